@@ -1,0 +1,117 @@
+/**
+ * The `dsdb` command. Without a subcommand it runs the daemon; `dsdb init` writes a
+ * starter config. Exit codes: 0 ok, 1 failure (one line on stderr), 2 bad usage.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { readBuildInfo } from './build-info';
+import { loadConfig } from './config';
+import { DsdbError } from './errors';
+import { STARTER_CONFIG } from './init-template';
+import { Kernel } from './kernel';
+
+const USAGE = `Usage: dsdb [command] [options]
+
+Commands:
+  (none), run     start the daemon (DSDBd) with the config it finds
+  init            write a commented starter dsdb.config.js in the current folder
+
+Options:
+  -c, --config PATH   config file (default: dsdb.config.js and friends, found by cosmiconfig)
+  -p, --port N        listen on port N (overrides the config)
+      --force         (init) overwrite an existing dsdb.config.js
+  -h, --help          show this help
+  -v, --version       print the version
+
+Examples:
+  npx dsdb                         # start on port 4242 with ./dsdb.config.js
+  npx dsdb --port 4343             # same config, another port
+  npx dsdb --config /etc/dsdb.json
+  npx dsdb init && npx dsdb
+`;
+
+export async function main(argv: string[]): Promise<number | undefined> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        force: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`dsdb: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    const info = readBuildInfo();
+    process.stdout.write(`dsdb ${info.version} (revision ${info.short_revision})\n`);
+    return 0;
+  }
+  const command = positionals[0] ?? 'run';
+  switch (command) {
+    case 'run':
+      return run(values.config, values.port);
+    case 'init':
+      return init(Boolean(values.force));
+    default:
+      process.stderr.write(`dsdb: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+function init(force: boolean): number {
+  const file = path.resolve('dsdb.config.js');
+  if (fs.existsSync(file) && !force) {
+    process.stderr.write(`dsdb: ${file} exists; use --force to overwrite it\n`);
+    return 1;
+  }
+  fs.writeFileSync(file, STARTER_CONFIG);
+  process.stdout.write(`wrote ${file}\n`);
+  return 0;
+}
+
+async function run(configFile: string | undefined, portText: string | undefined): Promise<number | undefined> {
+  let port: number | undefined;
+  if (portText !== undefined) {
+    port = Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      process.stderr.write(`dsdb: --port must be an integer from 0 to 65535, not "${portText}"\n`);
+      return 2;
+    }
+  }
+  let kernel: Kernel;
+  try {
+    const config = await loadConfig({ file: configFile, overrides: { port } });
+    kernel = new Kernel(config);
+    await kernel.start();
+  } catch (err) {
+    process.stderr.write(`dsdb: ${err instanceof DsdbError ? err.message : (err as Error).stack ?? err}\n`);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      kernel.logger.info({ signal }, 'shutting down');
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      // A second signal while stopping forces the exit.
+      process.once('SIGINT', () => process.exit(1));
+      process.once('SIGTERM', () => process.exit(1));
+      kernel.stop().then(resolve, resolve);
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+  return 0;
+}

@@ -1,0 +1,145 @@
+/**
+ * Config loading: cosmiconfig finds `dsdb.config.js` (or .cjs/.mjs/.json/.yaml, an rc
+ * file, or `package.json#dsdb`), `--config PATH` names one, and the result is validated
+ * against CONFIG_SCHEMA. Without any config file DSDB runs on DEFAULT_PLUGINS.
+ */
+import path from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { cosmiconfig } from 'cosmiconfig';
+import { ConfigError } from './errors';
+import type { DsdbPlugin } from './plugin';
+import { validateOrThrow } from './schema';
+
+/** A plugin in the config: a name/path/package, with options, or a plugin object. Falsy entries are dropped, arrays flattened. */
+export type PluginSpec =
+  | string
+  | [string, Record<string, unknown>?]
+  | DsdbPlugin<any>
+  | false
+  | null
+  | undefined
+  | PluginSpec[];
+
+export const CONFIG_SCHEMA = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 4242 }),
+    host: Type.String({ default: '127.0.0.1' }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { default: 'info' },
+    ),
+    /** the storage engine to use when plugins provide several */
+    storage: Type.Optional(Type.String()),
+    /** how long detection waits for more bytes once a connection has sent some */
+    detectTimeoutMs: Type.Integer({ minimum: 1, default: 2000 }),
+    /** how long shutdown waits for plugins to flush before closing what is left */
+    shutdownTimeoutMs: Type.Integer({ minimum: 1, default: 10000 }),
+    plugins: Type.Array(Type.Any(), { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export type DsdbConfig = Partial<Omit<Static<typeof CONFIG_SCHEMA>, 'plugins' | 'logLevel'>> & {
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  plugins?: PluginSpec[];
+};
+
+export interface ResolvedConfig extends Omit<Static<typeof CONFIG_SCHEMA>, 'plugins' | 'logLevel'> {
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  plugins: PluginSpec[];
+  /** the file the config came from, or `(built-in defaults)` */
+  file: string;
+  /** the folder relative paths in the config are resolved from */
+  baseDir: string;
+}
+
+/** The plugins DSDB loads when no config file exists. */
+export const DEFAULT_PLUGINS: PluginSpec[] = ['http', 'telnet'];
+export const DEFAULTS_SOURCE = '(built-in defaults)';
+
+/** Identity function that types a config file. */
+export function defineConfig(config: DsdbConfig): DsdbConfig {
+  return config;
+}
+
+const MODULE_NAME = 'dsdb';
+const SEARCH_PLACES = [
+  'package.json',
+  `${MODULE_NAME}.config.js`,
+  `${MODULE_NAME}.config.cjs`,
+  `${MODULE_NAME}.config.mjs`,
+  `${MODULE_NAME}.config.json`,
+  `${MODULE_NAME}.config.yaml`,
+  `${MODULE_NAME}.config.yml`,
+  `.${MODULE_NAME}rc`,
+  `.${MODULE_NAME}rc.json`,
+  `.${MODULE_NAME}rc.yaml`,
+  `.${MODULE_NAME}rc.yml`,
+  `.${MODULE_NAME}rc.js`,
+  `.${MODULE_NAME}rc.cjs`,
+  `.${MODULE_NAME}rc.mjs`,
+];
+
+export interface LoadConfigOptions {
+  /** explicit config file (`--config`) */
+  file?: string;
+  /** where to search from (default: cwd) */
+  cwd?: string;
+  /** values that override the file (`--port`) */
+  overrides?: Partial<Pick<ResolvedConfig, 'port' | 'host' | 'logLevel'>>;
+}
+
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+  const cwd = options.cwd ?? process.cwd();
+  const explorer = cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, searchStrategy: 'project' });
+  let raw: unknown;
+  let file: string;
+  if (options.file) {
+    file = path.resolve(cwd, options.file);
+    try {
+      const result = await explorer.load(file);
+      raw = result?.config ?? {};
+    } catch (err) {
+      throw new ConfigError(file, '(file)', `cannot be loaded: ${(err as Error).message}`, 'DSDB_ERR_CONFIG_NOT_FOUND');
+    }
+  } else {
+    let result;
+    try {
+      result = await explorer.search(cwd);
+    } catch (err) {
+      const failed = (err as { filepath?: string }).filepath ?? cwd;
+      throw new ConfigError(failed, '(file)', `cannot be loaded: ${(err as Error).message}`);
+    }
+    if (result && !result.isEmpty) {
+      raw = result.config;
+      file = result.filepath;
+    } else {
+      raw = { plugins: DEFAULT_PLUGINS };
+      file = DEFAULTS_SOURCE;
+    }
+  }
+  return resolveConfig(raw, file, file === DEFAULTS_SOURCE ? cwd : path.dirname(file), options.overrides);
+}
+
+/** Validates a config object (from a file or given in code) and fills in defaults. */
+export function resolveConfig(
+  raw: unknown,
+  file: string,
+  baseDir: string,
+  overrides: LoadConfigOptions['overrides'] = {},
+): ResolvedConfig {
+  // An ES module config arrives as { default: {...} }.
+  if (raw && typeof raw === 'object' && 'default' in raw && Object.keys(raw).length === 1) {
+    raw = (raw as { default: unknown }).default;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(file, '(root)', 'must be an object');
+  }
+  const config = { ...(raw as Record<string, unknown>) };
+  validateOrThrow(CONFIG_SCHEMA, config, file, '');
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value !== undefined) config[key] = value;
+  }
+  validateOrThrow(CONFIG_SCHEMA, config, file, '');
+  return { ...(config as unknown as Omit<ResolvedConfig, 'file' | 'baseDir'>), file, baseDir };
+}

@@ -1,0 +1,53 @@
+/**
+ * The awilix container: the one place shared services live, so plugins never import
+ * each other. Plugins add their services to `Cradle` by declaration merging:
+ *
+ *   declare module 'dsdb' { interface Cradle { myService: MyService } }
+ */
+import { asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
+import type { ResolvedConfig } from './config';
+import type { Aggregator, Codec, GuiPanel } from './extension-points';
+import type { KernelHooks } from './hooks';
+import type { Logger } from './logger';
+import type { Registry } from './registry';
+import type { StorageEngine } from './storage';
+import type { Duplex } from 'node:stream';
+
+/** Hands a stream to protocol detection, as if it were a new connection. */
+export interface ConnectionDetector {
+  detect(socket: Duplex, options?: { secure?: boolean }): void;
+}
+
+export interface Cradle {
+  config: ResolvedConfig;
+  logger: Logger;
+  hooks: KernelHooks;
+  connections: ConnectionDetector;
+  /** the configured storage engine; resolvable once `kernel.starting` has run */
+  storage: StorageEngine;
+  codecs: Registry<Codec>;
+  aggregators: Registry<Aggregator>;
+  guiPanels: Registry<GuiPanel>;
+  /** DSDB's build: version, revision, … (the /api/version fields) */
+  buildInfo: BuildInfo;
+}
+
+export interface BuildInfo {
+  version: string;
+  short_revision: string;
+  full_revision: string;
+  timestamp: string;
+  repo_status: string;
+  user: string;
+  host: string;
+  repo: string;
+  branch: string;
+}
+
+export type DsdbContainer = AwilixContainer<Cradle>;
+
+export function createDsdbContainer(): DsdbContainer {
+  return createContainer<Cradle>({ injectionMode: InjectionMode.PROXY, strict: true });
+}
+
+export { asValue };

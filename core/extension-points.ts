@@ -1,0 +1,104 @@
+/**
+ * Types of the things plugins contribute through the kernel's hooks. The kernel only
+ * carries them; the plugins that provide and consume them give them meaning.
+ */
+import type { Duplex } from 'node:stream';
+import type { SeriesPoints } from './storage';
+import type { ValueKind } from './types';
+
+/** ---- protocol detection ---------------------------------------------------------- */
+
+/** Returned by a detector that cannot decide yet: wait for more bytes. */
+export const NEED_MORE_BYTES: unique symbol = Symbol('dsdb.needMoreBytes');
+export type NeedMoreBytes = typeof NEED_MORE_BYTES;
+
+export interface DetectionContext {
+  /** No more bytes will be waited for (bounded wait over, or the head is long enough). */
+  final: boolean;
+  /** Set when the stream is already inside a TLS session. */
+  secure: boolean;
+}
+
+/** A detector's positive answer: the protocol name and who takes the connection. */
+export interface ProtocolMatch {
+  protocol: string;
+  /**
+   * Takes over the connection. The bytes the detector saw are still unread on `socket`
+   * (pushed back), and the socket is paused; the handler resumes it.
+   */
+  accept(socket: Duplex, context: DetectionContext): void;
+}
+
+export type DetectionResult = ProtocolMatch | NeedMoreBytes | undefined;
+
+/** ---- telnet commands -------------------------------------------------------------- */
+
+export interface TelnetConnection {
+  readonly remoteAddress: string;
+  /** Writes one reply line (a `\n` is appended). Replies to a client that never reads are capped, not buffered without bound. */
+  writeLine(line: string): void;
+  /** Closes the connection once pending replies are written. */
+  close(): void;
+}
+
+export interface TelnetCommand {
+  /** One line for `help`-style listings. */
+  description?: string;
+  /**
+   * Runs one command line. `words` is the line split on single spaces, as OpenTSDB
+   * does (`words[0]` is the command). Errors are written back by the command itself.
+   */
+  execute(words: string[], connection: TelnetConnection): void | Promise<void>;
+}
+
+/** ---- codecs ----------------------------------------------------------------------- */
+
+/** What a codec encodes: the timestamp column or one value kind. */
+export type CodecTarget = 'timestamp' | ValueKind;
+
+export interface Codec {
+  /** unique name, e.g. `xor-float` */
+  name: string;
+  /** one byte written in chunk headers; stable on disk forever */
+  id: number;
+  target: CodecTarget;
+  /** Encodes points [start, end) of the column this codec targets. */
+  encode(points: SeriesPoints, start: number, end: number): Uint8Array;
+  /** Decodes `count` values into `into` from position `offset`. */
+  decode(bytes: Uint8Array, count: number, into: SeriesPoints, offset: number): void;
+}
+
+/** ---- aggregators ------------------------------------------------------------------ */
+
+/** How missing points of a series are filled when series are aggregated together. */
+export type Interpolation = 'lerp' | 'zim' | 'max' | 'min' | 'prev';
+
+export interface Aggregator {
+  name: string;
+  interpolation: Interpolation;
+  /** Aggregates `count` numbers. */
+  aggregate(values: Float64Array, count: number): number;
+  /** Integer mode, used (as OpenTSDB does) when every input is an integer. */
+  aggregateIntegers?(values: BigInt64Array, count: number): bigint;
+  /** Present on aggregators that also make sense for strings and JSON values. */
+  aggregateDiscrete?(values: readonly string[], count: number): string | number;
+}
+
+/** ---- GUI panels ------------------------------------------------------------------- */
+
+export interface GuiPanel {
+  /** unique id, also the DOM id of its container */
+  id: string;
+  title: string;
+  /** lower first */
+  order?: number;
+  /** URL (on the daemon) of the ES module that renders the panel in the browser */
+  moduleUrl: string;
+}
+
+/** ---- stats ------------------------------------------------------------------------ */
+
+export interface StatsCollector {
+  /** Records one stat the way OpenTSDB's `stats` lists it: `tsd.<name> <ts> <value> tags`. */
+  record(name: string, value: number | bigint, tags?: Record<string, string>): void;
+}

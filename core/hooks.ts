@@ -1,0 +1,101 @@
+/**
+ * The kernel's hook table: every extension point of DSDB, typed. Plugins tap these;
+ * only the component named under "called by" calls them. The tapable class states the
+ * kind: Sync/Async, Series/Parallel, Bail (until the first tap answers). docs/plugins.md
+ * repeats this table for plugin authors.
+ */
+import type { FastifyInstance } from 'fastify';
+import { AsyncParallelHook, AsyncSeriesHook, SyncBailHook, SyncHook } from 'tapable';
+import type {
+  Aggregator,
+  Codec,
+  DetectionContext,
+  DetectionResult,
+  GuiPanel,
+  StatsCollector,
+  TelnetCommand,
+} from './extension-points';
+import type { Registry } from './registry';
+import type { StorageEngineFactory } from './storage';
+
+export interface ListenInfo {
+  host: string;
+  port: number;
+}
+
+export const createKernelHooks = () =>
+  Object.freeze({
+    kernel: Object.freeze({
+      /**
+       * After every plugin has registered, before storage opens and the port listens.
+       * Taps run in series; a tap that throws aborts start-up. Called by the kernel.
+       */
+      starting: new AsyncSeriesHook<[]>([]),
+      /** The port is listening and storage is open. Series. Called by the kernel. */
+      ready: new AsyncSeriesHook<[ListenInfo]>(['listen']),
+      /**
+       * Shutdown began: the port no longer accepts connections. Taps flush what they
+       * buffer and end their connections; they run in parallel, and storage is closed
+       * only after all of them finish. Called by the kernel.
+       */
+      stopping: new AsyncParallelHook<[]>([]),
+      /** Storage is closed; last chance to release resources. Series. Called by the kernel. */
+      closed: new AsyncSeriesHook<[]>([]),
+      /**
+       * Someone asked for stats (`stats` over telnet, /api/stats, /metrics). Each tap
+       * records its figures into the collector. Sync, every tap runs. Called by the
+       * plugin serving the stats.
+       */
+      collectStats: new SyncHook<[StatsCollector]>(['collector']),
+    }),
+    net: Object.freeze({
+      /**
+       * Decides what a new connection speaks from its first bytes. Fires each time more
+       * bytes arrive until a tap answers (SyncBailHook: taps run in `stage` order and the
+       * first non-undefined answer wins). A tap returns:
+       *  - a `ProtocolMatch` to take the connection,
+       *  - `NEED_MORE_BYTES` when the bytes so far are a prefix of its protocol,
+       *  - `undefined` when the bytes are not its protocol.
+       * With `context.final` set no more bytes will come, and NEED_MORE_BYTES counts as no.
+       * Called by the kernel's listener, and again on decrypted streams by the TLS plugin.
+       */
+      detectProtocol: new SyncBailHook<[Buffer, DetectionContext], DetectionResult>(['head', 'context']),
+    }),
+    storage: Object.freeze({
+      /**
+       * Collects storage engine factories by name, once at start-up. Every tap runs and
+       * adds its engines to the registry. Called by the kernel before it opens the
+       * configured engine.
+       */
+      engines: new SyncHook<[Registry<StorageEngineFactory>]>(['engines']),
+    }),
+    codec: Object.freeze({
+      /** Collects chunk codecs by name, once at start-up. Every tap runs. Called by the kernel. */
+      codecs: new SyncHook<[Registry<Codec>]>(['codecs']),
+    }),
+    query: Object.freeze({
+      /** Collects aggregators by name, once at start-up. Every tap runs. Called by the kernel. */
+      aggregators: new SyncHook<[Registry<Aggregator>]>(['aggregators']),
+    }),
+    gui: Object.freeze({
+      /** Collects GUI panels by id, once at start-up. Every tap runs. Called by the kernel. */
+      panels: new SyncHook<[Registry<GuiPanel>]>(['panels']),
+    }),
+    telnet: Object.freeze({
+      /**
+       * Collects telnet commands by name, once when the telnet plugin starts. Every tap
+       * runs. Called by the telnet plugin; a command is looked up per line in the table,
+       * never through a hook.
+       */
+      commands: new SyncHook<[Registry<TelnetCommand>]>(['commands']),
+    }),
+    http: Object.freeze({
+      /**
+       * Lets plugins add HTTP routes, once when the HTTP plugin builds its server. Taps
+       * run in series and may be async (fastify's `register`). Called by the HTTP plugin.
+       */
+      routes: new AsyncSeriesHook<[FastifyInstance]>(['app']),
+    }),
+  });
+
+export type KernelHooks = ReturnType<typeof createKernelHooks>;

@@ -1,0 +1,16 @@
+/**
+ * DSDB's public API for plugin authors and embedders: `import { definePlugin } from 'dsdb'`.
+ */
+export { defineConfig, loadConfig, resolveConfig, DEFAULT_PLUGINS, type DsdbConfig, type PluginSpec, type ResolvedConfig } from './config';
+export { definePlugin, type DsdbPlugin, type PluginContext } from './plugin';
+export { Kernel, DEFAULT_BUILTIN_DIR, type KernelOptions } from './kernel';
+export { createKernelHooks, type KernelHooks, type ListenInfo } from './hooks';
+export { Registry } from './registry';
+export { DsdbError, ConfigError, type DsdbErrorCode } from './errors';
+export { ApiError } from './api-error';
+export type { Cradle, DsdbContainer, ConnectionDetector, BuildInfo } from './container';
+export type { Logger, LogLevel } from './logger';
+export * from './extension-points';
+export * from './types';
+export type * from './storage';
+export { Type, type Static } from '@sinclair/typebox';

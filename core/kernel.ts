@@ -1,0 +1,172 @@
+/**
+ * The kernel: boots config → container → hooks → plugins (dependency order) → registries
+ * → kernel.starting → storage → listen → kernel.ready, and shuts down in reverse. It
+ * knows no concrete protocol, storage or endpoint: those are plugins.
+ */
+import path from 'node:path';
+import { asValue, createDsdbContainer, type ConnectionDetector, type DsdbContainer } from './container';
+import type { ResolvedConfig } from './config';
+import { readBuildInfo } from './build-info';
+import { detectConnection } from './detection';
+import { DsdbError } from './errors';
+import type { Aggregator, Codec, GuiPanel } from './extension-points';
+import { createKernelHooks, type KernelHooks, type ListenInfo } from './hooks';
+import { Listener } from './listener';
+import { createLogger, type Logger } from './logger';
+import { loadPlugins, type LoadedPlugin } from './plugin-loader';
+import { Registry } from './registry';
+import type { StorageEngine, StorageEngineFactory } from './storage';
+
+export interface KernelOptions {
+  /** folders holding the built-in plugins (one folder per plugin) */
+  builtinDirs?: string[];
+  logger?: Logger;
+}
+
+/** Where the built-in plugins are, as a path: the kernel never imports them. */
+export const DEFAULT_BUILTIN_DIR = path.resolve(__dirname, '..', 'plugins');
+
+type KernelState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class Kernel {
+  readonly hooks: KernelHooks = createKernelHooks();
+  readonly container: DsdbContainer = createDsdbContainer();
+  readonly logger: Logger;
+  private plugins: LoadedPlugin[] = [];
+  private listener?: Listener;
+  private storage?: StorageEngine;
+  private state: KernelState = 'new';
+  private address?: ListenInfo;
+  private stopPromise?: Promise<void>;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    private readonly options: KernelOptions = {},
+  ) {
+    this.logger = options.logger ?? createLogger(config.logLevel);
+    const detectorOptions = { hooks: this.hooks, logger: this.logger, timeoutMs: config.detectTimeoutMs };
+    this.container.register({
+      config: asValue(config),
+      logger: asValue(this.logger),
+      hooks: asValue(this.hooks),
+      buildInfo: asValue(readBuildInfo()),
+      connections: asValue<ConnectionDetector>({
+        detect: (socket, opts) => detectConnection(socket, detectorOptions, opts?.secure ?? false),
+      }),
+    });
+  }
+
+  /** The plugins loaded, in registration order. */
+  get loadedPlugins(): readonly LoadedPlugin[] {
+    return this.plugins;
+  }
+
+  /** Where the port listens, once started. */
+  get listenAddress(): ListenInfo | undefined {
+    return this.address;
+  }
+
+  async start(): Promise<ListenInfo> {
+    if (this.state !== 'new') throw new Error(`kernel cannot start from state ${this.state}`);
+    this.state = 'starting';
+    try {
+      this.plugins = await loadPlugins(this.config, this.options.builtinDirs ?? [DEFAULT_BUILTIN_DIR]);
+      for (const { plugin, options, key } of this.plugins) {
+        const log = this.logger.child({ plugin: plugin.name });
+        await plugin.register(
+          {
+            hooks: this.hooks,
+            container: this.container,
+            config: this.config,
+            log,
+            baseDir: this.config.baseDir,
+            configFile: this.config.file,
+            configKey: key,
+          },
+          options,
+        );
+      }
+      this.collectRegistries();
+      this.storage = await this.openStorage();
+      await this.hooks.kernel.starting.promise();
+      this.listener = new Listener({ hooks: this.hooks, logger: this.logger, timeoutMs: this.config.detectTimeoutMs });
+      this.address = await this.listener.listen(this.config.port, this.config.host);
+      this.state = 'running';
+      await this.hooks.kernel.ready.promise(this.address);
+      this.logger.info({ ...this.address, config: this.config.file, plugins: this.plugins.map((p) => p.plugin.name) }, 'DSDB is listening');
+      return this.address;
+    } catch (err) {
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private collectRegistries(): void {
+    const codecs = new Registry<Codec>('codec');
+    this.hooks.codec.codecs.call(codecs);
+    const aggregators = new Registry<Aggregator>('aggregator');
+    this.hooks.query.aggregators.call(aggregators);
+    const panels = new Registry<GuiPanel>('GUI panel');
+    this.hooks.gui.panels.call(panels);
+    this.container.register({
+      codecs: asValue(codecs),
+      aggregators: asValue(aggregators),
+      guiPanels: asValue(panels),
+    });
+  }
+
+  /** Opens the engine named by `storage` in the config, or the only one registered. */
+  private async openStorage(): Promise<StorageEngine | undefined> {
+    const engines = new Registry<StorageEngineFactory>('storage engine');
+    this.hooks.storage.engines.call(engines);
+    let name = this.config.storage;
+    if (name === undefined) {
+      if (engines.size === 0) return undefined; // a daemon without storage: only protocol plugins
+      if (engines.size > 1) {
+        throw new DsdbError('DSDB_ERR_NO_STORAGE', `invalid config ${this.config.file}: storage: several storage engines are loaded (${engines.names().join(', ')}); name one with "storage"`);
+      }
+      name = engines.names()[0]!;
+    }
+    const factory = engines.get(name);
+    if (!factory) {
+      throw new DsdbError('DSDB_ERR_NO_STORAGE', `invalid config ${this.config.file}: storage: no loaded plugin provides the storage engine "${name}" (loaded: ${engines.names().join(', ') || 'none'})`);
+    }
+    const engine = await factory.create({ baseDir: this.config.baseDir, logger: this.logger.child({ storage: name }) });
+    await engine.open();
+    this.container.register({ storage: asValue(engine) });
+    return engine;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, let plugins flush and end their connections
+   * (bounded by shutdownTimeoutMs), close storage, then release the rest.
+   */
+  stop(): Promise<void> {
+    if (!this.stopPromise) this.stopPromise = this.doStop();
+    return this.stopPromise;
+  }
+
+  private async doStop(): Promise<void> {
+    this.state = 'stopping';
+    this.listener?.stopAccepting();
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, this.config.shutdownTimeoutMs, 'timeout').unref());
+    const flushed = await Promise.race([this.hooks.kernel.stopping.promise().then(() => 'ok' as const), timeout]).catch((err) => {
+      this.logger.error({ err }, 'a plugin failed while stopping');
+      return 'error' as const;
+    });
+    if (flushed === 'timeout') this.logger.warn('plugins did not finish stopping in time; closing anyway');
+    this.listener?.destroyRemaining();
+    if (this.storage) {
+      try {
+        await this.storage.close();
+      } catch (err) {
+        this.logger.error({ err }, 'storage failed to close cleanly');
+      }
+    }
+    await this.hooks.kernel.closed.promise().catch((err) => this.logger.error({ err }, 'a plugin failed after close'));
+    await this.container.dispose().catch(() => undefined);
+    this.state = 'stopped';
+    this.logger.info('DSDB stopped');
+    this.logger.flush?.();
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The storage contract: what every storage engine plugin (embedded, memory, MySQL,
+ * CouchDB, HBase, a third party's) implements. Engines are registered by name on the
+ * `storage.engines` hook; the kernel opens the configured one and puts it in the
+ * container as `storage`. docs/storage.md explains each method.
+ */
+import type { SeriesKey, Tags, ValueKind } from './types';
+
+/**
+ * A batch of points in columns: ingest paths fill typed arrays instead of allocating an
+ * object per point. Point `i` belongs to `series[seriesIndex[i]]`; its value is read
+ * from the column its `kinds[i]` names.
+ */
+export interface PointBatch {
+  length: number;
+  series: SeriesKey[];
+  seriesIndex: Uint32Array;
+  /** milliseconds since the epoch */
+  timestamps: Float64Array;
+  kinds: Uint8Array;
+  floats: Float64Array;
+  ints: BigInt64Array;
+  /** strings, and JSON objects as canonical JSON text */
+  texts: (string | undefined)[];
+}
+
+export interface WriteOptions {
+  /** Resolve only once the points are durable (survive a crash of the process). */
+  sync?: boolean;
+}
+
+export interface WriteResult {
+  /** Points the engine accepted. */
+  written: number;
+}
+
+/** A tag condition the query engine hands to storage. */
+export interface TagPredicate {
+  key: string;
+  /** When set, only these exact values can match, so an index can answer by postings. */
+  literals?: readonly string[];
+  /** Whether a tag value passes; `undefined` means the series lacks the key. */
+  test(value: string | undefined): boolean;
+}
+
+export interface SeriesSelector {
+  metric: string;
+  predicates?: readonly TagPredicate[];
+  /** When set, the series must have exactly these tag keys (OpenTSDB's explicitTags). */
+  explicitTagKeys?: readonly string[];
+}
+
+export interface TimeRange {
+  /** inclusive, milliseconds */
+  start: number;
+  /** inclusive, milliseconds */
+  end: number;
+}
+
+export interface SeriesInfo extends SeriesKey {
+  /** The engine's id for the series, stable for its life (OpenTSDB's TSUID role). */
+  id: string;
+}
+
+/** Points of one series in columns, sorted by timestamp, one value per timestamp. */
+export interface SeriesPoints {
+  length: number;
+  timestamps: Float64Array;
+  kinds: Uint8Array;
+  floats: Float64Array;
+  ints: BigInt64Array;
+  texts: (string | undefined)[];
+}
+
+export interface SeriesData {
+  series: SeriesInfo;
+  points: SeriesPoints;
+}
+
+export interface LastPoint {
+  series: SeriesInfo;
+  timestamp: number;
+  kind: ValueKind;
+  float: number;
+  int: bigint;
+  text?: string;
+}
+
+export type NameKind = 'metrics' | 'tagk' | 'tagv';
+
+export interface Annotation {
+  startTime: number;
+  endTime?: number;
+  /** the series it belongs to; absent for a global annotation */
+  tsuid?: string;
+  description?: string;
+  notes?: string;
+  custom?: Record<string, string>;
+}
+
+export interface StorageStats {
+  series: number;
+  points?: number;
+  bytesOnDisk?: number;
+  [name: string]: number | undefined;
+}
+
+/** Work a backend can do itself, which the query engine may push down to it. */
+export interface StorageCapabilities {
+  downsample?: boolean;
+  /** the engine keeps one process-wide index in memory (false for shared backends) */
+  sharedAcrossDaemons?: boolean;
+}
+
+export interface StorageEngine {
+  readonly name: string;
+  readonly capabilities: StorageCapabilities;
+  open(): Promise<void>;
+  /** Flush what is buffered and release files and connections. */
+  close(): Promise<void>;
+  /** Writes a batch; last write wins for a duplicate (series, timestamp). */
+  write(batch: PointBatch, options?: WriteOptions): Promise<WriteResult>;
+  /** Makes every accepted write durable. */
+  flush(): Promise<void>;
+  /** Series matching the selector with their points in the range, one series at a time. */
+  read(selector: SeriesSelector, range: TimeRange): AsyncIterable<SeriesData>;
+  /** The last point of each matching series (optionally no older than `since`). */
+  last(selector: SeriesSelector, since?: number): AsyncIterable<LastPoint>;
+  /** Series matching the selector, without points. */
+  lookup(selector: Partial<SeriesSelector>, limit?: number): AsyncIterable<SeriesInfo>;
+  /** Names by prefix, sorted, at most `max`. */
+  suggest(kind: NameKind, prefix: string, max: number): Promise<string[]>;
+  /** Removes the points of matching series in the range; returns points removed. */
+  deleteRange(selector: SeriesSelector, range: TimeRange): Promise<number>;
+  putAnnotation(annotation: Annotation): Promise<void>;
+  annotations(range: TimeRange, tsuids?: readonly string[] | 'global'): Promise<Annotation[]>;
+  deleteAnnotation(annotation: Pick<Annotation, 'startTime' | 'tsuid'>): Promise<boolean>;
+  stats(): Promise<StorageStats>;
+}
+
+/** What a storage plugin registers: builds an engine from the kernel's services. */
+export interface StorageEngineFactory {
+  create(context: StorageFactoryContext): StorageEngine | Promise<StorageEngine>;
+}
+
+export interface StorageFactoryContext {
+  /** the directory for relative data paths (the config file's folder) */
+  baseDir: string;
+  logger: import('./logger').Logger;
+}
+
+export type { Tags };

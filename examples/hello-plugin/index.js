@@ -1,0 +1,40 @@
+// @ts-check
+/**
+ * hello-plugin: the model for third-party plugins. It lives in its own folder, is loaded
+ * by path from a config:
+ *
+ *   plugins: ['http', 'telnet', ['./examples/hello-plugin', { greeting: 'Hi' }]]
+ *
+ * and taps two hooks: it adds a telnet command `hello` and an HTTP route `/api/hello`.
+ * It never imports another plugin: it only talks to the kernel's hooks.
+ */
+const { definePlugin, Type } = require('dsdb');
+
+module.exports = definePlugin({
+  name: 'hello',
+  version: '1.0.0',
+  // The options schema (TypeBox = JSON Schema): validated, defaults filled, before register.
+  options: Type.Object(
+    { greeting: Type.String({ default: 'Hello' }) },
+    { additionalProperties: false },
+  ),
+  register({ hooks, log }, options) {
+    // A telnet command: `hello [name]` answers one line.
+    hooks.telnet.commands.tap('hello', (commands) => {
+      commands.add('hello', {
+        description: 'greet',
+        execute(words, connection) {
+          connection.writeLine(`${options.greeting}, ${words[1] || 'world'}!`);
+        },
+      }, 'hello');
+    });
+    // An HTTP route on the shared port (the app is a fastify instance).
+    hooks.http.routes.tap('hello', (app) => {
+      app.get('/api/hello', async (request) => {
+        const name = /** @type {{ name?: string }} */ (request.query).name || 'world';
+        return { message: `${options.greeting}, ${name}!` };
+      });
+    });
+    log.info('hello plugin registered');
+  },
+});

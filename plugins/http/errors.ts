@@ -1,0 +1,20 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+/** OpenTSDB's error body: `{"error":{"code","message","details"}}` (HttpSerializer.formatErrorV1). */
+export interface OpenTsdbErrorBody {
+  error: { code: number; message: string; details?: string };
+}
+
+export function errorBody(code: number, message: string, details?: string): OpenTsdbErrorBody {
+  return { error: details ? { code, message, details } : { code, message } };
+}
+
+/** Maps any error a route throws (ApiError, fastify's own, a bug) to OpenTSDB's form. */
+export function handleError(error: FastifyError & { details?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  let status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+  let message = error.message || 'An unknown exception occurred';
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') message = 'Missing request content';
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') status = 413;
+  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  reply.code(status).type('application/json; charset=UTF-8').send(errorBody(status, message, error.details));
+}

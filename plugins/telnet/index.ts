@@ -1,0 +1,59 @@
+/**
+ * The telnet plugin: OpenTSDB's line protocol. It takes every connection no other
+ * detector claims (the fallback, as in OpenTSDB), and runs the commands plugins add on
+ * the `telnet.commands` hook; `version`, `help` and `exit` are its own.
+ */
+import type { Duplex } from 'node:stream';
+import { definePlugin, Registry, Type, type TelnetCommand } from '../../core';
+import { addBuiltinCommands } from './builtin-commands';
+import { TelnetSession, type SessionStats } from './session';
+
+/** Runs after every other detector: telnet is what is left. */
+const FALLBACK_STAGE = 1000;
+
+export default definePlugin({
+  name: 'telnet',
+  options: Type.Object(
+    {
+      /** longest line accepted; a longer one closes the connection (OpenTSDB: 1024) */
+      maxLineLength: Type.Integer({ minimum: 16, default: 1024 }),
+      /** replies queued for a client that does not read are dropped past this */
+      maxPendingReplyBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+    },
+    { additionalProperties: false },
+  ),
+  register({ hooks, container, log }, options) {
+    const commands = new Registry<TelnetCommand>('telnet command');
+    const sessions = new Set<TelnetSession>();
+    const stats: SessionStats = { linesReceived: 0, repliesDropped: 0 };
+    let accepting = true;
+
+    hooks.telnet.commands.tap('telnet', (registry) => addBuiltinCommands(registry, container.resolve('buildInfo')));
+    hooks.kernel.starting.tap('telnet', () => {
+      hooks.telnet.commands.call(commands);
+    });
+
+    const match = {
+      protocol: 'telnet',
+      accept(socket: Duplex) {
+        if (!accepting) return socket.destroy();
+        const session = new TelnetSession(socket, commands, options, stats, log);
+        sessions.add(session);
+        socket.once('close', () => sessions.delete(session));
+        session.start();
+      },
+    };
+    hooks.net.detectProtocol.tap({ name: 'telnet', stage: FALLBACK_STAGE }, (head) => (head.length > 0 ? match : undefined));
+
+    hooks.kernel.collectStats.tap('telnet', (collector) => {
+      collector.record('rpc.received', stats.linesReceived, { type: 'telnet' });
+      collector.record('connectionmgr.connections', sessions.size, { type: 'telnet' });
+      collector.record('telnet.replies_dropped', stats.repliesDropped);
+    });
+
+    hooks.kernel.stopping.tap('telnet', () => {
+      accepting = false;
+      for (const session of sessions) session.close();
+    });
+  },
+});

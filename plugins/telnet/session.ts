@@ -1,0 +1,143 @@
+/**
+ * One telnet connection: frames lines (`\n` or `\r\n`, like OpenTSDB's
+ * LineBasedFrameDecoder), splits each on single spaces, and runs the command the first
+ * word names. Lines are handled strictly in order; while an async command runs the
+ * socket is paused, which is the back-pressure a fast writer needs.
+ */
+import type { Duplex } from 'node:stream';
+import type { Logger, Registry, TelnetCommand, TelnetConnection } from '../../core';
+
+export interface SessionOptions {
+  maxLineLength: number;
+  maxPendingReplyBytes: number;
+}
+
+export interface SessionStats {
+  linesReceived: number;
+  repliesDropped: number;
+}
+
+export class TelnetSession implements TelnetConnection {
+  readonly remoteAddress: string;
+  private pending: Buffer | undefined;
+  private busy = false;
+  private closed = false;
+  private queue: Buffer[] = [];
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly commands: Registry<TelnetCommand>,
+    private readonly options: SessionOptions,
+    private readonly stats: SessionStats,
+    private readonly log: Logger,
+  ) {
+    this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => log.debug({ err }, 'telnet connection error'));
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  start(): void {
+    this.socket.resume();
+  }
+
+  writeLine(line: string): void {
+    if (this.closed || this.socket.destroyed) return;
+    // Collectors never read replies; a reply nobody reads must not grow without bound.
+    if (this.socket.writableLength > this.options.maxPendingReplyBytes) {
+      this.stats.repliesDropped++;
+      return;
+    }
+    this.socket.write(line + '\n');
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.queue.push(chunk);
+    if (!this.busy) this.drain();
+  }
+
+  /** Processes queued bytes line by line; stops while an async command is running. */
+  private drain(): void {
+    while (!this.closed) {
+      const chunk = this.queue.shift();
+      if (!chunk) return;
+      let data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+      this.pending = undefined;
+      let start = 0;
+      for (;;) {
+        const newline = data.indexOf(0x0a, start);
+        if (newline < 0) break;
+        let end = newline;
+        if (end > start && data[end - 1] === 0x0d) end--;
+        if (end - start > this.options.maxLineLength) return this.tooLong();
+        const result = this.runLine(data.toString('utf8', start, end));
+        start = newline + 1;
+        if (result) {
+          // An async command: keep the rest, wait for it, then go on.
+          this.busy = true;
+          this.socket.pause();
+          if (start < data.length) this.queue.unshift(data.subarray(start));
+          result.then(
+            () => this.resumeAfterAsync(),
+            (err) => {
+              this.log.error({ err }, 'telnet command failed');
+              this.resumeAfterAsync();
+            },
+          );
+          return;
+        }
+        if (this.closed) return;
+      }
+      if (start < data.length) {
+        data = data.subarray(start);
+        if (data.length > this.options.maxLineLength) return this.tooLong();
+        this.pending = data;
+      }
+    }
+  }
+
+  private resumeAfterAsync(): void {
+    this.busy = false;
+    if (this.closed) return;
+    this.socket.resume();
+    this.drain();
+  }
+
+  /** Runs one line; returns a promise only when the command is asynchronous. */
+  private runLine(line: string): Promise<void> | undefined {
+    this.stats.linesReceived++;
+    const words = line.split(' ');
+    const name = words[0]!;
+    const command = this.commands.get(name);
+    if (!command) {
+      this.writeLine(`unknown command: ${name}.  Try \`help'.`);
+      return undefined;
+    }
+    try {
+      const result = command.execute(words, this);
+      return result && typeof (result as Promise<void>).then === 'function' ? (result as Promise<void>) : undefined;
+    } catch (err) {
+      this.log.error({ err, command: name }, 'telnet command failed');
+      this.writeLine(`${name}: unexpected error: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private tooLong(): void {
+    // OpenTSDB closes the connection on a frame longer than its limit (TooLongFrameException).
+    this.log.debug({ remote: this.remoteAddress }, 'telnet line too long; closing');
+    this.queue = [];
+    this.pending = undefined;
+    this.closed = true;
+    this.socket.destroy();
+  }
+}
