@@ -13,7 +13,10 @@ import type { SeriesKey, Tags, ValueKind } from './types';
  */
 export interface PointBatch {
   length: number;
+  /** the distinct series of the batch */
   series: SeriesKey[];
+  /** `seriesKeyString()` of each entry of `series`: engines map it to a series id */
+  seriesKeys: string[];
   seriesIndex: Uint32Array;
   /** milliseconds since the epoch */
   timestamps: Float64Array;
