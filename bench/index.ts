@@ -1,0 +1,34 @@
+/**
+ * `npm run bench`: runs every bench/*.bench.js (compiled) in turn, or the ones named on
+ * the command line (`npm run bench -- ingest`). Each module exports
+ * `run(args: string[]): Promise<void>` and prints its own figures, as ratios to a
+ * baseline measured in the same run. Benchmarks never run in CI.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const names = args.filter((a) => !a.startsWith('-'));
+  const flags = args.filter((a) => a.startsWith('-'));
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.bench.js'))
+    .filter((f) => names.length === 0 || names.includes(f.replace(/\.bench\.js$/, '')))
+    .sort();
+  if (files.length === 0) {
+    process.stderr.write(`no benchmark matches ${names.join(', ')}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  for (const file of files) {
+    process.stdout.write(`\n== ${file.replace(/\.bench\.js$/, '')} ==\n`);
+    const mod = require(path.join(__dirname, file)) as { run(args: string[]): Promise<void> };
+    await mod.run(flags);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err?.stack ?? err}\n`);
+  process.exitCode = 1;
+});
