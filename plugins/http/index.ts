@@ -85,9 +85,17 @@ function installOpenTsdbConventions(app: FastifyInstance): void {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
-    if (encoding === 'gzip' || encoding === 'x-gzip') return payload.pipe(zlib.createGunzip());
-    if (encoding === 'deflate') return payload.pipe(zlib.createInflate());
-    return payload;
+    let inflate: zlib.Gunzip | zlib.Inflate;
+    if (encoding === 'gzip' || encoding === 'x-gzip') inflate = zlib.createGunzip();
+    else if (encoding === 'deflate') inflate = zlib.createInflate();
+    else return payload;
+    // fastify checks Content-Length against the bytes received on the wire, which it
+    // reads from `receivedEncodedLength` when a hook replaces the stream.
+    const inflated = inflate as typeof inflate & { receivedEncodedLength: number };
+    inflated.receivedEncodedLength = 0;
+    payload.on('data', (chunk: Buffer) => (inflated.receivedEncodedLength += chunk.length));
+    payload.on('error', (err) => inflated.destroy(err));
+    return payload.pipe(inflated);
   });
   app.addHook('onRequest', async (request, reply) => {
     if (!ALLOWED_METHODS.has(request.method)) {
