@@ -38,6 +38,7 @@ describe('config loading (cosmiconfig) and validation', () => {
       const config = await loadConfig({ cwd: dir });
       expect(config.port).to.equal(5556);
       expect(config.file).to.equal(path.join(dir, name));
+      expect(config.plugins, 'a config without plugins gets the defaults').to.deep.equal(DEFAULT_PLUGINS);
     });
   }
 
