@@ -54,6 +54,8 @@ bind-address = "127.0.0.1:${await freePort()}"
     fs.writeFileSync(configFile, config);
     this.server = startProcess('influxd', ['-config', configFile], { logFile: path.join(this.workDir, 'influx.log') });
     await Promise.all([waitForPort(this.httpPort), waitForPort(this.telnetPort)]);
+    // The OpenTSDB input creates its database lazily; a fast first HTTP batch would fail.
+    await fetch(`http://127.0.0.1:${this.httpPort}/query`, { method: 'POST', body: new URLSearchParams({ q: 'CREATE DATABASE opentsdb' }) });
   }
 
   async stop(): Promise<void> {

@@ -51,6 +51,9 @@ export class VictoriaMetrics implements SystemUnderTest {
 
   async countPoints(dataset: DatasetOptions): Promise<number> {
     this.peak = Math.max(this.peak, peakRssBytes(this.server!.pid));
+    // Recent rows become searchable after VictoriaMetrics' periodic flush (seconds);
+    // force it, as a user who needs the data now would.
+    await fetch(`http://127.0.0.1:${this.httpPort}/internal/force_flush`).catch(() => undefined);
     const end = dataset.start + dataset.steps * dataset.intervalSec;
     const window = end - dataset.start + dataset.intervalSec;
     const names = METRICS.map((m) => m.name.replace(/\./g, '\\\\.')).join('|');
