@@ -125,7 +125,10 @@ export interface StorageEngine {
   write(batch: PointBatch, options?: WriteOptions): Promise<WriteResult>;
   /** Makes every accepted write durable. */
   flush(): Promise<void>;
-  /** Series matching the selector with their points in the range, one series at a time. */
+  /**
+   * Series matching the selector that have at least one point in the range, with those
+   * points, one series at a time (never one giant array).
+   */
   read(selector: SeriesSelector, range: TimeRange): AsyncIterable<SeriesData>;
   /** The last point of each matching series (optionally no older than `since`). */
   last(selector: SeriesSelector, since?: number): AsyncIterable<LastPoint>;

@@ -1,0 +1,96 @@
+/**
+ * `codec-decimal-float`: VictoriaMetrics' idea for floats. Most metric values have few
+ * decimal digits (12.5, 0.03, 1024), so a chunk whose values are all exactly m / 10^e for
+ * one small e and integer m is stored as e plus the deltas of m as zigzag varints (token 0
+ * + varint = a run of unchanged values). Typically about one byte per value where XOR
+ * needs several. It accepts a chunk only when decoding gives back every value bit for bit.
+ */
+import { ByteReader, ByteWriter, definePlugin, type Codec, type SeriesPoints } from '../../core';
+
+const MAX_EXPONENT = 9;
+const MAX_MANTISSA = 2 ** 50;
+const POW10 = Array.from({ length: MAX_EXPONENT + 1 }, (_, e) => 10 ** e);
+
+/** The smallest exponent that makes every value an exact integer mantissa, or -1. */
+function exponentOf(values: Float64Array, start: number, end: number): number {
+  let e = 0;
+  for (let i = start; i < end; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v) || Object.is(v, -0)) return -1;
+    for (;;) {
+      const p = POW10[e]!;
+      const m = Math.round(v * p);
+      if (Math.abs(m) < MAX_MANTISSA && (e === 0 ? m === v : m / p === v)) break;
+      if (++e > MAX_EXPONENT || Math.abs(v * POW10[e]!) >= MAX_MANTISSA) return -1;
+    }
+  }
+  return e;
+}
+
+export const decimalFloatCodec: Codec = {
+  name: 'decimal-float',
+  id: 3,
+  target: 2 /* ValueKind.Float */,
+  accepts(points: SeriesPoints, start: number, end: number): boolean {
+    return exponentOf(points.floats, start, end) >= 0;
+  },
+  encode(points: SeriesPoints, start: number, end: number): Uint8Array {
+    const values = points.floats;
+    const e = exponentOf(values, start, end);
+    if (e < 0) throw new RangeError('decimal-float cannot encode these values exactly');
+    const p = POW10[e]!;
+    const w = new ByteWriter(16 + (end - start) * 2);
+    w.byte(e);
+    let prev = 0;
+    let zeros = 0;
+    for (let i = start; i < end; i++) {
+      const m = Math.round(values[i]! * p);
+      const delta = m - prev;
+      prev = m;
+      if (delta === 0) {
+        zeros++;
+        continue;
+      }
+      if (zeros > 0) {
+        w.byte(0);
+        w.uvarint(zeros - 1);
+        zeros = 0;
+      }
+      // tokens: 0 = run of unchanged values; otherwise zigzag(delta), never 0
+      w.svarint(delta);
+    }
+    if (zeros > 0) {
+      w.byte(0);
+      w.uvarint(zeros - 1);
+    }
+    return w.finish();
+  },
+  decode(bytes: Uint8Array, count: number, into: SeriesPoints, offset: number): void {
+    const r = new ByteReader(bytes);
+    const e = r.byte();
+    if (e > MAX_EXPONENT) throw new RangeError('decimal-float exponent out of range');
+    const p = POW10[e]!;
+    const out = into.floats;
+    let m = 0;
+    let i = 0;
+    while (i < count) {
+      const token = r.uvarint();
+      if (token === 0) {
+        let run = r.uvarint() + 1;
+        if (run > count - i) throw new RangeError('decimal-float run past the point count');
+        const v = e === 0 ? m : m / p;
+        while (run-- > 0) out[offset + i++] = v;
+        continue;
+      }
+      m += token % 2 === 0 ? token / 2 : -(token + 1) / 2;
+      out[offset + i++] = e === 0 ? m : m / p;
+    }
+  },
+};
+
+export default definePlugin({
+  name: 'codec-decimal-float',
+  register({ hooks }) {
+    hooks.codec.codecs.tap('codec-decimal-float', (codecs) => codecs.add(decimalFloatCodec.name, decimalFloatCodec, 'codec-decimal-float'));
+  },
+});
