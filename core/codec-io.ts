@@ -191,3 +191,113 @@ export function setInt64FromNumber(words: Int32Array, i: number, v: number): voi
 export function int64Words(column: BigInt64Array): Int32Array {
   return new Int32Array(column.buffer, column.byteOffset, column.length * 2);
 }
+
+/** Values per bit-packed group: one width byte per group. */
+export const PACK_GROUP = 64;
+/** Widths above this are written as varints (keeps the float accumulator below 2^53). */
+const MAX_PACK_WIDTH = 44;
+const VARINT_GROUP = 255;
+
+/**
+ * Writes non-negative integers (< 2^53) in groups of PACK_GROUP, each group as one width
+ * byte then every value in exactly that many bits, little-endian bit order (frame of
+ * reference packing; a group of zeros costs one byte). A group with a value wider than
+ * MAX_PACK_WIDTH bits is written as varints after a 255 width byte.
+ */
+export function packUnsigned(w: ByteWriter, values: Float64Array, count: number): void {
+  for (let g = 0; g < count; g += PACK_GROUP) {
+    const end = Math.min(count, g + PACK_GROUP);
+    let max = 0;
+    for (let i = g; i < end; i++) if (values[i]! > max) max = values[i]!;
+    let width = 0;
+    while (width <= MAX_PACK_WIDTH && 2 ** width <= max) width++;
+    if (width > MAX_PACK_WIDTH) {
+      w.byte(VARINT_GROUP);
+      for (let i = g; i < end; i++) w.uvarint(values[i]!);
+      continue;
+    }
+    w.byte(width);
+    if (width === 0) continue;
+    w.ensure(Math.ceil(((end - g) * width) / 8) + 8);
+    const buf = w.buf;
+    let pos = w.pos;
+    let acc = 0;
+    let bits = 0;
+    if (width <= 24) {
+      // fast path on 32-bit integers: bits < 8 before each value, so acc stays below 2^32
+      for (let i = g; i < end; i++) {
+        acc = (acc | (values[i]! << bits)) >>> 0;
+        bits += width;
+        while (bits >= 8) {
+          buf[pos++] = acc & 0xff;
+          acc >>>= 8;
+          bits -= 8;
+        }
+      }
+      if (bits > 0) buf[pos++] = acc;
+      w.pos = pos;
+      continue;
+    }
+    for (let i = g; i < end; i++) {
+      acc += values[i]! * 2 ** bits;
+      bits += width;
+      while (bits >= 8) {
+        const byte = acc % 256;
+        buf[pos++] = byte;
+        acc = (acc - byte) / 256;
+        bits -= 8;
+      }
+    }
+    if (bits > 0) buf[pos++] = acc;
+    w.pos = pos;
+  }
+}
+
+/** Reads what packUnsigned wrote: `count` values into `out`. */
+export function unpackUnsigned(r: ByteReader, count: number, out: Float64Array): void {
+  for (let g = 0; g < count; g += PACK_GROUP) {
+    const end = Math.min(count, g + PACK_GROUP);
+    const width = r.byte();
+    if (width === VARINT_GROUP) {
+      for (let i = g; i < end; i++) out[i] = r.uvarint();
+      continue;
+    }
+    if (width > MAX_PACK_WIDTH) throw new RangeError(`bit width ${width} out of range`);
+    if (width === 0) {
+      out.fill(0, g, end);
+      continue;
+    }
+    const bytes = r.bytes(Math.ceil(((end - g) * width) / 8));
+    if (width <= 24) {
+      // fast path on 32-bit integers: bits < width before each byte, so acc stays below 2^31
+      const mask = (1 << width) - 1;
+      let acc = 0;
+      let bits = 0;
+      let pos = 0;
+      for (let i = g; i < end; i++) {
+        while (bits < width) {
+          acc |= bytes[pos++]! << bits;
+          bits += 8;
+        }
+        out[i] = acc & mask;
+        acc >>>= width;
+        bits -= width;
+      }
+      continue;
+    }
+    const scale = 2 ** width;
+    let acc = 0;
+    let bits = 0;
+    let pos = 0;
+    for (let i = g; i < end; i++) {
+      while (bits < width) {
+        acc += bytes[pos++]! * 2 ** bits;
+        bits += 8;
+      }
+      const v = acc % scale;
+      out[i] = v;
+      acc = (acc - v) / scale;
+      bits -= width;
+    }
+  }
+}

@@ -1,10 +1,10 @@
 /**
  * `codec-zigzag-int`: exact 64-bit integers. Values within ±2^50 (nearly all counters and
- * gauges) are stored as zigzag varint deltas, with token 0 + varint for runs of unchanged
- * values, computed on the column's 32-bit words so no BigInt is made per value. A chunk
+ * gauges) are stored as zigzag deltas bit-packed in groups of 64 (packUnsigned), computed
+ * on the column's 32-bit words so no BigInt is made per value. A chunk
  * holding any larger value is stored raw, 8 bytes each: exact over the whole int64 range.
  */
-import { ByteReader, ByteWriter, definePlugin, int64AsNumber, int64Words, setInt64FromNumber, type Codec, type SeriesPoints } from '../../core';
+import { ByteReader, ByteWriter, definePlugin, int64AsNumber, int64Words, packUnsigned, setInt64FromNumber, unpackUnsigned, zigzag, type Codec, type SeriesPoints } from '../../core';
 
 const MODE_DELTA = 0;
 const MODE_RAW = 1;
@@ -24,27 +24,15 @@ export const zigzagIntCodec: Codec = {
       return w.finish();
     }
     w.byte(MODE_DELTA);
+    const n = end - start;
+    const deltas = new Float64Array(n);
     let prev = 0;
-    let zeros = 0;
-    for (let i = start; i < end; i++) {
-      const v = int64AsNumber(words, i);
-      const delta = v - prev;
+    for (let i = 0; i < n; i++) {
+      const v = int64AsNumber(words, start + i);
+      deltas[i] = zigzag(v - prev);
       prev = v;
-      if (delta === 0) {
-        zeros++;
-        continue;
-      }
-      if (zeros > 0) {
-        w.byte(0);
-        w.uvarint(zeros - 1);
-        zeros = 0;
-      }
-      w.svarint(delta);
     }
-    if (zeros > 0) {
-      w.byte(0);
-      w.uvarint(zeros - 1);
-    }
+    packUnsigned(w, deltas, n);
     return w.finish();
   },
   decode(bytes: Uint8Array, count: number, into: SeriesPoints, offset: number): void {
@@ -55,18 +43,13 @@ export const zigzagIntCodec: Codec = {
       return;
     }
     const words = int64Words(into.ints);
+    const deltas = new Float64Array(count);
+    unpackUnsigned(r, count, deltas);
     let v = 0;
-    let i = 0;
-    while (i < count) {
-      const token = r.uvarint();
-      if (token === 0) {
-        let run = r.uvarint() + 1;
-        if (run > count - i) throw new RangeError('zigzag-varint run past the point count');
-        while (run-- > 0) setInt64FromNumber(words, offset + i++, v);
-        continue;
-      }
-      v += token % 2 === 0 ? token / 2 : -(token + 1) / 2;
-      setInt64FromNumber(words, offset + i++, v);
+    for (let i = 0; i < count; i++) {
+      const z = deltas[i]!;
+      v += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      setInt64FromNumber(words, offset + i, v);
     }
   },
 };
