@@ -24,6 +24,13 @@ function exponentOf(values: Float64Array, start: number, end: number): number {
       if (++e > MAX_EXPONENT || Math.abs(v * POW10[e]!) >= MAX_MANTISSA) return -1;
     }
   }
+  // A value checked at a smaller exponent must also be exact (and small) at the final one.
+  const p = POW10[e]!;
+  for (let i = start; i < end; i++) {
+    const v = values[i]!;
+    const m = Math.round(v * p);
+    if (Math.abs(m) >= MAX_MANTISSA || (e === 0 ? m !== v : m / p !== v)) return -1;
+  }
   return e;
 }
 
