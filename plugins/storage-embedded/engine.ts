@@ -247,6 +247,10 @@ export class EmbeddedEngine implements StorageEngine {
     this.headPoints += n;
   }
 
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
   private assertOpen(): void {
     if (this.state !== 'open') throw new DsdbError('DSDB_ERR_STORAGE_CLOSED', `embedded storage is ${this.state === 'new' ? 'not open yet' : 'closed'}`);
   }
@@ -587,6 +591,11 @@ export class EmbeddedEngine implements StorageEngine {
 
   async stats(): Promise<StorageStats> {
     this.assertOpen();
+    return this.statsNow();
+  }
+
+  /** The same figures synchronously, for hooks.kernel.collectStats (a SyncHook). */
+  statsNow(): StorageStats {
     let blockPoints = 0;
     let blockBytes = 0;
     for (const block of this.blocks) {

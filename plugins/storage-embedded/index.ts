@@ -37,15 +37,21 @@ export default definePlugin({
   name: 'storage-embedded',
   options: EmbeddedOptionsSchema,
   register({ hooks, container, baseDir }, options) {
+    let engine: EmbeddedEngine | undefined;
     hooks.storage.engines.tap('storage-embedded', (engines) => {
       engines.add(
         'embedded',
         {
           create: ({ logger }) =>
-            new EmbeddedEngine({ ...options, dataDir: path.resolve(baseDir, options.dataDir) }, container.resolve('codecs'), logger),
+            (engine = new EmbeddedEngine({ ...options, dataDir: path.resolve(baseDir, options.dataDir) }, container.resolve('codecs'), logger)),
         },
         'storage-embedded',
       );
+    });
+    // `stats` (telnet, /api/stats): tsd.storage.* figures, including WAL truncations found at start-up.
+    hooks.kernel.collectStats.tap('storage-embedded', (collector) => {
+      if (!engine?.isOpen) return;
+      for (const [name, value] of Object.entries(engine.statsNow())) if (value !== undefined) collector.record(`storage.${name}`, value, { engine: 'embedded' });
     });
   },
 });

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pointBatch, ValueKind, type DataPoint, type SeriesData } from '../../core';
+import { startDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -189,5 +190,27 @@ describe('embedded engine', () => {
     } finally {
       await engine.close();
     }
+  });
+});
+
+describe('storage-embedded plugin in a kernel', () => {
+  it('opens in <config folder>/data by default, is the container storage, and reports through collectStats', async () => {
+    const dir = tempDataDir('plugin');
+    const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
+    const daemon = await startDaemon({ plugins: ['storage-embedded', ...CODECS] }, dir);
+    try {
+      const storage = daemon.kernel.container.resolve('storage');
+      expect(storage.name).to.equal('embedded');
+      await storage.write(pointBatch(floats('k', 'a', 0, 5)), { sync: true });
+      const recorded = new Map<string, number | bigint>();
+      daemon.kernel.hooks.kernel.collectStats.call({ record: (name, value) => void recorded.set(name, value) });
+      expect(recorded.get('storage.series')).to.equal(1);
+      expect(recorded.get('storage.headPoints')).to.equal(5);
+      expect(recorded.get('storage.walTruncations')).to.equal(0);
+      expect(fs.existsSync(path.join(dir, 'data', 'LOCK'))).to.equal(true);
+    } finally {
+      await daemon.stop();
+    }
+    expect(fs.readdirSync(path.join(dir, 'data', 'blocks')).filter((f) => f.endsWith('.blk'))).to.have.length(1);
   });
 });
