@@ -62,7 +62,7 @@ export interface EmbeddedEngineOptions {
   codecs: CodecPreferences;
 }
 
-type Counters = Record<'walTruncations' | 'walTruncatedBytes' | 'corruptChunks' | 'corruptBlocks' | 'seriesLogTruncations' | 'checkpoints' | 'compactions', number>;
+type Counters = Record<'walTruncations' | 'walTruncatedBytes' | 'corruptChunks' | 'corruptBlocks' | 'orphanChunks' | 'seriesLogTruncations' | 'checkpoints' | 'compactions', number>;
 
 export class EmbeddedEngine implements StorageEngine {
   readonly name = 'embedded';
@@ -82,7 +82,7 @@ export class EmbeddedEngine implements StorageEngine {
   private unlock?: () => void;
   private timer?: NodeJS.Timeout;
   private state: 'new' | 'open' | 'closed' = 'new';
-  readonly counters: Counters = { walTruncations: 0, walTruncatedBytes: 0, corruptChunks: 0, corruptBlocks: 0, seriesLogTruncations: 0, checkpoints: 0, compactions: 0 };
+  readonly counters: Counters = { walTruncations: 0, walTruncatedBytes: 0, corruptChunks: 0, corruptBlocks: 0, orphanChunks: 0, seriesLogTruncations: 0, checkpoints: 0, compactions: 0 };
 
   constructor(
     private readonly options: EmbeddedEngineOptions,
@@ -156,11 +156,19 @@ export class EmbeddedEngine implements StorageEngine {
   private rebuildChunkRefs(): void {
     for (const entry of this.index.byId) if (entry) entry.chunks = [];
     this.blocks.sort((a, b) => a.seq - b.seq);
+    let orphans = 0;
     for (const block of this.blocks) {
       for (const ref of block.refs) {
+        // never hand out an id that a block already uses, even if series.log lost it
+        this.index.reserveId(ref.seriesId);
         const entry = this.index.byId[ref.seriesId];
         if (entry) entry.chunks.push({ block, ref });
+        else orphans++;
       }
+    }
+    if (orphans > this.counters.orphanChunks) {
+      this.counters.orphanChunks = orphans;
+      this.log.error({ orphans }, 'chunks of series missing from series.log are not served');
     }
   }
 

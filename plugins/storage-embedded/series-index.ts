@@ -55,6 +55,11 @@ export class SeriesIndex {
     return this.nextId++;
   }
 
+  /** Makes sure `id` is never handed out to a new series. */
+  reserveId(id: number): void {
+    if (id >= this.nextId) this.nextId = id + 1;
+  }
+
   /** Adds a series (from the log, the WAL or a write); ids only grow. */
   add(id: number, metric: string, tags: Tags, unsaved: boolean, key?: string): SeriesEntry {
     const existing = this.byId[id];
