@@ -109,7 +109,9 @@ export class EmbeddedEngine implements StorageEngine {
       }
       this.loadBlocks();
       this.loadAnnotations();
-      this.wal = new Wal(path.join(dir, 'wal'), this.options.flushIntervalMs);
+      this.wal = new Wal(path.join(dir, 'wal'), this.options.flushIntervalMs, (err) =>
+        this.log.error({ err }, 'WAL commit failed: writes since the last commit are in memory only until the next block cut'),
+      );
       this.replay(this.wal.replay());
       this.wal.open();
     } catch (err) {

@@ -43,7 +43,12 @@ export class Wal {
   /** bytes appended to the current segment */
   segmentBytes = 0;
 
-  constructor(private readonly dir: string, private readonly flushIntervalMs: number) {}
+  constructor(
+    private readonly dir: string,
+    private readonly flushIntervalMs: number,
+    /** told when a commit fails (disk full, I/O error): waiting sync writes are rejected, timer commits have no one else to tell */
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {}
 
   /** Segments on disk, oldest first. */
   segments(): { file: string; seq: number }[] {
@@ -112,17 +117,32 @@ export class Wal {
     const bufs = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    for (let i = 0; i < bufs.length; i += MAX_IOVECS) {
-      const slice = bufs.slice(i, i + MAX_IOVECS);
-      let total = 0;
-      for (const b of slice) total += b.length;
-      let written = fs.writevSync(this.fd, slice);
-      if (written < total) {
-        // rare short write: finish from the concatenation
-        const all = Buffer.concat(slice);
-        while (written < total) written += fs.writeSync(this.fd, all, written, total - written);
+    const sizeBefore = this.segmentBytes;
+    try {
+      for (let i = 0; i < bufs.length; i += MAX_IOVECS) {
+        const slice = bufs.slice(i, i + MAX_IOVECS);
+        let total = 0;
+        for (const b of slice) total += b.length;
+        let written = fs.writevSync(this.fd, slice);
+        if (written < total) {
+          // rare short write: finish from the concatenation
+          const all = Buffer.concat(slice);
+          while (written < total) written += fs.writeSync(this.fd, all, written, total - written);
+        }
+        this.segmentBytes += total;
       }
-      this.segmentBytes += total;
+    } catch (err) {
+      // Cut any partial record off (a torn record mid-file would hide every later one at
+      // replay) and keep the records for the next commit.
+      try {
+        fs.ftruncateSync(this.fd, sizeBefore);
+        this.segmentBytes = sizeBefore;
+        this.pending = bufs.concat(this.pending);
+        for (const b of bufs) this.pendingBytes += b.length;
+      } catch {
+        /* the error below is reported either way */
+      }
+      throw err;
     }
     this.unsynced = true;
   }
@@ -140,6 +160,7 @@ export class Wal {
       }
       for (const w of waiters) w.resolve();
     } catch (err) {
+      this.onError(err);
       for (const w of waiters) w.reject(err);
     }
   }
