@@ -9,5 +9,13 @@ module.exports = defineConfig({
     'http',
     'telnet',
     // ['tls', { cert: './test/fixtures/tls/cert.pem', key: './test/fixtures/tls/key.pem' }],
+    // the default storage engine: data in ./data next to this file
+    'storage-embedded',
+    'codec-delta-of-delta',
+    'codec-decimal-float',
+    'codec-xor-float',
+    'codec-zigzag-int',
+    'codec-dict-string',
+    'codec-compact-json',
   ],
 });

@@ -55,7 +55,18 @@ export interface ResolvedConfig extends Omit<Static<typeof CONFIG_SCHEMA>, 'plug
 }
 
 /** The plugins DSDB loads when no config file exists. */
-export const DEFAULT_PLUGINS: PluginSpec[] = ['http', 'telnet'];
+export const DEFAULT_PLUGINS: PluginSpec[] = [
+  'http',
+  'telnet',
+  // the default storage engine (data in ./data) and the chunk codecs it writes with
+  'storage-embedded',
+  'codec-delta-of-delta',
+  'codec-decimal-float',
+  'codec-xor-float',
+  'codec-zigzag-int',
+  'codec-dict-string',
+  'codec-compact-json',
+];
 export const DEFAULTS_SOURCE = '(built-in defaults)';
 
 /** Identity function that types a config file. */

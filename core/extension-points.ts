@@ -62,6 +62,12 @@ export interface Codec {
   /** one byte written in chunk headers; stable on disk forever */
   id: number;
   target: CodecTarget;
+  /**
+   * Whether this codec can encode points [start, end) (e.g. a decimal float codec only
+   * takes values with few decimal digits). Absent means always. Engines try codecs of a
+   * target in their preference order and use the first that accepts.
+   */
+  accepts?(points: SeriesPoints, start: number, end: number): boolean;
   /** Encodes points [start, end) of the column this codec targets. */
   encode(points: SeriesPoints, start: number, end: number): Uint8Array;
   /** Decodes `count` values into `into` from position `offset`. */
