@@ -13,4 +13,5 @@ export type { Logger, LogLevel } from './logger';
 export * from './extension-points';
 export * from './types';
 export type * from './storage';
+export * from './ingest';
 export { Type, type Static } from '@sinclair/typebox';
