@@ -4,3 +4,5 @@ export * from './value-text';
 export * from './json-text';
 export { BatchBuilder } from './batch-builder';
 export { validateDataPoint, type IncomingPoint } from './validate-point';
+export { PutCollector, type PutError, type ReceivedPoint } from './put-collector';
+export type { PutFormat } from './put-format';

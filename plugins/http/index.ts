@@ -78,6 +78,20 @@ export default definePlugin({
   },
 });
 
+/**
+ * Pipes a compressed body through `inflater`. fastify compares Content-Length with the
+ * stream's `receivedEncodedLength` when present (else with the inflated size, which
+ * never matches), so count the compressed bytes as they arrive.
+ */
+function inflated(payload: NodeJS.ReadableStream, inflater: zlib.Gunzip | zlib.Inflate): NodeJS.ReadableStream {
+  const counted = inflater as unknown as { receivedEncodedLength: number };
+  counted.receivedEncodedLength = 0;
+  payload.on('data', (chunk: Buffer) => {
+    counted.receivedEncodedLength += chunk.length;
+  });
+  return payload.pipe(inflater);
+}
+
 function installOpenTsdbConventions(app: FastifyInstance): void {
   // Bodies arrive raw: each endpoint parses its own formats, so that it can answer bad
   // input with OpenTSDB's exact messages. gzip/deflate request bodies are inflated.
@@ -85,8 +99,8 @@ function installOpenTsdbConventions(app: FastifyInstance): void {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
-    if (encoding === 'gzip' || encoding === 'x-gzip') return payload.pipe(zlib.createGunzip());
-    if (encoding === 'deflate') return payload.pipe(zlib.createInflate());
+    if (encoding === 'gzip' || encoding === 'x-gzip') return inflated(payload, zlib.createGunzip());
+    if (encoding === 'deflate') return inflated(payload, zlib.createInflate());
     return payload;
   });
   app.addHook('onRequest', async (request, reply) => {
