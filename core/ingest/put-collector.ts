@@ -31,6 +31,8 @@ export class PutCollector {
   failed = 0;
   /** kept only when the client asked for details */
   readonly errors: PutError[] | undefined;
+  /** why the last rejected point was rejected */
+  lastError: string | undefined;
   private readonly slot = newValueSlot();
 
   constructor(
@@ -43,6 +45,7 @@ export class PutCollector {
   /** Records a point the sender could not even express (e.g. a null in the array). */
   rejectRaw(error: string, point: ReceivedPoint | undefined): void {
     this.failed++;
+    this.lastError = error;
     this.errors?.push({ datapoint: echo(point), error });
   }
 
