@@ -37,6 +37,17 @@ export function illegalNameChar(s: string): string | undefined {
   return undefined;
 }
 
+/**
+ * `s` with every character OpenTSDB rejects replaced by `_` (for names from systems
+ * with other rules, e.g. Prometheus' `:`); `s` itself when it is already valid.
+ */
+export function sanitizeName(s: string): string {
+  if (illegalNameChar(s) === undefined) return s;
+  let out = '';
+  for (const ch of s) out += illegalNameChar(ch) === undefined ? ch : '_';
+  return out;
+}
+
 /** Tags.validateString's message, or undefined when the name is valid. */
 export function validateName(what: string, s: string): string | undefined {
   if (s.length === 0) return `Invalid ${what}: empty string`;
@@ -60,9 +71,9 @@ export function formatTagMap(tags: Readonly<Record<string, string>>): string {
  * IncomingDataPoints.checkMetricAndTags: tag count, then metric name, then each tag.
  * Returns OpenTSDB's IllegalArgumentException message, or undefined.
  */
-export function checkMetricAndTags(metric: string, tags: Readonly<Record<string, string>>, tagCount: number): string | undefined {
+export function checkMetricAndTags(metric: string, tags: Readonly<Record<string, string>>, tagCount: number, maxTags = MAX_TAGS): string | undefined {
   if (tagCount <= 0) return `Need at least one tag (metric=${metric}, tags=${formatTagMap(tags)})`;
-  if (tagCount > MAX_TAGS) return `Too many tags: ${tagCount} maximum allowed: ${MAX_TAGS}, tags: ${formatTagMap(tags)}`;
+  if (tagCount > maxTags) return `Too many tags: ${tagCount} maximum allowed: ${maxTags}, tags: ${formatTagMap(tags)}`;
   const metricError = validateName('metric name', metric);
   if (metricError) return metricError;
   for (const key in tags) {
