@@ -58,6 +58,8 @@ export default definePlugin({
           }
         }
         if (batch.length > 0) {
+          // 503: Prometheus retries, and the samples arrive once storage is there.
+          if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured');
           stats.samples += batch.length;
           await container.resolve('storage').write(batch.take());
         }

@@ -47,7 +47,8 @@ export default definePlugin({
       protocol: 'dsdb-protobuf',
       accept(socket: Duplex) {
         if (!accepting) return socket.destroy();
-        const session = new ProtobufTcpSession(socket, () => container.resolve('storage'), options, log, track);
+        const storage = () => (container.hasRegistration('storage') ? container.resolve('storage') : undefined);
+        const session = new ProtobufTcpSession(socket, storage, options, log, track);
         sessions.add(session);
         socket.once('close', () => sessions.delete(session));
         session.start();

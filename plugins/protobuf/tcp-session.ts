@@ -23,7 +23,7 @@ export class ProtobufTcpSession {
 
   constructor(
     private readonly socket: Duplex,
-    private readonly storage: () => StorageEngine,
+    private readonly storage: () => StorageEngine | undefined,
     private readonly options: TcpSessionOptions,
     private readonly log: Logger,
     private readonly track: (write: Promise<unknown>) => void,
@@ -97,7 +97,12 @@ export class ProtobufTcpSession {
       this.reply(ack);
       return undefined;
     }
-    const write = this.storage()
+    const storage = this.storage();
+    if (!storage) {
+      this.reply({ id: request.id, written: 0, failed: ack.written + ack.failed, errors, error: 'no storage engine is configured' });
+      return undefined;
+    }
+    const write = storage
       .write(collector.batch.take(), { sync: request.sync })
       .then(
         () => this.reply(ack),

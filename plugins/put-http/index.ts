@@ -33,6 +33,7 @@ export default definePlugin({
         const tally: PutTally = { success: collector.success, failed: collector.failed, timeouts: 0, errors: collector.errors };
         const batch = collector.batch.take();
         if (batch.length > 0) {
+          if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured');
           const write = container.resolve('storage').write(batch, { sync: flags.sync });
           inFlight.add(write);
           write.then(

@@ -50,6 +50,10 @@ export default definePlugin({
         const points = batch.take();
         stats.points += points.length;
         stats.batches++;
+        if (!container.hasRegistration('storage')) {
+          connection.writeLine('put: Storage error: no storage engine is configured');
+          return undefined;
+        }
         const write = container
           .resolve('storage')
           .write(points)

@@ -140,3 +140,16 @@ describe('telnet put @integration', () => {
     for (const reply of replies) expect(reply).to.match(/^put: invalid value: Invalid (string|JSON) value/);
   });
 });
+
+describe('telnet put without a storage engine @integration', () => {
+  it('answers each packet of valid lines with a storage error line instead of dropping them silently', async () => {
+    const daemon = await startDaemon({ plugins: ['telnet', 'put-telnet'] });
+    try {
+      const { data, closed } = await exchange(daemon.port, ['put m 1356998400 1 host=a\nput m 1356998401 2 host=a\n']);
+      expect(closed).to.equal(false);
+      expect(data).to.equal('put: Storage error: no storage engine is configured\n');
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
