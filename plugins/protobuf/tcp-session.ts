@@ -91,7 +91,15 @@ export class ProtobufTcpSession {
       return undefined;
     }
     const collector = new PutCollector(new BatchBuilder(Math.max(16, request.points.length)), false);
-    const errors = admitWriteRequest(request, collector);
+    let errors: { index: number; message: string }[];
+    try {
+      errors = admitWriteRequest(request, collector);
+    } catch (err) {
+      // A bug, not bad input: answer it and keep the connection, store nothing of the frame.
+      this.log.error({ err }, 'protobuf frame failed');
+      this.reply({ id: request.id, written: 0, failed: request.points.length, errors: [], error: `unexpected error: ${(err as Error).message}` });
+      return undefined;
+    }
     const ack: WriteAckMessage = { id: request.id, written: collector.success, failed: collector.failed, errors, error: '' };
     if (collector.batch.length === 0) {
       this.reply(ack);

@@ -2,7 +2,8 @@
  * One telnet connection: frames lines (`\n` or `\r\n`, like OpenTSDB's
  * LineBasedFrameDecoder), splits each on single spaces, and runs the command the first
  * word names. Commands with a raw-bytes path (`executeRaw`, e.g. `put`) get the line's
- * bytes unsplit; commands with `endOfInput` are told once per packet, after its lines. Lines are handled strictly in order; while an async command runs the
+ * bytes unsplit; commands with `endOfInput` are told once per packet, after its lines.
+ * Lines are handled strictly in order; while an async command runs the
  * socket is paused, which is the back-pressure a fast writer needs.
  */
 import type { Duplex } from 'node:stream';

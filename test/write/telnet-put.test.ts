@@ -153,3 +153,32 @@ describe('telnet put without a storage engine @integration', () => {
     }
   });
 });
+
+describe('telnet put under garbage @integration', () => {
+  it('answers thousands of random put lines without crashing and still stores the good line after them', async () => {
+    const daemon = await startDaemon({ plugins: ['telnet', 'storage-memory', 'put-telnet'] });
+    try {
+      // Deterministic pseudo-random bytes (no newline), biased towards put-ish characters.
+      let seed = 42;
+      const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+      const alphabet = Buffer.from(' ="{}\\.-+eE0123456789=abcxyz:$,\u00e9\u00ff\r\t');
+      const lines: Buffer[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const body = Buffer.alloc(1 + (next() % 80));
+        for (let j = 0; j < body.length; j++) body[j] = next() % 4 === 0 ? next() % 256 : alphabet[next() % alphabet.length]!;
+        for (let j = 0; j < body.length; j++) if (body[j] === 0x0a) body[j] = 0x20;
+        lines.push(Buffer.concat([Buffer.from('put '), body, Buffer.from('\n')]));
+      }
+      lines.push(Buffer.from('put fuzz.survivor 1356998400 7 host=a\n'));
+      const { data, closed } = await exchange(daemon.port, [Buffer.concat(lines)], { idleMs: 500 });
+      expect(closed).to.equal(false);
+      // every reply is one of put's error forms, never an exception's
+      const replies = data.split('\n').slice(0, -1);
+      expect(replies.length).to.be.greaterThan(2000);
+      for (const reply of replies) expect(reply).to.match(/^put: (illegal argument|invalid value): /);
+      expect((await readPoints(daemon, 'fuzz.survivor')).map((p) => p.value)).to.deep.equal([7n]);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
