@@ -19,8 +19,6 @@ export class JsonSyntaxError extends Error {
   override readonly name = 'JsonSyntaxError';
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-
 /** Parses JSON text; numbers become JsonNumber. Throws JsonSyntaxError with a position. */
 export function parseExactJson(text: string): ExactJson {
   let i = 0;
@@ -36,23 +34,52 @@ export function parseExactJson(text: string): ExactJson {
     }
   };
   const str = (): string => {
-    // Find the closing quote, then let JSON.parse decode escapes exactly.
+    // Find the closing quote; only strings with escapes go through JSON.parse.
     const start = i++;
+    let escaped = false;
     for (;;) {
       const c = text.charCodeAt(i);
       if (Number.isNaN(c)) fail('unterminated string');
-      if (c === 0x5c) i += 2;
-      else if (c === 0x22) break;
+      if (c === 0x5c) {
+        escaped = true;
+        i += 2;
+      } else if (c === 0x22) break;
       else if (c < 0x20) fail('control character in string');
       else i++;
     }
     i++;
+    if (!escaped) return text.slice(start + 1, i - 1);
     try {
       return JSON.parse(text.slice(start, i)) as string;
     } catch {
       i = start;
       return fail('invalid string escape');
     }
+  };
+  const digits = (): number => {
+    const from = i;
+    for (let c = text.charCodeAt(i); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++i));
+    return i - from;
+  };
+  /** JSON's number grammar, scanned by hand (a sticky regex costs a match array per number). */
+  const num = (): JsonNumber | undefined => {
+    const start = i;
+    if (text.charCodeAt(i) === 0x2d) i++;
+    const first = text.charCodeAt(i);
+    if (first === 0x30) i++;
+    else if (digits() === 0) return (i = start), undefined;
+    if (text.charCodeAt(i) === 0x2e) {
+      i++;
+      if (digits() === 0) return (i = start), undefined;
+    }
+    const e = text.charCodeAt(i);
+    if (e === 0x65 || e === 0x45) {
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === 0x2b || sign === 0x2d) i++;
+      if (digits() === 0) return (i = start), undefined;
+    }
+    return new JsonNumber(text.slice(start, i));
   };
   const value = (): ExactJson => {
     ws();
@@ -69,7 +96,10 @@ export function parseExactJson(text: string): ExactJson {
         ws();
         if (text[i] !== ':') fail("expected ':'");
         i++;
-        out[key] = value();
+        const v = value();
+        // `__proto__` is an ordinary key in JSON; assigning it would set the prototype
+        if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+        else out[key] = v;
         ws();
         if (text[i] === ',') i++;
         else if (text[i] === '}') return i++, out;
@@ -93,13 +123,7 @@ export function parseExactJson(text: string): ExactJson {
     if (text.startsWith('true', i)) return (i += 4), true;
     if (text.startsWith('false', i)) return (i += 5), false;
     if (text.startsWith('null', i)) return (i += 4), null;
-    NUMBER.lastIndex = i;
-    const m = NUMBER.exec(text);
-    if (m && m[0].length > 0) {
-      i += m[0].length;
-      return new JsonNumber(m[0]);
-    }
-    return fail('expected a value');
+    return num() ?? fail('expected a value');
   };
   const result = value();
   ws();

@@ -6,7 +6,7 @@
  */
 import { ValueKind, type Tags } from '../types';
 import type { BatchBuilder } from './batch-builder';
-import { parseLongError, toMilliseconds } from './rules';
+import { parseLongError, timestampInRange, toMilliseconds } from './rules';
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText, type ValueSlot } from './value-text';
 
@@ -34,6 +34,11 @@ export class PutCollector {
   /** why the last rejected point was rejected */
   lastError: string | undefined;
   private readonly slot = newValueSlot();
+  /**
+   * Series already admitted into this batch, by metric and tags in the order received:
+   * a repeat skips the sorted key and the name checks (they passed already).
+   */
+  private readonly known = new Map<string, number>();
 
   constructor(
     readonly batch: BatchBuilder,
@@ -81,12 +86,23 @@ export class PutCollector {
     } else {
       slot = value;
     }
-    const invalid = validateDataPoint({ metric, timestamp, timestampText, tags: tags!, tagCount }, slot);
-    if (invalid) return invalid;
+    let rawKey = metric;
+    for (const key in tags) rawKey += '\u0000' + key + '\u0000' + tags[key];
+    let series = this.known.get(rawKey);
+    if (series === undefined || !valueAndTimeValid(slot, timestamp)) {
+      const invalid = validateDataPoint({ metric, timestamp, timestampText, tags: tags!, tagCount }, slot);
+      if (invalid) return invalid;
+    }
     const batch = this.batch;
-    batch.push(batch.seriesOf(metric, tags!), toMilliseconds(timestamp), slot.kind, slot.float, slot.int, slot.text);
+    if (series === undefined) this.known.set(rawKey, (series = batch.seriesOf(metric, tags!)));
+    batch.push(series, toMilliseconds(timestamp), slot.kind, slot.float, slot.int, slot.text);
     return undefined;
   }
+}
+
+/** The checks of validateDataPoint that do not depend on the series. */
+function valueAndTimeValid(slot: ValueSlot, timestamp: number): boolean {
+  return (slot.kind !== ValueKind.Float || Number.isFinite(slot.float)) && timestampInRange(timestamp);
 }
 
 function echo(point: ReceivedPoint | undefined): PutError['datapoint'] {

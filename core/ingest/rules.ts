@@ -55,6 +55,19 @@ export function validateName(what: string, s: string): string | undefined {
   return bad === undefined ? undefined : `Invalid ${what} ("${s}"): illegal character: ${bad}`;
 }
 
+/**
+ * A plain-object copy of tags gathered in a prototype-less map (where `constructor` or
+ * `__proto__` are safe keys), for storage engines that expect ordinary objects.
+ */
+export function plainTags(tags: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key in tags) {
+    if (key === '__proto__') Object.defineProperty(out, key, { value: tags[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = tags[key]!;
+  }
+  return out;
+}
+
 /** Java's HashMap.toString rendering, `{k=v, k2=v2}` (insertion order here). */
 export function formatTagMap(tags: Readonly<Record<string, string>>): string {
   let out = '{';
@@ -106,6 +119,8 @@ export function parseLongError(s: string): string | undefined {
     const c = s.charCodeAt(i);
     if (c < 0x30 || c > 0x39) return `Invalid character '${s[i]}' in ${s}`;
   }
+  // up to 18 digits cannot overflow; only 19-digit values need the exact comparison
+  if (n - (c0 === 0x2b || c0 === 0x2d ? 1 : 0) < 19) return undefined;
   const v = BigInt(s);
   if (v > 9223372036854775807n || v < -9223372036854775808n) return `Overflow in ${s}`;
   return undefined;

@@ -4,7 +4,7 @@
  * label values) become `_`; labels with an empty value are absent in Prometheus and
  * are dropped. See docs/write.md, "Prometheus remote_write".
  */
-import { checkMetricAndTags, sanitizeName, type Tags } from '../../core';
+import { checkMetricAndTags, plainTags, sanitizeName, type Tags } from '../../core';
 import type { PromLabel } from './prompb';
 
 export type MappedSeries = { metric: string; tags: Tags; error?: undefined } | { error: string };
@@ -25,5 +25,5 @@ export function mapSeries(labels: readonly PromLabel[], maxTags: number): Mapped
   }
   if (!metric) return { error: 'series without __name__' };
   const error = checkMetricAndTags(metric, tags, count, maxTags);
-  return error ? { error } : { metric, tags };
+  return error ? { error } : { metric, tags: plainTags(tags) };
 }

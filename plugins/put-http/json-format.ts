@@ -70,10 +70,14 @@ function timestampOf(value: ExactJson | undefined): number | string | undefined 
 
 function tagsOf(value: ExactJson | undefined): Record<string, string> | undefined {
   if (!isJsonObject(value ?? null)) return undefined;
-  const tags: Record<string, string> = Object.create(null);
-  for (const [key, v] of Object.entries(value as { [key: string]: ExactJson })) {
-    const text = scalarText(v);
-    if (text !== undefined) tags[key] = text;
+  // A plain object (fast properties); `__proto__` is defined, not assigned.
+  const source = value as { [key: string]: ExactJson };
+  const tags: Record<string, string> = {};
+  for (const key in source) {
+    const text = scalarText(source[key]);
+    if (text === undefined) continue;
+    if (key === '__proto__') Object.defineProperty(tags, key, { value: text, enumerable: true, writable: true, configurable: true });
+    else tags[key] = text;
   }
   return tags;
 }

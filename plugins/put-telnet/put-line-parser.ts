@@ -14,6 +14,7 @@ import {
   newValueSlot,
   parseLongError,
   parseValueText,
+  plainTags,
   seriesKeyString,
   validateDataPoint,
   ValueKind,
@@ -228,7 +229,7 @@ export class PutLineParser {
     line.copy(bytes, 0, aStart, aEnd);
     bytes[aEnd - aStart] = SPACE;
     line.copy(bytes, aEnd - aStart + 1, bStart, bEnd);
-    const entry: CachedSeries = { hash, bytes, metric, tags, key: seriesKeyString(metric, tags), epoch: 0, index: 0, next: undefined };
+    const entry: CachedSeries = { hash, bytes, metric, tags: plainTags(tags), key: seriesKeyString(metric, tags), epoch: 0, index: 0, next: undefined };
     this.cache.add(entry);
     return entry;
   }

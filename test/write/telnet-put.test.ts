@@ -182,3 +182,20 @@ describe('telnet put under garbage @integration', () => {
     }
   });
 });
+
+describe('telnet put: tag keys that are Object.prototype names @integration', () => {
+  it('stores `constructor` and `__proto__` as ordinary tag keys', async () => {
+    const daemon = await startDaemon({ plugins: ['telnet', 'storage-memory', 'put-telnet'] });
+    try {
+      const { data } = await exchange(daemon.port, ['put proto.m 1356998400 1 constructor=a __proto__=b\n']);
+      expect(data).to.equal('');
+      const [point] = await readPoints(daemon, 'proto.m');
+      expect(Object.entries(point!.tags).sort()).to.deep.equal([
+        ['__proto__', 'b'],
+        ['constructor', 'a'],
+      ]);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
