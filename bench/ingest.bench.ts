@@ -2,6 +2,7 @@
  * Ingest benchmark: points/s of telnet `put` and `POST /api/put` into the configured
  * engine (memory) through a real daemon, and the parse-only rate of the telnet put
  * parser, each as a ratio to a plain loop that only reads the same bytes from a socket.
+ * Each figure is the best of 2-3 runs after a warm-up (the machine may be shared).
  * Flags: --lines=N (default 1000000), --series=N (default 1000).
  */
 import net from 'node:net';
@@ -142,12 +143,18 @@ export async function run(flags: string[]): Promise<void> {
   const series = flag(flags, 'series', 1000);
   const bytes = putLines(lines, series);
   process.stdout.write(`${lines} put lines (${(bytes.length / 1e6).toFixed(1)} MB), ${series} series\n`);
-  parseOnly(bytes, Math.min(lines, 200_000)); // warm-up
-  const baseline = await socketReadOnly(bytes, lines);
-  const parse = parseOnly(bytes, lines);
-  const telnet = await telnetIngest(bytes, lines);
+  // The machine is shared: warm the JIT, then keep the best of a few runs of each.
+  parseOnly(bytes, lines);
+  const best = async (runs: number, measure: () => number | Promise<number>) => {
+    let top = 0;
+    for (let r = 0; r < runs; r++) top = Math.max(top, await measure());
+    return top;
+  };
+  const baseline = await best(3, () => socketReadOnly(bytes, lines));
+  const parse = await best(3, () => parseOnly(bytes, lines));
+  const telnet = await best(2, () => telnetIngest(bytes, lines));
   const httpPoints = Math.min(lines, 500_000);
-  const http = await httpIngest(httpPoints, series);
+  const http = await best(2, () => httpIngest(httpPoints, series));
   const row = (name: string, r: number) => process.stdout.write(`${name.padEnd(44)} ${fmt(r).padStart(10)}   ${(r / baseline).toFixed(2)}x socket read\n`);
   row('socket read only (baseline, lines/s)', baseline);
   row('telnet put parser, parse only (lines/s)', parse);

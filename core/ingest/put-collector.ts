@@ -110,5 +110,8 @@ function echo(point: ReceivedPoint | undefined): PutError['datapoint'] {
   let text = '';
   if (typeof value === 'string') text = value;
   else if (value) text = value.kind === ValueKind.Int ? value.int.toString() : value.kind === ValueKind.Float ? String(value.float) : (value.text ?? '');
-  return { metric: point?.metric, timestamp: point?.timestamp ?? 0, value: text, tags: point?.tags ?? {} };
+  // OpenTSDB echoes the timestamp as a JSON number (a Java long)
+  let timestamp = point?.timestamp ?? 0;
+  if (typeof timestamp === 'string' && /^-?\d+$/.test(timestamp) && Number.isSafeInteger(Number(timestamp))) timestamp = Number(timestamp);
+  return { metric: point?.metric, timestamp, value: text, tags: point?.tags ?? {} };
 }

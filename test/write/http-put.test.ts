@@ -60,7 +60,7 @@ describe('POST /api/put @integration', () => {
       if (expected.endsWith('…')) expect(error.startsWith(expected.slice(0, -1)), error).to.equal(true);
       else expect(error).to.equal(expected);
     });
-    expect(json.errors[0]!.datapoint.value).to.equal('18'); // echoed as a string
+    expect(json.errors[0]!.datapoint).to.deep.equal({ metric: 'h4', timestamp: T0, value: '18', tags: {} }); // value echoed as a string
     expect(await readPoints(daemon, 'h4.good')).to.have.length(2);
     for (const metric of ['h4', 'h7', 'h8', 'h9', 'h11']) expect(await readPoints(daemon, metric)).to.deep.equal([]);
   });
