@@ -8,6 +8,10 @@ module.exports = defineConfig({
   plugins: [
     'http',
     'telnet',
+    'put-telnet',
+    'put-http',
+    'protobuf',
+    'prometheus-remote-write',
     // ['tls', { cert: './test/fixtures/tls/cert.pem', key: './test/fixtures/tls/key.pem' }],
     // the default storage engine: data in ./data next to this file
     'storage-embedded',

@@ -58,6 +58,11 @@ export interface ResolvedConfig extends Omit<Static<typeof CONFIG_SCHEMA>, 'plug
 export const DEFAULT_PLUGINS: PluginSpec[] = [
   'http',
   'telnet',
+  // the write path: telnet put, /api/put, protobuf (HTTP and raw TCP), Prometheus remote_write
+  'put-telnet',
+  'put-http',
+  'protobuf',
+  'prometheus-remote-write',
   // the default storage engine (data in ./data) and the chunk codecs it writes with
   'storage-embedded',
   'codec-delta-of-delta',

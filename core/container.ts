@@ -9,6 +9,7 @@ import type { ResolvedConfig } from './config';
 import type { Aggregator, Codec, GuiPanel } from './extension-points';
 import type { KernelHooks } from './hooks';
 import type { Logger } from './logger';
+import type { PutFormat } from './ingest/put-format';
 import type { Registry } from './registry';
 import type { StorageEngine } from './storage';
 import type { Duplex } from 'node:stream';
@@ -28,6 +29,8 @@ export interface Cradle {
   codecs: Registry<Codec>;
   aggregators: Registry<Aggregator>;
   guiPanels: Registry<GuiPanel>;
+  /** `/api/put` body formats by Content-Type, when the put-http plugin is loaded */
+  putFormats: Registry<PutFormat>;
   /** DSDB's build: version, revision, … (the /api/version fields) */
   buildInfo: BuildInfo;
 }

@@ -49,6 +49,21 @@ export interface TelnetCommand {
    * does (`words[0]` is the command). Errors are written back by the command itself.
    */
   execute(words: string[], connection: TelnetConnection): void | Promise<void>;
+  /**
+   * Optional fast path for high-volume commands (`put`): when present the session calls
+   * it instead of `execute`, with the line's raw bytes `line[start, end)` (no `\r\n`;
+   * `words[0]` and its space included), skipping the split into strings. `line` is only
+   * valid during the call. Must be synchronous: a command that writes somewhere
+   * gathers the work and does it in `endOfInput`.
+   */
+  executeRaw?(line: Buffer, start: number, end: number, connection: TelnetConnection): void;
+  /**
+   * Called once per received packet, after the session has run every complete line in
+   * it (never per line), on each command that defines it. A returned promise pauses the
+   * connection until it settles: batching commands write their batch here, which gives
+   * a fast writer back-pressure.
+   */
+  endOfInput?(connection: TelnetConnection): void | Promise<void>;
 }
 
 /** ---- codecs ----------------------------------------------------------------------- */

@@ -13,6 +13,7 @@ export type { Logger, LogLevel } from './logger';
 export * from './extension-points';
 export * from './types';
 export type * from './storage';
+export * from './ingest';
 export { Type, type Static } from '@sinclair/typebox';
 export { ByteWriter, ByteReader, zigzag, unzigzag, packUnsigned, unpackUnsigned, PACK_GROUP, int64AsNumber, setInt64FromNumber, int64Words } from './codec-io';
 export { runStorageConformance, type ConformanceOptions } from './testing/storage-conformance';

@@ -1,7 +1,9 @@
 /**
  * One telnet connection: frames lines (`\n` or `\r\n`, like OpenTSDB's
  * LineBasedFrameDecoder), splits each on single spaces, and runs the command the first
- * word names. Lines are handled strictly in order; while an async command runs the
+ * word names. Commands with a raw-bytes path (`executeRaw`, e.g. `put`) get the line's
+ * bytes unsplit; commands with `endOfInput` are told once per packet, after its lines.
+ * Lines are handled strictly in order; while an async command runs the
  * socket is paused, which is the back-pressure a fast writer needs.
  */
 import type { Duplex } from 'node:stream';
@@ -23,6 +25,9 @@ export class TelnetSession implements TelnetConnection {
   private busy = false;
   private closed = false;
   private queue: Buffer[] = [];
+  /** commands with a raw path, found by comparing the line's first word as bytes */
+  private readonly raw: { name: Buffer; command: TelnetCommand }[] = [];
+  private readonly flushers: TelnetCommand[] = [];
 
   constructor(
     private readonly socket: Duplex,
@@ -32,6 +37,11 @@ export class TelnetSession implements TelnetConnection {
     private readonly log: Logger,
   ) {
     this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+    for (const name of commands.names()) {
+      const command = commands.get(name)!;
+      if (command.executeRaw) this.raw.push({ name: Buffer.from(name), command });
+      if (command.endOfInput) this.flushers.push(command);
+    }
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => log.debug({ err }, 'telnet connection error'));
     socket.on('close', () => {
@@ -69,7 +79,7 @@ export class TelnetSession implements TelnetConnection {
   private drain(): void {
     while (!this.closed) {
       const chunk = this.queue.shift();
-      if (!chunk) return;
+      if (!chunk) return this.endOfInput();
       let data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
       this.pending = undefined;
       let start = 0;
@@ -78,8 +88,9 @@ export class TelnetSession implements TelnetConnection {
         if (newline < 0) break;
         let end = newline;
         if (end > start && data[end - 1] === 0x0d) end--;
-        if (end - start > this.options.maxLineLength) return this.tooLong();
-        const result = this.runLine(data.toString('utf8', start, end));
+        if (end - start > this.options.maxLineLength) return this.tooLong(), this.endOfInput();
+        const raw = this.rawCommand(data, start, end);
+        const result = raw ? this.runRaw(raw, data, start, end) : this.runLine(data.toString('utf8', start, end));
         start = newline + 1;
         if (result) {
           // An async command: keep the rest, wait for it, then go on.
@@ -95,14 +106,66 @@ export class TelnetSession implements TelnetConnection {
           );
           return;
         }
-        if (this.closed) return;
+        if (this.closed) return this.endOfInput();
       }
       if (start < data.length) {
         data = data.subarray(start);
-        if (data.length > this.options.maxLineLength) return this.tooLong();
+        if (data.length > this.options.maxLineLength) return this.tooLong(), this.endOfInput();
         this.pending = data;
       }
     }
+  }
+
+  /** The raw-path command the line's first word names, if any. */
+  private rawCommand(data: Buffer, start: number, end: number): TelnetCommand | undefined {
+    for (let r = 0; r < this.raw.length; r++) {
+      const name = this.raw[r]!.name;
+      const after = start + name.length;
+      if (after > end || (after < end && data[after] !== 0x20)) continue;
+      let same = true;
+      for (let i = 0; i < name.length; i++) {
+        if (data[start + i] !== name[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.raw[r]!.command;
+    }
+    return undefined;
+  }
+
+  private runRaw(command: TelnetCommand, data: Buffer, start: number, end: number): undefined {
+    this.stats.linesReceived++;
+    try {
+      command.executeRaw!(data, start, end, this);
+    } catch (err) {
+      this.log.error({ err }, 'telnet command failed');
+      this.writeLine(`${data.toString('utf8', start, Math.min(end, data.indexOf(0x20, start) >>> 0))}: unexpected error: ${(err as Error).message}`);
+    }
+    return undefined;
+  }
+
+  /** Every queued line has run: let batching commands write what they gathered. */
+  private endOfInput(): void {
+    let waits: Promise<void>[] | undefined;
+    for (const command of this.flushers) {
+      try {
+        const result = command.endOfInput!(this);
+        if (result && typeof (result as Promise<void>).then === 'function') (waits ??= []).push(result as Promise<void>);
+      } catch (err) {
+        this.log.error({ err }, 'telnet command failed at end of input');
+      }
+    }
+    if (!waits) return;
+    this.busy = true;
+    this.socket.pause();
+    Promise.all(waits).then(
+      () => this.resumeAfterAsync(),
+      (err) => {
+        this.log.error({ err }, 'telnet command failed at end of input');
+        this.resumeAfterAsync();
+      },
+    );
   }
 
   private resumeAfterAsync(): void {

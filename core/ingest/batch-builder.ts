@@ -1,0 +1,124 @@
+/**
+ * Fills a PointBatch point by point into growable typed columns. Ingest paths map each
+ * series to its index in the batch once (by canonical key) and then only append
+ * numbers, so a point costs no object allocation.
+ */
+import type { PointBatch } from '../storage';
+import { seriesKeyString, ValueKind, type SeriesKey, type Tags } from '../types';
+
+export class BatchBuilder implements PointBatch {
+  private static nextEpoch = 1;
+  length = 0;
+  series: SeriesKey[] = [];
+  seriesKeys: string[] = [];
+  seriesIndex: Uint32Array;
+  timestamps: Float64Array;
+  kinds: Uint8Array;
+  floats: Float64Array;
+  ints: BigInt64Array;
+  texts: (string | undefined)[] = [];
+  /**
+   * Unique across every builder of the process and renewed on every take(): a series
+   * cache shared by many builders remembers (epoch, index) to skip the key lookup.
+   */
+  epoch = BatchBuilder.nextEpoch++;
+  private readonly keyIndex = new Map<string, number>();
+  private hasTexts = false;
+
+  constructor(private capacity = 1024) {
+    this.seriesIndex = new Uint32Array(capacity);
+    this.timestamps = new Float64Array(capacity);
+    this.kinds = new Uint8Array(capacity);
+    this.floats = new Float64Array(capacity);
+    this.ints = new BigInt64Array(capacity);
+  }
+
+  /** The batch index of a series, adding it on first sight. `key` is its seriesKeyString. */
+  seriesFor(key: string, metric: string, tags: Tags): number {
+    let index = this.keyIndex.get(key);
+    if (index === undefined) {
+      index = this.series.length;
+      this.keyIndex.set(key, index);
+      this.series.push({ metric, tags });
+      this.seriesKeys.push(key);
+    }
+    return index;
+  }
+
+  /** seriesFor, computing the canonical key. */
+  seriesOf(metric: string, tags: Tags): number {
+    return this.seriesFor(seriesKeyString(metric, tags), metric, tags);
+  }
+
+  /** Appends one point; `text` only for string and JSON kinds. */
+  push(series: number, timestampMs: number, kind: ValueKind, float: number, int: bigint, text: string | undefined): void {
+    const i = this.length;
+    if (i === this.capacity) this.grow();
+    this.seriesIndex[i] = series;
+    this.timestamps[i] = timestampMs;
+    this.kinds[i] = kind;
+    this.floats[i] = float;
+    this.ints[i] = int;
+    if (text !== undefined || this.hasTexts) {
+      if (!this.hasTexts) {
+        this.texts = new Array(this.capacity);
+        this.hasTexts = true;
+      }
+      this.texts[i] = text;
+    }
+    this.length = i + 1;
+  }
+
+  pushFloat(series: number, timestampMs: number, value: number): void {
+    this.push(series, timestampMs, ValueKind.Float, value, 0n, undefined);
+  }
+
+  /**
+   * Hands the points gathered so far to the caller as a PointBatch of exactly `length`
+   * points, and starts empty again.
+   */
+  take(): PointBatch {
+    const n = this.length;
+    const batch: PointBatch = {
+      length: n,
+      series: this.series,
+      seriesKeys: this.seriesKeys,
+      seriesIndex: this.seriesIndex.subarray(0, n),
+      timestamps: this.timestamps.subarray(0, n),
+      kinds: this.kinds.subarray(0, n),
+      floats: this.floats.subarray(0, n),
+      ints: this.ints.subarray(0, n),
+      texts: this.hasTexts ? this.texts.slice(0, n) : new Array(n),
+    };
+    // The taken batch keeps the old columns; fresh ones for the next batch.
+    this.seriesIndex = new Uint32Array(this.capacity);
+    this.timestamps = new Float64Array(this.capacity);
+    this.kinds = new Uint8Array(this.capacity);
+    this.floats = new Float64Array(this.capacity);
+    this.ints = new BigInt64Array(this.capacity);
+    this.texts = [];
+    this.hasTexts = false;
+    this.series = [];
+    this.seriesKeys = [];
+    this.keyIndex.clear();
+    this.length = 0;
+    this.epoch = BatchBuilder.nextEpoch++;
+    return batch;
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const grow = <T extends Uint32Array | Float64Array | Uint8Array | BigInt64Array>(old: T, make: new (n: number) => T): T => {
+      const next = new make(capacity);
+      next.set(old as never);
+      return next;
+    };
+    this.seriesIndex = grow(this.seriesIndex, Uint32Array);
+    this.timestamps = grow(this.timestamps, Float64Array);
+    this.kinds = grow(this.kinds, Uint8Array);
+    this.floats = grow(this.floats, Float64Array);
+    this.ints = grow(this.ints, BigInt64Array);
+    if (this.hasTexts) this.texts.length = capacity;
+    this.capacity = capacity;
+  }
+}

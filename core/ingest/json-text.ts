@@ -1,0 +1,176 @@
+/**
+ * A JSON reader that keeps every number's source text, so `9223372036854775807` in a
+ * request body or inside a JSON value never passes through a JS number, and the
+ * canonical JSON text DSDB stores for JSON values (keys sorted, no spaces, numbers as
+ * written).
+ */
+
+/** A JSON number as written in the source. */
+export class JsonNumber {
+  constructor(readonly text: string) {}
+  toJSON(): number {
+    return Number(this.text);
+  }
+}
+
+export type ExactJson = null | boolean | string | JsonNumber | ExactJson[] | { [key: string]: ExactJson };
+
+export class JsonSyntaxError extends Error {
+  override readonly name = 'JsonSyntaxError';
+}
+
+/** Parses JSON text; numbers become JsonNumber. Throws JsonSyntaxError with a position. */
+export function parseExactJson(text: string): ExactJson {
+  let i = 0;
+  const fail = (what: string): never => {
+    if (i >= text.length) throw new JsonSyntaxError(`Unexpected end-of-input: ${what} at position ${i}`);
+    throw new JsonSyntaxError(`Unexpected character ('${text[i]}') at position ${i}: ${what}`);
+  };
+  const ws = () => {
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else return;
+    }
+  };
+  const str = (): string => {
+    // Find the closing quote; only strings with escapes go through JSON.parse.
+    const start = i++;
+    let escaped = false;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (Number.isNaN(c)) fail('unterminated string');
+      if (c === 0x5c) {
+        escaped = true;
+        i += 2;
+      } else if (c === 0x22) break;
+      else if (c < 0x20) fail('control character in string');
+      else i++;
+    }
+    i++;
+    if (!escaped) return text.slice(start + 1, i - 1);
+    try {
+      return JSON.parse(text.slice(start, i)) as string;
+    } catch {
+      i = start;
+      return fail('invalid string escape');
+    }
+  };
+  const digits = (): number => {
+    const from = i;
+    for (let c = text.charCodeAt(i); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++i));
+    return i - from;
+  };
+  /** JSON's number grammar, scanned by hand (a sticky regex costs a match array per number). */
+  const num = (): JsonNumber | undefined => {
+    const start = i;
+    if (text.charCodeAt(i) === 0x2d) i++;
+    const first = text.charCodeAt(i);
+    if (first === 0x30) i++;
+    else if (digits() === 0) return (i = start), undefined;
+    if (text.charCodeAt(i) === 0x2e) {
+      i++;
+      if (digits() === 0) return (i = start), undefined;
+    }
+    const e = text.charCodeAt(i);
+    if (e === 0x65 || e === 0x45) {
+      i++;
+      const sign = text.charCodeAt(i);
+      if (sign === 0x2b || sign === 0x2d) i++;
+      if (digits() === 0) return (i = start), undefined;
+    }
+    return new JsonNumber(text.slice(start, i));
+  };
+  const value = (): ExactJson => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const out: { [key: string]: ExactJson } = {};
+      ws();
+      if (text[i] === '}') return i++, out;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail('expected a field name');
+        const key = str();
+        ws();
+        if (text[i] !== ':') fail("expected ':'");
+        i++;
+        const v = value();
+        // `__proto__` is an ordinary key in JSON; assigning it would set the prototype
+        if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+        else out[key] = v;
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return i++, out;
+        else fail("expected ',' or '}'");
+      }
+    }
+    if (c === '[') {
+      i++;
+      const out: ExactJson[] = [];
+      ws();
+      if (text[i] === ']') return i++, out;
+      for (;;) {
+        out.push(value());
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return i++, out;
+        else fail("expected ',' or ']'");
+      }
+    }
+    if (c === '"') return str();
+    if (text.startsWith('true', i)) return (i += 4), true;
+    if (text.startsWith('false', i)) return (i += 5), false;
+    if (text.startsWith('null', i)) return (i += 4), null;
+    return num() ?? fail('expected a value');
+  };
+  const result = value();
+  ws();
+  if (i < text.length) fail('trailing content');
+  return result;
+}
+
+/** Canonical JSON text: object keys sorted by code unit, no whitespace, numbers as written. */
+export function canonicalJson(value: ExactJson): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof JsonNumber) return value.text;
+  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
+  const keys = Object.keys(value).sort();
+  let out = '{';
+  for (let k = 0; k < keys.length; k++) {
+    if (k > 0) out += ',';
+    out += JSON.stringify(keys[k]) + ':' + canonicalJson(value[keys[k]!]!);
+  }
+  return out + '}';
+}
+
+/** Whether a parsed value is a JSON object (not an array, not a scalar). */
+export function isJsonObject(value: ExactJson): value is { [key: string]: ExactJson } {
+  return typeof value === 'object' && value !== null && !(value instanceof JsonNumber) && !Array.isArray(value);
+}
+
+/**
+ * End (exclusive) of the JSON string or object token starting at `bytes[start]`
+ * (`"` or `{`), scanning no further than `end`; -1 when it is not closed by then.
+ * Works on UTF-8 bytes: multi-byte sequences never contain `"`, `\`, `{` or `}`.
+ */
+export function jsonTokenEnd(bytes: Uint8Array, start: number, end: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) {
+        inString = false;
+        if (depth === 0) return i + 1;
+      }
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b) depth++;
+    else if (c === 0x7d && --depth === 0) return i + 1;
+  }
+  return -1;
+}

@@ -1,0 +1,117 @@
+/**
+ * Admits points of a `/api/put`-style request (JSON, protobuf, …) into a batch with
+ * OpenTSDB's per-point checks in its order (IncomingDataPoint.validate, then
+ * TSDB.addPoint), counting successes and failures the way the `summary`/`details`
+ * replies report them. A bad point is recorded and skipped; the others still go in.
+ */
+import { ValueKind, type Tags } from '../types';
+import type { BatchBuilder } from './batch-builder';
+import { parseLongError, timestampInRange, toMilliseconds } from './rules';
+import { validateDataPoint } from './validate-point';
+import { newValueSlot, parseValueText, type ValueSlot } from './value-text';
+
+/** A point as received, before any check. `value` is text (OpenTSDB's form) or already typed. */
+export interface ReceivedPoint {
+  metric: string | undefined;
+  /** seconds or milliseconds; text when the sender gave digits (kept exact for messages) */
+  timestamp: number | string | undefined;
+  tags: Tags | undefined;
+  /** text is read as OpenTSDB reads a value (plus DSDB's string/JSON tokens) */
+  value: string | ValueSlot | undefined;
+}
+
+/** One failure as `?details` lists it: the point echoed (value as a string) and why. */
+export interface PutError {
+  datapoint: { metric: string | undefined; timestamp: number | string; value: string; tags: Tags };
+  error: string;
+}
+
+export class PutCollector {
+  success = 0;
+  failed = 0;
+  /** kept only when the client asked for details */
+  readonly errors: PutError[] | undefined;
+  /** why the last rejected point was rejected */
+  lastError: string | undefined;
+  private readonly slot = newValueSlot();
+  /**
+   * Series already admitted into this batch, by metric and tags in the order received:
+   * a repeat skips the sorted key and the name checks (they passed already).
+   */
+  private readonly known = new Map<string, number>();
+
+  constructor(
+    readonly batch: BatchBuilder,
+    keepErrors: boolean,
+  ) {
+    this.errors = keepErrors ? [] : undefined;
+  }
+
+  /** Records a point the sender could not even express (e.g. a null in the array). */
+  rejectRaw(error: string, point: ReceivedPoint | undefined): void {
+    this.failed++;
+    this.lastError = error;
+    this.errors?.push({ datapoint: echo(point), error });
+  }
+
+  /** Checks one point; pushes it into the batch or records why not. Returns whether it was admitted. */
+  admit(point: ReceivedPoint): boolean {
+    const error = this.check(point);
+    if (error === undefined) {
+      this.success++;
+      return true;
+    }
+    this.rejectRaw(error, point);
+    return false;
+  }
+
+  private check(point: ReceivedPoint): string | undefined {
+    const { metric, tags, value } = point;
+    if (!metric) return 'Metric name was empty';
+    const timestampText = typeof point.timestamp === 'string' ? point.timestamp : String(point.timestamp ?? 0);
+    let timestamp: number;
+    if (typeof point.timestamp === 'number') timestamp = Math.trunc(point.timestamp);
+    else if (point.timestamp === undefined || parseLongError(point.timestamp) !== undefined) timestamp = 0;
+    else timestamp = Number(point.timestamp);
+    if (!(timestamp > 0)) return 'Invalid timestamp';
+    if (value === undefined || value === '') return 'Empty value';
+    let tagCount = 0;
+    if (tags) for (const _ in tags) tagCount++;
+    if (tagCount === 0) return 'Missing tags';
+    let slot: ValueSlot;
+    if (typeof value === 'string') {
+      slot = this.slot;
+      const error = parseValueText(value, slot);
+      if (error) return error.kind === 'number' ? 'Unable to parse value to a number' : error.message;
+    } else {
+      slot = value;
+    }
+    let rawKey = metric;
+    for (const key in tags) rawKey += '\u0000' + key + '\u0000' + tags[key];
+    let series = this.known.get(rawKey);
+    if (series === undefined || !valueAndTimeValid(slot, timestamp)) {
+      const invalid = validateDataPoint({ metric, timestamp, timestampText, tags: tags!, tagCount }, slot);
+      if (invalid) return invalid;
+    }
+    const batch = this.batch;
+    if (series === undefined) this.known.set(rawKey, (series = batch.seriesOf(metric, tags!)));
+    batch.push(series, toMilliseconds(timestamp), slot.kind, slot.float, slot.int, slot.text);
+    return undefined;
+  }
+}
+
+/** The checks of validateDataPoint that do not depend on the series. */
+function valueAndTimeValid(slot: ValueSlot, timestamp: number): boolean {
+  return (slot.kind !== ValueKind.Float || Number.isFinite(slot.float)) && timestampInRange(timestamp);
+}
+
+function echo(point: ReceivedPoint | undefined): PutError['datapoint'] {
+  const value = point?.value;
+  let text = '';
+  if (typeof value === 'string') text = value;
+  else if (value) text = value.kind === ValueKind.Int ? value.int.toString() : value.kind === ValueKind.Float ? String(value.float) : (value.text ?? '');
+  // OpenTSDB echoes the timestamp as a JSON number (a Java long)
+  let timestamp = point?.timestamp ?? 0;
+  if (typeof timestamp === 'string' && /^-?\d+$/.test(timestamp) && Number.isSafeInteger(Number(timestamp))) timestamp = Number(timestamp);
+  return { metric: point?.metric, timestamp, value: text, tags: point?.tags ?? {} };
+}

@@ -1,0 +1,91 @@
+/**
+ * Reads a value as text, the way OpenTSDB's put reads it (Tags.looksLikeInteger, then
+ * Tags.parseLong or Double.parseDouble), plus DSDB's two extensions that no valid
+ * OpenTSDB value can mean, since OpenTSDB rejects a leading `"` or `{`:
+ *  - a JSON string token, `"disk \"sda\" full"`, is a string value;
+ *  - a JSON object token, `{"a":{"b":[1,2]}}`, is a JSON value (stored canonical).
+ */
+import { ValueKind } from '../types';
+import { canonicalJson, isJsonObject, JsonSyntaxError, parseExactJson } from './json-text';
+import { parseLongError } from './rules';
+
+/** Where a parsed value lands; reused across points so parsing allocates nothing extra. */
+export interface ValueSlot {
+  kind: ValueKind;
+  int: bigint;
+  float: number;
+  text: string | undefined;
+}
+
+export function newValueSlot(): ValueSlot {
+  return { kind: ValueKind.Float, int: 0n, float: 0, text: undefined };
+}
+
+/**
+ * Why a value was refused: `number` is OpenTSDB's NumberFormatException (telnet says
+ * `invalid value:`, /api/put says `Unable to parse value to a number`); `syntax` is a
+ * malformed string or JSON token of DSDB's extension.
+ */
+export type ValueErrorKind = 'number' | 'syntax';
+
+export interface ValueError {
+  kind: ValueErrorKind;
+  message: string;
+}
+
+/** Parses `s` (non-empty) into `out`; returns an error or undefined. */
+export function parseValueText(s: string, out: ValueSlot): ValueError | undefined {
+  const first = s.charCodeAt(0);
+  if (first === 0x22) return parseStringToken(s, out);
+  if (first === 0x7b) return parseJsonToken(s, out);
+  if (!hasFloatMarker(s)) {
+    const message = parseLongError(s);
+    if (message) return { kind: 'number', message };
+    out.kind = ValueKind.Int;
+    out.int = BigInt(s);
+    out.text = undefined;
+    return undefined;
+  }
+  // Java's Double.parseDouble takes a trailing type suffix (1.5f, 1.5d).
+  const last = s.charCodeAt(s.length - 1) | 0x20;
+  const body = last === 0x66 || last === 0x64 ? s.slice(0, -1) : s;
+  const value = /^[\s]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[\s]*$/.test(body) ? Number(body) : NaN;
+  if (Number.isNaN(value)) return { kind: 'number', message: `For input string: "${s}"` };
+  out.kind = ValueKind.Float;
+  out.float = value;
+  out.text = undefined;
+  return undefined;
+}
+
+function hasFloatMarker(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e || c === 0x65 || c === 0x45) return true;
+  }
+  return false;
+}
+
+export function parseStringToken(s: string, out: ValueSlot): ValueError | undefined {
+  try {
+    const value = JSON.parse(s) as unknown;
+    if (typeof value !== 'string') return { kind: 'syntax', message: `Invalid string value: ${s}` };
+    out.kind = ValueKind.String;
+    out.text = value;
+    return undefined;
+  } catch (err) {
+    return { kind: 'syntax', message: `Invalid string value (${(err as Error).message}): ${s}` };
+  }
+}
+
+export function parseJsonToken(s: string, out: ValueSlot): ValueError | undefined {
+  try {
+    const value = parseExactJson(s);
+    if (!isJsonObject(value)) return { kind: 'syntax', message: `Invalid JSON value: not an object: ${s}` };
+    out.kind = ValueKind.Json;
+    out.text = canonicalJson(value);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    return { kind: 'syntax', message: `Invalid JSON value (${err.message}): ${s}` };
+  }
+}

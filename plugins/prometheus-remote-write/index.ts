@@ -1,0 +1,82 @@
+/**
+ * Prometheus remote_write: `POST /api/v1/write` (the HTTP plugin routes /api/v1/x as
+ * /api/x, so the route is /api/write), a snappy block-compressed prompb.WriteRequest.
+ * Samples are stored as floats at their millisecond timestamps; NaN and infinite
+ * samples (e.g. a summary quantile without observations, stale markers) are skipped,
+ * since OpenTSDB's model has no place for them.
+ */
+import snappy from 'snappyjs';
+import { ApiError, BatchBuilder, definePlugin, Type } from '../../core';
+import { mapSeries } from './map-series';
+import { decodePromWriteRequest, type PromWriteRequest } from './prompb';
+
+export default definePlugin({
+  name: 'prometheus-remote-write',
+  dependencies: ['http'],
+  options: Type.Object(
+    {
+      /**
+       * Most tags a series may have. OpenTSDB's default (8) refuses common Prometheus
+       * series such as node_uname_info, so remote_write allows more by default.
+       */
+      maxTags: Type.Integer({ minimum: 1, default: 16 }),
+    },
+    { additionalProperties: false },
+  ),
+  register({ hooks, container, log }, options) {
+    const stats = { samples: 0, skippedNonFinite: 0, refusedSeries: 0 };
+
+    hooks.http.routes.tap('prometheus-remote-write', (app) => {
+      app.post('/api/write', async (request, reply) => {
+        const body = request.body;
+        if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
+        let message: PromWriteRequest;
+        try {
+          message = decodePromWriteRequest(snappy.uncompress(body));
+        } catch (err) {
+          throw new ApiError(400, 'Unable to decode the remote write request', `expected a snappy-compressed prometheus.WriteRequest: ${(err as Error).message}`);
+        }
+        const batch = new BatchBuilder(Math.max(16, message.timeseries.length));
+        let refused = 0;
+        let firstError: string | undefined;
+        for (const series of message.timeseries) {
+          if (series.samples.length === 0) continue;
+          const mapped = mapSeries(series.labels, options.maxTags);
+          if (mapped.error !== undefined) {
+            refused += series.samples.length;
+            firstError ??= mapped.error;
+            continue;
+          }
+          const index = batch.seriesOf(mapped.metric, mapped.tags);
+          for (const sample of series.samples) {
+            if (!Number.isFinite(sample.value)) {
+              stats.skippedNonFinite++;
+              continue;
+            }
+            const ts = typeof sample.timestamp === 'number' ? sample.timestamp : sample.timestamp.toNumber();
+            batch.pushFloat(index, ts, sample.value);
+          }
+        }
+        if (batch.length > 0) {
+          // 503: Prometheus retries, and the samples arrive once storage is there.
+          if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured');
+          stats.samples += batch.length;
+          await container.resolve('storage').write(batch.take());
+        }
+        if (refused > 0) {
+          stats.refusedSeries += refused;
+          log.debug({ refused, firstError }, 'remote_write samples refused');
+          // 4xx: Prometheus does not retry; the good samples are stored already.
+          throw new ApiError(400, `${refused} samples refused`, firstError);
+        }
+        reply.code(204).send();
+      });
+    });
+
+    hooks.kernel.collectStats.tap('prometheus-remote-write', (collector) => {
+      collector.record('prometheus.samples', stats.samples);
+      collector.record('prometheus.skipped_non_finite', stats.skippedNonFinite);
+      collector.record('prometheus.refused', stats.refusedSeries);
+    });
+  },
+});

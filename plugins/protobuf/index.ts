@@ -1,0 +1,73 @@
+/**
+ * Protobuf writes with dsdb.proto: `POST /api/put` with `Content-Type:
+ * application/x-protobuf` (a WriteRequest body, OpenTSDB's replies), and a raw TCP
+ * protocol on the shared port, claimed by its preamble (see framing.ts and
+ * docs/write.md).
+ */
+import type { Duplex } from 'node:stream';
+import { definePlugin, NEED_MORE_BYTES, Type, ApiError, type PutFormat } from '../../core';
+import { admitWriteRequest } from './admit';
+import { matchPreamble } from './framing';
+import { decodeWriteRequest } from './schema';
+import { ProtobufTcpSession } from './tcp-session';
+
+const protobufPut: PutFormat = {
+  contentType: 'application/x-protobuf',
+  decode(body, collector) {
+    let request;
+    try {
+      request = decodeWriteRequest(body);
+    } catch (err) {
+      throw new ApiError(400, 'Unable to parse the given protobuf', (err as Error).message);
+    }
+    if (request.points.length === 0) throw new ApiError(400, 'No datapoints found in content');
+    admitWriteRequest(request, collector);
+  },
+};
+
+export default definePlugin({
+  name: 'protobuf',
+  options: Type.Object(
+    {
+      /** largest WriteRequest frame accepted over raw TCP, in bytes */
+      maxFrameBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+    },
+    { additionalProperties: false },
+  ),
+  register({ hooks, container, log }, options) {
+    const sessions = new Set<ProtobufTcpSession>();
+    const inFlight = new Set<Promise<unknown>>();
+    let accepting = true;
+    const track = (write: Promise<unknown>) => {
+      inFlight.add(write);
+      write.finally(() => inFlight.delete(write));
+    };
+
+    const match = {
+      protocol: 'dsdb-protobuf',
+      accept(socket: Duplex) {
+        if (!accepting) return socket.destroy();
+        const storage = () => (container.hasRegistration('storage') ? container.resolve('storage') : undefined);
+        const session = new ProtobufTcpSession(socket, storage, options, log, track);
+        sessions.add(session);
+        socket.once('close', () => sessions.delete(session));
+        session.start();
+      },
+    };
+    hooks.net.detectProtocol.tap('protobuf', (head) => {
+      const seen = matchPreamble(head);
+      return seen === true ? match : seen === undefined ? NEED_MORE_BYTES : undefined;
+    });
+
+    hooks.kernel.starting.tap('protobuf', () => {
+      // The HTTP form exists only when put-http (which owns /api/put) is loaded.
+      if (container.hasRegistration('putFormats')) container.resolve('putFormats').add(protobufPut.contentType, protobufPut, 'protobuf');
+    });
+
+    hooks.kernel.stopping.tapPromise('protobuf', async () => {
+      accepting = false;
+      await Promise.allSettled([...inFlight]);
+      for (const session of sessions) session.close();
+    });
+  },
+});

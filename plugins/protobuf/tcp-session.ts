@@ -1,0 +1,130 @@
+/**
+ * One raw-TCP protobuf connection: skips the preamble, reads length-prefixed
+ * WriteRequest frames, writes each frame's good points as one batch and answers every
+ * frame, in order, with a WriteAck frame. While a frame is being written the socket is
+ * paused (back-pressure). A frame over the size limit is answered with an error and
+ * the connection closed, since what follows can no longer be trusted to be a frame.
+ */
+import type { Duplex } from 'node:stream';
+import { BatchBuilder, PutCollector, type Logger, type StorageEngine } from '../../core';
+import { admitWriteRequest } from './admit';
+import { frame, LENGTH_BYTES, PREAMBLE } from './framing';
+import { decodeWriteRequest, encodeWriteAck, type WriteAckMessage, type WriteRequestMessage } from './schema';
+
+export interface TcpSessionOptions {
+  maxFrameBytes: number;
+}
+
+export class ProtobufTcpSession {
+  private buffered: Buffer = Buffer.alloc(0);
+  private preambleSeen = false;
+  private busy = false;
+  private closed = false;
+
+  constructor(
+    private readonly socket: Duplex,
+    private readonly storage: () => StorageEngine | undefined,
+    private readonly options: TcpSessionOptions,
+    private readonly log: Logger,
+    private readonly track: (write: Promise<unknown>) => void,
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+      if (!this.busy) this.pump();
+    });
+    socket.on('error', (err) => log.debug({ err }, 'protobuf connection error'));
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  start(): void {
+    this.socket.resume();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+  }
+
+  /** Handles every complete frame buffered, one at a time. */
+  private pump(): void {
+    while (!this.closed) {
+      if (!this.preambleSeen) {
+        if (this.buffered.length < PREAMBLE.length) return;
+        this.buffered = this.buffered.subarray(PREAMBLE.length);
+        this.preambleSeen = true;
+      }
+      if (this.buffered.length < LENGTH_BYTES) return;
+      const length = this.buffered.readUInt32BE(0);
+      if (length > this.options.maxFrameBytes) {
+        this.reply({ id: 0, written: 0, failed: 0, errors: [], error: `frame of ${length} bytes exceeds the limit of ${this.options.maxFrameBytes}` });
+        this.close();
+        return;
+      }
+      if (this.buffered.length < LENGTH_BYTES + length) return;
+      const payload = this.buffered.subarray(LENGTH_BYTES, LENGTH_BYTES + length);
+      this.buffered = this.buffered.subarray(LENGTH_BYTES + length);
+      const pending = this.handleFrame(payload);
+      if (pending) {
+        this.busy = true;
+        this.socket.pause();
+        pending.finally(() => {
+          this.busy = false;
+          if (this.closed) return;
+          this.socket.resume();
+          this.pump();
+        });
+        return;
+      }
+    }
+  }
+
+  /** Answers one frame; returns a promise when it has points to write. */
+  private handleFrame(payload: Buffer): Promise<void> | undefined {
+    let request: WriteRequestMessage;
+    try {
+      request = decodeWriteRequest(payload);
+    } catch (err) {
+      this.reply({ id: 0, written: 0, failed: 0, errors: [], error: `invalid WriteRequest: ${(err as Error).message}` });
+      return undefined;
+    }
+    const collector = new PutCollector(new BatchBuilder(Math.max(16, request.points.length)), false);
+    let errors: { index: number; message: string }[];
+    try {
+      errors = admitWriteRequest(request, collector);
+    } catch (err) {
+      // A bug, not bad input: answer it and keep the connection, store nothing of the frame.
+      this.log.error({ err }, 'protobuf frame failed');
+      this.reply({ id: request.id, written: 0, failed: request.points.length, errors: [], error: `unexpected error: ${(err as Error).message}` });
+      return undefined;
+    }
+    const ack: WriteAckMessage = { id: request.id, written: collector.success, failed: collector.failed, errors, error: '' };
+    if (collector.batch.length === 0) {
+      this.reply(ack);
+      return undefined;
+    }
+    const storage = this.storage();
+    if (!storage) {
+      this.reply({ id: request.id, written: 0, failed: ack.written + ack.failed, errors, error: 'no storage engine is configured' });
+      return undefined;
+    }
+    const write = storage
+      .write(collector.batch.take(), { sync: request.sync })
+      .then(
+        () => this.reply(ack),
+        (err: Error) => {
+          this.log.error({ err }, 'storage write failed');
+          this.reply({ id: request.id, written: 0, failed: ack.written + ack.failed, errors, error: `storage error: ${err.message}` });
+        },
+      );
+    this.track(write);
+    return write;
+  }
+
+  private reply(ack: WriteAckMessage): void {
+    if (this.socket.destroyed || !this.socket.writable) return;
+    this.socket.write(frame(encodeWriteAck(ack)));
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * Parses `put <metric> <timestamp> <value> <tagk=tagv>...` from a line's bytes into a
+ * BatchBuilder, with OpenTSDB's checks in OpenTSDB's order and its exact error lines
+ * (PutDataPointRpc.importDataPoint). The common line (known series, plain decimal
+ * timestamp and value) allocates nothing but the bigint of an integer value: numbers
+ * are read from the bytes and the series is found by hashing its bytes (SeriesCache).
+ * Strings and JSON use DSDB's value tokens (see core/ingest/value-text.ts); a token
+ * may contain spaces, so the value word ends where its token ends.
+ */
+import {
+  checkMetricAndTags,
+  formatTagMap,
+  jsonTokenEnd,
+  newValueSlot,
+  parseLongError,
+  parseValueText,
+  plainTags,
+  seriesKeyString,
+  validateDataPoint,
+  ValueKind,
+  type BatchBuilder,
+} from '../../core';
+import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
+
+const SPACE = 0x20;
+const DOT = 0x2e;
+const EQUALS = 0x3d;
+/** 10^k as doubles, exact up to 10^22 */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** up to this many digits a decimal fits a double exactly */
+const EXACT_DIGITS = 15;
+
+export class PutLineParser {
+  private starts = new Int32Array(64);
+  private ends = new Int32Array(64);
+  private readonly value = newValueSlot();
+  private readonly cache = new SeriesCache();
+
+  /** Parses one line (`line[start, end)`, starting with `put`); returns the error line or undefined. */
+  parse(line: Buffer, start: number, end: number, batch: BatchBuilder): string | undefined {
+    const n = this.split(line, start, end);
+    const starts = this.starts;
+    const ends = this.ends;
+    if (n - 1 < 4) return `put: illegal argument: not enough arguments (need least 4, got ${n - 1})`;
+    const metricStart = starts[1]!;
+    const metricEnd = ends[1]!;
+    if (metricStart === metricEnd) return 'put: illegal argument: empty metric name';
+
+    // timestamp: dots are dropped (`1356998400.250` is 1356998400250 ms), then Tags.parseLong
+    let timestamp = 0;
+    let digits = 0;
+    let simple = true;
+    for (let i = starts[2]!, e = ends[2]!; i < e; i++) {
+      const c = line[i]! - 0x30;
+      if (c >= 0 && c <= 9) {
+        timestamp = timestamp * 10 + c;
+        digits++;
+      } else if (c !== DOT - 0x30) {
+        simple = false;
+        break;
+      }
+    }
+    if (!simple || digits === 0 || digits > EXACT_DIGITS) {
+      const text = this.timestampWord(line);
+      const error = parseLongError(text);
+      if (error) return `put: invalid value: ${error}`;
+      timestamp = Number(BigInt(text));
+    }
+    if (timestamp <= 0) return `put: illegal argument: invalid timestamp: ${this.timestampText(line)}`;
+    const valueStart = starts[3]!;
+    const valueEnd = ends[3]!;
+    if (valueStart === valueEnd) return 'put: illegal argument: empty value';
+
+    // series: by the bytes of the metric and tag words
+    const tagsStart = n > 4 ? starts[4]! : end;
+    const hash = hashRanges(line, metricStart, metricEnd, tagsStart, end);
+    let series = this.cache.find(hash, line, metricStart, metricEnd, tagsStart, end);
+    let tags: Record<string, string> | undefined;
+    let tagCount = 0;
+    if (!series) {
+      // no prototype: `constructor` or `__proto__` are valid tag keys
+      tags = Object.create(null) as Record<string, string>;
+      for (let w = 4; w < n; w++) {
+        const ws = starts[w]!;
+        const we = ends[w]!;
+        if (ws === we) continue;
+        let eq = -1;
+        let parts = 1;
+        for (let i = ws; i < we; i++) {
+          if (line[i] === EQUALS) {
+            parts++;
+            if (eq < 0) eq = i;
+          }
+        }
+        if (parts !== 2 || eq === ws || eq === we - 1) return `put: illegal argument: invalid tag: ${line.toString('utf8', ws, we)}`;
+        const key = line.toString('utf8', ws, eq);
+        const value = line.toString('utf8', eq + 1, we);
+        const known = tags[key];
+        if (known === value) continue;
+        if (known !== undefined) return `put: illegal argument: duplicate tag: ${line.toString('utf8', ws, we)}, tags=${formatTagMap(tags)}`;
+        tags[key] = value;
+        tagCount++;
+      }
+    }
+
+    // value
+    const slot = this.value;
+    if (!this.fastValue(line, valueStart, valueEnd)) {
+      const error = parseValueText(line.toString('utf8', valueStart, valueEnd), slot);
+      if (error) return `put: invalid value: ${error.message}`;
+    }
+
+    if (series) {
+      const invalid = this.rangeCheck(line, series.metric, series.tags, timestamp);
+      if (invalid) return `put: illegal argument: ${invalid}`;
+    } else {
+      const metric = line.toString('utf8', metricStart, metricEnd);
+      const invalid = this.rangeCheck(line, metric, tags!, timestamp) ?? checkMetricAndTags(metric, tags!, tagCount);
+      if (invalid) return `put: illegal argument: ${invalid}`;
+      series = this.remember(line, hash, metricStart, metricEnd, tagsStart, end, metric, tags!);
+    }
+
+    let index = series.index;
+    if (series.epoch !== batch.epoch) {
+      index = series.index = batch.seriesFor(series.key, series.metric, series.tags);
+      series.epoch = batch.epoch;
+    }
+    batch.push(index, timestamp <= 0xffffffff ? timestamp * 1000 : timestamp, slot.kind, slot.float, slot.int, slot.text);
+    return undefined;
+  }
+
+  /** Splits on single spaces (empty words kept, as OpenTSDB's WordSplitter does); the value word may be a token with spaces. */
+  private split(line: Buffer, start: number, end: number): number {
+    let n = 0;
+    let pos = start;
+    for (;;) {
+      if (n === this.starts.length) this.growWords();
+      let wordEnd = -1;
+      const first = line[pos];
+      if (n === 3 && pos < end && (first === 0x22 || first === 0x7b)) {
+        const tokenEnd = jsonTokenEnd(line, pos, end);
+        // a token counts only when a space or the line end follows it; else plain splitting
+        if (tokenEnd > 0 && (tokenEnd === end || line[tokenEnd] === SPACE)) wordEnd = tokenEnd;
+      }
+      if (wordEnd < 0) {
+        wordEnd = line.indexOf(SPACE, pos);
+        if (wordEnd < 0 || wordEnd > end) wordEnd = end;
+      }
+      this.starts[n] = pos;
+      this.ends[n] = wordEnd;
+      n++;
+      if (wordEnd >= end) return n;
+      pos = wordEnd + 1;
+    }
+  }
+
+  private growWords(): void {
+    const starts = new Int32Array(this.starts.length * 2);
+    const ends = new Int32Array(this.ends.length * 2);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    this.starts = starts;
+    this.ends = ends;
+  }
+
+  /** The timestamp word with its dots removed. */
+  private timestampWord(line: Buffer): string {
+    return line.toString('utf8', this.starts[2]!, this.ends[2]!).replace(/\./g, '');
+  }
+
+  /** The timestamp as Java prints the parsed long (error messages only). */
+  private timestampText(line: Buffer): string {
+    return BigInt(this.timestampWord(line)).toString();
+  }
+
+  /**
+   * Reads a plain decimal integer (≤ 15 digits) or `digits.digits` (≤ 15 significant
+   * digits, exact by one IEEE division) straight from the bytes; false sends the value
+   * to the general text parser.
+   */
+  private fastValue(line: Buffer, start: number, end: number): boolean {
+    let i = start;
+    let negative = false;
+    const first = line[i];
+    if (first === 0x2d || first === 0x2b) {
+      negative = first === 0x2d;
+      i++;
+    }
+    let mantissa = 0;
+    let digits = 0;
+    let fraction = -1;
+    for (; i < end; i++) {
+      const c = line[i]! - 0x30;
+      if (c >= 0 && c <= 9) {
+        mantissa = mantissa * 10 + c;
+        digits++;
+        if (fraction >= 0) fraction++;
+      } else if (c === DOT - 0x30 && fraction < 0) {
+        fraction = 0;
+      } else {
+        return false;
+      }
+    }
+    if (digits === 0 || digits > EXACT_DIGITS || fraction === 0) return false;
+    const slot = this.value;
+    if (fraction < 0) {
+      slot.kind = ValueKind.Int;
+      slot.int = BigInt(negative ? -mantissa : mantissa);
+      slot.float = 0;
+    } else {
+      slot.kind = ValueKind.Float;
+      const value = mantissa / POW10[fraction]!;
+      slot.float = negative ? -value : value;
+      slot.int = 0n;
+    }
+    slot.text = undefined;
+    return true;
+  }
+
+  /** NaN/infinity and the millisecond range (TSDB.addPoint), with the line's metric and tags. */
+  private rangeCheck(line: Buffer, metric: string, tags: Record<string, string> | Readonly<Record<string, string>>, timestamp: number): string | undefined {
+    const slot = this.value;
+    if ((slot.kind !== ValueKind.Float || Number.isFinite(slot.float)) && timestamp <= 9999999999999) return undefined;
+    return validateDataPoint({ metric, tags, tagCount: 1, timestamp, timestampText: this.timestampText(line) }, slot);
+  }
+
+  private remember(line: Buffer, hash: number, aStart: number, aEnd: number, bStart: number, bEnd: number, metric: string, tags: Record<string, string>): CachedSeries {
+    const bytes = Buffer.allocUnsafe(aEnd - aStart + 1 + (bEnd - bStart));
+    line.copy(bytes, 0, aStart, aEnd);
+    bytes[aEnd - aStart] = SPACE;
+    line.copy(bytes, aEnd - aStart + 1, bStart, bEnd);
+    const entry: CachedSeries = { hash, bytes, metric, tags: plainTags(tags), key: seriesKeyString(metric, tags), epoch: 0, index: 0, next: undefined };
+    this.cache.add(entry);
+    return entry;
+  }
+}

@@ -1,0 +1,142 @@
+import zlib from 'node:zlib';
+import { expect } from 'chai';
+import { startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { readPoints } from '../helpers/read-back';
+
+const T0 = 1346846400;
+const point = (over: Record<string, unknown> = {}) => ({ metric: 'sys.cpu.nice', timestamp: T0, value: 18, tags: { host: 'web01' }, ...over });
+
+describe('POST /api/put @integration', () => {
+  let daemon: RunningDaemon;
+  let url: string;
+  before(async () => {
+    daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', 'put-http'] });
+    url = `http://127.0.0.1:${daemon.port}/api/put`;
+  });
+  after(() => daemon.stop());
+
+  const post = (query: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+    fetch(url + query, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+
+  it('answers 204 with an empty body for one point and for an array (H1, H2)', async () => {
+    const one = await post('', JSON.stringify(point({ metric: 'h1' })));
+    expect(one.status).to.equal(204);
+    expect(await one.text()).to.equal('');
+    const two = await post('', JSON.stringify([point({ metric: 'h2' }), point({ metric: 'h2', timestamp: T0 + 1 })]));
+    expect(two.status).to.equal(204);
+    expect(await readPoints(daemon, 'h2')).to.have.length(2);
+  });
+
+  it('answers ?summary with 200 {success, failed} (H3)', async () => {
+    const res = await post('?summary', JSON.stringify([point({ metric: 'h3' }), point({ metric: 'h3', timestamp: T0 + 1 })]));
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.deep.equal({ success: 2, failed: 0 });
+  });
+
+  it('lists each bad point under ?details with OpenTSDB messages and still stores the good ones (H4, H6–H11)', async () => {
+    const nineTags = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`t${i + 1}`, 'a']));
+    const cases: [Record<string, unknown>, string][] = [
+      [point({ metric: 'h4', tags: {} }), 'Missing tags'],
+      [point({ metric: '' }), 'Metric name was empty'],
+      [point({ metric: 'h7', timestamp: 0 }), 'Invalid timestamp'],
+      [{ metric: 'h7', value: 1, tags: { a: 'b' } }, 'Invalid timestamp'],
+      [point({ metric: 'h8', value: '' }), 'Empty value'],
+      [point({ metric: 'h9', value: 'abc' }), 'Unable to parse value to a number'],
+      [point({ metric: 'sys cpu' }), 'Invalid metric name ("sys cpu"): illegal character:  '],
+      [point({ metric: 'h11', tags: nineTags }), 'Too many tags: 9 maximum allowed: 8…'],
+      [point({ metric: 'h11', value: 1e400 === Infinity ? '1e400' : 0 }), 'value is NaN or Infinite: Infinity for metric=h11 timestamp=1346846400'],
+      [point({ metric: 'h11', timestamp: 99999999999999 }), 'bad timestamp=99999999999999 when trying to add value=…'],
+      [point({ metric: 'h11', tags: { 'ho$t': 'a' } }), 'Invalid tag name with value [a] ("ho$t"): illegal character: $'],
+      [point({ metric: 'h11', tags: { host: 'a,b' } }), 'Invalid tag value with key [host] ("a,b"): illegal character: ,'],
+    ];
+    const body = JSON.stringify([point({ metric: 'h4.good' }), ...cases.map(([p]) => p), point({ metric: 'h4.good', timestamp: T0 + 1 })]);
+    const res = await post('?details', body);
+    expect(res.status).to.equal(400);
+    const json = (await res.json()) as { success: number; failed: number; errors: { datapoint: { value: unknown }; error: string }[] };
+    expect(json.success).to.equal(2);
+    expect(json.failed).to.equal(cases.length);
+    cases.forEach(([, expected], i) => {
+      const error = json.errors[i]!.error;
+      if (expected.endsWith('…')) expect(error.startsWith(expected.slice(0, -1)), error).to.equal(true);
+      else expect(error).to.equal(expected);
+    });
+    expect(json.errors[0]!.datapoint).to.deep.equal({ metric: 'h4', timestamp: T0, value: '18', tags: {} }); // value echoed as a string
+    expect(await readPoints(daemon, 'h4.good')).to.have.length(2);
+    for (const metric of ['h4', 'h7', 'h8', 'h9', 'h11']) expect(await readPoints(daemon, metric)).to.deep.equal([]);
+  });
+
+  it('answers a partly bad batch without flags with 400 "One or more data points had errors", keeping the good point (H5)', async () => {
+    const res = await post('', JSON.stringify([point({ metric: 'h5' }), point({ metric: 'h5', tags: {} })]));
+    expect(res.status).to.equal(400);
+    expect(await res.json()).to.deep.equal({
+      error: { code: 400, message: 'One or more data points had errors', details: 'Please see the TSD logs or append "details" to the put request' },
+    });
+    expect(await readPoints(daemon, 'h5')).to.have.length(1);
+  });
+
+  it('answers body-level errors with their messages and stores nothing (H12–H15, null point)', async () => {
+    const cases: [string, string][] = [
+      ['[]', 'No datapoints found in content'],
+      ['"x"', 'The JSON must start as an object or an array'],
+      ['{"metric":', 'Unable to parse the given JSON'],
+      ['', 'Missing request content'],
+    ];
+    for (const [body, message] of cases) {
+      const res = await post('', body);
+      expect(res.status, body).to.equal(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).to.equal(message);
+    }
+    const nul = await post('?details', JSON.stringify([null, point({ metric: 'hnull' })]));
+    expect(nul.status).to.equal(400);
+    expect(((await nul.json()) as { errors: { error: string }[] }).errors[0]!.error).to.equal('Unexpected null datapoint encountered in set.');
+    expect(await readPoints(daemon, 'hnull')).to.have.length(1);
+  });
+
+  it('answers GET with 405 (H16)', async () => {
+    const res = await fetch(url);
+    expect(res.status).to.equal(405);
+  });
+
+  it('stores millisecond timestamps (H17) and gzip bodies (H18)', async () => {
+    const ms = await post('?details', JSON.stringify(point({ metric: 'h17', timestamp: 1346846400123 })));
+    expect(ms.status).to.equal(200);
+    expect((await readPoints(daemon, 'h17'))[0]!.timestamp).to.equal(1346846400123);
+    const gz = await post('', zlib.gzipSync(JSON.stringify(point({ metric: 'h18' }))), { 'content-encoding': 'gzip' });
+    expect(gz.status).to.equal(204);
+    expect(await readPoints(daemon, 'h18')).to.have.length(1);
+  });
+
+  it('?sync waits for storage and reports timeouts:0 with sync_timeout', async () => {
+    const res = await post('?sync&summary&sync_timeout=5000', JSON.stringify(point({ metric: 'hsync' })));
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.deep.equal({ success: 1, failed: 0, timeouts: 0 });
+    expect(await readPoints(daemon, 'hsync')).to.have.length(1);
+  });
+
+  it('round-trips every value kind exactly: int64 extremes, floats, strings, nested JSON; s and ms', async () => {
+    // Written as raw JSON text: JSON.stringify cannot carry 9223372036854775807.
+    const body = `[
+      {"metric":"rt.http","timestamp":1356998400,"value":9223372036854775807,"tags":{"k":"int"}},
+      {"metric":"rt.http","timestamp":1356998401,"value":-9223372036854775808,"tags":{"k":"int"}},
+      {"metric":"rt.http","timestamp":1356998402,"value":9007199254740993,"tags":{"k":"int"}},
+      {"metric":"rt.http","timestamp":1356998400,"value":42.0,"tags":{"k":"float"}},
+      {"metric":"rt.http","timestamp":1356998401500,"value":-1.5e-7,"tags":{"k":"float"}},
+      {"metric":"rt.http","timestamp":1356998400,"value":"\\"quoted \\\\\\"x\\\\\\" and spaces ✓\\"","tags":{"k":"string"}},
+      {"metric":"rt.http","timestamp":1356998400,"value":{"b":[1,{"c":null}],"a":{"deep":9223372036854775807}},"tags":{"k":"json"}},
+      {"metric":"rt.http","timestamp":1356998401,"value":"{\\"y\\": 1, \\"x\\": \\"two words\\"}","tags":{"k":"json"}}
+    ]`;
+    const res = await post('?details', body);
+    expect(res.status, await res.clone().text()).to.equal(200);
+    const rows = (await readPoints(daemon, 'rt.http')).map((p) => [p.tags.k, p.timestamp, p.kind, p.value]);
+    expect(rows).to.deep.include.members([
+      ['int', 1356998400000, 'int', 9223372036854775807n],
+      ['int', 1356998401000, 'int', -9223372036854775808n],
+      ['int', 1356998402000, 'int', 9007199254740993n],
+      ['float', 1356998400000, 'float', 42],
+      ['float', 1356998401500, 'float', -1.5e-7],
+      ['string', 1356998400000, 'string', 'quoted "x" and spaces ✓'],
+      ['json', 1356998400000, 'json', '{"a":{"deep":9223372036854775807},"b":[1,{"c":null}]}'],
+      ['json', 1356998401000, 'json', '{"x":"two words","y":1}'],
+    ]);
+  });
+});
