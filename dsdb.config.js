@@ -8,6 +8,10 @@ module.exports = defineConfig({
   plugins: [
     'http',
     'telnet',
+    'aggregators-opentsdb',
+    'aggregators-discrete',
+    'query',
+    'read-api',
     // ['tls', { cert: './test/fixtures/tls/cert.pem', key: './test/fixtures/tls/key.pem' }],
   ],
 });

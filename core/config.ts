@@ -54,7 +54,7 @@ export interface ResolvedConfig extends Omit<Static<typeof CONFIG_SCHEMA>, 'plug
 }
 
 /** The plugins DSDB loads when no config file exists. */
-export const DEFAULT_PLUGINS: PluginSpec[] = ['http', 'telnet'];
+export const DEFAULT_PLUGINS: PluginSpec[] = ['http', 'telnet', 'aggregators-opentsdb', 'aggregators-discrete', 'query', 'read-api'];
 export const DEFAULTS_SOURCE = '(built-in defaults)';
 
 /** Identity function that types a config file. */
