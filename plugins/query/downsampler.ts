@@ -61,11 +61,16 @@ export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
   let expected = firstBucket; // next bucket a fill policy must emit
   let i = 0;
   const n = input.length;
+  // Fixed intervals are computed inline: no call per bucket on the common path.
+  const fixed = !spec.calendar;
+  const interval = spec.intervalMs;
+  const ts = input.timestamps;
   while (i < n) {
-    const bucket = buckets.floor(input.timestamps[i]!);
+    const t = ts[i]!;
+    const bucket = fixed ? t - (((t % interval) + interval) % interval) : buckets.floor(t);
+    const bucketEnd = fixed ? bucket + interval : buckets.next(bucket);
     let j = i + 1;
-    const bucketEnd = buckets.next(bucket);
-    while (j < n && input.timestamps[j]! < bucketEnd) j++;
+    while (j < n && ts[j]! < bucketEnd) j++;
     if (bucket >= ctx.start) {
       if (filling) {
         while (expected < bucket) {

@@ -21,74 +21,88 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
     doubles = new Float64Array(k * 2);
     longs = new BigInt64Array(k * 2);
   }
+  // Columns pulled out of the member objects once, so the loops below index arrays only.
+  const scratch = doubles; // locals: module-level bindings cost a context load per access
+  const scratchLongs = longs;
+  const tsOf = members.map((m) => m.timestamps);
+  const valuesOf = members.map((m) => m.values);
+  const intsOf = members.map((m) => m.ints);
+  const isIntOf = members.map((m) => m.isInt);
+  const lengths = Int32Array.from(members, (m) => m.length);
   const cursor = new Int32Array(k); // index of each member's next point at or after t
+  const next = new Float64Array(k); // timestamp at the cursor, Infinity once a member is done
   let total = 0;
-  for (const m of members) total += m.length;
+  for (let i = 0; i < k; i++) {
+    next[i] = lengths[i]! > 0 ? tsOf[i]![0]! : Infinity;
+    total += lengths[i]!;
+  }
   let out = allocColumns(Math.min(total, 1 << 16));
   const method = agg.interpolation;
   const hasIntegers = agg.aggregateIntegers !== undefined;
   for (;;) {
     let t = Infinity;
-    for (let i = 0; i < k; i++) {
-      const m = members[i]!;
-      const c = cursor[i]!;
-      if (c < m.length && m.timestamps[c]! < t) t = m.timestamps[c]!;
-    }
+    for (let i = 0; i < k; i++) if (next[i]! < t) t = next[i]!;
     if (t === Infinity) break;
     let count = 0;
     let allInt = hasIntegers;
     for (let i = 0; i < k; i++) {
-      const m = members[i]!;
       const c = cursor[i]!;
-      if (c < m.length && m.timestamps[c] === t) {
-        doubles[count] = m.values[c]!;
-        if (m.isInt[c] === 1) longs[count] = m.ints[c]!;
+      const isInt = isIntOf[i]!;
+      if (next[i] === t) {
+        scratch[count] = valuesOf[i]![c]!;
+        if (isInt[c] === 1) scratchLongs[count] = intsOf[i]![c]!;
         else allInt = false;
         count++;
         cursor[i] = c + 1;
+        next[i] = c + 1 < lengths[i]! ? tsOf[i]![c + 1]! : Infinity;
         continue;
       }
-      if (c === 0 || c >= m.length) continue; // not started, or ended
+      if (c === 0 || c >= lengths[i]!) continue; // not started, or ended
       const p = c - 1;
-      const prevInt = m.isInt[p] === 1;
+      const prevInt = isInt[p] === 1;
       if (isRate || method === 'prev') {
-        doubles[count] = m.values[p]!;
-        if (prevInt) longs[count] = m.ints[p]!;
+        scratch[count] = valuesOf[i]![p]!;
+        if (prevInt) scratchLongs[count] = intsOf[i]![p]!;
         else allInt = false;
         count++;
         continue;
       }
-      const bothInt = prevInt && m.isInt[c] === 1;
+      const bothInt = prevInt && isInt[c] === 1;
       if (!bothInt) allInt = false;
       switch (method) {
         case 'lerp': {
-          const x0 = m.timestamps[p]!;
-          const x1 = m.timestamps[c]!;
-          const y0 = m.values[p]!;
-          doubles[count] = y0 + ((t - x0) * (m.values[c]! - y0)) / (x1 - x0);
-          if (bothInt) longs[count] = m.ints[p]! + (BigInt(t - x0) * (m.ints[c]! - m.ints[p]!)) / BigInt(x1 - x0);
+          const ts = tsOf[i]!;
+          const values = valuesOf[i]!;
+          const x0 = ts[p]!;
+          const x1 = ts[c]!;
+          const y0 = values[p]!;
+          scratch[count] = y0 + ((t - x0) * (values[c]! - y0)) / (x1 - x0);
+          if (bothInt) {
+            const ints = intsOf[i]!;
+            scratchLongs[count] = ints[p]! + (BigInt(t - x0) * (ints[c]! - ints[p]!)) / BigInt(x1 - x0);
+          }
           break;
         }
         case 'zim':
-          doubles[count] = 0;
-          longs[count] = 0n;
+          scratch[count] = 0;
+          scratchLongs[count] = 0n;
           break;
         case 'max':
-          doubles[count] = Number.MAX_VALUE;
-          longs[count] = LONG_MAX;
+          scratch[count] = Number.MAX_VALUE;
+          scratchLongs[count] = LONG_MAX;
           break;
         case 'min':
-          doubles[count] = -Number.MAX_VALUE;
-          longs[count] = LONG_MIN;
+          scratch[count] = -Number.MAX_VALUE;
+          scratchLongs[count] = LONG_MIN;
           break;
       }
       count++;
     }
     if (allInt) {
-      const r = agg.aggregateIntegers!(longs, count);
+      const r = agg.aggregateIntegers!(scratchLongs, count);
       out = pushPoint(out, t, Number(r), r, 1);
     } else {
-      out = pushPoint(out, t, agg.aggregate(doubles, count), 0n, 0);
+      out = pushPoint(out, t, agg.aggregate(scratch, count), 0n, 0);
     }
   }
   return trimColumns(out);

@@ -8,6 +8,10 @@ import { ValueKind, type Annotation } from '../../core';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import type { SubQuery, TsQuery } from './model';
 
+const JSON_KIND: number = ValueKind.Json;
+const STRING: number = ValueKind.String;
+const FLOAT: number = ValueKind.Float;
+
 export interface ResultSeries {
   metric: string;
   tags: Record<string, string>;
@@ -86,7 +90,7 @@ function writeDps(out: string[], s: ResultSeries, query: TsQuery): void {
     for (let i = 0; i < c.length; i++) {
       const kind = c.kinds[i]!;
       const text = c.texts[i]!;
-      const v = kind === ValueKind.Json ? text : kind === ValueKind.String ? JSON.stringify(text) : kind === ValueKind.Float ? formatDouble(Number(text)) : text;
+      const v = kind === JSON_KIND ? text : kind === STRING ? JSON.stringify(text) : kind === FLOAT ? formatDouble(Number(text)) : text;
       const sep = i > 0 ? ',' : '';
       out.push(arrays ? `${sep}[${key(c.timestamps[i]!)},${v}]` : `${sep}"${key(c.timestamps[i]!)}":${v}`);
     }

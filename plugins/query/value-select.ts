@@ -7,6 +7,12 @@ import { ValueKind, type SeriesPoints } from '../../core';
 import { allocColumns, type DiscreteColumns, type NumericColumns } from './columns';
 import { selectPath, type PathStep } from './json-path';
 
+// Module constants: reading ValueKind through the compiled re-export costs a getter call per point.
+const INT: number = ValueKind.Int;
+const FLOAT: number = ValueKind.Float;
+const STRING: number = ValueKind.String;
+const JSON_KIND: number = ValueKind.Json;
+
 export type SelectedValues = { discrete: false; columns: NumericColumns } | { discrete: true; columns: DiscreteColumns };
 
 export function selectValues(points: SeriesPoints, path: readonly PathStep[] | undefined): SelectedValues {
@@ -14,7 +20,7 @@ export function selectValues(points: SeriesPoints, path: readonly PathStep[] | u
   const kinds = points.kinds;
   let hasText = false;
   for (let i = 0; i < n; i++) {
-    if (kinds[i]! >= ValueKind.String) {
+    if (kinds[i]! >= STRING) {
       hasText = true;
       break;
     }
@@ -31,7 +37,7 @@ function numericOnly(points: SeriesPoints): NumericColumns {
   out.ints.set(points.ints.subarray(0, n));
   const { kinds, floats, ints } = points;
   for (let i = 0; i < n; i++) {
-    if (kinds[i] === ValueKind.Int) {
+    if (kinds[i] === INT) {
       out.isInt[i] = 1;
       out.values[i] = Number(ints[i]!);
     } else {
@@ -51,13 +57,13 @@ function numericByPath(points: SeriesPoints, path: readonly PathStep[]): Numeric
     let value: number;
     let isInt = 0;
     let int = 0n;
-    if (kind === ValueKind.Int) {
+    if (kind === INT) {
       int = points.ints[i]!;
       value = Number(int);
       isInt = 1;
-    } else if (kind === ValueKind.Float) {
+    } else if (kind === FLOAT) {
       value = points.floats[i]!;
-    } else if (kind === ValueKind.Json) {
+    } else if (kind === JSON_KIND) {
       let selected: unknown;
       try {
         selected = selectPath(JSON.parse(points.texts[i]!), path);
@@ -91,7 +97,7 @@ function asDiscrete(points: SeriesPoints): DiscreteColumns {
   for (let i = 0; i < n; i++) {
     const kind = points.kinds[i]!;
     kinds[i] = kind;
-    texts[i] = kind === ValueKind.Int ? points.ints[i]!.toString() : kind === ValueKind.Float ? String(points.floats[i]!) : points.texts[i]!;
+    texts[i] = kind === INT ? points.ints[i]!.toString() : kind === FLOAT ? String(points.floats[i]!) : points.texts[i]!;
   }
   return { length: n, timestamps: points.timestamps.slice(0, n), texts, kinds };
 }
