@@ -3,7 +3,7 @@
  * `/api/query/last` and `/api/config/filters`. Aggregators come from the container's
  * `aggregators` registry (filled by aggregator plugins on `query.aggregators`).
  */
-import { definePlugin, Type } from '../../core';
+import { ApiError, definePlugin, Type, type StorageEngine } from '../../core';
 import type { QueryEngineDeps } from './engine';
 import { FILTER_TYPES } from './filters';
 import { registerLastRoute } from './routes/last-route';
@@ -27,14 +27,19 @@ export default definePlugin({
   ),
   register({ hooks, container }, options) {
     const stats = new QueryStats();
+    const storage = (): StorageEngine => {
+      // A daemon may run without storage (protocol plugins only): answer, don't crash.
+      if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured', 'Load a storage plugin and name it with "storage" in the config');
+      return container.resolve('storage');
+    };
     const deps = (): QueryEngineDeps => ({
-      storage: container.resolve('storage'),
+      storage: storage(),
       aggregators: container.resolve('aggregators'),
       limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs },
     });
     hooks.http.routes.tap('query', (app) => {
       registerQueryRoute(app, { allowDelete: options.allowDelete, deps, stats });
-      registerLastRoute(app, () => container.resolve('storage'));
+      registerLastRoute(app, storage);
       app.get('/api/config/filters', async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
       );

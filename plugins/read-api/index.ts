@@ -3,7 +3,7 @@
  * /api/aggregators, /api/config, /api/stats (+ Prometheus /metrics), /api/annotation(s),
  * /api/dropcaches, /api/serializers — and the telnet `stats` and `dropcaches` commands.
  */
-import { definePlugin, type StorageEngine } from '../../core';
+import { ApiError, definePlugin, type StorageEngine } from '../../core';
 import { registerAnnotations } from './annotations';
 import { registerConfig } from './config-route';
 import { registerLookup } from './lookup';
@@ -26,7 +26,10 @@ const SERIALIZERS = [
 export default definePlugin({
   name: 'read-api',
   register({ hooks, container, config }) {
-    const storage = () => container.resolve('storage') as StorageEngine;
+    const storage = (): StorageEngine => {
+      if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured', 'Load a storage plugin and name it with "storage" in the config');
+      return container.resolve('storage');
+    };
     const maybeStorage = () => (container.hasRegistration('storage') ? storage() : undefined);
     hooks.http.routes.tap('read-api', (app) => {
       registerSuggest(app, storage);

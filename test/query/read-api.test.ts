@@ -166,3 +166,21 @@ describe('query timeout', () => {
     expect(((await res.json()) as any).error.message).to.equal('Query timeout exceeded');
   });
 });
+
+describe('read API without storage', () => {
+  let d: RunningDaemon;
+  before(async () => {
+    d = await startDaemon({ plugins: ['http', 'aggregators-opentsdb', 'query', 'read-api'] });
+  });
+  after(() => d.stop());
+
+  it('answers 503 with error JSON instead of crashing; storage-free endpoints still work', async () => {
+    const base = `http://127.0.0.1:${d.port}`;
+    const q = await fetch(`${base}/api/query?start=1h-ago&m=sum:m`);
+    expect(q.status).to.equal(503);
+    expect(((await q.json()) as any).error.message).to.equal('No storage engine is configured');
+    expect((await fetch(`${base}/api/suggest?type=metrics`)).status).to.equal(503);
+    expect((await fetch(`${base}/api/aggregators`)).status).to.equal(200);
+    expect((await fetch(`${base}/api/stats`)).status).to.equal(200);
+  });
+});
