@@ -12,6 +12,10 @@ module.exports = defineConfig({
     'put-http',
     'protobuf',
     'prometheus-remote-write',
+    'aggregators-opentsdb',
+    'aggregators-discrete',
+    'query',
+    'read-api',
     // ['tls', { cert: './test/fixtures/tls/cert.pem', key: './test/fixtures/tls/key.pem' }],
     // the default storage engine: data in ./data next to this file
     'storage-embedded',

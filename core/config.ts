@@ -63,6 +63,11 @@ export const DEFAULT_PLUGINS: PluginSpec[] = [
   'put-http',
   'protobuf',
   'prometheus-remote-write',
+  // the read path: /api/query and the rest of the read API, with OpenTSDB's aggregators
+  'aggregators-opentsdb',
+  'aggregators-discrete',
+  'query',
+  'read-api',
   // the default storage engine (data in ./data) and the chunk codecs it writes with
   'storage-embedded',
   'codec-delta-of-delta',
