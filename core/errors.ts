@@ -11,7 +11,9 @@ export type DsdbErrorCode =
   | 'DSDB_ERR_PLUGIN_DEPENDENCY'
   | 'DSDB_ERR_DUPLICATE_NAME'
   | 'DSDB_ERR_NO_STORAGE'
-  | 'DSDB_ERR_LISTEN';
+  | 'DSDB_ERR_LISTEN'
+  /** the storage backend cannot be reached; the operation was not done (writes: not stored) */
+  | 'DSDB_ERR_STORAGE_UNAVAILABLE';
 
 export class DsdbError extends Error {
   readonly code: DsdbErrorCode;
