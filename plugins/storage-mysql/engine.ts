@@ -153,7 +153,9 @@ export class MysqlEngine implements StorageEngine {
     if (batch.length === 0) return Promise.resolve({ written: 0 });
     if (this.closing) return Promise.reject(unavailableError('storage is closing; the points were not stored', new Error('closing')));
     const deadline = options?.sync ? 0 : this.options.retryTimeoutMs;
-    return this.track(this.retrying(() => this.writeOnce(batch), deadline, `the ${batch.length} points were not stored`));
+    // A failure may come after COMMIT reached the server: "not acknowledged", and writing
+    // the same points again is harmless (last write wins with the same values).
+    return this.track(this.retrying(() => this.writeOnce(batch), deadline, `the ${batch.length} points were not acknowledged (not stored, or stored just before the connection broke; writing them again is safe)`));
   }
 
   private async writeOnce(batch: PointBatch): Promise<WriteResult> {
