@@ -6,7 +6,9 @@
  *
  *  - timestamps: first value, first delta, then zigzag varint delta-of-deltas
  *    (regular intervals cost one byte per point);
- *  - floats: XOR with the previous value, written as the non-zero middle bytes only;
+ *  - floats: when every value of the chunk is a short decimal (agents report 12.25, not
+ *    12.2500000001), the scaled integers as zigzag varint deltas (about 2 bytes a point);
+ *    otherwise XOR with the previous value, written as its non-zero middle bytes only;
  *  - int64: zigzag varint of the delta, computed on uint32 halves (no per-point BigInt);
  *  - strings and JSON: a per-chunk dictionary (repeated values cost one varint).
  */
@@ -61,6 +63,18 @@ const floatCodec: Codec = {
   encode(points, start, end) {
     const w = new ByteWriter((end - start) * 9 + 8);
     const floats = points.floats;
+    const scale = decimalScale(floats, start, end);
+    w.byte(scale);
+    if (scale > 0) {
+      const factor = 10 ** (scale - 1);
+      let prev = 0;
+      for (let i = start; i < end; i++) {
+        const v = Math.round(floats[i]! * factor);
+        w.svarint(v - prev);
+        prev = v;
+      }
+      return w.result();
+    }
     let pHi = 0;
     let pLo = 0;
     for (let i = start; i < end; i++) {
@@ -86,6 +100,16 @@ const floatCodec: Codec = {
   },
   decode(bytes, count, into, offset) {
     const r = new ByteReader(bytes);
+    const scale = r.byte();
+    if (scale > 0) {
+      const factor = 10 ** (scale - 1);
+      let v = 0;
+      for (let i = 0; i < count; i++) {
+        v += r.svarint();
+        into.floats[offset + i] = v / factor;
+      }
+      return;
+    }
     let hi = 0;
     let lo = 0;
     for (let i = 0; i < count; i++) {
@@ -109,6 +133,25 @@ const floatCodec: Codec = {
     }
   },
 };
+
+/**
+ * 1 + the fewest decimals (0–6) that write every value exactly (v === round(v·10^d)/10^d,
+ * bit for bit, so -0, NaN and ±Infinity never qualify), or 0 for the XOR form.
+ */
+function decimalScale(floats: Float64Array, start: number, end: number): number {
+  let d = 0;
+  for (let i = start; i < end; i++) {
+    const v = floats[i]!;
+    if (Object.is(v, -0)) return 0; // the integer path would turn it into +0
+    for (;;) {
+      const factor = 10 ** d;
+      const scaled = Math.round(v * factor);
+      if (Math.abs(scaled) < 2 ** 50 && Object.is(scaled / factor, v)) break;
+      if (++d > 6) return 0;
+    }
+  }
+  return d + 1;
+}
 
 function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);

@@ -41,6 +41,23 @@ describe('storage-mysql chunk codec', () => {
     }, 100);
   });
 
+  it('writes short decimals as scaled integers (small), and still keeps -0 and long fractions exact', () => {
+    const decimals = [12.25, -3.5, 0, 100, 99.99, 0.000001, 42];
+    const small = roundTrip(codec, (p, i) => {
+      p.timestamps[i] = i * 10_000;
+      p.kinds[i] = ValueKind.Float;
+      p.floats[i] = decimals[i % decimals.length]!;
+    }, 140);
+    expect(small.length).to.be.lessThan(140 * 5);
+    for (const odd of [-0, 0.1 + 0.2, 1e300, 2 ** 60 + 0.5]) {
+      roundTrip(codec, (p, i) => {
+        p.timestamps[i] = i;
+        p.kinds[i] = ValueKind.Float;
+        p.floats[i] = i === 3 ? odd : i;
+      }, 8);
+    }
+  });
+
   it('round-trips mixed kinds in one chunk, strings through the dictionary', () => {
     roundTrip(codec, (p, i) => {
       p.timestamps[i] = i * 1000;
