@@ -92,6 +92,14 @@ async function run(configFile: string | undefined, portText: string | undefined)
     }
   }
   let kernel: Kernel;
+  // Listen for signals before starting: a signal sent as soon as the "listening" line is
+  // out must stop the daemon gracefully, not kill it by the default action.
+  let signalled: string | undefined;
+  let onSignal: (signal: string) => void = (signal) => {
+    signalled ??= signal;
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
   try {
     const config = await loadConfig({ file: configFile, overrides: { port } });
     kernel = new Kernel(config);
@@ -110,8 +118,8 @@ async function run(configFile: string | undefined, portText: string | undefined)
       process.once('SIGTERM', () => process.exit(1));
       kernel.stop().then(resolve, resolve);
     };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    onSignal = shutdown;
+    if (signalled) shutdown(signalled);
   });
   return 0;
 }

@@ -17,7 +17,9 @@ export type DsdbErrorCode =
   /** a write batch holds an invalid value kind or timestamp */
   | 'DSDB_ERR_BAD_WRITE'
   /** the storage engine is not open */
-  | 'DSDB_ERR_STORAGE_CLOSED';
+  | 'DSDB_ERR_STORAGE_CLOSED'
+  /** the storage backend cannot be reached; the operation was not done (writes: not stored) */
+  | 'DSDB_ERR_STORAGE_UNAVAILABLE';
 
 export class DsdbError extends Error {
   readonly code: DsdbErrorCode;
