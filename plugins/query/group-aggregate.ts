@@ -3,7 +3,8 @@
  * the union of the members' timestamps; at each one a member with a point there gives
  * it, a member between two of its points gives the aggregator's interpolation (for rates:
  * its latest rate), and a member before its first or after its last point is left out.
- * The result is integer when every contribution is (lerp/fill of two integer points).
+ * The result is integer when no point the iteration holds (each member's current and next
+ * point) is a double, as OpenTSDB's isInteger() decides.
  * A group of one series still runs the aggregator (count gives 1, dev 0), as OpenTSDB does.
  */
 import type { Aggregator } from '../../core';
@@ -44,7 +45,7 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
     for (let i = 0; i < k; i++) if (next[i]! < t) t = next[i]!;
     if (t === Infinity) break;
     let count = 0;
-    let allInt = hasIntegers;
+    let allInt = hasIntegers && !isRate; // rates are doubles
     for (let i = 0; i < k; i++) {
       const c = cursor[i]!;
       const isInt = isIntOf[i]!;
@@ -57,7 +58,13 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
         next[i] = c + 1 < lengths[i]! ? tsOf[i]![c + 1]! : Infinity;
         continue;
       }
-      if (c === 0 || c >= lengths[i]!) continue; // not started, or ended
+      if (c === 0) {
+        // Not started. With rates, OpenTSDB already holds the rate against time zero.
+        const seed = members[i]!.rateSeed;
+        if (isRate && seed !== undefined) scratch[count++] = seed;
+        continue;
+      }
+      if (c >= lengths[i]!) continue; // ended
       const p = c - 1;
       const prevInt = isInt[p] === 1;
       if (isRate || method === 'prev') {
@@ -97,6 +104,19 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
           break;
       }
       count++;
+    }
+    // OpenTSDB's AggregationIterator.isInteger(): integer mode only when no buffered point
+    // is a double — each member's current point and the next one it has read ahead.
+    if (allInt) {
+      for (let i = 0; i < k && allInt; i++) {
+        const c = cursor[i]!;
+        const isInt = isIntOf[i]!;
+        if (c < lengths[i]!) {
+          if (isInt[c] === 0 || (c > 0 && isInt[c - 1] === 0)) allInt = false;
+        } else if (c > 0 && tsOf[i]![c - 1] === t && isInt[c - 1] === 0) {
+          allInt = false;
+        }
+      }
     }
     if (allInt) {
       const r = agg.aggregateIntegers!(scratchLongs, count);
