@@ -58,6 +58,10 @@ export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
     const b = buckets.floor(ctx.start);
     return b < ctx.start ? buckets.next(b) : b;
   })();
+  if (filling && !spec.calendar && Math.floor((ctx.end - firstBucket) / spec.intervalMs) + 1 > ctx.maxBuckets) {
+    // Refuse before allocating: a fill policy emits every bucket of the range.
+    throw tooManyBuckets(ctx.maxBuckets);
+  }
   let expected = firstBucket; // next bucket a fill policy must emit
   let i = 0;
   const n = input.length;

@@ -51,6 +51,7 @@ interface Group {
 class Budget {
   series = 0;
   points = 0;
+  produced = 0;
   private readonly deadline: number;
   constructor(private readonly limits: QueryLimits) {
     this.deadline = limits.timeoutMs > 0 ? Date.now() + limits.timeoutMs : Infinity;
@@ -68,6 +69,13 @@ class Budget {
       throw new ApiError(413, `Sorry, you have attempted to fetch more than our maximum amount of ${this.limits.maxDataPoints} data points. Please try filtering using more tags or decrease your time range.`);
     }
     this.check();
+  }
+  /** Points a series produced (downsampling with a fill policy can make more than it read). */
+  addProduced(points: number): void {
+    this.produced += points;
+    if (this.limits.maxDataPoints > 0 && this.produced > this.limits.maxDataPoints) {
+      throw new ApiError(413, `Sorry, you have attempted to fetch more than our maximum amount of ${this.limits.maxDataPoints} data points. Please try filtering using more tags or decrease your time range.`);
+    }
   }
   get maxBuckets(): number {
     return this.limits.maxDataPoints > 0 ? this.limits.maxDataPoints : Number.MAX_SAFE_INTEGER;
@@ -171,6 +179,7 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
       else if (collapse && hasSubSecond(numeric)) numeric = downsample(numeric, collapse, collapseCtx);
       if (sub.rate) numeric = rate(numeric, sub.rateOptions);
     }
+    budget.addProduced(numeric ? numeric.length : discrete!.length);
     const key = sub.aggregator.passThrough ? data.series.id : groupKeys.map((k) => tags[k]).join('\u0000');
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { key, infos: [], numeric: [], discrete: [] }));

@@ -211,3 +211,29 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
     expect(error(badZone)).to.equal('The timezone specification could not be found');
   });
 });
+
+describe('/api/query: seconds output of millisecond data, unknown tag keys', () => {
+  let d: QueryDaemon;
+  before(async () => {
+    d = await startQueryDaemon();
+    await d.write([
+      { metric: 'ms', tags: { h: 'a' }, timestamp: t0 * 1000 + 100, value: int(1) },
+      { metric: 'ms', tags: { h: 'a' }, timestamp: t0 * 1000 + 600, value: int(2) },
+      { metric: 'ms', tags: { h: 'a' }, timestamp: t0 * 1000 + 1000, value: int(4) },
+    ]);
+  });
+  after(() => d.stop());
+
+  it('without msResolution, points of one second are combined with the query aggregator', async () => {
+    const s = await d.get(`/api/query?start=${t0}&end=${t0 + 10}&m=sum:ms`);
+    expect(s.json[0].dps).to.deep.equal({ [t0]: 3, [t0 + 1]: 4 });
+    const ms = await d.get(`/api/query?start=${t0}&end=${t0 + 10}&m=sum:ms&ms`);
+    expect(ms.json[0].dps).to.deep.equal({ [t0 * 1000 + 100]: 1, [t0 * 1000 + 600]: 2, [t0 * 1000 + 1000]: 4 });
+  });
+
+  it('an unknown tag key is a 400 naming it', async () => {
+    const r = await d.get(`/api/query?start=${t0}&m=sum:ms{nokey=*}`);
+    expect(r.status).to.equal(400);
+    expect(r.json.error.message).to.equal("No such name for 'tagk': 'nokey'");
+  });
+});
