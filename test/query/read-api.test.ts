@@ -185,3 +185,26 @@ describe('read API without storage', () => {
     expect((await fetch(`${base}/api/stats`)).status).to.equal(200);
   });
 });
+
+describe('legacy /q endpoint', () => {
+  let d: QueryDaemon;
+  before(async () => {
+    d = await startQueryDaemon();
+    await d.write([at('sys.cpu', { host: 'a' }, t0, int(1)), at('sys.cpu', { host: 'a' }, t0 + 10, float(2.5))]);
+  });
+  after(() => d.stop());
+
+  it('ascii lines, json summary, and errors as {"err"} or HTML', async () => {
+    const ascii = await d.get(`/q?start=${t0}&end=${t0 + 60}&m=sum:sys.cpu&ascii`);
+    expect(ascii.status).to.equal(200);
+    expect(ascii.text).to.equal(`sys.cpu ${t0} 1.0 host=a\nsys.cpu ${t0 + 10} 2.5 host=a\n`);
+    const json = await d.get(`/q?start=${t0}&end=${t0 + 60}&m=sum:sys.cpu&json`);
+    expect(json.json).to.include({ plotted: 2, points: 2 });
+    const err = await d.get(`/q?m=sum:sys.cpu&json`);
+    expect(err.status).to.equal(400);
+    expect(err.json).to.deep.equal({ err: 'Missing parameter <code>start</code>' });
+    const html = await d.get(`/q?start=${t0}&m=nope:sys.cpu`);
+    expect(html.status).to.equal(400);
+    expect(html.headers.get('content-type')).to.match(/^text\/html/);
+  });
+});
