@@ -66,17 +66,12 @@ function popStdDev(xs: number[]): number {
   const mean = sum(xs) / xs.length;
   return Math.sqrt(sum(xs.map((x) => (x - mean) ** 2)) / xs.length);
 }
+/** Most frequent value; on a tie, the one seen first. */
 function mode(xs: number[]): number {
-  let best = xs[0]!;
-  let bestCount = 0;
-  const counts = new Map<number, number>();
-  for (const x of xs) {
-    counts.set(x, (counts.get(x) ?? 0) + 1);
-    if (counts.get(x)! > bestCount) {
-      best = x;
-      bestCount = counts.get(x)!;
-    }
-  }
+  const firstSeen = [...new Set(xs)];
+  const frequency = (x: number) => xs.filter((y) => Object.is(x, y) || x === y).length;
+  let best = firstSeen[0]!;
+  for (const x of firstSeen) if (frequency(x) > frequency(best)) best = x;
   return best;
 }
 const orNaN = (xs: number[], f: (ys: number[]) => number) => (xs.length === 0 ? NaN : f(xs));
