@@ -18,7 +18,7 @@ export default definePlugin({
       /** most series one query may read; 0 = unlimited */
       maxSeries: Type.Integer({ minimum: 0, default: 100_000 }),
       /** most data points one query may read (and buckets it may produce); 0 = unlimited */
-      maxDataPoints: Type.Integer({ minimum: 0, default: 50_000_000 }),
+      maxDataPoints: Type.Integer({ minimum: 0, default: 5_000_000 }),
       /** abandon a query after this many ms (408); 0 = never */
       timeoutMs: Type.Integer({ minimum: 0, default: 60_000 }),
       /** OpenTSDB's tsd.http.query.allow_delete */
