@@ -191,6 +191,12 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
     expect(r59.json.map((s: any) => s.tags.host)).to.deep.equal(['web01']);
   });
 
+  it('?jsonp=fn wraps the reply', async () => {
+    const r = await q(`start=${t0}&end=${t0 + 60}&m=sum:h33&jsonp=cb`);
+    expect(r.text).to.match(/^cb\(\[\{"metric":"h33"/);
+    expect(r.text.endsWith(')')).to.equal(true);
+  });
+
   it('H60 unknown JSON fields are ignored', async () => {
     const r = await d.post('/api/query', { start: t0, end: t0 + 60, foo: 1, queries: [{ aggregator: 'sum', metric: 'm', bar: true }] });
     expect(r.status).to.equal(200);
