@@ -1,7 +1,7 @@
 /** The rest of the read API: last, lookup, annotations, stats, /metrics, config, serializers, telnet. */
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PluginContext, SeriesData, SeriesSelector, TimeRange } from '../../core';
+import { DEFAULT_PLUGINS, type PluginContext, type SeriesData, type SeriesSelector, type TimeRange } from '../../core';
 import { MemoryEngine } from '../../plugins/storage-memory/engine';
 import { batchOf } from '../helpers/batch';
 import { exchange } from '../helpers/clients';
@@ -206,5 +206,20 @@ describe('legacy /q endpoint', () => {
     const html = await d.get(`/q?start=${t0}&m=nope:sys.cpu`);
     expect(html.status).to.equal(400);
     expect(html.headers.get('content-type')).to.match(/^text\/html/);
+  });
+});
+
+describe('default plugins', () => {
+  it('DEFAULT_PLUGINS (plus a storage engine) serve the read API', async () => {
+    const d = await startDaemon({ plugins: [...(DEFAULT_PLUGINS as string[]), 'storage-memory'] });
+    try {
+      const base = `http://127.0.0.1:${d.port}`;
+      const aggs = (await (await fetch(`${base}/api/aggregators`)).json()) as string[];
+      expect(aggs).to.include.members(['sum', 'mult', 'distinct', 'mode']);
+      const q = await fetch(`${base}/api/query?start=1h-ago&m=sum:nothing.yet`);
+      expect(q.status).to.equal(400);
+    } finally {
+      await d.stop();
+    }
   });
 });
