@@ -40,10 +40,10 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
   let out = allocColumns(Math.min(total, 1 << 16));
   const method = agg.interpolation;
   const hasIntegers = agg.aggregateIntegers !== undefined;
-  for (;;) {
-    let t = Infinity;
-    for (let i = 0; i < k; i++) if (next[i]! < t) t = next[i]!;
-    if (t === Infinity) break;
+  let t = Infinity;
+  for (let i = 0; i < k; i++) if (next[i]! < t) t = next[i]!;
+  while (t !== Infinity) {
+    let following = Infinity; // the next timestamp, found in the same pass over the members
     let count = 0;
     let allInt = hasIntegers && !isRate; // rates are doubles
     for (let i = 0; i < k; i++) {
@@ -55,9 +55,12 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
         else allInt = false;
         count++;
         cursor[i] = c + 1;
-        next[i] = c + 1 < lengths[i]! ? tsOf[i]![c + 1]! : Infinity;
+        const n = c + 1 < lengths[i]! ? tsOf[i]![c + 1]! : Infinity;
+        next[i] = n;
+        if (n < following) following = n;
         continue;
       }
+      if (next[i]! < following) following = next[i]!;
       if (c === 0) {
         // Not started. With rates, OpenTSDB already holds the rate against time zero.
         const seed = members[i]!.rateSeed;
@@ -124,6 +127,7 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
     } else {
       out = pushPoint(out, t, agg.aggregate(scratch, count), 0n, 0);
     }
+    t = following;
   }
   return trimColumns(out);
 }
