@@ -59,7 +59,7 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
     expect(error(r)).to.equal("No such name for 'metrics': 'nosuch.metric'");
   });
 
-  it('H20–H28 validation errors', async () => {
+  it('H20–H28, H30–H32 validation errors (and other m= and rate-option errors)', async () => {
     const cases: [string, string | RegExp][] = [
       ['m=sum:sys.cpu.user', 'Missing parameter <code>start</code>'],
       ['start=1h-ago', 'Missing sub queries'],
