@@ -23,6 +23,13 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
     longs = new BigInt64Array(k * 2);
   }
   // Columns pulled out of the member objects once, so the loops below index arrays only.
+  // Imported functions and aggregator methods are read once here: the loop below must not
+  // meet a property access for the first time after V8 optimized it (it would deopt on exit).
+  const push = pushPoint;
+  const trim = trimColumns;
+  const aggregate = agg.aggregate;
+  const aggregateIntegers = agg.aggregateIntegers;
+  const seeds = members.map((m) => m.rateSeed);
   const scratch = doubles; // locals: module-level bindings cost a context load per access
   const scratchLongs = longs;
   const tsOf = members.map((m) => m.timestamps);
@@ -39,7 +46,7 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
   }
   let out = allocColumns(Math.min(total, 1 << 16));
   const method = agg.interpolation;
-  const hasIntegers = agg.aggregateIntegers !== undefined;
+  const hasIntegers = aggregateIntegers !== undefined;
   let t = Infinity;
   for (let i = 0; i < k; i++) if (next[i]! < t) t = next[i]!;
   while (t !== Infinity) {
@@ -63,7 +70,7 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
       if (next[i]! < following) following = next[i]!;
       if (c === 0) {
         // Not started. With rates, OpenTSDB already holds the rate against time zero.
-        const seed = members[i]!.rateSeed;
+        const seed = seeds[i];
         if (isRate && seed !== undefined) scratch[count++] = seed;
         continue;
       }
@@ -122,14 +129,14 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
       }
     }
     if (allInt) {
-      const r = agg.aggregateIntegers!(scratchLongs, count);
-      out = pushPoint(out, t, Number(r), r, 1);
+      const r = aggregateIntegers!.call(agg, scratchLongs, count);
+      out = push(out, t, Number(r), r, 1);
     } else {
-      out = pushPoint(out, t, agg.aggregate(scratch, count), 0n, 0);
+      out = push(out, t, aggregate.call(agg, scratch, count), 0n, 0);
     }
     t = following;
   }
-  return trimColumns(out);
+  return trim(out);
 }
 
 /** Strings and JSON: members contribute only at their own timestamps (no interpolation). */
