@@ -56,6 +56,8 @@ describe('read API endpoints', () => {
     expect(r.json).to.include({ type: 'LOOKUP', metric: 'sys.cpu', limit: 10, totalResults: 1, startIndex: 0 });
     expect(r.json.results[0].tags).to.deep.equal({ host: 'b' });
     expect((await d.get('/api/search/lookup')).status).to.equal(400);
+    // a malformed tag entry counts as *=*, not a crash
+    expect((await d.post('/api/search/lookup', { metric: 'sys.cpu', tags: [null] })).status).to.equal(200);
   });
 
   it('/api/annotation: create, read, use in queries, delete', async () => {
