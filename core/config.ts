@@ -34,7 +34,8 @@ export const CONFIG_SCHEMA = Type.Object(
     detectTimeoutMs: Type.Integer({ minimum: 1, default: 2000 }),
     /** how long shutdown waits for plugins to flush before closing what is left */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, default: 10000 }),
-    plugins: Type.Array(Type.Any(), { default: [] }),
+    /** absent: DEFAULT_PLUGINS */
+    plugins: Type.Optional(Type.Array(Type.Any())),
   },
   { additionalProperties: false },
 );
@@ -141,5 +142,7 @@ export function resolveConfig(
     if (value !== undefined) config[key] = value;
   }
   validateOrThrow(CONFIG_SCHEMA, config, file, '');
+  // A config that does not list plugins gets the defaults, so `{ port: 4343 }` is a whole config.
+  if (config.plugins === undefined) config.plugins = DEFAULT_PLUGINS;
   return { ...(config as unknown as Omit<ResolvedConfig, 'file' | 'baseDir'>), file, baseDir };
 }

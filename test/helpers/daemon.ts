@@ -41,8 +41,8 @@ export interface SpawnedDaemon {
 }
 
 /** Runs `dsdb` with args; resolves when it logs that it listens (or rejects when it exits first). */
-export function spawnDaemon(args: string[], cwd: string): Promise<SpawnedDaemon> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnDaemon(args: string[], cwd: string, bin = BIN): Promise<SpawnedDaemon> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -1,0 +1,84 @@
+/** Starting, watching and stopping the servers a benchmark compares. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  log: string;
+}
+
+export function startProcess(command: string, args: string[], options: { cwd?: string; logFile: string; env?: NodeJS.ProcessEnv }): ServerProcess {
+  fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const out = fs.openSync(options.logFile, 'w');
+  const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', out, out], env: options.env ?? process.env });
+  fs.closeSync(out);
+  if (!child.pid) throw new Error(`cannot start ${command}`);
+  return { child, pid: child.pid, log: options.logFile };
+}
+
+export async function waitForPort(port: number, timeoutMs = 30_000, host = '127.0.0.1'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, host);
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on ${host}:${port} after ${timeoutMs} ms`);
+}
+
+/** Stops by PID: SIGTERM, then SIGKILL if it lingers. */
+export async function stopProcess(server: ServerProcess, graceMs = 15_000): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => server.child.once('exit', () => resolve()));
+  process.kill(server.pid, 'SIGTERM');
+  const result = await Promise.race([exited.then(() => 'ok'), sleep(graceMs).then(() => 'timeout')]);
+  if (result === 'timeout') {
+    process.kill(server.pid, 'SIGKILL');
+    await exited;
+  }
+}
+
+/** Peak resident set size of a live process, in bytes (VmHWM). */
+export function peakRssBytes(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    return match ? Number(match[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Bytes used on disk by everything under `dir` (allocated blocks, like du). */
+export function diskBytes(dir: string): number {
+  let total = 0;
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) total += fs.statSync(full).blocks * 512;
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return total;
+}
+
+/** Finds a free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}

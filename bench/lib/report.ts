@@ -1,0 +1,73 @@
+/** Results of a comparison run: a table of absolute figures and ratios to a baseline, as text, JSON and Markdown. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface SystemResult {
+  name: string;
+  ingest: Record<string, number | null>; // points/s per load mode
+  bytesPerPoint: number | null;
+  peakRssMiB: number | null;
+  queries: Record<string, { p50: number; p99: number } | null>; // ms
+  notes: string[];
+}
+
+export interface RunResult {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
+  dataset: Record<string, number>;
+  points: number;
+  ceilings: Record<string, number>; // lines/s
+  systems: SystemResult[];
+  baseline: string;
+}
+
+export function machineInfo(): RunResult['machine'] {
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+}
+
+const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
+
+/** Rows: each measure; columns: each system with its ratio to the baseline. */
+export function toMarkdown(run: RunResult): string {
+  const base = run.systems.find((s) => s.name === run.baseline);
+  const head = `| measure | ${run.systems.map((s) => `${s.name} | ratio`).join(' | ')} |`;
+  const sep = `|---|${run.systems.map(() => '---:|---:').join('|')}|`;
+  const rows: string[] = [];
+  const modes = Object.keys(run.systems[0]?.ingest ?? {});
+  for (const mode of modes) {
+    rows.push(`| ingest ${mode} (points/s, higher is better) | ${run.systems.map((s) => `${fmt(s.ingest[mode])} | ${ratio(s.ingest[mode], base?.ingest[mode])}`).join(' | ')} |`);
+  }
+  rows.push(`| bytes on disk per point (lower is better) | ${run.systems.map((s) => `${fmt(s.bytesPerPoint, 2)} | ${ratio(s.bytesPerPoint, base?.bytesPerPoint)}`).join(' | ')} |`);
+  rows.push(`| peak RSS MiB (lower is better) | ${run.systems.map((s) => `${fmt(s.peakRssMiB)} | ${ratio(s.peakRssMiB, base?.peakRssMiB)}`).join(' | ')} |`);
+  for (const q of Object.keys(run.systems[0]?.queries ?? {})) {
+    for (const p of ['p50', 'p99'] as const) {
+      rows.push(`| query ${q} ${p} ms (lower is better) | ${run.systems.map((s) => `${fmt(s.queries[q]?.[p], 1)} | ${ratio(s.queries[q]?.[p], base?.queries[q]?.[p])}`).join(' | ')} |`);
+    }
+  }
+  const ceilings = Object.entries(run.ceilings).map(([k, v]) => `- ${k}: ${fmt(v)} lines/s`).join('\n');
+  const notes = run.systems.flatMap((s) => s.notes.map((n) => `- ${s.name}: ${n}`)).join('\n');
+  return [
+    `Run of ${run.date} on ${run.machine.cpus} × ${run.machine.cpuModel}, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}.`,
+    `Dataset: ${fmt(run.points)} points (${Object.entries(run.dataset).map(([k, v]) => `${k}=${v}`).join(', ')}). Ratios are to ${run.baseline}, measured in the same run.`,
+    '',
+    head,
+    sep,
+    ...rows,
+    '',
+    'Ceilings (a Node process on this machine):',
+    ceilings,
+    ...(notes ? ['', 'Notes:', notes] : []),
+  ].join('\n');
+}
+
+export function writeResults(run: RunResult, dir: string): { json: string; markdown: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = run.date.replace(/[:.]/g, '-');
+  const json = path.join(dir, `compare-${stamp}.json`);
+  const markdown = path.join(dir, `compare-${stamp}.md`);
+  fs.writeFileSync(json, JSON.stringify(run, null, 2));
+  fs.writeFileSync(markdown, toMarkdown(run) + '\n');
+  return { json, markdown };
+}

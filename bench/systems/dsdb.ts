@@ -1,0 +1,114 @@
+/** DSDB itself: the real `dsdb` bin as a child process, on the embedded engine by default. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { METRICS, type DatasetOptions } from '../lib/dataset';
+import { getJson } from '../lib/load';
+import { diskBytes, freePort, peakRssBytes, startProcess, stopProcess, waitForPort, type ServerProcess } from '../lib/process';
+import type { QueryName, SystemUnderTest } from './system';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export interface DsdbVariant {
+  /** label in the results, e.g. `DSDB (embedded)` */
+  label: string;
+  /** builds the config (plugins, storage) for a data dir and port */
+  config(dataDir: string, port: number): Record<string, unknown>;
+}
+
+export class Dsdb implements SystemUnderTest {
+  telnetPort = 0;
+  putUrl = '';
+  private server?: ServerProcess;
+  private peak = 0;
+
+  constructor(
+    private readonly workDir: string,
+    private readonly variant: DsdbVariant,
+  ) {}
+
+  get name(): string {
+    return this.variant.label;
+  }
+
+  private get dataDir(): string {
+    return path.join(this.workDir, `dsdb-data-${this.variant.label.replace(/\W+/g, '-')}`);
+  }
+
+  async start(): Promise<void> {
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+    fs.mkdirSync(this.dataDir, { recursive: true });
+    this.telnetPort = await freePort();
+    this.putUrl = `http://127.0.0.1:${this.telnetPort}/api/put`;
+    const configFile = path.join(this.workDir, 'dsdb.config.json');
+    fs.writeFileSync(configFile, JSON.stringify({ logLevel: 'warn', ...this.variant.config(this.dataDir, this.telnetPort), port: this.telnetPort }, null, 2));
+    this.server = startProcess(process.execPath, [path.join(REPO_ROOT, 'bin', 'dsdb.js'), '--config', configFile], {
+      cwd: this.workDir,
+      logFile: path.join(this.workDir, 'dsdb.log'),
+    });
+    await waitForPort(this.telnetPort);
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) await stopProcess(this.server, 60_000);
+  }
+
+  private url(params: Record<string, string>): string {
+    return `http://127.0.0.1:${this.telnetPort}/api/query?${new URLSearchParams(params)}`;
+  }
+
+  private range(dataset: DatasetOptions): Record<string, string> {
+    return { start: String(dataset.start), end: String(dataset.start + dataset.steps * dataset.intervalSec) };
+  }
+
+  async countPoints(dataset: DatasetOptions): Promise<number> {
+    this.peak = Math.max(this.peak, peakRssBytes(this.server!.pid));
+    let total = 0;
+    for (const metric of METRICS) {
+      try {
+        const body = (await getJson(this.url({ ...this.range(dataset), m: `zimsum:0all-count:${metric.name}` }))) as { dps: Record<string, number> }[];
+        for (const series of body) for (const v of Object.values(series.dps)) total += v;
+      } catch {
+        // a metric not written yet is a 400 "No such name"
+      }
+    }
+    return total;
+  }
+
+  async flush(): Promise<void> {
+    // The embedded engine flushes and compacts on close: stop and restart to measure disk after it.
+    await this.stop();
+    await this.restartKeepingData();
+  }
+
+  private async restartKeepingData(): Promise<void> {
+    const configFile = path.join(this.workDir, 'dsdb.config.json');
+    this.server = startProcess(process.execPath, [path.join(REPO_ROOT, 'bin', 'dsdb.js'), '--config', configFile], {
+      cwd: this.workDir,
+      logFile: path.join(this.workDir, 'dsdb-restart.log'),
+    });
+    await waitForPort(this.telnetPort, 120_000);
+  }
+
+  diskBytes(): number {
+    return diskBytes(this.dataDir);
+  }
+
+  peakRssBytes(): number {
+    return Math.max(this.peak, peakRssBytes(this.server!.pid));
+  }
+
+  async query(name: QueryName, dataset: DatasetOptions): Promise<void> {
+    const range = this.range(dataset);
+    switch (name) {
+      case 'raw-series':
+        await getJson(this.url({ ...range, m: 'none:cpu.user{host=host_0}' }));
+        return;
+      case 'sum-1m-avg':
+        await getJson(this.url({ ...range, m: 'sum:1m-avg:cpu.user' }));
+        return;
+      case 'rate-by-dc':
+        await getJson(this.url({ ...range, m: 'sum:1m-avg:rate{counter}:net.rx_bytes{dc=*}' }));
+        return;
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { loadConfig, DEFAULT_PLUGINS } from '../../core';
+import { runDsdb, scratchDir, spawnDaemon } from '../helpers/daemon';
+import { exchange } from '../helpers/clients';
+
+function writeConfig(dir: string, name: string, text: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+describe('config loading (cosmiconfig) and validation', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = scratchDir('config');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('finds dsdb.config.js in the folder it starts from', async () => {
+    writeConfig(dir, 'dsdb.config.js', `module.exports = { port: 5555, plugins: ['telnet'] };`);
+    const config = await loadConfig({ cwd: dir });
+    expect(config.file).to.equal(path.join(dir, 'dsdb.config.js'));
+    expect(config.port).to.equal(5555);
+    expect(config.plugins).to.deep.equal(['telnet']);
+  });
+
+  for (const [name, text] of [
+    ['dsdb.config.cjs', `module.exports = { port: 5556 };`],
+    ['dsdb.config.mjs', `export default { port: 5556 };`],
+    ['dsdb.config.json', `{ "port": 5556 }`],
+    ['dsdb.config.yaml', `port: 5556\n`],
+    ['package.json', `{ "name": "x", "dsdb": { "port": 5556 } }`],
+  ] as const) {
+    it(`reads ${name}`, async () => {
+      writeConfig(dir, name, text);
+      const config = await loadConfig({ cwd: dir });
+      expect(config.port).to.equal(5556);
+      expect(config.file).to.equal(path.join(dir, name));
+      expect(config.plugins, 'a config without plugins gets the defaults').to.deep.equal(DEFAULT_PLUGINS);
+    });
+  }
+
+  it('uses --config PATH over the one it would find, and --port over the file', async () => {
+    writeConfig(dir, 'dsdb.config.js', `module.exports = { port: 1111 };`);
+    const other = writeConfig(dir, 'other.json', `{ "port": 2222, "logLevel": "warn" }`);
+    const config = await loadConfig({ cwd: dir, file: other, overrides: { port: 3333 } });
+    expect(config.file).to.equal(other);
+    expect(config.logLevel).to.equal('warn');
+    expect(config.port).to.equal(3333);
+  });
+
+  it('falls back to the built-in defaults without a config file, on port 4242', async () => {
+    const config = await loadConfig({ cwd: dir });
+    expect(config.plugins).to.deep.equal(DEFAULT_PLUGINS);
+    expect(config.port).to.equal(4242);
+  });
+
+  const failures: [string, string, RegExp][] = [
+    ['an unknown plugin', `module.exports = { plugins: ['http', 'no-such-plugin'] };`, /plugins\[1\]: unknown plugin "no-such-plugin"/],
+    ['a wrong plugin option type', `module.exports = { plugins: [['telnet', { maxLineLength: 'long' }]] };`, /plugins\[0\] \(telnet\)\.maxLineLength: must be integer/],
+    ['a missing required plugin option', `module.exports = { plugins: [['tls', { key: 'k.pem' }]] };`, /plugins\[0\] \(tls\)\.cert: is required but missing/],
+    ['an unknown plugin option', `module.exports = { plugins: [['telnet', { colour: 'red' }]] };`, /plugins\[0\] \(telnet\)\.colour: is not a known option/],
+    ['a wrong top-level type', `module.exports = { port: 'high' };`, /: port: must be integer/],
+    ['an unknown top-level key', `module.exports = { prot: 4242 };`, /: prot: is not a known option/],
+    ['a local plugin path that does not exist', `module.exports = { plugins: ['./missing-plugin'] };`, /plugins\[0\]: unknown plugin "\.\/missing-plugin": no plugin file at/],
+    ['a file that is not a plugin', `module.exports = { plugins: ['./not-a-plugin.js'] };`, /plugins\[0\]: ".\/not-a-plugin.js" does not export a DSDB plugin/],
+  ];
+  for (const [what, text, expected] of failures) {
+    it(`exits non-zero naming the file and the key for ${what}`, async () => {
+      const file = writeConfig(dir, 'dsdb.config.js', text);
+      writeConfig(dir, 'not-a-plugin.js', 'module.exports = { hello: 1 };');
+      const result = await runDsdb(['--port', '0'], dir);
+      expect(result.code).to.not.equal(0);
+      expect(result.stderr).to.contain(`invalid config ${file}`);
+      expect(result.stderr).to.match(expected);
+    });
+  }
+
+  it('loads a plugin by path relative to the config file, and an installed package by name', async () => {
+    fs.mkdirSync(path.join(dir, 'node_modules', 'dsdb-plugin-ping'), { recursive: true });
+    writeConfig(
+      path.join(dir, 'node_modules', 'dsdb-plugin-ping'),
+      'index.js',
+      `module.exports = { name: 'ping', register({ hooks }) { hooks.telnet.commands.tap('ping', (c) => c.add('ping', { execute(w, conn) { conn.writeLine('pong'); } }, 'ping')); } };`,
+    );
+    fs.cpSync(path.join(__dirname, '..', '..', '..', 'examples', 'hello-plugin'), path.join(dir, 'hello'), { recursive: true });
+    writeConfig(dir, 'dsdb.config.js', `module.exports = { port: 0, plugins: ['telnet', 'dsdb-plugin-ping', ['./hello', { greeting: 'Hi' }]] };`);
+    const daemon = await spawnDaemon([], dir);
+    try {
+      const reply = await exchange(daemon.port, ['ping\nhello there\n']);
+      expect(reply.data).to.equal('pong\nHi, there!\n');
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
+  });
+});

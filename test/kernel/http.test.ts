@@ -1,0 +1,75 @@
+import zlib from 'node:zlib';
+import { expect } from 'chai';
+import { definePlugin } from '../../core';
+import { startDaemon, type RunningDaemon } from '../helpers/daemon';
+
+describe('http plugin: OpenTSDB routing and error conventions', () => {
+  let daemon: RunningDaemon;
+  let base: string;
+  before(async () => {
+    // A route added through the http.routes hook, echoing the (inflated) raw body.
+    const echo = definePlugin({
+      name: 'echo',
+      register({ hooks }) {
+        hooks.http.routes.tap('echo', (app) => {
+          app.post('/api/echo', async (request) => ({ bytes: (request.body as Buffer | undefined)?.length ?? 0, text: String(request.body ?? '') }));
+        });
+      },
+    });
+    daemon = await startDaemon({ plugins: ['http', echo] });
+    base = `http://127.0.0.1:${daemon.port}`;
+  });
+  after(() => daemon.stop());
+
+  it('GET /api/version has OpenTSDB\'s fields as strings (H49)', async () => {
+    const res = await fetch(`${base}/api/version`);
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('content-type')).to.equal('application/json; charset=UTF-8');
+    const body = (await res.json()) as Record<string, unknown>;
+    for (const key of ['version', 'short_revision', 'full_revision', 'timestamp', 'repo_status', 'user', 'host', 'repo', 'branch']) {
+      expect(body[key], key).to.be.a('string');
+    }
+  });
+
+  it('routes /api/v1/x like /api/x and answers 501 for /api/v2 (H50)', async () => {
+    expect((await fetch(`${base}/api/v1/version`)).status).to.equal(200);
+    const res = await fetch(`${base}/api/v2/version`);
+    expect(res.status).to.equal(501);
+    expect(await res.json()).to.deep.equal({ error: { code: 501, message: 'Requested API version is greater than the max implemented' } });
+  });
+
+  it('answers an unknown endpoint with OpenTSDB\'s 404 JSON (H51)', async () => {
+    const res = await fetch(`${base}/api/nosuch`);
+    expect(res.status).to.equal(404);
+    expect(await res.json()).to.deep.equal({ error: { code: 404, message: 'Endpoint not found' } });
+  });
+
+  it('answers a known endpoint with the wrong method with 405 and OpenTSDB\'s message', async () => {
+    const res = await fetch(`${base}/api/echo`);
+    expect(res.status).to.equal(405);
+    const body = (await res.json()) as { error: { message: string; details: string } };
+    expect(body.error.message).to.equal('Method not allowed');
+    expect(body.error.details).to.equal('The HTTP method [GET] is not permitted for this endpoint');
+  });
+
+  it('answers a method OpenTSDB does not allow anywhere with a bare 405 (H55)', async () => {
+    const res = await fetch(`${base}/api/version`, { method: 'PATCH' });
+    expect(res.status).to.equal(405);
+  });
+
+  it('inflates gzip-encoded request bodies, whatever their content type', async () => {
+    const text = JSON.stringify({ metric: 'sys.cpu', value: 1 });
+    const res = await fetch(`${base}/api/echo`, {
+      method: 'POST',
+      headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain' },
+      body: zlib.gzipSync(text),
+    });
+    expect(await res.json()).to.deep.equal({ bytes: text.length, text });
+  });
+
+  it('gives non-API paths an HTML 404', async () => {
+    const res = await fetch(`${base}/nothing-here`);
+    expect(res.status).to.equal(404);
+    expect(await res.text()).to.contain('Page Not Found');
+  });
+});

@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { exchange } from '../helpers/clients';
+import { startDaemon, type RunningDaemon } from '../helpers/daemon';
+
+describe('telnet plugin: OpenTSDB line protocol framing and built-in commands', () => {
+  let daemon: RunningDaemon;
+  before(async () => {
+    daemon = await startDaemon({ plugins: [['telnet', { maxLineLength: 1024 }]] });
+  });
+  after(() => daemon.stop());
+
+  it('answers an unknown command like OpenTSDB (T35) and an empty line (T36)', async () => {
+    const reply = await exchange(daemon.port, ['foo\n\n']);
+    expect(reply.data).to.equal("unknown command: foo.  Try `help'.\nunknown command: .  Try `help'.\n");
+  });
+
+  it('lists its commands with help, each followed by one space (T37 form)', async () => {
+    const reply = await exchange(daemon.port, ['help\n']);
+    expect(reply.data).to.equal('available commands: version help exit \n');
+  });
+
+  it('runs many commands from one packet, in order, and strips \\r (T43)', async () => {
+    const reply = await exchange(daemon.port, ['foo\r\nbar\nversion\n']);
+    const lines = reply.data.split('\n');
+    expect(lines[0]).to.equal("unknown command: foo.  Try `help'.");
+    expect(lines[1]).to.equal("unknown command: bar.  Try `help'.");
+    expect(lines[2]).to.match(/^dsdb /);
+  });
+
+  it('joins a line split across packets', async () => {
+    const reply = await exchange(daemon.port, ['ver', 'si', 'on\n'], { gapMs: 30 });
+    expect(reply.data).to.match(/^dsdb /);
+  });
+
+  it('closes the connection on exit, with no reply (T41)', async () => {
+    const reply = await exchange(daemon.port, ['exit\n'], { idleMs: 2000 });
+    expect(reply.closed).to.equal(true);
+    expect(reply.data).to.equal('');
+  });
+
+  it('closes the connection on a line over the limit (T42) and keeps serving others', async () => {
+    const reply = await exchange(daemon.port, ['x'.repeat(1100)], { idleMs: 2000 });
+    expect(reply.closed).to.equal(true);
+    const next = await exchange(daemon.port, ['help\n']);
+    expect(next.data).to.match(/^available commands: /);
+  });
+});
