@@ -91,17 +91,28 @@ async function run(configFile: string | undefined, portText: string | undefined)
       return 2;
     }
   }
+  // Signal handlers go in before start: a signal that arrives right after the
+  // "listening" line (which start() logs) must still stop the daemon gracefully.
+  let onSignal: ((signal: string) => void) | undefined;
+  let earlySignal: string | undefined;
+  const received = (signal: string) => (onSignal ? onSignal(signal) : (earlySignal ??= signal));
+  const sigint = () => received('SIGINT');
+  const sigterm = () => received('SIGTERM');
+  process.once('SIGINT', sigint);
+  process.once('SIGTERM', sigterm);
   let kernel: Kernel;
   try {
     const config = await loadConfig({ file: configFile, overrides: { port } });
     kernel = new Kernel(config);
     await kernel.start();
   } catch (err) {
+    process.removeListener('SIGINT', sigint);
+    process.removeListener('SIGTERM', sigterm);
     process.stderr.write(`dsdb: ${err instanceof DsdbError ? err.message : (err as Error).stack ?? err}\n`);
     return 1;
   }
   await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
+    onSignal = (signal: string) => {
       kernel.logger.info({ signal }, 'shutting down');
       process.removeAllListeners('SIGINT');
       process.removeAllListeners('SIGTERM');
@@ -110,8 +121,7 @@ async function run(configFile: string | undefined, portText: string | undefined)
       process.once('SIGTERM', () => process.exit(1));
       kernel.stop().then(resolve, resolve);
     };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    if (earlySignal) onSignal(earlySignal);
   });
   return 0;
 }
