@@ -10,6 +10,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BatchBuilder, Kernel, resolveConfig } from '../core';
 import { PutLineParser } from '../plugins/put-telnet/put-line-parser';
+import { WriteRequest } from '../plugins/protobuf/schema';
 
 const BUILTIN = path.join(__dirname, '..', 'plugins');
 
@@ -83,7 +84,7 @@ function parseOnly(bytes: Buffer, lines: number): number {
 }
 
 async function startKernel(): Promise<Kernel> {
-  const kernel = new Kernel(resolveConfig({ port: 0, logLevel: 'silent', plugins: ['http', 'telnet', 'storage-memory', 'put-telnet', 'put-http'] }, '(bench)', process.cwd()), { builtinDirs: [BUILTIN] });
+  const kernel = new Kernel(resolveConfig({ port: 0, logLevel: 'silent', plugins: ['http', 'telnet', 'storage-memory', 'put-telnet', 'put-http', 'protobuf'] }, '(bench)', process.cwd()), { builtinDirs: [BUILTIN] });
   await kernel.start();
   return kernel;
 }
@@ -138,6 +139,48 @@ async function httpIngest(points: number, series: number): Promise<number> {
   return rate(points, ms);
 }
 
+/** Raw TCP protobuf: WriteRequests of 5000 points, pipelined, until every ack is in. */
+async function protobufIngest(points: number, series: number): Promise<number> {
+  const kernel = await startKernel();
+  const perRequest = 5000;
+  const frames: Buffer[] = [Buffer.from([0x00, 0x44, 0x53, 0x42])];
+  for (let r = 0; r * perRequest < points; r++) {
+    const batch = [];
+    for (let i = r * perRequest; i < Math.min(points, (r + 1) * perRequest); i++) {
+      const s = i % series;
+      const value = i % 2 === 0 ? { intValue: i } : { doubleValue: i / 7 };
+      batch.push({ metric: `sys.cpu.user${s % 10}`, timestamp: 1356998400 + Math.floor(i / series), tags: { host: `web${s}`, cpu: String(s % 8) }, ...value });
+    }
+    const payload = WriteRequest.encode(WriteRequest.fromObject({ id: r, points: batch })).finish();
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(payload.length, 0);
+    frames.push(header, Buffer.from(payload));
+  }
+  const expectedAcks = (frames.length - 1) / 2; // preamble, then header + payload per request
+  const socket = net.connect({ port: kernel.listenAddress!.port, host: '127.0.0.1' });
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  const start = performance.now();
+  let acked = 0;
+  let pending = Buffer.alloc(0);
+  const done = new Promise<void>((resolve) =>
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32BE(0)) {
+        pending = pending.subarray(4 + pending.readUInt32BE(0));
+        if (++acked === expectedAcks) resolve();
+      }
+    }),
+  );
+  for (const f of frames) if (!socket.write(f)) await new Promise((r) => socket.once('drain', r));
+  await done;
+  const ms = performance.now() - start;
+  socket.destroy();
+  const stored = await storedPoints(kernel);
+  await kernel.stop();
+  if (stored !== points) throw new Error(`stored ${stored} of ${points}`);
+  return rate(points, ms);
+}
+
 export async function run(flags: string[]): Promise<void> {
   const lines = flag(flags, 'lines', 1_000_000);
   const series = flag(flags, 'series', 1000);
@@ -160,4 +203,5 @@ export async function run(flags: string[]): Promise<void> {
   row('telnet put parser, parse only (lines/s)', parse);
   row('telnet put → memory engine (points/s)', telnet);
   row(`HTTP /api/put JSON → memory engine (points/s)`, http);
+  row('raw TCP protobuf → memory engine (points/s)', await best(2, () => protobufIngest(httpPoints, series)));
 }
