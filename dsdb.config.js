@@ -12,6 +12,18 @@ module.exports = defineConfig({
     'put-http',
     'protobuf',
     'prometheus-remote-write',
+    'aggregators-opentsdb',
+    'aggregators-discrete',
+    'query',
+    'read-api',
     // ['tls', { cert: './test/fixtures/tls/cert.pem', key: './test/fixtures/tls/key.pem' }],
+    // the default storage engine: data in ./data next to this file
+    'storage-embedded',
+    'codec-delta-of-delta',
+    'codec-decimal-float',
+    'codec-xor-float',
+    'codec-zigzag-int',
+    'codec-dict-string',
+    'codec-compact-json',
   ],
 });

@@ -91,28 +91,25 @@ async function run(configFile: string | undefined, portText: string | undefined)
       return 2;
     }
   }
-  // Signal handlers go in before start: a signal that arrives right after the
-  // "listening" line (which start() logs) must still stop the daemon gracefully.
-  let onSignal: ((signal: string) => void) | undefined;
-  let earlySignal: string | undefined;
-  const received = (signal: string) => (onSignal ? onSignal(signal) : (earlySignal ??= signal));
-  const sigint = () => received('SIGINT');
-  const sigterm = () => received('SIGTERM');
-  process.once('SIGINT', sigint);
-  process.once('SIGTERM', sigterm);
   let kernel: Kernel;
+  // Listen for signals before starting: a signal sent as soon as the "listening" line is
+  // out must stop the daemon gracefully, not kill it by the default action.
+  let signalled: string | undefined;
+  let onSignal: (signal: string) => void = (signal) => {
+    signalled ??= signal;
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
   try {
     const config = await loadConfig({ file: configFile, overrides: { port } });
     kernel = new Kernel(config);
     await kernel.start();
   } catch (err) {
-    process.removeListener('SIGINT', sigint);
-    process.removeListener('SIGTERM', sigterm);
     process.stderr.write(`dsdb: ${err instanceof DsdbError ? err.message : (err as Error).stack ?? err}\n`);
     return 1;
   }
   await new Promise<void>((resolve) => {
-    onSignal = (signal: string) => {
+    const shutdown = (signal: string) => {
       kernel.logger.info({ signal }, 'shutting down');
       process.removeAllListeners('SIGINT');
       process.removeAllListeners('SIGTERM');
@@ -121,7 +118,8 @@ async function run(configFile: string | undefined, portText: string | undefined)
       process.once('SIGTERM', () => process.exit(1));
       kernel.stop().then(resolve, resolve);
     };
-    if (earlySignal) onSignal(earlySignal);
+    onSignal = shutdown;
+    if (signalled) shutdown(signalled);
   });
   return 0;
 }

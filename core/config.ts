@@ -55,7 +55,28 @@ export interface ResolvedConfig extends Omit<Static<typeof CONFIG_SCHEMA>, 'plug
 }
 
 /** The plugins DSDB loads when no config file exists. */
-export const DEFAULT_PLUGINS: PluginSpec[] = ['http', 'telnet', 'put-telnet', 'put-http', 'protobuf', 'prometheus-remote-write'];
+export const DEFAULT_PLUGINS: PluginSpec[] = [
+  'http',
+  'telnet',
+  // the write path: telnet put, /api/put, protobuf (HTTP and raw TCP), Prometheus remote_write
+  'put-telnet',
+  'put-http',
+  'protobuf',
+  'prometheus-remote-write',
+  // the read path: /api/query and the rest of the read API, with OpenTSDB's aggregators
+  'aggregators-opentsdb',
+  'aggregators-discrete',
+  'query',
+  'read-api',
+  // the default storage engine (data in ./data) and the chunk codecs it writes with
+  'storage-embedded',
+  'codec-delta-of-delta',
+  'codec-decimal-float',
+  'codec-xor-float',
+  'codec-zigzag-int',
+  'codec-dict-string',
+  'codec-compact-json',
+];
 export const DEFAULTS_SOURCE = '(built-in defaults)';
 
 /** Identity function that types a config file. */

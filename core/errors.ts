@@ -11,7 +11,15 @@ export type DsdbErrorCode =
   | 'DSDB_ERR_PLUGIN_DEPENDENCY'
   | 'DSDB_ERR_DUPLICATE_NAME'
   | 'DSDB_ERR_NO_STORAGE'
-  | 'DSDB_ERR_LISTEN';
+  | 'DSDB_ERR_LISTEN'
+  /** another daemon holds the storage data directory */
+  | 'DSDB_ERR_STORAGE_LOCKED'
+  /** a write batch holds an invalid value kind or timestamp */
+  | 'DSDB_ERR_BAD_WRITE'
+  /** the storage engine is not open */
+  | 'DSDB_ERR_STORAGE_CLOSED'
+  /** the storage backend cannot be reached; the operation was not done (writes: not stored) */
+  | 'DSDB_ERR_STORAGE_UNAVAILABLE';
 
 export class DsdbError extends Error {
   readonly code: DsdbErrorCode;

@@ -77,6 +77,12 @@ export interface Codec {
   /** one byte written in chunk headers; stable on disk forever */
   id: number;
   target: CodecTarget;
+  /**
+   * Whether this codec can encode points [start, end) (e.g. a decimal float codec only
+   * takes values with few decimal digits). Absent means always. Engines try codecs of a
+   * target in their preference order and use the first that accepts.
+   */
+  accepts?(points: SeriesPoints, start: number, end: number): boolean;
   /** Encodes points [start, end) of the column this codec targets. */
   encode(points: SeriesPoints, start: number, end: number): Uint8Array;
   /** Decodes `count` values into `into` from position `offset`. */
@@ -85,18 +91,39 @@ export interface Codec {
 
 /** ---- aggregators ------------------------------------------------------------------ */
 
-/** How missing points of a series are filled when series are aggregated together. */
+/**
+ * How a series that has no point at a timestamp other series have is filled in when
+ * series are aggregated together (OpenTSDB's Interpolation): `lerp` linear interpolation
+ * between its neighbours, `zim` zero, `max`/`min` the type's extreme (so min/max ignore
+ * it), `prev` its previous value. A series only counts between its first and last point.
+ */
 export type Interpolation = 'lerp' | 'zim' | 'max' | 'min' | 'prev';
 
+/**
+ * An aggregation function, used both across series (group-by) and inside a series
+ * (downsampling). The engine gathers the values of one timestamp or bucket into a
+ * scratch typed array and makes one call: no per-point closures or allocations.
+ * Implementations may reorder `values[0..count)` in place (e.g. to sort them).
+ */
 export interface Aggregator {
   name: string;
   interpolation: Interpolation;
-  /** Aggregates `count` numbers. */
+  /** One line for listings and docs. */
+  description?: string;
+  /** Aggregates `count` numbers (count >= 1). NaN handling is the aggregator's. */
   aggregate(values: Float64Array, count: number): number;
-  /** Integer mode, used (as OpenTSDB does) when every input is an integer. */
+  /**
+   * Integer mode, used (as OpenTSDB does) when every input is an integer; results are
+   * 64-bit (wrap like Java longs). Without it, integers are aggregated as doubles.
+   */
   aggregateIntegers?(values: BigInt64Array, count: number): bigint;
   /** Present on aggregators that also make sense for strings and JSON values. */
   aggregateDiscrete?(values: readonly string[], count: number): string | number;
+  /**
+   * Set on `none`: series are returned one by one, never aggregated, and the function
+   * cannot be a downsampler.
+   */
+  passThrough?: boolean;
 }
 
 /** ---- GUI panels ------------------------------------------------------------------- */

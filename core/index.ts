@@ -15,3 +15,6 @@ export * from './types';
 export type * from './storage';
 export * from './ingest';
 export { Type, type Static } from '@sinclair/typebox';
+export { ByteWriter, ByteReader, zigzag, unzigzag, packUnsigned, unpackUnsigned, PACK_GROUP, int64AsNumber, setInt64FromNumber, int64Words } from './codec-io';
+export { runStorageConformance, type ConformanceOptions } from './testing/storage-conformance';
+export { pointBatch } from './testing/batch';

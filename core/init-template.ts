@@ -18,6 +18,12 @@ module.exports = defineConfig({
     'http',   // HTTP API (and, with 'tls', HTTPS) on the same port
     'telnet', // OpenTSDB's telnet-style line protocol
     // ['tls', { cert: './cert.pem', key: './key.pem' }], // HTTPS and telnet over TLS
+    // Storage: the embedded engine keeps data in ./data (relative to this file).
+    // ['storage-embedded', { dataDir: './data', retentionMs: 0, flushIntervalMs: 1000 }]
+    'storage-embedded',
+    // Chunk codecs, one per value kind (the embedded engine needs them).
+    'codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float',
+    'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json',
   ],
 });
 `;

@@ -110,8 +110,14 @@ export interface StorageStats {
 
 /** Work a backend can do itself, which the query engine may push down to it. */
 export interface StorageCapabilities {
+  /** the engine can downsample itself (a future read option); the query engine must not assume it */
   downsample?: boolean;
-  /** the engine keeps one process-wide index in memory (false for shared backends) */
+  /**
+   * Several daemons may use the same backend at once (MySQL, HBase…). Such an engine must
+   * resolve series race-free: insert-if-absent under a unique key on the canonical series
+   * key, then read the id back, so two daemons creating one series get one id. An engine
+   * without it (embedded, memory) keeps its index in one process and locks its data.
+   */
   sharedAcrossDaemons?: boolean;
 }
 
@@ -121,11 +127,20 @@ export interface StorageEngine {
   open(): Promise<void>;
   /** Flush what is buffered and release files and connections. */
   close(): Promise<void>;
-  /** Writes a batch; last write wins for a duplicate (series, timestamp). */
+  /**
+   * Writes a batch; last write wins for a duplicate (series, timestamp), whatever the
+   * kinds of the two values (a later string replaces an earlier number). Series are
+   * created on first write. With `sync` it resolves only once the points survive a crash;
+   * without, they are durable within the engine's flush interval. A batch is validated
+   * before anything of it is stored.
+   */
   write(batch: PointBatch, options?: WriteOptions): Promise<WriteResult>;
   /** Makes every accepted write durable. */
   flush(): Promise<void>;
-  /** Series matching the selector with their points in the range, one series at a time. */
+  /**
+   * Series matching the selector that have at least one point in the range, with those
+   * points, one series at a time (never one giant array).
+   */
   read(selector: SeriesSelector, range: TimeRange): AsyncIterable<SeriesData>;
   /** The last point of each matching series (optionally no older than `since`). */
   last(selector: SeriesSelector, since?: number): AsyncIterable<LastPoint>;

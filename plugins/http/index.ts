@@ -78,6 +78,21 @@ export default definePlugin({
   },
 });
 
+/**
+ * Pipes a compressed body through `inflater`. fastify compares Content-Length with the
+ * stream's `receivedEncodedLength` when present (else with the inflated size, which
+ * never matches), so count the compressed bytes as they arrive.
+ */
+function inflated(payload: NodeJS.ReadableStream, inflater: zlib.Gunzip | zlib.Inflate): NodeJS.ReadableStream {
+  const counted = inflater as unknown as { receivedEncodedLength: number };
+  counted.receivedEncodedLength = 0;
+  payload.on('data', (chunk: Buffer) => {
+    counted.receivedEncodedLength += chunk.length;
+  });
+  payload.on('error', (err: Error) => inflater.destroy(err));
+  return payload.pipe(inflater);
+}
+
 function installOpenTsdbConventions(app: FastifyInstance): void {
   // Bodies arrive raw: each endpoint parses its own formats, so that it can answer bad
   // input with OpenTSDB's exact messages. gzip/deflate request bodies are inflated.
@@ -85,17 +100,9 @@ function installOpenTsdbConventions(app: FastifyInstance): void {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
-    let inflate: zlib.Gunzip | zlib.Inflate;
-    if (encoding === 'gzip' || encoding === 'x-gzip') inflate = zlib.createGunzip();
-    else if (encoding === 'deflate') inflate = zlib.createInflate();
-    else return payload;
-    // fastify checks Content-Length against the bytes received on the wire, which it
-    // reads from `receivedEncodedLength` when a hook replaces the stream.
-    const inflated = inflate as typeof inflate & { receivedEncodedLength: number };
-    inflated.receivedEncodedLength = 0;
-    payload.on('data', (chunk: Buffer) => (inflated.receivedEncodedLength += chunk.length));
-    payload.on('error', (err) => inflated.destroy(err));
-    return payload.pipe(inflated);
+    if (encoding === 'gzip' || encoding === 'x-gzip') return inflated(payload, zlib.createGunzip());
+    if (encoding === 'deflate') return inflated(payload, zlib.createInflate());
+    return payload;
   });
   app.addHook('onRequest', async (request, reply) => {
     if (!ALLOWED_METHODS.has(request.method)) {

@@ -93,7 +93,9 @@ export class MemoryEngine implements StorageEngine {
 
   async *read(selector: SeriesSelector, range: TimeRange): AsyncIterable<SeriesData> {
     for (const series of this.select(selector)) {
-      yield { series: series.info, points: series.slice(range.start, range.end) };
+      const points = series.slice(range.start, range.end);
+      // as the contract says: only series with a point in the range
+      if (points.length > 0) yield { series: series.info, points };
     }
   }
 

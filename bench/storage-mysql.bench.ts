@@ -1,0 +1,120 @@
+/**
+ * `npm run bench -- storage-mysql`: ingest of the devops dataset (bench/devops.ts)
+ * through each storage engine plugin found in dist/plugins (memory as the baseline, the
+ * embedded engine when present, mysql on a private MariaDB started by
+ * scripts/mariadb.sh), each booted by a real kernel. Prints points/s and bytes per point
+ * on disk (for mysql: InnoDB data + index, after ANALYZE, before and after compaction).
+ * Flags: --hosts=200 --samples=720 --batch-ts=5 (timestamps per batch) --only=mysql
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { Kernel, resolveConfig, type StorageEngine } from '../core';
+import { devopsBatches, devopsPoints, type DevopsOptions } from './devops';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PLUGINS = path.join(ROOT, 'dist', 'plugins');
+
+function flag(flags: string[], name: string, fallback: number): number {
+  const hit = flags.find((f) => f.startsWith(`--${name}=`));
+  return hit ? Number(hit.slice(name.length + 3)) : fallback;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function du(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    total += entry.isDirectory() ? du(full) : fs.statSync(full).size;
+  }
+  return total;
+}
+
+async function boot(plugin: string, options: Record<string, unknown>, baseDir: string): Promise<{ kernel: Kernel; storage: StorageEngine }> {
+  const config = resolveConfig({ port: 0, logLevel: 'silent', plugins: [[plugin, options]] }, '(bench)', baseDir);
+  const kernel = new Kernel(config, { builtinDirs: [PLUGINS] });
+  await kernel.start();
+  return { kernel, storage: kernel.container.resolve('storage') };
+}
+
+async function ingest(storage: StorageEngine, data: DevopsOptions): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (const batch of devopsBatches(data)) await storage.write(batch);
+  await storage.flush();
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export async function run(flags: string[]): Promise<void> {
+  const data: DevopsOptions = { hosts: flag(flags, 'hosts', 200), samples: flag(flags, 'samples', 720), timestampsPerBatch: flag(flags, 'batch-ts', 5) };
+  const points = devopsPoints(data);
+  const only = flags.find((f) => f.startsWith('--only='))?.slice(7);
+  const storagePlugins = fs.readdirSync(PLUGINS).filter((d) => d.startsWith('storage-') && (!only || d === `storage-${only}`));
+  process.stdout.write(`devops: ${data.hosts} hosts × 10 metrics × ${data.samples} samples = ${fmt(points)} points, ${data.hosts * 10 * data.timestampsPerBatch} points per batch (time-major)\n`);
+  process.stdout.write(`host: ${os.cpus().length} cores, Node ${process.version}\n`);
+  for (const plugin of storagePlugins.sort()) {
+    const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `dsdb-bench-${plugin}-`));
+    try {
+      if (plugin === 'storage-mysql') await benchMysql(data, points, baseDir);
+      else {
+        const { kernel, storage } = await boot(plugin, {}, baseDir);
+        const seconds = await ingest(storage, data);
+        const stats = await storage.stats();
+        await kernel.stop();
+        const bytes = stats.bytesOnDisk ?? du(baseDir);
+        process.stdout.write(`${storage.name.padEnd(9)} ingest ${fmt(points / seconds).padStart(10)} points/s (${seconds.toFixed(2)} s)` + (bytes > 0 ? `   ${(bytes / points).toFixed(2)} B/point on disk` : '') + '\n');
+      }
+    } catch (err) {
+      process.stdout.write(`${plugin}: not measured (${(err as Error).message})\n`);
+    } finally {
+      fs.rmSync(baseDir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function benchMysql(data: DevopsOptions, points: number, baseDir: string): Promise<void> {
+  const ownServer = !process.env.DSDB_MARIADB_PORT;
+  const port = ownServer ? await freePort() : Number(process.env.DSDB_MARIADB_PORT);
+  const env = { ...process.env, DSDB_MARIADB_PORT: String(port), DSDB_MARIADB_DIR: path.join(baseDir, 'mariadb') };
+  const script = path.join(ROOT, 'scripts', 'mariadb.sh');
+  if (ownServer) execFileSync(script, ['start'], { env, stdio: 'ignore' });
+  const database = `dsdb_bench_${process.pid}`;
+  try {
+    const { kernel, storage } = await boot('storage-mysql', { port, user: 'dsdb', password: 'dsdb', database, compactIntervalMs: 0 }, baseDir);
+    const seconds = await ingest(storage, data);
+    const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'dsdb', password: 'dsdb', database });
+    const bytes = async () => {
+      await conn.query('ANALYZE TABLE dsdb_series, dsdb_series_tags, dsdb_names, dsdb_chunks');
+      const [[row]] = (await conn.query('SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS payload FROM dsdb_chunks')) as unknown as [[{ n: number; payload: string }]];
+      const [[chunks]] = (await conn.query("SELECT data_length + index_length AS bytes FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'dsdb_chunks'")) as unknown as [[{ bytes: string }]];
+      return { disk: (await storage.stats()).bytesOnDisk!, chunks: Number(chunks.bytes), rows: Number(row.n), payload: Number(row.payload) };
+    };
+    const before = await bytes();
+    const compactStarted = process.hrtime.bigint();
+    const windows = await (storage as unknown as { compact(force: boolean): Promise<number> }).compact(true);
+    const compactSeconds = Number(process.hrtime.bigint() - compactStarted) / 1e9;
+    await conn.query('OPTIMIZE TABLE dsdb_chunks');
+    const after = await bytes();
+    await conn.end();
+    await kernel.stop();
+    process.stdout.write(
+      `mysql     ingest ${fmt(points / seconds).padStart(10)} points/s (${seconds.toFixed(2)} s, ${fmt(before.rows)} fragment rows)   ${(before.disk / points).toFixed(2)} B/point InnoDB data+index as written\n` +
+        `mysql     compaction of ${fmt(windows)} windows in ${compactSeconds.toFixed(2)} s (${fmt(points / compactSeconds)} points/s) → ${fmt(after.rows)} chunks: ` +
+        `${(after.disk / points).toFixed(2)} B/point InnoDB data+index, all tables (chunks table ${(after.chunks / points).toFixed(2)}, chunk payload ${(after.payload / points).toFixed(2)})\n`,
+    );
+  } finally {
+    if (ownServer) execFileSync(script, ['stop'], { env, stdio: 'ignore' });
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * count: how many series have a value at a timestamp (ZIM, so a series between two of
+ * its points counts too, as in OpenTSDB), or how many points fall in a bucket. Doubles
+ * do not count NaN. Also counts strings and JSON values.
+ */
+import type { Aggregator } from '../../core';
+
+export const countingFamily: Aggregator[] = [
+  {
+    name: 'count',
+    interpolation: 'zim',
+    description: 'Number of values',
+    aggregate(values, count) {
+      let n = 0;
+      for (let i = 0; i < count; i++) if (values[i] === values[i]) n++;
+      return n;
+    },
+    aggregateIntegers: (_values, count) => BigInt(count),
+    aggregateDiscrete: (_values, count) => count,
+  },
+];

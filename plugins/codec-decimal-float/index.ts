@@ -1,0 +1,84 @@
+/**
+ * `codec-decimal-float`: VictoriaMetrics' idea for floats. Most metric values have few
+ * decimal digits (12.5, 0.03, 1024), so a chunk whose values are all exactly m / 10^e for
+ * one small e and integer m is stored as e plus the zigzag deltas of m, bit-packed in
+ * groups of 64 at the group's widest width (a group of unchanged values costs one byte).
+ * Typically well under a byte per value where XOR needs several. It accepts a chunk only when decoding gives back every value bit for bit.
+ */
+import { ByteReader, ByteWriter, definePlugin, packUnsigned, unpackUnsigned, zigzag, type Codec, type SeriesPoints } from '../../core';
+
+const MAX_EXPONENT = 9;
+const MAX_MANTISSA = 2 ** 50;
+const POW10 = Array.from({ length: MAX_EXPONENT + 1 }, (_, e) => 10 ** e);
+
+/** The smallest exponent that makes every value an exact integer mantissa, or -1. */
+function exponentOf(values: Float64Array, start: number, end: number): number {
+  let e = 0;
+  for (let i = start; i < end; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v) || Object.is(v, -0)) return -1;
+    for (;;) {
+      const p = POW10[e]!;
+      const m = Math.round(v * p);
+      if (Math.abs(m) < MAX_MANTISSA && (e === 0 ? m === v : m / p === v)) break;
+      if (++e > MAX_EXPONENT || Math.abs(v * POW10[e]!) >= MAX_MANTISSA) return -1;
+    }
+  }
+  // A value checked at a smaller exponent must also be exact (and small) at the final one.
+  const p = POW10[e]!;
+  for (let i = start; i < end; i++) {
+    const v = values[i]!;
+    const m = Math.round(v * p);
+    if (Math.abs(m) >= MAX_MANTISSA || (e === 0 ? m !== v : m / p !== v)) return -1;
+  }
+  return e;
+}
+
+export const decimalFloatCodec: Codec = {
+  name: 'decimal-float',
+  id: 3,
+  target: 2 /* ValueKind.Float */,
+  accepts(points: SeriesPoints, start: number, end: number): boolean {
+    return exponentOf(points.floats, start, end) >= 0;
+  },
+  encode(points: SeriesPoints, start: number, end: number): Uint8Array {
+    const values = points.floats;
+    const e = exponentOf(values, start, end);
+    if (e < 0) throw new RangeError('decimal-float cannot encode these values exactly');
+    const p = POW10[e]!;
+    const n = end - start;
+    const deltas = new Float64Array(n);
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const m = Math.round(values[start + i]! * p);
+      deltas[i] = zigzag(m - prev);
+      prev = m;
+    }
+    const w = new ByteWriter(16 + n);
+    w.byte(e);
+    packUnsigned(w, deltas, n);
+    return w.finish();
+  },
+  decode(bytes: Uint8Array, count: number, into: SeriesPoints, offset: number): void {
+    const r = new ByteReader(bytes);
+    const e = r.byte();
+    if (e > MAX_EXPONENT) throw new RangeError('decimal-float exponent out of range');
+    const p = POW10[e]!;
+    const deltas = new Float64Array(count);
+    unpackUnsigned(r, count, deltas);
+    const out = into.floats;
+    let m = 0;
+    for (let i = 0; i < count; i++) {
+      const z = deltas[i]!;
+      m += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      out[offset + i] = e === 0 ? m : m / p;
+    }
+  },
+};
+
+export default definePlugin({
+  name: 'codec-decimal-float',
+  register({ hooks }) {
+    hooks.codec.codecs.tap('codec-decimal-float', (codecs) => codecs.add(decimalFloatCodec.name, decimalFloatCodec, 'codec-decimal-float'));
+  },
+});

@@ -1,0 +1,66 @@
+/**
+ * Where downsampling buckets start. Fixed intervals are epoch-aligned
+ * (`ts − ts mod interval`, as OpenTSDB does); calendar intervals (`1dc`, `1nc`, or
+ * useCalendar) follow the calendar of the query's time zone: days start at local
+ * midnight, weeks on Sunday, months on the 1st, years on Jan 1, and multi-unit buckets
+ * count from the start of the enclosing year (weeks: from a Sunday).
+ */
+import type { DownsampleSpec } from './model';
+import { epochToWallClock, wallClockToEpoch, zoneOffset } from './time';
+
+const DAY = 86_400_000;
+
+export interface Bucketing {
+  /** start of the bucket holding `ts` */
+  floor(ts: number): number;
+  /** start of the bucket after the one starting at `bucketStart` */
+  next(bucketStart: number): number;
+}
+
+export function bucketing(spec: DownsampleSpec, zone: string): Bucketing {
+  const interval = spec.intervalMs;
+  if (!spec.calendar) {
+    return { floor: (ts) => ts - (((ts % interval) + interval) % interval), next: (b) => b + interval };
+  }
+  const floor = (ts: number) => calendarFloor(ts, spec.count, spec.unit, interval, zone);
+  // A step of 1.5 nominal intervals always lands inside the next calendar bucket.
+  return { floor, next: (b) => floor(b + interval * 1.5) };
+}
+
+function calendarFloor(ts: number, count: number, unit: string, interval: number, zone: string): number {
+  switch (unit) {
+    case 'ms':
+    case 's':
+    case 'm':
+    case 'h': {
+      const local = ts + zoneOffset(ts, zone);
+      const flooredLocal = local - (((local % interval) + interval) % interval);
+      return flooredLocal - zoneOffset(flooredLocal - zoneOffset(ts, zone), zone);
+    }
+    case 'd': {
+      const w = epochToWallClock(ts, zone);
+      const dayOfYear = Math.round((Date.UTC(w.year, w.month - 1, w.day) - Date.UTC(w.year, 0, 1)) / DAY);
+      const bucketDay = dayOfYear - (dayOfYear % count);
+      return wallClockToEpoch(w.year, 1, 1 + bucketDay, 0, 0, 0, zone);
+    }
+    case 'w': {
+      const w = epochToWallClock(ts, zone);
+      // local day number since 1970-01-04, a Sunday
+      const days = Math.round((Date.UTC(w.year, w.month - 1, w.day) - Date.UTC(1970, 0, 4)) / DAY);
+      const span = 7 * count;
+      const bucketDays = days - (((days % span) + span) % span);
+      const d = new Date(Date.UTC(1970, 0, 4) + bucketDays * DAY);
+      return wallClockToEpoch(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), 0, 0, 0, zone);
+    }
+    case 'n': {
+      const w = epochToWallClock(ts, zone);
+      const month = w.month - 1 - ((w.month - 1) % count);
+      return wallClockToEpoch(w.year, month + 1, 1, 0, 0, 0, zone);
+    }
+    default: {
+      // years
+      const w = epochToWallClock(ts, zone);
+      return wallClockToEpoch(w.year - (w.year % count), 1, 1, 0, 0, 0, zone);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Numeric series in columns, the form every stage (downsample, rate, group) reads and
+ * writes. A value is exact in `ints` when `isInt` is 1 (64-bit, beyond 2^53), and its
+ * double form is always in `values`.
+ */
+export interface NumericColumns {
+  length: number;
+  timestamps: Float64Array;
+  values: Float64Array;
+  ints: BigInt64Array;
+  isInt: Uint8Array;
+}
+
+export function allocColumns(capacity: number): NumericColumns {
+  return {
+    length: 0,
+    timestamps: new Float64Array(capacity),
+    values: new Float64Array(capacity),
+    ints: new BigInt64Array(capacity),
+    isInt: new Uint8Array(capacity),
+  };
+}
+
+/** Trims the columns to `length` (views, no copy). */
+export function trimColumns(c: NumericColumns): NumericColumns {
+  if (c.length === c.timestamps.length) return c;
+  return {
+    length: c.length,
+    timestamps: c.timestamps.subarray(0, c.length),
+    values: c.values.subarray(0, c.length),
+    ints: c.ints.subarray(0, c.length),
+    isInt: c.isInt.subarray(0, c.length),
+  };
+}
+
+/** Appends one point, doubling the columns when full; returns the (maybe new) columns. */
+export function pushPoint(c: NumericColumns, timestamp: number, value: number, int: bigint, isInt: number): NumericColumns {
+  if (c.length === c.timestamps.length) c = growColumns(c, Math.max(16, c.length * 2));
+  const i = c.length++;
+  c.timestamps[i] = timestamp;
+  c.values[i] = value;
+  c.ints[i] = int;
+  c.isInt[i] = isInt;
+  return c;
+}
+
+function growColumns(c: NumericColumns, capacity: number): NumericColumns {
+  const next = allocColumns(capacity);
+  next.timestamps.set(c.timestamps.subarray(0, c.length));
+  next.values.set(c.values.subarray(0, c.length));
+  next.ints.set(c.ints.subarray(0, c.length));
+  next.isInt.set(c.isInt.subarray(0, c.length));
+  next.length = c.length;
+  return next;
+}
+
+/** Strings and JSON values of a series, for the discrete aggregators. */
+export interface DiscreteColumns {
+  length: number;
+  timestamps: Float64Array;
+  /** the value as text: strings as is, JSON as canonical JSON text, numbers in decimal */
+  texts: string[];
+  /** ValueKind of each value (JSON values are serialized as objects, not strings) */
+  kinds: Uint8Array;
+}

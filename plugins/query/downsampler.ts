@@ -1,0 +1,134 @@
+/**
+ * Downsampling of one series: points are grouped into buckets and each bucket is reduced
+ * with the downsampling aggregator (integer mode when all its values are integers).
+ * A bucket starting before the query start is dropped (OpenTSDB seeks to the first
+ * whole interval); with a fill policy every bucket of [start, end] is emitted, empty
+ * ones as NaN (nan, null) or 0 (zero). `0all` makes one bucket stamped with the start.
+ */
+import { ApiError, type Aggregator } from '../../core';
+import { allocColumns, pushPoint, trimColumns, type DiscreteColumns, type NumericColumns } from './columns';
+import { bucketing } from './buckets';
+import type { DownsampleSpec } from './model';
+
+export interface DownsampleContext {
+  start: number;
+  end: number;
+  zone: string;
+  /** most buckets a series may produce (the query's data point limit) */
+  maxBuckets: number;
+}
+
+/** Scratch arrays shared by every call; grown on demand, never shrunk. */
+let doubles = new Float64Array(256);
+let longs = new BigInt64Array(256);
+
+function ensureScratch(n: number): void {
+  if (doubles.length < n) {
+    doubles = new Float64Array(n * 2);
+    longs = new BigInt64Array(n * 2);
+  }
+}
+
+/** Reduces points [from, to) of `input` with `agg` into `out` at `timestamp`. */
+function reduceInto(out: NumericColumns, input: NumericColumns, from: number, to: number, agg: Aggregator, timestamp: number): NumericColumns {
+  const n = to - from;
+  ensureScratch(n);
+  let allInt = agg.aggregateIntegers !== undefined;
+  for (let i = from; i < to && allInt; i++) if (input.isInt[i] === 0) allInt = false;
+  if (allInt) {
+    for (let i = 0; i < n; i++) longs[i] = input.ints[from + i]!;
+    const r = agg.aggregateIntegers!(longs, n);
+    return pushPoint(out, timestamp, Number(r), r, 1);
+  }
+  for (let i = 0; i < n; i++) doubles[i] = input.values[from + i]!;
+  return pushPoint(out, timestamp, agg.aggregate(doubles, n), 0n, 0);
+}
+
+export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext): NumericColumns {
+  const agg = spec.aggregator;
+  if (spec.all) {
+    const out = allocColumns(1);
+    return input.length === 0 ? out : trimColumns(reduceInto(out, input, 0, input.length, agg, ctx.start));
+  }
+  const buckets = bucketing(spec, ctx.zone);
+  const filling = spec.fill !== 'none';
+  const fillValue = spec.fill === 'zero' ? 0 : NaN;
+  let out = allocColumns(filling ? 64 : Math.max(1, Math.min(input.length, 1 << 16)));
+  const firstBucket = (() => {
+    const b = buckets.floor(ctx.start);
+    return b < ctx.start ? buckets.next(b) : b;
+  })();
+  let expected = firstBucket; // next bucket a fill policy must emit
+  let i = 0;
+  const n = input.length;
+  // Fixed intervals are computed inline: no call per bucket on the common path.
+  const fixed = !spec.calendar;
+  const interval = spec.intervalMs;
+  const ts = input.timestamps;
+  while (i < n) {
+    const t = ts[i]!;
+    const bucket = fixed ? t - (((t % interval) + interval) % interval) : buckets.floor(t);
+    const bucketEnd = fixed ? bucket + interval : buckets.next(bucket);
+    let j = i + 1;
+    while (j < n && ts[j]! < bucketEnd) j++;
+    if (bucket >= ctx.start) {
+      if (filling) {
+        while (expected < bucket) {
+          out = pushPoint(out, expected, fillValue, 0n, 0);
+          expected = buckets.next(expected);
+          if (out.length > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
+        }
+        expected = bucketEnd;
+      }
+      out = reduceInto(out, input, i, j, agg, bucket);
+    }
+    i = j;
+  }
+  if (filling) {
+    while (expected <= ctx.end) {
+      out = pushPoint(out, expected, fillValue, 0n, 0);
+      expected = buckets.next(expected);
+      if (out.length > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
+    }
+  }
+  return trimColumns(out);
+}
+
+function tooManyBuckets(max: number): ApiError {
+  return new ApiError(413, `Sorry, you have attempted to fetch more than our maximum amount of ${max} data points. Please try filtering using more tags or decrease your time range.`);
+}
+
+/** The same bucketing for strings and JSON, with the aggregator's discrete function. No fill. */
+export function downsampleDiscrete(input: DiscreteColumns, spec: DownsampleSpec, ctx: DownsampleContext): DiscreteColumns {
+  const agg = spec.aggregator;
+  const timestamps: number[] = [];
+  const texts: string[] = [];
+  const kinds: number[] = [];
+  const emit = (from: number, to: number, timestamp: number) => {
+    const values = input.texts.slice(from, to);
+    const result = agg.aggregateDiscrete!(values, values.length);
+    timestamps.push(timestamp);
+    if (typeof result === 'number') {
+      texts.push(String(result));
+      kinds.push(Number.isInteger(result) ? 1 : 2);
+    } else {
+      texts.push(result);
+      kinds.push(input.kinds[from + Math.max(0, values.indexOf(result))]!);
+    }
+  };
+  if (spec.all) {
+    if (input.length > 0) emit(0, input.length, ctx.start);
+  } else {
+    const buckets = bucketing(spec, ctx.zone);
+    let i = 0;
+    while (i < input.length) {
+      const bucket = buckets.floor(input.timestamps[i]!);
+      const bucketEnd = buckets.next(bucket);
+      let j = i + 1;
+      while (j < input.length && input.timestamps[j]! < bucketEnd) j++;
+      if (bucket >= ctx.start) emit(i, j, bucket);
+      i = j;
+    }
+  }
+  return { length: timestamps.length, timestamps: Float64Array.from(timestamps), texts, kinds: Uint8Array.from(kinds) };
+}

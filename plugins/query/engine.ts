@@ -1,0 +1,241 @@
+/**
+ * Runs a parsed query against storage. Series stream from storage one at a time; each is
+ * reduced at once (value selection → downsample → rate) so that only its reduced form is
+ * kept, then grouped by the values of the group-by tag keys and aggregated per group.
+ * Limits (series, data points, time) are checked as the series arrive.
+ */
+import {
+  ApiError,
+  ValueKind,
+  seriesKeyString,
+  type Aggregator,
+  type Annotation,
+  type Registry,
+  type SeriesData,
+  type SeriesInfo,
+  type SeriesSelector,
+  type StorageEngine,
+  type TagPredicate,
+} from '../../core';
+import type { DiscreteColumns, NumericColumns } from './columns';
+import { downsample, downsampleDiscrete, type DownsampleContext } from './downsampler';
+import { aggregateDiscreteGroup, aggregateGroup } from './group-aggregate';
+import { compileJsonPath } from './json-path';
+import type { DownsampleSpec, SubQuery, TsQuery } from './model';
+import { rate } from './rate';
+import type { ResultSeries } from './serializer';
+import { selectValues } from './value-select';
+
+export interface QueryLimits {
+  /** most series one query may read (all sub-queries together); 0 = no limit */
+  maxSeries: number;
+  /** most data points one query may read or produce; 0 = no limit */
+  maxDataPoints: number;
+  /** a query running longer is abandoned with 408; 0 = no limit */
+  timeoutMs: number;
+}
+
+export interface QueryEngineDeps {
+  storage: StorageEngine;
+  aggregators: Registry<Aggregator>;
+  limits: QueryLimits;
+}
+
+interface Group {
+  key: string;
+  infos: SeriesInfo[];
+  numeric: NumericColumns[];
+  discrete: DiscreteColumns[];
+}
+
+class Budget {
+  series = 0;
+  points = 0;
+  private readonly deadline: number;
+  constructor(private readonly limits: QueryLimits) {
+    this.deadline = limits.timeoutMs > 0 ? Date.now() + limits.timeoutMs : Infinity;
+  }
+  check(): void {
+    if (Date.now() > this.deadline) throw new ApiError(408, 'Query timeout exceeded', `The query ran longer than ${this.limits.timeoutMs} ms`);
+  }
+  addSeries(points: number): void {
+    this.series++;
+    this.points += points;
+    if (this.limits.maxSeries > 0 && this.series > this.limits.maxSeries) {
+      throw new ApiError(413, `Sorry, you have attempted to fetch more than our limit of ${this.limits.maxSeries} time series. Please try filtering using more tags or decrease your time range.`);
+    }
+    if (this.limits.maxDataPoints > 0 && this.points > this.limits.maxDataPoints) {
+      throw new ApiError(413, `Sorry, you have attempted to fetch more than our maximum amount of ${this.limits.maxDataPoints} data points. Please try filtering using more tags or decrease your time range.`);
+    }
+    this.check();
+  }
+  get maxBuckets(): number {
+    return this.limits.maxDataPoints > 0 ? this.limits.maxDataPoints : Number.MAX_SAFE_INTEGER;
+  }
+}
+
+/** OpenTSDB's NoSuchUniqueName, answered from storage's sorted suggest. */
+async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk', name: string): Promise<void> {
+  const [first] = await storage.suggest(kind, name, 1);
+  if (first !== name) {
+    const message = `No such name for '${kind}': '${name}'`;
+    throw new ApiError(400, message, message);
+  }
+}
+
+export function selectorOf(sub: SubQuery): SeriesSelector {
+  const explicitTagKeys = sub.explicitTags ? [...new Set(sub.filters.map((f) => f.tagk))] : undefined;
+  return { metric: sub.metric!, predicates: sub.filters, ...(explicitTagKeys ? { explicitTagKeys } : {}) };
+}
+
+function exactSelector(info: SeriesInfo): SeriesSelector {
+  const predicates: TagPredicate[] = Object.entries(info.tags).map(([key, value]) => ({ key, literals: [value], test: (v) => v === value }));
+  return { metric: info.metric, predicates, explicitTagKeys: Object.keys(info.tags) };
+}
+
+async function* seriesOf(sub: SubQuery, storage: StorageEngine, range: { start: number; end: number }): AsyncIterable<SeriesData> {
+  if (sub.metric) {
+    yield* storage.read(selectorOf(sub), range);
+    return;
+  }
+  const wanted = new Set(sub.tsuids!.map((t) => t.toUpperCase()));
+  const infos: SeriesInfo[] = [];
+  for await (const info of storage.lookup({})) if (wanted.has(info.id.toUpperCase())) infos.push(info);
+  for (const info of infos) {
+    for await (const data of storage.read(exactSelector(info), range)) if (data.series.id === info.id) yield data;
+  }
+}
+
+const ONE_SECOND: Omit<DownsampleSpec, 'aggregator'> = { text: '1s', intervalMs: 1000, all: false, calendar: false, count: 1, unit: 's', fill: 'none' };
+
+function hasSubSecond(c: NumericColumns | DiscreteColumns): boolean {
+  for (let i = 0; i < c.length; i++) if (c.timestamps[i]! % 1000 !== 0) return true;
+  return false;
+}
+
+function discreteAggregatorNames(aggregators: Registry<Aggregator>): string {
+  return [...aggregators].filter(([, a]) => a.aggregateDiscrete).map(([name]) => name).join(', ');
+}
+
+function numericToDiscrete(c: NumericColumns): DiscreteColumns {
+  const texts: string[] = new Array(c.length);
+  const kinds = new Uint8Array(c.length);
+  for (let i = 0; i < c.length; i++) {
+    const isInt = c.isInt[i] === 1;
+    texts[i] = isInt ? c.ints[i]!.toString() : String(c.values[i]!);
+    kinds[i] = isInt ? ValueKind.Int : ValueKind.Float;
+  }
+  return { length: c.length, timestamps: c.timestamps, texts, kinds };
+}
+
+async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: Budget): Promise<ResultSeries[]> {
+  const { storage, aggregators } = deps;
+  if (sub.metric) {
+    await assertName(storage, 'metrics', sub.metric);
+    for (const tagk of new Set(sub.filters.map((f) => f.tagk))) await assertName(storage, 'tagk', tagk);
+  }
+  const range = { start: query.start, end: query.end };
+  const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
+  const path = sub.jsonPath ? compileJsonPath(sub.jsonPath) : undefined;
+  const ctx: DownsampleContext = { start: query.start, end: query.end, zone: query.timezone, maxBuckets: budget.maxBuckets };
+  const collapse: DownsampleSpec | undefined = !query.msResolution && !sub.downsample ? { ...ONE_SECOND, aggregator: sub.aggregator } : undefined;
+  const collapseCtx: DownsampleContext = { ...ctx, start: Math.floor(query.start / 1000) * 1000 };
+  const groups = new Map<string, Group>();
+
+  for await (const data of seriesOf(sub, storage, range)) {
+    budget.addSeries(data.points.length);
+    if (data.points.length === 0) continue; // OpenTSDB has no span for a series without points in range
+    const tags = data.series.tags;
+    if (groupKeys.some((k) => tags[k] === undefined)) continue;
+    const selected = selectValues(data.points, path);
+    let numeric: NumericColumns | undefined;
+    let discrete: DiscreteColumns | undefined;
+    if (selected.discrete) {
+      const needed = sub.downsample ? [sub.aggregator, sub.downsample.aggregator] : [sub.aggregator];
+      const unfit = needed.find((a) => !a.aggregateDiscrete);
+      const name = seriesKeyString(data.series.metric, tags);
+      if (unfit) {
+        throw new ApiError(
+          400,
+          `Aggregator '${unfit.name}' cannot aggregate the string or JSON values of series ${name}`,
+          `Use one of ${discreteAggregatorNames(aggregators)}, or select a numeric field of JSON values with jsonPath`,
+        );
+      }
+      if (sub.rate) throw new ApiError(400, `Cannot compute the rate of the string or JSON values of series ${name}`);
+      discrete = selected.columns;
+      if (sub.downsample) discrete = downsampleDiscrete(discrete, sub.downsample, ctx);
+      else if (collapse && hasSubSecond(discrete)) discrete = downsampleDiscrete(discrete, collapse, collapseCtx);
+    } else {
+      numeric = selected.columns;
+      if (sub.downsample) numeric = downsample(numeric, sub.downsample, ctx);
+      else if (collapse && hasSubSecond(numeric)) numeric = downsample(numeric, collapse, collapseCtx);
+      if (sub.rate) numeric = rate(numeric, sub.rateOptions);
+    }
+    const key = sub.aggregator.passThrough ? data.series.id : groupKeys.map((k) => tags[k]).join('\u0000');
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { key, infos: [], numeric: [], discrete: [] }));
+    group.infos.push(data.series);
+    if (numeric) group.numeric.push(numeric);
+    else group.discrete.push(discrete!);
+  }
+
+  const results: ResultSeries[] = [];
+  const keys = [...groups.keys()].sort();
+  for (const key of keys) {
+    budget.check();
+    const group = groups.get(key)!;
+    const { tags, aggregateTags } = computeTags(group.infos);
+    const result: ResultSeries = {
+      metric: group.infos[0]!.metric,
+      tags,
+      aggregateTags,
+      tsuids: group.infos.map((i) => i.id),
+      query: sub,
+      annotations: [],
+      globalAnnotations: [],
+    };
+    if (group.discrete.length > 0) {
+      const members = [...group.discrete, ...group.numeric.map(numericToDiscrete)];
+      result.discrete = aggregateDiscreteGroup(members, sub.aggregator);
+    } else {
+      result.numeric = aggregateGroup(group.numeric, sub.aggregator, sub.rate);
+    }
+    if (!query.noAnnotations) result.annotations = await storage.annotations(range, result.tsuids);
+    results.push(result);
+  }
+  return results;
+}
+
+/** SpanGroup.computeTags: pairs shared by every member are tags, keys that differ are aggregated. */
+export function computeTags(infos: readonly SeriesInfo[]): { tags: Record<string, string>; aggregateTags: string[] } {
+  const values = new Map<string, Set<string>>();
+  for (const info of infos) {
+    for (const [k, v] of Object.entries(info.tags)) {
+      let set = values.get(k);
+      if (!set) values.set(k, (set = new Set()));
+      set.add(v);
+    }
+  }
+  const tags: Record<string, string> = {};
+  const aggregateTags: string[] = [];
+  for (const k of [...values.keys()].sort()) {
+    const set = values.get(k)!;
+    if (set.size === 1) tags[k] = [...set][0]!;
+    else aggregateTags.push(k);
+  }
+  return { tags, aggregateTags };
+}
+
+export async function executeQuery(query: TsQuery, deps: QueryEngineDeps): Promise<ResultSeries[]> {
+  const budget = new Budget(deps.limits);
+  const results: ResultSeries[] = [];
+  for (const sub of query.queries) results.push(...(await runSubQuery(sub, query, deps, budget)));
+  if (query.globalAnnotations) {
+    const global: Annotation[] = await deps.storage.annotations({ start: query.start, end: query.end }, 'global');
+    for (const r of results) r.globalAnnotations = global;
+  }
+  if (query.delete) {
+    for (const sub of query.queries) if (sub.metric) await deps.storage.deleteRange(selectorOf(sub), { start: query.start, end: query.end });
+  }
+  return results;
+}

@@ -1,0 +1,135 @@
+/**
+ * Tag value filters (OpenTSDB's TagVFilter family). Each becomes a TagPredicate the
+ * storage engine runs; literal_or gives its literals so an index can answer by postings.
+ */
+import { ApiError, type TagPredicate } from '../../core';
+
+export interface TagFilter extends TagPredicate {
+  type: string;
+  tagk: string;
+  filter: string;
+  groupBy: boolean;
+}
+
+interface FilterType {
+  description: string;
+  examples: string;
+  build(tagk: string, filter: string): (value: string | undefined) => boolean;
+  literals?(filter: string): string[];
+}
+
+function splitLiterals(filter: string): string[] {
+  return filter.split('|').map((v) => v.trim());
+}
+
+function globToRegExp(glob: string, caseInsensitive: boolean): RegExp {
+  const body = glob
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`, caseInsensitive ? 'si' : 's');
+}
+
+function wildcard(caseInsensitive: boolean): FilterType['build'] {
+  return (_tagk, filter) => {
+    if (!filter.includes('*')) {
+      // OpenTSDB requires at least one asterisk in a wildcard filter.
+      throw new ApiError(400, `Filter must contain an asterisk: ${filter}`);
+    }
+    if (filter.trim() === '*') return (v) => v !== undefined;
+    const re = globToRegExp(filter.trim(), caseInsensitive);
+    return (v) => v !== undefined && re.test(v);
+  };
+}
+
+export const FILTER_TYPES: Record<string, FilterType> = {
+  literal_or: {
+    description: 'Accepts one or more exact values and matches if the series contains any of them. Multiple values can be included and must be separated by the | (pipe) character. The filter is case sensitive and will not allow characters that TSDB does not allow at write time.',
+    examples: 'host=literal_or(web01), host=literal_or(web01|web02|web03)  {"type":"literal_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
+    build: (_tagk, filter) => {
+      const set = new Set(splitLiterals(filter));
+      return (v) => v !== undefined && set.has(v);
+    },
+    literals: splitLiterals,
+  },
+  iliteral_or: {
+    description: 'Accepts one or more exact values and matches if the series contains any of them. Multiple values can be included and must be separated by the | (pipe) character. The filter is case insensitive and will not allow characters that TSDB does not allow at write time.',
+    examples: 'host=iliteral_or(web01), host=iliteral_or(web01|web02|web03)  {"type":"iliteral_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
+    build: (_tagk, filter) => {
+      const set = new Set(splitLiterals(filter).map((v) => v.toLowerCase()));
+      return (v) => v !== undefined && set.has(v.toLowerCase());
+    },
+  },
+  not_literal_or: {
+    description: 'Accepts one or more exact values and matches if the series does NOT contain any of them. Multiple values can be included and must be separated by the | (pipe) character. The filter is case sensitive and will not allow characters that TSDB does not allow at write time.',
+    examples: 'host=not_literal_or(web01), host=not_literal_or(web01|web02|web03)  {"type":"not_literal_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
+    build: (_tagk, filter) => {
+      const set = new Set(splitLiterals(filter));
+      return (v) => v === undefined || !set.has(v);
+    },
+  },
+  not_iliteral_or: {
+    description: 'Accepts one or more exact values and matches if the series does NOT contain any of them. Multiple values can be included and must be separated by the | (pipe) character. The filter is case insensitive and will not allow characters that TSDB does not allow at write time.',
+    examples: 'host=not_iliteral_or(web01), host=not_iliteral_or(web01|web02|web03)  {"type":"not_iliteral_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
+    build: (_tagk, filter) => {
+      const set = new Set(splitLiterals(filter).map((v) => v.toLowerCase()));
+      return (v) => v === undefined || !set.has(v.toLowerCase());
+    },
+  },
+  wildcard: {
+    description: 'Performs pre, post and in-fix glob matching of values. The globs are case sensitive and multiple wildcards can be used. The wildcard character is the * (asterisk). At least one wildcard must be present in the filter value. A wildcard by itself can be used as well to match on any value for the tag key.',
+    examples: 'host=wildcard(web*), host=wildcard(web*.tsdb.net)  {"type":"wildcard","tagk":"host","filter":"web*.tsdb.net","groupBy":false}',
+    build: wildcard(false),
+  },
+  iwildcard: {
+    description: 'Performs pre, post and in-fix glob matching of values. The globs are case insensitive and multiple wildcards can be used. The wildcard character is the * (asterisk). Case insensitivity is achieved by dropping all values to lower case. At least one wildcard must be present in the filter value. A wildcard by itself can be used as well to match on any value for the tag key.',
+    examples: 'host=iwildcard(web*), host=iwildcard(web*.tsdb.net)  {"type":"iwildcard","tagk":"host","filter":"web*.tsdb.net","groupBy":false}',
+    build: wildcard(true),
+  },
+  regexp: {
+    description: 'Provides full, POSIX compliant regular expression using the built in Java Pattern class. Note that an expression containing curly braces {} will not parse properly in URLs. If the pattern is not a valid regular expression then an exception will be raised.',
+    examples: 'host=regexp(.*)  {"type":"regexp","tagk":"host","filter":".*","groupBy":false}',
+    build: (_tagk, filter) => {
+      let re: RegExp;
+      try {
+        re = new RegExp(filter);
+      } catch (err) {
+        throw new ApiError(400, `Invalid regular expression: ${filter}`, (err as Error).message);
+      }
+      // Java's Matcher.find(): unanchored.
+      return (v) => v !== undefined && re.test(v);
+    },
+  },
+  not_key: {
+    description: 'Skips any time series with the given tag key, regardless of the value. This can be useful for situations where a metric has inconsistent tag sets. NOTE: The filter value must be null or an empty string.',
+    examples: 'host=not_key()  {"type":"not_key","tagk":"host","filter":"","groupBy":false}',
+    build: (tagk, filter) => {
+      if (filter) throw new ApiError(400, `The filter must be empty for not_key on ${tagk}`);
+      return (v) => v === undefined;
+    },
+  },
+};
+
+export function createFilter(type: string, tagk: string, filter: string, groupBy: boolean): TagFilter {
+  const kind = FILTER_TYPES[type.toLowerCase()];
+  if (!kind) throw new ApiError(400, `Could not find a tag value filter of the type: ${type}`);
+  if (!tagk) throw new ApiError(400, 'Missing tag key (tagk) in filter');
+  const test = kind.build(tagk, filter ?? '');
+  const literals = kind.literals?.(filter);
+  return { type: type.toLowerCase(), tagk, filter, groupBy, key: tagk, test, ...(literals ? { literals } : {}) };
+}
+
+/**
+ * The `tag=value` shortcut of the URI braces and the legacy `tags` map:
+ * `type(expr)` names a filter; `*` alone or a value with `*` is a case-insensitive
+ * wildcard; anything else is literal_or.
+ */
+export function filterFromShortcut(tagk: string, value: string, groupBy: boolean): TagFilter {
+  const open = value.indexOf('(');
+  if (open > 0 && value.endsWith(')')) {
+    const type = value.slice(0, open).toLowerCase();
+    if (FILTER_TYPES[type]) return createFilter(type, tagk, value.slice(open + 1, -1), groupBy);
+  }
+  if (value.includes('*')) return createFilter('iwildcard', tagk, value, groupBy);
+  return createFilter('literal_or', tagk, value, groupBy);
+}

@@ -1,0 +1,150 @@
+/**
+ * Aggregation across the series of one group (OpenTSDB's AggregationIterator): walks
+ * the union of the members' timestamps; at each one a member with a point there gives
+ * it, a member between two of its points gives the aggregator's interpolation (for rates:
+ * its latest rate), and a member before its first or after its last point is left out.
+ * The result is integer when every contribution is (lerp/fill of two integer points).
+ * A group of one series still runs the aggregator (count gives 1, dev 0), as OpenTSDB does.
+ */
+import type { Aggregator } from '../../core';
+import { allocColumns, pushPoint, trimColumns, type DiscreteColumns, type NumericColumns } from './columns';
+
+const LONG_MAX = 9223372036854775807n;
+const LONG_MIN = -9223372036854775808n;
+
+let doubles = new Float64Array(256);
+let longs = new BigInt64Array(256);
+
+export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregator, isRate: boolean): NumericColumns {
+  const k = members.length;
+  if (doubles.length < k) {
+    doubles = new Float64Array(k * 2);
+    longs = new BigInt64Array(k * 2);
+  }
+  // Columns pulled out of the member objects once, so the loops below index arrays only.
+  const scratch = doubles; // locals: module-level bindings cost a context load per access
+  const scratchLongs = longs;
+  const tsOf = members.map((m) => m.timestamps);
+  const valuesOf = members.map((m) => m.values);
+  const intsOf = members.map((m) => m.ints);
+  const isIntOf = members.map((m) => m.isInt);
+  const lengths = Int32Array.from(members, (m) => m.length);
+  const cursor = new Int32Array(k); // index of each member's next point at or after t
+  const next = new Float64Array(k); // timestamp at the cursor, Infinity once a member is done
+  let total = 0;
+  for (let i = 0; i < k; i++) {
+    next[i] = lengths[i]! > 0 ? tsOf[i]![0]! : Infinity;
+    total += lengths[i]!;
+  }
+  let out = allocColumns(Math.min(total, 1 << 16));
+  const method = agg.interpolation;
+  const hasIntegers = agg.aggregateIntegers !== undefined;
+  for (;;) {
+    let t = Infinity;
+    for (let i = 0; i < k; i++) if (next[i]! < t) t = next[i]!;
+    if (t === Infinity) break;
+    let count = 0;
+    let allInt = hasIntegers;
+    for (let i = 0; i < k; i++) {
+      const c = cursor[i]!;
+      const isInt = isIntOf[i]!;
+      if (next[i] === t) {
+        scratch[count] = valuesOf[i]![c]!;
+        if (isInt[c] === 1) scratchLongs[count] = intsOf[i]![c]!;
+        else allInt = false;
+        count++;
+        cursor[i] = c + 1;
+        next[i] = c + 1 < lengths[i]! ? tsOf[i]![c + 1]! : Infinity;
+        continue;
+      }
+      if (c === 0 || c >= lengths[i]!) continue; // not started, or ended
+      const p = c - 1;
+      const prevInt = isInt[p] === 1;
+      if (isRate || method === 'prev') {
+        scratch[count] = valuesOf[i]![p]!;
+        if (prevInt) scratchLongs[count] = intsOf[i]![p]!;
+        else allInt = false;
+        count++;
+        continue;
+      }
+      const bothInt = prevInt && isInt[c] === 1;
+      if (!bothInt) allInt = false;
+      switch (method) {
+        case 'lerp': {
+          const ts = tsOf[i]!;
+          const values = valuesOf[i]!;
+          const x0 = ts[p]!;
+          const x1 = ts[c]!;
+          const y0 = values[p]!;
+          scratch[count] = y0 + ((t - x0) * (values[c]! - y0)) / (x1 - x0);
+          if (bothInt) {
+            const ints = intsOf[i]!;
+            scratchLongs[count] = ints[p]! + (BigInt(t - x0) * (ints[c]! - ints[p]!)) / BigInt(x1 - x0);
+          }
+          break;
+        }
+        case 'zim':
+          scratch[count] = 0;
+          scratchLongs[count] = 0n;
+          break;
+        case 'max':
+          scratch[count] = Number.MAX_VALUE;
+          scratchLongs[count] = LONG_MAX;
+          break;
+        case 'min':
+          scratch[count] = -Number.MAX_VALUE;
+          scratchLongs[count] = LONG_MIN;
+          break;
+      }
+      count++;
+    }
+    if (allInt) {
+      const r = agg.aggregateIntegers!(scratchLongs, count);
+      out = pushPoint(out, t, Number(r), r, 1);
+    } else {
+      out = pushPoint(out, t, agg.aggregate(scratch, count), 0n, 0);
+    }
+  }
+  return trimColumns(out);
+}
+
+/** Strings and JSON: members contribute only at their own timestamps (no interpolation). */
+export function aggregateDiscreteGroup(members: readonly DiscreteColumns[], agg: Aggregator): DiscreteColumns {
+  const k = members.length;
+  const cursor = new Int32Array(k);
+  const timestamps: number[] = [];
+  const texts: string[] = [];
+  const kinds: number[] = [];
+  const values: string[] = [];
+  const valueKinds: number[] = [];
+  for (;;) {
+    let t = Infinity;
+    for (let i = 0; i < k; i++) {
+      const m = members[i]!;
+      const c = cursor[i]!;
+      if (c < m.length && m.timestamps[c]! < t) t = m.timestamps[c]!;
+    }
+    if (t === Infinity) break;
+    values.length = 0;
+    valueKinds.length = 0;
+    for (let i = 0; i < k; i++) {
+      const m = members[i]!;
+      const c = cursor[i]!;
+      if (c < m.length && m.timestamps[c] === t) {
+        values.push(m.texts[c]!);
+        valueKinds.push(m.kinds[c]!);
+        cursor[i] = c + 1;
+      }
+    }
+    const result = agg.aggregateDiscrete!(values, values.length);
+    timestamps.push(t);
+    if (typeof result === 'number') {
+      texts.push(String(result));
+      kinds.push(Number.isInteger(result) ? 1 : 2);
+    } else {
+      texts.push(result);
+      kinds.push(valueKinds[Math.max(0, values.indexOf(result))]!);
+    }
+  }
+  return { length: timestamps.length, timestamps: Float64Array.from(timestamps), texts, kinds: Uint8Array.from(kinds) };
+}

@@ -1,0 +1,49 @@
+/**
+ * `query`: the read side of OpenTSDB's HTTP API — `/api/query` (GET, POST, DELETE),
+ * `/api/query/last` and `/api/config/filters`. Aggregators come from the container's
+ * `aggregators` registry (filled by aggregator plugins on `query.aggregators`).
+ */
+import { ApiError, definePlugin, Type, type StorageEngine } from '../../core';
+import type { QueryEngineDeps } from './engine';
+import { FILTER_TYPES } from './filters';
+import { registerLastRoute } from './routes/last-route';
+import { registerQueryRoute } from './routes/query-route';
+import { QueryStats } from './stats';
+
+export default definePlugin({
+  name: 'query',
+  options: Type.Object(
+    {
+      /** most series one query may read; 0 = unlimited */
+      maxSeries: Type.Integer({ minimum: 0, default: 100_000 }),
+      /** most data points one query may read (and buckets it may produce); 0 = unlimited */
+      maxDataPoints: Type.Integer({ minimum: 0, default: 50_000_000 }),
+      /** abandon a query after this many ms (408); 0 = never */
+      timeoutMs: Type.Integer({ minimum: 0, default: 60_000 }),
+      /** OpenTSDB's tsd.http.query.allow_delete */
+      allowDelete: Type.Boolean({ default: false }),
+    },
+    { additionalProperties: false },
+  ),
+  register({ hooks, container }, options) {
+    const stats = new QueryStats();
+    const storage = (): StorageEngine => {
+      // A daemon may run without storage (protocol plugins only): answer, don't crash.
+      if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured', 'Load a storage plugin and name it with "storage" in the config');
+      return container.resolve('storage');
+    };
+    const deps = (): QueryEngineDeps => ({
+      storage: storage(),
+      aggregators: container.resolve('aggregators'),
+      limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs },
+    });
+    hooks.http.routes.tap('query', (app) => {
+      registerQueryRoute(app, { allowDelete: options.allowDelete, deps, stats });
+      registerLastRoute(app, storage);
+      app.get('/api/config/filters', async () =>
+        Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
+      );
+    });
+    hooks.kernel.collectStats.tap('query', (collector) => stats.report(collector));
+  },
+});

@@ -1,0 +1,68 @@
+/** The parsed form of a query, shared by the GET and POST parsers and the engine. */
+import type { Aggregator } from '../../core';
+import type { TagFilter } from './filters';
+
+export type FillPolicy = 'none' | 'nan' | 'null' | 'zero';
+
+export interface DownsampleSpec {
+  /** as written, echoed by showQuery */
+  text: string;
+  /** bucket length in ms; for `all`, 0 (one bucket over the whole range) */
+  intervalMs: number;
+  all: boolean;
+  /** calendar-aligned buckets (`c` suffix or useCalendar) */
+  calendar: boolean;
+  /** count and unit of the interval, for calendar alignment */
+  count: number;
+  unit: string;
+  aggregator: Aggregator;
+  fill: FillPolicy;
+}
+
+export interface RateOptions {
+  counter: boolean;
+  /** Long.MAX_VALUE by default */
+  counterMax: bigint;
+  resetValue: number;
+  dropResets: boolean;
+}
+
+export interface SubQuery {
+  /** position in the request, echoed as `query.index` */
+  index: number;
+  aggregator: Aggregator;
+  metric?: string;
+  tsuids?: string[];
+  rate: boolean;
+  rateOptions: RateOptions;
+  downsample?: DownsampleSpec;
+  filters: TagFilter[];
+  explicitTags: boolean;
+  /** JSON values: the numeric field to aggregate (see docs/query.md) */
+  jsonPath?: string;
+  /** the legacy `tags` map as given, echoed by showQuery */
+  tags: Record<string, string>;
+}
+
+export interface TsQuery {
+  /** epoch ms, inclusive */
+  start: number;
+  end: number;
+  timezone: string;
+  useCalendar: boolean;
+  msResolution: boolean;
+  showTSUIDs: boolean;
+  showQuery: boolean;
+  noAnnotations: boolean;
+  globalAnnotations: boolean;
+  delete: boolean;
+  /** `?arrays`: dps as [[ts, v], …] */
+  arrays: boolean;
+  queries: SubQuery[];
+}
+
+export const LONG_MAX = 9223372036854775807n;
+
+export function defaultRateOptions(): RateOptions {
+  return { counter: false, counterMax: LONG_MAX, resetValue: 0, dropResets: false };
+}

@@ -1,0 +1,89 @@
+/** Validation shared by the GET (`m=`) and POST (JSON) query forms: TSQuery/TSSubQuery. */
+import { ApiError, type Aggregator, type Registry } from '../../core';
+import { parseDownsample } from './downsample-spec';
+import { filterFromShortcut, type TagFilter } from './filters';
+import { LONG_MAX, type RateOptions, type SubQuery, type TsQuery } from './model';
+import { checkTimeZone, parseDateTime } from './time';
+
+export interface RawSubQuery {
+  aggregator?: string;
+  metric?: string;
+  tsuids?: string[];
+  rate?: boolean;
+  rateOptions?: RateOptions;
+  downsample?: string;
+  filters?: TagFilter[];
+  tags?: Record<string, string>;
+  explicitTags?: boolean;
+  jsonPath?: string;
+}
+
+export interface RawQuery {
+  start?: string;
+  end?: string;
+  timezone?: string;
+  useCalendar?: boolean;
+  msResolution?: boolean;
+  showTSUIDs?: boolean;
+  showQuery?: boolean;
+  noAnnotations?: boolean;
+  globalAnnotations?: boolean;
+  delete?: boolean;
+  arrays?: boolean;
+  queries?: RawSubQuery[];
+}
+
+/** TSQuery.validateAndSetQuery: times first, then every sub-query. */
+export function validateQuery(raw: RawQuery, aggregators: Registry<Aggregator>, now = Date.now()): TsQuery {
+  if (raw.start === undefined || raw.start === '') throw new ApiError(400, 'Missing start time');
+  const timezone = raw.timezone ? checkTimeZone(raw.timezone) : 'UTC';
+  const start = parseDateTime(raw.start, timezone, now);
+  const end = raw.end === undefined || raw.end === '' ? now : parseDateTime(raw.end, timezone, now);
+  if (end < start) throw new ApiError(400, `End time [${end}] must be greater than or equal to the start time [${start}]`);
+  if (!raw.queries || raw.queries.length === 0) throw new ApiError(400, 'Missing queries');
+  const queries = raw.queries.map((sub, index) => validateSubQuery(sub, index, aggregators, raw.useCalendar ?? false));
+  return {
+    start,
+    end,
+    timezone,
+    useCalendar: raw.useCalendar ?? false,
+    msResolution: raw.msResolution ?? false,
+    showTSUIDs: raw.showTSUIDs ?? false,
+    showQuery: raw.showQuery ?? false,
+    noAnnotations: raw.noAnnotations ?? false,
+    globalAnnotations: raw.globalAnnotations ?? false,
+    delete: raw.delete ?? false,
+    arrays: raw.arrays ?? false,
+    queries,
+  };
+}
+
+function validateSubQuery(raw: RawSubQuery, index: number, aggregators: Registry<Aggregator>, useCalendar: boolean): SubQuery {
+  if (!raw.aggregator) throw new ApiError(400, 'Missing the aggregation function');
+  const aggregator = aggregators.get(raw.aggregator);
+  if (!aggregator) throw new ApiError(400, `No such aggregation function: ${raw.aggregator}`);
+  if (!raw.metric && (!raw.tsuids || raw.tsuids.length === 0)) throw new ApiError(400, 'Missing the metric or tsuids, provide at least one');
+  const filters = [...(raw.filters ?? [])];
+  const tags = raw.tags ?? {};
+  for (const [tagk, value] of Object.entries(tags)) filters.push(filterFromShortcut(tagk, String(value), true));
+  return {
+    index,
+    aggregator,
+    metric: raw.metric || undefined,
+    tsuids: raw.tsuids && raw.tsuids.length > 0 ? raw.tsuids : undefined,
+    rate: raw.rate ?? false,
+    rateOptions: raw.rateOptions ?? { counter: false, counterMax: LONG_MAX, resetValue: 0, dropResets: false },
+    downsample: raw.downsample ? parseDownsample(raw.downsample, aggregators, useCalendar) : undefined,
+    filters,
+    explicitTags: raw.explicitTags ?? false,
+    jsonPath: raw.jsonPath || undefined,
+    tags: { ...tags },
+  };
+}
+
+/** Long.parseLong semantics for rate options; undefined when not a valid long. */
+export function parseLong(text: string): bigint | undefined {
+  if (!/^[+-]?\d{1,19}$/.test(text)) return undefined;
+  const value = BigInt(text);
+  return value > LONG_MAX || value < -LONG_MAX - 1n ? undefined : value;
+}

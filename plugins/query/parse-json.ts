@@ -1,0 +1,88 @@
+/**
+ * The POST form of /api/query: a TSQuery JSON body. Unknown fields are ignored (Jackson's
+ * @JsonIgnoreProperties); numbers for start/end are read as their string form.
+ */
+import { ApiError, type Aggregator, type Registry } from '../../core';
+import { createFilter } from './filters';
+import { LONG_MAX, type RateOptions, type TsQuery } from './model';
+import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
+
+type Json = Record<string, unknown>;
+
+export function parseJsonBody(body: unknown): Json {
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
+  if (text.trim().length === 0) throw new ApiError(400, 'Missing message content', 'Supply valid JSON formatted data in the body of your request');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ApiError(400, 'Unable to parse the given JSON', (err as Error).message);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError(400, 'Unable to parse the given JSON', 'The JSON must be an object');
+  return parsed as Json;
+}
+
+const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
+const bool = (v: unknown): boolean | undefined => (v === undefined || v === null ? undefined : v === true || v === 'true');
+
+export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>, flags: { arrays?: boolean } = {}, now = Date.now()): TsQuery {
+  const json = parseJsonBody(body);
+  const queries = json.queries;
+  if (queries !== undefined && !Array.isArray(queries)) throw new ApiError(400, 'Unable to parse the given JSON', '"queries" must be an array');
+  const raw: RawQuery = {
+    start: str(json.start),
+    end: str(json.end),
+    timezone: str(json.timezone),
+    useCalendar: bool(json.useCalendar),
+    msResolution: bool(json.msResolution),
+    showTSUIDs: bool(json.showTSUIDs),
+    showQuery: bool(json.showQuery),
+    noAnnotations: bool(json.noAnnotations),
+    globalAnnotations: bool(json.globalAnnotations),
+    delete: bool(json.delete),
+    arrays: flags.arrays,
+    queries: (queries as unknown[] | undefined)?.map(subQueryFromJson),
+  };
+  return validateQuery(raw, aggregators, now);
+}
+
+function subQueryFromJson(value: unknown): RawSubQuery {
+  if (typeof value !== 'object' || value === null) throw new ApiError(400, 'Unable to parse the given JSON', 'each query must be an object');
+  const q = value as Json;
+  const tags = q.tags && typeof q.tags === 'object' ? Object.fromEntries(Object.entries(q.tags as Json).map(([k, v]) => [k, String(v)])) : undefined;
+  const filters = Array.isArray(q.filters)
+    ? (q.filters as Json[]).map((f) => createFilter(String(f?.type ?? ''), String(f?.tagk ?? ''), String(f?.filter ?? ''), bool(f?.groupBy) ?? false))
+    : undefined;
+  return {
+    aggregator: str(q.aggregator),
+    metric: str(q.metric),
+    tsuids: Array.isArray(q.tsuids) ? q.tsuids.map(String) : undefined,
+    rate: bool(q.rate),
+    rateOptions: q.rateOptions && typeof q.rateOptions === 'object' ? rateOptionsFromJson(q.rateOptions as Json) : undefined,
+    downsample: str(q.downsample),
+    filters,
+    tags,
+    explicitTags: bool(q.explicitTags),
+    jsonPath: str(q.jsonPath),
+  };
+}
+
+/** counterMax/resetValue may come as integers, floats (Grafana's Go backend) or strings. */
+function rateOptionsFromJson(json: Json): RateOptions {
+  const toLong = (v: unknown, what: 'Max' | 'Reset'): bigint | undefined => {
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      const n = BigInt(Math.trunc(v));
+      return n > LONG_MAX ? LONG_MAX : n;
+    }
+    const parsed = parseLong(String(v));
+    if (parsed === undefined) throw new ApiError(400, `${what} value of counter was not a number, received '${String(v)}'`);
+    return parsed;
+  };
+  return {
+    counter: bool(json.counter) ?? false,
+    counterMax: toLong(json.counterMax, 'Max') ?? LONG_MAX,
+    resetValue: Number(toLong(json.resetValue, 'Reset') ?? 0n),
+    dropResets: bool(json.dropResets) ?? false,
+  };
+}

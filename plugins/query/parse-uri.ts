@@ -1,0 +1,134 @@
+/**
+ * The GET form of /api/query (QueryRpc.parseQuery): `start`, `end`, repeatable `m=` and
+ * `tsuid=`, and presence flags (`ms`, `show_tsuids`, `arrays`, …: any value turns them on).
+ */
+import { ApiError, type Aggregator, type Registry } from '../../core';
+import { createFilter, filterFromShortcut, type TagFilter } from './filters';
+import { LONG_MAX, type RateOptions, type TsQuery } from './model';
+import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
+
+export type QueryString = Record<string, string | string[] | undefined>;
+
+function all(qs: QueryString, name: string): string[] {
+  const value = qs[name];
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+const has = (qs: QueryString, name: string): boolean => qs[name] !== undefined;
+
+export function parseQueryString(qs: QueryString, aggregators: Registry<Aggregator>, now = Date.now()): TsQuery {
+  const start = all(qs, 'start')[0];
+  if (start === undefined) throw new ApiError(400, 'Missing parameter <code>start</code>');
+  const raw: RawQuery = {
+    start,
+    end: all(qs, 'end')[0],
+    msResolution: has(qs, 'ms'),
+    showTSUIDs: has(qs, 'show_tsuids'),
+    showQuery: has(qs, 'show_query'),
+    noAnnotations: has(qs, 'no_annotations'),
+    globalAnnotations: has(qs, 'global_annotations'),
+    arrays: has(qs, 'arrays'),
+    timezone: all(qs, 'tz')[0] ?? all(qs, 'timezone')[0],
+    queries: [],
+  };
+  // Identical sub-queries are asked once, as OpenTSDB de-duplicates them.
+  const ms = [...new Set(all(qs, 'm'))];
+  const tsuids = [...new Set(all(qs, 'tsuid'))];
+  for (const m of ms) raw.queries!.push(parseMetricQuery(m));
+  for (const t of tsuids) raw.queries!.push(parseTsuidQuery(t));
+  if (raw.queries!.length === 0) throw new ApiError(400, 'Missing sub queries');
+  return validateQuery(raw, aggregators, now);
+}
+
+/** Splits `m` into aggregator, options and the metric part, checking the part count. */
+function splitParts(text: string, name: string): { aggregator: string; middle: string[]; last: string; jsonPath?: string } {
+  const parts = text.split(':');
+  const jsonParts = parts.filter((p) => p.startsWith('jsonpath='));
+  const counted = parts.length - jsonParts.length;
+  if (counted < 2) throw new ApiError(400, `Invalid parameter ${name}=${text} (not enough :-separated parts)`);
+  if (counted > 5) throw new ApiError(400, `Invalid parameter ${name}=${text} (too many :-separated parts)`);
+  const rest = parts.slice(1, -1).filter((p) => !p.startsWith('jsonpath='));
+  return { aggregator: parts[0]!, middle: rest, last: parts[parts.length - 1]!, jsonPath: jsonParts[0]?.slice('jsonpath='.length) };
+}
+
+function applyMiddle(sub: RawSubQuery, middle: string[]): void {
+  for (const part of middle) {
+    if (part.startsWith('rate')) {
+      sub.rate = true;
+      sub.rateOptions = parseRateOptions(part);
+    } else if (/^\d/.test(part)) {
+      sub.downsample = part;
+    } else if (part === 'explicit_tags') {
+      sub.explicitTags = true;
+    }
+    // pre-agg, rollup_*, percentiles[…], show-histogram-buckets: accepted and ignored.
+  }
+}
+
+export function parseMetricQuery(m: string): RawSubQuery {
+  const { aggregator, middle, last, jsonPath } = splitParts(m, 'm');
+  const sub: RawSubQuery = { aggregator, jsonPath };
+  applyMiddle(sub, middle);
+  const { metric, filters } = parseMetricAndFilters(last, m);
+  sub.metric = metric;
+  sub.filters = filters;
+  return sub;
+}
+
+function parseTsuidQuery(text: string): RawSubQuery {
+  const { aggregator, middle, last } = splitParts(text, 'tsuid');
+  const sub: RawSubQuery = { aggregator, tsuids: last.split(',').filter(Boolean) };
+  applyMiddle(sub, middle);
+  return sub;
+}
+
+/** `metric{groupBy filters}{other filters}`. */
+export function parseMetricAndFilters(text: string, whole: string = text): { metric: string; filters: TagFilter[] } {
+  const open = text.indexOf('{');
+  if (open < 0) return { metric: text, filters: [] };
+  const metric = text.slice(0, open);
+  const filters: TagFilter[] = [];
+  let rest = text.slice(open);
+  let groupBy = true;
+  while (rest.length > 0) {
+    if (!rest.startsWith('{')) throw new ApiError(400, `Missing '}' at the end of: ${whole}`);
+    const close = rest.indexOf('}');
+    if (close < 0) throw new ApiError(400, `Missing '}' at the end of: ${whole}`);
+    const body = rest.slice(1, close);
+    for (const pair of body.split(',')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      if (eq <= 0 || eq === pair.length - 1) throw new ApiError(400, `When parsing tag '${pair}': invalid tag: ${pair}`);
+      filters.push(filterFromShortcut(pair.slice(0, eq), pair.slice(eq + 1), groupBy));
+    }
+    rest = rest.slice(close + 1);
+    groupBy = false;
+  }
+  return { metric, filters };
+}
+
+/** QueryRpc.parseRateOptions: `rate`, `rate{counter[,max[,reset]]}`, `rate{dropcounter}`. */
+export function parseRateOptions(spec: string): RateOptions {
+  if (spec.length === 4) return { counter: false, counterMax: LONG_MAX, resetValue: 0, dropResets: false };
+  if (spec.length < 6 || spec[4] !== '{' || !spec.endsWith('}')) throw new ApiError(400, `Invalid rate options specification: ${spec}`);
+  const parts = spec.slice(5, -1).split(',');
+  if (parts.length < 1 || parts.length > 3) {
+    throw new ApiError(400, `Incorrect number of values in rate options specification, must be counter[,counter max value,reset value], recieved: ${parts.length} parts`);
+  }
+  const counter = parts[0]!.endsWith('counter');
+  let counterMax = LONG_MAX;
+  if (parts.length >= 2 && parts[1]!.length > 0) {
+    const max = parseLong(parts[1]!);
+    if (max === undefined) throw new ApiError(400, `Max value of counter was not a number, received '${parts[1]}'`);
+    counterMax = max;
+  }
+  let resetValue = 0;
+  if (parts.length >= 3 && parts[2]!.length > 0) {
+    const reset = parseLong(parts[2]!);
+    if (reset === undefined) throw new ApiError(400, `Reset value of counter was not a number, received '${parts[2]}'`);
+    resetValue = Number(reset);
+  }
+  return { counter, counterMax, resetValue, dropResets: parts[0] === 'dropcounter' };
+}
+
+export { createFilter };

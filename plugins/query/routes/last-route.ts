@@ -1,0 +1,86 @@
+/**
+ * `/api/query/last`: the latest point of each matching series, in OpenTSDB's
+ * IncomingDataPoint shape (timestamp in ms, value as a string).
+ */
+import type { FastifyInstance } from 'fastify';
+import { ApiError, ValueKind, type LastPoint, type StorageEngine } from '../../../core';
+import { selectorOf } from '../engine';
+import { parseJsonBody } from '../parse-json';
+import { parseMetricAndFilters, type QueryString } from '../parse-uri';
+import { formatDouble } from '../serializer';
+import { wrapJsonp } from './query-route';
+
+interface LastQuery {
+  metric?: string;
+  tags?: Record<string, string>;
+  tsuids?: string[];
+}
+
+function valueText(p: LastPoint): string {
+  if (p.kind === ValueKind.Int) return p.int.toString();
+  if (p.kind === ValueKind.Float) return formatDouble(p.float).replace(/^"|"$/g, '');
+  return p.text ?? '';
+}
+
+export function registerLastRoute(app: FastifyInstance, storage: () => StorageEngine): void {
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/api/query/last',
+    handler: async (request, reply) => {
+      const qs = (request.query ?? {}) as QueryString;
+      const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+      let queries: LastQuery[];
+      let resolve: boolean;
+      let backScan: number | undefined;
+      if (request.method === 'POST') {
+        const body = parseJsonBody(request.body);
+        queries = Array.isArray(body.queries) ? (body.queries as LastQuery[]) : [];
+        resolve = body.resolveNames === true;
+        backScan = typeof body.backScan === 'number' ? body.backScan : undefined;
+      } else {
+        queries = [
+          ...list(qs.timeseries).map((t) => {
+            const { metric, filters } = parseMetricAndFilters(t);
+            return { metric, tags: Object.fromEntries(filters.map((f) => [f.tagk, f.filter])) };
+          }),
+          ...list(qs.tsuids).map((t) => ({ tsuids: t.split(',') })),
+        ];
+        resolve = qs.resolve !== undefined;
+        const scan = list(qs.back_scan)[0];
+        if (scan !== undefined) {
+          if (!/^\d+$/.test(scan)) throw new ApiError(400, 'Unable to parse back_scan parameter');
+          backScan = Number(scan);
+        }
+      }
+      if (queries.length === 0) throw new ApiError(400, 'Missing sub queries');
+      const since = backScan && backScan > 0 ? Date.now() - backScan * 3_600_000 : undefined;
+      const engine = storage();
+      const out: Record<string, unknown>[] = [];
+      for (const q of queries) {
+        const points: LastPoint[] = [];
+        if (q.metric) {
+          const { filters } = parseMetricAndFilters(`${q.metric}{${Object.entries(q.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(',')}}`);
+          const selector = selectorOf({ metric: q.metric, filters, explicitTags: false } as never);
+          for await (const p of engine.last(selector, since)) points.push(p);
+        } else if (q.tsuids) {
+          const wanted = new Set(q.tsuids.map((t) => String(t).toUpperCase()));
+          for await (const info of engine.lookup({})) {
+            if (!wanted.has(info.id.toUpperCase())) continue;
+            const predicates = Object.entries(info.tags).map(([key, value]) => ({ key, literals: [value], test: (v: string | undefined) => v === value }));
+            for await (const p of engine.last({ metric: info.metric, predicates, explicitTagKeys: Object.keys(info.tags) }, since)) if (p.series.id === info.id) points.push(p);
+          }
+        }
+        for (const p of points) {
+          const dp: Record<string, unknown> = { timestamp: p.timestamp, value: valueText(p), tsuid: p.series.id };
+          if (resolve || q.metric) {
+            dp.metric = p.series.metric;
+            dp.tags = p.series.tags;
+          }
+          out.push(dp);
+        }
+      }
+      reply.type('application/json; charset=UTF-8');
+      return wrapJsonp(request, JSON.stringify(out));
+    },
+  });
+}

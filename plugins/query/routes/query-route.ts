@@ -1,0 +1,48 @@
+/** `/api/query`: GET (m=/tsuid=), POST (JSON) and DELETE (only with allowDelete). */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../../../core';
+import { executeQuery, type QueryEngineDeps } from '../engine';
+import type { TsQuery } from '../model';
+import { parseQueryBody } from '../parse-json';
+import { parseQueryString, type QueryString } from '../parse-uri';
+import { serializeResults } from '../serializer';
+import type { QueryStats } from '../stats';
+
+export interface QueryRouteOptions {
+  allowDelete: boolean;
+  deps: () => QueryEngineDeps;
+  stats: QueryStats;
+}
+
+const DELETE_DISABLED = 'Deleting data is not enabled (tsd.http.query.allow_delete=false)';
+
+export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOptions): void {
+  app.route({
+    method: ['GET', 'POST', 'DELETE'],
+    url: '/api/query',
+    handler: async (request, reply) => {
+      const started = performance.now();
+      try {
+        const deps = options.deps();
+        const qs = (request.query ?? {}) as QueryString;
+        if (request.method === 'DELETE' && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
+        const query: TsQuery = request.method === 'POST' ? parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined }) : parseQueryString(qs, deps.aggregators);
+        if (request.method === 'DELETE') query.delete = true;
+        if (query.delete && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
+        const results = await executeQuery(query, deps);
+        options.stats.recordSuccess(performance.now() - started);
+        reply.type('application/json; charset=UTF-8');
+        return wrapJsonp(request, serializeResults(results, query));
+      } catch (err) {
+        options.stats.recordFailure(err);
+        throw err;
+      }
+    },
+  });
+}
+
+/** `?jsonp=fn` wraps the JSON in `fn(...)`. */
+export function wrapJsonp(request: FastifyRequest, json: string): string {
+  const fn = (request.query as Record<string, string | undefined>)?.jsonp;
+  return fn && /^[A-Za-z_$][\w$.]*$/.test(fn) ? `${fn}(${json})` : json;
+}

@@ -1,0 +1,115 @@
+/**
+ * Writes /api/query results as OpenTSDB's JSON (HttpJsonSerializer.formatQueryAsyncV1),
+ * by hand so that 64-bit integers stay exact: integers as JSON integers, doubles as Java
+ * prints them (`10.0`), NaN as `"NaN"` (or `null` with the `null` fill policy), `dps` keyed
+ * by epoch seconds (milliseconds with msResolution), or `[[ts, v], …]` with `?arrays`.
+ */
+import { ValueKind, type Annotation } from '../../core';
+import type { DiscreteColumns, NumericColumns } from './columns';
+import type { SubQuery, TsQuery } from './model';
+
+const JSON_KIND: number = ValueKind.Json;
+const STRING: number = ValueKind.String;
+const FLOAT: number = ValueKind.Float;
+
+export interface ResultSeries {
+  metric: string;
+  tags: Record<string, string>;
+  aggregateTags: string[];
+  tsuids: string[];
+  query: SubQuery;
+  numeric?: NumericColumns;
+  discrete?: DiscreteColumns;
+  annotations: Annotation[];
+  globalAnnotations: Annotation[];
+}
+
+/** Java's Double.toString for the common cases; JSON-valid always. */
+export function formatDouble(x: number): string {
+  if (x !== x) return '"NaN"';
+  if (x === Infinity) return '"Infinity"';
+  if (x === -Infinity) return '"-Infinity"';
+  if (Number.isInteger(x) && Math.abs(x) < 1e7) return x === 0 && 1 / x < 0 ? '-0.0' : `${x}.0`;
+  const abs = Math.abs(x);
+  if (abs >= 1e-3 && abs < 1e7) return String(x);
+  // Java's computerized scientific notation: d.dddE±n
+  const [mantissa, exponent] = x.toExponential().split('e') as [string, string];
+  const m = mantissa.includes('.') ? mantissa : `${mantissa}.0`;
+  return `${m}E${exponent.startsWith('+') ? exponent.slice(1) : exponent}`;
+}
+
+export function annotationJson(a: Annotation): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (a.tsuid) out.tsuid = a.tsuid;
+  out.description = a.description ?? '';
+  out.notes = a.notes ?? '';
+  out.custom = a.custom ?? null;
+  out.endTime = a.endTime === undefined ? 0 : toSecondsIfWhole(a.endTime);
+  out.startTime = toSecondsIfWhole(a.startTime);
+  return out;
+}
+
+/** Annotation times are kept in ms; OpenTSDB reports seconds unless set in ms. */
+function toSecondsIfWhole(ms: number): number {
+  return ms % 1000 === 0 ? ms / 1000 : ms;
+}
+
+export function queryEcho(q: SubQuery): Record<string, unknown> {
+  return {
+    aggregator: q.aggregator.name,
+    metric: q.metric ?? null,
+    tsuids: q.tsuids ?? null,
+    downsample: q.downsample?.text ?? null,
+    rate: q.rate,
+    filters: q.filters.map((f) => ({ tagk: f.tagk, filter: f.filter, group_by: f.groupBy, type: f.type })),
+    index: q.index,
+    tags: q.tags,
+    rateOptions: q.rate
+      ? { counter: q.rateOptions.counter, counterMax: Number(q.rateOptions.counterMax), resetValue: q.rateOptions.resetValue, dropResets: q.rateOptions.dropResets }
+      : null,
+    explicitTags: q.explicitTags,
+    ...(q.jsonPath ? { jsonPath: q.jsonPath } : {}),
+  };
+}
+
+function writeDps(out: string[], s: ResultSeries, query: TsQuery): void {
+  const ms = query.msResolution;
+  const arrays = query.arrays;
+  const nanAsNull = s.query.downsample?.fill === 'null';
+  out.push(arrays ? '"dps":[' : '"dps":{');
+  const key = (t: number) => (ms ? String(t) : String(Math.floor(t / 1000)));
+  if (s.numeric) {
+    const c = s.numeric;
+    for (let i = 0; i < c.length; i++) {
+      const v = c.isInt[i] === 1 ? c.ints[i]!.toString() : nanAsNull && c.values[i] !== c.values[i] ? 'null' : formatDouble(c.values[i]!);
+      const sep = i > 0 ? ',' : '';
+      out.push(arrays ? `${sep}[${key(c.timestamps[i]!)},${v}]` : `${sep}"${key(c.timestamps[i]!)}":${v}`);
+    }
+  } else if (s.discrete) {
+    const c = s.discrete;
+    for (let i = 0; i < c.length; i++) {
+      const kind = c.kinds[i]!;
+      const text = c.texts[i]!;
+      const v = kind === JSON_KIND ? text : kind === STRING ? JSON.stringify(text) : kind === FLOAT ? formatDouble(Number(text)) : text;
+      const sep = i > 0 ? ',' : '';
+      out.push(arrays ? `${sep}[${key(c.timestamps[i]!)},${v}]` : `${sep}"${key(c.timestamps[i]!)}":${v}`);
+    }
+  }
+  out.push(arrays ? ']' : '}');
+}
+
+export function serializeResults(results: readonly ResultSeries[], query: TsQuery): string {
+  const out: string[] = ['['];
+  results.forEach((s, index) => {
+    if (index > 0) out.push(',');
+    out.push(`{"metric":${JSON.stringify(s.metric)},"tags":${JSON.stringify(s.tags)},"aggregateTags":${JSON.stringify(s.aggregateTags)},`);
+    if (query.showQuery) out.push(`"query":${JSON.stringify(queryEcho(s.query))},`);
+    if (query.showTSUIDs) out.push(`"tsuids":${JSON.stringify([...s.tsuids].sort())},`);
+    if (s.annotations.length > 0) out.push(`"annotations":${JSON.stringify(s.annotations.map(annotationJson))},`);
+    if (s.globalAnnotations.length > 0) out.push(`"globalAnnotations":${JSON.stringify(s.globalAnnotations.map(annotationJson))},`);
+    writeDps(out, s, query);
+    out.push('}');
+  });
+  out.push(']');
+  return out.join('');
+}

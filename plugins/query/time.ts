@@ -1,0 +1,136 @@
+/**
+ * Time parsing as OpenTSDB's DateTime does it: `now`, `<n><unit>-ago`, absolute
+ * `yyyy/MM/dd[-HH:mm[:ss]]` in a time zone, and numbers (≤ 10 characters ⇒ seconds,
+ * longer ⇒ milliseconds, `<seconds>.<ms>`). All results are epoch milliseconds. DSDB
+ * reads absolute dates in UTC unless a `timezone` is given (OpenTSDB used the server's).
+ */
+import { ApiError } from '../../core';
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  n: 30 * 86_400_000,
+  y: 365 * 86_400_000,
+};
+
+export interface Duration {
+  /** length in milliseconds */
+  ms: number;
+  /** the count and unit as written (`5`, `m`) */
+  count: number;
+  unit: string;
+}
+
+/** `<n><unit>`: ms, s, m, h, d, w, n, y (unit case-insensitive except ms). */
+export function parseDuration(text: string): Duration {
+  let unitStart = text.length;
+  while (unitStart > 0 && !isDigit(text.charCodeAt(unitStart - 1))) unitStart--;
+  const digits = text.slice(0, unitStart);
+  let unit = text.slice(unitStart);
+  if (unit !== 'ms') unit = unit.toLowerCase();
+  if (!(unit in UNIT_MS) || unit === 'ms' && text.slice(unitStart) !== 'ms') throw new ApiError(400, `Invalid duration (suffix): ${text}`);
+  if (digits.length === 0 || !/^\d+$/.test(digits)) throw new ApiError(400, `Invalid duration (number): ${text}`);
+  const count = Number(digits);
+  if (count <= 0) throw new ApiError(400, `Zero or negative duration: ${text}`);
+  return { ms: count * UNIT_MS[unit]!, count, unit };
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** Throws the OpenTSDB error for an unknown zone; returns the canonical zone name. */
+export function checkTimeZone(zone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    throw new ApiError(400, 'The timezone specification could not be found');
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's offset from UTC (ms) at the instant `epochMs`. */
+export function zoneOffset(epochMs: number, zone: string): number {
+  if (zone === 'UTC' || zone === 'Etc/UTC') return 0;
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(zone, format);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of format.formatToParts(new Date(epochMs))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return asUtc - (epochMs - (((epochMs % 1000) + 1000) % 1000));
+}
+
+/** Epoch ms of a wall-clock time in `zone` (the earlier instant in a DST overlap). */
+export function wallClockToEpoch(year: number, month: number, day: number, hour: number, minute: number, second: number, zone: string): number {
+  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
+  let guess = asUtc - zoneOffset(asUtc, zone);
+  guess = asUtc - zoneOffset(guess, zone);
+  return guess;
+}
+
+/** The wall-clock fields of `epochMs` in `zone`. */
+export function epochToWallClock(epochMs: number, zone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: number } {
+  const d = new Date(epochMs + zoneOffset(epochMs, zone));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    weekday: d.getUTCDay(),
+  };
+}
+
+const ABSOLUTE = /^(\d{4})\/(\d{2})\/(\d{2})(?:[- ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+
+/** OpenTSDB's DateTime.parseDateTimeString; `now` is injectable for tests. */
+export function parseDateTime(text: string, zone = 'UTC', now = Date.now()): number {
+  if (text.length === 0) throw new ApiError(400, 'Invalid time: empty');
+  if (text.toLowerCase() === 'now') return now;
+  if (text.endsWith('-ago')) return now - parseDuration(text.slice(0, -4)).ms;
+  if (text.includes('/') || text.includes(':')) {
+    if (text.length !== 10 && text.length !== 16 && text.length !== 19) throw new ApiError(400, `Invalid absolute date: ${text}`);
+    const m = ABSOLUTE.exec(text);
+    if (!m) throw new ApiError(400, `Invalid date: ${text}. Unparseable date: "${text}"`);
+    const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as number[];
+    if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour! > 23 || minute! > 59 || second! > 59) {
+      throw new ApiError(400, `Invalid date: ${text}. Unparseable date: "${text}"`);
+    }
+    return wallClockToEpoch(year!, month!, day!, hour!, minute!, second!, zone);
+  }
+  if (text.endsWith('ms') && /^\d+ms$/.test(text)) return Number(text.slice(0, -2));
+  if (text.startsWith('-')) throw new ApiError(400, `Invalid time: ${text}. Negative timestamps are not supported.`);
+  if (text.includes('.')) {
+    if (!/^[0-9]{10}\.[0-9]{1,3}$/.test(text)) {
+      throw new ApiError(400, `Invalid time: ${text}. Millisecond timestamps must be in the format <seconds>.<ms> where the milliseconds are limited to 3 digits`);
+    }
+    const [seconds, fraction] = text.split('.') as [string, string];
+    return Number(seconds) * 1000 + Number(fraction.padEnd(3, '0'));
+  }
+  for (let i = 0; i < text.length; i++) {
+    if (!isDigit(text.charCodeAt(i))) {
+      throw new ApiError(400, `Invalid time: ${text}. Invalid character '${text[i]}' in ${text}`);
+    }
+  }
+  if (text.length > 19) throw new ApiError(400, `Invalid time: ${text}. Value too long: ${text}`);
+  const value = Number(text);
+  return text.length <= 10 ? value * 1000 : value;
+}

@@ -1,0 +1,94 @@
+/**
+ * `/api/annotation` (alias `/api/annotations`) and `/api/annotation/bulk`: one annotation
+ * by GET (start_time, tsuid), POST/PUT (JSON body), DELETE (204). Times are seconds, or
+ * milliseconds when longer than 10 digits; storage keeps milliseconds.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError, type Annotation, type StorageEngine } from '../../core';
+import { jsonBody } from './json-body';
+
+function toMs(value: unknown, field: string): number {
+  const text = String(value);
+  if (!/^\d+$/.test(text)) throw new ApiError(400, `Invalid ${field}: ${text}`);
+  return text.length <= 10 ? Number(text) * 1000 : Number(text);
+}
+
+function fromMs(ms: number): number {
+  return ms % 1000 === 0 ? ms / 1000 : ms;
+}
+
+export function annotationOut(a: Annotation): Record<string, unknown> {
+  return {
+    tsuid: a.tsuid ?? '',
+    description: a.description ?? '',
+    notes: a.notes ?? '',
+    custom: a.custom ?? null,
+    endTime: a.endTime === undefined ? 0 : fromMs(a.endTime),
+    startTime: fromMs(a.startTime),
+  };
+}
+
+function annotationIn(json: Record<string, unknown>): Annotation {
+  if (json.startTime === undefined || json.startTime === null || json.startTime === 0) throw new ApiError(400, 'Missing start time');
+  const a: Annotation = { startTime: toMs(json.startTime, 'startTime') };
+  if (json.endTime) a.endTime = toMs(json.endTime, 'endTime');
+  if (json.tsuid) a.tsuid = String(json.tsuid);
+  if (json.description !== undefined) a.description = String(json.description);
+  if (json.notes !== undefined) a.notes = String(json.notes);
+  if (json.custom && typeof json.custom === 'object') a.custom = Object.fromEntries(Object.entries(json.custom).map(([k, v]) => [k, String(v)]));
+  return a;
+}
+
+/** GET and DELETE may name the annotation in the query string; POST/PUT in the body. */
+function requested(request: FastifyRequest): Record<string, unknown> {
+  const qs = request.query as Record<string, string | undefined>;
+  const hasBody = Buffer.isBuffer(request.body) && request.body.length > 0;
+  if (hasBody) return jsonBody(request.body);
+  return { startTime: qs.start_time, endTime: qs.end_time, tsuid: qs.tsuid, description: qs.description, notes: qs.notes };
+}
+
+async function find(storage: StorageEngine, startTime: number, tsuid: string | undefined): Promise<Annotation | undefined> {
+  const found = await storage.annotations({ start: startTime, end: startTime }, tsuid ? [tsuid] : 'global');
+  return found.find((a) => a.startTime === startTime && (a.tsuid ?? undefined) === (tsuid || undefined));
+}
+
+export function registerAnnotations(app: FastifyInstance, storage: () => StorageEngine): void {
+  for (const url of ['/api/annotation', '/api/annotations']) {
+    app.route({
+      method: ['GET', 'POST', 'PUT', 'DELETE'],
+      url,
+      handler: async (request, reply) => {
+        const qs = request.query as Record<string, string | undefined>;
+        const method = (qs.method_override ?? request.method).toUpperCase();
+        const engine = storage();
+        const wanted = annotationIn(requested(request));
+        if (method === 'GET') {
+          const found = await find(engine, wanted.startTime, wanted.tsuid);
+          if (!found) throw new ApiError(404, 'Unable to locate annotation in storage');
+          return annotationOut(found);
+        }
+        if (method === 'DELETE') {
+          await engine.deleteAnnotation({ startTime: wanted.startTime, tsuid: wanted.tsuid });
+          reply.code(204);
+          return reply.send();
+        }
+        // POST merges into an existing note; PUT replaces it.
+        const existing = method === 'POST' ? await find(engine, wanted.startTime, wanted.tsuid) : undefined;
+        const merged: Annotation = { ...existing, ...wanted };
+        await engine.putAnnotation(merged);
+        return annotationOut(merged);
+      },
+    });
+  }
+  app.route({
+    method: ['POST', 'PUT'],
+    url: '/api/annotation/bulk',
+    handler: async (request) => {
+      const body = jsonBody(request.body, true);
+      if (!Array.isArray(body)) throw new ApiError(400, 'Expected an array of annotations');
+      const list = (body as Record<string, unknown>[]).map(annotationIn);
+      for (const a of list) await storage().putAnnotation(a);
+      return list.map(annotationOut);
+    },
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * `/api/config`: the running configuration as OpenTSDB's flat map of string values
+ * (keys containing PASS masked), with the OpenTSDB keys clients look for.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ResolvedConfig } from '../../core';
+
+function flatten(prefix: string, value: unknown, out: Record<string, string>): void {
+  if (value === null || value === undefined) return;
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(`${prefix}.${k}`, v, out);
+    return;
+  }
+  out[prefix] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+}
+
+export function configMap(config: Readonly<ResolvedConfig>): Record<string, string> {
+  const out: Record<string, string> = {
+    'tsd.network.port': String(config.port),
+    'tsd.network.bind': config.host,
+    'tsd.core.auto_create_metrics': 'true',
+    'tsd.storage.engine': config.storage ?? '',
+    'tsd.http.query.allow_delete': 'false',
+  };
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'plugins') continue;
+    flatten(`dsdb.${key}`, value, out);
+  }
+  for (const spec of config.plugins.flat(Infinity as 1)) {
+    if (typeof spec === 'string') out[`dsdb.plugins.${spec}`] = 'enabled';
+    else if (Array.isArray(spec) && typeof spec[0] === 'string') {
+      out[`dsdb.plugins.${spec[0]}`] = 'enabled';
+      flatten(`dsdb.plugins.${spec[0]}`, spec[1] ?? {}, out);
+      if (spec[0] === 'query' && (spec[1] as Record<string, unknown> | undefined)?.allowDelete === true) out['tsd.http.query.allow_delete'] = 'true';
+    } else if (spec && typeof spec === 'object' && 'name' in spec) out[`dsdb.plugins.${spec.name}`] = 'enabled';
+  }
+  for (const key of Object.keys(out)) if (key.toUpperCase().includes('PASS')) out[key] = '********';
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export function registerConfig(app: FastifyInstance, config: Readonly<ResolvedConfig>): void {
+  app.route({ method: ['GET', 'POST'], url: '/api/config', handler: async () => configMap(config) });
+}

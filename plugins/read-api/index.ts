@@ -1,0 +1,53 @@
+/**
+ * `read-api`: OpenTSDB's small read endpoints — /api/suggest, /api/search/lookup,
+ * /api/aggregators, /api/config, /api/stats (+ Prometheus /metrics), /api/annotation(s),
+ * /api/dropcaches, /api/serializers — and the telnet `stats` and `dropcaches` commands.
+ */
+import { ApiError, definePlugin, type StorageEngine } from '../../core';
+import { registerAnnotations } from './annotations';
+import { registerConfig } from './config-route';
+import { registerLookup } from './lookup';
+import { registerStats, statsCommand } from './stats';
+import { registerSuggest } from './suggest';
+
+const DROPPED = { message: 'Caches dropped', status: '200' };
+
+const SERIALIZERS = [
+  {
+    serializer: 'json',
+    formatters: ['formatSuggestV1', 'formatSerializersV1', 'formatAggregatorsV1', 'formatVersionV1', 'formatDropCachesV1', 'formatQueryV1', 'formatLastPointQueryV1', 'formatConfigV1', 'formatFilterConfigV1', 'formatStatsV1', 'formatAnnotationV1', 'formatSearchResultsV1', 'formatErrorV1', 'formatNotFoundV1'],
+    parsers: ['parsePutV1', 'parseSuggestV1', 'parseQueryV1', 'parseLastPointQueryV1', 'parseSearchQueryV1', 'parseAnnotationV1', 'parseAnnotationsV1'],
+    class: 'net.opentsdb.tsd.HttpJsonSerializer',
+    response_content_type: 'application/json; charset=UTF-8',
+    request_content_type: 'application/json',
+  },
+];
+
+export default definePlugin({
+  name: 'read-api',
+  register({ hooks, container, config }) {
+    const storage = (): StorageEngine => {
+      if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured', 'Load a storage plugin and name it with "storage" in the config');
+      return container.resolve('storage');
+    };
+    const maybeStorage = () => (container.hasRegistration('storage') ? storage() : undefined);
+    hooks.http.routes.tap('read-api', (app) => {
+      registerSuggest(app, storage);
+      registerLookup(app, storage);
+      registerConfig(app, config);
+      registerStats(app, hooks, maybeStorage);
+      registerAnnotations(app, storage);
+      app.route({
+        method: ['GET', 'POST'],
+        url: '/api/aggregators',
+        handler: async () => container.resolve('aggregators').names(),
+      });
+      app.route({ method: ['GET', 'DELETE'], url: '/api/dropcaches', handler: async () => DROPPED });
+      app.route({ method: ['GET', 'POST'], url: '/api/serializers', handler: async () => SERIALIZERS });
+    });
+    hooks.telnet.commands.tap('read-api', (commands) => {
+      commands.add('stats', statsCommand(hooks, maybeStorage), 'read-api');
+      commands.add('dropcaches', { description: 'drop the caches', execute: (_words, connection) => connection.writeLine('Caches dropped.') }, 'read-api');
+    });
+  },
+});

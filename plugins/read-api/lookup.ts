@@ -1,0 +1,68 @@
+/**
+ * `/api/search/lookup` (SearchRpc LOOKUP): series by metric and tag pairs, where `k=*`
+ * means "has tag k" and `*=v` "some tag has value v". Grafana uses it for tag templating.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ApiError, type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
+import { jsonBody } from './json-body';
+
+interface Pair {
+  key: string;
+  value: string;
+}
+
+function parseM(m: string): { metric: string; tags: Pair[] } {
+  const open = m.indexOf('{');
+  if (open < 0) return { metric: m, tags: [] };
+  if (!m.endsWith('}')) throw new ApiError(400, `Missing '}' at the end of: ${m}`);
+  const tags = m
+    .slice(open + 1, -1)
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return { key: pair, value: '*' }; // Grafana sends `m{host=*,dc}`
+      return { key: pair.slice(0, eq), value: pair.slice(eq + 1) };
+    });
+  return { metric: m.slice(0, open), tags };
+}
+
+export function registerLookup(app: FastifyInstance, storage: () => StorageEngine): void {
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/api/search/lookup',
+    handler: async (request) => {
+      const started = Date.now();
+      let metric: string;
+      let tags: Pair[];
+      let limit = 25;
+      if (request.method === 'POST') {
+        const body = jsonBody(request.body);
+        metric = body.metric === undefined ? '' : String(body.metric);
+        tags = Array.isArray(body.tags) ? (body.tags as Pair[]).map((t) => ({ key: String(t.key ?? '*'), value: String(t.value ?? '*') })) : [];
+        if (body.limit !== undefined) limit = Number(body.limit);
+      } else {
+        const qs = request.query as Record<string, string | undefined>;
+        if (!qs.m) throw new ApiError(400, 'Missing metric and tags. Please supply at least one value.');
+        ({ metric, tags } = parseM(qs.m));
+        if (qs.limit !== undefined) limit = Number(qs.limit);
+      }
+      if (!Number.isFinite(limit) || limit < 0) throw new ApiError(400, 'Unable to parse limit as a number');
+      if ((!metric || metric === '*') && tags.length === 0) throw new ApiError(400, 'Missing metric and tags. Please supply at least one value.');
+      const predicates: TagPredicate[] = tags
+        .filter((t) => t.key !== '*')
+        .map((t) => (t.value === '*' ? { key: t.key, test: (v) => v !== undefined } : { key: t.key, literals: [t.value], test: (v) => v === t.value }));
+      const anyKeyValues = tags.filter((t) => t.key === '*' && t.value !== '*').map((t) => t.value);
+      const results: { tsuid: string; metric: string; tags: Record<string, string> }[] = [];
+      let total = 0;
+      const selector = { ...(metric && metric !== '*' ? { metric } : {}), predicates };
+      for await (const info of storage().lookup(selector) as AsyncIterable<SeriesInfo>) {
+        const values = Object.values(info.tags);
+        if (!anyKeyValues.every((v) => values.includes(v))) continue;
+        total++;
+        if (results.length < limit) results.push({ tsuid: info.id, metric: info.metric, tags: { ...info.tags } });
+      }
+      return { type: 'LOOKUP', metric: metric || '*', tags, limit, time: Date.now() - started, results, startIndex: 0, totalResults: total };
+    },
+  });
+}

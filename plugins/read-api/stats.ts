@@ -1,0 +1,94 @@
+/**
+ * The daemon's own figures: `/api/stats` (OpenTSDB's array of data points, values as
+ * strings), `/metrics` (Prometheus text format) and the telnet `stats` command. Every
+ * plugin adds its figures through the kernel.collectStats hook.
+ */
+import os from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import type { KernelHooks, StatsCollector, StorageEngine, TelnetCommand } from '../../core';
+
+export interface StatRecord {
+  name: string;
+  value: number | bigint;
+  tags: Record<string, string>;
+}
+
+const started = Date.now();
+
+export async function collectAll(hooks: KernelHooks, storage: StorageEngine | undefined): Promise<StatRecord[]> {
+  const host = os.hostname();
+  const records: StatRecord[] = [];
+  const collector: StatsCollector = {
+    record(name, value, tags = {}) {
+      records.push({ name, value, tags: { host, ...tags } });
+    },
+  };
+  collector.record('uptime', Math.floor((Date.now() - started) / 1000));
+  const memory = process.memoryUsage();
+  collector.record('process.rss_bytes', memory.rss);
+  collector.record('process.heap_used_bytes', memory.heapUsed);
+  if (storage) {
+    const stats = await storage.stats().catch(() => undefined);
+    for (const [key, value] of Object.entries(stats ?? {})) {
+      if (typeof value === 'number') collector.record(`storage.${key}`, value, { engine: storage.name });
+    }
+  }
+  hooks.kernel.collectStats.call(collector);
+  return records;
+}
+
+function promName(name: string): string {
+  return `dsdb_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+function promLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+export function prometheusText(records: readonly StatRecord[]): string {
+  const byName = new Map<string, StatRecord[]>();
+  for (const r of records) {
+    const name = promName(r.name);
+    let list = byName.get(name);
+    if (!list) byName.set(name, (list = []));
+    list.push(r);
+  }
+  let out = '';
+  for (const [name, list] of byName) {
+    out += `# TYPE ${name} gauge\n`;
+    for (const r of list) {
+      const labels = Object.entries(r.tags).map(([k, v]) => `${k.replace(/[^A-Za-z0-9_]/g, '_')}="${promLabel(v)}"`);
+      out += `${name}{${labels.join(',')}} ${r.value.toString()}\n`;
+    }
+  }
+  return out;
+}
+
+export function registerStats(app: FastifyInstance, hooks: KernelHooks, storage: () => StorageEngine | undefined): void {
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/api/stats',
+    handler: async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const records = await collectAll(hooks, storage());
+      return records.map((r) => ({ metric: `tsd.${r.name}`, timestamp: now, value: r.value.toString(), tags: r.tags }));
+    },
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.type('text/plain; version=0.0.4; charset=utf-8');
+    return prometheusText(await collectAll(hooks, storage()));
+  });
+}
+
+export function statsCommand(hooks: KernelHooks, storage: () => StorageEngine | undefined): TelnetCommand {
+  return {
+    description: 'print the daemon statistics',
+    async execute(_words, connection) {
+      const now = Math.floor(Date.now() / 1000);
+      for (const r of await collectAll(hooks, storage())) {
+        const tags = Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(' ');
+        connection.writeLine(`tsd.${r.name} ${now} ${r.value.toString()} ${tags}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/** `/api/suggest` (SuggestRpc): names by prefix, sorted, at most `max` (default 25). */
+import type { FastifyInstance } from 'fastify';
+import { ApiError, type NameKind, type StorageEngine } from '../../core';
+import { jsonBody } from './json-body';
+
+const TYPES: readonly NameKind[] = ['metrics', 'tagk', 'tagv'];
+
+export function registerSuggest(app: FastifyInstance, storage: () => StorageEngine): void {
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/api/suggest',
+    handler: async (request) => {
+      let type: string | undefined;
+      let q: string;
+      let maxText: string | undefined;
+      if (request.method === 'POST') {
+        const body = jsonBody(request.body);
+        if (body.type === undefined) throw new ApiError(400, "Missing 'type' parameter");
+        type = String(body.type);
+        q = body.q === undefined ? '' : String(body.q);
+        maxText = body.max === undefined ? undefined : String(body.max);
+      } else {
+        const qs = request.query as Record<string, string | undefined>;
+        type = qs.type;
+        if (type === undefined) throw new ApiError(400, 'Missing parameter <code>type</code>');
+        q = qs.q ?? '';
+        maxText = qs.max;
+      }
+      if (!TYPES.includes(type as NameKind)) throw new ApiError(400, `Invalid 'type' parameter:${type}`);
+      let max = 25;
+      if (maxText !== undefined && maxText !== '') {
+        if (!/^-?\d+$/.test(maxText)) throw new ApiError(400, "Unable to parse 'max' as a number");
+        max = Number(maxText);
+      }
+      return storage().suggest(type as NameKind, q, Math.max(0, max));
+    },
+  });
+}

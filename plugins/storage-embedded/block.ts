@@ -1,0 +1,179 @@
+/**
+ * Block files: immutable, one per cut of the head or per compaction.
+ *   "DSDBBLK1" | chunk bytes… | index | footer
+ * index: uvarint superseded, (uvarint seq)*, uvarint entries,
+ *        (uvarint seriesId, uvarint offset, uvarint length, u32 crc32, f64 minT, f64 maxT, uvarint count)*
+ * footer (24 bytes): u32 index offset low, u32 index offset high, u32 index length,
+ *        u32 crc32(index), "DSDBEND1"
+ * A block lists the blocks it supersedes (a compaction's inputs) so that a crash between
+ * writing it and deleting them leaves no duplicates behind: they are deleted at open.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
+import type { CodecSet } from './codec-set';
+import { decodeChunk, encodeChunk } from './chunk';
+
+const MAGIC = Buffer.from('DSDBBLK1');
+const END_MAGIC = Buffer.from('DSDBEND1');
+const FOOTER_BYTES = 24;
+
+export interface ChunkRef {
+  seriesId: number;
+  offset: number;
+  length: number;
+  crc: number;
+  minT: number;
+  maxT: number;
+  count: number;
+}
+
+export function blockFileName(seq: number): string {
+  return `${String(seq).padStart(10, '0')}.blk`;
+}
+
+export function blockSeqOf(file: string): number | undefined {
+  const m = /^(\d{10})\.blk$/.exec(file);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Writes a block: chunks are appended series by series, then the index and footer. */
+export class BlockWriter {
+  private readonly fd: number;
+  private offset = 0;
+  private readonly refs: ChunkRef[] = [];
+  private readonly tmpPath: string;
+
+  constructor(
+    private readonly finalPath: string,
+    private readonly codecs: CodecSet,
+    private readonly chunkMaxPoints: number,
+    private readonly superseded: readonly number[] = [],
+  ) {
+    this.tmpPath = finalPath + '.tmp';
+    this.fd = fs.openSync(this.tmpPath, 'w');
+    this.put(MAGIC);
+  }
+
+  private put(bytes: Uint8Array): void {
+    let done = 0;
+    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.offset + done);
+    this.offset += bytes.length;
+  }
+
+  /** Adds a series' points (sorted, unique timestamps), cut into chunks of at most chunkMaxPoints. */
+  addSeries(seriesId: number, points: SeriesPoints): void {
+    for (let start = 0; start < points.length; start += this.chunkMaxPoints) {
+      const end = Math.min(points.length, start + this.chunkMaxPoints);
+      const bytes = encodeChunk(points, start, end, this.codecs);
+      this.refs.push({ seriesId, offset: this.offset, length: bytes.length, crc: crc32(bytes), minT: points.timestamps[start]!, maxT: points.timestamps[end - 1]!, count: end - start });
+      this.put(bytes);
+    }
+  }
+
+  get chunkCount(): number {
+    return this.refs.length;
+  }
+
+  /** Writes index and footer, fsyncs and renames into place. */
+  finish(): void {
+    const w = new ByteWriter(64 + this.refs.length * 32);
+    w.uvarint(this.superseded.length);
+    for (const seq of this.superseded) w.uvarint(seq);
+    w.uvarint(this.refs.length);
+    for (const ref of this.refs) {
+      w.uvarint(ref.seriesId);
+      w.uvarint(ref.offset);
+      w.uvarint(ref.length);
+      w.u32(ref.crc);
+      w.f64(ref.minT);
+      w.f64(ref.maxT);
+      w.uvarint(ref.count);
+    }
+    const index = w.finish();
+    const footer = Buffer.alloc(FOOTER_BYTES);
+    footer.writeUInt32LE(this.offset % 2 ** 32, 0);
+    footer.writeUInt32LE(Math.floor(this.offset / 2 ** 32), 4);
+    footer.writeUInt32LE(index.length, 8);
+    footer.writeUInt32LE(crc32(index), 12);
+    END_MAGIC.copy(footer, 16);
+    this.put(index);
+    this.put(footer);
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+    fs.renameSync(this.tmpPath, this.finalPath);
+  }
+
+  abort(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+    fs.rmSync(this.tmpPath, { force: true });
+  }
+}
+
+/** An open block: its index in memory, chunks read from the file on demand. */
+export class BlockReader {
+  readonly refs: ChunkRef[] = [];
+  readonly superseded: number[] = [];
+  readonly bytes: number;
+  private fd: number;
+
+  /** Throws an Error naming the problem when the file is not a valid block. */
+  constructor(readonly file: string, readonly seq: number, private readonly codecs: CodecSet) {
+    this.fd = fs.openSync(file, 'r');
+    try {
+      this.bytes = fs.fstatSync(this.fd).size;
+      if (this.bytes < MAGIC.length + FOOTER_BYTES) throw new Error('file too short for a block');
+      const head = this.read(0, MAGIC.length);
+      if (!Buffer.from(head).equals(MAGIC)) throw new Error('bad magic');
+      const footer = Buffer.from(this.read(this.bytes - FOOTER_BYTES, FOOTER_BYTES));
+      if (!footer.subarray(16).equals(END_MAGIC)) throw new Error('bad footer magic (torn write?)');
+      const indexOffset = footer.readUInt32LE(0) + footer.readUInt32LE(4) * 2 ** 32;
+      const indexLength = footer.readUInt32LE(8);
+      if (indexOffset + indexLength + FOOTER_BYTES !== this.bytes) throw new Error('index position out of range');
+      const index = this.read(indexOffset, indexLength);
+      if (crc32(index) !== footer.readUInt32LE(12)) throw new Error('index checksum mismatch');
+      const r = new ByteReader(index);
+      const nSuperseded = r.uvarint();
+      for (let i = 0; i < nSuperseded; i++) this.superseded.push(r.uvarint());
+      const n = r.uvarint();
+      for (let i = 0; i < n; i++) {
+        const ref: ChunkRef = { seriesId: r.uvarint(), offset: r.uvarint(), length: r.uvarint(), crc: r.u32(), minT: r.f64(), maxT: r.f64(), count: r.uvarint() };
+        if (ref.offset + ref.length > indexOffset) throw new Error('chunk reference out of range');
+        this.refs.push(ref);
+      }
+    } catch (err) {
+      fs.closeSync(this.fd);
+      throw err;
+    }
+  }
+
+  private read(offset: number, length: number): Uint8Array {
+    const out = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(this.fd, out, done, length - done, offset + done);
+      if (n === 0) throw new Error('unexpected end of file');
+      done += n;
+    }
+    return out;
+  }
+
+  /** Decodes one chunk; throws when its checksum or contents are corrupt. */
+  readChunk(ref: ChunkRef): SeriesPoints {
+    const bytes = this.read(ref.offset, ref.length);
+    if (crc32(bytes) !== ref.crc) throw new Error(`chunk checksum mismatch in ${path.basename(this.file)} at ${ref.offset}`);
+    const points = decodeChunk(bytes, this.codecs);
+    if (points.length !== ref.count) throw new Error(`chunk point count mismatch in ${path.basename(this.file)} at ${ref.offset}`);
+    return points;
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * `storage-embedded`: the default storage engine, `embedded`. Data lives in `dataDir`
+ * (relative to the config file's folder); see docs/storage-format.md for the files and
+ * docs/configuration of each option below.
+ */
+import path from 'node:path';
+import { definePlugin, Type } from '../../core';
+import { DEFAULT_CODECS } from './codec-set';
+import { EmbeddedEngine } from './engine';
+
+const codecList = (names: string[]) => Type.Array(Type.String(), { default: names, minItems: 1 });
+
+export const EmbeddedOptionsSchema = Type.Object(
+  {
+    dataDir: Type.String({ default: './data', description: 'data directory, relative to the config file folder' }),
+    flushIntervalMs: Type.Integer({ default: 1000, minimum: 1, maximum: 60_000, description: 'writes without sync are fsynced at least this often' }),
+    headMaxPoints: Type.Integer({ default: 2_000_000, minimum: 1, description: 'cut the in-memory head into a block past this many points' }),
+    blockDurationMs: Type.Integer({ default: 2 * 3600_000, minimum: 1000, description: 'cut the head into a block at least this often' }),
+    chunkMaxPoints: Type.Integer({ default: 4096, minimum: 16, description: 'points per chunk at most' }),
+    compactBlocks: Type.Integer({ default: 4, minimum: 2, description: 'merge blocks into one when there are this many' }),
+    retentionMs: Type.Integer({ default: 0, minimum: 0, description: 'drop points older than this (0: keep forever)' }),
+    codecs: Type.Object(
+      {
+        timestamp: codecList(DEFAULT_CODECS.timestamp),
+        int: codecList(DEFAULT_CODECS.int),
+        float: codecList(DEFAULT_CODECS.float),
+        string: codecList(DEFAULT_CODECS.string),
+        json: codecList(DEFAULT_CODECS.json),
+      },
+      { default: {}, description: 'codec names to write with, by preference; the first that accepts a chunk is used' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export default definePlugin({
+  name: 'storage-embedded',
+  options: EmbeddedOptionsSchema,
+  register({ hooks, container, baseDir }, options) {
+    let engine: EmbeddedEngine | undefined;
+    hooks.storage.engines.tap('storage-embedded', (engines) => {
+      engines.add(
+        'embedded',
+        {
+          create: ({ logger }) =>
+            (engine = new EmbeddedEngine({ ...options, dataDir: path.resolve(baseDir, options.dataDir) }, container.resolve('codecs'), logger)),
+        },
+        'storage-embedded',
+      );
+    });
+    // `stats` (telnet, /api/stats): tsd.storage.* figures, including WAL truncations found at start-up.
+    hooks.kernel.collectStats.tap('storage-embedded', (collector) => {
+      if (!engine?.isOpen) return;
+      for (const [name, value] of Object.entries(engine.statsNow())) if (value !== undefined) collector.record(`storage.${name}`, value, { engine: 'embedded' });
+    });
+  },
+});

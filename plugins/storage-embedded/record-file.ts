@@ -1,0 +1,54 @@
+/**
+ * Checksummed record framing shared by the WAL and the series log:
+ * `u32 length | u32 crc32(payload) | payload`, little-endian. A reader accepts the longest
+ * prefix of whole records whose checksums match; whatever follows is a torn or corrupt
+ * tail, reported with its offset so the caller can truncate it.
+ */
+import { crc32 } from 'node:zlib';
+
+export const RECORD_HEADER_BYTES = 8;
+/** Larger lengths can only come from a corrupt header. */
+const MAX_RECORD_BYTES = 1 << 30;
+
+export function frameRecord(payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
+  out.writeUInt32LE(payload.length, 0);
+  out.writeUInt32LE(crc32(payload), 4);
+  out.set(payload, RECORD_HEADER_BYTES);
+  return out;
+}
+
+export interface RecordScan {
+  records: Uint8Array[];
+  /** bytes of whole, valid records from the start */
+  validBytes: number;
+  /** set when bytes after `validBytes` are not a valid record */
+  corruption?: { offset: number; reason: string; droppedBytes: number };
+}
+
+export function scanRecords(buf: Uint8Array): RecordScan {
+  const records: Uint8Array[] = [];
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let pos = 0;
+  while (pos < buf.length) {
+    let reason: string | undefined;
+    if (buf.length - pos < RECORD_HEADER_BYTES) reason = 'torn record header';
+    else {
+      const length = view.getUint32(pos, true);
+      const crc = view.getUint32(pos + 4, true);
+      if (length > MAX_RECORD_BYTES) reason = `record length ${length} out of range`;
+      else if (pos + RECORD_HEADER_BYTES + length > buf.length) reason = 'torn record (file ends inside it)';
+      else {
+        const payload = buf.subarray(pos + RECORD_HEADER_BYTES, pos + RECORD_HEADER_BYTES + length);
+        if (crc32(payload) !== crc) reason = 'checksum mismatch';
+        else {
+          records.push(payload);
+          pos += RECORD_HEADER_BYTES + length;
+          continue;
+        }
+      }
+    }
+    return { records, validBytes: pos, corruption: { offset: pos, reason, droppedBytes: buf.length - pos } };
+  }
+  return { records, validBytes: pos };
+}

@@ -1,0 +1,174 @@
+/**
+ * The series index: series id ↔ metric + tags, with an inverted index (postings: one
+ * sorted id list per metric and per tag pair) so a selector with literal tag values is
+ * answered by intersecting postings instead of scanning every series. Persisted as
+ * `series.log`, checksummed records of `uvarint id | string JSON {metric, tags}`
+ * appended at each checkpoint (series created since are in the WAL until then); the
+ * postings are rebuilt from it at open.
+ */
+import fs from 'node:fs';
+import { ByteReader, ByteWriter, seriesKeyString, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
+import type { HeadSeries } from './head-series';
+import { frameRecord, scanRecords, type RecordScan } from './record-file';
+import type { BlockReader, ChunkRef } from './block';
+
+export interface SeriesEntry {
+  readonly id: number;
+  readonly info: SeriesInfo;
+  head?: HeadSeries;
+  /** chunks in blocks, oldest block first */
+  chunks: { block: BlockReader; ref: ChunkRef }[];
+}
+
+export function seriesIdString(id: number): string {
+  return id.toString(16).toUpperCase().padStart(8, '0');
+}
+
+export class SeriesIndex {
+  readonly byId: (SeriesEntry | undefined)[] = [];
+  readonly byKey = new Map<string, SeriesEntry>();
+  private readonly byMetric = new Map<string, number[]>();
+  private readonly postings = new Map<string, number[]>();
+  readonly tagKeys = new Set<string>();
+  readonly tagValues = new Set<string>();
+  private unsaved: SeriesEntry[] = [];
+  private nextId = 1;
+  count = 0;
+
+  constructor(private readonly file: string) {}
+
+  /** Loads series.log; a corrupt tail is truncated and returned for reporting. */
+  load(): RecordScan['corruption'] {
+    if (!fs.existsSync(this.file)) return undefined;
+    const scan = scanRecords(fs.readFileSync(this.file));
+    for (const payload of scan.records) {
+      const r = new ByteReader(payload);
+      const id = r.uvarint();
+      const { metric, tags } = JSON.parse(r.string()) as { metric: string; tags: Tags };
+      this.add(id, metric, tags, false);
+    }
+    if (scan.corruption) fs.truncateSync(this.file, scan.validBytes);
+    return scan.corruption;
+  }
+
+  newId(): number {
+    return this.nextId++;
+  }
+
+  /** Makes sure `id` is never handed out to a new series. */
+  reserveId(id: number): void {
+    if (id >= this.nextId) this.nextId = id + 1;
+  }
+
+  /** Adds a series (from the log, the WAL or a write); ids only grow. */
+  add(id: number, metric: string, tags: Tags, unsaved: boolean, key?: string): SeriesEntry {
+    const existing = this.byId[id];
+    if (existing) return existing;
+    const entry: SeriesEntry = { id, info: { id: seriesIdString(id), metric, tags: { ...tags } }, chunks: [] };
+    this.byId[id] = entry;
+    this.byKey.set(key ?? seriesKeyString(metric, tags), entry);
+    this.count++;
+    if (id >= this.nextId) this.nextId = id + 1;
+    push(this.byMetric, metric, id);
+    for (const k in tags) {
+      this.tagKeys.add(k);
+      this.tagValues.add(tags[k]!);
+      push(this.postings, k + '=' + tags[k], id);
+    }
+    if (unsaved) this.unsaved.push(entry);
+    return entry;
+  }
+
+  /** Appends series created since the last save to series.log and fsyncs it. */
+  save(): void {
+    if (this.unsaved.length === 0) return;
+    const bufs: Buffer[] = [];
+    for (const entry of this.unsaved) {
+      const w = new ByteWriter(64);
+      w.uvarint(entry.id);
+      w.string(JSON.stringify({ metric: entry.info.metric, tags: entry.info.tags }));
+      bufs.push(frameRecord(w.finish()));
+    }
+    const fd = fs.openSync(this.file, 'a');
+    try {
+      fs.writeSync(fd, Buffer.concat(bufs));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.unsaved = [];
+  }
+
+  /** Series matching a selector, in id order. */
+  select(selector: Partial<SeriesSelector>): SeriesEntry[] {
+    let ids: number[] | undefined = selector.metric !== undefined ? (this.byMetric.get(selector.metric) ?? []) : undefined;
+    for (const predicate of selector.predicates ?? []) {
+      if (!predicate.literals) continue;
+      let union: number[] = [];
+      for (const literal of predicate.literals) union = unionSorted(union, this.postings.get(predicate.key + '=' + literal) ?? []);
+      ids = ids === undefined ? union : intersectSorted(ids, union);
+    }
+    const out: SeriesEntry[] = [];
+    const consider = (entry: SeriesEntry | undefined): void => {
+      if (!entry) return;
+      const tags = entry.info.tags;
+      if (selector.predicates) for (const p of selector.predicates) if (!p.test(tags[p.key])) return;
+      if (selector.explicitTagKeys) {
+        const keys = Object.keys(tags);
+        if (keys.length !== selector.explicitTagKeys.length || !selector.explicitTagKeys.every((k) => k in tags)) return;
+      }
+      out.push(entry);
+    };
+    if (ids) for (const id of ids) consider(this.byId[id]);
+    else for (const entry of this.byId) consider(entry);
+    return out;
+  }
+
+  metrics(): IterableIterator<string> {
+    return this.byMetric.keys();
+  }
+}
+
+
+function push(map: Map<string, number[]>, key: string, id: number): void {
+  const list = map.get(key);
+  if (!list) return void map.set(key, [id]);
+  if (list.length === 0 || list[list.length - 1]! < id) return void list.push(id);
+  // ids normally arrive in order; keep the list sorted if one does not
+  let at = list.length;
+  while (at > 0 && list[at - 1]! > id) at--;
+  if (list[at - 1] !== id) list.splice(at, 0, id);
+}
+
+function intersectSorted(a: number[], b: number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i]! < b[j]!) i++;
+    else if (a[i]! > b[j]!) j++;
+    else {
+      out.push(a[i]!);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}
+
+function unionSorted(a: number[], b: number[]): number[] {
+  if (a.length === 0) return b;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
+    else if (i >= a.length || b[j]! < a[i]!) out.push(b[j++]!);
+    else {
+      out.push(a[i]!);
+      i++;
+      j++;
+    }
+  }
+  return out;
+}

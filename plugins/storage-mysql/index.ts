@@ -1,0 +1,64 @@
+/**
+ * `storage-mysql`: the `mysql` storage engine, on MySQL or MariaDB through mysql2.
+ * Several daemons may share one database: they keep no state the others need.
+ * Schema, options and guarantees: docs/storage-mysql.md.
+ */
+import { definePlugin, Type } from '../../core';
+import { DEFAULT_CODEC_NAMES } from './chunk';
+import { MysqlEngine } from './engine';
+
+const codecName = (name: string) => Type.String({ default: name, minLength: 1 });
+
+export const MysqlOptions = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 3306 }),
+    user: Type.String({ default: 'dsdb' }),
+    password: Type.String({ default: '' }),
+    /** created when missing */
+    database: Type.String({ default: 'dsdb', minLength: 1, pattern: '^[A-Za-z0-9_$]+$' }),
+    socketPath: Type.Optional(Type.String()),
+    connectionLimit: Type.Integer({ minimum: 1, default: 8 }),
+    connectTimeoutMs: Type.Integer({ minimum: 100, default: 5000 }),
+    tablePrefix: Type.String({ default: 'dsdb_', pattern: '^[A-Za-z0-9_]*$' }),
+    /** time window of a chunk; the first daemon to create the tables fixes it for all */
+    windowMs: Type.Integer({ minimum: 1000, default: 3600000 }),
+    /** how often fragments of written windows are merged (0: never, call compact()) */
+    compactIntervalMs: Type.Integer({ minimum: 0, default: 30000 }),
+    /** an open window is merged once it has this many fragments */
+    compactFragments: Type.Integer({ minimum: 2, default: 16 }),
+    /** how long a write without `sync` is retried while MariaDB is unreachable before it is refused */
+    retryTimeoutMs: Type.Integer({ minimum: 0, default: 10000 }),
+    /** series key → id entries cached per daemon */
+    seriesCacheSize: Type.Integer({ minimum: 1, default: 1000000 }),
+    /** codecs by name, from codec plugins or this plugin's own */
+    codecs: Type.Object(
+      {
+        timestamp: codecName(DEFAULT_CODEC_NAMES.timestamp),
+        int: codecName(DEFAULT_CODEC_NAMES.int),
+        float: codecName(DEFAULT_CODEC_NAMES.float),
+        string: codecName(DEFAULT_CODEC_NAMES.string),
+        json: codecName(DEFAULT_CODEC_NAMES.json),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export default definePlugin({
+  name: 'storage-mysql',
+  options: MysqlOptions,
+  register({ hooks, container }, options) {
+    hooks.storage.engines.tap('storage-mysql', (engines) => {
+      engines.add(
+        'mysql',
+        {
+          // The codecs registry is filled before storage is created.
+          create: ({ logger }) => new MysqlEngine(options, logger, container.hasRegistration('codecs') ? container.resolve('codecs') : undefined),
+        },
+        'storage-mysql',
+      );
+    });
+  },
+});

@@ -1,0 +1,77 @@
+/**
+ * The private MariaDB of the MySQL tests. `npm test` (scripts/test.sh) starts it and
+ * exports DSDB_MARIADB_PORT; a bare `mocha` run starts it here and stops it after.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import mysql from 'mysql2/promise';
+import { REPO_ROOT } from '../helpers/daemon';
+import { MysqlOptions } from '../../plugins/storage-mysql';
+import type { MysqlEngineOptions } from '../../plugins/storage-mysql/engine';
+
+const run = promisify(execFile);
+const SCRIPT = path.join(REPO_ROOT, 'scripts', 'mariadb.sh');
+
+export const mariadb = {
+  port: Number(process.env.DSDB_MARIADB_PORT ?? 3307),
+  /** started by these tests (so stopped by them) */
+  ownServer: process.env.DSDB_MARIADB_PORT === undefined,
+};
+
+function env(): NodeJS.ProcessEnv {
+  return { ...process.env, DSDB_MARIADB_PORT: String(mariadb.port) };
+}
+
+export async function startMariaDb(): Promise<void> {
+  await run(SCRIPT, ['start'], { env: env() });
+}
+
+export async function stopMariaDb(): Promise<void> {
+  await run(SCRIPT, ['stop'], { env: env() });
+}
+
+/** Hooks for a suite that needs the server. */
+export function useMariaDb(): void {
+  before(async function () {
+    this.timeout(180000); // a fresh machine installs MariaDB first
+    await startMariaDb();
+  });
+  after(async function () {
+    this.timeout(30000);
+    if (mariadb.ownServer) await stopMariaDb();
+  });
+}
+
+let dbCounter = 0;
+
+/** A database name unique to this run. */
+export function freshDatabase(label: string): string {
+  return `dsdb_t_${label}_${process.pid}_${++dbCounter}`;
+}
+
+/** Engine options for the test server, with the plugin's defaults. */
+export function engineOptions(database: string, extra: Partial<MysqlEngineOptions> = {}): MysqlEngineOptions {
+  return Value.Default(MysqlOptions, { port: mariadb.port, user: 'dsdb', password: 'dsdb', database, compactIntervalMs: 0, ...extra }) as MysqlEngineOptions;
+}
+
+export async function dropDatabase(database: string): Promise<void> {
+  const conn = await mysql.createConnection({ host: '127.0.0.1', port: mariadb.port, user: 'dsdb', password: 'dsdb' });
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+  } finally {
+    await conn.end();
+  }
+}
+
+/** One query on the test server, for checks behind the engine's back. */
+export async function sql<T>(database: string, query: string, params: unknown[] = []): Promise<T[]> {
+  const conn = await mysql.createConnection({ host: '127.0.0.1', port: mariadb.port, user: 'dsdb', password: 'dsdb', database });
+  try {
+    const [rows] = await conn.query(query, params);
+    return rows as T[];
+  } finally {
+    await conn.end();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Stateless scale-out: two real `dsdb` processes, A and B, on one MariaDB. What one
+ * writes the other reads; concurrent creators of the same series end with one id; B's
+ * lookups and suggestions see A's new series as soon as A acknowledged the write (the
+ * bound documented in docs/storage-mysql.md); and nothing a daemon holds is needed by
+ * the other, even once A is killed. @integration
+ */
+import { expect } from 'chai';
+import { ValueKind } from '../../core';
+import { type Daemon, spawnMysqlDaemon, type WirePoint } from './daemons';
+import { dropDatabase, freshDatabase, sql, useMariaDb } from './mariadb';
+
+describe('storage-mysql scale-out: two daemons over one MariaDB @integration', function () {
+  this.timeout(60000);
+  useMariaDb();
+  const database = freshDatabase('scale');
+  let a: Daemon;
+  let b: Daemon;
+
+  before(async () => {
+    // A first, so that it creates the schema; B then opens it.
+    a = await spawnMysqlDaemon(database);
+    b = await spawnMysqlDaemon(database);
+  });
+
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await dropDatabase(database);
+  });
+
+  it('reads on B, exactly, the points written to A', async () => {
+    const points: WirePoint[] = [];
+    for (let i = 0; i < 500; i++) {
+      const host = `h${i % 5}`;
+      points.push({ metric: 'scale.ab', tags: { host }, timestamp: 1_700_000_000_000 + i * 1000, kind: i % 2 ? ValueKind.Int : ValueKind.Float, value: i % 2 ? (9007199254740993n + BigInt(i)).toString() : i / 4 });
+    }
+    const ack = await a.write(points, true);
+    expect(ack.status, JSON.stringify(ack.body)).to.equal(200);
+    expect(ack.body).to.deep.equal({ written: 500 });
+    const { series } = await b.get('read', { metric: 'scale.ab' });
+    expect(series).to.have.length(5);
+    let found = 0;
+    for (const s of series) {
+      for (let j = 0; j < s.timestamps.length; j++) {
+        const i = (s.timestamps[j] - 1_700_000_000_000) / 1000;
+        expect(s.tags.host).to.equal(`h${i % 5}`);
+        expect(s.values[j]).to.equal(i % 2 ? (9007199254740993n + BigInt(i)).toString() : i / 4);
+        found++;
+      }
+    }
+    expect(found).to.equal(500);
+  });
+
+  it('ends with exactly one id per series when many writers create the same new series through A and B at once', async () => {
+    const hosts = Array.from({ length: 40 }, (_, i) => `w${i}`);
+    const writes = [];
+    for (let w = 0; w < 8; w++) {
+      const daemon = w % 2 ? b : a;
+      // each writer walks the new series in its own order
+      const order = hosts.map((h, i) => hosts[(i * (w + 1) * 7 + w) % hosts.length]!);
+      const points = [...new Set(order)].concat(hosts).map((host, i) => ({ metric: 'scale.race', tags: { host, dc: 'x' }, timestamp: 1000 + w * 1000 + i, kind: ValueKind.Float, value: w }));
+      writes.push(daemon.write(points, true));
+    }
+    const results = await Promise.all(writes);
+    expect(results.map((r) => r.status)).to.deep.equal(new Array(8).fill(200));
+    const onA = (await a.get('lookup', { metric: 'scale.race' })).series;
+    const onB = (await b.get('lookup', { metric: 'scale.race' })).series;
+    expect(onA).to.have.length(40);
+    expect(onB).to.deep.equal(onA);
+    const [{ n }] = await sql<{ n: number }>(database, "SELECT COUNT(*) AS n FROM dsdb_series WHERE metric = 'scale.race'");
+    expect(Number(n)).to.equal(40);
+    const [{ tags }] = await sql<{ tags: number }>(database, 'SELECT COUNT(*) AS tags FROM dsdb_series_tags t JOIN dsdb_series s ON s.id = t.series_id WHERE s.metric = ?', ['scale.race']);
+    expect(Number(tags)).to.equal(80);
+  });
+
+  it("shows A's new series in B's lookups and suggestions as soon as A acknowledged the write", async () => {
+    for (let round = 0; round < 5; round++) {
+      const metric = `scale.new${round}`;
+      const ack = await a.write([{ metric, tags: { newtag: `v${round}` }, timestamp: 5000, kind: ValueKind.Float, value: round }]);
+      expect(ack.status, JSON.stringify(ack.body)).to.equal(200);
+      expect(await b.get('suggest', { type: 'metrics', q: metric })).to.deep.equal([metric]);
+      expect(await b.get('suggest', { type: 'tagv', q: `v${round}` })).to.deep.equal([`v${round}`]);
+      const { series } = await b.get('lookup', { metric });
+      expect(series.map((s: { tags: unknown }) => s.tags)).to.deep.equal([{ newtag: `v${round}` }]);
+    }
+  });
+
+  it('needs nothing from A once A acknowledged: A killed with SIGKILL, B has every point', async () => {
+    const points: WirePoint[] = Array.from({ length: 300 }, (_, i) => ({ metric: 'scale.kill', tags: { k: `s${i % 3}` }, timestamp: 10_000 + i, kind: ValueKind.String, value: `v${i}` }));
+    expect((await a.write(points)).status).to.equal(200);
+    await a.stop('SIGKILL');
+    const { series } = await b.get('read', { metric: 'scale.kill' });
+    expect(series.reduce((n: number, s: { values: unknown[] }) => n + s.values.length, 0)).to.equal(300);
+    expect(b.alive).to.equal(true);
+  });
+});

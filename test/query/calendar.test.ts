@@ -1,0 +1,67 @@
+/** Time zones and calendar-aligned downsampling. */
+import { expect } from 'chai';
+import { parseDateTime } from '../../plugins/query/time';
+import { at, int, startQueryDaemon, type QueryDaemon } from '../helpers/query';
+
+describe('time zones and calendar downsampling', () => {
+  let d: QueryDaemon;
+  // 2013-01-01T00:00Z … every hour for 70 days
+  const base = Date.UTC(2013, 0, 1) / 1000;
+  before(async () => {
+    d = await startQueryDaemon();
+    const points = [];
+    for (let h = 0; h < 24 * 70; h++) points.push(at('hourly', { h: 'a' }, base + h * 3600, int(1)));
+    await d.write(points);
+  });
+  after(() => d.stop());
+
+  it('absolute dates are read in the query time zone (UTC by default)', () => {
+    expect(parseDateTime('2013/01/01-00:00:00')).to.equal(Date.UTC(2013, 0, 1));
+    expect(parseDateTime('2013/01/01-00:00:00', 'Asia/Tokyo')).to.equal(Date.UTC(2012, 11, 31, 15));
+    expect(parseDateTime('2013/07/01 12:30', 'America/New_York')).to.equal(Date.UTC(2013, 6, 1, 16, 30));
+    expect(parseDateTime('2013/01/01')).to.equal(Date.UTC(2013, 0, 1));
+    expect(parseDateTime('1h-ago', 'UTC', 10_000_000)).to.equal(10_000_000 - 3_600_000);
+    expect(parseDateTime('1356998400123')).to.equal(1356998400123);
+    expect(parseDateTime('5000ms')).to.equal(5000);
+  });
+
+  it('1dc buckets start at local midnight of the time zone', async () => {
+    const r = await d.post('/api/query', {
+      start: '2013/01/02-00:00:00',
+      end: '2013/01/04-23:59:59',
+      timezone: 'America/New_York',
+      queries: [{ metric: 'hourly', aggregator: 'sum', downsample: '1dc-sum' }],
+    });
+    expect(r.status, r.text).to.equal(200);
+    const midnight = (day: number) => Date.UTC(2013, 0, day, 5) / 1000; // EST = UTC−5
+    expect(r.json[0].dps).to.deep.equal({ [midnight(2)]: 24, [midnight(3)]: 24, [midnight(4)]: 24 });
+  });
+
+  it('1nc buckets are calendar months; a 30-day fixed interval is not', async () => {
+    const r = await d.post('/api/query', {
+      start: base,
+      end: base + 70 * 86400 - 1,
+      queries: [
+        { metric: 'hourly', aggregator: 'sum', downsample: '1nc-count' },
+        { metric: 'hourly', aggregator: 'sum', downsample: '1n-count' },
+      ],
+    });
+    expect(r.status, r.text).to.equal(200);
+    expect(r.json[0].dps).to.deep.equal({ [base]: 31 * 24, [Date.UTC(2013, 1, 1) / 1000]: 28 * 24, [Date.UTC(2013, 2, 1) / 1000]: 11 * 24 });
+    // epoch-aligned 30-day buckets: 2012-12-18, 2013-01-17, 2013-02-16, 2013-03-18
+    expect(Object.keys(r.json[1].dps).length).to.be.greaterThan(0);
+    for (const ts of Object.keys(r.json[1].dps)) expect((Number(ts) * 1000) % (30 * 86_400_000)).to.equal(0);
+  });
+
+  it('useCalendar with a time zone aligns a plain interval to the calendar', async () => {
+    const r = await d.post('/api/query', {
+      start: '2013/01/02',
+      end: '2013/01/02-23:59:59',
+      timezone: 'Asia/Kolkata',
+      useCalendar: true,
+      queries: [{ metric: 'hourly', aggregator: 'sum', downsample: '1d-count' }],
+    });
+    // local midnight in UTC+05:30 is 18:30Z the day before
+    expect(Object.keys(r.json[0].dps)).to.deep.equal([String(Date.UTC(2013, 0, 1, 18, 30) / 1000)]);
+  });
+});

@@ -1,0 +1,102 @@
+/** Strings and JSON values through /api/query: discrete aggregators, jsonPath, and the 400 case. */
+import { expect } from 'chai';
+import { at, float, int, json, startQueryDaemon, str, type QueryDaemon } from '../helpers/query';
+
+const t0 = 1356998400;
+
+describe('/api/query on strings and JSON values', () => {
+  let d: QueryDaemon;
+  before(async () => {
+    d = await startQueryDaemon(['./examples/aggregator-plugin']);
+    await d.write([
+      at('door.state', { room: 'a' }, t0, str('open')),
+      at('door.state', { room: 'a' }, t0 + 10, str('closed')),
+      at('door.state', { room: 'a' }, t0 + 20, str('open')),
+      at('door.state', { room: 'b' }, t0 + 10, str('open')),
+      at('door.state', { room: 'b' }, t0 + 30, str('jammed')),
+      at('sensor', { id: '1' }, t0, json({ temp: 20.5, hum: 40, nested: { list: [1, 2] } })),
+      at('sensor', { id: '1' }, t0 + 60, json({ temp: 21.5, hum: 42, nested: { list: [3, 4] } })),
+      at('sensor', { id: '2' }, t0, json({ temp: 18, hum: 50, nested: { list: [5, 6] } })),
+      at('sensor', { id: '2' }, t0 + 60, json({ hum: 52 })),
+      at('big', { k: 'v' }, t0, int(9223372036854775807n)),
+      at('big', { k: 'v' }, t0 + 1, int(-9223372036854775808n)),
+      at('big', { k: 'w' }, t0, int(9007199254740993n)),
+      at('spread', { k: 'a' }, t0, int(3)),
+      at('spread', { k: 'b' }, t0, float(10.5)),
+    ]);
+  });
+  after(() => d.stop());
+
+  const post = (queries: object[], extra: object = {}) => d.post('/api/query', { start: t0, end: t0 + 3600, ...extra, queries });
+
+  it('first, last, count, distinct and mode on strings', async () => {
+    const r = await post([
+      { metric: 'door.state', aggregator: 'none' },
+      { metric: 'door.state', aggregator: 'count' },
+      { metric: 'door.state', aggregator: 'last', downsample: '0all-last' },
+      { metric: 'door.state', aggregator: 'count', downsample: '0all-distinct' },
+      { metric: 'door.state', aggregator: 'first', downsample: '1m-mode' },
+    ]);
+    expect(r.status, r.text).to.equal(200);
+    const [a, b, count, last, distinct, mode] = r.json;
+    expect(a.dps).to.deep.equal({ [t0]: 'open', [t0 + 10]: 'closed', [t0 + 20]: 'open' });
+    expect(b.dps).to.deep.equal({ [t0 + 10]: 'open', [t0 + 30]: 'jammed' });
+    expect(count.dps).to.deep.equal({ [t0]: 1, [t0 + 10]: 2, [t0 + 20]: 1, [t0 + 30]: 1 });
+    expect(count.aggregateTags).to.deep.equal(['room']);
+    // each room's last value in the one bucket (a: open, b: jammed), then the last member's
+    expect(last.dps).to.deep.equal({ [t0]: 'jammed' });
+    expect(distinct.dps).to.deep.equal({ [t0]: 2 }); // a and b each hold 2 distinct values; count of the 2 rooms
+    expect(mode.dps).to.deep.equal({ [t0]: 'open' });
+  });
+
+  it('JSON values come back as objects; jsonPath aggregates a numeric field', async () => {
+    const r = await post([
+      { metric: 'sensor', aggregator: 'none' },
+      { metric: 'sensor', aggregator: 'avg', jsonPath: '$.temp' },
+      { metric: 'sensor', aggregator: 'sum', jsonPath: 'hum', tags: { id: '*' } },
+      { metric: 'sensor', aggregator: 'max', jsonPath: "$.nested['list'][1]" },
+    ]);
+    expect(r.status, r.text).to.equal(200);
+    expect(r.json[0].dps[t0]).to.deep.equal({ hum: 40, nested: { list: [1, 2] }, temp: 20.5 });
+    const avg = r.json[2];
+    // id=2 has no temp at t0+60, so its series ends at t0: only id=1 counts there
+    expect(avg.dps).to.deep.equal({ [t0]: 19.25, [t0 + 60]: 21.5 });
+    expect(r.json[3].dps).to.deep.equal({ [t0]: 40, [t0 + 60]: 42 });
+    expect(r.json[4].dps).to.deep.equal({ [t0]: 50, [t0 + 60]: 52 });
+    expect(r.json[5].dps).to.deep.equal({ [t0]: 6, [t0 + 60]: 4 });
+    const get = await d.get(`/api/query?start=${t0}&end=${t0 + 3600}&m=${encodeURIComponent('sum:jsonpath=$.hum:sensor')}`);
+    expect(get.json[0].dps).to.deep.equal({ [t0]: 90, [t0 + 60]: 94 });
+  });
+
+  it('a numeric aggregator on strings is a 400 naming the series', async () => {
+    const r = await post([{ metric: 'door.state', aggregator: 'sum', tags: { room: 'a' } }]);
+    expect(r.status).to.equal(400);
+    expect(r.json.error.message).to.equal("Aggregator 'sum' cannot aggregate the string or JSON values of series door.state{room=a}");
+    expect(r.json.error.details).to.contain('count').and.contain('distinct');
+    const ds = await post([{ metric: 'sensor', aggregator: 'count', downsample: '1m-avg' }]);
+    expect(ds.status).to.equal(400);
+    expect(ds.json.error.message).to.match(/^Aggregator 'avg' cannot aggregate .* series sensor\{id=1\}$/);
+    const rate = await post([{ metric: 'door.state', aggregator: 'count', rate: true }]);
+    expect(rate.status).to.equal(400);
+    // the daemon is still serving
+    expect((await d.get('/api/aggregators')).status).to.equal(200);
+  });
+
+  it('64-bit integers stay exact beyond 2^53', async () => {
+    const r = await post([{ metric: 'big', aggregator: 'none' }, { metric: 'big', aggregator: 'sum' }], { msResolution: true });
+    expect(r.text).to.contain(`"dps":{"${t0 * 1000}":9223372036854775807,"${t0 * 1000 + 1000}":-9223372036854775808}`);
+    expect(r.text).to.contain(`"dps":{"${t0 * 1000}":9007199254740993}`);
+    // sum wraps like a Java long: MAX + 9007199254740993
+    expect(r.text).to.contain(`"${t0 * 1000}":${BigInt.asIntN(64, 9223372036854775807n + 9007199254740993n)}`);
+  });
+
+  it('a third-party aggregator from examples/ is listed and works', async () => {
+    const aggs = await d.get('/api/aggregators');
+    expect(aggs.json).to.include('spread');
+    const r = await d.get(`/api/query?start=${t0}&end=${t0 + 10}&m=spread:spread`);
+    expect(r.status).to.equal(200);
+    expect(r.json[0].dps).to.deep.equal({ [t0]: 7.5 });
+    const ds = await d.get(`/api/query?start=${t0}&end=${t0 + 10}&m=sum:0all-spread:door.state`);
+    expect(ds.status).to.equal(400); // spread has no discrete form
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * The HTTP read-side test vectors of opentsdb.md §6.2 (H19–H60), each against a real
+ * daemon over real HTTP, with data written through the storage contract.
+ */
+import { expect } from 'chai';
+import { at, float, int, startQueryDaemon, type QueryDaemon } from '../helpers/query';
+
+const t0 = 1356998400;
+
+describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
+  let d: QueryDaemon;
+  const nowS = Math.floor(Date.now() / 1000);
+  const recent = nowS - 600;
+  before(async () => {
+    d = await startQueryDaemon();
+    await d.write([
+      at('sys.cpu.user', { host: 'web01' }, recent, int(1)),
+      // H33: points 1, 2, 3 in range, one series
+      at('h33', { host: 'a' }, t0, int(1)),
+      at('h33', { host: 'a' }, t0 + 10, int(2)),
+      at('h33', { host: 'a' }, t0 + 20, int(3)),
+      // H34–H36
+      at('m', { host: 'a' }, t0, int(1)),
+      at('m', { host: 'a' }, t0 + 60, int(3)),
+      at('m', { host: 'b' }, t0 + 30, int(10)),
+      // H37–H40
+      at('c', { h: 'a' }, t0, int(100)),
+      at('c', { h: 'a' }, t0 + 10, int(200)),
+      at('c', { h: 'a' }, t0 + 20, int(50)),
+      // H41
+      at('f', { h: 'a' }, t0, int(5)),
+      at('f', { h: 'a' }, t0 + 20, int(7)),
+      // H42
+      at('h42', { h: 'a' }, 1388550980, float(1.5)),
+      // H43
+      at('h43', { h: 'a' }, t0, int(1)),
+      at('h43', { h: 'a' }, t0 + 30, int(2)),
+      // H44
+      at('sys.mem', { host: 'web01' }, recent, int(1)),
+      at('syz', { host: 'web01' }, recent, int(1)),
+      // H56–H59
+      at('r', { host: 'web01' }, recent, int(1)),
+      at('r', { host: 'myweb' }, recent, int(2)),
+      at('r', { host: 'db01' }, recent, int(4)),
+      at('r', { host: 'a' }, recent, int(8)),
+      at('r', { host: 'b' }, recent, int(16)),
+      at('r', { dc: 'x' }, recent, int(32)),
+    ]);
+  });
+  after(() => d.stop());
+
+  const q = (params: string) => d.get(`/api/query?${params}`);
+  const error = (reply: { json: any }) => reply.json?.error?.message as string;
+
+  it('H19 unknown metric → 400 naming it', async () => {
+    const r = await q('start=1h-ago&m=sum:nosuch.metric');
+    expect(r.status).to.equal(400);
+    expect(r.json.error.code).to.equal(400);
+    expect(error(r)).to.equal("No such name for 'metrics': 'nosuch.metric'");
+  });
+
+  it('H20–H28 validation errors', async () => {
+    const cases: [string, string | RegExp][] = [
+      ['m=sum:sys.cpu.user', 'Missing parameter <code>start</code>'],
+      ['start=1h-ago', 'Missing sub queries'],
+      ['start=1h-ago&m=foo:sys.cpu.user', 'No such aggregation function: foo'],
+      ['start=1h-ago&m=sys.cpu.user', 'Invalid parameter m=sys.cpu.user (not enough :-separated parts)'],
+      ['start=1h-ago&m=sum:1m-foo:m', 'No such downsampling function: foo'],
+      ['start=1h-ago&m=sum:1m-avg-bogus:m', 'Unrecognized fill policy: bogus'],
+      ['start=1h-ago&m=sum:1m:m', "Invalid downsampling specifier '1m': must provide at least interval and function"],
+      ['start=1h-ago&m=sum:1m-none:m', 'cannot use the NONE aggregator for downsampling'],
+      ['start=2h-ago&end=3h-ago&m=sum:m', /^End time \[\d+\] must be greater than or equal to the start time \[\d+\]$/],
+      ['start=2013-01-01&m=sum:m', "Invalid time: 2013-01-01. Invalid character '-' in 2013-01-01"],
+      ['start=1356998400.1234&m=sum:m', 'Invalid time: 1356998400.1234. Millisecond timestamps must be in the format <seconds>.<ms> where the milliseconds are limited to 3 digits'],
+      ['start=1x-ago&m=sum:m', 'Invalid duration (suffix): 1x'],
+      ['start=1h-ago&m=sum:a:b:c:d:e', 'Invalid parameter m=sum:a:b:c:d:e (too many :-separated parts)'],
+      ['start=1h-ago&m=sum:rate{counter,abc}:c', "Max value of counter was not a number, received 'abc'"],
+      ['start=1h-ago&m=sum:m{host=a', "Missing '}' at the end of: sum:m{host=a"],
+    ];
+    for (const [params, message] of cases) {
+      const r = await q(params);
+      expect(r.status, params).to.equal(400);
+      if (typeof message === 'string') expect(error(r), params).to.equal(message);
+      else expect(error(r), params).to.match(message);
+    }
+  });
+
+  it('H29 16-character absolute date, H31 dotted seconds → 200', async () => {
+    expect((await q('start=2013/01/01-00:00&m=sum:m')).status).to.equal(200);
+    const r = await q('start=1356998400.5&end=1356998460&m=sum:m');
+    expect(r.status).to.equal(200);
+    // 1356998400500 excludes host=a's point at t0, so a only starts at t0+60: b alone at t0+30
+    expect(r.json[0].dps).to.deep.equal({ [t0 + 30]: 10, [t0 + 60]: 3 });
+  });
+
+  it('H33 0all-sum: one bucket stamped with the query start', async () => {
+    const r = await d.post('/api/query', { start: t0, queries: [{ aggregator: 'sum', metric: 'h33', downsample: '0all-sum' }] });
+    expect(r.status).to.equal(200);
+    expect(r.json).to.deep.equal([{ metric: 'h33', tags: { host: 'a' }, aggregateTags: [], dps: { [t0]: 6 } }]);
+  });
+
+  it('H34 sum lerps a series between its points; H35 zimsum does not', async () => {
+    const sum = await q(`start=${t0}&end=${t0 + 60}&m=sum:m`);
+    expect(sum.json).to.have.length(1);
+    expect(sum.json[0].dps).to.deep.equal({ [t0]: 1, [t0 + 30]: 12, [t0 + 60]: 3 });
+    expect(sum.json[0].aggregateTags).to.deep.equal(['host']);
+    expect(sum.json[0].tags).to.deep.equal({});
+    const zimsum = await q(`start=${t0}&end=${t0 + 60}&m=zimsum:m`);
+    expect(zimsum.json[0].dps).to.deep.equal({ [t0]: 1, [t0 + 30]: 10, [t0 + 60]: 3 });
+  });
+
+  it('H36 group by host=*: one series per host, raw points', async () => {
+    const r = await q(`start=${t0}&end=${t0 + 60}&m=sum:m{host=*}`);
+    expect(r.json).to.deep.equal([
+      { metric: 'm', tags: { host: 'a' }, aggregateTags: [], dps: { [t0]: 1, [t0 + 60]: 3 } },
+      { metric: 'm', tags: { host: 'b' }, aggregateTags: [], dps: { [t0 + 30]: 10 } },
+    ]);
+  });
+
+  it('H37–H40 rate, counter, counterMax, resetValue, dropcounter', async () => {
+    const range = `start=${t0}&end=${t0 + 20}`;
+    const r37 = await q(`${range}&m=sum:rate:c`);
+    expect(r37.text).to.contain(`"dps":{"${t0 + 10}":10.0,"${t0 + 20}":-15.0}`);
+    expect((await q(`${range}&m=sum:rate{counter,1000}:c`)).json[0].dps).to.deep.equal({ [t0 + 10]: 10, [t0 + 20]: 85 });
+    expect((await q(`${range}&m=sum:rate{counter,1000,50}:c`)).json[0].dps).to.deep.equal({ [t0 + 10]: 10, [t0 + 20]: 0 });
+    expect((await q(`${range}&m=sum:rate{dropcounter}:c`)).json[0].dps).to.deep.equal({ [t0 + 10]: 10 });
+  });
+
+  it('H41 fill policies nan, null, zero and none', async () => {
+    const range = `start=${t0}&end=${t0 + 20}`;
+    const nan = await q(`${range}&m=sum:10s-sum-nan:f`);
+    expect(nan.text).to.contain(`"dps":{"${t0}":5,"${t0 + 10}":"NaN","${t0 + 20}":7}`);
+    expect((await q(`${range}&m=sum:10s-sum-null:f`)).json[0].dps).to.deep.equal({ [t0]: 5, [t0 + 10]: null, [t0 + 20]: 7 });
+    expect((await q(`${range}&m=sum:10s-sum-zero:f`)).json[0].dps).to.deep.equal({ [t0]: 5, [t0 + 10]: 0, [t0 + 20]: 7 });
+    expect((await q(`${range}&m=sum:10s-sum:f`)).json[0].dps).to.deep.equal({ [t0]: 5, [t0 + 20]: 7 });
+  });
+
+  it('H42 1h-avg buckets are epoch-aligned; H43 integer avg truncates', async () => {
+    const r42 = await q('start=1388548800&end=1388552400&m=sum:1h-avg:h42');
+    expect(Object.keys(r42.json[0].dps)).to.deep.equal(['1388548800']);
+    const r43 = await q(`start=${t0}&end=${t0 + 59}&m=sum:1m-avg:h43`);
+    expect(r43.json[0].dps).to.deep.equal({ [t0]: 1 });
+    expect(r43.text).to.contain(`"${t0}":1}`);
+  });
+
+  it('H44–H47 /api/suggest', async () => {
+    const r = await d.get('/api/suggest?type=metrics&q=sys');
+    expect(r.status).to.equal(200);
+    expect(r.json).to.deep.equal(['sys.cpu.user', 'sys.mem']);
+    expect(error(await d.get('/api/suggest?type=foo'))).to.equal("Invalid 'type' parameter:foo");
+    expect(error(await d.get('/api/suggest?q=a'))).to.equal('Missing parameter <code>type</code>');
+    const bad = await d.get('/api/suggest?type=tagk&max=x');
+    expect(bad.status).to.equal(400);
+    expect(error(bad)).to.equal("Unable to parse 'max' as a number");
+  });
+
+  it('H48 /api/aggregators lists the 35 OpenTSDB names', async () => {
+    const r = await d.get('/api/aggregators');
+    expect(r.status).to.equal(200);
+    for (const name of ['sum', 'zimsum', 'mult', 'squareSum', 'none', 'p99', 'ep99r7']) expect(r.json).to.include(name);
+    const opentsdb = r.json.filter((n: string) => n !== 'distinct' && n !== 'mode');
+    expect(opentsdb).to.have.length(35);
+  });
+
+  it('H52 /api/dropcaches, H53 /api/config/filters', async () => {
+    expect((await d.get('/api/dropcaches')).json).to.deep.equal({ message: 'Caches dropped', status: '200' });
+    const filters = await d.get('/api/config/filters');
+    expect(Object.keys(filters.json).sort()).to.deep.equal(['iliteral_or', 'iwildcard', 'literal_or', 'not_iliteral_or', 'not_key', 'not_literal_or', 'regexp', 'wildcard']);
+    for (const f of Object.values(filters.json) as any[]) expect(f).to.have.keys('description', 'examples');
+  });
+
+  it('H54 DELETE /api/query is refused without allowDelete', async () => {
+    const r = await d.post('/api/query?start=1h-ago&m=sum:m', '', 'DELETE');
+    expect(r.status).to.equal(400);
+    expect(r.json.error).to.include({ message: 'Bad request', details: 'Deleting data is not enabled (tsd.http.query.allow_delete=false)' });
+  });
+
+  it('H56 regexp is unanchored; H57 not_literal_or keeps series without the key', async () => {
+    const r56 = await q('start=1h-ago&m=sum:r{host=regexp(web)}');
+    expect(r56.json.map((s: any) => s.tags.host)).to.deep.equal(['myweb', 'web01']);
+    const r57 = await q('start=1h-ago&m=sum:r{}{host=not_literal_or(a)}');
+    expect(r57.json).to.have.length(1);
+    expect(Object.values(r57.json[0].dps)).to.deep.equal([1 + 2 + 4 + 16 + 32]);
+  });
+
+  it('H58 literal_or groups per value; H59 the wildcard shortcut is case-insensitive', async () => {
+    const r58 = await q('start=1h-ago&m=sum:r{host=literal_or(a|b)}');
+    expect(r58.json.map((s: any) => s.tags.host)).to.deep.equal(['a', 'b']);
+    const r59 = await q('start=1h-ago&m=sum:r{host=WEB*}');
+    expect(r59.json.map((s: any) => s.tags.host)).to.deep.equal(['web01']);
+  });
+
+  it('H60 unknown JSON fields are ignored', async () => {
+    const r = await d.post('/api/query', { start: t0, end: t0 + 60, foo: 1, queries: [{ aggregator: 'sum', metric: 'm', bar: true }] });
+    expect(r.status).to.equal(200);
+    expect(r.json[0].dps).to.deep.equal({ [t0]: 1, [t0 + 30]: 12, [t0 + 60]: 3 });
+  });
+
+  it('answers bad JSON and a missing body with OpenTSDB errors', async () => {
+    const bad = await d.post('/api/query', '{"start":');
+    expect(bad.status).to.equal(400);
+    expect(error(bad)).to.equal('Unable to parse the given JSON');
+    const empty = await d.post('/api/query', '');
+    expect(error(empty)).to.equal('Missing message content');
+    const noQueries = await d.post('/api/query', { start: t0 });
+    expect(error(noQueries)).to.equal('Missing queries');
+    const badFilter = await d.post('/api/query', { start: t0, queries: [{ aggregator: 'sum', metric: 'm', filters: [{ type: 'nope', tagk: 'host', filter: 'x' }] }] });
+    expect(error(badFilter)).to.equal('Could not find a tag value filter of the type: nope');
+    const badZone = await d.post('/api/query', { start: t0, timezone: 'Mars/Olympus', queries: [{ aggregator: 'sum', metric: 'm' }] });
+    expect(error(badZone)).to.equal('The timezone specification could not be found');
+  });
+});

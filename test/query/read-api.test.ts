@@ -1,0 +1,186 @@
+/** The rest of the read API: last, lookup, annotations, stats, /metrics, config, serializers, telnet. */
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PluginContext, SeriesData, SeriesSelector, TimeRange } from '../../core';
+import { MemoryEngine } from '../../plugins/storage-memory/engine';
+import { batchOf } from '../helpers/batch';
+import { exchange } from '../helpers/clients';
+import { startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { at, float, int, json, startQueryDaemon, str, type QueryDaemon } from '../helpers/query';
+
+const t0 = 1356998400;
+
+describe('read API endpoints', () => {
+  let d: QueryDaemon;
+  before(async () => {
+    d = await startQueryDaemon();
+    await d.write([
+      at('sys.cpu', { host: 'a' }, t0, int(1)),
+      at('sys.cpu', { host: 'a' }, t0 + 10, float(2.5)),
+      at('sys.cpu', { host: 'b' }, t0 + 5, int(9223372036854775807n)),
+      at('status', { host: 'a' }, t0, str('ok')),
+      at('doc', { host: 'a' }, t0, json({ a: 1 })),
+    ]);
+  });
+  after(() => d.stop());
+
+  it('/api/query/last: latest point per series, value as a string, GET and POST', async () => {
+    const r = await d.get(`/api/query/last?timeseries=${encodeURIComponent('sys.cpu{host=*}')}&resolve`);
+    expect(r.status).to.equal(200);
+    expect(r.json).to.have.length(2);
+    expect(r.json[0]).to.include({ metric: 'sys.cpu', timestamp: (t0 + 10) * 1000, value: '2.5' });
+    expect(r.json[1].value).to.equal('9223372036854775807');
+    const post = await d.post('/api/query/last', { queries: [{ metric: 'status', tags: { host: 'a' } }, { metric: 'doc' }], resolveNames: true });
+    expect(post.json.map((p: any) => p.value)).to.deep.equal(['ok', '{"a":1}']);
+    const tsuid = post.json[0].tsuid;
+    const byId = await d.get(`/api/query/last?tsuids=${tsuid}`);
+    expect(byId.json).to.have.length(1);
+    expect(byId.json[0]).to.include({ tsuid, value: 'ok' });
+    expect((await d.get('/api/query/last')).json.error.message).to.equal('Missing sub queries');
+    expect((await d.get('/api/query/last?timeseries=sys.cpu&back_scan=x')).json.error.message).to.equal('Unable to parse back_scan parameter');
+  });
+
+  it('tsuid sub-queries and showTSUIDs', async () => {
+    const lookup = await d.get(`/api/search/lookup?m=${encodeURIComponent('sys.cpu{host=a}')}`);
+    const id = lookup.json.results[0].tsuid;
+    const r = await d.get(`/api/query?start=${t0}&end=${t0 + 60}&tsuid=sum:${id}&show_tsuids`);
+    expect(r.status).to.equal(200);
+    expect(r.json[0].tsuids).to.deep.equal([id]);
+    expect(r.text).to.contain(`"dps":{"${t0}":1,"${t0 + 10}":2.5}`);
+  });
+
+  it('/api/search/lookup by POST, with *=value', async () => {
+    const r = await d.post('/api/search/lookup', { metric: 'sys.cpu', tags: [{ key: '*', value: 'b' }], limit: 10 });
+    expect(r.status).to.equal(200);
+    expect(r.json).to.include({ type: 'LOOKUP', metric: 'sys.cpu', limit: 10, totalResults: 1, startIndex: 0 });
+    expect(r.json.results[0].tags).to.deep.equal({ host: 'b' });
+    expect((await d.get('/api/search/lookup')).status).to.equal(400);
+  });
+
+  it('/api/annotation: create, read, use in queries, delete', async () => {
+    const created = await d.post('/api/annotation', { startTime: t0 + 1, description: 'global note', custom: { owner: 'ops' } });
+    expect(created.status).to.equal(200);
+    expect(created.json).to.include({ startTime: t0 + 1, description: 'global note' });
+    const read = await d.get(`/api/annotations?start_time=${t0 + 1}`);
+    expect(read.json.custom).to.deep.equal({ owner: 'ops' });
+    const q = await d.post('/api/query', { start: t0, end: t0 + 60, globalAnnotations: true, queries: [{ metric: 'sys.cpu', aggregator: 'sum' }] });
+    expect(q.json[0].globalAnnotations[0].description).to.equal('global note');
+    const del = await d.post('/api/annotation', { startTime: t0 + 1 }, 'DELETE');
+    expect(del.status).to.equal(204);
+    expect((await d.get(`/api/annotation?start_time=${t0 + 1}`)).status).to.equal(404);
+    expect((await d.post('/api/annotation', { description: 'x' })).json.error.message).to.equal('Missing start time');
+    const bulk = await d.post('/api/annotation/bulk', [{ startTime: t0 + 2, description: 'one' }, { startTime: t0 + 3, description: 'two' }]);
+    expect(bulk.json).to.have.length(2);
+  });
+
+  it('/api/stats, /metrics and telnet stats report the daemon', async () => {
+    await d.get(`/api/query?start=${t0}&m=sum:sys.cpu`);
+    const stats = await d.get('/api/stats');
+    expect(stats.status).to.equal(200);
+    const success = stats.json.find((s: any) => s.metric === 'tsd.http.query.success');
+    expect(success.value).to.be.a('string');
+    expect(Number(success.value)).to.be.greaterThan(0);
+    expect(success.tags.host).to.be.a('string');
+    expect(stats.json.find((s: any) => s.metric === 'tsd.storage.series').value).to.equal('4');
+    const metrics = await d.get('/metrics');
+    expect(metrics.headers.get('content-type')).to.match(/^text\/plain/);
+    expect(metrics.text).to.match(/^# TYPE dsdb_http_query_success gauge$/m);
+    expect(metrics.text).to.match(/^dsdb_storage_series\{host="[^"]+",engine="memory"\} 4$/m);
+    const telnet = await exchange(d.port, ['stats\n', 'dropcaches\n']);
+    expect(telnet.data).to.match(/^tsd\.uptime \d+ \d+ host=\S+$/m);
+    expect(telnet.data).to.contain('Caches dropped.\n');
+  });
+
+  it('/api/config, /api/serializers', async () => {
+    const config = await d.get('/api/config');
+    expect(config.json['tsd.network.port']).to.equal('0');
+    for (const v of Object.values(config.json)) expect(v).to.be.a('string');
+    const serializers = await d.get('/api/serializers');
+    expect(serializers.json[0]).to.include({ serializer: 'json', response_content_type: 'application/json; charset=UTF-8' });
+  });
+});
+
+describe('query limits and delete', () => {
+  let d: QueryDaemon;
+  before(async () => {
+    d = await startQueryDaemon([], { maxSeries: 3, maxDataPoints: 50, timeoutMs: 60_000, allowDelete: true });
+    const points = [];
+    for (let s = 0; s < 5; s++) for (let i = 0; i < 5; i++) points.push(at('many', { host: `h${s}` }, t0 + i, int(i)));
+    for (let i = 0; i < 60; i++) points.push(at('long', { host: 'a' }, t0 + i, int(i)));
+    await d.write(points);
+  });
+  after(() => d.stop());
+
+  it('too many series or data points → 413 with OpenTSDB-style messages', async () => {
+    const series = await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:many`);
+    expect(series.status).to.equal(413);
+    expect(series.json.error.message).to.contain('more than our limit of 3 time series');
+    const points = await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:long`);
+    expect(points.status).to.equal(413);
+    expect(points.json.error.message).to.contain('maximum amount of 50 data points');
+    const buckets = await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:1ms-sum-zero:many{host=h0}`);
+    expect(buckets.status).to.equal(413);
+    expect((await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:many{host=h0|h1}`)).status).to.equal(200);
+  });
+
+  it('delete: true removes the points it returns when allowDelete is set', async () => {
+    const r = await d.post('/api/query', { start: t0, end: t0 + 2, delete: true, queries: [{ metric: 'many', aggregator: 'sum', tags: { host: 'h4' } }] });
+    expect(r.status).to.equal(200);
+    expect(Object.keys(r.json[0].dps)).to.have.length(3);
+    const after = await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:many{host=h4}`);
+    expect(Object.keys(after.json[0].dps)).to.deep.equal([String(t0 + 3), String(t0 + 4)]);
+  });
+});
+
+describe('query timeout', () => {
+  let d: RunningDaemon;
+  before(async () => {
+    // A storage engine that takes 20 ms per series, so a 5 ms budget always runs out.
+    const slowStorage = {
+      name: 'slow-storage',
+      register({ hooks }: PluginContext) {
+        hooks.storage.engines.tap('slow-storage', (engines) => {
+          engines.add('slow', {
+            create: () =>
+              new (class extends MemoryEngine {
+                override async *read(selector: SeriesSelector, range: TimeRange): AsyncIterable<SeriesData> {
+                  for await (const data of super.read(selector, range)) {
+                    await sleep(20);
+                    yield data;
+                  }
+                }
+              })(),
+          });
+        });
+      },
+    };
+    d = await startDaemon({ plugins: ['http', 'aggregators-opentsdb', ['query', { timeoutMs: 5 }], slowStorage], storage: 'slow' });
+    const storage = d.kernel.container.resolve('storage');
+    await storage.write(batchOf([at('slow', { host: 'a' }, t0, int(1)), at('slow', { host: 'b' }, t0, int(2)), at('slow', { host: 'c' }, t0, int(3))]));
+  });
+  after(() => d.stop());
+
+  it('a query running past timeoutMs is answered 408', async () => {
+    const res = await fetch(`http://127.0.0.1:${d.port}/api/query?start=${t0}&m=sum:slow`);
+    expect(res.status).to.equal(408);
+    expect(((await res.json()) as any).error.message).to.equal('Query timeout exceeded');
+  });
+});
+
+describe('read API without storage', () => {
+  let d: RunningDaemon;
+  before(async () => {
+    d = await startDaemon({ plugins: ['http', 'aggregators-opentsdb', 'query', 'read-api'] });
+  });
+  after(() => d.stop());
+
+  it('answers 503 with error JSON instead of crashing; storage-free endpoints still work', async () => {
+    const base = `http://127.0.0.1:${d.port}`;
+    const q = await fetch(`${base}/api/query?start=1h-ago&m=sum:m`);
+    expect(q.status).to.equal(503);
+    expect(((await q.json()) as any).error.message).to.equal('No storage engine is configured');
+    expect((await fetch(`${base}/api/suggest?type=metrics`)).status).to.equal(503);
+    expect((await fetch(`${base}/api/aggregators`)).status).to.equal(200);
+    expect((await fetch(`${base}/api/stats`)).status).to.equal(200);
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * Durability of the embedded engine in real daemon processes (bin/dsdb.js): points
+ * acknowledged with `sync` survive SIGKILL; a corrupt WAL tail is truncated, reported,
+ * and every earlier point served; the default config stores in ./data across restarts.
+ * Storage is reached through a test-only plugin (test/fixtures/storage-probe-plugin.ts),
+ * since the HTTP/telnet write path is another issue.
+ */
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pointBatch, ValueKind, type SeriesData } from '../../core';
+import { exchange } from '../helpers/clients';
+import { REPO_ROOT, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
+import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
+import { PROBE_POINTS_PER_BATCH, probeBatch } from '../fixtures/storage-probe-plugin';
+
+const PROBE = path.join(REPO_ROOT, 'dist', 'test', 'fixtures', 'storage-probe-plugin.js');
+const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
+
+function writeConfig(dir: string, writers: number): void {
+  const config = { port: 0, host: '127.0.0.1', logLevel: 'info', plugins: ['telnet', 'storage-embedded', ...CODECS, [PROBE, { writers }]] };
+  fs.writeFileSync(path.join(dir, 'dsdb.config.cjs'), `module.exports = ${JSON.stringify(config, null, 2)};\n`);
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+async function killHard(daemon: SpawnedDaemon): Promise<void> {
+  daemon.child.kill('SIGKILL');
+  await daemon.exited;
+}
+
+async function telnet(port: number, lines: string[]): Promise<string[]> {
+  const { data } = await exchange(port, [lines.map((l) => l + '\n').join('')], { idleMs: 400 });
+  return data.split('\n').filter(Boolean);
+}
+
+function lastWalSegment(dataDir: string): string {
+  const walDir = path.join(dataDir, 'wal');
+  const segments = fs.readdirSync(walDir).filter((f) => f.endsWith('.wal') && fs.statSync(path.join(walDir, f)).size > 0).sort();
+  return path.join(walDir, segments.at(-1)!);
+}
+
+describe('embedded storage durability (real daemon processes) @integration', function () {
+  this.timeout(60_000);
+
+  it('keeps every point acknowledged with sync when the daemon is SIGKILLed mid-stream', async () => {
+    const dir = tempDataDir('kill9');
+    writeConfig(dir, 4);
+    const daemon = await spawnDaemon([], dir);
+    const acks = () => [...daemon.output().matchAll(/^ACK (\d+) (\d+)$/gm)];
+    while (acks().length < 300) await sleep(20);
+    await killHard(daemon);
+
+    const acked = new Map<number, number>(); // writer → highest acknowledged seq
+    for (const [, w, seq] of acks()) acked.set(Number(w), Math.max(acked.get(Number(w)) ?? -1, Number(seq)));
+    expect(acked.size).to.equal(4);
+
+    const engine = await embeddedEngine(path.join(dir, 'data'));
+    await engine.open();
+    try {
+      const series = await collect(engine.read({ metric: 'probe.dur' }, { start: 0, end: 8.64e15 }));
+      for (const [w, maxSeq] of acked) {
+        const data = series.find((d: SeriesData) => d.series.tags.writer === String(w));
+        expect(data, `writer ${w}`).to.not.equal(undefined);
+        const p = data!.points;
+        expect(p.length).to.be.at.least((maxSeq + 1) * PROBE_POINTS_PER_BATCH);
+        for (let seq = 0; seq <= maxSeq; seq++) {
+          probeBatch(w, seq).forEach((expected, j) => {
+            const i = seq * PROBE_POINTS_PER_BATCH + j;
+            expect(p.timestamps[i]).to.equal(expected.timestamp);
+            expect(p.kinds[i]).to.equal(ValueKind.Int);
+            expect(p.ints[i]).to.equal(expected.value.value);
+          });
+        }
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('truncates a WAL whose last bytes are corrupt, reports it, and serves every earlier point', async () => {
+    const dir = tempDataDir('walcorrupt');
+    writeConfig(dir, 0);
+    let daemon = await spawnDaemon([], dir);
+    const puts = Array.from({ length: 50 }, (_, i) => `probeput probe.wal ${1000 * (i + 1)} ${i + 1}`);
+    expect((await telnet(daemon.port, puts)).filter((l) => l === 'ok')).to.have.length(50);
+    await killHard(daemon); // no clean shutdown: the points are only in the WAL
+
+    const segment = lastWalSegment(path.join(dir, 'data'));
+    const bytes = fs.readFileSync(segment);
+    for (let k = 1; k <= 3; k++) bytes[bytes.length - k]! ^= 0xff; // the last record's last bytes
+    fs.writeFileSync(segment, bytes);
+
+    daemon = await spawnDaemon([], dir);
+    try {
+      expect(daemon.output()).to.match(/WAL has a torn or corrupt tail: truncated/);
+      expect(daemon.output()).to.match(/"reason":"checksum mismatch"/);
+      const lines = await telnet(daemon.port, ['probeget probe.wal']);
+      expect(lines.at(-1)).to.equal('end');
+      expect(lines.slice(0, -1)).to.deep.equal(puts.slice(0, 49).map((_, i) => `${1000 * (i + 1)} ${i + 1}`));
+    } finally {
+      daemon.child.kill('SIGTERM');
+      expect(await daemon.exited).to.equal(0);
+    }
+  });
+
+  it('stores in ./data of the config folder when the config names no storage, and the data survives a restart', async () => {
+    const dir = tempDataDir('restart');
+    writeConfig(dir, 0);
+    let daemon = await spawnDaemon([], dir);
+    expect(await telnet(daemon.port, ['probeput probe.keep 5000 123456789012345678'])).to.deep.equal(['ok']);
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).to.equal(0);
+    expect(fs.readdirSync(path.join(dir, 'data', 'blocks')).filter((f) => f.endsWith('.blk'))).to.have.length(1);
+    expect(fs.existsSync(path.join(dir, 'data', 'LOCK'))).to.equal(false);
+
+    daemon = await spawnDaemon([], dir);
+    try {
+      expect(await telnet(daemon.port, ['probeget probe.keep'])).to.deep.equal(['5000 123456789012345678', 'end']);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
+  });
+
+  it('runs with no config file at all on the default plugins, storing in ./data', async () => {
+    const dir = tempDataDir('noconfig');
+    const daemon = await spawnDaemon([], dir);
+    try {
+      expect(daemon.output()).to.match(/embedded storage open/);
+      expect(fs.existsSync(path.join(dir, 'data', 'wal'))).to.equal(true);
+      expect(fs.readFileSync(path.join(dir, 'data', 'LOCK'), 'utf8')).to.equal(String(daemon.child.pid));
+    } finally {
+      daemon.child.kill('SIGTERM');
+      expect(await daemon.exited).to.equal(0);
+    }
+  });
+});
+
+describe('embedded storage: WAL tail corruption in-process', () => {
+  it('reports a torn tail in stats and in the log, and keeps the points before it', async () => {
+    const dir = tempDataDir('torn');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    for (let seq = 0; seq < 10; seq++) {
+      await engine.write(pointBatch(probeBatch(0, seq)), { sync: true });
+    }
+    // simulate a crash: copy the data dir while the engine is still open, WAL unflushed into blocks
+    const crashed = tempDataDir('torn-copy');
+    fs.cpSync(dir, crashed, { recursive: true });
+    fs.rmSync(path.join(crashed, 'LOCK'));
+    await engine.close();
+    fs.appendFileSync(lastWalSegment(crashed), Buffer.from([0x10, 0x00, 0x00, 0x00, 0xde, 0xad])); // a torn record header + bytes
+
+    const log = memoryLogger();
+    engine = await embeddedEngine(crashed, {}, log.logger);
+    await engine.open();
+    try {
+      const stats = await engine.stats();
+      expect(stats.walTruncations).to.equal(1);
+      expect(stats.walTruncatedBytes).to.equal(6);
+      const warning = log.lines().find((l) => l.msg === 'WAL has a torn or corrupt tail: truncated; every earlier record was replayed');
+      expect(warning).to.include({ droppedBytes: 6 });
+      const [data] = await collect(engine.read({ metric: 'probe.dur' }, { start: 0, end: 8.64e15 }));
+      expect(data!.points.length).to.equal(10 * PROBE_POINTS_PER_BATCH);
+      expect(data!.points.ints[199]).to.equal(9_000_000_000_019n);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -1,0 +1,216 @@
+/** Behaviour specific to the embedded engine: blocks, compaction, retention, postings, corruption, locking. */
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pointBatch, ValueKind, type DataPoint, type SeriesData } from '../../core';
+import { startDaemon } from '../helpers/daemon';
+import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+const ALL = { start: -8.64e15, end: 8.64e15 };
+const floats = (metric: string, host: string, from: number, n: number, step = 10_000): DataPoint[] =>
+  Array.from({ length: n }, (_, i) => ({ metric, tags: { host }, timestamp: from + i * step, value: { kind: ValueKind.Float, value: i / 10 } }));
+
+describe('embedded engine', () => {
+  it('cuts the head into blocks, compacts them into one, and serves the same points throughout', async () => {
+    const dir = tempDataDir('compact');
+    const engine = await embeddedEngine(dir, { compactBlocks: 3, chunkMaxPoints: 64 });
+    await engine.open();
+    try {
+      for (let round = 0; round < 3; round++) {
+        await engine.write(pointBatch([...floats('c', 'a', round * 1_000_000, 100), ...floats('c', 'b', round * 1_000_000, 50)]));
+        if (round < 2) engine.checkpoint();
+      }
+      expect((await engine.stats()).blocks).to.equal(2);
+      engine.checkpoint(); // third block: compaction into one
+      const stats = await engine.stats();
+      expect(stats.blocks).to.equal(1);
+      expect(stats.compactions).to.equal(1);
+      expect(stats.points).to.equal(450);
+      expect(stats.headPoints).to.equal(0);
+      const files = fs.readdirSync(path.join(dir, 'blocks'));
+      expect(files).to.have.length(1);
+      const [a] = await collect(engine.read({ metric: 'c', predicates: [{ key: 'host', literals: ['a'], test: (v) => v === 'a' }] }, ALL));
+      expect(a!.points.length).to.equal(300);
+      expect(a!.points.timestamps[100]).to.equal(1_000_000);
+      expect(a!.points.floats[299]).to.equal(9.9);
+      expect(fs.readdirSync(path.join(dir, 'wal')).filter((f) => fs.statSync(path.join(dir, 'wal', f)).size > 0)).to.deep.equal([]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('deletes blocks a compaction superseded when a crash left them behind', async () => {
+    const dir = tempDataDir('superseded');
+    let engine = await embeddedEngine(dir, { compactBlocks: 2 });
+    await engine.open();
+    await engine.write(pointBatch(floats('s', 'a', 0, 10)));
+    engine.checkpoint();
+    const blocksDir = path.join(dir, 'blocks');
+    const [first] = fs.readdirSync(blocksDir);
+    const saved = fs.readFileSync(path.join(blocksDir, first!));
+    await engine.write(pointBatch(floats('s', 'a', 1_000_000, 10)));
+    await engine.close(); // second block, then compaction deletes both inputs
+    fs.writeFileSync(path.join(blocksDir, first!), saved); // as if the crash came before the deletion
+    engine = await embeddedEngine(dir, { compactBlocks: 2 });
+    await engine.open();
+    try {
+      expect(fs.readdirSync(blocksDir)).to.not.include(first);
+      const [data] = await collect(engine.read({ metric: 's' }, ALL));
+      expect(data!.points.length).to.equal(20);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('drops points older than the retention period from reads and from disk', async () => {
+    const dir = tempDataDir('retention');
+    const day = 86_400_000;
+    const engine = await embeddedEngine(dir, { retentionMs: day, compactBlocks: 2 });
+    await engine.open();
+    try {
+      const now = Date.now();
+      await engine.write(pointBatch([...floats('r', 'old', now - 3 * day, 5), ...floats('r', 'new', now - 1000, 1)]));
+      expect((await collect(engine.read({ metric: 'r' }, ALL))).map((d: SeriesData) => d.series.tags.host)).to.deep.equal(['new']);
+      engine.checkpoint();
+      await engine.write(pointBatch(floats('r', 'new', now, 1)));
+      engine.checkpoint(); // compaction rewrites without the expired points
+      expect((await engine.stats()).blockPoints).to.equal(2);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('answers literal tag filters from postings, testing only the candidate series', async () => {
+    const engine = await embeddedEngine(tempDataDir('postings'));
+    await engine.open();
+    try {
+      const points: DataPoint[] = [];
+      for (let h = 0; h < 5000; h++) points.push({ metric: 'p', tags: { host: `h${h}`, dc: `dc${h % 10}` }, timestamp: 1000, value: { kind: ValueKind.Int, value: BigInt(h) } });
+      await engine.write(pointBatch(points));
+      let tested = 0;
+      const selector = { metric: 'p', predicates: [{ key: 'dc', literals: ['dc3'], test: (v: string | undefined) => (tested++, v === 'dc3') }] };
+      const found = await collect(engine.lookup(selector));
+      expect(found).to.have.length(500);
+      expect(tested).to.equal(500); // not 5000: the other series were never looked at
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('reports a corrupt chunk and keeps serving the other series; sets aside a block with a torn footer', async () => {
+    const dir = tempDataDir('corrupt-block');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    await engine.write(pointBatch([...floats('x', 'a', 0, 100), ...floats('x', 'b', 0, 100)]));
+    await engine.close();
+    const blocksDir = path.join(dir, 'blocks');
+    const file = path.join(blocksDir, fs.readdirSync(blocksDir)[0]!);
+    const bytes = fs.readFileSync(file);
+    bytes[12]! ^= 0xff; // inside the first chunk (series a)
+    fs.writeFileSync(file, bytes);
+
+    const log = memoryLogger();
+    engine = await embeddedEngine(dir, {}, log.logger);
+    await engine.open();
+    try {
+      const series = await collect(engine.read({ metric: 'x' }, ALL));
+      expect(series.map((d) => d.series.tags.host)).to.deep.equal(['b']);
+      expect(series[0]!.points.length).to.equal(100);
+      expect((await engine.stats()).corruptChunks).to.equal(1);
+      expect(log.lines().some((l) => l.msg === 'corrupt chunk skipped')).to.equal(true);
+    } finally {
+      await engine.close();
+    }
+
+    fs.truncateSync(file, fs.statSync(file).size - 5);
+    const log2 = memoryLogger();
+    engine = await embeddedEngine(dir, {}, log2.logger);
+    await engine.open(); // starts anyway
+    try {
+      expect((await engine.stats()).corruptBlocks).to.equal(1);
+      expect(fs.existsSync(file + '.corrupt')).to.equal(true);
+      expect(log2.lines().some((l) => String(l.msg).startsWith('corrupt block file'))).to.equal(true);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('refuses a second engine on a data directory in use, and takes over the lock of a dead process', async () => {
+    const dir = tempDataDir('lock');
+    const engine = await embeddedEngine(dir);
+    await engine.open();
+    try {
+      const second = await embeddedEngine(dir);
+      await second.open().then(
+        () => expect.fail('opened twice'),
+        (err: { code?: string }) => expect(err.code).to.equal('DSDB_ERR_STORAGE_LOCKED'),
+      );
+    } finally {
+      await engine.close();
+    }
+    fs.writeFileSync(path.join(dir, 'LOCK'), '2147483646'); // a pid that does not run
+    const third = await embeddedEngine(dir);
+    await third.open();
+    await third.close();
+  });
+
+  it('commits writes made without sync to the WAL on the flush interval', async () => {
+    const dir = tempDataDir('interval');
+    const engine = await embeddedEngine(dir, { flushIntervalMs: 20 });
+    await engine.open();
+    try {
+      const walBytes = async () => (await engine.stats()).walBytes!;
+      const before = await walBytes();
+      await engine.write(pointBatch(floats('i', 'a', 0, 10)));
+      expect(await walBytes()).to.equal(before); // buffered, not yet written
+      while ((await walBytes()) === before) await sleep(10); // the timer commits it (mocha's timeout bounds the wait)
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('rejects a batch with an unknown value kind without storing any of it', async () => {
+    const engine = await embeddedEngine(tempDataDir('badkind'));
+    await engine.open();
+    try {
+      const batch = pointBatch(floats('k', 'a', 0, 3));
+      batch.kinds[1] = 9;
+      await engine.write(batch).then(
+        () => expect.fail('accepted'),
+        (err: { code?: string }) => expect(err.code).to.equal('DSDB_ERR_BAD_WRITE'),
+      );
+      expect(await collect(engine.read({ metric: 'k' }, ALL))).to.deep.equal([]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('storage-embedded plugin in a kernel', () => {
+  it('opens in <config folder>/data by default, is the container storage, and reports through collectStats', async () => {
+    const dir = tempDataDir('plugin');
+    const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
+    const daemon = await startDaemon({ plugins: ['storage-embedded', ...CODECS] }, dir);
+    try {
+      const storage = daemon.kernel.container.resolve('storage');
+      expect(storage.name).to.equal('embedded');
+      await storage.write(pointBatch(floats('k', 'a', 0, 5)), { sync: true });
+      const recorded = new Map<string, number | bigint>();
+      daemon.kernel.hooks.kernel.collectStats.call({ record: (name, value) => void recorded.set(name, value) });
+      expect(recorded.get('storage.series')).to.equal(1);
+      expect(recorded.get('storage.headPoints')).to.equal(5);
+      expect(recorded.get('storage.walTruncations')).to.equal(0);
+      expect(fs.existsSync(path.join(dir, 'data', 'LOCK'))).to.equal(true);
+    } finally {
+      await daemon.stop();
+    }
+    expect(fs.readdirSync(path.join(dir, 'data', 'blocks')).filter((f) => f.endsWith('.blk'))).to.have.length(1);
+  });
+});
