@@ -3,9 +3,11 @@
  * engine (memory) through a real daemon, and the parse-only rate of the telnet put
  * parser, each as a ratio to a plain loop that only reads the same bytes from a socket.
  * Each figure is the best of 2-3 runs after a warm-up (the machine may be shared).
- * Flags: --lines=N (default 1000000), --series=N (default 1000).
+ * Flags: --lines=N (default 1000000), --series=N (default 1000), --engine=memory|embedded.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BatchBuilder, Kernel, resolveConfig } from '../core';
@@ -83,9 +85,18 @@ function parseOnly(bytes: Buffer, lines: number): number {
   return rate(lines, ms);
 }
 
+const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
+/** `--engine=memory` (default) or `--engine=embedded` (in a temporary folder, removed after) */
+let engineName = 'memory';
+
 async function startKernel(): Promise<Kernel> {
-  const kernel = new Kernel(resolveConfig({ port: 0, logLevel: 'silent', plugins: ['http', 'telnet', 'storage-memory', 'put-telnet', 'put-http', 'protobuf'] }, '(bench)', process.cwd()), { builtinDirs: [BUILTIN] });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsdb-ingest-bench-'));
+  const storage = engineName === 'embedded' ? ['storage-embedded', ...CODECS] : ['storage-memory'];
+  const plugins = ['http', 'telnet', ...storage, 'put-telnet', 'put-http', 'protobuf'];
+  const kernel = new Kernel(resolveConfig({ port: 0, logLevel: 'silent', plugins }, '(bench)', dataDir), { builtinDirs: [BUILTIN] });
   await kernel.start();
+  const stop = kernel.stop.bind(kernel);
+  kernel.stop = () => stop().finally(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   return kernel;
 }
 
@@ -184,8 +195,9 @@ async function protobufIngest(points: number, series: number): Promise<number> {
 export async function run(flags: string[]): Promise<void> {
   const lines = flag(flags, 'lines', 1_000_000);
   const series = flag(flags, 'series', 1000);
+  engineName = flags.find((f) => f.startsWith('--engine='))?.split('=')[1] ?? 'memory';
   const bytes = putLines(lines, series);
-  process.stdout.write(`${lines} put lines (${(bytes.length / 1e6).toFixed(1)} MB), ${series} series\n`);
+  process.stdout.write(`${lines} put lines (${(bytes.length / 1e6).toFixed(1)} MB), ${series} series, engine ${engineName}\n`);
   // The machine is shared: warm the JIT, then keep the best of a few runs of each.
   parseOnly(bytes, lines);
   const best = async (runs: number, measure: () => number | Promise<number>) => {
@@ -198,10 +210,10 @@ export async function run(flags: string[]): Promise<void> {
   const telnet = await best(2, () => telnetIngest(bytes, lines));
   const httpPoints = Math.min(lines, 500_000);
   const http = await best(2, () => httpIngest(httpPoints, series));
-  const row = (name: string, r: number) => process.stdout.write(`${name.padEnd(44)} ${fmt(r).padStart(10)}   ${(r / baseline).toFixed(2)}x socket read\n`);
+  const row = (name: string, r: number) => process.stdout.write(`${name.padEnd(48)} ${fmt(r).padStart(10)}   ${(r / baseline).toFixed(2)}x socket read\n`);
   row('socket read only (baseline, lines/s)', baseline);
   row('telnet put parser, parse only (lines/s)', parse);
-  row('telnet put → memory engine (points/s)', telnet);
-  row(`HTTP /api/put JSON → memory engine (points/s)`, http);
-  row('raw TCP protobuf → memory engine (points/s)', await best(2, () => protobufIngest(httpPoints, series)));
+  row(`telnet put → ${engineName} engine (points/s)`, telnet);
+  row(`HTTP /api/put JSON → ${engineName} engine (points/s)`, http);
+  row(`raw TCP protobuf → ${engineName} engine (points/s)`, await best(2, () => protobufIngest(httpPoints, series)));
 }
