@@ -3,13 +3,16 @@
  * engine (memory) through a real daemon, and the parse-only rate of the telnet put
  * parser, each as a ratio to a plain loop that only reads the same bytes from a socket.
  * Each figure is the best of 2-3 runs after a warm-up (the machine may be shared).
- * Flags: --lines=N (default 1000000), --series=N (default 1000).
+ * Flags: --lines=N (default 1000000), --series=N (default 1000), --engine=memory|embedded.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BatchBuilder, Kernel, resolveConfig } from '../core';
 import { PutLineParser } from '../plugins/put-telnet/put-line-parser';
+import { WriteRequest } from '../plugins/protobuf/schema';
 
 const BUILTIN = path.join(__dirname, '..', 'plugins');
 
@@ -82,9 +85,18 @@ function parseOnly(bytes: Buffer, lines: number): number {
   return rate(lines, ms);
 }
 
+const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
+/** `--engine=memory` (default) or `--engine=embedded` (in a temporary folder, removed after) */
+let engineName = 'memory';
+
 async function startKernel(): Promise<Kernel> {
-  const kernel = new Kernel(resolveConfig({ port: 0, logLevel: 'silent', plugins: ['http', 'telnet', 'storage-memory', 'put-telnet', 'put-http'] }, '(bench)', process.cwd()), { builtinDirs: [BUILTIN] });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsdb-ingest-bench-'));
+  const storage = engineName === 'embedded' ? ['storage-embedded', ...CODECS] : ['storage-memory'];
+  const plugins = ['http', 'telnet', ...storage, 'put-telnet', 'put-http', 'protobuf'];
+  const kernel = new Kernel(resolveConfig({ port: 0, logLevel: 'silent', plugins }, '(bench)', dataDir), { builtinDirs: [BUILTIN] });
   await kernel.start();
+  const stop = kernel.stop.bind(kernel);
+  kernel.stop = () => stop().finally(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   return kernel;
 }
 
@@ -138,11 +150,54 @@ async function httpIngest(points: number, series: number): Promise<number> {
   return rate(points, ms);
 }
 
+/** Raw TCP protobuf: WriteRequests of 5000 points, pipelined, until every ack is in. */
+async function protobufIngest(points: number, series: number): Promise<number> {
+  const kernel = await startKernel();
+  const perRequest = 5000;
+  const frames: Buffer[] = [Buffer.from([0x00, 0x44, 0x53, 0x42])];
+  for (let r = 0; r * perRequest < points; r++) {
+    const batch = [];
+    for (let i = r * perRequest; i < Math.min(points, (r + 1) * perRequest); i++) {
+      const s = i % series;
+      const value = i % 2 === 0 ? { intValue: i } : { doubleValue: i / 7 };
+      batch.push({ metric: `sys.cpu.user${s % 10}`, timestamp: 1356998400 + Math.floor(i / series), tags: { host: `web${s}`, cpu: String(s % 8) }, ...value });
+    }
+    const payload = WriteRequest.encode(WriteRequest.fromObject({ id: r, points: batch })).finish();
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(payload.length, 0);
+    frames.push(header, Buffer.from(payload));
+  }
+  const expectedAcks = (frames.length - 1) / 2; // preamble, then header + payload per request
+  const socket = net.connect({ port: kernel.listenAddress!.port, host: '127.0.0.1' });
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  const start = performance.now();
+  let acked = 0;
+  let pending = Buffer.alloc(0);
+  const done = new Promise<void>((resolve) =>
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32BE(0)) {
+        pending = pending.subarray(4 + pending.readUInt32BE(0));
+        if (++acked === expectedAcks) resolve();
+      }
+    }),
+  );
+  for (const f of frames) if (!socket.write(f)) await new Promise((r) => socket.once('drain', r));
+  await done;
+  const ms = performance.now() - start;
+  socket.destroy();
+  const stored = await storedPoints(kernel);
+  await kernel.stop();
+  if (stored !== points) throw new Error(`stored ${stored} of ${points}`);
+  return rate(points, ms);
+}
+
 export async function run(flags: string[]): Promise<void> {
   const lines = flag(flags, 'lines', 1_000_000);
   const series = flag(flags, 'series', 1000);
+  engineName = flags.find((f) => f.startsWith('--engine='))?.split('=')[1] ?? 'memory';
   const bytes = putLines(lines, series);
-  process.stdout.write(`${lines} put lines (${(bytes.length / 1e6).toFixed(1)} MB), ${series} series\n`);
+  process.stdout.write(`${lines} put lines (${(bytes.length / 1e6).toFixed(1)} MB), ${series} series, engine ${engineName}\n`);
   // The machine is shared: warm the JIT, then keep the best of a few runs of each.
   parseOnly(bytes, lines);
   const best = async (runs: number, measure: () => number | Promise<number>) => {
@@ -155,9 +210,10 @@ export async function run(flags: string[]): Promise<void> {
   const telnet = await best(2, () => telnetIngest(bytes, lines));
   const httpPoints = Math.min(lines, 500_000);
   const http = await best(2, () => httpIngest(httpPoints, series));
-  const row = (name: string, r: number) => process.stdout.write(`${name.padEnd(44)} ${fmt(r).padStart(10)}   ${(r / baseline).toFixed(2)}x socket read\n`);
+  const row = (name: string, r: number) => process.stdout.write(`${name.padEnd(48)} ${fmt(r).padStart(10)}   ${(r / baseline).toFixed(2)}x socket read\n`);
   row('socket read only (baseline, lines/s)', baseline);
   row('telnet put parser, parse only (lines/s)', parse);
-  row('telnet put → memory engine (points/s)', telnet);
-  row(`HTTP /api/put JSON → memory engine (points/s)`, http);
+  row(`telnet put → ${engineName} engine (points/s)`, telnet);
+  row(`HTTP /api/put JSON → ${engineName} engine (points/s)`, http);
+  row(`raw TCP protobuf → ${engineName} engine (points/s)`, await best(2, () => protobufIngest(httpPoints, series)));
 }

@@ -19,14 +19,26 @@ def venv_python() -> str:
     return os.path.join(VENV, "Scripts" if os.name == "nt" else "bin", "python")
 
 
-def main() -> None:
+def make_python() -> tuple[str, list[str]]:
+    """The interpreter to use and the extra pip flags it needs: the venv's, or (where
+    venv/ensurepip is missing, e.g. Debian without python3-venv) this one with --user."""
     python = venv_python()
-    if not os.path.exists(python):
+    if os.path.exists(python):
+        return python, []
+    try:
         venv.EnvBuilder(with_pip=True).create(VENV)
+        return python, []
+    except Exception as err:  # noqa: BLE001 - any failure means: no usable venv here
+        print(f"bootstrap: no venv ({err}); installing for the current user", file=sys.stderr)
+        return sys.executable, ["--user"]
+
+
+def main() -> None:
+    python, pip_flags = make_python()
     probe = subprocess.run([python, "-c", "import google.protobuf, grpc_tools"], capture_output=True)
     if probe.returncode != 0:
         subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", os.path.join(HERE, "requirements.txt")],
+            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pip_flags, "-r", os.path.join(HERE, "requirements.txt")],
             check=True,
             stdout=sys.stderr,
         )

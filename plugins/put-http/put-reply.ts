@@ -9,7 +9,7 @@ export interface PutFlags {
   summary: boolean;
   details: boolean;
   sync: boolean;
-  /** ms; 0 = wait as long as storage takes */
+  /** ms, with `sync` only; 0 = wait as long as storage takes */
   syncTimeout: number;
 }
 
@@ -35,7 +35,7 @@ export function putReply(flags: PutFlags, tally: PutTally): { status: number; bo
   const failedAny = tally.failed > 0 || tally.timeouts > 0;
   if (flags.summary || flags.details) {
     const body: Record<string, unknown> = { success: tally.success, failed: tally.failed };
-    if (flags.syncTimeout > 0) body.timeouts = tally.timeouts;
+    if (flags.sync && flags.syncTimeout > 0) body.timeouts = tally.timeouts;
     if (flags.details) body.errors = tally.errors ?? [];
     return { status: failedAny ? 400 : 200, body };
   }
