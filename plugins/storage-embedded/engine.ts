@@ -62,6 +62,11 @@ export interface EmbeddedEngineOptions {
   codecs: CodecPreferences;
 }
 
+// Module constants: reading ValueKind through the core barrel's re-export getter per point costs.
+const INT: number = ValueKind.Int;
+const STRING: number = ValueKind.String;
+const JSON_KIND: number = ValueKind.Json;
+
 type Counters = Record<'walTruncations' | 'walTruncatedBytes' | 'corruptChunks' | 'corruptBlocks' | 'orphanChunks' | 'seriesLogTruncations' | 'checkpoints' | 'compactions', number>;
 
 export class EmbeddedEngine implements StorageEngine {
@@ -253,7 +258,11 @@ export class EmbeddedEngine implements StorageEngine {
       heads[s] = entry.head ??= new HeadSeries();
       this.dirty.add(entry);
     }
-    for (let i = 0; i < n; i++) heads[seriesIndex[i]!]!.append(timestamps[i]!, kinds[i]!, floats[i]!, ints[i]!, texts[i]);
+    for (let i = 0; i < n; i++) {
+      const kind = kinds[i]!;
+      // reading a BigInt64Array element allocates a bigint: only for integer points
+      heads[seriesIndex[i]!]!.append(timestamps[i]!, kind, floats[i]!, kind === INT ? ints[i]! : 0n, kind >= STRING ? texts[i] : undefined);
+    }
     this.headPoints += n;
   }
 
@@ -270,7 +279,7 @@ export class EmbeddedEngine implements StorageEngine {
     const n = batch.length;
     for (let i = 0; i < n; i++) {
       const k = batch.kinds[i]!;
-      if (k < ValueKind.Int || k > ValueKind.Json || !Number.isFinite(batch.timestamps[i]!)) {
+      if (k < INT || k > JSON_KIND || !Number.isFinite(batch.timestamps[i]!)) {
         throw new DsdbError('DSDB_ERR_BAD_WRITE', `point ${i} of the batch has kind ${k} and timestamp ${batch.timestamps[i]}`);
       }
       if (batch.seriesIndex[i]! >= batch.series.length) throw new DsdbError('DSDB_ERR_BAD_WRITE', `point ${i} of the batch names series ${batch.seriesIndex[i]} of ${batch.series.length}`);
