@@ -30,7 +30,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '../../core';
-import { BlockReader, BlockWriter, blockFileName, blockSeqOf } from './block';
+import { BlockReader, BlockWriter, blockFileName, blockSeqOf, fsyncDir } from './block';
 import { CodecSet, type CodecPreferences } from './codec-set';
 import { HeadSeries } from './head-series';
 import { lockDir } from './lock';
@@ -365,7 +365,26 @@ export class EmbeddedEngine implements StorageEngine {
     this.lastCheckpoint = Date.now();
     this.counters.checkpoints++;
     this.dropExpiredBlocks();
-    if (this.blocks.length >= this.options.compactBlocks) this.compact();
+    this.compactNewest();
+  }
+
+  /**
+   * Size-tiered compaction: the newest run of blocks in which no block is bigger than all
+   * newer ones together is merged once it has `compactBlocks` blocks. Similar sizes merge,
+   * big old blocks are left alone, so each point is rewritten O(log n) times, not at every
+   * merge. Only a newest run is merged, so the result is still newer than every other block
+   * and last-write-wins order holds.
+   */
+  private compactNewest(): void {
+    const sizes = this.blocks.map((b) => b.refs.reduce((n, ref) => n + ref.count, 0));
+    let run = 0;
+    let total = 0;
+    for (let i = this.blocks.length - 1; i >= 0; i--) {
+      if (run > 0 && sizes[i]! > total) break;
+      total += sizes[i]!;
+      run++;
+    }
+    if (run >= this.options.compactBlocks) this.compact(this.blocks.length - run);
   }
 
   private saveAnnotations(): void {
@@ -380,6 +399,7 @@ export class EmbeddedEngine implements StorageEngine {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, file);
+    fsyncDir(this.options.dataDir);
     this.annotationsDirty = false;
   }
 
@@ -401,11 +421,16 @@ export class EmbeddedEngine implements StorageEngine {
     this.rebuildChunkRefs();
   }
 
-  /** Merges every block into one (newer blocks win on a shared timestamp), dropping expired points. */
-  compact(): void {
+  /**
+   * Merges the blocks from index `from` (in seq order) to the newest into one block (newer
+   * blocks win on a shared timestamp), dropping expired points. `compact()` merges all.
+   */
+  compact(from = 0): void {
     this.assertOpen();
-    if (this.blocks.length < 2) return;
-    const inputs = this.blocks;
+    const inputs = this.blocks.slice(from);
+    // one block is worth rewriting only to drop expired points
+    if (inputs.length === 0 || (inputs.length === 1 && this.retentionCutoff() === -Infinity)) return;
+    const merging = new Set(inputs);
     const seq = this.nextBlockSeq++;
     const file = path.join(this.blocksDir, blockFileName(seq));
     const writer = new BlockWriter(file, this.codecSet, this.options.chunkMaxPoints, inputs.map((b) => b.seq));
@@ -413,7 +438,7 @@ export class EmbeddedEngine implements StorageEngine {
     try {
       for (const entry of this.index.byId) {
         if (!entry || entry.chunks.length === 0) continue;
-        const points = this.readBlocks(entry, cutoff, Infinity);
+        const points = this.readBlocks(entry, cutoff, Infinity, merging);
         if (points.length > 0) writer.addSeries(entry.id, points);
       }
       writer.finish();
@@ -421,7 +446,7 @@ export class EmbeddedEngine implements StorageEngine {
       writer.abort();
       throw err;
     }
-    this.blocks = [new BlockReader(file, seq, this.codecSet)];
+    this.blocks = [...this.blocks.slice(0, from), new BlockReader(file, seq, this.codecSet)];
     this.rebuildChunkRefs();
     for (const block of inputs) {
       block.close();
@@ -431,10 +456,10 @@ export class EmbeddedEngine implements StorageEngine {
   }
 
   /** The points of a series in its blocks within [start, end]; a corrupt chunk is reported and skipped. */
-  private readBlocks(entry: SeriesEntry, start: number, end: number): SeriesPoints {
+  private readBlocks(entry: SeriesEntry, start: number, end: number, only?: Set<BlockReader>): SeriesPoints {
     let acc = EMPTY_POINTS;
     for (const { block, ref } of entry.chunks) {
-      if (ref.maxT < start || ref.minT > end) continue;
+      if (ref.maxT < start || ref.minT > end || (only && !only.has(block))) continue;
       let points: SeriesPoints;
       try {
         points = block.readChunk(ref);

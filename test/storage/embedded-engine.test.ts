@@ -78,10 +78,38 @@ describe('embedded engine', () => {
       const now = Date.now();
       await engine.write(pointBatch([...floats('r', 'old', now - 3 * day, 5), ...floats('r', 'new', now - 1000, 1)]));
       expect((await collect(engine.read({ metric: 'r' }, ALL))).map((d: SeriesData) => d.series.tags.host)).to.deep.equal(['new']);
+      expect((await collect(engine.last({ metric: 'r' }))).map((p) => p.series.tags.host)).to.deep.equal(['new']);
       engine.checkpoint();
-      await engine.write(pointBatch(floats('r', 'new', now, 1)));
-      engine.checkpoint(); // compaction rewrites without the expired points
-      expect((await engine.stats()).blockPoints).to.equal(2);
+      engine.compact(); // a compaction rewrites the block without the expired points
+      expect((await engine.stats()).blockPoints).to.equal(1);
+      await engine.write(pointBatch(floats('r', 'old', now - 2 * day, 3)));
+      engine.checkpoint(); // a block holding only expired points is deleted whole
+      const stats = await engine.stats();
+      expect(stats.blockPoints).to.equal(1);
+      expect(stats.blocks).to.equal(1);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('compacts by size tiers: similar small blocks merge, a big older block is left alone', async () => {
+    const engine = await embeddedEngine(tempDataDir('tiers'), { compactBlocks: 3 });
+    await engine.open();
+    try {
+      await engine.write(pointBatch(floats('t', 'a', 0, 1000)));
+      engine.checkpoint();
+      const sizes = async () => (await engine.stats()).blocks;
+      for (let i = 1; i <= 2; i++) {
+        await engine.write(pointBatch(floats('t', 'a', i * 100_000_000, 10)));
+        engine.checkpoint();
+      }
+      expect(await sizes()).to.equal(3); // 1000, 10, 10: the big one is not in the run
+      await engine.write(pointBatch(floats('t', 'a', 300_000_000, 10)));
+      engine.checkpoint(); // 10, 10, 10 merge into 30
+      expect(await sizes()).to.equal(2);
+      expect((await engine.stats()).compactions).to.equal(1);
+      const [data] = await collect(engine.read({ metric: 't' }, ALL));
+      expect(data!.points.length).to.equal(1030);
     } finally {
       await engine.close();
     }
