@@ -67,7 +67,7 @@ const INT: number = ValueKind.Int;
 const STRING: number = ValueKind.String;
 const JSON_KIND: number = ValueKind.Json;
 
-type Counters = Record<'walTruncations' | 'walTruncatedBytes' | 'corruptChunks' | 'corruptBlocks' | 'orphanChunks' | 'seriesLogTruncations' | 'checkpoints' | 'compactions', number>;
+type Counters = Record<'walTruncations' | 'walTruncatedBytes' | 'corruptChunks' | 'corruptBlocks' | 'orphanChunks' | 'seriesLogTruncations' | 'checkpoints' | 'compactions' | 'lastCheckpointMs', number>;
 
 export class EmbeddedEngine implements StorageEngine {
   readonly name = 'embedded';
@@ -87,7 +87,7 @@ export class EmbeddedEngine implements StorageEngine {
   private unlock?: () => void;
   private timer?: NodeJS.Timeout;
   private state: 'new' | 'open' | 'closed' = 'new';
-  readonly counters: Counters = { walTruncations: 0, walTruncatedBytes: 0, corruptChunks: 0, corruptBlocks: 0, orphanChunks: 0, seriesLogTruncations: 0, checkpoints: 0, compactions: 0 };
+  readonly counters: Counters = { walTruncations: 0, walTruncatedBytes: 0, corruptChunks: 0, corruptBlocks: 0, orphanChunks: 0, seriesLogTruncations: 0, checkpoints: 0, compactions: 0, lastCheckpointMs: 0 };
 
   constructor(
     private readonly options: EmbeddedEngineOptions,
@@ -340,6 +340,8 @@ export class EmbeddedEngine implements StorageEngine {
    */
   checkpoint(): void {
     this.assertOpen();
+    const started = performance.now();
+    const headPoints = this.headPoints;
     const keepFrom = this.wal.rotate();
     this.index.save();
     if (this.dirty.size > 0) {
@@ -366,6 +368,9 @@ export class EmbeddedEngine implements StorageEngine {
     this.counters.checkpoints++;
     this.dropExpiredBlocks();
     this.compactNewest();
+    // the cut runs on the event loop: its duration is the ingest pause it caused
+    this.counters.lastCheckpointMs = Math.round(performance.now() - started);
+    this.log.debug({ headPoints, ms: this.counters.lastCheckpointMs, blocks: this.blocks.length }, 'head cut into a block');
   }
 
   /**
