@@ -17,6 +17,8 @@ export interface SeriesEntry {
   readonly id: number;
   readonly info: SeriesInfo;
   head?: HeadSeries;
+  /** the head being cut into a block (older than `head`) */
+  frozen?: HeadSeries;
   /** chunks in blocks, oldest block first */
   chunks: { block: BlockReader; ref: ChunkRef }[];
 }

@@ -46,6 +46,39 @@ describe('embedded engine', () => {
     }
   });
 
+  it('cuts blocks in the background: writes, overwrites, reads and deletes during a cut see every point', async () => {
+    const engine = await embeddedEngine(tempDataDir('bgcut'), { headMaxPoints: 100_000, compactBlocks: 100 });
+    await engine.open();
+    const immediate = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      const hosts = ['a', 'b', 'c', 'd', 'e'];
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('bg', h, 0, 60_000, 1000))));
+      await immediate(); // the cut starts: heads frozen
+      await immediate(); // one slice encoded
+      expect((await engine.stats()).checkpoints).to.equal(0, 'still cutting');
+      // overwrite a frozen point and append new ones while the cut runs
+      await engine.write(pointBatch([{ metric: 'bg', tags: { host: 'e' }, timestamp: 5000, value: { kind: ValueKind.Int, value: 77n } }, ...floats('bg', 'a', 60_000_000, 10, 1000)]));
+      const during = await collect(engine.read({ metric: 'bg' }, ALL));
+      expect(during.map((d) => d.points.length)).to.deep.equal([60_010, 60_000, 60_000, 60_000, 60_000]);
+      const [lastA] = await collect(engine.last({ metric: 'bg', predicates: [{ key: 'host', literals: ['a'], test: (v) => v === 'a' }] }));
+      expect(lastA!.timestamp).to.equal(60_009_000);
+      while ((await engine.stats()).checkpoints === 0) await immediate();
+      const after = await collect(engine.read({ metric: 'bg' }, ALL));
+      expect(after.map((d) => d.points.length)).to.deep.equal([60_010, 60_000, 60_000, 60_000, 60_000]);
+      const e = after[4]!.points;
+      expect([e.kinds[5], e.ints[5]]).to.deep.equal([ValueKind.Int, 77n]);
+      expect((await engine.stats()).blocks).to.equal(1);
+      // a delete during a later cut finishes the cut first, so the block keeps no deleted point
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('bg', h, 100_000_000, 30_000, 1000))));
+      await immediate();
+      expect(await engine.deleteRange({ metric: 'bg' }, { start: 100_000_000, end: 200_000_000 })).to.equal(150_000);
+      const final = await collect(engine.read({ metric: 'bg' }, ALL));
+      expect(final.map((d) => d.points.length)).to.deep.equal([60_010, 60_000, 60_000, 60_000, 60_000]);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('deletes blocks a compaction superseded when a crash left them behind', async () => {
     const dir = tempDataDir('superseded');
     let engine = await embeddedEngine(dir, { compactBlocks: 2 });
