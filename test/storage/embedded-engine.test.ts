@@ -79,6 +79,29 @@ describe('embedded engine', () => {
     }
   });
 
+  it('loses nothing when the process dies in the middle of a background cut', async () => {
+    const dir = tempDataDir('midcut');
+    const engine = await embeddedEngine(dir, { headMaxPoints: 100_000 });
+    await engine.open();
+    const hosts = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    await engine.write(pointBatch(hosts.flatMap((h) => floats('mc', h, 0, 50_000, 1000))), { sync: true }); // the cut starts meanwhile
+    await engine.write(pointBatch(floats('mc', 'z', 0, 5)), { sync: true }); // one slice encoded meanwhile
+    expect((await engine.stats()).cutInProgress).to.equal(1);
+    const crashed = tempDataDir('midcut-copy'); // the files as a crash right now would leave them
+    fs.cpSync(dir, crashed, { recursive: true });
+    fs.rmSync(path.join(crashed, 'LOCK'));
+    await engine.close();
+    const reopened = await embeddedEngine(crashed);
+    await reopened.open();
+    try {
+      expect(fs.readdirSync(path.join(crashed, 'blocks')).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
+      const series = await collect(reopened.read({ metric: 'mc' }, ALL));
+      expect(series.map((d) => [d.series.tags.host, d.points.length])).to.deep.equal([...hosts.map((h) => [h, 50_000]), ['z', 5]]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('deletes blocks a compaction superseded when a crash left them behind', async () => {
     const dir = tempDataDir('superseded');
     let engine = await embeddedEngine(dir, { compactBlocks: 2 });
