@@ -215,6 +215,16 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
     }
   });
 
+  it('creates thousands of new series in one batch, with ids in order of first appearance', async () => {
+    const points = Array.from({ length: 2500 }, (_, i) => float('many', { n: String(i), dc: `d${i % 7}` }, 1000, i));
+    await engine.write(batchOf(points));
+    const series = await collect(engine.lookup({ metric: 'many' }));
+    expect(series.map((s) => s.tags.n)).to.deep.equal(points.map((p) => p.tags.n));
+    expect(await collect(engine.lookup({ metric: 'many', predicates: [eq('dc', 'd3')] }))).to.have.length(357);
+    const [{ n }] = await sql<{ n: number }>(database, 'SELECT COUNT(*) AS n FROM dsdb_series_tags');
+    expect(Number(n)).to.equal(5000);
+  });
+
   it('declares itself shared across daemons, and refuses names longer than the schema allows with an error', async () => {
     expect(engine.capabilities.sharedAcrossDaemons).to.equal(true);
     let error: unknown;
