@@ -481,7 +481,11 @@ export class MysqlEngine implements StorageEngine {
   }
 
   /** Counts, and InnoDB bytes (data + index) of the tables; `points` counts fragments' points before compaction. */
-  async stats(): Promise<StorageStats> {
+  stats(): Promise<StorageStats> {
+    return this.retrying(() => this.readStats(), 0, 'stats could not be read');
+  }
+
+  private async readStats(): Promise<StorageStats> {
     const [[series]] = (await this.pool.query(`SELECT COUNT(*) AS n FROM ${this.p}series`)) as unknown as [[{ n: number }]];
     const [[chunks]] = (await this.pool.query(`SELECT COUNT(*) AS n, COALESCE(SUM(npoints), 0) AS points FROM ${this.p}chunks`)) as unknown as [[{ n: number; points: string | number }]];
     const [[size]] = (await this.pool.query(

@@ -164,6 +164,50 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
     expect(latest!.points.floats[0]).to.equal(100);
   });
 
+  it('compacts in the background once a window has compactFragments fragments', async () => {
+    const background = new MysqlEngine(engineOptions(database, { compactIntervalMs: 20, compactFragments: 3 }), log);
+    await background.open();
+    try {
+      for (let i = 0; i < 3; i++) await background.write(batchOf([float('bg', { h: 'a' }, 1000 + i, i)]));
+      let rows = 3;
+      while (rows > 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        [{ n: rows }] = await sql<{ n: number }>(database, 'SELECT COUNT(*) AS n FROM dsdb_chunks');
+      }
+      const [data] = await collect(background.read({ metric: 'bg' }, { start: 0, end: 5000 }));
+      expect([...data!.points.floats]).to.deep.equal([0, 1, 2]);
+    } finally {
+      await background.close();
+    }
+  });
+
+  it('loses nothing when two engines write and compact the same window at once, and a later write still wins', async () => {
+    const other = new MysqlEngine(engineOptions(database), log);
+    await other.open();
+    try {
+      const tags = { h: 'shared' };
+      const writeAll = async (e: MysqlEngine, from: number) => {
+        for (let b = 0; b < 20; b++) {
+          await e.write(batchOf([0, 1, 2, 3, 4].map((i) => float('both', tags, from + b * 5 + i, from + b * 5 + i))));
+          if (b % 4 === 3) await e.compact(true);
+        }
+      };
+      await Promise.all([writeAll(engine, 0), writeAll(other, 100), engine.compact(true), other.compact(true)]);
+      await Promise.all([engine.compact(true), other.compact(true)]);
+      const [data] = await collect(other.read({ metric: 'both' }, { start: 0, end: 1000 }));
+      expect(data!.points.length).to.equal(200);
+      expect([...data!.points.floats]).to.deep.equal([...data!.points.timestamps]);
+      await engine.write(batchOf([float('both', tags, 50, -1)]));
+      await other.write(batchOf([float('both', tags, 60, -2)]));
+      await Promise.all([engine.compact(true), other.compact(true)]);
+      const [after] = await collect(engine.read({ metric: 'both' }, { start: 50, end: 60 }));
+      expect(after!.points.floats[0]).to.equal(-1);
+      expect(after!.points.floats[10]).to.equal(-2);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('stores, replaces, filters and deletes annotations', async () => {
     await engine.putAnnotation({ startTime: 1000, description: 'global' });
     await engine.putAnnotation({ startTime: 2000, tsuid: '00000001', description: 'first', custom: { a: 'b' } });
