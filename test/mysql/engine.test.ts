@@ -5,6 +5,7 @@
  * compaction and across reopen. @integration
  */
 import { expect } from 'chai';
+import net from 'node:net';
 import { ValueKind, type DataPoint, type SeriesData, type TagPredicate } from '../../core';
 import { MysqlEngine } from '../../plugins/storage-mysql/engine';
 import { batchOf } from '../helpers/batch';
@@ -267,6 +268,17 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
     expect(await collect(engine.lookup({ metric: 'many', predicates: [eq('dc', 'd3')] }))).to.have.length(357);
     const [{ n }] = await sql<{ n: number }>(database, 'SELECT COUNT(*) AS n FROM dsdb_series_tags');
     expect(Number(n)).to.equal(5000);
+  });
+
+  it('refuses to open with DSDB_ERR_STORAGE_UNAVAILABLE when nothing listens at the configured port', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const nowhere = new MysqlEngine(engineOptions('dsdb_nowhere', { port, connectTimeoutMs: 1000 }), log);
+    const error = await nowhere.open().then(() => undefined, (err) => err);
+    expect(error?.code).to.equal('DSDB_ERR_STORAGE_UNAVAILABLE');
+    expect(error?.message).to.match(/MariaDB is unreachable \(ECONNREFUSED\); cannot open storage/);
   });
 
   it('declares itself shared across daemons, and refuses names longer than the schema allows with an error', async () => {

@@ -81,12 +81,13 @@ const created: string[] = [];
 
 /**
  * For the shared conformance suite: a `mysql` engine (not yet opened) on a database of
- * its own, so each engine starts empty. `dropTestEngines()` removes their databases.
+ * its own, so each engine starts empty; pass `extra.database` again to reopen one.
+ * `dropTestEngines()` removes their databases.
  */
 export function createTestEngine(extra: Partial<MysqlEngineOptions> = {}): MysqlEngine {
-  const database = freshDatabase('conformance');
-  created.push(database);
-  return new MysqlEngine(engineOptions(database, extra), createLogger('silent'));
+  const database = extra.database ?? freshDatabase('conformance');
+  if (!created.includes(database)) created.push(database);
+  return new MysqlEngine(engineOptions(database, { ...extra, database }), createLogger('silent'));
 }
 
 export async function dropTestEngines(): Promise<void> {
