@@ -5,7 +5,8 @@ import { DEFAULT_PLUGINS, type PluginContext, type SeriesData, type SeriesSelect
 import { MemoryEngine } from '../../plugins/storage-memory/engine';
 import { batchOf } from '../helpers/batch';
 import { exchange } from '../helpers/clients';
-import { startDaemon, type RunningDaemon } from '../helpers/daemon';
+import fs from 'node:fs';
+import { scratchDir, startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { at, float, int, json, startQueryDaemon, str, type QueryDaemon } from '../helpers/query';
 
 const t0 = 1356998400;
@@ -212,8 +213,10 @@ describe('legacy /q endpoint', () => {
 });
 
 describe('default plugins', () => {
-  it('DEFAULT_PLUGINS (plus a storage engine) serve the read API', async () => {
-    const d = await startDaemon({ plugins: [...(DEFAULT_PLUGINS as string[]), 'storage-memory'] });
+  it('DEFAULT_PLUGINS serve the read API', async () => {
+    // The defaults include the embedded engine; keep its data in a scratch folder.
+    const dir = scratchDir('default-plugins');
+    const d = await startDaemon({ plugins: DEFAULT_PLUGINS }, dir);
     try {
       const base = `http://127.0.0.1:${d.port}`;
       const aggs = (await (await fetch(`${base}/api/aggregators`)).json()) as string[];
@@ -222,6 +225,7 @@ describe('default plugins', () => {
       expect(q.status).to.equal(400);
     } finally {
       await d.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
