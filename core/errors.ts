@@ -12,7 +12,7 @@ export type DsdbErrorCode =
   | 'DSDB_ERR_DUPLICATE_NAME'
   | 'DSDB_ERR_NO_STORAGE'
   | 'DSDB_ERR_LISTEN'
-  /** the storage backend cannot be reached; the operation was not done (writes: not stored) */
+  /** the storage backend cannot be reached; the operation failed (a write: not acknowledged) */
   | 'DSDB_ERR_STORAGE_UNAVAILABLE';
 
 export class DsdbError extends Error {
