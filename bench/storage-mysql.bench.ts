@@ -5,6 +5,7 @@
  * scripts/mariadb.sh), each booted by a real kernel. Prints points/s and bytes per point
  * on disk (for mysql: InnoDB data + index, after ANALYZE, before and after compaction).
  * Flags: --hosts=200 --samples=720 --batch-ts=5 (timestamps per batch) --only=mysql
+ * --compact-ms=0 (mysql: background compaction interval during ingest; 0 = after it)
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -67,7 +68,7 @@ export async function run(flags: string[]): Promise<void> {
   for (const plugin of storagePlugins.sort()) {
     const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `dsdb-bench-${plugin}-`));
     try {
-      if (plugin === 'storage-mysql') await benchMysql(data, points, baseDir);
+      if (plugin === 'storage-mysql') await benchMysql(data, points, baseDir, flag(flags, 'compact-ms', 0));
       else {
         const { kernel, storage } = await boot(plugin, {}, baseDir);
         const seconds = await ingest(storage, data);
@@ -84,7 +85,7 @@ export async function run(flags: string[]): Promise<void> {
   }
 }
 
-async function benchMysql(data: DevopsOptions, points: number, baseDir: string): Promise<void> {
+async function benchMysql(data: DevopsOptions, points: number, baseDir: string, compactIntervalMs: number): Promise<void> {
   const ownServer = !process.env.DSDB_MARIADB_PORT;
   const port = ownServer ? await freePort() : Number(process.env.DSDB_MARIADB_PORT);
   const env = { ...process.env, DSDB_MARIADB_PORT: String(port), DSDB_MARIADB_DIR: path.join(baseDir, 'mariadb') };
@@ -92,13 +93,13 @@ async function benchMysql(data: DevopsOptions, points: number, baseDir: string):
   if (ownServer) execFileSync(script, ['start'], { env, stdio: 'ignore' });
   const database = `dsdb_bench_${process.pid}`;
   try {
-    const { kernel, storage } = await boot('storage-mysql', { port, user: 'dsdb', password: 'dsdb', database, compactIntervalMs: 0 }, baseDir);
+    const { kernel, storage } = await boot('storage-mysql', { port, user: 'dsdb', password: 'dsdb', database, compactIntervalMs }, baseDir);
     const seconds = await ingest(storage, data);
     const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'dsdb', password: 'dsdb', database });
     const bytes = async () => {
       await conn.query('ANALYZE TABLE dsdb_series, dsdb_series_tags, dsdb_names, dsdb_chunks');
-      const [[row]] = (await conn.query('SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS payload FROM dsdb_chunks')) as unknown as [[{ n: number; payload: string }]];
-      const [[chunks]] = (await conn.query("SELECT data_length + index_length AS bytes FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'dsdb_chunks'")) as unknown as [[{ bytes: string }]];
+      const [[row]] = (await conn.query('SELECT COUNT(*) AS n, SUM(LENGTH(data)) AS payload FROM (SELECT data FROM dsdb_chunks) x')) as unknown as [[{ n: number; payload: string }]];
+      const [[chunks]] = (await conn.query("SELECT SUM(data_length + index_length) AS bytes FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ('dsdb_chunks')")) as unknown as [[{ bytes: string }]];
       return { disk: (await storage.stats()).bytesOnDisk!, chunks: Number(chunks.bytes), rows: Number(row.n), payload: Number(row.payload) };
     };
     const before = await bytes();
@@ -110,9 +111,9 @@ async function benchMysql(data: DevopsOptions, points: number, baseDir: string):
     await conn.end();
     await kernel.stop();
     process.stdout.write(
-      `mysql     ingest ${fmt(points / seconds).padStart(10)} points/s (${seconds.toFixed(2)} s, ${fmt(before.rows)} fragment rows)   ${(before.disk / points).toFixed(2)} B/point InnoDB data+index as written\n` +
+      `mysql     ingest ${fmt(points / seconds).padStart(10)} points/s (${seconds.toFixed(2)} s, ${fmt(before.rows)} fragment rows)   ${(before.disk / points).toFixed(2)} B/point InnoDB data+index as written, all tables (chunks ${(before.chunks / points).toFixed(2)}, payload ${(before.payload / points).toFixed(2)})\n` +
         `mysql     compaction of ${fmt(windows)} windows in ${compactSeconds.toFixed(2)} s (${fmt(points / compactSeconds)} points/s) → ${fmt(after.rows)} chunks: ` +
-        `${(after.disk / points).toFixed(2)} B/point InnoDB data+index, all tables (chunks table ${(after.chunks / points).toFixed(2)}, chunk payload ${(after.payload / points).toFixed(2)})\n`,
+        `${(after.disk / points).toFixed(2)} B/point InnoDB data+index, all tables (chunks ${(after.chunks / points).toFixed(2)}, payload ${(after.payload / points).toFixed(2)})\n`,
     );
   } finally {
     if (ownServer) execFileSync(script, ['stop'], { env, stdio: 'ignore' });
