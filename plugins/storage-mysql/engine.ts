@@ -308,7 +308,9 @@ export class MysqlEngine implements StorageEngine {
         const id = parseSeriesId(info.id);
         const from = r;
         while (r < rows.length && rows[r]!.series_id === id) r++;
-        yield { series: info, points: mergeRows(this.codec, rows, from, r, range.start, range.end) };
+        const points = mergeRows(this.codec, rows, from, r, range.start, range.end);
+        // The contract: a series with no point in the range is not returned.
+        if (points.length > 0) yield { series: info, points };
       }
     }
   }
