@@ -2,8 +2,10 @@
  * The embedded storage engine, in the Prometheus tsdb shape: every write goes to the WAL
  * (wal.ts) and into an in-memory head; the head is cut into an immutable block file of
  * compressed chunks (block.ts, chunk.ts) when it grows past headMaxPoints or ages past
- * blockDurationMs, after which the WAL segments it covered are dropped; small blocks are
- * compacted into one. The series index (series-index.ts) maps metric + tags to ids with
+ * blockDurationMs, after which the WAL segments it covered are dropped; blocks of similar
+ * size are compacted (size-tiered). Cuts and compactions run in the background in slices
+ * (CutJob, CompactionJob); deletes, close and the explicit checkpoint()/compact() finish
+ * them synchronously first. The series index (series-index.ts) maps metric + tags to ids with
  * postings for tag filters. docs/storage-format.md has every byte layout.
  */
 import fs from 'node:fs';
