@@ -332,7 +332,7 @@ export class EmbeddedEngine implements StorageEngine {
       entries[s] = entry;
       ids[s] = entry.id;
     }
-    this.wal.append(encodeSamples(batch, ids, columnFlags(batch.kinds, n)));
+    this.wal.appendFramed(encodeSamples(batch, ids, columnFlags(batch.kinds, n)));
     this.applyToHead(entries, n, batch.seriesIndex, batch.timestamps, batch.kinds, batch.floats, batch.ints, batch.texts);
     if (this.headPoints >= this.options.headMaxPoints) this.scheduleCheckpoint();
     if (options?.sync) await this.wal.sync();
