@@ -289,7 +289,7 @@ export class EmbeddedEngine implements StorageEngine {
     const heads: HeadSeries[] = new Array(entries.length);
     for (let s = 0; s < entries.length; s++) {
       const entry = entries[s]!;
-      heads[s] = entry.head ??= new HeadSeries();
+      heads[s] = entry.head ??= new HeadSeries(entry.headHint);
       this.dirty.add(entry);
     }
     for (let i = 0; i < n; i++) {
@@ -411,6 +411,7 @@ export class EmbeddedEngine implements StorageEngine {
     const entries = [...this.dirty].sort((a, b) => a.id - b.id);
     for (const entry of entries) {
       entry.frozen = entry.head;
+      entry.headHint = Math.min(entry.head?.length ?? 0, 1 << 16);
       entry.head = undefined;
     }
     this.dirty.clear();
