@@ -2,8 +2,10 @@
  * The embedded storage engine, in the Prometheus tsdb shape: every write goes to the WAL
  * (wal.ts) and into an in-memory head; the head is cut into an immutable block file of
  * compressed chunks (block.ts, chunk.ts) when it grows past headMaxPoints or ages past
- * blockDurationMs, after which the WAL segments it covered are dropped; small blocks are
- * compacted into one. The series index (series-index.ts) maps metric + tags to ids with
+ * blockDurationMs, after which the WAL segments it covered are dropped; blocks of similar
+ * size are compacted (size-tiered). Cuts and compactions run in the background in slices
+ * (CutJob, CompactionJob); deletes, close and the explicit checkpoint()/compact() finish
+ * them synchronously first. The series index (series-index.ts) maps metric + tags to ids with
  * postings for tag filters. docs/storage-format.md has every byte layout.
  */
 import fs from 'node:fs';
@@ -34,7 +36,7 @@ import { BlockReader, BlockWriter, blockFileName, blockSeqOf, fsyncDir } from '.
 import { CodecSet, type CodecPreferences } from './codec-set';
 import { HeadSeries } from './head-series';
 import { lockDir } from './lock';
-import { EMPTY_POINTS, clipPoints, lowerBound, mergePoints, slicePoints } from './points';
+import { EMPTY_POINTS, clipPoints, combinePoints, lowerBound, mergePoints, slicePoints } from './points';
 import { SeriesIndex, type SeriesEntry } from './series-index';
 import { Wal, type SegmentScan } from './wal';
 import {
@@ -57,6 +59,8 @@ export interface EmbeddedEngineOptions {
   blockDurationMs: number;
   chunkMaxPoints: number;
   compactBlocks: number;
+  /** points encoded per slice of a background cut or compaction: bounds the pause each causes */
+  slicePoints: number;
   /** 0 keeps data forever */
   retentionMs: number;
   codecs: CodecPreferences;
@@ -67,8 +71,17 @@ const INT: number = ValueKind.Int;
 const STRING: number = ValueKind.String;
 const JSON_KIND: number = ValueKind.Json;
 
-/** Points encoded per slice of a background cut: bounds the pause a cut causes. */
-const CUT_SLICE_POINTS = 100_000;
+
+interface CompactionJob {
+  seq: number;
+  file: string;
+  writer: BlockWriter;
+  /** the input blocks: a newest run, so the merged block is newer than every other */
+  merging: Set<BlockReader>;
+  entries: SeriesEntry[];
+  next: number;
+  cutoff: number;
+}
 
 interface CutJob {
   seq: number;
@@ -99,6 +112,8 @@ export class EmbeddedEngine implements StorageEngine {
   private checkpointScheduled = false;
   /** the block cut in progress, if any */
   private cut?: CutJob;
+  /** the compaction in progress, if any */
+  private compaction?: CompactionJob;
   /** points in frozen heads (being cut) */
   private frozenPoints = 0;
   private annotationMap = new Map<string, Annotation>();
@@ -274,7 +289,7 @@ export class EmbeddedEngine implements StorageEngine {
     const heads: HeadSeries[] = new Array(entries.length);
     for (let s = 0; s < entries.length; s++) {
       const entry = entries[s]!;
-      heads[s] = entry.head ??= new HeadSeries();
+      heads[s] = entry.head ??= new HeadSeries(entry.headHint);
       this.dirty.add(entry);
     }
     for (let i = 0; i < n; i++) {
@@ -317,7 +332,7 @@ export class EmbeddedEngine implements StorageEngine {
       entries[s] = entry;
       ids[s] = entry.id;
     }
-    this.wal.append(encodeSamples(batch, ids, columnFlags(batch.kinds, n)));
+    this.wal.appendFramed(encodeSamples(batch, ids, columnFlags(batch.kinds, n)));
     this.applyToHead(entries, n, batch.seriesIndex, batch.timestamps, batch.kinds, batch.floats, batch.ints, batch.texts);
     if (this.headPoints >= this.options.headMaxPoints) this.scheduleCheckpoint();
     if (options?.sync) await this.wal.sync();
@@ -346,7 +361,7 @@ export class EmbeddedEngine implements StorageEngine {
       const drive = (): void => {
         if (this.cut !== job) return; // finished synchronously meanwhile (delete, close, checkpoint)
         try {
-          if (this.stepCut(job, CUT_SLICE_POINTS)) this.finishCut(job);
+          if (this.stepCut(job, this.options.slicePoints)) this.finishCut(job);
           else setImmediate(drive);
         } catch (err) {
           if (!job.installed) this.abortCut(job);
@@ -382,6 +397,7 @@ export class EmbeddedEngine implements StorageEngine {
       throw err;
     }
     this.finishCut(job);
+    this.finishCompactionNow(); // "now" includes the compaction the cut may have started
   }
 
   /**
@@ -395,6 +411,7 @@ export class EmbeddedEngine implements StorageEngine {
     const entries = [...this.dirty].sort((a, b) => a.id - b.id);
     for (const entry of entries) {
       entry.frozen = entry.head;
+      entry.headHint = Math.min(entry.head?.length ?? 0, 1 << 16);
       entry.head = undefined;
     }
     this.dirty.clear();
@@ -496,7 +513,25 @@ export class EmbeddedEngine implements StorageEngine {
       total += sizes[i]!;
       run++;
     }
-    if (run >= this.options.compactBlocks) this.compact(this.blocks.length - run);
+    if (run >= this.options.compactBlocks) this.compactInBackground(this.blocks.length - run);
+  }
+
+  /** Runs a compaction in slices between other work, like a block cut. */
+  private compactInBackground(from: number): void {
+    if (this.compaction) return;
+    const job = this.startCompaction(from);
+    if (!job) return;
+    const drive = (): void => {
+      if (this.compaction !== job) return; // finished synchronously meanwhile
+      try {
+        if (this.stepCompaction(job, this.options.slicePoints)) this.finishCompaction(job);
+        else setImmediate(drive);
+      } catch (err) {
+        this.abortCompaction(job);
+        this.log.error({ err }, 'compaction failed; its input blocks are kept');
+      }
+    };
+    setImmediate(drive);
   }
 
   private saveAnnotations(): void {
@@ -522,7 +557,7 @@ export class EmbeddedEngine implements StorageEngine {
   /** Deletes blocks whose newest point is older than the retention period. */
   private dropExpiredBlocks(): void {
     const cutoff = this.retentionCutoff();
-    if (cutoff === -Infinity) return;
+    if (cutoff === -Infinity || this.compaction) return; // not under a compaction's inputs
     const expired = this.blocks.filter((b) => b.refs.every((ref) => ref.maxT < cutoff));
     if (expired.length === 0) return;
     for (const block of expired) {
@@ -535,66 +570,100 @@ export class EmbeddedEngine implements StorageEngine {
 
   /**
    * Merges the blocks from index `from` (in seq order) to the newest into one block (newer
-   * blocks win on a shared timestamp), dropping expired points. `compact()` merges all.
+   * blocks win on a shared timestamp), dropping expired points, now. `compact()` merges all.
    */
   compact(from = 0): void {
     this.assertOpen();
     this.finishCutNow();
+    this.finishCompactionNow();
+    const job = this.startCompaction(from);
+    if (job) this.completeCompaction(job);
+  }
+
+  private startCompaction(from: number): CompactionJob | undefined {
     const inputs = this.blocks.slice(from);
     // one block is worth rewriting only to drop expired points
-    if (inputs.length === 0 || (inputs.length === 1 && this.retentionCutoff() === -Infinity)) return;
+    if (inputs.length === 0 || (inputs.length === 1 && this.retentionCutoff() === -Infinity)) return undefined;
     const merging = new Set(inputs);
     const seq = this.nextBlockSeq++;
     const file = path.join(this.blocksDir, blockFileName(seq));
+    const entries: SeriesEntry[] = [];
+    for (const entry of this.index.byId) if (entry && entry.chunks.some((c) => merging.has(c.block))) entries.push(entry);
     const writer = new BlockWriter(file, this.codecSet, this.options.chunkMaxPoints, inputs.map((b) => b.seq));
-    const cutoff = this.retentionCutoff();
-    try {
-      for (const entry of this.index.byId) {
-        if (!entry || entry.chunks.length === 0) continue;
-        const points = this.readBlocks(entry, cutoff, Infinity, merging);
-        if (points.length > 0) writer.addSeries(entry.id, points);
-      }
-      writer.finish();
-    } catch (err) {
-      writer.abort();
-      throw err;
+    const job: CompactionJob = { seq, file, writer, merging, entries, next: 0, cutoff: this.retentionCutoff() };
+    this.compaction = job;
+    return job;
+  }
+
+  /** Merges series until about `budget` points are written; true when all are. */
+  private stepCompaction(job: CompactionJob, budget: number): boolean {
+    let done = 0;
+    while (job.next < job.entries.length && done < budget) {
+      const entry = job.entries[job.next++]!;
+      const points = this.readBlocks(entry, job.cutoff, Infinity, job.merging);
+      if (points.length > 0) job.writer.addSeries(entry.id, points);
+      done += points.length + 1;
     }
-    this.blocks = [...this.blocks.slice(0, from), new BlockReader(file, seq, this.codecSet)];
+    return job.next >= job.entries.length;
+  }
+
+  /** Installs the merged block in place of its inputs and deletes them. */
+  private finishCompaction(job: CompactionJob): void {
+    job.writer.finish();
+    this.compaction = undefined;
+    this.blocks = [...this.blocks.filter((b) => !job.merging.has(b)), new BlockReader(job.file, job.seq, this.codecSet)];
     this.rebuildChunkRefs();
-    for (const block of inputs) {
+    for (const block of job.merging) {
       block.close();
       fs.rmSync(block.file, { force: true });
     }
     this.counters.compactions++;
   }
 
+  private abortCompaction(job: CompactionJob): void {
+    job.writer.abort();
+    if (this.compaction === job) this.compaction = undefined;
+  }
+
+  private completeCompaction(job: CompactionJob): void {
+    try {
+      this.stepCompaction(job, Infinity);
+      this.finishCompaction(job);
+    } catch (err) {
+      this.abortCompaction(job);
+      throw err;
+    }
+  }
+
+  /** Completes a background compaction synchronously (before deletes, retention, close). */
+  private finishCompactionNow(): void {
+    if (this.compaction) this.completeCompaction(this.compaction);
+  }
+
   /** The points of a series in its blocks within [start, end]; a corrupt chunk is reported and skipped. */
   private readBlocks(entry: SeriesEntry, start: number, end: number, only?: Set<BlockReader>): SeriesPoints {
-    let acc = EMPTY_POINTS;
+    const parts: SeriesPoints[] = [];
     for (const { block, ref } of entry.chunks) {
       if (ref.maxT < start || ref.minT > end || (only && !only.has(block))) continue;
-      let points: SeriesPoints;
       try {
-        points = block.readChunk(ref);
+        parts.push(clipPoints(block.readChunk(ref), start, end));
       } catch (err) {
         this.counters.corruptChunks++;
         this.log.error({ file: block.file, series: entry.info.id, err: (err as Error).message }, 'corrupt chunk skipped');
-        continue;
       }
-      acc = mergePoints(acc, clipPoints(points, start, end));
     }
-    return acc;
+    return combinePoints(parts);
   }
 
   private readSeries(entry: SeriesEntry, start: number, end: number): SeriesPoints {
-    let points = entry.chunks.length > 0 ? this.readBlocks(entry, start, end) : EMPTY_POINTS;
     // oldest to newest: blocks, the head being cut, the live head
+    const parts = [entry.chunks.length > 0 ? this.readBlocks(entry, start, end) : EMPTY_POINTS];
     for (const head of [entry.frozen, entry.head]) {
       if (!head || head.length === 0) continue;
       const [from, to] = head.rangeOf(start, end);
-      if (to > from) points = mergePoints(points, slicePoints(head, from, to));
+      if (to > from) parts.push(slicePoints(head, from, to));
     }
-    return points;
+    return combinePoints(parts);
   }
 
   async *read(selector: SeriesSelector, range: TimeRange): AsyncIterable<SeriesData> {
@@ -657,6 +726,7 @@ export class EmbeddedEngine implements StorageEngine {
   async deleteRange(selector: SeriesSelector, range: TimeRange): Promise<number> {
     this.assertOpen();
     this.finishCutNow(); // the block being cut must not keep deleted points
+    this.finishCompactionNow(); // nor the block being compacted
     const entries = this.index.select(selector);
     let removed = 0;
     for (const entry of entries) removed += this.readSeries(entry, range.start, range.end).length;
@@ -775,6 +845,7 @@ export class EmbeddedEngine implements StorageEngine {
       headPoints: this.headPoints + this.frozenPoints,
       blocks: this.blocks.length,
       cutInProgress: this.cut ? 1 : 0,
+      compactionInProgress: this.compaction ? 1 : 0,
       blockBytes,
       walBytes,
       bytesOnDisk: blockBytes + walBytes + seriesBytes,
@@ -791,6 +862,9 @@ export class EmbeddedEngine implements StorageEngine {
     } catch (err) {
       this.log.error({ err }, 'final checkpoint failed; the WAL keeps the points');
     }
+    // after a failure above: drop unfinished files (the WAL and the input blocks hold the data)
+    if (this.compaction) this.abortCompaction(this.compaction);
+    if (this.cut) this.abortCut(this.cut);
     this.state = 'closed';
     this.wal.close();
     for (const block of this.blocks) block.close();

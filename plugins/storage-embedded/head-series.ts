@@ -6,11 +6,20 @@ import type { SeriesPoints } from '../../core';
 
 export class HeadSeries implements SeriesPoints {
   length = 0;
-  timestamps = new Float64Array(8);
-  kinds = new Uint8Array(8);
-  floats = new Float64Array(8);
-  ints = new BigInt64Array(8);
+  timestamps: Float64Array;
+  kinds: Uint8Array;
+  floats: Float64Array;
+  ints: BigInt64Array;
   texts: (string | undefined)[] = [];
+
+  /** `capacity`: points expected, e.g. what the series' previous head held when it was cut. */
+  constructor(capacity = 8) {
+    const size = Math.max(8, capacity);
+    this.timestamps = new Float64Array(size);
+    this.kinds = new Uint8Array(size);
+    this.floats = new Float64Array(size);
+    this.ints = new BigInt64Array(size);
+  }
 
   append(timestamp: number, kind: number, float: number, int: bigint, text: string | undefined): void {
     let at = this.length;

@@ -93,3 +93,32 @@ function copyPoint(out: SeriesPoints, n: number, src: SeriesPoints, k: number): 
   out.ints[n] = src.ints[k]!;
   out.texts[n] = src.texts[k];
 }
+
+/**
+ * Combines runs given oldest first into one sorted run, later runs winning on a shared
+ * timestamp. Runs that follow one another in time (the usual case: the chunks of a series)
+ * are concatenated in one copy; overlapping ones are merged pairwise.
+ */
+export function combinePoints(parts: SeriesPoints[]): SeriesPoints {
+  const runs = parts.filter((p) => p.length > 0);
+  if (runs.length === 0) return EMPTY_POINTS;
+  if (runs.length === 1) return runs[0]!;
+  let ordered = true;
+  let total = 0;
+  for (let k = 0; k < runs.length; k++) {
+    total += runs[k]!.length;
+    if (k > 0 && runs[k]!.timestamps[0]! <= runs[k - 1]!.timestamps[runs[k - 1]!.length - 1]!) ordered = false;
+  }
+  if (!ordered) return runs.reduce((acc, run) => mergePoints(acc, run));
+  const out = allocPoints(total);
+  let n = 0;
+  for (const run of runs) {
+    out.timestamps.set(run.timestamps.subarray(0, run.length), n);
+    out.kinds.set(run.kinds.subarray(0, run.length), n);
+    out.floats.set(run.floats.subarray(0, run.length), n);
+    out.ints.set(run.ints.subarray(0, run.length), n);
+    for (let k = 0; k < run.length; k++) out.texts[n + k] = run.texts[k];
+    n += run.length;
+  }
+  return out;
+}

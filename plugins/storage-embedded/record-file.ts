@@ -18,6 +18,18 @@ export function frameRecord(payload: Uint8Array): Buffer {
   return out;
 }
 
+/**
+ * Frames a record whose payload was written after RECORD_HEADER_BYTES reserved bytes at
+ * the start of `buf` (up to `end`): fills the header in place, no copy.
+ */
+export function frameInPlace(buf: Uint8Array, end: number): Uint8Array {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const payload = buf.subarray(RECORD_HEADER_BYTES, end);
+  view.setUint32(0, payload.length, true);
+  view.setUint32(4, crc32(payload), true);
+  return buf.subarray(0, end);
+}
+
 export interface RecordScan {
   records: Uint8Array[];
   /** bytes of whole, valid records from the start */

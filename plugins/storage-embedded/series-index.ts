@@ -17,6 +17,8 @@ export interface SeriesEntry {
   readonly id: number;
   readonly info: SeriesInfo;
   head?: HeadSeries;
+  /** points the previous head held when cut: the next head's initial capacity (fewer regrowths) */
+  headHint?: number;
   /** the head being cut into a block (older than `head`) */
   frozen?: HeadSeries;
   /** chunks in blocks, oldest block first */

@@ -12,6 +12,7 @@
  * platform Node supports in practice).
  */
 import { ByteReader, ByteWriter, ValueKind, type PointBatch } from '../../core';
+import { frameInPlace, RECORD_HEADER_BYTES } from './record-file';
 
 export const REC_SERIES = 1;
 export const REC_SAMPLES = 2;
@@ -38,9 +39,12 @@ export function encodeSeriesRecord(id: number, metric: string, tags: Readonly<Re
   return w.finish();
 }
 
+/** The framed SAMPLES record (header filled in place: the batch is copied once). */
 export function encodeSamples(batch: PointBatch, ids: Uint32Array, flags: number): Uint8Array {
   const n = batch.length;
-  const w = new ByteWriter(32 + ids.length * 4 + n * 30);
+  const fixed = n * 13 + (flags & HAS_FLOATS ? n * 8 : 0) + (flags & HAS_INTS ? n * 8 : 0);
+  const w = new ByteWriter(RECORD_HEADER_BYTES + 32 + ids.length * 5 + fixed + (flags & HAS_TEXTS ? n * 8 : 0));
+  w.pos = RECORD_HEADER_BYTES;
   w.byte(REC_SAMPLES);
   w.uvarint(n);
   w.uvarint(ids.length);
@@ -52,7 +56,7 @@ export function encodeSamples(batch: PointBatch, ids: Uint32Array, flags: number
   if (flags & HAS_FLOATS) w.bytes(raw(batch.floats, 8, n));
   if (flags & HAS_INTS) w.bytes(raw(batch.ints, 8, n));
   if (flags & HAS_TEXTS) for (let i = 0; i < n; i++) if (batch.kinds[i]! >= STRING) w.string(batch.texts[i] ?? '');
-  return w.finish();
+  return frameInPlace(w.buf, w.pos);
 }
 
 /** Which optional columns a batch uses (one pass over its kinds). */

@@ -34,7 +34,7 @@ interface Waiter {
 export class Wal {
   private fd = -1;
   private seq = 0;
-  private pending: Buffer[] = [];
+  private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private unsynced = false;
   private waiters: Waiter[] = [];
@@ -94,7 +94,11 @@ export class Wal {
   }
 
   append(payload: Uint8Array): void {
-    const framed = frameRecord(payload);
+    this.appendFramed(frameRecord(payload));
+  }
+
+  /** Appends a record framed by the caller (frameInPlace), without another copy. */
+  appendFramed(framed: Uint8Array): void {
     this.pending.push(framed);
     this.pendingBytes += framed.length;
     if (this.pendingBytes >= WRITE_THROUGH_BYTES) this.writePending();

@@ -79,6 +79,34 @@ describe('embedded engine', () => {
     }
   });
 
+  it('compacts in the background while writes and reads go on, and every read sees every point', async () => {
+    const engine = await embeddedEngine(tempDataDir('bgcompact'), { headMaxPoints: 5000, compactBlocks: 2, chunkMaxPoints: 256, slicePoints: 1000 });
+    await engine.open();
+    const immediate = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      const hosts = ['a', 'b', 'c', 'd'];
+      let sawCompaction = false;
+      for (let round = 0; round < 20; round++) {
+        await engine.write(pointBatch(hosts.flatMap((h) => floats('bc', h, round * 10_000_000, 1500, 1000))));
+        await immediate();
+        const stats = await engine.stats();
+        if (stats.compactionInProgress) sawCompaction = true;
+        const series = await collect(engine.read({ metric: 'bc' }, ALL));
+        expect(series.map((d) => d.points.length)).to.deep.equal(hosts.map(() => (round + 1) * 1500), `round ${round}`);
+      }
+      while ((await engine.stats()).cutInProgress || (await engine.stats()).compactionInProgress) await immediate();
+      const stats = await engine.stats();
+      expect(stats.compactions).to.be.greaterThan(0);
+      expect(sawCompaction, 'a compaction was observed in progress').to.equal(true);
+      expect(stats.blockPoints).to.equal(4 * 20 * 1500);
+      const [a] = await collect(engine.read({ metric: 'bc', predicates: [{ key: 'host', literals: ['a'], test: (v) => v === 'a' }] }, ALL));
+      expect(a!.points.timestamps[1500]).to.equal(10_000_000);
+      expect(a!.points.floats[29_999]).to.equal(149.9);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('loses nothing when the process dies in the middle of a background cut', async () => {
     const dir = tempDataDir('midcut');
     const engine = await embeddedEngine(dir, { headMaxPoints: 100_000 });
