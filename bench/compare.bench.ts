@@ -16,7 +16,9 @@ import { DATASET_SIZES, jsonBatches, pointCount, telnetChunks, type DatasetOptio
 import { discardCeiling } from './lib/ceilings';
 import { sendHttp, sendTelnet } from './lib/load';
 import { machineInfo, toMarkdown, writeResults, type RunResult, type SystemResult } from './lib/report';
-import { Dsdb, type DsdbVariant } from './systems/dsdb';
+import { Dsdb } from './systems/dsdb';
+import { embeddedVariant, mysqlVariant } from './systems/dsdb-variants';
+import { parseOnlyRate } from './lib/parse-only';
 import { InfluxDb } from './systems/influxdb';
 import type { QueryName, SystemUnderTest } from './systems/system';
 import { VictoriaMetrics } from './systems/victoria-metrics';
@@ -26,13 +28,6 @@ const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
 const QUERIES: QueryName[] = ['raw-series', 'sum-1m-avg', 'rate-by-dc'];
 const QUERY_RUNS = 20;
 
-/** DSDB variants compared; extended as storage backends land. */
-export const DSDB_VARIANTS: DsdbVariant[] = [
-  {
-    label: 'DSDB (embedded)',
-    config: (dataDir) => ({ plugins: undefined, storageDataDir: dataDir }),
-  },
-];
 
 type LoadMode = { name: string; send(system: SystemUnderTest): Promise<void> };
 
@@ -99,7 +94,7 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], dataset
 
 export async function run(flags: string[]): Promise<void> {
   const size = flags.includes('--small') ? 'small' : 'default';
-  const systemsFlag = flags.find((f) => f.startsWith('--systems='))?.split('=')[1]?.split(',') ?? ['dsdb', 'vm', 'influx'];
+  const systemsFlag = flags.find((f) => f.startsWith('--systems='))?.split('=')[1]?.split(',') ?? ['dsdb', 'dsdb-mysql', 'vm', 'influx'];
   const dataset = DATASET_SIZES[size];
   const expected = pointCount(dataset);
   const workDir = path.join(RESULTS_DIR, 'work');
@@ -115,6 +110,7 @@ export async function run(flags: string[]): Promise<void> {
     const seconds = await discardCeiling(chunks, connections);
     ceilings[`read-and-discard, ${connections} connection(s)`] = expected / seconds;
   }
+  ceilings['telnet put parser, parse only (one thread)'] = parseOnlyRate(chunks);
   progress(`ceilings: ${Object.entries(ceilings).map(([k, v]) => `${k} ${Math.round(v).toLocaleString()} lines/s`).join('; ')}\n`);
 
   const modes: LoadMode[] = [
@@ -123,7 +119,8 @@ export async function run(flags: string[]): Promise<void> {
     { name: 'HTTP /api/put', send: (s) => sendHttp(s.putUrl, bodies, 4) },
   ];
   const systems: SystemUnderTest[] = [];
-  if (systemsFlag.includes('dsdb')) for (const variant of DSDB_VARIANTS) systems.push(new Dsdb(workDir, variant));
+  if (systemsFlag.includes('dsdb')) systems.push(new Dsdb(workDir, embeddedVariant));
+  if (systemsFlag.includes('dsdb-mysql')) systems.push(new Dsdb(workDir, mysqlVariant()));
   if (systemsFlag.includes('vm')) systems.push(new VictoriaMetrics(workDir));
   if (systemsFlag.includes('influx')) systems.push(new InfluxDb(workDir));
 
@@ -131,6 +128,7 @@ export async function run(flags: string[]): Promise<void> {
   for (const system of systems) {
     progress(`== ${system.name}\n`);
     results.push(await measureSystem(system, modes, dataset, size === 'small' ? 120_000 : 600_000));
+    if (system instanceof Dsdb) await system.teardown();
   }
   const runResult: RunResult = {
     date: new Date().toISOString(),

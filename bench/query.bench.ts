@@ -3,6 +3,8 @@
  *  1. one raw series over a day (8,640 points, one every 10 s);
  *  2. sum of 1,000 series downsampled 1m-avg over a day (1.44 M points);
  *  3. rate of 200 counters grouped by one tag (4 groups) over a day.
+ * Each figure is also given as a ratio to a baseline measured in the same run: reading the
+ * same series straight from the storage engine (no HTTP, no aggregation).
  * `--quick` uses a tenth of the series and fewer runs.
  */
 import { ValueKind, type DataPoint, type StorageEngine } from '../core';
@@ -27,7 +29,20 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-async function measure(label: string, runs: number, url: string): Promise<void> {
+/** p50 of reading every series of `metric` over the day straight from storage. */
+async function storageBaseline(storage: StorageEngine, metric: string, runs: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    let points = 0;
+    for await (const data of storage.read({ metric }, { start: START * 1000, end: (START + DAY_S) * 1000 - 1 })) points += data.points.length;
+    times.push(performance.now() - started);
+    if (points === 0) throw new Error(`no points for ${metric}`);
+  }
+  return percentile(times.sort((a, b) => a - b), 0.5);
+}
+
+async function measure(label: string, runs: number, url: string, baselineMs: number): Promise<void> {
   let points = 0;
   const times: number[] = [];
   for (let i = 0; i < runs + 2; i++) {
@@ -40,7 +55,11 @@ async function measure(label: string, runs: number, url: string): Promise<void> 
     if (i >= 2) times.push(ms); // two warm-up runs
   }
   times.sort((a, b) => a - b);
-  process.stdout.write(`${label.padEnd(52)} p50 ${percentile(times, 0.5).toFixed(1).padStart(7)} ms   p99 ${percentile(times, 0.99).toFixed(1).padStart(7)} ms   (${runs} runs, ${points} points out)\n`);
+  const p50 = percentile(times, 0.5);
+  process.stdout.write(
+    `${label.padEnd(50)} p50 ${p50.toFixed(1).padStart(7)} ms  p99 ${percentile(times, 0.99).toFixed(1).padStart(7)} ms  ` +
+      `(${(p50 / baselineMs).toFixed(1)}× a storage read of ${baselineMs.toFixed(1)} ms; ${runs} runs, ${points} points out)\n`,
+  );
 }
 
 export async function run(flags: string[]): Promise<void> {
@@ -55,9 +74,9 @@ export async function run(flags: string[]): Promise<void> {
     await writeSeries(storage, 'bench.counter', counters, 60, (s, i) => (s + 1) * i * 10, (s) => ({ host: `h${s}`, dc: `dc${s % 4}` }));
     const base = `http://127.0.0.1:${daemon.port}/api/query?start=${START}&end=${START + DAY_S - 1}`;
     const runs = quick ? 10 : 50;
-    await measure('one raw series over a day (8,640 points)', runs, `${base}&m=sum:bench.raw`);
-    await measure(`sum of ${many} series, 1m-avg, over a day`, quick ? 5 : 20, `${base}&m=sum:1m-avg:bench.many`);
-    await measure(`rate of ${counters} counters grouped by dc, over a day`, runs, `${base}&m=sum:rate{counter}:bench.counter{dc=*}`);
+    await measure('one raw series over a day (8,640 points)', runs, `${base}&m=sum:bench.raw`, await storageBaseline(storage, 'bench.raw', runs));
+    await measure(`sum of ${many} series, 1m-avg, over a day`, quick ? 5 : 20, `${base}&m=sum:1m-avg:bench.many`, await storageBaseline(storage, 'bench.many', 5));
+    await measure(`rate of ${counters} counters grouped by dc, over a day`, runs, `${base}&m=sum:rate{counter}:bench.counter{dc=*}`, await storageBaseline(storage, 'bench.counter', runs));
   } finally {
     await daemon.stop();
   }

@@ -7,6 +7,8 @@
 # After `start`, the server takes user dsdb / password dsdb on 127.0.0.1:$PORT, with
 # rights on every database (tests create and drop their own).
 set -eu
+# mariadbd and mariadb-install-db live in /usr/sbin, which some shells leave out of PATH.
+PATH="$PATH:/usr/sbin:/usr/bin:/sbin"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PORT=${DSDB_MARIADB_PORT:-3307}
 DIR=${DSDB_MARIADB_DIR:-$ROOT/.test-data/mariadb-$PORT}

@@ -48,6 +48,16 @@ export function toMarkdown(run: RunResult): string {
   }
   const ceilings = Object.entries(run.ceilings).map(([k, v]) => `- ${k}: ${fmt(v)} lines/s`).join('\n');
   const notes = run.systems.flatMap((s) => s.notes.map((n) => `- ${s.name}: ${n}`)).join('\n');
+  // DSDB's ingest as a fraction of what one Node process can do with the same bytes.
+  const fractions = run.systems
+    .filter((s) => s.name.startsWith('DSDB'))
+    .flatMap((s) =>
+      Object.entries(s.ingest).flatMap(([mode, rate]) =>
+        Object.entries(run.ceilings).map(([ceiling, limit]) => (rate ? `- ${s.name}, ingest ${mode}: ${((rate / limit) * 100).toFixed(0)}% of ${ceiling}` : '')),
+      ),
+    )
+    .filter(Boolean)
+    .join('\n');
   return [
     `Run of ${run.date} on ${run.machine.cpus} × ${run.machine.cpuModel}, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}.`,
     `Dataset: ${fmt(run.points)} points (${Object.entries(run.dataset).map(([k, v]) => `${k}=${v}`).join(', ')}). Ratios are to ${run.baseline}, measured in the same run.`,
@@ -58,6 +68,7 @@ export function toMarkdown(run: RunResult): string {
     '',
     'Ceilings (a Node process on this machine):',
     ceilings,
+    ...(fractions ? ['', 'DSDB ingest as a fraction of the ceilings:', fractions] : []),
     ...(notes ? ['', 'Notes:', notes] : []),
   ].join('\n');
 }

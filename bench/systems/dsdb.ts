@@ -13,6 +13,11 @@ export interface DsdbVariant {
   label: string;
   /** builds the config (plugins, storage) for a data dir and port */
   config(dataDir: string, port: number): Record<string, unknown>;
+  /** starts what the variant needs (a database server), once per start() */
+  setup?(workDir: string): Promise<void>;
+  teardown?(): Promise<void>;
+  /** bytes on disk of the stored data, when not the data dir's size */
+  diskBytes?(): Promise<number>;
 }
 
 export class Dsdb implements SystemUnderTest {
@@ -35,6 +40,7 @@ export class Dsdb implements SystemUnderTest {
   }
 
   async start(): Promise<void> {
+    await this.variant.setup?.(this.workDir);
     fs.rmSync(this.dataDir, { recursive: true, force: true });
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.telnetPort = await freePort();
@@ -50,6 +56,11 @@ export class Dsdb implements SystemUnderTest {
 
   async stop(): Promise<void> {
     if (this.server) await stopProcess(this.server, 60_000);
+    this.server = undefined;
+  }
+
+  async teardown(): Promise<void> {
+    await this.variant.teardown?.();
   }
 
   private url(params: Record<string, string>): string {
@@ -74,10 +85,13 @@ export class Dsdb implements SystemUnderTest {
     return total;
   }
 
+  private measuredDisk?: number;
+
   async flush(): Promise<void> {
-    // The embedded engine flushes and compacts on close: stop and restart to measure disk after it.
+    // Engines flush and compact on close: stop and restart to measure disk after it.
     await this.stop();
     await this.restartKeepingData();
+    this.measuredDisk = this.variant.diskBytes ? await this.variant.diskBytes() : undefined;
   }
 
   private async restartKeepingData(): Promise<void> {
@@ -90,7 +104,7 @@ export class Dsdb implements SystemUnderTest {
   }
 
   diskBytes(): number {
-    return diskBytes(this.dataDir);
+    return this.measuredDisk ?? diskBytes(this.dataDir);
   }
 
   peakRssBytes(): number {

@@ -13,15 +13,13 @@ function distinctCount<T>(values: ArrayLike<T>, count: number): number {
 }
 
 function mostFrequent<T>(values: ArrayLike<T>, count: number): T {
-  const counts = new Map<T, number>();
-  let best = values[0]!;
+  const counts = new Map<T, number>(); // insertion order = order first seen
+  for (let i = 0; i < count; i++) counts.set(values[i]!, (counts.get(values[i]!) ?? 0) + 1);
+  let best: T = values[0]!;
   let bestCount = 0;
-  for (let i = 0; i < count; i++) {
-    const v = values[i]!;
-    const n = (counts.get(v) ?? 0) + 1;
-    counts.set(v, n);
+  for (const [value, n] of counts) {
     if (n > bestCount) {
-      best = v;
+      best = value;
       bestCount = n;
     }
   }

@@ -9,6 +9,12 @@ export interface NumericColumns {
   values: Float64Array;
   ints: BigInt64Array;
   isInt: Uint8Array;
+  /**
+   * Rates only: OpenTSDB's RateSpan first yields a rate against time zero (v0 / t0), which
+   * the aggregation never emits but uses as the series' value at timestamps before its
+   * first real rate. Undefined when the series has no rate.
+   */
+  rateSeed?: number;
 }
 
 export function allocColumns(capacity: number): NumericColumns {

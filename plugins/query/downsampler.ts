@@ -58,6 +58,12 @@ export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
     const b = buckets.floor(ctx.start);
     return b < ctx.start ? buckets.next(b) : b;
   })();
+  // Refuse before allocating: a fill policy emits every bucket of the range. (Calendar
+  // buckets vary in length: a month can be 10% shorter than its nominal 30 days.)
+  const shortestBucket = spec.calendar ? spec.intervalMs * 0.9 : spec.intervalMs;
+  if (filling && Math.floor((ctx.end - firstBucket) / shortestBucket) + 1 > ctx.maxBuckets) {
+    throw tooManyBuckets(ctx.maxBuckets);
+  }
   let expected = firstBucket; // next bucket a fill policy must emit
   let i = 0;
   const n = input.length;

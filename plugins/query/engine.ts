@@ -1,13 +1,12 @@
 /**
  * Runs a parsed query against storage. Series stream from storage one at a time; each is
- * reduced at once (value selection → downsample → rate) so that only its reduced form is
+ * reduced at once (series-pipeline.ts: value selection → downsample → rate) so only its reduced form is
  * kept, then grouped by the values of the group-by tag keys and aggregated per group.
  * Limits (series, data points, time) are checked as the series arrive.
  */
 import {
   ApiError,
   ValueKind,
-  seriesKeyString,
   type Aggregator,
   type Annotation,
   type Registry,
@@ -18,13 +17,10 @@ import {
   type TagPredicate,
 } from '../../core';
 import type { DiscreteColumns, NumericColumns } from './columns';
-import { downsample, downsampleDiscrete, type DownsampleContext } from './downsampler';
 import { aggregateDiscreteGroup, aggregateGroup } from './group-aggregate';
-import { compileJsonPath } from './json-path';
-import type { DownsampleSpec, SubQuery, TsQuery } from './model';
-import { rate } from './rate';
+import type { SubQuery, TsQuery } from './model';
 import type { ResultSeries } from './serializer';
-import { selectValues } from './value-select';
+import { pipelineFor, reduceSeries } from './series-pipeline';
 
 export interface QueryLimits {
   /** most series one query may read (all sub-queries together); 0 = no limit */
@@ -51,6 +47,7 @@ interface Group {
 class Budget {
   series = 0;
   points = 0;
+  produced = 0;
   private readonly deadline: number;
   constructor(private readonly limits: QueryLimits) {
     this.deadline = limits.timeoutMs > 0 ? Date.now() + limits.timeoutMs : Infinity;
@@ -68,6 +65,13 @@ class Budget {
       throw new ApiError(413, `Sorry, you have attempted to fetch more than our maximum amount of ${this.limits.maxDataPoints} data points. Please try filtering using more tags or decrease your time range.`);
     }
     this.check();
+  }
+  /** Points a series produced (downsampling with a fill policy can make more than it read). */
+  addProduced(points: number): void {
+    this.produced += points;
+    if (this.limits.maxDataPoints > 0 && this.produced > this.limits.maxDataPoints) {
+      throw new ApiError(413, `Sorry, you have attempted to fetch more than our maximum amount of ${this.limits.maxDataPoints} data points. Please try filtering using more tags or decrease your time range.`);
+    }
   }
   get maxBuckets(): number {
     return this.limits.maxDataPoints > 0 ? this.limits.maxDataPoints : Number.MAX_SAFE_INTEGER;
@@ -106,17 +110,6 @@ async function* seriesOf(sub: SubQuery, storage: StorageEngine, range: { start: 
   }
 }
 
-const ONE_SECOND: Omit<DownsampleSpec, 'aggregator'> = { text: '1s', intervalMs: 1000, all: false, calendar: false, count: 1, unit: 's', fill: 'none' };
-
-function hasSubSecond(c: NumericColumns | DiscreteColumns): boolean {
-  for (let i = 0; i < c.length; i++) if (c.timestamps[i]! % 1000 !== 0) return true;
-  return false;
-}
-
-function discreteAggregatorNames(aggregators: Registry<Aggregator>): string {
-  return [...aggregators].filter(([, a]) => a.aggregateDiscrete).map(([name]) => name).join(', ');
-}
-
 function numericToDiscrete(c: NumericColumns): DiscreteColumns {
   const texts: string[] = new Array(c.length);
   const kinds = new Uint8Array(c.length);
@@ -136,10 +129,7 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
   }
   const range = { start: query.start, end: query.end };
   const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
-  const path = sub.jsonPath ? compileJsonPath(sub.jsonPath) : undefined;
-  const ctx: DownsampleContext = { start: query.start, end: query.end, zone: query.timezone, maxBuckets: budget.maxBuckets };
-  const collapse: DownsampleSpec | undefined = !query.msResolution && !sub.downsample ? { ...ONE_SECOND, aggregator: sub.aggregator } : undefined;
-  const collapseCtx: DownsampleContext = { ...ctx, start: Math.floor(query.start / 1000) * 1000 };
+  const pipeline = pipelineFor(sub, query, budget.maxBuckets, aggregators);
   const groups = new Map<string, Group>();
 
   for await (const data of seriesOf(sub, storage, range)) {
@@ -147,30 +137,10 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
     if (data.points.length === 0) continue; // OpenTSDB has no span for a series without points in range
     const tags = data.series.tags;
     if (groupKeys.some((k) => tags[k] === undefined)) continue;
-    const selected = selectValues(data.points, path);
-    let numeric: NumericColumns | undefined;
-    let discrete: DiscreteColumns | undefined;
-    if (selected.discrete) {
-      const needed = sub.downsample ? [sub.aggregator, sub.downsample.aggregator] : [sub.aggregator];
-      const unfit = needed.find((a) => !a.aggregateDiscrete);
-      const name = seriesKeyString(data.series.metric, tags);
-      if (unfit) {
-        throw new ApiError(
-          400,
-          `Aggregator '${unfit.name}' cannot aggregate the string or JSON values of series ${name}`,
-          `Use one of ${discreteAggregatorNames(aggregators)}, or select a numeric field of JSON values with jsonPath`,
-        );
-      }
-      if (sub.rate) throw new ApiError(400, `Cannot compute the rate of the string or JSON values of series ${name}`);
-      discrete = selected.columns;
-      if (sub.downsample) discrete = downsampleDiscrete(discrete, sub.downsample, ctx);
-      else if (collapse && hasSubSecond(discrete)) discrete = downsampleDiscrete(discrete, collapse, collapseCtx);
-    } else {
-      numeric = selected.columns;
-      if (sub.downsample) numeric = downsample(numeric, sub.downsample, ctx);
-      else if (collapse && hasSubSecond(numeric)) numeric = downsample(numeric, collapse, collapseCtx);
-      if (sub.rate) numeric = rate(numeric, sub.rateOptions);
-    }
+    const reduced = reduceSeries(data, sub, pipeline);
+    const numeric = reduced.discrete ? undefined : reduced.columns;
+    const discrete = reduced.discrete ? reduced.columns : undefined;
+    budget.addProduced(numeric ? numeric.length : discrete!.length);
     const key = sub.aggregator.passThrough ? data.series.id : groupKeys.map((k) => tags[k]).join('\u0000');
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { key, infos: [], numeric: [], discrete: [] }));

@@ -3,7 +3,8 @@
  * the union of the members' timestamps; at each one a member with a point there gives
  * it, a member between two of its points gives the aggregator's interpolation (for rates:
  * its latest rate), and a member before its first or after its last point is left out.
- * The result is integer when every contribution is (lerp/fill of two integer points).
+ * The result is integer when no point the iteration holds (each member's current and next
+ * point) is a double, as OpenTSDB's isInteger() decides.
  * A group of one series still runs the aggregator (count gives 1, dev 0), as OpenTSDB does.
  */
 import type { Aggregator } from '../../core';
@@ -22,6 +23,13 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
     longs = new BigInt64Array(k * 2);
   }
   // Columns pulled out of the member objects once, so the loops below index arrays only.
+  // Imported functions and aggregator methods are read once here: the loop below must not
+  // meet a property access for the first time after V8 optimized it (it would deopt on exit).
+  const push = pushPoint;
+  const trim = trimColumns;
+  const aggregate = agg.aggregate;
+  const aggregateIntegers = agg.aggregateIntegers;
+  const seeds = members.map((m) => m.rateSeed);
   const scratch = doubles; // locals: module-level bindings cost a context load per access
   const scratchLongs = longs;
   const tsOf = members.map((m) => m.timestamps);
@@ -38,13 +46,13 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
   }
   let out = allocColumns(Math.min(total, 1 << 16));
   const method = agg.interpolation;
-  const hasIntegers = agg.aggregateIntegers !== undefined;
-  for (;;) {
-    let t = Infinity;
-    for (let i = 0; i < k; i++) if (next[i]! < t) t = next[i]!;
-    if (t === Infinity) break;
+  const hasIntegers = aggregateIntegers !== undefined;
+  let t = Infinity;
+  for (let i = 0; i < k; i++) if (next[i]! < t) t = next[i]!;
+  while (t !== Infinity) {
+    let following = Infinity; // the next timestamp, found in the same pass over the members
     let count = 0;
-    let allInt = hasIntegers;
+    let allInt = hasIntegers && !isRate; // rates are doubles
     for (let i = 0; i < k; i++) {
       const c = cursor[i]!;
       const isInt = isIntOf[i]!;
@@ -54,10 +62,19 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
         else allInt = false;
         count++;
         cursor[i] = c + 1;
-        next[i] = c + 1 < lengths[i]! ? tsOf[i]![c + 1]! : Infinity;
+        const n = c + 1 < lengths[i]! ? tsOf[i]![c + 1]! : Infinity;
+        next[i] = n;
+        if (n < following) following = n;
         continue;
       }
-      if (c === 0 || c >= lengths[i]!) continue; // not started, or ended
+      if (next[i]! < following) following = next[i]!;
+      if (c === 0) {
+        // Not started. With rates, OpenTSDB already holds the rate against time zero.
+        const seed = seeds[i];
+        if (isRate && seed !== undefined) scratch[count++] = seed;
+        continue;
+      }
+      if (c >= lengths[i]!) continue; // ended
       const p = c - 1;
       const prevInt = isInt[p] === 1;
       if (isRate || method === 'prev') {
@@ -98,14 +115,28 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
       }
       count++;
     }
+    // OpenTSDB's AggregationIterator.isInteger(): integer mode only when no buffered point
+    // is a double — each member's current point and the next one it has read ahead.
     if (allInt) {
-      const r = agg.aggregateIntegers!(scratchLongs, count);
-      out = pushPoint(out, t, Number(r), r, 1);
-    } else {
-      out = pushPoint(out, t, agg.aggregate(scratch, count), 0n, 0);
+      for (let i = 0; i < k && allInt; i++) {
+        const c = cursor[i]!;
+        const isInt = isIntOf[i]!;
+        if (c < lengths[i]!) {
+          if (isInt[c] === 0 || (c > 0 && isInt[c - 1] === 0)) allInt = false;
+        } else if (c > 0 && tsOf[i]![c - 1] === t && isInt[c - 1] === 0) {
+          allInt = false;
+        }
+      }
     }
+    if (allInt) {
+      const r = aggregateIntegers!.call(agg, scratchLongs, count);
+      out = push(out, t, Number(r), r, 1);
+    } else {
+      out = push(out, t, aggregate.call(agg, scratch, count), 0n, 0);
+    }
+    t = following;
   }
-  return trimColumns(out);
+  return trim(out);
 }
 
 /** Strings and JSON: members contribute only at their own timestamps (no interpolation). */

@@ -1,11 +1,12 @@
 /**
  * `query`: the read side of OpenTSDB's HTTP API — `/api/query` (GET, POST, DELETE),
- * `/api/query/last` and `/api/config/filters`. Aggregators come from the container's
+ * `/api/query/last`, `/api/config/filters` and the legacy `/q` (ascii and json forms). Aggregators come from the container's
  * `aggregators` registry (filled by aggregator plugins on `query.aggregators`).
  */
 import { ApiError, definePlugin, Type, type StorageEngine } from '../../core';
 import type { QueryEngineDeps } from './engine';
 import { FILTER_TYPES } from './filters';
+import { registerLegacyGraph } from './routes/legacy-graph';
 import { registerLastRoute } from './routes/last-route';
 import { registerQueryRoute } from './routes/query-route';
 import { QueryStats } from './stats';
@@ -17,7 +18,7 @@ export default definePlugin({
       /** most series one query may read; 0 = unlimited */
       maxSeries: Type.Integer({ minimum: 0, default: 100_000 }),
       /** most data points one query may read (and buckets it may produce); 0 = unlimited */
-      maxDataPoints: Type.Integer({ minimum: 0, default: 50_000_000 }),
+      maxDataPoints: Type.Integer({ minimum: 0, default: 5_000_000 }),
       /** abandon a query after this many ms (408); 0 = never */
       timeoutMs: Type.Integer({ minimum: 0, default: 60_000 }),
       /** OpenTSDB's tsd.http.query.allow_delete */
@@ -40,6 +41,7 @@ export default definePlugin({
     hooks.http.routes.tap('query', (app) => {
       registerQueryRoute(app, { allowDelete: options.allowDelete, deps, stats });
       registerLastRoute(app, storage);
+      registerLegacyGraph(app, deps);
       app.get('/api/config/filters', async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
       );

@@ -1,37 +1,57 @@
 /**
  * Rate of change per second (OpenTSDB's RateSpan): emitted at each point from the
- * previous one, so the first point gives nothing. Two integers subtract in 64-bit
- * arithmetic; counters roll over at counterMax, a reset can be dropped, and a rate above
- * resetValue (when > 0) after a rollover becomes 0. Results are doubles.
+ * previous one. Two integers subtract in 64-bit arithmetic; counters roll over at
+ * counterMax, a reset can be dropped, and a rate above resetValue (when > 0) after a
+ * rollover becomes 0. Results are doubles.
+ *
+ * RateSpan starts from a virtual point (0, 0), so its first "rate" is the first value
+ * against time zero. OpenTSDB's aggregation never emits that first element of the
+ * sequence but holds it as the series' value before its next rate; the columns carry it
+ * as `rateSeed` and hold the rest. (With dropResets and a negative first value the
+ * zero-time rate is dropped, and the first real rate becomes the seed, as in OpenTSDB.)
  */
 import { allocColumns, trimColumns, type NumericColumns } from './columns';
 import type { RateOptions } from './model';
 
+/** One rate from point a to point b; NaN-free `undefined` when dropResets drops it. */
+function pairRate(t0: number, v0: number, i0: bigint, int0: boolean, t1: number, v1: number, i1: bigint, int1: boolean, options: RateOptions, counterMaxDouble: number): number | undefined {
+  const deltaSeconds = (t1 - t0) / 1000;
+  const bothInt = int0 && int1;
+  let difference = bothInt ? Number(BigInt.asIntN(64, i1 - i0)) : v1 - v0;
+  if (options.counter && difference < 0) {
+    if (options.dropResets) return undefined;
+    difference = bothInt ? Number(BigInt.asIntN(64, options.counterMax - i0 + i1)) : counterMaxDouble - v0 + v1;
+    const value = difference / deltaSeconds;
+    return options.resetValue > 0 && value > options.resetValue ? 0 : value;
+  }
+  return difference / deltaSeconds;
+}
+
 export function rate(input: NumericColumns, options: RateOptions): NumericColumns {
   const n = input.length;
-  const out = allocColumns(Math.max(0, n - 1));
+  const out = allocColumns(n);
   const { timestamps, values, ints, isInt } = input;
   const counterMaxDouble = Number(options.counterMax);
+  let seed: number | undefined;
   let j = 0;
-  for (let i = 1; i < n; i++) {
-    const deltaSeconds = (timestamps[i]! - timestamps[i - 1]!) / 1000;
-    const bothInt = isInt[i] === 1 && isInt[i - 1] === 1;
-    let difference = bothInt ? Number(BigInt.asIntN(64, ints[i]! - ints[i - 1]!)) : values[i]! - values[i - 1]!;
-    let value: number;
-    if (options.counter && difference < 0) {
-      if (options.dropResets) continue;
-      difference = bothInt
-        ? Number(BigInt.asIntN(64, options.counterMax - ints[i - 1]! + ints[i]!))
-        : counterMaxDouble - values[i - 1]! + values[i]!;
-      value = difference / deltaSeconds;
-      if (options.resetValue > 0 && value > options.resetValue) value = 0;
-    } else {
-      value = difference / deltaSeconds;
+  for (let i = 0; i < n; i++) {
+    // the pair before the first point is RateSpan's virtual (0, 0)
+    const r =
+      i === 0
+        ? pairRate(0, 0, 0n, true, timestamps[0]!, values[0]!, ints[0]!, isInt[0] === 1, options, counterMaxDouble)
+        : pairRate(timestamps[i - 1]!, values[i - 1]!, ints[i - 1]!, isInt[i - 1] === 1, timestamps[i]!, values[i]!, ints[i]!, isInt[i] === 1, options, counterMaxDouble);
+    if (r === undefined) continue;
+    if (seed === undefined) {
+      seed = r; // the first element of the sequence is held, never emitted
+      continue;
     }
     out.timestamps[j] = timestamps[i]!;
-    out.values[j] = value;
+    out.values[j] = r;
     j++;
   }
   out.length = j;
-  return trimColumns(out);
+  const result = trimColumns(out);
+  // A series whose sequence has a single element never contributes (OpenTSDB ends it at once).
+  if (j > 0) result.rateSeed = seed;
+  return result;
 }

@@ -28,7 +28,8 @@ export function annotationOut(a: Annotation): Record<string, unknown> {
   };
 }
 
-function annotationIn(json: Record<string, unknown>): Annotation {
+function annotationIn(json: Record<string, unknown> | null): Annotation {
+  if (typeof json !== 'object' || json === null) throw new ApiError(400, 'Unable to parse the given JSON', 'Expected an annotation object');
   if (json.startTime === undefined || json.startTime === null || json.startTime === 0) throw new ApiError(400, 'Missing start time');
   const a: Annotation = { startTime: toMs(json.startTime, 'startTime') };
   if (json.endTime) a.endTime = toMs(json.endTime, 'endTime');

@@ -39,7 +39,7 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
       if (request.method === 'POST') {
         const body = jsonBody(request.body);
         metric = body.metric === undefined ? '' : String(body.metric);
-        tags = Array.isArray(body.tags) ? (body.tags as Pair[]).map((t) => ({ key: String(t.key ?? '*'), value: String(t.value ?? '*') })) : [];
+        tags = Array.isArray(body.tags) ? (body.tags as (Partial<Pair> | null)[]).map((t) => ({ key: String(t?.key ?? '*'), value: String(t?.value ?? '*') })) : [];
         if (body.limit !== undefined) limit = Number(body.limit);
       } else {
         const qs = request.query as Record<string, string | undefined>;

@@ -29,6 +29,16 @@ export interface ChunkRef {
   count: number;
 }
 
+/** Makes renames and creations in `dir` durable. */
+export function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function blockFileName(seq: number): string {
   return `${String(seq).padStart(10, '0')}.blk`;
 }
@@ -103,6 +113,7 @@ export class BlockWriter {
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     fs.renameSync(this.tmpPath, this.finalPath);
+    fsyncDir(path.dirname(this.finalPath)); // the rename must be durable before the WAL it replaces is deleted
   }
 
   abort(): void {

@@ -30,7 +30,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '../../core';
-import { BlockReader, BlockWriter, blockFileName, blockSeqOf } from './block';
+import { BlockReader, BlockWriter, blockFileName, blockSeqOf, fsyncDir } from './block';
 import { CodecSet, type CodecPreferences } from './codec-set';
 import { HeadSeries } from './head-series';
 import { lockDir } from './lock';
@@ -62,7 +62,27 @@ export interface EmbeddedEngineOptions {
   codecs: CodecPreferences;
 }
 
-type Counters = Record<'walTruncations' | 'walTruncatedBytes' | 'corruptChunks' | 'corruptBlocks' | 'orphanChunks' | 'seriesLogTruncations' | 'checkpoints' | 'compactions', number>;
+// Module constants: reading ValueKind through the core barrel's re-export getter per point costs.
+const INT: number = ValueKind.Int;
+const STRING: number = ValueKind.String;
+const JSON_KIND: number = ValueKind.Json;
+
+/** Points encoded per slice of a background cut: bounds the pause a cut causes. */
+const CUT_SLICE_POINTS = 100_000;
+
+interface CutJob {
+  seq: number;
+  /** first WAL segment to keep once the block is installed */
+  keepFrom: number;
+  writer?: BlockWriter;
+  entries: SeriesEntry[];
+  next: number;
+  started: number;
+  points: number;
+  installed: boolean;
+}
+
+type Counters = Record<'walTruncations' | 'walTruncatedBytes' | 'corruptChunks' | 'corruptBlocks' | 'orphanChunks' | 'seriesLogTruncations' | 'checkpoints' | 'compactions' | 'lastCheckpointMs', number>;
 
 export class EmbeddedEngine implements StorageEngine {
   readonly name = 'embedded';
@@ -77,12 +97,16 @@ export class EmbeddedEngine implements StorageEngine {
   private headPoints = 0;
   private lastCheckpoint = Date.now();
   private checkpointScheduled = false;
+  /** the block cut in progress, if any */
+  private cut?: CutJob;
+  /** points in frozen heads (being cut) */
+  private frozenPoints = 0;
   private annotationMap = new Map<string, Annotation>();
   private annotationsDirty = false;
   private unlock?: () => void;
   private timer?: NodeJS.Timeout;
   private state: 'new' | 'open' | 'closed' = 'new';
-  readonly counters: Counters = { walTruncations: 0, walTruncatedBytes: 0, corruptChunks: 0, corruptBlocks: 0, orphanChunks: 0, seriesLogTruncations: 0, checkpoints: 0, compactions: 0 };
+  readonly counters: Counters = { walTruncations: 0, walTruncatedBytes: 0, corruptChunks: 0, corruptBlocks: 0, orphanChunks: 0, seriesLogTruncations: 0, checkpoints: 0, compactions: 0, lastCheckpointMs: 0 };
 
   constructor(
     private readonly options: EmbeddedEngineOptions,
@@ -253,7 +277,11 @@ export class EmbeddedEngine implements StorageEngine {
       heads[s] = entry.head ??= new HeadSeries();
       this.dirty.add(entry);
     }
-    for (let i = 0; i < n; i++) heads[seriesIndex[i]!]!.append(timestamps[i]!, kinds[i]!, floats[i]!, ints[i]!, texts[i]);
+    for (let i = 0; i < n; i++) {
+      const kind = kinds[i]!;
+      // reading a BigInt64Array element allocates a bigint: only for integer points
+      heads[seriesIndex[i]!]!.append(timestamps[i]!, kind, floats[i]!, kind === INT ? ints[i]! : 0n, kind >= STRING ? texts[i] : undefined);
+    }
     this.headPoints += n;
   }
 
@@ -270,7 +298,7 @@ export class EmbeddedEngine implements StorageEngine {
     const n = batch.length;
     for (let i = 0; i < n; i++) {
       const k = batch.kinds[i]!;
-      if (k < ValueKind.Int || k > ValueKind.Json || !Number.isFinite(batch.timestamps[i]!)) {
+      if (k < INT || k > JSON_KIND || !Number.isFinite(batch.timestamps[i]!)) {
         throw new DsdbError('DSDB_ERR_BAD_WRITE', `point ${i} of the batch has kind ${k} and timestamp ${batch.timestamps[i]}`);
       }
       if (batch.seriesIndex[i]! >= batch.series.length) throw new DsdbError('DSDB_ERR_BAD_WRITE', `point ${i} of the batch names series ${batch.seriesIndex[i]} of ${batch.series.length}`);
@@ -301,62 +329,174 @@ export class EmbeddedEngine implements StorageEngine {
     this.wal.commitNow();
   }
 
+  /** Starts a block cut that encodes in slices between other work (see CutJob). */
   private scheduleCheckpoint(): void {
-    if (this.checkpointScheduled) return;
+    if (this.checkpointScheduled || this.cut) return;
     this.checkpointScheduled = true;
     setImmediate(() => {
       this.checkpointScheduled = false;
-      if (this.state !== 'open') return;
+      if (this.state !== 'open' || this.cut) return;
+      let job: CutJob;
       try {
-        this.checkpoint();
+        job = this.startCut();
       } catch (err) {
-        this.log.error({ err }, 'cutting the head into a block failed; the WAL still holds its points');
+        this.log.error({ err }, 'starting a block cut failed; the WAL still holds the head');
+        return;
       }
+      const drive = (): void => {
+        if (this.cut !== job) return; // finished synchronously meanwhile (delete, close, checkpoint)
+        try {
+          if (this.stepCut(job, CUT_SLICE_POINTS)) this.finishCut(job);
+          else setImmediate(drive);
+        } catch (err) {
+          if (!job.installed) this.abortCut(job);
+          this.log.error({ err }, 'cutting the head into a block failed; the WAL still holds its points');
+        }
+      };
+      setImmediate(drive);
     });
   }
 
   private maintain(): void {
     if (this.state !== 'open') return;
     try {
-      if (this.headPoints > 0 && Date.now() - this.lastCheckpoint >= this.options.blockDurationMs) this.checkpoint();
-      else if (this.options.retentionMs > 0) this.dropExpiredBlocks();
+      if (this.headPoints > 0 && Date.now() - this.lastCheckpoint >= this.options.blockDurationMs) this.scheduleCheckpoint();
+      else if (this.options.retentionMs > 0 && !this.cut) this.dropExpiredBlocks();
     } catch (err) {
       this.log.error({ err }, 'storage maintenance failed');
     }
   }
 
   /**
-   * Cuts the head into a block and drops the WAL it covered. Synchronous from start to
-   * end, so no write interleaves: the new WAL segment starts exactly where the block ends.
+   * Cuts the head into a block and drops the WAL it covered, now (finishing any cut in
+   * progress first). The daemon cuts in the background instead (scheduleCheckpoint).
    */
   checkpoint(): void {
     this.assertOpen();
+    this.finishCutNow();
+    const job = this.startCut();
+    try {
+      this.stepCut(job, Infinity);
+    } catch (err) {
+      this.abortCut(job);
+      throw err;
+    }
+    this.finishCut(job);
+  }
+
+  /**
+   * Freezes the head: from here writes go to fresh heads and a new WAL segment, while the
+   * frozen heads are encoded into a block. Reads see blocks, then frozen heads, then heads.
+   */
+  private startCut(): CutJob {
+    this.finishCutNow();
     const keepFrom = this.wal.rotate();
     this.index.save();
-    if (this.dirty.size > 0) {
-      const seq = this.nextBlockSeq++;
-      const writer = new BlockWriter(path.join(this.blocksDir, blockFileName(seq)), this.codecSet, this.options.chunkMaxPoints);
+    const entries = [...this.dirty].sort((a, b) => a.id - b.id);
+    for (const entry of entries) {
+      entry.frozen = entry.head;
+      entry.head = undefined;
+    }
+    this.dirty.clear();
+    this.frozenPoints = this.headPoints;
+    this.headPoints = 0;
+    const seq = this.nextBlockSeq++;
+    const writer = entries.length > 0 ? new BlockWriter(path.join(this.blocksDir, blockFileName(seq)), this.codecSet, this.options.chunkMaxPoints) : undefined;
+    const job: CutJob = { seq, keepFrom, writer, entries, next: 0, started: performance.now(), points: this.frozenPoints, installed: false };
+    this.cut = job;
+    return job;
+  }
+
+  /** Encodes frozen series until about `budget` points are done; true when all are. */
+  private stepCut(job: CutJob, budget: number): boolean {
+    let done = 0;
+    while (job.next < job.entries.length && done < budget) {
+      const entry = job.entries[job.next++]!;
+      const frozen = entry.frozen;
+      if (frozen && frozen.length > 0) {
+        job.writer!.addSeries(entry.id, frozen);
+        done += frozen.length;
+      }
+    }
+    return job.next >= job.entries.length;
+  }
+
+  /** Installs the finished block, drops the WAL it covers, then compacts. */
+  private finishCut(job: CutJob): void {
+    if (job.writer) {
       try {
-        const entries = [...this.dirty].sort((a, b) => a.id - b.id);
-        for (const entry of entries) if (entry.head && entry.head.length > 0) writer.addSeries(entry.id, entry.head);
-        writer.finish();
+        job.writer.finish();
       } catch (err) {
-        writer.abort();
+        this.abortCut(job);
         throw err;
       }
-      const block = new BlockReader(path.join(this.blocksDir, blockFileName(seq)), seq, this.codecSet);
+      const block = new BlockReader(path.join(this.blocksDir, blockFileName(job.seq)), job.seq, this.codecSet);
       this.blocks.push(block);
       for (const ref of block.refs) this.index.byId[ref.seriesId]!.chunks.push({ block, ref });
-      for (const entry of this.dirty) entry.head = undefined;
-      this.dirty.clear();
     }
+    job.installed = true;
+    for (const entry of job.entries) entry.frozen = undefined;
+    this.frozenPoints = 0;
+    this.cut = undefined;
     this.saveAnnotations();
-    this.wal.dropBefore(keepFrom);
-    this.headPoints = 0;
+    this.wal.dropBefore(job.keepFrom);
     this.lastCheckpoint = Date.now();
     this.counters.checkpoints++;
+    this.counters.lastCheckpointMs = Math.round(performance.now() - job.started);
+    this.log.debug({ points: job.points, ms: this.counters.lastCheckpointMs, blocks: this.blocks.length }, 'head cut into a block');
     this.dropExpiredBlocks();
-    if (this.blocks.length >= this.options.compactBlocks) this.compact();
+    this.compactNewest();
+    if (this.headPoints >= this.options.headMaxPoints) this.scheduleCheckpoint();
+  }
+
+  /** Gives the frozen points back to the heads (the WAL before the cut is still on disk). */
+  private abortCut(job: CutJob): void {
+    job.writer?.abort();
+    for (const entry of job.entries) {
+      const frozen = entry.frozen;
+      if (!frozen) continue;
+      const head = entry.head;
+      // the live head is newer: replaying it onto the frozen one keeps last-write-wins
+      if (head) for (let i = 0; i < head.length; i++) frozen.append(head.timestamps[i]!, head.kinds[i]!, head.floats[i]!, head.ints[i]!, head.texts[i]);
+      entry.head = frozen;
+      entry.frozen = undefined;
+      this.dirty.add(entry);
+    }
+    this.headPoints += this.frozenPoints;
+    this.frozenPoints = 0;
+    this.cut = undefined;
+  }
+
+  /** Completes a background cut synchronously (before deletes, compaction, close). */
+  private finishCutNow(): void {
+    const job = this.cut;
+    if (!job) return;
+    try {
+      this.stepCut(job, Infinity);
+    } catch (err) {
+      this.abortCut(job);
+      throw err;
+    }
+    this.finishCut(job);
+  }
+
+  /**
+   * Size-tiered compaction: the newest run of blocks in which no block is bigger than all
+   * newer ones together is merged once it has `compactBlocks` blocks. Similar sizes merge,
+   * big old blocks are left alone, so each point is rewritten O(log n) times, not at every
+   * merge. Only a newest run is merged, so the result is still newer than every other block
+   * and last-write-wins order holds.
+   */
+  private compactNewest(): void {
+    const sizes = this.blocks.map((b) => b.refs.reduce((n, ref) => n + ref.count, 0));
+    let run = 0;
+    let total = 0;
+    for (let i = this.blocks.length - 1; i >= 0; i--) {
+      if (run > 0 && sizes[i]! > total) break;
+      total += sizes[i]!;
+      run++;
+    }
+    if (run >= this.options.compactBlocks) this.compact(this.blocks.length - run);
   }
 
   private saveAnnotations(): void {
@@ -371,6 +511,7 @@ export class EmbeddedEngine implements StorageEngine {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, file);
+    fsyncDir(this.options.dataDir);
     this.annotationsDirty = false;
   }
 
@@ -392,11 +533,17 @@ export class EmbeddedEngine implements StorageEngine {
     this.rebuildChunkRefs();
   }
 
-  /** Merges every block into one (newer blocks win on a shared timestamp), dropping expired points. */
-  compact(): void {
+  /**
+   * Merges the blocks from index `from` (in seq order) to the newest into one block (newer
+   * blocks win on a shared timestamp), dropping expired points. `compact()` merges all.
+   */
+  compact(from = 0): void {
     this.assertOpen();
-    if (this.blocks.length < 2) return;
-    const inputs = this.blocks;
+    this.finishCutNow();
+    const inputs = this.blocks.slice(from);
+    // one block is worth rewriting only to drop expired points
+    if (inputs.length === 0 || (inputs.length === 1 && this.retentionCutoff() === -Infinity)) return;
+    const merging = new Set(inputs);
     const seq = this.nextBlockSeq++;
     const file = path.join(this.blocksDir, blockFileName(seq));
     const writer = new BlockWriter(file, this.codecSet, this.options.chunkMaxPoints, inputs.map((b) => b.seq));
@@ -404,7 +551,7 @@ export class EmbeddedEngine implements StorageEngine {
     try {
       for (const entry of this.index.byId) {
         if (!entry || entry.chunks.length === 0) continue;
-        const points = this.readBlocks(entry, cutoff, Infinity);
+        const points = this.readBlocks(entry, cutoff, Infinity, merging);
         if (points.length > 0) writer.addSeries(entry.id, points);
       }
       writer.finish();
@@ -412,7 +559,7 @@ export class EmbeddedEngine implements StorageEngine {
       writer.abort();
       throw err;
     }
-    this.blocks = [new BlockReader(file, seq, this.codecSet)];
+    this.blocks = [...this.blocks.slice(0, from), new BlockReader(file, seq, this.codecSet)];
     this.rebuildChunkRefs();
     for (const block of inputs) {
       block.close();
@@ -422,10 +569,10 @@ export class EmbeddedEngine implements StorageEngine {
   }
 
   /** The points of a series in its blocks within [start, end]; a corrupt chunk is reported and skipped. */
-  private readBlocks(entry: SeriesEntry, start: number, end: number): SeriesPoints {
+  private readBlocks(entry: SeriesEntry, start: number, end: number, only?: Set<BlockReader>): SeriesPoints {
     let acc = EMPTY_POINTS;
     for (const { block, ref } of entry.chunks) {
-      if (ref.maxT < start || ref.minT > end) continue;
+      if (ref.maxT < start || ref.minT > end || (only && !only.has(block))) continue;
       let points: SeriesPoints;
       try {
         points = block.readChunk(ref);
@@ -440,11 +587,14 @@ export class EmbeddedEngine implements StorageEngine {
   }
 
   private readSeries(entry: SeriesEntry, start: number, end: number): SeriesPoints {
-    const fromBlocks = entry.chunks.length > 0 ? this.readBlocks(entry, start, end) : EMPTY_POINTS;
-    const head = entry.head;
-    if (!head || head.length === 0) return fromBlocks;
-    const [from, to] = head.rangeOf(start, end);
-    return to > from ? mergePoints(fromBlocks, slicePoints(head, from, to)) : fromBlocks;
+    let points = entry.chunks.length > 0 ? this.readBlocks(entry, start, end) : EMPTY_POINTS;
+    // oldest to newest: blocks, the head being cut, the live head
+    for (const head of [entry.frozen, entry.head]) {
+      if (!head || head.length === 0) continue;
+      const [from, to] = head.rangeOf(start, end);
+      if (to > from) points = mergePoints(points, slicePoints(head, from, to));
+    }
+    return points;
   }
 
   async *read(selector: SeriesSelector, range: TimeRange): AsyncIterable<SeriesData> {
@@ -466,21 +616,23 @@ export class EmbeddedEngine implements StorageEngine {
   }
 
   private lastOf(entry: SeriesEntry, floor: number): LastPoint | undefined {
-    const head = entry.head;
-    const headT = head && head.length > 0 ? head.timestamps[head.length - 1]! : -Infinity;
+    // newest source first; an older source wins only with a strictly later timestamp
+    let points: SeriesPoints | undefined;
+    let t = -Infinity;
+    for (const head of [entry.head, entry.frozen]) {
+      if (head && head.length > 0 && head.timestamps[head.length - 1]! > t) {
+        points = head;
+        t = head.timestamps[head.length - 1]!;
+      }
+    }
     let newestRef = -1;
     for (let c = 0; c < entry.chunks.length; c++) if (newestRef < 0 || entry.chunks[c]!.ref.maxT >= entry.chunks[newestRef]!.ref.maxT) newestRef = c;
-    let points: SeriesPoints | undefined;
-    let i = -1;
-    if (head && headT >= (newestRef >= 0 ? entry.chunks[newestRef]!.ref.maxT : -Infinity) && headT > -Infinity) {
-      points = head;
-      i = head.length - 1;
-    } else if (newestRef >= 0) {
+    if (newestRef >= 0 && entry.chunks[newestRef]!.ref.maxT > t) {
       // the newest chunk, merged with any older block sharing its last timestamp
-      const ref = entry.chunks[newestRef]!.ref;
-      points = this.readBlocks(entry, ref.maxT, ref.maxT);
-      i = points.length - 1;
+      const maxT = entry.chunks[newestRef]!.ref.maxT;
+      points = this.readBlocks(entry, maxT, maxT);
     }
+    const i = points ? points.length - 1 : -1;
     if (!points || i < 0 || points.timestamps[i]! < floor) return undefined;
     return { series: entry.info, timestamp: points.timestamps[i]!, kind: points.kinds[i]! as LastPoint['kind'], float: points.floats[i]!, int: points.ints[i]!, text: points.texts[i] };
   }
@@ -504,6 +656,7 @@ export class EmbeddedEngine implements StorageEngine {
 
   async deleteRange(selector: SeriesSelector, range: TimeRange): Promise<number> {
     this.assertOpen();
+    this.finishCutNow(); // the block being cut must not keep deleted points
     const entries = this.index.select(selector);
     let removed = 0;
     for (const entry of entries) removed += this.readSeries(entry, range.start, range.end).length;
@@ -617,10 +770,11 @@ export class EmbeddedEngine implements StorageEngine {
     const walBytes = this.wal.bytesOnDisk();
     return {
       series: this.index.count,
-      points: blockPoints + this.headPoints,
+      points: blockPoints + this.headPoints + this.frozenPoints,
       blockPoints,
-      headPoints: this.headPoints,
+      headPoints: this.headPoints + this.frozenPoints,
       blocks: this.blocks.length,
+      cutInProgress: this.cut ? 1 : 0,
       blockBytes,
       walBytes,
       bytesOnDisk: blockBytes + walBytes + seriesBytes,

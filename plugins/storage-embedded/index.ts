@@ -17,7 +17,7 @@ export const EmbeddedOptionsSchema = Type.Object(
     headMaxPoints: Type.Integer({ default: 2_000_000, minimum: 1, description: 'cut the in-memory head into a block past this many points' }),
     blockDurationMs: Type.Integer({ default: 2 * 3600_000, minimum: 1000, description: 'cut the head into a block at least this often' }),
     chunkMaxPoints: Type.Integer({ default: 4096, minimum: 16, description: 'points per chunk at most' }),
-    compactBlocks: Type.Integer({ default: 4, minimum: 2, description: 'merge blocks into one when there are this many' }),
+    compactBlocks: Type.Integer({ default: 4, minimum: 2, description: 'merge the newest run of similar-sized blocks once it has this many' }),
     retentionMs: Type.Integer({ default: 0, minimum: 0, description: 'drop points older than this (0: keep forever)' }),
     codecs: Type.Object(
       {

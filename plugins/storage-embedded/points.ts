@@ -71,25 +71,25 @@ export function mergePoints(older: SeriesPoints, newer: SeriesPoints): SeriesPoi
   let i = 0;
   let j = 0;
   let n = 0;
-  const copy = (src: SeriesPoints, k: number) => {
-    out.timestamps[n] = src.timestamps[k]!;
-    out.kinds[n] = src.kinds[k]!;
-    out.floats[n] = src.floats[k]!;
-    out.ints[n] = src.ints[k]!;
-    out.texts[n] = src.texts[k];
-    n++;
-  };
   while (i < older.length && j < newer.length) {
     const a = older.timestamps[i]!;
     const b = newer.timestamps[j]!;
-    if (a < b) copy(older, i++);
-    else if (b < a) copy(newer, j++);
+    if (a < b) copyPoint(out, n++, older, i++);
+    else if (b < a) copyPoint(out, n++, newer, j++);
     else {
-      copy(newer, j++);
+      copyPoint(out, n++, newer, j++);
       i++;
     }
   }
-  while (i < older.length) copy(older, i++);
-  while (j < newer.length) copy(newer, j++);
+  while (i < older.length) copyPoint(out, n++, older, i++);
+  while (j < newer.length) copyPoint(out, n++, newer, j++);
   return n === out.length ? out : slicePoints(out, 0, n);
+}
+
+function copyPoint(out: SeriesPoints, n: number, src: SeriesPoints, k: number): void {
+  out.timestamps[n] = src.timestamps[k]!;
+  out.kinds[n] = src.kinds[k]!;
+  out.floats[n] = src.floats[k]!;
+  out.ints[n] = src.ints[k]!;
+  out.texts[n] = src.texts[k];
 }

@@ -7,15 +7,18 @@
  * postings are rebuilt from it at open.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { ByteReader, ByteWriter, seriesKeyString, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
 import type { HeadSeries } from './head-series';
 import { frameRecord, scanRecords, type RecordScan } from './record-file';
-import type { BlockReader, ChunkRef } from './block';
+import { fsyncDir, type BlockReader, type ChunkRef } from './block';
 
 export interface SeriesEntry {
   readonly id: number;
   readonly info: SeriesInfo;
   head?: HeadSeries;
+  /** the head being cut into a block (older than `head`) */
+  frozen?: HeadSeries;
   /** chunks in blocks, oldest block first */
   chunks: { block: BlockReader; ref: ChunkRef }[];
 }
@@ -89,6 +92,7 @@ export class SeriesIndex {
       w.string(JSON.stringify({ metric: entry.info.metric, tags: entry.info.tags }));
       bufs.push(frameRecord(w.finish()));
     }
+    const created = !fs.existsSync(this.file);
     const fd = fs.openSync(this.file, 'a');
     try {
       fs.writeSync(fd, Buffer.concat(bufs));
@@ -96,6 +100,7 @@ export class SeriesIndex {
     } finally {
       fs.closeSync(fd);
     }
+    if (created) fsyncDir(path.dirname(this.file));
     this.unsaved = [];
   }
 

@@ -19,6 +19,9 @@ export const REC_DELETE = 3;
 export const REC_ANNOTATION = 4;
 export const REC_UNANNOTATE = 5;
 
+const FLOAT: number = ValueKind.Float;
+const INT: number = ValueKind.Int;
+const STRING: number = ValueKind.String;
 const HAS_FLOATS = 1;
 const HAS_INTS = 2;
 const HAS_TEXTS = 4;
@@ -48,7 +51,7 @@ export function encodeSamples(batch: PointBatch, ids: Uint32Array, flags: number
   w.bytes(raw(batch.kinds, 1, n));
   if (flags & HAS_FLOATS) w.bytes(raw(batch.floats, 8, n));
   if (flags & HAS_INTS) w.bytes(raw(batch.ints, 8, n));
-  if (flags & HAS_TEXTS) for (let i = 0; i < n; i++) if (batch.kinds[i]! >= ValueKind.String) w.string(batch.texts[i] ?? '');
+  if (flags & HAS_TEXTS) for (let i = 0; i < n; i++) if (batch.kinds[i]! >= STRING) w.string(batch.texts[i] ?? '');
   return w.finish();
 }
 
@@ -57,7 +60,7 @@ export function columnFlags(kinds: Uint8Array, n: number): number {
   let flags = 0;
   for (let i = 0; i < n; i++) {
     const k = kinds[i]!;
-    flags |= k === ValueKind.Float ? HAS_FLOATS : k === ValueKind.Int ? HAS_INTS : HAS_TEXTS;
+    flags |= k === FLOAT ? HAS_FLOATS : k === INT ? HAS_INTS : HAS_TEXTS;
   }
   return flags;
 }
@@ -95,7 +98,7 @@ export function decodeSamples(r: ByteReader): DecodedSamples {
   const texts: (string | undefined)[] = [];
   if (flags & HAS_TEXTS) {
     texts.length = length;
-    for (let i = 0; i < length; i++) if (kinds[i]! >= ValueKind.String) texts[i] = r.string();
+    for (let i = 0; i < length; i++) if (kinds[i]! >= STRING) texts[i] = r.string();
   }
   for (let i = 0; i < length; i++) if (seriesIndex[i]! >= nIds) throw new RangeError('sample series index out of range');
   return { ids, length, seriesIndex, timestamps, kinds, floats, ints, texts };

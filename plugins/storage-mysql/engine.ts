@@ -118,16 +118,21 @@ export class MysqlEngine implements StorageEngine {
   /**
    * Runs `op`, retrying while MariaDB is unreachable until `deadlineMs` has passed (always
    * at least twice: the first failure may be a pooled connection the server closed), and
-   * deadlocks without limit. Then fails with DSDB_ERR_STORAGE_UNAVAILABLE.
+   * deadlocks up to 50 times. Then fails with DSDB_ERR_STORAGE_UNAVAILABLE.
    */
   private async retrying<T>(op: () => Promise<T>, deadlineMs: number, failure: string): Promise<T> {
     const started = Date.now();
     let delay = 50;
+    let rolledBack = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await op();
       } catch (err) {
-        if (isTransient(err)) continue;
+        if (isTransient(err) && ++rolledBack < 50) {
+          attempt--;
+          await sleep(rolledBack);
+          continue;
+        }
         if (!isUnavailable(err)) throw err;
         if (this.closing || (attempt >= 2 && Date.now() - started >= deadlineMs)) throw unavailableError(failure, err);
         if (attempt >= 2) {
@@ -476,7 +481,11 @@ export class MysqlEngine implements StorageEngine {
   }
 
   /** Counts, and InnoDB bytes (data + index) of the tables; `points` counts fragments' points before compaction. */
-  async stats(): Promise<StorageStats> {
+  stats(): Promise<StorageStats> {
+    return this.retrying(() => this.readStats(), 0, 'stats could not be read');
+  }
+
+  private async readStats(): Promise<StorageStats> {
     const [[series]] = (await this.pool.query(`SELECT COUNT(*) AS n FROM ${this.p}series`)) as unknown as [[{ n: number }]];
     const [[chunks]] = (await this.pool.query(`SELECT COUNT(*) AS n, COALESCE(SUM(npoints), 0) AS points FROM ${this.p}chunks`)) as unknown as [[{ n: number; points: string | number }]];
     const [[size]] = (await this.pool.query(

@@ -8,6 +8,9 @@ import type { SeriesInfo, SeriesKey, SeriesSelector } from '../../core';
 import { isUnavailable, type Pool, type PoolConnection } from './db';
 import { NAME_KIND } from './schema';
 
+/** new series per INSERT: a statement stays well below max_allowed_packet */
+const SERIES_PER_STATEMENT = 1000;
+
 export interface SeriesRow {
   id: number;
   metric: string;
@@ -61,43 +64,22 @@ export class SeriesIndex {
       else (missing ??= []).push(i);
     }
     if (!missing) return;
-    const hashes = missing.map((i) => createHash('sha1').update(keys[i]!).digest());
-    const order = missing.map((_, j) => j);
     const conn = await this.pool.getConnection();
     try {
       await conn.query('START TRANSACTION');
-      const rows: unknown[] = [];
-      for (const j of order) {
-        const s = series[missing[j]!]!;
-        const sortedTags = Object.fromEntries(Object.keys(s.tags).sort().map((k) => [k, s.tags[k]!]));
-        rows.push(hashes[j], s.metric, Object.keys(s.tags).length, JSON.stringify(sortedTags));
+      const created = new Map<number, number>();
+      // Slices keep each statement well below max_allowed_packet.
+      for (let from = 0; from < missing.length; from += SERIES_PER_STATEMENT) {
+        await this.create(conn, keys, series, missing.slice(from, from + SERIES_PER_STATEMENT), created);
       }
-      await conn.query(`INSERT INTO ${this.p}series (key_hash, metric, tag_count, tags) VALUES ${placeholders(order.length, '(?,?,?,?)')} ON DUPLICATE KEY UPDATE id = id`, rows);
-      // A locking read sees rows other daemons committed while we waited on their locks.
-      const [found] = (await conn.query(`SELECT id, key_hash FROM ${this.p}series WHERE key_hash IN (${placeholders(order.length, '?')}) LOCK IN SHARE MODE`, hashes)) as unknown as [{ id: number; key_hash: Buffer }[]];
-      const byHash = new Map(found.map((r) => [r.key_hash.toString('hex'), r.id]));
-      const tagRows: unknown[] = [];
-      const nameRows: unknown[] = [];
-      for (let j = 0; j < missing.length; j++) {
-        const id = byHash.get(hashes[j]!.toString('hex'));
-        if (id === undefined) throw new Error(`storage-mysql: series ${keys[missing[j]!]} was not created`);
-        const s = series[missing[j]!]!;
-        nameRows.push(NAME_KIND.metrics, s.metric);
-        for (const k of Object.keys(s.tags)) {
-          tagRows.push(k, s.tags[k], id);
-          nameRows.push(NAME_KIND.tagk, k, NAME_KIND.tagv, s.tags[k]);
-        }
-      }
-      if (tagRows.length > 0) await conn.query(`INSERT INTO ${this.p}series_tags (tagk, tagv, series_id) VALUES ${placeholders(tagRows.length / 3, '(?,?,?)')} ON DUPLICATE KEY UPDATE series_id = series_id`, tagRows);
-      await conn.query(`INSERT INTO ${this.p}names (kind, name) VALUES ${placeholders(nameRows.length / 2, '(?,?)')} ON DUPLICATE KEY UPDATE kind = kind`, nameRows);
       await conn.query('COMMIT');
-      if (this.ids.size + missing.length > this.cacheLimit) this.ids.clear();
-      for (let j = 0; j < missing.length; j++) {
-        const id = byHash.get(hashes[j]!.toString('hex'))!;
-        this.ids.set(keys[missing[j]!]!, id);
-        out[missing[j]!] = id;
-      }
       conn.release();
+      if (this.ids.size + missing.length > this.cacheLimit) this.ids.clear();
+      for (const i of missing) {
+        const id = created.get(i)!;
+        this.ids.set(keys[i]!, id);
+        out[i] = id;
+      }
     } catch (err) {
       // A connection the server dropped is destroyed, never handed back to the pool.
       if (isUnavailable(err)) conn.destroy();
@@ -107,6 +89,36 @@ export class SeriesIndex {
       }
       throw err;
     }
+  }
+
+  /** Inside the caller's transaction: upserts the series `which`, records their ids in `created`. */
+  private async create(conn: PoolConnection, keys: readonly string[], series: readonly SeriesKey[], which: number[], created: Map<number, number>): Promise<void> {
+    const hashes = which.map((i) => createHash('sha1').update(keys[i]!).digest());
+    const rows: unknown[] = [];
+    for (let j = 0; j < which.length; j++) {
+      const s = series[which[j]!]!;
+      const sortedTags = Object.fromEntries(Object.keys(s.tags).sort().map((k) => [k, s.tags[k]!]));
+      rows.push(hashes[j], s.metric, Object.keys(s.tags).length, JSON.stringify(sortedTags));
+    }
+    await conn.query(`INSERT INTO ${this.p}series (key_hash, metric, tag_count, tags) VALUES ${placeholders(which.length, '(?,?,?,?)')} ON DUPLICATE KEY UPDATE id = id`, rows);
+    // A locking read sees rows other daemons committed while we waited on their locks.
+    const [found] = (await conn.query(`SELECT id, key_hash FROM ${this.p}series WHERE key_hash IN (${placeholders(which.length, '?')}) LOCK IN SHARE MODE`, hashes)) as unknown as [{ id: number; key_hash: Buffer }[]];
+    const byHash = new Map(found.map((r) => [r.key_hash.toString('hex'), r.id]));
+    const tagRows: unknown[] = [];
+    const nameRows: unknown[] = [];
+    for (let j = 0; j < which.length; j++) {
+      const id = byHash.get(hashes[j]!.toString('hex'));
+      if (id === undefined) throw new Error(`storage-mysql: series ${keys[which[j]!]} was not created`);
+      created.set(which[j]!, id);
+      const s = series[which[j]!]!;
+      nameRows.push(NAME_KIND.metrics, s.metric);
+      for (const k of Object.keys(s.tags)) {
+        tagRows.push(k, s.tags[k], id);
+        nameRows.push(NAME_KIND.tagk, k, NAME_KIND.tagv, s.tags[k]);
+      }
+    }
+    if (tagRows.length > 0) await conn.query(`INSERT INTO ${this.p}series_tags (tagk, tagv, series_id) VALUES ${placeholders(tagRows.length / 3, '(?,?,?)')} ON DUPLICATE KEY UPDATE series_id = series_id`, tagRows);
+    await conn.query(`INSERT INTO ${this.p}names (kind, name) VALUES ${placeholders(nameRows.length / 2, '(?,?)')} ON DUPLICATE KEY UPDATE kind = kind`, nameRows);
   }
 
   /**

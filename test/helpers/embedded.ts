@@ -24,8 +24,16 @@ export async function codecRegistry(): Promise<Registry<Codec>> {
   return registry;
 }
 
+const madeDirs: string[] = [];
+// Scratch data dirs go when the test process ends (kept while it runs, for reopen checks).
+process.once('exit', () => {
+  for (const dir of madeDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDataDir(name: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `dsdb-${name}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `dsdb-${name}-`));
+  madeDirs.push(dir);
+  return dir;
 }
 
 export interface TestLog {

@@ -5,6 +5,7 @@
  * compaction and across reopen. @integration
  */
 import { expect } from 'chai';
+import net from 'node:net';
 import { ValueKind, type DataPoint, type SeriesData, type TagPredicate } from '../../core';
 import { MysqlEngine } from '../../plugins/storage-mysql/engine';
 import { batchOf } from '../helpers/batch';
@@ -164,6 +165,50 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
     expect(latest!.points.floats[0]).to.equal(100);
   });
 
+  it('compacts in the background once a window has compactFragments fragments', async () => {
+    const background = new MysqlEngine(engineOptions(database, { compactIntervalMs: 20, compactFragments: 3 }), log);
+    await background.open();
+    try {
+      for (let i = 0; i < 3; i++) await background.write(batchOf([float('bg', { h: 'a' }, 1000 + i, i)]));
+      let rows = 3;
+      while (rows > 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        [{ n: rows }] = await sql<{ n: number }>(database, 'SELECT COUNT(*) AS n FROM dsdb_chunks');
+      }
+      const [data] = await collect(background.read({ metric: 'bg' }, { start: 0, end: 5000 }));
+      expect([...data!.points.floats]).to.deep.equal([0, 1, 2]);
+    } finally {
+      await background.close();
+    }
+  });
+
+  it('loses nothing when two engines write and compact the same window at once, and a later write still wins', async () => {
+    const other = new MysqlEngine(engineOptions(database), log);
+    await other.open();
+    try {
+      const tags = { h: 'shared' };
+      const writeAll = async (e: MysqlEngine, from: number) => {
+        for (let b = 0; b < 20; b++) {
+          await e.write(batchOf([0, 1, 2, 3, 4].map((i) => float('both', tags, from + b * 5 + i, from + b * 5 + i))));
+          if (b % 4 === 3) await e.compact(true);
+        }
+      };
+      await Promise.all([writeAll(engine, 0), writeAll(other, 100), engine.compact(true), other.compact(true)]);
+      await Promise.all([engine.compact(true), other.compact(true)]);
+      const [data] = await collect(other.read({ metric: 'both' }, { start: 0, end: 1000 }));
+      expect(data!.points.length).to.equal(200);
+      expect([...data!.points.floats]).to.deep.equal([...data!.points.timestamps]);
+      await engine.write(batchOf([float('both', tags, 50, -1)]));
+      await other.write(batchOf([float('both', tags, 60, -2)]));
+      await Promise.all([engine.compact(true), other.compact(true)]);
+      const [after] = await collect(engine.read({ metric: 'both' }, { start: 50, end: 60 }));
+      expect(after!.points.floats[0]).to.equal(-1);
+      expect(after!.points.floats[10]).to.equal(-2);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('stores, replaces, filters and deletes annotations', async () => {
     await engine.putAnnotation({ startTime: 1000, description: 'global' });
     await engine.putAnnotation({ startTime: 2000, tsuid: '00000001', description: 'first', custom: { a: 'b' } });
@@ -213,6 +258,27 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
     } finally {
       await other.close();
     }
+  });
+
+  it('creates thousands of new series in one batch, with ids in order of first appearance', async () => {
+    const points = Array.from({ length: 2500 }, (_, i) => float('many', { n: String(i), dc: `d${i % 7}` }, 1000, i));
+    await engine.write(batchOf(points));
+    const series = await collect(engine.lookup({ metric: 'many' }));
+    expect(series.map((s) => s.tags.n)).to.deep.equal(points.map((p) => p.tags.n));
+    expect(await collect(engine.lookup({ metric: 'many', predicates: [eq('dc', 'd3')] }))).to.have.length(357);
+    const [{ n }] = await sql<{ n: number }>(database, 'SELECT COUNT(*) AS n FROM dsdb_series_tags');
+    expect(Number(n)).to.equal(5000);
+  });
+
+  it('refuses to open with DSDB_ERR_STORAGE_UNAVAILABLE when nothing listens at the configured port', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const nowhere = new MysqlEngine(engineOptions('dsdb_nowhere', { port, connectTimeoutMs: 1000 }), log);
+    const error = await nowhere.open().then(() => undefined, (err) => err);
+    expect(error?.code).to.equal('DSDB_ERR_STORAGE_UNAVAILABLE');
+    expect(error?.message).to.match(/MariaDB is unreachable \(ECONNREFUSED\); cannot open storage/);
   });
 
   it('declares itself shared across daemons, and refuses names longer than the schema allows with an error', async () => {

@@ -9,7 +9,8 @@ import { Value } from '@sinclair/typebox/value';
 import mysql from 'mysql2/promise';
 import { REPO_ROOT } from '../helpers/daemon';
 import { MysqlOptions } from '../../plugins/storage-mysql';
-import type { MysqlEngineOptions } from '../../plugins/storage-mysql/engine';
+import { MysqlEngine, type MysqlEngineOptions } from '../../plugins/storage-mysql/engine';
+import { createLogger } from '../../core/logger';
 
 const run = promisify(execFile);
 const SCRIPT = path.join(REPO_ROOT, 'scripts', 'mariadb.sh');
@@ -74,4 +75,21 @@ export async function sql<T>(database: string, query: string, params: unknown[] 
   } finally {
     await conn.end();
   }
+}
+
+const created: string[] = [];
+
+/**
+ * For the shared conformance suite: a `mysql` engine (not yet opened) on a database of
+ * its own, so each engine starts empty; pass `extra.database` again to reopen one.
+ * `dropTestEngines()` removes their databases.
+ */
+export function createTestEngine(extra: Partial<MysqlEngineOptions> = {}): MysqlEngine {
+  const database = extra.database ?? freshDatabase('conformance');
+  if (!created.includes(database)) created.push(database);
+  return new MysqlEngine(engineOptions(database, { ...extra, database }), createLogger('silent'));
+}
+
+export async function dropTestEngines(): Promise<void> {
+  for (const database of created.splice(0)) await dropDatabase(database);
 }

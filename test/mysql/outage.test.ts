@@ -7,8 +7,11 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ValueKind } from '../../core';
+import { createLogger } from '../../core/logger';
+import { MysqlEngine } from '../../plugins/storage-mysql/engine';
+import { batchOf } from '../helpers/batch';
 import { type Daemon, spawnMysqlDaemon, type WirePoint } from './daemons';
-import { dropDatabase, freshDatabase, startMariaDb, stopMariaDb, useMariaDb } from './mariadb';
+import { dropDatabase, engineOptions, freshDatabase, startMariaDb, stopMariaDb, useMariaDb } from './mariadb';
 
 describe('storage-mysql outage: MariaDB stops during ingest @integration', function () {
   this.timeout(90000);
@@ -77,5 +80,29 @@ describe('storage-mysql outage: MariaDB stops during ingest @integration', funct
     console.log(`      outage: ${sent} points sent, ${acknowledged.size} acknowledged, ${refused} refused explicitly, ${found.size} found after restart, ${missing.length} acknowledged missing`);
     expect(acknowledged.size + refused).to.equal(sent);
     expect(missing).to.deep.equal([]);
+  });
+
+  it('holds a write without sync while MariaDB is down and acknowledges it once MariaDB is back', async () => {
+    const db = freshDatabase('retry');
+    const engine = new MysqlEngine(engineOptions(db, { retryTimeoutMs: 120000 }), createLogger('silent'));
+    await engine.open();
+    try {
+      await stopMariaDb();
+      let settled = false;
+      const pending = engine.write(batchOf([{ metric: 'retry.m', tags: { a: 'b' }, timestamp: 1000, value: { kind: ValueKind.Int, value: 2n ** 62n } }]));
+      pending.then(() => (settled = true), () => (settled = true));
+      const sync = await engine.write(batchOf([{ metric: 'retry.m', tags: { a: 'b' }, timestamp: 2000, value: { kind: ValueKind.Int, value: 1n } }]), { sync: true }).catch((err) => err);
+      expect(sync.code).to.equal('DSDB_ERR_STORAGE_UNAVAILABLE');
+      expect(settled).to.equal(false); // nothing can acknowledge it while the server is down
+      await startMariaDb();
+      expect(await pending).to.deep.equal({ written: 1 });
+      const found = [];
+      for await (const data of engine.read({ metric: 'retry.m' }, { start: 0, end: 5000 })) found.push(...data.points.ints);
+      expect(found).to.deep.equal([2n ** 62n]);
+    } finally {
+      await startMariaDb();
+      await engine.close();
+      await dropDatabase(db);
+    }
   });
 });

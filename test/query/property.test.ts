@@ -1,7 +1,7 @@
 /**
  * Property test: on random series (random gaps and timestamps, integers and floats,
  * counters with resets), every aggregator × downsample × fill × rate combination answered
- * by the real daemon over HTTP agrees with the slow, obviously-correct reference below,
+ * (fixed buckets, `0all`) by the real daemon over HTTP agrees with the slow, obviously-correct reference below,
  * written from opentsdb.md §4 without any code of the engine. Seeds are fixed, so a
  * failure reproduces.
  */
@@ -66,17 +66,12 @@ function popStdDev(xs: number[]): number {
   const mean = sum(xs) / xs.length;
   return Math.sqrt(sum(xs.map((x) => (x - mean) ** 2)) / xs.length);
 }
+/** Most frequent value; on a tie, the one seen first. */
 function mode(xs: number[]): number {
-  let best = xs[0]!;
-  let bestCount = 0;
-  const counts = new Map<number, number>();
-  for (const x of xs) {
-    counts.set(x, (counts.get(x) ?? 0) + 1);
-    if (counts.get(x)! > bestCount) {
-      best = x;
-      bestCount = counts.get(x)!;
-    }
-  }
+  const firstSeen = [...new Set(xs)];
+  const frequency = (x: number) => xs.filter((y) => Object.is(x, y) || x === y).length;
+  let best = firstSeen[0]!;
+  for (const x of firstSeen) if (frequency(x) > frequency(best)) best = x;
   return best;
 }
 const orNaN = (xs: number[], f: (ys: number[]) => number) => (xs.length === 0 ? NaN : f(xs));
@@ -109,12 +104,12 @@ for (const [suffix, p] of [['999', 0.999], ['99', 0.99], ['95', 0.95], ['90', 0.
   REF[`ep${suffix}r7`] = { f: (xs) => percentile(noNaN(xs), p, 'legacy'), i: (xs) => Math.trunc(percentile(xs, p, 'r7')), interp: 'lerp' };
 }
 
-function apply(agg: Agg, values: P[]): P {
-  const allInt = values.every((p) => p.isInt);
+function apply(agg: Agg, values: P[], allInt = values.every((p) => p.isInt)): P {
   return allInt ? { t: 0, v: agg.i!(values.map((p) => p.v)), isInt: true } : { t: 0, v: agg.f(values.map((p) => p.d ?? p.v)), isInt: false };
 }
 
 interface Downsample {
+  /** 0 = `0all`: one bucket over the whole range, stamped with the start */
   interval: number;
   agg: string;
   fill: 'none' | 'nan' | 'null' | 'zero';
@@ -127,6 +122,7 @@ interface Rate {
 }
 
 function refDownsample(points: P[], ds: Downsample, start: number, end: number): P[] {
+  if (ds.interval === 0) return [{ ...apply(REF[ds.agg]!, points), t: start }];
   const buckets = new Map<number, P[]>();
   for (const p of points) {
     const b = p.t - (p.t % ds.interval);
@@ -148,29 +144,43 @@ function refDownsample(points: P[], ds: Downsample, start: number, end: number):
   return out;
 }
 
-function refRate(points: P[], r: Rate): P[] {
-  const out: P[] = [];
-  for (let i = 1; i < points.length; i++) {
-    const a = points[i - 1]!;
-    const b = points[i]!;
-    const seconds = (b.t - a.t) / 1000;
-    let diff = b.v - a.v;
-    if (r.counter && diff < 0) {
-      if (r.dropResets) continue;
-      diff = r.counterMax - a.v + b.v;
-      const rate = diff / seconds;
-      out.push({ t: b.t, v: r.resetValue > 0 && rate > r.resetValue ? 0 : rate, isInt: false });
-    } else {
-      out.push({ t: b.t, v: diff / seconds, isInt: false });
-    }
-  }
-  return out;
+interface RatedSeries {
+  points: P[];
+  /** OpenTSDB's rate against time zero, used before the first rate */
+  seed?: number;
 }
 
-/** Value of a member at t, by the aggregator's interpolation (rates: the latest rate); undefined outside its span. */
-function memberAt(ps: P[], t: number, interp: Agg['interp'], isRate: boolean): P | undefined {
+function ratePair(a: P, b: P, r: Rate): P | undefined {
+  const seconds = (b.t - a.t) / 1000;
+  let diff = b.v - a.v;
+  if (r.counter && diff < 0) {
+    if (r.dropResets) return undefined;
+    diff = r.counterMax - a.v + b.v;
+    const rate = diff / seconds;
+    return { t: b.t, v: r.resetValue > 0 && rate > r.resetValue ? 0 : rate, isInt: false };
+  }
+  return { t: b.t, v: diff / seconds, isInt: false };
+}
+
+/** RateSpan's sequence starts from a virtual (0, 0); its first element is held as the seed, not emitted. */
+function refRate(points: P[], r: Rate): RatedSeries {
+  const withZero = [{ t: 0, v: 0, isInt: true }, ...points];
+  const sequence: P[] = [];
+  for (let i = 1; i < withZero.length; i++) {
+    const p = ratePair(withZero[i - 1]!, withZero[i]!, r);
+    if (p) sequence.push(p);
+  }
+  if (sequence.length < 2) return { points: [] };
+  return { points: sequence.slice(1), seed: sequence[0]!.v };
+}
+
+/** Value of a member at t, by the aggregator's interpolation; undefined outside its span. */
+function memberAt(m: RatedSeries, t: number, interp: Agg['interp'], isRate: boolean): P | undefined {
+  const ps = m.points;
   const exact = ps.find((p) => p.t === t);
   if (exact) return exact;
+  // before its first rate, a rated member gives its rate against time zero
+  if (isRate && ps.length > 0 && t < ps[0]!.t && m.seed !== undefined) return { t, v: m.seed, isInt: false };
   if (ps.length === 0 || t < ps[0]!.t || t > ps[ps.length - 1]!.t) return undefined;
   const next = ps.findIndex((p) => p.t > t);
   const a = ps[next - 1]!;
@@ -189,11 +199,26 @@ function memberAt(ps: P[], t: number, interp: Agg['interp'], isRate: boolean): P
   }
 }
 
-function refGroup(members: P[][], agg: Agg, isRate: boolean): P[] {
-  const times = [...new Set(members.flatMap((m) => m.map((p) => p.t)))].sort((a, b) => a - b);
+/**
+ * OpenTSDB decides integer mode from every point its iterator holds at t: each member's
+ * latest point at or before t (unless the member ended before t) and its next point.
+ */
+function heldPointsAreIntegers(members: RatedSeries[], t: number): boolean {
+  return members.every(({ points }) => {
+    const before = points.filter((p) => p.t <= t);
+    const after = points.find((p) => p.t > t);
+    const current = before[before.length - 1];
+    const ended = after === undefined && current !== undefined && current.t < t;
+    return (current === undefined || ended || current.isInt) && (after === undefined || after.isInt);
+  });
+}
+
+function refGroup(members: RatedSeries[], agg: Agg, isRate: boolean): P[] {
+  const times = [...new Set(members.flatMap((m) => m.points.map((p) => p.t)))].sort((a, b) => a - b);
   return times.map((t) => {
     const values = members.map((m) => memberAt(m, t, agg.interp, isRate)).filter((p): p is P => p !== undefined);
-    return { ...apply(agg, values), t };
+    const integer = !isRate && values.every((p) => p.isInt) && heldPointsAreIntegers(members, t);
+    return { ...apply(agg, values, integer), t };
   });
 }
 
@@ -204,15 +229,15 @@ interface RefResult {
 
 function reference(series: RefSeries[], aggName: string, start: number, end: number, ds: Downsample | undefined, rate: Rate | undefined, groupBy: boolean): RefResult[] {
   const agg = REF[aggName]!;
-  const groups = new Map<string, P[][]>();
+  const groups = new Map<string, RatedSeries[]>();
   for (const s of series) {
     let ps = s.points.filter((p) => p.t >= start && p.t <= end);
     if (ps.length === 0) continue;
     if (ds) ps = refDownsample(ps, ds, start, end);
-    if (rate) ps = refRate(ps, rate);
+    const rated: RatedSeries = rate ? refRate(ps, rate) : { points: ps };
     const key = agg.none ? String(s.id).padStart(6, '0') : groupBy ? s.tags.dc! : '';
     if (!groups.has(key)) groups.set(key, []);
-    groups.get(key)!.push(ps);
+    groups.get(key)!.push(rated);
   }
   return [...groups.keys()].sort().map((key) => ({ key, dps: refGroup(groups.get(key)!, agg, rate !== undefined) }));
 }
@@ -290,7 +315,11 @@ describe('/api/query property test against a reference implementation', function
       const dsAggs = AGGS.filter((a) => a !== 'none');
       const dsAgg = dsAggs[Math.floor(rand() * dsAggs.length)]!;
       const groupBy = seed % 2 === 0;
-      const downsamples: (Downsample | undefined)[] = [undefined, ...(['none', 'nan', 'null', 'zero'] as const).map((fill) => ({ interval, agg: dsAgg, fill }))];
+      const downsamples: (Downsample | undefined)[] = [
+        undefined,
+        ...(['none', 'nan', 'null', 'zero'] as const).map((fill) => ({ interval, agg: dsAgg, fill })),
+        { interval: 0, agg: dsAgg, fill: 'none' as const },
+      ];
       const rates: (Rate | undefined)[] = [
         undefined,
         { counter: false, counterMax: 0, resetValue: 0, dropResets: false },
@@ -303,7 +332,7 @@ describe('/api/query property test against a reference implementation', function
           const queries = AGGS.map((aggregator) => ({
             aggregator,
             metric,
-            ...(ds ? { downsample: `${ds.interval / 1000}s-${ds.agg}${ds.fill === 'none' ? '' : `-${ds.fill}`}` } : {}),
+            ...(ds ? { downsample: `${ds.interval === 0 ? '0all' : `${ds.interval / 1000}s`}-${ds.agg}${ds.fill === 'none' ? '' : `-${ds.fill}`}` } : {}),
             ...(rate ? { rate: true, rateOptions: rate.counter ? { counter: true, counterMax: rate.counterMax || undefined, resetValue: rate.resetValue, dropResets: rate.dropResets } : {} } : {}),
             ...(groupBy ? { filters: [{ type: 'wildcard', tagk: 'dc', filter: '*', groupBy: true }] } : {}),
           }));
@@ -311,7 +340,7 @@ describe('/api/query property test against a reference implementation', function
           expect(reply.status, reply.text).to.equal(200);
           for (const [index, aggName] of AGGS.entries()) {
             const got = (reply.json as any[]).filter((r) => r.query.index === index);
-            const counterMax = rate?.counter && !rate.dropResets ? rate.counterMax : Number.MAX_SAFE_INTEGER; // unset counterMax: Long.MAX (never reached here)
+            const counterMax = rate?.counter && !rate.dropResets ? rate.counterMax : 9223372036854775807; // unset: Long.MAX_VALUE
             const expected = reference(ref, aggName, start, end, ds, rate ? { ...rate, counterMax } : undefined, groupBy);
             const where = `seed ${seed} agg ${aggName} ds ${JSON.stringify(ds)} rate ${JSON.stringify(rate)}`;
             expect(got.length, where).to.equal(expected.length);

@@ -1,7 +1,7 @@
 /** The rest of the read API: last, lookup, annotations, stats, /metrics, config, serializers, telnet. */
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PluginContext, SeriesData, SeriesSelector, TimeRange } from '../../core';
+import { DEFAULT_PLUGINS, type PluginContext, type SeriesData, type SeriesSelector, type TimeRange } from '../../core';
 import { MemoryEngine } from '../../plugins/storage-memory/engine';
 import { batchOf } from '../helpers/batch';
 import { exchange } from '../helpers/clients';
@@ -46,7 +46,8 @@ describe('read API endpoints', () => {
     const r = await d.get(`/api/query?start=${t0}&end=${t0 + 60}&tsuid=sum:${id}&show_tsuids`);
     expect(r.status).to.equal(200);
     expect(r.json[0].tsuids).to.deep.equal([id]);
-    expect(r.text).to.contain(`"dps":{"${t0}":1,"${t0 + 10}":2.5}`);
+    // the integer 1 is written 1.0: the point read ahead (2.5) is a double (OpenTSDB's isInteger())
+    expect(r.text).to.contain(`"dps":{"${t0}":1.0,"${t0 + 10}":2.5}`);
   });
 
   it('/api/search/lookup by POST, with *=value', async () => {
@@ -55,6 +56,8 @@ describe('read API endpoints', () => {
     expect(r.json).to.include({ type: 'LOOKUP', metric: 'sys.cpu', limit: 10, totalResults: 1, startIndex: 0 });
     expect(r.json.results[0].tags).to.deep.equal({ host: 'b' });
     expect((await d.get('/api/search/lookup')).status).to.equal(400);
+    // a malformed tag entry counts as *=*, not a crash
+    expect((await d.post('/api/search/lookup', { metric: 'sys.cpu', tags: [null] })).status).to.equal(200);
   });
 
   it('/api/annotation: create, read, use in queries, delete', async () => {
@@ -182,5 +185,43 @@ describe('read API without storage', () => {
     expect((await fetch(`${base}/api/suggest?type=metrics`)).status).to.equal(503);
     expect((await fetch(`${base}/api/aggregators`)).status).to.equal(200);
     expect((await fetch(`${base}/api/stats`)).status).to.equal(200);
+  });
+});
+
+describe('legacy /q endpoint', () => {
+  let d: QueryDaemon;
+  before(async () => {
+    d = await startQueryDaemon();
+    await d.write([at('sys.cpu', { host: 'a' }, t0, int(1)), at('sys.cpu', { host: 'a' }, t0 + 10, float(2.5))]);
+  });
+  after(() => d.stop());
+
+  it('ascii lines, json summary, and errors as {"err"} or HTML', async () => {
+    const ascii = await d.get(`/q?start=${t0}&end=${t0 + 60}&m=sum:sys.cpu&ascii`);
+    expect(ascii.status).to.equal(200);
+    expect(ascii.text).to.equal(`sys.cpu ${t0} 1.0 host=a\nsys.cpu ${t0 + 10} 2.5 host=a\n`);
+    const json = await d.get(`/q?start=${t0}&end=${t0 + 60}&m=sum:sys.cpu&json`);
+    expect(json.json).to.include({ plotted: 2, points: 2 });
+    const err = await d.get(`/q?m=sum:sys.cpu&json`);
+    expect(err.status).to.equal(400);
+    expect(err.json).to.deep.equal({ err: 'Missing parameter <code>start</code>' });
+    const html = await d.get(`/q?start=${t0}&m=nope:sys.cpu`);
+    expect(html.status).to.equal(400);
+    expect(html.headers.get('content-type')).to.match(/^text\/html/);
+  });
+});
+
+describe('default plugins', () => {
+  it('DEFAULT_PLUGINS (plus a storage engine) serve the read API', async () => {
+    const d = await startDaemon({ plugins: [...(DEFAULT_PLUGINS as string[]), 'storage-memory'] });
+    try {
+      const base = `http://127.0.0.1:${d.port}`;
+      const aggs = (await (await fetch(`${base}/api/aggregators`)).json()) as string[];
+      expect(aggs).to.include.members(['sum', 'mult', 'distinct', 'mode']);
+      const q = await fetch(`${base}/api/query?start=1h-ago&m=sum:nothing.yet`);
+      expect(q.status).to.equal(400);
+    } finally {
+      await d.stop();
+    }
   });
 });

@@ -47,11 +47,23 @@ function lastWalSegment(dataDir: string): string {
 
 describe('embedded storage durability (real daemon processes) @integration', function () {
   this.timeout(60_000);
+  // Daemons started by a test: whatever happens, none outlives it (the probe writers never stop).
+  const started: SpawnedDaemon[] = [];
+  const spawn = async (dir: string): Promise<SpawnedDaemon> => {
+    const daemon = await spawnDaemon([], dir);
+    started.push(daemon);
+    return daemon;
+  };
+  afterEach(async () => {
+    for (const daemon of started.splice(0)) {
+      if (daemon.child.exitCode === null && daemon.child.signalCode === null) await killHard(daemon);
+    }
+  });
 
   it('keeps every point acknowledged with sync when the daemon is SIGKILLed mid-stream', async () => {
     const dir = tempDataDir('kill9');
     writeConfig(dir, 4);
-    const daemon = await spawnDaemon([], dir);
+    const daemon = await spawn(dir);
     const acks = () => [...daemon.output().matchAll(/^ACK (\d+) (\d+)$/gm)];
     while (acks().length < 300) await sleep(20);
     await killHard(daemon);
@@ -86,7 +98,7 @@ describe('embedded storage durability (real daemon processes) @integration', fun
   it('truncates a WAL whose last bytes are corrupt, reports it, and serves every earlier point', async () => {
     const dir = tempDataDir('walcorrupt');
     writeConfig(dir, 0);
-    let daemon = await spawnDaemon([], dir);
+    let daemon = await spawn(dir);
     const puts = Array.from({ length: 50 }, (_, i) => `probeput probe.wal ${1000 * (i + 1)} ${i + 1}`);
     expect((await telnet(daemon.port, puts)).filter((l) => l === 'ok')).to.have.length(50);
     await killHard(daemon); // no clean shutdown: the points are only in the WAL
@@ -96,7 +108,7 @@ describe('embedded storage durability (real daemon processes) @integration', fun
     for (let k = 1; k <= 3; k++) bytes[bytes.length - k]! ^= 0xff; // the last record's last bytes
     fs.writeFileSync(segment, bytes);
 
-    daemon = await spawnDaemon([], dir);
+    daemon = await spawn(dir);
     try {
       expect(daemon.output()).to.match(/WAL has a torn or corrupt tail: truncated/);
       expect(daemon.output()).to.match(/"reason":"checksum mismatch"/);
@@ -112,14 +124,14 @@ describe('embedded storage durability (real daemon processes) @integration', fun
   it('stores in ./data of the config folder when the config names no storage, and the data survives a restart', async () => {
     const dir = tempDataDir('restart');
     writeConfig(dir, 0);
-    let daemon = await spawnDaemon([], dir);
+    let daemon = await spawn(dir);
     expect(await telnet(daemon.port, ['probeput probe.keep 5000 123456789012345678'])).to.deep.equal(['ok']);
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).to.equal(0);
     expect(fs.readdirSync(path.join(dir, 'data', 'blocks')).filter((f) => f.endsWith('.blk'))).to.have.length(1);
     expect(fs.existsSync(path.join(dir, 'data', 'LOCK'))).to.equal(false);
 
-    daemon = await spawnDaemon([], dir);
+    daemon = await spawn(dir);
     try {
       expect(await telnet(daemon.port, ['probeget probe.keep'])).to.deep.equal(['5000 123456789012345678', 'end']);
     } finally {
@@ -130,7 +142,7 @@ describe('embedded storage durability (real daemon processes) @integration', fun
 
   it('runs with no config file at all on the default plugins, storing in ./data', async () => {
     const dir = tempDataDir('noconfig');
-    const daemon = await spawnDaemon([], dir);
+    const daemon = await spawn(dir);
     try {
       expect(daemon.output()).to.match(/embedded storage open/);
       expect(fs.existsSync(path.join(dir, 'data', 'wal'))).to.equal(true);

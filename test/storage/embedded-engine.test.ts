@@ -46,6 +46,62 @@ describe('embedded engine', () => {
     }
   });
 
+  it('cuts blocks in the background: writes, overwrites, reads and deletes during a cut see every point', async () => {
+    const engine = await embeddedEngine(tempDataDir('bgcut'), { headMaxPoints: 100_000, compactBlocks: 100 });
+    await engine.open();
+    const immediate = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      const hosts = ['a', 'b', 'c', 'd', 'e'];
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('bg', h, 0, 60_000, 1000))));
+      await immediate(); // the cut starts: heads frozen
+      await immediate(); // one slice encoded
+      expect((await engine.stats()).checkpoints).to.equal(0, 'still cutting');
+      // overwrite a frozen point and append new ones while the cut runs
+      await engine.write(pointBatch([{ metric: 'bg', tags: { host: 'e' }, timestamp: 5000, value: { kind: ValueKind.Int, value: 77n } }, ...floats('bg', 'a', 60_000_000, 10, 1000)]));
+      const during = await collect(engine.read({ metric: 'bg' }, ALL));
+      expect(during.map((d) => d.points.length)).to.deep.equal([60_010, 60_000, 60_000, 60_000, 60_000]);
+      const [lastA] = await collect(engine.last({ metric: 'bg', predicates: [{ key: 'host', literals: ['a'], test: (v) => v === 'a' }] }));
+      expect(lastA!.timestamp).to.equal(60_009_000);
+      while ((await engine.stats()).checkpoints === 0) await immediate();
+      const after = await collect(engine.read({ metric: 'bg' }, ALL));
+      expect(after.map((d) => d.points.length)).to.deep.equal([60_010, 60_000, 60_000, 60_000, 60_000]);
+      const e = after[4]!.points;
+      expect([e.kinds[5], e.ints[5]]).to.deep.equal([ValueKind.Int, 77n]);
+      expect((await engine.stats()).blocks).to.equal(1);
+      // a delete during a later cut finishes the cut first, so the block keeps no deleted point
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('bg', h, 100_000_000, 30_000, 1000))));
+      await immediate();
+      expect(await engine.deleteRange({ metric: 'bg' }, { start: 100_000_000, end: 200_000_000 })).to.equal(150_000);
+      const final = await collect(engine.read({ metric: 'bg' }, ALL));
+      expect(final.map((d) => d.points.length)).to.deep.equal([60_010, 60_000, 60_000, 60_000, 60_000]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('loses nothing when the process dies in the middle of a background cut', async () => {
+    const dir = tempDataDir('midcut');
+    const engine = await embeddedEngine(dir, { headMaxPoints: 100_000 });
+    await engine.open();
+    const hosts = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    await engine.write(pointBatch(hosts.flatMap((h) => floats('mc', h, 0, 50_000, 1000))), { sync: true }); // the cut starts meanwhile
+    await engine.write(pointBatch(floats('mc', 'z', 0, 5)), { sync: true }); // one slice encoded meanwhile
+    expect((await engine.stats()).cutInProgress).to.equal(1);
+    const crashed = tempDataDir('midcut-copy'); // the files as a crash right now would leave them
+    fs.cpSync(dir, crashed, { recursive: true });
+    fs.rmSync(path.join(crashed, 'LOCK'));
+    await engine.close();
+    const reopened = await embeddedEngine(crashed);
+    await reopened.open();
+    try {
+      expect(fs.readdirSync(path.join(crashed, 'blocks')).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
+      const series = await collect(reopened.read({ metric: 'mc' }, ALL));
+      expect(series.map((d) => [d.series.tags.host, d.points.length])).to.deep.equal([...hosts.map((h) => [h, 50_000]), ['z', 5]]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('deletes blocks a compaction superseded when a crash left them behind', async () => {
     const dir = tempDataDir('superseded');
     let engine = await embeddedEngine(dir, { compactBlocks: 2 });
@@ -78,10 +134,38 @@ describe('embedded engine', () => {
       const now = Date.now();
       await engine.write(pointBatch([...floats('r', 'old', now - 3 * day, 5), ...floats('r', 'new', now - 1000, 1)]));
       expect((await collect(engine.read({ metric: 'r' }, ALL))).map((d: SeriesData) => d.series.tags.host)).to.deep.equal(['new']);
+      expect((await collect(engine.last({ metric: 'r' }))).map((p) => p.series.tags.host)).to.deep.equal(['new']);
       engine.checkpoint();
-      await engine.write(pointBatch(floats('r', 'new', now, 1)));
-      engine.checkpoint(); // compaction rewrites without the expired points
-      expect((await engine.stats()).blockPoints).to.equal(2);
+      engine.compact(); // a compaction rewrites the block without the expired points
+      expect((await engine.stats()).blockPoints).to.equal(1);
+      await engine.write(pointBatch(floats('r', 'old', now - 2 * day, 3)));
+      engine.checkpoint(); // a block holding only expired points is deleted whole
+      const stats = await engine.stats();
+      expect(stats.blockPoints).to.equal(1);
+      expect(stats.blocks).to.equal(1);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('compacts by size tiers: similar small blocks merge, a big older block is left alone', async () => {
+    const engine = await embeddedEngine(tempDataDir('tiers'), { compactBlocks: 3 });
+    await engine.open();
+    try {
+      await engine.write(pointBatch(floats('t', 'a', 0, 1000)));
+      engine.checkpoint();
+      const sizes = async () => (await engine.stats()).blocks;
+      for (let i = 1; i <= 2; i++) {
+        await engine.write(pointBatch(floats('t', 'a', i * 100_000_000, 10)));
+        engine.checkpoint();
+      }
+      expect(await sizes()).to.equal(3); // 1000, 10, 10: the big one is not in the run
+      await engine.write(pointBatch(floats('t', 'a', 300_000_000, 10)));
+      engine.checkpoint(); // 10, 10, 10 merge into 30
+      expect(await sizes()).to.equal(2);
+      expect((await engine.stats()).compactions).to.equal(1);
+      const [data] = await collect(engine.read({ metric: 't' }, ALL));
+      expect(data!.points.length).to.equal(1030);
     } finally {
       await engine.close();
     }

@@ -34,7 +34,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
       let backScan: number | undefined;
       if (request.method === 'POST') {
         const body = parseJsonBody(request.body);
-        queries = Array.isArray(body.queries) ? (body.queries as LastQuery[]) : [];
+        queries = Array.isArray(body.queries) ? (body.queries as unknown[]).filter((q): q is LastQuery => typeof q === 'object' && q !== null) : [];
         resolve = body.resolveNames === true;
         backScan = typeof body.backScan === 'number' ? body.backScan : undefined;
       } else {
@@ -59,10 +59,11 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
       for (const q of queries) {
         const points: LastPoint[] = [];
         if (q.metric) {
-          const { filters } = parseMetricAndFilters(`${q.metric}{${Object.entries(q.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(',')}}`);
+          const tags = q.tags && typeof q.tags === 'object' ? q.tags : {};
+          const { filters } = parseMetricAndFilters(`${q.metric}{${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',')}}`);
           const selector = selectorOf({ metric: q.metric, filters, explicitTags: false } as never);
           for await (const p of engine.last(selector, since)) points.push(p);
-        } else if (q.tsuids) {
+        } else if (Array.isArray(q.tsuids)) {
           const wanted = new Set(q.tsuids.map((t) => String(t).toUpperCase()));
           for await (const info of engine.lookup({})) {
             if (!wanted.has(info.id.toUpperCase())) continue;

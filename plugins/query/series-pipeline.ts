@@ -1,0 +1,72 @@
+/**
+ * What happens to one series as it arrives from storage, before grouping: its values are
+ * selected (numbers, a JSON field, or strings/JSON as discrete values), then downsampled
+ * (or, without downsampling and msResolution, combined per second), then turned into
+ * rates. Discrete series are checked against the aggregators that can take them.
+ */
+import { ApiError, seriesKeyString, type Aggregator, type Registry, type SeriesData } from '../../core';
+import type { DiscreteColumns, NumericColumns } from './columns';
+import { downsample, downsampleDiscrete, type DownsampleContext } from './downsampler';
+import { compileJsonPath, type PathStep } from './json-path';
+import type { DownsampleSpec, SubQuery, TsQuery } from './model';
+import { rate } from './rate';
+import { selectValues } from './value-select';
+
+export interface SeriesPipeline {
+  path?: PathStep[];
+  ctx: DownsampleContext;
+  /** 1 s buckets with the query's aggregator, for sub-second points in a seconds answer */
+  collapse?: DownsampleSpec;
+  collapseCtx: DownsampleContext;
+  aggregators: Registry<Aggregator>;
+}
+
+const ONE_SECOND: Omit<DownsampleSpec, 'aggregator'> = { text: '1s', intervalMs: 1000, all: false, calendar: false, count: 1, unit: 's', fill: 'none' };
+
+export function pipelineFor(sub: SubQuery, query: TsQuery, maxBuckets: number, aggregators: Registry<Aggregator>): SeriesPipeline {
+  const ctx: DownsampleContext = { start: query.start, end: query.end, zone: query.timezone, maxBuckets };
+  return {
+    path: sub.jsonPath ? compileJsonPath(sub.jsonPath) : undefined,
+    ctx,
+    collapse: !query.msResolution && !sub.downsample ? { ...ONE_SECOND, aggregator: sub.aggregator } : undefined,
+    collapseCtx: { ...ctx, start: Math.floor(query.start / 1000) * 1000 },
+    aggregators,
+  };
+}
+
+function hasSubSecond(c: NumericColumns | DiscreteColumns): boolean {
+  for (let i = 0; i < c.length; i++) if (c.timestamps[i]! % 1000 !== 0) return true;
+  return false;
+}
+
+function discreteAggregatorNames(aggregators: Registry<Aggregator>): string {
+  return [...aggregators].filter(([, a]) => a.aggregateDiscrete).map(([name]) => name).join(', ');
+}
+
+export type ReducedSeries = { discrete: false; columns: NumericColumns } | { discrete: true; columns: DiscreteColumns };
+
+export function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPipeline): ReducedSeries {
+  const selected = selectValues(data.points, p.path);
+  if (!selected.discrete) {
+    let numeric = selected.columns;
+    if (sub.downsample) numeric = downsample(numeric, sub.downsample, p.ctx);
+    else if (p.collapse && hasSubSecond(numeric)) numeric = downsample(numeric, p.collapse, p.collapseCtx);
+    if (sub.rate) numeric = rate(numeric, sub.rateOptions);
+    return { discrete: false, columns: numeric };
+  }
+  const needed = sub.downsample ? [sub.aggregator, sub.downsample.aggregator] : [sub.aggregator];
+  const unfit = needed.find((a) => !a.aggregateDiscrete);
+  const name = seriesKeyString(data.series.metric, data.series.tags);
+  if (unfit) {
+    throw new ApiError(
+      400,
+      `Aggregator '${unfit.name}' cannot aggregate the string or JSON values of series ${name}`,
+      `Use one of ${discreteAggregatorNames(p.aggregators)}, or select a numeric field of JSON values with jsonPath`,
+    );
+  }
+  if (sub.rate) throw new ApiError(400, `Cannot compute the rate of the string or JSON values of series ${name}`);
+  let discrete = selected.columns;
+  if (sub.downsample) discrete = downsampleDiscrete(discrete, sub.downsample, p.ctx);
+  else if (p.collapse && hasSubSecond(discrete)) discrete = downsampleDiscrete(discrete, p.collapse, p.collapseCtx);
+  return { discrete: true, columns: discrete };
+}
