@@ -213,7 +213,8 @@ describe('legacy /q endpoint', () => {
 
 describe('default plugins', () => {
   it('DEFAULT_PLUGINS (plus a storage engine) serve the read API', async () => {
-    const d = await startDaemon({ plugins: [...(DEFAULT_PLUGINS as string[]), 'storage-memory'] });
+    // DEFAULT_PLUGINS hold the embedded engine too: name the one to open
+    const d = await startDaemon({ plugins: [...(DEFAULT_PLUGINS as string[]), 'storage-memory'], storage: 'memory' });
     try {
       const base = `http://127.0.0.1:${d.port}`;
       const aggs = (await (await fetch(`${base}/api/aggregators`)).json()) as string[];
