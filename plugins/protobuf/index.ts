@@ -64,6 +64,10 @@ export default definePlugin({
       if (container.hasRegistration('putFormats')) container.resolve('putFormats').add(protobufPut.contentType, protobufPut, 'protobuf');
     });
 
+    hooks.kernel.collectStats.tap('protobuf', (collector) => {
+      collector.record('connectionmgr.connections', sessions.size, { type: 'protobuf' });
+    });
+
     hooks.kernel.stopping.tapPromise('protobuf', async () => {
       accepting = false;
       await Promise.allSettled([...inFlight]);

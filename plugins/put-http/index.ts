@@ -19,6 +19,7 @@ export default definePlugin({
     formats.add(jsonFormat.contentType, jsonFormat, 'put-http');
     container.register({ putFormats: asValue(formats) });
     const inFlight = new Set<Promise<unknown>>();
+    const stats = { requests: 0, points: 0, failed: 0 };
 
     hooks.http.routes.tap('put-http', (app) => {
       app.post('/api/put', async (request, reply) => {
@@ -29,6 +30,9 @@ export default definePlugin({
         const format = formats.get(type) ?? jsonFormat;
         const collector = new PutCollector(new BatchBuilder(64), flags.details);
         format.decode(body, collector);
+        stats.requests++;
+        stats.points += collector.success;
+        stats.failed += collector.failed;
 
         const tally: PutTally = { success: collector.success, failed: collector.failed, timeouts: 0, errors: collector.errors };
         const batch = collector.batch.take();
@@ -61,6 +65,12 @@ export default definePlugin({
         reply.code(status);
         return replyBody === undefined ? reply.send() : replyBody;
       });
+    });
+
+    hooks.kernel.collectStats.tap('put-http', (collector) => {
+      collector.record('http.put.requests', stats.requests);
+      collector.record('http.put.points', stats.points);
+      collector.record('http.put.failed', stats.failed);
     });
 
     hooks.kernel.stopping.tapPromise('put-http', async () => {

@@ -15,7 +15,7 @@ export default definePlugin({
     const parser = new PutLineParser();
     const batches = new WeakMap<TelnetConnection, BatchBuilder>();
     const inFlight = new Set<Promise<void>>();
-    const stats = { points: 0, errors: 0, batches: 0 };
+    const stats = { lines: 0, points: 0, errors: 0, batches: 0 };
     // Lines of one connection arrive in runs: remember the last one's batch.
     let lastConnection: TelnetConnection | undefined;
     let lastBatch: BatchBuilder | undefined;
@@ -38,6 +38,7 @@ export default definePlugin({
         return put.endOfInput!(connection);
       },
       executeRaw(line, start, end, connection) {
+        stats.lines++;
         const error = parser.parse(line, start, end, batchOf(connection));
         if (error !== undefined) {
           stats.errors++;
@@ -77,8 +78,10 @@ export default definePlugin({
       await Promise.all([...inFlight]);
     });
     hooks.kernel.collectStats.tap('put-telnet', (collector) => {
-      collector.record('rpc.received', stats.points, { type: 'put' });
+      collector.record('rpc.received', stats.lines, { type: 'put' });
       collector.record('rpc.errors', stats.errors, { type: 'put' });
+      collector.record('put.points_written', stats.points, { type: 'telnet' });
+      collector.record('put.batches_written', stats.batches, { type: 'telnet' });
     });
   },
 });

@@ -54,3 +54,83 @@ describe('real client captures @integration', () => {
     });
   }
 });
+
+/** Requests of a captured request log: `METHOD path HTTP/1.1`, headers, blank line, body; blocks split by `----`. */
+function capturedRequests(file: string): { method: string; path: string; headers: Record<string, string>; body: string }[] {
+  return fs
+    .readFileSync(path.join(FIXTURES, file), 'utf8')
+    .split(/\n----\n/)
+    .filter((block) => /^[A-Z]+ \//.test(block))
+    .map((block) => {
+      const [head, ...rest] = block.split('\n\n');
+      const [requestLine, ...headerLines] = head!.split('\n');
+      const [method, target] = requestLine!.split(' ');
+      const headers: Record<string, string> = {};
+      for (const line of headerLines) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).toLowerCase();
+        if (name !== 'host' && name !== 'content-length') headers[name] = line.slice(colon + 1).trim();
+      }
+      const body = rest.join('\n\n');
+      // the log ends each body with the newline that precedes `----`
+      return { method: method!, path: target!, headers, body: body.endsWith('\n') ? body.slice(0, -1) : body };
+    });
+}
+
+describe('more real client captures: netdata, npm opentsdb, Go opentsdb-goclient @integration', () => {
+  let daemon: RunningDaemon;
+  beforeEach(async () => {
+    daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', 'put-telnet', 'put-http'] });
+  });
+  afterEach(() => daemon.stop());
+
+  for (const file of ['netdata-opentsdb-telnet.txt', 'npm-opentsdb-telnet.txt']) {
+    it(`stores every line of ${file} over telnet`, async () => {
+      const bytes = fs.readFileSync(path.join(FIXTURES, file));
+      const { data } = await exchange(daemon.port, blocks(bytes));
+      expect(data).to.equal('');
+      const lines = bytes.toString('utf8').split('\n').filter(Boolean);
+      let stored = 0;
+      for (const metric of new Set(lines.map((l) => l.split(' ')[1]!))) stored += (await readPoints(daemon, metric)).length;
+      expect(stored).to.equal(new Set(lines.map((l) => l.split(' ').filter((_, i) => i !== 3).join(' '))).size);
+    });
+  }
+
+  it("answers netdata's HTTP batches (empty ones with OpenTSDB's 400) and stores all 827 points", async () => {
+    const requests = capturedRequests('netdata-opentsdb-http.txt');
+    expect(requests).to.have.length(9);
+    const metrics = new Set<string>();
+    let points = 0;
+    for (const r of requests) {
+      const res = await fetch(`http://127.0.0.1:${daemon.port}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
+      const parsed = JSON.parse(r.body) as { metric: string }[];
+      if (parsed.length === 0) {
+        expect(res.status).to.equal(400);
+        expect(((await res.json()) as { error: { message: string } }).error.message).to.equal('No datapoints found in content');
+        continue;
+      }
+      expect(res.status, await res.clone().text()).to.equal(204);
+      points += parsed.length;
+      for (const p of parsed) metrics.add(p.metric);
+    }
+    expect(points).to.equal(827);
+    let stored = 0;
+    for (const metric of metrics) stored += (await readPoints(daemon, metric)).length;
+    expect(stored).to.equal(827);
+  });
+
+  it("answers the Go client's /api/put, ?details and ?summary as OpenTSDB does", async () => {
+    const replies: [number, string][] = [];
+    for (const r of capturedRequests('go-opentsdb-goclient-http.txt')) {
+      const res = await fetch(`http://127.0.0.1:${daemon.port}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
+      replies.push([res.status, await res.text()]);
+    }
+    expect(replies).to.deep.equal([
+      [204, ''],
+      [200, '{"success":4,"failed":0,"errors":[]}'],
+      [200, '{"success":4,"failed":0}'],
+    ]);
+    expect((await readPoints(daemon, 'sys.cpu.nice')).map((p) => [p.timestamp, p.value])).to.deep.equal([[1795521600000, 7n]]);
+    expect((await readPoints(daemon, 'sys.cpu.user')).map((p) => p.value)).to.deep.equal([10.5, 11.5, 12.5]);
+  });
+});

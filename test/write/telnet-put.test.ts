@@ -141,6 +141,21 @@ describe('telnet put @integration', () => {
   });
 });
 
+describe('telnet put stats @integration', () => {
+  it('counts put lines and errors in `stats` (tsd.rpc.received/errors type=put)', async () => {
+    const daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', 'put-telnet', 'aggregators-opentsdb', 'query', 'read-api'] });
+    try {
+      await exchange(daemon.port, ['put st.m 1356998400 1 host=a\nput st.m 1356998401 2 host=a\nput bad\n']);
+      const { data } = await exchange(daemon.port, ['stats\n']);
+      expect(data).to.match(/^tsd\.rpc\.received \d+ 3 host=\S+ type=put$/m);
+      expect(data).to.match(/^tsd\.rpc\.errors \d+ 1 host=\S+ type=put$/m);
+      expect(data).to.match(/^tsd\.put\.points_written \d+ 2 host=\S+ type=telnet$/m);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
+
 describe('telnet put without a storage engine @integration', () => {
   it('answers each packet of valid lines with a storage error line instead of dropping them silently', async () => {
     const daemon = await startDaemon({ plugins: ['telnet', 'put-telnet'] });
