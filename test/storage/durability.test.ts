@@ -35,7 +35,8 @@ async function killHard(daemon: SpawnedDaemon): Promise<void> {
 }
 
 async function telnet(port: number, lines: string[]): Promise<string[]> {
-  const { data } = await exchange(port, [lines.map((l) => l + '\n').join('')], { idleMs: 400 });
+  // `exit` closes the connection once every earlier line is answered: no guessing by silence.
+  const { data } = await exchange(port, [lines.map((l) => l + '\n').join('') + 'exit\n'], { idleMs: 15_000 });
   return data.split('\n').filter(Boolean);
 }
 
