@@ -33,17 +33,23 @@ export async function stopMariaDb(): Promise<void> {
   await run(SCRIPT, ['stop'], { env: env() });
 }
 
-/** Hooks for a suite that needs the server. */
+let startedHere = false;
+
+/** Hooks for a suite that needs the server: started once, stopped after the whole run. */
 export function useMariaDb(): void {
   before(async function () {
     this.timeout(180000); // a fresh machine installs MariaDB first
     await startMariaDb();
-  });
-  after(async function () {
-    this.timeout(30000);
-    if (mariadb.ownServer) await stopMariaDb();
+    startedHere = true;
   });
 }
+
+// A root hook (outside any describe): runs once, after every suite's own cleanup, so no
+// suite finds the server gone. scripts/test.sh owns the server when it set the port.
+after(async function () {
+  this.timeout(30000);
+  if (mariadb.ownServer && startedHere) await stopMariaDb();
+});
 
 let dbCounter = 0;
 
