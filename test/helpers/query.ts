@@ -1,9 +1,19 @@
-/** A real daemon (http + memory storage + query plugins) and small HTTP helpers for read-API tests. */
+/**
+ * A real daemon (http + query plugins + the default embedded storage engine in a scratch
+ * folder) and small HTTP helpers for read-API tests. DSDB_QUERY_TEST_ENGINE=memory runs
+ * the same tests on the in-memory engine.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
 import { ValueKind, type DataPoint, type StorageEngine, type Value } from '../../core';
 import { batchOf } from './batch';
-import { startDaemon, type RunningDaemon } from './daemon';
+import { scratchDir, startDaemon, type RunningDaemon } from './daemon';
 
-export const READ_PLUGINS = ['http', 'telnet', 'storage-memory', 'aggregators-opentsdb', 'aggregators-discrete', 'query', 'read-api'];
+const ENGINE = process.env.DSDB_QUERY_TEST_ENGINE === 'memory' ? 'memory' : 'embedded';
+const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
+const STORAGE_PLUGINS = ENGINE === 'memory' ? ['storage-memory'] : ['storage-embedded', ...CODECS];
+
+export const READ_PLUGINS = ['http', 'telnet', ...STORAGE_PLUGINS, 'aggregators-opentsdb', 'aggregators-discrete', 'query', 'read-api'];
 
 export interface QueryDaemon extends RunningDaemon {
   storage: StorageEngine;
@@ -20,8 +30,18 @@ export interface HttpReply {
 }
 
 export async function startQueryDaemon(extraPlugins: unknown[] = [], queryOptions?: Record<string, unknown>): Promise<QueryDaemon> {
-  const plugins = READ_PLUGINS.map((p) => (p === 'query' && queryOptions ? ['query', queryOptions] : p));
-  const daemon = await startDaemon({ plugins: [...plugins, ...extraPlugins] as never, storage: 'memory' });
+  const dir = ENGINE === 'embedded' ? scratchDir('query') : undefined;
+  const plugins = READ_PLUGINS.map((p) =>
+    p === 'query' && queryOptions ? ['query', queryOptions] : p === 'storage-embedded' ? ['storage-embedded', { dataDir: path.join(dir!, 'data') }] : p,
+  );
+  const started = await startDaemon({ plugins: [...plugins, ...extraPlugins] as never, storage: ENGINE });
+  const daemon: RunningDaemon = {
+    ...started,
+    stop: async () => {
+      await started.stop();
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
   const storage = daemon.kernel.container.resolve('storage');
   const base = `http://127.0.0.1:${daemon.port}`;
   const reply = async (res: Response): Promise<HttpReply> => {

@@ -89,7 +89,7 @@ describe('read API endpoints', () => {
     const metrics = await d.get('/metrics');
     expect(metrics.headers.get('content-type')).to.match(/^text\/plain/);
     expect(metrics.text).to.match(/^# TYPE dsdb_http_query_success gauge$/m);
-    expect(metrics.text).to.match(/^dsdb_storage_series\{host="[^"]+",engine="memory"\} 4$/m);
+    expect(metrics.text).to.match(/^dsdb_storage_series\{host="[^"]+",engine="(?:memory|embedded)"\} 4$/m);
     const telnet = await exchange(d.port, ['stats\n', 'dropcaches\n']);
     expect(telnet.data).to.match(/^tsd\.uptime \d+ \d+ host=\S+$/m);
     expect(telnet.data).to.contain('Caches dropped.\n');
