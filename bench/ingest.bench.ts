@@ -8,8 +8,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BatchBuilder, Kernel, resolveConfig } from '../core';
-import { PutLineParser } from '../plugins/put-telnet/put-line-parser';
+import { BatchBuilder, Kernel, PutLineParser, resolveConfig } from '../core';
 
 const BUILTIN = path.join(__dirname, '..', 'plugins');
 
