@@ -9,6 +9,7 @@ import { exportCommand } from './export-command';
 import { importCommand } from './import-command';
 import { pluginsCommand } from './plugins-command';
 import { scanCommand } from './scan-command';
+import { uidCommand } from './uid-command';
 
 export default definePlugin({
   name: 'cli',
@@ -18,6 +19,7 @@ export default definePlugin({
       commands.add('import', importCommand, 'cli');
       commands.add('export', exportCommand, 'cli');
       commands.add('scan', scanCommand, 'cli');
+      commands.add('uid', uidCommand, 'cli');
       commands.add('plugins', pluginsCommand, 'cli');
       commands.add('config', configCommand, 'cli');
     });

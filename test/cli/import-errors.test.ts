@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { expect } from 'chai';
-import { writeCliConfig } from '../helpers/cli';
-import { BIN, runDsdb, scratchDir } from '../helpers/daemon';
+import { runWithStdin, writeCliConfig } from '../helpers/cli';
+import { runDsdb, scratchDir } from '../helpers/daemon';
 
 const LINES = [
   'imp.a 1700000000 1 host=a', // 1 good
@@ -26,17 +25,6 @@ const GOOD_EXPORT = [
   'imp.j 1700000000 {"x":[1,2]} host=b',
   'imp.s 1700000000 "two words" host=c',
 ].join('\n') + '\n';
-
-/** Runs dsdb with `input` on its stdin. */
-function runWithStdin(args: string[], cwd: string, input: Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (c) => (stdout += c));
-  child.stderr!.on('data', (c) => (stderr += c));
-  child.stdin!.end(input);
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
 
 describe('dsdb import: bad lines, formats, resume', function () {
   this.timeout(60_000);

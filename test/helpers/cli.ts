@@ -45,3 +45,14 @@ export function runInPty(command: string, cwd: string, timeoutMs = 120_000): Pro
 }
 
 export const DSDB = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)}`;
+
+/** Runs dsdb with `input` on its stdin. */
+export function runWithStdin(args: string[], cwd: string, input: string | Buffer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c) => (stdout += c));
+  child.stderr!.on('data', (c) => (stderr += c));
+  child.stdin!.end(input);
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}

@@ -15,14 +15,15 @@ export interface GeneratedFile {
 
 const T0 = 1_700_000_000;
 
-/** Writes `points` points (a multiple of `seriesCount` is not required) to `file`. */
-export function generateImportFile(file: string, points: number, seriesCount = 200): GeneratedFile {
+export type GeneratedKind = 'float' | 'int' | 'json' | 'str';
+
+/** Writes `points` points (a multiple of `seriesCount` is not required) to `file`, in `kinds` (sorted) equal shares. */
+export function generateImportFile(file: string, points: number, seriesCount = 200, kinds: readonly GeneratedKind[] = ['float', 'int', 'json', 'str']): GeneratedFile {
   const fd = fs.openSync(file, 'w');
   let bytes = 0;
   let written = 0;
   const perSeries = Math.ceil(points / seriesCount);
   // metric names sort as written: gen.float < gen.int < gen.json < gen.str
-  const kinds = ['float', 'int', 'json', 'str'] as const;
   const seriesPerKind = Math.ceil(seriesCount / kinds.length);
   let parts: string[] = [];
   const flush = () => {
