@@ -14,8 +14,8 @@ Each line is OpenTSDB's import format, a telnet put without "put":
     metric timestamp value tagk=tagv [tagk=tagv ...]
 with DSDB's values: integers (exact int64), floats, "a string" (a JSON string token),
 {"a":1} (a JSON object). A line starting with { is a /api/put JSON point instead.
-Empty lines and lines starting with # are skipped. FILE may be gzip-compressed;
-no FILE or - reads stdin.
+Empty lines and lines starting with # are skipped. FILE (and stdin) may be
+gzip-compressed; no FILE or - reads stdin.
 
 Bad lines are reported on stderr as FILE:LINE: reason and skipped; every good line is
 stored. A progress bar (points, points/s, ETA) is drawn when stderr is a terminal,
@@ -38,9 +38,12 @@ Examples:
   zcat old-tsdb-dump.gz | dsdb import -
   dsdb import --url http://127.0.0.1:4242 points.jsonl
 
+Ctrl-C stops reading: the lines read so far are stored and the message names the line
+to resume from.
+
 Exit codes: 0 imported (bad lines reported, not fatal); 1 a failure (unreadable file,
 storage error: the message says the line to resume from); 2 bad usage; 3 with --strict,
-some lines were rejected.
+some lines were rejected; 130 interrupted (Ctrl-C).
 `;
 
 /** At most this many rejections are printed one per line; the rest are only counted. */
@@ -64,6 +67,18 @@ export const importCommand: CliCommand = {
     if (values['resume-from'] !== undefined && positionals.length !== 1) throw new CliExit('--resume-from needs exactly one FILE', 2);
     const inputs = inputsOf(positionals, ctx.stdin);
     const counters: ProgressCounters = { points: 0, rejected: 0, bytesRead: 0, totalBytes: inputs.every((i) => i.size !== undefined) ? inputs.reduce((n, i) => n + i.size!, 0) : undefined };
+    // Ctrl-C stops reading; what was read is stored, and the report says where to resume.
+    // Installed before storage opens, so that a signal never kills a run holding data.
+    let importer: LineImporter | undefined;
+    let interrupted = false;
+    const onSigint = () => {
+      interrupted = true;
+      if (importer) importer.stopRequested = true;
+      // stdin may be waiting for a writer that never comes: close it
+      if (inputs.some((i) => i.name === 'stdin')) ctx.stdin.destroy();
+      process.once('SIGINT', () => process.exit(130)); // a second Ctrl-C does not wait
+    };
+    process.once('SIGINT', onSigint);
     const sink = url ? httpSink(url) : storageSink(await ctx.openStorage());
     const progress = new Progress(counters, ctx.stderr, {
       tty: Boolean(ctx.stderr.isTTY),
@@ -72,7 +87,7 @@ export const importCommand: CliCommand = {
     });
     const rejectsFile = values.rejects !== undefined ? fs.openSync(values.rejects, 'w') : undefined;
     let printed = 0;
-    const importer = new LineImporter(sink, counters, {
+    importer = new LineImporter(sink, counters, {
       batchSize: intFlag(values.batch, 'batch', 50_000),
       resumeFrom,
       jsonFormat: ctx.container.hasRegistration('putFormats') ? ctx.container.resolve('putFormats').get('application/json') : undefined,
@@ -84,14 +99,23 @@ export const importCommand: CliCommand = {
         if (printed === MAX_PRINTED) ctx.stderr.write(`(more rejected lines are counted, not printed${values.rejects ? `; all are in ${values.rejects}` : ''})\n`);
       },
     });
+    importer.stopRequested = interrupted;
     const started = performance.now();
     progress.start();
     try {
-      for (const input of inputs) await importer.importInput(input);
+      for (const input of inputs) {
+        await importer.importInput(input);
+        if (importer.stoppedAt) break;
+      }
       await importer.finish(inputs[inputs.length - 1]!.name);
     } finally {
+      process.removeListener('SIGINT', onSigint);
       progress.finish();
       if (rejectsFile !== undefined) fs.closeSync(rejectsFile);
+    }
+    if (importer.stoppedAt) {
+      const { input, line } = importer.stoppedAt;
+      throw new CliExit(`interrupted: ${counters.points} points stored, up to line ${line - 1} of ${input}; resume with --resume-from ${line} ${input === 'stdin' ? '-' : input}`, 130);
     }
     const seconds = (performance.now() - started) / 1000;
     if (!values.quiet) {

@@ -1,9 +1,10 @@
 /**
- * The inputs of `dsdb import`: files (gzip recognised by its magic bytes, whatever the
- * name) or stdin (`-`), each as a stream of raw chunks. Bytes are counted on the file
+ * The inputs of `dsdb import`: files or stdin (`-`), gzip recognised by its magic bytes
+ * whatever the name, each as a stream of raw chunks. Bytes are counted on the file
  * itself (compressed, for .gz) so that progress and ETA can compare them to its size.
  */
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { CliExit } from '../../core';
 
@@ -24,6 +25,26 @@ function isGzip(file: string): boolean {
   }
 }
 
+/** The chunks of `source`, gunzipped when its first bytes are gzip's magic. */
+async function* gunzipIfGzip(source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  let first = await it.next();
+  // two bytes are needed to tell; a first chunk of one byte is joined with the next
+  while (!first.done && first.value.length < 2) {
+    const next = await it.next();
+    if (next.done) break;
+    first = { done: false, value: Buffer.concat([first.value, next.value]) };
+  }
+  if (first.done) return;
+  async function* all(): AsyncIterable<Buffer> {
+    yield first.value as Buffer;
+    for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+  }
+  const head = first.value as Buffer;
+  if (head[0] === 0x1f && head[1] === 0x8b) yield* Readable.from(all()).pipe(zlib.createGunzip({ chunkSize: 1 << 20 })) as AsyncIterable<Buffer>;
+  else yield* all();
+}
+
 export function inputsOf(names: readonly string[], stdin: NodeJS.ReadableStream): Input[] {
   if (names.length === 0) names = ['-'];
   return names.map((name): Input => {
@@ -31,9 +52,8 @@ export function inputsOf(names: readonly string[], stdin: NodeJS.ReadableStream)
       return {
         name: 'stdin',
         open: (onBytes) => {
-          const gunzipIfNeeded = stdin; // stdin is read as text; pipe `zcat` for gzip
-          gunzipIfNeeded.on('data', (chunk: Buffer) => onBytes(chunk.length));
-          return gunzipIfNeeded as AsyncIterable<Buffer>;
+          stdin.on('data', (chunk: Buffer) => onBytes(chunk.length));
+          return gunzipIfGzip(stdin as AsyncIterable<Buffer>);
         },
       };
     }

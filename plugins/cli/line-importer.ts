@@ -43,6 +43,10 @@ export class LineImporter {
   private batchFirstLine = 0;
   private batchInput = '';
   lines = 0;
+  /** set (by SIGINT) to stop after the chunk being read: complete lines are stored, the rest is not read */
+  stopRequested = false;
+  /** when stopped: the input and first line not imported */
+  stoppedAt?: { input: string; line: number };
 
   constructor(
     private readonly sink: BatchSink,
@@ -57,24 +61,39 @@ export class LineImporter {
     let lineNo = 0;
     const skipBefore = this.options.resumeFrom;
     const counters = this.counters;
-    for await (const chunk of input.open((n) => (counters.bytesRead += n))) {
-      const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
-      let pos = 0;
-      for (;;) {
-        const nl = buf.indexOf(NEWLINE, pos);
-        if (nl < 0) break;
-        lineNo++;
-        if (lineNo >= skipBefore) this.line(buf, pos, nl, input.name, lineNo);
-        pos = nl + 1;
+    if (this.stopRequested) {
+      this.stoppedAt = { input: input.name, line: skipBefore };
+      return;
+    }
+    try {
+      for await (const chunk of input.open((n) => (counters.bytesRead += n))) {
+        const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+        let pos = 0;
+        for (;;) {
+          const nl = buf.indexOf(NEWLINE, pos);
+          if (nl < 0) break;
+          lineNo++;
+          if (lineNo >= skipBefore) this.line(buf, pos, nl, input.name, lineNo);
+          pos = nl + 1;
+        }
+        carry = pos < buf.length ? buf.subarray(pos) : undefined;
+        if (this.batch.length >= this.options.batchSize) await this.flush(input.name, lineNo + 1);
+        if (this.stopRequested) break;
       }
-      carry = pos < buf.length ? buf.subarray(pos) : undefined;
-      if (this.batch.length >= this.options.batchSize) await this.flush(input.name, lineNo + 1);
+    } catch (err) {
+      // an input closed under us because of Ctrl-C is the stop, not a failure
+      if (!this.stopRequested) throw err;
+    }
+    this.lines += lineNo;
+    if (this.stopRequested) {
+      this.stoppedAt = { input: input.name, line: lineNo + 1 };
+      return;
     }
     if (carry) {
       lineNo++;
+      this.lines++;
       if (lineNo >= skipBefore) this.line(carry, 0, carry.length, input.name, lineNo);
     }
-    this.lines += lineNo;
   }
 
   private line(buf: Buffer, start: number, end: number, input: string, lineNo: number): void {

@@ -64,13 +64,17 @@ describe('dsdb import: bad lines, formats, resume', function () {
     expect((await runDsdb(['export'], dir)).stdout).to.equal(GOOD_EXPORT);
   });
 
-  it('reads gzip files and stdin; --resume-from skips the lines before N', async () => {
+  it('reads gzip files and stdin (plain or gzip); --resume-from skips the lines before N', async () => {
     const gz = path.join(dir, 'good.gz');
     fs.writeFileSync(gz, zlib.gzipSync(Buffer.from(GOOD_EXPORT)));
     const fromGz = await runDsdb(['import', gz], dir);
     expect(fromGz.code, fromGz.stderr).to.equal(0);
     expect(fromGz.stderr).to.contain('imported 5 points from 5 lines');
     expect((await runDsdb(['export'], dir)).stdout).to.equal(GOOD_EXPORT);
+
+    const gzStdin = await runWithStdin(['import', '-'], dir, zlib.gzipSync(Buffer.from('imp.g 1700000000 7 host=g\n')));
+    expect(gzStdin.code, gzStdin.stderr).to.equal(0);
+    expect((await runDsdb(['export', 'imp.g'], dir)).stdout).to.equal('imp.g 1700000000 7 host=g\n');
 
     const more = 'imp.b 1700000000 1.0 host=z\nimp.b 1700000001 2.5 host=z\nimp.b 1700000002 -0.0 host=z\n';
     const fromStdin = await runWithStdin(['import', '--resume-from', '2', '-'], dir, Buffer.from(more));
