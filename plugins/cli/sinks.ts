@@ -24,14 +24,15 @@ export function storageSink(storage: StorageEngine): BatchSink {
 }
 
 function batchJson(batch: PointBatch): string {
+  // metric and tags once per series of the batch
   const heads = batch.series.map((s) => {
     const sorted: Record<string, string> = {};
     for (const k of Object.keys(s.tags).sort()) sorted[k] = s.tags[k]!;
-    return { metric: `{"metric":${JSON.stringify(s.metric)},"tags":${JSON.stringify(sorted)},"timestamp":` };
+    return `{"metric":${JSON.stringify(s.metric)},"tags":${JSON.stringify(sorted)},"timestamp":`;
   });
   const parts: string[] = [];
   for (let i = 0; i < batch.length; i++) {
-    const head = heads[batch.seriesIndex[i]!]!.metric;
+    const head = heads[batch.seriesIndex[i]!]!;
     parts.push(head + timestampText(batch.timestamps[i]!) + ',"value":' + valueJson(batch.kinds[i]!, batch.floats[i]!, batch.ints[i]!, batch.texts[i]) + '}');
   }
   return '[' + parts.join(',') + ']';

@@ -60,6 +60,11 @@ describe('dsdb scan, uid, plugins, config, help', function () {
       const remoteScan = await runDsdb(['scan', '--url', url, '1700000000', '1700000020', 'u.cpu', 'u.mem'], dir);
       expect(remoteScan.stdout).to.equal(localScan.stdout);
       expect((await runDsdb(['uid', 'list', 'tagv', '--url', url], dir)).stdout).to.equal('a\nb\n');
+      // commands that need no storage never touch the data directory the daemon holds
+      expect((await runDsdb(['plugins'], dir)).code).to.equal(0);
+      const locked = await runDsdb(['uid', 'list', 'tagv'], dir);
+      expect(locked.code).to.equal(1);
+      expect(locked.stderr).to.match(/^dsdb uid: storage-embedded: data directory .* is in use by process \d+/);
     } finally {
       daemon.child.kill('SIGTERM');
       await daemon.exited;
