@@ -72,6 +72,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
       return run(values.config, values.port);
     case 'init':
       return init(Boolean(values.force));
+    case 'help':
+      process.stdout.write(USAGE + (await pluginCommandsHelp(values.config)));
+      return 0;
     default:
       process.stderr.write(`dsdb: unknown command "${command}"\n${USAGE}`);
       return 2;

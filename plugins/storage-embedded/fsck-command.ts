@@ -7,9 +7,9 @@ import { fsckEmbedded } from './fsck';
 const HELP = `Usage: dsdb fsck [--fix] [--json]
 
 Checks the embedded storage's data directory (the daemon must be stopped: fsck locks
-the directory as the daemon does): the series log and WAL records, every block's
-index, and every chunk (checksum, decoding, point count, time order, time range,
-series present in the index). Problems are listed one per line: FILE: what is wrong.
+the directory as the daemon does): the series log and WAL records (checksums, one id
+per series, samples naming defined series), every block's index, and every chunk
+(checksum, decoding, point count, time order, time range, series in the index). Problems are listed one per line: FILE: what is wrong.
 
 With --fix: a corrupt record tail is truncated, an unreadable block is set aside as
 .corrupt, a block with bad chunks is rewritten without them. Originals are kept beside

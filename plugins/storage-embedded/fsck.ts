@@ -2,6 +2,7 @@
  * Integrity check of an embedded data directory, without opening the engine (the
  * directory is locked like a daemon would lock it). It checks:
  *  - series.log and every WAL segment: checksummed records up to the end of the file;
+ *    one id per series key; every WAL SAMPLES record names known series;
  *  - every block: magic, footer and index checksum, then every chunk: its CRC, that it
  *    decodes to the number of points the index says, that its timestamps ascend and
  *    match the index's min/max, and that its series is in the series index.
@@ -12,12 +13,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ByteReader, type SeriesPoints } from '../../core';
+import { ByteReader, seriesKeyString, type SeriesPoints, type Tags } from '../../core';
 import { BlockReader, BlockWriter, blockSeqOf, type ChunkRef } from './block';
 import type { CodecSet } from './codec-set';
 import { lockDir } from './lock';
 import { scanRecords } from './record-file';
-import { REC_SERIES } from './wal-records';
+import { REC_SAMPLES, REC_SERIES } from './wal-records';
 
 export interface FsckProblem {
   /** file relative to the data directory */
@@ -78,14 +79,46 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
 
     // series: from series.log, and those the WAL defines since the last checkpoint
     const known = new Set<number>();
-    for (const payload of checkRecords(dataDir, 'series.log', fix, problems)) known.add(new ByteReader(payload).uvarint());
+    const idOfKey = new Map<string, number>();
+    const defineSeries = (payload: Uint8Array, file: string) => {
+      const r = new ByteReader(payload);
+      const id = r.uvarint();
+      let key: string;
+      try {
+        const { metric, tags } = JSON.parse(r.string()) as { metric: string; tags: Tags };
+        key = seriesKeyString(metric, tags);
+      } catch (err) {
+        problems.push({ file, message: `series ${id}: unreadable definition (${(err as Error).message})` });
+        return;
+      }
+      const other = idOfKey.get(key);
+      if (other !== undefined && other !== id) problems.push({ file, message: `series ${key} has two ids, ${other} and ${id}` });
+      idOfKey.set(key, id);
+      known.add(id);
+    };
+    for (const payload of checkRecords(dataDir, 'series.log', fix, problems)) defineSeries(payload, 'series.log');
     const walDir = path.join(dataDir, 'wal');
     const segments = fs.existsSync(walDir) ? fs.readdirSync(walDir).filter((f) => /^\d{10}\.wal$/.test(f)).sort() : [];
+    const samples: { file: string; ids: number[] }[] = [];
     for (const segment of segments) {
       report.walSegments++;
-      for (const payload of checkRecords(dataDir, path.join('wal', segment), fix, problems)) {
-        if (payload[0] === REC_SERIES) known.add(new ByteReader(payload.subarray(1)).uvarint());
+      const file = path.join('wal', segment);
+      for (const payload of checkRecords(dataDir, file, fix, problems)) {
+        if (payload[0] === REC_SERIES) defineSeries(payload.subarray(1), file);
+        else if (payload[0] === REC_SAMPLES) {
+          // header only: uvarint points, uvarint series, the series ids
+          const r = new ByteReader(payload.subarray(1));
+          r.uvarint();
+          const ids: number[] = [];
+          for (let n = r.uvarint(), i = 0; i < n; i++) ids.push(r.uvarint());
+          samples.push({ file, ids });
+        }
       }
+    }
+    // checked once every SERIES record is known: a record may precede its use in a later segment only
+    for (const { file, ids } of samples) {
+      const unknown = ids.filter((id) => !known.has(id));
+      if (unknown.length > 0) problems.push({ file, message: `a SAMPLES record names series id(s) no index defines: ${unknown.join(', ')}` });
     }
     report.series = known.size;
 

@@ -62,6 +62,18 @@ describe('dsdb fsck (embedded storage)', function () {
     expect(afterLines.length).to.equal(5000 - 100);
     for (const line of afterLines) expect(beforeLines.has(line), line).to.equal(true);
     expect(after.stderr, 'the engine finds nothing corrupt any more').not.to.contain('corrupt');
+
+    // a torn WAL tail (a crash mid-append) is found, and cut by --fix
+    const walDir = path.join(dir, 'data', 'wal');
+    const segment = fs.readdirSync(walDir).filter((f) => f.endsWith('.wal')).sort().pop()!;
+    const walBytes = fs.statSync(path.join(walDir, segment)).size;
+    fs.appendFileSync(path.join(walDir, segment), Buffer.from([1, 2, 3]));
+    const torn = await runDsdb(['fsck'], dir);
+    expect(torn.code).to.equal(3);
+    expect(torn.stdout).to.contain(`PROBLEM wal/${segment}: torn record header at byte ${walBytes} (3 bytes after the last valid record)\n`);
+    expect((await runDsdb(['fsck', '--fix'], dir)).code).to.equal(0);
+    expect(fs.statSync(path.join(walDir, segment)).size).to.equal(walBytes);
+    expect((await runDsdb(['fsck'], dir)).code).to.equal(0);
   });
 
   it('refuses to run on a directory a daemon holds, with one line and exit 1', async () => {
