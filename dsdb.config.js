@@ -25,5 +25,7 @@ module.exports = defineConfig({
     'codec-zigzag-int',
     'codec-dict-string',
     'codec-compact-json',
+    // the dsdb utilities: import, export, scan, uid, plugins, config (docs/cli.md)
+    'cli',
   ],
 });

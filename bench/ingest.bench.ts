@@ -10,8 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BatchBuilder, Kernel, resolveConfig } from '../core';
-import { PutLineParser } from '../plugins/put-telnet/put-line-parser';
+import { BatchBuilder, Kernel, PutLineParser, resolveConfig } from '../core';
 import { WriteRequest } from '../plugins/protobuf/schema';
 
 const BUILTIN = path.join(__dirname, '..', 'plugins');

@@ -1,6 +1,8 @@
 /**
  * The `dsdb` command. Without a subcommand it runs the daemon; `dsdb init` writes a
- * starter config. Exit codes: 0 ok, 1 failure (one line on stderr), 2 bad usage.
+ * starter config. Every other subcommand (`import`, `query`, `fsck`, …) comes from a
+ * plugin through the `cli.commands` hook: dispatched by core/cli-dispatch.ts.
+ * Exit codes: 0 ok, 1 failure (one line on stderr), 2 bad usage; docs/cli.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,12 +12,14 @@ import { loadConfig } from './config';
 import { DsdbError } from './errors';
 import { STARTER_CONFIG } from './init-template';
 import { Kernel } from './kernel';
+import { findSubcommand, pluginCommandsHelp, runSubcommand } from './cli-dispatch';
 
 const USAGE = `Usage: dsdb [command] [options]
 
 Commands:
   (none), run     start the daemon (DSDBd) with the config it finds
   init            write a commented starter dsdb.config.js in the current folder
+  help COMMAND    the help of a command (same as dsdb COMMAND --help)
 
 Options:
   -c, --config PATH   config file (default: dsdb.config.js and friends, found by cosmiconfig)
@@ -29,9 +33,12 @@ Examples:
   npx dsdb --port 4343             # same config, another port
   npx dsdb --config /etc/dsdb.json
   npx dsdb init && npx dsdb
+  npx dsdb import data.txt.gz      # a utility: see the commands below and docs/cli.md
 `;
 
 export async function main(argv: string[]): Promise<number | undefined> {
+  const sub = findSubcommand(argv);
+  if (sub) return runSubcommand(sub);
   let parsed;
   try {
     parsed = parseArgs({
@@ -51,7 +58,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE + (await pluginCommandsHelp(values.config)));
     return 0;
   }
   if (values.version) {
@@ -65,6 +72,9 @@ export async function main(argv: string[]): Promise<number | undefined> {
       return run(values.config, values.port);
     case 'init':
       return init(Boolean(values.force));
+    case 'help':
+      process.stdout.write(USAGE + (await pluginCommandsHelp(values.config)));
+      return 0;
     default:
       process.stderr.write(`dsdb: unknown command "${command}"\n${USAGE}`);
       return 2;

@@ -76,6 +76,8 @@ export const DEFAULT_PLUGINS: PluginSpec[] = [
   'codec-zigzag-int',
   'codec-dict-string',
   'codec-compact-json',
+  // the dsdb utilities (import, export, scan, uid, …); they add nothing to the daemon
+  'cli',
 ];
 export const DEFAULTS_SOURCE = '(built-in defaults)';
 

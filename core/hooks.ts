@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AsyncParallelHook, AsyncSeriesHook, SyncBailHook, SyncHook } from 'tapable';
+import type { CliCommand } from './cli-command';
 import type {
   Aggregator,
   Codec,
@@ -95,6 +96,15 @@ export const createKernelHooks = () =>
        * run in series and may be async (fastify's `register`). Called by the HTTP plugin.
        */
       routes: new AsyncSeriesHook<[FastifyInstance]>(['app']),
+    }),
+    cli: Object.freeze({
+      /**
+       * Collects `dsdb` subcommands by name (`import`, `fsck`, …), once when the `dsdb`
+       * bin runs one. Every tap runs. Called by core/cli.ts after every plugin has
+       * registered and the registries were collected; the port never listens and
+       * `kernel.starting`/`ready` do not fire in that mode.
+       */
+      commands: new SyncHook<[Registry<CliCommand>]>(['commands']),
     }),
   });
 

@@ -6,6 +6,7 @@ export { definePlugin, type DsdbPlugin, type PluginContext } from './plugin';
 export { Kernel, DEFAULT_BUILTIN_DIR, type KernelOptions } from './kernel';
 export { createKernelHooks, type KernelHooks, type ListenInfo } from './hooks';
 export { Registry } from './registry';
+export { CliExit, type CliCommand, type CliContext, type CliPluginInfo } from './cli-command';
 export { DsdbError, ConfigError, type DsdbErrorCode } from './errors';
 export { ApiError } from './api-error';
 export type { Cradle, DsdbContainer, ConnectionDetector, BuildInfo } from './container';

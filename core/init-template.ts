@@ -24,6 +24,8 @@ module.exports = defineConfig({
     // Chunk codecs, one per value kind (the embedded engine needs them).
     'codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float',
     'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json',
+    // The dsdb utilities: import, export, scan, uid, plugins, config (docs/cli.md).
+    'cli',
   ],
 });
 `;

@@ -38,6 +38,7 @@ export class Kernel {
   private state: KernelState = 'new';
   private address?: ListenInfo;
   private stopPromise?: Promise<void>;
+  private storageOpening?: Promise<StorageEngine | undefined>;
 
   constructor(
     readonly config: ResolvedConfig,
@@ -70,23 +71,7 @@ export class Kernel {
     if (this.state !== 'new') throw new Error(`kernel cannot start from state ${this.state}`);
     this.state = 'starting';
     try {
-      this.plugins = await loadPlugins(this.config, this.options.builtinDirs ?? [DEFAULT_BUILTIN_DIR]);
-      for (const { plugin, options, key } of this.plugins) {
-        const log = this.logger.child({ plugin: plugin.name });
-        await plugin.register(
-          {
-            hooks: this.hooks,
-            container: this.container,
-            config: this.config,
-            log,
-            baseDir: this.config.baseDir,
-            configFile: this.config.file,
-            configKey: key,
-          },
-          options,
-        );
-      }
-      this.collectRegistries();
+      await this.registerPlugins();
       this.storage = await this.openStorage();
       await this.hooks.kernel.starting.promise();
       this.listener = new Listener({ hooks: this.hooks, logger: this.logger, timeoutMs: this.config.detectTimeoutMs });
@@ -99,6 +84,49 @@ export class Kernel {
       await this.stop().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Boots for a utility (`dsdb import`, `dsdb fsck`, …): loads and registers the plugins
+   * and collects the registries, but neither opens storage nor listens, and fires no
+   * `kernel.starting`/`ready`. Storage opens on `openStorageOnce()`; `stop()` closes it.
+   */
+  async load(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`kernel cannot load from state ${this.state}`);
+    this.state = 'starting';
+    try {
+      await this.registerPlugins();
+    } catch (err) {
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** After `load()`: opens the configured storage engine the first time, then returns it. */
+  async openStorageOnce(): Promise<StorageEngine | undefined> {
+    if (this.state !== 'starting') throw new Error(`kernel cannot open storage from state ${this.state}`);
+    this.storageOpening ??= this.openStorage().then((engine) => (this.storage = engine));
+    return this.storageOpening;
+  }
+
+  private async registerPlugins(): Promise<void> {
+    this.plugins = await loadPlugins(this.config, this.options.builtinDirs ?? [DEFAULT_BUILTIN_DIR]);
+    for (const { plugin, options, key } of this.plugins) {
+      const log = this.logger.child({ plugin: plugin.name });
+      await plugin.register(
+        {
+          hooks: this.hooks,
+          container: this.container,
+          config: this.config,
+          log,
+          baseDir: this.config.baseDir,
+          configFile: this.config.file,
+          configKey: key,
+        },
+        options,
+      );
+    }
+    this.collectRegistries();
   }
 
   private collectRegistries(): void {

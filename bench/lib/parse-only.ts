@@ -1,6 +1,5 @@
 /** DSDB's telnet put parser alone over the dataset's bytes: lines/s on one thread. */
-import { BatchBuilder } from '../../core';
-import { PutLineParser } from '../../plugins/put-telnet/put-line-parser';
+import { BatchBuilder, PutLineParser } from '../../core';
 
 export function parseOnlyRate(chunks: Buffer[]): number {
   const parser = new PutLineParser();

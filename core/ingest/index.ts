@@ -6,3 +6,4 @@ export { BatchBuilder } from './batch-builder';
 export { validateDataPoint, type IncomingPoint } from './validate-point';
 export { PutCollector, type PutError, type ReceivedPoint } from './put-collector';
 export type { PutFormat } from './put-format';
+export { PutLineParser } from './put-line-parser';

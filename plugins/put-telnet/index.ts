@@ -4,8 +4,7 @@
  * received packet (the session's `endOfInput`), which also pauses a client that writes
  * faster than storage takes. No reply on success; errors are OpenTSDB's lines.
  */
-import { BatchBuilder, definePlugin, Type, type TelnetCommand, type TelnetConnection } from '../../core';
-import { PutLineParser } from './put-line-parser';
+import { BatchBuilder, definePlugin, PutLineParser, Type, type TelnetCommand, type TelnetConnection } from '../../core';
 
 export default definePlugin({
   name: 'put-telnet',

@@ -4,6 +4,7 @@
  * `aggregators` registry (filled by aggregator plugins on `query.aggregators`).
  */
 import { ApiError, definePlugin, Type, type StorageEngine } from '../../core';
+import { queryCommand } from './cli-command';
 import type { QueryEngineDeps } from './engine';
 import { FILTER_TYPES } from './filters';
 import { registerLegacyGraph } from './routes/legacy-graph';
@@ -47,5 +48,13 @@ export default definePlugin({
       );
     });
     hooks.kernel.collectStats.tap('query', (collector) => stats.report(collector));
+    // `dsdb query`: the same parser and engine, on the configured storage (docs/cli.md)
+    hooks.cli.commands.tap('query', (commands) => {
+      commands.add(
+        'query',
+        queryCommand((storage) => ({ storage, aggregators: container.resolve('aggregators'), limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs } })),
+        'query',
+      );
+    });
   },
 });

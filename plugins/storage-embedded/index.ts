@@ -7,6 +7,7 @@ import path from 'node:path';
 import { definePlugin, Type } from '../../core';
 import { DEFAULT_CODECS } from './codec-set';
 import { EmbeddedEngine } from './engine';
+import { fsckCommand } from './fsck-command';
 
 const codecList = (names: string[]) => Type.Array(Type.String(), { default: names, minItems: 1 });
 
@@ -48,6 +49,10 @@ export default definePlugin({
         },
         'storage-embedded',
       );
+    });
+    // `dsdb fsck`: checks this engine's files directly (docs/cli.md)
+    hooks.cli.commands.tap('storage-embedded', (commands) => {
+      commands.add('fsck', fsckCommand(path.resolve(baseDir, options.dataDir), options.codecs as never, () => container.resolve('codecs')), 'storage-embedded');
     });
     // `stats` (telnet, /api/stats): tsd.storage.* figures, including WAL truncations found at start-up.
     hooks.kernel.collectStats.tap('storage-embedded', (collector) => {

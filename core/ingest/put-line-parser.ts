@@ -6,20 +6,16 @@
  * are read from the bytes and the series is found by hashing its bytes (SeriesCache).
  * Strings and JSON use DSDB's value tokens (see core/ingest/value-text.ts); a token
  * may contain spaces, so the value word ends where its token ends.
+ *
+ * Shared by the telnet `put` command and `dsdb import`, whose lines are the same
+ * without the leading `put` word (OpenTSDB's import format): `{ command: false }`.
  */
-import {
-  checkMetricAndTags,
-  formatTagMap,
-  jsonTokenEnd,
-  newValueSlot,
-  parseLongError,
-  parseValueText,
-  plainTags,
-  seriesKeyString,
-  validateDataPoint,
-  ValueKind,
-  type BatchBuilder,
-} from '../../core';
+import { seriesKeyString, ValueKind } from '../types';
+import type { BatchBuilder } from './batch-builder';
+import { jsonTokenEnd } from './json-text';
+import { checkMetricAndTags, formatTagMap, parseLongError, plainTags } from './rules';
+import { validateDataPoint } from './validate-point';
+import { newValueSlot, parseValueText } from './value-text';
 import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
 
 const SPACE = 0x20;
@@ -35,6 +31,12 @@ export class PutLineParser {
   private ends = new Int32Array(64);
   private readonly value = newValueSlot();
   private readonly cache = new SeriesCache();
+  /** word 0 is `put` (telnet), or absent (import files): then an empty word 0 stands in */
+  private readonly firstWord: number;
+
+  constructor(options: { command?: boolean } = {}) {
+    this.firstWord = options.command === false ? 1 : 0;
+  }
 
   /** Parses one line (`line[start, end)`, starting with `put`); returns the error line or undefined. */
   parse(line: Buffer, start: number, end: number, batch: BatchBuilder): string | undefined {
@@ -131,7 +133,9 @@ export class PutLineParser {
 
   /** Splits on single spaces (empty words kept, as OpenTSDB's WordSplitter does); the value word may be a token with spaces. */
   private split(line: Buffer, start: number, end: number): number {
-    let n = 0;
+    // Import lines lack `put`: an empty word 0 keeps every index below the same.
+    let n = this.firstWord;
+    this.starts[0] = this.ends[0] = start;
     let pos = start;
     for (;;) {
       if (n === this.starts.length) this.growWords();

@@ -1,0 +1,179 @@
+/**
+ * The import loop: splits raw chunks into lines and feeds them, in place, to the telnet
+ * put parser (OpenTSDB's import format is a put line without `put`) or, for a line that
+ * starts with `{`, to /api/put's JSON reader. Points gather in one BatchBuilder; a full
+ * batch goes to the sink while the next one fills (one write in flight). A bad line is
+ * reported with its number and skipped; the run goes on.
+ */
+import fs from 'node:fs';
+import { BatchBuilder, CliExit, PutCollector, PutLineParser, type PointBatch, type PutFormat } from '../../core';
+import type { Input } from './input';
+import type { ProgressCounters } from './progress';
+import type { BatchSink } from './sinks';
+
+export interface Rejection {
+  input: string;
+  line: number;
+  reason: string;
+}
+
+export interface ImportOptions {
+  batchSize: number;
+  /** skip lines before this number (1-based) of the only input, to resume a run */
+  resumeFrom: number;
+  /** /api/put's JSON format, when put-http is loaded */
+  jsonFormat?: PutFormat;
+  /** called for every rejected line (and for each point the daemon refused) */
+  onReject(rejection: Rejection): void;
+  /** the raw rejected lines go here when set */
+  rejectsFile?: number;
+}
+
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const HASH = 0x23;
+const BRACE = 0x7b;
+
+export class LineImporter {
+  private readonly parser = new PutLineParser({ command: false });
+  private batch: BatchBuilder;
+  /** the JSON reader of the current batch (its series map is per batch) */
+  private collector?: PutCollector;
+  private pending?: Promise<void>;
+  private batchFirstLine = 0;
+  private batchInput = '';
+  lines = 0;
+  /** set (by SIGINT) to stop after the chunk being read: complete lines are stored, the rest is not read */
+  stopRequested = false;
+  /** when stopped: the input and first line not imported */
+  stoppedAt?: { input: string; line: number };
+
+  constructor(
+    private readonly sink: BatchSink,
+    readonly counters: ProgressCounters,
+    private readonly options: ImportOptions,
+  ) {
+    this.batch = new BatchBuilder(Math.min(options.batchSize, 1 << 16));
+  }
+
+  async importInput(input: Input): Promise<void> {
+    let carry: Buffer | undefined;
+    let lineNo = 0;
+    const skipBefore = this.options.resumeFrom;
+    const counters = this.counters;
+    if (this.stopRequested) {
+      this.stoppedAt = { input: input.name, line: skipBefore };
+      return;
+    }
+    try {
+      for await (const chunk of input.open((n) => (counters.bytesRead += n))) {
+        const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+        let pos = 0;
+        for (;;) {
+          const nl = buf.indexOf(NEWLINE, pos);
+          if (nl < 0) break;
+          lineNo++;
+          if (lineNo >= skipBefore) this.line(buf, pos, nl, input.name, lineNo);
+          pos = nl + 1;
+        }
+        carry = pos < buf.length ? buf.subarray(pos) : undefined;
+        if (this.batch.length >= this.options.batchSize) await this.flush(input.name, lineNo + 1);
+        if (this.stopRequested) break;
+      }
+    } catch (err) {
+      // an input closed under us because of Ctrl-C is the stop, not a failure
+      if (!this.stopRequested) throw err;
+    }
+    this.lines += lineNo;
+    if (this.stopRequested) {
+      this.stoppedAt = { input: input.name, line: lineNo + 1 };
+      return;
+    }
+    if (carry) {
+      lineNo++;
+      this.lines++;
+      if (lineNo >= skipBefore) this.line(carry, 0, carry.length, input.name, lineNo);
+    }
+  }
+
+  private line(buf: Buffer, start: number, end: number, input: string, lineNo: number): void {
+    if (end > start && buf[end - 1] === CR) end--;
+    if (start === end || buf[start] === HASH) return;
+    if (this.batch.length === 0) {
+      this.batchFirstLine = lineNo;
+      this.batchInput = input;
+    }
+    const first = buf[start];
+    let error: string | undefined;
+    if (first === BRACE) error = this.jsonLine(buf, start, end);
+    else {
+      // tolerate `put ` in front, as in a captured telnet session
+      if (first === 0x70 && buf[start + 1] === 0x75 && buf[start + 2] === 0x74 && buf[start + 3] === 0x20) start += 4;
+      error = this.parser.parse(buf, start, end, this.batch);
+      // the parser answers in telnet's words: `put: invalid value: …`
+      if (error !== undefined && error.startsWith('put: ')) error = error.slice(5);
+    }
+    if (error === undefined) return;
+    this.counters.rejected++;
+    this.options.onReject({ input, line: lineNo, reason: error });
+    if (this.options.rejectsFile !== undefined) {
+      fs.writeSync(this.options.rejectsFile, buf, start, end - start);
+      fs.writeSync(this.options.rejectsFile, '\n');
+    }
+  }
+
+  private jsonLine(buf: Buffer, start: number, end: number): string | undefined {
+    const format = this.options.jsonFormat;
+    if (!format) return 'a JSON line needs the put-http plugin (it owns /api/put\'s JSON format); load it in the config';
+    if (!this.collector || this.collector.batch !== this.batch) this.collector = new PutCollector(this.batch, true);
+    const collector = this.collector;
+    const failedBefore = collector.failed;
+    try {
+      format.decode(buf.subarray(start, end), collector);
+    } catch (err) {
+      const e = err as Error & { details?: string };
+      return e.details ? `${e.message}: ${e.details}` : e.message;
+    }
+    if (collector.failed > failedBefore) {
+      const errors = collector.errors!;
+      const reasons = errors.slice(errors.length - (collector.failed - failedBefore)).map((e) => e.error);
+      errors.length = 0;
+      return reasons.join('; ');
+    }
+    return undefined;
+  }
+
+  /** Sends the batch; waits for the previous write first, so one write is in flight. */
+  private async flush(input: string, nextLine: number): Promise<void> {
+    if (this.batch.length === 0) return;
+    const points: PointBatch = this.batch.take();
+    const firstLine = this.batchFirstLine;
+    const firstInput = this.batchInput;
+    await this.pending;
+    this.pending = this.sink.write(points).then(
+      (refused) => {
+        this.counters.points += points.length - refused.length;
+        for (const reason of refused) {
+          this.counters.rejected++;
+          this.options.onReject({ input: firstInput, line: firstLine, reason: `refused by the daemon (batch from this line): ${reason}` });
+        }
+      },
+      (err: Error) => {
+        throw new CliExit(
+          `storing the batch of ${firstInput} lines ${firstLine}–${nextLine - 1} failed: ${err.message}. ` +
+            `Every line before ${firstLine} is stored; run again with --resume-from ${firstLine} to continue`,
+        );
+      },
+    );
+    this.pending.catch(() => undefined); // surfaced by the next flush or finish
+    this.batchFirstLine = nextLine;
+    this.batchInput = input;
+  }
+
+  /** Writes what is left and waits until the sink has it all durable. */
+  async finish(input: string): Promise<void> {
+    await this.flush(input, this.batchFirstLine + 1);
+    await this.pending;
+    await this.sink.finish();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Reading a running daemon over its HTTP API (`--url`): raw points through `/api/query`
+ * with the `none` aggregator (one result per series, no interpolation), millisecond
+ * timestamps and array dps, numbers kept exact (parseExactJson).
+ */
+import { CliExit, JsonNumber, ValueKind, canonicalJson, parseExactJson, seriesKeyString, type ExactJson, type SeriesData, type SeriesPoints, type TimeRange } from '../../core';
+import { metricsOf, type Selection, type TagFilterArg } from './selection';
+
+export async function getJson(url: string): Promise<ExactJson> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    const e = err as Error;
+    throw new CliExit(`cannot reach ${url}: ${e.cause ? (e.cause as Error).message : e.message}`);
+  }
+  const text = await res.text();
+  let body: ExactJson;
+  try {
+    body = parseExactJson(text);
+  } catch {
+    throw new CliExit(`${url} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+  }
+  if (!res.ok) {
+    const error = (body as { error?: { message?: ExactJson; details?: ExactJson } }).error;
+    throw new CliExit(`${url} answered ${res.status}: ${error?.message ?? text.slice(0, 200)}${error?.details ? ` (${error.details})` : ''}`);
+  }
+  return body;
+}
+
+function filterText(filters: readonly TagFilterArg[]): string {
+  return filters.length === 0 ? '' : `{${filters.map((f) => `${f.key}=${f.values ? f.values.join('|') : '*'}`).join(',')}}`;
+}
+
+function toPoints(dps: ExactJson[]): SeriesPoints {
+  const n = dps.length;
+  const points: SeriesPoints = { length: n, timestamps: new Float64Array(n), kinds: new Uint8Array(n), floats: new Float64Array(n), ints: new BigInt64Array(n), texts: new Array(n) };
+  for (let i = 0; i < n; i++) {
+    const [t, v] = dps[i] as [JsonNumber, ExactJson];
+    points.timestamps[i] = Number(t.text);
+    if (v instanceof JsonNumber) {
+      if (/^-?\d+$/.test(v.text)) {
+        points.kinds[i] = ValueKind.Int;
+        points.ints[i] = BigInt(v.text);
+      } else {
+        points.kinds[i] = ValueKind.Float;
+        points.floats[i] = Number(v.text);
+      }
+    } else if (typeof v === 'string') {
+      points.kinds[i] = ValueKind.String;
+      points.texts[i] = v;
+    } else {
+      points.kinds[i] = ValueKind.Json;
+      points.texts[i] = canonicalJson(v);
+    }
+  }
+  return points;
+}
+
+/** The selected series with their raw points, from a daemon, in the order readSelection uses. */
+export async function* readRemoteSelection(base: string, selection: Selection, range: TimeRange): AsyncIterable<SeriesData> {
+  const listAll = async () => (await getJson(`${base}/api/suggest?type=metrics&max=1000000000`)) as string[];
+  for (const { metric, filters } of await metricsOf(selection, listAll)) {
+    const m = `none:${metric}${filterText(filters)}`;
+    const query = `${base}/api/query?start=${range.start}&end=${range.end}&ms&arrays&show_tsuids&m=${encodeURIComponent(m)}`;
+    const results = (await getJson(query)) as { metric: string; tags: Record<string, string>; tsuids: string[]; dps: ExactJson[] }[];
+    const keyed = results.map((r) => ({ key: seriesKeyString(r.metric, r.tags), r }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const { r } of keyed) {
+      if (r.dps.length === 0) continue;
+      yield { series: { id: r.tsuids?.[0] ?? '', metric: r.metric, tags: r.tags }, points: toPoints(r.dps) };
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Integrity check of an embedded data directory, without opening the engine (the
+ * directory is locked like a daemon would lock it). It checks:
+ *  - series.log and every WAL segment: checksummed records up to the end of the file;
+ *    one id per series key; every WAL SAMPLES record names known series;
+ *  - every block: magic, footer and index checksum, then every chunk: its CRC, that it
+ *    decodes to the number of points the index says, that its timestamps ascend and
+ *    match the index's min/max, and that its series is in the series index.
+ * `fix` repairs what can be repaired without guessing: a corrupt record tail is cut (as
+ * the engine does at open), an unreadable block is set aside as `.corrupt`, and a block
+ * with bad or orphan chunks is rewritten without them after a copy of the original is
+ * kept as `<block>.corrupt` — nothing is deleted.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ByteReader, seriesKeyString, type SeriesPoints, type Tags } from '../../core';
+import { BlockReader, BlockWriter, blockSeqOf, type ChunkRef } from './block';
+import type { CodecSet } from './codec-set';
+import { lockDir } from './lock';
+import { scanRecords } from './record-file';
+import { REC_SAMPLES, REC_SERIES } from './wal-records';
+
+export interface FsckProblem {
+  /** file relative to the data directory */
+  file: string;
+  message: string;
+  /** what --fix did about it; undefined when not fixed */
+  fixed?: string;
+}
+
+export interface FsckReport {
+  dataDir: string;
+  series: number;
+  blocks: number;
+  chunks: number;
+  points: number;
+  walSegments: number;
+  problems: FsckProblem[];
+}
+
+/** A name for a kept copy that does not overwrite an earlier one. */
+function asideName(file: string): string {
+  let name = `${file}.corrupt`;
+  for (let n = 1; fs.existsSync(name); n++) name = `${file}.corrupt.${n}`;
+  return name;
+}
+
+/** Checks a checksummed record file; returns its payloads. */
+function checkRecords(dir: string, file: string, fix: boolean, problems: FsckProblem[]): Uint8Array[] {
+  const full = path.join(dir, file);
+  if (!fs.existsSync(full)) return [];
+  const scan = scanRecords(fs.readFileSync(full));
+  if (scan.corruption) {
+    const { offset, reason, droppedBytes } = scan.corruption;
+    const problem: FsckProblem = { file, message: `${reason} at byte ${offset} (${droppedBytes} bytes after the last valid record)` };
+    if (fix) {
+      fs.copyFileSync(full, asideName(full));
+      fs.truncateSync(full, scan.validBytes);
+      problem.fixed = `truncated to ${scan.validBytes} bytes (the original is kept beside it)`;
+    }
+    problems.push(problem);
+  }
+  return scan.records;
+}
+
+/** Why a decoded chunk disagrees with its index entry, or undefined. */
+function chunkMismatch(points: SeriesPoints, ref: ChunkRef): string | undefined {
+  for (let i = 1; i < points.length; i++) if (!(points.timestamps[i]! > points.timestamps[i - 1]!)) return `timestamps do not ascend at point ${i}`;
+  if (points.length > 0 && (points.timestamps[0] !== ref.minT || points.timestamps[points.length - 1] !== ref.maxT)) return 'time range differs from the block index';
+  return undefined;
+}
+
+export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): FsckReport {
+  if (!fs.existsSync(dataDir)) throw new Error(`no data directory at ${dataDir}`);
+  const unlock = lockDir(dataDir);
+  try {
+    const problems: FsckProblem[] = [];
+    const report: FsckReport = { dataDir, series: 0, blocks: 0, chunks: 0, points: 0, walSegments: 0, problems };
+
+    // series: from series.log, and those the WAL defines since the last checkpoint
+    const known = new Set<number>();
+    const idOfKey = new Map<string, number>();
+    const defineSeries = (payload: Uint8Array, file: string) => {
+      const r = new ByteReader(payload);
+      const id = r.uvarint();
+      let key: string;
+      try {
+        const { metric, tags } = JSON.parse(r.string()) as { metric: string; tags: Tags };
+        key = seriesKeyString(metric, tags);
+      } catch (err) {
+        problems.push({ file, message: `series ${id}: unreadable definition (${(err as Error).message})` });
+        return;
+      }
+      const other = idOfKey.get(key);
+      if (other !== undefined && other !== id) problems.push({ file, message: `series ${key} has two ids, ${other} and ${id}` });
+      idOfKey.set(key, id);
+      known.add(id);
+    };
+    for (const payload of checkRecords(dataDir, 'series.log', fix, problems)) defineSeries(payload, 'series.log');
+    const walDir = path.join(dataDir, 'wal');
+    const segments = fs.existsSync(walDir) ? fs.readdirSync(walDir).filter((f) => /^\d{10}\.wal$/.test(f)).sort() : [];
+    const samples: { file: string; ids: number[] }[] = [];
+    for (const segment of segments) {
+      report.walSegments++;
+      const file = path.join('wal', segment);
+      for (const payload of checkRecords(dataDir, file, fix, problems)) {
+        if (payload[0] === REC_SERIES) defineSeries(payload.subarray(1), file);
+        else if (payload[0] === REC_SAMPLES) {
+          // header only: uvarint points, uvarint series, the series ids
+          const r = new ByteReader(payload.subarray(1));
+          r.uvarint();
+          const ids: number[] = [];
+          for (let n = r.uvarint(), i = 0; i < n; i++) ids.push(r.uvarint());
+          samples.push({ file, ids });
+        }
+      }
+    }
+    // checked once every SERIES record is known: a record may precede its use in a later segment only
+    for (const { file, ids } of samples) {
+      const unknown = ids.filter((id) => !known.has(id));
+      if (unknown.length > 0) problems.push({ file, message: `a SAMPLES record names series id(s) no index defines: ${unknown.join(', ')}` });
+    }
+    report.series = known.size;
+
+    const blocksDir = path.join(dataDir, 'blocks');
+    const files = fs.existsSync(blocksDir) ? fs.readdirSync(blocksDir).sort() : [];
+    for (const name of files) {
+      const seq = blockSeqOf(name);
+      if (seq === undefined) continue;
+      const file = path.join('blocks', name);
+      const full = path.join(dataDir, file);
+      let block: BlockReader;
+      try {
+        block = new BlockReader(full, seq, codecs);
+      } catch (err) {
+        const problem: FsckProblem = { file, message: `unreadable block: ${(err as Error).message}` };
+        if (fix) {
+          const aside = asideName(full);
+          fs.renameSync(full, aside);
+          problem.fixed = `set aside as ${path.basename(aside)} (its points cannot be read)`;
+        }
+        problems.push(problem);
+        continue;
+      }
+      report.blocks++;
+      const good: { ref: ChunkRef; points: SeriesPoints }[] = [];
+      const bad: string[] = [];
+      block.refs.forEach((ref, i) => {
+        report.chunks++;
+        const where = `chunk ${i} (series ${ref.seriesId}, offset ${ref.offset}, ${ref.count} points)`;
+        let points: SeriesPoints;
+        try {
+          points = block.readChunk(ref);
+        } catch (err) {
+          bad.push(`${where}: ${(err as Error).message.replace(/ in \S+ at \d+$/, '')}`);
+          return;
+        }
+        const mismatch = chunkMismatch(points, ref) ?? (known.has(ref.seriesId) ? undefined : 'its series is in no series index (an orphan)');
+        if (mismatch) bad.push(`${where}: ${mismatch}`);
+        else {
+          report.points += points.length;
+          good.push({ ref, points });
+        }
+      });
+      const superseded = block.superseded;
+      block.close();
+      if (bad.length === 0) continue;
+      const fixedNote = fix ? rewriteBlock(full, codecs, superseded, good) : undefined;
+      for (const message of bad) problems.push({ file, message, fixed: fixedNote });
+    }
+    return report;
+  } finally {
+    unlock();
+  }
+}
+
+/** Rewrites a block with its good chunks only, keeping the original beside it. */
+function rewriteBlock(full: string, codecs: CodecSet, superseded: readonly number[], good: { ref: ChunkRef; points: SeriesPoints }[]): string {
+  const aside = asideName(full);
+  fs.copyFileSync(full, aside);
+  // chunks keep their boundaries: one chunk in, one chunk out
+  const maxPoints = Math.max(1, ...good.map((g) => g.points.length));
+  const writer = new BlockWriter(full, codecs, maxPoints, superseded);
+  try {
+    for (const { ref, points } of good) writer.addSeries(ref.seriesId, points);
+    writer.finish();
+  } catch (err) {
+    writer.abort();
+    throw err;
+  }
+  return `block rewritten without the bad chunks; the original is kept as ${path.basename(aside)}`;
+}

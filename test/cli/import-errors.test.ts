@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { expect } from 'chai';
+import { runWithStdin, writeCliConfig } from '../helpers/cli';
+import { runDsdb, scratchDir } from '../helpers/daemon';
+
+const LINES = [
+  'imp.a 1700000000 1 host=a', // 1 good
+  'imp.a 1700000010', // 2 too few words
+  'imp.a 1700000020 3 host=a', // 3 good
+  'imp.a 1700000030 abc host=a', // 4 not a number
+  '', // 5 empty: skipped
+  '# a comment', // 6 skipped
+  '{"metric":"imp.j","timestamp":1700000000,"value":{"x":[1,2]},"tags":{"host":"b"}}', // 7 good JSON line
+  '{"metric":"imp.j","timestamp":1700000010,"value":"x","tags":{"host":"b"}}', // 8 JSON line, bad value
+  'imp.a 1700000040 4 host', // 9 bad tag
+  'put imp.a 1700000050 5 host=a', // 10 good, with a telnet `put`
+  'imp.s 1700000000 "two words" host=c', // 11 good string
+];
+const GOOD_EXPORT = [
+  'imp.a 1700000000 1 host=a',
+  'imp.a 1700000020 3 host=a',
+  'imp.a 1700000050 5 host=a',
+  'imp.j 1700000000 {"x":[1,2]} host=b',
+  'imp.s 1700000000 "two words" host=c',
+].join('\n') + '\n';
+
+describe('dsdb import: bad lines, formats, resume', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = scratchDir('cli-import-errors');
+    writeCliConfig(dir);
+    file = path.join(dir, 'bad.txt');
+    fs.writeFileSync(file, LINES.join('\n') + '\n');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reports each bad line with its number and reason, stores every good line, exits 0', async () => {
+    const rejects = path.join(dir, 'rejects.txt');
+    const run = await runDsdb(['import', '--rejects', rejects, file], dir);
+    expect(run.code, run.stderr).to.equal(0);
+    const reported = run.stderr.split('\n').filter((l) => l.startsWith(`${file}:`));
+    expect(reported).to.deep.equal([
+      `${file}:2: illegal argument: not enough arguments (need least 4, got 2)`,
+      `${file}:4: invalid value: Invalid character 'a' in abc`,
+      `${file}:8: Unable to parse value to a number`,
+      `${file}:9: illegal argument: invalid tag: host`,
+    ]);
+    expect(run.stderr).to.contain('imported 5 points from 11 lines');
+    expect(run.stderr).to.contain('4 rejected');
+    expect(fs.readFileSync(rejects, 'utf8')).to.equal([LINES[1], LINES[3], LINES[7], LINES[8]].join('\n') + '\n');
+    const exported = await runDsdb(['export'], dir);
+    expect(exported.code, exported.stderr).to.equal(0);
+    expect(exported.stdout).to.equal(GOOD_EXPORT);
+  });
+
+  it('--strict exits 3 after storing the good lines all the same', async () => {
+    const run = await runDsdb(['import', '--strict', file], dir);
+    expect(run.code).to.equal(3);
+    expect(run.stderr.trim().split('\n').pop()).to.equal('dsdb import: 4 line(s) rejected (--strict)');
+    expect((await runDsdb(['export'], dir)).stdout).to.equal(GOOD_EXPORT);
+  });
+
+  it('reads gzip files and stdin (plain or gzip); --resume-from skips the lines before N', async () => {
+    const gz = path.join(dir, 'good.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(Buffer.from(GOOD_EXPORT)));
+    const fromGz = await runDsdb(['import', gz], dir);
+    expect(fromGz.code, fromGz.stderr).to.equal(0);
+    expect(fromGz.stderr).to.contain('imported 5 points from 5 lines');
+    expect((await runDsdb(['export'], dir)).stdout).to.equal(GOOD_EXPORT);
+
+    const gzStdin = await runWithStdin(['import', '-'], dir, zlib.gzipSync(Buffer.from('imp.g 1700000000 7 host=g\n')));
+    expect(gzStdin.code, gzStdin.stderr).to.equal(0);
+    expect((await runDsdb(['export', 'imp.g'], dir)).stdout).to.equal('imp.g 1700000000 7 host=g\n');
+
+    const more = 'imp.b 1700000000 1.0 host=z\nimp.b 1700000001 2.5 host=z\nimp.b 1700000002 -0.0 host=z\n';
+    const fromStdin = await runWithStdin(['import', '--resume-from', '2', '-'], dir, Buffer.from(more));
+    expect(fromStdin.code, fromStdin.stderr).to.equal(0);
+    expect(fromStdin.stderr).to.contain('imported 2 points');
+    const exported = await runDsdb(['export', 'imp.b'], dir);
+    expect(exported.stdout).to.equal('imp.b 1700000001 2.5 host=z\nimp.b 1700000002 -0.0 host=z\n');
+  });
+
+  it('exits 1 with one line for a missing file, 2 for a bad flag, and --help shows examples', async () => {
+    const missing = await runDsdb(['import', path.join(dir, 'nope.txt')], dir);
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr.trim().split('\n')).to.have.length(1);
+    expect(missing.stderr).to.match(/^dsdb import: cannot read .*nope\.txt: ENOENT/);
+    const bad = await runDsdb(['import', '--frobnicate', file], dir);
+    expect(bad.code).to.equal(2);
+    const help = await runDsdb(['import', '--help'], dir);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.contain('Examples:');
+  });
+});

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import { runWithStdin, writeCliConfig } from '../helpers/cli';
+import { BIN, runDsdb, scratchDir } from '../helpers/daemon';
+
+describe('dsdb import: Ctrl-C', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(() => {
+    dir = scratchDir('cli-interrupt');
+    writeCliConfig(dir);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('stores what it read, names the line to resume from, and resuming there completes the import', async () => {
+    const lines = Array.from({ length: 1000 }, (_, i) => `int.m ${1700000000 + i} ${i} host=a`);
+    const child = spawn(process.execPath, [BIN, 'import', '--batch', '100', '-'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c) => (stderr += c));
+    const exited = once(child, 'exit');
+    // The handler is in place before storage opens: wait for the data directory's lock.
+    while (!fs.existsSync(path.join(dir, 'data', 'LOCK'))) await sleep(10);
+    child.stdin!.write(lines.join('\n') + '\n'); // stdin stays open: the import waits for more
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code, stderr).to.equal(130);
+    const m = /dsdb import: interrupted: (\d+) points stored, up to line (\d+) of stdin; resume with --resume-from (\d+) -\n$/.exec(stderr);
+    expect(m, stderr).to.not.equal(null);
+    const resumeAt = Number(m![3]);
+    expect(Number(m![2])).to.equal(resumeAt - 1);
+    expect(Number(m![1])).to.equal(resumeAt - 1);
+    // exactly the lines before the resume line are stored
+    const stored = (await runDsdb(['export'], dir)).stdout;
+    expect(stored).to.equal(lines.slice(0, resumeAt - 1).map((l) => l + '\n').join(''));
+
+    const resumed = await runWithStdin(['import', '--resume-from', String(resumeAt), '-'], dir, lines.join('\n') + '\n');
+    expect(resumed.code, resumed.stderr).to.equal(0);
+    expect((await runDsdb(['export'], dir)).stdout).to.equal(lines.map((l) => l + '\n').join(''));
+  });
+});
