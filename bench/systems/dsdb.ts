@@ -16,6 +16,8 @@ export interface DsdbVariant {
   /** starts what the variant needs (a database server), once per start() */
   setup?(workDir: string): Promise<void>;
   teardown?(): Promise<void>;
+  /** load the dataset once (telnet ×1) only: the variant is too slow for three loads */
+  firstModeOnly?: boolean;
   /** bytes on disk of the stored data, when not the data dir's size */
   diskBytes?(): Promise<number>;
 }
@@ -33,6 +35,10 @@ export class Dsdb implements SystemUnderTest {
 
   get name(): string {
     return this.variant.label;
+  }
+
+  get firstModeOnly(): boolean {
+    return this.variant.firstModeOnly === true;
   }
 
   private get dataDir(): string {

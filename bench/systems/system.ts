@@ -5,6 +5,8 @@ export type QueryName = 'raw-series' | 'sum-1m-avg' | 'rate-by-dc';
 
 export interface SystemUnderTest {
   readonly name: string;
+  /** a slow system loads the dataset once (telnet ×1) to keep the run short */
+  readonly firstModeOnly?: boolean;
   /** starts a fresh instance with an empty data dir */
   start(): Promise<void>;
   stop(): Promise<void>;
