@@ -25,5 +25,13 @@ module.exports = defineConfig({
     'codec-zigzag-int',
     'codec-dict-string',
     'codec-compact-json',
+    // the web GUI at http://127.0.0.1:4242/ with its panels, and /q graph images
+    'gui',
+    'gui-panel-query',
+    'gui-panel-graph',
+    'gui-panel-table',
+    'graph-image',
+    // a third-party panel, loaded by path:
+    // './examples/gui-panel-plugin',
   ],
 });

@@ -76,6 +76,12 @@ export const DEFAULT_PLUGINS: PluginSpec[] = [
   'codec-zigzag-int',
   'codec-dict-string',
   'codec-compact-json',
+  // the web GUI at / with its panels, and OpenTSDB's /q graph images
+  'gui',
+  'gui-panel-query',
+  'gui-panel-graph',
+  'gui-panel-table',
+  'graph-image',
 ];
 export const DEFAULTS_SOURCE = '(built-in defaults)';
 

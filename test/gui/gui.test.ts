@@ -1,0 +1,162 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, screenshot, watchPage } from '../helpers/browser';
+import type { QueryDaemon } from '../helpers/query';
+import { sampleData, startGuiDaemon, T0 } from './gui-daemon';
+
+/** The series labels in uPlot's legend (the first row is the time). */
+const legendLabels = (page: Page) => page.$$eval('#graph-plot .u-legend .u-series .u-label', (els) => els.slice(1).map((el) => el.textContent));
+
+/** Canvas pixels of an exact colour: shows uPlot really drew a line, not only a legend. */
+const canvasPixels = (page: Page, hex: string) =>
+  page.$eval(
+    '#graph-plot canvas',
+    (canvas: any, colour: string) => {
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) < 30) n++;
+      return n;
+    },
+    hex,
+  );
+
+describe('GUI in headless Chromium', function () {
+  this.timeout(60_000);
+  let daemon: QueryDaemon;
+  let browser: Browser;
+  let base: string;
+  let sharedUrl: string;
+
+  before(async () => {
+    daemon = await startGuiDaemon();
+    await daemon.write(sampleData());
+    base = `http://127.0.0.1:${daemon.port}`;
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await daemon?.stop();
+  });
+
+  async function open(path = '/'): Promise<{ page: Page; seen: ReturnType<typeof watchPage> }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const seen = watchPage(page);
+    await page.goto(base + path);
+    await page.waitForSelector('body[data-ready="true"]');
+    return { page, seen };
+  }
+
+  it('picks a metric from the suggestions, adds a tag filter and draws those series', async () => {
+    const { page, seen } = await open();
+    await page.fill('.q-metric-name', 'sys.cpu.u');
+    const suggestion = page.locator('.q-metric .suggest li', { hasText: 'sys.cpu.user' });
+    await suggestion.click();
+    expect(await page.inputValue('.q-metric-name')).to.equal('sys.cpu.user');
+
+    await page.click('.q-add-filter');
+    await page.fill('.q-tagk', 'host');
+    await page.fill('.q-tagv', 'web0');
+    await page.locator('.q-filter .suggest li', { hasText: 'web01' }).click();
+    await page.press('.q-tagv', 'End');
+    await page.type('.q-tagv', '|web02');
+    await page.click('#q-apply');
+
+    await page.waitForSelector('#graph-plot .u-legend .u-series:nth-child(3)');
+    expect(await legendLabels(page)).to.deep.equal(['sys.cpu.user{dc=eu,host=web01}', 'sys.cpu.user{dc=eu,host=web02}']);
+    expect(await canvasPixels(page, '#1f77b4')).to.be.greaterThan(50);
+    expect(await canvasPixels(page, '#d62728')).to.be.greaterThan(50);
+    expect(decodeURIComponent(page.url())).to.contain('m=sum:sys.cpu.user{host=web01|web02}');
+    // the table panel lists the same series with their last values
+    expect(await page.$$eval('#table-series .series-label', (els) => els.map((el) => el.textContent))).to.deep.equal(['sys.cpu.user{dc=eu,host=web01}', 'sys.cpu.user{dc=eu,host=web02}']);
+    expect(await page.$$eval('#table-series .last-value', (els) => els.map((el) => el.textContent))).to.deep.equal(['69', '21']);
+    sharedUrl = page.url();
+    await screenshot(page, 'gui-graph');
+    expect(seen.errors).to.deep.equal([]);
+    await page.close();
+  });
+
+  it('reloading the shared URL gives the same view', async () => {
+    expect(sharedUrl, 'the first test made the URL').to.be.a('string');
+    const { page } = await open(sharedUrl.slice(base.length));
+    await page.waitForSelector('#graph-plot .u-legend .u-series:nth-child(3)');
+    expect(await legendLabels(page)).to.deep.equal(['sys.cpu.user{dc=eu,host=web01}', 'sys.cpu.user{dc=eu,host=web02}']);
+    expect(await page.inputValue('.q-metric-name')).to.equal('sys.cpu.user');
+    expect(await page.inputValue('.q-tagk')).to.equal('host');
+    expect(await page.inputValue('.q-tagv')).to.equal('web01|web02');
+    expect(await page.inputValue('#q-start')).to.equal('1h-ago');
+    await screenshot(page, 'gui-reloaded');
+    await page.close();
+  });
+
+  it('the legend shows the values under the cursor', async () => {
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:sys.cpu.user{host=web01}')}`);
+    await page.waitForSelector('#graph-plot .u-over');
+    const box = (await page.locator('#graph-plot .u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const value = await page.locator('#graph-plot .u-legend .u-series:nth-child(2) .u-value').textContent();
+    // web01 runs 10..69 over the hour: mid-graph it is somewhere in between
+    expect(Number(value)).to.be.within(11, 68);
+    await page.close();
+  });
+
+  it('draws several metrics with aggregator, downsample and rate from the URL state', async () => {
+    const m1 = encodeURIComponent('max:5m-avg:sys.cpu.user{dc=eu}');
+    const m2 = encodeURIComponent('sum:rate:sys.mem.free');
+    const { page } = await open(`/?start=${T0}&end=${T0 + 3600}&m=${m1}&m=${m2}`);
+    await page.waitForSelector('#graph-plot .u-legend .u-series:nth-child(3)');
+    expect(await legendLabels(page)).to.deep.equal(['sys.cpu.user{dc=eu}', 'sys.mem.free{dc=eu,host=web01}']);
+    // the editor shows both metric queries as parsed from the URL
+    expect(await page.$$eval('.q-metric-name', (els) => els.map((el) => (el as any).value))).to.deep.equal(['sys.cpu.user', 'sys.mem.free']);
+    expect(await page.$$eval('.q-agg', (els) => els.map((el) => (el as any).value))).to.deep.equal(['max', 'sum']);
+    expect(await page.inputValue('.q-metric[data-index="0"] .q-downsample')).to.equal('5m-avg');
+    expect(await page.isChecked('.q-metric[data-index="1"] .q-rate')).to.equal(true);
+    // the table's last values are the API's for the same queries (rate: +10 a minute = 1/6 a second)
+    const api = await daemon.get(`/api/query?start=${T0}&end=${T0 + 3600}&m=${m1}&m=${m2}&arrays`);
+    const lastValues = api.json.map((s: { dps: Array<[number, number]> }) => String(s.dps[s.dps.length - 1]![1]));
+    expect(lastValues[1]).to.equal(String(1 / 6));
+    expect(await page.$$eval('#table-series .last-value', (els) => els.map((el) => el.textContent))).to.deep.equal(lastValues);
+    await screenshot(page, 'gui-two-metrics');
+    await page.close();
+  });
+
+  it('a quick time range and auto-refresh go into the URL', async () => {
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:sys.cpu.user')}`);
+    await page.click('button.q-quick[data-range="6h"]');
+    await page.waitForURL(/start=6h-ago/);
+    await page.selectOption('#q-refresh', '30');
+    await page.waitForURL(/refresh=30/);
+    expect(await page.inputValue('#q-start')).to.equal('6h-ago');
+    // the absolute picker writes OpenTSDB's absolute form (UTC)
+    await page.fill('#q-start-pick', '2026-01-02T03:04:05');
+    expect(await page.inputValue('#q-start')).to.match(/^2026\/01\/0[12]-\d\d:04:05$/);
+    await page.close();
+  });
+
+  it('string series are event markers and a table of events, not lines', async () => {
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('none:door.state')}&m=${encodeURIComponent('sum:sys.cpu.user{host=db01}')}`);
+    await page.waitForSelector('#table-events table');
+    expect(await legendLabels(page)).to.deep.equal(['sys.cpu.user{dc=us,host=db01}']);
+    expect(await page.textContent('#graph-events')).to.contain('door.state{room=lab}: 3 events');
+    expect(await page.$$eval('#table-events .event-value', (els) => els.map((el) => el.textContent))).to.deep.equal(['open', 'closed', 'open']);
+    // the markers are drawn in the event series' colour (the second palette colour)
+    expect(await canvasPixels(page, '#d62728')).to.be.greaterThan(20);
+    await screenshot(page, 'gui-events');
+    await page.close();
+  });
+
+  it('the example third-party panel loaded from the config shows', async () => {
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:sys.cpu.user{host=web01}')}`);
+    await page.waitForSelector('#panel-stats table');
+    expect(await page.textContent('#panel-stats h2')).to.equal('Statistics');
+    expect(await page.$$eval('#panel-stats td', (els) => els.map((el) => el.textContent))).to.deep.equal(['sys.cpu.user{dc=eu,host=web01}', '10', '69', '39.5', '60']);
+    await page.close();
+  });
+
+  it('a query error is shown as text in the graph panel', async () => {
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:no.such.metric')}`);
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('graph-note')?.textContent?.startsWith('Error'));
+    expect(await page.textContent('#graph-note')).to.equal("Error: No such name for 'metrics': 'no.such.metric'");
+    await page.close();
+  });
+});
