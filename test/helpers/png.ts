@@ -89,3 +89,18 @@ export function countColour(image: DecodedPng, rgb: [number, number, number], bo
   }
   return n;
 }
+
+/** Pixels in the rectangle for which `test(r, g, b)` holds (for anti-aliased, blended lines). */
+export function countPixels(image: DecodedPng, box: { x0: number; y0: number; x1: number; y1: number }, test: (r: number, g: number, b: number) => boolean): number {
+  let n = 0;
+  for (let y = box.y0; y < box.y1; y++) {
+    for (let x = box.x0; x < box.x1; x++) {
+      const i = (y * image.width + x) * 4;
+      if (test(image.rgba[i]!, image.rgba[i + 1]!, image.rgba[i + 2]!)) n++;
+    }
+  }
+  return n;
+}
+
+/** The first palette colour (#1f77b4), even blended with the white background. */
+export const bluish = (r: number, _g: number, b: number): boolean => b - r > 50 && b > 120;
