@@ -30,7 +30,7 @@ export default definePlugin({
       files.addDir('/gui/', path.join(__dirname, 'static'));
       files.addFile('/gui/vendor/uPlot.esm.js', require.resolve('uplot/dist/uPlot.esm.js'));
       files.addFile('/gui/vendor/uPlot.min.css', require.resolve('uplot/dist/uPlot.min.css'));
-      for (const panel of panels) files.addDir(`/gui/panels/${panel.id}/`, panel.assetsDir);
+      for (const panel of panels) addPanelFiles(files, panel);
       const manifest = {
         maxSeries: options.maxSeries,
         panels: panels.map((p) => ({ id: p.id, title: p.title, area: p.area ?? 'main', moduleUrl: `/gui/panels/${p.id}/${p.module}` })),
@@ -62,4 +62,16 @@ function panelList(registry: Iterable<[string, GuiPanel]>): GuiPanel[] {
     panels.push(panel);
   }
   return panels.sort((a, b) => (a.order ?? 100) - (b.order ?? 100));
+}
+
+/** Serves a panel's folder; a panel whose folder or module is missing stops start-up, naming it. */
+function addPanelFiles(files: StaticFiles, panel: GuiPanel): void {
+  try {
+    files.addDir(`/gui/panels/${panel.id}/`, panel.assetsDir);
+  } catch (err) {
+    throw new DsdbError('DSDB_ERR_PLUGIN_INVALID', `GUI panel "${panel.id}": cannot read its assetsDir ${panel.assetsDir}: ${(err as Error).message}`);
+  }
+  if (!files.get(`/gui/panels/${panel.id}/${panel.module}`)) {
+    throw new DsdbError('DSDB_ERR_PLUGIN_INVALID', `GUI panel "${panel.id}": its module ${panel.module} is not in ${panel.assetsDir}`);
+  }
 }

@@ -6,11 +6,11 @@ import type { QueryDaemon } from '../helpers/query';
 import { startGuiDaemon } from './gui-daemon';
 
 const STATIC = path.join(REPO_ROOT, 'examples', 'gui-panel-plugin', 'static');
-const panelPlugin = (name: string, id: string) =>
+const panelPlugin = (name: string, id: string, assetsDir = STATIC, module = 'stats-panel.js') =>
   definePlugin({
     name,
     register({ hooks }) {
-      hooks.gui.panels.tap(name, (panels) => void panels.add(id, { id, title: id, assetsDir: STATIC, module: 'stats-panel.js' }, name));
+      hooks.gui.panels.tap(name, (panels) => void panels.add(id, { id, title: id, assetsDir, module }, name));
     },
   });
 
@@ -67,9 +67,11 @@ describe('GUI plugin over HTTP', () => {
     }
   });
 
-  it('a panel id claimed twice stops start-up naming both plugins; a malformed id too', async () => {
+  it('a panel id claimed twice stops start-up naming both plugins; so do a malformed id, a missing folder or module', async () => {
     const failure = (plugins: unknown[]) => startDaemon({ plugins: plugins as never }).then((d) => d.stop().then(() => undefined), (err: Error) => err);
     expect((await failure(['http', 'gui', panelPlugin('one', 'dup'), panelPlugin('two', 'dup')]))?.message).to.equal('GUI panel "dup" is registered twice (by plugin "one" and by plugin "two")');
     expect((await failure(['http', 'gui', panelPlugin('bad', 'Bad/Id')]))?.message).to.match(/^GUI panel "Bad\/Id": its id must match/);
+    expect((await failure(['http', 'gui', panelPlugin('gone', 'gone', '/nonexistent-dir')]))?.message).to.match(/^GUI panel "gone": cannot read its assetsDir \/nonexistent-dir: ENOENT/);
+    expect((await failure(['http', 'gui', panelPlugin('nomod', 'nomod', STATIC, 'missing.js')]))?.message).to.equal(`GUI panel "nomod": its module missing.js is not in ${STATIC}`);
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
+import { ValueKind } from '../../core';
 import { launchBrowser, screenshot, watchPage } from '../helpers/browser';
 import type { QueryDaemon } from '../helpers/query';
 import { sampleData, startGuiDaemon, T0 } from './gui-daemon';
@@ -100,6 +101,26 @@ describe('GUI in headless Chromium', function () {
     await page.close();
   });
 
+  it('dragging across the graph zooms: the selected range becomes the view and the URL', async () => {
+    const { page } = await open(`/?start=${T0}&end=${T0 + 3600}&m=${encodeURIComponent('sum:sys.cpu.user{host=web01}')}`);
+    await page.waitForSelector('#graph-plot .u-over');
+    const box = (await page.locator('#graph-plot .u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForURL((url) => url.searchParams.get('start') !== String(T0));
+    const url = new URL(page.url());
+    const [start, end] = [Number(url.searchParams.get('start')), Number(url.searchParams.get('end'))];
+    // about the middle half of the hour (the plot spans the data: T0 … T0+59 min)
+    expect(start).to.be.within(T0 + 600, T0 + 1200);
+    expect(end).to.be.within(T0 + 2400, T0 + 3000);
+    expect(await page.inputValue('#q-start')).to.equal(String(start));
+    // the table now lists only the points inside the range
+    await page.waitForFunction((n) => Number((globalThis as any).document.querySelector('#table-series td.num')?.textContent) < n, 60);
+    await page.close();
+  });
+
   it('draws several metrics with aggregator, downsample and rate from the URL state', async () => {
     const m1 = encodeURIComponent('max:5m-avg:sys.cpu.user{dc=eu}');
     const m2 = encodeURIComponent('sum:rate:sys.mem.free');
@@ -130,6 +151,17 @@ describe('GUI in headless Chromium', function () {
     // the absolute picker writes OpenTSDB's absolute form (UTC)
     await page.fill('#q-start-pick', '2026-01-02T03:04:05');
     expect(await page.inputValue('#q-start')).to.match(/^2026\/01\/0[12]-\d\d:04:05$/);
+    await page.close();
+  });
+
+  it('auto-refresh re-runs the view and shows points written since', async () => {
+    await daemon.write([{ metric: 'live.metric', tags: { host: 'a' }, timestamp: (T0 + 60) * 1000, value: { kind: ValueKind.Int, value: 1n } }]);
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:live.metric')}&refresh=1`);
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#table-series .last-value')?.textContent === '1');
+    await daemon.write([{ metric: 'live.metric', tags: { host: 'a' }, timestamp: (T0 + 120) * 1000, value: { kind: ValueKind.Int, value: 2n } }]);
+    // no reload, no click: the next refresh brings the new point
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#table-series .last-value')?.textContent === '2');
+    expect(await page.inputValue('#q-refresh')).to.equal('1'); // a period from the URL shows even when it is not a menu choice
     await page.close();
   });
 

@@ -1,5 +1,5 @@
 // The graph panel: numeric series as lines (uPlot), string/JSON series as vertical event
-// markers with their own legend. uPlot's legend shows the values under the cursor and
+// markers with their own legend; drag across it to zoom into a time range. uPlot's legend shows the values under the cursor and
 // writes labels with textContent, so series names stay text.
 import uPlot from '/gui/vendor/uPlot.esm.js';
 import { clear, h } from '/gui/lib/dom.js';
@@ -46,13 +46,31 @@ export default function mount(root, gui) {
         ...numeric.map((s, i) => ({ label: s.label, stroke: colour(i), width: 1.5, spanGaps: true, points: { show: fewPoints } })),
       ],
       axes: [{}, { size: 60 }],
-      hooks: { draw: [(u) => drawEvents(u, discrete, (i) => colour(numeric.length + i))] },
+      // Times in UTC, like the table, the absolute From/To and /q images.
+      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
+      // Dragging across the graph selects a time range: it becomes the view's range (and
+      // URL), re-queried at that resolution, rather than uPlot's local zoom.
+      cursor: { drag: { x: true, y: false, setScale: false } },
+      hooks: {
+        draw: [(u) => drawEvents(u, discrete, (i) => colour(numeric.length + i))],
+        setSelect: [(u) => zoomTo(u, gui)],
+      },
     };
     plot = new uPlot(opts, data, box);
     discrete.forEach((s, i) => {
       events.append(h('li', null, h('span', { class: 'swatch', style: { background: colour(numeric.length + i) } }), `${s.label}: ${s.points.length} events (markers; values in the table)`));
     });
   }
+}
+
+/** Makes the dragged selection the view's absolute time range (epoch seconds). */
+function zoomTo(u, gui) {
+  const { left, width } = u.select;
+  if (width < 3) return;
+  const start = Math.floor(u.posToVal(left, 'x'));
+  const end = Math.ceil(u.posToVal(left + width, 'x'));
+  u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+  if (end > start) gui.state.set({ ...gui.state.get(), start: String(start), end: String(end) });
 }
 
 /** A dashed vertical line at each event of the discrete series, in the series' colour. */

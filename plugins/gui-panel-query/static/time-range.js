@@ -33,7 +33,7 @@ export function timeRange(draft, apply) {
   const refresh = h('select', { id: 'q-refresh', onchange: () => {
     draft.refresh = Number(refresh.value);
     apply();
-  } }, REFRESH.map(([seconds, label]) => h('option', { value: String(seconds), selected: draft.refresh === seconds }, label)));
+  } }, refreshChoices(draft.refresh).map(([seconds, label]) => h('option', { value: String(seconds), selected: draft.refresh === seconds }, label)));
   return h('fieldset', { class: 'q-time' },
     h('legend', null, 'Time range'),
     h('div', { class: 'q-row' }, h('label', null, 'From ', start), ' ', picker(start, 'start', 'q-start-pick')),
@@ -41,4 +41,10 @@ export function timeRange(draft, apply) {
     h('div', { class: 'q-row' }, 'Last: ', quick),
     h('div', { class: 'q-row' }, h('label', null, 'Auto-refresh ', refresh)),
   );
+}
+
+/** The menu's periods, plus the current one when a URL set another. */
+function refreshChoices(current) {
+  if (REFRESH.some(([seconds]) => seconds === current)) return REFRESH;
+  return [...REFRESH, [current, `${current} s`]].sort((a, b) => a[0] - b[0]);
 }
