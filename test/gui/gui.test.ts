@@ -59,8 +59,11 @@ describe('GUI in headless Chromium', function () {
     await page.fill('.q-tagk', 'host');
     await page.fill('.q-tagv', 'web0');
     await page.locator('.q-filter .suggest li', { hasText: 'web01' }).click();
+    // a second alternative, completed from the suggestions too
     await page.press('.q-tagv', 'End');
-    await page.type('.q-tagv', '|web02');
+    await page.type('.q-tagv', '|web0');
+    await page.locator('.q-filter .suggest:has(.q-tagv) li', { hasText: 'web02' }).click();
+    expect(await page.inputValue('.q-tagv')).to.equal('web01|web02');
     await page.click('#q-apply');
 
     await page.waitForSelector('#graph-plot .u-legend .u-series:nth-child(3)');
@@ -173,6 +176,11 @@ describe('GUI in headless Chromium', function () {
     expect(await page.$$eval('#table-events .event-value', (els) => els.map((el) => el.textContent))).to.deep.equal(['open', 'closed', 'open']);
     // the markers are drawn in the event series' colour (the second palette colour)
     expect(await canvasPixels(page, '#d62728')).to.be.greaterThan(20);
+    // under the cursor, the event list shows each event series' value at that time:
+    // door.state is open at +10 min, closed at +25 min, open at +40 min
+    const box = (await page.locator('#graph-plot .u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * (32 / 59), box.y + box.height / 2);
+    expect(await page.textContent('#graph-events .event-at-cursor')).to.equal(' — at cursor: closed');
     await screenshot(page, 'gui-events');
     await page.close();
   });

@@ -1,12 +1,26 @@
 // The graph panel: numeric series as lines (uPlot), string/JSON series as vertical event
-// markers with their own legend; drag across it to zoom into a time range. uPlot's legend shows the values under the cursor and
-// writes labels with textContent, so series names stay text.
+// markers with their own legend; drag across it to zoom into a time range. uPlot's legend
+// shows the values under the cursor and writes labels with textContent, so series names
+// stay text.
 import uPlot from '/gui/vendor/uPlot.esm.js';
 import { clear, h } from '/gui/lib/dom.js';
-import { PALETTE } from '/gui/lib/format.js';
+import { formatValue, PALETTE } from '/gui/lib/format.js';
 import { alignSeries } from './align.js';
 
 const HEIGHT = 360;
+/**
+ * uPlot's time tick formats, in 24-hour time: [tick step (s), format, then the format
+ * used where the year / month / day / hour / minute / second changes, mode].
+ */
+const TIME_TICKS = [
+  [3600 * 24 * 365, '{YYYY}', null, null, null, null, null, null, 1],
+  [3600 * 24 * 28, '{MMM}', '\n{YYYY}', null, null, null, null, null, 1],
+  [3600 * 24, '{MM}-{DD}', '\n{YYYY}', null, null, null, null, null, 1],
+  [3600, '{HH}:{mm}', '\n{YYYY}-{MM}-{DD}', null, '\n{MM}-{DD}', null, null, null, 1],
+  [60, '{HH}:{mm}', '\n{YYYY}-{MM}-{DD}', null, '\n{MM}-{DD}', null, null, null, 1],
+  [1, ':{ss}', '\n{YYYY}-{MM}-{DD} {HH}:{mm}', null, '\n{MM}-{DD} {HH}:{mm}', null, '\n{HH}:{mm}', null, 1],
+  [0.001, ':{ss}.{fff}', '\n{YYYY}-{MM}-{DD} {HH}:{mm}', null, '\n{MM}-{DD} {HH}:{mm}', null, '\n{HH}:{mm}', null, 1],
+];
 
 export default function mount(root, gui) {
   const note = h('p', { class: 'gui-note', id: 'graph-note' });
@@ -14,6 +28,7 @@ export default function mount(root, gui) {
   const events = h('ul', { class: 'graph-events', id: 'graph-events' });
   root.append(note, box, events);
   let plot;
+  let showEventsAt = () => {}; // set per drawing: the event series' values at the cursor
 
   new ResizeObserver(() => plot && plot.setSize({ width: box.clientWidth, height: HEIGHT })).observe(box);
 
@@ -42,10 +57,10 @@ export default function mount(root, gui) {
       height: HEIGHT,
       scales: { x: { time: true }, ...(numeric.length ? {} : { y: { range: [0, 1] } }) },
       series: [
-        { label: 'Time' },
+        { label: 'Time (UTC)', value: '{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}' },
         ...numeric.map((s, i) => ({ label: s.label, stroke: colour(i), width: 1.5, spanGaps: true, points: { show: fewPoints } })),
       ],
-      axes: [{}, { size: 60 }],
+      axes: [{ values: TIME_TICKS }, { size: 60 }],
       // Times in UTC, like the table, the absolute From/To and /q images.
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
       // Dragging across the graph selects a time range: it becomes the view's range (and
@@ -54,13 +69,32 @@ export default function mount(root, gui) {
       hooks: {
         draw: [(u) => drawEvents(u, discrete, (i) => colour(numeric.length + i))],
         setSelect: [(u) => zoomTo(u, gui)],
+        setCursor: [(u) => showEventsAt(u.cursor.idx == null ? undefined : u.data[0][u.cursor.idx])],
       },
     };
-    plot = new uPlot(opts, data, box);
+    const atCursor = discrete.map(() => h('span', { class: 'event-at-cursor' }));
     discrete.forEach((s, i) => {
-      events.append(h('li', null, h('span', { class: 'swatch', style: { background: colour(numeric.length + i) } }), `${s.label}: ${s.points.length} events (markers; values in the table)`));
+      events.append(h('li', null, h('span', { class: 'swatch', style: { background: colour(numeric.length + i) } }), `${s.label}: ${s.points.length} events (markers; values in the table)`, atCursor[i]));
     });
+    // Like the legend's values: each event series' latest value at the cursor's time.
+    showEventsAt = (t) => discrete.forEach((s, i) => {
+      const point = t === undefined ? undefined : latestAt(s.points, t);
+      atCursor[i].textContent = point ? ` — at cursor: ${formatValue(point[1])}` : '';
+    });
+    plot = new uPlot(opts, data, box);
   }
+}
+
+/** The last point at or before `t` (points sorted by time), by binary search. */
+function latestAt(points, t) {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid][0] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? points[lo - 1] : undefined;
 }
 
 /** Makes the dragged selection the view's absolute time range (epoch seconds). */

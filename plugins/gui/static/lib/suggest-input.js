@@ -3,10 +3,12 @@
 import { h, clear } from './dom.js';
 
 /**
- * `suggestInput({ value, placeholder, className, load(q) → Promise<string[]>, onChange(v) })`
- * returns the wrapper element; `onChange` runs on every edit and pick.
+ * `suggestInput({ value, placeholder, className, load(text) → Promise<string[]>, onChange(v), complete })`
+ * returns the wrapper element; `onChange` runs on every edit and pick. `complete(text, name)`
+ * gives the input's text after picking `name` (default: `name`; a list input like
+ * `a|b` replaces only its last item).
  */
-export function suggestInput({ value = '', placeholder = '', className = '', load, onChange }) {
+export function suggestInput({ value = '', placeholder = '', className = '', load, onChange, complete = (_text, name) => name }) {
   const input = h('input', { type: 'text', value, placeholder, class: className, autocomplete: 'off', spellcheck: false });
   const list = h('ul', { role: 'listbox', hidden: true });
   let items = [];
@@ -19,9 +21,9 @@ export function suggestInput({ value = '', placeholder = '', className = '', loa
     active = -1;
   };
   const pick = (name) => {
-    input.value = name;
+    input.value = complete(input.value, name);
     close();
-    onChange(name);
+    onChange(input.value);
   };
   const highlight = (index) => {
     active = index;
