@@ -32,8 +32,9 @@ export function niceRange(min: number, max: number, count: number): { min: numbe
 export function formatNumber(v: number): string {
   const abs = Math.abs(v);
   if (abs >= 1e15) return v.toExponential(2);
-  for (const [limit, suffix] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e4, 'k']] as const) {
-    if (abs >= limit) return `${Number((v / limit).toPrecision(6))}${suffix}`;
+  // from 10,000 on: 25000 → 25k (1,000 … 9,999 stay whole: they are short enough)
+  for (const [limit, unit, suffix] of [[1e12, 1e12, 'T'], [1e9, 1e9, 'G'], [1e6, 1e6, 'M'], [1e4, 1e3, 'k']] as const) {
+    if (abs >= limit) return `${Number((v / unit).toPrecision(6))}${suffix}`;
   }
   return String(Number(v.toPrecision(6)));
 }

@@ -33,7 +33,8 @@ export class StaticFiles {
   /** Serves every file under `dir` (recursively) at `prefix` + its relative path. */
   addDir(prefix: string, dir: string): void {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-      if (!entry.isFile()) continue;
+      // package.json only tells Node (tests, tools) that the folder holds ES modules
+      if (!entry.isFile() || entry.name === 'package.json') continue;
       const full = path.join(entry.parentPath, entry.name);
       this.addFile(prefix + path.relative(dir, full).split(path.sep).join('/'), full);
     }

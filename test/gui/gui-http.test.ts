@@ -49,7 +49,7 @@ describe('GUI plugin over HTTP', () => {
   });
 
   it('answers 404 for files it does not serve, however the path is spelled', async () => {
-    for (const url of ['/gui/nope.js', '/gui/../package.json', '/gui/%2e%2e/package.json', '/gui/panels/query/../../../../package.json', '/gui/panels/nope/x.js']) {
+    for (const url of ['/gui/nope.js', '/gui/package.json', '/gui/../package.json', '/gui/%2e%2e/package.json', '/gui/panels/query/../../../../package.json', '/gui/panels/nope/x.js']) {
       const res = await daemon.get(url);
       expect(res.status, url).to.equal(404);
       expect(res.text).not.to.contain('"dependencies"');

@@ -82,11 +82,26 @@ export function parseQuery(expr) {
   const brace = last.indexOf('{');
   q.metric = brace < 0 ? last : last.slice(0, brace);
   if (brace >= 0) {
-    const groups = [];
-    const re = /\{((?:[^{}()]|\([^()]*\))*)\}/gs;
-    let match;
-    while ((match = re.exec(last.slice(brace)))) groups.push(match[1]);
+    const groups = braceGroups(last.slice(brace));
     q.filters = [...parseFilters(groups[0] || '', true), ...parseFilters(groups[1] || '', false)];
   }
   return q;
+}
+
+/** The contents of the top-level `{…}` groups of `text`; parentheses may nest inside (`regexp(a(b|c))`). */
+function braceGroups(text) {
+  const groups = [];
+  let depth = 0;
+  let start = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth = Math.max(0, depth - 1);
+    else if (ch === '{' && depth === 0 && start < 0) start = i + 1;
+    else if (ch === '}' && depth === 0 && start >= 0) {
+      groups.push(text.slice(start, i));
+      start = -1;
+    }
+  }
+  return groups;
 }
