@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import { expect } from 'chai';
 import { ValueKind } from '../../core';
+import { ARTIFACTS } from '../helpers/browser';
 import { bluish, countColour, countPixels, decodePng } from '../helpers/png';
 import { startQueryDaemon, type QueryDaemon } from '../helpers/query';
 import { sampleData, T0 } from './gui-daemon';
@@ -17,11 +19,17 @@ const q = (params: Record<string, string | string[] | true>): string => {
 describe('/q graph images (OpenTSDB GraphHandler)', function () {
   this.timeout(30_000);
   let daemon: QueryDaemon;
-  const png = async (path: string) => {
+  /** Fetches a PNG, checks it, decodes it; `save` keeps it in test-artifacts/ to look at. */
+  const png = async (path: string, save?: string) => {
     const res = await fetch(`http://127.0.0.1:${daemon.port}${path}`);
     expect(res.status, await res.clone().text().then((t) => t.slice(0, 300))).to.equal(200);
     expect(res.headers.get('content-type')).to.equal('image/png');
-    return decodePng(Buffer.from(await res.arrayBuffer()));
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (save) {
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      fs.writeFileSync(`${ARTIFACTS}/${save}.png`, bytes);
+    }
+    return decodePng(bytes);
   };
 
   before(async () => {
@@ -34,7 +42,7 @@ describe('/q graph images (OpenTSDB GraphHandler)', function () {
   after(() => daemon.stop());
 
   it('png&wxh=800x400 is a valid PNG of that size with both series drawn in the plot area', async () => {
-    const image = await png(q({ start: String(T0), end: String(T0 + 3600), m: ['sum:sys.cpu.user{host=web01}', 'sum:sys.cpu.user{host=web02}'], png: true, wxh: '800x400', ylabel: 'cpu %', title: 'CPU' }));
+    const image = await png(q({ start: String(T0), end: String(T0 + 3600), m: ['sum:sys.cpu.user{host=web01}', 'sum:sys.cpu.user{host=web02}'], png: true, wxh: '800x400', ylabel: 'cpu %', title: 'CPU' }), 'q-800x400');
     expect([image.width, image.height]).to.deep.equal([800, 400]);
     const plotArea = { x0: 90, y0: 40, x1: 770, y1: 350 };
     expect(countColour(image, BLUE, plotArea)).to.be.greaterThan(400);
@@ -90,7 +98,7 @@ describe('/q graph images (OpenTSDB GraphHandler)', function () {
   it('string series print their values in ascii and draw as markers in png', async () => {
     const res = await daemon.get(q({ start: String(T0), m: 'none:door.state', ascii: true }));
     expect(res.text.split('\n')[0]).to.equal(`door.state ${T0 + 600} open room=lab`);
-    const image = await png(q({ start: String(T0), end: String(T0 + 3600), m: 'none:door.state', png: true, wxh: '800x400', nokey: true }));
+    const image = await png(q({ start: String(T0), end: String(T0 + 3600), m: 'none:door.state', png: true, wxh: '800x400', nokey: true }), 'q-events');
     expect(countColour(image, BLUE, { x0: 70, y0: 20, x1: 780, y1: 350 })).to.be.greaterThan(200);
   });
 

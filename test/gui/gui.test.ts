@@ -1,9 +1,21 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { ValueKind } from '../../core';
+import path from 'node:path';
+import { definePlugin, ValueKind } from '../../core';
+import { REPO_ROOT } from '../helpers/daemon';
 import { launchBrowser, screenshot, watchPage } from '../helpers/browser';
 import type { QueryDaemon } from '../helpers/query';
 import { sampleData, startGuiDaemon, T0 } from './gui-daemon';
+
+/** A third-party panel whose module throws while mounting. */
+const brokenPanel = definePlugin({
+  name: 'broken-panel',
+  register({ hooks }) {
+    hooks.gui.panels.tap('broken-panel', (panels) => {
+      panels.add('broken', { id: 'broken', title: 'Broken', order: 1, assetsDir: path.join(REPO_ROOT, 'test', 'fixtures', 'gui-broken-panel'), module: 'broken.js' }, 'broken-panel');
+    });
+  },
+});
 
 /** The series labels in uPlot's legend (the first row is the time). */
 const legendLabels = (page: Page) => page.$$eval('#graph-plot .u-legend .u-series .u-label', (els) => els.slice(1).map((el) => el.textContent));
@@ -30,7 +42,7 @@ describe('GUI in headless Chromium', function () {
   let sharedUrl: string;
 
   before(async () => {
-    daemon = await startGuiDaemon();
+    daemon = await startGuiDaemon([brokenPanel]);
     await daemon.write(sampleData());
     base = `http://127.0.0.1:${daemon.port}`;
     browser = await launchBrowser();
@@ -76,7 +88,8 @@ describe('GUI in headless Chromium', function () {
     expect(await page.$$eval('#table-series .last-value', (els) => els.map((el) => el.textContent))).to.deep.equal(['69', '21']);
     sharedUrl = page.url();
     await screenshot(page, 'gui-graph');
-    expect(seen.errors).to.deep.equal([]);
+    // nothing failed in the page but the panel that breaks on purpose
+    expect(seen.errors.filter((e) => !e.includes('broken on purpose'))).to.deep.equal([]);
     await page.close();
   });
 
@@ -121,6 +134,10 @@ describe('GUI in headless Chromium', function () {
     expect(await page.inputValue('#q-start')).to.equal(String(start));
     // the table now lists only the points inside the range
     await page.waitForFunction((n) => Number((globalThis as any).document.querySelector('#table-series td.num')?.textContent) < n, 60);
+    // Back returns to the whole hour
+    await page.goBack();
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#table-series td.num')?.textContent === '60');
+    expect(await page.inputValue('#q-start')).to.equal(String(T0));
     await page.close();
   });
 
@@ -190,6 +207,14 @@ describe('GUI in headless Chromium', function () {
     await page.waitForSelector('#panel-stats table');
     expect(await page.textContent('#panel-stats h2')).to.equal('Statistics');
     expect(await page.$$eval('#panel-stats td', (els) => els.map((el) => el.textContent))).to.deep.equal(['sys.cpu.user{dc=eu,host=web01}', '10', '69', '39.5', '60']);
+    await page.close();
+  });
+
+  it('a panel that fails to load shows its error; the other panels work', async () => {
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:sys.cpu.user{host=web01}')}`);
+    await page.waitForSelector('#graph-plot .u-legend .u-series:nth-child(2)');
+    expect(await page.textContent('#panel-broken .gui-error')).to.equal('This panel failed to load: broken on purpose');
+    expect(await legendLabels(page)).to.deep.equal(['sys.cpu.user{dc=eu,host=web01}']);
     await page.close();
   });
 
