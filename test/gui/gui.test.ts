@@ -161,6 +161,23 @@ describe('GUI in headless Chromium', function () {
     await page.close();
   });
 
+  it('suggestions can be picked with the keyboard; Enter on a suggestion does not run the form', async () => {
+    const { page } = await open(`/?start=${T0}`);
+    const before = page.url();
+    await page.fill('.q-metric-name', 'sys.m');
+    await page.waitForSelector('.q-metric .suggest li');
+    await page.press('.q-metric-name', 'ArrowDown');
+    await page.press('.q-metric-name', 'Enter');
+    expect(await page.inputValue('.q-metric-name')).to.equal('sys.mem.free');
+    expect(await page.isHidden('.q-metric .suggest ul')).to.equal(true);
+    expect(page.url()).to.equal(before);
+    // a second Enter (no list open) submits: the view runs and goes into the URL
+    await page.press('.q-metric-name', 'Enter');
+    await page.waitForURL(/m=sum%3Asys\.mem\.free/);
+    await page.waitForSelector('#graph-plot .u-legend .u-series:nth-child(2)');
+    await page.close();
+  });
+
   it('a quick time range and auto-refresh go into the URL', async () => {
     const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:sys.cpu.user')}`);
     await page.click('button.q-quick[data-range="6h"]');

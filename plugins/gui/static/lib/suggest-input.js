@@ -46,6 +46,9 @@ export function suggestInput({ value = '', placeholder = '', className = '', loa
 
   input.addEventListener('input', () => {
     onChange(input.value);
+    // The list on screen is for the old text: hide it, and drop answers still on their way.
+    sequence++;
+    close();
     clearTimeout(debounce);
     debounce = setTimeout(refresh, 120);
   });
