@@ -27,5 +27,13 @@ module.exports = defineConfig({
     'codec-compact-json',
     // the dsdb utilities: import, export, scan, uid, plugins, config (docs/cli.md)
     'cli',
+    // the web GUI at http://127.0.0.1:4242/ with its panels, and /q graph images
+    'gui',
+    'gui-panel-query',
+    'gui-panel-graph',
+    'gui-panel-table',
+    'graph-image',
+    // a third-party panel, loaded by path:
+    // './examples/gui-panel-plugin',
   ],
 });

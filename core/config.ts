@@ -78,6 +78,12 @@ export const DEFAULT_PLUGINS: PluginSpec[] = [
   'codec-compact-json',
   // the dsdb utilities (import, export, scan, uid, …); they add nothing to the daemon
   'cli',
+  // the web GUI at / with its panels, and OpenTSDB's /q graph images
+  'gui',
+  'gui-panel-query',
+  'gui-panel-graph',
+  'gui-panel-table',
+  'graph-image',
 ];
 export const DEFAULTS_SOURCE = '(built-in defaults)';
 

@@ -128,14 +128,25 @@ export interface Aggregator {
 
 /** ---- GUI panels ------------------------------------------------------------------- */
 
+/**
+ * A panel of the built-in GUI (the `gui` plugin). The panel's browser files live in
+ * `assetsDir`; the GUI plugin serves them at `/gui/panels/<id>/<file>` and imports
+ * `module` from there, whose default export `mount(element, gui)` renders the panel
+ * (the browser-side contract is in docs/gui.md).
+ */
 export interface GuiPanel {
-  /** unique id, also the DOM id of its container */
+  /** unique id, `[a-z0-9-]+`: part of its URLs and of the DOM id of its container */
   id: string;
+  /** shown as the panel's heading (as text, never as HTML) */
   title: string;
-  /** lower first */
+  /** lower first, within its area; default 100 */
   order?: number;
-  /** URL (on the daemon) of the ES module that renders the panel in the browser */
-  moduleUrl: string;
+  /** `side`: the left column (editors); `main` (default): the right column (views) */
+  area?: 'side' | 'main';
+  /** absolute path of the folder holding the panel's browser files (ES modules, CSS…) */
+  assetsDir: string;
+  /** the ES module in `assetsDir` to load, e.g. `panel.js` */
+  module: string;
 }
 
 /** ---- stats ------------------------------------------------------------------------ */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `npm test`: build, start the private MariaDB the MySQL tests need (installing it from
-# Debian if missing), run mocha, and always stop MariaDB by its PID.
+# Debian if missing), find (or install) Chromium for the GUI tests, run mocha, and always
+# stop MariaDB by its PID.
 set -eu
 cd "$(dirname "$0")/.."
 npm run build
@@ -11,4 +12,7 @@ export DSDB_MARIADB_PORT
 trap 'scripts/mariadb.sh stop >/dev/null; rm -rf ".test-data/mariadb-$DSDB_MARIADB_PORT"' EXIT
 trap 'exit 130' INT TERM
 scripts/mariadb.sh start
+# The GUI tests drive Debian's Chromium (installed here if missing, never downloaded by playwright).
+DSDB_CHROMIUM=$(bash scripts/install-chromium.sh)
+export DSDB_CHROMIUM
 npx mocha "$@"

@@ -1,13 +1,12 @@
 /**
  * `query`: the read side of OpenTSDB's HTTP API — `/api/query` (GET, POST, DELETE),
- * `/api/query/last`, `/api/config/filters` and the legacy `/q` (ascii and json forms). Aggregators come from the container's
+ * `/api/query/last`, `/api/config/filters` (the legacy `/q` is the graph-image plugin's). Aggregators come from the container's
  * `aggregators` registry (filled by aggregator plugins on `query.aggregators`).
  */
 import { ApiError, definePlugin, Type, type StorageEngine } from '../../core';
 import { queryCommand } from './cli-command';
 import type { QueryEngineDeps } from './engine';
 import { FILTER_TYPES } from './filters';
-import { registerLegacyGraph } from './routes/legacy-graph';
 import { registerLastRoute } from './routes/last-route';
 import { registerQueryRoute } from './routes/query-route';
 import { QueryStats } from './stats';
@@ -42,7 +41,6 @@ export default definePlugin({
     hooks.http.routes.tap('query', (app) => {
       registerQueryRoute(app, { allowDelete: options.allowDelete, deps, stats });
       registerLastRoute(app, storage);
-      registerLegacyGraph(app, deps);
       app.get('/api/config/filters', async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
       );

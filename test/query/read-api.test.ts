@@ -189,10 +189,10 @@ describe('read API without storage', () => {
   });
 });
 
-describe('legacy /q endpoint', () => {
+describe('legacy /q endpoint (graph-image plugin)', () => {
   let d: QueryDaemon;
   before(async () => {
-    d = await startQueryDaemon();
+    d = await startQueryDaemon(['graph-image']);
     await d.write([at('sys.cpu', { host: 'a' }, t0, int(1)), at('sys.cpu', { host: 'a' }, t0 + 10, float(2.5))]);
   });
   after(() => d.stop());

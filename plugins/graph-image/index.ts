@@ -1,0 +1,73 @@
+/**
+ * `graph-image`: OpenTSDB's `/q` graph endpoint. `png` renders the graph on the server
+ * (SVG drawn here, rasterised by @resvg/resvg-js: no gnuplot, no browser); `ascii` and
+ * `json` answer GraphHandler's text forms; no flag answers a page showing the PNG.
+ * Errors are OpenTSDB's: an HTML page, or `{"err":"…"}` with `json`.
+ */
+import { renderAsync } from '@resvg/resvg-js';
+import type { FastifyReply } from 'fastify';
+import { definePlugin, Type } from '../../core';
+import { asciiOutput, htmlError, htmlPage, jsonOutput } from './outputs';
+import { GraphError, parseGraphParams, type GraphParams, type QueryString } from './params';
+import { renderSvg, type PlotSeries } from './render-svg';
+import { runQueries, type QuerySeries } from './series';
+import { parseTimeMs } from './time';
+import { isNumberText } from './exact-json';
+
+export default definePlugin({
+  name: 'graph-image',
+  options: Type.Object(
+    {
+      /** most series drawn in one image (the legend says how many more there were) */
+      maxSeries: Type.Integer({ minimum: 1, default: 200 }),
+    },
+    { additionalProperties: false },
+  ),
+  register({ hooks, log }, options) {
+    hooks.http.routes.tap('graph-image', (app) => {
+      app.get('/q', async (request, reply) => {
+        const startedAt = Date.now();
+        const qs = request.query as QueryString;
+        const wantsJson = 'json' in qs;
+        try {
+          const params = parseGraphParams(qs);
+          if (params.format === 'html') {
+            return reply.type('text/html; charset=UTF-8').send(htmlPage(request.url.slice(request.url.indexOf('?') + 1)));
+          }
+          const series = await runQueries(app, params);
+          const plotted = Math.min(series.length, options.maxSeries);
+          if (params.format === 'json') return jsonOutput(series, plotted, params.ms.length, startedAt);
+          if (params.format === 'ascii') return reply.type('text/plain; charset=UTF-8').send(asciiOutput(series));
+          return await sendPng(reply, params, series.slice(0, plotted));
+        } catch (err) {
+          const status = err instanceof GraphError ? err.status : 500;
+          const message = err instanceof Error ? err.message : String(err);
+          if (!(err instanceof GraphError)) log.error({ err }, '/q failed');
+          reply.code(status);
+          return wantsJson ? reply.send({ err: message }) : reply.type('text/html; charset=UTF-8').send(htmlError(status, message));
+        }
+      });
+    });
+  },
+});
+
+async function sendPng(reply: FastifyReply, params: GraphParams, series: QuerySeries[]): Promise<FastifyReply> {
+  const now = Date.now();
+  const plot: PlotSeries[] = series.map((s) => ({
+    label: seriesLabel(s),
+    discrete: s.discrete,
+    points: s.dps.map(([t, v]) => [t, isNumberText(v) ? Number(v.num) : null]),
+  }));
+  // The x axis spans the query's range; the data's when a time form is not read here.
+  const times = series.flatMap((s) => (s.dps.length ? [s.dps[0]![0], s.dps[s.dps.length - 1]![0]] : []));
+  const start = parseTimeMs(params.start, now, params.tz) ?? (times.length ? Math.min(...times) : now - 3_600_000);
+  const end = parseTimeMs(params.end, now, params.tz) ?? (params.end ? Math.max(...times, start + 1000) : now);
+  const svg = renderSvg(params, plot, start, Math.max(end, start + 1000));
+  const image = await renderAsync(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'original' } });
+  return reply.type('image/png').header('cache-control', 'no-cache').send(image.asPng());
+}
+
+function seriesLabel(s: QuerySeries): string {
+  const tags = Object.entries(s.tags).map(([k, v]) => `${k}=${v}`);
+  return tags.length ? `${s.metric}{${tags.join(', ')}}` : s.metric;
+}

@@ -1,0 +1,51 @@
+/** `/q`'s text outputs (ascii, json, the HTML page and errors), in OpenTSDB's forms. */
+import { isNumberText } from './exact-json';
+import type { QuerySeries } from './series';
+
+/** The value as OpenTSDB's ascii output prints it: numbers as /api/query wrote them. */
+export function valueText(value: unknown): string {
+  if (isNumberText(value)) return value.num;
+  if (value === null) return 'NaN';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value, (_k, v) => (isNumberText(v) ? Number(v.num) : v));
+}
+
+/** One line per point: `<metric> <seconds> <value> <k=v …>`. */
+export function asciiOutput(series: QuerySeries[]): string {
+  const lines: string[] = [];
+  for (const s of series) {
+    const tags = Object.entries(s.tags).map(([k, v]) => ` ${k}=${v}`).join('');
+    for (const [ts, value] of s.dps) lines.push(`${s.metric} ${Math.floor(ts / 1000)} ${valueText(value)}${tags}`);
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/**
+ * GraphHandler's json answer. As in OpenTSDB, `plotted` is the number of data points
+ * drawn (what runGnuplot returns) and `points` the number of data points the queries
+ * returned; then the aggregated tag keys per `m`, and timing.
+ */
+export function jsonOutput(series: QuerySeries[], plottedSeries: number, mCount: number, startedAt: number): object {
+  const etags: string[][] = Array.from({ length: mCount }, () => []);
+  for (const s of series) {
+    const keys = etags[s.index] ?? etags[0]!;
+    for (const key of s.aggregateTags) if (!keys.includes(key)) keys.push(key);
+  }
+  const plotted = series.slice(0, plottedSeries).reduce((n, s) => n + s.dps.length, 0);
+  const points = series.reduce((n, s) => n + s.dps.length, 0);
+  return { plotted, points, etags: etags.map((keys) => keys.sort()), timing: Date.now() - startedAt };
+}
+
+const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML[c]!);
+
+/** Without an output flag, OpenTSDB answers a page showing the graph. */
+export function htmlPage(queryString: string): string {
+  const src = `/q?${queryString}&png`;
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>DSDB graph</title></head><body><img src="${escapeHtml(src)}" alt="graph"></body></html>`;
+}
+
+export function htmlError(status: number, message: string): string {
+  const title = status === 400 ? 'Bad Request' : status === 413 ? 'Request Entity Too Large' : status === 408 ? 'Request Timeout' : 'Internal Server Error';
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><blockquote><h1>${status}</h1><p>${escapeHtml(message)}</p></blockquote></body></html>`;
+}

@@ -1,0 +1,54 @@
+/**
+ * Runs `/q`'s queries through the daemon's own `/api/query` (an in-process request, so
+ * this plugin depends on the endpoint, never on the query plugin's code) and reads the
+ * answer with every number's text kept.
+ */
+import type { FastifyInstance } from 'fastify';
+import { isNumberText, parseExactJson } from './exact-json';
+import type { GraphParams } from './params';
+import { GraphError } from './params';
+
+export interface QuerySeries {
+  metric: string;
+  tags: Record<string, string>;
+  aggregateTags: string[];
+  /** index of the `m` this series answers */
+  index: number;
+  /** `[ms, value]`, value as parsed by parseExactJson (numbers as `{num}`) */
+  dps: Array<[number, unknown]>;
+  /** holds strings or JSON objects rather than numbers */
+  discrete: boolean;
+}
+
+export async function runQueries(app: FastifyInstance, params: GraphParams): Promise<QuerySeries[]> {
+  const qs = new URLSearchParams({ start: params.start });
+  if (params.end) qs.set('end', params.end);
+  if (params.tz) qs.set('tz', params.tz);
+  for (const m of params.ms) qs.append('m', m);
+  qs.set('arrays', 'true');
+  qs.set('show_query', 'true');
+  qs.set('no_annotations', 'true');
+  qs.set('ms', 'true');
+  const reply = await app.inject({ method: 'GET', url: `/api/query?${qs}` });
+  if (reply.statusCode !== 200) {
+    let message = `Query failed with HTTP ${reply.statusCode}`;
+    try {
+      message = JSON.parse(reply.body).error.message ?? message;
+    } catch {
+      /* not OpenTSDB's error JSON: keep the generic message */
+    }
+    throw new GraphError(reply.statusCode >= 400 && reply.statusCode < 600 ? reply.statusCode : 500, message);
+  }
+  const raw = parseExactJson(reply.body) as Array<{ metric: string; tags: Record<string, string>; aggregateTags?: string[]; query?: { index?: { num: string } }; dps: Array<[{ num: string }, unknown]> }>;
+  return raw.map((s) => {
+    const dps = s.dps.map(([ts, v]) => [Number(ts.num), v] as [number, unknown]);
+    return {
+      metric: s.metric,
+      tags: s.tags ?? {},
+      aggregateTags: s.aggregateTags ?? [],
+      index: s.query?.index ? Number(s.query.index.num) : 0,
+      dps,
+      discrete: dps.some(([, v]) => v !== null && !isNumberText(v) && v !== 'NaN'),
+    };
+  });
+}

@@ -1,0 +1,81 @@
+/** Axis ticks: "nice" numbers for the y axis, calendar-friendly steps for time. */
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const TIME_STEPS = [SECOND, 2 * SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 91 * DAY, 365 * DAY];
+
+/** Ticks at multiples of 1, 2 or 5 × 10^k covering [min, max], about `count` of them. */
+export function numberTicks(min: number, max: number, count: number): number[] {
+  if (!(max > min)) return [min];
+  const raw = (max - min) / Math.max(1, count);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** The y range rounded out to nice numbers (so the top and bottom carry a tick). */
+export function niceRange(min: number, max: number, count: number): { min: number; max: number } {
+  if (min === max) {
+    const pad = Math.abs(min) * 0.1 || 1;
+    return niceRange(min - pad, max + pad, count);
+  }
+  const ticks = numberTicks(min, max, count);
+  const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : (max - min) / count;
+  return { min: Math.floor(min / step + 1e-9) * step, max: Math.ceil(max / step - 1e-9) * step };
+}
+
+/** A tick label: short, no floating noise (`0.30000000000000004` → `0.3`), k/M/G for big numbers. */
+export function formatNumber(v: number): string {
+  const abs = Math.abs(v);
+  if (abs >= 1e15) return v.toExponential(2);
+  // from 10,000 on: 25000 → 25k (1,000 … 9,999 stay whole: they are short enough)
+  for (const [limit, unit, suffix] of [[1e12, 1e12, 'T'], [1e9, 1e9, 'G'], [1e6, 1e6, 'M'], [1e4, 1e3, 'k']] as const) {
+    if (abs >= limit) return `${Number((v / unit).toPrecision(6))}${suffix}`;
+  }
+  return String(Number(v.toPrecision(6)));
+}
+
+export interface TimeTicks {
+  ticks: number[];
+  label(ms: number): string;
+}
+
+/** Ticks for [startMs, endMs] at a step giving at most `count` ticks, labelled in `timeZone`. */
+export function timeTicks(startMs: number, endMs: number, count: number, timeZone = 'UTC'): TimeTicks {
+  const span = Math.max(endMs - startMs, SECOND);
+  const step = TIME_STEPS.find((s) => span / s <= count) ?? Math.ceil(span / count / DAY) * DAY;
+  const offset = zoneOffsetMs(timeZone, startMs);
+  const ticks: number[] = [];
+  // Align in local time, so hour ticks fall on local hours and day ticks at local midnight.
+  for (let t = Math.ceil((startMs + offset) / step) * step - offset; t <= endMs; t += step) ticks.push(t);
+  const parts = (ms: number) => {
+    const d = new Date(ms + zoneOffsetMs(timeZone, ms));
+    const p = (n: number) => String(n).padStart(2, '0');
+    return { date: `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}`, md: `${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}`, hm: `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`, s: p(d.getUTCSeconds()) };
+  };
+  const label = (ms: number) => {
+    const x = parts(ms);
+    if (step >= DAY) return span > 300 * DAY ? x.date : x.md;
+    if (step < MINUTE) return `${x.hm}:${x.s}`;
+    return span > DAY ? `${x.md} ${x.hm}` : x.hm;
+  };
+  return { ticks, label };
+}
+
+/** `timeZone`'s offset from UTC at `ms`, in ms (0 for UTC or an unknown zone). */
+export function zoneOffsetMs(timeZone: string, ms: number): number {
+  if (timeZone === 'UTC') return 0;
+  try {
+    const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    const v: Record<string, number> = {};
+    for (const part of f.formatToParts(new Date(ms))) if (part.type !== 'literal') v[part.type] = Number(part.value);
+    const local = Date.UTC(v.year!, v.month! - 1, v.day!, v.hour!, v.minute!, v.second!);
+    return local - Math.floor(ms / 1000) * 1000;
+  } catch {
+    return 0;
+  }
+}

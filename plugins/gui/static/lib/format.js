@@ -1,0 +1,28 @@
+// How series, times and values are written in the GUI (always as text).
+
+/** `metric{k=v,…}`, the series' name in legends and tables. */
+export function seriesLabel(series) {
+  const tags = Object.entries(series.tags || {}).map(([k, v]) => `${k}=${v}`);
+  return tags.length ? `${series.metric}{${tags.join(',')}}` : series.metric;
+}
+
+/** Epoch seconds as `yyyy-MM-dd HH:mm:ss` UTC. */
+export function formatTime(seconds) {
+  return new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, '');
+}
+
+/** A value as text: strings as they are, JSON as compact JSON, numbers plainly. */
+export function formatValue(value) {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** A Date as OpenTSDB's absolute time `yyyy/MM/dd-HH:mm:ss`, in UTC (the daemon's default zone). */
+export function toOpenTsdbTime(date) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${date.getUTCFullYear()}/${p(date.getUTCMonth() + 1)}/${p(date.getUTCDate())}-${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())}`;
+}
+
+/** Eight distinguishable line colours. */
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];

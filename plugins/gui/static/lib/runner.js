@@ -1,0 +1,95 @@
+// Runs the view's queries through POST /api/query and hands the result to every panel.
+// A query returning more series than the GUI's cap is cut to the first `maxSeries`
+// (the panels say so), so a huge answer cannot freeze the page.
+import { apiPost } from './api.js';
+import { seriesLabel } from './format.js';
+
+/** `number` series are drawn as lines; `discrete` ones (strings, JSON) as events. */
+function normalize(raw) {
+  const points = raw.dps;
+  const discrete = points.some(([, v]) => (typeof v === 'string' && v !== 'NaN') || (typeof v === 'object' && v !== null));
+  return {
+    metric: raw.metric,
+    tags: raw.tags || {},
+    aggregateTags: raw.aggregateTags || [],
+    label: seriesLabel(raw),
+    kind: discrete ? 'discrete' : 'number',
+    points: discrete ? points : points.map(([t, v]) => [t, typeof v === 'number' ? v : null]),
+  };
+}
+
+/** A literal value with `*` means a wildcard, as in OpenTSDB's `m=` shortcut (`host=web*`). */
+const filterType = (f) => (f.type === 'literal_or' && f.filter.includes('*') ? 'iwildcard' : f.type);
+
+/** The /api/query body of a view. */
+export function queryBody(state) {
+  return {
+    start: state.start,
+    ...(state.end ? { end: state.end } : {}),
+    queries: state.queries
+      .filter((q) => q.metric)
+      .map((q) => ({
+        aggregator: q.aggregator || 'sum',
+        metric: q.metric,
+        ...(q.rate ? { rate: true, rateOptions: { counter: !!q.counter } } : {}),
+        ...(q.downsample ? { downsample: q.downsample } : {}),
+        filters: q.filters.filter((f) => f.tagk && f.filter).map((f) => ({ type: filterType(f), tagk: f.tagk, filter: f.filter, groupBy: !!f.groupBy })),
+      })),
+  };
+}
+
+export function createRunner(store, { maxSeries }) {
+  const listeners = new Set();
+  let last = { status: 'idle', series: [], total: 0, truncated: false };
+  let sequence = 0;
+  let timer;
+  const emit = (result) => {
+    last = result;
+    listeners.forEach((fn) => fn(result));
+  };
+
+  async function run() {
+    const state = store.get();
+    const body = queryBody(state);
+    const mine = ++sequence; // an older answer arriving late is dropped
+    if (body.queries.length === 0) return emit({ status: 'idle', series: [], total: 0, truncated: false });
+    emit({ ...last, status: 'loading' });
+    const started = performance.now();
+    try {
+      const raw = await apiPost('/api/query?arrays=true', body);
+      if (mine !== sequence) return;
+      emit({
+        status: 'ok',
+        total: raw.length,
+        truncated: raw.length > maxSeries,
+        series: raw.slice(0, maxSeries).map(normalize),
+        elapsedMs: Math.round(performance.now() - started),
+        state,
+      });
+    } catch (error) {
+      if (mine !== sequence) return;
+      emit({ status: 'error', series: [], total: 0, truncated: false, error: error.message, details: error.details });
+    }
+  }
+
+  function schedule() {
+    clearInterval(timer);
+    const seconds = store.get().refresh;
+    if (seconds > 0) timer = setInterval(run, seconds * 1000);
+  }
+
+  store.subscribe(() => {
+    schedule();
+    run();
+  });
+  schedule();
+  return {
+    run,
+    current: () => last,
+    subscribe(fn) {
+      listeners.add(fn);
+      fn(last);
+      return () => listeners.delete(fn);
+    },
+  };
+}
