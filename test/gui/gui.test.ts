@@ -86,6 +86,11 @@ describe('GUI in headless Chromium', function () {
     // the table panel lists the same series with their last values
     expect(await page.$$eval('#table-series .series-label', (els) => els.map((el) => el.textContent))).to.deep.equal(['sys.cpu.user{dc=eu,host=web01}', 'sys.cpu.user{dc=eu,host=web02}']);
     expect(await page.$$eval('#table-series .last-value', (els) => els.map((el) => el.textContent))).to.deep.equal(['69', '21']);
+    // the link to the same graph as a /q image gives a PNG
+    const pngHref = await page.getAttribute('#graph-png', 'href');
+    expect(pngHref).to.match(/^\/q\?start=1h-ago&m=sum%3Asys\.cpu\.user%7Bhost%3Dweb01%7Cweb02%7D&wxh=1000x400&png$/);
+    const image = await fetch(base + pngHref);
+    expect([image.status, image.headers.get('content-type')]).to.deep.equal([200, 'image/png']);
     sharedUrl = page.url();
     await screenshot(page, 'gui-graph');
     // nothing failed in the page but the panel that breaks on purpose
