@@ -232,6 +232,14 @@ describe('GUI in headless Chromium', function () {
     await page.close();
   });
 
+  it('shows 64-bit integers beyond 2^53 exactly in the table', async () => {
+    await daemon.write([{ metric: 'big.counter', tags: { host: 'a' }, timestamp: (T0 + 60) * 1000, value: { kind: ValueKind.Int, value: 9007199254740993n } }]);
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:big.counter')}`);
+    await page.waitForSelector('#table-series .last-value');
+    expect(await page.textContent('#table-series .last-value')).to.equal('9007199254740993');
+    await page.close();
+  });
+
   it('a panel that fails to load shows its error; the other panels work', async () => {
     const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:sys.cpu.user{host=web01}')}`);
     await page.waitForSelector('#graph-plot .u-legend .u-series:nth-child(2)');
