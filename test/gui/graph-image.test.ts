@@ -67,6 +67,20 @@ describe('/q graph images (OpenTSDB GraphHandler)', function () {
     expect(countPixels(ranged, band(330, 360), bluish)).to.be.greaterThan(500);
   });
 
+  it('key=out puts the legend below the plot; nokey drops it', async () => {
+    const base = { start: String(T0), end: String(T0 + 3600), m: 'sum:sys.cpu.user{host=db01}', png: true, wxh: '800x400' } as const;
+    const below = { x0: 0, y0: 365, x1: 800, y1: 400 };
+    const topRight = { x0: 560, y0: 20, x1: 780, y1: 60 }; // where the legend sits by default
+    const inside = await png(q(base));
+    const out = await png(q({ ...base, key: 'out' }), 'q-key-out');
+    const none = await png(q({ ...base, nokey: true }));
+    expect(countPixels(inside, topRight, bluish)).to.be.greaterThan(10); // the legend's line sample: 18 × 2.5 px
+    expect(countPixels(inside, below, bluish)).to.equal(0);
+    expect(countPixels(out, below, bluish)).to.be.greaterThan(10);
+    expect(countPixels(out, topRight, bluish)).to.equal(0);
+    expect(countPixels(none, topRight, bluish) + countPixels(none, below, bluish)).to.equal(0);
+  });
+
   it('json answers GraphHandler\'s {plotted, points, etags, timing}', async () => {
     const res = await daemon.get(q({ start: String(T0), m: ['sum:sys.cpu.user', 'sum:sys.cpu.user{host=*}'], json: true }));
     expect(res.status).to.equal(200);

@@ -86,6 +86,11 @@ describe('GUI in headless Chromium', function () {
     // the table panel lists the same series with their last values
     expect(await page.$$eval('#table-series .series-label', (els) => els.map((el) => el.textContent))).to.deep.equal(['sys.cpu.user{dc=eu,host=web01}', 'sys.cpu.user{dc=eu,host=web02}']);
     expect(await page.$$eval('#table-series .last-value', (els) => els.map((el) => el.textContent))).to.deep.equal(['69', '21']);
+    // the link to the same graph as a /q image gives a PNG
+    const pngHref = await page.getAttribute('#graph-png', 'href');
+    expect(pngHref).to.match(/^\/q\?start=1h-ago&m=sum%3Asys\.cpu\.user%7Bhost%3Dweb01%7Cweb02%7D&wxh=1000x400&png$/);
+    const image = await fetch(base + pngHref);
+    expect([image.status, image.headers.get('content-type')]).to.deep.equal([200, 'image/png']);
     sharedUrl = page.url();
     await screenshot(page, 'gui-graph');
     // nothing failed in the page but the panel that breaks on purpose
@@ -224,6 +229,14 @@ describe('GUI in headless Chromium', function () {
     await page.waitForSelector('#panel-stats table');
     expect(await page.textContent('#panel-stats h2')).to.equal('Statistics');
     expect(await page.$$eval('#panel-stats td', (els) => els.map((el) => el.textContent))).to.deep.equal(['sys.cpu.user{dc=eu,host=web01}', '10', '69', '39.5', '60']);
+    await page.close();
+  });
+
+  it('shows 64-bit integers beyond 2^53 exactly in the table', async () => {
+    await daemon.write([{ metric: 'big.counter', tags: { host: 'a' }, timestamp: (T0 + 60) * 1000, value: { kind: ValueKind.Int, value: 9007199254740993n } }]);
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:big.counter')}`);
+    await page.waitForSelector('#table-series .last-value');
+    expect(await page.textContent('#table-series .last-value')).to.equal('9007199254740993');
     await page.close();
   });
 

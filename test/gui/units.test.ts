@@ -43,6 +43,16 @@ describe('GUI URL state (browser modules, run in Node)', () => {
   });
 });
 
+describe('GUI number handling (browser modules, run in Node)', () => {
+  it('keeps the digits of integers beyond 2^53 in query answers, in tables and inside JSON values', async () => {
+    const { parseExactJson } = await browserModule('exact-json.js');
+    const { formatValue } = await browserModule('format.js');
+    const parsed = parseExactJson('[{"s":"9007199254740993","dps":[[1,9007199254740993],[2,-9223372036854775808],[3,42],[4,10.5],[5,{"n":9007199254740995,"m":"x"}]]}]');
+    expect(parsed[0].s).to.equal('9007199254740993');
+    expect(parsed[0].dps.map(([, v]: [number, unknown]) => formatValue(v))).to.deep.equal(['9007199254740993', '-9223372036854775808', '42', '10.5', '{"n":9007199254740995,"m":"x"}']);
+  });
+});
+
 describe('/q parts', () => {
   it('keeps the text of every number (64-bit integers, Java doubles) and leaves strings alone', () => {
     const parsed = parseExactJson('[{"metric":"m1","v":9007199254740993,"d":10.0,"s":"12 \\" 3","e":-1.5e-7,"n":[1,2]}]') as Array<Record<string, unknown>>;

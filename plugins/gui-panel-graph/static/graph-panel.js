@@ -5,6 +5,7 @@
 import uPlot from '/gui/vendor/uPlot.esm.js';
 import { clear, h } from '/gui/lib/dom.js';
 import { formatValue, PALETTE } from '/gui/lib/format.js';
+import { writeState } from '/gui/lib/state.js';
 import { alignSeries } from './align.js';
 
 const HEIGHT = 360;
@@ -26,7 +27,9 @@ export default function mount(root, gui) {
   const note = h('p', { class: 'gui-note', id: 'graph-note' });
   const box = h('div', { class: 'graph-box', id: 'graph-plot' });
   const events = h('ul', { class: 'graph-events', id: 'graph-events' });
-  root.append(note, box, events);
+  // The same graph as a server-rendered image (/q), to embed elsewhere.
+  const image = h('a', { id: 'graph-png', class: 'graph-png', target: '_blank', rel: 'noopener', hidden: true }, 'PNG image of this graph');
+  root.append(note, box, events, image);
   let plot;
   let showEventsAt = () => {}; // set per drawing: the event series' values at the cursor
 
@@ -38,9 +41,12 @@ export default function mount(root, gui) {
     if (plot) plot.destroy();
     plot = undefined;
     clear(events);
+    image.hidden = true;
     if (result.status === 'idle') return void (note.textContent = 'Pick a metric to draw a graph.');
     if (result.status === 'error') return void (note.textContent = `Error: ${result.error}${result.details && result.details !== result.error ? ` (${result.details})` : ''}`);
     if (result.total === 0) return void (note.textContent = 'No data in this time range.');
+    image.href = pngUrl(result.state);
+    image.hidden = false;
     note.textContent = result.truncated ? `Showing the first ${result.series.length} of ${result.total} series (the GUI's limit): narrow the tag filters or group less.` : '';
     if (result.truncated) note.classList.add('warn');
     draw(result.series);
@@ -83,6 +89,12 @@ export default function mount(root, gui) {
     });
     plot = new uPlot(opts, data, box);
   }
+}
+
+/** `/q` for a view: same start, end and queries, as a PNG. */
+function pngUrl(state) {
+  const params = new URLSearchParams(writeState({ ...state, refresh: 0 }));
+  return `/q?${params}&wxh=1000x400&png`;
 }
 
 /** The last point at or before `t` (points sorted by time), by binary search. */

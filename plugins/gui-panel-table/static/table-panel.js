@@ -33,7 +33,8 @@ function seriesTable(list) {
         h('td', null, s.kind === 'number' ? 'number' : 'string/JSON'),
         h('td', { class: 'num' }, s.points.length),
         h('td', null, last ? formatTime(last[0]) : ''),
-        h('td', { class: s.kind === 'number' ? 'num last-value' : 'last-value' }, last ? formatValue(last[1]) : ''));
+        // last[2]: the exact digits of an integer beyond 2^53
+        h('td', { class: s.kind === 'number' ? 'num last-value' : 'last-value' }, last ? (last[2] ?? formatValue(last[1])) : ''));
     })),
   );
 }

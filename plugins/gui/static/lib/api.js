@@ -9,11 +9,11 @@ export class ApiError extends Error {
   }
 }
 
-async function reply(response) {
+async function reply(response, parse = JSON.parse) {
   const text = await response.text();
   let body;
   try {
-    body = text ? JSON.parse(text) : undefined;
+    body = text ? parse(text) : undefined;
   } catch {
     body = undefined;
   }
@@ -28,8 +28,9 @@ export async function apiGet(path, init) {
   return reply(await fetch(path, init));
 }
 
-export async function apiPost(path, body, init) {
-  return reply(await fetch(path, { ...init, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+/** POSTs `body` as JSON; `parse` reads the answer (default JSON.parse). */
+export async function apiPost(path, body, init, parse) {
+  return reply(await fetch(path, { ...init, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }), parse);
 }
 
 /** /api/suggest: names of `type` (metrics, tagk, tagv) starting with `q`. */

@@ -1,4 +1,5 @@
 // How series, times and values are written in the GUI (always as text).
+import { isBigInt } from './exact-json.js';
 
 /** `metric{k=v,…}`, the series' name in legends and tables. */
 export function seriesLabel(series) {
@@ -11,10 +12,15 @@ export function formatTime(seconds) {
   return new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, '');
 }
 
-/** A value as text: strings as they are, JSON as compact JSON, numbers plainly. */
+/** A value as text: strings as they are, JSON as compact JSON (big integers exact), numbers plainly. */
 export function formatValue(value) {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (isBigInt(value)) return value.int;
+  if (typeof value === 'object') {
+    // big integers inside JSON: marked strings, then unquoted back to their digits
+    const text = JSON.stringify(value, (_key, v) => (isBigInt(v) ? `\u0000${v.int}` : v));
+    return text.replace(/"\\u0000(-?\d+)"/g, '$1');
+  }
   return String(value);
 }
 

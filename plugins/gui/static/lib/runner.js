@@ -2,19 +2,24 @@
 // A query returning more series than the GUI's cap is cut to the first `maxSeries`
 // (the panels say so), so a huge answer cannot freeze the page.
 import { apiPost } from './api.js';
+import { isBigInt, parseExactJson } from './exact-json.js';
 import { seriesLabel } from './format.js';
 
-/** `number` series are drawn as lines; `discrete` ones (strings, JSON) as events. */
+/**
+ * `number` series are drawn as lines; `discrete` ones (strings, JSON) as events. A point
+ * is `[seconds, value]`, plus the exact digits for an integer beyond 2^53:
+ * `[seconds, approximate number, '9007199254740993']`.
+ */
 function normalize(raw) {
   const points = raw.dps;
-  const discrete = points.some(([, v]) => (typeof v === 'string' && v !== 'NaN') || (typeof v === 'object' && v !== null));
+  const discrete = points.some(([, v]) => (typeof v === 'string' && v !== 'NaN') || (typeof v === 'object' && v !== null && !isBigInt(v)));
   return {
     metric: raw.metric,
     tags: raw.tags || {},
     aggregateTags: raw.aggregateTags || [],
     label: seriesLabel(raw),
     kind: discrete ? 'discrete' : 'number',
-    points: discrete ? points : points.map(([t, v]) => [t, typeof v === 'number' ? v : null]),
+    points: discrete ? points.map(([t, v]) => [t, isBigInt(v) ? v.int : v]) : points.map(([t, v]) => (isBigInt(v) ? [t, Number(v.int), v.int] : [t, typeof v === 'number' ? v : null])),
   };
 }
 
@@ -56,7 +61,7 @@ export function createRunner(store, { maxSeries }) {
     emit({ ...last, status: 'loading' });
     const started = performance.now();
     try {
-      const raw = await apiPost('/api/query?arrays=true', body);
+      const raw = await apiPost('/api/query?arrays=true', body, undefined, parseExactJson);
       if (mine !== sequence) return;
       emit({
         status: 'ok',
