@@ -31,10 +31,12 @@ export default definePlugin({
         const wantsJson = 'json' in qs;
         try {
           const params = parseGraphParams(qs);
+          // Queries run first whatever the output, so a bad query is an error even for
+          // the HTML page (OpenTSDB's GraphHandler parses and runs them before choosing).
+          const series = await runQueries(app, params);
           if (params.format === 'html') {
             return reply.type('text/html; charset=UTF-8').send(htmlPage(request.url.slice(request.url.indexOf('?') + 1)));
           }
-          const series = await runQueries(app, params);
           const plotted = Math.min(series.length, options.maxSeries);
           if (params.format === 'json') return jsonOutput(series, plotted, params.ms.length, startedAt);
           if (params.format === 'ascii') return reply.type('text/plain; charset=UTF-8').send(asciiOutput(series));
