@@ -1,15 +1,18 @@
 /**
- * `npm run bench`: runs every bench/*.bench.js (compiled) in turn, or the ones named on
- * the command line (`npm run bench -- ingest`). Each module exports
- * `run(args: string[]): Promise<void>` and prints its own figures, as ratios to a
- * baseline measured in the same run. Benchmarks never run in CI.
+ * `npm run bench`: the comparison with VictoriaMetrics and InfluxDB (compare.bench.ts).
+ * `npm run bench -- ingest storage` runs the named bench/*.bench.js modules instead, and
+ * `npm run bench -- all` every module. Flags (`--small`, …) go to every module run. Each
+ * module exports `run(flags: string[]): Promise<void>` and prints its own figures, as
+ * ratios to a baseline measured in the same run. Benchmarks never run in CI.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const names = args.filter((a) => !a.startsWith('-'));
+  let names = args.filter((a) => !a.startsWith('-'));
+  if (names.length === 0) names = ['compare'];
+  if (names.includes('all')) names = [];
   const flags = args.filter((a) => a.startsWith('-'));
   const files = fs
     .readdirSync(__dirname)

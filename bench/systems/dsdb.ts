@@ -1,7 +1,7 @@
 /** DSDB itself: the real `dsdb` bin as a child process, on the embedded engine by default. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { METRICS, type DatasetOptions } from '../lib/dataset';
+import { METRICS, pointCount, type DatasetOptions } from '../lib/dataset';
 import { getJson } from '../lib/load';
 import { diskBytes, freePort, peakRssBytes, startProcess, stopProcess, waitForPort, type ServerProcess } from '../lib/process';
 import type { QueryName, SystemUnderTest } from './system';
@@ -79,6 +79,11 @@ export class Dsdb implements SystemUnderTest {
 
   async countPoints(dataset: DatasetOptions): Promise<number> {
     this.peak = Math.max(this.peak, peakRssBytes(this.server!.pid));
+    // A count query reads every point; run while ingest goes on it would steal the CPU it
+    // measures. So wait on the engine's own counter (/api/stats), then prove with the query.
+    const stats = (await getJson(`http://127.0.0.1:${this.telnetPort}/api/stats`).catch(() => [])) as { metric: string; value: string }[];
+    const stored = stats.find((s) => s.metric === 'tsd.storage.points');
+    if (stored && Number(stored.value) < pointCount(dataset)) return Number(stored.value);
     let total = 0;
     for (const metric of METRICS) {
       try {
