@@ -18,6 +18,8 @@ export interface DsdbVariant {
   teardown?(): Promise<void>;
   /** load the dataset once (telnet ×1) only: the variant is too slow for three loads */
   firstModeOnly?: boolean;
+  /** waits, after the restart that flushes, until the engine's background work is done */
+  settle?(daemonUrl: string): Promise<void>;
   /** bytes on disk of the stored data, when not the data dir's size */
   diskBytes?(): Promise<number>;
 }
@@ -102,6 +104,7 @@ export class Dsdb implements SystemUnderTest {
     // Engines flush and compact on close: stop and restart to measure disk after it.
     await this.stop();
     await this.restartKeepingData();
+    await this.variant.settle?.(`http://127.0.0.1:${this.telnetPort}`);
     this.measuredDisk = this.variant.diskBytes ? await this.variant.diskBytes() : undefined;
   }
 

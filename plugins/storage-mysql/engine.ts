@@ -96,6 +96,7 @@ export class MysqlEngine implements StorageEngine {
     if (stored !== this.windowMs) this.log.warn({ configured: this.windowMs, stored }, 'windowMs differs from the database; using the stored one');
     this.windowMs = stored;
     this.index = new SeriesIndex(this.pool, this.p, this.options.seriesCacheSize);
+    await this.findFragmentedWindows();
     if (this.options.compactIntervalMs > 0) {
       this.compactTimer = setInterval(() => void this.compact().catch((err) => this.log.warn({ err }, 'compaction failed; will retry')), this.options.compactIntervalMs);
       this.compactTimer.unref();
@@ -409,6 +410,20 @@ export class MysqlEngine implements StorageEngine {
       );
     }
     return removed;
+  }
+
+  /**
+   * Queues for compaction the windows left in several fragments by a daemon that stopped
+   * before compacting them (a restart, a crash, or another daemon's exit): which windows
+   * still need work lives in the database, not in any daemon's memory. One scan of the
+   * chunks table's primary key at open.
+   */
+  private async findFragmentedWindows(): Promise<void> {
+    const [rows] = (await this.pool!.query(
+      `SELECT series_id, window_start, COUNT(*) AS n FROM ${this.p}chunks GROUP BY series_id, window_start HAVING n > 1`,
+    )) as unknown as [{ series_id: number | string; window_start: number | string; n: number | string }[]];
+    for (const row of rows) this.dirty.set(`${row.series_id}:${row.window_start}`, Number(row.n));
+    if (rows.length > 0) this.log.info({ windows: rows.length }, 'found windows left in fragments; they will be compacted');
   }
 
   /**

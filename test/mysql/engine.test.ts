@@ -165,6 +165,26 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
     expect(latest!.points.floats[0]).to.equal(100);
   });
 
+  it('finds at open the windows a stopped daemon left in fragments, and compacts them', async () => {
+    // `engine` never compacts (compactIntervalMs 0) and closes with fragments left behind.
+    for (let round = 0; round < 4; round++) await engine.write(batchOf([float('left', { h: 'a' }, 1000 + round, round)]));
+    await engine.close();
+    const next = new MysqlEngine(engineOptions(database), log);
+    await next.open();
+    try {
+      expect((await next.stats()).pendingCompactions).to.equal(1);
+      expect(await next.compact(true)).to.equal(1);
+      const [{ n }] = await sql<{ n: number }>(database, 'SELECT COUNT(*) AS n FROM dsdb_chunks');
+      expect(Number(n)).to.equal(1);
+      const [data] = await collect(next.read({ metric: 'left' }, { start: 0, end: 5000 }));
+      expect([...data!.points.floats]).to.deep.equal([0, 1, 2, 3]);
+    } finally {
+      await next.close();
+      engine = new MysqlEngine(engineOptions(database), log); // afterEach closes `engine`
+      await engine.open();
+    }
+  });
+
   it('compacts in the background once a window has compactFragments fragments', async () => {
     const background = new MysqlEngine(engineOptions(database, { compactIntervalMs: 20, compactFragments: 3 }), log);
     await background.open();
