@@ -62,6 +62,17 @@ export class ByteWriter {
     this.uvarint(zigzag(v));
   }
 
+  /** Unsigned varint of a 64-bit integer given as (hi, lo) uint32 halves: no BigInt per value. */
+  uvarint64(hi: number, lo: number): void {
+    this.ensure(10);
+    while (hi !== 0 || lo >= 0x80) {
+      this.buf[this.pos++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | ((hi & 0x7f) << 25)) >>> 0;
+      hi = hi >>> 7;
+    }
+    this.buf[this.pos++] = lo;
+  }
+
   u32(v: number): void {
     this.ensure(4);
     this.view.setUint32(this.pos, v, true);
@@ -105,6 +116,9 @@ export class ByteWriter {
 
 export class ByteReader {
   pos: number;
+  /** the halves of the last `uvarint64` read */
+  hi = 0;
+  lo = 0;
   private readonly view: DataView;
 
   constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
@@ -137,6 +151,26 @@ export class ByteReader {
 
   svarint(): number {
     return unzigzag(this.uvarint());
+  }
+
+  /** Reads a `uvarint64` into `this.hi` / `this.lo`. */
+  uvarint64(): void {
+    let hi = 0;
+    let lo = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (shift > 63) throw new RangeError(`varint too long at ${this.pos}`);
+      const b = this.byte();
+      const bits = b & 0x7f;
+      if (shift < 32) {
+        lo = (lo | (bits << shift)) >>> 0;
+        if (shift > 25) hi = (hi | (bits >>> (32 - shift))) >>> 0;
+      } else {
+        hi = (hi | (bits << (shift - 32))) >>> 0;
+      }
+      if (b < 0x80) break;
+    }
+    this.hi = hi;
+    this.lo = lo;
   }
 
   u32(): number {

@@ -17,5 +17,7 @@ export type * from './storage';
 export * from './ingest';
 export { Type, type Static } from '@sinclair/typebox';
 export { ByteWriter, ByteReader, zigzag, unzigzag, packUnsigned, unpackUnsigned, PACK_GROUP, int64AsNumber, setInt64FromNumber, int64Words } from './codec-io';
+export { allocPoints, slicePoints, lowerBound, growColumns } from './series-points';
+export { SortedPoints } from './sorted-points';
 export { runStorageConformance, type ConformanceOptions } from './testing/storage-conformance';
 export { pointBatch } from './testing/batch';

@@ -1,44 +1,9 @@
-/** Column helpers: allocate, slice and merge SeriesPoints (per series, never per point). */
-import type { SeriesPoints } from '../../core';
+/** Column helpers of the embedded engine: clip and merge SeriesPoints (per series, never per point); the basic ones come from the kernel. */
+import { allocPoints, lowerBound, slicePoints, type SeriesPoints } from '../../core';
 
-export function allocPoints(n: number): SeriesPoints {
-  return {
-    length: n,
-    timestamps: new Float64Array(n),
-    kinds: new Uint8Array(n),
-    floats: new Float64Array(n),
-    ints: new BigInt64Array(n),
-    texts: new Array<string | undefined>(n),
-  };
-}
+export { allocPoints, lowerBound, slicePoints };
 
 export const EMPTY_POINTS: SeriesPoints = allocPoints(0);
-
-/** Copies points [from, to) into fresh columns. */
-export function slicePoints(p: SeriesPoints, from: number, to: number): SeriesPoints {
-  const texts = p.texts.length > from ? p.texts.slice(from, to) : [];
-  texts.length = Math.max(0, to - from);
-  return {
-    length: Math.max(0, to - from),
-    timestamps: p.timestamps.slice(from, to),
-    kinds: p.kinds.slice(from, to),
-    floats: p.floats.slice(from, to),
-    ints: p.ints.slice(from, to),
-    texts,
-  };
-}
-
-/** First index whose timestamp is >= t. */
-export function lowerBound(ts: Float64Array, length: number, t: number): number {
-  let lo = 0;
-  let hi = length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** The points of `p` in [start, end], without a copy when all of them are. */
 export function clipPoints(p: SeriesPoints, start: number, end: number): SeriesPoints {

@@ -9,9 +9,8 @@
  * Codecs are found by name in the kernel's `codecs` registry (codec plugins), else among
  * this plugin's own (codecs.ts); decoding looks the id up the same way.
  */
-import { ValueKind, type Codec, type CodecTarget, type Registry, type SeriesPoints } from '../../core';
+import { allocPoints, ByteReader, ByteWriter, ValueKind, type Codec, type CodecTarget, type Registry, type SeriesPoints } from '../../core';
 import { BUILTIN_CODECS } from './codecs';
-import { ByteReader, ByteWriter } from './varint';
 
 const VERSION = 1;
 const KINDS = [ValueKind.Int, ValueKind.Float, ValueKind.String, ValueKind.Json] as const;
@@ -32,16 +31,6 @@ export const DEFAULT_CODEC_NAMES: CodecNames = {
   json: 'mysql-dict-json',
 };
 
-export function emptyPoints(n: number): SeriesPoints {
-  return {
-    length: n,
-    timestamps: new Float64Array(n),
-    kinds: new Uint8Array(n),
-    floats: new Float64Array(n),
-    ints: new BigInt64Array(n),
-    texts: new Array(n).fill(undefined),
-  };
-}
 
 export class ChunkCodec {
   /** encoder per target: index 0 timestamps, then by ValueKind */
@@ -78,16 +67,16 @@ export class ChunkCodec {
     if (!mixed) {
       w.byte(first);
       this.section(w, this.encoders[first]!, points, start, end);
-      return w.result();
+      return w.finish();
     }
     w.byte(0);
-    w.raw(points.kinds.subarray(start, end));
+    w.bytes(points.kinds.subarray(start, end));
     for (const kind of KINDS) {
       // Mixed kinds: each value codec gets only the points of its kind, packed.
       let n = 0;
       for (let i = start; i < end; i++) if (points.kinds[i] === kind) n++;
       if (n === 0) continue;
-      const packed = emptyPoints(n);
+      const packed = allocPoints(n);
       let j = 0;
       for (let i = start; i < end; i++) {
         if (points.kinds[i] !== kind) continue;
@@ -99,14 +88,14 @@ export class ChunkCodec {
       }
       this.section(w, this.encoders[kind]!, packed, 0, n);
     }
-    return w.result();
+    return w.finish();
   }
 
   private section(w: ByteWriter, codec: Codec, points: SeriesPoints, start: number, end: number): void {
     const bytes = codec.encode(points, start, end);
     w.byte(codec.id);
     w.uvarint(bytes.length);
-    w.raw(bytes);
+    w.bytes(bytes);
   }
 
   /** Number of points in a chunk, from its header. */
@@ -122,20 +111,20 @@ export class ChunkCodec {
     const version = r.byte();
     if (version !== VERSION) throw new Error(`storage-mysql: unknown chunk version ${version}`);
     const count = r.uvarint();
-    this.codec(r.byte()).decode(r.take(r.uvarint()), count, into, offset);
+    this.codec(r.byte()).decode(r.bytes(r.uvarint()), count, into, offset);
     const kind = r.byte();
     if (kind !== 0) {
       into.kinds.fill(kind, offset, offset + count);
-      this.codec(r.byte()).decode(r.take(r.uvarint()), count, into, offset);
+      this.codec(r.byte()).decode(r.bytes(r.uvarint()), count, into, offset);
       return count;
     }
-    into.kinds.set(r.take(count), offset);
+    into.kinds.set(r.bytes(count), offset);
     for (const k of KINDS) {
       let n = 0;
       for (let i = offset; i < offset + count; i++) if (into.kinds[i] === k) n++;
       if (n === 0) continue;
-      const packed = emptyPoints(n);
-      this.codec(r.byte()).decode(r.take(r.uvarint()), n, packed, 0);
+      const packed = allocPoints(n);
+      this.codec(r.byte()).decode(r.bytes(r.uvarint()), n, packed, 0);
       let j = 0;
       for (let i = offset; i < offset + count; i++) {
         if (into.kinds[i] !== k) continue;

@@ -13,7 +13,7 @@
  *  - strings and JSON: a per-chunk dictionary (repeated values cost one varint).
  */
 import { ValueKind, type Codec, type SeriesPoints } from '../../core';
-import { ByteReader, ByteWriter } from './varint';
+import { ByteReader, ByteWriter } from '../../core';
 
 if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('storage-mysql codecs assume a little-endian CPU');
 
@@ -36,7 +36,7 @@ const timestampCodec: Codec = {
       }
       prev = t;
     }
-    return w.result();
+    return w.finish();
   },
   decode(bytes, count, into, offset) {
     const r = new ByteReader(bytes);
@@ -73,7 +73,7 @@ const floatCodec: Codec = {
         w.svarint(v - prev);
         prev = v;
       }
-      return w.result();
+      return w.finish();
     }
     let pHi = 0;
     let pLo = 0;
@@ -93,10 +93,10 @@ const floatCodec: Codec = {
       const lead = xHi !== 0 ? Math.clz32(xHi) >>> 3 : 4 + (Math.clz32(xLo) >>> 3);
       const trail = xLo !== 0 ? ctz32(xLo) >>> 3 : 4 + (ctz32(xHi) >>> 3);
       w.ensure(9);
-      w.bytes[w.length++] = (lead << 4) | trail;
-      for (let b = lead; b < 8 - trail; b++) w.bytes[w.length++] = b < 4 ? (xHi >>> ((3 - b) * 8)) & 0xff : (xLo >>> ((7 - b) * 8)) & 0xff;
+      w.buf[w.pos++] = (lead << 4) | trail;
+      for (let b = lead; b < 8 - trail; b++) w.buf[w.pos++] = b < 4 ? (xHi >>> ((3 - b) * 8)) & 0xff : (xLo >>> ((7 - b) * 8)) & 0xff;
     }
-    return w.result();
+    return w.finish();
   },
   decode(bytes, count, into, offset) {
     const r = new ByteReader(bytes);
@@ -178,7 +178,7 @@ const intCodec: Codec = {
       pHi = hi;
       pLo = lo;
     }
-    return w.result();
+    return w.finish();
   },
   decode(bytes, count, into, offset) {
     const r = new ByteReader(bytes);
@@ -221,9 +221,9 @@ function textCodec(name: string, id: number, target: typeof ValueKind.String | t
         const encoded = utf8.encode(text);
         w.uvarint(0);
         w.uvarint(encoded.length);
-        w.raw(encoded);
+        w.bytes(encoded);
       }
-      return w.result();
+      return w.finish();
     },
     decode(bytes: Uint8Array, count: number, into: SeriesPoints, offset: number) {
       const r = new ByteReader(bytes);
@@ -232,7 +232,7 @@ function textCodec(name: string, id: number, target: typeof ValueKind.String | t
         const code = r.uvarint();
         let text: string;
         if (code === 0) {
-          text = utf8Decoder.decode(r.take(r.uvarint()));
+          text = utf8Decoder.decode(r.bytes(r.uvarint()));
           dict.push(text);
         } else {
           text = dict[code - 1]!;

@@ -26,7 +26,8 @@ import type {
   WriteOptions,
   WriteResult,
 } from '../../core';
-import { ChunkCodec, emptyPoints, type CodecNames } from './chunk';
+import { allocPoints } from '../../core';
+import { ChunkCodec, type CodecNames } from './chunk';
 import { createPool, isTransient, isUnavailable, unavailableError, type Pool, type PoolConnection, type PoolSettings } from './db';
 import { mergeRows, type ChunkRow } from './merge';
 import { NAME_KIND, schemaStatements, TABLES } from './schema';
@@ -64,7 +65,7 @@ export class MysqlEngine implements StorageEngine {
   private readonly inflight = new Set<Promise<unknown>>();
   private closing = false;
   /** reused per write: the points of one series and window, sorted */
-  private scratch: SeriesPoints = emptyPoints(64);
+  private scratch: SeriesPoints = allocPoints(64);
 
   constructor(
     private readonly options: MysqlEngineOptions,
@@ -191,7 +192,7 @@ export class MysqlEngine implements StorageEngine {
     for (let i = 0; i < batch.length; i++) order[fill[batch.seriesIndex[i]!]!++] = i;
     const ts = batch.timestamps;
     const byTime = (a: number, b: number) => ts[a]! - ts[b]! || a - b;
-    if (this.scratch.length < batch.length) this.scratch = emptyPoints(batch.length);
+    if (this.scratch.length < batch.length) this.scratch = allocPoints(batch.length);
     const out = this.scratch;
     const params: unknown[] = [];
     for (let s = 0; s < nSeries; s++) {
@@ -366,7 +367,7 @@ export class MysqlEngine implements StorageEngine {
     if (rows.length === 0 || (rows.length === 1 && !remove)) return 0;
     const all = mergeRows(this.codec, rows, 0, rows.length, -Infinity, Infinity);
     let keep = 0;
-    if (this.scratch.length < all.length) this.scratch = emptyPoints(all.length);
+    if (this.scratch.length < all.length) this.scratch = allocPoints(all.length);
     const kept = this.scratch;
     for (let i = 0; i < all.length; i++) {
       const t = all.timestamps[i]!;

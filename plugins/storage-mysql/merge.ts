@@ -3,8 +3,8 @@
  * seq) order, then, only when fragments overlap, sort by timestamp keeping the value of
  * the latest fragment (last write wins).
  */
-import type { SeriesPoints } from '../../core';
-import { emptyPoints, type ChunkCodec } from './chunk';
+import { allocPoints, type SeriesPoints } from '../../core';
+import type { ChunkCodec } from './chunk';
 
 export interface ChunkRow {
   series_id: number;
@@ -18,7 +18,7 @@ export interface ChunkRow {
 export function mergeRows(codec: ChunkCodec, rows: readonly ChunkRow[], from: number, to: number, start: number, end: number): SeriesPoints {
   let total = 0;
   for (let r = from; r < to; r++) total += rows[r]!.npoints;
-  const all = emptyPoints(total);
+  const all = allocPoints(total);
   let n = 0;
   for (let r = from; r < to; r++) n += codec.decode(rows[r]!.data, all, n);
   let sorted = true;
@@ -44,7 +44,7 @@ export function mergeRows(codec: ChunkCodec, rows: readonly ChunkRow[], from: nu
     if (order && k + 1 < n && all.timestamps[order[k + 1]!] === t) continue;
     count++;
   }
-  const out = emptyPoints(count);
+  const out = allocPoints(count);
   let j = 0;
   for (let k = 0; k < n; k++) {
     const i = order ? order[k]! : k;

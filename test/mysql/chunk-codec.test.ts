@@ -1,14 +1,14 @@
 /** The storage-mysql chunk format and its own codecs: exact round trips, small output. */
 import { expect } from 'chai';
-import { Registry, ValueKind, type Codec } from '../../core';
-import { ChunkCodec, DEFAULT_CODEC_NAMES, emptyPoints } from '../../plugins/storage-mysql/chunk';
+import { allocPoints, Registry, ValueKind, type Codec, type SeriesPoints } from '../../core';
+import { ChunkCodec, DEFAULT_CODEC_NAMES } from '../../plugins/storage-mysql/chunk';
 
-function roundTrip(codec: ChunkCodec, fill: (p: ReturnType<typeof emptyPoints>, i: number) => void, n: number) {
-  const points = emptyPoints(n);
+function roundTrip(codec: ChunkCodec, fill: (p: SeriesPoints, i: number) => void, n: number) {
+  const points = allocPoints(n);
   for (let i = 0; i < n; i++) fill(points, i);
   const bytes = codec.encode(points, 0, n);
   expect(ChunkCodec.count(bytes)).to.equal(n);
-  const back = emptyPoints(n + 2);
+  const back = allocPoints(n + 2);
   expect(codec.decode(bytes, back, 2)).to.equal(n);
   for (let i = 0; i < n; i++) {
     expect(back.timestamps[i + 2]).to.equal(points.timestamps[i]);
@@ -81,7 +81,7 @@ describe('storage-mysql chunk codec', () => {
     const registry = new Registry<Codec>('codec');
     let used = 0;
     const base = new ChunkCodec(DEFAULT_CODEC_NAMES);
-    const points = emptyPoints(3);
+    const points = allocPoints(3);
     points.timestamps.set([1, 2, 3]);
     points.kinds.fill(ValueKind.Float);
     points.floats.set([1.5, 2.5, 3.5]);
@@ -98,7 +98,7 @@ describe('storage-mysql chunk codec', () => {
       },
     });
     const swapped = new ChunkCodec({ ...DEFAULT_CODEC_NAMES, float: 'plain-float' }, registry);
-    const back = emptyPoints(3);
+    const back = allocPoints(3);
     swapped.decode(swapped.encode(points, 0, 3), back, 0);
     expect(used).to.equal(1);
     expect([...back.floats]).to.deep.equal([1.5, 2.5, 3.5]);

@@ -1,0 +1,60 @@
+/**
+ * Helpers for `SeriesPoints` columns that every storage engine needs: allocate, slice,
+ * binary-search by timestamp, grow. They work per series, never per point.
+ */
+import type { SeriesPoints } from './storage';
+
+/** Columns for `n` points (texts dense, all `undefined`). */
+export function allocPoints(n: number): SeriesPoints {
+  return {
+    length: n,
+    timestamps: new Float64Array(n),
+    kinds: new Uint8Array(n),
+    floats: new Float64Array(n),
+    ints: new BigInt64Array(n),
+    texts: new Array<string | undefined>(n).fill(undefined),
+  };
+}
+
+/** Copies points [from, to) into fresh columns. `p.texts` may be shorter than `p.length` (numeric series). */
+export function slicePoints(p: SeriesPoints, from: number, to: number): SeriesPoints {
+  const length = Math.max(0, to - from);
+  const texts = p.texts.length > from ? p.texts.slice(from, to) : [];
+  texts.length = length;
+  return {
+    length,
+    timestamps: p.timestamps.slice(from, to),
+    kinds: p.kinds.slice(from, to),
+    floats: p.floats.slice(from, to),
+    ints: p.ints.slice(from, to),
+    texts,
+  };
+}
+
+/** First index in `ts[0, length)` whose timestamp is >= t. */
+export function lowerBound(ts: Float64Array, length: number, t: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Reallocates the typed columns of `p` to `capacity`, keeping their contents (texts grow by themselves). */
+export function growColumns(p: SeriesPoints, capacity: number): void {
+  const timestamps = new Float64Array(capacity);
+  timestamps.set(p.timestamps.subarray(0, Math.min(p.timestamps.length, capacity)));
+  p.timestamps = timestamps;
+  const kinds = new Uint8Array(capacity);
+  kinds.set(p.kinds.subarray(0, Math.min(p.kinds.length, capacity)));
+  p.kinds = kinds;
+  const floats = new Float64Array(capacity);
+  floats.set(p.floats.subarray(0, Math.min(p.floats.length, capacity)));
+  p.floats = floats;
+  const ints = new BigInt64Array(capacity);
+  ints.set(p.ints.subarray(0, Math.min(p.ints.length, capacity)));
+  p.ints = ints;
+}
