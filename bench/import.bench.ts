@@ -12,9 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { generateImportFile } from '../test/helpers/import-data';
+import { DEFAULT_PLUGINS } from '../core';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'dsdb.js');
-const PLUGINS = ['storage-embedded', 'codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json', 'cli'];
+const PLUGINS = ['storage-embedded', ...DEFAULT_PLUGINS.filter((p): p is string => typeof p === 'string' && p.startsWith('codec-')), 'cli'];
 
 function flag(flags: string[], name: string, fallback: number): number {
   const f = flags.find((x) => x.startsWith(`--${name}=`));

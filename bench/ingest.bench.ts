@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BatchBuilder, Kernel, PutLineParser, resolveConfig } from '../core';
+import { BatchBuilder, DEFAULT_PLUGINS, Kernel, PutLineParser, resolveConfig } from '../core';
 import { WriteRequest } from '../plugins/protobuf/schema';
 
 const BUILTIN = path.join(__dirname, '..', 'plugins');
@@ -84,7 +84,7 @@ function parseOnly(bytes: Buffer, lines: number): number {
   return rate(lines, ms);
 }
 
-const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
+const CODECS = DEFAULT_PLUGINS.filter((p): p is string => typeof p === 'string' && p.startsWith('codec-'));
 /** `--engine=memory` (default) or `--engine=embedded` (in a temporary folder, removed after) */
 let engineName = 'memory';
 

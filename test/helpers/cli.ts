@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BIN } from './daemon';
+import { CODEC_PLUGINS } from './plugins';
 
 /** The plugins a utility test needs: storage-embedded with its codecs, the read path, /api/put JSON, the CLI. */
 export const CLI_PLUGINS = [
@@ -12,12 +13,7 @@ export const CLI_PLUGINS = [
   'aggregators-discrete',
   'query',
   'read-api',
-  'codec-delta-of-delta',
-  'codec-decimal-float',
-  'codec-xor-float',
-  'codec-zigzag-int',
-  'codec-dict-string',
-  'codec-compact-json',
+  ...CODEC_PLUGINS,
   'cli',
 ];
 

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { ValueKind, type DataPoint, type StorageEngine, type Value } from '../../core';
 import { batchOf } from './batch';
 import { scratchDir, startDaemon, type RunningDaemon } from './daemon';
+import { CODEC_PLUGINS } from './plugins';
 
 const ENGINE = process.env.DSDB_QUERY_TEST_ENGINE === 'memory' ? 'memory' : 'embedded';
-const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
-const STORAGE_PLUGINS = ENGINE === 'memory' ? ['storage-memory'] : ['storage-embedded', ...CODECS];
+const STORAGE_PLUGINS = ENGINE === 'memory' ? ['storage-memory'] : ['storage-embedded', ...CODEC_PLUGINS];
 
 export const READ_PLUGINS = ['http', 'telnet', ...STORAGE_PLUGINS, 'aggregators-opentsdb', 'aggregators-discrete', 'query', 'read-api'];
 

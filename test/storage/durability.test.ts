@@ -14,9 +14,10 @@ import { exchange } from '../helpers/clients';
 import { REPO_ROOT, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
 import { PROBE_POINTS_PER_BATCH, probeBatch } from '../fixtures/storage-probe-plugin';
+import { CODEC_PLUGINS } from '../helpers/plugins';
 
 const PROBE = path.join(REPO_ROOT, 'dist', 'test', 'fixtures', 'storage-probe-plugin.js');
-const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
+const CODECS = CODEC_PLUGINS;
 
 function writeConfig(dir: string, writers: number): void {
   const config = { port: 0, host: '127.0.0.1', logLevel: 'info', plugins: ['telnet', 'storage-embedded', ...CODECS, [PROBE, { writers }]] };

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pointBatch, ValueKind, type DataPoint, type SeriesData } from '../../core';
 import { startDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
+import { CODEC_PLUGINS } from '../helpers/plugins';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -308,8 +309,7 @@ describe('embedded engine', () => {
 describe('storage-embedded plugin in a kernel', () => {
   it('opens in <config folder>/data by default, is the container storage, and reports through collectStats', async () => {
     const dir = tempDataDir('plugin');
-    const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
-    const daemon = await startDaemon({ plugins: ['storage-embedded', ...CODECS] }, dir);
+    const daemon = await startDaemon({ plugins: ['storage-embedded', ...CODEC_PLUGINS] }, dir);
     try {
       const storage = daemon.kernel.container.resolve('storage');
       expect(storage.name).to.equal('embedded');

@@ -5,8 +5,9 @@ import { canonicalJson, parseExactJson, type ExactJson } from '../../core';
 import { exchange } from '../helpers/clients';
 import { scratchDir, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
 import { encodeRequest, frame, PREAMBLE, sendFrames } from '../helpers/protobuf-client';
+import { CODEC_PLUGINS } from '../helpers/plugins';
 
-const CODECS = ['codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'];
+const CODECS = CODEC_PLUGINS;
 const PLUGINS = ['http', 'telnet', 'put-telnet', 'put-http', 'protobuf', 'storage-embedded', ...CODECS, 'aggregators-opentsdb', 'aggregators-discrete', 'query'];
 
 async function killHard(daemon: SpawnedDaemon): Promise<void> {
