@@ -6,13 +6,12 @@
  */
 import { renderAsync } from '@resvg/resvg-js';
 import type { FastifyReply } from 'fastify';
-import { definePlugin, Type } from '../../core';
+import { definePlugin, JsonNumber, Type } from '../../core';
 import { asciiOutput, htmlError, htmlPage, jsonOutput } from './outputs';
 import { GraphError, parseGraphParams, type GraphParams, type QueryString } from './params';
 import { renderSvg, type PlotSeries } from './render-svg';
 import { runQueries, type QuerySeries } from './series';
 import { parseTimeMs } from './time';
-import { isNumberText } from './exact-json';
 
 export default definePlugin({
   name: 'graph-image',
@@ -58,7 +57,7 @@ async function sendPng(reply: FastifyReply, params: GraphParams, series: QuerySe
   const plot: PlotSeries[] = series.map((s) => ({
     label: seriesLabel(s),
     discrete: s.discrete,
-    points: s.dps.map(([t, v]) => [t, isNumberText(v) ? Number(v.num) : null]),
+    points: s.dps.map(([t, v]) => [t, v instanceof JsonNumber ? Number(v.text) : null]),
   }));
   // The x axis spans the query's range; the data's when a time form is not read here.
   const times = series.flatMap((s) => (s.dps.length ? [s.dps[0]![0], s.dps[s.dps.length - 1]![0]] : []));

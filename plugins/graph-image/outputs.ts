@@ -1,13 +1,13 @@
 /** `/q`'s text outputs (ascii, json, the HTML page and errors), in OpenTSDB's forms. */
-import { isNumberText } from './exact-json';
+import { JsonNumber } from '../../core';
 import type { QuerySeries } from './series';
 
 /** The value as OpenTSDB's ascii output prints it: numbers as /api/query wrote them. */
 export function valueText(value: unknown): string {
-  if (isNumberText(value)) return value.num;
+  if (value instanceof JsonNumber) return value.text;
   if (value === null) return 'NaN';
   if (typeof value === 'string') return value;
-  return JSON.stringify(value, (_k, v) => (isNumberText(v) ? Number(v.num) : v));
+  return JSON.stringify(value); // a JsonNumber inside writes itself as a number (toJSON)
 }
 
 /** One line per point: `<metric> <seconds> <value> <k=v …>`. */

@@ -4,7 +4,7 @@
  * answer with every number's text kept.
  */
 import type { FastifyInstance } from 'fastify';
-import { isNumberText, parseExactJson } from './exact-json';
+import { JsonNumber, parseExactJson } from '../../core';
 import type { GraphParams } from './params';
 import { GraphError } from './params';
 
@@ -14,7 +14,7 @@ export interface QuerySeries {
   aggregateTags: string[];
   /** index of the `m` this series answers */
   index: number;
-  /** `[ms, value]`, value as parsed by parseExactJson (numbers as `{num}`) */
+  /** `[ms, value]`, value as parsed by the kernel's parseExactJson (numbers as JsonNumber, their text kept) */
   dps: Array<[number, unknown]>;
   /** holds strings or JSON objects rather than numbers */
   discrete: boolean;
@@ -39,16 +39,16 @@ export async function runQueries(app: FastifyInstance, params: GraphParams): Pro
     }
     throw new GraphError(reply.statusCode >= 400 && reply.statusCode < 600 ? reply.statusCode : 500, message);
   }
-  const raw = parseExactJson(reply.body) as Array<{ metric: string; tags: Record<string, string>; aggregateTags?: string[]; query?: { index?: { num: string } }; dps: Array<[{ num: string }, unknown]> }>;
+  const raw = parseExactJson(reply.body) as unknown as Array<{ metric: string; tags: Record<string, string>; aggregateTags?: string[]; query?: { index?: JsonNumber }; dps: Array<[JsonNumber, unknown]> }>;
   return raw.map((s) => {
-    const dps = s.dps.map(([ts, v]) => [Number(ts.num), v] as [number, unknown]);
+    const dps = s.dps.map(([ts, v]) => [Number(ts.text), v] as [number, unknown]);
     return {
       metric: s.metric,
       tags: s.tags ?? {},
       aggregateTags: s.aggregateTags ?? [],
-      index: s.query?.index ? Number(s.query.index.num) : 0,
+      index: s.query?.index ? Number(s.query.index.text) : 0,
       dps,
-      discrete: dps.some(([, v]) => v !== null && !isNumberText(v) && v !== 'NaN'),
+      discrete: dps.some(([, v]) => v !== null && !(v instanceof JsonNumber) && v !== 'NaN'),
     };
   });
 }

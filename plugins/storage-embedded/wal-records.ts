@@ -69,16 +69,8 @@ export function columnFlags(kinds: Uint8Array, n: number): number {
   return flags;
 }
 
-export interface DecodedSamples {
-  ids: number[];
-  length: number;
-  seriesIndex: Uint32Array;
-  timestamps: Float64Array;
-  kinds: Uint8Array;
-  floats: Float64Array;
-  ints: BigInt64Array;
-  texts: (string | undefined)[];
-}
+/** A samples record read back: a PointBatch's columns, its series as ids instead of keys. */
+export type DecodedSamples = Omit<PointBatch, 'series' | 'seriesKeys'> & { ids: number[] };
 
 /** Copies out aligned columns (record bytes have no alignment). */
 function column<T>(r: ByteReader, n: number, bytesPerItem: number, make: (buf: ArrayBuffer) => T): T {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
-import { isNumberText, parseExactJson } from '../../plugins/graph-image/exact-json';
+import { JsonNumber, parseExactJson } from '../../core';
 import { parseGraphParams, parseKey, parseYrange } from '../../plugins/graph-image/params';
 import { renderSvg } from '../../plugins/graph-image/render-svg';
 import { formatNumber, numberTicks, timeTicks, zoneOffsetMs } from '../../plugins/graph-image/ticks';
@@ -54,13 +54,13 @@ describe('GUI number handling (browser modules, run in Node)', () => {
 });
 
 describe('/q parts', () => {
-  it('keeps the text of every number (64-bit integers, Java doubles) and leaves strings alone', () => {
+  it('reads /api/query answers with the text of every number kept (64-bit integers, Java doubles), strings alone', () => {
     const parsed = parseExactJson('[{"metric":"m1","v":9007199254740993,"d":10.0,"s":"12 \\" 3","e":-1.5e-7,"n":[1,2]}]') as Array<Record<string, unknown>>;
     const row = parsed[0]!;
     expect(row.metric).to.equal('m1');
     expect(row.s).to.equal('12 " 3');
-    expect([row.v, row.d, row.e].map((v) => (isNumberText(v) ? v.num : v))).to.deep.equal(['9007199254740993', '10.0', '-1.5e-7']);
-    expect((row.n as unknown[]).map((v) => isNumberText(v))).to.deep.equal([true, true]);
+    expect([row.v, row.d, row.e].map((v) => (v instanceof JsonNumber ? v.text : v))).to.deep.equal(['9007199254740993', '10.0', '-1.5e-7']);
+    expect((row.n as unknown[]).map((v) => v instanceof JsonNumber)).to.deep.equal([true, true]);
   });
 
   it('reads OpenTSDB times for the x axis', () => {
