@@ -5,6 +5,7 @@
  * sees them: every series at `timestampsPerBatch` consecutive instants.
  */
 import { seriesKeyString, ValueKind, type PointBatch, type SeriesKey } from '../core';
+import { xorshift32 } from './lib/random';
 
 const FIELDS = ['user', 'system', 'idle', 'nice', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guest_nice'];
 const REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
@@ -16,19 +17,6 @@ export interface DevopsOptions {
   timestampsPerBatch: number;
   intervalMs?: number;
   start?: number;
-}
-
-/** xorshift32: the same data every run */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
 }
 
 export function devopsSeries(hosts: number): SeriesKey[] {
@@ -62,7 +50,7 @@ export function* devopsBatches(options: DevopsOptions): Generator<PointBatch> {
   const keys = series.map((s) => seriesKeyString(s.metric, s.tags));
   const interval = options.intervalMs ?? 10_000;
   const start = options.start ?? Date.UTC(2026, 0, 1);
-  const random = rng(42);
+  const random = xorshift32(42);
   const values = new Float64Array(series.length).map(() => random() * 100);
   const capacity = series.length * options.timestampsPerBatch;
   const batch: PointBatch = {

@@ -13,14 +13,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { generateImportFile } from '../test/helpers/import-data';
 import { DEFAULT_PLUGINS } from '../core';
+import { numberFlag } from './lib/flags';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'dsdb.js');
 const PLUGINS = ['storage-embedded', ...DEFAULT_PLUGINS.filter((p): p is string => typeof p === 'string' && p.startsWith('codec-')), 'cli'];
-
-function flag(flags: string[], name: string, fallback: number): number {
-  const f = flags.find((x) => x.startsWith(`--${name}=`));
-  return f ? Number(f.split('=')[1]) : fallback;
-}
 
 /** Lines/s of reading the file and finding its newlines: the floor any importer pays. */
 function splitRate(file: string, points: number): number {
@@ -51,8 +47,8 @@ function importOnce(dir: string, file: string, points: number): { own: number; t
 }
 
 export async function run(flags: string[]): Promise<void> {
-  const points = flag(flags, 'points', 1_000_000);
-  const rounds = flag(flags, 'rounds', 3);
+  const points = numberFlag(flags, 'points', 1_000_000);
+  const rounds = numberFlag(flags, 'rounds', 3);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsdb-import-bench-'));
   try {
     const { file, bytes } = generateImportFile(path.join(dir, 'points.txt'), points);

@@ -12,13 +12,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BatchBuilder, DEFAULT_PLUGINS, Kernel, PutLineParser, resolveConfig } from '../core';
 import { WriteRequest } from '../plugins/protobuf/schema';
+import { numberFlag } from './lib/flags';
 
 const BUILTIN = path.join(__dirname, '..', 'plugins');
-
-function flag(flags: string[], name: string, fallback: number): number {
-  const found = flags.find((f) => f.startsWith(`--${name}=`));
-  return found ? Number(found.split('=')[1]) : fallback;
-}
 
 /** `put` lines like collectd's: seconds, ints and floats, 2 tags. */
 function putLines(lines: number, series: number): Buffer {
@@ -192,8 +188,8 @@ async function protobufIngest(points: number, series: number): Promise<number> {
 }
 
 export async function run(flags: string[]): Promise<void> {
-  const lines = flag(flags, 'lines', 1_000_000);
-  const series = flag(flags, 'series', 1000);
+  const lines = numberFlag(flags, 'lines', 1_000_000);
+  const series = numberFlag(flags, 'series', 1000);
   engineName = flags.find((f) => f.startsWith('--engine='))?.split('=')[1] ?? 'memory';
   const bytes = putLines(lines, series);
   process.stdout.write(`${lines} put lines (${(bytes.length / 1e6).toFixed(1)} MB), ${series} series, engine ${engineName}\n`);

@@ -15,14 +15,10 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { Kernel, resolveConfig, type StorageEngine } from '../core';
 import { devopsBatches, devopsPoints, type DevopsOptions } from './devops';
+import { numberFlag } from './lib/flags';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PLUGINS = path.join(ROOT, 'dist', 'plugins');
-
-function flag(flags: string[], name: string, fallback: number): number {
-  const hit = flags.find((f) => f.startsWith(`--${name}=`));
-  return hit ? Number(hit.slice(name.length + 3)) : fallback;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -59,7 +55,7 @@ async function ingest(storage: StorageEngine, data: DevopsOptions): Promise<numb
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export async function run(flags: string[]): Promise<void> {
-  const data: DevopsOptions = { hosts: flag(flags, 'hosts', 200), samples: flag(flags, 'samples', 720), timestampsPerBatch: flag(flags, 'batch-ts', 5) };
+  const data: DevopsOptions = { hosts: numberFlag(flags, 'hosts', 200), samples: numberFlag(flags, 'samples', 720), timestampsPerBatch: numberFlag(flags, 'batch-ts', 5) };
   const points = devopsPoints(data);
   const only = flags.find((f) => f.startsWith('--only='))?.slice(7);
   const storagePlugins = fs.readdirSync(PLUGINS).filter((d) => d.startsWith('storage-') && (!only || d === `storage-${only}`));
@@ -68,7 +64,7 @@ export async function run(flags: string[]): Promise<void> {
   for (const plugin of storagePlugins.sort()) {
     const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), `dsdb-bench-${plugin}-`));
     try {
-      if (plugin === 'storage-mysql') await benchMysql(data, points, baseDir, flag(flags, 'compact-ms', 0));
+      if (plugin === 'storage-mysql') await benchMysql(data, points, baseDir, numberFlag(flags, 'compact-ms', 0));
       else {
         const { kernel, storage } = await boot(plugin, {}, baseDir);
         const seconds = await ingest(storage, data);

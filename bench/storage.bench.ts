@@ -20,6 +20,8 @@ import xorFloat from '../plugins/codec-xor-float';
 import zigzagInt from '../plugins/codec-zigzag-int';
 import { DEFAULT_CODECS } from '../plugins/storage-embedded/codec-set';
 import { EmbeddedEngine } from '../plugins/storage-embedded/engine';
+import { numberFlag } from './lib/flags';
+import { xorshift32 } from './lib/random';
 
 /** TSBS's devops cpu-only shape: ten CPU usage percentages per host. */
 const CPU_METRICS = ['usage_user', 'usage_system', 'usage_idle', 'usage_nice', 'usage_iowait', 'usage_irq', 'usage_softirq', 'usage_steal', 'usage_guest', 'usage_guest_nice'].map((f) => `cpu.${f}`);
@@ -29,24 +31,6 @@ let METRICS = CPU_METRICS;
 let mixed = false;
 const INTERVAL_MS = 10_000;
 const START_MS = 1_700_000_000_000;
-
-function flag(flags: string[], name: string, fallback: number): number {
-  const f = flags.find((x) => x.startsWith(`--${name}=`));
-  return f ? Number(f.split('=')[1]) : fallback;
-}
-
-/** Deterministic pseudo-random numbers (xorshift), so every run writes the same data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 /** Next value of metric m for a host: gauges as bounded random walks at their usual precision, counters increasing. */
 function step(m: number, prev: number, r: () => number): number {
@@ -75,7 +59,7 @@ function makeBatches(hosts: number, intervals: number): PointBatch[] {
   const n = series.length;
   const seriesIndex = new Uint32Array(n).map((_, i) => i);
   const kinds = new Uint8Array(n).fill(ValueKind.Float);
-  const r = rng(42);
+  const r = xorshift32(42);
   const state = new Float64Array(n).map((_, i) => (mixed ? [20, 5, 1, 8e9, 1.5, 1e9, 1e9, 5e9, 5e9, 45][i % 10]! : [20, 5, 70, 0.5, 1, 0.2, 0.5, 0, 0, 0][i % 10]!));
   const batches: PointBatch[] = [];
   for (let t = 0; t < intervals; t++) {
@@ -107,8 +91,8 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ratio = (value: number, target: number) => `${(value / target).toFixed(2)}× target`;
 
 export async function run(flags: string[]): Promise<void> {
-  const hosts = flag(flags, 'hosts', 1000);
-  const intervals = flag(flags, 'intervals', 500);
+  const hosts = numberFlag(flags, 'hosts', 1000);
+  const intervals = numberFlag(flags, 'intervals', 500);
   mixed = flags.includes('--mixed');
   METRICS = mixed ? MIXED_METRICS : CPU_METRICS;
   const registry = await codecs();
