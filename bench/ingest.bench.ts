@@ -10,7 +10,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BatchBuilder, DEFAULT_PLUGINS, Kernel, PutLineParser, resolveConfig } from '../core';
+import { DEFAULT_PLUGINS, Kernel, resolveConfig, BatchBuilder } from '../core';
+import { PutLineParser } from '../lib/opentsdb';
 import { WriteRequest } from '../plugins/protobuf/schema';
 import { numberFlag } from './lib/flags';
 

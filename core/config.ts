@@ -34,6 +34,8 @@ export const CONFIG_SCHEMA = Type.Object(
     detectTimeoutMs: Type.Integer({ minimum: 1, default: 2000 }),
     /** how long shutdown waits for plugins to flush before closing what is left */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, default: 10000 }),
+    /** points on their way to storage at once (all transports); a batch beyond waits, pausing its connection */
+    writeMaxInFlightPoints: Type.Integer({ minimum: 1, default: 1_000_000 }),
     /** absent: DEFAULT_PLUGINS */
     plugins: Type.Optional(Type.Array(Type.Any())),
   },

@@ -6,12 +6,12 @@
  */
 import { asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import type { ResolvedConfig } from './config';
-import type { Aggregator, Codec, GuiPanel } from './extension-points';
+import type { Aggregator, Codec } from './extension-points';
 import type { KernelHooks } from './hooks';
 import type { Logger } from './logger';
-import type { PutFormat } from './ingest/put-format';
 import type { Registry } from './registry';
 import type { StorageEngine } from './storage';
+import type { WriteService } from './writer';
 import type { Duplex } from 'node:stream';
 
 /** Hands a stream to protocol detection, as if it were a new connection. */
@@ -28,9 +28,8 @@ export interface Cradle {
   storage: StorageEngine;
   codecs: Registry<Codec>;
   aggregators: Registry<Aggregator>;
-  guiPanels: Registry<GuiPanel>;
-  /** `/api/put` body formats by Content-Type, when the put-http plugin is loaded */
-  putFormats: Registry<PutFormat>;
+  /** the one way points reach storage: every transport writes its batches through it */
+  writer: WriteService;
   /** DSDB's build: version, revision, … (the /api/version fields) */
   buildInfo: BuildInfo;
 }

@@ -31,41 +31,6 @@ export interface ProtocolMatch {
 
 export type DetectionResult = ProtocolMatch | NeedMoreBytes | undefined;
 
-/** ---- telnet commands -------------------------------------------------------------- */
-
-export interface TelnetConnection {
-  readonly remoteAddress: string;
-  /** Writes one reply line (a `\n` is appended). Replies to a client that never reads are capped, not buffered without bound. */
-  writeLine(line: string): void;
-  /** Closes the connection once pending replies are written. */
-  close(): void;
-}
-
-export interface TelnetCommand {
-  /** One line for `help`-style listings. */
-  description?: string;
-  /**
-   * Runs one command line. `words` is the line split on single spaces, as OpenTSDB
-   * does (`words[0]` is the command). Errors are written back by the command itself.
-   */
-  execute(words: string[], connection: TelnetConnection): void | Promise<void>;
-  /**
-   * Optional fast path for high-volume commands (`put`): when present the session calls
-   * it instead of `execute`, with the line's raw bytes `line[start, end)` (no `\r\n`;
-   * `words[0]` and its space included), skipping the split into strings. `line` is only
-   * valid during the call. Must be synchronous: a command that writes somewhere
-   * gathers the work and does it in `endOfInput`.
-   */
-  executeRaw?(line: Buffer, start: number, end: number, connection: TelnetConnection): void;
-  /**
-   * Called once per received packet, after the session has run every complete line in
-   * it (never per line), on each command that defines it. A returned promise pauses the
-   * connection until it settles: batching commands write their batch here, which gives
-   * a fast writer back-pressure.
-   */
-  endOfInput?(connection: TelnetConnection): void | Promise<void>;
-}
-
 /** ---- codecs ----------------------------------------------------------------------- */
 
 /** What a codec encodes: the timestamp column or one value kind. */
@@ -124,29 +89,6 @@ export interface Aggregator {
    * cannot be a downsampler.
    */
   passThrough?: boolean;
-}
-
-/** ---- GUI panels ------------------------------------------------------------------- */
-
-/**
- * A panel of the built-in GUI (the `gui` plugin). The panel's browser files live in
- * `assetsDir`; the GUI plugin serves them at `/gui/panels/<id>/<file>` and imports
- * `module` from there, whose default export `mount(element, gui)` renders the panel
- * (the browser-side contract is in docs/gui.md).
- */
-export interface GuiPanel {
-  /** unique id, `[a-z0-9-]+`: part of its URLs and of the DOM id of its container */
-  id: string;
-  /** shown as the panel's heading (as text, never as HTML) */
-  title: string;
-  /** lower first, within its area; default 100 */
-  order?: number;
-  /** `side`: the left column (editors); `main` (default): the right column (views) */
-  area?: 'side' | 'main';
-  /** absolute path of the folder holding the panel's browser files (ES modules, CSS…) */
-  assetsDir: string;
-  /** the ES module in `assetsDir` to load, e.g. `panel.js` */
-  module: string;
 }
 
 /** ---- stats ------------------------------------------------------------------------ */

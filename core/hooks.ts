@@ -2,34 +2,37 @@
  * The kernel's hook table: every extension point of DSDB, typed. Plugins tap these;
  * only the component named under "called by" calls them. The tapable class states the
  * kind: Sync/Async, Series/Parallel, Bail (until the first tap answers). docs/plugins.md
- * repeats this table for plugin authors.
+ * repeats this table for plugin authors. Hooks of features (telnet commands, HTTP routes,
+ * GUI panels, put formats) belong to the plugin that calls them and live in lib/, reached
+ * through `defineFeatureHooks` accessors.
  */
-import type { FastifyInstance } from 'fastify';
-import { AsyncParallelHook, AsyncSeriesHook, SyncBailHook, SyncHook } from 'tapable';
+import { AsyncParallelHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncBailHook, SyncHook } from 'tapable';
 import type { CliCommand } from './cli-command';
-import type {
-  Aggregator,
-  Codec,
-  DetectionContext,
-  DetectionResult,
-  GuiPanel,
-  StatsCollector,
-  TelnetCommand,
-} from './extension-points';
+import type { Aggregator, Codec, DetectionContext, DetectionResult, StatsCollector } from './extension-points';
 import type { Registry } from './registry';
-import type { StorageEngineFactory } from './storage';
+import type { PointBatch, StorageEngineFactory } from './storage';
+import type { WriteInfo } from './writer';
 
 export interface ListenInfo {
   host: string;
   port: number;
 }
 
+/**
+ * Where feature plugins' own hooks live (see feature-hooks.ts). A global symbol, so
+ * every copy of DSDB's modules in one process finds the same slot.
+ */
+export const FEATURE_HOOKS: unique symbol = Symbol.for('dsdb.featureHooks');
+
 export const createKernelHooks = () =>
   Object.freeze({
+    /** Hooks owned by feature plugins, by owner name: reach them with their accessor. */
+    [FEATURE_HOOKS]: new Map<string, unknown>(),
     kernel: Object.freeze({
       /**
-       * After every plugin has registered, before storage opens and the port listens.
-       * Taps run in series; a tap that throws aborts start-up. Called by the kernel.
+       * After every plugin has registered and the configured storage engine opened (so
+       * `storage` resolves), before the port listens. Taps run in series; a tap that
+       * throws aborts start-up. Called by the kernel.
        */
       starting: new AsyncSeriesHook<[]>([]),
       /** The port is listening and storage is open. Series. Called by the kernel. */
@@ -78,24 +81,19 @@ export const createKernelHooks = () =>
       /** Collects aggregators by name, once at start-up. Every tap runs. Called by the kernel. */
       aggregators: new SyncHook<[Registry<Aggregator>]>(['aggregators']),
     }),
-    gui: Object.freeze({
-      /** Collects GUI panels by id, once at start-up. Every tap runs. Called by the kernel. */
-      panels: new SyncHook<[Registry<GuiPanel>]>(['panels']),
-    }),
-    telnet: Object.freeze({
+    write: Object.freeze({
       /**
-       * Collects telnet commands by name, once when the telnet plugin starts. Every tap
-       * runs. Called by the telnet plugin; a command is looked up per line in the table,
-       * never through a hook.
+       * A batch is on its way to storage (from any transport: telnet, /api/put, protobuf,
+       * remote_write, `dsdb import`). Fires once per batch, never per point. Taps run in
+       * series and may return a replacement batch (a waterfall): filter, relabel, copy.
+       * A tap that throws fails the whole batch with that error. Called by the `writer`.
        */
-      commands: new SyncHook<[Registry<TelnetCommand>]>(['commands']),
-    }),
-    http: Object.freeze({
+      beforeWrite: new AsyncSeriesWaterfallHook<[PointBatch, WriteInfo]>(['batch', 'info']),
       /**
-       * Lets plugins add HTTP routes, once when the HTTP plugin builds its server. Taps
-       * run in series and may be async (fastify's `register`). Called by the HTTP plugin.
+       * Storage accepted a batch (durable when `info.sync`). Once per batch; taps are
+       * observers (replication, counters) and must not throw. Called by the `writer`.
        */
-      routes: new AsyncSeriesHook<[FastifyInstance]>(['app']),
+      afterWrite: new SyncHook<[PointBatch, WriteInfo]>(['batch', 'info']),
     }),
     cli: Object.freeze({
       /**

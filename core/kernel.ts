@@ -9,13 +9,14 @@ import type { ResolvedConfig } from './config';
 import { readBuildInfo } from './build-info';
 import { detectConnection } from './detection';
 import { DsdbError } from './errors';
-import type { Aggregator, Codec, GuiPanel } from './extension-points';
+import type { Aggregator, Codec } from './extension-points';
 import { createKernelHooks, type KernelHooks, type ListenInfo } from './hooks';
 import { Listener } from './listener';
 import { createLogger, type Logger } from './logger';
 import { loadPlugins, type LoadedPlugin } from './plugin-loader';
 import { Registry } from './registry';
 import type { StorageEngine, StorageEngineFactory } from './storage';
+import { Writer } from './writer';
 
 export interface KernelOptions {
   /** folders holding the built-in plugins (one folder per plugin) */
@@ -32,6 +33,7 @@ export class Kernel {
   readonly hooks: KernelHooks = createKernelHooks();
   readonly container: DsdbContainer = createDsdbContainer();
   readonly logger: Logger;
+  private readonly writer: Writer;
   private plugins: LoadedPlugin[] = [];
   private listener?: Listener;
   private storage?: StorageEngine;
@@ -46,7 +48,10 @@ export class Kernel {
   ) {
     this.logger = options.logger ?? createLogger(config.logLevel);
     const detectorOptions = { hooks: this.hooks, logger: this.logger, timeoutMs: config.detectTimeoutMs };
+    this.writer = new Writer(this.hooks, this.container, config.writeMaxInFlightPoints ?? 1_000_000);
+    this.hooks.kernel.collectStats.tap('kernel', (collector) => this.writer.recordStats(collector));
     this.container.register({
+      writer: asValue(this.writer),
       config: asValue(config),
       logger: asValue(this.logger),
       hooks: asValue(this.hooks),
@@ -134,12 +139,9 @@ export class Kernel {
     this.hooks.codec.codecs.call(codecs);
     const aggregators = new Registry<Aggregator>('aggregator');
     this.hooks.query.aggregators.call(aggregators);
-    const panels = new Registry<GuiPanel>('GUI panel');
-    this.hooks.gui.panels.call(panels);
     this.container.register({
       codecs: asValue(codecs),
       aggregators: asValue(aggregators),
-      guiPanels: asValue(panels),
     });
   }
 
@@ -183,6 +185,9 @@ export class Kernel {
       return 'error' as const;
     });
     if (flushed === 'timeout') this.logger.warn('plugins did not finish stopping in time; closing anyway');
+    // Batches the transports handed over before they stopped still reach storage.
+    const drained = await Promise.race([this.writer.drain().then(() => 'ok' as const), timeout]);
+    if (drained === 'timeout') this.logger.warn('writes did not finish in time; closing storage anyway');
     this.listener?.destroyRemaining();
     if (this.storage) {
       try {

@@ -70,7 +70,22 @@ export async function loadPlugins(config: ResolvedConfig, builtinDirs: string[])
     }
     loaded.push({ plugin, options, source, key: pluginKey });
   }
+  checkProvides(loaded, config.file);
   return orderByDependencies(loaded, config.file);
+}
+
+/** Two plugins that claim the same hook, service or name would silently shadow one another. */
+function checkProvides(plugins: LoadedPlugin[], file: string): void {
+  const owners = new Map<string, LoadedPlugin>();
+  for (const entry of plugins) {
+    for (const thing of entry.plugin.provides ?? []) {
+      const other = owners.get(thing);
+      if (other) {
+        throw new ConfigError(file, entry.key, `provides "${thing}", which ${other.key} provides already: load one of them`, 'DSDB_ERR_DUPLICATE_NAME');
+      }
+      owners.set(thing, entry);
+    }
+  }
 }
 
 async function importPlugin(

@@ -28,8 +28,25 @@ export interface DsdbPlugin<Schema extends TObject = TObject> {
   /** Unique; the tap name, log prefix and dependency key. */
   name: string;
   version?: string;
-  /** Plugins that must be registered before this one (by name). */
+  /**
+   * Plugins this one cannot work without, by name: typically the owner of a hook it taps
+   * (`http` for routes, `telnet` for commands, `gui` for panels). They register first; a
+   * config that lacks one stops at start-up with one line naming it (fastify-plugin's
+   * `dependencies`).
+   */
   dependencies?: string[];
+  /**
+   * Plugins whose hooks this one taps when they are loaded, and does without otherwise
+   * (protobuf adds a body format to put-http's `/api/put` if put-http is there). Only
+   * declared, for `dsdb plugins` and readers; never an error.
+   */
+  enhances?: string[];
+  /**
+   * What this plugin adds for others, e.g. `hook:telnet.commands`, `service:writer`,
+   * `storage:embedded`, `codec:xor-float`. Two loaded plugins providing the same thing
+   * stop start-up naming both.
+   */
+  provides?: string[];
   /** TypeBox (JSON Schema) for the options; validated, with defaults applied, before register. */
   options?: Schema;
   register(context: PluginContext, options: Static<Schema>): void | Promise<void>;

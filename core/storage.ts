@@ -110,8 +110,6 @@ export interface StorageStats {
 
 /** Work a backend can do itself, which the query engine may push down to it. */
 export interface StorageCapabilities {
-  /** the engine can downsample itself (a future read option); the query engine must not assume it */
-  downsample?: boolean;
   /**
    * Several daemons may use the same backend at once (MySQL, HBase…). Such an engine must
    * resolve series race-free: insert-if-absent under a unique key on the canonical series
@@ -131,8 +129,9 @@ export interface StorageEngine {
    * Writes a batch; last write wins for a duplicate (series, timestamp), whatever the
    * kinds of the two values (a later string replaces an earlier number). Series are
    * created on first write. With `sync` it resolves only once the points survive a crash;
-   * without, they are durable within the engine's flush interval. A batch is validated
-   * before anything of it is stored.
+   * without, they are durable within the engine's flush interval. The `writer` checks
+   * every batch (`assertValidBatch`, `DSDB_ERR_BAD_WRITE`) before it reaches an engine,
+   * so engines may trust kinds, timestamps and series indexes.
    */
   write(batch: PointBatch, options?: WriteOptions): Promise<WriteResult>;
   /** Makes every accepted write durable. */

@@ -1,5 +1,6 @@
 /** DSDB's telnet put parser alone over the dataset's bytes: lines/s on one thread. */
-import { BatchBuilder, PutLineParser } from '../../core';
+import { BatchBuilder } from '../../core';
+import { PutLineParser } from '../../lib/opentsdb';
 
 export function parseOnlyRate(chunks: Buffer[]): number {
   const parser = new PutLineParser();

@@ -6,13 +6,19 @@
  *   plugins: ['http', 'telnet', ['./examples/hello-plugin', { greeting: 'Hi' }]]
  *
  * and taps two hooks: it adds a telnet command `hello` and an HTTP route `/api/hello`.
- * It never imports another plugin: it only talks to the kernel's hooks.
+ * It never imports another plugin: it reaches the telnet and http plugins' hooks through
+ * their accessors in DSDB's library layer (`dsdb/lib/telnet`, `dsdb/lib/http`).
  */
 const { definePlugin, Type } = require('dsdb');
+// Hooks of feature plugins live in DSDB's library layer, next to the plugin that calls them.
+const { getTelnetHooks } = require('dsdb/lib/telnet');
+const { getHttpHooks } = require('dsdb/lib/http');
 
 module.exports = definePlugin({
   name: 'hello',
   version: '1.0.0',
+  // It taps the hooks of these two plugins: a config without them stops at start-up naming them.
+  dependencies: ['http', 'telnet'],
   // The options schema (TypeBox = JSON Schema): validated, defaults filled, before register.
   options: Type.Object(
     { greeting: Type.String({ default: 'Hello' }) },
@@ -20,7 +26,7 @@ module.exports = definePlugin({
   ),
   register({ hooks, log }, options) {
     // A telnet command: `hello [name]` answers one line.
-    hooks.telnet.commands.tap('hello', (commands) => {
+    getTelnetHooks(hooks).commands.tap('hello', (commands) => {
       commands.add('hello', {
         description: 'greet',
         execute(words, connection) {
@@ -29,7 +35,7 @@ module.exports = definePlugin({
       }, 'hello');
     });
     // An HTTP route on the shared port (the app is a fastify instance).
-    hooks.http.routes.tap('hello', (app) => {
+    getHttpHooks(hooks).routes.tap('hello', (app) => {
       app.get('/api/hello', async (request) => {
         const name = /** @type {{ name?: string }} */ (request.query).name || 'world';
         return { message: `${options.greeting}, ${name}!` };

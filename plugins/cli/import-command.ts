@@ -1,6 +1,7 @@
 /** `dsdb import`: OpenTSDB import files (plain, gzip or stdin) and JSON lines into storage or a daemon. */
 import fs from 'node:fs';
 import { CliExit, type CliCommand } from '../../core';
+import { putJsonFormat } from '../../lib/opentsdb';
 import { baseUrl, intFlag, parseFlags } from './args';
 import { inputsOf } from './input';
 import { LineImporter } from './line-importer';
@@ -79,7 +80,7 @@ export const importCommand: CliCommand = {
       process.once('SIGINT', () => process.exit(130)); // a second Ctrl-C does not wait
     };
     process.once('SIGINT', onSigint);
-    const sink = url ? httpSink(url) : storageSink(await ctx.openStorage());
+    const sink = url ? httpSink(url) : storageSink(await ctx.openStorage(), ctx.container.resolve('writer'));
     const progress = new Progress(counters, ctx.stderr, {
       tty: Boolean(ctx.stderr.isTTY),
       intervalMs: intFlag(values['progress-interval'], 'progress-interval', 5) * 1000,
@@ -90,7 +91,7 @@ export const importCommand: CliCommand = {
     importer = new LineImporter(sink, counters, {
       batchSize: intFlag(values.batch, 'batch', 50_000),
       resumeFrom,
-      jsonFormat: ctx.container.hasRegistration('putFormats') ? ctx.container.resolve('putFormats').get('application/json') : undefined,
+      jsonFormat: putJsonFormat,
       rejectsFile,
       onReject: ({ input, line, reason }) => {
         if (++printed > MAX_PRINTED) return;

@@ -6,7 +6,8 @@
  * reported with its number and skipped; the run goes on.
  */
 import fs from 'node:fs';
-import { BatchBuilder, CliExit, PutCollector, PutLineParser, type PointBatch, type PutFormat } from '../../core';
+import { CliExit, type PointBatch, BatchBuilder } from '../../core';
+import { PutCollector, PutLineParser, type PutFormat } from '../../lib/opentsdb';
 import type { Input } from './input';
 import type { ProgressCounters } from './progress';
 import type { BatchSink } from './sinks';

@@ -3,7 +3,8 @@
  * with the `none` aggregator (one result per series, no interpolation), millisecond
  * timestamps and array dps, numbers kept exact (parseExactJson).
  */
-import { CliExit, JsonNumber, ValueKind, canonicalJson, parseExactJson, seriesKeyString, type ExactJson, type SeriesData, type SeriesPoints, type TimeRange } from '../../core';
+import { CliExit, ValueKind, seriesKeyString, type SeriesData, type SeriesPoints, type TimeRange } from '../../core';
+import { JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { metricsOf, type Selection, type TagFilterArg } from './selection';
 
 export async function getJson(url: string): Promise<ExactJson> {

@@ -3,8 +3,10 @@
  * (`--url`), the batch sent as one JSON array with values written so that the daemon
  * reads the same kinds and exact values.
  */
-import { CliExit, seriesKeyString, type PointBatch, type StorageEngine } from '../../core';
+import { CliExit, seriesKeyString, type PointBatch, type StorageEngine, type WriteService } from '../../core';
 import { timestampText, valueJson } from './point-format';
+
+const IMPORT_WRITE = Object.freeze({ source: 'import', sync: false });
 
 export interface BatchSink {
   /** Stores a batch; resolves with the daemon's per-point rejections (storage: none). */
@@ -13,10 +15,11 @@ export interface BatchSink {
   finish(): Promise<void>;
 }
 
-export function storageSink(storage: StorageEngine): BatchSink {
+/** The configured storage, through the kernel's writer (its hooks and checks, as a daemon's transports). */
+export function storageSink(storage: StorageEngine, writer: WriteService): BatchSink {
   return {
     async write(batch) {
-      await storage.write(batch);
+      await writer.write(batch, IMPORT_WRITE);
       return [];
     },
     finish: () => storage.flush(),

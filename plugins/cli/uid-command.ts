@@ -4,7 +4,7 @@
  * the renamed series (write, flush, then delete the old ones: a crash in between leaves
  * both, never neither).
  */
-import { BatchBuilder, CliExit, type CliCommand, type NameKind, type SeriesInfo, type StorageEngine } from '../../core';
+import { CliExit, type CliCommand, type NameKind, type SeriesInfo, type StorageEngine, BatchBuilder } from '../../core';
 import { baseUrl, parseFlags } from './args';
 import { confirm } from './prompt';
 import { getJson } from './remote';

@@ -6,15 +6,18 @@
  */
 import { renderAsync } from '@resvg/resvg-js';
 import type { FastifyReply } from 'fastify';
-import { definePlugin, JsonNumber, Type } from '../../core';
+import { definePlugin, Type } from '../../core';
+import { JsonNumber } from '../../lib/opentsdb';
 import { asciiOutput, htmlError, htmlPage, jsonOutput } from './outputs';
 import { GraphError, parseGraphParams, type GraphParams, type QueryString } from './params';
 import { renderSvg, type PlotSeries } from './render-svg';
 import { runQueries, type QuerySeries } from './series';
 import { parseTimeMs } from './time';
+import { getHttpHooks } from '../../lib/http';
 
 export default definePlugin({
   name: 'graph-image',
+  dependencies: ['http'],
   options: Type.Object(
     {
       /** most series drawn in one image (the legend says how many more there were) */
@@ -23,7 +26,7 @@ export default definePlugin({
     { additionalProperties: false },
   ),
   register({ hooks, log }, options) {
-    hooks.http.routes.tap('graph-image', (app) => {
+    getHttpHooks(hooks).routes.tap('graph-image', (app) => {
       app.get('/q', async (request, reply) => {
         const startedAt = Date.now();
         const qs = request.query as QueryString;

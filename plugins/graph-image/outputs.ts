@@ -1,5 +1,5 @@
 /** `/q`'s text outputs (ascii, json, the HTML page and errors), in OpenTSDB's forms. */
-import { JsonNumber } from '../../core';
+import { JsonNumber } from '../../lib/opentsdb';
 import type { QuerySeries } from './series';
 
 /** The value as OpenTSDB's ascii output prints it: numbers as /api/query wrote them. */

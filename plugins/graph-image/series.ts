@@ -4,7 +4,7 @@
  * answer with every number's text kept.
  */
 import type { FastifyInstance } from 'fastify';
-import { JsonNumber, parseExactJson } from '../../core';
+import { JsonNumber, parseExactJson } from '../../lib/opentsdb';
 import type { GraphParams } from './params';
 import { GraphError } from './params';
 

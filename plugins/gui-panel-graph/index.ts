@@ -5,11 +5,13 @@
  */
 import path from 'node:path';
 import { definePlugin } from '../../core';
+import { getGuiHooks } from '../../lib/gui';
 
 export default definePlugin({
   name: 'gui-panel-graph',
+  dependencies: ['gui'],
   register({ hooks }) {
-    hooks.gui.panels.tap('gui-panel-graph', (panels) => {
+    getGuiHooks(hooks).panels.tap('gui-panel-graph', (panels) => {
       panels.add('graph', { id: 'graph', title: 'Graph', area: 'main', order: 10, assetsDir: path.join(__dirname, 'static'), module: 'graph-panel.js' }, 'gui-panel-graph');
     });
   },

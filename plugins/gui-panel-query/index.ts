@@ -5,11 +5,13 @@
  */
 import path from 'node:path';
 import { definePlugin } from '../../core';
+import { getGuiHooks } from '../../lib/gui';
 
 export default definePlugin({
   name: 'gui-panel-query',
+  dependencies: ['gui'],
   register({ hooks }) {
-    hooks.gui.panels.tap('gui-panel-query', (panels) => {
+    getGuiHooks(hooks).panels.tap('gui-panel-query', (panels) => {
       panels.add('query', { id: 'query', title: 'Query', area: 'side', order: 10, assetsDir: path.join(__dirname, 'static'), module: 'query-panel.js' }, 'gui-panel-query');
     });
   },

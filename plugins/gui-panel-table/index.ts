@@ -4,11 +4,13 @@
  */
 import path from 'node:path';
 import { definePlugin } from '../../core';
+import { getGuiHooks } from '../../lib/gui';
 
 export default definePlugin({
   name: 'gui-panel-table',
+  dependencies: ['gui'],
   register({ hooks }) {
-    hooks.gui.panels.tap('gui-panel-table', (panels) => {
+    getGuiHooks(hooks).panels.tap('gui-panel-table', (panels) => {
       panels.add('table', { id: 'table', title: 'Series', area: 'main', order: 20, assetsDir: path.join(__dirname, 'static'), module: 'table-panel.js' }, 'gui-panel-table');
     });
   },

@@ -6,14 +6,18 @@
  * /api/suggest, …), like any other client.
  */
 import path from 'node:path';
-import { definePlugin, DsdbError, Type, type GuiPanel } from '../../core';
+import { definePlugin, DsdbError, Registry, Type } from '../../core';
+import { getGuiHooks, type GuiPanel } from '../../lib/gui';
 import { CONTENT_SECURITY_POLICY, pageHtml } from './page';
 import { StaticFiles } from './static-files';
+import { getHttpHooks } from '../../lib/http';
 
 const PANEL_ID = /^[a-z0-9][a-z0-9-]*$/;
 
 export default definePlugin({
   name: 'gui',
+  dependencies: ['http'],
+  provides: ['hook:gui.panels'],
   options: Type.Object(
     {
       /** the page's title and heading */
@@ -24,8 +28,11 @@ export default definePlugin({
     { additionalProperties: false },
   ),
   register({ hooks, container }, options) {
-    hooks.http.routes.tap('gui', (app) => {
-      const panels = panelList(container.resolve('guiPanels'));
+    getHttpHooks(hooks).routes.tap('gui', (app) => {
+      // Panels are collected when the routes are built: every plugin has registered by then.
+      const registry = new Registry<GuiPanel>('GUI panel');
+      getGuiHooks(hooks).panels.call(registry);
+      const panels = panelList(registry);
       const files = new StaticFiles();
       files.addDir('/gui/', path.join(__dirname, 'static'));
       files.addFile('/gui/vendor/uPlot.esm.js', require.resolve('uplot/dist/uPlot.esm.js'));

@@ -10,12 +10,14 @@ import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { definePlugin, Type, type Duplex } from './deps';
 import { detectHttp } from './detect';
 import { errorBody, handleError } from './errors';
+import { getHttpHooks } from '../../lib/http';
 
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD']);
 const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'] as const;
 
 export default definePlugin({
   name: 'http',
+  provides: ['hook:http.routes'],
   options: Type.Object(
     {
       /** largest request body accepted, in bytes (after decompression) */
@@ -60,7 +62,7 @@ export default definePlugin({
         url: '/api/version',
         handler: async () => buildInfo,
       });
-      await hooks.http.routes.promise(app);
+      await getHttpHooks(hooks).routes.promise(app);
       await app.ready();
     });
 

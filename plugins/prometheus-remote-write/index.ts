@@ -6,9 +6,13 @@
  * since OpenTSDB's model has no place for them.
  */
 import snappy from 'snappyjs';
-import { ApiError, BatchBuilder, definePlugin, Type } from '../../core';
+import { BatchBuilder, definePlugin, DsdbError, Type } from '../../core';
+import { getHttpHooks } from '../../lib/http';
+import { ApiError } from '../../lib/opentsdb';
 import { mapSeries } from './map-series';
 import { decodePromWriteRequest, type PromWriteRequest } from './prompb';
+
+const REMOTE_WRITE = Object.freeze({ source: 'remote_write', sync: false });
 
 export default definePlugin({
   name: 'prometheus-remote-write',
@@ -26,7 +30,8 @@ export default definePlugin({
   register({ hooks, container, log }, options) {
     const stats = { samples: 0, skippedNonFinite: 0, refusedSeries: 0 };
 
-    hooks.http.routes.tap('prometheus-remote-write', (app) => {
+    getHttpHooks(hooks).routes.tap('prometheus-remote-write', (app) => {
+      const writer = container.resolve('writer');
       app.post('/api/write', async (request, reply) => {
         const body = request.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
@@ -59,9 +64,14 @@ export default definePlugin({
         }
         if (batch.length > 0) {
           // 503: Prometheus retries, and the samples arrive once storage is there.
-          if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured');
-          stats.samples += batch.length;
-          await container.resolve('storage').write(batch.take());
+          const points = batch.take();
+          try {
+            await writer.write(points, REMOTE_WRITE);
+          } catch (err) {
+            if (err instanceof DsdbError && err.code === 'DSDB_ERR_NO_STORAGE') throw new ApiError(503, 'No storage engine is configured');
+            throw err;
+          }
+          stats.samples += points.length;
         }
         if (refused > 0) {
           stats.refusedSeries += refused;

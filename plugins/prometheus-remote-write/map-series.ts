@@ -4,7 +4,8 @@
  * label values) become `_`; labels with an empty value are absent in Prometheus and
  * are dropped. See docs/write.md, "Prometheus remote_write".
  */
-import { checkMetricAndTags, plainTags, sanitizeName, type Tags } from '../../core';
+import { type Tags } from '../../core';
+import { checkMetricAndTags, plainTags, sanitizeName } from '../../lib/opentsdb';
 import type { PromLabel } from './prompb';
 
 export type MappedSeries = { metric: string; tags: Tags; error?: undefined } | { error: string };

@@ -5,7 +5,8 @@
  * docs/write.md).
  */
 import type { Duplex } from 'node:stream';
-import { definePlugin, NEED_MORE_BYTES, Type, ApiError, type PutFormat } from '../../core';
+import { definePlugin, NEED_MORE_BYTES, Type } from '../../core';
+import { ApiError, getPutHooks, type PutFormat } from '../../lib/opentsdb';
 import { admitWriteRequest } from './admit';
 import { matchPreamble } from './framing';
 import { decodeWriteRequest } from './schema';
@@ -27,6 +28,7 @@ const protobufPut: PutFormat = {
 
 export default definePlugin({
   name: 'protobuf',
+  enhances: ['put-http'],
   options: Type.Object(
     {
       /** largest WriteRequest frame accepted over raw TCP, in bytes */
@@ -36,19 +38,13 @@ export default definePlugin({
   ),
   register({ hooks, container, log }, options) {
     const sessions = new Set<ProtobufTcpSession>();
-    const inFlight = new Set<Promise<unknown>>();
     let accepting = true;
-    const track = (write: Promise<unknown>) => {
-      inFlight.add(write);
-      write.finally(() => inFlight.delete(write));
-    };
 
     const match = {
       protocol: 'dsdb-protobuf',
       accept(socket: Duplex) {
         if (!accepting) return socket.destroy();
-        const storage = () => (container.hasRegistration('storage') ? container.resolve('storage') : undefined);
-        const session = new ProtobufTcpSession(socket, storage, options, log, track);
+        const session = new ProtobufTcpSession(socket, container.resolve('writer'), options, log);
         sessions.add(session);
         socket.once('close', () => sessions.delete(session));
         session.start();
@@ -59,10 +55,8 @@ export default definePlugin({
       return seen === true ? match : seen === undefined ? NEED_MORE_BYTES : undefined;
     });
 
-    hooks.kernel.starting.tap('protobuf', () => {
-      // The HTTP form exists only when put-http (which owns /api/put) is loaded.
-      if (container.hasRegistration('putFormats')) container.resolve('putFormats').add(protobufPut.contentType, protobufPut, 'protobuf');
-    });
+    // The HTTP form exists only when put-http (which owns /api/put and this hook) is loaded.
+    getPutHooks(hooks).formats.tap('protobuf', (formats) => formats.add(protobufPut.contentType, protobufPut, 'protobuf'));
 
     hooks.kernel.collectStats.tap('protobuf', (collector) => {
       collector.record('connectionmgr.connections', sessions.size, { type: 'protobuf' });
@@ -70,8 +64,8 @@ export default definePlugin({
 
     hooks.kernel.stopping.tapPromise('protobuf', async () => {
       accepting = false;
-      await Promise.allSettled([...inFlight]);
-      for (const session of sessions) session.close();
+      // The writer drains the frames already handed over; acks go out as they complete.
+      await Promise.allSettled([...sessions].map((session) => session.finish()));
     });
   },
 });

@@ -6,7 +6,8 @@
  * the connection closed, since what follows can no longer be trusted to be a frame.
  */
 import type { Duplex } from 'node:stream';
-import { BatchBuilder, PutCollector, type Logger, type StorageEngine } from '../../core';
+import { BatchBuilder, DsdbError, type Logger, type WriteService } from '../../core';
+import { PutCollector } from '../../lib/opentsdb';
 import { admitWriteRequest } from './admit';
 import { frame, LENGTH_BYTES, PREAMBLE } from './framing';
 import { decodeWriteRequest, encodeWriteAck, type WriteAckMessage, type WriteRequestMessage } from './schema';
@@ -20,13 +21,14 @@ export class ProtobufTcpSession {
   private preambleSeen = false;
   private busy = false;
   private closed = false;
+  /** the frame being written, so shutdown can let it finish and ack it */
+  private pending?: Promise<void>;
 
   constructor(
     private readonly socket: Duplex,
-    private readonly storage: () => StorageEngine | undefined,
+    private readonly writer: WriteService,
     private readonly options: TcpSessionOptions,
     private readonly log: Logger,
-    private readonly track: (write: Promise<unknown>) => void,
   ) {
     socket.on('data', (chunk: Buffer) => {
       this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
@@ -46,6 +48,13 @@ export class ProtobufTcpSession {
     if (this.closed) return;
     this.closed = true;
     this.socket.end();
+  }
+
+  /** Shutdown: stops reading, lets the frame in progress be written and acked, then closes. */
+  async finish(): Promise<void> {
+    this.socket.pause();
+    await this.pending?.catch(() => undefined);
+    this.close();
   }
 
   /** Handles every complete frame buffered, one at a time. */
@@ -69,9 +78,11 @@ export class ProtobufTcpSession {
       const pending = this.handleFrame(payload);
       if (pending) {
         this.busy = true;
+        this.pending = pending;
         this.socket.pause();
         pending.finally(() => {
           this.busy = false;
+          this.pending = undefined;
           if (this.closed) return;
           this.socket.resume();
           this.pump();
@@ -105,22 +116,14 @@ export class ProtobufTcpSession {
       this.reply(ack);
       return undefined;
     }
-    const storage = this.storage();
-    if (!storage) {
-      this.reply({ id: request.id, written: 0, failed: ack.written + ack.failed, errors, error: 'no storage engine is configured' });
-      return undefined;
-    }
-    const write = storage
-      .write(collector.batch.take(), { sync: request.sync })
-      .then(
-        () => this.reply(ack),
-        (err: Error) => {
-          this.log.error({ err }, 'storage write failed');
-          this.reply({ id: request.id, written: 0, failed: ack.written + ack.failed, errors, error: `storage error: ${err.message}` });
-        },
-      );
-    this.track(write);
-    return write;
+    return this.writer.write(collector.batch.take(), { source: 'protobuf', sync: request.sync }).then(
+      () => this.reply(ack),
+      (err: Error) => {
+        const noStorage = err instanceof DsdbError && err.code === 'DSDB_ERR_NO_STORAGE';
+        if (!noStorage) this.log.error({ err }, 'storage write failed');
+        this.reply({ id: request.id, written: 0, failed: ack.written + ack.failed, errors, error: noStorage ? err.message : `storage error: ${err.message}` });
+      },
+    );
   }
 
   private reply(ack: WriteAckMessage): void {

@@ -1,33 +1,37 @@
 /**
  * `POST /api/put`: OpenTSDB's HTTP write endpoint. Reads the body with the format its
- * Content-Type names (JSON by default; other plugins add formats to the `putFormats`
- * registry, e.g. protobuf), writes the good points as one batch and answers as
- * OpenTSDB does. `?sync` waits until storage reports the points durable.
+ * Content-Type names (JSON by default; other plugins add formats on the `formats` hook
+ * of lib/opentsdb's `getPutHooks`, e.g. protobuf), writes the good points as one batch
+ * through the kernel's `writer` and answers as OpenTSDB does. `?sync` waits until
+ * storage reports the points durable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { asValue } from 'awilix';
-import { ApiError, BatchBuilder, definePlugin, PutCollector, Registry, Type, type PutFormat } from '../../core';
-import { jsonFormat } from './json-format';
+import { BatchBuilder, definePlugin, DsdbError, Registry, Type } from '../../core';
+import { getHttpHooks } from '../../lib/http';
+import { ApiError, getPutHooks, PutCollector, putJsonFormat, type PutFormat } from '../../lib/opentsdb';
 import { putFlags, putReply, type PutTally } from './put-reply';
 
 export default definePlugin({
   name: 'put-http',
+  provides: ['hook:put-http.formats'],
   dependencies: ['http'],
   options: Type.Object({}, { additionalProperties: false }),
   register({ hooks, container, log }) {
-    const formats = new Registry<PutFormat>('put body format');
-    formats.add(jsonFormat.contentType, jsonFormat, 'put-http');
-    container.register({ putFormats: asValue(formats) });
-    const inFlight = new Set<Promise<unknown>>();
     const stats = { requests: 0, points: 0, failed: 0 };
 
-    hooks.http.routes.tap('put-http', (app) => {
+    getHttpHooks(hooks).routes.tap('put-http', (app) => {
+      // Formats are collected when the route is built: every plugin has registered by then.
+      const formats = new Registry<PutFormat>('put body format');
+      formats.add(putJsonFormat.contentType, putJsonFormat, 'put-http');
+      getPutHooks(hooks).formats.call(formats);
+      const writer = container.resolve('writer');
+
       app.post('/api/put', async (request, reply) => {
         const flags = putFlags(request.query as Record<string, unknown>);
         const body = request.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
         const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        const format = formats.get(type) ?? jsonFormat;
+        const format = formats.get(type) ?? putJsonFormat;
         const collector = new PutCollector(new BatchBuilder(64), flags.details);
         format.decode(body, collector);
         stats.requests++;
@@ -37,13 +41,7 @@ export default definePlugin({
         const tally: PutTally = { success: collector.success, failed: collector.failed, timeouts: 0, errors: collector.errors };
         const batch = collector.batch.take();
         if (batch.length > 0) {
-          if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured');
-          const write = container.resolve('storage').write(batch, { sync: flags.sync });
-          inFlight.add(write);
-          write.then(
-            () => inFlight.delete(write),
-            () => inFlight.delete(write),
-          );
+          const write = writer.write(batch, { source: 'http', sync: flags.sync });
           try {
             if (flags.sync && flags.syncTimeout > 0) {
               const timer = new AbortController();
@@ -57,6 +55,7 @@ export default definePlugin({
               await write;
             }
           } catch (err) {
+            if (err instanceof DsdbError && err.code === 'DSDB_ERR_NO_STORAGE') throw new ApiError(503, 'No storage engine is configured');
             log.error({ err }, 'storage write failed');
             throw new ApiError(500, 'Unexpected exception', (err as Error).message);
           }
@@ -71,10 +70,6 @@ export default definePlugin({
       collector.record('http.put.requests', stats.requests);
       collector.record('http.put.points', stats.points);
       collector.record('http.put.failed', stats.failed);
-    });
-
-    hooks.kernel.stopping.tapPromise('put-http', async () => {
-      await Promise.allSettled([...inFlight]);
     });
   },
 });

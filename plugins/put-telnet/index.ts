@@ -4,7 +4,12 @@
  * received packet (the session's `endOfInput`), which also pauses a client that writes
  * faster than storage takes. No reply on success; errors are OpenTSDB's lines.
  */
-import { BatchBuilder, definePlugin, PutLineParser, Type, type TelnetCommand, type TelnetConnection } from '../../core';
+import { BatchBuilder, definePlugin, DsdbError, Type, type WriteInfo, type WriteService } from '../../core';
+import { PutLineParser } from '../../lib/opentsdb';
+import { type TelnetCommand, type TelnetConnection, getTelnetHooks } from '../../lib/telnet';
+
+/** One object for every batch: telnet writes are never `sync` (OpenTSDB's telnet put has no such flag). */
+const WRITE_INFO: WriteInfo = Object.freeze({ source: 'telnet', sync: false });
 
 export default definePlugin({
   name: 'put-telnet',
@@ -12,8 +17,8 @@ export default definePlugin({
   options: Type.Object({}, { additionalProperties: false }),
   register({ hooks, container, log }) {
     const parser = new PutLineParser();
+    let writer: WriteService | undefined;
     const batches = new WeakMap<TelnetConnection, BatchBuilder>();
-    const inFlight = new Set<Promise<void>>();
     const stats = { lines: 0, points: 0, errors: 0, batches: 0 };
     // Lines of one connection arrive in runs: remember the last one's batch.
     let lastConnection: TelnetConnection | undefined;
@@ -50,32 +55,19 @@ export default definePlugin({
         const points = batch.take();
         stats.points += points.length;
         stats.batches++;
-        if (!container.hasRegistration('storage')) {
-          connection.writeLine('put: Storage error: no storage engine is configured');
-          return undefined;
-        }
-        const write = container
-          .resolve('storage')
-          .write(points)
-          .then(
-            () => undefined,
-            (err: Error) => {
-              // OpenTSDB answers storage failures on the connection (tsd.rpc.telnet.return_errors).
-              log.error({ err }, 'storage write failed');
-              connection.writeLine(`put: Storage error: ${err.message}`);
-            },
-          )
-          .finally(() => inFlight.delete(write));
-        inFlight.add(write);
-        return write;
+        writer ??= container.resolve('writer');
+        return writer.write(points, WRITE_INFO).then(
+          () => undefined,
+          (err: Error) => {
+            // OpenTSDB answers storage failures on the connection (tsd.rpc.telnet.return_errors).
+            if (!(err instanceof DsdbError && err.code === 'DSDB_ERR_NO_STORAGE')) log.error({ err }, 'storage write failed');
+            connection.writeLine(`put: Storage error: ${err.message}`);
+          },
+        );
       },
     };
 
-    hooks.telnet.commands.tap('put-telnet', (commands) => commands.add('put', put, 'put-telnet'));
-    hooks.kernel.stopping.tapPromise('put-telnet', async () => {
-      // Storage closes after this: let accepted points reach it first.
-      await Promise.all([...inFlight]);
-    });
+    getTelnetHooks(hooks).commands.tap('put-telnet', (commands) => commands.add('put', put, 'put-telnet'));
     hooks.kernel.collectStats.tap('put-telnet', (collector) => {
       collector.record('rpc.received', stats.lines, { type: 'put' });
       collector.record('rpc.errors', stats.errors, { type: 'put' });

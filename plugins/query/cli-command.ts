@@ -5,7 +5,8 @@
  * JSON is then printed as a table, CSV, or as it is.
  */
 import { parseArgs } from 'node:util';
-import { CliExit, JsonNumber, canonicalJson, parseExactJson, type Aggregator, type CliCommand, type ExactJson, type Registry } from '../../core';
+import { CliExit, type Aggregator, type CliCommand, type Registry } from '../../core';
+import { JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { executeQuery, type QueryEngineDeps } from './engine';
 import { parseQueryString, type QueryString } from './parse-uri';
 import { serializeResults } from './serializer';

@@ -1,5 +1,6 @@
 /** `<interval>[c]-<agg>[-<fill>]`, as DownsamplingSpecification parses it. */
-import { ApiError, type Aggregator, type Registry } from '../../core';
+import { type Aggregator, type Registry } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 import type { DownsampleSpec, FillPolicy } from './model';
 import { parseDuration } from './time';
 

@@ -5,7 +5,8 @@
  * whole interval); with a fill policy every bucket of [start, end] is emitted, empty
  * ones as NaN (nan, null) or 0 (zero). `0all` makes one bucket stamped with the start.
  */
-import { ApiError, type Aggregator } from '../../core';
+import { type Aggregator } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 import { allocColumns, pushPoint, trimColumns, type DiscreteColumns, type NumericColumns } from './columns';
 import { bucketing } from './buckets';
 import type { DownsampleSpec } from './model';

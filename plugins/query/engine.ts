@@ -4,18 +4,8 @@
  * kept, then grouped by the values of the group-by tag keys and aggregated per group.
  * Limits (series, data points, time) are checked as the series arrive.
  */
-import {
-  ApiError,
-  ValueKind,
-  type Aggregator,
-  type Annotation,
-  type Registry,
-  type SeriesData,
-  type SeriesInfo,
-  type SeriesSelector,
-  type StorageEngine,
-  type TagPredicate,
-} from '../../core';
+import { ValueKind, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import { aggregateDiscreteGroup, aggregateGroup } from './group-aggregate';
 import type { SubQuery, TsQuery } from './model';

@@ -2,7 +2,8 @@
  * Tag value filters (OpenTSDB's TagVFilter family). Each becomes a TagPredicate the
  * storage engine runs; literal_or gives its literals so an index can answer by postings.
  */
-import { ApiError, type TagPredicate } from '../../core';
+import { type TagPredicate } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 
 export interface TagFilter extends TagPredicate {
   type: string;

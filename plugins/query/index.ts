@@ -3,7 +3,9 @@
  * `/api/query/last`, `/api/config/filters` (the legacy `/q` is the graph-image plugin's). Aggregators come from the container's
  * `aggregators` registry (filled by aggregator plugins on `query.aggregators`).
  */
-import { ApiError, definePlugin, Type, type StorageEngine } from '../../core';
+import { definePlugin, Type, type StorageEngine } from '../../core';
+import { getHttpHooks } from '../../lib/http';
+import { ApiError } from '../../lib/opentsdb';
 import { queryCommand } from './cli-command';
 import type { QueryEngineDeps } from './engine';
 import { FILTER_TYPES } from './filters';
@@ -13,6 +15,7 @@ import { QueryStats } from './stats';
 
 export default definePlugin({
   name: 'query',
+  dependencies: ['http'],
   options: Type.Object(
     {
       /** most series one query may read; 0 = unlimited */
@@ -38,7 +41,7 @@ export default definePlugin({
       aggregators: container.resolve('aggregators'),
       limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs },
     });
-    hooks.http.routes.tap('query', (app) => {
+    getHttpHooks(hooks).routes.tap('query', (app) => {
       registerQueryRoute(app, { allowDelete: options.allowDelete, deps, stats });
       registerLastRoute(app, storage);
       app.get('/api/config/filters', async () =>

@@ -3,7 +3,7 @@
  * `$` the root, `.name` or `['name']` a member, `[n]` an array element; the leading
  * `$` and `.` may be left out (`cpu.user` = `$.cpu.user`). See docs/query.md.
  */
-import { ApiError } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 
 export type PathStep = string | number;
 

@@ -1,5 +1,6 @@
 /** Validation shared by the GET (`m=`) and POST (JSON) query forms: TSQuery/TSSubQuery. */
-import { ApiError, type Aggregator, type Registry } from '../../core';
+import { type Aggregator, type Registry } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 import { parseDownsample } from './downsample-spec';
 import { filterFromShortcut, type TagFilter } from './filters';
 import { LONG_MAX, type RateOptions, type SubQuery, type TsQuery } from './model';

@@ -2,7 +2,8 @@
  * The POST form of /api/query: a TSQuery JSON body. Unknown fields are ignored (Jackson's
  * @JsonIgnoreProperties); numbers for start/end are read as their string form.
  */
-import { ApiError, type Aggregator, type Registry } from '../../core';
+import { type Aggregator, type Registry } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 import { createFilter } from './filters';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';

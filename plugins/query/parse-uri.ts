@@ -2,7 +2,8 @@
  * The GET form of /api/query (QueryRpc.parseQuery): `start`, `end`, repeatable `m=` and
  * `tsuid=`, and presence flags (`ms`, `show_tsuids`, `arrays`, …: any value turns them on).
  */
-import { ApiError, type Aggregator, type Registry } from '../../core';
+import { type Aggregator, type Registry } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 import { createFilter, filterFromShortcut, type TagFilter } from './filters';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';

@@ -4,7 +4,8 @@
  * (or, without downsampling and msResolution, combined per second), then turned into
  * rates. Discrete series are checked against the aggregators that can take them.
  */
-import { ApiError, seriesKeyString, type Aggregator, type Registry, type SeriesData } from '../../core';
+import { seriesKeyString, type Aggregator, type Registry, type SeriesData } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import { downsample, downsampleDiscrete, type DownsampleContext } from './downsampler';
 import { compileJsonPath, type PathStep } from './json-path';

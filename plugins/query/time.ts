@@ -4,7 +4,7 @@
  * longer ⇒ milliseconds, `<seconds>.<ms>`). All results are epoch milliseconds. DSDB
  * reads absolute dates in UTC unless a `timezone` is given (OpenTSDB used the server's).
  */
-import { ApiError } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,

@@ -4,7 +4,8 @@
  * milliseconds when longer than 10 digits; storage keeps milliseconds.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, type Annotation, type StorageEngine } from '../../core';
+import { type Annotation, type StorageEngine } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 import { jsonBody } from './json-body';
 
 function toMs(value: unknown, field: string): number {

@@ -3,12 +3,15 @@
  * /api/aggregators, /api/config, /api/stats (+ Prometheus /metrics), /api/annotation(s),
  * /api/dropcaches, /api/serializers — and the telnet `stats` and `dropcaches` commands.
  */
-import { ApiError, definePlugin, type StorageEngine } from '../../core';
+import { definePlugin, type StorageEngine } from '../../core';
+import { getHttpHooks } from '../../lib/http';
+import { ApiError } from '../../lib/opentsdb';
 import { registerAnnotations } from './annotations';
 import { registerConfig } from './config-route';
 import { registerLookup } from './lookup';
 import { registerStats, statsCommand } from './stats';
 import { registerSuggest } from './suggest';
+import { getTelnetHooks } from '../../lib/telnet';
 
 const DROPPED = { message: 'Caches dropped', status: '200' };
 
@@ -25,13 +28,15 @@ const SERIALIZERS = [
 
 export default definePlugin({
   name: 'read-api',
+  dependencies: ['http'],
+  enhances: ['telnet'],
   register({ hooks, container, config }) {
     const storage = (): StorageEngine => {
       if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured', 'Load a storage plugin and name it with "storage" in the config');
       return container.resolve('storage');
     };
     const maybeStorage = () => (container.hasRegistration('storage') ? storage() : undefined);
-    hooks.http.routes.tap('read-api', (app) => {
+    getHttpHooks(hooks).routes.tap('read-api', (app) => {
       registerSuggest(app, storage);
       registerLookup(app, storage);
       registerConfig(app, config);
@@ -45,7 +50,7 @@ export default definePlugin({
       app.route({ method: ['GET', 'DELETE'], url: '/api/dropcaches', handler: async () => DROPPED });
       app.route({ method: ['GET', 'POST'], url: '/api/serializers', handler: async () => SERIALIZERS });
     });
-    hooks.telnet.commands.tap('read-api', (commands) => {
+    getTelnetHooks(hooks).commands.tap('read-api', (commands) => {
       commands.add('stats', statsCommand(hooks, maybeStorage), 'read-api');
       commands.add('dropcaches', { description: 'drop the caches', execute: (_words, connection) => connection.writeLine('Caches dropped.') }, 'read-api');
     });

@@ -1,5 +1,5 @@
 /** Parses a raw JSON request body into an object, with OpenTSDB's error messages. */
-import { ApiError } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 
 export function jsonBody(body: unknown, allowArray = false): Record<string, unknown> & { length?: number } {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';

@@ -3,7 +3,8 @@
  * means "has tag k" and `*=v` "some tag has value v". Grafana uses it for tag templating.
  */
 import type { FastifyInstance } from 'fastify';
-import { ApiError, type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
+import { type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 import { jsonBody } from './json-body';
 
 interface Pair {

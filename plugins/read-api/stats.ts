@@ -5,7 +5,8 @@
  */
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
-import type { KernelHooks, StatsCollector, StorageEngine, TelnetCommand } from '../../core';
+import type { KernelHooks, StatsCollector, StorageEngine } from '../../core';
+import { type TelnetCommand } from '../../lib/telnet';
 
 export interface StatRecord {
   name: string;

@@ -1,6 +1,7 @@
 /** `/api/suggest` (SuggestRpc): names by prefix, sorted, at most `max` (default 25). */
 import type { FastifyInstance } from 'fastify';
-import { ApiError, type NameKind, type StorageEngine } from '../../core';
+import { type NameKind, type StorageEngine } from '../../core';
+import { ApiError } from '../../lib/opentsdb';
 import { jsonBody } from './json-body';
 
 const TYPES: readonly NameKind[] = ['metrics', 'tagk', 'tagv'];

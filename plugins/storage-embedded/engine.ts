@@ -99,7 +99,7 @@ type Counters = Record<'walTruncations' | 'walTruncatedBytes' | 'corruptChunks' 
 
 export class EmbeddedEngine implements StorageEngine {
   readonly name = 'embedded';
-  readonly capabilities = { downsample: false, sharedAcrossDaemons: false };
+  readonly capabilities = { sharedAcrossDaemons: false };
   private codecSet!: CodecSet;
   private index!: SeriesIndex;
   private wal!: Wal;

@@ -20,7 +20,7 @@ import { MemorySeries } from './series-store';
 
 export class MemoryEngine implements StorageEngine {
   readonly name = 'memory';
-  readonly capabilities = { downsample: false, sharedAcrossDaemons: false };
+  readonly capabilities = { sharedAcrossDaemons: false };
   private readonly byKey = new Map<string, MemorySeries>();
   private readonly byId = new Map<string, MemorySeries>();
   private readonly byMetric = new Map<string, Set<MemorySeries>>();

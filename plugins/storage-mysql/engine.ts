@@ -52,7 +52,7 @@ function sleep(ms: number): Promise<void> {
 
 export class MysqlEngine implements StorageEngine {
   readonly name = 'mysql';
-  readonly capabilities: StorageCapabilities = { downsample: false, sharedAcrossDaemons: true };
+  readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
   private pool!: Pool;
   private index!: SeriesIndex;
   private codec!: ChunkCodec;

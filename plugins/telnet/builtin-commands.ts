@@ -1,4 +1,5 @@
-import type { BuildInfo, Registry, TelnetCommand } from '../../core';
+import type { BuildInfo, Registry } from '../../core';
+import { type TelnetCommand } from '../../lib/telnet';
 
 /** `version`, `help` and `exit`, answered as OpenTSDB answers them (RpcManager). */
 export function addBuiltinCommands(commands: Registry<TelnetCommand>, buildInfo: BuildInfo): void {

@@ -4,7 +4,8 @@
  * the `telnet.commands` hook; `version`, `help` and `exit` are its own.
  */
 import type { Duplex } from 'node:stream';
-import { definePlugin, Registry, Type, type TelnetCommand } from '../../core';
+import { definePlugin, Registry, Type } from '../../core';
+import { type TelnetCommand, getTelnetHooks } from '../../lib/telnet';
 import { addBuiltinCommands } from './builtin-commands';
 import { TelnetSession, type SessionStats } from './session';
 
@@ -13,6 +14,7 @@ const FALLBACK_STAGE = 1000;
 
 export default definePlugin({
   name: 'telnet',
+  provides: ['hook:telnet.commands'],
   options: Type.Object(
     {
       /** longest line accepted; a longer one closes the connection (OpenTSDB: 1024) */
@@ -28,9 +30,9 @@ export default definePlugin({
     const stats: SessionStats = { linesReceived: 0, repliesDropped: 0 };
     let accepting = true;
 
-    hooks.telnet.commands.tap('telnet', (registry) => addBuiltinCommands(registry, container.resolve('buildInfo')));
+    getTelnetHooks(hooks).commands.tap('telnet', (registry) => addBuiltinCommands(registry, container.resolve('buildInfo')));
     hooks.kernel.starting.tap('telnet', () => {
-      hooks.telnet.commands.call(commands);
+      getTelnetHooks(hooks).commands.call(commands);
     });
 
     const match = {

@@ -7,7 +7,8 @@
  * socket is paused, which is the back-pressure a fast writer needs.
  */
 import type { Duplex } from 'node:stream';
-import type { Logger, Registry, TelnetCommand, TelnetConnection } from '../../core';
+import type { Logger, Registry } from '../../core';
+import { type TelnetCommand, type TelnetConnection } from '../../lib/telnet';
 
 export interface SessionOptions {
   maxLineLength: number;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { BatchBuilder, PutLineParser, ValueKind } from '../../core';
+import { ValueKind, BatchBuilder } from '../../core';
+import { PutLineParser } from '../../lib/opentsdb';
 import { floatText, pointLine, seriesAffixes, timestampText, valueWord } from '../../plugins/cli/point-format';
 import { Progress } from '../../plugins/cli/progress';
 

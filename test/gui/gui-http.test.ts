@@ -4,13 +4,14 @@ import { definePlugin } from '../../core';
 import { REPO_ROOT, startDaemon } from '../helpers/daemon';
 import type { QueryDaemon } from '../helpers/query';
 import { startGuiDaemon } from './gui-daemon';
+import { getGuiHooks } from '../../lib/gui';
 
 const STATIC = path.join(REPO_ROOT, 'examples', 'gui-panel-plugin', 'static');
 const panelPlugin = (name: string, id: string, assetsDir = STATIC, module = 'stats-panel.js') =>
   definePlugin({
     name,
     register({ hooks }) {
-      hooks.gui.panels.tap(name, (panels) => void panels.add(id, { id, title: id, assetsDir, module }, name));
+      getGuiHooks(hooks).panels.tap(name, (panels) => void panels.add(id, { id, title: id, assetsDir, module }, name));
     },
   });
 

@@ -6,12 +6,13 @@ import { REPO_ROOT } from '../helpers/daemon';
 import { launchBrowser, screenshot, watchPage } from '../helpers/browser';
 import type { QueryDaemon } from '../helpers/query';
 import { sampleData, startGuiDaemon, T0 } from './gui-daemon';
+import { getGuiHooks } from '../../lib/gui';
 
 /** A third-party panel whose module throws while mounting. */
 const brokenPanel = definePlugin({
   name: 'broken-panel',
   register({ hooks }) {
-    hooks.gui.panels.tap('broken-panel', (panels) => {
+    getGuiHooks(hooks).panels.tap('broken-panel', (panels) => {
       panels.add('broken', { id: 'broken', title: 'Broken', order: 1, assetsDir: path.join(REPO_ROOT, 'test', 'fixtures', 'gui-broken-panel'), module: 'broken.js' }, 'broken-panel');
     });
   },

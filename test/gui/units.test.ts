@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
-import { JsonNumber, parseExactJson } from '../../core';
+import { JsonNumber, parseExactJson } from '../../lib/opentsdb';
 import { parseGraphParams, parseKey, parseYrange } from '../../plugins/graph-image/params';
 import { renderSvg } from '../../plugins/graph-image/render-svg';
 import { formatNumber, numberTicks, timeTicks, zoneOffsetMs } from '../../plugins/graph-image/ticks';

@@ -6,6 +6,7 @@ import { launchBrowser, screenshot, watchPage } from '../helpers/browser';
 import { REPO_ROOT } from '../helpers/daemon';
 import type { QueryDaemon } from '../helpers/query';
 import { startGuiDaemon, T0 } from './gui-daemon';
+import { getGuiHooks } from '../../lib/gui';
 
 const EVIL_METRIC = '<img src=x onerror=window.__xss=1>';
 const EVIL_TAG = '"><script>window.__xss=2</script>';
@@ -16,7 +17,7 @@ const EVIL_TITLE = '<img src=z onerror=alert(4)>';
 const evilPanel = definePlugin({
   name: 'evil-panel',
   register({ hooks }) {
-    hooks.gui.panels.tap('evil-panel', (panels) => {
+    getGuiHooks(hooks).panels.tap('evil-panel', (panels) => {
       panels.add('evil', { id: 'evil', title: EVIL_TITLE, assetsDir: path.join(REPO_ROOT, 'examples', 'gui-panel-plugin', 'static'), module: 'stats-panel.js' }, 'evil-panel');
     });
   },

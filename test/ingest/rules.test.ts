@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { BatchBuilder, canonicalJson, newValueSlot, parseExactJson, parseLongError, parseValueText, sanitizeName, validateName, ValueKind } from '../../core';
+import { ValueKind, BatchBuilder } from '../../core';
+import { canonicalJson, newValueSlot, parseExactJson, parseLongError, parseValueText, sanitizeName, validateName } from '../../lib/opentsdb';
 
 describe('core/ingest rules', () => {
   it("gives Tags.parseLong's messages at the int64 boundaries", () => {

@@ -86,7 +86,7 @@ describe('config loading (cosmiconfig) and validation', () => {
       `module.exports = { name: 'ping', register({ hooks }) { hooks.telnet.commands.tap('ping', (c) => c.add('ping', { execute(w, conn) { conn.writeLine('pong'); } }, 'ping')); } };`,
     );
     fs.cpSync(path.join(__dirname, '..', '..', '..', 'examples', 'hello-plugin'), path.join(dir, 'hello'), { recursive: true });
-    writeConfig(dir, 'dsdb.config.js', `module.exports = { port: 0, plugins: ['telnet', 'dsdb-plugin-ping', ['./hello', { greeting: 'Hi' }]] };`);
+    writeConfig(dir, 'dsdb.config.js', `module.exports = { port: 0, plugins: ['http', 'telnet', 'dsdb-plugin-ping', ['./hello', { greeting: 'Hi' }]] };`);
     const daemon = await spawnDaemon([], dir);
     try {
       const reply = await exchange(daemon.port, ['ping\nhello there\n']);

@@ -2,6 +2,7 @@ import zlib from 'node:zlib';
 import { expect } from 'chai';
 import { definePlugin } from '../../core';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { getHttpHooks } from '../../lib/http';
 
 describe('http plugin: OpenTSDB routing and error conventions', () => {
   let daemon: RunningDaemon;
@@ -11,7 +12,7 @@ describe('http plugin: OpenTSDB routing and error conventions', () => {
     const echo = definePlugin({
       name: 'echo',
       register({ hooks }) {
-        hooks.http.routes.tap('echo', (app) => {
+        getHttpHooks(hooks).routes.tap('echo', (app) => {
           app.post('/api/echo', async (request) => ({ bytes: (request.body as Buffer | undefined)?.length ?? 0, text: String(request.body ?? '') }));
         });
       },

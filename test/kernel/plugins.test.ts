@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { definePlugin } from '../../core';
 import { exchange } from '../helpers/clients';
 import { startDaemon } from '../helpers/daemon';
+import { getTelnetHooks } from '../../lib/telnet';
 
 describe('features are plugins', () => {
   it('without the telnet plugin the port stops answering telnet, with no code change', async () => {
@@ -52,7 +53,7 @@ describe('features are plugins', () => {
     const clash = definePlugin({
       name: 'clash',
       register({ hooks }) {
-        hooks.telnet.commands.tap('clash', (commands) => commands.add('help', { execute: () => undefined }, 'clash'));
+        getTelnetHooks(hooks).commands.tap('clash', (commands) => commands.add('help', { execute: () => undefined }, 'clash'));
       },
     });
     let message = '';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { canonicalJson, parseExactJson, type ExactJson } from '../../core';
+import { canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { exchange } from '../helpers/clients';
 import { scratchDir, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
 import { encodeRequest, frame, PREAMBLE, sendFrames } from '../helpers/protobuf-client';

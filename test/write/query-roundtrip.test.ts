@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { canonicalJson, isJsonObject, JsonNumber, parseExactJson, type ExactJson } from '../../core';
+import { isJsonObject } from '../../lib/opentsdb';
+import { canonicalJson, JsonNumber, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { exchange } from '../helpers/clients';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { encodeRequest, frame, PREAMBLE, sendFrames } from '../helpers/protobuf-client';

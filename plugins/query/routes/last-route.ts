@@ -3,7 +3,8 @@
  * IncomingDataPoint shape (timestamp in ms, value as a string).
  */
 import type { FastifyInstance } from 'fastify';
-import { ApiError, ValueKind, type LastPoint, type StorageEngine } from '../../../core';
+import { ValueKind, type LastPoint, type StorageEngine } from '../../../core';
+import { ApiError } from '../../../lib/opentsdb';
 import { selectorOf } from '../engine';
 import { parseJsonBody } from '../parse-json';
 import { parseMetricAndFilters, type QueryString } from '../parse-uri';

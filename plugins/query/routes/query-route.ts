@@ -1,6 +1,6 @@
 /** `/api/query`: GET (m=/tsuid=), POST (JSON) and DELETE (only with allowDelete). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from '../../../core';
+import { ApiError } from '../../../lib/opentsdb';
 import { executeQuery, type QueryEngineDeps } from '../engine';
 import type { TsQuery } from '../model';
 import { parseQueryBody } from '../parse-json';

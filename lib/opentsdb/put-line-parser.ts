@@ -10,8 +10,8 @@
  * Shared by the telnet `put` command and `dsdb import`, whose lines are the same
  * without the leading `put` word (OpenTSDB's import format): `{ command: false }`.
  */
-import { seriesKeyString, ValueKind } from '../types';
-import type { BatchBuilder } from './batch-builder';
+import { seriesKeyString, ValueKind } from '../../core/types';
+import type { BatchBuilder } from '../../core/batch-builder';
 import { jsonTokenEnd } from './json-text';
 import { checkMetricAndTags, formatTagMap, parseLongError, plainTags } from './rules';
 import { validateDataPoint } from './validate-point';

@@ -3,8 +3,8 @@
  * series to its index in the batch once (by canonical key) and then only append
  * numbers, so a point costs no object allocation.
  */
-import type { PointBatch } from '../storage';
-import { seriesKeyString, ValueKind, type SeriesKey, type Tags } from '../types';
+import type { PointBatch } from './storage';
+import { seriesKeyString, ValueKind, type SeriesKey, type Tags } from './types';
 
 export class BatchBuilder implements PointBatch {
   private static nextEpoch = 1;

@@ -4,8 +4,8 @@
  * TSDB.addPoint), counting successes and failures the way the `summary`/`details`
  * replies report them. A bad point is recorded and skipped; the others still go in.
  */
-import { ValueKind, type Tags } from '../types';
-import type { BatchBuilder } from './batch-builder';
+import { ValueKind, type Tags } from '../../core/types';
+import type { BatchBuilder } from '../../core/batch-builder';
 import { parseLongError, timestampInRange, toMilliseconds } from './rules';
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText, type ValueSlot } from './value-text';

@@ -4,7 +4,7 @@
  * tag objects and no re-validation per line. Only a line with new bytes pays for
  * parsing and checking its names.
  */
-import type { Tags } from '../types';
+import type { Tags } from '../../core/types';
 
 export interface CachedSeries {
   hash: number;

@@ -5,7 +5,7 @@
  *  - a JSON string token, `"disk \"sda\" full"`, is a string value;
  *  - a JSON object token, `{"a":{"b":[1,2]}}`, is a JSON value (stored canonical).
  */
-import { ValueKind } from '../types';
+import { ValueKind } from '../../core/types';
 import { canonicalJson, isJsonObject, JsonSyntaxError, parseExactJson } from './json-text';
 import { parseLongError } from './rules';
 

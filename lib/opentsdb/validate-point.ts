@@ -3,7 +3,7 @@
  * order: NaN/infinite value, timestamp range, then tag count and names. Transports run
  * their own earlier checks (each with its own messages) and then this one.
  */
-import { ValueKind, type Tags } from '../types';
+import { ValueKind, type Tags } from '../../core/types';
 import { badTimestampMessage, checkMetricAndTags, describeEncodedValue, nonFiniteMessage, timestampInRange } from './rules';
 import type { ValueSlot } from './value-text';
 

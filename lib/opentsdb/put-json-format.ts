@@ -4,7 +4,12 @@
  * `42` (integer) stays apart from `42.0` (float). A `value` that is a JSON object is
  * DSDB's JSON value; a string value is read as a telnet value token would be.
  */
-import { ApiError, JsonNumber, JsonSyntaxError, canonicalJson, isJsonObject, newValueSlot, parseExactJson, ValueKind, type ExactJson, type PutCollector, type PutFormat, type ReceivedPoint } from '../../core';
+import { ValueKind } from '../../core/types';
+import { ApiError } from './api-error';
+import { JsonNumber, JsonSyntaxError, canonicalJson, isJsonObject, parseExactJson, type ExactJson } from './json-text';
+import type { PutCollector, ReceivedPoint } from './put-collector';
+import type { PutFormat } from './put-format';
+import { newValueSlot } from './value-text';
 
 export const jsonFormat: PutFormat = {
   contentType: 'application/json',

@@ -1,0 +1,14 @@
+/**
+ * OpenTSDB's wire format for writes, shared by the put plugins and `dsdb import`: name
+ * rules and error texts (PutDataPointRpc / Tags.validateString), value text, exact JSON,
+ * the telnet/import put line parser and the `/api/put` point collector.
+ */
+export * from './rules';
+export * from './value-text';
+export * from './json-text';
+export { validateDataPoint, type IncomingPoint } from './validate-point';
+export { PutCollector, type PutError, type ReceivedPoint } from './put-collector';
+export { getPutHooks, type PutFormat } from './put-format';
+export { PutLineParser } from './put-line-parser';
+export { jsonFormat as putJsonFormat } from './put-json-format';
+export { ApiError } from './api-error';
