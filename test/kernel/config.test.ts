@@ -66,14 +66,21 @@ describe('config loading (cosmiconfig) and validation', () => {
     ['an unknown top-level key', `module.exports = { prot: 4242 };`, /: prot: is not a known option/],
     ['a local plugin path that does not exist', `module.exports = { plugins: ['./missing-plugin'] };`, /plugins\[0\]: unknown plugin "\.\/missing-plugin": no plugin file at/],
     ['a file that is not a plugin', `module.exports = { plugins: ['./not-a-plugin.js'] };`, /plugins\[0\]: ".\/not-a-plugin.js" does not export a DSDB plugin/],
+    // query taps the http plugin's routes: without http its endpoints would silently vanish
+    ['a missing required plugin (query without http)', `module.exports = { plugins: ['aggregators-opentsdb', 'query', 'storage-memory'] };`, /plugins\[1\] \(query\): needs plugin "http", which the config does not load/],
+    ['a missing required plugin (a GUI panel without the gui)', `module.exports = { plugins: ['http', 'gui-panel-table'] };`, /plugins\[1\] \(gui-panel-table\): needs plugin "gui", which the config does not load/],
+    ['two plugins providing the same hook', `module.exports = { plugins: ['http', ['./second-http.js']] };`, /plugins\[1\] \(second-http\): provides "hook:http.routes", which plugins\[0\] \(http\) provides already/],
   ];
   for (const [what, text, expected] of failures) {
     it(`exits non-zero naming the file and the key for ${what}`, async () => {
       const file = writeConfig(dir, 'dsdb.config.js', text);
       writeConfig(dir, 'not-a-plugin.js', 'module.exports = { hello: 1 };');
+      writeConfig(dir, 'second-http.js', `module.exports = { name: 'second-http', provides: ['hook:http.routes'], register() {} };`);
       const result = await runDsdb(['--port', '0'], dir);
       expect(result.code).to.not.equal(0);
       expect(result.stderr).to.contain(`invalid config ${file}`);
+      // one line: the reason, not a stack trace
+      expect(result.stderr.trim().split('\n').filter((line) => line.startsWith('dsdb:'))).to.have.length(1);
       expect(result.stderr).to.match(expected);
     });
   }
@@ -83,8 +90,10 @@ describe('config loading (cosmiconfig) and validation', () => {
     writeConfig(
       path.join(dir, 'node_modules', 'dsdb-plugin-ping'),
       'index.js',
-      `module.exports = { name: 'ping', register({ hooks }) { hooks.telnet.commands.tap('ping', (c) => c.add('ping', { execute(w, conn) { conn.writeLine('pong'); } }, 'ping')); } };`,
+      `const { getTelnetHooks } = require('dsdb/lib/telnet');\nmodule.exports = { name: 'ping', dependencies: ['telnet'], register({ hooks }) { getTelnetHooks(hooks).commands.tap('ping', (c) => c.add('ping', { execute(w, conn) { conn.writeLine('pong'); } }, 'ping')); } };`,
     );
+    // An installed plugin package peer-depends on dsdb: the daemon's own install.
+    fs.symlinkSync(path.join(__dirname, '..', '..', '..'), path.join(dir, 'node_modules', 'dsdb'), 'dir');
     fs.cpSync(path.join(__dirname, '..', '..', '..', 'examples', 'hello-plugin'), path.join(dir, 'hello'), { recursive: true });
     writeConfig(dir, 'dsdb.config.js', `module.exports = { port: 0, plugins: ['http', 'telnet', 'dsdb-plugin-ping', ['./hello', { greeting: 'Hi' }]] };`);
     const daemon = await spawnDaemon([], dir);
