@@ -1,6 +1,6 @@
 /**
  * The kernel: boots config → container → hooks → plugins (dependency order) → registries
- * → kernel.starting → storage → listen → kernel.ready, and shuts down in reverse. It
+ * → storage → kernel.starting → listen → kernel.ready, and shuts down in reverse. It
  * knows no concrete protocol, storage or endpoint: those are plugins.
  */
 import path from 'node:path';
