@@ -39,6 +39,22 @@ describe('layering', () => {
     expect(offenders).to.deep.equal([]);
   });
 
+  it('lib/ (shared feature code) imports only the kernel and lib/', () => {
+    const libDir = path.join(REPO_ROOT, 'lib');
+    const coreDir = path.join(REPO_ROOT, 'core');
+    const offenders: string[] = [];
+    for (const file of tsFiles(libDir)) {
+      for (const spec of specifiers(fs.readFileSync(file, 'utf8'))) {
+        if (!spec.startsWith('.')) continue;
+        const target = path.resolve(path.dirname(file), spec);
+        const inside = (dir: string) => target === dir || target.startsWith(dir + path.sep);
+        if (!inside(libDir) && !inside(coreDir)) offenders.push(`${path.relative(REPO_ROOT, file)} -> ${spec}`);
+      }
+    }
+    expect(tsFiles(libDir).length).to.be.greaterThan(2);
+    expect(offenders).to.deep.equal([]);
+  });
+
   it('plugins import only the kernel, never another plugin', () => {
     const pluginsDir = path.join(REPO_ROOT, 'plugins');
     const offenders: string[] = [];

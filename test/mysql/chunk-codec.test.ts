@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { allocPoints, Registry, ValueKind, type Codec, type SeriesPoints } from '../../core';
 import { CodecSet, DEFAULT_CODECS, encodeChunk, type CodecPreferences } from '../../lib/chunks';
 import { codecPreferences, MysqlChunks } from '../../plugins/storage-mysql/chunk';
+import { startDaemon } from '../helpers/daemon';
 import { expectLegacyPoints, legacyRows } from './legacy-rows';
 import { testCodecs } from './mariadb';
 
@@ -135,6 +136,18 @@ describe('storage-mysql chunk codec', () => {
   it('maps the names of its former codecs in the options to the codec plugins that replaced them', () => {
     const prefs = codecPreferences({ timestamp: 'mysql-dod-timestamp', float: ['mysql-xor-float'], int: 'zigzag-varint' });
     expect(prefs).to.deep.equal({ ...DEFAULT_CODECS, timestamp: ['delta-of-delta'], float: ['decimal-float', 'xor-float'] });
+  });
+
+  it('stops a daemon configured with storage-mysql and no codec plugin, with one line naming them (before connecting)', async () => {
+    let error: Error | undefined;
+    try {
+      const daemon = await startDaemon({ plugins: [['storage-mysql', { port: 1, connectTimeoutMs: 100 }]] });
+      await daemon.stop();
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error?.message).to.match(/^storage-mysql: no codec registered for timestamps: delta-of-delta \(load plugin codec-delta-of-delta\);.*codec-compact-json/);
+    expect(error!.message).to.not.contain('\n');
   });
 
   it('names the codec plugins to load when the config loads none', () => {
