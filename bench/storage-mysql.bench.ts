@@ -13,7 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { Kernel, resolveConfig, type StorageEngine } from '../core';
+import { DEFAULT_PLUGINS, Kernel, resolveConfig, type StorageEngine } from '../core';
 import { devopsBatches, devopsPoints, type DevopsOptions } from './devops';
 import { numberFlag } from './lib/flags';
 
@@ -38,8 +38,11 @@ function du(dir: string): number {
   return total;
 }
 
+/** The chunk codec plugins of the default config: the embedded and mysql engines encode with them. */
+const CODEC_PLUGINS = DEFAULT_PLUGINS.filter((p): p is string => typeof p === 'string' && p.startsWith('codec-'));
+
 async function boot(plugin: string, options: Record<string, unknown>, baseDir: string): Promise<{ kernel: Kernel; storage: StorageEngine }> {
-  const config = resolveConfig({ port: 0, logLevel: 'silent', plugins: [[plugin, options]] }, '(bench)', baseDir);
+  const config = resolveConfig({ port: 0, logLevel: 'silent', plugins: [...CODEC_PLUGINS, [plugin, options]] }, '(bench)', baseDir);
   const kernel = new Kernel(config, { builtinDirs: [PLUGINS] });
   await kernel.start();
   return { kernel, storage: kernel.container.resolve('storage') };

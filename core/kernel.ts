@@ -161,7 +161,7 @@ export class Kernel {
     if (!factory) {
       throw new DsdbError('DSDB_ERR_NO_STORAGE', `invalid config ${this.config.file}: storage: no loaded plugin provides the storage engine "${name}" (loaded: ${engines.names().join(', ') || 'none'})`);
     }
-    const engine = await factory.create({ baseDir: this.config.baseDir, logger: this.logger.child({ storage: name }) });
+    const engine = await factory.create({ baseDir: this.config.baseDir, logger: this.logger.child({ storage: name }), codecs: this.container.resolve('codecs') });
     await engine.open();
     this.container.register({ storage: asValue(engine) });
     return engine;

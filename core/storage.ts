@@ -164,6 +164,8 @@ export interface StorageFactoryContext {
   /** the directory for relative data paths (the config file's folder) */
   baseDir: string;
   logger: import('./logger').Logger;
+  /** the chunk codecs the codec plugins registered (hooks.codec.codecs), by name */
+  codecs: import('./registry').Registry<import('./extension-points').Codec>;
 }
 
 export type { Tags };

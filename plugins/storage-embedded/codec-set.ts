@@ -1,45 +1,11 @@
-/**
- * The codecs the engine writes with, chosen by name from the `codecs` registry (filled
- * by codec plugins through hooks.codec.codecs), and every registered codec by its on-disk
- * id for reading.
- */
-import { DsdbError, ValueKind, type Codec, type Registry } from '../../core';
+/** Codec resolution lives in lib/chunks, shared by every storage backend; errors name this plugin. */
+import type { Codec, Registry } from '../../core';
+import { CodecSet as SharedCodecSet, DEFAULT_CODECS, type CodecPreferences } from '../../lib/chunks';
 
-export interface CodecPreferences {
-  timestamp: string[];
-  int: string[];
-  float: string[];
-  string: string[];
-  json: string[];
-}
+export { DEFAULT_CODECS, type CodecPreferences };
 
-export const DEFAULT_CODECS: CodecPreferences = {
-  timestamp: ['delta-of-delta'],
-  int: ['zigzag-varint'],
-  float: ['decimal-float', 'xor-float'],
-  string: ['dict-string'],
-  json: ['compact-json'],
-};
-
-export class CodecSet {
-  readonly timestamp: Codec[];
-  /** preference lists by ValueKind (index 1..4) */
-  readonly byKind: Codec[][] = [];
-  readonly byId = new Map<number, Codec>();
-
+export class CodecSet extends SharedCodecSet {
   constructor(registry: Registry<Codec>, prefs: CodecPreferences) {
-    for (const [, codec] of registry) this.byId.set(codec.id, codec);
-    const pick = (names: string[], what: string): Codec[] => {
-      const list = names.map((n) => registry.get(n)).filter((c): c is Codec => c !== undefined);
-      if (list.length === 0) {
-        throw new DsdbError('DSDB_ERR_NO_STORAGE', `storage-embedded: no codec for ${what} is registered (wanted ${names.join(' or ')}); load the codec-* plugins`);
-      }
-      return list;
-    };
-    this.timestamp = pick(prefs.timestamp, 'timestamps');
-    this.byKind[ValueKind.Int] = pick(prefs.int, 'integers');
-    this.byKind[ValueKind.Float] = pick(prefs.float, 'floats');
-    this.byKind[ValueKind.String] = pick(prefs.string, 'strings');
-    this.byKind[ValueKind.Json] = pick(prefs.json, 'JSON');
+    super(registry, prefs, 'storage-embedded');
   }
 }

@@ -27,7 +27,8 @@ import type {
   WriteResult,
 } from '../../core';
 import { allocPoints } from '../../core';
-import { ChunkCodec, type CodecNames } from './chunk';
+import { CodecSet } from '../../lib/chunks';
+import { codecPreferences, MysqlChunks, type CodecOptions } from './chunk';
 import { createPool, isTransient, isUnavailable, unavailableError, type Pool, type PoolConnection, type PoolSettings } from './db';
 import { mergeRows, type ChunkRow } from './merge';
 import { NAME_KIND, schemaStatements, TABLES } from './schema';
@@ -40,7 +41,8 @@ export interface MysqlEngineOptions extends PoolSettings {
   compactFragments: number;
   retryTimeoutMs: number;
   seriesCacheSize: number;
-  codecs: CodecNames;
+  /** codec names per column, by preference, from the codec plugins (lib/chunks DEFAULT_CODECS when absent) */
+  codecs?: Partial<CodecOptions>;
 }
 
 const MAX_ROWS_PER_INSERT = 256;
@@ -55,7 +57,7 @@ export class MysqlEngine implements StorageEngine {
   readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
   private pool!: Pool;
   private index!: SeriesIndex;
-  private codec!: ChunkCodec;
+  private readonly codec: MysqlChunks;
   private readonly p: string;
   private windowMs: number;
   /** windows this daemon added fragments to: "id:window" → fragments added */
@@ -67,17 +69,21 @@ export class MysqlEngine implements StorageEngine {
   /** reused per write: the points of one series and window, sorted */
   private scratch: SeriesPoints = allocPoints(64);
 
+  /**
+   * `codecs` is the kernel's codec registry (the factory context's): chunks are written
+   * with the codec plugins. Throws, naming the plugins to load, when a column has none.
+   */
   constructor(
     private readonly options: MysqlEngineOptions,
     private readonly log: Logger,
-    private readonly codecRegistry?: Registry<Codec>,
+    codecs: Registry<Codec>,
   ) {
     this.p = options.tablePrefix;
     this.windowMs = options.windowMs;
+    this.codec = new MysqlChunks(new CodecSet(codecs, codecPreferences(options.codecs, log), 'storage-mysql'));
   }
 
   async open(): Promise<void> {
-    this.codec = new ChunkCodec(this.options.codecs, this.codecRegistry);
     const admin = createPool({ ...this.options, connectionLimit: 1 }, undefined);
     try {
       await admin.query(`CREATE DATABASE IF NOT EXISTS \`${this.options.database.replace(/`/g, '``')}\` CHARACTER SET utf8mb4`);

@@ -4,10 +4,11 @@
  * Schema, options and guarantees: docs/storage-mysql.md.
  */
 import { definePlugin, Type } from '../../core';
-import { DEFAULT_CODEC_NAMES } from './chunk';
+import { DEFAULT_CODECS } from '../../lib/chunks';
 import { MysqlEngine } from './engine';
 
-const codecName = (name: string) => Type.String({ default: name, minLength: 1 });
+/** a codec name, or names by preference (the first that accepts a chunk is used) */
+const codecList = (names: string[]) => Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { default: names });
 
 export const MysqlOptions = Type.Object(
   {
@@ -31,14 +32,14 @@ export const MysqlOptions = Type.Object(
     retryTimeoutMs: Type.Integer({ minimum: 0, default: 10000 }),
     /** series key → id entries cached per daemon */
     seriesCacheSize: Type.Integer({ minimum: 1, default: 1000000 }),
-    /** codecs by name, from codec plugins or this plugin's own */
+    /** codecs per column by name, from the codec plugins (the same chunks as the embedded engine) */
     codecs: Type.Object(
       {
-        timestamp: codecName(DEFAULT_CODEC_NAMES.timestamp),
-        int: codecName(DEFAULT_CODEC_NAMES.int),
-        float: codecName(DEFAULT_CODEC_NAMES.float),
-        string: codecName(DEFAULT_CODEC_NAMES.string),
-        json: codecName(DEFAULT_CODEC_NAMES.json),
+        timestamp: codecList(DEFAULT_CODECS.timestamp),
+        int: codecList(DEFAULT_CODECS.int),
+        float: codecList(DEFAULT_CODECS.float),
+        string: codecList(DEFAULT_CODECS.string),
+        json: codecList(DEFAULT_CODECS.json),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -49,13 +50,13 @@ export const MysqlOptions = Type.Object(
 export default definePlugin({
   name: 'storage-mysql',
   options: MysqlOptions,
-  register({ hooks, container }, options) {
+  register({ hooks }, options) {
     hooks.storage.engines.tap('storage-mysql', (engines) => {
       engines.add(
         'mysql',
         {
-          // The codecs registry is filled before storage is created.
-          create: ({ logger }) => new MysqlEngine(options, logger, container.hasRegistration('codecs') ? container.resolve('codecs') : undefined),
+          // Chunks are encoded by the codec plugins (codec-*): a missing one stops start-up, named.
+          create: ({ logger, codecs }) => new MysqlEngine(options, logger, codecs),
         },
         'storage-mysql',
       );

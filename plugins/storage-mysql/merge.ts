@@ -4,7 +4,7 @@
  * the latest fragment (last write wins).
  */
 import { allocPoints, type SeriesPoints } from '../../core';
-import type { ChunkCodec } from './chunk';
+import type { MysqlChunks } from './chunk';
 
 export interface ChunkRow {
   series_id: number;
@@ -15,7 +15,7 @@ export interface ChunkRow {
 }
 
 /** Points of `rows[from, to)` with timestamps in [start, end], sorted, deduplicated. */
-export function mergeRows(codec: ChunkCodec, rows: readonly ChunkRow[], from: number, to: number, start: number, end: number): SeriesPoints {
+export function mergeRows(codec: MysqlChunks, rows: readonly ChunkRow[], from: number, to: number, start: number, end: number): SeriesPoints {
   let total = 0;
   for (let r = from; r < to; r++) total += rows[r]!.npoints;
   const all = allocPoints(total);

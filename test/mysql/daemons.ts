@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, scratchDir, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
+import { CODEC_PLUGINS } from '../helpers/plugins';
 import { mariadb } from './mariadb';
 
 const ROUTES = path.join(REPO_ROOT, 'dist', 'test', 'fixtures', 'storage-routes', 'index.js');
@@ -54,13 +55,13 @@ export class Daemon {
   }
 }
 
-/** Spawns `dsdb` with http, the test routes and storage-mysql on `database`. */
+/** Spawns `dsdb` with http, the test routes, the codec plugins and storage-mysql on `database`. */
 export async function spawnMysqlDaemon(database: string, options: Record<string, unknown> = {}): Promise<Daemon> {
   const dir = scratchDir('mysql-daemon');
   const config = {
     port: 0,
     logLevel: 'info',
-    plugins: ['http', ROUTES, ['storage-mysql', { port: mariadb.port, user: 'dsdb', password: 'dsdb', database, ...options }]],
+    plugins: ['http', ROUTES, ...CODEC_PLUGINS, ['storage-mysql', { port: mariadb.port, user: 'dsdb', password: 'dsdb', database, ...options }]],
   };
   fs.writeFileSync(path.join(dir, 'dsdb.config.json'), JSON.stringify(config, null, 2));
   return new Daemon(await spawnDaemon([], dir), dir);

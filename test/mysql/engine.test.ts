@@ -10,7 +10,7 @@ import { ValueKind, type DataPoint, type SeriesData, type TagPredicate } from '.
 import { MysqlEngine } from '../../plugins/storage-mysql/engine';
 import { batchOf } from '../helpers/batch';
 import { createLogger } from '../../core/logger';
-import { dropDatabase, engineOptions, freshDatabase, sql, useMariaDb } from './mariadb';
+import { dropDatabase, engineOptions, freshDatabase, sql, useMariaDb, testCodecs } from './mariadb';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -30,7 +30,7 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
 
   beforeEach(async () => {
     database = freshDatabase('engine');
-    engine = new MysqlEngine(engineOptions(database, { windowMs: 10000 }), log);
+    engine = new MysqlEngine(engineOptions(database, { windowMs: 10000 }), log, testCodecs());
     await engine.open();
   });
 
@@ -169,7 +169,7 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
     // `engine` never compacts (compactIntervalMs 0) and closes with fragments left behind.
     for (let round = 0; round < 4; round++) await engine.write(batchOf([float('left', { h: 'a' }, 1000 + round, round)]));
     await engine.close();
-    const next = new MysqlEngine(engineOptions(database), log);
+    const next = new MysqlEngine(engineOptions(database), log, testCodecs());
     await next.open();
     try {
       expect((await next.stats()).pendingCompactions).to.equal(1);
@@ -180,13 +180,13 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
       expect([...data!.points.floats]).to.deep.equal([0, 1, 2, 3]);
     } finally {
       await next.close();
-      engine = new MysqlEngine(engineOptions(database), log); // afterEach closes `engine`
+      engine = new MysqlEngine(engineOptions(database), log, testCodecs()); // afterEach closes `engine`
       await engine.open();
     }
   });
 
   it('compacts in the background once a window has compactFragments fragments', async () => {
-    const background = new MysqlEngine(engineOptions(database, { compactIntervalMs: 20, compactFragments: 3 }), log);
+    const background = new MysqlEngine(engineOptions(database, { compactIntervalMs: 20, compactFragments: 3 }), log, testCodecs());
     await background.open();
     try {
       for (let i = 0; i < 3; i++) await background.write(batchOf([float('bg', { h: 'a' }, 1000 + i, i)]));
@@ -203,7 +203,7 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
   });
 
   it('loses nothing when two engines write and compact the same window at once, and a later write still wins', async () => {
-    const other = new MysqlEngine(engineOptions(database), log);
+    const other = new MysqlEngine(engineOptions(database), log, testCodecs());
     await other.open();
     try {
       const tags = { h: 'shared' };
@@ -245,7 +245,7 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
     await engine.write(batchOf([int('p', { h: 'a' }, 1000, 7n), int('p', { h: 'b' }, 1000, 8n)]));
     const ids = (await collect(engine.lookup({ metric: 'p' }))).map((s) => s.id);
     await engine.close();
-    engine = new MysqlEngine(engineOptions(database, { windowMs: 60000 }), log);
+    engine = new MysqlEngine(engineOptions(database, { windowMs: 60000 }), log, testCodecs());
     await engine.open();
     expect((await collect(engine.lookup({ metric: 'p' }))).map((s) => s.id)).to.deep.equal(ids);
     await engine.write(batchOf([int('p', { h: 'a' }, 12000, 9n)]));
@@ -258,7 +258,7 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
   });
 
   it('gives one id per series when two engines (two pools) create the same new series at once', async () => {
-    const other = new MysqlEngine(engineOptions(database), log);
+    const other = new MysqlEngine(engineOptions(database), log, testCodecs());
     await other.open();
     try {
       const names = Array.from({ length: 200 }, (_, i) => `h${i}`);
@@ -295,7 +295,7 @@ describe('storage-mysql engine (contract, real MariaDB) @integration', function 
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as net.AddressInfo;
     await new Promise((resolve) => server.close(resolve));
-    const nowhere = new MysqlEngine(engineOptions('dsdb_nowhere', { port, connectTimeoutMs: 1000 }), log);
+    const nowhere = new MysqlEngine(engineOptions('dsdb_nowhere', { port, connectTimeoutMs: 1000 }), log, testCodecs());
     const error = await nowhere.open().then(() => undefined, (err) => err);
     expect(error?.code).to.equal('DSDB_ERR_STORAGE_UNAVAILABLE');
     expect(error?.message).to.match(/MariaDB is unreachable \(ECONNREFUSED\); cannot open storage/);

@@ -11,6 +11,8 @@ import { REPO_ROOT } from '../helpers/daemon';
 import { MysqlOptions } from '../../plugins/storage-mysql';
 import { MysqlEngine, type MysqlEngineOptions } from '../../plugins/storage-mysql/engine';
 import { createLogger } from '../../core/logger';
+import { createKernelHooks, Registry, type Codec } from '../../core';
+import { CODEC_PLUGINS } from '../helpers/embedded';
 
 const run = promisify(execFile);
 const SCRIPT = path.join(REPO_ROOT, 'scripts', 'mariadb.sh');
@@ -50,6 +52,19 @@ after(async function () {
   this.timeout(30000);
   if (mariadb.ownServer && startedHere) await stopMariaDb();
 });
+
+let codecs: Registry<Codec> | undefined;
+
+/** The codecs registry as the kernel fills it from the codec plugins (what the engine's factory context gets). */
+export function testCodecs(): Registry<Codec> {
+  if (!codecs) {
+    const hooks = createKernelHooks();
+    for (const plugin of CODEC_PLUGINS) void plugin.register({ hooks } as never, {} as never);
+    codecs = new Registry<Codec>('codec');
+    hooks.codec.codecs.call(codecs);
+  }
+  return codecs;
+}
 
 let dbCounter = 0;
 
@@ -93,7 +108,7 @@ const created: string[] = [];
 export function createTestEngine(extra: Partial<MysqlEngineOptions> = {}): MysqlEngine {
   const database = extra.database ?? freshDatabase('conformance');
   if (!created.includes(database)) created.push(database);
-  return new MysqlEngine(engineOptions(database, { ...extra, database }), createLogger('silent'));
+  return new MysqlEngine(engineOptions(database, { ...extra, database }), createLogger('silent'), testCodecs());
 }
 
 export async function dropTestEngines(): Promise<void> {

@@ -11,7 +11,7 @@ import { createLogger } from '../../core/logger';
 import { MysqlEngine } from '../../plugins/storage-mysql/engine';
 import { batchOf } from '../helpers/batch';
 import { type Daemon, spawnMysqlDaemon, type WirePoint } from './daemons';
-import { dropDatabase, engineOptions, freshDatabase, startMariaDb, stopMariaDb, useMariaDb } from './mariadb';
+import { dropDatabase, engineOptions, freshDatabase, startMariaDb, stopMariaDb, useMariaDb, testCodecs } from './mariadb';
 
 describe('storage-mysql outage: MariaDB stops during ingest @integration', function () {
   this.timeout(90000);
@@ -84,7 +84,7 @@ describe('storage-mysql outage: MariaDB stops during ingest @integration', funct
 
   it('holds a write without sync while MariaDB is down and acknowledges it once MariaDB is back', async () => {
     const db = freshDatabase('retry');
-    const engine = new MysqlEngine(engineOptions(db, { retryTimeoutMs: 120000 }), createLogger('silent'));
+    const engine = new MysqlEngine(engineOptions(db, { retryTimeoutMs: 120000 }), createLogger('silent'), testCodecs());
     await engine.open();
     try {
       await stopMariaDb();

@@ -1,0 +1,171 @@
+/**
+ * The chunk format every storage backend writes: the points of one series (sorted, one
+ * value per timestamp), each column encoded by a codec plugin named by its one-byte id.
+ * The embedded engine stores chunks in block files (checksummed there, per chunk, in the
+ * block index); row and document stores wrap each chunk in stored.ts's frame.
+ * Layout (docs/storage-format.md):
+ *   uvarint count
+ *   u8 timestamp codec id | uvarint length | bytes
+ *   u8 kinds mode: 0 = one kind (u8 kind) | 1 = runs (uvarint runs, (u8 kind, uvarint length)*)
+ *   u8 sections, then per value kind present, ascending:
+ *     u8 kind | u8 codec id | uvarint values | uvarint length | bytes
+ * A series mixing kinds has one section per kind, each holding only that kind's values.
+ */
+import { allocPoints, ByteReader, ByteWriter, type Codec, type SeriesPoints } from '../../core';
+import type { CodecSet } from './codec-set';
+
+const MAX_KIND = 4;
+
+function firstAccepting(codecs: Codec[], points: SeriesPoints, start: number, end: number): Codec {
+  for (const codec of codecs) if (!codec.accepts || codec.accepts(points, start, end)) return codec;
+  return codecs[codecs.length - 1]!;
+}
+
+function writeSection(w: ByteWriter, codec: Codec, points: SeriesPoints, start: number, end: number): void {
+  const bytes = codec.encode(points, start, end);
+  w.byte(codec.id);
+  w.uvarint(end - start);
+  w.uvarint(bytes.length);
+  w.bytes(bytes);
+}
+
+/** The values of one kind among points [start, end), gathered into their own columns. */
+function gatherKind(points: SeriesPoints, start: number, end: number, kind: number, count: number): SeriesPoints {
+  const out = allocPoints(count);
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    if (points.kinds[i] !== kind) continue;
+    out.timestamps[n] = points.timestamps[i]!;
+    out.kinds[n] = kind;
+    out.floats[n] = points.floats[i]!;
+    out.ints[n] = points.ints[i]!;
+    out.texts[n] = points.texts[i];
+    n++;
+  }
+  return out;
+}
+
+/** Encodes points [start, end) of `points` (sorted, unique timestamps) as one chunk. */
+export function encodeChunk(points: SeriesPoints, start: number, end: number, codecs: CodecSet): Uint8Array {
+  const w = new ByteWriter(64 + (end - start) * 2);
+  writeChunk(w, points, start, end, codecs);
+  return w.finish();
+}
+
+/** Appends the chunk of points [start, end) to `w` (for frames around a chunk). */
+export function writeChunk(w: ByteWriter, points: SeriesPoints, start: number, end: number, codecs: CodecSet): void {
+  const count = end - start;
+  w.uvarint(count);
+  const tsCodec = codecs.timestamp[0]!;
+  const ts = tsCodec.encode(points, start, end);
+  w.byte(tsCodec.id);
+  w.uvarint(ts.length);
+  w.bytes(ts);
+
+  // kinds: count per kind and runs
+  const perKind = [0, 0, 0, 0, 0];
+  let runs = 0;
+  for (let i = start; i < end; i++) {
+    const k = points.kinds[i]!;
+    perKind[k]!++;
+    if (i === start || points.kinds[i - 1] !== k) runs++;
+  }
+  const present = perKind.filter((n) => n > 0).length;
+  if (present <= 1) {
+    w.byte(0);
+    w.byte(count > 0 ? points.kinds[start]! : 0);
+  } else {
+    w.byte(1);
+    w.uvarint(runs);
+    let runStart = start;
+    for (let i = start + 1; i <= end; i++) {
+      if (i < end && points.kinds[i] === points.kinds[runStart]) continue;
+      w.byte(points.kinds[runStart]!);
+      w.uvarint(i - runStart);
+      runStart = i;
+    }
+  }
+  w.byte(present);
+  for (let kind = 1; kind <= MAX_KIND; kind++) {
+    if (perKind[kind] === 0) continue;
+    w.byte(kind);
+    const list = codecs.byKind[kind]!;
+    if (present === 1) writeSection(w, firstAccepting(list, points, start, end), points, start, end);
+    else {
+      const own = gatherKind(points, start, end, kind, perKind[kind]!);
+      writeSection(w, firstAccepting(list, own, 0, own.length), own, 0, own.length);
+    }
+  }
+}
+
+/** The number of points in a chunk, from its header. */
+export function chunkPointCount(bytes: Uint8Array): number {
+  const r = new ByteReader(bytes);
+  const count = r.uvarint();
+  if (count > bytes.length * 8 + 1024) throw new RangeError('chunk point count out of range');
+  return count;
+}
+
+/** Decodes a whole chunk. Throws RangeError on bytes that do not parse (corruption). */
+export function decodeChunk(bytes: Uint8Array, codecs: CodecSet): SeriesPoints {
+  const out = allocPoints(chunkPointCount(bytes));
+  decodeChunkInto(bytes, codecs, out, 0);
+  return out;
+}
+
+/**
+ * Decodes a chunk into `out` from index `offset` (which must have room for
+ * chunkPointCount(bytes) points); returns the number of points. Throws RangeError on
+ * bytes that do not parse (corruption).
+ */
+export function decodeChunkInto(bytes: Uint8Array, codecs: CodecSet, out: SeriesPoints, offset: number): number {
+  const r = new ByteReader(bytes);
+  const count = r.uvarint();
+  if (count > bytes.length * 8 + 1024) throw new RangeError('chunk point count out of range');
+  if (offset + count > out.length) throw new RangeError('chunk point count past the output');
+  const stop = offset + count;
+  const tsCodec = codecs.codec(r.byte());
+  const tsLength = r.uvarint();
+  tsCodec.decode(r.bytes(tsLength), count, out, offset);
+
+  const mode = r.byte();
+  if (mode === 0) out.kinds.fill(r.byte(), offset, stop);
+  else if (mode === 1) {
+    const runs = r.uvarint();
+    let n = 0;
+    for (let k = 0; k < runs; k++) {
+      const kind = r.byte();
+      const length = r.uvarint();
+      if (n + length > count) throw new RangeError('chunk kind runs past the point count');
+      out.kinds.fill(kind, offset + n, offset + n + length);
+      n += length;
+    }
+  } else throw new RangeError(`chunk kinds mode ${mode} unknown`);
+
+  const sections = r.byte();
+  for (let s = 0; s < sections; s++) {
+    const kind = r.byte();
+    const codec = codecs.codec(r.byte());
+    const values = r.uvarint();
+    const bytesOf = r.bytes(r.uvarint());
+    if (codec.target !== kind) throw new RangeError(`chunk section for kind ${kind} uses codec ${codec.name}`);
+    if (sections === 1) {
+      if (values !== count) throw new RangeError('chunk section count differs from the point count');
+      codec.decode(bytesOf, count, out, offset);
+      continue;
+    }
+    if (values > count) throw new RangeError('chunk section count out of range');
+    const own = allocPoints(values);
+    codec.decode(bytesOf, values, own, 0);
+    // scatter back to the positions of this kind
+    let n = 0;
+    for (let i = offset; i < stop && n < values; i++) {
+      if (out.kinds[i] !== kind) continue;
+      out.floats[i] = own.floats[n]!;
+      out.ints[i] = own.ints[n]!;
+      out.texts[i] = own.texts[n];
+      n++;
+    }
+  }
+  return count;
+}

@@ -1,0 +1,22 @@
+/**
+ * `lib/chunks`: the one chunk format of every storage backend and the resolution of its
+ * codecs against the kernel's `codecs` registry (filled by the codec-* plugins). Shared,
+ * feature-level code: it imports only the kernel, and storage plugins import it.
+ *  - codec-set.ts: CodecSet (preferred codecs per column, every codec by id), DEFAULT_CODECS;
+ *  - chunk.ts: encodeChunk / decodeChunk, the chunk bytes (docs/storage-format.md);
+ *  - stored.ts: a chunk stored on its own (a row, a document): format byte, optional crc32.
+ */
+export { CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, type CodecPreferences } from './codec-set';
+export { chunkPointCount, decodeChunk, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
+export {
+  decodeStoredChunk,
+  decodeStoredChunkInto,
+  encodeStoredChunk,
+  isStoredChunk,
+  STORED_CHUNK,
+  STORED_CHUNK_CRC,
+  storedChunkBody,
+  storedChunkFormat,
+  storedChunkPointCount,
+  type StoredChunkOptions,
+} from './stored';
