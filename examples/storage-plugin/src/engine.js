@@ -13,9 +13,11 @@
  * written before it. The price of the design: all data lives in memory and the log only
  * grows (see README.md for what a bigger engine adds).
  */
+const fs = require('node:fs');
 const path = require('node:path');
 // seriesKeyString: DSDB's canonical series key, the one batches carry in `seriesKeys`
 const { seriesKeyString } = require('dsdb');
+const { lockFolder } = require('./lock');
 const { LogFile } = require('./log-file');
 const records = require('./records');
 const { SeriesIndex } = require('./series-index');
@@ -45,6 +47,9 @@ class LogfileEngine {
    */
   constructor(options, logger) {
     this.name = 'logfile';
+    this.dir = options.dir;
+    /** @type {(() => Promise<void>) | undefined} releases the folder's LOCK */
+    this.unlock = undefined;
     // One process owns the log (a second daemon on the same folder would interleave lines).
     this.capabilities = { sharedAcrossDaemons: false };
     this.logger = logger;
@@ -58,7 +63,23 @@ class LogfileEngine {
   }
 
   async open() {
-    const lines = await this.log.open();
+    await fs.promises.mkdir(this.dir, { recursive: true });
+    this.unlock = await lockFolder(this.dir);
+    /** @type {string[]} */
+    let lines;
+    try {
+      lines = await this.log.open();
+      this.replay(lines);
+    } catch (err) {
+      await this.log.close().catch(() => undefined);
+      await this.unlock();
+      throw err;
+    }
+    this.logger.info({ dir: this.dir, series: this.index.size, points: this.points, records: lines.length }, 'logfile: log replayed');
+  }
+
+  /** @param {string[]} lines */
+  replay(lines) {
     for (let i = 0; i < lines.length; i++) {
       try {
         this.apply(records.parseRecord(lines[i]));
@@ -66,7 +87,6 @@ class LogfileEngine {
         throw new Error(`logfile: ${this.log.file} line ${i + 1} is damaged: ${/** @type {Error} */ (err).message}`);
       }
     }
-    this.logger.info({ series: this.index.size, points: this.points, records: lines.length }, 'logfile: log replayed');
   }
 
   /** Replays one record into memory: the same changes `write`, `deleteRange` and the annotation methods make. */
@@ -100,7 +120,12 @@ class LogfileEngine {
   }
 
   async close() {
-    await this.log.close();
+    try {
+      await this.log.close();
+    } finally {
+      await this.unlock?.();
+      this.unlock = undefined;
+    }
   }
 
   async flush() {
