@@ -140,7 +140,7 @@ class LogfileEngine {
   async write(batch, options = {}) {
     // Resolve each distinct series of the batch once; a new one gets its log line first,
     // so that on replay every point line finds its series.
-    const ids = batch.series.map((key, s) => {
+    const seriesOf = batch.series.map((key, s) => {
       let series = this.index.byKey.get(batch.seriesKeys[s]);
       if (!series) {
         series = this.index.add(batch.seriesKeys[s], { id: this.index.nextId(), metric: key.metric, tags: { ...key.tags } });
@@ -152,7 +152,7 @@ class LogfileEngine {
     // same order, so replay ends where memory is.
     const lines = new Array(batch.length);
     for (let i = 0; i < batch.length; i++) {
-      const series = ids[batch.seriesIndex[i]];
+      const series = seriesOf[batch.seriesIndex[i]];
       const before = series.length;
       series.append(batch.timestamps[i], batch.kinds[i], batch.floats[i], batch.ints[i], batch.texts[i]);
       this.points += series.length - before;
