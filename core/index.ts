@@ -22,4 +22,5 @@ export { ByteWriter, ByteReader, zigzag, unzigzag, packUnsigned, unpackUnsigned,
 export { allocPoints, slicePoints, lowerBound, growColumns } from './series-points';
 export { SortedPoints } from './sorted-points';
 export { runStorageConformance, type ConformanceOptions } from './testing/storage-conformance';
+export { loadStorageEngineFactory, type LoadStorageOptions } from './testing/load-storage';
 export { pointBatch } from './testing/batch';
