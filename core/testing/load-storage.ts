@@ -68,6 +68,6 @@ export function loadStorageEngineFactory(
         : 'several storage engines are registered: name one with `engine`';
       throw new DsdbError('DSDB_ERR_NO_STORAGE', `${label}: ${why} (registered: ${registered})`);
     }
-    return factory.create({ baseDir, logger: kernel.logger.child({ storage: name }) });
+    return factory.create({ baseDir, logger: kernel.logger.child({ storage: name }), codecs: kernel.container.resolve('codecs') });
   };
 }
