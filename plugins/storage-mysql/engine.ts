@@ -17,7 +17,6 @@ import type {
   Registry,
   SeriesData,
   SeriesInfo,
-  SeriesPoints,
   SeriesSelector,
   StorageCapabilities,
   StorageEngine,
@@ -26,10 +25,12 @@ import type {
   WriteOptions,
   WriteResult,
 } from '../../core';
-import { allocPoints } from '../../core';
 import { CodecSet } from '../../lib/chunks';
 import { codecPreferences, MysqlChunks, type CodecOptions } from './chunk';
-import { createPool, isTransient, isUnavailable, unavailableError, type Pool, type PoolConnection, type PoolSettings } from './db';
+import { createPool, isUnavailable, unavailableError, type Pool, type PoolConnection, type PoolSettings } from './db';
+import { MysqlAnnotations } from './annotations';
+import { FragmentEncoder } from './fragment-encoder';
+import { makeRetrying, type Retrying } from './retrying';
 import { mergeRows, type ChunkRow } from './merge';
 import { NAME_KIND, schemaStatements, TABLES } from './schema';
 import { parseSeriesId, SeriesIndex } from './series-index';
@@ -48,10 +49,6 @@ export interface MysqlEngineOptions extends PoolSettings {
 const MAX_ROWS_PER_INSERT = 256;
 const SERIES_PER_QUERY = 256;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export class MysqlEngine implements StorageEngine {
   readonly name = 'mysql';
   readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
@@ -66,8 +63,9 @@ export class MysqlEngine implements StorageEngine {
   private compacting?: Promise<number>;
   private readonly inflight = new Set<Promise<unknown>>();
   private closing = false;
-  /** reused per write: the points of one series and window, sorted */
-  private scratch: SeriesPoints = allocPoints(64);
+  private readonly encoder: FragmentEncoder;
+  private readonly retrying: Retrying = makeRetrying(() => this.closing);
+  private readonly annotationRows: MysqlAnnotations;
 
   /**
    * `codecs` is the kernel's codec registry (the factory context's): chunks are written
@@ -81,6 +79,8 @@ export class MysqlEngine implements StorageEngine {
     this.p = options.tablePrefix;
     this.windowMs = options.windowMs;
     this.codec = new MysqlChunks(new CodecSet(codecs, codecPreferences(options.codecs, log), 'storage-mysql'));
+    this.encoder = new FragmentEncoder(this.codec, () => this.windowMs);
+    this.annotationRows = new MysqlAnnotations(() => this.pool, this.p, this.retrying);
   }
 
   async open(): Promise<void> {
@@ -123,34 +123,6 @@ export class MysqlEngine implements StorageEngine {
     await Promise.allSettled([...this.inflight]);
   }
 
-  /**
-   * Runs `op`, retrying while MariaDB is unreachable until `deadlineMs` has passed (always
-   * at least twice: the first failure may be a pooled connection the server closed), and
-   * deadlocks up to 50 times. Then fails with DSDB_ERR_STORAGE_UNAVAILABLE.
-   */
-  private async retrying<T>(op: () => Promise<T>, deadlineMs: number, failure: string): Promise<T> {
-    const started = Date.now();
-    let delay = 50;
-    let rolledBack = 0;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await op();
-      } catch (err) {
-        if (isTransient(err) && ++rolledBack < 50) {
-          attempt--;
-          await sleep(rolledBack);
-          continue;
-        }
-        if (!isUnavailable(err)) throw err;
-        if (this.closing || (attempt >= 2 && Date.now() - started >= deadlineMs)) throw unavailableError(failure, err);
-        if (attempt >= 2) {
-          await sleep(delay);
-          delay = Math.min(delay * 2, 1000);
-        }
-      }
-    }
-  }
-
   private track<T>(promise: Promise<T>): Promise<T> {
     this.inflight.add(promise);
     const done = () => this.inflight.delete(promise);
@@ -174,68 +146,13 @@ export class MysqlEngine implements StorageEngine {
   private async writeOnce(batch: PointBatch): Promise<WriteResult> {
     const ids: number[] = new Array(batch.series.length);
     await this.index.resolve(batch.seriesKeys, batch.series, ids);
-    const rows = this.encodeBatch(batch, ids);
+    const rows = this.encoder.encode(batch, ids);
     await this.insertChunks(rows);
     for (let r = 0; r < rows.length; r += 4) {
       const key = `${rows[r]}:${rows[r + 1]}`;
       this.dirty.set(key, (this.dirty.get(key) ?? 0) + 1);
     }
     return { written: batch.length };
-  }
-
-  /**
-   * Groups the batch by series (a counting sort, stable in batch order), sorts each
-   * series by time where needed, keeps the last of equal timestamps, and encodes one
-   * fragment per series and window. Returns flat INSERT params: id, window, n, data.
-   */
-  private encodeBatch(batch: PointBatch, ids: number[]): unknown[] {
-    const nSeries = batch.series.length;
-    const starts = new Uint32Array(nSeries + 1);
-    for (let i = 0; i < batch.length; i++) starts[batch.seriesIndex[i]! + 1]!++;
-    for (let s = 0; s < nSeries; s++) starts[s + 1]! += starts[s]!;
-    const fill = starts.slice(0, nSeries);
-    const order = new Uint32Array(batch.length);
-    for (let i = 0; i < batch.length; i++) order[fill[batch.seriesIndex[i]!]!++] = i;
-    const ts = batch.timestamps;
-    const byTime = (a: number, b: number) => ts[a]! - ts[b]! || a - b;
-    if (this.scratch.length < batch.length) this.scratch = allocPoints(batch.length);
-    const out = this.scratch;
-    const params: unknown[] = [];
-    for (let s = 0; s < nSeries; s++) {
-      const from = starts[s]!;
-      const to = starts[s + 1]!;
-      for (let k = from + 1; k < to; k++) {
-        if (ts[order[k]!]! <= ts[order[k - 1]!]!) {
-          order.subarray(from, to).sort(byTime);
-          break;
-        }
-      }
-      let n = 0;
-      let windowStart = NaN;
-      for (let k = from; k < to; k++) {
-        const i = order[k]!;
-        const t = ts[i]!;
-        if (k + 1 < to && ts[order[k + 1]!] === t) continue; // a later write of the same timestamp wins
-        const w = Math.floor(t / this.windowMs) * this.windowMs;
-        if (w !== windowStart) {
-          if (n > 0) params.push(ids[s], windowStart, n, this.chunkBuffer(out, n));
-          windowStart = w;
-          n = 0;
-        }
-        out.timestamps[n] = t;
-        out.kinds[n] = batch.kinds[i]!;
-        out.floats[n] = batch.floats[i]!;
-        out.ints[n] = batch.ints[i]!;
-        out.texts[n++] = batch.texts[i];
-      }
-      if (n > 0) params.push(ids[s], windowStart, n, this.chunkBuffer(out, n));
-    }
-    return params;
-  }
-
-  private chunkBuffer(points: SeriesPoints, n: number): Buffer {
-    const bytes = this.codec.encode(points, 0, n);
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /**
@@ -373,8 +290,7 @@ export class MysqlEngine implements StorageEngine {
     if (rows.length === 0 || (rows.length === 1 && !remove)) return 0;
     const all = mergeRows(this.codec, rows, 0, rows.length, -Infinity, Infinity);
     let keep = 0;
-    if (this.scratch.length < all.length) this.scratch = allocPoints(all.length);
-    const kept = this.scratch;
+    const kept = this.encoder.scratchFor(all.length);
     for (let i = 0; i < all.length; i++) {
       const t = all.timestamps[i]!;
       if (remove && t >= remove.start && t <= remove.end) continue;
@@ -387,7 +303,7 @@ export class MysqlEngine implements StorageEngine {
     const removed = all.length - keep;
     if (remove && removed === 0) return 0;
     const maxSeq = rows[rows.length - 1]!.seq;
-    const data = keep > 0 ? this.chunkBuffer(kept, keep) : undefined;
+    const data = keep > 0 ? this.encoder.chunkBuffer(kept, keep) : undefined;
     await conn.query(`DELETE FROM ${this.p}chunks WHERE series_id = ? AND window_start = ? AND seq <= ?`, [id, window, maxSeq]);
     if (data) await conn.execute(`INSERT INTO ${this.p}chunks (series_id, window_start, seq, npoints, data) VALUES (?,?,?,?,?)`, [id, window, maxSeq, keep, data]);
     return removed;
@@ -463,45 +379,16 @@ export class MysqlEngine implements StorageEngine {
     return this.compacting;
   }
 
-  async putAnnotation(annotation: Annotation): Promise<void> {
-    const body = JSON.stringify({ endTime: annotation.endTime, description: annotation.description, notes: annotation.notes, custom: annotation.custom });
-    await this.retrying(
-      () => this.pool.query(`INSERT INTO ${this.p}annotations (start_time, tsuid, body) VALUES (?,?,?) ON DUPLICATE KEY UPDATE body = VALUES(body)`, [annotation.startTime, annotation.tsuid ?? '', body]),
-      0,
-      'the annotation was not stored',
-    );
+  putAnnotation(annotation: Annotation): Promise<void> {
+    return this.annotationRows.put(annotation);
   }
 
-  async annotations(range: TimeRange, tsuids?: readonly string[] | 'global'): Promise<Annotation[]> {
-    if (Array.isArray(tsuids) && tsuids.length === 0) return [];
-    let sql = `SELECT start_time, tsuid, body FROM ${this.p}annotations WHERE start_time BETWEEN ? AND ?`;
-    const params: unknown[] = [Number.isFinite(range.start) ? range.start : -Number.MAX_SAFE_INTEGER, Number.isFinite(range.end) ? range.end : Number.MAX_SAFE_INTEGER];
-    if (tsuids === 'global') sql += ` AND tsuid = ''`;
-    else if (tsuids) {
-      sql += ` AND tsuid IN (${tsuids.map(() => '?').join(',')})`;
-      params.push(...tsuids);
-    }
-    sql += ' ORDER BY start_time, tsuid';
-    const [rows] = (await this.retrying(() => this.pool.query(sql, params), 0, 'annotations could not be read')) as unknown as [{ start_time: number; tsuid: string; body: string }[]];
-    return rows.map((row) => {
-      const body = JSON.parse(row.body) as Omit<Annotation, 'startTime' | 'tsuid'>;
-      const a: Annotation = { startTime: row.start_time };
-      if (row.tsuid !== '') a.tsuid = row.tsuid;
-      if (body.endTime !== undefined) a.endTime = body.endTime;
-      if (body.description !== undefined) a.description = body.description;
-      if (body.notes !== undefined) a.notes = body.notes;
-      if (body.custom !== undefined) a.custom = body.custom;
-      return a;
-    });
+  annotations(range: TimeRange, tsuids?: readonly string[] | 'global'): Promise<Annotation[]> {
+    return this.annotationRows.list(range, tsuids);
   }
 
-  async deleteAnnotation(annotation: Pick<Annotation, 'startTime' | 'tsuid'>): Promise<boolean> {
-    const [result] = (await this.retrying(
-      () => this.pool.query(`DELETE FROM ${this.p}annotations WHERE start_time = ? AND tsuid = ?`, [annotation.startTime, annotation.tsuid ?? '']),
-      0,
-      'the annotation was not deleted',
-    )) as unknown as [{ affectedRows: number }];
-    return result.affectedRows > 0;
+  deleteAnnotation(annotation: Pick<Annotation, 'startTime' | 'tsuid'>): Promise<boolean> {
+    return this.annotationRows.delete(annotation);
   }
 
   /** Counts, and InnoDB bytes (data + index) of the tables; `points` counts fragments' points before compaction. */
