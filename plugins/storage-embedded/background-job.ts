@@ -2,8 +2,7 @@
  * The one loop that runs the engine's long jobs (a block cut, a compaction) in the
  * background. Encoding a block takes seconds; done in one go it would stall ingest, so a
  * job does a slice of about `slicePoints` points per event-loop turn (setImmediate lets
- * sockets and timers run between slices), then fsyncs its output off the event loop, then
- * installs it. Deletes, close and the explicit checkpoint()/compact() need the job's
+ * sockets and timers run between slices), then installs its output. Deletes, close and the explicit checkpoint()/compact() need the job's
  * result now: finishNow() completes it synchronously, and the background loop, finding
  * the job gone, stops.
  */
@@ -11,8 +10,6 @@
 export interface BackgroundJob {
   /** Does about `budget` points of work; true when none is left. Throws on failure. */
   step(budget: number): boolean;
-  /** Makes the output durable off the event loop before finish() (optional). */
-  flush?(): Promise<void>;
   /** Installs the output, synchronously. On failure it undoes itself (as abort()) and throws. */
   finish(): void;
   /** Gives up: drops partial output and restores what the job took. */
@@ -35,6 +32,13 @@ export class JobRunner<J extends BackgroundJob> {
   constructor(
     private readonly slicePoints: number,
     private readonly events: JobEvents<J>,
+    /**
+     * Work that goes first: when it returns a promise (the WAL's fsync in flight), the next
+     * slice waits for it once. A slice holds the event loop, and sync writers waiting for
+     * that fsync would wait for the slice too; waiting once, not until nothing is in flight,
+     * keeps a steady stream of sync writes from starving the job.
+     */
+    private readonly yieldTo: () => Promise<unknown> | undefined = () => undefined,
   ) {}
 
   /** The job in progress, if any. */
@@ -46,21 +50,16 @@ export class JobRunner<J extends BackgroundJob> {
   runInBackground(job: J): void {
     if (this.job) throw new Error('a background job is already running');
     this.job = job;
-    let flushed = false;
-    const drive = (): void => {
+    const drive = (waited?: boolean): void => {
       if (this.job !== job) return; // finished or aborted meanwhile
+      const busy = waited ? undefined : this.yieldTo();
+      if (busy) return void busy.then(() => setImmediate(drive, true));
       try {
         if (!job.step(this.slicePoints)) return void setImmediate(drive);
-        if (job.flush && !flushed) {
-          flushed = true;
-          job.flush().then(
-            () => setImmediate(drive),
-            (err: unknown) => this.fail(job, err),
-          );
-          return;
-        }
       } catch (err) {
-        this.fail(job, err);
+        this.job = undefined;
+        job.abort();
+        this.events.failed(err, job);
         return;
       }
       this.job = undefined;
@@ -103,12 +102,5 @@ export class JobRunner<J extends BackgroundJob> {
     const job = this.job;
     this.job = undefined;
     job?.abort();
-  }
-
-  private fail(job: J, err: unknown): void {
-    if (this.job !== job) return; // completed synchronously meanwhile: that path reported
-    this.job = undefined;
-    job.abort();
-    this.events.failed(err, job);
   }
 }

@@ -39,11 +39,7 @@ export function blockSeqOf(file: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/**
- * Writes a block: chunks are appended series by series, then the index and footer. A
- * background job calls flush() before finish() so that the long fsync of the chunks runs
- * off the event loop and finish() only flushes the index.
- */
+/** Writes a block: chunks are appended series by series, then the index and footer. */
 export class BlockWriter {
   private readonly file: SyncFile;
   private offset = 0;
@@ -79,11 +75,6 @@ export class BlockWriter {
 
   get chunkCount(): number {
     return this.refs.length;
-  }
-
-  /** fdatasyncs the chunks written so far, off the event loop. Rejects with the system error. */
-  flush(): Promise<void> {
-    return this.file.datasync();
   }
 
   /** Writes index and footer, fsyncs and renames into place. Throws the system error. */

@@ -75,9 +75,6 @@ export class CompactionJob implements BackgroundJob {
     return this.next >= this.entries.length;
   }
 
-  flush(): Promise<void> {
-    return this.writer.flush();
-  }
 
   /** Installs the merged block in place of its inputs and deletes them. */
   finish(): void {

@@ -24,7 +24,8 @@ export class CutJob implements BackgroundJob {
 
   /**
    * Freezes `head`. `keepFrom` is the first WAL segment written after the freeze (from
-   * Wal.rotate()). Throws when the block file cannot be created (the head is given back).
+   * Wal.rotate()): the ones before it are dropped once the block is installed. Throws when
+   * the block file cannot be created (the head is given back).
    */
   constructor(
     private readonly head: Head,
@@ -56,9 +57,6 @@ export class CutJob implements BackgroundJob {
     return this.next >= this.entries.length;
   }
 
-  flush(): Promise<void> {
-    return this.writer ? this.writer.flush() : Promise.resolve();
-  }
 
   /** Installs the block and drops the frozen head. */
   finish(): void {

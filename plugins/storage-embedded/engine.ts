@@ -90,14 +90,24 @@ export class EmbeddedEngine implements StorageEngine {
     private readonly log: Logger,
   ) {
     this.annotationStore = new AnnotationStore(options.dataDir, log);
-    this.cuts = new JobRunner(options.slicePoints, {
-      finished: (job, background) => this.afterCut(job, background),
-      failed: (err) => this.log.error({ err }, 'cutting the head into a block failed; the WAL still holds its points'),
-    });
-    this.compactions = new JobRunner(options.slicePoints, {
-      finished: () => this.counters.compactions++,
-      failed: (err) => this.log.error({ err }, 'compaction failed; its input blocks are kept'),
-    });
+    // Slices of both jobs let a WAL fsync in flight be acknowledged first.
+    const walCommit = () => this.wal?.committing;
+    this.cuts = new JobRunner(
+      options.slicePoints,
+      {
+        finished: (job, background) => this.afterCut(job, background),
+        failed: (err) => this.log.error({ err }, 'cutting the head into a block failed; the WAL still holds its points'),
+      },
+      walCommit,
+    );
+    this.compactions = new JobRunner(
+      options.slicePoints,
+      {
+        finished: () => this.counters.compactions++,
+        failed: (err) => this.log.error({ err }, 'compaction failed; its input blocks are kept'),
+      },
+      walCommit,
+    );
   }
 
   async open(): Promise<void> {

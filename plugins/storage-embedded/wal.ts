@@ -241,7 +241,7 @@ export class Wal {
 
   /**
    * Writes what is buffered to the current segment and starts a new one; the old one is
-   * fsync'ed by the commit started here (off the event loop). Returns the sequence of the
+   * fsync'ed by the commit started here, off the event loop. Returns the sequence of the
    * first segment to keep once everything before it is in a block.
    */
   rotate(): number {
@@ -258,6 +258,11 @@ export class Wal {
     this.startSegment(old.seq + 1);
     this.commit();
     return this.current!.seq;
+  }
+
+  /** The commit whose fsync is running, if any; it never rejects (errors go to onError and the waiting writers). */
+  get committing(): Promise<void> | undefined {
+    return this.inFlight;
   }
 
   /** Deletes the segments before `seq` (their contents are in blocks now). An fsync in flight on one is harmless. */
