@@ -2,9 +2,9 @@
  * The one loop that runs the engine's long jobs (a block cut, a compaction) in the
  * background. Encoding a block takes seconds; done in one go it would stall ingest, so a
  * job does a slice of about `slicePoints` points per event-loop turn (setImmediate lets
- * sockets and timers run between slices), then installs its output. Deletes, close and the explicit checkpoint()/compact() need the job's
- * result now: finishNow() completes it synchronously, and the background loop, finding
- * the job gone, stops.
+ * sockets and timers run between slices), then installs its output. Deletes, close and
+ * the explicit checkpoint()/compact() need the job's result now: finishNow() completes it
+ * synchronously, and the background loop, finding the job gone, stops.
  */
 
 export interface BackgroundJob {
@@ -22,7 +22,7 @@ export interface JobEvents<J> {
    * (deletes, checkpoint) must not see a new job start under them.
    */
   finished(job: J, background: boolean): void;
-  /** a background job failed (it has been aborted); finishNow() throws instead */
+  /** a background job (or `finished` after it) failed; the job has undone itself. finishNow() throws instead */
   failed(err: unknown, job: J): void;
 }
 
@@ -65,11 +65,10 @@ export class JobRunner<J extends BackgroundJob> {
       this.job = undefined;
       try {
         job.finish();
+        this.events.finished(job, true);
       } catch (err) {
-        this.events.failed(err, job);
-        return;
+        this.events.failed(err, job); // nothing else would see it: this runs from setImmediate
       }
-      this.events.finished(job, true);
     };
     setImmediate(drive);
   }

@@ -14,7 +14,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   DsdbError,
-  ValueKind,
   type Annotation,
   type Codec,
   type LastPoint,
@@ -32,6 +31,7 @@ import {
   type WriteResult,
 } from '../../core';
 import { AnnotationStore } from './annotations';
+import { appendBatch } from './appender';
 import { JobRunner } from './background-job';
 import { BlockSet } from './block-set';
 import { CodecSet, type CodecPreferences } from './codec-set';
@@ -45,7 +45,7 @@ import { SeriesIndex, type SeriesEntry } from './series-index';
 import { newCounters, storageStats } from './stats';
 import { Wal } from './wal';
 import { replayWal } from './wal-replay';
-import { columnFlags, encodeAnnotationRecord, encodeDeleteRecord, encodeSamples, encodeSeriesRecord, encodeUnannotateRecord } from './wal-records';
+import { encodeAnnotationRecord, encodeDeleteRecord, encodeUnannotateRecord } from './wal-records';
 
 export interface EmbeddedEngineOptions {
   /** absolute data directory */
@@ -62,10 +62,6 @@ export interface EmbeddedEngineOptions {
   retentionMs: number;
   codecs: CodecPreferences;
 }
-
-// Module constants: reading ValueKind through the core barrel's re-export getter per point costs.
-const INT: number = ValueKind.Int;
-const JSON_KIND: number = ValueKind.Json;
 
 export class EmbeddedEngine implements StorageEngine {
   readonly name = 'embedded';
@@ -151,36 +147,12 @@ export class EmbeddedEngine implements StorageEngine {
     if (this.state !== 'open') throw new DsdbError('DSDB_ERR_STORAGE_CLOSED', `embedded storage is ${this.state === 'new' ? 'not open yet' : 'closed'}`);
   }
 
-  /** Validates the whole batch first (nothing is stored from a bad one), logs it, then appends it to the head. */
   async write(batch: PointBatch, options?: WriteOptions): Promise<WriteResult> {
     this.assertOpen();
-    const n = batch.length;
-    for (let i = 0; i < n; i++) {
-      const k = batch.kinds[i]!;
-      if (k < INT || k > JSON_KIND || !Number.isFinite(batch.timestamps[i]!)) {
-        throw new DsdbError('DSDB_ERR_BAD_WRITE', `point ${i} of the batch has kind ${k} and timestamp ${batch.timestamps[i]}`);
-      }
-      if (batch.seriesIndex[i]! >= batch.series.length) throw new DsdbError('DSDB_ERR_BAD_WRITE', `point ${i} of the batch names series ${batch.seriesIndex[i]} of ${batch.series.length}`);
-    }
-    // Resolve each distinct series once; new ones are logged before the samples naming them.
-    const entries: SeriesEntry[] = new Array(batch.series.length);
-    const ids = new Uint32Array(batch.series.length);
-    for (let s = 0; s < batch.series.length; s++) {
-      const key = batch.seriesKeys[s]!;
-      let entry = this.index.byKey.get(key);
-      if (!entry) {
-        const { metric, tags } = batch.series[s]!;
-        entry = this.index.add(this.index.newId(), metric, tags, true, key);
-        this.wal.append(encodeSeriesRecord(entry.id, metric, tags));
-      }
-      entries[s] = entry;
-      ids[s] = entry.id;
-    }
-    this.wal.appendFramed(encodeSamples(batch, ids, columnFlags(batch.kinds, n)));
-    this.head.append(entries, batch);
+    appendBatch(batch, this.index, this.wal, this.head);
     if (this.head.points >= this.options.headMaxPoints) this.scheduleCut();
     if (options?.sync) await this.wal.sync();
-    return { written: n };
+    return { written: batch.length };
   }
 
   async flush(): Promise<void> {
