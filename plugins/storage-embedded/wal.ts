@@ -10,8 +10,9 @@
  * done: one fsync in flight at a time, however many writers wait. Writes without `sync` are
  * committed by a timer every flushIntervalMs.
  *
- * Order: fsyncs run one after another, oldest segment first, so what survives a crash is
- * always a prefix of what was appended, across segment rotations too.
+ * Order: fsyncs run one after another, oldest segment first, so a sync write is
+ * acknowledged only once every record appended before it is on disk, in whichever segment
+ * (a rotation does not wait for the old segment's fsync; the next commit includes it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -211,11 +212,10 @@ export class Wal {
         for (const w of waiters) w.resolve();
       },
       (err: unknown) => {
-        // whatever may not be on disk is retried by the next commit
-        for (const s of targets) {
-          s.unsynced = true;
-          if (s !== this.current && !this.retired.includes(s)) this.retired.push(s);
-        }
+        // whatever may not be on disk is retried by the next commit, oldest segment first
+        for (const s of targets) s.unsynced = true;
+        const retry = targets.filter((s) => s !== this.current && !this.retired.includes(s));
+        this.retired = [...retry, ...this.retired];
         this.fail(err, waiters);
       },
     );
