@@ -81,8 +81,7 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
     const known = new Set<number>();
     const idOfKey = new Map<string, number>();
     const defineSeries = (payload: Uint8Array, file: string) => {
-      const r = new ByteReader(payload);
-      const id = r.uvarint();
+      const id = new ByteReader(payload).uvarint(); // for the message when the rest does not parse
       let key: string;
       try {
         const { metric, tags } = readSeriesBody(new ByteReader(payload));
