@@ -14,6 +14,7 @@ import { crc32 } from 'node:zlib';
 import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
 import { decodeChunk, encodeChunk } from './chunk';
+import { SyncFile, fsyncDir } from './sync-file';
 
 const MAGIC = Buffer.from('DSDBBLK1');
 const END_MAGIC = Buffer.from('DSDBEND1');
@@ -29,16 +30,6 @@ export interface ChunkRef {
   count: number;
 }
 
-/** Makes renames and creations in `dir` durable. */
-export function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 export function blockFileName(seq: number): string {
   return `${String(seq).padStart(10, '0')}.blk`;
 }
@@ -50,7 +41,7 @@ export function blockSeqOf(file: string): number | undefined {
 
 /** Writes a block: chunks are appended series by series, then the index and footer. */
 export class BlockWriter {
-  private readonly fd: number;
+  private readonly file: SyncFile;
   private offset = 0;
   private readonly refs: ChunkRef[] = [];
   private readonly tmpPath: string;
@@ -62,13 +53,13 @@ export class BlockWriter {
     private readonly superseded: readonly number[] = [],
   ) {
     this.tmpPath = finalPath + '.tmp';
-    this.fd = fs.openSync(this.tmpPath, 'w');
+    this.file = new SyncFile(fs.openSync(this.tmpPath, 'w'));
     this.put(MAGIC);
   }
 
   private put(bytes: Uint8Array): void {
     let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.offset + done);
+    while (done < bytes.length) done += fs.writeSync(this.file.fd, bytes, done, bytes.length - done, this.offset + done);
     this.offset += bytes.length;
   }
 
@@ -86,7 +77,7 @@ export class BlockWriter {
     return this.refs.length;
   }
 
-  /** Writes index and footer, fsyncs and renames into place. */
+  /** Writes index and footer, fsyncs and renames into place. Throws the system error. */
   finish(): void {
     const w = new ByteWriter(64 + this.refs.length * 32);
     w.uvarint(this.superseded.length);
@@ -110,18 +101,15 @@ export class BlockWriter {
     END_MAGIC.copy(footer, 16);
     this.put(index);
     this.put(footer);
-    fs.fsyncSync(this.fd);
-    fs.closeSync(this.fd);
+    this.file.fsyncNow();
+    this.file.close();
     fs.renameSync(this.tmpPath, this.finalPath);
     fsyncDir(path.dirname(this.finalPath)); // the rename must be durable before the WAL it replaces is deleted
   }
 
+  /** Drops the unfinished file. */
   abort(): void {
-    try {
-      fs.closeSync(this.fd);
-    } catch {
-      /* already closed */
-    }
+    this.file.close();
     fs.rmSync(this.tmpPath, { force: true });
   }
 }

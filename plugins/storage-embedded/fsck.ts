@@ -13,12 +13,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ByteReader, seriesKeyString, type SeriesPoints, type Tags } from '../../core';
+import { ByteReader, seriesKeyString, type SeriesPoints } from '../../core';
 import { BlockReader, BlockWriter, blockSeqOf, type ChunkRef } from './block';
 import type { CodecSet } from './codec-set';
 import { lockDir } from './lock';
 import { scanRecords } from './record-file';
-import { REC_SAMPLES, REC_SERIES } from './wal-records';
+import { REC_SAMPLES, REC_SERIES, readSamplesIds, readSeriesBody } from './wal-records';
 
 export interface FsckProblem {
   /** file relative to the data directory */
@@ -81,11 +81,10 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
     const known = new Set<number>();
     const idOfKey = new Map<string, number>();
     const defineSeries = (payload: Uint8Array, file: string) => {
-      const r = new ByteReader(payload);
-      const id = r.uvarint();
+      const id = new ByteReader(payload).uvarint(); // for the message when the rest does not parse
       let key: string;
       try {
-        const { metric, tags } = JSON.parse(r.string()) as { metric: string; tags: Tags };
+        const { metric, tags } = readSeriesBody(new ByteReader(payload));
         key = seriesKeyString(metric, tags);
       } catch (err) {
         problems.push({ file, message: `series ${id}: unreadable definition (${(err as Error).message})` });
@@ -106,12 +105,8 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
       for (const payload of checkRecords(dataDir, file, fix, problems)) {
         if (payload[0] === REC_SERIES) defineSeries(payload.subarray(1), file);
         else if (payload[0] === REC_SAMPLES) {
-          // header only: uvarint points, uvarint series, the series ids
-          const r = new ByteReader(payload.subarray(1));
-          r.uvarint();
-          const ids: number[] = [];
-          for (let n = r.uvarint(), i = 0; i < n; i++) ids.push(r.uvarint());
-          samples.push({ file, ids });
+          // header only: the series ids
+          samples.push({ file, ids: readSamplesIds(new ByteReader(payload.subarray(1))) });
         }
       }
     }

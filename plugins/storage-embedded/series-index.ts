@@ -2,16 +2,18 @@
  * The series index: series id ↔ metric + tags, with an inverted index (postings: one
  * sorted id list per metric and per tag pair) so a selector with literal tag values is
  * answered by intersecting postings instead of scanning every series. Persisted as
- * `series.log`, checksummed records of `uvarint id | string JSON {metric, tags}`
+ * `series.log`, checksummed records of `uvarint id | string JSON {metric, tags}` (wal-records.ts)
  * appended at each checkpoint (series created since are in the WAL until then); the
  * postings are rebuilt from it at open.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { ByteReader, ByteWriter, seriesKeyString, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
-import type { HeadSeries } from './head-series';
+import type { HeadSeries } from './head';
 import { frameRecord, scanRecords, type RecordScan } from './record-file';
-import { fsyncDir, type BlockReader, type ChunkRef } from './block';
+import type { BlockReader, ChunkRef } from './block';
+import { fsyncDir } from './sync-file';
+import { readSeriesBody, writeSeriesBody } from './wal-records';
 
 export interface SeriesEntry {
   readonly id: number;
@@ -47,9 +49,7 @@ export class SeriesIndex {
     if (!fs.existsSync(this.file)) return undefined;
     const scan = scanRecords(fs.readFileSync(this.file));
     for (const payload of scan.records) {
-      const r = new ByteReader(payload);
-      const id = r.uvarint();
-      const { metric, tags } = JSON.parse(r.string()) as { metric: string; tags: Tags };
+      const { id, metric, tags } = readSeriesBody(new ByteReader(payload));
       this.add(id, metric, tags, false);
     }
     if (scan.corruption) fs.truncateSync(this.file, scan.validBytes);
@@ -90,8 +90,7 @@ export class SeriesIndex {
     const bufs: Buffer[] = [];
     for (const entry of this.unsaved) {
       const w = new ByteWriter(64);
-      w.uvarint(entry.id);
-      w.string(JSON.stringify({ metric: entry.info.metric, tags: entry.info.tags }));
+      writeSeriesBody(w, entry.id, entry.info.metric, entry.info.tags);
       bufs.push(frameRecord(w.finish()));
     }
     const created = !fs.existsSync(this.file);

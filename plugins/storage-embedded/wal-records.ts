@@ -1,17 +1,19 @@
 /**
- * WAL record payloads. The first byte is the type:
+ * Every WAL record type, its encoding and its decoding (Prometheus' tsdb/record). A record
+ * is a payload inside the checksummed framing of record-file.ts; its first byte is the type:
  *   1 SERIES      uvarint id | string JSON {metric, tags}
  *   2 SAMPLES     uvarint n | uvarint series | (uvarint id)* | u8 flags |
  *                 u32[n] series index | f64[n] timestamps | u8[n] kinds |
  *                 f64[n] floats (flags&1) | i64[n] ints (flags&2) | strings of text kinds (flags&4)
- *   3 DELETE      uvarint ids | (uvarint id)* | f64 start | f64 end
+ *   3 DELETE      uvarint ids | (uvarint id)* | f64 start | f64 end   (ms, inclusive)
  *   4 ANNOTATION  string JSON annotation
  *   5 UNANNOTATE  string JSON {startTime, tsuid}
  * SAMPLES copies the batch's columns as raw bytes: writing a point costs a memcpy share,
  * not an encode call. Multi-byte columns are little-endian (the host order of every
- * platform Node supports in practice).
+ * platform Node supports in practice). `string` is ByteWriter's uvarint length + UTF-8.
+ * series.log holds SERIES payloads without the type byte (series-index.ts).
  */
-import { ByteReader, ByteWriter, ValueKind, type PointBatch } from '../../core';
+import { ByteReader, ByteWriter, ValueKind, type Annotation, type PointBatch, type Tags } from '../../core';
 import { frameInPlace, RECORD_HEADER_BYTES } from './record-file';
 
 export const REC_SERIES = 1;
@@ -27,15 +29,41 @@ const HAS_FLOATS = 1;
 const HAS_INTS = 2;
 const HAS_TEXTS = 4;
 
+/** A samples record read back: a PointBatch's columns, its series as ids instead of keys. */
+export type DecodedSamples = Omit<PointBatch, 'series' | 'seriesKeys'> & { ids: number[] };
+
+/** What an annotation is identified by (UNANNOTATE carries only this). */
+export type AnnotationKey = Pick<Annotation, 'startTime' | 'tsuid'>;
+
+/** A decoded record, by type. */
+export type WalRecord =
+  | { type: typeof REC_SERIES; id: number; metric: string; tags: Tags }
+  | { type: typeof REC_SAMPLES; samples: DecodedSamples }
+  | { type: typeof REC_DELETE; ids: number[]; start: number; end: number }
+  | { type: typeof REC_ANNOTATION; annotation: Annotation }
+  | { type: typeof REC_UNANNOTATE; key: AnnotationKey };
+
 function raw(view: ArrayBufferView, bytesPerItem: number, n: number): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, n * bytesPerItem);
 }
 
-export function encodeSeriesRecord(id: number, metric: string, tags: Readonly<Record<string, string>>): Uint8Array {
-  const w = new ByteWriter(64);
-  w.byte(REC_SERIES);
+/** The body of a SERIES record (also a series.log record): `uvarint id | string JSON`. */
+export function writeSeriesBody(w: ByteWriter, id: number, metric: string, tags: Readonly<Tags>): void {
   w.uvarint(id);
   w.string(JSON.stringify({ metric, tags }));
+}
+
+/** Reads what writeSeriesBody wrote. Throws SyntaxError on bad JSON, RangeError on a short buffer. */
+export function readSeriesBody(r: ByteReader): { id: number; metric: string; tags: Tags } {
+  const id = r.uvarint();
+  const { metric, tags } = JSON.parse(r.string()) as { metric: string; tags: Tags };
+  return { id, metric, tags };
+}
+
+export function encodeSeriesRecord(id: number, metric: string, tags: Readonly<Tags>): Uint8Array {
+  const w = new ByteWriter(64);
+  w.byte(REC_SERIES);
+  writeSeriesBody(w, id, metric, tags);
   return w.finish();
 }
 
@@ -69,9 +97,6 @@ export function columnFlags(kinds: Uint8Array, n: number): number {
   return flags;
 }
 
-/** A samples record read back: a PointBatch's columns, its series as ids instead of keys. */
-export type DecodedSamples = Omit<PointBatch, 'series' | 'seriesKeys'> & { ids: number[] };
-
 /** Copies out aligned columns (record bytes have no alignment). */
 function column<T>(r: ByteReader, n: number, bytesPerItem: number, make: (buf: ArrayBuffer) => T): T {
   const bytes = r.bytes(n * bytesPerItem);
@@ -80,6 +105,15 @@ function column<T>(r: ByteReader, n: number, bytesPerItem: number, make: (buf: A
   return make(copy.buffer);
 }
 
+/** The series ids a SAMPLES body names, without decoding its columns (fsck). */
+export function readSamplesIds(r: ByteReader): number[] {
+  r.uvarint(); // points
+  const ids: number[] = [];
+  for (let n = r.uvarint(), s = 0; s < n; s++) ids.push(r.uvarint());
+  return ids;
+}
+
+/** Decodes a SAMPLES body (after the type byte). Throws RangeError when it does not parse. */
 export function decodeSamples(r: ByteReader): DecodedSamples {
   const length = r.uvarint();
   const nIds = r.uvarint();
@@ -98,4 +132,52 @@ export function decodeSamples(r: ByteReader): DecodedSamples {
   }
   for (let i = 0; i < length; i++) if (seriesIndex[i]! >= nIds) throw new RangeError('sample series index out of range');
   return { ids, length, seriesIndex, timestamps, kinds, floats, ints, texts };
+}
+
+/** DELETE of [start, end] (ms, inclusive) in the given series. */
+export function encodeDeleteRecord(ids: readonly number[], start: number, end: number): Uint8Array {
+  const w = new ByteWriter(32 + ids.length * 3);
+  w.byte(REC_DELETE);
+  w.uvarint(ids.length);
+  for (const id of ids) w.uvarint(id);
+  w.f64(start);
+  w.f64(end);
+  return w.finish();
+}
+
+export function encodeAnnotationRecord(annotation: Annotation): Uint8Array {
+  const w = new ByteWriter(128);
+  w.byte(REC_ANNOTATION);
+  w.string(JSON.stringify(annotation));
+  return w.finish();
+}
+
+export function encodeUnannotateRecord(key: AnnotationKey): Uint8Array {
+  const w = new ByteWriter(64);
+  w.byte(REC_UNANNOTATE);
+  w.string(JSON.stringify({ startTime: key.startTime, tsuid: key.tsuid }));
+  return w.finish();
+}
+
+/** Decodes any record. Throws RangeError (or SyntaxError for bad JSON) when it does not parse. */
+export function decodeRecord(payload: Uint8Array): WalRecord {
+  const r = new ByteReader(payload);
+  const type = r.byte();
+  switch (type) {
+    case REC_SERIES:
+      return { type, ...readSeriesBody(r) };
+    case REC_SAMPLES:
+      return { type, samples: decodeSamples(r) };
+    case REC_DELETE: {
+      const ids: number[] = [];
+      for (let n = r.uvarint(); n > 0; n--) ids.push(r.uvarint());
+      return { type, ids, start: r.f64(), end: r.f64() };
+    }
+    case REC_ANNOTATION:
+      return { type, annotation: JSON.parse(r.string()) as Annotation };
+    case REC_UNANNOTATE:
+      return { type, key: JSON.parse(r.string()) as AnnotationKey };
+    default:
+      throw new RangeError(`unknown WAL record type ${type}`);
+  }
 }

@@ -1,15 +1,26 @@
 /**
- * The write-ahead log: numbered segment files of checksummed records
- * (record-file.ts). Appends are buffered and written + fdatasync'ed together: every
- * `sync` write waiting when a commit runs is acknowledged by that one fsync (group
- * commit); other writes are committed by a timer every flushIntervalMs.
+ * The write-ahead log: numbered segment files (`wal/0000000001.wal`…) of checksummed
+ * records (record-file.ts; the record types are in wal-records.ts).
+ *
+ * Group commit. Appends are buffered in memory. A commit writes the buffer to the segment
+ * (a copy into the page cache, on the event loop) and then fdatasyncs it on the thread pool
+ * (sync-file.ts); the writes waiting in `sync()` when the commit started form its group and
+ * are acknowledged when that fsync returns. While it runs, ingest keeps appending, and new
+ * `sync()` callers gather into the next group, committed as soon as the one in flight is
+ * done: one fsync in flight at a time, however many writers wait. Writes without `sync` are
+ * committed by a timer every flushIntervalMs.
+ *
+ * Order: fsyncs run one after another, oldest segment first, so a sync write is
+ * acknowledged only once every record appended before it is on disk, in whichever segment
+ * (a rotation does not wait for the old segment's fsync; the next commit includes it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { frameRecord, scanRecords, type RecordScan } from './record-file';
+import { SyncFile, fsyncDir } from './sync-file';
 
 const MAX_IOVECS = 1024;
-/** Buffered bytes beyond which appends are written to the file without waiting (fsync stays on the timer). */
+/** Buffered bytes beyond which appends are written to the file without waiting (fsync stays with the commits). */
 const WRITE_THROUGH_BYTES = 8 << 20;
 
 export function segmentName(seq: number): string {
@@ -31,17 +42,30 @@ interface Waiter {
   reject(err: unknown): void;
 }
 
+/** An open segment. */
+interface Segment {
+  seq: number;
+  file: SyncFile;
+  /** bytes written to it */
+  bytes: number;
+  /** written bytes are not all fsync'ed yet */
+  unsynced: boolean;
+}
+
 export class Wal {
-  private fd = -1;
-  private seq = 0;
+  private current?: Segment;
+  /** earlier segments with unsynced bytes: fsync'ed by the next commit, then closed */
+  private retired: Segment[] = [];
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
-  private unsynced = false;
+  /** the next group: sync writes waiting for the next commit */
   private waiters: Waiter[] = [];
   private scheduled = false;
+  /** the commit whose fsync is running, if any */
+  private inFlight?: Promise<void>;
+  /** a commit was asked for while one was in flight: start it when that one ends */
+  private again = false;
   private timer?: NodeJS.Timeout;
-  /** bytes appended to the current segment */
-  segmentBytes = 0;
 
   constructor(
     private readonly dir: string,
@@ -76,21 +100,14 @@ export class Wal {
     fs.mkdirSync(this.dir, { recursive: true });
     const existing = this.segments();
     this.startSegment((existing.at(-1)?.seq ?? 0) + 1);
-    this.timer = setInterval(() => this.commitNow(), this.flushIntervalMs);
+    this.timer = setInterval(() => this.commit(), this.flushIntervalMs);
     this.timer.unref();
   }
 
   private startSegment(seq: number): void {
-    this.seq = seq;
-    this.fd = fs.openSync(path.join(this.dir, segmentName(seq)), 'a');
-    this.segmentBytes = 0;
-    // make the new file's directory entry durable
-    const dirFd = fs.openSync(this.dir, 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
+    const fd = fs.openSync(path.join(this.dir, segmentName(seq)), 'a');
+    this.current = { seq, file: new SyncFile(fd), bytes: 0, unsynced: false };
+    fsyncDir(this.dir); // the new file's directory entry must be durable before records in it are acknowledged
   }
 
   append(payload: Uint8Array): void {
@@ -104,89 +121,166 @@ export class Wal {
     if (this.pendingBytes >= WRITE_THROUGH_BYTES) this.writePending();
   }
 
-  /** Resolves once everything appended so far is on disk (fsync'ed). */
+  /**
+   * Resolves once everything appended so far is on disk (fsync'ed); rejects with the
+   * write or fsync error. The commit starts a tick later, so that every write of this tick
+   * joins the group and shares its fsync.
+   */
   sync(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        // one tick later: every write of this tick shares the fsync
-        setImmediate(() => this.commitNow());
+        setImmediate(() => this.commit());
       }
     });
   }
 
+  /** Like sync(), but starts the commit now (or right after the one in flight). */
+  flush(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.commit();
+    return done;
+  }
+
+  /** Writes the buffered records to the current segment (page cache; no fsync). Throws the write error. */
   private writePending(): void {
     if (this.pending.length === 0) return;
+    const segment = this.current!;
     const bufs = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    const sizeBefore = this.segmentBytes;
+    const sizeBefore = segment.bytes;
     try {
       for (let i = 0; i < bufs.length; i += MAX_IOVECS) {
         const slice = bufs.slice(i, i + MAX_IOVECS);
         let total = 0;
         for (const b of slice) total += b.length;
-        let written = fs.writevSync(this.fd, slice);
+        let written = fs.writevSync(segment.file.fd, slice);
         if (written < total) {
           // rare short write: finish from the concatenation
           const all = Buffer.concat(slice);
-          while (written < total) written += fs.writeSync(this.fd, all, written, total - written);
+          while (written < total) written += fs.writeSync(segment.file.fd, all, written, total - written);
         }
-        this.segmentBytes += total;
+        segment.bytes += total;
       }
     } catch (err) {
       // Cut any partial record off (a torn record mid-file would hide every later one at
       // replay) and keep the records for the next commit.
       try {
-        fs.ftruncateSync(this.fd, sizeBefore);
-        this.segmentBytes = sizeBefore;
+        fs.ftruncateSync(segment.file.fd, sizeBefore);
+        segment.bytes = sizeBefore;
         this.pending = bufs.concat(this.pending);
         for (const b of bufs) this.pendingBytes += b.length;
       } catch {
-        /* the error below is reported either way */
+        /* the error is reported either way */
       }
       throw err;
+    } finally {
+      if (segment.bytes > 0) segment.unsynced = true;
     }
-    this.unsynced = true;
   }
 
-  /** Writes and fsyncs what is buffered, then acknowledges the waiting sync writes. */
-  commitNow(): void {
+  /**
+   * Starts a group commit: writes what is buffered, fsyncs it off the event loop, then
+   * acknowledges the group. With a commit in flight it only marks that another is wanted.
+   */
+  commit(): void {
     this.scheduled = false;
+    if (this.inFlight) {
+      this.again = true;
+      return;
+    }
     const waiters = this.waiters;
     this.waiters = [];
     try {
       this.writePending();
-      if (this.unsynced && this.fd >= 0) {
-        fs.fdatasyncSync(this.fd);
-        this.unsynced = false;
-      }
-      for (const w of waiters) w.resolve();
     } catch (err) {
-      this.onError(err);
-      for (const w of waiters) w.reject(err);
+      this.fail(err, waiters);
+      return;
     }
+    const targets = this.retired;
+    this.retired = [];
+    if (this.current?.unsynced) targets.push(this.current);
+    if (targets.length === 0) {
+      for (const w of waiters) w.resolve();
+      return;
+    }
+    for (const s of targets) s.unsynced = false;
+    this.inFlight = this.fsyncInOrder(targets).then(
+      () => {
+        for (const w of waiters) w.resolve();
+      },
+      (err: unknown) => {
+        // whatever may not be on disk is retried by the next commit, oldest segment first
+        for (const s of targets) s.unsynced = true;
+        const retry = targets.filter((s) => s !== this.current && !this.retired.includes(s));
+        this.retired = [...retry, ...this.retired];
+        this.fail(err, waiters);
+      },
+    );
+    void this.inFlight.then(() => {
+      this.inFlight = undefined;
+      // a segment rotated out while its fsync ran is in `retired` again: the next commit closes it
+      for (const s of targets) if (s !== this.current && !s.unsynced && !this.retired.includes(s)) s.file.close();
+      if (this.again) {
+        this.again = false;
+        this.commit();
+      }
+    });
   }
 
-  /** Commits, then starts a new segment; returns the sequence of the first one to keep. */
+  private async fsyncInOrder(segments: Segment[]): Promise<void> {
+    for (const s of segments) await s.file.datasync();
+  }
+
+  private fail(err: unknown, waiters: Waiter[]): void {
+    this.onError(err);
+    for (const w of waiters) w.reject(err);
+  }
+
+  /**
+   * Writes what is buffered to the current segment and starts a new one; the old one is
+   * fsync'ed by the commit started here, off the event loop. Returns the sequence of the
+   * first segment to keep once everything before it is in a block.
+   */
   rotate(): number {
-    this.commitNow();
-    fs.closeSync(this.fd);
-    this.startSegment(this.seq + 1);
-    return this.seq;
+    const old = this.current!;
+    try {
+      this.writePending();
+    } catch (err) {
+      // the records stay buffered and go to the new segment
+      const waiters = this.waiters;
+      this.waiters = [];
+      this.fail(err, waiters);
+    }
+    this.retired.push(old); // fsync'ed and closed by the commit below (or the next, with one in flight)
+    this.startSegment(old.seq + 1);
+    this.commit();
+    return this.current!.seq;
   }
 
-  /** Deletes the segments before `seq` (their contents are in blocks now). */
+  /** The commit whose fsync is running, if any; it never rejects (errors go to onError and the waiting writers). */
+  get committing(): Promise<void> | undefined {
+    return this.inFlight;
+  }
+
+  /** Deletes the segments before `seq` (their contents are in blocks now). An fsync in flight on one is harmless. */
   dropBefore(seq: number): void {
     for (const s of this.segments()) if (s.seq < seq) fs.rmSync(s.file, { force: true });
   }
 
-  close(): void {
+  /** Commits what is left (after the commit in flight), then closes every segment. Commit errors go to onError. */
+  async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.commitNow();
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
+    while (this.inFlight) await this.inFlight;
+    const done = this.flush();
+    while (this.inFlight) await this.inFlight;
+    await done.catch(() => undefined);
+    for (const s of this.retired) s.file.close();
+    this.retired = [];
+    this.current?.file.close();
+    this.current = undefined;
   }
 
   bytesOnDisk(): number {

@@ -1,0 +1,105 @@
+/**
+ * The one loop that runs the engine's long jobs (a block cut, a compaction) in the
+ * background. Encoding a block takes seconds; done in one go it would stall ingest, so a
+ * job does a slice of about `slicePoints` points per event-loop turn (setImmediate lets
+ * sockets and timers run between slices), then installs its output. Deletes, close and
+ * the explicit checkpoint()/compact() need the job's result now: finishNow() completes it
+ * synchronously, and the background loop, finding the job gone, stops.
+ */
+
+export interface BackgroundJob {
+  /** Does about `budget` points of work; true when none is left. Throws on failure. */
+  step(budget: number): boolean;
+  /** Installs the output, synchronously. On failure it undoes itself (as abort()) and throws. */
+  finish(): void;
+  /** Gives up: drops partial output and restores what the job took. */
+  abort(): void;
+}
+
+export interface JobEvents<J> {
+  /**
+   * After a job's finish(): `background` is false inside finishNow()/run(), whose callers
+   * (deletes, checkpoint) must not see a new job start under them.
+   */
+  finished(job: J, background: boolean): void;
+  /** a background job (or `finished` after it) failed; the job has undone itself. finishNow() throws instead */
+  failed(err: unknown, job: J): void;
+}
+
+export class JobRunner<J extends BackgroundJob> {
+  private job?: J;
+
+  constructor(
+    private readonly slicePoints: number,
+    private readonly events: JobEvents<J>,
+    /**
+     * Work that goes first: when it returns a promise (the WAL's fsync in flight), the next
+     * slice waits for it once. A slice holds the event loop, and sync writers waiting for
+     * that fsync would wait for the slice too; waiting once, not until nothing is in flight,
+     * keeps a steady stream of sync writes from starving the job.
+     */
+    private readonly yieldTo: () => Promise<unknown> | undefined = () => undefined,
+  ) {}
+
+  /** The job in progress, if any. */
+  get current(): J | undefined {
+    return this.job;
+  }
+
+  /** Runs `job` in slices between other work. One job at a time: finish or abort the current one first. */
+  runInBackground(job: J): void {
+    if (this.job) throw new Error('a background job is already running');
+    this.job = job;
+    const drive = (waited?: boolean): void => {
+      if (this.job !== job) return; // finished or aborted meanwhile
+      const busy = waited ? undefined : this.yieldTo();
+      if (busy) return void busy.then(() => setImmediate(drive, true));
+      try {
+        if (!job.step(this.slicePoints)) return void setImmediate(drive);
+      } catch (err) {
+        this.job = undefined;
+        job.abort();
+        this.events.failed(err, job);
+        return;
+      }
+      this.job = undefined;
+      try {
+        job.finish();
+        this.events.finished(job, true);
+      } catch (err) {
+        this.events.failed(err, job); // nothing else would see it: this runs from setImmediate
+      }
+    };
+    setImmediate(drive);
+  }
+
+  /** Completes the current job now, on the event loop. Throws its error (the job is aborted). */
+  finishNow(): void {
+    const job = this.job;
+    if (!job) return;
+    try {
+      job.step(Infinity);
+    } catch (err) {
+      this.job = undefined;
+      job.abort();
+      throw err;
+    }
+    this.job = undefined;
+    job.finish();
+    this.events.finished(job, false);
+  }
+
+  /** Completes the current job now, like finishNow(), when it was started without the background loop. */
+  run(job: J): void {
+    if (this.job) throw new Error('a background job is already running');
+    this.job = job;
+    this.finishNow();
+  }
+
+  /** Aborts the current job, if any. */
+  abort(): void {
+    const job = this.job;
+    this.job = undefined;
+    job?.abort();
+  }
+}

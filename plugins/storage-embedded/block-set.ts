@@ -1,0 +1,194 @@
+/**
+ * The blocks of a data directory (`blocks/<seq>.blk`), oldest (lowest seq) first, and
+ * each series' references to its chunks in them (SeriesEntry.chunks, oldest block first:
+ * a newer block wins on a shared timestamp). Opening deletes unfinished `.tmp` files, sets
+ * corrupt blocks aside as `.corrupt` and deletes blocks a compaction superseded.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger, SeriesPoints } from '../../core';
+import { BlockReader, BlockWriter, blockFileName, blockSeqOf } from './block';
+import type { CodecSet } from './codec-set';
+import { EMPTY_POINTS, clipPoints, combinePoints } from './points';
+import type { SeriesEntry, SeriesIndex } from './series-index';
+import type { Counters } from './stats';
+
+export class BlockSet {
+  /** open blocks in seq order */
+  blocks: BlockReader[] = [];
+  private nextSeq = 1;
+
+  constructor(
+    readonly dir: string,
+    private readonly index: SeriesIndex,
+    private readonly codecs: CodecSet,
+    private readonly chunkMaxPoints: number,
+    private readonly counters: Counters,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens every block in the directory (see the file comment for what is cleaned up). */
+  load(): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const readers: BlockReader[] = [];
+    for (const file of fs.readdirSync(this.dir).sort()) {
+      const full = path.join(this.dir, file);
+      if (file.endsWith('.tmp')) {
+        fs.rmSync(full, { force: true }); // an unfinished cut or compaction
+        continue;
+      }
+      const seq = blockSeqOf(file);
+      if (seq === undefined) continue;
+      this.nextSeq = Math.max(this.nextSeq, seq + 1);
+      try {
+        readers.push(new BlockReader(full, seq, this.codecs));
+      } catch (err) {
+        this.counters.corruptBlocks++;
+        fs.renameSync(full, full + '.corrupt');
+        this.log.error({ file: full, err: (err as Error).message }, 'corrupt block file: set aside as .corrupt, its points are not served');
+      }
+    }
+    const superseded = new Set(readers.flatMap((r) => r.superseded));
+    this.blocks = readers.filter((r) => {
+      if (!superseded.has(r.seq)) return true;
+      r.close();
+      fs.rmSync(r.file, { force: true }); // left by a crash after a compaction
+      return false;
+    });
+    this.rebuildChunkRefs();
+  }
+
+  /** Points every series at its chunks, oldest block first. */
+  private rebuildChunkRefs(): void {
+    for (const entry of this.index.byId) if (entry) entry.chunks = [];
+    this.blocks.sort((a, b) => a.seq - b.seq);
+    let orphans = 0;
+    for (const block of this.blocks) {
+      for (const ref of block.refs) {
+        // never hand out an id that a block already uses, even if series.log lost it
+        this.index.reserveId(ref.seriesId);
+        const entry = this.index.byId[ref.seriesId];
+        if (entry) entry.chunks.push({ block, ref });
+        else orphans++;
+      }
+    }
+    if (orphans > this.counters.orphanChunks) {
+      this.counters.orphanChunks = orphans;
+      this.log.error({ orphans }, 'chunks of series missing from series.log are not served');
+    }
+  }
+
+  /** The sequence number of a new block: higher than every block's so far. */
+  allocSeq(): number {
+    return this.nextSeq++;
+  }
+
+  /** A writer for block `seq`; `superseded` lists the blocks it replaces (a compaction's inputs). */
+  writer(seq: number, superseded: readonly number[] = []): BlockWriter {
+    return new BlockWriter(path.join(this.dir, blockFileName(seq)), this.codecs, this.chunkMaxPoints, superseded);
+  }
+
+  /** Opens the finished block `seq` as the newest and points its series at its chunks. */
+  add(seq: number): BlockReader {
+    const block = new BlockReader(path.join(this.dir, blockFileName(seq)), seq, this.codecs);
+    this.blocks.push(block);
+    for (const ref of block.refs) this.index.byId[ref.seriesId]!.chunks.push({ block, ref });
+    return block;
+  }
+
+  /** Opens the finished block `seq` in place of `inputs` (a compaction's), then deletes them. */
+  replace(inputs: ReadonlySet<BlockReader>, seq: number): void {
+    const merged = new BlockReader(path.join(this.dir, blockFileName(seq)), seq, this.codecs);
+    this.blocks = [...this.blocks.filter((b) => !inputs.has(b)), merged];
+    this.rebuildChunkRefs();
+    for (const block of inputs) {
+      block.close();
+      fs.rmSync(block.file, { force: true });
+    }
+  }
+
+  /** Closes and deletes blocks (retention). */
+  remove(blocks: readonly BlockReader[]): void {
+    if (blocks.length === 0) return;
+    for (const block of blocks) {
+      block.close();
+      fs.rmSync(block.file, { force: true });
+    }
+    this.blocks = this.blocks.filter((b) => !blocks.includes(b));
+    this.rebuildChunkRefs();
+  }
+
+  /**
+   * Rewrites blocks in place, each series' points passed through `keep` (which returns the
+   * points to keep, possibly none). The new file replaces the old by rename, so a crash
+   * leaves one or the other. Throws the first write error; blocks done before it stay done.
+   */
+  rewrite(blocks: Iterable<BlockReader>, keep: (seriesId: number, points: SeriesPoints) => SeriesPoints): void {
+    try {
+      for (const block of blocks) {
+        const writer = new BlockWriter(block.file, this.codecs, this.chunkMaxPoints, block.superseded);
+        try {
+          // chunks of one series are contiguous in a block
+          let parts: SeriesPoints[] = [];
+          let seriesId = -1;
+          const flush = (): void => {
+            if (seriesId < 0) return;
+            const points = keep(seriesId, combinePoints(parts));
+            if (points.length > 0) writer.addSeries(seriesId, points);
+          };
+          for (const ref of block.refs) {
+            if (ref.seriesId !== seriesId) {
+              flush();
+              seriesId = ref.seriesId;
+              parts = [];
+            }
+            parts.push(block.readChunk(ref));
+          }
+          flush();
+          writer.finish();
+        } catch (err) {
+          writer.abort();
+          throw err;
+        }
+        block.close();
+        this.blocks[this.blocks.indexOf(block)] = new BlockReader(block.file, block.seq, this.codecs);
+      }
+    } finally {
+      this.rebuildChunkRefs();
+    }
+  }
+
+  /**
+   * The points of a series in its blocks within [start, end] (ms, inclusive), limited to
+   * `only` when given; a corrupt chunk is counted, logged and skipped.
+   */
+  read(entry: SeriesEntry, start: number, end: number, only?: ReadonlySet<BlockReader>): SeriesPoints {
+    if (entry.chunks.length === 0) return EMPTY_POINTS;
+    const parts: SeriesPoints[] = [];
+    for (const { block, ref } of entry.chunks) {
+      if (ref.maxT < start || ref.minT > end || (only && !only.has(block))) continue;
+      try {
+        parts.push(clipPoints(block.readChunk(ref), start, end));
+      } catch (err) {
+        this.counters.corruptChunks++;
+        this.log.error({ file: block.file, series: entry.info.id, err: (err as Error).message }, 'corrupt chunk skipped');
+      }
+    }
+    return combinePoints(parts);
+  }
+
+  /** Points in blocks, and the blocks' bytes on disk. */
+  totals(): { points: number; bytes: number } {
+    let points = 0;
+    let bytes = 0;
+    for (const block of this.blocks) {
+      bytes += block.bytes;
+      for (const ref of block.refs) points += ref.count;
+    }
+    return { points, bytes };
+  }
+
+  close(): void {
+    for (const block of this.blocks) block.close();
+  }
+}

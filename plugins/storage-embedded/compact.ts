@@ -1,0 +1,93 @@
+/**
+ * Compaction: merging blocks into one (Prometheus' LeveledCompactor, size-tiered here).
+ * plan() picks what to merge; a CompactionJob writes the merged block, run by a JobRunner.
+ */
+import type { BackgroundJob } from './background-job';
+import type { BlockReader, BlockWriter } from './block';
+import type { BlockSet } from './block-set';
+import type { SeriesEntry, SeriesIndex } from './series-index';
+
+/**
+ * Size-tiered planning: the newest run of blocks in which no block is bigger than all
+ * newer ones together is merged once it has `minBlocks` blocks. Similar sizes merge, big
+ * old blocks are left alone, so each point is rewritten O(log n) times, not at every
+ * merge. Only a newest run is merged, so the result is still newer than every other block
+ * and last-write-wins order holds. Returns the index (in seq order) of the run's first
+ * block, or undefined when nothing is due.
+ */
+export function planCompaction(blocks: readonly BlockReader[], minBlocks: number): number | undefined {
+  const sizes = blocks.map((b) => b.refs.reduce((n, ref) => n + ref.count, 0));
+  let run = 0;
+  let total = 0;
+  for (let i = blocks.length - 1; i >= 0; i--) {
+    if (run > 0 && sizes[i]! > total) break;
+    total += sizes[i]!;
+    run++;
+  }
+  return run >= minBlocks ? blocks.length - run : undefined;
+}
+
+/**
+ * Merges blocks from index `from` (in seq order) to the newest into one block, newer
+ * blocks winning on a shared timestamp and points before `cutoff` (ms; -Infinity keeps
+ * all) dropped. The merged block names its inputs as superseded, so a crash after it is
+ * written but before they are deleted leaves no duplicates (block-set.ts deletes them).
+ */
+export class CompactionJob implements BackgroundJob {
+  private readonly seq: number;
+  private readonly writer: BlockWriter;
+  /** the input blocks */
+  readonly merging: ReadonlySet<BlockReader>;
+  /** series with chunks in the inputs */
+  private readonly entries: SeriesEntry[] = [];
+  private next = 0;
+
+  /** Use CompactionJob.start(), which says when there is nothing to do. */
+  private constructor(
+    private readonly blocks: BlockSet,
+    index: SeriesIndex,
+    inputs: readonly BlockReader[],
+    private readonly cutoff: number,
+  ) {
+    this.merging = new Set(inputs);
+    this.seq = blocks.allocSeq();
+    for (const entry of index.byId) if (entry && entry.chunks.some((c) => this.merging.has(c.block))) this.entries.push(entry);
+    this.writer = blocks.writer(this.seq, inputs.map((b) => b.seq));
+  }
+
+  /** A compaction of blocks[from…], or undefined when it would change nothing. Throws when the file cannot be created. */
+  static start(blocks: BlockSet, index: SeriesIndex, from: number, cutoff: number): CompactionJob | undefined {
+    const inputs = blocks.blocks.slice(from);
+    // one block is worth rewriting only to drop expired points
+    if (inputs.length === 0 || (inputs.length === 1 && cutoff === -Infinity)) return undefined;
+    return new CompactionJob(blocks, index, inputs, cutoff);
+  }
+
+  /** Merges series until about `budget` points are written; true when all are. */
+  step(budget: number): boolean {
+    let done = 0;
+    while (this.next < this.entries.length && done < budget) {
+      const entry = this.entries[this.next++]!;
+      const points = this.blocks.read(entry, this.cutoff, Infinity, this.merging);
+      if (points.length > 0) this.writer.addSeries(entry.id, points);
+      done += points.length + 1;
+    }
+    return this.next >= this.entries.length;
+  }
+
+
+  /** Installs the merged block in place of its inputs and deletes them. */
+  finish(): void {
+    try {
+      this.writer.finish();
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+    this.blocks.replace(this.merging, this.seq);
+  }
+
+  abort(): void {
+    this.writer.abort();
+  }
+}

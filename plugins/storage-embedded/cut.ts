@@ -1,0 +1,80 @@
+/**
+ * A block cut: the frozen head encoded into a new block (Prometheus' head compaction).
+ * Starting one rotates the WAL and freezes the head, so writes go on into fresh heads and
+ * a new segment; once the block is installed, the segments before `keepFrom` hold nothing
+ * that is not in a block and the engine drops them. Run by a JobRunner.
+ */
+import type { BackgroundJob } from './background-job';
+import type { BlockWriter } from './block';
+import type { BlockSet } from './block-set';
+import type { Head } from './head';
+import type { SeriesEntry } from './series-index';
+
+export class CutJob implements BackgroundJob {
+  /** series whose frozen heads this cut encodes, in id order */
+  private readonly entries: SeriesEntry[];
+  private readonly seq: number;
+  /** absent when the head was empty: the cut then only rotates the WAL */
+  private readonly writer?: BlockWriter;
+  private next = 0;
+  /** performance.now() at the start, for lastCheckpointMs */
+  readonly started = performance.now();
+  /** points in the frozen head */
+  readonly points: number;
+
+  /**
+   * Freezes `head`. `keepFrom` is the first WAL segment written after the freeze (from
+   * Wal.rotate()): the ones before it are dropped once the block is installed. Throws when
+   * the block file cannot be created (the head is given back).
+   */
+  constructor(
+    private readonly head: Head,
+    private readonly blocks: BlockSet,
+    readonly keepFrom: number,
+  ) {
+    this.entries = head.freeze();
+    this.points = head.frozenPoints;
+    this.seq = blocks.allocSeq();
+    try {
+      this.writer = this.entries.length > 0 ? blocks.writer(this.seq) : undefined;
+    } catch (err) {
+      head.thaw(this.entries);
+      throw err;
+    }
+  }
+
+  /** Encodes frozen series until about `budget` points are done; true when all are. */
+  step(budget: number): boolean {
+    let done = 0;
+    while (this.next < this.entries.length && done < budget) {
+      const entry = this.entries[this.next++]!;
+      const frozen = entry.frozen;
+      if (frozen && frozen.length > 0) {
+        this.writer!.addSeries(entry.id, frozen);
+        done += frozen.length;
+      }
+    }
+    return this.next >= this.entries.length;
+  }
+
+
+  /** Installs the block and drops the frozen head. */
+  finish(): void {
+    if (this.writer) {
+      try {
+        this.writer.finish();
+        this.blocks.add(this.seq);
+      } catch (err) {
+        this.abort();
+        throw err;
+      }
+    }
+    this.head.release(this.entries);
+  }
+
+  /** Gives the frozen points back to the head (the WAL before the cut is still on disk). */
+  abort(): void {
+    this.writer?.abort();
+    this.head.thaw(this.entries);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The head: the points written since the last block cut, in memory. Each series keeps its
+ * own sorted columns on its SeriesEntry (`head`; last write wins on a shared timestamp);
+ * a cut freezes them (`frozen`) and encodes them into a block while new writes go to fresh
+ * heads. Reads see blocks, then frozen heads, then heads (querier.ts).
+ */
+import { slicePoints, SortedPoints, ValueKind, type PointBatch, type SeriesPoints } from '../../core';
+import type { SeriesEntry } from './series-index';
+
+/** One series' head: the kernel's SortedPoints (sorted growable columns, last write wins). */
+export { SortedPoints as HeadSeries };
+
+/** The columns appended to the head: a PointBatch's, or a replayed SAMPLES record's. */
+export type HeadColumns = Pick<PointBatch, 'length' | 'seriesIndex' | 'timestamps' | 'kinds' | 'floats' | 'ints' | 'texts'>;
+
+// Module constants: reading ValueKind through the core barrel's re-export getter per point costs.
+const INT: number = ValueKind.Int;
+const STRING: number = ValueKind.String;
+/** A new head starts at what the previous one reached (fewer regrowths), capped so that a burst does not pin memory. */
+const MAX_HINT = 1 << 16;
+
+export class Head {
+  /** series with points in their live head */
+  private dirty = new Set<SeriesEntry>();
+  /** points in live heads */
+  points = 0;
+  /** points in frozen heads (a cut in progress) */
+  frozenPoints = 0;
+
+  /** Appends points; `entries[s]` is the series of `columns.seriesIndex[i] === s`. */
+  append(entries: readonly SeriesEntry[], columns: HeadColumns): void {
+    const { length: n, seriesIndex, timestamps, kinds, floats, ints, texts } = columns;
+    const heads: SortedPoints[] = new Array(entries.length);
+    for (let s = 0; s < entries.length; s++) {
+      const entry = entries[s]!;
+      heads[s] = entry.head ??= new SortedPoints(entry.headHint);
+      this.dirty.add(entry);
+    }
+    for (let i = 0; i < n; i++) {
+      const kind = kinds[i]!;
+      // reading a BigInt64Array element allocates a bigint: only for integer points
+      heads[seriesIndex[i]!]!.append(timestamps[i]!, kind, floats[i]!, kind === INT ? ints[i]! : 0n, kind >= STRING ? texts[i] : undefined);
+    }
+    this.points += n;
+  }
+
+  /** Freezes every live head for a cut; returns their series in id order. New writes go to fresh heads. */
+  freeze(): SeriesEntry[] {
+    const entries = [...this.dirty].sort((a, b) => a.id - b.id);
+    for (const entry of entries) {
+      entry.frozen = entry.head;
+      entry.headHint = Math.min(entry.head?.length ?? 0, MAX_HINT);
+      entry.head = undefined;
+    }
+    this.dirty.clear();
+    this.frozenPoints = this.points;
+    this.points = 0;
+    return entries;
+  }
+
+  /** Drops the frozen heads: their points are in an installed block now. */
+  release(entries: readonly SeriesEntry[]): void {
+    for (const entry of entries) entry.frozen = undefined;
+    this.frozenPoints = 0;
+  }
+
+  /** Gives frozen heads back after a failed cut (the WAL before the cut is still on disk). */
+  thaw(entries: readonly SeriesEntry[]): void {
+    for (const entry of entries) {
+      const frozen = entry.frozen;
+      if (!frozen) continue;
+      const head = entry.head;
+      // the live head is newer: replaying it onto the frozen one keeps last-write-wins
+      if (head) for (let i = 0; i < head.length; i++) frozen.append(head.timestamps[i]!, head.kinds[i]!, head.floats[i]!, head.ints[i]!, head.texts[i]);
+      entry.head = frozen;
+      entry.frozen = undefined;
+      this.dirty.add(entry);
+    }
+    this.points += this.frozenPoints;
+    this.frozenPoints = 0;
+  }
+
+  /** Removes a series' live-head points in [start, end] (ms, inclusive). Callers finish any cut first. */
+  deleteRange(entry: SeriesEntry, start: number, end: number): void {
+    if (entry.head) this.points -= entry.head.deleteRange(start, end);
+  }
+
+  /** Pushes onto `parts` the series' head points in [start, end], oldest first (frozen, then live). */
+  collect(entry: SeriesEntry, start: number, end: number, parts: SeriesPoints[]): void {
+    for (const head of [entry.frozen, entry.head]) {
+      if (!head || head.length === 0) continue;
+      const [from, to] = head.rangeOf(start, end);
+      if (to > from) parts.push(slicePoints(head, from, to));
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Reading one series across its sources, oldest to newest: blocks, the head being cut,
+ * the live head (later sources win on a shared timestamp, as they hold later writes).
+ */
+import type { LastPoint, SeriesPoints } from '../../core';
+import type { BlockSet } from './block-set';
+import type { Head } from './head';
+import { combinePoints } from './points';
+import type { SeriesEntry } from './series-index';
+
+/** The series' points in [start, end] (ms, inclusive). */
+export function readSeries(blocks: BlockSet, head: Head, entry: SeriesEntry, start: number, end: number): SeriesPoints {
+  const parts = [blocks.read(entry, start, end)];
+  head.collect(entry, start, end, parts);
+  return combinePoints(parts);
+}
+
+/** The series' newest point at or after `floor` (ms), or undefined. Reads at most the chunks holding the newest timestamp. */
+export function lastPoint(blocks: BlockSet, entry: SeriesEntry, floor: number): LastPoint | undefined {
+  // newest source first; an older source wins only with a strictly later timestamp
+  let points: SeriesPoints | undefined;
+  let t = -Infinity;
+  for (const head of [entry.head, entry.frozen]) {
+    if (head && head.length > 0 && head.timestamps[head.length - 1]! > t) {
+      points = head;
+      t = head.timestamps[head.length - 1]!;
+    }
+  }
+  let newestRef = -1;
+  for (let c = 0; c < entry.chunks.length; c++) if (newestRef < 0 || entry.chunks[c]!.ref.maxT >= entry.chunks[newestRef]!.ref.maxT) newestRef = c;
+  if (newestRef >= 0 && entry.chunks[newestRef]!.ref.maxT > t) {
+    // the newest chunk, merged with any older block sharing its last timestamp
+    const maxT = entry.chunks[newestRef]!.ref.maxT;
+    points = blocks.read(entry, maxT, maxT);
+  }
+  const i = points ? points.length - 1 : -1;
+  if (!points || i < 0 || points.timestamps[i]! < floor) return undefined;
+  return { series: entry.info, timestamp: points.timestamps[i]!, kind: points.kinds[i]! as LastPoint['kind'], float: points.floats[i]!, int: points.ints[i]!, text: points.texts[i] };
+}

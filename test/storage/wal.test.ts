@@ -1,0 +1,92 @@
+/** The embedded WAL's group commit: sync writes are acknowledged only after their fsync returns, and the event loop and ingest go on meanwhile. */
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Wal } from '../../plugins/storage-embedded/wal';
+import { tempDataDir } from '../helpers/embedded';
+
+type Callback = (err: NodeJS.ErrnoException | null) => void;
+
+describe('embedded WAL group commit', () => {
+  const realFdatasync = fs.fdatasync;
+  /** fdatasync calls held back until the test releases them */
+  let held: { fd: number; done: Callback }[] = [];
+  beforeEach(() => {
+    held = [];
+    (fs as { fdatasync: unknown }).fdatasync = (fd: number, done: Callback) => void held.push({ fd, done });
+  });
+  afterEach(() => {
+    (fs as { fdatasync: unknown }).fdatasync = realFdatasync;
+  });
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  /** runs the held fsyncs for real, then calls back */
+  const release = async (err: NodeJS.ErrnoException | null = null) => {
+    const batch = held.splice(0);
+    for (const { fd, done } of batch) {
+      fs.fdatasyncSync(fd);
+      done(err);
+    }
+    await turn();
+  };
+
+  it('acknowledges a sync write only after its fsync returns, while the next group gathers', async () => {
+    const dir = path.join(tempDataDir('wal-group'), 'wal');
+    const wal = new Wal(dir, 60_000);
+    wal.open();
+    const acked: string[] = [];
+    wal.append(Uint8Array.of(1, 2, 3));
+    const first = wal.sync().then(() => acked.push('first'));
+    await turn(); // the commit starts: written, fsync in flight
+    expect(held).to.have.length(1);
+    expect(acked).to.deep.equal([]);
+
+    // the event loop is free: more records and another sync writer arrive meanwhile
+    wal.append(Uint8Array.of(4, 5));
+    const second = wal.sync().then(() => acked.push('second'));
+    await turn();
+    await turn();
+    expect(held).to.have.length(1, 'one fsync in flight at a time');
+    expect(acked).to.deep.equal([]);
+
+    await release();
+    await first;
+    expect(acked).to.deep.equal(['first']);
+    expect(held).to.have.length(1, 'the second group is committed once the first fsync returned');
+    await release();
+    await second;
+    expect(acked).to.deep.equal(['first', 'second']);
+
+    const release3 = wal.close();
+    await turn();
+    await release();
+    await release3;
+    const segment = fs.readdirSync(dir).filter((f) => f.endsWith('.wal'));
+    expect(segment).to.have.length(1);
+    expect(fs.statSync(path.join(dir, segment[0]!)).size).to.equal(8 + 3 + 8 + 2);
+  });
+
+  it('rejects the sync writers of a group whose fsync fails, and retries the bytes with the next commit', async () => {
+    const errors: unknown[] = [];
+    const wal = new Wal(path.join(tempDataDir('wal-eio'), 'wal'), 60_000, (err) => errors.push(err));
+    wal.open();
+    wal.append(Uint8Array.of(1));
+    const failed = wal.sync().then(
+      () => expect.fail('acknowledged'),
+      (err: { code?: string }) => err.code,
+    );
+    await turn();
+    const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    await release(eio);
+    expect(await failed).to.equal('EIO');
+    expect(errors).to.have.length(1);
+    const retried = wal.sync();
+    await turn();
+    expect(held).to.have.length(1, 'the unsynced segment is fsynced again');
+    await release();
+    await retried;
+    const closed = wal.close();
+    await turn();
+    await release();
+    await closed;
+  });
+});
