@@ -13,3 +13,16 @@ export class ApiError extends Error {
     this.details = details;
   }
 }
+
+/**
+ * One line for an error JSON's message and details, for a person (the CLI over `--url`):
+ * the details are left out when they repeat the message (OpenTSDB's NoSuchUniqueName
+ * carries the same text in both) or say nothing more ("Bad request: Deleting …" keeps both).
+ */
+export function apiErrorText(error: { message?: unknown; details?: unknown }, join: (message: string, details: string) => string = (m, d) => `${m}: ${d}`): string {
+  const message = error.message === undefined || error.message === null ? '' : String(error.message);
+  const details = error.details === undefined || error.details === null ? '' : String(error.details);
+  if (!details || message.includes(details)) return message;
+  if (!message || details.includes(message)) return details;
+  return join(message, details);
+}

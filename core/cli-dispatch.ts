@@ -4,7 +4,7 @@
  * the kernel, which closes storage if the command opened it. One line on stderr and a
  * non-zero exit for every failure.
  */
-import { ApiError } from './api-error';
+import { ApiError, apiErrorText } from './api-error';
 import { CliExit, type CliCommand, type CliContext } from './cli-command';
 import { loadConfig } from './config';
 import { DsdbError } from './errors';
@@ -75,7 +75,7 @@ async function boot(configFile: string | undefined): Promise<{ kernel: Kernel; c
 
 function reason(err: unknown): string {
   if (err instanceof CliExit || err instanceof DsdbError) return err.message;
-  if (err instanceof ApiError) return err.details ? `${err.message}: ${err.details}` : err.message;
+  if (err instanceof ApiError) return apiErrorText(err);
   const e = err as Error;
   return process.env.DSDB_DEBUG ? (e.stack ?? String(e)) : (e?.message ?? String(err));
 }

@@ -8,7 +8,7 @@ export { createKernelHooks, type KernelHooks, type ListenInfo } from './hooks';
 export { Registry } from './registry';
 export { CliExit, type CliCommand, type CliContext, type CliPluginInfo } from './cli-command';
 export { DsdbError, ConfigError, type DsdbErrorCode } from './errors';
-export { ApiError } from './api-error';
+export { ApiError, apiErrorText } from './api-error';
 export type { Cradle, DsdbContainer, ConnectionDetector, BuildInfo } from './container';
 export type { Logger, LogLevel } from './logger';
 export * from './extension-points';

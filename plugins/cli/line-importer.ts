@@ -6,7 +6,7 @@
  * reported with its number and skipped; the run goes on.
  */
 import fs from 'node:fs';
-import { BatchBuilder, CliExit, PutCollector, PutLineParser, type PointBatch, type PutFormat } from '../../core';
+import { apiErrorText, BatchBuilder, CliExit, PutCollector, PutLineParser, type PointBatch, type PutFormat } from '../../core';
 import type { Input } from './input';
 import type { ProgressCounters } from './progress';
 import type { BatchSink } from './sinks';
@@ -132,7 +132,7 @@ export class LineImporter {
       format.decode(buf.subarray(start, end), collector);
     } catch (err) {
       const e = err as Error & { details?: string };
-      return e.details ? `${e.message}: ${e.details}` : e.message;
+      return apiErrorText(e);
     }
     if (collector.failed > failedBefore) {
       const errors = collector.errors!;

@@ -5,7 +5,7 @@
  * JSON is then printed as a table, CSV, or as it is.
  */
 import { parseArgs } from 'node:util';
-import { CliExit, JsonNumber, canonicalJson, parseExactJson, type Aggregator, type CliCommand, type ExactJson, type Registry } from '../../core';
+import { apiErrorText, CliExit, JsonNumber, canonicalJson, parseExactJson, type Aggregator, type CliCommand, type ExactJson, type Registry } from '../../core';
 import { executeQuery, type QueryEngineDeps } from './engine';
 import { parseQueryString, type QueryString } from './parse-uri';
 import { serializeResults } from './serializer';
@@ -94,7 +94,7 @@ async function fetchQuery(base: string, qs: QueryString): Promise<string> {
     let message = text.slice(0, 300);
     try {
       const error = (JSON.parse(text) as { error?: { message?: string; details?: string } }).error;
-      if (error?.message) message = error.details ? `${error.message}: ${error.details}` : error.message;
+      if (error?.message) message = apiErrorText(error);
     } catch {
       /* not JSON: the raw text */
     }
