@@ -102,7 +102,7 @@ describe('GUI fixes of #20 in headless Chromium', function () {
     // iwildcard: two series in the GUI, the URL's shortcut and the PNG link's query
     await page.selectOption('.q-ftype', 'iwildcard');
     await page.click('#q-apply');
-    await page.waitForURL((url) => url.searchParams.get('m') === 'sum:sys.cpu.user{host=web*}');
+    await page.waitForURL((url) => url.searchParams.get('m') === 'sum:sys.cpu.user{host=iwildcard(web*)}');
     await page.waitForSelector('#graph-png:not([hidden])');
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#table-series tbody tr').length === 2);
     expect(await pngM(page)).to.deep.equal(mParam(page));
@@ -110,6 +110,29 @@ describe('GUI fixes of #20 in headless Chromium', function () {
     expect(viaApi.json.map((s: { tags: { host: string } }) => s.tags.host)).to.deep.equal(['web01', 'web02']);
     const full = decodePng(Buffer.from(await (await fetch(`${base}/q?start=${T0}&m=${encodeURIComponent(mParam(page)[0]!)}&wxh=600x300&png`)).arrayBuffer()));
     expect(countColour(full, GRAY_TEXT, middle, 20)).to.be.lessThan(countColour(empty, GRAY_TEXT, middle, 20) / 4);
+    await page.close();
+  });
+
+  it('a value with * and no chosen type shows (and runs) iwildcard; the URL and PNG link say the same', async () => {
+    const { page, queries } = await open(`/?start=${T0}`);
+    await page.fill('.q-metric-name', 'sys.cpu.user');
+    await page.click('.q-add-filter');
+    await page.fill('.q-tagk', 'host');
+    await page.fill('.q-tagv', 'web*');
+    expect(await page.inputValue('.q-ftype')).to.equal('iwildcard');
+    // taking the * out goes back to literal_or, putting it back to iwildcard
+    await page.fill('.q-tagv', 'web01');
+    expect(await page.inputValue('.q-ftype')).to.equal('literal_or');
+    await page.fill('.q-tagv', 'web*');
+    expect(await page.inputValue('.q-ftype')).to.equal('iwildcard');
+    await page.click('#q-apply');
+    await page.waitForURL((url) => url.searchParams.has('m'));
+    expect(mParam(page)).to.deep.equal(['sum:sys.cpu.user{host=iwildcard(web*)}']);
+    await page.waitForSelector('#graph-png:not([hidden])');
+    expect(await pngM(page)).to.deep.equal(mParam(page));
+    const sent = queries[queries.length - 1] as { queries: { filters: unknown[] }[] };
+    expect(sent.queries[0]!.filters).to.deep.equal([{ type: 'iwildcard', tagk: 'host', filter: 'web*', groupBy: true }]);
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#table-series tbody tr').length === 2);
     await page.close();
   });
 

@@ -53,13 +53,27 @@ export function metricEditor(q, index, choices, { rerender, remove }) {
 }
 
 function filterRow(q, f, choices, remove) {
+  // Until a type is chosen, a value with `*` switches the shown type to iwildcard (and
+  // back): the form always shows the filter that runs, in the GUI, its URL and /q alike.
+  let typeChosen = f.type !== 'literal_or' || f.filter.includes('*');
+  const followValue = () => {
+    if (typeChosen) return;
+    const wanted = f.filter.includes('*') && choices.filterTypes.includes('iwildcard') ? 'iwildcard' : 'literal_or';
+    if (f.type !== wanted) type.value = f.type = wanted;
+  };
   const tagk = suggestInput({ value: f.tagk, placeholder: 'tag key', className: 'q-tagk', load: (prefix) => suggest('tagk', prefix), onChange: (v) => (f.tagk = v.trim()) });
-  const type = h('select', { class: 'q-ftype', title: 'Filter type', onchange: () => (f.type = type.value) },
+  const type = h('select', { class: 'q-ftype', title: 'Filter type', onchange: () => {
+    f.type = type.value;
+    typeChosen = true;
+  } },
     choices.filterTypes.map((name) => h('option', { value: name, selected: name === f.type }, name)));
   const tagv = suggestInput({ value: f.filter, placeholder: 'value, a|b, web*', className: 'q-tagv', load: (text) => suggest('tagv', text.replace(/^.*\|/, '')),
     // `web01|we` + pick `web02` → `web01|web02`: suggestions complete the last alternative
     complete: (text, name) => text.replace(/[^|]*$/, name),
-    onChange: (v) => (f.filter = v.trim()),
+    onChange: (v) => {
+      f.filter = v.trim();
+      followValue();
+    },
   });
   const groupBy = h('input', { type: 'checkbox', class: 'q-groupby', checked: f.groupBy, onchange: () => (f.groupBy = groupBy.checked) });
   return h('div', { class: 'q-filter q-row' }, tagk, type, tagv, h('label', { title: 'One line per value' }, groupBy, ' group'), h('button', { type: 'button', class: 'q-remove-filter', title: 'Remove filter', onclick: remove }, '×'));

@@ -14,10 +14,9 @@ export function emptyFilter() {
   return { tagk: '', type: 'literal_or', filter: '', groupBy: true };
 }
 
-/** `key=value` when the daemon reads that back as the same filter, else `key=type(value)`. */
+/** `key=value` for a literal without `*` (the daemon reads `web*` as iwildcard), else `key=type(value)`. */
 function filterText(f) {
-  const shortcut = f.filter.includes('*') ? 'iwildcard' : 'literal_or';
-  return f.type === shortcut && !/[()]/.test(f.filter) ? `${f.tagk}=${f.filter}` : `${f.tagk}=${f.type}(${f.filter})`;
+  return f.type === 'literal_or' && !f.filter.includes('*') ? `${f.tagk}=${f.filter}` : `${f.tagk}=${f.type}(${f.filter})`;
 }
 
 /** The `m=` expression of a metric query. */
