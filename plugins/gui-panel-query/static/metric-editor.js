@@ -83,14 +83,18 @@ function filterRow(q, f, choices, remove) {
 const DISCRETE_AGGREGATORS = ['last', 'none', 'mode', 'first', 'count', 'distinct'];
 
 /**
- * Sets the default aggregator for the metric's kind: asks /api/query/last for its latest
- * values; a value that is not a number (a string, a JSON object) means a discrete metric.
+ * Sets the default aggregator for the metric's kind: the latest values of a few of its
+ * series (/api/search/lookup, then /api/query/last: bounded however many series there
+ * are); a value that is not a number (a string, a JSON object) means a discrete metric.
  */
 async function defaultAggregator(q, aggregators, select) {
   const metric = q.metric;
   let latest;
   try {
-    latest = await apiGet(`/api/query/last?timeseries=${encodeURIComponent(metric)}&back_scan=0`);
+    const found = await apiGet(`/api/search/lookup?m=${encodeURIComponent(metric)}&limit=5`);
+    const tsuids = (found.results || []).map((r) => r.tsuid);
+    if (tsuids.length === 0) return;
+    latest = await apiGet(`/api/query/last?tsuids=${encodeURIComponent(tsuids.join(','))}&back_scan=0`);
   } catch {
     return;
   }
