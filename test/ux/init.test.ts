@@ -6,7 +6,7 @@
  * start-up; the lockfile's engines agree with the README's Node version.
  */
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -150,6 +150,20 @@ describe('default plugin lists and start-up checks (#20)', () => {
       .map(([name, p]) => `${name} wants node ${p.engines!.node}`);
     expect(refusing, `npm ci would warn EBADENGINE on Node ${lowest}`).to.deep.equal([]);
     expect(semver.satisfies(process.versions.node, pkg.engines.node), `this Node ${process.versions.node}`).to.equal(true);
+  });
+
+  it('the lowest Node the engines allow (20.19.0, from the registry) runs the daemon and the #20 tests', function () {
+    this.timeout(180_000);
+    const node = execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'node-lowest.sh')], { encoding: 'utf8' }).trim();
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+    const version = spawnSync(node, ['-v'], { encoding: 'utf8' }).stdout.trim();
+    expect(version).to.equal(`v${semver.minVersion(pkg.engines.node).version}`);
+    // mocha itself, and every dsdb the tests spawn (process.execPath), run on that Node
+    const mocha = path.join(REPO_ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
+    const files = ['put-strings', 'cli-url'].map((f) => path.join(REPO_ROOT, 'dist', 'test', 'ux', `${f}.test.js`));
+    const run = spawnSync(node, [mocha, '--no-config', '--timeout', '60000', '--exit', ...files], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 170_000 });
+    expect(run.status, `${run.stdout}\n${run.stderr}`).to.equal(0);
+    expect(run.stdout).to.match(/\b7 passing/);
   });
 
   it('bin/dsdb.js says it builds when dist/ is missing (no silent first run)', () => {
