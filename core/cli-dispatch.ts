@@ -5,8 +5,8 @@
  * non-zero exit for every failure.
  */
 import { CliExit, type CliCommand, type CliContext } from './cli-command';
-import { loadConfig } from './config';
-import { DsdbError } from './errors';
+import { DEFAULTS_SOURCE, loadConfig, resolveConfig } from './config';
+import { DsdbError, errorText } from './errors';
 import { Kernel } from './kernel';
 import { createLogger, type LogLevel } from './logger';
 import { Registry } from './registry';
@@ -58,8 +58,8 @@ function cliLogLevel(): LogLevel {
 }
 
 /** Loads the config and plugins, and collects their commands. */
-async function boot(configFile: string | undefined): Promise<{ kernel: Kernel; commands: Registry<CliCommand> }> {
-  const config = await loadConfig({ file: configFile });
+async function boot(configFile: string | undefined, defaults = false): Promise<{ kernel: Kernel; commands: Registry<CliCommand> }> {
+  const config = defaults ? resolveConfig({}, DEFAULTS_SOURCE, process.cwd()) : await loadConfig({ file: configFile });
   const kernel = new Kernel(config, { logger: createLogger(cliLogLevel()) });
   await kernel.load();
   const commands = new Registry<CliCommand>('dsdb command');
@@ -74,9 +74,7 @@ async function boot(configFile: string | undefined): Promise<{ kernel: Kernel; c
 
 function reason(err: unknown): string {
   if (err instanceof CliExit || err instanceof DsdbError) return err.message;
-  // Errors meant for a client (lib/http's ApiError) carry their explanation in `details`.
-  const details = (err as { details?: unknown })?.details;
-  if (err instanceof Error && typeof details === 'string' && details) return `${err.message}: ${details}`;
+  if (err instanceof Error && (err as { details?: unknown }).details !== undefined) return errorText(err as Error & { details?: unknown });
   const e = err as Error;
   return process.env.DSDB_DEBUG ? (e.stack ?? String(e)) : (e?.message ?? String(err));
 }
@@ -86,8 +84,18 @@ export async function runSubcommand(call: SubcommandCall): Promise<number> {
   try {
     booted = await boot(call.configFile);
   } catch (err) {
-    process.stderr.write(`dsdb: ${reason(err)}\n`);
-    return 1;
+    // `dsdb COMMAND --help` still helps when the config cannot load: the default plugins' help.
+    const wantsHelp = call.args.includes('--help') || call.args.includes('-h');
+    if (!wantsHelp) {
+      process.stderr.write(`dsdb: ${reason(err)}\n`);
+      return 1;
+    }
+    process.stderr.write(`dsdb: note: ${reason(err).split('\n')[0]}\n`);
+    try {
+      booted = await boot(undefined, true);
+    } catch {
+      return 1;
+    }
   }
   const { kernel, commands } = booted;
   try {
@@ -126,17 +134,28 @@ export async function runSubcommand(call: SubcommandCall): Promise<number> {
   }
 }
 
-/** The "Commands from plugins" part of `dsdb --help`; empty when the config cannot load. */
+/**
+ * The "Commands from plugins" part of `dsdb --help`. When the config cannot load, help
+ * still works: it says why in one line and lists the default plugins' commands.
+ */
 export async function pluginCommandsHelp(configFile: string | undefined): Promise<string> {
+  let note = '';
+  let booted;
   try {
-    const { kernel, commands } = await boot(configFile);
-    await kernel.stop();
-    if (commands.size === 0) return '';
-    const names = commands.names().sort();
-    const width = Math.max(...names.map((n) => n.length)) + 2;
-    const lines = names.map((n) => `  ${n.padEnd(width)}${commands.get(n)!.summary}  [${commands.ownerOf(n)}]`);
-    return `\nCommands from the plugins of ${kernel.config.file}:\n${lines.join('\n')}\n\n'dsdb COMMAND --help' for each one's options and examples; docs/cli.md.\n`;
-  } catch {
-    return '';
+    booted = await boot(configFile);
+  } catch (err) {
+    note = `\nNote: ${reason(err).split('\n')[0]}\n(the commands below are the default plugins'; dsdb needs a config it can load to run them)\n`;
+    try {
+      booted = await boot(undefined, true);
+    } catch {
+      return note;
+    }
   }
+  const { kernel, commands } = booted;
+  await kernel.stop();
+  if (commands.size === 0) return note;
+  const names = commands.names().sort();
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  const lines = names.map((n) => `  ${n.padEnd(width)}${commands.get(n)!.summary}  [${commands.ownerOf(n)}]`);
+  return `${note}\nCommands from the plugins of ${kernel.config.file}:\n${lines.join('\n')}\n\n'dsdb COMMAND --help' (or 'npx dsdb COMMAND --help') for each one's options and examples; docs/cli.md.\n`;
 }

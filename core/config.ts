@@ -56,37 +56,34 @@ export interface ResolvedConfig extends Omit<Static<typeof CONFIG_SCHEMA>, 'plug
   baseDir: string;
 }
 
-/** The plugins DSDB loads when no config file exists. */
-export const DEFAULT_PLUGINS: PluginSpec[] = [
-  'http',
-  'telnet',
-  // the write path: telnet put, /api/put, protobuf (HTTP and raw TCP), Prometheus remote_write
-  'put-telnet',
-  'put-http',
-  'protobuf',
-  'prometheus-remote-write',
-  // the read path: /api/query and the rest of the read API, with OpenTSDB's aggregators
-  'aggregators-opentsdb',
-  'aggregators-discrete',
-  'query',
-  'read-api',
-  // the default storage engine (data in ./data) and the chunk codecs it writes with
-  'storage-embedded',
-  'codec-delta-of-delta',
-  'codec-decimal-float',
-  'codec-xor-float',
-  'codec-zigzag-int',
-  'codec-dict-string',
-  'codec-compact-json',
-  // the dsdb utilities (import, export, scan, uid, …); they add nothing to the daemon
-  'cli',
-  // the web GUI at / with its panels, and OpenTSDB's /q graph images
-  'gui',
-  'gui-panel-query',
-  'gui-panel-graph',
-  'gui-panel-table',
-  'graph-image',
+/**
+ * The default plugins in groups, each with the comment `dsdb init` writes above it: the
+ * one list behind DEFAULT_PLUGINS, the starter config and the README's Configure example
+ * (a test checks both against DEFAULT_PLUGINS).
+ */
+export const DEFAULT_PLUGIN_GROUPS: readonly { comment: string; plugins: readonly string[] }[] = [
+  { comment: 'the one port: HTTP(S) and OpenTSDB\'s telnet-style protocol', plugins: ['http', 'telnet'] },
+  {
+    comment: 'the write path: telnet put, /api/put, protobuf (HTTP and raw TCP), Prometheus remote_write',
+    plugins: ['put-telnet', 'put-http', 'protobuf', 'prometheus-remote-write'],
+  },
+  {
+    comment: 'the read path: /api/query and the rest of the read API, with OpenTSDB\'s aggregators',
+    plugins: ['aggregators-opentsdb', 'aggregators-discrete', 'query', 'read-api'],
+  },
+  {
+    comment: 'the default storage engine (data in ./data) and the chunk codecs it writes with',
+    plugins: ['storage-embedded', 'codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'],
+  },
+  { comment: 'the dsdb utilities (import, export, scan, uid, …); they add nothing to the daemon', plugins: ['cli'] },
+  {
+    comment: "the web GUI at / with its panels, and OpenTSDB's /q graph images",
+    plugins: ['gui', 'gui-panel-query', 'gui-panel-graph', 'gui-panel-table', 'graph-image'],
+  },
 ];
+
+/** The plugins DSDB loads when no config file exists (or the config lists none). */
+export const DEFAULT_PLUGINS: PluginSpec[] = DEFAULT_PLUGIN_GROUPS.flatMap((group) => group.plugins);
 export const DEFAULTS_SOURCE = '(built-in defaults)';
 
 /** Identity function that types a config file. */
@@ -121,6 +118,15 @@ export interface LoadConfigOptions {
   overrides?: Partial<Pick<ResolvedConfig, 'port' | 'host' | 'logLevel'>>;
 }
 
+/** Why a config file did not load, in one line (no require stack), with the fix for a missing `dsdb`. */
+function loadFailure(err: unknown): string {
+  const first = String((err as Error)?.message ?? err).split('\n')[0]!;
+  const hint = /Cannot find module 'dsdb'/.test(first)
+    ? " (the config requires 'dsdb', which is not installed where the config is: `npm install dsdb` there, or export a plain object as `dsdb init` writes)"
+    : '';
+  return `cannot be loaded: ${first}${hint}`;
+}
+
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
   const cwd = options.cwd ?? process.cwd();
   const explorer = cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, searchStrategy: 'project' });
@@ -132,7 +138,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
       const result = await explorer.load(file);
       raw = result?.config ?? {};
     } catch (err) {
-      throw new ConfigError(file, '(file)', `cannot be loaded: ${(err as Error).message}`, 'DSDB_ERR_CONFIG_NOT_FOUND');
+      throw new ConfigError(file, '(file)', loadFailure(err), 'DSDB_ERR_CONFIG_NOT_FOUND');
     }
   } else {
     let result;
@@ -140,7 +146,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
       result = await explorer.search(cwd);
     } catch (err) {
       const failed = (err as { filepath?: string }).filepath ?? cwd;
-      throw new ConfigError(failed, '(file)', `cannot be loaded: ${(err as Error).message}`);
+      throw new ConfigError(failed, '(file)', loadFailure(err));
     }
     if (result && !result.isEmpty) {
       raw = result.config;

@@ -41,3 +41,17 @@ export class ConfigError extends DsdbError {
     this.key = key;
   }
 }
+
+/**
+ * One line for an error's message and details (OpenTSDB's error JSON carries both), for a
+ * person (the CLI over `--url`):
+ * the details are left out when they repeat the message (OpenTSDB's NoSuchUniqueName
+ * carries the same text in both) or say nothing more ("Bad request: Deleting …" keeps both).
+ */
+export function errorText(error: { message?: unknown; details?: unknown }, join: (message: string, details: string) => string = (m, d) => `${m}: ${d}`): string {
+  const message = error.message === undefined || error.message === null ? '' : String(error.message);
+  const details = error.details === undefined || error.details === null ? '' : String(error.details);
+  if (!details || message.includes(details)) return message;
+  if (!message || details.includes(message)) return details;
+  return join(message, details);
+}

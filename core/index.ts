@@ -1,7 +1,7 @@
 /**
  * DSDB's public API for plugin authors and embedders: `import { definePlugin } from 'dsdb'`.
  */
-export { defineConfig, loadConfig, resolveConfig, DEFAULT_PLUGINS, type DsdbConfig, type PluginSpec, type ResolvedConfig } from './config';
+export { defineConfig, loadConfig, resolveConfig, DEFAULT_PLUGINS, DEFAULT_PLUGIN_GROUPS, type DsdbConfig, type PluginSpec, type ResolvedConfig } from './config';
 export { definePlugin, type DsdbPlugin, type PluginContext } from './plugin';
 export { Kernel, DEFAULT_BUILTIN_DIR, type KernelOptions } from './kernel';
 export { createKernelHooks, FEATURE_HOOKS, type KernelHooks, type ListenInfo } from './hooks';

@@ -78,6 +78,13 @@ export class Kernel {
     try {
       await this.registerPlugins();
       this.storage = await this.openStorage();
+      if (!this.storage) {
+        // Said at start-up, not on the first put: a daemon without storage refuses every write and read.
+        this.logger.warn(
+          { config: this.config.file },
+          `no storage engine is configured in ${this.config.file}: writes and queries will be refused; add 'storage-embedded' and the codec-* plugins (dsdb init writes a config with them)`,
+        );
+      }
       await this.hooks.kernel.starting.promise();
       this.listener = new Listener({ hooks: this.hooks, logger: this.logger, timeoutMs: this.config.detectTimeoutMs });
       this.address = await this.listener.listen(this.config.port, this.config.host);

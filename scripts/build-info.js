@@ -8,6 +8,10 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+// The first build (npm ci / npm install run it as `prepare`) takes a while: say so.
+if (!process.env.DSDB_BUILD_ANNOUNCED && !fs.existsSync(path.join(root, 'dist', 'core', 'cli.js'))) {
+  process.stderr.write('dsdb: building dist/ (TypeScript, about 15 s; once per clone, again after changes: npm run build)…\n');
+}
 const git = (args) => {
   try { return execSync(`git ${args}`, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); }
   catch { return ''; }

@@ -13,3 +13,6 @@ export class ApiError extends Error {
     this.details = details;
   }
 }
+
+/** One line for an error JSON's message and details, for a person (see core's errorText). */
+export { errorText as apiErrorText } from '../../core/errors';

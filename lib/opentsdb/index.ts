@@ -11,4 +11,4 @@ export { PutCollector, type PutError, type ReceivedPoint } from './put-collector
 export { getPutHooks, type PutFormat } from './put-format';
 export { PutLineParser } from './put-line-parser';
 export { jsonFormat as putJsonFormat } from './put-json-format';
-export { ApiError } from './api-error';
+export { ApiError, apiErrorText } from './api-error';

@@ -2,14 +2,17 @@
  * OpenTSDB's JSON body of `/api/put` (HttpJsonSerializer.parsePutV1): one point object
  * or an array of them. Numbers keep their source text, so int64 values stay exact and
  * `42` (integer) stays apart from `42.0` (float). A `value` that is a JSON object is
- * DSDB's JSON value; a string value is read as a telnet value token would be.
+ * DSDB's JSON value. A string value that OpenTSDB reads as a number (`"42"`, `"1.5e3"`)
+ * stays that number, a string starting with `"` or `{` is read as a telnet value token
+ * (`"\"42\""` stores the string `42`), and any other string is stored as a string value
+ * (docs/write.md).
  */
 import { ValueKind } from '../../core/types';
 import { ApiError } from './api-error';
 import { JsonNumber, JsonSyntaxError, canonicalJson, isJsonObject, parseExactJson, type ExactJson } from './json-text';
 import type { PutCollector, ReceivedPoint } from './put-collector';
 import type { PutFormat } from './put-format';
-import { newValueSlot } from './value-text';
+import { newValueSlot, parseValueText } from './value-text';
 
 export const jsonFormat: PutFormat = {
   contentType: 'application/json',
@@ -51,11 +54,33 @@ function admitJsonPoint(point: { [key: string]: ExactJson }, collector: PutColle
     slot.text = canonicalJson(value!);
     received.value = slot;
   } else if (Array.isArray(value) || typeof value === 'boolean') {
-    received.value = canonicalJson(value); // not a number: rejected as OpenTSDB does
+    received.value = canonicalJson(value);
+    collector.rejectRaw(`${VALUE_FORMS}, not ${Array.isArray(value) ? 'an array' : 'a boolean'}`, received);
+    return;
+  } else if (typeof value === 'string') {
+    received.value = stringValue(value);
   } else {
     received.value = scalarText(value);
   }
   collector.admit(received);
+}
+
+/** What `/api/put` takes as a value; the message for the forms it refuses. */
+export const VALUE_FORMS =
+  'Unable to parse value: a value is a number (42, 1.5e3 or the same as a string, "42"), a string ("deploy started"; "\\"42\\"" stores the string 42) or a JSON object ({"a":1})';
+
+const probe = newValueSlot();
+
+/**
+ * A string `value`: the text OpenTSDB would read (a number, or DSDB's `"…"`/`{…}` token),
+ * or else a string value. NaN and Infinity stay numbers, refused as OpenTSDB refuses them.
+ */
+function stringValue(text: string): ReceivedPoint['value'] {
+  if (text === '' || parseValueText(text, probe)?.kind !== 'number' || /^\s*[+-]?(NaN|Infinity)[fFdD]?\s*$/.test(text)) return text;
+  const slot = newValueSlot();
+  slot.kind = ValueKind.String;
+  slot.text = text;
+  return slot;
 }
 
 /** Jackson binds scalars to String fields by their text. */

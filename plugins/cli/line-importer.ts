@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { CliExit, type PointBatch, BatchBuilder } from '../../core';
-import { PutCollector, PutLineParser, type PutFormat } from '../../lib/opentsdb';
+import { apiErrorText, PutCollector, PutLineParser, type PutFormat } from '../../lib/opentsdb';
 import type { Input } from './input';
 import type { ProgressCounters } from './progress';
 import type { BatchSink } from './sinks';
@@ -133,7 +133,7 @@ export class LineImporter {
       format.decode(buf.subarray(start, end), collector);
     } catch (err) {
       const e = err as Error & { details?: string };
-      return e.details ? `${e.message}: ${e.details}` : e.message;
+      return apiErrorText(e);
     }
     if (collector.failed > failedBefore) {
       const errors = collector.errors!;

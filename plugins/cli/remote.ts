@@ -4,7 +4,7 @@
  * timestamps and array dps, numbers kept exact (parseExactJson).
  */
 import { CliExit, ValueKind, seriesKeyString, type SeriesData, type SeriesPoints, type TimeRange } from '../../core';
-import { JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
+import { apiErrorText, JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { metricsOf, type Selection, type TagFilterArg } from './selection';
 
 export async function getJson(url: string): Promise<ExactJson> {
@@ -24,7 +24,7 @@ export async function getJson(url: string): Promise<ExactJson> {
   }
   if (!res.ok) {
     const error = (body as { error?: { message?: ExactJson; details?: ExactJson } }).error;
-    throw new CliExit(`${url} answered ${res.status}: ${error?.message ?? text.slice(0, 200)}${error?.details ? ` (${error.details})` : ''}`);
+    throw new CliExit(`${url} answered ${res.status}: ${error?.message !== undefined ? apiErrorText(error, (m, d) => `${m} (${d})`) : text.slice(0, 200)}`);
   }
   return body;
 }
@@ -63,7 +63,7 @@ export async function* readRemoteSelection(base: string, selection: Selection, r
   const listAll = async () => (await getJson(`${base}/api/suggest?type=metrics&max=1000000000`)) as string[];
   for (const { metric, filters } of await metricsOf(selection, listAll)) {
     const m = `none:${metric}${filterText(filters)}`;
-    const query = `${base}/api/query?start=${range.start}&end=${range.end}&ms&arrays&show_tsuids&m=${encodeURIComponent(m)}`;
+    const query = `${base}/api/query?start=${range.start}&end=${range.end}&ms&arrays&exact&show_tsuids&m=${encodeURIComponent(m)}`;
     const results = (await getJson(query)) as { metric: string; tags: Record<string, string>; tsuids: string[]; dps: ExactJson[] }[];
     const keyed = results.map((r) => ({ key: seriesKeyString(r.metric, r.tags), r }));
     keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -1,10 +1,11 @@
 /** `dsdb scan`: the raw points of the selected series in a time range, and `--delete` for that range. */
 import { CliExit, type CliCommand, type StorageEngine, type TimeRange } from '../../core';
+import { apiErrorText } from '../../lib/opentsdb';
 import { baseUrl, parseFlags } from './args';
 import { TextOutput } from './output';
 import type { LineFormat } from './point-format';
 import { confirm } from './prompt';
-import { readRemoteSelection } from './remote';
+import { getJson, readRemoteSelection } from './remote';
 import { metricsOf, parseSelection, predicatesOf, readSelection, type Selection } from './selection';
 import { looksLikeTime, parseTime } from './time-arg';
 import { writeSeries } from './write-series';
@@ -24,7 +25,7 @@ Options:
   -q, --quiet          do not print the points
       --format F       import (default) or json
       --url URL        ask the daemon at URL instead of reading storage (deleting needs
-                       the daemon's query plugin option allowDelete)
+                       the daemon's query plugin option allowDelete, checked first)
   -c, --config PATH    config file
       TIME: epoch seconds or ms, 2024/01/31-12:00:00 (UTC), an ISO date, or 1h-ago
 
@@ -56,12 +57,31 @@ async function deleteRemote(url: string, selection: Selection, range: TimeRange)
       let message = text.slice(0, 200);
       try {
         const e = (JSON.parse(text) as { error: { message: string; details?: string } }).error;
-        message = e.details ? `${e.message}: ${e.details}` : e.message;
+        message = apiErrorText(e);
       } catch {
         /* raw text */
       }
       throw new CliExit(`the daemon refused to delete ${metric}: ${res.status} ${message}`);
     }
+  }
+}
+
+/**
+ * Whether the daemon at `url` deletes (its /api/config says tsd.http.query.allow_delete),
+ * asked before any point is scanned or any question asked. A daemon without /api/config
+ * (no read-api plugin) is asked by the delete itself.
+ */
+async function assertRemoteDeletes(url: string): Promise<void> {
+  let config: Record<string, unknown>;
+  try {
+    config = (await getJson(`${url}/api/config`)) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof CliExit && /answered 404/.test(err.message)) return;
+    throw err;
+  }
+  const allowed = config['tsd.http.query.allow_delete'];
+  if (allowed !== undefined && allowed !== 'true') {
+    throw new CliExit(`the daemon at ${url} does not allow deletes (tsd.http.query.allow_delete=${String(allowed)}): start it with the query plugin's option allowDelete: true (docs/configuration.md); nothing deleted`);
   }
 }
 
@@ -92,6 +112,7 @@ export const scanCommand: CliCommand = {
     if (end < start) throw new CliExit('END is before START', 2);
     const range = { start, end };
     const url = baseUrl(values.url);
+    if (url && values.delete) await assertRemoteDeletes(url);
     const storage = url ? undefined : await ctx.openStorage();
     const source = storage ? readSelection(storage, selection, range) : readRemoteSelection(url!, selection, range);
     const { points, series } = await writeSeries(source, values.quiet ? undefined : TextOutput.open(undefined, ctx.stdout), format);

@@ -47,5 +47,8 @@ export function htmlPage(queryString: string): string {
 
 export function htmlError(status: number, message: string): string {
   const title = status === 400 ? 'Bad Request' : status === 413 ? 'Request Entity Too Large' : status === 408 ? 'Request Timeout' : 'Internal Server Error';
-  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><blockquote><h1>${status}</h1><p>${escapeHtml(message)}</p></blockquote></body></html>`;
+  // OpenTSDB's messages carry markup of their own (`Missing parameter <code>start</code>`):
+  // everything is escaped, then only that <code> pair is made markup again.
+  const text = escapeHtml(message).replace(/&lt;code&gt;([^&]*?)&lt;\/code&gt;/g, '<code>$1</code>');
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><blockquote><h1>${status}</h1><p>${text}</p></blockquote></body></html>`;
 }

@@ -96,6 +96,10 @@ export function renderSvg(params: GraphParams, series: PlotSeries[], startMs: nu
     }
   });
   out.push('</g>');
+  // An image without a single point says so, rather than an empty frame.
+  if (!series.some((s) => s.points.length > 0)) {
+    out.push(`<text x="${(plot.left + plot.right) / 2}" y="${(plot.top + plot.bottom) / 2}" dy="6" text-anchor="middle" font-size="16" fill="#667085" ${FONT}>No data in this time range</text>`);
+  }
   if (legendLines) out.push(legend(params, series, plot, legendLines));
   out.push('</svg>');
   return out.join('');

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CliExit, type Aggregator, type CliCommand, type Registry } from '../../core';
-import { JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
+import { apiErrorText, JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { executeQuery, type QueryEngineDeps } from './engine';
 import { parseQueryString, type QueryString } from './parse-uri';
 import { serializeResults } from './serializer';
@@ -95,7 +95,7 @@ async function fetchQuery(base: string, qs: QueryString): Promise<string> {
     let message = text.slice(0, 300);
     try {
       const error = (JSON.parse(text) as { error?: { message?: string; details?: string } }).error;
-      if (error?.message) message = error.details ? `${error.message}: ${error.details}` : error.message;
+      if (error?.message) message = apiErrorText(error);
     } catch {
       /* not JSON: the raw text */
     }

@@ -157,6 +157,8 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
     if (group.discrete.length > 0) {
       const members = [...group.discrete, ...group.numeric.map(numericToDiscrete)];
       result.discrete = aggregateDiscreteGroup(members, sub.aggregator);
+    } else if (query.exact && sub.aggregator.passThrough && group.numeric.length === 1 && !sub.rate && !sub.downsample) {
+      result.numeric = group.numeric[0]; // the series' own points, each of its stored kind
     } else {
       result.numeric = aggregateGroup(group.numeric, sub.aggregator, sub.rate);
     }

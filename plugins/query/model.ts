@@ -58,6 +58,12 @@ export interface TsQuery {
   delete: boolean;
   /** `?arrays`: dps as [[ts, v], …] */
   arrays: boolean;
+  /**
+   * `?exact` (DSDB): with the `none` aggregator and no rate or downsampling, each point
+   * keeps its stored kind (an int next to a double stays an int) instead of OpenTSDB's
+   * isInteger() promotion. `dsdb export/scan --url` read with it.
+   */
+  exact?: boolean;
   queries: SubQuery[];
 }
 

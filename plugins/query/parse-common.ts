@@ -31,6 +31,7 @@ export interface RawQuery {
   globalAnnotations?: boolean;
   delete?: boolean;
   arrays?: boolean;
+  exact?: boolean;
   queries?: RawSubQuery[];
 }
 
@@ -55,6 +56,7 @@ export function validateQuery(raw: RawQuery, aggregators: Registry<Aggregator>, 
     globalAnnotations: raw.globalAnnotations ?? false,
     delete: raw.delete ?? false,
     arrays: raw.arrays ?? false,
+    exact: raw.exact ?? false,
     queries,
   };
 }

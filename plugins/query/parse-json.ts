@@ -26,7 +26,7 @@ export function parseJsonBody(body: unknown): Json {
 const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
 const bool = (v: unknown): boolean | undefined => (v === undefined || v === null ? undefined : v === true || v === 'true');
 
-export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>, flags: { arrays?: boolean } = {}, now = Date.now()): TsQuery {
+export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>, flags: { arrays?: boolean; exact?: boolean } = {}, now = Date.now()): TsQuery {
   const json = parseJsonBody(body);
   const queries = json.queries;
   if (queries !== undefined && !Array.isArray(queries)) throw new ApiError(400, 'Unable to parse the given JSON', '"queries" must be an array');
@@ -42,6 +42,7 @@ export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>,
     globalAnnotations: bool(json.globalAnnotations),
     delete: bool(json.delete),
     arrays: flags.arrays,
+    exact: flags.exact,
     queries: (queries as unknown[] | undefined)?.map(subQueryFromJson),
   };
   return validateQuery(raw, aggregators, now);

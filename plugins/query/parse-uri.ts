@@ -29,6 +29,7 @@ export function parseQueryString(qs: QueryString, aggregators: Registry<Aggregat
     noAnnotations: has(qs, 'no_annotations'),
     globalAnnotations: has(qs, 'global_annotations'),
     arrays: has(qs, 'arrays'),
+    exact: has(qs, 'exact'),
     timezone: all(qs, 'tz')[0] ?? all(qs, 'timezone')[0],
     queries: [],
   };

@@ -14,6 +14,16 @@ function flatten(prefix: string, value: unknown, out: Record<string, string>): v
   out[prefix] = Array.isArray(value) ? value.map(String).join(',') : String(value);
 }
 
+/** The plugin specs of a config, nested lists flattened but `[name, options]` kept whole. */
+function specsOf(list: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const spec of list) {
+    if (Array.isArray(spec) && typeof spec[0] !== 'string') out.push(...specsOf(spec));
+    else out.push(spec);
+  }
+  return out;
+}
+
 export function configMap(config: Readonly<ResolvedConfig>): Record<string, string> {
   const out: Record<string, string> = {
     'tsd.network.port': String(config.port),
@@ -26,7 +36,7 @@ export function configMap(config: Readonly<ResolvedConfig>): Record<string, stri
     if (key === 'plugins') continue;
     flatten(`dsdb.${key}`, value, out);
   }
-  for (const spec of config.plugins.flat(Infinity as 1)) {
+  for (const spec of specsOf(config.plugins)) {
     if (typeof spec === 'string') out[`dsdb.plugins.${spec}`] = 'enabled';
     else if (Array.isArray(spec) && typeof spec[0] === 'string') {
       out[`dsdb.plugins.${spec[0]}`] = 'enabled';

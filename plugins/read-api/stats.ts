@@ -28,18 +28,47 @@ export async function collectAll(hooks: KernelHooks, storage: StorageEngine | un
   const memory = process.memoryUsage();
   collector.record('process.rss_bytes', memory.rss);
   collector.record('process.heap_used_bytes', memory.heapUsed);
-  if (storage) {
+  hooks.kernel.collectStats.call(collector);
+  // The engine's own figures, unless its plugin already reported them through the hook
+  // (storage-embedded does): each figure once, so Prometheus takes the page.
+  if (storage && !records.some((r) => r.name.startsWith('storage.'))) {
     const stats = await storage.stats().catch(() => undefined);
     for (const [key, value] of Object.entries(stats ?? {})) {
       if (typeof value === 'number') collector.record(`storage.${key}`, value, { engine: storage.name });
     }
   }
-  hooks.kernel.collectStats.call(collector);
-  return records;
+  return dedupe(records);
 }
 
-function promName(name: string): string {
-  return `dsdb_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+/** One record per name and tags (the last reported wins): /api/stats, telnet `stats` and /metrics never repeat a figure. */
+function dedupe(records: StatRecord[]): StatRecord[] {
+  const byKey = new Map<string, StatRecord>();
+  for (const r of records) {
+    const key = `${r.name}\u0000${Object.entries(r.tags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join('\u0000')}`;
+    byKey.delete(key);
+    byKey.set(key, r);
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * The Prometheus name of a figure: `storage.walBytes` → `dsdb_storage_wal_bytes`,
+ * `http.query.latency_avg_ms` → `dsdb_http_query_latency_avg_seconds` (snake_case and
+ * base units, as `promtool check metrics` wants; promValue divides milliseconds by 1000).
+ */
+export function promName(name: string): string {
+  const snake = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .replace(/_ms$/, '_seconds');
+  return `dsdb_${snake}`;
+}
+
+/** A figure's value in its Prometheus unit: milliseconds (`…_ms`, `…Ms`) as seconds. */
+function promValue(r: StatRecord): string {
+  if (!/(_ms|Ms)$/.test(r.name)) return r.value.toString();
+  return (Number(r.value) / 1000).toString();
 }
 
 function promLabel(value: string): string {
@@ -56,10 +85,16 @@ export function prometheusText(records: readonly StatRecord[]): string {
   }
   let out = '';
   for (const [name, list] of byName) {
+    out += `# HELP ${name} DSDB figure tsd.${list[0].name} (as in /api/stats and telnet stats)\n`;
     out += `# TYPE ${name} gauge\n`;
+    const seen = new Set<string>();
     for (const r of list) {
       const labels = Object.entries(r.tags).map(([k, v]) => `${k.replace(/[^A-Za-z0-9_]/g, '_')}="${promLabel(v)}"`);
-      out += `${name}{${labels.join(',')}} ${r.value.toString()}\n`;
+      const series = `${name}{${labels.join(',')}}`;
+      // two figures whose names differ only in case or punctuation would repeat a sample
+      if (seen.has(series)) continue;
+      seen.add(series);
+      out += `${series} ${promValue(r)}\n`;
     }
   }
   return out;

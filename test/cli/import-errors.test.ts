@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import { expect } from 'chai';
 import { runWithStdin, writeCliConfig } from '../helpers/cli';
 import { runDsdb, scratchDir } from '../helpers/daemon';
+import { VALUE_FORMS } from '../../lib/opentsdb/put-json-format';
 
 const LINES = [
   'imp.a 1700000000 1 host=a', // 1 good
@@ -13,7 +14,7 @@ const LINES = [
   '', // 5 empty: skipped
   '# a comment', // 6 skipped
   '{"metric":"imp.j","timestamp":1700000000,"value":{"x":[1,2]},"tags":{"host":"b"}}', // 7 good JSON line
-  '{"metric":"imp.j","timestamp":1700000010,"value":"x","tags":{"host":"b"}}', // 8 JSON line, bad value
+  '{"metric":"imp.j","timestamp":1700000010,"value":true,"tags":{"host":"b"}}', // 8 JSON line, bad value (a plain string would be a string value)
   'imp.a 1700000040 4 host', // 9 bad tag
   'put imp.a 1700000050 5 host=a', // 10 good, with a telnet `put`
   'imp.s 1700000000 "two words" host=c', // 11 good string
@@ -46,7 +47,7 @@ describe('dsdb import: bad lines, formats, resume', function () {
     expect(reported).to.deep.equal([
       `${file}:2: illegal argument: not enough arguments (need least 4, got 2)`,
       `${file}:4: invalid value: Invalid character 'a' in abc`,
-      `${file}:8: Unable to parse value to a number`,
+      `${file}:8: ${VALUE_FORMS}, not a boolean`,
       `${file}:9: illegal argument: invalid tag: host`,
     ]);
     expect(run.stderr).to.contain('imported 5 points from 11 lines');

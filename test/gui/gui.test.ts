@@ -133,11 +133,17 @@ describe('GUI in headless Chromium', function () {
     await page.mouse.up();
     await page.waitForURL((url) => url.searchParams.get('start') !== String(T0));
     const url = new URL(page.url());
-    const [start, end] = [Number(url.searchParams.get('start')), Number(url.searchParams.get('end'))];
+    // From/To are dates (UTC), not epoch numbers (#20)
+    const seconds = (text: string | null) => {
+      const m = /^(\d{4})\/(\d\d)\/(\d\d)-(\d\d):(\d\d):(\d\d)$/.exec(text ?? '');
+      expect(m, `an absolute date: ${text}`).to.not.equal(null);
+      return Date.UTC(+m![1]!, +m![2]! - 1, +m![3]!, +m![4]!, +m![5]!, +m![6]!) / 1000;
+    };
+    const [start, end] = [seconds(url.searchParams.get('start')), seconds(url.searchParams.get('end'))];
     // about the middle half of the hour (the plot spans the data: T0 … T0+59 min)
     expect(start).to.be.within(T0 + 600, T0 + 1200);
     expect(end).to.be.within(T0 + 2400, T0 + 3000);
-    expect(await page.inputValue('#q-start')).to.equal(String(start));
+    expect(await page.inputValue('#q-start')).to.equal(url.searchParams.get('start'));
     // the table now lists only the points inside the range
     await page.waitForFunction((n) => Number((globalThis as any).document.querySelector('#table-series td.num')?.textContent) < n, 60);
     // Back returns to the whole hour

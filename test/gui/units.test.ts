@@ -19,11 +19,14 @@ describe('GUI URL state (browser modules, run in Node)', () => {
       'max:rate:5m-avg:sys.cpu.user{host=web01|web02}',
       'sum:rate{counter}:1h-max-zero:if.bytes{host=iwildcard(web*)}{dc=regexp(eu-(west|east),1)}',
       'none:door.state{}{room=not_literal_or(lab)}',
+      // #20: jsonpath= is kept, and a literal with * stays literal
+      'max:jsonpath=n[1]:app.event',
+      'sum:jsonpath=$.cpu.user:rate:1m-avg:app.doc{host=literal_or(web*)}',
     ]) {
       expect(formatQuery(parseQuery(m)), m).to.equal(m);
     }
     expect(parseQuery('sum:rate{counter}:1h-max-zero:if.bytes{host=web*}{dc=regexp(eu:x,y)}')).to.deep.equal({
-      aggregator: 'sum', metric: 'if.bytes', rate: true, counter: true, downsample: '1h-max-zero',
+      aggregator: 'sum', metric: 'if.bytes', rate: true, counter: true, downsample: '1h-max-zero', jsonPath: '',
       filters: [
         { tagk: 'host', type: 'iwildcard', filter: 'web*', groupBy: true },
         { tagk: 'dc', type: 'regexp', filter: 'eu:x,y', groupBy: false },

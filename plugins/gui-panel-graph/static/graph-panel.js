@@ -4,11 +4,13 @@
 // stay text.
 import uPlot from '/gui/vendor/uPlot.esm.js';
 import { clear, h } from '/gui/lib/dom.js';
-import { formatValue, PALETTE } from '/gui/lib/format.js';
+import { formatValue, PALETTE, toOpenTsdbTime } from '/gui/lib/format.js';
 import { writeState } from '/gui/lib/state.js';
 import { alignSeries } from './align.js';
 
 const HEIGHT = 360;
+/** On a narrow screen (a phone) the graph is shorter, never squashed to nothing. */
+const heightFor = (width) => (width < 600 ? 260 : HEIGHT);
 /**
  * uPlot's time tick formats, in 24-hour time: [tick step (s), format, then the format
  * used where the year / month / day / hour / minute / second changes, mode].
@@ -33,7 +35,7 @@ export default function mount(root, gui) {
   let plot;
   let showEventsAt = () => {}; // set per drawing: the event series' values at the cursor
 
-  new ResizeObserver(() => plot && plot.setSize({ width: box.clientWidth, height: HEIGHT })).observe(box);
+  new ResizeObserver(() => plot && plot.setSize({ width: box.clientWidth, height: heightFor(box.clientWidth) })).observe(box);
 
   gui.results.subscribe((result) => {
     note.classList.remove('warn');
@@ -44,7 +46,7 @@ export default function mount(root, gui) {
     image.hidden = true;
     if (result.status === 'idle') return void (note.textContent = 'Pick a metric to draw a graph.');
     if (result.status === 'error') return void (note.textContent = `Error: ${result.error}${result.details && result.details !== result.error ? ` (${result.details})` : ''}`);
-    if (result.total === 0) return void (note.textContent = 'No data in this time range.');
+    if (result.total === 0) return void (note.textContent = `No data in this time range.${literalStarHint(result.state)}`);
     image.href = pngUrl(result.state);
     image.hidden = false;
     note.textContent = result.truncated ? `Showing the first ${result.series.length} of ${result.total} series (the GUI's limit): narrow the tag filters or group less.` : '';
@@ -56,12 +58,26 @@ export default function mount(root, gui) {
     const numeric = series.filter((s) => s.kind === 'number');
     const discrete = series.filter((s) => s.kind === 'discrete');
     const colour = (i) => PALETTE[i % PALETTE.length];
-    const data = alignSeries(numeric, discrete);
+    // With numbers, the x values are the numbers' times only, so the cursor snaps to a
+    // numeric point and the legend shows its values; events are drawn at their own times
+    // (the x range stretches to include them).
+    const data = numeric.length ? alignSeries(numeric, []) : alignSeries([], discrete);
+    let eventsMin = Infinity;
+    let eventsMax = -Infinity;
+    for (const s of discrete) {
+      if (!s.points.length) continue;
+      eventsMin = Math.min(eventsMin, s.points[0][0]);
+      eventsMax = Math.max(eventsMax, s.points[s.points.length - 1][0]);
+    }
     const fewPoints = data[0].length < 60;
+    const width = box.clientWidth || 800;
     const opts = {
-      width: box.clientWidth || 800,
-      height: HEIGHT,
-      scales: { x: { time: true }, ...(numeric.length ? {} : { y: { range: [0, 1] } }) },
+      width,
+      height: heightFor(width),
+      scales: {
+        x: { time: true, range: (_u, min, max) => widen(Math.min(min, eventsMin), Math.max(max, eventsMax)) },
+        ...(numeric.length ? {} : { y: { range: [0, 1] } }),
+      },
       series: [
         { label: 'Time (UTC)', value: '{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}' },
         ...numeric.map((s, i) => ({ label: s.label, stroke: colour(i), width: 1.5, spanGaps: true, points: { show: fewPoints } })),
@@ -75,7 +91,8 @@ export default function mount(root, gui) {
       hooks: {
         draw: [(u) => drawEvents(u, discrete, (i) => colour(numeric.length + i))],
         setSelect: [(u) => zoomTo(u, gui)],
-        setCursor: [(u) => showEventsAt(u.cursor.idx == null ? undefined : u.data[0][u.cursor.idx])],
+        // the events' values at the cursor's time (not only at numeric points)
+        setCursor: [(u) => showEventsAt(u.cursor.left == null || u.cursor.left < 0 ? undefined : u.posToVal(u.cursor.left, 'x'))],
       },
     };
     const atCursor = discrete.map(() => h('span', { class: 'event-at-cursor' }));
@@ -109,14 +126,29 @@ function latestAt(points, t) {
   return lo > 0 ? points[lo - 1] : undefined;
 }
 
-/** Makes the dragged selection the view's absolute time range (epoch seconds). */
+/** An x range that is never empty (one point, or one event, still gets a span). */
+function widen(min, max) {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [min, max];
+  return max > min ? [min, max] : [min - 30, max + 30];
+}
+
+/**
+ * Makes the dragged selection the view's absolute time range, as dates
+ * (`2026/11/25-10:00:00`, UTC, like the date pickers), not epoch numbers.
+ */
 function zoomTo(u, gui) {
   const { left, width } = u.select;
   if (width < 3) return;
   const start = Math.floor(u.posToVal(left, 'x'));
   const end = Math.ceil(u.posToVal(left + width, 'x'));
   u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-  if (end > start) gui.state.set({ ...gui.state.get(), start: String(start), end: String(end) });
+  if (end > start) gui.state.set({ ...gui.state.get(), start: toOpenTsdbTime(new Date(start * 1000)), end: toOpenTsdbTime(new Date(end * 1000)) });
+}
+
+/** A literal filter with `*` matches that text only: say so when it found nothing. */
+function literalStarHint(state) {
+  const literal = (state?.queries || []).some((q) => q.filters.some((f) => /literal_or$/.test(f.type) && f.filter.includes('*')));
+  return literal ? ' A literal_or filter matches * as a character; for a pattern choose wildcard or iwildcard.' : '';
 }
 
 /** A dashed vertical line at each event of the discrete series, in the series' colour. */

@@ -1,7 +1,7 @@
 // The time range editor: start/end as OpenTSDB time expressions (relative `1h-ago` or
 // absolute `2026/11/25-10:00:00`), quick ranges, a date-time picker, and auto-refresh.
 import { h } from '/gui/lib/dom.js';
-import { toOpenTsdbTime } from '/gui/lib/format.js';
+import { parseAbsoluteTime, toOpenTsdbTime } from '/gui/lib/format.js';
 
 const QUICK = ['15m', '1h', '6h', '1d', '7d', '30d'];
 const REFRESH = [[0, 'Off'], [10, '10 s'], [30, '30 s'], [60, '1 min'], [300, '5 min']];
@@ -15,6 +15,8 @@ export function timeRange(draft, apply) {
       type: 'datetime-local',
       id,
       step: 1,
+      // an absolute From/To (typed, or set by a drag-zoom) shows in the picker too
+      value: localInputValue(parseAbsoluteTime(draft[key])),
       title: 'Pick a date and time (your local time; sent as UTC)',
       onchange: (event) => {
         const date = new Date(event.target.value);
@@ -41,6 +43,13 @@ export function timeRange(draft, apply) {
     h('div', { class: 'q-row' }, 'Last: ', quick),
     h('div', { class: 'q-row' }, h('label', null, 'Auto-refresh ', refresh)),
   );
+}
+
+/** A Date as a datetime-local input's value (local time), '' for none. */
+function localInputValue(date) {
+  if (!date) return '';
+  const p = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${p(date.getMonth() + 1)}-${p(date.getDate())}T${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
 }
 
 /** The menu's periods, plus the current one when a URL set another. */

@@ -17,9 +17,9 @@ export default function mount(root, gui) {
     clear(events);
     note.textContent = result.status === 'ok' && result.truncated ? `The first ${result.series.length} of ${result.total} series.` : '';
     if (result.status !== 'ok' || result.series.length === 0) return;
-    series.append(seriesTable(result.series));
+    series.append(h('div', { class: 'table-scroll' }, seriesTable(result.series)));
     const discrete = result.series.filter((s) => s.kind === 'discrete');
-    if (discrete.length) events.append(h('h3', null, 'Latest events'), eventTable(discrete));
+    if (discrete.length) events.append(h('h3', null, 'Latest events'), h('div', { class: 'table-scroll' }, eventTable(discrete)));
   });
 }
 

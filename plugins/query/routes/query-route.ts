@@ -26,7 +26,7 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
         const deps = options.deps();
         const qs = (request.query ?? {}) as QueryString;
         if (request.method === 'DELETE' && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
-        const query: TsQuery = request.method === 'POST' ? parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined }) : parseQueryString(qs, deps.aggregators);
+        const query: TsQuery = request.method === 'POST' ? parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined, exact: qs.exact !== undefined }) : parseQueryString(qs, deps.aggregators);
         if (request.method === 'DELETE') query.delete = true;
         if (query.delete && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
         const results = await executeQuery(query, deps);

@@ -30,5 +30,19 @@ export function toOpenTsdbTime(date) {
   return `${date.getUTCFullYear()}/${p(date.getUTCMonth() + 1)}/${p(date.getUTCDate())}-${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())}`;
 }
 
+/**
+ * An absolute OpenTSDB time as a Date (UTC, the daemon's default zone): `yyyy/MM/dd`,
+ * `yyyy/MM/dd-HH:mm[:ss]`, or epoch seconds / milliseconds. Relative times (`1h-ago`,
+ * `now`) and anything else: undefined.
+ */
+export function parseAbsoluteTime(text) {
+  if (!text) return undefined;
+  if (/^\d{1,13}$/.test(text)) return new Date(text.length > 10 ? Number(text) : Number(text) * 1000);
+  const m = /^(\d{4})\/(\d{2})\/(\d{2})(?:[- ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
+  if (!m) return undefined;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] || 0), Number(m[5] || 0), Number(m[6] || 0)));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
 /** Eight distinguishable line colours. */
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];

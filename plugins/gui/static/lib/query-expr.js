@@ -1,10 +1,12 @@
 // One metric query of the GUI ⇄ OpenTSDB's `m=` expression, the form the GUI keeps in
-// its URL (docs/gui.md): `agg:[rate[{counter}]:][downsample:]metric{groupby filters}{other filters}`.
-// A filter is `key=value` (literal_or) or `key=type(value)`.
+// its URL (docs/gui.md): `agg:[jsonpath=PATH:][rate[{counter}]:][downsample:]metric{groupby filters}{other filters}`.
+// A filter is `key=value` (literal_or; with `*`, iwildcard, as OpenTSDB reads it) or
+// `key=type(value)`. What the GUI queries is what this text says: runner.js sends the
+// same filters, and /q reads the same `m=`.
 
 /** A blank metric query. */
 export function emptyQuery() {
-  return { aggregator: 'sum', metric: '', rate: false, counter: false, downsample: '', filters: [] };
+  return { aggregator: 'sum', metric: '', rate: false, counter: false, downsample: '', jsonPath: '', filters: [] };
 }
 
 /** A blank tag filter. */
@@ -12,6 +14,7 @@ export function emptyFilter() {
   return { tagk: '', type: 'literal_or', filter: '', groupBy: true };
 }
 
+/** `key=value` for a literal without `*` (the daemon reads `web*` as iwildcard), else `key=type(value)`. */
 function filterText(f) {
   return f.type === 'literal_or' && !f.filter.includes('*') ? `${f.tagk}=${f.filter}` : `${f.tagk}=${f.type}(${f.filter})`;
 }
@@ -19,6 +22,7 @@ function filterText(f) {
 /** The `m=` expression of a metric query. */
 export function formatQuery(q) {
   let out = `${q.aggregator || 'sum'}:`;
+  if (q.jsonPath) out += `jsonpath=${q.jsonPath}:`;
   if (q.rate) out += q.counter ? 'rate{counter}:' : 'rate:';
   if (q.downsample) out += `${q.downsample}:`;
   out += q.metric;
@@ -72,6 +76,10 @@ export function parseQuery(expr) {
   }
   q.aggregator = parts[0];
   for (const part of parts.slice(1, -1)) {
+    if (part.startsWith('jsonpath=')) {
+      q.jsonPath = part.slice('jsonpath='.length);
+      continue;
+    }
     const rate = /^rate(?:\{(.*)\})?$/.exec(part);
     if (rate) {
       q.rate = true;

@@ -23,9 +23,6 @@ function normalize(raw) {
   };
 }
 
-/** A literal value with `*` means a wildcard, as in OpenTSDB's `m=` shortcut (`host=web*`). */
-const filterType = (f) => (f.type === 'literal_or' && f.filter.includes('*') ? 'iwildcard' : f.type);
-
 /** The /api/query body of a view. */
 export function queryBody(state) {
   return {
@@ -38,7 +35,9 @@ export function queryBody(state) {
         metric: q.metric,
         ...(q.rate ? { rate: true, rateOptions: { counter: !!q.counter } } : {}),
         ...(q.downsample ? { downsample: q.downsample } : {}),
-        filters: q.filters.filter((f) => f.tagk && f.filter).map((f) => ({ type: filterType(f), tagk: f.tagk, filter: f.filter, groupBy: !!f.groupBy })),
+        ...(q.jsonPath ? { jsonPath: q.jsonPath } : {}),
+        // the filter as chosen: `literal_or(web*)` matches the text `web*`, as in the URL and /q
+        filters: q.filters.filter((f) => f.tagk && f.filter).map((f) => ({ type: f.type, tagk: f.tagk, filter: f.filter, groupBy: !!f.groupBy })),
       })),
   };
 }

@@ -1,0 +1,62 @@
+/**
+ * #20 (2): a plain string over /api/put is a string value; strings OpenTSDB reads as numbers
+ * stay numbers; `"\"42\""` stores the string 42; arrays and booleans name the accepted forms.
+ */
+import { expect } from 'chai';
+import { startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { readPoints } from '../helpers/read-back';
+
+const T0 = 1700000000;
+
+describe('/api/put string values (#20)', () => {
+  let d: RunningDaemon;
+  let base: string;
+  before(async () => {
+    d = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', 'put-http', 'aggregators-opentsdb', 'aggregators-discrete', 'query', 'read-api'] });
+    base = `http://127.0.0.1:${d.port}`;
+  });
+  after(() => d.stop());
+
+  const put = (points: unknown) => fetch(`${base}/api/put?details`, { method: 'POST', body: JSON.stringify(points) });
+  const point = (metric: string, value: unknown, ts = T0) => ({ metric, timestamp: ts, value, tags: { host: 'a' } });
+
+  it('stores a plain string as a string and reads it back as one through /api/query', async () => {
+    const res = await put([point('app.status', 'deploy started'), point('app.status', 'done: v1.2 "ok"', T0 + 1), point('app.status', '12abc', T0 + 2)]);
+    expect(await res.json()).to.deep.equal({ success: 3, failed: 0, errors: [] });
+    const stored = await readPoints(d, 'app.status');
+    expect(stored.map((p) => [p.kind, p.value])).to.deep.equal([
+      ['string', 'deploy started'],
+      ['string', 'done: v1.2 "ok"'],
+      ['string', '12abc'],
+    ]);
+    const q = (await (await fetch(`${base}/api/query?start=${T0 - 1}&end=${T0 + 10}&m=last:app.status`)).json()) as { dps: Record<string, unknown> }[];
+    expect(q[0]!.dps).to.deep.equal({ [T0]: 'deploy started', [T0 + 1]: 'done: v1.2 "ok"', [T0 + 2]: '12abc' });
+  });
+
+  it('keeps OpenTSDB numbers-as-strings numbers ("42", "1.5e3", "-7"), and "\\"42\\"" a string', async () => {
+    const res = await put([point('app.n', '42'), point('app.n', '1.5e3', T0 + 1), point('app.n', '-7', T0 + 2), point('app.s', '"42"'), point('app.j', '{"a":1}')]);
+    expect(await res.json()).to.deep.equal({ success: 5, failed: 0, errors: [] });
+    expect((await readPoints(d, 'app.n')).map((p) => [p.kind, p.value])).to.deep.equal([
+      ['int', 42n],
+      ['float', 1500],
+      ['int', -7n],
+    ]);
+    expect((await readPoints(d, 'app.s')).map((p) => [p.kind, p.value])).to.deep.equal([['string', '42']]);
+    expect((await readPoints(d, 'app.j')).map((p) => [p.kind, p.value])).to.deep.equal([['json', '{"a":1}']]);
+    const q = (await (await fetch(`${base}/api/query?start=${T0 - 1}&end=${T0 + 10}&m=sum:app.n`)).json()) as { dps: Record<string, unknown> }[];
+    expect(q[0]!.dps[T0]).to.equal(42);
+  });
+
+  it('refuses arrays and booleans with a message naming the accepted forms, and NaN as OpenTSDB does', async () => {
+    const res = await put([point('app.bad', [1, 2]), point('app.bad', true), point('app.bad', 'NaN'), point('app.bad', '')]);
+    expect(res.status).to.equal(400);
+    const body = (await res.json()) as { failed: number; errors: { error: string }[] };
+    expect(body.failed).to.equal(4);
+    for (const e of body.errors.slice(0, 2)) expect(e.error).to.match(/a number .*a string .*a JSON object/);
+    expect(body.errors[0]!.error).to.match(/not an array$/);
+    expect(body.errors[1]!.error).to.match(/not a boolean$/);
+    expect(body.errors[2]!.error).to.equal('Unable to parse value to a number');
+    expect(body.errors[3]!.error).to.equal('Empty value');
+    expect(await readPoints(d, 'app.bad')).to.deep.equal([]);
+  });
+});
