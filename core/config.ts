@@ -3,6 +3,7 @@
  * file, or `package.json#dsdb`), `--config PATH` names one, and the result is validated
  * against CONFIG_SCHEMA. Without any config file DSDB runs on DEFAULT_PLUGINS.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { cosmiconfig } from 'cosmiconfig';
@@ -59,28 +60,13 @@ export interface ResolvedConfig extends Omit<Static<typeof CONFIG_SCHEMA>, 'plug
 /**
  * The default plugins in groups, each with the comment `dsdb init` writes above it: the
  * one list behind DEFAULT_PLUGINS, the starter config and the README's Configure example
- * (a test checks both against DEFAULT_PLUGINS).
+ * (a test checks both against DEFAULT_PLUGINS). Which plugins make up the distribution is
+ * not the kernel's knowledge: the list is data beside the built-in plugins
+ * (plugins/default-plugins.json), read by path like the plugins themselves.
  */
-export const DEFAULT_PLUGIN_GROUPS: readonly { comment: string; plugins: readonly string[] }[] = [
-  { comment: 'the one port: HTTP(S) and OpenTSDB\'s telnet-style protocol', plugins: ['http', 'telnet'] },
-  {
-    comment: 'the write path: telnet put, /api/put, protobuf (HTTP and raw TCP), Prometheus remote_write',
-    plugins: ['put-telnet', 'put-http', 'protobuf', 'prometheus-remote-write'],
-  },
-  {
-    comment: 'the read path: /api/query and the rest of the read API, with OpenTSDB\'s aggregators',
-    plugins: ['aggregators-opentsdb', 'aggregators-discrete', 'query', 'read-api'],
-  },
-  {
-    comment: 'the default storage engine (data in ./data) and the chunk codecs it writes with',
-    plugins: ['storage-embedded', 'codec-delta-of-delta', 'codec-decimal-float', 'codec-xor-float', 'codec-zigzag-int', 'codec-dict-string', 'codec-compact-json'],
-  },
-  { comment: 'the dsdb utilities (import, export, scan, uid, …); they add nothing to the daemon', plugins: ['cli'] },
-  {
-    comment: "the web GUI at / with its panels, and OpenTSDB's /q graph images",
-    plugins: ['gui', 'gui-panel-query', 'gui-panel-graph', 'gui-panel-table', 'graph-image'],
-  },
-];
+export const DEFAULT_PLUGIN_GROUPS: readonly { comment: string; plugins: readonly string[] }[] = (
+  JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'plugins', 'default-plugins.json'), 'utf8')) as { groups: { comment: string; plugins: string[] }[] }
+).groups;
 
 /** The plugins DSDB loads when no config file exists (or the config lists none). */
 export const DEFAULT_PLUGINS: PluginSpec[] = DEFAULT_PLUGIN_GROUPS.flatMap((group) => group.plugins);
