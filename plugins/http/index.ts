@@ -31,6 +31,22 @@ export default definePlugin({
       requestTimeoutMs: Type.Integer({ minimum: 1000, default: 300_000 }),
       /** a connection with no bytes in either direction for this many ms is closed (0: never) */
       socketIdleTimeoutMs: Type.Integer({ minimum: 0, default: 120_000 }),
+      /**
+       * `Host` names (without port) the daemon answers; empty: any. Set it when the port is
+       * reachable from browsers, against DNS rebinding. Others are answered 421.
+       */
+      allowedHosts: Type.Array(Type.String(), { default: [] }),
+      /**
+       * Origins (`https://grafana.example.com`, or `*`) allowed to call the API from a
+       * browser (CORS headers, preflight). Empty (the default): no CORS at all.
+       */
+      corsOrigins: Type.Array(Type.String(), { default: [] }),
+      /**
+       * Refuse (403) a POST/PUT/DELETE a browser sends from another origin not in
+       * `corsOrigins`: a page elsewhere cannot write or delete through a simple form or
+       * `text/plain` fetch. Clients that are not browsers send no `Origin` and are not affected.
+       */
+      refuseCrossOriginWrites: Type.Boolean({ default: true }),
     },
     { additionalProperties: false },
   ),
@@ -92,6 +108,7 @@ export default definePlugin({
         rewriteUrl: (req) => (req.url ?? '/').replace(/^\/api\/v1(?=\/|\?|$)/i, '/api'),
       });
       installOpenTsdbConventions(app);
+      installOriginChecks(app, options);
       const buildInfo = container.resolve('buildInfo');
       app.route({
         method: ['GET', 'POST'],
@@ -223,5 +240,61 @@ function installOpenTsdbConventions(app: FastifyInstance): void {
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json; charset=UTF-8');
     return payload;
+  });
+}
+
+interface OriginOptions {
+  allowedHosts: string[];
+  corsOrigins: string[];
+  refuseCrossOriginWrites: boolean;
+}
+
+/** The host name of a `Host` header, without port (IPv6 literals keep their brackets). */
+function hostName(host: string): string {
+  const trimmed = host.trim().toLowerCase();
+  if (trimmed.startsWith('[')) return trimmed.slice(0, trimmed.indexOf(']') + 1);
+  const colon = trimmed.lastIndexOf(':');
+  return colon >= 0 ? trimmed.slice(0, colon) : trimmed;
+}
+
+/** Host allow-list, CORS (off unless origins are configured) and cross-origin write refusal. */
+function installOriginChecks(app: FastifyInstance, options: OriginOptions): void {
+  const hosts = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
+  const anyOrigin = options.corsOrigins.includes('*');
+  const origins = new Set(options.corsOrigins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
+  const corsAllowed = (origin: string) => anyOrigin || origins.has(origin.toLowerCase());
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (hosts.size > 0 && !hosts.has(hostName(String(request.headers.host ?? '')))) {
+      reply.code(421).send(errorBody(421, 'Misdirected request', `Host ${JSON.stringify(String(request.headers.host ?? ''))} is not served here (http allowedHosts)`));
+      return reply;
+    }
+    const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
+    if (origin === undefined) return;
+    // Browsers say so themselves (Sec-Fetch-Site), which holds behind a proxy that rewrites Host.
+    let sameOrigin = request.headers['sec-fetch-site'] === 'same-origin';
+    if (!sameOrigin) try {
+      sameOrigin = new URL(origin).host.toLowerCase() === String(request.headers.host ?? '').toLowerCase();
+    } catch {
+      sameOrigin = false; // `Origin: null` (sandboxed pages, file:) is never ours
+    }
+    const allowed = !sameOrigin && corsAllowed(origin);
+    if (allowed) {
+      reply.header('access-control-allow-origin', anyOrigin ? '*' : origin);
+      if (!anyOrigin) reply.header('vary', 'Origin');
+      if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+        reply
+          .code(204)
+          .header('access-control-allow-methods', 'GET, POST, PUT, DELETE')
+          .header('access-control-allow-headers', String(request.headers['access-control-request-headers'] ?? 'content-type'))
+          .header('access-control-max-age', '600')
+          .send();
+        return reply;
+      }
+    }
+    if (!sameOrigin && !allowed && options.refuseCrossOriginWrites && request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') {
+      reply.code(403).send(errorBody(403, 'Cross-origin request refused', `Origin ${origin} may not change data here (http corsOrigins, refuseCrossOriginWrites)`));
+      return reply;
+    }
   });
 }

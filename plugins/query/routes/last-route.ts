@@ -32,7 +32,7 @@ function lastQueryFromJson(q: LastQuery): LastQuery {
   return { ...(metric !== undefined ? { metric } : {}), ...(tags ? { tags } : {}), ...(tsuids ? { tsuids } : {}) } as LastQuery;
 }
 
-export function registerLastRoute(app: FastifyInstance, storage: () => StorageEngine): void {
+export function registerLastRoute(app: FastifyInstance, storage: () => StorageEngine, jsonp = false): void {
   app.route({
     method: ['GET', 'POST'],
     url: '/api/query/last',
@@ -91,7 +91,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
         }
       }
       reply.type('application/json; charset=UTF-8');
-      return wrapJsonp(request, JSON.stringify(out));
+      return jsonp ? wrapJsonp(request, JSON.stringify(out)) : JSON.stringify(out);
     },
   });
 }
