@@ -104,7 +104,7 @@ describe('security: an error escaping every handler fails its request, not the p
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const route of ['/api/test/throw-later', '/api/test/emit-error']) {
+  for (const route of ['/api/test/throw-later', '/api/test/emit-error', '/api/test/reject-later']) {
     it(`answers ${route} with 500 OpenTSDB JSON and keeps serving`, async () => {
       const res = await fetch(`http://127.0.0.1:${spawned.port}${route}`);
       expect(res.status).to.equal(500);
