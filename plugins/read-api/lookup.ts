@@ -41,7 +41,7 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
         const body = jsonBody(request.body);
         metric = body.metric === undefined ? '' : jsonText(body.metric, 'metric');
         tags = Array.isArray(body.tags) ? (body.tags as (Partial<Pair> | null)[]).map((t) => ({ key: jsonText(t?.key ?? '*', 'tags.key'), value: jsonText(t?.value ?? '*', 'tags.value') })) : [];
-        if (body.limit !== undefined) limit = Number(body.limit);
+        if (body.limit !== undefined) limit = Number(jsonText(body.limit, 'limit'));
       } else {
         const qs = request.query as Record<string, string | undefined>;
         if (!qs.m) throw new ApiError(400, 'Missing metric and tags. Please supply at least one value.');
