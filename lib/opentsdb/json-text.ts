@@ -105,42 +105,38 @@ export function parseExactJson(text: string, maxDepth = MAX_JSON_DEPTH): ExactJs
     return num() ?? fail('expected a value');
   };
   const object = (): ExactJson => {
-    {
-      i++;
-      const out: { [key: string]: ExactJson } = {};
+    i++;
+    const out: { [key: string]: ExactJson } = {};
+    ws();
+    if (text[i] === '}') return i++, out;
+    for (;;) {
       ws();
-      if (text[i] === '}') return i++, out;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail('expected a field name');
-        const key = str();
-        ws();
-        if (text[i] !== ':') fail("expected ':'");
-        i++;
-        const v = value();
-        // `__proto__` is an ordinary key in JSON; assigning it would set the prototype
-        if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-        else out[key] = v;
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') return i++, out;
-        else fail("expected ',' or '}'");
-      }
+      if (text[i] !== '"') fail('expected a field name');
+      const key = str();
+      ws();
+      if (text[i] !== ':') fail("expected ':'");
+      i++;
+      const v = value();
+      // `__proto__` is an ordinary key in JSON; assigning it would set the prototype
+      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v;
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] === '}') return i++, out;
+      else fail("expected ',' or '}'");
     }
   };
   const array = (): ExactJson => {
-    {
-      i++;
-      const out: ExactJson[] = [];
+    i++;
+    const out: ExactJson[] = [];
+    ws();
+    if (text[i] === ']') return i++, out;
+    for (;;) {
+      out.push(value());
       ws();
-      if (text[i] === ']') return i++, out;
-      for (;;) {
-        out.push(value());
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') return i++, out;
-        else fail("expected ',' or ']'");
-      }
+      if (text[i] === ',') i++;
+      else if (text[i] === ']') return i++, out;
+      else fail("expected ',' or ']'");
     }
   };
   const result = value();
