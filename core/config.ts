@@ -33,6 +33,10 @@ export const CONFIG_SCHEMA = Type.Object(
     storage: Type.Optional(Type.String()),
     /** how long detection waits for more bytes once a connection has sent some */
     detectTimeoutMs: Type.Integer({ minimum: 1, default: 2000 }),
+    /** a connection that sends nothing for this long after connecting is closed (0: never) */
+    firstByteTimeoutMs: Type.Integer({ minimum: 0, default: 30_000 }),
+    /** open connections on the port at most (all protocols); one more is answered 503 and closed */
+    maxConnections: Type.Integer({ minimum: 1, default: 10_000 }),
     /** how long shutdown waits for plugins to flush before closing what is left */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, default: 10000 }),
     /** points on their way to storage at once (all transports); a batch beyond waits, pausing its connection */

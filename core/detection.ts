@@ -17,6 +17,8 @@ export interface DetectorOptions {
   hooks: KernelHooks;
   logger: Logger;
   timeoutMs: number;
+  /** how long a connection may stay silent before its first byte (0: no limit) */
+  firstByteTimeoutMs?: number;
 }
 
 export function detectConnection(socket: Duplex, options: DetectorOptions, secure = false): void {
@@ -24,10 +26,21 @@ export function detectConnection(socket: Duplex, options: DetectorOptions, secur
   let head: Buffer = Buffer.alloc(0);
   let timer: NodeJS.Timeout | undefined;
   let done = false;
+  // A connection that never sends a byte would otherwise hold its descriptor forever.
+  let silence: NodeJS.Timeout | undefined =
+    options.firstByteTimeoutMs && options.firstByteTimeoutMs > 0
+      ? setTimeout(() => {
+          if (done) return;
+          logger.debug('connection sent nothing before firstByteTimeoutMs; closing');
+          finish();
+          socket.destroy();
+        }, options.firstByteTimeoutMs)
+      : undefined;
 
   const finish = () => {
     done = true;
     if (timer) clearTimeout(timer);
+    if (silence) clearTimeout(silence);
     socket.removeListener('data', onData);
     socket.removeListener('end', onEnd);
     socket.removeListener('error', onError);
@@ -64,6 +77,10 @@ export function detectConnection(socket: Duplex, options: DetectorOptions, secur
   };
 
   const onData = (chunk: Buffer) => {
+    if (silence) {
+      clearTimeout(silence);
+      silence = undefined;
+    }
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
     decide(head.length >= MAX_HEAD_BYTES);
   };

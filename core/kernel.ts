@@ -47,9 +47,12 @@ export class Kernel {
     private readonly options: KernelOptions = {},
   ) {
     this.logger = options.logger ?? createLogger(config.logLevel);
-    const detectorOptions = { hooks: this.hooks, logger: this.logger, timeoutMs: config.detectTimeoutMs };
+    const detectorOptions = { hooks: this.hooks, logger: this.logger, timeoutMs: config.detectTimeoutMs, firstByteTimeoutMs: config.firstByteTimeoutMs ?? 30_000 };
     this.writer = new Writer(this.hooks, this.container, config.writeMaxInFlightPoints ?? 1_000_000);
-    this.hooks.kernel.collectStats.tap('kernel', (collector) => this.writer.recordStats(collector));
+    this.hooks.kernel.collectStats.tap('kernel', (collector) => {
+      this.writer.recordStats(collector);
+      if (this.listener) collector.record('connectionmgr.refused', this.listener.refusedConnections);
+    });
     this.container.register({
       writer: asValue(this.writer),
       config: asValue(config),
@@ -86,7 +89,10 @@ export class Kernel {
         );
       }
       await this.hooks.kernel.starting.promise();
-      this.listener = new Listener({ hooks: this.hooks, logger: this.logger, timeoutMs: this.config.detectTimeoutMs });
+      this.listener = new Listener(
+        { hooks: this.hooks, logger: this.logger, timeoutMs: this.config.detectTimeoutMs, firstByteTimeoutMs: this.config.firstByteTimeoutMs ?? 30_000 },
+        this.config.maxConnections ?? 10_000,
+      );
       this.address = await this.listener.listen(this.config.port, this.config.host);
       this.state = 'running';
       await this.hooks.kernel.ready.promise(this.address);

@@ -7,15 +7,34 @@ import { once } from 'node:events';
 import { detectConnection, type DetectorOptions } from './detection';
 import { DsdbError } from './errors';
 
+/**
+ * What a connection over `maxConnections` receives before it is closed. Its protocol is
+ * not known yet; an HTTP status line is what HTTP clients understand, and a telnet
+ * client or a person reads it as text.
+ */
+function refusal(limit: number): string {
+  const body = JSON.stringify({ error: { code: 503, message: 'Too many connections', details: `This DSDB accepts at most ${limit} connections; try again later` } });
+  return `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nretry-after: 5\r\nconnection: close\r\n\r\n${body}`;
+}
+
 export class Listener {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private refused = 0;
+  private lastRefusalLog = 0;
 
-  constructor(private readonly detector: DetectorOptions) {
+  constructor(
+    private readonly detector: DetectorOptions,
+    private readonly maxConnections = Infinity,
+  ) {
     this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
   }
 
   private onConnection(socket: net.Socket): void {
+    if (this.sockets.size >= this.maxConnections) {
+      this.refuse(socket);
+      return;
+    }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     detectConnection(socket, this.detector);
@@ -33,6 +52,24 @@ export class Listener {
     }
     const address = this.server.address() as net.AddressInfo;
     return { port: address.port, host: address.address };
+  }
+
+  /** Over the limit: a clear answer, then the descriptor is released (within a second at most). */
+  private refuse(socket: net.Socket): void {
+    this.refused++;
+    const now = Date.now();
+    if (now - this.lastRefusalLog > 10_000) {
+      this.lastRefusalLog = now;
+      this.detector.logger.warn({ limit: this.maxConnections, refused: this.refused }, 'connection limit reached; refusing connections');
+    }
+    socket.on('error', () => undefined);
+    socket.end(refusal(this.maxConnections));
+    setTimeout(() => socket.destroy(), 1000).unref();
+  }
+
+  /** Connections refused for the limit since start. */
+  get refusedConnections(): number {
+    return this.refused;
   }
 
   /** Stops accepting new connections; open ones stay until their plugins end them. */

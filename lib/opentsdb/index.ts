@@ -12,3 +12,4 @@ export { getPutHooks, type PutFormat } from './put-format';
 export { PutLineParser } from './put-line-parser';
 export { jsonFormat as putJsonFormat } from './put-json-format';
 export { ApiError, apiErrorText } from './api-error';
+export { jsonText, optionalJsonText } from './json-field';

@@ -19,9 +19,17 @@ export class JsonSyntaxError extends Error {
   override readonly name = 'JsonSyntaxError';
 }
 
+/**
+ * Deepest nesting of arrays and objects a request body may have. The reader (and
+ * canonicalJson, codecs) recurse once per level; a body nested thousands deep would
+ * otherwise end in "Maximum call stack size exceeded" instead of a 400.
+ */
+export const MAX_JSON_DEPTH = 128;
+
 /** Parses JSON text; numbers become JsonNumber. Throws JsonSyntaxError with a position. */
-export function parseExactJson(text: string): ExactJson {
+export function parseExactJson(text: string, maxDepth = MAX_JSON_DEPTH): ExactJson {
   let i = 0;
+  let depth = 0;
   const fail = (what: string): never => {
     if (i >= text.length) throw new JsonSyntaxError(`Unexpected end-of-input: ${what} at position ${i}`);
     throw new JsonSyntaxError(`Unexpected character ('${text[i]}') at position ${i}: ${what}`);
@@ -84,46 +92,52 @@ export function parseExactJson(text: string): ExactJson {
   const value = (): ExactJson => {
     ws();
     const c = text[i];
-    if (c === '{') {
-      i++;
-      const out: { [key: string]: ExactJson } = {};
-      ws();
-      if (text[i] === '}') return i++, out;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail('expected a field name');
-        const key = str();
-        ws();
-        if (text[i] !== ':') fail("expected ':'");
-        i++;
-        const v = value();
-        // `__proto__` is an ordinary key in JSON; assigning it would set the prototype
-        if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
-        else out[key] = v;
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') return i++, out;
-        else fail("expected ',' or '}'");
-      }
-    }
-    if (c === '[') {
-      i++;
-      const out: ExactJson[] = [];
-      ws();
-      if (text[i] === ']') return i++, out;
-      for (;;) {
-        out.push(value());
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') return i++, out;
-        else fail("expected ',' or ']'");
-      }
+    if (c === '{' || c === '[') {
+      if (++depth > maxDepth) fail(`nesting deeper than ${maxDepth} levels`);
+      const result = c === '{' ? object() : array();
+      depth--;
+      return result;
     }
     if (c === '"') return str();
     if (text.startsWith('true', i)) return (i += 4), true;
     if (text.startsWith('false', i)) return (i += 5), false;
     if (text.startsWith('null', i)) return (i += 4), null;
     return num() ?? fail('expected a value');
+  };
+  const object = (): ExactJson => {
+    i++;
+    const out: { [key: string]: ExactJson } = {};
+    ws();
+    if (text[i] === '}') return i++, out;
+    for (;;) {
+      ws();
+      if (text[i] !== '"') fail('expected a field name');
+      const key = str();
+      ws();
+      if (text[i] !== ':') fail("expected ':'");
+      i++;
+      const v = value();
+      // `__proto__` is an ordinary key in JSON; assigning it would set the prototype
+      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v;
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] === '}') return i++, out;
+      else fail("expected ',' or '}'");
+    }
+  };
+  const array = (): ExactJson => {
+    i++;
+    const out: ExactJson[] = [];
+    ws();
+    if (text[i] === ']') return i++, out;
+    for (;;) {
+      out.push(value());
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] === ']') return i++, out;
+      else fail("expected ',' or ']'");
+    }
   };
   const result = value();
   ws();

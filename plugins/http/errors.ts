@@ -15,6 +15,15 @@ export function handleError(error: FastifyError & { details?: string }, request:
   let message = error.message || 'An unknown exception occurred';
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') message = 'Missing request content';
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') status = 413;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'DSDB_ERR_STORAGE_UNAVAILABLE' || code === 'DSDB_ERR_STORAGE_CLOSED') {
+    // The backend is out (MariaDB down, shutting down): retryable, not a bug.
+    status = 503;
+    reply.header('retry-after', '5');
+    request.log.warn({ err: error }, 'storage unavailable');
+    reply.code(status).type('application/json; charset=UTF-8').send(errorBody(status, 'Storage is unavailable', message));
+    return;
+  }
   if (status >= 500) request.log.error({ err: error }, 'request failed');
   reply.code(status).type('application/json; charset=UTF-8').send(errorBody(status, message, error.details));
 }

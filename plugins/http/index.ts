@@ -4,6 +4,7 @@
  * rules (`/api/v1/x` = `/api/x`, `/api/v2+` → 501, unknown → 404 JSON, wrong method →
  * 405) and error JSON. Other plugins add routes on the `http.routes` hook.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -22,14 +23,52 @@ export default definePlugin({
     {
       /** largest request body accepted, in bytes (after decompression) */
       bodyLimit: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
-      /** idle keep-alive connections are closed after this many ms */
+      /** idle keep-alive connections are closed after this many ms (OpenTSDB and docs/http-api.md: 60 s) */
       keepAliveTimeoutMs: Type.Integer({ minimum: 0, default: 60_000 }),
+      /** a request whose headers are not complete this many ms after its first byte is answered 408 and closed */
+      headersTimeoutMs: Type.Integer({ minimum: 1000, default: 30_000 }),
+      /** a request (headers and body) not received in full this many ms after it started is answered 408 and closed */
+      requestTimeoutMs: Type.Integer({ minimum: 1000, default: 300_000 }),
+      /** a connection with no bytes in either direction for this many ms is closed (0: never) */
+      socketIdleTimeoutMs: Type.Integer({ minimum: 0, default: 120_000 }),
+      /**
+       * `Host` names (without port) the daemon answers; empty: any. Set it when the port is
+       * reachable from browsers, against DNS rebinding. Others are answered 421.
+       */
+      allowedHosts: Type.Array(Type.String(), { default: [] }),
+      /**
+       * Origins (`https://grafana.example.com`, or `*`) allowed to call the API from a
+       * browser (CORS headers, preflight). Empty (the default): no CORS at all.
+       */
+      corsOrigins: Type.Array(Type.String(), { default: [] }),
+      /**
+       * Refuse (403) a POST/PUT/DELETE a browser sends from another origin not in
+       * `corsOrigins`: a page elsewhere cannot write or delete through a simple form or
+       * `text/plain` fetch. Clients that are not browsers send no `Origin` and are not affected.
+       */
+      refuseCrossOriginWrites: Type.Boolean({ default: true }),
     },
     { additionalProperties: false },
   ),
   register({ hooks, container, log }, options) {
     let server: http.Server | undefined;
     let app: FastifyInstance | undefined;
+    // Every request runs in this context, so an error no handler caught (a stream's
+    // 'error' event nobody listens to, a throw in a callback) is tied to its request.
+    const requests = new AsyncLocalStorage<RequestContext>();
+    const onUncaught = (err: Error) => {
+      const context = requests.getStore();
+      if (!context) {
+        // Not a request's: the default behaviour when nobody else handles it.
+        if (process.listenerCount('uncaughtException') === 1) {
+          log.fatal({ err }, 'uncaught exception');
+          process.stderr.write(`${err?.stack ?? err}\n`);
+          process.exit(1);
+        }
+        return;
+      }
+      failRequest(context, err, log);
+    };
 
     const match = {
       protocol: 'http',
@@ -49,13 +88,27 @@ export default definePlugin({
         bodyLimit: options.bodyLimit,
         keepAliveTimeout: options.keepAliveTimeoutMs,
         serverFactory: (handler) => {
-          server = http.createServer(handler);
+          server = http.createServer(
+            { connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs) },
+            (req, res) => requests.run({ req, res }, () => handler(req, res)),
+          );
+          // fastify applies its timeouts only to a server it creates; this one never
+          // listens either, so start node's header/request timeout checks ourselves.
+          server.keepAliveTimeout = options.keepAliveTimeoutMs;
+          server.headersTimeout = options.headersTimeoutMs;
+          server.requestTimeout = options.requestTimeoutMs;
+          server.setTimeout(options.socketIdleTimeoutMs);
+          server.emit('listening');
+          server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket));
           return server;
         },
+        // Errors fastify raises before routing (a bad URL, …) get OpenTSDB's form too.
+        frameworkErrors: (error, request, reply) => handleError(error, request, reply),
         // OpenTSDB routes `/api/v1/x` like `/api/x`.
         rewriteUrl: (req) => (req.url ?? '/').replace(/^\/api\/v1(?=\/|\?|$)/i, '/api'),
       });
       installOpenTsdbConventions(app);
+      installOriginChecks(app, options);
       const buildInfo = container.resolve('buildInfo');
       app.route({
         method: ['GET', 'POST'],
@@ -64,6 +117,11 @@ export default definePlugin({
       });
       await getHttpHooks(hooks).routes.promise(app);
       await app.ready();
+      process.on('uncaughtException', onUncaught);
+    });
+
+    hooks.kernel.closed.tap('http', () => {
+      process.removeListener('uncaughtException', onUncaught);
     });
 
     hooks.kernel.stopping.tapPromise('http', async () => {
@@ -92,7 +150,46 @@ function inflated(payload: NodeJS.ReadableStream, inflater: zlib.Gunzip | zlib.I
     counted.receivedEncodedLength += chunk.length;
   });
   payload.on('error', (err: Error) => inflater.destroy(err));
+  // fastify listens for errors only when it reads the body, which it does not for every
+  // request (e.g. a GET without a content type): a corrupt body must not go unheard.
+  inflater.on('error', () => undefined);
   return payload.pipe(inflater);
+}
+
+interface RequestContext {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+}
+
+/** An error that escaped every handler during a request: that request fails, not the daemon. */
+function failRequest({ req, res }: RequestContext, err: Error, log: { error(obj: object, msg: string): void }): void {
+  log.error({ err, method: req.method, url: req.url }, 'unhandled error in a request; answering 500');
+  if (res.headersSent || res.writableEnded) {
+    res.destroy();
+    return;
+  }
+  try {
+    const body = JSON.stringify(errorBody(500, err?.message || 'An unknown exception occurred'));
+    res.writeHead(500, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
+  } catch {
+    res.destroy();
+  }
+}
+
+/** A malformed or timed-out request before any route: answered in OpenTSDB's error form. */
+function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (socket as { _httpMessage?: http.ServerResponse })._httpMessage?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const message = timeout ? 'Request timed out' : status === 431 ? 'Request header fields too large' : 'Bad request';
+  const body = JSON.stringify(errorBody(status, message));
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 function installOpenTsdbConventions(app: FastifyInstance): void {
@@ -121,7 +218,8 @@ function installOpenTsdbConventions(app: FastifyInstance): void {
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
-    const other = ROUTE_METHODS.filter((method) => app.hasRoute({ url: path, method }));
+    // hasRoute reads its url as a route pattern: a path with `:`, `*` or `(` would throw.
+    const other = /[:*()]/.test(path) ? [] : ROUTE_METHODS.filter((method) => app.hasRoute({ url: path, method }));
     if (other.length > 0) {
       reply.code(405).header('allow', other.join(', '));
       reply.send(errorBody(405, 'Method not allowed', `The HTTP method [${request.method}] is not permitted for this endpoint`));
@@ -142,5 +240,61 @@ function installOpenTsdbConventions(app: FastifyInstance): void {
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json; charset=UTF-8');
     return payload;
+  });
+}
+
+interface OriginOptions {
+  allowedHosts: string[];
+  corsOrigins: string[];
+  refuseCrossOriginWrites: boolean;
+}
+
+/** The host name of a `Host` header, without port (IPv6 literals keep their brackets). */
+function hostName(host: string): string {
+  const trimmed = host.trim().toLowerCase();
+  if (trimmed.startsWith('[')) return trimmed.slice(0, trimmed.indexOf(']') + 1);
+  const colon = trimmed.lastIndexOf(':');
+  return colon >= 0 ? trimmed.slice(0, colon) : trimmed;
+}
+
+/** Host allow-list, CORS (off unless origins are configured) and cross-origin write refusal. */
+function installOriginChecks(app: FastifyInstance, options: OriginOptions): void {
+  const hosts = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
+  const anyOrigin = options.corsOrigins.includes('*');
+  const origins = new Set(options.corsOrigins.map((o) => o.toLowerCase().replace(/\/+$/, '')));
+  const corsAllowed = (origin: string) => anyOrigin || origins.has(origin.toLowerCase());
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (hosts.size > 0 && !hosts.has(hostName(String(request.headers.host ?? '')))) {
+      reply.code(421).send(errorBody(421, 'Misdirected request', `Host ${JSON.stringify(String(request.headers.host ?? ''))} is not served here (http allowedHosts)`));
+      return reply;
+    }
+    const origin = typeof request.headers.origin === 'string' ? request.headers.origin : undefined;
+    if (origin === undefined) return;
+    // Browsers say so themselves (Sec-Fetch-Site), which holds behind a proxy that rewrites Host.
+    let sameOrigin = request.headers['sec-fetch-site'] === 'same-origin';
+    if (!sameOrigin) try {
+      sameOrigin = new URL(origin).host.toLowerCase() === String(request.headers.host ?? '').toLowerCase();
+    } catch {
+      sameOrigin = false; // `Origin: null` (sandboxed pages, file:) is never ours
+    }
+    const allowed = !sameOrigin && corsAllowed(origin);
+    if (allowed) {
+      reply.header('access-control-allow-origin', anyOrigin ? '*' : origin);
+      if (!anyOrigin) reply.header('vary', 'Origin');
+      if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+        reply
+          .code(204)
+          .header('access-control-allow-methods', 'GET, POST, PUT, DELETE')
+          .header('access-control-allow-headers', String(request.headers['access-control-request-headers'] ?? 'content-type'))
+          .header('access-control-max-age', '600')
+          .send();
+        return reply;
+      }
+    }
+    if (!sameOrigin && !allowed && options.refuseCrossOriginWrites && request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') {
+      reply.code(403).send(errorBody(403, 'Cross-origin request refused', `Origin ${origin} may not change data here (http corsOrigins, refuseCrossOriginWrites)`));
+      return reply;
+    }
   });
 }

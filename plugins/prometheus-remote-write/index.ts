@@ -5,12 +5,12 @@
  * samples (e.g. a summary quantile without observations, stale markers) are skipped,
  * since OpenTSDB's model has no place for them.
  */
-import snappy from 'snappyjs';
 import { BatchBuilder, definePlugin, DsdbError, Type } from '../../core';
 import { getHttpHooks } from '../../lib/http';
 import { ApiError } from '../../lib/opentsdb';
 import { mapSeries } from './map-series';
 import { decodePromWriteRequest, type PromWriteRequest } from './prompb';
+import { SnappyError, snappyUncompress } from './snappy';
 
 const REMOTE_WRITE = Object.freeze({ source: 'remote_write', sync: false });
 
@@ -24,6 +24,8 @@ export default definePlugin({
        * series such as node_uname_info, so remote_write allows more by default.
        */
       maxTags: Type.Integer({ minimum: 1, default: 16 }),
+      /** largest uncompressed WriteRequest, in bytes; a body declaring more is refused with 413 before decoding */
+      maxUncompressedBytes: Type.Integer({ minimum: 1024, default: 32 * 1024 * 1024 }),
     },
     { additionalProperties: false },
   ),
@@ -37,8 +39,9 @@ export default definePlugin({
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
         let message: PromWriteRequest;
         try {
-          message = decodePromWriteRequest(snappy.uncompress(body));
+          message = decodePromWriteRequest(snappyUncompress(body, options.maxUncompressedBytes));
         } catch (err) {
+          if (err instanceof SnappyError && err.tooLarge) throw new ApiError(413, 'Request entity too large', err.message);
           throw new ApiError(400, 'Unable to decode the remote write request', `expected a snappy-compressed prometheus.WriteRequest: ${(err as Error).message}`);
         }
         const batch = new BatchBuilder(Math.max(16, message.timeseries.length));

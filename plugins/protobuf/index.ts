@@ -33,6 +33,10 @@ export default definePlugin({
     {
       /** largest WriteRequest frame accepted over raw TCP, in bytes */
       maxFrameBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+      /** raw TCP: acks queued for a client that does not read them; past this, frames are not read until they drain */
+      maxPendingAckBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+      /** raw TCP: a connection with no bytes in either direction for this many ms is closed (0: never) */
+      idleTimeoutMs: Type.Integer({ minimum: 0, default: 300_000 }),
     },
     { additionalProperties: false },
   ),

@@ -7,6 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { BatchBuilder, DsdbError, type Logger, type WriteService } from '../../core';
+import { closeWhenIdle } from '../../lib/net';
 import { PutCollector } from '../../lib/opentsdb';
 import { admitWriteRequest } from './admit';
 import { frame, LENGTH_BYTES, PREAMBLE } from './framing';
@@ -14,6 +15,10 @@ import { decodeWriteRequest, encodeWriteAck, type WriteAckMessage, type WriteReq
 
 export interface TcpSessionOptions {
   maxFrameBytes: number;
+  /** acks queued for a client that does not read them: past this, reading stops until they drain */
+  maxPendingAckBytes?: number;
+  /** a connection with no bytes in either direction for this long is closed (0: never) */
+  idleTimeoutMs?: number;
 }
 
 export class ProtobufTcpSession {
@@ -21,6 +26,8 @@ export class ProtobufTcpSession {
   private preambleSeen = false;
   private busy = false;
   private closed = false;
+  /** true while acks wait for a client that does not read: no more frames are read */
+  private blocked = false;
   /** the frame being written, so shutdown can let it finish and ack it */
   private pending?: Promise<void>;
 
@@ -35,12 +42,24 @@ export class ProtobufTcpSession {
       if (!this.busy) this.pump();
     });
     socket.on('error', (err) => log.debug({ err }, 'protobuf connection error'));
+    // Back-pressure on the acks: frames are read only as fast as the client reads acks.
+    socket.on('drain', () => {
+      if (!this.blocked || this.closed) return;
+      this.blocked = false;
+      if (this.busy) return;
+      this.socket.resume();
+      this.pump();
+    });
     socket.on('close', () => {
       this.closed = true;
     });
   }
 
   start(): void {
+    closeWhenIdle(this.socket, this.options.idleTimeoutMs ?? 0, () => {
+      this.log.debug('protobuf connection idle; closing');
+      this.socket.destroy();
+    });
     this.socket.resume();
   }
 
@@ -59,7 +78,7 @@ export class ProtobufTcpSession {
 
   /** Handles every complete frame buffered, one at a time. */
   private pump(): void {
-    while (!this.closed) {
+    while (!this.closed && !this.blocked) {
       if (!this.preambleSeen) {
         if (this.buffered.length < PREAMBLE.length) return;
         this.buffered = this.buffered.subarray(PREAMBLE.length);
@@ -83,7 +102,7 @@ export class ProtobufTcpSession {
         pending.finally(() => {
           this.busy = false;
           this.pending = undefined;
-          if (this.closed) return;
+          if (this.closed || this.blocked) return;
           this.socket.resume();
           this.pump();
         });
@@ -128,6 +147,10 @@ export class ProtobufTcpSession {
 
   private reply(ack: WriteAckMessage): void {
     if (this.socket.destroyed || !this.socket.writable) return;
-    this.socket.write(frame(encodeWriteAck(ack)));
+    const flushed = this.socket.write(frame(encodeWriteAck(ack)));
+    if (!flushed && this.socket.writableLength > (this.options.maxPendingAckBytes ?? 1024 * 1024)) {
+      this.blocked = true;
+      this.socket.pause();
+    }
   }
 }

@@ -2,6 +2,7 @@
  * Tag value filters (OpenTSDB's TagVFilter family). Each becomes a TagPredicate the
  * storage engine runs; literal_or gives its literals so an index can answer by postings.
  */
+import { RE2JS } from 're2js';
 import { type TagPredicate } from '../../core';
 import { ApiError } from '../../lib/opentsdb';
 
@@ -17,6 +18,32 @@ interface FilterType {
   examples: string;
   build(tagk: string, filter: string): (value: string | undefined) => boolean;
   literals?(filter: string): string[];
+}
+
+/**
+ * Longest `regexp` filter accepted. The engine (RE2JS, linear time) costs time in the
+ * pattern's size times the value's length; a bound on both keeps one filter cheap.
+ */
+export const MAX_REGEXP_LENGTH = 4096;
+
+/**
+ * Compiles a `regexp` filter with RE2JS, a JavaScript port of RE2: matching takes time
+ * linear in the value, so `(a+)+$` cannot hold the event loop as a backtracking engine
+ * would. Java-only syntax (backreferences, lookaround, possessive quantifiers) is a 400;
+ * docs/query.md lists the differences.
+ */
+function compileRegexp(filter: string): (value: string) => boolean {
+  if (filter.length > MAX_REGEXP_LENGTH) {
+    throw new ApiError(400, `Invalid regular expression: longer than ${MAX_REGEXP_LENGTH} characters`, `the pattern has ${filter.length} characters`);
+  }
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(filter);
+  } catch (err) {
+    throw new ApiError(400, `Invalid regular expression: ${filter}`, (err as Error).message);
+  }
+  // Java's Matcher.find(): unanchored.
+  return (value) => re.test(value);
 }
 
 function splitLiterals(filter: string): string[] {
@@ -91,14 +118,8 @@ export const FILTER_TYPES: Record<string, FilterType> = {
     description: 'Provides full, POSIX compliant regular expression using the built in Java Pattern class. Note that an expression containing curly braces {} will not parse properly in URLs. If the pattern is not a valid regular expression then an exception will be raised.',
     examples: 'host=regexp(.*)  {"type":"regexp","tagk":"host","filter":".*","groupBy":false}',
     build: (_tagk, filter) => {
-      let re: RegExp;
-      try {
-        re = new RegExp(filter);
-      } catch (err) {
-        throw new ApiError(400, `Invalid regular expression: ${filter}`, (err as Error).message);
-      }
-      // Java's Matcher.find(): unanchored.
-      return (v) => v !== undefined && re.test(v);
+      const test = compileRegexp(filter);
+      return (v) => v !== undefined && test(v);
     },
   },
   not_key: {

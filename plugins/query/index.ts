@@ -26,6 +26,11 @@ export default definePlugin({
       timeoutMs: Type.Integer({ minimum: 0, default: 60_000 }),
       /** OpenTSDB's tsd.http.query.allow_delete */
       allowDelete: Type.Boolean({ default: false }),
+      /**
+       * `?jsonp=fn` wraps /api/query and /api/query/last replies in `fn(...)`. Off by
+       * default: JSONP lets a page on any origin read query results (OpenTSDB has it on).
+       */
+      jsonp: Type.Boolean({ default: false }),
     },
     { additionalProperties: false },
   ),
@@ -42,8 +47,8 @@ export default definePlugin({
       limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs },
     });
     getHttpHooks(hooks).routes.tap('query', (app) => {
-      registerQueryRoute(app, { allowDelete: options.allowDelete, deps, stats });
-      registerLastRoute(app, storage);
+      registerQueryRoute(app, { allowDelete: options.allowDelete, jsonp: options.jsonp, deps, stats });
+      registerLastRoute(app, storage, options.jsonp);
       app.get('/api/config/filters', async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
       );

@@ -3,7 +3,7 @@
  * @JsonIgnoreProperties); numbers for start/end are read as their string form.
  */
 import { type Aggregator, type Registry } from '../../core';
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, jsonText, optionalJsonText } from '../../lib/opentsdb';
 import { createFilter } from './filters';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
@@ -23,7 +23,7 @@ export function parseJsonBody(body: unknown): Json {
   return parsed as Json;
 }
 
-const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
+const str = (v: unknown, field: string): string | undefined => optionalJsonText(v, field);
 const bool = (v: unknown): boolean | undefined => (v === undefined || v === null ? undefined : v === true || v === 'true');
 
 export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>, flags: { arrays?: boolean; exact?: boolean } = {}, now = Date.now()): TsQuery {
@@ -31,9 +31,9 @@ export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>,
   const queries = json.queries;
   if (queries !== undefined && !Array.isArray(queries)) throw new ApiError(400, 'Unable to parse the given JSON', '"queries" must be an array');
   const raw: RawQuery = {
-    start: str(json.start),
-    end: str(json.end),
-    timezone: str(json.timezone),
+    start: str(json.start, 'start'),
+    end: str(json.end, 'end'),
+    timezone: str(json.timezone, 'timezone'),
     useCalendar: bool(json.useCalendar),
     msResolution: bool(json.msResolution),
     showTSUIDs: bool(json.showTSUIDs),
@@ -51,21 +51,24 @@ export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>,
 function subQueryFromJson(value: unknown): RawSubQuery {
   if (typeof value !== 'object' || value === null) throw new ApiError(400, 'Unable to parse the given JSON', 'each query must be an object');
   const q = value as Json;
-  const tags = q.tags && typeof q.tags === 'object' ? Object.fromEntries(Object.entries(q.tags as Json).map(([k, v]) => [k, String(v)])) : undefined;
+  const tags = q.tags && typeof q.tags === 'object' ? Object.fromEntries(Object.entries(q.tags as Json).map(([k, v]) => [k, jsonText(v, `tags.${k}`)])) : undefined;
   const filters = Array.isArray(q.filters)
-    ? (q.filters as Json[]).map((f) => createFilter(String(f?.type ?? ''), String(f?.tagk ?? ''), String(f?.filter ?? ''), bool(f?.groupBy) ?? false))
+    ? (q.filters as Json[]).map((f) => {
+        if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new ApiError(400, 'Unable to parse the given JSON', 'each filter must be an object');
+        return createFilter(jsonText(f.type, 'filters.type'), jsonText(f.tagk, 'filters.tagk'), jsonText(f.filter, 'filters.filter'), bool(f.groupBy) ?? false);
+      })
     : undefined;
   return {
-    aggregator: str(q.aggregator),
-    metric: str(q.metric),
-    tsuids: Array.isArray(q.tsuids) ? q.tsuids.map(String) : undefined,
+    aggregator: str(q.aggregator, 'aggregator'),
+    metric: str(q.metric, 'metric'),
+    tsuids: Array.isArray(q.tsuids) ? q.tsuids.map((t) => jsonText(t, 'tsuids')) : undefined,
     rate: bool(q.rate),
     rateOptions: q.rateOptions && typeof q.rateOptions === 'object' ? rateOptionsFromJson(q.rateOptions as Json) : undefined,
-    downsample: str(q.downsample),
+    downsample: str(q.downsample, 'downsample'),
     filters,
     tags,
     explicitTags: bool(q.explicitTags),
-    jsonPath: str(q.jsonPath),
+    jsonPath: str(q.jsonPath, 'jsonPath'),
   };
 }
 
@@ -77,7 +80,7 @@ function rateOptionsFromJson(json: Json): RateOptions {
       const n = BigInt(Math.trunc(v));
       return n > LONG_MAX ? LONG_MAX : n;
     }
-    const parsed = parseLong(String(v));
+    const parsed = parseLong(jsonText(v, `rateOptions.counter${what}`));
     if (parsed === undefined) throw new ApiError(400, `${what} value of counter was not a number, received '${String(v)}'`);
     return parsed;
   };

@@ -5,11 +5,11 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Annotation, type StorageEngine } from '../../core';
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, jsonText } from '../../lib/opentsdb';
 import { jsonBody } from './json-body';
 
 function toMs(value: unknown, field: string): number {
-  const text = String(value);
+  const text = jsonText(value, field);
   if (!/^\d+$/.test(text)) throw new ApiError(400, `Invalid ${field}: ${text}`);
   return text.length <= 10 ? Number(text) * 1000 : Number(text);
 }
@@ -34,10 +34,10 @@ function annotationIn(json: Record<string, unknown> | null): Annotation {
   if (json.startTime === undefined || json.startTime === null || json.startTime === 0) throw new ApiError(400, 'Missing start time');
   const a: Annotation = { startTime: toMs(json.startTime, 'startTime') };
   if (json.endTime) a.endTime = toMs(json.endTime, 'endTime');
-  if (json.tsuid) a.tsuid = String(json.tsuid);
-  if (json.description !== undefined) a.description = String(json.description);
-  if (json.notes !== undefined) a.notes = String(json.notes);
-  if (json.custom && typeof json.custom === 'object') a.custom = Object.fromEntries(Object.entries(json.custom).map(([k, v]) => [k, String(v)]));
+  if (json.tsuid) a.tsuid = jsonText(json.tsuid, 'tsuid');
+  if (json.description !== undefined) a.description = jsonText(json.description, 'description');
+  if (json.notes !== undefined) a.notes = jsonText(json.notes, 'notes');
+  if (json.custom && typeof json.custom === 'object') a.custom = Object.fromEntries(Object.entries(json.custom).map(([k, v]) => [k, jsonText(v, `custom.${k}`)]));
   return a;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, jsonText } from '../../lib/opentsdb';
 import { jsonBody } from './json-body';
 
 interface Pair {
@@ -39,9 +39,9 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
       let limit = 25;
       if (request.method === 'POST') {
         const body = jsonBody(request.body);
-        metric = body.metric === undefined ? '' : String(body.metric);
-        tags = Array.isArray(body.tags) ? (body.tags as (Partial<Pair> | null)[]).map((t) => ({ key: String(t?.key ?? '*'), value: String(t?.value ?? '*') })) : [];
-        if (body.limit !== undefined) limit = Number(body.limit);
+        metric = body.metric === undefined ? '' : jsonText(body.metric, 'metric');
+        tags = Array.isArray(body.tags) ? (body.tags as (Partial<Pair> | null)[]).map((t) => ({ key: jsonText(t?.key ?? '*', 'tags.key'), value: jsonText(t?.value ?? '*', 'tags.value') })) : [];
+        if (body.limit !== undefined) limit = Number(jsonText(body.limit, 'limit'));
       } else {
         const qs = request.query as Record<string, string | undefined>;
         if (!qs.m) throw new ApiError(400, 'Missing metric and tags. Please supply at least one value.');

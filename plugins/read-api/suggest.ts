@@ -1,7 +1,7 @@
 /** `/api/suggest` (SuggestRpc): names by prefix, sorted, at most `max` (default 25). */
 import type { FastifyInstance } from 'fastify';
 import { type NameKind, type StorageEngine } from '../../core';
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, jsonText } from '../../lib/opentsdb';
 import { jsonBody } from './json-body';
 
 const TYPES: readonly NameKind[] = ['metrics', 'tagk', 'tagv'];
@@ -17,9 +17,9 @@ export function registerSuggest(app: FastifyInstance, storage: () => StorageEngi
       if (request.method === 'POST') {
         const body = jsonBody(request.body);
         if (body.type === undefined) throw new ApiError(400, "Missing 'type' parameter");
-        type = String(body.type);
-        q = body.q === undefined ? '' : String(body.q);
-        maxText = body.max === undefined ? undefined : String(body.max);
+        type = jsonText(body.type, 'type');
+        q = body.q === undefined ? '' : jsonText(body.q, 'q');
+        maxText = body.max === undefined ? undefined : jsonText(body.max, 'max');
       } else {
         const qs = request.query as Record<string, string | undefined>;
         type = qs.type;

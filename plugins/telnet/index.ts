@@ -21,6 +21,8 @@ export default definePlugin({
       maxLineLength: Type.Integer({ minimum: 16, default: 1024 }),
       /** replies queued for a client that does not read are dropped past this */
       maxPendingReplyBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
+      /** a connection that sends nothing for this many ms is closed, a partial line with it (0: never) */
+      idleTimeoutMs: Type.Integer({ minimum: 0, default: 300_000 }),
     },
     { additionalProperties: false },
   ),

@@ -8,11 +8,13 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Logger, Registry } from '../../core';
+import { closeWhenIdle } from '../../lib/net';
 import { type TelnetCommand, type TelnetConnection } from '../../lib/telnet';
 
 export interface SessionOptions {
   maxLineLength: number;
   maxPendingReplyBytes: number;
+  idleTimeoutMs?: number;
 }
 
 export interface SessionStats {
@@ -51,6 +53,10 @@ export class TelnetSession implements TelnetConnection {
   }
 
   start(): void {
+    closeWhenIdle(this.socket, this.options.idleTimeoutMs ?? 0, () => {
+      this.log.debug({ remote: this.remoteAddress }, 'telnet connection idle; closing');
+      this.socket.destroy();
+    });
     this.socket.resume();
   }
 

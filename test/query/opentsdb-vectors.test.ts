@@ -12,7 +12,7 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
   const nowS = Math.floor(Date.now() / 1000);
   const recent = nowS - 600;
   before(async () => {
-    d = await startQueryDaemon();
+    d = await startQueryDaemon([], { jsonp: true });
     await d.write([
       at('sys.cpu.user', { host: 'web01' }, recent, int(1)),
       // H33: points 1, 2, 3 in range, one series

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ValueKind, type LastPoint, type StorageEngine } from '../../../core';
-import { ApiError } from '../../../lib/opentsdb';
+import { ApiError, jsonText, optionalJsonText } from '../../../lib/opentsdb';
 import { selectorOf } from '../engine';
 import { parseJsonBody } from '../parse-json';
 import { parseMetricAndFilters, type QueryString } from '../parse-uri';
@@ -23,7 +23,16 @@ function valueText(p: LastPoint): string {
   return p.text ?? '';
 }
 
-export function registerLastRoute(app: FastifyInstance, storage: () => StorageEngine): void {
+/** A POSTed sub query with its fields checked: text where text belongs (else a 400). */
+function lastQueryFromJson(q: LastQuery): LastQuery {
+  const raw = q as unknown as Record<string, unknown>;
+  const metric = optionalJsonText(raw.metric, 'metric');
+  const tags = raw.tags && typeof raw.tags === 'object' && !Array.isArray(raw.tags) ? Object.fromEntries(Object.entries(raw.tags).map(([k, v]) => [k, jsonText(v, `tags.${k}`)])) : undefined;
+  const tsuids = Array.isArray(raw.tsuids) ? raw.tsuids.map((t) => jsonText(t, 'tsuids')) : undefined;
+  return { ...(metric !== undefined ? { metric } : {}), ...(tags ? { tags } : {}), ...(tsuids ? { tsuids } : {}) } as LastQuery;
+}
+
+export function registerLastRoute(app: FastifyInstance, storage: () => StorageEngine, jsonp = false): void {
   app.route({
     method: ['GET', 'POST'],
     url: '/api/query/last',
@@ -35,7 +44,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
       let backScan: number | undefined;
       if (request.method === 'POST') {
         const body = parseJsonBody(request.body);
-        queries = Array.isArray(body.queries) ? (body.queries as unknown[]).filter((q): q is LastQuery => typeof q === 'object' && q !== null) : [];
+        queries = Array.isArray(body.queries) ? (body.queries as unknown[]).filter((q): q is LastQuery => typeof q === 'object' && q !== null).map(lastQueryFromJson) : [];
         resolve = body.resolveNames === true;
         backScan = typeof body.backScan === 'number' ? body.backScan : undefined;
       } else {
@@ -82,7 +91,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
         }
       }
       reply.type('application/json; charset=UTF-8');
-      return wrapJsonp(request, JSON.stringify(out));
+      return jsonp ? wrapJsonp(request, JSON.stringify(out)) : JSON.stringify(out);
     },
   });
 }

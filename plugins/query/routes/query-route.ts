@@ -10,6 +10,8 @@ import type { QueryStats } from '../stats';
 
 export interface QueryRouteOptions {
   allowDelete: boolean;
+  /** honour `?jsonp=fn` */
+  jsonp: boolean;
   deps: () => QueryEngineDeps;
   stats: QueryStats;
 }
@@ -32,7 +34,8 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
         const results = await executeQuery(query, deps);
         options.stats.recordSuccess(performance.now() - started);
         reply.type('application/json; charset=UTF-8');
-        return wrapJsonp(request, serializeResults(results, query));
+        const json = serializeResults(results, query);
+        return options.jsonp ? wrapJsonp(request, json) : json;
       } catch (err) {
         options.stats.recordFailure(err);
         throw err;
