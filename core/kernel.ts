@@ -192,7 +192,10 @@ export class Kernel {
   private async doStop(): Promise<void> {
     this.state = 'stopping';
     this.listener?.stopAccepting();
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, this.config.shutdownTimeoutMs, 'timeout').unref());
+    // Not unref'd: while shutdown waits for a stuck plugin or write, this timer is what
+    // keeps the process alive to honour the bound, warn, and still close storage.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.config.shutdownTimeoutMs, 'timeout')));
     const flushed = await Promise.race([this.hooks.kernel.stopping.promise().then(() => 'ok' as const), timeout]).catch((err) => {
       this.logger.error({ err }, 'a plugin failed while stopping');
       return 'error' as const;
@@ -201,6 +204,7 @@ export class Kernel {
     // Batches the transports handed over before they stopped still reach storage.
     const drained = await Promise.race([this.writer.drain().then(() => 'ok' as const), timeout]);
     if (drained === 'timeout') this.logger.warn('writes did not finish in time; closing storage anyway');
+    clearTimeout(timer);
     this.listener?.destroyRemaining();
     if (this.storage) {
       try {

@@ -20,6 +20,7 @@ import { DsdbError } from './errors';
 import type { StatsCollector } from './extension-points';
 import type { KernelHooks } from './hooks';
 import type { PointBatch, StorageEngine, WriteResult } from './storage';
+import { seriesKeyString } from './types';
 
 /** What a batch is and where it came from, passed to the write hooks. */
 export interface WriteInfo {
@@ -48,6 +49,23 @@ interface SourceCounts {
   batches: number;
   points: number;
   errors: number;
+}
+
+/**
+ * What a `beforeWrite` tap hands back gets the same check as any batch, and its series
+ * keys are derived again from `series`: engines find series by `seriesKeys`, so a tap
+ * that relabels `series` in place must not leave the old keys (points would land in
+ * the old series now, and in the new one after a WAL replay). Per series, not per point.
+ */
+function checkTapResult(batch: PointBatch): void {
+  if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.series) || !Array.isArray(batch.seriesKeys) || batch.series.length !== batch.seriesKeys.length) {
+    throw new DsdbError('DSDB_ERR_BAD_WRITE', 'a write.beforeWrite tap returned something that is not a PointBatch (series and seriesKeys must be arrays of one length)');
+  }
+  assertValidBatch(batch);
+  for (let s = 0; s < batch.series.length; s++) {
+    const series = batch.series[s]!;
+    batch.seriesKeys[s] = seriesKeyString(series.metric, series.tags);
+  }
 }
 
 export class Writer implements WriteService {
@@ -107,8 +125,12 @@ export class Writer implements WriteService {
     const before = this.hooks.write.beforeWrite;
     let toWrite = batch;
     if (before.isUsed()) {
-      toWrite = await before.promise(batch, info);
-      assertValidBatch(toWrite); // a tap's replacement gets the same check
+      try {
+        toWrite = await before.promise(batch, info);
+      } catch (err) {
+        throw new DsdbError('DSDB_ERR_BAD_WRITE', `a write.beforeWrite tap refused the batch: ${(err as Error)?.message ?? String(err)}`);
+      }
+      checkTapResult(toWrite);
     }
     const result = await storage.write(toWrite, { sync: info.sync });
     if (this.hooks.write.afterWrite.isUsed()) this.hooks.write.afterWrite.call(toWrite, info);

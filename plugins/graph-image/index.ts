@@ -17,7 +17,7 @@ import { getHttpHooks } from '../../lib/http';
 
 export default definePlugin({
   name: 'graph-image',
-  dependencies: ['http'],
+  dependencies: ['http', 'query'], // /q runs its queries through /api/query in-process
   options: Type.Object(
     {
       /** most series drawn in one image (the legend says how many more there were) */

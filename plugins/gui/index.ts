@@ -16,7 +16,7 @@ const PANEL_ID = /^[a-z0-9][a-z0-9-]*$/;
 
 export default definePlugin({
   name: 'gui',
-  dependencies: ['http'],
+  dependencies: ['http', 'query', 'read-api'], // the page calls /api/query, /api/suggest, /api/aggregators
   provides: ['hook:gui.panels'],
   options: Type.Object(
     {

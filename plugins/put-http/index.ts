@@ -55,7 +55,13 @@ export default definePlugin({
               await write;
             }
           } catch (err) {
-            if (err instanceof DsdbError && err.code === 'DSDB_ERR_NO_STORAGE') throw new ApiError(503, 'No storage engine is configured');
+            if (err instanceof DsdbError) {
+              if (err.code === 'DSDB_ERR_NO_STORAGE') throw new ApiError(503, 'No storage engine is configured');
+              // refused before storage (a beforeWrite tap, a malformed batch): nothing was written
+              if (err.code === 'DSDB_ERR_BAD_WRITE') throw new ApiError(400, 'The points were refused', err.message);
+              // MariaDB down, shutting down: the HTTP plugin answers 503 with Retry-After
+              if (err.code === 'DSDB_ERR_STORAGE_UNAVAILABLE' || err.code === 'DSDB_ERR_STORAGE_CLOSED') throw err;
+            }
             log.error({ err }, 'storage write failed');
             throw new ApiError(500, 'Unexpected exception', (err as Error).message);
           }

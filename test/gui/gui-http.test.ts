@@ -58,7 +58,7 @@ describe('GUI plugin over HTTP', () => {
   });
 
   it('escapes its title option in the page', async () => {
-    const d = await startDaemon({ plugins: ['http', ['gui', { title: '<b>ops</b>' }]] });
+    const d = await startDaemon({ plugins: ['http', 'aggregators-opentsdb', 'query', 'read-api', ['gui', { title: '<b>ops</b>' }]] });
     try {
       const text = await (await fetch(`http://127.0.0.1:${d.port}/`)).text();
       expect(text).to.contain('<title>&lt;b&gt;ops&lt;/b&gt;</title>');
@@ -70,9 +70,9 @@ describe('GUI plugin over HTTP', () => {
 
   it('a panel id claimed twice stops start-up naming both plugins; so do a malformed id, a missing folder or module', async () => {
     const failure = (plugins: unknown[]) => startDaemon({ plugins: plugins as never }).then((d) => d.stop().then(() => undefined), (err: Error) => err);
-    expect((await failure(['http', 'gui', panelPlugin('one', 'dup'), panelPlugin('two', 'dup')]))?.message).to.equal('GUI panel "dup" is registered twice (by plugin "one" and by plugin "two")');
-    expect((await failure(['http', 'gui', panelPlugin('bad', 'Bad/Id')]))?.message).to.match(/^GUI panel "Bad\/Id": its id must match/);
-    expect((await failure(['http', 'gui', panelPlugin('gone', 'gone', '/nonexistent-dir')]))?.message).to.match(/^GUI panel "gone": cannot read its assetsDir \/nonexistent-dir: ENOENT/);
-    expect((await failure(['http', 'gui', panelPlugin('nomod', 'nomod', STATIC, 'missing.js')]))?.message).to.equal(`GUI panel "nomod": its module missing.js is not in ${STATIC}`);
+    expect((await failure(['http', 'aggregators-opentsdb', 'query', 'read-api', 'gui', panelPlugin('one', 'dup'), panelPlugin('two', 'dup')]))?.message).to.equal('GUI panel "dup" is registered twice (by plugin "one" and by plugin "two")');
+    expect((await failure(['http', 'aggregators-opentsdb', 'query', 'read-api', 'gui', panelPlugin('bad', 'Bad/Id')]))?.message).to.match(/^GUI panel "Bad\/Id": its id must match/);
+    expect((await failure(['http', 'aggregators-opentsdb', 'query', 'read-api', 'gui', panelPlugin('gone', 'gone', '/nonexistent-dir')]))?.message).to.match(/^GUI panel "gone": cannot read its assetsDir \/nonexistent-dir: ENOENT/);
+    expect((await failure(['http', 'aggregators-opentsdb', 'query', 'read-api', 'gui', panelPlugin('nomod', 'nomod', STATIC, 'missing.js')]))?.message).to.equal(`GUI panel "nomod": its module missing.js is not in ${STATIC}`);
   });
 });

@@ -130,6 +130,51 @@ describe('the write service (writer) and its per-batch hooks', () => {
   });
 });
 
+describe('the write service and misbehaving beforeWrite taps', () => {
+  let daemon: RunningDaemon;
+  before(async () => {
+    const taps = definePlugin({
+      name: 'odd-taps',
+      register({ hooks }) {
+        hooks.write.beforeWrite.tap('odd-taps', (batch: PointBatch) => {
+          const metric = batch.series[0]?.metric;
+          if (metric === 'tap.throws') throw new Error('policy says no');
+          if (metric === 'tap.garbage') return { nonsense: true } as unknown as PointBatch;
+          // relabel in place, keys left stale: the writer must derive them again
+          if (metric === 'tap.relabel') for (const series of batch.series) series.tags = { ...series.tags, dc: 'moved' };
+          return batch;
+        });
+      },
+    });
+    daemon = await startDaemon({ plugins: [...TRANSPORTS, taps] });
+  });
+  after(async () => daemon?.stop());
+
+  it('refuses the whole batch when a tap throws, in each protocol\'s form, and keeps serving', async () => {
+    const telnet = await exchange(daemon.port, [`put tap.throws ${T} 1 host=a\nversion\n`]);
+    expect(telnet.data).to.contain('put: Storage error: a write.beforeWrite tap refused the batch: policy says no');
+    const res = await fetch(`http://127.0.0.1:${daemon.port}/api/put`, { method: 'POST', body: JSON.stringify({ metric: 'tap.throws', timestamp: T, value: 1, tags: { host: 'a' } }) });
+    expect(res.status).to.equal(400);
+    expect(((await res.json()) as { error: { details: string } }).error.details).to.contain('policy says no');
+    expect(await readPoints(daemon, 'tap.throws')).to.have.length(0);
+  });
+
+  it('refuses what is not a batch with DSDB_ERR_BAD_WRITE, not a TypeError', async () => {
+    const res = await fetch(`http://127.0.0.1:${daemon.port}/api/put`, { method: 'POST', body: JSON.stringify({ metric: 'tap.garbage', timestamp: T, value: 1, tags: { host: 'a' } }) });
+    expect(res.status).to.equal(400);
+    expect(((await res.json()) as { error: { details: string } }).error.details).to.contain('not a PointBatch');
+  });
+
+  it('stores a series relabelled in place under its new tags, and leaves the next batch alone', async () => {
+    await exchange(daemon.port, [`put tap.relabel ${T} 1 host=a\nversion\n`]);
+    await exchange(daemon.port, [`put tap.other ${T} 2 host=a\nversion\n`]);
+    const relabelled = await readPoints(daemon, 'tap.relabel');
+    expect(relabelled.map((p) => p.tags)).to.deep.equal([{ host: 'a', dc: 'moved' }]);
+    const other = await readPoints(daemon, 'tap.other');
+    expect(other.map((p) => p.tags)).to.deep.equal([{ host: 'a' }]);
+  });
+});
+
 describe('the write service without storage', () => {
   it('answers each transport in its own form, and counts the refusal', async () => {
     const daemon = await startDaemon({ plugins: ['http', 'telnet', 'put-telnet', 'put-http'] });
