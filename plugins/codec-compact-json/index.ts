@@ -157,6 +157,7 @@ export const compactJsonCodec: Codec = {
 
 export default definePlugin({
   name: 'codec-compact-json',
+  provides: ['codec:compact-json'],
   register({ hooks }) {
     hooks.codec.codecs.tap('codec-compact-json', (codecs) => codecs.add(compactJsonCodec.name, compactJsonCodec, 'codec-compact-json'));
   },

@@ -78,6 +78,7 @@ export const decimalFloatCodec: Codec = {
 
 export default definePlugin({
   name: 'codec-decimal-float',
+  provides: ['codec:decimal-float'],
   register({ hooks }) {
     hooks.codec.codecs.tap('codec-decimal-float', (codecs) => codecs.add(decimalFloatCodec.name, decimalFloatCodec, 'codec-decimal-float'));
   },

@@ -83,6 +83,7 @@ export const deltaOfDeltaCodec: Codec = {
 
 export default definePlugin({
   name: 'codec-delta-of-delta',
+  provides: ['codec:delta-of-delta'],
   register({ hooks }) {
     hooks.codec.codecs.tap('codec-delta-of-delta', (codecs) => codecs.add(deltaOfDeltaCodec.name, deltaOfDeltaCodec, 'codec-delta-of-delta'));
   },

@@ -40,6 +40,7 @@ export const dictStringCodec: Codec = {
 
 export default definePlugin({
   name: 'codec-dict-string',
+  provides: ['codec:dict-string'],
   register({ hooks }) {
     hooks.codec.codecs.tap('codec-dict-string', (codecs) => codecs.add(dictStringCodec.name, dictStringCodec, 'codec-dict-string'));
   },

@@ -78,6 +78,7 @@ export const xorFloatCodec: Codec = {
 
 export default definePlugin({
   name: 'codec-xor-float',
+  provides: ['codec:xor-float'],
   register({ hooks }) {
     hooks.codec.codecs.tap('codec-xor-float', (codecs) => codecs.add(xorFloatCodec.name, xorFloatCodec, 'codec-xor-float'));
   },

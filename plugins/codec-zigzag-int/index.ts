@@ -56,6 +56,7 @@ export const zigzagIntCodec: Codec = {
 
 export default definePlugin({
   name: 'codec-zigzag-int',
+  provides: ['codec:zigzag-varint'],
   register({ hooks }) {
     hooks.codec.codecs.tap('codec-zigzag-int', (codecs) => codecs.add(zigzagIntCodec.name, zigzagIntCodec, 'codec-zigzag-int'));
   },

@@ -37,6 +37,7 @@ export const EmbeddedOptionsSchema = Type.Object(
 
 export default definePlugin({
   name: 'storage-embedded',
+  provides: ['storage:embedded'],
   options: EmbeddedOptionsSchema,
   register({ hooks, container, baseDir }, options) {
     let engine: EmbeddedEngine | undefined;

@@ -7,6 +7,7 @@ import { MemoryEngine } from './engine';
 
 export default definePlugin({
   name: 'storage-memory',
+  provides: ['storage:memory'],
   register({ hooks }) {
     hooks.storage.engines.tap('storage-memory', (engines) => {
       engines.add('memory', { create: () => new MemoryEngine() }, 'storage-memory');

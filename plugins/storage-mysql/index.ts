@@ -49,6 +49,7 @@ export const MysqlOptions = Type.Object(
 
 export default definePlugin({
   name: 'storage-mysql',
+  provides: ['storage:mysql'],
   options: MysqlOptions,
   register({ hooks }, options) {
     hooks.storage.engines.tap('storage-mysql', (engines) => {
