@@ -1,6 +1,6 @@
 /**
  * Downsampling of one series: points are grouped into buckets and each bucket is reduced
- * with the downsampling aggregator (integer mode when all its values are integers).
+ * with the downsampling aggregator, in doubles as OpenTSDB's Downsampler does.
  * A bucket starting before the query start is dropped (OpenTSDB seeks to the first
  * whole interval); with a fill policy every bucket of [start, end] is emitted, empty
  * ones as NaN (nan, null) or 0 (zero). `0all` makes one bucket stamped with the start.
@@ -29,17 +29,14 @@ function ensureScratch(n: number): void {
   }
 }
 
-/** Reduces points [from, to) of `input` with `agg` into `out` at `timestamp`. */
+/**
+ * Reduces points [from, to) of `input` with `agg` into `out` at `timestamp`. OpenTSDB's
+ * Downsampler always runs the aggregator on doubles (runDouble) and yields doubles, so
+ * `1m-avg` of the integers 1 and 2 is 1.5 and percentiles use their double estimator.
+ */
 function reduceInto(out: NumericColumns, input: NumericColumns, from: number, to: number, agg: Aggregator, timestamp: number): NumericColumns {
   const n = to - from;
   ensureScratch(n);
-  let allInt = agg.aggregateIntegers !== undefined;
-  for (let i = from; i < to && allInt; i++) if (input.isInt[i] === 0) allInt = false;
-  if (allInt) {
-    for (let i = 0; i < n; i++) longs[i] = input.ints[from + i]!;
-    const r = agg.aggregateIntegers!(longs, n);
-    return pushPoint(out, timestamp, Number(r), r, 1);
-  }
   for (let i = 0; i < n; i++) doubles[i] = input.values[from + i]!;
   return pushPoint(out, timestamp, agg.aggregate(doubles, n), 0n, 0);
 }
@@ -47,8 +44,13 @@ function reduceInto(out: NumericColumns, input: NumericColumns, from: number, to
 export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext): NumericColumns {
   const agg = spec.aggregator;
   if (spec.all) {
+    // `all` reduces the points of the query's range only (not the whole rows read).
+    let from = 0;
+    while (from < input.length && input.timestamps[from]! < ctx.start) from++;
+    let to = input.length;
+    while (to > from && input.timestamps[to - 1]! > ctx.end) to--;
     const out = allocColumns(1);
-    return input.length === 0 ? out : trimColumns(reduceInto(out, input, 0, input.length, agg, ctx.start));
+    return from === to ? trimColumns(out) : trimColumns(reduceInto(out, input, from, to, agg, ctx.start));
   }
   const buckets = bucketing(spec, ctx.zone);
   const filling = spec.fill !== 'none';
@@ -77,17 +79,17 @@ export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
     const bucketEnd = fixed ? bucket + interval : buckets.next(bucket);
     let j = i + 1;
     while (j < n && ts[j]! < bucketEnd) j++;
-    if (bucket >= ctx.start) {
-      if (filling) {
-        while (expected < bucket) {
-          out = pushPoint(out, expected, fillValue, 0n, 0);
-          expected = buckets.next(expected);
-          if (out.length > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
-        }
-        expected = bucketEnd;
+    // Buckets before the start are kept: a rate of the first bucket in range needs the one
+    // before it (OpenTSDB downsamples the whole rows it read; the answer is cut later).
+    if (filling && bucket >= expected) {
+      while (expected < bucket) {
+        out = pushPoint(out, expected, fillValue, 0n, 0);
+        expected = buckets.next(expected);
+        if (out.length > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
       }
-      out = reduceInto(out, input, i, j, agg, bucket);
+      expected = bucketEnd;
     }
+    out = reduceInto(out, input, i, j, agg, bucket);
     i = j;
   }
   if (filling) {

@@ -73,6 +73,7 @@ function validateSubQuery(raw: RawSubQuery, index: number, aggregators: Registry
     tsuids: raw.tsuids && raw.tsuids.length > 0 ? raw.tsuids : undefined,
     rate: raw.rate ?? false,
     rateOptions: raw.rateOptions ?? { counter: false, counterMax: LONG_MAX, resetValue: 0, dropResets: false },
+    rateOptionsGiven: raw.rateOptions !== undefined,
     downsample: raw.downsample ? parseDownsample(raw.downsample, aggregators, useCalendar) : undefined,
     filters,
     explicitTags: raw.explicitTags ?? false,

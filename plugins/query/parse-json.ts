@@ -51,7 +51,14 @@ function subQueryFromJson(value: unknown): RawSubQuery {
   const q = value as Json;
   const tags = q.tags && typeof q.tags === 'object' ? Object.fromEntries(Object.entries(q.tags as Json).map(([k, v]) => [k, String(v)])) : undefined;
   const filters = Array.isArray(q.filters)
-    ? (q.filters as Json[]).map((f) => createFilter(String(f?.type ?? ''), String(f?.tagk ?? ''), String(f?.filter ?? ''), bool(f?.groupBy) ?? false))
+    ? (q.filters as Json[]).map((f) => {
+        try {
+          return createFilter(String(f?.type ?? ''), String(f?.tagk ?? ''), String(f?.filter ?? ''), bool(f?.groupBy) ?? false);
+        } catch (err) {
+          // OpenTSDB builds filters while it reads the JSON: a bad one is a JSON error
+          throw new ApiError(400, 'Unable to parse the given JSON', (err as Error).message);
+        }
+      })
     : undefined;
   return {
     aggregator: str(q.aggregator),

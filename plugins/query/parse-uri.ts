@@ -99,7 +99,12 @@ export function parseMetricAndFilters(text: string, whole: string = text): { met
       if (pair === '') continue;
       const eq = pair.indexOf('=');
       if (eq <= 0 || eq === pair.length - 1) throw new ApiError(400, `When parsing tag '${pair}': invalid tag: ${pair}`);
-      filters.push(filterFromShortcut(pair.slice(0, eq), pair.slice(eq + 1), groupBy));
+      try {
+        filters.push(filterFromShortcut(pair.slice(0, eq), pair.slice(eq + 1), groupBy));
+      } catch (err) {
+        // OpenTSDB answers a bad filter in the URI with a 500 naming the pair
+        throw new ApiError(500, `When parsing ${groupBy ? 'tag' : 'filter'} '${pair}': ${(err as Error).message}`);
+      }
     }
     rest = rest.slice(close + 1);
     groupBy = false;

@@ -54,7 +54,10 @@ function toSecondsIfWhole(ms: number): number {
   return ms % 1000 === 0 ? ms / 1000 : ms;
 }
 
+/** TSSubQuery as OpenTSDB 2.4 echoes it with showQuery (its rollup/histogram fields at their defaults). */
 export function queryEcho(q: SubQuery): Record<string, unknown> {
+  const tags: Record<string, string> = { ...q.tags };
+  for (const f of q.filters) if (f.groupBy && !(f.tagk in tags)) tags[f.tagk] = `${f.type}(${f.filter})`;
   return {
     aggregator: q.aggregator.name,
     metric: q.metric ?? null,
@@ -62,12 +65,22 @@ export function queryEcho(q: SubQuery): Record<string, unknown> {
     downsample: q.downsample?.text ?? null,
     rate: q.rate,
     filters: q.filters.map((f) => ({ tagk: f.tagk, filter: f.filter, group_by: f.groupBy, type: f.type })),
+    percentiles: null,
     index: q.index,
-    tags: q.tags,
-    rateOptions: q.rate
+    rateOptions: q.rateOptionsGiven
       ? { counter: q.rateOptions.counter, counterMax: Number(q.rateOptions.counterMax), resetValue: q.rateOptions.resetValue, dropResets: q.rateOptions.dropResets }
       : null,
+    // OpenTSDB lists the filters' tag keys as base64 UIDs; DSDB has no UIDs
+    filterTagKs: [],
     explicitTags: q.explicitTags,
+    useFuzzyFilter: true,
+    preAggregate: false,
+    rollupUsage: null,
+    rollupTable: 'raw',
+    showHistogramBuckets: false,
+    useMultiGets: true,
+    tags,
+    histogramQuery: false,
     ...(q.jsonPath ? { jsonPath: q.jsonPath } : {}),
   };
 }

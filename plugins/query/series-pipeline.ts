@@ -1,8 +1,8 @@
 /**
  * What happens to one series as it arrives from storage, before grouping: its values are
- * selected (numbers, a JSON field, or strings/JSON as discrete values), then downsampled
- * (or, without downsampling and msResolution, combined per second), then turned into
- * rates. Discrete series are checked against the aggregators that can take them.
+ * selected (numbers, a JSON field, or strings/JSON as discrete values), then downsampled,
+ * then turned into rates. Points keep their milliseconds: without msResolution OpenTSDB
+ * writes each under its second, so one second can appear twice in `dps`, as it does there. Discrete series are checked against the aggregators that can take them.
  */
 import { ApiError, seriesKeyString, type Aggregator, type Registry, type SeriesData } from '../../core';
 import type { DiscreteColumns, NumericColumns } from './columns';
@@ -15,28 +15,16 @@ import { selectValues } from './value-select';
 export interface SeriesPipeline {
   path?: PathStep[];
   ctx: DownsampleContext;
-  /** 1 s buckets with the query's aggregator, for sub-second points in a seconds answer */
-  collapse?: DownsampleSpec;
-  collapseCtx: DownsampleContext;
   aggregators: Registry<Aggregator>;
 }
-
-const ONE_SECOND: Omit<DownsampleSpec, 'aggregator'> = { text: '1s', intervalMs: 1000, all: false, calendar: false, count: 1, unit: 's', fill: 'none' };
 
 export function pipelineFor(sub: SubQuery, query: TsQuery, maxBuckets: number, aggregators: Registry<Aggregator>): SeriesPipeline {
   const ctx: DownsampleContext = { start: query.start, end: query.end, zone: query.timezone, maxBuckets };
   return {
     path: sub.jsonPath ? compileJsonPath(sub.jsonPath) : undefined,
     ctx,
-    collapse: !query.msResolution && !sub.downsample ? { ...ONE_SECOND, aggregator: sub.aggregator } : undefined,
-    collapseCtx: { ...ctx, start: Math.floor(query.start / 1000) * 1000 },
     aggregators,
   };
-}
-
-function hasSubSecond(c: NumericColumns | DiscreteColumns): boolean {
-  for (let i = 0; i < c.length; i++) if (c.timestamps[i]! % 1000 !== 0) return true;
-  return false;
 }
 
 function discreteAggregatorNames(aggregators: Registry<Aggregator>): string {
@@ -50,7 +38,6 @@ export function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPipeline)
   if (!selected.discrete) {
     let numeric = selected.columns;
     if (sub.downsample) numeric = downsample(numeric, sub.downsample, p.ctx);
-    else if (p.collapse && hasSubSecond(numeric)) numeric = downsample(numeric, p.collapse, p.collapseCtx);
     if (sub.rate) numeric = rate(numeric, sub.rateOptions);
     return { discrete: false, columns: numeric };
   }
@@ -67,6 +54,5 @@ export function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPipeline)
   if (sub.rate) throw new ApiError(400, `Cannot compute the rate of the string or JSON values of series ${name}`);
   let discrete = selected.columns;
   if (sub.downsample) discrete = downsampleDiscrete(discrete, sub.downsample, p.ctx);
-  else if (p.collapse && hasSubSecond(discrete)) discrete = downsampleDiscrete(discrete, p.collapse, p.collapseCtx);
   return { discrete: true, columns: discrete };
 }

@@ -58,6 +58,8 @@ tsd.http.request.max_chunk = 16777216
 tsd.core.auto_create_metrics = true
 tsd.storage.fix_duplicates = true
 tsd.http.show_stack_trace = false
+tsd.core.meta.enable_realtime_ts = true
+tsd.core.meta.enable_tsuid_tracking = true
 CONF
   TSD_OPTS="--config=$DIR/tsd.conf" "$HERE/opentsdb/start.sh" "$DIR/tsd" >&2 || { stop; exit 1; }
   printf 'DSDB_ORACLE_URL=http://127.0.0.1:%s\nDSDB_ORACLE_TELNET_PORT=%s\n' "$TSD_PORT" "$TSD_PORT" > "$DIR/env"

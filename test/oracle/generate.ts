@@ -58,6 +58,9 @@ export interface Dataset {
 
 export const HOSTS = ['web01', 'web02', 'Web03', 'db1'];
 export const DCS = ['lga', 'sjc'];
+/** Every tag name the generator and the fixed vectors write (their UIDs are assigned in name order first). */
+export const TAG_KEYS = ['host', 'dc', 'uid', 'rack'];
+export const TAG_VALUES = [...HOSTS, ...DCS, '1', '2', '3', 'r1', 'a', 'b'];
 
 /** One run's data: int and float gauges, counters with resets and rollover, gaps, late and early series, a missing tag, ms and s timestamps, several points in a second, values near 2^53 and 2^63. */
 export function generateData(seed: number): Dataset {

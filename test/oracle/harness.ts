@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
 import { compareAnswers, type Answer } from './compare';
-import { generateData, putDetailsRequest, randomOther, randomQuery, Rng, toGet, type Dataset, type OracleRequest, type Point } from './generate';
+import { generateData, TAG_KEYS, TAG_VALUES, putDetailsRequest, randomOther, randomQuery, Rng, toGet, type Dataset, type OracleRequest, type Point } from './generate';
 
 export interface Difference {
   kind: string;
@@ -131,6 +131,20 @@ export async function writeBoth(dsdb: string, oracle: string, data: Dataset | Po
   }
 }
 
+/**
+ * OpenTSDB orders series (and aggregateTags, and the members first/last/diff see) by UID,
+ * i.e. by the order names were first written; DSDB by name. Assigning the tag names their
+ * UIDs in name order before any write makes the two orders the same, so the harness can
+ * compare order too (docs/opentsdb-compat.md).
+ */
+export async function assignUidsInNameOrder(oracle: string, tagks: string[], tagvs: string[]): Promise<void> {
+  for (const [type, names] of [['tagk', tagks], ['tagv', tagvs]] as const) {
+    for (const name of [...new Set(names)].sort()) {
+      await fetch(`${oracle}/api/uid/assign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ [type]: [name] }) }).then((r) => r.text());
+    }
+  }
+}
+
 /** Simpler forms of a POST query: one sub-query, fewer filters, no downsample/rate/options. */
 function simplifications(req: OracleRequest): OracleRequest[] {
   if (req.method !== 'POST' || req.path !== '/api/query') return [];
@@ -233,6 +247,7 @@ export interface RunOptions {
 /** One seed: data written to both, `queries` requests compared. */
 export async function runSeed(o: RunOptions): Promise<RunResult> {
   const data = generateData(o.seed);
+  await assignUidsInNameOrder(o.oracle, TAG_KEYS, TAG_VALUES);
   if (!o.written) await writeBoth(o.dsdb, o.oracle, data, data.metrics, data.t0 - 3_600_000, data.t1 + 3_600_000);
   const rng = new Rng(o.seed ^ 0x5eed);
   const requests: OracleRequest[] = [];
