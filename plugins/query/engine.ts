@@ -98,7 +98,7 @@ class Budget {
 }
 
 /** OpenTSDB's NoSuchUniqueName, answered from storage's sorted suggest. */
-async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk', name: string): Promise<void> {
+export async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk' | 'tagv', name: string): Promise<void> {
   const [first] = await storage.suggest(kind, name, 1);
   if (first !== name) {
     const message = `No such name for '${kind}': '${name}'`;

@@ -39,7 +39,7 @@ export function validateQuery(raw: RawQuery, aggregators: Registry<Aggregator>, 
   const timezone = raw.timezone ? checkTimeZone(raw.timezone) : 'UTC';
   const start = parseDateTime(raw.start, timezone, now);
   const end = raw.end === undefined || raw.end === '' ? now : parseDateTime(raw.end, timezone, now);
-  if (end < start) throw new ApiError(400, `End time [${end}] must be greater than or equal to the start time [${start}]`);
+  if (end <= start) throw new ApiError(400, `End time [${end}] must be greater than the start time [${start}]`);
   if (!raw.queries || raw.queries.length === 0) throw new ApiError(400, 'Missing queries');
   const queries = raw.queries.map((sub, index) => validateSubQuery(sub, index, aggregators, raw.useCalendar ?? false));
   return {

@@ -68,7 +68,7 @@ export function queryEcho(q: SubQuery): Record<string, unknown> {
     percentiles: null,
     index: q.index,
     rateOptions: q.rateOptionsGiven
-      ? { counter: q.rateOptions.counter, counterMax: Number(q.rateOptions.counterMax), resetValue: q.rateOptions.resetValue, dropResets: q.rateOptions.dropResets }
+      ? { counter: q.rateOptions.counter, counterMax: q.rateOptions.counterMax, resetValue: q.rateOptions.resetValue, dropResets: q.rateOptions.dropResets }
       : null,
     // OpenTSDB lists the filters' tag keys as base64 UIDs; DSDB has no UIDs
     filterTagKs: [],
@@ -83,6 +83,11 @@ export function queryEcho(q: SubQuery): Record<string, unknown> {
     histogramQuery: false,
     ...(q.jsonPath ? { jsonPath: q.jsonPath } : {}),
   };
+}
+
+/** The echo as JSON, counterMax (a 64-bit integer) exact. */
+function echoJson(q: SubQuery): string {
+  return JSON.stringify(queryEcho(q), (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000big:${v}` : v)).replace(/"\\u0000big:(-?\d+)"/g, '$1');
 }
 
 function writeDps(out: string[], s: ResultSeries, query: TsQuery): void {
@@ -116,7 +121,7 @@ export function serializeResults(results: readonly ResultSeries[], query: TsQuer
   results.forEach((s, index) => {
     if (index > 0) out.push(',');
     out.push(`{"metric":${JSON.stringify(s.metric)},"tags":${JSON.stringify(s.tags)},"aggregateTags":${JSON.stringify(s.aggregateTags)},`);
-    if (query.showQuery) out.push(`"query":${JSON.stringify(queryEcho(s.query))},`);
+    if (query.showQuery) out.push(`"query":${echoJson(s.query)},`);
     if (query.showTSUIDs) out.push(`"tsuids":${JSON.stringify([...s.tsuids].sort())},`);
     if (s.annotations.length > 0) out.push(`"annotations":${JSON.stringify(s.annotations.map(annotationJson))},`);
     if (s.globalAnnotations.length > 0) out.push(`"globalAnnotations":${JSON.stringify(s.globalAnnotations.map(annotationJson))},`);

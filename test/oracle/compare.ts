@@ -158,8 +158,13 @@ function normalize(kind: string, tree: unknown): unknown {
       return s;
     });
   }
+  // TSUIDs: OpenTSDB's are its UIDs in hex, DSDB's its own series ids (docs/opentsdb-compat.md)
+  if (kind.startsWith('last') && Array.isArray(tree)) {
+    return tree.map((p) => (p && typeof p === 'object' && 'tsuid' in p ? { ...(p as object), tsuid: '(id)' } : p));
+  }
   if (kind === 'lookup' && tree && typeof tree === 'object') {
     const t = { ...(tree as Record<string, unknown>) };
+    if (Array.isArray(t.results)) t.results = t.results.map((r) => (r && typeof r === 'object' ? { ...(r as object), tsuid: '(id)' } : r));
     delete t.time;
     // series order follows UIDs in OpenTSDB (see docs/opentsdb-compat.md): compared as a set
     if (Array.isArray(t.results)) t.results = [...t.results].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1));

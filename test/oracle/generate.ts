@@ -309,8 +309,9 @@ export function randomOther(rng: Rng, d: Dataset): OracleRequest {
   switch (rng.int(0, 5)) {
     case 0: {
       const tags = rng.pick(['', `{host=${rng.pick(HOSTS)}}`, `{host=${rng.pick(HOSTS)},dc=${rng.pick(DCS)}}`, '{dc=lga}', '{uid=2}']);
-      const bs = rng.chance(0.5) ? `&back_scan=${rng.pick([0, 1, 24, 1000])}` : '';
-      return { kind: 'last', method: 'GET', path: `/api/query/last?timeseries=${encodeURIComponent(metric + tags)}${bs}&resolve=true` };
+      const scan = rng.chance(0.5) ? rng.pick([0, 1, 24, 1000]) : 0;
+      const bs = scan > 0 || rng.chance(0.5) ? `&back_scan=${scan}` : '';
+      return { kind: scan > 0 ? 'last' : 'last-meta', method: 'GET', path: `/api/query/last?timeseries=${encodeURIComponent(metric + tags)}${bs}&resolve=true` };
     }
     case 1: {
       const type = rng.pick(['metrics', 'tagk', 'tagv']);
@@ -323,11 +324,12 @@ export function randomOther(rng: Rng, d: Dataset): OracleRequest {
       return { kind: 'lookup', method: 'GET', path: `/api/search/lookup?m=${encodeURIComponent(metric + tags)}&limit=1000` };
     }
     case 3: {
+      const backScan = rng.pick([0, 24, 1000]);
       return {
-        kind: 'last-post',
+        kind: backScan > 0 ? 'last-post' : 'last-meta',
         method: 'POST',
         path: '/api/query/last',
-        body: { queries: [{ metric, tags: rng.chance(0.5) ? { host: rng.pick(HOSTS) } : {} }], resolveNames: true, backScan: rng.pick([0, 24, 1000]) },
+        body: { queries: [{ metric, tags: rng.chance(0.5) ? { host: rng.pick(HOSTS) } : {} }], resolveNames: true, backScan },
       };
     }
     default: {
@@ -338,6 +340,8 @@ export function randomOther(rng: Rng, d: Dataset): OracleRequest {
         `/api/query?start=${d.t0}&m=sum:${metric}{nosuchtagk=x}`,
         `/api/query?m=sum:${metric}`,
         `/api/query?start=${d.t0}&end=${d.t0 - 1000}&m=sum:${metric}`,
+        `/api/query?start=${d.t0}&end=${d.t0}&m=sum:${metric}`,
+        `/api/query?start=${d.t0}&m=sum:${metric}{host=nosuchvalue}`,
         `/api/query?start=${d.t0}&m=sum:1m-nosuch:${metric}`,
         `/api/query?start=${d.t0}&m=sum:${metric}{host=wildcard(web)}`,
         `/api/query?start=${d.t0}&m=sum:${metric}{host=nosuchfilter(x)}`,

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
 import { compareAnswers, type Answer } from './compare';
+import { fixedVectors, realtimeVectors } from './vectors';
 import { generateData, TAG_KEYS, TAG_VALUES, putDetailsRequest, randomOther, randomQuery, Rng, toGet, type Dataset, type OracleRequest, type Point } from './generate';
 
 export interface Difference {
@@ -248,9 +249,15 @@ export interface RunOptions {
 export async function runSeed(o: RunOptions): Promise<RunResult> {
   const data = generateData(o.seed);
   await assignUidsInNameOrder(o.oracle, TAG_KEYS, TAG_VALUES);
-  if (!o.written) await writeBoth(o.dsdb, o.oracle, data, data.metrics, data.t0 - 3_600_000, data.t1 + 3_600_000);
+  const fixed = fixedVectors(`fx${o.seed.toString(36)}`);
+  const realtime = realtimeVectors(`rt${o.seed.toString(36)}`, Date.now());
+  if (!o.written) {
+    await writeBoth(o.dsdb, o.oracle, data, data.metrics, data.t0 - 3_600_000, data.t1 + 3_600_000);
+    await writeBoth(o.dsdb, o.oracle, fixed.points, fixed.metrics, fixed.start, fixed.end);
+    await writeBoth(o.dsdb, o.oracle, realtime.points, realtime.metrics, realtime.start, realtime.end);
+  }
   const rng = new Rng(o.seed ^ 0x5eed);
-  const requests: OracleRequest[] = [];
+  const requests: OracleRequest[] = [...fixed.requests, ...realtime.requests];
   for (let i = 0; i < o.queries; i++) {
     const r = rng.next();
     requests.push(r < 0.82 ? randomQuery(rng, data) : r < 0.98 ? randomOther(rng, data) : putDetailsRequest(rng, data));
