@@ -183,13 +183,16 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
   const { storage, aggregators } = deps;
   if (sub.metric) {
     await assertName(storage, 'metrics', sub.metric);
-    for (const tagk of new Set(sub.filters.map((f) => f.tagk))) await assertName(storage, 'tagk', tagk);
-    await assertLiterals(storage, sub.filters);
+    // as OpenTSDB resolves each filter: a literal_or's values, then its tag key
+    for (const f of sub.filters) {
+      await assertLiterals(storage, [f]);
+      await assertName(storage, 'tagk', f.tagk);
+    }
   }
   const range = { start: query.start, end: query.end };
   const scan = scanRange(query, sub);
   const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
-  const pipeline = pipelineFor(sub, query, budget.maxBuckets, aggregators);
+  const pipeline = pipelineFor(sub, query, budget.maxBuckets, aggregators, scan);
   const groups = new Map<string, Group>();
 
   for await (const data of seriesOf(sub, storage, scan)) {

@@ -57,7 +57,7 @@ function toSecondsIfWhole(ms: number): number {
 /** TSSubQuery as OpenTSDB 2.4 echoes it with showQuery (its rollup/histogram fields at their defaults). */
 export function queryEcho(q: SubQuery): Record<string, unknown> {
   const tags: Record<string, string> = { ...q.tags };
-  for (const f of q.filters) if (f.groupBy && !(f.tagk in tags)) tags[f.tagk] = `${f.type}(${f.filter})`;
+  for (const f of q.filters) if (f.groupBy) tags[f.tagk] = `${f.type}(${f.filter})`;
   return {
     aggregator: q.aggregator.name,
     metric: q.metric ?? null,

@@ -18,8 +18,8 @@ export interface SeriesPipeline {
   aggregators: Registry<Aggregator>;
 }
 
-export function pipelineFor(sub: SubQuery, query: TsQuery, maxBuckets: number, aggregators: Registry<Aggregator>): SeriesPipeline {
-  const ctx: DownsampleContext = { start: query.start, end: query.end, zone: query.timezone, maxBuckets };
+export function pipelineFor(sub: SubQuery, query: TsQuery, maxBuckets: number, aggregators: Registry<Aggregator>, scan?: { start: number; end: number }): SeriesPipeline {
+  const ctx: DownsampleContext = { start: query.start, end: query.end, zone: query.timezone, maxBuckets, ...(scan ? { fillStart: scan.start, fillEnd: scan.end + 1 } : {}) };
   return {
     path: sub.jsonPath ? compileJsonPath(sub.jsonPath) : undefined,
     ctx,

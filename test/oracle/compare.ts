@@ -167,7 +167,10 @@ function normalize(kind: string, tree: unknown): unknown {
     if (Array.isArray(t.results)) t.results = t.results.map((r) => (r && typeof r === 'object' ? { ...(r as object), tsuid: '(id)' } : r));
     delete t.time;
     // series order follows UIDs in OpenTSDB (see docs/opentsdb-compat.md): compared as a set
-    if (Array.isArray(t.results)) t.results = [...t.results].sort((x, y) => (JSON.stringify(x) < JSON.stringify(y) ? -1 : 1));
+    if (Array.isArray(t.results)) {
+      const key = (r: unknown) => JSON.stringify(Object.entries(((r as Record<string, unknown>).tags ?? {}) as Record<string, string>).sort());
+      t.results = [...t.results].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+    }
     return t;
   }
   return tree;

@@ -250,7 +250,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
   const data = generateData(o.seed);
   await assignUidsInNameOrder(o.oracle, TAG_KEYS, TAG_VALUES);
   const fixed = fixedVectors(`fx${o.seed.toString(36)}`);
-  const realtime = realtimeVectors(`rt${o.seed.toString(36)}`, Date.now());
+  const realtime = realtimeVectors(`rt${o.seed.toString(36)}x${Date.now().toString(36)}`, Date.now());
   if (!o.written) {
     await writeBoth(o.dsdb, o.oracle, data, data.metrics, data.t0 - 3_600_000, data.t1 + 3_600_000);
     await writeBoth(o.dsdb, o.oracle, fixed.points, fixed.metrics, fixed.start, fixed.end);
@@ -296,7 +296,12 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
       o.log?.(`DIFF [${req.kind}] ${describe(d.smallest ?? req)}\n    ${d.smallestDiff ?? diff}`);
     }
   };
+  // writes (put-details) last and alone: a suggest running beside one would race it
+  const writes = requests.filter((r) => r.kind === 'put-details');
+  requests.splice(0, requests.length, ...requests.filter((r) => r.kind !== 'put-details'));
   await Promise.all([worker(), worker()]);
+  requests.push(...writes);
+  await worker();
   return result;
 }
 
