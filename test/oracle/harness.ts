@@ -223,8 +223,10 @@ export function loadAllowances(): Allowance[] {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => {
-      const [id, kind, diff] = l.split(/\s*\|\s*/);
-      return { id: id!, kind: new RegExp(kind!), diff: new RegExp(diff!) };
+      // `kind | regexp on the difference` (the regexp may hold more `|`)
+      const cut = l.indexOf(' | ');
+      const kind = l.slice(0, cut).trim();
+      return { id: kind, kind: new RegExp(`^(?:${kind})$`), diff: new RegExp(l.slice(cut + 3).trim()) };
     });
 }
 
