@@ -107,30 +107,57 @@ export async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk
 }
 
 /**
- * The series a sub-query selects, as OpenTSDB 2.4's TsdbQuery.findGroupBys and its scanner
- * decide: every tag key that has a filter must be present in the series (so not_literal_or
- * leaves out series without the key); the case-sensitive literal_or filters of one key are
- * merged into one set of values (two of them on `host` select series matching either); the
- * other filters are checked one by one after that (all must match).
+ * The series a sub-query selects, as OpenTSDB 2.4.1's TsdbQuery.findGroupBys and its scanner
+ * decide (proven against the real server, test/oracle):
+ * - every tag key that has a filter must be present in the series (so not_literal_or leaves
+ *   out series without the key);
+ * - filters are sorted by tag key (UID order; names here) and walked in runs. The first run
+ *   holds every filter of the first key: its case-sensitive literal_or filters are merged
+ *   into one set of values (two of them on `host` select series matching either). Because
+ *   findGroupBys never resets its current key, every later filter is a run of its own, and
+ *   the last one of a key decides that key's row-key values (a literal_or's values, or any
+ *   value) — a literal_or before it on the same key no longer restricts anything;
+ * - the other filters (not literal_or) are checked one by one (all must match).
  */
 export function selectorOf(sub: Pick<SubQuery, 'metric' | 'filters' | 'explicitTags'>): SeriesSelector {
   const explicitTagKeys = sub.explicitTags && sub.filters.length > 0 ? [...new Set(sub.filters.map((f) => f.tagk))] : undefined;
-  const byKey = new Map<string, TagFilter[]>();
-  for (const f of sub.filters) {
-    let list = byKey.get(f.tagk);
-    if (!list) byKey.set(f.tagk, (list = []));
-    list.push(f);
+  const sorted = [...sub.filters].sort((a, b) => (a.tagk < b.tagk ? -1 : a.tagk > b.tagk ? 1 : 0)); // stable, like Collections.sort
+  const rowKey = new Map<string, Set<string> | null>();
+  const postScan = new Set<TagFilter>(sorted);
+  const n = sorted.length;
+  let tagk: string | undefined;
+  let lookAhead = 0;
+  let next: TagFilter | undefined = lookAhead < n ? sorted[lookAhead++] : undefined;
+  let cursor = 0;
+  while (cursor < n) {
+    next = lookAhead < n ? sorted[lookAhead++] : undefined;
+    const literals = new Set<string>();
+    const literalFilters: TagFilter[] = [];
+    let current: TagFilter;
+    do {
+      current = sorted[cursor++]!;
+      if (tagk === undefined) tagk = current.tagk;
+      if (current.type === 'literal_or') {
+        for (const v of current.literals ?? []) literals.add(v);
+        literalFilters.push(current);
+      }
+      if (next !== undefined && tagk !== next.tagk) break;
+      next = lookAhead < n ? sorted[lookAhead++] : undefined;
+    } while (cursor < n && tagk === current.tagk);
+    if (literals.size > 0) {
+      rowKey.set(current.tagk, literals);
+      for (const f of literalFilters) postScan.delete(f);
+    } else {
+      rowKey.set(current.tagk, null);
+    }
   }
   const predicates: TagPredicate[] = [];
-  for (const [key, filters] of byKey) {
-    const literalFilters = filters.filter((f) => f.type === 'literal_or');
-    const post = filters.filter((f) => f.type !== 'literal_or');
-    const literals = literalFilters.length > 0 ? [...new Set(literalFilters.flatMap((f) => f.literals ?? []))] : undefined;
-    const set = literals ? new Set(literals) : undefined;
+  for (const [key, set] of rowKey) {
+    const post = [...postScan].filter((f) => f.tagk === key);
     predicates.push({
       key,
-      ...(literals ? { literals } : {}),
-      test: (v) => v !== undefined && (set === undefined || set.has(v)) && post.every((f) => f.test(v)),
+      ...(set ? { literals: [...set] } : {}),
+      test: (v) => v !== undefined && (set === null || set.has(v)) && post.every((f) => f.test(v)),
     });
   }
   return { metric: sub.metric!, predicates, ...(explicitTagKeys ? { explicitTagKeys } : {}) };

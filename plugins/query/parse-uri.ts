@@ -28,7 +28,9 @@ export function parseQueryString(qs: QueryString, aggregators: Registry<Aggregat
     noAnnotations: has(qs, 'no_annotations'),
     globalAnnotations: has(qs, 'global_annotations'),
     arrays: has(qs, 'arrays'),
-    timezone: all(qs, 'tz')[0] ?? all(qs, 'timezone')[0],
+    // OpenTSDB 2.4.1's QueryRpc reads no `tz` (GET queries run in UTC): DSDB ignores it too;
+    // `timezone=` is DSDB's own (the /q graph images pass their tz through it)
+    timezone: all(qs, 'timezone')[0],
     queries: [],
   };
   // Identical sub-queries are asked once, as OpenTSDB de-duplicates them.

@@ -283,6 +283,7 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
       }
       if (allow.some((x) => x.kind.test(req.kind) && x.diff.test(diff))) {
         result.allowed++;
+        result.agreed++;
         k.agreed++;
         continue;
       }

@@ -34,6 +34,11 @@ export function fixedVectors(prefix: string): FixedVectors {
   add('tagged', T + 10, '2', { host: 'b', uid: '2' });
   add('tagged', T + 10, '4', { host: 'a' });
   add('tagged', T + 10, '8', { host: 'web01', dc: 'lga' });
+  // findGroupBys: after the first tag key, the last filter of a key decides its values
+  add('multi', T + 10, '1', { dc: 'lga', host: 'a' });
+  add('multi', T + 10, '2', { dc: 'lga', host: 'b' });
+  add('multi', T + 10, '4', { dc: 'sjc', host: 'a' });
+  add('multi', T + 10, '8', { host: 'a' });
   // (e) two points in one second (…000 and …147 ms) and one in another series at …500
   add('ms', (T + 5) * 1000, '1', { host: 'a' });
   add('ms', (T + 5) * 1000 + 147, '2', { host: 'a' });
@@ -72,6 +77,10 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('tagged'), explicitTags: true }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('tagged'), explicitTags: true, filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: true }] }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ms') }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('multi'), filters: [{ type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }, { type: 'literal_or', tagk: 'host', filter: 'a', groupBy: false }, { type: 'literal_or', tagk: 'host', filter: 'b', groupBy: false }] }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('multi'), filters: [{ type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }, { type: 'literal_or', tagk: 'host', filter: 'a', groupBy: true }, { type: 'wildcard', tagk: 'host', filter: '*', groupBy: false }] }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('multi'), filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: false }, { type: 'literal_or', tagk: 'host', filter: 'b', groupBy: true }, { type: 'wildcard', tagk: 'dc', filter: '*', groupBy: true }] }] }),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('multi')}{host=a}{dc=literal_or(lga),host=literal_or(b)}`),
     post('fixed', { start: T, end: T + 600, msResolution: true, queries: [{ aggregator: 'sum', metric: m('ms') }] }),
     post('fixed', { start: T + 3000, end: T + 3800, queries: [{ aggregator: 'sum', metric: m('gaps'), filters: [{ type: 'wildcard', tagk: 'dc', filter: '*', groupBy: true }] }] }),
     post('fixed', { start: T + 3000, end: T + 3800, queries: [{ aggregator: 'count', metric: m('gaps') }] }),
