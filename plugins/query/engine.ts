@@ -232,7 +232,7 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
     const discrete = reduced.discrete ? reduced.columns : undefined;
     budget.addProduced(numeric ? numeric.length : discrete!.length);
     const order = rowKeyOrder(tags);
-    const key = sub.aggregator.passThrough ? `${order}\u0001${data.series.id}` : groupKeys.map((k) => tags[k]).join('\u0000');
+    const key = sub.aggregator.passThrough ? `${order}\u0000\u0000${data.series.id}` : groupKeys.map((k) => tags[k]).join('\u0000');
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { key, members: [] }));
     group.members.push({ info: data.series, order, numeric, discrete });
