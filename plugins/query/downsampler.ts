@@ -47,11 +47,12 @@ function reduceInto(out: NumericColumns, input: NumericColumns, from: number, to
 export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext): NumericColumns {
   const agg = spec.aggregator;
   if (spec.all) {
-    // `all` reduces the points of the query's range only (not the whole rows read).
+    // `all` reduces the points of [start, end) only (Downsampler's run_all: the end is
+    // exclusive there), not the whole rows read.
     let from = 0;
     while (from < input.length && input.timestamps[from]! < ctx.start) from++;
     let to = input.length;
-    while (to > from && input.timestamps[to - 1]! > ctx.end) to--;
+    while (to > from && input.timestamps[to - 1]! >= ctx.end) to--;
     const out = allocColumns(1);
     return from === to ? trimColumns(out) : trimColumns(reduceInto(out, input, from, to, agg, ctx.start));
   }

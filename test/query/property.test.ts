@@ -128,7 +128,7 @@ interface Rate {
  */
 function refDownsample(points: P[], ds: Downsample, scanStart: number, scanEnd: number, start: number, end: number): P[] {
   if (ds.interval === 0) {
-    const inRange = points.filter((p) => p.t >= start && p.t <= end);
+    const inRange = points.filter((p) => p.t >= start && p.t < end); // run_all: end exclusive
     return inRange.length === 0 ? [] : [{ ...apply(REF[ds.agg]!, inRange, false), t: start }];
   }
   const buckets = new Map<number, P[]>();
