@@ -124,6 +124,7 @@ export function filterFromShortcut(tagk: string, value: string, groupBy: boolean
     const type = value.slice(0, open).toLowerCase();
     return createFilter(type, tagk, value.slice(open + 1, -1), groupBy);
   }
-  if (value.includes('*')) return createFilter('iwildcard', tagk, value, groupBy);
+  // TagVWildcardFilter(tagk, value, true): case-insensitive, yet its type reads `wildcard`
+  if (value.includes('*')) return { ...createFilter('iwildcard', tagk, value, groupBy), type: 'wildcard' };
   return createFilter('literal_or', tagk, value, groupBy);
 }

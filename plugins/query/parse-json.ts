@@ -3,7 +3,7 @@
  * @JsonIgnoreProperties); numbers for start/end are read as their string form.
  */
 import { ApiError, type Aggregator, type Registry } from '../../core';
-import { createFilter } from './filters';
+import { createFilter, filterFromShortcut } from './filters';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
 
@@ -49,17 +49,28 @@ export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>,
 function subQueryFromJson(value: unknown): RawSubQuery {
   if (typeof value !== 'object' || value === null) throw new ApiError(400, 'Unable to parse the given JSON', 'each query must be an object');
   const q = value as Json;
-  const tags = q.tags && typeof q.tags === 'object' ? Object.fromEntries(Object.entries(q.tags as Json).map(([k, v]) => [k, String(v)])) : undefined;
-  const filters = Array.isArray(q.filters)
-    ? (q.filters as Json[]).map((f) => {
+  // Jackson calls TSSubQuery.setTags and setFilters in the order of the JSON keys, and each
+  // replaces the filter list: the later of `tags` and `filters` wins.
+  const jsonError = (err: unknown) => new ApiError(400, 'Unable to parse the given JSON', (err as Error).message);
+  let filters: ReturnType<typeof createFilter>[] | undefined;
+  for (const key of Object.keys(q)) {
+    if (key === 'tags' && q.tags && typeof q.tags === 'object') {
+      try {
+        filters = Object.entries(q.tags as Json).map(([k, v]) => filterFromShortcut(k, String(v), true));
+      } catch (err) {
+        throw jsonError(err);
+      }
+    } else if (key === 'filters' && Array.isArray(q.filters)) {
+      filters = (q.filters as Json[]).map((f) => {
         try {
           return createFilter(String(f?.type ?? ''), String(f?.tagk ?? ''), String(f?.filter ?? ''), bool(f?.groupBy) ?? false);
         } catch (err) {
           // OpenTSDB builds filters while it reads the JSON: a bad one is a JSON error
-          throw new ApiError(400, 'Unable to parse the given JSON', (err as Error).message);
+          throw jsonError(err);
         }
-      })
-    : undefined;
+      });
+    }
+  }
   return {
     aggregator: str(q.aggregator),
     metric: str(q.metric),
@@ -68,7 +79,6 @@ function subQueryFromJson(value: unknown): RawSubQuery {
     rateOptions: q.rateOptions && typeof q.rateOptions === 'object' ? rateOptionsFromJson(q.rateOptions as Json) : undefined,
     downsample: str(q.downsample),
     filters,
-    tags,
     explicitTags: bool(q.explicitTags),
     jsonPath: str(q.jsonPath),
   };

@@ -56,7 +56,8 @@ function toSecondsIfWhole(ms: number): number {
 
 /** TSSubQuery as OpenTSDB 2.4 echoes it with showQuery (its rollup/histogram fields at their defaults). */
 export function queryEcho(q: SubQuery): Record<string, unknown> {
-  const tags: Record<string, string> = { ...q.tags };
+  // TSSubQuery.getTags(): derived from the group-by filters (the last one per key)
+  const tags: Record<string, string> = {};
   for (const f of q.filters) if (f.groupBy) tags[f.tagk] = `${f.type}(${f.filter})`;
   return {
     aggregator: q.aggregator.name,

@@ -131,7 +131,7 @@ export function generateData(seed: number): Dataset {
             value = rng.chance(0.5) ? String(rng.int(0, 9)) : (rng.next() * 10).toFixed(2);
             break;
           default: {
-            const base = rng.chance(0.5) ? 2n ** 53n : 2n ** 62n;
+            const base = rng.pick([2n ** 53n, 2n ** 62n, 2n ** 63n - 1001n]);
             value = (base + BigInt(rng.int(-1000, 1000))).toString();
           }
         }
@@ -261,6 +261,8 @@ export function randomQuery(rng: Rng, d: Dataset): OracleRequest {
     const filters: Filter[] = [];
     for (let j = 0; j < nf; j++) filters.push(randomFilter(rng));
     if (filters.length > 0) sub.filters = filters;
+    // the legacy `tags` map (older clients): group-by shortcuts
+    if (rng.chance(0.1)) sub.tags = rng.pick([{ host: '*' }, { dc: 'lga|sjc' }, { host: rng.pick(HOSTS) }, { host: 'web*', dc: '*' }]);
     if (rng.chance(0.1)) sub.explicitTags = true;
     subs.push(sub);
   }
@@ -295,7 +297,8 @@ export function toGet(body: Record<string, unknown>): string {
     const group = filters.filter((f) => f.groupBy);
     const plain = filters.filter((f) => !f.groupBy);
     const fmt = (f: Filter) => `${f.tagk}=${f.type}(${f.filter})`;
-    if (group.length > 0 || plain.length > 0) m += `{${group.map(fmt).join(',')}}`;
+    const tagPairs = Object.entries((sub.tags as Record<string, string> | undefined) ?? {}).map(([k, v]) => `${k}=${v}`);
+    if (group.length > 0 || plain.length > 0 || tagPairs.length > 0) m += `{${[...tagPairs, ...group.map(fmt)].join(',')}}`;
     if (plain.length > 0) m += `{${plain.map(fmt).join(',')}}`;
     if (sub.explicitTags) qs.push('explicit_tags=true');
     qs.push(`m=${encodeURIComponent(m)}`);
