@@ -59,9 +59,13 @@ export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
   const buckets = bucketing(spec, ctx.zone);
   const n = input.length;
   const ts = input.timestamps;
-  if (spec.fill !== 'none') return downsampleFilling(input, spec, ctx, buckets);
-  let out = allocColumns(Math.max(1, Math.min(n, 1 << 16)));
+  // AggregationIterator seeks each downsampler to the first row read, and the downsampler
+  // rounds that up to a whole bucket: points of a bucket begun before it are skipped.
+  const seek = seekStart(buckets, ctx.fillStart);
   let i = 0;
+  while (i < n && ts[i]! < seek) i++;
+  if (spec.fill !== 'none') return downsampleFilling(input, spec, ctx, buckets, i);
+  let out = allocColumns(Math.max(1, Math.min(n, 1 << 16)));
   // Fixed intervals are computed inline: no call per bucket on the common path.
   const fixed = !spec.calendar;
   const interval = spec.intervalMs;
@@ -84,7 +88,14 @@ export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
  * up to (not including) the bucket of the end of the rows read — for calendar buckets at
  * least one — the empty ones filled; data outside those buckets is left out.
  */
-function downsampleFilling(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext, buckets: ReturnType<typeof bucketing>): NumericColumns {
+/** The first bucket boundary at or after `from` (Downsampler.seekInterval). */
+function seekStart(buckets: ReturnType<typeof bucketing>, from: number | undefined): number {
+  if (from === undefined) return -Infinity;
+  const floor = buckets.floor(from);
+  return floor === from ? from : buckets.next(floor);
+}
+
+function downsampleFilling(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext, buckets: ReturnType<typeof bucketing>, first: number): NumericColumns {
   const fillValue = spec.fill === 'zero' ? 0 : NaN;
   let t = buckets.floor(ctx.fillStart ?? ctx.start);
   let endTs = buckets.floor(ctx.fillEnd ?? ctx.end + 1);
@@ -96,7 +107,7 @@ function downsampleFilling(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
   let out = allocColumns(64);
   const n = input.length;
   const ts = input.timestamps;
-  let i = 0;
+  let i = first;
   while (t < endTs) {
     while (i < n && ts[i]! < t) i++;
     const bucketEnd = buckets.next(t);

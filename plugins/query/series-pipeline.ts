@@ -31,6 +31,13 @@ function discreteAggregatorNames(aggregators: Registry<Aggregator>): string {
   return [...aggregators].filter(([, a]) => a.aggregateDiscrete).map(([name]) => name).join(', ');
 }
 
+function dropBefore(c: NumericColumns, from: number): NumericColumns {
+  let i = 0;
+  while (i < c.length && c.timestamps[i]! < from) i++;
+  const n = c.length;
+  return { length: n - i, timestamps: c.timestamps.subarray(i, n), values: c.values.subarray(i, n), ints: c.ints.subarray(i, n), isInt: c.isInt.subarray(i, n) };
+}
+
 export type ReducedSeries = { discrete: false; columns: NumericColumns } | { discrete: true; columns: DiscreteColumns };
 
 export function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPipeline): ReducedSeries {
@@ -38,7 +45,11 @@ export function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPipeline)
   if (!selected.discrete) {
     let numeric = selected.columns;
     if (sub.downsample) numeric = downsample(numeric, sub.downsample, p.ctx);
-    if (sub.rate) numeric = rate(numeric, sub.rateOptions);
+    // AggregationIterator skips what its iterator yields before the first row read (buckets
+    // that begin earlier: calendar buckets, intervals that do not divide an hour)
+    const from = p.ctx.fillStart ?? -Infinity;
+    if (sub.rate) numeric = rate(numeric, sub.rateOptions, from);
+    else if (numeric.length > 0 && numeric.timestamps[0]! < from) numeric = dropBefore(numeric, from);
     return { discrete: false, columns: numeric };
   }
   const needed = sub.downsample ? [sub.aggregator, sub.downsample.aggregator] : [sub.aggregator];

@@ -160,7 +160,7 @@ export const AGGREGATORS = [
 ];
 export const DS_AGGREGATORS = AGGREGATORS.filter((a) => a !== 'none' && a !== 'mult');
 export const FILLS = ['none', 'nan', 'null', 'zero'];
-export const INTERVALS = ['1m', '5m', '30s', '15m', '1h', '10m', '90s'];
+export const INTERVALS = ['1m', '5m', '30s', '15m', '1h', '10m', '90s', '7m', '45m', '2h'];
 export const CAL_INTERVALS = ['1dc', '1hc', '1wc', '30mc'];
 export const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Europe/Berlin'];
 

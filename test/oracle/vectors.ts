@@ -90,6 +90,12 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true }] }),
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: true, counterMax: 2000, resetValue: 100 } }] }),
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: true, dropResets: true } }] }),
+    // the downsampler is sought to the first whole bucket of the rows read; earlier buckets are skipped
+    post('fixed', { start: T + 3003, end: T + 86400 * 3, timezone: 'Europe/Berlin', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1dc-sum-zero', rate: true }] }),
+    post('fixed', { start: T + 3003, end: T + 86400 * 3, timezone: 'Europe/Berlin', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1dc-sum-zero' }] }),
+    post('fixed', { start: T + 3000, end: T + 7000, timezone: 'Asia/Kolkata', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1hc-sum', rate: true }] }),
+    post('fixed', { start: T + 3000, end: T + 4000, queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '7m-avg', rate: true }] }),
+    post('fixed', { start: T + 3000, end: T + 4000, queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '7m-avg-nan' }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('big') }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'max', metric: m('big'), downsample: '1m-max' }] }),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:1m-avg:${m('ints')}{host=*}`),

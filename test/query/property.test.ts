@@ -132,7 +132,10 @@ function refDownsample(points: P[], ds: Downsample, scanStart: number, scanEnd: 
     return inRange.length === 0 ? [] : [{ ...apply(REF[ds.agg]!, inRange, false), t: start }];
   }
   const buckets = new Map<number, P[]>();
+  // the iterator is sought to the first whole bucket at or after the first row read
+  const seek = scanStart % ds.interval === 0 ? scanStart : scanStart - (scanStart % ds.interval) + ds.interval;
   for (const p of points) {
+    if (p.t < seek) continue;
     const b = p.t - (p.t % ds.interval);
     if (!buckets.has(b)) buckets.set(b, []);
     buckets.get(b)!.push(p);
@@ -187,12 +190,13 @@ function ratePair(a: P, b: P, r: Rate): P | undefined {
 }
 
 /** RateSpan's sequence starts from a virtual (0, 0); its first element is held as the seed, not emitted. */
-function refRate(points: P[], r: Rate): RatedSeries {
+function refRate(points: P[], r: Rate, from: number): RatedSeries {
   const withZero = [{ t: 0, v: 0, isInt: true }, ...points];
   const sequence: P[] = [];
   for (let i = 1; i < withZero.length; i++) {
     const p = ratePair(withZero[i - 1]!, withZero[i]!, r);
-    if (p) sequence.push(p);
+    // rates stamped before the first row read are skipped (AggregationIterator)
+    if (p && p.t >= from) sequence.push(p);
   }
   if (sequence.length < 2) return { points: [] };
   return { points: sequence.slice(1), seed: sequence[0]!.v };
@@ -261,7 +265,7 @@ function reference(series: RefSeries[], aggName: string, start: number, end: num
     let ps = s.points.filter((p) => p.t >= scanStart && p.t < scanEnd);
     if (ps.length === 0) continue;
     if (ds) ps = refDownsample(ps, ds, scanStart, scanEnd, start, end);
-    const rated: RatedSeries = rate ? refRate(ps, rate) : { points: ps };
+    const rated: RatedSeries = rate ? refRate(ps, rate, scanStart) : { points: ps.filter((p) => p.t >= scanStart) };
     const key = agg.none ? rowKey(s) : groupBy ? s.tags.dc! : '';
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key)!.push(rated);
