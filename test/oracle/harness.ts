@@ -80,7 +80,29 @@ export async function startDsdb(): Promise<DsdbUnderTest> {
   };
 }
 
-export async function send(base: string, req: OracleRequest): Promise<Answer> {
+/**
+ * `{TSUID:metric{tags}}` in a request stands for that series' TSUID on the server it goes
+ * to (each names series its own way), looked up with /api/search/lookup.
+ */
+async function resolveTsuids(base: string, req: OracleRequest): Promise<OracleRequest> {
+  const text = JSON.stringify(req);
+  const wanted = [...new Set(text.match(/\{TSUID:[^}]*\}\}/g) ?? [])];
+  if (wanted.length === 0) return req;
+  let out = text;
+  for (const w of wanted) {
+    const series = w.slice('{TSUID:'.length, -1);
+    const res = await fetch(`${base}/api/search/lookup?m=${encodeURIComponent(series)}&limit=1000`);
+    const body = (await res.json()) as { results?: { tsuid: string; tags: Record<string, string> }[] };
+    const tags = /\{(.*)\}$/.exec(series)?.[1] ?? '';
+    const want = Object.fromEntries(tags.split(',').filter(Boolean).map((p) => p.split('=') as [string, string]));
+    const exact = (body.results ?? []).find((r) => Object.keys(r.tags).length === Object.keys(want).length && Object.entries(want).every(([k, v]) => r.tags[k] === v));
+    out = out.split(w).join(exact?.tsuid ?? 'FFFFFFFF');
+  }
+  return JSON.parse(out) as OracleRequest;
+}
+
+export async function send(base: string, original: OracleRequest): Promise<Answer> {
+  const req = await resolveTsuids(base, original);
   for (let attempt = 0; ; attempt++) {
     try {
       const res = await fetch(base + req.path, {

@@ -99,6 +99,8 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('big') }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'max', metric: m('big'), downsample: '1m-max' }] }),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:1m-avg:${m('ints')}{host=*}`),
+    // tsuid sub-queries, with each server's own TSUIDs
+    { ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', tsuids: [`{TSUID:${m('ints')}{host=a}}`, `{TSUID:${m('ints')}{host=b}}`] }] }), kind: 'fixed-tsuid' },
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{}{host=literal_or(a),host=literal_or(b)}`),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{uid=not_literal_or(2)}`),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}&explicit_tags=true`),
@@ -128,6 +130,9 @@ export function realtimeVectors(prefix: string, nowMs: number): FixedVectors {
     q(`${metric}{host=nosuchvalue}`, '&back_scan=2'),
     { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ metric, tags: { host: 'b', dc: 'lga' } }], backScan: 3, resolveNames: true } },
     { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ metric, tags: {} }], backScan: 3 } },
+    // the tsuids forms (each server's own TSUID of the series)
+    get('last', `/api/query/last?tsuids={TSUID:${metric}{dc=lga,host=a}}&back_scan=2&resolve=true`),
+    { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ tsuids: [`{TSUID:${metric}{host=b,dc=lga}}`] }], backScan: 2 } },
     // back_scan 0: OpenTSDB reads its meta table (see docs/opentsdb-compat.md)
     { ...q(`${metric}{host=a}`), kind: 'last-meta' },
     { ...q(metric), kind: 'last-meta' },
