@@ -168,6 +168,18 @@ export async function assignUidsInNameOrder(oracle: string, tagks: string[], tag
   }
 }
 
+/**
+ * OpenTSDB's names (UIDs) are global: once assigned, a tag value is known to every query.
+ * DSDB knows a name once a series has it. So that `No such name` answers agree, both get
+ * one series per tag key and value under a metric of its own.
+ */
+async function writeNames(dsdb: string, oracle: string): Promise<void> {
+  const metric = 'oracle.names';
+  const points: Point[] = [];
+  for (const k of TAG_KEYS) for (const v of TAG_VALUES) points.push({ metric, timestamp: 1500000000, value: '1', tags: { [k]: v } });
+  await writeBoth(dsdb, oracle, points, [metric], 1499990000000, 1500010000000);
+}
+
 /** Simpler forms of a POST query: one sub-query, fewer filters, no downsample/rate/options. */
 function simplifications(req: OracleRequest): OracleRequest[] {
   if (req.method !== 'POST' || req.path !== '/api/query') return [];
@@ -273,6 +285,7 @@ export interface RunOptions {
 export async function runSeed(o: RunOptions): Promise<RunResult> {
   const data = generateData(o.seed);
   await assignUidsInNameOrder(o.oracle, TAG_KEYS, TAG_VALUES);
+  if (!o.written) await writeNames(o.dsdb, o.oracle);
   const fixed = fixedVectors(`fx${o.seed.toString(36)}`);
   const realtime = realtimeVectors(`rt${o.seed.toString(36)}x${Date.now().toString(36)}`, Date.now());
   if (!o.written) {
