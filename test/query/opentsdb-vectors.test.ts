@@ -190,6 +190,13 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
     expect(Object.values(r57.json[0].dps)).to.deep.equal([1 + 2 + 4 + 16]);
   });
 
+  it('two literal_or filters on one key select either value; explicitTags without filters keeps every series (OpenTSDB 2.4.1)', async () => {
+    const either = await q('start=1h-ago&m=sum:r{}{host=literal_or(a),host=literal_or(b)}');
+    expect(Object.values(either.json[0].dps)).to.deep.equal([8 + 16]);
+    const explicit = await q('start=1h-ago&m=sum:r&explicit_tags=true');
+    expect(Object.values(explicit.json[0].dps)).to.deep.equal([1 + 2 + 4 + 8 + 16 + 32]);
+  });
+
   it('H58 literal_or groups per value; H59 the wildcard shortcut is case-insensitive', async () => {
     const r58 = await q('start=1h-ago&m=sum:r{host=literal_or(a|b)}');
     expect(r58.json.map((s: any) => s.tags.host)).to.deep.equal(['a', 'b']);
