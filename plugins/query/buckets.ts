@@ -33,9 +33,16 @@ function calendarFloor(ts: number, count: number, unit: string, interval: number
     case 's':
     case 'm':
     case 'h': {
-      const local = ts + zoneOffset(ts, zone);
-      const flooredLocal = local - (((local % interval) + interval) % interval);
-      return flooredLocal - zoneOffset(flooredLocal - zoneOffset(ts, zone), zone);
+      // DateTime.previousInterval: from the top of the next larger unit when the count
+      // divides it (second, minute, hour, day), else from the top of the one above
+      // (minute, hour, day, month), stepping by the interval.
+      const w = epochToWallClock(ts, zone);
+      let anchor: number;
+      if (unit === 'ms') anchor = 1000 % count === 0 ? ts - (ts % 1000) : wallClockToEpoch(w.year, w.month, w.day, w.hour, w.minute, 0, zone);
+      else if (unit === 's') anchor = 60 % count === 0 ? wallClockToEpoch(w.year, w.month, w.day, w.hour, w.minute, 0, zone) : wallClockToEpoch(w.year, w.month, w.day, w.hour, 0, 0, zone);
+      else if (unit === 'm') anchor = 60 % count === 0 ? wallClockToEpoch(w.year, w.month, w.day, w.hour, 0, 0, zone) : wallClockToEpoch(w.year, w.month, w.day, 0, 0, 0, zone);
+      else anchor = 24 % count === 0 ? wallClockToEpoch(w.year, w.month, w.day, 0, 0, 0, zone) : wallClockToEpoch(w.year, w.month, 1, 0, 0, 0, zone);
+      return anchor + Math.floor((ts - anchor) / interval) * interval;
     }
     case 'd': {
       const w = epochToWallClock(ts, zone);

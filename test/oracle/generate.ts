@@ -162,7 +162,7 @@ export const DS_AGGREGATORS = AGGREGATORS.filter((a) => a !== 'none' && a !== 'm
 export const FILLS = ['none', 'nan', 'null', 'zero'];
 export const INTERVALS = ['1m', '5m', '30s', '15m', '1h', '10m', '90s', '7m', '45m', '2h'];
 export const CAL_INTERVALS = ['1dc', '1hc', '1wc', '30mc'];
-export const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Europe/Berlin'];
+export const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Europe/Berlin', 'America/St_Johns', 'Asia/Kathmandu'];
 
 /** A request to send to both servers. */
 export interface OracleRequest {
@@ -272,6 +272,11 @@ export function randomQuery(rng: Rng, d: Dataset): OracleRequest {
   if (rng.chance(0.15)) body.showQuery = true;
   if (rng.chance(0.1)) body.showTSUIDs = false;
   if (subs.some((s) => typeof s.downsample === 'string' && /c-/.test(s.downsample as string)) || rng.chance(0.05)) {
+    if (rng.chance(0.7)) body.timezone = rng.pick(ZONES);
+  }
+  // useCalendar: every downsample interval on the calendar of the time zone
+  if (subs.some((s) => typeof s.downsample === 'string' && !(s.downsample as string).startsWith('0all')) && rng.chance(0.08)) {
+    body.useCalendar = true;
     if (rng.chance(0.7)) body.timezone = rng.pick(ZONES);
   }
   // explicitTags with filters: OpenTSDB 2.4.1 on HBase 2.6 misses some series (docs/opentsdb-compat.md)

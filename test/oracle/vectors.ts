@@ -96,6 +96,9 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T + 3000, end: T + 7000, timezone: 'Asia/Kolkata', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1hc-sum', rate: true }] }),
     post('fixed', { start: T + 3000, end: T + 4000, queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '7m-avg', rate: true }] }),
     post('fixed', { start: T + 3000, end: T + 4000, queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '7m-avg-nan' }] }),
+    // calendar minutes not dividing an hour count from local midnight
+    post('fixed', { start: T + 3000, end: T + 4000, useCalendar: true, timezone: 'Asia/Kathmandu', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '7m-sum' }] }),
+    post('fixed', { start: T + 3000, end: T + 4000, timezone: 'America/St_Johns', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '20mc-sum-zero' }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('big') }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'max', metric: m('big'), downsample: '1m-max' }] }),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:1m-avg:${m('ints')}{host=*}`),
