@@ -17,12 +17,22 @@ export interface Bucketing {
   next(bucketStart: number): number;
 }
 
-export function bucketing(spec: DownsampleSpec, zone: string): Bucketing {
+/**
+ * `anchor`: for calendar seconds/minutes/hours, the time whose day (or hour, month) the grid
+ * counts from — OpenTSDB computes it once, from the first point (or the first row read),
+ * and steps on from there; without it each timestamp anchors its own.
+ */
+export function bucketing(spec: DownsampleSpec, zone: string, anchor?: number): Bucketing {
   const interval = spec.intervalMs;
   if (!spec.calendar) {
     return { floor: (ts) => ts - (((ts % interval) + interval) % interval), next: (b) => b + interval };
   }
-  const floor = (ts: number) => calendarFloor(ts, spec.count, spec.unit, interval, zone);
+  const subDay = spec.unit === 'ms' || spec.unit === 's' || spec.unit === 'm' || spec.unit === 'h';
+  const base = subDay && anchor !== undefined ? calendarFloor(anchor, spec.count, spec.unit, interval, zone) : undefined;
+  const floor =
+    base !== undefined
+      ? (ts: number) => base + Math.floor((ts - base) / interval) * interval
+      : (ts: number) => calendarFloor(ts, spec.count, spec.unit, interval, zone);
   // A step of 1.5 nominal intervals always lands inside the next calendar bucket.
   return { floor, next: (b) => floor(b + interval * 1.5) };
 }

@@ -56,15 +56,16 @@ export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
     const out = allocColumns(1);
     return from === to ? trimColumns(out) : trimColumns(reduceInto(out, input, from, to, agg, ctx.start));
   }
-  const buckets = bucketing(spec, ctx.zone);
   const n = input.length;
   const ts = input.timestamps;
   // AggregationIterator seeks each downsampler to the first row read, and the downsampler
   // rounds that up to a whole bucket: points of a bucket begun before it are skipped.
-  const seek = seekStart(buckets, ctx.fillStart);
+  const seek = seekStart(bucketing(spec, ctx.zone, ctx.fillStart), ctx.fillStart);
   let i = 0;
   while (i < n && ts[i]! < seek) i++;
-  if (spec.fill !== 'none') return downsampleFilling(input, spec, ctx, buckets, i);
+  // the calendar grid counts from the first row read (filling) or the first point (not)
+  if (spec.fill !== 'none') return downsampleFilling(input, spec, ctx, bucketing(spec, ctx.zone, ctx.fillStart), i);
+  const buckets = bucketing(spec, ctx.zone, i < n ? ts[i] : undefined);
   let out = allocColumns(Math.max(1, Math.min(n, 1 << 16)));
   // Fixed intervals are computed inline: no call per bucket on the common path.
   const fixed = !spec.calendar;
