@@ -10,6 +10,8 @@ export interface TagFilter extends TagPredicate {
   tagk: string;
   filter: string;
   groupBy: boolean;
+  /** the filter that runs when `type` only names it (the `*` shortcut: iwildcard typed `wildcard`) */
+  runs?: string;
 }
 
 interface FilterType {
@@ -125,6 +127,6 @@ export function filterFromShortcut(tagk: string, value: string, groupBy: boolean
     return createFilter(type, tagk, value.slice(open + 1, -1), groupBy);
   }
   // TagVWildcardFilter(tagk, value, true): case-insensitive, yet its type reads `wildcard`
-  if (value.includes('*')) return { ...createFilter('iwildcard', tagk, value, groupBy), type: 'wildcard' };
+  if (value.includes('*')) return { ...createFilter('iwildcard', tagk, value, groupBy), type: 'wildcard', runs: 'iwildcard' };
   return createFilter('literal_or', tagk, value, groupBy);
 }

@@ -119,7 +119,8 @@ export function parseMetricAndFilters(text: string, whole: string = text): { met
         // OpenTSDB answers a bad filter in the URI with a 500 naming the pair
         throw new ApiError(500, `When parsing ${what} '${pair}': ${(err as Error).message}`);
       }
-      const same = groupBy ? filters.find((f) => f.type === filter.type && f.tagk === filter.tagk && f.filter === filter.filter) : undefined;
+      const kind = (f: TagFilter) => f.runs ?? f.type;
+      const same = groupBy ? filters.find((f) => kind(f) === kind(filter) && f.tagk === filter.tagk && f.filter === filter.filter) : undefined;
       if (same) same.groupBy = true;
       else filters.push(filter);
     }
