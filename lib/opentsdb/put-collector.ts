@@ -22,7 +22,7 @@ export interface ReceivedPoint {
 
 /** One failure as `?details` lists it: the point echoed (value as a string) and why. */
 export interface PutError {
-  datapoint: { metric: string | undefined; timestamp: number | string; value: string; tags: Tags };
+  datapoint: { metric: string | undefined; timestamp: number | string; value: string; tags?: Tags };
   error: string;
 }
 
@@ -113,5 +113,6 @@ function echo(point: ReceivedPoint | undefined): PutError['datapoint'] {
   // OpenTSDB echoes the timestamp as a JSON number (a Java long)
   let timestamp = point?.timestamp ?? 0;
   if (typeof timestamp === 'string' && /^-?\d+$/.test(timestamp) && Number.isSafeInteger(Number(timestamp))) timestamp = Number(timestamp);
-  return { metric: point?.metric, timestamp, value: text, tags: point?.tags ?? {} };
+  // a point sent without tags is echoed without them, as OpenTSDB does
+  return { metric: point?.metric, timestamp, value: text, ...(point?.tags ? { tags: point.tags } : {}) };
 }

@@ -5,6 +5,7 @@
  * the figure is the population standard deviation (one value ⇒ 0).
  */
 import type { Aggregator } from '../../core';
+import { javaLong } from './java-long';
 
 function avgDoubles(values: Float64Array, count: number): number {
   let sum = 0;
@@ -60,7 +61,7 @@ export const momentsFamily: Aggregator[] = [
       const doubles = scratch.doubles;
       for (let i = 0; i < count; i++) doubles[i] = Number(values[i]!);
       const dev = welford(doubles, count);
-      return BigInt(Math.trunc(dev));
+      return javaLong(dev);
     },
   },
 ];

@@ -5,6 +5,7 @@
  * LEGACY one for doubles; DSDB gives the same numbers, so it does the same.
  */
 import type { Aggregator } from '../../core';
+import { javaLong } from './java-long';
 
 export type Estimation = 'legacy' | 'r3' | 'r7';
 
@@ -71,7 +72,7 @@ function percentile(name: string, percent: number, estimation: Estimation): Aggr
       if (sortScratch.length < count) sortScratch = new Float64Array(count * 2);
       for (let i = 0; i < count; i++) sortScratch[i] = Number(values[i]!);
       sortScratch.subarray(0, count).sort();
-      return BigInt(Math.trunc(percentileOfSorted(sortScratch, count, quantile, estimation)));
+      return javaLong(percentileOfSorted(sortScratch, count, quantile, estimation));
     },
   };
 }

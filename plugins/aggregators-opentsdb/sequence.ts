@@ -26,7 +26,14 @@ export const sequenceFamily: Aggregator[] = [
     name: 'diff',
     interpolation: 'lerp',
     description: 'The last value minus the first (0 for one value)',
-    aggregate: (values, count) => (count < 2 ? 0 : values[count - 1]! - values[0]!),
+    // Aggregators.Diff.runDouble: the first non-NaN value, then the very last one (NaN or not)
+    aggregate(values, count) {
+      let i = 0;
+      while (i < count && values[i] !== values[i]) i++;
+      if (i >= count) return NaN;
+      if (i === count - 1) return 0;
+      return values[count - 1]! - values[i]!;
+    },
     aggregateIntegers: (values, count) => (count < 2 ? 0n : BigInt.asIntN(64, values[count - 1]! - values[0]!)),
   },
   {

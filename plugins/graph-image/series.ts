@@ -23,7 +23,7 @@ export interface QuerySeries {
 export async function runQueries(app: FastifyInstance, params: GraphParams): Promise<QuerySeries[]> {
   const qs = new URLSearchParams({ start: params.start });
   if (params.end) qs.set('end', params.end);
-  if (params.tz) qs.set('tz', params.tz);
+  if (params.tz) qs.set('timezone', params.tz); // /api/query's GET ignores `tz`, as OpenTSDB's does
   for (const m of params.ms) qs.append('m', m);
   qs.set('arrays', 'true');
   qs.set('show_query', 'true');

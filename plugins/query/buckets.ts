@@ -17,12 +17,22 @@ export interface Bucketing {
   next(bucketStart: number): number;
 }
 
-export function bucketing(spec: DownsampleSpec, zone: string): Bucketing {
+/**
+ * `anchor`: for calendar seconds/minutes/hours, the time whose day (or hour, month) the grid
+ * counts from — OpenTSDB computes it once, from the first point (or the first row read),
+ * and steps on from there; without it each timestamp anchors its own.
+ */
+export function bucketing(spec: DownsampleSpec, zone: string, anchor?: number): Bucketing {
   const interval = spec.intervalMs;
   if (!spec.calendar) {
     return { floor: (ts) => ts - (((ts % interval) + interval) % interval), next: (b) => b + interval };
   }
-  const floor = (ts: number) => calendarFloor(ts, spec.count, spec.unit, interval, zone);
+  const subDay = spec.unit === 'ms' || spec.unit === 's' || spec.unit === 'm' || spec.unit === 'h';
+  const base = subDay && anchor !== undefined ? calendarFloor(anchor, spec.count, spec.unit, interval, zone) : undefined;
+  const floor =
+    base !== undefined
+      ? (ts: number) => base + Math.floor((ts - base) / interval) * interval
+      : (ts: number) => calendarFloor(ts, spec.count, spec.unit, interval, zone);
   // A step of 1.5 nominal intervals always lands inside the next calendar bucket.
   return { floor, next: (b) => floor(b + interval * 1.5) };
 }
@@ -33,9 +43,16 @@ function calendarFloor(ts: number, count: number, unit: string, interval: number
     case 's':
     case 'm':
     case 'h': {
-      const local = ts + zoneOffset(ts, zone);
-      const flooredLocal = local - (((local % interval) + interval) % interval);
-      return flooredLocal - zoneOffset(flooredLocal - zoneOffset(ts, zone), zone);
+      // DateTime.previousInterval: from the top of the next larger unit when the count
+      // divides it (second, minute, hour, day), else from the top of the one above
+      // (minute, hour, day, month), stepping by the interval.
+      const w = epochToWallClock(ts, zone);
+      let anchor: number;
+      if (unit === 'ms') anchor = 1000 % count === 0 ? ts - (ts % 1000) : wallClockToEpoch(w.year, w.month, w.day, w.hour, w.minute, 0, zone);
+      else if (unit === 's') anchor = 60 % count === 0 ? wallClockToEpoch(w.year, w.month, w.day, w.hour, w.minute, 0, zone) : wallClockToEpoch(w.year, w.month, w.day, w.hour, 0, 0, zone);
+      else if (unit === 'm') anchor = 60 % count === 0 ? wallClockToEpoch(w.year, w.month, w.day, w.hour, 0, 0, zone) : wallClockToEpoch(w.year, w.month, w.day, 0, 0, 0, zone);
+      else anchor = 24 % count === 0 ? wallClockToEpoch(w.year, w.month, w.day, 0, 0, 0, zone) : wallClockToEpoch(w.year, w.month, 1, 0, 0, 0, zone);
+      return anchor + Math.floor((ts - anchor) / interval) * interval;
     }
     case 'd': {
       const w = epochToWallClock(ts, zone);

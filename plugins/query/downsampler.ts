@@ -1,9 +1,9 @@
 /**
  * Downsampling of one series: points are grouped into buckets and each bucket is reduced
- * with the downsampling aggregator (integer mode when all its values are integers).
- * A bucket starting before the query start is dropped (OpenTSDB seeks to the first
- * whole interval); with a fill policy every bucket of [start, end] is emitted, empty
- * ones as NaN (nan, null) or 0 (zero). `0all` makes one bucket stamped with the start.
+ * with the downsampling aggregator, in doubles as OpenTSDB's Downsampler does.
+ * Buckets are made over all the rows read (the engine cuts the answer to the range); with a
+ * fill policy every bucket of the rows read is emitted, empty ones as NaN (nan, null) or 0
+ * (zero). `0all` makes one bucket of the query's range, stamped with the start.
  */
 import { type Aggregator } from '../../core';
 import { ApiError } from '../../lib/opentsdb';
@@ -17,6 +17,9 @@ export interface DownsampleContext {
   zone: string;
   /** most buckets a series may produce (the query's data point limit) */
   maxBuckets: number;
+  /** the rows read (ms, end exclusive): where a fill policy fills (default: the query range) */
+  fillStart?: number;
+  fillEnd?: number;
 }
 
 /** Scratch arrays shared by every call; grown on demand, never shrunk. */
@@ -30,17 +33,14 @@ function ensureScratch(n: number): void {
   }
 }
 
-/** Reduces points [from, to) of `input` with `agg` into `out` at `timestamp`. */
+/**
+ * Reduces points [from, to) of `input` with `agg` into `out` at `timestamp`. OpenTSDB's
+ * Downsampler always runs the aggregator on doubles (runDouble) and yields doubles, so
+ * `1m-avg` of the integers 1 and 2 is 1.5 and percentiles use their double estimator.
+ */
 function reduceInto(out: NumericColumns, input: NumericColumns, from: number, to: number, agg: Aggregator, timestamp: number): NumericColumns {
   const n = to - from;
   ensureScratch(n);
-  let allInt = agg.aggregateIntegers !== undefined;
-  for (let i = from; i < to && allInt; i++) if (input.isInt[i] === 0) allInt = false;
-  if (allInt) {
-    for (let i = 0; i < n; i++) longs[i] = input.ints[from + i]!;
-    const r = agg.aggregateIntegers!(longs, n);
-    return pushPoint(out, timestamp, Number(r), r, 1);
-  }
   for (let i = 0; i < n; i++) doubles[i] = input.values[from + i]!;
   return pushPoint(out, timestamp, agg.aggregate(doubles, n), 0n, 0);
 }
@@ -48,55 +48,77 @@ function reduceInto(out: NumericColumns, input: NumericColumns, from: number, to
 export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext): NumericColumns {
   const agg = spec.aggregator;
   if (spec.all) {
+    // `all` reduces the points of [start, end) only (Downsampler's run_all: the end is
+    // exclusive there), not the whole rows read.
+    let from = 0;
+    while (from < input.length && input.timestamps[from]! < ctx.start) from++;
+    let to = input.length;
+    while (to > from && input.timestamps[to - 1]! >= ctx.end) to--;
     const out = allocColumns(1);
-    return input.length === 0 ? out : trimColumns(reduceInto(out, input, 0, input.length, agg, ctx.start));
+    return from === to ? trimColumns(out) : trimColumns(reduceInto(out, input, from, to, agg, ctx.start));
   }
-  const buckets = bucketing(spec, ctx.zone);
-  const filling = spec.fill !== 'none';
-  const fillValue = spec.fill === 'zero' ? 0 : NaN;
-  let out = allocColumns(filling ? 64 : Math.max(1, Math.min(input.length, 1 << 16)));
-  const firstBucket = (() => {
-    const b = buckets.floor(ctx.start);
-    return b < ctx.start ? buckets.next(b) : b;
-  })();
-  // Refuse before allocating: a fill policy emits every bucket of the range. (Calendar
-  // buckets vary in length: a month can be 10% shorter than its nominal 30 days.)
-  const shortestBucket = spec.calendar ? spec.intervalMs * 0.9 : spec.intervalMs;
-  if (filling && Math.floor((ctx.end - firstBucket) / shortestBucket) + 1 > ctx.maxBuckets) {
-    throw tooManyBuckets(ctx.maxBuckets);
-  }
-  let expected = firstBucket; // next bucket a fill policy must emit
-  let i = 0;
   const n = input.length;
+  const ts = input.timestamps;
+  // AggregationIterator seeks each downsampler to the first row read, and the downsampler
+  // rounds that up to a whole bucket: points of a bucket begun before it are skipped.
+  const seek = seekStart(bucketing(spec, ctx.zone, ctx.fillStart), ctx.fillStart);
+  let i = 0;
+  while (i < n && ts[i]! < seek) i++;
+  // the calendar grid counts from the first row read (filling) or the first point (not)
+  if (spec.fill !== 'none') return downsampleFilling(input, spec, ctx, bucketing(spec, ctx.zone, ctx.fillStart), i);
+  const buckets = bucketing(spec, ctx.zone, i < n ? ts[i] : undefined);
+  let out = allocColumns(Math.max(1, Math.min(n, 1 << 16)));
   // Fixed intervals are computed inline: no call per bucket on the common path.
   const fixed = !spec.calendar;
   const interval = spec.intervalMs;
-  const ts = input.timestamps;
+  // Every bucket with data is kept, also before the start: a rate of the first bucket in
+  // range needs the one before it (OpenTSDB downsamples the rows it read; the answer is cut later).
   while (i < n) {
     const t = ts[i]!;
     const bucket = fixed ? t - (((t % interval) + interval) % interval) : buckets.floor(t);
     const bucketEnd = fixed ? bucket + interval : buckets.next(bucket);
     let j = i + 1;
     while (j < n && ts[j]! < bucketEnd) j++;
-    if (bucket >= ctx.start) {
-      if (filling) {
-        while (expected < bucket) {
-          out = pushPoint(out, expected, fillValue, 0n, 0);
-          expected = buckets.next(expected);
-          if (out.length > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
-        }
-        expected = bucketEnd;
-      }
-      out = reduceInto(out, input, i, j, agg, bucket);
-    }
+    out = reduceInto(out, input, i, j, agg, bucket);
     i = j;
   }
-  if (filling) {
-    while (expected <= ctx.end) {
-      out = pushPoint(out, expected, fillValue, 0n, 0);
-      expected = buckets.next(expected);
-      if (out.length > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
-    }
+  return trimColumns(out);
+}
+
+/**
+ * OpenTSDB's FillingDownsampler: one value per bucket from the bucket of the first row read
+ * up to (not including) the bucket of the end of the rows read — for calendar buckets at
+ * least one — the empty ones filled; data outside those buckets is left out.
+ */
+/** The first bucket boundary at or after `from` (Downsampler.seekInterval). */
+function seekStart(buckets: ReturnType<typeof bucketing>, from: number | undefined): number {
+  if (from === undefined) return -Infinity;
+  const floor = buckets.floor(from);
+  return floor === from ? from : buckets.next(floor);
+}
+
+function downsampleFilling(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext, buckets: ReturnType<typeof bucketing>, first: number): NumericColumns {
+  const fillValue = spec.fill === 'zero' ? 0 : NaN;
+  let t = buckets.floor(ctx.fillStart ?? ctx.start);
+  let endTs = buckets.floor(ctx.fillEnd ?? ctx.end + 1);
+  if (spec.calendar && endTs === t) endTs = buckets.next(endTs);
+  // Refuse before allocating. (Calendar buckets vary in length: a month can be 10% shorter
+  // than its nominal 30 days.)
+  const shortestBucket = spec.calendar ? spec.intervalMs * 0.9 : spec.intervalMs;
+  if (Math.floor((endTs - t) / shortestBucket) > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
+  let out = allocColumns(64);
+  const n = input.length;
+  const ts = input.timestamps;
+  let i = first;
+  while (t < endTs) {
+    while (i < n && ts[i]! < t) i++;
+    const bucketEnd = buckets.next(t);
+    let j = i;
+    while (j < n && ts[j]! < bucketEnd) j++;
+    out = j > i ? reduceInto(out, input, i, j, spec.aggregator, t) : pushPoint(out, t, fillValue, 0n, 0);
+    if (out.length > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
+    i = j;
+    t = bucketEnd;
   }
   return trimColumns(out);
 }

@@ -8,6 +8,7 @@ import { ValueKind, type Aggregator, type Annotation, type Registry, type Series
 import { ApiError } from '../../lib/opentsdb';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import { aggregateDiscreteGroup, aggregateGroup } from './group-aggregate';
+import type { TagFilter } from './filters';
 import type { SubQuery, TsQuery } from './model';
 import type { ResultSeries } from './serializer';
 import { pipelineFor, reduceSeries } from './series-pipeline';
@@ -27,11 +28,29 @@ export interface QueryEngineDeps {
   limits: QueryLimits;
 }
 
+interface Member {
+  info: SeriesInfo;
+  order: string;
+  numeric?: NumericColumns;
+  discrete?: DiscreteColumns;
+}
+
 interface Group {
   key: string;
-  infos: SeriesInfo[];
-  numeric: NumericColumns[];
-  discrete: DiscreteColumns[];
+  members: Member[];
+}
+
+/**
+ * OpenTSDB's order of series: by row key, i.e. by the (tag key, tag value) UID pairs in
+ * tag-key order. DSDB has no UIDs and orders by name, which is the same order when the
+ * names were assigned their UIDs in name order (see docs/opentsdb-compat.md). The order
+ * matters to first, last and diff across series and to the order of the answer.
+ */
+export function rowKeyOrder(tags: Record<string, string>): string {
+  return Object.keys(tags)
+    .sort()
+    .map((k) => `${k}\u0000${tags[k]}`)
+    .join('\u0000');
 }
 
 class Budget {
@@ -69,7 +88,7 @@ class Budget {
 }
 
 /** OpenTSDB's NoSuchUniqueName, answered from storage's sorted suggest. */
-async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk', name: string): Promise<void> {
+export async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk' | 'tagv', name: string): Promise<void> {
   const [first] = await storage.suggest(kind, name, 1);
   if (first !== name) {
     const message = `No such name for '${kind}': '${name}'`;
@@ -77,9 +96,75 @@ async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk', name
   }
 }
 
-export function selectorOf(sub: SubQuery): SeriesSelector {
-  const explicitTagKeys = sub.explicitTags ? [...new Set(sub.filters.map((f) => f.tagk))] : undefined;
-  return { metric: sub.metric!, predicates: sub.filters, ...(explicitTagKeys ? { explicitTagKeys } : {}) };
+/**
+ * The series a sub-query selects, as OpenTSDB 2.4.1's TsdbQuery.findGroupBys and its scanner
+ * decide (proven against the real server, test/oracle):
+ * - every tag key that has a filter must be present in the series (so not_literal_or leaves
+ *   out series without the key);
+ * - filters are sorted by tag key (UID order; names here) and walked in runs. The first run
+ *   holds every filter of the first key: its case-sensitive literal_or filters are merged
+ *   into one set of values (two of them on `host` select series matching either). Because
+ *   findGroupBys never resets its current key, every later filter is a run of its own, and
+ *   the last one of a key decides that key's row-key values (a literal_or's values, or any
+ *   value) — a literal_or before it on the same key no longer restricts anything;
+ * - the other filters (not literal_or) are checked one by one (all must match).
+ */
+export function selectorOf(sub: Pick<SubQuery, 'metric' | 'filters' | 'explicitTags'>): SeriesSelector {
+  const explicitTagKeys = sub.explicitTags && sub.filters.length > 0 ? [...new Set(sub.filters.map((f) => f.tagk))] : undefined;
+  const sorted = [...sub.filters].sort((a, b) => (a.tagk < b.tagk ? -1 : a.tagk > b.tagk ? 1 : 0)); // stable, like Collections.sort
+  const rowKey = new Map<string, Set<string> | null>();
+  const postScan = new Set<TagFilter>(sorted);
+  const n = sorted.length;
+  let tagk: string | undefined;
+  let lookAhead = 0;
+  let next: TagFilter | undefined = lookAhead < n ? sorted[lookAhead++] : undefined;
+  let cursor = 0;
+  while (cursor < n) {
+    next = lookAhead < n ? sorted[lookAhead++] : undefined;
+    const literals = new Set<string>();
+    const literalFilters: TagFilter[] = [];
+    let current: TagFilter;
+    do {
+      current = sorted[cursor++]!;
+      if (tagk === undefined) tagk = current.tagk;
+      if (current.type === 'literal_or') {
+        for (const v of current.literals ?? []) literals.add(v);
+        literalFilters.push(current);
+      }
+      if (next !== undefined && tagk !== next.tagk) break;
+      next = lookAhead < n ? sorted[lookAhead++] : undefined;
+    } while (cursor < n && tagk === current.tagk);
+    if (literals.size > 0) {
+      rowKey.set(current.tagk, literals);
+      for (const f of literalFilters) postScan.delete(f);
+    } else {
+      rowKey.set(current.tagk, null);
+    }
+  }
+  const predicates: TagPredicate[] = [];
+  for (const [key, set] of rowKey) {
+    const post = [...postScan].filter((f) => f.tagk === key);
+    predicates.push({
+      key,
+      ...(set ? { literals: [...set] } : {}),
+      test: (v) => v !== undefined && (set === null || set.has(v)) && post.every((f) => f.test(v)),
+    });
+  }
+  return { metric: sub.metric!, predicates, ...(explicitTagKeys ? { explicitTagKeys } : {}) };
+}
+
+/** OpenTSDB resolves the values of case-sensitive literal_or filters to UIDs first: an unknown one is a 400. */
+async function assertLiterals(storage: StorageEngine, filters: readonly TagFilter[]): Promise<void> {
+  for (const f of filters) {
+    if (f.type !== 'literal_or') continue;
+    for (const value of f.literals ?? []) {
+      const [first] = await storage.suggest('tagv', value, 1);
+      if (first !== value) {
+        const message = `No such name for 'tagv': '${value}'`;
+        throw new ApiError(400, message, message);
+      }
+    }
+  }
 }
 
 function exactSelector(info: SeriesInfo): SeriesSelector {
@@ -115,14 +200,19 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
   const { storage, aggregators } = deps;
   if (sub.metric) {
     await assertName(storage, 'metrics', sub.metric);
-    for (const tagk of new Set(sub.filters.map((f) => f.tagk))) await assertName(storage, 'tagk', tagk);
+    // as OpenTSDB resolves each filter: a literal_or's values, then its tag key
+    for (const f of sub.filters) {
+      await assertLiterals(storage, [f]);
+      await assertName(storage, 'tagk', f.tagk);
+    }
   }
   const range = { start: query.start, end: query.end };
+  const scan = scanRange(query, sub);
   const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
-  const pipeline = pipelineFor(sub, query, budget.maxBuckets, aggregators);
+  const pipeline = pipelineFor(sub, query, budget.maxBuckets, aggregators, scan);
   const groups = new Map<string, Group>();
 
-  for await (const data of seriesOf(sub, storage, range)) {
+  for await (const data of seriesOf(sub, storage, scan)) {
     budget.addSeries(data.points.length);
     if (data.points.length === 0) continue; // OpenTSDB has no span for a series without points in range
     const tags = data.series.tags;
@@ -131,12 +221,11 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
     const numeric = reduced.discrete ? undefined : reduced.columns;
     const discrete = reduced.discrete ? reduced.columns : undefined;
     budget.addProduced(numeric ? numeric.length : discrete!.length);
-    const key = sub.aggregator.passThrough ? data.series.id : groupKeys.map((k) => tags[k]).join('\u0000');
+    const order = rowKeyOrder(tags);
+    const key = sub.aggregator.passThrough ? `${order}\u0000\u0000${data.series.id}` : groupKeys.map((k) => tags[k]).join('\u0000');
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { key, infos: [], numeric: [], discrete: [] }));
-    group.infos.push(data.series);
-    if (numeric) group.numeric.push(numeric);
-    else group.discrete.push(discrete!);
+    if (!group) groups.set(key, (group = { key, members: [] }));
+    group.members.push({ info: data.series, order, numeric, discrete });
   }
 
   const results: ResultSeries[] = [];
@@ -144,28 +233,83 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
   for (const key of keys) {
     budget.check();
     const group = groups.get(key)!;
-    const { tags, aggregateTags } = computeTags(group.infos);
+    const members = group.members.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    const infos = members.map((m) => m.info);
+    const numerics = members.filter((m) => m.numeric).map((m) => m.numeric!);
+    const discretes = members.filter((m) => m.discrete).map((m) => m.discrete!);
+    const { tags, aggregateTags } = computeTags(infos);
     const result: ResultSeries = {
-      metric: group.infos[0]!.metric,
+      metric: infos[0]!.metric,
       tags,
       aggregateTags,
-      tsuids: group.infos.map((i) => i.id),
+      tsuids: infos.map((i) => i.id),
       query: sub,
       annotations: [],
       globalAnnotations: [],
     };
-    if (group.discrete.length > 0) {
-      const members = [...group.discrete, ...group.numeric.map(numericToDiscrete)];
-      result.discrete = aggregateDiscreteGroup(members, sub.aggregator);
-    } else if (query.exact && sub.aggregator.passThrough && group.numeric.length === 1 && !sub.rate && !sub.downsample) {
-      result.numeric = group.numeric[0]; // the series' own points, each of its stored kind
+    if (discretes.length > 0) {
+      const all = members.map((m) => m.discrete ?? numericToDiscrete(m.numeric!));
+      result.discrete = clipDiscrete(aggregateDiscreteGroup(all, sub.aggregator), query.start, query.end);
+    } else if (query.exact && sub.aggregator.passThrough && numerics.length === 1 && !sub.rate && !sub.downsample) {
+      result.numeric = clip(numerics[0]!, query.start, query.end); // the series' own points, each of its stored kind
     } else {
-      result.numeric = aggregateGroup(group.numeric, sub.aggregator, sub.rate);
+      result.numeric = clip(aggregateGroup(numerics, sub.aggregator, sub.rate), query.start, query.end);
     }
     if (!query.noAnnotations) result.annotations = await storage.annotations(range, result.tsuids);
     results.push(result);
   }
   return results;
+}
+
+const HOUR_S = 3600;
+
+/**
+ * The rows OpenTSDB reads for a query (TsdbQuery.getScanStartTimeSeconds and
+ * getScanEndTimeSeconds): from the hour holding the start (first aligned down to the
+ * downsample interval) to the hour after the end (after the end's next interval when
+ * downsampling). Aggregation, interpolation, rates and downsampling all run over these
+ * points; only the answer is cut to [start, end] (HttpJsonSerializer), so a point outside
+ * the range still shapes the values inside it, as in OpenTSDB.
+ */
+export function scanRange(query: TsQuery, sub: SubQuery): { start: number; end: number } {
+  const interval = sub.downsample && !sub.downsample.all ? sub.downsample.intervalMs : 0;
+  let start = Math.floor(query.start / 1000);
+  if (interval > 0) start -= Math.trunc(((1000 * start) % interval) / 1000);
+  start = Math.max(0, start - (start % HOUR_S));
+  let end = Math.floor(query.end / 1000);
+  if (interval > 0) {
+    end += Math.trunc((interval - ((1000 * end) % interval)) / 1000);
+    const offset = end % HOUR_S;
+    if (offset !== 0) end += HOUR_S - offset;
+  } else {
+    end += HOUR_S - (end % HOUR_S);
+  }
+  return { start: start * 1000, end: end * 1000 - 1 };
+}
+
+/** Points of the answer inside [start, end] (the serializer's cut). */
+function clip(c: NumericColumns, start: number, end: number): NumericColumns {
+  let from = 0;
+  while (from < c.length && c.timestamps[from]! < start) from++;
+  let to = c.length;
+  while (to > from && c.timestamps[to - 1]! > end) to--;
+  if (from === 0 && to === c.length) return c;
+  return {
+    length: to - from,
+    timestamps: c.timestamps.subarray(from, to),
+    values: c.values.subarray(from, to),
+    ints: c.ints.subarray(from, to),
+    isInt: c.isInt.subarray(from, to),
+  };
+}
+
+function clipDiscrete(c: DiscreteColumns, start: number, end: number): DiscreteColumns {
+  let from = 0;
+  while (from < c.length && c.timestamps[from]! < start) from++;
+  let to = c.length;
+  while (to > from && c.timestamps[to - 1]! > end) to--;
+  if (from === 0 && to === c.length) return c;
+  return { length: to - from, timestamps: c.timestamps.subarray(from, to), texts: c.texts.slice(from, to), kinds: c.kinds.subarray(from, to) };
 }
 
 /** SpanGroup.computeTags: pairs shared by every member are tags, keys that differ are aggregated. */

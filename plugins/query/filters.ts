@@ -1,6 +1,7 @@
 /**
- * Tag value filters (OpenTSDB's TagVFilter family). Each becomes a TagPredicate the
- * storage engine runs; literal_or gives its literals so an index can answer by postings.
+ * Tag value filters (OpenTSDB's TagVFilter family: the seven types OpenTSDB 2.4.1 has —
+ * it has no not_key). Each becomes a TagPredicate the storage engine runs; literal_or gives
+ * its literals so an index can answer by postings.
  */
 import { RE2JS } from 're2js';
 import { type TagPredicate } from '../../core';
@@ -11,6 +12,8 @@ export interface TagFilter extends TagPredicate {
   tagk: string;
   filter: string;
   groupBy: boolean;
+  /** the filter that runs when `type` only names it (the `*` shortcut: iwildcard typed `wildcard`) */
+  runs?: string;
 }
 
 interface FilterType {
@@ -62,7 +65,7 @@ function wildcard(caseInsensitive: boolean): FilterType['build'] {
   return (_tagk, filter) => {
     if (!filter.includes('*')) {
       // OpenTSDB requires at least one asterisk in a wildcard filter.
-      throw new ApiError(400, `Filter must contain an asterisk: ${filter}`);
+      throw new ApiError(400, 'Filter must contain an asterisk');
     }
     if (filter.trim() === '*') return (v) => v !== undefined;
     const re = globToRegExp(filter.trim(), caseInsensitive);
@@ -122,14 +125,6 @@ export const FILTER_TYPES: Record<string, FilterType> = {
       return (v) => v !== undefined && test(v);
     },
   },
-  not_key: {
-    description: 'Skips any time series with the given tag key, regardless of the value. This can be useful for situations where a metric has inconsistent tag sets. NOTE: The filter value must be null or an empty string.',
-    examples: 'host=not_key()  {"type":"not_key","tagk":"host","filter":"","groupBy":false}',
-    build: (tagk, filter) => {
-      if (filter) throw new ApiError(400, `The filter must be empty for not_key on ${tagk}`);
-      return (v) => v === undefined;
-    },
-  },
 };
 
 export function createFilter(type: string, tagk: string, filter: string, groupBy: boolean): TagFilter {
@@ -149,9 +144,11 @@ export function createFilter(type: string, tagk: string, filter: string, groupBy
 export function filterFromShortcut(tagk: string, value: string, groupBy: boolean): TagFilter {
   const open = value.indexOf('(');
   if (open > 0 && value.endsWith(')')) {
+    // TagVFilter.getFilter: `type(…)` names a filter, an unknown type is an error
     const type = value.slice(0, open).toLowerCase();
-    if (FILTER_TYPES[type]) return createFilter(type, tagk, value.slice(open + 1, -1), groupBy);
+    return createFilter(type, tagk, value.slice(open + 1, -1), groupBy);
   }
-  if (value.includes('*')) return createFilter('iwildcard', tagk, value, groupBy);
+  // TagVWildcardFilter(tagk, value, true): case-insensitive, yet its type reads `wildcard`
+  if (value.includes('*')) return { ...createFilter('iwildcard', tagk, value, groupBy), type: 'wildcard', runs: 'iwildcard' };
   return createFilter('literal_or', tagk, value, groupBy);
 }

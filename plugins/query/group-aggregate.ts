@@ -96,7 +96,10 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
           scratch[count] = y0 + ((t - x0) * (values[c]! - y0)) / (x1 - x0);
           if (bothInt) {
             const ints = intsOf[i]!;
-            scratchLongs[count] = ints[p]! + (BigInt(t - x0) * (ints[c]! - ints[p]!)) / BigInt(x1 - x0);
+            // Java long arithmetic: y0 + (x - x0) * (y1 - y0) / (x1 - x0), each step wrapping
+            const y0l = ints[p]!;
+            const product = BigInt.asIntN(64, BigInt(t - x0) * BigInt.asIntN(64, ints[c]! - y0l));
+            scratchLongs[count] = BigInt.asIntN(64, y0l + product / BigInt(x1 - x0));
           }
           break;
         }

@@ -35,6 +35,8 @@ export interface SubQuery {
   tsuids?: string[];
   rate: boolean;
   rateOptions: RateOptions;
+  /** rateOptions were in the query (showQuery echoes null otherwise) */
+  rateOptionsGiven?: boolean;
   downsample?: DownsampleSpec;
   filters: TagFilter[];
   explicitTags: boolean;

@@ -41,7 +41,7 @@ export function validateQuery(raw: RawQuery, aggregators: Registry<Aggregator>, 
   const timezone = raw.timezone ? checkTimeZone(raw.timezone) : 'UTC';
   const start = parseDateTime(raw.start, timezone, now);
   const end = raw.end === undefined || raw.end === '' ? now : parseDateTime(raw.end, timezone, now);
-  if (end < start) throw new ApiError(400, `End time [${end}] must be greater than or equal to the start time [${start}]`);
+  if (end <= start) throw new ApiError(400, `End time [${end}] must be greater than the start time [${start}]`);
   if (!raw.queries || raw.queries.length === 0) throw new ApiError(400, 'Missing queries');
   const queries = raw.queries.map((sub, index) => validateSubQuery(sub, index, aggregators, raw.useCalendar ?? false));
   return {
@@ -76,6 +76,7 @@ function validateSubQuery(raw: RawSubQuery, index: number, aggregators: Registry
     tsuids: raw.tsuids && raw.tsuids.length > 0 ? raw.tsuids : undefined,
     rate: raw.rate ?? false,
     rateOptions: raw.rateOptions ?? { counter: false, counterMax: LONG_MAX, resetValue: 0, dropResets: false },
+    rateOptionsGiven: raw.rateOptions !== undefined,
     downsample: raw.downsample ? parseDownsample(raw.downsample, aggregators, useCalendar) : undefined,
     filters,
     explicitTags: raw.explicitTags ?? false,

@@ -4,7 +4,7 @@
  */
 import { type Aggregator, type Registry } from '../../core';
 import { ApiError, jsonText, optionalJsonText } from '../../lib/opentsdb';
-import { createFilter } from './filters';
+import { createFilter, filterFromShortcut } from './filters';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
 
@@ -51,13 +51,31 @@ export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>,
 function subQueryFromJson(value: unknown): RawSubQuery {
   if (typeof value !== 'object' || value === null) throw new ApiError(400, 'Unable to parse the given JSON', 'each query must be an object');
   const q = value as Json;
-  const tags = q.tags && typeof q.tags === 'object' ? Object.fromEntries(Object.entries(q.tags as Json).map(([k, v]) => [k, jsonText(v, `tags.${k}`)])) : undefined;
-  const filters = Array.isArray(q.filters)
-    ? (q.filters as Json[]).map((f) => {
+  // Jackson calls TSSubQuery.setTags and setFilters in the order of the JSON keys, and each
+  // replaces the filter list: the later of `tags` and `filters` wins.
+  const jsonError = (err: unknown) => new ApiError(400, 'Unable to parse the given JSON', (err as Error).message);
+  let filters: ReturnType<typeof createFilter>[] | undefined;
+  for (const key of Object.keys(q)) {
+    if (key === 'tags' && q.tags && typeof q.tags === 'object') {
+      const entries = Object.entries(q.tags as Json).map(([k, v]) => [k, jsonText(v, `tags.${k}`)] as const);
+      try {
+        filters = entries.map(([k, v]) => filterFromShortcut(k, v, true));
+      } catch (err) {
+        throw jsonError(err);
+      }
+    } else if (key === 'filters' && Array.isArray(q.filters)) {
+      filters = (q.filters as Json[]).map((f) => {
         if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new ApiError(400, 'Unable to parse the given JSON', 'each filter must be an object');
-        return createFilter(jsonText(f.type, 'filters.type'), jsonText(f.tagk, 'filters.tagk'), jsonText(f.filter, 'filters.filter'), bool(f.groupBy) ?? false);
-      })
-    : undefined;
+        const [type, tagk, filter] = [jsonText(f.type, 'filters.type'), jsonText(f.tagk, 'filters.tagk'), jsonText(f.filter, 'filters.filter')];
+        try {
+          return createFilter(type, tagk, filter, bool(f.groupBy) ?? false);
+        } catch (err) {
+          // OpenTSDB builds filters while it reads the JSON: a bad one is a JSON error
+          throw jsonError(err);
+        }
+      });
+    }
+  }
   return {
     aggregator: str(q.aggregator, 'aggregator'),
     metric: str(q.metric, 'metric'),
@@ -66,7 +84,6 @@ function subQueryFromJson(value: unknown): RawSubQuery {
     rateOptions: q.rateOptions && typeof q.rateOptions === 'object' ? rateOptionsFromJson(q.rateOptions as Json) : undefined,
     downsample: str(q.downsample, 'downsample'),
     filters,
-    tags,
     explicitTags: bool(q.explicitTags),
     jsonPath: str(q.jsonPath, 'jsonPath'),
   };

@@ -30,7 +30,9 @@ export function parseQueryString(qs: QueryString, aggregators: Registry<Aggregat
     globalAnnotations: has(qs, 'global_annotations'),
     arrays: has(qs, 'arrays'),
     exact: has(qs, 'exact'),
-    timezone: all(qs, 'tz')[0] ?? all(qs, 'timezone')[0],
+    // OpenTSDB 2.4.1's QueryRpc reads no `tz` (GET queries run in UTC): DSDB ignores it too;
+    // `timezone=` is DSDB's own (the /q graph images pass their tz through it)
+    timezone: all(qs, 'timezone')[0],
     queries: [],
   };
   // Identical sub-queries are asked once, as OpenTSDB de-duplicates them.
@@ -57,7 +59,9 @@ function applyMiddle(sub: RawSubQuery, middle: string[]): void {
   for (const part of middle) {
     if (part.startsWith('rate')) {
       sub.rate = true;
-      sub.rateOptions = parseRateOptions(part);
+      // plain `rate` leaves the options unset (showQuery echoes null)
+      if (part !== 'rate') sub.rateOptions = parseRateOptions(part);
+      else parseRateOptions(part);
     } else if (/^\d/.test(part)) {
       sub.downsample = part;
     } else if (part === 'explicit_tags') {
@@ -70,8 +74,9 @@ function applyMiddle(sub: RawSubQuery, middle: string[]): void {
 export function parseMetricQuery(m: string): RawSubQuery {
   const { aggregator, middle, last, jsonPath } = splitParts(m, 'm');
   const sub: RawSubQuery = { aggregator, jsonPath };
-  applyMiddle(sub, middle);
+  // QueryRpc reads the metric and its filters before the rate and downsample parts
   const { metric, filters } = parseMetricAndFilters(last, m);
+  applyMiddle(sub, middle);
   sub.metric = metric;
   sub.filters = filters;
   return sub;
@@ -84,28 +89,46 @@ function parseTsuidQuery(text: string): RawSubQuery {
   return sub;
 }
 
-/** `metric{groupBy filters}{other filters}`. */
+/**
+ * `metric{groupBy filters}{other filters}`, as Tags.parseWithMetricAndFilters reads it: the
+ * second braces first, then the group-by ones (a group-by filter equal to one already there
+ * only marks it group-by). The order shows in showQuery's echo.
+ */
 export function parseMetricAndFilters(text: string, whole: string = text): { metric: string; filters: TagFilter[] } {
   const open = text.indexOf('{');
   if (open < 0) return { metric: text, filters: [] };
   const metric = text.slice(0, open);
-  const filters: TagFilter[] = [];
+  const groups: string[] = [];
   let rest = text.slice(open);
-  let groupBy = true;
   while (rest.length > 0) {
     if (!rest.startsWith('{')) throw new ApiError(400, `Missing '}' at the end of: ${whole}`);
     const close = rest.indexOf('}');
     if (close < 0) throw new ApiError(400, `Missing '}' at the end of: ${whole}`);
-    const body = rest.slice(1, close);
-    for (const pair of body.split(',')) {
-      if (pair === '') continue;
-      const eq = pair.indexOf('=');
-      if (eq <= 0 || eq === pair.length - 1) throw new ApiError(400, `When parsing tag '${pair}': invalid tag: ${pair}`);
-      filters.push(filterFromShortcut(pair.slice(0, eq), pair.slice(eq + 1), groupBy));
-    }
+    groups.push(rest.slice(1, close));
     rest = rest.slice(close + 1);
-    groupBy = false;
   }
+  const filters: TagFilter[] = [];
+  const parse = (body: string, groupBy: boolean) => {
+    for (const pair of body.split(',')) {
+      if (pair === '') break;
+      const eq = pair.indexOf('=');
+      const what = groupBy ? 'tag' : 'filter';
+      if (eq <= 0 || eq === pair.length - 1) throw new ApiError(400, `When parsing ${what} '${pair}': invalid tag: ${pair}`);
+      let filter: TagFilter;
+      try {
+        filter = filterFromShortcut(pair.slice(0, eq), pair.slice(eq + 1), groupBy);
+      } catch (err) {
+        // OpenTSDB answers a bad filter in the URI with a 500 naming the pair
+        throw new ApiError(500, `When parsing ${what} '${pair}': ${(err as Error).message}`);
+      }
+      const kind = (f: TagFilter) => f.runs ?? f.type;
+      const same = groupBy ? filters.find((f) => kind(f) === kind(filter) && f.tagk === filter.tagk && f.filter === filter.filter) : undefined;
+      if (same) same.groupBy = true;
+      else filters.push(filter);
+    }
+  };
+  if (groups.length > 1) parse(groups[groups.length - 1]!, false);
+  parse(groups[0]!, true);
   return { metric, filters };
 }
 

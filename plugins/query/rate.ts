@@ -27,7 +27,11 @@ function pairRate(t0: number, v0: number, i0: bigint, int0: boolean, t1: number,
   return difference / deltaSeconds;
 }
 
-export function rate(input: NumericColumns, options: RateOptions): NumericColumns {
+/**
+ * `from`: AggregationIterator skips the rates stamped before the first row read (each still
+ * computed from the point before it); the first rate kept is the held one.
+ */
+export function rate(input: NumericColumns, options: RateOptions, from = -Infinity): NumericColumns {
   const n = input.length;
   const out = allocColumns(n);
   const { timestamps, values, ints, isInt } = input;
@@ -40,7 +44,7 @@ export function rate(input: NumericColumns, options: RateOptions): NumericColumn
       i === 0
         ? pairRate(0, 0, 0n, true, timestamps[0]!, values[0]!, ints[0]!, isInt[0] === 1, options, counterMaxDouble)
         : pairRate(timestamps[i - 1]!, values[i - 1]!, ints[i - 1]!, isInt[i - 1] === 1, timestamps[i]!, values[i]!, ints[i]!, isInt[i] === 1, options, counterMaxDouble);
-    if (r === undefined) continue;
+    if (r === undefined || timestamps[i]! < from) continue;
     if (seed === undefined) {
       seed = r; // the first element of the sequence is held, never emitted
       continue;

@@ -54,7 +54,11 @@ function toSecondsIfWhole(ms: number): number {
   return ms % 1000 === 0 ? ms / 1000 : ms;
 }
 
+/** TSSubQuery as OpenTSDB 2.4 echoes it with showQuery (its rollup/histogram fields at their defaults). */
 export function queryEcho(q: SubQuery): Record<string, unknown> {
+  // TSSubQuery.getTags(): derived from the group-by filters (the last one per key)
+  const tags: Record<string, string> = {};
+  for (const f of q.filters) if (f.groupBy) tags[f.tagk] = `${f.type}(${f.filter})`;
   return {
     aggregator: q.aggregator.name,
     metric: q.metric ?? null,
@@ -62,14 +66,29 @@ export function queryEcho(q: SubQuery): Record<string, unknown> {
     downsample: q.downsample?.text ?? null,
     rate: q.rate,
     filters: q.filters.map((f) => ({ tagk: f.tagk, filter: f.filter, group_by: f.groupBy, type: f.type })),
+    percentiles: null,
     index: q.index,
-    tags: q.tags,
-    rateOptions: q.rate
-      ? { counter: q.rateOptions.counter, counterMax: Number(q.rateOptions.counterMax), resetValue: q.rateOptions.resetValue, dropResets: q.rateOptions.dropResets }
+    rateOptions: q.rateOptionsGiven
+      ? { counter: q.rateOptions.counter, counterMax: q.rateOptions.counterMax, resetValue: q.rateOptions.resetValue, dropResets: q.rateOptions.dropResets }
       : null,
+    // OpenTSDB lists the filters' tag keys as base64 UIDs; DSDB has no UIDs
+    filterTagKs: [],
     explicitTags: q.explicitTags,
+    useFuzzyFilter: true,
+    preAggregate: false,
+    rollupUsage: null,
+    rollupTable: 'raw',
+    showHistogramBuckets: false,
+    useMultiGets: true,
+    tags,
+    histogramQuery: false,
     ...(q.jsonPath ? { jsonPath: q.jsonPath } : {}),
   };
+}
+
+/** The echo as JSON, counterMax (a 64-bit integer) exact. */
+function echoJson(q: SubQuery): string {
+  return JSON.stringify(queryEcho(q), (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000big:${v}` : v)).replace(/"\\u0000big:(-?\d+)"/g, '$1');
 }
 
 function writeDps(out: string[], s: ResultSeries, query: TsQuery): void {
@@ -103,7 +122,7 @@ export function serializeResults(results: readonly ResultSeries[], query: TsQuer
   results.forEach((s, index) => {
     if (index > 0) out.push(',');
     out.push(`{"metric":${JSON.stringify(s.metric)},"tags":${JSON.stringify(s.tags)},"aggregateTags":${JSON.stringify(s.aggregateTags)},`);
-    if (query.showQuery) out.push(`"query":${JSON.stringify(queryEcho(s.query))},`);
+    if (query.showQuery) out.push(`"query":${echoJson(s.query)},`);
     if (query.showTSUIDs) out.push(`"tsuids":${JSON.stringify([...s.tsuids].sort())},`);
     if (s.annotations.length > 0) out.push(`"annotations":${JSON.stringify(s.annotations.map(annotationJson))},`);
     if (s.globalAnnotations.length > 0) out.push(`"globalAnnotations":${JSON.stringify(s.globalAnnotations.map(annotationJson))},`);

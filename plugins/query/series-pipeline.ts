@@ -1,8 +1,8 @@
 /**
  * What happens to one series as it arrives from storage, before grouping: its values are
- * selected (numbers, a JSON field, or strings/JSON as discrete values), then downsampled
- * (or, without downsampling and msResolution, combined per second), then turned into
- * rates. Discrete series are checked against the aggregators that can take them.
+ * selected (numbers, a JSON field, or strings/JSON as discrete values), then downsampled,
+ * then turned into rates. Points keep their milliseconds: without msResolution OpenTSDB
+ * writes each under its second, so one second can appear twice in `dps`, as it does there. Discrete series are checked against the aggregators that can take them.
  */
 import { seriesKeyString, type Aggregator, type Registry, type SeriesData } from '../../core';
 import { ApiError } from '../../lib/opentsdb';
@@ -16,32 +16,27 @@ import { selectValues } from './value-select';
 export interface SeriesPipeline {
   path?: PathStep[];
   ctx: DownsampleContext;
-  /** 1 s buckets with the query's aggregator, for sub-second points in a seconds answer */
-  collapse?: DownsampleSpec;
-  collapseCtx: DownsampleContext;
   aggregators: Registry<Aggregator>;
 }
 
-const ONE_SECOND: Omit<DownsampleSpec, 'aggregator'> = { text: '1s', intervalMs: 1000, all: false, calendar: false, count: 1, unit: 's', fill: 'none' };
-
-export function pipelineFor(sub: SubQuery, query: TsQuery, maxBuckets: number, aggregators: Registry<Aggregator>): SeriesPipeline {
-  const ctx: DownsampleContext = { start: query.start, end: query.end, zone: query.timezone, maxBuckets };
+export function pipelineFor(sub: SubQuery, query: TsQuery, maxBuckets: number, aggregators: Registry<Aggregator>, scan?: { start: number; end: number }): SeriesPipeline {
+  const ctx: DownsampleContext = { start: query.start, end: query.end, zone: query.timezone, maxBuckets, ...(scan ? { fillStart: scan.start, fillEnd: scan.end + 1 } : {}) };
   return {
     path: sub.jsonPath ? compileJsonPath(sub.jsonPath) : undefined,
     ctx,
-    collapse: !query.msResolution && !sub.downsample ? { ...ONE_SECOND, aggregator: sub.aggregator } : undefined,
-    collapseCtx: { ...ctx, start: Math.floor(query.start / 1000) * 1000 },
     aggregators,
   };
 }
 
-function hasSubSecond(c: NumericColumns | DiscreteColumns): boolean {
-  for (let i = 0; i < c.length; i++) if (c.timestamps[i]! % 1000 !== 0) return true;
-  return false;
-}
-
 function discreteAggregatorNames(aggregators: Registry<Aggregator>): string {
   return [...aggregators].filter(([, a]) => a.aggregateDiscrete).map(([name]) => name).join(', ');
+}
+
+function dropBefore(c: NumericColumns, from: number): NumericColumns {
+  let i = 0;
+  while (i < c.length && c.timestamps[i]! < from) i++;
+  const n = c.length;
+  return { length: n - i, timestamps: c.timestamps.subarray(i, n), values: c.values.subarray(i, n), ints: c.ints.subarray(i, n), isInt: c.isInt.subarray(i, n) };
 }
 
 export type ReducedSeries = { discrete: false; columns: NumericColumns } | { discrete: true; columns: DiscreteColumns };
@@ -51,8 +46,11 @@ export function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPipeline)
   if (!selected.discrete) {
     let numeric = selected.columns;
     if (sub.downsample) numeric = downsample(numeric, sub.downsample, p.ctx);
-    else if (p.collapse && hasSubSecond(numeric)) numeric = downsample(numeric, p.collapse, p.collapseCtx);
-    if (sub.rate) numeric = rate(numeric, sub.rateOptions);
+    // AggregationIterator skips what its iterator yields before the first row read (buckets
+    // that begin earlier: calendar buckets, intervals that do not divide an hour)
+    const from = p.ctx.fillStart ?? -Infinity;
+    if (sub.rate) numeric = rate(numeric, sub.rateOptions, from);
+    else if (numeric.length > 0 && numeric.timestamps[0]! < from) numeric = dropBefore(numeric, from);
     return { discrete: false, columns: numeric };
   }
   const needed = sub.downsample ? [sub.aggregator, sub.downsample.aggregator] : [sub.aggregator];
@@ -68,6 +66,5 @@ export function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPipeline)
   if (sub.rate) throw new ApiError(400, `Cannot compute the rate of the string or JSON values of series ${name}`);
   let discrete = selected.columns;
   if (sub.downsample) discrete = downsampleDiscrete(discrete, sub.downsample, p.ctx);
-  else if (p.collapse && hasSubSecond(discrete)) discrete = downsampleDiscrete(discrete, p.collapse, p.collapseCtx);
   return { discrete: true, columns: discrete };
 }

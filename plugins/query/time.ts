@@ -122,8 +122,9 @@ export function parseDateTime(text: string, zone = 'UTC', now = Date.now()): num
     if (!/^[0-9]{10}\.[0-9]{1,3}$/.test(text)) {
       throw new ApiError(400, `Invalid time: ${text}. Millisecond timestamps must be in the format <seconds>.<ms> where the milliseconds are limited to 3 digits`);
     }
-    const [seconds, fraction] = text.split('.') as [string, string];
-    return Number(seconds) * 1000 + Number(fraction.padEnd(3, '0'));
+    // DateTime.parseDateTimeString drops the dot and reads the digits as milliseconds, so
+    // only three decimals give <seconds>.<ms> ("1356998400.5" is 13569984005 ms)
+    return Number(text.replace('.', ''));
   }
   for (let i = 0; i < text.length; i++) {
     if (!isDigit(text.charCodeAt(i))) {

@@ -67,8 +67,8 @@ describe('dsdb query', function () {
       expect(local.code, local.stderr).to.equal(0);
       expect(local.stdout.trim(), q.words.join(' ')).to.equal(expected[i]);
     }
-    // the int64 beyond 2^53 is exact in every format
-    const csv = await runDsdb(['query', '--format', 'csv', String(START), String(START), 'none', 'q.big'], dir);
+    // the int64 beyond 2^53 is exact in every format (end after start: OpenTSDB 2.4.1 refuses end == start)
+    const csv = await runDsdb(['query', '--format', 'csv', String(START), String(START + 1), 'none', 'q.big'], dir);
     expect(csv.stdout).to.equal(`metric,timestamp,value,tags\nq.big,${START},9223372036854775807,host=h1\n`);
     const table = await runDsdb(['query', String(START), String(START + 10), 'sum', 'q.cpu', 'host=h2'], dir);
     expect(table.stdout.split('\n')).to.deep.equal([

@@ -69,7 +69,7 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
       ['start=1h-ago&m=sum:1m-avg-bogus:m', 'Unrecognized fill policy: bogus'],
       ['start=1h-ago&m=sum:1m:m', "Invalid downsampling specifier '1m': must provide at least interval and function"],
       ['start=1h-ago&m=sum:1m-none:m', 'cannot use the NONE aggregator for downsampling'],
-      ['start=2h-ago&end=3h-ago&m=sum:m', /^End time \[\d+\] must be greater than or equal to the start time \[\d+\]$/],
+      ['start=2h-ago&end=3h-ago&m=sum:m', /^End time \[\d+\] must be greater than the start time \[\d+\]$/],
       ['start=2013-01-01&m=sum:m', "Invalid time: 2013-01-01. Invalid character '-' in 2013-01-01"],
       ['start=1356998400.1234&m=sum:m', 'Invalid time: 1356998400.1234. Millisecond timestamps must be in the format <seconds>.<ms> where the milliseconds are limited to 3 digits'],
       ['start=1x-ago&m=sum:m', 'Invalid duration (suffix): 1x'],
@@ -89,8 +89,12 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
     expect((await q('start=2013/01/01-00:00&m=sum:m')).status).to.equal(200);
     const r = await q('start=1356998400.5&end=1356998460&m=sum:m');
     expect(r.status).to.equal(200);
-    // 1356998400500 excludes host=a's point at t0, so a only starts at t0+60: b alone at t0+30
-    expect(r.json[0].dps).to.deep.equal({ [t0 + 30]: 10, [t0 + 60]: 3 });
+    // OpenTSDB 2.4.1 drops the dot and reads "13569984005" as milliseconds (1970): the whole
+    // series is in range (opentsdb.md had 1356998400500 here; the real server decides)
+    expect(r.json[0].dps).to.deep.equal({ [t0]: 1, [t0 + 30]: 12, [t0 + 60]: 3 });
+    const r3 = await q('start=1356998400.500&end=1356998460&m=sum:m');
+    // three decimals are milliseconds; a's point at t0 is before the start but still lerps b's timestamp
+    expect(r3.json[0].dps).to.deep.equal({ [t0 + 30]: 12, [t0 + 60]: 3 });
   });
 
   it('H33 0all-sum: one bucket stamped with the query start', async () => {
@@ -129,19 +133,20 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
   it('H41 fill policies nan, null, zero and none', async () => {
     const range = `start=${t0}&end=${t0 + 20}`;
     const nan = await q(`${range}&m=sum:10s-sum-nan:f`);
-    // filled buckets are doubles, so (as OpenTSDB's isInteger() decides) the group is in double mode
-    expect(nan.text).to.contain(`"dps":{"${t0}":5.0,"${t0 + 10}":"NaN","${t0 + 20}":7}`);
+    // downsampled values are doubles (OpenTSDB 2.4.1 answers 5.0 and 7.0)
+    expect(nan.text).to.contain(`"dps":{"${t0}":5.0,"${t0 + 10}":"NaN","${t0 + 20}":7.0}`);
     expect((await q(`${range}&m=sum:10s-sum-null:f`)).json[0].dps).to.deep.equal({ [t0]: 5, [t0 + 10]: null, [t0 + 20]: 7 });
     expect((await q(`${range}&m=sum:10s-sum-zero:f`)).json[0].dps).to.deep.equal({ [t0]: 5, [t0 + 10]: 0, [t0 + 20]: 7 });
     expect((await q(`${range}&m=sum:10s-sum:f`)).json[0].dps).to.deep.equal({ [t0]: 5, [t0 + 20]: 7 });
   });
 
-  it('H42 1h-avg buckets are epoch-aligned; H43 integer avg truncates', async () => {
+  it('H42 1h-avg buckets are epoch-aligned; H43 avg downsampling of integers is a double (1.5)', async () => {
     const r42 = await q('start=1388548800&end=1388552400&m=sum:1h-avg:h42');
     expect(Object.keys(r42.json[0].dps)).to.deep.equal(['1388548800']);
     const r43 = await q(`start=${t0}&end=${t0 + 59}&m=sum:1m-avg:h43`);
-    expect(r43.json[0].dps).to.deep.equal({ [t0]: 1 });
-    expect(r43.text).to.contain(`"${t0}":1}`);
+    // opentsdb.md said the integer avg truncates (1); OpenTSDB 2.4.1 downsamples in doubles: 1.5
+    expect(r43.json[0].dps).to.deep.equal({ [t0]: 1.5 });
+    expect(r43.text).to.contain(`"${t0}":1.5}`);
   });
 
   it('H44–H47 /api/suggest', async () => {
@@ -166,7 +171,7 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
   it('H52 /api/dropcaches, H53 /api/config/filters', async () => {
     expect((await d.get('/api/dropcaches')).json).to.deep.equal({ message: 'Caches dropped', status: '200' });
     const filters = await d.get('/api/config/filters');
-    expect(Object.keys(filters.json).sort()).to.deep.equal(['iliteral_or', 'iwildcard', 'literal_or', 'not_iliteral_or', 'not_key', 'not_literal_or', 'regexp', 'wildcard']);
+    expect(Object.keys(filters.json).sort()).to.deep.equal(['iliteral_or', 'iwildcard', 'literal_or', 'not_iliteral_or', 'not_literal_or', 'regexp', 'wildcard']);
     for (const f of Object.values(filters.json) as any[]) expect(f).to.have.keys('description', 'examples');
   });
 
@@ -176,12 +181,20 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
     expect(r.json.error).to.include({ message: 'Bad request', details: 'Deleting data is not enabled (tsd.http.query.allow_delete=false)' });
   });
 
-  it('H56 regexp is unanchored; H57 not_literal_or keeps series without the key', async () => {
+  it('H56 regexp is unanchored; H57 not_literal_or leaves out series without the key', async () => {
     const r56 = await q('start=1h-ago&m=sum:r{host=regexp(web)}');
     expect(r56.json.map((s: any) => s.tags.host)).to.deep.equal(['myweb', 'web01']);
     const r57 = await q('start=1h-ago&m=sum:r{}{host=not_literal_or(a)}');
     expect(r57.json).to.have.length(1);
-    expect(Object.values(r57.json[0].dps)).to.deep.equal([1 + 2 + 4 + 16 + 32]);
+    // opentsdb.md said series without the key are kept; OpenTSDB 2.4.1 requires every filtered key
+    expect(Object.values(r57.json[0].dps)).to.deep.equal([1 + 2 + 4 + 16]);
+  });
+
+  it('two literal_or filters on one key select either value; explicitTags without filters keeps every series (OpenTSDB 2.4.1)', async () => {
+    const either = await q('start=1h-ago&m=sum:r{}{host=literal_or(a),host=literal_or(b)}');
+    expect(Object.values(either.json[0].dps)).to.deep.equal([8 + 16]);
+    const explicit = await q('start=1h-ago&m=sum:r&explicit_tags=true');
+    expect(Object.values(explicit.json[0].dps)).to.deep.equal([1 + 2 + 4 + 8 + 16 + 32]);
   });
 
   it('H58 literal_or groups per value; H59 the wildcard shortcut is case-insensitive', async () => {
@@ -212,7 +225,9 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
     const noQueries = await d.post('/api/query', { start: t0 });
     expect(error(noQueries)).to.equal('Missing queries');
     const badFilter = await d.post('/api/query', { start: t0, queries: [{ aggregator: 'sum', metric: 'm', filters: [{ type: 'nope', tagk: 'host', filter: 'x' }] }] });
-    expect(error(badFilter)).to.equal('Could not find a tag value filter of the type: nope');
+    // OpenTSDB builds filters while reading the JSON: a JSON error with the reason in details
+    expect(error(badFilter)).to.equal('Unable to parse the given JSON');
+    expect(badFilter.json.error.details).to.contain('Could not find a tag value filter of the type: nope');
     const badZone = await d.post('/api/query', { start: t0, timezone: 'Mars/Olympus', queries: [{ aggregator: 'sum', metric: 'm' }] });
     expect(error(badZone)).to.equal('The timezone specification could not be found');
   });
@@ -230,9 +245,10 @@ describe('/api/query: seconds output of millisecond data, unknown tag keys', () 
   });
   after(() => d.stop());
 
-  it('without msResolution, points of one second are combined with the query aggregator', async () => {
+  it('without msResolution, each point is written under its second (a second can repeat, as in OpenTSDB)', async () => {
     const s = await d.get(`/api/query?start=${t0}&end=${t0 + 10}&m=sum:ms`);
-    expect(s.json[0].dps).to.deep.equal({ [t0]: 3, [t0 + 1]: 4 });
+    // opentsdb.md said the points of a second are combined (3); OpenTSDB 2.4.1 writes both
+    expect(s.text).to.contain(`"dps":{"${t0}":1,"${t0}":2,"${t0 + 1}":4}`);
     const ms = await d.get(`/api/query?start=${t0}&end=${t0 + 10}&m=sum:ms&ms`);
     expect(ms.json[0].dps).to.deep.equal({ [t0 * 1000 + 100]: 1, [t0 * 1000 + 600]: 2, [t0 * 1000 + 1000]: 4 });
   });

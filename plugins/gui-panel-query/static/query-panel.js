@@ -6,7 +6,7 @@ import { emptyQuery } from '/gui/lib/query-expr.js';
 import { metricEditor } from './metric-editor.js';
 import { timeRange } from './time-range.js';
 
-const FALLBACK_FILTERS = ['literal_or', 'iliteral_or', 'not_literal_or', 'not_iliteral_or', 'wildcard', 'iwildcard', 'regexp', 'not_key'];
+const FALLBACK_FILTERS = ['literal_or', 'iliteral_or', 'not_literal_or', 'not_iliteral_or', 'wildcard', 'iwildcard', 'regexp'];
 
 export default async function mount(root, gui) {
   const [aggregators, filterTypes] = await Promise.all([

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ValueKind, type LastPoint, type StorageEngine } from '../../../core';
 import { ApiError, jsonText, optionalJsonText } from '../../../lib/opentsdb';
-import { selectorOf } from '../engine';
+import { assertName, selectorOf } from '../engine';
 import { parseJsonBody } from '../parse-json';
 import { parseMetricAndFilters, type QueryString } from '../parse-uri';
 import { formatDouble } from '../serializer';
@@ -63,16 +63,35 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
         }
       }
       if (queries.length === 0) throw new ApiError(400, 'Missing sub queries');
-      const since = backScan && backScan > 0 ? Date.now() - backScan * 3_600_000 : undefined;
+      const since = backScan && backScan > 0 ? Math.floor(Date.now() / 3_600_000) * 3_600_000 - backScan * 3_600_000 : undefined;
       const engine = storage();
       const out: Record<string, unknown>[] = [];
       for (const q of queries) {
         const points: LastPoint[] = [];
         if (q.metric) {
-          const tags = q.tags && typeof q.tags === 'object' ? q.tags : {};
-          const { filters } = parseMetricAndFilters(`${q.metric}{${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',')}}`);
-          const selector = selectorOf({ metric: q.metric, filters, explicitTags: false } as never);
-          for await (const p of engine.last(selector, since)) points.push(p);
+          const tags: Record<string, string> = q.tags && typeof q.tags === 'object' ? Object.fromEntries(Object.entries(q.tags).map(([k, v]) => [k, String(v)])) : {};
+          // OpenTSDB resolves every name to its UID first: an unknown one is a 400
+          await assertName(engine, 'metrics', q.metric);
+          for (const [k, v] of Object.entries(tags)) {
+            await assertName(engine, 'tagk', k);
+            await assertName(engine, 'tagv', v);
+          }
+          if (backScan && backScan > 0) {
+            // TSUIDQuery.getLastPoint: the one series with exactly these tags, in the rows of
+            // the current hour and the back_scan hours before it
+            if (Object.keys(tags).length === 0) {
+              const message = 'Tags cannot be null or empty when getting a TSUID';
+              throw new ApiError(400, message, message);
+            }
+            const predicates = Object.entries(tags).map(([key, value]) => ({ key, literals: [value], test: (v: string | undefined) => v === value }));
+            const since = Math.floor(Date.now() / 3_600_000) * 3_600_000 - backScan * 3_600_000;
+            for await (const p of engine.last({ metric: q.metric, predicates, explicitTagKeys: Object.keys(tags) }, since)) points.push(p);
+          } else {
+            // back_scan 0: every series with these tags (OpenTSDB looks them up in its meta table)
+            const { filters } = parseMetricAndFilters(`${q.metric}{${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',')}}`);
+            const selector = selectorOf({ metric: q.metric, filters, explicitTags: false });
+            for await (const p of engine.last(selector)) points.push(p);
+          }
         } else if (Array.isArray(q.tsuids)) {
           const wanted = new Set(q.tsuids.map((t) => String(t).toUpperCase()));
           for await (const info of engine.lookup({})) {
@@ -83,7 +102,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
         }
         for (const p of points) {
           const dp: Record<string, unknown> = { timestamp: p.timestamp, value: valueText(p), tsuid: p.series.id };
-          if (resolve || q.metric) {
+          if (resolve) {
             dp.metric = p.series.metric;
             dp.tags = p.series.tags;
           }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The reference OpenTSDB 2.4.1 ("oracle") for the differential tests: a standalone HBase 2.6.1 + REST
+# gateway and a TSD on it, all on 127.0.0.1 and on free ports, stopped by PID.
+#   scripts/oracle/oracle.sh jars|start|stop|status
+# jars:  resolve the jars with Maven into .oracle-cache/ (ignored by git; cached across runs)
+# start: jars, then HBase (fresh data dir), the OpenTSDB tables, the TSD; writes $DIR/env with
+#        DSDB_ORACLE_URL=http://127.0.0.1:PORT and DSDB_ORACLE_TELNET_PORT=PORT
+# Env:   DSDB_ORACLE_DIR (default .test-data/oracle)  DSDB_ORACLE_CACHE (default .oracle-cache)
+# Java 17 and Maven are installed from Debian if missing (as scripts/mariadb.sh does for MariaDB).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+DIR="${DSDB_ORACLE_DIR:-$ROOT/.test-data/oracle}"
+CACHE="${DSDB_ORACLE_CACHE:-$ROOT/.oracle-cache}"
+mkdir -p "$DIR" "$CACHE"; DIR="$(cd "$DIR" && pwd)"; CACHE="$(cd "$CACHE" && pwd)"
+
+install_tools() {
+  command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 && return 0
+  echo "installing Java 17, Maven and curl from Debian packages" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q openjdk-17-jre-headless maven curl >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && apt-get install -y -q openjdk-17-jre-headless maven curl >/dev/null; }
+}
+
+jars() {
+  install_tools
+  # a lib folder is complete once its marker exists (an interrupted copy is redone)
+  for part in hbase opentsdb; do
+    lib="$CACHE/$part-lib"
+    if [ ! -f "$lib/.complete" ] || [ "$HERE/$part/pom.xml" -nt "$lib/.complete" ]; then
+      rm -rf "$lib"
+      (cd "$HERE/$part" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$lib") >&2
+      touch "$lib/.complete"
+    fi
+  done
+}
+
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+
+stop() {
+  [ -d "$DIR/tsd" ] && "$HERE/opentsdb/stop.sh" "$DIR/tsd" >&2 || true
+  [ -d "$DIR/hbase" ] && "$HERE/hbase/stop.sh" "$DIR/hbase" >&2 || true
+  rm -f "$DIR/env"
+}
+
+start() {
+  jars
+  stop
+  rm -rf "$DIR/hbase" "$DIR/tsd"
+  export HBASE_LIB="$CACHE/hbase-lib" TSD_LIB="$CACHE/opentsdb-lib"
+  export HBASE_REST_PORT="$(free_port)" HBASE_ZK_PORT="$(free_port)" HBASE_MASTER_PORT="$(free_port)" HBASE_RS_PORT="$(free_port)"
+  export TSD_PORT="$(free_port)" HBASE_HEAP="${HBASE_HEAP:-768m}" HBASE_START_TIMEOUT="${HBASE_START_TIMEOUT:-240}"
+  "$HERE/hbase/start.sh" "$DIR/hbase" >&2
+  # Chunked /api/put bodies (the harness sends large batches) and no stack traces in errors.
+  cat > "$DIR/tsd.conf" <<CONF
+tsd.http.request.enable_chunked = true
+tsd.http.request.max_chunk = 16777216
+tsd.core.auto_create_metrics = true
+tsd.storage.fix_duplicates = true
+tsd.http.show_stack_trace = false
+tsd.core.meta.enable_realtime_ts = true
+tsd.core.meta.enable_tsuid_tracking = true
+CONF
+  TSD_OPTS="--config=$DIR/tsd.conf" "$HERE/opentsdb/start.sh" "$DIR/tsd" >&2 || { stop; exit 1; }
+  printf 'DSDB_ORACLE_URL=http://127.0.0.1:%s\nDSDB_ORACLE_TELNET_PORT=%s\n' "$TSD_PORT" "$TSD_PORT" > "$DIR/env"
+  cat "$DIR/env"
+}
+
+status() { [ -f "$DIR/env" ] && cat "$DIR/env" || { echo "not running" >&2; exit 1; }; }
+
+case "${1:-}" in
+  jars) jars ;;
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 jars|start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,73 @@
+/**
+ * The deliberate divergences from OpenTSDB 2.4.1 listed in docs/opentsdb-compat.md, each
+ * pinned here on the default daemon (no oracle needed): if one of them changes, this test
+ * and the document change together.
+ */
+import { expect } from 'chai';
+import { exchange } from '../helpers/clients';
+import { startDsdb, type DsdbUnderTest } from './harness';
+
+const T = 1700000000;
+
+describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)', function () {
+  this.timeout(30_000);
+  let d: DsdbUnderTest;
+  const get = async (path: string) => {
+    const res = await fetch(d.url + path);
+    return { status: res.status, json: JSON.parse(await res.text()) };
+  };
+  const put = (body: unknown) => fetch(`${d.url}/api/put?details`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json());
+
+  before(async () => {
+    d = await startDsdb();
+  });
+  after(() => d.stop());
+
+  it('telnet input is decoded as UTF-8 (OpenTSDB: ISO-8859-1)', async () => {
+    await exchange(d.telnetPort, [Buffer.from(`put div.telnet ${T} 1 host=café\n`, 'utf8')]);
+    const r = await get(`/api/query?start=${T}&end=${T + 1}&m=sum:div.telnet{host=*}`);
+    expect(r.json.map((s: { tags: Record<string, string> }) => s.tags.host)).to.deep.equal(['café']);
+  });
+
+  it('a second write of the same timestamp replaces the first (OpenTSDB: fix_duplicates, or an error)', async () => {
+    await put([{ metric: 'div.dup', timestamp: T, value: 1, tags: { host: 'a' } }]);
+    await put([{ metric: 'div.dup', timestamp: T, value: 2, tags: { host: 'a' } }]);
+    const r = await get(`/api/query?start=${T}&end=${T + 1}&m=sum:div.dup`);
+    expect(r.json[0].dps).to.deep.equal({ [T]: 2 });
+  });
+
+  it('string and JSON values are stored and answered (OpenTSDB: numbers only)', async () => {
+    const reply = (await put([
+      { metric: 'div.str', timestamp: T, value: '"on"', tags: { host: 'a' } },
+      { metric: 'div.json', timestamp: T, value: { a: 1 }, tags: { host: 'a' } },
+    ])) as { success: number };
+    expect(reply.success).to.equal(2);
+    expect((await get(`/api/query?start=${T}&end=${T + 1}&m=last:div.str`)).json[0].dps).to.deep.equal({ [T]: 'on' });
+    expect((await get(`/api/query?start=${T}&end=${T + 1}&m=last:div.json`)).json[0].dps).to.deep.equal({ [T]: { a: 1 } });
+  });
+
+  it('/api/query/last with back_scan 0 answers from the index (OpenTSDB 2.4.1 answered [])', async () => {
+    await put([{ metric: 'div.last', timestamp: T, value: 5, tags: { host: 'a' } }]);
+    const r = await get('/api/query/last?timeseries=div.last');
+    expect(r.json).to.have.length(1);
+    expect(r.json[0]).to.include({ timestamp: T * 1000, value: '5' });
+  });
+
+  it('series, aggregateTags and first/last members follow name order (OpenTSDB: UID order)', async () => {
+    await put([
+      { metric: 'div.order', timestamp: T, value: 1, tags: { zone: 'z', host: 'b' } },
+      { metric: 'div.order', timestamp: T, value: 2, tags: { zone: 'y', host: 'a' } },
+    ]);
+    const r = await get(`/api/query?start=${T}&end=${T + 1}&m=sum:div.order{host=*}`);
+    expect(r.json.map((s: { tags: Record<string, string> }) => s.tags.host)).to.deep.equal(['a', 'b']);
+    const all = await get(`/api/query?start=${T}&end=${T + 1}&m=last:div.order`);
+    expect(all.json[0].aggregateTags).to.deep.equal(['host', 'zone']);
+    expect(all.json[0].dps).to.deep.equal({ [T]: 1 }); // host=b sorts last
+  });
+
+  it('showQuery has no UIDs: filterTagKs is empty; TSUIDs are DSDB series ids', async () => {
+    const r = await get(`/api/query?start=${T}&end=${T + 1}&m=sum:div.dup{host=a}&show_query=true&show_tsuids=true`);
+    expect(r.json[0].query.filterTagKs).to.deep.equal([]);
+    expect(r.json[0].tsuids).to.have.length(1);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * The differential test against a real OpenTSDB 2.4.1 (docs/opentsdb-compat.md): the fixed
+ * vectors plus DSDB_ORACLE_QUERIES (400) random requests from a seed that changes per run
+ * (printed; DSDB_ORACLE_SEED=N replays it). Fails on any difference not listed in the
+ * `oracle-allow` block of docs/opentsdb-compat.md.
+ *
+ * `npm test` (scripts/test.sh) starts the oracle in the background and sets
+ * DSDB_ORACLE_REQUIRED=1. Elsewhere the test runs when an oracle is up
+ * (scripts/oracle/oracle.sh start) and is skipped otherwise.
+ */
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../helpers/daemon';
+import { describe as describeRequest, loadAllowances, oracleUrl, runSeed, startDsdb, waitForOracle, type DsdbUnderTest } from './harness';
+
+const ORACLE_DIR = process.env.DSDB_ORACLE_DIR ?? path.join(REPO_ROOT, '.test-data', 'oracle');
+
+/** Waits for scripts/oracle/oracle.sh start (run in the background by scripts/test.sh) to finish. */
+async function awaitOracle(timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const url = oracleUrl();
+    if (url) return (await waitForOracle(url, 30_000)) ? url : undefined;
+    if (fs.existsSync(path.join(ORACLE_DIR, 'failed'))) {
+      const log = `${ORACLE_DIR}.log`;
+      throw new Error(`the oracle did not start${fs.existsSync(log) ? `:\n${fs.readFileSync(log, 'utf8').slice(-3000)}` : ''}`);
+    }
+    if (!process.env.DSDB_ORACLE_REQUIRED || Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+describe('OpenTSDB 2.4.1 differential test (oracle) @integration', function () {
+  this.timeout(15 * 60_000);
+  let oracle: string | undefined;
+  let dsdb: DsdbUnderTest | undefined;
+
+  before(async function () {
+    oracle = await awaitOracle(10 * 60_000);
+    if (!oracle) {
+      if (process.env.DSDB_ORACLE_REQUIRED) throw new Error('DSDB_ORACLE_REQUIRED is set but no oracle answered (scripts/oracle/oracle.sh start)');
+      this.skip();
+    }
+    dsdb = await startDsdb();
+  });
+
+  after(async () => {
+    await dsdb?.stop();
+  });
+
+  it('answers every fixed vector and random query as OpenTSDB does', async () => {
+    const seed = Number(process.env.DSDB_ORACLE_SEED ?? Math.floor(Math.random() * 1e9));
+    const queries = Number(process.env.DSDB_ORACLE_QUERIES ?? 400);
+    console.log(`      oracle seed ${seed} (replay: DSDB_ORACLE_SEED=${seed}), ${queries} random queries`);
+    const t0 = Date.now();
+    const result = await runSeed({ seed, queries, dsdb: dsdb!.url, oracle: oracle!, shrink: true, allowances: loadAllowances() });
+    const kinds = Object.entries(result.byKind)
+      .map(([k, v]) => `${k} ${v.agreed}/${v.total}`)
+      .join(', ');
+    console.log(`      ${result.agreed}/${result.total} agree (${result.allowed} by documented divergences) in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${kinds}`);
+    const report = result.differences
+      .slice(0, 25)
+      .map((d) => `[${d.kind}] ${describeRequest(d.smallest ?? d.request)}\n    ${d.smallestDiff ?? d.diff}${d.smallest ? `\n    (from ${describeRequest(d.request)})` : ''}`)
+      .join('\n');
+    expect(result.differences.length, `seed ${seed}: ${result.differences.length} differences (replay with DSDB_ORACLE_SEED=${seed}):\n${report}`).to.equal(0);
+    expect(result.total).to.be.greaterThan(queries);
+  });
+});

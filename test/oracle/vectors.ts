@@ -1,0 +1,144 @@
+/**
+ * Fixed vectors of the differential test: each difference the oracle ever showed became one
+ * (small data, the query that showed it). They run with every seed's random queries.
+ * `realtime` vectors write points at "now": OpenTSDB's /api/query/last only finds points near
+ * the wall clock (back_scan counts hours back from now).
+ */
+import type { OracleRequest, Point } from './generate';
+
+export interface FixedVectors {
+  points: Point[];
+  metrics: string[];
+  requests: OracleRequest[];
+  start: number;
+  end: number;
+}
+
+const post = (kind: string, body: unknown): OracleRequest => ({ kind, method: 'POST', path: '/api/query', body });
+const get = (kind: string, path: string): OracleRequest => ({ kind, method: 'GET', path });
+
+/** Historical data (2025-06-01 UTC), metric names under `prefix`. */
+export function fixedVectors(prefix: string): FixedVectors {
+  const T = Date.UTC(2025, 5, 1) / 1000; // seconds, hour-aligned
+  const m = (name: string) => `${prefix}.${name}`;
+  const points: Point[] = [];
+  const add = (metric: string, timestamp: number, value: string, tags: Record<string, string>) => points.push({ metric: m(metric), timestamp, value, tags });
+  // (a) 1m-avg / 1m-dev of the integers 1 and 2 in one minute: 1.5 and 0.5 (doubles)
+  add('ints', T + 60, '1', { host: 'a' });
+  add('ints', T + 90, '2', { host: 'a' });
+  add('ints', T + 150, '7', { host: 'a' });
+  add('ints', T + 75, '4', { host: 'b' });
+  add('ints', T + 200, '9', { host: 'b' });
+  // (b) (c) (d) filters: series lacking a tag others have
+  add('tagged', T + 10, '1', { host: 'a', uid: '1' });
+  add('tagged', T + 10, '2', { host: 'b', uid: '2' });
+  add('tagged', T + 10, '4', { host: 'a' });
+  add('tagged', T + 10, '8', { host: 'web01', dc: 'lga' });
+  // findGroupBys: after the first tag key, the last filter of a key decides its values
+  add('multi', T + 10, '1', { dc: 'lga', host: 'a' });
+  add('multi', T + 10, '2', { dc: 'lga', host: 'b' });
+  add('multi', T + 10, '4', { dc: 'sjc', host: 'a' });
+  add('multi', T + 10, '8', { host: 'a' });
+  // (e) two points in one second (…000 and …147 ms) and one in another series at …500
+  add('ms', (T + 5) * 1000, '1', { host: 'a' });
+  add('ms', (T + 5) * 1000 + 147, '2', { host: 'a' });
+  add('ms', (T + 5) * 1000 + 500, '4', { host: 'b' });
+  add('ms', T + 10, '8', { host: 'a' });
+  // sum grouped by tag where some series have no point; count across series; rates; buckets
+  for (let i = 0; i < 12; i++) {
+    add('gaps', T + 3000 + i * 60, String(i * 10), { host: 'a', dc: 'lga' });
+    if (i % 3 === 0) add('gaps', T + 3000 + i * 60 + 30, String(100 + i), { host: 'b', dc: 'lga' });
+    if (i > 4) add('gaps', T + 3000 + i * 60 + 15, String(1000 - i), { host: 'web01', dc: 'sjc' });
+  }
+  // a counter crossing the query start (the first rate uses the point before it)
+  for (let i = 0; i < 20; i++) add('counter', T + 3500 + i * 20, String(i < 12 ? i * 100 : (i - 12) * 5), { host: 'a' });
+  // values near 2^53 and 2^63
+  add('big', T + 100, String(2n ** 53n + 1n), { host: 'a' });
+  add('big', T + 160, String(2n ** 53n + 3n), { host: 'a' });
+  add('big', T + 130, String(2n ** 62n + 5n), { host: 'b' });
+  add('big', T + 190, String(2n ** 62n + 9n), { host: 'b' });
+
+  const start = T * 1000;
+  const end = (T + 7200) * 1000;
+  const requests: OracleRequest[] = [
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints'), downsample: '1m-avg' }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints'), downsample: '1m-dev', filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: true }] }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints'), downsample: '1m-p50' }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'count', metric: m('ints') }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'avg', metric: m('ints') }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'dev', metric: m('ints') }] }),
+    post('fixed', { start: T + 70, end: T + 160, queries: [{ aggregator: 'sum', metric: m('ints') }] }),
+    post('fixed', {
+      start: T,
+      end: T + 600,
+      queries: [{ aggregator: 'sum', metric: m('tagged'), filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: false }, { type: 'literal_or', tagk: 'host', filter: 'b', groupBy: false }] }],
+    }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('tagged'), filters: [{ type: 'not_literal_or', tagk: 'uid', filter: '2', groupBy: false }] }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('tagged'), explicitTags: true }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('tagged'), explicitTags: true, filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: true }] }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ms') }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('multi'), filters: [{ type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }, { type: 'literal_or', tagk: 'host', filter: 'a', groupBy: false }, { type: 'literal_or', tagk: 'host', filter: 'b', groupBy: false }] }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('multi'), filters: [{ type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }, { type: 'literal_or', tagk: 'host', filter: 'a', groupBy: true }, { type: 'wildcard', tagk: 'host', filter: '*', groupBy: false }] }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('multi'), filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: false }, { type: 'literal_or', tagk: 'host', filter: 'b', groupBy: true }, { type: 'wildcard', tagk: 'dc', filter: '*', groupBy: true }] }] }),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('multi')}{host=a}{dc=literal_or(lga),host=literal_or(b)}`),
+    post('fixed', { start: T, end: T + 600, msResolution: true, queries: [{ aggregator: 'sum', metric: m('ms') }] }),
+    post('fixed', { start: T + 3000, end: T + 3800, queries: [{ aggregator: 'sum', metric: m('gaps'), filters: [{ type: 'wildcard', tagk: 'dc', filter: '*', groupBy: true }] }] }),
+    post('fixed', { start: T + 3000, end: T + 3800, queries: [{ aggregator: 'count', metric: m('gaps') }] }),
+    post('fixed', { start: T + 3000, end: T + 3800, queries: [{ aggregator: 'zimsum', metric: m('gaps') }] }),
+    post('fixed', { start: T + 3000, end: T + 3690, queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '5m-avg' }] }),
+    post('fixed', { start: T + 3000, end: T + 3690, queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '2m-sum-zero' }] }),
+    post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true }] }),
+    post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: true, counterMax: 2000, resetValue: 100 } }] }),
+    post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: true, dropResets: true } }] }),
+    // the downsampler is sought to the first whole bucket of the rows read; earlier buckets are skipped
+    post('fixed', { start: T + 3003, end: T + 86400 * 3, timezone: 'Europe/Berlin', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1dc-sum-zero', rate: true }] }),
+    post('fixed', { start: T + 3003, end: T + 86400 * 3, timezone: 'Europe/Berlin', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1dc-sum-zero' }] }),
+    post('fixed', { start: T + 3000, end: T + 7000, timezone: 'Asia/Kolkata', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1hc-sum', rate: true }] }),
+    post('fixed', { start: T + 3000, end: T + 4000, queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '7m-avg', rate: true }] }),
+    post('fixed', { start: T + 3000, end: T + 4000, queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '7m-avg-nan' }] }),
+    // calendar minutes not dividing an hour count from local midnight
+    post('fixed', { start: T + 3000, end: T + 4000, useCalendar: true, timezone: 'Asia/Kathmandu', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '7m-sum' }] }),
+    post('fixed', { start: T + 3000, end: T + 4000, timezone: 'America/St_Johns', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '20mc-sum-zero' }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('big') }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'max', metric: m('big'), downsample: '1m-max' }] }),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:1m-avg:${m('ints')}{host=*}`),
+    // tsuid sub-queries, with each server's own TSUIDs
+    { ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', tsuids: [`{TSUID:${m('ints')}{host=a}}`, `{TSUID:${m('ints')}{host=b}}`] }] }), kind: 'fixed-tsuid' },
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{}{host=literal_or(a),host=literal_or(b)}`),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{uid=not_literal_or(2)}`),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}&explicit_tags=true`),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{host=not_key()}`),
+  ];
+  return { points, metrics: [...new Set(points.map((p) => p.metric))], requests, start, end };
+}
+
+/** Points at "now" for /api/query/last (partial tags, no tags, back_scan, resolve). */
+export function realtimeVectors(prefix: string, nowMs: number): FixedVectors {
+  const metric = `${prefix}.rt`;
+  const s = Math.floor(nowMs / 1000);
+  const points: Point[] = [
+    { metric, timestamp: s - 40, value: '1', tags: { host: 'a' } },
+    { metric, timestamp: (s - 30) * 1000 + 250, value: '2.5', tags: { host: 'a' } },
+    { metric, timestamp: s - 20, value: '3', tags: { host: 'a', dc: 'lga' } },
+    { metric, timestamp: s - 10, value: '4.25', tags: { host: 'b', dc: 'lga' } },
+  ];
+  const q = (ts: string, extra = '') => get('last', `/api/query/last?timeseries=${encodeURIComponent(ts)}${extra}`);
+  const requests: OracleRequest[] = [
+    q(`${metric}{host=a}`, '&back_scan=2'),
+    q(`${metric}{host=a}`, '&back_scan=2&resolve=true'),
+    q(`${metric}{host=a,dc=lga}`, '&back_scan=1&resolve=true'),
+    q(`${metric}{dc=lga}`, '&back_scan=2'),
+    q(metric, '&back_scan=2'),
+    q(`${metric}{host=web01}`, '&back_scan=2'),
+    q(`${metric}{host=nosuchvalue}`, '&back_scan=2'),
+    { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ metric, tags: { host: 'b', dc: 'lga' } }], backScan: 3, resolveNames: true } },
+    { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ metric, tags: {} }], backScan: 3 } },
+    // the tsuids forms (each server's own TSUID of the series)
+    get('last', `/api/query/last?tsuids={TSUID:${metric}{dc=lga,host=a}}&back_scan=2&resolve=true`),
+    { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ tsuids: [`{TSUID:${metric}{host=b,dc=lga}}`] }], backScan: 2 } },
+    // back_scan 0: OpenTSDB reads its meta table (see docs/opentsdb-compat.md)
+    { ...q(`${metric}{host=a}`), kind: 'last-meta' },
+    { ...q(metric), kind: 'last-meta' },
+  ];
+  return { points, metrics: [metric], requests, start: (s - 3600) * 1000, end: (s + 60) * 1000 };
+}
