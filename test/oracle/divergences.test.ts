@@ -46,6 +46,16 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect((await get(`/api/query?start=${T}&end=${T + 1}&m=last:div.json`)).json[0].dps).to.deep.equal({ [T]: { a: 1 } });
   });
 
+  it('a plain string over /api/put is stored (OpenTSDB: "Unable to parse value to a number"); "42" stays a number in both', async () => {
+    const reply = (await put([
+      { metric: 'div.plain', timestamp: T, value: 'x', tags: { host: 'a' } },
+      { metric: 'div.numtext', timestamp: T, value: '42', tags: { host: 'a' } },
+    ])) as { success: number; failed: number };
+    expect(reply).to.include({ success: 2, failed: 0 });
+    expect((await get(`/api/query?start=${T}&end=${T + 1}&m=last:div.plain`)).json[0].dps).to.deep.equal({ [T]: 'x' });
+    expect((await get(`/api/query?start=${T}&end=${T + 1}&m=sum:div.numtext`)).json[0].dps).to.deep.equal({ [T]: 42 });
+  });
+
   it('/api/query/last with back_scan 0 answers from the index (OpenTSDB 2.4.1 answered [])', async () => {
     await put([{ metric: 'div.last', timestamp: T, value: 5, tags: { host: 'a' } }]);
     const r = await get('/api/query/last?timeseries=div.last');

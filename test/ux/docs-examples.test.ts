@@ -47,6 +47,7 @@ const SKIPPED: Record<string, string> = {
   'npm run bench -- ingest': 'benchmarks',
   'npm run bench -- all': 'benchmarks',
   'dsdb --config mysql.config.js import all.txt.gz': 'needs MariaDB: test/cli/migration.test.ts',
+  'node dist/test/oracle/run.js --seeds 5 --queries 1000': 'the long differential run needs the reference OpenTSDB; test/oracle/oracle.test.ts runs the short form in every npm test',
 };
 
 const withoutComment = (command: string) => command.replace(/\s+#\s.*$/, '').trim();

@@ -45,7 +45,8 @@ export default function mount(root, gui) {
     clear(events);
     image.hidden = true;
     if (result.status === 'idle') return void (note.textContent = 'Pick a metric to draw a graph.');
-    if (result.status === 'error') return void (note.textContent = `Error: ${result.error}${result.details && result.details !== result.error ? ` (${result.details})` : ''}`);
+    // OpenTSDB 2.4.1 answers a literal_or value no series has with 400 "No such name": hint there too
+    if (result.status === 'error') return void (note.textContent = `Error: ${result.error}${result.details && result.details !== result.error ? ` (${result.details})` : ''}${literalStarHint(result.state)}`);
     if (result.total === 0) return void (note.textContent = `No data in this time range.${literalStarHint(result.state)}`);
     image.href = pngUrl(result.state);
     image.hidden = false;
@@ -145,7 +146,7 @@ function zoomTo(u, gui) {
   if (end > start) gui.state.set({ ...gui.state.get(), start: toOpenTsdbTime(new Date(start * 1000)), end: toOpenTsdbTime(new Date(end * 1000)) });
 }
 
-/** A literal filter with `*` matches that text only: say so when it found nothing. */
+/** A literal filter with `*` matches that text only: say so when it found nothing (or named no tag value). */
 function literalStarHint(state) {
   const literal = (state?.queries || []).some((q) => q.filters.some((f) => /literal_or$/.test(f.type) && f.filter.includes('*')));
   return literal ? ' A literal_or filter matches * as a character; for a pattern choose wildcard or iwildcard.' : '';
