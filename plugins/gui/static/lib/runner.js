@@ -72,7 +72,7 @@ export function createRunner(store, { maxSeries }) {
       });
     } catch (error) {
       if (mine !== sequence) return;
-      emit({ status: 'error', series: [], total: 0, truncated: false, error: error.message, details: error.details });
+      emit({ status: 'error', series: [], total: 0, truncated: false, error: error.message, details: error.details, state });
     }
   }
 
