@@ -147,7 +147,7 @@ function normalize(kind: string, tree: unknown): unknown {
     const e = (tree as { error: Record<string, unknown> }).error;
     return { error: { code: e.code, message: e.message } };
   }
-  if (Array.isArray(tree) && (kind.startsWith('query') || kind === 'fixed')) {
+  if (Array.isArray(tree) && (kind.startsWith('query') || kind === 'fixed' || kind === 'gexp' || kind === 'exp')) {
     return tree.map((s) => {
       if (s && typeof s === 'object' && 'query' in s) {
         const q = { ...(s as Record<string, unknown>).query as Record<string, unknown> };
