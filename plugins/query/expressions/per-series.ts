@@ -63,9 +63,12 @@ export function alias(inputs: readonly ExpSeries[][], params: readonly string[])
   if (params.length === 0) throw expError('Missing the alias');
   const template = params.join(',');
   return flat(inputs).map((s) => {
+    const absolute_ = absolute([[s]])[0]!;
+    // `new DataPoint[dps.size()]`: an expression's own series has the size -1
+    if (s.lazy) throw expError('-1');
     let metric = template;
     if (metric.includes('@')) for (const [k, v] of Object.entries(s.tags)) metric = metric.split(`@${k}`).join(v);
-    return { ...absolute([[s]])[0]!, metric, tags: {}, aggregateTags: [] };
+    return { ...absolute_, metric, tags: {}, aggregateTags: [], emptyMetricUid: true, metricFails: false };
   });
 }
 

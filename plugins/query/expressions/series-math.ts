@@ -70,7 +70,8 @@ function combineEntry(op: SeriesOp, members: (ExpSeries | undefined)[]): ExpSeri
   const present = members.filter((m): m is ExpSeries => m !== undefined);
   const metrics = present.map((m) => m.metric).sort();
   const aggregateTags = [...new Set(present.flatMap((m) => m.aggregateTags))].sort();
-  const meta = { metric: metrics[0]!, tags: members[0] ? { ...members[0].tags } : {}, aggregateTags, tsuids: [], queryIndex: 0, annotations: [], annotationsAlways: true };
+  const meta = { metric: metrics[0]!, tags: members[0] ? { ...members[0].tags } : {}, aggregateTags, tsuids: [], queryIndex: 0, annotations: [], annotationsAlways: true, lazy: true };
+  if (present.some((m) => m.emptyMetricUid)) Object.assign(meta, { emptyMetricUid: true, metricFails: true });
   // OpenTSDB computes the points as they are read (EDPtoDPS): a failure comes when something reads them
   let cached: NumericColumns | undefined;
   return {

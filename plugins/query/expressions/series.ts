@@ -8,6 +8,7 @@ import type { Annotation } from '../../../core';
 import type { NumericColumns } from '../columns';
 import type { TsQuery } from '../model';
 import type { ResultSeries } from '../serializer';
+import { expError } from './errors';
 
 export interface ExpSeries {
   metric: string;
@@ -20,6 +21,12 @@ export interface ExpSeries {
   annotations: Annotation[];
   /** an expression's own series (EDPtoDPS): OpenTSDB writes `"annotations":[]` even when empty */
   annotationsAlways?: boolean;
+  /** computed as read (EDPtoDPS): its size() is -1 */
+  lazy?: boolean;
+  /** an alias's metric UID is empty: a series-arithmetic output with it as a member cannot name its metric */
+  emptyMetricUid?: boolean;
+  /** its metric name cannot be resolved (the answer fails when it is written) */
+  metricFails?: boolean;
 }
 
 export function fromResult(r: ResultSeries): ExpSeries | undefined {
@@ -37,10 +44,12 @@ export function fromResult(r: ResultSeries): ExpSeries | undefined {
 
 /** A series with new points and the meta of `base` (PostAggregatedDataPoints). */
 export function withPoints(base: ExpSeries, points: NumericColumns): ExpSeries {
-  return { ...base, points };
+  return { ...base, points, lazy: false };
 }
 
 export function toResult(s: ExpSeries, query: TsQuery): ResultSeries {
+  // the serializer resolves the metric name first, then reads the points
+  if (s.metricFails) throw expError("Wrong id.length = 0 which is != 3 required for 'metrics'");
   const c = s.points;
   let from = 0;
   while (from < c.length && c.timestamps[from]! < query.start) from++;

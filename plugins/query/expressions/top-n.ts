@@ -95,7 +95,9 @@ export function highest(mode: 'current' | 'max', inputs: readonly ExpSeries[][],
       }
     }
   }
-  if (n > 0 && !hasLongs && !hasDoubles) throw expError('No values in the query range to rank the series by');
+  // no timestamp in range: OpenTSDB sorts (or, for one series, reads) an array of nulls
+  if (n > 1 && !hasLongs && !hasDoubles) throw expError('Cannot invoke "java.lang.Comparable.compareTo(Object)" because "a[runHi]" is null');
+  if (n === 1 && !hasLongs && !hasDoubles) throw expError('Cannot read field "pos" because "max_by_ts[i]" is null');
   const entries = series.map((_, p) => {
     const l = Number(maxLongs[p]!);
     const d = maxDoubles[p]!;
