@@ -8,6 +8,7 @@
  *   together (not by timestamp!), stamped with the smallest of their timestamps; members
  *   with different numbers of points fail the request with `No more elements`;
  * - values are doubles, NaN counts as 0, `x / 0` is 0 (JEXL's lenient arithmetic);
+ * - an input series without points (a rate of one point, say) fails the request at once;
  * - the output's metric is the first of its members' metrics (UID order; names here), its
  *   tags those of the first input's member (none when that input has no such series), its
  *   aggregateTags the union of the members'.
@@ -52,6 +53,10 @@ function apply(op: SeriesOp, a: number, b: number): number {
 export function combineSeries(op: SeriesOp, inputs: readonly ExpSeries[][]): ExpSeries[] {
   if (inputs.length === 0) return [];
   if (inputs.length < 2 || inputs.length > 26) throw expError(`Must have 2 to 26 series, got ${inputs.length} instead`);
+  // an input series without points has no emitter: OpenTSDB's union fails on it at once
+  if (inputs.some((list) => list.some((s) => !s.lazy && s.points.length === 0))) {
+    throw expError('Cannot invoke "net.opentsdb.query.expression.ExpressionDataPoint.tags()" because "dp" is null');
+  }
   const entries = new Map<string, { key: [string, string][]; members: (ExpSeries | undefined)[] }>();
   inputs.forEach((list, v) => {
     for (const s of list) {
