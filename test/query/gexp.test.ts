@@ -73,6 +73,9 @@ describe('/api/query/gexp (OpenTSDB expressions)', () => {
       const r = await gexp(exp);
       expect([exp, r.status, r.json.error.message]).to.deep.equal([exp, status, message]);
     }
+    // no point in range (OpenTSDB: its NullPointerException's message, or a 500 once HotSpot drops it: divergence 9)
+    const empty = await d.get(`/api/query/gexp?start=${t0 + 50}&end=${t0 + 100}&exp=${encodeURIComponent('highestMax(sum:e1{host=*},1)')}`);
+    expect([empty.status, empty.json.error.message]).to.deep.equal([400, 'Cannot invoke "java.lang.Comparable.compareTo(Object)" because "a[runHi]" is null']);
     expect((await d.get(`/api/query/gexp?exp=scale(sum:e1,2)`)).json.error.message).to.equal('Missing parameter <code>start</code>');
   });
 
