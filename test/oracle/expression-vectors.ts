@@ -73,6 +73,10 @@ export function expressionVectors(prefix: string): FixedVectors {
     // the m= sub-queries come first: the expression's metric index points at them
     g(`scale(${A},2)`, `&m=${encodeURIComponent(B)}`),
     g(`absolute(${A})`, '&show_query=true'),
+    // m= alone: the answer holds expressions only; POST: OpenTSDB runs the body, then fails
+    { kind: 'fixed-gexp', method: 'GET', path: `/api/query/gexp?start=${start}&end=${end}&m=${encodeURIComponent(A)}` },
+    { kind: 'fixed-gexp', method: 'POST', path: '/api/query/gexp', body: { start, end, queries: [{ aggregator: 'sum', metric: m('exa') }] } },
+    { kind: 'fixed-gexp', method: 'POST', path: '/api/query/gexp', body: { start, end, queries: [{ aggregator: 'sum', metric: m('nosuch') }] } },
     // errors before any data
     g(`nosuch(${A})`),
     g(`scale(${A}`),

@@ -9,6 +9,7 @@ import { executeSubQueries } from '../engine';
 import { evaluateGexp } from '../expressions/evaluate';
 import { parseGexp } from '../expressions/gexp-parser';
 import { fromResult, toResult, type ExpSeries } from '../expressions/series';
+import { parseQueryBody } from '../parse-json';
 import { parseQueryString, type QueryString } from '../parse-uri';
 import { serializeResults } from '../serializer';
 import type { QueryRouteOptions } from './query-route';
@@ -17,6 +18,15 @@ import { wrapJsonp } from './query-route';
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptions): void {
+  // OpenTSDB 2.4.1 reads a POST body as /api/query's, runs it, then fails on its missing expression list
+  app.post('/api/query/gexp', async (request) => {
+    const deps = options.deps();
+    const qs = (request.query ?? {}) as QueryString;
+    const query = parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined, exact: false });
+    await executeSubQueries(query, deps);
+    const message = 'Cannot invoke "java.util.List.size()" because "this.val$expressions" is null';
+    throw new ApiError(400, message, message);
+  });
   app.get('/api/query/gexp', async (request, reply) => {
     const started = performance.now();
     try {
