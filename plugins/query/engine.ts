@@ -196,7 +196,9 @@ function numericToDiscrete(c: NumericColumns): DiscreteColumns {
   return { length: c.length, timestamps: c.timestamps, texts, kinds };
 }
 
-async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: Budget): Promise<ResultSeries[]> {
+async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: Budget, cut = true): Promise<ResultSeries[]> {
+  const clip = cut ? clipNumeric : (c: NumericColumns, _s: number, _e: number) => c;
+  const clipDiscrete = cut ? clipDiscreteColumns : (c: DiscreteColumns, _s: number, _e: number) => c;
   const { storage, aggregators } = deps;
   if (sub.metric) {
     await assertName(storage, 'metrics', sub.metric);
@@ -288,7 +290,7 @@ export function scanRange(query: TsQuery, sub: SubQuery): { start: number; end: 
 }
 
 /** Points of the answer inside [start, end] (the serializer's cut). */
-function clip(c: NumericColumns, start: number, end: number): NumericColumns {
+function clipNumeric(c: NumericColumns, start: number, end: number): NumericColumns {
   let from = 0;
   while (from < c.length && c.timestamps[from]! < start) from++;
   let to = c.length;
@@ -303,7 +305,7 @@ function clip(c: NumericColumns, start: number, end: number): NumericColumns {
   };
 }
 
-function clipDiscrete(c: DiscreteColumns, start: number, end: number): DiscreteColumns {
+function clipDiscreteColumns(c: DiscreteColumns, start: number, end: number): DiscreteColumns {
   let from = 0;
   while (from < c.length && c.timestamps[from]! < start) from++;
   let to = c.length;
@@ -330,6 +332,17 @@ export function computeTags(infos: readonly SeriesInfo[]): { tags: Record<string
     else aggregateTags.push(k);
   }
   return { tags, aggregateTags };
+}
+
+/**
+ * The sub-queries' results one list per sub-query, NOT cut to [start, end]: all the points
+ * of the rows read, as OpenTSDB's expressions (/api/query/gexp, /api/query/exp) see them.
+ */
+export async function executeSubQueries(query: TsQuery, deps: QueryEngineDeps): Promise<ResultSeries[][]> {
+  const budget = new Budget(deps.limits);
+  const results: ResultSeries[][] = [];
+  for (const sub of query.queries) results.push(await runSubQuery(sub, query, deps, budget, false));
+  return results;
 }
 
 export async function executeQuery(query: TsQuery, deps: QueryEngineDeps): Promise<ResultSeries[]> {

@@ -9,6 +9,7 @@ import { ApiError } from '../../lib/opentsdb';
 import { queryCommand } from './cli-command';
 import type { QueryEngineDeps } from './engine';
 import { FILTER_TYPES } from './filters';
+import { registerGexpRoute } from './routes/gexp-route';
 import { registerLastRoute } from './routes/last-route';
 import { registerQueryRoute } from './routes/query-route';
 import { QueryStats } from './stats';
@@ -47,7 +48,9 @@ export default definePlugin({
       limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs },
     });
     getHttpHooks(hooks).routes.tap('query', (app) => {
-      registerQueryRoute(app, { allowDelete: options.allowDelete, jsonp: options.jsonp, deps, stats });
+      const routeOptions = { allowDelete: options.allowDelete, jsonp: options.jsonp, deps, stats };
+      registerQueryRoute(app, routeOptions);
+      registerGexpRoute(app, routeOptions);
       registerLastRoute(app, storage, options.jsonp);
       app.get('/api/config/filters', async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),

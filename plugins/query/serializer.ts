@@ -21,6 +21,8 @@ export interface ResultSeries {
   numeric?: NumericColumns;
   discrete?: DiscreteColumns;
   annotations: Annotation[];
+  /** written even when empty (an expression's own series, as OpenTSDB's EDPtoDPS) */
+  annotationsAlways?: boolean;
   globalAnnotations: Annotation[];
 }
 
@@ -124,7 +126,7 @@ export function serializeResults(results: readonly ResultSeries[], query: TsQuer
     out.push(`{"metric":${JSON.stringify(s.metric)},"tags":${JSON.stringify(s.tags)},"aggregateTags":${JSON.stringify(s.aggregateTags)},`);
     if (query.showQuery) out.push(`"query":${echoJson(s.query)},`);
     if (query.showTSUIDs) out.push(`"tsuids":${JSON.stringify([...s.tsuids].sort())},`);
-    if (s.annotations.length > 0) out.push(`"annotations":${JSON.stringify(s.annotations.map(annotationJson))},`);
+    if (s.annotations.length > 0 || s.annotationsAlways) out.push(`"annotations":${JSON.stringify(s.annotations.map(annotationJson))},`);
     if (s.globalAnnotations.length > 0) out.push(`"globalAnnotations":${JSON.stringify(s.globalAnnotations.map(annotationJson))},`);
     writeDps(out, s, query);
     out.push('}');

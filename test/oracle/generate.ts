@@ -380,3 +380,77 @@ export function putDetailsRequest(rng: Rng, d: Dataset): OracleRequest {
   ].filter(() => rng.chance(0.7));
   return { kind: 'put-details', method: 'POST', path: '/api/put?details', body };
 }
+
+/** Aggregators for the metric queries inside expressions (percentiles and the rest are /api/query's business). */
+const GEXP_AGGREGATORS = ['sum', 'min', 'max', 'avg', 'count', 'zimsum', 'mimmax', 'dev', 'first', 'last', 'none'];
+
+/** A gexp metric query: agg:[downsample:][rate:]metric[{k=v,…}] (the grammar allows no filter functions). */
+function gexpMetric(rng: Rng, d: Dataset, metric = rng.pick(d.metrics), tags = gexpTags(rng), agg = rng.pick(GEXP_AGGREGATORS)): string {
+  let m = `${agg}:`;
+  if (rng.chance(0.35)) {
+    const interval = rng.chance(0.1) ? '0all' : rng.chance(0.15) ? rng.pick(['1hc', '30mc']) : rng.pick(INTERVALS);
+    m += `${interval}-${rng.pick(['sum', 'avg', 'max', 'min', 'count'])}${rng.chance(0.5) ? `-${rng.pick(FILLS)}` : ''}:`;
+  }
+  if (metric.endsWith('.counter') ? rng.chance(0.5) : rng.chance(0.1)) m += 'rate:';
+  return `${m}${metric}${tags}`;
+}
+
+function gexpTags(rng: Rng): string {
+  const pairs: string[] = [];
+  if (rng.chance(0.6)) pairs.push(`host=${rng.pick(['*', '*', rng.pick(HOSTS), 'web01|web02', 'db1|Web03'])}`);
+  if (rng.chance(0.3)) pairs.push(`dc=${rng.pick(['*', 'lga', 'sjc'])}`);
+  return pairs.length > 0 ? `{${pairs.join(',')}}` : '';
+}
+
+const SERIES_FUNCTIONS = ['sum', 'sumSeries', 'difference', 'diffSeries', 'multiply', 'multiplySeries', 'divide', 'divideSeries'];
+
+/** One random gexp expression: every function OpenTSDB 2.4.1 documents, nested sometimes. */
+export function randomGexpExpression(rng: Rng, d: Dataset, depth = 0): string {
+  const input = (): string => (depth < 1 && rng.chance(0.2) ? randomGexpExpression(rng, d, depth + 1) : gexpMetric(rng, d));
+  const fn = rng.pick([...SERIES_FUNCTIONS, 'scale', 'scale', 'absolute', 'alias', 'movingAverage', 'movingAverage', 'highestCurrent', 'highestMax', 'timeShift', 'shift']);
+  switch (fn) {
+    case 'scale':
+      return `scale(${input()},${rng.pick(['2', '0.5', '-1', '3', '1.5', '10', '0', '-2.25', 'abc'])})`;
+    case 'absolute':
+      return `absolute(${input()})`;
+    case 'alias':
+      return `alias(${input()},${rng.pick(['foo', 'x@host', 'cpu.@dc.@host', 'a,b', 'n@uid'])})`;
+    case 'movingAverage':
+      return `movingAverage(${input()},${rng.pick(['1', '2', '3', '5', "'1min'", "'5m'", "'90sec'", "'2h'", "'1d'", '0', "'3x'"])})`;
+    case 'highestCurrent':
+    case 'highestMax':
+      return `${fn}(${input()},${rng.pick(['1', '2', '3', '10', '0'])})`;
+    case 'timeShift':
+    case 'shift':
+      return `${fn}(${input()},${rng.pick(["'10min'", "'1hr'", "'1day'", '10min', "'min'"])})`;
+    default: {
+      // series arithmetic: mostly over series that line up (same metric and tags, another
+      // aggregator), else over anything (OpenTSDB fails on inputs of unequal length)
+      const n = rng.chance(0.8) ? 2 : 3;
+      const args: string[] = [];
+      if (rng.chance(0.6)) {
+        const metric = rng.pick(d.metrics);
+        const tags = gexpTags(rng);
+        const aggs = rng.subset(['sum', 'max', 'min', 'avg', 'zimsum', 'first'], n).slice(0, n);
+        for (const agg of aggs) args.push(gexpMetric(rng, d, metric, tags, agg).replace(/:(rate:)?(\d\w*-\w+(-\w+)?:)/, ':'));
+        while (args.length < n) args.push(input());
+      } else {
+        for (let i = 0; i < n; i++) args.push(input());
+      }
+      return `${fn}(${args.join(',')})`;
+    }
+  }
+}
+
+/** A random /api/query/gexp request. */
+export function randomGexp(rng: Rng, d: Dataset): OracleRequest {
+  const { start, end } = range(rng, d);
+  const qs: string[] = [`start=${seconds(rng, start)}`];
+  if (end !== undefined) qs.push(`end=${seconds(rng, end)}`);
+  if (rng.chance(0.3)) qs.push('ms=true');
+  if (rng.chance(0.1)) qs.push('show_query=true');
+  if (rng.chance(0.05)) qs.push(`m=${encodeURIComponent(gexpMetric(rng, d))}`);
+  const n = rng.chance(0.85) ? 1 : 2;
+  for (let i = 0; i < n; i++) qs.push(`exp=${encodeURIComponent(randomGexpExpression(rng, d))}`);
+  return { kind: 'gexp', method: 'GET', path: `/api/query/gexp?${qs.join('&')}` };
+}

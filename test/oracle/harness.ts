@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
 import { compareAnswers, type Answer } from './compare';
+import { expressionVectors } from './expression-vectors';
 import { fixedVectors, realtimeVectors } from './vectors';
-import { generateData, TAG_KEYS, TAG_VALUES, putDetailsRequest, randomOther, randomQuery, Rng, toGet, type Dataset, type OracleRequest, type Point } from './generate';
+import { generateData, TAG_KEYS, TAG_VALUES, putDetailsRequest, randomGexp, randomOther, randomQuery, Rng, toGet, type Dataset, type OracleRequest, type Point } from './generate';
 
 export interface Difference {
   kind: string;
@@ -160,8 +161,8 @@ export async function writeBoth(dsdb: string, oracle: string, data: Dataset | Po
  * UIDs in name order before any write makes the two orders the same, so the harness can
  * compare order too (docs/opentsdb-compat.md).
  */
-export async function assignUidsInNameOrder(oracle: string, tagks: string[], tagvs: string[]): Promise<void> {
-  for (const [type, names] of [['tagk', tagks], ['tagv', tagvs]] as const) {
+export async function assignUidsInNameOrder(oracle: string, tagks: string[], tagvs: string[], metrics: string[] = []): Promise<void> {
+  for (const [type, names] of [['tagk', tagks], ['tagv', tagvs], ['metric', metrics]] as const) {
     for (const name of [...new Set(names)].sort()) {
       await fetch(`${oracle}/api/uid/assign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ [type]: [name] }) }).then((r) => r.text());
     }
@@ -285,20 +286,27 @@ export interface RunOptions {
 export async function runSeed(o: RunOptions): Promise<RunResult> {
   const data = generateData(o.seed);
   await assignUidsInNameOrder(o.oracle, TAG_KEYS, TAG_VALUES);
-  if (!o.written) await writeNames(o.dsdb, o.oracle);
+  // an expression's series is named after its members' first metric in UID order: DSDB's name order
   const fixed = fixedVectors(`fx${o.seed.toString(36)}`);
+  const expressions = expressionVectors(`ex${o.seed.toString(36)}`);
+  await assignUidsInNameOrder(o.oracle, [], [], [...data.metrics, ...expressions.metrics]);
+  if (!o.written) await writeNames(o.dsdb, o.oracle);
   const realtime = realtimeVectors(`rt${o.seed.toString(36)}x${Date.now().toString(36)}`, Date.now());
   if (!o.written) {
     await writeBoth(o.dsdb, o.oracle, data, data.metrics, data.t0 - 3_600_000, data.t1 + 3_600_000);
     await writeBoth(o.dsdb, o.oracle, fixed.points, fixed.metrics, fixed.start, fixed.end);
+    await writeBoth(o.dsdb, o.oracle, expressions.points, expressions.metrics, expressions.start - 3600, expressions.end + 3600);
     await writeBoth(o.dsdb, o.oracle, realtime.points, realtime.metrics, realtime.start, realtime.end);
   }
   const rng = new Rng(o.seed ^ 0x5eed);
-  const requests: OracleRequest[] = [...fixed.requests, ...realtime.requests];
+  const requests: OracleRequest[] = [...fixed.requests, ...expressions.requests, ...realtime.requests];
   for (let i = 0; i < o.queries; i++) {
     const r = rng.next();
     requests.push(r < 0.82 ? randomQuery(rng, data) : r < 0.98 ? randomOther(rng, data) : putDetailsRequest(rng, data));
   }
+  // expressions (/api/query/gexp): a quarter more, from a generator of their own
+  const expRng = new Rng(o.seed ^ 0xe4b);
+  for (let i = 0; i < Math.ceil(o.queries / 4); i++) requests.push(randomGexp(expRng, data));
   const result: RunResult = { seed: o.seed, total: 0, agreed: 0, allowed: 0, differences: [], byKind: {} };
   const allow = o.allowances ?? [];
   // two requests in flight: the oracle is the slow side

@@ -1,6 +1,7 @@
 /**
  * The differential test against a real OpenTSDB 2.4.1 (docs/opentsdb-compat.md): the fixed
- * vectors plus DSDB_ORACLE_QUERIES (400) random requests from a seed that changes per run
+ * vectors plus DSDB_ORACLE_QUERIES (400) random requests (and a quarter as many random
+ * /api/query/gexp expressions) from a seed that changes per run
  * (printed; DSDB_ORACLE_SEED=N replays it). Fails on any difference not listed in the
  * `oracle-allow` block of docs/opentsdb-compat.md.
  *
@@ -65,5 +66,8 @@ describe('OpenTSDB 2.4.1 differential test (oracle) @integration', function () {
       .join('\n');
     expect(result.differences.length, `seed ${seed}: ${result.differences.length} differences (replay with DSDB_ORACLE_SEED=${seed}):\n${report}`).to.equal(0);
     expect(result.total).to.be.greaterThan(queries);
+    // the expressions (/api/query/gexp) are part of every run: random ones and the fixed vectors
+    expect(result.byKind.gexp?.total ?? 0, 'random gexp requests').to.be.greaterThan(0);
+    expect(result.byKind['fixed-gexp']?.total ?? 0, 'fixed gexp vectors').to.be.greaterThan(0);
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * `/api/query/gexp` (GET): Graphite-style expressions over `m=`-like metric queries, e.g.
+ * `exp=scale(sum:sys.cpu{host=*},2)`, as OpenTSDB 2.4.1's QueryRpc answers them: the
+ * sub-queries run as /api/query's, the answer holds the expressions' series only.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../../lib/opentsdb';
+import { executeSubQueries } from '../engine';
+import { evaluateGexp } from '../expressions/evaluate';
+import { parseGexp } from '../expressions/gexp-parser';
+import { fromResult, toResult, type ExpSeries } from '../expressions/series';
+import { parseQueryBody } from '../parse-json';
+import { parseQueryString, type QueryString } from '../parse-uri';
+import { serializeResults } from '../serializer';
+import type { QueryRouteOptions } from './query-route';
+import { wrapJsonp } from './query-route';
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptions): void {
+  // OpenTSDB 2.4.1 reads a POST body as /api/query's, runs it, then fails on its missing expression list
+  app.post('/api/query/gexp', async (request) => {
+    const deps = options.deps();
+    const qs = (request.query ?? {}) as QueryString;
+    const query = parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined, exact: false });
+    await executeSubQueries(query, deps);
+    const message = 'Cannot invoke "java.util.List.size()" because "this.val$expressions" is null';
+    throw new ApiError(400, message, message);
+  });
+  app.get('/api/query/gexp', async (request, reply) => {
+    const started = performance.now();
+    try {
+      const deps = options.deps();
+      const qs = (request.query ?? {}) as QueryString;
+      if (qs.start === undefined) throw new ApiError(400, 'Missing parameter <code>start</code>');
+      const metricQueries: string[] = [];
+      const trees = parseGexp(list(qs.exp), metricQueries);
+      // QueryRpc.parseQuery: the m= sub-queries, then the expressions' metric queries
+      const query = parseQueryString({ ...qs, m: [...list(qs.m), ...metricQueries] }, deps.aggregators);
+      const subResults = await executeSubQueries(query, deps);
+      const inputs: ExpSeries[][] = subResults.map((rs) => rs.flatMap((r) => fromResult(r) ?? []));
+      const series = trees.flatMap((t) => evaluateGexp(t, inputs, query));
+      options.stats.recordSuccess(performance.now() - started);
+      reply.type('application/json; charset=UTF-8');
+      const json = serializeResults(
+        series.map((s) => toResult(s, query)),
+        query,
+      );
+      return options.jsonp ? wrapJsonp(request, json) : json;
+    } catch (err) {
+      options.stats.recordFailure(err);
+      throw err;
+    }
+  });
+}
