@@ -1,7 +1,6 @@
 /** Feeds the points of a decoded WriteRequest to a PutCollector (the same checks as /api/put). */
 import { ValueKind } from '../../core';
-import { isJsonObject } from '../../lib/opentsdb';
-import { canonicalJson, newValueSlot, parseExactJson, type PutCollector, type ReceivedPoint } from '../../lib/opentsdb';
+import { canonicalJson, isJsonObject, newValueSlot, parseExactJson, type PutCollector, type ReceivedPoint } from '../../lib/opentsdb';
 import { int64, type PointMessage, type WriteRequestMessage } from './schema';
 
 /** Admits every point; returns the index and message of each refused one. */

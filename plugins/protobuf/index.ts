@@ -43,12 +43,13 @@ export default definePlugin({
   register({ hooks, container, log }, options) {
     const sessions = new Set<ProtobufTcpSession>();
     let accepting = true;
+    const writer = container.resolve('writer');
 
     const match = {
       protocol: 'dsdb-protobuf',
       accept(socket: Duplex) {
         if (!accepting) return socket.destroy();
-        const session = new ProtobufTcpSession(socket, container.resolve('writer'), options, log);
+        const session = new ProtobufTcpSession(socket, writer, options, log);
         sessions.add(session);
         socket.once('close', () => sessions.delete(session));
         session.start();

@@ -3,8 +3,7 @@
  * summary was asked for; 400 with its error JSON when some failed; `?summary` and
  * `?details` bodies with 200/400; `timeouts` when `sync_timeout` was given.
  */
-import { ApiError } from '../../lib/opentsdb';
-import { type PutError } from '../../lib/opentsdb';
+import { ApiError, type PutError } from '../../lib/opentsdb';
 
 export interface PutFlags {
   summary: boolean;

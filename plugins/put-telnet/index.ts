@@ -17,7 +17,8 @@ export default definePlugin({
   options: Type.Object({}, { additionalProperties: false }),
   register({ hooks, container, log }) {
     const parser = new PutLineParser();
-    let writer: WriteService | undefined;
+    // the kernel registers the writer before any plugin: resolved once, not per packet
+    const writer: WriteService = container.resolve('writer');
     const batches = new WeakMap<TelnetConnection, BatchBuilder>();
     const stats = { lines: 0, points: 0, errors: 0, batches: 0 };
     // Lines of one connection arrive in runs: remember the last one's batch.
@@ -55,7 +56,6 @@ export default definePlugin({
         const points = batch.take();
         stats.points += points.length;
         stats.batches++;
-        writer ??= container.resolve('writer');
         return writer.write(points, WRITE_INFO).then(
           () => undefined,
           (err: Error) => {

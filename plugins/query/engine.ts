@@ -289,12 +289,18 @@ export function scanRange(query: TsQuery, sub: SubQuery): { start: number; end: 
   return { start: start * 1000, end: end * 1000 - 1 };
 }
 
-/** Points of the answer inside [start, end] (the serializer's cut). */
-function clipNumeric(c: NumericColumns, start: number, end: number): NumericColumns {
+/** The index range [from, to) of sorted timestamps inside [start, end] (the serializer's cut). */
+function cutBounds(timestamps: ArrayLike<number>, length: number, start: number, end: number): [number, number] {
   let from = 0;
-  while (from < c.length && c.timestamps[from]! < start) from++;
-  let to = c.length;
-  while (to > from && c.timestamps[to - 1]! > end) to--;
+  while (from < length && timestamps[from]! < start) from++;
+  let to = length;
+  while (to > from && timestamps[to - 1]! > end) to--;
+  return [from, to];
+}
+
+/** Points of the answer inside [start, end]. */
+function clipNumeric(c: NumericColumns, start: number, end: number): NumericColumns {
+  const [from, to] = cutBounds(c.timestamps, c.length, start, end);
   if (from === 0 && to === c.length) return c;
   return {
     length: to - from,
@@ -306,10 +312,7 @@ function clipNumeric(c: NumericColumns, start: number, end: number): NumericColu
 }
 
 function clipDiscreteColumns(c: DiscreteColumns, start: number, end: number): DiscreteColumns {
-  let from = 0;
-  while (from < c.length && c.timestamps[from]! < start) from++;
-  let to = c.length;
-  while (to > from && c.timestamps[to - 1]! > end) to--;
+  const [from, to] = cutBounds(c.timestamps, c.length, start, end);
   if (from === 0 && to === c.length) return c;
   return { length: to - from, timestamps: c.timestamps.subarray(from, to), texts: c.texts.slice(from, to), kinds: c.kinds.subarray(from, to) };
 }

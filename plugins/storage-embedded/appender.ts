@@ -4,30 +4,16 @@
  * record and appended to the head. Durability is the caller's: the WAL commits the records
  * on its timer, or at once for a `sync` write.
  */
-import { DsdbError, ValueKind, type PointBatch } from '../../core';
+import { assertValidBatch, type PointBatch } from '../../core';
 import type { Head } from './head';
 import type { SeriesEntry, SeriesIndex } from './series-index';
 import type { Wal } from './wal';
 import { columnFlags, encodeSamples, encodeSeriesRecord } from './wal-records';
 
-// Module constants: reading ValueKind through the core barrel's re-export getter per point costs.
-const INT: number = ValueKind.Int;
-const JSON_KIND: number = ValueKind.Json;
-
-/** Throws DsdbError DSDB_ERR_BAD_WRITE naming the first bad point (unknown kind, non-finite timestamp, series out of range). */
-function validate(batch: PointBatch): void {
-  for (let i = 0; i < batch.length; i++) {
-    const k = batch.kinds[i]!;
-    if (k < INT || k > JSON_KIND || !Number.isFinite(batch.timestamps[i]!)) {
-      throw new DsdbError('DSDB_ERR_BAD_WRITE', `point ${i} of the batch has kind ${k} and timestamp ${batch.timestamps[i]}`);
-    }
-    if (batch.seriesIndex[i]! >= batch.series.length) throw new DsdbError('DSDB_ERR_BAD_WRITE', `point ${i} of the batch names series ${batch.seriesIndex[i]} of ${batch.series.length}`);
-  }
-}
-
 /** Logs and appends a batch; nothing of a batch that fails validation is stored. */
 export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, head: Head): void {
-  validate(batch);
+  // The writer checked it already; engines are also called directly (tools, tests), so check again.
+  assertValidBatch(batch);
   // Resolve each distinct series once; new ones are logged before the samples naming them.
   const entries: SeriesEntry[] = new Array(batch.series.length);
   const ids = new Uint32Array(batch.series.length);

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { isJsonObject } from '../../lib/opentsdb';
-import { canonicalJson, JsonNumber, parseExactJson, type ExactJson } from '../../lib/opentsdb';
+import { canonicalJson, isJsonObject, JsonNumber, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { exchange } from '../helpers/clients';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { encodeRequest, frame, PREAMBLE, sendFrames } from '../helpers/protobuf-client';
