@@ -4,6 +4,7 @@
 export { defineConfig, loadConfig, resolveConfig, DEFAULT_PLUGINS, DEFAULT_PLUGIN_GROUPS, type DsdbConfig, type PluginSpec, type ResolvedConfig } from './config';
 export { definePlugin, type DsdbPlugin, type PluginContext } from './plugin';
 export { Kernel, DEFAULT_BUILTIN_DIR, type KernelOptions } from './kernel';
+export { flattenSpecs } from './plugin-loader';
 export { createKernelHooks, FEATURE_HOOKS, type KernelHooks, type ListenInfo } from './hooks';
 export { Registry } from './registry';
 export { BatchBuilder } from './batch-builder';

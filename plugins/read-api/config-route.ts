@@ -3,7 +3,7 @@
  * (keys containing PASS masked), with the OpenTSDB keys clients look for.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ResolvedConfig } from '../../core';
+import { flattenSpecs, type ResolvedConfig } from '../../core';
 
 function flatten(prefix: string, value: unknown, out: Record<string, string>): void {
   if (value === null || value === undefined) return;
@@ -12,16 +12,6 @@ function flatten(prefix: string, value: unknown, out: Record<string, string>): v
     return;
   }
   out[prefix] = Array.isArray(value) ? value.map(String).join(',') : String(value);
-}
-
-/** The plugin specs of a config, nested lists flattened but `[name, options]` kept whole. */
-function specsOf(list: readonly unknown[]): unknown[] {
-  const out: unknown[] = [];
-  for (const spec of list) {
-    if (Array.isArray(spec) && typeof spec[0] !== 'string') out.push(...specsOf(spec));
-    else out.push(spec);
-  }
-  return out;
 }
 
 export function configMap(config: Readonly<ResolvedConfig>): Record<string, string> {
@@ -36,7 +26,8 @@ export function configMap(config: Readonly<ResolvedConfig>): Record<string, stri
     if (key === 'plugins') continue;
     flatten(`dsdb.${key}`, value, out);
   }
-  for (const spec of specsOf(config.plugins)) {
+  // the loader's own reading of the list: nested groups flattened, `[name, options]` kept whole
+  for (const { spec } of flattenSpecs(config.plugins)) {
     if (typeof spec === 'string') out[`dsdb.plugins.${spec}`] = 'enabled';
     else if (Array.isArray(spec) && typeof spec[0] === 'string') {
       out[`dsdb.plugins.${spec[0]}`] = 'enabled';
