@@ -10,6 +10,7 @@ import path from 'node:path';
 import { REPO_ROOT, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
 import { compareAnswers, type Answer } from './compare';
 import { expressionVectors } from './expression-vectors';
+import { randomExp } from './generate-exp';
 import { fixedVectors, realtimeVectors } from './vectors';
 import { generateData, TAG_KEYS, TAG_VALUES, putDetailsRequest, randomGexp, randomOther, randomQuery, Rng, toGet, type Dataset, type OracleRequest, type Point } from './generate';
 
@@ -307,6 +308,9 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
   // expressions (/api/query/gexp): a quarter more, from a generator of their own
   const expRng = new Rng(o.seed ^ 0xe4b);
   for (let i = 0; i < Math.ceil(o.queries / 4); i++) requests.push(randomGexp(expRng, data));
+  // and as many /api/query/exp requests (JSON expressions), from a third generator
+  const jsonExpRng = new Rng(o.seed ^ 0xe4c);
+  for (let i = 0; i < Math.ceil(o.queries / 4); i++) requests.push(randomExp(jsonExpRng, data));
   const result: RunResult = { seed: o.seed, total: 0, agreed: 0, allowed: 0, differences: [], byKind: {} };
   const allow = o.allowances ?? [];
   // two requests in flight: the oracle is the slow side
