@@ -37,6 +37,9 @@ export function expVectors(prefix: string): FixedVectors {
     exp({ expressions: [e('a + b * 2', { operator: 'union', useQueryTags: true, includeAggTags: false })] }),
     exp({ expressions: [e('a - b', { operator: 'intersection' })] }),
     exp({ expressions: [e('a * b', { operator: 'intersection', useQueryTags: true, includeAggTags: true })] }),
+    // x and q are equal sub-queries (TSSubQuery.equals): q's results come with x's, before
+    // a's, so q is the join's first input and the a-only set's commonTags are {}
+    exp({ metrics: [{ id: 'a', metric: m('xa') }, { id: 'x', metric: m('xb'), filter: 'f1' }, { id: 'q', metric: m('xb'), filter: 'f1', fillPolicy: { policy: 'scalar', value: 2.5 } }], expressions: [e('a / (0 + q)')] }),
     // no series in common: `No intersections found` lists the inputs
     exp({ expressions: [e('a / b', { operator: 'intersection' })], filters: [{ id: 'f1', tags: [{ type: 'literal_or', tagk: 'host', filter: 'b', groupBy: true }] }] }),
     // JEXL: x/0 and x%0 are 0, comparisons are 1 or 0, literals with a point are doubles

@@ -27,6 +27,8 @@ interface MetricSub {
   tagKs: Set<string> | null;
   fill: number;
   series: ExpInputSeries[];
+  /** what TSSubQuery.equals compares */
+  identity: string;
 }
 
 function inputSeries(r: ResultSeries): ExpInputSeries {
@@ -84,6 +86,7 @@ export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.
       tagKs: filters && filters.length > 0 ? new Set(filters.map((f) => f.tagk)) : null,
       fill: m.fillPolicy ? m.fillPolicy.value : 0,
       series: results[i]!.filter((r) => r.numeric || !r.discrete).map(inputSeries),
+      identity: JSON.stringify([raws[i]!.metric, raws[i]!.aggregator, raws[i]!.downsample ?? null, raws[i]!.rate, raws[i]!.explicitTags, filters?.map((f) => [f.type, f.tagk, f.filter, f.groupBy]) ?? null]),
     });
   });
   try {
@@ -114,9 +117,17 @@ function compileExpressions(q: ExpQuery, subs: Map<string, MetricSub>): Map<stri
     );
     iterators.set(e.id!, it);
   }
-  for (const [id, sub] of subs) {
-    for (const it of iterators.values()) {
-      if (it.spec.variables.includes(id)) it.addResults(id, new TimeSyncedIterator(id, sub.tagKs, sub.series, sub.fill));
+  // QueriesCB: for each sub-query in turn, every metric id whose sub-query EQUALS it
+  // (TSSubQuery.equals: same metric, aggregator, downsampler, rate, filters) gets results,
+  // so an input can enter an expression's results before an earlier id does
+  const ids = [...subs.keys()];
+  for (const id of ids) {
+    for (const other of ids) {
+      if (subs.get(other)!.identity !== subs.get(id)!.identity) continue;
+      const sub = subs.get(other)!;
+      for (const it of iterators.values()) {
+        if (it.spec.variables.includes(other)) it.addResults(other, new TimeSyncedIterator(other, sub.tagKs, sub.series, sub.fill));
+      }
     }
   }
   // the graph of nested expressions, built in the HashMap orders QueryExecutor walks
