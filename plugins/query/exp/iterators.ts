@@ -78,13 +78,14 @@ export class TimeSyncedIterator implements SyncedIterator {
     return this.series.length;
   }
   hasNext(): boolean {
-    return this.current.some((c) => c);
+    for (let i = 0; i < this.current.length; i++) if (this.current[i]) return true;
+    return false;
   }
   nextTimestamp(): number {
     let ts = LONG_MAX;
-    this.series.forEach((s, i) => {
-      if (this.current[i]) ts = Math.min(ts, s.timestamps[this.cursor[i]!]!);
-    });
+    for (let i = 0; i < this.series.length; i++) {
+      if (this.current[i]) ts = Math.min(ts, this.series[i]!.timestamps[this.cursor[i]!]!);
+    }
     return ts;
   }
   next(timestamp: number): void {
@@ -175,7 +176,8 @@ abstract class JoinIterator {
   }
 
   hasNext(): boolean {
-    return this.queries.some((q) => q.hasNext());
+    for (const q of this.queries) if (q.hasNext()) return true;
+    return false;
   }
 
   nextTimestamp(): number {
@@ -306,6 +308,8 @@ export class ExpressionIterator implements SyncedIterator {
   private join: JoinIterator | undefined;
   private dps: ExpDataPoint[] = [];
   private readonly names: string[];
+  /** the JEXL context, reused for every row */
+  private readonly vars = new Map<string, number>();
 
   /** `fill`: the expression's fill policy value; a copy has none (Java leaves it null). */
   constructor(
@@ -371,7 +375,7 @@ export class ExpressionIterator implements SyncedIterator {
   next(timestamp: number): void {
     const join = this.join!;
     join.next();
-    const vars = new Map<string, number>();
+    const vars = this.vars;
     for (let i = 0; i < join.seriesSize; i++) {
       for (const v of this.names) {
         const dp = join.results.get(v)![i];
