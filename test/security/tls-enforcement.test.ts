@@ -57,6 +57,23 @@ export function tlsGet(port: number, client?: { cert: string; key: string }, pat
   });
 }
 
+/** Writes `text` over TLS with a client certificate; resolves with what came back once the server closes or goes quiet. */
+function tlsRequest(port: number, client: { cert: string; key: string }, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, cert: fs.readFileSync(client.cert), key: fs.readFileSync(client.key) });
+    let data = '';
+    let quiet: NodeJS.Timeout | undefined;
+    const settle = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => socket.destroy(), 500);
+    };
+    socket.on('secureConnect', () => (socket.write(text), settle()));
+    socket.on('data', (chunk) => ((data += chunk), settle()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(data));
+  });
+}
+
 describe('security: TLS client certificates and TLS-only ports (#19)', () => {
   let pki: TestPki;
   before(function () {
@@ -134,6 +151,40 @@ describe('security: TLS client certificates and TLS-only ports (#19)', () => {
     it('refuses plaintext HTTP and telnet', async () => {
       expect((await exchange(daemon.port, ['GET /api/version HTTP/1.1\r\nhost: x\r\n\r\n'])).data).to.match(/^HTTP\/1\.1 403 /);
       expect((await exchange(daemon.port, ['version\n'])).data).to.match(/^error: TLS required/);
+    });
+  });
+
+  describe('a client certificate subject as an auth principal', () => {
+    let daemon: RunningDaemon;
+    before(async () => {
+      daemon = await startDaemon({
+        plugins: [
+          'http',
+          'telnet',
+          'put-telnet',
+          'put-http',
+          'aggregators-opentsdb',
+          'query',
+          'read-api',
+          'storage-memory',
+          ['tls', { cert: `${FIXTURES}/cert.pem`, key: `${FIXTURES}/key.pem`, ca: pki.ca, requestClientCert: true }],
+          ['auth', { certificates: [{ subject: 'collector-1', scopes: ['write'] }] }],
+        ],
+      });
+    });
+    after(() => daemon.stop());
+
+    it('gives HTTP requests the scopes of the certificate subject, without an Authorization header', async () => {
+      expect(await tlsGet(daemon.port, pki.client, '/api/aggregators')).to.match(/^HTTP\/1\.1 403 /);
+      const body = JSON.stringify({ metric: 'tls.cert', timestamp: 1700000000, value: 1, tags: { h: 'a' } });
+      const put = await tlsRequest(daemon.port, pki.client, `POST /api/put HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      expect(put).to.match(/^HTTP\/1\.1 204 /);
+    });
+
+    it('lets telnet put without an auth command', async () => {
+      const reply = await tlsRequest(daemon.port, pki.client, 'put tls.telnet 1700000000 1 h=a\nstats\n');
+      expect(reply).to.not.contain('authentication required');
+      expect(reply).to.contain('stats: forbidden: collector-1 lacks the read scope');
     });
   });
 

@@ -33,8 +33,8 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
         if (request.method === 'DELETE' && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
         const query: TsQuery = request.method === 'POST' ? parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined, exact: qs.exact !== undefined }) : parseQueryString(qs, deps.aggregators);
         if (request.method === 'DELETE') query.delete = true;
-        if (query.delete && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
         if (query.delete && !allows(request.principal, 'admin')) throw new ApiError(403, 'Forbidden', 'deleting data needs the admin scope');
+        if (query.delete && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
         const results = await executeQuery(query, deps);
         options.stats.recordSuccess(performance.now() - started);
         reply.type('application/json; charset=UTF-8');
