@@ -62,9 +62,11 @@ export default definePlugin({
         throw new ConfigError(configFile, `${configKey}.users[${i}].password`, 'must be a hash from `dsdb auth password` (scrypt:<salt>:<key>), never the password itself');
       }
     });
-    if (options.tokens.length + options.users.length + options.certificates.length === 0) {
-      log.warn('auth is on with no tokens, users or certificates: every request that needs a scope is refused');
-    }
+    hooks.kernel.starting.tap('auth', () => {
+      if (options.tokens.length + options.users.length + options.certificates.length === 0) {
+        log.warn('auth is on with no tokens, users or certificates: every request that needs a scope is refused');
+      }
+    });
     container.register('authenticator', asValue(new ConfiguredAuthenticator(options.realm, options)));
     hooks.cli.commands.tap('auth', (commands) => commands.add('auth', authCommand, 'auth'));
   },
