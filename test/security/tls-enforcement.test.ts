@@ -57,6 +57,13 @@ export function tlsGet(port: number, client?: { cert: string; key: string }, pat
   });
 }
 
+/** The kernel's count of open connections, once it stops falling (at most 2 s). */
+async function openConnectionsSettle(daemon: RunningDaemon): Promise<number> {
+  const listener = (daemon.kernel as unknown as { listener: { openConnections: number } }).listener;
+  for (let i = 0; i < 100 && listener.openConnections > 0; i++) await sleep(20);
+  return listener.openConnections;
+}
+
 /** Writes `text` over TLS with a client certificate; resolves with what came back once the server closes or goes quiet. */
 function tlsRequest(port: number, client: { cert: string; key: string }, text: string): Promise<string> {
   return new Promise((resolve) => {
@@ -91,8 +98,9 @@ describe('security: TLS client certificates and TLS-only ports (#19)', () => {
     });
     after(() => daemon.stop());
 
-    it('accepts a client certificate the CA signed', async () => {
+    it('accepts a client certificate the CA signed, and releases the connection when it ends', async () => {
       expect(await tlsGet(daemon.port, pki.client)).to.match(/^HTTP\/1\.1 200 /);
+      expect(await openConnectionsSettle(daemon)).to.equal(0);
     });
 
     it('refuses an unrelated self-signed client certificate (same subject)', async () => {
@@ -100,9 +108,7 @@ describe('security: TLS client certificates and TLS-only ports (#19)', () => {
       expect(reply).to.not.match(/HTTP\/1\.1 200/);
       expect(reply).to.not.contain('"version"');
       // and the refused connection's descriptor is released
-      const listener = (daemon.kernel as unknown as { listener: { openConnections: number } }).listener;
-      for (let i = 0; i < 100 && listener.openConnections > 0; i++) await sleep(20);
-      expect(listener.openConnections).to.equal(0);
+      expect(await openConnectionsSettle(daemon)).to.equal(0);
     });
 
     it('refuses a TLS client with no certificate', async () => {
@@ -139,13 +145,20 @@ describe('security: TLS client certificates and TLS-only ports (#19)', () => {
     let daemon: RunningDaemon;
     before(async () => {
       daemon = await startDaemon({
-        plugins: ['http', 'telnet', ['tls', { cert: `${FIXTURES}/cert.pem`, key: `${FIXTURES}/key.pem`, requireTls: true }]],
+        plugins: ['http', 'telnet', ['tls', { cert: `${FIXTURES}/cert.pem`, key: `${FIXTURES}/key.pem`, requireTls: true, handshakeTimeoutMs: 500 }]],
       });
     });
     after(() => daemon.stop());
 
     it('serves TLS without a client certificate', async () => {
       expect(await tlsGet(daemon.port)).to.match(/^HTTP\/1\.1 200 /);
+    });
+
+    it('closes a TLS connection that never finishes its handshake after handshakeTimeoutMs', async () => {
+      // a ClientHello record header and nothing more
+      const { closed } = await exchange(daemon.port, [Buffer.from([0x16, 0x03, 0x01, 0x00, 0x50])], { idleMs: 3000 });
+      expect(closed).to.equal(true);
+      expect(await openConnectionsSettle(daemon)).to.equal(0);
     });
 
     it('refuses plaintext HTTP and telnet', async () => {
