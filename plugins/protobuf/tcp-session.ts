@@ -143,7 +143,14 @@ export class ProtobufTcpSession {
     if (!credentials) {
       return refuse(request.authorization ? 'authentication required: authorization is neither "Bearer <token>" nor "Basic <base64>"' : 'authentication required: set authorization ("Bearer <token>" or "Basic <base64>") in the first WriteRequest');
     }
-    const principal = await this.authenticator!.authenticate(credentials);
+    let principal: Principal | undefined;
+    try {
+      principal = await this.authenticator!.authenticate(credentials);
+    } catch (err) {
+      // A broken authenticator refuses (fail closed) without taking the session down.
+      this.log.error({ err }, 'protobuf authentication failed');
+      return refuse('authentication failed: unexpected error');
+    }
     if (!principal) return refuse('invalid credentials');
     if (!allows(principal, 'write')) return refuse(`forbidden: ${principal.name} lacks the write scope`);
     this.principal = principal;
