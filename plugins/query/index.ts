@@ -54,7 +54,7 @@ export default definePlugin({
       registerGexpRoute(app, routeOptions);
       registerExpRoute(app, routeOptions);
       registerLastRoute(app, storage, options.jsonp);
-      app.get('/api/config/filters', async () =>
+      app.get('/api/config/filters', { config: { scope: 'read' } }, async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
       );
     });
