@@ -18,7 +18,12 @@ mkdir -p "$DIR"; DIR="$(cd "$DIR" && pwd)"
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
+running() { for p in master rest; do kill -0 "$(cat "$DIR/data/$p.pid" 2>/dev/null)" 2>/dev/null || return 1; done; }
+
 start() {
+  if running && [ -f "$DIR/ports" ]; then
+    . "$DIR/ports"; printf 'DSDB_HBASE_REST_PORT=%s\n' "$HBASE_REST_PORT" > "$DIR/env"; cat "$DIR/env"; return 0
+  fi
   bash "$ROOT/scripts/oracle/oracle.sh" jars hbase
   # Ports survive a stop: a restart (the outage test) serves the same data on the same URL.
   if [ -f "$DIR/ports" ]; then . "$DIR/ports"; else

@@ -95,16 +95,19 @@ interface Connection {
 }
 
 export class HBaseRest {
-  private readonly client: { connection: Connection; table(name: string): { create(schema: unknown, cb: (err: Error | null) => void): void; exists(cb: (err: Error | null, exists: boolean) => void): void; delete(cb: (err: Error | null) => void): void } };
+  private readonly client: { connection: Connection };
+  /** schema changes (create, disable + drop) take seconds: their own, longer timeout */
+  private readonly ddl: { connection: Connection };
 
   constructor(settings: RestSettings) {
     this.client = hbase({ host: settings.host, port: settings.port, timeout: settings.timeoutMs }) as never;
+    this.ddl = hbase({ host: settings.host, port: settings.port, timeout: Math.max(120_000, settings.timeoutMs) }) as never;
   }
 
   /** One request; resolves with the parsed JSON body (null when empty) and the status. */
-  request(method: string, path: string, data?: unknown): Promise<{ body: unknown; status: number; location?: string }> {
+  request(method: string, path: string, data?: unknown, schema = false): Promise<{ body: unknown; status: number; location?: string }> {
     return new Promise((resolve, reject) => {
-      this.client.connection.makeRequest(method, path, data ?? '', (err, body, res) => {
+      (schema ? this.ddl : this.client).connection.makeRequest(method, path, data ?? '', (err, body, res) => {
         if (!err) return resolve({ body, status: res?.statusCode ?? 200, location: res?.headers?.location });
         if (typeof err.code === 'number') return reject(new RestError(err.code, firstLine(err.body) || err.message));
         reject(err);
@@ -122,11 +125,11 @@ export class HBaseRest {
         throw err;
       },
     );
-    if (!exists) await this.request('PUT', `/${encodeURIComponent(table)}/schema`, schema);
+    if (!exists) await this.request('PUT', `/${encodeURIComponent(table)}/schema`, schema, true);
   }
 
   async dropTable(table: string): Promise<void> {
-    await this.request('DELETE', `/${encodeURIComponent(table)}/schema`).catch((err) => {
+    await this.request('DELETE', `/${encodeURIComponent(table)}/schema`, undefined, true).catch((err) => {
       if (!(err instanceof RestError && err.status === 404)) throw err;
     });
   }
