@@ -53,6 +53,8 @@ const SERIES_PER_SCAN = 256;
 /** cells per put request: bounds the JSON body the gateway parses */
 const CELLS_PER_PUT = 4000;
 const META_ROW = 'meta';
+/** rows rewritten at once by compaction */
+const COMPACT_CONCURRENCY = 4;
 
 export class HBaseEngine implements StorageEngine {
   readonly name = 'hbase';
@@ -363,20 +365,25 @@ export class HBaseEngine implements StorageEngine {
     if (this.compacting) return this.compacting;
     const run = async () => {
       const closedBefore = Date.now() - 2 * this.windowMs;
+      const due = [...this.dirty].filter(([key, fragments]) => force || fragments >= this.options.compactFragments || Number(key.slice(key.indexOf(':') + 1)) < closedBefore);
+      let next = 0;
       let rewritten = 0;
-      for (const [key, fragments] of [...this.dirty]) {
-        const colon = key.indexOf(':');
-        const id = Number(key.slice(0, colon));
-        const window = Number(key.slice(colon + 1));
-        if (!force && fragments < this.options.compactFragments && window >= closedBefore) continue;
-        if (this.closing) break;
-        await this.retrying(() => this.rewriteRow(dataRowKey(id, window, this.saltBuckets)), 0, 'compaction stopped');
-        // fragments written while we compacted stay counted
-        const now = this.dirty.get(key) ?? 0;
-        if (now <= fragments) this.dirty.delete(key);
-        else this.dirty.set(key, now - fragments);
-        rewritten++;
-      }
+      // a few rows at once: each costs a get, a put and a delete through the gateway
+      const worker = async () => {
+        while (next < due.length && !this.closing) {
+          const [key, fragments] = due[next++]!;
+          const colon = key.indexOf(':');
+          const id = Number(key.slice(0, colon));
+          const window = Number(key.slice(colon + 1));
+          await this.retrying(() => this.rewriteRow(dataRowKey(id, window, this.saltBuckets)), 0, 'compaction stopped');
+          // fragments written while we compacted stay counted
+          const now = this.dirty.get(key) ?? 0;
+          if (now <= fragments) this.dirty.delete(key);
+          else this.dirty.set(key, now - fragments);
+          rewritten++;
+        }
+      };
+      await Promise.all(Array.from({ length: COMPACT_CONCURRENCY }, worker));
       return rewritten;
     };
     this.compacting = run().finally(() => (this.compacting = undefined));
