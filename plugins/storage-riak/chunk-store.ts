@@ -8,12 +8,13 @@
  * carries in X-Riak-Meta-Dsdb-Written) and the next write stores the merge with the
  * vclock that covers them all, resolving the conflict without losing a point.
  *
- * A write is a read-modify-write of the window's chunk: the daemon caches the chunks it
- * wrote last (points and vclock, LRU), so a steady writer does one PUT per series and
- * window per batch (returnbody answers the new vclock, and any sibling another daemon
- * made meanwhile). Writes to one key are serialized inside a daemon.
+ * A write merges its points into the window's chunk: the daemon caches the chunks it
+ * wrote last (points and vclock, LRU), so a writer does one PUT per series and window per
+ * batch (returnbody answers the new vclock, and any sibling another daemon made
+ * meanwhile); a chunk it does not hold is written blind and merged from the answer.
+ * Writes to one key are serialized inside a daemon.
  */
-import { allocPoints, type SeriesPoints } from '../../core';
+import type { SeriesPoints } from '../../core';
 import { decodeStoredChunk, encodeStoredChunk, type CodecSet } from '../../lib/chunks';
 import type { RiakHttp, RiakObject } from './http';
 import { chunkKey } from './keys';
@@ -100,9 +101,11 @@ export class ChunkStore {
   append(id: string, window: number, fragment: SeriesPoints): Promise<void> {
     const key = chunkKey(id, window);
     return this.locked(key, async () => {
-      let base = this.cache.get(key);
-      if (!base) base = (await this.load(key)) ?? { points: allocPoints(0) };
-      await this.put(key, mergeNewer(base.points, fragment), base.vclock);
+      // Not cached: PUT the fragment without a vclock instead of reading the chunk first. If the
+      // chunk exists, Riak keeps both as siblings and answers them (returnbody): the merge is
+      // cached and the next write stores it over both. One round trip instead of two, no loss.
+      const base = this.cache.get(key);
+      await this.put(key, base ? mergeNewer(base.points, fragment) : fragment, base?.vclock);
     });
   }
 
