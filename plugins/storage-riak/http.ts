@@ -88,6 +88,13 @@ export class RiakHttp {
     const base = this.urls[this.next++ % this.urls.length]!;
     try {
       const res = await fetch(base + path, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      // While a node starts (or stops), its web server is up before (or after) the KV service
+      // routes: every path answers webmachine's HTML 404. Riak's own "not found" is text/plain.
+      // Taking it for "no such object" would acknowledge a PUT that stored nothing.
+      if (res.status === 404 && /html/i.test(res.headers.get('content-type') ?? '')) {
+        await res.arrayBuffer().catch(() => undefined);
+        throw new RiakUnavailable(`${init.method ?? 'GET'} ${path.split('?')[0]} answered the web server's 404: the KV service is not serving`);
+      }
       if (res.status >= 500) {
         const text = await res.text().catch(() => '');
         throw new RiakUnavailable(`${init.method ?? 'GET'} ${path.split('?')[0]} answered ${res.status}: ${text.trim().slice(0, 200)}`);
@@ -144,6 +151,7 @@ export class RiakHttp {
       await res.arrayBuffer();
       return undefined;
     }
+    if (res.status === 404) await RiakHttp.fail(res, `PUT ${bucket}/${key}`);
     return this.objectOf(res, `PUT ${bucket}/${key}`);
   }
 
