@@ -84,6 +84,12 @@ start() {
   ping || { echo "riak did not answer on $HTTP_PORT; see $N/log" >&2; exit 1; }
   "$N/bin/riak" pid >"$DIR/riak.pid" 2>/dev/null || true
   "$N/bin/riak" admin wait-for-service riak_kv >/dev/null 2>&1 || true
+  # /ping answers before the vnodes serve (GETs then fail with insufficient_vnodes): wait for a
+  # plain "not found" from the KV service itself
+  for _ in $(seq 1 240); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/buckets/dsdb_probe/keys/probe")" = 404 ] && break
+    sleep 0.5
+  done
   echo "http://127.0.0.1:$HTTP_PORT"
 }
 

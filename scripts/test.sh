@@ -38,8 +38,8 @@ DSDB_RIAK_DIR=${DSDB_RIAK_DIR:-$(pwd)/.test-data/riak-$DSDB_RIAK_PORT}
 export DSDB_RIAK_PORT DSDB_RIAK_DIR
 RIAK_BOOT=
 if bash scripts/riak.sh release 2>/dev/null; then
-  rm -rf "$DSDB_RIAK_DIR" "$DSDB_RIAK_DIR.failed"
-  (bash scripts/riak.sh start >"$DSDB_RIAK_DIR.log" 2>&1 || touch "$DSDB_RIAK_DIR.failed") &
+  rm -rf "$DSDB_RIAK_DIR" "$DSDB_RIAK_DIR.ready" "$DSDB_RIAK_DIR.failed"
+  (if bash scripts/riak.sh start >"$DSDB_RIAK_DIR.log" 2>&1; then touch "$DSDB_RIAK_DIR.ready"; else touch "$DSDB_RIAK_DIR.failed"; fi) &
   RIAK_BOOT=$!
 fi
 stop_riak() {
@@ -47,7 +47,7 @@ stop_riak() {
   # a boot still under way is let finish, so that `riak stop` finds the node and its epmd
   wait "$RIAK_BOOT" 2>/dev/null || true
   bash scripts/riak.sh stop >/dev/null 2>&1 || true
-  rm -rf "$DSDB_RIAK_DIR" "$DSDB_RIAK_DIR.log" "$DSDB_RIAK_DIR.failed"
+  rm -rf "$DSDB_RIAK_DIR" "$DSDB_RIAK_DIR.log" "$DSDB_RIAK_DIR.ready" "$DSDB_RIAK_DIR.failed"
 }
 # The servers are throwaway: stop them by their PIDs and drop their data.
 trap 'scripts/mariadb.sh stop >/dev/null; rm -rf ".test-data/mariadb-$DSDB_MARIADB_PORT"; stop_riak; stop_oracle' EXIT

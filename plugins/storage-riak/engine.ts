@@ -30,8 +30,8 @@ import { CodecSet, DEFAULT_CODECS, type CodecPreferences } from '../../lib/chunk
 import { RiakAnnotations } from './annotations';
 import { ChunkStore } from './chunk-store';
 import { fragmentsOf } from './fragments';
-import { RiakHttp, RiakUnavailable } from './http';
-import { NAME_PREFIX, windowOfChunkKey } from './keys';
+import { RiakHttp } from './http';
+import { NAME_PREFIX } from './keys';
 import { concatPoints, withinRange, withoutRange } from './merge';
 import { makeRetrying, unavailableError, type Retrying } from './retrying';
 import { RiakSeriesIndex } from './series-index';
@@ -95,29 +95,31 @@ export class RiakEngine implements StorageEngine {
     this.annotationStore = new RiakAnnotations(this.http, this.buckets.annotations, this.retrying);
   }
 
-  /** Checks Riak answers, sets the buckets' properties, and adopts the stored window length. */
+  /**
+   * Checks Riak answers, sets the buckets' properties, and adopts the stored window length;
+   * a node still starting (or restarting) is retried for `retryTimeoutMs`.
+   */
   async open(): Promise<void> {
-    try {
-      await this.http.ping();
-      const nVal = this.options.nVal !== undefined ? { n_val: this.options.nVal } : {};
-      // Chunks take concurrent writes from several daemons: keep siblings, merge them (chunk-store.ts).
-      await this.http.setBucketProps(this.buckets.chunks, { ...nVal, allow_mult: true, last_write_wins: false, dvv_enabled: true });
-      // Series, names and meta never change once written; annotations replace each other.
-      for (const b of [this.buckets.series, this.buckets.names, this.buckets.annotations, this.buckets.meta]) await this.http.setBucketProps(b, { ...nVal, allow_mult: false, last_write_wins: true });
-      // Every daemon must cut windows the same way: the first one to open decides.
-      const stored = await this.http.fetch(this.buckets.meta, 'window_ms');
-      let windowMs = stored ? Number(stored.siblings[0]!.value.toString('utf8')) : NaN;
-      if (!stored) {
-        await this.http.store(this.buckets.meta, 'window_ms', String(this.windowMs), { contentType: 'text/plain' });
-        const again = await this.http.fetch(this.buckets.meta, 'window_ms');
-        windowMs = Number(again?.siblings[0]?.value.toString('utf8') ?? this.windowMs);
-      }
-      if (windowMs !== this.windowMs) this.log.warn({ configured: this.windowMs, stored: windowMs }, 'windowMs differs from the one stored in Riak; using the stored one');
-      this.windowMs = windowMs;
-    } catch (err) {
-      if (err instanceof RiakUnavailable) throw unavailableError('cannot open storage', err);
-      throw err;
+    await this.retrying(() => this.openOnce(), this.options.retryTimeoutMs, 'cannot open storage');
+  }
+
+  private async openOnce(): Promise<void> {
+    await this.http.ping();
+    const nVal = this.options.nVal !== undefined ? { n_val: this.options.nVal } : {};
+    // Chunks take concurrent writes from several daemons: keep siblings, merge them (chunk-store.ts).
+    await this.http.setBucketProps(this.buckets.chunks, { ...nVal, allow_mult: true, last_write_wins: false, dvv_enabled: true });
+    // Series, names and meta never change once written; annotations replace each other.
+    for (const b of [this.buckets.series, this.buckets.names, this.buckets.annotations, this.buckets.meta]) await this.http.setBucketProps(b, { ...nVal, allow_mult: false, last_write_wins: true });
+    // Every daemon must cut windows the same way: the first one to open decides.
+    const stored = await this.http.fetch(this.buckets.meta, 'window_ms');
+    let windowMs = stored ? Number(stored.siblings[0]!.value.toString('utf8')) : NaN;
+    if (!stored) {
+      await this.http.store(this.buckets.meta, 'window_ms', String(this.windowMs), { contentType: 'text/plain' });
+      const again = await this.http.fetch(this.buckets.meta, 'window_ms');
+      windowMs = Number(again?.siblings[0]?.value.toString('utf8') ?? this.windowMs);
     }
+    if (windowMs !== this.windowMs) this.log.warn({ configured: this.windowMs, stored: windowMs }, 'windowMs differs from the one stored in Riak; using the stored one');
+    this.windowMs = windowMs;
   }
 
   async close(): Promise<void> {
@@ -182,7 +184,12 @@ export class RiakEngine implements StorageEngine {
     // A few series are fetched ahead, so that Riak's latency overlaps; one is yielded at a time.
     const pending: Promise<SeriesData['points']>[] = [];
     for (let i = 0; i < infos.length; i++) {
-      while (pending.length < READ_AHEAD && i + pending.length < infos.length) pending.push(this.seriesPoints(infos[i + pending.length]!.id, range.start, range.end));
+      while (pending.length < READ_AHEAD && i + pending.length < infos.length) {
+        const ahead = this.seriesPoints(infos[i + pending.length]!.id, range.start, range.end);
+        // a reader that stops early leaves these unawaited: their failure must not go unhandled
+        ahead.catch(() => undefined);
+        pending.push(ahead);
+      }
       const points = await pending.shift()!;
       // The contract: a series with no point in the range is not returned.
       if (points.length > 0) yield { series: infos[i]!, points };
@@ -236,8 +243,6 @@ export class RiakEngine implements StorageEngine {
     for (const info of await this.select(selector)) {
       const keys = await this.retrying(() => this.chunks.keys(info.id, this.windowOf(Math.max(MIN_TIME, range.start)), Math.min(MAX_TIME, range.end)), 0, 'nothing was deleted');
       for (const key of keys) {
-        const window = windowOfChunkKey(key);
-        if (window + this.windowMs <= range.start) continue;
         const n = await this.retrying(
           () =>
             this.chunks.rewrite(key, (points) => {

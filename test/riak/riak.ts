@@ -74,10 +74,11 @@ async function whenReady(): Promise<void> {
     startedHere = true;
     return;
   }
-  // scripts/test.sh boots it in the background: wait for /ping, or for its failure marker.
+  // scripts/test.sh boots it in the background and marks the end of the boot (ready or failed):
+  // /ping alone answers before the vnodes serve.
   const dir = process.env.DSDB_RIAK_DIR ?? path.join(REPO_ROOT, '.test-data', `riak-${riak.port}`);
   for (let i = 0; i < 480; i++) {
-    if (await answers()) return;
+    if (fs.existsSync(`${dir}.ready`) && (await answers())) return;
     if (fs.existsSync(`${dir}.failed`)) break;
     await sleep(500);
   }
