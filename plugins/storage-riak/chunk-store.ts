@@ -22,6 +22,17 @@ import { mergeInOrder, mergeNewer } from './merge';
 
 const WRITTEN = 'dsdb-written';
 
+let lastWritten = 0;
+/**
+ * The write time a sibling carries: the wall clock, made strictly increasing within the
+ * process, so that two writes of one daemon in the same millisecond still order (across
+ * daemons the clocks order them, as HBase cell timestamps do for OpenTSDB).
+ */
+function writeTime(): number {
+  lastWritten = Math.max(Date.now(), lastWritten + 1);
+  return lastWritten;
+}
+
 interface Cached {
   points: SeriesPoints;
   vclock?: string;
@@ -80,7 +91,7 @@ export class ChunkStore {
   private async put(key: string, points: SeriesPoints, vclock: string | undefined): Promise<void> {
     const value = encodeStoredChunk(points, 0, points.length, this.codecs);
     try {
-      const stored = await this.http.store(this.bucket, key, value, { vclock, meta: { [WRITTEN]: String(Date.now()) }, returnBody: true });
+      const stored = await this.http.store(this.bucket, key, value, { vclock, meta: { [WRITTEN]: String(writeTime()) }, returnBody: true });
       // Siblings in the answer: another daemon wrote meanwhile; keep their merge for the next write.
       const merged = stored && stored.siblings.length > 1 ? this.pointsOf(stored) : points;
       this.remember(key, { points: merged, vclock: stored?.vclock });
