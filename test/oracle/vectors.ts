@@ -65,6 +65,11 @@ export function fixedVectors(prefix: string): FixedVectors {
   add('endrow', T + 3550, '16', { host: 'b', dc: 'lga' });
   add('endrow', T + 3595, '32', { host: 'b', dc: 'lga' });
   add('endrow', T + 3595, '64', { host: 'a', dc: 'lga', rack: 'r1' });
+  // a calendar 7m grid counts from the day of its anchor: the first row read (May 31) for the
+  // fill slots, the first point (June 1) for the values — 86,400 s is no multiple of 420 s
+  add('cal7', T + 600, '1', { host: 'a' });
+  add('cal7', T + 660, '2', { host: 'a' });
+  add('cal7', T + 1200, '4', { host: 'a' });
 
   const start = T * 1000;
   const end = (T + 10800) * 1000; // endrow has a point past T + 7200
@@ -127,6 +132,11 @@ export function fixedVectors(prefix: string): FixedVectors {
       post('fixed', { start: T + 3600, end: T + 3695, useCalendar: true, timezone: 'Europe/London', queries: [{ aggregator: 'sum', metric: m('endrow'), downsample: '2h-last', explicitTags, filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: false }, { type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }] }] }),
     ]),
     get('fixed', `/api/query?start=${T + 3500}&end=${T + 3598}&m=sum:explicit_tags:${m('endrow')}{dc=lga}{host=*}`),
+    // so with a fill policy no value bucket starts on a slot: every slot is filled (OpenTSDB's
+    // FillingDownsampler); without a fill policy, or with 6m (counted from the hour), the values show
+    ...['7m-last-null', '7m-sum-zero', '7m-last', '6m-last-nan'].map((downsample) =>
+      post('fixed', { start: T - 300, end: T + 1800, useCalendar: true, timezone: 'UTC', queries: [{ aggregator: 'sum', metric: m('cal7'), downsample }] }),
+    ),
   ];
   return { points, metrics: [...new Set(points.map((p) => p.metric))], requests, start, end };
 }
