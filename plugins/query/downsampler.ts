@@ -109,16 +109,33 @@ function downsampleFilling(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
   let out = allocColumns(64);
   const n = input.length;
   const ts = input.timestamps;
+  // The values are bucketed on their own grid, counted (calendar) from the first point as
+  // in the Downsampler without fill; the fill grid counts from the first row read. A value
+  // bucket is written only where its start is a fill slot: one starting before the slot is
+  // dropped (FillingDownsampler.next: `actual < timestamp` is skipped, `actual == timestamp`
+  // kept), so when the two grids differ (a calendar `7mc` whose data begins the day after
+  // the first row read) every slot is filled. For fixed intervals both grids are the same.
+  const values = spec.calendar && first < n ? bucketing(spec, ctx.zone, ts[first]) : buckets;
   let i = first;
   while (t < endTs) {
-    while (i < n && ts[i]! < t) i++;
-    const bucketEnd = buckets.next(t);
-    let j = i;
-    while (j < n && ts[j]! < bucketEnd) j++;
-    out = j > i ? reduceInto(out, input, i, j, spec.aggregator, t) : pushPoint(out, t, fillValue, 0n, 0);
+    let bucket = i < n ? values.floor(ts[i]!) : Infinity;
+    while (bucket < t) {
+      const skipEnd = values.next(bucket);
+      while (i < n && ts[i]! < skipEnd) i++;
+      bucket = i < n ? values.floor(ts[i]!) : Infinity;
+    }
+    const slotEnd = buckets.next(t);
+    if (bucket === t) {
+      const bucketEnd = values.next(bucket);
+      let j = i;
+      while (j < n && ts[j]! < bucketEnd) j++;
+      out = reduceInto(out, input, i, j, spec.aggregator, t);
+      i = j;
+    } else {
+      out = pushPoint(out, t, fillValue, 0n, 0);
+    }
     if (out.length > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
-    i = j;
-    t = bucketEnd;
+    t = slotEnd;
   }
   return trimColumns(out);
 }

@@ -268,17 +268,26 @@ const HOUR_S = 3600;
 /**
  * The rows OpenTSDB reads for a query (TsdbQuery.getScanStartTimeSeconds and
  * getScanEndTimeSeconds): from the hour holding the start (first aligned down to the
- * downsample interval) to the hour after the end (after the end's next interval when
- * downsampling). Aggregation, interpolation, rates and downsampling all run over these
+ * downsample interval) to the hour after the end plus one second (after that second's next
+ * interval when downsampling). Aggregation, interpolation, rates and downsampling all run over these
  * points; only the answer is cut to [start, end] (HttpJsonSerializer), so a point outside
  * the range still shapes the values inside it, as in OpenTSDB.
+ *
+ * With `explicitTags` and filters the scan also reads the row AT that end hour: OpenTSDB then
+ * scans with a fuzzy row filter (QueryUtil.setDataTableScanFilter; useFuzzyFilter does not
+ * turn it off, tsd.query.enable_fuzzy_filter is on by default) whose stop key is the end hour
+ * followed by the query's tag keys with every value 0xFFFFFF — past the row of every series
+ * it selects, so one more hour is read (an end-hour bucket's `last` can come from after it).
  */
 export function scanRange(query: TsQuery, sub: SubQuery): { start: number; end: number } {
   const interval = sub.downsample && !sub.downsample.all ? sub.downsample.intervalMs : 0;
   let start = Math.floor(query.start / 1000);
   if (interval > 0) start -= Math.trunc(((1000 * start) % interval) / 1000);
   start = Math.max(0, start - (start % HOUR_S));
-  let end = Math.floor(query.end / 1000);
+  // getScanEndTimeSeconds turns the end (ms) into seconds and then always adds one: its guard
+  // `end - (end * 1000) < 1` is true for every positive end (so an end at hh:59:59 reads the
+  // next hour's row too)
+  let end = Math.floor(query.end / 1000) + 1;
   if (interval > 0) {
     end += Math.trunc((interval - ((1000 * end) % interval)) / 1000);
     const offset = end % HOUR_S;
@@ -286,6 +295,7 @@ export function scanRange(query: TsQuery, sub: SubQuery): { start: number; end: 
   } else {
     end += HOUR_S - (end % HOUR_S);
   }
+  if (sub.explicitTags && sub.filters.length > 0) end += HOUR_S; // the fuzzy scan's stop key (above)
   return { start: start * 1000, end: end * 1000 - 1 };
 }
 

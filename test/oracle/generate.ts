@@ -294,6 +294,8 @@ export function toGet(body: Record<string, unknown>): string {
   if (body.timezone) qs.push(`tz=${encodeURIComponent(String(body.timezone))}`);
   for (const sub of body.queries as Record<string, unknown>[]) {
     let m = `${sub.aggregator}:`;
+    // an m= part: QueryRpc 2.4.1 reads no explicit_tags query-string parameter
+    if (sub.explicitTags) m += 'explicit_tags:';
     if (sub.rate) {
       const o = sub.rateOptions as Record<string, unknown> | undefined;
       m += o ? `rate{${o.counter ? 'counter' : ''},${o.counterMax ?? ''},${o.resetValue ?? ''}${o.dropResets ? ',dropcounter' : ''}}:` : 'rate:';
@@ -307,7 +309,6 @@ export function toGet(body: Record<string, unknown>): string {
     const tagPairs = Object.entries((sub.tags as Record<string, string> | undefined) ?? {}).map(([k, v]) => `${k}=${v}`);
     if (group.length > 0 || plain.length > 0 || tagPairs.length > 0) m += `{${[...tagPairs, ...group.map(fmt)].join(',')}}`;
     if (plain.length > 0) m += `{${plain.map(fmt).join(',')}}`;
-    if (sub.explicitTags) qs.push('explicit_tags=true');
     qs.push(`m=${encodeURIComponent(m)}`);
   }
   return `/api/query?${qs.join('&')}`;

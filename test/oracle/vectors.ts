@@ -57,9 +57,22 @@ export function fixedVectors(prefix: string): FixedVectors {
   add('big', T + 160, String(2n ** 53n + 3n), { host: 'a' });
   add('big', T + 130, String(2n ** 62n + 5n), { host: 'b' });
   add('big', T + 190, String(2n ** 62n + 9n), { host: 'b' });
+  // explicitTags reads the row of the hour after the scan's end (the fuzzy scan's stop key)
+  add('endrow', T + 3500, '1', { host: 'a', dc: 'lga' });
+  add('endrow', T + 3590, '2', { host: 'a', dc: 'lga' });
+  add('endrow', T + 3700, '4', { host: 'a', dc: 'lga' });
+  add('endrow', T + 7300, '8', { host: 'a', dc: 'lga' });
+  add('endrow', T + 3550, '16', { host: 'b', dc: 'lga' });
+  add('endrow', T + 3595, '32', { host: 'b', dc: 'lga' });
+  add('endrow', T + 3595, '64', { host: 'a', dc: 'lga', rack: 'r1' });
+  // a calendar 7m grid counts from the day of its anchor: the first row read (May 31) for the
+  // fill slots, the first point (June 1) for the values — 86,400 s is no multiple of 420 s
+  add('cal7', T + 600, '1', { host: 'a' });
+  add('cal7', T + 660, '2', { host: 'a' });
+  add('cal7', T + 1200, '4', { host: 'a' });
 
   const start = T * 1000;
-  const end = (T + 7200) * 1000;
+  const end = (T + 10800) * 1000; // endrow has a point past T + 7200
   const requests: OracleRequest[] = [
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints'), downsample: '1m-avg' }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints'), downsample: '1m-dev', filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: true }] }] }),
@@ -108,6 +121,22 @@ export function fixedVectors(prefix: string): FixedVectors {
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{uid=not_literal_or(2)}`),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}&explicit_tags=true`),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{host=not_key()}`),
+    // the scan ends an hour after the end plus one second: at hh:59:59 `a` (endrow) lerps towards
+    // its point in the next hour's row (66 at T + 3595), at hh:59:58 it has ended there (64)
+    ...[3599, 3598].map((e) => get('fixed', `/api/query?start=${T + 3500}&end=${T + e}&m=sum:${m('endrow')}{host=a}`)),
+    // explicitTags reads one hour more (the fuzzy scan's stop key): `a` lerps at b's T + 3595,
+    // and the calendar 2h bucket holding the end (London is UTC+1 in June) takes its `last`
+    // from that row (seed 9203); the same requests without explicitTags do not
+    ...[true, false].flatMap((explicitTags) => [
+      post('fixed', { start: T + 3500, end: T + 3598, queries: [{ aggregator: 'sum', metric: m('endrow'), explicitTags, filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: false }, { type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }] }] }),
+      post('fixed', { start: T + 3600, end: T + 3695, useCalendar: true, timezone: 'Europe/London', queries: [{ aggregator: 'sum', metric: m('endrow'), downsample: '2h-last', explicitTags, filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: false }, { type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }] }] }),
+    ]),
+    get('fixed', `/api/query?start=${T + 3500}&end=${T + 3598}&m=sum:explicit_tags:${m('endrow')}{dc=lga}{host=*}`),
+    // so with a fill policy no value bucket starts on a slot: every slot is filled (OpenTSDB's
+    // FillingDownsampler); without a fill policy, or with 6m (counted from the hour), the values show
+    ...['7m-last-null', '7m-sum-zero', '7m-last', '6m-last-nan'].map((downsample) =>
+      post('fixed', { start: T - 300, end: T + 1800, useCalendar: true, timezone: 'UTC', queries: [{ aggregator: 'sum', metric: m('cal7'), downsample }] }),
+    ),
   ];
   return { points, metrics: [...new Set(points.map((p) => p.metric))], requests, start, end };
 }

@@ -65,3 +65,31 @@ describe('time zones and calendar downsampling', () => {
     expect(Object.keys(r.json[0].dps)).to.deep.equal([String(Date.UTC(2013, 0, 1, 18, 30) / 1000)]);
   });
 });
+
+describe('calendar downsampling with a fill policy across midnight (FillingDownsampler, checked against OpenTSDB 2.4.1)', () => {
+  let d: QueryDaemon;
+  const T = Date.UTC(2013, 0, 2) / 1000; // midnight
+  before(async () => {
+    d = await startQueryDaemon();
+    await d.write([at('cal7', { h: 'a' }, T + 600, int(1)), at('cal7', { h: 'a' }, T + 660, int(2)), at('cal7', { h: 'a' }, T + 1200, int(4))]);
+  });
+  after(() => d.stop());
+
+  const query = async (downsample: string) =>
+    (await d.post('/api/query', { start: T - 300, end: T + 1800, useCalendar: true, timezone: 'UTC', queries: [{ aggregator: 'sum', metric: 'cal7', downsample }] })).json[0].dps;
+
+  it('slots count from the first row read (the day before), values from the first point: no slot gets a value', async () => {
+    // 7m counts from midnight; 86,400 s is no multiple of 420 s, so the two grids never meet
+    const nulls = await query('7m-last-null');
+    expect(Object.keys(nulls).map(Number)).to.deep.equal([T - 300, T + 120, T + 540, T + 960, T + 1380, T + 1800]);
+    expect(Object.values(nulls)).to.deep.equal([null, null, null, null, null, null]);
+    expect(Object.values(await query('7m-sum-zero'))).to.deep.equal([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('without a fill policy, or with a count that divides the hour, the values are there', async () => {
+    expect(await query('7m-last')).to.deep.equal({ [T + 420]: 2, [T + 840]: 4 });
+    const sixes = await query('6m-last-null');
+    expect(sixes[T + 360]).to.equal(2);
+    expect(sixes[T + 1080]).to.equal(4);
+  });
+});

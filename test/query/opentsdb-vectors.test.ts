@@ -259,3 +259,59 @@ describe('/api/query: seconds output of millisecond data, unknown tag keys', () 
     expect(r.json.error.message).to.equal("No such name for 'tagk': 'nokey'");
   });
 });
+
+describe('/api/query: the rows read past the end (TsdbQuery.getScanEndTimeSeconds, checked against OpenTSDB 2.4.1)', () => {
+  let d: QueryDaemon;
+  before(async () => {
+    d = await startQueryDaemon();
+    await d.write([
+      at('endrow', { host: 'a', dc: 'lga' }, t0 + 3500, int(1)),
+      at('endrow', { host: 'a', dc: 'lga' }, t0 + 3590, int(2)),
+      at('endrow', { host: 'a', dc: 'lga' }, t0 + 3700, int(4)), // the next hour's row
+      at('endrow', { host: 'a', dc: 'lga' }, t0 + 7300, int(8)), // the row after it
+      at('endrow', { host: 'b', dc: 'lga' }, t0 + 3550, int(16)),
+      at('endrow', { host: 'b', dc: 'lga' }, t0 + 3595, int(32)),
+      at('endrow', { host: 'a', dc: 'lga', rack: 'r1' }, t0 + 3595, int(64)),
+    ]);
+  });
+  after(() => d.stop());
+
+  const at3595 = async (params: string, body?: unknown) => {
+    const r = body ? await d.post('/api/query', body) : await d.get(`/api/query?${params}`);
+    expect(r.status).to.equal(200);
+    return r.json[0].dps[t0 + 3595];
+  };
+
+  it('an end at hh:59:59 reads the next hour (OpenTSDB always adds a second to the end)', async () => {
+    // `a` lerps towards its point at t0 + 3700 only when that row is read: 64 + 2
+    expect(await at3595(`start=${t0 + 3500}&end=${t0 + 3599}&m=sum:endrow{host=a}`)).to.equal(66);
+    expect(await at3595(`start=${t0 + 3500}&end=${t0 + 3598}&m=sum:endrow{host=a}`)).to.equal(64);
+  });
+
+  it('explicitTags with filters reads one hour more (the fuzzy scan stops past the end hour row)', async () => {
+    const body = (explicitTags: boolean) => ({
+      start: t0 + 3500,
+      end: t0 + 3598,
+      queries: [{ aggregator: 'sum', metric: 'endrow', explicitTags, filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: false }, { type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }] }],
+    });
+    expect(await at3595('', body(true))).to.equal(32 + 2); // b, and a lerped towards t0 + 3700
+    expect(await at3595('', body(false))).to.equal(32 + 64); // a has ended: b and the rack series
+    expect(await at3595(`start=${t0 + 3500}&end=${t0 + 3598}&m=sum:explicit_tags:endrow{dc=lga}{host=*}`)).to.equal(34);
+  });
+
+  it("explicitTags: a calendar bucket holding the end takes its last point from the extra hour (seed 9203's 31 vs 26)", async () => {
+    // Berlin is UTC+1 in January: the 2h calendar bucket at t0 + 3600 runs to t0 + 10800
+    const last = async (explicitTags: boolean) => {
+      const r = await d.post('/api/query', {
+        start: t0 + 3600,
+        end: t0 + 3695,
+        useCalendar: true,
+        timezone: 'Europe/Berlin',
+        queries: [{ aggregator: 'sum', metric: 'endrow', downsample: '2h-last', explicitTags, filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: false }, { type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }] }],
+      });
+      return r.json[0].dps;
+    };
+    expect(await last(true)).to.deep.equal({ [t0 + 3600]: 8 });
+    expect(await last(false)).to.deep.equal({ [t0 + 3600]: 4 });
+  });
+});

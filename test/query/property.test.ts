@@ -154,14 +154,15 @@ function refDownsample(points: P[], ds: Downsample, scanStart: number, scanEnd: 
 
 /**
  * The rows OpenTSDB reads: from the hour of the start (aligned down to the downsample
- * interval first) to the hour after the end (after the end's next interval when downsampling).
+ * interval first) to the hour after the end plus one second (after that second's next interval
+ * when downsampling).
  */
 function scanRange(start: number, end: number, ds: Downsample | undefined): [number, number] {
   const interval = ds && ds.interval > 0 ? ds.interval : 0;
   let s = Math.floor(start / 1000);
   if (interval) s -= Math.trunc(((s * 1000) % interval) / 1000);
   s -= s % 3600;
-  let e = Math.floor(end / 1000);
+  let e = Math.floor(end / 1000) + 1; // OpenTSDB always adds a second to the end (getScanEndTimeSeconds)
   if (interval) {
     e += Math.trunc((interval - ((e * 1000) % interval)) / 1000);
     if (e % 3600 !== 0) e += 3600 - (e % 3600);
