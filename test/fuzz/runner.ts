@@ -30,6 +30,7 @@ export async function directContext(): Promise<{ context: DirectContext; stop: (
   return { context: { aggregators: daemon.kernel.container.resolve('aggregators'), hooks: daemon.kernel.hooks }, stop: () => daemon.stop() };
 }
 
+/** fast-check's report: counterexample, seed, path and (includeErrorInReport) the oracle's message. */
 function report(err: unknown): string {
   return (err as Error).message;
 }
@@ -63,7 +64,7 @@ export async function runE2e<T>(target: FuzzTarget<T>, daemon: FuzzDaemon, optio
   try {
     await fc.assert(
       fc.asyncProperty(target.input, (input) => target.e2e(input, daemon)),
-      // shrinking through a daemon is slow: a few hundred steps find a small case
+      // no shrinking through a daemon (slow): the failing input is reported as generated
       { seed: options.seed, numRuns: options.inputs, path: options.path, endOnFailure: true, includeErrorInReport: true },
     );
   } catch (err) {
