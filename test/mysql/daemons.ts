@@ -55,13 +55,16 @@ export class Daemon {
   }
 }
 
-/** Spawns `dsdb` with http, the test routes, the codec plugins and storage-mysql on `database`. */
-export async function spawnMysqlDaemon(database: string, options: Record<string, unknown> = {}): Promise<Daemon> {
+/**
+ * Spawns `dsdb` with http, the test routes, the codec plugins and storage-mysql on
+ * `database`; `protocols` adds plugins ahead of storage (telnet, put-http, protobuf, …).
+ */
+export async function spawnMysqlDaemon(database: string, options: Record<string, unknown> = {}, protocols: string[] = []): Promise<Daemon> {
   const dir = scratchDir('mysql-daemon');
   const config = {
     port: 0,
     logLevel: 'info',
-    plugins: ['http', ROUTES, ...CODEC_PLUGINS, ['storage-mysql', { port: mariadb.port, user: 'dsdb', password: 'dsdb', database, ...options }]],
+    plugins: ['http', ...protocols, ROUTES, ...CODEC_PLUGINS, ['storage-mysql', { port: mariadb.port, user: 'dsdb', password: 'dsdb', database, ...options }]],
   };
   fs.writeFileSync(path.join(dir, 'dsdb.config.json'), JSON.stringify(config, null, 2));
   return new Daemon(await spawnDaemon([], dir), dir);

@@ -12,6 +12,10 @@ import { MysqlEngine } from '../../plugins/storage-mysql/engine';
 import { batchOf } from '../helpers/batch';
 import { type Daemon, spawnMysqlDaemon, type WirePoint } from './daemons';
 import { dropDatabase, engineOptions, freshDatabase, startMariaDb, stopMariaDb, useMariaDb, testCodecs } from './mariadb';
+import { ProtocolLoad, type ProtocolCounts } from './outage-protocols';
+
+/** How long MariaDB stays down in the protocols test: a few seconds in CI; DSDB_MARIADB_OUTAGE_MS=30000 for the long form. */
+const OUTAGE_MS = Number(process.env.DSDB_MARIADB_OUTAGE_MS ?? 4000);
 
 describe('storage-mysql outage: MariaDB stops during ingest @integration', function () {
   this.timeout(90000);
@@ -102,6 +106,56 @@ describe('storage-mysql outage: MariaDB stops during ingest @integration', funct
     } finally {
       await startMariaDb();
       await engine.close();
+      await dropDatabase(db);
+    }
+  });
+
+  it(`keeps every point acknowledged over telnet, /api/put?sync and protobuf while MariaDB is down for ${OUTAGE_MS} ms, and stays up`, async function () {
+    this.timeout(OUTAGE_MS + 120_000);
+    const db = freshDatabase('outage_protocols');
+    const protocols = await spawnMysqlDaemon(db, { retryTimeoutMs: 1500 }, ['telnet', 'put-telnet', 'put-http', 'protobuf']);
+    try {
+      const load = new ProtocolLoad(protocols.spawned.port);
+      const all = () => [load.telnet, load.sync, load.protobuf];
+      const acked = () => all().reduce((n, c) => n + c.acknowledged.length, 0);
+      load.start();
+      while (acked() < 600) await sleep(20);
+      await stopMariaDb();
+      const stoppedAt = Date.now();
+      const before = all().map((c) => c.refused);
+      await sleep(OUTAGE_MS);
+      // every protocol told its clients: an error or a refusal, never a silent drop
+      const refusedDuring = all().map((c, i) => c.refused - before[i]!);
+      expect(protocols.alive, 'daemon alive during the outage').to.equal(true);
+      await startMariaDb();
+      const down = Date.now() - stoppedAt;
+      const ackedAtRestart = acked();
+      while (acked() < ackedAtRestart + 600) await sleep(20);
+      await load.finish();
+
+      const found = async (metric: string) => {
+        const { series } = await protocols.get('read', { metric });
+        const set = new Set<number>();
+        for (const s of series) for (const t of s.timestamps) set.add(t);
+        return set;
+      };
+      const check = async (name: string, counts: ProtocolCounts, metric: string) => {
+        const stored = await found(metric);
+        const missing = counts.acknowledged.filter((t) => !stored.has(t)).length;
+        console.log(`      ${name}: ${counts.sent} sent, ${counts.acknowledged.length} acknowledged, ${counts.refused} refused explicitly, ${missing} acknowledged missing`);
+        expect(counts.unexpected, `${name}: unexpected answers`).to.deep.equal([]);
+        expect(missing, `${name}: acknowledged and missing`).to.equal(0);
+      };
+      console.log(`      MariaDB down for ${down} ms; refused during the outage: telnet ${refusedDuring[0]}, sync ${refusedDuring[1]}, protobuf ${refusedDuring[2]}`);
+      await check('telnet', load.telnet, 'outage.telnet');
+      await check('/api/put?sync', load.sync, 'outage.sync');
+      await check('protobuf sync', load.protobuf, 'outage.proto');
+      expect(refusedDuring[1], 'sync writes refused while down').to.be.greaterThan(0);
+      expect(refusedDuring[2], 'protobuf sync writes refused while down').to.be.greaterThan(0);
+      expect(protocols.alive).to.equal(true);
+    } finally {
+      await startMariaDb();
+      await protocols.stop();
       await dropDatabase(db);
     }
   });

@@ -48,6 +48,11 @@ const SKIPPED: Record<string, string> = {
   'npm run bench -- all': 'benchmarks',
   'dsdb --config mysql.config.js import all.txt.gz': 'needs MariaDB: test/cli/migration.test.ts',
   'node dist/test/oracle/run.js --seeds 5 --queries 1000': 'the long differential run needs the reference OpenTSDB; test/oracle/oracle.test.ts runs the short form in every npm test',
+  'node dist/test/fuzz/run.js --target telnet --inputs 1000000': 'a long fuzz run (hours); test/fuzz/fuzz.test.ts runs the short form in every npm test',
+  'node dist/test/fuzz/run.js --target all --level direct --inputs 1000000 --chunk 20000 --minutes 60': 'a long fuzz run; test/fuzz/fuzz.test.ts runs the short form',
+  'node dist/test/fuzz/run.js --target all --level e2e --e2e-inputs 1000': 'a long fuzz run; test/fuzz/fuzz.test.ts runs the short form',
+  'DSDB_FUZZ_SEED=N node dist/test/fuzz/run.js --target query-get --inputs 1 --path P': 'a template (N and P come from a failure report)',
+  'node dist/test/storage/crash-loop.js --cycles 50 [--seed N]': 'the long crash loop (minutes); test/storage/crash-loop.test.ts runs 3 cycles in every npm test',
 };
 
 const withoutComment = (command: string) => command.replace(/\s+#\s.*$/, '').trim();
