@@ -29,7 +29,8 @@ import type {
 import { slicePoints } from '../../core';
 import { CodecSet, DEFAULT_CODECS, type CodecPreferences } from '../../lib/chunks';
 import { CouchAnnotations } from './annotations';
-import { decodeChunkDoc, encodeChunkDoc, withoutRange, type ChunkDoc } from './chunk-doc';
+import { encodeChunkDoc, withoutRange, type ChunkDoc } from './chunk-doc';
+import { deleteLosers, windowPoints } from './conflicts';
 import { Couch, isConflict, isUnavailable, unavailableError, type CouchSettings, type Row } from './couch';
 import { DESIGN_DOC, DESIGN_VERSION } from './design';
 import { chunkDocId, chunkRange, DESIGN_ID, HIGH, namePrefix, SETTINGS_ID } from './ids';
@@ -193,7 +194,7 @@ export class CouchEngine implements StorageEngine {
         }
       }
       for (let from = 0; from < ids.length; from += KEYS_PER_REQUEST) {
-        const rows = await this.retrying(() => this.couch.fetch<ChunkDoc>(ids.slice(from, from + KEYS_PER_REQUEST)), 0, 'the points could not be read');
+        const rows = await this.retrying(() => this.couch.fetch<ChunkDoc>(ids.slice(from, from + KEYS_PER_REQUEST), true), 0, 'the points could not be read');
         rows.forEach((row, k) => row.doc && out[owner[from + k]!]!.push(row.doc));
       }
       return out;
@@ -204,7 +205,7 @@ export class CouchEngine implements StorageEngine {
       while (next < group.length) {
         const s = next++;
         const [start, end] = chunkRange(group[s]!.id, first, last);
-        const rows = await this.retrying(() => this.couch.range<ChunkDoc>(start, end), 0, 'the points could not be read');
+        const rows = await this.retrying(() => this.couch.range<ChunkDoc>(start, end, { conflicts: true }), 0, 'the points could not be read');
         out[s] = rows.map((r) => r.doc!).filter(Boolean);
       }
     };
@@ -213,8 +214,9 @@ export class CouchEngine implements StorageEngine {
   }
 
   /** Decoded points of a series' window documents (sorted by window, so by time), clipped to [start, end]. */
-  private pointsOf(docs: ChunkDoc[], start: number, end: number): SeriesPoints {
-    const parts = docs.map((d) => decodeChunkDoc(this.codecs, d));
+  private async pointsOf(docs: ChunkDoc[], start: number, end: number): Promise<SeriesPoints> {
+    const parts: SeriesPoints[] = [];
+    for (const doc of docs) parts.push(await this.retrying(() => windowPoints(this.couch, this.codecs, doc), 0, 'the points could not be read'));
     let total = 0;
     for (const p of parts) total += p.length;
     const all = { length: total, timestamps: new Float64Array(total), kinds: new Uint8Array(total), floats: new Float64Array(total), ints: new BigInt64Array(total), texts: new Array<string | undefined>(total) };
@@ -243,7 +245,7 @@ export class CouchEngine implements StorageEngine {
       const group = infos.slice(g, g + perGroup);
       const docs = await this.chunkDocs(group, first, last);
       for (let s = 0; s < group.length; s++) {
-        const points = this.pointsOf(docs[s]!, range.start, range.end);
+        const points = await this.pointsOf(docs[s]!, range.start, range.end);
         // The contract: a series with no point in the range is not returned.
         if (points.length > 0) yield { series: group[s]!, points };
       }
@@ -259,10 +261,10 @@ export class CouchEngine implements StorageEngine {
         const s = next++;
         const [start, end] = chunkRange(infos[s]!.id, -Infinity, Infinity);
         // The newest window document holds the last point: one descending row.
-        const rows = await this.retrying(() => this.couch.range<ChunkDoc>(end, start, { descending: true, limit: 1 }), 0, 'the last points could not be read');
+        const rows = await this.retrying(() => this.couch.range<ChunkDoc>(end, start, { descending: true, limit: 1, conflicts: true }), 0, 'the last points could not be read');
         const doc = rows[0]?.doc;
         if (!doc) continue;
-        const p = decodeChunkDoc(this.codecs, doc);
+        const p = await this.retrying(() => windowPoints(this.couch, this.codecs, doc), 0, 'the last points could not be read');
         const i = p.length - 1;
         if (i < 0 || p.timestamps[i]! < since) continue;
         found[s] = { series: infos[s]!, timestamp: p.timestamps[i]!, kind: p.kinds[i]! as LastPoint['kind'], float: p.floats[i]!, int: p.ints[i]!, text: p.texts[i] };
@@ -302,14 +304,17 @@ export class CouchEngine implements StorageEngine {
       removed += await this.retrying(
         async () => {
           let n = 0;
-          let rows = await this.couch.range<ChunkDoc>(start, end);
+          let rows = await this.couch.range<ChunkDoc>(start, end, { conflicts: true });
           for (let round = 0; rows.length > 0; round++) {
             if (round >= 50) throw new Error(`storage-couchdb: window documents of series ${info.id} still conflicted after 50 rounds; the delete is incomplete`);
             const docs: object[] = [];
+            const losers: { id: string; rev: string }[] = [];
             let cut = 0;
             for (const { doc } of rows) {
               if (!doc) continue;
-              const points = decodeChunkDoc(this.codecs, doc);
+              // a conflicted window: cut the merge of its branches, and drop the losing ones
+              const points = await windowPoints(this.couch, this.codecs, doc);
+              for (const rev of doc._conflicts ?? []) losers.push({ id: doc._id, rev });
               const kept = withoutRange(points, range.start, range.end);
               if (kept === points) continue;
               cut += points.length - kept.length;
@@ -323,13 +328,15 @@ export class CouchEngine implements StorageEngine {
               if (r.error === 'conflict') conflicted.push(r.id);
               else if (!r.ok) throw new Error(`storage-couchdb: CouchDB refused window document ${r.id}: ${r.error} (${r.reason})`);
             }
+            const conflictedIds = new Set(conflicted);
+            await deleteLosers(this.couch, losers.filter((l) => !conflictedIds.has(l.id)));
             // Count only what was stored; conflicted documents are read and cut again.
             if (conflicted.length === 0) {
               n += cut;
               break;
             }
             n += cut - (await this.pointsIn(conflicted, rows, range));
-            rows = await this.couch.fetch<ChunkDoc>(conflicted);
+            rows = await this.couch.fetch<ChunkDoc>(conflicted, true);
           }
           return n;
         },
@@ -341,12 +348,12 @@ export class CouchEngine implements StorageEngine {
   }
 
   /** Points in `range` that the documents `ids` held in `rows` (before a failed cut). */
-  private pointsIn(ids: string[], rows: Row<ChunkDoc>[], range: TimeRange): number {
+  private async pointsIn(ids: string[], rows: Row<ChunkDoc>[], range: TimeRange): Promise<number> {
     const set = new Set(ids);
     let n = 0;
     for (const { doc } of rows) {
       if (!doc || !set.has(doc._id)) continue;
-      const p = decodeChunkDoc(this.codecs, doc);
+      const p = await windowPoints(this.couch, this.codecs, doc);
       for (let i = 0; i < p.length; i++) if (p.timestamps[i]! >= range.start && p.timestamps[i]! <= range.end) n++;
     }
     return n;

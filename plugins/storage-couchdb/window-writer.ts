@@ -9,7 +9,8 @@
  */
 import { allocPoints, type PointBatch, type SeriesPoints } from '../../core';
 import type { CodecSet } from '../../lib/chunks';
-import { decodeChunkDoc, encodeChunkDoc, mergePoints, type ChunkDoc } from './chunk-doc';
+import { encodeChunkDoc, mergePoints, type ChunkDoc } from './chunk-doc';
+import { deleteLosers, windowPoints } from './conflicts';
 import type { BulkResult, Couch } from './couch';
 import { chunkDocId } from './ids';
 
@@ -17,6 +18,8 @@ import { chunkDocId } from './ids';
 export interface CachedWindow {
   rev: string;
   points: SeriesPoints;
+  /** conflicting revisions merged into `points`, deleted once the merge is stored */
+  losers?: string[];
 }
 
 interface Pending {
@@ -143,16 +146,21 @@ export class WindowWriter {
       // CouchDB answers in request order; pouchdb-server does not always: match by id.
       const byId = new Map(results.map((r) => [r.id, r]));
       const again: Pending[] = [];
+      const losers: { id: string; rev: string }[] = [];
       for (let k = 0; k < todo.length; k++) {
         const p = todo[k]!;
         const r = byId.get(p.id);
         if (!r) throw new Error(`storage-couchdb: _bulk_docs gave no answer for ${p.id}`);
-        if (r.ok && r.rev) this.remember(p.id, { rev: r.rev, points: merged[k]! });
+        if (r.ok && r.rev) {
+          this.remember(p.id, { rev: r.rev, points: merged[k]! });
+          for (const rev of bases.get(p.id)?.losers ?? []) losers.push({ id: p.id, rev });
+        }
         else if (r.error === 'conflict') {
           this.cache.delete(p.id);
           again.push(p);
         } else throw new Error(`storage-couchdb: CouchDB refused window document ${p.id}: ${r.error} (${r.reason})`);
       }
+      await deleteLosers(this.couch, losers);
       this.conflicts += again.length;
       todo = again;
     }
@@ -171,8 +179,9 @@ export class WindowWriter {
       else ids.push(p.id);
     }
     for (let from = 0; from < ids.length; from += KEYS_PER_REQUEST) {
-      for (const row of await this.couch.fetch<ChunkDoc>(ids.slice(from, from + KEYS_PER_REQUEST))) {
-        if (row.doc) bases.set(row.doc._id, { rev: row.doc._rev!, points: decodeChunkDoc(this.codecs, row.doc) });
+      for (const row of await this.couch.fetch<ChunkDoc>(ids.slice(from, from + KEYS_PER_REQUEST), true)) {
+        const doc = row.doc;
+        if (doc) bases.set(doc._id, { rev: doc._rev!, points: await windowPoints(this.couch, this.codecs, doc), losers: doc._conflicts });
       }
     }
     return bases;
