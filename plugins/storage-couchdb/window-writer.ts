@@ -154,8 +154,7 @@ export class WindowWriter {
         if (r.ok && r.rev) {
           this.remember(p.id, { rev: r.rev, points: merged[k]! });
           for (const rev of bases.get(p.id)?.losers ?? []) losers.push({ id: p.id, rev });
-        }
-        else if (r.error === 'conflict') {
+        } else if (r.error === 'conflict') {
           this.cache.delete(p.id);
           again.push(p);
         } else throw new Error(`storage-couchdb: CouchDB refused window document ${p.id}: ${r.error} (${r.reason})`);
@@ -191,7 +190,7 @@ export class WindowWriter {
     this.cache.delete(id);
     this.cache.set(id, entry);
     if (this.cache.size > this.cacheLimit) {
-      // evict the oldest tenth at once, so eviction is rare
+      // evict the oldest eighth at once, so eviction is rare
       let drop = Math.max(1, this.cacheLimit >> 3);
       for (const key of this.cache.keys()) {
         this.cache.delete(key);
