@@ -2,9 +2,10 @@
 # `npm test`: build, start the reference OpenTSDB 2.4.1 on HBase for the differential test
 # in the background (scripts/oracle/oracle.sh: Java/Maven from Debian if missing, jars cached
 # in .oracle-cache/), start the private MariaDB the MySQL tests need (installing it from
-# Debian if missing), start the storage-hbase tests' HBase (scripts/hbase.sh) and the
-# private Riak node (scripts/riak.sh) in the background, find (or install) Chromium for the
-# GUI tests, run mocha, and always stop MariaDB, HBase, Riak and the oracle by their PIDs.
+# Debian if missing) and the CouchDB-API server (pouchdb-server), start the storage-hbase
+# tests' HBase (scripts/hbase.sh) and the private Riak node (scripts/riak.sh) in the background,
+# find (or install) Chromium for the GUI tests, run mocha, and always stop MariaDB, CouchDB,
+# HBase, Riak and the oracle by their PIDs.
 # DSDB_ORACLE=skip leaves the differential test out; DSDB_ORACLE_SEED=N replays a seed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -12,6 +13,9 @@ npm run build
 # A free port, so two checkouts can run their tests side by side.
 DSDB_MARIADB_PORT=${DSDB_MARIADB_PORT:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
 export DSDB_MARIADB_PORT
+# The CouchDB tests' server (pouchdb-server, a devDependency; ready in about a second).
+DSDB_COUCHDB_PORT=${DSDB_COUCHDB_PORT:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
+export DSDB_COUCHDB_PORT
 # The oracle boots (about a minute) while the other tests run; test/oracle waits for it.
 DSDB_ORACLE_DIR=${DSDB_ORACLE_DIR:-$(pwd)/.test-data/oracle-test-$DSDB_MARIADB_PORT}
 export DSDB_ORACLE_DIR
@@ -63,9 +67,10 @@ stop_riak() {
   rm -rf "$DSDB_RIAK_DIR" "$DSDB_RIAK_DIR.log" "$DSDB_RIAK_DIR.ready" "$DSDB_RIAK_DIR.failed"
 }
 # The servers are throwaway: stop them by their PIDs and drop their data.
-trap 'scripts/mariadb.sh stop >/dev/null; rm -rf ".test-data/mariadb-$DSDB_MARIADB_PORT"; stop_riak; stop_hbase; stop_oracle' EXIT
+trap 'scripts/mariadb.sh stop >/dev/null; rm -rf ".test-data/mariadb-$DSDB_MARIADB_PORT"; scripts/couchdb.sh stop >/dev/null; rm -rf ".test-data/couchdb-$DSDB_COUCHDB_PORT"; stop_riak; stop_hbase; stop_oracle' EXIT
 trap 'exit 130' INT TERM
 scripts/mariadb.sh start
+scripts/couchdb.sh start
 # The GUI tests drive Debian's Chromium (installed here if missing, never downloaded by playwright).
 DSDB_CHROMIUM=$(bash scripts/install-chromium.sh)
 export DSDB_CHROMIUM
