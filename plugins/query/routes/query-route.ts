@@ -1,6 +1,6 @@
 /** `/api/query`: GET (m=/tsuid=), POST (JSON) and DELETE (only with allowDelete). */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from '../../../lib/opentsdb';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, QueryBudget, type QueryLimits } from '../../../lib/opentsdb';
 import { executeQuery, type QueryEngineDeps } from '../engine';
 import type { TsQuery } from '../model';
 import { parseQueryBody } from '../parse-json';
@@ -31,10 +31,11 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
         const query: TsQuery = request.method === 'POST' ? parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined, exact: qs.exact !== undefined }) : parseQueryString(qs, deps.aggregators);
         if (request.method === 'DELETE') query.delete = true;
         if (query.delete && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
-        const results = await executeQuery(query, deps);
+        const budget = requestBudget(reply, deps.limits);
+        const results = await executeQuery(query, deps, budget);
+        const json = await serializeResults(results, query, budget);
         options.stats.recordSuccess(performance.now() - started);
         reply.type('application/json; charset=UTF-8');
-        const json = serializeResults(results, query);
         return options.jsonp ? wrapJsonp(request, json) : json;
       } catch (err) {
         options.stats.recordFailure(err);
@@ -42,6 +43,19 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
       }
     },
   });
+}
+
+/**
+ * The budget of one request's query: its limits and time slice, cancelled when the
+ * client closes the connection before the answer is sent (the work stops at its next
+ * yield and its memory is freed).
+ */
+export function requestBudget(reply: FastifyReply, limits: QueryLimits): QueryBudget {
+  const budget = new QueryBudget(limits);
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) budget.cancel();
+  });
+  return budget;
 }
 
 /** `?jsonp=fn` wraps the JSON in `fn(...)`. */
