@@ -13,13 +13,12 @@
  * that a machine shared with other busy processes does not fail the test; the wall times
  * are printed beside it.
  */
-import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { BatchBuilder, ValueKind, type StorageEngine } from '../../core';
 import { scratchDir, startDaemon, type RunningDaemon } from '../helpers/daemon';
-import { measure, type Latency } from '../helpers/latency';
+import { probeDaemon, type Latency, type ProbeResults } from '../helpers/latency';
 import { CODEC_PLUGINS } from '../helpers/plugins';
 
 const SERIES = 100_000;
@@ -28,42 +27,11 @@ const LIMIT_MS = 100;
 const T0 = Date.UTC(2024, 0, 1);
 const CALENDAR = '/api/query?start=2023/01/01-00:00:00&end=2286/01/01-00:00:00&m=sum:1hc-max-zero:cal&timezone=Europe/Berlin';
 
-interface Probe {
-  version: Latency[];
-  put: Latency[];
-  puts: number;
-}
-
-/** A telnet connection: `put` a point, then `version`, whose answer (after the put) ends the probe. */
-class TelnetProbe {
-  private waiting?: () => void;
-  constructor(private readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('\n')) this.waiting?.();
-    });
-  }
-  static async open(port: number): Promise<TelnetProbe> {
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    return new TelnetProbe(socket);
-  }
-  put(n: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-      this.socket.write(`put probe.put ${Math.floor(T0 / 1000) + n} ${n} host=p\nversion\n`);
-    });
-  }
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
 describe('security: query budgets cannot starve the daemon (#19, #18)', function () {
   this.timeout(120_000);
   let d: RunningDaemon;
   let dir: string;
   let base: string;
-  let telnet: TelnetProbe;
   let putsSoFar = 0;
 
   before(async () => {
@@ -98,43 +66,29 @@ describe('security: query budgets cannot starve the daemon (#19, #18)', function
     cal.push(series, Date.UTC(2023, 0, 1), ValueKind.Int, 0, 1n, undefined);
     cal.push(series, Date.UTC(2023, 0, 1, 5), ValueKind.Int, 0, 2n, undefined);
     await storage.write(cal.take());
-    telnet = await TelnetProbe.open(d.port);
     // warm up (first requests compile routes and load the time zone data): not what is measured
     await fetch(`${base}/api/version`);
     await fetch(`${base}/api/query?start=2023/01/01-00:00:00&end=2023/01/02-00:00:00&m=sum:1hc-max-zero:cal&timezone=Europe/Berlin`);
-    await telnet.put(putsSoFar++);
   });
   after(async () => {
-    telnet?.close();
     await d?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs `path`; until it answers, probes /api/version and a telnet put in turn. */
-  async function whileProbing(url: string): Promise<{ status: number; body: any; ms: number; probe: Probe }> {
-    const probe: Probe = { version: [], put: [], puts: 0 };
+  /** Runs `url` while a client on another thread probes /api/version and telnet put. */
+  async function whileProbing(url: string): Promise<{ status: number; body: any; ms: number; probe: ProbeResults }> {
+    const probes = probeDaemon(d.port, 'probe.put', Math.floor(T0 / 1000) + putsSoFar);
+    await new Promise((r) => setTimeout(r, 50)); // the worker is up and probing
     const started = performance.now();
-    let done = false;
-    // the answer is parsed after the probing: parsing 6 MB here would delay a probe in flight
-    const query = fetch(base + url).then(async (res) => {
-      const text = await res.text();
-      done = true;
-      return { status: res.status, text, ms: performance.now() - started };
-    });
-    query.catch(() => (done = true));
-    while (!done) {
-      await new Promise((r) => setTimeout(r, 20));
-      if (done) break;
-      probe.version.push(await measure(async () => expect((await fetch(`${base}/api/version`)).status).to.equal(200)));
-      const n = putsSoFar++;
-      probe.put.push(await measure(() => telnet.put(n)));
-      probe.puts++;
-    }
-    const { status, text, ms } = await query;
-    return { status, body: JSON.parse(text), ms, probe };
+    const res = await fetch(base + url);
+    const text = await res.text();
+    const ms = performance.now() - started;
+    const probe = await probes.stop();
+    putsSoFar += probe.puts;
+    return { status: res.status, body: JSON.parse(text), ms, probe };
   }
 
-  function expectResponsive(name: string, probe: Probe): void {
+  function expectResponsive(name: string, probe: ProbeResults): void {
     const worst = (l: Latency[], f: (x: Latency) => number) => Math.round(Math.max(0, ...l.map(f)));
     const line = (l: Latency[]) => `${worst(l, (x) => x.busy)} ms (wall ${worst(l, (x) => x.wall)})`;
     console.log(`      ${name}: ${probe.version.length} probes; worst /api/version ${line(probe.version)}; put ${line(probe.put)}`);
@@ -153,56 +107,56 @@ describe('security: query budgets cannot starve the daemon (#19, #18)', function
 
   it('a calendar downsample with a fill policy over 263 years, in a time zone: refused at its deadline, others served meanwhile', async () => {
     const r = await whileProbing(CALENDAR);
-    expectTimedOut(r);
     expectResponsive('1hc-max-zero 2023→2286', r.probe);
+    expectTimedOut(r);
   });
 
   it('the same through the graph-image path (/q): its error, others served meanwhile', async () => {
     const res = whileProbing('/q?start=2023/01/01-00:00:00&end=2286/01/01-00:00:00&m=sum:1hc-max-zero:cal&tz=Europe/Berlin&json');
-    const r = await res.catch((e) => e);
+    const r = await res;
+    expectResponsive('/q calendar', r.probe);
     expect(r.status).to.equal(413);
     expect(JSON.stringify(r.body)).to.contain('Sorry, your query timed out');
-    expectResponsive('/q calendar', r.probe);
   });
 
   it('sum over every series of a 100k-series metric (10^10 member visits): refused at its deadline, others served', async () => {
     const r = await whileProbing(`/api/query?start=${T0}&end=${T0 + SERIES * 1000}&m=sum:big`);
-    expectTimedOut(r);
     expectResponsive('sum:big', r.probe);
+    expectTimedOut(r);
   });
 
   it('rate, gexp and POST /api/query over 100k series: answered or refused within the limit', async () => {
     for (const url of [`/api/query?start=${T0}&end=${T0 + SERIES * 1000}&m=sum:rate:1h-avg:big`, `/api/query/gexp?start=${T0}&end=${T0 + SERIES * 1000}&exp=scale(sum:1h-sum:big,2)`]) {
       const r = await whileProbing(url);
+      expectResponsive(url.slice(0, 40), r.probe);
       if (r.status === 413) expectTimedOut(r);
       else {
         expect(r.status, url).to.equal(200);
         expect(r.body).to.have.length(1);
         expect(Object.keys(r.body[0].dps).length).to.be.within(27, 29);
       }
-      expectResponsive(url.slice(0, 40), r.probe);
     }
   });
 
   it('/api/search/lookup over the 100k series: answered (or refused) within its limit, others served', async () => {
     const r = await whileProbing('/api/search/lookup?m=big&limit=5');
+    expectResponsive('lookup', r.probe);
     if (r.status === 413) expectTimedOut(r);
     else {
       expect(r.status).to.equal(200);
       expect(r.body.totalResults).to.equal(SERIES);
       expect(r.body.results).to.have.length(5);
     }
-    expectResponsive('lookup', r.probe);
   });
 
   it('/api/query/last over the 100k series: answered (or refused) within its limit, others served', async () => {
     const r = await whileProbing('/api/query/last?timeseries=big');
+    expectResponsive('last', r.probe);
     if (r.status === 413) expectTimedOut(r);
     else {
       expect(r.status).to.equal(200);
       expect(r.body).to.have.length(SERIES);
     }
-    expectResponsive('last', r.probe);
   });
 
   it('kept every point put over telnet while the queries ran', async () => {
