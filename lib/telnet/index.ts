@@ -30,6 +30,11 @@ export interface TelnetCommand {
   /** One line for `help`-style listings. */
   description?: string;
   /**
+   * The scope a connection needs to run it when auth is on (lib/auth's Scope, or `none`
+   * for anyone: `version`, `help`, `exit`, `auth`). Undeclared means `admin`.
+   */
+  scope?: 'read' | 'write' | 'admin' | 'none';
+  /**
    * Runs one command line. `words` is the line split on single spaces, as OpenTSDB
    * does (`words[0]` is the command). Errors are written back by the command itself.
    */

@@ -27,7 +27,7 @@ export default definePlugin({
   ),
   register({ hooks, log }, options) {
     getHttpHooks(hooks).routes.tap('graph-image', (app) => {
-      app.get('/q', async (request, reply) => {
+      app.get('/q', { config: { scope: 'read' } }, async (request, reply) => {
         const startedAt = Date.now();
         const qs = request.query as QueryString;
         const wantsJson = 'json' in qs;

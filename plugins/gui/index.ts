@@ -44,12 +44,12 @@ export default definePlugin({
       };
       const page = pageHtml(options.title);
 
-      app.get('/', async (_request, reply) => {
+      app.get('/', { config: { scope: 'read' } }, async (_request, reply) => {
         reply.header('content-security-policy', CONTENT_SECURITY_POLICY).type('text/html; charset=UTF-8');
         return page;
       });
-      app.get('/gui/manifest.json', async () => manifest);
-      app.get('/gui/*', async (request, reply) => {
+      app.get('/gui/manifest.json', { config: { scope: 'read' } }, async () => manifest);
+      app.get('/gui/*', { config: { scope: 'read' } }, async (request, reply) => {
         const file = files.get(request.url.split('?')[0]!);
         if (!file) return reply.callNotFound();
         reply.header('cache-control', 'no-cache').type(file.type);

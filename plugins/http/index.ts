@@ -11,7 +11,9 @@ import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { definePlugin, Type, type Duplex } from './deps';
 import { detectHttp } from './detect';
 import { errorBody, handleError } from './errors';
+import { ANYONE, getAuthenticator } from '../../lib/auth';
 import { getHttpHooks } from '../../lib/http';
+import { installAuthentication } from './authentication';
 
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD']);
 const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'] as const;
@@ -109,10 +111,16 @@ export default definePlugin({
       });
       installOpenTsdbConventions(app);
       installOriginChecks(app, options);
+      // Every request is authenticated when the auth plugin registered an authenticator.
+      const authenticator = getAuthenticator(container);
+      if (authenticator) installAuthentication(app, authenticator);
+      else app.decorateRequest('principal', { getter: () => ANYONE });
       const buildInfo = container.resolve('buildInfo');
       app.route({
         method: ['GET', 'POST'],
         url: '/api/version',
+        // the version only, like telnet `version`: health checks need no credentials
+        config: { scope: 'none' },
         handler: async () => buildInfo,
       });
       await getHttpHooks(hooks).routes.promise(app);

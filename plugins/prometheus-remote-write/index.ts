@@ -34,7 +34,7 @@ export default definePlugin({
 
     getHttpHooks(hooks).routes.tap('prometheus-remote-write', (app) => {
       const writer = container.resolve('writer');
-      app.post('/api/write', async (request, reply) => {
+      app.post('/api/write', { config: { scope: 'write' } }, async (request, reply) => {
         const body = request.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
         let message: PromWriteRequest;

@@ -6,6 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { definePlugin, NEED_MORE_BYTES, Type } from '../../core';
+import { getAuthenticator, type Authenticator } from '../../lib/auth';
 import { ApiError, getPutHooks, type PutFormat } from '../../lib/opentsdb';
 import { admitWriteRequest } from './admit';
 import { matchPreamble } from './framing';
@@ -44,12 +45,17 @@ export default definePlugin({
     const sessions = new Set<ProtobufTcpSession>();
     let accepting = true;
     const writer = container.resolve('writer');
+    let authenticator: Authenticator | undefined;
+    // Every plugin has registered by now: an authenticator means auth is on.
+    hooks.kernel.starting.tap('protobuf', () => {
+      authenticator = getAuthenticator(container);
+    });
 
     const match = {
       protocol: 'dsdb-protobuf',
       accept(socket: Duplex) {
         if (!accepting) return socket.destroy();
-        const session = new ProtobufTcpSession(socket, writer, options, log);
+        const session = new ProtobufTcpSession(socket, writer, options, log, authenticator);
         sessions.add(session);
         socket.once('close', () => sessions.delete(session));
         session.start();

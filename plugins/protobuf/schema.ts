@@ -28,6 +28,8 @@ export interface WriteRequestMessage {
   points: PointMessage[];
   sync: boolean;
   id: LongLike | number;
+  /** raw TCP, first frame: "Bearer <token>" or "Basic <base64>" (empty when absent) */
+  authorization: string;
 }
 
 export interface WriteAckMessage {

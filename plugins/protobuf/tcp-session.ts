@@ -4,9 +4,13 @@
  * frame, in order, with a WriteAck frame. While a frame is being written the socket is
  * paused (back-pressure). A frame over the size limit is answered with an error and
  * the connection closed, since what follows can no longer be trusted to be a frame.
+ * With auth on, the first frame authenticates the connection (its `authorization`
+ * field, else a verified TLS client certificate) and needs the `write` scope; anything
+ * less is answered with an error ack and the connection closed.
  */
 import type { Duplex } from 'node:stream';
 import { BatchBuilder, DsdbError, type Logger, type WriteService } from '../../core';
+import { allows, certificateCredentials, parseAuthorization, type Authenticator, type Principal } from '../../lib/auth';
 import { closeWhenIdle } from '../../lib/net';
 import { PutCollector } from '../../lib/opentsdb';
 import { admitWriteRequest } from './admit';
@@ -30,12 +34,16 @@ export class ProtobufTcpSession {
   private blocked = false;
   /** the frame being written, so shutdown can let it finish and ack it */
   private pending?: Promise<void>;
+  /** set once the first frame authenticated the connection (auth on only) */
+  private principal?: Principal;
 
   constructor(
     private readonly socket: Duplex,
     private readonly writer: WriteService,
     private readonly options: TcpSessionOptions,
     private readonly log: Logger,
+    /** set when auth is on */
+    private readonly authenticator?: Authenticator,
   ) {
     socket.on('data', (chunk: Buffer) => {
       this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
@@ -118,8 +126,39 @@ export class ProtobufTcpSession {
       request = decodeWriteRequest(payload);
     } catch (err) {
       this.reply({ id: 0, written: 0, failed: 0, errors: [], error: `invalid WriteRequest: ${(err as Error).message}` });
+      if (this.authenticator && !this.principal) this.close();
       return undefined;
     }
+    if (this.authenticator && !this.principal) return this.authenticateThenWrite(request);
+    return this.writeFrame(request);
+  }
+
+  /** The first frame with auth on: who the connection acts as, then its points if it may write. */
+  private async authenticateThenWrite(request: WriteRequestMessage): Promise<void> {
+    const refuse = (error: string) => {
+      this.reply({ id: request.id, written: 0, failed: request.points.length, errors: [], error });
+      this.close();
+    };
+    const credentials = request.authorization ? parseAuthorization(request.authorization) : certificateCredentials(this.socket);
+    if (!credentials) {
+      return refuse(request.authorization ? 'authentication required: authorization is neither "Bearer <token>" nor "Basic <base64>"' : 'authentication required: set authorization ("Bearer <token>" or "Basic <base64>") in the first WriteRequest');
+    }
+    let principal: Principal | undefined;
+    try {
+      principal = await this.authenticator!.authenticate(credentials);
+    } catch (err) {
+      // A broken authenticator refuses (fail closed) without taking the session down.
+      this.log.error({ err }, 'protobuf authentication failed');
+      return refuse('authentication failed: unexpected error');
+    }
+    if (!principal) return refuse('invalid credentials');
+    if (!allows(principal, 'write')) return refuse(`forbidden: ${principal.name} lacks the write scope`);
+    this.principal = principal;
+    await this.writeFrame(request);
+  }
+
+  /** Writes one decoded frame's good points and acks it; returns a promise when it has points to write. */
+  private writeFrame(request: WriteRequestMessage): Promise<void> | undefined {
     const collector = new PutCollector(new BatchBuilder(Math.max(16, request.points.length)), false);
     let errors: { index: number; message: string }[];
     try {

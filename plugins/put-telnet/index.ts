@@ -36,6 +36,7 @@ export default definePlugin({
 
     const put: TelnetCommand = {
       description: 'put <metric> <timestamp> <value> <tagk=tagv> [...]: store a point',
+      scope: 'write',
       execute(words, connection) {
         // Only reached when a session lacks the raw path; same parser, same answers.
         const line = Buffer.from(words.join(' '));

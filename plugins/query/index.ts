@@ -9,6 +9,7 @@ import { ApiError } from '../../lib/opentsdb';
 import { queryCommand } from './cli-command';
 import type { QueryEngineDeps } from './engine';
 import { FILTER_TYPES } from './filters';
+import { registerExpRoute } from './routes/exp-route';
 import { registerGexpRoute } from './routes/gexp-route';
 import { registerLastRoute } from './routes/last-route';
 import { registerQueryRoute } from './routes/query-route';
@@ -55,8 +56,9 @@ export default definePlugin({
       const routeOptions = { allowDelete: options.allowDelete, jsonp: options.jsonp, deps, stats };
       registerQueryRoute(app, routeOptions);
       registerGexpRoute(app, routeOptions);
+      registerExpRoute(app, routeOptions);
       registerLastRoute(app, storage, { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs }, options.jsonp);
-      app.get('/api/config/filters', async () =>
+      app.get('/api/config/filters', { config: { scope: 'read' } }, async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
       );
     });

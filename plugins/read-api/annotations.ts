@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Annotation, type StorageEngine } from '../../core';
+import { allows } from '../../lib/auth';
 import { ApiError, jsonText } from '../../lib/opentsdb';
 import { jsonBody } from './json-body';
 
@@ -59,9 +60,12 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
     app.route({
       method: ['GET', 'POST', 'PUT', 'DELETE'],
       url,
+      config: { scope: { GET: 'read', POST: 'admin', PUT: 'admin', DELETE: 'admin' } },
       handler: async (request, reply) => {
         const qs = request.query as Record<string, string | undefined>;
         const method = (qs.method_override ?? request.method).toUpperCase();
+        // ?method_override=DELETE on a GET changes data: the scope follows the method it names
+        if (method !== 'GET' && !allows(request.principal, 'admin')) throw new ApiError(403, 'Forbidden', 'changing annotations needs the admin scope');
         const engine = storage();
         const wanted = annotationIn(requested(request));
         if (method === 'GET') {
@@ -85,6 +89,7 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
   app.route({
     method: ['POST', 'PUT'],
     url: '/api/annotation/bulk',
+    config: { scope: 'admin' },
     handler: async (request) => {
       const body = jsonBody(request.body, true);
       if (!Array.isArray(body)) throw new ApiError(400, 'Expected an array of annotations');

@@ -40,5 +40,5 @@ export function configMap(config: Readonly<ResolvedConfig>): Record<string, stri
 }
 
 export function registerConfig(app: FastifyInstance, config: Readonly<ResolvedConfig>): void {
-  app.route({ method: ['GET', 'POST'], url: '/api/config', handler: async () => configMap(config) });
+  app.route({ method: ['GET', 'POST'], url: '/api/config', config: { scope: 'admin' }, handler: async () => configMap(config) });
 }

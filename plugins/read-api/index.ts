@@ -56,14 +56,15 @@ export default definePlugin({
       app.route({
         method: ['GET', 'POST'],
         url: '/api/aggregators',
+        config: { scope: 'read' },
         handler: async () => container.resolve('aggregators').names(),
       });
-      app.route({ method: ['GET', 'DELETE'], url: '/api/dropcaches', handler: async () => DROPPED });
-      app.route({ method: ['GET', 'POST'], url: '/api/serializers', handler: async () => SERIALIZERS });
+      app.route({ method: ['GET', 'DELETE'], url: '/api/dropcaches', config: { scope: 'admin' }, handler: async () => DROPPED });
+      app.route({ method: ['GET', 'POST'], url: '/api/serializers', config: { scope: 'read' }, handler: async () => SERIALIZERS });
     });
     getTelnetHooks(hooks).commands.tap('read-api', (commands) => {
       commands.add('stats', statsCommand(hooks, maybeStorage), 'read-api');
-      commands.add('dropcaches', { description: 'drop the caches', execute: (_words, connection) => connection.writeLine('Caches dropped.') }, 'read-api');
+      commands.add('dropcaches', { description: 'drop the caches', scope: 'admin', execute: (_words, connection) => connection.writeLine('Caches dropped.') }, 'read-api');
     });
   },
 });

@@ -37,6 +37,7 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
   app.route({
     method: ['GET', 'POST'],
     url: '/api/search/lookup',
+    config: { scope: 'read' },
     handler: async (request, reply) => {
       const started = Date.now();
       let metric: string;

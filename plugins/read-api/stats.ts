@@ -104,13 +104,14 @@ export function registerStats(app: FastifyInstance, hooks: KernelHooks, storage:
   app.route({
     method: ['GET', 'POST'],
     url: '/api/stats',
+    config: { scope: 'read' },
     handler: async () => {
       const now = Math.floor(Date.now() / 1000);
       const records = await collectAll(hooks, storage());
       return records.map((r) => ({ metric: `tsd.${r.name}`, timestamp: now, value: r.value.toString(), tags: r.tags }));
     },
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: { scope: 'read' } }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
     return prometheusText(await collectAll(hooks, storage()));
   });
@@ -119,6 +120,7 @@ export function registerStats(app: FastifyInstance, hooks: KernelHooks, storage:
 export function statsCommand(hooks: KernelHooks, storage: () => StorageEngine | undefined): TelnetCommand {
   return {
     description: 'print the daemon statistics',
+    scope: 'read',
     async execute(_words, connection) {
       const now = Math.floor(Date.now() / 1000);
       for (const r of await collectAll(hooks, storage())) {

@@ -10,6 +10,7 @@ export function registerSuggest(app: FastifyInstance, storage: () => StorageEngi
   app.route({
     method: ['GET', 'POST'],
     url: '/api/suggest',
+    config: { scope: 'read' },
     handler: async (request) => {
       let type: string | undefined;
       let q: string;

@@ -7,6 +7,7 @@ export function addBuiltinCommands(commands: Registry<TelnetCommand>, buildInfo:
     'version',
     {
       description: 'print the version',
+      scope: 'none',
       execute(_words, connection) {
         const built = new Date(Number(buildInfo.timestamp) * 1000).toISOString().replace('T', ' ').replace(/\..*$/, '').replace(/-/g, '/');
         connection.writeLine(`dsdb ${buildInfo.version} built at revision ${buildInfo.short_revision} (${buildInfo.repo_status})`);
@@ -19,6 +20,7 @@ export function addBuiltinCommands(commands: Registry<TelnetCommand>, buildInfo:
     'help',
     {
       description: 'list the commands',
+      scope: 'none',
       execute(_words, connection) {
         // OpenTSDB's form: each name followed by one space.
         connection.writeLine(`available commands: ${commands.names().map((name) => `${name} `).join('')}`);
@@ -30,6 +32,7 @@ export function addBuiltinCommands(commands: Registry<TelnetCommand>, buildInfo:
     'exit',
     {
       description: 'close the connection',
+      scope: 'none',
       execute(_words, connection) {
         connection.close();
       },

@@ -5,7 +5,9 @@
  */
 import type { Duplex } from 'node:stream';
 import { definePlugin, Registry, Type } from '../../core';
+import { getAuthenticator, type Authenticator } from '../../lib/auth';
 import { type TelnetCommand, getTelnetHooks } from '../../lib/telnet';
+import { authCommand } from './auth-command';
 import { addBuiltinCommands } from './builtin-commands';
 import { TelnetSession, type SessionStats } from './session';
 
@@ -31,9 +33,15 @@ export default definePlugin({
     const sessions = new Set<TelnetSession>();
     const stats: SessionStats = { linesReceived: 0, repliesDropped: 0 };
     let accepting = true;
+    let authenticator: Authenticator | undefined;
 
-    getTelnetHooks(hooks).commands.tap('telnet', (registry) => addBuiltinCommands(registry, container.resolve('buildInfo')));
+    getTelnetHooks(hooks).commands.tap('telnet', (registry) => {
+      addBuiltinCommands(registry, container.resolve('buildInfo'));
+      if (authenticator) registry.add('auth', authCommand(authenticator), 'telnet');
+    });
     hooks.kernel.starting.tap('telnet', () => {
+      // Every plugin has registered by now: an authenticator means auth is on.
+      authenticator = getAuthenticator(container);
       getTelnetHooks(hooks).commands.call(commands);
     });
 
@@ -41,7 +49,7 @@ export default definePlugin({
       protocol: 'telnet',
       accept(socket: Duplex) {
         if (!accepting) return socket.destroy();
-        const session = new TelnetSession(socket, commands, options, stats, log);
+        const session = new TelnetSession(socket, commands, options, stats, log, authenticator);
         sessions.add(session);
         socket.once('close', () => sessions.delete(session));
         session.start();

@@ -5,10 +5,16 @@
  * bytes unsplit; commands with `endOfInput` are told once per packet, after its lines.
  * Lines are handled strictly in order; while an async command runs the
  * socket is paused, which is the back-pressure a fast writer needs.
+ *
+ * With auth on, each command's scope is checked against the connection's principal
+ * (from `auth …` or a verified TLS client certificate). The raw path holds only the
+ * commands the principal may run, rebuilt when it changes, so a refused `put` falls
+ * to the checked path and an allowed one costs nothing per line.
  */
 import type { Duplex } from 'node:stream';
 import type { Logger, Registry } from '../../core';
 import { closeWhenIdle } from '../../lib/net';
+import { ANYONE, allows, certificateCredentials, type Authenticator, type Principal } from '../../lib/auth';
 import { type TelnetCommand, type TelnetConnection } from '../../lib/telnet';
 
 export interface SessionOptions {
@@ -29,8 +35,10 @@ export class TelnetSession implements TelnetConnection {
   private closed = false;
   private queue: Buffer[] = [];
   /** commands with a raw path, found by comparing the line's first word as bytes */
-  private readonly raw: { name: Buffer; command: TelnetCommand }[] = [];
+  private raw: { name: Buffer; command: TelnetCommand }[] = [];
   private readonly flushers: TelnetCommand[] = [];
+  /** who this connection acts as: ANYONE while auth is off, undefined until it authenticates */
+  private principal: Principal | undefined;
 
   constructor(
     private readonly socket: Duplex,
@@ -38,13 +46,15 @@ export class TelnetSession implements TelnetConnection {
     private readonly options: SessionOptions,
     private readonly stats: SessionStats,
     private readonly log: Logger,
+    /** set when auth is on */
+    private readonly authenticator?: Authenticator,
   ) {
     this.remoteAddress = (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
     for (const name of commands.names()) {
       const command = commands.get(name)!;
-      if (command.executeRaw) this.raw.push({ name: Buffer.from(name), command });
       if (command.endOfInput) this.flushers.push(command);
     }
+    this.setPrincipal(authenticator ? undefined : ANYONE);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => log.debug({ err }, 'telnet connection error'));
     socket.on('close', () => {
@@ -57,7 +67,29 @@ export class TelnetSession implements TelnetConnection {
       this.log.debug({ remote: this.remoteAddress }, 'telnet connection idle; closing');
       this.socket.destroy();
     });
-    this.socket.resume();
+    const certificate = this.authenticator && certificateCredentials(this.socket);
+    if (!certificate) return void this.socket.resume();
+    // A verified client certificate may name a principal: known before the first line runs.
+    this.authenticator!.authenticate(certificate).then(
+      (principal) => {
+        if (principal) this.setPrincipal(principal);
+        if (!this.closed) this.socket.resume();
+      },
+      (err) => {
+        this.log.error({ err }, 'telnet certificate authentication failed');
+        this.socket.destroy();
+      },
+    );
+  }
+
+  /** The connection now acts as `principal` (the `auth` command, a client certificate). */
+  setPrincipal(principal: Principal | undefined): void {
+    this.principal = principal;
+    this.raw = [];
+    for (const name of this.commands.names()) {
+      const command = this.commands.get(name)!;
+      if (command.executeRaw && allows(principal, command.scope ?? 'admin')) this.raw.push({ name: Buffer.from(name), command });
+    }
   }
 
   writeLine(line: string): void {
@@ -190,6 +222,18 @@ export class TelnetSession implements TelnetConnection {
     const command = this.commands.get(name);
     if (!command) {
       this.writeLine(`unknown command: ${name}.  Try \`help'.`);
+      return undefined;
+    }
+    const scope = command.scope ?? 'admin';
+    if (!allows(this.principal, scope)) {
+      if (this.principal) {
+        this.writeLine(`${name}: forbidden: ${this.principal.name} lacks the ${scope} scope`);
+        return undefined;
+      }
+      // Not authenticated: refused, and the connection closed (a collector without
+      // credentials would otherwise get one error line per point).
+      this.writeLine(`${name}: authentication required: send "auth <token>" or "auth <user> <password>" first`);
+      this.close();
       return undefined;
     }
     try {

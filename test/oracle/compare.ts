@@ -145,7 +145,10 @@ function short(x: unknown): string {
 function normalize(kind: string, tree: unknown): unknown {
   if (tree && typeof tree === 'object' && !Array.isArray(tree) && 'error' in tree) {
     const e = (tree as { error: Record<string, unknown> }).error;
-    return { error: { code: e.code, message: e.message } };
+    // /api/query/exp's messages may print a Java array (`[Lnet…ExpressionDataPoint;@2fef3b3`):
+    // its identity hash differs on every run of OpenTSDB (docs/opentsdb-compat.md)
+    const message = typeof e.message === 'string' ? e.message.replace(/(\[L[\w.$]+;)@[0-9a-f]+/g, '$1@(identity)') : e.message;
+    return { error: { code: e.code, message } };
   }
   if (Array.isArray(tree) && (kind.startsWith('query') || kind === 'fixed' || kind === 'gexp' || kind === 'fixed-gexp')) {
     return tree.map((s) => {

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { REPO_ROOT, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
 import { compareAnswers, type Answer } from './compare';
 import { expressionVectors } from './expression-vectors';
+import { expVectors } from './exp-vectors';
+import { randomExp } from './generate-exp';
 import { fixedVectors, realtimeVectors } from './vectors';
 import { generateData, TAG_KEYS, TAG_VALUES, putDetailsRequest, randomGexp, randomOther, randomQuery, Rng, toGet, type Dataset, type OracleRequest, type Point } from './generate';
 
@@ -289,17 +291,19 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
   // an expression's series is named after its members' first metric in UID order: DSDB's name order
   const fixed = fixedVectors(`fx${o.seed.toString(36)}`);
   const expressions = expressionVectors(`ex${o.seed.toString(36)}`);
-  await assignUidsInNameOrder(o.oracle, [], [], [...data.metrics, ...expressions.metrics]);
+  const jsonExpressions = expVectors(`ej${o.seed.toString(36)}`);
+  await assignUidsInNameOrder(o.oracle, ['dc', 'host'], ['a', 'b', 'c', 'x', 'y'], [...data.metrics, ...expressions.metrics, ...jsonExpressions.metrics]);
   if (!o.written) await writeNames(o.dsdb, o.oracle);
   const realtime = realtimeVectors(`rt${o.seed.toString(36)}x${Date.now().toString(36)}`, Date.now());
   if (!o.written) {
     await writeBoth(o.dsdb, o.oracle, data, data.metrics, data.t0 - 3_600_000, data.t1 + 3_600_000);
     await writeBoth(o.dsdb, o.oracle, fixed.points, fixed.metrics, fixed.start, fixed.end);
     await writeBoth(o.dsdb, o.oracle, expressions.points, expressions.metrics, expressions.start - 3600, expressions.end + 3600);
+    await writeBoth(o.dsdb, o.oracle, jsonExpressions.points, jsonExpressions.metrics, jsonExpressions.start, jsonExpressions.end);
     await writeBoth(o.dsdb, o.oracle, realtime.points, realtime.metrics, realtime.start, realtime.end);
   }
   const rng = new Rng(o.seed ^ 0x5eed);
-  const requests: OracleRequest[] = [...fixed.requests, ...expressions.requests, ...realtime.requests];
+  const requests: OracleRequest[] = [...fixed.requests, ...expressions.requests, ...jsonExpressions.requests, ...realtime.requests];
   for (let i = 0; i < o.queries; i++) {
     const r = rng.next();
     requests.push(r < 0.82 ? randomQuery(rng, data) : r < 0.98 ? randomOther(rng, data) : putDetailsRequest(rng, data));
@@ -307,6 +311,9 @@ export async function runSeed(o: RunOptions): Promise<RunResult> {
   // expressions (/api/query/gexp): a quarter more, from a generator of their own
   const expRng = new Rng(o.seed ^ 0xe4b);
   for (let i = 0; i < Math.ceil(o.queries / 4); i++) requests.push(randomGexp(expRng, data));
+  // and as many /api/query/exp requests (JSON expressions), from a third generator
+  const jsonExpRng = new Rng(o.seed ^ 0xe4c);
+  for (let i = 0; i < Math.ceil(o.queries / 4); i++) requests.push(randomExp(jsonExpRng, data));
   const result: RunResult = { seed: o.seed, total: 0, agreed: 0, allowed: 0, differences: [], byKind: {} };
   const allow = o.allowances ?? [];
   // two requests in flight: the oracle is the slow side

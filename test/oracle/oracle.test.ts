@@ -1,7 +1,7 @@
 /**
  * The differential test against a real OpenTSDB 2.4.1 (docs/opentsdb-compat.md): the fixed
  * vectors plus DSDB_ORACLE_QUERIES (400) random requests (and a quarter as many random
- * /api/query/gexp expressions) from a seed that changes per run
+ * /api/query/gexp expressions, and as many /api/query/exp requests) from a seed that changes per run
  * (printed; DSDB_ORACLE_SEED=N replays it). Fails on any difference not listed in the
  * `oracle-allow` block of docs/opentsdb-compat.md.
  *
@@ -69,5 +69,8 @@ describe('OpenTSDB 2.4.1 differential test (oracle) @integration', function () {
     // the expressions (/api/query/gexp) are part of every run: random ones and the fixed vectors
     expect(result.byKind.gexp?.total ?? 0, 'random gexp requests').to.be.greaterThan(0);
     expect(result.byKind['fixed-gexp']?.total ?? 0, 'fixed gexp vectors').to.be.greaterThan(0);
+    // and the JSON expressions (/api/query/exp): random ones and their fixed vectors
+    expect(result.byKind.exp?.total ?? 0, 'random exp requests').to.be.greaterThan(0);
+    expect(result.byKind['fixed-exp']?.total ?? 0, 'fixed exp vectors').to.be.greaterThan(0);
   });
 });

@@ -19,7 +19,7 @@ const list = (v: string | string[] | undefined): string[] => (v === undefined ? 
 
 export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptions): void {
   // OpenTSDB 2.4.1 reads a POST body as /api/query's, runs it, then fails on its missing expression list
-  app.post('/api/query/gexp', async (request, reply) => {
+  app.post('/api/query/gexp', { config: { scope: 'read' } }, async (request, reply) => {
     const deps = options.deps();
     const qs = (request.query ?? {}) as QueryString;
     const query = parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined, exact: false });
@@ -27,7 +27,7 @@ export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptio
     const message = 'Cannot invoke "java.util.List.size()" because "this.val$expressions" is null';
     throw new ApiError(400, message, message);
   });
-  app.get('/api/query/gexp', async (request, reply) => {
+  app.get('/api/query/gexp', { config: { scope: 'read' } }, async (request, reply) => {
     const started = performance.now();
     try {
       const deps = options.deps();

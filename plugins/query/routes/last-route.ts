@@ -41,6 +41,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
   app.route({
     method: ['GET', 'POST'],
     url: '/api/query/last',
+    config: { scope: 'read' },
     handler: async (request, reply) => {
       const qs = (request.query ?? {}) as QueryString;
       const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

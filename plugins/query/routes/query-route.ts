@@ -1,5 +1,6 @@
 /** `/api/query`: GET (m=/tsuid=), POST (JSON) and DELETE (only with allowDelete). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { allows } from '../../../lib/auth';
 import { ApiError, QueryBudget, type QueryLimits } from '../../../lib/opentsdb';
 import { executeQuery, type QueryEngineDeps } from '../engine';
 import type { TsQuery } from '../model';
@@ -22,6 +23,8 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/api/query',
+    // a POST whose body asks to delete needs admin too: checked once the body is read
+    config: { scope: { GET: 'read', POST: 'read', DELETE: 'admin' } },
     handler: async (request, reply) => {
       const started = performance.now();
       try {
@@ -30,6 +33,7 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
         if (request.method === 'DELETE' && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
         const query: TsQuery = request.method === 'POST' ? parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined, exact: qs.exact !== undefined }) : parseQueryString(qs, deps.aggregators);
         if (request.method === 'DELETE') query.delete = true;
+        if (query.delete && !allows(request.principal, 'admin')) throw new ApiError(403, 'Forbidden', 'deleting data needs the admin scope');
         if (query.delete && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
         const budget = requestBudget(reply, deps.limits);
         const results = await executeQuery(query, deps, budget);

@@ -1,0 +1,258 @@
+/**
+ * OpenTSDB 2.4.1's QueryExecutor for /api/query/exp: one /api/query sub-query per metric
+ * (the timespan's aggregator unless the metric names one, its downsampler as
+ * `interval-aggregator`, its rate, the metric's filter set), an ExpressionIterator per
+ * expression over the metrics and (copies of) the expressions it names, then each output
+ * written as rows `[ts, v1, v2, …]` with `dpsMeta` and a `meta` entry per column.
+ *
+ * Errors: before the sub-queries run (validation, an unknown filter) a 500 with the
+ * message; once they run (an unknown name, a failed join, an exception while writing) a 400
+ * with message and details, as QueryExecutor's ErrorCB answers.
+ */
+import { ApiError, QueryBudget } from '../../../lib/opentsdb';
+import { executeSubQueries, type QueryEngineDeps } from '../engine';
+import { validateQuery, type RawSubQuery } from '../parse-common';
+import type { ResultSeries } from '../serializer';
+import { formatDouble } from '../serializer';
+import { ExpDataPoint, JavaNpe } from './data-point';
+import { early, expQueryEcho, type ExpQuery } from './exp-request';
+import { javaHashOrder } from './java-hash-order';
+import { ExpressionIterator, ExpRuntimeError, TimeSyncedIterator, type ExpInputSeries } from './iterators';
+
+/** A failure once the queries run: OpenTSDB's ErrorCB answers 400 with message and details. */
+const late = (message: string): ApiError => new ApiError(400, message, message);
+
+interface MetricSub {
+  id: string;
+  tagKs: Set<string> | null;
+  fill: number;
+  series: ExpInputSeries[];
+  /** what TSSubQuery.equals compares */
+  identity: string;
+}
+
+function inputSeries(r: ResultSeries): ExpInputSeries {
+  const c = r.numeric;
+  const n = c?.length ?? 0;
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = c!.isInt[i] ? Number(c!.ints[i]) : c!.values[i]!;
+  return { metric: r.metric, tags: r.tags, aggregateTags: r.aggregateTags, timestamps: c?.timestamps ?? new Float64Array(0), values };
+}
+
+/** Runs the request (validated) and returns the answer's JSON text. */
+/**
+ * Runs an exp query. Its sub-queries run within `budget` (paced and time-bounded like
+ * /api/query's); the expression iterators and the serializer then run in one piece,
+ * bounded by the data point limit the sub-queries kept to.
+ */
+export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.now(), budget = new QueryBudget(deps.limits)): Promise<string> {
+  const time = q.time!;
+  const metrics = q.metrics!;
+  // sub_queries is a HashMap(metrics.size()): TSQuery runs (and validates) them in its order
+  // the constructor: each metric's filter set (in list order), each expression's variables
+  for (const m of metrics) if (m.filter && (!q.filters || q.filters.length === 0)) throw early(`No filter defined: ${m.filter}`);
+  for (const e of q.expressions ?? []) if (e.variables!.length < 1) throw early("The expression didn't appear to have any variables");
+  const order = javaHashOrder(
+    metrics.map((m) => m.id!),
+    metrics.length,
+  ).map((id) => metrics.find((m) => m.id === id)!);
+  const raws: RawSubQuery[] = order.map((m) => {
+    let filters: RawSubQuery['filters'];
+    let explicitTags = false;
+    if (m.filter) {
+      const set = q.filters!.find((f) => f.id === m.filter);
+      if (set) {
+        filters = set.tags ?? [];
+        explicitTags = set.explicitTags;
+      }
+    }
+    return {
+      metric: m.metric,
+      aggregator: m.aggregator ?? time.aggregator,
+      downsample: time.downsampler ? `${time.downsampler.interval}-${time.downsampler.aggregator}` : undefined,
+      rate: time.rate,
+      filters,
+      explicitTags,
+    };
+  });
+  const expressions = q.expressions ?? [];
+  let query;
+  try {
+    query = validateQuery({ start: time.start, end: time.end || undefined, timezone: time.timezone, queries: raws }, deps.aggregators, now);
+  } catch (err) {
+    throw early((err as Error).message);
+  }
+  const results = await executeSubQueries(query, deps, budget);
+  const subs = new Map<string, MetricSub>();
+  order.forEach((m, i) => {
+    const filters = raws[i]!.filters;
+    subs.set(m.id!, {
+      id: m.id!,
+      tagKs: filters && filters.length > 0 ? new Set(filters.map((f) => f.tagk)) : null,
+      fill: m.fillPolicy ? m.fillPolicy.value : 0,
+      series: results[i]!.filter((r) => r.numeric || !r.discrete).map(inputSeries),
+      identity: JSON.stringify([raws[i]!.metric, raws[i]!.aggregator, raws[i]!.downsample ?? null, raws[i]!.rate, raws[i]!.explicitTags, filters?.map((f) => [f.type, f.tagk, f.filter, f.groupBy]) ?? null]),
+    });
+  });
+  try {
+    const iterators = compileExpressions(q, subs);
+    return serialize(q, subs, iterators, query.start, query.end);
+  } catch (err) {
+    if (err instanceof ExpRuntimeError || err instanceof JavaNpe) throw late(err.message);
+    throw err;
+  }
+}
+
+/** QueriesCB: the metric inputs, the nested-expression graph, then compilation in dependency order. */
+function compileExpressions(q: ExpQuery, subs: Map<string, MetricSub>): Map<string, ExpressionIterator> {
+  const list = q.expressions ?? [];
+  const iterators = new Map<string, ExpressionIterator>();
+  for (const e of list) {
+    const it = new ExpressionIterator(
+      {
+        id: e.id!,
+        expr: e.expr!,
+        tree: e.parsed!,
+        variables: e.variables!,
+        operator: e.join?.operator ?? 'union',
+        useQueryTags: e.join?.useQueryTags ?? false,
+        includeAggTags: e.join?.includeAggTags ?? true,
+      },
+      e.fillPolicy ? e.fillPolicy.value : NaN,
+    );
+    iterators.set(e.id!, it);
+  }
+  // QueriesCB: for each sub-query in turn, every metric id whose sub-query EQUALS it
+  // (TSSubQuery.equals: same metric, aggregator, downsampler, rate, filters) gets results,
+  // so an input can enter an expression's results before an earlier id does
+  const ids = [...subs.keys()];
+  for (const id of ids) {
+    for (const other of ids) {
+      if (subs.get(other)!.identity !== subs.get(id)!.identity) continue;
+      const sub = subs.get(other)!;
+      for (const it of iterators.values()) {
+        if (it.spec.variables.includes(other)) it.addResults(other, new TimeSyncedIterator(other, sub.tagKs, sub.series, sub.fill));
+      }
+    }
+  }
+  // the graph of nested expressions, built in the HashMap orders QueryExecutor walks
+  const exprOrder = javaHashOrder(
+    list.map((e) => e.id!),
+    list.length,
+  );
+  const edges = new Map<string, string[]>(exprOrder.map((id) => [id, []]));
+  const reaches = (from: string, to: string, seen = new Set<string>()): boolean => {
+    if (from === to) return true;
+    if (seen.has(from)) return false;
+    seen.add(from);
+    return (edges.get(from) ?? []).some((n) => reaches(n, to, seen));
+  };
+  for (const id of exprOrder) {
+    for (const v of javaHashOrder(iterators.get(id)!.spec.variables)) {
+      if (!iterators.has(v)) continue;
+      if (v === id) throw new ExpRuntimeError(`Self referencing expression found: ${id}`);
+      if (reaches(v, id)) throw new ExpRuntimeError(`Circular reference found: ${id}`);
+      edges.get(id)!.push(v);
+    }
+  }
+  const compiled = new Set<string>();
+  const compile = (id: string): void => {
+    if (compiled.has(id)) return;
+    compiled.add(id);
+    const it = iterators.get(id)!;
+    for (const v of edges.get(id)!) compile(v);
+    for (const v of javaHashOrder(it.spec.variables)) {
+      const source = iterators.get(v);
+      if (source) it.addResults(v, source.copy());
+    }
+    it.compile();
+  };
+  for (const id of [...exprOrder].reverse()) compile(id);
+  return iterators;
+}
+
+const LONG_MAX_TEXT = '9223372036854775807';
+const ts = (t: number): string => (t >= Number.MAX_SAFE_INTEGER ? LONG_MAX_TEXT : String(t));
+
+function metaJson(dps: readonly ExpDataPoint[]): string {
+  const metrics = JSON.stringify([...(dps[0]?.metrics ?? [])].sort());
+  const parts = ['{"index":0,"metrics":["timestamp"]}'];
+  dps.forEach((dp, i) => {
+    // Tags.getTagsAsync gives a HashMap: its order
+    const tags = javaHashOrder([...dp.tags.keys()])
+      .map((k) => `${JSON.stringify(k)}:${JSON.stringify(dp.tags.get(k))}`)
+      .join(',');
+    parts.push(`{"index":${i + 1},"metrics":${metrics},"commonTags":{${tags}},"aggregatedTags":${JSON.stringify([...dp.aggTags].sort())}}`);
+  });
+  return `[${parts.join(',')}]`;
+}
+
+function serialize(q: ExpQuery, subs: Map<string, MetricSub>, iterators: Map<string, ExpressionIterator>, start: number, end: number): string {
+  const outputs =
+    q.outputs && q.outputs.length > 0
+      ? q.outputs
+      : q.expressions && q.expressions.length > 0
+        ? q.expressions.map((e) => ({ id: e.id, alias: undefined }))
+        : q.metrics!.map((m) => ({ id: m.id, alias: undefined }));
+  const written: string[] = [];
+  for (const output of outputs) {
+    const head = `{"id":${JSON.stringify(output.id ?? null)}${output.alias !== undefined ? `,"alias":${JSON.stringify(output.alias)}` : ''},"dps":`;
+    const it = iterators.get(output.id!);
+    if (it) {
+      written.push(head + expressionRows(it, start, end));
+      continue;
+    }
+    const sub = subs.get(output.id!);
+    if (sub) written.push(head + metricRows(new TimeSyncedIterator(sub.id, sub.tagKs, sub.series, 0)));
+  }
+  return `{"outputs":[${written.join(',')}],"query":${expQueryEcho(q)}}`;
+}
+
+/** SerializeExpressionIterator: rows in [start, end] only; dpsMeta counts them. */
+function expressionRows(it: ExpressionIterator, start: number, end: number): string {
+  const dps = it.values();
+  const rows: string[] = [];
+  let first = -1;
+  let last = 0;
+  let t = it.nextTimestamp();
+  while (it.hasNext()) {
+    it.next(t);
+    if (dps.length === 0) throw new ExpRuntimeError('Index 0 out of bounds for length 0');
+    const timestamp = dps[0]!.timestamp;
+    if (timestamp >= start && timestamp <= end) {
+      if (first < 0) first = timestamp;
+      else last = timestamp;
+      rows.push(`[${timestamp},${dps.map((d) => formatDouble(d.value)).join(',')}]`);
+    }
+    t = it.nextTimestamp();
+  }
+  const meta = `{"firstTimestamp":${first < 0 ? 0 : first},"lastTimestamp":${last},"setCount":${rows.length},"series":${dps.length}}`;
+  return `[${rows.join(',')}],"dpsMeta":${meta}${dps.length > 0 ? `,"meta":${metaJson(dps)}` : ''}}`;
+}
+
+/** SerializeSubIterator: a metric's own series, every row (not cut to the range), gaps as 0. */
+function metricRows(it: TimeSyncedIterator): string {
+  const first = it.nextTimestamp();
+  const dps = it.values();
+  const rows: string[] = [];
+  let last = 0;
+  let t = first;
+  while (it.hasNext()) {
+    it.next(t);
+    const cells: string[] = [];
+    if (dps.length > 0) {
+      if (!dps[0]) throw new JavaNpe('Cannot invoke "net.opentsdb.core.DataPoint.timestamp()" because "dps[0]" is null');
+      cells.push(String(dps[0].timestamp));
+      last = dps[0].timestamp;
+    }
+    for (const d of dps) {
+      if (!d) throw new JavaNpe('Cannot invoke "net.opentsdb.core.DataPoint.toDouble()" because "dps[i]" is null');
+      cells.push(formatDouble(d.value));
+    }
+    rows.push(`[${cells.join(',')}]`);
+    t = it.nextTimestamp();
+  }
+  const meta = `{"firstTimestamp":${ts(first)},"lastTimestamp":${last},"setCount":${rows.length},"series":${dps.length}}`;
+  const edps = it.series.map((s) => new ExpDataPoint({ metrics: [s.metric], tags: Object.entries(s.tags), aggTags: s.aggregateTags }));
+  return `[${rows.join(',')}],"dpsMeta":${meta}${dps.length > 0 ? `,"meta":${metaJson(edps)}` : ''}}`;
+}
