@@ -61,7 +61,9 @@ export async function run(flags: string[]): Promise<void> {
   const data: DevopsOptions = { hosts: numberFlag(flags, 'hosts', 200), samples: numberFlag(flags, 'samples', 720), timestampsPerBatch: numberFlag(flags, 'batch-ts', 5) };
   const points = devopsPoints(data);
   const only = flags.find((f) => f.startsWith('--only='))?.slice(7);
-  const storagePlugins = fs.readdirSync(PLUGINS).filter((d) => d.startsWith('storage-') && (!only || d === `storage-${only}`));
+  // storage-hbase and storage-riak need their own servers and have their own benches
+  // (storage-hbase.bench.ts, storage-riak.bench.ts)
+  const storagePlugins = fs.readdirSync(PLUGINS).filter((d) => d.startsWith('storage-') && d !== 'storage-hbase' && d !== 'storage-riak' && (!only || d === `storage-${only}`));
   process.stdout.write(`devops: ${data.hosts} hosts × 10 metrics × ${data.samples} samples = ${fmt(points)} points, ${data.hosts * 10 * data.timestampsPerBatch} points per batch (time-major)\n`);
   process.stdout.write(`host: ${os.cpus().length} cores, Node ${process.version}\n`);
   for (const plugin of storagePlugins.sort()) {

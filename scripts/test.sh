@@ -2,8 +2,9 @@
 # `npm test`: build, start the reference OpenTSDB 2.4.1 on HBase for the differential test
 # in the background (scripts/oracle/oracle.sh: Java/Maven from Debian if missing, jars cached
 # in .oracle-cache/), start the private MariaDB the MySQL tests need (installing it from
-# Debian if missing), find (or install) Chromium for the GUI tests, run mocha, and always
-# stop MariaDB and the oracle by their PIDs.
+# Debian if missing), start the storage-hbase tests' HBase (scripts/hbase.sh) and the
+# private Riak node (scripts/riak.sh) in the background, find (or install) Chromium for the
+# GUI tests, run mocha, and always stop MariaDB, HBase, Riak and the oracle by their PIDs.
 # DSDB_ORACLE=skip leaves the differential test out; DSDB_ORACLE_SEED=N replays a seed.
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,6 +23,19 @@ if [ "${DSDB_ORACLE:-}" != skip ]; then
   DSDB_ORACLE_REQUIRED=1
   export DSDB_ORACLE_REQUIRED
 fi
+# The storage-hbase tests' standalone HBase + REST gateway (scripts/hbase.sh, same jars as the
+# oracle's) boots (half a minute) while other tests run; test/hbase waits for it.
+DSDB_HBASE_DIR=${DSDB_HBASE_DIR:-$(pwd)/.test-data/hbase-test-$DSDB_MARIADB_PORT}
+DSDB_HBASE_MANAGED=1
+export DSDB_HBASE_DIR DSDB_HBASE_MANAGED
+rm -rf "$DSDB_HBASE_DIR"; mkdir -p "$DSDB_HBASE_DIR"
+(bash scripts/hbase.sh start >"$DSDB_HBASE_DIR.log" 2>&1 || touch "$DSDB_HBASE_DIR/failed") &
+HBASE_BOOT=$!
+stop_hbase() {
+  wait "$HBASE_BOOT" 2>/dev/null || true
+  bash scripts/hbase.sh stop >/dev/null 2>&1 || true
+  rm -rf "$DSDB_HBASE_DIR" "$DSDB_HBASE_DIR.log"
+}
 stop_oracle() {
   [ -n "$ORACLE_BOOT" ] || return 0
   # a boot still under way is let finish (a minute or two), so that nothing it starts outlives us
@@ -29,8 +43,27 @@ stop_oracle() {
   bash scripts/oracle/oracle.sh stop >/dev/null 2>&1 || true
   rm -rf "$DSDB_ORACLE_DIR" "$DSDB_ORACLE_DIR.log"
 }
+# Riak (scripts/riak.sh, from the release tarball beside the repo) boots in about 15 s while
+# other tests run; test/riak waits for it, and skips (fails under CI=true) without the release.
+# Its 14 ports (HTTP, protobuf, epmd, handoff, distribution) are picked free, for side-by-side checkouts.
+DSDB_RIAK_PORT=${DSDB_RIAK_PORT:-$(bash scripts/riak.sh port)}
+DSDB_RIAK_DIR=${DSDB_RIAK_DIR:-$(pwd)/.test-data/riak-$DSDB_RIAK_PORT}
+export DSDB_RIAK_PORT DSDB_RIAK_DIR
+RIAK_BOOT=
+if bash scripts/riak.sh release 2>/dev/null; then
+  rm -rf "$DSDB_RIAK_DIR" "$DSDB_RIAK_DIR.ready" "$DSDB_RIAK_DIR.failed"
+  (if bash scripts/riak.sh start >"$DSDB_RIAK_DIR.log" 2>&1; then touch "$DSDB_RIAK_DIR.ready"; else touch "$DSDB_RIAK_DIR.failed"; fi) &
+  RIAK_BOOT=$!
+fi
+stop_riak() {
+  [ -n "$RIAK_BOOT" ] || return 0
+  # a boot still under way is let finish, so that `riak stop` finds the node and its epmd
+  wait "$RIAK_BOOT" 2>/dev/null || true
+  bash scripts/riak.sh stop >/dev/null 2>&1 || true
+  rm -rf "$DSDB_RIAK_DIR" "$DSDB_RIAK_DIR.log" "$DSDB_RIAK_DIR.ready" "$DSDB_RIAK_DIR.failed"
+}
 # The servers are throwaway: stop them by their PIDs and drop their data.
-trap 'scripts/mariadb.sh stop >/dev/null; rm -rf ".test-data/mariadb-$DSDB_MARIADB_PORT"; stop_oracle' EXIT
+trap 'scripts/mariadb.sh stop >/dev/null; rm -rf ".test-data/mariadb-$DSDB_MARIADB_PORT"; stop_riak; stop_hbase; stop_oracle' EXIT
 trap 'exit 130' INT TERM
 scripts/mariadb.sh start
 # The GUI tests drive Debian's Chromium (installed here if missing, never downloaded by playwright).

@@ -22,17 +22,26 @@ install_tools() {
     { apt-get update -q >/dev/null && apt-get install -y -q openjdk-17-jre-headless maven curl >/dev/null; }
 }
 
+# jars [PART...]: resolve the parts named (default: hbase opentsdb). scripts/hbase.sh takes
+# only hbase. A lock on the cache (held in a subshell, so no server started later inherits
+# it) keeps two boots at once (the oracle and the storage-hbase tests, both started in the
+# background by scripts/test.sh) from installing or resolving into one folder together.
 jars() {
-  install_tools
-  # a lib folder is complete once its marker exists (an interrupted copy is redone)
-  for part in hbase opentsdb; do
-    lib="$CACHE/$part-lib"
-    if [ ! -f "$lib/.complete" ] || [ "$HERE/$part/pom.xml" -nt "$lib/.complete" ]; then
-      rm -rf "$lib"
-      (cd "$HERE/$part" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$lib") >&2
-      touch "$lib/.complete"
-    fi
-  done
+  local parts=("$@")
+  [ ${#parts[@]} -gt 0 ] || parts=(hbase opentsdb)
+  (
+    flock 9
+    install_tools
+    # a lib folder is complete once its marker exists (an interrupted copy is redone)
+    for part in "${parts[@]}"; do
+      lib="$CACHE/$part-lib"
+      if [ ! -f "$lib/.complete" ] || [ "$HERE/$part/pom.xml" -nt "$lib/.complete" ]; then
+        rm -rf "$lib"
+        (cd "$HERE/$part" && mvn -q -B dependency:copy-dependencies -DoutputDirectory="$lib") >&2
+        touch "$lib/.complete"
+      fi
+    done
+  ) 9>"$CACHE/.lock"
 }
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
@@ -69,9 +78,9 @@ CONF
 status() { [ -f "$DIR/env" ] && cat "$DIR/env" || { echo "not running" >&2; exit 1; }; }
 
 case "${1:-}" in
-  jars) jars ;;
+  jars) shift; jars "$@" ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 jars|start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 jars [hbase|opentsdb]...|start|stop|status" >&2; exit 2 ;;
 esac
