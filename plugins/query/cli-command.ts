@@ -171,7 +171,7 @@ export function queryCommand(deps: (storage: QueryEngineDeps['storage']) => Quer
       } else {
         const engineDeps = deps(await ctx.openStorage());
         const query = parseQueryString(qs, engineDeps.aggregators);
-        json = serializeResults(await executeQuery(query, engineDeps), query);
+        json = await serializeResults(await executeQuery(query, engineDeps), query);
       }
       ctx.stdout.write(format === 'json' ? json + '\n' : formatRows(rowsOf(json), format, Boolean(values.ms)));
       return 0;

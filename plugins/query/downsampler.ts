@@ -6,7 +6,7 @@
  * (zero). `0all` makes one bucket of the query's range, stamped with the start.
  */
 import { type Aggregator } from '../../core';
-import { ApiError } from '../../lib/opentsdb';
+import { tooManyDataPoints, type QueryBudget } from '../../lib/opentsdb';
 import { allocColumns, pushPoint, trimColumns, type DiscreteColumns, type NumericColumns } from './columns';
 import { bucketing } from './buckets';
 import type { DownsampleSpec } from './model';
@@ -15,12 +15,18 @@ export interface DownsampleContext {
   start: number;
   end: number;
   zone: string;
-  /** most buckets a series may produce (the query's data point limit) */
-  maxBuckets: number;
+  /**
+   * the query's budget: the buckets a series may still produce (what is left of the data
+   * point limit), and its time slice, checked every BLOCK buckets
+   */
+  budget: QueryBudget;
   /** the rows read (ms, end exclusive): where a fill policy fills (default: the query range) */
   fillStart?: number;
   fillEnd?: number;
 }
+
+/** Buckets between two looks at the query's time slice (a power of two: `& (BLOCK - 1)`). */
+const BLOCK = 4096;
 
 /** Scratch arrays shared by every call; grown on demand, never shrunk. */
 let doubles = new Float64Array(256);
@@ -45,7 +51,12 @@ function reduceInto(out: NumericColumns, input: NumericColumns, from: number, to
   return pushPoint(out, timestamp, agg.aggregate(doubles, n), 0n, 0);
 }
 
-export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext): NumericColumns {
+/**
+ * Downsamples one series. Asynchronous because it yields to the event loop every BLOCK
+ * buckets when the query's time slice is used up (a fill policy over centuries makes
+ * millions of buckets); throws the budget's 413 past the data point limit or the deadline.
+ */
+export async function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext): Promise<NumericColumns> {
   const agg = spec.aggregator;
   if (spec.all) {
     // `all` reduces the points of [start, end) only (Downsampler's run_all: the end is
@@ -71,6 +82,7 @@ export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
   // Fixed intervals are computed inline: no call per bucket on the common path.
   const fixed = !spec.calendar;
   const interval = spec.intervalMs;
+  const budget = ctx.budget;
   // Every bucket with data is kept, also before the start: a rate of the first bucket in
   // range needs the one before it (OpenTSDB downsamples the rows it read; the answer is cut later).
   while (i < n) {
@@ -81,6 +93,7 @@ export function downsample(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
     while (j < n && ts[j]! < bucketEnd) j++;
     out = reduceInto(out, input, i, j, agg, bucket);
     i = j;
+    if ((out.length & (BLOCK - 1)) === 0 && budget.due()) await budget.pause();
   }
   return trimColumns(out);
 }
@@ -97,15 +110,17 @@ function seekStart(buckets: ReturnType<typeof bucketing>, from: number | undefin
   return floor === from ? from : buckets.next(floor);
 }
 
-function downsampleFilling(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext, buckets: ReturnType<typeof bucketing>, first: number): NumericColumns {
+async function downsampleFilling(input: NumericColumns, spec: DownsampleSpec, ctx: DownsampleContext, buckets: ReturnType<typeof bucketing>, first: number): Promise<NumericColumns> {
   const fillValue = spec.fill === 'zero' ? 0 : NaN;
   let t = buckets.floor(ctx.fillStart ?? ctx.start);
   let endTs = buckets.floor(ctx.fillEnd ?? ctx.end + 1);
   if (spec.calendar && endTs === t) endTs = buckets.next(endTs);
   // Refuse before allocating. (Calendar buckets vary in length: a month can be 10% shorter
   // than its nominal 30 days.)
+  const budget = ctx.budget;
+  const maxBuckets = budget.remainingBuckets;
   const shortestBucket = spec.calendar ? spec.intervalMs * 0.9 : spec.intervalMs;
-  if (Math.floor((endTs - t) / shortestBucket) > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
+  if (Math.floor((endTs - t) / shortestBucket) > maxBuckets) throw tooManyDataPoints(budget.limits.maxDataPoints);
   let out = allocColumns(64);
   const n = input.length;
   const ts = input.timestamps;
@@ -134,14 +149,11 @@ function downsampleFilling(input: NumericColumns, spec: DownsampleSpec, ctx: Dow
     } else {
       out = pushPoint(out, t, fillValue, 0n, 0);
     }
-    if (out.length > ctx.maxBuckets) throw tooManyBuckets(ctx.maxBuckets);
+    if (out.length > maxBuckets) throw tooManyDataPoints(budget.limits.maxDataPoints);
     t = slotEnd;
+    if ((out.length & (BLOCK - 1)) === 0 && budget.due()) await budget.pause();
   }
   return trimColumns(out);
-}
-
-function tooManyBuckets(max: number): ApiError {
-  return new ApiError(413, `Sorry, you have attempted to fetch more than our maximum amount of ${max} data points. Please try filtering using more tags or decrease your time range.`);
 }
 
 /** The same bucketing for strings and JSON, with the aggregator's discrete function. No fill. */

@@ -2,25 +2,22 @@
  * Runs a parsed query against storage. Series stream from storage one at a time; each is
  * reduced at once (series-pipeline.ts: value selection → downsample → rate) so only its reduced form is
  * kept, then grouped by the values of the group-by tag keys and aggregated per group.
- * Limits (series, data points, time) are checked as the series arrive.
+ * Limits (series, data points, buckets, time) are checked as the series arrive, and the
+ * work yields to the event loop every time slice (per series, per block of buckets or of
+ * aggregated timestamps), so a query that runs long never keeps other clients waiting;
+ * its deadline is checked at every yield (lib/opentsdb QueryBudget).
  */
-import { ValueKind, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
-import { ApiError } from '../../lib/opentsdb';
+import { ValueKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
+import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import { aggregateDiscreteGroup, aggregateGroup } from './group-aggregate';
 import type { TagFilter } from './filters';
 import type { SubQuery, TsQuery } from './model';
 import type { ResultSeries } from './serializer';
+import { sortPaced } from './paced-sort';
 import { pipelineFor, reduceSeries } from './series-pipeline';
 
-export interface QueryLimits {
-  /** most series one query may read (all sub-queries together); 0 = no limit */
-  maxSeries: number;
-  /** most data points one query may read or produce; 0 = no limit */
-  maxDataPoints: number;
-  /** a query running longer is abandoned with 408; 0 = no limit */
-  timeoutMs: number;
-}
+export type { QueryLimits };
 
 export interface QueryEngineDeps {
   storage: StorageEngine;
@@ -51,40 +48,6 @@ export function rowKeyOrder(tags: Record<string, string>): string {
     .sort()
     .map((k) => `${k}\u0000${tags[k]}`)
     .join('\u0000');
-}
-
-class Budget {
-  series = 0;
-  points = 0;
-  produced = 0;
-  private readonly deadline: number;
-  constructor(private readonly limits: QueryLimits) {
-    this.deadline = limits.timeoutMs > 0 ? Date.now() + limits.timeoutMs : Infinity;
-  }
-  check(): void {
-    if (Date.now() > this.deadline) throw new ApiError(408, 'Query timeout exceeded', `The query ran longer than ${this.limits.timeoutMs} ms`);
-  }
-  addSeries(points: number): void {
-    this.series++;
-    this.points += points;
-    if (this.limits.maxSeries > 0 && this.series > this.limits.maxSeries) {
-      throw new ApiError(413, `Sorry, you have attempted to fetch more than our limit of ${this.limits.maxSeries} time series. Please try filtering using more tags or decrease your time range.`);
-    }
-    if (this.limits.maxDataPoints > 0 && this.points > this.limits.maxDataPoints) {
-      throw new ApiError(413, `Sorry, you have attempted to fetch more than our maximum amount of ${this.limits.maxDataPoints} data points. Please try filtering using more tags or decrease your time range.`);
-    }
-    this.check();
-  }
-  /** Points a series produced (downsampling with a fill policy can make more than it read). */
-  addProduced(points: number): void {
-    this.produced += points;
-    if (this.limits.maxDataPoints > 0 && this.produced > this.limits.maxDataPoints) {
-      throw new ApiError(413, `Sorry, you have attempted to fetch more than our maximum amount of ${this.limits.maxDataPoints} data points. Please try filtering using more tags or decrease your time range.`);
-    }
-  }
-  get maxBuckets(): number {
-    return this.limits.maxDataPoints > 0 ? this.limits.maxDataPoints : Number.MAX_SAFE_INTEGER;
-  }
 }
 
 /** OpenTSDB's NoSuchUniqueName, answered from storage's sorted suggest. */
@@ -172,14 +135,17 @@ function exactSelector(info: SeriesInfo): SeriesSelector {
   return { metric: info.metric, predicates, explicitTagKeys: Object.keys(info.tags) };
 }
 
-async function* seriesOf(sub: SubQuery, storage: StorageEngine, range: { start: number; end: number }): AsyncIterable<SeriesData> {
+async function* seriesOf(sub: SubQuery, storage: StorageEngine, range: { start: number; end: number }, budget: QueryBudget): AsyncIterable<SeriesData> {
   if (sub.metric) {
     yield* storage.read(selectorOf(sub), range);
     return;
   }
   const wanted = new Set(sub.tsuids!.map((t) => t.toUpperCase()));
   const infos: SeriesInfo[] = [];
-  for await (const info of storage.lookup({})) if (wanted.has(info.id.toUpperCase())) infos.push(info);
+  for await (const info of storage.lookup({})) {
+    if (wanted.has(info.id.toUpperCase())) infos.push(info);
+    if (budget.due()) await budget.pause();
+  }
   for (const info of infos) {
     for await (const data of storage.read(exactSelector(info), range)) if (data.series.id === info.id) yield data;
   }
@@ -196,7 +162,7 @@ function numericToDiscrete(c: NumericColumns): DiscreteColumns {
   return { length: c.length, timestamps: c.timestamps, texts, kinds };
 }
 
-async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: Budget, cut = true): Promise<ResultSeries[]> {
+async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut = true): Promise<ResultSeries[]> {
   const clip = cut ? clipNumeric : (c: NumericColumns, _s: number, _e: number) => c;
   const clipDiscrete = cut ? clipDiscreteColumns : (c: DiscreteColumns, _s: number, _e: number) => c;
   const { storage, aggregators } = deps;
@@ -211,15 +177,16 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
   const range = { start: query.start, end: query.end };
   const scan = scanRange(query, sub);
   const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
-  const pipeline = pipelineFor(sub, query, budget.maxBuckets, aggregators, scan);
+  const pipeline = pipelineFor(sub, query, budget, aggregators, scan);
   const groups = new Map<string, Group>();
 
-  for await (const data of seriesOf(sub, storage, scan)) {
+  for await (const data of seriesOf(sub, storage, scan, budget)) {
     budget.addSeries(data.points.length);
+    if (budget.due()) await budget.pause();
     if (data.points.length === 0) continue; // OpenTSDB has no span for a series without points in range
     const tags = data.series.tags;
     if (groupKeys.some((k) => tags[k] === undefined)) continue;
-    const reduced = reduceSeries(data, sub, pipeline);
+    const reduced = await reduceSeries(data, sub, pipeline);
     const numeric = reduced.discrete ? undefined : reduced.columns;
     const discrete = reduced.discrete ? reduced.columns : undefined;
     budget.addProduced(numeric ? numeric.length : discrete!.length);
@@ -231,15 +198,15 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
   }
 
   const results: ResultSeries[] = [];
-  const keys = [...groups.keys()].sort();
+  const keys = await sortPaced([...groups.keys()], compareText, budget);
   for (const key of keys) {
-    budget.check();
+    if (budget.due()) await budget.pause();
     const group = groups.get(key)!;
-    const members = group.members.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    const members = await sortPaced(group.members, byRowKey, budget);
     const infos = members.map((m) => m.info);
     const numerics = members.filter((m) => m.numeric).map((m) => m.numeric!);
     const discretes = members.filter((m) => m.discrete).map((m) => m.discrete!);
-    const { tags, aggregateTags } = computeTags(infos);
+    const { tags, aggregateTags } = await computeTags(infos, budget);
     const result: ResultSeries = {
       metric: infos[0]!.metric,
       tags,
@@ -255,7 +222,7 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
     } else if (query.exact && sub.aggregator.passThrough && numerics.length === 1 && !sub.rate && !sub.downsample) {
       result.numeric = clip(numerics[0]!, query.start, query.end); // the series' own points, each of its stored kind
     } else {
-      result.numeric = clip(aggregateGroup(numerics, sub.aggregator, sub.rate), query.start, query.end);
+      result.numeric = clip(await aggregateGroup(numerics, sub.aggregator, sub.rate, budget), query.start, query.end);
     }
     if (!query.noAnnotations) result.annotations = await storage.annotations(range, result.tsuids);
     results.push(result);
@@ -327,10 +294,15 @@ function clipDiscreteColumns(c: DiscreteColumns, start: number, end: number): Di
   return { length: to - from, timestamps: c.timestamps.subarray(from, to), texts: c.texts.slice(from, to), kinds: c.kinds.subarray(from, to) };
 }
 
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const byRowKey = (a: Member, b: Member): number => compareText(a.order, b.order);
+
 /** SpanGroup.computeTags: pairs shared by every member are tags, keys that differ are aggregated. */
-export function computeTags(infos: readonly SeriesInfo[]): { tags: Record<string, string>; aggregateTags: string[] } {
+export async function computeTags(infos: readonly SeriesInfo[], slice: TimeSlice): Promise<{ tags: Record<string, string>; aggregateTags: string[] }> {
   const values = new Map<string, Set<string>>();
-  for (const info of infos) {
+  for (let i = 0; i < infos.length; i++) {
+    const info = infos[i]!;
+    if ((i & 4095) === 4095 && slice.due()) await slice.pause();
     for (const [k, v] of Object.entries(info.tags)) {
       let set = values.get(k);
       if (!set) values.set(k, (set = new Set()));
@@ -351,15 +323,14 @@ export function computeTags(infos: readonly SeriesInfo[]): { tags: Record<string
  * The sub-queries' results one list per sub-query, NOT cut to [start, end]: all the points
  * of the rows read, as OpenTSDB's expressions (/api/query/gexp, /api/query/exp) see them.
  */
-export async function executeSubQueries(query: TsQuery, deps: QueryEngineDeps): Promise<ResultSeries[][]> {
-  const budget = new Budget(deps.limits);
+export async function executeSubQueries(query: TsQuery, deps: QueryEngineDeps, budget = new QueryBudget(deps.limits)): Promise<ResultSeries[][]> {
   const results: ResultSeries[][] = [];
   for (const sub of query.queries) results.push(await runSubQuery(sub, query, deps, budget, false));
   return results;
 }
 
-export async function executeQuery(query: TsQuery, deps: QueryEngineDeps): Promise<ResultSeries[]> {
-  const budget = new Budget(deps.limits);
+/** Runs every sub-query within `budget` (by default a new one from deps.limits; a route passes its own, to cancel it and to serialize within it). */
+export async function executeQuery(query: TsQuery, deps: QueryEngineDeps, budget = new QueryBudget(deps.limits)): Promise<ResultSeries[]> {
   const results: ResultSeries[] = [];
   for (const sub of query.queries) results.push(...(await runSubQuery(sub, query, deps, budget)));
   if (query.globalAnnotations) {

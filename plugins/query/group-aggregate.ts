@@ -7,7 +7,7 @@
  * point) is a double, as OpenTSDB's isInteger() decides.
  * A group of one series still runs the aggregator (count gives 1, dev 0), as OpenTSDB does.
  */
-import type { Aggregator } from '../../core';
+import type { Aggregator, TimeSlice } from '../../core';
 import { allocColumns, pushPoint, trimColumns, type DiscreteColumns, type NumericColumns } from './columns';
 
 const LONG_MAX = 9223372036854775807n;
@@ -16,7 +16,16 @@ const LONG_MIN = -9223372036854775808n;
 let doubles = new Float64Array(256);
 let longs = new BigInt64Array(256);
 
-export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregator, isRate: boolean): NumericColumns {
+/** Member values visited between two looks at the time slice: a group costs (timestamps × members). */
+const WORK_BLOCK = 1 << 16;
+
+/**
+ * Asynchronous because a group of k members over T timestamps costs T × k (100k series
+ * with distinct timestamps: 10^10): every WORK_BLOCK member visits it looks at `slice`
+ * and, when the slice is used up, yields to the event loop (a QueryBudget's pause also
+ * throws past the query's deadline).
+ */
+export async function aggregateGroup(members: readonly NumericColumns[], agg: Aggregator, isRate: boolean, slice: TimeSlice): Promise<NumericColumns> {
   const k = members.length;
   if (doubles.length < k) {
     doubles = new Float64Array(k * 2);
@@ -49,7 +58,15 @@ export function aggregateGroup(members: readonly NumericColumns[], agg: Aggregat
   const hasIntegers = aggregateIntegers !== undefined;
   let t = Infinity;
   for (let i = 0; i < k; i++) if (next[i]! < t) t = next[i]!;
+  let work = 0;
   while (t !== Infinity) {
+    work += k;
+    if (work >= WORK_BLOCK) {
+      work = 0;
+      // Nothing is held in the shared scratch arrays across the pause (they are filled
+      // and reduced within one timestamp), so another query may use them meanwhile.
+      if (slice.due()) await slice.pause();
+    }
     let following = Infinity; // the next timestamp, found in the same pass over the members
     let count = 0;
     let allInt = hasIntegers && !isRate; // rates are doubles

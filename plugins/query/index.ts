@@ -24,7 +24,11 @@ export default definePlugin({
       maxSeries: Type.Integer({ minimum: 0, default: 100_000 }),
       /** most data points one query may read (and buckets it may produce); 0 = unlimited */
       maxDataPoints: Type.Integer({ minimum: 0, default: 5_000_000 }),
-      /** abandon a query after this many ms (408); 0 = never */
+      /**
+       * stop a query still running after this many ms: 413 "Sorry, your query timed out. …"
+       * (OpenTSDB's tsd.query.timeout answer); 0 = never. Checked while the query runs, at
+       * every yield to the event loop (every 10 ms of work).
+       */
       timeoutMs: Type.Integer({ minimum: 0, default: 60_000 }),
       /** OpenTSDB's tsd.http.query.allow_delete */
       allowDelete: Type.Boolean({ default: false }),
@@ -53,7 +57,7 @@ export default definePlugin({
       registerQueryRoute(app, routeOptions);
       registerGexpRoute(app, routeOptions);
       registerExpRoute(app, routeOptions);
-      registerLastRoute(app, storage, options.jsonp);
+      registerLastRoute(app, storage, { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs }, options.jsonp);
       app.get('/api/config/filters', { config: { scope: 'read' } }, async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
       );

@@ -4,7 +4,7 @@
  * prints them (`10.0`), NaN as `"NaN"` (or `null` with the `null` fill policy), `dps` keyed
  * by epoch seconds (milliseconds with msResolution), or `[[ts, v], …]` with `?arrays`.
  */
-import { ValueKind, type Annotation } from '../../core';
+import { ValueKind, type Annotation, type TimeSlice } from '../../core';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import type { SubQuery, TsQuery } from './model';
 
@@ -93,7 +93,33 @@ function echoJson(q: SubQuery): string {
   return JSON.stringify(queryEcho(q), (_k, v: unknown) => (typeof v === 'bigint' ? `\u0000big:${v}` : v)).replace(/"\\u0000big:(-?\d+)"/g, '$1');
 }
 
-function writeDps(out: string[], s: ResultSeries, query: TsQuery): void {
+/** Points written between two looks at the time slice; each block is joined into one string then. */
+const BLOCK = 4096;
+
+/**
+ * The answer's text in blocks: pieces are gathered per block of points and joined into one
+ * string per block, so no array ever holds a piece per point of a 5-million-point answer.
+ */
+class TextBlocks {
+  readonly blocks: string[] = [];
+  pieces: string[] = [];
+  push(piece: string): void {
+    this.pieces.push(piece);
+  }
+  /** Ends a block: when the slice is used up, yields to the event loop (and a QueryBudget checks its deadline). */
+  async endBlock(slice: TimeSlice | undefined): Promise<void> {
+    this.blocks.push(this.pieces.join(''));
+    this.pieces = [];
+    if (slice?.due()) await slice.pause();
+  }
+  text(): string {
+    this.blocks.push(this.pieces.join(''));
+    this.pieces = [];
+    return this.blocks.join('');
+  }
+}
+
+async function writeDps(out: TextBlocks, s: ResultSeries, query: TsQuery, slice: TimeSlice | undefined): Promise<void> {
   const ms = query.msResolution;
   const arrays = query.arrays;
   const nanAsNull = s.query.downsample?.fill === 'null';
@@ -105,6 +131,7 @@ function writeDps(out: string[], s: ResultSeries, query: TsQuery): void {
       const v = c.isInt[i] === 1 ? c.ints[i]!.toString() : nanAsNull && c.values[i] !== c.values[i] ? 'null' : formatDouble(c.values[i]!);
       const sep = i > 0 ? ',' : '';
       out.push(arrays ? `${sep}[${key(c.timestamps[i]!)},${v}]` : `${sep}"${key(c.timestamps[i]!)}":${v}`);
+      if ((i & (BLOCK - 1)) === BLOCK - 1) await out.endBlock(slice);
     }
   } else if (s.discrete) {
     const c = s.discrete;
@@ -114,23 +141,32 @@ function writeDps(out: string[], s: ResultSeries, query: TsQuery): void {
       const v = kind === JSON_KIND ? text : kind === STRING ? JSON.stringify(text) : kind === FLOAT ? formatDouble(Number(text)) : text;
       const sep = i > 0 ? ',' : '';
       out.push(arrays ? `${sep}[${key(c.timestamps[i]!)},${v}]` : `${sep}"${key(c.timestamps[i]!)}":${v}`);
+      if ((i & (BLOCK - 1)) === BLOCK - 1) await out.endBlock(slice);
     }
   }
   out.push(arrays ? ']' : '}');
 }
 
-export function serializeResults(results: readonly ResultSeries[], query: TsQuery): string {
-  const out: string[] = ['['];
-  results.forEach((s, index) => {
+/**
+ * The results as OpenTSDB's JSON text. Asynchronous: with `slice` (the query's budget) it
+ * yields to the event loop every block of points when the slice is used up, and a
+ * QueryBudget stops it past the query's deadline.
+ */
+export async function serializeResults(results: readonly ResultSeries[], query: TsQuery, slice?: TimeSlice): Promise<string> {
+  const out = new TextBlocks();
+  out.push('[');
+  for (let index = 0; index < results.length; index++) {
+    const s = results[index]!;
     if (index > 0) out.push(',');
     out.push(`{"metric":${JSON.stringify(s.metric)},"tags":${JSON.stringify(s.tags)},"aggregateTags":${JSON.stringify(s.aggregateTags)},`);
     if (query.showQuery) out.push(`"query":${echoJson(s.query)},`);
     if (query.showTSUIDs) out.push(`"tsuids":${JSON.stringify([...s.tsuids].sort())},`);
     if (s.annotations.length > 0 || s.annotationsAlways) out.push(`"annotations":${JSON.stringify(s.annotations.map(annotationJson))},`);
     if (s.globalAnnotations.length > 0) out.push(`"globalAnnotations":${JSON.stringify(s.globalAnnotations.map(annotationJson))},`);
-    writeDps(out, s, query);
+    await writeDps(out, s, query, slice);
     out.push('}');
-  });
+    if (slice?.due()) await out.endBlock(slice);
+  }
   out.push(']');
-  return out.join('');
+  return out.text();
 }

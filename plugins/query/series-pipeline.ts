@@ -5,7 +5,7 @@
  * writes each under its second, so one second can appear twice in `dps`, as it does there. Discrete series are checked against the aggregators that can take them.
  */
 import { seriesKeyString, type Aggregator, type Registry, type SeriesData } from '../../core';
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, type QueryBudget } from '../../lib/opentsdb';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import { downsample, downsampleDiscrete, type DownsampleContext } from './downsampler';
 import { compileJsonPath, type PathStep } from './json-path';
@@ -19,8 +19,8 @@ export interface SeriesPipeline {
   aggregators: Registry<Aggregator>;
 }
 
-export function pipelineFor(sub: SubQuery, query: TsQuery, maxBuckets: number, aggregators: Registry<Aggregator>, scan?: { start: number; end: number }): SeriesPipeline {
-  const ctx: DownsampleContext = { start: query.start, end: query.end, zone: query.timezone, maxBuckets, ...(scan ? { fillStart: scan.start, fillEnd: scan.end + 1 } : {}) };
+export function pipelineFor(sub: SubQuery, query: TsQuery, budget: QueryBudget, aggregators: Registry<Aggregator>, scan?: { start: number; end: number }): SeriesPipeline {
+  const ctx: DownsampleContext = { start: query.start, end: query.end, zone: query.timezone, budget, ...(scan ? { fillStart: scan.start, fillEnd: scan.end + 1 } : {}) };
   return {
     path: sub.jsonPath ? compileJsonPath(sub.jsonPath) : undefined,
     ctx,
@@ -41,11 +41,12 @@ function dropBefore(c: NumericColumns, from: number): NumericColumns {
 
 export type ReducedSeries = { discrete: false; columns: NumericColumns } | { discrete: true; columns: DiscreteColumns };
 
-export function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPipeline): ReducedSeries {
+/** One series through value selection, downsampling and rate (asynchronous: downsampling yields to the event loop). */
+export async function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPipeline): Promise<ReducedSeries> {
   const selected = selectValues(data.points, p.path);
   if (!selected.discrete) {
     let numeric = selected.columns;
-    if (sub.downsample) numeric = downsample(numeric, sub.downsample, p.ctx);
+    if (sub.downsample) numeric = await downsample(numeric, sub.downsample, p.ctx);
     // AggregationIterator skips what its iterator yields before the first row read (buckets
     // that begin earlier: calendar buckets, intervals that do not divide an hour)
     const from = p.ctx.fillStart ?? -Infinity;

@@ -3,7 +3,7 @@
  * /api/aggregators, /api/config, /api/stats (+ Prometheus /metrics), /api/annotation(s),
  * /api/dropcaches, /api/serializers — and the telnet `stats` and `dropcaches` commands.
  */
-import { definePlugin, type StorageEngine } from '../../core';
+import { definePlugin, Type, type StorageEngine } from '../../core';
 import { getHttpHooks } from '../../lib/http';
 import { ApiError } from '../../lib/opentsdb';
 import { registerAnnotations } from './annotations';
@@ -30,7 +30,18 @@ export default definePlugin({
   name: 'read-api',
   dependencies: ['http'],
   enhances: ['telnet'],
-  register({ hooks, container, config }) {
+  options: Type.Object(
+    {
+      /**
+       * stop a /api/search/lookup still scanning after this many ms: 413 "Sorry, your query
+       * timed out. …" (as the query plugin's timeoutMs); 0 = never. The scan yields to the
+       * event loop every 10 ms either way.
+       */
+      timeoutMs: Type.Integer({ minimum: 0, default: 60_000 }),
+    },
+    { additionalProperties: false },
+  ),
+  register({ hooks, container, config }, options) {
     const storage = (): StorageEngine => {
       if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured', 'Load a storage plugin and name it with "storage" in the config');
       return container.resolve('storage');
@@ -38,7 +49,7 @@ export default definePlugin({
     const maybeStorage = () => (container.hasRegistration('storage') ? storage() : undefined);
     getHttpHooks(hooks).routes.tap('read-api', (app) => {
       registerSuggest(app, storage);
-      registerLookup(app, storage);
+      registerLookup(app, storage, options.timeoutMs);
       registerConfig(app, config);
       registerStats(app, hooks, maybeStorage);
       registerAnnotations(app, storage);

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
-import { ApiError, jsonText } from '../../lib/opentsdb';
+import { ApiError, jsonText, QueryBudget } from '../../lib/opentsdb';
 import { jsonBody } from './json-body';
 
 interface Pair {
@@ -28,12 +28,17 @@ function parseM(m: string): { metric: string; tags: Pair[] } {
   return { metric: m.slice(0, open), tags };
 }
 
-export function registerLookup(app: FastifyInstance, storage: () => StorageEngine): void {
+/**
+ * Registers the route. The scan counts every matching series (totalResults), so it visits
+ * all of them: it yields to the event loop every time slice and stops with a 413 after
+ * `timeoutMs` (0: never), or when the client has gone.
+ */
+export function registerLookup(app: FastifyInstance, storage: () => StorageEngine, timeoutMs: number): void {
   app.route({
     method: ['GET', 'POST'],
     url: '/api/search/lookup',
     config: { scope: 'read' },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const started = Date.now();
       let metric: string;
       let tags: Pair[];
@@ -58,7 +63,12 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
       const results: { tsuid: string; metric: string; tags: Record<string, string> }[] = [];
       let total = 0;
       const selector = { ...(metric && metric !== '*' ? { metric } : {}), predicates };
+      const budget = new QueryBudget({ maxSeries: 0, maxDataPoints: 0, timeoutMs });
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) budget.cancel();
+      });
       for await (const info of storage().lookup(selector) as AsyncIterable<SeriesInfo>) {
+        if (budget.due()) await budget.pause();
         const values = Object.values(info.tags);
         if (!anyKeyValues.every((v) => values.includes(v))) continue;
         total++;

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  TimeSlice,
   DsdbError,
   type Annotation,
   type Codec,
@@ -246,39 +247,67 @@ export class EmbeddedEngine implements StorageEngine {
     if (job) this.compactions.run(job);
   }
 
+  // read, last, lookup and suggest scan the series index lazily and yield to the event loop
+  // every time slice (core/time-slice.ts), whoever reads them: a scan of 100k series, or
+  // series that match nothing, never holds other clients for more than a slice.
+
   async *read(selector: SeriesSelector, range: TimeRange): AsyncIterable<SeriesData> {
     this.assertOpen();
     const start = Math.max(range.start, retentionCutoff(this.options.retentionMs));
-    for (const entry of this.index.select(selector)) {
+    const slice = new TimeSlice();
+    for (const entry of this.index.matching(selector)) {
       const points = readSeries(this.blocks, this.head, entry, start, range.end);
       if (points.length > 0) yield { series: entry.info, points };
+      if (slice.due()) await slice.pause();
     }
   }
 
   async *last(selector: SeriesSelector, since = -Infinity): AsyncIterable<LastPoint> {
     this.assertOpen();
     const floor = Math.max(since, retentionCutoff(this.options.retentionMs));
-    for (const entry of this.index.select(selector)) {
+    const slice = new TimeSlice();
+    for (const entry of this.index.matching(selector)) {
       const point = lastPoint(this.blocks, entry, floor);
       if (point) yield point;
+      if (slice.due()) await slice.pause();
     }
   }
 
   async *lookup(selector: Partial<SeriesSelector>, limit = Infinity): AsyncIterable<SeriesInfo> {
     this.assertOpen();
     let n = 0;
-    for (const entry of this.index.select(selector)) {
+    const slice = new TimeSlice();
+    for (const entry of this.index.matching(selector)) {
       if (n++ >= limit) return;
       yield entry.info;
+      if (slice.due()) await slice.pause();
     }
   }
 
+  /** The first `max` names with the prefix, in order: one pass, keeping only the best `max` (no sort of every match). */
   async suggest(kind: NameKind, prefix: string, max: number): Promise<string[]> {
     this.assertOpen();
     const names = kind === 'metrics' ? this.index.metrics() : kind === 'tagk' ? this.index.tagKeys.values() : this.index.tagValues.values();
-    const out: string[] = [];
-    for (const name of names) if (name.startsWith(prefix)) out.push(name);
-    return out.sort().slice(0, max);
+    const best: string[] = [];
+    if (max <= 0) return best;
+    const slice = new TimeSlice();
+    let seen = 0;
+    for (const name of names) {
+      if ((++seen & 4095) === 0 && slice.due()) await slice.pause();
+      if (!name.startsWith(prefix)) continue;
+      if (best.length === max && name >= best[max - 1]!) continue;
+      // insert in order (binary search); drop the last when full
+      let lo = 0;
+      let hi = best.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (best[mid]! < name) lo = mid + 1;
+        else hi = mid;
+      }
+      best.splice(lo, 0, name);
+      if (best.length > max) best.pop();
+    }
+    return best;
   }
 
   private readonly deletePoints = (entries: SeriesEntry[], start: number, end: number): void => deletePoints(this.head, this.blocks, entries, start, end);

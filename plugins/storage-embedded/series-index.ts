@@ -107,6 +107,15 @@ export class SeriesIndex {
 
   /** Series matching a selector, in id order. */
   select(selector: Partial<SeriesSelector>): SeriesEntry[] {
+    return [...this.matching(selector)];
+  }
+
+  /**
+   * Series matching a selector, in id order, found as they are pulled: a reader that yields
+   * to the event loop between series (engine.read, last, lookup) spreads a scan of 100k
+   * series over its slices instead of matching them all at once.
+   */
+  *matching(selector: Partial<SeriesSelector>): Generator<SeriesEntry> {
     let ids: number[] | undefined = selector.metric !== undefined ? (this.byMetric.get(selector.metric) ?? []) : undefined;
     for (const predicate of selector.predicates ?? []) {
       if (!predicate.literals) continue;
@@ -114,20 +123,14 @@ export class SeriesIndex {
       for (const literal of predicate.literals) union = unionSorted(union, this.postings.get(predicate.key + '=' + literal) ?? []);
       ids = ids === undefined ? union : intersectSorted(ids, union);
     }
-    const out: SeriesEntry[] = [];
-    const consider = (entry: SeriesEntry | undefined): void => {
-      if (!entry) return;
-      const tags = entry.info.tags;
-      if (selector.predicates) for (const p of selector.predicates) if (!p.test(tags[p.key])) return;
-      if (selector.explicitTagKeys) {
-        const keys = Object.keys(tags);
-        if (keys.length !== selector.explicitTagKeys.length || !selector.explicitTagKeys.every((k) => k in tags)) return;
-      }
-      out.push(entry);
-    };
-    if (ids) for (const id of ids) consider(this.byId[id]);
-    else for (const entry of this.byId) consider(entry);
-    return out;
+    const predicates = selector.predicates;
+    const explicit = selector.explicitTagKeys;
+    const count = ids ? ids.length : this.byId.length;
+    for (let i = 0; i < count; i++) {
+      const entry = ids ? this.byId[ids[i]!] : this.byId[i];
+      if (!entry) continue;
+      if (passes(entry.info.tags, predicates, explicit)) yield entry;
+    }
   }
 
   metrics(): IterableIterator<string> {
@@ -135,6 +138,16 @@ export class SeriesIndex {
   }
 }
 
+function passes(tags: Tags, predicates: SeriesSelector['predicates'], explicit: SeriesSelector['explicitTagKeys']): boolean {
+  if (predicates) for (const p of predicates) if (!p.test(tags[p.key])) return false;
+  if (explicit) {
+    let n = 0;
+    for (const k in tags) if (tags[k] !== undefined) n++;
+    if (n !== explicit.length) return false;
+    for (const k of explicit) if (!(k in tags)) return false;
+  }
+  return true;
+}
 
 function push(map: Map<string, number[]>, key: string, id: number): void {
   const list = map.get(key);

@@ -123,7 +123,7 @@ describe('query limits and delete', () => {
     expect(series.json.error.message).to.contain('more than our limit of 3 time series');
     const points = await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:long`);
     expect(points.status).to.equal(413);
-    expect(points.json.error.message).to.contain('maximum amount of 50 data points');
+    expect(points.json.error.message).to.equal('Sorry, you have attempted to fetch more than our limit of 50 data points. Please try filtering using more tags or decrease your time range.');
     const buckets = await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:1ms-sum-zero:many{host=h0}`);
     expect(buckets.status).to.equal(413);
     expect((await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:many{host=h0|h1}`)).status).to.equal(200);
@@ -166,10 +166,10 @@ describe('query timeout', () => {
   });
   after(() => d.stop());
 
-  it('a query running past timeoutMs is answered 408', async () => {
+  it("a query running past timeoutMs is answered 413 with OpenTSDB's tsd.query.timeout message", async () => {
     const res = await fetch(`http://127.0.0.1:${d.port}/api/query?start=${t0}&m=sum:slow`);
-    expect(res.status).to.equal(408);
-    expect(((await res.json()) as any).error.message).to.equal('Query timeout exceeded');
+    expect(res.status).to.equal(413);
+    expect(((await res.json()) as any).error.message).to.match(/^Sorry, your query timed out\. Time limit: 5 ms, fetch time: [\d.]+ ms\. Please try filtering using more tags or decrease your time range\.$/);
   });
 });
 

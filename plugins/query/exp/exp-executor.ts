@@ -9,7 +9,7 @@
  * message; once they run (an unknown name, a failed join, an exception while writing) a 400
  * with message and details, as QueryExecutor's ErrorCB answers.
  */
-import { ApiError } from '../../../lib/opentsdb';
+import { ApiError, QueryBudget } from '../../../lib/opentsdb';
 import { executeSubQueries, type QueryEngineDeps } from '../engine';
 import { validateQuery, type RawSubQuery } from '../parse-common';
 import type { ResultSeries } from '../serializer';
@@ -40,7 +40,12 @@ function inputSeries(r: ResultSeries): ExpInputSeries {
 }
 
 /** Runs the request (validated) and returns the answer's JSON text. */
-export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.now()): Promise<string> {
+/**
+ * Runs an exp query. Its sub-queries run within `budget` (paced and time-bounded like
+ * /api/query's); the expression iterators and the serializer then run in one piece,
+ * bounded by the data point limit the sub-queries kept to.
+ */
+export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.now(), budget = new QueryBudget(deps.limits)): Promise<string> {
   const time = q.time!;
   const metrics = q.metrics!;
   // sub_queries is a HashMap(metrics.size()): TSQuery runs (and validates) them in its order
@@ -77,7 +82,7 @@ export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.
   } catch (err) {
     throw early((err as Error).message);
   }
-  const results = await executeSubQueries(query, deps);
+  const results = await executeSubQueries(query, deps, budget);
   const subs = new Map<string, MetricSub>();
   order.forEach((m, i) => {
     const filters = raws[i]!.filters;

@@ -6,6 +6,7 @@
  * the `m=` ones first and then the expressions' own, duplicates removed; the index does not
  * account for either (kept: `m=sum:a&exp=scale(sum:b,2)` scales `a`).
  */
+import type { TimeSlice } from '../../../core';
 import type { TsQuery } from '../model';
 import { expError } from './errors';
 import type { ExpNode } from './gexp-parser';
@@ -14,7 +15,7 @@ import { combineSeries } from './series-math';
 import type { ExpSeries } from './series';
 import { highest } from './top-n';
 
-type Fn = (inputs: ExpSeries[][], params: string[], query: TsQuery) => ExpSeries[];
+type Fn = (inputs: ExpSeries[][], params: string[], query: TsQuery, slice: TimeSlice) => ExpSeries[] | Promise<ExpSeries[]>;
 
 const FUNCTIONS: Record<string, Fn> = {
   sum: (i) => combineSeries('+', i),
@@ -29,13 +30,18 @@ const FUNCTIONS: Record<string, Fn> = {
   absolute: (i) => absolute(i),
   alias: (i, p) => alias(i, p),
   movingAverage: (i, p, q) => movingAverage(i, p, q),
-  highestCurrent: (i, p, q) => highest('current', i, p, q),
-  highestMax: (i, p, q) => highest('max', i, p, q),
+  highestCurrent: (i, p, q, s) => highest('current', i, p, q, s),
+  highestMax: (i, p, q, s) => highest('max', i, p, q, s),
   timeShift: (i, p) => timeShift(i, p),
   shift: (i, p) => timeShift(i, p),
 };
 
-export function evaluateGexp(node: ExpNode, results: readonly ExpSeries[][], query: TsQuery): ExpSeries[] {
+/**
+ * Asynchronous: between functions, and inside those that cost more than their points
+ * (highestCurrent/highestMax aggregate across series), it yields to the event loop when
+ * `slice` (the query's budget) is used up, and stops past the query's deadline.
+ */
+export async function evaluateGexp(node: ExpNode, results: readonly ExpSeries[][], query: TsQuery, slice: TimeSlice): Promise<ExpSeries[]> {
   const inputs: ExpSeries[][] = [];
   const metricKeys = node.params.flatMap((p) => (p.kind === 'metric' ? [p.index] : [])).sort((a, b) => a - b);
   const subExpressions = node.params.flatMap((p) => (p.kind === 'exp' ? [p.node] : []));
@@ -49,11 +55,12 @@ export function evaluateGexp(node: ExpNode, results: readonly ExpSeries[][], que
       if (ix >= results.length) throw expError(`Index ${ix} out of bounds for length ${results.length}`);
       inputs.push(results[ix]!);
     } else if (p.kind === 'exp') {
-      inputs.push(evaluateGexp(subExpressions[subPointer++]!, results, query));
+      inputs.push(await evaluateGexp(subExpressions[subPointer++]!, results, query, slice));
     } else {
       throw expError(`Unknown parameter type: null in tree: ${node.fn}(...)`);
     }
   }
   const params = node.params.flatMap((p) => (p.kind === 'name' ? [p.text] : []));
-  return FUNCTIONS[node.fn]!(inputs, params, query);
+  if (slice.due()) await slice.pause();
+  return FUNCTIONS[node.fn]!(inputs, params, query, slice);
 }

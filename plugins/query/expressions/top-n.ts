@@ -7,7 +7,7 @@
  * and double timestamps apart, then the larger of the two). The series are sorted by that
  * number, largest first (stable), and the first n returned whole.
  */
-import type { Aggregator } from '../../../core';
+import type { Aggregator, TimeSlice } from '../../../core';
 import type { NumericColumns } from '../columns';
 import { aggregateGroup } from '../group-aggregate';
 import type { TsQuery } from '../model';
@@ -43,7 +43,7 @@ function compareDesc(a: number, b: number): number {
   return negA === negB ? 0 : negA ? 1 : -1;
 }
 
-export function highest(mode: 'current' | 'max', inputs: readonly ExpSeries[][], params: readonly string[], query: TsQuery): ExpSeries[] {
+export async function highest(mode: 'current' | 'max', inputs: readonly ExpSeries[][], params: readonly string[], query: TsQuery, slice: TimeSlice): Promise<ExpSeries[]> {
   if (inputs.length === 0) return [];
   if (params.length === 0) throw expError('Need aggregation window for moving average');
   const param = params[0]!;
@@ -68,10 +68,11 @@ export function highest(mode: 'current' | 'max', inputs: readonly ExpSeries[][],
       return 0n;
     },
   };
-  const out = aggregateGroup(
+  const out = await aggregateGroup(
     series.map((s) => fromStart(s.points, query.start)),
     capture,
     false,
+    slice,
   );
   const maxLongs: bigint[] = new Array<bigint>(n).fill(LONG_MIN);
   const maxDoubles: number[] = new Array<number>(n).fill(DOUBLE_MIN_VALUE);

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { executeExp } from '../exp/exp-executor';
 import { readExpQuery, validateExpQuery } from '../exp/exp-request';
 import { parseJsonBody } from '../parse-json';
-import type { QueryRouteOptions } from './query-route';
+import { requestBudget, type QueryRouteOptions } from './query-route';
 
 export function registerExpRoute(app: FastifyInstance, options: QueryRouteOptions): void {
   app.post('/api/query/exp', async (request, reply) => {
@@ -17,7 +17,7 @@ export function registerExpRoute(app: FastifyInstance, options: QueryRouteOption
       const now = Date.now();
       const query = readExpQuery(parseJsonBody(request.body));
       validateExpQuery(query, deps.aggregators, now);
-      const json = await executeExp(query, deps, now);
+      const json = await executeExp(query, deps, now, requestBudget(reply, deps.limits));
       options.stats.recordSuccess(performance.now() - started);
       reply.type('application/json; charset=UTF-8');
       return json;

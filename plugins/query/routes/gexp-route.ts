@@ -13,17 +13,17 @@ import { parseQueryBody } from '../parse-json';
 import { parseQueryString, type QueryString } from '../parse-uri';
 import { serializeResults } from '../serializer';
 import type { QueryRouteOptions } from './query-route';
-import { wrapJsonp } from './query-route';
+import { requestBudget, wrapJsonp } from './query-route';
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptions): void {
   // OpenTSDB 2.4.1 reads a POST body as /api/query's, runs it, then fails on its missing expression list
-  app.post('/api/query/gexp', { config: { scope: 'read' } }, async (request) => {
+  app.post('/api/query/gexp', { config: { scope: 'read' } }, async (request, reply) => {
     const deps = options.deps();
     const qs = (request.query ?? {}) as QueryString;
     const query = parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined, exact: false });
-    await executeSubQueries(query, deps);
+    await executeSubQueries(query, deps, requestBudget(reply, deps.limits));
     const message = 'Cannot invoke "java.util.List.size()" because "this.val$expressions" is null';
     throw new ApiError(400, message, message);
   });
@@ -37,15 +37,18 @@ export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptio
       const trees = parseGexp(list(qs.exp), metricQueries);
       // QueryRpc.parseQuery: the m= sub-queries, then the expressions' metric queries
       const query = parseQueryString({ ...qs, m: [...list(qs.m), ...metricQueries] }, deps.aggregators);
-      const subResults = await executeSubQueries(query, deps);
+      const budget = requestBudget(reply, deps.limits);
+      const subResults = await executeSubQueries(query, deps, budget);
       const inputs: ExpSeries[][] = subResults.map((rs) => rs.flatMap((r) => fromResult(r) ?? []));
-      const series = trees.flatMap((t) => evaluateGexp(t, inputs, query));
-      options.stats.recordSuccess(performance.now() - started);
-      reply.type('application/json; charset=UTF-8');
-      const json = serializeResults(
+      const series: ExpSeries[] = [];
+      for (const t of trees) series.push(...(await evaluateGexp(t, inputs, query, budget)));
+      const json = await serializeResults(
         series.map((s) => toResult(s, query)),
         query,
+        budget,
       );
+      options.stats.recordSuccess(performance.now() - started);
+      reply.type('application/json; charset=UTF-8');
       return options.jsonp ? wrapJsonp(request, json) : json;
     } catch (err) {
       options.stats.recordFailure(err);

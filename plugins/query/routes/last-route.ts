@@ -4,12 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ValueKind, type LastPoint, type StorageEngine } from '../../../core';
-import { ApiError, jsonText, optionalJsonText } from '../../../lib/opentsdb';
+import { ApiError, jsonText, optionalJsonText, type QueryLimits } from '../../../lib/opentsdb';
 import { assertName, selectorOf } from '../engine';
 import { parseJsonBody } from '../parse-json';
 import { parseMetricAndFilters, type QueryString } from '../parse-uri';
 import { formatDouble } from '../serializer';
-import { wrapJsonp } from './query-route';
+import { requestBudget, wrapJsonp } from './query-route';
 
 interface LastQuery {
   metric?: string;
@@ -32,7 +32,12 @@ function lastQueryFromJson(q: LastQuery): LastQuery {
   return { ...(metric !== undefined ? { metric } : {}), ...(tags ? { tags } : {}), ...(tsuids ? { tsuids } : {}) } as LastQuery;
 }
 
-export function registerLastRoute(app: FastifyInstance, storage: () => StorageEngine, jsonp = false): void {
+/**
+ * Registers the route. Each request runs within the query plugin's limits (`limits`): a
+ * series counts against maxSeries, the deadline is checked, and the scan yields to the
+ * event loop every time slice (a `last` over 100k series must not hold other clients).
+ */
+export function registerLastRoute(app: FastifyInstance, storage: () => StorageEngine, limits: QueryLimits, jsonp = false): void {
   app.route({
     method: ['GET', 'POST'],
     url: '/api/query/last',
@@ -66,6 +71,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
       if (queries.length === 0) throw new ApiError(400, 'Missing sub queries');
       const since = backScan && backScan > 0 ? Math.floor(Date.now() / 3_600_000) * 3_600_000 - backScan * 3_600_000 : undefined;
       const engine = storage();
+      const budget = requestBudget(reply, limits);
       const out: Record<string, unknown>[] = [];
       for (const q of queries) {
         const points: LastPoint[] = [];
@@ -86,22 +92,37 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
             }
             const predicates = Object.entries(tags).map(([key, value]) => ({ key, literals: [value], test: (v: string | undefined) => v === value }));
             const since = Math.floor(Date.now() / 3_600_000) * 3_600_000 - backScan * 3_600_000;
-            for await (const p of engine.last({ metric: q.metric, predicates, explicitTagKeys: Object.keys(tags) }, since)) points.push(p);
+            for await (const p of engine.last({ metric: q.metric, predicates, explicitTagKeys: Object.keys(tags) }, since)) {
+              points.push(p);
+              budget.addSeries(1);
+              if (budget.due()) await budget.pause();
+            }
           } else {
             // back_scan 0: every series with these tags (OpenTSDB looks them up in its meta table)
             const { filters } = parseMetricAndFilters(`${q.metric}{${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',')}}`);
             const selector = selectorOf({ metric: q.metric, filters, explicitTags: false });
-            for await (const p of engine.last(selector)) points.push(p);
+            for await (const p of engine.last(selector)) {
+              points.push(p);
+              budget.addSeries(1);
+              if (budget.due()) await budget.pause();
+            }
           }
         } else if (Array.isArray(q.tsuids)) {
           const wanted = new Set(q.tsuids.map((t) => String(t).toUpperCase()));
           for await (const info of engine.lookup({})) {
+            if (budget.due()) await budget.pause();
             if (!wanted.has(info.id.toUpperCase())) continue;
             const predicates = Object.entries(info.tags).map(([key, value]) => ({ key, literals: [value], test: (v: string | undefined) => v === value }));
-            for await (const p of engine.last({ metric: info.metric, predicates, explicitTagKeys: Object.keys(info.tags) }, since)) if (p.series.id === info.id) points.push(p);
+            for await (const p of engine.last({ metric: info.metric, predicates, explicitTagKeys: Object.keys(info.tags) }, since)) {
+              if (p.series.id !== info.id) continue;
+              points.push(p);
+              budget.addSeries(1);
+            }
           }
         }
-        for (const p of points) {
+        for (let i = 0; i < points.length; i++) {
+          const p = points[i]!;
+          if ((i & 4095) === 4095 && budget.due()) await budget.pause();
           const dp: Record<string, unknown> = { timestamp: p.timestamp, value: valueText(p), tsuid: p.series.id };
           if (resolve) {
             dp.metric = p.series.metric;

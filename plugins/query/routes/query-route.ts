@@ -1,7 +1,7 @@
 /** `/api/query`: GET (m=/tsuid=), POST (JSON) and DELETE (only with allowDelete). */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { allows } from '../../../lib/auth';
-import { ApiError } from '../../../lib/opentsdb';
+import { ApiError, QueryBudget, type QueryLimits } from '../../../lib/opentsdb';
 import { executeQuery, type QueryEngineDeps } from '../engine';
 import type { TsQuery } from '../model';
 import { parseQueryBody } from '../parse-json';
@@ -35,10 +35,11 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
         if (request.method === 'DELETE') query.delete = true;
         if (query.delete && !allows(request.principal, 'admin')) throw new ApiError(403, 'Forbidden', 'deleting data needs the admin scope');
         if (query.delete && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
-        const results = await executeQuery(query, deps);
+        const budget = requestBudget(reply, deps.limits);
+        const results = await executeQuery(query, deps, budget);
+        const json = await serializeResults(results, query, budget);
         options.stats.recordSuccess(performance.now() - started);
         reply.type('application/json; charset=UTF-8');
-        const json = serializeResults(results, query);
         return options.jsonp ? wrapJsonp(request, json) : json;
       } catch (err) {
         options.stats.recordFailure(err);
@@ -46,6 +47,19 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
       }
     },
   });
+}
+
+/**
+ * The budget of one request's query: its limits and time slice, cancelled when the
+ * client closes the connection before the answer is sent (the work stops at its next
+ * yield and its memory is freed).
+ */
+export function requestBudget(reply: FastifyReply, limits: QueryLimits): QueryBudget {
+  const budget = new QueryBudget(limits);
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) budget.cancel();
+  });
+  return budget;
 }
 
 /** `?jsonp=fn` wraps the JSON in `fn(...)`. */

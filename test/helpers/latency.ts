@@ -1,0 +1,57 @@
+/**
+ * Latency of requests to a daemon running on this process' main thread, measured from a
+ * worker thread (probe-worker.ts) so that the measuring goes on while the main thread's
+ * event loop is held. Each probe has `wall`, the wall-clock time the client waited, and
+ * `busy`, the CPU time the main thread (the daemon's event loop) spent meanwhile, read from
+ * Linux's /proc/self/task/<tid>/schedstat (first field: ns on the CPU, exact). They differ
+ * by what no daemon code can prevent: on a machine shared with other busy processes the
+ * thread waits to be scheduled, sometimes for 100+ ms. A query that holds the event loop
+ * shows in `busy`: the loop is on the CPU running it while the client waits. Without
+ * /proc, `busy` is `wall`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/** A thread's total CPU time in ms, or undefined where the kernel does not report it. */
+export function mainThreadCpuMs(tid: number = process.pid): number | undefined {
+  try {
+    return Number(fs.readFileSync(`/proc/${process.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Latency {
+  /** wall-clock ms */
+  wall: number;
+  /** ms of CPU the daemon's event-loop thread used meanwhile (wall where unknown) */
+  busy: number;
+}
+
+export interface ProbeResults {
+  version: Latency[];
+  put: Latency[];
+  /** telnet puts sent (and answered) */
+  puts: number;
+}
+
+/**
+ * Starts probing the daemon on `port` every `intervalMs` (/api/version, and a telnet put of
+ * `metric` at `firstTimestamp` + n seconds); `stop()` ends it and gives the results.
+ */
+export function probeDaemon(port: number, metric: string, firstTimestamp: number, intervalMs = 20): { stop(): Promise<ProbeResults> } {
+  const worker = new Worker(path.join(__dirname, 'probe-worker.js'), { workerData: { port, mainTid: process.pid, intervalMs, metric, firstTimestamp } });
+  const results = new Promise<ProbeResults>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    stop: async () => {
+      worker.postMessage('stop');
+      const r = await results;
+      await worker.terminate();
+      return r;
+    },
+  };
+}
