@@ -74,7 +74,7 @@ async function setUp(engine: EngineName, dir: string): Promise<Setup> {
           e.compact();
           while (await busy()) await new Promise((resolve) => setImmediate(resolve));
           const s = await storage.stats();
-          return { bytes: s.bytesOnDisk!, note: `${s.blocks} block(s), ${((s.blockBytes ?? 0) / 1).toFixed(0)} B in blocks` };
+          return { bytes: s.bytesOnDisk!, note: `${s.blocks} block(s), ${fmt(s.blockBytes ?? 0)} B in blocks` };
         },
       };
     case 'mysql': {
@@ -128,7 +128,7 @@ async function setUp(engine: EngineName, dir: string): Promise<Setup> {
             if (now === bytes && i > 2) break;
             bytes = now;
           }
-          return { bytes, note: `${(written / 1).toFixed(0)} B as written (every revision)` };
+          return { bytes, note: `${fmt(written)} B as written (every revision)` };
         },
       };
     }
