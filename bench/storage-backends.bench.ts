@@ -21,7 +21,7 @@ import type { HBaseEngine } from '../plugins/storage-hbase/engine';
 import { devopsPoints, type DevopsOptions } from './devops';
 import { bootEngine, drain, du, fmt, ingestDevops, quantile, ROOT, timedMs } from './lib/engine';
 import { numberFlag } from './lib/flags';
-import { startCouchdb, startHBase, startMariadb, startRiak, type StartedServer } from './lib/servers';
+import { startCouchdb, startHBase, startMariadb, startRiak, stopOnSignals, type StartedServer } from './lib/servers';
 
 /** bench/devops.ts starts at 2026-01-01 and samples every 10 s */
 const DATA_START = Date.UTC(2026, 0, 1);
@@ -147,8 +147,12 @@ async function setUp(engine: EngineName, dir: string): Promise<Setup> {
   }
 }
 
+/** The scratch directory of the engine being measured, removed on Ctrl-C too. */
+let scratch: string | undefined;
+
 async function measure(engine: EngineName, data: DevopsOptions, queries: number): Promise<Row> {
   const dir = fs.mkdtempSync(path.join(ROOT, '.test-data', `bench-backends-${engine}-`));
+  scratch = dir;
   let setup: Setup | undefined;
   try {
     setup = await setUp(engine, dir);
@@ -203,6 +207,7 @@ export async function run(flags: string[]): Promise<void> {
   const unknown = only?.filter((e) => !(ENGINES as readonly string[]).includes(e)) ?? [];
   if (unknown.length > 0) throw new Error(`--only: unknown engine ${unknown.join(', ')} (known: ${ENGINES.join(', ')})`);
   const engines = ENGINES.filter((e) => !only || only.includes(e));
+  stopOnSignals(() => scratch && fs.rmSync(scratch, { recursive: true, force: true }));
   const started = new Date();
   process.stdout.write(`devops: ${data.hosts} hosts × 10 metrics × ${data.samples} samples = ${fmt(devopsPoints(data))} points, ${data.hosts * 10 * data.timestampsPerBatch} points per batch (time-major); ${queries} runs of each query\n`);
   process.stdout.write(`host: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at ${started.toISOString()}\n`);

@@ -18,13 +18,39 @@ function script(name: string): string {
   return path.join(ROOT, 'scripts', `${name}.sh`);
 }
 
+/** The stop of every server started and not yet stopped, for stopOnSignals. */
+const live = new Set<() => void>();
+
+/**
+ * Makes Ctrl-C (SIGINT) and SIGTERM stop every server still running before the bench
+ * exits (status 130), since `finally` blocks do not run on a signal; then `cleanUp`
+ * (e.g. removing scratch directories).
+ */
+export function stopOnSignals(cleanUp: () => void = () => {}): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const stop of [...live]) {
+        try {
+          stop();
+        } catch {
+          // the next server still gets its stop
+        }
+      }
+      cleanUp();
+      process.exit(130);
+    });
+  }
+}
+
 function started<T extends object>(stop: () => void, start: () => T): T & StartedServer {
   let stopped = false;
   const once = () => {
     if (stopped) return;
     stopped = true;
+    live.delete(once);
     stop();
   };
+  live.add(once);
   try {
     return { ...start(), stop: once };
   } catch (err) {
