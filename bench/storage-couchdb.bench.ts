@@ -8,41 +8,14 @@
  * pouchdb-server is one Node process on LevelDB: its figures say nothing of Apache
  * CouchDB's speed (docs/storage-couchdb.md). Flags: --hosts=50 --samples=360 --batch-ts=5 --queries=20
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PLUGINS, Kernel, resolveConfig, type StorageEngine } from '../core';
-import { devopsBatches, devopsPoints, type DevopsOptions } from './devops';
+import type { StorageEngine } from '../core';
+import { devopsPoints, type DevopsOptions } from './devops';
+import { bootEngine as boot, fmt, ingestDevops as ingest } from './lib/engine';
+import { startCouchdb } from './lib/servers';
 import { numberFlag } from './lib/flags';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const PLUGINS = path.join(ROOT, 'dist', 'plugins');
-const CODEC_PLUGINS = DEFAULT_PLUGINS.filter((p): p is string => typeof p === 'string' && p.startsWith('codec-'));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function boot(plugin: string, options: Record<string, unknown>, baseDir: string): Promise<{ kernel: Kernel; storage: StorageEngine }> {
-  const config = resolveConfig({ port: 0, logLevel: 'silent', plugins: [...CODEC_PLUGINS, [plugin, options]] }, '(bench)', baseDir);
-  const kernel = new Kernel(config, { builtinDirs: [PLUGINS] });
-  await kernel.start();
-  return { kernel, storage: kernel.container.resolve('storage') };
-}
-
-async function ingest(storage: StorageEngine, data: DevopsOptions): Promise<number> {
-  const started = process.hrtime.bigint();
-  for (const batch of devopsBatches(data)) await storage.write(batch);
-  await storage.flush();
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
 
 /** Milliseconds of each run of `query`, sorted. */
 async function timings(runs: number, query: () => Promise<number>): Promise<{ ms: number[]; points: number }> {
@@ -56,7 +29,6 @@ async function timings(runs: number, query: () => Promise<number>): Promise<{ ms
   return { ms: ms.sort((a, b) => a - b), points };
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 /** the dataset's own time range (bench/devops.ts starts at 2026-01-01, every 10 s) */
@@ -86,11 +58,8 @@ export async function run(flags: string[]): Promise<void> {
   }
 
   const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsdb-bench-couchdb-'));
-  const port = await freePort();
-  const env = { ...process.env, DSDB_COUCHDB_PORT: String(port), DSDB_COUCHDB_DIR: path.join(baseDir, 'couchdb') };
-  const script = path.join(ROOT, 'scripts', 'couchdb.sh');
-  execFileSync(script, ['start'], { env, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startCouchdb(path.join(baseDir, 'couchdb'));
+  const { url } = server;
   try {
     const { kernel, storage } = await boot('storage-couchdb', { url, database: 'bench' }, baseDir);
     const seconds = await ingest(storage, data);
@@ -120,7 +89,7 @@ export async function run(flags: string[]): Promise<void> {
   } catch (err) {
     process.stdout.write(`couchdb: not measured (${(err as Error).message})\n`);
   } finally {
-    execFileSync(script, ['stop'], { env, stdio: 'ignore' });
+    server.stop();
     fs.rmSync(baseDir, { recursive: true, force: true });
   }
 }

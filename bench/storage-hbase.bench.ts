@@ -7,29 +7,15 @@
  * the p50 / p95 of a one-series, whole-range read.
  * Flags: --hosts=200 --samples=720 --batch-ts=5 (timestamps per batch) --queries=50
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PLUGINS, Kernel, resolveConfig, type StorageEngine } from '../core';
+import { Kernel, resolveConfig, type StorageEngine } from '../core';
 import type { HBaseEngine } from '../plugins/storage-hbase/engine';
 import { devopsBatches, devopsPoints, devopsSeries, type DevopsOptions } from './devops';
+import { CODEC_PLUGINS, du, fmt, PLUGINS, ROOT } from './lib/engine';
 import { numberFlag } from './lib/flags';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const PLUGINS = path.join(ROOT, 'dist', 'plugins');
-const CODEC_PLUGINS = DEFAULT_PLUGINS.filter((p): p is string => typeof p === 'string' && p.startsWith('codec-'));
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function du(dir: string): number {
-  if (!fs.existsSync(dir)) return 0;
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    total += entry.isDirectory() ? du(full) : fs.statSync(full).size;
-  }
-  return total;
-}
+import { startHBase, type StartedServer } from './lib/servers';
 
 export async function run(flags: string[]): Promise<void> {
   const data: DevopsOptions = { hosts: numberFlag(flags, 'hosts', 200), samples: numberFlag(flags, 'samples', 720), timestampsPerBatch: numberFlag(flags, 'batch-ts', 5) };
@@ -38,15 +24,16 @@ export async function run(flags: string[]): Promise<void> {
   process.stdout.write(`devops: ${data.hosts} hosts × 10 metrics × ${data.samples} samples = ${fmt(points)} points, ${data.hosts * 10 * data.timestampsPerBatch} points per batch (time-major)\n`);
   process.stdout.write(`host: ${os.cpus().length} cores, Node ${process.version}\n`);
   const ownServer = !process.env.DSDB_HBASE_REST_PORT;
+  fs.mkdirSync(path.join(ROOT, '.test-data'), { recursive: true });
   const dir = fs.mkdtempSync(path.join(ROOT, '.test-data', 'bench-hbase-'));
-  const env = { ...process.env, DSDB_HBASE_DIR: dir };
-  const script = path.join(ROOT, 'scripts', 'hbase.sh');
+  let server: StartedServer | undefined;
   let port = Number(process.env.DSDB_HBASE_REST_PORT);
   try {
     if (ownServer) {
       const t0 = Date.now();
-      const out = execFileSync('bash', [script, 'start'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      port = Number(/DSDB_HBASE_REST_PORT=(\d+)/.exec(out)![1]);
+      const started = startHBase(dir);
+      server = started;
+      port = started.port;
       process.stdout.write(`HBase standalone + REST up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     }
     const prefix = `bench_${process.pid}_`;
@@ -88,14 +75,14 @@ export async function run(flags: string[]): Promise<void> {
     await kernel.stop();
     if (ownServer) {
       // SIGTERM makes HBase flush its memstores: the table folders then hold the HFiles
-      execFileSync('bash', [script, 'stop'], { env, stdio: 'ignore' });
+      server!.stop();
       const tables = path.join(dir, 'data', 'hbase', 'data', 'default');
       const dataBytes = du(path.join(tables, `${prefix}data`));
       const uidBytes = du(path.join(tables, `${prefix}uid`));
       process.stdout.write(`hbase     on disk after flush: data table ${(dataBytes / points).toFixed(2)} B/point, uid table ${fmt(uidBytes)} B (WAL not counted)\n`);
     } else await storage.dropTables();
   } finally {
-    if (ownServer) execFileSync('bash', [script, 'stop'], { env, stdio: 'ignore' });
+    server?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -7,55 +7,14 @@
  * Flags: --hosts=200 --samples=720 --batch-ts=5 (timestamps per batch) --only=mysql
  * --compact-ms=0 (mysql: background compaction interval during ingest; 0 = after it)
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { DEFAULT_PLUGINS, Kernel, resolveConfig, type StorageEngine } from '../core';
-import { devopsBatches, devopsPoints, type DevopsOptions } from './devops';
+import { devopsPoints, type DevopsOptions } from './devops';
+import { bootEngine as boot, du, fmt, ingestDevops as ingest, PLUGINS } from './lib/engine';
+import { startMariadb } from './lib/servers';
 import { numberFlag } from './lib/flags';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const PLUGINS = path.join(ROOT, 'dist', 'plugins');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function du(dir: string): number {
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    total += entry.isDirectory() ? du(full) : fs.statSync(full).size;
-  }
-  return total;
-}
-
-/** The chunk codec plugins of the default config: the embedded and mysql engines encode with them. */
-const CODEC_PLUGINS = DEFAULT_PLUGINS.filter((p): p is string => typeof p === 'string' && p.startsWith('codec-'));
-
-async function boot(plugin: string, options: Record<string, unknown>, baseDir: string): Promise<{ kernel: Kernel; storage: StorageEngine }> {
-  const config = resolveConfig({ port: 0, logLevel: 'silent', plugins: [...CODEC_PLUGINS, [plugin, options]] }, '(bench)', baseDir);
-  const kernel = new Kernel(config, { builtinDirs: [PLUGINS] });
-  await kernel.start();
-  return { kernel, storage: kernel.container.resolve('storage') };
-}
-
-async function ingest(storage: StorageEngine, data: DevopsOptions): Promise<number> {
-  const started = process.hrtime.bigint();
-  for (const batch of devopsBatches(data)) await storage.write(batch);
-  await storage.flush();
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export async function run(flags: string[]): Promise<void> {
   const data: DevopsOptions = { hosts: numberFlag(flags, 'hosts', 200), samples: numberFlag(flags, 'samples', 720), timestampsPerBatch: numberFlag(flags, 'batch-ts', 5) };
@@ -87,11 +46,9 @@ export async function run(flags: string[]): Promise<void> {
 }
 
 async function benchMysql(data: DevopsOptions, points: number, baseDir: string, compactIntervalMs: number): Promise<void> {
-  const ownServer = !process.env.DSDB_MARIADB_PORT;
-  const port = ownServer ? await freePort() : Number(process.env.DSDB_MARIADB_PORT);
-  const env = { ...process.env, DSDB_MARIADB_PORT: String(port), DSDB_MARIADB_DIR: path.join(baseDir, 'mariadb') };
-  const script = path.join(ROOT, 'scripts', 'mariadb.sh');
-  if (ownServer) execFileSync(script, ['start'], { env, stdio: 'ignore' });
+  // DSDB_MARIADB_PORT: a running server (user/password dsdb) instead of a private one
+  const server = process.env.DSDB_MARIADB_PORT ? undefined : await startMariadb(path.join(baseDir, 'mariadb'));
+  const port = server?.port ?? Number(process.env.DSDB_MARIADB_PORT);
   const database = `dsdb_bench_${process.pid}`;
   try {
     const { kernel, storage } = await boot('storage-mysql', { port, user: 'dsdb', password: 'dsdb', database, compactIntervalMs }, baseDir);
@@ -117,6 +74,6 @@ async function benchMysql(data: DevopsOptions, points: number, baseDir: string, 
         `${(after.disk / points).toFixed(2)} B/point InnoDB data+index, all tables (chunks ${(after.chunks / points).toFixed(2)}, payload ${(after.payload / points).toFixed(2)})\n`,
     );
   } finally {
-    if (ownServer) execFileSync(script, ['stop'], { env, stdio: 'ignore' });
+    server?.stop();
   }
 }

@@ -7,45 +7,19 @@
  * the whole range; one metric over every host).
  * Flags: --hosts=20 --samples=360 --batch-ts=30 (timestamps per batch) --queries=30
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_PLUGINS, Kernel, resolveConfig, type StorageEngine } from '../core';
+import { Kernel, resolveConfig, type StorageEngine } from '../core';
 import { devopsBatches, devopsPoints, type DevopsOptions } from './devops';
+import { CODEC_PLUGINS, drain, du, fmt, PLUGINS, timedMs as timed } from './lib/engine';
 import { numberFlag } from './lib/flags';
+import { startRiak } from './lib/servers';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const PLUGINS = path.join(ROOT, 'dist', 'plugins');
-const SCRIPT = path.join(ROOT, 'scripts', 'riak.sh');
-const CODEC_PLUGINS = DEFAULT_PLUGINS.filter((p): p is string => typeof p === 'string' && p.startsWith('codec-'));
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function du(dir: string): number {
-  let total = 0;
-  if (!fs.existsSync(dir)) return 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    total += entry.isDirectory() ? du(full) : fs.statSync(full).size;
-  }
-  return total;
-}
 
 function p50(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const started = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-async function drain(it: AsyncIterable<{ points: { length: number } }>): Promise<number> {
-  let n = 0;
-  for await (const d of it) n += d.points.length;
-  return n;
 }
 
 /** Live bytes of the chunk values: every key of the chunks bucket, fetched. */
@@ -66,15 +40,14 @@ export async function run(flags: string[]): Promise<void> {
   const points = devopsPoints(data);
   const given = flags.find((f) => f.startsWith('--url='))?.slice(6);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsdb-bench-riak-'));
-  let env: NodeJS.ProcessEnv | undefined;
+  let server: ReturnType<typeof startRiak> | undefined;
   try {
     let url = given;
     if (!url) {
-      const port = execFileSync('bash', [SCRIPT, 'port']).toString().trim();
-      env = { ...process.env, DSDB_RIAK_PORT: port, DSDB_RIAK_DIR: path.join(dir, 'node') };
-      url = execFileSync('bash', [SCRIPT, 'start'], { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n').pop()!;
+      server = startRiak(path.join(dir, 'node'));
+      url = server.url;
     }
-    const dataDir = env ? path.join(dir, 'node', 'riak', 'data', 'leveled') : '';
+    const dataDir = server?.dataDir ?? '';
     process.stdout.write(`devops: ${data.hosts} hosts × 10 metrics × ${data.samples} samples = ${fmt(points)} points, ${data.hosts * 10 * data.timestampsPerBatch} points per batch (time-major); Riak at ${url}\n`);
     process.stdout.write(`host: ${os.cpus().length} cores, Node ${process.version}, load ${os.loadavg()[0]!.toFixed(1)}\n`);
     const bucketPrefix = `bench_${process.pid}_`;
@@ -108,7 +81,7 @@ export async function run(flags: string[]): Promise<void> {
   } catch (err) {
     process.stdout.write(`riak: not measured (${(err as Error).message})\n`);
   } finally {
-    if (env) execFileSync('bash', [SCRIPT, 'stop'], { env, stdio: 'ignore' });
+    server?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

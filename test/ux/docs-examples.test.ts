@@ -46,6 +46,8 @@ const SKIPPED: Record<string, string> = {
   'npm run bench -- compare --systems=dsdb,vm': 'benchmarks',
   'npm run bench -- ingest': 'benchmarks',
   'npm run bench -- all': 'benchmarks',
+  'npm run bench -- backends': 'benchmarks (starts MariaDB, HBase, pouchdb-server and Riak)',
+  'npm run bench -- backends --only=embedded,mysql --hosts=50 --samples=720': 'benchmarks',
   'dsdb --config mysql.config.js import all.txt.gz': 'needs MariaDB: test/cli/migration.test.ts',
   'node dist/test/oracle/run.js --seeds 5 --queries 1000': 'the long differential run needs the reference OpenTSDB; test/oracle/oracle.test.ts runs the short form in every npm test',
   'node dist/test/fuzz/run.js --target telnet --inputs 1000000': 'a long fuzz run (hours); test/fuzz/fuzz.test.ts runs the short form in every npm test',
