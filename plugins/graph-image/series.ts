@@ -20,7 +20,12 @@ export interface QuerySeries {
   discrete: boolean;
 }
 
-export async function runQueries(app: FastifyInstance, params: GraphParams): Promise<QuerySeries[]> {
+/**
+ * `authorization` is the caller's own header, passed on so that the in-process
+ * `/api/query` sees the same credentials (with the auth plugin loaded it checks them again;
+ * without it the header is ignored).
+ */
+export async function runQueries(app: FastifyInstance, params: GraphParams, authorization?: string): Promise<QuerySeries[]> {
   const qs = new URLSearchParams({ start: params.start });
   if (params.end) qs.set('end', params.end);
   if (params.tz) qs.set('timezone', params.tz); // /api/query's GET ignores `tz`, as OpenTSDB's does
@@ -29,7 +34,7 @@ export async function runQueries(app: FastifyInstance, params: GraphParams): Pro
   qs.set('show_query', 'true');
   qs.set('no_annotations', 'true');
   qs.set('ms', 'true');
-  const reply = await app.inject({ method: 'GET', url: `/api/query?${qs}` });
+  const reply = await app.inject({ method: 'GET', url: `/api/query?${qs}`, headers: authorization ? { authorization } : {} });
   if (reply.statusCode !== 200) {
     let message = `Query failed with HTTP ${reply.statusCode}`;
     try {

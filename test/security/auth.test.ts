@@ -53,6 +53,7 @@ describe('security: authentication on every protocol (#19)', function () {
         'aggregators-opentsdb',
         'query',
         'read-api',
+        'graph-image',
         'storage-memory',
         unscopedRoute as never,
         [
@@ -118,6 +119,22 @@ describe('security: authentication on every protocol (#19)', function () {
       expect((await call('GET', `/api/query?start=${T - 10}&m=sum:auth.http`, basic('alice', 'alice secret'))).status).to.equal(200);
       expect((await call('POST', '/api/put', basic('alice', 'alice secret'), point('auth.alice'))).status).to.equal(403);
       expect((await call('GET', `/api/query?start=${T - 10}&m=sum:auth.http`, bearer(TOKENS.writer))).status).to.equal(403);
+    });
+
+    it('serves /q images and /api/query/exp to a read principal (its credentials reach the inner /api/query), and neither without credentials', async () => {
+      expect((await call('POST', '/api/put', bearer(TOKENS.writer), point('auth.graph'))).status).to.equal(204);
+      const q = `/q?start=${T - 10}&end=${T + 10}&m=sum:auth.graph&json`;
+      expect((await call('GET', q)).status).to.equal(401);
+      for (const auth of [bearer(TOKENS.reader), basic('alice', 'alice secret')]) {
+        const graph = await call('GET', q, auth);
+        expect(graph.status, JSON.stringify(graph.json)).to.equal(200);
+        expect(graph.json.points).to.equal(1);
+      }
+      const exp = JSON.stringify({ time: { start: T - 10, end: T + 10, aggregator: 'sum' }, metrics: [{ id: 'a', metric: 'auth.graph' }], expressions: [{ id: 'e', expr: 'a * 2' }] });
+      expect((await call('POST', '/api/query/exp', undefined, exp)).status).to.equal(401);
+      const answer = await call('POST', '/api/query/exp', basic('alice', 'alice secret'), exp);
+      expect(answer.status, JSON.stringify(answer.json)).to.equal(200);
+      expect(answer.json.outputs[0].dps).to.deep.equal([[T * 1000, 2]]);
     });
 
     it('needs admin to delete: DELETE /api/query, a POST body with delete:true, annotation changes (also by method_override)', async () => {

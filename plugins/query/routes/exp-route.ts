@@ -10,7 +10,7 @@ import { parseJsonBody } from '../parse-json';
 import { requestBudget, type QueryRouteOptions } from './query-route';
 
 export function registerExpRoute(app: FastifyInstance, options: QueryRouteOptions): void {
-  app.post('/api/query/exp', async (request, reply) => {
+  app.post('/api/query/exp', { config: { scope: 'read' } }, async (request, reply) => {
     const started = performance.now();
     try {
       const deps = options.deps();
