@@ -101,6 +101,37 @@ export interface Annotation {
   custom?: Record<string, string>;
 }
 
+/**
+ * A small durable key-value store beside the series data, for what is not points:
+ * OpenTSDB's UID table (tsdb-uid), UID and TS meta (tsdb-meta), trees (tsdb-tree), rollup
+ * and histogram settings. Keys live in a `space` (a namespace such as `uid`, `tsmeta`,
+ * `tree`); values are text (JSON by convention). `putIfAbsent` is the one atomic primitive,
+ * and an engine with `sharedAcrossDaemons` makes it atomic across daemons: it is what UID
+ * assignment needs (OpenTSDB uses HBase's atomic increment and checkAndPut for the same).
+ * Writes are durable when their promise resolves.
+ */
+export interface MetaStore {
+  /** The value stored under the key, or undefined. */
+  get(space: string, key: string): Promise<string | undefined>;
+  /** Stores the value, replacing any earlier one. */
+  put(space: string, key: string, value: string): Promise<void>;
+  /** Stores the value only if the key is absent; true when this call stored it. */
+  putIfAbsent(space: string, key: string, value: string): Promise<boolean>;
+  /** Removes the key; true when it existed. */
+  delete(space: string, key: string): Promise<boolean>;
+  /**
+   * Entries of the space whose key starts with `prefix` (`''`: all), in ascending key order
+   * (JavaScript string order; DSDB's own keys are ASCII, where it equals byte order), at
+   * most `limit` of them (default: all).
+   */
+  scan(space: string, prefix: string, limit?: number): AsyncIterable<MetaEntry>;
+}
+
+export interface MetaEntry {
+  key: string;
+  value: string;
+}
+
 export interface StorageStats {
   series: number;
   points?: number;
@@ -153,6 +184,8 @@ export interface StorageEngine {
   annotations(range: TimeRange, tsuids?: readonly string[] | 'global'): Promise<Annotation[]>;
   deleteAnnotation(annotation: Pick<Annotation, 'startTime' | 'tsuid'>): Promise<boolean>;
   stats(): Promise<StorageStats>;
+  /** The engine's metadata store (UIDs, meta, trees): see MetaStore. */
+  readonly meta: MetaStore;
 }
 
 /** What a storage plugin registers: builds an engine from the kernel's services. */

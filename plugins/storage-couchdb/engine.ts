@@ -37,6 +37,8 @@ import { chunkDocId, chunkRange, DESIGN_ID, HIGH, namePrefix, SETTINGS_ID } from
 import { makeRetrying, type Retrying } from './retrying';
 import { SeriesIndex } from './series-index';
 import { WindowWriter } from './window-writer';
+import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
+import type { MetaStore } from '../../core/storage';
 
 export type CodecOptions = { [K in keyof CodecPreferences]: string | string[] };
 
@@ -64,6 +66,8 @@ function preferences(options: Partial<CodecOptions> | undefined): CodecPreferenc
 }
 
 export class CouchEngine implements StorageEngine {
+  /** UIDs, meta and trees (core MetaStore). */
+  readonly meta: MetaStore = new MemoryMetaStore();
   readonly name = 'couchdb';
   readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
   private readonly couch: Couch;

@@ -47,6 +47,8 @@ import { newCounters, storageStats } from './stats';
 import { Wal } from './wal';
 import { replayWal } from './wal-replay';
 import { encodeAnnotationRecord, encodeDeleteRecord, encodeUnannotateRecord } from './wal-records';
+import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
+import type { MetaStore } from '../../core/storage';
 
 export interface EmbeddedEngineOptions {
   /** absolute data directory */
@@ -65,6 +67,8 @@ export interface EmbeddedEngineOptions {
 }
 
 export class EmbeddedEngine implements StorageEngine {
+  /** UIDs, meta and trees (core MetaStore). */
+  readonly meta: MetaStore = new MemoryMetaStore();
   readonly name = 'embedded';
   readonly capabilities = { sharedAcrossDaemons: false };
   readonly counters = newCounters();

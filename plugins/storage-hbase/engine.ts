@@ -33,6 +33,8 @@ import { DATA_FAMILY, dataRowKey, parseSeriesId, rowSeriesId, saltOf, UID_FAMILY
 import { HBaseRest, isUnavailable, unavailableError, type Cell, type Row } from './rest';
 import { makeRetrying, type Retrying } from './retrying';
 import { SeriesIndex } from './series-index';
+import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
+import type { MetaStore } from '../../core/storage';
 
 export interface HBaseEngineOptions {
   host: string;
@@ -57,6 +59,8 @@ const META_ROW = 'meta';
 const COMPACT_CONCURRENCY = 4;
 
 export class HBaseEngine implements StorageEngine {
+  /** UIDs, meta and trees (core MetaStore). */
+  readonly meta: MetaStore = new MemoryMetaStore();
   readonly name = 'hbase';
   readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
   private readonly rest: HBaseRest;

@@ -17,8 +17,12 @@ import type {
   WriteResult,
 } from '../../core';
 import { MemorySeries } from './series-store';
+import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
+import type { MetaStore } from '../../core/storage';
 
 export class MemoryEngine implements StorageEngine {
+  /** UIDs, meta and trees (core MetaStore). */
+  readonly meta: MetaStore = new MemoryMetaStore();
   readonly name = 'memory';
   readonly capabilities = { sharedAcrossDaemons: false };
   private readonly byKey = new Map<string, MemorySeries>();

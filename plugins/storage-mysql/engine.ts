@@ -34,6 +34,8 @@ import { makeRetrying, type Retrying } from './retrying';
 import { mergeRows, type ChunkRow } from './merge';
 import { NAME_KIND, schemaStatements, TABLES } from './schema';
 import { parseSeriesId, SeriesIndex } from './series-index';
+import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
+import type { MetaStore } from '../../core/storage';
 
 export interface MysqlEngineOptions extends PoolSettings {
   tablePrefix: string;
@@ -50,6 +52,8 @@ const MAX_ROWS_PER_INSERT = 256;
 const SERIES_PER_QUERY = 256;
 
 export class MysqlEngine implements StorageEngine {
+  /** UIDs, meta and trees (core MetaStore). */
+  readonly meta: MetaStore = new MemoryMetaStore();
   readonly name = 'mysql';
   readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
   private pool!: Pool;

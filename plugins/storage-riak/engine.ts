@@ -35,6 +35,8 @@ import { NAME_PREFIX } from './keys';
 import { concatPoints, withinRange, withoutRange } from './merge';
 import { makeRetrying, unavailableError, type Retrying } from './retrying';
 import { RiakSeriesIndex } from './series-index';
+import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
+import type { MetaStore } from '../../core/storage';
 
 export interface RiakEngineOptions {
   /** node base URLs, used round-robin */
@@ -60,6 +62,8 @@ const MIN_TIME = -9e15;
 const MAX_TIME = 9e15;
 
 export class RiakEngine implements StorageEngine {
+  /** UIDs, meta and trees (core MetaStore). */
+  readonly meta: MetaStore = new MemoryMetaStore();
   readonly name = 'riak';
   readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
   private readonly http: RiakHttp;
