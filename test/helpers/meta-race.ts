@@ -42,3 +42,17 @@ export async function raceForKeys(a: MetaStore, b: MetaStore, keys = 200): Promi
   expect(await b.putIfAbsent(space, names[keys - 1]!, 'late')).to.equal(false);
   return { wonByA, wonByB };
 }
+
+/** Both engines delete the same keys at once: each delete reports true exactly once. */
+export async function raceForDeletes(a: MetaStore, b: MetaStore, keys = 100): Promise<void> {
+  const space = `delrace-${randomBytes(5).toString('hex')}`;
+  const names = Array.from({ length: keys }, (_, i) => `tsmeta:${String(i).padStart(4, '0')}`);
+  await Promise.all(names.map((k, i) => a.put(space, k, `v${i}`)));
+  const results = await Promise.all(names.map((key) => Promise.all([a.delete(space, key), b.delete(space, key)])));
+  results.forEach(([byA, byB], i) => expect(Number(byA) + Number(byB), `${names[i]}: deleted by A ${byA}, by B ${byB}`).to.equal(1));
+  for (const store of [a, b]) {
+    const left: string[] = [];
+    for await (const e of store.scan(space, '')) left.push(e.key);
+    expect(left).to.deep.equal([]);
+  }
+}

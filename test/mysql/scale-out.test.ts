@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { ValueKind } from '../../core';
 import { type Daemon, spawnMysqlDaemon, type WirePoint } from './daemons';
 import { createTestEngine, dropDatabase, freshDatabase, sql, useMariaDb } from './mariadb';
-import { raceForKeys } from '../helpers/meta-race';
+import { raceForDeletes, raceForKeys } from '../helpers/meta-race';
 
 describe('storage-mysql scale-out: two daemons over one MariaDB @integration', function () {
   this.timeout(60000);
@@ -29,7 +29,7 @@ describe('storage-mysql scale-out: two daemons over one MariaDB @integration', f
     await dropDatabase(database);
   });
 
-  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner', async () => {
+  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each', async () => {
     const one = createTestEngine({ database });
     const two = createTestEngine({ database });
     await one.open();
@@ -37,6 +37,7 @@ describe('storage-mysql scale-out: two daemons over one MariaDB @integration', f
     try {
       const outcome = await raceForKeys(one.meta, two.meta);
       expect(outcome.wonByA + outcome.wonByB).to.equal(200);
+      await raceForDeletes(one.meta, two.meta);
     } finally {
       await Promise.all([one.close(), two.close()]);
     }
