@@ -1,9 +1,8 @@
 /**
  * The HBase storage engine, through HBase's REST gateway. Every daemon is stateless over
  * HBase: series ids, the series index and points live in two tables (keys.ts), the
- * MetaStore in a third (meta-store.ts); a daemon
- * keeps only caches (series key → id) and the rows it wrote fragments to, which
- * compaction uses and can lose.
+ * MetaStore in a third (meta-store.ts); a daemon keeps only caches (series key → id)
+ * and the rows it wrote fragments to, which compaction uses and can lose.
  *
  * A write encodes, per series and window, its points into one chunk cell and puts all
  * cells of the batch in one multi-row request; it resolves only once the gateway

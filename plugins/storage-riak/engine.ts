@@ -1,8 +1,9 @@
 /**
  * The Riak KV storage engine. Every daemon is stateless over Riak: series, names, chunks
  * and annotations live in five buckets (`<prefix>series`, `names`, `chunks`,
- * `annotations`, `meta`); a daemon keeps only caches (series key → id, id → series, the
- * chunks it wrote last with their vclocks), which it can lose at any time.
+ * `annotations`, `meta`), the MetaStore in a sixth (`metastore`, meta-store.ts); a
+ * daemon keeps only caches (series key → id, id → series, the chunks it wrote last with
+ * their vclocks), which it can lose at any time.
  *
  * A write resolves once Riak acknowledged every chunk it touched (w / dw quorums of the
  * options): no acknowledged point waits in the daemon's memory. Schema and trade-offs:
