@@ -66,11 +66,16 @@ class BoundedMap<V> {
 export interface MetaUidServiceOptions {
   /** entries kept per cache (name→UID and UID→name, each per kind); default 100 000 */
   cacheSize?: number;
+  /** ms a name found without a UID is answered so from memory; default 5 000 */
+  absentMs?: number;
 }
 
 export class MetaUidService implements UidService {
   private readonly ids = new Map<UidKind, BoundedMap<string>>();
   private readonly names = new Map<UidKind, BoundedMap<string>>();
+  /** names known to have no UID, until when (ms): readers of unassigned names ask storage once a while */
+  private readonly absent = new Map<UidKind, BoundedMap<number>>();
+  private readonly absentMs: number;
   /** assignments in flight, by `<kind>:<name>`, so one process asks storage once */
   private readonly pending = new Map<string, Promise<string>>();
   /** per kind, the tail of the assignments queued in this process */
@@ -83,17 +88,23 @@ export class MetaUidService implements UidService {
     options: MetaUidServiceOptions = {},
   ) {
     const size = options.cacheSize ?? 100_000;
+    this.absentMs = options.absentMs ?? 5_000;
     for (const kind of UID_KINDS) {
       this.ids.set(kind, new BoundedMap(size));
       this.names.set(kind, new BoundedMap(size));
+      this.absent.set(kind, new BoundedMap(size));
     }
   }
 
   async getId(kind: UidKind, name: string): Promise<string | undefined> {
     const cached = this.ids.get(kind)!.get(name);
     if (cached !== undefined) return cached;
+    // a name without a UID is asked again only after a while (another daemon may assign it)
+    const absentUntil = this.absent.get(kind)!.get(name);
+    if (absentUntil !== undefined && absentUntil > Date.now()) return undefined;
     const uid = await this.store.get(SPACE, `n:${kind}:${name}`);
     if (uid !== undefined) this.remember(kind, name, uid);
+    else this.absent.get(kind)!.set(name, Date.now() + this.absentMs);
     return uid;
   }
 
@@ -217,11 +228,13 @@ export class MetaUidService implements UidService {
     for (const kind of UID_KINDS) {
       this.ids.get(kind)!.clear();
       this.names.get(kind)!.clear();
+      this.absent.get(kind)!.clear();
     }
     this.nextTry.clear();
   }
 
   private remember(kind: UidKind, name: string, uid: string): void {
+    this.absent.get(kind)!.delete(name);
     this.ids.get(kind)!.set(name, uid);
     this.names.get(kind)!.set(uid, name);
   }
