@@ -27,6 +27,8 @@ export const UID_HEX = UID_BYTES * 2;
 const MAX_ID = 2 ** (8 * UID_BYTES) - 1;
 export const UID_KINDS: readonly UidKind[] = ['metric', 'tagk', 'tagv'];
 const SPACE = 'uid';
+/** the longest name a UID is assigned to, in UTF-8 bytes: its key stays within MetaStore's 1024 */
+export const MAX_NAME_BYTES = 1000;
 
 /** The UID of id `n` in OpenTSDB's text form (`UniqueId.uidToString`): 6 upper-case hex digits. */
 export function uidHex(n: number): string {
@@ -254,6 +256,8 @@ export class MetaUidService implements UidService {
 
   /** One assignment, run alone among this process's assignments of the kind. */
   private async assign(kind: UidKind, name: string, onCreated?: () => void): Promise<string> {
+    // MetaStore keys hold at most 1024 bytes on every backend (docs/storage.md)
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) throw new UidNameError(`A ${kind} name of ${Buffer.byteLength(name)} bytes is longer than a UID's name can be (${MAX_NAME_BYTES})`, 'too-long');
     const forward = `n:${kind}:${name}`;
     const existing = await this.store.get(SPACE, forward);
     if (existing !== undefined) {
@@ -289,7 +293,7 @@ export class MetaUidService implements UidService {
 export class UidNameError extends Error {
   constructor(
     message: string,
-    readonly reason: 'unknown' | 'exists',
+    readonly reason: 'unknown' | 'exists' | 'too-long',
   ) {
     super(message);
   }
