@@ -8,7 +8,7 @@
 import { definePlugin, Type, type StorageEngine } from '../../core';
 import { getHttpHooks } from '../../lib/http';
 import { ApiError } from '../../lib/opentsdb';
-import { metaRecordsFor, onTsMetaCreated } from '../../lib/uid';
+import { metaRecordsFor } from '../../lib/uid';
 import { lookupSeries, type MetaRecordsView } from './series-meta';
 import { processAllTrees } from './processor';
 import { registerTreeRoutes } from './routes';
@@ -40,13 +40,13 @@ export default definePlugin({
       if (!s) stores.set(engine, (s = new TreeStore(() => engine.meta)));
       return s;
     };
-    const records = (): MetaRecordsView => metaRecordsFor(storage()) as unknown as MetaRecordsView;
+    const records = (): MetaRecordsView => metaRecordsFor(storage());
 
     if (options.enableProcessing) {
       hooks.kernel.starting.tapPromise('tree', async () => {
         const engine = storage();
         // per new series (never per point): its TSMeta was just created
-        onTsMetaCreated(engine, async (tsuid) => {
+        metaRecordsFor(engine).onTsMetaCreated(async (tsuid) => {
           try {
             const found = await lookupSeries(records(), tsuid);
             if (found.kind === 'found') await processAllTrees(store(), found.view);

@@ -14,7 +14,7 @@ import { bodyText, parseJson, qs, ruleFromJson, ruleFromQuery, stringMap, treeId
 import { lookupSeries, type MetaRecordsView } from './series-meta';
 import type { TreeStore } from './store';
 
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
 /** A descriptive route schema (summary and tag for the OpenAPI description; nothing validated). */
 const describe = (summary: string): FastifySchema => ({ summary, tags: ['tree'] }) as FastifySchema;
 const unsupported = () => new ApiError(400, 'Unsupported HTTP request method');
@@ -282,7 +282,7 @@ export function registerTreeRoutes(app: FastifyInstance, deps: TreeRouteDeps): v
         throw new ApiError(404, 'This endpoint is not supported');
     }
   };
-  const scope = { GET: 'read', POST: 'write', PUT: 'write', DELETE: 'write', PATCH: 'write' } as const;
+  const scope = { GET: 'read', POST: 'write', PUT: 'write', DELETE: 'write' } as const;
   app.route({
     method: [...METHODS],
     url: '/api/tree',

@@ -3,17 +3,11 @@
  * for the rules, the names and UID meta custom fields of its metric and tags — through
  * lib/uid's UID service and meta records, so trees see the same UIDs as /api/uid/*.
  */
-import type { UidKind } from '../../lib/uid';
+import type { MetaRecords, UidKind } from '../../lib/uid';
 import type { SeriesMetaView, UidMetaView } from './builder';
 
 /** The part of lib/uid's MetaRecords that trees use. */
-export interface MetaRecordsView {
-  uids: { getName(kind: UidKind, uid: string): Promise<string | undefined> };
-  getUidMeta(kind: UidKind, uid: string): Promise<{ custom: Record<string, string> | null }>;
-  getTsMeta(tsuid: string): Promise<object | undefined>;
-  tsMetaJson(tsuid: string, fields: never): Promise<Record<string, unknown> | undefined>;
-  tsuids(prefix?: string): AsyncIterable<string>;
-}
+export type MetaRecordsView = Pick<MetaRecords, 'uids' | 'getUidMeta' | 'getTsMeta' | 'tsMetaJson' | 'tsuids'>;
 
 export type SeriesLookup =
   | { kind: 'found'; view: SeriesMetaView; json: Record<string, unknown> }
@@ -39,7 +33,7 @@ export async function lookupSeries(records: MetaRecordsView, tsuidIn: string): P
     if (name === undefined) return { kind: 'no-uid', message: `No such unique ID for '${kind === 'metric' ? 'metrics' : kind}': '${uidBytes(uid)}'` };
     views.push({ type: kind === 'metric' ? 'METRIC' : kind === 'tagk' ? 'TAGK' : 'TAGV', name, custom: (await records.getUidMeta(kind, uid)).custom });
   }
-  const json = await records.tsMetaJson(tsuid, fields as never);
+  const json = await records.tsMetaJson(tsuid, fields);
   if (!json) return { kind: 'no-meta' };
   return { kind: 'found', view: { tsuid, metric: views[0], tags: views.slice(1) }, json };
 }

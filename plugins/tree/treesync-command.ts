@@ -40,7 +40,7 @@ export const treesyncCommand: CliCommand = {
       context.stdout.write('no enabled trees\n');
       return 0;
     }
-    const records = metaRecordsFor(engine) as unknown as MetaRecordsView;
+    const records = metaRecordsFor(engine);
     let series = 0;
     let leaves = 0;
     for await (const tsuid of records.tsuids()) {
