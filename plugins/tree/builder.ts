@@ -59,10 +59,10 @@ export class TreeBuilder {
 
   /**
    * Runs the series through the rules (`processTimeseriesMeta` up to storing): builds the
-   * path below a ROOT and reports it. Throws an Error with OpenTSDB's IllegalStateException
+   * path below `root` (a fresh ROOT by default) and reports it. Throws an Error with OpenTSDB's IllegalStateException
    * message when the TSMeta lacks what a rule needs (e.g. "Tags for the timeseries meta were null").
    */
-  build(meta: SeriesMetaView): BuildResult {
+  build(meta: SeriesMetaView, root: Branch = newRoot(this.tree.treeId)): BuildResult {
     this.meta = meta;
     this.splits = null;
     this.ruleIdx = 0;
@@ -71,7 +71,8 @@ export class TreeBuilder {
     this.notMatched = null;
     this.messages = [];
     this.collisions = new Map();
-    const root = newRoot(this.tree.treeId);
+    // the first level's branches hang off `root`; a series whose only named level is the
+    // last one leaves its leaf on the root itself (shown by /api/tree/test, never stored)
     if (this.tree.rules.size > 0) this.processRuleset(root, 1);
     const result: BuildResult = { refused: false, collisions: this.collisions, messages: this.messages };
     if (this.notMatched) result.notMatched = this.notMatched;

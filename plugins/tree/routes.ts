@@ -226,11 +226,12 @@ async function handleTest(request: FastifyRequest, store: TreeStore, records: Me
       results[tsuid] = { branch: null, meta: null, messages: [`TSUID was missing a UID name: ${found.message}`] };
       continue;
     }
+    // OpenTSDB's resetState clears the root's branches but not its leaves (it clears a copy of
+    // them), so leaves left on the root by earlier TSUIDs of the request stay
     root.branches = undefined;
-    root.leaves = undefined;
     let result;
     try {
-      result = builder.build(found.view);
+      result = builder.build(found.view, root);
     } catch (e) {
       if (e instanceof StateError) throw new ApiError(500, e.message);
       throw e;

@@ -44,8 +44,8 @@ const mem: SeriesMetaView = {
 
 /** What /api/tree/test answers for one series: the root with the path attached, and the messages. */
 function testAnswer(tree: Tree, meta: SeriesMetaView): { branch: unknown; messages: string[] } {
-  const result = new TreeBuilder(tree).build(meta);
   const root = newRoot(tree.treeId);
+  const result = new TreeBuilder(tree).build(meta, root);
   if (result.branch) attachPath(root, result.branch);
   return { branch: root.toJson(), messages: result.messages };
 }
