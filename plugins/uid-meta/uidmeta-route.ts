@@ -17,7 +17,7 @@ const schema = {
   tags: ['uid'],
   querystring: {
     type: 'object',
-    properties: { uid: { type: 'string' }, type: { type: 'string', enum: ['metric', 'tagk', 'tagv', 'METRIC', 'TAGK', 'TAGV'] } },
+    properties: { uid: { type: 'string' }, type: { type: 'string', description: 'metric, tagk or tagv' } },
   },
 };
 

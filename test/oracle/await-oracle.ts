@@ -1,8 +1,4 @@
-/**
- * The oracle for a differential test file: waits for scripts/oracle/oracle.sh start (run in
- * the background by scripts/test.sh) when DSDB_ORACLE_REQUIRED is set, fails when it is set
- * and no oracle answers, and resolves undefined (skip) otherwise.
- */
+/** Waits for the oracle scripts/test.sh starts in the background (as oracle.test.ts does). */
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/daemon';
@@ -10,14 +6,14 @@ import { oracleUrl, waitForOracle } from './harness';
 
 const ORACLE_DIR = process.env.DSDB_ORACLE_DIR ?? path.join(REPO_ROOT, '.test-data', 'oracle');
 
-export async function requireOracle(timeoutMs = 10 * 60_000): Promise<string | undefined> {
+/** The oracle's URL once it answers; undefined when none runs and none is required. */
+export async function awaitOracle(timeoutMs: number): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const url = oracleUrl();
-    if (url && (await waitForOracle(url, 30_000))) return url;
-    if (fs.existsSync(path.join(ORACLE_DIR, 'failed'))) throw new Error('the oracle did not start (scripts/oracle/oracle.sh start)');
-    if (!process.env.DSDB_ORACLE_REQUIRED) return undefined;
-    if (Date.now() > deadline) throw new Error('DSDB_ORACLE_REQUIRED is set but no oracle answered (scripts/oracle/oracle.sh start)');
+    if (url) return (await waitForOracle(url, 30_000)) ? url : undefined;
+    if (fs.existsSync(path.join(ORACLE_DIR, 'failed'))) throw new Error('the oracle did not start');
+    if (!process.env.DSDB_ORACLE_REQUIRED || Date.now() > deadline) return undefined;
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
