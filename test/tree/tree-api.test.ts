@@ -134,6 +134,11 @@ describe('/api/tree on DSDB (building, treesync, failures, deletes)', () => {
     const badRegex = await call(`${url}/api/tree/rule`, 'POST', { treeId: tree, level: 0, order: 0, type: 'metric', regex: '([' });
     expect(badRegex.status).to.equal(400);
     expect(badRegex.body.error.message).to.equal('Unable to parse the given JSON');
+    // a bulk rule that changes nothing is skipped (OpenTSDB: 500), the others are stored
+    expect((await call(`${url}/api/tree/rules`, 'POST', [{ treeId: tree, level: 0, order: 0 }, { treeId: tree, level: 1, order: 0, type: 'tagk', field: 'host' }])).status).to.equal(204);
+    expect((await call(`${url}/api/tree/rule?treeid=${tree}&level=1&order=0`, 'GET')).body.field).to.equal('host');
+    expect((await call(`${url}/api/tree/rule?treeid=${tree}&level=0&order=0`, 'GET')).status).to.equal(404);
+    expect((await call(`${url}/api/tree/rules?treeid=${tree}`, 'DELETE')).status).to.equal(204);
     expect((await call(`${url}/api/tree/rules?treeid=${tree}`, 'DELETE')).status, 'DELETE rules of a tree without rules').to.equal(204);
     expect((await call(`${url}/api/tree/rules`, 'PUT', [{ treeId: tree, level: 0, order: 0, type: 'metric' }])).status).to.equal(204);
     expect((await call(`${url}/api/tree/rule?treeid=${tree}&level=0&order=0`, 'GET')).body.type).to.equal('METRIC');
