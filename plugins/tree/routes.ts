@@ -4,6 +4,7 @@
  * A request that changes nothing answers 304 with no body, as OpenTSDB does.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
+import { allows } from '../../lib/auth';
 import { ApiError } from '../../lib/opentsdb';
 import { leafJson, newRoot, Branch, type Leaf } from './branch';
 import { TreeBuilder, StateError } from './builder';
@@ -25,6 +26,21 @@ export interface TreeRouteDeps {
   /** ids with a tree created by this process, in the order it created them (the tree id race) */
 }
 
+/**
+ * HttpQuery.getAPIMethod: a GET may name another method with `?method_override=` (405 for an
+ * empty or unknown one). A change asked that way needs the admin scope, as the method it names.
+ */
+function apiMethod(request: FastifyRequest): string {
+  if (request.method !== 'GET') return request.method;
+  const override = qs(request.query as Query, 'method_override');
+  if (override === undefined) return 'GET';
+  if (override === '') throw new ApiError(405, 'Missing method override value');
+  const method = override.toUpperCase();
+  if (!['GET', 'POST', 'PUT', 'DELETE'].includes(method)) throw new ApiError(405, 'Unknown or unsupported method override value');
+  if (method !== 'GET' && !allows(request.principal, 'admin')) throw new ApiError(403, 'Forbidden', 'changing trees needs the admin scope');
+  return method;
+}
+
 /** Tree.fetchTree's id check: "Invalid Tree ID" (400, as IllegalArgumentException). */
 function checkTreeId(treeId: number): void {
   if (treeId < 1 || treeId > 65535) throw new ApiError(400, 'Invalid Tree ID', 'Invalid Tree ID');
@@ -43,7 +59,7 @@ function notModified(reply: FastifyReply): FastifyReply {
 
 async function handleTree(request: FastifyRequest, reply: FastifyReply, store: TreeStore): Promise<unknown> {
   const input = treeInput(request);
-  const method = request.method;
+  const method = apiMethod(request);
   if (method === 'GET') {
     if (input.treeId === 0) return (await store.trees()).map(treeJson);
     return treeJson(await fetchTree(store, input.treeId));
@@ -106,7 +122,7 @@ async function handleRule(request: FastifyRequest, reply: FastifyReply, store: T
   const text = bodyText(request);
   const { input, changed } = text !== undefined ? ruleFromJson(parseJson(text)) : ruleFromQuery(request.query as Query);
   const tree = await fetchTree(store, input.treeId);
-  const method = request.method;
+  const method = apiMethod(request);
   if (method === 'GET') {
     const rule = ruleAt(tree, input.level, input.order);
     if (!rule) throw new ApiError(404, `Unable to locate rule: ${ruleText({ ...input, type: input.changes.type })}`);
@@ -139,7 +155,7 @@ async function handleRules(request: FastifyRequest, reply: FastifyReply, store: 
     treeId = treeIdParam(request.query as Query, false);
   }
   await fetchTree(store, treeId);
-  const method = request.method;
+  const method = apiMethod(request);
   if (method === 'POST' || method === 'PUT') {
     if (!rules || rules.length === 0) throw new ApiError(400, 'Missing tree rules');
     if (method === 'PUT') await store.deleteAllRules(treeId);
@@ -155,7 +171,7 @@ async function handleRules(request: FastifyRequest, reply: FastifyReply, store: 
 }
 
 async function handleBranch(request: FastifyRequest, store: TreeStore, records: MetaRecordsView): Promise<unknown> {
-  if (request.method !== 'GET') throw unsupported();
+  if (apiMethod(request) !== 'GET') throw unsupported();
   const query = request.query as Query;
   const treeId = treeIdParam(query, false);
   const hex = qs(query, 'branch');
@@ -210,7 +226,7 @@ async function handleTest(request: FastifyRequest, store: TreeStore, records: Me
   if (treeId === undefined) throw new ApiError(400, 'Missing or invalid Tree ID');
   const tree = await fetchTree(store, treeId);
   if (!tsuids || tsuids.length === 0) throw new ApiError(400, 'Missing or empty TSUID list');
-  if (!['GET', 'POST', 'PUT'].includes(request.method)) throw unsupported();
+  if (!['GET', 'POST', 'PUT'].includes(apiMethod(request))) throw unsupported();
   // One builder and one root for the whole request, as TreeRpc's: every result refers to the
   // same root, so each shows the tree as the last TSUID processed left it (OpenTSDB's answer).
   const builder = new TreeBuilder(tree);
@@ -247,7 +263,7 @@ async function handleFailures(request: FastifyRequest, store: TreeStore, kind: '
   const { treeId, tsuids } = tsuidsInput(request);
   if (treeId === undefined) throw new ApiError(400, 'Missing or invalid Tree ID');
   await fetchTree(store, treeId);
-  if (!['GET', 'POST', 'PUT'].includes(request.method)) throw unsupported();
+  if (!['GET', 'POST', 'PUT'].includes(apiMethod(request))) throw unsupported();
   return store.failures(kind, treeId, tsuids);
 }
 
@@ -283,7 +299,8 @@ export function registerTreeRoutes(app: FastifyInstance, deps: TreeRouteDeps): v
         throw new ApiError(404, 'This endpoint is not supported');
     }
   };
-  const scope = { GET: 'read', POST: 'write', PUT: 'write', DELETE: 'write' } as const;
+  // changing trees is metadata administration, as changing annotations
+  const scope = { GET: 'read', POST: 'admin', PUT: 'admin', DELETE: 'admin' } as const;
   app.route({
     method: [...METHODS],
     url: '/api/tree',

@@ -227,6 +227,11 @@ describe('/api/tree against OpenTSDB 2.4.1 (oracle) @integration', function () {
       { method: 'GET', path: '/api/tree/notmatched' },
       { method: 'DELETE', path: '/api/tree/collisions?treeid=1' },
       { method: 'POST', path: '/api/tree/notmatched', body: '{"treeId":1}' },
+      { method: 'GET', path: '/api/tree?treeid=9&method_override=delete' },
+      { method: 'GET', path: '/api/tree?method_override=' },
+      { method: 'GET', path: '/api/tree?method_override=patch' },
+      { method: 'GET', path: '/api/tree/rule?treeid=1&level=6&order=0&type=metric&method_override=POST' },
+      { method: 'GET', path: '/api/tree/branch?treeid=1&method_override=post' },
     ]) await same(step);
   });
 

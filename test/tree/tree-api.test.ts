@@ -10,6 +10,7 @@ import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
 import type { CliContext, StorageEngine } from '../../core';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { sha256Hex } from '../../plugins/auth/secrets';
 import { treesyncCommand } from '../../plugins/tree/treesync-command';
 
 const PLUGINS = ['http', 'put-http', 'storage-memory', 'uid-meta'];
@@ -142,5 +143,28 @@ describe('/api/tree on DSDB (building, treesync, failures, deletes)', () => {
     expect((await call(`${url}/api/tree/rules?treeid=${tree}`, 'DELETE')).status, 'DELETE rules of a tree without rules').to.equal(204);
     expect((await call(`${url}/api/tree/rules`, 'PUT', [{ treeId: tree, level: 0, order: 0, type: 'metric' }])).status).to.equal(204);
     expect((await call(`${url}/api/tree/rule?treeid=${tree}&level=0&order=0`, 'GET')).body.type).to.equal('METRIC');
+  });
+});
+
+describe('/api/tree under auth', () => {
+  it('reads with the read scope, changes with admin, also through ?method_override=', async () => {
+    const daemon = await startDaemon({
+      plugins: [...PLUGINS, 'tree', ['auth', { tokens: [{ name: 'reader', sha256: sha256Hex('r-token'), scopes: ['read'] }, { name: 'op', sha256: sha256Hex('a-token'), scopes: ['admin'] }] }]] as never,
+      storage: 'memory',
+    });
+    try {
+      const url = `http://127.0.0.1:${daemon.port}`;
+      const as = (token: string, method: string, path: string) => fetch(url + path, { method, headers: { authorization: `Bearer ${token}` } });
+      expect((await as('r-token', 'GET', '/api/tree')).status).to.equal(200);
+      expect((await as('r-token', 'POST', '/api/tree?name=x')).status).to.equal(403);
+      expect((await as('r-token', 'GET', '/api/tree?name=x&method_override=post')).status).to.equal(403);
+      expect((await as('a-token', 'GET', '/api/tree?name=x&method_override=post')).status).to.equal(200);
+      expect((await as('r-token', 'GET', '/api/tree/collisions?treeid=1')).status).to.equal(200);
+      expect((await as('r-token', 'GET', '/api/tree?method_override=patch')).status).to.equal(405);
+      expect((await as('r-token', 'DELETE', '/api/tree/rules?treeid=1')).status).to.equal(403);
+      expect((await as('a-token', 'DELETE', '/api/tree/rules?treeid=1')).status).to.equal(204);
+    } finally {
+      await daemon.stop();
+    }
   });
 });
