@@ -27,6 +27,8 @@ export const UID_HEX = UID_BYTES * 2;
 const MAX_ID = 2 ** (8 * UID_BYTES) - 1;
 export const UID_KINDS: readonly UidKind[] = ['metric', 'tagk', 'tagv'];
 const SPACE = 'uid';
+/** the longest name a UID is assigned to, in UTF-8 bytes: its key stays within MetaStore's 1024 */
+export const MAX_NAME_BYTES = 1000;
 
 /** The UID of id `n` in OpenTSDB's text form (`UniqueId.uidToString`): 6 upper-case hex digits. */
 export function uidHex(n: number): string {
@@ -66,11 +68,16 @@ class BoundedMap<V> {
 export interface MetaUidServiceOptions {
   /** entries kept per cache (name→UID and UID→name, each per kind); default 100 000 */
   cacheSize?: number;
+  /** ms a name found without a UID is answered so from memory; default 5 000 */
+  absentMs?: number;
 }
 
 export class MetaUidService implements UidService {
   private readonly ids = new Map<UidKind, BoundedMap<string>>();
   private readonly names = new Map<UidKind, BoundedMap<string>>();
+  /** names known to have no UID, until when (ms): readers of unassigned names ask storage once a while */
+  private readonly absent = new Map<UidKind, BoundedMap<number>>();
+  private readonly absentMs: number;
   /** assignments in flight, by `<kind>:<name>`, so one process asks storage once */
   private readonly pending = new Map<string, Promise<string>>();
   /** per kind, the tail of the assignments queued in this process */
@@ -83,17 +90,23 @@ export class MetaUidService implements UidService {
     options: MetaUidServiceOptions = {},
   ) {
     const size = options.cacheSize ?? 100_000;
+    this.absentMs = options.absentMs ?? 5_000;
     for (const kind of UID_KINDS) {
       this.ids.set(kind, new BoundedMap(size));
       this.names.set(kind, new BoundedMap(size));
+      this.absent.set(kind, new BoundedMap(size));
     }
   }
 
   async getId(kind: UidKind, name: string): Promise<string | undefined> {
     const cached = this.ids.get(kind)!.get(name);
     if (cached !== undefined) return cached;
+    // a name without a UID is asked again only after a while (another daemon may assign it)
+    const absentUntil = this.absent.get(kind)!.get(name);
+    if (absentUntil !== undefined && absentUntil > Date.now()) return undefined;
     const uid = await this.store.get(SPACE, `n:${kind}:${name}`);
     if (uid !== undefined) this.remember(kind, name, uid);
+    else this.absent.get(kind)!.set(name, Date.now() + this.absentMs);
     return uid;
   }
 
@@ -217,11 +230,13 @@ export class MetaUidService implements UidService {
     for (const kind of UID_KINDS) {
       this.ids.get(kind)!.clear();
       this.names.get(kind)!.clear();
+      this.absent.get(kind)!.clear();
     }
     this.nextTry.clear();
   }
 
   private remember(kind: UidKind, name: string, uid: string): void {
+    this.absent.get(kind)!.delete(name);
     this.ids.get(kind)!.set(name, uid);
     this.names.get(kind)!.set(uid, name);
   }
@@ -241,6 +256,8 @@ export class MetaUidService implements UidService {
 
   /** One assignment, run alone among this process's assignments of the kind. */
   private async assign(kind: UidKind, name: string, onCreated?: () => void): Promise<string> {
+    // MetaStore keys hold at most 1024 bytes on every backend (docs/storage.md)
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) throw new UidNameError(`A ${kind} name of ${Buffer.byteLength(name)} bytes is longer than a UID's name can be (${MAX_NAME_BYTES})`, 'too-long');
     const forward = `n:${kind}:${name}`;
     const existing = await this.store.get(SPACE, forward);
     if (existing !== undefined) {
@@ -276,7 +293,7 @@ export class MetaUidService implements UidService {
 export class UidNameError extends Error {
   constructor(
     message: string,
-    readonly reason: 'unknown' | 'exists',
+    readonly reason: 'unknown' | 'exists' | 'too-long',
   ) {
     super(message);
   }

@@ -9,6 +9,7 @@
  */
 import { ValueKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
+import { seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import { aggregateDiscreteGroup, aggregateGroup } from './group-aggregate';
 import type { TagFilter } from './filters';
@@ -130,6 +131,13 @@ async function assertLiterals(storage: StorageEngine, filters: readonly TagFilte
   }
 }
 
+/** The TSUIDs of a group's series: OpenTSDB's form where their names have UIDs (lib/uid). */
+async function tsuidsOf(storage: StorageEngine, infos: readonly SeriesInfo[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const info of infos) out.push(await tsuidOfSeries(storage, info));
+  return out;
+}
+
 function exactSelector(info: SeriesInfo): SeriesSelector {
   const predicates: TagPredicate[] = Object.entries(info.tags).map(([key, value]) => ({ key, literals: [value], test: (v) => v === value }));
   return { metric: info.metric, predicates, explicitTagKeys: Object.keys(info.tags) };
@@ -140,12 +148,8 @@ async function* seriesOf(sub: SubQuery, storage: StorageEngine, range: { start: 
     yield* storage.read(selectorOf(sub), range);
     return;
   }
-  const wanted = new Set(sub.tsuids!.map((t) => t.toUpperCase()));
-  const infos: SeriesInfo[] = [];
-  for await (const info of storage.lookup({})) {
-    if (wanted.has(info.id.toUpperCase())) infos.push(info);
-    if (budget.due()) await budget.pause();
-  }
+  // OpenTSDB TSUIDs (resolved through the engine's UIDs) and DSDB's own series ids
+  const infos = await seriesOfTsuids(storage, sub.tsuids!, () => (budget.due() ? budget.pause() : undefined));
   for (const info of infos) {
     for await (const data of storage.read(exactSelector(info), range)) if (data.series.id === info.id) yield data;
   }
@@ -211,7 +215,7 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
       metric: infos[0]!.metric,
       tags,
       aggregateTags,
-      tsuids: infos.map((i) => i.id),
+      tsuids: await tsuidsOf(storage, infos),
       query: sub,
       annotations: [],
       globalAnnotations: [],
@@ -224,7 +228,8 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
     } else {
       result.numeric = clip(await aggregateGroup(numerics, sub.aggregator, sub.rate, budget), query.start, query.end);
     }
-    if (!query.noAnnotations) result.annotations = await storage.annotations(range, result.tsuids);
+    // annotations kept under either form of the series' TSUID
+    if (!query.noAnnotations) result.annotations = await storage.annotations(range, [...new Set([...result.tsuids, ...infos.map((i) => i.id)])]);
     results.push(result);
   }
   return results;

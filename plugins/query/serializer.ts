@@ -45,7 +45,7 @@ export function annotationJson(a: Annotation): Record<string, unknown> {
   if (a.tsuid) out.tsuid = a.tsuid;
   out.description = a.description ?? '';
   out.notes = a.notes ?? '';
-  out.custom = a.custom ?? null;
+  if (a.custom) out.custom = a.custom; // OpenTSDB leaves it out when null
   out.endTime = a.endTime === undefined ? 0 : toSecondsIfWhole(a.endTime);
   out.startTime = toSecondsIfWhole(a.startTime);
   return out;

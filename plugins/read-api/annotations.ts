@@ -20,11 +20,12 @@ function fromMs(ms: number): number {
 }
 
 export function annotationOut(a: Annotation): Record<string, unknown> {
+  // OpenTSDB leaves `custom` out when the annotation has none (as its answers show)
   return {
     tsuid: a.tsuid ?? '',
     description: a.description ?? '',
     notes: a.notes ?? '',
-    custom: a.custom ?? null,
+    ...(a.custom ? { custom: a.custom } : {}),
     endTime: a.endTime === undefined ? 0 : fromMs(a.endTime),
     startTime: fromMs(a.startTime),
   };

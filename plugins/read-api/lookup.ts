@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, jsonText, QueryBudget } from '../../lib/opentsdb';
+import { tsuidOfSeries } from '../../lib/uid';
 import { jsonBody } from './json-body';
 
 interface Pair {
@@ -67,12 +68,14 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) budget.cancel();
       });
-      for await (const info of storage().lookup(selector) as AsyncIterable<SeriesInfo>) {
+      const engine = storage();
+      for await (const info of engine.lookup(selector) as AsyncIterable<SeriesInfo>) {
         if (budget.due()) await budget.pause();
         const values = Object.values(info.tags);
         if (!anyKeyValues.every((v) => values.includes(v))) continue;
         total++;
-        if (results.length < limit) results.push({ tsuid: info.id, metric: info.metric, tags: { ...info.tags } });
+        // OpenTSDB's TSUID where the series' names have UIDs (lib/uid), else DSDB's series id
+        if (results.length < limit) results.push({ tsuid: await tsuidOfSeries(engine, info), metric: info.metric, tags: { ...info.tags } });
       }
       return { type: 'LOOKUP', metric: metric || '*', tags, limit, time: Date.now() - started, results, startIndex: 0, totalResults: total };
     },

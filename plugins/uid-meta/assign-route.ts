@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ApiError, validateName } from '../../lib/opentsdb';
-import { UID_KINDS, type MetaUidService, type UidKind } from '../../lib/uid';
+import { UID_KINDS, UidNameError, UidsExhaustedError, type MetaUidService, type UidKind } from '../../lib/uid';
 import { jsonObject, methodNotAllowed, queryString } from './request-input';
 
 const schema = {
@@ -68,9 +68,14 @@ export function registerAssign(app: FastifyInstance, uids: () => MetaUidService)
             errors[name] = invalid;
             continue;
           }
-          const { uid, created } = await service.assignNew(kind, name);
-          if (created) assigned[name] = uid;
-          else errors[name] = `Name already exists with UID: ${uid}`;
+          try {
+            const { uid, created } = await service.assignNew(kind, name);
+            if (created) assigned[name] = uid;
+            else errors[name] = `Name already exists with UID: ${uid}`;
+          } catch (err) {
+            if (!(err instanceof UidNameError) && !(err instanceof UidsExhaustedError)) throw err;
+            errors[name] = err.message;
+          }
         }
         answer[kind] = assigned;
         if (Object.keys(errors).length > 0) {

@@ -30,14 +30,16 @@ export default definePlugin({
     },
     { additionalProperties: false },
   ),
-  register({ hooks, container }, options) {
+  register({ hooks, container, log }, options) {
     const storage = (): StorageEngine => {
       if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured', 'Load a storage plugin and name it with "storage" in the config');
       return container.resolve('storage');
     };
     const records = () => metaRecordsFor(storage());
     const uids = () => uidServiceFor(storage());
-    const tracker = new SeriesTracker(records, options.seriesCacheSize);
+    const tracker = new SeriesTracker(records, options.seriesCacheSize, (err, metric) => {
+      log.warn({ metric, err: (err as Error)?.message ?? String(err) }, 'uid-meta: no UIDs for a new series (its points are written; its TSUID is the engine id)');
+    });
     if (options.trackSeries) {
       hooks.write.beforeWrite.tapPromise('uid-meta', async (batch) => {
         await tracker.track(batch);

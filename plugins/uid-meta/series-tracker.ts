@@ -18,6 +18,7 @@ export class SeriesTracker {
   constructor(
     private readonly records: () => MetaRecords,
     private readonly maxSeries: number,
+    private readonly onError: (err: unknown, metric: string) => void,
   ) {}
 
   /** Makes sure every series of the batch has its UIDs and TSMeta. */
@@ -37,8 +38,14 @@ export class SeriesTracker {
     const records = this.records();
     for (const s of fresh) {
       const series = batch.series[s]!;
-      const tsuid = await records.uids.tsuid(series);
-      await records.createTsMeta(tsuid, { created: Math.floor(Date.now() / 1000) });
+      try {
+        const tsuid = await records.uids.tsuid(series);
+        await records.createTsMeta(tsuid, { created: Math.floor(Date.now() / 1000) });
+      } catch (err) {
+        // the points are still written (DSDB loses no accepted data): the series keeps its
+        // engine id as TSUID until a later write finds it forgotten by this cache and tries again
+        this.onError(err, series.metric);
+      }
       this.remember(keys[s]!);
     }
   }

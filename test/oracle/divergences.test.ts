@@ -75,9 +75,17 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect(all.json[0].dps).to.deep.equal({ [T]: 1 }); // host=b sorts last
   });
 
-  it('showQuery has no UIDs: filterTagKs is empty; TSUIDs are DSDB series ids', async () => {
+  it('showQuery has no UIDs (filterTagKs is empty); TSUIDs are OpenTSDB\'s, from the names\' UIDs', async () => {
     const r = await get(`/api/query?start=${T}&end=${T + 1}&m=sum:div.dup{host=a}&show_query=true&show_tsuids=true`);
     expect(r.json[0].query.filterTagKs).to.deep.equal([]);
-    expect(r.json[0].tsuids).to.have.length(1);
+    const ids = await get('/api/uid/assign?metric=div.dup&tagk=host&tagv=a');
+    const uid = (kind: string, name: string) => String(ids.json[`${kind}_errors`][name]).slice(-6);
+    expect(r.json[0].tsuids).to.deep.equal([uid('metric', 'div.dup') + uid('tagk', 'host') + uid('tagv', 'a')]);
+  });
+
+  it('/api/search/tsmeta answers from the meta store (OpenTSDB without a search plugin: 400)', async () => {
+    const r = await get('/api/search/tsmeta_summary?query=div.dup');
+    expect(r.status).to.equal(200);
+    expect(r.json.results.map((x: { metric: string }) => x.metric)).to.deep.equal(['div.dup']);
   });
 });

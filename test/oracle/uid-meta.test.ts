@@ -201,6 +201,34 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     expect(differences, differences.join('\n')).to.deep.equal([]);
   });
 
+  it('takes and gives OpenTSDB TSUIDs in /api/query, /api/query/last and annotations', async () => {
+    await same(get(`/api/uid/assign?metric=${P}.q&tagk=${P}.qk&tagv=${P}.x,${P}.y`));
+    const now = Math.floor(Date.now() / 1000) - 5;
+    const points = [
+      { metric: `${P}.q`, timestamp: now, value: '1', tags: { [`${P}.qk`]: `${P}.x` } },
+      { metric: `${P}.q`, timestamp: now, value: '2', tags: { [`${P}.qk`]: `${P}.y` } },
+    ];
+    for (const base of [dsdb!.url, oracle!]) {
+      await writePoints(base, points);
+      await until(base, `/api/query?start=1h-ago&m=sum:${P}.q`, (x) => x.status === 200 && x.text.includes(`"${now}":3`));
+    }
+    const lookup = JSON.parse((await send(dsdb!.url, get(`/api/search/lookup?m=${P}.q`))).text) as { results: { tsuid: string; tags: Record<string, string> }[] };
+    const tx = lookup.results.find((r) => r.tags[`${P}.qk`] === `${P}.x`)!.tsuid;
+    const ty = lookup.results.find((r) => r.tags[`${P}.qk`] === `${P}.y`)!.tsuid;
+    expect(tx, 'lookup answers the OpenTSDB TSUID').to.match(/^[0-9A-F]{18}$/);
+    await same(get(`/api/uid/tsmeta?tsuid=${tx}`));
+    await same(get(`/api/query?start=1h-ago&tsuid=sum:${tx}&show_tsuids`));
+    await same(get(`/api/query?start=1h-ago&tsuid=sum:${tx},${ty}&show_tsuids`));
+    await same(req('POST', '/api/query', { start: '1h-ago', showTSUIDs: true, queries: [{ aggregator: 'sum', tsuids: [tx, ty] }] }));
+    await same(req('POST', '/api/query', { start: '1h-ago', showTSUIDs: true, queries: [{ aggregator: 'sum', metric: `${P}.q`, filters: [{ type: 'wildcard', tagk: `${P}.qk`, filter: '*', groupBy: true }] }] }));
+    await same(get(`/api/query/last?tsuids=${tx}&back_scan=1`));
+    await same(req('POST', '/api/query/last', { queries: [{ tsuids: [ty] }], resolveNames: true, backScan: 1 }));
+    await same(get(`/api/query/last?timeseries=${encodeURIComponent(`${P}.q{${P}.qk=${P}.x}`)}&back_scan=1&resolve=true`));
+    await same(req('POST', '/api/annotation', { startTime: now, tsuid: tx, description: 'on x' }));
+    await same(get(`/api/query?start=1h-ago&tsuid=sum:${tx}&show_tsuids`));
+    expect(differences, differences.join('\n')).to.deep.equal([]);
+  });
+
   it('renames as OpenTSDB does', async () => {
     await same(get(`/api/uid/assign?metric=${P}.old,${P}.taken`));
     await same(get(`/api/uid/rename?metric=${P}.old&name=${P}.renamed`));

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ValueKind, type LastPoint, type StorageEngine } from '../../../core';
 import { ApiError, jsonText, optionalJsonText, type QueryLimits } from '../../../lib/opentsdb';
+import { seriesOfTsuids, tsuidOfSeries } from '../../../lib/uid';
 import { assertName, selectorOf } from '../engine';
 import { parseJsonBody } from '../parse-json';
 import { parseMetricAndFilters, type QueryString } from '../parse-uri';
@@ -108,10 +109,10 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
             }
           }
         } else if (Array.isArray(q.tsuids)) {
-          const wanted = new Set(q.tsuids.map((t) => String(t).toUpperCase()));
-          for await (const info of engine.lookup({})) {
+          // OpenTSDB TSUIDs (resolved through the engine's UIDs) and DSDB's own series ids
+          const infos = await seriesOfTsuids(engine, q.tsuids.map(String), () => (budget.due() ? budget.pause() : undefined));
+          for (const info of infos) {
             if (budget.due()) await budget.pause();
-            if (!wanted.has(info.id.toUpperCase())) continue;
             const predicates = Object.entries(info.tags).map(([key, value]) => ({ key, literals: [value], test: (v: string | undefined) => v === value }));
             for await (const p of engine.last({ metric: info.metric, predicates, explicitTagKeys: Object.keys(info.tags) }, since)) {
               if (p.series.id !== info.id) continue;
@@ -123,7 +124,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
           if ((i & 4095) === 4095 && budget.due()) await budget.pause();
-          const dp: Record<string, unknown> = { timestamp: p.timestamp, value: valueText(p), tsuid: p.series.id };
+          const dp: Record<string, unknown> = { timestamp: p.timestamp, value: valueText(p), tsuid: await tsuidOfSeries(engine, p.series) };
           if (resolve) {
             dp.metric = p.series.metric;
             dp.tags = p.series.tags;
