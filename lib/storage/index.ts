@@ -6,3 +6,4 @@
  */
 export { makeRetrying, type Retrying, type RetryPolicy } from './retrying';
 export { MemoryMetaStore } from './memory-meta-store';
+export { suggestVisible } from './internal-series';
