@@ -51,8 +51,8 @@ export type SeriesSource =
       kind: 'custom';
       /** for logs and errors: e.g. `rollup tsdb-rollup-1h sum` */
       label: string;
-      /** the rows this source reads, ms inclusive (the pipeline fills and trims by it as by a raw scan) */
-      scan: TimeRange;
+      /** the rows this source reads, ms inclusive (the pipeline fills and trims by it as by a raw scan); absent: a raw scan's rows */
+      scan?: TimeRange;
       /** the series, named as the user's metric, as storage.read would give them */
       read(selector: SeriesSelector, scan: TimeRange): AsyncIterable<SeriesData>;
       downsample?: DownsampleOverride;

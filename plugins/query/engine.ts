@@ -253,7 +253,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
   let groups = new Map<string, Group>();
   for (const source of sources) {
     sub = withDownsample(original, source.downsample, deps.aggregators);
-    const scan = source.kind === 'custom' ? source.scan : scanRange(query, sub);
+    const scan = (source.kind === 'custom' ? source.scan : undefined) ?? scanRange(query, sub);
     const series = source.kind === 'custom' ? source.read(selectorOf(sub), scan) : seriesOf(sub, storage, scan, budget);
     const found = await collectGroups(series, sub, query, deps, budget, scan);
     groups = found.groups;
