@@ -47,7 +47,7 @@ export type AdmitError = { message: string; unknownInterval?: boolean };
 export function admitAggregatePoint(p: AggregatePoint, s: RollupSettings, aggregators: Registry<Aggregator>, batch: BatchBuilder): AdmitError | undefined {
   const { config } = s;
   if (p.isGroupBy && !p.groupByAggregator) {
-    return { message: `Cannot write a group by data point without specifying the aggregation function. Metric=${p.metric} tags=${formatTagMap(p.tags)}` };
+    return { message: `Cannot write a group by data point without specifying the aggregation function. Metric=${p.metric} tags=${formatTagMap(javaMapOrder(p.tags))}` };
   }
   if (p.timestamp < 0 || p.timestamp > MAX_SECONDS) {
     const encoded = describeEncodedValue(p.kind === ValueKind.Int ? 'int' : 'float', p.int, p.float);
@@ -62,16 +62,16 @@ export function admitAggregatePoint(p: AggregatePoint, s: RollupSettings, aggreg
     }
   } else {
     if (p.groupByAggregator === undefined || tagValue.toLowerCase() !== p.groupByAggregator.toLowerCase()) {
-      return { message: `Given tag value for ${s.aggTagKey} of ${tagValue} did not match the group by aggregator of ${p.groupByAggregator ?? 'null'} for ${p.metric} ${formatTagMap(p.tags)}` };
+      return { message: `Given tag value for ${s.aggTagKey} of ${tagValue} did not match the group by aggregator of ${p.groupByAggregator ?? 'null'} for ${p.metric} ${formatTagMap(javaMapOrder(p.tags))}` };
     }
     p.tags[s.aggTagKey] = p.groupByAggregator.toUpperCase();
   }
   if (p.isGroupBy) {
     const groupBy = p.groupByAggregator!;
-    if (!aggregators.get(groupBy.toLowerCase())) return { message: `Invalid group by aggregator ${groupBy} with metric ${p.metric} ${formatTagMap(p.tags)}` };
+    if (!aggregators.get(groupBy.toLowerCase())) return { message: `Invalid group by aggregator ${groupBy} with metric ${p.metric} ${formatTagMap(javaMapOrder(p.tags))}` };
     const upper = groupBy.toUpperCase();
     if (s.blockDerived && (upper === 'AVG' || upper === 'DEV')) {
-      return { message: `Derived group by aggregations are not allowed ${groupBy} with metric ${p.metric} ${formatTagMap(p.tags)}` };
+      return { message: `Derived group by aggregations are not allowed ${groupBy} with metric ${p.metric} ${formatTagMap(javaMapOrder(p.tags))}` };
     }
   }
   let tagCount = 0;
@@ -90,7 +90,7 @@ export function admitAggregatePoint(p: AggregatePoint, s: RollupSettings, aggreg
     aggregatorName = p.aggregator!.toLowerCase();
     const upper = aggregatorName.toUpperCase();
     if (s.blockDerived && (upper === 'AVG' || upper === 'DEV')) {
-      return { message: `Derived rollup aggregations are not allowed ${upper} with metric ${p.metric} ${formatTagMap(p.tags)}` };
+      return { message: `Derived rollup aggregations are not allowed ${upper} with metric ${p.metric} ${formatTagMap(javaMapOrder(p.tags))}` };
     }
   }
   // OpenTSDB: an interval's table or pre-aggregation table; without an interval (a
@@ -105,4 +105,27 @@ export function admitAggregatePoint(p: AggregatePoint, s: RollupSettings, aggreg
   const series = batch.seriesOf(rollupSeriesMetric(table, aggregatorName, p.metric), p.tags);
   batch.push(series, seconds * 1000, p.kind, p.float, p.int, undefined);
   return undefined;
+}
+
+/** Java's String.hashCode. */
+function javaHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * Tags in the order Java's HashMap (16 buckets up to 12 entries, as OpenTSDB's tag maps
+ * have) iterates them, for messages that print the map OpenTSDB built (HashMap.toString).
+ */
+export function javaMapOrder(tags: Tags): Tags {
+  const keys = Object.keys(tags);
+  const buckets = keys.length > 12 ? 32 : 16;
+  const slot = (k: string) => {
+    const h = javaHash(k);
+    return (h ^ (h >>> 16)) & (buckets - 1);
+  };
+  const out: Tags = {};
+  for (const k of keys.map((key, i) => ({ key, i, b: slot(key) })).sort((x, y) => x.b - y.b || x.i - y.i)) out[k.key] = tags[k.key]!;
+  return out;
 }

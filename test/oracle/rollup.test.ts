@@ -187,7 +187,7 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
     ['no aggregation ID: 11m-last', q(M, { downsample: '11m-last' })],
     ['pre-aggregate, 11m', q(P, { downsample: '11m-sum', filters: [{ type: 'literal_or', tagk: '_aggregate', filter: 'SUM', groupBy: false }] })],
     ['pre-aggregate without interval', q(P, { filters: [{ type: 'literal_or', tagk: '_aggregate', filter: 'MAX', groupBy: false }] })],
-    ['pre-aggregate, raw value filter', q(P, { downsample: '11m-sum', filters: [{ type: 'literal_or', tagk: '_aggregate', filter: 'RAW', groupBy: false }] })],
+    ['the raw aggregate value reads raw data', q(M, { downsample: '11m-sum', filters: [{ type: 'literal_or', tagk: '_aggregate', filter: 'RAW', groupBy: false }] })],
     ['telnet rollups, avg', q(T, { downsample: '11m-avg' })],
     ['telnet pre-aggregate with interval', q(T, { downsample: '22m-max', filters: [{ type: 'literal_or', tagk: '_aggregate', filter: 'MAX', groupBy: false }] })],
   ];
