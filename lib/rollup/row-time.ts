@@ -28,7 +28,7 @@ export function rollupTimestamp(seconds: number, interval: RollupInterval): numb
 /**
  * The rows a rollup query reads (TsdbQuery.getScanStartTimeSeconds/getScanEndTimeSeconds
  * with a rollup query), in ms, inclusive: from the row holding the start (one row earlier
- * for a rate) to the row after the one holding end + a row's worth of intervals.
+ * for a rate) up to, not including, the row holding end + a row's worth of intervals.
  */
 export function rollupScanRange(startMs: number, endMs: number, interval: RollupInterval, rate: boolean): { start: number; end: number } {
   let start = rollupBaseTime(Math.floor(startMs / 1000), interval);

@@ -90,6 +90,8 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
   const R = `rollup.${run}.onlyraw`;
   // an hour into a UTC day: every 11m point of the data falls in a full interval of its row
   const T0 = 1_700_010_000;
+  // tag names of their own: the oracle orders series by UID, and the random test
+  // (test/oracle/generate.ts) assigns its names' UIDs in name order on the same oracle
 
   before(async function () {
     oracle = await awaitOracle(10 * 60_000);
@@ -107,27 +109,27 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
     const rollups: Record<string, unknown>[] = [];
     for (let i = 0; i < 30; i++) {
       const ts = T0 + i * 300;
-      for (const host of ['a', 'b']) raw.push({ metric: M, timestamp: ts, value: i + (host === 'a' ? 0 : 100), tags: { host } });
+      for (const host of ['ra', 'rb']) raw.push({ metric: M, timestamp: ts, value: i + (host === 'ra' ? 0 : 100), tags: { rhost: host } });
     }
-    raw.push({ metric: R, timestamp: T0, value: 5, tags: { host: 'a' } }, { metric: R, timestamp: T0 + 900, value: 7, tags: { host: 'a' } });
+    raw.push({ metric: R, timestamp: T0, value: 5, tags: { rhost: 'ra' } }, { metric: R, timestamp: T0 + 900, value: 7, tags: { rhost: 'ra' } });
     for (let i = 0; i < 14; i++) {
       const ts = T0 + i * 660 + 17;
-      for (const host of ['a', 'b']) {
-        const k = host === 'a' ? 1 : 3;
-        rollups.push({ metric: M, timestamp: ts, value: 10 * k + i, tags: { host }, interval: '11m', aggregator: 'sum' });
-        rollups.push({ metric: M, timestamp: ts, value: 2 + (i % 3), tags: { host }, interval: '11m', aggregator: 'count' });
-        rollups.push({ metric: M, timestamp: ts, value: i - k, tags: { host }, interval: '11m', aggregator: 'min' });
-        rollups.push({ metric: M, timestamp: ts, value: `${i * k}.5`, tags: { host }, interval: '11m', aggregator: 'max' });
+      for (const host of ['ra', 'rb']) {
+        const k = host === 'ra' ? 1 : 3;
+        rollups.push({ metric: M, timestamp: ts, value: 10 * k + i, tags: { rhost: host }, interval: '11m', aggregator: 'sum' });
+        rollups.push({ metric: M, timestamp: ts, value: 2 + (i % 3), tags: { rhost: host }, interval: '11m', aggregator: 'count' });
+        rollups.push({ metric: M, timestamp: ts, value: i - k, tags: { rhost: host }, interval: '11m', aggregator: 'min' });
+        rollups.push({ metric: M, timestamp: ts, value: `${i * k}.5`, tags: { rhost: host }, interval: '11m', aggregator: 'max' });
       }
       if (i % 2 === 0) {
-        rollups.push({ metric: M, timestamp: ts, value: 40 + i, tags: { host: 'a' }, interval: '22m', aggregator: 'sum' });
-        rollups.push({ metric: M, timestamp: ts, value: 5, tags: { host: 'a' }, interval: '22m', aggregator: 'count' });
+        rollups.push({ metric: M, timestamp: ts, value: 40 + i, tags: { rhost: 'ra' }, interval: '22m', aggregator: 'sum' });
+        rollups.push({ metric: M, timestamp: ts, value: 5, tags: { rhost: 'ra' }, interval: '22m', aggregator: 'count' });
       }
       // pre-aggregates: with an interval (the pre-aggregation table of 11m) and without (the default's)
-      rollups.push({ metric: P, timestamp: ts, value: 100 + i, tags: { dc: 'x' }, interval: '11m', aggregator: 'sum', groupByAggregator: 'sum' });
-      rollups.push({ metric: P, timestamp: ts, value: 7 + i, tags: { dc: 'x' }, groupByAggregator: 'max' });
+      rollups.push({ metric: P, timestamp: ts, value: 100 + i, tags: { rdc: 'rx' }, interval: '11m', aggregator: 'sum', groupByAggregator: 'sum' });
+      rollups.push({ metric: P, timestamp: ts, value: 7 + i, tags: { rdc: 'rx' }, groupByAggregator: 'max' });
     }
-    rollups.push({ metric: R, timestamp: T0, value: 1, tags: { host: 'a' }, interval: '11h', aggregator: 'sum' });
+    rollups.push({ metric: R, timestamp: T0, value: 1, tags: { rhost: 'ra' }, interval: '11h', aggregator: 'sum' });
     for (const base of [dsdb, oracle!]) {
       const put = await call(base, 'POST', '/api/put?details', raw);
       expect(put.status, `${base} /api/put ${JSON.stringify(put.body)}`).to.equal(200);
@@ -137,7 +139,7 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
         expect((res.body as { success: number }).success).to.equal(rollups.slice(i, i + 50).length);
       }
     }
-    const lines = [`rollup 11m-sum ${T} ${T0} 4 host=a`, `rollup 11m-count ${T} ${T0} 2 host=a`, `rollup 11m-sum ${T} ${T0 + 700} 6 host=a`, `rollup 11m-count ${T} ${T0 + 700} 3 host=a`, `rollup sum ${T} ${T0} 9 host=a`, `rollup 22m-max:max ${T} ${T0} 8 host=a`];
+    const lines = [`rollup 11m-sum ${T} ${T0} 4 rhost=ra`, `rollup 11m-count ${T} ${T0} 2 rhost=ra`, `rollup 11m-sum ${T} ${T0 + 700} 6 rhost=ra`, `rollup 11m-count ${T} ${T0 + 700} 3 rhost=ra`, `rollup sum ${T} ${T0} 9 rhost=ra`, `rollup 22m-max:max ${T} ${T0} 8 rhost=ra`];
     for (const port of [daemon.port, oracleTelnet]) expect(await telnet(port, lines)).to.deep.equal([]);
     // OpenTSDB buffers writes about a second
     const probe = { start: T0 - 3600, end: T0 + 3 * 3600, queries: [{ aggregator: 'sum', metric: T, downsample: '11m-sum' }] };
@@ -162,8 +164,8 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
     ['11m-max', q(M, { downsample: '11m-max', aggregator: 'max' })],
     ['11m-zimsum reads sum', q(M, { downsample: '11m-zimsum' })],
     ['per host', q(M, { downsample: '11m-avg', aggregator: 'none' })],
-    ['group by host', q(M, { downsample: '11m-sum', filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: true }] })],
-    ['literal filter', q(M, { downsample: '11m-max', filters: [{ type: 'literal_or', tagk: 'host', filter: 'b', groupBy: false }] })],
+    ['group by host', q(M, { downsample: '11m-sum', filters: [{ type: 'wildcard', tagk: 'rhost', filter: '*', groupBy: true }] })],
+    ['literal filter', q(M, { downsample: '11m-max', filters: [{ type: 'literal_or', tagk: 'rhost', filter: 'rb', groupBy: false }] })],
     ['22m-sum reads the 22m table', q(M, { downsample: '22m-sum' })],
     ['22m-avg', q(M, { downsample: '22m-avg' })],
     ['33m-sum: the 11m table, downsampled', q(M, { downsample: '33m-sum' })],
@@ -199,14 +201,14 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
   }
 
   it('/api/query GET with rollup_raw and a matching downsample', async () => {
-    for (const m of [`sum:11m-sum:rollup_raw:${M}`, `sum:11m-avg:${M}{host=a}`, `sum:22m-sum:rollup_fallback:${R}`]) {
+    for (const m of [`sum:11m-sum:rollup_raw:${M}`, `sum:11m-avg:${M}{rhost=ra}`, `sum:22m-sum:rollup_fallback:${R}`]) {
       const url = `/api/query?start=${T0 - 3600}&end=${T0 + 3 * 3600}&m=${encodeURIComponent(m)}`;
       const [a, b] = await Promise.all([call(dsdb, 'GET', url), call(oracle!, 'GET', url)]);
       expect(normalized(a), url).to.deep.equal(normalized(b));
     }
   });
 
-  const p = (o: Record<string, unknown>) => ({ metric: M, timestamp: T0, value: 1, tags: { host: 'a' }, ...o });
+  const p = (o: Record<string, unknown>) => ({ metric: M, timestamp: T0, value: 1, tags: { rhost: 'ra' }, ...o });
   const writes: [string, string, unknown][] = [
     ['missing interval', '?details', [p({ aggregator: 'sum' })]],
     ['missing aggregator', '?details', [p({ interval: '11m' })]],
@@ -217,7 +219,7 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
     ['milliseconds', '?details', [p({ interval: '11m', aggregator: 'sum', timestamp: T0 * 1000 + 123 })]],
     ['unknown group-by aggregator', '?details', [p({ groupByAggregator: 'nope' })]],
     ['group-by with interval, no aggregator', '?details', [p({ groupByAggregator: 'sum', interval: '11m' })]],
-    ['aggregate tag mismatch', '?details', [p({ groupByAggregator: 'sum', tags: { host: 'a', _aggregate: 'MAX' } })]],
+    ['aggregate tag mismatch', '?details', [p({ groupByAggregator: 'sum', tags: { rhost: 'ra', _aggregate: 'MAX' } })]],
     ['derived group-by', '?details', [p({ groupByAggregator: 'avg' })]],
     ['bad value', '?details', [p({ interval: '11m', aggregator: 'sum', value: 'abc' })]],
     ['no tags', '?details', [p({ interval: '11m', aggregator: 'sum', tags: {} })]],
@@ -244,14 +246,14 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
     const lines = [
       'rollup',
       `rollup 11m-sum ${T} ${T0}`,
-      `rollup 5m-sum ${T} ${T0} 5 host=a`,
-      `rollup 11m-dev ${T} ${T0} 5 host=a`,
-      `rollup 11m-sum ${T} ${T0}123 5 host=a`,
-      `rollup 11m-sum ${T} abc 5 host=a`,
-      `rollup nope ${T} ${T0} 5 host=a`,
-      `rollup 11m-sum ${T} ${T0} 5 host`,
-      `rollup 11m-sum ${T} 0 5 host=a`,
-      `rollup 11m-sum bad!m ${T0} 5 host=a`,
+      `rollup 5m-sum ${T} ${T0} 5 rhost=ra`,
+      `rollup 11m-dev ${T} ${T0} 5 rhost=ra`,
+      `rollup 11m-sum ${T} ${T0}123 5 rhost=ra`,
+      `rollup 11m-sum ${T} abc 5 rhost=ra`,
+      `rollup nope ${T} ${T0} 5 rhost=ra`,
+      `rollup 11m-sum ${T} ${T0} 5 rhost`,
+      `rollup 11m-sum ${T} 0 5 rhost=ra`,
+      `rollup 11m-sum bad!m ${T0} 5 rhost=ra`,
     ];
     const [a, b] = await Promise.all([telnet(daemon!.port, lines), telnet(oracleTelnet, lines)]);
     expect(a).to.deep.equal(b);
@@ -266,7 +268,7 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
     const suggest = await call(dsdb, 'GET', `/api/suggest?type=metrics&max=1000`);
     expect(suggest.body as string[]).to.include(M);
     expect((suggest.body as string[]).filter((n) => n.startsWith(':'))).to.deep.equal([]);
-    const lookup = await call(dsdb, 'GET', `/api/search/lookup?m=*{host=a}&limit=1000`);
+    const lookup = await call(dsdb, 'GET', `/api/search/lookup?m=*{rhost=ra}&limit=1000`);
     const metrics = (lookup.body as { results: { metric: string }[] }).results.map((r) => r.metric);
     expect(metrics).to.include(M);
     expect(metrics.filter((n) => n.startsWith(':'))).to.deep.equal([]);
