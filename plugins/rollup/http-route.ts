@@ -22,6 +22,7 @@ import {
   putReply,
   type ExactJson,
   type PutError,
+  type ValueSlot,
 } from '../../lib/opentsdb';
 import { admitAggregatePoint, type RollupSettings } from './admit';
 
@@ -44,6 +45,13 @@ function text(v: ExactJson | undefined): string | undefined {
   if (v instanceof JsonNumber) return v.text;
   if (typeof v === 'boolean') return String(v);
   return undefined;
+}
+
+/** Jackson's long: digits as they are, a JSON number with a fraction truncated, anything else 0 ("Invalid timestamp"). */
+function timestampOf(v: ExactJson | undefined, t: string | undefined): number {
+  if (t === undefined) return 0;
+  if (/^-?\d+$/.test(t)) return Number.isSafeInteger(Number(t)) ? Number(t) : 0;
+  return v instanceof JsonNumber && Number.isFinite(Number(t)) ? Math.trunc(Number(t)) : 0;
 }
 
 function tagsOf(v: ExactJson | undefined): Tags | undefined {
@@ -103,7 +111,7 @@ export function registerRollupRoute(app: FastifyInstance, settings: () => Rollup
         const tsText = text(o.timestamp);
         const echo: RollupEcho = {
           metric: text(o.metric),
-          timestamp: tsText !== undefined && /^-?\d+$/.test(tsText) && Number.isSafeInteger(Number(tsText)) ? Number(tsText) : 0,
+          timestamp: timestampOf(o.timestamp, tsText),
           value: text(o.value) ?? '',
         };
         const tags = tagsOf(o.tags);
@@ -114,45 +122,11 @@ export function registerRollupRoute(app: FastifyInstance, settings: () => Rollup
         if (interval !== undefined) echo.interval = interval;
         if (aggregator !== undefined) echo.aggregator = aggregator;
         if (groupByAggregator !== undefined) echo.groupByAggregator = groupByAggregator;
-        const error = point === null ? 'Unexpected null datapoint encountered in set.' : check();
+        const error = point === null ? 'Unexpected null datapoint encountered in set.' : checkPoint(echo, tags, tsText, slot, s, aggs, batch);
         if (error === undefined) success++;
         else {
           failed++;
           errors?.push({ datapoint: echo as PutError['datapoint'], error });
-        }
-
-        function check(): string | undefined {
-          // IncomingDataPoint.validate, then RollUpDataPoint.validate
-          if (!echo.metric) return 'Metric name was empty';
-          const ts = typeof echo.timestamp === 'number' ? echo.timestamp : 0;
-          if (!(ts > 0)) return 'Invalid timestamp';
-          if (!echo.value) return 'Empty value';
-          if (!tags || Object.keys(tags).length === 0) return 'Missing tags';
-          const isGroupBy = groupByAggregator !== undefined;
-          if (!interval && !(isGroupBy && groupByAggregator !== '')) return 'Missing interval';
-          if (!aggregator && !(isGroupBy && groupByAggregator !== '')) return 'Missing aggregator';
-          const bad = parseValueText(echo.value, slot);
-          if (bad || (slot.kind !== ValueKind.Int && slot.kind !== ValueKind.Float)) return 'Unable to parse value to a number';
-          const refused = admitAggregatePoint(
-            {
-              metric: echo.metric,
-              timestamp: ts,
-              timestampText: String(tsText),
-              kind: slot.kind,
-              int: slot.int,
-              float: slot.float,
-              tags,
-              isGroupBy,
-              ...(interval ? { interval } : {}),
-              ...(aggregator !== undefined ? { aggregator } : {}),
-              ...(groupByAggregator !== undefined ? { groupByAggregator } : {}),
-            },
-            s,
-            aggs,
-            batch,
-          );
-          // NoSuchRollupForIntervalException is no IllegalArgumentException: OpenTSDB's catch-all answers
-          return refused ? (refused.unknownInterval ? 'Unexpected exception' : refused.message) : undefined;
         }
       }
       stats.points += success;
@@ -175,4 +149,42 @@ export function registerRollupRoute(app: FastifyInstance, settings: () => Rollup
       return replyBody === undefined ? reply.send() : replyBody;
     },
   });
+}
+
+/**
+ * IncomingDataPoint.validate, RollUpDataPoint.validate, the value's parse, then
+ * TSDB.addAggregatePoint: OpenTSDB's message for the point, or undefined once it is in `batch`.
+ */
+function checkPoint(echo: RollupEcho, tags: Tags | undefined, tsText: string | undefined, slot: ValueSlot, s: RollupSettings, aggs: Registry<Aggregator>, batch: BatchBuilder): string | undefined {
+  const { interval, aggregator, groupByAggregator } = echo;
+  if (!echo.metric) return 'Metric name was empty';
+  const ts = typeof echo.timestamp === 'number' ? echo.timestamp : 0;
+  if (!(ts > 0)) return 'Invalid timestamp';
+  if (!echo.value) return 'Empty value';
+  if (!tags || Object.keys(tags).length === 0) return 'Missing tags';
+  const isGroupBy = groupByAggregator !== undefined;
+  if (!interval && !(isGroupBy && groupByAggregator !== '')) return 'Missing interval';
+  if (!aggregator && !(isGroupBy && groupByAggregator !== '')) return 'Missing aggregator';
+  const bad = parseValueText(echo.value, slot);
+  if (bad || (slot.kind !== ValueKind.Int && slot.kind !== ValueKind.Float)) return 'Unable to parse value to a number';
+  const refused = admitAggregatePoint(
+    {
+      metric: echo.metric,
+      timestamp: ts,
+      timestampText: String(tsText),
+      kind: slot.kind,
+      int: slot.int,
+      float: slot.float,
+      tags,
+      isGroupBy,
+      ...(interval ? { interval } : {}),
+      ...(aggregator !== undefined ? { aggregator } : {}),
+      ...(groupByAggregator !== undefined ? { groupByAggregator } : {}),
+    },
+    s,
+    aggs,
+    batch,
+  );
+  // NoSuchRollupForIntervalException is no IllegalArgumentException: OpenTSDB's catch-all answers
+  return refused ? (refused.unknownInterval ? 'Unexpected exception' : refused.message) : undefined;
 }

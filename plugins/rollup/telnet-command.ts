@@ -5,7 +5,9 @@
  *   rollup <groupby aggregator> <metric> <timestamp> <value> <tagk=tagv> …     (pre-aggregate only)
  *
  * e.g. `rollup 1h-sum sys.cpu 1700000000 42 host=a`. Silent on success; an error is one
- * line `rollup: …` in OpenTSDB's words. Points go through the writer like `put`.
+ * line `rollup: …` in OpenTSDB's words. Like `put`, the points of one received packet
+ * gather in the connection's batch and go through the writer once per packet
+ * (`endOfInput`), which also pauses a client that writes faster than storage.
  */
 import { BatchBuilder, DsdbError, ValueKind, type Aggregator, type Registry, type WriteService } from '../../core';
 
@@ -27,8 +29,9 @@ function parseTag(tags: Tags, word: string): string | undefined {
 
 export function rollupCommand(settings: () => RollupSettings, writer: WriteService, aggregators: () => Registry<Aggregator>, stats: { points: number; failed: number }): TelnetCommand {
   const slot = newValueSlot();
-  /** The point's reply line on failure, undefined when it was written. */
-  async function run(words: string[]): Promise<string | undefined> {
+  const batches = new WeakMap<TelnetConnection, BatchBuilder>();
+  /** The point's reply line on failure, undefined when it joined the batch. */
+  function admit(words: string[], batch: BatchBuilder): string | undefined {
     if (words.length < 6) return `rollup: illegal argument: not enough arguments (need least 7, got ${words.length - 1})`;
     const intervalAgg = words[1]!;
     if (intervalAgg === '') return 'rollup: illegal argument: Missing interval or aggregator';
@@ -65,7 +68,6 @@ export function rollupCommand(settings: () => RollupSettings, writer: WriteServi
     if (valueError || (slot.kind !== ValueKind.Int && slot.kind !== ValueKind.Float)) {
       return `rollup: invalid value: ${valueError?.kind === 'number' ? valueError.message : `For input string: "${value}"`}`;
     }
-    const batch = new BatchBuilder(1);
     const refused = admitAggregatePoint(
       {
         metric,
@@ -85,24 +87,31 @@ export function rollupCommand(settings: () => RollupSettings, writer: WriteServi
       batch,
     );
     if (refused) return refused.unknownInterval ? `rollup: No such rollup: ${refused.message}` : `rollup: illegal argument: ${refused.message}`;
-    try {
-      await writer.write(batch.take(), { source: 'telnet-rollup', sync: false });
-    } catch (err) {
-      if (err instanceof DsdbError && err.code === 'DSDB_ERR_NO_STORAGE') return 'rollup: Storage error: No storage engine is configured';
-      return `rollup: Storage error: ${(err as Error).message}`;
-    }
     return undefined;
   }
   return {
     description: 'rollup <interval>-<agg>[:<groupby agg>] <metric> <timestamp> <value> <tagk=tagv>…: store a rollup or pre-aggregated point',
     scope: 'write',
-    async execute(words: string[], connection: TelnetConnection) {
-      const error = await run(words);
+    execute(words: string[], connection: TelnetConnection) {
+      let batch = batches.get(connection);
+      if (!batch) batches.set(connection, (batch = new BatchBuilder(64)));
+      const error = admit(words, batch);
       if (error === undefined) stats.points++;
       else {
         stats.failed++;
         connection.writeLine(error);
       }
+    },
+    endOfInput(connection: TelnetConnection) {
+      const batch = batches.get(connection);
+      if (!batch || batch.length === 0) return undefined;
+      return writer.write(batch.take(), { source: 'telnet-rollup', sync: false }).then(
+        () => undefined,
+        (err: Error) => {
+          const message = err instanceof DsdbError && err.code === 'DSDB_ERR_NO_STORAGE' ? 'No storage engine is configured' : err.message;
+          connection.writeLine(`rollup: Storage error: ${message}`);
+        },
+      );
     },
   };
 }
