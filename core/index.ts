@@ -12,6 +12,7 @@ export { TimeSlice, yieldToEventLoop, DEFAULT_SLICE_MS } from './time-slice';
 export { defineFeatureHooks } from './feature-hooks';
 export { Writer, type WriteService, type WriteInfo } from './writer';
 export { assertValidBatch } from './batch-check';
+export { INTERNAL_METRIC_PREFIX, isInternalMetric } from './internal-series';
 export { CliExit, type CliCommand, type CliContext, type CliPluginInfo } from './cli-command';
 export { DsdbError, ConfigError, type DsdbErrorCode } from './errors';
 export type { Cradle, DsdbContainer, ConnectionDetector, BuildInfo } from './container';

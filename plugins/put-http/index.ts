@@ -8,8 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchBuilder, definePlugin, DsdbError, Registry, Type } from '../../core';
 import { getHttpHooks } from '../../lib/http';
-import { ApiError, getPutHooks, PutCollector, putJsonFormat, type PutFormat } from '../../lib/opentsdb';
-import { putFlags, putReply, type PutTally } from './put-reply';
+import { ApiError, getPutHooks, PutCollector, putFlags, putJsonFormat, putReply, type PutFormat, type PutTally } from '../../lib/opentsdb';
 
 export default definePlugin({
   name: 'put-http',

@@ -7,12 +7,13 @@
  * aggregated timestamps), so a query that runs long never keeps other clients waiting;
  * its deadline is checked at every yield (lib/opentsdb QueryBudget).
  */
-import { ValueKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
+import { isInternalMetric, ValueKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
 import { seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import { aggregateDiscreteGroup, aggregateGroup } from './group-aggregate';
 import type { TagFilter } from './filters';
+import type { DownsampleOverride, SeriesSource, SubQueryPlan, SubQueryView } from '../../lib/query';
 import type { SubQuery, TsQuery } from './model';
 import type { ResultSeries } from './serializer';
 import { sortPaced } from './paced-sort';
@@ -24,6 +25,8 @@ export interface QueryEngineDeps {
   storage: StorageEngine;
   aggregators: Registry<Aggregator>;
   limits: QueryLimits;
+  /** lib/query's `plan` hook: where a sub-query reads (rollups); absent = raw series only */
+  plan?: (sub: SubQueryView) => Promise<SubQueryPlan | undefined>;
 }
 
 interface Member {
@@ -53,7 +56,8 @@ export function rowKeyOrder(tags: Record<string, string>): string {
 
 /** OpenTSDB's NoSuchUniqueName, answered from storage's sorted suggest. */
 export async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk' | 'tagv', name: string): Promise<void> {
-  const [first] = await storage.suggest(kind, name, 1);
+  // DSDB's internal series (core/internal-series.ts) are no names a user can query
+  const [first] = kind === 'metrics' && isInternalMetric(name) ? [] : await storage.suggest(kind, name, 1);
   if (first !== name) {
     const message = `No such name for '${kind}': '${name}'`;
     throw new ApiError(400, message, message);
@@ -166,28 +170,56 @@ function numericToDiscrete(c: NumericColumns): DiscreteColumns {
   return { length: c.length, timestamps: c.timestamps, texts, kinds };
 }
 
-async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut = true): Promise<ResultSeries[]> {
-  const clip = cut ? clipNumeric : (c: NumericColumns, _s: number, _e: number) => c;
-  const clipDiscrete = cut ? clipDiscreteColumns : (c: DiscreteColumns, _s: number, _e: number) => c;
-  const { storage, aggregators } = deps;
-  if (sub.metric) {
-    await assertName(storage, 'metrics', sub.metric);
-    // as OpenTSDB resolves each filter: a literal_or's values, then its tag key
-    for (const f of sub.filters) {
-      await assertLiterals(storage, [f]);
-      await assertName(storage, 'tagk', f.tagk);
-    }
-  }
-  const range = { start: query.start, end: query.end };
-  const scan = scanRange(query, sub);
-  const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
-  const pipeline = pipelineFor(sub, query, budget, aggregators, scan);
-  const groups = new Map<string, Group>();
+/** The plain view of a sub-query the `plan` hook sees. */
+function viewOf(sub: SubQuery, query: TsQuery): SubQueryView {
+  const ds = sub.downsample;
+  return {
+    metric: sub.metric!,
+    aggregator: sub.aggregator.name,
+    ...(ds ? { downsample: { intervalMs: ds.intervalMs, aggregator: ds.aggregator.name, calendar: ds.calendar, all: ds.all } } : {}),
+    rate: sub.rate,
+    ...(sub.rollupUsage !== undefined ? { rollupUsage: sub.rollupUsage } : {}),
+    filters: sub.filters.map((f) => ({ tagk: f.tagk, type: f.type, ...(f.literals ? { literals: f.literals } : {}) })),
+    start: query.start,
+    end: query.end,
+  };
+}
 
-  for await (const data of seriesOf(sub, storage, scan, budget)) {
+/** The sub-query with a source's downsampling in place of its own (OpenTSDB's rollup rewrites). */
+function withDownsample(sub: SubQuery, o: DownsampleOverride | undefined, aggregators: Registry<Aggregator>): SubQuery {
+  if (!o || !sub.downsample) return sub;
+  const spec = { ...sub.downsample };
+  if (o.intervalMs !== undefined && o.intervalMs !== spec.intervalMs) {
+    spec.intervalMs = o.intervalMs;
+    spec.count = o.intervalMs / 1000;
+    spec.unit = 's';
+  }
+  if (o.aggregator !== undefined) {
+    const aggregator = aggregators.get(o.aggregator);
+    if (!aggregator) throw new ApiError(400, `No such downsampling function: ${o.aggregator}`);
+    spec.aggregator = aggregator;
+  }
+  return { ...sub, downsample: spec };
+}
+
+/** Reads one source's series, each reduced at once, into groups; `seen`: whether any series had points (OpenTSDB's NO_RESULT). */
+async function collectGroups(
+  series: AsyncIterable<SeriesData>,
+  sub: SubQuery,
+  query: TsQuery,
+  deps: QueryEngineDeps,
+  budget: QueryBudget,
+  scan: { start: number; end: number },
+): Promise<{ groups: Map<string, Group>; seen: boolean }> {
+  const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
+  const pipeline = pipelineFor(sub, query, budget, deps.aggregators, scan);
+  const groups = new Map<string, Group>();
+  let seen = false;
+  for await (const data of series) {
     budget.addSeries(data.points.length);
     if (budget.due()) await budget.pause();
     if (data.points.length === 0) continue; // OpenTSDB has no span for a series without points in range
+    seen = true;
     const tags = data.series.tags;
     if (groupKeys.some((k) => tags[k] === undefined)) continue;
     const reduced = await reduceSeries(data, sub, pipeline);
@@ -199,6 +231,37 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { key, members: [] }));
     group.members.push({ info: data.series, order, numeric, discrete });
+  }
+  return { groups, seen };
+}
+
+const RAW: SeriesSource = { kind: 'raw' };
+
+async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut = true): Promise<ResultSeries[]> {
+  const clip = cut ? clipNumeric : (c: NumericColumns, _s: number, _e: number) => c;
+  const clipDiscrete = cut ? clipDiscreteColumns : (c: DiscreteColumns, _s: number, _e: number) => c;
+  const { storage } = deps;
+  const plan = original.metric && deps.plan ? await deps.plan(viewOf(original, query)) : undefined;
+  if (original.metric) {
+    if (!plan?.metricKnown) await assertName(storage, 'metrics', original.metric);
+    // as OpenTSDB resolves each filter: a literal_or's values, then its tag key
+    for (const f of original.filters) {
+      await assertLiterals(storage, [f]);
+      await assertName(storage, 'tagk', f.tagk);
+    }
+  }
+  const range = { start: query.start, end: query.end };
+  // OpenTSDB's rollup fallback: the next source only when this one found no series at all
+  const sources = plan && plan.sources.length > 0 ? plan.sources : [RAW];
+  let sub = original;
+  let groups = new Map<string, Group>();
+  for (const source of sources) {
+    sub = withDownsample(original, source.downsample, deps.aggregators);
+    const scan = (source.kind === 'custom' ? source.scan : undefined) ?? scanRange(query, sub);
+    const series = source.kind === 'custom' ? source.read(selectorOf(sub), scan) : seriesOf(sub, storage, scan, budget);
+    const found = await collectGroups(series, sub, query, deps, budget, scan);
+    groups = found.groups;
+    if (found.seen) break;
   }
 
   const results: ResultSeries[] = [];
@@ -216,7 +279,7 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
       tags,
       aggregateTags,
       tsuids: await tsuidsOf(storage, infos),
-      query: sub,
+      query: original,
       annotations: [],
       globalAnnotations: [],
     };

@@ -5,6 +5,7 @@
  */
 import { definePlugin, Type, type StorageEngine } from '../../core';
 import { getHttpHooks } from '../../lib/http';
+import { getQueryHooks, type SubQueryView } from '../../lib/query';
 import { ApiError } from '../../lib/opentsdb';
 import { queryCommand } from './cli-command';
 import type { QueryEngineDeps } from './engine';
@@ -40,8 +41,11 @@ export default definePlugin({
     },
     { additionalProperties: false },
   ),
+  provides: ['hook:query.plan'],
   register({ hooks, container }, options) {
     const stats = new QueryStats();
+    // where each sub-query reads: raw series, or what a `plan` tap (rollups) answers
+    const plan = (sub: SubQueryView) => getQueryHooks(hooks).plan.promise(sub);
     const storage = (): StorageEngine => {
       // A daemon may run without storage (protocol plugins only): answer, don't crash.
       if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured', 'Load a storage plugin and name it with "storage" in the config');
@@ -51,6 +55,7 @@ export default definePlugin({
       storage: storage(),
       aggregators: container.resolve('aggregators'),
       limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs },
+      plan,
     });
     getHttpHooks(hooks).routes.tap('query', (app) => {
       const routeOptions = { allowDelete: options.allowDelete, jsonp: options.jsonp, deps, stats };

@@ -40,6 +40,8 @@ export interface SubQuery {
   downsample?: DownsampleSpec;
   filters: TagFilter[];
   explicitTags: boolean;
+  /** OpenTSDB 2.4's `rollupUsage` (ROLLUP_RAW, ROLLUP_NOFALLBACK, …) as given; read by a `plan` tap (lib/query) */
+  rollupUsage?: string;
   /** JSON values: the numeric field to aggregate (see docs/query.md) */
   jsonPath?: string;
   /** the legacy `tags` map as given, echoed by showQuery */

@@ -16,6 +16,7 @@ export interface RawSubQuery {
   filters?: TagFilter[];
   tags?: Record<string, string>;
   explicitTags?: boolean;
+  rollupUsage?: string;
   jsonPath?: string;
 }
 
@@ -80,6 +81,7 @@ function validateSubQuery(raw: RawSubQuery, index: number, aggregators: Registry
     downsample: raw.downsample ? parseDownsample(raw.downsample, aggregators, useCalendar) : undefined,
     filters,
     explicitTags: raw.explicitTags ?? false,
+    ...(raw.rollupUsage !== undefined ? { rollupUsage: raw.rollupUsage } : {}),
     jsonPath: raw.jsonPath || undefined,
     tags: { ...tags },
   };

@@ -85,6 +85,7 @@ function subQueryFromJson(value: unknown): RawSubQuery {
     downsample: str(q.downsample, 'downsample'),
     filters,
     explicitTags: bool(q.explicitTags),
+    rollupUsage: str(q.rollupUsage, 'rollupUsage'),
     jsonPath: str(q.jsonPath, 'jsonPath'),
   };
 }

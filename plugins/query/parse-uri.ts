@@ -66,8 +66,10 @@ function applyMiddle(sub: RawSubQuery, middle: string[]): void {
       sub.downsample = part;
     } else if (part === 'explicit_tags') {
       sub.explicitTags = true;
+    } else if (part.toLowerCase().startsWith('rollup_')) {
+      sub.rollupUsage = part; // QueryRpc: TSSubQuery.setRollupUsage
     }
-    // pre-agg, rollup_*, percentiles[…], show-histogram-buckets: accepted and ignored.
+    // pre-agg, percentiles[…], show-histogram-buckets: accepted and ignored.
   }
 }
 

@@ -3,7 +3,7 @@
  * means "has tag k" and `*=v` "some tag has value v". Grafana uses it for tag templating.
  */
 import type { FastifyInstance } from 'fastify';
-import { type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
+import { isInternalMetric, type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, jsonText, QueryBudget } from '../../lib/opentsdb';
 import { tsuidOfSeries } from '../../lib/uid';
 import { jsonBody } from './json-body';
@@ -71,6 +71,7 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
       const engine = storage();
       for await (const info of engine.lookup(selector) as AsyncIterable<SeriesInfo>) {
         if (budget.due()) await budget.pause();
+        if (isInternalMetric(info.metric)) continue; // DSDB's own series (rollups), never listed
         const values = Object.values(info.tags);
         if (!anyKeyValues.every((v) => values.includes(v))) continue;
         total++;

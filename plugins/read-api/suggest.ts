@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { type NameKind, type StorageEngine } from '../../core';
 import { ApiError, jsonText } from '../../lib/opentsdb';
+import { suggestVisible } from '../../lib/storage';
 import { jsonBody } from './json-body';
 
 const TYPES: readonly NameKind[] = ['metrics', 'tagk', 'tagv'];
@@ -34,7 +35,8 @@ export function registerSuggest(app: FastifyInstance, storage: () => StorageEngi
         if (!/^-?\d+$/.test(maxText)) throw new ApiError(400, "Unable to parse 'max' as a number");
         max = Number(maxText);
       }
-      return storage().suggest(type as NameKind, q, Math.max(0, max));
+      // DSDB's internal series (rollups: core/internal-series.ts) are never suggested
+      return suggestVisible(storage(), type as NameKind, q, Math.max(0, max));
     },
   });
 }

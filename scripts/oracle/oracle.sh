@@ -69,7 +69,14 @@ tsd.storage.fix_duplicates = true
 tsd.http.show_stack_trace = false
 tsd.core.meta.enable_realtime_ts = true
 tsd.core.meta.enable_tsuid_tracking = true
+tsd.rollups.enable = true
+tsd.rollups.config = $DIR/rollups.json
 CONF
+  # Rollups and pre-aggregates (test/oracle/rollup.test.ts; DSDB's copy: test/fixtures/rollups.json).
+  # Besides the default 1m (raw), intervals with a factor 11 divide none of the random tests'
+  # downsample intervals, so those queries keep reading raw data as before.
+  cp "$ROOT/test/fixtures/rollups.json" "$DIR/rollups.json"
+  export TSD_EXTRA_TABLES="$(node -e 'for (const i of require(process.argv[1]).intervals) console.log(i.table, i.preAggregationTable)' "$DIR/rollups.json" | tr ' ' '\n' | grep -vx tsdb | sort -u | tr '\n' ' ')"
   TSD_OPTS="--config=$DIR/tsd.conf" "$HERE/opentsdb/start.sh" "$DIR/tsd" >&2 || { stop; exit 1; }
   printf 'DSDB_ORACLE_URL=http://127.0.0.1:%s\nDSDB_ORACLE_TELNET_PORT=%s\n' "$TSD_PORT" "$TSD_PORT" > "$DIR/env"
   cat "$DIR/env"
