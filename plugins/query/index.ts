@@ -6,6 +6,7 @@
 import { definePlugin, Type, type StorageEngine } from '../../core';
 import { getHttpHooks } from '../../lib/http';
 import { ApiError } from '../../lib/opentsdb';
+import { getQueryHooks } from '../../lib/query';
 import { queryCommand } from './cli-command';
 import type { QueryEngineDeps } from './engine';
 import { FILTER_TYPES } from './filters';
@@ -18,6 +19,7 @@ import { QueryStats } from './stats';
 export default definePlugin({
   name: 'query',
   dependencies: ['http'],
+  provides: ['hook:query.histograms', 'hook:query.series'],
   options: Type.Object(
     {
       /** most series one query may read; 0 = unlimited */
@@ -51,6 +53,7 @@ export default definePlugin({
       storage: storage(),
       aggregators: container.resolve('aggregators'),
       limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs },
+      queryHooks: getQueryHooks(hooks),
     });
     getHttpHooks(hooks).routes.tap('query', (app) => {
       const routeOptions = { allowDelete: options.allowDelete, jsonp: options.jsonp, deps, stats };
@@ -67,7 +70,12 @@ export default definePlugin({
     hooks.cli.commands.tap('query', (commands) => {
       commands.add(
         'query',
-        queryCommand((storage) => ({ storage, aggregators: container.resolve('aggregators'), limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs } })),
+        queryCommand((storage) => ({
+          storage,
+          aggregators: container.resolve('aggregators'),
+          limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs },
+          queryHooks: getQueryHooks(hooks),
+        })),
         'query',
       );
     });

@@ -69,6 +69,8 @@ tsd.storage.fix_duplicates = true
 tsd.http.show_stack_trace = false
 tsd.core.meta.enable_realtime_ts = true
 tsd.core.meta.enable_tsuid_tracking = true
+# Histograms (/api/histogram, telnet histogram, percentile queries): OpenTSDB's SimpleHistogram codec as id 0.
+tsd.core.histograms.config = {"net.opentsdb.core.SimpleHistogramDecoder": 0}
 CONF
   TSD_OPTS="--config=$DIR/tsd.conf" "$HERE/opentsdb/start.sh" "$DIR/tsd" >&2 || { stop; exit 1; }
   printf 'DSDB_ORACLE_URL=http://127.0.0.1:%s\nDSDB_ORACLE_TELNET_PORT=%s\n' "$TSD_PORT" "$TSD_PORT" > "$DIR/env"
