@@ -15,7 +15,8 @@ export interface HistogramPoints {
 
 /**
  * HistogramDownsampler with `sum`: `floor(ts)` gives each point's bucket; `all` puts every
- * point in [start, end) into one bucket stamped `start`.
+ * point in [start, end) into one bucket stamped past `end` (as OpenTSDB 2.4.1 does, so the
+ * answer has the series with no dps).
  */
 export function downsampleHistograms(points: HistogramPoints, floor: (ts: number) => number, all: boolean, start: number, end: number): HistogramPoints {
   const out: HistogramPoints = { timestamps: [], histograms: [] };
@@ -24,7 +25,9 @@ export function downsampleHistograms(points: HistogramPoints, floor: (ts: number
     let bucket: number;
     if (all) {
       if (ts < start || ts >= end) continue;
-      bucket = start;
+      // HistogramDownsampler stamps its one `all` bucket with the end of its interval, which
+      // the answer's cut to [start, end] leaves out: OpenTSDB 2.4.1 answers `dps: {}`
+      bucket = end + 1;
     } else bucket = floor(ts);
     const last = out.timestamps.length - 1;
     if (last >= 0 && out.timestamps[last] === bucket) mergeInto(out.histograms[last]!, points.histograms[i]!);

@@ -24,7 +24,7 @@ export interface HistogramRequest {
   showBuckets: boolean;
   /**
    * Downsampling (only `sum` reaches here): `floor(ts)` is the start of the bucket holding
-   * `ts` (ms); `all` sums everything in [start, end) into one point at `start`.
+   * `ts` (ms); `all` sums everything in [start, end) into one bucket.
    */
   downsample?: { all: boolean; floor(ts: number): number };
   /** the query's range, epoch ms inclusive */
