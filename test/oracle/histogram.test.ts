@@ -67,19 +67,21 @@ const HOSTS = [`a${RUN}`, `b${RUN}`, `c${RUN}`];
 // tag keys of this run's own, so their UIDs are assigned in name order (DSDB orders by name)
 const HOST = `host${RUN}`;
 const DC = `dc${RUN}`;
+const DCX = `x${RUN}`;
+const DCY = `y${RUN}`;
 
 function histogramWrites(): unknown[] {
   const out: unknown[] = [];
   for (let i = 0; i < 12; i++) {
     for (let h = 0; h < 2; h++) {
       const c = (k: number) => ((i * 7 + h * 3 + k * 5) % 11) + (k === 0 ? 1 : 0);
-      out.push({ metric: M, timestamp: T + i * 30, tags: { [HOST]: HOSTS[h]!, [DC]: 'x' }, buckets: { '0,1': c(0), '1,2.5': c(1), '2.5,10': c(2), '10,100.5': c(3) }, underflow: i % 3, overflow: h });
+      out.push({ metric: M, timestamp: T + i * 30, tags: { [HOST]: HOSTS[h]!, [DC]: DCX }, buckets: { '0,1': c(0), '1,2.5': c(1), '2.5,10': c(2), '10,100.5': c(3) }, underflow: i % 3, overflow: h });
     }
   }
   // a bucket only some points have, and a point at a timestamp of its own
-  out.push({ metric: M, timestamp: T + 45, tags: { [HOST]: HOSTS[0]!, [DC]: 'x' }, buckets: { '0,1': 2, '5,6': 9 } });
+  out.push({ metric: M, timestamp: T + 45, tags: { [HOST]: HOSTS[0]!, [DC]: DCX }, buckets: { '0,1': 2, '5,6': 9 } });
   // the binary form (SimpleHistogram.histogram(false), base64): [0,1]=5, [1,2.5]=3
-  out.push({ metric: M, timestamp: T + 400, tags: { [HOST]: HOSTS[2]!, [DC]: 'y' }, value: 'AAIAAAAAP4AAAAU/gAAAQCAAAAMAAA==', id: 0 });
+  out.push({ metric: M, timestamp: T + 400, tags: { [HOST]: HOSTS[2]!, [DC]: DCY }, value: 'AAIAAAAAP4AAAAU/gAAAQCAAAAMAAA==', id: 0 });
   return out;
 }
 
@@ -95,7 +97,7 @@ function queries(): { name: string; method: string; url: string; body?: unknown 
     post('downsample with a fill policy', { aggregator: 'sum', percentiles: [50], downsample: '2m-sum-zero' }),
     post('downsample 0all-sum', { aggregator: 'sum', percentiles: [50, 99], downsample: '0all-sum' }),
     post('show buckets, none', { aggregator: 'none', showHistogramBuckets: true }),
-    post('show buckets and percentiles, group by dc', { aggregator: 'sum', showHistogramBuckets: true, percentiles: [50], filters: [{ type: 'literal_or', tagk: DC, filter: 'x|y', groupBy: true }] }),
+    post('show buckets and percentiles, group by dc', { aggregator: 'sum', showHistogramBuckets: true, percentiles: [50], filters: [{ type: 'literal_or', tagk: DC, filter: `${DCX}|${DCY}`, groupBy: true }] }),
     post('a filter', { aggregator: 'sum', percentiles: [50], filters: [{ type: 'literal_or', tagk: HOST, filter: HOSTS[1], groupBy: false }] }),
     post('a narrower range', { aggregator: 'sum', percentiles: [50] }, { start: T + 100, end: T + 200 }),
     post('percentile 0 and 100', { aggregator: 'sum', percentiles: [0, 100] }),
@@ -123,7 +125,7 @@ describe('histograms against OpenTSDB 2.4.1 (oracle) @integration', function () 
     }
     dsdb = await startDaemon({ plugins: ['http', 'telnet', 'put-telnet', 'put-http', 'aggregators-opentsdb', 'query', 'read-api', 'storage-memory', 'histogram'] });
     base = `http://127.0.0.1:${dsdb.port}`;
-    await assignUidsInNameOrder(oracle!, [DC, HOST], ['x', 'y', ...HOSTS], [M]);
+    await assignUidsInNameOrder(oracle!, [DC, HOST], [DCX, DCY, ...HOSTS], [M]);
   });
   after(async () => dsdb?.stop());
 
@@ -160,10 +162,10 @@ describe('histograms against OpenTSDB 2.4.1 (oracle) @integration', function () 
 
   it('answers telnet histogram lines as OpenTSDB does and stores the same points', async () => {
     const lines = [
-      `histogram ${M} ${T + 600} 0,1=3:1,2.5=4:u=2:o=9 ${HOST}=${HOSTS[0]} ${DC}=x`,
-      `histogram ${M} ${T + 600} 0 AAIAAAAAP4AAAAU/gAAAQCAAAAMAAA== ${HOST}=${HOSTS[1]} ${DC}=x`,
-      `histogram ${M} ${T + 630} 0,1=3:bad ${HOST}=${HOSTS[1]} ${DC}=x`,
-      `histogram ${M} ${T + 630} 0,1=x ${HOST}=${HOSTS[1]} ${DC}=x`,
+      `histogram ${M} ${T + 600} 0,1=3:1,2.5=4:u=2:o=9 ${HOST}=${HOSTS[0]} ${DC}=${DCX}`,
+      `histogram ${M} ${T + 600} 0 AAIAAAAAP4AAAAU/gAAAQCAAAAMAAA== ${HOST}=${HOSTS[1]} ${DC}=${DCX}`,
+      `histogram ${M} ${T + 630} 0,1=3:bad ${HOST}=${HOSTS[1]} ${DC}=${DCX}`,
+      `histogram ${M} ${T + 630} 0,1=x ${HOST}=${HOSTS[1]} ${DC}=${DCX}`,
       `histogram ${M}`,
       `histogram ${M} ${T + 630} 0,1=1`,
       `histogram ${M} -5 0,1=1 ${HOST}=${HOSTS[1]}`,
