@@ -2,7 +2,9 @@
  * Histograms against the real OpenTSDB 2.4.1 (scripts/oracle/oracle.sh enables
  * tsd.core.histograms.config): the same histograms written to both over /api/histogram
  * (JSON buckets and the binary `value`) and telnet `histogram`, then the same write
- * replies, errors and percentile / bucket queries compared. Skipped without an oracle,
+ * replies, errors and percentile / bucket queries compared, under metrics of this run and
+ * the tag names of the main differential test (so it adds no name to /api/suggest's answers
+ * there). Skipped without an oracle,
  * failed when DSDB_ORACLE_REQUIRED=1 and none came up (as oracle.test.ts).
  */
 import { expect } from 'chai';
@@ -10,6 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { REPO_ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { TAG_KEYS, TAG_VALUES } from './generate';
 import { assignUidsInNameOrder, oracleUrl, waitForOracle } from './harness';
 
 const ORACLE_DIR = process.env.DSDB_ORACLE_DIR ?? path.join(REPO_ROOT, '.test-data', 'oracle');
@@ -63,12 +66,13 @@ async function telnet(port: number, lines: string[]): Promise<string[]> {
 const T = 1_700_000_000 - (1_700_000_000 % 3600);
 const RUN = `${Date.now().toString(36)}`;
 const M = `hist.${RUN}.lat`;
-const HOSTS = [`a${RUN}`, `b${RUN}`, `c${RUN}`];
-// tag keys of this run's own, so their UIDs are assigned in name order (DSDB orders by name)
-const HOST = `host${RUN}`;
-const DC = `dc${RUN}`;
-const DCX = `x${RUN}`;
-const DCY = `y${RUN}`;
+// Tag names of the main differential test only (TAG_KEYS, TAG_VALUES): OpenTSDB's names are
+// global, and a name this test added would show in oracle.test's /api/suggest answers.
+const HOSTS = ['db1', 'web01', 'web02'];
+const HOST = 'host';
+const DC = 'dc';
+const DCX = 'lga';
+const DCY = 'sjc';
 
 function histogramWrites(): unknown[] {
   const out: unknown[] = [];
@@ -125,7 +129,7 @@ describe('histograms against OpenTSDB 2.4.1 (oracle) @integration', function () 
     }
     dsdb = await startDaemon({ plugins: ['http', 'telnet', 'put-telnet', 'put-http', 'aggregators-opentsdb', 'query', 'read-api', 'storage-memory', 'histogram'] });
     base = `http://127.0.0.1:${dsdb.port}`;
-    await assignUidsInNameOrder(oracle!, [DC, HOST], [DCX, DCY, ...HOSTS], [M]);
+    await assignUidsInNameOrder(oracle!, TAG_KEYS, TAG_VALUES, [M]);
   });
   after(async () => dsdb?.stop());
 
