@@ -10,7 +10,9 @@
 import { isInternalMetric, ValueKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
 import { seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
-import type { DiscreteColumns, NumericColumns } from './columns';
+import type { QueryHooks } from '../../lib/query';
+import { allocColumns, type DiscreteColumns, type NumericColumns } from './columns';
+import { bucketing } from './buckets';
 import { aggregateDiscreteGroup, aggregateGroup } from './group-aggregate';
 import type { TagFilter } from './filters';
 import type { DownsampleOverride, SeriesSource, SubQueryPlan, SubQueryView } from '../../lib/query';
@@ -27,6 +29,8 @@ export interface QueryEngineDeps {
   limits: QueryLimits;
   /** lib/query's `plan` hook: where a sub-query reads (rollups); absent = raw series only */
   plan?: (sub: SubQueryView) => Promise<SubQueryPlan | undefined>;
+  /** the query plugin's hooks (lib/query): histogram sub-queries, per-series filtering */
+  queryHooks?: QueryHooks;
 }
 
 interface Member {
@@ -215,9 +219,12 @@ async function collectGroups(
   const pipeline = pipelineFor(sub, query, budget, deps.aggregators, scan);
   const groups = new Map<string, Group>();
   let seen = false;
-  for await (const data of series) {
-    budget.addSeries(data.points.length);
+  const seriesHook = deps.queryHooks?.series;
+  const filterSeries = seriesHook && seriesHook.isUsed() ? (d: SeriesData) => seriesHook.call(d) : undefined;
+  for await (const read of series) {
+    budget.addSeries(read.points.length);
     if (budget.due()) await budget.pause();
+    const data = filterSeries ? filterSeries(read) : read;
     if (data.points.length === 0) continue; // OpenTSDB has no span for a series without points in range
     seen = true;
     const tags = data.series.tags;
@@ -250,6 +257,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       await assertName(storage, 'tagk', f.tagk);
     }
   }
+  if ((original.percentiles?.length ?? 0) > 0 || original.showHistogramBuckets) return runHistogramSubQuery(original, query, deps, budget, cut);
   const range = { start: query.start, end: query.end };
   // OpenTSDB's rollup fallback: the next source only when this one found no series at all
   const sources = plan && plan.sources.length > 0 ? plan.sources : [RAW];
@@ -293,6 +301,77 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     }
     // annotations kept under either form of the series' TSUID
     if (!query.noAnnotations) result.annotations = await storage.annotations(range, [...new Set([...result.tsuids, ...infos.map((i) => i.id)])]);
+    results.push(result);
+  }
+  return results;
+}
+
+/**
+ * A histogram sub-query (percentiles, showHistogramBuckets: TsdbQuery.runHistogramAsync):
+ * the series are selected, read and grouped here as for any sub-query; the histogram
+ * plugin (the `histograms` hook) reduces each group to its percentile and bucket series.
+ */
+async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut: boolean): Promise<ResultSeries[]> {
+  const hook = deps.queryHooks?.histograms;
+  if (!hook || !hook.isUsed()) throw new ApiError(400, 'Histogram queries need the histogram plugin', 'Load the "histogram" plugin with its codecs (docs/configuration.md)');
+  const scan = scanRange(query, sub);
+  const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
+  const groups = new Map<string, { data: SeriesData; order: string }[]>();
+  for await (const data of seriesOf(sub, deps.storage, scan, budget)) {
+    budget.addSeries(data.points.length);
+    if (budget.due()) await budget.pause();
+    if (data.points.length === 0) continue;
+    const tags = data.series.tags;
+    if (groupKeys.some((k) => tags[k] === undefined)) continue;
+    const order = rowKeyOrder(tags);
+    const key = sub.aggregator.passThrough ? `${order}\u0000\u0000${data.series.id}` : groupKeys.map((k) => tags[k]).join('\u0000');
+    let members = groups.get(key);
+    if (!members) groups.set(key, (members = []));
+    members.push({ data, order });
+  }
+  const keys = await sortPaced([...groups.keys()], compareText, budget);
+  const ordered = [];
+  for (const key of keys) ordered.push((await sortPaced(groups.get(key)!, (a, b) => compareText(a.order, b.order), budget)).map((m) => m.data));
+  const ds = sub.downsample;
+  const answer = await hook.promise({
+    groups: ordered.map((members) => ({ members })),
+    percentiles: sub.percentiles ?? [],
+    showBuckets: sub.showHistogramBuckets ?? false,
+    ...(ds ? { downsample: { all: ds.all, floor: ds.all ? (ts: number) => ts : bucketing(ds, query.timezone).floor } } : {}),
+    start: query.start,
+    end: query.end,
+    slice: budget,
+  });
+  if (!answer) throw new ApiError(400, 'Histogram queries need the histogram plugin', 'Load the "histogram" plugin with its codecs (docs/configuration.md)');
+  const results: ResultSeries[] = [];
+  const range = { start: query.start, end: query.end };
+  for (const s of answer) {
+    if (budget.due()) await budget.pause();
+    const infos = ordered[s.group]!.map((d) => d.series);
+    const { tags, aggregateTags } = await computeTags(infos, budget);
+    const columns = allocColumns(s.timestamps.length);
+    columns.length = s.timestamps.length;
+    for (let i = 0; i < s.timestamps.length; i++) {
+      columns.timestamps[i] = s.timestamps[i]!;
+      columns.values[i] = s.values[i]!;
+      if (s.integer) {
+        columns.ints[i] = BigInt(Math.trunc(s.values[i]!));
+        columns.isInt[i] = 1;
+      }
+    }
+    budget.addProduced(columns.length);
+    const result: ResultSeries = {
+      metric: s.metric,
+      tags,
+      aggregateTags,
+      tsuids: await tsuidsOf(deps.storage, infos),
+      query: sub,
+      annotations: [],
+      globalAnnotations: [],
+      numeric: cut ? clipNumeric(columns, query.start, query.end) : columns,
+    };
+    // annotations kept under either form of the series' TSUID
+    if (!query.noAnnotations) result.annotations = await deps.storage.annotations(range, [...new Set([...result.tsuids, ...infos.map((i) => i.id)])]);
     results.push(result);
   }
   return results;

@@ -19,6 +19,7 @@ import { QueryStats } from './stats';
 export default definePlugin({
   name: 'query',
   dependencies: ['http'],
+  provides: ['hook:query.plan', 'hook:query.histograms', 'hook:query.series'],
   options: Type.Object(
     {
       /** most series one query may read; 0 = unlimited */
@@ -41,7 +42,6 @@ export default definePlugin({
     },
     { additionalProperties: false },
   ),
-  provides: ['hook:query.plan'],
   register({ hooks, container }, options) {
     const stats = new QueryStats();
     // where each sub-query reads: raw series, or what a `plan` tap (rollups) answers
@@ -56,6 +56,7 @@ export default definePlugin({
       aggregators: container.resolve('aggregators'),
       limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs },
       plan,
+      queryHooks: getQueryHooks(hooks),
     });
     getHttpHooks(hooks).routes.tap('query', (app) => {
       const routeOptions = { allowDelete: options.allowDelete, jsonp: options.jsonp, deps, stats };
@@ -72,7 +73,12 @@ export default definePlugin({
     hooks.cli.commands.tap('query', (commands) => {
       commands.add(
         'query',
-        queryCommand((storage) => ({ storage, aggregators: container.resolve('aggregators'), limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs } })),
+        queryCommand((storage) => ({
+          storage,
+          aggregators: container.resolve('aggregators'),
+          limits: { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs },
+          queryHooks: getQueryHooks(hooks),
+        })),
         'query',
       );
     });

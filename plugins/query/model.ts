@@ -46,6 +46,10 @@ export interface SubQuery {
   jsonPath?: string;
   /** the legacy `tags` map as given, echoed by showQuery */
   tags: Record<string, string>;
+  /** histogram query (OpenTSDB 2.4): percentiles to compute, sorted ascending */
+  percentiles?: number[];
+  /** histogram query: each bucket (and under/overflow) as a series of its own */
+  showHistogramBuckets?: boolean;
 }
 
 export interface TsQuery {

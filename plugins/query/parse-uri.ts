@@ -68,9 +68,28 @@ function applyMiddle(sub: RawSubQuery, middle: string[]): void {
       sub.explicitTags = true;
     } else if (part.toLowerCase().startsWith('rollup_')) {
       sub.rollupUsage = part; // QueryRpc: TSSubQuery.setRollupUsage
+    } else if (part.toLowerCase().startsWith('percentiles')) {
+      sub.percentiles = parsePercentiles(part);
+    } else if (part.toLowerCase().startsWith('show-histogram-buckets')) {
+      sub.showHistogramBuckets = true;
     }
-    // pre-agg, percentiles[…], show-histogram-buckets: accepted and ignored.
+    // pre-agg: accepted and ignored.
   }
+}
+
+/** QueryRpc.parsePercentiles: `percentiles[50,99.9]`, each read by Float.valueOf. */
+function parsePercentiles(spec: string): number[] {
+  const open = spec.indexOf('[');
+  const close = spec.indexOf(']');
+  if (open === -1 || close === -1) throw new ApiError(400, `Malformated percentile query paramater: ${spec}`);
+  return spec
+    .slice(open + 1, close)
+    .split(',')
+    .map((s) => {
+      const t = s.trim();
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(t)) throw new ApiError(400, `For input string: "${t}"`);
+      return Math.fround(Number(t.replace(/[fFdD]$/, '')));
+    });
 }
 
 export function parseMetricQuery(m: string): RawSubQuery {

@@ -71,6 +71,9 @@ tsd.core.meta.enable_realtime_ts = true
 tsd.core.meta.enable_tsuid_tracking = true
 tsd.rollups.enable = true
 tsd.rollups.config = $DIR/rollups.json
+
+# Histograms (/api/histogram, telnet histogram, percentile queries): OpenTSDB's SimpleHistogram codec as id 0.
+tsd.core.histograms.config = {"net.opentsdb.core.SimpleHistogramDecoder": 0}
 CONF
   # Rollups and pre-aggregates (test/oracle/rollup.test.ts; DSDB's copy: test/fixtures/rollups.json).
   # Besides the default 1m (raw), intervals with a factor 11 divide none of the random tests'
