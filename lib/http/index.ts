@@ -21,3 +21,4 @@ export const getHttpHooks = defineFeatureHooks('http', () => ({
 
 export type HttpHooks = ReturnType<typeof getHttpHooks>;
 export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+export * from './schemas';
