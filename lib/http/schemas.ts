@@ -59,8 +59,8 @@ export const errorJson: JsonSchema = {
  * storage; the few 500s OpenTSDB 2.4.1 itself answers, listed in docs/opentsdb-compat.md).
  */
 export const errorResponses: Record<string, JsonSchema> = {
-  '4xx': { description: "Bad request, refused or not found: OpenTSDB's error JSON", ...errorJson },
-  '5xx': { description: "Server-side failure (503: no or unreachable storage): OpenTSDB's error JSON", ...errorJson },
+  '4xx': { ...errorJson, description: "Bad request, refused or not found: OpenTSDB's error JSON" },
+  '5xx': { ...errorJson, description: "Server-side failure (503: no or unreachable storage): OpenTSDB's error JSON" },
 };
 
 /** `responses` with the shared error answers added. */

@@ -10,6 +10,7 @@ import { BatchBuilder, definePlugin, DsdbError, Registry, Type } from '../../cor
 import { getHttpHooks } from '../../lib/http';
 import { ApiError, getPutHooks, PutCollector, putJsonFormat, type PutFormat } from '../../lib/opentsdb';
 import { putFlags, putReply, type PutTally } from './put-reply';
+import { putSchema } from './schema';
 
 export default definePlugin({
   name: 'put-http',
@@ -26,7 +27,7 @@ export default definePlugin({
       getPutHooks(hooks).formats.call(formats);
       const writer = container.resolve('writer');
 
-      app.post('/api/put', { config: { scope: 'write' } }, async (request, reply) => {
+      app.post('/api/put', { config: { scope: 'write' }, schema: putSchema(formats.names()) }, async (request, reply) => {
         const flags = putFlags(request.query as Record<string, unknown>);
         const body = request.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');

@@ -5,7 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import { type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, jsonText, QueryBudget } from '../../lib/opentsdb';
+import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
+import { LOOKUP_SCHEMA } from './schemas';
 
 interface Pair {
   key: string;
@@ -34,10 +36,11 @@ function parseM(m: string): { metric: string; tags: Pair[] } {
  * `timeoutMs` (0: never), or when the client has gone.
  */
 export function registerLookup(app: FastifyInstance, storage: () => StorageEngine, timeoutMs: number): void {
-  app.route({
+  routeWithBody(app, {
     method: ['GET', 'POST'],
     url: '/api/search/lookup',
     config: { scope: 'read' },
+    schema: LOOKUP_SCHEMA,
     handler: async (request, reply) => {
       const started = Date.now();
       let metric: string;
