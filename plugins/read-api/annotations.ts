@@ -65,8 +65,10 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
       config: { scope: { GET: 'read', POST: 'admin', PUT: 'admin', DELETE: 'admin' } },
       schema: ANNOTATION_SCHEMA,
       handler: async (request, reply) => {
-        const qs = request.query as Record<string, string | undefined>;
-        const method = (qs.method_override ?? request.method).toUpperCase();
+        const qs = request.query as Record<string, string | string[] | undefined>;
+        // a repeated parameter is an array: the first counts (as OpenTSDB's getQueryStringParam)
+        const override = Array.isArray(qs.method_override) ? qs.method_override[0] : qs.method_override;
+        const method = (override ?? request.method).toUpperCase();
         // ?method_override=DELETE on a GET changes data: the scope follows the method it names
         if (method !== 'GET' && !allows(request.principal, 'admin')) throw new ApiError(403, 'Forbidden', 'changing annotations needs the admin scope');
         const engine = storage();
