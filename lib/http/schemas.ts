@@ -178,9 +178,12 @@ export const statPoint: JsonSchema = {
   properties: { metric: { type: 'string' }, timestamp: { type: 'integer' }, value: { type: 'string' }, tags: tagMap },
 };
 
-/** A body of raw bytes in `mediaType` (a format fastify does not parse: the handler reads it). */
-export function rawBody(mediaType: string, description: string): JsonSchema {
-  return { content: { [mediaType]: { schema: { type: 'string', description } } } };
+/**
+ * A body of raw bytes in `mediaTypes` (formats fastify does not parse: the handler reads
+ * them whatever the Content-Type says).
+ */
+export function rawBody(mediaTypes: string[], description: string): JsonSchema {
+  return { content: Object.fromEntries(mediaTypes.map((type) => [type, { schema: { type: 'string', contentMediaType: type, description } }])) };
 }
 
 /** An answer that is not JSON (HTML, text, PNG). */

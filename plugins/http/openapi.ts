@@ -98,6 +98,8 @@ function describeRoute(schema: Record<string, unknown> | undefined, url: string,
   const out: Record<string, unknown> = { ...schema };
   if (!Array.isArray(out.tags) || out.tags.length === 0) out.tags = [plugin];
   if (typeof out.summary !== 'string') out.summary = `${url} (plugin ${plugin}; no schema given)`;
+  // no response schema: say so, rather than promise an empty answer
+  if (out.response === undefined) out.response = { default: { description: 'not described (the route gives no response schema)', content: { '*/*': { schema: {} } } } };
   out['x-dsdb-plugin'] = plugin;
   let path = url;
   if (path.endsWith('*')) {

@@ -18,7 +18,8 @@ const REMOTE_WRITE = Object.freeze({ source: 'remote_write', sync: false });
 const REMOTE_WRITE_SCHEMA: RouteSchema = {
   summary: 'Prometheus remote_write: a snappy-compressed prometheus.WriteRequest (served as /api/v1/write)',
   tags: ['write'],
-  body: rawBody('application/x-protobuf', 'snappy block-compressed prometheus.WriteRequest (Content-Encoding: snappy)'),
+  // the Content-Type is not looked at: Prometheus sends application/x-protobuf
+  body: rawBody(['application/x-protobuf', 'application/octet-stream'], 'a snappy block-compressed prometheus.WriteRequest'),
   response: withErrors({ 204: { description: 'stored (NaN and infinite samples skipped)', type: 'null' } }),
 };
 
