@@ -14,6 +14,7 @@ import { registerExpRoute } from './routes/exp-route';
 import { registerGexpRoute } from './routes/gexp-route';
 import { registerLastRoute } from './routes/last-route';
 import { registerQueryRoute } from './routes/query-route';
+import { FILTERS_SCHEMA } from './routes/schemas';
 import { QueryStats } from './stats';
 
 export default definePlugin({
@@ -64,7 +65,7 @@ export default definePlugin({
       registerGexpRoute(app, routeOptions);
       registerExpRoute(app, routeOptions);
       registerLastRoute(app, storage, { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs }, options.jsonp);
-      app.get('/api/config/filters', { config: { scope: 'read' } }, async () =>
+      app.get('/api/config/filters', { config: { scope: 'read' }, schema: FILTERS_SCHEMA }, async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
       );
     });

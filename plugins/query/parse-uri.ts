@@ -139,8 +139,9 @@ export function parseMetricAndFilters(text: string, whole: string = text): { met
       try {
         filter = filterFromShortcut(pair.slice(0, eq), pair.slice(eq + 1), groupBy);
       } catch (err) {
-        // OpenTSDB answers a bad filter in the URI with a 500 naming the pair
-        throw new ApiError(500, `When parsing ${what} '${pair}': ${(err as Error).message}`);
+        // OpenTSDB 2.4.1 answers a bad filter in the URI with a 500 naming the pair; DSDB with
+        // a 400 and the same message: bad input is the client's (opentsdb-compat.md, divergence 10)
+        throw new ApiError(400, `When parsing ${what} '${pair}': ${(err as Error).message}`);
       }
       const kind = (f: TagFilter) => f.runs ?? f.type;
       const same = groupBy ? filters.find((f) => kind(f) === kind(filter) && f.tagk === filter.tagk && f.filter === filter.filter) : undefined;

@@ -6,7 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { isInternalMetric, type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, jsonText, QueryBudget } from '../../lib/opentsdb';
 import { tsuidOfSeries } from '../../lib/uid';
+import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
+import { LOOKUP_SCHEMA } from './schemas';
 
 interface Pair {
   key: string;
@@ -35,10 +37,11 @@ function parseM(m: string): { metric: string; tags: Pair[] } {
  * `timeoutMs` (0: never), or when the client has gone.
  */
 export function registerLookup(app: FastifyInstance, storage: () => StorageEngine, timeoutMs: number): void {
-  app.route({
+  routeWithBody(app, {
     method: ['GET', 'POST'],
     url: '/api/search/lookup',
     config: { scope: 'read' },
+    schema: LOOKUP_SCHEMA,
     handler: async (request, reply) => {
       const started = Date.now();
       let metric: string;

@@ -3,15 +3,18 @@ import type { FastifyInstance } from 'fastify';
 import { type NameKind, type StorageEngine } from '../../core';
 import { ApiError, jsonText } from '../../lib/opentsdb';
 import { suggestVisible } from '../../lib/storage';
+import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
+import { SUGGEST_SCHEMA } from './schemas';
 
 const TYPES: readonly NameKind[] = ['metrics', 'tagk', 'tagv'];
 
 export function registerSuggest(app: FastifyInstance, storage: () => StorageEngine): void {
-  app.route({
+  routeWithBody(app, {
     method: ['GET', 'POST'],
     url: '/api/suggest',
     config: { scope: 'read' },
+    schema: SUGGEST_SCHEMA,
     handler: async (request) => {
       let type: string | undefined;
       let q: string;

@@ -88,4 +88,14 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect(r.status).to.equal(200);
     expect(r.json.results.map((x: { metric: string }) => x.metric)).to.deep.equal(['div.dup']);
   });
+
+  it('bad input OpenTSDB answers with a 500 is a 400 with its message (m= filter, gexp syntax, exp validation)', async () => {
+    const filter = await get(`/api/query?start=${T}&m=${encodeURIComponent('sum:div.dup{host=regexp([)}')}`);
+    expect(filter.status).to.equal(400);
+    expect(filter.json.error.message).to.match(/^When parsing tag 'host=regexp\(\[\)': /);
+    const gexp = await get(`/api/query/gexp?start=${T}&exp=${encodeURIComponent('nosuch(sum:div.dup,2)')}`);
+    expect([gexp.status, gexp.json.error.message]).to.deep.equal([400, 'Function nosuch has not been implemented']);
+    const res = await fetch(`${d.url}/api/query/exp`, { method: 'POST', body: JSON.stringify({ time: { start: T, aggregator: 'sum' }, metrics: [] }) });
+    expect([res.status, ((await res.json()) as { error: { message: string } }).error.message]).to.deep.equal([400, 'missing or empty metrics']);
+  });
 });

@@ -14,12 +14,13 @@ import { parseQueryString, type QueryString } from '../parse-uri';
 import { serializeResults } from '../serializer';
 import type { QueryRouteOptions } from './query-route';
 import { requestBudget, wrapJsonp } from './query-route';
+import { GEXP_GET_SCHEMA, GEXP_POST_SCHEMA } from './schemas';
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptions): void {
   // OpenTSDB 2.4.1 reads a POST body as /api/query's, runs it, then fails on its missing expression list
-  app.post('/api/query/gexp', { config: { scope: 'read' } }, async (request, reply) => {
+  app.post('/api/query/gexp', { config: { scope: 'read' }, schema: GEXP_POST_SCHEMA }, async (request, reply) => {
     const deps = options.deps();
     const qs = (request.query ?? {}) as QueryString;
     const query = parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined, exact: false });
@@ -27,7 +28,7 @@ export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptio
     const message = 'Cannot invoke "java.util.List.size()" because "this.val$expressions" is null';
     throw new ApiError(400, message, message);
   });
-  app.get('/api/query/gexp', { config: { scope: 'read' } }, async (request, reply) => {
+  app.get('/api/query/gexp', { config: { scope: 'read' }, schema: GEXP_GET_SCHEMA }, async (request, reply) => {
     const started = performance.now();
     try {
       const deps = options.deps();

@@ -2,12 +2,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { allows } from '../../../lib/auth';
 import { ApiError, QueryBudget, type QueryLimits } from '../../../lib/opentsdb';
+import { routeWithBody } from '../../../lib/http';
 import { executeQuery, type QueryEngineDeps } from '../engine';
 import type { TsQuery } from '../model';
 import { parseQueryBody } from '../parse-json';
 import { parseQueryString, type QueryString } from '../parse-uri';
 import { serializeResults } from '../serializer';
 import type { QueryStats } from '../stats';
+import { QUERY_SCHEMA } from './schemas';
 
 export interface QueryRouteOptions {
   allowDelete: boolean;
@@ -20,11 +22,12 @@ export interface QueryRouteOptions {
 const DELETE_DISABLED = 'Deleting data is not enabled (tsd.http.query.allow_delete=false)';
 
 export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOptions): void {
-  app.route({
+  routeWithBody(app, {
     method: ['GET', 'POST', 'DELETE'],
     url: '/api/query',
     // a POST whose body asks to delete needs admin too: checked once the body is read
     config: { scope: { GET: 'read', POST: 'read', DELETE: 'admin' } },
+    schema: QUERY_SCHEMA,
     handler: async (request, reply) => {
       const started = performance.now();
       try {
