@@ -13,4 +13,4 @@ export { PutLineParser } from './put-line-parser';
 export { jsonFormat as putJsonFormat } from './put-json-format';
 export { ApiError, apiErrorText } from './api-error';
 export { jsonText, optionalJsonText } from './json-field';
-export { QueryBudget, tooManyDataPoints, tooManySeries, queryTimedOut, type QueryLimits } from './query-budget';
+export { QueryBudget, tooManyDataPoints, tooManySeries, queryTimedOut, queryCancelled, type QueryLimits } from './query-budget';
