@@ -14,7 +14,7 @@ export { Writer, type WriteService, type WriteInfo } from './writer';
 export { assertValidBatch } from './batch-check';
 export { CliExit, type CliCommand, type CliContext, type CliPluginInfo } from './cli-command';
 export { DsdbError, ConfigError, type DsdbErrorCode } from './errors';
-export type { Cradle, DsdbContainer, ConnectionDetector, BuildInfo } from './container';
+export type { Cradle, DsdbContainer, ConnectionDetector, BuildInfo, Lifecycle } from './container';
 export type { Logger, LogLevel } from './logger';
 export * from './extension-points';
 export * from './types';
