@@ -3,13 +3,18 @@
 # with protoc-gen-go (built from google.golang.org/protobuf, fetched through the Go module
 # proxy at the version go.mod/go.sum pin) generates dsdbpb/dsdb.pb.go from the
 # repository's dsdb.proto; then `go build` makes bin/dsdb-go-client. Every Go cache lives
-# in .cache/ here. Idempotent. Prints the binary's path last.
+# in the repository's .cache/go/ (ignored by git). Idempotent. Prints the binary's path last.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 cd "$HERE"
 PROTOC="$(bash "$ROOT/scripts/install-protoc.sh")"
-export GOFLAGS="-mod=mod -modcacherw" GOMODCACHE="$HERE/.cache/mod" GOCACHE="$HERE/.cache/build" GOPATH="$HERE/.cache/gopath"
+if ! command -v go >/dev/null; then
+  echo "go not found: this example needs Go >= 1.23 on the PATH (https://go.dev/doc/install)" >&2
+  exit 1
+fi
+CACHE="$ROOT/.cache/go"
+export GOFLAGS="-mod=mod -modcacherw" GOMODCACHE="$CACHE/mod" GOCACHE="$CACHE/build" GOPATH="$CACHE/gopath"
 mkdir -p bin dsdbpb
 go build -o bin/protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go >&2
 "$PROTOC" --plugin=protoc-gen-go="$HERE/bin/protoc-gen-go" --proto_path="$ROOT" \
