@@ -87,11 +87,6 @@ export class QueryBudget extends TimeSlice {
     this.onCancel?.(error);
   }
 
-  /** Whether cancel() was called. */
-  get isCancelled(): boolean {
-    return this.cancelError !== undefined;
-  }
-
   /**
    * `work`'s outcome, or the cancel error as soon as cancel() is called: the client is
    * answered at once even while the work waits on storage; the work itself stops at its
