@@ -15,7 +15,7 @@ export { assertValidBatch } from './batch-check';
 export { INTERNAL_METRIC_PREFIX, isInternalMetric } from './internal-series';
 export { CliExit, type CliCommand, type CliContext, type CliPluginInfo } from './cli-command';
 export { DsdbError, ConfigError, type DsdbErrorCode } from './errors';
-export type { Cradle, DsdbContainer, ConnectionDetector, BuildInfo } from './container';
+export type { Cradle, DsdbContainer, ConnectionDetector, BuildInfo, Lifecycle } from './container';
 export type { Logger, LogLevel } from './logger';
 export * from './extension-points';
 export * from './types';

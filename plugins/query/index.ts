@@ -1,6 +1,7 @@
 /**
  * `query`: the read side of OpenTSDB's HTTP API — `/api/query` (GET, POST, DELETE),
- * `/api/query/last`, `/api/config/filters` (the legacy `/q` is the graph-image plugin's). Aggregators come from the container's
+ * `/api/query/last`, `/api/config/filters`, `/api/stats/query` (running and completed
+ * queries; DELETE cancels one) (the legacy `/q` is the graph-image plugin's). Aggregators come from the container's
  * `aggregators` registry (filled by aggregator plugins on `query.aggregators`).
  */
 import { definePlugin, Type, type StorageEngine } from '../../core';
@@ -15,6 +16,8 @@ import { registerGexpRoute } from './routes/gexp-route';
 import { registerLastRoute } from './routes/last-route';
 import { registerQueryRoute } from './routes/query-route';
 import { FILTERS_SCHEMA } from './routes/schemas';
+import { registerStatsQueryRoute } from './routes/stats-query-route';
+import { RunningQueries } from './running-queries';
 import { QueryStats } from './stats';
 
 export default definePlugin({
@@ -47,6 +50,7 @@ export default definePlugin({
     const stats = new QueryStats();
     // where each sub-query reads: raw series, or what a `plan` tap (rollups) answers
     const plan = (sub: SubQueryView) => getQueryHooks(hooks).plan.promise(sub);
+    const queries = new RunningQueries();
     const storage = (): StorageEngine => {
       // A daemon may run without storage (protocol plugins only): answer, don't crash.
       if (!container.hasRegistration('storage')) throw new ApiError(503, 'No storage engine is configured', 'Load a storage plugin and name it with "storage" in the config');
@@ -60,16 +64,20 @@ export default definePlugin({
       queryHooks: getQueryHooks(hooks),
     });
     getHttpHooks(hooks).routes.tap('query', (app) => {
-      const routeOptions = { allowDelete: options.allowDelete, jsonp: options.jsonp, deps, stats };
+      const routeOptions = { allowDelete: options.allowDelete, jsonp: options.jsonp, deps, stats, queries };
       registerQueryRoute(app, routeOptions);
       registerGexpRoute(app, routeOptions);
       registerExpRoute(app, routeOptions);
+      registerStatsQueryRoute(app, queries);
       registerLastRoute(app, storage, { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs }, options.jsonp);
       app.get('/api/config/filters', { config: { scope: 'read' }, schema: FILTERS_SCHEMA }, async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
       );
     });
-    hooks.kernel.collectStats.tap('query', (collector) => stats.report(collector));
+    hooks.kernel.collectStats.tap('query', (collector) => {
+      stats.report(collector);
+      queries.report(collector);
+    });
     // `dsdb query`: the same parser and engine, on the configured storage (docs/cli.md)
     hooks.cli.commands.tap('query', (commands) => {
       commands.add(

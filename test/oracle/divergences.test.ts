@@ -75,6 +75,21 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect(all.json[0].dps).to.deep.equal({ [T]: 1 }); // host=b sorts last
   });
 
+  it('DELETE /api/stats/query cancels a query (OpenTSDB: 405); credentials in headers are masked (OpenTSDB: shown)', async () => {
+    expect((await fetch(`${d.url}/api/stats/query`, { method: 'DELETE' })).status).to.equal(400);
+    expect((await fetch(`${d.url}/api/stats/query?id=424242`, { method: 'DELETE' })).status).to.equal(404);
+    await fetch(`${d.url}/api/query?start=${T}&end=${T + 2}&m=sum:div.dup`, { headers: { authorization: 'Bearer secret-token-x' } });
+    const listed = (await get('/api/stats/query')).json as { completed: { requestHeaders: Record<string, string>; query: { end: string } }[] };
+    const entry = listed.completed.find((c) => c.query.end === String(T + 2));
+    expect(entry?.requestHeaders).to.include({ authorization: '*******' });
+  });
+
+  it('telnet diediedie is an unknown command by default (OpenTSDB: on unless tsd.no_diediedie)', async () => {
+    const reply = await exchange(d.telnetPort, ['diediedie\n']);
+    expect(reply.data).to.equal("unknown command: diediedie.  Try `help'.\n");
+    expect((await fetch(`${d.url}/api/version`)).status).to.equal(200);
+  });
+
   it('showQuery has no UIDs (filterTagKs is empty); TSUIDs are OpenTSDB\'s, from the names\' UIDs', async () => {
     const r = await get(`/api/query?start=${T}&end=${T + 1}&m=sum:div.dup{host=a}&show_query=true&show_tsuids=true`);
     expect(r.json[0].query.filterTagKs).to.deep.equal([]);
