@@ -16,7 +16,7 @@ import { SeriesTracker } from './series-tracker';
 import { registerTsMeta } from './tsmeta-route';
 import { registerUidMeta } from './uidmeta-route';
 
-const OTHER_UID_SCHEMA = { summary: 'Other UID endpoints: OpenTSDB\'s 501', tags: ['uid'], querystring: { type: 'object' } };
+const OTHER_UID_SCHEMA = { summary: 'Other UID endpoints: 404 (OpenTSDB: 501)', tags: ['uid'] };
 
 export default definePlugin({
   name: 'uid-meta',
@@ -61,8 +61,10 @@ export default definePlugin({
           url,
           schema: OTHER_UID_SCHEMA,
           config: { scope: 'read' },
+          // OpenTSDB answers 501; a path that names nothing is a 404 here, so that every 5xx
+          // means a server-side failure (docs/opentsdb-compat.md, divergence 10)
           handler: async () => {
-            throw new ApiError(501, 'Other UID endpoints have not been implemented yet');
+            throw new ApiError(404, 'Other UID endpoints have not been implemented yet');
           },
         });
       }
