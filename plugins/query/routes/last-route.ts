@@ -5,11 +5,14 @@
 import type { FastifyInstance } from 'fastify';
 import { ValueKind, type LastPoint, type StorageEngine } from '../../../core';
 import { ApiError, jsonText, optionalJsonText, type QueryLimits } from '../../../lib/opentsdb';
+import { seriesOfTsuids, tsuidOfSeries } from '../../../lib/uid';
+import { routeWithBody } from '../../../lib/http';
 import { assertName, selectorOf } from '../engine';
 import { parseJsonBody } from '../parse-json';
 import { parseMetricAndFilters, type QueryString } from '../parse-uri';
 import { formatDouble } from '../serializer';
 import { requestBudget, wrapJsonp } from './query-route';
+import { LAST_SCHEMA } from './schemas';
 
 interface LastQuery {
   metric?: string;
@@ -38,10 +41,11 @@ function lastQueryFromJson(q: LastQuery): LastQuery {
  * event loop every time slice (a `last` over 100k series must not hold other clients).
  */
 export function registerLastRoute(app: FastifyInstance, storage: () => StorageEngine, limits: QueryLimits, jsonp = false): void {
-  app.route({
+  routeWithBody(app, {
     method: ['GET', 'POST'],
     url: '/api/query/last',
     config: { scope: 'read' },
+    schema: LAST_SCHEMA,
     handler: async (request, reply) => {
       const qs = (request.query ?? {}) as QueryString;
       const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -108,10 +112,10 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
             }
           }
         } else if (Array.isArray(q.tsuids)) {
-          const wanted = new Set(q.tsuids.map((t) => String(t).toUpperCase()));
-          for await (const info of engine.lookup({})) {
+          // OpenTSDB TSUIDs (resolved through the engine's UIDs) and DSDB's own series ids
+          const infos = await seriesOfTsuids(engine, q.tsuids.map(String), () => (budget.due() ? budget.pause() : undefined));
+          for (const info of infos) {
             if (budget.due()) await budget.pause();
-            if (!wanted.has(info.id.toUpperCase())) continue;
             const predicates = Object.entries(info.tags).map(([key, value]) => ({ key, literals: [value], test: (v: string | undefined) => v === value }));
             for await (const p of engine.last({ metric: info.metric, predicates, explicitTagKeys: Object.keys(info.tags) }, since)) {
               if (p.series.id !== info.id) continue;
@@ -123,7 +127,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
           if ((i & 4095) === 4095 && budget.due()) await budget.pause();
-          const dp: Record<string, unknown> = { timestamp: p.timestamp, value: valueText(p), tsuid: p.series.id };
+          const dp: Record<string, unknown> = { timestamp: p.timestamp, value: valueText(p), tsuid: await tsuidOfSeries(engine, p.series) };
           if (resolve) {
             dp.metric = p.series.metric;
             dp.tags = p.series.tags;

@@ -1,0 +1,309 @@
+/**
+ * `MetaUidService`: OpenTSDB's UID table (tsdb-uid) over a storage engine's MetaStore.
+ *
+ * Layout, in the MetaStore space `uid` (keys ASCII, so key order is byte order):
+ *  - `n:<kind>:<name>` → the UID (6 upper-case hex digits): the forward map, the truth;
+ *  - `i:<kind>:<UID>`  → the name: the reverse map, written first as the claim of an id;
+ *  - `max:<kind>`      → a hint of the highest id claimed (never above it), where a
+ *                         search for the next free id starts.
+ *
+ * Assignment (OpenTSDB's `UniqueId.getOrCreateId`: increment the counter, write the
+ * reverse map, then compare-and-set the forward map) with `putIfAbsent` as the only atomic
+ * primitive: claim the next free id key `i:<kind>:<UID>` (a taken one → try the next),
+ * then `putIfAbsent` the forward key. A daemon that loses that second race reads the
+ * winner's UID; the id it claimed stays claimed and unused — a wasted UID, as in OpenTSDB.
+ * Within a process, assignments of a kind run one at a time, so UIDs follow the order
+ * names are first asked for; across daemons they are unique, in the order claims land.
+ *
+ * Caches: name→UID and UID→name per kind, bounded (least recently added out first). A
+ * UID never changes for a name, except by `rename`, which updates this process's caches.
+ */
+import type { MetaStore } from '../../core';
+import type { SeriesName, UidKind, UidService } from './types';
+
+/** OpenTSDB's default UID width: 3 bytes per kind (metrics, tagk, tagv). */
+export const UID_BYTES = 3;
+export const UID_HEX = UID_BYTES * 2;
+const MAX_ID = 2 ** (8 * UID_BYTES) - 1;
+export const UID_KINDS: readonly UidKind[] = ['metric', 'tagk', 'tagv'];
+const SPACE = 'uid';
+/** the longest name a UID is assigned to, in UTF-8 bytes: its key stays within MetaStore's 1024 */
+export const MAX_NAME_BYTES = 1000;
+
+/** The UID of id `n` in OpenTSDB's text form (`UniqueId.uidToString`): 6 upper-case hex digits. */
+export function uidHex(n: number): string {
+  return n.toString(16).toUpperCase().padStart(UID_HEX, '0');
+}
+
+/** Whether `s` is a UID in hex of the configured width. */
+export function isUidHex(s: string): boolean {
+  return s.length === UID_HEX && /^[0-9A-Fa-f]+$/.test(s);
+}
+
+/** Thrown when a kind has used all of its ids (OpenTSDB: "All Unique IDs for … are already assigned!"). */
+export class UidsExhaustedError extends Error {}
+
+/** A Map that forgets its oldest entry once it holds `max`. */
+class BoundedMap<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: V): void {
+    if (this.map.size >= this.max && !this.map.has(key)) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) this.map.delete(oldest);
+    }
+    this.map.set(key, value);
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+export interface MetaUidServiceOptions {
+  /** entries kept per cache (name→UID and UID→name, each per kind); default 100 000 */
+  cacheSize?: number;
+  /** ms a name found without a UID is answered so from memory; default 5 000 */
+  absentMs?: number;
+}
+
+export class MetaUidService implements UidService {
+  private readonly ids = new Map<UidKind, BoundedMap<string>>();
+  private readonly names = new Map<UidKind, BoundedMap<string>>();
+  /** names known to have no UID, until when (ms): readers of unassigned names ask storage once a while */
+  private readonly absent = new Map<UidKind, BoundedMap<number>>();
+  private readonly absentMs: number;
+  /** assignments in flight, by `<kind>:<name>`, so one process asks storage once */
+  private readonly pending = new Map<string, Promise<string>>();
+  /** per kind, the tail of the assignments queued in this process */
+  private readonly queues = new Map<UidKind, Promise<unknown>>();
+  /** per kind, the next id this process will try first */
+  private readonly nextTry = new Map<UidKind, number>();
+
+  constructor(
+    readonly store: MetaStore,
+    options: MetaUidServiceOptions = {},
+  ) {
+    const size = options.cacheSize ?? 100_000;
+    this.absentMs = options.absentMs ?? 5_000;
+    for (const kind of UID_KINDS) {
+      this.ids.set(kind, new BoundedMap(size));
+      this.names.set(kind, new BoundedMap(size));
+      this.absent.set(kind, new BoundedMap(size));
+    }
+  }
+
+  async getId(kind: UidKind, name: string): Promise<string | undefined> {
+    const cached = this.ids.get(kind)!.get(name);
+    if (cached !== undefined) return cached;
+    // a name without a UID is asked again only after a while (another daemon may assign it)
+    const absentUntil = this.absent.get(kind)!.get(name);
+    if (absentUntil !== undefined && absentUntil > Date.now()) return undefined;
+    const uid = await this.store.get(SPACE, `n:${kind}:${name}`);
+    if (uid !== undefined) this.remember(kind, name, uid);
+    else this.absent.get(kind)!.set(name, Date.now() + this.absentMs);
+    return uid;
+  }
+
+  async getName(kind: UidKind, uid: string): Promise<string | undefined> {
+    const hex = uid.toUpperCase();
+    const cached = this.names.get(kind)!.get(hex);
+    if (cached !== undefined) return cached;
+    const name = await this.store.get(SPACE, `i:${kind}:${hex}`);
+    if (name === undefined) return undefined;
+    // a wasted UID (a lost race) names a name whose UID is another: it names nothing
+    if ((await this.getId(kind, name)) !== hex) return undefined;
+    this.remember(kind, name, hex);
+    return name;
+  }
+
+  async getOrCreate(kind: UidKind, name: string): Promise<string> {
+    const known = await this.getId(kind, name);
+    if (known !== undefined) return known;
+    const key = `${kind}:${name}`;
+    let work = this.pending.get(key);
+    if (!work) {
+      work = this.enqueue(kind, () => this.assign(kind, name));
+      this.pending.set(key, work);
+      void work.then(
+        () => this.pending.delete(key),
+        () => this.pending.delete(key),
+      );
+    }
+    return work;
+  }
+
+  /**
+   * Assigns a UID to a name that must have none (OpenTSDB's `/api/uid/assign`, `TSDB.assignUid`):
+   * `{ uid }`, or `{ existing }` with the UID the name already has.
+   */
+  async assignNew(kind: UidKind, name: string): Promise<{ uid: string; created: boolean }> {
+    const known = await this.getId(kind, name);
+    if (known !== undefined) return { uid: known, created: false };
+    const key = `${kind}:${name}`;
+    const inFlight = this.pending.get(key);
+    if (inFlight) return { uid: await inFlight, created: false };
+    let created = false;
+    const work = this.enqueue(kind, async () => {
+      const uid = await this.assign(kind, name, () => (created = true));
+      return uid;
+    });
+    this.pending.set(key, work);
+    try {
+      const uid = await work;
+      return { uid, created };
+    } finally {
+      this.pending.delete(key);
+    }
+  }
+
+  async tsuid(series: SeriesName): Promise<string> {
+    const metric = await this.getOrCreate('metric', series.metric);
+    const pairs: string[] = [];
+    // keys in name order, so that a series' new names get UIDs in one order every time
+    for (const k of Object.keys(series.tags).sort()) {
+      pairs.push((await this.getOrCreate('tagk', k)) + (await this.getOrCreate('tagv', series.tags[k]!)));
+    }
+    return metric + pairs.sort().join('');
+  }
+
+  /** The TSUID of a series whose names all have UIDs; undefined when one has none. */
+  async existingTsuid(series: SeriesName): Promise<string | undefined> {
+    const metric = await this.getId('metric', series.metric);
+    if (metric === undefined) return undefined;
+    const pairs: string[] = [];
+    for (const k of Object.keys(series.tags)) {
+      const kid = await this.getId('tagk', k);
+      const vid = kid === undefined ? undefined : await this.getId('tagv', series.tags[k]!);
+      if (kid === undefined || vid === undefined) return undefined;
+      pairs.push(kid + vid);
+    }
+    return metric + pairs.sort().join('');
+  }
+
+  async resolveTsuid(tsuid: string): Promise<SeriesName | undefined> {
+    const parts = splitTsuid(tsuid);
+    if (!parts) return undefined;
+    const metric = await this.getName('metric', parts.metric);
+    if (metric === undefined) return undefined;
+    const tags: Record<string, string> = {};
+    for (const [k, v] of parts.tags) {
+      const key = await this.getName('tagk', k);
+      const value = key === undefined ? undefined : await this.getName('tagv', v);
+      if (key === undefined || value === undefined) return undefined;
+      tags[key] = value;
+    }
+    return { metric, tags };
+  }
+
+  /**
+   * Gives the name's UID to `to` (OpenTSDB's `UniqueId.rename`): the forward key of `to` is
+   * claimed first (an existing `to` fails), then the reverse map points at it and `from`'s
+   * forward key goes. Errors: `from` unknown, `to` taken.
+   */
+  async rename(kind: UidKind, from: string, to: string): Promise<string> {
+    const uid = await this.store.get(SPACE, `n:${kind}:${from}`);
+    if (uid === undefined) throw new UidNameError(`No such name: ${kind} ${from}`, 'unknown');
+    if (!(await this.store.putIfAbsent(SPACE, `n:${kind}:${to}`, uid))) {
+      throw new UidNameError(`An UID with name ${to} for ${kind} already exists`, 'exists');
+    }
+    await this.store.put(SPACE, `i:${kind}:${uid}`, to);
+    await this.store.delete(SPACE, `n:${kind}:${from}`);
+    this.ids.get(kind)!.delete(from);
+    this.remember(kind, to, uid);
+    return uid;
+  }
+
+  /** Names of a kind and their UIDs, in name order, from `prefix`, at most `limit`. */
+  async *list(kind: UidKind, prefix = '', limit?: number): AsyncIterable<{ name: string; uid: string }> {
+    const head = `n:${kind}:`;
+    for await (const e of this.store.scan(SPACE, head + prefix, limit)) yield { name: e.key.slice(head.length), uid: e.value };
+  }
+
+  /** Forgets the caches (OpenTSDB's /api/dropcaches); storage stays the truth. */
+  dropCaches(): void {
+    for (const kind of UID_KINDS) {
+      this.ids.get(kind)!.clear();
+      this.names.get(kind)!.clear();
+      this.absent.get(kind)!.clear();
+    }
+    this.nextTry.clear();
+  }
+
+  private remember(kind: UidKind, name: string, uid: string): void {
+    this.absent.get(kind)!.delete(name);
+    this.ids.get(kind)!.set(name, uid);
+    this.names.get(kind)!.set(uid, name);
+  }
+
+  private enqueue<T>(kind: UidKind, task: () => Promise<T>): Promise<T> {
+    const tail = this.queues.get(kind) ?? Promise.resolve();
+    const run = tail.then(task, task);
+    this.queues.set(
+      kind,
+      run.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return run;
+  }
+
+  /** One assignment, run alone among this process's assignments of the kind. */
+  private async assign(kind: UidKind, name: string, onCreated?: () => void): Promise<string> {
+    // MetaStore keys hold at most 1024 bytes on every backend (docs/storage.md)
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) throw new UidNameError(`A ${kind} name of ${Buffer.byteLength(name)} bytes is longer than a UID's name can be (${MAX_NAME_BYTES})`, 'too-long');
+    const forward = `n:${kind}:${name}`;
+    const existing = await this.store.get(SPACE, forward);
+    if (existing !== undefined) {
+      this.remember(kind, name, existing);
+      return existing;
+    }
+    let next = this.nextTry.get(kind);
+    if (next === undefined) {
+      const hint = await this.store.get(SPACE, `max:${kind}`);
+      next = (hint === undefined ? 0 : parseInt(hint, 16)) + 1;
+    }
+    for (;;) {
+      if (next > MAX_ID) throw new UidsExhaustedError(`All Unique IDs for ${kind} on ${UID_BYTES} bytes are already assigned!`);
+      const uid = uidHex(next);
+      next++;
+      if (!(await this.store.putIfAbsent(SPACE, `i:${kind}:${uid}`, name))) continue; // claimed by another daemon
+      this.nextTry.set(kind, next);
+      await this.store.put(SPACE, `max:${kind}`, uid);
+      if (await this.store.putIfAbsent(SPACE, forward, uid)) {
+        this.remember(kind, name, uid);
+        onCreated?.();
+        return uid;
+      }
+      // another daemon gave the name its UID first: ours is wasted, theirs is the name's
+      const winner = (await this.store.get(SPACE, forward))!;
+      this.remember(kind, name, winner);
+      return winner;
+    }
+  }
+}
+
+/** A rename refused: the old name unknown, or the new one taken. */
+export class UidNameError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'unknown' | 'exists' | 'too-long',
+  ) {
+    super(message);
+  }
+}
+
+/** A TSUID's metric UID and (tagk, tagv) UID pairs; undefined when it is not hex of the right length. */
+export function splitTsuid(tsuid: string): { metric: string; tags: [string, string][] } | undefined {
+  const hex = tsuid.toUpperCase();
+  if (!/^[0-9A-F]*$/.test(hex) || hex.length < UID_HEX || (hex.length - UID_HEX) % (2 * UID_HEX) !== 0) return undefined;
+  const tags: [string, string][] = [];
+  for (let i = UID_HEX; i < hex.length; i += 2 * UID_HEX) tags.push([hex.slice(i, i + UID_HEX), hex.slice(i + UID_HEX, i + 2 * UID_HEX)]);
+  return { metric: hex.slice(0, UID_HEX), tags };
+}

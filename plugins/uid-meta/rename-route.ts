@@ -1,0 +1,54 @@
+/**
+ * `/api/uid/rename` (OpenTSDB's UniqueIdRpc.handleRename): GET `?metric=old&name=new` (or
+ * `tagk=`, `tagv=`) or POST `{"metric":"old","name":"new"}`. The UID keeps its number and
+ * gets the new name; `{"result":"true"}`, or 400 `{"result":"false","error":"…"}` with
+ * OpenTSDB's messages (old name unknown, new name taken or invalid).
+ */
+import type { FastifyInstance } from 'fastify';
+import { ApiError, validateName } from '../../lib/opentsdb';
+import { UidNameError, type MetaUidService, type UidKind } from '../../lib/uid';
+import { javaBytes, jsonObject, methodNotAllowed, queryString, tableKind } from './request-input';
+
+const schema = {
+  summary: 'Rename a metric, tag key or tag value (its UID stays)',
+  tags: ['uid'],
+  querystring: {
+    type: 'object',
+    properties: { metric: { type: 'string' }, tagk: { type: 'string' }, tagv: { type: 'string' }, name: { type: 'string', description: 'the new name' } },
+  },
+};
+
+export function registerRename(app: FastifyInstance, uids: () => MetaUidService): void {
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE'],
+    url: '/api/uid/rename',
+    schema,
+    config: { scope: 'admin' },
+    handler: async (request, reply) => {
+      const method = request.method.toUpperCase();
+      if (method !== 'GET' && method !== 'POST') throw methodNotAllowed(method, false);
+      const source: Record<string, unknown> = method === 'POST' ? (jsonObject(request) ?? {}) : queryString(request);
+      // the last kind named wins, as OpenTSDB's checks run metric, tagk, tagv
+      let kind: UidKind | undefined;
+      for (const k of ['metric', 'tagk', 'tagv'] as const) if (typeof source[k] === 'string' && source[k] !== '') kind = k;
+      const to = source.name;
+      if (!kind || typeof to !== 'string' || to === '') throw new ApiError(400, 'Missing necessary values to rename UID');
+      const from = source[kind] as string;
+      const fail = (error: string) => {
+        reply.code(400);
+        return { result: 'false', error };
+      };
+      const invalid = validateName(kind, to);
+      if (invalid) return fail(invalid);
+      try {
+        await uids().rename(kind, from, to);
+      } catch (err) {
+        if (!(err instanceof UidNameError)) throw err;
+        if (err.reason === 'unknown') return fail(`Name("${from}") does not exist`);
+        const taken = (await uids().getId(kind, to)) ?? '';
+        return fail(`When trying rename("${from}", "${to}") on UniqueId(tsdb-uid, ${tableKind(kind)}, 3): new name already assigned ID=${javaBytes(taken)}`);
+      }
+      return { result: 'true' };
+    },
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * UIDs and TSMeta for series as they are first written — OpenTSDB's auto-create of UIDs
+ * (`tsd.core.auto_create_metrics`) and realtime TSMeta (`tsd.core.meta.enable_realtime_ts`).
+ * Runs per batch, and per series only for series this process has not seen: a known
+ * series costs one Set lookup of its key per batch. New series get their UIDs (metric,
+ * then tag keys and values in name order) and a TSMeta stamped with the time they were
+ * first written (`created`, seconds), before the batch reaches storage — as OpenTSDB
+ * assigns UIDs before it writes the row — so a UID exists for every stored series.
+ */
+import type { PointBatch } from '../../core';
+import type { MetaRecords } from '../../lib/uid';
+
+export class SeriesTracker {
+  private seen = new Set<string>();
+  private previous = new Set<string>();
+
+  /** @param maxSeries series keys remembered (two generations of this many; beyond, a series is checked again) */
+  constructor(
+    private readonly records: () => MetaRecords,
+    private readonly maxSeries: number,
+    private readonly onError: (err: unknown, metric: string) => void,
+  ) {}
+
+  /** Makes sure every series of the batch has its UIDs and TSMeta. */
+  async track(batch: PointBatch): Promise<void> {
+    const keys = batch.seriesKeys;
+    let fresh: number[] | undefined;
+    for (let s = 0; s < keys.length; s++) {
+      const key = keys[s]!;
+      if (this.seen.has(key)) continue;
+      if (this.previous.has(key)) {
+        this.remember(key);
+        continue;
+      }
+      (fresh ??= []).push(s);
+    }
+    if (!fresh) return;
+    const records = this.records();
+    for (const s of fresh) {
+      const series = batch.series[s]!;
+      try {
+        const tsuid = await records.uids.tsuid(series);
+        await records.createTsMeta(tsuid, { created: Math.floor(Date.now() / 1000) });
+      } catch (err) {
+        // the points are still written (DSDB loses no accepted data): the series keeps its
+        // engine id as TSUID until a later write finds it forgotten by this cache and tries again
+        this.onError(err, series.metric);
+      }
+      this.remember(keys[s]!);
+    }
+  }
+
+  /** Forgets every series (after a rename or a cache drop, the next write checks again). */
+  clear(): void {
+    this.seen.clear();
+    this.previous.clear();
+  }
+
+  private remember(key: string): void {
+    if (this.seen.size >= this.maxSeries) {
+      // two generations: the older is dropped whole, so the bound costs nothing per lookup
+      this.previous = this.seen;
+      this.seen = new Set();
+    }
+    this.seen.add(key);
+  }
+}

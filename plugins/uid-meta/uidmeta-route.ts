@@ -1,0 +1,101 @@
+/**
+ * `/api/uid/uidmeta` (OpenTSDB's UniqueIdRpc.handleUIDMeta): one UID's meta data.
+ *  - GET `?uid=000001&type=metric`: the UIDMeta (defaults when none was stored: created 0);
+ *    404 "Could not find the requested UID" for an unknown UID.
+ *  - POST (merge the fields given) / PUT (replace them all), a JSON body or the query
+ *    string: `uid`, `type`, `description`, `displayName`, `notes`, `created`, `custom`.
+ *    The stored UIDMeta, or 304 with no body when no field was given.
+ *  - DELETE: forgets the meta (the UID stays); 204.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../../lib/opentsdb';
+import { type MetaRecords, type UidKind, type UidMetaFields } from '../../lib/uid';
+import { hexArgument, javaBytes, jsonObject, kindOf, methodOf, methodNotAllowed, queryString, required, tableKind } from './request-input';
+
+const schema = {
+  summary: 'Read, change or delete the meta data of a UID',
+  tags: ['uid'],
+  querystring: {
+    type: 'object',
+    properties: { uid: { type: 'string' }, type: { type: 'string', description: 'metric, tagk or tagv' } },
+  },
+};
+
+const EDITABLE = ['description', 'displayName', 'notes', 'created', 'custom'] as const;
+
+/** The editable fields a request gives (JSON or query string), checked. */
+function givenFields(source: Record<string, unknown>): Partial<UidMetaFields> {
+  const out: Partial<UidMetaFields> = {};
+  for (const f of EDITABLE) {
+    const v = source[f];
+    if (v === undefined || v === null) continue;
+    if (f === 'created') {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new ApiError(400, 'Unable to parse the given JSON', 'created must be an integer');
+      out.created = n;
+    } else if (f === 'custom') {
+      if (typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, 'Unable to parse the given JSON', 'custom must be an object of strings');
+      out.custom = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
+    } else {
+      out[f] = String(v);
+    }
+  }
+  return out;
+}
+
+export function registerUidMeta(app: FastifyInstance, records: () => MetaRecords): void {
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE'],
+    url: '/api/uid/uidmeta',
+    schema,
+    config: { scope: { GET: 'read', POST: 'admin', PUT: 'admin', DELETE: 'admin' } },
+    handler: async (request, reply) => {
+      const method = methodOf(request);
+      const qs = queryString(request);
+      const r = records();
+      const nameOf = async (kind: UidKind, uid: string) => {
+        const name = await r.uids.getName(kind, uid);
+        if (name === undefined) throw new ApiError(404, 'Could not find the requested UID', `No such unique ID for '${tableKind(kind)}': ${javaBytes(uid)}`);
+        return name;
+      };
+      if (method === 'GET') {
+        const uid = hexArgument(required(qs, 'uid'));
+        const kind = kindOf(required(qs, 'type'));
+        return r.uidMetaJson(kind, uid, await nameOf(kind, uid));
+      }
+      if (method === 'POST' || method === 'PUT') {
+        const body = jsonObject(request);
+        const source: Record<string, unknown> = body ?? qs;
+        if (typeof source.uid !== 'string' || source.uid === '') throw new ApiError(400, 'Missing UID', 'Missing UID');
+        if (typeof source.type !== 'string' || source.type === '') throw new ApiError(400, 'Missing type', 'Missing type');
+        let kind: UidKind;
+        try {
+          kind = kindOf(source.type);
+        } catch {
+          throw new ApiError(400, 'Unable to parse the given JSON', `Invalid type requested: ${source.type}`);
+        }
+        const uid = hexArgument(source.uid);
+        const name = await nameOf(kind, uid);
+        const given = givenFields(source);
+        if (Object.keys(given).length === 0) {
+          reply.code(304);
+          return reply.send();
+        }
+        const base = method === 'POST' ? await r.getUidMeta(kind, uid) : { ...(await r.getUidMeta(kind, uid)), description: '', notes: '', custom: null, displayName: '' };
+        const fields: UidMetaFields = { ...base, ...given };
+        await r.putUidMeta(kind, uid, fields);
+        return r.uidMetaJson(kind, uid, name);
+      }
+      if (method === 'DELETE') {
+        const body = jsonObject(request);
+        const source: Record<string, string | undefined> = body ? { uid: body.uid == null ? undefined : String(body.uid), type: body.type == null ? undefined : String(body.type) } : qs;
+        const uid = hexArgument(required(source, 'uid'));
+        const kind = kindOf(required(source, 'type'));
+        await r.deleteUidMeta(kind, uid);
+        reply.code(204);
+        return reply.send();
+      }
+      throw methodNotAllowed(method);
+    },
+  });
+}
