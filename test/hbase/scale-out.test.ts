@@ -31,7 +31,9 @@ describe('storage-hbase scale-out: two daemons over one HBase @integration', fun
     await createTestEngine({ tablePrefix: prefix }).dropTables();
   });
 
-  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each', async () => {
+  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each', async function () {
+    // 1,000 gateway requests, 16 in flight per engine: over a minute on a busy 2-core machine
+    this.timeout(300_000);
     const one = createTestEngine({ tablePrefix: prefix });
     const two = createTestEngine({ tablePrefix: prefix });
     await one.open();
