@@ -130,6 +130,8 @@ async function run(configFile: string | undefined, portText: string | undefined)
     };
     onSignal = shutdown;
     if (signalled) shutdown(signalled);
+    // a plugin may stop the daemon itself (telnet `diediedie`): exit as after a signal
+    void kernel.stopped.then(resolve);
   });
   return 0;
 }

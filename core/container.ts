@@ -19,6 +19,16 @@ export interface ConnectionDetector {
   detect(socket: Duplex, options?: { secure?: boolean }): void;
 }
 
+/** The daemon's own life, for plugins that may end it (the telnet `diediedie` command). */
+export interface Lifecycle {
+  /**
+   * Starts the graceful shutdown SIGTERM starts — stop accepting, let plugins flush and end
+   * their connections, drain accepted writes, close storage — on the next turn of the event
+   * loop, and returns at once. The `dsdb` process then exits 0.
+   */
+  requestStop(reason: string): void;
+}
+
 export interface Cradle {
   config: ResolvedConfig;
   logger: Logger;
@@ -32,6 +42,7 @@ export interface Cradle {
   writer: WriteService;
   /** DSDB's build: version, revision, … (the /api/version fields) */
   buildInfo: BuildInfo;
+  lifecycle: Lifecycle;
 }
 
 export interface BuildInfo {

@@ -16,6 +16,8 @@ export type DsdbErrorCode =
   | 'DSDB_ERR_STORAGE_LOCKED'
   /** a write batch holds an invalid value kind or timestamp */
   | 'DSDB_ERR_BAD_WRITE'
+  /** a MetaStore space, key or value out of the contract's limits (lib/storage checkMetaEntry) */
+  | 'DSDB_ERR_BAD_META'
   /** the storage engine is not open */
   | 'DSDB_ERR_STORAGE_CLOSED'
   /** the storage backend cannot be reached; the operation was not done (writes: not stored) */

@@ -4,7 +4,7 @@
  * knows no concrete protocol, storage or endpoint: those are plugins.
  */
 import path from 'node:path';
-import { asValue, createDsdbContainer, type ConnectionDetector, type DsdbContainer } from './container';
+import { asValue, createDsdbContainer, type ConnectionDetector, type DsdbContainer, type Lifecycle } from './container';
 import type { ResolvedConfig } from './config';
 import { readBuildInfo } from './build-info';
 import { detectConnection } from './detection';
@@ -41,6 +41,9 @@ export class Kernel {
   private address?: ListenInfo;
   private stopPromise?: Promise<void>;
   private storageOpening?: Promise<StorageEngine | undefined>;
+  private markStopped!: () => void;
+  /** Resolves once the kernel has stopped, whoever stopped it (stop(), or a plugin through `lifecycle`). */
+  readonly stopped: Promise<void> = new Promise<void>((resolve) => (this.markStopped = resolve));
 
   constructor(
     readonly config: ResolvedConfig,
@@ -61,6 +64,13 @@ export class Kernel {
       buildInfo: asValue(readBuildInfo()),
       connections: asValue<ConnectionDetector>({
         detect: (socket, opts) => detectConnection(socket, detectorOptions, opts?.secure ?? false),
+      }),
+      lifecycle: asValue<Lifecycle>({
+        requestStop: (reason) => {
+          this.logger.warn({ reason }, 'shutdown requested');
+          // next turn: the caller finishes its own work (a command writes its reply) first
+          setImmediate(() => void this.stop().catch((err) => this.logger.error({ err }, 'shutdown failed')));
+        },
       }),
     });
   }
@@ -218,5 +228,6 @@ export class Kernel {
     this.state = 'stopped';
     this.logger.info('DSDB stopped');
     this.logger.flush?.();
+    this.markStopped();
   }
 }

@@ -6,13 +6,15 @@
  *   runStorageConformance('my-engine', async () => new MyEngine(...), { reopen: … });
  *
  * `createEngine` returns a fresh, empty, not yet opened engine for each test. With
- * `reopen`, persistence across close/open is checked too. Assertions use node:assert,
+ * `reopen`, persistence across close/open is checked too. The MetaStore cases
+ * (meta-conformance.ts) run on the same engine. Assertions use node:assert,
  * so the suite needs nothing but mocha's globals.
  */
 import assert from 'node:assert/strict';
 import type { LastPoint, SeriesData, SeriesInfo, StorageEngine } from '../storage';
 import { ValueKind, type DataPoint, type Tags, type Value } from '../types';
 import { pointBatch } from './batch';
+import { defineMetaCases } from './meta-conformance';
 
 export interface ConformanceOptions {
   /** Closes `engine` and returns a new, not yet opened engine over the same data (persistent engines). */
@@ -57,6 +59,16 @@ export function runStorageConformance(name: string, createEngine: () => Promise<
     });
     afterEach(async () => {
       await engine.close();
+    });
+
+    defineMetaCases({
+      engine: () => engine,
+      reopen: options.reopen
+        ? async () => {
+            engine = await options.reopen!(engine);
+            await engine.open();
+          }
+        : undefined,
     });
 
     /** Reads one series (exact metric + tags); fails if absent. */

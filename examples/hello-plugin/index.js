@@ -36,7 +36,15 @@ module.exports = definePlugin({
     });
     // An HTTP route on the shared port (the app is a fastify instance).
     getHttpHooks(hooks).routes.tap('hello', (app) => {
-      app.get('/api/hello', async (request) => {
+      // `schema` describes the route in /api/openapi.json (summary, tags, the query string
+      // and answer as JSON Schema); DSDB never validates with it: the handler checks its input.
+      const schema = {
+        summary: 'A greeting',
+        tags: ['hello'],
+        querystring: { type: 'object', properties: { name: { type: 'string' } } },
+        response: { 200: { type: 'object', required: ['message'], properties: { message: { type: 'string' } } } },
+      };
+      app.get('/api/hello', { schema }, async (request) => {
         const name = /** @type {{ name?: string }} */ (request.query).name || 'world';
         return { message: `${options.greeting}, ${name}!` };
       });

@@ -7,7 +7,7 @@
  * start-up naming it instead of silently losing the routes. `app` is the fastify
  * instance of the shared port; throw an `ApiError` for OpenTSDB's error JSON.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { AsyncSeriesHook } from 'tapable';
 import { defineFeatureHooks } from '../../core/feature-hooks';
 
@@ -21,3 +21,24 @@ export const getHttpHooks = defineFeatureHooks('http', () => ({
 
 export type HttpHooks = ReturnType<typeof getHttpHooks>;
 export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+export * from './schemas';
+
+
+/**
+ * `app.route(options)` for a route whose methods include GET (or HEAD) and whose schema
+ * describes a request `body`: fastify refuses a body schema on a bodyless method, so the
+ * GET/HEAD part is added with the schema minus `body` and the other methods with all of
+ * it. One handler, one config; the description shows the body where it belongs.
+ */
+export function routeWithBody(app: FastifyInstance, options: RouteOptions): void {
+  const methods = ([] as string[]).concat(options.method);
+  const bodyless = methods.filter((m) => m === 'GET' || m === 'HEAD');
+  const others = methods.filter((m) => m !== 'GET' && m !== 'HEAD');
+  if (!options.schema?.body || bodyless.length === 0 || others.length === 0) {
+    app.route(options);
+    return;
+  }
+  const { body: _body, ...withoutBody } = options.schema;
+  app.route({ ...options, method: bodyless, schema: withoutBody });
+  app.route({ ...options, method: others });
+}

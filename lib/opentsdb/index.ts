@@ -13,4 +13,5 @@ export { PutLineParser } from './put-line-parser';
 export { jsonFormat as putJsonFormat } from './put-json-format';
 export { ApiError, apiErrorText } from './api-error';
 export { jsonText, optionalJsonText } from './json-field';
-export { QueryBudget, tooManyDataPoints, tooManySeries, queryTimedOut, type QueryLimits } from './query-budget';
+export { QueryBudget, tooManyDataPoints, tooManySeries, queryTimedOut, queryCancelled, type QueryLimits } from './query-budget';
+export { putFlags, putReply, type PutFlags, type PutTally } from './put-reply';

@@ -41,13 +41,19 @@ export function queryTimedOut(limitMs: number, elapsedMs: number): ApiError {
   return new ApiError(413, `Sorry, your query timed out. Time limit: ${limitMs} ms, fetch time: ${Number.isInteger(elapsed) ? `${elapsed}.0` : elapsed} ms. ${ADVICE}`);
 }
 
+/** The answer to a query an administrator cancelled (DSDB's own: OpenTSDB cannot cancel a query). Status 400, as OpenTSDB's QueryException. */
+export function queryCancelled(id: number, by: string): ApiError {
+  return new ApiError(400, 'Query cancelled', `Query ${id} was cancelled by ${by} (DELETE /api/stats/query?id=${id})`);
+}
+
 export class QueryBudget extends TimeSlice {
   series = 0;
   points = 0;
   produced = 0;
   private readonly started = performance.now();
   private readonly deadline: number;
-  private cancelled = false;
+  private cancelError?: ApiError;
+  private onCancel?: (error: ApiError) => void;
 
   constructor(
     readonly limits: QueryLimits,
@@ -57,9 +63,9 @@ export class QueryBudget extends TimeSlice {
     this.deadline = limits.timeoutMs > 0 ? this.started + limits.timeoutMs : Infinity;
   }
 
-  /** Throws when the query is past its deadline, or its client has gone. */
+  /** Throws when the query is past its deadline, or was cancelled (its client has gone, or an administrator stopped it). */
   check(): void {
-    if (this.cancelled) throw new ApiError(499, 'Client closed the request');
+    if (this.cancelError) throw this.cancelError;
     const now = performance.now();
     if (now > this.deadline) throw queryTimedOut(this.limits.timeoutMs, now - this.started);
   }
@@ -70,9 +76,29 @@ export class QueryBudget extends TimeSlice {
     this.check();
   }
 
-  /** Stops the query at its next check: its client closed the connection. */
-  cancel(): void {
-    this.cancelled = true;
+  /**
+   * Stops the query at its next check with `error`: by default its client closed the
+   * connection (499); an administrator's cancel passes queryCancelled(). A `race` under
+   * way rejects with `error` at once. The first cancel wins.
+   */
+  cancel(error: ApiError = new ApiError(499, 'Client closed the request')): void {
+    if (this.cancelError) return;
+    this.cancelError = error;
+    this.onCancel?.(error);
+  }
+
+  /**
+   * `work`'s outcome, or the cancel error as soon as cancel() is called: the client is
+   * answered at once even while the work waits on storage; the work itself stops at its
+   * next check (a yield, a series), and what it built is then dropped. One race per budget.
+   */
+  race<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.onCancel = reject;
+      // Both handlers attached: a work that fails after a cancel is no unhandled rejection.
+      work.then(resolve, reject);
+      if (this.cancelError) reject(this.cancelError);
+    });
   }
 
   /** Counts a series read with its points; throws past maxSeries, maxDataPoints or the deadline. */

@@ -1,4 +1,5 @@
 import type { MetaEntry, MetaStore } from '../../core';
+import { checkMetaEntry, checkMetaScan } from './meta-checks';
 
 /**
  * A MetaStore held in process memory: the memory engine's, and the base of engines that
@@ -9,14 +10,17 @@ export class MemoryMetaStore implements MetaStore {
   private readonly spaces = new Map<string, Map<string, string>>();
 
   async get(space: string, key: string): Promise<string | undefined> {
+    checkMetaEntry(space, key);
     return this.spaces.get(space)?.get(key);
   }
 
   async put(space: string, key: string, value: string): Promise<void> {
+    checkMetaEntry(space, key, value);
     this.space(space).set(key, value);
   }
 
   async putIfAbsent(space: string, key: string, value: string): Promise<boolean> {
+    checkMetaEntry(space, key, value);
     const entries = this.space(space);
     if (entries.has(key)) return false;
     entries.set(key, value);
@@ -24,10 +28,12 @@ export class MemoryMetaStore implements MetaStore {
   }
 
   async delete(space: string, key: string): Promise<boolean> {
+    checkMetaEntry(space, key);
     return this.spaces.get(space)?.delete(key) ?? false;
   }
 
   async *scan(space: string, prefix: string, limit = Infinity): AsyncIterable<MetaEntry> {
+    checkMetaScan(space, prefix, limit);
     const entries = this.spaces.get(space);
     if (!entries) return;
     // Sorting per scan keeps writes O(1); scans are rare (search, tree builds, admin).

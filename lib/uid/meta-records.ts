@@ -97,7 +97,20 @@ export class MetaRecords {
 
   /** Creates the TSMeta when there is none (OpenTSDB's realtime TSMeta on first write); true when created. */
   async createTsMeta(tsuid: string, fields: Partial<TsMetaFields>): Promise<boolean> {
-    return this.store.putIfAbsent(TSMETA_SPACE, tsuid.toUpperCase(), JSON.stringify({ ...defaultTsMeta(), ...fields }));
+    const created = await this.store.putIfAbsent(TSMETA_SPACE, tsuid.toUpperCase(), JSON.stringify({ ...defaultTsMeta(), ...fields }));
+    // once per new series, never per point: OpenTSDB passes a new TSMeta to search and trees
+    if (created) for (const listener of this.createdListeners) await listener(tsuid.toUpperCase());
+    return created;
+  }
+
+  private readonly createdListeners: Array<(tsuid: string) => Promise<void>> = [];
+
+  /**
+   * Calls `listener` with the TSUID each time createTsMeta creates a TSMeta (OpenTSDB's
+   * `processTSMetaThroughTrees` on a new TSMeta), awaited before createTsMeta returns.
+   */
+  onTsMetaCreated(listener: (tsuid: string) => Promise<void>): void {
+    this.createdListeners.push(listener);
   }
 
   async deleteTsMeta(tsuid: string): Promise<boolean> {

@@ -13,7 +13,45 @@ import { GraphError, parseGraphParams, type GraphParams, type QueryString } from
 import { renderSvg, type PlotSeries } from './render-svg';
 import { runQueries, type QuerySeries } from './series';
 import { parseTimeMs } from './time';
-import { getHttpHooks } from '../../lib/http';
+import { flag, getHttpHooks, timeSpec, type RouteSchema } from '../../lib/http';
+
+/** The OpenAPI description of /q (OpenTSDB's GraphHandler parameters; docs/gui.md). */
+const GRAPH_SCHEMA: RouteSchema = {
+  summary: "OpenTSDB's legacy graph endpoint: a PNG, JSON, ASCII lines or an HTML page",
+  tags: ['gui'],
+  querystring: {
+    type: 'object',
+    properties: {
+      start: timeSpec,
+      end: timeSpec,
+      m: { type: 'array', items: { type: 'string' }, description: '/api/query m= sub-queries' },
+      tz: { type: 'string' },
+      wxh: { type: 'string', description: 'WIDTHxHEIGHT' },
+      json: flag,
+      ascii: flag,
+      png: flag,
+      yrange: { type: 'string', description: '[min:max]' },
+      ylabel: { type: 'string' },
+      title: { type: 'string' },
+      ylog: flag,
+      key: { type: 'string' },
+      nokey: flag,
+    },
+  },
+  response: {
+    200: {
+      description: 'image/png with png; text/plain with ascii; JSON {plotted, points, etags, timing} with json; else an HTML page',
+      content: {
+        'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+        'text/plain': { schema: { type: 'string' } },
+        'application/json': { schema: { type: 'object' } },
+        'text/html': { schema: { type: 'string' } },
+      },
+    },
+    '4xx': { description: 'an HTML error page, or {"err": "…"} with json', content: { 'application/json': { schema: { type: 'object', properties: { err: { type: 'string' } } } }, 'text/html': { schema: { type: 'string' } } } },
+    '5xx': { description: 'as 4xx', content: { 'application/json': { schema: { type: 'object', properties: { err: { type: 'string' } } } }, 'text/html': { schema: { type: 'string' } } } },
+  },
+};
 
 export default definePlugin({
   name: 'graph-image',
@@ -27,7 +65,7 @@ export default definePlugin({
   ),
   register({ hooks, log }, options) {
     getHttpHooks(hooks).routes.tap('graph-image', (app) => {
-      app.get('/q', { config: { scope: 'read' } }, async (request, reply) => {
+      app.get('/q', { config: { scope: 'read' }, schema: GRAPH_SCHEMA }, async (request, reply) => {
         const startedAt = Date.now();
         const qs = request.query as QueryString;
         const wantsJson = 'json' in qs;

@@ -10,7 +10,7 @@ import { definePlugin, DsdbError, Registry, Type } from '../../core';
 import { getGuiHooks, type GuiPanel } from '../../lib/gui';
 import { CONTENT_SECURITY_POLICY, pageHtml } from './page';
 import { StaticFiles } from './static-files';
-import { getHttpHooks } from '../../lib/http';
+import { getHttpHooks, nonJsonResponse } from '../../lib/http';
 
 const PANEL_ID = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -44,12 +44,12 @@ export default definePlugin({
       };
       const page = pageHtml(options.title);
 
-      app.get('/', { config: { scope: 'read' } }, async (_request, reply) => {
+      app.get('/', { config: { scope: 'read' }, schema: { summary: 'The web GUI page', tags: ['gui'], response: { 200: nonJsonResponse('text/html', 'the GUI page') } } }, async (_request, reply) => {
         reply.header('content-security-policy', CONTENT_SECURITY_POLICY).type('text/html; charset=UTF-8');
         return page;
       });
-      app.get('/gui/manifest.json', { config: { scope: 'read' } }, async () => manifest);
-      app.get('/gui/*', { config: { scope: 'read' } }, async (request, reply) => {
+      app.get('/gui/manifest.json', { config: { scope: 'read' }, schema: { summary: "The GUI's settings and the panels plugins registered", tags: ['gui'], response: { 200: { type: 'object', properties: { maxSeries: { type: 'integer' }, panels: { type: 'array', items: { type: 'object' } } } } } } }, async () => manifest);
+      app.get('/gui/*', { config: { scope: 'read' }, schema: { summary: "The GUI's files: ES modules, styles, uPlot, panels' assets", tags: ['gui'], response: { 200: nonJsonResponse('*/*', 'the file'), 404: nonJsonResponse('text/html', 'no such file: the Page Not Found page') } } }, async (request, reply) => {
         const file = files.get(request.url.split('?')[0]!);
         if (!file) return reply.callNotFound();
         reply.header('cache-control', 'no-cache').type(file.type);

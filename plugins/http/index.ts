@@ -12,11 +12,17 @@ import { definePlugin, Type, type Duplex } from './deps';
 import { detectHttp } from './detect';
 import { errorBody, handleError } from './errors';
 import { ANYONE, getAuthenticator } from '../../lib/auth';
-import { getHttpHooks } from '../../lib/http';
+import { getHttpHooks, withErrors } from '../../lib/http';
 import { installAuthentication } from './authentication';
+import { installOpenApi } from './openapi';
 
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD']);
 const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'] as const;
+const versionAnswer = {
+  type: 'object',
+  required: ['version'],
+  properties: Object.fromEntries(['version', 'short_revision', 'full_revision', 'timestamp', 'repo_status', 'user', 'host', 'repo', 'branch'].map((k) => [k, { type: 'string' }])),
+};
 
 export default definePlugin({
   name: 'http',
@@ -116,14 +122,18 @@ export default definePlugin({
       if (authenticator) installAuthentication(app, authenticator);
       else app.decorateRequest('principal', { getter: () => ANYONE });
       const buildInfo = container.resolve('buildInfo');
+      const routesHook = getHttpHooks(hooks).routes;
+      // before any route: the description sees every one (GET /api/openapi.json)
+      await installOpenApi(app, routesHook, buildInfo);
       app.route({
         method: ['GET', 'POST'],
         url: '/api/version',
         // the version only, like telnet `version`: health checks need no credentials
         config: { scope: 'none' },
+        schema: { summary: "The daemon's version (OpenTSDB's shape: every field a string)", tags: ['meta'], response: withErrors({ 200: versionAnswer }) },
         handler: async () => buildInfo,
       });
-      await getHttpHooks(hooks).routes.promise(app);
+      await routesHook.promise(app);
       await app.ready();
       process.on('uncaughtException', onUncaught);
     });

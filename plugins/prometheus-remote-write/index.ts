@@ -6,13 +6,22 @@
  * since OpenTSDB's model has no place for them.
  */
 import { BatchBuilder, definePlugin, DsdbError, Type } from '../../core';
-import { getHttpHooks } from '../../lib/http';
+import { getHttpHooks, rawBody, withErrors, type RouteSchema } from '../../lib/http';
 import { ApiError } from '../../lib/opentsdb';
 import { mapSeries } from './map-series';
 import { decodePromWriteRequest, type PromWriteRequest } from './prompb';
 import { SnappyError, snappyUncompress } from './snappy';
 
 const REMOTE_WRITE = Object.freeze({ source: 'remote_write', sync: false });
+
+/** The OpenAPI description of the route (the /api/v1/write Prometheus is configured with). */
+const REMOTE_WRITE_SCHEMA: RouteSchema = {
+  summary: 'Prometheus remote_write: a snappy-compressed prometheus.WriteRequest (served as /api/v1/write)',
+  tags: ['write'],
+  // the Content-Type is not looked at: Prometheus sends application/x-protobuf
+  body: rawBody(['application/x-protobuf', 'application/octet-stream'], 'a snappy block-compressed prometheus.WriteRequest'),
+  response: withErrors({ 204: { description: 'stored (NaN and infinite samples skipped)', type: 'null' } }),
+};
 
 export default definePlugin({
   name: 'prometheus-remote-write',
@@ -34,7 +43,7 @@ export default definePlugin({
 
     getHttpHooks(hooks).routes.tap('prometheus-remote-write', (app) => {
       const writer = container.resolve('writer');
-      app.post('/api/write', { config: { scope: 'write' } }, async (request, reply) => {
+      app.post('/api/write', { config: { scope: 'write' }, schema: REMOTE_WRITE_SCHEMA }, async (request, reply) => {
         const body = request.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
         let message: PromWriteRequest;

@@ -8,8 +8,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchBuilder, definePlugin, DsdbError, Registry, Type } from '../../core';
 import { getHttpHooks } from '../../lib/http';
-import { ApiError, getPutHooks, PutCollector, putJsonFormat, type PutFormat } from '../../lib/opentsdb';
-import { putFlags, putReply, type PutTally } from './put-reply';
+import { ApiError, getPutHooks, PutCollector, putFlags, putJsonFormat, putReply, type PutFormat, type PutTally } from '../../lib/opentsdb';
+import { putSchema } from './schema';
 
 export default definePlugin({
   name: 'put-http',
@@ -26,7 +26,7 @@ export default definePlugin({
       getPutHooks(hooks).formats.call(formats);
       const writer = container.resolve('writer');
 
-      app.post('/api/put', { config: { scope: 'write' } }, async (request, reply) => {
+      app.post('/api/put', { config: { scope: 'write' }, schema: putSchema(formats.names()) }, async (request, reply) => {
         const flags = putFlags(request.query as Record<string, unknown>);
         const body = request.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');

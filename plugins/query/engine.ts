@@ -7,12 +7,15 @@
  * aggregated timestamps), so a query that runs long never keeps other clients waiting;
  * its deadline is checked at every yield (lib/opentsdb QueryBudget).
  */
-import { ValueKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
+import { isInternalMetric, ValueKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
 import { seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
-import type { DiscreteColumns, NumericColumns } from './columns';
+import type { QueryHooks } from '../../lib/query';
+import { allocColumns, type DiscreteColumns, type NumericColumns } from './columns';
+import { bucketing } from './buckets';
 import { aggregateDiscreteGroup, aggregateGroup } from './group-aggregate';
 import type { TagFilter } from './filters';
+import type { DownsampleOverride, SeriesSource, SubQueryPlan, SubQueryView } from '../../lib/query';
 import type { SubQuery, TsQuery } from './model';
 import type { ResultSeries } from './serializer';
 import { sortPaced } from './paced-sort';
@@ -24,6 +27,10 @@ export interface QueryEngineDeps {
   storage: StorageEngine;
   aggregators: Registry<Aggregator>;
   limits: QueryLimits;
+  /** lib/query's `plan` hook: where a sub-query reads (rollups); absent = raw series only */
+  plan?: (sub: SubQueryView) => Promise<SubQueryPlan | undefined>;
+  /** the query plugin's hooks (lib/query): histogram sub-queries, per-series filtering */
+  queryHooks?: QueryHooks;
 }
 
 interface Member {
@@ -53,7 +60,8 @@ export function rowKeyOrder(tags: Record<string, string>): string {
 
 /** OpenTSDB's NoSuchUniqueName, answered from storage's sorted suggest. */
 export async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk' | 'tagv', name: string): Promise<void> {
-  const [first] = await storage.suggest(kind, name, 1);
+  // DSDB's internal series (core/internal-series.ts) are no names a user can query
+  const [first] = kind === 'metrics' && isInternalMetric(name) ? [] : await storage.suggest(kind, name, 1);
   if (first !== name) {
     const message = `No such name for '${kind}': '${name}'`;
     throw new ApiError(400, message, message);
@@ -166,28 +174,59 @@ function numericToDiscrete(c: NumericColumns): DiscreteColumns {
   return { length: c.length, timestamps: c.timestamps, texts, kinds };
 }
 
-async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut = true): Promise<ResultSeries[]> {
-  const clip = cut ? clipNumeric : (c: NumericColumns, _s: number, _e: number) => c;
-  const clipDiscrete = cut ? clipDiscreteColumns : (c: DiscreteColumns, _s: number, _e: number) => c;
-  const { storage, aggregators } = deps;
-  if (sub.metric) {
-    await assertName(storage, 'metrics', sub.metric);
-    // as OpenTSDB resolves each filter: a literal_or's values, then its tag key
-    for (const f of sub.filters) {
-      await assertLiterals(storage, [f]);
-      await assertName(storage, 'tagk', f.tagk);
-    }
-  }
-  const range = { start: query.start, end: query.end };
-  const scan = scanRange(query, sub);
-  const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
-  const pipeline = pipelineFor(sub, query, budget, aggregators, scan);
-  const groups = new Map<string, Group>();
+/** The plain view of a sub-query the `plan` hook sees. */
+function viewOf(sub: SubQuery, query: TsQuery): SubQueryView {
+  const ds = sub.downsample;
+  return {
+    metric: sub.metric!,
+    aggregator: sub.aggregator.name,
+    ...(ds ? { downsample: { intervalMs: ds.intervalMs, aggregator: ds.aggregator.name, calendar: ds.calendar, all: ds.all } } : {}),
+    rate: sub.rate,
+    ...(sub.rollupUsage !== undefined ? { rollupUsage: sub.rollupUsage } : {}),
+    filters: sub.filters.map((f) => ({ tagk: f.tagk, type: f.type, ...(f.literals ? { literals: f.literals } : {}) })),
+    start: query.start,
+    end: query.end,
+  };
+}
 
-  for await (const data of seriesOf(sub, storage, scan, budget)) {
-    budget.addSeries(data.points.length);
+/** The sub-query with a source's downsampling in place of its own (OpenTSDB's rollup rewrites). */
+function withDownsample(sub: SubQuery, o: DownsampleOverride | undefined, aggregators: Registry<Aggregator>): SubQuery {
+  if (!o || !sub.downsample) return sub;
+  const spec = { ...sub.downsample };
+  if (o.intervalMs !== undefined && o.intervalMs !== spec.intervalMs) {
+    spec.intervalMs = o.intervalMs;
+    spec.count = o.intervalMs / 1000;
+    spec.unit = 's';
+  }
+  if (o.aggregator !== undefined) {
+    const aggregator = aggregators.get(o.aggregator);
+    if (!aggregator) throw new ApiError(400, `No such downsampling function: ${o.aggregator}`);
+    spec.aggregator = aggregator;
+  }
+  return { ...sub, downsample: spec };
+}
+
+/** Reads one source's series, each reduced at once, into groups; `seen`: whether any series had points (OpenTSDB's NO_RESULT). */
+async function collectGroups(
+  series: AsyncIterable<SeriesData>,
+  sub: SubQuery,
+  query: TsQuery,
+  deps: QueryEngineDeps,
+  budget: QueryBudget,
+  scan: { start: number; end: number },
+): Promise<{ groups: Map<string, Group>; seen: boolean }> {
+  const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
+  const pipeline = pipelineFor(sub, query, budget, deps.aggregators, scan);
+  const groups = new Map<string, Group>();
+  let seen = false;
+  const seriesHook = deps.queryHooks?.series;
+  const filterSeries = seriesHook && seriesHook.isUsed() ? (d: SeriesData) => seriesHook.call(d) : undefined;
+  for await (const read of series) {
+    budget.addSeries(read.points.length);
     if (budget.due()) await budget.pause();
+    const data = filterSeries ? filterSeries(read) : read;
     if (data.points.length === 0) continue; // OpenTSDB has no span for a series without points in range
+    seen = true;
     const tags = data.series.tags;
     if (groupKeys.some((k) => tags[k] === undefined)) continue;
     const reduced = await reduceSeries(data, sub, pipeline);
@@ -199,6 +238,38 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { key, members: [] }));
     group.members.push({ info: data.series, order, numeric, discrete });
+  }
+  return { groups, seen };
+}
+
+const RAW: SeriesSource = { kind: 'raw' };
+
+async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut = true): Promise<ResultSeries[]> {
+  const clip = cut ? clipNumeric : (c: NumericColumns, _s: number, _e: number) => c;
+  const clipDiscrete = cut ? clipDiscreteColumns : (c: DiscreteColumns, _s: number, _e: number) => c;
+  const { storage } = deps;
+  const plan = original.metric && deps.plan ? await deps.plan(viewOf(original, query)) : undefined;
+  if (original.metric) {
+    if (!plan?.metricKnown) await assertName(storage, 'metrics', original.metric);
+    // as OpenTSDB resolves each filter: a literal_or's values, then its tag key
+    for (const f of original.filters) {
+      await assertLiterals(storage, [f]);
+      await assertName(storage, 'tagk', f.tagk);
+    }
+  }
+  if ((original.percentiles?.length ?? 0) > 0 || original.showHistogramBuckets) return runHistogramSubQuery(original, query, deps, budget, cut);
+  const range = { start: query.start, end: query.end };
+  // OpenTSDB's rollup fallback: the next source only when this one found no series at all
+  const sources = plan && plan.sources.length > 0 ? plan.sources : [RAW];
+  let sub = original;
+  let groups = new Map<string, Group>();
+  for (const source of sources) {
+    sub = withDownsample(original, source.downsample, deps.aggregators);
+    const scan = (source.kind === 'custom' ? source.scan : undefined) ?? scanRange(query, sub);
+    const series = source.kind === 'custom' ? source.read(selectorOf(sub), scan) : seriesOf(sub, storage, scan, budget);
+    const found = await collectGroups(series, sub, query, deps, budget, scan);
+    groups = found.groups;
+    if (found.seen) break;
   }
 
   const results: ResultSeries[] = [];
@@ -216,7 +287,7 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
       tags,
       aggregateTags,
       tsuids: await tsuidsOf(storage, infos),
-      query: sub,
+      query: original,
       annotations: [],
       globalAnnotations: [],
     };
@@ -230,6 +301,77 @@ async function runSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps,
     }
     // annotations kept under either form of the series' TSUID
     if (!query.noAnnotations) result.annotations = await storage.annotations(range, [...new Set([...result.tsuids, ...infos.map((i) => i.id)])]);
+    results.push(result);
+  }
+  return results;
+}
+
+/**
+ * A histogram sub-query (percentiles, showHistogramBuckets: TsdbQuery.runHistogramAsync):
+ * the series are selected, read and grouped here as for any sub-query; the histogram
+ * plugin (the `histograms` hook) reduces each group to its percentile and bucket series.
+ */
+async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut: boolean): Promise<ResultSeries[]> {
+  const hook = deps.queryHooks?.histograms;
+  if (!hook || !hook.isUsed()) throw new ApiError(400, 'Histogram queries need the histogram plugin', 'Load the "histogram" plugin with its codecs (docs/configuration.md)');
+  const scan = scanRange(query, sub);
+  const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
+  const groups = new Map<string, { data: SeriesData; order: string }[]>();
+  for await (const data of seriesOf(sub, deps.storage, scan, budget)) {
+    budget.addSeries(data.points.length);
+    if (budget.due()) await budget.pause();
+    if (data.points.length === 0) continue;
+    const tags = data.series.tags;
+    if (groupKeys.some((k) => tags[k] === undefined)) continue;
+    const order = rowKeyOrder(tags);
+    const key = sub.aggregator.passThrough ? `${order}\u0000\u0000${data.series.id}` : groupKeys.map((k) => tags[k]).join('\u0000');
+    let members = groups.get(key);
+    if (!members) groups.set(key, (members = []));
+    members.push({ data, order });
+  }
+  const keys = await sortPaced([...groups.keys()], compareText, budget);
+  const ordered = [];
+  for (const key of keys) ordered.push((await sortPaced(groups.get(key)!, (a, b) => compareText(a.order, b.order), budget)).map((m) => m.data));
+  const ds = sub.downsample;
+  const answer = await hook.promise({
+    groups: ordered.map((members) => ({ members })),
+    percentiles: sub.percentiles ?? [],
+    showBuckets: sub.showHistogramBuckets ?? false,
+    ...(ds ? { downsample: { all: ds.all, floor: ds.all ? (ts: number) => ts : bucketing(ds, query.timezone).floor } } : {}),
+    start: query.start,
+    end: query.end,
+    slice: budget,
+  });
+  if (!answer) throw new ApiError(400, 'Histogram queries need the histogram plugin', 'Load the "histogram" plugin with its codecs (docs/configuration.md)');
+  const results: ResultSeries[] = [];
+  const range = { start: query.start, end: query.end };
+  for (const s of answer) {
+    if (budget.due()) await budget.pause();
+    const infos = ordered[s.group]!.map((d) => d.series);
+    const { tags, aggregateTags } = await computeTags(infos, budget);
+    const columns = allocColumns(s.timestamps.length);
+    columns.length = s.timestamps.length;
+    for (let i = 0; i < s.timestamps.length; i++) {
+      columns.timestamps[i] = s.timestamps[i]!;
+      columns.values[i] = s.values[i]!;
+      if (s.integer) {
+        columns.ints[i] = BigInt(Math.trunc(s.values[i]!));
+        columns.isInt[i] = 1;
+      }
+    }
+    budget.addProduced(columns.length);
+    const result: ResultSeries = {
+      metric: s.metric,
+      tags,
+      aggregateTags,
+      tsuids: await tsuidsOf(deps.storage, infos),
+      query: sub,
+      annotations: [],
+      globalAnnotations: [],
+      numeric: cut ? clipNumeric(columns, query.start, query.end) : columns,
+    };
+    // annotations kept under either form of the series' TSUID
+    if (!query.noAnnotations) result.annotations = await deps.storage.annotations(range, [...new Set([...result.tsuids, ...infos.map((i) => i.id)])]);
     results.push(result);
   }
   return results;

@@ -40,10 +40,16 @@ export interface SubQuery {
   downsample?: DownsampleSpec;
   filters: TagFilter[];
   explicitTags: boolean;
+  /** OpenTSDB 2.4's `rollupUsage` (ROLLUP_RAW, ROLLUP_NOFALLBACK, …) as given; read by a `plan` tap (lib/query) */
+  rollupUsage?: string;
   /** JSON values: the numeric field to aggregate (see docs/query.md) */
   jsonPath?: string;
   /** the legacy `tags` map as given, echoed by showQuery */
   tags: Record<string, string>;
+  /** histogram query (OpenTSDB 2.4): percentiles to compute, sorted ascending */
+  percentiles?: number[];
+  /** histogram query: each bucket (and under/overflow) as a series of its own */
+  showHistogramBuckets?: boolean;
 }
 
 export interface TsQuery {

@@ -16,7 +16,10 @@ export interface RawSubQuery {
   filters?: TagFilter[];
   tags?: Record<string, string>;
   explicitTags?: boolean;
+  rollupUsage?: string;
   jsonPath?: string;
+  percentiles?: number[];
+  showHistogramBuckets?: boolean;
 }
 
 export interface RawQuery {
@@ -69,6 +72,10 @@ function validateSubQuery(raw: RawSubQuery, index: number, aggregators: Registry
   const filters = [...(raw.filters ?? [])];
   const tags = raw.tags ?? {};
   for (const [tagk, value] of Object.entries(tags)) filters.push(filterFromShortcut(tagk, String(value), true));
+  const downsample = raw.downsample ? parseDownsample(raw.downsample, aggregators, useCalendar) : undefined;
+  const percentiles = raw.percentiles && raw.percentiles.length > 0 ? [...raw.percentiles].sort((a, b) => a - b) : undefined;
+  const showHistogramBuckets = raw.showHistogramBuckets ?? false;
+  if (percentiles || showHistogramBuckets) checkHistogramQuery(aggregator, downsample, percentiles);
   return {
     index,
     aggregator,
@@ -77,12 +84,27 @@ function validateSubQuery(raw: RawSubQuery, index: number, aggregators: Registry
     rate: raw.rate ?? false,
     rateOptions: raw.rateOptions ?? { counter: false, counterMax: LONG_MAX, resetValue: 0, dropResets: false },
     rateOptionsGiven: raw.rateOptions !== undefined,
-    downsample: raw.downsample ? parseDownsample(raw.downsample, aggregators, useCalendar) : undefined,
+    downsample,
     filters,
     explicitTags: raw.explicitTags ?? false,
+    ...(raw.rollupUsage !== undefined ? { rollupUsage: raw.rollupUsage } : {}),
     jsonPath: raw.jsonPath || undefined,
     tags: { ...tags },
+    ...(percentiles ? { percentiles } : {}),
+    ...(showHistogramBuckets ? { showHistogramBuckets } : {}),
   };
+}
+
+/** TSSubQuery.checkHistogramQuery: `none` or `sum` across series, `sum` downsampling, percentiles in [0, 100]. */
+function checkHistogramQuery(aggregator: Aggregator, downsample: SubQuery['downsample'], percentiles: number[] | undefined): void {
+  if (aggregator.name !== 'none' && aggregator.name !== 'sum') throw new ApiError(400, 'Only NONE or SUM aggregation function supported for histogram query');
+  if (downsample && downsample.aggregator.name !== 'sum') throw new ApiError(400, 'Only SUM downsampling aggregation supported for histogram query');
+  for (const p of percentiles ?? []) if (p < 0 || p > 100) throw new ApiError(400, `Invalid percentile parameters: ${javaFloat(p)}`);
+}
+
+/** A percentile as Java prints a Float (`99.0`, `-1.0`). */
+function javaFloat(p: number): string {
+  return Number.isInteger(p) ? `${p}.0` : String(p);
 }
 
 /** Long.parseLong semantics for rate options; undefined when not a valid long. */

@@ -85,8 +85,22 @@ function subQueryFromJson(value: unknown): RawSubQuery {
     downsample: str(q.downsample, 'downsample'),
     filters,
     explicitTags: bool(q.explicitTags),
+    rollupUsage: str(q.rollupUsage, 'rollupUsage'),
     jsonPath: str(q.jsonPath, 'jsonPath'),
+    percentiles: percentilesFromJson(q.percentiles),
+    showHistogramBuckets: bool(q.showHistogramBuckets),
   };
+}
+
+/** `percentiles`: a JSON array of numbers (Jackson reads List<Float>; numeric strings too). */
+function percentilesFromJson(v: unknown): number[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new ApiError(400, 'Unable to parse the given JSON', '"percentiles" must be an array of numbers');
+  return v.map((p) => {
+    const n = typeof p === 'number' ? p : typeof p === 'string' && p.trim() !== '' ? Number(p) : NaN;
+    if (!Number.isFinite(n)) throw new ApiError(400, 'Unable to parse the given JSON', `"percentiles" must be an array of numbers, got ${JSON.stringify(p)}`);
+    return Math.fround(n);
+  });
 }
 
 /** counterMax/resetValue may come as integers, floats (Grafana's Go backend) or strings. */

@@ -66,9 +66,30 @@ function applyMiddle(sub: RawSubQuery, middle: string[]): void {
       sub.downsample = part;
     } else if (part === 'explicit_tags') {
       sub.explicitTags = true;
+    } else if (part.toLowerCase().startsWith('rollup_')) {
+      sub.rollupUsage = part; // QueryRpc: TSSubQuery.setRollupUsage
+    } else if (part.toLowerCase().startsWith('percentiles')) {
+      sub.percentiles = parsePercentiles(part);
+    } else if (part.toLowerCase().startsWith('show-histogram-buckets')) {
+      sub.showHistogramBuckets = true;
     }
-    // pre-agg, rollup_*, percentiles[…], show-histogram-buckets: accepted and ignored.
+    // pre-agg: accepted and ignored.
   }
+}
+
+/** QueryRpc.parsePercentiles: `percentiles[50,99.9]`, each read by Float.valueOf. */
+function parsePercentiles(spec: string): number[] {
+  const open = spec.indexOf('[');
+  const close = spec.indexOf(']');
+  if (open === -1 || close === -1) throw new ApiError(400, `Malformated percentile query paramater: ${spec}`);
+  return spec
+    .slice(open + 1, close)
+    .split(',')
+    .map((s) => {
+      const t = s.trim();
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$/.test(t)) throw new ApiError(400, `For input string: "${t}"`);
+      return Math.fround(Number(t.replace(/[fFdD]$/, '')));
+    });
 }
 
 export function parseMetricQuery(m: string): RawSubQuery {
@@ -118,8 +139,9 @@ export function parseMetricAndFilters(text: string, whole: string = text): { met
       try {
         filter = filterFromShortcut(pair.slice(0, eq), pair.slice(eq + 1), groupBy);
       } catch (err) {
-        // OpenTSDB answers a bad filter in the URI with a 500 naming the pair
-        throw new ApiError(500, `When parsing ${what} '${pair}': ${(err as Error).message}`);
+        // OpenTSDB 2.4.1 answers a bad filter in the URI with a 500 naming the pair; DSDB with
+        // a 400 and the same message: bad input is the client's (opentsdb-compat.md, divergence 10)
+        throw new ApiError(400, `When parsing ${what} '${pair}': ${(err as Error).message}`);
       }
       const kind = (f: TagFilter) => f.runs ?? f.type;
       const same = groupBy ? filters.find((f) => kind(f) === kind(filter) && f.tagk === filter.tagk && f.filter === filter.filter) : undefined;

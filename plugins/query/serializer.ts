@@ -56,7 +56,7 @@ function toSecondsIfWhole(ms: number): number {
   return ms % 1000 === 0 ? ms / 1000 : ms;
 }
 
-/** TSSubQuery as OpenTSDB 2.4 echoes it with showQuery (its rollup/histogram fields at their defaults). */
+/** TSSubQuery as OpenTSDB 2.4 echoes it with showQuery (its rollup fields at their defaults). */
 export function queryEcho(q: SubQuery): Record<string, unknown> {
   // TSSubQuery.getTags(): derived from the group-by filters (the last one per key)
   const tags: Record<string, string> = {};
@@ -68,7 +68,7 @@ export function queryEcho(q: SubQuery): Record<string, unknown> {
     downsample: q.downsample?.text ?? null,
     rate: q.rate,
     filters: q.filters.map((f) => ({ tagk: f.tagk, filter: f.filter, group_by: f.groupBy, type: f.type })),
-    percentiles: null,
+    percentiles: q.percentiles ?? null,
     index: q.index,
     rateOptions: q.rateOptionsGiven
       ? { counter: q.rateOptions.counter, counterMax: q.rateOptions.counterMax, resetValue: q.rateOptions.resetValue, dropResets: q.rateOptions.dropResets }
@@ -80,10 +80,10 @@ export function queryEcho(q: SubQuery): Record<string, unknown> {
     preAggregate: false,
     rollupUsage: null,
     rollupTable: 'raw',
-    showHistogramBuckets: false,
+    showHistogramBuckets: q.showHistogramBuckets ?? false,
     useMultiGets: true,
     tags,
-    histogramQuery: false,
+    histogramQuery: (q.percentiles?.length ?? 0) > 0 || (q.showHistogramBuckets ?? false),
     ...(q.jsonPath ? { jsonPath: q.jsonPath } : {}),
   };
 }

@@ -7,7 +7,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Annotation, type StorageEngine } from '../../core';
 import { allows } from '../../lib/auth';
 import { ApiError, jsonText } from '../../lib/opentsdb';
+import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
+import { ANNOTATION_BULK_SCHEMA, ANNOTATION_SCHEMA } from './schemas';
 
 function toMs(value: unknown, field: string): number {
   const text = jsonText(value, field);
@@ -58,13 +60,16 @@ async function find(storage: StorageEngine, startTime: number, tsuid: string | u
 
 export function registerAnnotations(app: FastifyInstance, storage: () => StorageEngine): void {
   for (const url of ['/api/annotation', '/api/annotations']) {
-    app.route({
+    routeWithBody(app, {
       method: ['GET', 'POST', 'PUT', 'DELETE'],
       url,
       config: { scope: { GET: 'read', POST: 'admin', PUT: 'admin', DELETE: 'admin' } },
+      schema: ANNOTATION_SCHEMA,
       handler: async (request, reply) => {
-        const qs = request.query as Record<string, string | undefined>;
-        const method = (qs.method_override ?? request.method).toUpperCase();
+        const qs = request.query as Record<string, string | string[] | undefined>;
+        // a repeated parameter is an array: the first counts (as OpenTSDB's getQueryStringParam)
+        const override = Array.isArray(qs.method_override) ? qs.method_override[0] : qs.method_override;
+        const method = (override ?? request.method).toUpperCase();
         // ?method_override=DELETE on a GET changes data: the scope follows the method it names
         if (method !== 'GET' && !allows(request.principal, 'admin')) throw new ApiError(403, 'Forbidden', 'changing annotations needs the admin scope');
         const engine = storage();
@@ -91,6 +96,7 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
     method: ['POST', 'PUT'],
     url: '/api/annotation/bulk',
     config: { scope: 'admin' },
+    schema: ANNOTATION_BULK_SCHEMA,
     handler: async (request) => {
       const body = jsonBody(request.body, true);
       if (!Array.isArray(body)) throw new ApiError(400, 'Expected an array of annotations');

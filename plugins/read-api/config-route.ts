@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { flattenSpecs, type ResolvedConfig } from '../../core';
+import { CONFIG_SCHEMA } from './schemas';
 
 function flatten(prefix: string, value: unknown, out: Record<string, string>): void {
   if (value === null || value === undefined) return;
@@ -40,5 +41,5 @@ export function configMap(config: Readonly<ResolvedConfig>): Record<string, stri
 }
 
 export function registerConfig(app: FastifyInstance, config: Readonly<ResolvedConfig>): void {
-  app.route({ method: ['GET', 'POST'], url: '/api/config', config: { scope: 'admin' }, handler: async () => configMap(config) });
+  app.route({ method: ['GET', 'POST'], url: '/api/config', config: { scope: 'admin' }, schema: CONFIG_SCHEMA, handler: async () => configMap(config) });
 }

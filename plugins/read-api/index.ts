@@ -11,6 +11,7 @@ import { registerConfig } from './config-route';
 import { registerLookup } from './lookup';
 import { registerStats, statsCommand } from './stats';
 import { registerSuggest } from './suggest';
+import { AGGREGATORS_SCHEMA, DROPCACHES_SCHEMA, SERIALIZERS_SCHEMA } from './schemas';
 import { getTelnetHooks } from '../../lib/telnet';
 
 const DROPPED = { message: 'Caches dropped', status: '200' };
@@ -57,10 +58,11 @@ export default definePlugin({
         method: ['GET', 'POST'],
         url: '/api/aggregators',
         config: { scope: 'read' },
+        schema: AGGREGATORS_SCHEMA,
         handler: async () => container.resolve('aggregators').names(),
       });
-      app.route({ method: ['GET', 'DELETE'], url: '/api/dropcaches', config: { scope: 'admin' }, handler: async () => DROPPED });
-      app.route({ method: ['GET', 'POST'], url: '/api/serializers', config: { scope: 'read' }, handler: async () => SERIALIZERS });
+      app.route({ method: ['GET', 'DELETE'], url: '/api/dropcaches', config: { scope: 'admin' }, schema: DROPCACHES_SCHEMA, handler: async () => DROPPED });
+      app.route({ method: ['GET', 'POST'], url: '/api/serializers', config: { scope: 'read' }, schema: SERIALIZERS_SCHEMA, handler: async () => SERIALIZERS });
     });
     getTelnetHooks(hooks).commands.tap('read-api', (commands) => {
       commands.add('stats', statsCommand(hooks, maybeStorage), 'read-api');

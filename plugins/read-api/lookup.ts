@@ -3,10 +3,12 @@
  * means "has tag k" and `*=v` "some tag has value v". Grafana uses it for tag templating.
  */
 import type { FastifyInstance } from 'fastify';
-import { type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
+import { isInternalMetric, type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, jsonText, QueryBudget } from '../../lib/opentsdb';
 import { tsuidOfSeries } from '../../lib/uid';
+import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
+import { LOOKUP_SCHEMA } from './schemas';
 
 interface Pair {
   key: string;
@@ -35,10 +37,11 @@ function parseM(m: string): { metric: string; tags: Pair[] } {
  * `timeoutMs` (0: never), or when the client has gone.
  */
 export function registerLookup(app: FastifyInstance, storage: () => StorageEngine, timeoutMs: number): void {
-  app.route({
+  routeWithBody(app, {
     method: ['GET', 'POST'],
     url: '/api/search/lookup',
     config: { scope: 'read' },
+    schema: LOOKUP_SCHEMA,
     handler: async (request, reply) => {
       const started = Date.now();
       let metric: string;
@@ -71,6 +74,7 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
       const engine = storage();
       for await (const info of engine.lookup(selector) as AsyncIterable<SeriesInfo>) {
         if (budget.due()) await budget.pause();
+        if (isInternalMetric(info.metric)) continue; // DSDB's own series (rollups), never listed
         const values = Object.values(info.tags);
         if (!anyKeyValues.every((v) => values.includes(v))) continue;
         total++;

@@ -7,6 +7,7 @@ import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { KernelHooks, StatsCollector, StorageEngine } from '../../core';
 import { type TelnetCommand } from '../../lib/telnet';
+import { METRICS_SCHEMA, STATS_SCHEMA } from './schemas';
 
 export interface StatRecord {
   name: string;
@@ -105,13 +106,14 @@ export function registerStats(app: FastifyInstance, hooks: KernelHooks, storage:
     method: ['GET', 'POST'],
     url: '/api/stats',
     config: { scope: 'read' },
+    schema: STATS_SCHEMA,
     handler: async () => {
       const now = Math.floor(Date.now() / 1000);
       const records = await collectAll(hooks, storage());
       return records.map((r) => ({ metric: `tsd.${r.name}`, timestamp: now, value: r.value.toString(), tags: r.tags }));
     },
   });
-  app.get('/metrics', { config: { scope: 'read' } }, async (_request, reply) => {
+  app.get('/metrics', { config: { scope: 'read' }, schema: METRICS_SCHEMA }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
     return prometheusText(await collectAll(hooks, storage()));
   });

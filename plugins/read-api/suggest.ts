@@ -2,15 +2,19 @@
 import type { FastifyInstance } from 'fastify';
 import { type NameKind, type StorageEngine } from '../../core';
 import { ApiError, jsonText } from '../../lib/opentsdb';
+import { suggestVisible } from '../../lib/storage';
+import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
+import { SUGGEST_SCHEMA } from './schemas';
 
 const TYPES: readonly NameKind[] = ['metrics', 'tagk', 'tagv'];
 
 export function registerSuggest(app: FastifyInstance, storage: () => StorageEngine): void {
-  app.route({
+  routeWithBody(app, {
     method: ['GET', 'POST'],
     url: '/api/suggest',
     config: { scope: 'read' },
+    schema: SUGGEST_SCHEMA,
     handler: async (request) => {
       let type: string | undefined;
       let q: string;
@@ -34,7 +38,8 @@ export function registerSuggest(app: FastifyInstance, storage: () => StorageEngi
         if (!/^-?\d+$/.test(maxText)) throw new ApiError(400, "Unable to parse 'max' as a number");
         max = Number(maxText);
       }
-      return storage().suggest(type as NameKind, q, Math.max(0, max));
+      // DSDB's internal series (rollups: core/internal-series.ts) are never suggested
+      return suggestVisible(storage(), type as NameKind, q, Math.max(0, max));
     },
   });
 }

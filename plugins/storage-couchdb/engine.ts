@@ -37,8 +37,7 @@ import { chunkDocId, chunkRange, DESIGN_ID, HIGH, namePrefix, SETTINGS_ID } from
 import { makeRetrying, type Retrying } from './retrying';
 import { SeriesIndex } from './series-index';
 import { WindowWriter } from './window-writer';
-import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
-import type { MetaStore } from '../../core/storage';
+import { CouchMetaStore } from './meta-store';
 
 export type CodecOptions = { [K in keyof CodecPreferences]: string | string[] };
 
@@ -66,8 +65,8 @@ function preferences(options: Partial<CodecOptions> | undefined): CodecPreferenc
 }
 
 export class CouchEngine implements StorageEngine {
-  /** UIDs, meta and trees (core MetaStore). */
-  readonly meta: MetaStore = new MemoryMetaStore();
+  /** UIDs, meta and trees (core MetaStore): one `k:` document per entry. */
+  readonly meta: CouchMetaStore;
   readonly name = 'couchdb';
   readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
   private readonly couch: Couch;
@@ -95,6 +94,7 @@ export class CouchEngine implements StorageEngine {
     this.index = new SeriesIndex(this.couch, options.seriesCacheSize);
     this.windows = new WindowWriter(this.couch, this.codecs, () => this.windowMs, options.windowCacheSize);
     this.annotationDocs = new CouchAnnotations(this.couch, this.retrying);
+    this.meta = new CouchMetaStore(this.couch, this.retrying, () => this.options.retryTimeoutMs);
   }
 
   /** Creates the database, the design document and the settings when missing; adopts the stored window length. */

@@ -10,6 +10,8 @@
  *   n:m:<name> n:k:… n:v:…  metric names, tag keys, tag values (suggest is a range scan)
  *   a:<start>:<tsuid>       an annotation ('' tsuid: global), sorted by start time
  *   m:settings              settings every daemon must share (the window length)
+ *   k:<space>␟<key>         a MetaStore entry (␟ = U+001F, which no space holds: lib/storage
+ *                           checkMetaEntry), so a space, and a key prefix in it, is an id range
  */
 import { createHash } from 'node:crypto';
 import type { NameKind } from '../../core';
@@ -65,4 +67,16 @@ export function annotationDocId(startTime: number, tsuid: string | undefined): s
 
 export function annotationRange(start: number, end: number): [string, string] {
   return [`a:${timeKey(Math.max(start, -OFFSET))}:`, `a:${timeKey(Math.min(end, OFFSET))}:${HIGH}`];
+}
+
+/** Joins a MetaStore space and key; U+001F cannot occur in a space (lib/storage checkMetaEntry). */
+const META_SEPARATOR = '\u001f';
+
+export function metaDocId(space: string, key: string): string {
+  return `k:${space}${META_SEPARATOR}${key}`;
+}
+
+/** An id after every id of the space (exclusive end): U+0020 follows the separator. */
+export function metaSpaceEnd(space: string): string {
+  return `k:${space}\u0020`;
 }

@@ -47,8 +47,7 @@ import { newCounters, storageStats } from './stats';
 import { Wal } from './wal';
 import { replayWal } from './wal-replay';
 import { encodeAnnotationRecord, encodeDeleteRecord, encodeUnannotateRecord } from './wal-records';
-import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
-import type { MetaStore } from '../../core/storage';
+import { MetaLog } from './meta-log';
 
 export interface EmbeddedEngineOptions {
   /** absolute data directory */
@@ -67,8 +66,8 @@ export interface EmbeddedEngineOptions {
 }
 
 export class EmbeddedEngine implements StorageEngine {
-  /** UIDs, meta and trees (core MetaStore). */
-  readonly meta: MetaStore = new MemoryMetaStore();
+  /** UIDs, meta and trees (core MetaStore), in meta.log under the directory's lock. */
+  readonly meta: MetaLog;
   readonly name = 'embedded';
   readonly capabilities = { sharedAcrossDaemons: false };
   readonly counters = newCounters();
@@ -91,6 +90,7 @@ export class EmbeddedEngine implements StorageEngine {
     private readonly log: Logger,
   ) {
     this.annotationStore = new AnnotationStore(options.dataDir, log);
+    this.meta = new MetaLog(options.dataDir, log);
     // Slices of both jobs let a WAL fsync in flight be acknowledged first.
     const walCommit = () => this.wal?.committing;
     this.cuts = new JobRunner(
@@ -127,6 +127,7 @@ export class EmbeddedEngine implements StorageEngine {
       this.blocks = new BlockSet(path.join(dir, 'blocks'), this.index, codecSet, this.options.chunkMaxPoints, this.counters, this.log);
       this.blocks.load();
       this.annotationStore.load();
+      this.meta.open();
       this.wal = new Wal(path.join(dir, 'wal'), this.options.flushIntervalMs, (err) =>
         this.log.error({ err }, 'WAL commit failed: writes since the last commit are in memory only until the next block cut'),
       );
@@ -134,6 +135,7 @@ export class EmbeddedEngine implements StorageEngine {
       replayWal(this.wal.replay(), target, this.counters, this.log);
       this.wal.open();
     } catch (err) {
+      void this.meta.close();
       this.unlock();
       throw err;
     }
@@ -388,6 +390,7 @@ export class EmbeddedEngine implements StorageEngine {
     this.compactions.abort();
     this.cuts.abort();
     this.state = 'closed';
+    await this.meta.close();
     await this.wal.close();
     this.blocks.close();
     this.unlock?.();

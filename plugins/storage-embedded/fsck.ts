@@ -1,7 +1,7 @@
 /**
  * Integrity check of an embedded data directory, without opening the engine (the
  * directory is locked like a daemon would lock it). It checks:
- *  - series.log and every WAL segment: checksummed records up to the end of the file;
+ *  - series.log, meta.log and every WAL segment: checksummed records up to the end of the file;
  *    one id per series key; every WAL SAMPLES record names known series;
  *  - every block: magic, footer and index checksum, then every chunk: its CRC, that it
  *    decodes to the number of points the index says, that its timestamps ascend and
@@ -17,6 +17,7 @@ import { ByteReader, seriesKeyString, type SeriesPoints } from '../../core';
 import { BlockReader, BlockWriter, blockSeqOf, type ChunkRef } from './block';
 import type { CodecSet } from './codec-set';
 import { lockDir } from './lock';
+import { META_LOG } from './meta-log';
 import { scanRecords } from './record-file';
 import { REC_SAMPLES, REC_SERIES, readSamplesIds, readSeriesBody } from './wal-records';
 
@@ -96,6 +97,7 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
       known.add(id);
     };
     for (const payload of checkRecords(dataDir, 'series.log', fix, problems)) defineSeries(payload, 'series.log');
+    checkRecords(dataDir, META_LOG, fix, problems);
     const walDir = path.join(dataDir, 'wal');
     const segments = fs.existsSync(walDir) ? fs.readdirSync(walDir).filter((f) => /^\d{10}\.wal$/.test(f)).sort() : [];
     const samples: { file: string; ids: number[] }[] = [];

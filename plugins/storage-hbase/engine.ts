@@ -1,8 +1,8 @@
 /**
  * The HBase storage engine, through HBase's REST gateway. Every daemon is stateless over
- * HBase: series ids, the series index and points live in two tables (keys.ts); a daemon
- * keeps only caches (series key → id) and the rows it wrote fragments to, which
- * compaction uses and can lose.
+ * HBase: series ids, the series index and points live in two tables (keys.ts), the
+ * MetaStore in a third (meta-store.ts); a daemon keeps only caches (series key → id)
+ * and the rows it wrote fragments to, which compaction uses and can lose.
  *
  * A write encodes, per series and window, its points into one chunk cell and puts all
  * cells of the batch in one multi-row request; it resolves only once the gateway
@@ -33,8 +33,7 @@ import { DATA_FAMILY, dataRowKey, parseSeriesId, rowSeriesId, saltOf, UID_FAMILY
 import { HBaseRest, isUnavailable, unavailableError, type Cell, type Row } from './rest';
 import { makeRetrying, type Retrying } from './retrying';
 import { SeriesIndex } from './series-index';
-import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
-import type { MetaStore } from '../../core/storage';
+import { HBaseMetaStore, META_FAMILY } from './meta-store';
 
 export interface HBaseEngineOptions {
   host: string;
@@ -59,13 +58,14 @@ const META_ROW = 'meta';
 const COMPACT_CONCURRENCY = 4;
 
 export class HBaseEngine implements StorageEngine {
-  /** UIDs, meta and trees (core MetaStore). */
-  readonly meta: MetaStore = new MemoryMetaStore();
+  /** UIDs, meta and trees (core MetaStore): the `<prefix>meta` table. */
+  readonly meta: HBaseMetaStore;
   readonly name = 'hbase';
   readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
   private readonly rest: HBaseRest;
   private readonly dataTable: string;
   private readonly uidTable: string;
+  private readonly metaTable: string;
   private windowMs: number;
   private saltBuckets: number;
   private index!: SeriesIndex;
@@ -89,6 +89,7 @@ export class HBaseEngine implements StorageEngine {
     this.rest = new HBaseRest({ host: options.host, port: options.port, timeoutMs: options.requestTimeoutMs });
     this.dataTable = options.tablePrefix + 'data';
     this.uidTable = options.tablePrefix + 'uid';
+    this.metaTable = options.tablePrefix + 'meta';
     this.windowMs = options.windowMs;
     this.saltBuckets = options.saltBuckets;
     const prefs = { ...DEFAULT_CODECS };
@@ -98,12 +99,14 @@ export class HBaseEngine implements StorageEngine {
     }
     this.fragments = new FragmentCodec(new CodecSet(codecs, prefs, 'storage-hbase'), this.sequencer);
     this.annotationRows = new HBaseAnnotations(this.rest, this.uidTable, this.retrying);
+    this.meta = new HBaseMetaStore(this.rest, this.metaTable, this.retrying, () => this.options.retryTimeoutMs);
   }
 
   async open(): Promise<void> {
     try {
       await this.rest.ensureTable(this.dataTable, [{ name: DATA_FAMILY, versions: 1 }]);
       await this.rest.ensureTable(this.uidTable, [{ name: UID_FAMILY, versions: 1 }]);
+      await this.rest.ensureTable(this.metaTable, [{ name: META_FAMILY, versions: 1 }]);
       // Every daemon must cut windows and salt keys the same way: the first one to open decides.
       this.windowMs = await this.adopt('window_ms', this.windowMs);
       this.saltBuckets = await this.adopt('salt_buckets', this.saltBuckets);
@@ -436,5 +439,6 @@ export class HBaseEngine implements StorageEngine {
   async dropTables(): Promise<void> {
     await this.rest.dropTable(this.dataTable);
     await this.rest.dropTable(this.uidTable);
+    await this.rest.dropTable(this.metaTable);
   }
 }

@@ -34,8 +34,8 @@ import { makeRetrying, type Retrying } from './retrying';
 import { mergeRows, type ChunkRow } from './merge';
 import { NAME_KIND, schemaStatements, TABLES } from './schema';
 import { parseSeriesId, SeriesIndex } from './series-index';
-import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
-import type { MetaStore } from '../../core/storage';
+import { MysqlMetaStore } from './meta-store';
+import { DsdbError } from '../../core';
 
 export interface MysqlEngineOptions extends PoolSettings {
   tablePrefix: string;
@@ -52,8 +52,8 @@ const MAX_ROWS_PER_INSERT = 256;
 const SERIES_PER_QUERY = 256;
 
 export class MysqlEngine implements StorageEngine {
-  /** UIDs, meta and trees (core MetaStore). */
-  readonly meta: MetaStore = new MemoryMetaStore();
+  /** UIDs, meta and trees (core MetaStore): the meta_kv table. */
+  readonly meta: MysqlMetaStore;
   readonly name = 'mysql';
   readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
   private pool!: Pool;
@@ -85,6 +85,15 @@ export class MysqlEngine implements StorageEngine {
     this.codec = new MysqlChunks(new CodecSet(codecs, codecPreferences(options.codecs, log), 'storage-mysql'));
     this.encoder = new FragmentEncoder(this.codec, () => this.windowMs);
     this.annotationRows = new MysqlAnnotations(() => this.pool, this.p, this.retrying);
+    this.meta = new MysqlMetaStore(
+      () => {
+        if (!this.pool) throw new DsdbError('DSDB_ERR_STORAGE_CLOSED', 'storage-mysql is not open: its meta store cannot be used');
+        return this.pool;
+      },
+      `${this.p}meta_kv`,
+      this.retrying,
+      () => this.options.retryTimeoutMs,
+    );
   }
 
   async open(): Promise<void> {

@@ -8,7 +8,9 @@
  *  - chunks: compressed points, one row per (series, window, seq). A write adds one
  *    fragment per series and window; compaction merges a window's fragments into one.
  *    `seq` (AUTO_INCREMENT, shared by every daemon) orders fragments: later wins;
- *  - annotations, and meta (settings every daemon must share, such as the window).
+ *  - annotations, and meta (settings every daemon must share, such as the window);
+ *  - meta_kv: the MetaStore (UIDs, UID/TS meta, trees): (space, meta_key) VARBINARY
+ *    primary key, so keys sort and compare as bytes; putIfAbsent is INSERT IGNORE.
  */
 export function schemaStatements(p: string): string[] {
   const name = 'VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL';
@@ -52,10 +54,16 @@ export function schemaStatements(p: string): string[] {
       body TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
       PRIMARY KEY (start_time, tsuid)
     ) ENGINE=InnoDB`,
+    `CREATE TABLE IF NOT EXISTS ${p}meta_kv (
+      space VARBINARY(256) NOT NULL,
+      meta_key VARBINARY(1024) NOT NULL,
+      value MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+      PRIMARY KEY (space, meta_key)
+    ) ENGINE=InnoDB`,
   ];
 }
 
-export const TABLES = ['meta', 'series', 'series_tags', 'names', 'chunks', 'annotations'];
+export const TABLES = ['meta', 'series', 'series_tags', 'names', 'chunks', 'annotations', 'meta_kv'];
 
 /** `kind` column of the names table */
 export const NAME_KIND = { metrics: 1, tagk: 2, tagv: 3 } as const;

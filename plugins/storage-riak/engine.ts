@@ -1,8 +1,9 @@
 /**
  * The Riak KV storage engine. Every daemon is stateless over Riak: series, names, chunks
  * and annotations live in five buckets (`<prefix>series`, `names`, `chunks`,
- * `annotations`, `meta`); a daemon keeps only caches (series key → id, id → series, the
- * chunks it wrote last with their vclocks), which it can lose at any time.
+ * `annotations`, `meta`), the MetaStore in a sixth (`metastore`, meta-store.ts); a
+ * daemon keeps only caches (series key → id, id → series, the chunks it wrote last with
+ * their vclocks), which it can lose at any time.
  *
  * A write resolves once Riak acknowledged every chunk it touched (w / dw quorums of the
  * options): no acknowledged point waits in the daemon's memory. Schema and trade-offs:
@@ -35,8 +36,7 @@ import { NAME_PREFIX } from './keys';
 import { concatPoints, withinRange, withoutRange } from './merge';
 import { makeRetrying, unavailableError, type Retrying } from './retrying';
 import { RiakSeriesIndex } from './series-index';
-import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
-import type { MetaStore } from '../../core/storage';
+import { RiakMetaStore } from './meta-store';
 
 export interface RiakEngineOptions {
   /** node base URLs, used round-robin */
@@ -62,13 +62,13 @@ const MIN_TIME = -9e15;
 const MAX_TIME = 9e15;
 
 export class RiakEngine implements StorageEngine {
-  /** UIDs, meta and trees (core MetaStore). */
-  readonly meta: MetaStore = new MemoryMetaStore();
+  /** UIDs, meta and trees (core MetaStore): the `<prefix>metastore` bucket. */
+  readonly meta: RiakMetaStore;
   readonly name = 'riak';
   readonly capabilities: StorageCapabilities = { sharedAcrossDaemons: true };
   private readonly http: RiakHttp;
   private readonly codecs: CodecSet;
-  private readonly buckets: { series: string; names: string; chunks: string; annotations: string; meta: string };
+  private readonly buckets: { series: string; names: string; chunks: string; annotations: string; meta: string; metastore: string };
   private readonly index: RiakSeriesIndex;
   private readonly chunks: ChunkStore;
   private readonly annotationStore: RiakAnnotations;
@@ -92,11 +92,12 @@ export class RiakEngine implements StorageEngine {
     }
     this.codecs = new CodecSet(codecs, prefs, 'storage-riak');
     const p = options.bucketPrefix;
-    this.buckets = { series: `${p}series`, names: `${p}names`, chunks: `${p}chunks`, annotations: `${p}annotations`, meta: `${p}meta` };
+    this.buckets = { series: `${p}series`, names: `${p}names`, chunks: `${p}chunks`, annotations: `${p}annotations`, meta: `${p}meta`, metastore: `${p}metastore` };
     this.windowMs = options.windowMs;
     this.index = new RiakSeriesIndex(this.http, this.buckets.series, this.buckets.names, options.seriesCacheSize);
     this.chunks = new ChunkStore(this.http, this.buckets.chunks, this.codecs, options.chunkCacheSize);
     this.annotationStore = new RiakAnnotations(this.http, this.buckets.annotations, this.retrying);
+    this.meta = new RiakMetaStore(this.http, this.buckets.metastore, this.retrying, () => this.options.retryTimeoutMs);
   }
 
   /**
@@ -114,6 +115,8 @@ export class RiakEngine implements StorageEngine {
     await this.http.setBucketProps(this.buckets.chunks, { ...nVal, allow_mult: true, last_write_wins: false, dvv_enabled: true });
     // Series, names and meta never change once written; annotations replace each other.
     for (const b of [this.buckets.series, this.buckets.names, this.buckets.annotations, this.buckets.meta]) await this.http.setBucketProps(b, { ...nVal, allow_mult: false, last_write_wins: true });
+    // The MetaStore keeps siblings, which every reader resolves the same way (meta-store.ts).
+    await this.http.setBucketProps(this.buckets.metastore, RiakMetaStore.bucketProps(this.options.nVal));
     // Every daemon must cut windows the same way: the first one to open decides.
     const stored = await this.http.fetch(this.buckets.meta, 'window_ms');
     let windowMs = stored ? Number(stored.siblings[0]!.value.toString('utf8')) : NaN;

@@ -140,10 +140,7 @@ export class RiakHttp {
 
   /** Stores a value; with `returnBody`, answers the object as stored (siblings included). */
   async store(bucket: string, key: string, value: Uint8Array | string, options: StoreOptions = {}): Promise<RiakObject | undefined> {
-    const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/octet-stream', accept: 'multipart/mixed, */*;q=0.5' };
-    if (options.vclock) headers['x-riak-vclock'] = options.vclock;
-    for (const [name, terms] of Object.entries(options.indexes ?? {})) if (terms.length > 0) headers[`x-riak-index-${name}`] = terms.join(', ');
-    for (const [name, v] of Object.entries(options.meta ?? {})) headers[`x-riak-meta-${name}`] = v;
+    const headers = RiakHttp.storeHeaders(options);
     const q = [this.quorumQuery(['w', 'dw']), options.returnBody ? 'returnbody=true' : ''].filter(Boolean).join('&');
     const res = await this.request(`/buckets/${enc(bucket)}/keys/${enc(key)}${q ? '?' + q : ''}`, { method: 'PUT', headers, body: value });
     if (!options.returnBody) {
@@ -153,6 +150,34 @@ export class RiakHttp {
     }
     if (res.status === 404) await RiakHttp.fail(res, `PUT ${bucket}/${key}`);
     return this.objectOf(res, `PUT ${bucket}/${key}`);
+  }
+
+  /**
+   * Stores a value only if the key holds no object (`If-None-Match: *`, checked by the node
+   * that takes the request just before it writes: not atomic against a concurrent writer,
+   * see storage-riak/meta-store.ts). Answers 'exists' (412), or the object as stored, with
+   * the siblings a concurrent writer left.
+   */
+  async create(bucket: string, key: string, value: Uint8Array | string, options: Omit<StoreOptions, 'vclock' | 'returnBody'> = {}): Promise<RiakObject | 'exists'> {
+    const headers = { ...RiakHttp.storeHeaders(options), 'if-none-match': '*' };
+    const q = [this.quorumQuery(['w', 'dw']), 'returnbody=true'].filter(Boolean).join('&');
+    const res = await this.request(`/buckets/${enc(bucket)}/keys/${enc(key)}?${q}`, { method: 'PUT', headers, body: value });
+    if (res.status === 412) {
+      await res.arrayBuffer();
+      return 'exists';
+    }
+    if (res.status === 404) await RiakHttp.fail(res, `PUT ${bucket}/${key}`);
+    const stored = await this.objectOf(res, `PUT ${bucket}/${key}`);
+    if (!stored) throw new Error(`Riak: PUT ${bucket}/${key} answered no object`);
+    return stored;
+  }
+
+  private static storeHeaders(options: StoreOptions): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/octet-stream', accept: 'multipart/mixed, */*;q=0.5' };
+    if (options.vclock) headers['x-riak-vclock'] = options.vclock;
+    for (const [name, terms] of Object.entries(options.indexes ?? {})) if (terms.length > 0) headers[`x-riak-index-${name}`] = terms.join(', ');
+    for (const [name, v] of Object.entries(options.meta ?? {})) headers[`x-riak-meta-${name}`] = v;
+    return headers;
   }
 
   async remove(bucket: string, key: string, vclock?: string): Promise<boolean> {

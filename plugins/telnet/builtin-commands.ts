@@ -1,4 +1,4 @@
-import type { BuildInfo, Registry } from '../../core';
+import type { BuildInfo, Lifecycle, Registry } from '../../core';
 import { type TelnetCommand } from '../../lib/telnet';
 
 /** `version`, `help` and `exit`, answered as OpenTSDB answers them (RpcManager). */
@@ -39,4 +39,21 @@ export function addBuiltinCommands(commands: Registry<TelnetCommand>, buildInfo:
     },
     'telnet',
   );
+}
+
+/**
+ * `diediedie`: OpenTSDB's RpcManager.DieDieDie — answers "Cleaning up and exiting now."
+ * and shuts the daemon down gracefully (as SIGTERM: accepted writes are flushed, storage
+ * closed; the process exits 0). Added only when the telnet plugin's `diediedie` option is
+ * on (OpenTSDB has it on unless tsd.no_diediedie); needs the admin scope under auth.
+ */
+export function diediedieCommand(lifecycle: Lifecycle): TelnetCommand {
+  return {
+    description: 'shut the daemon down gracefully',
+    scope: 'admin',
+    execute(_words, connection) {
+      connection.writeLine('Cleaning up and exiting now.');
+      lifecycle.requestStop(`telnet diediedie from ${connection.remoteAddress}`);
+    },
+  };
 }

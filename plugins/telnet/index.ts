@@ -1,14 +1,15 @@
 /**
  * The telnet plugin: OpenTSDB's line protocol. It takes every connection no other
  * detector claims (the fallback, as in OpenTSDB), and runs the commands plugins add on
- * the `telnet.commands` hook; `version`, `help` and `exit` are its own.
+ * the `telnet.commands` hook; `version`, `help` and `exit` are its own, and `diediedie`
+ * when its option is on.
  */
 import type { Duplex } from 'node:stream';
 import { definePlugin, Registry, Type } from '../../core';
 import { getAuthenticator, type Authenticator } from '../../lib/auth';
 import { type TelnetCommand, getTelnetHooks } from '../../lib/telnet';
 import { authCommand } from './auth-command';
-import { addBuiltinCommands } from './builtin-commands';
+import { addBuiltinCommands, diediedieCommand } from './builtin-commands';
 import { TelnetSession, type SessionStats } from './session';
 
 /** Runs after every other detector: telnet is what is left. */
@@ -25,6 +26,12 @@ export default definePlugin({
       maxPendingReplyBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),
       /** a connection that sends nothing for this many ms is closed, a partial line with it (0: never) */
       idleTimeoutMs: Type.Integer({ minimum: 0, default: 300_000 }),
+      /**
+       * the `diediedie` command: a graceful shutdown from any telnet client (admin scope
+       * under auth). Off by default: without it `diediedie` is an unknown command.
+       * OpenTSDB has it on unless tsd.no_diediedie = true.
+       */
+      diediedie: Type.Boolean({ default: false }),
     },
     { additionalProperties: false },
   ),
@@ -37,6 +44,7 @@ export default definePlugin({
 
     getTelnetHooks(hooks).commands.tap('telnet', (registry) => {
       addBuiltinCommands(registry, container.resolve('buildInfo'));
+      if (options.diediedie) registry.add('diediedie', diediedieCommand(container.resolve('lifecycle')), 'telnet');
       if (authenticator) registry.add('auth', authCommand(authenticator), 'telnet');
     });
     hooks.kernel.starting.tap('telnet', () => {

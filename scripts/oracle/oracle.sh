@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The reference OpenTSDB 2.4.1 ("oracle") for the differential tests: a standalone HBase 2.6.1 + REST
 # gateway and a TSD on it, all on 127.0.0.1 and on free ports, stopped by PID.
-#   scripts/oracle/oracle.sh jars|start|stop|status
+#   scripts/oracle/oracle.sh jars|start|stop|status|treesync
 # jars:  resolve the jars with Maven into .oracle-cache/ (ignored by git; cached across runs)
 # start: jars, then HBase (fresh data dir), the OpenTSDB tables, the TSD; writes $DIR/env with
 #        DSDB_ORACLE_URL=http://127.0.0.1:PORT and DSDB_ORACLE_TELNET_PORT=PORT
@@ -49,7 +49,7 @@ free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1
 stop() {
   [ -d "$DIR/tsd" ] && "$HERE/opentsdb/stop.sh" "$DIR/tsd" >&2 || true
   [ -d "$DIR/hbase" ] && "$HERE/hbase/stop.sh" "$DIR/hbase" >&2 || true
-  rm -f "$DIR/env"
+  rm -f "$DIR/env" "$DIR/zk-port"
 }
 
 start() {
@@ -69,10 +69,33 @@ tsd.storage.fix_duplicates = true
 tsd.http.show_stack_trace = false
 tsd.core.meta.enable_realtime_ts = true
 tsd.core.meta.enable_tsuid_tracking = true
+tsd.rollups.enable = true
+tsd.rollups.config = $DIR/rollups.json
+
+# Histograms (/api/histogram, telnet histogram, percentile queries): OpenTSDB's SimpleHistogram codec as id 0.
+tsd.core.histograms.config = {"net.opentsdb.core.SimpleHistogramDecoder": 0}
 CONF
+  # Rollups and pre-aggregates (test/oracle/rollup.test.ts; DSDB's copy: test/fixtures/rollups.json).
+  # Besides the default 1m (raw), intervals with a factor 11 divide none of the random tests'
+  # downsample intervals, so those queries keep reading raw data as before.
+  cp "$ROOT/test/fixtures/rollups.json" "$DIR/rollups.json"
+  export TSD_EXTRA_TABLES="$(node -e 'for (const i of require(process.argv[1]).intervals) console.log(i.table, i.preAggregationTable)' "$DIR/rollups.json" | tr ' ' '\n' | grep -vx tsdb | sort -u | tr '\n' ' ')"
   TSD_OPTS="--config=$DIR/tsd.conf" "$HERE/opentsdb/start.sh" "$DIR/tsd" >&2 || { stop; exit 1; }
   printf 'DSDB_ORACLE_URL=http://127.0.0.1:%s\nDSDB_ORACLE_TELNET_PORT=%s\n' "$TSD_PORT" "$TSD_PORT" > "$DIR/env"
   cat "$DIR/env"
+  echo "$HBASE_ZK_PORT" > "$DIR/zk-port"
+}
+
+# treesync: OpenTSDB's `tsdb uid treesync` on the running oracle (every TSMeta through every
+# enabled tree, one metric's series in TSUID order), in a JVM of its own with tree processing
+# on. The TSD itself keeps it off: its realtime processing caches the tree list for 5 minutes
+# and builds in no fixed order, so which series takes a contested leaf would vary.
+treesync() {
+  [ -f "$DIR/zk-port" ] || { echo "not running" >&2; exit 1; }
+  { cat "$DIR/tsd.conf"; echo "tsd.core.tree.enable_processing = true"; } > "$DIR/treesync.conf"
+  java -Xmx256m -Dlogback.configurationFile="$HERE/opentsdb/logback.xml" -cp "$CACHE/opentsdb-lib/*" \
+    net.opentsdb.tools.UidManager --config="$DIR/treesync.conf" --zkquorum="127.0.0.1:$(cat "$DIR/zk-port")" --zkbasedir=/hbase treesync \
+    > "$DIR/treesync.log" 2>&1 || { tail -20 "$DIR/treesync.log" >&2; exit 1; }
 }
 
 status() { [ -f "$DIR/env" ] && cat "$DIR/env" || { echo "not running" >&2; exit 1; }; }
@@ -82,5 +105,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 jars [hbase|opentsdb]...|start|stop|status" >&2; exit 2 ;;
+  treesync) treesync ;;
+  *) echo "usage: $0 jars [hbase|opentsdb]...|start|stop|status|treesync" >&2; exit 2 ;;
 esac

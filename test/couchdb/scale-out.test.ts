@@ -8,7 +8,8 @@
 import { expect } from 'chai';
 import { seriesKeyString, ValueKind } from '../../core';
 import { seriesId } from '../../plugins/storage-couchdb/ids';
-import { couchRequest, dropDatabase, freshDatabase, useCouchDb } from './couchdb';
+import { couchRequest, createTestEngine, dropDatabase, freshDatabase, useCouchDb } from './couchdb';
+import { raceForDeletes, raceForKeys } from '../helpers/meta-race';
 import { type Daemon, spawnCouchDaemon, type WirePoint } from './daemons';
 
 describe('storage-couchdb scale-out: two daemons over one CouchDB @integration', function () {
@@ -26,6 +27,20 @@ describe('storage-couchdb scale-out: two daemons over one CouchDB @integration',
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await dropDatabase(database);
+  });
+
+  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each', async () => {
+    const one = createTestEngine(database);
+    const two = createTestEngine(database);
+    await one.open();
+    await two.open();
+    try {
+      const outcome = await raceForKeys(one.meta, two.meta);
+      expect(outcome.wonByA + outcome.wonByB).to.equal(200);
+      await raceForDeletes(one.meta, two.meta);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
   });
 
   it('reads on B, exactly, the points written to A', async () => {

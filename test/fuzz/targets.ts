@@ -36,32 +36,15 @@ export interface FuzzTarget<T> {
   e2e(input: T, daemon: FuzzDaemon): Promise<void>;
 }
 
-/**
- * The one 5xx DSDB answers on purpose: OpenTSDB 2.4 answers a tag filter it cannot
- * parse in a GET `m=` with a 500 naming the pair (docs/opentsdb-compat.md), and the
- * differential test holds DSDB to OpenTSDB's status. Any other 5xx is a finding.
- */
-const OPENTSDB_500 = /^When parsing (tag|filter)[^']* '/;
-
 /** An error a parser may throw: the protocol's own 4xx (anything else would be a 500). */
 function expectClientError(err: unknown, where: string): void {
   const status = (err as { statusCode?: number }).statusCode;
   if (err instanceof ApiError && status !== undefined && status >= 400 && status < 500) return;
-  if (err instanceof ApiError && status === 500 && OPENTSDB_500.test(err.message)) return;
   throw new Error(`${where}: threw ${(err as Error)?.name}: ${(err as Error)?.message} (status ${status}), not a 4xx ApiError`);
 }
 
 function expectNot5xx(status: number, body: string, where: string): void {
-  if (status === 500 && OPENTSDB_500.test(errorMessage(body))) return;
   if (status >= 500) throw new Error(`${where}: HTTP ${status}: ${body.slice(0, 300)}`);
-}
-
-function errorMessage(body: string): string {
-  try {
-    return String(JSON.parse(body).error?.message ?? '');
-  } catch {
-    return '';
-  }
 }
 
 const asText = (b: Buffer) => b.toString('latin1');

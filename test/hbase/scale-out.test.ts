@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { ValueKind } from '../../core';
 import { type Daemon, spawnHBaseDaemon, type WirePoint } from './daemons';
 import { createTestEngine, freshPrefix, useHBase } from './hbase';
+import { raceForDeletes, raceForKeys } from '../helpers/meta-race';
 
 describe('storage-hbase scale-out: two daemons over one HBase @integration', function () {
   this.timeout(120_000);
@@ -28,6 +29,20 @@ describe('storage-hbase scale-out: two daemons over one HBase @integration', fun
     this.timeout(120_000);
     await Promise.all([a?.stop(), b?.stop()]);
     await createTestEngine({ tablePrefix: prefix }).dropTables();
+  });
+
+  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each', async () => {
+    const one = createTestEngine({ tablePrefix: prefix });
+    const two = createTestEngine({ tablePrefix: prefix });
+    await one.open();
+    await two.open();
+    try {
+      const outcome = await raceForKeys(one.meta, two.meta);
+      expect(outcome.wonByA + outcome.wonByB).to.equal(200);
+      await raceForDeletes(one.meta, two.meta);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
   });
 
   it('reads on B, exactly, the points written to A', async () => {

@@ -8,7 +8,8 @@
 import { expect } from 'chai';
 import { ValueKind } from '../../core';
 import { type Daemon, spawnMysqlDaemon, type WirePoint } from './daemons';
-import { dropDatabase, freshDatabase, sql, useMariaDb } from './mariadb';
+import { createTestEngine, dropDatabase, freshDatabase, sql, useMariaDb } from './mariadb';
+import { raceForDeletes, raceForKeys } from '../helpers/meta-race';
 
 describe('storage-mysql scale-out: two daemons over one MariaDB @integration', function () {
   this.timeout(60000);
@@ -26,6 +27,20 @@ describe('storage-mysql scale-out: two daemons over one MariaDB @integration', f
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await dropDatabase(database);
+  });
+
+  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each', async () => {
+    const one = createTestEngine({ database });
+    const two = createTestEngine({ database });
+    await one.open();
+    await two.open();
+    try {
+      const outcome = await raceForKeys(one.meta, two.meta);
+      expect(outcome.wonByA + outcome.wonByB).to.equal(200);
+      await raceForDeletes(one.meta, two.meta);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
   });
 
   it('reads on B, exactly, the points written to A', async () => {

@@ -213,10 +213,23 @@ function acceptStrings(a: Answer): Answer {
   return { ...a, status: out.failed === 0 ? 200 : 400, text: JSON.stringify(out) };
 }
 
+/** Whether both answers are OpenTSDB error JSON with the same (normalized) message. */
+function sameErrorMessage(kind: string, a: string, b: string): boolean {
+  try {
+    const ea = normalize(kind, parseExact(a)) as { error?: { message?: unknown } };
+    const eb = normalize(kind, parseExact(b)) as { error?: { message?: unknown } };
+    return typeof ea?.error?.message === 'string' && ea.error.message === eb?.error?.message;
+  } catch {
+    return false;
+  }
+}
+
 export function compareAnswers(kind: string, dsdb: Answer, opentsdb: Answer): string | undefined {
   if (kind === 'put-details') opentsdb = acceptStrings(opentsdb);
   if (dsdb.status !== opentsdb.status) {
-    return `status: dsdb ${dsdb.status} vs opentsdb ${opentsdb.status} (dsdb ${dsdb.text.slice(0, 300)} | opentsdb ${opentsdb.text.slice(0, 300)})`;
+    // both errors with one message: only the status differs (docs/opentsdb-compat.md, divergence 10)
+    const same = sameErrorMessage(kind, dsdb.text, opentsdb.text) ? ' with the same error message' : '';
+    return `status: dsdb ${dsdb.status} vs opentsdb ${opentsdb.status}${same} (dsdb ${dsdb.text.slice(0, 300)} | opentsdb ${opentsdb.text.slice(0, 300)})`;
   }
   let a: unknown;
   let b: unknown;

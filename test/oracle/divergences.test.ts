@@ -75,6 +75,21 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect(all.json[0].dps).to.deep.equal({ [T]: 1 }); // host=b sorts last
   });
 
+  it('DELETE /api/stats/query cancels a query (OpenTSDB: 405); credentials in headers are masked (OpenTSDB: shown)', async () => {
+    expect((await fetch(`${d.url}/api/stats/query`, { method: 'DELETE' })).status).to.equal(400);
+    expect((await fetch(`${d.url}/api/stats/query?id=424242`, { method: 'DELETE' })).status).to.equal(404);
+    await fetch(`${d.url}/api/query?start=${T}&end=${T + 2}&m=sum:div.dup`, { headers: { authorization: 'Bearer secret-token-x' } });
+    const listed = (await get('/api/stats/query')).json as { completed: { requestHeaders: Record<string, string>; query: { end: string } }[] };
+    const entry = listed.completed.find((c) => c.query.end === String(T + 2));
+    expect(entry?.requestHeaders).to.include({ authorization: '*******' });
+  });
+
+  it('telnet diediedie is an unknown command by default (OpenTSDB: on unless tsd.no_diediedie)', async () => {
+    const reply = await exchange(d.telnetPort, ['diediedie\n']);
+    expect(reply.data).to.equal("unknown command: diediedie.  Try `help'.\n");
+    expect((await fetch(`${d.url}/api/version`)).status).to.equal(200);
+  });
+
   it('showQuery has no UIDs (filterTagKs is empty); TSUIDs are OpenTSDB\'s, from the names\' UIDs', async () => {
     const r = await get(`/api/query?start=${T}&end=${T + 1}&m=sum:div.dup{host=a}&show_query=true&show_tsuids=true`);
     expect(r.json[0].query.filterTagKs).to.deep.equal([]);
@@ -87,5 +102,15 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     const r = await get('/api/search/tsmeta_summary?query=div.dup');
     expect(r.status).to.equal(200);
     expect(r.json.results.map((x: { metric: string }) => x.metric)).to.deep.equal(['div.dup']);
+  });
+
+  it('bad input OpenTSDB answers with a 500 is a 400 with its message (m= filter, gexp syntax, exp validation)', async () => {
+    const filter = await get(`/api/query?start=${T}&m=${encodeURIComponent('sum:div.dup{host=regexp([)}')}`);
+    expect(filter.status).to.equal(400);
+    expect(filter.json.error.message).to.match(/^When parsing tag 'host=regexp\(\[\)': /);
+    const gexp = await get(`/api/query/gexp?start=${T}&exp=${encodeURIComponent('nosuch(sum:div.dup,2)')}`);
+    expect([gexp.status, gexp.json.error.message]).to.deep.equal([400, 'Function nosuch has not been implemented']);
+    const res = await fetch(`${d.url}/api/query/exp`, { method: 'POST', body: JSON.stringify({ time: { start: T, aggregator: 'sum' }, metrics: [] }) });
+    expect([res.status, ((await res.json()) as { error: { message: string } }).error.message]).to.deep.equal([400, 'missing or empty metrics']);
   });
 });

@@ -10,27 +10,8 @@
  * (scripts/oracle/oracle.sh start) and is skipped otherwise.
  */
 import { expect } from 'chai';
-import fs from 'node:fs';
-import path from 'node:path';
-import { REPO_ROOT } from '../helpers/daemon';
-import { describe as describeRequest, loadAllowances, oracleUrl, runSeed, startDsdb, waitForOracle, type DsdbUnderTest } from './harness';
-
-const ORACLE_DIR = process.env.DSDB_ORACLE_DIR ?? path.join(REPO_ROOT, '.test-data', 'oracle');
-
-/** Waits for scripts/oracle/oracle.sh start (run in the background by scripts/test.sh) to finish. */
-async function awaitOracle(timeoutMs: number): Promise<string | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const url = oracleUrl();
-    if (url) return (await waitForOracle(url, 30_000)) ? url : undefined;
-    if (fs.existsSync(path.join(ORACLE_DIR, 'failed'))) {
-      const log = `${ORACLE_DIR}.log`;
-      throw new Error(`the oracle did not start${fs.existsSync(log) ? `:\n${fs.readFileSync(log, 'utf8').slice(-3000)}` : ''}`);
-    }
-    if (!process.env.DSDB_ORACLE_REQUIRED || Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}
+import { awaitOracle } from './await-oracle';
+import { describe as describeRequest, loadAllowances, runSeed, startDsdb, type DsdbUnderTest } from './harness';
 
 describe('OpenTSDB 2.4.1 differential test (oracle) @integration', function () {
   this.timeout(15 * 60_000);

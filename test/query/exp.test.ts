@@ -71,7 +71,7 @@ describe('/api/query/exp (OpenTSDB JSON expressions)', () => {
     expect(r.json.error).to.deep.equal({ code: 400, message, details: message });
   });
 
-  it('answers a bad request with OpenTSDB’s 500 and message', async () => {
+  it('answers a bad request with OpenTSDB’s message and a 400 (OpenTSDB 2.4.1: 500; divergence 10)', async () => {
     const cases: [unknown, string][] = [
       [{ expressions: [{ id: 'e', expr: 'a +' }] }, "net.opentsdb.query.pojo.Expression.validate@1:3 parsing error in 'a +'"],
       [{ expressions: [{ id: 'e', expr: 'a + zz' }] }, 'Expression [a + zz] was missing input zz'],
@@ -81,7 +81,8 @@ describe('/api/query/exp (OpenTSDB JSON expressions)', () => {
     ];
     for (const [body, message] of cases) {
       const r = await exp(body as Record<string, unknown>);
-      expect(r.status, message).to.equal(500);
+      expect(r.status, message).to.equal(400);
+      expect(r.json.error.code, message).to.equal(400);
       expect(r.json.error.message).to.equal(message);
     }
   });

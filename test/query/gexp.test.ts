@@ -65,8 +65,9 @@ describe('/api/query/gexp (OpenTSDB expressions)', () => {
       ['scale(sum:e1,abc)', 400, 'Unparseable scale factor value: 0.0'],
       ['movingAverage(sum:e1,0)', 400, 'Moving average window must be an integer greater than zero'],
       ['highestMax(sum:e1,0)', 400, 'Top n value must be greater than zero: 0'],
-      ['foo(sum:e1,2)', 500, 'Function foo has not been implemented'],
-      ['scale(sum:e1', 500, 'Failed to parse scale(sum:e1'],
+      // OpenTSDB 2.4.1 answers these two with a 500; DSDB with a 400 (opentsdb-compat.md, divergence 10)
+      ['foo(sum:e1,2)', 400, 'Function foo has not been implemented'],
+      ['scale(sum:e1', 400, 'Failed to parse scale(sum:e1'],
       ['scale(sum:nosuch,2)', 400, "No such name for 'metrics': 'nosuch'"],
     ];
     for (const [exp, status, message] of cases) {

@@ -19,6 +19,7 @@ const path = require('node:path');
 const { seriesKeyString } = require('dsdb');
 const { lockFolder } = require('./lock');
 const { LogFile } = require('./log-file');
+const { LogMetaStore } = require('./meta-store');
 const records = require('./records');
 const { SeriesIndex } = require('./series-index');
 
@@ -60,6 +61,8 @@ class LogfileEngine {
     /** @type {Map<string, Annotation>} by `tsuid@startTime` (tsuid empty for a global one) */
     this.notes = new Map();
     this.points = 0;
+    /** UIDs, meta and trees: DSDB's MetaStore, kept in the same log */
+    this.meta = new LogMetaStore(this.log);
   }
 
   async open() {
@@ -115,6 +118,9 @@ class LogfileEngine {
         return;
       case 'unannotate':
         this.notes.delete(noteKey(r));
+        return;
+      case 'meta':
+        this.meta.apply(r.space, r.key, r.value);
         return;
     }
   }

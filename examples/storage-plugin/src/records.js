@@ -7,6 +7,8 @@
  *   ["delete", id, start, end]              a tombstone: the series' points in [start, end] are gone
  *   ["annotation", annotation]              puts (or replaces) an annotation
  *   ["unannotate", startTime, tsuid|null]   deletes an annotation
+ *   ["meta", space, key, value]             puts (or replaces) a MetaStore entry
+ *   ["unmeta", space, key]                  deletes a MetaStore entry
  *
  * Text lines cost more bytes than a binary format, but anyone can read the file with
  * `less`, and JSON.parse finds a torn last line for us. Values travel as strings where
@@ -26,7 +28,8 @@ const { ValueKind } = require('dsdb');
  *   | { type: 'point', id: string, timestamp: number, kind: number, float: number, int: bigint, text: string | undefined }
  *   | { type: 'delete', id: string, start: number, end: number }
  *   | { type: 'annotation', annotation: Annotation }
- *   | { type: 'unannotate', startTime: number, tsuid: string | undefined }} LogRecord
+ *   | { type: 'unannotate', startTime: number, tsuid: string | undefined }
+ *   | { type: 'meta', space: string, key: string, value: string | undefined }} LogRecord
  */
 
 /** @param {SeriesInfo} series */
@@ -60,6 +63,16 @@ function annotationRecord(annotation) {
 /** @param {number} startTime @param {string | undefined} tsuid */
 function unannotateRecord(startTime, tsuid) {
   return JSON.stringify(['unannotate', startTime, tsuid ?? null]) + '\n';
+}
+
+/** @param {string} space @param {string} key @param {string} value */
+function metaRecord(space, key, value) {
+  return JSON.stringify(['meta', space, key, value]) + '\n';
+}
+
+/** @param {string} space @param {string} key */
+function unmetaRecord(space, key) {
+  return JSON.stringify(['unmeta', space, key]) + '\n';
 }
 
 /** String() drops the sign of -0; everything else it prints reads back exactly. */
@@ -96,9 +109,13 @@ function parseRecord(line) {
       return { type: 'annotation', annotation: r[1] };
     case 'unannotate':
       return { type: 'unannotate', startTime: r[1], tsuid: r[2] ?? undefined };
+    case 'meta':
+      return { type: 'meta', space: r[1], key: r[2], value: r[3] };
+    case 'unmeta':
+      return { type: 'meta', space: r[1], key: r[2], value: undefined };
     default:
       throw new Error(`unknown log record ${JSON.stringify(r[0])}`);
   }
 }
 
-module.exports = { seriesRecord, pointRecord, deleteRecord, annotationRecord, unannotateRecord, parseRecord };
+module.exports = { seriesRecord, pointRecord, deleteRecord, annotationRecord, unannotateRecord, metaRecord, unmetaRecord, parseRecord };

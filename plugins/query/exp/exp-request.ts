@@ -79,8 +79,12 @@ export interface ExpQuery {
 
 type Json = Record<string, unknown>;
 
-/** OpenTSDB answers errors thrown before the query runs with a 500 and the message only. */
-export const early = (message: string): ApiError => new ApiError(500, message);
+/**
+ * An error thrown before the query runs: OpenTSDB 2.4.1 answers it with a 500 and the
+ * message only; DSDB with a 400 and the same message, since it is the request's fault
+ * (docs/opentsdb-compat.md, divergence 10).
+ */
+export const early = (message: string): ApiError => new ApiError(400, message);
 
 const jsonError = (detail: string): ApiError => new ApiError(400, 'Unable to parse the given JSON', detail);
 

@@ -76,8 +76,8 @@ class Reader {
 function parseExpression(r: Reader, metrics: string[]): ExpNode {
   const fn = r.name();
   if (fn === undefined) throw new SyntaxError('name');
-  // new ExpressionTree(name) resolves the function at once
-  if (!GEXP_FUNCTIONS.has(fn)) throw new ApiError(500, `Function ${fn} has not been implemented`);
+  // new ExpressionTree(name) resolves the function at once (OpenTSDB 2.4.1: a 500; DSDB: 400, divergence 10)
+  if (!GEXP_FUNCTIONS.has(fn)) throw new ApiError(400, `Function ${fn} has not been implemented`);
   r.expect('(');
   const node: ExpNode = { fn, params: [] };
   node.params.push(parseParameter(r, metrics));
@@ -141,7 +141,8 @@ export function parseGexp(expressions: readonly string[], metrics: string[]): Ex
     try {
       return parseExpression(new Reader(text), metrics);
     } catch (err) {
-      if (err instanceof SyntaxError) throw new ApiError(500, `Failed to parse ${text}`);
+      // OpenTSDB 2.4.1: a 500; DSDB: 400 with the same message (docs/opentsdb-compat.md, divergence 10)
+      if (err instanceof SyntaxError) throw new ApiError(400, `Failed to parse ${text}`);
       throw err;
     }
   });

@@ -8,9 +8,10 @@ import { executeExp } from '../exp/exp-executor';
 import { readExpQuery, validateExpQuery } from '../exp/exp-request';
 import { parseJsonBody } from '../parse-json';
 import { requestBudget, type QueryRouteOptions } from './query-route';
+import { EXP_SCHEMA } from './schemas';
 
 export function registerExpRoute(app: FastifyInstance, options: QueryRouteOptions): void {
-  app.post('/api/query/exp', { config: { scope: 'read' } }, async (request, reply) => {
+  app.post('/api/query/exp', { config: { scope: 'read' }, schema: EXP_SCHEMA }, async (request, reply) => {
     const started = performance.now();
     try {
       const deps = options.deps();

@@ -14,12 +14,15 @@ import { parseQueryString, type QueryString } from '../parse-uri';
 import { serializeResults } from '../serializer';
 import type { QueryRouteOptions } from './query-route';
 import { requestBudget, wrapJsonp } from './query-route';
+import { GEXP_GET_SCHEMA, GEXP_POST_SCHEMA } from './schemas';
+import { sourceFromQueryString } from '../tsquery-echo';
+import { trackQuery } from './track-query';
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptions): void {
   // OpenTSDB 2.4.1 reads a POST body as /api/query's, runs it, then fails on its missing expression list
-  app.post('/api/query/gexp', { config: { scope: 'read' } }, async (request, reply) => {
+  app.post('/api/query/gexp', { config: { scope: 'read' }, schema: GEXP_POST_SCHEMA }, async (request, reply) => {
     const deps = options.deps();
     const qs = (request.query ?? {}) as QueryString;
     const query = parseQueryBody(request.body, deps.aggregators, { arrays: qs.arrays !== undefined, exact: false });
@@ -27,7 +30,7 @@ export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptio
     const message = 'Cannot invoke "java.util.List.size()" because "this.val$expressions" is null';
     throw new ApiError(400, message, message);
   });
-  app.get('/api/query/gexp', { config: { scope: 'read' } }, async (request, reply) => {
+  app.get('/api/query/gexp', { config: { scope: 'read' }, schema: GEXP_GET_SCHEMA }, async (request, reply) => {
     const started = performance.now();
     try {
       const deps = options.deps();
@@ -38,15 +41,17 @@ export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptio
       // QueryRpc.parseQuery: the m= sub-queries, then the expressions' metric queries
       const query = parseQueryString({ ...qs, m: [...list(qs.m), ...metricQueries] }, deps.aggregators);
       const budget = requestBudget(reply, deps.limits);
-      const subResults = await executeSubQueries(query, deps, budget);
-      const inputs: ExpSeries[][] = subResults.map((rs) => rs.flatMap((r) => fromResult(r) ?? []));
-      const series: ExpSeries[] = [];
-      for (const t of trees) series.push(...(await evaluateGexp(t, inputs, query, budget)));
-      const json = await serializeResults(
-        series.map((s) => toResult(s, query)),
-        query,
-        budget,
-      );
+      const json = await trackQuery(request, reply, options.queries, query, sourceFromQueryString(qs), budget, async () => {
+        const subResults = await executeSubQueries(query, deps, budget);
+        const inputs: ExpSeries[][] = subResults.map((rs) => rs.flatMap((r) => fromResult(r) ?? []));
+        const series: ExpSeries[] = [];
+        for (const t of trees) series.push(...(await evaluateGexp(t, inputs, query, budget)));
+        return serializeResults(
+          series.map((s) => toResult(s, query)),
+          query,
+          budget,
+        );
+      });
       options.stats.recordSuccess(performance.now() - started);
       reply.type('application/json; charset=UTF-8');
       return options.jsonp ? wrapJsonp(request, json) : json;

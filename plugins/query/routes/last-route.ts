@@ -6,11 +6,13 @@ import type { FastifyInstance } from 'fastify';
 import { ValueKind, type LastPoint, type StorageEngine } from '../../../core';
 import { ApiError, jsonText, optionalJsonText, type QueryLimits } from '../../../lib/opentsdb';
 import { seriesOfTsuids, tsuidOfSeries } from '../../../lib/uid';
+import { routeWithBody } from '../../../lib/http';
 import { assertName, selectorOf } from '../engine';
 import { parseJsonBody } from '../parse-json';
 import { parseMetricAndFilters, type QueryString } from '../parse-uri';
 import { formatDouble } from '../serializer';
 import { requestBudget, wrapJsonp } from './query-route';
+import { LAST_SCHEMA } from './schemas';
 
 interface LastQuery {
   metric?: string;
@@ -39,10 +41,11 @@ function lastQueryFromJson(q: LastQuery): LastQuery {
  * event loop every time slice (a `last` over 100k series must not hold other clients).
  */
 export function registerLastRoute(app: FastifyInstance, storage: () => StorageEngine, limits: QueryLimits, jsonp = false): void {
-  app.route({
+  routeWithBody(app, {
     method: ['GET', 'POST'],
     url: '/api/query/last',
     config: { scope: 'read' },
+    schema: LAST_SCHEMA,
     handler: async (request, reply) => {
       const qs = (request.query ?? {}) as QueryString;
       const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

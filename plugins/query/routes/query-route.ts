@@ -2,12 +2,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { allows } from '../../../lib/auth';
 import { ApiError, QueryBudget, type QueryLimits } from '../../../lib/opentsdb';
+import { routeWithBody } from '../../../lib/http';
 import { executeQuery, type QueryEngineDeps } from '../engine';
 import type { TsQuery } from '../model';
-import { parseQueryBody } from '../parse-json';
+import { parseJsonBody, parseQueryBody } from '../parse-json';
 import { parseQueryString, type QueryString } from '../parse-uri';
 import { serializeResults } from '../serializer';
+import type { RunningQueries } from '../running-queries';
 import type { QueryStats } from '../stats';
+import { QUERY_SCHEMA } from './schemas';
+import { sourceFromBody, sourceFromQueryString } from '../tsquery-echo';
+import { trackQuery } from './track-query';
 
 export interface QueryRouteOptions {
   allowDelete: boolean;
@@ -15,16 +20,19 @@ export interface QueryRouteOptions {
   jsonp: boolean;
   deps: () => QueryEngineDeps;
   stats: QueryStats;
+  /** running and completed queries, for /api/stats/query */
+  queries: RunningQueries;
 }
 
 const DELETE_DISABLED = 'Deleting data is not enabled (tsd.http.query.allow_delete=false)';
 
 export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOptions): void {
-  app.route({
+  routeWithBody(app, {
     method: ['GET', 'POST', 'DELETE'],
     url: '/api/query',
     // a POST whose body asks to delete needs admin too: checked once the body is read
     config: { scope: { GET: 'read', POST: 'read', DELETE: 'admin' } },
+    schema: QUERY_SCHEMA,
     handler: async (request, reply) => {
       const started = performance.now();
       try {
@@ -36,8 +44,8 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
         if (query.delete && !allows(request.principal, 'admin')) throw new ApiError(403, 'Forbidden', 'deleting data needs the admin scope');
         if (query.delete && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
         const budget = requestBudget(reply, deps.limits);
-        const results = await executeQuery(query, deps, budget);
-        const json = await serializeResults(results, query, budget);
+        const source = request.method === 'POST' ? sourceFromBody(parseJsonBody(request.body)) : sourceFromQueryString(qs);
+        const json = await trackQuery(request, reply, options.queries, query, source, budget, async () => serializeResults(await executeQuery(query, deps, budget), query, budget));
         options.stats.recordSuccess(performance.now() - started);
         reply.type('application/json; charset=UTF-8');
         return options.jsonp ? wrapJsonp(request, json) : json;

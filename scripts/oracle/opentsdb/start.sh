@@ -4,6 +4,7 @@
 # Usage: ./start.sh [TSD_DIR]       (or env TSD_DIR; default ./tsd next to this script; holds pid, logs, cache)
 # Env:   TSD_PORT (4243)  HBASE_REST_PORT (8080)  HBASE_ZK_PORT (2181)  TSD_HEAP (512m)  JAVA (java)
 #        TSD_OPTS: extra TSDMain flags, e.g. "--config=FILE" or "--salt-width=1"  (default none)
+#        TSD_EXTRA_TABLES: more tables with the one family t, e.g. the rollup tables (default none)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TSD_DIR="${1:-${TSD_DIR:-$HERE/tsd}}"
@@ -18,7 +19,8 @@ if [ -f "$TSD_DIR/tsd.pid" ] && kill -0 "$(cat "$TSD_DIR/tsd.pid")" 2>/dev/null;
 
 # Tables as in OpenTSDB's src/create_table.sh (no compression, DIFF encoding, ROW bloom filter)
 cf() { echo "{\"name\":\"$1\",\"VERSIONS\":\"1\",\"BLOOMFILTER\":\"ROW\",\"DATA_BLOCK_ENCODING\":\"DIFF\",\"COMPRESSION\":\"NONE\"}"; }
-for spec in "tsdb-uid:id,name" "tsdb:t" "tsdb-tree:t" "tsdb-meta:name"; do
+extra=(); for t in ${TSD_EXTRA_TABLES:-}; do extra+=("$t:t"); done
+for spec in "tsdb-uid:id,name" "tsdb:t" "tsdb-tree:t" "tsdb-meta:name" ${extra[@]+"${extra[@]}"}; do
   t="${spec%%:*}"; fams="${spec#*:}"; cols=""
   for f in ${fams//,/ }; do cols="${cols:+$cols,}$(cf "$f")"; done
   if [ "$(curl -s -o /dev/null -w '%{http_code}' "$REST/$t/exists")" != 200 ]; then

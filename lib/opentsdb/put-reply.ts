@@ -1,9 +1,10 @@
 /**
- * OpenTSDB's replies to `/api/put` (PutDataPointRpc): 204 when all went in and no
+ * OpenTSDB's replies to `/api/put` and `/api/rollup` (PutDataPointRpc.processDataPoint): 204 when all went in and no
  * summary was asked for; 400 with its error JSON when some failed; `?summary` and
  * `?details` bodies with 200/400; `timeouts` when `sync_timeout` was given.
  */
-import { ApiError, type PutError } from '../../lib/opentsdb';
+import { ApiError } from './api-error';
+import type { PutError } from './put-collector';
 
 export interface PutFlags {
   summary: boolean;

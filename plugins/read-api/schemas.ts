@@ -1,0 +1,106 @@
+/**
+ * The OpenAPI descriptions of read-api's routes (OpenTSDB 2.4's documentation of each).
+ * Descriptive only: the handlers check their input and answer OpenTSDB's errors.
+ */
+import { annotation, annotationIn, nonJsonResponse, searchTag, seriesRef, statPoint, withErrors, type JsonSchema, type RouteSchema } from '../../lib/http';
+
+const strings: JsonSchema = { type: 'array', items: { type: 'string' } };
+
+export const SUGGEST_SCHEMA: RouteSchema = {
+  summary: 'Names by prefix: metrics, tag keys or tag values (OpenTSDB /api/suggest)',
+  tags: ['search'],
+  querystring: {
+    type: 'object',
+    properties: { type: { type: 'string', enum: ['metrics', 'tagk', 'tagv'] }, q: { type: 'string', description: 'prefix (empty: all)' }, max: { type: 'string', pattern: '^-?[0-9]+$', description: 'most names answered (25)' } },
+  },
+  body: { type: 'object', required: ['type'], properties: { type: { type: 'string', enum: ['metrics', 'tagk', 'tagv'] }, q: { type: 'string' }, max: { type: ['integer', 'string'] } } },
+  response: withErrors({ 200: { description: 'the names, byte-sorted', ...strings } }),
+};
+
+export const LOOKUP_SCHEMA: RouteSchema = {
+  summary: 'Series by metric and tag pairs (OpenTSDB /api/search/lookup)',
+  description: '`k=*`: has tag k; `*=v`: some tag has value v.',
+  tags: ['search'],
+  querystring: { type: 'object', properties: { m: { type: 'string', description: '`metric{k=v,k2=*,*=v3}`' }, limit: { type: 'string', description: 'most results (25)' } } },
+  body: { type: 'object', properties: { metric: { type: 'string' }, tags: { type: 'array', items: searchTag }, limit: { type: ['integer', 'string'] } } },
+  response: withErrors({
+    200: {
+      type: 'object',
+      required: ['type', 'metric', 'tags', 'limit', 'time', 'results', 'startIndex', 'totalResults'],
+      properties: {
+        type: { const: 'LOOKUP' },
+        metric: { type: 'string' },
+        tags: { type: 'array', items: searchTag },
+        limit: { type: 'number' },
+        time: { type: 'number', description: 'ms' },
+        results: { type: 'array', items: seriesRef },
+        startIndex: { type: 'integer' },
+        totalResults: { type: 'integer' },
+      },
+    },
+  }),
+};
+
+export const CONFIG_SCHEMA: RouteSchema = {
+  summary: "The daemon's configuration as OpenTSDB's flat key → string map, passwords masked (OpenTSDB /api/config)",
+  tags: ['meta'],
+  response: withErrors({ 200: { type: 'object', additionalProperties: { type: 'string' } } }),
+};
+
+export const STATS_SCHEMA: RouteSchema = {
+  summary: "The daemon's figures as OpenTSDB data points (OpenTSDB /api/stats)",
+  tags: ['stats'],
+  response: withErrors({ 200: { type: 'array', items: statPoint } }),
+};
+
+export const METRICS_SCHEMA: RouteSchema = {
+  summary: 'The same figures in Prometheus text format',
+  tags: ['stats'],
+  response: { 200: nonJsonResponse('text/plain', 'Prometheus exposition format 0.0.4') },
+};
+
+const annotationQuery: JsonSchema = {
+  type: 'object',
+  properties: {
+    start_time: { type: 'string', description: 'epoch seconds (ms when longer than 10 digits)' },
+    end_time: { type: 'string' },
+    tsuid: { type: 'string', description: 'absent: a global annotation' },
+    description: { type: 'string' },
+    notes: { type: 'string' },
+    method_override: { type: 'string', enum: ['GET', 'POST', 'PUT', 'DELETE', 'get', 'post', 'put', 'delete'], description: 'act as this method (needs admin unless GET)' },
+  },
+};
+
+export const ANNOTATION_SCHEMA: RouteSchema = {
+  summary: 'One annotation: GET reads, POST merges, PUT replaces, DELETE removes (OpenTSDB /api/annotation)',
+  tags: ['annotation'],
+  querystring: annotationQuery,
+  body: annotationIn,
+  response: withErrors({ 200: annotation, 204: { description: 'deleted', type: 'null' } }),
+};
+
+export const ANNOTATION_BULK_SCHEMA: RouteSchema = {
+  summary: 'Store several annotations (OpenTSDB /api/annotation/bulk)',
+  tags: ['annotation'],
+  body: { type: 'array', items: annotationIn },
+  response: withErrors({ 200: { type: 'array', items: annotation } }),
+};
+
+export const AGGREGATORS_SCHEMA: RouteSchema = {
+  summary: 'The names of the loaded aggregators (OpenTSDB /api/aggregators)',
+  tags: ['query'],
+  response: withErrors({ 200: strings }),
+};
+
+export const DROPCACHES_SCHEMA: RouteSchema = {
+  summary: 'Drop the caches (OpenTSDB /api/dropcaches; DSDB keeps none that need it)',
+  tags: ['meta'],
+  response: withErrors({ 200: { type: 'object', properties: { message: { type: 'string' }, status: { type: 'string' } } } }),
+};
+
+export const SERIALIZERS_SCHEMA: RouteSchema = {
+  summary: "The serializers (OpenTSDB 2.3's /api/serializers: JSON only)",
+  tags: ['meta'],
+  response: withErrors({ 200: { type: 'array', items: { type: 'object', properties: { serializer: { type: 'string' }, formatters: strings, parsers: strings, class: { type: 'string' } } } } }),
+};
+

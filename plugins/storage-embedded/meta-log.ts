@@ -1,0 +1,252 @@
+/**
+ * The embedded engine's MetaStore (UIDs, UID/TS meta, trees): every entry in memory, every
+ * change appended to `meta.log` in the data directory as a checksummed record
+ * (record-file.ts framing) and fdatasync'ed before its promise resolves. Open replays the
+ * log (a torn tail from a crash is truncated, as the series log's); once the log holds
+ * more dead records than live ones it is rewritten with the live entries only (temporary
+ * file, fsync, rename). The data directory's LOCK (lock.ts) makes this process the only
+ * writer, so `putIfAbsent` is atomic by running one call at a time on the event loop.
+ *
+ * Record payload (little-endian): u8 op (1 put, 2 delete) | u16 space bytes | space |
+ * u16 key bytes | key | value (the rest; absent for a delete), all UTF-8.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DsdbError, type Logger, type MetaEntry, type MetaStore } from '../../core';
+import { checkMetaEntry, checkMetaScan } from '../../lib/storage';
+import { frameRecord, scanRecords } from './record-file';
+import { fsyncDir, SyncFile } from './sync-file';
+
+const OP_PUT = 1;
+const OP_DELETE = 2;
+/** The log is rewritten when it is this much larger than its live entries (and past 1 MiB). */
+const REWRITE_RATIO = 2;
+const REWRITE_MIN_BYTES = 1 << 20;
+
+export const META_LOG = 'meta.log';
+
+function encode(op: number, space: string, key: string, value?: string): Buffer {
+  const s = Buffer.from(space);
+  const k = Buffer.from(key);
+  const v = value === undefined ? Buffer.alloc(0) : Buffer.from(value);
+  const out = Buffer.allocUnsafe(5 + s.length + k.length + v.length);
+  out[0] = op;
+  out.writeUInt16LE(s.length, 1);
+  s.copy(out, 3);
+  out.writeUInt16LE(k.length, 3 + s.length);
+  k.copy(out, 5 + s.length);
+  v.copy(out, 5 + s.length + k.length);
+  return out;
+}
+
+function decode(rec: Uint8Array): { op: number; space: string; key: string; value: string } {
+  const b = Buffer.from(rec.buffer, rec.byteOffset, rec.byteLength);
+  const sl = b.readUInt16LE(1);
+  const kl = b.readUInt16LE(3 + sl);
+  return { op: b[0]!, space: b.toString('utf8', 3, 3 + sl), key: b.toString('utf8', 5 + sl, 5 + sl + kl), value: b.toString('utf8', 5 + sl + kl) };
+}
+
+export class MetaLog implements MetaStore {
+  /** space → key → value */
+  private readonly spaces = new Map<string, Map<string, string>>();
+  private file?: SyncFile;
+  private fileBytes = 0;
+  /** bytes the live entries take as records: the size of a rewritten log */
+  private liveBytes = 0;
+  /** the commit every write so far waits for; reads wait for it too (no answer from an unsynced write) */
+  private committed: Promise<void> = Promise.resolve();
+  private syncing = false;
+  private syncAgain?: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void };
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  private get filePath(): string {
+    return path.join(this.dataDir, META_LOG);
+  }
+
+  /** Replays meta.log (truncating a torn tail) and opens it for appends. Call under the directory lock. */
+  open(): void {
+    const file = this.filePath;
+    const buf = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+    const scan = scanRecords(buf);
+    const state = new Map<string, { space: string; key: string; value: string }>();
+    for (const rec of scan.records) {
+      const r = decode(rec);
+      const id = `${r.space}\u0000${r.key}`;
+      if (r.op === OP_PUT) state.set(id, r);
+      else state.delete(id);
+    }
+    for (const { space, key, value } of state.values()) {
+      this.set(space, key, value);
+      this.liveBytes += 8 + encode(OP_PUT, space, key, value).length;
+    }
+    if (scan.corruption) {
+      this.log.warn({ file: META_LOG, ...scan.corruption }, 'meta log has a corrupt tail: truncated');
+      fs.truncateSync(file, scan.validBytes);
+    }
+    this.file = new SyncFile(fs.openSync(file, 'a'));
+    this.fileBytes = scan.validBytes;
+    if (this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes) this.rewrite();
+  }
+
+  /** Waits for the writes in flight and closes the file. */
+  async close(): Promise<void> {
+    await this.durable();
+    this.file?.close();
+    this.file = undefined;
+  }
+
+  private assertOpen(): SyncFile {
+    if (!this.file) throw new DsdbError('DSDB_ERR_STORAGE_CLOSED', 'embedded storage is not open: its meta store cannot be used');
+    return this.file;
+  }
+
+  async get(space: string, key: string): Promise<string | undefined> {
+    checkMetaEntry(space, key);
+    this.assertOpen();
+    await this.durable();
+    return this.spaces.get(space)?.get(key);
+  }
+
+  async put(space: string, key: string, value: string): Promise<void> {
+    checkMetaEntry(space, key, value);
+    this.append(OP_PUT, space, key, value, this.spaces.get(space)?.get(key));
+    this.set(space, key, value);
+    await this.commit();
+  }
+
+  async putIfAbsent(space: string, key: string, value: string): Promise<boolean> {
+    checkMetaEntry(space, key, value);
+    this.assertOpen();
+    // check, append and set with no await between them: no other call runs in between
+    if (this.spaces.get(space)?.has(key)) {
+      await this.durable(); // the winner's value is on disk before anyone learns of it
+      return false;
+    }
+    this.append(OP_PUT, space, key, value, undefined);
+    this.set(space, key, value);
+    await this.commit();
+    return true;
+  }
+
+  async delete(space: string, key: string): Promise<boolean> {
+    checkMetaEntry(space, key);
+    this.assertOpen();
+    const entries = this.spaces.get(space);
+    const old = entries?.get(key);
+    if (old === undefined) {
+      await this.durable();
+      return false;
+    }
+    this.append(OP_DELETE, space, key, undefined, old);
+    entries!.delete(key);
+    await this.commit();
+    return true;
+  }
+
+  async *scan(space: string, prefix: string, limit = Infinity): AsyncIterable<MetaEntry> {
+    checkMetaScan(space, prefix, limit);
+    this.assertOpen();
+    await this.durable();
+    const entries = this.spaces.get(space);
+    if (!entries) return;
+    // Sorting per scan keeps writes O(1); scans are rare (search, tree builds, admin).
+    const keys = [...entries.keys()].filter((k) => k.startsWith(prefix)).sort();
+    let n = 0;
+    for (const key of keys) {
+      if (n++ >= limit) return;
+      const value = entries.get(key);
+      if (value !== undefined) yield { key, value };
+    }
+  }
+
+  private set(space: string, key: string, value: string): void {
+    let entries = this.spaces.get(space);
+    if (!entries) this.spaces.set(space, (entries = new Map()));
+    entries.set(key, value);
+  }
+
+  /** Waits for the commit in flight (a failed one was reported to its writer and logged). */
+  private durable(): Promise<void> {
+    return this.committed.catch(() => undefined);
+  }
+
+  /** Appends one record synchronously (so the log's order is the calls' order) and accounts for live bytes. */
+  private append(op: number, space: string, key: string, value: string | undefined, old: string | undefined): void {
+    const file = this.assertOpen();
+    const record = frameRecord(encode(op, space, key, value));
+    fs.writeSync(file.fd, record);
+    this.fileBytes += record.length;
+    if (old !== undefined) this.liveBytes -= 8 + encode(OP_PUT, space, key, old).length;
+    if (op === OP_PUT) this.liveBytes += record.length;
+  }
+
+  /**
+   * Resolves once every record appended so far is on disk. One fdatasync at a time; calls
+   * arriving meanwhile share the next one (group commit). The log is rewritten after a
+   * commit once it is mostly dead records.
+   */
+  private commit(): Promise<void> {
+    if (this.syncing) {
+      if (!this.syncAgain) {
+        let resolve!: () => void;
+        let reject!: (err: unknown) => void;
+        const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+        this.syncAgain = { promise, resolve, reject };
+      }
+      this.committed = this.syncAgain.promise;
+      return this.syncAgain.promise;
+    }
+    this.syncing = true;
+    const file = this.assertOpen();
+    const done = file.datasync();
+    done.catch((err) => this.log.error({ err, file: META_LOG }, 'meta log fdatasync failed: the writes since the last one may be lost in a crash'));
+    void done.finally(() => {
+      this.syncing = false;
+      const next = this.syncAgain;
+      this.syncAgain = undefined;
+      if (next) this.commit().then(next.resolve, next.reject);
+      else if (this.file && this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes) {
+        try {
+          this.rewrite();
+        } catch (err) {
+          this.log.error({ err }, 'rewriting the meta log failed; it keeps growing until the next try');
+        }
+      }
+    }).catch(() => undefined);
+    this.committed = done;
+    return done;
+  }
+
+  /** Writes the live entries to meta.log.tmp, fsyncs it and renames it over meta.log (on the event loop: no call interleaves). */
+  private rewrite(): void {
+    const tmp = this.filePath + '.tmp';
+    const fd = fs.openSync(tmp, 'w');
+    let bytes = 0;
+    try {
+      const parts: Buffer[] = [];
+      for (const [space, entries] of this.spaces) {
+        for (const [key, value] of entries) {
+          const record = frameRecord(encode(OP_PUT, space, key, value));
+          parts.push(record);
+          bytes += record.length;
+        }
+      }
+      fs.writeSync(fd, Buffer.concat(parts));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.filePath);
+    fsyncDir(this.dataDir);
+    // fsyncs in flight on the old file finish on it (its records are all in the new one)
+    this.file?.close();
+    this.file = new SyncFile(fs.openSync(this.filePath, 'a'));
+    this.fileBytes = bytes;
+    this.liveBytes = bytes;
+    this.log.debug({ file: META_LOG, bytes }, 'meta log rewritten with its live entries');
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The embedded engine's meta log (plugins/storage-embedded/meta-log.ts) beyond the
+ * conformance cases: a torn tail after a crash, the rewrite that keeps the log from
+ * growing without bound, and fsck's check of the file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
+import { fsckEmbedded } from '../../plugins/storage-embedded/fsck';
+import { CodecSet, DEFAULT_CODECS } from '../../plugins/storage-embedded/codec-set';
+import { codecRegistry } from '../helpers/embedded';
+
+async function scan(engine: { meta: { scan(space: string, prefix: string): AsyncIterable<{ key: string; value: string }> } }, space: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of engine.meta.scan(space, '')) out.push(`${e.key}=${e.value}`);
+  return out;
+}
+
+describe('storage-embedded meta log', function () {
+  this.timeout(60_000);
+
+  it('keeps the whole records before a torn tail, truncates the tail and logs it', async () => {
+    const dir = tempDataDir('meta-torn');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    await engine.meta.put('uid', 'metrics:a', '000001');
+    await engine.meta.put('uid', 'metrics:b', '000002');
+    await engine.close();
+    const file = path.join(dir, 'meta.log');
+    const whole = fs.statSync(file).size;
+    // a crash in the middle of the third record: half of its bytes reached the disk
+    fs.appendFileSync(file, Buffer.from([40, 0, 0, 0, 1, 2, 3, 4, 1, 3, 0]));
+    const log = memoryLogger();
+    engine = await embeddedEngine(dir, {}, log.logger);
+    await engine.open();
+    expect(await scan(engine, 'uid')).to.deep.equal(['metrics:a=000001', 'metrics:b=000002']);
+    expect(fs.statSync(file).size).to.equal(whole);
+    expect(log.lines().some((l) => /meta log has a corrupt tail/.test(l.msg as string))).to.equal(true);
+    await engine.meta.put('uid', 'metrics:c', '000003');
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    expect(await scan(engine, 'uid')).to.deep.equal(['metrics:a=000001', 'metrics:b=000002', 'metrics:c=000003']);
+    await engine.close();
+  });
+
+  it('rewrites the log with its live entries once it is mostly overwritten records', async () => {
+    const dir = tempDataDir('meta-rewrite');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    const file = path.join(dir, 'meta.log');
+    const value = 'x'.repeat(4096);
+    // 600 overwrites of 10 keys: 2.4 MiB appended, 40 KiB live
+    for (let i = 0; i < 600; i++) await engine.meta.put('tree', `branch:${i % 10}`, `${i}:${value}`);
+    const size = fs.statSync(file).size;
+    expect(size).to.be.below(1.2 * 1024 * 1024, 'rewritten at least once');
+    await engine.meta.delete('tree', 'branch:0');
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    const keys = (await scan(engine, 'tree')).map((e) => e.slice(0, e.indexOf(':', 7)));
+    expect(keys).to.deep.equal(Array.from({ length: 9 }, (_, i) => `branch:${i + 1}=${590 + i + 1}`));
+    expect(fs.existsSync(file + '.tmp')).to.equal(false);
+    await engine.close();
+  });
+
+  it('fsck reports and cuts a corrupt meta log tail like the series log\'s', async () => {
+    const dir = tempDataDir('meta-fsck');
+    const engine = await embeddedEngine(dir);
+    await engine.open();
+    await engine.meta.put('uid', 'tagk:host', '000001');
+    await engine.close();
+    fs.appendFileSync(path.join(dir, 'meta.log'), Buffer.from([9, 9, 9]));
+    const codecs = new CodecSet(await codecRegistry(), DEFAULT_CODECS);
+    const report = fsckEmbedded(dir, codecs, true);
+    const problem = report.problems.find((p) => p.file === 'meta.log');
+    expect(problem?.message).to.match(/torn record header/);
+    expect(problem?.fixed).to.match(/truncated/);
+    expect(fsckEmbedded(dir, codecs, false).problems.filter((p) => p.file === 'meta.log')).to.deep.equal([]);
+  });
+
+  it('refuses a space with a control character and an oversized key, naming the limit', async () => {
+    const engine = await embeddedEngine(tempDataDir('meta-limits'));
+    await engine.open();
+    try {
+      await engine.meta.put('a\u0000b', 'k', 'v').then(
+        () => expect.fail('stored'),
+        (err) => expect(err.code).to.equal('DSDB_ERR_BAD_META'),
+      );
+      await engine.meta.putIfAbsent('uid', 'k'.repeat(1025), 'v').then(
+        () => expect.fail('stored'),
+        (err) => expect(err.message).to.match(/1024 bytes/),
+      );
+      expect(await scan(engine, 'uid')).to.deep.equal([]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
