@@ -58,6 +58,8 @@ export type SeriesSource =
       /** the series, named as the user's metric, as storage.read would give them */
       read(selector: SeriesSelector, scan: TimeRange): AsyncIterable<SeriesData>;
       downsample?: DownsampleOverride;
+      /** what showQuery echoes as `rollupTable` when this source answers (OpenTSDB: the rollup interval, e.g. `1h`); default `raw` */
+      rollupTable?: string;
     };
 
 export interface SubQueryPlan {

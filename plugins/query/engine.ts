@@ -263,7 +263,9 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
   const sources = plan && plan.sources.length > 0 ? plan.sources : [RAW];
   let sub = original;
   let groups = new Map<string, Group>();
+  let echo = original;
   for (const source of sources) {
+    echo = source.kind === 'custom' && source.rollupTable ? { ...original, rollupTable: source.rollupTable } : original;
     sub = withDownsample(original, source.downsample, deps.aggregators);
     const scan = (source.kind === 'custom' ? source.scan : undefined) ?? scanRange(query, sub);
     const series = source.kind === 'custom' ? source.read(selectorOf(sub), scan) : seriesOf(sub, storage, scan, budget);
@@ -287,7 +289,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       tags,
       aggregateTags,
       tsuids: await tsuidsOf(storage, infos),
-      query: original,
+      query: echo,
       annotations: [],
       globalAnnotations: [],
     };

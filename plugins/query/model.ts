@@ -42,6 +42,8 @@ export interface SubQuery {
   explicitTags: boolean;
   /** OpenTSDB 2.4's `rollupUsage` (ROLLUP_RAW, ROLLUP_NOFALLBACK, …) as given; read by a `plan` tap (lib/query) */
   rollupUsage?: string;
+  /** showQuery's `rollupTable`: the rollup interval the answer was read from (set by the engine), else `raw` */
+  rollupTable?: string;
   /** JSON values: the numeric field to aggregate (see docs/query.md) */
   jsonPath?: string;
   /** the legacy `tags` map as given, echoed by showQuery */

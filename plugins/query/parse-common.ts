@@ -38,6 +38,8 @@ export interface RawQuery {
   queries?: RawSubQuery[];
 }
 
+const ROLLUP_USAGES: readonly string[] = ['ROLLUP_RAW', 'ROLLUP_NOFALLBACK', 'ROLLUP_FALLBACK', 'ROLLUP_FALLBACK_RAW'];
+
 /** TSQuery.validateAndSetQuery: times first, then every sub-query. */
 export function validateQuery(raw: RawQuery, aggregators: Registry<Aggregator>, now = Date.now()): TsQuery {
   if (raw.start === undefined || raw.start === '') throw new ApiError(400, 'Missing start time');
@@ -87,7 +89,8 @@ function validateSubQuery(raw: RawSubQuery, index: number, aggregators: Registry
     downsample,
     filters,
     explicitTags: raw.explicitTags ?? false,
-    ...(raw.rollupUsage !== undefined ? { rollupUsage: raw.rollupUsage } : {}),
+    // TSSubQuery.setRollupUsage: ROLLUP_USAGE.parse (an unknown value is ROLLUP_NOFALLBACK)
+    ...(raw.rollupUsage !== undefined ? { rollupUsage: ROLLUP_USAGES.includes(raw.rollupUsage.toUpperCase()) ? raw.rollupUsage.toUpperCase() : 'ROLLUP_NOFALLBACK' } : {}),
     jsonPath: raw.jsonPath || undefined,
     tags: { ...tags },
     ...(percentiles ? { percentiles } : {}),

@@ -92,6 +92,8 @@ function customSource(table: string, aggregator: string, sub: SubQueryView, s: R
     label: `rollup ${table} ${aggregator || 'raw'}`,
     // a rollup reads its rows by the interval's row span; a raw-form pre-aggregate as raw data
     ...(interval ? { scan: rollupScanRange(sub.start, sub.end, interval, sub.rate) } : {}),
+    // showQuery's rollupTable: the interval of a rollup read, `raw` for a raw-form pre-aggregate
+    ...(interval ? { rollupTable: interval.interval } : {}),
     read: (selector: SeriesSelector, scan) => readRollupSeries(storage(), table, aggregator, selector, scan, sub.downsample),
     // Downsampler over rollups: a count is the sum of the stored counts
     ...(aggregator === 'count' ? { downsample: { aggregator: 'sum' } } : {}),
