@@ -127,6 +127,7 @@ describe('/api/tree against OpenTSDB 2.4.1 (oracle) @integration', function () {
       { method: 'POST', path: '/api/tree', body: '{"treeId":"x","name":"y"}' },
     ]) await same(step);
     await same({ method: 'POST', path: '/api/tree', body: 'xx', messageOnly: true });
+    await same({ method: 'POST', path: '/api/tree/collisions', body: '{"treeId":1,"tsuids":"000001"}', messageOnly: true });
     // edits: POST merges, PUT replaces every field, no change answers 304
     await same({ method: 'POST', path: '/api/tree?treeid=1&notes=nn' });
     await same({ method: 'POST', path: '/api/tree?treeid=1' });
@@ -227,6 +228,10 @@ describe('/api/tree against OpenTSDB 2.4.1 (oracle) @integration', function () {
       { method: 'GET', path: '/api/tree/notmatched' },
       { method: 'DELETE', path: '/api/tree/collisions?treeid=1' },
       { method: 'POST', path: '/api/tree/notmatched', body: '{"treeId":1}' },
+      { method: 'GET', path: '/api/tree/test?treeid=1&tsuids=zz' },
+      { method: 'GET', path: '/api/tree/test?treeid=1&tsuids=ABC' },
+      { method: 'GET', path: '/api/tree/collisions?treeid=1&tsuids=000001,zz' },
+      { method: 'GET', path: '/api/tree/notmatched?treeid=1&tsuids=000001' },
       { method: 'GET', path: '/api/tree?treeid=9&method_override=delete' },
       { method: 'GET', path: '/api/tree?method_override=' },
       { method: 'GET', path: '/api/tree?method_override=patch' },
