@@ -161,7 +161,8 @@ export async function writeBoth(dsdb: string, oracle: string, data: Dataset | Po
  * OpenTSDB orders series (and aggregateTags, and the members first/last/diff see) by UID,
  * i.e. by the order names were first written; DSDB by name. Assigning the tag names their
  * UIDs in name order before any write makes the two orders the same, so the harness can
- * compare order too (docs/opentsdb-compat.md).
+ * compare order too (docs/opentsdb-compat.md). Done on both servers, so that they also
+ * agree where DSDB orders by UID (the join keys of /api/query/exp).
  */
 export async function assignUidsInNameOrder(oracle: string, tagks: string[], tagvs: string[], metrics: string[] = []): Promise<void> {
   for (const [type, names] of [['tagk', tagks], ['tagv', tagvs], ['metric', metrics]] as const) {
@@ -287,12 +288,13 @@ export interface RunOptions {
 /** One seed: data written to both, `queries` requests compared. */
 export async function runSeed(o: RunOptions): Promise<RunResult> {
   const data = generateData(o.seed);
-  await assignUidsInNameOrder(o.oracle, TAG_KEYS, TAG_VALUES);
+  // both servers give the names the same UIDs (DSDB's /api/query/exp joins by them)
+  for (const base of [o.oracle, o.dsdb]) await assignUidsInNameOrder(base, TAG_KEYS, TAG_VALUES);
   // an expression's series is named after its members' first metric in UID order: DSDB's name order
   const fixed = fixedVectors(`fx${o.seed.toString(36)}`);
   const expressions = expressionVectors(`ex${o.seed.toString(36)}`);
   const jsonExpressions = expVectors(`ej${o.seed.toString(36)}`);
-  await assignUidsInNameOrder(o.oracle, ['dc', 'host'], ['a', 'b', 'c', 'x', 'y'], [...data.metrics, ...expressions.metrics, ...jsonExpressions.metrics]);
+  for (const base of [o.oracle, o.dsdb]) await assignUidsInNameOrder(base, ['dc', 'host'], ['a', 'b', 'c', 'x', 'y'], [...data.metrics, ...expressions.metrics, ...jsonExpressions.metrics]);
   if (!o.written) await writeNames(o.dsdb, o.oracle);
   const realtime = realtimeVectors(`rt${o.seed.toString(36)}x${Date.now().toString(36)}`, Date.now());
   if (!o.written) {

@@ -9,7 +9,9 @@
  * message; once they run (an unknown name, a failed join, an exception while writing) a 400
  * with message and details, as QueryExecutor's ErrorCB answers.
  */
+import type { StorageEngine } from '../../../core';
 import { ApiError, QueryBudget } from '../../../lib/opentsdb';
+import { uidServiceFor } from '../../../lib/uid';
 import { executeSubQueries, type QueryEngineDeps } from '../engine';
 import { validateQuery, type RawSubQuery } from '../parse-common';
 import type { ResultSeries } from '../serializer';
@@ -37,6 +39,29 @@ function inputSeries(r: ResultSeries): ExpInputSeries {
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = c!.isInt[i] ? Number(c!.ints[i]) : c!.values[i]!;
   return { metric: r.metric, tags: r.tags, aggregateTags: r.aggregateTags, timestamps: c?.timestamps ?? new Float64Array(0), values };
+}
+
+/**
+ * The UIDs of every tag key, tag value and aggregated tag key of the results (`k\0name`,
+ * `v\0name` → hex), for OpenTSDB's join order; undefined when one has none (series written
+ * without the uid-meta plugin): the join then orders by name. Per name, cached lookups.
+ */
+async function tagNameUids(storage: StorageEngine, results: readonly ResultSeries[]): Promise<ReadonlyMap<string, string> | undefined> {
+  const service = uidServiceFor(storage);
+  const out = new Map<string, string>();
+  const need = async (kind: 'tagk' | 'tagv', name: string): Promise<boolean> => {
+    const key = `${kind === 'tagk' ? 'k' : 'v'}\u0000${name}`;
+    if (out.has(key)) return true;
+    const uid = await service.getId(kind, name);
+    if (uid === undefined) return false;
+    out.set(key, uid);
+    return true;
+  };
+  for (const r of results) {
+    for (const [k, v] of Object.entries(r.tags)) if (!(await need('tagk', k)) || !(await need('tagv', v))) return undefined;
+    for (const k of r.aggregateTags) if (!(await need('tagk', k))) return undefined;
+  }
+  return out;
 }
 
 /** Runs the request (validated) and returns the answer's JSON text. */
@@ -83,6 +108,7 @@ export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.
     throw early((err as Error).message);
   }
   const results = await executeSubQueries(query, deps, budget);
+  const uids = await tagNameUids(deps.storage, results.flat());
   const subs = new Map<string, MetricSub>();
   order.forEach((m, i) => {
     const filters = raws[i]!.filters;
@@ -90,7 +116,7 @@ export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.
       id: m.id!,
       tagKs: filters && filters.length > 0 ? new Set(filters.map((f) => f.tagk)) : null,
       fill: m.fillPolicy ? m.fillPolicy.value : 0,
-      series: results[i]!.filter((r) => r.numeric || !r.discrete).map(inputSeries),
+      series: results[i]!.filter((r) => r.numeric || !r.discrete).map((r) => ({ ...inputSeries(r), uids })),
       identity: JSON.stringify([raws[i]!.metric, raws[i]!.aggregator, raws[i]!.downsample ?? null, raws[i]!.rate, raws[i]!.explicitTags, filters?.map((f) => [f.type, f.tagk, f.filter, f.groupBy]) ?? null]),
     });
   });

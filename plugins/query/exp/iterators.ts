@@ -30,6 +30,8 @@ export interface ExpInputSeries {
   aggregateTags: string[];
   timestamps: ArrayLike<number>;
   values: ArrayLike<number>;
+  /** the request's tag name UIDs (see ExpDataPoint.uids) */
+  uids?: ReadonlyMap<string, string>;
 }
 
 export interface SyncedIterator {
@@ -65,7 +67,7 @@ export class TimeSyncedIterator implements SyncedIterator {
     this.current = series.map((s) => s.timestamps.length > 0);
     this.emitters = series.map((s, i) => {
       if (s.timestamps.length === 0) return null;
-      const dp = new ExpDataPoint({ metrics: [s.metric], tags: Object.entries(s.tags), aggTags: s.aggregateTags });
+      const dp = new ExpDataPoint({ metrics: [s.metric], tags: Object.entries(s.tags), aggTags: s.aggregateTags, uids: s.uids });
       dp.index = i;
       return dp;
     });
@@ -116,10 +118,24 @@ export class TimeSyncedIterator implements SyncedIterator {
   }
 }
 
-/** flattenTags: the join key, names standing for UIDs (NUL-separated sorts as the UIDs do). */
+/**
+ * flattenTags: the join key. With the tag names' UIDs, OpenTSDB's bytes (in hex): the
+ * (key UID, value UID) pairs in key UID order, then the aggregated tags' key UIDs in order
+ * — so keys sort as OpenTSDB's ByteMap sorts them, a shorter key before the longer one it
+ * starts, and a tag value's UID may meet a tag key's. Without UIDs, the names
+ * (NUL-separated), which sort as UIDs assigned in name order would.
+ */
 function joinKey(dp: ExpDataPoint, useQueryTags: boolean, includeAggTags: boolean, sub: SyncedIterator): string {
   if (dp.tags.size === 0) return '';
   const queryTagKs = useQueryTags ? (sub.queryTagKs() ?? new Set<string>()) : undefined;
+  const uids = dp.uids;
+  if (uids) {
+    const pairs: string[] = [];
+    for (const [k, v] of dp.tags) if (!queryTagKs || queryTagKs.has(k)) pairs.push(uids.get(`k\u0000${k}`)! + uids.get(`v\u0000${v}`)!);
+    let key = pairs.sort().join('');
+    if (includeAggTags) key += [...dp.aggTags].map((t) => uids.get(`k\u0000${t}`)!).sort().join('');
+    return key;
+  }
   const parts: string[] = [];
   for (const k of [...dp.tags.keys()].sort()) {
     if (queryTagKs && !queryTagKs.has(k)) continue;
