@@ -48,8 +48,10 @@ export default definePlugin({
         // per new series (never per point): its TSMeta was just created
         metaRecordsFor(engine).onTsMetaCreated(async (tsuid) => {
           try {
+            const trees = await store().enabledTrees();
+            if (trees.length === 0) return;
             const found = await lookupSeries(records(), tsuid);
-            if (found.kind === 'found') await processAllTrees(store(), found.view);
+            if (found.kind === 'found') await processAllTrees(store(), found.view, trees);
           } catch (err) {
             log.warn({ err, tsuid }, 'tree processing failed');
           }

@@ -66,6 +66,6 @@ export async function processSeries(store: TreeStore, tree: Tree, meta: SeriesMe
 /** processAllTrees: the series through every enabled tree. */
 export async function processAllTrees(store: TreeStore, meta: SeriesMetaView, trees?: Tree[]): Promise<ProcessOutcome[]> {
   const out: ProcessOutcome[] = [];
-  for (const tree of trees ?? (await store.trees())) if (tree.enabled) out.push(await processSeries(store, tree, meta));
+  for (const tree of trees ?? (await store.enabledTrees())) if (tree.enabled) out.push(await processSeries(store, tree, meta));
   return out;
 }

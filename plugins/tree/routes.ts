@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { allows } from '../../lib/auth';
 import { ApiError } from '../../lib/opentsdb';
-import { leafJson, newRoot, Branch, type Leaf } from './branch';
+import { newRoot, Branch, type Leaf } from './branch';
 import { TreeBuilder, StateError } from './builder';
 import { treeIdHex } from './java';
 import { blankRule, mergeRule, ruleAt, ruleJson, ruleText, treeJson, validateRule, type RuleInput, type Tree, type TreeDefinition } from './model';
@@ -23,7 +23,6 @@ const unsupported = () => new ApiError(400, 'Unsupported HTTP request method');
 export interface TreeRouteDeps {
   store: () => TreeStore;
   records: () => MetaRecordsView;
-  /** ids with a tree created by this process, in the order it created them (the tree id race) */
 }
 
 /**
@@ -221,12 +220,21 @@ async function nameLeaf(records: MetaRecordsView, tsuid: string, displayName: st
   return { displayName, tsuid, metric, tags };
 }
 
+/** UniqueId.stringToUid's check of a TSUID: 400 `contains illegal character for hexBinary: X`. */
+function checkHex(tsuids: string[]): void {
+  for (const tsuid of tsuids) {
+    const padded = tsuid.length % 2 !== 0 ? `0${tsuid}` : tsuid;
+    if (!/^[0-9a-fA-F]*$/.test(padded)) throw new ApiError(400, `contains illegal character for hexBinary: ${padded}`, `contains illegal character for hexBinary: ${padded}`);
+  }
+}
+
 async function handleTest(request: FastifyRequest, store: TreeStore, records: MetaRecordsView): Promise<unknown> {
   const { treeId, tsuids } = tsuidsInput(request);
   if (treeId === undefined) throw new ApiError(400, 'Missing or invalid Tree ID');
   const tree = await fetchTree(store, treeId);
   if (!tsuids || tsuids.length === 0) throw new ApiError(400, 'Missing or empty TSUID list');
   if (!['GET', 'POST', 'PUT'].includes(apiMethod(request))) throw unsupported();
+  checkHex(tsuids);
   // One builder and one root for the whole request, as TreeRpc's: every result refers to the
   // same root, so each shows the tree as the last TSUID processed left it (OpenTSDB's answer).
   const builder = new TreeBuilder(tree);
@@ -264,6 +272,7 @@ async function handleFailures(request: FastifyRequest, store: TreeStore, kind: '
   if (treeId === undefined) throw new ApiError(400, 'Missing or invalid Tree ID');
   await fetchTree(store, treeId);
   if (!['GET', 'POST', 'PUT'].includes(apiMethod(request))) throw unsupported();
+  if (tsuids) checkHex(tsuids);
   return store.failures(kind, treeId, tsuids);
 }
 
@@ -330,4 +339,3 @@ export function registerTreeRoutes(app: FastifyInstance, deps: TreeRouteDeps): v
   });
 }
 
-export { leafJson };

@@ -39,8 +39,29 @@ function branchKey(branchId: string): string {
   return `branch:${branchId.slice(0, 4)}:${String(depthOf(branchId)).padStart(3, '0')}:${branchId}`;
 }
 
+/** How long the enabled trees read for building are reused (a change through this store is seen at once). */
+export const TREE_CACHE_MS = 5_000;
+
 export class TreeStore {
+  /** bumped by every definition or rule change made through this store */
+  private generation = 0;
+  private cached?: { trees: Tree[]; generation: number; at: number };
+
   constructor(private readonly meta: () => MetaStore) {}
+
+  /**
+   * The enabled trees with their rules, for building: read once and reused until this store
+   * changes a definition or rule, or for TREE_CACHE_MS (a change made by another daemon over
+   * a shared backend) — so a burst of new series does not rescan the trees per series.
+   */
+  async enabledTrees(now = Date.now()): Promise<Tree[]> {
+    const c = this.cached;
+    if (c && c.generation === this.generation && now - c.at < TREE_CACHE_MS) return c.trees;
+    const generation = this.generation;
+    const trees = (await this.trees()).filter((t) => t.enabled);
+    this.cached = { trees, generation, at: now };
+    return trees;
+  }
 
   async definitions(): Promise<TreeDefinition[]> {
     const out: TreeDefinition[] = [];
@@ -62,12 +83,14 @@ export class TreeStore {
   }
 
   async putDefinition(def: TreeDefinition): Promise<void> {
+    this.generation++;
     const { treeId, ...rest } = def;
     await this.meta().put(SPACE, `def:${treeIdHex(treeId)}`, JSON.stringify(rest));
   }
 
   /** Stores a new definition only if the id is free (the id race between daemons). */
   async createDefinition(def: TreeDefinition): Promise<boolean> {
+    this.generation++;
     const { treeId, ...rest } = def;
     return this.meta().putIfAbsent(SPACE, `def:${treeIdHex(treeId)}`, JSON.stringify(rest));
   }
@@ -89,14 +112,17 @@ export class TreeStore {
   }
 
   async putRule(rule: TreeRule): Promise<void> {
+    this.generation++;
     await this.meta().put(SPACE, `rule:${treeIdHex(rule.treeId)}:${rule.level}:${rule.order}`, JSON.stringify(rule));
   }
 
   async deleteRule(treeId: number, level: number, order: number): Promise<void> {
+    this.generation++;
     await this.meta().delete(SPACE, `rule:${treeIdHex(treeId)}:${level}:${order}`);
   }
 
   async deleteAllRules(treeId: number): Promise<void> {
+    this.generation++;
     await this.deletePrefix(`rule:${treeIdHex(treeId)}:`);
   }
 
@@ -105,6 +131,7 @@ export class TreeStore {
    * with `definition`, also the definition and its rules.
    */
   async deleteTree(treeId: number, definition: boolean): Promise<void> {
+    this.generation++;
     const t = treeIdHex(treeId);
     for (const kind of ['branch', 'leaf', 'collision', 'notmatched']) await this.deletePrefix(`${kind}:${t}:`);
     if (definition) {

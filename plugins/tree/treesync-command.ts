@@ -6,7 +6,7 @@
  */
 import type { CliCommand } from '../../core';
 import { metaRecordsFor } from '../../lib/uid';
-import { lookupSeries, type MetaRecordsView } from './series-meta';
+import { lookupSeries } from './series-meta';
 import { processAllTrees } from './processor';
 import { TreeStore } from './store';
 

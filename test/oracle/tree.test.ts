@@ -92,11 +92,14 @@ describe('/api/tree against OpenTSDB 2.4.1 (oracle) @integration', function () {
   });
 
   after(async () => {
+    if (compared > 0) console.log(`      ${compared} requests sent to OpenTSDB and DSDB and compared`);
     await daemon?.stop();
   });
 
   /** Sends the step to both and expects the same answer (after `translate` on the oracle's). */
+  let compared = 0;
   async function same(step: Step, translate: (text: string) => string = (t) => t, settle: (body: any) => any = (b) => b): Promise<Reply> {
+    compared++;
     const [a, b] = [await call(oracle, step), await call(dsdb, step)];
     const label = `${step.method} ${step.path}${step.body ? ` ${step.body}` : ''}`;
     expect(b.status, `${label}: status (OpenTSDB: ${JSON.stringify(a.body)}, DSDB: ${JSON.stringify(b.body)})`).to.equal(a.status);
@@ -127,6 +130,7 @@ describe('/api/tree against OpenTSDB 2.4.1 (oracle) @integration', function () {
       { method: 'POST', path: '/api/tree', body: '{"treeId":"x","name":"y"}' },
     ]) await same(step);
     await same({ method: 'POST', path: '/api/tree', body: 'xx', messageOnly: true });
+    await same({ method: 'POST', path: '/api/tree/collisions', body: '{"treeId":1,"tsuids":"000001"}', messageOnly: true });
     // edits: POST merges, PUT replaces every field, no change answers 304
     await same({ method: 'POST', path: '/api/tree?treeid=1&notes=nn' });
     await same({ method: 'POST', path: '/api/tree?treeid=1' });
@@ -227,6 +231,10 @@ describe('/api/tree against OpenTSDB 2.4.1 (oracle) @integration', function () {
       { method: 'GET', path: '/api/tree/notmatched' },
       { method: 'DELETE', path: '/api/tree/collisions?treeid=1' },
       { method: 'POST', path: '/api/tree/notmatched', body: '{"treeId":1}' },
+      { method: 'GET', path: '/api/tree/test?treeid=1&tsuids=zz' },
+      { method: 'GET', path: '/api/tree/test?treeid=1&tsuids=ABC' },
+      { method: 'GET', path: '/api/tree/collisions?treeid=1&tsuids=000001,zz' },
+      { method: 'GET', path: '/api/tree/notmatched?treeid=1&tsuids=000001' },
       { method: 'GET', path: '/api/tree?treeid=9&method_override=delete' },
       { method: 'GET', path: '/api/tree?method_override=' },
       { method: 'GET', path: '/api/tree?method_override=patch' },
@@ -316,6 +324,7 @@ describe('/api/tree against OpenTSDB 2.4.1 (oracle) @integration', function () {
       for (const [o, d] of tsuids) {
         const [a, b] = [await call(oracle, { method: 'GET', path: `/api/tree/test?treeid=${treeId}&tsuids=${o}` }), await call(dsdb, { method: 'GET', path: `/api/tree/test?treeid=${treeId}&tsuids=${d}` })];
         expect(b.status).to.equal(a.status);
+        compared++;
         const strip = (r: any) => {
           const v = r[Object.keys(r)[0]];
           return { branch: v.branch, messages: v.messages, metric: v.meta?.metric?.name, tags: (v.meta?.tags ?? []).map((t: any) => `${t.type}:${t.name}`).sort() };

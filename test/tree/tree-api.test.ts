@@ -88,6 +88,20 @@ describe('/api/tree on DSDB (building, treesync, failures, deletes)', () => {
     expect((await call(`${url}/api/tree/collisions?treeid=${treeId}`, 'GET')).body).to.deep.equal({ [web02]: web01 });
   });
 
+  it('uses a tree for the next new series as soon as it is made or changed (the tree cache follows changes)', async () => {
+    daemon = await start(true);
+    const url = daemon.url;
+    await put(url, [{ metric: 'before.trees', tags: { host: 'web01' } }]);
+    const treeId = await makeTree(url);
+    await put(url, [{ metric: 'after.tree', tags: { host: 'web01' } }]);
+    const root = (await call(`${url}/api/tree/branch?treeid=${treeId}`, 'GET')).body;
+    expect(root.branches.map((b: any) => b.displayName)).to.deep.equal(['after']);
+    // disabled: the next new series is left out
+    expect((await call(`${url}/api/tree?treeid=${treeId}&enabled=false`, 'POST')).status).to.equal(200);
+    await put(url, [{ metric: 'while.disabled', tags: { host: 'web01' } }]);
+    expect((await call(`${url}/api/tree/branch?treeid=${treeId}`, 'GET')).body.branches.map((b: any) => b.displayName)).to.deep.equal(['after']);
+  });
+
   it('records strict-match refusals as not-matched, and builds nothing while processing is off until treesync', async () => {
     daemon = await start(false);
     const url = daemon.url;
