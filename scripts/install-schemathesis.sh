@@ -2,17 +2,17 @@
 # Installs schemathesis (PyPI, pinned) into a venv cached in .schemathesis-cache/ (beside
 # .oracle-cache/; reused while the pinned version is unchanged) and prints the path of its
 # `schemathesis` command. test/openapi/schemathesis.test runs it against a daemon.
-# python3 with its venv module comes from Debian when missing (python3-venv).
+# python3 and its venv module come from Debian when missing (python3, python3-venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=4.32.5
 VENV=${DSDB_SCHEMATHESIS_VENV:-$(pwd)/.schemathesis-cache/venv-$VERSION}
 # .complete is written last: an install cut short is redone, never used half-made.
 if [ ! -f "$VENV/.complete" ]; then
-  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get install -y --no-install-recommends python3-venv >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y --no-install-recommends python3-venv >/dev/null; }
+    $SUDO apt-get install -y --no-install-recommends python3 python3-venv >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y --no-install-recommends python3 python3-venv >/dev/null; }
   fi
   rm -rf "$VENV"
   python3 -m venv "$VENV" >&2

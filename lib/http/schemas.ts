@@ -78,7 +78,7 @@ export const tagMap: JsonSchema = { type: 'object', additionalProperties: { type
 export const flag: JsonSchema = { type: 'string', description: 'a flag: present (any value, even empty) means on' };
 
 /** A time as OpenTSDB reads it: epoch seconds or ms, `1h-ago`, `2024/01/02-03:04:05`, … */
-export const timeSpec: JsonSchema = { type: 'string', description: 'epoch seconds or milliseconds, relative (`1h-ago`) or `yyyy/MM/dd-HH:mm:ss`' };
+export const timeSpec: JsonSchema = { type: 'string', description: 'epoch seconds or milliseconds, relative (`1h-ago`) or `yyyy/MM/dd-HH:mm:ss`', examples: ['1h-ago', '1700000000'] };
 
 /** A value as stored and answered: a number, or (DSDB's extension) a string or JSON value. */
 export const pointValue: JsonSchema = {};
@@ -86,6 +86,7 @@ export const pointValue: JsonSchema = {};
 /** One data point as /api/put takes it (OpenTSDB's IncomingDataPoint). */
 export const putPoint: JsonSchema = {
   type: 'object',
+  examples: [{ metric: 'sys.cpu.user', timestamp: 1700000000, value: 42.5, tags: { host: 'web01' } }],
   required: ['metric', 'timestamp', 'value', 'tags'],
   properties: {
     metric: { type: 'string' },

@@ -25,7 +25,7 @@ const queryString: JsonSchema = {
   properties: {
     start: timeSpec,
     end: timeSpec,
-    m: strings('sub-queries `agg:[interval-agg[-fill]:][rate[{counter,max,reset}]:]metric[{tagk=filter,…}][{group-by filters}]`; repeatable'),
+    m: { ...strings('sub-queries `agg:[interval-agg[-fill]:][rate[{counter,max,reset}]:]metric[{tagk=filter,…}][{group-by filters}]`; repeatable'), examples: [['sum:sys.cpu.user{host=*}'], ['avg:1m-avg-zero:rate:sys.cpu.user{host=web01|web02}']] },
     tsuid: strings('sub-queries `agg:tsuid[,tsuid…]`; repeatable'),
     ...queryFlags,
   },
@@ -56,6 +56,7 @@ const subQuery: JsonSchema = {
 
 const queryBody: JsonSchema = {
   type: 'object',
+  examples: [{ start: '1h-ago', queries: [{ aggregator: 'sum', metric: 'sys.cpu.user', downsample: '1m-avg', filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: true }] }] }],
   required: ['start', 'queries'],
   properties: {
     start: { type: ['string', 'integer'] },
