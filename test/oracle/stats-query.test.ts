@@ -1,9 +1,9 @@
 /**
  * /api/stats/query against a real OpenTSDB 2.4.1: the same writes and queries sent to
- * both, then both lists compared where OpenTSDB's answer is deterministic — the keys and
- * their order, which queries are listed and how often (`executed`), each query's TSQuery
- * echo, its status, its message, its request headers, `user`, `sentToClient` and
- * `numRunningQueries`. Not compared: times (`queryStartTimestamp`, `stats` values), the
+ * both, then both lists compared where OpenTSDB's answer is deterministic — the keys (not
+ * their order: Jackson's varies between JVM runs), which queries are listed and how often (`executed`), each query's TSQuery
+ * echo, its status, its message, its request headers, `user` and `sentToClient`. Not
+ * compared: `numRunningQueries` (OpenTSDB leaks running entries: docs/opentsdb-compat.md), times (`queryStartTimestamp`, `stats` values), the
  * `stats` keys (OpenTSDB's are HBase scanner figures, DSDB's are its own:
  * docs/http-api.md), the Java stack frame OpenTSDB appends to `exception`, the base64
  * UIDs in `filterTagKs`, the port in the `Host` header, and DSDB's own `id`.
@@ -43,13 +43,16 @@ function comparable(entry: Record<string, any>): Record<string, unknown> {
   const headers = { ...rest.requestHeaders };
   if ('Host' in headers) headers.Host = '(port)';
   return {
-    keys: Object.keys(rest),
+    // as a set: Jackson writes getters in reflection order, which varies between JVM runs
+    // (seen: TSQuery's noAnnotations before or after globalAnnotations); DSDB's order is pinned in test/query
+    keys: Object.keys(rest).sort(),
     query: { ...rest.query, queries: rest.query.queries.map((q: Record<string, unknown>) => ({ ...q, filterTagKs: q.filterTagKs === null ? null : 'uids' })) },
     exception: String(rest.exception).split('\n')[0],
     executed: rest.executed,
     user: rest.user,
     requestHeaders: headers,
-    numRunningQueries: rest.numRunningQueries,
+    // OpenTSDB's count leaks (docs/opentsdb-compat.md, divergence 10): compared as a type
+    numRunningQueries: typeof rest.numRunningQueries,
     httpResponse: rest.httpResponse,
     sentToClient: rest.sentToClient,
     statsKind: typeof rest.stats,
@@ -107,7 +110,7 @@ describe('/api/stats/query against OpenTSDB 2.4.1 (oracle) @integration', functi
     expect(statuses[1], 'statuses').to.deep.equal(statuses[0]);
     expect(statuses[0]).to.deep.equal([200, 200, 200, 200, 200, 400, 400, 400]);
 
-    const lists: { running: unknown[]; completed: Record<string, any>[] }[] = [];
+    const lists: { running: any[]; completed: Record<string, any>[] }[] = [];
     for (const base of bases) {
       for (const method of ['GET', 'POST']) {
         const answer = await send(base, method, '/api/stats/query');
@@ -125,6 +128,8 @@ describe('/api/stats/query against OpenTSDB 2.4.1 (oracle) @integration', functi
     const [fromOracle, fromDsdb] = lists.map(ours);
     expect(fromOracle).to.have.length(6);
     expect(fromDsdb).to.deep.equal(fromOracle);
-    for (const list of lists) expect(list.running).to.deep.equal([]);
+    // none of these is still running on either; OpenTSDB may list others it leaked, DSDB none
+    for (const list of lists) expect(list.running.filter((r: any) => r.query.queries.some((q: { metric: string }) => q.metric.startsWith(metric)))).to.deep.equal([]);
+    expect(lists[1]!.running).to.deep.equal([]);
   });
 });
