@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { seriesKeyString, ValueKind } from '../../core';
 import { seriesId } from '../../plugins/storage-couchdb/ids';
 import { couchRequest, createTestEngine, dropDatabase, freshDatabase, useCouchDb } from './couchdb';
-import { raceForDeletes, raceForKeys } from '../helpers/meta-race';
+import { raceForDeletes, raceForKeys, raceForUids } from '../helpers/meta-race';
 import { type Daemon, spawnCouchDaemon, type WirePoint } from './daemons';
 
 describe('storage-couchdb scale-out: two daemons over one CouchDB @integration', function () {
@@ -29,7 +29,7 @@ describe('storage-couchdb scale-out: two daemons over one CouchDB @integration',
     await dropDatabase(database);
   });
 
-  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each', async () => {
+  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each; lib/uid assigns each name one UID through both', async () => {
     const one = createTestEngine(database);
     const two = createTestEngine(database);
     await one.open();
@@ -38,6 +38,7 @@ describe('storage-couchdb scale-out: two daemons over one CouchDB @integration',
       const outcome = await raceForKeys(one.meta, two.meta);
       expect(outcome.wonByA + outcome.wonByB).to.equal(200);
       await raceForDeletes(one.meta, two.meta);
+      await raceForUids(one.meta, two.meta);
     } finally {
       await Promise.all([one.close(), two.close()]);
     }

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { ValueKind } from '../../core';
 import { type Daemon, spawnHBaseDaemon, type WirePoint } from './daemons';
 import { createTestEngine, freshPrefix, useHBase } from './hbase';
-import { raceForDeletes, raceForKeys } from '../helpers/meta-race';
+import { raceForDeletes, raceForKeys, raceForUids } from '../helpers/meta-race';
 
 describe('storage-hbase scale-out: two daemons over one HBase @integration', function () {
   this.timeout(120_000);
@@ -31,7 +31,7 @@ describe('storage-hbase scale-out: two daemons over one HBase @integration', fun
     await createTestEngine({ tablePrefix: prefix }).dropTables();
   });
 
-  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each', async function () {
+  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each; lib/uid assigns each name one UID through both', async function () {
     // 1,000 gateway requests, 16 in flight per engine: over a minute on a busy 2-core machine
     this.timeout(300_000);
     const one = createTestEngine({ tablePrefix: prefix });
@@ -42,6 +42,7 @@ describe('storage-hbase scale-out: two daemons over one HBase @integration', fun
       const outcome = await raceForKeys(one.meta, two.meta);
       expect(outcome.wonByA + outcome.wonByB).to.equal(200);
       await raceForDeletes(one.meta, two.meta);
+      await raceForUids(one.meta, two.meta);
     } finally {
       await Promise.all([one.close(), two.close()]);
     }

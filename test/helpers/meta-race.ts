@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { MetaStore } from '../../core';
+import { MetaUidService } from '../../lib/uid/meta-uid-service';
 
 export interface RaceOutcome {
   /** keys won by the first and by the second engine */
@@ -55,4 +56,21 @@ export async function raceForDeletes(a: MetaStore, b: MetaStore, keys = 100): Pr
     for await (const e of store.scan(space, '')) left.push(e.key);
     expect(left).to.deep.equal([]);
   }
+}
+
+/**
+ * lib/uid's UID assignment over two engines' stores (two daemons' view): the same 40 metric
+ * names created through both at once, in opposite orders, get one UID each, unique, and
+ * both services (and a fresh one) agree.
+ */
+export async function raceForUids(a: MetaStore, b: MetaStore): Promise<void> {
+  const run = randomBytes(3).toString('hex');
+  const names = Array.from({ length: 40 }, (_, i) => `race.${run}.m${i}`);
+  const ua = new MetaUidService(a);
+  const ub = new MetaUidService(b);
+  const [fromA, fromB] = await Promise.all([Promise.all(names.map((n) => ua.getOrCreate('metric', n))), Promise.all([...names].reverse().map((n) => ub.getOrCreate('metric', n)))]);
+  expect([...fromB].reverse()).to.deep.equal(fromA);
+  expect(new Set(fromA).size).to.equal(names.length);
+  const fresh = new MetaUidService(b);
+  for (let i = 0; i < names.length; i++) expect(await fresh.getName('metric', fromA[i]!)).to.equal(names[i]);
 }

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { ValueKind } from '../../core';
 import { type Daemon, spawnMysqlDaemon, type WirePoint } from './daemons';
 import { createTestEngine, dropDatabase, freshDatabase, sql, useMariaDb } from './mariadb';
-import { raceForDeletes, raceForKeys } from '../helpers/meta-race';
+import { raceForDeletes, raceForKeys, raceForUids } from '../helpers/meta-race';
 
 describe('storage-mysql scale-out: two daemons over one MariaDB @integration', function () {
   this.timeout(60000);
@@ -29,7 +29,7 @@ describe('storage-mysql scale-out: two daemons over one MariaDB @integration', f
     await dropDatabase(database);
   });
 
-  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each', async () => {
+  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; deleting at once, one delete each; lib/uid assigns each name one UID through both', async () => {
     const one = createTestEngine({ database });
     const two = createTestEngine({ database });
     await one.open();
@@ -38,6 +38,7 @@ describe('storage-mysql scale-out: two daemons over one MariaDB @integration', f
       const outcome = await raceForKeys(one.meta, two.meta);
       expect(outcome.wonByA + outcome.wonByB).to.equal(200);
       await raceForDeletes(one.meta, two.meta);
+      await raceForUids(one.meta, two.meta);
     } finally {
       await Promise.all([one.close(), two.close()]);
     }

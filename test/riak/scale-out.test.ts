@@ -9,7 +9,7 @@ import { ValueKind, seriesKeyString } from '../../core';
 import { chunkKey, seriesIdOf } from '../../plugins/storage-riak/keys';
 import { type Daemon, spawnRiakDaemon, type WirePoint } from './daemons';
 import { createTestEngine, freshPrefix, riak, useRiak } from './riak';
-import { raceForKeys } from '../helpers/meta-race';
+import { raceForKeys, raceForUids } from '../helpers/meta-race';
 
 /** Siblings of a chunk as Riak holds it now, read behind the daemons' backs. */
 async function siblingCount(bucket: string, key: string): Promise<number> {
@@ -36,7 +36,7 @@ describe('storage-riak scale-out: two daemons over one Riak @integration', funct
     await Promise.all([a?.stop(), b?.stop()]);
   });
 
-  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner', async () => {
+  it('meta store: two engines putIfAbsent the same 200 keys at once: each key won exactly once, both read the winner; lib/uid assigns each name one UID through both', async () => {
     const one = createTestEngine(prefix);
     const two = createTestEngine(prefix);
     await one.open();
@@ -46,6 +46,7 @@ describe('storage-riak scale-out: two daemons over one Riak @integration', funct
       expect(outcome.wonByA + outcome.wonByB).to.equal(200);
       // how often both claims passed If-None-Match and the token decided (timing-dependent, reported only)
       process.stdout.write(`      (contested claims: ${one.meta.counters.contestedClaims + two.meta.counters.contestedClaims} of 400)\n`);
+      await raceForUids(one.meta, two.meta);
     } finally {
       await Promise.all([one.close(), two.close()]);
     }
