@@ -16,8 +16,6 @@ import { SeriesTracker } from './series-tracker';
 import { registerTsMeta } from './tsmeta-route';
 import { registerUidMeta } from './uidmeta-route';
 
-const OTHER_UID_SCHEMA = { summary: 'Other UID endpoints: OpenTSDB\'s 501', tags: ['uid'], querystring: { type: 'object' } };
-
 export default definePlugin({
   name: 'uid-meta',
   dependencies: ['http'],
@@ -55,17 +53,6 @@ export default definePlugin({
         return uids();
       });
       registerSearch(app, records);
-      for (const url of ['/api/uid', '/api/uid/:other']) {
-        app.route({
-          method: ['GET', 'POST', 'PUT', 'DELETE'],
-          url,
-          schema: OTHER_UID_SCHEMA,
-          config: { scope: 'read' },
-          handler: async () => {
-            throw new ApiError(501, 'Other UID endpoints have not been implemented yet');
-          },
-        });
-      }
     });
   },
 });

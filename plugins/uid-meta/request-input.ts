@@ -45,11 +45,11 @@ export function required(qs: Record<string, string | undefined>, name: string): 
   return v;
 }
 
-/** `metric`, `tagk`, `tagv` in any case (OpenTSDB's `UniqueId.stringToUniqueIdType`); 500 otherwise, as OpenTSDB. */
+/** `metric`, `tagk`, `tagv` in any case (OpenTSDB's `UniqueId.stringToUniqueIdType`); otherwise 400 with OpenTSDB's message (OpenTSDB: 500, docs/opentsdb-compat.md divergence 10). */
 export function kindOf(type: string): UidKind {
   const t = type.toLowerCase();
   if (t === 'metric' || t === 'metrics' || t === 'tagk' || t === 'tagv') return t === 'metrics' ? 'metric' : t;
-  throw new ApiError(500, `Invalid type requested: ${type}`);
+  throw new ApiError(400, `Invalid type requested: ${type}`);
 }
 
 /** The UID table's name of a kind in OpenTSDB's messages (`'metrics'`, `'tagk'`, `'tagv'`). */
@@ -57,10 +57,12 @@ export function tableKind(kind: UidKind): string {
   return kind === 'metric' ? 'metrics' : kind;
 }
 
-/** A hex UID or TSUID; non-hex text is OpenTSDB's 500 from `DatatypeConverter.parseHexBinary`. */
+/** A hex UID or TSUID; non-hex text is a 400 with OpenTSDB's message (its 500 from `DatatypeConverter.parseHexBinary`, divergence 10). */
 export function hexArgument(text: string): string {
+  // an empty one names nothing; a longer one than any TSUID (8 tags) would not fit a MetaStore key
+  if (text === '' || text.length > 1000) throw new ApiError(400, `Invalid UID: ${text.length === 0 ? 'empty' : `${text.length} characters`}`);
   if (!/^[0-9A-Fa-f]*$/.test(text) || text.length % 2 !== 0) {
-    throw new ApiError(500, `java.lang.IllegalArgumentException: ${text.length % 2 !== 0 && /^[0-9A-Fa-f]*$/.test(text) ? `hexBinary needs to be even-length: ${text}` : `contains illegal character for hexBinary: ${text}`}`);
+    throw new ApiError(400, `java.lang.IllegalArgumentException: ${text.length % 2 !== 0 && /^[0-9A-Fa-f]*$/.test(text) ? `hexBinary needs to be even-length: ${text}` : `contains illegal character for hexBinary: ${text}`}`);
   }
   return text.toUpperCase();
 }

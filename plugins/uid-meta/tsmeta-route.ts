@@ -116,14 +116,14 @@ export function registerTsMeta(app: FastifyInstance, records: () => MetaRecords)
         } else {
           const m = required(qs, 'm');
           const found = await tsuidOfSpec(r, m);
-          if (found.missing) throw new ApiError(500, found.missing);
+          if (found.missing) throw new ApiError(400, found.missing);
           if (found.pairs.length === 0) throw new ApiError(400, 'TSUID is too short, may be missing tags', 'TSUID is too short, may be missing tags');
           tsuid = found.tsuid!;
           create = qs.create !== undefined && qs.create !== 'false';
         }
         const existing = await r.getTsMeta(tsuid);
         if (!existing && !(await r.tsMetaJson(tsuid, defaultTsMeta()))) {
-          throw new ApiError(500, 'com.stumbleupon.async.DeferredGroupException: At least one of the Deferreds failed, first exception:');
+          throw new ApiError(400, 'com.stumbleupon.async.DeferredGroupException: At least one of the Deferreds failed, first exception:');
         }
         const given = givenFields(source);
         if (!existing && create) {
