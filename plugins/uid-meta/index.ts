@@ -16,8 +16,6 @@ import { SeriesTracker } from './series-tracker';
 import { registerTsMeta } from './tsmeta-route';
 import { registerUidMeta } from './uidmeta-route';
 
-const OTHER_UID_SCHEMA = { summary: 'Other UID endpoints: 404 (OpenTSDB: 501)', tags: ['uid'] };
-
 export default definePlugin({
   name: 'uid-meta',
   dependencies: ['http'],
@@ -55,19 +53,6 @@ export default definePlugin({
         return uids();
       });
       registerSearch(app, records);
-      for (const url of ['/api/uid', '/api/uid/:other']) {
-        app.route({
-          method: ['GET', 'POST', 'PUT', 'DELETE'],
-          url,
-          schema: OTHER_UID_SCHEMA,
-          config: { scope: 'read' },
-          // OpenTSDB answers 501; a path that names nothing is a 404 here, so that every 5xx
-          // means a server-side failure (docs/opentsdb-compat.md, divergence 10)
-          handler: async () => {
-            throw new ApiError(404, 'Other UID endpoints have not been implemented yet');
-          },
-        });
-      }
     });
   },
 });

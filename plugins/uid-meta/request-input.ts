@@ -45,10 +45,7 @@ export function required(qs: Record<string, string | undefined>, name: string): 
   return v;
 }
 
-/**
- * `metric`, `tagk`, `tagv` in any case (OpenTSDB's `UniqueId.stringToUniqueIdType`); 400 with
- * OpenTSDB's message otherwise (OpenTSDB: 500; docs/opentsdb-compat.md, divergence 10).
- */
+/** `metric`, `tagk`, `tagv` in any case (OpenTSDB's `UniqueId.stringToUniqueIdType`); otherwise 400 with OpenTSDB's message (OpenTSDB: 500, docs/opentsdb-compat.md divergence 10). */
 export function kindOf(type: string): UidKind {
   const t = type.toLowerCase();
   if (t === 'metric' || t === 'metrics' || t === 'tagk' || t === 'tagv') return t === 'metrics' ? 'metric' : t;
@@ -60,13 +57,10 @@ export function tableKind(kind: UidKind): string {
   return kind === 'metric' ? 'metrics' : kind;
 }
 
-/**
- * A hex UID or TSUID. Non-hex text gets the message of OpenTSDB's 500 from
- * `DatatypeConverter.parseHexBinary`, as a 400 (bad input is the client's: divergence 10);
- * an empty one is a 400 too (it names nothing).
- */
-export function hexArgument(text: string, name = 'tsuid'): string {
-  if (text === '') throw new ApiError(400, `Missing parameter <code>${name}</code>`);
+/** A hex UID or TSUID; non-hex text is a 400 with OpenTSDB's message (its 500 from `DatatypeConverter.parseHexBinary`, divergence 10). */
+export function hexArgument(text: string): string {
+  // an empty one names nothing; a longer one than any TSUID (8 tags) would not fit a MetaStore key
+  if (text === '' || text.length > 1000) throw new ApiError(400, `Invalid UID: ${text.length === 0 ? 'empty' : `${text.length} characters`}`);
   if (!/^[0-9A-Fa-f]*$/.test(text) || text.length % 2 !== 0) {
     throw new ApiError(400, `java.lang.IllegalArgumentException: ${text.length % 2 !== 0 && /^[0-9A-Fa-f]*$/.test(text) ? `hexBinary needs to be even-length: ${text}` : `contains illegal character for hexBinary: ${text}`}`);
   }

@@ -49,7 +49,7 @@ function nonNegative(text: unknown, field: string, fallback: number): number {
   return n;
 }
 
-const UNKNOWN_SCHEMA = { summary: 'Unknown search types: OpenTSDB\'s 400', tags: ['search'] };
+const UNKNOWN_SCHEMA: Record<string, unknown> = { summary: 'Unknown search types: OpenTSDB\'s 400', tags: ['search'] };
 
 export function registerSearch(app: FastifyInstance, records: () => MetaRecords): void {
   for (const type of TYPES) {

@@ -116,7 +116,7 @@ export function registerTsMeta(app: FastifyInstance, records: () => MetaRecords)
         } else {
           const m = required(qs, 'm');
           const found = await tsuidOfSpec(r, m);
-          if (found.missing) throw new ApiError(400, found.missing); // OpenTSDB: 500 (divergence 10)
+          if (found.missing) throw new ApiError(400, found.missing);
           if (found.pairs.length === 0) throw new ApiError(400, 'TSUID is too short, may be missing tags', 'TSUID is too short, may be missing tags');
           tsuid = found.tsuid!;
           create = qs.create !== undefined && qs.create !== 'false';

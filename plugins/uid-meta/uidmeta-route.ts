@@ -59,7 +59,7 @@ export function registerUidMeta(app: FastifyInstance, records: () => MetaRecords
         return name;
       };
       if (method === 'GET') {
-        const uid = hexArgument(required(qs, 'uid'), 'uid');
+        const uid = hexArgument(required(qs, 'uid'));
         const kind = kindOf(required(qs, 'type'));
         return r.uidMetaJson(kind, uid, await nameOf(kind, uid));
       }
@@ -74,7 +74,7 @@ export function registerUidMeta(app: FastifyInstance, records: () => MetaRecords
         } catch {
           throw new ApiError(400, 'Unable to parse the given JSON', `Invalid type requested: ${source.type}`);
         }
-        const uid = hexArgument(source.uid, 'uid');
+        const uid = hexArgument(source.uid);
         const name = await nameOf(kind, uid);
         const given = givenFields(source);
         if (Object.keys(given).length === 0) {
@@ -89,7 +89,7 @@ export function registerUidMeta(app: FastifyInstance, records: () => MetaRecords
       if (method === 'DELETE') {
         const body = jsonObject(request);
         const source: Record<string, string | undefined> = body ? { uid: body.uid == null ? undefined : String(body.uid), type: body.type == null ? undefined : String(body.type) } : qs;
-        const uid = hexArgument(required(source, 'uid'), 'uid');
+        const uid = hexArgument(required(source, 'uid'));
         const kind = kindOf(required(source, 'type'));
         await r.deleteUidMeta(kind, uid);
         reply.code(204);

@@ -98,6 +98,15 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect(r.json[0].tsuids).to.deep.equal([uid('metric', 'div.dup') + uid('tagk', 'host') + uid('tagv', 'a')]);
   });
 
+  it('bad input to the UID endpoints is a 400 with OpenTSDB\'s message (OpenTSDB: 500)', async () => {
+    const r = await get('/api/uid/uidmeta?uid=000001&type=foo');
+    expect(r.status).to.equal(400);
+    expect(r.json.error.message).to.equal('Invalid type requested: foo');
+    const hex = await get('/api/uid/tsmeta?tsuid=zz');
+    expect(hex.status).to.equal(400);
+    expect(hex.json.error.message).to.equal('java.lang.IllegalArgumentException: contains illegal character for hexBinary: zz');
+  });
+
   it('/api/search/tsmeta answers from the meta store (OpenTSDB without a search plugin: 400)', async () => {
     const r = await get('/api/search/tsmeta_summary?query=div.dup');
     expect(r.status).to.equal(200);
