@@ -171,9 +171,12 @@ export class RunningQueries {
     };
   }
 
-  /** OpenTSDB's `tsd.query.count type=running`. */
+  /**
+   * The running queries as `tsd.query.running` (OpenTSDB: `tsd.query.count type=running`;
+   * renamed because Prometheus reserves the `_count` suffix for histograms and summaries).
+   */
   report(collector: StatsCollector): void {
-    collector.record('query.count', this.running.size, { type: 'running' });
+    collector.record('query.running', this.running.size);
   }
 }
 

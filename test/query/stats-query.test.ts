@@ -150,9 +150,9 @@ describe('/api/stats/query: running and completed queries, and cancelling one', 
     expect((await request(daemon.port, 'DELETE', '/api/stats/query?id=999999')).json.error).to.include({ code: 404, message: 'No running query with id 999999' });
   });
 
-  it('counts running queries in /api/stats (tsd.query.count type=running)', async () => {
+  it('counts running queries in /api/stats (tsd.query.running)', async () => {
     const records = (await request(daemon.port, 'GET', '/api/stats')).json as { metric: string; tags: Record<string, string>; value: string }[];
-    expect(records.find((r) => r.metric === 'tsd.query.count' && r.tags.type === 'running')?.value).to.equal('0');
+    expect(records.find((r) => r.metric === 'tsd.query.running')?.value).to.equal('0');
   });
 });
 
