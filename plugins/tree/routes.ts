@@ -3,6 +3,7 @@
  * branches, test, collisions and not-matched — same methods, status codes and messages.
  * A request that changes nothing answers 304 with no body, as OpenTSDB does.
  */
+import { noContent, withErrors } from '../../lib/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { allows } from '../../lib/auth';
 import { ApiError } from '../../lib/opentsdb';
@@ -17,7 +18,8 @@ import type { TreeStore } from './store';
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
 /** A descriptive route schema (summary and tag for the OpenAPI description; nothing validated). */
-const describe = (summary: string): FastifySchema => ({ summary, tags: ['tree'] }) as FastifySchema;
+const describe = (summary: string): FastifySchema =>
+  ({ summary, tags: ['tree'], response: withErrors({ 200: { description: 'OpenTSDB\'s tree JSON' }, 204: noContent, 304: { ...noContent, description: 'Not modified: nothing changed' } }) }) as FastifySchema;
 const unsupported = () => new ApiError(400, 'Unsupported HTTP request method');
 
 export interface TreeRouteDeps {

@@ -9,6 +9,7 @@
  *  - DELETE: forgets the TSMeta (the series and its UIDs stay); 204.
  * Fields: description, displayName, notes, created, custom, units, dataType, retention, max, min.
  */
+import { noContent, withErrors } from '../../lib/http';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../lib/opentsdb';
 import { defaultTsMeta, splitTsuid, type MetaRecords, type TsMetaFields } from '../../lib/uid';
@@ -17,6 +18,7 @@ import { hexArgument, jsonObject, methodOf, methodNotAllowed, parseSeriesSpec, q
 const schema = {
   summary: 'Read, create, change or delete the meta data of a series (TSMeta)',
   tags: ['uid'],
+  response: withErrors({ 200: { type: 'object', description: 'TSMeta JSON' }, 204: noContent, 304: { ...noContent, description: 'Not modified: nothing changed' } }),
   querystring: {
     type: 'object',
     properties: {

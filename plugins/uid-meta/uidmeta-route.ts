@@ -7,6 +7,7 @@
  *    The stored UIDMeta, or 304 with no body when no field was given.
  *  - DELETE: forgets the meta (the UID stays); 204.
  */
+import { noContent, withErrors } from '../../lib/http';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../lib/opentsdb';
 import { type MetaRecords, type UidKind, type UidMetaFields } from '../../lib/uid';
@@ -15,6 +16,7 @@ import { hexArgument, javaBytes, jsonObject, kindOf, methodOf, methodNotAllowed,
 const schema = {
   summary: 'Read, change or delete the meta data of a UID',
   tags: ['uid'],
+  response: withErrors({ 200: { type: 'object', description: 'UIDMeta JSON' }, 204: noContent, 304: { ...noContent, description: 'Not modified: nothing changed' } }),
   querystring: {
     type: 'object',
     properties: { uid: { type: 'string' }, type: { type: 'string', description: 'metric, tagk or tagv' } },
