@@ -18,7 +18,7 @@ import { hexArgument, jsonObject, methodOf, methodNotAllowed, parseSeriesSpec, q
 const schema = {
   summary: 'Read, create, change or delete the meta data of a series (TSMeta)',
   tags: ['uid'],
-  response: withErrors({ 200: { type: 'object', description: 'TSMeta JSON' }, 204: noContent, 304: { ...noContent, description: 'Not modified: nothing changed' } }),
+  response: withErrors({ 200: { type: ['object', 'array'], description: 'TSMeta JSON: one object, or an array of them for m=' }, 204: noContent, 304: { ...noContent, description: 'Not modified: nothing changed' } }),
   querystring: {
     type: 'object',
     properties: {
