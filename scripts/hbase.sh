@@ -8,7 +8,7 @@
 #         restart after `stop` keeps the data and the URL), starts master + REST, waits
 #         until REST answers, writes $DIR/env with DSDB_HBASE_REST_PORT=PORT
 # stop:   SIGTERM by PID (REST, then master; HBase flushes on SIGTERM), SIGKILL after 60 s
-# Env:    DSDB_HBASE_DIR (default .test-data/hbase)  HBASE_HEAP (512m)  HBASE_REST_HEAP (192m)
+# Env:    DSDB_HBASE_DIR (default .test-data/hbase)  HBASE_HEAP (512m)  HBASE_REST_HEAP (512m: the UID and TSMeta requests of many new series at once ran a 192m gateway out of memory)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HB="$ROOT/scripts/oracle/hbase"
@@ -33,7 +33,7 @@ start() {
   fi
   # Both JVMs run beside the oracle's and the tests on a 2-core CI machine: modest heaps.
   export HBASE_LIB="$CACHE/hbase-lib" HBASE_REST_PORT HBASE_ZK_PORT HBASE_MASTER_PORT HBASE_RS_PORT
-  export HBASE_HEAP="${HBASE_HEAP:-512m}" HBASE_REST_HEAP="${HBASE_REST_HEAP:-192m}" HBASE_START_TIMEOUT="${HBASE_START_TIMEOUT:-300}"
+  export HBASE_HEAP="${HBASE_HEAP:-512m}" HBASE_REST_HEAP="${HBASE_REST_HEAP:-512m}" HBASE_START_TIMEOUT="${HBASE_START_TIMEOUT:-300}"
   rm -f "$DIR/env"
   "$HB/start.sh" "$DIR/data" >&2
   printf 'DSDB_HBASE_REST_PORT=%s\n' "$HBASE_REST_PORT" > "$DIR/env"
