@@ -80,6 +80,40 @@ export interface SeriesData {
   points: SeriesPoints;
 }
 
+/**
+ * What `readDownsampled` asks of an engine: OpenTSDB's Downsampler with a fixed interval
+ * and fill policy `none` (Downsampler.java, without FillingDownsampler) — the points of each
+ * bucket `[b, b + intervalMs)`, `b` a multiple of `intervalMs` since the epoch, reduced
+ * in time order as doubles (an integer as `Number(int)`) by `reduce`. Buckets without
+ * points are left out.
+ */
+export interface DownsampleRequest {
+  /** bucket width, milliseconds (> 0) */
+  intervalMs: number;
+  /** the downsampling aggregator's name; with `intervalMs`, the key of any result an engine keeps */
+  aggregator: string;
+  /**
+   * The aggregator's function over one bucket's values, in time order: `values[0..count)`
+   * (a scratch array it may reorder). Called once per bucket, never per point.
+   */
+  reduce(values: Float64Array, count: number): number;
+}
+
+/** One series downsampled by the engine: a value per bucket with points, oldest first. */
+export interface SeriesBuckets {
+  series: SeriesInfo;
+  /** the raw points the buckets hold (what a read would have returned), for query limits */
+  points: number;
+  length: number;
+  /** bucket starts, milliseconds, ascending */
+  timestamps: Float64Array;
+  /** the reduced value of each bucket (a double, as OpenTSDB's downsamplers yield) */
+  values: Float64Array;
+}
+
+/** What `readDownsampled` yields per series: buckets, or the raw points where the engine cannot downsample them (strings, JSON). */
+export type DownsampledRead = { series: SeriesInfo; buckets: SeriesBuckets; points?: undefined } | SeriesData;
+
 export interface LastPoint {
   series: SeriesInfo;
   timestamp: number;
@@ -172,6 +206,15 @@ export interface StorageEngine {
    * points, one series at a time (never one giant array).
    */
   read(selector: SeriesSelector, range: TimeRange): AsyncIterable<SeriesData>;
+  /**
+   * Optional: `read` with the downsampling done in the engine (see DownsampleRequest), so
+   * that points need not travel to the query engine one by one and an engine may keep
+   * per-chunk results. Yields, per matching series with points in the range, either
+   * `{ series, buckets }` or — for a series it cannot reduce (any string or JSON value in
+   * the range) — the same `SeriesData` `read` would yield. The result must equal
+   * downsampling what `read(selector, range)` returns, bit for bit.
+   */
+  readDownsampled?(selector: SeriesSelector, range: TimeRange, request: DownsampleRequest): AsyncIterable<DownsampledRead>;
   /** The last point of each matching series (optionally no older than `since`). */
   last(selector: SeriesSelector, since?: number): AsyncIterable<LastPoint>;
   /** Series matching the selector, without points. */

@@ -15,6 +15,7 @@ import type { LastPoint, SeriesData, SeriesInfo, StorageEngine } from '../storag
 import { ValueKind, type DataPoint, type Tags, type Value } from '../types';
 import { pointBatch } from './batch';
 import { defineMetaCases } from './meta-conformance';
+import { defineDownsampleCases } from './downsample-conformance';
 
 export interface ConformanceOptions {
   /** Closes `engine` and returns a new, not yet opened engine over the same data (persistent engines). */
@@ -70,6 +71,8 @@ export function runStorageConformance(name: string, createEngine: () => Promise<
           }
         : undefined,
     });
+
+    defineDownsampleCases({ engine: () => engine });
 
     /** Reads one series (exact metric + tags); fails if absent. */
     async function readOne(metric: string, tags: Tags, range = ALL): Promise<ReturnType<typeof valuesOf>> {

@@ -4,7 +4,8 @@
  * feature-level code: it imports only the kernel, and storage plugins import it.
  *  - codec-set.ts: CodecSet (preferred codecs per column, every codec by id), DEFAULT_CODECS;
  *  - chunk.ts: encodeChunk / decodeChunk, the chunk bytes (docs/storage-format.md);
- *  - stored.ts: a chunk stored on its own (a row, a document): format byte, optional crc32.
+ *  - stored.ts: a chunk stored on its own (a row, a document): format byte, optional crc32;
+ *  - buckets.ts: downsampling in the engine (per-run bucket summaries an engine may keep).
  */
 export { CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, type CodecPreferences } from './codec-set';
 export { chunkPointCount, decodeChunk, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
@@ -20,3 +21,4 @@ export {
   storedChunkPointCount,
   type StoredChunkOptions,
 } from './stored';
+export { isNumericRun, mergeRuns, runBytes, summariseRun, type RunBuckets } from './buckets';

@@ -11,9 +11,20 @@ import { splitTsuid } from './meta-uid-service';
 import { uidServiceFor } from './service-for';
 import type { SeriesName } from './types';
 
+/**
+ * TSUIDs found, by series object (engines hand out one SeriesInfo per series for its life):
+ * a name's UID never changes once assigned (a rename keeps it), so a found TSUID is kept.
+ */
+const known = new WeakMap<object, string>();
+
 /** The series' OpenTSDB TSUID when all its names have UIDs, else the engine's series id. Per series, cached lookups. */
 export async function tsuidOfSeries(engine: StorageEngine, series: SeriesKey & { id: string }): Promise<string> {
-  return (await uidServiceFor(engine).existingTsuid(series)) ?? series.id;
+  const found = known.get(series);
+  if (found !== undefined) return found;
+  const tsuid = await uidServiceFor(engine).existingTsuid(series);
+  if (tsuid === undefined) return series.id;
+  known.set(series, tsuid);
+  return tsuid;
 }
 
 /** The metric and tags an OpenTSDB TSUID names; undefined when it is not one (then it may be an engine id). */

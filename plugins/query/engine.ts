@@ -7,7 +7,7 @@
  * aggregated timestamps), so a query that runs long never keeps other clients waiting;
  * its deadline is checked at every yield (lib/opentsdb QueryBudget).
  */
-import { isInternalMetric, ValueKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
+import { isInternalMetric, ValueKind, type DownsampledRead, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
 import { seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
 import type { QueryHooks } from '../../lib/query';
@@ -19,7 +19,8 @@ import type { DownsampleOverride, SeriesSource, SubQueryPlan, SubQueryView } fro
 import type { SubQuery, TsQuery } from './model';
 import type { ResultSeries } from './serializer';
 import { sortPaced } from './paced-sort';
-import { pipelineFor, reduceSeries } from './series-pipeline';
+import { pipelineFor, reduceBuckets, reduceSeries } from './series-pipeline';
+import { pushdownFor } from './pushdown';
 
 export type { QueryLimits };
 
@@ -208,7 +209,7 @@ function withDownsample(sub: SubQuery, o: DownsampleOverride | undefined, aggreg
 
 /** Reads one source's series, each reduced at once, into groups; `seen`: whether any series had points (OpenTSDB's NO_RESULT). */
 async function collectGroups(
-  series: AsyncIterable<SeriesData>,
+  series: AsyncIterable<SeriesData | DownsampledRead>,
   sub: SubQuery,
   query: TsQuery,
   deps: QueryEngineDeps,
@@ -222,14 +223,15 @@ async function collectGroups(
   const seriesHook = deps.queryHooks?.series;
   const filterSeries = seriesHook && seriesHook.isUsed() ? (d: SeriesData) => seriesHook.call(d) : undefined;
   for await (const read of series) {
-    budget.addSeries(read.points.length);
+    const buckets = read.points === undefined ? read.buckets : undefined;
+    budget.addSeries(buckets ? buckets.points : read.points!.length);
     if (budget.due()) await budget.pause();
-    const data = filterSeries ? filterSeries(read) : read;
-    if (data.points.length === 0) continue; // OpenTSDB has no span for a series without points in range
+    const data = buckets || !filterSeries ? read : filterSeries(read as SeriesData);
+    if (buckets ? buckets.points === 0 : data.points!.length === 0) continue; // OpenTSDB has no span for a series without points in range
     seen = true;
     const tags = data.series.tags;
     if (groupKeys.some((k) => tags[k] === undefined)) continue;
-    const reduced = await reduceSeries(data, sub, pipeline);
+    const reduced = buckets ? reduceBuckets(buckets, sub, pipeline) : await reduceSeries(data as SeriesData, sub, pipeline);
     const numeric = reduced.discrete ? undefined : reduced.columns;
     const discrete = reduced.discrete ? reduced.columns : undefined;
     budget.addProduced(numeric ? numeric.length : discrete!.length);
@@ -268,7 +270,10 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     echo = source.kind === 'custom' && source.rollupTable ? { ...original, rollupTable: source.rollupTable } : original;
     sub = withDownsample(original, source.downsample, deps.aggregators);
     const scan = (source.kind === 'custom' ? source.scan : undefined) ?? scanRange(query, sub);
-    const series = source.kind === 'custom' ? source.read(selectorOf(sub), scan) : seriesOf(sub, storage, scan, budget);
+    // the downsampling done by the storage engine where it can (pushdown.ts)
+    const pushdown = source.kind === 'custom' ? undefined : pushdownFor(sub, storage, scan, deps.queryHooks?.series.isUsed() ?? false);
+    const series: AsyncIterable<SeriesData | DownsampledRead> =
+      source.kind === 'custom' ? source.read(selectorOf(sub), scan) : pushdown ? storage.readDownsampled!(selectorOf(sub), pushdown.range, pushdown.request) : seriesOf(sub, storage, scan, budget);
     const found = await collectGroups(series, sub, query, deps, budget, scan);
     groups = found.groups;
     if (found.seen) break;

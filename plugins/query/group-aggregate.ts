@@ -48,12 +48,14 @@ export async function aggregateGroup(members: readonly NumericColumns[], agg: Ag
   const lengths = Int32Array.from(members, (m) => m.length);
   const cursor = new Int32Array(k); // index of each member's next point at or after t
   const next = new Float64Array(k); // timestamp at the cursor, Infinity once a member is done
-  let total = 0;
+  let longest = 0;
   for (let i = 0; i < k; i++) {
     next[i] = lengths[i]! > 0 ? tsOf[i]![0]! : Infinity;
-    total += lengths[i]!;
+    if (lengths[i]! > longest) longest = lengths[i]!;
   }
-  let out = allocColumns(Math.min(total, 1 << 16));
+  if (k > 1 && sharesTimestamps(members, longest)) return aggregateAligned(members, agg, longest, slice);
+  // at least the longest member's timestamps; grown by doubling past that
+  let out = allocColumns(Math.max(16, Math.min(longest * 2, 1 << 16)));
   const method = agg.interpolation;
   const hasIntegers = aggregateIntegers !== undefined;
   let t = Infinity;
@@ -157,6 +159,46 @@ export async function aggregateGroup(members: readonly NumericColumns[], agg: Ag
     t = following;
   }
   return trim(out);
+}
+
+/** Whether every member has the same timestamps, and only doubles (the common case of downsampled series). */
+function sharesTimestamps(members: readonly NumericColumns[], n: number): boolean {
+  const first = members[0]!.timestamps;
+  for (const m of members) {
+    if (m.length !== n) return false;
+    const ts = m.timestamps;
+    const isInt = m.isInt;
+    for (let j = 0; j < n; j++) if (ts[j] !== first[j] || isInt[j] !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * aggregateGroup where every member has a point at every timestamp and no member holds an
+ * integer: no interpolation and no integer mode can occur, so each timestamp reduces the
+ * members' values in member order — the same calls the general walk makes, without its
+ * per-member bookkeeping.
+ */
+async function aggregateAligned(members: readonly NumericColumns[], agg: Aggregator, n: number, slice: TimeSlice): Promise<NumericColumns> {
+  const k = members.length;
+  const out = allocColumns(n);
+  const timestamps = members[0]!.timestamps;
+  const valuesOf = members.map((m) => m.values);
+  const scratch = doubles;
+  const aggregate = agg.aggregate;
+  let work = 0;
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < k; i++) scratch[i] = valuesOf[i]![j]!;
+    out.timestamps[j] = timestamps[j]!;
+    out.values[j] = aggregate.call(agg, scratch, k);
+    work += k;
+    if (work >= WORK_BLOCK) {
+      work = 0;
+      if (slice.due()) await slice.pause();
+    }
+  }
+  out.length = n;
+  return out;
 }
 
 /** Strings and JSON: members contribute only at their own timestamps (no interpolation). */

@@ -15,12 +15,13 @@ import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
 import { decodeChunk, encodeChunk } from './chunk';
 import { SyncFile, fsyncDir } from './sync-file';
+import type { SummarySlots } from './summary-cache';
 
 const MAGIC = Buffer.from('DSDBBLK1');
 const END_MAGIC = Buffer.from('DSDBEND1');
 const FOOTER_BYTES = 24;
 
-export interface ChunkRef {
+export interface ChunkRef extends SummarySlots {
   seriesId: number;
   offset: number;
   length: number;
@@ -115,8 +116,13 @@ export class BlockWriter {
 }
 
 /** An open block: its index in memory, chunks read from the file on demand. */
+/** Counts BlockReader instances: a key part that changes whenever a block's contents may have. */
+let readers = 0;
+
 export class BlockReader {
   readonly refs: ChunkRef[] = [];
+  /** unique per open reader (a rewrite in place under the same seq gets a new one): for caches */
+  readonly instance = ++readers;
   readonly superseded: number[] = [];
   readonly bytes: number;
   private fd: number;

@@ -20,6 +20,11 @@ export const EmbeddedOptionsSchema = Type.Object(
     chunkMaxPoints: Type.Integer({ default: 4096, minimum: 16, description: 'points per chunk at most' }),
     compactBlocks: Type.Integer({ default: 4, minimum: 2, description: 'merge the newest run of similar-sized blocks once it has this many' }),
     slicePoints: Type.Integer({ default: 100_000, minimum: 1, description: 'points per slice of background block cuts and compactions (bounds the ingest pause)' }),
+    summaryCacheBytes: Type.Integer({
+      default: 64 * 2 ** 20,
+      minimum: 0,
+      description: 'bytes of per-chunk downsampling results kept for repeated queries (0: none); least recently used out first',
+    }),
     retentionMs: Type.Integer({ default: 0, minimum: 0, description: 'drop points older than this (0: keep forever)' }),
     codecs: Type.Object(
       {

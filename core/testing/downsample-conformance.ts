@@ -1,0 +1,155 @@
+/**
+ * The `readDownsampled` cases of the storage conformance suite (storage-conformance.ts runs
+ * them on each fresh engine; an engine without the method skips them). What an engine
+ * answers must equal downsampling what its own `read` returns — the same buckets, the
+ * same doubles bit for bit — for order-sensitive reducers (first, last), reducers that
+ * reorder their scratch (a median), NaN-skipping sums, any interval, over data written in
+ * many batches out of order, overwritten, with strings in one series, read twice (an
+ * engine may answer the second time from what it kept) and after more writes.
+ */
+import assert from 'node:assert/strict';
+import type { DownsampleRequest, SeriesData, StorageEngine, TimeRange } from '../storage';
+import { ValueKind, type DataPoint } from '../types';
+import { pointBatch } from './batch';
+
+export interface DownsampleCaseContext {
+  engine(): StorageEngine;
+}
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const REDUCERS: Record<string, (values: Float64Array, count: number) => number> = {
+  sum(values, count) {
+    let s = 0;
+    let seen = false;
+    for (let i = 0; i < count; i++) {
+      if (values[i] !== values[i]) continue;
+      s += values[i]!;
+      seen = true;
+    }
+    return seen ? s : NaN;
+  },
+  first: (values) => values[0]!,
+  last: (values, count) => values[count - 1]!,
+  median(values, count) {
+    const sorted = values.subarray(0, count).sort();
+    return sorted[count >> 1]!;
+  },
+};
+
+/** The reference: `read`'s points, bucketed and reduced in time order. */
+function reference(data: SeriesData, request: DownsampleRequest): { t: number; v: number }[] {
+  const p = data.points;
+  const out: { t: number; v: number }[] = [];
+  let i = 0;
+  while (i < p.length) {
+    const bucket = p.timestamps[i]! - (((p.timestamps[i]! % request.intervalMs) + request.intervalMs) % request.intervalMs);
+    const values: number[] = [];
+    while (i < p.length && p.timestamps[i]! < bucket + request.intervalMs) {
+      values.push(p.kinds[i] === ValueKind.Int ? Number(p.ints[i]!) : p.floats[i]!);
+      i++;
+    }
+    out.push({ t: bucket, v: request.reduce(Float64Array.from(values), values.length) });
+  }
+  return out;
+}
+
+const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+
+/** series answered with buckets, and with points, over the whole case */
+export const answered = { buckets: 0, points: 0 };
+
+/** Compares readDownsampled with the reference for every series of `metric`; the number of series compared. */
+export async function compareDownsampled(engine: StorageEngine, metric: string, range: TimeRange, request: DownsampleRequest): Promise<number> {
+  const plain = new Map<string, SeriesData>();
+  for await (const d of engine.read({ metric }, range)) plain.set(d.series.id, d);
+  let seen = 0;
+  for await (const got of engine.readDownsampled!({ metric }, range, request)) {
+    const want = plain.get(got.series.id);
+    assert.ok(want, `series ${got.series.id} is not in read()`);
+    seen++;
+    if (got.points !== undefined) {
+      // the engine handed back points: they must be read()'s, and hold a string (or the engine declined)
+      assert.equal(got.points.length, want.points.length);
+      answered.points++;
+      continue;
+    }
+    answered.buckets++;
+    const b = got.buckets;
+    assert.equal(b.points, want.points.length, 'points counted');
+    const expected = reference(want, request);
+    assert.equal(b.length, expected.length, `buckets of ${got.series.id} (interval ${request.intervalMs}, ${request.aggregator})`);
+    for (let k = 0; k < b.length; k++) {
+      assert.equal(b.timestamps[k], expected[k]!.t);
+      assert.ok(same(b.values[k]!, expected[k]!.v), `bucket ${b.timestamps[k]} of ${got.series.id}: ${b.values[k]} != ${expected[k]!.v} (${request.aggregator}, ${request.intervalMs} ms)`);
+    }
+  }
+  assert.equal(seen, plain.size, 'every series read() has');
+  return seen;
+}
+
+export function defineDownsampleCases(ctx: DownsampleCaseContext): void {
+  it('readDownsampled equals downsampling read(), bit for bit, over out-of-order, overwritten and mixed data', async function () {
+    const engine = ctx.engine();
+    if (!engine.readDownsampled) this.skip();
+    answered.buckets = answered.points = 0;
+    const rnd = random(20261130);
+    const metric = `ds.${Math.floor(rnd() * 1e9)}`;
+    const base = 1_700_000_000_000;
+    const write = async (from: number, to: number, shuffle: boolean) => {
+      const points: DataPoint[] = [];
+      for (let s = 0; s < 6; s++) {
+        for (let k = from; k < to; k++) {
+          if (rnd() < 0.15) continue; // gaps
+          const timestamp = base + k * 1000 + (s % 2 === 0 ? 0 : Math.floor(rnd() * 999)); // ms inside seconds
+          const r = rnd();
+          const value =
+            s === 5 && r < 0.05
+              ? { kind: ValueKind.String, value: 'down' }
+              : r < 0.4
+                ? { kind: ValueKind.Int, value: BigInt(Math.floor(rnd() * 2 ** 40) - 2 ** 39) }
+                : r < 0.43
+                  ? { kind: ValueKind.Float, value: NaN }
+                  : { kind: ValueKind.Float, value: (rnd() - 0.5) * 10 ** Math.floor(rnd() * 12) };
+          points.push({ metric, tags: { host: `h${s}` }, timestamp, value } as DataPoint);
+        }
+      }
+      if (shuffle) points.sort(() => rnd() - 0.5);
+      for (let i = 0; i < points.length; i += 97) await engine.write(pointBatch(points.slice(i, i + 97)));
+    };
+    await write(0, 700, false);
+    await write(650, 1400, true); // overlaps the first: out of order, some timestamps overwritten
+    await write(1400, 2000, false);
+    await engine.flush();
+    const ranges: TimeRange[] = [
+      { start: -8.64e15, end: 8.64e15 },
+      { start: base + 333_000, end: base + 1_777_777 },
+    ];
+    let checked = 0;
+    for (const intervalMs of [1000, 7000, 60_000, 3_600_000]) {
+      for (const [aggregator, reduce] of Object.entries(REDUCERS)) {
+        const request: DownsampleRequest = { intervalMs, aggregator, reduce };
+        for (const range of ranges) {
+          checked += await compareDownsampled(engine, metric, range, request);
+          checked += await compareDownsampled(engine, metric, range, request); // again: from whatever the engine kept
+        }
+      }
+    }
+    // more writes after the engine may have kept results: the answers follow them
+    await write(1990, 2100, true);
+    await engine.flush();
+    for (const [aggregator, reduce] of Object.entries(REDUCERS)) checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 60_000, aggregator, reduce });
+    assert.ok(checked >= 6 * 4 * 4 * 4, `series compared: ${checked}`);
+    // an engine may hand back points where it cannot downsample, but not for everything
+    assert.ok(answered.buckets > answered.points, `answered with buckets ${answered.buckets} times, with points ${answered.points}`);
+  });
+}

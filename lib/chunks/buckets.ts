@@ -1,0 +1,165 @@
+/**
+ * Downsampling in the engine, exactly as the query engine would do it (OpenTSDB's
+ * Downsampler, fixed interval, fill policy none): a run of a series' points (a chunk, a
+ * slice of the head) is summarised once into a `RunBuckets` — the buckets wholly inside
+ * the run reduced to one value each, and the run's first and last buckets kept as their
+ * raw values, since the series' neighbouring runs may hold more points of those buckets.
+ * `mergeRuns` joins the runs of a series oldest first, reducing each edge bucket over all
+ * its points in time order, so the answer is bit for bit the reduction of every point of
+ * every bucket — whatever the aggregator, as it always sees one bucket's values in order.
+ *
+ * A run's summary depends only on its points, the interval and the aggregator, so an
+ * engine may keep the summaries of immutable chunks (the embedded engine's summary cache)
+ * and answer later queries over them without decoding a point.
+ */
+import { ValueKind, type DownsampleRequest, type SeriesPoints } from '../../core';
+
+const INT: number = ValueKind.Int;
+const FLOAT: number = ValueKind.Float;
+
+/** One run's buckets: inner buckets reduced, the two edge buckets raw. */
+export interface RunBuckets {
+  /** first and last timestamp of the run's points (ms) */
+  minT: number;
+  maxT: number;
+  /** raw points summarised */
+  points: number;
+  /** the bucket of the first point, and the values of the run in it (in time order) */
+  headBucket: number;
+  headValues: Float64Array;
+  /** the bucket of the last point when it differs from headBucket (else NaN), and its values */
+  tailBucket: number;
+  tailValues: Float64Array;
+  /** buckets strictly between the two edges: starts and reduced values */
+  innerTimestamps: Float64Array;
+  innerValues: Float64Array;
+}
+
+let scratch = new Float64Array(1024);
+
+function scratchOf(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+  return scratch;
+}
+
+const floorTo = (t: number, interval: number): number => t - (((t % interval) + interval) % interval);
+
+/** A point's value as the query engine's numeric columns hold it. */
+function valueAt(p: SeriesPoints, i: number): number {
+  return p.kinds[i] === INT ? Number(p.ints[i]!) : p.floats[i]!;
+}
+
+/** Whether points [from, to) are all numbers (ints or floats): only those are summarised. */
+export function isNumericRun(p: SeriesPoints, from: number, to: number): boolean {
+  const kinds = p.kinds;
+  for (let i = from; i < to; i++) {
+    const k = kinds[i]!;
+    if (k !== INT && k !== FLOAT) return false;
+  }
+  return true;
+}
+
+/** Summarises points [from, to) of `p` (sorted, unique timestamps, numeric, to > from). */
+export function summariseRun(p: SeriesPoints, from: number, to: number, request: DownsampleRequest): RunBuckets {
+  const interval = request.intervalMs;
+  const ts = p.timestamps;
+  const headBucket = floorTo(ts[from]!, interval);
+  const tailBucket = floorTo(ts[to - 1]!, interval);
+  let i = from;
+  while (i < to && ts[i]! < headBucket + interval) i++;
+  const headValues = new Float64Array(i - from);
+  for (let k = from; k < i; k++) headValues[k - from] = valueAt(p, k);
+  if (headBucket === tailBucket) {
+    return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket, headValues, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY };
+  }
+  let tailFrom = to;
+  while (tailFrom > i && ts[tailFrom - 1]! >= tailBucket) tailFrom--;
+  const tailValues = new Float64Array(to - tailFrom);
+  for (let k = tailFrom; k < to; k++) tailValues[k - tailFrom] = valueAt(p, k);
+  // inner buckets: points [i, tailFrom), each bucket reduced as the query engine's downsampler does
+  let innerTimestamps = new Float64Array(Math.min(tailFrom - i, Math.max(0, (tailBucket - headBucket) / interval)));
+  let innerValues = new Float64Array(innerTimestamps.length);
+  let n = 0;
+  const reduce = request.reduce;
+  while (i < tailFrom) {
+    const bucket = floorTo(ts[i]!, interval);
+    const end = bucket + interval;
+    let j = i + 1;
+    while (j < tailFrom && ts[j]! < end) j++;
+    const values = scratchOf(j - i);
+    for (let k = i; k < j; k++) values[k - i] = valueAt(p, k);
+    innerTimestamps[n] = bucket;
+    innerValues[n] = reduce.call(request, values, j - i);
+    n++;
+    i = j;
+  }
+  if (n < innerTimestamps.length) {
+    innerTimestamps = innerTimestamps.slice(0, n);
+    innerValues = innerValues.slice(0, n);
+  }
+  return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket, headValues, tailBucket, tailValues, innerTimestamps, innerValues };
+}
+
+const EMPTY = new Float64Array(0);
+
+/** Bytes a summary holds (for a cache's bound). */
+export function runBytes(r: RunBuckets): number {
+  return 128 + 8 * (r.headValues.length + r.tailValues.length + 2 * r.innerTimestamps.length);
+}
+
+/**
+ * Joins a series' runs into its buckets. The runs must be given oldest first and must not
+ * overlap in time (`runs[k].minT > runs[k - 1].maxT`); `undefined` when they do (the
+ * caller then downsamples the merged points instead, where later writes win).
+ */
+export function mergeRuns(runs: readonly RunBuckets[], request: DownsampleRequest): { length: number; points: number; timestamps: Float64Array; values: Float64Array } | undefined {
+  let capacity = 0;
+  let points = 0;
+  for (let k = 0; k < runs.length; k++) {
+    const r = runs[k]!;
+    if (k > 0 && r.minT <= runs[k - 1]!.maxT) return undefined;
+    capacity += r.innerTimestamps.length + 2;
+    points += r.points;
+  }
+  const timestamps = new Float64Array(capacity);
+  const values = new Float64Array(capacity);
+  let n = 0;
+  // the open edge bucket: its start and its raw values so far (in `pending`), in time order
+  let open = NaN;
+  let count = 0;
+  for (let k = 0; k <= runs.length; k++) {
+    const r = runs[k];
+    // the run's head bucket goes on the open one, or closes it; past the last run, close
+    for (let edge = 0; edge < 2; edge++) {
+      if (r !== undefined && edge === 1 && Number.isNaN(r.tailBucket)) break; // one bucket: it may go on in the next run
+      const bucket = r === undefined ? NaN : edge === 0 ? r.headBucket : r.tailBucket;
+      if (bucket !== open || edge === 1) {
+        if (count > 0) {
+          timestamps[n] = open;
+          values[n] = request.reduce(pending, count);
+          n++;
+          count = 0;
+        }
+        if (r === undefined) break;
+        if (edge === 1) {
+          timestamps.set(r.innerTimestamps, n);
+          values.set(r.innerValues, n);
+          n += r.innerTimestamps.length;
+        }
+        open = bucket;
+      }
+      const add = edge === 0 ? r!.headValues : r!.tailValues;
+      if (pending.length < count + add.length) {
+        const grown = new Float64Array(Math.max(count + add.length, pending.length * 2));
+        grown.set(pending.subarray(0, count));
+        pending = grown;
+      }
+      pending.set(add, count);
+      count += add.length;
+    }
+  }
+  return { length: n, points, timestamps: timestamps.subarray(0, n), values: values.subarray(0, n) };
+}
+
+/** mergeRuns' open edge bucket values (a scratch of its own: `reduce` may reorder it) */
+let pending = new Float64Array(64);

@@ -1,0 +1,76 @@
+/**
+ * The embedded engine's readDownsampled over blocks: buckets split across chunks, blocks
+ * and the head are joined exactly, chunk summaries are kept and used, and overlapping
+ * blocks (an out-of-order write) fall back to the plain read.
+ */
+import { expect } from 'chai';
+import { ValueKind, type DataPoint } from '../../core';
+import { pointBatch } from '../../core/testing/batch';
+import { answered, compareDownsampled, REDUCERS } from '../../core/testing/downsample-conformance';
+import { embeddedEngine, tempDataDir } from '../helpers/embedded';
+
+const BASE = 1_700_000_000_000;
+
+function points(metric: string, from: number, to: number): DataPoint[] {
+  const out: DataPoint[] = [];
+  for (let s = 0; s < 4; s++) {
+    for (let k = from; k < to; k++) {
+      const value = s % 2 === 0 ? { kind: ValueKind.Float, value: Math.sin(k * (s + 1)) * 1e3 + 0.1 } : { kind: ValueKind.Int, value: BigInt(k * k * (s + 1)) };
+      out.push({ metric, tags: { host: `h${s}` }, timestamp: BASE + k * 1000 + s * 7, value } as DataPoint);
+    }
+  }
+  return out;
+}
+
+describe('embedded engine: downsampling in the engine', () => {
+  it('joins buckets split across chunks, blocks and the head, and answers repeats from kept summaries', async () => {
+    const engine = await embeddedEngine(tempDataDir('ds'), { chunkMaxPoints: 16, headMaxPoints: 1_000_000 });
+    await engine.open();
+    try {
+      // three blocks and a head, in time order; chunk edges of 16 points fall inside 7 s and 60 s buckets
+      for (const [from, to] of [[0, 101], [101, 250], [250, 333]] as const) {
+        await engine.write(pointBatch(points('m', from, to)));
+        engine.checkpoint();
+      }
+      await engine.write(pointBatch(points('m', 333, 400)));
+      answered.buckets = answered.points = 0;
+      const all = { start: -8.64e15, end: 8.64e15 };
+      for (const intervalMs of [7000, 60_000]) {
+        for (const [aggregator, reduce] of Object.entries(REDUCERS)) {
+          await compareDownsampled(engine, 'm', all, { intervalMs, aggregator, reduce });
+          await compareDownsampled(engine, 'm', { start: BASE + 20_500, end: BASE + 377_000 }, { intervalMs, aggregator, reduce });
+        }
+      }
+      expect(answered.points, 'no series fell back to points').to.equal(0);
+      expect(answered.buckets).to.equal(2 * 4 * 2 * 4);
+      const misses = engine.summaries.misses;
+      const hits = engine.summaries.hits;
+      await compareDownsampled(engine, 'm', all, { intervalMs: 60_000, aggregator: 'sum', reduce: REDUCERS.sum! });
+      expect(engine.summaries.misses, 'a repeat decodes no chunk').to.equal(misses);
+      expect(engine.summaries.hits - hits).to.be.greaterThan(4 * 20);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('falls back to the plain read where blocks overlap (an out-of-order write), and stays exact', async () => {
+    const engine = await embeddedEngine(tempDataDir('ds-overlap'), { chunkMaxPoints: 16 });
+    await engine.open();
+    try {
+      await engine.write(pointBatch(points('o', 0, 200)));
+      engine.checkpoint();
+      // rewrites of older timestamps, in a newer block: they win, as in read()
+      await engine.write(pointBatch(points('o', 50, 60).map((p) => ({ ...p, value: { kind: ValueKind.Float, value: -1 } }) as DataPoint)));
+      engine.checkpoint();
+      answered.buckets = answered.points = 0;
+      for (const [aggregator, reduce] of Object.entries(REDUCERS)) await compareDownsampled(engine, 'o', { start: -8.64e15, end: 8.64e15 }, { intervalMs: 60_000, aggregator, reduce });
+      expect(answered.points).to.equal(4 * 4);
+      engine.compact();
+      answered.buckets = answered.points = 0;
+      for (const [aggregator, reduce] of Object.entries(REDUCERS)) await compareDownsampled(engine, 'o', { start: -8.64e15, end: 8.64e15 }, { intervalMs: 60_000, aggregator, reduce });
+      expect(answered.buckets, 'after compaction one block: buckets again').to.equal(4 * 4);
+    } finally {
+      await engine.close();
+    }
+  });
+});
