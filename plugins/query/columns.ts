@@ -27,6 +27,23 @@ export function allocColumns(capacity: number): NumericColumns {
   };
 }
 
+/** Shared zero columns: the integer parts of columns that hold only doubles. Read, never written. */
+let zeroInts = new BigInt64Array(1024);
+let zeroFlags = new Uint8Array(1024);
+
+/**
+ * Columns of `capacity` doubles (downsampled values, rates): timestamps and values are
+ * their own; `ints` and `isInt` are views of shared zeros, so nothing may write to them
+ * (pushPoint must not be used on them).
+ */
+export function doubleColumns(timestamps: Float64Array, values: Float64Array, length: number): NumericColumns {
+  if (zeroFlags.length < length) {
+    zeroInts = new BigInt64Array(length * 2);
+    zeroFlags = new Uint8Array(length * 2);
+  }
+  return { length, timestamps, values, ints: zeroInts.subarray(0, length), isInt: zeroFlags.subarray(0, length) };
+}
+
 /** Trims the columns to `length` (views, no copy). */
 export function trimColumns(c: NumericColumns): NumericColumns {
   if (c.length === c.timestamps.length) return c;

@@ -53,11 +53,19 @@ interface Group {
  * matters to first, last and diff across series and to the order of the answer.
  */
 export function rowKeyOrder(tags: Record<string, string>): string {
-  return Object.keys(tags)
-    .sort()
-    .map((k) => `${k}\u0000${tags[k]}`)
-    .join('\u0000');
+  let order = rowKeyOrders.get(tags);
+  if (order === undefined) {
+    order = Object.keys(tags)
+      .sort()
+      .map((k) => `${k}\u0000${tags[k]}`)
+      .join('\u0000');
+    rowKeyOrders.set(tags, order);
+  }
+  return order;
 }
+
+/** rowKeyOrder by tags object: engines hand out one tags object per series for its life, so a query need not rebuild it */
+const rowKeyOrders = new WeakMap<Record<string, string>, string>();
 
 /** OpenTSDB's NoSuchUniqueName, answered from storage's sorted suggest. */
 export async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk' | 'tagv', name: string): Promise<void> {

@@ -10,7 +10,7 @@
  * as `rateSeed` and hold the rest. (With dropResets and a negative first value the
  * zero-time rate is dropped, and the first real rate becomes the seed, as in OpenTSDB.)
  */
-import { allocColumns, trimColumns, type NumericColumns } from './columns';
+import { doubleColumns, type NumericColumns } from './columns';
 import type { RateOptions } from './model';
 
 /** One rate from point a to point b; NaN-free `undefined` when dropResets drops it. */
@@ -33,7 +33,8 @@ function pairRate(t0: number, v0: number, i0: bigint, int0: boolean, t1: number,
  */
 export function rate(input: NumericColumns, options: RateOptions, from = -Infinity): NumericColumns {
   const n = input.length;
-  const out = allocColumns(n);
+  const outTimestamps = new Float64Array(n);
+  const outValues = new Float64Array(n);
   const { timestamps, values, ints, isInt } = input;
   const counterMaxDouble = Number(options.counterMax);
   let seed: number | undefined;
@@ -49,12 +50,12 @@ export function rate(input: NumericColumns, options: RateOptions, from = -Infini
       seed = r; // the first element of the sequence is held, never emitted
       continue;
     }
-    out.timestamps[j] = timestamps[i]!;
-    out.values[j] = r;
+    outTimestamps[j] = timestamps[i]!;
+    outValues[j] = r;
     j++;
   }
-  out.length = j;
-  const result = trimColumns(out);
+  // rates are doubles: the integer columns are shared zeros
+  const result = doubleColumns(outTimestamps.subarray(0, j), outValues.subarray(0, j), j);
   // A series whose sequence has a single element never contributes (OpenTSDB ends it at once).
   if (j > 0) result.rateSeed = seed;
   return result;

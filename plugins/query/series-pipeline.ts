@@ -6,7 +6,7 @@
  */
 import { seriesKeyString, type Aggregator, type Registry, type SeriesBuckets, type SeriesData } from '../../core';
 import { ApiError, type QueryBudget } from '../../lib/opentsdb';
-import type { DiscreteColumns, NumericColumns } from './columns';
+import { doubleColumns, type DiscreteColumns, type NumericColumns } from './columns';
 import { downsample, downsampleDiscrete, type DownsampleContext } from './downsampler';
 import { compileJsonPath, type PathStep } from './json-path';
 import type { DownsampleSpec, SubQuery, TsQuery } from './model';
@@ -70,21 +70,13 @@ export async function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPip
   return { discrete: true, columns: discrete };
 }
 
-/** Shared zero columns for the integer parts of downsampled values (always doubles); read, never written. */
-let zeroInts = new BigInt64Array(1024);
-let zeroFlags = new Uint8Array(1024);
-
 /**
  * A series the storage engine downsampled (pushdown.ts): its buckets are the downsampler's
  * output, so only the rate (or the cut before the first row read) is left to do here.
+ * The bucket arrays may be shared with later queries (an engine's memo): never written.
  */
 export function reduceBuckets(buckets: SeriesBuckets, sub: SubQuery, p: SeriesPipeline): ReducedSeries {
-  const n = buckets.length;
-  if (zeroFlags.length < n) {
-    zeroInts = new BigInt64Array(n * 2);
-    zeroFlags = new Uint8Array(n * 2);
-  }
-  let numeric: NumericColumns = { length: n, timestamps: buckets.timestamps, values: buckets.values, ints: zeroInts.subarray(0, n), isInt: zeroFlags.subarray(0, n) };
+  let numeric = doubleColumns(buckets.timestamps, buckets.values, buckets.length);
   const from = p.ctx.fillStart ?? -Infinity;
   if (sub.rate) numeric = rate(numeric, sub.rateOptions, from);
   else if (numeric.length > 0 && numeric.timestamps[0]! < from) numeric = dropBefore(numeric, from);

@@ -17,6 +17,8 @@ export class BlockSet {
   /** open blocks in seq order */
   blocks: BlockReader[] = [];
   private nextSeq = 1;
+  /** changes whenever any series' chunks may have: what a result computed from them is valid for */
+  generation = 0;
 
   constructor(
     readonly dir: string,
@@ -60,6 +62,7 @@ export class BlockSet {
 
   /** Points every series at its chunks, oldest block first. */
   private rebuildChunkRefs(): void {
+    this.generation++;
     for (const entry of this.index.byId) if (entry) entry.chunks = [];
     this.blocks.sort((a, b) => a.seq - b.seq);
     let orphans = 0;
@@ -92,6 +95,7 @@ export class BlockSet {
   add(seq: number): BlockReader {
     const block = new BlockReader(path.join(this.dir, blockFileName(seq)), seq, this.codecs);
     this.blocks.push(block);
+    this.generation++;
     for (const ref of block.refs) this.index.byId[ref.seriesId]!.chunks.push({ block, ref });
     return block;
   }

@@ -56,8 +56,21 @@ function headRun(head: HeadSeries | undefined, start: number, end: number, reque
 /**
  * The series' buckets over [start, end] (ms, inclusive), or undefined when the engine
  * cannot give them exactly (see the file comment). Throws a corrupt chunk's error.
+ * `generation`: the BlockSet's; a series with no head points in the range answers a repeat
+ * of its last request from the series' memo while its blocks are unchanged.
  */
-export function downsampleSeries(entry: SeriesEntry, start: number, end: number, request: DownsampleRequest, cache: SummaryCache, key = summaryKey(request)): DownsampledSeries | undefined {
+export function downsampleSeries(
+  entry: SeriesEntry,
+  start: number,
+  end: number,
+  request: DownsampleRequest,
+  cache: SummaryCache,
+  generation: number,
+  key = summaryKey(request),
+): DownsampledSeries | undefined {
+  const inHead = hasPoints(entry.frozen, start, end) || hasPoints(entry.head, start, end);
+  const memo = entry.downsampled;
+  if (!inHead && memo !== undefined && memo.generation === generation && memo.key === key && memo.start === start && memo.end === end) return memo.result;
   const runs: RunBuckets[] = [];
   for (const { block, ref } of entry.chunks) {
     if (ref.maxT < start || ref.minT > end) continue;
@@ -65,10 +78,12 @@ export function downsampleSeries(entry: SeriesEntry, start: number, end: number,
     if (run === undefined) return undefined;
     if (run !== null) runs.push(run);
   }
-  for (const head of [entry.frozen, entry.head]) {
-    const run = headRun(head, start, end, request);
-    if (run === undefined) return undefined;
-    if (run !== null) runs.push(run);
+  if (inHead) {
+    for (const head of [entry.frozen, entry.head]) {
+      const run = headRun(head, start, end, request);
+      if (run === undefined) return undefined;
+      if (run !== null) runs.push(run);
+    }
   }
   // blocks are in seq order, which is time order for in-order data; sort only when not
   for (let k = 1; k < runs.length; k++) {
@@ -77,5 +92,14 @@ export function downsampleSeries(entry: SeriesEntry, start: number, end: number,
       break;
     }
   }
-  return mergeRuns(runs, request);
+  const result = mergeRuns(runs, request);
+  // kept only when it came from blocks alone (a result shared by later queries is never written to)
+  if (result && !inHead) entry.downsampled = { key, start, end, generation, result };
+  return result;
+}
+
+function hasPoints(head: HeadSeries | undefined, start: number, end: number): boolean {
+  if (!head || head.length === 0) return false;
+  const [from, to] = head.rangeOf(start, end);
+  return to > from;
 }

@@ -286,7 +286,7 @@ export class EmbeddedEngine implements StorageEngine {
     for (const entry of this.index.matching(selector)) {
       let buckets: DownsampledSeries | undefined;
       try {
-        buckets = downsampleSeries(entry, start, range.end, request, this.summaries, key);
+        buckets = downsampleSeries(entry, start, range.end, request, this.summaries, this.blocks.generation, key);
       } catch (err) {
         // a corrupt chunk: the plain read counts, logs and skips it
         this.log.debug({ series: entry.info.id, err: (err as Error).message }, 'downsampled read falls back to the plain read');

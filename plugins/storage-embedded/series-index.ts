@@ -25,6 +25,17 @@ export interface SeriesEntry {
   frozen?: HeadSeries;
   /** chunks in blocks, oldest block first */
   chunks: { block: BlockReader; ref: ChunkRef }[];
+  /** the last downsampled read of the series' blocks alone (downsampled-read.ts), while still valid */
+  downsampled?: DownsampledMemo;
+}
+
+/** One series' buckets from its blocks, for one request and range, at one BlockSet generation. */
+export interface DownsampledMemo {
+  key: string;
+  start: number;
+  end: number;
+  generation: number;
+  result: { points: number; length: number; timestamps: Float64Array; values: Float64Array };
 }
 
 export function seriesIdString(id: number): string {
