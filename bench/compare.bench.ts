@@ -44,12 +44,12 @@ const progress = (text: string) => {
 };
 
 /** Polls `count` until it reaches `expected`; resolves to the ms since `started`, or null at the timeout. */
-async function waitQueryable(system: SystemUnderTest, count: () => Promise<number>, expected: number, started: number, timeoutMs: number): Promise<number | null> {
+async function waitQueryable(system: SystemUnderTest, count: () => Promise<number>, expected: number, started: number, timeoutMs: number, what = 'points'): Promise<number | null> {
   const deadline = Date.now() + timeoutMs;
   let seen = 0;
   while (Date.now() < deadline) {
     seen = await count().catch(() => seen);
-    progress(`  ${system.name}: ${seen.toLocaleString()} / ${expected.toLocaleString()} points queryable (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    progress(`  ${system.name}: ${seen.toLocaleString()} / ${expected.toLocaleString()} ${what} queryable (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     if (seen >= expected) {
       if (process.stdout.isTTY) process.stdout.write('\n');
       return Date.now() - started;
@@ -96,7 +96,7 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: B
         // The long series, after the ingest figure and the peak RSS are taken, before the flush.
         const longStarted = Date.now();
         await sendTelnet(system.telnetPort, longChunks, 1);
-        const longMs = await waitQueryable(system, () => system.countLongPoints(data.long), data.long.steps, longStarted, timeoutMs);
+        const longMs = await waitQueryable(system, () => system.countLongPoints(data.long), data.long.steps, longStarted, timeoutMs, 'long series points');
         if (longMs === null) result.notes.push(`long series: not every point was queryable within ${timeoutMs / 1000} s`);
         await system.flush();
         result.bytesPerPoint = system.diskBytes() / (expected + data.long.steps);
@@ -189,7 +189,7 @@ export async function run(flags: string[]): Promise<void> {
   }
   const baseline = 'VictoriaMetrics';
   const checks = checkAnswers(measured, expectedValues, baseline);
-  for (const c of checks) progress(`${describeCheck(c)}\n`);
+  for (const c of checks) process.stdout.write(`${describeCheck(c)}\n`);
   const runResult: RunResult = {
     date: new Date().toISOString(),
     machine: machineInfo(),
