@@ -132,8 +132,8 @@ function checkAnswers(measured: Measured[], expectedValues: Record<CheckedQuery,
   const base = measured.find((m) => m.result.name === baseline);
   for (const q of CHECKED_QUERIES) {
     for (const m of measured) {
-      const got = m.answers[q];
-      if (!got) continue;
+      // A query that failed has no answer: checked as none, so it shows as a WARNING too.
+      const got = m.answers[q] ?? [];
       checks.push(checkAnswer(q, m.result.name, got, 'data', expectedValues[q]));
       const baseGot = base?.answers[q];
       if (baseGot && m !== base) checks.push(checkAnswer(q, m.result.name, got, baseline, baseGot));
