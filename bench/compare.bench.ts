@@ -2,8 +2,11 @@
  * DSDB side by side with VictoriaMetrics and InfluxDB, in one run: the same generated
  * dataset loaded over telnet (1 and 4 connections) and HTTP /api/put into each system,
  * timed until every point is queryable; then bytes on disk per point, peak RSS and
- * query latency p50/p99. Figures are reported as ratios to VictoriaMetrics, and DSDB's
- * ingest as a fraction of the Node ceilings measured in the same run.
+ * query latency p50/p99 plus each query's first (cold) run. After the first mode's timed
+ * ingest a second data set, one long series (bench/lib/long-series.ts), is loaded for the
+ * `long-1h-avg` query; the answers of `day-0all-sum` and `long-1h-avg` are checked against
+ * the generated data and the baseline. Figures are reported as ratios to VictoriaMetrics,
+ * and DSDB's ingest as a fraction of the Node ceilings measured in the same run.
  *
  *   npm run bench -- compare --small            (about two minutes)
  *   npm run bench -- compare                    (10M points)
@@ -12,20 +15,22 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DATASET_SIZES, jsonBatches, pointCount, telnetChunks, type DatasetOptions } from './lib/dataset';
+import { DATASET_SIZES, jsonBatches, pointCount, telnetChunks } from './lib/dataset';
 import { discardCeiling } from './lib/ceilings';
 import { sendHttp, sendTelnet } from './lib/load';
+import { LONG_SERIES_SIZES, longSeriesTelnetChunks } from './lib/long-series';
+import { CHECKED_QUERIES, checkAnswer, describeCheck, expectedAnswers, type AnswerCheck, type CheckedQuery } from './lib/query-checks';
 import { machineInfo, toMarkdown, writeResults, type RunResult, type SystemResult } from './lib/report';
 import { Dsdb } from './systems/dsdb';
 import { embeddedVariant, mysqlVariant } from './systems/dsdb-variants';
 import { parseOnlyRate } from './lib/parse-only';
 import { InfluxDb } from './systems/influxdb';
-import type { QueryName, SystemUnderTest } from './systems/system';
+import type { BenchData, QueryName, SystemUnderTest } from './systems/system';
 import { VictoriaMetrics } from './systems/victoria-metrics';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
-const QUERIES: QueryName[] = ['raw-series', 'sum-1m-avg', 'rate-by-dc'];
+const QUERIES: QueryName[] = ['raw-series', 'sum-1m-avg', 'rate-by-dc', 'day-0all-sum', 'long-1h-avg'];
 const QUERY_RUNS = 20;
 /** a query slower than this runs fewer times (at least 5), to bound the run's length */
 const QUERY_BUDGET_MS = 20_000;
@@ -38,12 +43,13 @@ const progress = (text: string) => {
   else process.stdout.write(`${text}\n`);
 };
 
-async function waitQueryable(system: SystemUnderTest, dataset: DatasetOptions, expected: number, started: number, timeoutMs: number): Promise<number | null> {
+/** Polls `count` until it reaches `expected`; resolves to the ms since `started`, or null at the timeout. */
+async function waitQueryable(system: SystemUnderTest, count: () => Promise<number>, expected: number, started: number, timeoutMs: number, what = 'points'): Promise<number | null> {
   const deadline = Date.now() + timeoutMs;
   let seen = 0;
   while (Date.now() < deadline) {
-    seen = await system.countPoints(dataset).catch(() => seen);
-    progress(`  ${system.name}: ${seen.toLocaleString()} / ${expected.toLocaleString()} points queryable (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    seen = await count().catch(() => seen);
+    progress(`  ${system.name}: ${seen.toLocaleString()} / ${expected.toLocaleString()} ${what} queryable (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     if (seen >= expected) {
       if (process.stdout.isTTY) process.stdout.write('\n');
       return Date.now() - started;
@@ -58,9 +64,20 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function measureSystem(system: SystemUnderTest, modes: LoadMode[], dataset: DatasetOptions, timeoutMs: number): Promise<SystemResult> {
+/** What a system's run yields besides its figures: the answers of the checked queries. */
+type Measured = { result: SystemResult; answers: Partial<Record<CheckedQuery, number[]>> };
+
+async function timeQuery(system: SystemUnderTest, q: QueryName, data: BenchData): Promise<{ ms: number; answer: unknown }> {
+  const t0 = process.hrtime.bigint();
+  const answer = await system.query(q, data);
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, answer };
+}
+
+async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: BenchData, longChunks: Buffer[], timeoutMs: number): Promise<Measured> {
+  const dataset = data.main;
   const expected = pointCount(dataset);
   const result: SystemResult = { name: system.name, ingest: {}, bytesPerPoint: null, peakRssMiB: null, queries: {}, notes: [] };
+  const answers: Measured['answers'] = {};
   if (system.firstModeOnly) result.notes.push('loaded once (telnet ×1) to keep the run short');
   for (const [i, mode] of modes.entries()) {
     if (i > 0 && system.firstModeOnly) {
@@ -71,27 +88,33 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], dataset
     try {
       const started = Date.now();
       await mode.send(system);
-      const ms = await waitQueryable(system, dataset, expected, started, timeoutMs);
+      const ms = await waitQueryable(system, () => system.countPoints(dataset), expected, started, timeoutMs);
       result.ingest[mode.name] = ms ? expected / (ms / 1000) : null;
       if (ms === null) result.notes.push(`${mode.name}: not every point was queryable within ${timeoutMs / 1000} s`);
       if (i === 0) {
         result.peakRssMiB = system.peakRssBytes() / 2 ** 20;
+        // The long series, after the ingest figure and the peak RSS are taken, before the flush.
+        const longStarted = Date.now();
+        await sendTelnet(system.telnetPort, longChunks, 1);
+        const longMs = await waitQueryable(system, () => system.countLongPoints(data.long), data.long.steps, longStarted, timeoutMs, 'long series points');
+        if (longMs === null) result.notes.push(`long series: not every point was queryable within ${timeoutMs / 1000} s`);
         await system.flush();
-        result.bytesPerPoint = system.diskBytes() / expected;
+        result.bytesPerPoint = system.diskBytes() / (expected + data.long.steps);
         for (const q of QUERIES) {
-          const times: number[] = [];
-          await system.query(q, dataset); // warm-up
-          const warmStart = process.hrtime.bigint();
-          await system.query(q, dataset);
-          const oneMs = Number(process.hrtime.bigint() - warmStart) / 1e6;
-          const runs = Math.max(5, Math.min(QUERY_RUNS, Math.floor(QUERY_BUDGET_MS / Math.max(oneMs, 1))));
-          for (let r = 0; r < runs; r++) {
-            const t0 = process.hrtime.bigint();
-            await system.query(q, dataset);
-            times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          try {
+            // The first run after load and flush: the cold figure, and the answer checked.
+            const cold = await timeQuery(system, q, data);
+            if ((CHECKED_QUERIES as readonly string[]).includes(q)) answers[q as CheckedQuery] = system.values(q as CheckedQuery, cold.answer);
+            const second = await timeQuery(system, q, data); // warm-up, also sizes the run count
+            const runs = Math.max(5, Math.min(QUERY_RUNS, Math.floor(QUERY_BUDGET_MS / Math.max(second.ms, 1))));
+            const times: number[] = [];
+            for (let r = 0; r < runs; r++) times.push((await timeQuery(system, q, data)).ms);
+            times.sort((a, b) => a - b);
+            result.queries[q] = { p50: percentile(times, 50), p99: percentile(times, 99), first: cold.ms };
+          } catch (err) {
+            result.queries[q] = null;
+            result.notes.push(`query ${q}: ${(err as Error).message.slice(0, 300)}`);
           }
-          times.sort((a, b) => a - b);
-          result.queries[q] = { p50: percentile(times, 50), p99: percentile(times, 99) };
         }
       }
     } catch (err) {
@@ -100,13 +123,31 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], dataset
       await system.stop();
     }
   }
-  return result;
+  return { result, answers };
+}
+
+/** Each system's checked answers against the generated data, and against the baseline's. */
+function checkAnswers(measured: Measured[], expectedValues: Record<CheckedQuery, number[]>, baseline: string): AnswerCheck[] {
+  const checks: AnswerCheck[] = [];
+  const base = measured.find((m) => m.result.name === baseline);
+  for (const q of CHECKED_QUERIES) {
+    for (const m of measured) {
+      // A query that failed has no answer: checked as none, so it shows as a WARNING too.
+      const got = m.answers[q] ?? [];
+      checks.push(checkAnswer(q, m.result.name, got, 'data', expectedValues[q]));
+      const baseGot = base?.answers[q];
+      if (baseGot && m !== base) checks.push(checkAnswer(q, m.result.name, got, baseline, baseGot));
+    }
+  }
+  return checks;
 }
 
 export async function run(flags: string[]): Promise<void> {
   const size = flags.includes('--small') ? 'small' : 'default';
   const systemsFlag = flags.find((f) => f.startsWith('--systems='))?.split('=')[1]?.split(',') ?? ['dsdb', 'dsdb-mysql', 'vm', 'influx'];
   const dataset = DATASET_SIZES[size];
+  const long = LONG_SERIES_SIZES[size];
+  const data: BenchData = { main: dataset, long };
   const expected = pointCount(dataset);
   const workDir = path.join(RESULTS_DIR, 'work');
   execFileSync(path.join(REPO_ROOT, 'scripts', 'install-bench-servers.sh'), { stdio: 'inherit' });
@@ -114,7 +155,11 @@ export async function run(flags: string[]): Promise<void> {
   progress(`generating ${expected.toLocaleString()} points (${size})…`);
   const chunks = telnetChunks(dataset);
   const bodies = jsonBatches(dataset);
+  const longChunks = longSeriesTelnetChunks(long);
+  const longDays = (long.steps * long.intervalSec) / 86_400;
   progress(`generated ${(chunks.reduce((n, c) => n + c.length, 0) / 2 ** 20).toFixed(0)} MiB of telnet lines, ${bodies.length} JSON batches\n`);
+  progress(`long series ${long.metric}: ${longDays} days, ${long.steps.toLocaleString()} points${size === 'small' ? ' (shortened from 30 days for --small)' : ''}\n`);
+  const expectedValues = expectedAnswers(dataset, long);
 
   const ceilings: Record<string, number> = {};
   for (const connections of [1, 4]) {
@@ -136,20 +181,26 @@ export async function run(flags: string[]): Promise<void> {
   if (systemsFlag.includes('vm')) systems.push(new VictoriaMetrics(workDir));
   if (systemsFlag.includes('influx')) systems.push(new InfluxDb(workDir));
 
-  const results: SystemResult[] = [];
+  const measured: Measured[] = [];
   for (const system of systems) {
     progress(`== ${system.name}\n`);
-    results.push(await measureSystem(system, modes, dataset, size === 'small' ? 120_000 : 600_000));
+    measured.push(await measureSystem(system, modes, data, longChunks, size === 'small' ? 120_000 : 600_000));
     if (system instanceof Dsdb) await system.teardown();
   }
+  const baseline = 'VictoriaMetrics';
+  const checks = checkAnswers(measured, expectedValues, baseline);
+  for (const c of checks) process.stdout.write(`${describeCheck(c)}\n`);
   const runResult: RunResult = {
     date: new Date().toISOString(),
     machine: machineInfo(),
     dataset: { ...dataset },
     points: expected,
+    longSeries: { metric: long.metric, tags: { ...long.tags }, start: long.start, steps: long.steps, intervalSec: long.intervalSec, days: longDays },
+    pointsOnDisk: expected + long.steps,
+    checks,
     ceilings,
-    systems: results,
-    baseline: 'VictoriaMetrics',
+    systems: measured.map((m) => m.result),
+    baseline,
   };
   const markdown = toMarkdown(runResult);
   process.stdout.write(`\n${markdown}\n`);

@@ -2,13 +2,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describeCheck, type AnswerCheck } from './query-checks';
 
 export interface SystemResult {
   name: string;
   ingest: Record<string, number | null>; // points/s per load mode
   bytesPerPoint: number | null;
   peakRssMiB: number | null;
-  queries: Record<string, { p50: number; p99: number } | null>; // ms
+  /** ms: p50/p99 of the timed runs, and the first (cold) run, which is not among them */
+  queries: Record<string, { p50: number; p99: number; first: number } | null>;
   notes: string[];
 }
 
@@ -17,6 +19,12 @@ export interface RunResult {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
   dataset: Record<string, number>;
   points: number;
+  /** the long series of `long-1h-avg`, loaded after the timed ingest of the first mode */
+  longSeries: { metric: string; tags: Record<string, string>; start: number; steps: number; intervalSec: number; days: number };
+  /** bytes on disk per point divide by main + long series points */
+  pointsOnDisk: number;
+  /** answers of the checked queries against the generated data and the baseline */
+  checks: AnswerCheck[];
   ceilings: Record<string, number>; // lines/s
   systems: SystemResult[];
   baseline: string;
@@ -42,10 +50,13 @@ export function toMarkdown(run: RunResult): string {
   rows.push(`| bytes on disk per point (lower is better) | ${run.systems.map((s) => `${fmt(s.bytesPerPoint, 2)} | ${ratio(s.bytesPerPoint, base?.bytesPerPoint)}`).join(' | ')} |`);
   rows.push(`| peak RSS MiB (lower is better) | ${run.systems.map((s) => `${fmt(s.peakRssMiB)} | ${ratio(s.peakRssMiB, base?.peakRssMiB)}`).join(' | ')} |`);
   for (const q of Object.keys(run.systems[0]?.queries ?? {})) {
-    for (const p of ['p50', 'p99'] as const) {
-      rows.push(`| query ${q} ${p} ms (lower is better) | ${run.systems.map((s) => `${fmt(s.queries[q]?.[p], 1)} | ${ratio(s.queries[q]?.[p], base?.queries[q]?.[p])}`).join(' | ')} |`);
+    for (const [p, label] of [['p50', 'p50'], ['p99', 'p99'], ['first', 'first run']] as const) {
+      rows.push(`| query ${q} ${label} ms (lower is better) | ${run.systems.map((s) => `${fmt(s.queries[q]?.[p], 1)} | ${ratio(s.queries[q]?.[p], base?.queries[q]?.[p])}`).join(' | ')} |`);
     }
   }
+  const long = run.longSeries;
+  const longText = `Long series (query long-1h-avg): ${long.metric}{${Object.entries(long.tags).map(([k, v]) => `${k}=${v}`).join(',')}}, ${long.days} days = ${fmt(long.steps)} points at ${long.intervalSec} s from ${new Date(long.start * 1000).toISOString()}, loaded after the timed ingest; bytes on disk per point divide by ${fmt(run.pointsOnDisk)} points (main + long series).`;
+  const checks = run.checks.map((c) => `- ${describeCheck(c)}`).join('\n');
   const ceilings = Object.entries(run.ceilings).map(([k, v]) => `- ${k}: ${fmt(v)} lines/s`).join('\n');
   const notes = run.systems.flatMap((s) => s.notes.map((n) => `- ${s.name}: ${n}`)).join('\n');
   // DSDB's ingest as a fraction of what one Node process can do with the same bytes.
@@ -61,6 +72,8 @@ export function toMarkdown(run: RunResult): string {
   return [
     `Run of ${run.date} on ${run.machine.cpus} × ${run.machine.cpuModel}, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}.`,
     `Dataset: ${fmt(run.points)} points (${Object.entries(run.dataset).map(([k, v]) => `${k}=${v}`).join(', ')}). Ratios are to ${run.baseline}, measured in the same run.`,
+    longText,
+    'Query "first run": the first time each query is asked after the load and flush (not among the p50/p99 runs).',
     '',
     head,
     sep,
@@ -69,6 +82,7 @@ export function toMarkdown(run: RunResult): string {
     'Ceilings (a Node process on this machine):',
     ceilings,
     ...(fractions ? ['', 'DSDB ingest as a fraction of the ceilings:', fractions] : []),
+    ...(checks ? ['', 'Answer checks (relative tolerance 1e-9):', checks] : []),
     ...(notes ? ['', 'Notes:', notes] : []),
   ].join('\n');
 }

@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { METRICS, pointCount, type DatasetOptions } from '../lib/dataset';
 import { getJson } from '../lib/load';
+import { longSeriesEnd, type LongSeriesOptions } from '../lib/long-series';
+import type { CheckedQuery } from '../lib/query-checks';
 import { diskBytes, freePort, peakRssBytes, startProcess, stopProcess, waitForPort, type ServerProcess } from '../lib/process';
-import type { QueryName, SystemUnderTest } from './system';
+import type { BenchData, QueryName, SystemUnderTest } from './system';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -98,6 +100,15 @@ export class Dsdb implements SystemUnderTest {
     return total;
   }
 
+  async countLongPoints(long: LongSeriesOptions): Promise<number> {
+    try {
+      const body = (await getJson(this.url({ start: String(long.start), end: String(longSeriesEnd(long)), m: `zimsum:0all-count:${long.metric}` }))) as { dps: Record<string, number> }[];
+      return body.reduce((n, series) => n + Object.values(series.dps).reduce((a, b) => a + b, 0), 0);
+    } catch {
+      return 0; // "No such name" until the first line is stored
+    }
+  }
+
   private measuredDisk?: number;
 
   async flush(): Promise<void> {
@@ -125,18 +136,29 @@ export class Dsdb implements SystemUnderTest {
     return Math.max(this.peak, peakRssBytes(this.server!.pid));
   }
 
-  async query(name: QueryName, dataset: DatasetOptions): Promise<void> {
-    const range = this.range(dataset);
+  async query(name: QueryName, data: BenchData): Promise<unknown> {
+    const range = this.range(data.main);
     switch (name) {
       case 'raw-series':
-        await getJson(this.url({ ...range, m: 'none:cpu.user{host=host_0}' }));
-        return;
+        return getJson(this.url({ ...range, m: 'none:cpu.user{host=host_0}' }));
       case 'sum-1m-avg':
-        await getJson(this.url({ ...range, m: 'sum:1m-avg:cpu.user' }));
-        return;
+        return getJson(this.url({ ...range, m: 'sum:1m-avg:cpu.user' }));
       case 'rate-by-dc':
-        await getJson(this.url({ ...range, m: 'sum:1m-avg:rate{counter}:net.rx_bytes{dc=*}' }));
-        return;
+        return getJson(this.url({ ...range, m: 'sum:1m-avg:rate{counter}:net.rx_bytes{dc=*}' }));
+      case 'day-0all-sum':
+        // The dataset's whole day: one bucket, stamped with the start.
+        return getJson(this.url({ start: String(data.main.start), end: String(data.main.start + 86_400), m: 'sum:0all-sum:cpu.user' }));
+      case 'long-1h-avg':
+        return getJson(this.url({ start: String(data.long.start), end: String(longSeriesEnd(data.long)), m: `avg:1h-avg:${data.long.metric}{host=${data.long.tags.host}}` }));
     }
+  }
+
+  values(_name: CheckedQuery, answer: unknown): number[] {
+    // Every series' dps in time order (one series expected: a second one shows as a count mismatch).
+    return (answer as { dps: Record<string, number> }[]).flatMap((series) =>
+      Object.entries(series.dps)
+        .sort(([a], [b]) => Number(a) - Number(b))
+        .map(([, v]) => v),
+    );
   }
 }

@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { METRICS, type DatasetOptions } from '../lib/dataset';
 import { getJson } from '../lib/load';
+import { longSeriesEnd, type LongSeriesOptions } from '../lib/long-series';
+import type { CheckedQuery } from '../lib/query-checks';
 import { diskBytes, freePort, peakRssBytes, startProcess, stopProcess, waitForPort, type ServerProcess } from '../lib/process';
-import type { QueryName, SystemUnderTest } from './system';
+import type { BenchData, QueryName, SystemUnderTest } from './system';
 
 export class InfluxDb implements SystemUnderTest {
   readonly name = 'InfluxDB';
@@ -85,6 +87,17 @@ bind-address = "127.0.0.1:${await freePort()}"
     return total;
   }
 
+  async countLongPoints(long: LongSeriesOptions): Promise<number> {
+    try {
+      const body = (await this.influxql(`SELECT count(value) FROM "${long.metric}" WHERE time >= ${long.start}s AND time < ${longSeriesEnd(long)}s`)) as {
+        results: { series?: { values: [number, number][] }[] }[];
+      };
+      return body.results[0]?.series?.[0]?.values[0]?.[1] ?? 0;
+    } catch {
+      return 0;
+    }
+  }
+
   async flush(): Promise<void> {
     // InfluxDB compacts its WAL into TSM files on its own schedule; nothing to trigger.
   }
@@ -97,20 +110,28 @@ bind-address = "127.0.0.1:${await freePort()}"
     return Math.max(this.peak, peakRssBytes(this.server!.pid));
   }
 
-  async query(name: QueryName, dataset: DatasetOptions): Promise<void> {
-    const range = this.timeRange(dataset);
+  async query(name: QueryName, data: BenchData): Promise<unknown> {
+    const range = this.timeRange(data.main);
     switch (name) {
       case 'raw-series':
-        await this.influxql(`SELECT value FROM "cpu.user" WHERE host='host_0' AND ${range}`);
-        return;
+        return this.influxql(`SELECT value FROM "cpu.user" WHERE host='host_0' AND ${range}`);
       case 'sum-1m-avg':
-        await this.influxql(`SELECT sum(v) FROM (SELECT mean(value) AS v FROM "cpu.user" WHERE ${range} GROUP BY time(1m), host) WHERE ${range} GROUP BY time(1m)`);
-        return;
+        return this.influxql(`SELECT sum(v) FROM (SELECT mean(value) AS v FROM "cpu.user" WHERE ${range} GROUP BY time(1m), host) WHERE ${range} GROUP BY time(1m)`);
       case 'rate-by-dc':
-        await this.influxql(
+        return this.influxql(
           `SELECT sum(r) FROM (SELECT non_negative_derivative(mean(value), 1s) AS r FROM "net.rx_bytes" WHERE ${range} GROUP BY time(1m), host, dc) WHERE ${range} GROUP BY time(1m), dc`,
         );
-        return;
+      case 'day-0all-sum':
+        return this.influxql(`SELECT sum(value) FROM "cpu.user" WHERE time >= ${data.main.start}s AND time < ${data.main.start + 86_400}s`);
+      case 'long-1h-avg': {
+        const { long } = data;
+        return this.influxql(`SELECT mean(value) FROM "${long.metric}" WHERE host='${long.tags.host}' AND time >= ${long.start}s AND time < ${longSeriesEnd(long)}s GROUP BY time(1h)`);
+      }
     }
+  }
+
+  values(_name: CheckedQuery, answer: unknown): number[] {
+    const series = (answer as { results: { series?: { values: [number, number | null][] }[] }[] }).results[0]?.series ?? [];
+    return series.flatMap((s) => s.values.map(([, v]) => (v === null ? NaN : v)));
   }
 }

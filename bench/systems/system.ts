@@ -1,7 +1,21 @@
 /** What the comparison needs from each system under test. */
 import type { DatasetOptions } from '../lib/dataset';
+import type { LongSeriesOptions } from '../lib/long-series';
+import type { CheckedQuery } from '../lib/query-checks';
 
-export type QueryName = 'raw-series' | 'sum-1m-avg' | 'rate-by-dc';
+/**
+ * The timed queries: `raw-series`, `sum-1m-avg`, `rate-by-dc` over the main dataset's
+ * range; `day-0all-sum` (the sum of every `cpu.user` value over the dataset's day) and
+ * `long-1h-avg` (hourly means of the long series over its whole range), whose answers are
+ * also checked (bench/lib/query-checks.ts).
+ */
+export type QueryName = 'raw-series' | 'sum-1m-avg' | 'rate-by-dc' | CheckedQuery;
+
+/** Both data sets of a run: the main dataset and the long series of `long-1h-avg`. */
+export interface BenchData {
+  main: DatasetOptions;
+  long: LongSeriesOptions;
+}
 
 export interface SystemUnderTest {
   readonly name: string;
@@ -14,12 +28,16 @@ export interface SystemUnderTest {
   readonly telnetPort: number;
   /** URL accepting OpenTSDB `/api/put` JSON */
   readonly putUrl: string;
-  /** points a query can see now (for "ingest until queryable") */
+  /** points of the main dataset a query can see now (for "ingest until queryable") */
   countPoints(dataset: DatasetOptions): Promise<number>;
+  /** points of the long series a query can see now */
+  countLongPoints(long: LongSeriesOptions): Promise<number>;
   /** makes written data durable/compacted before disk is measured */
   flush(): Promise<void>;
   diskBytes(): number;
   peakRssBytes(): number;
-  /** runs one of the standard queries in the system's native language */
-  query(name: QueryName, dataset: DatasetOptions): Promise<void>;
+  /** runs one of the standard queries in the system's native language; resolves to its parsed answer */
+  query(name: QueryName, data: BenchData): Promise<unknown>;
+  /** the numbers of a checked query's answer (from `query()`), in time order */
+  values(name: CheckedQuery, answer: unknown): number[];
 }

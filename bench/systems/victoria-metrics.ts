@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { METRICS, type DatasetOptions } from '../lib/dataset';
 import { getJson } from '../lib/load';
+import { longSeriesEnd, type LongSeriesOptions } from '../lib/long-series';
+import type { CheckedQuery } from '../lib/query-checks';
 import { diskBytes, freePort, peakRssBytes, startProcess, stopProcess, waitForPort, type ServerProcess } from '../lib/process';
-import type { QueryName, SystemUnderTest } from './system';
+import type { BenchData, QueryName, SystemUnderTest } from './system';
 
 export class VictoriaMetrics implements SystemUnderTest {
   readonly name = 'VictoriaMetrics';
@@ -45,8 +47,16 @@ export class VictoriaMetrics implements SystemUnderTest {
 
   private async promql(query: string, dataset: DatasetOptions, step: number): Promise<unknown> {
     const end = dataset.start + dataset.steps * dataset.intervalSec;
-    const params = new URLSearchParams({ query, start: String(dataset.start), end: String(end), step: `${step}s` });
+    return this.queryRange(query, dataset.start, end, step);
+  }
+
+  private async queryRange(query: string, start: number, end: number, step: number): Promise<unknown> {
+    const params = new URLSearchParams({ query, start: String(start), end: String(end), step: `${step}s` });
     return getJson(`http://127.0.0.1:${this.httpPort}/api/v1/query_range?${params}`);
+  }
+
+  private async instant(query: string, time: number): Promise<unknown> {
+    return getJson(`http://127.0.0.1:${this.httpPort}/api/v1/query?${new URLSearchParams({ query, time: String(time) })}`);
   }
 
   async countPoints(dataset: DatasetOptions): Promise<number> {
@@ -59,6 +69,14 @@ export class VictoriaMetrics implements SystemUnderTest {
     const names = METRICS.map((m) => m.name.replace(/\./g, '\\\\.')).join('|');
     const params = new URLSearchParams({ query: `sum(count_over_time({__name__=~"${names}"}[${window}s]))`, time: String(end) });
     const body = (await getJson(`http://127.0.0.1:${this.httpPort}/api/v1/query?${params}`)) as { data: { result: { value: [number, string] }[] } };
+    return Number(body.data.result[0]?.value[1] ?? 0);
+  }
+
+  async countLongPoints(long: LongSeriesOptions): Promise<number> {
+    await fetch(`http://127.0.0.1:${this.httpPort}/internal/force_flush`).catch(() => undefined);
+    const end = longSeriesEnd(long);
+    const window = end - long.start + long.intervalSec;
+    const body = (await this.instant(`sum(count_over_time({__name__="${long.metric}"}[${window}s]))`, end)) as { data: { result: { value: [number, string] }[] } };
     return Number(body.data.result[0]?.value[1] ?? 0);
   }
 
@@ -75,17 +93,34 @@ export class VictoriaMetrics implements SystemUnderTest {
     return Math.max(this.peak, peakRssBytes(this.server!.pid));
   }
 
-  async query(name: QueryName, dataset: DatasetOptions): Promise<void> {
+  async query(name: QueryName, data: BenchData): Promise<unknown> {
+    const dataset = data.main;
     switch (name) {
       case 'raw-series':
-        await this.promql('{__name__="cpu.user",host="host_0"}', dataset, dataset.intervalSec);
-        return;
+        return this.promql('{__name__="cpu.user",host="host_0"}', dataset, dataset.intervalSec);
       case 'sum-1m-avg':
-        await this.promql('sum(avg_over_time({__name__="cpu.user"}[1m]))', dataset, 60);
-        return;
+        return this.promql('sum(avg_over_time({__name__="cpu.user"}[1m]))', dataset, 60);
       case 'rate-by-dc':
-        await this.promql('sum by (dc) (rate({__name__="net.rx_bytes"}[1m]))', dataset, 60);
-        return;
+        return this.promql('sum by (dc) (rate({__name__="net.rx_bytes"}[1m]))', dataset, 60);
+      case 'day-0all-sum':
+        // A PromQL window is (t − 1d, t]: evaluated 1 s before the day's end it holds
+        // exactly the points of [day start, day end), DSDB's one 0all bucket. At the
+        // day's end itself it would miss the day's first timestamp.
+        return this.instant('sum(sum_over_time({__name__="cpu.user"}[1d]))', dataset.start + 86_400 - 1);
+      case 'long-1h-avg': {
+        // Hourly steps, each 1 s before the end of its hour: the window (t − 1h, t] then
+        // holds the points of [T, T + 1h), DSDB's 1h-avg bucket T. (VictoriaMetrics only
+        // rounds start and end to the step when its result cache is on; this bench runs
+        // it with -search.disableCache, and the answer check would show a shift.)
+        const { long } = data;
+        return this.queryRange(`avg_over_time({__name__="${long.metric}",host="${long.tags.host}"}[1h])`, long.start + 3600 - 1, longSeriesEnd(long) - 1, 3600);
+      }
     }
+  }
+
+  values(_name: CheckedQuery, answer: unknown): number[] {
+    // Instant vectors carry `value`, range matrices `values`; values are strings.
+    const result = (answer as { data: { result: { value?: [number, string]; values?: [number, string][] }[] } }).data.result;
+    return result.flatMap((series) => (series.values ?? (series.value ? [series.value] : [])).map(([, v]) => Number(v)));
   }
 }
