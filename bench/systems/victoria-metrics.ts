@@ -34,7 +34,6 @@ export class VictoriaMetrics implements SystemUnderTest {
         `-opentsdbHTTPListenAddr=127.0.0.1:${putPort}`,
         '-retentionPeriod=100y',
         '-search.latencyOffset=0s',
-        '-search.disableCache',
       ],
       { logFile: path.join(this.workDir, 'vm.log') },
     );
@@ -108,12 +107,11 @@ export class VictoriaMetrics implements SystemUnderTest {
         // day's end itself it would miss the day's first timestamp.
         return this.instant('sum(sum_over_time({__name__="cpu.user"}[1d]))', dataset.start + 86_400 - 1);
       case 'long-1h-avg': {
-        // Hourly steps, each 1 s before the end of its hour: the window (t − 1h, t] then
-        // holds the points of [T, T + 1h), DSDB's 1h-avg bucket T. (VictoriaMetrics only
-        // rounds start and end to the step when its result cache is on; this bench runs
-        // it with -search.disableCache, and the answer check would show a shift.)
+        // Hourly steps on whole hours (VictoriaMetrics' result cache rounds start and end to
+        // the step), each window moved 3,599 s later by a negative offset: at T it holds
+        // (T − 1 s, T + 3599 s], the points of [T, T + 1h) — DSDB's 1h-avg bucket T.
         const { long } = data;
-        return this.queryRange(`avg_over_time({__name__="${long.metric}",host="${long.tags.host}"}[1h])`, long.start + 3600 - 1, longSeriesEnd(long) - 1, 3600);
+        return this.queryRange(`avg_over_time({__name__="${long.metric}",host="${long.tags.host}"}[1h] offset -3599s)`, long.start, longSeriesEnd(long) - 3600, 3600);
       }
     }
   }
