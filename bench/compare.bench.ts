@@ -144,7 +144,7 @@ function checkAnswers(measured: Measured[], expectedValues: Record<CheckedQuery,
 
 export async function run(flags: string[]): Promise<void> {
   const size = flags.includes('--small') ? 'small' : 'default';
-  const systemsFlag = flags.find((f) => f.startsWith('--systems='))?.split('=')[1]?.split(',') ?? ['dsdb', 'dsdb-mysql', 'vm', 'influx'];
+  const systemsFlag = flags.find((f) => f.startsWith('--systems='))?.split('=')[1]?.split(',') ?? ['dsdb', 'dsdb-mysql', 'vm', 'vm-cached', 'influx'];
   const dataset = DATASET_SIZES[size];
   const long = LONG_SERIES_SIZES[size];
   const data: BenchData = { main: dataset, long };
@@ -179,6 +179,7 @@ export async function run(flags: string[]): Promise<void> {
   if (systemsFlag.includes('dsdb')) systems.push(new Dsdb(workDir, embeddedVariant));
   if (systemsFlag.includes('dsdb-mysql')) systems.push(new Dsdb(workDir, mysqlVariant()));
   if (systemsFlag.includes('vm')) systems.push(new VictoriaMetrics(workDir));
+  if (systemsFlag.includes('vm-cached')) systems.push(new VictoriaMetrics(workDir, true));
   if (systemsFlag.includes('influx')) systems.push(new InfluxDb(workDir));
 
   const measured: Measured[] = [];
