@@ -40,8 +40,38 @@ export function doubleColumns(timestamps: Float64Array, values: Float64Array, le
   if (zeroFlags.length < length) {
     zeroInts = new BigInt64Array(length * 2);
     zeroFlags = new Uint8Array(length * 2);
+    zeroViews.clear();
   }
-  return { length, timestamps, values, ints: zeroInts.subarray(0, length), isInt: zeroFlags.subarray(0, length) };
+  // the views by length: series of one query mostly share a length
+  let views = zeroViews.get(length);
+  if (views === undefined) {
+    if (zeroViews.size > 256) zeroViews.clear();
+    zeroViews.set(length, (views = { ints: zeroInts.subarray(0, length), isInt: zeroFlags.subarray(0, length) }));
+  }
+  return { length, timestamps, values, ints: views.ints, isInt: views.isInt };
+}
+
+const zeroViews = new Map<number, { ints: BigInt64Array; isInt: Uint8Array }>();
+
+/**
+ * Float64Array slices carved from large blocks, for the many small columns of one query
+ * (a rate per series): V8 creates a backing store per typed array above 64 bytes, which
+ * costs more than the loop that fills it. The slices live as long as any is referenced.
+ */
+export class DoubleArena {
+  private block = new Float64Array(0);
+  private used = 0;
+
+  take(n: number): Float64Array {
+    if (this.used + n > this.block.length) {
+      if (n > 8192) return new Float64Array(n);
+      this.block = new Float64Array(1 << 16);
+      this.used = 0;
+    }
+    const out = this.block.subarray(this.used, this.used + n);
+    this.used += n;
+    return out;
+  }
 }
 
 /** Trims the columns to `length` (views, no copy). */

@@ -10,7 +10,7 @@
  * as `rateSeed` and hold the rest. (With dropResets and a negative first value the
  * zero-time rate is dropped, and the first real rate becomes the seed, as in OpenTSDB.)
  */
-import { doubleColumns, type NumericColumns } from './columns';
+import { doubleColumns, type DoubleArena, type NumericColumns } from './columns';
 import type { RateOptions } from './model';
 
 /** One rate from point a to point b; NaN-free `undefined` when dropResets drops it. */
@@ -31,8 +31,9 @@ function pairRate(t0: number, v0: number, i0: bigint, int0: boolean, t1: number,
  * `from`: AggregationIterator skips the rates stamped before the first row read (each still
  * computed from the point before it); the first rate kept is the held one.
  */
-export function rate(input: NumericColumns, options: RateOptions, from = -Infinity): NumericColumns {
+export function rate(input: NumericColumns, options: RateOptions, from = -Infinity, arena?: DoubleArena): NumericColumns {
   const n = input.length;
+  if (arena && allDoubles(input)) return rateOfDoubles(input, options, from, arena);
   const outTimestamps = new Float64Array(n);
   const outValues = new Float64Array(n);
   const { timestamps, values, ints, isInt } = input;
@@ -57,6 +58,67 @@ export function rate(input: NumericColumns, options: RateOptions, from = -Infini
   // rates are doubles: the integer columns are shared zeros
   const result = doubleColumns(outTimestamps.subarray(0, j), outValues.subarray(0, j), j);
   // A series whose sequence has a single element never contributes (OpenTSDB ends it at once).
+  if (j > 0) result.rateSeed = seed;
+  return result;
+}
+
+function allDoubles(c: NumericColumns): boolean {
+  const isInt = c.isInt;
+  for (let i = 0; i < c.length; i++) if (isInt[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * rate() for columns without integers (downsampled series, float gauges): the same
+ * arithmetic as pairRate's double branch, without reading the 64-bit column (each read of
+ * a BigInt64Array allocates a BigInt).
+ */
+function rateOfDoubles(input: NumericColumns, options: RateOptions, from: number, arena: DoubleArena): NumericColumns {
+  const n = input.length;
+  const { timestamps, values } = input;
+  const outTimestamps = arena.take(n);
+  const outValues = arena.take(n);
+  const counter = options.counter;
+  const dropResets = options.dropResets;
+  const counterMax = Number(options.counterMax);
+  const resetValue = options.resetValue;
+  let seed = 0;
+  let seeded = false;
+  let lastDelta = NaN;
+  let deltaSeconds = NaN;
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const t0 = i === 0 ? 0 : timestamps[i - 1]!;
+    const v0 = i === 0 ? 0 : values[i - 1]!;
+    const t1 = timestamps[i]!;
+    const v1 = values[i]!;
+    const delta = t1 - t0;
+    // regular series repeat one interval: its division is done once
+    if (delta !== lastDelta) {
+      lastDelta = delta;
+      deltaSeconds = delta / 1000;
+    }
+    let difference = v1 - v0;
+    let r: number;
+    if (counter && difference < 0) {
+      if (dropResets) continue;
+      difference = counterMax - v0 + v1;
+      r = difference / deltaSeconds;
+      if (resetValue > 0 && r > resetValue) r = 0;
+    } else {
+      r = difference / deltaSeconds;
+    }
+    if (t1 < from) continue;
+    if (!seeded) {
+      seed = r;
+      seeded = true;
+      continue;
+    }
+    outTimestamps[j] = t1;
+    outValues[j] = r;
+    j++;
+  }
+  const result = doubleColumns(outTimestamps.subarray(0, j), outValues.subarray(0, j), j);
   if (j > 0) result.rateSeed = seed;
   return result;
 }

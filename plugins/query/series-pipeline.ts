@@ -6,7 +6,7 @@
  */
 import { seriesKeyString, type Aggregator, type Registry, type SeriesBuckets, type SeriesData } from '../../core';
 import { ApiError, type QueryBudget } from '../../lib/opentsdb';
-import { doubleColumns, type DiscreteColumns, type NumericColumns } from './columns';
+import { DoubleArena, doubleColumns, type DiscreteColumns, type NumericColumns } from './columns';
 import { downsample, downsampleDiscrete, type DownsampleContext } from './downsampler';
 import { compileJsonPath, type PathStep } from './json-path';
 import type { DownsampleSpec, SubQuery, TsQuery } from './model';
@@ -17,6 +17,8 @@ export interface SeriesPipeline {
   path?: PathStep[];
   ctx: DownsampleContext;
   aggregators: Registry<Aggregator>;
+  /** the sub-query's small double columns (rates) come from here */
+  arena: DoubleArena;
 }
 
 export function pipelineFor(sub: SubQuery, query: TsQuery, budget: QueryBudget, aggregators: Registry<Aggregator>, scan?: { start: number; end: number }): SeriesPipeline {
@@ -25,6 +27,7 @@ export function pipelineFor(sub: SubQuery, query: TsQuery, budget: QueryBudget, 
     path: sub.jsonPath ? compileJsonPath(sub.jsonPath) : undefined,
     ctx,
     aggregators,
+    arena: new DoubleArena(),
   };
 }
 
@@ -50,7 +53,7 @@ export async function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPip
     // AggregationIterator skips what its iterator yields before the first row read (buckets
     // that begin earlier: calendar buckets, intervals that do not divide an hour)
     const from = p.ctx.fillStart ?? -Infinity;
-    if (sub.rate) numeric = rate(numeric, sub.rateOptions, from);
+    if (sub.rate) numeric = rate(numeric, sub.rateOptions, from, p.arena);
     else if (numeric.length > 0 && numeric.timestamps[0]! < from) numeric = dropBefore(numeric, from);
     return { discrete: false, columns: numeric };
   }
@@ -78,7 +81,7 @@ export async function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPip
 export function reduceBuckets(buckets: SeriesBuckets, sub: SubQuery, p: SeriesPipeline): ReducedSeries {
   let numeric = doubleColumns(buckets.timestamps, buckets.values, buckets.length);
   const from = p.ctx.fillStart ?? -Infinity;
-  if (sub.rate) numeric = rate(numeric, sub.rateOptions, from);
+  if (sub.rate) numeric = rate(numeric, sub.rateOptions, from, p.arena);
   else if (numeric.length > 0 && numeric.timestamps[0]! < from) numeric = dropBefore(numeric, from);
   return { discrete: false, columns: numeric };
 }
