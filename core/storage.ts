@@ -219,6 +219,8 @@ export interface StorageEngine {
   last(selector: SeriesSelector, since?: number): AsyncIterable<LastPoint>;
   /** Series matching the selector, without points. */
   lookup(selector: Partial<SeriesSelector>, limit?: number): AsyncIterable<SeriesInfo>;
+  /** Optional: whether the name exists, by exact lookup (else the query engine asks `suggest` with it as prefix). */
+  hasName?(kind: NameKind, name: string): Promise<boolean>;
   /** Names by prefix, sorted, at most `max`. */
   suggest(kind: NameKind, prefix: string, max: number): Promise<string[]>;
   /** Removes the points of matching series in the range; returns points removed. */

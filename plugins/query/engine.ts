@@ -7,7 +7,7 @@
  * aggregated timestamps), so a query that runs long never keeps other clients waiting;
  * its deadline is checked at every yield (lib/opentsdb QueryBudget).
  */
-import { isInternalMetric, ValueKind, type DownsampledRead, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
+import { isInternalMetric, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
 import { seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
 import type { QueryHooks } from '../../lib/query';
@@ -67,14 +67,19 @@ export function rowKeyOrder(tags: Record<string, string>): string {
 /** rowKeyOrder by tags object: engines hand out one tags object per series for its life, so a query need not rebuild it */
 const rowKeyOrders = new WeakMap<Record<string, string>, string>();
 
-/** OpenTSDB's NoSuchUniqueName, answered from storage's sorted suggest. */
+/** Whether a name is known: the engine's exact lookup where it has one, else its sorted suggest. */
+export async function nameExists(storage: StorageEngine, kind: NameKind, name: string): Promise<boolean> {
+  if (storage.hasName) return storage.hasName(kind, name);
+  const [first] = await storage.suggest(kind, name, 1);
+  return first === name;
+}
+
+/** OpenTSDB's NoSuchUniqueName, answered from the engine's names. */
 export async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk' | 'tagv', name: string): Promise<void> {
   // DSDB's internal series (core/internal-series.ts) are no names a user can query
-  const [first] = kind === 'metrics' && isInternalMetric(name) ? [] : await storage.suggest(kind, name, 1);
-  if (first !== name) {
-    const message = `No such name for '${kind}': '${name}'`;
-    throw new ApiError(400, message, message);
-  }
+  if (!(kind === 'metrics' && isInternalMetric(name)) && (await nameExists(storage, kind, name))) return;
+  const message = `No such name for '${kind}': '${name}'`;
+  throw new ApiError(400, message, message);
 }
 
 /**
@@ -139,8 +144,7 @@ async function assertLiterals(storage: StorageEngine, filters: readonly TagFilte
   for (const f of filters) {
     if (f.type !== 'literal_or') continue;
     for (const value of f.literals ?? []) {
-      const [first] = await storage.suggest('tagv', value, 1);
-      if (first !== value) {
+      if (!(await nameExists(storage, 'tagv', value))) {
         const message = `No such name for 'tagv': '${value}'`;
         throw new ApiError(400, message, message);
       }
@@ -288,6 +292,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
   }
 
   const results: ResultSeries[] = [];
+  const annotationKeys: Set<string>[] = [];
   const keys = await sortPaced([...groups.keys()], compareText, budget);
   for (const key of keys) {
     if (budget.due()) await budget.pause();
@@ -315,10 +320,23 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       result.numeric = clip(await aggregateGroup(numerics, sub.aggregator, sub.rate, budget), query.start, query.end);
     }
     // annotations kept under either form of the series' TSUID
-    if (!query.noAnnotations) result.annotations = await storage.annotations(range, [...new Set([...result.tsuids, ...infos.map((i) => i.id)])]);
+    if (!query.noAnnotations) annotationKeys.push(new Set([...result.tsuids, ...infos.map((i) => i.id)]));
     results.push(result);
   }
+  if (!query.noAnnotations && results.length > 0) await attachAnnotations(storage, range, results, annotationKeys);
   return results;
+}
+
+/**
+ * Each result's annotations (those of its series, by either form of their TSUIDs), from
+ * one storage call for the whole sub-query; each keeps the storage's order (by start time).
+ */
+async function attachAnnotations(storage: StorageEngine, range: { start: number; end: number }, results: ResultSeries[], keys: Set<string>[]): Promise<void> {
+  const all = new Set<string>();
+  for (const set of keys) for (const k of set) all.add(k);
+  const found = await storage.annotations(range, [...all]);
+  if (found.length === 0) return;
+  for (let i = 0; i < results.length; i++) results[i]!.annotations = found.filter((a) => a.tsuid !== undefined && keys[i]!.has(a.tsuid));
 }
 
 /**

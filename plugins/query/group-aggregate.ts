@@ -27,6 +27,10 @@ const WORK_BLOCK = 1 << 16;
  */
 export async function aggregateGroup(members: readonly NumericColumns[], agg: Aggregator, isRate: boolean, slice: TimeSlice): Promise<NumericColumns> {
   const k = members.length;
+  if (k > 1 && sharesTimestamps(members, members[0]!.length)) {
+    if (doubles.length < k) doubles = new Float64Array(k * 2);
+    return aggregateAligned(members, agg, members[0]!.length, slice);
+  }
   if (doubles.length < k) {
     doubles = new Float64Array(k * 2);
     longs = new BigInt64Array(k * 2);
@@ -53,7 +57,6 @@ export async function aggregateGroup(members: readonly NumericColumns[], agg: Ag
     next[i] = lengths[i]! > 0 ? tsOf[i]![0]! : Infinity;
     if (lengths[i]! > longest) longest = lengths[i]!;
   }
-  if (k > 1 && sharesTimestamps(members, longest)) return aggregateAligned(members, agg, longest, slice);
   // at least the longest member's timestamps; grown by doubling past that
   let out = allocColumns(Math.max(16, Math.min(longest * 2, 1 << 16)));
   const method = agg.interpolation;

@@ -71,50 +71,57 @@ function allDoubles(c: NumericColumns): boolean {
 /**
  * rate() for columns without integers (downsampled series, float gauges): the same
  * arithmetic as pairRate's double branch, without reading the 64-bit column (each read of
- * a BigInt64Array allocates a BigInt).
+ * a BigInt64Array allocates a BigInt), in columns carved from the sub-query's arena.
  */
 function rateOfDoubles(input: NumericColumns, options: RateOptions, from: number, arena: DoubleArena): NumericColumns {
   const n = input.length;
   const { timestamps, values } = input;
-  const outTimestamps = arena.take(n);
-  const outValues = arena.take(n);
   const counter = options.counter;
   const dropResets = options.dropResets;
   const counterMax = Number(options.counterMax);
   const resetValue = options.resetValue;
-  let seed = 0;
+  // rates stamped before `from` are skipped: start at the first point at or after it
+  let i = 0;
+  while (i < n && timestamps[i]! < from) i++;
+  // the seed: the first rate kept (RateSpan's first element, held, never emitted)
+  let seed = NaN;
   let seeded = false;
-  let lastDelta = NaN;
-  let deltaSeconds = NaN;
-  let j = 0;
-  for (let i = 0; i < n; i++) {
+  for (; i < n && !seeded; i++) {
     const t0 = i === 0 ? 0 : timestamps[i - 1]!;
     const v0 = i === 0 ? 0 : values[i - 1]!;
-    const t1 = timestamps[i]!;
-    const v1 = values[i]!;
-    const delta = t1 - t0;
+    let difference = values[i]! - v0;
+    const deltaSeconds = (timestamps[i]! - t0) / 1000;
+    if (counter && difference < 0) {
+      if (dropResets) continue;
+      difference = counterMax - v0 + values[i]!;
+      seed = difference / deltaSeconds;
+      if (resetValue > 0 && seed > resetValue) seed = 0;
+    } else {
+      seed = difference / deltaSeconds;
+    }
+    seeded = true;
+  }
+  const outTimestamps = arena.take(n - i);
+  const outValues = arena.take(n - i);
+  let j = 0;
+  let lastDelta = NaN;
+  let deltaSeconds = NaN;
+  for (; i < n; i++) {
+    const delta = timestamps[i]! - timestamps[i - 1]!;
     // regular series repeat one interval: its division is done once
     if (delta !== lastDelta) {
       lastDelta = delta;
       deltaSeconds = delta / 1000;
     }
-    let difference = v1 - v0;
-    let r: number;
-    if (counter && difference < 0) {
+    const v0 = values[i - 1]!;
+    const v1 = values[i]!;
+    let r = (v1 - v0) / deltaSeconds;
+    if (counter && v1 - v0 < 0) {
       if (dropResets) continue;
-      difference = counterMax - v0 + v1;
-      r = difference / deltaSeconds;
+      r = (counterMax - v0 + v1) / deltaSeconds;
       if (resetValue > 0 && r > resetValue) r = 0;
-    } else {
-      r = difference / deltaSeconds;
     }
-    if (t1 < from) continue;
-    if (!seeded) {
-      seed = r;
-      seeded = true;
-      continue;
-    }
-    outTimestamps[j] = t1;
+    outTimestamps[j] = timestamps[i]!;
     outValues[j] = r;
     j++;
   }

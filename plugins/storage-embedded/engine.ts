@@ -323,6 +323,11 @@ export class EmbeddedEngine implements StorageEngine {
     }
   }
 
+  async hasName(kind: NameKind, name: string): Promise<boolean> {
+    this.assertOpen();
+    return kind === 'metrics' ? this.index.hasMetric(name) : kind === 'tagk' ? this.index.tagKeys.has(name) : this.index.tagValues.has(name);
+  }
+
   /** The first `max` names with the prefix, in order: one pass, keeping only the best `max` (no sort of every match). */
   async suggest(kind: NameKind, prefix: string, max: number): Promise<string[]> {
     this.assertOpen();

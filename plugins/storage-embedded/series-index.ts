@@ -144,6 +144,10 @@ export class SeriesIndex {
     }
   }
 
+  hasMetric(name: string): boolean {
+    return this.byMetric.has(name);
+  }
+
   metrics(): IterableIterator<string> {
     return this.byMetric.keys();
   }
