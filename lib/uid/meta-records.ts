@@ -103,6 +103,32 @@ export class MetaRecords {
     return created;
   }
 
+  /**
+   * createTsMeta for many series at once (the series a write batch creates): the entries are
+   * written together, so a store with group commit makes them durable with one sync instead
+   * of one per series; then the listeners run for each created TSMeta in turn, in the order
+   * given (a tree build reads and writes shared branches: never two at once). Per item: true
+   * when created, false when it existed, or the error its write met.
+   */
+  async createTsMetas(items: readonly { tsuid: string; fields: Partial<TsMetaFields> }[]): Promise<(boolean | Error)[]> {
+    const settled = await Promise.allSettled(items.map((i) => this.store.putIfAbsent(TSMETA_SPACE, i.tsuid.toUpperCase(), JSON.stringify({ ...defaultTsMeta(), ...i.fields }))));
+    const out: (boolean | Error)[] = [];
+    for (let k = 0; k < items.length; k++) {
+      const r = settled[k]!;
+      if (r.status === 'rejected') {
+        out.push(r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
+        continue;
+      }
+      try {
+        if (r.value) for (const listener of this.createdListeners) await listener(items[k]!.tsuid.toUpperCase());
+        out.push(r.value);
+      } catch (err) {
+        out.push(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return out;
+  }
+
   private readonly createdListeners: Array<(tsuid: string) => Promise<void>> = [];
 
   /**

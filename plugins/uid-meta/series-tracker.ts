@@ -36,16 +36,27 @@ export class SeriesTracker {
     }
     if (!fresh) return;
     const records = this.records();
+    // UIDs one series after another (names get UIDs in a fixed order, as OpenTSDB assigns
+    // them as writes arrive); a series' names mostly have theirs already, costing no write
+    const created: { s: number; tsuid: string }[] = [];
     for (const s of fresh) {
       const series = batch.series[s]!;
       try {
-        const tsuid = await records.uids.tsuid(series);
-        await records.createTsMeta(tsuid, { created: Math.floor(Date.now() / 1000) });
+        created.push({ s, tsuid: await records.uids.tsuid(series) });
       } catch (err) {
         // the points are still written (DSDB loses no accepted data): the series keeps its
         // engine id as TSUID until a later write finds it forgotten by this cache and tries again
         this.onError(err, series.metric);
+        this.remember(keys[s]!);
       }
+    }
+    // the TSMetas of the batch's new series together: one group commit, not one sync each
+    const now = Math.floor(Date.now() / 1000);
+    const results = await records.createTsMetas(created.map((c) => ({ tsuid: c.tsuid, fields: { created: now } })));
+    for (let k = 0; k < created.length; k++) {
+      const s = created[k]!.s;
+      const result = results[k]!;
+      if (result instanceof Error) this.onError(result, batch.series[s]!.metric);
       this.remember(keys[s]!);
     }
   }
