@@ -88,8 +88,20 @@ export interface SeriesData {
  * points are left out.
  */
 export interface DownsampleRequest {
-  /** bucket width, milliseconds (> 0) */
+  /** bucket width, milliseconds (> 0); ignored with `all` */
   intervalMs: number;
+  /**
+   * OpenTSDB's `0all`: one bucket holding every point of the `values` range, stamped with
+   * its start (Downsampler's run_all), instead of fixed intervals.
+   */
+  all?: boolean;
+  /**
+   * The points bucketed, inclusive ms (default: the whole read range). A series with
+   * points in the read range but none here still yields, with no buckets and its points
+   * counted: OpenTSDB reads it (its group and tags include it) but its downsampler skips
+   * them (seekInterval, run_all's end).
+   */
+  values?: TimeRange;
   /** the downsampling aggregator's name; with `intervalMs`, the key of any result an engine keeps */
   aggregator: string;
   /**

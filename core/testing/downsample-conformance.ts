@@ -46,15 +46,18 @@ export const REDUCERS: Record<string, (values: Float64Array, count: number) => n
   },
 };
 
-/** The reference: `read`'s points, bucketed and reduced in time order. */
+/** The reference: `read`'s points in the bucketed range, bucketed and reduced in time order. */
 function reference(data: SeriesData, request: DownsampleRequest): { t: number; v: number }[] {
   const p = data.points;
+  const from = request.values?.start ?? -Infinity;
+  const to = request.values?.end ?? Infinity;
   const out: { t: number; v: number }[] = [];
   let i = 0;
-  while (i < p.length) {
-    const bucket = p.timestamps[i]! - (((p.timestamps[i]! % request.intervalMs) + request.intervalMs) % request.intervalMs);
+  while (i < p.length && p.timestamps[i]! < from) i++;
+  while (i < p.length && p.timestamps[i]! <= to) {
+    const bucket = request.all ? from : p.timestamps[i]! - (((p.timestamps[i]! % request.intervalMs) + request.intervalMs) % request.intervalMs);
     const values: number[] = [];
-    while (i < p.length && p.timestamps[i]! < bucket + request.intervalMs) {
+    while (i < p.length && p.timestamps[i]! <= to && (request.all || p.timestamps[i]! < bucket + request.intervalMs)) {
       values.push(p.kinds[i] === ValueKind.Int ? Number(p.ints[i]!) : p.floats[i]!);
       i++;
     }
@@ -143,6 +146,14 @@ export function defineDownsampleCases(ctx: DownsampleCaseContext): void {
           checked += await compareDownsampled(engine, metric, range, request); // again: from whatever the engine kept
         }
       }
+    }
+    // `0all` over part of the range, and fixed buckets over part of it: series with points
+    // only outside the bucketed part are still answered, with no buckets
+    for (const [aggregator, reduce] of Object.entries(REDUCERS)) {
+      const values = { start: base + 400_000, end: base + 1_200_000 };
+      checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 0, all: true, values, aggregator, reduce });
+      checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 0, all: true, values, aggregator, reduce });
+      checked += await compareDownsampled(engine, metric, ranges[1]!, { intervalMs: 60_000, values: { start: base + 420_000, end: base + 1_500_000 }, aggregator, reduce });
     }
     // more writes after the engine may have kept results: the answers follow them
     await write(1990, 2100, true);

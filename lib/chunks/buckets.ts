@@ -63,6 +63,12 @@ export function isNumericRun(p: SeriesPoints, from: number, to: number): boolean
 export function summariseRun(p: SeriesPoints, from: number, to: number, request: DownsampleRequest): RunBuckets {
   const interval = request.intervalMs;
   const ts = p.timestamps;
+  if (request.all) {
+    // one bucket (stamped by the caller): every value raw, reduced once over all runs
+    const values = new Float64Array(to - from);
+    for (let k = from; k < to; k++) values[k - from] = valueAt(p, k);
+    return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket: 0, headValues: values, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY };
+  }
   const headBucket = floorTo(ts[from]!, interval);
   const tailBucket = floorTo(ts[to - 1]!, interval);
   let i = from;

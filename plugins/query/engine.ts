@@ -283,7 +283,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     sub = withDownsample(original, source.downsample, deps.aggregators);
     const scan = (source.kind === 'custom' ? source.scan : undefined) ?? scanRange(query, sub);
     // the downsampling done by the storage engine where it can (pushdown.ts)
-    const pushdown = source.kind === 'custom' ? undefined : pushdownFor(sub, storage, scan, deps.queryHooks?.series.isUsed() ?? false);
+    const pushdown = source.kind === 'custom' ? undefined : pushdownFor(sub, storage, scan, query, deps.queryHooks?.series.isUsed() ?? false);
     const series: AsyncIterable<SeriesData | DownsampledRead> =
       source.kind === 'custom' ? source.read(selectorOf(sub), scan) : pushdown ? storage.readDownsampled!(selectorOf(sub), pushdown.range, pushdown.request) : seriesOf(sub, storage, scan, budget);
     const found = await collectGroups(series, sub, query, deps, budget, scan);

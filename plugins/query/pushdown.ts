@@ -4,8 +4,8 @@
  * numbers, the common dashboard query. The engine then answers each series with its
  * buckets, equal bit for bit to what downsampler.ts makes of the same points (the
  * [semantics] differential test runs through this path), and may keep per-chunk results.
- * Calendar and `all` downsampling, fill policies, JSON paths and rollup sources stay in
- * the query engine.
+ * `0all` is pushed down too (one bucket). Calendar downsampling, fill policies, JSON paths
+ * and rollup sources stay in the query engine.
  */
 import type { DownsampleRequest, StorageEngine, TimeRange } from '../../core';
 import type { SubQuery } from './model';
@@ -17,20 +17,23 @@ export interface Pushdown {
 
 /**
  * The engine's read for `sub` over the rows read (`scan`), or undefined when it must stay
- * here. The range starts at the first bucket boundary at or after the scan's start: the
- * downsampler skips points before it (Downsampler.seekInterval), so the engine need not
- * read them.
+ * here. The bucketed points start at the first bucket boundary at or after the scan's
+ * start (the downsampler skips points before it: Downsampler.seekInterval), while a series
+ * with points only before it is still read, a member of its group as in OpenTSDB.
  */
-export function pushdownFor(sub: SubQuery, storage: StorageEngine, scan: TimeRange, seriesHookUsed: boolean): Pushdown | undefined {
+export function pushdownFor(sub: SubQuery, storage: StorageEngine, scan: TimeRange, query: { start: number; end: number }, seriesHookUsed: boolean): Pushdown | undefined {
   const ds = sub.downsample;
-  if (!storage.readDownsampled || !sub.metric || !ds || ds.all || ds.calendar || ds.fill !== 'none' || sub.jsonPath || seriesHookUsed) return undefined;
+  if (!storage.readDownsampled || !sub.metric || !ds || sub.jsonPath || seriesHookUsed) return undefined;
+  const agg = ds.aggregator;
+  const reduce = (values: Float64Array, count: number): number => agg.aggregate(values, count);
+  if (ds.all) {
+    // `0all`: one bucket of the query's [start, end) (Downsampler's run_all), any fill policy
+    return { range: scan, request: { intervalMs: 0, all: true, values: { start: query.start, end: query.end - 1 }, aggregator: agg.name, reduce } };
+  }
+  if (ds.calendar || ds.fill !== 'none') return undefined;
   const interval = ds.intervalMs;
   if (!(interval > 0)) return undefined;
   const floor = scan.start - (((scan.start % interval) + interval) % interval);
   const start = floor === scan.start ? floor : floor + interval;
-  const agg = ds.aggregator;
-  return {
-    range: { start, end: scan.end },
-    request: { intervalMs: interval, aggregator: agg.name, reduce: (values, count) => agg.aggregate(values, count) },
-  };
+  return { range: scan, request: { intervalMs: interval, values: { start, end: scan.end }, aggregator: agg.name, reduce } };
 }

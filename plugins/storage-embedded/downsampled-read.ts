@@ -1,7 +1,7 @@
 /**
  * `readDownsampled` for one series (core DownsampleRequest): each chunk wholly inside the
- * range is summarised once and its summary kept (summary-cache.ts); a chunk cut by the
- * range and the head are summarised as they are read; lib/chunks' mergeRuns joins them.
+ * bucketed range is summarised once and its summary kept (summary-cache.ts); a chunk cut by
+ * the range and the head are summarised as they are read; lib/chunks' mergeRuns joins them.
  * Where that would not equal downsampling `read`'s points — runs that overlap in time
  * (an out-of-order write, blocks not yet compacted over the same span), or any string or
  * JSON value — it answers `undefined` and the caller reads the points instead.
@@ -20,44 +20,71 @@ export interface DownsampledSeries {
   values: Float64Array;
 }
 
-function chunkRun(ref: ChunkRef, block: BlockReader, start: number, end: number, request: DownsampleRequest, cache: SummaryCache, key: string): RunBuckets | null | undefined {
-  const whole = ref.minT >= start && ref.maxT <= end;
-  if (whole) {
-    const cached = cache.get(ref, key);
-    if (cached) return cached;
-  }
-  const points = block.readChunk(ref);
-  let from = 0;
-  let to = points.length;
-  if (!whole) {
-    while (from < to && points.timestamps[from]! < start) from++;
-    while (to > from && points.timestamps[to - 1]! > end) to--;
-  }
-  if (to === from) return null;
-  if (!isNumericRun(points, from, to)) return undefined;
-  const run = summariseRun(points, from, to, request);
-  if (whole) cache.set(ref, key, run);
-  return run;
-}
-
-/** The cache key of a request's summaries: one per interval and aggregator. */
+/** The cache key of a request's summaries: one per interval (or `all`) and aggregator. */
 export function summaryKey(request: DownsampleRequest): string {
-  return `${request.intervalMs}:${request.aggregator}`;
+  return `${request.all ? 'all' : request.intervalMs}:${request.aggregator}`;
 }
 
-function headRun(head: HeadSeries | undefined, start: number, end: number, request: DownsampleRequest): RunBuckets | null | undefined {
-  if (!head || head.length === 0) return null;
+/** The ranges of one request: `[start, end]` read (existence, point counts), `[vs, ve]` bucketed. */
+interface Ranges {
+  start: number;
+  end: number;
+  vs: number;
+  ve: number;
+}
+
+const within = (minT: number, maxT: number, from: number, to: number): boolean => minT >= from && maxT <= to;
+
+/** Points of a decoded run in [from, to]: the index range. */
+function clip(ts: Float64Array, length: number, from: number, to: number): [number, number] {
+  let a = 0;
+  let b = length;
+  while (a < b && ts[a]! < from) a++;
+  while (b > a && ts[b - 1]! > to) b--;
+  return [a, b];
+}
+
+/** One chunk: its points in the read range, and its run over the bucketed range (null: none; undefined: not numeric). */
+function chunkRun(ref: ChunkRef, block: BlockReader, r: Ranges, request: DownsampleRequest, cache: SummaryCache, key: string): { points: number; run: RunBuckets | null | undefined } {
+  const wholeRead = within(ref.minT, ref.maxT, r.start, r.end);
+  const wholeValues = within(ref.minT, ref.maxT, r.vs, r.ve);
+  if (wholeValues) {
+    const cached = cache.get(ref, key);
+    if (cached) return { points: ref.count, run: cached };
+  } else if (wholeRead && (ref.maxT < r.vs || ref.minT > r.ve)) {
+    return { points: ref.count, run: null }; // read, but outside the buckets
+  }
+  const p = block.readChunk(ref);
+  const [ra, rb] = wholeRead ? [0, p.length] : clip(p.timestamps, p.length, r.start, r.end);
+  const [va, vb] = wholeValues ? [0, p.length] : clip(p.timestamps, p.length, r.vs, r.ve);
+  if (vb <= va) return { points: rb - ra, run: null };
+  if (!isNumericRun(p, va, vb)) return { points: rb - ra, run: undefined };
+  const run = summariseRun(p, va, vb, request);
+  if (wholeValues) cache.set(ref, key, run);
+  return { points: rb - ra, run };
+}
+
+function headRun(head: HeadSeries | undefined, r: Ranges, request: DownsampleRequest): { points: number; run: RunBuckets | null | undefined } {
+  if (!head || head.length === 0) return { points: 0, run: null };
+  const [ra, rb] = head.rangeOf(r.start, r.end);
+  const [va, vb] = head.rangeOf(r.vs, r.ve);
+  if (vb <= va) return { points: Math.max(0, rb - ra), run: null };
+  if (!isNumericRun(head, va, vb)) return { points: rb - ra, run: undefined };
+  return { points: rb - ra, run: summariseRun(head, va, vb, request) };
+}
+
+function hasPoints(head: HeadSeries | undefined, start: number, end: number): boolean {
+  if (!head || head.length === 0) return false;
   const [from, to] = head.rangeOf(start, end);
-  if (to <= from) return null;
-  if (!isNumericRun(head, from, to)) return undefined;
-  return summariseRun(head, from, to, request);
+  return to > from;
 }
 
 /**
- * The series' buckets over [start, end] (ms, inclusive), or undefined when the engine
- * cannot give them exactly (see the file comment). Throws a corrupt chunk's error.
- * `generation`: the BlockSet's; a series with no head points in the range answers a repeat
- * of its last request from the series' memo while its blocks are unchanged.
+ * The series' buckets over [start, end] (ms, inclusive; the request's `values` range
+ * bucketed), or undefined when the engine cannot give them exactly (see the file comment).
+ * Throws a corrupt chunk's error. `generation`: the BlockSet's; a series with no head
+ * points in the range answers a repeat of its last request from the series' memo while
+ * its blocks are unchanged.
  */
 export function downsampleSeries(
   entry: SeriesEntry,
@@ -68,21 +95,25 @@ export function downsampleSeries(
   generation: number,
   key = summaryKey(request),
 ): DownsampledSeries | undefined {
+  const r: Ranges = { start, end, vs: Math.max(start, request.values?.start ?? start), ve: Math.min(end, request.values?.end ?? end) };
   const inHead = hasPoints(entry.frozen, start, end) || hasPoints(entry.head, start, end);
   const memo = entry.downsampled;
-  if (!inHead && memo !== undefined && memo.generation === generation && memo.key === key && memo.start === start && memo.end === end) return memo.result;
+  if (!inHead && memo !== undefined && memo.generation === generation && memo.key === key && memo.start === start && memo.end === end && memo.vs === r.vs && memo.ve === r.ve) return memo.result;
   const runs: RunBuckets[] = [];
+  let points = 0;
   for (const { block, ref } of entry.chunks) {
     if (ref.maxT < start || ref.minT > end) continue;
-    const run = chunkRun(ref, block, start, end, request, cache, key);
-    if (run === undefined) return undefined;
-    if (run !== null) runs.push(run);
+    const c = chunkRun(ref, block, r, request, cache, key);
+    if (c.run === undefined) return undefined;
+    points += c.points;
+    if (c.run !== null) runs.push(c.run);
   }
   if (inHead) {
     for (const head of [entry.frozen, entry.head]) {
-      const run = headRun(head, start, end, request);
-      if (run === undefined) return undefined;
-      if (run !== null) runs.push(run);
+      const c = headRun(head, r, request);
+      if (c.run === undefined) return undefined;
+      points += c.points;
+      if (c.run !== null) runs.push(c.run);
     }
   }
   // blocks are in seq order, which is time order for in-order data; sort only when not
@@ -92,14 +123,12 @@ export function downsampleSeries(
       break;
     }
   }
-  const result = mergeRuns(runs, request);
+  const merged = mergeRuns(runs, request);
+  if (!merged) return undefined;
+  let result: DownsampledSeries = { ...merged, points };
+  // `all`: the one bucket is stamped with the start of the bucketed range
+  if (request.all && result.length === 1) result = { ...result, timestamps: Float64Array.of(request.values?.start ?? start) };
   // kept only when it came from blocks alone (a result shared by later queries is never written to)
-  if (result && !inHead) entry.downsampled = { key, start, end, generation, result };
+  if (!inHead) entry.downsampled = { key, start, end, vs: r.vs, ve: r.ve, generation, result };
   return result;
-}
-
-function hasPoints(head: HeadSeries | undefined, start: number, end: number): boolean {
-  if (!head || head.length === 0) return false;
-  const [from, to] = head.rangeOf(start, end);
-  return to > from;
 }

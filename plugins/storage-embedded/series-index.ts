@@ -34,6 +34,9 @@ export interface DownsampledMemo {
   key: string;
   start: number;
   end: number;
+  /** the bucketed range */
+  vs: number;
+  ve: number;
   generation: number;
   result: { points: number; length: number; timestamps: Float64Array; values: Float64Array };
 }

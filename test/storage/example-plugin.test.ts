@@ -85,7 +85,8 @@ describe('examples/storage-plugin, copied outside the repository', function () {
     expect(code, output).to.equal(0);
     const expected = conformanceCaseCount();
     expect(expected).to.be.greaterThan(10);
-    expect({ passes: stats.passes, failures: stats.failures, pending: stats.pending }).to.deep.equal({ passes: expected, failures: 0, pending: 0 });
+    // the example implements no optional method: only the readDownsampled case is skipped (this.skip())
+    expect({ passes: stats.passes, failures: stats.failures, pending: stats.pending }).to.deep.equal({ passes: expected - 1, failures: 0, pending: 1 });
   });
 
   it('type-checks: its JSDoc types hold against dsdb\'s declarations (tsc --checkJs)', async () => {
