@@ -53,6 +53,11 @@ export function doubleColumns(timestamps: Float64Array, values: Float64Array, le
 
 const zeroViews = new Map<number, { ints: BigInt64Array; isInt: Uint8Array }>();
 
+/** Whether `isInt` is a view of the shared zeros (doubleColumns): no integer in it. */
+export function isZeroFlags(isInt: Uint8Array): boolean {
+  return isInt.buffer === zeroFlags.buffer;
+}
+
 /**
  * Float64Array slices carved from large blocks, for the many small columns of one query
  * (a rate per series): V8 creates a backing store per typed array above 64 bytes, which

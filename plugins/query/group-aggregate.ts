@@ -8,7 +8,7 @@
  * A group of one series still runs the aggregator (count gives 1, dev 0), as OpenTSDB does.
  */
 import type { Aggregator, TimeSlice } from '../../core';
-import { allocColumns, pushPoint, trimColumns, type DiscreteColumns, type NumericColumns } from './columns';
+import { allocColumns, isZeroFlags, pushPoint, trimColumns, type DiscreteColumns, type NumericColumns } from './columns';
 
 const LONG_MAX = 9223372036854775807n;
 const LONG_MIN = -9223372036854775808n;
@@ -170,8 +170,14 @@ function sharesTimestamps(members: readonly NumericColumns[], n: number): boolea
   for (const m of members) {
     if (m.length !== n) return false;
     const ts = m.timestamps;
-    const isInt = m.isInt;
-    for (let j = 0; j < n; j++) if (ts[j] !== first[j] || isInt[j] !== 0) return false;
+    // one array (an engine shares bucket starts across series; rates keep them): equal
+    if (ts.buffer !== first.buffer || ts.byteOffset !== first.byteOffset) {
+      for (let j = 0; j < n; j++) if (ts[j] !== first[j]) return false;
+    }
+    if (!isZeroFlags(m.isInt)) {
+      const isInt = m.isInt;
+      for (let j = 0; j < n; j++) if (isInt[j] !== 0) return false;
+    }
   }
   return true;
 }

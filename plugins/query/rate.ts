@@ -101,7 +101,8 @@ function rateOfDoubles(input: NumericColumns, options: RateOptions, from: number
     }
     seeded = true;
   }
-  const outTimestamps = arena.take(n - i);
+  // without dropResets every later point gives a rate: its timestamps are the input's
+  const outTimestamps = dropResets ? arena.take(n - i) : timestamps.subarray(i, n);
   const outValues = arena.take(n - i);
   let j = 0;
   let lastDelta = NaN;
@@ -121,7 +122,7 @@ function rateOfDoubles(input: NumericColumns, options: RateOptions, from: number
       r = (counterMax - v0 + v1) / deltaSeconds;
       if (resetValue > 0 && r > resetValue) r = 0;
     }
-    outTimestamps[j] = timestamps[i]!;
+    if (dropResets) outTimestamps[j] = timestamps[i]!;
     outValues[j] = r;
     j++;
   }

@@ -94,11 +94,15 @@ export function downsampleSeries(
   cache: SummaryCache,
   generation: number,
   key = summaryKey(request),
+  shared: { timestamps?: Float64Array } = {},
 ): DownsampledSeries | undefined {
   const r: Ranges = { start, end, vs: Math.max(start, request.values?.start ?? start), ve: Math.min(end, request.values?.end ?? end) };
   const inHead = hasPoints(entry.frozen, start, end) || hasPoints(entry.head, start, end);
   const memo = entry.downsampled;
-  if (!inHead && memo !== undefined && memo.generation === generation && memo.key === key && memo.start === start && memo.end === end && memo.vs === r.vs && memo.ve === r.ve) return memo.result;
+  if (!inHead && memo !== undefined && memo.generation === generation && memo.key === key && memo.start === start && memo.end === end && memo.vs === r.vs && memo.ve === r.ve) {
+    shared.timestamps = memo.result.timestamps;
+    return memo.result;
+  }
   const runs: RunBuckets[] = [];
   let points = 0;
   for (const { block, ref } of entry.chunks) {
@@ -128,7 +132,17 @@ export function downsampleSeries(
   let result: DownsampledSeries = { ...merged, points };
   // `all`: the one bucket is stamped with the start of the bucketed range
   if (request.all && result.length === 1) result = { ...result, timestamps: Float64Array.of(request.values?.start ?? start) };
+  // series of one read mostly share their bucket starts: one array for all of them (less
+  // memory, and the query engine sees at once that they line up)
+  const last = shared.timestamps;
+  if (last !== undefined && last.length === result.length && last !== result.timestamps && sameValues(last, result.timestamps)) result = { ...result, timestamps: last };
+  shared.timestamps = result.timestamps;
   // kept only when it came from blocks alone (a result shared by later queries is never written to)
   if (!inHead) entry.downsampled = { key, start, end, vs: r.vs, ve: r.ve, generation, result };
   return result;
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -283,10 +283,11 @@ export class EmbeddedEngine implements StorageEngine {
     const start = Math.max(range.start, retentionCutoff(this.options.retentionMs));
     const slice = new TimeSlice();
     const key = summaryKey(request);
+    const shared = {};
     for (const entry of this.index.matching(selector)) {
       let buckets: DownsampledSeries | undefined;
       try {
-        buckets = downsampleSeries(entry, start, range.end, request, this.summaries, this.blocks.generation, key);
+        buckets = downsampleSeries(entry, start, range.end, request, this.summaries, this.blocks.generation, key, shared);
       } catch (err) {
         // a corrupt chunk: the plain read counts, logs and skips it
         this.log.debug({ series: entry.info.id, err: (err as Error).message }, 'downsampled read falls back to the plain read');
