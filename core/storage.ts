@@ -104,11 +104,28 @@ export interface DownsampleRequest {
   values?: TimeRange;
   /** the downsampling aggregator's name; with `intervalMs`, the key of any result an engine keeps */
   aggregator: string;
+  /** Optional: the rate of the buckets, which the engine may apply (then `SeriesBuckets.rated`) or leave to the caller. */
+  rate?: RateRequest;
   /**
    * The aggregator's function over one bucket's values, in time order: `values[0..count)`
    * (a scratch array it may reorder). Called once per bucket, never per point.
    */
   reduce(values: Float64Array, count: number): number;
+}
+
+/**
+ * The per-series half of OpenTSDB's rate over downsampled values (RateSpan; the query's
+ * `rate` with its rateOptions), for an engine to apply after downsampling: see lib/chunks
+ * `rateOfDoubles`, which engines use to compute it.
+ */
+export interface RateRequest {
+  counter: boolean;
+  /** Long.MAX_VALUE by default, as a double */
+  counterMax: number;
+  resetValue: number;
+  dropResets: boolean;
+  /** rates stamped before this (ms) are skipped: the first row read */
+  from: number;
 }
 
 /** One series downsampled by the engine: a value per bucket with points, oldest first. */
@@ -119,8 +136,12 @@ export interface SeriesBuckets {
   length: number;
   /** bucket starts, milliseconds, ascending */
   timestamps: Float64Array;
-  /** the reduced value of each bucket (a double, as OpenTSDB's downsamplers yield) */
+  /** the reduced value of each bucket (a double, as OpenTSDB's downsamplers yield); with `rated`, the rates */
   values: Float64Array;
+  /** the request's rate was applied: timestamps and values are the rates' */
+  rated?: boolean;
+  /** with `rated`: the held first rate (RateSpan's rate against time zero), undefined when there is no rate */
+  rateSeed?: number;
 }
 
 /** What `readDownsampled` yields per series: buckets, or the raw points where the engine cannot downsample them (strings, JSON). */

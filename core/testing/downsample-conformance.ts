@@ -8,7 +8,7 @@
  * engine may answer the second time from what it kept) and after more writes.
  */
 import assert from 'node:assert/strict';
-import type { DownsampleRequest, SeriesData, StorageEngine, TimeRange } from '../storage';
+import type { DownsampleRequest, RateRequest, SeriesData, StorageEngine, TimeRange } from '../storage';
 import { ValueKind, type DataPoint } from '../types';
 import { pointBatch } from './batch';
 
@@ -66,6 +66,30 @@ function reference(data: SeriesData, request: DownsampleRequest): { t: number; v
   return out;
 }
 
+/**
+ * The reference rate (OpenTSDB's RateSpan over doubles, written plainly): the first rate
+ * from a virtual (0, 0) is held as the seed, rates stamped before `from` are skipped, a
+ * counter's drop is a rollover at counterMax (or dropped), above resetValue it is 0.
+ */
+function referenceRate(points: { t: number; v: number }[], rate: RateRequest): { points: { t: number; v: number }[]; seed?: number } {
+  const out: { t: number; v: number }[] = [];
+  let seed: number | undefined;
+  for (let i = 0; i < points.length; i++) {
+    const [t0, v0] = i === 0 ? [0, 0] : [points[i - 1]!.t, points[i - 1]!.v];
+    const { t, v } = points[i]!;
+    if (t < rate.from) continue;
+    let r = (v - v0) / ((t - t0) / 1000);
+    if (rate.counter && v - v0 < 0) {
+      if (rate.dropResets) continue;
+      r = (rate.counterMax - v0 + v) / ((t - t0) / 1000);
+      if (rate.resetValue > 0 && r > rate.resetValue) r = 0;
+    }
+    if (seed === undefined) seed = r;
+    else out.push({ t, v: r });
+  }
+  return out.length > 0 ? { points: out, seed } : { points: out };
+}
+
 const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
 /** series answered with buckets, and with points, over the whole case */
@@ -89,7 +113,13 @@ export async function compareDownsampled(engine: StorageEngine, metric: string, 
     answered.buckets++;
     const b = got.buckets;
     assert.equal(b.points, want.points.length, 'points counted');
-    const expected = reference(want, request);
+    let expected = reference(want, request);
+    if (request.rate && b.rated) {
+      // the engine applied the rate: compare rates (an engine may also leave it to the caller)
+      const rated = referenceRate(expected, request.rate);
+      expected = rated.points;
+      assert.ok(same(b.rateSeed ?? NaN, rated.seed ?? NaN), `rate seed of ${got.series.id}: ${b.rateSeed} != ${rated.seed}`);
+    }
     assert.equal(b.length, expected.length, `buckets of ${got.series.id} (interval ${request.intervalMs}, ${request.aggregator})`);
     for (let k = 0; k < b.length; k++) {
       assert.equal(b.timestamps[k], expected[k]!.t);
@@ -154,6 +184,16 @@ export function defineDownsampleCases(ctx: DownsampleCaseContext): void {
       checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 0, all: true, values, aggregator, reduce });
       checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 0, all: true, values, aggregator, reduce });
       checked += await compareDownsampled(engine, metric, ranges[1]!, { intervalMs: 60_000, values: { start: base + 420_000, end: base + 1_500_000 }, aggregator, reduce });
+    }
+    // rates of the buckets, with every rate option
+    for (const rate of [
+      { counter: false, counterMax: 2 ** 63, resetValue: 0, dropResets: false, from: base + 100_000 },
+      { counter: true, counterMax: 2 ** 63, resetValue: 0, dropResets: false, from: -8.64e15 },
+      { counter: true, counterMax: 2 ** 41, resetValue: 1e6, dropResets: false, from: base },
+      { counter: true, counterMax: 2 ** 63, resetValue: 0, dropResets: true, from: base + 250_000 },
+    ]) {
+      checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 60_000, aggregator: 'sum', reduce: REDUCERS.sum!, rate });
+      checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 60_000, aggregator: 'sum', reduce: REDUCERS.sum!, rate });
     }
     // more writes after the engine may have kept results: the answers follow them
     await write(1990, 2100, true);

@@ -22,3 +22,4 @@ export {
   type StoredChunkOptions,
 } from './stored';
 export { isNumericRun, mergeRuns, runBytes, summariseRun, type RunBuckets } from './buckets';
+export { rateOfDoubles, type RatedDoubles } from './bucket-rate';

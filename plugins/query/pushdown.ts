@@ -9,6 +9,7 @@
  */
 import type { DownsampleRequest, StorageEngine, TimeRange } from '../../core';
 import type { SubQuery } from './model';
+import { rateRequestOf } from './rate';
 
 export interface Pushdown {
   range: TimeRange;
@@ -26,14 +27,16 @@ export function pushdownFor(sub: SubQuery, storage: StorageEngine, scan: TimeRan
   if (!storage.readDownsampled || !sub.metric || !ds || sub.jsonPath || seriesHookUsed) return undefined;
   const agg = ds.aggregator;
   const reduce = (values: Float64Array, count: number): number => agg.aggregate(values, count);
+  // the per-series half of the rate goes with the buckets (rates of the rows read, from the scan's start)
+  const rate = sub.rate ? { rate: rateRequestOf(sub.rateOptions, scan.start) } : {};
   if (ds.all) {
     // `0all`: one bucket of the query's [start, end) (Downsampler's run_all), any fill policy
-    return { range: scan, request: { intervalMs: 0, all: true, values: { start: query.start, end: query.end - 1 }, aggregator: agg.name, reduce } };
+    return { range: scan, request: { intervalMs: 0, all: true, values: { start: query.start, end: query.end - 1 }, aggregator: agg.name, reduce, ...rate } };
   }
   if (ds.calendar || ds.fill !== 'none') return undefined;
   const interval = ds.intervalMs;
   if (!(interval > 0)) return undefined;
   const floor = scan.start - (((scan.start % interval) + interval) % interval);
   const start = floor === scan.start ? floor : floor + interval;
-  return { range: scan, request: { intervalMs: interval, values: { start, end: scan.end }, aggregator: agg.name, reduce } };
+  return { range: scan, request: { intervalMs: interval, values: { start, end: scan.end }, aggregator: agg.name, reduce, ...rate } };
 }

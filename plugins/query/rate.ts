@@ -10,6 +10,8 @@
  * as `rateSeed` and hold the rest. (With dropResets and a negative first value the
  * zero-time rate is dropped, and the first real rate becomes the seed, as in OpenTSDB.)
  */
+import type { RateRequest } from '../../core';
+import { rateOfDoubles } from '../../lib/chunks';
 import { doubleColumns, type DoubleArena, type NumericColumns } from './columns';
 import type { RateOptions } from './model';
 
@@ -33,7 +35,7 @@ function pairRate(t0: number, v0: number, i0: bigint, int0: boolean, t1: number,
  */
 export function rate(input: NumericColumns, options: RateOptions, from = -Infinity, arena?: DoubleArena): NumericColumns {
   const n = input.length;
-  if (arena && allDoubles(input)) return rateOfDoubles(input, options, from, arena);
+  if (arena && allDoubles(input)) return rateOfColumns(input, options, from, arena);
   const outTimestamps = new Float64Array(n);
   const outValues = new Float64Array(n);
   const { timestamps, values, ints, isInt } = input;
@@ -68,65 +70,15 @@ function allDoubles(c: NumericColumns): boolean {
   return true;
 }
 
-/**
- * rate() for columns without integers (downsampled series, float gauges): the same
- * arithmetic as pairRate's double branch, without reading the 64-bit column (each read of
- * a BigInt64Array allocates a BigInt), in columns carved from the sub-query's arena.
- */
-function rateOfDoubles(input: NumericColumns, options: RateOptions, from: number, arena: DoubleArena): NumericColumns {
-  const n = input.length;
-  const { timestamps, values } = input;
-  const counter = options.counter;
-  const dropResets = options.dropResets;
-  const counterMax = Number(options.counterMax);
-  const resetValue = options.resetValue;
-  // rates stamped before `from` are skipped: start at the first point at or after it
-  let i = 0;
-  while (i < n && timestamps[i]! < from) i++;
-  // the seed: the first rate kept (RateSpan's first element, held, never emitted)
-  let seed = NaN;
-  let seeded = false;
-  for (; i < n && !seeded; i++) {
-    const t0 = i === 0 ? 0 : timestamps[i - 1]!;
-    const v0 = i === 0 ? 0 : values[i - 1]!;
-    let difference = values[i]! - v0;
-    const deltaSeconds = (timestamps[i]! - t0) / 1000;
-    if (counter && difference < 0) {
-      if (dropResets) continue;
-      difference = counterMax - v0 + values[i]!;
-      seed = difference / deltaSeconds;
-      if (resetValue > 0 && seed > resetValue) seed = 0;
-    } else {
-      seed = difference / deltaSeconds;
-    }
-    seeded = true;
-  }
-  // without dropResets every later point gives a rate: its timestamps are the input's
-  const outTimestamps = dropResets ? arena.take(n - i) : timestamps.subarray(i, n);
-  const outValues = arena.take(n - i);
-  let j = 0;
-  let lastDelta = NaN;
-  let deltaSeconds = NaN;
-  for (; i < n; i++) {
-    const delta = timestamps[i]! - timestamps[i - 1]!;
-    // regular series repeat one interval: its division is done once
-    if (delta !== lastDelta) {
-      lastDelta = delta;
-      deltaSeconds = delta / 1000;
-    }
-    const v0 = values[i - 1]!;
-    const v1 = values[i]!;
-    let r = (v1 - v0) / deltaSeconds;
-    if (counter && v1 - v0 < 0) {
-      if (dropResets) continue;
-      r = (counterMax - v0 + v1) / deltaSeconds;
-      if (resetValue > 0 && r > resetValue) r = 0;
-    }
-    if (dropResets) outTimestamps[j] = timestamps[i]!;
-    outValues[j] = r;
-    j++;
-  }
-  const result = doubleColumns(outTimestamps.subarray(0, j), outValues.subarray(0, j), j);
-  if (j > 0) result.rateSeed = seed;
+/** rate() of columns without integers: lib/chunks' rateOfDoubles, in slices of the sub-query's arena. */
+function rateOfColumns(input: NumericColumns, options: RateOptions, from: number, arena: DoubleArena): NumericColumns {
+  const rated = rateOfDoubles(input.timestamps, input.values, input.length, rateRequestOf(options, from), (n) => arena.take(n));
+  const result = doubleColumns(rated.timestamps, rated.values, rated.length);
+  if (rated.seed !== undefined) result.rateSeed = rated.seed;
   return result;
+}
+
+/** The rate options as the storage contract carries them (core RateRequest). */
+export function rateRequestOf(options: RateOptions, from: number): RateRequest {
+  return { counter: options.counter, counterMax: Number(options.counterMax), resetValue: options.resetValue, dropResets: options.dropResets, from };
 }

@@ -80,6 +80,11 @@ export async function reduceSeries(data: SeriesData, sub: SubQuery, p: SeriesPip
  */
 export function reduceBuckets(buckets: SeriesBuckets, sub: SubQuery, p: SeriesPipeline): ReducedSeries {
   let numeric = doubleColumns(buckets.timestamps, buckets.values, buckets.length);
+  if (buckets.rated) {
+    // the engine applied the rate (pushdown.ts asked it to)
+    if (buckets.rateSeed !== undefined) numeric.rateSeed = buckets.rateSeed;
+    return { discrete: false, columns: numeric };
+  }
   const from = p.ctx.fillStart ?? -Infinity;
   if (sub.rate) numeric = rate(numeric, sub.rateOptions, from, p.arena);
   else if (numeric.length > 0 && numeric.timestamps[0]! < from) numeric = dropBefore(numeric, from);

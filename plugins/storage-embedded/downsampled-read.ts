@@ -7,7 +7,7 @@
  * JSON value — it answers `undefined` and the caller reads the points instead.
  */
 import type { DownsampleRequest } from '../../core';
-import { isNumericRun, mergeRuns, summariseRun, type RunBuckets } from '../../lib/chunks';
+import { isNumericRun, mergeRuns, rateOfDoubles, summariseRun, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
 import type { SummaryCache } from './summary-cache';
@@ -18,11 +18,20 @@ export interface DownsampledSeries {
   length: number;
   timestamps: Float64Array;
   values: Float64Array;
+  /** the request's rate applied (core SeriesBuckets.rated) */
+  rated?: boolean;
+  rateSeed?: number;
 }
 
 /** The cache key of a request's summaries: one per interval (or `all`) and aggregator. */
 export function summaryKey(request: DownsampleRequest): string {
   return `${request.all ? 'all' : request.intervalMs}:${request.aggregator}`;
+}
+
+/** The key of a series' memo: the summaries' and the rate's. */
+export function memoKey(request: DownsampleRequest): string {
+  const r = request.rate;
+  return r ? `${summaryKey(request)}:rate:${r.counter}:${r.counterMax}:${r.resetValue}:${r.dropResets}:${r.from}` : summaryKey(request);
 }
 
 /** The ranges of one request: `[start, end]` read (existence, point counts), `[vs, ve]` bucketed. */
@@ -95,11 +104,12 @@ export function downsampleSeries(
   generation: number,
   key = summaryKey(request),
   shared: { timestamps?: Float64Array } = {},
+  memoKeyOf = memoKey(request),
 ): DownsampledSeries | undefined {
   const r: Ranges = { start, end, vs: Math.max(start, request.values?.start ?? start), ve: Math.min(end, request.values?.end ?? end) };
   const inHead = hasPoints(entry.frozen, start, end) || hasPoints(entry.head, start, end);
   const memo = entry.downsampled;
-  if (!inHead && memo !== undefined && memo.generation === generation && memo.key === key && memo.start === start && memo.end === end && memo.vs === r.vs && memo.ve === r.ve) {
+  if (!inHead && memo !== undefined && memo.generation === generation && memo.key === memoKeyOf && memo.start === start && memo.end === end && memo.vs === r.vs && memo.ve === r.ve) {
     shared.timestamps = memo.result.timestamps;
     return memo.result;
   }
@@ -137,8 +147,13 @@ export function downsampleSeries(
   const last = shared.timestamps;
   if (last !== undefined && last.length === result.length && last !== result.timestamps && sameValues(last, result.timestamps)) result = { ...result, timestamps: last };
   shared.timestamps = result.timestamps;
+  // the per-series half of the rate, where the buckets are (and kept with them)
+  if (request.rate) {
+    const rated = rateOfDoubles(result.timestamps, result.values, result.length, request.rate, (n) => new Float64Array(n));
+    result = { points: result.points, length: rated.length, timestamps: rated.timestamps, values: rated.values, rated: true, ...(rated.seed !== undefined ? { rateSeed: rated.seed } : {}) };
+  }
   // kept only when it came from blocks alone (a result shared by later queries is never written to)
-  if (!inHead) entry.downsampled = { key, start, end, vs: r.vs, ve: r.ve, generation, result };
+  if (!inHead) entry.downsampled = { key: memoKeyOf, start, end, vs: r.vs, ve: r.ve, generation, result };
   return result;
 }
 

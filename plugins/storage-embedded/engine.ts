@@ -43,7 +43,7 @@ import { CutJob } from './cut';
 import { Head } from './head';
 import { lockDir } from './lock';
 import { lastPoint, readSeries } from './querier';
-import { downsampleSeries, summaryKey, type DownsampledSeries } from './downsampled-read';
+import { downsampleSeries, memoKey, summaryKey, type DownsampledSeries } from './downsampled-read';
 import { SummaryCache } from './summary-cache';
 import { deletePoints, expiredBlocks, retentionCutoff } from './retention';
 import { SeriesIndex, type SeriesEntry } from './series-index';
@@ -283,11 +283,12 @@ export class EmbeddedEngine implements StorageEngine {
     const start = Math.max(range.start, retentionCutoff(this.options.retentionMs));
     const slice = new TimeSlice();
     const key = summaryKey(request);
+    const memo = memoKey(request);
     const shared = {};
     for (const entry of this.index.matching(selector)) {
       let buckets: DownsampledSeries | undefined;
       try {
-        buckets = downsampleSeries(entry, start, range.end, request, this.summaries, this.blocks.generation, key, shared);
+        buckets = downsampleSeries(entry, start, range.end, request, this.summaries, this.blocks.generation, key, shared, memo);
       } catch (err) {
         // a corrupt chunk: the plain read counts, logs and skips it
         this.log.debug({ series: entry.info.id, err: (err as Error).message }, 'downsampled read falls back to the plain read');

@@ -38,7 +38,7 @@ export interface DownsampledMemo {
   vs: number;
   ve: number;
   generation: number;
-  result: { points: number; length: number; timestamps: Float64Array; values: Float64Array };
+  result: { points: number; length: number; timestamps: Float64Array; values: Float64Array; rated?: boolean; rateSeed?: number };
 }
 
 export function seriesIdString(id: number): string {
