@@ -403,7 +403,7 @@ export class EmbeddedEngine implements StorageEngine {
   statsNow(): StorageStats {
     const blocks = this.blocks.totals();
     const seriesLog = path.join(this.options.dataDir, 'series.log');
-    return storageStats({
+    const stats = storageStats({
       series: this.index.count,
       blocks: this.blocks.blocks.length,
       blockPoints: blocks.points,
@@ -415,6 +415,9 @@ export class EmbeddedEngine implements StorageEngine {
       compactionInProgress: this.compactions.current !== undefined,
       counters: this.counters,
     });
+    // the chunk summaries readDownsampled keeps (tsd.storage.summaryCache*)
+    const cache = this.summaries.size;
+    return { ...stats, summaryCacheEntries: cache.entries, summaryCacheBytes: cache.bytes, summaryCacheHits: this.summaries.hits, summaryCacheMisses: this.summaries.misses };
   }
 
   async close(): Promise<void> {

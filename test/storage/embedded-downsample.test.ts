@@ -48,6 +48,10 @@ describe('embedded engine: downsampling in the engine', () => {
       await compareDownsampled(engine, 'm', all, { intervalMs: 60_000, aggregator: 'sum', reduce: REDUCERS.sum! });
       expect(engine.summaries.misses, 'a repeat decodes no chunk').to.equal(misses);
       expect(engine.summaries.hits - hits).to.be.greaterThan(4 * 20);
+      const stats = await engine.stats();
+      expect(stats.summaryCacheHits).to.equal(engine.summaries.hits);
+      expect(stats.summaryCacheEntries).to.be.greaterThan(0);
+      expect(stats.summaryCacheBytes).to.be.greaterThan(0);
     } finally {
       await engine.close();
     }
