@@ -415,9 +415,9 @@ export class EmbeddedEngine implements StorageEngine {
       compactionInProgress: this.compactions.current !== undefined,
       counters: this.counters,
     });
-    // the chunk summaries readDownsampled keeps (tsd.storage.summaryCache*)
+    // the chunk summaries readDownsampled keeps (tsd.storage.bucketCache*: "summary" is a Prometheus type name, not for a metric)
     const cache = this.summaries.size;
-    return { ...stats, summaryCacheEntries: cache.entries, summaryCacheBytes: cache.bytes, summaryCacheHits: this.summaries.hits, summaryCacheMisses: this.summaries.misses };
+    return { ...stats, bucketCacheEntries: cache.entries, bucketCacheBytes: cache.bytes, bucketCacheHits: this.summaries.hits, bucketCacheMisses: this.summaries.misses };
   }
 
   async close(): Promise<void> {

@@ -49,9 +49,9 @@ describe('embedded engine: downsampling in the engine', () => {
       expect(engine.summaries.misses, 'a repeat decodes no chunk').to.equal(misses);
       expect(engine.summaries.hits - hits).to.be.greaterThan(4 * 20);
       const stats = await engine.stats();
-      expect(stats.summaryCacheHits).to.equal(engine.summaries.hits);
-      expect(stats.summaryCacheEntries).to.be.greaterThan(0);
-      expect(stats.summaryCacheBytes).to.be.greaterThan(0);
+      expect(stats.bucketCacheHits).to.equal(engine.summaries.hits);
+      expect(stats.bucketCacheEntries).to.be.greaterThan(0);
+      expect(stats.bucketCacheBytes).to.be.greaterThan(0);
     } finally {
       await engine.close();
     }
