@@ -1,2 +1,2 @@
 /** The chunk format lives in lib/chunks, shared by every storage backend (docs/storage-format.md). */
-export { decodeChunk, encodeChunk } from '../../lib/chunks';
+export { decodeChunk, decodeChunkInto, encodeChunk } from '../../lib/chunks';

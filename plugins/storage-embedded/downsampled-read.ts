@@ -6,7 +6,7 @@
  * (an out-of-order write, blocks not yet compacted over the same span), or any string or
  * JSON value — it answers `undefined` and the caller reads the points instead.
  */
-import type { DownsampleRequest } from '../../core';
+import { allocPoints, type DownsampleRequest } from '../../core';
 import { isNumericRun, mergeRuns, rateOfDoubles, summariseRun, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
@@ -22,6 +22,9 @@ export interface DownsampledSeries {
   rated?: boolean;
   rateSeed?: number;
 }
+
+/** Decoded chunk points, reused chunk after chunk (summaries copy what they keep). */
+let scratch = allocPoints(4096);
 
 /** The cache key of a request's summaries: one per interval (or `all`) and aggregator. */
 export function summaryKey(request: DownsampleRequest): string {
@@ -63,9 +66,11 @@ function chunkRun(ref: ChunkRef, block: BlockReader, r: Ranges, request: Downsam
   } else if (wholeRead && (ref.maxT < r.vs || ref.minT > r.ve)) {
     return { points: ref.count, run: null }; // read, but outside the buckets
   }
-  const p = block.readChunk(ref);
-  const [ra, rb] = wholeRead ? [0, p.length] : clip(p.timestamps, p.length, r.start, r.end);
-  const [va, vb] = wholeValues ? [0, p.length] : clip(p.timestamps, p.length, r.vs, r.ve);
+  if (scratch.length < ref.count) scratch = allocPoints(Math.max(ref.count, scratch.length * 2));
+  const p = scratch;
+  const n = block.readChunkInto(ref, p);
+  const [ra, rb] = wholeRead ? [0, n] : clip(p.timestamps, n, r.start, r.end);
+  const [va, vb] = wholeValues ? [0, n] : clip(p.timestamps, n, r.vs, r.ve);
   if (vb <= va) return { points: rb - ra, run: null };
   if (!isNumericRun(p, va, vb)) return { points: rb - ra, run: undefined };
   const run = summariseRun(p, va, vb, request);
