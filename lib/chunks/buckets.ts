@@ -80,11 +80,14 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
   }
   let tailFrom = to;
   while (tailFrom > i && ts[tailFrom - 1]! >= tailBucket) tailFrom--;
-  const tailValues = new Float64Array(to - tailFrom);
+  // one allocation for the run's arrays: tail values, then inner starts and values (views)
+  const innerCap = Math.min(tailFrom - i, Math.max(0, (tailBucket - headBucket) / interval - 1));
+  const store = new Float64Array(to - tailFrom + 2 * innerCap);
+  const tailValues = store.subarray(0, to - tailFrom);
   for (let k = tailFrom; k < to; k++) tailValues[k - tailFrom] = valueAt(p, k);
   // inner buckets: points [i, tailFrom), each bucket reduced as the query engine's downsampler does
-  let innerTimestamps = new Float64Array(Math.min(tailFrom - i, Math.max(0, (tailBucket - headBucket) / interval)));
-  let innerValues = new Float64Array(innerTimestamps.length);
+  let innerTimestamps = store.subarray(to - tailFrom, to - tailFrom + innerCap);
+  let innerValues = store.subarray(to - tailFrom + innerCap);
   let n = 0;
   const reduce = request.reduce;
   while (i < tailFrom) {
@@ -99,9 +102,9 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
     n++;
     i = j;
   }
-  if (n < innerTimestamps.length) {
-    innerTimestamps = innerTimestamps.slice(0, n);
-    innerValues = innerValues.slice(0, n);
+  if (n < innerCap) {
+    innerTimestamps = innerTimestamps.subarray(0, n);
+    innerValues = innerValues.subarray(0, n);
   }
   return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket, headValues, tailBucket, tailValues, innerTimestamps, innerValues };
 }
