@@ -23,3 +23,4 @@ export {
 } from './stored';
 export { isNumericRun, mergeRuns, runBytes, summariseRun, type RunBuckets } from './buckets';
 export { rateOfDoubles, type RatedDoubles } from './bucket-rate';
+export { downsamplePoints, type PointsBuckets } from './downsample-points';

@@ -5,6 +5,8 @@
  */
 import type {
   Annotation,
+  DownsampledRead,
+  DownsampleRequest,
   LastPoint,
   NameKind,
   PointBatch,
@@ -17,6 +19,7 @@ import type {
   WriteResult,
 } from '../../core';
 import { MemorySeries } from './series-store';
+import { downsamplePoints } from '../../lib/chunks';
 import { MemoryMetaStore } from '../../lib/storage/memory-meta-store';
 import type { MetaStore } from '../../core/storage';
 
@@ -100,6 +103,16 @@ export class MemoryEngine implements StorageEngine {
       const points = series.slice(range.start, range.end);
       // as the contract says: only series with a point in the range
       if (points.length > 0) yield { series: series.info, points };
+    }
+  }
+
+  /** `read` with the downsampling (and rate) done here, over each series' points in one run (lib/chunks downsamplePoints). */
+  async *readDownsampled(selector: SeriesSelector, range: TimeRange, request: DownsampleRequest): AsyncIterable<DownsampledRead> {
+    for (const series of this.select(selector)) {
+      const points = series.slice(range.start, range.end);
+      if (points.length === 0) continue;
+      const buckets = downsamplePoints(points, request);
+      yield buckets ? { series: series.info, buckets: { series: series.info, ...buckets } } : { series: series.info, points };
     }
   }
 
