@@ -34,6 +34,8 @@ export interface ChunkRef extends SummarySlots {
   minT: number;
   maxT: number;
   count: number;
+  /** whether every value of the chunk is a number (set by the downsampled read on first decode) */
+  numeric?: boolean;
 }
 
 export function blockFileName(seq: number): string {

@@ -61,9 +61,10 @@ function chunkRun(ref: ChunkRef, block: BlockReader, r: Ranges, request: Downsam
   const wholeRead = within(ref.minT, ref.maxT, r.start, r.end);
   const wholeValues = within(ref.minT, ref.maxT, r.vs, r.ve);
   if (wholeValues) {
+    // a summary is kept only for a chunk that is numbers throughout
     const cached = cache.get(ref, key);
     if (cached) return { points: ref.count, run: cached };
-  } else if (wholeRead && (ref.maxT < r.vs || ref.minT > r.ve)) {
+  } else if (wholeRead && ref.numeric === true && (ref.maxT < r.vs || ref.minT > r.ve)) {
     return { points: ref.count, run: null }; // read, but outside the buckets
   }
   if (scratch.length < ref.count) scratch = allocPoints(Math.max(ref.count, scratch.length * 2));
@@ -71,8 +72,11 @@ function chunkRun(ref: ChunkRef, block: BlockReader, r: Ranges, request: Downsam
   const n = block.readChunkInto(ref, p);
   const [ra, rb] = wholeRead ? [0, n] : clip(p.timestamps, n, r.start, r.end);
   const [va, vb] = wholeValues ? [0, n] : clip(p.timestamps, n, r.vs, r.ve);
+  // any string or JSON value READ makes the query engine treat the series as discrete
+  // (value-select.ts), also outside the bucketed range: those series are read as points
+  const numeric = wholeRead ? (ref.numeric ??= isNumericRun(p, 0, n)) : isNumericRun(p, ra, rb);
+  if (!numeric) return { points: rb - ra, run: undefined };
   if (vb <= va) return { points: rb - ra, run: null };
-  if (!isNumericRun(p, va, vb)) return { points: rb - ra, run: undefined };
   const run = summariseRun(p, va, vb, request);
   if (wholeValues) cache.set(ref, key, run);
   return { points: rb - ra, run };
@@ -82,8 +86,8 @@ function headRun(head: HeadSeries | undefined, r: Ranges, request: DownsampleReq
   if (!head || head.length === 0) return { points: 0, run: null };
   const [ra, rb] = head.rangeOf(r.start, r.end);
   const [va, vb] = head.rangeOf(r.vs, r.ve);
+  if (rb > ra && !isNumericRun(head, ra, rb)) return { points: rb - ra, run: undefined }; // as for a chunk: any non-number read
   if (vb <= va) return { points: Math.max(0, rb - ra), run: null };
-  if (!isNumericRun(head, va, vb)) return { points: rb - ra, run: undefined };
   return { points: rb - ra, run: summariseRun(head, va, vb, request) };
 }
 

@@ -77,4 +77,43 @@ describe('embedded engine: downsampling in the engine', () => {
       await engine.close();
     }
   });
+
+  it('hands back points for a series with a string or JSON value read outside the bucketed range (head, whole chunk, cut chunk)', async () => {
+    const engine = await embeddedEngine(tempDataDir('ds-strings'), { chunkMaxPoints: 16 });
+    await engine.open();
+    try {
+      const at = (host: string, k: number, value: DataPoint['value']): DataPoint => ({ metric: 's', tags: { host }, timestamp: BASE + k * 1000, value }) as DataPoint;
+      const num = (k: number): DataPoint['value'] => ({ kind: ValueKind.Int, value: BigInt(k) });
+      const write = async (host: string, text: DataPoint['value']) => {
+        const pts: DataPoint[] = [];
+        for (let k = 0; k < 100; k++) pts.push(at(host, k, k === 5 ? text : num(k)));
+        await engine.write(pointBatch(pts));
+      };
+      await write('str', { kind: ValueKind.String, value: 'boot' });
+      await write('json', { kind: ValueKind.Json, value: '{"a":1}' });
+      // the bucketed part starts after the non-number (a query's first bucket boundary, or `0all`'s start)
+      const range = { start: BASE, end: BASE + 200_000 };
+      const values = { start: BASE + 60_000, end: BASE + 200_000 };
+      const check = async () => {
+        for (const [aggregator, reduce] of Object.entries(REDUCERS)) {
+          for (const request of [
+            { intervalMs: 7000, values, aggregator, reduce },
+            { intervalMs: 0, all: true, values, aggregator, reduce },
+            { intervalMs: 7000, values: { start: BASE + 10_000, end: BASE + 200_000 }, aggregator, reduce },
+          ]) {
+            answered.buckets = answered.points = 0;
+            await compareDownsampled(engine, 's', range, request);
+            await compareDownsampled(engine, 's', { start: BASE + 3000, end: BASE + 200_000 }, request); // the chunk with the string cut by the read
+            expect(answered.points, `${aggregator} ${request.intervalMs}`).to.equal(4);
+          }
+        }
+      };
+      await check(); // in the head
+      engine.checkpoint();
+      await check(); // in a block, the string's chunk wholly before the bucketed part
+      await check(); // again, from what the engine kept
+    } finally {
+      await engine.close();
+    }
+  });
 });
