@@ -124,11 +124,16 @@ export function downsampleSeries(
   }
   const runs: RunBuckets[] = [];
   let points = 0;
+  // the time spans of the parts read: where two overlap, a timestamp may be held twice (a
+  // later write wins in read()), so the points counted would not be read()'s — also
+  // outside the bucketed range, where no run shows it
+  const spans: number[] = [];
   for (const { block, ref } of entry.chunks) {
     if (ref.maxT < start || ref.minT > end) continue;
     const c = chunkRun(ref, block, r, request, cache, key);
     if (c.run === undefined) return undefined;
     points += c.points;
+    if (c.points > 0) spans.push(Math.max(ref.minT, start), Math.min(ref.maxT, end));
     if (c.run !== null) runs.push(c.run);
   }
   if (inHead) {
@@ -136,9 +141,14 @@ export function downsampleSeries(
       const c = headRun(head, r, request);
       if (c.run === undefined) return undefined;
       points += c.points;
+      if (c.points > 0) {
+        const [ra, rb] = head!.rangeOf(start, end);
+        spans.push(head!.timestamps[ra]!, head!.timestamps[rb - 1]!);
+      }
       if (c.run !== null) runs.push(c.run);
     }
   }
+  if (overlapping(spans)) return undefined;
   // blocks are in seq order, which is time order for in-order data; sort only when not
   for (let k = 1; k < runs.length; k++) {
     if (runs[k]!.minT < runs[k - 1]!.minT) {
@@ -164,6 +174,23 @@ export function downsampleSeries(
   // kept only when it came from blocks alone (a result shared by later queries is never written to)
   if (!inHead) entry.downsampled = { key: memoKeyOf, start, end, vs: r.vs, ve: r.ve, generation, result };
   return result;
+}
+
+/** Whether any two of the spans `[lo, hi]` (pairs in `spans`) share a time. */
+function overlapping(spans: number[]): boolean {
+  let sorted = true;
+  for (let k = 2; k < spans.length; k += 2) {
+    if (spans[k]! <= spans[k - 1]!) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return false;
+  const pairs: [number, number][] = [];
+  for (let k = 0; k < spans.length; k += 2) pairs.push([spans[k]!, spans[k + 1]!]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  for (let k = 1; k < pairs.length; k++) if (pairs[k]![0] <= pairs[k - 1]![1]) return true;
+  return false;
 }
 
 function sameValues(a: Float64Array, b: Float64Array): boolean {

@@ -116,4 +116,30 @@ describe('embedded engine: downsampling in the engine', () => {
       await engine.close();
     }
   });
+
+  it('counts a point overwritten outside the bucketed range once, as read() returns it (the query limits count them)', async () => {
+    const engine = await embeddedEngine(tempDataDir('ds-overwritten'), { chunkMaxPoints: 16 });
+    await engine.open();
+    try {
+      const pts = (offset: number, from: number, to: number): DataPoint[] => {
+        const out: DataPoint[] = [];
+        for (let k = from; k < to; k++) out.push({ metric: 'w', tags: { host: 'a' }, timestamp: BASE + k * 1000, value: { kind: ValueKind.Int, value: BigInt(offset + k) } } as DataPoint);
+        return out;
+      };
+      await engine.write(pointBatch([...pts(0, 0, 40), ...pts(0, 600, 640)]));
+      engine.checkpoint();
+      await engine.write(pointBatch(pts(100, 0, 40))); // rewrites, before the bucketed range: in the head, then in a newer block
+      const range = { start: BASE, end: BASE + 3_600_000 };
+      const values = { start: BASE + 420_000, end: range.end };
+      for (const cut of [false, true]) {
+        if (cut) engine.checkpoint();
+        for (const [aggregator, reduce] of Object.entries(REDUCERS)) {
+          await compareDownsampled(engine, 'w', range, { intervalMs: 60_000, values, aggregator, reduce });
+          await compareDownsampled(engine, 'w', range, { intervalMs: 0, all: true, values, aggregator, reduce });
+        }
+      }
+    } finally {
+      await engine.close();
+    }
+  });
 });
