@@ -27,14 +27,12 @@ const WORK_BLOCK = 1 << 16;
  */
 export async function aggregateGroup(members: readonly NumericColumns[], agg: Aggregator, isRate: boolean, slice: TimeSlice): Promise<NumericColumns> {
   const k = members.length;
-  if (k > 1 && sharesTimestamps(members, members[0]!.length)) {
-    if (doubles.length < k) doubles = new Float64Array(k * 2);
-    return aggregateAligned(members, agg, members[0]!.length, slice);
-  }
+  // both scratch arrays grow together: a later call sizes them by `doubles` alone
   if (doubles.length < k) {
     doubles = new Float64Array(k * 2);
     longs = new BigInt64Array(k * 2);
   }
+  if (k > 1 && sharesTimestamps(members, members[0]!.length)) return aggregateAligned(members, agg, members[0]!.length, slice);
   // Columns pulled out of the member objects once, so the loops below index arrays only.
   // Imported functions and aggregator methods are read once here: the loop below must not
   // meet a property access for the first time after V8 optimized it (it would deopt on exit).
