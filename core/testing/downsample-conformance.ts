@@ -205,6 +205,20 @@ export function defineDownsampleCases(ctx: DownsampleCaseContext): void {
     await write(1990, 2100, true);
     await engine.flush();
     for (const [aggregator, reduce] of Object.entries(REDUCERS)) checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 60_000, aggregator, reduce });
+    // a string read only before the bucketed range (a query's first bucket boundary, `0all`'s start): points
+    const textMetric = `${metric}.text`;
+    const text: DataPoint[] = [];
+    for (let k = 0; k < 100; k++) text.push({ metric: textMetric, tags: { host: 'h' }, timestamp: base + k * 1000, value: k === 5 ? { kind: ValueKind.String, value: 'boot' } : { kind: ValueKind.Int, value: BigInt(k) } } as DataPoint);
+    await engine.write(pointBatch(text));
+    await engine.flush();
+    const before = answered.points;
+    for (const request of [
+      { intervalMs: 7000, values: { start: base + 60_000, end: base + 200_000 }, aggregator: 'sum', reduce: REDUCERS.sum! },
+      { intervalMs: 0, all: true, values: { start: base + 60_000, end: base + 200_000 }, aggregator: 'sum', reduce: REDUCERS.sum! },
+    ]) {
+      await compareDownsampled(engine, textMetric, { start: base, end: base + 200_000 }, request);
+    }
+    assert.equal(answered.points - before, 2, 'the series with a string read is answered with points');
     assert.ok(checked >= 6 * 4 * 4 * 4, `series compared: ${checked}`);
     // an engine may hand back points where it cannot downsample, but not for everything
     assert.ok(answered.buckets > answered.points, `answered with buckets ${answered.buckets} times, with points ${answered.points}`);

@@ -21,9 +21,12 @@ const EMPTY = new Float64Array(0);
 
 /**
  * The buckets of `p` (the series' points in the read range, sorted), or undefined when a
- * value in the bucketed range is a string or JSON (the caller hands back the points).
+ * value read is a string or JSON (the caller hands back the points).
  */
 export function downsamplePoints(p: SeriesPoints, request: DownsampleRequest): PointsBuckets | undefined {
+  // any string or JSON value read, also outside the bucketed range, makes the query engine
+  // treat the series as discrete (value-select.ts): the caller hands back the points
+  if (!isNumericRun(p, 0, p.length)) return undefined;
   const vs = request.values?.start ?? -Infinity;
   const ve = request.values?.end ?? Infinity;
   let from = 0;
@@ -32,7 +35,6 @@ export function downsamplePoints(p: SeriesPoints, request: DownsampleRequest): P
   while (to > from && p.timestamps[to - 1]! > ve) to--;
   let out: PointsBuckets = { points: p.length, length: 0, timestamps: EMPTY, values: EMPTY };
   if (to > from) {
-    if (!isNumericRun(p, from, to)) return undefined;
     const merged = mergeRuns([summariseRun(p, from, to, request)], request)!;
     out = { points: p.length, length: merged.length, timestamps: merged.timestamps, values: merged.values };
     if (request.all && out.length === 1) out.timestamps = Float64Array.of(request.values?.start ?? p.timestamps[0]!);
