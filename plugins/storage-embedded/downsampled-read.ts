@@ -172,7 +172,10 @@ export function downsampleSeries(
     result = { points: result.points, length: rated.length, timestamps: rated.timestamps, values: rated.values, rated: true, ...(rated.seed !== undefined ? { rateSeed: rated.seed } : {}) };
   }
   // kept only when it came from blocks alone (a result shared by later queries is never written to)
-  if (!inHead) entry.downsampled = { key: memoKeyOf, start, end, vs: r.vs, ve: r.ve, generation, result };
+  if (!inHead) {
+    entry.downsampled = { key: memoKeyOf, start, end, vs: r.vs, ve: r.ve, generation, result };
+    cache.keepMemo(entry);
+  }
   return result;
 }
 

@@ -15,9 +15,16 @@ export interface SummarySlots {
   summaries?: { key: string; run: RunBuckets }[];
 }
 
+/** Where a series' memo lives (SeriesEntry.downsampled): one joined answer per series. */
+export interface MemoSlot {
+  downsampled?: { result: { length: number } };
+}
+
+type Entry = { owner: SummarySlots; key: string; bytes: number; memo?: undefined } | { owner: MemoSlot; memo: object; bytes: number; key?: undefined };
+
 export class SummaryCache {
   /** entries in insertion order; `first` is the oldest still counted */
-  private readonly queue: { owner: SummarySlots; key: string; bytes: number }[] = [];
+  private readonly queue: Entry[] = [];
   private first = 0;
   private bytes = 0;
   hits = 0;
@@ -27,28 +34,52 @@ export class SummaryCache {
   constructor(private readonly maxBytes: number) {}
 
   get(owner: SummarySlots, key: string): RunBuckets | undefined {
+    const found = this.find(owner, key);
+    if (found === undefined) this.misses++;
+    else this.hits++;
+    return found;
+  }
+
+  private find(owner: SummarySlots, key: string): RunBuckets | undefined {
     const slots = owner.summaries;
-    if (slots !== undefined) {
-      for (let i = 0; i < slots.length; i++) {
-        if (slots[i]!.key === key) {
-          this.hits++;
-          return slots[i]!.run;
-        }
-      }
-    }
-    this.misses++;
+    if (slots !== undefined) for (let i = 0; i < slots.length; i++) if (slots[i]!.key === key) return slots[i]!.run;
     return undefined;
   }
 
   set(owner: SummarySlots, key: string, run: RunBuckets): void {
     const bytes = runBytes(run);
-    if (bytes > this.maxBytes || this.get(owner, key)) return;
+    if (bytes > this.maxBytes || this.find(owner, key)) return;
     (owner.summaries ??= []).push({ key, run });
-    this.queue.push({ owner, key, bytes });
-    this.bytes += bytes;
+    this.admit({ owner, key, bytes });
+  }
+
+  /**
+   * Counts a series' memo (just stored in `owner.downsampled`) against the same bound, so
+   * memos and summaries together stay within `maxBytes`; when it does not fit at all, or
+   * when it is the oldest entry once the bound is passed, the memo is dropped.
+   */
+  keepMemo(owner: MemoSlot): void {
+    const memo = owner.downsampled;
+    if (!memo) return;
+    const bytes = 96 + 16 * memo.result.length;
+    if (bytes > this.maxBytes) {
+      owner.downsampled = undefined;
+      return;
+    }
+    this.admit({ owner, memo, bytes });
+  }
+
+  private admit(entry: Entry): void {
+    this.queue.push(entry);
+    this.bytes += entry.bytes;
     while (this.bytes > this.maxBytes && this.first < this.queue.length) {
       const old = this.queue[this.first++]!;
       this.bytes -= old.bytes;
+      if (old.memo !== undefined) {
+        // a newer memo of the series replaced it already: nothing to drop
+        if (old.owner.downsampled === old.memo) old.owner.downsampled = undefined;
+        continue;
+      }
       const slots = old.owner.summaries!;
       slots.splice(slots.findIndex((s) => s.key === old.key), 1);
       if (slots.length === 0) old.owner.summaries = undefined;

@@ -142,4 +142,27 @@ describe('embedded engine: downsampling in the engine', () => {
       await engine.close();
     }
   });
+
+  it('keeps summaries and series memos within summaryCacheBytes together (0: nothing kept), and stays exact', async () => {
+    for (const bound of [0, 20_000]) {
+      const engine = await embeddedEngine(tempDataDir('ds-bound'), { chunkMaxPoints: 16, summaryCacheBytes: bound });
+      await engine.open();
+      try {
+        await engine.write(pointBatch(points('b', 0, 600)));
+        engine.checkpoint();
+        answered.buckets = answered.points = 0;
+        for (const intervalMs of [7000, 60_000, 600_000]) {
+          for (const [aggregator, reduce] of Object.entries(REDUCERS)) await compareDownsampled(engine, 'b', { start: -8.64e15, end: 8.64e15 }, { intervalMs, aggregator, reduce });
+        }
+        expect(answered.buckets).to.equal(3 * 4 * 4);
+        expect(engine.summaries.size.bytes, `bound ${bound}`).to.be.at.most(bound);
+        // the series' memos are within the bound too: none kept under 0
+        const memos = ((engine as any).index.byId as { downsampled?: unknown }[]).filter((e) => e?.downsampled !== undefined).length;
+        if (bound === 0) expect([engine.summaries.size.entries, memos]).to.deep.equal([0, 0]);
+        else expect(engine.summaries.size.entries).to.be.greaterThan(0);
+      } finally {
+        await engine.close();
+      }
+    }
+  });
 });
