@@ -144,6 +144,9 @@ export interface SeriesBuckets {
   rateSeed?: number;
 }
 
+/** A series' buckets without its SeriesInfo: what engines compute before they yield it. */
+export type BucketColumns = Omit<SeriesBuckets, 'series'>;
+
 /** What `readDownsampled` yields per series: buckets, or the raw points where the engine cannot downsample them (strings, JSON). */
 export type DownsampledRead = { series: SeriesInfo; buckets: SeriesBuckets; points?: undefined } | SeriesData;
 

@@ -3,6 +3,7 @@
  * tags host/dc/rack, floats and integers, a share of counters. The same options always
  * give the same bytes, so every system in a run loads exactly the same points.
  */
+import { mulberry32 } from '../../core/testing/random';
 
 export interface DatasetOptions {
   hosts: number;
@@ -38,17 +39,6 @@ export function pointCount(options: DatasetOptions): number {
   return options.hosts * METRICS.length * options.steps;
 }
 
-/** mulberry32: a small, fast, seedable PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SeriesState {
   metric: string;
@@ -60,7 +50,7 @@ export interface SeriesState {
 }
 
 export function makeSeries(options: DatasetOptions): SeriesState[] {
-  const random = prng(42);
+  const random = mulberry32(42);
   const series: SeriesState[] = [];
   for (let h = 0; h < options.hosts; h++) {
     const tags = { host: `host_${h}`, dc: `dc_${h % 4}`, rack: `rack_${h % 32}` };
@@ -100,7 +90,7 @@ export interface DatasetPoint {
 /** Every point, in time order (as collectors send them): for each step, every series. */
 export function* points(options: DatasetOptions): Generator<DatasetPoint> {
   const series = makeSeries(options);
-  const random = prng(7);
+  const random = mulberry32(7);
   for (let step = 0; step < options.steps; step++) {
     const timestamp = options.start + step * options.intervalSec;
     for (const state of series) {

@@ -11,21 +11,12 @@ import assert from 'node:assert/strict';
 import type { DownsampleRequest, RateRequest, SeriesData, StorageEngine, TimeRange } from '../storage';
 import { ValueKind, type DataPoint } from '../types';
 import { pointBatch } from './batch';
+import { mulberry32 } from './random';
 
 export interface DownsampleCaseContext {
   engine(): StorageEngine;
 }
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const REDUCERS: Record<string, (values: Float64Array, count: number) => number> = {
   sum(values, count) {
@@ -141,7 +132,7 @@ export function defineDownsampleCases(ctx: DownsampleCaseContext): void {
     const engine = ctx.engine();
     if (!engine.readDownsampled) this.skip();
     answered.buckets = answered.points = 0;
-    const rnd = random(20261130);
+    const rnd = mulberry32(20261130);
     const metric = `ds.${Math.floor(rnd() * 1e9)}`;
     const base = 1_700_000_000_000;
     const write = async (from: number, to: number, shuffle: boolean) => {

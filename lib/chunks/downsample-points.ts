@@ -4,18 +4,12 @@
  * summarised as one run (summariseRun), the `all` bucket stamped, the rate applied. The
  * same exact arithmetic as the chunk-by-chunk path, without anything kept.
  */
-import type { DownsampleRequest, SeriesPoints } from '../../core';
+import type { BucketColumns, DownsampleRequest, SeriesPoints } from '../../core';
 import { isNumericRun, mergeRuns, summariseRun } from './buckets';
 import { rateOfDoubles } from './bucket-rate';
 
-export interface PointsBuckets {
-  points: number;
-  length: number;
-  timestamps: Float64Array;
-  values: Float64Array;
-  rated?: boolean;
-  rateSeed?: number;
-}
+/** The buckets of one series (core BucketColumns). */
+export type PointsBuckets = BucketColumns;
 
 const EMPTY = new Float64Array(0);
 

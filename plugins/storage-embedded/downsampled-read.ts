@@ -6,22 +6,15 @@
  * (an out-of-order write, blocks not yet compacted over the same span), or any string or
  * JSON value — it answers `undefined` and the caller reads the points instead.
  */
-import { allocPoints, type DownsampleRequest } from '../../core';
+import { allocPoints, type BucketColumns, type DownsampleRequest } from '../../core';
 import { isNumericRun, mergeRuns, rateOfDoubles, summariseRun, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
 import type { SummaryCache } from './summary-cache';
 import type { HeadSeries } from './head';
 
-export interface DownsampledSeries {
-  points: number;
-  length: number;
-  timestamps: Float64Array;
-  values: Float64Array;
-  /** the request's rate applied (core SeriesBuckets.rated) */
-  rated?: boolean;
-  rateSeed?: number;
-}
+/** One series' buckets (core BucketColumns), as the engine keeps and yields them. */
+export type DownsampledSeries = BucketColumns;
 
 /** Decoded chunk points, reused chunk after chunk (summaries copy what they keep). */
 let scratch = allocPoints(4096);

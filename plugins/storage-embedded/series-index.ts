@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ByteReader, ByteWriter, seriesKeyString, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
+import { ByteReader, ByteWriter, seriesKeyString, type BucketColumns, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
 import type { HeadSeries } from './head';
 import { frameRecord, scanRecords, type RecordScan } from './record-file';
 import type { BlockReader, ChunkRef } from './block';
@@ -38,7 +38,7 @@ export interface DownsampledMemo {
   vs: number;
   ve: number;
   generation: number;
-  result: { points: number; length: number; timestamps: Float64Array; values: Float64Array; rated?: boolean; rateSeed?: number };
+  result: BucketColumns;
 }
 
 export function seriesIdString(id: number): string {

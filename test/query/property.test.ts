@@ -8,18 +8,7 @@
 import { expect } from 'chai';
 import { float, int, startQueryDaemon, type QueryDaemon } from '../helpers/query';
 import type { DataPoint } from '../../core';
-
-// ---------------------------------------------------------------- random
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../core/testing/random';
 
 // ---------------------------------------------------------------- reference model
 interface P {

@@ -12,6 +12,7 @@
  *    (every flushIntervalMs) writes it to the segment file, which a SIGKILL does not undo.
  * Run as a script for the long form: `node dist/test/storage/crash-loop.js --cycles 50 [--seed N]`.
  */
+import { mulberry32 } from '../../core/testing/random';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -34,17 +35,8 @@ const proto = protobuf.loadSync(path.join(REPO_ROOT, 'dsdb.proto'));
 const WriteRequest = proto.lookupType('dsdb.WriteRequest');
 const WriteAck = proto.lookupType('dsdb.WriteAck');
 
-/** mulberry32: a small seeded PRNG, so a seed replays the same kill moments. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (core/testing): a seed replays the same kill moments. */
+export const prng = mulberry32;
 
 export interface CycleResult {
   killAfterMs: number;
