@@ -275,7 +275,11 @@ export class MetaUidService implements UidService {
       next++;
       if (!(await this.store.putIfAbsent(SPACE, `i:${kind}:${uid}`, name))) continue; // claimed by another daemon
       this.nextTry.set(kind, next);
-      await this.store.put(SPACE, `max:${kind}`, uid);
+      // The highest id is a hint for the next process's first try, not a claim (the `i:`
+      // entry above is): it is not waited for, so a new name costs two durable writes,
+      // not three. A hint lost in a crash only makes the next process probe a few claimed
+      // ids (each refused by putIfAbsent) before it finds a free one.
+      this.store.put(SPACE, `max:${kind}`, uid).catch(() => undefined);
       if (await this.store.putIfAbsent(SPACE, forward, uid)) {
         this.remember(kind, name, uid);
         onCreated?.();
