@@ -21,6 +21,7 @@ import type { ResultSeries } from './serializer';
 import { sortPaced } from './paced-sort';
 import { pipelineFor, reduceBuckets, reduceSeries } from './series-pipeline';
 import { pushdownFor } from './pushdown';
+import { fuzzyRowFilter, rowKeyLiterals } from './row-key';
 
 export type { QueryLimits };
 
@@ -84,49 +85,15 @@ export async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk
 
 /**
  * The series a sub-query selects, as OpenTSDB 2.4.1's TsdbQuery.findGroupBys and its scanner
- * decide (proven against the real server, test/oracle):
- * - every tag key that has a filter must be present in the series (so not_literal_or leaves
- *   out series without the key);
- * - filters are sorted by tag key (UID order; names here) and walked in runs. The first run
- *   holds every filter of the first key: its case-sensitive literal_or filters are merged
- *   into one set of values (two of them on `host` select series matching either). Because
- *   findGroupBys never resets its current key, every later filter is a run of its own, and
- *   the last one of a key decides that key's row-key values (a literal_or's values, or any
- *   value) — a literal_or before it on the same key no longer restricts anything;
- * - the other filters (not literal_or) are checked one by one (all must match).
+ * decide (proven against the real server, test/oracle): every tag key that has a filter must
+ * be present in the series (so not_literal_or leaves out series without the key); the
+ * row-key values of each key come from row-key.ts; the filters whose values did not go into
+ * the row key are checked one by one (all must match). With `explicitTags` the scan's fuzzy
+ * filter drops more (row-key.ts `fuzzyRowFilter`, applied to the series read).
  */
 export function selectorOf(sub: Pick<SubQuery, 'metric' | 'filters' | 'explicitTags'>): SeriesSelector {
   const explicitTagKeys = sub.explicitTags && sub.filters.length > 0 ? [...new Set(sub.filters.map((f) => f.tagk))] : undefined;
-  const sorted = [...sub.filters].sort((a, b) => (a.tagk < b.tagk ? -1 : a.tagk > b.tagk ? 1 : 0)); // stable, like Collections.sort
-  const rowKey = new Map<string, Set<string> | null>();
-  const postScan = new Set<TagFilter>(sorted);
-  const n = sorted.length;
-  let tagk: string | undefined;
-  let lookAhead = 0;
-  let next: TagFilter | undefined = lookAhead < n ? sorted[lookAhead++] : undefined;
-  let cursor = 0;
-  while (cursor < n) {
-    next = lookAhead < n ? sorted[lookAhead++] : undefined;
-    const literals = new Set<string>();
-    const literalFilters: TagFilter[] = [];
-    let current: TagFilter;
-    do {
-      current = sorted[cursor++]!;
-      if (tagk === undefined) tagk = current.tagk;
-      if (current.type === 'literal_or') {
-        for (const v of current.literals ?? []) literals.add(v);
-        literalFilters.push(current);
-      }
-      if (next !== undefined && tagk !== next.tagk) break;
-      next = lookAhead < n ? sorted[lookAhead++] : undefined;
-    } while (cursor < n && tagk === current.tagk);
-    if (literals.size > 0) {
-      rowKey.set(current.tagk, literals);
-      for (const f of literalFilters) postScan.delete(f);
-    } else {
-      rowKey.set(current.tagk, null);
-    }
-  }
+  const { rowKey, postScan } = rowKeyLiterals(sub.filters);
   const predicates: TagPredicate[] = [];
   for (const [key, set] of rowKey) {
     const post = [...postScan].filter((f) => f.tagk === key);
@@ -227,6 +194,7 @@ async function collectGroups(
   deps: QueryEngineDeps,
   budget: QueryBudget,
   scan: { start: number; end: number },
+  scanned?: (tags: Readonly<Record<string, string>>) => boolean,
 ): Promise<{ groups: Map<string, Group>; seen: boolean }> {
   const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
   const pipeline = pipelineFor(sub, query, budget, deps.aggregators, scan);
@@ -235,6 +203,7 @@ async function collectGroups(
   const seriesHook = deps.queryHooks?.series;
   const filterSeries = seriesHook && seriesHook.isUsed() ? (d: SeriesData) => seriesHook.call(d) : undefined;
   for await (const read of series) {
+    if (scanned && !scanned(read.series.tags)) continue; // a row OpenTSDB's scan never reads
     const buckets = read.points === undefined ? read.buckets : undefined;
     budget.addSeries(buckets ? buckets.points : read.points!.length);
     if (budget.due()) await budget.pause();
@@ -286,7 +255,8 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     const pushdown = source.kind === 'custom' ? undefined : pushdownFor(sub, storage, scan, query, deps.queryHooks?.series.isUsed() ?? false);
     const series: AsyncIterable<SeriesData | DownsampledRead> =
       source.kind === 'custom' ? source.read(selectorOf(sub), scan) : pushdown ? storage.readDownsampled!(selectorOf(sub), pushdown.range, pushdown.request) : seriesOf(sub, storage, scan, budget);
-    const found = await collectGroups(series, sub, query, deps, budget, scan);
+    const scanned = sub.metric ? await fuzzyRowFilter(storage, sub.explicitTags && sub.filters.length > 0, rowKeyLiterals(sub.filters).rowKey) : undefined;
+    const found = await collectGroups(series, sub, query, deps, budget, scan, scanned);
     groups = found.groups;
     if (found.seen) break;
   }

@@ -65,6 +65,10 @@ export function fixedVectors(prefix: string): FixedVectors {
   add('endrow', T + 3550, '16', { host: 'b', dc: 'lga' });
   add('endrow', T + 3595, '32', { host: 'b', dc: 'lga' });
   add('endrow', T + 3595, '64', { host: 'a', dc: 'lga', rack: 'r1' });
+  // explicitTags' fuzzy row filter: one template row key (each key's lowest-UID value) and one
+  // key per other value, changing only that value — not every combination (seed 810702899)
+  for (const [dc, host, v] of [['lga', 'a', 1], ['lga', 'b', 2], ['sjc', 'a', 4], ['sjc', 'b', 8], ['sjc', 'c', 16], ['tyo', 'c', 32]] as const) add('fuzzy', T + 20, String(v), { dc, host });
+  add('fuzzy', T + 20, '64', { dc: 'sjc', host: 'b', rack: 'r1' });
   // a calendar 7m grid counts from the day of its anchor: the first row read (May 31) for the
   // fill slots, the first point (June 1) for the values — 86,400 s is no multiple of 420 s
   add('cal7', T + 600, '1', { host: 'a' });
@@ -132,6 +136,10 @@ export function fixedVectors(prefix: string): FixedVectors {
       post('fixed', { start: T + 3600, end: T + 3695, useCalendar: true, timezone: 'Europe/London', queries: [{ aggregator: 'sum', metric: m('endrow'), downsample: '2h-last', explicitTags, filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: false }, { type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }] }] }),
     ]),
     get('fixed', `/api/query?start=${T + 3500}&end=${T + 3598}&m=sum:explicit_tags:${m('endrow')}{dc=lga}{host=*}`),
+    ...['{dc=lga|sjc}{host=literal_or(a|b|c)}', '{dc=lga|sjc,host=a|b|c}', '{dc=sjc|tyo}{host=b|c}', '{dc=*}{host=literal_or(b|c)}', '{dc=lga|sjc,dc=iliteral_or(LGA|sjc)}{host=literal_or(a|b|c)}'].flatMap((tags) => [
+      get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:explicit_tags:${m('fuzzy')}${tags}`),
+      get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('fuzzy')}${tags}`),
+    ]),
     // so with a fill policy no value bucket starts on a slot: every slot is filled (OpenTSDB's
     // FillingDownsampler); without a fill policy, or with 6m (counted from the hour), the values show
     ...['7m-last-null', '7m-sum-zero', '7m-last', '6m-last-nan'].map((downsample) =>
