@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DATASET_SIZES, jsonBatches, pointCount, telnetChunks } from './lib/dataset';
 import { discardCeiling } from './lib/ceilings';
 import { sendHttp, sendTelnet } from './lib/load';
+import { protobufBodies, remoteWriteBodies } from './lib/wire-bodies';
 import { LONG_SERIES_SIZES, longSeriesTelnetChunks } from './lib/long-series';
 import { CHECKED_QUERIES, checkAnswer, describeCheck, expectedAnswers, type AnswerCheck, type CheckedQuery } from './lib/query-checks';
 import { machineInfo, toMarkdown, writeResults, type RunResult, type SystemResult } from './lib/report';
@@ -43,7 +44,8 @@ const WARM_UP_MS = 2_000;
 const QUERY_BUDGET_MS = 20_000;
 
 
-type LoadMode = { name: string; send(system: SystemUnderTest): Promise<void> };
+/** A way to load the dataset; `send` is undefined for a system that does not take the form. */
+type LoadMode = { name: string; send(system: SystemUnderTest): Promise<void> | undefined };
 
 const progress = (text: string) => {
   if (process.stdout.isTTY) process.stdout.write(`\r\x1b[K${text}`);
@@ -80,7 +82,7 @@ async function timeQuery(system: SystemUnderTest, q: QueryName, data: BenchData)
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, answer };
 }
 
-async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: BenchData, longChunks: Buffer[], timeoutMs: number): Promise<Measured> {
+async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: BenchData, longChunks: Buffer[], timeoutMs: number, ingestOnly: boolean): Promise<Measured> {
   const dataset = data.main;
   const expected = pointCount(dataset);
   const result: SystemResult = { name: system.name, ingest: {}, bytesPerPoint: null, peakRssMiB: null, queries: {}, notes: [] };
@@ -94,12 +96,22 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: B
     await system.start();
     try {
       const started = Date.now();
-      await mode.send(system);
+      const sending = mode.send(system);
+      if (sending === undefined) {
+        result.ingest[mode.name] = null;
+        continue;
+      }
+      await sending;
       const ms = await waitQueryable(system, () => system.countPoints(dataset), expected, started, timeoutMs);
       result.ingest[mode.name] = ms ? expected / (ms / 1000) : null;
       if (ms === null) result.notes.push(`${mode.name}: not every point was queryable within ${timeoutMs / 1000} s`);
       if (i === 0) {
         result.peakRssMiB = system.peakRssBytes() / 2 ** 20;
+        if (ingestOnly) {
+          await system.flush();
+          result.bytesPerPoint = system.diskBytes() / expected;
+          continue;
+        }
         // The long series, after the ingest figure and the peak RSS are taken, before the flush.
         const longStarted = Date.now();
         await sendTelnet(system.telnetPort, longChunks, 1);
@@ -155,6 +167,7 @@ function checkAnswers(measured: Measured[], expectedValues: Record<CheckedQuery,
 
 export async function run(flags: string[]): Promise<void> {
   const size = flags.includes('--small') ? 'small' : 'default';
+  const ingestOnly = flags.includes('--ingest-only');
   const systemsFlag = flags.find((f) => f.startsWith('--systems='))?.split('=')[1]?.split(',') ?? ['dsdb', 'dsdb-mysql', 'vm', 'vm-cached', 'influx'];
   const dataset = DATASET_SIZES[size];
   const long = LONG_SERIES_SIZES[size];
@@ -166,6 +179,8 @@ export async function run(flags: string[]): Promise<void> {
   progress(`generating ${expected.toLocaleString()} points (${size})…`);
   const chunks = telnetChunks(dataset);
   const bodies = jsonBatches(dataset);
+  const remoteWrite = remoteWriteBodies(dataset);
+  const protobufPut = protobufBodies(dataset);
   const longChunks = longSeriesTelnetChunks(long);
   const longDays = (long.steps * long.intervalSec) / 86_400;
   progress(`generated ${(chunks.reduce((n, c) => n + c.length, 0) / 2 ** 20).toFixed(0)} MiB of telnet lines, ${bodies.length} JSON batches\n`);
@@ -185,6 +200,8 @@ export async function run(flags: string[]): Promise<void> {
     { name: 'telnet ×1', send: (s) => sendTelnet(s.telnetPort, chunks, 1) },
     { name: 'telnet ×4', send: (s) => sendTelnet(s.telnetPort, chunks, 4) },
     { name: 'HTTP /api/put', send: (s) => sendHttp(s.putUrl, bodies, 4) },
+    { name: 'remote_write ×4', send: (s) => (s.remoteWriteUrl ? sendHttp(s.remoteWriteUrl, remoteWrite, 4, 'application/x-protobuf') : undefined) },
+    { name: 'protobuf /api/put ×4', send: (s) => (s.protobufUrl ? sendHttp(s.protobufUrl, protobufPut, 4, 'application/x-protobuf') : undefined) },
   ];
   const systems: SystemUnderTest[] = [];
   if (systemsFlag.includes('dsdb')) systems.push(new Dsdb(workDir, embeddedVariant));
@@ -196,7 +213,7 @@ export async function run(flags: string[]): Promise<void> {
   const measured: Measured[] = [];
   for (const system of systems) {
     progress(`== ${system.name}\n`);
-    measured.push(await measureSystem(system, modes, data, longChunks, size === 'small' ? 120_000 : 600_000));
+    measured.push(await measureSystem(system, modes, data, longChunks, size === 'small' ? 120_000 : 600_000, ingestOnly));
     if (system instanceof Dsdb) await system.teardown();
   }
   const baseline = 'VictoriaMetrics';

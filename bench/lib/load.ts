@@ -26,7 +26,7 @@ export async function sendTelnet(port: number, chunks: Buffer[], connections: nu
 }
 
 /** POSTs each body to `url` with `concurrency` requests in flight; fails on a non-2xx. */
-export async function sendHttp(url: string, bodies: Buffer[], concurrency = 4): Promise<void> {
+export async function sendHttp(url: string, bodies: Buffer[], concurrency = 4, contentType = 'application/json'): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const target = new URL(url);
   let next = 0;
@@ -35,7 +35,7 @@ export async function sendHttp(url: string, bodies: Buffer[], concurrency = 4): 
       const body = bodies[next++]!;
       await new Promise<void>((resolve, reject) => {
         const req = http.request(
-          { host: target.hostname, port: target.port, path: target.pathname + target.search, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+          { host: target.hostname, port: target.port, path: target.pathname + target.search, method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': body.length } },
           (res) => {
             res.resume();
             res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve() : reject(new Error(`${url} answered ${res.statusCode}`))));

@@ -29,6 +29,8 @@ export interface DsdbVariant {
 export class Dsdb implements SystemUnderTest {
   telnetPort = 0;
   putUrl = '';
+  remoteWriteUrl = '';
+  protobufUrl = '';
   private server?: ServerProcess;
   private peak = 0;
 
@@ -55,6 +57,8 @@ export class Dsdb implements SystemUnderTest {
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.telnetPort = await freePort();
     this.putUrl = `http://127.0.0.1:${this.telnetPort}/api/put`;
+    this.protobufUrl = this.putUrl;
+    this.remoteWriteUrl = `http://127.0.0.1:${this.telnetPort}/api/v1/write`;
     const configFile = path.join(this.workDir, 'dsdb.config.json');
     fs.writeFileSync(configFile, JSON.stringify({ logLevel: 'warn', ...this.variant.config(this.dataDir, this.telnetPort), port: this.telnetPort }, null, 2));
     this.server = startProcess(process.execPath, [path.join(REPO_ROOT, 'bin', 'dsdb.js'), '--config', configFile], {

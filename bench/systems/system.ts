@@ -28,6 +28,10 @@ export interface SystemUnderTest {
   readonly telnetPort: number;
   /** URL accepting OpenTSDB `/api/put` JSON */
   readonly putUrl: string;
+  /** URL accepting Prometheus remote_write, when the system takes it */
+  readonly remoteWriteUrl?: string;
+  /** URL accepting DSDB's protobuf `/api/put` (dsdb.proto), when the system takes it */
+  readonly protobufUrl?: string;
   /** points of the main dataset a query can see now (for "ingest until queryable") */
   countPoints(dataset: DatasetOptions): Promise<number>;
   /** points of the long series a query can see now */

@@ -17,6 +17,7 @@ export class VictoriaMetrics implements SystemUnderTest {
   readonly name: string;
   telnetPort = 0;
   putUrl = '';
+  remoteWriteUrl = '';
   private httpPort = 0;
   private server?: ServerProcess;
   private peak = 0;
@@ -35,6 +36,7 @@ export class VictoriaMetrics implements SystemUnderTest {
     this.telnetPort = await freePort();
     const putPort = await freePort();
     this.putUrl = `http://127.0.0.1:${putPort}/api/put`;
+    this.remoteWriteUrl = `http://127.0.0.1:${this.httpPort}/api/v1/write`;
     this.server = startProcess(
       'victoria-metrics',
       [

@@ -13,32 +13,50 @@ import { JsonNumber, JsonSyntaxError, canonicalJson, isJsonObject, parseExactJso
 import type { PutCollector, ReceivedPoint } from './put-collector';
 import type { PutFormat } from './put-format';
 import { newValueSlot, parseValueText } from './value-text';
+import { PutJsonBytesReader } from './put-json-bytes';
+
+/** The byte-level reader of the common body; its series cache serves every request (decode is synchronous). */
+const bytesReader = new PutJsonBytesReader();
 
 export const jsonFormat: PutFormat = {
   contentType: 'application/json',
   decode(body, collector) {
-    const text = body.toString('utf8').trim();
-    if (text.length === 0) throw new ApiError(400, 'Missing request content');
-    if (text[0] !== '{' && text[0] !== '[') throw new ApiError(400, 'The JSON must start as an object or an array');
-    let parsed: ExactJson;
-    try {
-      parsed = parseExactJson(text);
-    } catch (err) {
-      if (err instanceof JsonSyntaxError) throw new ApiError(400, 'Unable to parse the given JSON', err.message);
-      throw err;
+    if (collector.success === 0 && collector.failed === 0 && collector.batch.length === 0) {
+      const read = bytesReader.read(body, collector.batch);
+      if (read > 0) {
+        collector.success = read;
+        return;
+      }
+      // not a body the byte reader takes: its partial batch is dropped, the exact reader answers
+      if (collector.batch.length > 0 || collector.batch.series.length > 0) collector.batch.take();
     }
-    const points = Array.isArray(parsed) ? parsed : [parsed];
-    if (points.length === 0) throw new ApiError(400, 'No datapoints found in content');
-    // Shapes Jackson cannot bind fail the whole body, before any point is written.
-    for (const point of points) {
-      if (point !== null && !isJsonObject(point)) throw new ApiError(400, 'Unable to parse the given JSON', `Cannot deserialize a data point from ${canonicalJson(point)}`);
-    }
-    for (const point of points) {
-      if (point === null) collector.rejectRaw('Unexpected null datapoint encountered in set.', undefined);
-      else admitJsonPoint(point as { [key: string]: ExactJson }, collector);
-    }
+    decodeExact(body, collector);
   },
 };
+
+/** The exact reader: every body, OpenTSDB's answer for each (the byte reader's reference). */
+export function decodeExact(body: Buffer, collector: PutCollector): void {
+  const text = body.toString('utf8').trim();
+  if (text.length === 0) throw new ApiError(400, 'Missing request content');
+  if (text[0] !== '{' && text[0] !== '[') throw new ApiError(400, 'The JSON must start as an object or an array');
+  let parsed: ExactJson;
+  try {
+    parsed = parseExactJson(text);
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) throw new ApiError(400, 'Unable to parse the given JSON', err.message);
+    throw err;
+  }
+  const points = Array.isArray(parsed) ? parsed : [parsed];
+  if (points.length === 0) throw new ApiError(400, 'No datapoints found in content');
+  // Shapes Jackson cannot bind fail the whole body, before any point is written.
+  for (const point of points) {
+    if (point !== null && !isJsonObject(point)) throw new ApiError(400, 'Unable to parse the given JSON', `Cannot deserialize a data point from ${canonicalJson(point)}`);
+  }
+  for (const point of points) {
+    if (point === null) collector.rejectRaw('Unexpected null datapoint encountered in set.', undefined);
+    else admitJsonPoint(point as { [key: string]: ExactJson }, collector);
+  }
+}
 
 function admitJsonPoint(point: { [key: string]: ExactJson }, collector: PutCollector): void {
   const received: ReceivedPoint = {

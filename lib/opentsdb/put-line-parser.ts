@@ -17,14 +17,11 @@ import { checkMetricAndTags, formatTagMap, parseLongError, plainTags } from './r
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText } from './value-text';
 import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
+import { EXACT_DIGITS, readPlainDecimal } from './decimal-bytes';
 
 const SPACE = 0x20;
 const DOT = 0x2e;
 const EQUALS = 0x3d;
-/** 10^k as doubles, exact up to 10^22 */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-/** up to this many digits a decimal fits a double exactly */
-const EXACT_DIGITS = 15;
 
 export class PutLineParser {
   private starts = new Int32Array(64);
@@ -107,7 +104,7 @@ export class PutLineParser {
 
     // value
     const slot = this.value;
-    if (!this.fastValue(line, valueStart, valueEnd)) {
+    if (!readPlainDecimal(line, valueStart, valueEnd, slot)) {
       const error = parseValueText(line.toString('utf8', valueStart, valueEnd), slot);
       if (error) return `put: invalid value: ${error.message}`;
     }
@@ -175,50 +172,6 @@ export class PutLineParser {
   /** The timestamp as Java prints the parsed long (error messages only). */
   private timestampText(line: Buffer): string {
     return BigInt(this.timestampWord(line)).toString();
-  }
-
-  /**
-   * Reads a plain decimal integer (≤ 15 digits) or `digits.digits` (≤ 15 significant
-   * digits, exact by one IEEE division) straight from the bytes; false sends the value
-   * to the general text parser.
-   */
-  private fastValue(line: Buffer, start: number, end: number): boolean {
-    let i = start;
-    let negative = false;
-    const first = line[i];
-    if (first === 0x2d || first === 0x2b) {
-      negative = first === 0x2d;
-      i++;
-    }
-    let mantissa = 0;
-    let digits = 0;
-    let fraction = -1;
-    for (; i < end; i++) {
-      const c = line[i]! - 0x30;
-      if (c >= 0 && c <= 9) {
-        mantissa = mantissa * 10 + c;
-        digits++;
-        if (fraction >= 0) fraction++;
-      } else if (c === DOT - 0x30 && fraction < 0) {
-        fraction = 0;
-      } else {
-        return false;
-      }
-    }
-    if (digits === 0 || digits > EXACT_DIGITS || fraction === 0) return false;
-    const slot = this.value;
-    if (fraction < 0) {
-      slot.kind = ValueKind.Int;
-      slot.int = BigInt(negative ? -mantissa : mantissa);
-      slot.float = 0;
-    } else {
-      slot.kind = ValueKind.Float;
-      const value = mantissa / POW10[fraction]!;
-      slot.float = negative ? -value : value;
-      slot.int = 0n;
-    }
-    slot.text = undefined;
-    return true;
   }
 
   /** NaN/infinity and the millisecond range (TSDB.addPoint), with the line's metric and tags. */

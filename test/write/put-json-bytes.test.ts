@@ -1,0 +1,110 @@
+/**
+ * The byte-level `/api/put` reader against the exact reader: random bodies — the common
+ * shape and every near miss (escapes, other value and timestamp forms, missing, unknown
+ * and repeated fields, bad names, malformed JSON, odd whitespace) — must give the same
+ * batch, counts, errors or refusal either way. Bodies repeat across requests so the
+ * reader's series cache (keyed by bytes) is exercised too.
+ */
+import { expect } from 'chai';
+import { BatchBuilder } from '../../core/batch-builder';
+import { ValueKind } from '../../core/types';
+import { mulberry32 } from '../../core/testing/random';
+import { PutCollector } from '../../lib/opentsdb/put-collector';
+import { decodeExact, jsonFormat } from '../../lib/opentsdb/put-json-format';
+import { PutJsonBytesReader } from '../../lib/opentsdb/put-json-bytes';
+
+type Outcome = { error: string } | { success: number; failed: number; errors: unknown; points: string[] };
+
+function outcome(decode: (body: Buffer, c: PutCollector) => void, body: Buffer): Outcome {
+  const collector = new PutCollector(new BatchBuilder(4), true);
+  try {
+    decode(body, collector);
+  } catch (err) {
+    const e = err as { status?: number; message: string };
+    return { error: `${e.status} ${e.message}` };
+  }
+  const b = collector.batch.take();
+  const points: string[] = [];
+  for (let i = 0; i < b.length; i++) {
+    const s = b.seriesIndex[i]!;
+    // the column of the point's kind only (a reader may leave the other one as it was)
+    const value = b.kinds[i] === ValueKind.Int ? b.ints[i]!.toString() : b.kinds[i] === ValueKind.Float ? (Object.is(b.floats[i], -0) ? '-0' : String(b.floats[i])) : b.texts[i];
+    points.push([b.seriesKeys[s], JSON.stringify(b.series[s]), b.timestamps[i], b.kinds[i], value].join('|'));
+  }
+  return { success: collector.success, failed: collector.failed, errors: collector.errors, points };
+}
+
+function generator(seed: number) {
+  const random = mulberry32(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const space = () => (random() < 0.85 ? '' : pick([' ', '\n', '\t', '  ', '\r\n']));
+  const metrics = ['"cpu.user"', '"cpu.user"', '"sys.if.bytes"', '"cpü"', '""', '"a b"', '"cpu\\u002euser"', '"x\\"y"', '42', 'null'];
+  const timestamps = ['1700000000', '1700000001', '1700000000123', '1346846400', '0', '-5', '"1700000000"', '1.7e9', '1700000000.5', '01700000000', '99999999999999', '1234567890123456', '17000000000000000000'];
+  const values = ['42', '-7', '0', '-0', '18.5', '0.10', '-3.25', '1e3', '"42"', '"up"', 'null', 'true', '{"a":1}', '[1]', '12345678901234567', '3.141592653589793', '.5', '5.', '00.5', '+1', 'NaN', '9007199254740993'];
+  const tagSets = [
+    '{"host":"a"}',
+    '{"host":"a","dc":"lga"}',
+    '{"dc":"lga","host":"a"}',
+    '{ "host" : "b" }',
+    '{}',
+    '{"host":"a","host":"b"}',
+    '{"host":1}',
+    '{"ho\\u0073t":"a"}',
+    '{"host":"a b"}',
+    '{"t1":"a","t2":"a","t3":"a","t4":"a","t5":"a","t6":"a","t7":"a","t8":"a","t9":"a"}',
+    'null',
+    '"host=a"',
+  ];
+  const fields = (): string[] => {
+    const f = [`"metric":${space()}${pick(metrics)}`, `"timestamp":${pick(timestamps)}`, `"value":${space()}${pick(values)}`, `"tags":${pick(tagSets)}`];
+    if (random() < 0.05) f.splice(Math.floor(random() * f.length), 1);
+    if (random() < 0.04) f.push(pick(['"extra":1', '"metric":"dup"', '"Value":1']));
+    for (let i = f.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [f[i], f[j]] = [f[j]!, f[i]!];
+    }
+    return f;
+  };
+  const common = (): string => `{${space()}${fields().join(`${space()},${space()}`)}${space()}}`;
+  return (): Buffer => {
+    const n = 1 + Math.floor(random() * 8);
+    const pts: string[] = [];
+    // mostly the common shape: a body of all-good points is what the byte reader must take
+    const good = random() < 0.5;
+    for (let i = 0; i < n; i++) {
+      pts.push(good ? `{"metric":"${pick(['cpu.user', 'sys.if.bytes', 'cpü'])}","timestamp":${random() < 0.03 ? '99999999999999' : pick(['1700000000', '1700000000123', '1346846400'])},"value":${pick(['42', '-7', '18.5', '0.10', '-0'])},"tags":${pick(tagSets.slice(0, 4))}}` : random() < 0.03 ? 'null' : common());
+    }
+    let body = `${space()}[${space()}${pts.join(`${space()},${space()}`)}${space()}]${space()}`;
+    if (random() < 0.03) body = pick([pts[0]!, `${body},`, body.slice(0, -1), '[]', '', '{}', '[1]']);
+    return Buffer.from(body);
+  };
+}
+
+describe('/api/put JSON: the byte-level reader', () => {
+  for (const seed of [20261130, 1, 2]) it(`gives the exact reader's batch, counts and errors for 4,000 random bodies (seed ${seed})`, () => {
+    const next = generator(seed);
+    const probe = new PutJsonBytesReader();
+    let taken = 0;
+    for (let i = 0; i < 4000; i++) {
+      const body = next();
+      if (probe.read(body, new BatchBuilder(4)) > 0) taken++;
+      const fast = outcome((b, c) => jsonFormat.decode(b, c), body);
+      const exact = outcome(decodeExact, body);
+      expect(fast, body.toString()).to.deep.equal(exact);
+    }
+    // the comparison means something only if both readers answered many of the bodies
+    expect(taken).to.be.greaterThan(1500);
+    expect(taken).to.be.lessThan(3900);
+  });
+
+  it('reads a common body into columns: series by bytes, ints exact, ms timestamps', () => {
+    const body = Buffer.from('[{"metric":"m","timestamp":1700000000,"value":42,"tags":{"host":"a","dc":"x"}},{"tags":{"host":"a","dc":"x"},"value":1.5,"metric":"m","timestamp":1700000000500}]');
+    const batch = new BatchBuilder(4);
+    expect(new PutJsonBytesReader().read(body, batch)).to.equal(2);
+    const b = batch.take();
+    expect(b.series).to.deep.equal([{ metric: 'm', tags: { host: 'a', dc: 'x' } }]);
+    expect([...b.timestamps]).to.deep.equal([1700000000000, 1700000000500]);
+    expect(b.ints[0]).to.equal(42n);
+    expect(b.floats[1]).to.equal(1.5);
+  });
+});
