@@ -55,6 +55,10 @@ export function expressionVectors(prefix: string): FixedVectors {
     g(`alias(${A},x@host)`),
     g(`alias(${A},one,two)`),
     g(`alias(sum(${A},${B}),x)`),
+    // an alias joins series arithmetic by its input's tags (getTagUids), though it writes
+    // none: {host=web01} sorts after {host=a}, whose unequal lengths fail first (seed 10300)
+    g(`diffSeries(sum(sum:${m('exa')}{host=a},sum:rate:${m('exa')}{host=a}),alias(sum:${m('exb')}{host=web01},w))`),
+    g(`sum(alias(sum:${m('exb')}{host=web01},w),sum:${m('exb')}{host=web01})`),
     g(`movingAverage(${A},2)`),
     g(`movingAverage(${A},'20sec')`),
     g(`movingAverage(${A},3)`, '', start + 15),

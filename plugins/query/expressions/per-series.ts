@@ -68,7 +68,7 @@ export function alias(inputs: readonly ExpSeries[][], params: readonly string[])
     if (s.lazy) throw expError('-1');
     let metric = template;
     if (metric.includes('@')) for (const [k, v] of Object.entries(s.tags)) metric = metric.split(`@${k}`).join(v);
-    return { ...absolute_, metric, tags: {}, aggregateTags: [], emptyMetricUid: true, metricFails: false };
+    return { ...absolute_, metric, tags: {}, tagUids: s.tagUids ?? s.tags, aggregateTags: [], emptyMetricUid: true, metricFails: false };
   });
 }
 

@@ -3,7 +3,8 @@
  * OpenTSDB 2.4.1 computes them (an ExpressionIterator over a UnionIterator, read through
  * EDPtoDPS):
  * - the inputs' series are joined by their whole tag set (one output series per set, in
- *   row-key order of the tags); an input without a series of that set counts as 0;
+ *   row-key order of the tags — by UID: an alias joins by its input's tags though it
+ *   writes none); an input without a series of that set counts as 0;
  * - each output series walks its members' points in lock step, the i-th point of each
  *   together (not by timestamp!), stamped with the smallest of their timestamps; members
  *   with different numbers of points fail the request with `No more elements`;
@@ -60,7 +61,7 @@ export function combineSeries(op: SeriesOp, inputs: readonly ExpSeries[][]): Exp
   const entries = new Map<string, { key: [string, string][]; members: (ExpSeries | undefined)[] }>();
   inputs.forEach((list, v) => {
     for (const s of list) {
-      const key = tagKey(s.tags);
+      const key = tagKey(s.tagUids ?? s.tags);
       const id = JSON.stringify(key);
       let entry = entries.get(id);
       if (!entry) entries.set(id, (entry = { key, members: new Array<ExpSeries | undefined>(inputs.length).fill(undefined) }));
@@ -75,7 +76,7 @@ function combineEntry(op: SeriesOp, members: (ExpSeries | undefined)[]): ExpSeri
   const present = members.filter((m): m is ExpSeries => m !== undefined);
   const metrics = present.map((m) => m.metric).sort();
   const aggregateTags = [...new Set(present.flatMap((m) => m.aggregateTags))].sort();
-  const meta = { metric: metrics[0]!, tags: members[0] ? { ...members[0].tags } : {}, aggregateTags, tsuids: [], queryIndex: 0, annotations: [], annotationsAlways: true, lazy: true };
+  const meta = { metric: metrics[0]!, tags: members[0] ? { ...(members[0].tagUids ?? members[0].tags) } : {}, aggregateTags, tsuids: [], queryIndex: 0, annotations: [], annotationsAlways: true, lazy: true };
   if (present.some((m) => m.emptyMetricUid)) Object.assign(meta, { emptyMetricUid: true, metricFails: true });
   // OpenTSDB computes the points as they are read (EDPtoDPS): a failure comes when something reads them
   let cached: NumericColumns | undefined;

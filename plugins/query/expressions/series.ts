@@ -23,6 +23,12 @@ export interface ExpSeries {
   annotationsAlways?: boolean;
   /** computed as read (EDPtoDPS): its size() is -1 */
   lazy?: boolean;
+  /**
+   * The tags by UID (OpenTSDB's getTagUids), when they differ from the tags written: an
+   * alias writes none (getTags is empty) yet keeps its input's UIDs, by which series
+   * arithmetic joins it and names its output's tags (UnionIterator.flattenTags).
+   */
+  tagUids?: Record<string, string>;
   /** an alias's metric UID is empty: a series-arithmetic output with it as a member cannot name its metric */
   emptyMetricUid?: boolean;
   /** its metric name cannot be resolved (the answer fails when it is written) */
