@@ -90,6 +90,15 @@ export const createKernelHooks = () =>
        */
       beforeWrite: new AsyncSeriesWaterfallHook<[PointBatch, WriteInfo]>(['batch', 'info']),
       /**
+       * The batch (after every beforeWrite tap) is about to be written: work that must be
+       * done first and leaves the batch as it is — e.g. the uid-meta plugin gives new series
+       * their UIDs, as OpenTSDB assigns them before it writes the row. Once per batch; taps
+       * run in series and must not change the batch (it is not checked again, which keeps
+       * the write path free of per-series work). A tap that throws fails the whole batch,
+       * as in beforeWrite. Called by the `writer`.
+       */
+      prepare: new AsyncSeriesHook<[PointBatch, WriteInfo]>(['batch', 'info']),
+      /**
        * Storage accepted a batch (durable when `info.sync`). Once per batch; taps are
        * observers (replication, counters) and must not throw. Called by the `writer`.
        */

@@ -7,7 +7,8 @@
  *  - backpressure: at most `writeMaxInFlightPoints` points are on their way to storage at
  *    once; a batch beyond that waits (its connection is paused by the transport awaiting
  *    it), so no queue grows with load;
- *  - the per-batch hooks `write.beforeWrite` (a waterfall that may replace the batch) and
+ *  - the per-batch hooks `write.beforeWrite` (a waterfall that may replace the batch),
+ *    `write.prepare` (work that must precede the write and leaves the batch as it is) and
  *    `write.afterWrite` — per batch, never per point;
  *  - counts for `/api/stats` and `/metrics` (`writer.batches`, `writer.points`,
  *    `writer.errors`, tagged by source);
@@ -131,6 +132,14 @@ export class Writer implements WriteService {
         throw new DsdbError('DSDB_ERR_BAD_WRITE', `a write.beforeWrite tap refused the batch: ${(err as Error)?.message ?? String(err)}`);
       }
       checkTapResult(toWrite);
+    }
+    const prepare = this.hooks.write.prepare;
+    if (prepare.isUsed()) {
+      try {
+        await prepare.promise(toWrite, info);
+      } catch (err) {
+        throw new DsdbError('DSDB_ERR_BAD_WRITE', `a write.prepare tap refused the batch: ${(err as Error)?.message ?? String(err)}`);
+      }
     }
     const result = await storage.write(toWrite, { sync: info.sync });
     if (this.hooks.write.afterWrite.isUsed()) this.hooks.write.afterWrite.call(toWrite, info);

@@ -58,7 +58,8 @@ export function toMarkdown(run: RunResult): string {
     }
   }
   const long = run.longSeries;
-  const longText = `Long series (query long-1h-avg): ${long.metric}{${Object.entries(long.tags).map(([k, v]) => `${k}=${v}`).join(',')}}, ${long.days} days = ${fmt(long.steps)} points at ${long.intervalSec} s from ${new Date(long.start * 1000).toISOString()}, loaded after the timed ingest; bytes on disk per point divide by ${fmt(run.pointsOnDisk)} points (main + long series).`;
+  const ingestOnly = run.pointsOnDisk === run.points;
+  const longText = ingestOnly ? `Ingest only (--ingest-only): no long series, no queries; bytes on disk per point divide by ${fmt(run.pointsOnDisk)} points.` : `Long series (query long-1h-avg): ${long.metric}{${Object.entries(long.tags).map(([k, v]) => `${k}=${v}`).join(',')}}, ${long.days} days = ${fmt(long.steps)} points at ${long.intervalSec} s from ${new Date(long.start * 1000).toISOString()}, loaded after the timed ingest; bytes on disk per point divide by ${fmt(run.pointsOnDisk)} points (main + long series).`;
   const checks = run.checks.map((c) => `- ${describeCheck(c)}`).join('\n');
   const ceilings = Object.entries(run.ceilings).map(([k, v]) => `- ${k}: ${fmt(v)} lines/s`).join('\n');
   const notes = run.systems.flatMap((s) => s.notes.map((n) => `- ${s.name}: ${n}`)).join('\n');

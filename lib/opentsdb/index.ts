@@ -10,6 +10,7 @@ export { validateDataPoint, type IncomingPoint } from './validate-point';
 export { PutCollector, type PutError, type ReceivedPoint } from './put-collector';
 export { getPutHooks, type PutFormat } from './put-format';
 export { PutLineParser } from './put-line-parser';
+export { PutParsePool, type ParsedLines } from './put-parse-pool';
 export { jsonFormat as putJsonFormat } from './put-json-format';
 export { ApiError, apiErrorText } from './api-error';
 export { jsonText, optionalJsonText } from './json-field';

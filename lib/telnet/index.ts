@@ -42,9 +42,11 @@ export interface TelnetCommand {
   /**
    * Optional fast path for high-volume commands (`put`): when present the session calls
    * it instead of `execute`, with the line's raw bytes `line[start, end)` (no `\r\n`;
-   * `words[0]` and its space included), skipping the split into strings. `line` is only
-   * valid during the call. Must be synchronous: a command that writes somewhere
-   * gathers the work and does it in `endOfInput`.
+   * `words[0]` and its space included), skipping the split into strings. `line` stays
+   * as it is until the packet's `endOfInput` returns (the session never reuses a packet's
+   * bytes), so a command may keep a reference and copy runs of lines at once. Must be
+   * synchronous: a command that writes somewhere gathers the work and does it in
+   * `endOfInput`.
    */
   executeRaw?(line: Buffer, start: number, end: number, connection: TelnetConnection): void;
   /**
@@ -54,5 +56,13 @@ export interface TelnetCommand {
    * a fast writer back-pressure.
    */
   endOfInput?(connection: TelnetConnection): void | Promise<void>;
+  /**
+   * Optional, for a command whose `endOfInput` lets work go on in the background (a put
+   * parsed ahead on a worker thread): the session calls it before it runs any line of
+   * another command on the connection, and waits on the promise returned, so lines take
+   * effect in the order they came (a `stats` or `exit` after puts sees them written).
+   * Undefined when nothing is in flight.
+   */
+  settle?(connection: TelnetConnection): void | Promise<void>;
 }
 

@@ -1,72 +1,67 @@
 /**
- * OpenTSDB's telnet `put`, on the raw-bytes path of the telnet plugin: each line is
- * parsed into the connection's batch, and the batch is written to storage once per
+ * The telnet `put` command: each line is parsed with OpenTSDB's rules, checks and error
+ * lines (lib/opentsdb's PutLineParser), and the points go to the kernel's writer once per
  * received packet (the session's `endOfInput`), which also pauses a client that writes
  * faster than storage takes. No reply on success; errors are OpenTSDB's lines.
+ *
+ * With `parseWorkers` > 0 (the default: 1) the lines are parsed on worker threads
+ * (lib/opentsdb's PutParsePool) while this thread writes: a packet's put lines are handed
+ * over as bytes, and the parsed batches are written one after another per connection, in
+ * the order their lines came, so order and last-write-wins per series are as without
+ * workers. Up to `maxPacketsInFlight` packets per connection are parsed ahead; beyond,
+ * the connection waits. A line that is not a `put` waits until the puts before it are
+ * written (`settle`), so it sees them.
  */
-import { BatchBuilder, definePlugin, DsdbError, Type, type WriteInfo, type WriteService } from '../../core';
-import { PutLineParser } from '../../lib/opentsdb';
+import { BatchBuilder, definePlugin, DsdbError, Type, type KernelHooks, type Logger, type WriteInfo, type WriteService } from '../../core';
+import { PutLineParser, PutParsePool, type ParsedLines } from '../../lib/opentsdb';
 import { type TelnetCommand, type TelnetConnection, getTelnetHooks } from '../../lib/telnet';
 
 /** One object for every batch: telnet writes are never `sync` (OpenTSDB's telnet put has no such flag). */
 const WRITE_INFO: WriteInfo = Object.freeze({ source: 'telnet', sync: false });
 
+interface Stats {
+  lines: number;
+  points: number;
+  errors: number;
+  batches: number;
+}
+
+/** A connection's put lines on their way through a worker. */
+interface Pipeline {
+  /** which worker parses this connection's lines */
+  affinity: number;
+  /** bytes of lines gathered from the current packet, not yet handed to a worker */
+  buffer: Buffer;
+  length: number;
+  /** the current run of contiguous lines in the packet's buffer, copied when it ends */
+  run: Buffer | undefined;
+  runStart: number;
+  runEnd: number;
+  /** packets handed over and not yet written */
+  inFlight: number;
+  /** settles once every batch handed over so far is written */
+  tail: Promise<void>;
+  /** a connection waiting for inFlight to drop */
+  wake: (() => void) | undefined;
+}
+
 export default definePlugin({
   name: 'put-telnet',
   dependencies: ['telnet'],
-  options: Type.Object({}, { additionalProperties: false }),
-  register({ hooks, container, log }) {
-    const parser = new PutLineParser();
+  options: Type.Object(
+    {
+      /** worker threads that parse put lines (0: parse on the main thread) */
+      parseWorkers: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
+      /** packets per connection parsed ahead of the one being written */
+      maxPacketsInFlight: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
+    },
+    { additionalProperties: false },
+  ),
+  register({ hooks, container, log }, options) {
     // the kernel registers the writer before any plugin: resolved once, not per packet
     const writer: WriteService = container.resolve('writer');
-    const batches = new WeakMap<TelnetConnection, BatchBuilder>();
-    const stats = { lines: 0, points: 0, errors: 0, batches: 0 };
-    // Lines of one connection arrive in runs: remember the last one's batch.
-    let lastConnection: TelnetConnection | undefined;
-    let lastBatch: BatchBuilder | undefined;
-
-    const batchOf = (connection: TelnetConnection): BatchBuilder => {
-      if (connection === lastConnection) return lastBatch!;
-      let batch = batches.get(connection);
-      if (!batch) batches.set(connection, (batch = new BatchBuilder(256)));
-      lastConnection = connection;
-      lastBatch = batch;
-      return batch;
-    };
-
-    const put: TelnetCommand = {
-      description: 'put <metric> <timestamp> <value> <tagk=tagv> [...]: store a point',
-      scope: 'write',
-      execute(words, connection) {
-        // Only reached when a session lacks the raw path; same parser, same answers.
-        const line = Buffer.from(words.join(' '));
-        put.executeRaw!(line, 0, line.length, connection);
-        return put.endOfInput!(connection);
-      },
-      executeRaw(line, start, end, connection) {
-        stats.lines++;
-        const error = parser.parse(line, start, end, batchOf(connection));
-        if (error !== undefined) {
-          stats.errors++;
-          connection.writeLine(error);
-        }
-      },
-      endOfInput(connection) {
-        const batch = connection === lastConnection ? lastBatch : batches.get(connection);
-        if (!batch || batch.length === 0) return undefined;
-        const points = batch.take();
-        stats.points += points.length;
-        stats.batches++;
-        return writer.write(points, WRITE_INFO).then(
-          () => undefined,
-          (err: Error) => {
-            // OpenTSDB answers storage failures on the connection (tsd.rpc.telnet.return_errors).
-            if (!(err instanceof DsdbError && err.code === 'DSDB_ERR_NO_STORAGE')) log.error({ err }, 'storage write failed');
-            connection.writeLine(`put: Storage error: ${err.message}`);
-          },
-        );
-      },
-    };
+    const stats: Stats = { lines: 0, points: 0, errors: 0, batches: 0 };
+    const put = options.parseWorkers > 0 ? workerPut(writer, stats, log, options.parseWorkers, options.maxPacketsInFlight, hooks) : inlinePut(writer, stats, log);
 
     getTelnetHooks(hooks).commands.tap('put-telnet', (commands) => commands.add('put', put, 'put-telnet'));
     hooks.kernel.collectStats.tap('put-telnet', (collector) => {
@@ -77,3 +72,172 @@ export default definePlugin({
     });
   },
 });
+
+const DESCRIPTION = 'put <metric> <timestamp> <value> <tagk=tagv> [...]: store a point';
+
+/** Writes one batch; a storage failure is answered on the connection, as OpenTSDB does (tsd.rpc.telnet.return_errors). */
+function writeBatch(writer: WriteService, log: Logger, connection: TelnetConnection, batch: Parameters<WriteService['write']>[0]): Promise<void> {
+  return writer.write(batch, WRITE_INFO).then(
+    () => undefined,
+    (err: Error) => {
+      if (!(err instanceof DsdbError && err.code === 'DSDB_ERR_NO_STORAGE')) log.error({ err }, 'storage write failed');
+      connection.writeLine(`put: Storage error: ${err.message}`);
+    },
+  );
+}
+
+/** Parsing on this thread, into one BatchBuilder per connection. */
+function inlinePut(writer: WriteService, stats: Stats, log: Logger): TelnetCommand {
+  const parser = new PutLineParser();
+  const batches = new WeakMap<TelnetConnection, BatchBuilder>();
+  // Lines of one connection arrive in runs: remember the last one's batch.
+  let lastConnection: TelnetConnection | undefined;
+  let lastBatch: BatchBuilder | undefined;
+  const batchOf = (connection: TelnetConnection): BatchBuilder => {
+    if (connection === lastConnection) return lastBatch!;
+    let batch = batches.get(connection);
+    if (!batch) batches.set(connection, (batch = new BatchBuilder(256)));
+    lastConnection = connection;
+    lastBatch = batch;
+    return batch;
+  };
+  const put: TelnetCommand = {
+    description: DESCRIPTION,
+    scope: 'write',
+    execute(words, connection) {
+      // Only reached when a session lacks the raw path; same parser, same answers.
+      const line = Buffer.from(words.join(' '));
+      put.executeRaw!(line, 0, line.length, connection);
+      return put.endOfInput!(connection);
+    },
+    executeRaw(line, start, end, connection) {
+      stats.lines++;
+      const error = parser.parse(line, start, end, batchOf(connection));
+      if (error !== undefined) {
+        stats.errors++;
+        connection.writeLine(error);
+      }
+    },
+    endOfInput(connection) {
+      const batch = connection === lastConnection ? lastBatch : batches.get(connection);
+      if (!batch || batch.length === 0) return undefined;
+      const points = batch.take();
+      stats.points += points.length;
+      stats.batches++;
+      return writeBatch(writer, log, connection, points);
+    },
+  };
+  return put;
+}
+
+/** Parsing on worker threads; this thread gathers line bytes and writes the parsed batches in order. */
+function workerPut(writer: WriteService, stats: Stats, log: Logger, workers: number, maxInFlight: number, hooks: KernelHooks): TelnetCommand {
+  const pool = new PutParsePool(workers, (err) => log.error({ err }, 'a put parse worker died; its lines are parsed on the main thread'));
+  const pipelines = new WeakMap<TelnetConnection, Pipeline>();
+  const tails = new Set<Promise<void>>();
+  let nextAffinity = 0;
+  let lastConnection: TelnetConnection | undefined;
+  let last: Pipeline | undefined;
+
+  const pipelineOf = (connection: TelnetConnection): Pipeline => {
+    if (connection === lastConnection) return last!;
+    let p = pipelines.get(connection);
+    if (!p) {
+      p = { affinity: nextAffinity++, buffer: Buffer.allocUnsafe(64 * 1024), length: 0, run: undefined, runStart: 0, runEnd: 0, inFlight: 0, tail: Promise.resolve(), wake: undefined };
+      pipelines.set(connection, p);
+    }
+    lastConnection = connection;
+    last = p;
+    return p;
+  };
+
+  /** Copies the current run of lines (and its line ends) into the pipeline's buffer. */
+  const endRun = (p: Pipeline): void => {
+    if (!p.run) return;
+    const bytes = p.runEnd - p.runStart;
+    if (p.length + bytes + 2 > p.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(p.buffer.length * 2, p.length + bytes + 2));
+      p.buffer.copy(grown, 0, 0, p.length);
+      p.buffer = grown;
+    }
+    p.run.copy(p.buffer, p.length, p.runStart, p.runEnd);
+    p.length += bytes;
+    // a line ending in `\r` keeps it: the worker drops one `\r` before each `\n`, as the session did
+    if (bytes > 0 && p.buffer[p.length - 1] === 0x0d) p.buffer[p.length++] = 0x0d;
+    p.buffer[p.length++] = 0x0a;
+    p.run = undefined;
+  };
+
+  const written = (connection: TelnetConnection, p: Pipeline, parsed: ParsedLines): Promise<void> => {
+    stats.errors += parsed.errors.length;
+    for (const error of parsed.errors) connection.writeLine(error);
+    if (!parsed.batch) return Promise.resolve();
+    stats.points += parsed.batch.length;
+    stats.batches++;
+    return writeBatch(writer, log, connection, parsed.batch);
+  };
+
+  const hand = (connection: TelnetConnection, p: Pipeline): void => {
+    endRun(p);
+    if (p.length === 0) return;
+    const bytes = new Uint8Array(p.length);
+    bytes.set(p.buffer.subarray(0, p.length));
+    p.length = 0;
+    p.inFlight++;
+    const parsed = pool.parse(bytes, p.affinity);
+    // written strictly one after another: the writer may reorder concurrent batches
+    const tail = p.tail.then(() => parsed).then((result) => written(connection, p, result));
+    const settled = tail.then(() => {
+      p.inFlight--;
+      tails.delete(settled);
+      const wake = p.wake;
+      p.wake = undefined;
+      wake?.();
+    });
+    tails.add(settled);
+    p.tail = settled;
+  };
+
+  hooks.kernel.stopping.tapPromise('put-telnet', async () => {
+    // every packet handed over reaches the writer before the kernel drains it
+    while (tails.size > 0) await Promise.all([...tails]);
+  });
+  hooks.kernel.closed.tapPromise('put-telnet', () => pool.close());
+
+  const put: TelnetCommand = {
+    description: DESCRIPTION,
+    scope: 'write',
+    execute(words, connection) {
+      const line = Buffer.from(words.join(' '));
+      put.executeRaw!(line, 0, line.length, connection);
+      return put.endOfInput!(connection);
+    },
+    executeRaw(line, start, end, connection) {
+      stats.lines++;
+      const p = pipelineOf(connection);
+      // lines next to each other in the packet are copied as one run, line ends included
+      if (p.run === line && (start === p.runEnd + 1 || (start === p.runEnd + 2 && line[p.runEnd] === 0x0d))) {
+        p.runEnd = end;
+        return;
+      }
+      endRun(p);
+      p.run = line;
+      p.runStart = start;
+      p.runEnd = end;
+    },
+    endOfInput(connection) {
+      const p = pipelines.get(connection);
+      if (!p) return undefined;
+      hand(connection, p);
+      if (p.inFlight < maxInFlight) return undefined;
+      return new Promise<void>((resolve) => (p.wake = resolve));
+    },
+    settle(connection) {
+      const p = pipelines.get(connection);
+      if (!p) return undefined;
+      hand(connection, p);
+      return p.inFlight > 0 ? p.tail : undefined;
+    },
+  };
+  return put;
+}

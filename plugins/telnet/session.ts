@@ -37,6 +37,8 @@ export class TelnetSession implements TelnetConnection {
   /** commands with a raw path, found by comparing the line's first word as bytes */
   private raw: { name: Buffer; command: TelnetCommand }[] = [];
   private readonly flushers: TelnetCommand[] = [];
+  /** commands whose work may go on after endOfInput (TelnetCommand.settle) */
+  private readonly settlers: TelnetCommand[] = [];
   /** who this connection acts as: ANYONE while auth is off, undefined until it authenticates */
   private principal: Principal | undefined;
 
@@ -53,6 +55,7 @@ export class TelnetSession implements TelnetConnection {
     for (const name of commands.names()) {
       const command = commands.get(name)!;
       if (command.endOfInput) this.flushers.push(command);
+      if (command.settle) this.settlers.push(command);
     }
     this.setPrincipal(authenticator ? undefined : ANYONE);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -129,6 +132,23 @@ export class TelnetSession implements TelnetConnection {
         if (end > start && data[end - 1] === 0x0d) end--;
         if (end - start > this.options.maxLineLength) return this.tooLong(), this.endOfInput();
         const raw = this.rawCommand(data, start, end);
+        if (!raw && this.settlers.length > 0) {
+          // another command's line: the puts before it take effect first
+          const wait = this.settle();
+          if (wait) {
+            this.busy = true;
+            this.socket.pause();
+            this.queue.unshift(data.subarray(start));
+            wait.then(
+              () => this.resumeAfterAsync(),
+              (err) => {
+                this.log.error({ err }, 'telnet command failed while settling');
+                this.resumeAfterAsync();
+              },
+            );
+            return;
+          }
+        }
         const result = raw ? this.runRaw(raw, data, start, end) : this.runLine(data.toString('utf8', start, end));
         start = newline + 1;
         if (result) {
@@ -207,6 +227,20 @@ export class TelnetSession implements TelnetConnection {
     );
   }
 
+  /** What the settling commands still do on this connection, or undefined when nothing. */
+  private settle(): Promise<unknown> | undefined {
+    let waits: Promise<void>[] | undefined;
+    for (const command of this.settlers) {
+      try {
+        const result = command.settle!(this);
+        if (result && typeof (result as Promise<void>).then === 'function') (waits ??= []).push(result as Promise<void>);
+      } catch (err) {
+        this.log.error({ err }, 'telnet command failed while settling');
+      }
+    }
+    return waits && Promise.all(waits);
+  }
+
   private resumeAfterAsync(): void {
     this.busy = false;
     if (this.closed) return;
@@ -252,6 +286,13 @@ export class TelnetSession implements TelnetConnection {
     this.queue = [];
     this.pending = undefined;
     this.closed = true;
-    this.socket.destroy();
+    // the lines before it take effect first (a put parsed on a worker is written), then the close
+    const wait = this.settlers.length > 0 ? this.settle() : undefined;
+    if (!wait) return void this.socket.destroy();
+    this.socket.pause();
+    wait.then(
+      () => this.socket.destroy(),
+      () => this.socket.destroy(),
+    );
   }
 }

@@ -39,10 +39,9 @@ export default definePlugin({
       log.warn({ metric, err: (err as Error)?.message ?? String(err) }, 'uid-meta: no UIDs for a new series (its points are written; its TSUID is the engine id)');
     });
     if (options.trackSeries) {
-      hooks.write.beforeWrite.tapPromise('uid-meta', async (batch) => {
-        await tracker.track(batch);
-        return batch;
-      });
+      // prepare, not beforeWrite: the tracker only reads the batch, so the writer need not
+      // re-derive its series keys (engines then find each series by the parser's key string)
+      hooks.write.prepare.tapPromise('uid-meta', (batch) => tracker.track(batch));
     }
     getHttpHooks(hooks).routes.tap('uid-meta', (app) => {
       registerAssign(app, uids);

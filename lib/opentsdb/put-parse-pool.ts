@@ -1,0 +1,159 @@
+/**
+ * Parses telnet `put` lines on worker threads (node:worker_threads), so that parsing and
+ * finding series run on the second core while the storage thread appends. A job is a run
+ * of complete lines; its answer, a PointBatch plus the error line of each bad line in
+ * order, resolves in the order jobs were given to that worker (one worker serves a
+ * caller's jobs in FIFO order: pass the same `affinity` for a connection and its lines
+ * keep their order).
+ *
+ * The batch's series cross threads as slots (put-parse-worker.ts): each worker's table
+ * maps slot → series object and key here, so a known series costs no object or string.
+ *
+ * A worker that dies (a crash, an out-of-memory) loses nothing: every job not yet answered
+ * is parsed here, on the main thread, with the same code, in order, and a new worker takes
+ * the later jobs. Workers are unref'd (they never keep the process alive) and started on
+ * the first job.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { PointBatch } from '../../core/storage';
+import type { SeriesKey } from '../../core/types';
+import { LineJobParser, WORKER_ROLE, type ParseResult } from './put-parse-worker';
+
+export interface ParsedLines {
+  /** undefined when no line of the job gave a point */
+  batch: PointBatch | undefined;
+  /** the error line of each refused line, in order */
+  errors: string[];
+  lines: number;
+}
+
+interface Job {
+  id: number;
+  bytes: Uint8Array;
+  resolve(parsed: ParsedLines): void;
+}
+
+class ParseWorker {
+  private worker: Worker | undefined;
+  private readonly jobs: Job[] = [];
+  private table: { series: SeriesKey; key: string }[] = [];
+  private nextId = 1;
+
+  constructor(
+    private readonly onCrash: (err: unknown) => void,
+  ) {}
+
+  /** Jobs given to this worker and not answered yet. */
+  get pending(): number {
+    return this.jobs.length;
+  }
+
+  submit(bytes: Uint8Array): Promise<ParsedLines> {
+    return new Promise<ParsedLines>((resolve) => {
+      const job: Job = { id: this.nextId++, bytes, resolve };
+      this.jobs.push(job);
+      // the bytes stay readable here (copied to the worker) for the fallback after a crash
+      this.start().postMessage({ id: job.id, bytes });
+    });
+  }
+
+  /** Ends the thread; unanswered jobs are parsed here first. */
+  async terminate(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    worker.removeAllListeners();
+    this.fallBack();
+    await worker.terminate();
+  }
+
+  /** For tests: the thread, to kill it as a crash would. */
+  get thread(): Worker | undefined {
+    return this.worker;
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(path.join(__dirname, 'put-parse-worker.js'), { workerData: { role: WORKER_ROLE } });
+    worker.unref();
+    worker.on('message', (result: ParseResult) => this.answer(result));
+    const died = (err: unknown) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      worker.removeAllListeners();
+      this.onCrash(err);
+      this.fallBack();
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`put parse worker exited with code ${code}`)));
+    this.worker = worker;
+    this.table = [];
+    return worker;
+  }
+
+  private answer(result: ParseResult): void {
+    const job = this.jobs.shift();
+    if (!job || job.id !== result.id) throw new Error(`put parse worker answered job ${result.id} out of order`);
+    job.resolve(this.toParsed(result));
+  }
+
+  /** Parses every unanswered job on this thread, in order (the worker is gone). */
+  private fallBack(): void {
+    if (this.jobs.length === 0) return;
+    const parser = new LineJobParser();
+    this.table = [];
+    for (const job of this.jobs.splice(0)) job.resolve(this.toParsed(parser.parse(job.id, job.bytes)));
+    // the next worker numbers its slots from 0 again
+    this.table = [];
+  }
+
+  private toParsed(r: ParseResult): ParsedLines {
+    if (r.reset) this.table = [];
+    for (const [slot, metric, tags, key] of r.added) this.table[slot] = { series: { metric, tags }, key };
+    if (r.length === 0) return { batch: undefined, errors: r.errors, lines: r.lines };
+    const n = r.slots.length;
+    const series: SeriesKey[] = new Array(n);
+    const seriesKeys: string[] = new Array(n);
+    for (let s = 0; s < n; s++) {
+      const entry = this.table[r.slots[s]!]!;
+      series[s] = entry.series;
+      seriesKeys[s] = entry.key;
+    }
+    const batch: PointBatch = {
+      length: r.length,
+      series,
+      seriesKeys,
+      seriesIndex: r.seriesIndex,
+      timestamps: r.timestamps,
+      kinds: r.kinds,
+      floats: r.floats,
+      ints: r.ints,
+      texts: r.texts ?? new Array(r.length),
+    };
+    return { batch, errors: r.errors, lines: r.lines };
+  }
+}
+
+export class PutParsePool {
+  private readonly workers: ParseWorker[];
+
+  /** @param size worker threads (at least 1) */
+  constructor(size: number, onCrash: (err: unknown) => void) {
+    this.workers = Array.from({ length: Math.max(1, size) }, () => new ParseWorker(onCrash));
+  }
+
+  /** Parses `bytes` (complete lines; the pool owns them now) on the worker `affinity` picks. */
+  parse(bytes: Uint8Array, affinity: number): Promise<ParsedLines> {
+    return this.workers[affinity % this.workers.length]!.submit(bytes);
+  }
+
+  /** For tests: the worker threads started so far. */
+  threads(): Worker[] {
+    return this.workers.flatMap((w) => (w.thread ? [w.thread] : []));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

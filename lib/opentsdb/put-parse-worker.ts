@@ -1,0 +1,120 @@
+/**
+ * The worker side of PutParsePool (put-parse-pool.ts): parses `put` lines on a second
+ * core. Each message is a run of complete lines (`\n` or `\r\n` separated); the answer is
+ * the batch's columns (transferred, not copied), the error line of each bad line in order,
+ * and the batch's series as slots: a series is sent by name once per worker (`added`),
+ * then only as its slot number, so a batch of known series costs no object or string
+ * crossing threads. `reset` tells the main thread the slots start over (the table bound).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { BatchBuilder } from '../../core/batch-builder';
+import type { Tags } from '../../core/types';
+import { PutLineParser } from './put-line-parser';
+
+/** A job: lines to parse. */
+export interface ParseRequest {
+  id: number;
+  bytes: Uint8Array;
+}
+
+/** A job's answer. `texts` only when a string or JSON value is in the batch. */
+export interface ParseResult {
+  id: number;
+  lines: number;
+  errors: string[];
+  length: number;
+  reset: boolean;
+  added: [slot: number, metric: string, tags: Tags, key: string][];
+  slots: Uint32Array;
+  seriesIndex: Uint32Array;
+  timestamps: Float64Array;
+  kinds: Uint8Array;
+  floats: Float64Array;
+  ints: BigInt64Array;
+  texts?: (string | undefined)[];
+}
+
+/** Slots a worker hands out before it starts over (bounds both sides' tables). */
+export const MAX_SLOTS = 1 << 20;
+
+/** Parses one job; exported so the main thread's fallback (a crashed worker) runs the very same code. */
+export class LineJobParser {
+  private readonly parser = new PutLineParser();
+  private readonly builder = new BatchBuilder(1024);
+  private readonly slotOf = new Map<string, number>();
+
+  parse(id: number, bytes: Uint8Array): ParseResult {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const errors: string[] = [];
+    let lines = 0;
+    let start = 0;
+    while (start < buf.length) {
+      let newline = buf.indexOf(0x0a, start);
+      if (newline < 0) newline = buf.length;
+      let end = newline;
+      if (end > start && buf[end - 1] === 0x0d) end--;
+      lines++;
+      const error = this.parser.parse(buf, start, end, this.builder);
+      if (error !== undefined) errors.push(error);
+      start = newline + 1;
+    }
+    const batch = this.builder.take();
+    let reset = false;
+    if (this.slotOf.size + batch.series.length > MAX_SLOTS) {
+      this.slotOf.clear();
+      reset = true;
+    }
+    const slots = new Uint32Array(batch.series.length);
+    const added: ParseResult['added'] = [];
+    for (let s = 0; s < batch.series.length; s++) {
+      const key = batch.seriesKeys[s]!;
+      let slot = this.slotOf.get(key);
+      if (slot === undefined) {
+        slot = this.slotOf.size;
+        this.slotOf.set(key, slot);
+        const series = batch.series[s]!;
+        added.push([slot, series.metric, series.tags, key]);
+      }
+      slots[s] = slot;
+    }
+    let texts: (string | undefined)[] | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      if (batch.texts[i] !== undefined) {
+        texts = batch.texts;
+        break;
+      }
+    }
+    return {
+      id,
+      lines,
+      errors,
+      length: batch.length,
+      reset,
+      added,
+      slots,
+      seriesIndex: batch.seriesIndex,
+      timestamps: batch.timestamps,
+      kinds: batch.kinds,
+      floats: batch.floats,
+      ints: batch.ints,
+      ...(texts ? { texts } : {}),
+    };
+  }
+}
+
+/** The buffers a result hands over (each column owns its buffer: BatchBuilder.take() starts fresh ones). */
+export function transferList(r: ParseResult): ArrayBuffer[] {
+  return [r.slots.buffer, r.seriesIndex.buffer, r.timestamps.buffer, r.kinds.buffer, r.floats.buffer, r.ints.buffer] as ArrayBuffer[];
+}
+
+/** What PutParsePool passes as workerData, so that importing this file elsewhere starts nothing. */
+export const WORKER_ROLE = 'dsdb-put-parse';
+
+if (parentPort && (workerData as { role?: string } | undefined)?.role === WORKER_ROLE) {
+  const port = parentPort;
+  const jobs = new LineJobParser();
+  port.on('message', (request: ParseRequest) => {
+    const result = jobs.parse(request.id, request.bytes);
+    port.postMessage(result, transferList(result));
+  });
+}

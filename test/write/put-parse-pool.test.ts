@@ -1,0 +1,121 @@
+/**
+ * Telnet `put` parsing on worker threads (lib/opentsdb PutParsePool, put-telnet's
+ * `parseWorkers`): the batches equal the main-thread parser's, in order; a worker that
+ * dies loses no job; on a connection, a line of another command sees the puts before it
+ * written; many packets of one series keep last-write-wins.
+ */
+import { expect } from 'chai';
+import { BatchBuilder } from '../../core/batch-builder';
+import type { PointBatch } from '../../core/storage';
+import { PutLineParser } from '../../lib/opentsdb/put-line-parser';
+import { PutParsePool, type ParsedLines } from '../../lib/opentsdb/put-parse-pool';
+import { exchange } from '../helpers/clients';
+import { startDaemon } from '../helpers/daemon';
+import { readPoints } from '../helpers/read-back';
+
+/** Jobs of put lines: new and known series, every value kind, errors, `\r\n` endings. */
+function jobs(count: number): string[] {
+  const out: string[] = [];
+  for (let j = 0; j < count; j++) {
+    const lines: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const t = 1356998400 + j * 40 + i;
+      lines.push(`put m.${i % 7} ${t} ${i % 3 === 0 ? i * 1.5 : i} host=h${(i * j) % 11} dc=d${i % 2}`);
+    }
+    lines.push(`put s.str ${1356998400 + j} "value ${j}" host=a`, `put s.json ${1356998400 + j} {"j":${j}} host=a`, 'put bad.line notatime 1 host=a', `put m.0 ${1356998400 + j} ${j}`);
+    out.push(lines.join(j % 2 ? '\r\n' : '\n') + '\n');
+  }
+  return out;
+}
+
+/** What the main-thread parser makes of the same lines (the reference). */
+function inline(parser: PutLineParser, text: string): { points: string[]; errors: string[] } {
+  const buf = Buffer.from(text);
+  const builder = new BatchBuilder(8);
+  const errors: string[] = [];
+  let start = 0;
+  while (start < buf.length) {
+    const nl = buf.indexOf(0x0a, start);
+    let end = nl;
+    if (end > start && buf[end - 1] === 0x0d) end--;
+    const error = parser.parse(buf, start, end, builder);
+    if (error !== undefined) errors.push(error);
+    start = nl + 1;
+  }
+  return { points: describe_(builder.take()), errors };
+}
+
+function describe_(b: PointBatch | undefined): string[] {
+  if (!b) return [];
+  const out: string[] = [];
+  for (let i = 0; i < b.length; i++) {
+    const s = b.seriesIndex[i]!;
+    out.push([b.seriesKeys[s], JSON.stringify(b.series[s]), b.timestamps[i], b.kinds[i], b.floats[i], b.ints[i], b.texts[i]].join('|'));
+  }
+  return out;
+}
+
+const summary = (p: ParsedLines) => ({ points: describe_(p.batch), errors: p.errors });
+
+describe('put parsing on worker threads', () => {
+  it('gives the main-thread parser\'s batches and error lines, job by job in order', async () => {
+    const pool = new PutParsePool(1, () => undefined);
+    try {
+      const texts = jobs(30);
+      const answers = await Promise.all(texts.map((t) => pool.parse(Buffer.from(t), 0)));
+      const reference = new PutLineParser();
+      expect(pool.threads()).to.have.length(1); // it did run on a worker
+      answers.forEach((a, j) => expect(summary(a), `job ${j}`).to.deep.equal(inline(reference, texts[j]!)));
+      expect(answers[0]!.errors).to.have.length(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('loses no job when its worker dies: the unanswered ones are parsed on the main thread, in order', async () => {
+    const crashes: unknown[] = [];
+    const pool = new PutParsePool(1, (err) => crashes.push(err));
+    try {
+      const texts = jobs(60);
+      const first = await pool.parse(Buffer.from(texts[0]!), 0); // the worker is up
+      const pending = texts.slice(1).map((t) => pool.parse(Buffer.from(t), 0));
+      await pool.threads()[0]!.terminate(); // dies with jobs in flight
+      const answers = [first, ...(await Promise.all(pending))];
+      expect(crashes).to.have.length(1);
+      const reference = new PutLineParser();
+      answers.forEach((a, j) => expect(summary(a), `job ${j}`).to.deep.equal(inline(reference, texts[j]!)));
+      // a new worker takes the next jobs, numbering its series afresh
+      const after = await pool.parse(Buffer.from(texts[5]!), 0);
+      expect(summary(after)).to.deep.equal(inline(new PutLineParser(), texts[5]!));
+      expect(pool.threads()).to.have.length(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  describe('telnet put with parseWorkers @integration', () => {
+    it('writes the puts before a later line of another command runs (`stats` counts them)', async () => {
+      const daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', ['put-telnet', { parseWorkers: 1, maxPacketsInFlight: 64 }], 'aggregators-opentsdb', 'query', 'read-api'] });
+      try {
+        const lines = Array.from({ length: 500 }, (_, i) => `put settle.m ${1356998400 + i} ${i} host=a`);
+        const { data } = await exchange(daemon.port, [lines.join('\n') + '\nstats\n']);
+        expect(data).to.match(/^tsd\.put\.points_written \d+ 500 host=\S+ type=telnet$/m);
+      } finally {
+        await daemon.stop();
+      }
+    });
+
+    it('keeps the last write of a timestamp over many packets of one connection', async () => {
+      const daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', ['put-telnet', { parseWorkers: 2, maxPacketsInFlight: 8 }]] });
+      try {
+        // 200 packets, each rewriting the same 50 timestamps: the last packet's values win
+        const packets = Array.from({ length: 200 }, (_, p) => Array.from({ length: 50 }, (_, i) => `put lww.m ${1356998400 + i} ${p * 1000 + i} host=a\n`).join(''));
+        await exchange(daemon.port, packets, { gapMs: 1 });
+        const points = await readPoints(daemon, 'lww.m');
+        expect(points.map((p) => Number(p.value))).to.deep.equal(Array.from({ length: 50 }, (_, i) => 199_000 + i));
+      } finally {
+        await daemon.stop();
+      }
+    });
+  });
+});
