@@ -42,7 +42,8 @@ function scratchOf(n: number): Float64Array {
   return scratch;
 }
 
-const floorTo = (t: number, interval: number): number => t - (((t % interval) + interval) % interval);
+/** The start of the fixed `interval` (ms) holding `t`, counted from the epoch (OpenTSDB's fixed downsample grid); right for negative `t` too. */
+export const floorToInterval = (t: number, interval: number): number => t - (((t % interval) + interval) % interval);
 
 /** A point's value as the query engine's numeric columns hold it. */
 function valueAt(p: SeriesPoints, i: number): number {
@@ -69,8 +70,8 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
     for (let k = from; k < to; k++) values[k - from] = valueAt(p, k);
     return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket: 0, headValues: values, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY };
   }
-  const headBucket = floorTo(ts[from]!, interval);
-  const tailBucket = floorTo(ts[to - 1]!, interval);
+  const headBucket = floorToInterval(ts[from]!, interval);
+  const tailBucket = floorToInterval(ts[to - 1]!, interval);
   let i = from;
   while (i < to && ts[i]! < headBucket + interval) i++;
   const headValues = new Float64Array(i - from);
@@ -91,7 +92,7 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
   let n = 0;
   const reduce = request.reduce;
   while (i < tailFrom) {
-    const bucket = floorTo(ts[i]!, interval);
+    const bucket = floorToInterval(ts[i]!, interval);
     const end = bucket + interval;
     let j = i + 1;
     while (j < tailFrom && ts[j]! < end) j++;

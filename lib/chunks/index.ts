@@ -21,6 +21,6 @@ export {
   storedChunkPointCount,
   type StoredChunkOptions,
 } from './stored';
-export { isNumericRun, mergeRuns, runBytes, summariseRun, type RunBuckets } from './buckets';
+export { floorToInterval, isNumericRun, mergeRuns, runBytes, summariseRun, type RunBuckets } from './buckets';
 export { rateOfDoubles, type RatedDoubles } from './bucket-rate';
 export { downsamplePoints, type PointsBuckets } from './downsample-points';

@@ -5,6 +5,7 @@
  * midnight, weeks on Sunday, months on the 1st, years on Jan 1, and multi-unit buckets
  * count from the start of the enclosing year (weeks: from a Sunday).
  */
+import { floorToInterval } from '../../lib/chunks';
 import type { DownsampleSpec } from './model';
 import { epochToWallClock, wallClockToEpoch, zoneOffset } from './time';
 
@@ -25,7 +26,7 @@ export interface Bucketing {
 export function bucketing(spec: DownsampleSpec, zone: string, anchor?: number): Bucketing {
   const interval = spec.intervalMs;
   if (!spec.calendar) {
-    return { floor: (ts) => ts - (((ts % interval) + interval) % interval), next: (b) => b + interval };
+    return { floor: (ts) => floorToInterval(ts, interval), next: (b) => b + interval };
   }
   const subDay = spec.unit === 'ms' || spec.unit === 's' || spec.unit === 'm' || spec.unit === 'h';
   const base = subDay && anchor !== undefined ? calendarFloor(anchor, spec.count, spec.unit, interval, zone) : undefined;

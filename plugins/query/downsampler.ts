@@ -8,6 +8,7 @@
 import { type Aggregator } from '../../core';
 import { tooManyDataPoints, type QueryBudget } from '../../lib/opentsdb';
 import { allocColumns, pushPoint, trimColumns, type DiscreteColumns, type NumericColumns } from './columns';
+import { floorToInterval } from '../../lib/chunks';
 import { bucketing } from './buckets';
 import type { DownsampleSpec } from './model';
 
@@ -87,7 +88,7 @@ export async function downsample(input: NumericColumns, spec: DownsampleSpec, ct
   // range needs the one before it (OpenTSDB downsamples the rows it read; the answer is cut later).
   while (i < n) {
     const t = ts[i]!;
-    const bucket = fixed ? t - (((t % interval) + interval) % interval) : buckets.floor(t);
+    const bucket = fixed ? floorToInterval(t, interval) : buckets.floor(t);
     const bucketEnd = fixed ? bucket + interval : buckets.next(bucket);
     let j = i + 1;
     while (j < n && ts[j]! < bucketEnd) j++;
@@ -104,7 +105,8 @@ export async function downsample(input: NumericColumns, spec: DownsampleSpec, ct
  * least one — the empty ones filled; data outside those buckets is left out.
  */
 /** The first bucket boundary at or after `from` (Downsampler.seekInterval). */
-function seekStart(buckets: ReturnType<typeof bucketing>, from: number | undefined): number {
+/** The first bucket boundary at or after `from` (OpenTSDB's Downsampler.seekInterval): points before it are skipped. */
+export function seekStart(buckets: ReturnType<typeof bucketing>, from: number | undefined): number {
   if (from === undefined) return -Infinity;
   const floor = buckets.floor(from);
   return floor === from ? from : buckets.next(floor);

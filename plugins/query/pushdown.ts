@@ -10,6 +10,8 @@
 import type { DownsampleRequest, StorageEngine, TimeRange } from '../../core';
 import type { SubQuery } from './model';
 import { rateRequestOf } from './rate';
+import { bucketing } from './buckets';
+import { seekStart } from './downsampler';
 
 export interface Pushdown {
   range: TimeRange;
@@ -36,7 +38,6 @@ export function pushdownFor(sub: SubQuery, storage: StorageEngine, scan: TimeRan
   if (ds.calendar || ds.fill !== 'none') return undefined;
   const interval = ds.intervalMs;
   if (!(interval > 0)) return undefined;
-  const floor = scan.start - (((scan.start % interval) + interval) % interval);
-  const start = floor === scan.start ? floor : floor + interval;
+  const start = seekStart(bucketing(ds, 'UTC'), scan.start);
   return { range: scan, request: { intervalMs: interval, values: { start, end: scan.end }, aggregator: agg.name, reduce, ...rate } };
 }
