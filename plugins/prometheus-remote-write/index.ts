@@ -8,11 +8,13 @@
 import { BatchBuilder, definePlugin, DsdbError, Type } from '../../core';
 import { getHttpHooks, rawBody, withErrors, type RouteSchema } from '../../lib/http';
 import { ApiError } from '../../lib/opentsdb';
-import { mapSeries } from './map-series';
+import { admitDecoded, readWriteRequestBytes } from './admit';
 import { decodePromWriteRequest, type PromWriteRequest } from './prompb';
 import { SnappyError, snappyUncompress } from './snappy';
 
 const REMOTE_WRITE = Object.freeze({ source: 'remote_write', sync: false });
+
+const badRequest = (err: unknown) => new ApiError(400, 'Unable to decode the remote write request', `expected a snappy-compressed prometheus.WriteRequest: ${(err as Error).message}`);
 
 /** The OpenAPI description of the route (the /api/v1/write Prometheus is configured with). */
 const REMOTE_WRITE_SCHEMA: RouteSchema = {
@@ -46,34 +48,29 @@ export default definePlugin({
       app.post('/api/write', { config: { scope: 'write' }, schema: REMOTE_WRITE_SCHEMA }, async (request, reply) => {
         const body = request.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
-        let message: PromWriteRequest;
+        let bytes: Buffer;
         try {
-          message = decodePromWriteRequest(snappyUncompress(body, options.maxUncompressedBytes));
+          bytes = snappyUncompress(body, options.maxUncompressedBytes);
         } catch (err) {
           if (err instanceof SnappyError && err.tooLarge) throw new ApiError(413, 'Request entity too large', err.message);
-          throw new ApiError(400, 'Unable to decode the remote write request', `expected a snappy-compressed prometheus.WriteRequest: ${(err as Error).message}`);
+          throw badRequest(err);
         }
-        const batch = new BatchBuilder(Math.max(16, message.timeseries.length));
-        let refused = 0;
-        let firstError: string | undefined;
-        for (const series of message.timeseries) {
-          if (series.samples.length === 0) continue;
-          const mapped = mapSeries(series.labels, options.maxTags);
-          if (mapped.error !== undefined) {
-            refused += series.samples.length;
-            firstError ??= mapped.error;
-            continue;
+        let batch = new BatchBuilder(256);
+        // the common request from its bytes; anything else (refusals too) through protobufjs
+        let admitted = readWriteRequestBytes(bytes, batch, options.maxTags);
+        if (!admitted) {
+          let message: PromWriteRequest;
+          try {
+            message = decodePromWriteRequest(bytes);
+          } catch (err) {
+            throw badRequest(err);
           }
-          const index = batch.seriesOf(mapped.metric, mapped.tags);
-          for (const sample of series.samples) {
-            if (!Number.isFinite(sample.value)) {
-              stats.skippedNonFinite++;
-              continue;
-            }
-            const ts = typeof sample.timestamp === 'number' ? sample.timestamp : sample.timestamp.toNumber();
-            batch.pushFloat(index, ts, sample.value);
-          }
+          batch = new BatchBuilder(Math.max(16, message.timeseries.length));
+          admitted = admitDecoded(message, batch, options.maxTags);
         }
+        stats.skippedNonFinite += admitted.skipped;
+        const refused = admitted.refused;
+        const firstError = admitted.firstError;
         if (batch.length > 0) {
           // 503: Prometheus retries, and the samples arrive once storage is there.
           const points = batch.take();

@@ -1,0 +1,261 @@
+/**
+ * From a decoded (uncompressed) prometheus.WriteRequest to a batch. Two readers give the
+ * same result:
+ *  - `readWriteRequestBytes`, the common request straight from the protobuf bytes: each
+ *    series is found by hashing the raw bytes of its labels (lib/opentsdb's SeriesCache, as
+ *    the telnet and JSON readers do), so a known series costs no label objects, no name
+ *    mapping and no check; samples go to the batch's columns as they are read. Anything
+ *    it does not take — a series whose labels are refused, labels not in one run, a
+ *    negative or over-2^53 timestamp, a malformed message — makes it give up (`undefined`);
+ *  - `admitDecoded`, over protobufjs' decode of the same bytes (the reference), which
+ *    answers every request, refusals included.
+ * NaN and infinite samples are skipped by both (OpenTSDB's model has no place for them).
+ */
+import protobuf from 'protobufjs';
+import type { BatchBuilder } from '../../core';
+import { hashRanges, SeriesCache, type CachedSeries } from '../../lib/opentsdb/series-cache';
+import { seriesKeyString } from '../../core';
+import { mapSeries } from './map-series';
+import type { PromLabel, PromWriteRequest } from './prompb';
+
+export interface Admitted {
+  /** samples skipped as NaN or infinite */
+  skipped: number;
+  /** samples of series whose labels were refused */
+  refused: number;
+  firstError: string | undefined;
+}
+
+/** The reference reader, over protobufjs' objects. */
+export function admitDecoded(message: PromWriteRequest, batch: BatchBuilder, maxTags: number): Admitted {
+  const out: Admitted = { skipped: 0, refused: 0, firstError: undefined };
+  for (const series of message.timeseries) {
+    if (series.samples.length === 0) continue;
+    const mapped = mapSeries(series.labels, maxTags);
+    if (mapped.error !== undefined) {
+      out.refused += series.samples.length;
+      out.firstError ??= mapped.error;
+      continue;
+    }
+    const index = batch.seriesOf(mapped.metric, mapped.tags);
+    for (const sample of series.samples) {
+      if (!Number.isFinite(sample.value)) {
+        out.skipped++;
+        continue;
+      }
+      const ts = typeof sample.timestamp === 'number' ? sample.timestamp : sample.timestamp.toNumber();
+      batch.pushFloat(index, ts, sample.value);
+    }
+  }
+  return out;
+}
+
+/** Reads protobuf fields from a byte array; `ok` turns false on anything malformed. */
+class Wire {
+  pos = 0;
+  ok = true;
+  private readonly view: DataView;
+
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** A varint of at most 53 bits; -1 (and ok = false) past that or past the end. */
+  varint(end: number): number {
+    let value = 0;
+    let scale = 1;
+    for (let shift = 0; shift < 53; shift += 7) {
+      if (this.pos >= end) break;
+      const b = this.bytes[this.pos++]!;
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) return value;
+      scale *= 128;
+    }
+    this.ok = false;
+    return -1;
+  }
+
+  double(end: number): number {
+    if (this.pos + 8 > end) {
+      this.ok = false;
+      return 0;
+    }
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  /** Skips a field (its key's wire type `key & 7`); field number 0 is malformed. */
+  skip(key: number, end: number): void {
+    const type = key & 7;
+    if (key >>> 3 === 0) this.ok = false;
+    else if (type === 0) this.varint(end);
+    else if (type === 1) this.pos += 8;
+    else if (type === 2) {
+      const length = this.varint(end); // read before `pos` is: the varint moves it
+      this.pos += length;
+    }
+    else if (type === 5) this.pos += 4;
+    else this.ok = false;
+    if (this.pos > end) this.ok = false;
+  }
+}
+
+/** Cache entries of this reader also carry the series' batch slot, as the telnet parser's do. */
+const cache = new SeriesCache();
+let sampleStarts = new Int32Array(64);
+let sampleEnds = new Int32Array(64);
+
+/** The fast reader (see the file comment); undefined sends the request to admitDecoded. */
+export function readWriteRequestBytes(bytes: Uint8Array, batch: BatchBuilder, maxTags: number): Admitted | undefined {
+  const w = new Wire(bytes);
+  const out: Admitted = { skipped: 0, refused: 0, firstError: undefined };
+  const end = bytes.length;
+  while (w.pos < end) {
+    const key = w.varint(end);
+    if (!w.ok) return undefined;
+    if (key === ((1 << 3) | 2)) {
+      const length = w.varint(end);
+      const seriesEnd = w.pos + length;
+      if (!w.ok || seriesEnd > end) return undefined;
+      if (!readSeries(w, seriesEnd, batch, maxTags, out)) return undefined;
+      w.pos = seriesEnd;
+    } else {
+      if (key >>> 3 === 1) return undefined;
+      w.skip(key, end);
+      if (!w.ok) return undefined;
+    }
+  }
+  return out;
+}
+
+function readSeries(w: Wire, end: number, batch: BatchBuilder, maxTags: number, out: Admitted): boolean {
+  const bytes = w.bytes;
+  let labelsStart = -1;
+  let labelsEnd = -1;
+  let samples = 0;
+  while (w.pos < end) {
+    const fieldStart = w.pos;
+    const key = w.varint(end);
+    if (!w.ok) return false;
+    if (key === ((1 << 3) | 2)) {
+      // labels in one run: the run's bytes name the series
+      if (labelsStart < 0) labelsStart = fieldStart;
+      else if (labelsEnd !== fieldStart) return false;
+      const length = w.varint(end);
+      w.pos += length;
+      labelsEnd = w.pos;
+    } else if (key === ((2 << 3) | 2)) {
+      const length = w.varint(end);
+      if (samples === sampleStarts.length) growSamples();
+      sampleStarts[samples] = w.pos;
+      sampleEnds[samples] = w.pos + length;
+      samples++;
+      w.pos += length;
+    } else {
+      if (key >>> 3 === 1 || key >>> 3 === 2) return false; // a known field in another wire type: the reference decides
+      w.skip(key, end); // exemplars, native histograms: not stored
+    }
+    if (!w.ok || w.pos > end) return false;
+  }
+  if (labelsStart < 0) labelsStart = labelsEnd = end;
+  // protobufjs decodes (and checks) the labels of a series without samples too
+  if (samples === 0) return labelsOf(w, labelsStart, labelsEnd) !== undefined;
+  const hash = hashRanges(bytes, labelsStart, labelsEnd, labelsEnd, labelsEnd);
+  let series = cache.find(hash, bytes, labelsStart, labelsEnd, labelsEnd, labelsEnd);
+  if (series === undefined) {
+    series = newSeries(w, hash, labelsStart, labelsEnd, maxTags);
+    if (series === undefined) return false;
+  }
+  let index = series.index;
+  if (series.epoch !== batch.epoch) {
+    index = series.index = batch.seriesFor(series.key, series.metric, series.tags);
+    series.epoch = batch.epoch;
+  }
+  for (let s = 0; s < samples; s++) {
+    w.pos = sampleStarts[s]!;
+    const sampleEnd = sampleEnds[s]!;
+    let value = 0;
+    let timestamp = 0;
+    while (w.pos < sampleEnd) {
+      const key = w.varint(sampleEnd);
+      if (key === ((1 << 3) | 1)) value = w.double(sampleEnd);
+      else if (key === ((2 << 3) | 0)) timestamp = w.varint(sampleEnd);
+      else if (key >>> 3 === 1 || key >>> 3 === 2) return false;
+      else w.skip(key, sampleEnd);
+      if (!w.ok) return false;
+    }
+    if (!Number.isFinite(value)) {
+      out.skipped++;
+      continue;
+    }
+    batch.pushFloat(index, timestamp, value);
+  }
+  return true;
+}
+
+/** The labels of [start, end), decoded as protobufjs decodes them (UTF-8 checked); undefined when it would throw. */
+function labelsOf(w: Wire, start: number, end: number): PromLabel[] | undefined {
+  const bytes = w.bytes;
+  const labels: PromLabel[] = [];
+  w.pos = start;
+  while (w.pos < end) {
+    w.varint(end); // the labels field key (checked by the caller)
+    const length = w.varint(end);
+    const labelEnd = w.pos + length;
+    let name = '';
+    let value = '';
+    while (w.pos < labelEnd) {
+      const key = w.varint(labelEnd);
+      if (key === ((1 << 3) | 2) || key === ((2 << 3) | 2)) {
+        const length = w.varint(labelEnd);
+        if (!w.ok || w.pos + length > labelEnd) return undefined;
+        let text: string;
+        try {
+          text = protobuf.util.utf8.readStrict(bytes, w.pos, w.pos + length);
+        } catch {
+          return undefined;
+        }
+        if (key === ((1 << 3) | 2)) name = text;
+        else value = text;
+        w.pos += length;
+      } else {
+        if (key >>> 3 === 1 || key >>> 3 === 2) return undefined;
+        w.skip(key, labelEnd);
+      }
+      if (!w.ok) return undefined;
+    }
+    labels.push({ name, value });
+  }
+  return labels;
+}
+
+/** A series first seen: its labels mapped and checked; undefined when refused (the reference reader answers). */
+function newSeries(w: Wire, hash: number, start: number, end: number, maxTags: number): CachedSeries | undefined {
+  const bytes = w.bytes;
+  const labels = labelsOf(w, start, end);
+  if (!labels) return undefined;
+  const mapped = mapSeries(labels, maxTags);
+  if (mapped.error !== undefined) return undefined;
+  const entry: CachedSeries = {
+    hash,
+    bytes: Buffer.concat([Buffer.from(bytes.subarray(start, end)), Buffer.from([0x20])]),
+    metric: mapped.metric,
+    tags: mapped.tags,
+    key: seriesKeyString(mapped.metric, mapped.tags),
+    epoch: 0,
+    index: 0,
+    next: undefined,
+  };
+  cache.add(entry);
+  return entry;
+}
+
+function growSamples(): void {
+  const starts = new Int32Array(sampleStarts.length * 2);
+  const ends = new Int32Array(sampleEnds.length * 2);
+  starts.set(sampleStarts);
+  ends.set(sampleEnds);
+  sampleStarts = starts;
+  sampleEnds = ends;
+}
