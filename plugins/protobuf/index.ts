@@ -7,25 +7,10 @@
 import type { Duplex } from 'node:stream';
 import { definePlugin, NEED_MORE_BYTES, Type } from '../../core';
 import { getAuthenticator, type Authenticator } from '../../lib/auth';
-import { ApiError, getPutHooks, type PutFormat } from '../../lib/opentsdb';
-import { admitWriteRequest } from './admit';
+import { getPutHooks } from '../../lib/opentsdb';
 import { matchPreamble } from './framing';
-import { decodeWriteRequest } from './schema';
+import { protobufPut } from './put-format';
 import { ProtobufTcpSession } from './tcp-session';
-
-const protobufPut: PutFormat = {
-  contentType: 'application/x-protobuf',
-  decode(body, collector) {
-    let request;
-    try {
-      request = decodeWriteRequest(body);
-    } catch (err) {
-      throw new ApiError(400, 'Unable to parse the given protobuf', (err as Error).message);
-    }
-    if (request.points.length === 0) throw new ApiError(400, 'No datapoints found in content');
-    admitWriteRequest(request, collector);
-  },
-};
 
 export default definePlugin({
   name: 'protobuf',
