@@ -16,7 +16,7 @@ import type { BatchBuilder } from '../../core/batch-builder';
 import { seriesKeyString, ValueKind } from '../../core/types';
 import { readPlainDecimal } from './decimal-bytes';
 import { plainTags, timestampInRange, toMilliseconds } from './rules';
-import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
+import { batchIndexOf, hashRanges, SeriesCache, type CachedSeries } from './series-cache';
 import { validateDataPoint } from './validate-point';
 import { newValueSlot } from './value-text';
 
@@ -139,11 +139,7 @@ export class PutJsonBytesReader {
     } else if ((slot.kind === ValueKind.Float && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) {
       return false;
     }
-    let index = series.index;
-    if (series.epoch !== batch.epoch) {
-      index = series.index = batch.seriesFor(series.key, series.metric, series.tags);
-      series.epoch = batch.epoch;
-    }
+    const index = batchIndexOf(series, batch);
     batch.push(index, toMilliseconds(timestamp), slot.kind, slot.float, slot.int, undefined);
     return true;
   }

@@ -16,7 +16,7 @@ import { jsonTokenEnd } from './json-text';
 import { checkMetricAndTags, formatTagMap, parseLongError, plainTags } from './rules';
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText } from './value-text';
-import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
+import { batchIndexOf, hashRanges, SeriesCache, type CachedSeries } from './series-cache';
 import { EXACT_DIGITS, readPlainDecimal } from './decimal-bytes';
 
 const SPACE = 0x20;
@@ -119,11 +119,7 @@ export class PutLineParser {
       series = this.remember(line, hash, metricStart, metricEnd, tagsStart, end, metric, tags!);
     }
 
-    let index = series.index;
-    if (series.epoch !== batch.epoch) {
-      index = series.index = batch.seriesFor(series.key, series.metric, series.tags);
-      series.epoch = batch.epoch;
-    }
+    const index = batchIndexOf(series, batch);
     batch.push(index, timestamp <= 0xffffffff ? timestamp * 1000 : timestamp, slot.kind, slot.float, slot.int, slot.text);
     return undefined;
   }

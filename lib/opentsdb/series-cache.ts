@@ -4,6 +4,7 @@
  * tag objects and no re-validation per line. Only a line with new bytes pays for
  * parsing and checking its names.
  */
+import type { BatchBuilder } from '../../core/batch-builder';
 import type { Tags } from '../../core/types';
 
 export interface CachedSeries {
@@ -66,4 +67,13 @@ export class SeriesCache {
     entry.next = this.table.get(entry.hash);
     this.table.set(entry.hash, entry);
   }
+}
+
+/** The series' index in `batch`, added on its first point there; per point only a comparison of epochs. */
+export function batchIndexOf(series: CachedSeries, batch: BatchBuilder): number {
+  if (series.epoch !== batch.epoch) {
+    series.index = batch.seriesFor(series.key, series.metric, series.tags);
+    series.epoch = batch.epoch;
+  }
+  return series.index;
 }

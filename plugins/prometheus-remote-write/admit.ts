@@ -11,9 +11,9 @@
  *    answers every request, refusals included.
  * NaN and infinite samples are skipped by both (OpenTSDB's model has no place for them).
  */
-import protobuf from 'protobufjs';
 import type { BatchBuilder } from '../../core';
-import { hashRanges, SeriesCache, type CachedSeries } from '../../lib/opentsdb/series-cache';
+import { batchIndexOf, hashRanges, SeriesCache, type CachedSeries } from '../../lib/opentsdb/series-cache';
+import { WireReader } from '../../lib/protowire';
 import { seriesKeyString } from '../../core';
 import { mapSeries } from './map-series';
 import type { PromLabel, PromWriteRequest } from './prompb';
@@ -50,65 +50,17 @@ export function admitDecoded(message: PromWriteRequest, batch: BatchBuilder, max
   return out;
 }
 
-/** Reads protobuf fields from a byte array; `ok` turns false on anything malformed. */
-class Wire {
-  pos = 0;
-  ok = true;
-  private readonly view: DataView;
-
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  /** A varint of at most 53 bits; -1 (and ok = false) past that or past the end. */
-  varint(end: number): number {
-    let value = 0;
-    let scale = 1;
-    for (let shift = 0; shift < 53; shift += 7) {
-      if (this.pos >= end) break;
-      const b = this.bytes[this.pos++]!;
-      value += (b & 0x7f) * scale;
-      if (b < 0x80) return value;
-      scale *= 128;
-    }
-    this.ok = false;
-    return -1;
-  }
-
-  double(end: number): number {
-    if (this.pos + 8 > end) {
-      this.ok = false;
-      return 0;
-    }
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
-  }
-
-  /** Skips a field (its key's wire type `key & 7`); field number 0 is malformed. */
-  skip(key: number, end: number): void {
-    const type = key & 7;
-    if (key >>> 3 === 0) this.ok = false;
-    else if (type === 0) this.varint(end);
-    else if (type === 1) this.pos += 8;
-    else if (type === 2) {
-      const length = this.varint(end); // read before `pos` is: the varint moves it
-      this.pos += length;
-    }
-    else if (type === 5) this.pos += 4;
-    else this.ok = false;
-    if (this.pos > end) this.ok = false;
-  }
-}
-
 /** Cache entries of this reader also carry the series' batch slot, as the telnet parser's do. */
 const cache = new SeriesCache();
+/** One reader for every request: a request is read synchronously. */
+const reader = new WireReader();
 let sampleStarts = new Int32Array(64);
 let sampleEnds = new Int32Array(64);
 
 /** The fast reader (see the file comment); undefined sends the request to admitDecoded. */
 export function readWriteRequestBytes(bytes: Uint8Array, batch: BatchBuilder, maxTags: number): Admitted | undefined {
-  const w = new Wire(bytes);
+  const w = reader;
+  w.reset(bytes);
   const out: Admitted = { skipped: 0, refused: 0, firstError: undefined };
   const end = bytes.length;
   while (w.pos < end) {
@@ -129,7 +81,7 @@ export function readWriteRequestBytes(bytes: Uint8Array, batch: BatchBuilder, ma
   return out;
 }
 
-function readSeries(w: Wire, end: number, batch: BatchBuilder, maxTags: number, out: Admitted): boolean {
+function readSeries(w: WireReader, end: number, batch: BatchBuilder, maxTags: number, out: Admitted): boolean {
   const bytes = w.bytes;
   let labelsStart = -1;
   let labelsEnd = -1;
@@ -167,11 +119,7 @@ function readSeries(w: Wire, end: number, batch: BatchBuilder, maxTags: number, 
     series = newSeries(w, hash, labelsStart, labelsEnd, maxTags);
     if (series === undefined) return false;
   }
-  let index = series.index;
-  if (series.epoch !== batch.epoch) {
-    index = series.index = batch.seriesFor(series.key, series.metric, series.tags);
-    series.epoch = batch.epoch;
-  }
+  const index = batchIndexOf(series, batch);
   for (let s = 0; s < samples; s++) {
     w.pos = sampleStarts[s]!;
     const sampleEnd = sampleEnds[s]!;
@@ -195,8 +143,7 @@ function readSeries(w: Wire, end: number, batch: BatchBuilder, maxTags: number, 
 }
 
 /** The labels of [start, end), decoded as protobufjs decodes them (UTF-8 checked); undefined when it would throw. */
-function labelsOf(w: Wire, start: number, end: number): PromLabel[] | undefined {
-  const bytes = w.bytes;
+function labelsOf(w: WireReader, start: number, end: number): PromLabel[] | undefined {
   const labels: PromLabel[] = [];
   w.pos = start;
   while (w.pos < end) {
@@ -210,12 +157,8 @@ function labelsOf(w: Wire, start: number, end: number): PromLabel[] | undefined 
       if (key === ((1 << 3) | 2) || key === ((2 << 3) | 2)) {
         const length = w.varint(labelEnd);
         if (!w.ok || w.pos + length > labelEnd) return undefined;
-        let text: string;
-        try {
-          text = protobuf.util.utf8.readStrict(bytes, w.pos, w.pos + length);
-        } catch {
-          return undefined;
-        }
+        const text = w.text(w.pos, w.pos + length);
+        if (text === undefined) return undefined;
         if (key === ((1 << 3) | 2)) name = text;
         else value = text;
         w.pos += length;
@@ -231,7 +174,7 @@ function labelsOf(w: Wire, start: number, end: number): PromLabel[] | undefined 
 }
 
 /** A series first seen: its labels mapped and checked; undefined when refused (the reference reader answers). */
-function newSeries(w: Wire, hash: number, start: number, end: number, maxTags: number): CachedSeries | undefined {
+function newSeries(w: WireReader, hash: number, start: number, end: number, maxTags: number): CachedSeries | undefined {
   const bytes = w.bytes;
   const labels = labelsOf(w, start, end);
   if (!labels) return undefined;

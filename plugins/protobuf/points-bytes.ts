@@ -12,74 +12,28 @@
  * PutCollector (admit.ts), whose answers are the reference. test/write/protobuf-bytes.test.ts
  * compares the two.
  */
-import protobuf from 'protobufjs';
 import { seriesKeyString, ValueKind, type BatchBuilder } from '../../core';
 import { newValueSlot, plainTags, timestampInRange, toMilliseconds, validateDataPoint } from '../../lib/opentsdb';
-import { hashRanges, SeriesCache, type CachedSeries } from '../../lib/opentsdb/series-cache';
-
-const WT_VARINT = 0;
-const WT_FIXED64 = 1;
-const WT_BYTES = 2;
-const WT_FIXED32 = 5;
+import { batchIndexOf, hashRanges, SeriesCache, type CachedSeries } from '../../lib/opentsdb/series-cache';
+import { WireReader, WT_BYTES, WT_FIXED64, WT_VARINT } from '../../lib/protowire';
 
 const cache = new SeriesCache();
 const slot = newValueSlot();
-
-/** The reader's position; `ok` turns false on anything malformed. */
-const w: { bytes: Uint8Array; view: DataView; pos: number; ok: boolean } = { bytes: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)), pos: 0, ok: true };
-
-/** A varint of at most 53 bits (more, or past `end`: ok = false). */
-function varint(end: number): number {
-  let value = 0;
-  let scale = 1;
-  for (let shift = 0; shift < 53; shift += 7) {
-    if (w.pos >= end) break;
-    const b = w.bytes[w.pos++]!;
-    value += (b & 0x7f) * scale;
-    if (b < 0x80) return value;
-    scale *= 128;
-  }
-  w.ok = false;
-  return 0;
-}
-
-function skip(key: number, end: number): void {
-  const type = key & 7;
-  if (key >>> 3 === 0) w.ok = false;
-  else if (type === WT_VARINT) varint(end);
-  else if (type === WT_FIXED64) w.pos += 8;
-  else if (type === WT_BYTES) {
-    const length = varint(end);
-    w.pos += length;
-  } else if (type === WT_FIXED32) w.pos += 4;
-  else w.ok = false;
-  if (w.pos > end) w.ok = false;
-}
-
-/** UTF-8 as protobufjs reads a proto3 string (invalid UTF-8 throws there): undefined when invalid. */
-function text(start: number, end: number): string | undefined {
-  try {
-    return protobuf.util.utf8.readStrict(w.bytes, start, end);
-  } catch {
-    return undefined;
-  }
-}
+/** One reader for every request: decode is synchronous. */
+const w = new WireReader();
 
 /** Reads every point of `body` into `batch`: the number of points, or undefined (use the reference reader). */
 export function readPutProtobuf(body: Uint8Array, batch: BatchBuilder): number | undefined {
-  w.bytes = body;
-  w.view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  w.pos = 0;
-  w.ok = true;
+  w.reset(body);
   const end = body.length;
   let count = 0;
   while (w.pos < end) {
-    const key = varint(end);
+    const key = w.varint(end);
     if (!w.ok) return undefined;
     const field = key >>> 3;
     if (field === 1) {
       if ((key & 7) !== WT_BYTES) return undefined;
-      const length = varint(end);
+      const length = w.varint(end);
       const pointEnd = w.pos + length;
       if (!w.ok || pointEnd > end || !readPoint(pointEnd, batch)) return undefined;
       w.pos = pointEnd;
@@ -87,12 +41,12 @@ export function readPutProtobuf(body: Uint8Array, batch: BatchBuilder): number |
     } else if (field === 4) {
       // authorization (raw TCP only): protobufjs checks its UTF-8 too
       if ((key & 7) !== WT_BYTES) return undefined;
-      const length = varint(end);
-      if (!w.ok || w.pos + length > end || text(w.pos, w.pos + length) === undefined) return undefined;
+      const length = w.varint(end);
+      if (!w.ok || w.pos + length > end || w.text(w.pos, w.pos + length) === undefined) return undefined;
       w.pos += length;
     } else {
       if ((field === 2 || field === 3) && (key & 7) !== WT_VARINT) return undefined;
-      skip(key, end);
+      w.skip(key, end);
       if (!w.ok) return undefined;
     }
   }
@@ -108,41 +62,39 @@ function readPoint(end: number, batch: BatchBuilder): boolean {
   let values = 0;
   while (w.pos < end) {
     const fieldStart = w.pos;
-    const key = varint(end);
+    const key = w.varint(end);
     if (!w.ok) return false;
     const field = key >>> 3;
     const type = key & 7;
     if (field === 1 && type === WT_BYTES) {
       if (metricStart >= 0) return false; // given twice: protobufjs keeps the last
-      const length = varint(end);
+      const length = w.varint(end);
       metricStart = w.pos;
       metricEnd = w.pos += length;
     } else if (field === 2 && type === WT_VARINT) {
-      timestamp = varint(end); // over 53 bits (or negative): ok = false
+      timestamp = w.varint(end); // over 53 bits (or negative): ok = false
     } else if (field === 3 && type === WT_BYTES) {
       if (tagsStart < 0) tagsStart = fieldStart;
       else if (tagsEnd !== fieldStart) return false; // tags in one run only
-      const length = varint(end);
+      const length = w.varint(end);
       w.pos += length;
       tagsEnd = w.pos;
     } else if (field === 4 && type === WT_VARINT) {
-      const zigzag = varint(end);
+      const zigzag = w.varint(end);
       slot.kind = ValueKind.Int;
       slot.int = BigInt(zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2);
       slot.float = 0;
       slot.text = undefined;
       values++;
     } else if (field === 5 && type === WT_FIXED64) {
-      if (w.pos + 8 > end) return false;
       slot.kind = ValueKind.Float;
-      slot.float = w.view.getFloat64(w.pos, true);
+      slot.float = w.double(end);
       slot.int = 0n;
       slot.text = undefined;
-      w.pos += 8;
       values++;
     } else if (field === 6 && type === WT_BYTES) {
-      const length = varint(end);
-      const value = w.ok && w.pos + length <= end ? text(w.pos, w.pos + length) : undefined;
+      const length = w.varint(end);
+      const value = w.ok && w.pos + length <= end ? w.text(w.pos, w.pos + length) : undefined;
       if (value === undefined) return false;
       slot.kind = ValueKind.String;
       slot.text = value;
@@ -153,7 +105,7 @@ function readPoint(end: number, batch: BatchBuilder): boolean {
     } else if (field >= 1 && field <= 7) {
       return false; // a JSON value, or a known field in another wire type
     } else {
-      skip(key, end);
+      w.skip(key, end);
     }
     if (!w.ok || w.pos > end) return false;
   }
@@ -166,34 +118,30 @@ function readPoint(end: number, batch: BatchBuilder): boolean {
   } else if ((slot.kind === ValueKind.Float && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) {
     return false;
   }
-  let index = series.index;
-  if (series.epoch !== batch.epoch) {
-    index = series.index = batch.seriesFor(series.key, series.metric, series.tags);
-    series.epoch = batch.epoch;
-  }
+  const index = batchIndexOf(series, batch);
   batch.push(index, toMilliseconds(timestamp), slot.kind, slot.float, slot.int, slot.text);
   return true;
 }
 
 /** Decodes the metric and the tag map entries as protobufjs does, then /api/put's checks; undefined when refused. */
 function newSeries(hash: number, metricStart: number, metricEnd: number, tagsStart: number, tagsEnd: number, timestamp: number): CachedSeries | undefined {
-  const metric = text(metricStart, metricEnd);
+  const metric = w.text(metricStart, metricEnd);
   if (metric === undefined) return undefined;
   const tags = Object.create(null) as Record<string, string>;
   let tagCount = 0;
   const saved = w.pos;
   w.pos = tagsStart;
   while (w.pos < tagsEnd) {
-    varint(tagsEnd); // the tags field key
-    const length = varint(tagsEnd);
+    w.varint(tagsEnd); // the tags field key
+    const length = w.varint(tagsEnd);
     const entryEnd = w.pos + length;
     let key = '';
     let value = '';
     while (w.pos < entryEnd) {
-      const k = varint(entryEnd);
+      const k = w.varint(entryEnd);
       if (k === ((1 << 3) | WT_BYTES) || k === ((2 << 3) | WT_BYTES)) {
-        const n = varint(entryEnd);
-        const s = w.ok && w.pos + n <= entryEnd ? text(w.pos, w.pos + n) : undefined;
+        const n = w.varint(entryEnd);
+        const s = w.ok && w.pos + n <= entryEnd ? w.text(w.pos, w.pos + n) : undefined;
         if (s === undefined) return undefined;
         if (k === ((1 << 3) | WT_BYTES)) key = s;
         else value = s;

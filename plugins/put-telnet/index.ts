@@ -75,6 +75,13 @@ export default definePlugin({
 
 const DESCRIPTION = 'put <metric> <timestamp> <value> <tagk=tagv> [...]: store a point';
 
+/** `execute`, only reached when a session lacks the raw path: the same parser, the same answers. */
+function executeViaRaw(put: TelnetCommand, words: string[], connection: TelnetConnection): void | Promise<void> {
+  const line = Buffer.from(words.join(' '));
+  put.executeRaw!(line, 0, line.length, connection);
+  return put.endOfInput!(connection);
+}
+
 /** Writes one batch; a storage failure is answered on the connection, as OpenTSDB does (tsd.rpc.telnet.return_errors). */
 function writeBatch(writer: WriteService, log: Logger, connection: TelnetConnection, batch: Parameters<WriteService['write']>[0]): Promise<void> {
   return writer.write(batch, WRITE_INFO).then(
@@ -105,10 +112,7 @@ function inlinePut(writer: WriteService, stats: Stats, log: Logger): TelnetComma
     description: DESCRIPTION,
     scope: 'write',
     execute(words, connection) {
-      // Only reached when a session lacks the raw path; same parser, same answers.
-      const line = Buffer.from(words.join(' '));
-      put.executeRaw!(line, 0, line.length, connection);
-      return put.endOfInput!(connection);
+      return executeViaRaw(put, words, connection);
     },
     executeRaw(line, start, end, connection) {
       stats.lines++;
@@ -208,9 +212,7 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, workers: num
     description: DESCRIPTION,
     scope: 'write',
     execute(words, connection) {
-      const line = Buffer.from(words.join(' '));
-      put.executeRaw!(line, 0, line.length, connection);
-      return put.endOfInput!(connection);
+      return executeViaRaw(put, words, connection);
     },
     executeRaw(line, start, end, connection) {
       stats.lines++;
