@@ -69,6 +69,17 @@ function checkTapResult(batch: PointBatch): void {
   }
 }
 
+/**
+ * The batch with series objects of its own, for beforeWrite taps: transports hand out the
+ * same series and tags objects for every batch of a series (their caches), so a tap that
+ * relabels `series[s].tags` in place — which docs/plugins.md allows — must get copies, or
+ * its change would land again on the next batch's already changed tags. Per series, only
+ * when a beforeWrite tap is there.
+ */
+function withOwnSeries(batch: PointBatch): PointBatch {
+  return { ...batch, series: batch.series.map((s) => ({ metric: s.metric, tags: { ...s.tags } })), seriesKeys: [...batch.seriesKeys] };
+}
+
 export class Writer implements WriteService {
   private inFlightPoints = 0;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -127,7 +138,7 @@ export class Writer implements WriteService {
     let toWrite = batch;
     if (before.isUsed()) {
       try {
-        toWrite = await before.promise(batch, info);
+        toWrite = await before.promise(withOwnSeries(batch), info);
       } catch (err) {
         throw new DsdbError('DSDB_ERR_BAD_WRITE', `a write.beforeWrite tap refused the batch: ${(err as Error)?.message ?? String(err)}`);
       }

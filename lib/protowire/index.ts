@@ -26,19 +26,29 @@ export class WireReader {
     this.ok = true;
   }
 
-  /** A varint of at most 53 bits; longer ones (a negative int64, say) or one past `end` set ok = false. */
+  /** A varint up to 2^53 - 1; a larger one (a negative int64, say) or one past `end` sets ok = false. */
   varint(end: number): number {
     let value = 0;
     let scale = 1;
-    for (let shift = 0; shift < 53; shift += 7) {
+    for (let shift = 0; shift < 56; shift += 7) {
       if (this.pos >= end) break;
       const b = this.bytes[this.pos++]!;
       value += (b & 0x7f) * scale;
-      if (b < 0x80) return value;
+      if (b < 0x80) {
+        if (value > Number.MAX_SAFE_INTEGER) break;
+        return value;
+      }
       scale *= 128;
     }
     this.ok = false;
     return 0;
+  }
+
+  /** A field key: a varint of at most 32 bits (protobufjs refuses longer ones). */
+  key(end: number): number {
+    const key = this.varint(end);
+    if (key > 0xffffffff) this.ok = false;
+    return key;
   }
 
   /** A little-endian double (wire type 1). */

@@ -6,7 +6,8 @@
  *    the telnet and JSON readers do), so a known series costs no label objects, no name
  *    mapping and no check; samples go to the batch's columns as they are read. Anything
  *    it does not take — a series whose labels are refused, labels not in one run, a
- *    negative or over-2^53 timestamp, a malformed message — makes it give up (`undefined`);
+ *    negative or over-2^53 timestamp, a field key over 32 bits, a malformed message — makes
+ *    it give up (`undefined`);
  *  - `admitDecoded`, over protobufjs' decode of the same bytes (the reference), which
  *    answers every request, refusals included.
  * NaN and infinite samples are skipped by both (OpenTSDB's model has no place for them).
@@ -51,7 +52,13 @@ export function admitDecoded(message: PromWriteRequest, batch: BatchBuilder, max
 }
 
 /** Cache entries of this reader also carry the series' batch slot, as the telnet parser's do. */
-const cache = new SeriesCache();
+/** Series by label bytes, one cache per `maxTags` (a series cached under a larger bound must be checked again under a smaller one). */
+const caches = new Map<number, SeriesCache>();
+function cacheFor(maxTags: number): SeriesCache {
+  let cache = caches.get(maxTags);
+  if (!cache) caches.set(maxTags, (cache = new SeriesCache()));
+  return cache;
+}
 /** One reader for every request: a request is read synchronously. */
 const reader = new WireReader();
 let sampleStarts = new Int32Array(64);
@@ -64,7 +71,7 @@ export function readWriteRequestBytes(bytes: Uint8Array, batch: BatchBuilder, ma
   const out: Admitted = { skipped: 0, refused: 0, firstError: undefined };
   const end = bytes.length;
   while (w.pos < end) {
-    const key = w.varint(end);
+    const key = w.key(end);
     if (!w.ok) return undefined;
     if (key === ((1 << 3) | 2)) {
       const length = w.varint(end);
@@ -88,7 +95,7 @@ function readSeries(w: WireReader, end: number, batch: BatchBuilder, maxTags: nu
   let samples = 0;
   while (w.pos < end) {
     const fieldStart = w.pos;
-    const key = w.varint(end);
+    const key = w.key(end);
     if (!w.ok) return false;
     if (key === ((1 << 3) | 2)) {
       // labels in one run: the run's bytes name the series
@@ -114,9 +121,10 @@ function readSeries(w: WireReader, end: number, batch: BatchBuilder, maxTags: nu
   // protobufjs decodes (and checks) the labels of a series without samples too
   if (samples === 0) return labelsOf(w, labelsStart, labelsEnd) !== undefined;
   const hash = hashRanges(bytes, labelsStart, labelsEnd, labelsEnd, labelsEnd);
+  const cache = cacheFor(maxTags);
   let series = cache.find(hash, bytes, labelsStart, labelsEnd, labelsEnd, labelsEnd);
   if (series === undefined) {
-    series = newSeries(w, hash, labelsStart, labelsEnd, maxTags);
+    series = newSeries(w, cache, hash, labelsStart, labelsEnd, maxTags);
     if (series === undefined) return false;
   }
   const index = batchIndexOf(series, batch);
@@ -126,7 +134,7 @@ function readSeries(w: WireReader, end: number, batch: BatchBuilder, maxTags: nu
     let value = 0;
     let timestamp = 0;
     while (w.pos < sampleEnd) {
-      const key = w.varint(sampleEnd);
+      const key = w.key(sampleEnd);
       if (key === ((1 << 3) | 1)) value = w.double(sampleEnd);
       else if (key === ((2 << 3) | 0)) timestamp = w.varint(sampleEnd);
       else if (key >>> 3 === 1 || key >>> 3 === 2) return false;
@@ -147,13 +155,13 @@ function labelsOf(w: WireReader, start: number, end: number): PromLabel[] | unde
   const labels: PromLabel[] = [];
   w.pos = start;
   while (w.pos < end) {
-    w.varint(end); // the labels field key (checked by the caller)
+    w.key(end); // the labels field key (checked by the caller)
     const length = w.varint(end);
     const labelEnd = w.pos + length;
     let name = '';
     let value = '';
     while (w.pos < labelEnd) {
-      const key = w.varint(labelEnd);
+      const key = w.key(labelEnd);
       if (key === ((1 << 3) | 2) || key === ((2 << 3) | 2)) {
         const length = w.varint(labelEnd);
         if (!w.ok || w.pos + length > labelEnd) return undefined;
@@ -174,7 +182,7 @@ function labelsOf(w: WireReader, start: number, end: number): PromLabel[] | unde
 }
 
 /** A series first seen: its labels mapped and checked; undefined when refused (the reference reader answers). */
-function newSeries(w: WireReader, hash: number, start: number, end: number, maxTags: number): CachedSeries | undefined {
+function newSeries(w: WireReader, cache: SeriesCache, hash: number, start: number, end: number, maxTags: number): CachedSeries | undefined {
   const bytes = w.bytes;
   const labels = labelsOf(w, start, end);
   if (!labels) return undefined;

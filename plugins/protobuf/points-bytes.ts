@@ -28,7 +28,7 @@ export function readPutProtobuf(body: Uint8Array, batch: BatchBuilder): number |
   const end = body.length;
   let count = 0;
   while (w.pos < end) {
-    const key = w.varint(end);
+    const key = w.key(end);
     if (!w.ok) return undefined;
     const field = key >>> 3;
     if (field === 1) {
@@ -62,7 +62,7 @@ function readPoint(end: number, batch: BatchBuilder): boolean {
   let values = 0;
   while (w.pos < end) {
     const fieldStart = w.pos;
-    const key = w.varint(end);
+    const key = w.key(end);
     if (!w.ok) return false;
     const field = key >>> 3;
     const type = key & 7;
@@ -132,13 +132,13 @@ function newSeries(hash: number, metricStart: number, metricEnd: number, tagsSta
   const saved = w.pos;
   w.pos = tagsStart;
   while (w.pos < tagsEnd) {
-    w.varint(tagsEnd); // the tags field key
+    w.key(tagsEnd); // the tags field key
     const length = w.varint(tagsEnd);
     const entryEnd = w.pos + length;
     let key = '';
     let value = '';
     while (w.pos < entryEnd) {
-      const k = w.varint(entryEnd);
+      const k = w.key(entryEnd);
       if (k === ((1 << 3) | WT_BYTES) || k === ((2 << 3) | WT_BYTES)) {
         const n = w.varint(entryEnd);
         const s = w.ok && w.pos + n <= entryEnd ? w.text(w.pos, w.pos + n) : undefined;

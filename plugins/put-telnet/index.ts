@@ -147,7 +147,7 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, workers: num
     if (connection === lastConnection) return last!;
     let p = pipelines.get(connection);
     if (!p) {
-      p = { affinity: nextAffinity++, buffer: Buffer.allocUnsafe(64 * 1024), length: 0, run: undefined, runStart: 0, runEnd: 0, inFlight: 0, tail: Promise.resolve(), wake: undefined };
+      p = { affinity: nextAffinity++, buffer: Buffer.allocUnsafe(16 * 1024), length: 0, run: undefined, runStart: 0, runEnd: 0, inFlight: 0, tail: Promise.resolve(), wake: undefined };
       pipelines.set(connection, p);
     }
     lastConnection = connection;

@@ -32,7 +32,10 @@ export class TelnetSession implements TelnetConnection {
   readonly remoteAddress: string;
   private pending: Buffer | undefined;
   private busy = false;
+  /** the session ended it (`exit`, a too-long line, a refused login): queued lines are dropped */
   private closed = false;
+  /** the socket is closed (by the peer or by us): replies cannot be written, reads are over */
+  private peerGone = false;
   private queue: Buffer[] = [];
   /** commands with a raw path, found by comparing the line's first word as bytes */
   private raw: { name: Buffer; command: TelnetCommand }[] = [];
@@ -60,8 +63,10 @@ export class TelnetSession implements TelnetConnection {
     this.setPrincipal(authenticator ? undefined : ANYONE);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => log.debug({ err }, 'telnet connection error'));
+    // The peer going away ends nothing here: lines already received still run (a collector
+    // that sends its lines and closes at once loses none of them); their replies go nowhere.
     socket.on('close', () => {
-      this.closed = true;
+      this.peerGone = true;
     });
   }
 
@@ -244,7 +249,7 @@ export class TelnetSession implements TelnetConnection {
   private resumeAfterAsync(): void {
     this.busy = false;
     if (this.closed) return;
-    this.socket.resume();
+    if (!this.peerGone) this.socket.resume();
     this.drain();
   }
 
