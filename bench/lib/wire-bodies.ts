@@ -7,18 +7,9 @@
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import snappy from 'snappyjs';
+import { WriteRequest as PromWriteRequest } from '../../plugins/prometheus-remote-write/prompb';
 import { points, type DatasetOptions, type DatasetPoint } from './dataset';
 
-const PROM_SCHEMA = `
-syntax = "proto3";
-package prometheus;
-message WriteRequest { repeated TimeSeries timeseries = 1; }
-message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; }
-message Label { string name = 1; string value = 2; }
-message Sample { double value = 1; int64 timestamp = 2; }
-`;
-
-const PromWriteRequest = protobuf.parse(PROM_SCHEMA).root.lookupType('prometheus.WriteRequest');
 /** dsdb.proto at the repository root (bench/lib → dist/bench/lib, three levels up). */
 const DsdbWriteRequest = protobuf.loadSync(path.resolve(__dirname, '..', '..', '..', 'dsdb.proto')).lookupType('dsdb.WriteRequest');
 

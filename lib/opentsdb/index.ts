@@ -8,7 +8,7 @@ export * from './value-text';
 export * from './json-text';
 export { validateDataPoint, type IncomingPoint } from './validate-point';
 export { PutCollector, type PutError, type ReceivedPoint } from './put-collector';
-export { getPutHooks, type PutFormat } from './put-format';
+export { decodeBytesFirst, getPutHooks, type PutFormat } from './put-format';
 export { PutLineParser } from './put-line-parser';
 export { PutParsePool, type ParsedLines } from './put-parse-pool';
 export { jsonFormat as putJsonFormat } from './put-json-format';

@@ -27,3 +27,26 @@ export interface PutFormat {
    */
   decode(body: Buffer, collector: PutCollector): void;
 }
+
+/**
+ * A format's decode with a byte-level reader in front: `readBytes` takes the common body
+ * into the collector's batch and answers its point count, or undefined for any body it
+ * does not take — then its partial batch is dropped and `exact`, the reference, reads the
+ * body. Both must give the same points, counts and errors for every body they both take.
+ */
+export function decodeBytesFirst(
+  body: Buffer,
+  collector: PutCollector,
+  readBytes: (body: Buffer, batch: PutCollector['batch']) => number | undefined,
+  exact: (body: Buffer, collector: PutCollector) => void,
+): void {
+  if (collector.success === 0 && collector.failed === 0 && collector.batch.length === 0) {
+    const read = readBytes(body, collector.batch);
+    if (read !== undefined) {
+      collector.success = read;
+      return;
+    }
+    if (collector.batch.length > 0 || collector.batch.series.length > 0) collector.batch.take();
+  }
+  exact(body, collector);
+}

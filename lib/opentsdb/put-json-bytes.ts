@@ -250,18 +250,15 @@ export class PutJsonBytesReader {
   }
 }
 
-const FIELD_NAMES: readonly [number, Buffer][] = [
-  [FIELD_METRIC, Buffer.from('metric')],
-  [FIELD_TIMESTAMP, Buffer.from('timestamp')],
-  [FIELD_VALUE, Buffer.from('value')],
-  [FIELD_TAGS, Buffer.from('tags')],
-];
+/** The four point fields, names as bytes, in one order with their flags (no tuple to unpack per key). */
+const FIELD_FLAGS = [FIELD_METRIC, FIELD_TIMESTAMP, FIELD_VALUE, FIELD_TAGS] as const;
+const FIELD_BYTES = ['metric', 'timestamp', 'value', 'tags'].map((name) => Buffer.from(name));
 
 /** Which of the four point fields the key bytes name; 0 for any other key. */
 function fieldOf(body: Buffer, start: number, end: number): number {
   const n = end - start;
-  for (let f = 0; f < FIELD_NAMES.length; f++) {
-    const [field, name] = FIELD_NAMES[f]!;
+  for (let f = 0; f < FIELD_BYTES.length; f++) {
+    const name = FIELD_BYTES[f]!;
     if (name.length !== n) continue;
     let same = true;
     for (let i = 0; i < n; i++) {
@@ -270,7 +267,7 @@ function fieldOf(body: Buffer, start: number, end: number): number {
         break;
       }
     }
-    if (same) return field;
+    if (same) return FIELD_FLAGS[f]!;
   }
   return 0;
 }

@@ -11,26 +11,22 @@ import { ValueKind } from '../../core/types';
 import { ApiError } from './api-error';
 import { JsonNumber, JsonSyntaxError, canonicalJson, isJsonObject, parseExactJson, type ExactJson } from './json-text';
 import type { PutCollector, ReceivedPoint } from './put-collector';
-import type { PutFormat } from './put-format';
+import { decodeBytesFirst, type PutFormat } from './put-format';
 import { newValueSlot, parseValueText } from './value-text';
 import { PutJsonBytesReader } from './put-json-bytes';
 
 /** The byte-level reader of the common body; its series cache serves every request (decode is synchronous). */
 const bytesReader = new PutJsonBytesReader();
 
+function readCommonBody(body: Buffer, batch: PutCollector['batch']): number | undefined {
+  const read = bytesReader.read(body, batch);
+  return read > 0 ? read : undefined;
+}
+
 export const jsonFormat: PutFormat = {
   contentType: 'application/json',
   decode(body, collector) {
-    if (collector.success === 0 && collector.failed === 0 && collector.batch.length === 0) {
-      const read = bytesReader.read(body, collector.batch);
-      if (read > 0) {
-        collector.success = read;
-        return;
-      }
-      // not a body the byte reader takes: its partial batch is dropped, the exact reader answers
-      if (collector.batch.length > 0 || collector.batch.series.length > 0) collector.batch.take();
-    }
-    decodeExact(body, collector);
+    decodeBytesFirst(body, collector, readCommonBody, decodeExact);
   },
 };
 

@@ -76,6 +76,41 @@ export class WireReader {
     if (this.pos > end) this.ok = false;
   }
 
+  /**
+   * A run of length-delimited messages of two strings, fields 1 and 2 (a protobuf map
+   * entry, a Prometheus Label), from `start` to `end`: `each(first, second)` per message,
+   * absent fields ''. Other fields are skipped, as protobufjs skips them; false (stop)
+   * where protobufjs would throw or read otherwise (field 1 or 2 in another wire type),
+   * or when `each` answers false. Per message a callback: for a series first seen, not per point.
+   */
+  stringPairs(start: number, end: number, each: (first: string, second: string) => boolean): boolean {
+    this.pos = start;
+    while (this.pos < end) {
+      this.key(end); // the run's field key (checked by the caller)
+      const length = this.varint(end);
+      const messageEnd = this.pos + length;
+      let first = '';
+      let second = '';
+      while (this.ok && this.pos < messageEnd) {
+        const key = this.key(messageEnd);
+        if (key === ((1 << 3) | WT_BYTES) || key === ((2 << 3) | WT_BYTES)) {
+          const n = this.varint(messageEnd);
+          const text = this.ok && this.pos + n <= messageEnd ? this.text(this.pos, this.pos + n) : undefined;
+          if (text === undefined) return false;
+          if (key === ((1 << 3) | WT_BYTES)) first = text;
+          else second = text;
+          this.pos += n;
+        } else if (key >>> 3 === 1 || key >>> 3 === 2) {
+          return false;
+        } else {
+          this.skip(key, messageEnd);
+        }
+      }
+      if (!this.ok || !each(first, second)) return false;
+    }
+    return true;
+  }
+
   /** UTF-8 of [start, end) as protobufjs reads a proto3 string; undefined where it would throw (invalid UTF-8). */
   text(start: number, end: number): string | undefined {
     try {

@@ -153,32 +153,7 @@ function readSeries(w: WireReader, end: number, batch: BatchBuilder, maxTags: nu
 /** The labels of [start, end), decoded as protobufjs decodes them (UTF-8 checked); undefined when it would throw. */
 function labelsOf(w: WireReader, start: number, end: number): PromLabel[] | undefined {
   const labels: PromLabel[] = [];
-  w.pos = start;
-  while (w.pos < end) {
-    w.key(end); // the labels field key (checked by the caller)
-    const length = w.varint(end);
-    const labelEnd = w.pos + length;
-    let name = '';
-    let value = '';
-    while (w.pos < labelEnd) {
-      const key = w.key(labelEnd);
-      if (key === ((1 << 3) | 2) || key === ((2 << 3) | 2)) {
-        const length = w.varint(labelEnd);
-        if (!w.ok || w.pos + length > labelEnd) return undefined;
-        const text = w.text(w.pos, w.pos + length);
-        if (text === undefined) return undefined;
-        if (key === ((1 << 3) | 2)) name = text;
-        else value = text;
-        w.pos += length;
-      } else {
-        if (key >>> 3 === 1 || key >>> 3 === 2) return undefined;
-        w.skip(key, labelEnd);
-      }
-      if (!w.ok) return undefined;
-    }
-    labels.push({ name, value });
-  }
-  return labels;
+  return w.stringPairs(start, end, (name, value) => labels.push({ name, value }) > 0) ? labels : undefined;
 }
 
 /** A series first seen: its labels mapped and checked; undefined when refused (the reference reader answers). */

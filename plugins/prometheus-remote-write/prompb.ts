@@ -31,7 +31,8 @@ export interface PromWriteRequest {
   timeseries: PromTimeSeries[];
 }
 
-const WriteRequest = protobuf.parse(SCHEMA).root.lookupType('prometheus.WriteRequest');
+/** The WriteRequest message type (also what the benchmark encodes its remote_write bodies with). */
+export const WriteRequest = protobuf.parse(SCHEMA).root.lookupType('prometheus.WriteRequest');
 
 export function decodePromWriteRequest(bytes: Uint8Array): PromWriteRequest {
   return WriteRequest.decode(bytes) as unknown as PromWriteRequest;

@@ -130,32 +130,14 @@ function newSeries(hash: number, metricStart: number, metricEnd: number, tagsSta
   const tags = Object.create(null) as Record<string, string>;
   let tagCount = 0;
   const saved = w.pos;
-  w.pos = tagsStart;
-  while (w.pos < tagsEnd) {
-    w.key(tagsEnd); // the tags field key
-    const length = w.varint(tagsEnd);
-    const entryEnd = w.pos + length;
-    let key = '';
-    let value = '';
-    while (w.pos < entryEnd) {
-      const k = w.key(entryEnd);
-      if (k === ((1 << 3) | WT_BYTES) || k === ((2 << 3) | WT_BYTES)) {
-        const n = w.varint(entryEnd);
-        const s = w.ok && w.pos + n <= entryEnd ? w.text(w.pos, w.pos + n) : undefined;
-        if (s === undefined) return undefined;
-        if (k === ((1 << 3) | WT_BYTES)) key = s;
-        else value = s;
-        w.pos += n;
-      } else {
-        return undefined;
-      }
-      if (!w.ok) return undefined;
-    }
-    // a repeated key (protobufjs keeps the last) or `__proto__` (an object's prototype there): the reference decides
-    if (key in tags || key === '__proto__') return undefined;
+  // a repeated key (protobufjs keeps the last) or `__proto__` (an object's prototype there): the reference decides
+  const read = w.stringPairs(tagsStart, tagsEnd, (key, value) => {
+    if (key in tags || key === '__proto__') return false;
     tags[key] = value;
     tagCount++;
-  }
+    return true;
+  });
+  if (!read) return undefined;
   w.pos = saved;
   const invalid = validateDataPoint({ metric, timestamp, timestampText: String(timestamp), tags, tagCount }, slot);
   if (invalid) return undefined;

@@ -3,7 +3,7 @@
  * OpenTSDB's checks and replies (the PutCollector). The common body is read from its bytes
  * (points-bytes.ts); any other, refused points included, by protobufjs (`decodeExact`).
  */
-import { ApiError, type PutCollector, type PutFormat } from '../../lib/opentsdb';
+import { ApiError, decodeBytesFirst, type PutCollector, type PutFormat } from '../../lib/opentsdb';
 import { admitWriteRequest } from './admit';
 import { readPutProtobuf } from './points-bytes';
 import { decodeWriteRequest } from './schema';
@@ -23,15 +23,6 @@ export function decodeExact(body: Buffer, collector: PutCollector): void {
 export const protobufPut: PutFormat = {
   contentType: 'application/x-protobuf',
   decode(body, collector) {
-    if (collector.success === 0 && collector.failed === 0 && collector.batch.length === 0) {
-      const read = readPutProtobuf(body, collector.batch);
-      if (read !== undefined) {
-        collector.success = read;
-        return;
-      }
-      // not a body the byte reader takes: its partial batch is dropped, the reference answers
-      if (collector.batch.length > 0 || collector.batch.series.length > 0) collector.batch.take();
-    }
-    decodeExact(body, collector);
+    decodeBytesFirst(body, collector, readPutProtobuf, decodeExact);
   },
 };

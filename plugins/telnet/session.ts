@@ -140,36 +140,12 @@ export class TelnetSession implements TelnetConnection {
         if (!raw && this.settlers.length > 0) {
           // another command's line: the puts before it take effect first
           const wait = this.settle();
-          if (wait) {
-            this.busy = true;
-            this.socket.pause();
-            this.queue.unshift(data.subarray(start));
-            wait.then(
-              () => this.resumeAfterAsync(),
-              (err) => {
-                this.log.error({ err }, 'telnet command failed while settling');
-                this.resumeAfterAsync();
-              },
-            );
-            return;
-          }
+          if (wait) return this.pauseUntil(wait, data.subarray(start), 'telnet command failed while settling');
         }
         const result = raw ? this.runRaw(raw, data, start, end) : this.runLine(data.toString('utf8', start, end));
         start = newline + 1;
-        if (result) {
-          // An async command: keep the rest, wait for it, then go on.
-          this.busy = true;
-          this.socket.pause();
-          if (start < data.length) this.queue.unshift(data.subarray(start));
-          result.then(
-            () => this.resumeAfterAsync(),
-            (err) => {
-              this.log.error({ err }, 'telnet command failed');
-              this.resumeAfterAsync();
-            },
-          );
-          return;
-        }
+        // An async command: keep the rest, wait for it, then go on.
+        if (result) return this.pauseUntil(result, data.subarray(start), 'telnet command failed');
         if (this.closed) return this.endOfInput();
       }
       if (start < data.length) {
@@ -211,39 +187,42 @@ export class TelnetSession implements TelnetConnection {
 
   /** Every queued line has run: let batching commands write what they gathered. */
   private endOfInput(): void {
-    let waits: Promise<void>[] | undefined;
-    for (const command of this.flushers) {
-      try {
-        const result = command.endOfInput!(this);
-        if (result && typeof (result as Promise<void>).then === 'function') (waits ??= []).push(result as Promise<void>);
-      } catch (err) {
-        this.log.error({ err }, 'telnet command failed at end of input');
-      }
-    }
-    if (!waits) return;
-    this.busy = true;
-    this.socket.pause();
-    Promise.all(waits).then(
-      () => this.resumeAfterAsync(),
-      (err) => {
-        this.log.error({ err }, 'telnet command failed at end of input');
-        this.resumeAfterAsync();
-      },
-    );
+    const failure = 'telnet command failed at end of input';
+    const wait = this.callEach(this.flushers, (command) => command.endOfInput!(this), failure);
+    if (wait) this.pauseUntil(wait, undefined, failure);
   }
 
   /** What the settling commands still do on this connection, or undefined when nothing. */
   private settle(): Promise<unknown> | undefined {
+    return this.callEach(this.settlers, (command) => command.settle!(this), 'telnet command failed while settling');
+  }
+
+  /** Calls `call` on each command; the promises they return, joined, or undefined when none did. */
+  private callEach(commands: readonly TelnetCommand[], call: (command: TelnetCommand) => void | Promise<void>, failure: string): Promise<unknown> | undefined {
     let waits: Promise<void>[] | undefined;
-    for (const command of this.settlers) {
+    for (const command of commands) {
       try {
-        const result = command.settle!(this);
+        const result = call(command);
         if (result && typeof (result as Promise<void>).then === 'function') (waits ??= []).push(result as Promise<void>);
       } catch (err) {
-        this.log.error({ err }, 'telnet command failed while settling');
+        this.log.error({ err }, failure);
       }
     }
     return waits && Promise.all(waits);
+  }
+
+  /** Pauses the connection until `work` settles; `rest` (bytes not run yet) runs first after it. */
+  private pauseUntil(work: Promise<unknown>, rest: Buffer | undefined, failure: string): void {
+    this.busy = true;
+    this.socket.pause();
+    if (rest && rest.length > 0) this.queue.unshift(rest);
+    work.then(
+      () => this.resumeAfterAsync(),
+      (err) => {
+        this.log.error({ err }, failure);
+        this.resumeAfterAsync();
+      },
+    );
   }
 
   private resumeAfterAsync(): void {

@@ -9,9 +9,9 @@ import { expect } from 'chai';
 import protobuf from 'protobufjs';
 import path from 'node:path';
 import { BatchBuilder } from '../../core/batch-builder';
-import { ValueKind } from '../../core/types';
 import { mulberry32 } from '../../core/testing/random';
 import { PutCollector } from '../../lib/opentsdb/put-collector';
+import { putOutcome } from '../helpers/put-outcome';
 import { decodeExact, protobufPut } from '../../plugins/protobuf/put-format';
 import { readPutProtobuf } from '../../plugins/protobuf/points-bytes';
 
@@ -19,25 +19,6 @@ const root = protobuf.loadSync(path.resolve(__dirname, '..', '..', '..', 'dsdb.p
 const WriteRequest = root.lookupType('dsdb.WriteRequest');
 const fast = (body: Buffer, c: PutCollector) => protobufPut.decode(body, c);
 const exact = decodeExact;
-
-type Outcome = { error: string } | { success: number; failed: number; errors: unknown; points: string[] };
-
-function outcome(decode: (body: Buffer, c: PutCollector) => void, body: Buffer): Outcome {
-  const collector = new PutCollector(new BatchBuilder(4), true);
-  try {
-    decode(body, collector);
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
-  const b = collector.batch.take();
-  const points: string[] = [];
-  for (let i = 0; i < b.length; i++) {
-    const s = b.seriesIndex[i]!;
-    const value = b.kinds[i] === ValueKind.Int ? b.ints[i]!.toString() : b.kinds[i] === ValueKind.Float ? (Object.is(b.floats[i], -0) ? '-0' : String(b.floats[i])) : b.texts[i];
-    points.push([b.seriesKeys[s], JSON.stringify(b.series[s]), b.timestamps[i], b.kinds[i], value].join('|'));
-  }
-  return { success: collector.success, failed: collector.failed, errors: collector.errors, points };
-}
 
 function generator(seed: number) {
   const random = mulberry32(seed);
@@ -80,8 +61,8 @@ describe('protobuf /api/put: the byte-level reader', () => {
       let taken = 0;
       for (let i = 0; i < 3000; i++) {
         const body = next();
-        const got = outcome(fast, body);
-        const want = outcome(exact, body);
+        const got = putOutcome(fast, body);
+        const want = putOutcome(exact, body);
         if (readPutProtobuf(body, new BatchBuilder(4)) !== undefined) taken++;
         expect(got, body.toString('hex')).to.deep.equal(want);
       }

@@ -7,32 +7,10 @@
  */
 import { expect } from 'chai';
 import { BatchBuilder } from '../../core/batch-builder';
-import { ValueKind } from '../../core/types';
 import { mulberry32 } from '../../core/testing/random';
-import { PutCollector } from '../../lib/opentsdb/put-collector';
+import { putOutcome } from '../helpers/put-outcome';
 import { decodeExact, jsonFormat } from '../../lib/opentsdb/put-json-format';
 import { PutJsonBytesReader } from '../../lib/opentsdb/put-json-bytes';
-
-type Outcome = { error: string } | { success: number; failed: number; errors: unknown; points: string[] };
-
-function outcome(decode: (body: Buffer, c: PutCollector) => void, body: Buffer): Outcome {
-  const collector = new PutCollector(new BatchBuilder(4), true);
-  try {
-    decode(body, collector);
-  } catch (err) {
-    const e = err as { status?: number; message: string };
-    return { error: `${e.status} ${e.message}` };
-  }
-  const b = collector.batch.take();
-  const points: string[] = [];
-  for (let i = 0; i < b.length; i++) {
-    const s = b.seriesIndex[i]!;
-    // the column of the point's kind only (a reader may leave the other one as it was)
-    const value = b.kinds[i] === ValueKind.Int ? b.ints[i]!.toString() : b.kinds[i] === ValueKind.Float ? (Object.is(b.floats[i], -0) ? '-0' : String(b.floats[i])) : b.texts[i];
-    points.push([b.seriesKeys[s], JSON.stringify(b.series[s]), b.timestamps[i], b.kinds[i], value].join('|'));
-  }
-  return { success: collector.success, failed: collector.failed, errors: collector.errors, points };
-}
 
 function generator(seed: number) {
   const random = mulberry32(seed);
@@ -88,8 +66,8 @@ describe('/api/put JSON: the byte-level reader', () => {
     for (let i = 0; i < 4000; i++) {
       const body = next();
       if (probe.read(body, new BatchBuilder(4)) > 0) taken++;
-      const fast = outcome((b, c) => jsonFormat.decode(b, c), body);
-      const exact = outcome(decodeExact, body);
+      const fast = putOutcome((b, c) => jsonFormat.decode(b, c), body);
+      const exact = putOutcome(decodeExact, body);
       expect(fast, body.toString()).to.deep.equal(exact);
     }
     // the comparison means something only if both readers answered many of the bodies
