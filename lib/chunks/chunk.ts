@@ -16,6 +16,15 @@ import type { CodecSet } from './codec-set';
 
 const MAX_KIND = 4;
 
+/**
+ * The most points a chunk of `bytes` bytes can claim before it is taken as corrupt (so a
+ * damaged count never allocates gigabytes). Range-coded columns of a regular series with
+ * constant deltas hold any number of points in a dozen bytes, so the bound is generous.
+ */
+function maxPointsIn(bytes: Uint8Array): number {
+  return bytes.length * 1024 + 65536;
+}
+
 function firstAccepting(codecs: Codec[], points: SeriesPoints, start: number, end: number): Codec {
   for (const codec of codecs) if (!codec.accepts || codec.accepts(points, start, end)) return codec;
   return codecs[codecs.length - 1]!;
@@ -102,7 +111,7 @@ export function writeChunk(w: ByteWriter, points: SeriesPoints, start: number, e
 export function chunkPointCount(bytes: Uint8Array): number {
   const r = new ByteReader(bytes);
   const count = r.uvarint();
-  if (count > bytes.length * 8 + 1024) throw new RangeError('chunk point count out of range');
+  if (count > maxPointsIn(bytes)) throw new RangeError('chunk point count out of range');
   return count;
 }
 
@@ -121,7 +130,7 @@ export function decodeChunk(bytes: Uint8Array, codecs: CodecSet): SeriesPoints {
 export function decodeChunkInto(bytes: Uint8Array, codecs: CodecSet, out: SeriesPoints, offset: number): number {
   const r = new ByteReader(bytes);
   const count = r.uvarint();
-  if (count > bytes.length * 8 + 1024) throw new RangeError('chunk point count out of range');
+  if (count > maxPointsIn(bytes)) throw new RangeError('chunk point count out of range');
   if (offset + count > out.length) throw new RangeError('chunk point count past the output');
   const stop = offset + count;
   const tsCodec = codecs.codec(r.byte());

@@ -1,13 +1,19 @@
 /**
  * `codec-decimal-float`: VictoriaMetrics' idea for floats. Most metric values have few
  * decimal digits (12.5, 0.03, 1024), so a chunk whose values are all exactly m / 10^e for
- * one small e and integer m is stored as e plus the zigzag deltas of m, bit-packed in
- * groups of 64 at the group's widest width (a group of unchanged values costs one byte).
- * Typically well under a byte per value where XOR needs several. It accepts a chunk only when decoding gives back every value bit for bit.
+ * one small e and integer m is stored as e, the first m, and the deltas of m range coded
+ * (core packRanged: log2(span + 1) bits each, a delta spread over ±2.00 in steps of 0.01
+ * costs 8.65 bits). It accepts a chunk only when decoding gives back every value bit for bit.
+ *
+ * Layout: u8 (RANGED | e) | svarint first m | packRanged(deltas of m) when more than one
+ * value. Chunks written before the range coder, u8 e | packUnsigned(zigzag deltas), are
+ * still read.
  */
-import { ByteReader, ByteWriter, definePlugin, packUnsigned, unpackUnsigned, zigzag, type Codec, type SeriesPoints } from '../../core';
+import { ByteReader, ByteWriter, definePlugin, packRanged, unpackRanged, unpackUnsigned, type Codec, type SeriesPoints } from '../../core';
 
 const MAX_EXPONENT = 9;
+/** The flag in the exponent byte of the range-coded layout (older chunks hold e alone). */
+const RANGED = 0x10;
 const MAX_MANTISSA = 2 ** 50;
 const POW10 = Array.from({ length: MAX_EXPONENT + 1 }, (_, e) => 10 ** e);
 
@@ -47,27 +53,43 @@ export const decimalFloatCodec: Codec = {
     if (e < 0) throw new RangeError('decimal-float cannot encode these values exactly');
     const p = POW10[e]!;
     const n = end - start;
-    const deltas = new Float64Array(n);
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
+    const w = new ByteWriter(16 + n * 2);
+    w.byte(RANGED | e);
+    if (n === 0) return w.finish();
+    let prev = Math.round(values[start]! * p);
+    w.svarint(prev);
+    if (n === 1) return w.finish();
+    const deltas = new Float64Array(n - 1);
+    for (let i = 1; i < n; i++) {
       const m = Math.round(values[start + i]! * p);
-      deltas[i] = zigzag(m - prev);
+      deltas[i - 1] = m - prev;
       prev = m;
     }
-    const w = new ByteWriter(16 + n);
-    w.byte(e);
-    packUnsigned(w, deltas, n);
+    packRanged(w, deltas, n - 1);
     return w.finish();
   },
   decode(bytes: Uint8Array, count: number, into: SeriesPoints, offset: number): void {
     const r = new ByteReader(bytes);
-    const e = r.byte();
-    if (e > MAX_EXPONENT) throw new RangeError('decimal-float exponent out of range');
+    const head = r.byte();
+    const e = head & ~RANGED;
+    if (e > MAX_EXPONENT || head > (RANGED | MAX_EXPONENT)) throw new RangeError('decimal-float exponent out of range');
     const p = POW10[e]!;
-    const deltas = new Float64Array(count);
-    unpackUnsigned(r, count, deltas);
     const out = into.floats;
+    const deltas = new Float64Array(count);
     let m = 0;
+    if (head & RANGED) {
+      if (count === 0) return;
+      m = r.svarint();
+      out[offset] = e === 0 ? m : m / p;
+      if (count === 1) return;
+      unpackRanged(r, count - 1, deltas);
+      for (let i = 1; i < count; i++) {
+        m += deltas[i - 1]!;
+        out[offset + i] = e === 0 ? m : m / p;
+      }
+      return;
+    }
+    unpackUnsigned(r, count, deltas);
     for (let i = 0; i < count; i++) {
       const z = deltas[i]!;
       m += z % 2 === 0 ? z / 2 : -(z + 1) / 2;

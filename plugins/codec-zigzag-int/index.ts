@@ -1,13 +1,19 @@
 /**
  * `codec-zigzag-int`: exact 64-bit integers. Values within ±2^50 (nearly all counters and
- * gauges) are stored as zigzag deltas bit-packed in groups of 64 (packUnsigned), computed
- * on the column's 32-bit words so no BigInt is made per value. A chunk
- * holding any larger value is stored raw, 8 bytes each: exact over the whole int64 range.
+ * gauges) are stored as the first value and the deltas range coded (core packRanged:
+ * log2(span + 1) bits each, so a counter's deltas in [0, 9999] cost 13.3 bits), computed
+ * on the column's 32-bit words so no BigInt is made per value. A chunk holding any larger
+ * value is stored raw, 8 bytes each: exact over the whole int64 range.
+ *
+ * Layout: u8 mode | mode 2 (ranged): svarint first | packRanged(deltas) when more than one
+ * value; mode 1 (raw): 8 bytes per value. Mode 0 (zigzag deltas bit-packed, packUnsigned)
+ * is what chunks written before the range coder hold; it is still read.
  */
-import { ByteReader, ByteWriter, definePlugin, int64AsNumber, int64Words, packUnsigned, setInt64FromNumber, unpackUnsigned, zigzag, type Codec, type SeriesPoints } from '../../core';
+import { ByteReader, ByteWriter, definePlugin, int64AsNumber, int64Words, packRanged, setInt64FromNumber, unpackRanged, unpackUnsigned, type Codec, type SeriesPoints } from '../../core';
 
 const MODE_DELTA = 0;
 const MODE_RAW = 1;
+const MODE_RANGED = 2;
 
 export const zigzagIntCodec: Codec = {
   name: 'zigzag-varint',
@@ -23,27 +29,44 @@ export const zigzagIntCodec: Codec = {
       w.bytes(new Uint8Array(points.ints.buffer, points.ints.byteOffset + start * 8, (end - start) * 8));
       return w.finish();
     }
-    w.byte(MODE_DELTA);
+    w.byte(MODE_RANGED);
     const n = end - start;
-    const deltas = new Float64Array(n);
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
+    if (n === 0) return w.finish();
+    let prev = int64AsNumber(words, start);
+    w.svarint(prev);
+    if (n === 1) return w.finish();
+    const deltas = new Float64Array(n - 1);
+    for (let i = 1; i < n; i++) {
       const v = int64AsNumber(words, start + i);
-      deltas[i] = zigzag(v - prev);
+      deltas[i - 1] = v - prev;
       prev = v;
     }
-    packUnsigned(w, deltas, n);
+    packRanged(w, deltas, n - 1);
     return w.finish();
   },
   decode(bytes: Uint8Array, count: number, into: SeriesPoints, offset: number): void {
     const r = new ByteReader(bytes);
-    if (r.byte() === MODE_RAW) {
+    const mode = r.byte();
+    if (mode === MODE_RAW) {
       const raw = r.bytes(count * 8);
       new Uint8Array(into.ints.buffer, into.ints.byteOffset + offset * 8, count * 8).set(raw);
       return;
     }
     const words = int64Words(into.ints);
     const deltas = new Float64Array(count);
+    if (mode === MODE_RANGED) {
+      if (count === 0) return;
+      let v = r.svarint();
+      setInt64FromNumber(words, offset, v);
+      if (count === 1) return;
+      unpackRanged(r, count - 1, deltas);
+      for (let i = 1; i < count; i++) {
+        v += deltas[i - 1]!;
+        setInt64FromNumber(words, offset + i, v);
+      }
+      return;
+    }
+    if (mode !== MODE_DELTA) throw new RangeError(`zigzag-varint mode ${mode} unknown`);
     unpackUnsigned(r, count, deltas);
     let v = 0;
     for (let i = 0; i < count; i++) {

@@ -39,6 +39,12 @@ export class JobRunner<J extends BackgroundJob> {
      * keeps a steady stream of sync writes from starving the job.
      */
     private readonly yieldTo: () => Promise<unknown> | undefined = () => undefined,
+    /**
+     * Milliseconds to rest after a slice that took `sliceMs` (0: next turn). A compaction
+     * rests while writes flow, so that it takes a bounded share of the thread ingest runs on;
+     * a cut never rests (the head waits for it).
+     */
+    private readonly restAfter: (sliceMs: number) => number = () => 0,
   ) {}
 
   /** The job in progress, if any. */
@@ -55,7 +61,11 @@ export class JobRunner<J extends BackgroundJob> {
       const busy = waited ? undefined : this.yieldTo();
       if (busy) return void busy.then(() => setImmediate(drive, true));
       try {
-        if (!job.step(this.slicePoints)) return void setImmediate(drive);
+        const started = performance.now();
+        if (!job.step(this.slicePoints)) {
+          const rest = this.restAfter(performance.now() - started);
+          return void (rest > 0 ? setTimeout(drive, rest) : setImmediate(drive));
+        }
       } catch (err) {
         this.job = undefined;
         job.abort();

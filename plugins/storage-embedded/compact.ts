@@ -8,8 +8,15 @@ import type { BlockSet } from './block-set';
 import type { SeriesEntry, SeriesIndex } from './series-index';
 
 /**
+ * How much bigger than the newer blocks together a block may be and still join their run.
+ * Blocks cut at the same head size differ by a batch's points (2,004,505 then 2,003,545):
+ * without slack, an older block a few points bigger stopped every merge.
+ */
+const SIMILAR = 1.25;
+
+/**
  * Size-tiered planning: the newest run of blocks in which no block is bigger than all
- * newer ones together is merged once it has `minBlocks` blocks. Similar sizes merge, big
+ * newer ones together (give or take SIMILAR) is merged once it has `minBlocks` blocks. Similar sizes merge, big
  * old blocks are left alone, so each point is rewritten O(log n) times, not at every
  * merge. Only a newest run is merged, so the result is still newer than every other block
  * and last-write-wins order holds. Returns the index (in seq order) of the run's first
@@ -20,7 +27,7 @@ export function planCompaction(blocks: readonly BlockReader[], minBlocks: number
   let run = 0;
   let total = 0;
   for (let i = blocks.length - 1; i >= 0; i--) {
-    if (run > 0 && sizes[i]! > total) break;
+    if (run > 0 && sizes[i]! > total * SIMILAR) break;
     total += sizes[i]!;
     run++;
   }

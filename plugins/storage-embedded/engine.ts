@@ -53,6 +53,9 @@ import { replayWal } from './wal-replay';
 import { encodeAnnotationRecord, encodeDeleteRecord, encodeUnannotateRecord } from './wal-records';
 import { MetaLog } from './meta-log';
 
+/** A compaction rests between slices while a write came within this many milliseconds. */
+const COMPACTION_QUIET_MS = 1000;
+
 export interface EmbeddedEngineOptions {
   /** absolute data directory */
   dataDir: string;
@@ -85,6 +88,8 @@ export class EmbeddedEngine implements StorageEngine {
   private readonly cuts: JobRunner<CutJob>;
   private readonly compactions: JobRunner<CompactionJob>;
   private lastCheckpoint = Date.now();
+  /** performance.now() of the last write (compaction paces itself while writes flow) */
+  private lastWriteAt = -Infinity;
   private cutScheduled = false;
   private unlock?: () => void;
   private timer?: NodeJS.Timeout;
@@ -113,10 +118,17 @@ export class EmbeddedEngine implements StorageEngine {
     this.compactions = new JobRunner(
       options.slicePoints,
       {
-        finished: () => this.counters.compactions++,
+        finished: (_job, background) => {
+          this.counters.compactions++;
+          // blocks cut while it ran may make the next merge due (explicit runs plan their own)
+          if (background) setImmediate(() => this.state === 'open' && this.compactInBackgroundWhenDue());
+        },
         failed: (err) => this.log.error({ err }, 'compaction failed; its input blocks are kept'),
       },
       walCommit,
+      // while writes flow, a compaction takes at most a quarter of the thread: it is never
+      // urgent (reads see every block), and ingest is what a loaded daemon is for
+      (sliceMs) => (performance.now() - this.lastWriteAt < COMPACTION_QUIET_MS ? sliceMs * 3 : 0),
     );
   }
 
@@ -149,6 +161,8 @@ export class EmbeddedEngine implements StorageEngine {
       throw err;
     }
     this.state = 'open';
+    // a compaction that was due when the last process stopped (or crashed) runs now
+    this.compactInBackgroundWhenDue();
     // Age-based cuts and retention are checked on a slow timer; size-based cuts on write.
     this.timer = setInterval(() => this.maintain(), Math.min(this.options.blockDurationMs, 60_000));
     this.timer.unref();
@@ -165,6 +179,7 @@ export class EmbeddedEngine implements StorageEngine {
 
   async write(batch: PointBatch, options?: WriteOptions): Promise<WriteResult> {
     this.assertOpen();
+    this.lastWriteAt = performance.now();
     appendBatch(batch, this.index, this.wal, this.head);
     if (this.head.points >= this.options.headMaxPoints) this.scheduleCut();
     if (options?.sync) await this.wal.sync();
@@ -210,17 +225,26 @@ export class EmbeddedEngine implements StorageEngine {
     this.counters.lastCheckpointMs = Math.round(performance.now() - job.started);
     this.log.debug({ points: job.points, ms: this.counters.lastCheckpointMs, blocks: this.blocks.blocks.length }, 'head cut into a block');
     this.dropExpiredBlocks();
-    const from = planCompaction(this.blocks.blocks, this.options.compactBlocks);
-    if (from !== undefined && !this.compactions.current) {
-      const compaction = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs));
-      if (compaction) this.compactions.runInBackground(compaction);
-    }
+    this.compactInBackgroundWhenDue();
     // Writes went on during a background cut: if they filled the head again, cut again
     // right away (no turn in between without a cut under way). A cut finished for a delete
     // or a checkpoint schedules the next one instead, so that it starts after the caller.
     if (this.head.points < this.options.headMaxPoints) return;
     if (background) this.cutInBackground();
     else this.scheduleCut();
+  }
+
+  /** Starts the compaction planCompaction finds due, if any and none is running (a failure to start is logged: the blocks stay). */
+  private compactInBackgroundWhenDue(): void {
+    if (this.compactions.current) return;
+    const from = planCompaction(this.blocks.blocks, this.options.compactBlocks);
+    if (from === undefined) return;
+    try {
+      const compaction = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs));
+      if (compaction) this.compactions.runInBackground(compaction);
+    } catch (err) {
+      this.log.error({ err }, 'starting a compaction failed; the blocks stay as they are');
+    }
   }
 
   private maintain(): void {

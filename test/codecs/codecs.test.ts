@@ -1,6 +1,6 @@
 /** Every codec plugin round-trips its column exactly, and rejects (throws on) corrupt bytes instead of looping or crashing. */
 import { expect } from 'chai';
-import { ValueKind, type Codec, type SeriesPoints } from '../../core';
+import { ByteWriter, packUnsigned, ValueKind, zigzag, type Codec, type SeriesPoints } from '../../core';
 import { compactJsonCodec } from '../../plugins/codec-compact-json';
 import { decimalFloatCodec } from '../../plugins/codec-decimal-float';
 import { deltaOfDeltaCodec } from '../../plugins/codec-delta-of-delta';
@@ -117,6 +117,24 @@ describe('codec plugins', () => {
     values.forEach((v, i) => (input.texts[i] = v));
     const { out } = roundTrip(compactJsonCodec, input);
     expect(out.texts.slice(3)).to.deep.equal(values);
+  });
+
+  it('decimal-float and zigzag-varint still read chunks written before the range coder (bit-packed zigzag deltas)', () => {
+    const r = random(21);
+    const mantissas = Array.from({ length: 300 }, (_, i) => (i === 0 ? 4321 : 0) + Math.floor((r() - 0.5) * 400));
+    for (let i = 1; i < mantissas.length; i++) mantissas[i] = mantissas[i - 1]! + mantissas[i]!;
+    const oldLayout = (head: number) => {
+      const w = new ByteWriter();
+      w.byte(head);
+      packUnsigned(w, Float64Array.from(mantissas, (m, i) => zigzag(m - (i ? mantissas[i - 1]! : 0))), mantissas.length);
+      return w.finish();
+    };
+    const floats = points(mantissas.length + 3);
+    decimalFloatCodec.decode(oldLayout(2), mantissas.length, floats, 3); // e = 2: hundredths
+    expect([...floats.floats.subarray(3)]).to.deep.equal(mantissas.map((m) => m / 100));
+    const ints = points(mantissas.length + 3);
+    zigzagIntCodec.decode(oldLayout(0), mantissas.length, ints, 3); // mode 0: deltas
+    expect([...ints.ints.subarray(3)]).to.deep.equal(mantissas.map(BigInt));
   });
 
   it('every codec throws a RangeError on truncated bytes instead of reading past them', () => {

@@ -7,6 +7,7 @@ import { pointBatch, ValueKind, type DataPoint, type SeriesData } from '../../co
 import { startDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
 import { CODEC_PLUGINS } from '../helpers/plugins';
+import { planCompaction } from '../../plugins/storage-embedded/compact';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -128,6 +129,34 @@ describe('embedded engine', () => {
       expect(series.map((d) => [d.series.tags.host, d.points.length])).to.deep.equal([...hosts.map((h) => [h, 50_000]), ['z', 5]]);
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('merges blocks of about the same size (cuts differ by a batch) and starts a compaction that is due when it opens', async () => {
+    const blocksOf = (...counts: number[]) => counts.map((count) => ({ refs: [{ count }] })) as unknown as Parameters<typeof planCompaction>[0];
+    // cut at a 2M-point head: a block a few points bigger than the newer one once stopped every merge
+    expect(planCompaction(blocksOf(2_002_640, 2_004_692, 2_004_505, 2_003_545), 4)).to.equal(0);
+    expect(planCompaction(blocksOf(8_000_000, 2_000_000, 2_000_000), 2)).to.equal(1);
+    expect(planCompaction(blocksOf(8_000_000, 2_000_000), 2)).to.equal(undefined);
+
+    const dir = tempDataDir('compact-at-open');
+    let engine = await embeddedEngine(dir, { compactBlocks: 100 });
+    await engine.open();
+    for (let k = 0; k < 3; k++) {
+      await engine.write(pointBatch(floats('o', 'a', k * 1_000_000, 10)));
+      engine.checkpoint();
+    }
+    expect((await engine.stats()).blocks).to.equal(3);
+    await engine.close();
+    engine = await embeddedEngine(dir, { compactBlocks: 3 });
+    await engine.open();
+    try {
+      while ((await engine.stats()).compactions === 0) await new Promise((resolve) => setImmediate(resolve));
+      expect((await engine.stats()).blocks).to.equal(1);
+      const [data] = await collect(engine.read({ metric: 'o' }, ALL));
+      expect(data!.points.length).to.equal(30);
+    } finally {
+      await engine.close();
     }
   });
 
