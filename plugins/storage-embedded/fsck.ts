@@ -13,12 +13,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ByteReader, seriesKeyString, type SeriesPoints } from '../../core';
+import { ByteReader, seriesKeyString, type SeriesPoints, type Tags } from '../../core';
 import { BlockReader, BlockWriter, blockSeqOf, type ChunkRef } from './block';
 import type { CodecSet } from './codec-set';
 import { lockDir } from './lock';
 import { META_LOG } from './meta-log';
 import { scanRecords } from './record-file';
+import { readSeriesPayload } from './series-log';
 import { REC_SAMPLES, REC_SERIES, readSamplesIds, readSeriesBody } from './wal-records';
 
 export interface FsckProblem {
@@ -81,22 +82,25 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
     // series: from series.log, and those the WAL defines since the last checkpoint
     const known = new Set<number>();
     const idOfKey = new Map<string, number>();
-    const defineSeries = (payload: Uint8Array, file: string) => {
-      const id = new ByteReader(payload).uvarint(); // for the message when the rest does not parse
-      let key: string;
-      try {
-        const { metric, tags } = readSeriesBody(new ByteReader(payload));
-        key = seriesKeyString(metric, tags);
-      } catch (err) {
-        problems.push({ file, message: `series ${id}: unreadable definition (${(err as Error).message})` });
-        return;
-      }
+    const defineSeries = (id: number, metric: string, tags: Tags, file: string) => {
+      const key = seriesKeyString(metric, tags);
       const other = idOfKey.get(key);
       if (other !== undefined && other !== id) problems.push({ file, message: `series ${key} has two ids, ${other} and ${id}` });
       idOfKey.set(key, id);
       known.add(id);
     };
-    for (const payload of checkRecords(dataDir, 'series.log', fix, problems)) defineSeries(payload, 'series.log');
+    const definePayload = (payload: Uint8Array, file: string, read: (payload: Uint8Array) => { id: number; metric: string; tags: Tags }[]) => {
+      let series;
+      try {
+        series = read(payload);
+      } catch (err) {
+        const id = payload[0] === 0 ? 'batch' : `series ${new ByteReader(payload).uvarint()}`; // for the message: the rest does not parse
+        problems.push({ file, message: `${id}: unreadable definition (${(err as Error).message})` });
+        return;
+      }
+      for (const s of series) defineSeries(s.id, s.metric, s.tags, file);
+    };
+    for (const payload of checkRecords(dataDir, 'series.log', fix, problems)) definePayload(payload, 'series.log', readSeriesPayload);
     checkRecords(dataDir, META_LOG, fix, problems);
     const walDir = path.join(dataDir, 'wal');
     const segments = fs.existsSync(walDir) ? fs.readdirSync(walDir).filter((f) => /^\d{10}\.wal$/.test(f)).sort() : [];
@@ -105,7 +109,7 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
       report.walSegments++;
       const file = path.join('wal', segment);
       for (const payload of checkRecords(dataDir, file, fix, problems)) {
-        if (payload[0] === REC_SERIES) defineSeries(payload.subarray(1), file);
+        if (payload[0] === REC_SERIES) definePayload(payload.subarray(1), file, (body) => [readSeriesBody(new ByteReader(body))]);
         else if (payload[0] === REC_SAMPLES) {
           // header only: the series ids
           samples.push({ file, ids: readSamplesIds(new ByteReader(payload.subarray(1))) });

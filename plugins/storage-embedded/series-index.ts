@@ -2,8 +2,9 @@
  * The series index: series id ↔ metric + tags, with an inverted index (postings: one
  * sorted id list per metric and per tag pair) so a selector with literal tag values is
  * answered by intersecting postings instead of scanning every series. Persisted as
- * `series.log`, checksummed records of `uvarint id | string JSON {metric, tags}` (wal-records.ts)
- * appended at each checkpoint (series created since are in the WAL until then); the
+ * `series.log`, checksummed records (series-log.ts: one compressed batch of the series
+ * created since the last checkpoint, appended at each checkpoint; they are in the WAL until
+ * then); the
  * postings are rebuilt from it at open.
  */
 import fs from 'node:fs';
@@ -13,7 +14,7 @@ import type { HeadSeries } from './head';
 import { frameRecord, scanRecords, type RecordScan } from './record-file';
 import type { BlockReader, ChunkRef } from './block';
 import { fsyncDir } from './sync-file';
-import { readSeriesBody, writeSeriesBody } from './wal-records';
+import { encodeSeriesBatch, readSeriesPayload } from './series-log';
 
 export interface SeriesEntry {
   readonly id: number;
@@ -63,8 +64,7 @@ export class SeriesIndex {
     if (!fs.existsSync(this.file)) return undefined;
     const scan = scanRecords(fs.readFileSync(this.file));
     for (const payload of scan.records) {
-      const { id, metric, tags } = readSeriesBody(new ByteReader(payload));
-      this.add(id, metric, tags, false);
+      for (const { id, metric, tags } of readSeriesPayload(payload)) this.add(id, metric, tags, false);
     }
     if (scan.corruption) fs.truncateSync(this.file, scan.validBytes);
     return scan.corruption;
@@ -101,16 +101,11 @@ export class SeriesIndex {
   /** Appends series created since the last save to series.log and fsyncs it. */
   save(): void {
     if (this.unsaved.length === 0) return;
-    const bufs: Buffer[] = [];
-    for (const entry of this.unsaved) {
-      const w = new ByteWriter(64);
-      writeSeriesBody(w, entry.id, entry.info.metric, entry.info.tags);
-      bufs.push(frameRecord(w.finish()));
-    }
+    const record = frameRecord(encodeSeriesBatch(this.unsaved));
     const created = !fs.existsSync(this.file);
     const fd = fs.openSync(this.file, 'a');
     try {
-      fs.writeSync(fd, Buffer.concat(bufs));
+      fs.writeSync(fd, record);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

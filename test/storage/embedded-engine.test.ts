@@ -8,6 +8,9 @@ import { startDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
 import { CODEC_PLUGINS } from '../helpers/plugins';
 import { planCompaction } from '../../plugins/storage-embedded/compact';
+import { frameRecord } from '../../plugins/storage-embedded/record-file';
+import { writeSeriesBody } from '../../plugins/storage-embedded/wal-records';
+import { ByteWriter } from '../../core';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -155,6 +158,35 @@ describe('embedded engine', () => {
       expect((await engine.stats()).blocks).to.equal(1);
       const [data] = await collect(engine.read({ metric: 'o' }, ALL));
       expect(data!.points.length).to.equal(30);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('saves new series as one compressed series.log record per checkpoint, and still opens logs of one record per series', async () => {
+    const dir = tempDataDir('series-log');
+    let engine = await embeddedEngine(dir, {});
+    await engine.open();
+    const hosts = Array.from({ length: 500 }, (_, h) => `host_${h}`);
+    await engine.write(pointBatch(hosts.flatMap((h) => [...floats('cpu.user', h, 0, 1), ...floats('cpu.system', h, 0, 1)])));
+    engine.checkpoint();
+    await engine.close();
+    const log = path.join(dir, 'series.log');
+    // 1,000 series named like a fleet's: a few bytes each, where one JSON record each took ~70
+    expect(fs.statSync(log).size).to.be.below(1000 * 12);
+    // a log written one record per series (before batches) next to a batch: every series loads
+    const w = new ByteWriter();
+    writeSeriesBody(w, 5000, 'legacy', { host: 'old' });
+    fs.appendFileSync(log, frameRecord(w.finish()));
+    engine = await embeddedEngine(dir, {});
+    await engine.open();
+    try {
+      const [legacy] = await collect(engine.lookup({ metric: 'legacy' }));
+      expect(legacy!.tags).to.deep.equal({ host: 'old' });
+      expect((await collect(engine.read({ metric: 'cpu.user' }, ALL))).length).to.equal(500);
+      await engine.write(pointBatch(floats('after', 'x', 0, 1)));
+      const [after] = await collect(engine.lookup({ metric: 'after' }));
+      expect(Number.parseInt(after!.id, 16)).to.be.above(5000); // ids keep growing past every loaded one
     } finally {
       await engine.close();
     }
