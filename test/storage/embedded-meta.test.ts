@@ -45,6 +45,27 @@ describe('storage-embedded meta log', function () {
     await engine.close();
   });
 
+  it('writes a group commit of many records as one compressed batch, read back next to single records', async () => {
+    const dir = tempDataDir('meta-batch');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    await engine.meta.put('uid', 'single', '000001'); // alone in its commit: a plain record
+    const tsuids = Array.from({ length: 2000 }, (_, i) => `00000${i % 10}000001${i.toString(16).toUpperCase().padStart(6, '0')}000002000003000004000005`);
+    // one write batch's new series: their puts share commits
+    await Promise.all(tsuids.map((t) => engine.meta.putIfAbsent('tsmeta', t, '{"created":1796053737}')));
+    await engine.close();
+    const file = path.join(dir, 'meta.log');
+    const plain = tsuids.reduce((n, t) => n + 8 + 5 + 'tsmeta'.length + t.length + 22, 0);
+    expect(fs.statSync(file).size).to.be.below(plain / 3);
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    expect(await scan(engine, 'uid')).to.deep.equal(['single=000001']);
+    expect((await scan(engine, 'tsmeta')).length).to.equal(2000);
+    expect(await engine.meta.get('tsmeta', tsuids[1234]!)).to.equal('{"created":1796053737}');
+    await engine.close();
+    expect(fsckEmbedded(dir, new CodecSet(await codecRegistry(), DEFAULT_CODECS), false).problems).to.deep.equal([]);
+  });
+
   it('rewrites the log with its live entries once it is mostly overwritten records', async () => {
     const dir = tempDataDir('meta-rewrite');
     let engine = await embeddedEngine(dir);
