@@ -81,7 +81,7 @@ async function codecs(): Promise<Registry<Codec>> {
 
 function engineAt(dir: string, registry: Registry<Codec>, floatCodecs = DEFAULT_CODECS.float): EmbeddedEngine {
   return new EmbeddedEngine(
-    { dataDir: dir, flushIntervalMs: 1000, headMaxPoints: 2_000_000, blockDurationMs: 7_200_000, chunkMaxPoints: 4096, compactBlocks: 100, slicePoints: 100_000, retentionMs: 0, codecs: { ...DEFAULT_CODECS, float: floatCodecs } },
+    { dataDir: dir, flushIntervalMs: 1000, headMaxPoints: 2_000_000, blockDurationMs: 7_200_000, chunkMaxPoints: 4096, compactBlocks: 100, compactIdleMs: 10_000, idleCompactMaxPoints: 0, slicePoints: 100_000, retentionMs: 0, codecs: { ...DEFAULT_CODECS, float: floatCodecs } },
     registry,
     pino({ level: 'silent' }),
   );

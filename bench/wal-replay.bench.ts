@@ -30,7 +30,7 @@ async function codecs(): Promise<Registry<Codec>> {
 
 function engineAt(dir: string, registry: Registry<Codec>, headMaxPoints: number): EmbeddedEngine {
   return new EmbeddedEngine(
-    { dataDir: dir, flushIntervalMs: 1000, headMaxPoints, blockDurationMs: 7_200_000, chunkMaxPoints: 4096, compactBlocks: 100, slicePoints: 100_000, retentionMs: 0, codecs: DEFAULT_CODECS },
+    { dataDir: dir, flushIntervalMs: 1000, headMaxPoints, blockDurationMs: 7_200_000, chunkMaxPoints: 4096, compactBlocks: 100, compactIdleMs: 10_000, idleCompactMaxPoints: 0, slicePoints: 100_000, retentionMs: 0, codecs: DEFAULT_CODECS },
     registry,
     pino({ level: 'silent' }),
   );

@@ -105,8 +105,16 @@ class RangeEncoder {
     this.low = (this.low % TOP) * 256;
   }
 
-  /** Flushes the coder; trailing zero bytes are dropped (the decoder reads zeros past the end). */
+  /**
+   * Flushes the coder; trailing zero bytes are dropped (the decoder reads zeros past the
+   * end). Any value in [low, low + range) decodes the same, so the one with the most
+   * trailing zero bits is sent: range ≥ 2^24 lets low round up to a multiple of 2^24,
+   * three bytes the trim then drops.
+   */
   finish(start: number): void {
+    let unit = TWO_32;
+    while (unit > 1 && Math.ceil(this.low / unit) * unit >= this.low + this.range) unit /= 2;
+    this.low = Math.ceil(this.low / unit) * unit;
     for (let i = 0; i < 5; i++) this.shiftLow();
     while (this.w.pos > start && this.w.buf[this.w.pos - 1] === 0) this.w.pos--;
   }

@@ -14,6 +14,18 @@ const withoutEmbedded = (): PluginSpec[] => DEFAULT_PLUGINS.filter((p) => p !== 
 export const embeddedVariant: DsdbVariant = {
   label: 'DSDB (embedded)',
   config: (dataDir) => ({ plugins: [...withoutEmbedded(), ['storage-embedded', { dataDir }]] }),
+  async settle(daemonUrl) {
+    // The restarted engine, idle, merges the blocks the load left (planIdleCompaction) at
+    // open: wait until no cut or compaction is under way twice in a row, a second apart.
+    const deadline = Date.now() + 600_000;
+    let quiet = 0;
+    while (Date.now() < deadline && quiet < 2) {
+      const stats = (await getJson(`${daemonUrl}/api/stats`)) as { metric: string; value: string }[];
+      const busy = stats.some((s) => (s.metric === 'tsd.storage.compactionInProgress' || s.metric === 'tsd.storage.cutInProgress') && Number(s.value) > 0);
+      quiet = busy ? 0 : quiet + 1;
+      await sleep(1000);
+    }
+  },
 };
 
 /** DSDB on a private MariaDB started by scripts/mariadb.sh (stopped by PID afterwards). */

@@ -4,13 +4,14 @@
  * index: uvarint superseded, (uvarint seq)*, uvarint entries,
  *        (uvarint seriesId, uvarint offset, uvarint length, u32 crc32, f64 minT, f64 maxT, uvarint count)*
  * footer (24 bytes): u32 index offset low, u32 index offset high, u32 index length,
- *        u32 crc32(index), "DSDBEND1"
+ *        u32 crc32(index bytes as stored), "DSDBEND2" (the index deflate-raw compressed:
+ *        ~12 bytes a chunk instead of ~30) or "DSDBEND1" (stored plain; still read)
  * A block lists the blocks it supersedes (a compaction's inputs) so that a crash between
  * writing it and deleting them leaves no duplicates behind: they are deleted at open.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
 import { decodeChunk, decodeChunkInto, encodeChunk } from './chunk';
@@ -18,7 +19,9 @@ import { SyncFile, fsyncDir } from './sync-file';
 import type { SummarySlots } from './summary-cache';
 
 const MAGIC = Buffer.from('DSDBBLK1');
-const END_MAGIC = Buffer.from('DSDBEND1');
+/** The footer magic of a block whose index is stored plain (written before compressed indexes). */
+const END_MAGIC_PLAIN = Buffer.from('DSDBEND1');
+const END_MAGIC = Buffer.from('DSDBEND2');
 const FOOTER_BYTES = 24;
 /**
  * Bytes read at once for chunks: a metric's series lie every few series apart in a block,
@@ -100,7 +103,7 @@ export class BlockWriter {
       w.f64(ref.maxT);
       w.uvarint(ref.count);
     }
-    const index = w.finish();
+    const index = deflateRawSync(w.finish());
     const footer = Buffer.alloc(FOOTER_BYTES);
     footer.writeUInt32LE(this.offset % 2 ** 32, 0);
     footer.writeUInt32LE(Math.floor(this.offset / 2 ** 32), 4);
@@ -143,13 +146,14 @@ export class BlockReader {
       const head = this.read(0, MAGIC.length);
       if (!Buffer.from(head).equals(MAGIC)) throw new Error('bad magic');
       const footer = Buffer.from(this.read(this.bytes - FOOTER_BYTES, FOOTER_BYTES));
-      if (!footer.subarray(16).equals(END_MAGIC)) throw new Error('bad footer magic (torn write?)');
+      const compressed = footer.subarray(16).equals(END_MAGIC);
+      if (!compressed && !footer.subarray(16).equals(END_MAGIC_PLAIN)) throw new Error('bad footer magic (torn write?)');
       const indexOffset = footer.readUInt32LE(0) + footer.readUInt32LE(4) * 2 ** 32;
       const indexLength = footer.readUInt32LE(8);
       if (indexOffset + indexLength + FOOTER_BYTES !== this.bytes) throw new Error('index position out of range');
-      const index = this.read(indexOffset, indexLength);
-      if (crc32(index) !== footer.readUInt32LE(12)) throw new Error('index checksum mismatch');
-      const r = new ByteReader(index);
+      const stored = this.read(indexOffset, indexLength);
+      if (crc32(stored) !== footer.readUInt32LE(12)) throw new Error('index checksum mismatch');
+      const r = new ByteReader(compressed ? inflateRawSync(stored) : stored);
       const nSuperseded = r.uvarint();
       for (let i = 0; i < nSuperseded; i++) this.superseded.push(r.uvarint());
       const n = r.uvarint();

@@ -35,6 +35,25 @@ export function planCompaction(blocks: readonly BlockReader[], minBlocks: number
 }
 
 /**
+ * Planning for an idle engine (no write for `compactIdleMs`): the newest blocks that
+ * together hold at most `maxPoints` points, when there are two or more, merge into one. A
+ * load that ends leaves the size tiers mid-way (8M points in one block, the last cut's 2M
+ * in another, each series in two chunks); settled data sits in as few chunks as the cap
+ * allows, each costing its header and index entry once. Returns the index of the first
+ * block to merge, or undefined.
+ */
+export function planIdleCompaction(blocks: readonly BlockReader[], maxPoints: number): number | undefined {
+  let total = 0;
+  let from = blocks.length;
+  for (let i = blocks.length - 1; i >= 0; i--) {
+    total += blocks[i]!.refs.reduce((n, ref) => n + ref.count, 0);
+    if (total > maxPoints) break;
+    from = i;
+  }
+  return blocks.length - from >= 2 ? from : undefined;
+}
+
+/**
  * Merges blocks from index `from` (in seq order) to the newest into one block, newer
  * blocks winning on a shared timestamp and points before `cutoff` (ms; -Infinity keeps
  * all) dropped. The merged block names its inputs as superseded, so a crash after it is

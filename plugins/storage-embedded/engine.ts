@@ -38,7 +38,7 @@ import { appendBatch } from './appender';
 import { JobRunner } from './background-job';
 import { BlockSet } from './block-set';
 import { CodecSet, type CodecPreferences } from './codec-set';
-import { CompactionJob, planCompaction } from './compact';
+import { CompactionJob, planCompaction, planIdleCompaction } from './compact';
 import { CutJob } from './cut';
 import { Head } from './head';
 import { lockDir } from './lock';
@@ -65,6 +65,10 @@ export interface EmbeddedEngineOptions {
   blockDurationMs: number;
   chunkMaxPoints: number;
   compactBlocks: number;
+  /** ms without a write after which the newest blocks merge (planIdleCompaction) */
+  compactIdleMs: number;
+  /** points an idle merge writes at most */
+  idleCompactMaxPoints: number;
   /** points encoded per slice of a background cut or compaction: bounds the pause each causes */
   slicePoints: number;
   /** 0 keeps data forever */
@@ -93,6 +97,7 @@ export class EmbeddedEngine implements StorageEngine {
   private cutScheduled = false;
   private unlock?: () => void;
   private timer?: NodeJS.Timeout;
+  private idleTimer?: NodeJS.Timeout;
   private state: 'new' | 'open' | 'closed' = 'new';
   /** bucket summaries of block chunks for readDownsampled */
   readonly summaries: SummaryCache;
@@ -166,6 +171,9 @@ export class EmbeddedEngine implements StorageEngine {
     // Age-based cuts and retention are checked on a slow timer; size-based cuts on write.
     this.timer = setInterval(() => this.maintain(), Math.min(this.options.blockDurationMs, 60_000));
     this.timer.unref();
+    // the idle merge: checked a few times per idle period, so it starts soon after writes stop
+    this.idleTimer = setInterval(() => this.state === 'open' && this.compactInBackgroundWhenDue(), Math.max(250, Math.min(this.options.compactIdleMs / 4, 60_000)));
+    this.idleTimer.unref();
     this.log.info({ dataDir: dir, series: this.index.count, blocks: this.blocks.blocks.length, headPoints: this.head.points }, 'embedded storage open');
   }
 
@@ -234,10 +242,15 @@ export class EmbeddedEngine implements StorageEngine {
     else this.scheduleCut();
   }
 
-  /** Starts the compaction planCompaction finds due, if any and none is running (a failure to start is logged: the blocks stay). */
+  /**
+   * Starts the compaction planCompaction finds due — or, when no write came for
+   * `compactIdleMs`, planIdleCompaction — if any and none is running (a failure to start
+   * is logged: the blocks stay).
+   */
   private compactInBackgroundWhenDue(): void {
-    if (this.compactions.current) return;
-    const from = planCompaction(this.blocks.blocks, this.options.compactBlocks);
+    if (this.compactions.current || this.cuts.current) return;
+    const idle = performance.now() - this.lastWriteAt >= this.options.compactIdleMs;
+    const from = planCompaction(this.blocks.blocks, this.options.compactBlocks) ?? (idle ? planIdleCompaction(this.blocks.blocks, this.options.idleCompactMaxPoints) : undefined);
     if (from === undefined) return;
     try {
       const compaction = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs));
@@ -447,6 +460,7 @@ export class EmbeddedEngine implements StorageEngine {
   async close(): Promise<void> {
     if (this.state !== 'open') return;
     if (this.timer) clearInterval(this.timer);
+    if (this.idleTimer) clearInterval(this.idleTimer);
     try {
       // a clean shutdown leaves everything in blocks, so the next start replays nothing
       this.checkpoint();

@@ -19,6 +19,8 @@ export const EmbeddedOptionsSchema = Type.Object(
     blockDurationMs: Type.Integer({ default: 2 * 3600_000, minimum: 1000, description: 'cut the head into a block at least this often' }),
     chunkMaxPoints: Type.Integer({ default: 4096, minimum: 16, description: 'points per chunk at most' }),
     compactBlocks: Type.Integer({ default: 4, minimum: 2, description: 'merge the newest run of similar-sized blocks once it has this many' }),
+    compactIdleMs: Type.Integer({ default: 10_000, minimum: 1, description: 'after this long without a write, merge the newest blocks (up to idleCompactMaxPoints) into one' }),
+    idleCompactMaxPoints: Type.Integer({ default: 20_000_000, minimum: 0, description: 'points an idle merge rewrites at most (0: no idle merges)' }),
     slicePoints: Type.Integer({ default: 100_000, minimum: 1, description: 'points per slice of background block cuts and compactions (bounds the ingest pause)' }),
     summaryCacheBytes: Type.Integer({
       default: 64 * 2 ** 20,

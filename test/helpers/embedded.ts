@@ -50,7 +50,7 @@ export function memoryLogger(): TestLog {
 
 export async function embeddedEngine(dataDir: string, options: Partial<EmbeddedEngineOptions> = {}, logger: Logger = pino({ level: 'silent' })): Promise<EmbeddedEngine> {
   return new EmbeddedEngine(
-    { dataDir, flushIntervalMs: 1000, headMaxPoints: 2_000_000, blockDurationMs: 7_200_000, chunkMaxPoints: 4096, compactBlocks: 4, slicePoints: 100_000, retentionMs: 0, codecs: DEFAULT_CODECS, ...options },
+    { dataDir, flushIntervalMs: 1000, headMaxPoints: 2_000_000, blockDurationMs: 7_200_000, chunkMaxPoints: 4096, compactBlocks: 4, compactIdleMs: 10_000, idleCompactMaxPoints: 20_000_000, slicePoints: 100_000, retentionMs: 0, codecs: DEFAULT_CODECS, ...options },
     await codecRegistry(),
     logger,
   );

@@ -1,13 +1,14 @@
 /** Behaviour specific to the embedded engine: blocks, compaction, retention, postings, corruption, locking. */
 import { expect } from 'chai';
 import fs from 'node:fs';
+import { crc32, inflateRawSync } from 'node:zlib';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pointBatch, ValueKind, type DataPoint, type SeriesData } from '../../core';
 import { startDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
 import { CODEC_PLUGINS } from '../helpers/plugins';
-import { planCompaction } from '../../plugins/storage-embedded/compact';
+import { planCompaction, planIdleCompaction } from '../../plugins/storage-embedded/compact';
 import { frameRecord } from '../../plugins/storage-embedded/record-file';
 import { writeSeriesBody } from '../../plugins/storage-embedded/wal-records';
 import { ByteWriter } from '../../core';
@@ -135,12 +136,34 @@ describe('embedded engine', () => {
     }
   });
 
-  it('merges blocks of about the same size (cuts differ by a batch) and starts a compaction that is due when it opens', async () => {
+  it('merges blocks of about the same size (cuts differ by a batch), the newest blocks once idle, and starts a compaction that is due when it opens', async () => {
     const blocksOf = (...counts: number[]) => counts.map((count) => ({ refs: [{ count }] })) as unknown as Parameters<typeof planCompaction>[0];
     // cut at a 2M-point head: a block a few points bigger than the newer one once stopped every merge
     expect(planCompaction(blocksOf(2_002_640, 2_004_692, 2_004_505, 2_003_545), 4)).to.equal(0);
     expect(planCompaction(blocksOf(8_000_000, 2_000_000, 2_000_000), 2)).to.equal(1);
     expect(planCompaction(blocksOf(8_000_000, 2_000_000), 2)).to.equal(undefined);
+    // idle, the newest blocks merge up to the cap, whatever their sizes
+    expect(planIdleCompaction(blocksOf(8_000_000, 2_000_000), 20_000_000)).to.equal(0);
+    expect(planIdleCompaction(blocksOf(30_000_000, 8_000_000, 2_000_000), 20_000_000)).to.equal(1);
+    expect(planIdleCompaction(blocksOf(30_000_000, 2_000_000), 20_000_000)).to.equal(undefined);
+    expect(planIdleCompaction(blocksOf(8_000_000, 2_000_000), 0)).to.equal(undefined);
+
+    const idleDir = tempDataDir('compact-idle');
+    const idle = await embeddedEngine(idleDir, { compactBlocks: 100, compactIdleMs: 200 });
+    await idle.open();
+    try {
+      await idle.write(pointBatch(floats('i', 'a', 0, 80)));
+      idle.checkpoint();
+      await idle.write(pointBatch(floats('i', 'a', 10_000_000, 20)));
+      idle.checkpoint();
+      expect((await idle.stats()).blocks).to.equal(2); // not similar sizes: no merge while written to
+      while ((await idle.stats()).compactions === 0) await sleep(50);
+      expect((await idle.stats()).blocks).to.equal(1);
+      const [data] = await collect(idle.read({ metric: 'i' }, ALL));
+      expect(data!.points.length).to.equal(100);
+    } finally {
+      await idle.close();
+    }
 
     const dir = tempDataDir('compact-at-open');
     let engine = await embeddedEngine(dir, { compactBlocks: 100 });
@@ -187,6 +210,40 @@ describe('embedded engine', () => {
       await engine.write(pointBatch(floats('after', 'x', 0, 1)));
       const [after] = await collect(engine.lookup({ metric: 'after' }));
       expect(Number.parseInt(after!.id, 16)).to.be.above(5000); // ids keep growing past every loaded one
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('compresses block indexes, and still reads blocks whose index is stored plain (DSDBEND1)', async () => {
+    const dir = tempDataDir('plain-index');
+    let engine = await embeddedEngine(dir, {});
+    await engine.open();
+    await engine.write(pointBatch(Array.from({ length: 200 }, (_, h) => floats('idx', `h${h}`, 0, 50)).flat()));
+    engine.checkpoint();
+    await engine.close();
+    const blocksDir = path.join(dir, 'blocks');
+    const [file] = fs.readdirSync(blocksDir);
+    const bytes = fs.readFileSync(path.join(blocksDir, file!));
+    const footer = bytes.subarray(bytes.length - 24);
+    expect(footer.subarray(16).toString()).to.equal('DSDBEND2');
+    const indexOffset = footer.readUInt32LE(0);
+    const plain = inflateRawSync(bytes.subarray(indexOffset, bytes.length - 24));
+    expect(footer.readUInt32LE(8)).to.be.below(plain.length / 2); // 200 chunk entries compress
+    // the same block as written before compressed indexes
+    const oldFooter = Buffer.alloc(24);
+    oldFooter.writeUInt32LE(indexOffset, 0);
+    oldFooter.writeUInt32LE(plain.length, 8);
+    oldFooter.writeUInt32LE(crc32(plain), 12);
+    Buffer.from('DSDBEND1').copy(oldFooter, 16);
+    fs.writeFileSync(path.join(blocksDir, file!), Buffer.concat([bytes.subarray(0, indexOffset), plain, oldFooter]));
+    engine = await embeddedEngine(dir, {});
+    await engine.open();
+    try {
+      const series = await collect(engine.read({ metric: 'idx' }, ALL));
+      expect(series.length).to.equal(200);
+      expect(series.every((d) => d.points.length === 50)).to.equal(true);
+      expect((await engine.stats()).corruptBlocks).to.equal(0);
     } finally {
       await engine.close();
     }
