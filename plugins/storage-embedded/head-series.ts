@@ -2,9 +2,10 @@
  * One series' head: its points since the last cut, sorted by timestamp, last write wins on
  * a shared timestamp. Compact, because the head is most of what the engine holds in memory
  * while it ingests (docs/storage.md, "Memory"):
- *  - one 8-byte value column: `floats` and `ints` are two views of the same buffer, so a
+ *  - one 8-byte value column: `floats` and `ints` are two views of the same bytes, so a
  *    point's slot holds its float's bits or its integer's, as its kind says (17 bytes a
- *    numeric point instead of 25 with a column each). Readers of SeriesPoints read
+ *    numeric point instead of 25 with a column each); all columns are views of one
+ *    ArrayBuffer (one allocation a series, not four). Readers of SeriesPoints read
  *    `floats[i]` only for a float point and `ints[i]` only for an integer one (the chunk
  *    codecs, the bucket summaries, the query engine); what leaves the head for anyone else
  *    is copied with the other column zeroed (`copy`);
@@ -19,6 +20,8 @@ const INT: number = ValueKind.Int;
 const FLOAT: number = ValueKind.Float;
 /** The smallest capacity allocated. */
 const MIN_CAPACITY = 8;
+/** timestamp, value, kind */
+const BYTES_PER_POINT = 17;
 
 export class HeadSeries implements SeriesPoints {
   length = 0;
@@ -33,10 +36,11 @@ export class HeadSeries implements SeriesPoints {
   /** `capacity`: the points expected (at least MIN_CAPACITY are allocated). */
   constructor(capacity = MIN_CAPACITY) {
     const size = Math.max(MIN_CAPACITY, capacity);
-    this.timestamps = new Float64Array(size);
-    this.kinds = new Uint8Array(size);
-    this.floats = new Float64Array(size);
-    this.ints = new BigInt64Array(this.floats.buffer);
+    const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
+    this.timestamps = new Float64Array(buffer, 0, size);
+    this.floats = new Float64Array(buffer, size * 8, size);
+    this.ints = new BigInt64Array(buffer, size * 8, size);
+    this.kinds = new Uint8Array(buffer, size * 16, size);
   }
 
   /** Points the columns have room for. */
@@ -46,7 +50,7 @@ export class HeadSeries implements SeriesPoints {
 
   /** Bytes the columns take (texts not counted). */
   get bytes(): number {
-    return this.timestamps.length * 17;
+    return this.timestamps.length * BYTES_PER_POINT;
   }
 
   /** `int` is read only for an integer point, `float` only for a float one, `text` for the others. */
@@ -128,16 +132,17 @@ export class HeadSeries implements SeriesPoints {
   /** By half: the slack a full head leaves is at most a third of it, not half. */
   private grow(): void {
     const old = this.timestamps.length;
-    const capacity = old + Math.max(MIN_CAPACITY, old >> 1);
-    const timestamps = new Float64Array(capacity);
+    const size = old + Math.max(MIN_CAPACITY, old >> 1);
+    const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
+    const timestamps = new Float64Array(buffer, 0, size);
     timestamps.set(this.timestamps.subarray(0, this.length));
-    this.timestamps = timestamps;
-    const kinds = new Uint8Array(capacity);
-    kinds.set(this.kinds.subarray(0, this.length));
-    this.kinds = kinds;
-    const floats = new Float64Array(capacity);
+    const floats = new Float64Array(buffer, size * 8, size);
     floats.set(this.floats.subarray(0, this.length));
+    const kinds = new Uint8Array(buffer, size * 16, size);
+    kinds.set(this.kinds.subarray(0, this.length));
+    this.timestamps = timestamps;
     this.floats = floats;
-    this.ints = new BigInt64Array(floats.buffer);
+    this.ints = new BigInt64Array(buffer, size * 8, size);
+    this.kinds = kinds;
   }
 }
