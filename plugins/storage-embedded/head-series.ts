@@ -48,11 +48,6 @@ export class HeadSeries implements SeriesPoints {
     return this.timestamps.length;
   }
 
-  /** Bytes the columns take (texts not counted). */
-  get bytes(): number {
-    return this.timestamps.length * BYTES_PER_POINT;
-  }
-
   /** `int` is read only for an integer point, `float` only for a float one, `text` for the others. */
   append(timestamp: number, kind: number, float: number, int: bigint, text: string | undefined): void {
     let at = this.length;
