@@ -28,6 +28,14 @@ export interface ParsedLines {
   lines: number;
 }
 
+/**
+ * The V8 heap of each parse worker. Its live data is one job (a packet's lines: tens of
+ * KiB) and its slot table (MAX_SLOTS series keys, ~30 MiB at most); left to V8's defaults
+ * the isolate takes 60–80 MiB under load (a 32 MiB young generation, and old-space garbage
+ * collected late). A worker that runs out anyway dies and loses nothing (see above).
+ */
+export const PARSE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 96 });
+
 interface Job {
   id: number;
   bytes: Uint8Array;
@@ -53,7 +61,8 @@ class ParseWorker {
     return new Promise<ParsedLines>((resolve) => {
       const job: Job = { id: this.nextId++, bytes, resolve };
       this.jobs.push(job);
-      // the bytes stay readable here (copied to the worker) for the fallback after a crash
+      // the bytes stay readable here (copied to the worker, or shared when they are a
+      // SharedArrayBuffer's) for the fallback after a crash
       this.start().postMessage({ id: job.id, bytes });
     });
   }
@@ -75,7 +84,7 @@ class ParseWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(path.join(__dirname, 'put-parse-worker.js'), { workerData: { role: WORKER_ROLE } });
+    const worker = new Worker(path.join(__dirname, 'put-parse-worker.js'), { workerData: { role: WORKER_ROLE }, resourceLimits: PARSE_WORKER_LIMITS });
     worker.unref();
     worker.on('message', (result: ParseResult) => this.answer(result));
     const died = (err: unknown) => {
@@ -143,7 +152,11 @@ export class PutParsePool {
     this.workers = Array.from({ length: Math.max(1, size) }, () => new ParseWorker(onCrash));
   }
 
-  /** Parses `bytes` (complete lines; the pool owns them now) on the worker `affinity` picks. */
+  /**
+   * Parses `bytes` (complete lines) on the worker `affinity` picks. The pool owns them
+   * until the promise settles (they may be reused then); bytes over a SharedArrayBuffer
+   * reach the worker without a copy.
+   */
   parse(bytes: Uint8Array, affinity: number): Promise<ParsedLines> {
     return this.workers[affinity % this.workers.length]!.submit(bytes);
   }

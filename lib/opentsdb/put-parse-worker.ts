@@ -34,8 +34,8 @@ export interface ParseResult {
   texts?: (string | undefined)[];
 }
 
-/** Slots a worker hands out before it starts over (bounds both sides' tables). */
-export const MAX_SLOTS = 1 << 20;
+/** Slots a worker hands out before it starts over (bounds both sides' tables: ~120 bytes a slot in the worker, within PARSE_WORKER_LIMITS). */
+export const MAX_SLOTS = 1 << 18;
 
 /** Parses one job; exported so the main thread's fallback (a crashed worker) runs the very same code. */
 export class LineJobParser {

@@ -30,8 +30,13 @@ interface Stats {
 interface Pipeline {
   /** which worker parses this connection's lines */
   affinity: number;
-  /** bytes of lines gathered from the current packet, not yet handed to a worker */
+  /**
+   * bytes of lines gathered from the current packet, not yet handed to a worker; shared
+   * memory (a SharedArrayBuffer), so the worker reads it without a copy
+   */
   buffer: Buffer;
+  /** staging buffers whose packets the worker has parsed: reused, so a packet allocates nothing */
+  spare: Buffer[];
   length: number;
   /** the current run of contiguous lines in the packet's buffer, copied when it ends */
   run: Buffer | undefined;
@@ -134,6 +139,14 @@ function inlinePut(writer: WriteService, stats: Stats, log: Logger): TelnetComma
   return put;
 }
 
+/** First size of a connection's staging buffer: a socket read (64 KiB) fits without regrowth. */
+const STAGING_BYTES = 64 * 1024;
+
+/** A Buffer over shared memory: posted to a worker, it is shared rather than copied. */
+function sharedBuffer(bytes: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(bytes));
+}
+
 /** Parsing on worker threads; this thread gathers line bytes and writes the parsed batches in order. */
 function workerPut(writer: WriteService, stats: Stats, log: Logger, workers: number, maxInFlight: number, hooks: KernelHooks): TelnetCommand {
   const pool = new PutParsePool(workers, (err) => log.error({ err }, 'a put parse worker died; its lines are parsed on the main thread'));
@@ -147,7 +160,7 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, workers: num
     if (connection === lastConnection) return last!;
     let p = pipelines.get(connection);
     if (!p) {
-      p = { affinity: nextAffinity++, buffer: Buffer.allocUnsafe(16 * 1024), length: 0, run: undefined, runStart: 0, runEnd: 0, inFlight: 0, tail: Promise.resolve(), wake: undefined };
+      p = { affinity: nextAffinity++, buffer: sharedBuffer(STAGING_BYTES), spare: [], length: 0, run: undefined, runStart: 0, runEnd: 0, inFlight: 0, tail: Promise.resolve(), wake: undefined };
       pipelines.set(connection, p);
     }
     lastConnection = connection;
@@ -160,7 +173,7 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, workers: num
     if (!p.run) return;
     const bytes = p.runEnd - p.runStart;
     if (p.length + bytes + 2 > p.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(p.buffer.length * 2, p.length + bytes + 2));
+      const grown = sharedBuffer(Math.max(p.buffer.length * 2, p.length + bytes + 2));
       p.buffer.copy(grown, 0, 0, p.length);
       p.buffer = grown;
     }
@@ -184,11 +197,17 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, workers: num
   const hand = (connection: TelnetConnection, p: Pipeline): void => {
     endRun(p);
     if (p.length === 0) return;
-    const bytes = new Uint8Array(p.length);
-    bytes.set(p.buffer.subarray(0, p.length));
+    // the staging buffer itself goes to the worker (shared, not copied); a spare one takes its place
+    const staging = p.buffer;
+    const bytes = staging.subarray(0, p.length);
+    p.buffer = p.spare.pop() ?? sharedBuffer(staging.length);
     p.length = 0;
     p.inFlight++;
-    const parsed = pool.parse(bytes, p.affinity);
+    const parsed = pool.parse(bytes, p.affinity).then((result) => {
+      // parsed (the batch holds no view of the bytes): the buffer can take another packet
+      if (p.spare.length < maxInFlight) p.spare.push(staging);
+      return result;
+    });
     // written strictly one after another: the writer may reorder concurrent batches
     const tail = p.tail.then(() => parsed).then((result) => written(connection, p, result));
     const settled = tail.then(() => {

@@ -8,7 +8,7 @@ import { assertValidBatch, type PointBatch } from '../../core';
 import type { Head } from './head';
 import type { SeriesEntry, SeriesIndex } from './series-index';
 import type { Wal } from './wal';
-import { columnFlags, encodeSamples, encodeSeriesRecord } from './wal-records';
+import { columnFlags, encodeSeriesRecord, samplesBytes, writeSamples } from './wal-records';
 
 /** Logs and appends a batch; nothing of a batch that fails validation is stored. */
 export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, head: Head): void {
@@ -28,6 +28,9 @@ export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, hea
     entries[s] = entry;
     ids[s] = entry.id;
   }
-  wal.appendFramed(encodeSamples(batch, ids, columnFlags(batch.kinds, batch.length)));
+  // written straight into the WAL's buffer: no record allocated per batch
+  const flags = columnFlags(batch.kinds, batch.length);
+  writeSamples(wal.beginRecord(samplesBytes(batch.length, ids.length, flags)), batch, ids, flags);
+  wal.endRecord();
   head.append(entries, batch);
 }

@@ -4,11 +4,11 @@
  * a cut freezes them (`frozen`) and encodes them into a block while new writes go to fresh
  * heads. Reads see blocks, then frozen heads, then heads (querier.ts).
  */
-import { slicePoints, SortedPoints, ValueKind, type PointBatch, type SeriesPoints } from '../../core';
+import { ValueKind, type PointBatch, type SeriesPoints } from '../../core';
+import { HeadSeries } from './head-series';
 import type { SeriesEntry } from './series-index';
 
-/** One series' head: the kernel's SortedPoints (sorted growable columns, last write wins). */
-export { SortedPoints as HeadSeries };
+export { HeadSeries };
 
 /** The columns appended to the head: a PointBatch's, or a replayed SAMPLES record's. */
 export type HeadColumns = Pick<PointBatch, 'length' | 'seriesIndex' | 'timestamps' | 'kinds' | 'floats' | 'ints' | 'texts'>;
@@ -18,6 +18,11 @@ const INT: number = ValueKind.Int;
 const STRING: number = ValueKind.String;
 /** A new head starts at what the previous one reached (fewer regrowths), capped so that a burst does not pin memory. */
 const MAX_HINT = 1 << 16;
+
+/** The first capacity of a series' head: the previous head's points and an eighth more (the next cut comes at about the same count). */
+function firstCapacity(hint: number | undefined): number {
+  return hint === undefined ? 0 : hint + (hint >> 3) + 8;
+}
 
 export class Head {
   /** series with points in their live head */
@@ -30,10 +35,10 @@ export class Head {
   /** Appends points; `entries[s]` is the series of `columns.seriesIndex[i] === s`. */
   append(entries: readonly SeriesEntry[], columns: HeadColumns): void {
     const { length: n, seriesIndex, timestamps, kinds, floats, ints, texts } = columns;
-    const heads: SortedPoints[] = new Array(entries.length);
+    const heads: HeadSeries[] = new Array(entries.length);
     for (let s = 0; s < entries.length; s++) {
       const entry = entries[s]!;
-      heads[s] = entry.head ??= new SortedPoints(entry.headHint);
+      heads[s] = entry.head ??= new HeadSeries(firstCapacity(entry.headHint));
       this.dirty.add(entry);
     }
     for (let i = 0; i < n; i++) {
@@ -71,7 +76,12 @@ export class Head {
       if (!frozen) continue;
       const head = entry.head;
       // the live head is newer: replaying it onto the frozen one keeps last-write-wins
-      if (head) for (let i = 0; i < head.length; i++) frozen.append(head.timestamps[i]!, head.kinds[i]!, head.floats[i]!, head.ints[i]!, head.texts[i]);
+      if (head) {
+        for (let i = 0; i < head.length; i++) {
+          const kind = head.kinds[i]!;
+          frozen.append(head.timestamps[i]!, kind, head.floats[i]!, kind === INT ? head.ints[i]! : 0n, head.texts[i]);
+        }
+      }
       entry.head = frozen;
       entry.frozen = undefined;
       this.dirty.add(entry);
@@ -90,7 +100,7 @@ export class Head {
     for (const head of [entry.frozen, entry.head]) {
       if (!head || head.length === 0) continue;
       const [from, to] = head.rangeOf(start, end);
-      if (to > from) parts.push(slicePoints(head, from, to));
+      if (to > from) parts.push(head.copy(from, to));
     }
   }
 }

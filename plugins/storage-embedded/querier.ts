@@ -2,11 +2,14 @@
  * Reading one series across its sources, oldest to newest: blocks, the head being cut,
  * the live head (later sources win on a shared timestamp, as they hold later writes).
  */
-import type { LastPoint, SeriesPoints } from '../../core';
+import { ValueKind, type LastPoint, type SeriesPoints } from '../../core';
 import type { BlockSet } from './block-set';
 import type { Head } from './head';
 import { combinePoints } from './points';
 import type { SeriesEntry } from './series-index';
+
+const FLOAT: number = ValueKind.Float;
+const INT: number = ValueKind.Int;
 
 /** The series' points in [start, end] (ms, inclusive). */
 export function readSeries(blocks: BlockSet, head: Head, entry: SeriesEntry, start: number, end: number): SeriesPoints {
@@ -35,5 +38,7 @@ export function lastPoint(blocks: BlockSet, entry: SeriesEntry, floor: number): 
   }
   const i = points ? points.length - 1 : -1;
   if (!points || i < 0 || points.timestamps[i]! < floor) return undefined;
-  return { series: entry.info, timestamp: points.timestamps[i]!, kind: points.kinds[i]! as LastPoint['kind'], float: points.floats[i]!, int: points.ints[i]!, text: points.texts[i] };
+  // a head's floats and ints share one buffer: read the column the kind names
+  const kind = points.kinds[i]!;
+  return { series: entry.info, timestamp: points.timestamps[i]!, kind: kind as LastPoint['kind'], float: kind === FLOAT ? points.floats[i]! : 0, int: kind === INT ? points.ints[i]! : 0n, text: points.texts[i] };
 }

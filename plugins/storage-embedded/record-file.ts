@@ -19,15 +19,21 @@ export function frameRecord(payload: Uint8Array): Buffer {
 }
 
 /**
- * Frames a record whose payload was written after RECORD_HEADER_BYTES reserved bytes at
- * the start of `buf` (up to `end`): fills the header in place, no copy.
+ * Frames a record written in place at `buf[start, end)`, its payload after
+ * RECORD_HEADER_BYTES reserved bytes: fills the header in, no copy.
  */
-export function frameInPlace(buf: Uint8Array, end: number): Uint8Array {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const payload = buf.subarray(RECORD_HEADER_BYTES, end);
-  view.setUint32(0, payload.length, true);
-  view.setUint32(4, crc32(payload), true);
-  return buf.subarray(0, end);
+export function frameAt(buf: Uint8Array, start: number, end: number): void {
+  const payload = buf.subarray(start + RECORD_HEADER_BYTES, end);
+  const length = payload.length;
+  const crc = crc32(payload);
+  buf[start] = length & 0xff;
+  buf[start + 1] = (length >>> 8) & 0xff;
+  buf[start + 2] = (length >>> 16) & 0xff;
+  buf[start + 3] = length >>> 24;
+  buf[start + 4] = crc & 0xff;
+  buf[start + 5] = (crc >>> 8) & 0xff;
+  buf[start + 6] = (crc >>> 16) & 0xff;
+  buf[start + 7] = crc >>> 24;
 }
 
 export interface RecordScan {

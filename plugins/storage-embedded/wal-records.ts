@@ -14,7 +14,6 @@
  * series.log holds SERIES payloads without the type byte (series-index.ts).
  */
 import { ByteReader, ByteWriter, ValueKind, type Annotation, type PointBatch, type Tags } from '../../core';
-import { frameInPlace, RECORD_HEADER_BYTES } from './record-file';
 
 export const REC_SERIES = 1;
 export const REC_SAMPLES = 2;
@@ -67,12 +66,14 @@ export function encodeSeriesRecord(id: number, metric: string, tags: Readonly<Ta
   return w.finish();
 }
 
-/** The framed SAMPLES record (header filled in place: the batch is copied once). */
-export function encodeSamples(batch: PointBatch, ids: Uint32Array, flags: number): Uint8Array {
+/** Bytes a SAMPLES payload takes, about (texts counted at 8 bytes each): what to reserve for writeSamples. */
+export function samplesBytes(n: number, series: number, flags: number): number {
+  return 32 + series * 5 + n * 13 + (flags & HAS_FLOATS ? n * 8 : 0) + (flags & HAS_INTS ? n * 8 : 0) + (flags & HAS_TEXTS ? n * 8 : 0);
+}
+
+/** Writes a SAMPLES payload (type byte included) into `w`: the batch's columns copied as raw bytes. */
+export function writeSamples(w: ByteWriter, batch: PointBatch, ids: Uint32Array, flags: number): void {
   const n = batch.length;
-  const fixed = n * 13 + (flags & HAS_FLOATS ? n * 8 : 0) + (flags & HAS_INTS ? n * 8 : 0);
-  const w = new ByteWriter(RECORD_HEADER_BYTES + 32 + ids.length * 5 + fixed + (flags & HAS_TEXTS ? n * 8 : 0));
-  w.pos = RECORD_HEADER_BYTES;
   w.byte(REC_SAMPLES);
   w.uvarint(n);
   w.uvarint(ids.length);
@@ -84,7 +85,6 @@ export function encodeSamples(batch: PointBatch, ids: Uint32Array, flags: number
   if (flags & HAS_FLOATS) w.bytes(raw(batch.floats, 8, n));
   if (flags & HAS_INTS) w.bytes(raw(batch.ints, 8, n));
   if (flags & HAS_TEXTS) for (let i = 0; i < n; i++) if (batch.kinds[i]! >= STRING) w.string(batch.texts[i] ?? '');
-  return frameInPlace(w.buf, w.pos);
 }
 
 /** Which optional columns a batch uses (one pass over its kinds). */

@@ -16,12 +16,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { frameRecord, scanRecords, type RecordScan } from './record-file';
+import { ByteWriter } from '../../core';
+import { frameAt, RECORD_HEADER_BYTES, scanRecords, type RecordScan } from './record-file';
 import { SyncFile, fsyncDir } from './sync-file';
 
-const MAX_IOVECS = 1024;
-/** Buffered bytes beyond which appends are written to the file without waiting (fsync stays with the commits). */
-const WRITE_THROUGH_BYTES = 8 << 20;
+/**
+ * Buffered bytes beyond which appends are written to the file without waiting (fsync stays
+ * with the commits). Records are framed in one reused buffer of about this size: the WAL
+ * costs no allocation per record and holds at most this much between commits.
+ */
+const WRITE_THROUGH_BYTES = 1 << 20;
 
 export function segmentName(seq: number): string {
   return `${String(seq).padStart(10, '0')}.wal`;
@@ -56,8 +60,10 @@ export class Wal {
   private current?: Segment;
   /** earlier segments with unsynced bytes: fsync'ed by the next commit, then closed */
   private retired: Segment[] = [];
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  /** framed records appended and not yet written to the segment, in order */
+  private pending = new ByteWriter(WRITE_THROUGH_BYTES + (WRITE_THROUGH_BYTES >> 2));
+  /** where the record being written by beginRecord() starts, or -1 */
+  private recordStart = -1;
   /** the next group: sync writes waiting for the next commit */
   private waiters: Waiter[] = [];
   private scheduled = false;
@@ -111,14 +117,29 @@ export class Wal {
   }
 
   append(payload: Uint8Array): void {
-    this.appendFramed(frameRecord(payload));
+    this.beginRecord(payload.length).bytes(payload);
+    this.endRecord();
   }
 
-  /** Appends a record framed by the caller (frameInPlace), without another copy. */
-  appendFramed(framed: Uint8Array): void {
-    this.pending.push(framed);
-    this.pendingBytes += framed.length;
-    if (this.pendingBytes >= WRITE_THROUGH_BYTES) this.writePending();
+  /**
+   * Starts a record written in place into the WAL's buffer: the caller writes the payload
+   * (about `bytes` of it; the writer grows if it needs more) into the returned writer, then
+   * calls endRecord(). No other append may come in between.
+   */
+  beginRecord(bytes: number): ByteWriter {
+    const w = this.pending;
+    w.ensure(RECORD_HEADER_BYTES + bytes);
+    this.recordStart = w.pos;
+    w.pos += RECORD_HEADER_BYTES;
+    return w;
+  }
+
+  /** Frames the record begun by beginRecord() (length and checksum) and appends it. */
+  endRecord(): void {
+    const w = this.pending;
+    frameAt(w.buf, this.recordStart, w.pos);
+    this.recordStart = -1;
+    if (w.pos >= WRITE_THROUGH_BYTES) this.writePending();
   }
 
   /**
@@ -145,33 +166,24 @@ export class Wal {
 
   /** Writes the buffered records to the current segment (page cache; no fsync). Throws the write error. */
   private writePending(): void {
-    if (this.pending.length === 0) return;
+    const w = this.pending;
+    const total = w.pos;
+    if (total === 0) return;
     const segment = this.current!;
-    const bufs = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
     const sizeBefore = segment.bytes;
     try {
-      for (let i = 0; i < bufs.length; i += MAX_IOVECS) {
-        const slice = bufs.slice(i, i + MAX_IOVECS);
-        let total = 0;
-        for (const b of slice) total += b.length;
-        let written = fs.writevSync(segment.file.fd, slice);
-        if (written < total) {
-          // rare short write: finish from the concatenation
-          const all = Buffer.concat(slice);
-          while (written < total) written += fs.writeSync(segment.file.fd, all, written, total - written);
-        }
-        segment.bytes += total;
-      }
+      let written = 0;
+      while (written < total) written += fs.writeSync(segment.file.fd, w.buf, written, total - written);
+      segment.bytes += total;
+      // a buffer grown for a large record goes back to its usual size
+      if (w.buf.length > 2 * WRITE_THROUGH_BYTES) this.pending = new ByteWriter(WRITE_THROUGH_BYTES + (WRITE_THROUGH_BYTES >> 2));
+      else w.pos = 0;
     } catch (err) {
       // Cut any partial record off (a torn record mid-file would hide every later one at
-      // replay) and keep the records for the next commit.
+      // replay) and keep the records, buffered, for the next commit.
       try {
         fs.ftruncateSync(segment.file.fd, sizeBefore);
         segment.bytes = sizeBefore;
-        this.pending = bufs.concat(this.pending);
-        for (const b of bufs) this.pendingBytes += b.length;
       } catch {
         /* the error is reported either way */
       }

@@ -127,8 +127,15 @@ export class TelnetSession implements TelnetConnection {
     while (!this.closed) {
       const chunk = this.queue.shift();
       if (!chunk) return this.endOfInput();
-      let data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-      this.pending = undefined;
+      let data = chunk;
+      if (this.pending) {
+        // Only the line split across packets is joined: the rest of the packet is read in
+        // place (a copy of every packet would be garbage as large as the input).
+        const newline = chunk.indexOf(0x0a);
+        if (newline >= 0 && newline + 1 < chunk.length) this.queue.unshift(chunk.subarray(newline + 1));
+        data = Buffer.concat([this.pending, newline >= 0 ? chunk.subarray(0, newline + 1) : chunk]);
+        this.pending = undefined;
+      }
       let start = 0;
       for (;;) {
         const newline = data.indexOf(0x0a, start);

@@ -32,6 +32,15 @@ describe('telnet plugin: OpenTSDB line protocol framing and built-in commands', 
     expect(reply.data).to.match(/^dsdb /);
   });
 
+  it('runs the lines after a joined one in the same packet, in order', async () => {
+    const reply = await exchange(daemon.port, ['he', 'lp\nfoo\nhe', 'lp\nbar\n'], { gapMs: 30 });
+    const lines = reply.data.split('\n');
+    expect(lines[0]).to.match(/^available commands: /);
+    expect(lines[1]).to.equal("unknown command: foo.  Try `help'.");
+    expect(lines[2]).to.match(/^available commands: /);
+    expect(lines[3]).to.equal("unknown command: bar.  Try `help'.");
+  });
+
   it('closes the connection on exit, with no reply (T41)', async () => {
     const reply = await exchange(daemon.port, ['exit\n'], { idleMs: 2000 });
     expect(reply.closed).to.equal(true);

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { BatchBuilder } from '../../core/batch-builder';
 import type { PointBatch } from '../../core/storage';
 import { PutLineParser } from '../../lib/opentsdb/put-line-parser';
-import { PutParsePool, type ParsedLines } from '../../lib/opentsdb/put-parse-pool';
+import { PARSE_WORKER_LIMITS, PutParsePool, type ParsedLines } from '../../lib/opentsdb/put-parse-pool';
 import { exchange } from '../helpers/clients';
 import { startDaemon } from '../helpers/daemon';
 import { readPoints } from '../helpers/read-back';
@@ -67,6 +67,35 @@ describe('put parsing on worker threads', () => {
       expect(pool.threads()).to.have.length(1); // it did run on a worker
       answers.forEach((a, j) => expect(summary(a), `job ${j}`).to.deep.equal(inline(reference, texts[j]!)));
       expect(answers[0]!.errors).to.have.length(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('parses lines given in shared memory (a SharedArrayBuffer), the same buffer carrying the next job once answered', async () => {
+    const pool = new PutParsePool(1, () => undefined);
+    try {
+      const texts = jobs(6);
+      const staging = Buffer.from(new SharedArrayBuffer(64 * 1024));
+      const reference = new PutLineParser();
+      for (const [j, text] of texts.entries()) {
+        const length = staging.write(text);
+        const answer = await pool.parse(staging.subarray(0, length), 0);
+        expect(summary(answer), `job ${j}`).to.deep.equal(inline(reference, text));
+      }
+      expect(pool.threads()).to.have.length(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('starts its workers with a bounded V8 heap', async () => {
+    const pool = new PutParsePool(1, () => undefined);
+    try {
+      await pool.parse(Buffer.from(jobs(1)[0]!), 0);
+      const limits = pool.threads()[0]!.resourceLimits!;
+      expect(limits.maxYoungGenerationSizeMb).to.equal(PARSE_WORKER_LIMITS.maxYoungGenerationSizeMb);
+      expect(limits.maxOldGenerationSizeMb).to.equal(PARSE_WORKER_LIMITS.maxOldGenerationSizeMb);
     } finally {
       await pool.close();
     }

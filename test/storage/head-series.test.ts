@@ -1,0 +1,86 @@
+/**
+ * The embedded engine's head series (plugins/storage-embedded/head-series.ts): one value
+ * column shared by floats and integers, exact for both; what leaves the head has clean,
+ * separate columns; its memory is bounded by its points (growth by half, the first
+ * capacity from the previous head's count).
+ */
+import { expect } from 'chai';
+import { ValueKind } from '../../core';
+import { Head } from '../../plugins/storage-embedded/head';
+import { HeadSeries } from '../../plugins/storage-embedded/head-series';
+import type { SeriesEntry } from '../../plugins/storage-embedded/series-index';
+
+const F = ValueKind.Float;
+const I = ValueKind.Int;
+const S = ValueKind.String;
+
+describe('embedded head series', () => {
+  it('keeps floats, int64 extremes and strings exact in one value column, sorted, last write wins (whatever the kinds)', () => {
+    const h = new HeadSeries();
+    h.append(3000, I, 0, 9223372036854775807n, undefined);
+    h.append(1000, F, -0.5, 0n, undefined);
+    h.append(2000, S, 0, 0n, 'two');
+    h.append(4000, I, 0, -9223372036854775808n, undefined);
+    h.append(5000, F, Number.MAX_VALUE, 0n, undefined);
+    h.append(2000, F, 2.25, 0n, undefined); // replaces the string
+    h.append(5000, I, 0, 42n, undefined); // replaces the float
+    const p = h.copy(0, h.length);
+    expect(Array.from(p.timestamps)).to.deep.equal([1000, 2000, 3000, 4000, 5000]);
+    expect(Array.from(p.kinds)).to.deep.equal([F, F, I, I, I]);
+    expect(Array.from(p.floats)).to.deep.equal([-0.5, 2.25, 0, 0, 0]);
+    expect(Array.from(p.ints)).to.deep.equal([0n, 0n, 9223372036854775807n, -9223372036854775808n, 42n]);
+    expect(p.texts).to.have.length(5);
+    expect(p.texts[1]).to.equal(undefined);
+    // the head's own columns share one buffer: each point reads back through its kind's view
+    expect(h.floats.buffer).to.equal(h.ints.buffer);
+    expect(h.floats[0]).to.equal(-0.5);
+    expect(h.ints[3]).to.equal(-9223372036854775808n);
+  });
+
+  it('copies a range with separate columns, and deletes a range', () => {
+    const h = new HeadSeries();
+    for (let t = 0; t < 100; t++) h.append(t * 10, t % 2 ? I : F, t + 0.5, BigInt(t), undefined);
+    const part = h.copy(...h.rangeOf(200, 290));
+    expect(part.length).to.equal(10);
+    expect(part.floats.buffer).to.not.equal(part.ints.buffer);
+    expect(part.floats[0]).to.equal(20.5);
+    expect(part.ints[0]).to.equal(0n);
+    expect(part.ints[1]).to.equal(21n);
+    expect(part.floats[1]).to.equal(0);
+    expect(h.deleteRange(200, 290)).to.equal(10);
+    expect(h.length).to.equal(90);
+    expect(h.timestamps[20]).to.equal(300);
+    expect(h.ints[21]).to.equal(31n);
+  });
+
+  it('grows by half, so a head never holds more than half again its points (plus a minimum)', () => {
+    const h = new HeadSeries();
+    for (let n = 1; n <= 5000; n++) {
+      h.append(n, F, n, 0n, undefined);
+      expect(h.capacity, `at ${n} points`).to.be.at.most(Math.ceil(n * 1.5) + 8);
+    }
+  });
+
+  it('starts a series\' next head at its previous head\'s count and an eighth more', () => {
+    const head = new Head();
+    const entry = { id: 1, chunks: [] } as unknown as SeriesEntry;
+    const write = (from: number, n: number) => {
+      const columns = {
+        length: n,
+        seriesIndex: new Uint32Array(n),
+        timestamps: Float64Array.from({ length: n }, (_, i) => from + i),
+        kinds: new Uint8Array(n).fill(F),
+        floats: new Float64Array(n),
+        ints: new BigInt64Array(n),
+        texts: [],
+      };
+      head.append([entry], columns);
+    };
+    write(0, 800);
+    const entries = head.freeze();
+    expect(entries).to.deep.equal([entry]);
+    head.release(entries);
+    write(1000, 1);
+    expect(entry.head!.capacity).to.equal(800 + 100 + 8);
+  });
+});
