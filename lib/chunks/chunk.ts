@@ -17,12 +17,18 @@ import type { CodecSet } from './codec-set';
 const MAX_KIND = 4;
 
 /**
+ * Points a chunk may hold whatever its size: writers cut chunks at this many at most.
+ * Range-coded columns of a regular series with constant deltas hold any number of points
+ * in a dozen bytes, so only a count up to this is valid in every chunk (maxPointsIn).
+ */
+export const CHUNK_POINTS_MAX = 65536;
+
+/**
  * The most points a chunk of `bytes` bytes can claim before it is taken as corrupt (so a
- * damaged count never allocates gigabytes). Range-coded columns of a regular series with
- * constant deltas hold any number of points in a dozen bytes, so the bound is generous.
+ * damaged count never allocates gigabytes): CHUNK_POINTS_MAX, more for a bigger chunk.
  */
 function maxPointsIn(bytes: Uint8Array): number {
-  return bytes.length * 1024 + 65536;
+  return bytes.length * 1024 + CHUNK_POINTS_MAX;
 }
 
 function firstAccepting(codecs: Codec[], points: SeriesPoints, start: number, end: number): Codec {

@@ -407,6 +407,27 @@ describe('embedded engine', () => {
     }
   });
 
+  it('reads back every point of a constant regular series whatever chunkMaxPoints is (range-coded chunks of 100,000 points take ~30 bytes)', async () => {
+    const dir = tempDataDir('big-chunks');
+    const n = 100_000;
+    const points: DataPoint[] = Array.from({ length: n }, (_, i) => ({ metric: 'flat', tags: { host: 'a' }, timestamp: i * 1000, value: { kind: ValueKind.Float, value: 1.5 } }));
+    let engine = await embeddedEngine(dir, { chunkMaxPoints: n });
+    await engine.open();
+    await engine.write(pointBatch(points));
+    engine.checkpoint();
+    await engine.close();
+    engine = await embeddedEngine(dir, { chunkMaxPoints: n });
+    await engine.open();
+    try {
+      const [data] = await collect(engine.read({ metric: 'flat' }, ALL));
+      expect(data?.points.length).to.equal(n);
+      expect(data!.points.timestamps[n - 1]).to.equal((n - 1) * 1000);
+      expect(data!.points.floats[n - 1]).to.equal(1.5);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('rejects a batch with an unknown value kind without storing any of it', async () => {
     const engine = await embeddedEngine(tempDataDir('badkind'));
     await engine.open();
