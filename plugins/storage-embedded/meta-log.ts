@@ -139,9 +139,11 @@ export class MetaLog implements MetaStore {
     if (this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes) this.rewrite();
   }
 
-  /** Waits for the writes in flight and closes the file. */
+  /** Waits for the writes in flight, writes what a failed write left queued, and closes the file. */
   async close(): Promise<void> {
     await this.durable();
+    // records a failed write kept (their entries are in memory, readers saw them) get a last try
+    if (this.file && this.pending.length > 0) await this.commit().catch(() => undefined);
     this.file?.close();
     this.file = undefined;
   }

@@ -100,6 +100,31 @@ describe('storage-embedded meta log', function () {
     await engine.close();
   });
 
+  it('writes at close the records a failed write left queued (the entries readers already saw)', async () => {
+    const dir = tempDataDir('meta-failed-close');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    const realWrite = fs.writeSync;
+    let failed = 0;
+    (fs as { writeSync: unknown }).writeSync = (...args: unknown[]): number => {
+      if (failed++ === 0) throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+      return (realWrite as (...a: unknown[]) => number)(...args);
+    };
+    try {
+      let error: unknown;
+      await engine.meta.put('uid', 'metrics:x', '000009').catch((err: unknown) => (error = err));
+      expect((error as { code?: string } | undefined)?.code).to.equal('EIO');
+    } finally {
+      fs.writeSync = realWrite;
+    }
+    expect(await engine.meta.get('uid', 'metrics:x')).to.equal('000009');
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    expect(await engine.meta.get('uid', 'metrics:x')).to.equal('000009');
+    await engine.close();
+  });
+
   it('replays any sequence of puts, putIfAbsents and deletes, single or group-committed, as the calls left it (reopened between rounds)', async () => {
     let seed = 42;
     const rnd = (n: number): number => ((seed = (seed * 16807) % 2147483647), seed % n);
