@@ -428,6 +428,41 @@ describe('embedded engine', () => {
     }
   });
 
+  it('loses no series when a series.log write fails part-way (ENOSPC): the torn bytes are cut, the series saved at the next checkpoint', async () => {
+    const dir = tempDataDir('series-log-short-write');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    await engine.write(pointBatch(floats('s', 'a', 0, 10)));
+    engine.checkpoint();
+    const ino = fs.statSync(path.join(dir, 'series.log')).ino;
+    await engine.write(pointBatch(floats('s', 'b', 0, 10)));
+    const realWrite = fs.writeSync;
+    let torn = 0;
+    (fs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, ...rest: unknown[]): number => {
+      if (torn > 0 || fs.fstatSync(fd).ino !== ino) return (realWrite as (...a: unknown[]) => number)(fd, buf, ...rest);
+      torn++;
+      realWrite(fd, buf, 0, Math.floor(buf.length / 2));
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    try {
+      expect(() => engine.checkpoint()).to.throw(/ENOSPC/);
+    } finally {
+      fs.writeSync = realWrite;
+    }
+    expect(torn).to.equal(1);
+    await engine.write(pointBatch(floats('s', 'c', 0, 10)));
+    engine.checkpoint(); // the disk has room again: b and c go into series.log
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    try {
+      const series = await collect(engine.read({ metric: 's' }, ALL));
+      expect(series.map((d) => `${d.series.tags.host}:${d.points.length}`).sort()).to.deep.equal(['a:10', 'b:10', 'c:10']);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('rejects a batch with an unknown value kind without storing any of it', async () => {
     const engine = await embeddedEngine(tempDataDir('badkind'));
     await engine.open();
