@@ -463,6 +463,63 @@ describe('embedded engine', () => {
     }
   });
 
+  it('an idle merge in slices races deletes, writes, checkpoints and close without losing or keeping a point it should not', async () => {
+    const dir = tempDataDir('idle-race');
+    const options = { compactBlocks: 100, compactIdleMs: 1, slicePoints: 50, chunkMaxPoints: 32, headMaxPoints: 400 };
+    let engine = await embeddedEngine(dir, options);
+    await engine.open();
+    const hosts = ['a', 'b', 'c', 'd'];
+    const expected = new Map<string, Set<number>>(hosts.map((h) => [h, new Set<number>()]));
+    const write = async (from: number, n: number) => {
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('ir', h, from, n, 1000))));
+      for (const h of hosts) for (let i = 0; i < n; i++) expected.get(h)!.add(from + i * 1000);
+    };
+    const check = async (label: string) => {
+      const series = await collect(engine.read({ metric: 'ir' }, ALL));
+      for (const h of hosts) {
+        const got = series.find((d) => d.series.tags.host === h);
+        expect([...(got?.points.timestamps ?? [])], `${label}: host ${h}`).to.deep.equal([...expected.get(h)!].sort((x, y) => x - y));
+      }
+    };
+    let midMerge = 0;
+    try {
+      for (let k = 0; k < 5; k++) {
+        await write(k * 1_000_000, 300);
+        engine.checkpoint();
+      }
+      for (let round = 0; round < 6; round++) {
+        // new blocks cut in the background; once no write came for compactIdleMs an idle
+        // merge starts after the cut, in slices: the delete cuts into it
+        await write(20_000_000 + round * 1_000_000, 150);
+        const started = (await engine.stats()).compactions;
+        for (let i = 0; i < 5000 && !engine.statsNow().compactionInProgress; i++) await new Promise((resolve) => setImmediate(resolve));
+        const from = round * 1_000_000 + 100_000;
+        const end = from + 50_000;
+        if (engine.statsNow().compactionInProgress) midMerge++;
+        const removed = await engine.deleteRange({ metric: 'ir', predicates: [{ key: 'host', literals: ['b'], test: (v) => v === 'b' }] }, { start: from, end });
+        for (const t of [...expected.get('b')!]) if (t >= from && t <= end) expected.get('b')!.delete(t);
+        expect(removed).to.be.at.least(0);
+        await write(10_000_000 + round * 1_000_000, 100);
+        await check(`round ${round} (compactions ${started})`);
+        if (round % 2 === 1) engine.checkpoint();
+      }
+      expect(midMerge, 'deletes that found the idle merge under way').to.be.at.least(2);
+      await sleep(5);
+    } finally {
+      await engine.close(); // mid-merge, likely
+    }
+    engine = await embeddedEngine(dir, options);
+    await engine.open();
+    try {
+      await check('reopened');
+      while ((await engine.stats()).compactionInProgress) await sleep(5);
+      await check('merged after reopening');
+      expect((await engine.stats()).blocks).to.equal(1); // all under idleCompactMaxPoints: one block once idle
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('rejects a batch with an unknown value kind without storing any of it', async () => {
     const engine = await embeddedEngine(tempDataDir('badkind'));
     await engine.open();
