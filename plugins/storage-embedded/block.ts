@@ -14,7 +14,7 @@ import path from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
-import { CHUNK_POINTS_MAX, decodeChunk, decodeChunkInto, encodeChunk } from './chunk';
+import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, decodeChunk, decodeChunkInto, encodeChunk } from './chunk';
 import { SyncFile, fsyncDir } from './sync-file';
 import type { SummarySlots } from './summary-cache';
 
@@ -77,7 +77,7 @@ export class BlockWriter {
   /**
    * Adds a series' points (sorted, unique timestamps), cut into chunks of at most
    * chunkMaxPoints — and CHUNK_POINTS_MAX: a longer chunk of a constant series is a few
-   * bytes, and a reader takes its count for corruption.
+   * bytes, and a reader that cannot check its CRC32 takes its count for corruption.
    */
   addSeries(seriesId: number, points: SeriesPoints): void {
     const per = Math.min(this.chunkMaxPoints, CHUNK_POINTS_MAX);
@@ -186,7 +186,7 @@ export class BlockReader {
 
   /** Decodes one chunk; throws when its checksum or contents are corrupt. */
   readChunk(ref: ChunkRef): SeriesPoints {
-    const points = decodeChunk(this.chunkBytes(ref), this.codecs);
+    const points = decodeChunk(this.chunkBytes(ref), this.codecs, CHUNK_POINTS_VERIFIED); // its CRC32 passed
     if (points.length !== ref.count) throw new Error(`chunk point count mismatch in ${path.basename(this.file)} at ${ref.offset}`);
     return points;
   }

@@ -17,7 +17,7 @@ export const EmbeddedOptionsSchema = Type.Object(
     flushIntervalMs: Type.Integer({ default: 1000, minimum: 1, maximum: 60_000, description: 'writes without sync are fsynced at least this often' }),
     headMaxPoints: Type.Integer({ default: 2_000_000, minimum: 1, description: 'cut the in-memory head into a block past this many points' }),
     blockDurationMs: Type.Integer({ default: 2 * 3600_000, minimum: 1000, description: 'cut the head into a block at least this often' }),
-    chunkMaxPoints: Type.Integer({ default: 4096, minimum: 16, maximum: 65536, description: 'points per chunk at most (a longer chunk could be taken for corrupt)' }),
+    chunkMaxPoints: Type.Integer({ default: 4096, minimum: 16, description: 'points per chunk at most' }),
     compactBlocks: Type.Integer({ default: 4, minimum: 2, description: 'merge the newest run of similar-sized blocks once it has this many' }),
     compactIdleMs: Type.Integer({ default: 10_000, minimum: 1, description: 'after this long without a write, merge the newest blocks (up to idleCompactMaxPoints) into one' }),
     idleCompactMaxPoints: Type.Integer({ default: 20_000_000, minimum: 0, description: 'points an idle merge rewrites at most (0: no idle merges)' }),
