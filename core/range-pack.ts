@@ -26,6 +26,8 @@ const STEP_BITS = 12;
 const STEP = 1 << STEP_BITS;
 const TOP = 16777216; // 2^24: the coder renormalises below this range
 const TWO_32 = 4294967296;
+/** The largest magnitude a value may have (spans are at most twice it). */
+const LIMIT = 2 ** 51;
 
 function bitLength(v: number): number {
   let n = 0;
@@ -203,7 +205,7 @@ export function packRanged(w: ByteWriter, values: Float64Array, count: number): 
     min = 0;
     max = 0;
   }
-  if (Math.abs(min) > 2 ** 51 || Math.abs(max) > 2 ** 51) {
+  if (Math.abs(min) > LIMIT || Math.abs(max) > LIMIT) {
     throw new RangeError('packRanged takes integers of at most 2^51 in magnitude');
   }
   const span = max - min;
@@ -246,6 +248,8 @@ export function packRanged(w: ByteWriter, values: Float64Array, count: number): 
 export function unpackRanged(r: ByteReader, count: number, out: Float64Array): void {
   const min = r.svarint();
   const span = r.uvarint();
+  // what packRanged writes: |v| ≤ 2^51 (a damaged header would decode to inexact values)
+  if (min < -LIMIT || min + span > LIMIT) throw new RangeError('range-coded column outside ±2^51 (corrupt input)');
   if (span === 0) {
     out.fill(min, 0, count);
     return;

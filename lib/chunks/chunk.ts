@@ -17,12 +17,25 @@ import type { CodecSet } from './codec-set';
 const MAX_KIND = 4;
 
 /**
+ * Points a chunk may hold whatever its size: writers cut chunks at this many at most.
+ * Range-coded columns of a regular series with constant deltas hold any number of points
+ * in a dozen bytes, so only a count up to this is valid in every chunk (maxPointsIn).
+ */
+export const CHUNK_POINTS_MAX = 65536;
+
+/**
+ * Points a chunk whose bytes passed a checksum (a block's, a stored chunk's format 3) may
+ * claim: its count is what was written, whatever the size. A backend's window of a
+ * constant 100 Hz series holds 360,000 points an hour in a few dozen bytes.
+ */
+export const CHUNK_POINTS_VERIFIED = 1 << 24;
+
+/**
  * The most points a chunk of `bytes` bytes can claim before it is taken as corrupt (so a
- * damaged count never allocates gigabytes). Range-coded columns of a regular series with
- * constant deltas hold any number of points in a dozen bytes, so the bound is generous.
+ * damaged count never allocates gigabytes): CHUNK_POINTS_MAX, more for a bigger chunk.
  */
 function maxPointsIn(bytes: Uint8Array): number {
-  return bytes.length * 1024 + 65536;
+  return bytes.length * 1024 + CHUNK_POINTS_MAX;
 }
 
 function firstAccepting(codecs: Codec[], points: SeriesPoints, start: number, end: number): Codec {
@@ -108,16 +121,19 @@ export function writeChunk(w: ByteWriter, points: SeriesPoints, start: number, e
 }
 
 /** The number of points in a chunk, from its header. */
-export function chunkPointCount(bytes: Uint8Array): number {
+export function chunkPointCount(bytes: Uint8Array, limit = maxPointsIn(bytes)): number {
   const r = new ByteReader(bytes);
   const count = r.uvarint();
-  if (count > maxPointsIn(bytes)) throw new RangeError('chunk point count out of range');
+  if (count > limit) throw new RangeError('chunk point count out of range');
   return count;
 }
 
-/** Decodes a whole chunk. Throws RangeError on bytes that do not parse (corruption). */
-export function decodeChunk(bytes: Uint8Array, codecs: CodecSet): SeriesPoints {
-  const out = allocPoints(chunkPointCount(bytes));
+/**
+ * Decodes a whole chunk. Throws RangeError on bytes that do not parse (corruption).
+ * `limit`: the most points it may claim (CHUNK_POINTS_VERIFIED once a checksum passed).
+ */
+export function decodeChunk(bytes: Uint8Array, codecs: CodecSet, limit = maxPointsIn(bytes)): SeriesPoints {
+  const out = allocPoints(chunkPointCount(bytes, limit));
   decodeChunkInto(bytes, codecs, out, 0);
   return out;
 }
@@ -130,7 +146,7 @@ export function decodeChunk(bytes: Uint8Array, codecs: CodecSet): SeriesPoints {
 export function decodeChunkInto(bytes: Uint8Array, codecs: CodecSet, out: SeriesPoints, offset: number): number {
   const r = new ByteReader(bytes);
   const count = r.uvarint();
-  if (count > maxPointsIn(bytes)) throw new RangeError('chunk point count out of range');
+  // the room in `out` bounds what decoding allocates (the caller sized it)
   if (offset + count > out.length) throw new RangeError('chunk point count past the output');
   const stop = offset + count;
   const tsCodec = codecs.codec(r.byte());

@@ -8,7 +8,7 @@
  *  - buckets.ts: downsampling in the engine (per-run bucket summaries an engine may keep).
  */
 export { CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, type CodecPreferences } from './codec-set';
-export { chunkPointCount, decodeChunk, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
+export { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkPointCount, decodeChunk, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
 export {
   decodeStoredChunk,
   decodeStoredChunkInto,

@@ -14,7 +14,7 @@
 import { crc32 } from 'node:zlib';
 import { allocPoints, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
-import { chunkPointCount, decodeChunkInto, writeChunk } from './chunk';
+import { CHUNK_POINTS_VERIFIED, chunkPointCount, decodeChunkInto, writeChunk } from './chunk';
 
 export const STORED_CHUNK = 2;
 export const STORED_CHUNK_CRC = 3;
@@ -56,9 +56,17 @@ export function storedChunkBody(bytes: Uint8Array): Uint8Array {
   return body;
 }
 
-/** The number of points in stored bytes, from the chunk header. */
+/**
+ * The number of points in stored bytes, from the chunk header; a checksummed chunk's
+ * (format 3) is trusted up to CHUNK_POINTS_VERIFIED, however small its bytes.
+ */
 export function storedChunkPointCount(bytes: Uint8Array): number {
-  return chunkPointCount(storedChunkBody(bytes));
+  return chunkPointCount(storedChunkBody(bytes), ...verifiedLimit(bytes));
+}
+
+/** The point-count limit of a checksummed chunk (its body's checksum passed), or none: the default. */
+function verifiedLimit(bytes: Uint8Array): [] | [number] {
+  return storedChunkFormat(bytes) === STORED_CHUNK_CRC ? [CHUNK_POINTS_VERIFIED] : [];
 }
 
 /** Decodes stored bytes into `out` from `offset`; returns the number of points. */
@@ -69,7 +77,7 @@ export function decodeStoredChunkInto(bytes: Uint8Array, codecs: CodecSet, out: 
 /** Decodes stored bytes into new columns. */
 export function decodeStoredChunk(bytes: Uint8Array, codecs: CodecSet): SeriesPoints {
   const body = storedChunkBody(bytes);
-  const out = allocPoints(chunkPointCount(body));
+  const out = allocPoints(chunkPointCount(body, ...verifiedLimit(bytes)));
   decodeChunkInto(body, codecs, out, 0);
   return out;
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
-import { decodeChunk, decodeChunkInto, encodeChunk } from './chunk';
+import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, decodeChunk, decodeChunkInto, encodeChunk } from './chunk';
 import { SyncFile, fsyncDir } from './sync-file';
 import type { SummarySlots } from './summary-cache';
 
@@ -74,10 +74,15 @@ export class BlockWriter {
     this.offset += bytes.length;
   }
 
-  /** Adds a series' points (sorted, unique timestamps), cut into chunks of at most chunkMaxPoints. */
+  /**
+   * Adds a series' points (sorted, unique timestamps), cut into chunks of at most
+   * chunkMaxPoints — and CHUNK_POINTS_MAX: a longer chunk of a constant series is a few
+   * bytes, and a reader that cannot check its CRC32 takes its count for corruption.
+   */
   addSeries(seriesId: number, points: SeriesPoints): void {
-    for (let start = 0; start < points.length; start += this.chunkMaxPoints) {
-      const end = Math.min(points.length, start + this.chunkMaxPoints);
+    const per = Math.min(this.chunkMaxPoints, CHUNK_POINTS_MAX);
+    for (let start = 0; start < points.length; start += per) {
+      const end = Math.min(points.length, start + per);
       const bytes = encodeChunk(points, start, end, this.codecs);
       this.refs.push({ seriesId, offset: this.offset, length: bytes.length, crc: crc32(bytes), minT: points.timestamps[start]!, maxT: points.timestamps[end - 1]!, count: end - start });
       this.put(bytes);
@@ -181,7 +186,7 @@ export class BlockReader {
 
   /** Decodes one chunk; throws when its checksum or contents are corrupt. */
   readChunk(ref: ChunkRef): SeriesPoints {
-    const points = decodeChunk(this.chunkBytes(ref), this.codecs);
+    const points = decodeChunk(this.chunkBytes(ref), this.codecs, CHUNK_POINTS_VERIFIED); // its CRC32 passed
     if (points.length !== ref.count) throw new Error(`chunk point count mismatch in ${path.basename(this.file)} at ${ref.offset}`);
     return points;
   }

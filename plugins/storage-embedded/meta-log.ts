@@ -48,6 +48,12 @@ function encode(op: number, space: string, key: string, value?: string): Buffer 
   return out;
 }
 
+/** Writes all of `bytes` (a write may take fewer bytes than given, as on a disk filling up). Throws the system error. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+}
+
 /** The frames of `records` (encoded payloads): one compressed batch when there are BATCH_MIN or more. */
 function frameAll(records: readonly Buffer[]): Buffer {
   if (records.length < BATCH_MIN) return Buffer.concat(records.map((r) => frameRecord(r)));
@@ -133,9 +139,11 @@ export class MetaLog implements MetaStore {
     if (this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes) this.rewrite();
   }
 
-  /** Waits for the writes in flight and closes the file. */
+  /** Waits for the writes in flight, writes what a failed write left queued, and closes the file. */
   async close(): Promise<void> {
     await this.durable();
+    // records a failed write kept (their entries are in memory, readers saw them) get a last try
+    if (this.file && this.pending.length > 0) await this.commit().catch(() => undefined);
     this.file?.close();
     this.file = undefined;
   }
@@ -229,10 +237,25 @@ export class MetaLog implements MetaStore {
     if (op === OP_PUT) this.liveBytes += 8 + record.length;
   }
 
-  /** Writes the queued records (kept for the next commit if the write fails). */
+  /**
+   * Writes the queued records (kept for the next commit if the write fails). A write that
+   * fails part-way (ENOSPC) is cut off again: left in place, the torn record would be the
+   * log's end at the next open, and every commit written after it cut with it.
+   */
   private writePending(file: SyncFile): void {
     if (this.pending.length === 0) return;
-    fs.writeSync(file.fd, frameAll(this.pending));
+    const bytes = frameAll(this.pending);
+    const before = fs.fstatSync(file.fd).size;
+    try {
+      writeAll(file.fd, bytes);
+    } catch (err) {
+      try {
+        fs.ftruncateSync(file.fd, before);
+      } catch (cut) {
+        this.log.error({ err: cut, file: META_LOG }, 'meta log: a torn write could not be cut off; the next open truncates the log there');
+      }
+      throw err;
+    }
     this.pending = [];
   }
 
@@ -299,7 +322,7 @@ export class MetaLog implements MetaStore {
         }
       }
       parts.push(frameAll(batch));
-      fs.writeSync(fd, Buffer.concat(parts));
+      writeAll(fd, Buffer.concat(parts)); // a short write renamed over meta.log would lose entries
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

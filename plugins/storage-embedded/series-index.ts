@@ -105,7 +105,21 @@ export class SeriesIndex {
     const created = !fs.existsSync(this.file);
     const fd = fs.openSync(this.file, 'a');
     try {
-      fs.writeSync(fd, record);
+      const before = fs.fstatSync(fd).size;
+      try {
+        let done = 0;
+        while (done < record.length) done += fs.writeSync(fd, record, done, record.length - done);
+      } catch (err) {
+        // a write that failed part-way (ENOSPC) is cut off again: left in place, the torn
+        // record would end the log at the next open, and the series saved after it (whose
+        // WAL is dropped by then) would go with it
+        try {
+          fs.ftruncateSync(fd, before);
+        } catch {
+          /* the next open truncates the log at the torn record, as after a crash */
+        }
+        throw err;
+      }
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

@@ -74,4 +74,70 @@ describe('range-coded columns (core packRanged)', () => {
       expect(() => pack(bad), String(bad)).to.throw(RangeError);
     }
   });
+
+  it('round-trips random columns exactly at the coder\'s edges: spans around 2^12, 2^24, 2^32, 2^52; counts around a group; runs of the largest value (carries)', () => {
+    const r = random(77);
+    const spans = [1, 2, 255, 4094, 4095, 4096, 4097, 8191, 2 ** 24 - 1, 2 ** 24, 2 ** 24 + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 48 - 1, 2 ** 52 - 1, 2 ** 52];
+    const counts = [1, 2, 3, 127, 128, 129, 255, 256, 257, 1000];
+    let cases = 0;
+    for (let t = 0; t < 3000; t++) {
+      const span = spans[t % spans.length]!;
+      const n = counts[Math.floor(r() * counts.length)]!;
+      const lo = -(2 ** 51) + Math.floor(r() * (2 ** 52 - span + 1));
+      const shape = t % 5;
+      const values = Array.from({ length: n }, (_, i) => {
+        // 0: uniform; 1: only the extremes; 2: all the largest (carry runs of 0xFF); 3: groups of one value between wide ones; 4: one outlier a group
+        const off = shape === 0 ? Math.floor(r() * (span + 1)) : shape === 1 ? (r() < 0.5 ? 0 : span) : shape === 2 ? span : shape === 3 ? (Math.floor(i / RANGE_GROUP) % 2 ? 5 % (span + 1) : Math.floor(r() * (span + 1))) : i % RANGE_GROUP === 3 ? span : Math.floor(r() * 4) % (span + 1);
+        return lo + off;
+      });
+      values[0] = lo; // the span is reached exactly
+      if (n > 1 && shape !== 3) values[n - 1] = lo + span;
+      expect(unpack(pack(values), n), `case ${t}: span ${span}, ${n} values, shape ${shape}`).to.deep.equal(values);
+      cases++;
+    }
+    expect(cases).to.equal(3000);
+    expect(unpack(pack([-(2 ** 51), 2 ** 51]), 2)).to.deep.equal([-(2 ** 51), 2 ** 51]);
+  });
+
+  it('decodes damaged bytes to a RangeError or to integers within ±2^51, never past the columns it was given', () => {
+    const r = random(21);
+    let thrown = 0;
+    for (let t = 0; t < 3000; t++) {
+      const n = 1 + Math.floor(r() * 400);
+      const values = Array.from({ length: n }, () => Math.floor(r() * [3, 1000, 2 ** 20, 2 ** 40][t % 4]!));
+      if (t % 3 === 0) values[Math.floor(r() * n)] = 2 ** 45;
+      const bytes = Uint8Array.from(pack(values));
+      let damaged: Uint8Array;
+      if (t % 3 === 0) damaged = bytes.subarray(0, Math.floor(r() * bytes.length));
+      else if (t % 3 === 1) {
+        damaged = bytes;
+        for (let k = 0; k < 3; k++) damaged[Math.floor(r() * damaged.length)] ^= 1 << Math.floor(r() * 8);
+      } else damaged = Uint8Array.from({ length: Math.floor(r() * 40) }, () => Math.floor(r() * 256));
+      const out = new Float64Array(n + 1).fill(7);
+      try {
+        unpackRanged(new ByteReader(damaged), n, out);
+      } catch (err) {
+        expect(err, `case ${t}`).to.be.instanceOf(RangeError);
+        thrown++;
+        continue;
+      }
+      for (let i = 0; i < n; i++) expect(Number.isSafeInteger(out[i]) && Math.abs(out[i]!) <= 2 ** 51, `case ${t} value ${i}: ${out[i]}`).to.equal(true);
+      expect(out[n]).to.equal(7);
+    }
+    expect(thrown).to.be.above(1000);
+    // a column header out of the coder's range: min past 2^51, a span past 2^52
+    const w = new ByteWriter();
+    w.uvarint(2 ** 53); // svarint 2^52
+    w.uvarint(1);
+    w.byte(0);
+    w.uvarint(0);
+    expect(() => unpack(w.finish(), 3)).to.throw(RangeError);
+    const wide = new ByteWriter();
+    wide.svarint(0);
+    wide.uvarint(2 ** 55);
+    wide.byte(0);
+    wide.uvarint(1);
+    wide.byte(200);
+    expect(() => unpack(wide.finish(), 3)).to.throw(RangeError);
+  });
 });

@@ -1,7 +1,7 @@
 /** lib/chunks: the stored-chunk frame around the shared chunk (format 2, and 3 with its crc32). */
 import { expect } from 'chai';
 import { allocPoints, ValueKind } from '../../core';
-import { chunkPointCount, CodecSet, decodeChunk, decodeStoredChunk, decodeStoredChunkInto, DEFAULT_CODECS, encodeChunk, encodeStoredChunk, isStoredChunk, STORED_CHUNK, STORED_CHUNK_CRC, storedChunkPointCount } from '../../lib/chunks';
+import { CHUNK_POINTS_VERIFIED, chunkPointCount, CodecSet, decodeChunk, decodeStoredChunk, decodeStoredChunkInto, DEFAULT_CODECS, encodeChunk, encodeStoredChunk, isStoredChunk, STORED_CHUNK, STORED_CHUNK_CRC, storedChunkPointCount } from '../../lib/chunks';
 import { codecRegistry } from '../helpers/embedded';
 
 describe('lib/chunks stored chunk', () => {
@@ -48,5 +48,30 @@ describe('lib/chunks stored chunk', () => {
     expect(isStoredChunk(unknown)).to.equal(false);
     expect(() => decodeStoredChunk(unknown, codecs)).to.throw(RangeError, /format 9/);
     expect(() => decodeStoredChunkInto(stored, codecs, allocPoints(10), 0)).to.throw(RangeError);
+  });
+
+  it('reads back a checksummed chunk of 360,000 points of a constant 100 Hz series (an hour\'s window: 35 bytes, range coded), and still refuses a plain chunk claiming that many', () => {
+    const n = 360_000;
+    const flat = allocPoints(n);
+    for (let i = 0; i < n; i++) {
+      flat.timestamps[i] = 1_700_000_000_000 + i * 10;
+      flat.kinds[i] = ValueKind.Float;
+      flat.floats[i] = 0;
+    }
+    const stored = encodeStoredChunk(flat, 0, n, codecs, { checksum: true });
+    expect(stored.length).to.be.below(100);
+    expect(storedChunkPointCount(stored)).to.equal(n);
+    const back = decodeStoredChunk(stored, codecs);
+    expect(back.length).to.equal(n);
+    expect(back.timestamps[n - 1]).to.equal(1_700_000_000_000 + (n - 1) * 10);
+    const into = allocPoints(n + 1);
+    expect(decodeStoredChunkInto(stored, codecs, into, 1)).to.equal(n);
+    expect(into.floats[n]).to.equal(0);
+    // without a checksum the count is not trusted past what the bytes could hold
+    const plain = encodeStoredChunk(flat, 0, n, codecs, { checksum: false });
+    expect(() => storedChunkPointCount(plain)).to.throw(RangeError, /point count/);
+    expect(() => chunkPointCount(encodeChunk(flat, 0, n, codecs))).to.throw(RangeError, /point count/);
+    // a block's chunk, its CRC32 checked by the block reader (chunks written before CHUNK_POINTS_MAX)
+    expect(decodeChunk(encodeChunk(flat, 0, n, codecs), codecs, CHUNK_POINTS_VERIFIED).length).to.equal(n);
   });
 });

@@ -407,6 +407,119 @@ describe('embedded engine', () => {
     }
   });
 
+  it('reads back every point of a constant regular series whatever chunkMaxPoints is (range-coded chunks of 100,000 points take ~30 bytes)', async () => {
+    const dir = tempDataDir('big-chunks');
+    const n = 100_000;
+    const points: DataPoint[] = Array.from({ length: n }, (_, i) => ({ metric: 'flat', tags: { host: 'a' }, timestamp: i * 1000, value: { kind: ValueKind.Float, value: 1.5 } }));
+    let engine = await embeddedEngine(dir, { chunkMaxPoints: n });
+    await engine.open();
+    await engine.write(pointBatch(points));
+    engine.checkpoint();
+    await engine.close();
+    engine = await embeddedEngine(dir, { chunkMaxPoints: n });
+    await engine.open();
+    try {
+      const [data] = await collect(engine.read({ metric: 'flat' }, ALL));
+      expect(data?.points.length).to.equal(n);
+      expect(data!.points.timestamps[n - 1]).to.equal((n - 1) * 1000);
+      expect(data!.points.floats[n - 1]).to.equal(1.5);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('loses no series when a series.log write fails part-way (ENOSPC): the torn bytes are cut, the series saved at the next checkpoint', async () => {
+    const dir = tempDataDir('series-log-short-write');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    await engine.write(pointBatch(floats('s', 'a', 0, 10)));
+    engine.checkpoint();
+    const ino = fs.statSync(path.join(dir, 'series.log')).ino;
+    await engine.write(pointBatch(floats('s', 'b', 0, 10)));
+    const realWrite = fs.writeSync;
+    let torn = 0;
+    (fs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, ...rest: unknown[]): number => {
+      if (torn > 0 || fs.fstatSync(fd).ino !== ino) return (realWrite as (...a: unknown[]) => number)(fd, buf, ...rest);
+      torn++;
+      realWrite(fd, buf, 0, Math.floor(buf.length / 2));
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    try {
+      expect(() => engine.checkpoint()).to.throw(/ENOSPC/);
+    } finally {
+      fs.writeSync = realWrite;
+    }
+    expect(torn).to.equal(1);
+    await engine.write(pointBatch(floats('s', 'c', 0, 10)));
+    engine.checkpoint(); // the disk has room again: b and c go into series.log
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    try {
+      const series = await collect(engine.read({ metric: 's' }, ALL));
+      expect(series.map((d) => `${d.series.tags.host}:${d.points.length}`).sort()).to.deep.equal(['a:10', 'b:10', 'c:10']);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('an idle merge in slices races deletes, writes, checkpoints and close without losing or keeping a point it should not', async () => {
+    const dir = tempDataDir('idle-race');
+    const options = { compactBlocks: 100, compactIdleMs: 1, slicePoints: 50, chunkMaxPoints: 32, headMaxPoints: 400 };
+    let engine = await embeddedEngine(dir, options);
+    await engine.open();
+    const hosts = ['a', 'b', 'c', 'd'];
+    const expected = new Map<string, Set<number>>(hosts.map((h) => [h, new Set<number>()]));
+    const write = async (from: number, n: number) => {
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('ir', h, from, n, 1000))));
+      for (const h of hosts) for (let i = 0; i < n; i++) expected.get(h)!.add(from + i * 1000);
+    };
+    const check = async (label: string) => {
+      const series = await collect(engine.read({ metric: 'ir' }, ALL));
+      for (const h of hosts) {
+        const got = series.find((d) => d.series.tags.host === h);
+        expect([...(got?.points.timestamps ?? [])], `${label}: host ${h}`).to.deep.equal([...expected.get(h)!].sort((x, y) => x - y));
+      }
+    };
+    let midMerge = 0;
+    try {
+      for (let k = 0; k < 5; k++) {
+        await write(k * 1_000_000, 300);
+        engine.checkpoint();
+      }
+      for (let round = 0; round < 6; round++) {
+        // new blocks cut in the background; once no write came for compactIdleMs an idle
+        // merge starts after the cut, in slices: the delete cuts into it
+        await write(20_000_000 + round * 1_000_000, 150);
+        const started = (await engine.stats()).compactions;
+        for (let i = 0; i < 5000 && !engine.statsNow().compactionInProgress; i++) await new Promise((resolve) => setImmediate(resolve));
+        const from = round * 1_000_000 + 100_000;
+        const end = from + 50_000;
+        if (engine.statsNow().compactionInProgress) midMerge++;
+        const removed = await engine.deleteRange({ metric: 'ir', predicates: [{ key: 'host', literals: ['b'], test: (v) => v === 'b' }] }, { start: from, end });
+        for (const t of [...expected.get('b')!]) if (t >= from && t <= end) expected.get('b')!.delete(t);
+        expect(removed).to.be.at.least(0);
+        await write(10_000_000 + round * 1_000_000, 100);
+        await check(`round ${round} (compactions ${started})`);
+        if (round % 2 === 1) engine.checkpoint();
+      }
+      expect(midMerge, 'deletes that found the idle merge under way').to.be.at.least(2);
+      await sleep(5);
+    } finally {
+      await engine.close(); // mid-merge, likely
+    }
+    engine = await embeddedEngine(dir, options);
+    await engine.open();
+    try {
+      await check('reopened');
+      while ((await engine.stats()).compactionInProgress) await sleep(5);
+      await check('merged after reopening');
+      expect((await engine.stats()).blocks).to.equal(1); // all under idleCompactMaxPoints: one block once idle
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('rejects a batch with an unknown value kind without storing any of it', async () => {
     const engine = await embeddedEngine(tempDataDir('badkind'));
     await engine.open();

@@ -66,6 +66,106 @@ describe('storage-embedded meta log', function () {
     expect(fsckEmbedded(dir, new CodecSet(await codecRegistry(), DEFAULT_CODECS), false).problems).to.deep.equal([]);
   });
 
+  it('loses no later commit after a write that failed part-way (ENOSPC): the torn bytes are cut, the failed records go at the next commit', async () => {
+    const dir = tempDataDir('meta-short-write');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    await engine.meta.put('uid', 'metrics:a', '000001');
+    const file = path.join(dir, 'meta.log');
+    const ino = fs.statSync(file).ino;
+    const realWrite = fs.writeSync;
+    let torn = 0;
+    // the disk fills in the middle of the next meta.log write: half its bytes land, then ENOSPC
+    (fs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, ...rest: unknown[]): number => {
+      if (torn > 0 || fs.fstatSync(fd).ino !== ino) return (realWrite as (...a: unknown[]) => number)(fd, buf, ...rest);
+      torn++;
+      realWrite(fd, buf, 0, Math.floor(buf.length / 2));
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    try {
+      const many = Array.from({ length: 10 }, (_, i) => engine.meta.put('uid', `metrics:b${i}`, `00001${i}`));
+      const settled = await Promise.allSettled(many);
+      expect(settled.some((r) => r.status === 'rejected')).to.equal(true);
+    } finally {
+      fs.writeSync = realWrite;
+    }
+    expect(torn).to.equal(1);
+    await engine.meta.put('uid', 'metrics:c', '000003'); // the disk has room again
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    const keys = (await scan(engine, 'uid')).map((e) => e.split('=')[0]);
+    expect(keys).to.include.members(['metrics:a', 'metrics:c']);
+    expect(keys).to.include.members(Array.from({ length: 10 }, (_, i) => `metrics:b${i}`));
+    await engine.close();
+  });
+
+  it('writes at close the records a failed write left queued (the entries readers already saw)', async () => {
+    const dir = tempDataDir('meta-failed-close');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    const realWrite = fs.writeSync;
+    let failed = 0;
+    (fs as { writeSync: unknown }).writeSync = (...args: unknown[]): number => {
+      if (failed++ === 0) throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+      return (realWrite as (...a: unknown[]) => number)(...args);
+    };
+    try {
+      let error: unknown;
+      await engine.meta.put('uid', 'metrics:x', '000009').catch((err: unknown) => (error = err));
+      expect((error as { code?: string } | undefined)?.code).to.equal('EIO');
+    } finally {
+      fs.writeSync = realWrite;
+    }
+    expect(await engine.meta.get('uid', 'metrics:x')).to.equal('000009');
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    expect(await engine.meta.get('uid', 'metrics:x')).to.equal('000009');
+    await engine.close();
+  });
+
+  it('replays any sequence of puts, putIfAbsents and deletes, single or group-committed, as the calls left it (reopened between rounds)', async () => {
+    let seed = 42;
+    const rnd = (n: number): number => ((seed = (seed * 16807) % 2147483647), seed % n);
+    const dir = tempDataDir('meta-model');
+    const model = new Map<string, string>();
+    for (let round = 0; round < 6; round++) {
+      const engine = await embeddedEngine(dir);
+      await engine.open();
+      try {
+        for (let step = 0; step < 40; step++) {
+          // 1 to 20 calls issued together share commits: 8 or more go as one batch
+          const calls: Promise<unknown>[] = [];
+          for (let c = 1 + rnd(20); c > 0; c--) {
+            const key = `k${rnd(30)}`;
+            const value = `v${round}.${step}.${c}`;
+            const op = rnd(3);
+            if (op === 0) {
+              model.set(key, value);
+              calls.push(engine.meta.put('s', key, value));
+            } else if (op === 1) {
+              if (!model.has(key)) model.set(key, value);
+              calls.push(engine.meta.putIfAbsent('s', key, value));
+            } else {
+              model.delete(key);
+              calls.push(engine.meta.delete('s', key));
+            }
+          }
+          await Promise.all(calls);
+        }
+        const expected = [...model].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`);
+        expect(await scan(engine, 's'), `round ${round}`).to.deep.equal(expected);
+      } finally {
+        await engine.close();
+      }
+    }
+    const reopened = await embeddedEngine(dir);
+    await reopened.open();
+    expect((await scan(reopened, 's')).length).to.equal(model.size);
+    await reopened.close();
+  });
+
   it('rewrites the log with its live entries once it is mostly overwritten records', async () => {
     const dir = tempDataDir('meta-rewrite');
     let engine = await embeddedEngine(dir);
