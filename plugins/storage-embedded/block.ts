@@ -140,6 +140,8 @@ export class BlockReader {
   readonly instance = ++readers;
   readonly superseded: number[] = [];
   readonly bytes: number;
+  /** points in all its chunks (compaction planning reads it every few seconds) */
+  readonly points: number = 0;
   private fd: number;
 
   /** Throws an Error naming the problem when the file is not a valid block. */
@@ -166,6 +168,7 @@ export class BlockReader {
         const ref: ChunkRef = { seriesId: r.uvarint(), offset: r.uvarint(), length: r.uvarint(), crc: r.u32(), minT: r.f64(), maxT: r.f64(), count: r.uvarint() };
         if (ref.offset + ref.length > indexOffset) throw new Error('chunk reference out of range');
         this.refs.push(ref);
+        this.points += ref.count;
       }
     } catch (err) {
       fs.closeSync(this.fd);

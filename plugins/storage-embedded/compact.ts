@@ -23,7 +23,7 @@ const SIMILAR = 1.25;
  * block, or undefined when nothing is due.
  */
 export function planCompaction(blocks: readonly BlockReader[], minBlocks: number): number | undefined {
-  const sizes = blocks.map((b) => b.refs.reduce((n, ref) => n + ref.count, 0));
+  const sizes = blocks.map((b) => b.points);
   let run = 0;
   let total = 0;
   for (let i = blocks.length - 1; i >= 0; i--) {
@@ -46,7 +46,7 @@ export function planIdleCompaction(blocks: readonly BlockReader[], maxPoints: nu
   let total = 0;
   let from = blocks.length;
   for (let i = blocks.length - 1; i >= 0; i--) {
-    total += blocks[i]!.refs.reduce((n, ref) => n + ref.count, 0);
+    total += blocks[i]!.points;
     if (total > maxPoints) break;
     from = i;
   }

@@ -137,7 +137,7 @@ describe('embedded engine', () => {
   });
 
   it('merges blocks of about the same size (cuts differ by a batch), the newest blocks once idle, and starts a compaction that is due when it opens', async () => {
-    const blocksOf = (...counts: number[]) => counts.map((count) => ({ refs: [{ count }] })) as unknown as Parameters<typeof planCompaction>[0];
+    const blocksOf = (...counts: number[]) => counts.map((count) => ({ refs: [{ count }], points: count })) as unknown as Parameters<typeof planCompaction>[0];
     // cut at a 2M-point head: a block a few points bigger than the newer one once stopped every merge
     expect(planCompaction(blocksOf(2_002_640, 2_004_692, 2_004_505, 2_003_545), 4)).to.equal(0);
     expect(planCompaction(blocksOf(8_000_000, 2_000_000, 2_000_000), 2)).to.equal(1);
