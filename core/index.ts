@@ -23,7 +23,7 @@ export type * from './storage';
 export { Type, type Static } from '@sinclair/typebox';
 export { ByteWriter, ByteReader, zigzag, unzigzag, packUnsigned, unpackUnsigned, PACK_GROUP, int64AsNumber, setInt64FromNumber, int64Words } from './codec-io';
 export { packRanged, unpackRanged, RANGE_GROUP } from './range-pack';
-export { allocPoints, slicePoints, lowerBound, growColumns } from './series-points';
+export { allocPoints, slicePoints, lowerBound, rangeOfSorted, growColumns } from './series-points';
 export { SortedPoints } from './sorted-points';
 export { runStorageConformance, type ConformanceOptions } from './testing/storage-conformance';
 export { loadStorageEngineFactory, type LoadStorageOptions } from './testing/load-storage';

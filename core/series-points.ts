@@ -31,6 +31,14 @@ export function slicePoints(p: SeriesPoints, from: number, to: number): SeriesPo
   };
 }
 
+/** Index range [from, to) of the points of `ts[0, length)` (sorted) in [start, end] (inclusive, ms). */
+export function rangeOfSorted(ts: Float64Array, length: number, start: number, end: number): [number, number] {
+  const from = lowerBound(ts, length, start);
+  let to = lowerBound(ts, length, end);
+  if (to < length && ts[to] === end) to++;
+  return [from, Math.max(from, to)];
+}
+
 /** First index in `ts[0, length)` whose timestamp is >= t. */
 export function lowerBound(ts: Float64Array, length: number, t: number): number {
   let lo = 0;

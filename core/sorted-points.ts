@@ -3,7 +3,7 @@
  * write wins on a duplicate timestamp. The embedded engine's head and the memory engine
  * both hold their series in it. `texts` stays empty for purely numeric series.
  */
-import { growColumns, lowerBound } from './series-points';
+import { growColumns, lowerBound, rangeOfSorted } from './series-points';
 import type { SeriesPoints } from './storage';
 
 export class SortedPoints implements SeriesPoints {
@@ -52,10 +52,7 @@ export class SortedPoints implements SeriesPoints {
 
   /** Index range [from, to) of the points in [start, end] (inclusive, ms). */
   rangeOf(start: number, end: number): [number, number] {
-    const from = this.lowerBound(start);
-    let to = this.lowerBound(end);
-    if (to < this.length && this.timestamps[to] === end) to++;
-    return [from, Math.max(from, to)];
+    return rangeOfSorted(this.timestamps, this.length, start, end);
   }
 
   /** Removes points in [start, end]; returns how many. */

@@ -14,7 +14,7 @@
  *    slack and the garbage of regrowth stay small.
  * `texts` stays empty for purely numeric series.
  */
-import { lowerBound, ValueKind, type SeriesPoints } from '../../core';
+import { lowerBound, rangeOfSorted, ValueKind, type SeriesPoints } from '../../core';
 
 const INT: number = ValueKind.Int;
 const FLOAT: number = ValueKind.Float;
@@ -77,10 +77,7 @@ export class HeadSeries implements SeriesPoints {
 
   /** Index range [from, to) of the points in [start, end] (inclusive, ms). */
   rangeOf(start: number, end: number): [number, number] {
-    const from = this.lowerBound(start);
-    let to = this.lowerBound(end);
-    if (to < this.length && this.timestamps[to] === end) to++;
-    return [from, Math.max(from, to)];
+    return rangeOfSorted(this.timestamps, this.length, start, end);
   }
 
   /** Removes points in [start, end]; returns how many. */

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter, DsdbError, type Logger, type MetaEntry, type MetaStore } from '../../core';
 import { checkMetaEntry, checkMetaScan } from '../../lib/storage';
-import { frameRecord, scanRecords } from './record-file';
+import { appendWhole, frameRecord, scanRecords, writeFully } from './record-file';
 import { fsyncDir, SyncFile } from './sync-file';
 
 const OP_PUT = 1;
@@ -46,12 +46,6 @@ function encode(op: number, space: string, key: string, value?: string): Buffer 
   k.copy(out, 5 + s.length);
   v.copy(out, 5 + s.length + k.length);
   return out;
-}
-
-/** Writes all of `bytes` (a write may take fewer bytes than given, as on a disk filling up). Throws the system error. */
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /** The frames of `records` (encoded payloads): one compressed batch when there are BATCH_MIN or more. */
@@ -237,25 +231,12 @@ export class MetaLog implements MetaStore {
     if (op === OP_PUT) this.liveBytes += 8 + record.length;
   }
 
-  /**
-   * Writes the queued records (kept for the next commit if the write fails). A write that
-   * fails part-way (ENOSPC) is cut off again: left in place, the torn record would be the
-   * log's end at the next open, and every commit written after it cut with it.
-   */
+  /** Writes the queued records whole (appendWhole), or keeps them for the next commit. */
   private writePending(file: SyncFile): void {
     if (this.pending.length === 0) return;
-    const bytes = frameAll(this.pending);
-    const before = fs.fstatSync(file.fd).size;
-    try {
-      writeAll(file.fd, bytes);
-    } catch (err) {
-      try {
-        fs.ftruncateSync(file.fd, before);
-      } catch (cut) {
-        this.log.error({ err: cut, file: META_LOG }, 'meta log: a torn write could not be cut off; the next open truncates the log there');
-      }
-      throw err;
-    }
+    appendWhole(file.fd, frameAll(this.pending), (cut) =>
+      this.log.error({ err: cut, file: META_LOG }, 'meta log: a torn write could not be cut off; the next open truncates the log there'),
+    );
     this.pending = [];
   }
 
@@ -322,7 +303,7 @@ export class MetaLog implements MetaStore {
         }
       }
       parts.push(frameAll(batch));
-      writeAll(fd, Buffer.concat(parts)); // a short write renamed over meta.log would lose entries
+      writeFully(fd, Buffer.concat(parts)); // a short write renamed over meta.log would lose entries
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

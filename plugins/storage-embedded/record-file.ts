@@ -4,11 +4,38 @@
  * prefix of whole records whose checksums match; whatever follows is a torn or corrupt
  * tail, reported with its offset so the caller can truncate it.
  */
+import fs from 'node:fs';
 import { crc32 } from 'node:zlib';
 
 export const RECORD_HEADER_BYTES = 8;
 /** Larger lengths can only come from a corrupt header. */
 const MAX_RECORD_BYTES = 1 << 30;
+
+/** Writes all of `bytes` (a write may take fewer bytes than given, as on a disk filling up). Throws the system error. */
+export function writeFully(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+}
+
+/**
+ * Appends framed records whole, or not at all: a write that fails part-way (ENOSPC) is cut
+ * off again, since a torn record left in place would end the log at the next open and take
+ * every record appended after it along. Throws the write's error; a failure to cut off
+ * goes to `onCutFailed` (the next open truncates at the torn record, as after a crash).
+ */
+export function appendWhole(fd: number, bytes: Uint8Array, onCutFailed: (err: unknown) => void): void {
+  const before = fs.fstatSync(fd).size;
+  try {
+    writeFully(fd, bytes);
+  } catch (err) {
+    try {
+      fs.ftruncateSync(fd, before);
+    } catch (cut) {
+      onCutFailed(cut);
+    }
+    throw err;
+  }
+}
 
 export function frameRecord(payload: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ByteReader, ByteWriter, seriesKeyString, type BucketColumns, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
 import type { HeadSeries } from './head';
-import { frameRecord, scanRecords, type RecordScan } from './record-file';
+import { appendWhole, frameRecord, scanRecords, type RecordScan } from './record-file';
 import type { BlockReader, ChunkRef } from './block';
 import { fsyncDir } from './sync-file';
 import { encodeSeriesBatch, readSeriesPayload } from './series-log';
@@ -105,21 +105,8 @@ export class SeriesIndex {
     const created = !fs.existsSync(this.file);
     const fd = fs.openSync(this.file, 'a');
     try {
-      const before = fs.fstatSync(fd).size;
-      try {
-        let done = 0;
-        while (done < record.length) done += fs.writeSync(fd, record, done, record.length - done);
-      } catch (err) {
-        // a write that failed part-way (ENOSPC) is cut off again: left in place, the torn
-        // record would end the log at the next open, and the series saved after it (whose
-        // WAL is dropped by then) would go with it
-        try {
-          fs.ftruncateSync(fd, before);
-        } catch {
-          /* the next open truncates the log at the torn record, as after a crash */
-        }
-        throw err;
-      }
+      // whole or not at all: series saved after a torn record (their WAL dropped by then) would go with it
+      appendWhole(fd, record, () => undefined);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

@@ -55,3 +55,20 @@ export async function embeddedEngine(dataDir: string, options: Partial<EmbeddedE
     logger,
   );
 }
+
+/**
+ * Makes the next write to the file `ino` fail part-way, as on a disk filling up: half its
+ * bytes land, then ENOSPC. `torn()` counts such writes (at most one); `restore()` puts
+ * fs.writeSync back.
+ */
+export function tearNextWrite(ino: number): { torn(): number; restore(): void } {
+  const realWrite = fs.writeSync;
+  let torn = 0;
+  (fs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, ...rest: unknown[]): number => {
+    if (torn > 0 || fs.fstatSync(fd).ino !== ino) return (realWrite as (...a: unknown[]) => number)(fd, buf, ...rest);
+    torn++;
+    realWrite(fd, buf, 0, Math.floor(buf.length / 2));
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  };
+  return { torn: () => torn, restore: () => void (fs.writeSync = realWrite) };
+}

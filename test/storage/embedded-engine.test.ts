@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pointBatch, ValueKind, type DataPoint, type SeriesData } from '../../core';
 import { startDaemon } from '../helpers/daemon';
-import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
+import { embeddedEngine, memoryLogger, tearNextWrite, tempDataDir } from '../helpers/embedded';
 import { CODEC_PLUGINS } from '../helpers/plugins';
 import { planCompaction, planIdleCompaction } from '../../plugins/storage-embedded/compact';
 import { frameRecord } from '../../plugins/storage-embedded/record-file';
@@ -436,20 +436,13 @@ describe('embedded engine', () => {
     engine.checkpoint();
     const ino = fs.statSync(path.join(dir, 'series.log')).ino;
     await engine.write(pointBatch(floats('s', 'b', 0, 10)));
-    const realWrite = fs.writeSync;
-    let torn = 0;
-    (fs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, ...rest: unknown[]): number => {
-      if (torn > 0 || fs.fstatSync(fd).ino !== ino) return (realWrite as (...a: unknown[]) => number)(fd, buf, ...rest);
-      torn++;
-      realWrite(fd, buf, 0, Math.floor(buf.length / 2));
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    };
+    const tear = tearNextWrite(ino);
     try {
       expect(() => engine.checkpoint()).to.throw(/ENOSPC/);
     } finally {
-      fs.writeSync = realWrite;
+      tear.restore();
     }
-    expect(torn).to.equal(1);
+    expect(tear.torn()).to.equal(1);
     await engine.write(pointBatch(floats('s', 'c', 0, 10)));
     engine.checkpoint(); // the disk has room again: b and c go into series.log
     await engine.close();

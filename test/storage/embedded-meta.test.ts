@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
+import { embeddedEngine, memoryLogger, tearNextWrite, tempDataDir } from '../helpers/embedded';
 import { fsckEmbedded } from '../../plugins/storage-embedded/fsck';
 import { CodecSet, DEFAULT_CODECS } from '../../plugins/storage-embedded/codec-set';
 import { codecRegistry } from '../helpers/embedded';
@@ -73,23 +73,16 @@ describe('storage-embedded meta log', function () {
     await engine.meta.put('uid', 'metrics:a', '000001');
     const file = path.join(dir, 'meta.log');
     const ino = fs.statSync(file).ino;
-    const realWrite = fs.writeSync;
-    let torn = 0;
     // the disk fills in the middle of the next meta.log write: half its bytes land, then ENOSPC
-    (fs as { writeSync: unknown }).writeSync = (fd: number, buf: Uint8Array, ...rest: unknown[]): number => {
-      if (torn > 0 || fs.fstatSync(fd).ino !== ino) return (realWrite as (...a: unknown[]) => number)(fd, buf, ...rest);
-      torn++;
-      realWrite(fd, buf, 0, Math.floor(buf.length / 2));
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    };
+    const tear = tearNextWrite(ino);
     try {
       const many = Array.from({ length: 10 }, (_, i) => engine.meta.put('uid', `metrics:b${i}`, `00001${i}`));
       const settled = await Promise.allSettled(many);
       expect(settled.some((r) => r.status === 'rejected')).to.equal(true);
     } finally {
-      fs.writeSync = realWrite;
+      tear.restore();
     }
-    expect(torn).to.equal(1);
+    expect(tear.torn()).to.equal(1);
     await engine.meta.put('uid', 'metrics:c', '000003'); // the disk has room again
     await engine.close();
     engine = await embeddedEngine(dir);
