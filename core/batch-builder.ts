@@ -17,12 +17,16 @@ export class BatchBuilder implements PointBatch {
   floats: Float64Array;
   ints: BigInt64Array;
   texts: (string | undefined)[] = [];
+  /** per series, the handle its caller gave addDistinctSeries (a cache's identity), else undefined; reset by take() */
+  seriesRefs: unknown[] = [];
   /**
    * Unique across every builder of the process and renewed on every take(): a series
    * cache shared by many builders remembers (epoch, index) to skip the key lookup.
    */
   epoch = BatchBuilder.nextEpoch++;
   private readonly keyIndex = new Map<string, number>();
+  /** series [0, mapped) are in keyIndex; those added by addDistinctSeries enter it only once seriesFor is called */
+  private mapped = 0;
   private hasTexts = false;
 
   constructor(private capacity = 1024) {
@@ -35,14 +39,38 @@ export class BatchBuilder implements PointBatch {
 
   /** The batch index of a series, adding it on first sight. `key` is its seriesKeyString. */
   seriesFor(key: string, metric: string, tags: Tags): number {
+    while (this.mapped < this.seriesKeys.length) this.keyIndex.set(this.seriesKeys[this.mapped]!, this.mapped++);
     let index = this.keyIndex.get(key);
     if (index === undefined) {
       index = this.series.length;
       this.keyIndex.set(key, index);
       this.series.push({ metric, tags });
       this.seriesKeys.push(key);
+      this.seriesRefs.push(undefined);
+      this.mapped++;
     }
     return index;
+  }
+
+  /**
+   * Adds a series the caller knows is not in this batch yet, without the keyed lookup
+   * (lib/opentsdb's SeriesCache knows it by the series' identity); returns its index.
+   * `series` is kept as given (not copied): one object per series serves every batch.
+   * Once seriesFor has been used in this batch, this is seriesFor.
+   */
+  addDistinctSeries(key: string, series: SeriesKey, ref: unknown): number {
+    if (this.mapped > 0) {
+      const before = this.series.length;
+      const index = this.seriesFor(key, series.metric, series.tags);
+      if (index === before) {
+        this.series[index] = series;
+        this.seriesRefs[index] = ref;
+      }
+      return index;
+    }
+    this.series.push(series);
+    this.seriesKeys.push(key);
+    return this.seriesRefs.push(ref) - 1;
   }
 
   /** seriesFor, computing the canonical key. */
@@ -100,7 +128,9 @@ export class BatchBuilder implements PointBatch {
     this.hasTexts = false;
     this.series = [];
     this.seriesKeys = [];
+    this.seriesRefs = [];
     this.keyIndex.clear();
+    this.mapped = 0;
     this.length = 0;
     this.epoch = BatchBuilder.nextEpoch++;
     return batch;

@@ -16,7 +16,7 @@ import type { BatchBuilder } from '../../core/batch-builder';
 import { seriesKeyString, ValueKind } from '../../core/types';
 import { readPlainDecimal } from './decimal-bytes';
 import { plainTags, timestampInRange, toMilliseconds } from './rules';
-import { batchIndexOf, hashRanges, SeriesCache, type CachedSeries } from './series-cache';
+import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
 import { validateDataPoint } from './validate-point';
 import { newValueSlot } from './value-text';
 
@@ -51,7 +51,8 @@ function isSpace(c: number | undefined): boolean {
 }
 
 export class PutJsonBytesReader {
-  private readonly cache = new SeriesCache();
+  // a body is read whole into its own batch before the next: one batch at a time
+  private readonly cache = new SeriesCache({ oneBatchAtATime: true });
   private readonly slot = newValueSlot();
   private readonly cursor: Cursor = { pos: 0, start: 0, end: 0 };
 
@@ -139,7 +140,7 @@ export class PutJsonBytesReader {
     } else if ((slot.kind === ValueKind.Float && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) {
       return false;
     }
-    const index = batchIndexOf(series, batch);
+    const index = this.cache.indexIn(series, batch);
     batch.push(index, toMilliseconds(timestamp), slot.kind, slot.float, slot.int, undefined);
     return true;
   }
@@ -177,9 +178,7 @@ export class PutJsonBytesReader {
     bytes[metricEnd - metricStart] = 0x20;
     body.copy(bytes, metricEnd - metricStart + 1, tagsStart, tagsEnd);
     const plain = plainTags(tags);
-    const entry: CachedSeries = { hash, bytes, metric, tags: plain, key: seriesKeyString(metric, plain), epoch: 0, index: 0, next: undefined };
-    this.cache.add(entry);
-    return entry;
+    return this.cache.add(hash, bytes, metric, plain, seriesKeyString(metric, plain));
   }
 
   private skipSpace(body: Buffer): void {

@@ -16,7 +16,7 @@ import { jsonTokenEnd } from './json-text';
 import { checkMetricAndTags, formatTagMap, parseLongError, plainTags } from './rules';
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText } from './value-text';
-import { batchIndexOf, hashRanges, SeriesCache, type CachedSeries } from './series-cache';
+import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
 import { EXACT_DIGITS, readPlainDecimal } from './decimal-bytes';
 
 const SPACE = 0x20;
@@ -27,12 +27,18 @@ export class PutLineParser {
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
   private readonly value = newValueSlot();
-  private readonly cache = new SeriesCache();
+  private readonly cache: SeriesCache;
   /** word 0 is `put` (telnet), or absent (import files): then an empty word 0 stands in */
   private readonly firstWord: number;
 
-  constructor(options: { command?: boolean } = {}) {
+  /**
+   * `command: false` for import lines (no leading `put`); `oneBatchAtATime` when the caller
+   * fills one batch at a time from this parser (SeriesCacheOptions): its series then enter
+   * a batch without a keyed lookup.
+   */
+  constructor(options: { command?: boolean; oneBatchAtATime?: boolean } = {}) {
     this.firstWord = options.command === false ? 1 : 0;
+    this.cache = new SeriesCache({ oneBatchAtATime: options.oneBatchAtATime ?? false });
   }
 
   /** Parses one line (`line[start, end)`, starting with `put`); returns the error line or undefined. */
@@ -119,7 +125,7 @@ export class PutLineParser {
       series = this.remember(line, hash, metricStart, metricEnd, tagsStart, end, metric, tags!);
     }
 
-    const index = batchIndexOf(series, batch);
+    const index = this.cache.indexIn(series, batch);
     batch.push(index, timestamp <= 0xffffffff ? timestamp * 1000 : timestamp, slot.kind, slot.float, slot.int, slot.text);
     return undefined;
   }
@@ -182,8 +188,6 @@ export class PutLineParser {
     line.copy(bytes, 0, aStart, aEnd);
     bytes[aEnd - aStart] = SPACE;
     line.copy(bytes, aEnd - aStart + 1, bStart, bEnd);
-    const entry: CachedSeries = { hash, bytes, metric, tags: plainTags(tags), key: seriesKeyString(metric, tags), epoch: 0, index: 0, next: undefined };
-    this.cache.add(entry);
-    return entry;
+    return this.cache.add(hash, bytes, metric, plainTags(tags), seriesKeyString(metric, tags));
   }
 }

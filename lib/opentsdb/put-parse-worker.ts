@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BatchBuilder } from '../../core/batch-builder';
 import type { Tags } from '../../core/types';
 import { PutLineParser } from './put-line-parser';
+import type { SeriesIdentity } from './series-cache';
 
 /** A job: lines to parse. */
 export interface ParseRequest {
@@ -34,14 +35,17 @@ export interface ParseResult {
   texts?: (string | undefined)[];
 }
 
-/** Slots a worker hands out before it starts over (bounds both sides' tables: ~120 bytes a slot in the worker, within PARSE_WORKER_LIMITS). */
+/** Slots a worker hands out before it starts over (bounds the main thread's table; a series the cache no longer knows takes a new slot). */
 export const MAX_SLOTS = 1 << 18;
 
 /** Parses one job; exported so the main thread's fallback (a crashed worker) runs the very same code. */
 export class LineJobParser {
-  private readonly parser = new PutLineParser();
+  // one job's batch is taken before the next starts
+  private readonly parser = new PutLineParser({ oneBatchAtATime: true });
   private readonly builder = new BatchBuilder(1024);
-  private readonly slotOf = new Map<string, number>();
+  /** the slot table's number (renewed when it starts over) and its next free slot */
+  private table = 0;
+  private nextSlot = 0;
 
   parse(id: number, bytes: Uint8Array): ParseResult {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -58,23 +62,30 @@ export class LineJobParser {
       if (error !== undefined) errors.push(error);
       start = newline + 1;
     }
+    const refs = this.builder.seriesRefs as (SeriesIdentity | undefined)[];
     const batch = this.builder.take();
     let reset = false;
-    if (this.slotOf.size + batch.series.length > MAX_SLOTS) {
-      this.slotOf.clear();
+    if (this.nextSlot + batch.series.length > MAX_SLOTS) {
+      this.table++;
+      this.nextSlot = 0;
       reset = true;
     }
     const slots = new Uint32Array(batch.series.length);
     const added: ParseResult['added'] = [];
     for (let s = 0; s < batch.series.length; s++) {
-      const key = batch.seriesKeys[s]!;
-      let slot = this.slotOf.get(key);
-      if (slot === undefined) {
-        slot = this.slotOf.size;
-        this.slotOf.set(key, slot);
-        const series = batch.series[s]!;
-        added.push([slot, series.metric, series.tags, key]);
+      // a series' slot lives on its cache identity: no keyed lookup per series and batch
+      const identity = refs[s];
+      if (identity !== undefined && identity.slotTable === this.table) {
+        slots[s] = identity.slot;
+        continue;
       }
+      const slot = this.nextSlot++;
+      if (identity !== undefined) {
+        identity.slot = slot;
+        identity.slotTable = this.table;
+      }
+      const series = batch.series[s]!;
+      added.push([slot, series.metric, series.tags, batch.seriesKeys[s]!]);
       slots[s] = slot;
     }
     let texts: (string | undefined)[] | undefined;

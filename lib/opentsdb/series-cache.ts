@@ -3,9 +3,28 @@
  * metric and tag words, so a known series is found by hashing bytes: no strings, no
  * tag objects and no re-validation per line. Only a line with new bytes pays for
  * parsing and checking its names.
+ *
+ * Each distinct series key has one SeriesIdentity in the cache, shared by every byte form
+ * that names it (`a=1 b=2` and `b=2 a=1`). A batch builder fed by one such cache at a
+ * time (`oneBatchAtATime`) then takes a series the first time a batch sees it without a
+ * keyed lookup (BatchBuilder.addDistinctSeries): the identity's (epoch, index) already
+ * say whether it is in the batch. This is Prometheus' series reference idea
+ * (storage.SeriesRef): the per-point work is a comparison, not a hash-map probe.
  */
 import type { BatchBuilder } from '../../core/batch-builder';
-import type { Tags } from '../../core/types';
+import type { SeriesKey, Tags } from '../../core/types';
+
+/** One series key as the cache knows it; one object per key while the cache is not renewed. */
+export interface SeriesIdentity {
+  /** seriesKeyString(metric, tags) */
+  readonly key: string;
+  /** the batch (by epoch) this series was last added to, and its index there */
+  epoch: number;
+  index: number;
+  /** the parse worker's slot for this series (put-parse-worker.ts), valid while `slotTable` is its table's number */
+  slot: number;
+  slotTable: number;
+}
 
 export interface CachedSeries {
   hash: number;
@@ -15,9 +34,10 @@ export interface CachedSeries {
   tags: Tags;
   /** seriesKeyString(metric, tags) */
   key: string;
-  /** the batch (by epoch) this series was last added to, and its index there */
-  epoch: number;
-  index: number;
+  /** `{ metric, tags }`, the same object in every batch (no allocation per batch); its tags in this byte form's order */
+  series: SeriesKey;
+  /** shared by every byte form of this key */
+  identity: SeriesIdentity;
   next: CachedSeries | undefined;
 }
 
@@ -30,10 +50,30 @@ export function hashRanges(bytes: Uint8Array, aStart: number, aEnd: number, bSta
   return h >>> 0;
 }
 
+export interface SeriesCacheOptions {
+  /** entries remembered before the cache starts over (default 2^18) */
+  maxEntries?: number;
+  /**
+   * The caller builds one batch at a time from this cache: it takes (or drops) a batch
+   * before it adds to another. Then identities replace the batch's keyed lookup. Leave it
+   * off when several batches fill at once (a builder per connection over one cache).
+   */
+  oneBatchAtATime?: boolean;
+}
+
 export class SeriesCache {
   private readonly table = new Map<number, CachedSeries>();
+  private readonly identities = new Map<string, SeriesIdentity>();
+  private readonly maxEntries: number;
+  private readonly oneBatchAtATime: boolean;
+  /** the epoch of the batch a series was last added to, and of the batch in which the cache last started over */
+  private lastEpoch = 0;
+  private renewedIn = -1;
 
-  constructor(private readonly maxEntries = 1 << 18) {}
+  constructor(options: SeriesCacheOptions = {}) {
+    this.maxEntries = options.maxEntries ?? 1 << 18;
+    this.oneBatchAtATime = options.oneBatchAtATime ?? false;
+  }
 
   find(hash: number, bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): CachedSeries | undefined {
     const aLen = aEnd - aStart;
@@ -60,20 +100,41 @@ export class SeriesCache {
     return undefined;
   }
 
-  add(entry: CachedSeries): void {
+  /**
+   * Remembers a series under its bytes (`bytes`: as CachedSeries.bytes; `tags` plain and
+   * checked; `key` = seriesKeyString(metric, tags)) and returns its entry.
+   */
+  add(hash: number, bytes: Buffer, metric: string, tags: Tags, key: string): CachedSeries {
     // A bound, not an LRU: a cache of every series ever seen would grow without limit
     // under high churn; starting over costs only re-validation.
-    if (this.table.size >= this.maxEntries) this.table.clear();
-    entry.next = this.table.get(entry.hash);
-    this.table.set(entry.hash, entry);
+    if (this.table.size >= this.maxEntries) {
+      this.table.clear();
+      this.identities.clear();
+      // the batch being built may hold identities that are gone now: its later series are looked up by key
+      this.renewedIn = this.lastEpoch;
+    }
+    let identity = this.identities.get(key);
+    if (!identity) {
+      identity = { key, epoch: 0, index: 0, slot: 0, slotTable: -1 };
+      this.identities.set(key, identity);
+    }
+    const entry: CachedSeries = { hash, bytes, metric, tags, key, series: { metric, tags }, identity, next: this.table.get(hash) };
+    this.table.set(hash, entry);
+    return entry;
   }
-}
 
-/** The series' index in `batch`, added on its first point there; per point only a comparison of epochs. */
-export function batchIndexOf(series: CachedSeries, batch: BatchBuilder): number {
-  if (series.epoch !== batch.epoch) {
-    series.index = batch.seriesFor(series.key, series.metric, series.tags);
-    series.epoch = batch.epoch;
+  /** The series' index in `batch`, added on its first point there; per point only a comparison of epochs. */
+  indexIn(entry: CachedSeries, batch: BatchBuilder): number {
+    const identity = entry.identity;
+    const epoch = batch.epoch;
+    if (identity.epoch !== epoch) {
+      identity.index =
+        this.oneBatchAtATime && this.renewedIn !== epoch
+          ? batch.addDistinctSeries(entry.key, entry.series, identity)
+          : batch.seriesFor(entry.key, entry.metric, entry.tags);
+      identity.epoch = epoch;
+      this.lastEpoch = epoch;
+    }
+    return identity.index;
   }
-  return series.index;
 }

@@ -36,7 +36,8 @@ const HASH = 0x23;
 const BRACE = 0x7b;
 
 export class LineImporter {
-  private readonly parser = new PutLineParser({ command: false });
+  // one builder, taken before it is filled again: one batch at a time
+  private readonly parser = new PutLineParser({ command: false, oneBatchAtATime: true });
   private batch: BatchBuilder;
   /** the JSON reader of the current batch (its series map is per batch) */
   private collector?: PutCollector;

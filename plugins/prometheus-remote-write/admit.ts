@@ -13,7 +13,7 @@
  * NaN and infinite samples are skipped by both (OpenTSDB's model has no place for them).
  */
 import type { BatchBuilder } from '../../core';
-import { batchIndexOf, hashRanges, SeriesCache, type CachedSeries } from '../../lib/opentsdb/series-cache';
+import { hashRanges, SeriesCache, type CachedSeries } from '../../lib/opentsdb/series-cache';
 import { WireReader } from '../../lib/protowire';
 import { seriesKeyString } from '../../core';
 import { mapSeries } from './map-series';
@@ -56,7 +56,8 @@ export function admitDecoded(message: PromWriteRequest, batch: BatchBuilder, max
 const caches = new Map<number, SeriesCache>();
 function cacheFor(maxTags: number): SeriesCache {
   let cache = caches.get(maxTags);
-  if (!cache) caches.set(maxTags, (cache = new SeriesCache()));
+  // a request is read synchronously into its own batch: one batch at a time
+  if (!cache) caches.set(maxTags, (cache = new SeriesCache({ oneBatchAtATime: true })));
   return cache;
 }
 /** One reader for every request: a request is read synchronously. */
@@ -127,7 +128,7 @@ function readSeries(w: WireReader, end: number, batch: BatchBuilder, maxTags: nu
     series = newSeries(w, cache, hash, labelsStart, labelsEnd, maxTags);
     if (series === undefined) return false;
   }
-  const index = batchIndexOf(series, batch);
+  const index = cache.indexIn(series, batch);
   for (let s = 0; s < samples; s++) {
     w.pos = sampleStarts[s]!;
     const sampleEnd = sampleEnds[s]!;
@@ -163,18 +164,8 @@ function newSeries(w: WireReader, cache: SeriesCache, hash: number, start: numbe
   if (!labels) return undefined;
   const mapped = mapSeries(labels, maxTags);
   if (mapped.error !== undefined) return undefined;
-  const entry: CachedSeries = {
-    hash,
-    bytes: Buffer.concat([Buffer.from(bytes.subarray(start, end)), Buffer.from([0x20])]),
-    metric: mapped.metric,
-    tags: mapped.tags,
-    key: seriesKeyString(mapped.metric, mapped.tags),
-    epoch: 0,
-    index: 0,
-    next: undefined,
-  };
-  cache.add(entry);
-  return entry;
+  const seriesBytes = Buffer.concat([Buffer.from(bytes.subarray(start, end)), Buffer.from([0x20])]);
+  return cache.add(hash, seriesBytes, mapped.metric, mapped.tags, seriesKeyString(mapped.metric, mapped.tags));
 }
 
 function growSamples(): void {

@@ -14,10 +14,11 @@
  */
 import { seriesKeyString, ValueKind, type BatchBuilder } from '../../core';
 import { newValueSlot, plainTags, timestampInRange, toMilliseconds, validateDataPoint } from '../../lib/opentsdb';
-import { batchIndexOf, hashRanges, SeriesCache, type CachedSeries } from '../../lib/opentsdb/series-cache';
+import { hashRanges, SeriesCache, type CachedSeries } from '../../lib/opentsdb/series-cache';
 import { WireReader, WT_BYTES, WT_FIXED64, WT_VARINT } from '../../lib/protowire';
 
-const cache = new SeriesCache();
+// a request is read synchronously into its own batch: one batch at a time
+const cache = new SeriesCache({ oneBatchAtATime: true });
 const slot = newValueSlot();
 /** One reader for every request: decode is synchronous. */
 const w = new WireReader();
@@ -118,7 +119,7 @@ function readPoint(end: number, batch: BatchBuilder): boolean {
   } else if ((slot.kind === ValueKind.Float && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) {
     return false;
   }
-  const index = batchIndexOf(series, batch);
+  const index = cache.indexIn(series, batch);
   batch.push(index, toMilliseconds(timestamp), slot.kind, slot.float, slot.int, slot.text);
   return true;
 }
@@ -147,7 +148,5 @@ function newSeries(hash: number, metricStart: number, metricEnd: number, tagsSta
   bytes[aLength] = 0x20;
   bytes.set(w.bytes.subarray(tagsStart, tagsEnd), aLength + 1);
   const plain = plainTags(tags);
-  const entry: CachedSeries = { hash, bytes, metric, tags: plain, key: seriesKeyString(metric, plain), epoch: 0, index: 0, next: undefined };
-  cache.add(entry);
-  return entry;
+  return cache.add(hash, bytes, metric, plain, seriesKeyString(metric, plain));
 }
