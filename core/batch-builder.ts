@@ -6,6 +6,11 @@
 import type { PointBatch } from './storage';
 import { seriesKeyString, ValueKind, type SeriesKey, type Tags } from './types';
 
+const INT: number = ValueKind.Int;
+const TWO_TO_32 = 4294967296;
+/** pushSafeInt writes int64s as two words, low first: only where that is the memory order */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export class BatchBuilder implements PointBatch {
   private static nextEpoch = 1;
   length = 0;
@@ -16,6 +21,8 @@ export class BatchBuilder implements PointBatch {
   kinds: Uint8Array;
   floats: Float64Array;
   ints: BigInt64Array;
+  /** `ints` as 32-bit words (little-endian: low word first), written by pushSafeInt */
+  private intWords: Int32Array;
   texts: (string | undefined)[] = [];
   /** per series, the handle its caller gave addDistinctSeries (a cache's identity), else undefined; reset by take() */
   seriesRefs: unknown[] = [];
@@ -35,6 +42,7 @@ export class BatchBuilder implements PointBatch {
     this.kinds = new Uint8Array(capacity);
     this.floats = new Float64Array(capacity);
     this.ints = new BigInt64Array(capacity);
+    this.intWords = new Int32Array(this.ints.buffer);
   }
 
   /** The batch index of a series, adding it on first sight. `key` is its seriesKeyString. */
@@ -97,6 +105,24 @@ export class BatchBuilder implements PointBatch {
     this.length = i + 1;
   }
 
+  /**
+   * Appends an integer point given as a number (a safe integer, |value| < 2^53): its
+   * int64 is written as two 32-bit words, so no bigint is made per point.
+   */
+  pushSafeInt(series: number, timestampMs: number, value: number): void {
+    if (!LITTLE_ENDIAN || this.hasTexts) return this.push(series, timestampMs, ValueKind.Int, 0, BigInt(value), undefined);
+    const i = this.length;
+    if (i === this.capacity) this.grow();
+    this.seriesIndex[i] = series;
+    this.timestamps[i] = timestampMs;
+    this.kinds[i] = INT;
+    this.floats[i] = 0;
+    const high = Math.floor(value / TWO_TO_32);
+    this.intWords[2 * i] = value - high * TWO_TO_32;
+    this.intWords[2 * i + 1] = high;
+    this.length = i + 1;
+  }
+
   pushFloat(series: number, timestampMs: number, value: number): void {
     this.push(series, timestampMs, ValueKind.Float, value, 0n, undefined);
   }
@@ -124,6 +150,7 @@ export class BatchBuilder implements PointBatch {
     this.kinds = new Uint8Array(this.capacity);
     this.floats = new Float64Array(this.capacity);
     this.ints = new BigInt64Array(this.capacity);
+    this.intWords = new Int32Array(this.ints.buffer);
     this.texts = [];
     this.hasTexts = false;
     this.series = [];
@@ -148,6 +175,7 @@ export class BatchBuilder implements PointBatch {
     this.kinds = grow(this.kinds, Uint8Array);
     this.floats = grow(this.floats, Float64Array);
     this.ints = grow(this.ints, BigInt64Array);
+    this.intWords = new Int32Array(this.ints.buffer);
     if (this.hasTexts) this.texts.length = capacity;
     this.capacity = capacity;
   }

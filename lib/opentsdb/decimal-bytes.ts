@@ -16,6 +16,26 @@ export const EXACT_DIGITS = 15;
 
 /** Reads `bytes[start, end)` into `slot` (Int or Float kind); false when it is not such a plain decimal. */
 export function readPlainDecimal(bytes: Uint8Array, start: number, end: number, slot: ValueSlot): boolean {
+  const kind = readPlainNumber(bytes, start, end, slot);
+  if (kind === NOT_PLAIN) return false;
+  if (kind === INT) {
+    slot.int = BigInt(slot.float);
+    slot.float = 0;
+  }
+  return true;
+}
+
+/** readPlainNumber's answer when the bytes are not a plain decimal. */
+export const NOT_PLAIN = -1;
+const INT: number = ValueKind.Int;
+
+/**
+ * readPlainDecimal without the bigint of an integer: an integer's value is left in
+ * `slot.float` (exact: at most 15 digits) and `slot.int` is not touched, so the caller
+ * must not read it (BatchBuilder.pushSafeInt takes the number). Returns the kind read,
+ * or NOT_PLAIN. The per-point path of the byte-level readers.
+ */
+export function readPlainNumber(bytes: Uint8Array, start: number, end: number, slot: ValueSlot): number {
   let i = start;
   let negative = false;
   const first = bytes[i];
@@ -35,20 +55,20 @@ export function readPlainDecimal(bytes: Uint8Array, start: number, end: number, 
     } else if (c === DOT - 0x30 && fraction < 0) {
       fraction = 0;
     } else {
-      return false;
+      return NOT_PLAIN;
     }
   }
-  if (digits === 0 || digits > EXACT_DIGITS || fraction === 0) return false;
+  if (digits === 0 || digits > EXACT_DIGITS || fraction === 0) return NOT_PLAIN;
+  slot.text = undefined;
   if (fraction < 0) {
     slot.kind = ValueKind.Int;
-    slot.int = BigInt(negative ? -mantissa : mantissa);
-    slot.float = 0;
-  } else {
-    slot.kind = ValueKind.Float;
-    const value = mantissa / POW10[fraction]!;
-    slot.float = negative ? -value : value;
-    slot.int = 0n;
+    // -0 is the integer 0
+    slot.float = negative && mantissa !== 0 ? -mantissa : mantissa;
+    return INT;
   }
-  slot.text = undefined;
-  return true;
+  slot.kind = ValueKind.Float;
+  const value = mantissa / POW10[fraction]!;
+  slot.float = negative ? -value : value;
+  slot.int = 0n;
+  return ValueKind.Float;
 }

@@ -14,7 +14,7 @@
  */
 import type { BatchBuilder } from '../../core/batch-builder';
 import { seriesKeyString, ValueKind } from '../../core/types';
-import { readPlainDecimal } from './decimal-bytes';
+import { NOT_PLAIN, readPlainNumber } from './decimal-bytes';
 import { plainTags, timestampInRange, toMilliseconds } from './rules';
 import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
 import { validateDataPoint } from './validate-point';
@@ -54,6 +54,8 @@ export class PutJsonBytesReader {
   // a body is read whole into its own batch before the next: one batch at a time
   private readonly cache = new SeriesCache({ oneBatchAtATime: true });
   private readonly slot = newValueSlot();
+  /** the last value read was a plain integer, held in slot.float (slot.int not set) */
+  private safeInt = false;
   private readonly cursor: Cursor = { pos: 0, start: 0, end: 0 };
 
   /**
@@ -117,7 +119,11 @@ export class PutJsonBytesReader {
         const first = body[start] === 0x2d ? start + 1 : start;
         const lead = body[first]! - 0x30;
         if (!(lead >= 0 && lead <= 9) || (lead === 0 && first + 1 < cur.pos && body[first + 1] !== 0x2e)) return false;
-        if (body[start] === 0x2b || !readPlainDecimal(body, start, cur.pos, this.slot)) return false;
+        if (body[start] === 0x2b) return false;
+        // a plain integer stays a number (slot.float) until it is pushed, no bigint
+        const plain = readPlainNumber(body, start, cur.pos, this.slot);
+        if (plain === NOT_PLAIN) return false;
+        this.safeInt = plain === ValueKind.Int;
       } else {
         tagsStart = cur.pos;
         if (!this.skipTags(body)) return false;
@@ -141,7 +147,8 @@ export class PutJsonBytesReader {
       return false;
     }
     const index = this.cache.indexIn(series, batch);
-    batch.push(index, toMilliseconds(timestamp), slot.kind, slot.float, slot.int, undefined);
+    if (this.safeInt) batch.pushSafeInt(index, toMilliseconds(timestamp), slot.float);
+    else batch.push(index, toMilliseconds(timestamp), slot.kind, slot.float, slot.int, undefined);
     return true;
   }
 
@@ -171,6 +178,8 @@ export class PutJsonBytesReader {
     }
     cur.pos = saved;
     if (tagCount === 0) return undefined;
+    // the checks name the value's encoding: they need the int64 that readPlainNumber left out
+    if (this.safeInt) this.slot.int = BigInt(this.slot.float);
     const invalid = validateDataPoint({ metric, timestamp, timestampText: String(timestamp), tags, tagCount }, this.slot);
     if (invalid) return undefined;
     const bytes = Buffer.allocUnsafe(metricEnd - metricStart + 1 + (tagsEnd - tagsStart));

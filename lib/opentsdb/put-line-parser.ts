@@ -17,11 +17,12 @@ import { checkMetricAndTags, formatTagMap, parseLongError, plainTags } from './r
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText } from './value-text';
 import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
-import { EXACT_DIGITS, readPlainDecimal } from './decimal-bytes';
+import { EXACT_DIGITS, NOT_PLAIN, readPlainNumber } from './decimal-bytes';
 
 const SPACE = 0x20;
 const DOT = 0x2e;
 const EQUALS = 0x3d;
+const INT: number = ValueKind.Int;
 
 export class PutLineParser {
   private starts = new Int32Array(64);
@@ -108,25 +109,29 @@ export class PutLineParser {
       }
     }
 
-    // value
+    // value: a plain integer stays a number (slot.float) until it is pushed, no bigint
     const slot = this.value;
-    if (!readPlainDecimal(line, valueStart, valueEnd, slot)) {
+    const plain = readPlainNumber(line, valueStart, valueEnd, slot);
+    const safeInt = plain === INT;
+    if (plain === NOT_PLAIN) {
       const error = parseValueText(line.toString('utf8', valueStart, valueEnd), slot);
       if (error) return `put: invalid value: ${error.message}`;
     }
 
     if (series) {
-      const invalid = this.rangeCheck(line, series.metric, series.tags, timestamp);
+      const invalid = this.rangeCheck(line, series.metric, series.tags, timestamp, safeInt);
       if (invalid) return `put: illegal argument: ${invalid}`;
     } else {
       const metric = line.toString('utf8', metricStart, metricEnd);
-      const invalid = this.rangeCheck(line, metric, tags!, timestamp) ?? checkMetricAndTags(metric, tags!, tagCount);
+      const invalid = this.rangeCheck(line, metric, tags!, timestamp, safeInt) ?? checkMetricAndTags(metric, tags!, tagCount);
       if (invalid) return `put: illegal argument: ${invalid}`;
       series = this.remember(line, hash, metricStart, metricEnd, tagsStart, end, metric, tags!);
     }
 
     const index = this.cache.indexIn(series, batch);
-    batch.push(index, timestamp <= 0xffffffff ? timestamp * 1000 : timestamp, slot.kind, slot.float, slot.int, slot.text);
+    const timestampMs = timestamp <= 0xffffffff ? timestamp * 1000 : timestamp;
+    if (safeInt) batch.pushSafeInt(index, timestampMs, slot.float);
+    else batch.push(index, timestampMs, slot.kind, slot.float, slot.int, slot.text);
     return undefined;
   }
 
@@ -177,9 +182,11 @@ export class PutLineParser {
   }
 
   /** NaN/infinity and the millisecond range (TSDB.addPoint), with the line's metric and tags. */
-  private rangeCheck(line: Buffer, metric: string, tags: Record<string, string> | Readonly<Record<string, string>>, timestamp: number): string | undefined {
+  private rangeCheck(line: Buffer, metric: string, tags: Record<string, string> | Readonly<Record<string, string>>, timestamp: number, safeInt: boolean): string | undefined {
     const slot = this.value;
     if ((slot.kind !== ValueKind.Float || Number.isFinite(slot.float)) && timestamp <= 9999999999999) return undefined;
+    // the message names the value's encoding: it needs the int64 that readPlainNumber left out
+    if (safeInt) slot.int = BigInt(slot.float);
     return validateDataPoint({ metric, tags, tagCount: 1, timestamp, timestampText: this.timestampText(line) }, slot);
   }
 

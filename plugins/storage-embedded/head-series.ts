@@ -31,6 +31,8 @@ export class HeadSeries implements SeriesPoints {
   floats: Float64Array;
   /** the same bytes as 64-bit integers (meaningful for integer points) */
   ints: BigInt64Array;
+  /** the same bytes as 32-bit words: integers copied without a bigint (tryAppendIntWords) */
+  private valueWords: Int32Array;
   texts: (string | undefined)[] = [];
 
   /** `capacity`: the points expected (at least MIN_CAPACITY are allocated). */
@@ -40,7 +42,37 @@ export class HeadSeries implements SeriesPoints {
     this.timestamps = new Float64Array(buffer, 0, size);
     this.floats = new Float64Array(buffer, size * 8, size);
     this.ints = new BigInt64Array(buffer, size * 8, size);
+    this.valueWords = new Int32Array(buffer, size * 8, size * 2);
     this.kinds = new Uint8Array(buffer, size * 16, size);
+  }
+
+  /**
+   * Appends a float point when it is the common case — later than the last point, with
+   * room, in a head without texts — and returns true; else returns false and changes
+   * nothing (the caller then uses append). The ingest loop's fast path.
+   */
+  tryAppendFloat(timestamp: number, float: number): boolean {
+    const at = this.length;
+    const timestamps = this.timestamps;
+    if (at === timestamps.length || (at > 0 && timestamps[at - 1]! >= timestamp) || this.texts.length > 0) return false;
+    timestamps[at] = timestamp;
+    this.kinds[at] = FLOAT;
+    this.floats[at] = float;
+    this.length = at + 1;
+    return true;
+  }
+
+  /** tryAppendFloat for an integer point given as its int64's two 32-bit words, in memory order. */
+  tryAppendIntWords(timestamp: number, word0: number, word1: number): boolean {
+    const at = this.length;
+    const timestamps = this.timestamps;
+    if (at === timestamps.length || (at > 0 && timestamps[at - 1]! >= timestamp) || this.texts.length > 0) return false;
+    timestamps[at] = timestamp;
+    this.kinds[at] = INT;
+    this.valueWords[2 * at] = word0;
+    this.valueWords[2 * at + 1] = word1;
+    this.length = at + 1;
+    return true;
   }
 
   /** Points the columns have room for. */
@@ -135,6 +167,7 @@ export class HeadSeries implements SeriesPoints {
     this.timestamps = timestamps;
     this.floats = floats;
     this.ints = new BigInt64Array(buffer, size * 8, size);
+    this.valueWords = new Int32Array(buffer, size * 8, size * 2);
     this.kinds = kinds;
   }
 }

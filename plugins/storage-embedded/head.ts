@@ -15,7 +15,7 @@ export type HeadColumns = Pick<PointBatch, 'length' | 'seriesIndex' | 'timestamp
 
 // Module constants: reading ValueKind through the core barrel's re-export getter per point costs.
 const INT: number = ValueKind.Int;
-const STRING: number = ValueKind.String;
+const FLOAT: number = ValueKind.Float;
 /** A new head starts at what the previous one reached (fewer regrowths), capped so that a burst does not pin memory. */
 const MAX_HINT = 1 << 16;
 
@@ -25,8 +25,8 @@ function firstCapacity(hint: number | undefined): number {
 }
 
 export class Head {
-  /** series with points in their live head */
-  private dirty = new Set<SeriesEntry>();
+  /** the series with a live head (entry.head set), each once: a series enters when its head is made */
+  private dirty: SeriesEntry[] = [];
   /** points in live heads */
   points = 0;
   /** points in frozen heads (a cut in progress) */
@@ -35,29 +35,44 @@ export class Head {
   /** Appends points; `entries[s]` is the series of `columns.seriesIndex[i] === s`. */
   append(entries: readonly SeriesEntry[], columns: HeadColumns): void {
     const { length: n, seriesIndex, timestamps, kinds, floats, ints, texts } = columns;
+    // the integers as 32-bit words: copied into the heads without a bigint per point
+    const intWords = new Int32Array(ints.buffer, ints.byteOffset, 2 * n);
     const heads: HeadSeries[] = new Array(entries.length);
     for (let s = 0; s < entries.length; s++) {
       const entry = entries[s]!;
-      heads[s] = entry.head ??= new HeadSeries(firstCapacity(entry.headHint));
-      this.dirty.add(entry);
+      let head = entry.head;
+      if (head === undefined) {
+        head = entry.head = new HeadSeries(firstCapacity(entry.headHint));
+        this.dirty.push(entry);
+      }
+      heads[s] = head;
     }
     for (let i = 0; i < n; i++) {
       const kind = kinds[i]!;
-      // reading a BigInt64Array element allocates a bigint: only for integer points
-      heads[seriesIndex[i]!]!.append(timestamps[i]!, kind, floats[i]!, kind === INT ? ints[i]! : 0n, kind >= STRING ? texts[i] : undefined);
+      const head = heads[seriesIndex[i]!]!;
+      // the common point (a number later than the head's last, with room) takes the short
+      // path; any other goes through HeadSeries.append
+      if (kind === FLOAT) {
+        if (!head.tryAppendFloat(timestamps[i]!, floats[i]!)) head.append(timestamps[i]!, kind, floats[i]!, 0n, undefined);
+      } else if (kind === INT) {
+        // (reading a BigInt64Array element makes a bigint: only off the short path)
+        if (!head.tryAppendIntWords(timestamps[i]!, intWords[2 * i]!, intWords[2 * i + 1]!)) head.append(timestamps[i]!, kind, 0, ints[i]!, undefined);
+      } else {
+        head.append(timestamps[i]!, kind, 0, 0n, texts[i]);
+      }
     }
     this.points += n;
   }
 
   /** Freezes every live head for a cut; returns their series in id order. New writes go to fresh heads. */
   freeze(): SeriesEntry[] {
-    const entries = [...this.dirty].sort((a, b) => a.id - b.id);
+    const entries = this.dirty.sort((a, b) => a.id - b.id);
     for (const entry of entries) {
       entry.frozen = entry.head;
       entry.headHint = Math.min(entry.head?.length ?? 0, MAX_HINT);
       entry.head = undefined;
     }
-    this.dirty.clear();
+    this.dirty = [];
     this.frozenPoints = this.points;
     this.points = 0;
     return entries;
@@ -82,9 +97,9 @@ export class Head {
           frozen.append(head.timestamps[i]!, kind, head.floats[i]!, kind === INT ? head.ints[i]! : 0n, head.texts[i]);
         }
       }
+      if (!head) this.dirty.push(entry);
       entry.head = frozen;
       entry.frozen = undefined;
-      this.dirty.add(entry);
     }
     this.points += this.frozenPoints;
     this.frozenPoints = 0;

@@ -83,4 +83,52 @@ describe('embedded head series', () => {
     write(1000, 1);
     expect(entry.head!.capacity).to.equal(800 + 100 + 8);
   });
+  it('appends a batch through the short paths exactly as point by point (kinds mixed, out of order, int64 extremes, texts)', () => {
+    const ints = [0n, -1n, 1n, 4294967296n, -4294967297n, 9223372036854775807n, -9223372036854775808n, 123456789012345n];
+    const n = 400;
+    const kinds = new Uint8Array(n);
+    const timestamps = new Float64Array(n);
+    const floats = new Float64Array(n);
+    const intColumn = new BigInt64Array(n);
+    const seriesIndex = new Uint32Array(n);
+    const texts: (string | undefined)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = i % 3;
+      seriesIndex[i] = s;
+      // series 2 gets a string half way; every 17th point is out of order; every 29th repeats a timestamp
+      timestamps[i] = i % 17 === 0 ? 1000 * (i - 40) : i % 29 === 0 ? 1000 * (i - 3) : 1000 * i;
+      if (s === 2 && i > 200 && i % 5 === 0) {
+        kinds[i] = S;
+        texts[i] = `t${i}`;
+      } else if (i % 2 === 0) {
+        kinds[i] = I;
+        intColumn[i] = ints[i % ints.length]!;
+      } else {
+        kinds[i] = F;
+        floats[i] = i / 8 - 20;
+      }
+    }
+    const entries = [0, 1, 2].map((id) => ({ id, chunks: [] }) as unknown as SeriesEntry);
+    const head = new Head();
+    // in two batches: the second appends to heads that already have points
+    const half = (from: number, to: number) => ({
+      length: to - from,
+      seriesIndex: seriesIndex.slice(from, to),
+      timestamps: timestamps.slice(from, to),
+      kinds: kinds.slice(from, to),
+      floats: floats.slice(from, to),
+      ints: intColumn.slice(from, to),
+      texts: texts.slice(from, to),
+    });
+    head.append(entries, half(0, 150));
+    head.append(entries, half(150, n));
+    const reference = [0, 1, 2].map(() => new HeadSeries());
+    for (let i = 0; i < n; i++) reference[seriesIndex[i]!]!.append(timestamps[i]!, kinds[i]!, floats[i]!, intColumn[i]!, texts[i]);
+    for (let s = 0; s < 3; s++) {
+      const got = entries[s]!.head!.copy(0, entries[s]!.head!.length);
+      const want = reference[s]!.copy(0, reference[s]!.length);
+      expect(got).to.deep.equal(want);
+    }
+    expect(head.points).to.equal(n);
+  });
 });
