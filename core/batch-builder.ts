@@ -3,6 +3,7 @@
  * series to its index in the batch once (by canonical key) and then only append
  * numbers, so a point costs no object allocation.
  */
+import type { SeriesRef } from './series-ref';
 import type { PointBatch } from './storage';
 import { seriesKeyString, ValueKind, type SeriesKey, type Tags } from './types';
 
@@ -24,8 +25,10 @@ export class BatchBuilder implements PointBatch {
   /** `ints` as 32-bit words (little-endian: low word first), written by pushSafeInt */
   private intWords: Int32Array;
   texts: (string | undefined)[] = [];
-  /** per series, the handle its caller gave addDistinctSeries (a cache's identity), else undefined; reset by take() */
-  seriesRefs: unknown[] = [];
+  /** per series, the SeriesRef its caller gave addDistinctSeries (a cache's identity), else undefined */
+  seriesRefs: (SeriesRef | undefined)[] = [];
+  /** whether any series of this batch has a ref */
+  private hasRefs = false;
   /**
    * Unique across every builder of the process and renewed on every take(): a series
    * cache shared by many builders remembers (epoch, index) to skip the key lookup.
@@ -66,7 +69,8 @@ export class BatchBuilder implements PointBatch {
    * `series` is kept as given (not copied): one object per series serves every batch.
    * Once seriesFor has been used in this batch, this is seriesFor.
    */
-  addDistinctSeries(key: string, series: SeriesKey, ref: unknown): number {
+  addDistinctSeries(key: string, series: SeriesKey, ref: SeriesRef): number {
+    this.hasRefs = true;
     if (this.mapped > 0) {
       const before = this.series.length;
       const index = this.seriesFor(key, series.metric, series.tags);
@@ -143,6 +147,7 @@ export class BatchBuilder implements PointBatch {
       floats: this.floats.subarray(0, n),
       ints: this.ints.subarray(0, n),
       texts: this.hasTexts ? this.texts.slice(0, n) : new Array(n),
+      ...(this.hasRefs ? { seriesRefs: this.seriesRefs } : {}),
     };
     // The taken batch keeps the old columns; fresh ones for the next batch.
     this.seriesIndex = new Uint32Array(this.capacity);
@@ -156,6 +161,7 @@ export class BatchBuilder implements PointBatch {
     this.series = [];
     this.seriesKeys = [];
     this.seriesRefs = [];
+    this.hasRefs = false;
     this.keyIndex.clear();
     this.mapped = 0;
     this.length = 0;

@@ -4,6 +4,7 @@
  * `storage.engines` hook; the kernel opens the configured one and puts it in the
  * container as `storage`. docs/storage.md explains each method.
  */
+import type { SeriesRef } from './series-ref';
 import type { SeriesKey, Tags, ValueKind } from './types';
 
 /**
@@ -17,6 +18,12 @@ export interface PointBatch {
   series: SeriesKey[];
   /** `seriesKeyString()` of each entry of `series`: engines map it to a series id */
   seriesKeys: string[];
+  /**
+   * Optional, by series as `series`: the transport's SeriesRef of each (undefined where it
+   * has none), so that consumers can skip the lookup by key (core/series-ref.ts). The
+   * writer drops them when a `beforeWrite` tap may have changed the series.
+   */
+  seriesRefs?: (SeriesRef | undefined)[];
   seriesIndex: Uint32Array;
   /** milliseconds since the epoch */
   timestamps: Float64Array;

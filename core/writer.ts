@@ -63,6 +63,8 @@ function checkTapResult(batch: PointBatch): void {
     throw new DsdbError('DSDB_ERR_BAD_WRITE', 'a write.beforeWrite tap returned something that is not a PointBatch (series and seriesKeys must be arrays of one length)');
   }
   assertValidBatch(batch);
+  // the tap may have changed any series: what consumers memoized on the refs no longer holds
+  batch.seriesRefs = undefined;
   for (let s = 0; s < batch.series.length; s++) {
     const series = batch.series[s]!;
     batch.seriesKeys[s] = seriesKeyString(series.metric, series.tags);
@@ -77,7 +79,7 @@ function checkTapResult(batch: PointBatch): void {
  * when a beforeWrite tap is there.
  */
 function withOwnSeries(batch: PointBatch): PointBatch {
-  return { ...batch, series: batch.series.map((s) => ({ metric: s.metric, tags: { ...s.tags } })), seriesKeys: [...batch.seriesKeys] };
+  return { ...batch, series: batch.series.map((s) => ({ metric: s.metric, tags: { ...s.tags } })), seriesKeys: [...batch.seriesKeys], seriesRefs: undefined };
 }
 
 export class Writer implements WriteService {

@@ -17,6 +17,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { PointBatch } from '../../core/storage';
+import { newSeriesRef, type SeriesRef } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
 import { LineJobParser, WORKER_ROLE, type ParseResult } from './put-parse-worker';
 
@@ -45,7 +46,8 @@ interface Job {
 class ParseWorker {
   private worker: Worker | undefined;
   private readonly jobs: Job[] = [];
-  private table: { series: SeriesKey; key: string }[] = [];
+  /** by slot: the series, its key and its SeriesRef (the same objects in every batch of the series) */
+  private table: { series: SeriesKey; key: string; ref: SeriesRef }[] = [];
   private nextId = 1;
 
   constructor(
@@ -119,20 +121,23 @@ class ParseWorker {
 
   private toParsed(r: ParseResult): ParsedLines {
     if (r.reset) this.table = [];
-    for (const [slot, metric, tags, key] of r.added) this.table[slot] = { series: { metric, tags }, key };
+    for (const [slot, metric, tags, key] of r.added) this.table[slot] = { series: { metric, tags }, key, ref: newSeriesRef() };
     if (r.length === 0) return { batch: undefined, errors: r.errors, lines: r.lines };
     const n = r.slots.length;
     const series: SeriesKey[] = new Array(n);
     const seriesKeys: string[] = new Array(n);
+    const seriesRefs: SeriesRef[] = new Array(n);
     for (let s = 0; s < n; s++) {
       const entry = this.table[r.slots[s]!]!;
       series[s] = entry.series;
       seriesKeys[s] = entry.key;
+      seriesRefs[s] = entry.ref;
     }
     const batch: PointBatch = {
       length: r.length,
       series,
       seriesKeys,
+      seriesRefs,
       seriesIndex: r.seriesIndex,
       timestamps: r.timestamps,
       kinds: r.kinds,

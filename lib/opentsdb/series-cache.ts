@@ -12,10 +12,11 @@
  * (storage.SeriesRef): the per-point work is a comparison, not a hash-map probe.
  */
 import type { BatchBuilder } from '../../core/batch-builder';
+import type { SeriesRef } from '../../core/series-ref';
 import type { SeriesKey, Tags } from '../../core/types';
 
 /** One series key as the cache knows it; one object per key while the cache is not renewed. */
-export interface SeriesIdentity {
+export interface SeriesIdentity extends SeriesRef {
   /** seriesKeyString(metric, tags) */
   readonly key: string;
   /** the batch (by epoch) this series was last added to, and its index there */
@@ -115,7 +116,7 @@ export class SeriesCache {
     }
     let identity = this.identities.get(key);
     if (!identity) {
-      identity = { key, epoch: 0, index: 0, slot: 0, slotTable: -1 };
+      identity = { key, epoch: 0, index: 0, slot: 0, slotTable: -1, memo: [] };
       this.identities.set(key, identity);
     }
     const entry: CachedSeries = { hash, bytes, metric, tags, key, series: { metric, tags }, identity, next: this.table.get(hash) };

@@ -4,11 +4,14 @@
  * record and appended to the head. Durability is the caller's: the WAL commits the records
  * on its timer, or at once for a `sync` write.
  */
-import { assertValidBatch, type PointBatch } from '../../core';
+import { assertValidBatch, newSeriesRefSlot, type PointBatch } from '../../core';
 import type { Head } from './head';
 import type { SeriesEntry, SeriesIndex } from './series-index';
 import type { Wal } from './wal';
 import { columnFlags, encodeSeriesRecord, samplesBytes, writeSamples } from './wal-records';
+
+/** Where this engine keeps a series' SeriesEntry on the batch's SeriesRefs. */
+const ENTRY_SLOT = newSeriesRefSlot();
 
 /** Logs and appends a batch; nothing of a batch that fails validation is stored. */
 export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, head: Head): void {
@@ -17,13 +20,20 @@ export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, hea
   // Resolve each distinct series once; new ones are logged before the samples naming them.
   const entries: SeriesEntry[] = new Array(batch.series.length);
   const ids = new Uint32Array(batch.series.length);
+  const refs = batch.seriesRefs;
   for (let s = 0; s < batch.series.length; s++) {
-    const key = batch.seriesKeys[s]!;
-    let entry = index.byKey.get(key);
-    if (!entry) {
-      const { metric, tags } = batch.series[s]!;
-      entry = index.add(index.newId(), metric, tags, true, key);
-      wal.append(encodeSeriesRecord(entry.id, metric, tags));
+    // a series met before through the same ref: its entry, if this index's (no lookup by key)
+    const ref = refs?.[s];
+    let entry = ref?.memo[ENTRY_SLOT] as SeriesEntry | undefined;
+    if (entry === undefined || index.byId[entry.id] !== entry) {
+      const key = batch.seriesKeys[s]!;
+      entry = index.byKey.get(key);
+      if (!entry) {
+        const { metric, tags } = batch.series[s]!;
+        entry = index.add(index.newId(), metric, tags, true, key);
+        wal.append(encodeSeriesRecord(entry.id, metric, tags));
+      }
+      if (ref) ref.memo[ENTRY_SLOT] = entry;
     }
     entries[s] = entry;
     ids[s] = entry.id;

@@ -7,12 +7,17 @@
  * first written (`created`, seconds), before the batch reaches storage — as OpenTSDB
  * assigns UIDs before it writes the row — so a UID exists for every stored series.
  */
-import type { PointBatch } from '../../core';
+import { newSeriesRefSlot, type PointBatch } from '../../core';
+
+/** Where a tracker marks, on a batch's SeriesRefs, the series it has seen (its `token`). */
+const SEEN_SLOT = newSeriesRefSlot();
 import type { MetaRecords } from '../../lib/uid';
 
 export class SeriesTracker {
   private seen = new Set<string>();
   private previous = new Set<string>();
+  /** this tracker's mark on the refs of series it has seen; a new one when it forgets them all */
+  private token: object = {};
 
   /** @param maxSeries series keys remembered (two generations of this many; beyond, a series is checked again) */
   constructor(
@@ -24,12 +29,21 @@ export class SeriesTracker {
   /** Makes sure every series of the batch has its UIDs and TSMeta. */
   async track(batch: PointBatch): Promise<void> {
     const keys = batch.seriesKeys;
+    const refs = batch.seriesRefs;
+    const token = this.token;
     let fresh: number[] | undefined;
     for (let s = 0; s < keys.length; s++) {
+      // a series seen through this ref before: no lookup by key
+      const ref = refs?.[s];
+      if (ref !== undefined && ref.memo[SEEN_SLOT] === token) continue;
       const key = keys[s]!;
-      if (this.seen.has(key)) continue;
+      if (this.seen.has(key)) {
+        if (ref) ref.memo[SEEN_SLOT] = token;
+        continue;
+      }
       if (this.previous.has(key)) {
         this.remember(key);
+        if (ref) ref.memo[SEEN_SLOT] = token;
         continue;
       }
       (fresh ??= []).push(s);
@@ -58,6 +72,8 @@ export class SeriesTracker {
       const result = results[k]!;
       if (result instanceof Error) this.onError(result, batch.series[s]!.metric);
       this.remember(keys[s]!);
+      const ref = refs?.[s];
+      if (ref && token === this.token) ref.memo[SEEN_SLOT] = token;
     }
   }
 
@@ -65,6 +81,7 @@ export class SeriesTracker {
   clear(): void {
     this.seen.clear();
     this.previous.clear();
+    this.token = {};
   }
 
   private remember(key: string): void {
