@@ -151,8 +151,9 @@ export class PutLineParser {
         if (tokenEnd > 0 && (tokenEnd === end || line[tokenEnd] === SPACE)) wordEnd = tokenEnd;
       }
       if (wordEnd < 0) {
-        wordEnd = line.indexOf(SPACE, pos);
-        if (wordEnd < 0 || wordEnd > end) wordEnd = end;
+        // a loop, not Buffer.indexOf: words are short, and a native call per word costs more
+        wordEnd = pos;
+        while (wordEnd < end && line[wordEnd] !== SPACE) wordEnd++;
       }
       this.starts[n] = pos;
       this.ends[n] = wordEnd;

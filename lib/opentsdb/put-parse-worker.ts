@@ -52,9 +52,11 @@ export class LineJobParser {
     const errors: string[] = [];
     let lines = 0;
     let start = 0;
-    while (start < buf.length) {
-      let newline = buf.indexOf(0x0a, start);
-      if (newline < 0) newline = buf.length;
+    const length = buf.length;
+    while (start < length) {
+      // a loop, not Buffer.indexOf: lines are short, and a native call per line costs more
+      let newline = start;
+      while (newline < length && buf[newline] !== 0x0a) newline++;
       let end = newline;
       if (end > start && buf[end - 1] === 0x0d) end--;
       lines++;
@@ -63,14 +65,14 @@ export class LineJobParser {
       start = newline + 1;
     }
     const refs = this.builder.seriesRefs as (SeriesIdentity | undefined)[];
-    const batch = this.builder.take();
+    // the columns and the slots in one buffer: one allocation, one transfer
+    const { batch, extra: slots } = this.builder.takePacked(this.builder.series.length);
     let reset = false;
     if (this.nextSlot + batch.series.length > MAX_SLOTS) {
       this.table++;
       this.nextSlot = 0;
       reset = true;
     }
-    const slots = new Uint32Array(batch.series.length);
     const added: ParseResult['added'] = [];
     for (let s = 0; s < batch.series.length; s++) {
       // a series' slot lives on its cache identity: no keyed lookup per series and batch
@@ -113,9 +115,9 @@ export class LineJobParser {
   }
 }
 
-/** The buffers a result hands over (each column owns its buffer: BatchBuilder.take() starts fresh ones). */
+/** The buffer a result hands over: its columns and slots are views of one (BatchBuilder.takePacked). */
 export function transferList(r: ParseResult): ArrayBuffer[] {
-  return [r.slots.buffer, r.seriesIndex.buffer, r.timestamps.buffer, r.kinds.buffer, r.floats.buffer, r.ints.buffer] as ArrayBuffer[];
+  return [r.timestamps.buffer as ArrayBuffer];
 }
 
 /** What PutParsePool passes as workerData, so that importing this file elsewhere starts nothing. */
