@@ -19,14 +19,17 @@ import { Worker } from 'node:worker_threads';
 import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, type SeriesRef } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
-import { LineJobParser, WORKER_ROLE, type ParseResult } from './put-parse-worker';
+import { JsonJobParser, LineJobParser, SlotTable, WORKER_ROLE, type JobKind, type ParseResult } from './put-parse-worker';
 
 export interface ParsedLines {
   /** undefined when no line of the job gave a point */
   batch: PointBatch | undefined;
   /** the error line of each refused line, in order */
   errors: string[];
+  /** lines (a lines job), or points (a JSON job) */
   lines: number;
+  /** a JSON body the byte-level reader did not take (no batch): read it with the exact reader */
+  exact: boolean;
 }
 
 /**
@@ -39,6 +42,7 @@ export const PARSE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, 
 
 interface Job {
   id: number;
+  kind: JobKind;
   bytes: Uint8Array;
   resolve(parsed: ParsedLines): void;
 }
@@ -59,13 +63,13 @@ class ParseWorker {
     return this.jobs.length;
   }
 
-  submit(bytes: Uint8Array): Promise<ParsedLines> {
+  submit(kind: JobKind, bytes: Uint8Array): Promise<ParsedLines> {
     return new Promise<ParsedLines>((resolve) => {
-      const job: Job = { id: this.nextId++, bytes, resolve };
+      const job: Job = { id: this.nextId++, kind, bytes, resolve };
       this.jobs.push(job);
       // the bytes stay readable here (copied to the worker, or shared when they are a
       // SharedArrayBuffer's) for the fallback after a crash
-      this.start().postMessage({ id: job.id, bytes });
+      this.start().postMessage({ id: job.id, kind, bytes });
     });
   }
 
@@ -112,9 +116,11 @@ class ParseWorker {
   /** Parses every unanswered job on this thread, in order (the worker is gone). */
   private fallBack(): void {
     if (this.jobs.length === 0) return;
-    const parser = new LineJobParser();
+    const slots = new SlotTable();
+    const lines = new LineJobParser(slots);
+    const json = new JsonJobParser(slots);
     this.table = [];
-    for (const job of this.jobs.splice(0)) job.resolve(this.toParsed(parser.parse(job.id, job.bytes)));
+    for (const job of this.jobs.splice(0)) job.resolve(this.toParsed((job.kind === 'json' ? json : lines).parse(job.id, job.bytes)));
     // the next worker numbers its slots from 0 again
     this.table = [];
   }
@@ -122,7 +128,7 @@ class ParseWorker {
   private toParsed(r: ParseResult): ParsedLines {
     if (r.reset) this.table = [];
     for (const [slot, metric, tags, key] of r.added) this.table[slot] = { series: { metric, tags }, key, ref: newSeriesRef() };
-    if (r.length === 0) return { batch: undefined, errors: r.errors, lines: r.lines };
+    if (r.length === 0) return { batch: undefined, errors: r.errors, lines: r.lines, exact: r.exact };
     const n = r.slots.length;
     const series: SeriesKey[] = new Array(n);
     const seriesKeys: string[] = new Array(n);
@@ -145,7 +151,7 @@ class ParseWorker {
       ints: r.ints,
       texts: r.texts ?? new Array(r.length),
     };
-    return { batch, errors: r.errors, lines: r.lines };
+    return { batch, errors: r.errors, lines: r.lines, exact: false };
   }
 }
 
@@ -163,7 +169,16 @@ export class PutParsePool {
    * reach the worker without a copy.
    */
   parse(bytes: Uint8Array, affinity: number): Promise<ParsedLines> {
-    return this.workers[affinity % this.workers.length]!.submit(bytes);
+    return this.workers[affinity % this.workers.length]!.submit('lines', bytes);
+  }
+
+  /**
+   * Reads an `/api/put` JSON body on a worker with the byte-level reader: its points as a
+   * batch, or `exact: true` (no batch) when the body needs the exact reader. The body is
+   * copied to the worker (kept here for the fallback after a crash).
+   */
+  parseJson(body: Uint8Array, affinity: number): Promise<ParsedLines> {
+    return this.workers[affinity % this.workers.length]!.submit('json', body);
   }
 
   /** For tests: the worker threads started so far. */

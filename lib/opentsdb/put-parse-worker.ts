@@ -1,7 +1,8 @@
 /**
- * The worker side of PutParsePool (put-parse-pool.ts): parses `put` lines on a second
- * core. Each message is a run of complete lines (`\n` or `\r\n` separated); the answer is
- * the batch's columns (transferred, not copied), the error line of each bad line in order,
+ * The worker side of PutParsePool (put-parse-pool.ts): parses `put` lines and `/api/put`
+ * JSON bodies on a second core. A lines job is a run of complete lines (`\n` or `\r\n`
+ * separated), a JSON job one request body; the answer is the batch's columns (one buffer,
+ * transferred, not copied), the error line of each bad line in order,
  * and the batch's series as slots: a series is sent by name once per worker (`added`),
  * then only as its slot number, so a batch of known series costs no object or string
  * crossing threads. `reset` tells the main thread the slots start over (the table bound).
@@ -9,20 +10,27 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchBuilder } from '../../core/batch-builder';
 import type { Tags } from '../../core/types';
+import { PutJsonBytesReader } from './put-json-bytes';
 import { PutLineParser } from './put-line-parser';
 import type { SeriesIdentity } from './series-cache';
 
-/** A job: lines to parse. */
+/** A job: `put` lines, or an `/api/put` JSON body, to parse. */
 export interface ParseRequest {
   id: number;
+  kind: JobKind;
   bytes: Uint8Array;
 }
+
+export type JobKind = 'lines' | 'json';
 
 /** A job's answer. `texts` only when a string or JSON value is in the batch. */
 export interface ParseResult {
   id: number;
+  /** lines (a lines job), or points (a JSON job) */
   lines: number;
   errors: string[];
+  /** a JSON body the byte-level reader did not take: read it with the exact reader */
+  exact: boolean;
   length: number;
   reset: boolean;
   added: [slot: number, metric: string, tags: Tags, key: string][];
@@ -38,35 +46,21 @@ export interface ParseResult {
 /** Slots a worker hands out before it starts over (bounds the main thread's table; a series the cache no longer knows takes a new slot). */
 export const MAX_SLOTS = 1 << 18;
 
-/** Parses one job; exported so the main thread's fallback (a crashed worker) runs the very same code. */
-export class LineJobParser {
-  // one job's batch is taken before the next starts
-  private readonly parser = new PutLineParser({ oneBatchAtATime: true });
-  private readonly builder = new BatchBuilder(1024);
-  /** the slot table's number (renewed when it starts over) and its next free slot */
+/**
+ * Turns a filled builder into a job's answer: its columns in one buffer, and its series as
+ * slots of this worker's table (a series' slot lives on its cache identity: no keyed lookup
+ * per series and batch). One per worker, shared by the line and JSON parsers, so that the
+ * main thread's table is one per worker too.
+ */
+export class SlotTable {
+  /** the table's number (renewed when it starts over) and its next free slot */
   private table = 0;
   private nextSlot = 0;
 
-  parse(id: number, bytes: Uint8Array): ParseResult {
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const errors: string[] = [];
-    let lines = 0;
-    let start = 0;
-    const length = buf.length;
-    while (start < length) {
-      // a loop, not Buffer.indexOf: lines are short, and a native call per line costs more
-      let newline = start;
-      while (newline < length && buf[newline] !== 0x0a) newline++;
-      let end = newline;
-      if (end > start && buf[end - 1] === 0x0d) end--;
-      lines++;
-      const error = this.parser.parse(buf, start, end, this.builder);
-      if (error !== undefined) errors.push(error);
-      start = newline + 1;
-    }
-    const refs = this.builder.seriesRefs as (SeriesIdentity | undefined)[];
+  answer(id: number, lines: number, errors: string[], builder: BatchBuilder, exact = false): ParseResult {
+    const refs = builder.seriesRefs as (SeriesIdentity | undefined)[];
     // the columns and the slots in one buffer: one allocation, one transfer
-    const { batch, extra: slots } = this.builder.takePacked(this.builder.series.length);
+    const { batch, extra: slots } = builder.takePacked(builder.series.length);
     let reset = false;
     if (this.nextSlot + batch.series.length > MAX_SLOTS) {
       this.table++;
@@ -75,7 +69,6 @@ export class LineJobParser {
     }
     const added: ParseResult['added'] = [];
     for (let s = 0; s < batch.series.length; s++) {
-      // a series' slot lives on its cache identity: no keyed lookup per series and batch
       const identity = refs[s];
       if (identity !== undefined && identity.slotTable === this.table) {
         slots[s] = identity.slot;
@@ -101,6 +94,7 @@ export class LineJobParser {
       id,
       lines,
       errors,
+      exact,
       length: batch.length,
       reset,
       added,
@@ -115,6 +109,56 @@ export class LineJobParser {
   }
 }
 
+/** Parses `put` line jobs; exported so the main thread's fallback (a crashed worker) runs the very same code. */
+export class LineJobParser {
+  // one job's batch is taken before the next starts
+  private readonly parser = new PutLineParser({ oneBatchAtATime: true });
+  private readonly builder = new BatchBuilder(1024);
+
+  constructor(private readonly slots = new SlotTable()) {}
+
+  parse(id: number, bytes: Uint8Array): ParseResult {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const errors: string[] = [];
+    let lines = 0;
+    let start = 0;
+    const length = buf.length;
+    while (start < length) {
+      // a loop, not Buffer.indexOf: lines are short, and a native call per line costs more
+      let newline = start;
+      while (newline < length && buf[newline] !== 0x0a) newline++;
+      let end = newline;
+      if (end > start && buf[end - 1] === 0x0d) end--;
+      lines++;
+      const error = this.parser.parse(buf, start, end, this.builder);
+      if (error !== undefined) errors.push(error);
+      start = newline + 1;
+    }
+    return this.slots.answer(id, lines, errors, this.builder);
+  }
+}
+
+/**
+ * Parses `/api/put` JSON bodies with the byte-level reader (PutJsonBytesReader). A body
+ * it cannot take whole — any point that is not the common, valid kind — is answered with
+ * `exact: true` and no points: the caller reads it with the exact reader, for OpenTSDB's
+ * answer point by point.
+ */
+export class JsonJobParser {
+  private readonly reader = new PutJsonBytesReader();
+  private readonly builder = new BatchBuilder(1024);
+
+  constructor(private readonly slots = new SlotTable()) {}
+
+  parse(id: number, bytes: Uint8Array): ParseResult {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const points = this.reader.read(buf, this.builder);
+    if (points > 0) return this.slots.answer(id, points, [], this.builder);
+    this.builder.take(); // whatever it read of a body it gave up on
+    return this.slots.answer(id, 0, [], this.builder, true);
+  }
+}
+
 /** The buffer a result hands over: its columns and slots are views of one (BatchBuilder.takePacked). */
 export function transferList(r: ParseResult): ArrayBuffer[] {
   return [r.timestamps.buffer as ArrayBuffer];
@@ -125,9 +169,11 @@ export const WORKER_ROLE = 'dsdb-put-parse';
 
 if (parentPort && (workerData as { role?: string } | undefined)?.role === WORKER_ROLE) {
   const port = parentPort;
-  const jobs = new LineJobParser();
+  const slots = new SlotTable();
+  const lines = new LineJobParser(slots);
+  const json = new JsonJobParser(slots);
   port.on('message', (request: ParseRequest) => {
-    const result = jobs.parse(request.id, request.bytes);
+    const result = request.kind === 'json' ? json.parse(request.id, request.bytes) : lines.parse(request.id, request.bytes);
     port.postMessage(result, transferList(result));
   });
 }

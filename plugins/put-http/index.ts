@@ -6,18 +6,29 @@
  * storage reports the points durable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchBuilder, definePlugin, DsdbError, Registry, Type } from '../../core';
+import { BatchBuilder, definePlugin, DsdbError, Registry, Type, type PointBatch } from '../../core';
 import { getHttpHooks } from '../../lib/http';
-import { ApiError, getPutHooks, PutCollector, putFlags, putJsonFormat, putReply, type PutFormat, type PutTally } from '../../lib/opentsdb';
+import { ApiError, getPutHooks, PutCollector, putFlags, putJsonFormat, putReply, sharedPutParsePool, type PutFormat, type PutTally } from '../../lib/opentsdb';
 import { putSchema } from './schema';
 
 export default definePlugin({
   name: 'put-http',
   provides: ['hook:put-http.formats'],
   dependencies: ['http'],
-  options: Type.Object({}, { additionalProperties: false }),
-  register({ hooks, container, log }) {
+  options: Type.Object(
+    {
+      /**
+       * worker threads that read JSON bodies (0: on the main thread); shared with
+       * put-telnet's (the first of the two to start sets the count)
+       */
+      parseWorkers: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
+    },
+    { additionalProperties: false },
+  ),
+  register({ hooks, container, log }, options) {
     const stats = { requests: 0, points: 0, failed: 0 };
+    const pool = options.parseWorkers > 0 ? sharedPutParsePool(container, hooks, log, options.parseWorkers) : undefined;
+    let nextAffinity = 0;
 
     getHttpHooks(hooks).routes.tap('put-http', (app) => {
       // Formats are collected when the route is built: every plugin has registered by then.
@@ -32,15 +43,25 @@ export default definePlugin({
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
         const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         const format = formats.get(type) ?? putJsonFormat;
-        const collector = new PutCollector(new BatchBuilder(64), flags.details);
-        format.decode(body, collector);
+        // a JSON body is read on a parse worker when it is all common, valid points; any
+        // other body (or format) is read here, with OpenTSDB's answer point by point
+        const parsed = pool && format === putJsonFormat ? await pool.parseJson(body, nextAffinity++) : undefined;
+        let tally: PutTally;
+        let batch: PointBatch | undefined;
+        if (parsed && !parsed.exact) {
+          tally = { success: parsed.lines, failed: 0, timeouts: 0, errors: [] };
+          batch = parsed.batch;
+        } else {
+          const collector = new PutCollector(new BatchBuilder(64), flags.details);
+          format.decode(body, collector);
+          tally = { success: collector.success, failed: collector.failed, timeouts: 0, errors: collector.errors };
+          batch = collector.batch.take();
+        }
         stats.requests++;
-        stats.points += collector.success;
-        stats.failed += collector.failed;
+        stats.points += tally.success;
+        stats.failed += tally.failed;
 
-        const tally: PutTally = { success: collector.success, failed: collector.failed, timeouts: 0, errors: collector.errors };
-        const batch = collector.batch.take();
-        if (batch.length > 0) {
+        if (batch && batch.length > 0) {
           const write = writer.write(batch, { source: 'http', sync: flags.sync });
           try {
             if (flags.sync && flags.syncTimeout > 0) {

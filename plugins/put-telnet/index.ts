@@ -13,7 +13,7 @@
  * written (`settle`), so it sees them.
  */
 import { BatchBuilder, definePlugin, DsdbError, Type, type KernelHooks, type Logger, type WriteInfo, type WriteService } from '../../core';
-import { PutLineParser, PutParsePool, type ParsedLines } from '../../lib/opentsdb';
+import { PutLineParser, sharedPutParsePool, type PutParsePool, type ParsedLines } from '../../lib/opentsdb';
 import { type TelnetCommand, type TelnetConnection, getTelnetHooks } from '../../lib/telnet';
 
 /** One object for every batch: telnet writes are never `sync` (OpenTSDB's telnet put has no such flag). */
@@ -66,7 +66,7 @@ export default definePlugin({
     // the kernel registers the writer before any plugin: resolved once, not per packet
     const writer: WriteService = container.resolve('writer');
     const stats: Stats = { lines: 0, points: 0, errors: 0, batches: 0 };
-    const put = options.parseWorkers > 0 ? workerPut(writer, stats, log, options.parseWorkers, options.maxPacketsInFlight, hooks) : inlinePut(writer, stats, log);
+    const put = options.parseWorkers > 0 ? workerPut(writer, stats, log, sharedPutParsePool(container, hooks, log, options.parseWorkers), options.maxPacketsInFlight, hooks) : inlinePut(writer, stats, log);
 
     getTelnetHooks(hooks).commands.tap('put-telnet', (commands) => commands.add('put', put, 'put-telnet'));
     hooks.kernel.collectStats.tap('put-telnet', (collector) => {
@@ -148,8 +148,7 @@ function sharedBuffer(bytes: number): Buffer {
 }
 
 /** Parsing on worker threads; this thread gathers line bytes and writes the parsed batches in order. */
-function workerPut(writer: WriteService, stats: Stats, log: Logger, workers: number, maxInFlight: number, hooks: KernelHooks): TelnetCommand {
-  const pool = new PutParsePool(workers, (err) => log.error({ err }, 'a put parse worker died; its lines are parsed on the main thread'));
+function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutParsePool, maxInFlight: number, hooks: KernelHooks): TelnetCommand {
   const pipelines = new WeakMap<TelnetConnection, Pipeline>();
   const tails = new Set<Promise<void>>();
   let nextAffinity = 0;
@@ -225,7 +224,6 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, workers: num
     // every packet handed over reaches the writer before the kernel drains it
     while (tails.size > 0) await Promise.all([...tails]);
   });
-  hooks.kernel.closed.tapPromise('put-telnet', () => pool.close());
 
   const put: TelnetCommand = {
     description: DESCRIPTION,

@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { BatchBuilder } from '../../core/batch-builder';
 import type { PointBatch } from '../../core/storage';
+import { PutJsonBytesReader } from '../../lib/opentsdb/put-json-bytes';
 import { PutLineParser } from '../../lib/opentsdb/put-line-parser';
 import { PARSE_WORKER_LIMITS, PutParsePool, type ParsedLines } from '../../lib/opentsdb/put-parse-pool';
 import { exchange } from '../helpers/clients';
@@ -117,6 +118,70 @@ describe('put parsing on worker threads', () => {
       const after = await pool.parse(Buffer.from(texts[5]!), 0);
       expect(summary(after)).to.deep.equal(inline(new PutLineParser(), texts[5]!));
       expect(pool.threads()).to.have.length(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  /** JSON bodies: common ones (all series known after the first), and ones only the exact reader takes. */
+  function jsonBodies(count: number): string[] {
+    const out: string[] = [];
+    for (let j = 0; j < count; j++) {
+      const points = Array.from({ length: 30 }, (_, i) => ({ metric: `j.${i % 4}`, timestamp: 1356998400 + j * 30 + i, value: i % 3 === 0 ? i * 1.25 : i - 7, tags: { host: `h${(i * j) % 9}`, dc: `d${i % 2}` } }));
+      let body = JSON.stringify(points);
+      if (j % 5 === 4) body = body.replace('"j.0"', '"j.\\u0030"'); // an escape: the exact reader's
+      if (j % 7 === 6) body = body.replace(/"value":[^,]+/, '"value":"not a number"'); // a bad point: the exact reader's answer
+      out.push(body);
+    }
+    return out;
+  }
+
+  /** What the main-thread byte reader makes of a body: its points, or undefined when it needs the exact reader. */
+  function inlineJson(reader: PutJsonBytesReader, body: string): string[] | undefined {
+    const builder = new BatchBuilder(8);
+    return reader.read(Buffer.from(body), builder) > 0 ? describe_(builder.take()) : undefined;
+  }
+
+  it('reads /api/put JSON bodies as the main-thread byte reader does, and sends the others to the exact reader', async () => {
+    const pool = new PutParsePool(1, () => undefined);
+    try {
+      const bodies = jsonBodies(20);
+      const answers = await Promise.all(bodies.map((b, k) => (k % 3 === 0 ? pool.parse(Buffer.from(jobs(1)[0]!), 0) : pool.parseJson(Buffer.from(b), 0))));
+      expect(pool.threads()).to.have.length(1);
+      const reader = new PutJsonBytesReader();
+      const lines = new PutLineParser();
+      let exact = 0;
+      answers.forEach((a, k) => {
+        if (k % 3 === 0) return expect(summary(a), `lines job ${k}`).to.deep.equal(inline(lines, jobs(1)[0]!));
+        const want = inlineJson(reader, bodies[k]!);
+        if (want === undefined) {
+          exact++;
+          expect(a.exact, `body ${k}`).to.equal(true);
+          expect(a.batch).to.equal(undefined);
+        } else {
+          expect(a.exact, `body ${k}`).to.equal(false);
+          expect(describe_(a.batch), `body ${k}`).to.deep.equal(want);
+          expect(a.lines).to.equal(30);
+        }
+      });
+      expect(exact).to.be.greaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('loses no JSON body when its worker dies: the unanswered ones are read on the main thread', async () => {
+    const crashes: unknown[] = [];
+    const pool = new PutParsePool(1, (err) => crashes.push(err));
+    try {
+      const bodies = jsonBodies(40);
+      const first = await pool.parseJson(Buffer.from(bodies[0]!), 0);
+      const pending = bodies.slice(1).map((b) => pool.parseJson(Buffer.from(b), 0));
+      await pool.threads()[0]!.terminate();
+      const answers = [first, ...(await Promise.all(pending))];
+      expect(crashes).to.have.length(1);
+      const reader = new PutJsonBytesReader();
+      answers.forEach((a, k) => expect(a.exact ? undefined : describe_(a.batch), `body ${k}`).to.deep.equal(inlineJson(reader, bodies[k]!)));
     } finally {
       await pool.close();
     }
