@@ -120,9 +120,13 @@ async function assertLiterals(storage: StorageEngine, filters: readonly TagFilte
 }
 
 /** The TSUIDs of a group's series: OpenTSDB's form where their names have UIDs (lib/uid). */
-async function tsuidsOf(storage: StorageEngine, infos: readonly SeriesInfo[]): Promise<string[]> {
+/** The group's TSUIDs; yields to the event loop every time slice (100k series take ~150 ms). */
+async function tsuidsOf(storage: StorageEngine, infos: readonly SeriesInfo[], slice: TimeSlice): Promise<string[]> {
   const out: string[] = [];
-  for (const info of infos) out.push(await tsuidOfSeries(storage, info));
+  for (let i = 0; i < infos.length; i++) {
+    out.push(await tsuidOfSeries(storage, infos[i]!));
+    if ((i & 1023) === 1023 && slice.due()) await slice.pause();
+  }
   return out;
 }
 
@@ -276,7 +280,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       metric: infos[0]!.metric,
       tags,
       aggregateTags,
-      tsuids: await tsuidsOf(storage, infos),
+      tsuids: await tsuidsOf(storage, infos, budget),
       query: echo,
       annotations: [],
       globalAnnotations: [],
@@ -290,20 +294,40 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       result.numeric = clip(await aggregateGroup(numerics, sub.aggregator, sub.rate, budget), query.start, query.end);
     }
     // annotations kept under either form of the series' TSUID
-    if (!query.noAnnotations) annotationKeys.push(new Set([...result.tsuids, ...infos.map((i) => i.id)]));
+    if (!query.noAnnotations) annotationKeys.push(await annotationKeysOf(result.tsuids, infos, budget));
     results.push(result);
   }
-  if (!query.noAnnotations && results.length > 0) await attachAnnotations(storage, range, results, annotationKeys);
+  if (!query.noAnnotations && results.length > 0) await attachAnnotations(storage, range, results, annotationKeys, budget);
   return results;
+}
+
+/** A group's TSUIDs, then its engine ids, as one set; yields every time slice (a group may hold 100k series). */
+async function annotationKeysOf(tsuids: readonly string[], infos: readonly SeriesInfo[], slice: TimeSlice): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (let i = 0; i < tsuids.length; i++) {
+    keys.add(tsuids[i]!);
+    if ((i & 4095) === 4095 && slice.due()) await slice.pause();
+  }
+  for (let i = 0; i < infos.length; i++) {
+    keys.add(infos[i]!.id);
+    if ((i & 4095) === 4095 && slice.due()) await slice.pause();
+  }
+  return keys;
 }
 
 /**
  * Each result's annotations (those of its series, by either form of their TSUIDs), from
  * one storage call for the whole sub-query; each keeps the storage's order (by start time).
  */
-async function attachAnnotations(storage: StorageEngine, range: { start: number; end: number }, results: ResultSeries[], keys: Set<string>[]): Promise<void> {
+async function attachAnnotations(storage: StorageEngine, range: { start: number; end: number }, results: ResultSeries[], keys: Set<string>[], slice: TimeSlice): Promise<void> {
   const all = new Set<string>();
-  for (const set of keys) for (const k of set) all.add(k);
+  let n = 0;
+  for (const set of keys) {
+    for (const k of set) {
+      all.add(k);
+      if ((++n & 4095) === 0 && slice.due()) await slice.pause();
+    }
+  }
   const found = await storage.annotations(range, [...all]);
   if (found.length === 0) return;
   for (let i = 0; i < results.length; i++) results[i]!.annotations = found.filter((a) => a.tsuid !== undefined && keys[i]!.has(a.tsuid));
@@ -367,7 +391,7 @@ async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEn
       metric: s.metric,
       tags,
       aggregateTags,
-      tsuids: await tsuidsOf(deps.storage, infos),
+      tsuids: await tsuidsOf(deps.storage, infos, budget),
       query: sub,
       annotations: [],
       globalAnnotations: [],
