@@ -68,18 +68,15 @@ class RangeEncoder {
     }
   }
 
-  /** Codes `x` in [0, span] uniformly, in steps of at most STEP_BITS bits. */
-  encodeUniform(x: number, span: number): void {
-    if (span < STEP) {
-      this.encode(x, span + 1);
-      return;
-    }
-    // the high bits first, over a total in [2^11, 2^12] (so rounding costs ~nothing), then
-    // the low bits as exact powers of two
-    let k = bitLength(span) - STEP_BITS;
-    const scale = 2 ** k;
+  /**
+   * Codes `x` in [0, span] for span ≥ STEP, uniformly, the split computed once per run (encodeRun): `k` = bitLength(span)
+   * − STEP_BITS, `scale` = 2^k, `hiTotal` = floor(span / scale) + 1. The high bits go first,
+   * over a total in [2^11, 2^12] (so rounding costs ~nothing), then the low bits as exact
+   * powers of two.
+   */
+  encodeSplit(x: number, k: number, scale: number, hiTotal: number): void {
     const hi = Math.floor(x / scale);
-    this.encode(hi, Math.floor(span / scale) + 1);
+    this.encode(hi, hiTotal);
     let lo = x - hi * scale;
     while (k > 0) {
       const b = Math.min(STEP_BITS, k);
@@ -92,8 +89,11 @@ class RangeEncoder {
   }
 
   private shiftLow(): void {
-    if (this.low < 0xff000000 || this.low >= TWO_32) {
-      const carry = this.low >= TWO_32 ? 1 : 0;
+    const low = this.low;
+    // low < 2^33: its lower 32 bits without a floating-point modulo (a libm call per byte)
+    const low32 = low >= TWO_32 ? low - TWO_32 : low;
+    if (low < 0xff000000 || low >= TWO_32) {
+      const carry = low >= TWO_32 ? 1 : 0;
       let c = this.cache;
       do {
         // LZMA's first byte is always 0: it is not written (the decoder starts without it)
@@ -101,10 +101,11 @@ class RangeEncoder {
         else this.w.byte((c + carry) & 0xff);
         c = 0xff;
       } while (--this.cacheSize !== 0);
-      this.cache = Math.floor((this.low % TWO_32) / TOP);
+      this.cache = low32 >>> 24;
     }
     this.cacheSize++;
-    this.low = (this.low % TOP) * 256;
+    // bitwise operators see low32 mod 2^32, which keeps its low 24 bits exact
+    this.low = (low32 & 0xffffff) * 256;
   }
 
   /**
@@ -153,11 +154,9 @@ class RangeDecoder {
     return x;
   }
 
-  decodeUniform(span: number): number {
-    if (span < STEP) return this.decode(span + 1);
-    let k = bitLength(span) - STEP_BITS;
-    const scale = 2 ** k;
-    const hi = this.decode(Math.floor(span / scale) + 1);
+  /** Reads what RangeEncoder.encodeSplit wrote, for the same split of `span`. */
+  decodeSplit(span: number, k: number, scale: number, hiTotal: number): number {
+    const hi = this.decode(hiTotal);
     let lo = 0;
     let unit = 1;
     while (k > 0) {
@@ -175,6 +174,19 @@ class RangeDecoder {
 /** Bits `count` values cost coded uniformly over [0, span]. */
 function codedBits(count: number, span: number): number {
   return span === 0 ? 0 : count * Math.log2(span + 1);
+}
+
+/** Codes values[from, to) − base, each in [0, span], uniformly (encodeUniform with the split computed once). */
+function encodeRun(coder: RangeEncoder, values: Float64Array, from: number, to: number, base: number, span: number): void {
+  if (span < STEP) {
+    const total = span + 1;
+    for (let i = from; i < to; i++) coder.encode(values[i]! - base, total);
+    return;
+  }
+  const k = bitLength(span) - STEP_BITS;
+  const scale = 2 ** k;
+  const hiTotal = Math.floor(span / scale) + 1;
+  for (let i = from; i < to; i++) coder.encodeSplit(values[i]! - base, k, scale, hiTotal);
 }
 
 /**
@@ -227,13 +239,13 @@ export function packRanged(w: ByteWriter, values: Float64Array, count: number): 
   const coded = new ByteWriter(Math.ceil((codedBits(count, span) + 64) / 8));
   const coder = new RangeEncoder(coded);
   if (!useGroups) {
-    for (let i = 0; i < count; i++) coder.encodeUniform(values[i]! - min, span);
+    encodeRun(coder, values, 0, count, min, span);
   } else {
     for (let g = 0; g < groups; g++) {
       const base = groupMin[g]!;
       const gspan = groupMax[g]! - base;
       if (gspan === 0) continue;
-      for (let i = g * RANGE_GROUP, end = Math.min(count, i + RANGE_GROUP); i < end; i++) coder.encodeUniform(values[i]! - base, gspan);
+      encodeRun(coder, values, g * RANGE_GROUP, Math.min(count, (g + 1) * RANGE_GROUP), base, gspan);
     }
   }
   coder.finish(0);
@@ -257,8 +269,7 @@ export function unpackRanged(r: ByteReader, count: number, out: Float64Array): v
   const grouping = r.byte();
   if (grouping !== 0 && grouping !== GROUP_SHIFT) throw new RangeError(`range grouping ${grouping} unknown`);
   if (grouping === 0) {
-    const d = codedBytes(r);
-    for (let i = 0; i < count; i++) out[i] = min + d.decodeUniform(span);
+    decodeRun(codedBytes(r), out, 0, count, min, span);
     return;
   }
   const groups = Math.ceil(count / RANGE_GROUP);
@@ -278,8 +289,21 @@ export function unpackRanged(r: ByteReader, count: number, out: Float64Array): v
       out.fill(base, g * RANGE_GROUP, end);
       continue;
     }
-    for (let i = g * RANGE_GROUP; i < end; i++) out[i] = base + d.decodeUniform(gspan);
+    decodeRun(d, out, g * RANGE_GROUP, end, base, gspan);
   }
+}
+
+/** Reads out[from, to) as base + a value in [0, span] each (what encodeRun wrote). */
+function decodeRun(d: RangeDecoder, out: Float64Array, from: number, to: number, base: number, span: number): void {
+  if (span < STEP) {
+    const total = span + 1;
+    for (let i = from; i < to; i++) out[i] = base + d.decode(total);
+    return;
+  }
+  const k = bitLength(span) - STEP_BITS;
+  const scale = 2 ** k;
+  const hiTotal = Math.floor(span / scale) + 1;
+  for (let i = from; i < to; i++) out[i] = base + d.decodeSplit(span, k, scale, hiTotal);
 }
 
 /** A decoder over the length-prefixed coded bytes at the reader (which moves past them). */
