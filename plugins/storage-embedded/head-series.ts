@@ -16,12 +16,17 @@
  */
 import { lowerBound, rangeOfSorted, ValueKind, type SeriesPoints } from '../../core';
 
+// bound once: each read of an export through the core barrel is a getter call
+const findLowerBound = lowerBound;
+const findRange = rangeOfSorted;
 const INT: number = ValueKind.Int;
 const FLOAT: number = ValueKind.Float;
 /** The smallest capacity allocated. */
 const MIN_CAPACITY = 8;
 /** timestamp, value, kind */
 const BYTES_PER_POINT = 17;
+/** Moves of up to this many points are done in a loop rather than by copyWithin (shiftUp). */
+const SHORT_SHIFT = 16;
 
 export class HeadSeries implements SeriesPoints {
   length = 0;
@@ -31,7 +36,7 @@ export class HeadSeries implements SeriesPoints {
   floats: Float64Array;
   /** the same bytes as 64-bit integers (meaningful for integer points) */
   ints: BigInt64Array;
-  /** the same bytes as 32-bit words: integers copied without a bigint (tryAppendIntWords) */
+  /** the same bytes as 32-bit words: integers copied without a bigint (appendNumber) */
   private valueWords: Int32Array;
   texts: (string | undefined)[] = [];
 
@@ -47,32 +52,40 @@ export class HeadSeries implements SeriesPoints {
   }
 
   /**
-   * Appends a float point when it is the common case — later than the last point, with
-   * room, in a head without texts — and returns true; else returns false and changes
-   * nothing (the caller then uses append). The ingest loop's fast path.
+   * Appends a number without a bigint: a float (`float`), or an integer given as its
+   * int64's two 32-bit words in memory order (`word0`, `word1`; BatchBuilder.pushSafeInt
+   * and the batch's `ints` bytes). As `append`: sorted, last write wins. The ingest path.
    */
-  tryAppendFloat(timestamp: number, float: number): boolean {
-    const at = this.length;
+  appendNumber(timestamp: number, kind: number, float: number, word0: number, word1: number): void {
+    let at = this.length;
     const timestamps = this.timestamps;
-    if (at === timestamps.length || (at > 0 && timestamps[at - 1]! >= timestamp) || this.texts.length > 0) return false;
-    timestamps[at] = timestamp;
-    this.kinds[at] = FLOAT;
-    this.floats[at] = float;
-    this.length = at + 1;
-    return true;
+    if (at > 0 && timestamps[at - 1]! >= timestamp) {
+      // a late point (several connections, a retry): placed by binary search
+      at = findLowerBound(timestamps, this.length, timestamp);
+      if (at < this.length && timestamps[at] === timestamp) {
+        this.setNumber(at, timestamp, kind, float, word0, word1);
+        return;
+      }
+      if (this.length === timestamps.length) this.grow();
+      this.shiftUp(at);
+      if (this.texts.length > at) this.texts.splice(at, 0, undefined);
+    } else if (at === timestamps.length) {
+      this.grow();
+    }
+    this.setNumber(at, timestamp, kind, float, word0, word1);
+    this.length++;
   }
 
-  /** tryAppendFloat for an integer point given as its int64's two 32-bit words, in memory order. */
-  tryAppendIntWords(timestamp: number, word0: number, word1: number): boolean {
-    const at = this.length;
-    const timestamps = this.timestamps;
-    if (at === timestamps.length || (at > 0 && timestamps[at - 1]! >= timestamp) || this.texts.length > 0) return false;
-    timestamps[at] = timestamp;
-    this.kinds[at] = INT;
-    this.valueWords[2 * at] = word0;
-    this.valueWords[2 * at + 1] = word1;
-    this.length = at + 1;
-    return true;
+  private setNumber(at: number, timestamp: number, kind: number, float: number, word0: number, word1: number): void {
+    this.timestamps[at] = timestamp;
+    this.kinds[at] = kind;
+    if (kind === INT) {
+      this.valueWords[2 * at] = word0;
+      this.valueWords[2 * at + 1] = word1;
+    } else {
+      this.floats[at] = float;
+    }
+    if (this.texts.length > at) this.texts[at] = undefined;
   }
 
   /** Points the columns have room for. */
@@ -85,15 +98,13 @@ export class HeadSeries implements SeriesPoints {
     let at = this.length;
     // In-order appends are the common case; out-of-order ones are placed by binary search.
     if (at > 0 && this.timestamps[at - 1]! >= timestamp) {
-      at = lowerBound(this.timestamps, this.length, timestamp);
+      at = findLowerBound(this.timestamps, this.length, timestamp);
       if (at < this.length && this.timestamps[at] === timestamp) {
         this.set(at, timestamp, kind, float, int, text);
         return;
       }
       if (this.length === this.timestamps.length) this.grow();
-      this.timestamps.copyWithin(at + 1, at, this.length);
-      this.kinds.copyWithin(at + 1, at, this.length);
-      this.floats.copyWithin(at + 1, at, this.length);
+      this.shiftUp(at);
       if (this.texts.length > at) this.texts.splice(at, 0, undefined);
     } else if (at === this.timestamps.length) {
       this.grow();
@@ -102,14 +113,39 @@ export class HeadSeries implements SeriesPoints {
     this.length++;
   }
 
+  /**
+   * Moves points [at, length) one up. A point a little late (several connections, or a
+   * collector's retries) lands a few places from the end: those few are moved in a loop,
+   * the value column as 32-bit words (as doubles, an int64 whose bits are a NaN could
+   * change); longer moves take copyWithin's three native calls.
+   */
+  private shiftUp(at: number): void {
+    const length = this.length;
+    if (length - at > SHORT_SHIFT) {
+      this.timestamps.copyWithin(at + 1, at, length);
+      this.kinds.copyWithin(at + 1, at, length);
+      this.floats.copyWithin(at + 1, at, length);
+      return;
+    }
+    const timestamps = this.timestamps;
+    const kinds = this.kinds;
+    const words = this.valueWords;
+    for (let j = length; j > at; j--) {
+      timestamps[j] = timestamps[j - 1]!;
+      kinds[j] = kinds[j - 1]!;
+      words[2 * j] = words[2 * j - 2]!;
+      words[2 * j + 1] = words[2 * j - 1]!;
+    }
+  }
+
   /** First index whose timestamp is >= t. */
   lowerBound(t: number): number {
-    return lowerBound(this.timestamps, this.length, t);
+    return findLowerBound(this.timestamps, this.length, t);
   }
 
   /** Index range [from, to) of the points in [start, end] (inclusive, ms). */
   rangeOf(start: number, end: number): [number, number] {
-    return rangeOfSorted(this.timestamps, this.length, start, end);
+    return findRange(this.timestamps, this.length, start, end);
   }
 
   /** Removes points in [start, end]; returns how many. */

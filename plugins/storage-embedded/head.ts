@@ -50,13 +50,9 @@ export class Head {
     for (let i = 0; i < n; i++) {
       const kind = kinds[i]!;
       const head = heads[seriesIndex[i]!]!;
-      // the common point (a number later than the head's last, with room) takes the short
-      // path; any other goes through HeadSeries.append
-      if (kind === FLOAT) {
-        if (!head.tryAppendFloat(timestamps[i]!, floats[i]!)) head.append(timestamps[i]!, kind, floats[i]!, 0n, undefined);
-      } else if (kind === INT) {
-        // (reading a BigInt64Array element makes a bigint: only off the short path)
-        if (!head.tryAppendIntWords(timestamps[i]!, intWords[2 * i]!, intWords[2 * i + 1]!)) head.append(timestamps[i]!, kind, 0, ints[i]!, undefined);
+      // numbers without a bigint (reading a BigInt64Array element makes one)
+      if (kind === FLOAT || kind === INT) {
+        head.appendNumber(timestamps[i]!, kind, floats[i]!, intWords[2 * i]!, intWords[2 * i + 1]!);
       } else {
         head.append(timestamps[i]!, kind, 0, 0n, texts[i]);
       }
