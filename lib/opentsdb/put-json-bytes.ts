@@ -52,11 +52,16 @@ function isSpace(c: number | undefined): boolean {
 
 export class PutJsonBytesReader {
   // a body is read whole into its own batch before the next: one batch at a time
-  private readonly cache = new SeriesCache({ oneBatchAtATime: true });
+  private readonly cache: SeriesCache;
   private readonly slot = newValueSlot();
   /** the last value read was a plain integer, held in slot.float (slot.int not set) */
   private safeInt = false;
   private readonly cursor: Cursor = { pos: 0, start: 0, end: 0 };
+
+  /** `maxSeries`: the series cache's bound (SeriesCacheOptions.maxEntries; default 2^18) */
+  constructor(options: { maxSeries?: number } = {}) {
+    this.cache = new SeriesCache({ oneBatchAtATime: true, maxEntries: options.maxSeries });
+  }
 
   /**
    * Reads every point of `body` into `batch`; the number of points, or -1 when the body

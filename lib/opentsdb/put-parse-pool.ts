@@ -34,11 +34,16 @@ export interface ParsedLines {
 
 /**
  * The V8 heap of each parse worker. Its live data is one job (a packet's lines: tens of
- * KiB) and its slot table (MAX_SLOTS series keys, ~30 MiB at most); left to V8's defaults
- * the isolate takes 60–80 MiB under load (a 32 MiB young generation, and old-space garbage
- * collected late). A worker that runs out anyway dies and loses nothing (see above).
+ * KiB; a JSON body) and its series caches: the line parser's (2^18 entries) and the JSON
+ * reader's (JSON_CACHE_SERIES, 2^16), ~800 bytes of heap a cached series, so ~270 MiB
+ * when both are full (a high-cardinality load). The old generation holds that with room
+ * for a body; a smaller cap made a worker die each time it had learnt ~110k series (the
+ * next one learnt them again and died again: test/write/parse-worker-heap.test.ts). The
+ * young generation stays small: left to V8's default (32 MiB) the isolate takes 60–80 MiB
+ * under load even with few series. A worker that runs out anyway dies and loses nothing
+ * (see above).
  */
-export const PARSE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 96 });
+export const PARSE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 384 });
 
 interface Job {
   id: number;

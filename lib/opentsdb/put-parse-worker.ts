@@ -47,6 +47,13 @@ export interface ParseResult {
 export const MAX_SLOTS = 1 << 18;
 
 /**
+ * The bound of a worker's JSON reader's series cache. The line parser's keeps the default
+ * (2^18 entries); both live in the worker's heap, which PARSE_WORKER_LIMITS (put-parse-pool.ts)
+ * sizes to hold them full: a cached series costs ~800 bytes of heap.
+ */
+export const JSON_CACHE_SERIES = 1 << 16;
+
+/**
  * Turns a filled builder into a job's answer: its columns in one buffer, and its series as
  * slots of this worker's table (a series' slot lives on its cache identity: no keyed lookup
  * per series and batch). One per worker, shared by the line and JSON parsers, so that the
@@ -145,7 +152,7 @@ export class LineJobParser {
  * answer point by point.
  */
 export class JsonJobParser {
-  private readonly reader = new PutJsonBytesReader();
+  private readonly reader = new PutJsonBytesReader({ maxSeries: JSON_CACHE_SERIES });
   private readonly builder = new BatchBuilder(1024);
 
   constructor(private readonly slots = new SlotTable()) {}

@@ -18,6 +18,8 @@ export class SeriesTracker {
   private previous = new Set<string>();
   /** this tracker's mark on the refs of series it has seen; a new one when it forgets them all */
   private token: object = {};
+  /** keys whose TSMeta could not be created: their refs are not marked, so they are tried again once forgotten (at most maxSeries) */
+  private failed = new Set<string>();
 
   /** @param maxSeries series keys remembered (two generations of this many; beyond, a series is checked again) */
   constructor(
@@ -38,12 +40,12 @@ export class SeriesTracker {
       if (ref !== undefined && ref.memo[SEEN_SLOT] === token) continue;
       const key = keys[s]!;
       if (this.seen.has(key)) {
-        if (ref) ref.memo[SEEN_SLOT] = token;
+        if (ref && !this.failed.has(key)) ref.memo[SEEN_SLOT] = token;
         continue;
       }
       if (this.previous.has(key)) {
         this.remember(key);
-        if (ref) ref.memo[SEEN_SLOT] = token;
+        if (ref && !this.failed.has(key)) ref.memo[SEEN_SLOT] = token;
         continue;
       }
       (fresh ??= []).push(s);
@@ -70,8 +72,15 @@ export class SeriesTracker {
     for (let k = 0; k < created.length; k++) {
       const s = created[k]!.s;
       const result = results[k]!;
-      if (result instanceof Error) this.onError(result, batch.series[s]!.metric);
       this.remember(keys[s]!);
+      // a failed TSMeta is tried again once this cache forgets the key: the ref must not skip it for good
+      if (result instanceof Error) {
+        this.onError(result, batch.series[s]!.metric);
+        if (this.failed.size >= this.maxSeries) this.failed.clear();
+        this.failed.add(keys[s]!);
+        continue;
+      }
+      this.failed.delete(keys[s]!);
       const ref = refs?.[s];
       if (ref && token === this.token) ref.memo[SEEN_SLOT] = token;
     }
@@ -81,6 +90,7 @@ export class SeriesTracker {
   clear(): void {
     this.seen.clear();
     this.previous.clear();
+    this.failed.clear();
     this.token = {};
   }
 
