@@ -137,18 +137,7 @@ export class BatchBuilder implements PointBatch {
    */
   take(): PointBatch {
     const n = this.length;
-    const batch: PointBatch = {
-      length: n,
-      series: this.series,
-      seriesKeys: this.seriesKeys,
-      seriesIndex: this.seriesIndex.subarray(0, n),
-      timestamps: this.timestamps.subarray(0, n),
-      kinds: this.kinds.subarray(0, n),
-      floats: this.floats.subarray(0, n),
-      ints: this.ints.subarray(0, n),
-      texts: this.hasTexts ? this.texts.slice(0, n) : new Array(n),
-      ...(this.hasRefs ? { seriesRefs: this.seriesRefs } : {}),
-    };
+    const batch = this.batchOf(this.seriesIndex.subarray(0, n), this.timestamps.subarray(0, n), this.kinds.subarray(0, n), this.floats.subarray(0, n), this.ints.subarray(0, n));
     // The taken batch keeps the old columns; fresh ones for the next batch.
     this.seriesIndex = new Uint32Array(this.capacity);
     this.timestamps = new Float64Array(this.capacity);
@@ -181,7 +170,15 @@ export class BatchBuilder implements PointBatch {
     ints.set(this.ints.subarray(0, n));
     seriesIndex.set(this.seriesIndex.subarray(0, n));
     kinds.set(this.kinds.subarray(0, n));
-    const batch: PointBatch = {
+    const batch = this.batchOf(seriesIndex, timestamps, kinds, floats, ints);
+    this.restart();
+    return { batch, extra };
+  }
+
+  /** The batch gathered so far, over the given columns (each exactly `length` long). */
+  private batchOf(seriesIndex: Uint32Array, timestamps: Float64Array, kinds: Uint8Array, floats: Float64Array, ints: BigInt64Array): PointBatch {
+    const n = this.length;
+    return {
       length: n,
       series: this.series,
       seriesKeys: this.seriesKeys,
@@ -193,8 +190,6 @@ export class BatchBuilder implements PointBatch {
       texts: this.hasTexts ? this.texts.slice(0, n) : new Array(n),
       ...(this.hasRefs ? { seriesRefs: this.seriesRefs } : {}),
     };
-    this.restart();
-    return { batch, extra };
   }
 
   /** Empties the batch for the next one, keeping the columns (their old values are overwritten before they are read). */

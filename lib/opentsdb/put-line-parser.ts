@@ -119,7 +119,7 @@ export class PutLineParser {
     }
 
     if (series) {
-      const invalid = this.rangeCheck(line, series.metric, series.tags, timestamp, safeInt);
+      const invalid = this.rangeCheck(line, series.series.metric, series.series.tags, timestamp, safeInt);
       if (invalid) return `put: illegal argument: ${invalid}`;
     } else {
       const metric = line.toString('utf8', metricStart, metricEnd);

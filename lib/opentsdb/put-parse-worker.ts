@@ -9,10 +9,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchBuilder } from '../../core/batch-builder';
+import { newSeriesRefSlot } from '../../core/series-ref';
 import type { Tags } from '../../core/types';
 import { PutJsonBytesReader } from './put-json-bytes';
 import { PutLineParser } from './put-line-parser';
-import type { SeriesIdentity } from './series-cache';
 
 /** A job: `put` lines, or an `/api/put` JSON body, to parse. */
 export interface ParseRequest {
@@ -46,6 +46,10 @@ export interface ParseResult {
 /** Slots a worker hands out before it starts over (bounds the main thread's table; a series the cache no longer knows takes a new slot). */
 export const MAX_SLOTS = 1 << 18;
 
+/** Where a SlotTable memoizes, on a series' ref, its slot and the number of the table that gave it. */
+const SLOT_SLOT = newSeriesRefSlot();
+const TABLE_SLOT = newSeriesRefSlot();
+
 /**
  * The bound of a worker's JSON reader's series cache. The line parser's keeps the default
  * (2^18 entries); both live in the worker's heap, which PARSE_WORKER_LIMITS (put-parse-pool.ts)
@@ -55,8 +59,8 @@ export const JSON_CACHE_SERIES = 1 << 16;
 
 /**
  * Turns a filled builder into a job's answer: its columns in one buffer, and its series as
- * slots of this worker's table (a series' slot lives on its cache identity: no keyed lookup
- * per series and batch). One per worker, shared by the line and JSON parsers, so that the
+ * slots of this worker's table (a series' slot is memoized on its SeriesRef, its cache
+ * identity: no keyed lookup per series and batch). One per worker, shared by the line and JSON parsers, so that the
  * main thread's table is one per worker too.
  */
 export class SlotTable {
@@ -65,7 +69,7 @@ export class SlotTable {
   private nextSlot = 0;
 
   answer(id: number, lines: number, errors: string[], builder: BatchBuilder, exact = false): ParseResult {
-    const refs = builder.seriesRefs as (SeriesIdentity | undefined)[];
+    const refs = builder.seriesRefs;
     // the columns and the slots in one buffer: one allocation, one transfer
     const { batch, extra: slots } = builder.takePacked(builder.series.length);
     let reset = false;
@@ -76,15 +80,16 @@ export class SlotTable {
     }
     const added: ParseResult['added'] = [];
     for (let s = 0; s < batch.series.length; s++) {
-      const identity = refs[s];
-      if (identity !== undefined && identity.slotTable === this.table) {
-        slots[s] = identity.slot;
+      // a series' slot is memoized on its ref (its cache identity), with the table's number
+      const ref = refs[s];
+      if (ref !== undefined && ref.memo[TABLE_SLOT] === this.table) {
+        slots[s] = ref.memo[SLOT_SLOT] as number;
         continue;
       }
       const slot = this.nextSlot++;
-      if (identity !== undefined) {
-        identity.slot = slot;
-        identity.slotTable = this.table;
+      if (ref !== undefined) {
+        ref.memo[SLOT_SLOT] = slot;
+        ref.memo[TABLE_SLOT] = this.table;
       }
       const series = batch.series[s]!;
       added.push([slot, series.metric, series.tags, batch.seriesKeys[s]!]);

@@ -22,22 +22,15 @@ export interface SeriesIdentity extends SeriesRef {
   /** the batch (by epoch) this series was last added to, and its index there */
   epoch: number;
   index: number;
-  /** the parse worker's slot for this series (put-parse-worker.ts), valid while `slotTable` is its table's number */
-  slot: number;
-  slotTable: number;
 }
 
 export interface CachedSeries {
   hash: number;
   /** metric bytes, one space, then the tag words' bytes exactly as on the line */
   bytes: Buffer;
-  metric: string;
-  tags: Tags;
-  /** seriesKeyString(metric, tags) */
-  key: string;
   /** `{ metric, tags }`, the same object in every batch (no allocation per batch); its tags in this byte form's order */
   series: SeriesKey;
-  /** shared by every byte form of this key */
+  /** shared by every byte form of this key; holds the key */
   identity: SeriesIdentity;
   next: CachedSeries | undefined;
 }
@@ -142,10 +135,10 @@ export class SeriesCache {
     }
     let identity = this.identities.get(key);
     if (!identity) {
-      identity = { key, epoch: 0, index: 0, slot: 0, slotTable: -1, memo: [] };
+      identity = { key, epoch: 0, index: 0, memo: [] };
       this.identities.set(key, identity);
     }
-    const entry: CachedSeries = { hash, bytes, metric, tags, key, series: { metric, tags }, identity, next: this.table.get(hash) };
+    const entry: CachedSeries = { hash, bytes, series: { metric, tags }, identity, next: this.table.get(hash) };
     this.table.set(hash, entry);
     return entry;
   }
@@ -157,8 +150,8 @@ export class SeriesCache {
     if (identity.epoch !== epoch) {
       identity.index =
         this.oneBatchAtATime && this.renewedIn !== epoch
-          ? batch.addDistinctSeries(entry.key, entry.series, identity)
-          : batch.seriesFor(entry.key, entry.metric, entry.tags);
+          ? batch.addDistinctSeries(identity.key, entry.series, identity)
+          : batch.seriesFor(identity.key, entry.series.metric, entry.series.tags);
       identity.epoch = epoch;
       this.lastEpoch = epoch;
     }
