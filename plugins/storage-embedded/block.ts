@@ -1,11 +1,16 @@
 /**
  * Block files: immutable, one per cut of the head or per compaction.
  *   "DSDBBLK1" | chunk bytes… | index | footer
- * index: uvarint superseded, (uvarint seq)*, uvarint entries,
- *        (uvarint seriesId, uvarint offset, uvarint length, u32 crc32, f64 minT, f64 maxT, uvarint count)*
+ * index: uvarint superseded, (uvarint seq)*, uvarint entries, then per chunk in file order
+ *        (chunks lie back to back from the magic on, so each one's offset is the previous
+ *        one's end and is not stored):
+ *        svarint seriesId − the previous entry's, uvarint length, u32 crc32, f64 minT, f64 maxT, uvarint count
  * footer (24 bytes): u32 index offset low, u32 index offset high, u32 index length,
- *        u32 crc32(index bytes as stored), "DSDBEND2" (the index deflate-raw compressed:
- *        ~12 bytes a chunk instead of ~30) or "DSDBEND1" (stored plain; still read)
+ *        u32 crc32(index bytes as stored), "DSDBEND3" (the index above, deflate-raw
+ *        compressed: ~6 bytes a chunk, most of it the CRC32).
+ * Blocks written before are still read: "DSDBEND2" (the index deflate-raw compressed, ~12
+ * bytes a chunk) and "DSDBEND1" (stored plain), both with entries
+ *        (uvarint seriesId, uvarint offset, uvarint length, u32 crc32, f64 minT, f64 maxT, uvarint count)
  * A block lists the blocks it supersedes (a compaction's inputs) so that a crash between
  * writing it and deleting them leaves no duplicates behind: they are deleted at open.
  */
@@ -21,7 +26,10 @@ import type { SummarySlots } from './summary-cache';
 const MAGIC = Buffer.from('DSDBBLK1');
 /** The footer magic of a block whose index is stored plain (written before compressed indexes). */
 const END_MAGIC_PLAIN = Buffer.from('DSDBEND1');
-const END_MAGIC = Buffer.from('DSDBEND2');
+/** The footer magic of a compressed index with each chunk's offset and series id stored whole. */
+const END_MAGIC_WHOLE = Buffer.from('DSDBEND2');
+/** The footer magic of a compressed index with implied offsets and series ids as deltas (written now). */
+const END_MAGIC = Buffer.from('DSDBEND3');
 const FOOTER_BYTES = 24;
 /**
  * Bytes read at once for chunks: a metric's series lie every few series apart in a block,
@@ -99,9 +107,12 @@ export class BlockWriter {
     w.uvarint(this.superseded.length);
     for (const seq of this.superseded) w.uvarint(seq);
     w.uvarint(this.refs.length);
+    // Deltas and implied offsets: deflate cannot shorten a counter's varints, and they were
+    // half of a compressed index (a CRC32 is the rest).
+    let previousId = 0;
     for (const ref of this.refs) {
-      w.uvarint(ref.seriesId);
-      w.uvarint(ref.offset);
+      w.svarint(ref.seriesId - previousId);
+      previousId = ref.seriesId;
       w.uvarint(ref.length);
       w.u32(ref.crc);
       w.f64(ref.minT);
@@ -153,8 +164,10 @@ export class BlockReader {
       const head = this.read(0, MAGIC.length);
       if (!Buffer.from(head).equals(MAGIC)) throw new Error('bad magic');
       const footer = Buffer.from(this.read(this.bytes - FOOTER_BYTES, FOOTER_BYTES));
-      const compressed = footer.subarray(16).equals(END_MAGIC);
-      if (!compressed && !footer.subarray(16).equals(END_MAGIC_PLAIN)) throw new Error('bad footer magic (torn write?)');
+      const magic = footer.subarray(16);
+      const implied = magic.equals(END_MAGIC);
+      const compressed = implied || magic.equals(END_MAGIC_WHOLE);
+      if (!compressed && !magic.equals(END_MAGIC_PLAIN)) throw new Error('bad footer magic (torn write?)');
       const indexOffset = footer.readUInt32LE(0) + footer.readUInt32LE(4) * 2 ** 32;
       const indexLength = footer.readUInt32LE(8);
       if (indexOffset + indexLength + FOOTER_BYTES !== this.bytes) throw new Error('index position out of range');
@@ -164,9 +177,18 @@ export class BlockReader {
       const nSuperseded = r.uvarint();
       for (let i = 0; i < nSuperseded; i++) this.superseded.push(r.uvarint());
       const n = r.uvarint();
+      let seriesId = 0;
+      let offset = MAGIC.length;
       for (let i = 0; i < n; i++) {
-        const ref: ChunkRef = { seriesId: r.uvarint(), offset: r.uvarint(), length: r.uvarint(), crc: r.u32(), minT: r.f64(), maxT: r.f64(), count: r.uvarint() };
-        if (ref.offset + ref.length > indexOffset) throw new Error('chunk reference out of range');
+        let ref: ChunkRef;
+        if (implied) {
+          seriesId += r.svarint();
+          ref = { seriesId, offset, length: r.uvarint(), crc: r.u32(), minT: r.f64(), maxT: r.f64(), count: r.uvarint() };
+          offset += ref.length;
+        } else {
+          ref = { seriesId: r.uvarint(), offset: r.uvarint(), length: r.uvarint(), crc: r.u32(), minT: r.f64(), maxT: r.f64(), count: r.uvarint() };
+        }
+        if (ref.seriesId < 0 || ref.offset + ref.length > indexOffset) throw new Error('chunk reference out of range');
         this.refs.push(ref);
         this.points += ref.count;
       }

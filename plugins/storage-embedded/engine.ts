@@ -247,13 +247,18 @@ export class EmbeddedEngine implements StorageEngine {
   /**
    * Starts the compaction planCompaction finds due — or, when no write came for
    * `compactIdleMs`, planIdleCompaction — if any and none is running (a failure to start
-   * is logged: the blocks stay).
+   * is logged: the blocks stay). Idle with nothing to merge, it lets the meta log rewrite
+   * its loose records.
    */
   private compactInBackgroundWhenDue(): void {
     if (this.compactions.current || this.cuts.current) return;
     const idle = performance.now() - this.lastWriteAt >= this.options.compactIdleMs;
     const from = planCompaction(this.blocks.blocks, this.options.compactBlocks) ?? (idle ? planIdleCompaction(this.blocks.blocks, this.options.idleCompactMaxPoints) : undefined);
-    if (from === undefined) return;
+    if (from === undefined) {
+      // idle with the blocks merged: the meta log's records written one UID at a time are compressed
+      if (idle) this.meta.rewriteWhenLoose(true);
+      return;
+    }
     try {
       const compaction = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs));
       if (compaction) this.compactions.runInBackground(compaction);

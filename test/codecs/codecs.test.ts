@@ -42,6 +42,8 @@ describe('codec plugins', () => {
       [1.5, 2.25, 3],
       [42],
       [],
+      [-86_400_000, -5000, 0, 5000, 8.64e15],
+      Array.from({ length: 300 }, (_, i) => 1_700_000_000_000 + i * 60_000 + (i % 7 === 3 ? 1000 : 0)),
     ];
     for (const ts of cases) {
       const input = points(ts.length);
@@ -52,6 +54,23 @@ describe('codec plugins', () => {
     const regular = points(10_000);
     regular.timestamps.set(Array.from({ length: 10_000 }, (_, i) => i * 10_000));
     expect(deltaOfDeltaCodec.encode(regular, 0, 10_000).length).to.be.below(16);
+  });
+
+  it('delta-of-delta: whole seconds are stored in seconds (mode 2), 3 bytes less a regular chunk than in milliseconds (mode 0)', () => {
+    const seconds = points(1000);
+    seconds.timestamps.set(Array.from({ length: 1000 }, (_, i) => 1_767_225_600_000 + i * 10_000));
+    const millis = points(1000);
+    millis.timestamps.set(Array.from({ length: 1000 }, (_, i) => 1_767_225_600_001 + i * 10_000));
+    const inSeconds = deltaOfDeltaCodec.encode(seconds, 0, 1000);
+    const inMillis = deltaOfDeltaCodec.encode(millis, 0, 1000);
+    expect([inSeconds[0], inMillis[0]]).to.deep.equal([2, 0]);
+    expect(inSeconds.length).to.equal(inMillis.length - 3);
+    // chunks written in mode 0 before mode 2 existed decode as they did
+    const old = Uint8Array.from(inMillis);
+    const out = points(1000);
+    deltaOfDeltaCodec.decode(old, 1000, out, 0);
+    expect([...out.timestamps]).to.deep.equal([...millis.timestamps]);
+    expect(() => deltaOfDeltaCodec.decode(Uint8Array.of(7, 0), 1, points(1), 0)).to.throw(RangeError, /unknown mode 7/);
   });
 
   it('xor-float: any double bit for bit, including NaN, -0, infinities, subnormals and repeats', () => {

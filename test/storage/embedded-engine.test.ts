@@ -1,7 +1,7 @@
 /** Behaviour specific to the embedded engine: blocks, compaction, retention, postings, corruption, locking. */
 import { expect } from 'chai';
 import fs from 'node:fs';
-import { crc32, inflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pointBatch, ValueKind, type DataPoint, type SeriesData } from '../../core';
@@ -9,6 +9,7 @@ import { startDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tearNextWrite, tempDataDir } from '../helpers/embedded';
 import { CODEC_PLUGINS } from '../helpers/plugins';
 import { planCompaction, planIdleCompaction } from '../../plugins/storage-embedded/compact';
+import { BlockReader } from '../../plugins/storage-embedded/block';
 import { frameRecord } from '../../plugins/storage-embedded/record-file';
 import { writeSeriesBody } from '../../plugins/storage-embedded/wal-records';
 import { ByteWriter } from '../../core';
@@ -215,7 +216,7 @@ describe('embedded engine', () => {
     }
   });
 
-  it('compresses block indexes, and still reads blocks whose index is stored plain (DSDBEND1)', async () => {
+  it('writes block indexes with implied offsets (DSDBEND3), and still reads the whole-entry indexes written before (DSDBEND2, DSDBEND1)', async () => {
     const dir = tempDataDir('plain-index');
     let engine = await embeddedEngine(dir, {});
     await engine.open();
@@ -226,26 +227,48 @@ describe('embedded engine', () => {
     const [file] = fs.readdirSync(blocksDir);
     const bytes = fs.readFileSync(path.join(blocksDir, file!));
     const footer = bytes.subarray(bytes.length - 24);
-    expect(footer.subarray(16).toString()).to.equal('DSDBEND2');
+    expect(footer.subarray(16).toString()).to.equal('DSDBEND3');
     const indexOffset = footer.readUInt32LE(0);
-    const plain = inflateRawSync(bytes.subarray(indexOffset, bytes.length - 24));
-    expect(footer.readUInt32LE(8)).to.be.below(plain.length / 2); // 200 chunk entries compress
-    // the same block as written before compressed indexes
-    const oldFooter = Buffer.alloc(24);
-    oldFooter.writeUInt32LE(indexOffset, 0);
-    oldFooter.writeUInt32LE(plain.length, 8);
-    oldFooter.writeUInt32LE(crc32(plain), 12);
-    Buffer.from('DSDBEND1').copy(oldFooter, 16);
-    fs.writeFileSync(path.join(blocksDir, file!), Buffer.concat([bytes.subarray(0, indexOffset), plain, oldFooter]));
-    engine = await embeddedEngine(dir, {});
-    await engine.open();
-    try {
-      const series = await collect(engine.read({ metric: 'idx' }, ALL));
-      expect(series.length).to.equal(200);
-      expect(series.every((d) => d.points.length === 50)).to.equal(true);
-      expect((await engine.stats()).corruptBlocks).to.equal(0);
-    } finally {
-      await engine.close();
+    const current = new BlockReader(path.join(blocksDir, file!), 1, { timestamp: [], byKind: [], byId: new Map() } as never);
+    const refs = current.refs;
+    current.close();
+    expect(refs.length).to.equal(200);
+    // back to back from the 8-byte magic, in the order written
+    expect(refs[0]!.offset).to.equal(8);
+    for (let i = 1; i < refs.length; i++) expect(refs[i]!.offset).to.equal(refs[i - 1]!.offset + refs[i - 1]!.length);
+    expect(refs.at(-1)!.offset + refs.at(-1)!.length).to.equal(indexOffset);
+    // the same index with whole entries, as DSDB wrote it before: 200 entries cost twice as much
+    const w = new ByteWriter();
+    w.uvarint(0);
+    w.uvarint(refs.length);
+    for (const ref of refs) {
+      w.uvarint(ref.seriesId);
+      w.uvarint(ref.offset);
+      w.uvarint(ref.length);
+      w.u32(ref.crc);
+      w.f64(ref.minT);
+      w.f64(ref.maxT);
+      w.uvarint(ref.count);
+    }
+    const whole = w.finish();
+    expect(footer.readUInt32LE(8)).to.be.below(deflateRawSync(whole).length / 1.5);
+    for (const [magic, index] of [['DSDBEND2', deflateRawSync(whole)], ['DSDBEND1', whole]] as const) {
+      const oldFooter = Buffer.alloc(24);
+      oldFooter.writeUInt32LE(indexOffset, 0);
+      oldFooter.writeUInt32LE(index.length, 8);
+      oldFooter.writeUInt32LE(crc32(index), 12);
+      Buffer.from(magic).copy(oldFooter, 16);
+      fs.writeFileSync(path.join(blocksDir, file!), Buffer.concat([bytes.subarray(0, indexOffset), index, oldFooter]));
+      engine = await embeddedEngine(dir, {});
+      await engine.open();
+      try {
+        const series = await collect(engine.read({ metric: 'idx' }, ALL));
+        expect(series.length, magic).to.equal(200);
+        expect(series.every((d) => d.points.length === 50 && d.points.timestamps[0] === 0 && d.points.timestamps[49] === 490_000), magic).to.equal(true);
+        expect((await engine.stats()).corruptBlocks, magic).to.equal(0);
+      } finally {
+        await engine.close();
+      }
     }
   });
 

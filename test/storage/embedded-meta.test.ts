@@ -179,6 +179,56 @@ describe('storage-embedded meta log', function () {
     await engine.close();
   });
 
+  it('compresses the records written one at a time (new UIDs) once they are worth it: at close, and when writes pause', async () => {
+    const dir = tempDataDir('meta-loose');
+    const file = path.join(dir, 'meta.log');
+    // a few loose records are left alone (below 32 KiB)
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    for (let i = 0; i < 20; i++) await engine.meta.putIfAbsent('uid', `n:tagv:host_${i}`, String(i).padStart(6, '0'));
+    const few = fs.statSync(file).size;
+    await engine.close();
+    expect(fs.statSync(file).size).to.equal(few);
+    // UIDs assigned one by one, as a load of new series does, with their kind's max id overwritten
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    const assign = async (from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        const id = String(i).padStart(6, '0');
+        await engine.meta.putIfAbsent('uid', `n:tagv:host_${i}`, id);
+        await engine.meta.putIfAbsent('uid', `i:tagv:${id}`, `host_${i}`);
+        await engine.meta.put('uid', 'max:tagv', id);
+      }
+    };
+    await assign(20, 1000);
+    const loose = fs.statSync(file).size;
+    await engine.close();
+    const closed = fs.statSync(file).size;
+    expect(closed).to.be.below(loose / 2);
+    engine = await embeddedEngine(dir, { compactIdleMs: 50 });
+    await engine.open();
+    const entries = await scan(engine, 'uid');
+    expect(entries.length).to.equal(1000 + 980 + 1);
+    expect(entries).to.include('max:tagv=000999');
+    expect(entries).to.include('i:tagv:000500=host_500');
+    expect(entries).to.include('n:tagv:host_7=000007');
+    // the same while the engine stays open: rewritten once writes pause
+    await assign(1000, 2000);
+    const grown = fs.statSync(file).size;
+    const deadline = Date.now() + 10_000;
+    while (fs.statSync(file).size >= grown && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(fs.statSync(file).size).to.be.below(closed + (grown - closed) / 2);
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    const after = await scan(engine, 'uid');
+    expect(after.length).to.equal(2000 + 1980 + 1);
+    expect(after).to.include('max:tagv=001999');
+    expect(after).to.include('i:tagv:001500=host_1500');
+    expect(fs.existsSync(file + '.tmp')).to.equal(false);
+    await engine.close();
+  });
+
   it('fsck reports and cuts a corrupt meta log tail like the series log\'s', async () => {
     const dir = tempDataDir('meta-fsck');
     const engine = await embeddedEngine(dir);
