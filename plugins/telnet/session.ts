@@ -36,6 +36,8 @@ export class TelnetSession implements TelnetConnection {
   private closed = false;
   /** the socket is closed (by the peer or by us): replies cannot be written, reads are over */
   private peerGone = false;
+  /** the peer sent its FIN: no more lines come; our side ends once the last one has run */
+  private inputEnded = false;
   private queue: Buffer[] = [];
   /** commands with a raw path, found by comparing the line's first word as bytes */
   private raw: { name: Buffer; command: TelnetCommand }[] = [];
@@ -61,7 +63,15 @@ export class TelnetSession implements TelnetConnection {
       if (command.settle) this.settlers.push(command);
     }
     this.setPrincipal(authenticator ? undefined : ANYONE);
+    // A client that sends its lines and half-closes (`nc -N`, a script's socket.end()) still
+    // reads the replies: lines may run after its FIN (puts settling on a worker before a
+    // `version`), so the session, not Node, ends our side once every line has run (finishInput).
+    (socket as { allowHalfOpen?: boolean }).allowHalfOpen = true;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => {
+      this.inputEnded = true;
+      if (!this.busy && this.queue.length === 0) this.finishInput();
+    });
     socket.on('error', (err) => log.debug({ err }, 'telnet connection error'));
     // The peer going away ends nothing here: lines already received still run (a collector
     // that sends its lines and closes at once loses none of them); their replies go nowhere.
@@ -126,7 +136,11 @@ export class TelnetSession implements TelnetConnection {
   private drain(): void {
     while (!this.closed) {
       const chunk = this.queue.shift();
-      if (!chunk) return this.endOfInput();
+      if (!chunk) {
+        this.endOfInput();
+        if (this.inputEnded && !this.busy) this.finishInput();
+        return;
+      }
       let data = chunk;
       if (this.pending) {
         // Only the line split across packets is joined: the rest of the packet is read in
@@ -197,6 +211,25 @@ export class TelnetSession implements TelnetConnection {
     const failure = 'telnet command failed at end of input';
     const wait = this.callEach(this.flushers, (command) => command.endOfInput!(this), failure);
     if (wait) this.pauseUntil(wait, undefined, failure);
+  }
+
+  /**
+   * The peer half-closed and every line it sent has run: once the work they started has
+   * settled (and written its replies), our side ends too. A partial last line without a
+   * newline is not run (as when the peer closes entirely).
+   */
+  private finishInput(): void {
+    if (this.closed) return;
+    const wait = this.settlers.length > 0 ? this.settle() : undefined;
+    if (!wait) return this.close();
+    this.busy = true;
+    wait.then(
+      () => this.close(),
+      (err) => {
+        this.log.error({ err }, 'telnet command failed while settling');
+        this.close();
+      },
+    );
   }
 
   /** What the settling commands still do on this connection, or undefined when nothing. */

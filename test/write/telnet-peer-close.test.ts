@@ -40,3 +40,34 @@ describe('telnet: lines after a non-put line, then the client closes @integratio
     }
   }
 });
+
+/** Sends `text`, half-closes (FIN) and gathers every byte the daemon sends back until it closes. */
+async function sendHalfClose(port: number, text: string): Promise<string> {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  const received: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.end(text);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('close', () => resolve());
+    socket.once('error', reject);
+  });
+  return Buffer.concat(received).toString();
+}
+
+describe('telnet: a client that half-closes gets the replies to every line it sent @integration', () => {
+  for (const parseWorkers of [0, 1]) {
+    it(`answers \`version\` and a bad put after puts, then closes (parseWorkers ${parseWorkers})`, async () => {
+      const daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', ['put-telnet', { parseWorkers }]] });
+      try {
+        const replies = await sendHalfClose(daemon.port, 'put half.m 1356998400 1 host=a\nversion\nput half.m 1356998401 2 host=a\nput half.m x 3 host=a\n');
+        expect(replies).to.match(/^dsdb \S+ built at revision/m);
+        expect(replies).to.match(/^put: .*\bx\b/m);
+        const values = (await readPoints(daemon, 'half.m')).map((p) => Number(p.value));
+        expect(values).to.deep.equal([1, 2]);
+      } finally {
+        await daemon.stop();
+      }
+    });
+  }
+});
