@@ -58,6 +58,8 @@ class ParseWorker {
   /** by slot: the series, its key and its SeriesRef (the same objects in every batch of the series) */
   private table: { series: SeriesKey; key: string; ref: SeriesRef }[] = [];
   private nextId = 1;
+  /** terminated: jobs submitted after it are parsed on this thread (no thread is started that nothing would end) */
+  private closed = false;
 
   constructor(
     private readonly onCrash: (err: unknown) => void,
@@ -72,6 +74,7 @@ class ParseWorker {
     return new Promise<ParsedLines>((resolve) => {
       const job: Job = { id: this.nextId++, kind, bytes, resolve };
       this.jobs.push(job);
+      if (this.closed) return this.fallBack();
       // the bytes stay readable here (copied to the worker, or shared when they are a
       // SharedArrayBuffer's) for the fallback after a crash
       this.start().postMessage({ id: job.id, kind, bytes });
@@ -80,6 +83,7 @@ class ParseWorker {
 
   /** Ends the thread; unanswered jobs are parsed here first. */
   async terminate(): Promise<void> {
+    this.closed = true;
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
@@ -191,6 +195,7 @@ export class PutParsePool {
     return this.workers.flatMap((w) => (w.thread ? [w.thread] : []));
   }
 
+  /** Ends the threads. Jobs submitted afterwards (a connection's last packet during shutdown) are parsed on this thread. */
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

@@ -90,6 +90,19 @@ describe('put parsing on worker threads', () => {
     }
   });
 
+  it('parses jobs submitted after close on the calling thread, starting no worker that nothing would end', async () => {
+    const pool = new PutParsePool(1, () => undefined);
+    const texts = jobs(3);
+    const reference = new PutLineParser();
+    expect(summary(await pool.parse(Buffer.from(texts[0]!), 0))).to.deep.equal(inline(reference, texts[0]!));
+    await pool.close();
+    const late = await Promise.all([pool.parse(Buffer.from(texts[1]!), 0), pool.parseJson(Buffer.from('[{"metric":"late.m","timestamp":1356998400,"value":1,"tags":{"host":"a"}}]'), 0)]);
+    expect(pool.threads()).to.have.length(0);
+    expect(summary(late[0])).to.deep.equal(inline(reference, texts[1]!));
+    expect(describe_(late[1].batch)).to.have.length(1);
+    expect(describe_(late[1].batch)[0]).to.match(/^late\.m/);
+  });
+
   it('starts its workers with a bounded V8 heap', async () => {
     const pool = new PutParsePool(1, () => undefined);
     try {
