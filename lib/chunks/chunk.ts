@@ -6,15 +6,26 @@
  * Layout (docs/storage-format.md):
  *   uvarint count
  *   u8 timestamp codec id | uvarint length | bytes
- *   u8 kinds mode: 0 = one kind (u8 kind) | 1 = runs (uvarint runs, (u8 kind, uvarint length)*)
- *   u8 sections, then per value kind present, ascending:
- *     u8 kind | u8 codec id | uvarint values | uvarint length | bytes
+ *   then, for points of one kind (what DSDB writes for them):
+ *     u8 2 | u8 kind | u8 codec id | bytes to the end of the chunk
+ *   or else:
+ *     u8 kinds mode: 0 = one kind (u8 kind) | 1 = runs (uvarint runs, (u8 kind, uvarint length)*)
+ *     u8 sections, then per value kind present, ascending:
+ *       u8 kind | u8 codec id | uvarint values | uvarint length | bytes
  * A series mixing kinds has one section per kind, each holding only that kind's values.
+ * Mode 2 (6 bytes less a chunk than mode 0 with its one section, written since
+ * 2026-11-30) relies on the chunk's container to delimit it: a block's index entry, a
+ * stored chunk's frame (stored.ts). Chunks in mode 0 are still read.
  */
 import { allocPoints, ByteReader, ByteWriter, type Codec, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
 
 const MAX_KIND = 4;
+/** kinds modes */
+const KINDS_ONE = 0;
+const KINDS_RUNS = 1;
+/** one kind, its section the rest of the chunk */
+const KINDS_ONE_REST = 2;
 
 /**
  * Points a chunk may hold whatever its size: writers cut chunks at this many at most.
@@ -93,11 +104,21 @@ export function writeChunk(w: ByteWriter, points: SeriesPoints, start: number, e
     if (i === start || points.kinds[i - 1] !== k) runs++;
   }
   const present = perKind.filter((n) => n > 0).length;
-  if (present <= 1) {
+  if (present === 1) {
+    const kind = points.kinds[start]!;
+    const codec = firstAccepting(codecs.byKind[kind]!, points, start, end);
+    w.byte(KINDS_ONE_REST);
+    w.byte(kind);
+    w.byte(codec.id);
+    w.bytes(codec.encode(points, start, end));
+    return;
+  }
+  if (present === 0) {
+    // an empty chunk
+    w.byte(KINDS_ONE);
     w.byte(0);
-    w.byte(count > 0 ? points.kinds[start]! : 0);
   } else {
-    w.byte(1);
+    w.byte(KINDS_RUNS);
     w.uvarint(runs);
     let runStart = start;
     for (let i = start + 1; i <= end; i++) {
@@ -111,12 +132,8 @@ export function writeChunk(w: ByteWriter, points: SeriesPoints, start: number, e
   for (let kind = 1; kind <= MAX_KIND; kind++) {
     if (perKind[kind] === 0) continue;
     w.byte(kind);
-    const list = codecs.byKind[kind]!;
-    if (present === 1) writeSection(w, firstAccepting(list, points, start, end), points, start, end);
-    else {
-      const own = gatherKind(points, start, end, kind, perKind[kind]!);
-      writeSection(w, firstAccepting(list, own, 0, own.length), own, 0, own.length);
-    }
+    const own = gatherKind(points, start, end, kind, perKind[kind]!);
+    writeSection(w, firstAccepting(codecs.byKind[kind]!, own, 0, own.length), own, 0, own.length);
   }
 }
 
@@ -154,8 +171,16 @@ export function decodeChunkInto(bytes: Uint8Array, codecs: CodecSet, out: Series
   tsCodec.decode(r.bytes(tsLength), count, out, offset);
 
   const mode = r.byte();
-  if (mode === 0) out.kinds.fill(r.byte(), offset, stop);
-  else if (mode === 1) {
+  if (mode === KINDS_ONE_REST) {
+    const kind = r.byte();
+    const codec = codecs.codec(r.byte());
+    if (codec.target !== kind) throw new RangeError(`chunk section for kind ${kind} uses codec ${codec.name}`);
+    out.kinds.fill(kind, offset, stop);
+    codec.decode(r.bytes(bytes.length - r.pos), count, out, offset);
+    return count;
+  }
+  if (mode === KINDS_ONE) out.kinds.fill(r.byte(), offset, stop);
+  else if (mode === KINDS_RUNS) {
     const runs = r.uvarint();
     let n = 0;
     for (let k = 0; k < runs; k++) {

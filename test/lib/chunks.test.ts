@@ -75,3 +75,79 @@ describe('lib/chunks stored chunk', () => {
     expect(decodeChunk(encodeChunk(flat, 0, n, codecs), codecs, CHUNK_POINTS_VERIFIED).length).to.equal(n);
   });
 });
+
+describe('lib/chunks chunk kinds modes', () => {
+  let codecs: CodecSet;
+  before(async () => {
+    codecs = new CodecSet(await codecRegistry(), DEFAULT_CODECS);
+  });
+  const n = 1000;
+  const floats = allocPoints(n);
+  for (let i = 0; i < n; i++) {
+    floats.timestamps[i] = 1_767_225_600_000 + i * 10_000;
+    floats.kinds[i] = ValueKind.Float;
+    floats.floats[i] = Math.round(5000 + 1000 * Math.sin(i / 7)) / 100;
+  }
+
+  /** The offset of the kinds mode byte: after the count and the timestamp section. */
+  function modeOffset(chunk: Uint8Array): number {
+    let at = 0;
+    while (chunk[at]! & 0x80) at++; // count uvarint
+    at += 2; // its last byte, the timestamp codec id
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = chunk[at++]!;
+      length += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) break;
+    }
+    return at + length;
+  }
+
+  it('writes points of one kind in mode 2 (the section to the end), 6 bytes less than the mode 0 chunk it still reads', () => {
+    const chunk = encodeChunk(floats, 0, n, codecs);
+    const at = modeOffset(chunk);
+    expect([...chunk.subarray(at, at + 2)]).to.deep.equal([2, ValueKind.Float]);
+    const codecId = chunk[at + 2]!;
+    const section = chunk.subarray(at + 3);
+    // the same chunk as written before mode 2: mode 0, one section with its count and length
+    const uvarint = (v: number): number[] => (v < 128 ? [v] : [(v & 0x7f) | 0x80, ...uvarint(Math.floor(v / 128))]);
+    const old = Uint8Array.from([...chunk.subarray(0, at), 0, ValueKind.Float, 1, ValueKind.Float, codecId, ...uvarint(n), ...uvarint(section.length), ...section]);
+    expect(old.length - chunk.length).to.equal(6);
+    for (const bytes of [chunk, old]) {
+      const back = decodeChunk(bytes, codecs);
+      expect(back.length).to.equal(n);
+      expect([...back.timestamps]).to.deep.equal([...floats.timestamps]);
+      expect([...back.floats]).to.deep.equal([...floats.floats]);
+      expect(back.kinds.every((k) => k === ValueKind.Float)).to.equal(true);
+    }
+    // a stored chunk's frame delimits a mode 2 chunk: its CRC is not read as codec bytes
+    const stored = encodeStoredChunk(floats, 0, n, codecs, { checksum: true });
+    expect([...decodeStoredChunk(stored, codecs).floats]).to.deep.equal([...floats.floats]);
+  });
+
+  it('refuses a mode 2 chunk whose codec is not for its kind', () => {
+    const chunk = Uint8Array.from(encodeChunk(floats, 0, n, codecs));
+    chunk[modeOffset(chunk) + 1] = ValueKind.Int;
+    expect(() => decodeChunk(chunk, codecs)).to.throw(RangeError, /uses codec/);
+  });
+
+  it('still writes mixed kinds as runs and one section per kind, and an empty chunk in mode 0', () => {
+    const mixed = allocPoints(10);
+    for (let i = 0; i < 10; i++) {
+      mixed.timestamps[i] = i * 1000;
+      mixed.kinds[i] = i < 5 ? ValueKind.Int : ValueKind.Float;
+      mixed.ints[i] = BigInt(i);
+      mixed.floats[i] = i + 0.5;
+    }
+    const chunk = encodeChunk(mixed, 0, 10, codecs);
+    expect(chunk[modeOffset(chunk)]).to.equal(1);
+    const back = decodeChunk(chunk, codecs);
+    expect([...back.kinds]).to.deep.equal([...mixed.kinds]);
+    expect([...back.ints.subarray(0, 5)]).to.deep.equal([0n, 1n, 2n, 3n, 4n]);
+    expect([...back.floats.subarray(5)]).to.deep.equal([5.5, 6.5, 7.5, 8.5, 9.5]);
+    const empty = encodeChunk(mixed, 3, 3, codecs);
+    expect(chunk.length).to.be.above(empty.length);
+    expect(empty[modeOffset(empty)]).to.equal(0);
+    expect(decodeChunk(empty, codecs).length).to.equal(0);
+  });
+});
