@@ -1,9 +1,9 @@
 /**
- * Latency of requests to a daemon running on this process' main thread, measured from a
- * worker thread (probe-worker.ts) so that the measuring goes on while the main thread's
- * event loop is held. Each probe has `wall`, the wall-clock time the client waited, and
- * `busy`, the CPU time the main thread (the daemon's event loop) spent meanwhile, read from
- * Linux's /proc/self/task/<tid>/schedstat (first field: ns on the CPU, exact). They differ
+ * Latency of requests to a daemon — in its own process, or on this process' main thread —
+ * measured from a worker thread (probe-worker.ts) so that the measuring goes on while this
+ * thread is busy. Each probe has `wall`, the wall-clock time the client waited, and
+ * `busy`, the CPU time the daemon's event-loop thread spent meanwhile, read from Linux's
+ * /proc/<pid>/task/<pid>/schedstat (first field: ns on the CPU, exact). They differ
  * by what no daemon code can prevent: on a machine shared with other busy processes the
  * thread waits to be scheduled, sometimes for 100+ ms. A query that holds the event loop
  * shows in `busy`: the loop is on the CPU running it while the client waits. Without
@@ -13,10 +13,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-/** A thread's total CPU time in ms, or undefined where the kernel does not report it. */
-export function mainThreadCpuMs(tid: number = process.pid): number | undefined {
+/** The total CPU time in ms of process `pid`'s main thread, or undefined where the kernel does not report it. */
+export function mainThreadCpuMs(pid: number = process.pid): number | undefined {
   try {
-    return Number(fs.readFileSync(`/proc/${process.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    return Number(fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
   } catch {
     return undefined;
   }
@@ -40,8 +40,8 @@ export interface ProbeResults {
  * Starts probing the daemon on `port` every `intervalMs` (/api/version, and a telnet put of
  * `metric` at `firstTimestamp` + n seconds); `stop()` ends it and gives the results.
  */
-export function probeDaemon(port: number, metric: string, firstTimestamp: number, intervalMs = 20): { stop(): Promise<ProbeResults> } {
-  const worker = new Worker(path.join(__dirname, 'probe-worker.js'), { workerData: { port, mainTid: process.pid, intervalMs, metric, firstTimestamp } });
+export function probeDaemon(port: number, metric: string, firstTimestamp: number, intervalMs = 20, daemonPid = process.pid): { stop(): Promise<ProbeResults> } {
+  const worker = new Worker(path.join(__dirname, 'probe-worker.js'), { workerData: { port, mainTid: daemonPid, intervalMs, metric, firstTimestamp } });
   const results = new Promise<ProbeResults>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
