@@ -8,6 +8,11 @@ import { Duplex } from 'node:stream';
 export class SocketStream extends Duplex {
   constructor(private readonly socket: Duplex) {
     super();
+    // The TLSSocket above decides when a half-closed connection ends (the telnet session
+    // answers a client's last lines after its FIN): the socket below must not end itself at
+    // the FIN, or the replies and the TLS close_notify are lost. The TLSSocket ends it
+    // through _final once it ends; the socket is then destroyed (autoDestroy).
+    (socket as { allowHalfOpen?: boolean }).allowHalfOpen = true;
     socket.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) socket.pause();
     });

@@ -6,8 +6,10 @@
  * fix, every put after the last non-put line was dropped with parseWorkers ≥ 1.
  */
 import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
 import { expect } from 'chai';
-import { startDaemon } from '../helpers/daemon';
+import { REPO_ROOT, startDaemon } from '../helpers/daemon';
 import { readPoints } from '../helpers/read-back';
 
 async function sendAndClose(port: number, text: string): Promise<void> {
@@ -70,4 +72,38 @@ describe('telnet: a client that half-closes gets the replies to every line it se
       }
     });
   }
+});
+
+/** Over TLS: sends `text` and ends the connection (close_notify and FIN), gathering the replies until it closes. */
+async function sendEndTls(port: number, text: string): Promise<string> {
+  const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+  const received: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  await new Promise<void>((resolve) => socket.once('secureConnect', () => resolve()));
+  socket.end(text);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('close', () => resolve());
+    socket.once('error', reject);
+  });
+  return Buffer.concat(received).toString();
+}
+
+describe('telnet over TLS: a client that ends its side gets the replies @integration', () => {
+  // Found by a review: the TCP socket below the TLSSocket ended itself at the client's FIN
+  // (net's default), which took the TLS connection down before the replies were written.
+  it('answers `version` and a bad put after a put, then closes', async () => {
+    const fixtures = path.join(REPO_ROOT, 'test', 'fixtures', 'tls');
+    const daemon = await startDaemon({
+      plugins: ['http', 'telnet', 'storage-memory', 'put-telnet', ['tls', { cert: `${fixtures}/cert.pem`, key: `${fixtures}/key.pem` }]],
+    });
+    try {
+      const replies = await sendEndTls(daemon.port, 'put tlshalf.m 1356998400 1 host=a\nversion\nput tlshalf.m x 3 host=a\n');
+      expect(replies).to.match(/^dsdb \S+ built at revision/m);
+      expect(replies).to.match(/^put: .*\bx\b/m);
+      const values = (await readPoints(daemon, 'tlshalf.m')).map((p) => Number(p.value));
+      expect(values).to.deep.equal([1]);
+    } finally {
+      await daemon.stop();
+    }
+  });
 });
