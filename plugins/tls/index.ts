@@ -77,7 +77,13 @@ export default definePlugin({
     }
     const connections = container.resolve('connections');
     // After the handshake and, with requestClientCert, a certificate `ca` signed.
-    server.on('secureConnection', (secure: tls.TLSSocket) => connections.detect(secure, { secure: true }));
+    server.on('secureConnection', (secure: tls.TLSSocket) => {
+      // node's TLSSocket keeps the stream it wraps as `_parent` (not public API: should that
+      // change, test/write/telnet-peer-close.test.ts fails, since a FIN then closes the connection)
+      const below = (secure as unknown as { _parent?: unknown })._parent;
+      if (below instanceof SocketStream) below.handshakeDone();
+      connections.detect(secure, { secure: true });
+    });
     server.on('tlsClientError', (err: Error, secure: tls.TLSSocket) => {
       log.debug({ err }, 'TLS connection failed');
       secure.destroy();

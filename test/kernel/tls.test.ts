@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -43,6 +44,21 @@ describe('TLS on the shared port (real curl and openssl clients)', () => {
   it('a telnet command over openssl s_client works', async () => {
     const out = await opensslTelnet(daemon.port, 'version\nexit\n');
     expect(out).to.match(/^dsdb \S+ built at revision/);
+  });
+
+  it('closes a connection whose client ends in the middle of its ClientHello within a second, not at handshakeTimeoutMs', async () => {
+    // A TLS record header promising 165 bytes of ClientHello, 11 of them, then the client's FIN
+    // (found by the fuzz run: the connection stayed open until the 10 s handshake timeout).
+    const head = Buffer.from('16030100a50100005f32709cbe17bb2f', 'hex');
+    const socket = net.connect({ port: daemon.port, host: '127.0.0.1' });
+    socket.on('error', () => undefined);
+    const started = Date.now();
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now() - started)));
+    socket.end(head);
+    const bound = new Promise<number>((resolve) => setTimeout(() => resolve(Infinity), 5000).unref());
+    const tookMs = await Promise.race([closed, bound]);
+    socket.destroy();
+    expect(tookMs).to.be.below(5000);
   });
 
   it('a config naming an unreadable certificate names the key', async () => {
