@@ -3,8 +3,6 @@
 # drives it; no browser is downloaded from anywhere else). Prints the binary's path.
 set -euo pipefail
 if ! command -v chromium >/dev/null; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y chromium >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y chromium >/dev/null; }
+  sh "$(dirname "$0")/apt-install.sh" chromium >&2
 fi
 command -v chromium

@@ -3,8 +3,6 @@
 # missing: the docs-examples test runs those examples as written. Prints nc's path.
 set -euo pipefail
 if ! command -v nc >/dev/null; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y --no-install-recommends netcat-openbsd >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y --no-install-recommends netcat-openbsd >/dev/null; }
+  sh "$(dirname "$0")/apt-install.sh" --no-install-recommends netcat-openbsd >&2
 fi
 command -v nc

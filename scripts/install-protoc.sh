@@ -5,8 +5,6 @@
 set -euo pipefail
 if ! command -v protoc >/dev/null; then
   echo "installing protoc (Debian protobuf-compiler)" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y -q protobuf-compiler >/dev/null 2>&1 || { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q protobuf-compiler >/dev/null; }
+  sh "$(dirname "$0")/apt-install.sh" protobuf-compiler >&2
 fi
 command -v protoc

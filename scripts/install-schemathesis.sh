@@ -10,9 +10,7 @@ VENV=${DSDB_SCHEMATHESIS_VENV:-$(pwd)/.schemathesis-cache/venv-$VERSION}
 # .complete is written last: an install cut short is redone, never used half-made.
 if [ ! -f "$VENV/.complete" ]; then
   if ! command -v python3 >/dev/null || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
-    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get install -y --no-install-recommends python3 python3-venv >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y --no-install-recommends python3 python3-venv >/dev/null; }
+    sh scripts/apt-install.sh --no-install-recommends python3 python3-venv >&2
   fi
   rm -rf "$VENV"
   python3 -m venv "$VENV" >&2

@@ -22,10 +22,7 @@ if [ ${#SOCK} -gt 100 ]; then SOCK="/tmp/dsdb-mariadb-$(echo "$DIR" | cksum | cu
 install() {
   command -v mariadbd >/dev/null 2>&1 && command -v mariadb-install-db >/dev/null 2>&1 && return 0
   echo "installing MariaDB from Debian packages" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  # A fresh machine may have no package lists yet: update once, then install.
-  apt-get install -y -q mariadb-server mariadb-client >/dev/null 2>&1 ||
-    { apt-get update -q >/dev/null && apt-get install -y -q mariadb-server mariadb-client >/dev/null; }
+  sh "$ROOT/scripts/apt-install.sh" mariadb-server mariadb-client
 }
 
 running() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }

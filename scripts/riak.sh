@@ -30,8 +30,7 @@ install() {
   # the release carries its own Erlang; it needs libcrypto and libpam from Debian
   [ -e /usr/lib/x86_64-linux-gnu/libcrypto.so.3 ] && [ -e /usr/lib/x86_64-linux-gnu/libpam.so.0 ] && return 0
   echo "installing libssl3 and libpam0g from Debian packages" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q libssl3 libpam0g >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q libssl3 libpam0g >/dev/null; }
+  sh "$ROOT/scripts/apt-install.sh" libssl3 libpam0g
 }
 
 # A base port with it and the 13 above it free on 127.0.0.1 (tried from a random start).

@@ -189,6 +189,11 @@ export class BlockReader {
           ref = { seriesId: r.uvarint(), offset: r.uvarint(), length: r.uvarint(), crc: r.u32(), minT: r.f64(), maxT: r.f64(), count: r.uvarint() };
         }
         if (ref.seriesId < 0 || ref.offset + ref.length > indexOffset) throw new Error('chunk reference out of range');
+        // A checksum only proves the index is what was written: a writer's bug or a crafted
+        // file could still claim a count readers would allocate for, or a series id past 2^53.
+        if (!Number.isSafeInteger(ref.seriesId) || ref.length === 0) throw new Error('chunk reference out of range');
+        if (ref.count < 1 || ref.count > CHUNK_POINTS_VERIFIED) throw new Error(`chunk point count ${ref.count} out of range`);
+        if (!(ref.minT <= ref.maxT)) throw new Error('chunk time range out of order');
         this.refs.push(ref);
         this.points += ref.count;
       }

@@ -17,9 +17,7 @@ mkdir -p "$DIR" "$CACHE"; DIR="$(cd "$DIR" && pwd)"; CACHE="$(cd "$CACHE" && pwd
 install_tools() {
   command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1 && command -v curl >/dev/null 2>&1 && return 0
   echo "installing Java 17, Maven and curl from Debian packages" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q openjdk-17-jre-headless maven curl >/dev/null 2>&1 ||
-    { apt-get update -q >/dev/null && apt-get install -y -q openjdk-17-jre-headless maven curl >/dev/null; }
+  sh "$ROOT/scripts/apt-install.sh" openjdk-17-jre-headless maven curl
 }
 
 # jars [PART...]: resolve the parts named (default: hbase opentsdb). scripts/hbase.sh takes

@@ -272,6 +272,63 @@ describe('embedded engine', () => {
     }
   });
 
+  it('sets aside a block whose index passes its checksum but claims a count, a series id or a time range no writer gives', async () => {
+    const dir = tempDataDir('crafted-index');
+    const engine = await embeddedEngine(dir, {});
+    await engine.open();
+    await engine.write(pointBatch([...floats('crafted', 'a', 0, 50), ...floats('crafted', 'b', 0, 50)]));
+    engine.checkpoint();
+    await engine.close();
+    const blocksDir = path.join(dir, 'blocks');
+    const [file] = fs.readdirSync(blocksDir);
+    const bytes = fs.readFileSync(path.join(blocksDir, file!));
+    const indexOffset = bytes.subarray(bytes.length - 24).readUInt32LE(0);
+    const reader = new BlockReader(path.join(blocksDir, file!), 1, { timestamp: [], byKind: [], byId: new Map() } as never);
+    const refs = reader.refs;
+    reader.close();
+    const variants: [string, (ref: (typeof refs)[number]) => void, RegExp][] = [
+      ['a count of 2^40', (ref) => (ref.count = 2 ** 40), /point count 1099511627776 out of range/],
+      ['a count of 0', (ref) => (ref.count = 0), /point count 0 out of range/],
+      ['a series id of 2^54', (ref) => (ref.seriesId = 2 ** 54), /chunk reference out of range/],
+      ['minT after maxT', (ref) => (ref.minT = ref.maxT + 1), /time range out of order/],
+    ];
+    for (const [what, damage, reason] of variants) {
+      const w = new ByteWriter();
+      w.uvarint(0);
+      w.uvarint(refs.length);
+      refs.forEach((original, i) => {
+        const ref = { ...original };
+        if (i === 1) damage(ref);
+        w.uvarint(ref.seriesId);
+        w.uvarint(ref.offset);
+        w.uvarint(ref.length);
+        w.u32(ref.crc);
+        w.f64(ref.minT);
+        w.f64(ref.maxT);
+        w.uvarint(ref.count);
+      });
+      const index = w.finish();
+      const footer = Buffer.alloc(24);
+      footer.writeUInt32LE(indexOffset, 0);
+      footer.writeUInt32LE(index.length, 8);
+      footer.writeUInt32LE(crc32(index), 12);
+      Buffer.from('DSDBEND1').copy(footer, 16);
+      for (const f of fs.readdirSync(blocksDir)) fs.rmSync(path.join(blocksDir, f));
+      fs.writeFileSync(path.join(blocksDir, file!), Buffer.concat([bytes.subarray(0, indexOffset), index, footer]));
+      const log = memoryLogger();
+      const reopened = await embeddedEngine(dir, {}, log.logger);
+      await reopened.open(); // starts anyway, without the block
+      try {
+        expect((await reopened.stats()).corruptBlocks, what).to.equal(1);
+        expect(fs.existsSync(path.join(blocksDir, `${file}.corrupt`)), what).to.equal(true);
+        const logged = log.lines().find((l) => String(l.msg).startsWith('corrupt block file'));
+        expect(JSON.stringify(logged), what).to.match(reason);
+      } finally {
+        await reopened.close();
+      }
+    }
+  });
+
   it('deletes blocks a compaction superseded when a crash left them behind', async () => {
     const dir = tempDataDir('superseded');
     let engine = await embeddedEngine(dir, { compactBlocks: 2 });
