@@ -45,6 +45,11 @@ const LOOSE_RATIO = 1 / 16;
  * loop a MiB); a bigger log's loose records wait for the next open or close.
  */
 const SERVING_REWRITE_MAX_BYTES = 1 << 20;
+/**
+ * After a failed rewrite (a full disk, say), the next try while serving waits this long: a
+ * failure is logged once per wait, not at every commit or idle tick. Open and close always try.
+ */
+const REWRITE_RETRY_MS = 10 * 60_000;
 
 export const META_LOG = 'meta.log';
 
@@ -107,6 +112,8 @@ export class MetaLog implements MetaStore {
   /** the commit every write so far waits for; reads wait for it too (no answer from an unsynced write) */
   private committed: Promise<void> = Promise.resolve();
   private syncing = false;
+  /** Date.now() before which no rewrite is tried while serving (after a failed one) */
+  private rewriteRetryAt = 0;
   /** records appended since the last commit wrote them */
   private pending: Buffer[] = [];
   private syncAgain?: { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void };
@@ -147,7 +154,7 @@ export class MetaLog implements MetaStore {
     }
     this.file = new SyncFile(fs.openSync(file, 'a'));
     this.fileBytes = logged;
-    if ((this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes) || this.loose()) this.rewrite();
+    if ((this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes) || this.loose()) this.tryRewrite();
   }
 
   /** Whether the loose records (alone or dead) are worth a rewrite. */
@@ -164,12 +171,19 @@ export class MetaLog implements MetaStore {
    */
   rewriteWhenLoose(serving: boolean): boolean {
     if (!this.file || this.syncing || this.pending.length > 0 || !this.loose()) return false;
-    if (serving && this.liveBytes > SERVING_REWRITE_MAX_BYTES) return false;
+    if (serving && (this.liveBytes > SERVING_REWRITE_MAX_BYTES || Date.now() < this.rewriteRetryAt)) return false;
+    return this.tryRewrite();
+  }
+
+  /** Rewrites, or logs why not and puts the next try while serving REWRITE_RETRY_MS away. The log stays usable either way. */
+  private tryRewrite(): boolean {
     try {
       this.rewrite();
+      this.rewriteRetryAt = 0;
       return true;
     } catch (err) {
-      this.log.error({ err }, 'rewriting the meta log failed; it stays as it is until the next try');
+      this.rewriteRetryAt = Date.now() + REWRITE_RETRY_MS;
+      this.log.error({ err, file: META_LOG }, 'rewriting the meta log failed; it stays as it is (tried again in 10 minutes, or at close)');
       return false;
     }
   }
@@ -315,12 +329,8 @@ export class MetaLog implements MetaStore {
       const next = this.syncAgain;
       this.syncAgain = undefined;
       if (next) this.commit().then(next.resolve, next.reject);
-      else if (this.file && this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes) {
-        try {
-          this.rewrite();
-        } catch (err) {
-          this.log.error({ err }, 'rewriting the meta log failed; it keeps growing until the next try');
-        }
+      else if (this.file && this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes && Date.now() >= this.rewriteRetryAt) {
+        this.tryRewrite();
       }
     }).catch(() => undefined);
     this.committed = done;

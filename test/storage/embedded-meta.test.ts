@@ -229,6 +229,50 @@ describe('storage-embedded meta log', function () {
     await engine.close();
   });
 
+  it('keeps serving when a rewrite fails: logs it once per retry period, not at every idle tick, and opens anyway', async () => {
+    const dir = tempDataDir('meta-rewrite-fails');
+    const file = path.join(dir, 'meta.log');
+    const assign = async (engine: Awaited<ReturnType<typeof embeddedEngine>>, from: number, to: number): Promise<void> => {
+      for (let i = from; i < to; i++) {
+        const id = String(i).padStart(6, '0');
+        await engine.meta.putIfAbsent('uid', `n:tagv:host_${i}`, id);
+        await engine.meta.put('uid', 'max:tagv', id);
+      }
+    };
+    // a directory where the rewrite writes its temporary file: every rewrite fails (EISDIR)
+    fs.mkdirSync(path.join(dir, 'meta.log.tmp'), { recursive: true });
+    const log = memoryLogger();
+    let engine = await embeddedEngine(dir, { compactIdleMs: 20 }, log.logger);
+    await engine.open();
+    const failures = () => log.lines().filter((l) => String(l.msg).startsWith('rewriting the meta log failed')).length;
+    try {
+      await assign(engine, 0, 1500); // loose records worth a rewrite once writes pause
+      const loose = fs.statSync(file).size;
+      await new Promise((r) => setTimeout(r, 1000)); // ~50 idle ticks
+      expect(failures()).to.equal(1);
+      expect(fs.statSync(file).size).to.equal(loose);
+      await engine.meta.put('uid', 'after', 'failure');
+      expect(await engine.meta.get('uid', 'after')).to.equal('failure');
+    } finally {
+      await engine.close(); // tries once more, and fails again
+    }
+    expect(failures()).to.equal(2);
+    // opening tries too (before, its failure stopped the engine from opening)
+    engine = await embeddedEngine(dir, {}, log.logger);
+    await engine.open();
+    expect(failures()).to.equal(3);
+    expect((await scan(engine, 'uid')).length).to.equal(1500 + 2);
+    await engine.close();
+    // once the obstacle is gone the next open rewrites it
+    fs.rmSync(path.join(dir, 'meta.log.tmp'), { recursive: true });
+    const before = fs.statSync(file).size;
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    expect(fs.statSync(file).size).to.be.below(before / 2);
+    expect((await scan(engine, 'uid')).length).to.equal(1500 + 2);
+    await engine.close();
+  });
+
   it('fsck reports and cuts a corrupt meta log tail like the series log\'s', async () => {
     const dir = tempDataDir('meta-fsck');
     const engine = await embeddedEngine(dir);
