@@ -3,13 +3,13 @@
  * (a query over 100k series, millions of downsampling buckets, a scan of the series
  * index) checks `due()` once per series or per block of buckets and, when its slice of
  * time is used up, `await pause()`s: the event loop then serves I/O (other clients' reads
- * and writes, timers) before the work goes on. One slice is `sliceMs` of work (10 ms by
+ * and writes, timers) before the work goes on. One slice is `sliceMs` of work (5 ms by
  * default), so a client waits at most about one slice plus one block for its turn.
  *
  * `due()` reads the clock and allocates nothing, so it is cheap enough per series; hot
  * loops (per point, per bucket) count work and call it once per block.
  */
-export const DEFAULT_SLICE_MS = 10;
+export const DEFAULT_SLICE_MS = 5;
 
 /** Resolves in the check phase of the event loop, after the pending I/O callbacks have run. */
 export function yieldToEventLoop(): Promise<void> {

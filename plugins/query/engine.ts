@@ -476,7 +476,8 @@ export async function computeTags(infos: readonly SeriesInfo[], slice: TimeSlice
   const values = new Map<string, Set<string>>();
   for (let i = 0; i < infos.length; i++) {
     const info = infos[i]!;
-    if ((i & 4095) === 4095 && slice.due()) await slice.pause();
+    // every 256 series: 4096 series' tags overran a slice by ~100 ms on a slow machine
+    if ((i & 255) === 255 && slice.due()) await slice.pause();
     for (const [k, v] of Object.entries(info.tags)) {
       let set = values.get(k);
       if (!set) values.set(k, (set = new Set()));

@@ -33,7 +33,7 @@ export default definePlugin({
       /**
        * stop a query still running after this many ms: 413 "Sorry, your query timed out. …"
        * (OpenTSDB's tsd.query.timeout answer); 0 = never. Checked while the query runs, at
-       * every yield to the event loop (every 10 ms of work).
+       * every yield to the event loop (every 5 ms of work).
        */
       timeoutMs: Type.Integer({ minimum: 0, default: 60_000 }),
       /** OpenTSDB's tsd.http.query.allow_delete */

@@ -36,7 +36,7 @@ export default definePlugin({
       /**
        * stop a /api/search/lookup still scanning after this many ms: 413 "Sorry, your query
        * timed out. …" (as the query plugin's timeoutMs); 0 = never. The scan yields to the
-       * event loop every 10 ms either way.
+       * event loop every 5 ms either way.
        */
       timeoutMs: Type.Integer({ minimum: 0, default: 60_000 }),
     },

@@ -40,13 +40,18 @@ export interface ProbeResults {
  * Starts probing the daemon on `port` every `intervalMs` (/api/version, and a telnet put of
  * `metric` at `firstTimestamp` + n seconds); `stop()` ends it and gives the results.
  */
-export function probeDaemon(port: number, metric: string, firstTimestamp: number, intervalMs = 20, daemonPid = process.pid): { stop(): Promise<ProbeResults> } {
+export function probeDaemon(port: number, metric: string, firstTimestamp: number, intervalMs = 20, daemonPid = process.pid): { ready: Promise<void>; stop(): Promise<ProbeResults> } {
   const worker = new Worker(path.join(__dirname, 'probe-worker.js'), { workerData: { port, mainTid: daemonPid, intervalMs, metric, firstTimestamp } });
+  let onReady!: () => void;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
   const results = new Promise<ProbeResults>((resolve, reject) => {
-    worker.once('message', resolve);
+    worker.on('message', (message: 'ready' | ProbeResults) => (message === 'ready' ? onReady() : resolve(message)));
     worker.once('error', reject);
   });
+  results.catch(() => undefined);
   return {
+    /** resolves once the worker's connection is open and has been used once: probing starts */
+    ready: Promise.race([ready, results.then(() => undefined)]),
     stop: async () => {
       worker.postMessage('stop');
       const r = await results;

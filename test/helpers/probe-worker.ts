@@ -47,6 +47,10 @@ async function main(): Promise<void> {
   const put: Latency[] = [];
   let puts = 0;
   const base = `http://127.0.0.1:${options.port}`;
+  // The connection the probes use, opened and used once before the caller starts its work:
+  // the probes measure what that work does to a client, not this thread's start-up racing it.
+  await (await fetch(`${base}/api/version`)).arrayBuffer();
+  parentPort!.postMessage('ready');
   while (!stopping) {
     await new Promise((r) => setTimeout(r, options.intervalMs));
     if (stopping) break;

@@ -104,7 +104,7 @@ describe('security: query budgets cannot starve the daemon (#19, #18)', function
   /** Runs `url` while a client on another thread probes /api/version and telnet put. */
   async function whileProbing(url: string): Promise<{ status: number; body: any; ms: number; probe: ProbeResults }> {
     const probes = probeDaemon(d.port, 'probe.put', Math.floor(T0 / 1000) + putsSoFar, 20, d.child.pid!);
-    await new Promise((r) => setTimeout(r, 50)); // the worker is up and probing
+    await probes.ready; // the worker is up and probing
     const started = performance.now();
     const res = await fetch(base + url);
     const text = await res.text();
