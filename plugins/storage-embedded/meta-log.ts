@@ -154,7 +154,12 @@ export class MetaLog implements MetaStore {
     }
     this.file = new SyncFile(fs.openSync(file, 'a'));
     this.fileBytes = logged;
-    if ((this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes) || this.loose()) this.tryRewrite();
+    if (this.overgrown() || this.loose()) this.tryRewrite();
+  }
+
+  /** Whether the file is past REWRITE_MIN_BYTES and REWRITE_RATIO times its live entries. */
+  private overgrown(): boolean {
+    return this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes;
   }
 
   /** Whether the loose records (alone or dead) are worth a rewrite. */
@@ -329,7 +334,7 @@ export class MetaLog implements MetaStore {
       const next = this.syncAgain;
       this.syncAgain = undefined;
       if (next) this.commit().then(next.resolve, next.reject);
-      else if (this.file && this.fileBytes > REWRITE_MIN_BYTES && this.fileBytes > REWRITE_RATIO * this.liveBytes && Date.now() >= this.rewriteRetryAt) {
+      else if (this.file && this.overgrown() && Date.now() >= this.rewriteRetryAt) {
         this.tryRewrite();
       }
     }).catch(() => undefined);

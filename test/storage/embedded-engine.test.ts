@@ -24,6 +24,35 @@ const ALL = { start: -8.64e15, end: 8.64e15 };
 const floats = (metric: string, host: string, from: number, n: number, step = 10_000): DataPoint[] =>
   Array.from({ length: n }, (_, i) => ({ metric, tags: { host }, timestamp: from + i * step, value: { kind: ValueKind.Float, value: i / 10 } }));
 
+type BlockRefs = BlockReader['refs'];
+
+/** A block index with whole entries (offsets and ids as they are), as DSDB wrote it before DSDBEND3. */
+function wholeEntryIndex(refs: BlockRefs): Uint8Array {
+  const w = new ByteWriter();
+  w.uvarint(0);
+  w.uvarint(refs.length);
+  for (const ref of refs) {
+    w.uvarint(ref.seriesId);
+    w.uvarint(ref.offset);
+    w.uvarint(ref.length);
+    w.u32(ref.crc);
+    w.f64(ref.minT);
+    w.f64(ref.maxT);
+    w.uvarint(ref.count);
+  }
+  return w.finish();
+}
+
+/** A block file: its chunks (magic included), `index` as stored, and a footer with `magic` and the index's CRC32. */
+function withIndex(chunks: Uint8Array, index: Uint8Array, magic: string): Buffer {
+  const footer = Buffer.alloc(24);
+  footer.writeUInt32LE(chunks.length, 0);
+  footer.writeUInt32LE(index.length, 8);
+  footer.writeUInt32LE(crc32(index), 12);
+  Buffer.from(magic).copy(footer, 16);
+  return Buffer.concat([chunks, index, footer]);
+}
+
 describe('embedded engine', () => {
   it('cuts the head into blocks, compacts them into one, and serves the same points throughout', async () => {
     const dir = tempDataDir('compact');
@@ -238,27 +267,10 @@ describe('embedded engine', () => {
     for (let i = 1; i < refs.length; i++) expect(refs[i]!.offset).to.equal(refs[i - 1]!.offset + refs[i - 1]!.length);
     expect(refs.at(-1)!.offset + refs.at(-1)!.length).to.equal(indexOffset);
     // the same index with whole entries, as DSDB wrote it before: 200 entries cost twice as much
-    const w = new ByteWriter();
-    w.uvarint(0);
-    w.uvarint(refs.length);
-    for (const ref of refs) {
-      w.uvarint(ref.seriesId);
-      w.uvarint(ref.offset);
-      w.uvarint(ref.length);
-      w.u32(ref.crc);
-      w.f64(ref.minT);
-      w.f64(ref.maxT);
-      w.uvarint(ref.count);
-    }
-    const whole = w.finish();
+    const whole = wholeEntryIndex(refs);
     expect(footer.readUInt32LE(8)).to.be.below(deflateRawSync(whole).length / 1.5);
     for (const [magic, index] of [['DSDBEND2', deflateRawSync(whole)], ['DSDBEND1', whole]] as const) {
-      const oldFooter = Buffer.alloc(24);
-      oldFooter.writeUInt32LE(indexOffset, 0);
-      oldFooter.writeUInt32LE(index.length, 8);
-      oldFooter.writeUInt32LE(crc32(index), 12);
-      Buffer.from(magic).copy(oldFooter, 16);
-      fs.writeFileSync(path.join(blocksDir, file!), Buffer.concat([bytes.subarray(0, indexOffset), index, oldFooter]));
+      fs.writeFileSync(path.join(blocksDir, file!), withIndex(bytes.subarray(0, indexOffset), index, magic));
       engine = await embeddedEngine(dir, {});
       await engine.open();
       try {
@@ -293,28 +305,13 @@ describe('embedded engine', () => {
       ['minT after maxT', (ref) => (ref.minT = ref.maxT + 1), /time range out of order/],
     ];
     for (const [what, damage, reason] of variants) {
-      const w = new ByteWriter();
-      w.uvarint(0);
-      w.uvarint(refs.length);
-      refs.forEach((original, i) => {
+      const damaged = refs.map((original, i) => {
         const ref = { ...original };
         if (i === 1) damage(ref);
-        w.uvarint(ref.seriesId);
-        w.uvarint(ref.offset);
-        w.uvarint(ref.length);
-        w.u32(ref.crc);
-        w.f64(ref.minT);
-        w.f64(ref.maxT);
-        w.uvarint(ref.count);
+        return ref;
       });
-      const index = w.finish();
-      const footer = Buffer.alloc(24);
-      footer.writeUInt32LE(indexOffset, 0);
-      footer.writeUInt32LE(index.length, 8);
-      footer.writeUInt32LE(crc32(index), 12);
-      Buffer.from('DSDBEND1').copy(footer, 16);
       for (const f of fs.readdirSync(blocksDir)) fs.rmSync(path.join(blocksDir, f));
-      fs.writeFileSync(path.join(blocksDir, file!), Buffer.concat([bytes.subarray(0, indexOffset), index, footer]));
+      fs.writeFileSync(path.join(blocksDir, file!), withIndex(bytes.subarray(0, indexOffset), wholeEntryIndex(damaged), 'DSDBEND1'));
       const log = memoryLogger();
       const reopened = await embeddedEngine(dir, {}, log.logger);
       await reopened.open(); // starts anyway, without the block

@@ -3,7 +3,7 @@
  * IncomingDataPoint shape (timestamp in ms, value as a string).
  */
 import type { FastifyInstance } from 'fastify';
-import { ValueKind, type LastPoint, type StorageEngine } from '../../../core';
+import { ValueKind, type LastPoint, type StorageEngine, type TimeSlice } from '../../../core';
 import { ApiError, jsonText, optionalJsonText, type QueryLimits } from '../../../lib/opentsdb';
 import { seriesOfTsuids, tsuidOfSeries } from '../../../lib/uid';
 import { routeWithBody } from '../../../lib/http';
@@ -35,7 +35,7 @@ const SERIALIZE_BLOCK = 1024;
  * reply was written, held the event loop for 30–110 ms, past the 100 ms other clients may
  * wait (issue #19). The blocks' bytes joined are the same bytes.
  */
-async function serializeInSlices(points: readonly Record<string, unknown>[], budget: { due(): boolean; pause(): Promise<void> }): Promise<Buffer> {
+async function serializeInSlices(points: readonly Record<string, unknown>[], budget: TimeSlice): Promise<Buffer> {
   const parts: Buffer[] = [];
   for (let from = 0; from < points.length; from += SERIALIZE_BLOCK) {
     if (budget.due()) await budget.pause();
