@@ -22,6 +22,10 @@ import { EXACT_DIGITS, NOT_PLAIN, readPlainNumber } from './decimal-bytes';
 const SPACE = 0x20;
 const DOT = 0x2e;
 const EQUALS = 0x3d;
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+/** the largest timestamp OpenTSDB takes (TSDB.addPoint: milliseconds below 10^13) */
+const MAX_TIMESTAMP = 9999999999999;
 const INT: number = ValueKind.Int;
 
 export class PutLineParser {
@@ -135,6 +139,85 @@ export class PutLineParser {
     return undefined;
   }
 
+  /**
+   * Parses every line of `bytes[start, end)` (`\n` or `\r\n` separated; the last line
+   * may lack its `\n`) into `batch`, pushing the error line of each refused line to
+   * `errors` in order; returns the number of lines. Each line goes first through
+   * `commonLine`, one pass over its bytes; what that does not take whole is parsed by
+   * `parse`, which gives the same point for any line `commonLine` takes.
+   */
+  parseLines(bytes: Buffer, start: number, end: number, batch: BatchBuilder, errors: string[]): number {
+    let lines = 0;
+    let pos = start;
+    while (pos < end) {
+      lines++;
+      const next = this.commonLine(bytes, pos, end, batch);
+      if (next >= 0) {
+        pos = next;
+        continue;
+      }
+      let newline = pos;
+      while (newline < end && bytes[newline] !== NEWLINE) newline++;
+      let lineEnd = newline;
+      if (lineEnd > pos && bytes[lineEnd - 1] === CR) lineEnd--;
+      const error = this.parse(bytes, pos, lineEnd, batch);
+      if (error !== undefined) errors.push(error);
+      pos = newline + 1;
+    }
+    return lines;
+  }
+
+  /**
+   * The common line in one pass: a command word, a metric, a timestamp of digits only
+   * (seconds or milliseconds, at most 9999999999999), a plain decimal value, and tag
+   * bytes this parser has already accepted (a cached series). Pushes its point and returns
+   * where the next line starts; -1 (nothing pushed) for any other line, which `parse`
+   * then reads with every check and error. Words end at a space only, as in `split`.
+   */
+  private commonLine(bytes: Buffer, start: number, limit: number, batch: BatchBuilder): number {
+    let i = start;
+    if (this.firstWord === 0) {
+      i = wordEnd(bytes, i, limit);
+      if (i < 0) return -1;
+      i++;
+    }
+    const metricStart = i;
+    const metricEnd = wordEnd(bytes, i, limit);
+    i = metricEnd;
+    if (metricEnd <= metricStart) return -1;
+    // the timestamp: digits only (a dot, a sign or anything else goes to parse)
+    let timestamp = 0;
+    const timestampStart = ++i;
+    for (;;) {
+      if (i >= limit) return -1;
+      const d = bytes[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      timestamp = timestamp * 10 + d;
+      i++;
+    }
+    // below MAX_TIMESTAMP the number is exact, however many leading zeros it had
+    if (bytes[i] !== SPACE || i === timestampStart || timestamp <= 0 || timestamp > MAX_TIMESTAMP) return -1;
+    // a string or JSON token is never a plain number: readPlainNumber refuses it below
+    const valueStart = ++i;
+    const valueEnd = wordEnd(bytes, i, limit);
+    if (valueEnd < 0) return -1;
+    i = valueEnd;
+    const tagsStart = ++i;
+    while (i < limit && bytes[i] !== NEWLINE) i++;
+    const next = i + 1;
+    if (i > tagsStart && bytes[i - 1] === CR) i--;
+    const slot = this.value;
+    const kind = readPlainNumber(bytes, valueStart, valueEnd, slot);
+    if (kind === NOT_PLAIN) return -1;
+    const series = this.cache.find(hashRanges(bytes, metricStart, metricEnd, tagsStart, i), bytes, metricStart, metricEnd, tagsStart, i);
+    if (series === undefined) return -1;
+    const index = this.cache.indexIn(series, batch);
+    const timestampMs = timestamp <= 0xffffffff ? timestamp * 1000 : timestamp;
+    if (kind === INT) batch.pushSafeInt(index, timestampMs, slot.float);
+    else batch.push(index, timestampMs, ValueKind.Float, slot.float, slot.int, undefined);
+    return next;
+  }
+
   /** Splits on single spaces (empty words kept, as OpenTSDB's WordSplitter does); the value word may be a token with spaces. */
   private split(line: Buffer, start: number, end: number): number {
     // Import lines lack `put`: an empty word 0 keeps every index below the same.
@@ -198,4 +281,14 @@ export class PutLineParser {
     line.copy(bytes, aEnd - aStart + 1, bStart, bEnd);
     return this.cache.add(hash, bytes, metric, plainTags(tags), seriesKeyString(metric, tags));
   }
+}
+
+/** Where the word at `i` ends (its space), or -1 when the line or the bytes end first. */
+function wordEnd(bytes: Buffer, i: number, limit: number): number {
+  for (; i < limit; i++) {
+    const c = bytes[i];
+    if (c === SPACE) return i;
+    if (c === NEWLINE) return -1;
+  }
+  return -1;
 }

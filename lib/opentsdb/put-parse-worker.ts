@@ -132,20 +132,7 @@ export class LineJobParser {
   parse(id: number, bytes: Uint8Array): ParseResult {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const errors: string[] = [];
-    let lines = 0;
-    let start = 0;
-    const length = buf.length;
-    while (start < length) {
-      // a loop, not Buffer.indexOf: lines are short, and a native call per line costs more
-      let newline = start;
-      while (newline < length && buf[newline] !== 0x0a) newline++;
-      let end = newline;
-      if (end > start && buf[end - 1] === 0x0d) end--;
-      lines++;
-      const error = this.parser.parse(buf, start, end, this.builder);
-      if (error !== undefined) errors.push(error);
-      start = newline + 1;
-    }
+    const lines = this.parser.parseLines(buf, 0, buf.length, this.builder, errors);
     return this.slots.answer(id, lines, errors, this.builder);
   }
 }

@@ -51,7 +51,7 @@ export function hashRanges(bytes: Uint8Array, aStart: number, aEnd: number, bSta
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h | 0;
 }
 
 function mixWord(h: number, k: number): number {

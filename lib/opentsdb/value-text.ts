@@ -43,6 +43,7 @@ export function parseValueText(s: string, out: ValueSlot): ValueError | undefine
     if (message) return { kind: 'number', message };
     out.kind = ValueKind.Int;
     out.int = BigInt(s);
+    out.float = 0;
     out.text = undefined;
     return undefined;
   }
@@ -53,8 +54,15 @@ export function parseValueText(s: string, out: ValueSlot): ValueError | undefine
   if (Number.isNaN(value)) return { kind: 'number', message: `For input string: "${s}"` };
   out.kind = ValueKind.Float;
   out.float = value;
+  out.int = 0n;
   out.text = undefined;
   return undefined;
+}
+
+/** A text value's number fields are unused: cleared, so that a batch's columns depend only on its points, not on the line before. */
+function clearNumbers(out: ValueSlot): void {
+  out.float = 0;
+  out.int = 0n;
 }
 
 function hasFloatMarker(s: string): boolean {
@@ -71,6 +79,7 @@ export function parseStringToken(s: string, out: ValueSlot): ValueError | undefi
     if (typeof value !== 'string') return { kind: 'syntax', message: `Invalid string value: ${s}` };
     out.kind = ValueKind.String;
     out.text = value;
+    clearNumbers(out);
     return undefined;
   } catch (err) {
     return { kind: 'syntax', message: `Invalid string value (${(err as Error).message}): ${s}` };
@@ -83,6 +92,7 @@ export function parseJsonToken(s: string, out: ValueSlot): ValueError | undefine
     if (!isJsonObject(value)) return { kind: 'syntax', message: `Invalid JSON value: not an object: ${s}` };
     out.kind = ValueKind.Json;
     out.text = canonicalJson(value);
+    clearNumbers(out);
     return undefined;
   } catch (err) {
     if (!(err instanceof JsonSyntaxError)) throw err;

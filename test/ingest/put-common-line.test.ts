@@ -1,0 +1,115 @@
+/**
+ * PutLineParser.parseLines (the parse worker's path) reads a common line in one pass and
+ * hands every other line to `parse`. Whatever the split, its points and error lines must
+ * be exactly those of `parse` line by line: checked here on lines built near the edges of
+ * "common" (timestamps with dots, signs, 0, 13 to 16 digits; values that are not plain
+ * decimals; empty words, `\r` in odd places, missing tags, strings and JSON) and on
+ * random corruptions of them.
+ */
+import { expect } from 'chai';
+import { BatchBuilder } from '../../core/batch-builder';
+import type { PointBatch } from '../../core/storage';
+import { PutLineParser } from '../../lib/opentsdb/put-line-parser';
+
+/** mulberry32: a seeded generator, so a failure can be replayed */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const TIMESTAMPS = ['1356998400', '1356998401', '1356998400250', '1356998400.250', '0', '-1356998400', '+1356998400', '9999999999999', '10000000000000', '0001356998400', '123456789012345', '1234567890123456', '', '13569984OO', '1356998400 '];
+const VALUES = ['42', '-7', '0', '-0', '+3', '1.5', '-0.25', '1.', '.5', '1e5', 'NaN', 'Infinity', '123456789012345', '1234567890123456', '0.000000000000001', '"text value"', '{"a":1}', '{"a": [1, 2]}', '"unterminated', '', 'x'];
+const TAGS = ['host=web01', 'host=web01 dc=lga', 'dc=lga host=web01', 'host=web01  dc=lga', 'host=web02', 'host=', 'host', 'a=b=c', 'host=web01 host=web01', 'host=web01 host=web02', '', 'host=web01 '];
+const METRICS = ['sys.cpu.user', 'sys.cpu.nice', '', 'bad metric!', 'sys.cpu.user\r'];
+
+function pick<T>(next: () => number, items: readonly T[]): T {
+  return items[Math.floor(next() * items.length)]!;
+}
+
+function line(next: () => number): string {
+  // mostly common lines of a few series, so the cache is hit often
+  if (next() < 0.6) return `put ${pick(next, METRICS.slice(0, 2))} ${1356998400 + Math.floor(next() * 100)} ${pick(next, VALUES.slice(0, 8))} ${pick(next, TAGS.slice(0, 5))}`;
+  const words = ['put', pick(next, METRICS), pick(next, TIMESTAMPS), pick(next, VALUES), pick(next, TAGS)];
+  if (next() < 0.1) words.pop();
+  let text = words.join(' ');
+  if (next() < 0.15) {
+    // a corruption: a byte replaced, dropped or doubled
+    const at = Math.floor(next() * text.length);
+    const byte = pick(next, [' ', '\r', '=', '.', '"', '{', 'x', '0']);
+    const how = next();
+    text = how < 0.4 ? text.slice(0, at) + byte + text.slice(at + 1) : how < 0.7 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + byte + text.slice(at);
+  }
+  return text;
+}
+
+function describeBatch(b: PointBatch | undefined): string[] {
+  if (!b) return [];
+  const out: string[] = [];
+  for (let i = 0; i < b.length; i++) {
+    const s = b.seriesIndex[i]!;
+    out.push([b.seriesKeys[s], JSON.stringify(b.series[s]), b.timestamps[i], b.kinds[i], Object.is(b.floats[i], -0) ? '-0' : b.floats[i], b.ints[i], b.texts[i]].join('|'));
+  }
+  return out;
+}
+
+/** `parse` line by line: the reference. */
+function lineByLine(text: Buffer): { points: string[]; errors: string[] } {
+  const parser = new PutLineParser();
+  const builder = new BatchBuilder(8);
+  const errors: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let newline = text.indexOf(0x0a, start);
+    if (newline < 0) newline = text.length;
+    let end = newline;
+    if (end > start && text[end - 1] === 0x0d) end--;
+    const error = parser.parse(text, start, end, builder);
+    if (error !== undefined) errors.push(error);
+    start = newline + 1;
+  }
+  return { points: describeBatch(builder.take()), errors };
+}
+
+describe('lib/opentsdb PutLineParser.parseLines (one pass for the common line)', () => {
+  it('gives parse\'s points and error lines, line for line, on 200 jobs of edge cases and corruptions', () => {
+    const seed = Number(process.env.DSDB_TEST_SEED) || 20261201;
+    const next = random(seed);
+    let common = 0;
+    for (let job = 0; job < 200; job++) {
+      const lines = Array.from({ length: 50 }, () => line(next));
+      const ending = job % 3 === 0 ? '\r\n' : '\n';
+      // every fourth job ends without its last newline (the buffer's end ends the line)
+      const text = Buffer.from(lines.join(ending) + (job % 4 === 3 ? '' : ending));
+      const parser = new PutLineParser({ oneBatchAtATime: true });
+      const builder = new BatchBuilder(8);
+      const errors: string[] = [];
+      const count = parser.parseLines(text, 0, text.length, builder, errors);
+      const want = lineByLine(text);
+      const got = { points: describeBatch(builder.take()), errors };
+      expect(got, `seed ${seed}, job ${job}:\n${text.toString()}`).to.deep.equal(want);
+      expect(count).to.equal(lines.length);
+      common += got.points.length;
+    }
+    // the comparison covered many accepted points, not only refusals
+    expect(common).to.be.greaterThan(4000);
+  });
+
+  it('reads only within its bounds: bytes past `end` are not part of the last line', () => {
+    const parser = new PutLineParser();
+    const builder = new BatchBuilder(8);
+    const errors: string[] = [];
+    // teach it the series, then a line whose end is cut where a space follows in the buffer
+    const first = Buffer.from('put m 1356998400 1 host=a\n');
+    parser.parseLines(first, 0, first.length, builder, errors);
+    const text = Buffer.from('put m 1356998401 2 host=a\nput m 1356998402 3 host=a');
+    const cut = text.indexOf('1356998402') - 1; // "put m" then the buffer goes on with " 1356998402 ..."
+    expect(parser.parseLines(text, 0, cut, builder, errors)).to.equal(2);
+    const batch = builder.take()!;
+    expect(Array.from(batch.timestamps.subarray(0, batch.length))).to.deep.equal([1356998400000, 1356998401000]);
+    expect(errors).to.deep.equal(['put: illegal argument: not enough arguments (need least 4, got 1)']);
+  });
+});
