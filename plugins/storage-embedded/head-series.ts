@@ -28,6 +28,32 @@ const BYTES_PER_POINT = 17;
 /** Moves of up to this many points are done in a loop rather than by copyWithin (shiftUp). */
 const SHORT_SHIFT = 16;
 
+/**
+ * lowerBound for a late point (`timestamps[length - 1] >= t`): gallops back from the end
+ * (1, 2, 4, ... points), then searches the last step. With several connections most late
+ * points are only a few places late: a few probes in the cache lines the appends are
+ * using, where a binary search over the whole series starts in the middle of its
+ * columns (ten probes, most of them cache misses, in a head of 1,000 points).
+ */
+export function lateLowerBound(timestamps: Float64Array, length: number, t: number): number {
+  // the answer lies in (lo, hi]: timestamps[hi] >= t, and timestamps[lo] < t unless lo < 0
+  let hi = length - 1;
+  let step = 1;
+  let lo = hi - step;
+  while (lo >= 0 && timestamps[lo]! >= t) {
+    hi = lo;
+    step *= 2;
+    lo = hi - step;
+  }
+  lo = lo < 0 ? 0 : lo + 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (timestamps[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class HeadSeries implements SeriesPoints {
   length = 0;
   timestamps: Float64Array;
@@ -60,8 +86,8 @@ export class HeadSeries implements SeriesPoints {
     let at = this.length;
     const timestamps = this.timestamps;
     if (at > 0 && timestamps[at - 1]! >= timestamp) {
-      // a late point (several connections, a retry): placed by binary search
-      at = findLowerBound(timestamps, this.length, timestamp);
+      // a late point (several connections, a retry): searched for back from the end
+      at = lateLowerBound(timestamps, this.length, timestamp);
       if (at < this.length && timestamps[at] === timestamp) {
         this.setNumber(at, timestamp, kind, float, word0, word1);
         return;
@@ -98,7 +124,7 @@ export class HeadSeries implements SeriesPoints {
     let at = this.length;
     // In-order appends are the common case; out-of-order ones are placed by binary search.
     if (at > 0 && this.timestamps[at - 1]! >= timestamp) {
-      at = findLowerBound(this.timestamps, this.length, timestamp);
+      at = lateLowerBound(this.timestamps, this.length, timestamp);
       if (at < this.length && this.timestamps[at] === timestamp) {
         this.set(at, timestamp, kind, float, int, text);
         return;

@@ -5,9 +5,9 @@
  * capacity from the previous head's count).
  */
 import { expect } from 'chai';
-import { ValueKind } from '../../core';
+import { lowerBound, ValueKind } from '../../core';
 import { Head } from '../../plugins/storage-embedded/head';
-import { HeadSeries } from '../../plugins/storage-embedded/head-series';
+import { HeadSeries, lateLowerBound } from '../../plugins/storage-embedded/head-series';
 import type { SeriesEntry } from '../../plugins/storage-embedded/series-index';
 
 const F = ValueKind.Float;
@@ -136,5 +136,32 @@ describe('embedded head series', () => {
       expect(Array.from({ length: got.length }, (_, k) => got.texts[k])).to.deep.equal(order.map((i) => (kinds[i] === S ? texts[i] : undefined)));
     }
     expect(head.points).to.equal(n);
+  });
+
+  it('finds a late point\'s place back from the end as the binary search does (duplicates, every distance, before the first point)', () => {
+    // sorted with runs of equal timestamps
+    const timestamps = new Float64Array(300);
+    for (let i = 0; i < timestamps.length; i++) timestamps[i] = 10 * Math.floor(i / 3);
+    for (const length of [1, 2, 3, 7, 64, 299, 300]) {
+      const last = timestamps[length - 1]!;
+      for (let t = -15; t <= last; t += 5) expect(lateLowerBound(timestamps, length, t), `length ${length}, t ${t}`).to.equal(lowerBound(timestamps, length, t));
+    }
+  });
+
+  it('keeps points sorted, last write wins, whatever their lateness (random distances, repeats, before the first)', () => {
+    let seed = 7;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const h = new HeadSeries();
+    const want = new Map<number, number>();
+    for (let i = 0; i < 5000; i++) {
+      const late = next() < 0.6 ? Math.floor(next() ** 3 * i) : 0;
+      const t = 1000 * (i - late) + (next() < 0.1 ? 0 : 1);
+      const v = i + 0.5;
+      h.appendNumber(t, F, v, 0, 0);
+      want.set(t, v);
+    }
+    const sorted = [...want.keys()].sort((a, b) => a - b);
+    expect(Array.from(h.timestamps.subarray(0, h.length))).to.deep.equal(sorted);
+    expect(Array.from(h.floats.subarray(0, h.length))).to.deep.equal(sorted.map((t) => want.get(t)));
   });
 });
