@@ -34,29 +34,71 @@ const FIELD_TIMESTAMP = 2;
 const FIELD_VALUE = 4;
 const FIELD_TAGS = 8;
 const ALL_FIELDS = FIELD_METRIC | FIELD_TIMESTAMP | FIELD_VALUE | FIELD_TAGS;
+// module constants: ValueKind read through the core barrel per point costs a getter call
+const INT: number = ValueKind.Int;
+const FLOAT: number = ValueKind.Float;
 
 /** Longest plain integer timestamp read here (larger ones take the exact reader). */
 const MAX_TIMESTAMP_DIGITS = 15;
-
-/** Where the reader stands in the body; one per reader, reused. */
-interface Cursor {
-  pos: number;
-  /** start and end of the last string's contents */
-  start: number;
-  end: number;
-}
 
 function isSpace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/** The first position at or after `pos` that is not JSON whitespace. */
+function skipSpace(body: Buffer, pos: number): number {
+  while (isSpace(body[pos])) pos++;
+  return pos;
+}
+
+/**
+ * A string without escapes or control characters, its opening quote at `pos`: the
+ * position of its closing quote (its contents are `(pos, end)`), or -1.
+ */
+function stringEnd(body: Buffer, pos: number): number {
+  if (body[pos] !== QUOTE) return -1;
+  const n = body.length;
+  for (let i = pos + 1; i < n; i++) {
+    const c = body[i]!;
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH || c < 0x20) return -1;
+  }
+  return -1;
+}
+
+/** A `tags` object of string keys and string values, its `{` at `pos`: the position after its `}`, or -1. */
+function tagsEnd(body: Buffer, pos: number): number {
+  if (body[pos] !== OPEN_BRACE) return -1;
+  pos = skipSpace(body, pos + 1);
+  if (body[pos] === CLOSE_BRACE) return pos + 1;
+  for (;;) {
+    const keyEnd = stringEnd(body, pos);
+    if (keyEnd < 0) return -1;
+    pos = skipSpace(body, keyEnd + 1);
+    if (body[pos] !== COLON) return -1;
+    const valueEnd = stringEnd(body, skipSpace(body, pos + 1));
+    if (valueEnd < 0) return -1;
+    pos = skipSpace(body, valueEnd + 1);
+    const c = body[pos];
+    if (c === COMMA) {
+      pos = skipSpace(body, pos + 1);
+      continue;
+    }
+    return c === CLOSE_BRACE ? pos + 1 : -1;
+  }
+}
+
+/**
+ * The reader keeps its place in local variables and passes positions (-1: give up), not
+ * in a cursor object: a field written per byte is a store to memory that V8 cannot keep
+ * in a register (the cursor version read ~4 µs a point on this machine's slow days).
+ */
 export class PutJsonBytesReader {
   // a body is read whole into its own batch before the next: one batch at a time
   private readonly cache: SeriesCache;
   private readonly slot = newValueSlot();
   /** the last value read was a plain integer, held in slot.float (slot.int not set) */
   private safeInt = false;
-  private readonly cursor: Cursor = { pos: 0, start: 0, end: 0 };
 
   /** `maxSeries`: the series cache's bound (SeriesCacheOptions.maxEntries; default 2^18) */
   constructor(options: { maxSeries?: number } = {}) {
@@ -68,198 +110,138 @@ export class PutJsonBytesReader {
    * needs the exact reader (the batch may then hold some of its points: discard it).
    */
   read(body: Buffer, batch: BatchBuilder): number {
-    const cur = this.cursor;
-    cur.pos = 0;
-    this.skipSpace(body);
-    if (body[cur.pos] !== OPEN_BRACKET) return -1;
-    cur.pos++;
+    let pos = skipSpace(body, 0);
+    if (body[pos] !== OPEN_BRACKET) return -1;
+    pos++;
     let count = 0;
     for (;;) {
-      this.skipSpace(body);
-      if (body[cur.pos] !== OPEN_BRACE) return -1;
-      cur.pos++;
-      if (!this.readPoint(body, batch)) return -1;
+      pos = skipSpace(body, pos);
+      if (body[pos] !== OPEN_BRACE) return -1;
+      pos = this.readPoint(body, pos + 1, batch);
+      if (pos < 0) return -1;
       count++;
-      this.skipSpace(body);
-      const c = body[cur.pos];
-      cur.pos++;
+      pos = skipSpace(body, pos);
+      const c = body[pos];
+      pos++;
       if (c === COMMA) continue;
       if (c !== CLOSE_BRACKET) return -1;
       break;
     }
-    this.skipSpace(body);
-    return cur.pos === body.length ? count : -1;
+    return skipSpace(body, pos) === body.length ? count : -1;
   }
 
-  /** One point object, its `{` consumed: its fields in any order, each once. */
-  private readPoint(body: Buffer, batch: BatchBuilder): boolean {
-    const cur = this.cursor;
+  /** One point object, its `{` consumed (`pos` is after it): its fields in any order, each once. The position after its `}`, or -1. */
+  private readPoint(body: Buffer, pos: number, batch: BatchBuilder): number {
+    const n = body.length;
     let seen = 0;
     let metricStart = 0;
     let metricEnd = 0;
     let tagsStart = 0;
-    let tagsEnd = 0;
+    let tagsStop = 0;
     let timestamp = 0;
     for (;;) {
-      this.skipSpace(body);
-      if (!this.readString(body)) return false;
-      const field = fieldOf(body, cur.start, cur.end);
-      if (field === 0 || (seen & field) !== 0) return false;
+      pos = skipSpace(body, pos);
+      const keyEnd = stringEnd(body, pos);
+      if (keyEnd < 0) return -1;
+      const field = fieldOf(body, pos + 1, keyEnd);
+      if (field === 0 || (seen & field) !== 0) return -1;
       seen |= field;
-      this.skipSpace(body);
-      if (body[cur.pos] !== COLON) return false;
-      cur.pos++;
-      this.skipSpace(body);
+      pos = skipSpace(body, keyEnd + 1);
+      if (body[pos] !== COLON) return -1;
+      pos = skipSpace(body, pos + 1);
       if (field === FIELD_METRIC) {
-        if (!this.readString(body) || cur.start === cur.end) return false;
-        metricStart = cur.start;
-        metricEnd = cur.end;
+        const end = stringEnd(body, pos);
+        if (end <= pos + 1) return -1; // not a string, or an empty one
+        metricStart = pos + 1;
+        metricEnd = end;
+        pos = end + 1;
       } else if (field === FIELD_TIMESTAMP) {
-        timestamp = this.readTimestamp(body);
-        if (timestamp <= 0) return false;
+        // a plain positive integer of at most MAX_TIMESTAMP_DIGITS digits, else the exact reader
+        if (body[pos] === 0x30) return -1;
+        const digitsStart = pos;
+        timestamp = 0;
+        for (; pos < n; pos++) {
+          const d = body[pos]! - 0x30;
+          if (d < 0 || d > 9) break;
+          timestamp = timestamp * 10 + d;
+        }
+        const next = body[pos];
+        if (pos === digitsStart || pos - digitsStart > MAX_TIMESTAMP_DIGITS || next === 0x2e || next === 0x65 || next === 0x45) return -1;
       } else if (field === FIELD_VALUE) {
-        const start = cur.pos;
-        while (cur.pos < body.length && !isSpace(body[cur.pos]) && body[cur.pos] !== COMMA && body[cur.pos] !== CLOSE_BRACE) cur.pos++;
+        const start = pos;
+        for (; pos < n; pos++) {
+          const c = body[pos]!;
+          if (c === COMMA || c === CLOSE_BRACE || isSpace(c)) break;
+        }
         // JSON has no leading zeros, no bare `.5` and no `+`; such bodies get the exact reader's answer
         const first = body[start] === 0x2d ? start + 1 : start;
         const lead = body[first]! - 0x30;
-        if (!(lead >= 0 && lead <= 9) || (lead === 0 && first + 1 < cur.pos && body[first + 1] !== 0x2e)) return false;
-        if (body[start] === 0x2b) return false;
+        if (!(lead >= 0 && lead <= 9) || (lead === 0 && first + 1 < pos && body[first + 1] !== 0x2e)) return -1;
         // a plain integer stays a number (slot.float) until it is pushed, no bigint
-        const plain = readPlainNumber(body, start, cur.pos, this.slot);
-        if (plain === NOT_PLAIN) return false;
-        this.safeInt = plain === ValueKind.Int;
+        const plain = readPlainNumber(body, start, pos, this.slot);
+        if (plain === NOT_PLAIN) return -1;
+        this.safeInt = plain === INT;
       } else {
-        tagsStart = cur.pos;
-        if (!this.skipTags(body)) return false;
-        tagsEnd = cur.pos;
+        tagsStart = pos;
+        pos = tagsEnd(body, pos);
+        if (pos < 0) return -1;
+        tagsStop = pos;
       }
-      this.skipSpace(body);
-      const c = body[cur.pos];
-      cur.pos++;
+      pos = skipSpace(body, pos);
+      const c = body[pos];
+      pos++;
       if (c === COMMA) continue;
-      if (c !== CLOSE_BRACE) return false;
+      if (c !== CLOSE_BRACE) return -1;
       break;
     }
-    if (seen !== ALL_FIELDS) return false;
+    if (seen !== ALL_FIELDS) return -1;
     const slot = this.slot;
-    const hash = hashRanges(body, metricStart, metricEnd, tagsStart, tagsEnd);
-    let series = this.cache.find(hash, body, metricStart, metricEnd, tagsStart, tagsEnd);
+    const hash = hashRanges(body, metricStart, metricEnd, tagsStart, tagsStop);
+    let series = this.cache.find(hash, body, metricStart, metricEnd, tagsStart, tagsStop);
     if (series === undefined) {
-      series = this.newSeries(body, hash, metricStart, metricEnd, tagsStart, tagsEnd, timestamp);
-      if (series === undefined) return false;
-    } else if ((slot.kind === ValueKind.Float && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) {
-      return false;
+      series = this.newSeries(body, hash, metricStart, metricEnd, tagsStart, tagsStop, timestamp);
+      if (series === undefined) return -1;
+    } else if ((slot.kind === FLOAT && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) {
+      return -1;
     }
     const index = this.cache.indexIn(series, batch);
     if (this.safeInt) batch.pushSafeInt(index, toMilliseconds(timestamp), slot.float);
     else batch.push(index, toMilliseconds(timestamp), slot.kind, slot.float, slot.int, undefined);
-    return true;
+    return pos;
   }
 
   /** A series not seen in these bytes before: its tags parsed and checked as the exact reader checks them. */
-  private newSeries(body: Buffer, hash: number, metricStart: number, metricEnd: number, tagsStart: number, tagsEnd: number, timestamp: number): CachedSeries | undefined {
+  private newSeries(body: Buffer, hash: number, metricStart: number, metricEnd: number, tagsStart: number, tagsStop: number, timestamp: number): CachedSeries | undefined {
     const metric = body.toString('utf8', metricStart, metricEnd);
     const tags = Object.create(null) as Record<string, string>;
     let tagCount = 0;
-    const cur = this.cursor;
-    const saved = cur.pos;
-    cur.pos = tagsStart + 1;
+    // tagsEnd checked the object's shape: each key, a colon, each value, commas
+    let pos = tagsStart + 1;
     for (;;) {
-      this.skipSpace(body);
-      if (body[cur.pos] === CLOSE_BRACE) break;
-      this.readString(body);
-      const key = body.toString('utf8', cur.start, cur.end);
-      this.skipSpace(body);
-      cur.pos++; // the colon (skipTags checked the shape)
-      this.skipSpace(body);
-      this.readString(body);
+      pos = skipSpace(body, pos);
+      if (body[pos] === CLOSE_BRACE) break;
+      const keyEnd = stringEnd(body, pos);
+      const key = body.toString('utf8', pos + 1, keyEnd);
+      const valueStart = skipSpace(body, skipSpace(body, keyEnd + 1) + 1);
+      const valueEnd = stringEnd(body, valueStart);
       // a key given twice: Jackson's last-wins tree, left to the exact reader
       if (key in tags) return undefined;
-      tags[key] = body.toString('utf8', cur.start, cur.end);
+      tags[key] = body.toString('utf8', valueStart + 1, valueEnd);
       tagCount++;
-      this.skipSpace(body);
-      if (body[cur.pos] === COMMA) cur.pos++;
+      pos = skipSpace(body, valueEnd + 1);
+      if (body[pos] === COMMA) pos++;
     }
-    cur.pos = saved;
     if (tagCount === 0) return undefined;
     // the checks name the value's encoding: they need the int64 that readPlainNumber left out
     if (this.safeInt) this.slot.int = BigInt(this.slot.float);
     const invalid = validateDataPoint({ metric, timestamp, timestampText: String(timestamp), tags, tagCount }, this.slot);
     if (invalid) return undefined;
-    const bytes = Buffer.allocUnsafe(metricEnd - metricStart + 1 + (tagsEnd - tagsStart));
+    const bytes = Buffer.allocUnsafe(metricEnd - metricStart + 1 + (tagsStop - tagsStart));
     body.copy(bytes, 0, metricStart, metricEnd);
     bytes[metricEnd - metricStart] = 0x20;
-    body.copy(bytes, metricEnd - metricStart + 1, tagsStart, tagsEnd);
+    body.copy(bytes, metricEnd - metricStart + 1, tagsStart, tagsStop);
     const plain = plainTags(tags);
     return this.cache.add(hash, bytes, metric, plain, seriesKeyString(metric, plain));
-  }
-
-  private skipSpace(body: Buffer): void {
-    const cur = this.cursor;
-    while (isSpace(body[cur.pos])) cur.pos++;
-  }
-
-  /** A string without escapes or control characters; its contents in cursor start/end. */
-  private readString(body: Buffer): boolean {
-    const cur = this.cursor;
-    if (body[cur.pos] !== QUOTE) return false;
-    const start = cur.pos + 1;
-    let i = start;
-    for (;;) {
-      const c = body[i];
-      if (c === undefined || c === BACKSLASH || c < 0x20) return false;
-      if (c === QUOTE) break;
-      i++;
-    }
-    cur.start = start;
-    cur.end = i;
-    cur.pos = i + 1;
-    return true;
-  }
-
-  /** A plain positive integer; 0 when it is anything else. */
-  private readTimestamp(body: Buffer): number {
-    const cur = this.cursor;
-    let value = 0;
-    let digits = 0;
-    if (body[cur.pos] === 0x30) return 0;
-    for (;;) {
-      const c = body[cur.pos]! - 0x30;
-      if (!(c >= 0 && c <= 9)) break;
-      value = value * 10 + c;
-      digits++;
-      cur.pos++;
-    }
-    const next = body[cur.pos];
-    if (digits === 0 || digits > MAX_TIMESTAMP_DIGITS || next === 0x2e || next === 0x65 || next === 0x45) return 0;
-    return value;
-  }
-
-  /** A `tags` object of string keys and string values, skipped. */
-  private skipTags(body: Buffer): boolean {
-    const cur = this.cursor;
-    if (body[cur.pos] !== OPEN_BRACE) return false;
-    cur.pos++;
-    this.skipSpace(body);
-    if (body[cur.pos] === CLOSE_BRACE) {
-      cur.pos++;
-      return true;
-    }
-    for (;;) {
-      this.skipSpace(body);
-      if (!this.readString(body)) return false;
-      this.skipSpace(body);
-      if (body[cur.pos] !== COLON) return false;
-      cur.pos++;
-      this.skipSpace(body);
-      if (!this.readString(body)) return false;
-      this.skipSpace(body);
-      const c = body[cur.pos];
-      cur.pos++;
-      if (c === COMMA) continue;
-      return c === CLOSE_BRACE;
-    }
   }
 }
 
