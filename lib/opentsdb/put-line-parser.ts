@@ -13,7 +13,7 @@
 import { seriesKeyString, ValueKind } from '../../core/types';
 import type { BatchBuilder } from '../../core/batch-builder';
 import { jsonTokenEnd } from './json-text';
-import { checkMetricAndTags, formatTagMap, parseLongError, plainTags } from './rules';
+import { checkMetricAndTags, formatTagMap, MAX_MILLISECONDS, parseLongError, plainTags, timestampInRange, toMilliseconds } from './rules';
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText } from './value-text';
 import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
@@ -24,8 +24,6 @@ const DOT = 0x2e;
 const EQUALS = 0x3d;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
-/** the largest timestamp OpenTSDB takes (TSDB.addPoint: milliseconds below 10^13) */
-const MAX_TIMESTAMP = 9999999999999;
 const INT: number = ValueKind.Int;
 
 export class PutLineParser {
@@ -169,7 +167,7 @@ export class PutLineParser {
 
   /**
    * The common line in one pass: a command word, a metric, a timestamp of digits only
-   * (seconds or milliseconds, at most 9999999999999), a plain decimal value, and tag
+   * (seconds or milliseconds, in OpenTSDB's range: `timestampInRange`), a plain decimal value, and tag
    * bytes this parser has already accepted (a cached series). Pushes its point and returns
    * where the next line starts; -1 (nothing pushed) for any other line, which `parse`
    * then reads with every check and error. Words end at a space only, as in `split`.
@@ -195,8 +193,8 @@ export class PutLineParser {
       timestamp = timestamp * 10 + d;
       i++;
     }
-    // below MAX_TIMESTAMP the number is exact, however many leading zeros it had
-    if (bytes[i] !== SPACE || i === timestampStart || timestamp <= 0 || timestamp > MAX_TIMESTAMP) return -1;
+    // in range, the number is exact, however many leading zeros it had
+    if (bytes[i] !== SPACE || i === timestampStart || timestamp <= 0 || !timestampInRange(timestamp)) return -1;
     // a string or JSON token is never a plain number: readPlainNumber refuses it below
     const valueStart = ++i;
     const valueEnd = wordEnd(bytes, i, limit);
@@ -212,7 +210,7 @@ export class PutLineParser {
     const series = this.cache.find(hashRanges(bytes, metricStart, metricEnd, tagsStart, i), bytes, metricStart, metricEnd, tagsStart, i);
     if (series === undefined) return -1;
     const index = this.cache.indexIn(series, batch);
-    const timestampMs = timestamp <= 0xffffffff ? timestamp * 1000 : timestamp;
+    const timestampMs = toMilliseconds(timestamp);
     if (kind === INT) batch.pushSafeInt(index, timestampMs, slot.float);
     else batch.push(index, timestampMs, ValueKind.Float, slot.float, slot.int, undefined);
     return next;
@@ -268,7 +266,7 @@ export class PutLineParser {
   /** NaN/infinity and the millisecond range (TSDB.addPoint), with the line's metric and tags. */
   private rangeCheck(line: Buffer, metric: string, tags: Record<string, string> | Readonly<Record<string, string>>, timestamp: number, safeInt: boolean): string | undefined {
     const slot = this.value;
-    if ((slot.kind !== ValueKind.Float || Number.isFinite(slot.float)) && timestamp <= 9999999999999) return undefined;
+    if ((slot.kind !== ValueKind.Float || Number.isFinite(slot.float)) && timestamp <= MAX_MILLISECONDS) return undefined;
     // the message names the value's encoding: it needs the int64 that readPlainNumber left out
     if (safeInt) slot.int = BigInt(slot.float);
     return validateDataPoint({ metric, tags, tagCount: 1, timestamp, timestampText: this.timestampText(line) }, slot);

@@ -8,8 +8,8 @@
  */
 import { expect } from 'chai';
 import { BatchBuilder } from '../../core/batch-builder';
-import type { PointBatch } from '../../core/storage';
 import { PutLineParser } from '../../lib/opentsdb/put-line-parser';
+import { describeBatch, parseLineByLine } from '../helpers/put-lines';
 
 /** mulberry32: a seeded generator, so a failure can be replayed */
 function random(seed: number): () => number {
@@ -46,34 +46,6 @@ function line(next: () => number): string {
   return text;
 }
 
-function describeBatch(b: PointBatch | undefined): string[] {
-  if (!b) return [];
-  const out: string[] = [];
-  for (let i = 0; i < b.length; i++) {
-    const s = b.seriesIndex[i]!;
-    out.push([b.seriesKeys[s], JSON.stringify(b.series[s]), b.timestamps[i], b.kinds[i], Object.is(b.floats[i], -0) ? '-0' : b.floats[i], b.ints[i], b.texts[i]].join('|'));
-  }
-  return out;
-}
-
-/** `parse` line by line: the reference. */
-function lineByLine(text: Buffer): { points: string[]; errors: string[] } {
-  const parser = new PutLineParser();
-  const builder = new BatchBuilder(8);
-  const errors: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    let newline = text.indexOf(0x0a, start);
-    if (newline < 0) newline = text.length;
-    let end = newline;
-    if (end > start && text[end - 1] === 0x0d) end--;
-    const error = parser.parse(text, start, end, builder);
-    if (error !== undefined) errors.push(error);
-    start = newline + 1;
-  }
-  return { points: describeBatch(builder.take()), errors };
-}
-
 describe('lib/opentsdb PutLineParser.parseLines (one pass for the common line)', () => {
   it('gives parse\'s points and error lines, line for line, on 200 jobs of edge cases and corruptions', () => {
     const seed = Number(process.env.DSDB_TEST_SEED) || 20261201;
@@ -88,7 +60,7 @@ describe('lib/opentsdb PutLineParser.parseLines (one pass for the common line)',
       const builder = new BatchBuilder(8);
       const errors: string[] = [];
       const count = parser.parseLines(text, 0, text.length, builder, errors);
-      const want = lineByLine(text);
+      const want = parseLineByLine(new PutLineParser(), text);
       const got = { points: describeBatch(builder.take()), errors };
       expect(got, `seed ${seed}, job ${job}:\n${text.toString()}`).to.deep.equal(want);
       expect(count).to.equal(lines.length);

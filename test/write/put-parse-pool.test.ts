@@ -6,13 +6,13 @@
  */
 import { expect } from 'chai';
 import { BatchBuilder } from '../../core/batch-builder';
-import type { PointBatch } from '../../core/storage';
 import { PutJsonBytesReader } from '../../lib/opentsdb/put-json-bytes';
 import { PutLineParser } from '../../lib/opentsdb/put-line-parser';
 import { PARSE_WORKER_LIMITS, PutParsePool, type ParsedLines } from '../../lib/opentsdb/put-parse-pool';
 import { exchange } from '../helpers/clients';
 import { startDaemon } from '../helpers/daemon';
 import { readPoints } from '../helpers/read-back';
+import { describeBatch, parseLineByLine } from '../helpers/put-lines';
 
 /** Jobs of put lines: new and known series, every value kind, errors, `\r\n` endings. */
 function jobs(count: number): string[] {
@@ -30,33 +30,9 @@ function jobs(count: number): string[] {
 }
 
 /** What the main-thread parser makes of the same lines (the reference). */
-function inline(parser: PutLineParser, text: string): { points: string[]; errors: string[] } {
-  const buf = Buffer.from(text);
-  const builder = new BatchBuilder(8);
-  const errors: string[] = [];
-  let start = 0;
-  while (start < buf.length) {
-    const nl = buf.indexOf(0x0a, start);
-    let end = nl;
-    if (end > start && buf[end - 1] === 0x0d) end--;
-    const error = parser.parse(buf, start, end, builder);
-    if (error !== undefined) errors.push(error);
-    start = nl + 1;
-  }
-  return { points: describe_(builder.take()), errors };
-}
+const inline = (parser: PutLineParser, text: string) => parseLineByLine(parser, Buffer.from(text));
 
-function describe_(b: PointBatch | undefined): string[] {
-  if (!b) return [];
-  const out: string[] = [];
-  for (let i = 0; i < b.length; i++) {
-    const s = b.seriesIndex[i]!;
-    out.push([b.seriesKeys[s], JSON.stringify(b.series[s]), b.timestamps[i], b.kinds[i], b.floats[i], b.ints[i], b.texts[i]].join('|'));
-  }
-  return out;
-}
-
-const summary = (p: ParsedLines) => ({ points: describe_(p.batch), errors: p.errors });
+const summary = (p: ParsedLines) => ({ points: describeBatch(p.batch), errors: p.errors });
 
 describe('put parsing on worker threads', () => {
   it('gives the main-thread parser\'s batches and error lines, job by job in order', async () => {
@@ -99,8 +75,8 @@ describe('put parsing on worker threads', () => {
     const late = await Promise.all([pool.parse(Buffer.from(texts[1]!), 0), pool.parseJson(Buffer.from('[{"metric":"late.m","timestamp":1356998400,"value":1,"tags":{"host":"a"}}]'), 0)]);
     expect(pool.threads()).to.have.length(0);
     expect(summary(late[0])).to.deep.equal(inline(reference, texts[1]!));
-    expect(describe_(late[1].batch)).to.have.length(1);
-    expect(describe_(late[1].batch)[0]).to.match(/^late\.m/);
+    expect(describeBatch(late[1].batch)).to.have.length(1);
+    expect(describeBatch(late[1].batch)[0]).to.match(/^late\.m/);
   });
 
   it('starts its workers with a bounded V8 heap', async () => {
@@ -152,7 +128,7 @@ describe('put parsing on worker threads', () => {
   /** What the main-thread byte reader makes of a body: its points, or undefined when it needs the exact reader. */
   function inlineJson(reader: PutJsonBytesReader, body: string): string[] | undefined {
     const builder = new BatchBuilder(8);
-    return reader.read(Buffer.from(body), builder) > 0 ? describe_(builder.take()) : undefined;
+    return reader.read(Buffer.from(body), builder) > 0 ? describeBatch(builder.take()) : undefined;
   }
 
   it('reads /api/put JSON bodies as the main-thread byte reader does, and sends the others to the exact reader', async () => {
@@ -173,7 +149,7 @@ describe('put parsing on worker threads', () => {
           expect(a.batch).to.equal(undefined);
         } else {
           expect(a.exact, `body ${k}`).to.equal(false);
-          expect(describe_(a.batch), `body ${k}`).to.deep.equal(want);
+          expect(describeBatch(a.batch), `body ${k}`).to.deep.equal(want);
           expect(a.lines).to.equal(30);
         }
       });
@@ -194,7 +170,7 @@ describe('put parsing on worker threads', () => {
       const answers = [first, ...(await Promise.all(pending))];
       expect(crashes).to.have.length(1);
       const reader = new PutJsonBytesReader();
-      answers.forEach((a, k) => expect(a.exact ? undefined : describe_(a.batch), `body ${k}`).to.deep.equal(inlineJson(reader, bodies[k]!)));
+      answers.forEach((a, k) => expect(a.exact ? undefined : describeBatch(a.batch), `body ${k}`).to.deep.equal(inlineJson(reader, bodies[k]!)));
     } finally {
       await pool.close();
     }
