@@ -9,7 +9,7 @@ export { createKernelHooks, FEATURE_HOOKS, type KernelHooks, type ListenInfo } f
 export { Registry } from './registry';
 export { BatchBuilder } from './batch-builder';
 export { newSeriesRef, newSeriesRefSlot, type SeriesRef } from './series-ref';
-export { TimeSlice, yieldToEventLoop, DEFAULT_SLICE_MS } from './time-slice';
+export { TimeSlice, yieldToEventLoop, slicedWorkRunning, DEFAULT_SLICE_MS } from './time-slice';
 export { defineFeatureHooks } from './feature-hooks';
 export { Writer, type WriteService, type WriteInfo } from './writer';
 export { assertValidBatch } from './batch-check';

@@ -16,6 +16,16 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/**
+ * performance.now() when any TimeSlice last got the event loop back. Slices nest: a query's
+ * budget awaits the engine's scan, which has its own slice. When the inner one pauses and
+ * resumes, the outer one runs on in the same turn of the loop, and by its own clock its slice
+ * is long used up: it would pause again at once, and a query would advance one series per
+ * turn, each turn behind whatever else runs (a background merge's slice of ~100 ms). The
+ * loop has been held only since the latest resume, so every slice counts from that too.
+ */
+let resumedAt = -Infinity;
+
 export class TimeSlice {
   private sliceEnd: number;
 
@@ -23,14 +33,38 @@ export class TimeSlice {
     this.sliceEnd = performance.now() + sliceMs;
   }
 
-  /** Whether this slice's time is used up (the caller should `await pause()`). */
+  /**
+   * Whether this slice's time is used up (the caller should `await pause()`): `sliceMs` have
+   * passed since it started or last resumed, and since any slice last resumed (above).
+   */
   due(): boolean {
-    return performance.now() >= this.sliceEnd;
+    const now = performance.now();
+    return now >= this.sliceEnd && now >= resumedAt + this.sliceMs;
   }
 
   /** Lets the event loop serve everything else that is ready, then starts a new slice. */
   async pause(): Promise<void> {
-    await yieldToEventLoop();
-    this.sliceEnd = performance.now() + this.sliceMs;
+    paused++;
+    try {
+      await yieldToEventLoop();
+    } finally {
+      paused--;
+    }
+    resumedAt = performance.now();
+    this.sliceEnd = resumedAt + this.sliceMs;
   }
+}
+
+/** TimeSlices waiting in pause() for their next turn. */
+let paused = 0;
+
+/**
+ * Whether sliced work (a query, a scan) is running: one is paused for its next turn now, or
+ * one resumed within `withinMs`. Background work that is never urgent (an engine's
+ * compaction) rests while this holds, so that it does not take the turns a query yields:
+ * a query pauses every 5 ms, and a merge's slice of ~100 ms after each pause would make it
+ * wait twenty times as long as it works.
+ */
+export function slicedWorkRunning(withinMs: number): boolean {
+  return paused > 0 || performance.now() - resumedAt < withinMs;
 }

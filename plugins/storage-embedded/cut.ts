@@ -7,7 +7,7 @@
 import type { BackgroundJob } from './background-job';
 import type { BlockWriter } from './block';
 import type { BlockSet } from './block-set';
-import type { Head } from './head';
+import type { Head, HeadColumns } from './head';
 import type { SeriesEntry } from './series-index';
 
 export class CutJob implements BackgroundJob {
@@ -21,18 +21,24 @@ export class CutJob implements BackgroundJob {
   readonly started = performance.now();
   /** points in the frozen head */
   readonly points: number;
+  /** the newest points carried back into the live head (Head.carryBack), for the caller to log again */
+  readonly carried?: HeadColumns & { ids: Uint32Array };
 
   /**
-   * Freezes `head`. `keepFrom` is the first WAL segment written after the freeze (from
-   * Wal.rotate()): the ones before it are dropped once the block is installed. Throws when
-   * the block file cannot be created (the head is given back).
+   * Freezes `head`, keeping each series' points of its last `holdBackMs` live (Head.carryBack;
+   * 0: none). `keepFrom` is the first WAL segment written after the freeze (from
+   * Wal.rotate()): the ones before it are dropped once the block is installed, so the caller
+   * logs `carried` in it before any other write. Throws when the block file cannot be
+   * created (the head is given back).
    */
   constructor(
     private readonly head: Head,
     private readonly blocks: BlockSet,
     readonly keepFrom: number,
+    holdBackMs = 0,
   ) {
     this.entries = head.freeze();
+    if (holdBackMs > 0) this.carried = head.carryBack(this.entries, holdBackMs);
     this.points = head.frozenPoints;
     this.seq = blocks.allocSeq();
     try {

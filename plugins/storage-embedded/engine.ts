@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   TimeSlice,
+  slicedWorkRunning,
   DsdbError,
   type Annotation,
   type DownsampledRead,
@@ -50,11 +51,15 @@ import { SeriesIndex, type SeriesEntry } from './series-index';
 import { newCounters, storageStats } from './stats';
 import { Wal } from './wal';
 import { replayWal } from './wal-replay';
-import { encodeAnnotationRecord, encodeDeleteRecord, encodeUnannotateRecord } from './wal-records';
+import { columnFlags, encodeAnnotationRecord, encodeDeleteRecord, encodeUnannotateRecord, samplesBytes, writeSamples } from './wal-records';
 import { MetaLog } from './meta-log';
 
 /** A compaction rests between slices while a write came within this many milliseconds. */
 const COMPACTION_QUIET_MS = 1000;
+/** Background jobs rest between slices while sliced work (a query) resumed within this many milliseconds. */
+const QUERY_QUIET_MS = 100;
+/** A resting job runs one slice in ten: its slice's time, then nine times that at rest. */
+const REST_FACTOR = 9;
 
 export interface EmbeddedEngineOptions {
   /** absolute data directory */
@@ -69,6 +74,12 @@ export interface EmbeddedEngineOptions {
   compactIdleMs: number;
   /** points an idle merge writes at most */
   idleCompactMaxPoints: number;
+  /**
+   * ms: a background cut leaves each series' points this close to its newest in the head (at
+   * most a quarter of them), so that points arriving a little late join them there instead
+   * of overlapping the block (Head.carryBack). 0 or absent: a cut takes every point.
+   */
+  cutHoldBackMs?: number;
   /** points encoded per slice of a background cut or compaction: bounds the pause each causes */
   slicePoints: number;
   /** 0 keeps data forever */
@@ -119,6 +130,9 @@ export class EmbeddedEngine implements StorageEngine {
         failed: (err) => this.log.error({ err }, 'cutting the head into a block failed; the WAL still holds its points'),
       },
       walCommit,
+      // A cut is urgent while writes flow: the head waits for it. Otherwise it gives way to
+      // queries, which read the head's points anyway.
+      (sliceMs) => (slicedWorkRunning(QUERY_QUIET_MS) && !this.wroteWithin(COMPACTION_QUIET_MS) ? sliceMs * REST_FACTOR : 0),
     );
     this.compactions = new JobRunner(
       options.slicePoints,
@@ -131,12 +145,17 @@ export class EmbeddedEngine implements StorageEngine {
         failed: (err) => this.log.error({ err }, 'compaction failed; its input blocks are kept'),
       },
       walCommit,
-      // while writes flow, a compaction takes at most a tenth of the thread: it is never
-      // urgent (reads see every block), and ingest is what a loaded daemon is for; once
-      // writes pause it runs at full speed (measured: a quarter cost the 10M-point telnet
-      // load ~10% of its rate)
-      (sliceMs) => (performance.now() - this.lastWriteAt < COMPACTION_QUIET_MS ? sliceMs * 9 : 0),
+      // while writes flow or queries run, a compaction takes at most a tenth of the thread:
+      // it is never urgent (reads see every block), and ingest and queries are what a daemon
+      // is for; once both pause it runs at full speed (measured: a quarter cost the 10M-point
+      // telnet load ~10% of its rate; at full speed, the first count query after that load
+      // took 3.6 s, most of it waiting behind the merge's slices)
+      (sliceMs) => (this.wroteWithin(COMPACTION_QUIET_MS) || slicedWorkRunning(QUERY_QUIET_MS) ? sliceMs * REST_FACTOR : 0),
     );
+  }
+
+  private wroteWithin(ms: number): boolean {
+    return performance.now() - this.lastWriteAt < ms;
   }
 
   async open(): Promise<void> {
@@ -201,11 +220,22 @@ export class EmbeddedEngine implements StorageEngine {
     await this.wal.flush();
   }
 
-  /** Rotates the WAL, saves new series and freezes the head into a new cut. */
-  private startCut(): CutJob {
+  /**
+   * Rotates the WAL, saves new series and freezes the head into a new cut. A background cut
+   * (`holdBack`) leaves each series' newest points in the head (options.cutHoldBackMs) and
+   * logs them again in the new segment: the cut drops the old ones.
+   */
+  private startCut(holdBack = false): CutJob {
     const keepFrom = this.wal.rotate();
     this.index.save();
-    return new CutJob(this.head, this.blocks, keepFrom);
+    const job = new CutJob(this.head, this.blocks, keepFrom, holdBack ? (this.options.cutHoldBackMs ?? 0) : 0);
+    const carried = job.carried;
+    if (carried) {
+      const flags = columnFlags(carried.kinds, carried.length);
+      writeSamples(this.wal.beginRecord(samplesBytes(carried.length, carried.ids.length, flags)), carried, carried.ids, flags);
+      this.wal.endRecord();
+    }
+    return job;
   }
 
   /** Starts a background block cut on the next turn, unless one is scheduled or running. */
@@ -220,7 +250,7 @@ export class EmbeddedEngine implements StorageEngine {
 
   private cutInBackground(): void {
     try {
-      this.cuts.runInBackground(this.startCut());
+      this.cuts.runInBackground(this.startCut(true));
     } catch (err) {
       this.log.error({ err }, 'starting a block cut failed; the WAL still holds the head');
     }

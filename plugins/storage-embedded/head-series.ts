@@ -187,6 +187,13 @@ export class HeadSeries implements SeriesPoints {
     return removed;
   }
 
+  /** Drops the points from index `length` on (the newest ones). */
+  truncate(length: number): void {
+    if (length >= this.length) return;
+    this.length = Math.max(0, length);
+    if (this.texts.length > this.length) this.texts.length = this.length;
+  }
+
   /** Points [from, to) in fresh, separate columns: `ints` 0 for a non-integer point, `floats` 0 for a non-float one. */
   copy(from: number, to: number): SeriesPoints {
     const length = Math.max(0, to - from);

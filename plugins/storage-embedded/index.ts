@@ -21,6 +21,11 @@ export const EmbeddedOptionsSchema = Type.Object(
     compactBlocks: Type.Integer({ default: 4, minimum: 2, description: 'merge the newest run of similar-sized blocks once it has this many' }),
     compactIdleMs: Type.Integer({ default: 10_000, minimum: 1, description: 'after this long without a write, merge the newest blocks (up to idleCompactMaxPoints) into one' }),
     idleCompactMaxPoints: Type.Integer({ default: 20_000_000, minimum: 0, description: 'points an idle merge rewrites at most (0: no idle merges)' }),
+    cutHoldBackMs: Type.Integer({
+      default: 300_000,
+      minimum: 0,
+      description: "a background cut leaves each series' points within this many ms of its newest (at most a quarter) in the head, so that late points do not overlap the block (0: cut everything)",
+    }),
     slicePoints: Type.Integer({ default: 100_000, minimum: 1, description: 'points per slice of background block cuts and compactions (bounds the ingest pause)' }),
     summaryCacheBytes: Type.Integer({
       default: 64 * 2 ** 20,

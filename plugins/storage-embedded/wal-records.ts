@@ -72,7 +72,7 @@ export function samplesBytes(n: number, series: number, flags: number): number {
 }
 
 /** Writes a SAMPLES payload (type byte included) into `w`: the batch's columns copied as raw bytes. */
-export function writeSamples(w: ByteWriter, batch: PointBatch, ids: Uint32Array, flags: number): void {
+export function writeSamples(w: ByteWriter, batch: Pick<PointBatch, 'length' | 'seriesIndex' | 'timestamps' | 'kinds' | 'floats' | 'ints' | 'texts'>, ids: Uint32Array, flags: number): void {
   const n = batch.length;
   w.byte(REC_SAMPLES);
   w.uvarint(n);

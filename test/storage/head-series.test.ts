@@ -164,4 +164,65 @@ describe('embedded head series', () => {
     expect(Array.from(h.timestamps.subarray(0, h.length))).to.deep.equal(sorted);
     expect(Array.from(h.floats.subarray(0, h.length))).to.deep.equal(sorted.map((t) => want.get(t)));
   });
+
+  it("carries each frozen series' newest points back into a live head: within the window, at most a quarter, texts and int64s exact", () => {
+    const entries = [0, 1, 2, 3].map((id) => ({ id, chunks: [] }) as unknown as SeriesEntry);
+    const head = new Head();
+    // series 0: 100 points 1 s apart (the window holds 10, under the quarter); series 1: 100
+    // points 1 min apart (the window holds the newest only); series 2: 8 points 1 ms apart
+    // (the quarter caps it at 2); series 3: 3 points (too few to split)
+    const counts = [100, 100, 8, 3];
+    const steps = [1000, 60_000, 1, 1000];
+    const n = counts.reduce((a, b) => a + b, 0);
+    const columns = { length: n, seriesIndex: new Uint32Array(n), timestamps: new Float64Array(n), kinds: new Uint8Array(n), floats: new Float64Array(n), ints: new BigInt64Array(n), texts: new Array<string | undefined>(n) };
+    let at = 0;
+    for (let s = 0; s < 4; s++) {
+      for (let i = 0; i < counts[s]!; i++, at++) {
+        columns.seriesIndex[at] = s;
+        columns.timestamps[at] = 1_000_000 + i * steps[s]!;
+        const kind = i % 3 === 0 ? I : i % 3 === 1 ? F : S;
+        columns.kinds[at] = kind;
+        if (kind === I) columns.ints[at] = -9223372036854775808n + BigInt(i);
+        if (kind === F) columns.floats[at] = i + 0.25;
+        if (kind === S) columns.texts[at] = `s${s}-${i}`;
+      }
+    }
+    head.append(entries, columns);
+    const before = entries.map((e) => e.head!.copy(0, e.head!.length));
+    const frozen = head.freeze();
+    const carried = head.carryBack(frozen, 10_000)!;
+    const kept = [10, 1, 2, 0];
+    expect(carried.length).to.equal(13);
+    expect(Array.from(carried.ids)).to.deep.equal([0, 1, 2]);
+    expect(head.points).to.equal(13);
+    expect(head.frozenPoints).to.equal(n - 13);
+    for (let s = 0; s < 4; s++) {
+      const e = entries[s]!;
+      const split = counts[s]! - kept[s]!;
+      const all = before[s]!;
+      expect(e.frozen!.length, `series ${s} frozen`).to.equal(split);
+      expect(e.frozen!.copy(0, split)).to.deep.equal(sliceOf(all, 0, split));
+      if (kept[s] === 0) {
+        expect(e.head, `series ${s} live`).to.equal(undefined);
+        continue;
+      }
+      expect(e.head!.copy(0, e.head!.length), `series ${s} live`).to.deep.equal(sliceOf(all, split, counts[s]!));
+      // the returned columns name the same points, for the WAL
+      const mine = [...carried.seriesIndex].map((x, i) => [x, i] as const).filter(([x]) => carried.ids[x] === s).map(([, i]) => i);
+      expect(mine.map((i) => carried.timestamps[i])).to.deep.equal(Array.from(all.timestamps.subarray(split)));
+      expect(mine.map((i) => (carried.kinds[i] === I ? carried.ints[i] : carried.kinds[i] === F ? carried.floats[i] : carried.texts[i]))).to.deep.equal(
+        Array.from({ length: kept[s]! }, (_, k) => (all.kinds[split + k] === I ? all.ints[split + k] : all.kinds[split + k] === F ? all.floats[split + k] : all.texts[split + k])),
+      );
+    }
+    // nothing to carry: undefined, and the frozen heads stay whole
+    const again = head.freeze();
+    expect(head.carryBack(again, 0)).to.equal(undefined);
+  });
 });
+
+/** Points [from, to) of copied columns, as HeadSeries.copy gives them. */
+function sliceOf(p: ReturnType<HeadSeries['copy']>, from: number, to: number): ReturnType<HeadSeries['copy']> {
+  const texts = p.texts.slice(from, to);
+  texts.length = to - from;
+  return { length: to - from, timestamps: p.timestamps.slice(from, to), kinds: p.kinds.slice(from, to), floats: p.floats.slice(from, to), ints: p.ints.slice(from, to), texts };
+}
