@@ -16,14 +16,7 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/**
- * performance.now() when any TimeSlice last got the event loop back. Slices nest: a query's
- * budget awaits the engine's scan, which has its own slice. When the inner one pauses and
- * resumes, the outer one runs on in the same turn of the loop, and by its own clock its slice
- * is long used up: it would pause again at once, and a query would advance one series per
- * turn, each turn behind whatever else runs (a background merge's slice of ~100 ms). The
- * loop has been held only since the latest resume, so every slice counts from that too.
- */
+/** performance.now() when a TimeSlice last got the event loop back (slicedWorkRunning). */
 let resumedAt = -Infinity;
 
 export class TimeSlice {
@@ -33,13 +26,9 @@ export class TimeSlice {
     this.sliceEnd = performance.now() + sliceMs;
   }
 
-  /**
-   * Whether this slice's time is used up (the caller should `await pause()`): `sliceMs` have
-   * passed since it started or last resumed, and since any slice last resumed (above).
-   */
+  /** Whether this slice's time is used up (the caller should `await pause()`). */
   due(): boolean {
-    const now = performance.now();
-    return now >= this.sliceEnd && now >= resumedAt + this.sliceMs;
+    return performance.now() >= this.sliceEnd;
   }
 
   /** Lets the event loop serve everything else that is ready, then starts a new slice. */

@@ -22,7 +22,7 @@ export const EmbeddedOptionsSchema = Type.Object(
     compactIdleMs: Type.Integer({ default: 10_000, minimum: 1, description: 'after this long without a write, merge the newest blocks (up to idleCompactMaxPoints) into one' }),
     idleCompactMaxPoints: Type.Integer({ default: 20_000_000, minimum: 0, description: 'points an idle merge rewrites at most (0: no idle merges)' }),
     cutHoldBackMs: Type.Integer({
-      default: 300_000,
+      default: 60_000,
       minimum: 0,
       description: "a background cut leaves each series' points within this many ms of its newest (at most a quarter) in the head, so that late points do not overlap the block (0: cut everything)",
     }),

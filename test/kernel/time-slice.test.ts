@@ -1,7 +1,6 @@
 /**
- * core/time-slice.ts: nested slices share the turn they resume in (an outer slice does not
- * pause again right after an inner one resumed), and slicedWorkRunning tells background
- * work that a slice waits for its turn or ran just now.
+ * core/time-slice.ts: a slice is due once its time is used up, and slicedWorkRunning tells
+ * background work that a slice waits for its turn or resumed just now.
  */
 import { expect } from 'chai';
 import { slicedWorkRunning, TimeSlice, yieldToEventLoop } from '../../core';
@@ -20,19 +19,6 @@ describe('core TimeSlice', () => {
     expect(slice.due()).to.equal(true);
     await slice.pause();
     expect(slice.due()).to.equal(false);
-  });
-
-  it('counts an outer slice from the latest resume of any slice: after an inner pause the outer one goes on', async () => {
-    const outer = new TimeSlice(20);
-    spin(25);
-    expect(outer.due()).to.equal(true);
-    const inner = new TimeSlice(20);
-    await inner.pause();
-    // the loop was given up just now, by the inner slice: the outer one has a fresh turn too
-    expect(outer.due()).to.equal(false);
-    spin(25);
-    expect(outer.due()).to.equal(true);
-    expect(inner.due()).to.equal(true);
   });
 
   it('tells background work that sliced work runs: while one waits for its turn, and for a while after it resumed', async () => {
