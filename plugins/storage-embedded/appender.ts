@@ -5,7 +5,7 @@
  * on its timer, or at once for a `sync` write.
  */
 import { assertValidBatch, newSeriesRefSlot, type PointBatch } from '../../core';
-import type { Head } from './head';
+import type { Head, HeadColumns } from './head';
 import type { SeriesEntry, SeriesIndex } from './series-index';
 import type { Wal } from './wal';
 import { columnFlags, encodeSeriesRecord, samplesBytes, writeSamples } from './wal-records';
@@ -38,9 +38,17 @@ export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, hea
     entries[s] = entry;
     ids[s] = entry.id;
   }
-  // written straight into the WAL's buffer: no record allocated per batch
-  const flags = columnFlags(batch.kinds, batch.length);
-  writeSamples(wal.beginRecord(samplesBytes(batch.length, ids.length, flags)), batch, ids, flags);
-  wal.endRecord();
+  logSamples(wal, batch, ids);
   head.append(entries, batch);
+}
+
+/**
+ * Logs points as one SAMPLES record, written straight into the WAL's buffer (no record
+ * allocated per batch); `ids[columns.seriesIndex[i]]` is point i's series. Also a cut's
+ * points carried back into the head (Head.carryBack), logged again after the rotation.
+ */
+export function logSamples(wal: Wal, columns: HeadColumns, ids: Uint32Array): void {
+  const flags = columnFlags(columns.kinds, columns.length);
+  writeSamples(wal.beginRecord(samplesBytes(columns.length, ids.length, flags)), columns, ids, flags);
+  wal.endRecord();
 }

@@ -35,7 +35,7 @@ import {
   type WriteResult,
 } from '../../core';
 import { AnnotationStore } from './annotations';
-import { appendBatch } from './appender';
+import { appendBatch, logSamples } from './appender';
 import { JobRunner } from './background-job';
 import { BlockSet } from './block-set';
 import { CodecSet, type CodecPreferences } from './codec-set';
@@ -51,7 +51,7 @@ import { SeriesIndex, type SeriesEntry } from './series-index';
 import { newCounters, storageStats } from './stats';
 import { Wal } from './wal';
 import { replayWal } from './wal-replay';
-import { columnFlags, encodeAnnotationRecord, encodeDeleteRecord, encodeUnannotateRecord, samplesBytes, writeSamples } from './wal-records';
+import { encodeAnnotationRecord, encodeDeleteRecord, encodeUnannotateRecord } from './wal-records';
 import { MetaLog } from './meta-log';
 
 /** A compaction rests between slices while a write came within this many milliseconds. */
@@ -229,12 +229,7 @@ export class EmbeddedEngine implements StorageEngine {
     const keepFrom = this.wal.rotate();
     this.index.save();
     const job = new CutJob(this.head, this.blocks, keepFrom, holdBack ? (this.options.cutHoldBackMs ?? 0) : 0);
-    const carried = job.carried;
-    if (carried) {
-      const flags = columnFlags(carried.kinds, carried.length);
-      writeSamples(this.wal.beginRecord(samplesBytes(carried.length, carried.ids.length, flags)), carried, carried.ids, flags);
-      this.wal.endRecord();
-    }
+    if (job.carried) logSamples(this.wal, job.carried, job.carried.ids);
     return job;
   }
 

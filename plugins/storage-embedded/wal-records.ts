@@ -14,6 +14,7 @@
  * series.log holds SERIES payloads without the type byte (series-index.ts).
  */
 import { ByteReader, ByteWriter, ValueKind, type Annotation, type PointBatch, type Tags } from '../../core';
+import type { HeadColumns } from './head';
 
 export const REC_SERIES = 1;
 export const REC_SAMPLES = 2;
@@ -72,7 +73,7 @@ export function samplesBytes(n: number, series: number, flags: number): number {
 }
 
 /** Writes a SAMPLES payload (type byte included) into `w`: the batch's columns copied as raw bytes. */
-export function writeSamples(w: ByteWriter, batch: Pick<PointBatch, 'length' | 'seriesIndex' | 'timestamps' | 'kinds' | 'floats' | 'ints' | 'texts'>, ids: Uint32Array, flags: number): void {
+export function writeSamples(w: ByteWriter, batch: HeadColumns, ids: Uint32Array, flags: number): void {
   const n = batch.length;
   w.byte(REC_SAMPLES);
   w.uvarint(n);
