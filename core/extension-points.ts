@@ -78,6 +78,15 @@ export interface Aggregator {
   /** Aggregates `count` numbers (count >= 1). NaN handling is the aggregator's. */
   aggregate(values: Float64Array, count: number): number;
   /**
+   * Optional: joins `aggregate`'s results over consecutive parts of one set of values
+   * (in order) into exactly `aggregate` of all of them — count: the sum of the counts;
+   * min, max: themselves, as they skip NaN and keep the first of equal values. Only for
+   * aggregators where that holds bit for bit (never sum or avg: float addition is not
+   * associative). Storage engines then keep one partial value per edge bucket
+   * (core DownsampleRequest.merge).
+   */
+  merge?(partials: Float64Array, count: number): number;
+  /**
    * Integer mode, used (as OpenTSDB does) when every input is an integer; results are
    * 64-bit (wrap like Java longs). Without it, integers are aggregated as doubles.
    */

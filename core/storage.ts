@@ -118,6 +118,14 @@ export interface DownsampleRequest {
    * (a scratch array it may reorder). Called once per bucket, never per point.
    */
   reduce(values: Float64Array, count: number): number;
+  /**
+   * Optional, for decomposable aggregators (count, min, max): joins the `reduce` results of
+   * consecutive parts of one bucket's values, given in time order, into exactly what
+   * `reduce` gives over all of them (count: their sum; min and max: themselves). With it
+   * an engine keeps one partial value per edge bucket of a run instead of its raw values.
+   * Never set for an order- or rounding-sensitive aggregator (sum, avg, percentiles).
+   */
+  merge?(partials: Float64Array, count: number): number;
 }
 
 /**

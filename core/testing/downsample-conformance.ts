@@ -37,6 +37,42 @@ export const REDUCERS: Record<string, (values: Float64Array, count: number) => n
   },
 };
 
+/**
+ * Decomposable reducers (core DownsampleRequest.merge): an engine may keep their partial
+ * values, and what it answers must still equal reducing every value of a bucket at once.
+ */
+export const MERGING_REDUCERS: Record<string, { reduce(values: Float64Array, count: number): number; merge(partials: Float64Array, count: number): number }> = {
+  count: {
+    reduce(values, count) {
+      let n = 0;
+      for (let i = 0; i < count; i++) if (values[i] === values[i]) n++;
+      return n;
+    },
+    merge(partials, count) {
+      let n = 0;
+      for (let i = 0; i < count; i++) n += partials[i]!;
+      return n;
+    },
+  },
+  min: { reduce: firstSmallest, merge: firstSmallest },
+};
+
+/** The first smallest value, NaN skipped (all NaN: NaN), as OpenTSDB's min over doubles. */
+function firstSmallest(values: Float64Array, count: number): number {
+  let min = NaN;
+  for (let i = 0; i < count; i++) {
+    const v = values[i]!;
+    if (v === v && !(v >= min)) min = v;
+  }
+  return min;
+}
+
+/** Every reducer above as the fields of a request. */
+export const REDUCER_REQUESTS: Pick<DownsampleRequest, 'aggregator' | 'reduce' | 'merge'>[] = [
+  ...Object.entries(REDUCERS).map(([aggregator, reduce]) => ({ aggregator, reduce })),
+  ...Object.entries(MERGING_REDUCERS).map(([aggregator, f]) => ({ aggregator, ...f })),
+];
+
 /** The reference: `read`'s points in the bucketed range, bucketed and reduced in time order. */
 function reference(data: SeriesData, request: DownsampleRequest): { t: number; v: number }[] {
   const p = data.points;
@@ -166,8 +202,8 @@ export function defineDownsampleCases(ctx: DownsampleCaseContext): void {
     ];
     let checked = 0;
     for (const intervalMs of [1000, 7000, 60_000, 3_600_000]) {
-      for (const [aggregator, reduce] of Object.entries(REDUCERS)) {
-        const request: DownsampleRequest = { intervalMs, aggregator, reduce };
+      for (const agg of REDUCER_REQUESTS) {
+        const request: DownsampleRequest = { intervalMs, ...agg };
         for (const range of ranges) {
           checked += await compareDownsampled(engine, metric, range, request);
           checked += await compareDownsampled(engine, metric, range, request); // again: from whatever the engine kept
@@ -176,11 +212,11 @@ export function defineDownsampleCases(ctx: DownsampleCaseContext): void {
     }
     // `0all` over part of the range, and fixed buckets over part of it: series with points
     // only outside the bucketed part are still answered, with no buckets
-    for (const [aggregator, reduce] of Object.entries(REDUCERS)) {
+    for (const agg of REDUCER_REQUESTS) {
       const values = { start: base + 400_000, end: base + 1_200_000 };
-      checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 0, all: true, values, aggregator, reduce });
-      checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 0, all: true, values, aggregator, reduce });
-      checked += await compareDownsampled(engine, metric, ranges[1]!, { intervalMs: 60_000, values: { start: base + 420_000, end: base + 1_500_000 }, aggregator, reduce });
+      checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 0, all: true, values, ...agg });
+      checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 0, all: true, values, ...agg });
+      checked += await compareDownsampled(engine, metric, ranges[1]!, { intervalMs: 60_000, values: { start: base + 420_000, end: base + 1_500_000 }, ...agg });
     }
     // rates of the buckets, with every rate option
     for (const rate of [
@@ -195,7 +231,7 @@ export function defineDownsampleCases(ctx: DownsampleCaseContext): void {
     // more writes after the engine may have kept results: the answers follow them
     await write(1990, 2100, true);
     await engine.flush();
-    for (const [aggregator, reduce] of Object.entries(REDUCERS)) checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 60_000, aggregator, reduce });
+    for (const agg of REDUCER_REQUESTS) checked += await compareDownsampled(engine, metric, ranges[0]!, { intervalMs: 60_000, ...agg });
     // a string read only before the bucketed range (a query's first bucket boundary, `0all`'s start): points
     const textMetric = `${metric}.text`;
     const text: DataPoint[] = [];

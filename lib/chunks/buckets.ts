@@ -8,6 +8,11 @@
  * its points in time order, so the answer is bit for bit the reduction of every point of
  * every bucket — whatever the aggregator, as it always sees one bucket's values in order.
  *
+ * With a decomposable aggregator (`request.merge`: count, min, max) an edge bucket keeps
+ * one partial value — `reduce` of the run's values in it — and `mergeRuns` joins the parts'
+ * partials with `merge`, which equals reducing all of them: a summary then holds a few
+ * numbers however many points its edge buckets have (a `0all` summary one).
+ *
  * A run's summary depends only on its points, the interval and the aggregator, so an
  * engine may keep the summaries of immutable chunks (the embedded engine's summary cache)
  * and answer later queries over them without decoding a point.
@@ -24,7 +29,7 @@ export interface RunBuckets {
   maxT: number;
   /** raw points summarised */
   points: number;
-  /** the bucket of the first point, and the values of the run in it (in time order) */
+  /** the bucket of the first point, and the values of the run in it (in time order; with `request.merge`, their one partial) */
   headBucket: number;
   headValues: Float64Array;
   /** the bucket of the last point when it differs from headBucket (else NaN), and its values */
@@ -66,16 +71,14 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
   const ts = p.timestamps;
   if (request.all) {
     // one bucket (stamped by the caller): every value raw, reduced once over all runs
-    const values = new Float64Array(to - from);
-    for (let k = from; k < to; k++) values[k - from] = valueAt(p, k);
+    const values = edgeValues(p, from, to, request);
     return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket: 0, headValues: values, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY };
   }
   const headBucket = floorToInterval(ts[from]!, interval);
   const tailBucket = floorToInterval(ts[to - 1]!, interval);
   let i = from;
   while (i < to && ts[i]! < headBucket + interval) i++;
-  const headValues = new Float64Array(i - from);
-  for (let k = from; k < i; k++) headValues[k - from] = valueAt(p, k);
+  const headValues = edgeValues(p, from, i, request);
   if (headBucket === tailBucket) {
     return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket, headValues, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY };
   }
@@ -83,12 +86,14 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
   while (tailFrom > i && ts[tailFrom - 1]! >= tailBucket) tailFrom--;
   // one allocation for the run's arrays: tail values, then inner starts and values (views)
   const innerCap = Math.min(tailFrom - i, Math.max(0, (tailBucket - headBucket) / interval - 1));
-  const store = new Float64Array(to - tailFrom + 2 * innerCap);
-  const tailValues = store.subarray(0, to - tailFrom);
-  for (let k = tailFrom; k < to; k++) tailValues[k - tailFrom] = valueAt(p, k);
+  const tailLength = request.merge ? 1 : to - tailFrom;
+  const store = new Float64Array(tailLength + 2 * innerCap);
+  const tailValues = store.subarray(0, tailLength);
+  if (request.merge) tailValues[0] = partialOf(p, tailFrom, to, request);
+  else for (let k = tailFrom; k < to; k++) tailValues[k - tailFrom] = valueAt(p, k);
   // inner buckets: points [i, tailFrom), each bucket reduced as the query engine's downsampler does
-  let innerTimestamps = store.subarray(to - tailFrom, to - tailFrom + innerCap);
-  let innerValues = store.subarray(to - tailFrom + innerCap);
+  let innerTimestamps = store.subarray(tailLength, tailLength + innerCap);
+  let innerValues = store.subarray(tailLength + innerCap);
   let n = 0;
   const reduce = request.reduce;
   while (i < tailFrom) {
@@ -111,6 +116,21 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
 }
 
 const EMPTY = new Float64Array(0);
+
+/** `reduce` over the values of points [from, to) (to > from), in time order. */
+function partialOf(p: SeriesPoints, from: number, to: number, request: DownsampleRequest): number {
+  const values = scratchOf(to - from);
+  for (let k = from; k < to; k++) values[k - from] = valueAt(p, k);
+  return request.reduce(values, to - from);
+}
+
+/** An edge bucket's values of points [from, to): raw, or their one partial when the aggregator merges partials. */
+function edgeValues(p: SeriesPoints, from: number, to: number, request: DownsampleRequest): Float64Array {
+  if (request.merge) return Float64Array.of(partialOf(p, from, to, request));
+  const values = new Float64Array(to - from);
+  for (let k = from; k < to; k++) values[k - from] = valueAt(p, k);
+  return values;
+}
 
 /** Bytes a summary holds (for a cache's bound). */
 export function runBytes(r: RunBuckets): number {
@@ -146,7 +166,7 @@ export function mergeRuns(runs: readonly RunBuckets[], request: DownsampleReques
       if (bucket !== open || edge === 1) {
         if (count > 0) {
           timestamps[n] = open;
-          values[n] = request.reduce(pending, count);
+          values[n] = request.merge ? request.merge(pending, count) : request.reduce(pending, count);
           n++;
           count = 0;
         }
@@ -171,5 +191,5 @@ export function mergeRuns(runs: readonly RunBuckets[], request: DownsampleReques
   return { length: n, points, timestamps: timestamps.subarray(0, n), values: values.subarray(0, n) };
 }
 
-/** mergeRuns' open edge bucket values (a scratch of its own: `reduce` may reorder it) */
+/** mergeRuns' open edge bucket values or partials (a scratch of its own: `reduce` may reorder it) */
 let pending = new Float64Array(64);

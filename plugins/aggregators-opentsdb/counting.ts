@@ -15,6 +15,12 @@ export const countingFamily: Aggregator[] = [
       for (let i = 0; i < count; i++) if (values[i] === values[i]) n++;
       return n;
     },
+    // partial counts add up (whole numbers, exact far beyond any bucket's size)
+    merge(partials, count) {
+      let n = 0;
+      for (let i = 0; i < count; i++) n += partials[i]!;
+      return n;
+    },
     aggregateIntegers: (_values, count) => BigInt(count),
     aggregateDiscrete: (_values, count) => count,
   },

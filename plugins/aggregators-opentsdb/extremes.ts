@@ -41,6 +41,8 @@ const min = (name: string, interpolation: Interpolation, description: string): A
   interpolation,
   description,
   aggregate: minDoubles,
+  // the first smallest of the parts' first smallest is the first smallest of all (NaN parts skipped)
+  merge: minDoubles,
   aggregateIntegers: minLongs,
 });
 const max = (name: string, interpolation: Interpolation, description: string): Aggregator => ({
@@ -48,6 +50,7 @@ const max = (name: string, interpolation: Interpolation, description: string): A
   interpolation,
   description,
   aggregate: maxDoubles,
+  merge: maxDoubles,
   aggregateIntegers: maxLongs,
 });
 

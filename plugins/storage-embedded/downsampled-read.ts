@@ -6,8 +6,8 @@
  * (an out-of-order write, blocks not yet compacted over the same span), or any string or
  * JSON value — it answers `undefined` and the caller reads the points instead.
  */
-import { allocPoints, type BucketColumns, type DownsampleRequest } from '../../core';
-import { isNumericRun, mergeRuns, rateOfDoubles, summariseRun, type RunBuckets } from '../../lib/chunks';
+import { allocPoints, type BucketColumns, type DownsampleRequest, type SeriesPoints } from '../../core';
+import { isNumericRun, mergeNumericParts, mergeRuns, rateOfDoubles, summariseRun, type NumericPart, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
 import type { SummaryCache } from './summary-cache';
@@ -19,9 +19,9 @@ export type DownsampledSeries = BucketColumns;
 /** Decoded chunk points, reused chunk after chunk (summaries copy what they keep). */
 let scratch = allocPoints(4096);
 
-/** The cache key of a request's summaries: one per interval (or `all`) and aggregator. */
+/** The cache key of a request's summaries: one per interval (or `all`), aggregator, and raw or partial edges. */
 export function summaryKey(request: DownsampleRequest): string {
-  return `${request.all ? 'all' : request.intervalMs}:${request.aggregator}`;
+  return `${request.all ? 'all' : request.intervalMs}:${request.aggregator}${request.merge ? ':partial' : ''}`;
 }
 
 /** The key of a series' memo: the summaries' and the rate's. */
@@ -115,33 +115,30 @@ export function downsampleSeries(
     shared.timestamps = memo.result.timestamps;
     return memo.result;
   }
-  const runs: RunBuckets[] = [];
-  let points = 0;
-  // the time spans of the parts read: where two overlap, a timestamp may be held twice (a
-  // later write wins in read()), so the points counted would not be read()'s — also
-  // outside the bucketed range, where no run shows it
-  const spans: number[] = [];
+  // the parts read, oldest first (blocks in seq order, then the frozen and the live head),
+  // with the time spans they may hold in the read range
+  const parts: Part[] = [];
   for (const { block, ref } of entry.chunks) {
     if (ref.maxT < start || ref.minT > end) continue;
-    const c = chunkRun(ref, block, r, request, cache, key);
-    if (c.run === undefined) return undefined;
-    points += c.points;
-    if (c.points > 0) spans.push(Math.max(ref.minT, start), Math.min(ref.maxT, end));
-    if (c.run !== null) runs.push(c.run);
+    parts.push({ lo: Math.max(ref.minT, start), hi: Math.min(ref.maxT, end), block, ref });
   }
   if (inHead) {
     for (const head of [entry.frozen, entry.head]) {
-      const c = headRun(head, r, request);
-      if (c.run === undefined) return undefined;
-      points += c.points;
-      if (c.points > 0) {
-        const [ra, rb] = head!.rangeOf(start, end);
-        spans.push(head!.timestamps[ra]!, head!.timestamps[rb - 1]!);
-      }
-      if (c.run !== null) runs.push(c.run);
+      if (!head || head.length === 0) continue;
+      const [ra, rb] = head.rangeOf(start, end);
+      if (rb > ra) parts.push({ lo: head.timestamps[ra]!, hi: head.timestamps[rb - 1]!, head });
     }
   }
-  if (overlapping(spans)) return undefined;
+  const runs: RunBuckets[] = [];
+  let points = 0;
+  // parts whose spans share a time may hold a timestamp twice (a later write wins in
+  // read()): those are merged point by point and summarised together, the rest each alone
+  for (const cluster of overlapClusters(parts)) {
+    const c = cluster.length === 1 ? partRun(cluster[0]!, r, request, cache, key) : mergedRun(cluster, r, request);
+    if (c.run === undefined) return undefined;
+    points += c.points;
+    if (c.run !== null) runs.push(c.run);
+  }
   // blocks are in seq order, which is time order for in-order data; sort only when not
   for (let k = 1; k < runs.length; k++) {
     if (runs[k]!.minT < runs[k - 1]!.minT) {
@@ -172,21 +169,75 @@ export function downsampleSeries(
   return result;
 }
 
-/** Whether any two of the spans `[lo, hi]` (pairs in `spans`) share a time. */
-function overlapping(spans: number[]): boolean {
-  let sorted = true;
-  for (let k = 2; k < spans.length; k += 2) {
-    if (spans[k]! <= spans[k - 1]!) {
-      sorted = false;
+/** A part of a series read: a block's chunk or a head, with its span in the read range. */
+interface Part {
+  lo: number;
+  hi: number;
+  block?: BlockReader;
+  ref?: ChunkRef;
+  head?: HeadSeries;
+}
+
+function partRun(part: Part, r: Ranges, request: DownsampleRequest, cache: SummaryCache, key: string): { points: number; run: RunBuckets | null | undefined } {
+  return part.head ? headRun(part.head, r, request) : chunkRun(part.ref!, part.block!, r, request, cache, key);
+}
+
+/**
+ * The parts grouped where their spans share a time, each group in the parts' order (oldest
+ * first). In time order without overlap — the usual case — every part is a group of one
+ * (and nothing is sorted).
+ */
+function overlapClusters(parts: Part[]): Part[][] {
+  let ordered = true;
+  for (let k = 1; k < parts.length; k++) {
+    if (parts[k]!.lo <= parts[k - 1]!.hi) {
+      ordered = false;
       break;
     }
   }
-  if (sorted) return false;
-  const pairs: [number, number][] = [];
-  for (let k = 0; k < spans.length; k += 2) pairs.push([spans[k]!, spans[k + 1]!]);
-  pairs.sort((a, b) => a[0] - b[0]);
-  for (let k = 1; k < pairs.length; k++) if (pairs[k]![0] <= pairs[k - 1]![1]) return true;
-  return false;
+  if (ordered) return parts.map((p) => [p]);
+  const byStart = parts.map((part, order) => ({ part, order })).sort((a, b) => a.part.lo - b.part.lo || a.order - b.order);
+  const clusters: { part: Part; order: number }[][] = [];
+  let hi = -Infinity;
+  for (const item of byStart) {
+    if (clusters.length === 0 || item.part.lo > hi) clusters.push([item]);
+    else clusters[clusters.length - 1]!.push(item);
+    hi = clusters[clusters.length - 1]!.length === 1 ? item.part.hi : Math.max(hi, item.part.hi);
+  }
+  return clusters.map((c) => c.sort((a, b) => a.order - b.order).map((item) => item.part));
+}
+
+/** Decoded chunks of one overlapping group, reused group after group. */
+const groupScratch: SeriesPoints[] = [];
+
+/**
+ * Overlapping parts merged as read() merges them (lib/chunks mergeNumericParts: the newest
+ * part wins a shared timestamp) and summarised as one run, not kept. Any non-number read
+ * answers `undefined`, as for one part.
+ */
+function mergedRun(group: Part[], r: Ranges, request: DownsampleRequest): { points: number; run: RunBuckets | null | undefined } {
+  const numeric: NumericPart[] = [];
+  for (let k = 0; k < group.length; k++) {
+    const part = group[k]!;
+    let p: SeriesPoints;
+    let n: number;
+    if (part.head) {
+      p = part.head;
+      n = part.head.length;
+    } else {
+      const ref = part.ref!;
+      let buffer = groupScratch[k];
+      if (!buffer || buffer.length < ref.count) buffer = groupScratch[k] = allocPoints(Math.max(ref.count, 2 * (buffer?.length ?? 0)));
+      n = part.block!.readChunkInto(ref, buffer);
+      p = buffer;
+    }
+    const [from, to] = clip(p.timestamps, n, r.start, r.end);
+    if (!isNumericRun(p, from, to)) return { points: to - from, run: undefined };
+    numeric.push({ points: p, from, to });
+  }
+  const merged = mergeNumericParts(numeric);
+  const [va, vb] = clip(merged.timestamps, merged.length, r.vs, r.ve);
+  return { points: merged.length, run: vb > va ? summariseRun(merged, va, vb, request) : null };
 }
 
 function sameValues(a: Float64Array, b: Float64Array): boolean {

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { ValueKind, type DataPoint } from '../../core';
 import { pointBatch } from '../../core/testing/batch';
-import { answered, compareDownsampled, REDUCERS } from '../../core/testing/downsample-conformance';
+import { answered, compareDownsampled, MERGING_REDUCERS, REDUCER_REQUESTS, REDUCERS } from '../../core/testing/downsample-conformance';
 import { embeddedEngine, tempDataDir } from '../helpers/embedded';
 
 const BASE = 1_700_000_000_000;
@@ -36,13 +36,13 @@ describe('embedded engine: downsampling in the engine', () => {
       answered.buckets = answered.points = 0;
       const all = { start: -8.64e15, end: 8.64e15 };
       for (const intervalMs of [7000, 60_000]) {
-        for (const [aggregator, reduce] of Object.entries(REDUCERS)) {
-          await compareDownsampled(engine, 'm', all, { intervalMs, aggregator, reduce });
-          await compareDownsampled(engine, 'm', { start: BASE + 20_500, end: BASE + 377_000 }, { intervalMs, aggregator, reduce });
+        for (const agg of REDUCER_REQUESTS) {
+          await compareDownsampled(engine, 'm', all, { intervalMs, ...agg });
+          await compareDownsampled(engine, 'm', { start: BASE + 20_500, end: BASE + 377_000 }, { intervalMs, ...agg });
         }
       }
       expect(answered.points, 'no series fell back to points').to.equal(0);
-      expect(answered.buckets).to.equal(2 * 4 * 2 * 4);
+      expect(answered.buckets).to.equal(2 * REDUCER_REQUESTS.length * 2 * 4);
       const misses = engine.summaries.misses;
       const hits = engine.summaries.hits;
       await compareDownsampled(engine, 'm', all, { intervalMs: 60_000, aggregator: 'sum', reduce: REDUCERS.sum! });
@@ -57,22 +57,73 @@ describe('embedded engine: downsampling in the engine', () => {
     }
   });
 
-  it('falls back to the plain read where blocks overlap (an out-of-order write), and stays exact', async () => {
+  it('merges blocks and heads that overlap in time (out-of-order writes) point by point, later writes winning, and stays exact', async () => {
     const engine = await embeddedEngine(tempDataDir('ds-overlap'), { chunkMaxPoints: 16 });
     await engine.open();
     try {
+      const rewrite = (from: number, to: number, value: number): DataPoint[] => points('o', from, to).map((p) => ({ ...p, value: { kind: ValueKind.Float, value } }) as DataPoint);
+      const check = async (label: string) => {
+        answered.buckets = answered.points = 0;
+        for (const agg of REDUCER_REQUESTS) {
+          for (const request of [
+            { intervalMs: 60_000, ...agg },
+            { intervalMs: 7000, values: { start: BASE + 30_000, end: BASE + 170_000 }, ...agg },
+            { intervalMs: 0, all: true, values: { start: BASE + 20_000, end: BASE + 150_000 }, ...agg },
+          ]) {
+            await compareDownsampled(engine, 'o', { start: -8.64e15, end: 8.64e15 }, request);
+            await compareDownsampled(engine, 'o', { start: BASE + 52_000, end: BASE + 120_000 }, request);
+          }
+        }
+        expect(answered.points, `${label}: no series handed back as points`).to.equal(0);
+        expect(answered.buckets, label).to.equal(REDUCER_REQUESTS.length * 3 * 2 * 4);
+      };
       await engine.write(pointBatch(points('o', 0, 200)));
       engine.checkpoint();
-      // rewrites of older timestamps, in a newer block: they win, as in read()
-      await engine.write(pointBatch(points('o', 50, 60).map((p) => ({ ...p, value: { kind: ValueKind.Float, value: -1 } }) as DataPoint)));
+      // rewrites of older timestamps: in the head, they overlap the block and win, as in read()
+      await engine.write(pointBatch(rewrite(50, 60, -1)));
+      await check('head over a block');
+      // then in a newer block, and newer rewrites of some of them in the head again
       engine.checkpoint();
-      answered.buckets = answered.points = 0;
-      for (const [aggregator, reduce] of Object.entries(REDUCERS)) await compareDownsampled(engine, 'o', { start: -8.64e15, end: 8.64e15 }, { intervalMs: 60_000, aggregator, reduce });
-      expect(answered.points).to.equal(4 * 4);
+      await engine.write(pointBatch(rewrite(55, 58, -2)));
+      await engine.write(pointBatch(points('o', 200, 230)));
+      await check('two blocks and the head over one span');
+      engine.checkpoint();
+      await check('three blocks over one span');
+      await check('three blocks over one span, again (summaries kept)');
       engine.compact();
+      await check('after compaction, one block');
+      // a string in an overlapping part: that series is handed back as points
+      await engine.write(pointBatch([{ metric: 'o', tags: { host: 'h0' }, timestamp: BASE + 100_000, value: { kind: ValueKind.String, value: 'late' } } as DataPoint]));
       answered.buckets = answered.points = 0;
-      for (const [aggregator, reduce] of Object.entries(REDUCERS)) await compareDownsampled(engine, 'o', { start: -8.64e15, end: 8.64e15 }, { intervalMs: 60_000, aggregator, reduce });
-      expect(answered.buckets, 'after compaction one block: buckets again').to.equal(4 * 4);
+      await compareDownsampled(engine, 'o', { start: -8.64e15, end: 8.64e15 }, { intervalMs: 60_000, aggregator: 'sum', reduce: REDUCERS.sum! });
+      expect([answered.points, answered.buckets]).to.deep.equal([1, 3]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('keeps one partial value per edge bucket for decomposable aggregators (count, min), not the raw values', async () => {
+    const engine = await embeddedEngine(tempDataDir('ds-partials'), { chunkMaxPoints: 500 });
+    await engine.open();
+    try {
+      await engine.write(pointBatch(points('p', 0, 2000)));
+      engine.checkpoint();
+      const all = { start: -8.64e15, end: 8.64e15 };
+      const bytesAfter = async (request: Parameters<typeof compareDownsampled>[3]): Promise<number> => {
+        const before = engine.summaries.size.bytes;
+        await compareDownsampled(engine, 'p', all, request);
+        return engine.summaries.size.bytes - before;
+      };
+      // 4 series x 4 chunks of 500 points: raw edges keep every value of a `0all` summary
+      const raw = await bytesAfter({ intervalMs: 0, all: true, values: { start: BASE, end: BASE + 3_000_000 }, aggregator: 'sum', reduce: REDUCERS.sum! });
+      expect(raw).to.be.at.least(4 * 2000 * 8);
+      for (const [aggregator, f] of Object.entries(MERGING_REDUCERS)) {
+        const partial = await bytesAfter({ intervalMs: 0, all: true, values: { start: BASE, end: BASE + 3_000_000 }, aggregator, ...f });
+        expect(partial, aggregator).to.be.greaterThan(0).and.at.most(16 * 200);
+        // 10-minute buckets: 600 points in each, edges of 500-point chunks cut most of them
+        const tenMinutes = await bytesAfter({ intervalMs: 600_000, aggregator, ...f });
+        expect(tenMinutes, aggregator).to.be.greaterThan(0).and.at.most(16 * 300);
+      }
     } finally {
       await engine.close();
     }
@@ -95,16 +146,16 @@ describe('embedded engine: downsampling in the engine', () => {
       const range = { start: BASE, end: BASE + 200_000 };
       const values = { start: BASE + 60_000, end: BASE + 200_000 };
       const check = async () => {
-        for (const [aggregator, reduce] of Object.entries(REDUCERS)) {
+        for (const agg of REDUCER_REQUESTS) {
           for (const request of [
-            { intervalMs: 7000, values, aggregator, reduce },
-            { intervalMs: 0, all: true, values, aggregator, reduce },
-            { intervalMs: 7000, values: { start: BASE + 10_000, end: BASE + 200_000 }, aggregator, reduce },
+            { intervalMs: 7000, values, ...agg },
+            { intervalMs: 0, all: true, values, ...agg },
+            { intervalMs: 7000, values: { start: BASE + 10_000, end: BASE + 200_000 }, ...agg },
           ]) {
             answered.buckets = answered.points = 0;
             await compareDownsampled(engine, 's', range, request);
             await compareDownsampled(engine, 's', { start: BASE + 3000, end: BASE + 200_000 }, request); // the chunk with the string cut by the read
-            expect(answered.points, `${aggregator} ${request.intervalMs}`).to.equal(4);
+            expect(answered.points, `${agg.aggregator} ${request.intervalMs}`).to.equal(4);
           }
         }
       };
@@ -133,9 +184,9 @@ describe('embedded engine: downsampling in the engine', () => {
       const values = { start: BASE + 420_000, end: range.end };
       for (const cut of [false, true]) {
         if (cut) engine.checkpoint();
-        for (const [aggregator, reduce] of Object.entries(REDUCERS)) {
-          await compareDownsampled(engine, 'w', range, { intervalMs: 60_000, values, aggregator, reduce });
-          await compareDownsampled(engine, 'w', range, { intervalMs: 0, all: true, values, aggregator, reduce });
+        for (const agg of REDUCER_REQUESTS) {
+          await compareDownsampled(engine, 'w', range, { intervalMs: 60_000, values, ...agg });
+          await compareDownsampled(engine, 'w', range, { intervalMs: 0, all: true, values, ...agg });
         }
       }
     } finally {
@@ -152,9 +203,9 @@ describe('embedded engine: downsampling in the engine', () => {
         engine.checkpoint();
         answered.buckets = answered.points = 0;
         for (const intervalMs of [7000, 60_000, 600_000]) {
-          for (const [aggregator, reduce] of Object.entries(REDUCERS)) await compareDownsampled(engine, 'b', { start: -8.64e15, end: 8.64e15 }, { intervalMs, aggregator, reduce });
+          for (const agg of REDUCER_REQUESTS) await compareDownsampled(engine, 'b', { start: -8.64e15, end: 8.64e15 }, { intervalMs, ...agg });
         }
-        expect(answered.buckets).to.equal(3 * 4 * 4);
+        expect(answered.buckets).to.equal(3 * REDUCER_REQUESTS.length * 4);
         expect(engine.summaries.size.bytes, `bound ${bound}`).to.be.at.most(bound);
         // the series' memos are within the bound too: none kept under 0
         const memos = ((engine as any).index.byId as { downsampled?: unknown }[]).filter((e) => e?.downsampled !== undefined).length;
