@@ -50,29 +50,48 @@ export function mergeNumericParts(parts: readonly NumericPart[]): MergedNumeric 
   const values = merged.floats;
   let n = 0;
   for (;;) {
-    // the smallest next timestamp; the newest part holding it wins
+    // the smallest next timestamp (the newest part holding it wins), and the smallest of the others
     let t = Infinity;
     let winner = -1;
+    let bound = Infinity;
     for (let j = 0; j < k; j++) {
       const part = parts[j]!;
       const c = cursors[j]!;
       if (c >= part.to) continue;
       const tj = part.points.timestamps[c]!;
       if (tj <= t) {
+        if (t < bound) bound = t;
         t = tj;
         winner = j;
+      } else if (tj < bound) {
+        bound = tj;
       }
     }
     if (winner < 0) break;
-    const w = parts[winner]!.points;
-    const c = cursors[winner]!;
-    ts[n] = t;
-    values[n] = w.kinds[c] === INT ? Number(w.ints[c]!) : w.floats[c]!;
-    n++;
-    for (let j = 0; j < k; j++) {
-      const c2 = cursors[j]!;
-      if (c2 < parts[j]!.to && parts[j]!.points.timestamps[c2] === t) cursors[j] = c2 + 1;
+    const part = parts[winner]!;
+    const w = part.points;
+    const wts = w.timestamps;
+    const kinds = w.kinds;
+    let c = cursors[winner]!;
+    if (bound === t) {
+      // a timestamp held twice: the winner's point, every part's cursor past it
+      ts[n] = t;
+      values[n] = kinds[c] === INT ? Number(w.ints[c]!) : w.floats[c]!;
+      n++;
+      for (let j = 0; j < k; j++) {
+        const c2 = cursors[j]!;
+        if (c2 < parts[j]!.to && parts[j]!.points.timestamps[c2] === t) cursors[j] = c2 + 1;
+      }
+      continue;
     }
+    // the winner's points before any other part's next one: copied as a run (in time order
+    // with few overlaps, the usual case, this is nearly the whole merge)
+    const to = part.to;
+    for (; c < to && wts[c]! < bound; c++, n++) {
+      ts[n] = wts[c]!;
+      values[n] = kinds[c] === INT ? Number(w.ints[c]!) : w.floats[c]!;
+    }
+    cursors[winner] = c;
   }
   merged.length = n;
   return merged;

@@ -1,7 +1,7 @@
 /** lib/chunks: the stored-chunk frame around the shared chunk (format 2, and 3 with its crc32). */
 import { expect } from 'chai';
 import { allocPoints, ValueKind } from '../../core';
-import { CHUNK_POINTS_VERIFIED, chunkPointCount, CodecSet, decodeChunk, decodeStoredChunk, decodeStoredChunkInto, DEFAULT_CODECS, encodeChunk, encodeStoredChunk, isStoredChunk, STORED_CHUNK, STORED_CHUNK_CRC, storedChunkPointCount } from '../../lib/chunks';
+import { CHUNK_POINTS_VERIFIED, chunkPointCount, CodecSet, decodeChunk, decodeStoredChunk, decodeStoredChunkInto, DEFAULT_CODECS, encodeChunk, encodeStoredChunk, isStoredChunk, mergeNumericParts, STORED_CHUNK, STORED_CHUNK_CRC, storedChunkPointCount } from '../../lib/chunks';
 import { codecRegistry } from '../helpers/embedded';
 
 describe('lib/chunks stored chunk', () => {
@@ -149,5 +149,41 @@ describe('lib/chunks chunk kinds modes', () => {
     expect(chunk.length).to.be.above(empty.length);
     expect(empty[modeOffset(empty)]).to.equal(0);
     expect(decodeChunk(empty, codecs).length).to.equal(0);
+  });
+});
+
+describe('lib/chunks mergeNumericParts', () => {
+  it('merges random overlapping runs as read() does: every timestamp once, the newest part winning, integers as doubles', () => {
+    let seed = 20261201;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let round = 0; round < 200; round++) {
+      const k = 1 + Math.floor(rnd() * 6);
+      const parts: { points: ReturnType<typeof allocPoints>; from: number; to: number }[] = [];
+      const want = new Map<number, number>();
+      for (let j = 0; j < k; j++) {
+        // a sorted run of unique timestamps over a random span, often overlapping the others
+        const start = Math.floor(rnd() * 500);
+        const stamps = [...new Set(Array.from({ length: Math.floor(rnd() * 80) }, () => start + Math.floor(rnd() * 300)))].sort((a, b) => a - b);
+        const pad = Math.floor(rnd() * 3); // points outside [from, to) must be ignored
+        const p = allocPoints(stamps.length + 2 * pad);
+        for (let i = 0; i < p.length; i++) {
+          p.timestamps[i] = i < pad ? -10 + i : i >= pad + stamps.length ? 10_000 + i : stamps[i - pad]!;
+          if (rnd() < 0.5) {
+            p.kinds[i] = ValueKind.Int;
+            p.ints[i] = BigInt(Math.floor(rnd() * 2 ** 53)) * (rnd() < 0.5 ? -1n : 1n);
+          } else {
+            p.kinds[i] = ValueKind.Float;
+            p.floats[i] = rnd() < 0.05 ? NaN : (rnd() - 0.5) * 1e6;
+          }
+        }
+        for (let i = pad; i < pad + stamps.length; i++) want.set(p.timestamps[i]!, p.kinds[i] === ValueKind.Int ? Number(p.ints[i]!) : p.floats[i]!);
+        parts.push({ points: p, from: pad, to: pad + stamps.length });
+      }
+      const merged = mergeNumericParts(parts);
+      const expected = [...want].sort((a, b) => a[0] - b[0]);
+      expect(Array.from(merged.timestamps.subarray(0, merged.length)), `round ${round}`).to.deep.equal(expected.map(([t]) => t));
+      expect(Array.from(merged.floats.subarray(0, merged.length)), `round ${round}`).to.deep.equal(expected.map(([, v]) => v));
+      expect(Array.from(merged.kinds.subarray(0, merged.length)).every((kind) => kind === ValueKind.Float)).to.equal(true);
+    }
   });
 });
