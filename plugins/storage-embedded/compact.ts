@@ -6,6 +6,7 @@ import type { BackgroundJob } from './background-job';
 import type { BlockReader, BlockWriter } from './block';
 import type { BlockSet } from './block-set';
 import type { SeriesEntry, SeriesIndex } from './series-index';
+import { MergeScratch } from './merge-scratch';
 
 /**
  * How much bigger than the newer blocks together a block may be and still join their run.
@@ -67,6 +68,8 @@ export class CompactionJob implements BackgroundJob {
   /** series with chunks in the inputs */
   private readonly entries: SeriesEntry[] = [];
   private next = 0;
+  /** decode and merge buffers, reused series after series */
+  private readonly scratch = new MergeScratch();
 
   /** Use CompactionJob.start(), which says when there is nothing to do. */
   private constructor(
@@ -94,7 +97,7 @@ export class CompactionJob implements BackgroundJob {
     let done = 0;
     while (this.next < this.entries.length && done < budget) {
       const entry = this.entries[this.next++]!;
-      const points = this.blocks.read(entry, this.cutoff, Infinity, this.merging);
+      const points = this.blocks.readMerged(entry, this.cutoff, Infinity, this.merging, this.scratch);
       if (points.length > 0) this.writer.addSeries(entry.id, points);
       done += points.length + 1;
     }
