@@ -112,6 +112,27 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+
+  /** Empties the writer, keeping its buffer: a codec's one writer serves chunk after chunk (finish copies). */
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
+}
+
+/**
+ * A Float64Array of at least `n` values, reused call after call by its one owner: a
+ * codec's temporaries (deltas, group bounds) per chunk, which allocated fresh would be
+ * garbage — and malloc'd memory — for every chunk a cut, compaction or query codes. Only
+ * for synchronous use that ends before the owner asks again.
+ */
+export class Float64Scratch {
+  private values = new Float64Array(256);
+
+  get(n: number): Float64Array {
+    if (this.values.length < n) this.values = new Float64Array(Math.max(n, this.values.length * 2));
+    return this.values;
+  }
 }
 
 export class ByteReader {

@@ -16,7 +16,12 @@
  * past them). A span of 0 writes nothing more.
  * Values must be integers with |v| ≤ 2^51 (spans at most 2^52).
  */
-import { ByteReader, ByteWriter } from './codec-io';
+import { ByteReader, ByteWriter, Float64Scratch } from './codec-io';
+
+// per-call temporaries, reused (synchronous, one call at a time): no garbage per chunk
+const groupMinScratch = new Float64Scratch();
+const groupMaxScratch = new Float64Scratch();
+const codedScratch = new ByteWriter(1024);
 
 /** Values per group when a column is grouped (2^GROUP_SHIFT). */
 export const RANGE_GROUP = 128;
@@ -197,8 +202,8 @@ export function packRanged(w: ByteWriter, values: Float64Array, count: number): 
   let min = Infinity;
   let max = -Infinity;
   const groups = Math.ceil(count / RANGE_GROUP);
-  const groupMin = new Float64Array(groups);
-  const groupMax = new Float64Array(groups);
+  const groupMin = groupMinScratch.get(groups);
+  const groupMax = groupMaxScratch.get(groups);
   for (let g = 0; g < groups; g++) {
     let lo = Infinity;
     let hi = -Infinity;
@@ -236,7 +241,7 @@ export function packRanged(w: ByteWriter, values: Float64Array, count: number): 
     w.uvarint(groupMin[g]! - min);
     w.uvarint(groupMax[g]! - groupMin[g]!);
   }
-  const coded = new ByteWriter(Math.ceil((codedBits(count, span) + 64) / 8));
+  const coded = codedScratch.reset();
   const coder = new RangeEncoder(coded);
   if (!useGroups) {
     encodeRun(coder, values, 0, count, min, span);
@@ -273,8 +278,8 @@ export function unpackRanged(r: ByteReader, count: number, out: Float64Array): v
     return;
   }
   const groups = Math.ceil(count / RANGE_GROUP);
-  const bases = new Float64Array(groups);
-  const spans = new Float64Array(groups);
+  const bases = groupMinScratch.get(groups);
+  const spans = groupMaxScratch.get(groups);
   for (let g = 0; g < groups; g++) {
     bases[g] = min + r.uvarint();
     spans[g] = r.uvarint();

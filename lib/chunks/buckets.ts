@@ -29,12 +29,20 @@ export interface RunBuckets {
   maxT: number;
   /** raw points summarised */
   points: number;
-  /** the bucket of the first point, and the values of the run in it (in time order; with `request.merge`, their one partial) */
+  /** the bucket of the first point, and the values of the run in it (in time order; empty when `partial`) */
   headBucket: number;
   headValues: Float64Array;
-  /** the bucket of the last point when it differs from headBucket (else NaN), and its values */
+  /** the bucket of the last point when it differs from headBucket (else NaN), and its values (empty when `partial`) */
   tailBucket: number;
   tailValues: Float64Array;
+  /**
+   * With `request.merge`: the edge buckets hold one partial value each — `reduce` of the
+   * run's values in them — as numbers, not arrays (a summary of a `0all` count is then one
+   * object and no typed array); NaN where there is no tail bucket.
+   */
+  partial: boolean;
+  headPartial: number;
+  tailPartial: number;
   /** buckets strictly between the two edges: starts and reduced values */
   innerTimestamps: Float64Array;
   innerValues: Float64Array;
@@ -69,28 +77,31 @@ export function isNumericRun(p: SeriesPoints, from: number, to: number): boolean
 export function summariseRun(p: SeriesPoints, from: number, to: number, request: DownsampleRequest): RunBuckets {
   const interval = request.intervalMs;
   const ts = p.timestamps;
+  const partial = request.merge !== undefined;
   if (request.all) {
-    // one bucket (stamped by the caller): every value raw, reduced once over all runs
-    const values = edgeValues(p, from, to, request);
-    return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket: 0, headValues: values, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY };
+    // one bucket (stamped by the caller): every value raw, reduced once over all runs (or its partial)
+    const headValues = partial ? EMPTY : rawValues(p, from, to);
+    const headPartial = partial ? partialOf(p, from, to, request) : NaN;
+    return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket: 0, headValues, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY, partial, headPartial, tailPartial: NaN };
   }
   const headBucket = floorToInterval(ts[from]!, interval);
   const tailBucket = floorToInterval(ts[to - 1]!, interval);
   let i = from;
   while (i < to && ts[i]! < headBucket + interval) i++;
-  const headValues = edgeValues(p, from, i, request);
+  const headValues = partial ? EMPTY : rawValues(p, from, i);
+  const headPartial = partial ? partialOf(p, from, i, request) : NaN;
   if (headBucket === tailBucket) {
-    return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket, headValues, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY };
+    return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket, headValues, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY, partial, headPartial, tailPartial: NaN };
   }
   let tailFrom = to;
   while (tailFrom > i && ts[tailFrom - 1]! >= tailBucket) tailFrom--;
   // one allocation for the run's arrays: tail values, then inner starts and values (views)
   const innerCap = Math.min(tailFrom - i, Math.max(0, (tailBucket - headBucket) / interval - 1));
-  const tailLength = request.merge ? 1 : to - tailFrom;
-  const store = new Float64Array(tailLength + 2 * innerCap);
-  const tailValues = store.subarray(0, tailLength);
-  if (request.merge) tailValues[0] = partialOf(p, tailFrom, to, request);
-  else for (let k = tailFrom; k < to; k++) tailValues[k - tailFrom] = valueAt(p, k);
+  const tailLength = partial ? 0 : to - tailFrom;
+  const store = tailLength + 2 * innerCap > 0 ? new Float64Array(tailLength + 2 * innerCap) : EMPTY;
+  const tailValues = partial ? EMPTY : store.subarray(0, tailLength);
+  for (let k = tailFrom; k < to && !partial; k++) tailValues[k - tailFrom] = valueAt(p, k);
+  const tailPartial = partial ? partialOf(p, tailFrom, to, request) : NaN;
   // inner buckets: points [i, tailFrom), each bucket reduced as the query engine's downsampler does
   let innerTimestamps = store.subarray(tailLength, tailLength + innerCap);
   let innerValues = store.subarray(tailLength + innerCap);
@@ -112,7 +123,7 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
     innerTimestamps = innerTimestamps.subarray(0, n);
     innerValues = innerValues.subarray(0, n);
   }
-  return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket, headValues, tailBucket, tailValues, innerTimestamps, innerValues };
+  return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket, headValues, tailBucket, tailValues, innerTimestamps, innerValues, partial, headPartial, tailPartial };
 }
 
 const EMPTY = new Float64Array(0);
@@ -124,17 +135,23 @@ function partialOf(p: SeriesPoints, from: number, to: number, request: Downsampl
   return request.reduce(values, to - from);
 }
 
-/** An edge bucket's values of points [from, to): raw, or their one partial when the aggregator merges partials. */
-function edgeValues(p: SeriesPoints, from: number, to: number, request: DownsampleRequest): Float64Array {
-  if (request.merge) return Float64Array.of(partialOf(p, from, to, request));
+/** The values of points [from, to) as doubles, in a new array (an edge bucket's, kept raw). */
+function rawValues(p: SeriesPoints, from: number, to: number): Float64Array {
   const values = new Float64Array(to - from);
   for (let k = from; k < to; k++) values[k - from] = valueAt(p, k);
   return values;
 }
 
-/** Bytes a summary holds (for a cache's bound). */
+/**
+ * Bytes a summary takes in memory, for a cache's bound: measured (Node 20, x64) as what
+ * 100,000 summaries add to the heap and the typed arrays' memory — the object with its
+ * fields and its cache slot about 500 bytes, each distinct typed-array buffer about 300
+ * (its objects and the allocation), then 8 a value. Counting only the values, as before,
+ * let a cache bounded at 64 MiB of `0all` summaries take over 200 MiB.
+ */
 export function runBytes(r: RunBuckets): number {
-  return 128 + 8 * (r.headValues.length + r.tailValues.length + 2 * r.innerTimestamps.length);
+  const arrays = (r.headValues.length > 0 ? 1 : 0) + (r.tailValues.length > 0 || r.innerTimestamps.length > 0 ? 1 : 0);
+  return 500 + 300 * arrays + 8 * (r.headValues.length + r.tailValues.length + 2 * r.innerTimestamps.length);
 }
 
 /**
@@ -177,6 +194,16 @@ export function mergeRuns(runs: readonly RunBuckets[], request: DownsampleReques
           n += r.innerTimestamps.length;
         }
         open = bucket;
+      }
+      if (r!.partial) {
+        // one partial value for this edge
+        if (pending.length < count + 1) {
+          const grown = new Float64Array(pending.length * 2);
+          grown.set(pending.subarray(0, count));
+          pending = grown;
+        }
+        pending[count++] = edge === 0 ? r!.headPartial : r!.tailPartial;
+        continue;
       }
       const add = edge === 0 ? r!.headValues : r!.tailValues;
       if (pending.length < count + add.length) {

@@ -9,7 +9,7 @@
  * value. Chunks written before the range coder, u8 e | packUnsigned(zigzag deltas), are
  * still read.
  */
-import { ByteReader, ByteWriter, definePlugin, packRanged, unpackRanged, unpackUnsigned, type Codec, type SeriesPoints } from '../../core';
+import { ByteReader, ByteWriter, definePlugin, Float64Scratch, packRanged, unpackRanged, unpackUnsigned, type Codec, type SeriesPoints } from '../../core';
 
 const MAX_EXPONENT = 9;
 /** The flag in the exponent byte of the range-coded layout (older chunks hold e alone). */
@@ -40,6 +40,10 @@ function exponentOf(values: Float64Array, start: number, end: number): number {
   return e;
 }
 
+// one writer and one delta column, reused chunk after chunk (encode and decode are synchronous)
+const writer = new ByteWriter(1024);
+const deltaScratch = new Float64Scratch();
+
 export const decimalFloatCodec: Codec = {
   name: 'decimal-float',
   id: 3,
@@ -53,13 +57,13 @@ export const decimalFloatCodec: Codec = {
     if (e < 0) throw new RangeError('decimal-float cannot encode these values exactly');
     const p = POW10[e]!;
     const n = end - start;
-    const w = new ByteWriter(16 + n * 2);
+    const w = writer.reset();
     w.byte(RANGED | e);
     if (n === 0) return w.finish();
     let prev = Math.round(values[start]! * p);
     w.svarint(prev);
     if (n === 1) return w.finish();
-    const deltas = new Float64Array(n - 1);
+    const deltas = deltaScratch.get(n - 1);
     for (let i = 1; i < n; i++) {
       const m = Math.round(values[start + i]! * p);
       deltas[i - 1] = m - prev;
@@ -75,7 +79,7 @@ export const decimalFloatCodec: Codec = {
     if (e > MAX_EXPONENT || head > (RANGED | MAX_EXPONENT)) throw new RangeError('decimal-float exponent out of range');
     const p = POW10[e]!;
     const out = into.floats;
-    const deltas = new Float64Array(count);
+    const deltas = deltaScratch.get(count);
     let m = 0;
     if (head & RANGED) {
       if (count === 0) return;

@@ -16,13 +16,16 @@ const MODE_DOD = 0;
 const MODE_RAW = 1;
 const MODE_DOD_SECONDS = 2;
 
+// one writer, reused chunk after chunk (encode is synchronous; finish copies)
+const writer = new ByteWriter(1024);
+
 export const deltaOfDeltaCodec: Codec = {
   name: 'delta-of-delta',
   id: 1,
   target: 'timestamp',
   encode(points: SeriesPoints, start: number, end: number): Uint8Array {
     const ts = points.timestamps;
-    const w = new ByteWriter(16 + (end - start));
+    const w = writer.reset();
     let integral = true;
     let seconds = true;
     for (let i = start; i < end; i++) {

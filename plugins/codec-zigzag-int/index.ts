@@ -9,11 +9,15 @@
  * value; mode 1 (raw): 8 bytes per value. Mode 0 (zigzag deltas bit-packed, packUnsigned)
  * is what chunks written before the range coder hold; it is still read.
  */
-import { ByteReader, ByteWriter, definePlugin, int64AsNumber, int64Words, packRanged, setInt64FromNumber, unpackRanged, unpackUnsigned, type Codec, type SeriesPoints } from '../../core';
+import { ByteReader, ByteWriter, definePlugin, Float64Scratch, int64AsNumber, int64Words, packRanged, setInt64FromNumber, unpackRanged, unpackUnsigned, type Codec, type SeriesPoints } from '../../core';
 
 const MODE_DELTA = 0;
 const MODE_RAW = 1;
 const MODE_RANGED = 2;
+
+// one writer and one delta column, reused chunk after chunk (encode and decode are synchronous)
+const writer = new ByteWriter(1024);
+const deltaScratch = new Float64Scratch();
 
 export const zigzagIntCodec: Codec = {
   name: 'zigzag-varint',
@@ -23,7 +27,7 @@ export const zigzagIntCodec: Codec = {
     const words = int64Words(points.ints);
     let small = true;
     for (let i = start; i < end && small; i++) if (Number.isNaN(int64AsNumber(words, i))) small = false;
-    const w = new ByteWriter(16 + (end - start) * 2);
+    const w = writer.reset();
     if (!small) {
       w.byte(MODE_RAW);
       w.bytes(new Uint8Array(points.ints.buffer, points.ints.byteOffset + start * 8, (end - start) * 8));
@@ -35,7 +39,7 @@ export const zigzagIntCodec: Codec = {
     let prev = int64AsNumber(words, start);
     w.svarint(prev);
     if (n === 1) return w.finish();
-    const deltas = new Float64Array(n - 1);
+    const deltas = deltaScratch.get(n - 1);
     for (let i = 1; i < n; i++) {
       const v = int64AsNumber(words, start + i);
       deltas[i - 1] = v - prev;
@@ -53,7 +57,7 @@ export const zigzagIntCodec: Codec = {
       return;
     }
     const words = int64Words(into.ints);
-    const deltas = new Float64Array(count);
+    const deltas = deltaScratch.get(count);
     if (mode === MODE_RANGED) {
       if (count === 0) return;
       let v = r.svarint();

@@ -61,7 +61,8 @@ export class SummaryCache {
   keepMemo(owner: MemoSlot): void {
     const memo = owner.downsampled;
     if (!memo) return;
-    const bytes = 96 + 16 * memo.result.length;
+    // the memo and its result objects, their typed arrays (~300 bytes each with its buffer) and the values (lib/chunks runBytes measures the same way)
+    const bytes = 600 + 16 * memo.result.length;
     if (bytes > this.maxBytes) {
       owner.downsampled = undefined;
       return;
