@@ -85,7 +85,7 @@ export interface EmbeddedEngineOptions {
   /** 0 keeps data forever */
   retentionMs: number;
   codecs: CodecPreferences;
-  /** bytes of chunk bucket summaries kept for downsampling queries (0: none) */
+  /** memory (bytes, objects and arrays counted) for chunk bucket summaries and series answers kept for downsampling queries (0: none) */
   summaryCacheBytes?: number;
 }
 

@@ -30,7 +30,7 @@ export const EmbeddedOptionsSchema = Type.Object(
     summaryCacheBytes: Type.Integer({
       default: 64 * 2 ** 20,
       minimum: 0,
-      description: 'bytes of per-chunk downsampling results kept for repeated queries (0: none); least recently used out first',
+      description: 'memory (bytes, counted as the objects and arrays take it) for per-chunk downsampling results and series answers kept for repeated queries (0: none); oldest out first',
     }),
     retentionMs: Type.Integer({ default: 0, minimum: 0, description: 'drop points older than this (0: keep forever)' }),
     codecs: Type.Object(
