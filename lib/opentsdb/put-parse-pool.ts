@@ -168,8 +168,21 @@ export class PutParsePool {
   private readonly workers: ParseWorker[];
 
   /** @param size worker threads (at least 1) */
-  constructor(size: number, onCrash: (err: unknown) => void) {
+  constructor(
+    size: number,
+    private readonly onCrash: (err: unknown) => void,
+  ) {
     this.workers = Array.from({ length: Math.max(1, size) }, () => new ParseWorker(onCrash));
+  }
+
+  /** Worker slots (a thread starts on its first job). */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Adds worker slots up to `size` (never fewer): a transport that asks for more threads than the pool has gets them. */
+  grow(size: number): void {
+    while (this.workers.length < size) this.workers.push(new ParseWorker(this.onCrash));
   }
 
   /**

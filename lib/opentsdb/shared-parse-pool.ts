@@ -1,9 +1,11 @@
 /**
  * One PutParsePool per daemon, shared by the transports that parse on worker threads
  * (put-telnet's lines, put-http's JSON bodies): one set of parse threads, not one per
- * plugin, since each thread costs its own V8 heap. The first plugin to ask makes it, with
- * its `size`, and registers it in the container as `putParsePool`; the pool is closed when
- * the kernel has closed.
+ * plugin, since each thread costs its own V8 heap. The first plugin to ask makes it and
+ * registers it in the container as `putParsePool`; it has as many worker slots as the
+ * largest `size` asked for, and each transport spreads its jobs over its own `size` first
+ * slots (so put-telnet's one thread is also put-http's first). A slot's thread starts on
+ * its first job. The pool is closed when the kernel has closed.
  */
 import { asValue } from 'awilix';
 import type { DsdbContainer } from '../../core/container';
@@ -20,7 +22,11 @@ declare module '../../core/container' {
 
 /** The daemon's parse pool, made (with `size` threads) on the first call. */
 export function sharedPutParsePool(container: DsdbContainer, hooks: KernelHooks, log: Logger, size: number): PutParsePool {
-  if (container.hasRegistration('putParsePool')) return container.resolve('putParsePool');
+  if (container.hasRegistration('putParsePool')) {
+    const shared = container.resolve('putParsePool');
+    shared.grow(size);
+    return shared;
+  }
   const pool = new PutParsePool(size, (err) => log.error({ err }, 'a put parse worker died; its jobs are parsed on the main thread'));
   container.register('putParsePool', asValue(pool));
   hooks.kernel.closed.tapPromise('put-parse-pool', () => pool.close());

@@ -66,7 +66,7 @@ export default definePlugin({
     // the kernel registers the writer before any plugin: resolved once, not per packet
     const writer: WriteService = container.resolve('writer');
     const stats: Stats = { lines: 0, points: 0, errors: 0, batches: 0 };
-    const put = options.parseWorkers > 0 ? workerPut(writer, stats, log, sharedPutParsePool(container, hooks, log, options.parseWorkers), options.maxPacketsInFlight, hooks) : inlinePut(writer, stats, log);
+    const put = options.parseWorkers > 0 ? workerPut(writer, stats, log, sharedPutParsePool(container, hooks, log, options.parseWorkers), options.parseWorkers, options.maxPacketsInFlight, hooks) : inlinePut(writer, stats, log);
 
     getTelnetHooks(hooks).commands.tap('put-telnet', (commands) => commands.add('put', put, 'put-telnet'));
     hooks.kernel.collectStats.tap('put-telnet', (collector) => {
@@ -148,7 +148,7 @@ function sharedBuffer(bytes: number): Buffer {
 }
 
 /** Parsing on worker threads; this thread gathers line bytes and writes the parsed batches in order. */
-function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutParsePool, maxInFlight: number, hooks: KernelHooks): TelnetCommand {
+function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutParsePool, workers: number, maxInFlight: number, hooks: KernelHooks): TelnetCommand {
   const pipelines = new WeakMap<TelnetConnection, Pipeline>();
   const tails = new Set<Promise<void>>();
   let nextAffinity = 0;
@@ -159,7 +159,7 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutPar
     if (connection === lastConnection) return last!;
     let p = pipelines.get(connection);
     if (!p) {
-      p = { affinity: nextAffinity++, buffer: sharedBuffer(STAGING_BYTES), spare: [], length: 0, run: undefined, runStart: 0, runEnd: 0, inFlight: 0, tail: Promise.resolve(), wake: undefined };
+      p = { affinity: nextAffinity++ % workers, buffer: sharedBuffer(STAGING_BYTES), spare: [], length: 0, run: undefined, runStart: 0, runEnd: 0, inFlight: 0, tail: Promise.resolve(), wake: undefined };
       pipelines.set(connection, p);
     }
     lastConnection = connection;

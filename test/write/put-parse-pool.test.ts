@@ -188,6 +188,26 @@ describe('put parsing on worker threads', () => {
       }
     });
 
+    it('gives put-http its two worker slots in the pool put-telnet made with one, telnet connections staying on the first', async () => {
+      const daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', ['put-telnet', { parseWorkers: 1 }], ['put-http', { parseWorkers: 2 }], 'aggregators-opentsdb', 'query', 'read-api'] });
+      try {
+        const pool = daemon.kernel.container.resolve('putParsePool');
+        expect(pool.size).to.equal(2);
+        // four telnet connections: one thread
+        await Promise.all([0, 1, 2, 3].map((c) => exchange(daemon.port, [Array.from({ length: 20 }, (_, i) => `put pool.telnet ${1356998400 + i} ${i} conn=c${c}\n`).join('')])));
+        expect(pool.threads()).to.have.length(1);
+        // JSON bodies in flight together: both threads
+        const body = (b: number) => JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ metric: 'pool.http', timestamp: 1356998400 + i, value: b * 100 + i, tags: { body: `b${b}` } })));
+        const answers = await Promise.all([0, 1, 2, 3].map((b) => fetch(`http://127.0.0.1:${daemon.port}/api/put`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(b) })));
+        expect(answers.map((a) => a.status)).to.deep.equal([204, 204, 204, 204]);
+        expect(pool.threads()).to.have.length(2);
+        expect(await readPoints(daemon, 'pool.http')).to.have.length(200);
+        expect(await readPoints(daemon, 'pool.telnet')).to.have.length(80);
+      } finally {
+        await daemon.stop();
+      }
+    });
+
     it('keeps the last write of a timestamp over many packets of one connection', async () => {
       const daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', ['put-telnet', { parseWorkers: 2, maxPacketsInFlight: 8 }]] });
       try {
