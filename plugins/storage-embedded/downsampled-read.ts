@@ -10,7 +10,7 @@ import { allocPoints, type BucketColumns, type DownsampleRequest, type SeriesPoi
 import { isNumericRun, mergeNumericParts, mergeRuns, rateOfDoubles, summariseRun, type NumericPart, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
-import type { SummaryCache } from './summary-cache';
+import { keyHashOf, summaryIdentity, type SummaryCache } from './summary-cache';
 import type { HeadSeries } from './head';
 
 /** One series' buckets (core BucketColumns), as the engine keeps and yields them. */
@@ -71,7 +71,7 @@ function chunkRun(ref: ChunkRef, block: BlockReader, r: Ranges, request: Downsam
   if (!numeric) return { points: rb - ra, run: undefined };
   if (vb <= va) return { points: rb - ra, run: null };
   const run = summariseRun(p, va, vb, request);
-  if (wholeValues) cache.set(ref, key, run);
+  if (wholeValues) cache.set(ref, key, run, summaryIdentity(keyHashOf(key), block.seq, ref.offset));
   return { points: rb - ra, run };
 }
 

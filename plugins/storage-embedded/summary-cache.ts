@@ -6,6 +6,13 @@
  * a key built and hashed per chunk. Blocks are immutable and a compacted or rewritten block
  * gets new references, so an entry never goes stale. Bounded in bytes: the oldest entries
  * are dropped first (first in, first out — a hit does not reorder, to keep hits cheap).
+ *
+ * A summary is kept the second time it is made, not the first (TinyLFU's doorkeeper, as in
+ * Caffeine: a bit per chunk and summary key in a small hashed bit set, cleared after as many
+ * admissions as it has bits / 8). A query asked once — an ad-hoc scan of every chunk, the
+ * count after a bulk load — then leaves no summaries behind to take memory or to push out
+ * those of the queries asked again and again; a dashboard's summaries are kept from its
+ * second refresh.
  */
 import type { RunBuckets } from '../../lib/chunks';
 import { runBytes } from '../../lib/chunks';
@@ -30,8 +37,27 @@ export class SummaryCache {
   hits = 0;
   misses = 0;
 
+  /** doorkeeper bits (2^20: 128 KiB), and the summaries seen once since it was cleared */
+  private readonly seenOnce = new Int32Array(1 << 15);
+  private seenSinceClear = 0;
+
   /** `maxBytes`: 0 keeps nothing */
   constructor(private readonly maxBytes: number) {}
+
+  /** Whether the summary `identity` names (a chunk and a summary key, hashed) was made before; marks it made. */
+  private seenBefore(identity: number): boolean {
+    const bit = identity & ((this.seenOnce.length << 5) - 1);
+    const word = bit >>> 5;
+    const mask = 1 << (bit & 31);
+    if ((this.seenOnce[word]! & mask) !== 0) return true;
+    this.seenOnce[word]! |= mask;
+    // cleared before the bits fill up (then nearly everything would pass as seen)
+    if (++this.seenSinceClear > this.seenOnce.length * 4) {
+      this.seenOnce.fill(0);
+      this.seenSinceClear = 0;
+    }
+    return false;
+  }
 
   get(owner: SummarySlots, key: string): RunBuckets | undefined {
     const found = this.find(owner, key);
@@ -46,9 +72,13 @@ export class SummaryCache {
     return undefined;
   }
 
-  set(owner: SummarySlots, key: string, run: RunBuckets): void {
+  /**
+   * Keeps `run` as `owner`'s summary for `key` — the second time it is offered (see the file
+   * comment): `identity` is a number for the chunk and key (summaryIdentity).
+   */
+  set(owner: SummarySlots, key: string, run: RunBuckets, identity: number): void {
     const bytes = runBytes(run);
-    if (bytes > this.maxBytes || this.find(owner, key)) return;
+    if (bytes > this.maxBytes || this.find(owner, key) || !this.seenBefore(identity)) return;
     (owner.summaries ??= []).push({ key, run });
     this.admit({ owner, key, bytes });
   }
@@ -94,4 +124,26 @@ export class SummaryCache {
   get size(): { entries: number; bytes: number } {
     return { entries: this.queue.length - this.first, bytes: this.bytes };
   }
+}
+
+/** A 32-bit hash of a summary key (per request) and a chunk (its block's seq and its offset there), for the doorkeeper. */
+export function summaryIdentity(keyHash: number, blockSeq: number, offset: number): number {
+  let h = Math.imul(keyHash ^ blockSeq, 0x9e3779b1) ^ Math.imul(offset | 0, 0x85ebca6b) ^ Math.floor(offset / 2 ** 32);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h | 0;
+}
+
+let lastKey = '';
+let lastKeyHash = 0;
+
+/** A 32-bit hash of a summary key string (FNV-1a; the last one remembered: a query asks with one key). */
+export function keyHashOf(key: string): number {
+  if (key === lastKey) return lastKeyHash;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  lastKey = key;
+  lastKeyHash = h | 0;
+  return lastKeyHash;
 }

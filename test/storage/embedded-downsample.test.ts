@@ -43,6 +43,14 @@ describe('embedded engine: downsampling in the engine', () => {
       }
       expect(answered.points, 'no series fell back to points').to.equal(0);
       expect(answered.buckets).to.equal(2 * REDUCER_REQUESTS.length * 2 * 4);
+      // the summaries of a query asked once are not kept (the doorkeeper); asked again, they are
+      const median = { intervalMs: 60_000, aggregator: 'median', reduce: REDUCERS.median! };
+      await compareDownsampled(engine, 'm', { start: BASE + 2_000, end: BASE + 250_000 }, median);
+      const once = engine.summaries.size.entries;
+      // (another range over the same whole chunks: the same range again is the series' memo's)
+      await compareDownsampled(engine, 'm', { start: BASE + 1_000, end: BASE + 251_000 }, median);
+      expect(engine.summaries.size.entries, 'kept the second time').to.be.greaterThan(once);
+      await compareDownsampled(engine, 'm', all, { intervalMs: 60_000, aggregator: 'sum', reduce: REDUCERS.sum! });
       const misses = engine.summaries.misses;
       const hits = engine.summaries.hits;
       await compareDownsampled(engine, 'm', all, { intervalMs: 60_000, aggregator: 'sum', reduce: REDUCERS.sum! });
@@ -109,14 +117,6 @@ describe('embedded engine: downsampling in the engine', () => {
       await engine.write(pointBatch(points('p', 0, 2000)));
       engine.checkpoint();
       const all = { start: -8.64e15, end: 8.64e15 };
-      const bytesAfter = async (request: Parameters<typeof compareDownsampled>[3]): Promise<number> => {
-        const before = engine.summaries.size.bytes;
-        await compareDownsampled(engine, 'p', all, request);
-        return engine.summaries.size.bytes - before;
-      };
-      // 4 series x 4 chunks of 500 points: raw edges keep every value of a `0all` summary
-      const raw = await bytesAfter({ intervalMs: 0, all: true, values: { start: BASE, end: BASE + 3_000_000 }, aggregator: 'sum', reduce: REDUCERS.sum! });
-      expect(raw).to.be.at.least(4 * 2000 * 8);
       const kept = (key: string) => {
         const runs: { headValues: Float64Array; tailValues: Float64Array; partial: boolean }[] = [];
         for (const entry of (engine as any).index.byId as ({ chunks: { ref: { summaries?: { key: string; run: (typeof runs)[0] }[] } }[] } | undefined)[]) {
@@ -124,11 +124,24 @@ describe('embedded engine: downsampling in the engine', () => {
         }
         return runs;
       };
+      // the bytes of the summaries a query asked twice keeps (asked once: none, the doorkeeper)
+      const bytesAfter = async (request: Parameters<typeof compareDownsampled>[3], key: string): Promise<number> => {
+        await compareDownsampled(engine, 'p', all, request);
+        expect(kept(key), `${key}: nothing kept the first time`).to.have.length(0);
+        const before = engine.summaries.size.bytes;
+        // another read range over the same chunks (the same one again is the series' memo's)
+        await compareDownsampled(engine, 'p', { start: all.start + 1, end: all.end - 1 }, request);
+        expect(kept(key), key).to.have.length(16);
+        return engine.summaries.size.bytes - before;
+      };
+      // 4 series x 4 chunks of 500 points: raw edges keep every value of a `0all` summary
+      const raw = await bytesAfter({ intervalMs: 0, all: true, values: { start: BASE, end: BASE + 3_000_000 }, aggregator: 'sum', reduce: REDUCERS.sum! }, 'all:sum');
+      expect(raw).to.be.at.least(4 * 2000 * 8);
       for (const [aggregator, f] of Object.entries(MERGING_REDUCERS)) {
-        const partial = await bytesAfter({ intervalMs: 0, all: true, values: { start: BASE, end: BASE + 3_000_000 }, aggregator, ...f });
+        const partial = await bytesAfter({ intervalMs: 0, all: true, values: { start: BASE, end: BASE + 3_000_000 }, aggregator, ...f }, `all:${aggregator}:partial`);
         expect(partial, aggregator).to.be.greaterThan(0).and.below(raw / 4);
         // 10-minute buckets: 600 points in each, edges of 500-point chunks cut most of them
-        const tenMinutes = await bytesAfter({ intervalMs: 600_000, aggregator, ...f });
+        const tenMinutes = await bytesAfter({ intervalMs: 600_000, aggregator, ...f }, `600000:${aggregator}:partial`);
         expect(tenMinutes, aggregator).to.be.greaterThan(0).and.below(raw / 4);
         for (const key of [`all:${aggregator}:partial`, `600000:${aggregator}:partial`]) {
           const runs = kept(key);
