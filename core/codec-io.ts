@@ -113,9 +113,16 @@ export class ByteWriter {
     return this.buf.slice(0, this.pos);
   }
 
-  /** Empties the writer, keeping its buffer: a codec's one writer serves chunk after chunk (finish copies). */
+  /**
+   * Empties the writer, keeping its buffer (up to 1 MiB: one huge chunk must not pin its
+   * size for good): a codec's one writer serves chunk after chunk (finish copies).
+   */
   reset(): this {
     this.pos = 0;
+    if (this.buf.length > RETAINED_BYTES) {
+      this.buf = new Uint8Array(1024);
+      this.view = new DataView(this.buf.buffer);
+    }
     return this;
   }
 }
@@ -126,11 +133,16 @@ export class ByteWriter {
  * garbage — and malloc'd memory — for every chunk a cut, compaction or query codes. Only
  * for synchronous use that ends before the owner asks again.
  */
+/** The most a reused codec buffer keeps between chunks. */
+const RETAINED_BYTES = 1 << 20;
+
 export class Float64Scratch {
   private values = new Float64Array(256);
 
   get(n: number): Float64Array {
-    if (this.values.length < n) this.values = new Float64Array(Math.max(n, this.values.length * 2));
+    // a rare huge chunk (a constant series packs millions of points) gets an array of its own
+    if (n > RETAINED_BYTES / 8) return new Float64Array(n);
+    if (this.values.length < n) this.values = new Float64Array(Math.min(RETAINED_BYTES / 8, Math.max(n, this.values.length * 2)));
     return this.values;
   }
 }

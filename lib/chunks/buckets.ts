@@ -99,7 +99,7 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
   const innerCap = Math.min(tailFrom - i, Math.max(0, (tailBucket - headBucket) / interval - 1));
   const tailLength = partial ? 0 : to - tailFrom;
   const store = tailLength + 2 * innerCap > 0 ? new Float64Array(tailLength + 2 * innerCap) : EMPTY;
-  const tailValues = partial ? EMPTY : store.subarray(0, tailLength);
+  let tailValues = partial ? EMPTY : store.subarray(0, tailLength);
   for (let k = tailFrom; k < to && !partial; k++) tailValues[k - tailFrom] = valueAt(p, k);
   const tailPartial = partial ? partialOf(p, tailFrom, to, request) : NaN;
   // inner buckets: points [i, tailFrom), each bucket reduced as the query engine's downsampler does
@@ -120,8 +120,15 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
     i = j;
   }
   if (n < innerCap) {
-    innerTimestamps = innerTimestamps.subarray(0, n);
-    innerValues = innerValues.subarray(0, n);
+    // fewer buckets than room (a gap in the chunk): copied into a store of the right size,
+    // so a kept summary does not hold the rest (a day's gap at 1 minute: 23 kB for 2)
+    const fitted = new Float64Array(tailLength + 2 * n);
+    fitted.set(store.subarray(0, tailLength));
+    fitted.set(innerTimestamps.subarray(0, n), tailLength);
+    fitted.set(innerValues.subarray(0, n), tailLength + n);
+    if (!partial) tailValues = fitted.subarray(0, tailLength);
+    innerTimestamps = fitted.subarray(tailLength, tailLength + n);
+    innerValues = fitted.subarray(tailLength + n);
   }
   return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket, headValues, tailBucket, tailValues, innerTimestamps, innerValues, partial, headPartial, tailPartial };
 }
@@ -150,8 +157,10 @@ function rawValues(p: SeriesPoints, from: number, to: number): Float64Array {
  * let a cache bounded at 64 MiB of `0all` summaries take over 200 MiB.
  */
 export function runBytes(r: RunBuckets): number {
-  const arrays = (r.headValues.length > 0 ? 1 : 0) + (r.tailValues.length > 0 || r.innerTimestamps.length > 0 ? 1 : 0);
-  return 500 + 300 * arrays + 8 * (r.headValues.length + r.tailValues.length + 2 * r.innerTimestamps.length);
+  // the buffers' own sizes, not the views' lengths: what stays alive while the summary is kept
+  const head = r.headValues.length > 0 ? 300 + r.headValues.buffer.byteLength : 0;
+  const store = r.tailValues.length > 0 ? r.tailValues : r.innerTimestamps;
+  return 500 + head + (store.length > 0 ? 300 + store.buffer.byteLength : 0);
 }
 
 /**

@@ -1,7 +1,7 @@
 /** lib/chunks: the stored-chunk frame around the shared chunk (format 2, and 3 with its crc32). */
 import { expect } from 'chai';
 import { allocPoints, ValueKind } from '../../core';
-import { CHUNK_POINTS_VERIFIED, chunkPointCount, CodecSet, decodeChunk, decodeStoredChunk, decodeStoredChunkInto, DEFAULT_CODECS, encodeChunk, encodeStoredChunk, isStoredChunk, mergeNumericParts, STORED_CHUNK, STORED_CHUNK_CRC, storedChunkPointCount } from '../../lib/chunks';
+import { CHUNK_POINTS_VERIFIED, chunkPointCount, CodecSet, decodeChunk, decodeStoredChunk, decodeStoredChunkInto, DEFAULT_CODECS, encodeChunk, encodeStoredChunk, isStoredChunk, mergeNumericParts, runBytes, STORED_CHUNK, STORED_CHUNK_CRC, storedChunkPointCount, summariseRun } from '../../lib/chunks';
 import { codecRegistry } from '../helpers/embedded';
 
 describe('lib/chunks stored chunk', () => {
@@ -184,6 +184,25 @@ describe('lib/chunks mergeNumericParts', () => {
       expect(Array.from(merged.timestamps.subarray(0, merged.length)), `round ${round}`).to.deep.equal(expected.map(([t]) => t));
       expect(Array.from(merged.floats.subarray(0, merged.length)), `round ${round}`).to.deep.equal(expected.map(([, v]) => v));
       expect(Array.from(merged.kinds.subarray(0, merged.length)).every((kind) => kind === ValueKind.Float)).to.equal(true);
+    }
+  });
+});
+
+describe('lib/chunks summariseRun', () => {
+  it('keeps a summary of a chunk with a gap in a store of its size, and counts the buffers it holds', () => {
+    // 4,096 points a second apart, then one a day later: 68 inner buckets of 1 minute, room for 1,438
+    const p = allocPoints(4097);
+    for (let i = 0; i < 4097; i++) {
+      p.timestamps[i] = 1_700_000_000_000 + (i < 4096 ? i * 1000 : 86_400_000 + i * 1000);
+      p.kinds[i] = ValueKind.Float;
+      p.floats[i] = i;
+    }
+    for (const merge of [undefined, (v: Float64Array, n: number) => v.subarray(0, n).reduce((a, b) => a + b, 0)]) {
+      const run = summariseRun(p, 0, 4097, { intervalMs: 60_000, aggregator: 'count', reduce: (_v, n) => n, ...(merge ? { merge } : {}) });
+      const held = run.innerTimestamps.buffer.byteLength;
+      expect(held, 'inner buckets and tail values, no more').to.equal(8 * (run.tailValues.length + 2 * run.innerTimestamps.length));
+      expect(run.innerTimestamps.length).to.be.below(100);
+      expect(runBytes(run)).to.be.at.least(held + run.headValues.buffer.byteLength);
     }
   });
 });
