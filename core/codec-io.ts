@@ -127,15 +127,15 @@ export class ByteWriter {
   }
 }
 
+/** The most a reused codec buffer keeps between chunks. */
+const RETAINED_BYTES = 1 << 20;
+
 /**
  * A Float64Array of at least `n` values, reused call after call by its one owner: a
  * codec's temporaries (deltas, group bounds) per chunk, which allocated fresh would be
  * garbage — and malloc'd memory — for every chunk a cut, compaction or query codes. Only
  * for synchronous use that ends before the owner asks again.
  */
-/** The most a reused codec buffer keeps between chunks. */
-const RETAINED_BYTES = 1 << 20;
-
 export class Float64Scratch {
   private values = new Float64Array(256);
 

@@ -6,7 +6,8 @@
  *  - chunk.ts: encodeChunk / decodeChunk, the chunk bytes (docs/storage-format.md);
  *  - stored.ts: a chunk stored on its own (a row, a document): format byte, optional crc32;
  *  - buckets.ts: downsampling in the engine (per-run bucket summaries an engine may keep);
- *  - merge-numeric.ts: overlapping numeric runs of a series merged (last write wins) for it.
+ *  - run-merge.ts: a series' sorted runs merged as read() merges them (last write wins);
+ *  - merge-numeric.ts: overlapping numeric runs merged into doubles, for downsampling.
  */
 export { CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, type CodecPreferences } from './codec-set';
 export { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkPointCount, decodeChunk, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
@@ -23,6 +24,7 @@ export {
   type StoredChunkOptions,
 } from './stored';
 export { floorToInterval, isNumericRun, mergeRuns, runBytes, summariseRun, type RunBuckets } from './buckets';
+export { RunMerge, type SortedRun } from './run-merge';
 export { mergeNumericParts, type MergedNumeric, type NumericPart } from './merge-numeric';
 export { rateOfDoubles, type RatedDoubles } from './bucket-rate';
 export { downsamplePoints, type PointsBuckets } from './downsample-points';

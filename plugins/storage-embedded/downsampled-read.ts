@@ -133,8 +133,10 @@ export function downsampleSeries(
   let points = 0;
   // parts whose spans share a time may hold a timestamp twice (a later write wins in
   // read()): those are merged point by point and summarised together, the rest each alone
-  for (const cluster of overlapClusters(parts)) {
-    const c = cluster.length === 1 ? partRun(cluster[0]!, r, request, cache, key) : mergedRun(cluster, r, request);
+  const clusters = overlapClusters(parts);
+  for (let k = 0, n = clusters ? clusters.length : parts.length; k < n; k++) {
+    const cluster = clusters?.[k];
+    const c = cluster === undefined ? partRun(parts[k]!, r, request, cache, key) : cluster.length === 1 ? partRun(cluster[0]!, r, request, cache, key) : mergedRun(cluster, r, request);
     if (c.run === undefined) return undefined;
     points += c.points;
     if (c.run !== null) runs.push(c.run);
@@ -184,10 +186,10 @@ function partRun(part: Part, r: Ranges, request: DownsampleRequest, cache: Summa
 
 /**
  * The parts grouped where their spans share a time, each group in the parts' order (oldest
- * first). In time order without overlap — the usual case — every part is a group of one
- * (and nothing is sorted).
+ * first); undefined when they are in time order without overlap — the usual case: then
+ * each part is read alone, and nothing is sorted or allocated.
  */
-function overlapClusters(parts: Part[]): Part[][] {
+function overlapClusters(parts: Part[]): Part[][] | undefined {
   let ordered = true;
   for (let k = 1; k < parts.length; k++) {
     if (parts[k]!.lo <= parts[k - 1]!.hi) {
@@ -195,7 +197,7 @@ function overlapClusters(parts: Part[]): Part[][] {
       break;
     }
   }
-  if (ordered) return parts.map((p) => [p]);
+  if (ordered) return undefined;
   const byStart = parts.map((part, order) => ({ part, order })).sort((a, b) => a.part.lo - b.part.lo || a.order - b.order);
   const clusters: { part: Part; order: number }[][] = [];
   let hi = -Infinity;

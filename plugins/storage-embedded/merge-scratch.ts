@@ -7,6 +7,7 @@
  * (columns, a text slot per point) were most of the daemon's peak memory beyond its heads.
  */
 import { allocPoints, ValueKind, type SeriesPoints } from '../../core';
+import { RunMerge, type SortedRun } from '../../lib/chunks';
 
 const STRING: number = ValueKind.String;
 const JSON_KIND: number = ValueKind.Json;
@@ -23,17 +24,15 @@ function buffered(capacity: number): Buffered {
 }
 
 /** A run to merge: points [from, to) of a decode buffer. */
-interface Run {
+interface Run extends SortedRun {
   source: Buffered;
-  from: number;
-  to: number;
 }
 
 export class MergeScratch {
   private readonly inputs: Buffered[] = [];
   private output: Buffered = buffered(0);
   private readonly runs: Run[] = [];
-  private cursors = new Int32Array(8);
+  private readonly stretches = new RunMerge();
 
   /** Starts a series: forgets the runs of the previous one. */
   reset(): void {
@@ -49,7 +48,7 @@ export class MergeScratch {
 
   /** Adds points [from, to) of input buffer `k` as the next (newer) run. */
   addRun(k: number, from: number, to: number): void {
-    if (to > from) this.runs.push({ source: this.inputs[k]!, from, to });
+    if (to > from) this.runs.push({ points: this.inputs[k]!.points, source: this.inputs[k]!, from, to });
   }
 
   /**
@@ -63,45 +62,13 @@ export class MergeScratch {
     for (const run of runs) total += run.to - run.from;
     const capacity = this.output.points.timestamps.length;
     if (capacity < total) this.output = buffered(Math.max(total, 2 * capacity));
-    if (this.cursors.length < runs.length) this.cursors = new Int32Array(2 * runs.length);
-    const cursors = this.cursors;
-    const k = runs.length;
-    for (let j = 0; j < k; j++) cursors[j] = runs[j]!.from;
     const out = this.output;
+    const stretches = this.stretches;
+    stretches.start(runs);
     let n = 0;
-    for (;;) {
-      // the smallest next timestamp (the newest run holding it wins), and the smallest of the others
-      let t = Infinity;
-      let winner = -1;
-      let bound = Infinity;
-      for (let j = 0; j < k; j++) {
-        const run = runs[j]!;
-        const c = cursors[j]!;
-        if (c >= run.to) continue;
-        const tj = run.source.points.timestamps[c]!;
-        if (tj <= t) {
-          if (t < bound) bound = t;
-          t = tj;
-          winner = j;
-        } else if (tj < bound) {
-          bound = tj;
-        }
-      }
-      if (winner < 0) break;
-      const run = runs[winner]!;
-      let c = cursors[winner]!;
-      if (bound === t) {
-        copyPoint(out, n++, run.source, c);
-        for (let j = 0; j < k; j++) {
-          const c2 = cursors[j]!;
-          if (c2 < runs[j]!.to && runs[j]!.source.points.timestamps[c2] === t) cursors[j] = c2 + 1;
-        }
-        continue;
-      }
-      // the winner's points before any other run's next one, as one stretch (chunks in time order: all of them)
-      const ts = run.source.points.timestamps;
-      for (const to = run.to; c < to && ts[c]! < bound; c++) copyPoint(out, n++, run.source, c);
-      cursors[winner] = c;
+    while (stretches.next()) {
+      const source = runs[stretches.run]!.source;
+      for (let c = stretches.from; c < stretches.to; c++) copyPoint(out, n++, source, c);
     }
     out.points.length = n;
     return out.points;
