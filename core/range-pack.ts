@@ -31,6 +31,8 @@ const STEP_BITS = 12;
 const STEP = 1 << STEP_BITS;
 const TOP = 16777216; // 2^24: the coder renormalises below this range
 const TWO_32 = 4294967296;
+/** 2^b for the low bits' pieces, b ≤ STEP_BITS */
+const POW2 = Array.from({ length: STEP_BITS + 1 }, (_, b) => 2 ** b);
 /** The largest magnitude a value may have (spans are at most twice it). */
 const LIMIT = 2 ** 51;
 
@@ -52,7 +54,12 @@ function uvarintBytes(v: number): number {
   return n;
 }
 
-/** LZMA's range encoder reduced to uniform symbols (frequency 1 of `total`). */
+/**
+ * LZMA's range encoder reduced to uniform symbols (frequency 1 of `total`). The run loop
+ * (`run`) keeps the coder's state in locals and writes bytes straight into the writer's
+ * buffer: it is the codecs' hot path (a value every few nanoseconds at a block cut), and
+ * a method call and field round trip per symbol cost more than the arithmetic.
+ */
 class RangeEncoder {
   private low = 0;
   private range = 0xffffffff;
@@ -62,46 +69,87 @@ class RangeEncoder {
 
   constructor(private readonly w: ByteWriter) {}
 
-  /** Codes `x` in [0, total), total ≤ STEP. */
-  encode(x: number, total: number): void {
-    const r = Math.floor(this.range / total);
-    this.low += x * r;
-    this.range = r;
-    while (this.range < TOP) {
-      this.range *= 256;
-      this.shiftLow();
-    }
-  }
-
   /**
-   * Codes `x` in [0, span] for span ≥ STEP, uniformly, the split computed once per run (encodeRun): `k` = bitLength(span)
-   * − STEP_BITS, `scale` = 2^k, `hiTotal` = floor(span / scale) + 1. The high bits go first,
-   * over a total in [2^11, 2^12] (so rounding costs ~nothing), then the low bits as exact
-   * powers of two.
+   * Codes values[from, to) − base, each in [0, span], uniformly. A span below STEP is one
+   * symbol of total span + 1; a wider one is split once per run: `k` = bitLength(span) −
+   * STEP_BITS, `scale` = 2^k, the high bits first over hiTotal = floor(span / scale) + 1
+   * (in [2^11, 2^12], so rounding costs ~nothing), then the low bits as exact powers of two
+   * of at most STEP_BITS each.
    */
-  encodeSplit(x: number, k: number, scale: number, hiTotal: number): void {
-    const hi = Math.floor(x / scale);
-    this.encode(hi, hiTotal);
-    let lo = x - hi * scale;
-    while (k > 0) {
-      const b = Math.min(STEP_BITS, k);
-      const unit = 2 ** b;
-      const piece = lo % unit;
-      this.encode(piece, unit);
-      lo = (lo - piece) / unit;
-      k -= b;
+  run(values: Float64Array, from: number, to: number, base: number, span: number): void {
+    const split = span >= STEP;
+    const k = split ? bitLength(span) - STEP_BITS : 0;
+    const scale = 2 ** k;
+    const total = split ? Math.floor(span / scale) + 1 : span + 1;
+    // a symbol emits at most 4 bytes, plus the pending carry run (cacheSize − 1 bytes)
+    const pieces = 1 + Math.ceil(k / STEP_BITS);
+    this.w.ensure((to - from) * pieces * 4 + this.cacheSize + 8);
+    const buf = this.w.buf;
+    let pos = this.w.pos;
+    let low = this.low;
+    let range = this.range;
+    let cache = this.cache;
+    let cacheSize = this.cacheSize;
+    let first = this.first;
+    for (let i = from; i < to; i++) {
+      const x = values[i]! - base;
+      let hi = x;
+      let lo = 0;
+      if (split) {
+        hi = Math.floor(x / scale);
+        lo = x - hi * scale;
+      }
+      // the first symbol over `total`, then (split runs only) the low bits' pieces
+      let symbol = hi;
+      let symbolTotal = total;
+      let bitsLeft = k;
+      for (;;) {
+        const r = Math.floor(range / symbolTotal);
+        low += symbol * r;
+        range = r;
+        while (range < TOP) {
+          range *= 256;
+          // shiftLow: low < 2^33; its lower 32 bits without a floating-point modulo
+          const carried = low >= TWO_32;
+          const low32 = carried ? low - TWO_32 : low;
+          if (low < 0xff000000 || carried) {
+            const carry = carried ? 1 : 0;
+            let c = cache;
+            do {
+              // LZMA's first byte is always 0: it is not written (the decoder starts without it)
+              if (first) first = false;
+              else buf[pos++] = (c + carry) & 0xff;
+              c = 0xff;
+            } while (--cacheSize !== 0);
+            cache = low32 >>> 24;
+          }
+          cacheSize++;
+          // bitwise operators see low32 mod 2^32, which keeps its low 24 bits exact
+          low = (low32 & 0xffffff) * 256;
+        }
+        if (bitsLeft === 0) break;
+        const b = bitsLeft < STEP_BITS ? bitsLeft : STEP_BITS;
+        symbolTotal = POW2[b]!;
+        symbol = lo % symbolTotal;
+        lo = (lo - symbol) / symbolTotal;
+        bitsLeft -= b;
+      }
     }
+    this.w.pos = pos;
+    this.low = low;
+    this.range = range;
+    this.cache = cache;
+    this.cacheSize = cacheSize;
+    this.first = first;
   }
 
   private shiftLow(): void {
     const low = this.low;
-    // low < 2^33: its lower 32 bits without a floating-point modulo (a libm call per byte)
     const low32 = low >= TWO_32 ? low - TWO_32 : low;
     if (low < 0xff000000 || low >= TWO_32) {
       const carry = low >= TWO_32 ? 1 : 0;
       let c = this.cache;
       do {
-        // LZMA's first byte is always 0: it is not written (the decoder starts without it)
         if (this.first) this.first = false;
         else this.w.byte((c + carry) & 0xff);
         c = 0xff;
@@ -109,7 +157,6 @@ class RangeEncoder {
       this.cache = low32 >>> 24;
     }
     this.cacheSize++;
-    // bitwise operators see low32 mod 2^32, which keeps its low 24 bits exact
     this.low = (low32 & 0xffffff) * 256;
   }
 
@@ -128,6 +175,7 @@ class RangeEncoder {
   }
 }
 
+/** The decoder of RangeEncoder, its run loop likewise on locals. */
 class RangeDecoder {
   private code = 0;
   private range = 0xffffffff;
@@ -139,59 +187,64 @@ class RangeDecoder {
     private readonly end: number,
   ) {
     this.pos = start;
-    for (let i = 0; i < 4; i++) this.code = this.code * 256 + this.next();
+    for (let i = 0; i < 4; i++) this.code = this.code * 256 + (this.pos < this.end ? this.buf[this.pos++]! : 0);
   }
 
-  private next(): number {
-    return this.pos < this.end ? this.buf[this.pos++]! : 0;
-  }
-
-  decode(total: number): number {
-    const r = Math.floor(this.range / total);
-    const x = Math.floor(this.code / r);
-    if (x >= total) throw new RangeError('range-coded value out of range (corrupt input)');
-    this.code -= x * r;
-    this.range = r;
-    while (this.range < TOP) {
-      this.range *= 256;
-      this.code = this.code * 256 + this.next();
+  /**
+   * Reads out[from, to) as base + a value in [0, span] each (what RangeEncoder.run wrote for
+   * the same span). Throws RangeError on a value outside [0, span] (corrupt input).
+   */
+  run(out: Float64Array, from: number, to: number, base: number, span: number): void {
+    const split = span >= STEP;
+    const k = split ? bitLength(span) - STEP_BITS : 0;
+    const scale = 2 ** k;
+    const total = split ? Math.floor(span / scale) + 1 : span + 1;
+    const buf = this.buf;
+    const end = this.end;
+    let pos = this.pos;
+    let code = this.code;
+    let range = this.range;
+    for (let i = from; i < to; i++) {
+      let value = 0;
+      let unit = scale;
+      let symbolTotal = total;
+      let bitsLeft = k;
+      let high = true;
+      for (;;) {
+        const r = Math.floor(range / symbolTotal);
+        const x = Math.floor(code / r);
+        if (x >= symbolTotal) throw new RangeError('range-coded value out of range (corrupt input)');
+        code -= x * r;
+        range = r;
+        while (range < TOP) {
+          range *= 256;
+          code = code * 256 + (pos < end ? buf[pos++]! : 0);
+        }
+        if (high) {
+          value = x * scale;
+          unit = 1;
+          high = false;
+        } else {
+          value += x * unit;
+          unit *= symbolTotal;
+        }
+        if (bitsLeft === 0) break;
+        const b = bitsLeft < STEP_BITS ? bitsLeft : STEP_BITS;
+        symbolTotal = POW2[b]!;
+        bitsLeft -= b;
+      }
+      if (value > span) throw new RangeError('range-coded value out of range (corrupt input)');
+      out[i] = base + value;
     }
-    return x;
-  }
-
-  /** Reads what RangeEncoder.encodeSplit wrote, for the same split of `span`. */
-  decodeSplit(span: number, k: number, scale: number, hiTotal: number): number {
-    const hi = this.decode(hiTotal);
-    let lo = 0;
-    let unit = 1;
-    while (k > 0) {
-      const b = Math.min(STEP_BITS, k);
-      lo += this.decode(2 ** b) * unit;
-      unit *= 2 ** b;
-      k -= b;
-    }
-    const x = hi * scale + lo;
-    if (x > span) throw new RangeError('range-coded value out of range (corrupt input)');
-    return x;
+    this.pos = pos;
+    this.code = code;
+    this.range = range;
   }
 }
 
 /** Bits `count` values cost coded uniformly over [0, span]. */
 function codedBits(count: number, span: number): number {
   return span === 0 ? 0 : count * Math.log2(span + 1);
-}
-
-/** Codes values[from, to) − base, each in [0, span], uniformly (encodeUniform with the split computed once). */
-function encodeRun(coder: RangeEncoder, values: Float64Array, from: number, to: number, base: number, span: number): void {
-  if (span < STEP) {
-    const total = span + 1;
-    for (let i = from; i < to; i++) coder.encode(values[i]! - base, total);
-    return;
-  }
-  const k = bitLength(span) - STEP_BITS;
-  const scale = 2 ** k;
-  const hiTotal = Math.floor(span / scale) + 1;
-  for (let i = from; i < to; i++) coder.encodeSplit(values[i]! - base, k, scale, hiTotal);
 }
 
 /**
@@ -244,13 +297,13 @@ export function packRanged(w: ByteWriter, values: Float64Array, count: number): 
   const coded = codedScratch.reset();
   const coder = new RangeEncoder(coded);
   if (!useGroups) {
-    encodeRun(coder, values, 0, count, min, span);
+    coder.run(values, 0, count, min, span);
   } else {
     for (let g = 0; g < groups; g++) {
       const base = groupMin[g]!;
       const gspan = groupMax[g]! - base;
       if (gspan === 0) continue;
-      encodeRun(coder, values, g * RANGE_GROUP, Math.min(count, (g + 1) * RANGE_GROUP), base, gspan);
+      coder.run(values, g * RANGE_GROUP, Math.min(count, (g + 1) * RANGE_GROUP), base, gspan);
     }
   }
   coder.finish(0);
@@ -274,7 +327,7 @@ export function unpackRanged(r: ByteReader, count: number, out: Float64Array): v
   const grouping = r.byte();
   if (grouping !== 0 && grouping !== GROUP_SHIFT) throw new RangeError(`range grouping ${grouping} unknown`);
   if (grouping === 0) {
-    decodeRun(codedBytes(r), out, 0, count, min, span);
+    codedBytes(r).run(out, 0, count, min, span);
     return;
   }
   const groups = Math.ceil(count / RANGE_GROUP);
@@ -294,21 +347,8 @@ export function unpackRanged(r: ByteReader, count: number, out: Float64Array): v
       out.fill(base, g * RANGE_GROUP, end);
       continue;
     }
-    decodeRun(d, out, g * RANGE_GROUP, end, base, gspan);
+    d.run(out, g * RANGE_GROUP, end, base, gspan);
   }
-}
-
-/** Reads out[from, to) as base + a value in [0, span] each (what encodeRun wrote). */
-function decodeRun(d: RangeDecoder, out: Float64Array, from: number, to: number, base: number, span: number): void {
-  if (span < STEP) {
-    const total = span + 1;
-    for (let i = from; i < to; i++) out[i] = base + d.decode(total);
-    return;
-  }
-  const k = bitLength(span) - STEP_BITS;
-  const scale = 2 ** k;
-  const hiTotal = Math.floor(span / scale) + 1;
-  for (let i = from; i < to; i++) out[i] = base + d.decodeSplit(span, k, scale, hiTotal);
 }
 
 /** A decoder over the length-prefixed coded bytes at the reader (which moves past them). */
