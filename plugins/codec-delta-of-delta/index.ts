@@ -26,12 +26,19 @@ export const deltaOfDeltaCodec: Codec = {
   encode(points: SeriesPoints, start: number, end: number): Uint8Array {
     const ts = points.timestamps;
     const w = writer.reset();
-    let integral = true;
-    let seconds = true;
-    for (let i = start; i < end; i++) {
+    // One pass over the deltas: whether every timestamp is an integer and a whole second.
+    // The modulo is taken on 32-bit deltas (an integer instruction; a double's is a libm
+    // call a point), so only t0 needs the double one.
+    const empty = end <= start;
+    let integral = empty || Number.isSafeInteger(ts[start]!);
+    let seconds = empty || (integral && ts[start]! % 1000 === 0);
+    for (let i = start + 1; i < end && integral; i++) {
       const t = ts[i]!;
       if (!Number.isSafeInteger(t)) integral = false;
-      else if (t % 1000 !== 0) seconds = false;
+      else if (seconds) {
+        const delta = t - ts[i - 1]!;
+        seconds = (delta | 0) === delta ? (delta | 0) % 1000 === 0 : delta % 1000 === 0;
+      }
     }
     if (!integral) {
       w.byte(MODE_RAW);
@@ -43,13 +50,14 @@ export const deltaOfDeltaCodec: Codec = {
     if (end <= start) return w.finish();
     w.svarint(ts[start]! / unit);
     if (end - start === 1) return w.finish();
-    let prevDelta = (ts[start + 1]! - ts[start]!) / unit;
-    w.svarint(prevDelta);
+    // in milliseconds, scaled to the mode's unit as written (exact: whole multiples of it)
+    let prevDelta = ts[start + 1]! - ts[start]!;
+    w.svarint(prevDelta / unit);
     // Runs: (dod, repeat count - 1).
     let runValue = 0;
     let runLength = 0;
     for (let i = start + 2; i < end; i++) {
-      const delta = (ts[i]! - ts[i - 1]!) / unit;
+      const delta = ts[i]! - ts[i - 1]!;
       const dod = delta - prevDelta;
       prevDelta = delta;
       if (runLength > 0 && dod === runValue) {
@@ -57,14 +65,14 @@ export const deltaOfDeltaCodec: Codec = {
         continue;
       }
       if (runLength > 0) {
-        w.svarint(runValue);
+        w.svarint(runValue / unit);
         w.uvarint(runLength - 1);
       }
       runValue = dod;
       runLength = 1;
     }
     if (runLength > 0) {
-      w.svarint(runValue);
+      w.svarint(runValue / unit);
       w.uvarint(runLength - 1);
     }
     return w.finish();

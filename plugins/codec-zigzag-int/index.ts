@@ -25,26 +25,27 @@ export const zigzagIntCodec: Codec = {
   target: 1 /* ValueKind.Int */,
   encode(points: SeriesPoints, start: number, end: number): Uint8Array {
     const words = int64Words(points.ints);
-    let small = true;
-    for (let i = start; i < end && small; i++) if (Number.isNaN(int64AsNumber(words, i))) small = false;
     const w = writer.reset();
-    if (!small) {
-      w.byte(MODE_RAW);
-      w.bytes(new Uint8Array(points.ints.buffer, points.ints.byteOffset + start * 8, (end - start) * 8));
-      return w.finish();
-    }
-    w.byte(MODE_RANGED);
     const n = end - start;
-    if (n === 0) return w.finish();
-    let prev = int64AsNumber(words, start);
-    w.svarint(prev);
-    if (n === 1) return w.finish();
-    const deltas = deltaScratch.get(n - 1);
-    for (let i = 1; i < n; i++) {
+    // One pass: the deltas, until a value beyond ±2^50 sends the chunk raw.
+    const deltas = deltaScratch.get(n > 1 ? n - 1 : 0);
+    let prev = n > 0 ? int64AsNumber(words, start) : 0;
+    let small = !Number.isNaN(prev);
+    for (let i = 1; i < n && small; i++) {
       const v = int64AsNumber(words, start + i);
+      if (Number.isNaN(v)) small = false;
       deltas[i - 1] = v - prev;
       prev = v;
     }
+    if (!small) {
+      w.byte(MODE_RAW);
+      w.bytes(new Uint8Array(points.ints.buffer, points.ints.byteOffset + start * 8, n * 8));
+      return w.finish();
+    }
+    w.byte(MODE_RANGED);
+    if (n === 0) return w.finish();
+    w.svarint(int64AsNumber(words, start));
+    if (n === 1) return w.finish();
     packRanged(w, deltas, n - 1);
     return w.finish();
   },

@@ -29,6 +29,10 @@ export async function collectAll(hooks: KernelHooks, storage: StorageEngine | un
   const memory = process.memoryUsage();
   collector.record('process.rss_bytes', memory.rss);
   collector.record('process.heap_used_bytes', memory.heapUsed);
+  // where the rest of the RSS is: V8's reserved heap, and buffers outside it (typed arrays' memory)
+  collector.record('process.heap_total_bytes', memory.heapTotal);
+  collector.record('process.external_bytes', memory.external);
+  collector.record('process.array_buffers_bytes', memory.arrayBuffers);
   hooks.kernel.collectStats.call(collector);
   // The engine's own figures, unless its plugin already reported them through the hook
   // (storage-embedded does): each figure once, so Prometheus takes the page.

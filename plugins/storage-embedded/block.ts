@@ -19,7 +19,7 @@ import path from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
-import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, decodeChunk, decodeChunkInto, encodeChunk } from './chunk';
+import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, decodeChunk, decodeChunkInto, writeChunk } from './chunk';
 import { SyncFile, fsyncDir } from './sync-file';
 import type { SummarySlots } from './summary-cache';
 
@@ -36,6 +36,11 @@ const FOOTER_BYTES = 24;
  * so one read serves the next dozens of chunks (one syscall, not one per chunk).
  */
 const READ_AHEAD = 128 * 1024;
+/**
+ * Bytes of chunks gathered before one write: a cut writes ten thousand chunks of a few
+ * hundred bytes, and a system call per chunk cost more than encoding some of them.
+ */
+const WRITE_BATCH = 256 * 1024;
 
 export interface ChunkRef extends SummarySlots {
   seriesId: number;
@@ -61,7 +66,10 @@ export function blockSeqOf(file: string): number | undefined {
 /** Writes a block: chunks are appended series by series, then the index and footer. */
 export class BlockWriter {
   private readonly file: SyncFile;
-  private offset = 0;
+  /** bytes in the file so far */
+  private written = 0;
+  /** chunks encoded but not yet written: they start at file offset `written` */
+  private readonly pending = new ByteWriter(WRITE_BATCH + 64 * 1024);
   private readonly refs: ChunkRef[] = [];
   private readonly tmpPath: string;
 
@@ -76,24 +84,45 @@ export class BlockWriter {
     this.put(MAGIC);
   }
 
+  /** The file offset the next byte goes to. */
+  private get offset(): number {
+    return this.written + this.pending.pos;
+  }
+
   private put(bytes: Uint8Array): void {
+    this.flush();
+    this.writeAll(bytes);
+  }
+
+  private writeAll(bytes: Uint8Array): void {
     let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.file.fd, bytes, done, bytes.length - done, this.offset + done);
-    this.offset += bytes.length;
+    while (done < bytes.length) done += fs.writeSync(this.file.fd, bytes, done, bytes.length - done, this.written + done);
+    this.written += bytes.length;
+  }
+
+  /** Writes the pending chunks out. */
+  private flush(): void {
+    if (this.pending.pos === 0) return;
+    this.writeAll(this.pending.buf.subarray(0, this.pending.pos));
+    this.pending.reset();
   }
 
   /**
    * Adds a series' points (sorted, unique timestamps), cut into chunks of at most
    * chunkMaxPoints — and CHUNK_POINTS_MAX: a longer chunk of a constant series is a few
    * bytes, and a reader that cannot check its CRC32 takes its count for corruption.
+   * The chunks are encoded straight into the pending bytes (no copy a chunk).
    */
   addSeries(seriesId: number, points: SeriesPoints): void {
     const per = Math.min(this.chunkMaxPoints, CHUNK_POINTS_MAX);
+    const w = this.pending;
     for (let start = 0; start < points.length; start += per) {
       const end = Math.min(points.length, start + per);
-      const bytes = encodeChunk(points, start, end, this.codecs);
-      this.refs.push({ seriesId, offset: this.offset, length: bytes.length, crc: crc32(bytes), minT: points.timestamps[start]!, maxT: points.timestamps[end - 1]!, count: end - start });
-      this.put(bytes);
+      const at = w.pos;
+      writeChunk(w, points, start, end, this.codecs);
+      const length = w.pos - at;
+      this.refs.push({ seriesId, offset: this.written + at, length, crc: crc32(w.buf.subarray(at, w.pos)), minT: points.timestamps[start]!, maxT: points.timestamps[end - 1]!, count: end - start });
+      if (w.pos >= WRITE_BATCH) this.flush();
     }
   }
 
