@@ -1,6 +1,7 @@
 /** Every codec plugin round-trips its column exactly, and rejects (throws on) corrupt bytes instead of looping or crashing. */
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { ByteWriter, packUnsigned, ValueKind, zigzag, type Codec, type SeriesPoints } from '../../core';
+import { allocPoints, ByteWriter, packUnsigned, ValueKind, zigzag, type Codec, type SeriesPoints } from '../../core';
 import { compactJsonCodec } from '../../plugins/codec-compact-json';
 import { decimalFloatCodec } from '../../plugins/codec-decimal-float';
 import { deltaOfDeltaCodec } from '../../plugins/codec-delta-of-delta';
@@ -26,6 +27,35 @@ function random(seed: number): () => number {
 }
 
 describe('codec plugins', () => {
+  it('delta-of-delta and zigzag-int write the bytes they have always written (chunks on disk are read by later builds)', () => {
+    // digests of what both wrote before their encoders were rewritten for speed (2026-12-01):
+    // whole seconds and milliseconds, regular and irregular steps, a fractional timestamp
+    // (raw mode), an integer beyond 2^50 (raw mode), empty and one-point chunks
+    let s = 29;
+    const r = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const timestamps = createHash('sha256');
+    const integers = createHash('sha256');
+    for (let t = 0; t < 300; t++) {
+      const n = t % 25 === 0 ? t % 3 : 1 + Math.floor(r() * 300);
+      const p = allocPoints(n);
+      let ts = t % 2 === 0 ? 1767225600000 : 1767225600123;
+      let v = BigInt(Math.floor((r() - 0.5) * 2 ** 40));
+      for (let i = 0; i < n; i++) {
+        ts += t % 3 === 0 ? 10000 : 1 + Math.floor(r() * 20000);
+        if (t % 11 === 0 && i === 5) ts += 0.5;
+        p.timestamps[i] = ts;
+        v += BigInt(Math.floor((r() - 0.5) * 1e6));
+        if (t % 17 === 0 && i === 3) v = 2n ** 62n;
+        p.ints[i] = v;
+        p.kinds[i] = ValueKind.Int;
+      }
+      timestamps.update(deltaOfDeltaCodec.encode(p, 0, n));
+      integers.update(zigzagIntCodec.encode(p, 0, n));
+    }
+    expect(timestamps.digest('hex')).to.equal('dbffd4b738bb2003f1e2c4dd66222d62f0385c4ad0d7e4877b74ab708765ea3a');
+    expect(integers.digest('hex')).to.equal('a25ba22b45c37e174f9cded53eecacc5b28ba361cdf2d599ecb08b73020cbe8a');
+  });
+
   it('register one codec per target through hooks.codec.codecs, with unique ids', async () => {
     const registry = await codecRegistry();
     const codecs = [...registry].map(([, c]) => c);

@@ -1,4 +1,5 @@
 /** core packRanged/unpackRanged: exact round trips, cost at the entropy of a uniform column, groups for outliers, errors on bad input. */
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { ByteReader, ByteWriter, packRanged, RANGE_GROUP, unpackRanged } from '../../core';
 
@@ -20,6 +21,28 @@ function unpack(bytes: Uint8Array, count: number): number[] {
 }
 
 describe('range-coded columns (core packRanged)', () => {
+  it('writes the bytes the range coder has always written (chunks on disk are read by later builds)', () => {
+    // digests of what the range coder wrote before its run loop was rewritten (2026-12-01)
+    const hex = (values: number[]) => Buffer.from(pack(values)).toString('hex');
+    expect(hex([3, -1, 200, 7, 7, 0, 401, 5000, 12])).to.equal('018927000e0034686ce5e57a87212b66efe06c');
+    expect(hex([100000, 3, 999999, 42])).to.equal('06bc843d000a1998245c151945f00430');
+    const r = random(23);
+    const spans = [1, 2, 401, 4095, 4096, 10_000, 1_000_000, 2 ** 24 + 3, 2 ** 33, 2 ** 51];
+    const digest = createHash('sha256');
+    let total = 0;
+    for (let t = 0; t < 200; t++) {
+      const n = 1 + Math.floor(r() * 500);
+      const span = spans[t % spans.length]!;
+      const values = Array.from({ length: n }, () => Math.floor((r() - 0.5) * span));
+      if (t % 7 === 0 && n > 10) values[Math.floor(r() * n)] = 2 ** 40;
+      const bytes = pack(values);
+      digest.update(bytes);
+      total += bytes.length;
+    }
+    expect(total).to.equal(110693);
+    expect(digest.digest('hex')).to.equal('3324cddd4e1fa7fff2a6dd5bdb50561dd13e0623bebb3cd3786bf4d0b2479a93');
+  });
+
   it('round-trips integer columns exactly: narrow, wide (to ±2^51), constant, single, empty, with outliers', () => {
     const r = random(11);
     const spans = [1, 2, 401, 10_000, 1_000_000, 2 ** 24 + 3, 2 ** 33, 2 ** 51];
