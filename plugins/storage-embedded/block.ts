@@ -119,7 +119,12 @@ export class BlockWriter {
     for (let start = 0; start < points.length; start += per) {
       const end = Math.min(points.length, start + per);
       const at = w.pos;
-      writeChunk(w, points, start, end, this.codecs);
+      try {
+        writeChunk(w, points, start, end, this.codecs);
+      } catch (err) {
+        w.pos = at; // no partial chunk left for the next one to follow
+        throw err;
+      }
       const length = w.pos - at;
       this.refs.push({ seriesId, offset: this.written + at, length, crc: crc32(w.buf.subarray(at, w.pos)), minT: points.timestamps[start]!, maxT: points.timestamps[end - 1]!, count: end - start });
       if (w.pos >= WRITE_BATCH) this.flush();

@@ -1,0 +1,80 @@
+/** Block files: chunks gathered and written in batches land at the offsets their index names; a chunk that fails to encode leaves nothing behind. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { allocPoints, ValueKind, type Codec, type SeriesPoints } from '../../core';
+import { zigzagIntCodec } from '../../plugins/codec-zigzag-int';
+import { BlockReader, BlockWriter } from '../../plugins/storage-embedded/block';
+import { CodecSet, DEFAULT_CODECS } from '../../plugins/storage-embedded/codec-set';
+import { codecRegistry } from '../helpers/embedded';
+
+/** `n` points every 10 s from `t0`: floats with two decimals, or integers from `first` up. */
+function series(n: number, kind: 'float' | 'int', seed: number, first = 0): SeriesPoints {
+  const p = allocPoints(n);
+  for (let i = 0; i < n; i++) {
+    p.timestamps[i] = 1767225600000 + i * 10000;
+    p.kinds[i] = kind === 'float' ? ValueKind.Float : ValueKind.Int;
+    if (kind === 'float') p.floats[i] = Math.round(((seed * 7919 + i * 104729) % 10000) - 5000) / 100;
+    else p.ints[i] = BigInt(first + i * ((seed % 97) + 1));
+  }
+  return p;
+}
+
+function values(p: SeriesPoints): string[] {
+  return Array.from({ length: p.length }, (_, i) => `${p.timestamps[i]}:${p.kinds[i] === ValueKind.Int ? p.ints[i] : p.floats[i]}`);
+}
+
+describe('block writer (storage-embedded)', () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsdb-block-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads back every series of a block bigger than one write batch, chunk by chunk', async () => {
+    const codecs = new CodecSet(await codecRegistry(), DEFAULT_CODECS);
+    const file = path.join(dir, 'b.blk');
+    const writer = new BlockWriter(file, codecs, 128);
+    const written = new Map<number, SeriesPoints>();
+    // ~3,000 chunks of a few hundred bytes: several 256 KiB writes
+    for (let id = 1; id <= 1500; id++) {
+      const p = series(200, id % 3 === 0 ? 'int' : 'float', id, id * 1000);
+      written.set(id, p);
+      writer.addSeries(id, p);
+    }
+    writer.finish();
+    const reader = new BlockReader(file, 1, codecs);
+    expect(reader.refs.length).to.equal(3000);
+    const read = new Map<number, string[]>();
+    for (const ref of reader.refs) read.set(ref.seriesId, [...(read.get(ref.seriesId) ?? []), ...values(reader.readChunk(ref))]);
+    for (const [id, p] of written) expect(read.get(id), `series ${id}`).to.deep.equal(values(p));
+  });
+
+  it('drops the bytes of a chunk whose codec throws: the chunks after it read back whole', async () => {
+    const registry = await codecRegistry();
+    // an integer codec that refuses the value 13 part-way through its chunk
+    const picky: Codec = {
+      ...zigzagIntCodec,
+      name: 'picky-int',
+      id: 200,
+      encode(points, start, end) {
+        for (let i = start; i < end; i++) if (points.ints[i] === 13n) throw new RangeError('picky-int refuses 13');
+        return zigzagIntCodec.encode(points, start, end);
+      },
+    };
+    registry.add(picky.name, picky, 'test');
+    const codecs = new CodecSet(registry, { ...DEFAULT_CODECS, int: ['picky-int'] });
+    const file = path.join(dir, 'b.blk');
+    const writer = new BlockWriter(file, codecs, 4096);
+    const first = series(50, 'int', 1, 100);
+    const refused = series(50, 'int', 0, 0); // 0, 1, 2, …: holds 13
+    const after = series(50, 'float', 3);
+    writer.addSeries(1, first);
+    expect(() => writer.addSeries(2, refused)).to.throw(RangeError, 'picky-int refuses 13');
+    writer.addSeries(3, after);
+    writer.finish();
+    const reader = new BlockReader(file, 1, codecs);
+    expect(reader.refs.map((r) => r.seriesId)).to.deep.equal([1, 3]);
+    expect(values(reader.readChunk(reader.refs[0]!))).to.deep.equal(values(first));
+    expect(values(reader.readChunk(reader.refs[1]!))).to.deep.equal(values(after));
+  });
+});
