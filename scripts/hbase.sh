@@ -16,7 +16,8 @@ DIR="${DSDB_HBASE_DIR:-$ROOT/.test-data/hbase}"
 CACHE="${DSDB_ORACLE_CACHE:-$ROOT/.oracle-cache}"
 mkdir -p "$DIR"; DIR="$(cd "$DIR" && pwd)"
 
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# distinct free ports below the ephemeral range (scripts/free-port.js says why)
+free_ports() { node "$ROOT/scripts/free-port.js" "$1" | tr '\n' ' '; }
 
 running() { for p in master rest; do kill -0 "$(cat "$DIR/data/$p.pid" 2>/dev/null)" 2>/dev/null || return 1; done; }
 
@@ -27,7 +28,7 @@ start() {
   bash "$ROOT/scripts/oracle/oracle.sh" jars hbase
   # Ports survive a stop: a restart (the outage test) serves the same data on the same URL.
   if [ -f "$DIR/ports" ]; then . "$DIR/ports"; else
-    HBASE_REST_PORT="$(free_port)" HBASE_ZK_PORT="$(free_port)" HBASE_MASTER_PORT="$(free_port)" HBASE_RS_PORT="$(free_port)"
+    read -r HBASE_REST_PORT HBASE_ZK_PORT HBASE_MASTER_PORT HBASE_RS_PORT <<< "$(free_ports 4)"
     printf 'HBASE_REST_PORT=%s\nHBASE_ZK_PORT=%s\nHBASE_MASTER_PORT=%s\nHBASE_RS_PORT=%s\n' \
       "$HBASE_REST_PORT" "$HBASE_ZK_PORT" "$HBASE_MASTER_PORT" "$HBASE_RS_PORT" > "$DIR/ports"
   fi

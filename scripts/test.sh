@@ -11,10 +11,10 @@ set -eu
 cd "$(dirname "$0")/.."
 npm run build
 # A free port, so two checkouts can run their tests side by side.
-DSDB_MARIADB_PORT=${DSDB_MARIADB_PORT:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
+DSDB_MARIADB_PORT=${DSDB_MARIADB_PORT:-$(node scripts/free-port.js)}
 export DSDB_MARIADB_PORT
 # The CouchDB tests' server (pouchdb-server, a devDependency; ready in about a second).
-DSDB_COUCHDB_PORT=${DSDB_COUCHDB_PORT:-$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")}
+DSDB_COUCHDB_PORT=${DSDB_COUCHDB_PORT:-$(node scripts/free-port.js)}
 export DSDB_COUCHDB_PORT
 # The oracle boots (about a minute) while the other tests run; test/oracle waits for it.
 DSDB_ORACLE_DIR=${DSDB_ORACLE_DIR:-$(pwd)/.test-data/oracle-test-$DSDB_MARIADB_PORT}

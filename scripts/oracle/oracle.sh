@@ -42,7 +42,8 @@ jars() {
   ) 9>"$CACHE/.lock"
 }
 
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# distinct free ports below the ephemeral range (scripts/free-port.js says why)
+free_ports() { node "$ROOT/scripts/free-port.js" "$1" | tr '\n' ' '; }
 
 stop() {
   [ -d "$DIR/tsd" ] && "$HERE/opentsdb/stop.sh" "$DIR/tsd" >&2 || true
@@ -55,8 +56,9 @@ start() {
   stop
   rm -rf "$DIR/hbase" "$DIR/tsd"
   export HBASE_LIB="$CACHE/hbase-lib" TSD_LIB="$CACHE/opentsdb-lib"
-  export HBASE_REST_PORT="$(free_port)" HBASE_ZK_PORT="$(free_port)" HBASE_MASTER_PORT="$(free_port)" HBASE_RS_PORT="$(free_port)"
-  export TSD_PORT="$(free_port)" HBASE_HEAP="${HBASE_HEAP:-768m}" HBASE_START_TIMEOUT="${HBASE_START_TIMEOUT:-240}"
+  read -r HBASE_REST_PORT HBASE_ZK_PORT HBASE_MASTER_PORT HBASE_RS_PORT TSD_PORT <<< "$(free_ports 5)"
+  export HBASE_REST_PORT HBASE_ZK_PORT HBASE_MASTER_PORT HBASE_RS_PORT TSD_PORT
+  export HBASE_HEAP="${HBASE_HEAP:-768m}" HBASE_START_TIMEOUT="${HBASE_START_TIMEOUT:-240}"
   "$HERE/hbase/start.sh" "$DIR/hbase" >&2
   # Chunked /api/put bodies (the harness sends large batches) and no stack traces in errors.
   cat > "$DIR/tsd.conf" <<CONF
