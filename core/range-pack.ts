@@ -55,6 +55,16 @@ function uvarintBytes(v: number): number {
 }
 
 /**
+ * How a value in [0, span] is coded, the same for the encoder and the decoder: a span
+ * below STEP is one symbol over span + 1 (0 low bits); a wider one sends its high part over
+ * floor(span / 2^k) + 1 (in [2^11, 2^12]) and then its k = bitLength(span) − STEP_BITS low
+ * bits as exact powers of two.
+ */
+function lowBitsOf(span: number): number {
+  return span < STEP ? 0 : bitLength(span) - STEP_BITS;
+}
+
+/**
  * LZMA's range encoder reduced to uniform symbols (frequency 1 of `total`). The run loop
  * (`run`) keeps the coder's state in locals and writes bytes straight into the writer's
  * buffer: it is the codecs' hot path (a value every few nanoseconds at a block cut), and
@@ -77,10 +87,9 @@ class RangeEncoder {
    * of at most STEP_BITS each.
    */
   run(values: Float64Array, from: number, to: number, base: number, span: number): void {
-    const split = span >= STEP;
-    const k = split ? bitLength(span) - STEP_BITS : 0;
+    const k = lowBitsOf(span);
     const scale = 2 ** k;
-    const total = split ? Math.floor(span / scale) + 1 : span + 1;
+    const total = Math.floor(span / scale) + 1;
     // a symbol emits at most 4 bytes, plus the pending carry run (cacheSize − 1 bytes)
     const pieces = 1 + Math.ceil(k / STEP_BITS);
     this.w.ensure((to - from) * pieces * 4 + this.cacheSize + 8);
@@ -95,7 +104,7 @@ class RangeEncoder {
       const x = values[i]! - base;
       let hi = x;
       let lo = 0;
-      if (split) {
+      if (k > 0) {
         hi = Math.floor(x / scale);
         lo = x - hi * scale;
       }
@@ -195,10 +204,9 @@ class RangeDecoder {
    * the same span). Throws RangeError on a value outside [0, span] (corrupt input).
    */
   run(out: Float64Array, from: number, to: number, base: number, span: number): void {
-    const split = span >= STEP;
-    const k = split ? bitLength(span) - STEP_BITS : 0;
+    const k = lowBitsOf(span);
     const scale = 2 ** k;
-    const total = split ? Math.floor(span / scale) + 1 : span + 1;
+    const total = Math.floor(span / scale) + 1;
     const buf = this.buf;
     const end = this.end;
     let pos = this.pos;
