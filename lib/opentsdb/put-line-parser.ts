@@ -129,6 +129,7 @@ export class PutLineParser {
       if (invalid) return `put: illegal argument: ${invalid}`;
       series = this.remember(line, hash, metricStart, metricEnd, tagsStart, end, metric, tags!);
     }
+    this.cache.follow(series);
 
     const index = this.cache.indexIn(series, batch);
     const timestampMs = timestamp <= 0xffffffff ? timestamp * 1000 : timestamp;
@@ -179,6 +180,11 @@ export class PutLineParser {
       if (i < 0) return -1;
       i++;
     }
+    const guess = this.cache.guess();
+    if (guess !== undefined) {
+      const next = this.guessedLine(guess, bytes, i, limit, batch);
+      if (next >= 0) return next;
+    }
     const metricStart = i;
     const metricEnd = wordEnd(bytes, i, limit);
     i = metricEnd;
@@ -209,7 +215,54 @@ export class PutLineParser {
     if (kind === NOT_PLAIN) return -1;
     const series = this.cache.find(hashRanges(bytes, metricStart, metricEnd, tagsStart, i), bytes, metricStart, metricEnd, tagsStart, i);
     if (series === undefined) return -1;
+    this.cache.follow(series);
     const index = this.cache.indexIn(series, batch);
+    const timestampMs = toMilliseconds(timestamp);
+    if (kind === INT) batch.pushSafeInt(index, timestampMs, slot.float);
+    else batch.push(index, timestampMs, ValueKind.Float, slot.float, slot.int, undefined);
+    return next;
+  }
+
+  /**
+   * commonLine for a line that names `guess` (SeriesCache.guess): the metric and tag bytes
+   * are compared with the guess's as they are read, so the line is read once, not scanned,
+   * hashed and compared. `start` is where the metric starts. Returns where the next line
+   * starts, or -1 (nothing pushed) when the line is not the guess's or not common.
+   */
+  private guessedLine(guess: CachedSeries, bytes: Buffer, start: number, limit: number, batch: BatchBuilder): number {
+    const known = guess.bytes;
+    const metricLength = guess.firstLength;
+    // the metric and its space
+    if (metricLength <= 0 || start + metricLength >= limit) return -1;
+    let i = start;
+    for (let j = 0; j < metricLength; j++, i++) if (bytes[i] !== known[j]) return -1;
+    if (bytes[i] !== SPACE) return -1;
+    let timestamp = 0;
+    const timestampStart = ++i;
+    for (;;) {
+      if (i >= limit) return -1;
+      const d = bytes[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      timestamp = timestamp * 10 + d;
+      i++;
+    }
+    if (bytes[i] !== SPACE || i === timestampStart || timestamp <= 0 || !timestampInRange(timestamp)) return -1;
+    const valueStart = ++i;
+    const valueEnd = wordEnd(bytes, i, limit);
+    if (valueEnd < 0) return -1;
+    i = valueEnd + 1;
+    // the tag words, then the line's end (`\n`, or `\r\n`: a cached series' bytes never end in `\r`)
+    if (i + (known.length - metricLength - 1) >= limit) return -1;
+    for (let j = metricLength + 1; j < known.length; j++, i++) if (bytes[i] !== known[j]) return -1;
+    let next: number;
+    if (bytes[i] === NEWLINE) next = i + 1;
+    else if (bytes[i] === CR && i + 1 < limit && bytes[i + 1] === NEWLINE) next = i + 2;
+    else return -1;
+    const slot = this.value;
+    const kind = readPlainNumber(bytes, valueStart, valueEnd, slot);
+    if (kind === NOT_PLAIN) return -1;
+    this.cache.follow(guess);
+    const index = this.cache.indexIn(guess, batch);
     const timestampMs = toMilliseconds(timestamp);
     if (kind === INT) batch.pushSafeInt(index, timestampMs, slot.float);
     else batch.push(index, timestampMs, ValueKind.Float, slot.float, slot.int, undefined);
@@ -277,7 +330,7 @@ export class PutLineParser {
     line.copy(bytes, 0, aStart, aEnd);
     bytes[aEnd - aStart] = SPACE;
     line.copy(bytes, aEnd - aStart + 1, bStart, bEnd);
-    return this.cache.add(hash, bytes, metric, plainTags(tags), seriesKeyString(metric, tags));
+    return this.cache.add(hash, bytes, metric, plainTags(tags), seriesKeyString(metric, tags), aEnd - aStart);
   }
 }
 

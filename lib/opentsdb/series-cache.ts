@@ -33,6 +33,14 @@ export interface CachedSeries {
   /** shared by every byte form of this key; holds the key */
   identity: SeriesIdentity;
   next: CachedSeries | undefined;
+  /** the length of the first range in `bytes` (the metric's bytes), or -1 when the caller did not say */
+  firstLength: number;
+  /**
+   * The series the line after this series' last line named, last time (SeriesCache.follow):
+   * the guess for the next line. Collectors send a fleet's series in the same order every
+   * round, so most lines are the series the previous round had after the previous line's.
+   */
+  successor: CachedSeries | undefined;
 }
 
 /**
@@ -89,6 +97,8 @@ export class SeriesCache {
   /** the epoch of the batch a series was last added to, and of the batch in which the cache last started over */
   private lastEpoch = 0;
   private renewedIn = -1;
+  /** the series of the last line followed (`follow`); undefined after the cache starts over */
+  private last: CachedSeries | undefined;
 
   constructor(options: SeriesCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 1 << 18;
@@ -122,9 +132,10 @@ export class SeriesCache {
 
   /**
    * Remembers a series under its bytes (`bytes`: as CachedSeries.bytes; `tags` plain and
-   * checked; `key` = seriesKeyString(metric, tags)) and returns its entry.
+   * checked; `key` = seriesKeyString(metric, tags); `firstLength`: the first range's bytes,
+   * for a caller that reads `firstLength` back) and returns its entry.
    */
-  add(hash: number, bytes: Buffer, metric: string, tags: Tags, key: string): CachedSeries {
+  add(hash: number, bytes: Buffer, metric: string, tags: Tags, key: string, firstLength = -1): CachedSeries {
     // A bound, not an LRU: a cache of every series ever seen would grow without limit
     // under high churn; starting over costs only re-validation.
     if (this.table.size >= this.maxEntries) {
@@ -132,15 +143,33 @@ export class SeriesCache {
       this.identities.clear();
       // the batch being built may hold identities that are gone now: its later series are looked up by key
       this.renewedIn = this.lastEpoch;
+      // the guesses lead to entries that are gone: an identity of theirs in a batch beside a new one would name its series twice
+      this.last = undefined;
     }
     let identity = this.identities.get(key);
     if (!identity) {
       identity = { key, epoch: 0, index: 0, memo: [] };
       this.identities.set(key, identity);
     }
-    const entry: CachedSeries = { hash, bytes, series: { metric, tags }, identity, next: this.table.get(hash) };
+    const entry: CachedSeries = { hash, bytes, series: { metric, tags }, identity, next: this.table.get(hash), firstLength, successor: undefined };
     this.table.set(hash, entry);
     return entry;
+  }
+
+  /**
+   * The guess for the next line's series: what followed the last line's series last time
+   * (undefined when there is none). A caller checks the guess against the line's bytes
+   * before it uses it, and falls back to `find`; either way it then calls `follow`.
+   */
+  guess(): CachedSeries | undefined {
+    return this.last === undefined ? undefined : this.last.successor;
+  }
+
+  /** Records that `entry` named the line after the last one followed (one store, when the order changed). */
+  follow(entry: CachedSeries): void {
+    const last = this.last;
+    if (last !== undefined && last.successor !== entry) last.successor = entry;
+    this.last = entry;
   }
 
   /** The series' index in `batch`, added on its first point there; per point only a comparison of epochs. */

@@ -70,6 +70,48 @@ describe('lib/opentsdb PutLineParser.parseLines (one pass for the common line)',
     expect(common).to.be.greaterThan(4000);
   });
 
+  it('gives parse\'s points when lines come in rounds of the same series order (the guessed series), corrupted near the guess', () => {
+    const seed = Number(process.env.DSDB_TEST_SEED) || 20261202;
+    const next = random(seed);
+    // names that are prefixes of one another, so a guess matches part of a line that is not its series
+    const metrics = ['sys.cpu.user', 'sys.cpu.use', 'sys.cpu.user2'];
+    const tags = ['host=web01', 'host=web0', 'host=web01 dc=lga', 'host=web01 dc=lg'];
+    const order = metrics.flatMap((m) => tags.map((t) => [m, t] as const));
+    let common = 0;
+    for (let job = 0; job < 40; job++) {
+      // one parser over several jobs: its guesses carry from job to job, as on a parse worker
+      const parser = new PutLineParser({ oneBatchAtATime: true });
+      const reference = new PutLineParser();
+      for (let part = 0; part < 5; part++) {
+        const lines: string[] = [];
+        for (let round = 0; round < 4; round++) {
+          for (const [m, t] of order) {
+            if (next() < 0.05) continue; // a series missing from a round
+            let text = `put ${m} ${1356998400 + 10 * round + part} ${pick(next, VALUES.slice(0, 8))} ${t}`;
+            if (next() < 0.12) {
+              const at = Math.floor(next() * text.length);
+              const byte = pick(next, [' ', '\r', '=', '.', '"', 'x', '0', '1']);
+              const how = next();
+              text = how < 0.4 ? text.slice(0, at) + byte + text.slice(at + 1) : how < 0.7 ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + byte + text.slice(at);
+            }
+            lines.push(text);
+          }
+        }
+        const ending = next() < 0.3 ? '\r\n' : '\n';
+        const text = Buffer.from(lines.join(ending) + (next() < 0.25 ? '' : ending));
+        const builder = new BatchBuilder(8);
+        const errors: string[] = [];
+        const count = parser.parseLines(text, 0, text.length, builder, errors);
+        const want = parseLineByLine(reference, text);
+        const got = { points: describeBatch(builder.take()), errors };
+        expect(got, `seed ${seed}, job ${job}, part ${part}:\n${text.toString()}`).to.deep.equal(want);
+        expect(count).to.equal(lines.length);
+        common += got.points.length;
+      }
+    }
+    expect(common).to.be.greaterThan(7000);
+  });
+
   it('reads only within its bounds: bytes past `end` are not part of the last line', () => {
     const parser = new PutLineParser();
     const builder = new BatchBuilder(8);
@@ -83,5 +125,22 @@ describe('lib/opentsdb PutLineParser.parseLines (one pass for the common line)',
     const batch = builder.take()!;
     expect(Array.from(batch.timestamps.subarray(0, batch.length))).to.deep.equal([1356998400000, 1356998401000]);
     expect(errors).to.deep.equal(['put: illegal argument: not enough arguments (need least 4, got 1)']);
+    // host=ab after host=a, round after round (the guessed path); then cut inside host=ab's tag
+    // (`host=a` is all the line has: not the guess, whose `b` and newline lie past the end)
+    const rounds = Buffer.from('put m 1356998403 4 host=a\nput m 1356998403 5 host=ab\nput m 1356998404 6 host=a\nput m 1356998404 7 host=ab\n');
+    const inTag = rounds.lastIndexOf('host=ab') + 'host=a'.length;
+    expect(parser.parseLines(rounds, 0, rounds.length, builder, errors)).to.equal(4);
+    expect(parser.parseLines(rounds, 0, inTag, builder, errors)).to.equal(4);
+    const again = builder.take()!;
+    expect(describeBatch(again).map((p) => p.split('|').slice(0, 3).join('|'))).to.deep.equal([
+      'm{host=a}|{"metric":"m","tags":{"host":"a"}}|1356998403000',
+      'm{host=ab}|{"metric":"m","tags":{"host":"ab"}}|1356998403000',
+      'm{host=a}|{"metric":"m","tags":{"host":"a"}}|1356998404000',
+      'm{host=ab}|{"metric":"m","tags":{"host":"ab"}}|1356998404000',
+      'm{host=a}|{"metric":"m","tags":{"host":"a"}}|1356998403000',
+      'm{host=ab}|{"metric":"m","tags":{"host":"ab"}}|1356998403000',
+      'm{host=a}|{"metric":"m","tags":{"host":"a"}}|1356998404000',
+      'm{host=a}|{"metric":"m","tags":{"host":"a"}}|1356998404000',
+    ]);
   });
 });
