@@ -196,11 +196,11 @@ export class PutJsonBytesReader {
     }
     if (seen !== ALL_FIELDS) return -1;
     const slot = this.slot;
-    const hash = hashRanges(body, metricStart, metricEnd, tagsStart, tagsStop);
-    let series = this.cache.find(hash, body, metricStart, metricEnd, tagsStart, tagsStop);
+    let series = this.cache.lookup(body, metricStart, metricEnd, tagsStart, tagsStop);
     if (series === undefined) {
-      series = this.newSeries(body, hash, metricStart, metricEnd, tagsStart, tagsStop, timestamp);
+      series = this.newSeries(body, hashRanges(body, metricStart, metricEnd, tagsStart, tagsStop), metricStart, metricEnd, tagsStart, tagsStop, timestamp);
       if (series === undefined) return -1;
+      this.cache.follow(series);
     } else if ((slot.kind === FLOAT && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) {
       return -1;
     }

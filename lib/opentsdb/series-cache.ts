@@ -89,6 +89,15 @@ export interface SeriesCacheOptions {
   oneBatchAtATime?: boolean;
 }
 
+/** Whether `known` (CachedSeries.bytes) holds `bytes[aStart, aEnd)`, one separator byte, then `bytes[bStart, bEnd)`. */
+function sameBytes(known: Buffer, bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  const aLength = aEnd - aStart;
+  if (known.length !== aLength + 1 + (bEnd - bStart)) return false;
+  for (let i = 0; i < aLength; i++) if (known[i] !== bytes[aStart + i]) return false;
+  for (let i = bStart, j = aLength + 1; i < bEnd; i++, j++) if (known[j] !== bytes[i]) return false;
+  return true;
+}
+
 export class SeriesCache {
   private readonly table = new Map<number, CachedSeries>();
   private readonly identities = new Map<string, SeriesIdentity>();
@@ -105,29 +114,25 @@ export class SeriesCache {
     this.oneBatchAtATime = options.oneBatchAtATime ?? false;
   }
 
+  /** The series whose bytes are `bytes[aStart, aEnd)`, a separator, then `bytes[bStart, bEnd)`, hashed as `hash` (hashRanges); undefined when unknown. */
   find(hash: number, bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): CachedSeries | undefined {
-    const aLen = aEnd - aStart;
-    const total = aLen + 1 + (bEnd - bStart);
     for (let entry = this.table.get(hash); entry; entry = entry.next) {
-      const known = entry.bytes;
-      if (known.length !== total) continue;
-      let same = true;
-      for (let i = 0; i < aLen; i++) {
-        if (known[i] !== bytes[aStart + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (!same) continue;
-      for (let i = bStart, j = aLen + 1; i < bEnd; i++, j++) {
-        if (known[j] !== bytes[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return entry;
+      if (sameBytes(entry.bytes, bytes, aStart, aEnd, bStart, bEnd)) return entry;
     }
     return undefined;
+  }
+
+  /**
+   * `find` that tries the guess first (`guess`: the series that followed the last one found
+   * last time), hashing only when the guess is not the series; follows what it finds. For
+   * readers of bodies that name series in a repeated order (a collector's rounds).
+   */
+  lookup(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): CachedSeries | undefined {
+    const guess = this.guess();
+    const found =
+      guess !== undefined && sameBytes(guess.bytes, bytes, aStart, aEnd, bStart, bEnd) ? guess : this.find(hashRanges(bytes, aStart, aEnd, bStart, bEnd), bytes, aStart, aEnd, bStart, bEnd);
+    if (found !== undefined) this.follow(found);
+    return found;
   }
 
   /**

@@ -121,12 +121,12 @@ function readSeries(w: WireReader, end: number, batch: BatchBuilder, maxTags: nu
   if (labelsStart < 0) labelsStart = labelsEnd = end;
   // protobufjs decodes (and checks) the labels of a series without samples too
   if (samples === 0) return labelsOf(w, labelsStart, labelsEnd) !== undefined;
-  const hash = hashRanges(bytes, labelsStart, labelsEnd, labelsEnd, labelsEnd);
   const cache = cacheFor(maxTags);
-  let series = cache.find(hash, bytes, labelsStart, labelsEnd, labelsEnd, labelsEnd);
+  let series = cache.lookup(bytes, labelsStart, labelsEnd, labelsEnd, labelsEnd);
   if (series === undefined) {
-    series = newSeries(w, cache, hash, labelsStart, labelsEnd, maxTags);
+    series = newSeries(w, cache, hashRanges(bytes, labelsStart, labelsEnd, labelsEnd, labelsEnd), labelsStart, labelsEnd, maxTags);
     if (series === undefined) return false;
+    cache.follow(series);
   }
   const index = cache.indexIn(series, batch);
   for (let s = 0; s < samples; s++) {

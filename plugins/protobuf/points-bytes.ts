@@ -111,11 +111,11 @@ function readPoint(end: number, batch: BatchBuilder): boolean {
     if (!w.ok || w.pos > end) return false;
   }
   if (values !== 1 || metricStart < 0 || metricStart === metricEnd || tagsStart < 0 || !(timestamp > 0)) return false;
-  const hash = hashRanges(w.bytes, metricStart, metricEnd, tagsStart, tagsEnd);
-  let series = cache.find(hash, w.bytes, metricStart, metricEnd, tagsStart, tagsEnd);
+  let series = cache.lookup(w.bytes, metricStart, metricEnd, tagsStart, tagsEnd);
   if (series === undefined) {
-    series = newSeries(hash, metricStart, metricEnd, tagsStart, tagsEnd, timestamp);
+    series = newSeries(hashRanges(w.bytes, metricStart, metricEnd, tagsStart, tagsEnd), metricStart, metricEnd, tagsStart, tagsEnd, timestamp);
     if (series === undefined) return false;
+    cache.follow(series);
   } else if ((slot.kind === ValueKind.Float && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) {
     return false;
   }
