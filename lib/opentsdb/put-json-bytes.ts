@@ -139,22 +139,33 @@ export class PutJsonBytesReader {
     let tagsStart = 0;
     let tagsStop = 0;
     let timestamp = 0;
+    // the series the point likely names (SeriesCache.guess): its metric and tags are compared
+    // with the body's where they are read, and a match is read as a whole (no scan, no hash)
+    const candidate = this.cache.guess();
+    const guess = candidate !== undefined && candidate.firstLength > 0 ? candidate : undefined;
+    let guessed = 0;
     for (;;) {
       pos = skipSpace(body, pos);
-      const keyEnd = stringEnd(body, pos);
-      if (keyEnd < 0) return -1;
-      const field = fieldOf(body, pos + 1, keyEnd);
+      const field = fieldAt(body, pos);
       if (field === 0 || (seen & field) !== 0) return -1;
       seen |= field;
-      pos = skipSpace(body, keyEnd + 1);
+      pos = skipSpace(body, pos + FIELD_KEYS[field]!.length);
       if (body[pos] !== COLON) return -1;
       pos = skipSpace(body, pos + 1);
       if (field === FIELD_METRIC) {
-        const end = stringEnd(body, pos);
-        if (end <= pos + 1) return -1; // not a string, or an empty one
-        metricStart = pos + 1;
-        metricEnd = end;
-        pos = end + 1;
+        // the guess's metric bytes and the string's closing quote (a metric held no quote or backslash)
+        if (guess !== undefined && body[pos] === QUOTE && body[pos + 1 + guess.firstLength] === QUOTE && sameAt(body, pos + 1, guess.bytes, 0, guess.firstLength)) {
+          metricStart = pos + 1;
+          metricEnd = metricStart + guess.firstLength;
+          pos = metricEnd + 1;
+          guessed |= FIELD_METRIC;
+        } else {
+          const end = stringEnd(body, pos);
+          if (end <= pos + 1) return -1; // not a string, or an empty one
+          metricStart = pos + 1;
+          metricEnd = end;
+          pos = end + 1;
+        }
       } else if (field === FIELD_TIMESTAMP) {
         // a plain positive integer of at most MAX_TIMESTAMP_DIGITS digits, else the exact reader
         if (body[pos] === 0x30) return -1;
@@ -181,6 +192,12 @@ export class PutJsonBytesReader {
         const plain = readPlainNumber(body, start, pos, this.slot);
         if (plain === NOT_PLAIN) return -1;
         this.safeInt = plain === INT;
+      } else if (guess !== undefined && sameAt(body, pos, guess.bytes, guess.firstLength + 1, guess.bytes.length)) {
+        // the guess's tag object, byte for byte: an object ends where its bytes do, so tagsEnd would end here too
+        tagsStart = pos;
+        pos += guess.bytes.length - guess.firstLength - 1;
+        tagsStop = pos;
+        guessed |= FIELD_TAGS;
       } else {
         tagsStart = pos;
         pos = tagsEnd(body, pos);
@@ -196,7 +213,13 @@ export class PutJsonBytesReader {
     }
     if (seen !== ALL_FIELDS) return -1;
     const slot = this.slot;
-    let series = this.cache.lookup(body, metricStart, metricEnd, tagsStart, tagsStop);
+    let series: CachedSeries | undefined;
+    if (guessed === (FIELD_METRIC | FIELD_TAGS)) {
+      series = guess!;
+      this.cache.follow(series);
+    } else {
+      series = this.cache.lookup(body, metricStart, metricEnd, tagsStart, tagsStop);
+    }
     if (series === undefined) {
       series = this.newSeries(body, hashRanges(body, metricStart, metricEnd, tagsStart, tagsStop), metricStart, metricEnd, tagsStart, tagsStop, timestamp);
       if (series === undefined) return -1;
@@ -241,28 +264,34 @@ export class PutJsonBytesReader {
     bytes[metricEnd - metricStart] = 0x20;
     body.copy(bytes, metricEnd - metricStart + 1, tagsStart, tagsStop);
     const plain = plainTags(tags);
-    return this.cache.add(hash, bytes, metric, plain, seriesKeyString(metric, plain));
+    return this.cache.add(hash, bytes, metric, plain, seriesKeyString(metric, plain), metricEnd - metricStart);
   }
 }
 
-/** The four point fields, names as bytes, in one order with their flags (no tuple to unpack per key). */
-const FIELD_FLAGS = [FIELD_METRIC, FIELD_TIMESTAMP, FIELD_VALUE, FIELD_TAGS] as const;
-const FIELD_BYTES = ['metric', 'timestamp', 'value', 'tags'].map((name) => Buffer.from(name));
+/** Whether `body[at, at + (knownEnd - knownStart))` holds `known[knownStart, knownEnd)` (false when the body ends first). */
+function sameAt(body: Buffer, at: number, known: Buffer, knownStart: number, knownEnd: number): boolean {
+  if (at + (knownEnd - knownStart) > body.length) return false;
+  for (let j = knownStart; j < knownEnd; j++, at++) if (body[at] !== known[j]) return false;
+  return true;
+}
 
-/** Which of the four point fields the key bytes name; 0 for any other key. */
-function fieldOf(body: Buffer, start: number, end: number): number {
-  const n = end - start;
-  for (let f = 0; f < FIELD_BYTES.length; f++) {
-    const name = FIELD_BYTES[f]!;
-    if (name.length !== n) continue;
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (body[start + i] !== name[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return FIELD_FLAGS[f]!;
-  }
-  return 0;
+/** Each point field's key as it stands in the body, quotes included, by its flag. */
+const FIELD_KEYS: Buffer[] = [];
+FIELD_KEYS[FIELD_METRIC] = Buffer.from('"metric"');
+FIELD_KEYS[FIELD_TIMESTAMP] = Buffer.from('"timestamp"');
+FIELD_KEYS[FIELD_VALUE] = Buffer.from('"value"');
+FIELD_KEYS[FIELD_TAGS] = Buffer.from('"tags"');
+
+/**
+ * Which of the four point fields the key at `pos` (its opening quote) names: told by its
+ * first letters, then its bytes compared whole, closing quote included (one pass, no scan
+ * for the quote first). 0 for any other key, or a key with escapes (the exact reader's).
+ */
+function fieldAt(body: Buffer, pos: number): number {
+  if (body[pos] !== QUOTE) return 0;
+  const first = body[pos + 1];
+  const field = first === 0x6d ? FIELD_METRIC : first === 0x76 ? FIELD_VALUE : first !== 0x74 ? 0 : body[pos + 2] === 0x61 ? FIELD_TAGS : FIELD_TIMESTAMP;
+  if (field === 0) return 0;
+  const key = FIELD_KEYS[field]!;
+  return sameAt(body, pos, key, 0, key.length) ? field : 0;
 }

@@ -16,7 +16,7 @@ function generator(seed: number) {
   const random = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const space = () => (random() < 0.85 ? '' : pick([' ', '\n', '\t', '  ', '\r\n']));
-  const metrics = ['"cpu.user"', '"cpu.user"', '"sys.if.bytes"', '"cpü"', '""', '"a b"', '"cpu\\u002euser"', '"x\\"y"', '42', 'null'];
+  const metrics = ['"cpu.user"', '"cpu.user"', '"cpu.user2"', '"cpu.use"', '"sys.if.bytes"', '"cpü"', '""', '"a b"', '"cpu\\u002euser"', '"x\\"y"', '42', 'null'];
   const timestamps = ['1700000000', '1700000001', '1700000000123', '1346846400', '0', '-5', '"1700000000"', '1.7e9', '1700000000.5', '01700000000', '99999999999999', '1234567890123456', '17000000000000000000'];
   const values = ['42', '-7', '0', '-0', '18.5', '0.10', '-3.25', '1e3', '"42"', '"up"', 'null', 'true', '{"a":1}', '[1]', '12345678901234567', '3.141592653589793', '.5', '5.', '00.5', '+1', 'NaN', '9007199254740993'];
   const tagSets = [
@@ -36,7 +36,7 @@ function generator(seed: number) {
   const fields = (): string[] => {
     const f = [`"metric":${space()}${pick(metrics)}`, `"timestamp":${pick(timestamps)}`, `"value":${space()}${pick(values)}`, `"tags":${pick(tagSets)}`];
     if (random() < 0.05) f.splice(Math.floor(random() * f.length), 1);
-    if (random() < 0.04) f.push(pick(['"extra":1', '"metric":"dup"', '"Value":1']));
+    if (random() < 0.04) f.push(pick(['"extra":1', '"metric":"dup"', '"Value":1', '"metrics":"m"', '"tagsX":{}', '"timestamp2":1', '"valu":1', '"t":1', '"m":"x"']));
     for (let i = f.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [f[i], f[j]] = [f[j]!, f[i]!];
@@ -50,7 +50,7 @@ function generator(seed: number) {
     // mostly the common shape: a body of all-good points is what the byte reader must take
     const good = random() < 0.5;
     for (let i = 0; i < n; i++) {
-      pts.push(good ? `{"metric":"${pick(['cpu.user', 'sys.if.bytes', 'cpü'])}","timestamp":${random() < 0.03 ? '99999999999999' : pick(['1700000000', '1700000000123', '1346846400'])},"value":${pick(['42', '-7', '18.5', '0.10', '-0'])},"tags":${pick(tagSets.slice(0, 4))}}` : random() < 0.03 ? 'null' : common());
+      pts.push(good ? `{"metric":"${pick(['cpu.user', 'cpu.user2', 'cpu.use', 'sys.if.bytes', 'cpü'])}","timestamp":${random() < 0.03 ? '99999999999999' : pick(['1700000000', '1700000000123', '1346846400'])},"value":${pick(['42', '-7', '18.5', '0.10', '-0'])},"tags":${pick(tagSets.slice(0, 4))}}` : random() < 0.03 ? 'null' : common());
     }
     let body = `${space()}[${space()}${pts.join(`${space()},${space()}`)}${space()}]${space()}`;
     if (random() < 0.03) body = pick([pts[0]!, `${body},`, body.slice(0, -1), '[]', '', '{}', '[1]']);
