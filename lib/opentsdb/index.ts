@@ -12,6 +12,7 @@ export { decodeBytesFirst, getPutHooks, type PutFormat } from './put-format';
 export { PutLineParser } from './put-line-parser';
 export { PutParsePool, type ParsedLines } from './put-parse-pool';
 export { sharedPutParsePool } from './shared-parse-pool';
+export type { WorkerBodyReader, WorkerBodyReaderModule } from './put-parse-worker';
 export { jsonFormat as putJsonFormat } from './put-json-format';
 export { ApiError, apiErrorText } from './api-error';
 export { jsonText, optionalJsonText } from './json-field';

@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, type SeriesRef } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
-import { JsonJobParser, LineJobParser, SlotTable, WORKER_ROLE, type JobKind, type ParseResult } from './put-parse-worker';
+import { JsonJobParser, LineJobParser, ModuleJobParser, SlotTable, WORKER_ROLE, type JobKind, type ParseResult } from './put-parse-worker';
 
 export interface ParsedLines {
   /** undefined when no line of the job gave a point */
@@ -30,6 +30,8 @@ export interface ParsedLines {
   lines: number;
   /** a JSON body the byte-level reader did not take (no batch): read it with the exact reader */
   exact: boolean;
+  /** a module job's WorkerBodyReader detail (parseWith) */
+  detail?: unknown;
 }
 
 /**
@@ -49,6 +51,8 @@ interface Job {
   id: number;
   kind: JobKind;
   bytes: Uint8Array;
+  module?: string;
+  options?: unknown;
   resolve(parsed: ParsedLines): void;
 }
 
@@ -70,14 +74,14 @@ class ParseWorker {
     return this.jobs.length;
   }
 
-  submit(kind: JobKind, bytes: Uint8Array): Promise<ParsedLines> {
+  submit(kind: JobKind, bytes: Uint8Array, module?: string, options?: unknown): Promise<ParsedLines> {
     return new Promise<ParsedLines>((resolve) => {
-      const job: Job = { id: this.nextId++, kind, bytes, resolve };
+      const job: Job = { id: this.nextId++, kind, bytes, module, options, resolve };
       this.jobs.push(job);
       if (this.closed) return this.fallBack();
       // the bytes stay readable here (copied to the worker, or shared when they are a
       // SharedArrayBuffer's) for the fallback after a crash
-      this.start().postMessage({ id: job.id, kind, bytes });
+      this.start().postMessage({ id: job.id, kind, bytes, module, options });
     });
   }
 
@@ -128,8 +132,12 @@ class ParseWorker {
     const slots = new SlotTable();
     const lines = new LineJobParser(slots);
     const json = new JsonJobParser(slots);
+    const modules = new ModuleJobParser(slots);
     this.table = [];
-    for (const job of this.jobs.splice(0)) job.resolve(this.toParsed((job.kind === 'json' ? json : lines).parse(job.id, job.bytes)));
+    for (const job of this.jobs.splice(0)) {
+      const result = job.kind === 'json' ? json.parse(job.id, job.bytes) : job.kind === 'module' ? modules.parse(job.id, job.bytes, job.module!, job.options) : lines.parse(job.id, job.bytes);
+      job.resolve(this.toParsed(result));
+    }
     // the next worker numbers its slots from 0 again
     this.table = [];
   }
@@ -137,7 +145,7 @@ class ParseWorker {
   private toParsed(r: ParseResult): ParsedLines {
     if (r.reset) this.table = [];
     for (const [slot, metric, tags, key] of r.added) this.table[slot] = { series: { metric, tags }, key, ref: newSeriesRef() };
-    if (r.length === 0) return { batch: undefined, errors: r.errors, lines: r.lines, exact: r.exact };
+    if (r.length === 0) return { batch: undefined, errors: r.errors, lines: r.lines, exact: r.exact, detail: r.detail };
     const n = r.slots.length;
     const series: SeriesKey[] = new Array(n);
     const seriesKeys: string[] = new Array(n);
@@ -160,7 +168,7 @@ class ParseWorker {
       ints: r.ints,
       texts: r.texts ?? new Array(r.length),
     };
-    return { batch, errors: r.errors, lines: r.lines, exact: false };
+    return { batch, errors: r.errors, lines: r.lines, exact: false, detail: r.detail };
   }
 }
 
@@ -201,6 +209,16 @@ export class PutParsePool {
    */
   parseJson(body: Uint8Array, affinity: number): Promise<ParsedLines> {
     return this.workers[affinity % this.workers.length]!.submit('json', body);
+  }
+
+  /**
+   * Reads a body on a worker with a plugin's byte reader: `module` is the path of a module
+   * exporting `bodyReader` (WorkerBodyReader), `options` its structured-clonable options.
+   * Its points come back as a batch with the reader's `detail`, or `exact: true` (no batch)
+   * when the body needs the plugin's exact reader here. The body is copied to the worker.
+   */
+  parseWith(module: string, body: Uint8Array, options: unknown, affinity: number): Promise<ParsedLines> {
+    return this.workers[affinity % this.workers.length]!.submit('module', body, module, options);
   }
 
   /** For tests: the worker threads started so far. */

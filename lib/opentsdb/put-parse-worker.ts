@@ -14,14 +14,33 @@ import type { Tags } from '../../core/types';
 import { PutJsonBytesReader } from './put-json-bytes';
 import { PutLineParser } from './put-line-parser';
 
-/** A job: `put` lines, or an `/api/put` JSON body, to parse. */
+/** A job: `put` lines, an `/api/put` JSON body, or a body for a plugin's byte reader (`module`), to parse. */
 export interface ParseRequest {
   id: number;
   kind: JobKind;
   bytes: Uint8Array;
+  /** kind `module`: the reader's module (WorkerBodyReaderModule) and its options (structured-clonable) */
+  module?: string;
+  options?: unknown;
 }
 
-export type JobKind = 'lines' | 'json';
+export type JobKind = 'lines' | 'json' | 'module';
+
+/**
+ * A body reader a plugin runs on the parse workers (PutParsePool.parseWith): the module at
+ * the path given exports it as `bodyReader`. It reads `bytes` into `builder` and returns
+ * its points and a structured-clonable `detail` for the plugin (refusals, skips), or
+ * undefined when the body needs the plugin's exact reader on the main thread (its batch is
+ * then discarded). It runs on the worker, or on the main thread after a worker crash.
+ */
+export interface WorkerBodyReader {
+  read(bytes: Uint8Array, builder: BatchBuilder, options: unknown): { points: number; detail?: unknown } | undefined;
+}
+
+/** The shape of a module given to PutParsePool.parseWith. */
+export interface WorkerBodyReaderModule {
+  bodyReader: WorkerBodyReader;
+}
 
 /** A job's answer. `texts` only when a string or JSON value is in the batch. */
 export interface ParseResult {
@@ -31,6 +50,8 @@ export interface ParseResult {
   errors: string[];
   /** a JSON body the byte-level reader did not take: read it with the exact reader */
   exact: boolean;
+  /** a module job's WorkerBodyReader detail */
+  detail?: unknown;
   length: number;
   reset: boolean;
   added: [slot: number, metric: string, tags: Tags, key: string][];
@@ -68,7 +89,7 @@ export class SlotTable {
   private table = 0;
   private nextSlot = 0;
 
-  answer(id: number, lines: number, errors: string[], builder: BatchBuilder, exact = false): ParseResult {
+  answer(id: number, lines: number, errors: string[], builder: BatchBuilder, exact = false, detail?: unknown): ParseResult {
     const refs = builder.seriesRefs;
     // the columns and the slots in one buffer: one allocation, one transfer
     const { batch, extra: slots } = builder.takePacked(builder.series.length);
@@ -117,6 +138,7 @@ export class SlotTable {
       floats: batch.floats,
       ints: batch.ints,
       ...(texts ? { texts } : {}),
+      ...(detail !== undefined ? { detail } : {}),
     };
   }
 }
@@ -158,6 +180,27 @@ export class JsonJobParser {
   }
 }
 
+/** Runs the plugins' body readers (module jobs), each module loaded once. */
+export class ModuleJobParser {
+  private readonly readers = new Map<string, WorkerBodyReader>();
+  private readonly builder = new BatchBuilder(1024);
+
+  constructor(private readonly slots = new SlotTable()) {}
+
+  parse(id: number, bytes: Uint8Array, module: string, options: unknown): ParseResult {
+    let reader = this.readers.get(module);
+    if (!reader) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      reader = (require(module) as WorkerBodyReaderModule).bodyReader;
+      this.readers.set(module, reader);
+    }
+    const read = reader.read(bytes, this.builder, options);
+    if (read !== undefined) return this.slots.answer(id, read.points, [], this.builder, false, read.detail);
+    this.builder.take(); // whatever it read of a body it gave up on
+    return this.slots.answer(id, 0, [], this.builder, true);
+  }
+}
+
 /** The buffer a result hands over: its columns and slots are views of one (BatchBuilder.takePacked). */
 export function transferList(r: ParseResult): ArrayBuffer[] {
   return [r.timestamps.buffer as ArrayBuffer];
@@ -171,8 +214,10 @@ if (parentPort && (workerData as { role?: string } | undefined)?.role === WORKER
   const slots = new SlotTable();
   const lines = new LineJobParser(slots);
   const json = new JsonJobParser(slots);
+  const modules = new ModuleJobParser(slots);
   port.on('message', (request: ParseRequest) => {
-    const result = request.kind === 'json' ? json.parse(request.id, request.bytes) : lines.parse(request.id, request.bytes);
+    const result =
+      request.kind === 'json' ? json.parse(request.id, request.bytes) : request.kind === 'module' ? modules.parse(request.id, request.bytes, request.module!, request.options) : lines.parse(request.id, request.bytes);
     port.postMessage(result, transferList(result));
   });
 }

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { BatchBuilder } from '../../core/batch-builder';
+import { describeBatch } from '../helpers/put-lines';
 import { readPoints } from '../helpers/read-back';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'clients');
@@ -66,6 +68,31 @@ describe('Prometheus remote_write @integration', () => {
     expect(checked).to.equal(885 - 26); // 26 NaN quantiles are skipped
     const build = await readPoints(daemon, 'prometheus_build_info');
     expect(build[0]!.tags.instance).to.equal('127.0.0.1_19090');
+  });
+
+  it('reads requests on a parse worker: the same batch and refusals as the main thread, and none lost when the worker dies', async () => {
+    const pool = daemon.kernel.container.resolve('putParsePool');
+    const reader = path.join(REPO_ROOT, 'dist', 'plugins', 'prometheus-remote-write', 'body-reader.js');
+    const options = { maxTags: 16, maxUncompressedBytes: 32 * 1024 * 1024 };
+    const bodies = [1, 2, 3, 4].map((n) => fs.readFileSync(path.join(FIXTURES, `prom-remote-write-${n}.bin`)));
+    // the reference: the reader itself, run here on each body
+    const { bodyReader } = (await import(reader)) as typeof import('../../plugins/prometheus-remote-write/body-reader');
+    const here = bodies.map((body) => {
+      const builder = new BatchBuilder(16);
+      const read = bodyReader.read(body, builder, options);
+      return { detail: read?.detail, points: describeBatch(builder.take()) };
+    });
+    expect(here[0]!.points.length).to.be.greaterThan(400);
+    const onWorker = await Promise.all(bodies.map((body) => pool.parseWith(reader, body, options, 0)));
+    expect(pool.threads().length).to.be.greaterThan(0); // it did run on a worker
+    expect(onWorker.map((p) => ({ detail: p.detail, points: describeBatch(p.batch) }))).to.deep.equal(here);
+    // a worker that dies with the jobs in flight: each is read on the main thread instead
+    const pending = bodies.map((body) => pool.parseWith(reader, body, options, 0));
+    await pool.threads()[0]!.terminate();
+    const fallen = await Promise.all(pending);
+    expect(fallen.map((p) => ({ detail: p.detail, points: describeBatch(p.batch) }))).to.deep.equal(here);
+    // a body that is not snappy: not the worker's to answer (exact), the route answers it
+    expect((await pool.parseWith(reader, Buffer.from('not snappy at all'), options, 0)).exact).to.equal(true);
   });
 
   it('refuses a body that is not snappy-compressed protobuf with 400', async () => {
