@@ -26,6 +26,13 @@ export interface PutFormat {
    * throws an ApiError (400), and then nothing of it is written.
    */
   decode(body: Buffer, collector: PutCollector): void;
+  /**
+   * The path of a module exporting `bodyReader` (WorkerBodyReader, put-parse-worker.ts)
+   * that reads the common body on a parse worker, giving the same points `decode` gives
+   * (put-http's `parseWorkers`). A body it does not take is read with `decode` on the main
+   * thread, for the format's answer point by point.
+   */
+  workerReader?: string;
 }
 
 /**

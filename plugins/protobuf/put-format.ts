@@ -3,6 +3,7 @@
  * OpenTSDB's checks and replies (the PutCollector). The common body is read from its bytes
  * (points-bytes.ts); any other, refused points included, by protobufjs (`decodeExact`).
  */
+import path from 'node:path';
 import { ApiError, decodeBytesFirst, type PutCollector, type PutFormat } from '../../lib/opentsdb';
 import { admitWriteRequest } from './admit';
 import { readPutProtobuf } from './points-bytes';
@@ -22,6 +23,7 @@ export function decodeExact(body: Buffer, collector: PutCollector): void {
 
 export const protobufPut: PutFormat = {
   contentType: 'application/x-protobuf',
+  workerReader: path.join(__dirname, 'body-reader.js'),
   decode(body, collector) {
     decodeBytesFirst(body, collector, readPutProtobuf, decodeExact);
   },

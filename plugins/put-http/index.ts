@@ -46,9 +46,15 @@ export default definePlugin({
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
         const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         const format = formats.get(type) ?? putJsonFormat;
-        // a JSON body is read on a parse worker when it is all common, valid points; any
-        // other body (or format) is read here, with OpenTSDB's answer point by point
-        const parsed = pool && format === putJsonFormat ? await pool.parseJson(body, nextAffinity++ % options.parseWorkers) : undefined;
+        // a JSON body (or a format's with a worker reader) is read on a parse worker when it
+        // is all common, valid points; any other body is read here, with OpenTSDB's answer point by point
+        const parsed = !pool
+          ? undefined
+          : format === putJsonFormat
+            ? await pool.parseJson(body, nextAffinity++ % options.parseWorkers)
+            : format.workerReader !== undefined
+              ? await pool.parseWith(format.workerReader, body, undefined, nextAffinity++ % options.parseWorkers)
+              : undefined;
         let tally: PutTally;
         let batch: PointBatch | undefined;
         if (parsed && !parsed.exact) {

@@ -44,6 +44,8 @@ describe('protobuf writes @integration', () => {
     expect(res.status).to.equal(200);
     expect(await res.json()).to.deep.equal({ success: 7, failed: 0 });
     expect(await rows('pb.http')).to.have.deep.members(EXPECTED);
+    // read on a parse worker (PutFormat.workerReader): this daemon's only worker jobs are these bodies
+    expect(daemon.kernel.container.resolve('putParsePool').threads().length).to.be.greaterThan(0);
   });
 
   it("lists bad protobuf points under ?details with OpenTSDB's messages over HTTP", async () => {
