@@ -31,6 +31,10 @@ export class PutLineParser {
   private ends = new Int32Array(64);
   private readonly value = newValueSlot();
   private readonly cache: SeriesCache;
+  /** what readNumbers read of the common line: its timestamp (as written) and value word */
+  private timestamp = 0;
+  private valueStart = 0;
+  private valueEnd = 0;
   /** word 0 is `put` (telnet), or absent (import files): then an empty word 0 stands in */
   private readonly firstWord: number;
 
@@ -187,40 +191,16 @@ export class PutLineParser {
     }
     const metricStart = i;
     const metricEnd = wordEnd(bytes, i, limit);
-    i = metricEnd;
     if (metricEnd <= metricStart) return -1;
-    // the timestamp: digits only (a dot, a sign or anything else goes to parse)
-    let timestamp = 0;
-    const timestampStart = ++i;
-    for (;;) {
-      if (i >= limit) return -1;
-      const d = bytes[i]! - 0x30;
-      if (d < 0 || d > 9) break;
-      timestamp = timestamp * 10 + d;
-      i++;
-    }
-    // in range, the number is exact, however many leading zeros it had
-    if (bytes[i] !== SPACE || i === timestampStart || timestamp <= 0 || !timestampInRange(timestamp)) return -1;
-    // a string or JSON token is never a plain number: readPlainNumber refuses it below
-    const valueStart = ++i;
-    const valueEnd = wordEnd(bytes, i, limit);
+    const valueEnd = this.readNumbers(bytes, metricEnd, limit);
     if (valueEnd < 0) return -1;
     i = valueEnd;
     const tagsStart = ++i;
     while (i < limit && bytes[i] !== NEWLINE) i++;
     const next = i + 1;
     if (i > tagsStart && bytes[i - 1] === CR) i--;
-    const slot = this.value;
-    const kind = readPlainNumber(bytes, valueStart, valueEnd, slot);
-    if (kind === NOT_PLAIN) return -1;
     const series = this.cache.find(hashRanges(bytes, metricStart, metricEnd, tagsStart, i), bytes, metricStart, metricEnd, tagsStart, i);
-    if (series === undefined) return -1;
-    this.cache.follow(series);
-    const index = this.cache.indexIn(series, batch);
-    const timestampMs = toMilliseconds(timestamp);
-    if (kind === INT) batch.pushSafeInt(index, timestampMs, slot.float);
-    else batch.push(index, timestampMs, ValueKind.Float, slot.float, slot.int, undefined);
-    return next;
+    return series !== undefined && this.pushPlain(bytes, series, batch) ? next : -1;
   }
 
   /**
@@ -237,18 +217,7 @@ export class PutLineParser {
     let i = start;
     for (let j = 0; j < metricLength; j++, i++) if (bytes[i] !== known[j]) return -1;
     if (bytes[i] !== SPACE) return -1;
-    let timestamp = 0;
-    const timestampStart = ++i;
-    for (;;) {
-      if (i >= limit) return -1;
-      const d = bytes[i]! - 0x30;
-      if (d < 0 || d > 9) break;
-      timestamp = timestamp * 10 + d;
-      i++;
-    }
-    if (bytes[i] !== SPACE || i === timestampStart || timestamp <= 0 || !timestampInRange(timestamp)) return -1;
-    const valueStart = ++i;
-    const valueEnd = wordEnd(bytes, i, limit);
+    const valueEnd = this.readNumbers(bytes, i, limit);
     if (valueEnd < 0) return -1;
     i = valueEnd + 1;
     // the tag words, then the line's end (`\n`, or `\r\n`: a cached series' bytes never end in `\r`)
@@ -258,15 +227,45 @@ export class PutLineParser {
     if (bytes[i] === NEWLINE) next = i + 1;
     else if (bytes[i] === CR && i + 1 < limit && bytes[i + 1] === NEWLINE) next = i + 2;
     else return -1;
+    return this.pushPlain(bytes, guess, batch) ? next : -1;
+  }
+
+  /**
+   * The common line's timestamp and value word, from the space after the metric (`i`): a
+   * timestamp of digits only, in OpenTSDB's range (`timestampInRange`; a dot, a sign or
+   * anything else is `parse`'s), then the value word up to its space. Kept in `timestamp`,
+   * `valueStart` and `valueEnd` (fields: no object a line); returns the index of the space
+   * after the value, or -1.
+   */
+  private readNumbers(bytes: Buffer, i: number, limit: number): number {
+    let timestamp = 0;
+    const timestampStart = ++i;
+    for (;;) {
+      if (i >= limit) return -1;
+      const d = bytes[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      timestamp = timestamp * 10 + d;
+      i++;
+    }
+    // in range, the number is exact, however many leading zeros it had
+    if (bytes[i] !== SPACE || i === timestampStart || timestamp <= 0 || !timestampInRange(timestamp)) return -1;
+    this.timestamp = timestamp;
+    // a string or JSON token is never a plain number: readPlainNumber refuses it (pushPlain)
+    this.valueStart = ++i;
+    return (this.valueEnd = wordEnd(bytes, i, limit));
+  }
+
+  /** The point of a common line (readNumbers' timestamp, its value word as a plain number) pushed for `series`; false, nothing pushed, when the value is not plain. */
+  private pushPlain(bytes: Buffer, series: CachedSeries, batch: BatchBuilder): boolean {
     const slot = this.value;
-    const kind = readPlainNumber(bytes, valueStart, valueEnd, slot);
-    if (kind === NOT_PLAIN) return -1;
-    this.cache.follow(guess);
-    const index = this.cache.indexIn(guess, batch);
-    const timestampMs = toMilliseconds(timestamp);
+    const kind = readPlainNumber(bytes, this.valueStart, this.valueEnd, slot);
+    if (kind === NOT_PLAIN) return false;
+    this.cache.follow(series);
+    const index = this.cache.indexIn(series, batch);
+    const timestampMs = toMilliseconds(this.timestamp);
     if (kind === INT) batch.pushSafeInt(index, timestampMs, slot.float);
     else batch.push(index, timestampMs, ValueKind.Float, slot.float, slot.int, undefined);
-    return next;
+    return true;
   }
 
   /** Splits on single spaces (empty words kept, as OpenTSDB's WordSplitter does); the value word may be a token with spaces. */
