@@ -223,7 +223,6 @@ export class PutJsonBytesReader {
     if (series === undefined) {
       series = this.newSeries(body, hashRanges(body, metricStart, metricEnd, tagsStart, tagsStop), metricStart, metricEnd, tagsStart, tagsStop, timestamp);
       if (series === undefined) return -1;
-      this.cache.follow(series);
     } else if ((slot.kind === FLOAT && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) {
       return -1;
     }

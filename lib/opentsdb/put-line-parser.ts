@@ -127,13 +127,13 @@ export class PutLineParser {
     if (series) {
       const invalid = this.rangeCheck(line, series.series.metric, series.series.tags, timestamp, safeInt);
       if (invalid) return `put: illegal argument: ${invalid}`;
+      this.cache.follow(series);
     } else {
       const metric = line.toString('utf8', metricStart, metricEnd);
       const invalid = this.rangeCheck(line, metric, tags!, timestamp, safeInt) ?? checkMetricAndTags(metric, tags!, tagCount);
       if (invalid) return `put: illegal argument: ${invalid}`;
-      series = this.remember(line, hash, metricStart, metricEnd, tagsStart, end, metric, tags!);
+      series = this.remember(line, hash, metricStart, metricEnd, tagsStart, end, metric, tags!); // followed by the cache's add
     }
-    this.cache.follow(series);
 
     const index = this.cache.indexIn(series, batch);
     const timestampMs = timestamp <= 0xffffffff ? timestamp * 1000 : timestamp;

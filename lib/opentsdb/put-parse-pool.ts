@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, type SeriesRef } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
-import { JsonJobParser, LineJobParser, ModuleJobParser, SlotTable, WORKER_ROLE, type JobKind, type ParseResult } from './put-parse-worker';
+import { JobParsers, WORKER_ROLE, type JobKind, type ParseResult } from './put-parse-worker';
 
 export interface ParsedLines {
   /** undefined when no line of the job gave a point */
@@ -129,15 +129,9 @@ class ParseWorker {
   /** Parses every unanswered job on this thread, in order (the worker is gone). */
   private fallBack(): void {
     if (this.jobs.length === 0) return;
-    const slots = new SlotTable();
-    const lines = new LineJobParser(slots);
-    const json = new JsonJobParser(slots);
-    const modules = new ModuleJobParser(slots);
+    const parsers = new JobParsers();
     this.table = [];
-    for (const job of this.jobs.splice(0)) {
-      const result = job.kind === 'json' ? json.parse(job.id, job.bytes) : job.kind === 'module' ? modules.parse(job.id, job.bytes, job.module!, job.options) : lines.parse(job.id, job.bytes);
-      job.resolve(this.toParsed(result));
-    }
+    for (const job of this.jobs.splice(0)) job.resolve(this.toParsed(parsers.parse(job)));
     // the next worker numbers its slots from 0 again
     this.table = [];
   }

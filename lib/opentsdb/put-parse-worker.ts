@@ -201,6 +201,28 @@ export class ModuleJobParser {
   }
 }
 
+/**
+ * A worker's three parsers over one slot table, by job kind: what the worker runs, and
+ * what the main thread runs for the jobs of a worker that died (PutParsePool).
+ */
+export class JobParsers {
+  private readonly lines: LineJobParser;
+  private readonly json: JsonJobParser;
+  private readonly modules: ModuleJobParser;
+
+  constructor(slots = new SlotTable()) {
+    this.lines = new LineJobParser(slots);
+    this.json = new JsonJobParser(slots);
+    this.modules = new ModuleJobParser(slots);
+  }
+
+  parse(job: ParseRequest): ParseResult {
+    if (job.kind === 'json') return this.json.parse(job.id, job.bytes);
+    if (job.kind === 'module') return this.modules.parse(job.id, job.bytes, job.module!, job.options);
+    return this.lines.parse(job.id, job.bytes);
+  }
+}
+
 /** The buffer a result hands over: its columns and slots are views of one (BatchBuilder.takePacked). */
 export function transferList(r: ParseResult): ArrayBuffer[] {
   return [r.timestamps.buffer as ArrayBuffer];
@@ -211,13 +233,9 @@ export const WORKER_ROLE = 'dsdb-put-parse';
 
 if (parentPort && (workerData as { role?: string } | undefined)?.role === WORKER_ROLE) {
   const port = parentPort;
-  const slots = new SlotTable();
-  const lines = new LineJobParser(slots);
-  const json = new JsonJobParser(slots);
-  const modules = new ModuleJobParser(slots);
+  const parsers = new JobParsers();
   port.on('message', (request: ParseRequest) => {
-    const result =
-      request.kind === 'json' ? json.parse(request.id, request.bytes) : request.kind === 'module' ? modules.parse(request.id, request.bytes, request.module!, request.options) : lines.parse(request.id, request.bytes);
+    const result = parsers.parse(request);
     port.postMessage(result, transferList(result));
   });
 }

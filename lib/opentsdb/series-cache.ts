@@ -138,7 +138,7 @@ export class SeriesCache {
   /**
    * Remembers a series under its bytes (`bytes`: as CachedSeries.bytes; `tags` plain and
    * checked; `key` = seriesKeyString(metric, tags); `firstLength`: the first range's bytes,
-   * for a caller that reads `firstLength` back) and returns its entry.
+   * for a caller that reads `firstLength` back) and returns its entry, followed (`follow`).
    */
   add(hash: number, bytes: Buffer, metric: string, tags: Tags, key: string, firstLength = -1): CachedSeries {
     // A bound, not an LRU: a cache of every series ever seen would grow without limit
@@ -158,13 +158,16 @@ export class SeriesCache {
     }
     const entry: CachedSeries = { hash, bytes, series: { metric, tags }, identity, next: this.table.get(hash), firstLength, successor: undefined };
     this.table.set(hash, entry);
+    // a series is added when a line has just named it
+    this.follow(entry);
     return entry;
   }
 
   /**
    * The guess for the next line's series: what followed the last line's series last time
    * (undefined when there is none). A caller checks the guess against the line's bytes
-   * before it uses it, and falls back to `find`; either way it then calls `follow`.
+   * before it uses it, and falls back to `find`; it then calls `follow` with the series it
+   * found (`lookup` does both; `add` follows the series it adds).
    */
   guess(): CachedSeries | undefined {
     return this.last === undefined ? undefined : this.last.successor;

@@ -126,7 +126,6 @@ function readSeries(w: WireReader, end: number, batch: BatchBuilder, maxTags: nu
   if (series === undefined) {
     series = newSeries(w, cache, hashRanges(bytes, labelsStart, labelsEnd, labelsEnd, labelsEnd), labelsStart, labelsEnd, maxTags);
     if (series === undefined) return false;
-    cache.follow(series);
   }
   const index = cache.indexIn(series, batch);
   for (let s = 0; s < samples; s++) {

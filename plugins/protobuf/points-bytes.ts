@@ -115,7 +115,6 @@ function readPoint(end: number, batch: BatchBuilder): boolean {
   if (series === undefined) {
     series = newSeries(hashRanges(w.bytes, metricStart, metricEnd, tagsStart, tagsEnd), metricStart, metricEnd, tagsStart, tagsEnd, timestamp);
     if (series === undefined) return false;
-    cache.follow(series);
   } else if ((slot.kind === ValueKind.Float && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) {
     return false;
   }
