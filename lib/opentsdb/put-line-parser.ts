@@ -37,6 +37,10 @@ export class PutLineParser {
   private valueEnd = 0;
   /** word 0 is `put` (telnet), or absent (import files): then an empty word 0 stands in */
   private readonly firstWord: number;
+  /** the end of the bytes parseLines reads: a common line ends at its `\n`, or at this end */
+  private end = 0;
+  /** after a checked parseLines: where the line it stopped at starts, or -1 */
+  stoppedAt = -1;
 
   /**
    * `command: false` for import lines (no leading `put`); `oneBatchAtATime` when the caller
@@ -148,14 +152,26 @@ export class PutLineParser {
    * `errors` in order; returns the number of lines. Each line goes first through
    * `commonLine`, one pass over its bytes; what that does not take whole is parsed by
    * `parse`, which gives the same point for any line `commonLine` takes.
+   *
+   * With `maxLineLength` (a telnet session's run of lines, TelnetCommand.executeRun), the
+   * lines are checked as the session checks them: parsing stops at the first line that is
+   * not a `put` command or is longer than `maxLineLength` bytes (its `\r\n` not counted),
+   * and `stoppedAt` is where that line starts (-1 when every line was parsed). Each
+   * common line is then read within `maxLineLength` bytes of its start, so a longer one
+   * never enters the batch.
    */
-  parseLines(bytes: Buffer, start: number, end: number, batch: BatchBuilder, errors: string[]): number {
+  parseLines(bytes: Buffer, start: number, end: number, batch: BatchBuilder, errors: string[], maxLineLength = -1): number {
     let lines = 0;
     let pos = start;
+    this.stoppedAt = -1;
+    this.end = end;
+    const checked = maxLineLength >= 0;
     while (pos < end) {
-      lines++;
-      const next = this.commonLine(bytes, pos, end, batch);
+      // a window past which a common line is too long: its `\n` must come before it
+      const limit = checked && end - pos > maxLineLength + 1 ? pos + maxLineLength + 1 : end;
+      const next = this.commonLine(bytes, pos, limit, batch);
       if (next >= 0) {
+        lines++;
         pos = next;
         continue;
       }
@@ -163,6 +179,11 @@ export class PutLineParser {
       while (newline < end && bytes[newline] !== NEWLINE) newline++;
       let lineEnd = newline;
       if (lineEnd > pos && bytes[lineEnd - 1] === CR) lineEnd--;
+      if (checked && (lineEnd - pos > maxLineLength || !isPutLine(bytes, pos, lineEnd))) {
+        this.stoppedAt = pos;
+        return lines;
+      }
+      lines++;
       const error = this.parse(bytes, pos, lineEnd, batch);
       if (error !== undefined) errors.push(error);
       pos = newline + 1;
@@ -179,10 +200,10 @@ export class PutLineParser {
    */
   private commonLine(bytes: Buffer, start: number, limit: number, batch: BatchBuilder): number {
     let i = start;
+    // the command word: `put` and its space (any other word is parse's, or not a put at all)
     if (this.firstWord === 0) {
-      i = wordEnd(bytes, i, limit);
-      if (i < 0) return -1;
-      i++;
+      if (i + 4 > limit || bytes[i] !== 0x70 || bytes[i + 1] !== 0x75 || bytes[i + 2] !== 0x74 || bytes[i + 3] !== SPACE) return -1;
+      i += 4;
     }
     const guess = this.cache.guess();
     if (guess !== undefined) {
@@ -197,6 +218,8 @@ export class PutLineParser {
     i = valueEnd;
     const tagsStart = ++i;
     while (i < limit && bytes[i] !== NEWLINE) i++;
+    // no `\n` before a window's limit: the line is longer than the window
+    if (i === limit && limit < this.end) return -1;
     const next = i + 1;
     if (i > tagsStart && bytes[i - 1] === CR) i--;
     const series = this.cache.find(hashRanges(bytes, metricStart, metricEnd, tagsStart, i), bytes, metricStart, metricEnd, tagsStart, i);
@@ -331,6 +354,11 @@ export class PutLineParser {
     line.copy(bytes, aEnd - aStart + 1, bStart, bEnd);
     return this.cache.add(hash, bytes, metric, plainTags(tags), seriesKeyString(metric, tags), aEnd - aStart);
   }
+}
+
+/** Whether `bytes[start, end)` (a line) is a `put` command: its first word is `put`, as the telnet session's lookup reads it. */
+function isPutLine(bytes: Buffer, start: number, end: number): boolean {
+  return end - start >= 3 && bytes[start] === 0x70 && bytes[start + 1] === 0x75 && bytes[start + 2] === 0x74 && (end === start + 3 || bytes[start + 3] === SPACE);
 }
 
 /** Where the word at `i` ends (its space), or -1 when the line or the bytes end first. */

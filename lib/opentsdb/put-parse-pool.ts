@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, type SeriesRef } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
-import { JobParsers, WORKER_ROLE, type JobKind, type ParseResult } from './put-parse-worker';
+import { JobParsers, WORKER_ROLE, type ParseRequest, type ParseResult } from './put-parse-worker';
 
 export interface ParsedLines {
   /** undefined when no line of the job gave a point */
@@ -32,6 +32,8 @@ export interface ParsedLines {
   exact: boolean;
   /** a module job's WorkerBodyReader detail (parseWith) */
   detail?: unknown;
+  /** a checked lines job (parse with maxLineLength): where the first line it did not take starts, or -1 */
+  stoppedAt: number;
 }
 
 /**
@@ -47,12 +49,7 @@ export interface ParsedLines {
  */
 export const PARSE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 384 });
 
-interface Job {
-  id: number;
-  kind: JobKind;
-  bytes: Uint8Array;
-  module?: string;
-  options?: unknown;
+interface Job extends ParseRequest {
   resolve(parsed: ParsedLines): void;
 }
 
@@ -74,14 +71,14 @@ class ParseWorker {
     return this.jobs.length;
   }
 
-  submit(kind: JobKind, bytes: Uint8Array, module?: string, options?: unknown): Promise<ParsedLines> {
+  submit(request: Omit<ParseRequest, 'id'>): Promise<ParsedLines> {
     return new Promise<ParsedLines>((resolve) => {
-      const job: Job = { id: this.nextId++, kind, bytes, module, options, resolve };
+      const job: Job = { ...request, id: this.nextId++, resolve };
       this.jobs.push(job);
       if (this.closed) return this.fallBack();
       // the bytes stay readable here (copied to the worker, or shared when they are a
       // SharedArrayBuffer's) for the fallback after a crash
-      this.start().postMessage({ id: job.id, kind, bytes, module, options });
+      this.start().postMessage({ ...request, id: job.id });
     });
   }
 
@@ -139,7 +136,8 @@ class ParseWorker {
   private toParsed(r: ParseResult): ParsedLines {
     if (r.reset) this.table = [];
     for (const [slot, metric, tags, key] of r.added) this.table[slot] = { series: { metric, tags }, key, ref: newSeriesRef() };
-    if (r.length === 0) return { batch: undefined, errors: r.errors, lines: r.lines, exact: r.exact, detail: r.detail };
+    const stoppedAt = r.stoppedAt ?? -1;
+    if (r.length === 0) return { batch: undefined, errors: r.errors, lines: r.lines, exact: r.exact, detail: r.detail, stoppedAt };
     const n = r.slots.length;
     const series: SeriesKey[] = new Array(n);
     const seriesKeys: string[] = new Array(n);
@@ -162,7 +160,7 @@ class ParseWorker {
       ints: r.ints,
       texts: r.texts ?? new Array(r.length),
     };
-    return { batch, errors: r.errors, lines: r.lines, exact: false, detail: r.detail };
+    return { batch, errors: r.errors, lines: r.lines, exact: false, detail: r.detail, stoppedAt };
   }
 }
 
@@ -190,10 +188,13 @@ export class PutParsePool {
   /**
    * Parses `bytes` (complete lines) on the worker `affinity` picks. The pool owns them
    * until the promise settles (they may be reused then); bytes over a SharedArrayBuffer
-   * reach the worker without a copy.
+   * reach the worker without a copy. With `maxLineLength` the bytes are a telnet
+   * session's run (TelnetCommand.executeRun), checked as the session would check them:
+   * the answer's `stoppedAt` is where the first line not taken starts
+   * (PutLineParser.parseLines).
    */
-  parse(bytes: Uint8Array, affinity: number): Promise<ParsedLines> {
-    return this.workers[affinity % this.workers.length]!.submit('lines', bytes);
+  parse(bytes: Uint8Array, affinity: number, maxLineLength?: number): Promise<ParsedLines> {
+    return this.workers[affinity % this.workers.length]!.submit({ kind: 'lines', bytes, ...(maxLineLength !== undefined ? { maxLineLength } : {}) });
   }
 
   /**
@@ -202,7 +203,7 @@ export class PutParsePool {
    * copied to the worker (kept here for the fallback after a crash).
    */
   parseJson(body: Uint8Array, affinity: number): Promise<ParsedLines> {
-    return this.workers[affinity % this.workers.length]!.submit('json', body);
+    return this.workers[affinity % this.workers.length]!.submit({ kind: 'json', bytes: body });
   }
 
   /**
@@ -212,7 +213,7 @@ export class PutParsePool {
    * when the body needs the plugin's exact reader here. The body is copied to the worker.
    */
   parseWith(module: string, body: Uint8Array, options: unknown, affinity: number): Promise<ParsedLines> {
-    return this.workers[affinity % this.workers.length]!.submit('module', body, module, options);
+    return this.workers[affinity % this.workers.length]!.submit({ kind: 'module', bytes: body, module, options });
   }
 
   /** For tests: the worker threads started so far. */

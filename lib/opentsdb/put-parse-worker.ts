@@ -22,6 +22,8 @@ export interface ParseRequest {
   /** kind `module`: the reader's module (WorkerBodyReaderModule) and its options (structured-clonable) */
   module?: string;
   options?: unknown;
+  /** kind `lines`: a telnet session's run, checked as the session would (PutLineParser.parseLines) */
+  maxLineLength?: number;
 }
 
 export type JobKind = 'lines' | 'json' | 'module';
@@ -52,6 +54,8 @@ export interface ParseResult {
   exact: boolean;
   /** a module job's WorkerBodyReader detail */
   detail?: unknown;
+  /** a checked lines job: where the first line it did not take starts (PutLineParser.stoppedAt) */
+  stoppedAt?: number;
   length: number;
   reset: boolean;
   added: [slot: number, metric: string, tags: Tags, key: string][];
@@ -89,7 +93,7 @@ export class SlotTable {
   private table = 0;
   private nextSlot = 0;
 
-  answer(id: number, lines: number, errors: string[], builder: BatchBuilder, exact = false, detail?: unknown): ParseResult {
+  answer(id: number, lines: number, errors: string[], builder: BatchBuilder, exact = false, detail?: unknown, stoppedAt = -1): ParseResult {
     const refs = builder.seriesRefs;
     // the columns and the slots in one buffer: one allocation, one transfer
     const { batch, extra: slots } = builder.takePacked(builder.series.length);
@@ -139,6 +143,7 @@ export class SlotTable {
       ints: batch.ints,
       ...(texts ? { texts } : {}),
       ...(detail !== undefined ? { detail } : {}),
+      ...(stoppedAt >= 0 ? { stoppedAt } : {}),
     };
   }
 }
@@ -151,11 +156,12 @@ export class LineJobParser {
 
   constructor(private readonly slots = new SlotTable()) {}
 
-  parse(id: number, bytes: Uint8Array): ParseResult {
+  /** `maxLineLength`: a telnet session's run, checked as the session would (PutLineParser.parseLines) */
+  parse(id: number, bytes: Uint8Array, maxLineLength = -1): ParseResult {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const errors: string[] = [];
-    const lines = this.parser.parseLines(buf, 0, buf.length, this.builder, errors);
-    return this.slots.answer(id, lines, errors, this.builder);
+    const lines = this.parser.parseLines(buf, 0, buf.length, this.builder, errors, maxLineLength);
+    return this.slots.answer(id, lines, errors, this.builder, false, undefined, this.parser.stoppedAt);
   }
 }
 
@@ -219,7 +225,7 @@ export class JobParsers {
   parse(job: ParseRequest): ParseResult {
     if (job.kind === 'json') return this.json.parse(job.id, job.bytes);
     if (job.kind === 'module') return this.modules.parse(job.id, job.bytes, job.module!, job.options);
-    return this.lines.parse(job.id, job.bytes);
+    return this.lines.parse(job.id, job.bytes, job.maxLineLength);
   }
 }
 

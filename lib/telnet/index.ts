@@ -24,6 +24,16 @@ export interface TelnetConnection {
   writeLine(line: string): void;
   /** Closes the connection once pending replies are written. */
   close(): void;
+  /**
+   * For a command's `executeRun`: gives back the lines it was handed and did not run,
+   * from the first it does not take (another command's line, a line too long) to the end
+   * of everything it was handed since. `bytes` holds complete lines and is copied; the
+   * session runs them next, before any byte it has not handed over, with the checks and
+   * commands it runs other lines with.
+   */
+  replay(bytes: Uint8Array): void;
+  /** For a command's `executeRun`: counts `lines` it ran among the connection's received lines (`tsd.rpc.received type=telnet`). */
+  countLines(lines: number): void;
 }
 
 export interface TelnetCommand {
@@ -49,6 +59,20 @@ export interface TelnetCommand {
    * `endOfInput`.
    */
   executeRaw?(line: Buffer, start: number, end: number, connection: TelnetConnection): void;
+  /**
+   * Optional, with `executeRaw`: takes every complete line left in a packet at once, not
+   * line by line. The session calls it when a line's first word names this command, with
+   * `bytes[start, end)`: that line and all the packet's complete lines after it (`end` is
+   * just past a `\n`; `\r\n` endings are the command's to strip). The session does not
+   * split or check them: the command runs those it takes, in order, refuses none of them
+   * for their length below `maxLineLength`, and gives back through `connection.replay`
+   * the rest from the first line it does not take (another command's, or one longer than
+   * `maxLineLength`, which closes the connection as OpenTSDB does), once the lines before
+   * it have taken effect. The bytes stay as they are until the packet's `endOfInput`
+   * returns. Synchronous, as `executeRaw`; lines it runs are counted with
+   * `connection.countLines`.
+   */
+  executeRun?(bytes: Buffer, start: number, end: number, maxLineLength: number, connection: TelnetConnection): void;
   /**
    * Called once per received packet, after the session has run every complete line in
    * it (never per line), on each command that defines it. A returned promise pauses the

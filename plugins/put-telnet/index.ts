@@ -11,6 +11,13 @@
  * workers. Up to `maxPacketsInFlight` packets per connection are parsed ahead; beyond,
  * the connection waits. A line that is not a `put` waits until the puts before it are
  * written (`settle`), so it sees them.
+ *
+ * With workers, the session hands over a packet's lines from its first `put` on at once
+ * (`executeRun`): they are copied to the worker unsplit, and the worker checks each as
+ * the session would (a `put`, no longer than `maxLineLength`). At the first line that
+ * is not, it stops; once the lines before it are written, that line and everything
+ * handed over after it go back to the session (`replay`), which runs them as it runs any
+ * line: the later packets' parsed batches are dropped unwritten and their lines run again.
  */
 import { BatchBuilder, definePlugin, DsdbError, Type, type KernelHooks, type Logger, type WriteInfo, type WriteService } from '../../core';
 import { PutLineParser, sharedPutParsePool, type PutParsePool, type ParsedLines } from '../../lib/opentsdb';
@@ -24,6 +31,17 @@ interface Stats {
   points: number;
   errors: number;
   batches: number;
+}
+
+/** Lines handed to a worker and not yet written. */
+interface Handed {
+  /** the staging buffer they were copied to, and their bytes in it */
+  staging: Buffer;
+  bytes: Buffer;
+  /** the pipeline's generation when handed: a replay drops the jobs of the ones before */
+  generation: number;
+  /** staged by executeRun: counted as received lines when written (executeRaw's were counted by the session) */
+  fromRun: boolean;
 }
 
 /** A connection's put lines on their way through a worker. */
@@ -48,6 +66,13 @@ interface Pipeline {
   tail: Promise<void>;
   /** a connection waiting for inFlight to drop */
   wake: (() => void) | undefined;
+  /** jobs handed over and not yet written, in order */
+  handed: Handed[];
+  generation: number;
+  /** the staged lines came (in part) from executeRun */
+  fromRun: boolean;
+  /** the session's line limit (executeRun), checked on the worker */
+  maxLineLength: number;
 }
 
 export default definePlugin({
@@ -139,6 +164,9 @@ function inlinePut(writer: WriteService, stats: Stats, log: Logger): TelnetComma
   return put;
 }
 
+/** The line limit of jobs whose lines the session checked (executeRaw's): none. */
+const UNCHECKED_LENGTH = 0x7fffffff;
+
 /** First size of a connection's staging buffer: a socket read (64 KiB) fits without regrowth. */
 const STAGING_BYTES = 64 * 1024;
 
@@ -159,7 +187,22 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutPar
     if (connection === lastConnection) return last!;
     let p = pipelines.get(connection);
     if (!p) {
-      p = { affinity: nextAffinity++ % workers, buffer: sharedBuffer(STAGING_BYTES), spare: [], length: 0, run: undefined, runStart: 0, runEnd: 0, inFlight: 0, tail: Promise.resolve(), wake: undefined };
+      p = {
+        affinity: nextAffinity++ % workers,
+        buffer: sharedBuffer(STAGING_BYTES),
+        spare: [],
+        length: 0,
+        run: undefined,
+        runStart: 0,
+        runEnd: 0,
+        inFlight: 0,
+        tail: Promise.resolve(),
+        wake: undefined,
+        handed: [],
+        generation: 0,
+        fromRun: false,
+        maxLineLength: UNCHECKED_LENGTH,
+      };
       pipelines.set(connection, p);
     }
     lastConnection = connection;
@@ -167,30 +210,54 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutPar
     return p;
   };
 
+  /** Copies `bytes[start, end)` into the pipeline's buffer, with room for `extra` bytes after them. */
+  const stage = (p: Pipeline, bytes: Buffer, start: number, end: number, extra: number): void => {
+    const length = end - start;
+    if (p.length + length + extra > p.buffer.length) {
+      const grown = sharedBuffer(Math.max(p.buffer.length * 2, p.length + length + extra));
+      p.buffer.copy(grown, 0, 0, p.length);
+      p.buffer = grown;
+    }
+    bytes.copy(p.buffer, p.length, start, end);
+    p.length += length;
+  };
+
   /** Copies the current run of lines (and its line ends) into the pipeline's buffer. */
   const endRun = (p: Pipeline): void => {
     if (!p.run) return;
     const bytes = p.runEnd - p.runStart;
-    if (p.length + bytes + 2 > p.buffer.length) {
-      const grown = sharedBuffer(Math.max(p.buffer.length * 2, p.length + bytes + 2));
-      p.buffer.copy(grown, 0, 0, p.length);
-      p.buffer = grown;
-    }
-    p.run.copy(p.buffer, p.length, p.runStart, p.runEnd);
-    p.length += bytes;
+    stage(p, p.run, p.runStart, p.runEnd, 2);
     // a line ending in `\r` keeps it: the worker drops one `\r` before each `\n`, as the session did
     if (bytes > 0 && p.buffer[p.length - 1] === 0x0d) p.buffer[p.length++] = 0x0d;
     p.buffer[p.length++] = 0x0a;
     p.run = undefined;
   };
 
-  const written = (connection: TelnetConnection, p: Pipeline, parsed: ParsedLines): Promise<void> => {
+  /** A job's turn (in order): its errors and batch written; the lines it did not take given back. */
+  const written = (connection: TelnetConnection, p: Pipeline, job: Handed, parsed: ParsedLines): Promise<void> | undefined => {
+    p.handed.shift();
+    // given back already (a replay from an earlier job): the session runs these lines again
+    if (job.generation !== p.generation) return undefined;
+    if (job.fromRun) {
+      stats.lines += parsed.lines;
+      connection.countLines(parsed.lines);
+    }
     stats.errors += parsed.errors.length;
     for (const error of parsed.errors) connection.writeLine(error);
-    if (!parsed.batch) return Promise.resolve();
-    stats.points += parsed.batch.length;
-    stats.batches++;
-    return writeBatch(writer, log, connection, parsed.batch);
+    const write = parsed.batch ? writeBatch(writer, log, connection, parsed.batch) : undefined;
+    if (parsed.batch) {
+      stats.points += parsed.batch.length;
+      stats.batches++;
+    }
+    if (parsed.stoppedAt < 0) return write;
+    // a line the worker did not take: it and every later line handed over go back to the
+    // session; the later jobs' batches are dropped (their lines run again)
+    const rest = [job.bytes.subarray(parsed.stoppedAt), ...p.handed.map((later) => later.bytes)];
+    p.generation++;
+    const replay = (): void => connection.replay(Buffer.concat(rest));
+    if (write) return write.then(replay);
+    replay();
+    return undefined;
   };
 
   const hand = (connection: TelnetConnection, p: Pipeline): void => {
@@ -202,14 +269,15 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutPar
     p.buffer = p.spare.pop() ?? sharedBuffer(staging.length);
     p.length = 0;
     p.inFlight++;
-    const parsed = pool.parse(bytes, p.affinity).then((result) => {
-      // parsed (the batch holds no view of the bytes): the buffer can take another packet
-      if (p.spare.length < maxInFlight) p.spare.push(staging);
-      return result;
-    });
+    const job: Handed = { staging, bytes, generation: p.generation, fromRun: p.fromRun };
+    p.fromRun = false;
+    p.handed.push(job);
+    const parsed = pool.parse(bytes, p.affinity, p.maxLineLength);
     // written strictly one after another: the writer may reorder concurrent batches
-    const tail = p.tail.then(() => parsed).then((result) => written(connection, p, result));
+    const tail = p.tail.then(() => parsed).then((result) => written(connection, p, job, result));
     const settled = tail.then(() => {
+      // written or given back (the batch holds no view of the bytes): the buffer can take another packet
+      if (p.spare.length < maxInFlight) p.spare.push(staging);
       p.inFlight--;
       tails.delete(settled);
       const wake = p.wake;
@@ -243,6 +311,13 @@ function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutPar
       p.run = line;
       p.runStart = start;
       p.runEnd = end;
+    },
+    executeRun(bytes, start, end, maxLineLength, connection) {
+      const p = pipelineOf(connection);
+      endRun(p);
+      stage(p, bytes, start, end, 0);
+      p.fromRun = true;
+      p.maxLineLength = maxLineLength;
     },
     endOfInput(connection) {
       const p = pipelines.get(connection);

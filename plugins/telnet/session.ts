@@ -2,7 +2,9 @@
  * One telnet connection: frames lines (`\n` or `\r\n`, like OpenTSDB's
  * LineBasedFrameDecoder), splits each on single spaces, and runs the command the first
  * word names. Commands with a raw-bytes path (`executeRaw`, e.g. `put`) get the line's
- * bytes unsplit; commands with `endOfInput` are told once per packet, after its lines.
+ * bytes unsplit, and a command with a run path (`executeRun`: `put` on a parse worker)
+ * gets the rest of the packet's lines at once, unsplit, giving back (`replay`) those it
+ * does not take; commands with `endOfInput` are told once per packet, after its lines.
  * Lines are handled strictly in order; while an async command runs the
  * socket is paused, which is the back-pressure a fast writer needs.
  *
@@ -110,6 +112,19 @@ export class TelnetSession implements TelnetConnection {
     }
   }
 
+  replay(bytes: Uint8Array): void {
+    if (this.closed || bytes.length === 0) return;
+    // given back lines come before the partial line that follows everything handed over
+    const lines = Buffer.from(bytes);
+    this.queue.unshift(this.pending ? Buffer.concat([lines, this.pending]) : lines);
+    this.pending = undefined;
+    if (!this.busy) this.drain();
+  }
+
+  countLines(lines: number): void {
+    this.stats.linesReceived += lines;
+  }
+
   writeLine(line: string): void {
     if (this.closed || this.socket.destroyed) return;
     // Collectors never read replies; a reply nobody reads must not grow without bound.
@@ -156,8 +171,17 @@ export class TelnetSession implements TelnetConnection {
         if (newline < 0) break;
         let end = newline;
         if (end > start && data[end - 1] === 0x0d) end--;
-        if (end - start > this.options.maxLineLength) return this.tooLong(), this.endOfInput();
+        if (end - start > this.options.maxLineLength) return this.tooLong(data.subarray(start));
         const raw = this.rawCommand(data, start, end);
+        if (raw?.executeRun) {
+          // this line and every complete one after it in the packet, at once: the command
+          // splits and checks them, and gives back (replay) what it does not take
+          const last = data.lastIndexOf(0x0a);
+          raw.executeRun(data, start, last + 1, this.options.maxLineLength, this);
+          start = last + 1;
+          if (this.closed) return this.endOfInput();
+          break;
+        }
         if (!raw && this.settlers.length > 0) {
           // another command's line: the puts before it take effect first
           const wait = this.settle();
@@ -171,7 +195,7 @@ export class TelnetSession implements TelnetConnection {
       }
       if (start < data.length) {
         data = data.subarray(start);
-        if (data.length > this.options.maxLineLength) return this.tooLong(), this.endOfInput();
+        if (data.length > this.options.maxLineLength) return this.tooLong(data);
         this.pending = data;
       }
     }
@@ -223,13 +247,16 @@ export class TelnetSession implements TelnetConnection {
     const wait = this.settlers.length > 0 ? this.settle() : undefined;
     if (!wait) return this.close();
     this.busy = true;
-    wait.then(
-      () => this.close(),
-      (err) => {
-        this.log.error({ err }, 'telnet command failed while settling');
-        this.close();
-      },
-    );
+    const done = (): void => {
+      this.busy = false;
+      // lines given back while it settled (replay) run first; drain comes back here after them
+      if (this.queue.length > 0) this.drain();
+      else this.close();
+    };
+    wait.then(done, (err) => {
+      this.log.error({ err }, 'telnet command failed while settling');
+      done();
+    });
   }
 
   /** What the settling commands still do on this connection, or undefined when nothing. */
@@ -304,19 +331,21 @@ export class TelnetSession implements TelnetConnection {
     }
   }
 
-  private tooLong(): void {
-    // OpenTSDB closes the connection on a frame longer than its limit (TooLongFrameException).
+  /**
+   * `rest` starts with a line longer than maxLineLength. OpenTSDB closes the connection on
+   * such a frame (TooLongFrameException), after the lines before it: the work they started
+   * settles first (a put parsed on a worker is written, lines it gives back run), then the
+   * session comes back to this line and closes.
+   */
+  private tooLong(rest: Buffer): void {
+    const wait = this.settlers.length > 0 ? this.settle() : undefined;
+    if (wait) return this.pauseUntil(wait, rest, 'telnet command failed while settling');
     this.log.debug({ remote: this.remoteAddress }, 'telnet line too long; closing');
     this.queue = [];
     this.pending = undefined;
     this.closed = true;
-    // the lines before it take effect first (a put parsed on a worker is written), then the close
-    const wait = this.settlers.length > 0 ? this.settle() : undefined;
-    if (!wait) return void this.socket.destroy();
-    this.socket.pause();
-    wait.then(
-      () => this.socket.destroy(),
-      () => this.socket.destroy(),
-    );
+    this.socket.destroy();
+    // a batching command writes the lines before it (the socket is gone; the writes are not)
+    this.endOfInput();
   }
 }

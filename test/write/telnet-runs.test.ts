@@ -1,0 +1,175 @@
+/**
+ * put-telnet's run path (TelnetCommand.executeRun): the session hands a packet's lines from
+ * its first `put` on to a parse worker unsplit, and the worker stops at the first line that
+ * is not a put or is too long; that line and everything handed after it go back to the
+ * session (replay). These tests drive a TelnetSession packet by packet over a socket of
+ * their own, so that later packets are in flight on the worker when an earlier one gives
+ * lines back: the daemon's own command table, a real parse worker, real storage.
+ */
+import path from 'node:path';
+import { Duplex } from 'node:stream';
+import { expect } from 'chai';
+import { createLogger } from '../../core/logger';
+import { TelnetSession, type SessionStats } from '../../plugins/telnet/session';
+import { PutLineParser } from '../../lib/opentsdb';
+import { BatchBuilder } from '../../core/batch-builder';
+import { exchange } from '../helpers/clients';
+import { REPO_ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { readPoints } from '../helpers/read-back';
+import { captured } from '../fixtures/telnet-commands-capture-plugin';
+
+const CAPTURE = path.join(REPO_ROOT, 'dist', 'test', 'fixtures', 'telnet-commands-capture-plugin.js');
+const MAX_LINE = 1024;
+
+/** A socket the test feeds packet by packet (each `packet` is one 'data' event), recording what the session writes and whether it closed. */
+class FakeSocket extends Duplex {
+  written = '';
+  ended = false;
+  remoteAddress = '127.0.0.1';
+  override _read(): void {}
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.written += chunk.toString('utf8');
+    callback();
+  }
+  override _final(callback: () => void): void {
+    this.ended = true;
+    callback();
+  }
+  packet(text: string): void {
+    this.emit('data', Buffer.from(text));
+  }
+}
+
+/** `tsd.put.points_written type=telnet` in a `stats` reply. */
+function pointsWritten(statsReply: string): number {
+  return Number(/^tsd\.put\.points_written \d+ (\d+) .*type=telnet/m.exec(statsReply)?.[1] ?? NaN);
+}
+
+/** Resolves once `check` holds (polled), or fails after `ms`. */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('telnet put runs on the parse worker (executeRun, replay) @integration', () => {
+  let daemon: RunningDaemon;
+  const stats: SessionStats = { linesReceived: 0, repliesDropped: 0 };
+  before(async () => {
+    daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', ['put-telnet', { parseWorkers: 1, maxPacketsInFlight: 8 }], 'aggregators-opentsdb', 'query', 'read-api', CAPTURE] });
+    expect(captured.commands?.get('put')?.executeRun, 'put has a run path with workers').to.be.a('function');
+  });
+  after(() => daemon.stop());
+
+  const session = (): FakeSocket => {
+    const socket = new FakeSocket();
+    new TelnetSession(socket, captured.commands!, { maxLineLength: MAX_LINE, maxPendingReplyBytes: 1 << 20 }, stats, createLogger('silent')).start();
+    return socket;
+  };
+  const values = async (metric: string): Promise<[number, unknown][]> => (await readPoints(daemon, metric)).map((p) => [p.timestamp / 1000, p.value]);
+
+  it('runs a command between puts after the puts before it and before those after it, with later packets in flight', async () => {
+    const writtenBefore = pointsWritten((await exchange(daemon.port, ['stats\n'])).data);
+    const linesBefore = stats.linesReceived;
+    const socket = session();
+    // three packets in a row, before the first is parsed: the second and third are in flight when the first gives `stats` back
+    socket.packet('put run.a 100 1 host=a\nput run.a 101 2 host=a\nstats\nput run.a 100 3 host=a\n');
+    socket.packet('put run.a 100 4 host=a\nput run.a 102 5 host=a\n');
+    socket.packet('put run.a 103 6 host=a\n');
+    await until(async () => (await values('run.a')).length === 4, 'the four timestamps');
+    await until(() => stats.linesReceived - linesBefore === 7, 'every line counted once');
+    // stats saw the two puts before it, not the ones after (the in-flight batches were not written ahead of it)
+    expect(pointsWritten(socket.written) - writtenBefore).to.equal(2);
+    // last write wins in the order the lines came: 100 is 1, then 3, then 4
+    expect(await values('run.a')).to.deep.equal([
+      [100, 4n],
+      [101, 2n],
+      [102, 5n],
+      [103, 6n],
+    ]);
+    // each put written once: six points, not the dropped in-flight batches' again
+    expect(pointsWritten((await exchange(daemon.port, ['stats\n'])).data) - writtenBefore).to.equal(6);
+  });
+
+  it('stops at exit: the puts before it are stored, none after it (nor in later packets)', async () => {
+    const socket = session();
+    socket.packet('put run.exit 100 1 host=a\nexit\nput run.exit 101 2 host=a\n');
+    socket.packet('put run.exit 102 3 host=a\n');
+    await until(() => socket.ended, 'the close');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await values('run.exit')).to.deep.equal([[100, 1n]]);
+    expect(socket.written).to.equal('');
+  });
+
+  it('runs an unknown command and an empty line in a run with their replies, in order with the puts', async () => {
+    const socket = session();
+    socket.packet('put run.u 100 1 host=a\nfoo\n\nput run.u 101 2 host=a\nversion\nput run.u 102 3 host=a\n');
+    await until(async () => (await values('run.u')).length === 3, 'the three points');
+    await until(() => /^Built on /m.test(socket.written), 'the version reply');
+    const replies = socket.written.split('\n');
+    expect(replies[0]).to.equal("unknown command: foo.  Try `help'.");
+    expect(replies[1]).to.equal("unknown command: .  Try `help'.");
+    expect(replies[2]).to.match(/^dsdb /);
+  });
+
+  it('closes at a line over the limit inside a run, after the lines before it (a command among them answered)', async () => {
+    const socket = session();
+    const long = `put run.long 101 2 host=${'x'.repeat(MAX_LINE)}`;
+    socket.packet(`put run.long 100 1 host=a\nversion\n${long}\nput run.long 102 3 host=a\n`);
+    socket.packet('put run.long 103 4 host=a\n');
+    await until(() => socket.destroyed, 'the close');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await values('run.long')).to.deep.equal([[100, 1n]]);
+    expect(socket.written).to.match(/^dsdb /);
+  });
+
+  it('refuses a known series whose line grew past the limit (the common and the guessed path read within the limit)', async () => {
+    const socket = session();
+    const prefix = 'put run.grow ';
+    const tags = ' host=';
+    // 1024 bytes exactly with a one-digit value, then the same series with a longer value
+    const pad = 'y'.repeat(MAX_LINE - prefix.length - '100 1'.length - tags.length);
+    const at = (t: number, v: string): string => `${prefix}${t} ${v}${tags}${pad}`;
+    expect(at(100, '1')).to.have.length(MAX_LINE);
+    socket.packet(`${at(100, '1')}\n${at(101, '2')}\r\n${at(102, '3')}\n${at(103, '44')}\n${at(104, '5')}\n`);
+    await until(() => socket.destroyed, 'the close');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await values('run.grow')).to.deep.equal([
+      [100, 1n],
+      [101, 2n],
+      [102, 3n],
+    ]);
+  });
+});
+
+describe('PutLineParser.parseLines with a line limit (a telnet run)', () => {
+  it('stops at the first line that is not a put or is too long, and says where', () => {
+    const parser = new PutLineParser({ oneBatchAtATime: true });
+    const builder = new BatchBuilder(16);
+    const errors: string[] = [];
+    const text = Buffer.from('put p.m 100 1 host=a\nput p.m 101 x host=a\nput\nputs p.m 102 1 host=a\nput p.m 103 1 host=a\n');
+    const lines = parser.parseLines(text, 0, text.length, builder, errors, 64);
+    expect(lines).to.equal(3);
+    expect(parser.stoppedAt).to.equal(text.indexOf('puts'));
+    expect(builder.length).to.equal(1);
+    expect(errors).to.deep.equal(["put: invalid value: Invalid character 'x' in x", 'put: illegal argument: not enough arguments (need least 4, got 0)']);
+    const all = parser.parseLines(text, 0, text.length, new BatchBuilder(16), [], -1);
+    expect(all).to.equal(5);
+    expect(parser.stoppedAt).to.equal(-1);
+  });
+
+  it('takes a line of exactly the limit, with \\n or \\r\\n, and stops at one byte more', () => {
+    const parser = new PutLineParser({ oneBatchAtATime: true });
+    const line = (v: string): string => `put p.len 100 ${v} host=abcdefgh`;
+    const limit = line('1').length;
+    for (const text of [`${line('1')}\n${line('2')}\r\n${line('3')}\n`, `${line('1')}\n${line('2')}\n${line('3')}\r\n`]) {
+      const bytes = Buffer.from(text + `${line('44')}\n${line('5')}\n`);
+      const builder = new BatchBuilder(16);
+      expect(parser.parseLines(bytes, 0, bytes.length, builder, [], limit)).to.equal(3);
+      expect(parser.stoppedAt).to.equal(text.length);
+      expect(builder.length).to.equal(3);
+    }
+  });
+});
