@@ -13,15 +13,23 @@ import { columnFlags, encodeSeriesRecord, samplesBytes, writeSamples } from './w
 /** Where this engine keeps a series' SeriesEntry on the batch's SeriesRefs. */
 const ENTRY_SLOT = newSeriesRefSlot();
 
+/**
+ * appendBatch's series of a batch and their ids, reused from batch to batch (it runs to its
+ * end before the next starts): a batch holds each of a large fleet's series about once, so
+ * arrays made per batch were as many words of garbage as points.
+ */
+const entries: SeriesEntry[] = [];
+let ids = new Uint32Array(1024);
+
 /** Logs and appends a batch; nothing of a batch that fails validation is stored. */
 export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, head: Head): void {
   // The writer checked it already; engines are also called directly (tools, tests), so check again.
   assertValidBatch(batch);
   // Resolve each distinct series once; new ones are logged before the samples naming them.
-  const entries: SeriesEntry[] = new Array(batch.series.length);
-  const ids = new Uint32Array(batch.series.length);
+  const count = batch.series.length;
+  if (ids.length < count) ids = new Uint32Array(Math.max(count, 2 * ids.length));
   const refs = batch.seriesRefs;
-  for (let s = 0; s < batch.series.length; s++) {
+  for (let s = 0; s < count; s++) {
     // a series met before through the same ref: its entry, if this index's (no lookup by key)
     const ref = refs?.[s];
     let entry = ref?.memo[ENTRY_SLOT] as SeriesEntry | undefined;
@@ -38,8 +46,10 @@ export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, hea
     entries[s] = entry;
     ids[s] = entry.id;
   }
-  logSamples(wal, batch, ids);
-  head.append(entries, batch);
+  logSamples(wal, batch, ids.subarray(0, count));
+  head.append(entries, batch, count);
+  // the series stay in the index; the scratch must not keep a dropped one alive
+  entries.fill(undefined as unknown as SeriesEntry, 0, count);
 }
 
 /**

@@ -27,18 +27,20 @@ function firstCapacity(hint: number | undefined): number {
 export class Head {
   /** the series with a live head (entry.head set), each once: a series enters when its head is made */
   private dirty: SeriesEntry[] = [];
+  /** append's heads of a batch's series, reused from batch to batch (no array of garbage a batch) */
+  private readonly heads: HeadSeries[] = [];
   /** points in live heads */
   points = 0;
   /** points in frozen heads (a cut in progress) */
   frozenPoints = 0;
 
-  /** Appends points; `entries[s]` is the series of `columns.seriesIndex[i] === s`. */
-  append(entries: readonly SeriesEntry[], columns: HeadColumns): void {
+  /** Appends points; `entries[s]` (s < `count`) is the series of `columns.seriesIndex[i] === s`. */
+  append(entries: readonly SeriesEntry[], columns: HeadColumns, count = entries.length): void {
     const { length: n, seriesIndex, timestamps, kinds, floats, ints, texts } = columns;
     // the integers as 32-bit words: copied into the heads without a bigint per point
     const intWords = new Int32Array(ints.buffer, ints.byteOffset, 2 * n);
-    const heads: HeadSeries[] = new Array(entries.length);
-    for (let s = 0; s < entries.length; s++) {
+    const heads = this.heads;
+    for (let s = 0; s < count; s++) {
       const entry = entries[s]!;
       let head = entry.head;
       if (head === undefined) {
@@ -57,6 +59,8 @@ export class Head {
         head.append(timestamps[i]!, kind, 0, 0n, texts[i]);
       }
     }
+    // a frozen head must not stay reachable from here once its cut has dropped it
+    heads.fill(undefined as unknown as HeadSeries, 0, count);
     this.points += n;
   }
 

@@ -215,6 +215,19 @@ describe('security: authentication on every protocol (#19)', function () {
       expect(await stored('auth.telnet.ro')).to.equal(400);
     });
 
+    it('checks the puts after an auth inside a run of puts against the new principal', async () => {
+      // one packet: the puts after the reader's auth were handed to the parse worker with the writer's, and must not be stored
+      const lines = [`auth ${TOKENS.writer}`, `put auth.telnet.switch ${T} 1 host=a`, `auth ${TOKENS.reader}`, `put auth.telnet.switch ${T + 1} 2 host=a`, `put auth.telnet.switch ${T + 2} 3 host=a`];
+      const { data } = await exchange(daemon.port, [lines.join('\n') + '\n'], { idleMs: 500 });
+      expect(data.split('\n').slice(0, -1)).to.deep.equal([
+        'auth: authenticated as collector (write)',
+        'auth: authenticated as dashboard (read)',
+        'put: forbidden: dashboard lacks the write scope',
+        'put: forbidden: dashboard lacks the write scope',
+      ]);
+      expect(await stored('auth.telnet.switch')).to.deep.equal([{ [T]: 1 }]);
+    });
+
     it('closes the connection on wrong credentials', async () => {
       const { data, closed } = await exchange(daemon.port, ['auth nope\n', `put auth.telnet.bad ${T} 1 host=a\n`], { gapMs: 100 });
       expect(data).to.equal('auth: invalid credentials\n');
