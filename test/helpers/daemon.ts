@@ -25,11 +25,19 @@ export async function startDaemon(config: DsdbConfig, baseDir = REPO_ROOT): Prom
   return { kernel, port, stop: () => kernel.stop() };
 }
 
-/** A scratch folder inside the repo, so a config there can `require('dsdb')`. */
+/** Scratch folders this test process made: removed when it exits (the tests' daemons and children are gone by then). */
+const scratchDirs: string[] = [];
+
+/** A scratch folder inside the repo, so a config there can `require('dsdb')`; removed when the test process exits. */
 export function scratchDir(name: string): string {
   const dir = path.join(REPO_ROOT, '.test-data', `${name}-${process.pid}-${Date.now()}`);
   fs.mkdirSync(dir, { recursive: true });
+  if (scratchDirs.push(dir) === 1) process.once('exit', removeScratchDirs);
   return dir;
+}
+
+function removeScratchDirs(): void {
+  for (const dir of scratchDirs) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export interface SpawnedDaemon {
