@@ -14,6 +14,7 @@
 import type { BatchBuilder } from '../../core/batch-builder';
 import type { SeriesRef } from '../../core/series-ref';
 import type { SeriesKey, Tags } from '../../core/types';
+import type { PointTemplate } from './put-json-bytes';
 
 /** One series key as the cache knows it; one object per key while the cache is not renewed. */
 export interface SeriesIdentity extends SeriesRef {
@@ -41,6 +42,8 @@ export interface CachedSeries {
    * round, so most lines are the series the previous round had after the previous line's.
    */
   successor: CachedSeries | undefined;
+  /** the `/api/put` JSON reader's last point object of this series (put-json-bytes.ts), or undefined */
+  template: PointTemplate | undefined;
 }
 
 /**
@@ -156,7 +159,7 @@ export class SeriesCache {
       identity = { key, epoch: 0, index: 0, memo: [] };
       this.identities.set(key, identity);
     }
-    const entry: CachedSeries = { hash, bytes, series: { metric, tags }, identity, next: this.table.get(hash), firstLength, successor: undefined };
+    const entry: CachedSeries = { hash, bytes, series: { metric, tags }, identity, next: this.table.get(hash), firstLength, successor: undefined, template: undefined };
     this.table.set(hash, entry);
     // a series is added when a line has just named it
     this.follow(entry);

@@ -10,6 +10,7 @@ import { BatchBuilder } from '../../core/batch-builder';
 import { mulberry32 } from '../../core/testing/random';
 import { putOutcome } from '../helpers/put-outcome';
 import { decodeExact, jsonFormat } from '../../lib/opentsdb/put-json-format';
+import { decodeBytesFirst } from '../../lib/opentsdb/put-format';
 import { PutJsonBytesReader } from '../../lib/opentsdb/put-json-bytes';
 
 function generator(seed: number) {
@@ -73,6 +74,46 @@ describe('/api/put JSON: the byte-level reader', () => {
     // the comparison means something only if both readers answered many of the bodies
     expect(taken).to.be.greaterThan(1500);
     expect(taken).to.be.lessThan(3900);
+  });
+
+  it("reads rounds of a fleet's series in one shape (each series' point template) as the exact reader does, near misses included", () => {
+    const random = mulberry32(17);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const series = [
+      ['cpu.user', '{"host":"a","dc":"lga"}'],
+      ['cpu.user2', '{"host":"a","dc":"lga"}'],
+      ['cpu.use', '{"host":"a","dc":"lga"}'],
+      ['cpu.user', '{"host":"a","dc":"lg"}'],
+      ['cpu.user', '{"host":"ab","dc":"lga"}'],
+    ] as const;
+    // mostly numbers a template takes; now and then one it must leave to the field-by-field read (or the exact reader)
+    const timestamp = () => (random() < 0.9 ? String(1700000000 + Math.floor(random() * 1e6)) : pick(['1700000000123', '01700000000', '1700000000.5', '1.7e9', '99999999999999', '1234567890123456', '"1700000000"', '0']));
+    const value = () => (random() < 0.9 ? pick(['42', '-7', '18.5', '0.10', '-0', String(Math.floor(random() * 1e9))]) : pick(['1e3', '.5', '00.5', '+1', '"42"', 'null', '9007199254740993', '12345678901234567', '5.']));
+    const point = (metric: string, tags: string): string => {
+      const roll = random();
+      // the usual shape, or the same point written another way (spaces, field order)
+      if (roll < 0.9) return `{"metric":"${metric}","timestamp":${timestamp()},"value":${value()},"tags":${tags}}`;
+      if (roll < 0.94) return `{"metric":"${metric}","timestamp": ${timestamp()} ,"value":${value()} ,"tags":${tags}}`;
+      if (roll < 0.96) return `{"metric":"${metric}","value":${value()},"timestamp":${timestamp()},"tags":${tags}}`;
+      // a key between the numbers the exact reader does not know, as long as the template's
+      if (roll < 0.97) return `{"metric":"${metric}","timestamp":${timestamp()},"valuE":${value()},"tags":${tags}}`;
+      return `{"tags":${tags},"metric":"${metric}","timestamp":${timestamp()},"value":${value()}}`;
+    };
+    const reader = new PutJsonBytesReader();
+    let taken = 0;
+    const read = (bytes: Buffer, batch: BatchBuilder): number | undefined => {
+      const points = reader.read(bytes, batch);
+      if (points <= 0) return undefined;
+      taken++;
+      return points;
+    };
+    for (let round = 0; round < 2000; round++) {
+      const body = Buffer.from(`[${series.map(([metric, tags]) => point(metric, tags)).join(',')}]`);
+      const fast = putOutcome((b, c) => decodeBytesFirst(b, c, read, decodeExact), body);
+      const exact = putOutcome(decodeExact, body);
+      expect(fast, body.toString()).to.deep.equal(exact);
+    }
+    expect(taken).to.be.greaterThan(500);
   });
 
   it('reads a common body into columns: series by bytes, ints exact, ms timestamps', () => {
