@@ -270,8 +270,9 @@ export class PutLineParser {
       timestamp = timestamp * 10 + d;
       i++;
     }
-    // in range, the number is exact, however many leading zeros it had
-    if (bytes[i] !== SPACE || i === timestampStart || timestamp <= 0 || !timestampInRange(timestamp)) return -1;
+    // in range, the number is exact, however many leading zeros it had; more digits than
+    // parse reads simply are parse's (OpenTSDB refuses a word over 19 characters, zeros or not)
+    if (bytes[i] !== SPACE || i === timestampStart || i - timestampStart > EXACT_DIGITS || timestamp <= 0 || !timestampInRange(timestamp)) return -1;
     this.timestamp = timestamp;
     // a string or JSON token is never a plain number: readPlainNumber refuses it (pushPlain)
     this.valueStart = ++i;

@@ -99,6 +99,16 @@ describe('telnet put @integration', () => {
     expect((await readPoints(daemon, 'tf'))[0]).to.include({ value: 1.5, kind: 'float' });
   });
 
+  it('refuses a timestamp over 19 characters for a known series too (leading zeros: Value too long)', async () => {
+    // the first line makes the series known, so the second takes the common path's number reading
+    const { data } = await exchange(daemon.port, ['put lz.m 1356998400 1 host=a\nput lz.m 0000000000001356998400 2 host=a\nput lz.m 000001356998401 3 host=a\n']);
+    expect(data).to.equal('put: invalid value: Value too long: 0000000000001356998400\n');
+    expect((await readPoints(daemon, 'lz.m')).map((p) => [p.timestamp, p.value])).to.deep.equal([
+      [1356998400000, 1n],
+      [1356998401000, 3n],
+    ]);
+  });
+
   it('reads lines split across packets, byte by byte', async () => {
     const { data } = await exchange(daemon.port, bytewise('put split.m 1356998400 12 host=a\nput split.m 1356998401 13 host=a\n'));
     expect(data).to.equal('');
