@@ -66,6 +66,24 @@ function stringEnd(body: Buffer, pos: number): number {
   return -1;
 }
 
+/**
+ * The end of the value word at `start` (the first `,`, `}` or space after it), or -1 when
+ * it is not written as JSON writes a number: a leading zero, a bare `.5` or a `+` (such
+ * bodies get the exact reader's answer). What the word holds is readPlainNumber's to say.
+ */
+function numberWordEnd(body: Buffer, start: number): number {
+  const n = body.length;
+  let end = start;
+  for (; end < n; end++) {
+    const c = body[end]!;
+    if (c === COMMA || c === CLOSE_BRACE || isSpace(c)) break;
+  }
+  const first = body[start] === 0x2d ? start + 1 : start;
+  const lead = body[first]! - 0x30;
+  if (!(lead >= 0 && lead <= 9) || (lead === 0 && first + 1 < end && body[first + 1] !== 0x2e)) return -1;
+  return end;
+}
+
 /** A `tags` object of string keys and string values, its `{` at `pos`: the position after its `}`, or -1. */
 function tagsEnd(body: Buffer, pos: number): number {
   if (body[pos] !== OPEN_BRACE) return -1;
@@ -209,14 +227,8 @@ export class PutJsonBytesReader {
         timestampEnd = pos;
       } else if (field === FIELD_VALUE) {
         const start = pos;
-        for (; pos < n; pos++) {
-          const c = body[pos]!;
-          if (c === COMMA || c === CLOSE_BRACE || isSpace(c)) break;
-        }
-        // JSON has no leading zeros, no bare `.5` and no `+`; such bodies get the exact reader's answer
-        const first = body[start] === 0x2d ? start + 1 : start;
-        const lead = body[first]! - 0x30;
-        if (!(lead >= 0 && lead <= 9) || (lead === 0 && first + 1 < pos && body[first + 1] !== 0x2e)) return -1;
+        pos = numberWordEnd(body, start);
+        if (pos < 0) return -1;
         // a plain integer stays a number (slot.float) until it is pushed, no bigint
         const plain = readPlainNumber(body, start, pos, this.slot);
         if (plain === NOT_PLAIN) return -1;
@@ -300,13 +312,8 @@ export class PutJsonBytesReader {
     i += template.valueStart - template.timestampEnd;
     // the value: readPoint's word, ended by the template's next byte (`,`, `}` or a space)
     const start = i;
-    for (; i < n; i++) {
-      const c = body[i]!;
-      if (c === COMMA || c === CLOSE_BRACE || isSpace(c)) break;
-    }
-    const first = body[start] === 0x2d ? start + 1 : start;
-    const lead = body[first]! - 0x30;
-    if (!(lead >= 0 && lead <= 9) || (lead === 0 && first + 1 < i && body[first + 1] !== 0x2e)) return NOT_TEMPLATED;
+    i = numberWordEnd(body, start);
+    if (i < 0) return NOT_TEMPLATED;
     const slot = this.slot;
     const plain = readPlainNumber(body, start, i, slot);
     if (plain === NOT_PLAIN) return NOT_TEMPLATED;
