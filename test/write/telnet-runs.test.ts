@@ -173,3 +173,48 @@ describe('PutLineParser.parseLines with a line limit (a telnet run)', () => {
     }
   });
 });
+
+describe('telnet put on the main thread and on a parse worker give the same answers @integration', () => {
+  // puts of one series rewritten at the same timestamps (order shows in last-write-wins), bad lines, other commands, \r\n
+  const stream = [
+    'put same.m 100 1 host=a',
+    'put same.m 101 2 host=a',
+    'put same.m 100 3 host=a\r',
+    'put same.m notatime 4 host=a',
+    'help',
+    'put same.m 102 5 host=a',
+    '',
+    'put same.m 100 6',
+    'put same.m 00000000000000000102 7 host=a',
+    'put same.m 103 {"a":[1,2]} host=a',
+    'put same.m 101 8 host=a',
+    'foo',
+    'put same.n 100 9 host=b',
+    'put same.m 104 9.5 host=a',
+  ].join('\n') + '\n';
+  const run = async (parseWorkers: number, packets: string[]): Promise<{ replies: string; points: unknown[] }> => {
+    const daemon = await startDaemon({ plugins: ['telnet', 'storage-memory', ['put-telnet', { parseWorkers }]] });
+    try {
+      const { data } = await exchange(daemon.port, packets, { gapMs: 5 });
+      const points = [...(await readPoints(daemon, 'same.m')), ...(await readPoints(daemon, 'same.n'))].map((p) => [p.metric, p.timestamp, p.kind, String(p.value)]);
+      return { replies: data, points };
+    } finally {
+      await daemon.stop();
+    }
+  };
+
+  for (const [name, packets] of [
+    ['in one packet', [stream]],
+    ['in packets cut inside lines', [stream.slice(0, 37), stream.slice(37, 120), stream.slice(120, 121), stream.slice(121)]],
+  ] as const) {
+    it(`a stream of puts, bad lines and other commands, ${name}`, async () => {
+      const inline = await run(0, [...packets]);
+      const worker = await run(1, [...packets]);
+      expect(worker).to.deep.equal(inline);
+      // the comparison means something: both answered the bad lines and stored the last writes
+      expect(inline.replies).to.contain("put: invalid value: Invalid character 'n' in notatime");
+      expect(inline.replies).to.contain('put: invalid value: Value too long: 00000000000000000102');
+      expect(inline.points).to.deep.include(['same.m', 100000, 'int', '3'] as unknown);
+    });
+  }
+});

@@ -1,0 +1,218 @@
+/**
+ * The put command parsing on worker threads (lib/opentsdb's PutParsePool): this thread
+ * gathers a connection's line bytes in shared memory, hands them over once per packet, and
+ * writes the parsed batches one after another in the order the lines came. Lines a worker
+ * does not take go back to the session (see index.ts).
+ */
+import type { KernelHooks, Logger, WriteService } from '../../core';
+import type { ParsedLines, PutParsePool } from '../../lib/opentsdb';
+import type { TelnetCommand, TelnetConnection } from '../../lib/telnet';
+import { putCommand, writeBatch, type Stats } from './put-command';
+
+/** Lines handed to a worker and not yet written. */
+interface Handed {
+  /** the staging buffer they were copied to, and their bytes in it */
+  staging: Buffer;
+  bytes: Buffer;
+  /** the pipeline's generation when handed: a replay drops the jobs of the ones before */
+  generation: number;
+  /** staged by executeRun: counted as received lines when written (executeRaw's were counted by the session) */
+  fromRun: boolean;
+}
+
+/** A connection's put lines on their way through a worker. */
+interface Pipeline {
+  /** which worker parses this connection's lines */
+  affinity: number;
+  /**
+   * bytes of lines gathered from the current packet, not yet handed to a worker; shared
+   * memory (a SharedArrayBuffer), so the worker reads it without a copy
+   */
+  buffer: Buffer;
+  /** staging buffers whose packets the worker has parsed: reused, so a packet allocates nothing */
+  spare: Buffer[];
+  length: number;
+  /** the current run of contiguous lines in the packet's buffer, copied when it ends */
+  run: Buffer | undefined;
+  runStart: number;
+  runEnd: number;
+  /** packets handed over and not yet written */
+  inFlight: number;
+  /** settles once every batch handed over so far is written */
+  tail: Promise<void>;
+  /** a connection waiting for inFlight to drop */
+  wake: (() => void) | undefined;
+  /** jobs handed over and not yet written, in order */
+  handed: Handed[];
+  generation: number;
+  /** the staged lines came (in part) from executeRun */
+  fromRun: boolean;
+  /** the session's line limit (executeRun), checked on the worker */
+  maxLineLength: number;
+}
+
+/** The line limit of jobs whose lines the session checked (executeRaw's): none. */
+const UNCHECKED_LENGTH = 0x7fffffff;
+
+/** First size of a connection's staging buffer: a socket read (64 KiB) fits without regrowth. */
+const STAGING_BYTES = 64 * 1024;
+
+/** A Buffer over shared memory: posted to a worker, it is shared rather than copied. */
+function sharedBuffer(bytes: number): Buffer {
+  return Buffer.from(new SharedArrayBuffer(bytes));
+}
+
+/** Parsing on worker threads; this thread gathers line bytes and writes the parsed batches in order. */
+export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutParsePool, workers: number, maxInFlight: number, hooks: KernelHooks): TelnetCommand {
+  const pipelines = new WeakMap<TelnetConnection, Pipeline>();
+  const tails = new Set<Promise<void>>();
+  let nextAffinity = 0;
+  let lastConnection: TelnetConnection | undefined;
+  let last: Pipeline | undefined;
+
+  const pipelineOf = (connection: TelnetConnection): Pipeline => {
+    if (connection === lastConnection) return last!;
+    let p = pipelines.get(connection);
+    if (!p) {
+      p = {
+        affinity: nextAffinity++ % workers,
+        buffer: sharedBuffer(STAGING_BYTES),
+        spare: [],
+        length: 0,
+        run: undefined,
+        runStart: 0,
+        runEnd: 0,
+        inFlight: 0,
+        tail: Promise.resolve(),
+        wake: undefined,
+        handed: [],
+        generation: 0,
+        fromRun: false,
+        maxLineLength: UNCHECKED_LENGTH,
+      };
+      pipelines.set(connection, p);
+    }
+    lastConnection = connection;
+    last = p;
+    return p;
+  };
+
+  /** Copies `bytes[start, end)` into the pipeline's buffer, with room for `extra` bytes after them. */
+  const stage = (p: Pipeline, bytes: Buffer, start: number, end: number, extra: number): void => {
+    const length = end - start;
+    if (p.length + length + extra > p.buffer.length) {
+      const grown = sharedBuffer(Math.max(p.buffer.length * 2, p.length + length + extra));
+      p.buffer.copy(grown, 0, 0, p.length);
+      p.buffer = grown;
+    }
+    bytes.copy(p.buffer, p.length, start, end);
+    p.length += length;
+  };
+
+  /** Copies the current run of lines (and its line ends) into the pipeline's buffer. */
+  const endRun = (p: Pipeline): void => {
+    if (!p.run) return;
+    const bytes = p.runEnd - p.runStart;
+    stage(p, p.run, p.runStart, p.runEnd, 2);
+    // a line ending in `\r` keeps it: the worker drops one `\r` before each `\n`, as the session did
+    if (bytes > 0 && p.buffer[p.length - 1] === 0x0d) p.buffer[p.length++] = 0x0d;
+    p.buffer[p.length++] = 0x0a;
+    p.run = undefined;
+  };
+
+  /** A job's turn (in order): its errors and batch written; the lines it did not take given back. */
+  const written = (connection: TelnetConnection, p: Pipeline, job: Handed, parsed: ParsedLines): Promise<void> | undefined => {
+    p.handed.shift();
+    // given back already (a replay from an earlier job): the session runs these lines again
+    if (job.generation !== p.generation) return undefined;
+    if (job.fromRun) {
+      stats.lines += parsed.lines;
+      connection.countLines(parsed.lines);
+    }
+    stats.errors += parsed.errors.length;
+    for (const error of parsed.errors) connection.writeLine(error);
+    const write = parsed.batch ? writeBatch(writer, log, connection, parsed.batch) : undefined;
+    if (parsed.batch) {
+      stats.points += parsed.batch.length;
+      stats.batches++;
+    }
+    if (parsed.stoppedAt < 0) return write;
+    // a line the worker did not take: it and every later line handed over go back to the
+    // session; the later jobs' batches are dropped (their lines run again)
+    const rest = [job.bytes.subarray(parsed.stoppedAt), ...p.handed.map((later) => later.bytes)];
+    p.generation++;
+    const replay = (): void => connection.replay(Buffer.concat(rest));
+    if (write) return write.then(replay);
+    replay();
+    return undefined;
+  };
+
+  const hand = (connection: TelnetConnection, p: Pipeline): void => {
+    endRun(p);
+    if (p.length === 0) return;
+    // the staging buffer itself goes to the worker (shared, not copied); a spare one takes its place
+    const staging = p.buffer;
+    const bytes = staging.subarray(0, p.length);
+    p.buffer = p.spare.pop() ?? sharedBuffer(staging.length);
+    p.length = 0;
+    p.inFlight++;
+    const job: Handed = { staging, bytes, generation: p.generation, fromRun: p.fromRun };
+    p.fromRun = false;
+    p.handed.push(job);
+    const parsed = pool.parse(bytes, p.affinity, p.maxLineLength);
+    // written strictly one after another: the writer may reorder concurrent batches
+    const tail = p.tail.then(() => parsed).then((result) => written(connection, p, job, result));
+    const settled = tail.then(() => {
+      // written or given back (the batch holds no view of the bytes): the buffer can take another packet
+      if (p.spare.length < maxInFlight) p.spare.push(staging);
+      p.inFlight--;
+      tails.delete(settled);
+      const wake = p.wake;
+      p.wake = undefined;
+      wake?.();
+    });
+    tails.add(settled);
+    p.tail = settled;
+  };
+
+  hooks.kernel.stopping.tapPromise('put-telnet', async () => {
+    // every packet handed over reaches the writer before the kernel drains it
+    while (tails.size > 0) await Promise.all([...tails]);
+  });
+
+  return putCommand({
+    executeRaw(line, start, end, connection) {
+      stats.lines++;
+      const p = pipelineOf(connection);
+      // lines next to each other in the packet are copied as one run, line ends included
+      if (p.run === line && (start === p.runEnd + 1 || (start === p.runEnd + 2 && line[p.runEnd] === 0x0d))) {
+        p.runEnd = end;
+        return;
+      }
+      endRun(p);
+      p.run = line;
+      p.runStart = start;
+      p.runEnd = end;
+    },
+    executeRun(bytes, start, end, maxLineLength, connection) {
+      const p = pipelineOf(connection);
+      endRun(p);
+      stage(p, bytes, start, end, 0);
+      p.fromRun = true;
+      p.maxLineLength = maxLineLength;
+    },
+    endOfInput(connection) {
+      const p = pipelines.get(connection);
+      if (!p) return undefined;
+      hand(connection, p);
+      if (p.inFlight < maxInFlight) return undefined;
+      return new Promise<void>((resolve) => (p.wake = resolve));
+    },
+    settle(connection) {
+      const p = pipelines.get(connection);
+      if (!p) return undefined;
+      hand(connection, p);
+      return p.inFlight > 0 ? p.tail : undefined;
+    },
+  });
+}
