@@ -6,6 +6,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
+import os from 'node:os';
 import zlib from 'node:zlib';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { definePlugin, Type, type Duplex } from './deps';
@@ -15,6 +16,8 @@ import { ANYONE, getAuthenticator } from '../../lib/auth';
 import { getHttpHooks, withErrors } from '../../lib/http';
 import { installAuthentication } from './authentication';
 import { installOpenApi } from './openapi';
+import { installWriteAdmission } from './write-admission-hook';
+import { WriteAdmission } from './write-admission';
 
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD']);
 const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'] as const;
@@ -55,10 +58,18 @@ export default definePlugin({
        * `text/plain` fetch. Clients that are not browsers send no `Origin` and are not affected.
        */
       refuseCrossOriginWrites: Type.Boolean({ default: true }),
+      /**
+       * write requests (`/api/put`, `/api/write`, …) read and processed at once; the others
+       * wait, unread, for a turn (WriteAdmission). 0 (the default): two per CPU core, at least 4
+       */
+      maxConcurrentWrites: Type.Integer({ minimum: 0, default: 0 }),
+      /** a write request that waited this many ms for its turn is answered 503 */
+      writeQueueTimeoutMs: Type.Integer({ minimum: 1, default: 60_000 }),
     },
     { additionalProperties: false },
   ),
   register({ hooks, container, log }, options) {
+    const admission = new WriteAdmission(options.maxConcurrentWrites || Math.max(4, 2 * os.availableParallelism()), options.writeQueueTimeoutMs);
     let server: http.Server | undefined;
     let app: FastifyInstance | undefined;
     // Every request runs in this context, so an error no handler caught (a stream's
@@ -83,7 +94,12 @@ export default definePlugin({
       accept(socket: Duplex) {
         if (!server) return socket.destroy();
         server.emit('connection', socket);
-        socket.resume();
+        // On the next tick, not now: resumed in the same tick as the server took the socket,
+        // Node's HTTP server never pauses it again, and reads every request body whole into
+        // memory whether or not anything reads it (no TCP backpressure; a 48 MiB body a
+        // handler had not started reading was all buffered). Resumed later, it pauses the
+        // socket once a request's buffer is full, as a server that listens itself does.
+        process.nextTick(() => socket.resume());
       },
     };
     hooks.net.detectProtocol.tap('http', (head) => detectHttp(head, match));
@@ -121,6 +137,8 @@ export default definePlugin({
       const authenticator = getAuthenticator(container);
       if (authenticator) installAuthentication(app, authenticator);
       else app.decorateRequest('principal', { getter: () => ANYONE });
+      // after authentication: a request refused there takes no turn
+      installWriteAdmission(app, admission);
       const buildInfo = container.resolve('buildInfo');
       const routesHook = getHttpHooks(hooks).routes;
       // before any route: the description sees every one (GET /api/openapi.json)
@@ -136,6 +154,12 @@ export default definePlugin({
       await routesHook.promise(app);
       await app.ready();
       process.on('uncaughtException', onUncaught);
+    });
+
+    hooks.kernel.collectStats.tap('http', (collector) => {
+      collector.record('http.writes.in_flight', admission.inFlight);
+      collector.record('http.writes.queued', admission.queued);
+      collector.record('http.writes.rejected', admission.rejected);
     });
 
     hooks.kernel.closed.tap('http', () => {

@@ -1,0 +1,70 @@
+/**
+ * Admission for write requests (routes whose scope is `write`: `/api/put`, `/api/write`,
+ * `/api/rollup`, `/api/histogram`, `/api/uid/assign`): at most `maxConcurrent` are read
+ * and processed at once; the others wait, first come first served, before their body is
+ * read, so the body stays in the client's socket (TCP backpressure) rather than in the
+ * daemon's memory. A request that waits longer than `queueTimeoutMs` is answered 503.
+ *
+ * Why: every body in progress is held whole (up to the `bodyLimit`) while it is parsed
+ * and written. Without a bound, the memory a burst of clients takes grows with the
+ * burst, not with the configuration. VictoriaMetrics does the same with
+ * `-maxConcurrentInserts` and `-insert.maxQueueDuration` (two per CPU core, one minute).
+ */
+export class WriteAdmission {
+  private active = 0;
+  /** waiting requests, oldest first: each is admitted (true) or timed out (false) */
+  private readonly waiting: ((admitted: boolean) => void)[] = [];
+  /** requests answered 503 after waiting queueTimeoutMs */
+  rejected = 0;
+
+  /**
+   * @param maxConcurrent write requests processed at once (at least 1)
+   * @param queueTimeoutMs how long a request may wait for its turn, in ms
+   */
+  constructor(
+    readonly maxConcurrent: number,
+    readonly queueTimeoutMs: number,
+  ) {}
+
+  /** Requests being processed now. */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Requests waiting for their turn now. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Takes a turn: true at once when one is free; otherwise a promise that resolves true
+   * when one is handed over, or false after queueTimeoutMs (nothing taken). Each true
+   * must be followed by exactly one release().
+   */
+  acquire(): true | Promise<boolean> {
+    if (this.active < this.maxConcurrent) {
+      this.active++;
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        const at = this.waiting.indexOf(take);
+        if (at >= 0) this.waiting.splice(at, 1);
+        this.rejected++;
+        resolve(false);
+      }, this.queueTimeoutMs);
+      const take = (admitted: boolean): void => {
+        clearTimeout(timer);
+        resolve(admitted);
+      };
+      this.waiting.push(take);
+    });
+  }
+
+  /** Ends a turn: the oldest waiting request takes it (the count of active ones stays), else it is freed. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(true);
+    else this.active--;
+  }
+}
