@@ -9,7 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import zlib from 'node:zlib';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { definePlugin, Type, type Duplex } from './deps';
+import { ConfigError, definePlugin, Type, type Duplex } from './deps';
 import { detectHttp } from './detect';
 import { errorBody, handleError } from './errors';
 import { ANYONE, getAuthenticator } from '../../lib/auth';
@@ -68,7 +68,12 @@ export default definePlugin({
     },
     { additionalProperties: false },
   ),
-  register({ hooks, container, log }, options) {
+  register({ hooks, container, log, configFile, configKey }, options) {
+    // Node's server ignores a request timeout shorter than the headers timeout (it checks
+    // this only when the timeouts are given to its constructor, not set later, as here)
+    if (options.requestTimeoutMs < options.headersTimeoutMs) {
+      throw new ConfigError(configFile, `${configKey}.requestTimeoutMs`, `must be at least headersTimeoutMs (${options.headersTimeoutMs}): a shorter one would never fire`);
+    }
     const admission = new WriteAdmission(options.maxConcurrentWrites || Math.max(4, 2 * os.availableParallelism()), options.writeQueueTimeoutMs);
     let server: http.Server | undefined;
     let app: FastifyInstance | undefined;
@@ -116,6 +121,9 @@ export default definePlugin({
             { connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs) },
             (req, res) => requests.run({ req, res }, () => handler(req, res)),
           );
+          // `Expect: 100-continue` is answered by the app (write-admission-hook.ts), not by
+          // Node before the request is seen: a queued write must not get the go-ahead
+          server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => requests.run({ req, res }, () => handler(req, res)));
           // fastify applies its timeouts only to a server it creates; this one never
           // listens either, so start node's header/request timeout checks ourselves.
           server.keepAliveTimeout = options.keepAliveTimeoutMs;

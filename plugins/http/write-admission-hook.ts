@@ -1,7 +1,14 @@
 /**
  * Puts WriteAdmission in front of every write route (scope `write`, lib/auth's
  * requiredScope): the turn is taken in `onRequest`, before fastify reads the body, and
- * given back when the response closes (sent, or the connection dropped).
+ * given back when the response closes or the connection does, whichever comes first.
+ * Both, because a pipelined request's response gets no socket until the responses
+ * before it are sent: when the client goes first, that response never emits 'close'.
+ *
+ * `Expect: 100-continue` is answered here too (the server passes such requests on without
+ * answering them, see index.ts): at once for other routes, and for a write only once it
+ * has its turn, so that a client waiting for the go-ahead sends no body that would lie
+ * unread in the queue.
  */
 import type { FastifyInstance } from 'fastify';
 import { requiredScope } from '../../lib/auth';
@@ -10,18 +17,40 @@ import type { WriteAdmission } from './write-admission';
 
 export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmission): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (request.is404 || requiredScope(request.routeOptions.config?.scope, request.method) !== 'write') return;
+    const expectsContinue = String(request.headers.expect ?? '').toLowerCase() === '100-continue';
+    if (request.is404 || requiredScope(request.routeOptions.config?.scope, request.method) !== 'write') {
+      if (expectsContinue) reply.raw.writeContinue();
+      return;
+    }
+    const socket = request.raw.socket;
+    const response = reply.raw;
     let held = false;
     let closed = false;
-    // 'close' comes once the response is sent or the client has gone, whichever is first
-    reply.raw.once('close', () => {
+    let cancel: (() => void) | undefined;
+    const onClose = (): void => {
+      socket.removeListener('close', onClose);
+      response.removeListener('close', onClose);
+      if (closed) return;
       closed = true;
       if (held) admission.release();
-    });
+      else cancel?.();
+    };
+    response.once('close', onClose);
+    socket.once('close', onClose);
+    if (socket.destroyed) onClose();
     // while it waits nothing reads the body: Node's HTTP server stops reading the socket
     // once the request's buffer is full (16 KiB), and the rest stays with the client
-    const turn = admission.acquire();
-    const admitted = turn === true || (await turn);
+    const taken = closed ? false : admission.acquire();
+    let admitted = taken === true;
+    if (taken !== true && taken !== false) {
+      cancel = taken.cancel;
+      admitted = await taken.turn;
+    }
+    if (closed) {
+      // the client left while it waited: a turn handed over meanwhile goes to the next one
+      if (admitted) admission.release();
+      return reply.hijack();
+    }
     if (!admitted) {
       // the body was never read: closing is cheaper than reading it to keep the connection
       reply
@@ -31,11 +60,7 @@ export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmi
         .send(errorBody(503, 'Too many write requests in progress', `waited ${admission.queueTimeoutMs} ms behind ${admission.maxConcurrent} write requests (http maxConcurrentWrites)`));
       return reply;
     }
-    if (closed) {
-      // the client left while it waited: the turn goes to the next one
-      admission.release();
-      return;
-    }
     held = true;
+    if (expectsContinue) response.writeContinue();
   });
 }

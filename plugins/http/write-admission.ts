@@ -10,11 +10,18 @@
  * burst, not with the configuration. VictoriaMetrics does the same with
  * `-maxConcurrentInserts` and `-insert.maxQueueDuration` (two per CPU core, one minute).
  */
+/** A request waiting for its turn: `turn` resolves true when admitted, false when it timed out or was cancelled. */
+export interface WaitingTurn {
+  turn: Promise<boolean>;
+  /** Leaves the queue (the client has gone): `turn` resolves false, not counted as rejected; nothing once admitted or timed out. */
+  cancel(): void;
+}
+
 export class WriteAdmission {
   private active = 0;
-  /** waiting requests, oldest first: each is admitted (true) or timed out (false) */
+  /** waiting requests, oldest first: each is admitted (true) or timed out / cancelled (false) */
   private readonly waiting: ((admitted: boolean) => void)[] = [];
-  /** requests answered 503 after waiting queueTimeoutMs */
+  /** requests that waited queueTimeoutMs (answered 503) */
   rejected = 0;
 
   /**
@@ -37,28 +44,33 @@ export class WriteAdmission {
   }
 
   /**
-   * Takes a turn: true at once when one is free; otherwise a promise that resolves true
-   * when one is handed over, or false after queueTimeoutMs (nothing taken). Each true
-   * must be followed by exactly one release().
+   * Takes a turn: true at once when one is free; otherwise a WaitingTurn, admitted when a
+   * turn is handed over, or refused after queueTimeoutMs (nothing taken). Each turn taken
+   * (true, or a WaitingTurn that resolved true) must be followed by exactly one release().
    */
-  acquire(): true | Promise<boolean> {
+  acquire(): true | WaitingTurn {
     if (this.active < this.maxConcurrent) {
       this.active++;
       return true;
     }
-    return new Promise<boolean>((resolve) => {
+    let settle!: (admitted: boolean) => void;
+    const turn = new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
-        const at = this.waiting.indexOf(take);
-        if (at >= 0) this.waiting.splice(at, 1);
-        this.rejected++;
+        if (this.leave(settle)) this.rejected++;
         resolve(false);
       }, this.queueTimeoutMs);
-      const take = (admitted: boolean): void => {
+      settle = (admitted: boolean): void => {
         clearTimeout(timer);
         resolve(admitted);
       };
-      this.waiting.push(take);
     });
+    this.waiting.push(settle);
+    return {
+      turn,
+      cancel: () => {
+        if (this.leave(settle)) settle(false);
+      },
+    };
   }
 
   /** Ends a turn: the oldest waiting request takes it (the count of active ones stays), else it is freed. */
@@ -66,5 +78,13 @@ export class WriteAdmission {
     const next = this.waiting.shift();
     if (next) next(true);
     else this.active--;
+  }
+
+  /** Takes a waiter out of the queue; false when it is no longer in it (admitted, timed out or cancelled). */
+  private leave(settle: (admitted: boolean) => void): boolean {
+    const at = this.waiting.indexOf(settle);
+    if (at < 0) return false;
+    this.waiting.splice(at, 1);
+    return true;
   }
 }

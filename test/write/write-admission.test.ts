@@ -5,13 +5,13 @@
  */
 import net from 'node:net';
 import { expect } from 'chai';
-import { WriteAdmission } from '../../plugins/http/write-admission';
+import { WriteAdmission, type WaitingTurn } from '../../plugins/http/write-admission';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
 
 const PLUGINS = ['put-http', 'query', 'read-api', 'aggregators-opentsdb', 'storage-memory'];
 
 /** A POST /api/put whose headers and the first `sent` bytes of `body` are written; `finish()` writes the rest. */
-function partialPut(port: number, body: Buffer, sent: number): { socket: net.Socket; reply: Promise<string>; finish(): void } {
+function partialPut(port: number, body: Buffer, sent: number, length = body.length): { socket: net.Socket; reply: Promise<string>; finish(): void } {
   const socket = net.connect(port, '127.0.0.1');
   let received = '';
   const reply = new Promise<string>((resolve, reject) => {
@@ -25,7 +25,7 @@ function partialPut(port: number, body: Buffer, sent: number): { socket: net.Soc
     socket.on('error', reject);
     socket.on('close', () => resolve(received));
   });
-  socket.write(`POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+  socket.write(`POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`);
   socket.write(body.subarray(0, sent));
   return { socket, reply, finish: () => socket.write(body.subarray(sent)) };
 }
@@ -51,7 +51,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('write: admission of write requests (maxConcurrentWrites, writeQueueTimeoutMs)', () => {
   let daemon: RunningDaemon;
   before(async () => {
-    daemon = await startDaemon({ plugins: [['http', { maxConcurrentWrites: 1, writeQueueTimeoutMs: 400 }], ...PLUGINS] });
+    daemon = await startDaemon({ plugins: [['http', { maxConcurrentWrites: 1, writeQueueTimeoutMs: 1000 }], ...PLUGINS] });
   });
   after(() => daemon.stop());
 
@@ -61,7 +61,7 @@ describe('write: admission of write requests (maxConcurrentWrites, writeQueueTim
     await sleep(100); // its turn taken, its body awaited
     const started = Date.now();
     const second = await fetch(`http://127.0.0.1:${daemon.port}/api/put`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: point('adm.second', 2) });
-    expect(Date.now() - started).to.be.at.least(350);
+    expect(Date.now() - started).to.be.at.least(950);
     expect(second.status).to.equal(503);
     expect(second.headers.get('retry-after')).to.equal('1');
     const error = ((await second.json()) as { error: { code: number; message: string } }).error;
@@ -82,14 +82,20 @@ describe('write: admission of write requests (maxConcurrentWrites, writeQueueTim
   it('leaves a waiting request\'s body unread in its socket, then reads and writes it when its turn comes', async () => {
     const holder = partialPut(daemon.port, point('adm.holder', 1), 3);
     await sleep(100);
-    // 24 MiB of JSON whitespace around one point: far more than the sockets' buffers hold
-    const padded = Buffer.concat([Buffer.from('['), Buffer.alloc(24 * 1024 * 1024, 0x20), point('adm.big', 7).subarray(1)]);
-    const waiting = partialPut(daemon.port, padded, padded.length);
-    await sleep(250);
+    // 32 MiB of JSON whitespace around one point: more than the sockets' buffers take
+    // (about 4 MiB here), so it can all leave the client only if the daemon reads it
+    const pad = 32 * 1024 * 1024;
+    const tail = point('adm.big', 7).subarray(1);
+    const waiting = partialPut(daemon.port, Buffer.from('['), 1, 1 + pad + tail.length);
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    for (let sent = 0; sent < pad; sent += chunk.length) waiting.socket.write(chunk);
+    waiting.socket.write(tail);
+    await sleep(400);
     expect(await stat(daemon.port, 'tsd.http.writes.queued')).to.equal(1);
     expect(await stat(daemon.port, 'tsd.http.writes.in_flight')).to.equal(1);
-    // most of the body is still on the client's side: the daemon is not reading it
-    expect(waiting.socket.writableLength).to.be.above(12 * 1024 * 1024);
+    // written it would be had the daemon read it into memory (it was, before the hand-off fix)
+    const left = pad + tail.length - waiting.socket.writableLength;
+    expect(left).to.be.below(12 * 1024 * 1024);
     holder.finish();
     expect(await holder.reply).to.match(/^HTTP\/1\.1 204 /);
     holder.socket.destroy();
@@ -99,13 +105,85 @@ describe('write: admission of write requests (maxConcurrentWrites, writeQueueTim
     expect(await stat(daemon.port, 'tsd.http.writes.in_flight')).to.equal(0);
   });
 
+  it('gives back the turn of a pipelined write whose client left, queued or not (its response never gets a socket)', async () => {
+    // queued: a connection pipelines two puts behind the holder, then leaves
+    const holder = partialPut(daemon.port, point('adm.h4', 1), 3);
+    await sleep(100);
+    const one = point('adm.pipe', 1);
+    const two = point('adm.pipe', 2);
+    const head = (body: Buffer) => `POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const pipe = net.connect(daemon.port, '127.0.0.1');
+    pipe.on('error', () => undefined);
+    pipe.write(Buffer.concat([Buffer.from(head(one)), one, Buffer.from(head(two)), two]));
+    await sleep(150);
+    pipe.destroy();
+    holder.finish();
+    expect(await holder.reply).to.match(/^HTTP\/1\.1 204 /);
+    holder.socket.destroy();
+    await sleep(100);
+    expect(await stat(daemon.port, 'tsd.http.writes.in_flight')).to.equal(0);
+    expect(await stat(daemon.port, 'tsd.http.writes.queued')).to.equal(0);
+    // admitted: a put pipelined behind reads whose answers the client never reads
+    const reads = Buffer.from('GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(100));
+    const slow = net.connect(daemon.port, '127.0.0.1');
+    slow.on('error', () => undefined);
+    slow.pause();
+    slow.write(Buffer.concat([reads, Buffer.from(head(one)), one]));
+    await sleep(300);
+    slow.destroy();
+    await sleep(100);
+    expect(await stat(daemon.port, 'tsd.http.writes.in_flight')).to.equal(0);
+    const next = await fetch(`http://127.0.0.1:${daemon.port}/api/put`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: point('adm.after', 1) });
+    expect(next.status).to.equal(204);
+  });
+
+  it('does not send a queued write "100 Continue" until it has its turn', async () => {
+    const holder = partialPut(daemon.port, point('adm.h5', 1), 3);
+    await sleep(100);
+    const body = point('adm.cont', 9);
+    const socket = net.connect(daemon.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (c) => (received += c.toString('latin1')));
+    socket.write(`POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`);
+    await sleep(200);
+    expect(received).to.equal('');
+    holder.finish();
+    expect(await holder.reply).to.match(/^HTTP\/1\.1 204 /);
+    holder.socket.destroy();
+    await sleep(100);
+    expect(received).to.equal('HTTP/1.1 100 Continue\r\n\r\n');
+    socket.write(body);
+    await sleep(200);
+    expect(received).to.match(/HTTP\/1\.1 204 /);
+    socket.destroy();
+    expect(await stored(daemon.port, 'adm.cont')).to.deep.equal({ '1700000000': 9 });
+    // a read route still gets its go-ahead at once
+    const query = JSON.stringify({ start: 1699999000, queries: [{ aggregator: 'sum', metric: 'adm.cont' }] });
+    const reader = net.connect(daemon.port, '127.0.0.1');
+    let answer = '';
+    reader.on('data', (c) => (answer += c.toString('latin1')));
+    reader.write(`POST /api/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${query.length}\r\n\r\n`);
+    await sleep(150);
+    expect(answer).to.equal('HTTP/1.1 100 Continue\r\n\r\n');
+    reader.write(query);
+    await sleep(200);
+    expect(answer).to.match(/HTTP\/1\.1 200 /);
+    reader.destroy();
+  });
+
   it('passes on the turn of a client that left while it waited', async () => {
     const holder = partialPut(daemon.port, point('adm.h2', 1), 3);
     await sleep(100);
     const leaver = partialPut(daemon.port, point('adm.leaver', 1), 3);
     await sleep(100);
     expect(await stat(daemon.port, 'tsd.http.writes.queued')).to.equal(1);
+    const rejected = await stat(daemon.port, 'tsd.http.writes.rejected');
     leaver.socket.destroy();
+    await sleep(50);
+    // out of the queue at once, and never counted as answered 503
+    expect(await stat(daemon.port, 'tsd.http.writes.queued')).to.equal(0);
+    await sleep(1000); // past its queue timeout
+    expect(await stat(daemon.port, 'tsd.http.writes.rejected')).to.equal(rejected);
     holder.finish();
     expect(await holder.reply).to.match(/^HTTP\/1\.1 204 /);
     holder.socket.destroy();
@@ -122,7 +200,7 @@ describe('write: admission of write requests (maxConcurrentWrites, writeQueueTim
     const started = Date.now();
     expect((await fetch(`http://127.0.0.1:${daemon.port}/api/version`)).status).to.equal(200);
     expect((await fetch(`http://127.0.0.1:${daemon.port}/api/query?start=1699999000&m=sum:adm.first`)).status).to.equal(200);
-    expect(Date.now() - started).to.be.below(350);
+    expect(Date.now() - started).to.be.below(900);
     holder.finish();
     expect(await holder.reply).to.match(/^HTTP\/1\.1 204 /);
     holder.socket.destroy();
@@ -130,13 +208,18 @@ describe('write: admission of write requests (maxConcurrentWrites, writeQueueTim
 });
 
 describe('write: WriteAdmission', () => {
+  const waiting = (taken: true | WaitingTurn): WaitingTurn => {
+    if (taken === true) throw new Error('admitted at once');
+    return taken;
+  };
+
   it('admits up to maxConcurrent at once, then first come first served as turns are released', async () => {
     const admission = new WriteAdmission(2, 10_000);
     expect(admission.acquire()).to.equal(true);
     expect(admission.acquire()).to.equal(true);
     const order: string[] = [];
-    const a = (admission.acquire() as Promise<boolean>).then((ok) => order.push(`a${ok}`));
-    const b = (admission.acquire() as Promise<boolean>).then((ok) => order.push(`b${ok}`));
+    const a = waiting(admission.acquire()).turn.then((ok) => order.push(`a${ok}`));
+    const b = waiting(admission.acquire()).turn.then((ok) => order.push(`b${ok}`));
     expect(admission.queued).to.equal(2);
     admission.release();
     await a;
@@ -154,9 +237,27 @@ describe('write: WriteAdmission', () => {
   it('times a waiter out without taking a turn', async () => {
     const admission = new WriteAdmission(1, 50);
     expect(admission.acquire()).to.equal(true);
-    expect(await admission.acquire()).to.equal(false);
+    expect(await waiting(admission.acquire()).turn).to.equal(false);
     expect(admission.rejected).to.equal(1);
     expect(admission.queued).to.equal(0);
+    admission.release();
+    expect(admission.inFlight).to.equal(0);
+  });
+
+  it('takes a cancelled waiter out of the queue at once: not counted as rejected, and the next turn goes to the one behind it', async () => {
+    const admission = new WriteAdmission(1, 200);
+    expect(admission.acquire()).to.equal(true);
+    const gone = waiting(admission.acquire());
+    const next = waiting(admission.acquire());
+    gone.cancel();
+    expect(await gone.turn).to.equal(false);
+    expect(admission.queued).to.equal(1);
+    admission.release();
+    expect(await next.turn).to.equal(true);
+    expect(admission.inFlight).to.equal(1);
+    await sleep(250); // past the cancelled one's timeout
+    expect(admission.rejected).to.equal(0);
+    next.cancel(); // admitted already: nothing
     admission.release();
     expect(admission.inFlight).to.equal(0);
   });
