@@ -114,15 +114,6 @@ export class HeadSeries implements SeriesPoints {
     if (this.texts.length > at) this.texts[at] = undefined;
   }
 
-  /**
-   * Empties the head for reuse as a series' next head (Head.release): its columns are
-   * kept, and only [0, length) is ever read, so the old values need no clearing.
-   */
-  reset(): void {
-    this.length = 0;
-    if (this.texts.length > 0) this.texts = [];
-  }
-
   /** Points the columns have room for. */
   get capacity(): number {
     return this.timestamps.length;

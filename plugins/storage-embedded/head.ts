@@ -33,8 +33,6 @@ export class Head {
   points = 0;
   /** points in frozen heads (a cut in progress) */
   frozenPoints = 0;
-  /** the series of the last release(): the ones that may hold a spare */
-  private released: readonly SeriesEntry[] = [];
 
   /** Appends points; `entries[s]` (s < `count`) is the series of `columns.seriesIndex[i] === s`. */
   append(entries: readonly SeriesEntry[], columns: HeadColumns, count = entries.length): void {
@@ -46,7 +44,7 @@ export class Head {
       const entry = entries[s]!;
       let head = entry.head;
       if (head === undefined) {
-        head = entry.head = this.newHead(entry);
+        head = entry.head = new HeadSeries(firstCapacity(entry.headHint));
         this.dirty.push(entry);
       }
       heads[s] = head;
@@ -66,23 +64,8 @@ export class Head {
     this.points += n;
   }
 
-  /**
-   * A series' next head: its spare (the head of the cut before) when that has room for the
-   * points expected and not more than twice as much (a burst's head is not kept), else a new one.
-   */
-  private newHead(entry: SeriesEntry): HeadSeries {
-    const capacity = firstCapacity(entry.headHint);
-    const spare = entry.spare;
-    if (spare === undefined) return new HeadSeries(capacity);
-    entry.spare = undefined;
-    return spare.capacity >= capacity && spare.capacity <= 2 * capacity + 64 ? spare : new HeadSeries(capacity);
-  }
-
   /** Freezes every live head for a cut; returns their series in id order. New writes go to fresh heads. */
   freeze(): SeriesEntry[] {
-    // a series not written to since the last freeze has no live head: not in use, so its spare is let go
-    for (const entry of this.released) if (entry.head === undefined) entry.spare = undefined;
-    this.released = [];
     const entries = this.dirty.sort((a, b) => a.id - b.id);
     for (const entry of entries) {
       entry.frozen = entry.head;
@@ -159,24 +142,9 @@ export class Head {
     return columns;
   }
 
-  /**
-   * Drops the frozen heads: their points are in an installed block now. Each is emptied
-   * and kept as its series' spare, for the head after the next cut to reuse (newHead):
-   * a fleet's heads are about the same size cut after cut, and allocating them anew
-   * (one ArrayBuffer a series a cut, zeroed, left to the GC) cost main-thread time and
-   * left a head's worth of garbage next to the two heads in use. Safe because every
-   * reader of a frozen head reads it synchronously (querier.ts, downsampled-read.ts, the
-   * cut's BlockWriter), so none still holds this one.
-   */
+  /** Drops the frozen heads: their points are in an installed block now. */
   release(entries: readonly SeriesEntry[]): void {
-    for (const entry of entries) {
-      const frozen = entry.frozen;
-      entry.frozen = undefined;
-      if (frozen === undefined) continue;
-      frozen.reset();
-      entry.spare = frozen;
-    }
-    this.released = entries;
+    for (const entry of entries) entry.frozen = undefined;
     this.frozenPoints = 0;
   }
 

@@ -24,11 +24,6 @@ export interface SeriesEntry {
   headHint?: number;
   /** the head being cut into a block (older than `head`) */
   frozen?: HeadSeries;
-  /**
-   * the head of the cut before, emptied once its block was installed: the series' next
-   * head reuses it (Head.append) rather than allocating one a cut
-   */
-  spare?: HeadSeries;
   /** chunks in blocks, oldest block first */
   chunks: { block: BlockReader; ref: ChunkRef }[];
   /** the last downsampled read of the series' blocks alone (downsampled-read.ts), while still valid */

@@ -79,7 +79,7 @@ describe('embedded head series', () => {
     write(0, 800);
     const entries = head.freeze();
     expect(entries).to.deep.equal([entry]);
-    // written while the cut runs: no spare yet (the next cut reuses the released head instead)
+    head.release(entries);
     write(1000, 1);
     expect(entry.head!.capacity).to.equal(800 + 100 + 8);
   });
@@ -217,64 +217,6 @@ describe('embedded head series', () => {
     // nothing to carry: undefined, and the frozen heads stay whole
     const again = head.freeze();
     expect(head.carryBack(again, 0)).to.equal(undefined);
-  });
-
-  it("reuses a released head as its series' head after the next cut: only the new points are seen (texts, late points, int64s), and a series not written to lets its spare go", () => {
-    const entries = [0, 1].map((id) => ({ id, chunks: [] }) as unknown as SeriesEntry);
-    const head = new Head();
-    /** points of series `s`: timestamps `from`, `from + 1000`, …, in the order given by `order`, kinds cycling int/float/string */
-    const write = (s: number, from: number, n: number, order: (i: number) => number = (i) => i) => {
-      const columns = { length: n, seriesIndex: new Uint32Array(n).fill(s), timestamps: new Float64Array(n), kinds: new Uint8Array(n), floats: new Float64Array(n), ints: new BigInt64Array(n), texts: new Array<string | undefined>(n) };
-      for (let i = 0; i < n; i++) {
-        const k = order(i);
-        columns.timestamps[i] = from + k * 1000;
-        const kind = k % 3 === 0 ? I : k % 3 === 1 ? F : S;
-        columns.kinds[i] = kind;
-        if (kind === I) columns.ints[i] = 9223372036854775807n - BigInt(from + k);
-        if (kind === F) columns.floats[i] = from + k + 0.5;
-        if (kind === S) columns.texts[i] = `t${from + k}`;
-      }
-      head.append(entries, columns, 2);
-    };
-    const expected = (from: number, n: number) => {
-      const timestamps = Float64Array.from({ length: n }, (_, k) => from + k * 1000);
-      const kinds = Uint8Array.from({ length: n }, (_, k) => (k % 3 === 0 ? I : k % 3 === 1 ? F : S));
-      const ints = BigInt64Array.from({ length: n }, (_, k) => (k % 3 === 0 ? 9223372036854775807n - BigInt(from + k) : 0n));
-      const floats = Float64Array.from({ length: n }, (_, k) => (k % 3 === 1 ? from + k + 0.5 : 0));
-      const texts = Array.from({ length: n }, (_, k) => (k % 3 === 2 ? `t${from + k}` : undefined));
-      return { length: n, timestamps, kinds, floats, ints, texts };
-    };
-    // cut 1: both series written, then frozen, then released (its block installed)
-    write(0, 0, 300);
-    write(1, 0, 300);
-    const first = entries.map((e) => e.head!);
-    head.release(head.freeze());
-    expect(entries.map((e) => e.spare)).to.deep.equal(first);
-    expect(first[0]!.length).to.equal(0);
-    // cut 2's head: series 0 only; its head is the spare, refilled with fewer points (late ones among them)
-    write(0, 5_000_000, 200, (i) => (i % 10 === 9 ? i - 5 : i % 10 >= 4 ? i + 1 : i));
-    expect(entries[0]!.head).to.equal(first[0]);
-    expect(entries[0]!.head!.copy(0, entries[0]!.head!.length)).to.deep.equal(expected(5_000_000, 200));
-    // series 1 was not written since the freeze: its spare goes at the next freeze
-    const second = head.freeze();
-    expect(entries[1]!.spare).to.equal(undefined);
-    expect(entries[0]!.spare).to.equal(undefined);
-    // while cut 2 runs, series 0's next head is new (cut 2's is frozen, no spare yet)
-    write(0, 9_000_000, 10);
-    expect(entries[0]!.head).to.not.equal(first[0]);
-    expect(entries[0]!.frozen).to.equal(first[0]);
-    head.release(second);
-    expect(entries[0]!.spare).to.equal(first[0]);
-    // a head much larger than the next one needs is not kept
-    head.release(head.freeze());
-    write(0, 0, 30_000);
-    head.release(head.freeze());
-    const big = entries[0]!.spare!;
-    write(0, 0, 5);
-    head.release(head.freeze());
-    write(0, 0, 5);
-    expect(entries[0]!.head).to.not.equal(big);
-    expect(entries[0]!.head!.copy(0, 5)).to.deep.equal(expected(0, 5));
   });
 });
 
