@@ -63,6 +63,16 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect(r.json[0]).to.include({ timestamp: T * 1000, value: '5' });
   });
 
+  it('/api/query/last with back_scan finds a point 80-95 s into its hour (OpenTSDB 2.4.1: 400, its qualifier read as an append column)', async () => {
+    const hour = Math.floor(Date.now() / 3_600_000) * 3600;
+    const at = hour + 95 <= Date.now() / 1000 ? hour + 95 : hour - 3600 + 95;
+    await put([{ metric: 'div.offset95', timestamp: at, value: 1, tags: { host: 'a' } }]);
+    const r = await get(`/api/query/last?timeseries=${encodeURIComponent('div.offset95{host=a}')}&back_scan=2`);
+    expect(r.status).to.equal(200);
+    expect(r.json).to.have.length(1);
+    expect(r.json[0]).to.include({ timestamp: at * 1000, value: '1' });
+  });
+
   it('series, aggregateTags and first/last members follow name order (OpenTSDB: UID order)', async () => {
     await put([
       { metric: 'div.order', timestamp: T, value: 1, tags: { zone: 'z', host: 'b' } },

@@ -208,7 +208,10 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
 
   it('takes and gives OpenTSDB TSUIDs in /api/query, /api/query/last and annotations', async () => {
     await same(get(`/api/uid/assign?metric=${P}.q&tagk=${P}.qk&tagv=${P}.x,${P}.y`));
-    const now = Math.floor(Date.now() / 1000) - 5;
+    let now = Math.floor(Date.now() / 1000) - 5;
+    // not 80-95 s into an hour: OpenTSDB 2.4.1 fails last-point reads of such a point
+    // (its qualifier starts 0x05, read as an append column): divergence 8, opentsdb-compat.md
+    if (now % 3600 >= 80 && now % 3600 < 96) now -= 20;
     const points = [
       { metric: `${P}.q`, timestamp: now, value: '1', tags: { [`${P}.qk`]: `${P}.x` } },
       { metric: `${P}.q`, timestamp: now, value: '2', tags: { [`${P}.qk`]: `${P}.y` } },
