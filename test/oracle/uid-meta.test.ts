@@ -119,6 +119,11 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     await levelCounters(dsdb.url, oracle, P);
   });
 
+  // each test reports its own differences (one failure must not show again in every later test)
+  beforeEach(() => {
+    differences.length = 0;
+  });
+
   after(async () => {
     await dsdb?.stop();
   });
