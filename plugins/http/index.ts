@@ -117,13 +117,11 @@ export default definePlugin({
         bodyLimit: options.bodyLimit,
         keepAliveTimeout: options.keepAliveTimeoutMs,
         serverFactory: (handler) => {
-          server = http.createServer(
-            { connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs) },
-            (req, res) => requests.run({ req, res }, () => handler(req, res)),
-          );
+          const serve = (req: http.IncomingMessage, res: http.ServerResponse) => requests.run({ req, res }, () => handler(req, res));
+          server = http.createServer({ connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs) }, serve);
           // `Expect: 100-continue` is answered by the app (write-admission-hook.ts), not by
           // Node before the request is seen: a queued write must not get the go-ahead
-          server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => requests.run({ req, res }, () => handler(req, res)));
+          server.on('checkContinue', serve);
           // fastify applies its timeouts only to a server it creates; this one never
           // listens either, so start node's header/request timeout checks ourselves.
           server.keepAliveTimeout = options.keepAliveTimeoutMs;

@@ -30,6 +30,15 @@ function partialPut(port: number, body: Buffer, sent: number, length = body.leng
   return { socket, reply, finish: () => socket.write(body.subarray(sent)) };
 }
 
+/** Headers of a POST with `Expect: 100-continue` and no body yet; `received()` is everything answered so far. */
+function expectingContinue(port: number, path: string, length: number): { socket: net.Socket; received(): string } {
+  const socket = net.connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (c) => (received += c.toString('latin1')));
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${length}\r\n\r\n`);
+  return { socket, received: () => received };
+}
+
 function point(metric: string, value: number): Buffer {
   return Buffer.from(JSON.stringify([{ metric, timestamp: 1700000000, value, tags: { host: 'a' } }]));
 }
@@ -141,34 +150,28 @@ describe('write: admission of write requests (maxConcurrentWrites, writeQueueTim
     const holder = partialPut(daemon.port, point('adm.h5', 1), 3);
     await sleep(100);
     const body = point('adm.cont', 9);
-    const socket = net.connect(daemon.port, '127.0.0.1');
-    let received = '';
-    socket.on('data', (c) => (received += c.toString('latin1')));
-    socket.write(`POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${body.length}\r\n\r\n`);
+    const writer = expectingContinue(daemon.port, '/api/put', body.length);
     await sleep(200);
-    expect(received).to.equal('');
+    expect(writer.received()).to.equal('');
     holder.finish();
     expect(await holder.reply).to.match(/^HTTP\/1\.1 204 /);
     holder.socket.destroy();
     await sleep(100);
-    expect(received).to.equal('HTTP/1.1 100 Continue\r\n\r\n');
-    socket.write(body);
+    expect(writer.received()).to.equal('HTTP/1.1 100 Continue\r\n\r\n');
+    writer.socket.write(body);
     await sleep(200);
-    expect(received).to.match(/HTTP\/1\.1 204 /);
-    socket.destroy();
+    expect(writer.received()).to.match(/HTTP\/1\.1 204 /);
+    writer.socket.destroy();
     expect(await stored(daemon.port, 'adm.cont')).to.deep.equal({ '1700000000': 9 });
     // a read route still gets its go-ahead at once
     const query = JSON.stringify({ start: 1699999000, queries: [{ aggregator: 'sum', metric: 'adm.cont' }] });
-    const reader = net.connect(daemon.port, '127.0.0.1');
-    let answer = '';
-    reader.on('data', (c) => (answer += c.toString('latin1')));
-    reader.write(`POST /api/query HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${query.length}\r\n\r\n`);
+    const reader = expectingContinue(daemon.port, '/api/query', query.length);
     await sleep(150);
-    expect(answer).to.equal('HTTP/1.1 100 Continue\r\n\r\n');
-    reader.write(query);
+    expect(reader.received()).to.equal('HTTP/1.1 100 Continue\r\n\r\n');
+    reader.socket.write(query);
     await sleep(200);
-    expect(answer).to.match(/HTTP\/1\.1 200 /);
-    reader.destroy();
+    expect(reader.received()).to.match(/HTTP\/1\.1 200 /);
+    reader.socket.destroy();
   });
 
   it('passes on the turn of a client that left while it waited', async () => {
