@@ -12,19 +12,25 @@
  * primitive: claim the next free id key `i:<kind>:<UID>` (a taken one → try the next),
  * then `putIfAbsent` the forward key. A daemon that loses that second race reads the
  * winner's UID; the id it claimed stays claimed and unused — a wasted UID, as in OpenTSDB.
- * Within a process, assignments of a kind run one at a time, so UIDs follow the order
- * names are first asked for; across daemons they are unique, in the order claims land.
+ * Within a process, assignments of a kind run in rounds, one round at a time
+ * (AssignmentRounds): a round's names are given consecutive ids in the order they were
+ * first asked for, and their claims and forward keys are written together, so a round
+ * waits for two durable writes whatever its size. Across daemons UIDs are unique, in the
+ * order claims land.
  *
  * Caches: name→UID and UID→name per kind, bounded (least recently added out first). A
  * UID never changes for a name, except by `rename`, which updates this process's caches.
  */
 import type { MetaStore } from '../../core';
+import { AssignmentRounds } from './assignment-rounds';
 import type { SeriesName, UidKind, UidService } from './types';
 
 /** OpenTSDB's default UID width: 3 bytes per kind (metrics, tagk, tagv). */
 export const UID_BYTES = 3;
 export const UID_HEX = UID_BYTES * 2;
 const MAX_ID = 2 ** (8 * UID_BYTES) - 1;
+/** names a round of one kind's assignments takes at most: the requests it sends the store at once */
+const MAX_ROUND = 128;
 export const UID_KINDS: readonly UidKind[] = ['metric', 'tagk', 'tagv'];
 const SPACE = 'uid';
 /** the longest name a UID is assigned to, in UTF-8 bytes: its key stays within MetaStore's 1024 */
@@ -79,9 +85,9 @@ export class MetaUidService implements UidService {
   private readonly absent = new Map<UidKind, BoundedMap<number>>();
   private readonly absentMs: number;
   /** assignments in flight, by `<kind>:<name>`, so one process asks storage once */
-  private readonly pending = new Map<string, Promise<string>>();
-  /** per kind, the tail of the assignments queued in this process */
-  private readonly queues = new Map<UidKind, Promise<unknown>>();
+  private readonly pending = new Map<string, Promise<Assigned>>();
+  /** per kind, the rounds its assignments run in */
+  private readonly rounds = new Map<UidKind, AssignmentRounds<Assigned>>();
   /** per kind, the next id this process will try first */
   private readonly nextTry = new Map<UidKind, number>();
 
@@ -95,6 +101,7 @@ export class MetaUidService implements UidService {
       this.ids.set(kind, new BoundedMap(size));
       this.names.set(kind, new BoundedMap(size));
       this.absent.set(kind, new BoundedMap(size));
+      this.rounds.set(kind, new AssignmentRounds((names) => this.assignRound(kind, names), MAX_ROUND));
     }
   }
 
@@ -125,17 +132,7 @@ export class MetaUidService implements UidService {
   async getOrCreate(kind: UidKind, name: string): Promise<string> {
     const known = await this.getId(kind, name);
     if (known !== undefined) return known;
-    const key = `${kind}:${name}`;
-    let work = this.pending.get(key);
-    if (!work) {
-      work = this.enqueue(kind, () => this.assign(kind, name));
-      this.pending.set(key, work);
-      void work.then(
-        () => this.pending.delete(key),
-        () => this.pending.delete(key),
-      );
-    }
-    return work;
+    return (await this.request(kind, name)).uid;
   }
 
   /**
@@ -145,31 +142,45 @@ export class MetaUidService implements UidService {
   async assignNew(kind: UidKind, name: string): Promise<{ uid: string; created: boolean }> {
     const known = await this.getId(kind, name);
     if (known !== undefined) return { uid: known, created: false };
-    const key = `${kind}:${name}`;
-    const inFlight = this.pending.get(key);
-    if (inFlight) return { uid: await inFlight, created: false };
-    let created = false;
-    const work = this.enqueue(kind, async () => {
-      const uid = await this.assign(kind, name, () => (created = true));
-      return uid;
+    // an assignment of the name already asked for by another caller created it for that one
+    const inFlight = this.pending.get(`${kind}:${name}`);
+    if (inFlight) return { uid: (await inFlight).uid, created: false };
+    return this.request(kind, name);
+  }
+
+  /**
+   * The TSUIDs of many series, assigning UIDs to names that have none: one result per
+   * series, in order, a TSUID or the Error that kept one of its names from a UID. Every
+   * name is asked for at once, in the order `tsuid` one series after another would ask
+   * (each series' metric, then its tag keys in name order, each followed by its value),
+   * so the names of a kind get UIDs in the same order, in rounds that share the store's
+   * writes: a batch of 1 000 new series waits for a few durable writes, not thousands.
+   */
+  async tsuids(list: readonly SeriesName[]): Promise<(string | Error)[]> {
+    const asked = list.map((series) => {
+      const metric = this.uidOf('metric', series.metric);
+      const pairs: (string | Promise<string>)[] = [];
+      for (const k of Object.keys(series.tags).sort()) pairs.push(this.uidOf('tagk', k), this.uidOf('tagv', series.tags[k]!));
+      return { metric, pairs };
     });
-    this.pending.set(key, work);
-    try {
-      const uid = await work;
-      return { uid, created };
-    } finally {
-      this.pending.delete(key);
-    }
+    return Promise.all(
+      asked.map(async ({ metric, pairs }) => {
+        try {
+          const uids = await Promise.all(pairs);
+          const joined: string[] = [];
+          for (let i = 0; i < uids.length; i += 2) joined.push(uids[i]! + uids[i + 1]!);
+          return (await metric) + joined.sort().join('');
+        } catch (err) {
+          return err instanceof Error ? err : new Error(String(err));
+        }
+      }),
+    );
   }
 
   async tsuid(series: SeriesName): Promise<string> {
-    const metric = await this.getOrCreate('metric', series.metric);
-    const pairs: string[] = [];
-    // keys in name order, so that a series' new names get UIDs in one order every time
-    for (const k of Object.keys(series.tags).sort()) {
-      pairs.push((await this.getOrCreate('tagk', k)) + (await this.getOrCreate('tagv', series.tags[k]!)));
-    }
-    return metric + pairs.sort().join('');
+    const [tsuid] = await this.tsuids([series]);
+    if (tsuid instanceof Error) throw tsuid;
+    return tsuid!;
   }
 
   /** The TSUID of a series whose names all have UIDs; undefined when one has none. */
@@ -241,56 +252,97 @@ export class MetaUidService implements UidService {
     this.names.get(kind)!.set(uid, name);
   }
 
-  private enqueue<T>(kind: UidKind, task: () => Promise<T>): Promise<T> {
-    const tail = this.queues.get(kind) ?? Promise.resolve();
-    const run = tail.then(task, task);
-    this.queues.set(
-      kind,
-      run.then(
-        () => undefined,
-        () => undefined,
-      ),
-    );
-    return run;
+  /** A name's UID from the cache, or the promise of its assignment (which first reads storage: another daemon may have assigned it). */
+  private uidOf(kind: UidKind, name: string): string | Promise<string> {
+    const cached = this.ids.get(kind)!.get(name);
+    if (cached !== undefined) return cached;
+    return this.request(kind, name).then((assigned) => assigned.uid);
   }
 
-  /** One assignment, run alone among this process's assignments of the kind. */
-  private async assign(kind: UidKind, name: string, onCreated?: () => void): Promise<string> {
-    // MetaStore keys hold at most 1024 bytes on every backend (docs/storage.md)
-    if (Buffer.byteLength(name) > MAX_NAME_BYTES) throw new UidNameError(`A ${kind} name of ${Buffer.byteLength(name)} bytes is longer than a UID's name can be (${MAX_NAME_BYTES})`, 'too-long');
-    const forward = `n:${kind}:${name}`;
-    const existing = await this.store.get(SPACE, forward);
-    if (existing !== undefined) {
-      this.remember(kind, name, existing);
-      return existing;
+  /** The name's assignment: the one in flight, or a new request in the kind's next round. */
+  private request(kind: UidKind, name: string): Promise<Assigned> {
+    const key = `${kind}:${name}`;
+    let work = this.pending.get(key);
+    if (!work) {
+      work = this.rounds.get(kind)!.request(name);
+      this.pending.set(key, work);
+      const forget = () => this.pending.delete(key);
+      work.then(forget, forget);
     }
+    return work;
+  }
+
+  /**
+   * One round of a kind's assignments (run alone among this process's rounds of the kind):
+   * names with a forward key already (another daemon's, or one this cache forgot) take it;
+   * the others claim consecutive ids from `nextTry` in order, all at once (a taken id → the
+   * name tries the next free one after the round's), then put their forward keys at once.
+   * One result per name, in order: its UID, or the Error that stopped it (too long, ids
+   * exhausted). A store failure throws, failing the round.
+   */
+  private async assignRound(kind: UidKind, names: string[]): Promise<(Assigned | Error)[]> {
+    const results: (Assigned | Error)[] = new Array(names.length);
+    const forward = (name: string) => `n:${kind}:${name}`;
+    const asked: number[] = [];
+    for (let i = 0; i < names.length; i++) {
+      const bytes = Buffer.byteLength(names[i]!);
+      // MetaStore keys hold at most 1024 bytes on every backend (docs/storage.md)
+      if (bytes > MAX_NAME_BYTES) results[i] = new UidNameError(`A ${kind} name of ${bytes} bytes is longer than a UID's name can be (${MAX_NAME_BYTES})`, 'too-long');
+      else asked.push(i);
+    }
+    const existing = await Promise.all(asked.map((i) => this.store.get(SPACE, forward(names[i]!))));
+    let unclaimed: number[] = [];
+    asked.forEach((i, k) => {
+      const uid = existing[k];
+      if (uid === undefined) return void unclaimed.push(i);
+      this.remember(kind, names[i]!, uid);
+      results[i] = { uid, created: false };
+    });
+    if (unclaimed.length === 0) return results;
     let next = this.nextTry.get(kind);
     if (next === undefined) {
       const hint = await this.store.get(SPACE, `max:${kind}`);
       next = (hint === undefined ? 0 : parseInt(hint, 16)) + 1;
     }
-    for (;;) {
-      if (next > MAX_ID) throw new UidsExhaustedError(`All Unique IDs for ${kind} on ${UID_BYTES} bytes are already assigned!`);
-      const uid = uidHex(next);
-      next++;
-      if (!(await this.store.putIfAbsent(SPACE, `i:${kind}:${uid}`, name))) continue; // claimed by another daemon
-      this.nextTry.set(kind, next);
-      // The highest id is a hint for the next process's first try, not a claim (the `i:`
-      // entry above is): it is not waited for, so a new name costs two durable writes,
-      // not three. A hint lost in a crash only makes the next process probe a few claimed
-      // ids (each refused by putIfAbsent) before it finds a free one.
-      this.store.put(SPACE, `max:${kind}`, uid).catch(() => undefined);
-      if (await this.store.putIfAbsent(SPACE, forward, uid)) {
-        this.remember(kind, name, uid);
-        onCreated?.();
-        return uid;
+    const claimedUids: string[] = new Array(names.length);
+    const claimers: number[] = [];
+    while (unclaimed.length > 0) {
+      const tries: { i: number; uid: string }[] = [];
+      for (const i of unclaimed) {
+        if (next > MAX_ID) results[i] = new UidsExhaustedError(`All Unique IDs for ${kind} on ${UID_BYTES} bytes are already assigned!`);
+        else tries.push({ i, uid: uidHex(next++) });
       }
-      // another daemon gave the name its UID first: ours is wasted, theirs is the name's
-      const winner = (await this.store.get(SPACE, forward))!;
-      this.remember(kind, name, winner);
-      return winner;
+      const claimed = await Promise.all(tries.map((t) => this.store.putIfAbsent(SPACE, `i:${kind}:${t.uid}`, names[t.i]!)));
+      unclaimed = [];
+      tries.forEach((t, k) => {
+        if (!claimed[k]) return void unclaimed.push(t.i); // claimed by another daemon: the name tries the next
+        claimedUids[t.i] = t.uid;
+        claimers.push(t.i);
+      });
     }
+    this.nextTry.set(kind, next);
+    if (claimers.length === 0) return results;
+    // The highest id is a hint for the next process's first try, not a claim (the `i:`
+    // entries above are): it is not waited for, so a round costs two durable writes, not
+    // three. A hint lost in a crash only makes the next process probe a few claimed ids
+    // (each refused by putIfAbsent) before it finds a free one.
+    this.store.put(SPACE, `max:${kind}`, uidHex(next - 1)).catch(() => undefined);
+    const won = await Promise.all(claimers.map((i) => this.store.putIfAbsent(SPACE, forward(names[i]!), claimedUids[i]!)));
+    // another daemon gave a name its UID first: ours is wasted, theirs is the name's
+    const winners = await Promise.all(claimers.map((i, k) => (won[k] ? claimedUids[i]! : this.store.get(SPACE, forward(names[i]!)))));
+    claimers.forEach((i, k) => {
+      const uid = winners[k]!;
+      this.remember(kind, names[i]!, uid);
+      results[i] = { uid, created: won[k]! };
+    });
+    return results;
   }
+}
+
+/** A name's UID, and whether this call gave it (false: it had one, or another daemon won). */
+interface Assigned {
+  uid: string;
+  created: boolean;
 }
 
 /** A rename refused: the old name unknown, or the new one taken. */

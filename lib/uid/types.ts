@@ -22,6 +22,8 @@ export interface UidService {
   getName(kind: UidKind, uid: string): Promise<string | undefined>;
   /** The TSUID of a series, assigning UIDs to names that have none. */
   tsuid(series: SeriesName): Promise<string>;
+  /** The TSUIDs of many series (one result each, in order: a TSUID or the Error that kept one of its names from a UID), their new names assigned together. */
+  tsuids(series: readonly SeriesName[]): Promise<(string | Error)[]>;
   /** The series a TSUID names, or undefined when one of its UIDs is unknown. */
   resolveTsuid(tsuid: string): Promise<SeriesName | undefined>;
 }

@@ -52,20 +52,19 @@ export class SeriesTracker {
     }
     if (!fresh) return;
     const records = this.records();
-    // UIDs one series after another (names get UIDs in a fixed order, as OpenTSDB assigns
-    // them as writes arrive); a series' names mostly have theirs already, costing no write
+    // UIDs for every new series at once: names get them in the order one series after
+    // another would give them (as OpenTSDB assigns them as writes arrive), in rounds that
+    // share the store's writes; a series' names mostly have theirs already, costing no write
+    const tsuids = await records.uids.tsuids(fresh.map((s) => batch.series[s]!));
     const created: { s: number; tsuid: string }[] = [];
-    for (const s of fresh) {
-      const series = batch.series[s]!;
-      try {
-        created.push({ s, tsuid: await records.uids.tsuid(series) });
-      } catch (err) {
-        // the points are still written (DSDB loses no accepted data): the series keeps its
-        // engine id as TSUID until a later write finds it forgotten by this cache and tries again
-        this.onError(err, series.metric);
-        this.remember(keys[s]!);
-      }
-    }
+    fresh.forEach((s, k) => {
+      const tsuid = tsuids[k]!;
+      if (!(tsuid instanceof Error)) return void created.push({ s, tsuid });
+      // the points are still written (DSDB loses no accepted data): the series keeps its
+      // engine id as TSUID until a later write finds it forgotten by this cache and tries again
+      this.onError(tsuid, batch.series[s]!.metric);
+      this.remember(keys[s]!);
+    });
     // the TSMetas of the batch's new series together: one group commit, not one sync each
     const now = Math.floor(Date.now() / 1000);
     const results = await records.createTsMetas(created.map((c) => ({ tsuid: c.tsuid, fields: { created: now } })));

@@ -33,6 +33,31 @@ class SlowStore implements MetaStore {
   }
 }
 
+/** A MetaStore whose writes each wait for a "sync" that serves every write made meanwhile (a group commit), counting the syncs. */
+class GroupCommitStore extends SlowStore {
+  syncs = 0;
+  private sync?: Promise<void>;
+  private committed(): Promise<void> {
+    this.sync ??= new Promise<void>((r) => setTimeout(r, 1)).then(() => {
+      this.syncs++;
+      this.sync = undefined;
+    });
+    return this.sync;
+  }
+  override async put(space: string, key: string, value: string) {
+    await super.put(space, key, value);
+    await this.committed();
+  }
+  override async putIfAbsent(space: string, key: string, value: string) {
+    const done = await super.putIfAbsent(space, key, value);
+    await this.committed();
+    return done;
+  }
+}
+
+/** 300 series over 10 metrics, 100 hosts, 3 tag keys: new names of every kind, asked in one batch. */
+const fleet = Array.from({ length: 300 }, (_, i) => ({ metric: `m${i % 10}`, tags: { host: `h${i % 100}`, dc: `dc${i % 3}`, ...(i % 2 ? { rack: `r${i % 7}` } : {}) } }));
+
 describe('lib/uid MetaUidService', () => {
   it('assigns 1, 2, 3… per kind in first-seen order, as 6 upper-case hex digits', async () => {
     const uids = new MetaUidService(new MemoryMetaStore());
@@ -120,5 +145,61 @@ describe('lib/uid MetaUidService', () => {
     const refused = async (from: string, to: string) => uids.rename('tagv', from, to).then(() => undefined, (e: UidNameError) => e.reason);
     expect(await refused('new', 'taken')).to.equal('exists');
     expect(await refused('gone', 'x')).to.equal('unknown');
+  });
+
+  it('tsuids: a batch of new series gets the UIDs one series after another would, in a few rounds of writes', async () => {
+    const oneByOne = new MetaUidService(new MemoryMetaStore());
+    const expected: string[] = [];
+    for (const series of fleet) expected.push(await oneByOne.tsuid(series));
+    const store = new GroupCommitStore(new MemoryMetaStore());
+    const batched = new MetaUidService(store);
+    expect(await batched.tsuids(fleet)).to.deep.equal(expected);
+    // 10 + 3 + 103 new names: one round a kind (claims, then forward keys), rounds of the
+    // kinds overlapping; one name after another it was 2 syncs a name (232)
+    expect(store.syncs).to.be.within(1, 6);
+    for (const kind of ['metric', 'tagk', 'tagv'] as const) {
+      for await (const e of store.scan('uid', `n:${kind}:`)) expect(await oneByOne.getId(kind, e.key.slice(`n:${kind}:`.length))).to.equal(e.value);
+    }
+    // known names are not written again
+    const syncs = store.syncs;
+    expect(await batched.tsuids(fleet.slice(0, 50))).to.deep.equal(expected.slice(0, 50));
+    expect(store.syncs).to.equal(syncs);
+  });
+
+  it('tsuids: a name that cannot have a UID fails its series only', async () => {
+    const store = new MemoryMetaStore();
+    await store.put('uid', 'max:tagv', 'FFFFFE');
+    const uids = new MetaUidService(store);
+    const long = 'x'.repeat(1001);
+    const results = await uids.tsuids([
+      { metric: 'ok', tags: { host: 'a' } },
+      { metric: long, tags: { host: 'a' } },
+      { metric: 'ok', tags: { host: 'b' } },
+      { metric: 'ok', tags: { host: 'c' } },
+    ]);
+    expect(results[0]).to.equal('000001' + '000001' + 'FFFFFF');
+    expect(results[1]).to.be.instanceOf(UidNameError);
+    expect((results[1] as Error).message).to.equal("A metric name of 1001 bytes is longer than a UID's name can be (1000)");
+    for (const exhausted of results.slice(2)) {
+      expect(exhausted).to.be.instanceOf(UidsExhaustedError);
+      expect((exhausted as Error).message).to.equal('All Unique IDs for tagv on 3 bytes are already assigned!');
+    }
+    expect(await uids.getId('tagv', 'b')).to.equal(undefined);
+  });
+
+  it('tsuids: a store failure fails the round\'s series, and the names are asked again later', async () => {
+    const inner = new MemoryMetaStore();
+    let failing = true;
+    const store = new (class extends SlowStore {
+      override async putIfAbsent(space: string, key: string, value: string) {
+        if (failing && key.startsWith('i:tagv:')) throw new Error('disk on fire');
+        return super.putIfAbsent(space, key, value);
+      }
+    })(inner);
+    const uids = new MetaUidService(store);
+    const first = await uids.tsuids([{ metric: 'm', tags: { host: 'a' } }, { metric: 'm', tags: { host: 'b' } }]);
+    expect(first.map((r) => (r instanceof Error ? r.message : r))).to.deep.equal(['disk on fire', 'disk on fire']);
+    failing = false;
+    expect(await uids.tsuids([{ metric: 'm', tags: { host: 'b' } }])).to.deep.equal(['000001' + '000001' + '000001']);
   });
 });

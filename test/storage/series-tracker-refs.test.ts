@@ -32,7 +32,7 @@ describe('uid-meta SeriesTracker with series refs', () => {
     it(`tries a failed TSMeta again once the series is forgotten (${withRef ? 'with' : 'without'} a ref)`, async () => {
       const attempts = new Map<string, number>();
       const records = {
-        uids: { tsuid: async (s: SeriesKey) => `tsuid-${s.metric}` },
+        uids: { tsuids: async (list: SeriesKey[]) => list.map((s) => `tsuid-${s.metric}`) },
         async createTsMetas(list: { tsuid: string }[]) {
           return list.map(({ tsuid }) => {
             const n = (attempts.get(tsuid) ?? 0) + 1;
