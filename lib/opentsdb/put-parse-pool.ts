@@ -48,6 +48,12 @@ export interface ParsedLines {
  * (see above).
  */
 export const PARSE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 384 });
+/**
+ * The texts of a batch with no string or JSON point (the worker sends none): one frozen
+ * empty array for all of them, whose every index reads undefined, instead of an array of
+ * the batch's length each (a quarter of what the storage thread allocated a batch).
+ */
+const NO_TEXTS: (string | undefined)[] = [];
 
 interface Job extends ParseRequest {
   resolve(parsed: ParsedLines): void;
@@ -158,7 +164,7 @@ class ParseWorker {
       kinds: r.kinds,
       floats: r.floats,
       ints: r.ints,
-      texts: r.texts ?? new Array(r.length),
+      texts: r.texts ?? NO_TEXTS,
     };
     return { batch, errors: r.errors, lines: r.lines, exact: false, detail: r.detail, stoppedAt };
   }

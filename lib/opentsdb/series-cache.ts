@@ -29,6 +29,8 @@ export interface CachedSeries {
   hash: number;
   /** metric bytes, one space, then the tag words' bytes exactly as on the line */
   bytes: Buffer;
+  /** `bytes` as a DataView: compared with a line four bytes at a time (PutLineParser.guessedLine) */
+  view: DataView<ArrayBufferLike>;
   /** `{ metric, tags }`, the same object in every batch (no allocation per batch); its tags in this byte form's order */
   series: SeriesKey;
   /** shared by every byte form of this key; holds the key */
@@ -159,7 +161,7 @@ export class SeriesCache {
       identity = { key, epoch: 0, index: 0, memo: [] };
       this.identities.set(key, identity);
     }
-    const entry: CachedSeries = { hash, bytes, series: { metric, tags }, identity, next: this.table.get(hash), firstLength, successor: undefined, template: undefined };
+    const entry: CachedSeries = { hash, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), series: { metric, tags }, identity, next: this.table.get(hash), firstLength, successor: undefined, template: undefined };
     this.table.set(hash, entry);
     // a series is added when a line has just named it
     this.follow(entry);
