@@ -34,7 +34,7 @@ export default definePlugin({
       /** worker threads that parse put lines (0: parse on the main thread) */
       parseWorkers: Type.Integer({ minimum: 0, maximum: 64, default: 1 }),
       /** packets per connection parsed ahead of the one being written */
-      maxPacketsInFlight: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
+      maxPacketsInFlight: Type.Integer({ minimum: 1, maximum: 1024, default: 8 }),
     },
     { additionalProperties: false },
   ),
