@@ -157,19 +157,20 @@ export class MetaUidService implements UidService {
    * writes: a batch of 1 000 new series waits for a few durable writes, not thousands.
    */
   async tsuids(list: readonly SeriesName[]): Promise<(string | Error)[]> {
+    // per series: its metric's UID, then each tag key's and value's (all awaited together,
+    // so that a second failing name of a series is not left an unhandled rejection)
     const asked = list.map((series) => {
-      const metric = this.uidOf('metric', series.metric);
-      const pairs: (string | Promise<string>)[] = [];
-      for (const k of Object.keys(series.tags).sort()) pairs.push(this.uidOf('tagk', k), this.uidOf('tagv', series.tags[k]!));
-      return { metric, pairs };
+      const uids: (string | Promise<string>)[] = [this.uidOf('metric', series.metric)];
+      for (const k of Object.keys(series.tags).sort()) uids.push(this.uidOf('tagk', k), this.uidOf('tagv', series.tags[k]!));
+      return uids;
     });
     return Promise.all(
-      asked.map(async ({ metric, pairs }) => {
+      asked.map(async (names) => {
         try {
-          const uids = await Promise.all(pairs);
+          const uids = await Promise.all(names);
           const joined: string[] = [];
-          for (let i = 0; i < uids.length; i += 2) joined.push(uids[i]! + uids[i + 1]!);
-          return (await metric) + joined.sort().join('');
+          for (let i = 1; i < uids.length; i += 2) joined.push(uids[i]! + uids[i + 1]!);
+          return uids[0]! + joined.sort().join('');
         } catch (err) {
           return err instanceof Error ? err : new Error(String(err));
         }

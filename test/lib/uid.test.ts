@@ -167,6 +167,10 @@ describe('lib/uid MetaUidService', () => {
   });
 
   it('tsuids: a name that cannot have a UID fails its series only', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    after(() => process.off('unhandledRejection', onUnhandled));
     const store = new MemoryMetaStore();
     await store.put('uid', 'max:tagv', 'FFFFFE');
     const uids = new MetaUidService(store);
@@ -176,15 +180,20 @@ describe('lib/uid MetaUidService', () => {
       { metric: long, tags: { host: 'a' } },
       { metric: 'ok', tags: { host: 'b' } },
       { metric: 'ok', tags: { host: 'c' } },
+      // two names of one series that cannot have UIDs: one error, no unhandled rejection
+      { metric: long, tags: { host: long } },
     ]);
+    expect((results[4] as Error).message).to.match(/^A (metric|tagv) name of 1001 bytes/);
     expect(results[0]).to.equal('000001' + '000001' + 'FFFFFF');
     expect(results[1]).to.be.instanceOf(UidNameError);
     expect((results[1] as Error).message).to.equal("A metric name of 1001 bytes is longer than a UID's name can be (1000)");
-    for (const exhausted of results.slice(2)) {
+    for (const exhausted of results.slice(2, 4)) {
       expect(exhausted).to.be.instanceOf(UidsExhaustedError);
       expect((exhausted as Error).message).to.equal('All Unique IDs for tagv on 3 bytes are already assigned!');
     }
     expect(await uids.getId('tagv', 'b')).to.equal(undefined);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(unhandled).to.deep.equal([]);
   });
 
   it('tsuids: a store failure fails the round\'s series, and the names are asked again later', async () => {
