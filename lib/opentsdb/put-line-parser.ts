@@ -242,21 +242,16 @@ export class PutLineParser {
     if (metricLength <= 0 || start + metricLength >= limit) return -1;
     const view = this.view;
     const knownView = guess.view;
-    let i = start;
-    let j = 0;
-    // four bytes at a time (a quarter of the compares of a byte loop), then the last few
-    for (; j + 4 <= metricLength; j += 4, i += 4) if (view.getInt32(i) !== knownView.getInt32(j)) return -1;
-    for (; j < metricLength; j++, i++) if (bytes[i] !== known[j]) return -1;
+    if (!sameRun(view, bytes, start, knownView, known, 0, metricLength)) return -1;
+    let i = start + metricLength;
     if (bytes[i] !== SPACE) return -1;
     const valueEnd = this.readNumbers(bytes, i, limit);
     if (valueEnd < 0) return -1;
     i = valueEnd + 1;
     // the tag words, then the line's end (`\n`, or `\r\n`: a cached series' bytes never end in `\r`)
-    const knownEnd = known.length;
-    if (i + (knownEnd - metricLength - 1) >= limit) return -1;
-    j = metricLength + 1;
-    for (; j + 4 <= knownEnd; j += 4, i += 4) if (view.getInt32(i) !== knownView.getInt32(j)) return -1;
-    for (; j < knownEnd; j++, i++) if (bytes[i] !== known[j]) return -1;
+    const tagBytes = known.length - metricLength - 1;
+    if (i + tagBytes >= limit || !sameRun(view, bytes, i, knownView, known, metricLength + 1, known.length)) return -1;
+    i += tagBytes;
     let next: number;
     if (bytes[i] === NEWLINE) next = i + 1;
     else if (bytes[i] === CR && i + 1 < limit && bytes[i + 1] === NEWLINE) next = i + 2;
@@ -366,6 +361,17 @@ export class PutLineParser {
     line.copy(bytes, aEnd - aStart + 1, bStart, bEnd);
     return this.cache.add(hash, bytes, metric, plainTags(tags), seriesKeyString(metric, tags), aEnd - aStart);
   }
+}
+
+/**
+ * Whether `bytes[i, i + end - j)` (`view` over the same bytes) equals `known[j, end)`
+ * (`knownView` over it): four bytes at a time, a quarter of the compares of a byte loop,
+ * then the last few. The caller has checked that the range lies within `bytes`.
+ */
+function sameRun(view: DataView<ArrayBufferLike>, bytes: Uint8Array, i: number, knownView: DataView<ArrayBufferLike>, known: Uint8Array, j: number, end: number): boolean {
+  for (; j + 4 <= end; j += 4, i += 4) if (view.getInt32(i) !== knownView.getInt32(j)) return false;
+  for (; j < end; j++, i++) if (bytes[i] !== known[j]) return false;
+  return true;
 }
 
 /** Whether `bytes[start, end)` (a line) is a `put` command: its first word is `put`, as the telnet session's lookup reads it. */

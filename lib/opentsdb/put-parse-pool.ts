@@ -53,7 +53,7 @@ export const PARSE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, 
  * empty array for all of them, whose every index reads undefined, instead of an array of
  * the batch's length each (a quarter of what the storage thread allocated a batch).
  */
-const NO_TEXTS: (string | undefined)[] = [];
+const NO_TEXTS = Object.freeze([]) as unknown as (string | undefined)[];
 
 interface Job extends ParseRequest {
   resolve(parsed: ParsedLines): void;
