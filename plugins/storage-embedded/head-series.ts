@@ -1,6 +1,9 @@
 /**
  * One series' head: its points since the last cut, sorted by timestamp, last write wins on
- * a shared timestamp. Compact, because the head is most of what the engine holds in memory
+ * a shared timestamp. Points that arrive out of order wait in a short unsorted tail that
+ * settle() merges in (every reading method settles first; code reading the columns
+ * directly calls settle()), as Prometheus' head keeps out-of-order samples apart until
+ * they are merged. Compact, because the head is most of what the engine holds in memory
  * while it ingests (docs/storage.md, "Memory"):
  *  - one 8-byte value column: `floats` and `ints` are two views of the same bytes, so a
  *    point's slot holds its float's bits or its integer's, as its kind says (17 bytes a
@@ -25,6 +28,14 @@ const FLOAT: number = ValueKind.Float;
 const MIN_CAPACITY = 8;
 /** timestamp, value, kind */
 const BYTES_PER_POINT = 17;
+/**
+ * Points out of order a head keeps unsorted before settle() merges them in. Merging a tail
+ * touches the newest `tail + overlap` points, so a tail of a few dozen costs a few moves a
+ * point; inserting each late point where it belongs moved ~20 points a point, across three
+ * columns mostly out of cache, with four connections' interleaved streams (70% of the
+ * bench's points arrive late then, most of them 8–31 places).
+ */
+export const TAIL_POINTS = 64;
 /** Moves of up to this many points are done in a loop rather than by copyWithin (shiftUp). */
 const SHORT_SHIFT = 16;
 
@@ -54,6 +65,23 @@ export function lateLowerBound(timestamps: Float64Array, length: number, t: numb
   return lo;
 }
 
+/** settle()'s scratch for a tail: timestamps, arrival index, and the deduplicated tail's columns */
+let tailTimestamps = new Float64Array(TAIL_POINTS);
+let tailOrder = new Uint32Array(TAIL_POINTS);
+let mergedTimestamps = new Float64Array(TAIL_POINTS);
+let mergedKinds = new Uint8Array(TAIL_POINTS);
+let mergedWords = new Int32Array(2 * TAIL_POINTS);
+const mergedTexts: (string | undefined)[] = [];
+
+function ensureTailScratch(n: number): void {
+  if (tailTimestamps.length >= n) return;
+  tailTimestamps = new Float64Array(n);
+  tailOrder = new Uint32Array(n);
+  mergedTimestamps = new Float64Array(n);
+  mergedKinds = new Uint8Array(n);
+  mergedWords = new Int32Array(2 * n);
+}
+
 export class HeadSeries implements SeriesPoints {
   length = 0;
   timestamps: Float64Array;
@@ -65,6 +93,12 @@ export class HeadSeries implements SeriesPoints {
   /** the same bytes as 32-bit words: integers copied without a bigint (appendNumber) */
   private valueWords: Int32Array;
   texts: (string | undefined)[] = [];
+  /**
+   * Points [0, sortedLength) are sorted with distinct timestamps; [sortedLength, length) is
+   * the tail of points appended out of order (or after such a point), in arrival order,
+   * until settle() merges it in. Readers settle first: the range methods here do.
+   */
+  sortedLength = 0;
 
   /** `capacity`: the points expected (at least MIN_CAPACITY are allocated). */
   constructor(capacity = MIN_CAPACITY) {
@@ -80,26 +114,107 @@ export class HeadSeries implements SeriesPoints {
   /**
    * Appends a number without a bigint: a float (`float`), or an integer given as its
    * int64's two 32-bit words in memory order (`word0`, `word1`; BatchBuilder.pushSafeInt
-   * and the batch's `ints` bytes). As `append`: sorted, last write wins. The ingest path.
+   * and the batch's `ints` bytes). As `append`: sorted (once settled), last write wins.
+   * The ingest path: a point newer than every settled one, with no tail, extends the sorted
+   * columns; any other point joins the unsorted tail, merged in when it reaches TAIL_POINTS.
    */
   appendNumber(timestamp: number, kind: number, float: number, word0: number, word1: number): void {
-    let at = this.length;
-    const timestamps = this.timestamps;
-    if (at > 0 && timestamps[at - 1]! >= timestamp) {
-      // a late point (several connections, a retry): searched for back from the end
-      at = lateLowerBound(timestamps, this.length, timestamp);
-      if (at < this.length && timestamps[at] === timestamp) {
-        this.setNumber(at, timestamp, kind, float, word0, word1);
-        return;
-      }
-      if (this.length === timestamps.length) this.grow();
-      this.shiftUp(at);
-      if (this.texts.length > at) this.texts.splice(at, 0, undefined);
-    } else if (at === timestamps.length) {
-      this.grow();
-    }
+    const at = this.length;
+    if (at === this.timestamps.length) this.grow();
     this.setNumber(at, timestamp, kind, float, word0, word1);
-    this.length++;
+    this.length = at + 1;
+    if (this.sortedLength === at && (at === 0 || this.timestamps[at - 1]! < timestamp)) this.sortedLength = at + 1;
+    else if (at + 1 - this.sortedLength >= TAIL_POINTS) this.settle();
+  }
+
+  /**
+   * Merges the tail into the sorted points: sorts it by timestamp (stable, so among equal
+   * timestamps the later write is kept), then merges it from the newest end with the sorted
+   * points it overlaps, the tail winning a shared timestamp (it holds the later writes).
+   * Afterwards [0, length) is sorted with distinct timestamps. Cheap when there is no tail.
+   */
+  settle(): void {
+    const sortedLength = this.sortedLength;
+    const length = this.length;
+    if (sortedLength === length) return;
+    const n = length - sortedLength;
+    ensureTailScratch(n);
+    const timestamps = this.timestamps;
+    const kinds = this.kinds;
+    const words = this.valueWords;
+    const texts = this.texts;
+    const hasTexts = texts.length > 0;
+    if (hasTexts) while (texts.length < length) texts.push(undefined);
+    // the tail sorted by (timestamp, arrival): an insertion sort, the tail is short
+    const keys = tailTimestamps;
+    const order = tailOrder;
+    for (let k = 0; k < n; k++) {
+      const t = timestamps[sortedLength + k]!;
+      let j = k - 1;
+      while (j >= 0 && keys[j]! > t) {
+        keys[j + 1] = keys[j]!;
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      keys[j + 1] = t;
+      order[j + 1] = sortedLength + k;
+    }
+    // copied out, the last write of each timestamp only
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      if (k + 1 < n && keys[k + 1] === keys[k]) continue;
+      const from = order[k]!;
+      mergedTimestamps[m] = keys[k]!;
+      mergedKinds[m] = kinds[from]!;
+      mergedWords[2 * m] = words[2 * from]!;
+      mergedWords[2 * m + 1] = words[2 * from + 1]!;
+      if (hasTexts) mergedTexts[m] = texts[from];
+      m++;
+    }
+    // merged from the newest end into [.., sortedLength + m): the sorted points newer than
+    // a tail point move up; a tail point replaces a sorted one with its timestamp (a tie)
+    let i = sortedLength - 1;
+    let w = sortedLength + m - 1;
+    let ties = 0;
+    for (let j = m - 1; j >= 0; w--) {
+      const t = mergedTimestamps[j]!;
+      if (i >= 0 && timestamps[i]! > t) {
+        timestamps[w] = timestamps[i]!;
+        kinds[w] = kinds[i]!;
+        words[2 * w] = words[2 * i]!;
+        words[2 * w + 1] = words[2 * i + 1]!;
+        if (hasTexts) texts[w] = texts[i];
+        i--;
+        continue;
+      }
+      if (i >= 0 && timestamps[i] === t) {
+        i--;
+        ties++;
+      }
+      timestamps[w] = t;
+      kinds[w] = mergedKinds[j]!;
+      words[2 * w] = mergedWords[2 * j]!;
+      words[2 * w + 1] = mergedWords[2 * j + 1]!;
+      if (hasTexts) {
+        texts[w] = mergedTexts[j];
+        mergedTexts[j] = undefined;
+      }
+      j--;
+    }
+    // each tie left a gap of one between the untouched points [0, i] and the merged ones
+    const end = sortedLength + m;
+    if (ties > 0) {
+      for (let k = w + 1; k < end; k++) {
+        const to = k - ties;
+        timestamps[to] = timestamps[k]!;
+        kinds[to] = kinds[k]!;
+        words[2 * to] = words[2 * k]!;
+        words[2 * to + 1] = words[2 * k + 1]!;
+        if (hasTexts) texts[to] = texts[k];
+      }
+    }
+    this.length = this.sortedLength = end - ties;
+    if (hasTexts) texts.length = this.length;
   }
 
   private setNumber(at: number, timestamp: number, kind: number, float: number, word0: number, word1: number): void {
@@ -121,6 +236,7 @@ export class HeadSeries implements SeriesPoints {
 
   /** `int` is read only for an integer point, `float` only for a float one, `text` for the others. */
   append(timestamp: number, kind: number, float: number, int: bigint, text: string | undefined): void {
+    this.settle();
     let at = this.length;
     // In-order appends are the common case; out-of-order ones are placed by binary search.
     if (at > 0 && this.timestamps[at - 1]! >= timestamp) {
@@ -137,6 +253,7 @@ export class HeadSeries implements SeriesPoints {
     }
     this.set(at, timestamp, kind, float, int, text);
     this.length++;
+    this.sortedLength = this.length;
   }
 
   /**
@@ -166,11 +283,13 @@ export class HeadSeries implements SeriesPoints {
 
   /** First index whose timestamp is >= t. */
   lowerBound(t: number): number {
+    this.settle();
     return findLowerBound(this.timestamps, this.length, t);
   }
 
   /** Index range [from, to) of the points in [start, end] (inclusive, ms). */
   rangeOf(start: number, end: number): [number, number] {
+    this.settle();
     return findRange(this.timestamps, this.length, start, end);
   }
 
@@ -179,23 +298,29 @@ export class HeadSeries implements SeriesPoints {
     const [from, to] = this.rangeOf(start, end);
     const removed = to - from;
     if (removed <= 0) return 0;
+    // rangeOf settled: the columns are all sorted
     this.timestamps.copyWithin(from, to, this.length);
     this.kinds.copyWithin(from, to, this.length);
     this.floats.copyWithin(from, to, this.length);
     if (this.texts.length > from) this.texts.splice(from, removed);
     this.length -= removed;
+    this.sortedLength = this.length;
     return removed;
   }
 
   /** Drops the points from index `length` on (the newest ones). */
   truncate(length: number): void {
+    this.settle();
     if (length >= this.length) return;
     this.length = Math.max(0, length);
+    this.sortedLength = this.length;
     if (this.texts.length > this.length) this.texts.length = this.length;
   }
 
   /** Points [from, to) in fresh, separate columns: `ints` 0 for a non-integer point, `floats` 0 for a non-float one. */
   copy(from: number, to: number): SeriesPoints {
+    this.settle();
+    to = Math.min(to, this.length);
     const length = Math.max(0, to - from);
     const floats = this.floats.slice(from, to);
     const ints = new BigInt64Array(floats.buffer.slice(0));

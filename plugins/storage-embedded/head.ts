@@ -68,6 +68,8 @@ export class Head {
   freeze(): SeriesEntry[] {
     const entries = this.dirty.sort((a, b) => a.id - b.id);
     for (const entry of entries) {
+      // a frozen head is read as it is (the cut's encoding, carryBack): settled once here
+      entry.head?.settle();
       entry.frozen = entry.head;
       entry.headHint = Math.min(entry.head?.length ?? 0, MAX_HINT);
       entry.head = undefined;
@@ -154,6 +156,7 @@ export class Head {
       const frozen = entry.frozen;
       if (!frozen) continue;
       const head = entry.head;
+      head?.settle();
       // the live head is newer: replaying it onto the frozen one keeps last-write-wins
       if (head) {
         for (let i = 0; i < head.length; i++) {

@@ -24,6 +24,7 @@ export function lastPoint(blocks: BlockSet, entry: SeriesEntry, floor: number): 
   let points: SeriesPoints | undefined;
   let t = -Infinity;
   for (const head of [entry.head, entry.frozen]) {
+    head?.settle();
     if (head && head.length > 0 && head.timestamps[head.length - 1]! > t) {
       points = head;
       t = head.timestamps[head.length - 1]!;

@@ -115,6 +115,32 @@ describe('embedded engine', () => {
     }
   });
 
+  it("reads a live head's out-of-order tail in order: read, last, a delete, and a repeat of a timestamp", async () => {
+    const engine = await embeddedEngine(tempDataDir('tail'), { headMaxPoints: 1_000_000 });
+    await engine.open();
+    try {
+      // two writers, each in order, the second 20 points behind: most of its points are late
+      for (let k = 0; k < 40; k++) {
+        await engine.write(pointBatch(floats('tail', 'a', 100_000 + k * 10_000, 1)));
+        if (k >= 20) await engine.write(pointBatch(floats('tail', 'a', 100_000 + (k - 20) * 10_000 + 5_000, 1)));
+      }
+      // a late repeat of a timestamp: the later write wins
+      await engine.write(pointBatch([{ metric: 'tail', tags: { host: 'a' }, timestamp: 110_000, value: { kind: ValueKind.Int, value: 7n } }]));
+      const [last] = await collect(engine.last({ metric: 'tail' }));
+      expect(last!.timestamp, 'the newest timestamp, not the last one written').to.equal(490_000);
+      const [read] = await collect(engine.read({ metric: 'tail' }, ALL));
+      const ts = Array.from(read!.points.timestamps);
+      expect(ts).to.have.length(60);
+      expect(ts).to.deep.equal([...ts].sort((x, y) => x - y));
+      expect([read!.points.kinds[2], read!.points.ints[2]]).to.deep.equal([ValueKind.Int, 7n]);
+      expect(await engine.deleteRange({ metric: 'tail' }, { start: 300_000, end: 8.64e15 })).to.equal(20);
+      const [after] = await collect(engine.read({ metric: 'tail' }, ALL));
+      expect(after!.points.length).to.equal(40);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('compacts in the background while writes and reads go on, and every read sees every point', async () => {
     const engine = await embeddedEngine(tempDataDir('bgcompact'), { headMaxPoints: 5000, compactBlocks: 2, chunkMaxPoints: 256, slicePoints: 1000 });
     await engine.open();

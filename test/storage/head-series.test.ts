@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { lowerBound, ValueKind } from '../../core';
 import { Head } from '../../plugins/storage-embedded/head';
-import { HeadSeries, lateLowerBound } from '../../plugins/storage-embedded/head-series';
+import { HeadSeries, lateLowerBound, TAIL_POINTS } from '../../plugins/storage-embedded/head-series';
 import type { SeriesEntry } from '../../plugins/storage-embedded/series-index';
 
 const F = ValueKind.Float;
@@ -160,9 +160,59 @@ describe('embedded head series', () => {
       h.appendNumber(t, F, v, 0, 0);
       want.set(t, v);
     }
+    expect(h.length - h.sortedLength, 'an unsorted tail is left to settle').to.be.greaterThan(0);
+    h.settle();
+    expect(h.sortedLength).to.equal(h.length);
     const sorted = [...want.keys()].sort((a, b) => a - b);
     expect(Array.from(h.timestamps.subarray(0, h.length))).to.deep.equal(sorted);
     expect(Array.from(h.floats.subarray(0, h.length))).to.deep.equal(sorted.map((t) => want.get(t)));
+  });
+
+  it('merges an out-of-order tail exactly: interleaved streams, ties with sorted and tail points, int64 words, texts, reads in between', () => {
+    let seed = 11;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const streams of [1, 2, 4, 7]) {
+      const h = new HeadSeries();
+      // the model: timestamp -> the last write's [kind, float, int, text]
+      const want = new Map<number, [number, number, bigint, string | undefined]>();
+      const at = Array.from({ length: streams }, (_, s) => s * 37);
+      for (let i = 0; i < 3000; i++) {
+        const s = Math.floor(next() * streams);
+        // each stream in order, a repeat now and then (a retry), streams drifting apart
+        const t = next() < 0.05 ? at[s]! : (at[s]! += 1 + Math.floor(next() * 3));
+        const r = next();
+        if (r < 0.45) {
+          const v = next() * 1e6;
+          h.appendNumber(t, F, v, 0, 0);
+          want.set(t, [F, v, 0n, undefined]);
+        } else if (r < 0.9) {
+          // an int64 given as its two 32-bit words (a NaN's bits included: moved as words)
+          const w0 = (next() * 2 ** 32) | 0;
+          const w1 = next() < 0.1 ? 0x7ff80001 : (next() * 2 ** 32) | 0;
+          h.appendNumber(t, I, 0, w0, w1);
+          want.set(t, [I, 0, (BigInt(w1) << 32n) | BigInt(w0 >>> 0), undefined]);
+        } else {
+          h.append(t, S, 0, 0n, `s${i}`);
+          want.set(t, [S, 0, 0n, `s${i}`]);
+        }
+        expect(h.length - h.sortedLength, 'the tail stays short').to.be.below(TAIL_POINTS);
+        if (next() < 0.01) {
+          // a read in between settles the head; what it reads is what the model holds so far
+          const lo = Math.floor(next() * 2000);
+          const [from, to] = h.rangeOf(lo, lo + 200);
+          const ts = [...want.keys()].filter((x) => x >= lo && x <= lo + 200).sort((a, b) => a - b);
+          expect(Array.from(h.copy(from, to).timestamps), `${streams} streams, read at ${i}`).to.deep.equal(ts);
+        }
+      }
+      h.settle();
+      const sorted = [...want.keys()].sort((a, b) => a - b);
+      const got = h.copy(0, h.length);
+      expect(Array.from(got.timestamps), `${streams} streams`).to.deep.equal(sorted);
+      expect(Array.from(got.kinds)).to.deep.equal(sorted.map((t) => want.get(t)![0]));
+      expect(Array.from(got.floats)).to.deep.equal(sorted.map((t) => want.get(t)![1]));
+      expect(Array.from(got.ints).map((x) => BigInt.asUintN(64, x))).to.deep.equal(sorted.map((t) => BigInt.asUintN(64, want.get(t)![2])));
+      expect(Array.from({ length: got.length }, (_, k) => got.texts[k])).to.deep.equal(sorted.map((t) => want.get(t)![3]));
+    }
   });
 
   it("carries each frozen series' newest points back into a live head: within the window, at most a quarter, texts and int64s exact", () => {
