@@ -17,7 +17,7 @@
  * engine may keep the summaries of immutable chunks (the embedded engine's summary cache)
  * and answer later queries over them without decoding a point.
  */
-import { ValueKind, type DownsampleRequest, type SeriesPoints } from '../../core';
+import { int64Words, ValueKind, type DownsampleRequest, type SeriesPoints } from '../../core';
 
 const INT: number = ValueKind.Int;
 const FLOAT: number = ValueKind.Float;
@@ -58,10 +58,16 @@ function scratchOf(n: number): Float64Array {
 /** The start of the fixed `interval` (ms) holding `t`, counted from the epoch (OpenTSDB's fixed downsample grid); right for negative `t` too. */
 export const floorToInterval = (t: number, interval: number): number => t - (((t % interval) + interval) % interval);
 
-/** A point's value as the query engine's numeric columns hold it. */
-function valueAt(p: SeriesPoints, i: number): number {
-  return p.kinds[i] === INT ? Number(p.ints[i]!) : p.floats[i]!;
+/**
+ * A point's value as the query engine's numeric columns hold it. An int64 is read from its
+ * two 32-bit words (`words`, int64Words of `p.ints`): `hi * 2^32` is exact and the one
+ * addition rounds to the nearest double, as Number(bigint) does, without a bigint a point.
+ */
+function valueAt(p: SeriesPoints, words: Int32Array, i: number): number {
+  return p.kinds[i] === INT ? words[2 * i + 1]! * TWO_32 + (words[2 * i]! >>> 0) : p.floats[i]!;
 }
+
+const TWO_32 = 2 ** 32;
 
 /** Whether points [from, to) are all numbers (ints or floats): only those are summarised. */
 export function isNumericRun(p: SeriesPoints, from: number, to: number): boolean {
@@ -78,18 +84,19 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
   const interval = request.intervalMs;
   const ts = p.timestamps;
   const partial = request.merge !== undefined;
+  const words = int64Words(p.ints);
   if (request.all) {
     // one bucket (stamped by the caller): every value raw, reduced once over all runs (or its partial)
-    const headValues = partial ? EMPTY : rawValues(p, from, to);
-    const headPartial = partial ? partialOf(p, from, to, request) : NaN;
+    const headValues = partial ? EMPTY : rawValues(p, words, from, to);
+    const headPartial = partial ? partialOf(p, words, from, to, request) : NaN;
     return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket: 0, headValues, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY, partial, headPartial, tailPartial: NaN };
   }
   const headBucket = floorToInterval(ts[from]!, interval);
   const tailBucket = floorToInterval(ts[to - 1]!, interval);
   let i = from;
   while (i < to && ts[i]! < headBucket + interval) i++;
-  const headValues = partial ? EMPTY : rawValues(p, from, i);
-  const headPartial = partial ? partialOf(p, from, i, request) : NaN;
+  const headValues = partial ? EMPTY : rawValues(p, words, from, i);
+  const headPartial = partial ? partialOf(p, words, from, i, request) : NaN;
   if (headBucket === tailBucket) {
     return { minT: ts[from]!, maxT: ts[to - 1]!, points: to - from, headBucket, headValues, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY, partial, headPartial, tailPartial: NaN };
   }
@@ -100,8 +107,8 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
   const tailLength = partial ? 0 : to - tailFrom;
   const store = tailLength + 2 * innerCap > 0 ? new Float64Array(tailLength + 2 * innerCap) : EMPTY;
   let tailValues = partial ? EMPTY : store.subarray(0, tailLength);
-  for (let k = tailFrom; k < to && !partial; k++) tailValues[k - tailFrom] = valueAt(p, k);
-  const tailPartial = partial ? partialOf(p, tailFrom, to, request) : NaN;
+  for (let k = tailFrom; k < to && !partial; k++) tailValues[k - tailFrom] = valueAt(p, words, k);
+  const tailPartial = partial ? partialOf(p, words, tailFrom, to, request) : NaN;
   // inner buckets: points [i, tailFrom), each bucket reduced as the query engine's downsampler does
   let innerTimestamps = store.subarray(tailLength, tailLength + innerCap);
   let innerValues = store.subarray(tailLength + innerCap);
@@ -113,7 +120,7 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
     let j = i + 1;
     while (j < tailFrom && ts[j]! < end) j++;
     const values = scratchOf(j - i);
-    for (let k = i; k < j; k++) values[k - i] = valueAt(p, k);
+    for (let k = i; k < j; k++) values[k - i] = valueAt(p, words, k);
     innerTimestamps[n] = bucket;
     innerValues[n] = reduce.call(request, values, j - i);
     n++;
@@ -136,16 +143,16 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
 const EMPTY = new Float64Array(0);
 
 /** `reduce` over the values of points [from, to) (to > from), in time order. */
-function partialOf(p: SeriesPoints, from: number, to: number, request: DownsampleRequest): number {
+function partialOf(p: SeriesPoints, words: Int32Array, from: number, to: number, request: DownsampleRequest): number {
   const values = scratchOf(to - from);
-  for (let k = from; k < to; k++) values[k - from] = valueAt(p, k);
+  for (let k = from; k < to; k++) values[k - from] = valueAt(p, words, k);
   return request.reduce(values, to - from);
 }
 
 /** The values of points [from, to) as doubles, in a new array (an edge bucket's, kept raw). */
-function rawValues(p: SeriesPoints, from: number, to: number): Float64Array {
+function rawValues(p: SeriesPoints, words: Int32Array, from: number, to: number): Float64Array {
   const values = new Float64Array(to - from);
-  for (let k = from; k < to; k++) values[k - from] = valueAt(p, k);
+  for (let k = from; k < to; k++) values[k - from] = valueAt(p, words, k);
   return values;
 }
 

@@ -6,10 +6,11 @@
  * then summarised as one run (run-merge.ts finds the stretches). No allocation per point or
  * per call once the scratch has grown.
  */
-import { ValueKind, type SeriesPoints } from '../../core';
+import { int64Words, ValueKind, type SeriesPoints } from '../../core';
 import { RunMerge, type SortedRun } from './run-merge';
 
 const INT: number = ValueKind.Int;
+const TWO_32 = 2 ** 32;
 
 /** One part: points [from, to) of `points` (sorted, unique timestamps, every value a number). */
 export type NumericPart = SortedRun;
@@ -34,7 +35,7 @@ function emptyRun(capacity: number): MergedNumeric {
 /**
  * Merges `parts`, given oldest first, into a scratch run that the next call overwrites
  * (copy what must be kept). On a timestamp held by several parts the newest part's value
- * is taken. An integer becomes `Number(int)`, as the downsampler reads it.
+ * is taken. An integer becomes the double nearest it (`Number(int)`), as the downsampler reads it.
  */
 export function mergeNumericParts(parts: readonly NumericPart[]): MergedNumeric {
   let total = 0;
@@ -48,9 +49,11 @@ export function mergeNumericParts(parts: readonly NumericPart[]): MergedNumeric 
     const w = parts[stretches.run]!.points;
     const wts = w.timestamps;
     const kinds = w.kinds;
+    // an int64 from its two 32-bit words: rounded once, as Number(bigint), without a bigint
+    const words = int64Words(w.ints);
     for (let c = stretches.from; c < stretches.to; c++, n++) {
       ts[n] = wts[c]!;
-      values[n] = kinds[c] === INT ? Number(w.ints[c]!) : w.floats[c]!;
+      values[n] = kinds[c] === INT ? words[2 * c + 1]! * TWO_32 + (words[2 * c]! >>> 0) : w.floats[c]!;
     }
   }
   merged.length = n;

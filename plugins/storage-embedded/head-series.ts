@@ -35,7 +35,8 @@ const BYTES_PER_POINT = 17;
  * columns mostly out of cache, with four connections' interleaved streams (70% of the
  * bench's points arrive late then, most of them 8–31 places).
  */
-export const TAIL_POINTS = 64;
+const TAIL_POINTS = 64;
+export { TAIL_POINTS };
 /** Moves of up to this many points are done in a loop rather than by copyWithin (shiftUp). */
 const SHORT_SHIFT = 16;
 

@@ -170,7 +170,9 @@ describe('lib/chunks mergeNumericParts', () => {
           p.timestamps[i] = i < pad ? -10 + i : i >= pad + stamps.length ? 10_000 + i : stamps[i - pad]!;
           if (rnd() < 0.5) {
             p.kinds[i] = ValueKind.Int;
-            p.ints[i] = BigInt(Math.floor(rnd() * 2 ** 53)) * (rnd() < 0.5 ? -1n : 1n);
+            // beyond 2^53 too (a double near it): the int64's full range, its extremes included
+            const wide = rnd() < 0.3 ? BigInt.asIntN(64, (BigInt(Math.floor(rnd() * 2 ** 32)) << 32n) | BigInt(Math.floor(rnd() * 2 ** 32))) : undefined;
+            p.ints[i] = wide ?? (rnd() < 0.02 ? -(2n ** 63n) : BigInt(Math.floor(rnd() * 2 ** 53)) * (rnd() < 0.5 ? -1n : 1n));
           } else {
             p.kinds[i] = ValueKind.Float;
             p.floats[i] = rnd() < 0.05 ? NaN : (rnd() - 0.5) * 1e6;
@@ -189,6 +191,28 @@ describe('lib/chunks mergeNumericParts', () => {
 });
 
 describe('lib/chunks summariseRun', () => {
+  it('reads an int64 as the double nearest it (Number(int)), over its whole range: raw edge values and reduced buckets', () => {
+    let seed = 99;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const n = 2000;
+    const p = allocPoints(n);
+    const want: number[] = [];
+    for (let i = 0; i < n; i++) {
+      p.timestamps[i] = 1_699_999_980_000 + i * 1000; // on a minute
+      const edge = [-(2n ** 63n), 2n ** 63n - 1n, 2n ** 53n + 1n, -(2n ** 53n) - 3n, -1n, 0n][i % 40];
+      const v = edge ?? BigInt.asIntN(64, (BigInt(Math.floor(rnd() * 2 ** 32)) << 32n) | BigInt(Math.floor(rnd() * 2 ** 32)));
+      p.kinds[i] = ValueKind.Int;
+      p.ints[i] = v;
+      want.push(Number(v));
+    }
+    const all = summariseRun(p, 0, n, { all: true, intervalMs: 0, aggregator: 'sum', reduce: (v, k) => v.subarray(0, k).reduce((a, b) => a + b, 0) });
+    expect(Array.from(all.headValues)).to.deep.equal(want);
+    // one-minute buckets from point 30: the head bucket's values raw, each inner bucket reduced to its first value
+    const run = summariseRun(p, 30, n, { intervalMs: 60_000, aggregator: 'first', reduce: (v) => v[0]! });
+    expect(Array.from(run.headValues)).to.deep.equal(want.slice(30, 60));
+    expect(Array.from(run.innerValues)).to.deep.equal(want.filter((_, i) => i >= 60 && i % 60 === 0 && i < 1980));
+  });
+
   it('keeps a summary of a chunk with a gap in a store of its size, and counts the buffers it holds', () => {
     // 4,096 points a second apart, then one a day later: 68 inner buckets of 1 minute, room for 1,438
     const p = allocPoints(4097);
