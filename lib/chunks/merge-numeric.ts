@@ -19,6 +19,8 @@ export type NumericPart = SortedRun;
 export type MergedNumeric = SeriesPoints;
 
 let merged: MergedNumeric = emptyRun(0);
+const EMPTY_WORDS = new Int32Array(0);
+const partWords: Int32Array[] = [];
 const stretches = new RunMerge();
 
 function emptyRun(capacity: number): MergedNumeric {
@@ -42,6 +44,8 @@ export function mergeNumericParts(parts: readonly NumericPart[]): MergedNumeric 
   for (const part of parts) total += Math.max(0, part.to - part.from);
   if (merged.timestamps.length < total) merged = emptyRun(Math.max(total, merged.timestamps.length * 2));
   stretches.start(parts);
+  // each part's int64 column as 32-bit words, made once a call (a view per stretch cost more than the stretch)
+  for (let k = 0; k < parts.length; k++) partWords[k] = int64Words(parts[k]!.points.ints);
   const ts = merged.timestamps;
   const values = merged.floats;
   let n = 0;
@@ -50,12 +54,13 @@ export function mergeNumericParts(parts: readonly NumericPart[]): MergedNumeric 
     const wts = w.timestamps;
     const kinds = w.kinds;
     // an int64 from its two 32-bit words: rounded once, as Number(bigint), without a bigint
-    const words = int64Words(w.ints);
+    const words = partWords[stretches.run]!;
     for (let c = stretches.from; c < stretches.to; c++, n++) {
       ts[n] = wts[c]!;
       values[n] = kinds[c] === INT ? words[2 * c + 1]! * TWO_32 + (words[2 * c]! >>> 0) : w.floats[c]!;
     }
   }
   merged.length = n;
+  partWords.fill(EMPTY_WORDS, 0, parts.length); // the parts' buffers are not kept alive
   return merged;
 }
