@@ -16,7 +16,7 @@ import { jsonTokenEnd } from './json-text';
 import { checkMetricAndTags, formatTagMap, MAX_MILLISECONDS, parseLongError, plainTags, timestampInRange, toMilliseconds } from './rules';
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText } from './value-text';
-import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
+import { hashRanges, sameRun, SeriesCache, type CachedSeries } from './series-cache';
 import { EXACT_DIGITS, NOT_PLAIN, readPlainNumber } from './decimal-bytes';
 
 const SPACE = 0x20;
@@ -361,17 +361,6 @@ export class PutLineParser {
     line.copy(bytes, aEnd - aStart + 1, bStart, bEnd);
     return this.cache.add(hash, bytes, metric, plainTags(tags), seriesKeyString(metric, tags), aEnd - aStart);
   }
-}
-
-/**
- * Whether `bytes[i, i + end - j)` (`view` over the same bytes) equals `known[j, end)`
- * (`knownView` over it): four bytes at a time, a quarter of the compares of a byte loop,
- * then the last few. The caller has checked that the range lies within `bytes`.
- */
-function sameRun(view: DataView<ArrayBufferLike>, bytes: Uint8Array, i: number, knownView: DataView<ArrayBufferLike>, known: Uint8Array, j: number, end: number): boolean {
-  for (; j + 4 <= end; j += 4, i += 4) if (view.getInt32(i) !== knownView.getInt32(j)) return false;
-  for (; j < end; j++, i++) if (bytes[i] !== known[j]) return false;
-  return true;
 }
 
 /** Whether `bytes[start, end)` (a line) is a `put` command: its first word is `put`, as the telnet session's lookup reads it. */

@@ -94,13 +94,26 @@ export interface SeriesCacheOptions {
   oneBatchAtATime?: boolean;
 }
 
-/** Whether `known` (CachedSeries.bytes) holds `bytes[aStart, aEnd)`, one separator byte, then `bytes[bStart, bEnd)`. */
-function sameBytes(known: Buffer, bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+/**
+ * Whether `bytes[i, i + end - j)` (`view` over the same bytes) equals `known[j, end)`
+ * (`knownView` over it): four bytes at a time, a quarter of the compares of a byte loop,
+ * then the last few. The caller has checked that the range lies within `bytes`.
+ */
+export function sameRun(view: DataView<ArrayBufferLike>, bytes: Uint8Array, i: number, knownView: DataView<ArrayBufferLike>, known: Uint8Array, j: number, end: number): boolean {
+  for (; j + 4 <= end; j += 4, i += 4) if (view.getInt32(i) !== knownView.getInt32(j)) return false;
+  for (; j < end; j++, i++) if (bytes[i] !== known[j]) return false;
+  return true;
+}
+
+/**
+ * Whether `entry.bytes` holds `bytes[aStart, aEnd)`, one separator byte, then
+ * `bytes[bStart, bEnd)` (`view`: a DataView over `bytes`), compared four bytes at a time.
+ */
+function sameBytes(entry: CachedSeries, bytes: Uint8Array, view: DataView<ArrayBufferLike>, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  const known = entry.bytes;
   const aLength = aEnd - aStart;
   if (known.length !== aLength + 1 + (bEnd - bStart)) return false;
-  for (let i = 0; i < aLength; i++) if (known[i] !== bytes[aStart + i]) return false;
-  for (let i = bStart, j = aLength + 1; i < bEnd; i++, j++) if (known[j] !== bytes[i]) return false;
-  return true;
+  return sameRun(view, bytes, aStart, entry.view, known, 0, aLength) && sameRun(view, bytes, bStart, entry.view, known, aLength + 1, known.length);
 }
 
 export class SeriesCache {
@@ -113,6 +126,9 @@ export class SeriesCache {
   private renewedIn = -1;
   /** the series of the last line followed (`follow`); undefined after the cache starts over */
   private last: CachedSeries | undefined;
+  /** the bytes viewOf last saw, and its view */
+  private viewed: Uint8Array = new Uint8Array(0);
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   constructor(options: SeriesCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 1 << 18;
@@ -121,10 +137,20 @@ export class SeriesCache {
 
   /** The series whose bytes are `bytes[aStart, aEnd)`, a separator, then `bytes[bStart, bEnd)`, hashed as `hash` (hashRanges); undefined when unknown. */
   find(hash: number, bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): CachedSeries | undefined {
+    const view = this.viewOf(bytes);
     for (let entry = this.table.get(hash); entry; entry = entry.next) {
-      if (sameBytes(entry.bytes, bytes, aStart, aEnd, bStart, bEnd)) return entry;
+      if (sameBytes(entry, bytes, view, aStart, aEnd, bStart, bEnd)) return entry;
     }
     return undefined;
+  }
+
+  /** A DataView over `bytes`, made once for a body or packet read line after line (not once a lookup). */
+  private viewOf(bytes: Uint8Array): DataView<ArrayBufferLike> {
+    if (bytes !== this.viewed) {
+      this.viewed = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    return this.view;
   }
 
   /**
@@ -135,7 +161,7 @@ export class SeriesCache {
   lookup(bytes: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): CachedSeries | undefined {
     const guess = this.guess();
     const found =
-      guess !== undefined && sameBytes(guess.bytes, bytes, aStart, aEnd, bStart, bEnd) ? guess : this.find(hashRanges(bytes, aStart, aEnd, bStart, bEnd), bytes, aStart, aEnd, bStart, bEnd);
+      guess !== undefined && sameBytes(guess, bytes, this.viewOf(bytes), aStart, aEnd, bStart, bEnd) ? guess : this.find(hashRanges(bytes, aStart, aEnd, bStart, bEnd), bytes, aStart, aEnd, bStart, bEnd);
     if (found !== undefined) this.follow(found);
     return found;
   }

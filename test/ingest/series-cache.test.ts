@@ -121,3 +121,31 @@ describe('lib/opentsdb SeriesCache, one batch at a time', () => {
     expect(b.take().series).to.have.length(1);
   });
 });
+
+describe('lib/opentsdb SeriesCache lookups', () => {
+  it('finds a series only by all of its bytes: a guess or a hash bucket differing in any one byte of the metric or tags is not it', () => {
+    const cache = new SeriesCache();
+    // one body holding every series' two ranges (metric, tag words) at odd offsets: the word compare reads across them
+    const metric = 'sys.cpu.user7';
+    const tags = 'dc=lga host=web01 rack=r1';
+    const body = Buffer.from(`x${metric}..${tags}`);
+    const aStart = 1;
+    const aEnd = aStart + metric.length;
+    const bStart = aEnd + 2;
+    const bEnd = bStart + tags.length;
+    const stored = Buffer.from(`${metric} ${tags}`);
+    const hash = hashRanges(body, aStart, aEnd, bStart, bEnd);
+    const entry = cache.add(hash, stored, metric, { dc: 'lga', host: 'web01', rack: 'r1' }, 'k');
+    expect(cache.find(hash, body, aStart, aEnd, bStart, bEnd)).to.equal(entry);
+    for (let at = aStart; at < bEnd; at++) {
+      if (at >= aEnd && at < bStart) continue; // between the ranges: not part of the series
+      const changed = Buffer.from(body);
+      changed[at] = changed[at]! ^ 0x01;
+      // the same hash bucket (as a collision would be), and the guess after following the entry
+      expect(cache.find(hash, changed, aStart, aEnd, bStart, bEnd), `byte ${at}`).to.equal(undefined);
+      cache.follow(entry);
+      cache.follow(entry); // the entry's successor is now itself: the guess for the next lookup
+      expect(cache.lookup(changed, aStart, aEnd, bStart, bEnd), `guess, byte ${at}`).to.equal(undefined);
+    }
+  });
+});
