@@ -16,7 +16,7 @@ import type { BatchBuilder } from '../../core/batch-builder';
 import { seriesKeyString, ValueKind } from '../../core/types';
 import { NOT_PLAIN, readPlainNumber } from './decimal-bytes';
 import { plainTags, timestampInRange, toMilliseconds } from './rules';
-import { hashRanges, SeriesCache, type CachedSeries } from './series-cache';
+import { hashRanges, sameRun, SeriesCache, type CachedSeries } from './series-cache';
 import { validateDataPoint } from './validate-point';
 import { newValueSlot } from './value-text';
 
@@ -115,6 +115,8 @@ function tagsEnd(body: Buffer, pos: number): number {
  */
 export interface PointTemplate {
   readonly bytes: Buffer;
+  /** `bytes` as a DataView: compared with a body four bytes at a time (sameRun) */
+  readonly view: DataView<ArrayBufferLike>;
   readonly timestampStart: number;
   readonly timestampEnd: number;
   readonly valueStart: number;
@@ -137,6 +139,9 @@ export class PutJsonBytesReader {
   private safeInt = false;
 
   /** `maxSeries`: the series cache's bound (SeriesCacheOptions.maxEntries; default 2^18) */
+  /** the body being read as a DataView (read() sets it; it holds the last body until the next): compared with known bytes four at a time */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
   constructor(options: { maxSeries?: number } = {}) {
     this.cache = new SeriesCache({ oneBatchAtATime: true, maxEntries: options.maxSeries });
   }
@@ -146,6 +151,7 @@ export class PutJsonBytesReader {
    * needs the exact reader (the batch may then hold some of its points: discard it).
    */
   read(body: Buffer, batch: BatchBuilder): number {
+    this.view = new DataView(body.buffer, body.byteOffset, body.length);
     let pos = skipSpace(body, 0);
     if (body[pos] !== OPEN_BRACKET) return -1;
     pos++;
@@ -199,7 +205,7 @@ export class PutJsonBytesReader {
       pos = skipSpace(body, pos + 1);
       if (field === FIELD_METRIC) {
         // the guess's metric bytes and the string's closing quote (a metric held no quote or backslash)
-        if (guess !== undefined && body[pos] === QUOTE && body[pos + 1 + guess.firstLength] === QUOTE && sameAt(body, pos + 1, guess.bytes, 0, guess.firstLength)) {
+        if (guess !== undefined && body[pos] === QUOTE && body[pos + 1 + guess.firstLength] === QUOTE && sameWordsAt(body, this.view, pos + 1, guess.bytes, guess.view, 0, guess.firstLength)) {
           metricStart = pos + 1;
           metricEnd = metricStart + guess.firstLength;
           pos = metricEnd + 1;
@@ -235,7 +241,7 @@ export class PutJsonBytesReader {
         this.safeInt = plain === INT;
         valueStart = start;
         valueEnd = pos;
-      } else if (guess !== undefined && sameAt(body, pos, guess.bytes, guess.firstLength + 1, guess.bytes.length)) {
+      } else if (guess !== undefined && sameWordsAt(body, this.view, pos, guess.bytes, guess.view, guess.firstLength + 1, guess.bytes.length)) {
         // the guess's tag object, byte for byte: an object ends where its bytes do, so tagsEnd would end here too
         tagsStart = pos;
         pos += guess.bytes.length - guess.firstLength - 1;
@@ -274,8 +280,10 @@ export class PutJsonBytesReader {
     else batch.push(index, toMilliseconds(timestamp), slot.kind, slot.float, slot.int, undefined);
     // this shape is the series' template: when it has none, or its own did not fit this point
     if (timestampStart < valueStart && (series.template === undefined || series === candidate)) {
+      const bytes = Buffer.from(body.subarray(objectStart, pos));
       series.template = {
-        bytes: Buffer.from(body.subarray(objectStart, pos)),
+        bytes,
+        view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length),
         timestampStart: timestampStart - objectStart,
         timestampEnd: timestampEnd - objectStart,
         valueStart: valueStart - objectStart,
@@ -295,8 +303,10 @@ export class PutJsonBytesReader {
    */
   private readTemplated(body: Buffer, pos: number, series: CachedSeries, template: PointTemplate, batch: BatchBuilder): number {
     const known = template.bytes;
+    const knownView = template.view;
+    const view = this.view;
     const n = body.length;
-    if (!sameAt(body, pos, known, 0, template.timestampStart)) return NOT_TEMPLATED;
+    if (!sameWordsAt(body, view, pos, known, knownView, 0, template.timestampStart)) return NOT_TEMPLATED;
     let i = pos + template.timestampStart;
     // the timestamp: readPoint's plain integer; the template's next byte ends it (not a digit, `.`, `e` or `E`)
     if (body[i] === 0x30) return NOT_TEMPLATED;
@@ -308,7 +318,7 @@ export class PutJsonBytesReader {
       timestamp = timestamp * 10 + d;
     }
     // (no digit count check: a number without a leading zero that timestampInRange takes below has at most 13)
-    if (i === digitsStart || !sameAt(body, i, known, template.timestampEnd, template.valueStart)) return NOT_TEMPLATED;
+    if (i === digitsStart || !sameWordsAt(body, view, i, known, knownView, template.timestampEnd, template.valueStart)) return NOT_TEMPLATED;
     i += template.valueStart - template.timestampEnd;
     // the value: readPoint's word, ended by the template's next byte (`,`, `}` or a space)
     const start = i;
@@ -317,7 +327,7 @@ export class PutJsonBytesReader {
     const slot = this.slot;
     const plain = readPlainNumber(body, start, i, slot);
     if (plain === NOT_PLAIN) return NOT_TEMPLATED;
-    if (!sameAt(body, i, known, template.valueEnd, known.length)) return NOT_TEMPLATED;
+    if (!sameWordsAt(body, view, i, known, knownView, template.valueEnd, known.length)) return NOT_TEMPLATED;
     if ((slot.kind === FLOAT && !Number.isFinite(slot.float)) || !timestampInRange(timestamp)) return NOT_TEMPLATED;
     this.cache.follow(series);
     const index = this.cache.indexIn(series, batch);
@@ -366,6 +376,11 @@ function sameAt(body: Buffer, at: number, known: Buffer, knownStart: number, kno
   if (at + (knownEnd - knownStart) > body.length) return false;
   for (let j = knownStart; j < knownEnd; j++, at++) if (body[at] !== known[j]) return false;
   return true;
+}
+
+/** sameAt over DataViews of both (`view` of `body`, `knownView` of `known`): four bytes at a time (sameRun). */
+function sameWordsAt(body: Buffer, view: DataView<ArrayBufferLike>, at: number, known: Buffer, knownView: DataView<ArrayBufferLike>, knownStart: number, knownEnd: number): boolean {
+  return at + (knownEnd - knownStart) <= body.length && sameRun(view, body, at, knownView, known, knownStart, knownEnd);
 }
 
 /** Each point field's key as it stands in the body, quotes included, by its flag. */

@@ -126,4 +126,18 @@ describe('/api/put JSON: the byte-level reader', () => {
     expect(b.ints[0]).to.equal(42n);
     expect(b.floats[1]).to.equal(1.5);
   });
+
+  it('refuses a body cut anywhere inside a point of a known shape (the guess and the template compared past its end), without throwing', () => {
+    const point = (t: number) => `{"metric":"sys.cpu.user","timestamp":${t},"value":${t % 97},"tags":{"host":"web01","dc":"lga","rack":"r7"}}`;
+    const reader = new PutJsonBytesReader();
+    // the series and its template are known from a whole body first
+    expect(reader.read(Buffer.from(`[${point(1700000000)}]`), new BatchBuilder(4))).to.equal(1);
+    const whole = `[${point(1700000001)},${point(1700000002)}]`;
+    for (let cut = whole.indexOf('},{') + 3; cut < whole.length - 1; cut++) {
+      // the bytes after the cut are not there: a Buffer of its own, no slack behind it
+      const body = Buffer.from(whole.slice(0, cut));
+      expect(reader.read(body, new BatchBuilder(4)), `cut at ${cut}`).to.equal(-1);
+    }
+    expect(reader.read(Buffer.from(whole), new BatchBuilder(4))).to.equal(2);
+  });
 });
