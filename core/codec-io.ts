@@ -247,6 +247,14 @@ export function int64AsNumber(words: Int32Array, i: number): number {
   return hi * TWO_32 + (words[2 * i]! >>> 0);
 }
 
+/**
+ * An int64 column entry as the double nearest it, as `Number(bigint)` gives, without a
+ * bigint: `hi * 2^32` is exact and the one addition rounds to nearest.
+ */
+export function int64ToDouble(words: Int32Array, i: number): number {
+  return words[2 * i + 1]! * TWO_32 + (words[2 * i]! >>> 0);
+}
+
 /** Stores a JS integer (|v| < 2^53) into an int64 column through its 32-bit words, without a BigInt. */
 export function setInt64FromNumber(words: Int32Array, i: number, v: number): void {
   const hi = Math.floor(v / TWO_32);

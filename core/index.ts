@@ -22,7 +22,7 @@ export * from './extension-points';
 export * from './types';
 export type * from './storage';
 export { Type, type Static } from '@sinclair/typebox';
-export { ByteWriter, ByteReader, Float64Scratch, zigzag, unzigzag, packUnsigned, unpackUnsigned, PACK_GROUP, int64AsNumber, setInt64FromNumber, int64Words } from './codec-io';
+export { ByteWriter, ByteReader, Float64Scratch, zigzag, unzigzag, packUnsigned, unpackUnsigned, PACK_GROUP, int64AsNumber, int64ToDouble, setInt64FromNumber, int64Words } from './codec-io';
 export { packRanged, unpackRanged, RANGE_GROUP } from './range-pack';
 export { allocPoints, slicePoints, lowerBound, rangeOfSorted, growColumns } from './series-points';
 export { SortedPoints } from './sorted-points';

@@ -17,9 +17,11 @@
  * engine may keep the summaries of immutable chunks (the embedded engine's summary cache)
  * and answer later queries over them without decoding a point.
  */
-import { int64Words, ValueKind, type DownsampleRequest, type SeriesPoints } from '../../core';
+import { int64ToDouble, int64Words, ValueKind, type DownsampleRequest, type SeriesPoints } from '../../core';
 
 const INT: number = ValueKind.Int;
+/** bound once: each read of an export through the core barrel is a getter call, and this runs per point */
+const toDouble = int64ToDouble;
 const FLOAT: number = ValueKind.Float;
 
 /** One run's buckets: inner buckets reduced, the two edge buckets raw. */
@@ -58,16 +60,10 @@ function scratchOf(n: number): Float64Array {
 /** The start of the fixed `interval` (ms) holding `t`, counted from the epoch (OpenTSDB's fixed downsample grid); right for negative `t` too. */
 export const floorToInterval = (t: number, interval: number): number => t - (((t % interval) + interval) % interval);
 
-/**
- * A point's value as the query engine's numeric columns hold it. An int64 is read from its
- * two 32-bit words (`words`, int64Words of `p.ints`): `hi * 2^32` is exact and the one
- * addition rounds to the nearest double, as Number(bigint) does, without a bigint a point.
- */
+/** A point's value as the query engine's numeric columns hold it; an int64 read from its words (`words`, int64Words of `p.ints`), no bigint a point. */
 function valueAt(p: SeriesPoints, words: Int32Array, i: number): number {
-  return p.kinds[i] === INT ? words[2 * i + 1]! * TWO_32 + (words[2 * i]! >>> 0) : p.floats[i]!;
+  return p.kinds[i] === INT ? toDouble(words, i) : p.floats[i]!;
 }
-
-const TWO_32 = 2 ** 32;
 
 /** Whether points [from, to) are all numbers (ints or floats): only those are summarised. */
 export function isNumericRun(p: SeriesPoints, from: number, to: number): boolean {

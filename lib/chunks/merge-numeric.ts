@@ -6,11 +6,12 @@
  * then summarised as one run (run-merge.ts finds the stretches). No allocation per point or
  * per call once the scratch has grown.
  */
-import { int64Words, ValueKind, type SeriesPoints } from '../../core';
+import { int64ToDouble, int64Words, ValueKind, type SeriesPoints } from '../../core';
 import { RunMerge, type SortedRun } from './run-merge';
 
 const INT: number = ValueKind.Int;
-const TWO_32 = 2 ** 32;
+/** bound once: each read of an export through the core barrel is a getter call, and this runs per point */
+const toDouble = int64ToDouble;
 
 /** One part: points [from, to) of `points` (sorted, unique timestamps, every value a number). */
 export type NumericPart = SortedRun;
@@ -53,11 +54,10 @@ export function mergeNumericParts(parts: readonly NumericPart[]): MergedNumeric 
     const w = parts[stretches.run]!.points;
     const wts = w.timestamps;
     const kinds = w.kinds;
-    // an int64 from its two 32-bit words: rounded once, as Number(bigint), without a bigint
     const words = partWords[stretches.run]!;
     for (let c = stretches.from; c < stretches.to; c++, n++) {
       ts[n] = wts[c]!;
-      values[n] = kinds[c] === INT ? words[2 * c + 1]! * TWO_32 + (words[2 * c]! >>> 0) : w.floats[c]!;
+      values[n] = kinds[c] === INT ? toDouble(words, c) : w.floats[c]!;
     }
   }
   merged.length = n;

@@ -138,10 +138,10 @@ export class PutJsonBytesReader {
   /** the last value read was a plain integer, held in slot.float (slot.int not set) */
   private safeInt = false;
 
-  /** `maxSeries`: the series cache's bound (SeriesCacheOptions.maxEntries; default 2^18) */
   /** the body being read as a DataView (read() sets it; it holds the last body until the next): compared with known bytes four at a time */
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
+  /** `maxSeries`: the series cache's bound (SeriesCacheOptions.maxEntries; default 2^18) */
   constructor(options: { maxSeries?: number } = {}) {
     this.cache = new SeriesCache({ oneBatchAtATime: true, maxEntries: options.maxSeries });
   }
