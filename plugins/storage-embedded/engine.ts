@@ -355,6 +355,9 @@ export class EmbeddedEngine implements StorageEngine {
     const memo = memoKey(request);
     const shared = {};
     for (const entry of this.index.matching(selector)) {
+      // downsampleSeries reads the heads' columns directly: the staged points go in first
+      // (each series: writes come in while the caller holds a yielded one)
+      this.head.drain();
       let buckets: DownsampledSeries | undefined;
       try {
         buckets = downsampleSeries(entry, start, range.end, request, this.summaries, this.blocks.generation, key, shared, memo);
@@ -377,6 +380,8 @@ export class EmbeddedEngine implements StorageEngine {
     const floor = Math.max(since, retentionCutoff(this.options.retentionMs));
     const slice = new TimeSlice();
     for (const entry of this.index.matching(selector)) {
+      // lastPoint reads the heads' columns directly: the staged points go in first
+      this.head.drain();
       const point = lastPoint(this.blocks, entry, floor);
       if (point) yield point;
       if (slice.due()) await slice.pause();

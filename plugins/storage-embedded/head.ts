@@ -3,9 +3,15 @@
  * own sorted columns on its SeriesEntry (`head`; last write wins on a shared timestamp);
  * a cut freezes them (`frozen`) and encodes them into a block while new writes go to fresh
  * heads. Reads see blocks, then frozen heads, then heads (querier.ts).
+ *
+ * Numeric points reach their series' heads through a staging area (head-staging.ts), a
+ * series at a time: every reader of the heads calls `drain()` first. This class's methods
+ * do; the engine's readers of `entry.head` itself (lastPoint, downsampleSeries) drain
+ * before each series they read.
  */
 import { ValueKind, type PointBatch, type SeriesPoints } from '../../core';
 import { HeadSeries } from './head-series';
+import { HeadStaging, STAGED_POINTS } from './head-staging';
 import type { SeriesEntry } from './series-index';
 
 export { HeadSeries };
@@ -16,6 +22,15 @@ export type HeadColumns = Pick<PointBatch, 'length' | 'seriesIndex' | 'timestamp
 // Module constants: reading ValueKind through the core barrel's re-export getter per point costs.
 const INT: number = ValueKind.Int;
 const FLOAT: number = ValueKind.Float;
+/** Every point of the first `n` a float or an integer. */
+function allNumeric(kinds: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const kind = kinds[i]!;
+    if (kind !== FLOAT && kind !== INT) return false;
+  }
+  return true;
+}
+
 /** A new head starts at what the previous one reached (fewer regrowths), capped so that a burst does not pin memory. */
 const MAX_HINT = 1 << 16;
 
@@ -29,6 +44,8 @@ export class Head {
   private dirty: SeriesEntry[] = [];
   /** append's heads of a batch's series, reused from batch to batch (no array of garbage a batch) */
   private readonly heads: HeadSeries[] = [];
+  /** numeric points appended and not yet in their series' heads (head-staging.ts) */
+  private readonly staging = new HeadStaging();
   /** points in live heads */
   points = 0;
   /** points in frozen heads (a cut in progress) */
@@ -36,19 +53,41 @@ export class Head {
 
   /** Appends points; `entries[s]` (s < `count`) is the series of `columns.seriesIndex[i] === s`. */
   append(entries: readonly SeriesEntry[], columns: HeadColumns, count = entries.length): void {
-    const { length: n, seriesIndex, timestamps, kinds, floats, ints, texts } = columns;
+    const { length: n, kinds } = columns;
     // the integers as 32-bit words: copied into the heads without a bigint per point
-    const intWords = new Int32Array(ints.buffer, ints.byteOffset, 2 * n);
-    const heads = this.heads;
-    for (let s = 0; s < count; s++) {
-      const entry = entries[s]!;
-      let head = entry.head;
-      if (head === undefined) {
-        head = entry.head = new HeadSeries(firstCapacity(entry.headHint));
-        this.dirty.push(entry);
-      }
-      heads[s] = head;
+    const intWords = new Int32Array(columns.ints.buffer, columns.ints.byteOffset, 2 * n);
+    this.points += n;
+    const numeric = columns.texts.length === 0 || allNumeric(kinds, n);
+    if (numeric && n <= STAGED_POINTS) {
+      if (!this.staging.fits(n)) this.drain();
+      this.staging.stage(entries, columns, count, intWords);
+      return;
     }
+    // strings and JSON (and batches larger than the staging) go straight to the heads,
+    // after the points staged before them
+    this.drain();
+    this.appendNow(entries, columns, count, intWords);
+  }
+
+  /** Moves the staged points into their series' heads. Every reader of the heads calls it first. */
+  drain(): void {
+    this.staging.drain(this.liveHead);
+  }
+
+  /** The entry's live head, made (and listed as dirty) when missing. */
+  private readonly liveHead = (entry: SeriesEntry): HeadSeries => {
+    let head = entry.head;
+    if (head === undefined) {
+      head = entry.head = new HeadSeries(firstCapacity(entry.headHint));
+      this.dirty.push(entry);
+    }
+    return head;
+  };
+
+  private appendNow(entries: readonly SeriesEntry[], columns: HeadColumns, count: number, intWords: Int32Array): void {
+    const { length: n, seriesIndex, timestamps, kinds, floats, texts } = columns;
+    const heads = this.heads;
+    for (let s = 0; s < count; s++) heads[s] = this.liveHead(entries[s]!);
     for (let i = 0; i < n; i++) {
       const kind = kinds[i]!;
       const head = heads[seriesIndex[i]!]!;
@@ -61,11 +100,11 @@ export class Head {
     }
     // a frozen head must not stay reachable from here once its cut has dropped it
     heads.fill(undefined as unknown as HeadSeries, 0, count);
-    this.points += n;
   }
 
   /** Freezes every live head for a cut; returns their series in id order. New writes go to fresh heads. */
   freeze(): SeriesEntry[] {
+    this.drain();
     const entries = this.dirty.sort((a, b) => a.id - b.id);
     for (const entry of entries) {
       // a frozen head is read as it is (the cut's encoding, carryBack): settled once here
@@ -152,6 +191,7 @@ export class Head {
 
   /** Gives frozen heads back after a failed cut (the WAL before the cut is still on disk). */
   thaw(entries: readonly SeriesEntry[]): void {
+    this.drain();
     for (const entry of entries) {
       const frozen = entry.frozen;
       if (!frozen) continue;
@@ -174,11 +214,13 @@ export class Head {
 
   /** Removes a series' live-head points in [start, end] (ms, inclusive). Callers finish any cut first. */
   deleteRange(entry: SeriesEntry, start: number, end: number): void {
+    this.drain();
     if (entry.head) this.points -= entry.head.deleteRange(start, end);
   }
 
   /** Pushes onto `parts` the series' head points in [start, end], oldest first (frozen, then live). */
   collect(entry: SeriesEntry, start: number, end: number, parts: SeriesPoints[]): void {
+    this.drain();
     for (const head of [entry.frozen, entry.head]) {
       if (!head || head.length === 0) continue;
       const [from, to] = head.rangeOf(start, end);

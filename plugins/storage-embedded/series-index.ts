@@ -24,6 +24,8 @@ export interface SeriesEntry {
   headHint?: number;
   /** the head being cut into a block (older than `head`) */
   frozen?: HeadSeries;
+  /** its index among the series with points staged for the head (head-staging.ts), or -1 */
+  stagedSlot: number;
   /** chunks in blocks, oldest block first */
   chunks: { block: BlockReader; ref: ChunkRef }[];
   /** the last downsampled read of the series' blocks alone (downsampled-read.ts), while still valid */
@@ -83,7 +85,7 @@ export class SeriesIndex {
   add(id: number, metric: string, tags: Tags, unsaved: boolean, key?: string): SeriesEntry {
     const existing = this.byId[id];
     if (existing) return existing;
-    const entry: SeriesEntry = { id, info: { id: seriesIdString(id), metric, tags: { ...tags } }, chunks: [] };
+    const entry: SeriesEntry = { id, info: { id: seriesIdString(id), metric, tags: { ...tags } }, stagedSlot: -1, chunks: [] };
     this.byId[id] = entry;
     this.byKey.set(key ?? seriesKeyString(metric, tags), entry);
     this.count++;

@@ -63,7 +63,7 @@ describe('embedded head series', () => {
 
   it('starts a series\' next head at its previous head\'s count and an eighth more', () => {
     const head = new Head();
-    const entry = { id: 1, chunks: [] } as unknown as SeriesEntry;
+    const entry = { id: 1, stagedSlot: -1, chunks: [] } as unknown as SeriesEntry;
     const write = (from: number, n: number) => {
       const columns = {
         length: n,
@@ -81,6 +81,7 @@ describe('embedded head series', () => {
     expect(entries).to.deep.equal([entry]);
     head.release(entries);
     write(1000, 1);
+    head.drain();
     expect(entry.head!.capacity).to.equal(800 + 100 + 8);
   });
   it('appends a batch through the short paths exactly as point by point (kinds mixed, out of order, int64 extremes, texts)', () => {
@@ -109,7 +110,7 @@ describe('embedded head series', () => {
         floats[i] = i / 8 - 20;
       }
     }
-    const entries = [0, 1, 2].map((id) => ({ id, chunks: [] }) as unknown as SeriesEntry);
+    const entries = [0, 1, 2].map((id) => ({ id, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry);
     const head = new Head();
     // in two batches: the second appends to heads that already have points
     const half = (from: number, to: number) => ({
@@ -123,6 +124,7 @@ describe('embedded head series', () => {
     });
     head.append(entries, half(0, 150));
     head.append(entries, half(150, n));
+    head.drain();
     // the reference knows nothing of heads: the last point per timestamp, sorted
     for (let s = 0; s < 3; s++) {
       const last = new Map<number, number>();
@@ -216,7 +218,7 @@ describe('embedded head series', () => {
   });
 
   it("carries each frozen series' newest points back into a live head: within the window, at most a quarter, texts and int64s exact", () => {
-    const entries = [0, 1, 2, 3].map((id) => ({ id, chunks: [] }) as unknown as SeriesEntry);
+    const entries = [0, 1, 2, 3].map((id) => ({ id, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry);
     const head = new Head();
     // series 0: 100 points 1 s apart (the window holds 10, under the quarter); series 1: 100
     // points 1 min apart (the window holds the newest only); series 2: 8 points 1 ms apart
@@ -238,6 +240,7 @@ describe('embedded head series', () => {
       }
     }
     head.append(entries, columns);
+    head.drain();
     const before = entries.map((e) => e.head!.copy(0, e.head!.length));
     const frozen = head.freeze();
     const carried = head.carryBack(frozen, 10_000)!;

@@ -1,0 +1,137 @@
+/**
+ * The head's staging (plugins/storage-embedded/head-staging.ts): numeric points wait in
+ * arrival order and reach their series' heads a series at a time. What a head ends up
+ * holding must be exactly what appending each point as it came gives (order, last write
+ * wins, late points, int64 words, strings and JSON between numeric batches), and every
+ * reader of the engine sees a point as soon as its write returned, with no other read
+ * before it to move the staged points in.
+ */
+import { expect } from 'chai';
+import { ValueKind, type DataPoint } from '../../core';
+import { pointBatch } from '../../core/testing/batch';
+import { Head } from '../../plugins/storage-embedded/head';
+import { STAGED_POINTS } from '../../plugins/storage-embedded/head-staging';
+import type { SeriesEntry } from '../../plugins/storage-embedded/series-index';
+import { embeddedEngine, tempDataDir } from '../helpers/embedded';
+
+const F = ValueKind.Float;
+const I = ValueKind.Int;
+const S = ValueKind.String;
+
+/** A deterministic generator (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+describe('embedded head staging', () => {
+  it('gives every series the head that appending point by point gives: interleaved series, late points, repeats, int64s, strings between, more than the staging holds', () => {
+    const next = random(17);
+    const seriesCount = 300;
+    const entries = Array.from({ length: seriesCount }, (_, id) => ({ id, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry);
+    const head = new Head();
+    // the model: per series, the last write of each timestamp
+    const want = Array.from({ length: seriesCount }, () => new Map<number, [number, number, bigint, string | undefined]>());
+    const clock = new Array<number>(seriesCount).fill(0);
+    let total = 0;
+    let batches = 0;
+    while (total < 2.5 * STAGED_POINTS) {
+      // mostly numeric batches of every size, now and then one with strings (drained past)
+      // and one larger than the staging (appended directly)
+      const textBatch = batches % 7 === 3;
+      const n = batches % 11 === 5 ? STAGED_POINTS + 10 : 1 + Math.floor(next() * 5000);
+      batches++;
+      // a batch's series in the order PointBatch gives them: `entries[s]` for seriesIndex s
+      const batchSeries: number[] = [];
+      const slotOf = new Map<number, number>();
+      const columns = { length: n, seriesIndex: new Uint32Array(n), timestamps: new Float64Array(n), kinds: new Uint8Array(n), floats: new Float64Array(n), ints: new BigInt64Array(n), texts: [] as (string | undefined)[] };
+      for (let i = 0; i < n; i++) {
+        const series = Math.floor(next() * seriesCount);
+        let slot = slotOf.get(series);
+        if (slot === undefined) {
+          slot = batchSeries.length;
+          slotOf.set(series, slot);
+          batchSeries.push(series);
+        }
+        // mostly in order; a fifth late by up to 40 steps (some onto a timestamp already written)
+        clock[series]! += 1;
+        const t = 1000 * (next() < 0.2 ? Math.max(0, clock[series]! - Math.floor(next() * 40)) : clock[series]!);
+        columns.seriesIndex[i] = slot;
+        columns.timestamps[i] = t;
+        const r = next();
+        if (textBatch && r < 0.1) {
+          columns.kinds[i] = S;
+          columns.texts[i] = `s${i}`;
+          want[series]!.set(t, [S, 0, 0n, `s${i}`]);
+        } else if (r < 0.5) {
+          const v = BigInt.asIntN(64, BigInt(Math.floor(next() * 2 ** 53)) * 1234567n - 2n ** 62n);
+          columns.kinds[i] = I;
+          columns.ints[i] = v;
+          want[series]!.set(t, [I, 0, v, undefined]);
+        } else {
+          const v = next() * 1e6 - 5e5;
+          columns.kinds[i] = F;
+          columns.floats[i] = v;
+          want[series]!.set(t, [F, v, 0n, undefined]);
+        }
+      }
+      if (textBatch) columns.texts.length = n;
+      head.append(batchSeries.map((s) => entries[s]!), columns, batchSeries.length);
+      total += n;
+      expect(head.points).to.equal(total);
+    }
+    head.drain();
+    for (let s = 0; s < seriesCount; s++) {
+      const entry = entries[s]!;
+      expect(entry.stagedSlot).to.equal(-1);
+      const got = entry.head!.copy(0, entry.head!.length);
+      const times = [...want[s]!.keys()].sort((a, b) => a - b);
+      expect(Array.from(got.timestamps), `series ${s}`).to.deep.equal(times);
+      expect(Array.from(got.kinds), `series ${s}`).to.deep.equal(times.map((t) => want[s]!.get(t)![0]));
+      expect(Array.from(got.floats), `series ${s}`).to.deep.equal(times.map((t) => want[s]!.get(t)![1]));
+      expect(Array.from(got.ints), `series ${s}`).to.deep.equal(times.map((t) => want[s]!.get(t)![2]));
+      expect(Array.from({ length: got.length }, (_, k) => got.texts[k]), `series ${s}`).to.deep.equal(times.map((t) => want[s]!.get(t)![3]));
+    }
+  });
+
+  it('lets every reader of the engine see a point once its write returned, whichever reads first', async () => {
+    const readers: Record<string, (engine: Awaited<ReturnType<typeof embeddedEngine>>) => Promise<number>> = {
+      read: async (engine) => (await collect(engine.read({ metric: 'm' }, { start: 0, end: 1e13 }))).reduce((n, d) => n + d.points.length, 0),
+      readDownsampled: async (engine) => {
+        const request = { intervalMs: 0, all: true, aggregator: 'count', reduce: (_: Float64Array, count: number) => count, merge: (p: Float64Array, count: number) => p.subarray(0, count).reduce((a, b) => a + b, 0) };
+        const out = await collect(engine.readDownsampled!({ metric: 'm' }, { start: 0, end: 1e13 }, request));
+        return out.reduce((n, d) => n + ('buckets' in d ? d.buckets.values.reduce((a, b) => a + b, 0) : d.points.length), 0);
+      },
+      last: async (engine) => (await collect(engine.last({ metric: 'm' }))).filter((p) => p.timestamp === 2_000_000 + 19).length,
+      deleteRange: (engine) => engine.deleteRange({ metric: 'm' }, { start: 0, end: 1e13 }),
+    };
+    const want: Record<string, number> = { read: 20_000, readDownsampled: 20_000, last: 1000, deleteRange: 20_000 };
+    for (const [name, reader] of Object.entries(readers)) {
+      const engine = await embeddedEngine(tempDataDir(`staged-${name}`));
+      await engine.open();
+      try {
+        // 1,000 series with 20 points each: the newest ten first (one batch), then the
+        // oldest ten (ten batches), so the staged points are late and not in time order
+        const pointsAt = (k: number): DataPoint[] =>
+          Array.from({ length: 1000 }, (_, h) => ({ metric: 'm', tags: { host: `h${h}` }, timestamp: 2_000_000 + k, value: k % 2 ? { kind: F, value: k + 0.5 } : { kind: I, value: BigInt(k) } }));
+        await engine.write(pointBatch(Array.from({ length: 10 }, (_, k) => pointsAt(10 + k)).flat()));
+        for (let k = 0; k < 10; k++) await engine.write(pointBatch(pointsAt(k)));
+        expect(await reader(engine), name).to.equal(want[name]);
+      } finally {
+        await engine.close();
+      }
+    }
+  });
+});
