@@ -11,6 +11,8 @@
  *   npm run bench -- compare --small            (about two minutes)
  *   npm run bench -- compare                    (10M points)
  *   npm run bench -- compare --systems=dsdb,vm  (a subset)
+ *   npm run bench -- compare --rounds=3         (each system three times, in alternating
+ *                                                order; medians, and each round's ratios)
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -22,6 +24,7 @@ import { protobufBodies, remoteWriteBodies } from './lib/wire-bodies';
 import { LONG_SERIES_SIZES, longSeriesTelnetChunks } from './lib/long-series';
 import { CHECKED_QUERIES, checkAnswer, describeCheck, expectedAnswers, type AnswerCheck, type CheckedQuery } from './lib/query-checks';
 import { machineInfo, toMarkdown, writeResults, type RunResult, type SystemResult } from './lib/report';
+import { mergeRounds, roundOrder, roundRatios } from './lib/rounds';
 import { Dsdb } from './systems/dsdb';
 import { embeddedVariant, mysqlVariant } from './systems/dsdb-variants';
 import { parseOnlyRate } from './lib/parse-only';
@@ -214,12 +217,18 @@ export async function run(flags: string[]): Promise<void> {
   if (systemsFlag.includes('vm-cached')) systems.push(new VictoriaMetrics(workDir, true));
   if (systemsFlag.includes('influx')) systems.push(new InfluxDb(workDir));
 
-  const measured: Measured[] = [];
-  for (const system of systems) {
-    progress(`== ${system.name}\n`);
-    measured.push(await measureSystem(system, modes, data, longChunks, size === 'small' ? 120_000 : 600_000, ingestOnly));
-    if (system instanceof Dsdb) await system.teardown();
+  const rounds = Math.max(1, Number(flags.find((f) => f.startsWith('--rounds='))?.split('=')[1] ?? 1) || 1);
+  // by system, one Measured a round
+  const byRound = new Map<SystemUnderTest, Measured[]>(systems.map((system) => [system, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const system of roundOrder(systems, round)) {
+      progress(`== ${system.name}${rounds > 1 ? ` (round ${round + 1} of ${rounds})` : ''}\n`);
+      byRound.get(system)!.push(await measureSystem(system, modes, data, longChunks, size === 'small' ? 120_000 : 600_000, ingestOnly));
+    }
   }
+  for (const system of systems) if (system instanceof Dsdb) await system.teardown();
+  // the answers checked are the first round's
+  const measured: Measured[] = systems.map((system) => ({ result: mergeRounds(byRound.get(system)!.map((m) => m.result)), answers: byRound.get(system)![0]!.answers }));
   const baseline = 'VictoriaMetrics';
   const checks = ingestOnly ? [] : checkAnswers(measured, expectedValues, baseline);
   for (const c of checks) process.stdout.write(`${describeCheck(c)}\n`);
@@ -235,6 +244,14 @@ export async function run(flags: string[]): Promise<void> {
     systems: measured.map((m) => m.result),
     baseline,
   };
+  const baselineSystem = systems.find((system) => system.name === baseline);
+  if (rounds > 1 && baselineSystem) {
+    const baseRounds = byRound.get(baselineSystem)!.map((m) => m.result);
+    runResult.rounds = {
+      count: rounds,
+      ratios: Object.fromEntries(systems.filter((system) => system !== baselineSystem).map((system) => [system.name, roundRatios(byRound.get(system)!.map((m) => m.result), baseRounds)])),
+    };
+  }
   const markdown = toMarkdown(runResult);
   process.stdout.write(`\n${markdown}\n`);
   const files = writeResults(runResult, RESULTS_DIR);

@@ -28,6 +28,8 @@ export interface RunResult {
   ceilings: Record<string, number>; // lines/s
   systems: SystemResult[];
   baseline: string;
+  /** with `--rounds=N` (N > 1): each system's ratio to the baseline in each round, per ingest mode and for peak RSS, and their median */
+  rounds?: { count: number; ratios: Record<string, Record<string, { ratios: (number | null)[]; median: number | null }>> };
 }
 
 export function machineInfo(): RunResult['machine'] {
@@ -79,9 +81,11 @@ export function toMarkdown(run: RunResult): string {
     longText,
     'Query "first run": the first time each query is asked after the load and flush (not among the p50/p99 runs).',
     '',
+    ...(run.rounds ? [`Each figure is the median of ${run.rounds.count} rounds, the systems measured in alternating order (A B, B A, …); the ratios of each round follow the table.`, ''] : []),
     head,
     sep,
     ...rows,
+    ...(run.rounds ? ['', roundsTable(run.rounds, run.baseline)] : []),
     '',
     'Ceilings (a Node process on this machine):',
     ceilings,
@@ -89,6 +93,19 @@ export function toMarkdown(run: RunResult): string {
     ...(checks ? ['', 'Answer checks (relative tolerance 1e-9):', checks] : []),
     ...(notes ? ['', 'Notes:', notes] : []),
   ].join('\n');
+}
+
+/** Each round's ratio to the baseline, per system and measure, and their median. */
+function roundsTable(rounds: NonNullable<RunResult['rounds']>, baseline: string): string {
+  const rounds1 = Array.from({ length: rounds.count }, (_, i) => `round ${i + 1}`);
+  const lines = [`| ratio to ${baseline}, each round | ${rounds1.join(' | ')} | median |`, `|---|${rounds1.map(() => '---:|').join('')}---:|`];
+  for (const [system, measures] of Object.entries(rounds.ratios)) {
+    for (const [measure, { ratios, median }] of Object.entries(measures)) {
+      const cell = (r: number | null) => (r === null ? '—' : `${r.toFixed(2)}×`);
+      lines.push(`| ${system}: ${measure} | ${ratios.map(cell).join(' | ')} | **${cell(median)}** |`);
+    }
+  }
+  return lines.join('\n');
 }
 
 export function writeResults(run: RunResult, dir: string): { json: string; markdown: string } {
