@@ -52,6 +52,8 @@ export class Dsdb implements SystemUnderTest {
   }
 
   async start(): Promise<void> {
+    // the peak of this start's server process (a system is started once a load mode, and again each round)
+    this.peak = 0;
     await this.variant.setup?.(this.workDir);
     fs.rmSync(this.dataDir, { recursive: true, force: true });
     fs.mkdirSync(this.dataDir, { recursive: true });

@@ -23,6 +23,8 @@ export class InfluxDb implements SystemUnderTest {
   }
 
   async start(): Promise<void> {
+    // the peak of this start's server process (a system is started once a load mode, and again each round)
+    this.peak = 0;
     fs.rmSync(this.dataDir, { recursive: true, force: true });
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.httpPort = await freePort();

@@ -39,6 +39,7 @@ export interface SystemUnderTest {
   /** makes written data durable/compacted before disk is measured */
   flush(): Promise<void>;
   diskBytes(): number;
+  /** the peak RSS (VmHWM) of the server process since the last start(), in bytes */
   peakRssBytes(): number;
   /** runs one of the standard queries in the system's native language; resolves to its parsed answer */
   query(name: QueryName, data: BenchData): Promise<unknown>;

@@ -31,6 +31,8 @@ export class VictoriaMetrics implements SystemUnderTest {
   }
 
   async start(): Promise<void> {
+    // the peak of this start's server process (a system is started once a load mode, and again each round)
+    this.peak = 0;
     const dataDir = path.join(this.workDir, 'vm-data');
     fs.rmSync(dataDir, { recursive: true, force: true });
     this.httpPort = await freePort();
