@@ -95,7 +95,8 @@ function hasPoints(head: HeadSeries | undefined, start: number, end: number): bo
  * bucketed), or undefined when the engine cannot give them exactly (see the file comment).
  * Throws a corrupt chunk's error. `generation`: the BlockSet's; a series with no head
  * points in the range answers a repeat of its last request from the series' memo while
- * its blocks are unchanged.
+ * its blocks are unchanged. Reads the heads' columns: the caller drains the head's staged
+ * points first (Head.drain).
  */
 export function downsampleSeries(
   entry: SeriesEntry,

@@ -18,7 +18,11 @@ export function readSeries(blocks: BlockSet, head: Head, entry: SeriesEntry, sta
   return combinePoints(parts);
 }
 
-/** The series' newest point at or after `floor` (ms), or undefined. Reads at most the chunks holding the newest timestamp. */
+/**
+ * The series' newest point at or after `floor` (ms), or undefined. Reads at most the chunks
+ * holding the newest timestamp. Reads the heads' columns: the caller drains the head's
+ * staged points first (Head.drain).
+ */
 export function lastPoint(blocks: BlockSet, entry: SeriesEntry, floor: number): LastPoint | undefined {
   // newest source first; an older source wins only with a strictly later timestamp
   let points: SeriesPoints | undefined;
