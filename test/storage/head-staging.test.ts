@@ -9,6 +9,7 @@
 import { expect } from 'chai';
 import { ValueKind, type DataPoint } from '../../core';
 import { pointBatch } from '../../core/testing/batch';
+import { mulberry32 } from '../../core/testing/random';
 import { Head } from '../../plugins/storage-embedded/head';
 import { STAGED_POINTS } from '../../plugins/storage-embedded/head-staging';
 import type { SeriesEntry } from '../../plugins/storage-embedded/series-index';
@@ -18,18 +19,6 @@ const F = ValueKind.Float;
 const I = ValueKind.Int;
 const S = ValueKind.String;
 
-/** A deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
@@ -38,7 +27,7 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 
 describe('embedded head staging', () => {
   it('gives every series the head that appending point by point gives: interleaved series, late points, repeats, int64s, strings between, more than the staging holds', () => {
-    const next = random(17);
+    const next = mulberry32(17);
     const seriesCount = 300;
     const entries = Array.from({ length: seriesCount }, (_, id) => ({ id, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry);
     const head = new Head();
