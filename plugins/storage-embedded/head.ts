@@ -54,6 +54,8 @@ export class Head {
   /** Appends points; `entries[s]` (s < `count`) is the series of `columns.seriesIndex[i] === s`. */
   append(entries: readonly SeriesEntry[], columns: HeadColumns, count = entries.length): void {
     const { length: n, kinds } = columns;
+    // a batch naming series but holding no point changes no head (nor stages its series)
+    if (n === 0) return;
     // the integers as 32-bit words: copied into the heads without a bigint per point
     const intWords = new Int32Array(columns.ints.buffer, columns.ints.byteOffset, 2 * n);
     this.points += n;

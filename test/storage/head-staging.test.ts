@@ -95,6 +95,17 @@ describe('embedded head staging', () => {
     }
   });
 
+  it('leaves no series staged and no head made by a batch that names series but holds no point', () => {
+    const entries = [0, 1].map((id) => ({ id, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry);
+    const head = new Head();
+    const empty = { length: 0, seriesIndex: new Uint32Array(0), timestamps: new Float64Array(0), kinds: new Uint8Array(0), floats: new Float64Array(0), ints: new BigInt64Array(0), texts: [] };
+    head.append(entries, empty, 2);
+    expect(entries.map((e) => e.stagedSlot)).to.deep.equal([-1, -1]);
+    head.drain();
+    expect(entries.map((e) => e.head)).to.deep.equal([undefined, undefined]);
+    expect(head.points).to.equal(0);
+  });
+
   it('lets every reader of the engine see a point once its write returned, whichever reads first', async () => {
     const readers: Record<string, (engine: Awaited<ReturnType<typeof embeddedEngine>>) => Promise<number>> = {
       read: async (engine) => (await collect(engine.read({ metric: 'm' }, { start: 0, end: 1e13 }))).reduce((n, d) => n + d.points.length, 0),
