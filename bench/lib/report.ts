@@ -97,8 +97,8 @@ export function toMarkdown(run: RunResult): string {
 
 /** Each round's ratio to the baseline, per system and measure, and their median. */
 function roundsTable(rounds: NonNullable<RunResult['rounds']>, baseline: string): string {
-  const rounds1 = Array.from({ length: rounds.count }, (_, i) => `round ${i + 1}`);
-  const lines = [`| ratio to ${baseline}, each round | ${rounds1.join(' | ')} | median |`, `|---|${rounds1.map(() => '---:|').join('')}---:|`];
+  const headers = Array.from({ length: rounds.count }, (_, i) => `round ${i + 1}`);
+  const lines = [`| ratio to ${baseline}, each round | ${headers.join(' | ')} | median |`, `|---|${headers.map(() => '---:|').join('')}---:|`];
   for (const [system, measures] of Object.entries(rounds.ratios)) {
     for (const [measure, { ratios, median }] of Object.entries(measures)) {
       const cell = (r: number | null) => (r === null ? '—' : `${r.toFixed(2)}×`);
