@@ -4,6 +4,7 @@
  * series index inside `series`, for every point.
  */
 import { DsdbError } from './errors';
+import { seriesCountOf } from './series-ref';
 import type { PointBatch } from './storage';
 import { ValueKind } from './types';
 
@@ -13,7 +14,7 @@ const LAST_KIND = ValueKind.Json;
 /** Throws `DSDB_ERR_BAD_WRITE` naming the first bad point; nothing of the batch is written then. */
 export function assertValidBatch(batch: PointBatch): void {
   const { kinds, timestamps, seriesIndex } = batch;
-  const seriesCount = batch.series.length;
+  const seriesCount = seriesCountOf(batch);
   for (let i = 0; i < batch.length; i++) {
     const kind = kinds[i]!;
     if (kind < FIRST_KIND || kind > LAST_KIND || !Number.isFinite(timestamps[i]!)) {

@@ -8,7 +8,7 @@ export { flattenSpecs } from './plugin-loader';
 export { createKernelHooks, FEATURE_HOOKS, type KernelHooks, type ListenInfo } from './hooks';
 export { Registry } from './registry';
 export { BatchBuilder } from './batch-builder';
-export { newSeriesRef, newSeriesRefSlot, type SeriesRef } from './series-ref';
+export { newSeriesRef, newSeriesRefSlot, newSeriesSpace, seriesCountOf, type SeriesRef, type SeriesSpace, type SeriesSlots } from './series-ref';
 export { TimeSlice, yieldToEventLoop, slicedWorkRunning, DEFAULT_SLICE_MS } from './time-slice';
 export { defineFeatureHooks } from './feature-hooks';
 export { Writer, type WriteService, type WriteInfo } from './writer';

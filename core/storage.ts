@@ -4,7 +4,7 @@
  * `storage.engines` hook; the kernel opens the configured one and puts it in the
  * container as `storage`. docs/storage.md explains each method.
  */
-import type { SeriesRef } from './series-ref';
+import type { SeriesRef, SeriesSlots } from './series-ref';
 import type { SeriesKey, Tags, ValueKind } from './types';
 
 /**
@@ -24,6 +24,15 @@ export interface PointBatch {
    * writer drops them when a `beforeWrite` tap may have changed the series.
    */
   seriesRefs?: (SeriesRef | undefined)[];
+  /**
+   * Optional: the batch's series as slots of the transport's SeriesSpace
+   * (core/series-ref.ts), one per entry of `series`, so that consumers keep per-series
+   * findings in arrays indexed by slot. A batch with slots may build `series`,
+   * `seriesKeys` and `seriesRefs` only when they are first read (accessors): count its
+   * series with seriesCountOf, and copy a batch by naming its fields, not by spreading it.
+   * The writer drops the slots when a `beforeWrite` tap may have changed the series.
+   */
+  seriesSlots?: SeriesSlots;
   seriesIndex: Uint32Array;
   /** milliseconds since the epoch */
   timestamps: Float64Array;

@@ -65,6 +65,7 @@ function checkTapResult(batch: PointBatch): void {
   assertValidBatch(batch);
   // the tap may have changed any series: what consumers memoized on the refs no longer holds
   batch.seriesRefs = undefined;
+  batch.seriesSlots = undefined;
   for (let s = 0; s < batch.series.length; s++) {
     const series = batch.series[s]!;
     batch.seriesKeys[s] = seriesKeyString(series.metric, series.tags);
@@ -79,7 +80,7 @@ function checkTapResult(batch: PointBatch): void {
  * when a beforeWrite tap is there.
  */
 function withOwnSeries(batch: PointBatch): PointBatch {
-  return { ...batch, series: batch.series.map((s) => ({ metric: s.metric, tags: { ...s.tags } })), seriesKeys: [...batch.seriesKeys], seriesRefs: undefined };
+  return { ...batch, series: batch.series.map((s) => ({ metric: s.metric, tags: { ...s.tags } })), seriesKeys: [...batch.seriesKeys], seriesRefs: undefined, seriesSlots: undefined };
 }
 
 export class Writer implements WriteService {

@@ -4,7 +4,7 @@
  * record and appended to the head. Durability is the caller's: the WAL commits the records
  * on its timer, or at once for a `sync` write.
  */
-import { assertValidBatch, newSeriesRefSlot, type PointBatch } from '../../core';
+import { assertValidBatch, newSeriesRefSlot, seriesCountOf, type PointBatch } from '../../core';
 import type { Head, HeadColumns } from './head';
 import type { SeriesEntry, SeriesIndex } from './series-index';
 import type { Wal } from './wal';
@@ -12,6 +12,8 @@ import { columnFlags, encodeSeriesRecord, samplesBytes, writeSamples } from './w
 
 /** Where this engine keeps a series' SeriesEntry on the batch's SeriesRefs. */
 const ENTRY_SLOT = newSeriesRefSlot();
+/** Where this engine keeps, on a batch's SeriesSpace, its SeriesEntry by slot (an array dense from slot 0). */
+const SPACE_ENTRIES_SLOT = newSeriesRefSlot();
 
 /**
  * appendBatch's series of a batch and their ids, reused from batch to batch (it runs to its
@@ -26,30 +28,58 @@ export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, hea
   // The writer checked it already; engines are also called directly (tools, tests), so check again.
   assertValidBatch(batch);
   // Resolve each distinct series once; new ones are logged before the samples naming them.
-  const count = batch.series.length;
+  const count = seriesCountOf(batch);
   if (ids.length < count) ids = new Uint32Array(Math.max(count, 2 * ids.length));
-  const refs = batch.seriesRefs;
-  for (let s = 0; s < count; s++) {
-    // a series met before through the same ref: its entry, if this index's (no lookup by key)
-    const ref = refs?.[s];
-    let entry = ref?.memo[ENTRY_SLOT] as SeriesEntry | undefined;
-    if (entry === undefined || index.byId[entry.id] !== entry) {
-      const key = batch.seriesKeys[s]!;
-      entry = index.byKey.get(key);
-      if (!entry) {
-        const { metric, tags } = batch.series[s]!;
-        entry = index.add(index.newId(), metric, tags, true, key);
-        wal.append(encodeSeriesRecord(entry.id, metric, tags));
+  const byId = index.byId;
+  const slotted = batch.seriesSlots;
+  if (slotted !== undefined) {
+    // series as slots of the transport's space: their entries by slot, the same array every batch
+    let bySlot = slotted.space.memo[SPACE_ENTRIES_SLOT] as (SeriesEntry | undefined)[] | undefined;
+    if (bySlot === undefined) slotted.space.memo[SPACE_ENTRIES_SLOT] = bySlot = [];
+    const slots = slotted.slots;
+    for (let s = 0; s < count; s++) {
+      const slot = slots[s]!;
+      let entry = bySlot[slot];
+      // an entry of this index (another engine's, or one from before a reopen, is resolved again)
+      if (entry === undefined || byId[entry.id] !== entry) {
+        entry = resolveSeries(batch, s, index, wal);
+        // grown one slot at a time, so that the array stays dense (never a sparse dictionary)
+        while (bySlot.length < slot) bySlot.push(undefined);
+        bySlot[slot] = entry;
       }
-      if (ref) ref.memo[ENTRY_SLOT] = entry;
+      entries[s] = entry;
+      ids[s] = entry.id;
     }
-    entries[s] = entry;
-    ids[s] = entry.id;
+  } else {
+    const refs = batch.seriesRefs;
+    for (let s = 0; s < count; s++) {
+      // a series met before through the same ref: its entry, if this index's (no lookup by key)
+      const ref = refs?.[s];
+      let entry = ref?.memo[ENTRY_SLOT] as SeriesEntry | undefined;
+      if (entry === undefined || byId[entry.id] !== entry) {
+        entry = resolveSeries(batch, s, index, wal);
+        if (ref) ref.memo[ENTRY_SLOT] = entry;
+      }
+      entries[s] = entry;
+      ids[s] = entry.id;
+    }
   }
   logSamples(wal, batch, ids.subarray(0, count));
   head.append(entries, batch, count);
   // the series stay in the index; the scratch must not keep a dropped one alive
   entries.fill(undefined as unknown as SeriesEntry, 0, count);
+}
+
+/** Series `s` of the batch in the index by its key; a new one gets an id and is logged (its SERIES record precedes the samples naming it). */
+function resolveSeries(batch: PointBatch, s: number, index: SeriesIndex, wal: Wal): SeriesEntry {
+  const key = batch.seriesKeys[s]!;
+  let entry = index.byKey.get(key);
+  if (!entry) {
+    const { metric, tags } = batch.series[s]!;
+    entry = index.add(index.newId(), metric, tags, true, key);
+    wal.append(encodeSeriesRecord(entry.id, metric, tags));
+  }
+  return entry;
 }
 
 /**

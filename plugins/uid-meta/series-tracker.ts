@@ -7,11 +7,37 @@
  * first written (`created`, seconds), before the batch reaches storage — as OpenTSDB
  * assigns UIDs before it writes the row — so a UID exists for every stored series.
  */
-import { newSeriesRefSlot, type PointBatch } from '../../core';
+import { newSeriesRefSlot, seriesCountOf, type PointBatch, type SeriesSlots } from '../../core';
+import type { MetaRecords } from '../../lib/uid';
 
 /** Where a tracker marks, on a batch's SeriesRefs, the series it has seen (its `token`). */
 const SEEN_SLOT = newSeriesRefSlot();
-import type { MetaRecords } from '../../lib/uid';
+/** Where a tracker keeps, on a batch's SeriesSpace, its SpaceMarks. */
+const SPACE_SEEN_SLOT = newSeriesRefSlot();
+
+/** A tracker's marks on one SeriesSpace: by slot, 1 for a series seen while `token` was the tracker's. */
+interface SpaceMarks {
+  token: object;
+  seen: Uint8Array;
+}
+
+/** The tracker's marks on the batch's space (renewed when they are another token's), grown to hold every slot of the batch. */
+function marksFor(slotted: SeriesSlots, token: object): SpaceMarks {
+  let marks = slotted.space.memo[SPACE_SEEN_SLOT] as SpaceMarks | undefined;
+  if (marks === undefined || marks.token !== token) {
+    marks = { token, seen: new Uint8Array(1024) };
+    slotted.space.memo[SPACE_SEEN_SLOT] = marks;
+  }
+  const slots = slotted.slots;
+  let top = 0;
+  for (let s = 0; s < slots.length; s++) if (slots[s]! > top) top = slots[s]!;
+  if (top >= marks.seen.length) {
+    const grown = new Uint8Array(Math.max(top + 1, 2 * marks.seen.length));
+    grown.set(marks.seen);
+    marks.seen = grown;
+  }
+  return marks;
+}
 
 export class SeriesTracker {
   private seen = new Set<string>();
@@ -30,27 +56,36 @@ export class SeriesTracker {
 
   /** Makes sure every series of the batch has its UIDs and TSMeta. */
   async track(batch: PointBatch): Promise<void> {
-    const keys = batch.seriesKeys;
-    const refs = batch.seriesRefs;
     const token = this.token;
+    // a batch whose series are slots of a space: the marks are one byte a slot (no object read per series)
+    const slotted = batch.seriesSlots;
+    const marks = slotted === undefined ? undefined : marksFor(slotted, token);
+    // (read only without slots: a batch with slots may build its refs when they are read)
+    const refs = slotted === undefined ? batch.seriesRefs : undefined;
+    const count = seriesCountOf(batch);
     let fresh: number[] | undefined;
-    for (let s = 0; s < keys.length; s++) {
-      // a series seen through this ref before: no lookup by key
-      const ref = refs?.[s];
-      if (ref !== undefined && ref.memo[SEEN_SLOT] === token) continue;
-      const key = keys[s]!;
+    for (let s = 0; s < count; s++) {
+      // a series seen through this slot or ref before: no lookup by key
+      if (marks !== undefined) {
+        if (marks.seen[slotted!.slots[s]!] === 1) continue;
+      } else if (refs !== undefined) {
+        const ref = refs[s];
+        if (ref !== undefined && ref.memo[SEEN_SLOT] === token) continue;
+      }
+      const key = batch.seriesKeys[s]!;
       if (this.seen.has(key)) {
-        if (ref && !this.failed.has(key)) ref.memo[SEEN_SLOT] = token;
+        if (!this.failed.has(key)) this.mark(batch, s, marks, token);
         continue;
       }
       if (this.previous.has(key)) {
         this.remember(key);
-        if (ref && !this.failed.has(key)) ref.memo[SEEN_SLOT] = token;
+        if (!this.failed.has(key)) this.mark(batch, s, marks, token);
         continue;
       }
       (fresh ??= []).push(s);
     }
     if (!fresh) return;
+    const keys = batch.seriesKeys;
     const records = this.records();
     // UIDs for every new series at once: names get them in the order one series after
     // another would give them (as OpenTSDB assigns them as writes arrive), in rounds that
@@ -80,9 +115,22 @@ export class SeriesTracker {
         continue;
       }
       this.failed.delete(keys[s]!);
-      const ref = refs?.[s];
-      if (ref && token === this.token) ref.memo[SEEN_SLOT] = token;
+      if (token === this.token) this.mark(batch, s, marks, token);
     }
+  }
+
+  /**
+   * Marks series `s` of the batch as seen while `token` is this tracker's: on its slot
+   * (`marks`, the batch's space's, which hold every slot of the batch), else on its ref. A
+   * batch with neither is looked up by key each time.
+   */
+  private mark(batch: PointBatch, s: number, marks: SpaceMarks | undefined, token: object): void {
+    if (marks !== undefined) {
+      marks.seen[batch.seriesSlots!.slots[s]!] = 1;
+      return;
+    }
+    const ref = batch.seriesRefs?.[s];
+    if (ref !== undefined) ref.memo[SEEN_SLOT] = token;
   }
 
   /** Forgets every series (after a rename or a cache drop, the next write checks again). */

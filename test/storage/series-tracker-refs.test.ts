@@ -1,19 +1,26 @@
 /**
- * uid-meta's SeriesTracker with SeriesRefs: the ref's seen-mark skips the lookup by key, but
+ * uid-meta's SeriesTracker with SeriesRefs and with slots of a SeriesSpace: the ref's or
+ * slot's seen-mark skips the lookup by key, but
  * must not outlast what the key path would do. A series whose TSMeta could not be created
  * is tried again once the tracker has forgotten it (its two generations rotated), as the
  * same series without a ref is; the mark may only record a series that is done.
  */
 import { expect } from 'chai';
-import { newSeriesRef, type SeriesRef } from '../../core/series-ref';
+import { newSeriesRef, newSeriesSpace, type SeriesRef, type SeriesSpace } from '../../core/series-ref';
 import type { PointBatch } from '../../core/storage';
 import type { SeriesKey } from '../../core/types';
 import { seriesKeyString } from '../../core/types';
 import type { MetaRecords } from '../../lib/uid';
 import { SeriesTracker } from '../../plugins/uid-meta/series-tracker';
 
-function batchOf(series: SeriesKey, ref: SeriesRef | undefined): PointBatch {
+/** How the batch names its series besides the key: a ref, or a slot (the metric's first letter, a = 0) of a space. */
+type Naming = { ref: SeriesRef } | { space: SeriesSpace } | undefined;
+
+function batchOf(series: SeriesKey, naming: Naming): PointBatch {
+  const ref = naming !== undefined && 'ref' in naming ? naming.ref : undefined;
+  const slots = naming !== undefined && 'space' in naming ? { space: naming.space, slots: new Uint32Array([series.metric.charCodeAt(0) - 97]) } : undefined;
   return {
+    ...(slots ? { seriesSlots: slots } : {}),
     length: 1,
     series: [series],
     seriesKeys: [seriesKeyString(series.metric, series.tags)],
@@ -28,8 +35,8 @@ function batchOf(series: SeriesKey, ref: SeriesRef | undefined): PointBatch {
 }
 
 describe('uid-meta SeriesTracker with series refs', () => {
-  for (const withRef of [false, true]) {
-    it(`tries a failed TSMeta again once the series is forgotten (${withRef ? 'with' : 'without'} a ref)`, async () => {
+  for (const by of ['key', 'ref', 'slot'] as const) {
+    it(`tries a failed TSMeta again once the series is forgotten (named by its ${by})`, async () => {
       const attempts = new Map<string, number>();
       const records = {
         uids: { tsuids: async (list: SeriesKey[]) => list.map((s) => `tsuid-${s.metric}`) },
@@ -45,17 +52,44 @@ describe('uid-meta SeriesTracker with series refs', () => {
       const errors: string[] = [];
       const tracker = new SeriesTracker(() => records, 1, (_err, metric) => errors.push(metric));
       const a: SeriesKey = { metric: 'a', tags: { host: 'x' } };
-      const ref = withRef ? newSeriesRef() : undefined;
+      const space = newSeriesSpace();
+      const ref: Naming = by === 'ref' ? { ref: newSeriesRef() } : by === 'slot' ? { space } : undefined;
+      const other: Naming = by === 'slot' ? { space } : undefined;
       await tracker.track(batchOf(a, ref));
       expect(errors).to.deep.equal(['a']);
       // met again while the tracker still knows it: not tried again yet
       await tracker.track(batchOf(a, ref));
       expect(attempts.get('tsuid-a')).to.equal(1);
       // two other series rotate both generations (maxSeries 1): `a` is forgotten
-      await tracker.track(batchOf({ metric: 'b', tags: { host: 'x' } }, undefined));
-      await tracker.track(batchOf({ metric: 'c', tags: { host: 'x' } }, undefined));
+      await tracker.track(batchOf({ metric: 'b', tags: { host: 'x' } }, other));
+      await tracker.track(batchOf({ metric: 'c', tags: { host: 'x' } }, other));
       await tracker.track(batchOf(a, ref));
       expect(attempts.get('tsuid-a')).to.equal(2);
+    });
+  }
+
+  for (const by of ['key', 'slot'] as const) {
+    it(`skips a series it has done by its mark, until clear() (named by its ${by})`, async () => {
+      const asked: string[] = [];
+      const records = {
+        uids: { tsuids: async (list: SeriesKey[]) => list.map((s) => (asked.push(s.metric), `tsuid-${s.metric}`)) },
+        createTsMetas: async (list: unknown[]) => list.map(() => undefined),
+      } as unknown as MetaRecords;
+      const tracker = new SeriesTracker(() => records, 1, () => undefined);
+      const space = newSeriesSpace();
+      const naming: Naming = by === 'slot' ? { space } : undefined;
+      const a: SeriesKey = { metric: 'a', tags: { host: 'x' } };
+      await tracker.track(batchOf(a, naming));
+      // b and c rotate both generations: by key, `a` is new again; its slot's mark still says done
+      await tracker.track(batchOf({ metric: 'b', tags: { host: 'x' } }, naming));
+      await tracker.track(batchOf({ metric: 'c', tags: { host: 'x' } }, naming));
+      await tracker.track(batchOf(a, naming));
+      expect(asked).to.deep.equal(by === 'slot' ? ['a', 'b', 'c'] : ['a', 'b', 'c', 'a']);
+      // clear() forgets every series: the marks no longer count
+      tracker.clear();
+      await tracker.track(batchOf(a, naming));
+      expect(asked.at(-1)).to.equal('a');
+      expect(asked.length).to.equal(by === 'slot' ? 4 : 5);
     });
   }
 });

@@ -112,6 +112,45 @@ describe('put parsing on worker threads', () => {
     }
   });
 
+  it('names a batch\'s series by slots that keep naming one series while their space lives, over the worker\'s slot bound and a crash', async () => {
+    const pool = new PutParsePool(1, () => undefined);
+    try {
+      // by space, by slot: the series key the slot named first
+      const named = new Map<unknown, Map<number, string>>();
+      let slotted = 0;
+      const check = (answer: ParsedLines, job: string) => {
+        const batch = answer.batch!;
+        const { space, slots } = batch.seriesSlots!;
+        expect(slots.length, job).to.equal(batch.series.length);
+        let bySlot = named.get(space);
+        if (!bySlot) named.set(space, (bySlot = new Map()));
+        slots.forEach((slot, s) => {
+          const key = batch.seriesKeys[s]!;
+          expect(bySlot.get(slot) ?? key, `${job}: slot ${slot}`).to.equal(key);
+          bySlot.set(slot, key);
+          slotted++;
+        });
+      };
+      // MAX_SLOTS (2^18) series and more: the worker's slots start over, and with them the space
+      const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `put slot.m ${1356998400 + i} ${i} host=h${from + i}\n`).join('');
+      const jobsOf = (from: number, to: number, step: number) => Array.from({ length: Math.ceil((to - from) / step) }, (_, k) => lines(from + k * step, Math.min(to, from + (k + 1) * step)));
+      const answers = await Promise.all([...jobsOf(0, 300_000, 20_000), lines(0, 50), lines(299_950, 300_050)].map((t) => pool.parse(Buffer.from(t), 0)));
+      answers.forEach((a, j) => check(a, `job ${j}`));
+      expect(named.size).to.equal(2);
+      // a worker that dies: its successor numbers series afresh, in a new space
+      const before = await pool.parse(Buffer.from(lines(10, 20)), 0);
+      await pool.threads()[0]!.terminate();
+      const after = await pool.parse(Buffer.from(lines(20, 30) + lines(10, 20)), 0);
+      check(before, 'before the crash');
+      check(after, 'after the crash');
+      expect(after.batch!.seriesSlots!.space).to.not.equal(before.batch!.seriesSlots!.space);
+      expect(named.size).to.equal(3);
+      expect(slotted).to.equal(300_000 + 150 + 10 + 20);
+    } finally {
+      await pool.close();
+    }
+  });
+
   /** JSON bodies: common ones (all series known after the first), and ones only the exact reader takes. */
   function jsonBodies(count: number): string[] {
     const out: string[] = [];
