@@ -62,6 +62,16 @@ function sharedBuffer(bytes: number): Buffer {
   return Buffer.from(new SharedArrayBuffer(bytes));
 }
 
+/**
+ * Copies `source[start, end)` into `target` (shared memory) at `at`. Not Buffer#copy:
+ * in Node 20 that is TypedArray#set, which V8 runs into shared memory as a relaxed-atomic
+ * move (~1.9 GB/s here, 4% of the storage thread's CPU in a telnet load), while a fill
+ * with a buffer as long as the range is one memcpy in Node's C++ (~35 GB/s).
+ */
+function copyIntoShared(target: Buffer, at: number, source: Buffer, start: number, end: number): void {
+  if (end > start) target.fill(source.subarray(start, end), at, at + (end - start));
+}
+
 /** Parsing on worker threads; this thread gathers line bytes and writes the parsed batches in order. */
 export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutParsePool, workers: number, maxInFlight: number, hooks: KernelHooks): TelnetCommand {
   const pipelines = new WeakMap<TelnetConnection, Pipeline>();
@@ -102,10 +112,10 @@ export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool:
     const length = end - start;
     if (p.length + length + extra > p.buffer.length) {
       const grown = sharedBuffer(Math.max(p.buffer.length * 2, p.length + length + extra));
-      p.buffer.copy(grown, 0, 0, p.length);
+      copyIntoShared(grown, 0, p.buffer, 0, p.length);
       p.buffer = grown;
     }
-    bytes.copy(p.buffer, p.length, start, end);
+    copyIntoShared(p.buffer, p.length, bytes, start, end);
     p.length += length;
   };
 
