@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchBuilder } from '../../core/batch-builder';
-import { newSeriesRefSlot } from '../../core/series-ref';
+import type { SeriesRef } from '../../core/series-ref';
 import type { Tags } from '../../core/types';
 import { PutJsonBytesReader } from './put-json-bytes';
 import { PutLineParser } from './put-line-parser';
@@ -71,9 +71,12 @@ export interface ParseResult {
 /** Slots a worker hands out before it starts over (bounds the main thread's table; a series the cache no longer knows takes a new slot). */
 export const MAX_SLOTS = 1 << 18;
 
-/** Where a SlotTable memoizes, on a series' ref, its slot and the number of the table that gave it. */
-const SLOT_SLOT = newSeriesRefSlot();
-const TABLE_SLOT = newSeriesRefSlot();
+/**
+ * What a SlotTable memoizes on a series' ref: its slot and the number of the table that
+ * gave it. The series caches' identities (SeriesIdentity) have both fields from birth; on
+ * another reader's ref they are added at its first batch.
+ */
+type SlotMemo = SeriesRef & { workerSlot?: number; workerTable?: number };
 
 /**
  * The bound of a worker's JSON reader's series cache. The line parser's keeps the default
@@ -106,15 +109,15 @@ export class SlotTable {
     const added: ParseResult['added'] = [];
     for (let s = 0; s < batch.series.length; s++) {
       // a series' slot is memoized on its ref (its cache identity), with the table's number
-      const ref = refs[s];
-      if (ref !== undefined && ref.memo[TABLE_SLOT] === this.table) {
-        slots[s] = ref.memo[SLOT_SLOT] as number;
+      const ref = refs[s] as SlotMemo | undefined;
+      if (ref !== undefined && ref.workerTable === this.table) {
+        slots[s] = ref.workerSlot!;
         continue;
       }
       const slot = this.nextSlot++;
       if (ref !== undefined) {
-        ref.memo[SLOT_SLOT] = slot;
-        ref.memo[TABLE_SLOT] = this.table;
+        ref.workerSlot = slot;
+        ref.workerTable = this.table;
       }
       const series = batch.series[s]!;
       added.push([slot, series.metric, series.tags, batch.seriesKeys[s]!]);

@@ -23,6 +23,13 @@ export interface SeriesIdentity extends SeriesRef {
   /** the batch (by epoch) this series was last added to, and its index there */
   epoch: number;
   index: number;
+  /**
+   * A parse worker's slot for this series and the number of the slot table that gave it
+   * (put-parse-worker's SlotTable; -1 before): fields of the identity itself, read right
+   * after the parse touched it, where a memo array would be one more object to load.
+   */
+  workerSlot: number;
+  workerTable: number;
 }
 
 export interface CachedSeries {
@@ -184,7 +191,7 @@ export class SeriesCache {
     }
     let identity = this.identities.get(key);
     if (!identity) {
-      identity = { key, epoch: 0, index: 0, memo: [] };
+      identity = { key, epoch: 0, index: 0, memo: [], workerSlot: -1, workerTable: -1 };
       this.identities.set(key, identity);
     }
     const entry: CachedSeries = { hash, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), series: { metric, tags }, identity, next: this.table.get(hash), firstLength, successor: undefined, template: undefined };
