@@ -12,9 +12,22 @@ const TWO_TO_32 = 4294967296;
 /** pushSafeInt writes int64s as two words, low first: only where that is the memory order */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/**
+ * takePacked's texts when no point has one: one frozen empty array (every index reads
+ * undefined) instead of an array of the batch's length each.
+ */
+const NO_TEXTS = Object.freeze([]) as unknown as (string | undefined)[];
+
 export class BatchBuilder implements PointBatch {
   private static nextEpoch = 1;
   length = 0;
+  /**
+   * The batch's series are the first `seriesCount` entries of `series`, `seriesKeys` and
+   * `seriesRefs`. A batch from take() gets arrays of exactly that length; after
+   * takePacked() the builder keeps its arrays for the next batch (their later entries are
+   * stale), so that a batch of a thousand series does not grow three arrays from empty.
+   */
+  seriesCount = 0;
   series: SeriesKey[] = [];
   seriesKeys: string[] = [];
   seriesIndex: Uint32Array;
@@ -50,15 +63,27 @@ export class BatchBuilder implements PointBatch {
 
   /** The batch index of a series, adding it on first sight. `key` is its seriesKeyString. */
   seriesFor(key: string, metric: string, tags: Tags): number {
-    while (this.mapped < this.seriesKeys.length) this.keyIndex.set(this.seriesKeys[this.mapped]!, this.mapped++);
+    while (this.mapped < this.seriesCount) this.keyIndex.set(this.seriesKeys[this.mapped]!, this.mapped++);
     let index = this.keyIndex.get(key);
     if (index === undefined) {
-      index = this.series.length;
+      index = this.addSeries(key, { metric, tags }, undefined);
       this.keyIndex.set(key, index);
-      this.series.push({ metric, tags });
-      this.seriesKeys.push(key);
-      this.seriesRefs.push(undefined);
       this.mapped++;
+    }
+    return index;
+  }
+
+  /** Appends a series to the batch's (overwriting a stale entry of a reused array); returns its index. */
+  private addSeries(key: string, series: SeriesKey, ref: SeriesRef | undefined): number {
+    const index = this.seriesCount++;
+    if (index < this.series.length) {
+      this.series[index] = series;
+      this.seriesKeys[index] = key;
+      this.seriesRefs[index] = ref;
+    } else {
+      this.series.push(series);
+      this.seriesKeys.push(key);
+      this.seriesRefs.push(ref);
     }
     return index;
   }
@@ -72,7 +97,7 @@ export class BatchBuilder implements PointBatch {
   addDistinctSeries(key: string, series: SeriesKey, ref: SeriesRef): number {
     this.hasRefs = true;
     if (this.mapped > 0) {
-      const before = this.series.length;
+      const before = this.seriesCount;
       const index = this.seriesFor(key, series.metric, series.tags);
       if (index === before) {
         this.series[index] = series;
@@ -80,9 +105,7 @@ export class BatchBuilder implements PointBatch {
       }
       return index;
     }
-    this.series.push(series);
-    this.seriesKeys.push(key);
-    return this.seriesRefs.push(ref) - 1;
+    return this.addSeries(key, series, ref);
   }
 
   /** seriesFor, computing the canonical key. */
@@ -137,6 +160,8 @@ export class BatchBuilder implements PointBatch {
    */
   take(): PointBatch {
     const n = this.length;
+    // the batch takes the arrays, exactly as long as its series (the builder makes new ones)
+    this.series.length = this.seriesKeys.length = this.seriesRefs.length = this.seriesCount;
     const batch = this.batchOf(this.seriesIndex.subarray(0, n), this.timestamps.subarray(0, n), this.kinds.subarray(0, n), this.floats.subarray(0, n), this.ints.subarray(0, n));
     // The taken batch keeps the old columns; fresh ones for the next batch.
     this.seriesIndex = new Uint32Array(this.capacity);
@@ -145,7 +170,7 @@ export class BatchBuilder implements PointBatch {
     this.floats = new Float64Array(this.capacity);
     this.ints = new BigInt64Array(this.capacity);
     this.intWords = new Int32Array(this.ints.buffer);
-    this.restart();
+    this.restart(false);
     return batch;
   }
 
@@ -153,7 +178,9 @@ export class BatchBuilder implements PointBatch {
    * take(), except that the columns are copied into one new ArrayBuffer — with room for
    * `extraWords` 32-bit words of the caller's, returned as `extra` — and this builder keeps
    * its own columns for the next batch: one allocation a batch instead of five, and one
-   * buffer to hand to another thread (the parse worker's answer).
+   * buffer to hand to another thread (the parse worker's answer). The batch's `series`,
+   * `seriesKeys` and `seriesRefs` are this builder's arrays, kept for the next batch: read
+   * their first `seriesCount` entries (taken before this call) before adding to it.
    */
   takePacked(extraWords: number): { batch: PointBatch; extra: Uint32Array } {
     const n = this.length;
@@ -170,13 +197,13 @@ export class BatchBuilder implements PointBatch {
     ints.set(this.ints.subarray(0, n));
     seriesIndex.set(this.seriesIndex.subarray(0, n));
     kinds.set(this.kinds.subarray(0, n));
-    const batch = this.batchOf(seriesIndex, timestamps, kinds, floats, ints);
-    this.restart();
+    const batch = this.batchOf(seriesIndex, timestamps, kinds, floats, ints, NO_TEXTS);
+    this.restart(true);
     return { batch, extra };
   }
 
   /** The batch gathered so far, over the given columns (each exactly `length` long). */
-  private batchOf(seriesIndex: Uint32Array, timestamps: Float64Array, kinds: Uint8Array, floats: Float64Array, ints: BigInt64Array): PointBatch {
+  private batchOf(seriesIndex: Uint32Array, timestamps: Float64Array, kinds: Uint8Array, floats: Float64Array, ints: BigInt64Array, noTexts?: (string | undefined)[]): PointBatch {
     const n = this.length;
     return {
       length: n,
@@ -187,18 +214,24 @@ export class BatchBuilder implements PointBatch {
       kinds,
       floats,
       ints,
-      texts: this.hasTexts ? this.texts.slice(0, n) : new Array(n),
+      texts: this.hasTexts ? this.texts.slice(0, n) : (noTexts ?? new Array(n)),
       ...(this.hasRefs ? { seriesRefs: this.seriesRefs } : {}),
     };
   }
 
-  /** Empties the batch for the next one, keeping the columns (their old values are overwritten before they are read). */
-  private restart(): void {
+  /**
+   * Empties the batch for the next one, keeping the columns (their old values are
+   * overwritten before they are read), and the series arrays when `keepSeriesArrays`.
+   */
+  private restart(keepSeriesArrays: boolean): void {
     this.texts = [];
     this.hasTexts = false;
-    this.series = [];
-    this.seriesKeys = [];
-    this.seriesRefs = [];
+    this.seriesCount = 0;
+    if (!keepSeriesArrays) {
+      this.series = [];
+      this.seriesKeys = [];
+      this.seriesRefs = [];
+    }
     this.hasRefs = false;
     this.keyIndex.clear();
     this.mapped = 0;

@@ -53,7 +53,7 @@ export function decodeBytesFirst(
       collector.success = read;
       return;
     }
-    if (collector.batch.length > 0 || collector.batch.series.length > 0) collector.batch.take();
+    if (collector.batch.length > 0 || collector.batch.seriesCount > 0) collector.batch.take();
   }
   exact(body, collector);
 }

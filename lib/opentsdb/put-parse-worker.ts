@@ -98,16 +98,18 @@ export class SlotTable {
 
   answer(id: number, lines: number, errors: string[], builder: BatchBuilder, exact = false, detail?: unknown, stoppedAt = -1): ParseResult {
     const refs = builder.seriesRefs;
-    // the columns and the slots in one buffer: one allocation, one transfer
-    const { batch, extra: slots } = builder.takePacked(builder.series.length);
+    const count = builder.seriesCount;
+    // the columns and the slots in one buffer: one allocation, one transfer (the series
+    // arrays are the builder's, longer than `count` once reused: read up to `count`)
+    const { batch, extra: slots } = builder.takePacked(count);
     let reset = false;
-    if (this.nextSlot + batch.series.length > MAX_SLOTS) {
+    if (this.nextSlot + count > MAX_SLOTS) {
       this.table++;
       this.nextSlot = 0;
       reset = true;
     }
     const added: ParseResult['added'] = [];
-    for (let s = 0; s < batch.series.length; s++) {
+    for (let s = 0; s < count; s++) {
       // a series' slot is memoized on its ref (its cache identity), with the table's number
       const ref = refs[s] as SlotMemo | undefined;
       if (ref !== undefined && ref.workerTable === this.table) {
@@ -124,7 +126,8 @@ export class SlotTable {
       slots[s] = slot;
     }
     let texts: (string | undefined)[] | undefined;
-    for (let i = 0; i < batch.length; i++) {
+    // (a batch without texts has an empty array: no point to look at)
+    for (let i = 0; i < batch.texts.length; i++) {
       if (batch.texts[i] !== undefined) {
         texts = batch.texts;
         break;
