@@ -46,6 +46,13 @@ export class SeriesTracker {
   private token: object = {};
   /** keys whose TSMeta could not be created: their refs are not marked, so they are tried again once forgotten (at most maxSeries) */
   private failed = new Set<string>();
+  /**
+   * keys whose UIDs and TSMeta a batch is creating now, with that work: a batch written
+   * meanwhile with the same new series waits for it instead of asking again (a fleet's
+   * first round of points arrives as many batches in flight at once, each naming every
+   * new series: asked once per batch, it was ~150 MB of garbage in an /api/put load)
+   */
+  private readonly pending = new Map<string, Promise<void>>();
 
   /** @param maxSeries series keys remembered (two generations of this many; beyond, a series is checked again) */
   constructor(
@@ -64,6 +71,7 @@ export class SeriesTracker {
     const refs = slotted === undefined ? batch.seriesRefs : undefined;
     const count = seriesCountOf(batch);
     let fresh: number[] | undefined;
+    let waits: Promise<void>[] | undefined;
     for (let s = 0; s < count; s++) {
       // a series seen through this slot or ref before: no lookup by key
       if (marks !== undefined) {
@@ -82,9 +90,30 @@ export class SeriesTracker {
         if (!this.failed.has(key)) this.mark(batch, s, marks, token);
         continue;
       }
+      const creating = this.pending.get(key);
+      if (creating !== undefined) {
+        if (waits === undefined) waits = [creating];
+        else if (waits[waits.length - 1] !== creating) waits.push(creating);
+        continue;
+      }
       (fresh ??= []).push(s);
     }
-    if (!fresh) return;
+    if (fresh !== undefined) {
+      const keys = batch.seriesKeys;
+      const work = this.create(batch, fresh, marks, token);
+      for (const s of fresh) this.pending.set(keys[s]!, work);
+      try {
+        await work;
+      } finally {
+        for (const s of fresh) if (this.pending.get(keys[s]!) === work) this.pending.delete(keys[s]!);
+      }
+    }
+    // the batch is written only once every series it names has its UIDs (or failed to get them)
+    if (waits !== undefined) await Promise.all(waits);
+  }
+
+  /** UIDs and TSMeta for the batch's series `fresh` (new to this tracker); marks them seen. */
+  private async create(batch: PointBatch, fresh: number[], marks: SpaceMarks | undefined, token: object): Promise<void> {
     const keys = batch.seriesKeys;
     const records = this.records();
     // UIDs for every new series at once: names get them in the order one series after
@@ -138,6 +167,7 @@ export class SeriesTracker {
     this.seen.clear();
     this.previous.clear();
     this.failed.clear();
+    this.pending.clear();
     this.token = {};
   }
 

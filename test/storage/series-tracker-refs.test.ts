@@ -92,4 +92,37 @@ describe('uid-meta SeriesTracker with series refs', () => {
       expect(asked.length).to.equal(by === 'slot' ? 4 : 5);
     });
   }
+
+  it('asks for the UIDs of a new series once while batches naming it are in flight, and writes none of them before', async () => {
+    const asked: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const records = {
+      uids: {
+        tsuids: async (list: SeriesKey[]) => {
+          asked.push(list.map((s) => s.metric));
+          await gate;
+          return list.map((s) => `tsuid-${s.metric}`);
+        },
+      },
+      createTsMetas: async (list: unknown[]) => list.map(() => undefined),
+    } as unknown as MetaRecords;
+    const tracker = new SeriesTracker(() => records, 100, () => undefined);
+    const space = newSeriesSpace();
+    const done: string[] = [];
+    const first = tracker.track(batchOf({ metric: 'a', tags: { host: 'x' } }, { space })).then(() => done.push('first'));
+    const second = tracker.track(batchOf({ metric: 'a', tags: { host: 'x' } }, undefined)).then(() => done.push('second'));
+    await new Promise((resolve) => setImmediate(resolve));
+    // the second batch waits for the first one's work: no second request, not written yet
+    expect(asked).to.deep.equal([['a']]);
+    expect(done).to.deep.equal([]);
+    release();
+    await Promise.all([first, second]);
+    expect(done).to.have.members(['first', 'second']);
+    expect(asked).to.deep.equal([['a']]);
+    // done: a later batch is skipped by the key's generation
+    await tracker.track(batchOf({ metric: 'a', tags: { host: 'x' } }, undefined));
+    expect(asked).to.have.length(1);
+  });
 });
+
