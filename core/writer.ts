@@ -80,7 +80,18 @@ function checkTapResult(batch: PointBatch): void {
  * when a beforeWrite tap is there.
  */
 function withOwnSeries(batch: PointBatch): PointBatch {
-  return { ...batch, series: batch.series.map((s) => ({ metric: s.metric, tags: { ...s.tags } })), seriesKeys: [...batch.seriesKeys], seriesRefs: undefined, seriesSlots: undefined };
+  // fields named, not spread: a batch may keep private state (put-parse-pool's slot table) a tap must not get
+  return {
+    length: batch.length,
+    series: batch.series.map((s) => ({ metric: s.metric, tags: { ...s.tags } })),
+    seriesKeys: [...batch.seriesKeys],
+    seriesIndex: batch.seriesIndex,
+    timestamps: batch.timestamps,
+    kinds: batch.kinds,
+    floats: batch.floats,
+    ints: batch.ints,
+    texts: batch.texts,
+  };
 }
 
 export class Writer implements WriteService {

@@ -80,13 +80,14 @@ class WorkerSeriesTable {
  * quarter of what the storage thread allocated in a load of a fleet's series.
  */
 class SlotBatch implements PointBatch {
-  readonly seriesSlots: SeriesSlots;
+  /** dropped when `series`, `seriesKeys` or `seriesRefs` is replaced: the slots would name the old series */
+  seriesSlots: SeriesSlots | undefined;
   private built: { series: SeriesKey[]; seriesKeys: string[]; seriesRefs: (SeriesRef | undefined)[] | undefined } | undefined;
 
   constructor(
     readonly length: number,
     private readonly table: WorkerSeriesTable,
-    slots: Uint32Array,
+    private readonly slots: Uint32Array,
     readonly seriesIndex: Uint32Array,
     readonly timestamps: Float64Array,
     readonly kinds: Uint8Array,
@@ -103,6 +104,7 @@ class SlotBatch implements PointBatch {
 
   set series(series: SeriesKey[]) {
     this.build().series = series;
+    this.seriesSlots = undefined;
   }
 
   get seriesKeys(): string[] {
@@ -111,6 +113,7 @@ class SlotBatch implements PointBatch {
 
   set seriesKeys(keys: string[]) {
     this.build().seriesKeys = keys;
+    this.seriesSlots = undefined;
   }
 
   get seriesRefs(): (SeriesRef | undefined)[] | undefined {
@@ -119,11 +122,12 @@ class SlotBatch implements PointBatch {
 
   set seriesRefs(refs: (SeriesRef | undefined)[] | undefined) {
     this.build().seriesRefs = refs;
+    this.seriesSlots = undefined;
   }
 
   private build(): NonNullable<SlotBatch['built']> {
     if (this.built !== undefined) return this.built;
-    const slots = this.seriesSlots.slots;
+    const slots = this.slots;
     const entries = this.table.entries;
     const n = slots.length;
     const series: SeriesKey[] = new Array(n);

@@ -92,8 +92,15 @@ export const JSON_CACHE_SERIES = 1 << 16;
  * main thread's table is one per worker too.
  */
 export class SlotTable {
+  /**
+   * Table numbers, unique in the thread: a table made after another (the main thread's
+   * fallback makes one per crash or closed pool) must not take a slot memoized by an older
+   * one on a series identity that outlived it (the plugins' readers keep their series
+   * caches at module level), or a slot the new table never announced would name a series.
+   */
+  private static nextTable = 0;
   /** the table's number (renewed when it starts over) and its next free slot */
-  private table = 0;
+  private table = SlotTable.nextTable++;
   private nextSlot = 0;
 
   answer(id: number, lines: number, errors: string[], builder: BatchBuilder, exact = false, detail?: unknown, stoppedAt = -1): ParseResult {
@@ -104,7 +111,7 @@ export class SlotTable {
     const { batch, extra: slots } = builder.takePacked(count);
     let reset = false;
     if (this.nextSlot + count > MAX_SLOTS) {
-      this.table++;
+      this.table = SlotTable.nextTable++;
       this.nextSlot = 0;
       reset = true;
     }

@@ -72,6 +72,7 @@ export class SeriesTracker {
     const count = seriesCountOf(batch);
     let fresh: number[] | undefined;
     let waits: Promise<void>[] | undefined;
+    let waited: number[] | undefined;
     for (let s = 0; s < count; s++) {
       // a series seen through this slot or ref before: no lookup by key
       if (marks !== undefined) {
@@ -94,6 +95,7 @@ export class SeriesTracker {
       if (creating !== undefined) {
         if (waits === undefined) waits = [creating];
         else if (waits[waits.length - 1] !== creating) waits.push(creating);
+        (waited ??= []).push(s);
         continue;
       }
       (fresh ??= []).push(s);
@@ -108,8 +110,15 @@ export class SeriesTracker {
         for (const s of fresh) if (this.pending.get(keys[s]!) === work) this.pending.delete(keys[s]!);
       }
     }
-    // the batch is written only once every series it names has its UIDs (or failed to get them)
-    if (waits !== undefined) await Promise.all(waits);
+    // the batch is written only once every series it names has its UIDs (or failed to get
+    // them); a creation that threw (not a name's failure, which it reports and remembers)
+    // left its series unknown, and this batch tries them itself, as it would have alone
+    if (waits !== undefined) {
+      await Promise.allSettled(waits);
+      const keys = batch.seriesKeys;
+      const retry = waited!.filter((s) => !this.seen.has(keys[s]!) && !this.previous.has(keys[s]!));
+      if (retry.length > 0) await this.create(batch, retry, marks, token);
+    }
   }
 
   /** UIDs and TSMeta for the batch's series `fresh` (new to this tracker); marks them seen. */

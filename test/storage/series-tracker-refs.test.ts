@@ -124,5 +124,38 @@ describe('uid-meta SeriesTracker with series refs', () => {
     await tracker.track(batchOf({ metric: 'a', tags: { host: 'x' } }, undefined));
     expect(asked).to.have.length(1);
   });
+
+  it('has a batch that waited for a creation that threw try its series itself', async () => {
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const records = {
+      uids: {
+        tsuids: async (list: SeriesKey[]) => {
+          const call = ++calls;
+          await gate;
+          // the first request fails whole (a store that went away), the next succeeds
+          if (call === 1) throw new Error('store unavailable');
+          return list.map((s) => `tsuid-${s.metric}`);
+        },
+      },
+      createTsMetas: async (list: unknown[]) => list.map(() => undefined),
+    } as unknown as MetaRecords;
+    const tracker = new SeriesTracker(() => records, 100, () => undefined);
+    const a: SeriesKey = { metric: 'a', tags: { host: 'x' } };
+    const first = tracker.track(batchOf(a, undefined));
+    const second = tracker.track(batchOf(a, undefined));
+    release();
+    const outcome = await first.then(
+      () => 'written',
+      (err: Error) => err.message,
+    );
+    expect(outcome).to.equal('store unavailable');
+    await second;
+    expect(calls).to.equal(2);
+    // the second batch's attempt made the series known
+    await tracker.track(batchOf(a, undefined));
+    expect(calls).to.equal(2);
+  });
 });
 

@@ -4,7 +4,9 @@
  * dies loses no job; on a connection, a line of another command sees the puts before it
  * written; many packets of one series keep last-write-wins.
  */
+import path from 'node:path';
 import { expect } from 'chai';
+import protobuf from 'protobufjs';
 import { BatchBuilder } from '../../core/batch-builder';
 import { PutJsonBytesReader } from '../../lib/opentsdb/put-json-bytes';
 import { PutLineParser } from '../../lib/opentsdb/put-line-parser';
@@ -149,6 +151,21 @@ describe('put parsing on worker threads', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('names the right series after a fallback, when a plugin reader\'s series cache outlived the table that numbered it', async () => {
+    // the protobuf reader keeps its series cache at module level; each fallback (here: a
+    // closed pool, every job parsed on this thread) makes a new slot table
+    const pool = new PutParsePool(1, () => undefined);
+    await pool.close();
+    const reader = require.resolve('../../plugins/protobuf/body-reader');
+    const WriteRequest = protobuf.loadSync(path.resolve(__dirname, '..', '..', '..', 'dsdb.proto')).lookupType('dsdb.WriteRequest');
+    const body = (hosts: string[]) => Buffer.from(WriteRequest.encode(WriteRequest.fromObject({ points: hosts.map((host, i) => ({ metric: 'fallback.m', timestamp: 1356998400 + i, tags: { host }, doubleValue: i })) })).finish());
+    const first = await pool.parseWith(reader, body(['a', 'b']), undefined, 0);
+    const second = await pool.parseWith(reader, body(['d', 'e', 'b']), undefined, 0);
+    expect(describeBatch(first.batch)).to.have.length(2);
+    expect(second.batch!.series.map((s) => s.tags.host)).to.deep.equal(['d', 'e', 'b']);
+    expect(new Set(second.batch!.seriesSlots!.slots).size).to.equal(3);
   });
 
   /** JSON bodies: common ones (all series known after the first), and ones only the exact reader takes. */
