@@ -100,41 +100,59 @@ export class HeadStaging {
     const staged = this.entries;
     const seriesCount = staged.length;
     if (this.ends.length < seriesCount + 1) this.ends = new Uint32Array(Math.max(seriesCount + 1, 2 * this.ends.length));
-    const ends = this.ends;
-    const slots = this.slots;
-    const order = this.order;
-    // counting sort by slot: ends[s + 1] counts, then the running sum gives each slot's start
-    ends.fill(0, 0, seriesCount + 1);
-    for (let i = 0; i < n; i++) {
-      const s = slots[i]! + 1;
-      ends[s] = ends[s]! + 1;
-    }
-    for (let s = 1; s <= seriesCount; s++) ends[s] = ends[s]! + ends[s - 1]!;
-    // placing advances each slot's start to its end; stable (i ascending)
-    for (let i = 0; i < n; i++) {
-      const s = slots[i]!;
-      const k = ends[s]!;
-      order[k] = i;
-      ends[s] = k + 1;
-    }
-    const timestamps = this.timestamps;
-    const kinds = this.kinds;
-    const floats = this.floats;
-    const words = this.words;
-    let from = 0;
-    for (let s = 0; s < seriesCount; s++) {
-      const entry = staged[s]!;
-      const to = ends[s]!;
-      const head = headOf(entry);
-      for (let k = from; k < to; k++) {
-        const i = order[k]!;
-        head.appendNumber(timestamps[i]!, kinds[i]!, floats[i]!, words[2 * i]!, words[2 * i + 1]!);
-      }
-      entry.stagedSlot = -1;
-      from = to;
-    }
+    // three passes, each a function of its own: one function holding all three loops was
+    // optimized while in its first loop (on-stack replacement), then thrown back to the
+    // interpreter on reaching the next one (no type feedback there yet), ~30 times a load
+    groupBySlot(this.slots, n, seriesCount, this.ends, this.order);
+    appendGrouped(staged, headOf, this.ends, this.order, this.timestamps, this.kinds, this.floats, this.words);
     // no staged series stays reachable from here
     staged.length = 0;
     this.length = 0;
+  }
+}
+
+/**
+ * A stable counting sort of the staged points [0, n) by slot: `order` lists their indexes
+ * slot by slot, arrival order within a slot, and `ends[s]` is where slot s's end is in it.
+ */
+function groupBySlot(slots: Uint32Array, n: number, seriesCount: number, ends: Uint32Array, order: Uint32Array): void {
+  // ends[s + 1] counts, then the running sum gives each slot's start
+  ends.fill(0, 0, seriesCount + 1);
+  for (let i = 0; i < n; i++) {
+    const s = slots[i]! + 1;
+    ends[s] = ends[s]! + 1;
+  }
+  for (let s = 1; s <= seriesCount; s++) ends[s] = ends[s]! + ends[s - 1]!;
+  // placing advances each slot's start to its end; stable (i ascending)
+  for (let i = 0; i < n; i++) {
+    const s = slots[i]!;
+    const k = ends[s]!;
+    order[k] = i;
+    ends[s] = k + 1;
+  }
+}
+
+/** Appends each staged series' points (groupBySlot's `order` and `ends`) to its head, in arrival order, and clears its slot. */
+function appendGrouped(
+  staged: SeriesEntry[],
+  headOf: (entry: SeriesEntry) => HeadSeries,
+  ends: Uint32Array,
+  order: Uint32Array,
+  timestamps: Float64Array,
+  kinds: Uint8Array,
+  floats: Float64Array,
+  words: Int32Array,
+): void {
+  let from = 0;
+  for (let s = 0; s < staged.length; s++) {
+    const entry = staged[s]!;
+    const to = ends[s]!;
+    const head = headOf(entry);
+    for (let k = from; k < to; k++) {
+      const i = order[k]!;
+      head.appendNumber(timestamps[i]!, kinds[i]!, floats[i]!, words[2 * i]!, words[2 * i + 1]!);
+    }
+    entry.stagedSlot = -1;
+    from = to;
   }
 }
