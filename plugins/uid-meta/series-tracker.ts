@@ -44,7 +44,7 @@ export class SeriesTracker {
   private previous = new Set<string>();
   /** this tracker's mark on the refs of series it has seen; a new one when it forgets them all */
   private token: object = {};
-  /** keys whose TSMeta could not be created: their refs are not marked, so they are tried again once forgotten (at most maxSeries) */
+  /** keys whose UIDs or TSMeta could not be made: their refs and slots are not marked, so they are tried again once forgotten (at most maxSeries) */
   private failed = new Set<string>();
   /**
    * keys whose UIDs and TSMeta a batch is creating now, with that work: a batch written
@@ -137,6 +137,8 @@ export class SeriesTracker {
       // engine id as TSUID until a later write finds it forgotten by this cache and tries again
       this.onError(tsuid, batch.series[s]!.metric);
       this.remember(keys[s]!);
+      // not marked on its ref or slot: a mark would skip it for good, not until it is forgotten
+      this.fail(keys[s]!);
     });
     // the TSMetas of the batch's new series together: one group commit, not one sync each
     const now = Math.floor(Date.now() / 1000);
@@ -148,8 +150,7 @@ export class SeriesTracker {
       // a failed TSMeta is tried again once this cache forgets the key: the ref must not skip it for good
       if (result instanceof Error) {
         this.onError(result, batch.series[s]!.metric);
-        if (this.failed.size >= this.maxSeries) this.failed.clear();
-        this.failed.add(keys[s]!);
+        this.fail(keys[s]!);
         continue;
       }
       this.failed.delete(keys[s]!);
@@ -178,6 +179,12 @@ export class SeriesTracker {
     this.failed.clear();
     this.pending.clear();
     this.token = {};
+  }
+
+  /** A key whose UIDs or TSMeta could not be made: never marked, so tried again once this tracker forgets it. */
+  private fail(key: string): void {
+    if (this.failed.size >= this.maxSeries) this.failed.clear();
+    this.failed.add(key);
   }
 
   private remember(key: string): void {

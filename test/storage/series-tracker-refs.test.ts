@@ -36,6 +36,27 @@ function batchOf(series: SeriesKey, naming: Naming): PointBatch {
 
 describe('uid-meta SeriesTracker with series refs', () => {
   for (const by of ['key', 'ref', 'slot'] as const) {
+    it(`tries a failed TSUID again once the series is forgotten (named by its ${by})`, async () => {
+      const asked: string[] = [];
+      const records = {
+        uids: { tsuids: async (list: SeriesKey[]) => list.map((s) => (asked.push(s.metric), s.metric === 'a' && asked.filter((m) => m === 'a').length === 1 ? new Error('no UID') : `tsuid-${s.metric}`)) },
+        createTsMetas: async (list: unknown[]) => list.map(() => undefined),
+      } as unknown as MetaRecords;
+      const tracker = new SeriesTracker(() => records, 1, () => undefined);
+      const space = newSeriesSpace();
+      const naming: Naming = by === 'ref' ? { ref: newSeriesRef() } : by === 'slot' ? { space } : undefined;
+      const other: Naming = by === 'slot' ? { space } : undefined;
+      const a: SeriesKey = { metric: 'a', tags: { host: 'x' } };
+      await tracker.track(batchOf(a, naming));
+      await tracker.track(batchOf(a, naming));
+      expect(asked).to.deep.equal(['a']);
+      // forgotten (b and c rotate both generations): tried again, whatever names it
+      await tracker.track(batchOf({ metric: 'b', tags: { host: 'x' } }, other));
+      await tracker.track(batchOf({ metric: 'c', tags: { host: 'x' } }, other));
+      await tracker.track(batchOf(a, naming));
+      expect(asked).to.deep.equal(['a', 'b', 'c', 'a']);
+    });
+
     it(`tries a failed TSMeta again once the series is forgotten (named by its ${by})`, async () => {
       const attempts = new Map<string, number>();
       const records = {
