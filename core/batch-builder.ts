@@ -13,10 +13,11 @@ const TWO_TO_32 = 4294967296;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * takePacked's texts when no point has one: one frozen empty array (every index reads
- * undefined) instead of an array of the batch's length each.
+ * The texts of a batch with no string or JSON point: one frozen empty array for all of
+ * them, whose every index reads undefined, instead of an array of the batch's length each
+ * (takePacked's batches, and the parse pool's on the storage thread).
  */
-const NO_TEXTS = Object.freeze([]) as unknown as (string | undefined)[];
+export const NO_TEXTS = Object.freeze([]) as unknown as (string | undefined)[];
 
 export class BatchBuilder implements PointBatch {
   private static nextEpoch = 1;

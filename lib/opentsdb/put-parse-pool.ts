@@ -16,6 +16,7 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { NO_TEXTS } from '../../core/batch-builder';
 import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, newSeriesSpace, type SeriesRef, type SeriesSlots, type SeriesSpace } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
@@ -48,12 +49,6 @@ export interface ParsedLines {
  * (see above).
  */
 export const PARSE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 384 });
-/**
- * The texts of a batch with no string or JSON point (the worker sends none): one frozen
- * empty array for all of them, whose every index reads undefined, instead of an array of
- * the batch's length each (a quarter of what the storage thread allocated a batch).
- */
-const NO_TEXTS = Object.freeze([]) as unknown as (string | undefined)[];
 
 /** A worker's series by slot, as this thread knows them: the same objects in every batch of a series. */
 interface TableEntry {
