@@ -20,6 +20,7 @@ import { NO_TEXTS } from '../../core/batch-builder';
 import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, newSeriesSpace, type SeriesRef, type SeriesSlots, type SeriesSpace } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
+import { isShared, SharedBufferPool } from './shared-bytes';
 import { JobParsers, WORKER_ROLE, type ParseRequest, type ParseResult } from './put-parse-worker';
 
 export interface ParsedLines {
@@ -141,6 +142,8 @@ class SlotBatch implements PointBatch {
 
 interface Job extends ParseRequest {
   resolve(parsed: ParsedLines): void;
+  /** the shared buffer the bytes were copied to for the worker, given back when the job is answered */
+  lease: Buffer | undefined;
 }
 
 class ParseWorker {
@@ -149,6 +152,8 @@ class ParseWorker {
   /** by slot: the series, its key and its SeriesRef (the same objects in every batch of the series) */
   private table = new WorkerSeriesTable();
   private nextId = 1;
+  /** shared buffers that carry bytes not in shared memory (JSON and plugin bodies) to the thread */
+  private readonly buffers = new SharedBufferPool(4);
   /** terminated: jobs submitted after it are parsed on this thread (no thread is started that nothing would end) */
   private closed = false;
 
@@ -163,12 +168,19 @@ class ParseWorker {
 
   submit(request: Omit<ParseRequest, 'id'>): Promise<ParsedLines> {
     return new Promise<ParsedLines>((resolve) => {
-      const job: Job = { ...request, id: this.nextId++, resolve };
+      const job: Job = { ...request, id: this.nextId++, resolve, lease: undefined };
       this.jobs.push(job);
       if (this.closed) return this.fallBack();
-      // the bytes stay readable here (copied to the worker, or shared when they are a
-      // SharedArrayBuffer's) for the fallback after a crash
-      this.start().postMessage({ ...request, id: job.id });
+      // the bytes stay readable here for the fallback after a crash: shared when they are
+      // in shared memory already (telnet's), otherwise copied to a lent shared buffer
+      // (posting them would clone them into a fresh buffer of the worker's each time)
+      const bytes = request.bytes;
+      let posted = bytes;
+      if (!isShared(bytes)) {
+        job.lease = this.buffers.lend(bytes);
+        posted = job.lease.subarray(0, bytes.length);
+      }
+      this.start().postMessage({ ...request, bytes: posted, id: job.id });
     });
   }
 
@@ -181,6 +193,11 @@ class ParseWorker {
     worker.removeAllListeners();
     this.fallBack();
     await worker.terminate();
+  }
+
+  /** For tests: the shared buffers kept for the next bodies. */
+  get sharedBuffersKept(): number {
+    return this.buffers.spareCount;
   }
 
   /** For tests: the thread, to kill it as a crash would. */
@@ -210,6 +227,7 @@ class ParseWorker {
   private answer(result: ParseResult): void {
     const job = this.jobs.shift();
     if (!job || job.id !== result.id) throw new Error(`put parse worker answered job ${result.id} out of order`);
+    this.giveBack(job);
     job.resolve(this.toParsed(result));
   }
 
@@ -218,9 +236,20 @@ class ParseWorker {
     if (this.jobs.length === 0) return;
     const parsers = new JobParsers();
     this.table = new WorkerSeriesTable();
-    for (const job of this.jobs.splice(0)) job.resolve(this.toParsed(parsers.parse(job)));
+    for (const job of this.jobs.splice(0)) {
+      // read here from the caller's bytes; a thread that is going may still read the lease,
+      // which is harmless (only read, and its answer is never taken)
+      this.giveBack(job);
+      job.resolve(this.toParsed(parsers.parse(job)));
+    }
     // the next worker numbers its slots from 0 again
     this.table = new WorkerSeriesTable();
+  }
+
+  private giveBack(job: Job): void {
+    if (job.lease === undefined) return;
+    this.buffers.release(job.lease);
+    job.lease = undefined;
   }
 
   private toParsed(r: ParseResult): ParsedLines {
@@ -284,6 +313,11 @@ export class PutParsePool {
    */
   parseWith(module: string, body: Uint8Array, options: unknown, affinity: number): Promise<ParsedLines> {
     return this.workers[affinity % this.workers.length]!.submit({ kind: 'module', bytes: body, module, options });
+  }
+
+  /** For tests: the shared buffers each worker slot keeps for the bodies it carries to its thread. */
+  sharedBuffersKept(): number[] {
+    return this.workers.map((w) => w.sharedBuffersKept);
   }
 
   /** For tests: the worker threads started so far. */

@@ -8,7 +8,7 @@
 import type { BatchBuilder } from '../../core';
 import type { WorkerBodyReader } from '../../lib/opentsdb';
 import { readWriteRequestBytes, type Admitted } from './admit';
-import { snappyUncompress } from './snappy';
+import { snappyDeclaredLength, snappyUncompress } from './snappy';
 
 /** The route's limits, passed with each job. */
 export interface RemoteWriteReadOptions {
@@ -16,12 +16,23 @@ export interface RemoteWriteReadOptions {
   maxUncompressedBytes: number;
 }
 
+/**
+ * The worker's buffer for decompressed bodies, reused from one body to the next (the
+ * reader copies what it keeps): a fresh buffer per body was external memory that V8
+ * answered with full collections. Bodies larger than SCRATCH_MAX_BYTES get their own.
+ */
+let scratch = Buffer.alloc(0);
+const SCRATCH_MAX_BYTES = 8 << 20;
+
 export const bodyReader: WorkerBodyReader = {
   read(body: Uint8Array, builder: BatchBuilder, options: unknown): { points: number; detail: Admitted } | undefined {
     const { maxTags, maxUncompressedBytes } = options as RemoteWriteReadOptions;
     let bytes: Buffer;
     try {
-      bytes = snappyUncompress(body, maxUncompressedBytes);
+      const { length } = snappyDeclaredLength(body);
+      // grown in steps, never past SCRATCH_MAX_BYTES whatever a body declares
+      if (length > scratch.length && length <= SCRATCH_MAX_BYTES) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_BYTES, Math.max(length, 2 * scratch.length, 64 << 10)));
+      bytes = snappyUncompress(body, maxUncompressedBytes, scratch);
     } catch {
       return undefined; // the main thread answers it (400, or 413 for a body declared too large)
     }

@@ -38,11 +38,16 @@ export function snappyDeclaredLength(input: Uint8Array): { length: number; offse
   throw new SnappyError('length preamble longer than 5 bytes');
 }
 
-export function snappyUncompress(input: Uint8Array, maxBytes: number): Buffer {
+/**
+ * The block's bytes, decompressed into `into` when it holds them (the result is then a
+ * view of its start, valid until `into` is used again), otherwise into a new buffer.
+ * Throws SnappyError on a malformed block or one declared longer than `maxBytes`.
+ */
+export function snappyUncompress(input: Uint8Array, maxBytes: number, into?: Buffer): Buffer {
   const { length, offset } = snappyDeclaredLength(input);
   if (length > maxBytes) throw new SnappyError(`declared uncompressed length ${length} exceeds the limit of ${maxBytes} bytes`, true);
   if (length > (input.length - offset) * MAX_EXPANSION) throw new SnappyError(`declared uncompressed length ${length} is more than ${input.length} bytes can hold`);
-  const out = Buffer.allocUnsafe(length);
+  const out = into !== undefined && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let pos = offset;
   let op = 0;
   while (pos < input.length) {

@@ -5,7 +5,7 @@
  * does not take go back to the session (see index.ts).
  */
 import type { KernelHooks, Logger, WriteService } from '../../core';
-import type { ParsedLines, PutParsePool } from '../../lib/opentsdb';
+import { copyIntoShared, sharedBuffer, type ParsedLines, type PutParsePool } from '../../lib/opentsdb';
 import type { TelnetCommand, TelnetConnection } from '../../lib/telnet';
 import { putCommand, writeBatch, type Stats } from './put-command';
 
@@ -56,21 +56,6 @@ const UNCHECKED_LENGTH = 0x7fffffff;
 
 /** First size of a connection's staging buffer: a socket read (64 KiB) fits without regrowth. */
 const STAGING_BYTES = 64 * 1024;
-
-/** A Buffer over shared memory: posted to a worker, it is shared rather than copied. */
-function sharedBuffer(bytes: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(bytes));
-}
-
-/**
- * Copies `source[start, end)` into `target` (shared memory) at `at`. Not Buffer#copy:
- * in Node 20 that is TypedArray#set, which V8 runs into shared memory as a relaxed-atomic
- * move (~1.9 GB/s here, 4% of the storage thread's CPU in a telnet load), while a fill
- * with a buffer as long as the range is one memcpy in Node's C++ (~35 GB/s).
- */
-function copyIntoShared(target: Buffer, at: number, source: Buffer, start: number, end: number): void {
-  if (end > start) target.fill(source.subarray(start, end), at, at + (end - start));
-}
 
 /** Parsing on worker threads; this thread gathers line bytes and writes the parsed batches in order. */
 export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutParsePool, workers: number, maxInFlight: number, hooks: KernelHooks): TelnetCommand {

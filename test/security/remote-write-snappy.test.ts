@@ -50,6 +50,16 @@ describe('security: remote_write snappy bodies cannot hang the daemon (#19)', ()
     const text = Buffer.from('sys.cpu.user host=web01 cpu=0 '.repeat(200) + 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(50));
     const packed = Buffer.from(snappyjs.compress(text));
     expect(snappyUncompress(packed, 1 << 20).equals(text)).to.equal(true);
+    // into a caller's buffer when it holds the bytes (a view of its start), else a new one
+    const into = Buffer.alloc(text.length + 10, 0xee);
+    const viewed = snappyUncompress(packed, 1 << 20, into);
+    expect(viewed.buffer).to.equal(into.buffer);
+    expect(viewed.equals(text)).to.equal(true);
+    expect(into[text.length]).to.equal(0xee);
+    const small = Buffer.alloc(10);
+    const fresh = snappyUncompress(packed, 1 << 20, small);
+    expect(fresh.buffer).to.not.equal(small.buffer);
+    expect(fresh.equals(text)).to.equal(true);
     for (let cut = 0; cut < packed.length; cut++) {
       expect(() => snappyUncompress(packed.subarray(0, cut), 1 << 20)).to.throw();
     }

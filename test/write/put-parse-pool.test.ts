@@ -215,6 +215,24 @@ describe('put parsing on worker threads', () => {
     }
   });
 
+  it('carries bodies to its thread in shared buffers it lends and takes back, no body reading another\'s bytes', async () => {
+    const pool = new PutParsePool(1, () => undefined);
+    try {
+      const reader = new PutJsonBytesReader();
+      // waves of four in flight, each wave's bodies larger than the last (a lent buffer
+      // that is too small is not reused), then smaller again (a larger one is)
+      for (const [wave, copies] of [1, 2, 40, 300, 3].entries()) {
+        const bodies = jsonBodies(4).map((b) => `[${Array.from({ length: copies }, () => b.slice(1, -1)).join(',')}]`);
+        const answers = await Promise.all(bodies.map((b) => pool.parseJson(Buffer.from(b), 0)));
+        answers.forEach((a, k) => expect(a.exact ? undefined : describeBatch(a.batch), `wave ${wave} body ${k}`).to.deep.equal(inlineJson(reader, bodies[k]!)));
+        expect(pool.sharedBuffersKept()[0], `wave ${wave}`).to.be.within(1, 4);
+      }
+      expect(pool.threads()).to.have.length(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('loses no JSON body when its worker dies: the unanswered ones are read on the main thread', async () => {
     const crashes: unknown[] = [];
     const pool = new PutParsePool(1, (err) => crashes.push(err));
