@@ -20,6 +20,18 @@ export const getHttpHooks = defineFeatureHooks('http', () => ({
 }));
 
 export type HttpHooks = ReturnType<typeof getHttpHooks>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route's body arrives in shared memory (a Buffer over a SharedArrayBuffer), lent
+     * for the request's life: it reaches a worker thread without a copy (lib/opentsdb's
+     * PutParsePool). The handler must keep no view of it past its answer: the memory
+     * carries another request's body once the response is sent. Default: an ordinary Buffer.
+     */
+    sharedBody?: boolean;
+  }
+}
 export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export * from './schemas';
 

@@ -48,28 +48,31 @@ export class SharedBufferPool {
 
   /** A shared buffer holding a copy of `bytes` (its first `bytes.length` bytes); give it back with `release`. */
   lend(bytes: Uint8Array): Buffer {
-    const length = bytes.length;
-    let lent: Buffer | undefined;
+    const lent = this.take(bytes.length);
+    copyIntoShared(lent, 0, bytes, 0, bytes.length);
+    return lent;
+  }
+
+  /** A shared buffer of at least `minBytes` bytes (contents undefined); give it back with `release`. */
+  take(minBytes: number): Buffer {
     // the smallest spare that fits: bodies of one client are alike in size
     let best = -1;
     for (let i = 0; i < this.spare.length; i++) {
       const candidate = this.spare[i]!;
-      if (candidate.length >= length && (best < 0 || candidate.length < this.spare[best]!.length)) best = i;
+      if (candidate.length >= minBytes && (best < 0 || candidate.length < this.spare[best]!.length)) best = i;
     }
-    if (best >= 0) {
-      lent = this.spare[best]!;
-      this.spare[best] = this.spare[this.spare.length - 1]!;
-      this.spare.pop();
-    } else {
+    if (best < 0) {
       let size = this.minBytes;
-      while (size < length) size *= 2;
-      lent = sharedBuffer(size);
+      while (size < minBytes) size *= 2;
+      return sharedBuffer(size);
     }
-    copyIntoShared(lent, 0, bytes, 0, length);
-    return lent;
+    const taken = this.spare[best]!;
+    this.spare[best] = this.spare[this.spare.length - 1]!;
+    this.spare.pop();
+    return taken;
   }
 
-  /** Takes back a buffer from `lend` (its job answered: nothing reads it any more). */
+  /** Takes back a buffer from `lend` or `take` once nothing reads it any more (its job answered, its request answered). */
   release(buffer: Buffer): void {
     if (buffer.length > this.maxKeptBytes) return;
     if (this.spare.length < this.maxSpare) {

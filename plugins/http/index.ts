@@ -16,6 +16,7 @@ import { ANYONE, getAuthenticator } from '../../lib/auth';
 import { getHttpHooks, withErrors } from '../../lib/http';
 import { installAuthentication } from './authentication';
 import { installOpenApi } from './openapi';
+import { installRequestBody } from './request-body';
 import { installWriteAdmission } from './write-admission-hook';
 import { WriteAdmission } from './write-admission';
 
@@ -137,7 +138,7 @@ export default definePlugin({
         // OpenTSDB routes `/api/v1/x` like `/api/x`.
         rewriteUrl: (req) => (req.url ?? '/').replace(/^\/api\/v1(?=\/|\?|$)/i, '/api'),
       });
-      installOpenTsdbConventions(app);
+      installOpenTsdbConventions(app, admission.maxConcurrent);
       installOriginChecks(app, options);
       // Every request is authenticated when the auth plugin registered an authenticator.
       const authenticator = getAuthenticator(container);
@@ -240,11 +241,10 @@ function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
-function installOpenTsdbConventions(app: FastifyInstance): void {
+function installOpenTsdbConventions(app: FastifyInstance, maxLentBodies: number): void {
   // Bodies arrive raw: each endpoint parses its own formats, so that it can answer bad
   // input with OpenTSDB's exact messages. gzip/deflate request bodies are inflated.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  installRequestBody(app, maxLentBodies);
   app.addHook('preParsing', async (request, _reply, payload) => {
     const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
     if (encoding === 'gzip' || encoding === 'x-gzip') return inflated(payload, zlib.createGunzip());

@@ -40,7 +40,7 @@ export default definePlugin({
       getPutHooks(hooks).formats.call(formats);
       const writer = container.resolve('writer');
 
-      app.post('/api/put', { config: { scope: 'write' }, schema: putSchema(formats.names()) }, async (request, reply) => {
+      app.post('/api/put', { config: { scope: 'write', sharedBody: true }, schema: putSchema(formats.names()) }, async (request, reply) => {
         const flags = putFlags(request.query as Record<string, unknown>);
         const body = request.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
