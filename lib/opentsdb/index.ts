@@ -11,7 +11,7 @@ export { PutCollector, type PutError, type ReceivedPoint } from './put-collector
 export { decodeBytesFirst, getPutHooks, type PutFormat } from './put-format';
 export { PutLineParser } from './put-line-parser';
 export { PutParsePool, type ParsedLines } from './put-parse-pool';
-export { copyIntoShared, sharedBuffer, isShared, SharedBufferPool } from './shared-bytes';
+export { copyIntoShared, sharedBuffer, isShared, MAX_SHARED_BYTES, SharedBufferPool } from './shared-bytes';
 export { sharedPutParsePool } from './shared-parse-pool';
 export type { WorkerBodyReader, WorkerBodyReaderModule } from './put-parse-worker';
 export { jsonFormat as putJsonFormat } from './put-json-format';

@@ -20,7 +20,7 @@ import { NO_TEXTS } from '../../core/batch-builder';
 import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, newSeriesSpace, type SeriesRef, type SeriesSlots, type SeriesSpace } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
-import { isShared, SharedBufferPool } from './shared-bytes';
+import { isShared, MAX_SHARED_BYTES, SharedBufferPool } from './shared-bytes';
 import { JobParsers, WORKER_ROLE, type ParseRequest, type ParseResult } from './put-parse-worker';
 
 export interface ParsedLines {
@@ -173,10 +173,11 @@ class ParseWorker {
       if (this.closed) return this.fallBack();
       // the bytes stay readable here for the fallback after a crash: shared when they are
       // in shared memory already (telnet's), otherwise copied to a lent shared buffer
-      // (posting them would clone them into a fresh buffer of the worker's each time)
+      // (posting them would clone them into a fresh buffer of the worker's each time), but
+      // for large ones (MAX_SHARED_BYTES), which are posted as they are
       const bytes = request.bytes;
       let posted = bytes;
-      if (!isShared(bytes)) {
+      if (!isShared(bytes) && bytes.length <= MAX_SHARED_BYTES) {
         job.lease = this.buffers.lend(bytes);
         posted = job.lease.subarray(0, bytes.length);
       }

@@ -28,6 +28,16 @@ export function isShared(bytes: Uint8Array): boolean {
 }
 
 /**
+ * The largest bytes worth carrying in shared memory. Larger ones go as ordinary buffers
+ * (copied when posted): a SharedArrayBuffer that has been posted to a worker is freed only
+ * once both isolates have collected it, and neither is pressed to — shared memory does not
+ * count as the external memory that prompts V8's collections. A stream of fresh 8 MiB
+ * shared buffers, one per large body, grew a daemon past 4 GiB; pooled ones of at most this
+ * size are reused instead of made.
+ */
+export const MAX_SHARED_BYTES = 4 << 20;
+
+/**
  * Shared buffers lent for one job each and given back once the job is answered, so that a
  * steady stream of bodies reuses a few buffers. Bounded: at most `maxSpare` are kept, none
  * larger than `maxKeptBytes` (a rare huge body gets its own buffer, dropped after its job).
@@ -42,7 +52,7 @@ export class SharedBufferPool {
    */
   constructor(
     private readonly maxSpare = 8,
-    private readonly maxKeptBytes = 4 << 20,
+    readonly maxKeptBytes = MAX_SHARED_BYTES,
     private readonly minBytes = 64 << 10,
   ) {}
 

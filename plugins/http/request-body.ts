@@ -2,7 +2,9 @@
  * Reads every request body into one Buffer (fastify's `parseAs: 'buffer'`, which this
  * replaces: the same limits and errors), and for a route whose config asks for
  * `sharedBody` (lib/http) straight into shared memory lent from a pool and taken back when
- * the response is sent.
+ * the response is sent. Bodies over MAX_SHARED_BYTES (4 MiB) stay ordinary buffers (see
+ * lib/opentsdb/shared-bytes.ts why), so a Content-Length reserves at most that much before
+ * the bytes arrive.
  *
  * Why: an `/api/put` body is read on a parse worker. Gathered as chunks and joined, then
  * copied into shared memory for the worker, each body was allocated and copied twice on
@@ -12,14 +14,12 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastify from 'fastify';
-import { copyIntoShared, SharedBufferPool } from '../../lib/opentsdb';
+import { copyIntoShared, MAX_SHARED_BYTES, SharedBufferPool } from '../../lib/opentsdb';
 
 const { FST_ERR_CTP_BODY_TOO_LARGE, FST_ERR_CTP_INVALID_CONTENT_LENGTH } = fastify.errorCodes;
 
 /** First size of a shared body whose length the request does not say (chunked, compressed). */
 const UNKNOWN_LENGTH_BYTES = 64 * 1024;
-/** The most a Content-Length reserves before the bytes arrive (a client may declare more than it sends). */
-const MAX_PRESIZED_BYTES = 4 * 1024 * 1024;
 
 type Done = (err: Error | null, body?: Buffer) => void;
 
@@ -49,7 +49,8 @@ function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream, done:
   const stream = payload as NodeJS.ReadableStream & { receivedEncodedLength?: number };
   let received = 0;
   const chunks: Buffer[] = [];
-  // a shared body: the lent buffer and how much of it is filled
+  // a shared body (up to MAX_SHARED_BYTES; a larger one is gathered as chunks): the lent buffer, filled to `received`
+  let sharing = pool !== undefined && !(!encoded && contentLength > MAX_SHARED_BYTES);
   let shared: Buffer | undefined;
 
   const onData = (data: Buffer | string): void => {
@@ -62,16 +63,26 @@ function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream, done:
       done(new FST_ERR_CTP_BODY_TOO_LARGE());
       return;
     }
-    if (!pool) return void chunks.push(chunk);
     const at = received - chunk.length;
+    if (sharing && received > MAX_SHARED_BYTES) {
+      // too large for shared memory (shared-bytes.ts): gathered as chunks from here on
+      sharing = false;
+      if (shared !== undefined) {
+        chunks.push(Buffer.from(shared.subarray(0, at)));
+        lent.delete(request);
+        pool!.release(shared);
+        shared = undefined;
+      }
+    }
+    if (!sharing) return void chunks.push(chunk);
     if (shared === undefined || received > shared.length) {
       // sized by Content-Length when the bytes are the body's as sent; grown by doubling otherwise
-      const first = !encoded && contentLength >= received ? Math.min(contentLength, MAX_PRESIZED_BYTES) : UNKNOWN_LENGTH_BYTES;
+      const first = !encoded && contentLength >= received ? contentLength : UNKNOWN_LENGTH_BYTES;
       const wanted = Math.max(received, shared ? shared.length * 2 : first);
-      const grown = pool.take(Math.min(wanted, Math.max(received, limit)));
+      const grown = pool!.take(Math.max(received, Math.min(wanted, MAX_SHARED_BYTES, limit)));
       if (shared !== undefined) {
         copyIntoShared(grown, 0, shared, 0, at);
-        pool.release(shared);
+        pool!.release(shared);
       }
       shared = grown;
       lent.set(request, grown);
@@ -86,7 +97,7 @@ function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream, done:
       return done(err);
     }
     if (!Number.isNaN(contentLength) && (stream.receivedEncodedLength || received) !== contentLength) return done(new FST_ERR_CTP_INVALID_CONTENT_LENGTH());
-    done(null, pool ? (shared ?? Buffer.alloc(0)).subarray(0, received) : Buffer.concat(chunks, received));
+    done(null, sharing ? (shared ?? Buffer.alloc(0)).subarray(0, received) : Buffer.concat(chunks, received));
   };
 
   const stop = (): void => {

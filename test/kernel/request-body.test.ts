@@ -46,7 +46,7 @@ describe('http plugin: request bodies, shared for routes that ask', () => {
         });
       },
     });
-    daemon = await startDaemon({ plugins: [['http', { bodyLimit: 4 * 1024 * 1024 }], routes] });
+    daemon = await startDaemon({ plugins: [['http', { bodyLimit: 8 * 1024 * 1024 }], routes] });
   });
   after(() => daemon.stop());
 
@@ -76,8 +76,18 @@ describe('http plugin: request bodies, shared for routes that ask', () => {
     expect(gzip.json).to.deep.equal({ shared: true, length: text.length, before: sha(text), after: sha(text) });
   });
 
+  it('gives a body over 4 MiB as an ordinary buffer (shared memory posted to a worker is freed late), declared or found while it arrives', async () => {
+    const body = crypto.randomBytes(4 * 1024 * 1024 + 100);
+    for (const chunked of [false, true]) {
+      const answer = await post(daemon.port, '/test/shared', body, {}, chunked);
+      expect(answer.json, chunked ? 'chunked' : 'declared').to.deep.equal({ shared: false, length: body.length, before: sha(body), after: sha(body) });
+    }
+    const atBound = crypto.randomBytes(4 * 1024 * 1024);
+    expect((await post(daemon.port, '/test/shared', atBound, {}, true)).json).to.deep.equal({ shared: true, length: atBound.length, before: sha(atBound), after: sha(atBound) });
+  });
+
   it('refuses a body over the limit with 413 in OpenTSDB\'s error form, declared or sent, and an empty body is empty', async () => {
-    const big = Buffer.alloc(4 * 1024 * 1024 + 1, 0x61);
+    const big = Buffer.alloc(8 * 1024 * 1024 + 1, 0x61);
     const declared = await post(daemon.port, '/test/shared', big);
     expect(declared.status).to.equal(413);
     expect(declared.json.error.code).to.equal(413);

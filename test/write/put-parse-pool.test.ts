@@ -11,6 +11,7 @@ import { BatchBuilder } from '../../core/batch-builder';
 import { PutJsonBytesReader } from '../../lib/opentsdb/put-json-bytes';
 import { PutLineParser } from '../../lib/opentsdb/put-line-parser';
 import { PARSE_WORKER_LIMITS, PutParsePool, type ParsedLines } from '../../lib/opentsdb/put-parse-pool';
+import { MAX_SHARED_BYTES } from '../../lib/opentsdb/shared-bytes';
 import { exchange } from '../helpers/clients';
 import { startDaemon } from '../helpers/daemon';
 import { readPoints } from '../helpers/read-back';
@@ -228,6 +229,13 @@ describe('put parsing on worker threads', () => {
         expect(pool.sharedBuffersKept()[0], `wave ${wave}`).to.be.within(1, 4);
       }
       expect(pool.threads()).to.have.length(1);
+      // a body over MAX_SHARED_BYTES is posted as it is (copied), no shared buffer made for it
+      const kept = pool.sharedBuffersKept()[0];
+      const huge = `[${Array.from({ length: 3000 }, () => jsonBodies(1)[0]!.slice(1, -1)).join(',')}]`;
+      expect(huge.length).to.be.greaterThan(MAX_SHARED_BYTES);
+      const answer = await pool.parseJson(Buffer.from(huge), 0);
+      expect(describeBatch(answer.batch)).to.deep.equal(inlineJson(reader, huge));
+      expect(pool.sharedBuffersKept()[0]).to.equal(kept);
     } finally {
       await pool.close();
     }
