@@ -9,11 +9,36 @@
  * answering them, see index.ts): at once for other routes, and for a write only once it
  * has its turn, so that a client waiting for the go-ahead sends no body that would lie
  * unread in the queue.
+ *
+ * A write refused with 503 after its wait has its body read and dropped before the 503 is
+ * sent (at most LINGER_MS), so the client reads the 503 instead of a connection reset.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { requiredScope } from '../../lib/auth';
 import { errorBody } from './errors';
 import type { WriteAdmission } from './write-admission';
+
+/** How long (ms) a refused write's body is read and dropped before its 503 is sent regardless (nginx's lingering_time default). */
+export const LINGER_MS = 30_000;
+
+/** Reads `request`'s body to its end and drops it; true when it ended within `limitMs`, false on timeout or when the client left. */
+function discardBody(request: IncomingMessage, limitMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (ended: boolean): void => {
+      clearTimeout(timer);
+      request.removeListener('end', onEnd);
+      request.removeListener('close', onClose);
+      resolve(ended);
+    };
+    const onEnd = (): void => finish(true);
+    const onClose = (): void => finish(request.complete);
+    const timer = setTimeout(() => finish(false), limitMs);
+    request.once('end', onEnd);
+    request.once('close', onClose);
+    request.resume();
+  });
+}
 
 export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmission): void {
   app.addHook('onRequest', async (request, reply) => {
@@ -52,12 +77,18 @@ export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmi
       return reply.hijack();
     }
     if (!admitted) {
-      // the body was never read: closing is cheaper than reading it to keep the connection
+      // A client that sent `Expect: 100-continue` has sent no body. Any other has its body
+      // in flight, and closing a socket with unread bytes in it makes the kernel send RST:
+      // a client that writes its whole body before it reads (Python's urllib) would get a
+      // broken pipe, not the 503. So the body is read and dropped first (a lingering
+      // close, as nginx's lingering_time), for at most LINGER_MS.
+      const drained = expectsContinue || request.raw.complete || (await discardBody(request.raw, LINGER_MS));
+      if (closed) return reply.hijack();
       reply
         .code(503)
-        .header('retry-after', String(Math.max(1, Math.ceil(admission.queueTimeoutMs / 1000))))
-        .header('connection', 'close')
-        .send(errorBody(503, 'Too many write requests in progress', `waited ${admission.queueTimeoutMs} ms behind ${admission.maxConcurrent} write requests (http maxConcurrentWrites)`));
+        .header('retry-after', String(Math.max(1, Math.ceil(admission.queueTimeoutMs / 1000))));
+      if (!drained || expectsContinue) reply.header('connection', 'close');
+      reply.send(errorBody(503, 'Too many write requests in progress', `waited ${admission.queueTimeoutMs} ms behind ${admission.maxConcurrent} write requests (http maxConcurrentWrites)`));
       return reply;
     }
     held = true;

@@ -57,6 +57,24 @@ async function stored(port: number, metric: string): Promise<Record<string, numb
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A POST /api/put of `size` bytes written whole before a byte of the answer is read, as
+ * Python's urllib does (it also sends `Connection: close` when `close`): resolves with the
+ * write's error code ('' when none), once `waitMs` passed after the write; `received()` is everything answered so far.
+ */
+async function putBeforeReading(port: number, size: number, close: boolean, waitMs = 300): Promise<{ writeError: string; received(): string; socket: net.Socket }> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.pause();
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+  socket.on('error', () => undefined);
+  socket.write(`POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${close ? 'Connection: close\r\n' : ''}Content-Length: ${size}\r\n\r\n`);
+  const error = await new Promise<Error | null | undefined>((resolve) => socket.write(Buffer.alloc(size, 0x20), resolve));
+  socket.resume();
+  await sleep(waitMs);
+  return { writeError: (error as NodeJS.ErrnoException | null | undefined)?.code ?? '', received: () => received, socket };
+}
+
 describe('write: admission of write requests (maxConcurrentWrites, writeQueueTimeoutMs)', () => {
   let daemon: RunningDaemon;
   before(async () => {
@@ -172,6 +190,32 @@ describe('write: admission of write requests (maxConcurrentWrites, writeQueueTim
     await sleep(200);
     expect(reader.received()).to.match(/HTTP\/1\.1 200 /);
     reader.socket.destroy();
+  });
+
+  it('reads and drops a refused write\'s body before its 503, so a client that writes all before it reads gets the 503, not a reset', async () => {
+    const holder = partialPut(daemon.port, point('adm.h6', 1), 3);
+    await sleep(100);
+    // 16 MiB: more than the sockets' buffers take, so unread bytes would be left in the
+    // daemon's socket when it closed (the kernel then resets the connection)
+    const closing = await putBeforeReading(daemon.port, 16 * 1024 * 1024, true);
+    expect(closing.writeError).to.equal('');
+    expect(closing.received()).to.match(/^HTTP\/1\.1 503 /);
+    expect(closing.received()).to.match(/\r\nconnection: close\r\n/i);
+    closing.socket.destroy();
+    // without Connection: close the connection is kept and serves the next request
+    const keeping = await putBeforeReading(daemon.port, 16 * 1024 * 1024, false);
+    expect(keeping.writeError).to.equal('');
+    expect(keeping.received()).to.match(/^HTTP\/1\.1 503 /);
+    expect(keeping.received()).to.match(/\r\nconnection: keep-alive\r\n/i);
+    keeping.socket.write('GET /api/version HTTP/1.1\r\nHost: x\r\n\r\n');
+    await sleep(200);
+    expect(keeping.received()).to.match(/HTTP\/1\.1 200 [^]*"version"/);
+    keeping.socket.destroy();
+    holder.finish();
+    expect(await holder.reply).to.match(/^HTTP\/1\.1 204 /);
+    holder.socket.destroy();
+    await sleep(50);
+    expect(await stat(daemon.port, 'tsd.http.writes.in_flight')).to.equal(0);
   });
 
   it('passes on the turn of a client that left while it waited', async () => {
