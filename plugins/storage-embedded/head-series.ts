@@ -129,6 +129,51 @@ export class HeadSeries implements SeriesPoints {
   }
 
   /**
+   * Appends the staged points `order[from, to)` (indexes into the staging's columns: a
+   * float's bits in `floats`, an int64's two words in `words`), in that order: the same as
+   * appendNumber for each, in one call a series. Why: a call a point passes its timestamp
+   * and float as arguments, and V8 boxes a double argument of a call it does not inline
+   * (two heap numbers, 32 bytes, a point: the storage thread's largest allocation).
+   */
+  appendStaged(order: Uint32Array, from: number, to: number, timestamps: Float64Array, kinds: Uint8Array, floats: Float64Array, words: Int32Array): void {
+    const room = this.length + (to - from);
+    if (room > this.timestamps.length) this.grow(room);
+    const ownTimestamps = this.timestamps;
+    const ownKinds = this.kinds;
+    const ownFloats = this.floats;
+    const ownWords = this.valueWords;
+    const texts = this.texts;
+    let at = this.length;
+    let sorted = this.sortedLength;
+    for (let k = from; k < to; k++) {
+      const i = order[k]!;
+      const timestamp = timestamps[i]!;
+      const kind = kinds[i]!;
+      ownTimestamps[at] = timestamp;
+      ownKinds[at] = kind;
+      if (kind === INT) {
+        ownWords[2 * at] = words[2 * i]!;
+        ownWords[2 * at + 1] = words[2 * i + 1]!;
+      } else {
+        ownFloats[at] = floats[i]!;
+      }
+      if (texts.length > at) texts[at] = undefined;
+      if (sorted === at && (at === 0 || ownTimestamps[at - 1]! < timestamp)) sorted = at + 1;
+      at++;
+      if (at - sorted >= TAIL_POINTS) {
+        // settle merges in place (the columns stay) and may drop repeated timestamps
+        this.length = at;
+        this.sortedLength = sorted;
+        this.settle();
+        at = this.length;
+        sorted = this.sortedLength;
+      }
+    }
+    this.length = at;
+    this.sortedLength = sorted;
+  }
+
+  /**
    * Merges the tail into the sorted points: sorts it by timestamp (stable, so among equal
    * timestamps the later write is kept), then merges it from the newest end with the sorted
    * points it overlaps, the tail winning a shared timestamp (it holds the later writes).
@@ -349,9 +394,10 @@ export class HeadSeries implements SeriesPoints {
   }
 
   /** By half: the slack a full head leaves is at most a third of it, not half. */
-  private grow(): void {
+  /** Grows the columns by half (at least MIN_CAPACITY points), or to `atLeast` points when that is more. */
+  private grow(atLeast = 0): void {
     const old = this.timestamps.length;
-    const size = old + Math.max(MIN_CAPACITY, old >> 1);
+    const size = Math.max(atLeast, old + Math.max(MIN_CAPACITY, old >> 1));
     const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
     const timestamps = new Float64Array(buffer, 0, size);
     timestamps.set(this.timestamps.subarray(0, this.length));

@@ -9,7 +9,7 @@
  * 10,000 series. Here a point is written to the end of these columns (in cache), and once
  * STAGED_POINTS wait (or anything reads the head) they are grouped by series with a counting
  * sort, stable, so each series' points reach its head in the order they came: every
- * head's last-write-wins and late-point handling (HeadSeries.appendNumber) is unchanged,
+ * head's last-write-wins and late-point handling (HeadSeries.appendStaged, as appendNumber) is unchanged,
  * and a series' cold lines are touched once for all its points waiting here.
  * VictoriaMetrics buffers its incoming rows the same way before it sorts them into a part.
  *
@@ -147,11 +147,7 @@ function appendGrouped(
   for (let s = 0; s < staged.length; s++) {
     const entry = staged[s]!;
     const to = ends[s]!;
-    const head = headOf(entry);
-    for (let k = from; k < to; k++) {
-      const i = order[k]!;
-      head.appendNumber(timestamps[i]!, kinds[i]!, floats[i]!, words[2 * i]!, words[2 * i + 1]!);
-    }
+    headOf(entry).appendStaged(order, from, to, timestamps, kinds, floats, words);
     entry.stagedSlot = -1;
     from = to;
   }

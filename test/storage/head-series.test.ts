@@ -170,6 +170,53 @@ describe('embedded head series', () => {
     expect(Array.from(h.floats.subarray(0, h.length))).to.deep.equal(sorted.map((t) => want.get(t)));
   });
 
+  it('appends a staged run in one call exactly as point by point: settles inside the run when its tail fills, repeats dropped, kinds mixed', () => {
+    let seed = 23;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const repeats of [0, 0.3, 0.9]) {
+      // the staging's columns: a run of 1,500 points for one series, some of the staging's
+      // indexes skipped (other series' points), given in `order`
+      const n = 1500;
+      const size = 2 * n;
+      const timestamps = new Float64Array(size);
+      const kinds = new Uint8Array(size);
+      const floats = new Float64Array(size);
+      const words = new Int32Array(2 * size);
+      const order = new Uint32Array(n);
+      const byPoint = new HeadSeries();
+      const staged = new HeadSeries();
+      // a head that already holds a point, as a live head does between drains
+      for (const h of [byPoint, staged]) h.appendNumber(1, F, 0.5, 0, 0);
+      let clock = 100;
+      for (let k = 0; k < n; k++) {
+        const i = 2 * k + (k % 2);
+        order[k] = i;
+        // in order, or a repeat of one of a few recent timestamps (retries): the tail
+        // passes TAIL_POINTS and settles, dropping repeats, inside the one call
+        const t = next() < repeats ? clock - Math.floor(next() * 5) : (clock += 1 + Math.floor(next() * 3));
+        timestamps[i] = t;
+        if (next() < 0.5) {
+          kinds[i] = F;
+          floats[i] = next() * 1e6;
+        } else {
+          kinds[i] = I;
+          words[2 * i] = (next() * 2 ** 32) | 0;
+          words[2 * i + 1] = (next() * 2 ** 32) | 0;
+        }
+        byPoint.appendNumber(t, kinds[i]!, floats[i]!, words[2 * i]!, words[2 * i + 1]!);
+      }
+      staged.appendStaged(order, 0, n, timestamps, kinds, floats, words);
+      byPoint.settle();
+      staged.settle();
+      const want = byPoint.copy(0, byPoint.length);
+      const got = staged.copy(0, staged.length);
+      expect(got.length, `repeats ${repeats}`).to.equal(want.length);
+      expect(Array.from(got.timestamps)).to.deep.equal(Array.from(want.timestamps));
+      expect(Array.from(got.kinds)).to.deep.equal(Array.from(want.kinds));
+      expect(Array.from(got.ints)).to.deep.equal(Array.from(want.ints));
+    }
+  });
+
   it('merges an out-of-order tail exactly: interleaved streams, ties with sorted and tail points, int64 words, texts, reads in between', () => {
     let seed = 11;
     const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
