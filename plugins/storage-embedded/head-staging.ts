@@ -116,14 +116,27 @@ export class HeadStaging {
  * slot by slot, arrival order within a slot, and `ends[s]` is where slot s's end is in it.
  */
 function groupBySlot(slots: Uint32Array, n: number, seriesCount: number, ends: Uint32Array, order: Uint32Array): void {
-  // ends[s + 1] counts, then the running sum gives each slot's start
+  // ends[s + 1] counts, then the running sum gives each slot's start; each loop a function
+  // of its own, for the reason drain() gives (this one deoptimized ~17 times a load)
   ends.fill(0, 0, seriesCount + 1);
+  countSlots(slots, n, ends);
+  runningSum(ends, seriesCount);
+  placeBySlot(slots, n, ends, order);
+}
+
+function countSlots(slots: Uint32Array, n: number, ends: Uint32Array): void {
   for (let i = 0; i < n; i++) {
     const s = slots[i]! + 1;
     ends[s] = ends[s]! + 1;
   }
+}
+
+function runningSum(ends: Uint32Array, seriesCount: number): void {
   for (let s = 1; s <= seriesCount; s++) ends[s] = ends[s]! + ends[s - 1]!;
-  // placing advances each slot's start to its end; stable (i ascending)
+}
+
+/** Placing advances each slot's start to its end; stable (i ascending). */
+function placeBySlot(slots: Uint32Array, n: number, ends: Uint32Array, order: Uint32Array): void {
   for (let i = 0; i < n; i++) {
     const s = slots[i]!;
     const k = ends[s]!;
