@@ -52,6 +52,12 @@ export interface Codec {
   encode(points: SeriesPoints, start: number, end: number): Uint8Array;
   /** Decodes `count` values into `into` from position `offset`. */
   decode(bytes: Uint8Array, count: number, into: SeriesPoints, offset: number): void;
+  /**
+   * True when every value this codec decodes is a finite number (no NaN, no ±Infinity):
+   * a float codec that only accepts such values. Readers may then count a chunk's values
+   * without decoding them (lib/chunks chunkValuesFinite). Absent means unknown.
+   */
+  finite?: boolean;
 }
 
 /** ---- aggregators ------------------------------------------------------------------ */
@@ -86,6 +92,13 @@ export interface Aggregator {
    * (core DownsampleRequest.merge).
    */
   merge?(partials: Float64Array, count: number): number;
+  /**
+   * Optional: `aggregate` of `count` finite numbers when it depends only on how many there
+   * are, not on what they are (count: `count`). A storage engine then answers a chunk whose
+   * values are known finite from its header (core DownsampleRequest.ofFinite,
+   * Codec.finite), without decoding a value. Never set where a value could change the result.
+   */
+  ofFinite?(count: number): number;
   /**
    * Integer mode, used (as OpenTSDB does) when every input is an integer; results are
    * 64-bit (wrap like Java longs). Without it, integers are aggregated as doubles.

@@ -135,6 +135,12 @@ export interface DownsampleRequest {
    * Never set for an order- or rounding-sensitive aggregator (sum, avg, percentiles).
    */
   merge?(partials: Float64Array, count: number): number;
+  /**
+   * Optional, with `merge`: `reduce` of `count` finite values when it depends only on their
+   * number (count: `count`; core Aggregator.ofFinite). An engine may then summarise a run
+   * it knows holds `count` finite numbers in one bucket without decoding them.
+   */
+  ofFinite?(count: number): number;
 }
 
 /**

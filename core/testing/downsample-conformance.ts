@@ -68,9 +68,11 @@ function firstSmallest(values: Float64Array, count: number): number {
 }
 
 /** Every reducer above as the fields of a request. */
-export const REDUCER_REQUESTS: Pick<DownsampleRequest, 'aggregator' | 'reduce' | 'merge'>[] = [
+export const REDUCER_REQUESTS: Pick<DownsampleRequest, 'aggregator' | 'reduce' | 'merge' | 'ofFinite'>[] = [
   ...Object.entries(REDUCERS).map(([aggregator, reduce]) => ({ aggregator, reduce })),
   ...Object.entries(MERGING_REDUCERS).map(([aggregator, f]) => ({ aggregator, ...f })),
+  // count as the query engine asks for it: an engine may count finite values undecoded
+  { aggregator: 'count', ...MERGING_REDUCERS.count!, ofFinite: (count: number) => count },
 ];
 
 /** The reference: `read`'s points in the bucketed range, bucketed and reduced in time order. */

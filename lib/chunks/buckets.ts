@@ -138,6 +138,22 @@ export function summariseRun(p: SeriesPoints, from: number, to: number, request:
 
 const EMPTY = new Float64Array(0);
 
+/**
+ * What summariseRun gives for a run of `count` finite numbers from `minT` to `maxT` (ms)
+ * in one bucket, under a request whose result depends only on their number
+ * (`request.ofFinite` and `request.merge`, e.g. count): made from a chunk's header, no
+ * value decoded. Undefined when the run spans more than one bucket or the request is not such.
+ */
+export function summariseFiniteRun(minT: number, maxT: number, count: number, request: DownsampleRequest): RunBuckets | undefined {
+  if (request.ofFinite === undefined || request.merge === undefined || !(count > 0)) return undefined;
+  let headBucket = 0;
+  if (!request.all) {
+    headBucket = floorToInterval(minT, request.intervalMs);
+    if (floorToInterval(maxT, request.intervalMs) !== headBucket) return undefined;
+  }
+  return { minT, maxT, points: count, headBucket, headValues: EMPTY, tailBucket: NaN, tailValues: EMPTY, innerTimestamps: EMPTY, innerValues: EMPTY, partial: true, headPartial: request.ofFinite(count), tailPartial: NaN };
+}
+
 /** `reduce` over the values of points [from, to) (to > from), in time order. */
 function partialOf(p: SeriesPoints, words: Int32Array, from: number, to: number, request: DownsampleRequest): number {
   const values = scratchOf(to - from);

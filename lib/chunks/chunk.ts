@@ -17,10 +17,12 @@
  * 2026-11-30) relies on the chunk's container to delimit it: a block's index entry, a
  * stored chunk's frame (stored.ts). Chunks in mode 0 are still read.
  */
-import { allocPoints, ByteReader, ByteWriter, type Codec, type SeriesPoints } from '../../core';
+import { allocPoints, ByteReader, ByteWriter, ValueKind, type Codec, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
 
 const MAX_KIND = 4;
+const INT_KIND: number = ValueKind.Int;
+const FLOAT_KIND: number = ValueKind.Float;
 /** kinds modes */
 const KINDS_ONE = 0;
 const KINDS_RUNS = 1;
@@ -143,6 +145,33 @@ export function chunkPointCount(bytes: Uint8Array, limit = maxPointsIn(bytes)): 
   const count = r.uvarint();
   if (count > limit) throw new RangeError('chunk point count out of range');
   return count;
+}
+
+/**
+ * Whether every value of a chunk is a finite number, read from its header alone (no value
+ * decoded): true for a chunk of one kind that is integers, or floats whose codec is
+ * `finite` (Codec.finite); false for any other (mixed kinds, strings, a float codec that
+ * may hold NaN). Throws RangeError on a header that does not parse.
+ */
+export function chunkValuesFinite(bytes: Uint8Array, codecs: CodecSet): boolean {
+  const r = new ByteReader(bytes);
+  r.uvarint(); // count
+  r.byte(); // timestamp codec
+  r.bytes(r.uvarint());
+  const mode = r.byte();
+  let kind: number;
+  let codecId: number;
+  if (mode === KINDS_ONE_REST) {
+    kind = r.byte();
+    codecId = r.byte();
+  } else if (mode === KINDS_ONE) {
+    kind = r.byte();
+    // one section: u8 sections, u8 kind, u8 codec
+    if (r.byte() !== 1 || r.byte() !== kind) return false;
+    codecId = r.byte();
+  } else return false;
+  if (kind === INT_KIND) return true;
+  return kind === FLOAT_KIND && codecs.codec(codecId).finite === true;
 }
 
 /**

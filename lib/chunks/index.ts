@@ -10,7 +10,7 @@
  *  - merge-numeric.ts: overlapping numeric runs merged into doubles, for downsampling.
  */
 export { CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, type CodecPreferences } from './codec-set';
-export { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkPointCount, decodeChunk, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
+export { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkPointCount, chunkValuesFinite, decodeChunk, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
 export {
   decodeStoredChunk,
   decodeStoredChunkInto,
@@ -23,7 +23,7 @@ export {
   storedChunkPointCount,
   type StoredChunkOptions,
 } from './stored';
-export { floorToInterval, isNumericRun, mergeRuns, runBytes, summariseRun, type RunBuckets } from './buckets';
+export { floorToInterval, isNumericRun, mergeRuns, runBytes, summariseFiniteRun, summariseRun, type RunBuckets } from './buckets';
 export { RunMerge, type SortedRun } from './run-merge';
 export { mergeNumericParts, type MergedNumeric, type NumericPart } from './merge-numeric';
 export { rateOfDoubles, type RatedDoubles } from './bucket-rate';

@@ -21,6 +21,8 @@ export const countingFamily: Aggregator[] = [
       for (let i = 0; i < count; i++) n += partials[i]!;
       return n;
     },
+    // finite values are never NaN: all of them count
+    ofFinite: (count) => count,
     aggregateIntegers: (_values, count) => BigInt(count),
     aggregateDiscrete: (_values, count) => count,
   },

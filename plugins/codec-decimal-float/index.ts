@@ -48,6 +48,8 @@ export const decimalFloatCodec: Codec = {
   name: 'decimal-float',
   id: 3,
   target: 2 /* ValueKind.Float */,
+  // it accepts finite values only (exponentOf), so it never decodes a NaN or an infinity
+  finite: true,
   accepts(points: SeriesPoints, start: number, end: number): boolean {
     return exponentOf(points.floats, start, end) >= 0;
   },

@@ -30,7 +30,7 @@ export function pushdownFor(sub: SubQuery, storage: StorageEngine, scan: TimeRan
   const agg = ds.aggregator;
   const reduce = (values: Float64Array, count: number): number => agg.aggregate(values, count);
   // decomposable aggregators (count, min, max) let the engine keep partial values, not raw ones
-  const merge = agg.merge ? { merge: (partials: Float64Array, count: number): number => agg.merge!(partials, count) } : {};
+  const merge = agg.merge ? { merge: (partials: Float64Array, count: number): number => agg.merge!(partials, count), ...(agg.ofFinite ? { ofFinite: (count: number): number => agg.ofFinite!(count) } : {}) } : {};
   // the per-series half of the rate goes with the buckets (rates of the rows read, from the scan's start)
   const rate = sub.rate ? { rate: rateRequestOf(sub.rateOptions, scan.start) } : {};
   if (ds.all) {

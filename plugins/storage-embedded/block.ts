@@ -19,7 +19,7 @@ import path from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
-import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, decodeChunk, decodeChunkInto, writeChunk } from './chunk';
+import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkValuesFinite, decodeChunk, decodeChunkInto, writeChunk } from './chunk';
 import { SyncFile, fsyncDir } from './sync-file';
 import type { SummarySlots } from './summary-cache';
 
@@ -52,6 +52,8 @@ export interface ChunkRef extends SummarySlots {
   count: number;
   /** whether every value of the chunk is a number (set by the downsampled read on first decode) */
   numeric?: boolean;
+  /** whether every value of the chunk is a finite number, from its header (BlockReader.valuesFinite) */
+  finite?: boolean;
 }
 
 export function blockFileName(seq: number): string {
@@ -264,6 +266,14 @@ export class BlockReader {
     const count = decodeChunkInto(this.chunkBytes(ref), this.codecs, out, 0);
     if (count !== ref.count) throw new Error(`chunk point count mismatch in ${path.basename(this.file)} at ${ref.offset}`);
     return count;
+  }
+
+  /**
+   * Whether every value of the chunk is a finite number, from its header (lib/chunks
+   * chunkValuesFinite; kept on the ref). Throws when its checksum or header is corrupt.
+   */
+  valuesFinite(ref: ChunkRef): boolean {
+    return (ref.finite ??= chunkValuesFinite(this.chunkBytes(ref), this.codecs));
   }
 
   /** The bytes read ahead: readers of many series' chunks (a metric's, fsck) mostly find the next one here. */

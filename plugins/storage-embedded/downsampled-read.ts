@@ -7,7 +7,7 @@
  * JSON value — it answers `undefined` and the caller reads the points instead.
  */
 import { allocPoints, type BucketColumns, type DownsampleRequest, type SeriesPoints } from '../../core';
-import { isNumericRun, mergeNumericParts, mergeRuns, rateOfDoubles, summariseRun, type NumericPart, type RunBuckets } from '../../lib/chunks';
+import { isNumericRun, mergeNumericParts, mergeRuns, rateOfDoubles, summariseFiniteRun, summariseRun, type NumericPart, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
 import { keyHashOf, summaryIdentity, type SummaryCache } from './summary-cache';
@@ -57,6 +57,15 @@ function chunkRun(ref: ChunkRef, block: BlockReader, r: Ranges, request: Downsam
     // a summary is kept only for a chunk that is numbers throughout
     const cached = cache.get(ref, key);
     if (cached) return { points: ref.count, run: cached };
+    // a count (request.ofFinite) over a chunk of finite numbers in one bucket is its point
+    // count: answered from the chunk's header, no value decoded (the first count after a load)
+    if (wholeRead && request.ofFinite !== undefined) {
+      const run = summariseFiniteRun(ref.minT, ref.maxT, ref.count, request);
+      if (run !== undefined && block.valuesFinite(ref)) {
+        ref.numeric = true;
+        return { points: ref.count, run };
+      }
+    }
   } else if (wholeRead && ref.numeric === true && (ref.maxT < r.vs || ref.minT > r.ve)) {
     return { points: ref.count, run: null }; // read, but outside the buckets
   }

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { ValueKind, type DataPoint } from '../../core';
 import { pointBatch } from '../../core/testing/batch';
 import { answered, compareDownsampled, MERGING_REDUCERS, REDUCER_REQUESTS, REDUCERS } from '../../core/testing/downsample-conformance';
+import { BlockReader } from '../../plugins/storage-embedded/block';
 import { embeddedEngine, tempDataDir } from '../helpers/embedded';
 
 const BASE = 1_700_000_000_000;
@@ -150,6 +151,59 @@ describe('embedded engine: downsampling in the engine', () => {
         }
       }
     } finally {
+      await engine.close();
+    }
+  });
+
+  it('counts a chunk of finite numbers in one bucket from its header (ints, decimal floats), and decodes the others (NaN, other floats, mixed kinds)', async () => {
+    const engine = await embeddedEngine(tempDataDir('ds-finite'), { chunkMaxPoints: 100 });
+    await engine.open();
+    const decoded = new Map<string, number>();
+    const proto = BlockReader.prototype;
+    const readChunkInto = proto.readChunkInto;
+    try {
+      // 1,000 points a series, 10 chunks each, all in one hour (BASE is 800 s past an hour)
+      const kinds: Record<string, (k: number) => DataPoint['value']> = {
+        ints: (k) => ({ kind: ValueKind.Int, value: BigInt(k * 37 - 5000) }),
+        decimals: (k) => ({ kind: ValueKind.Float, value: k / 4 - 3.25 }),
+        nans: (k) => ({ kind: ValueKind.Float, value: k % 10 === 3 ? NaN : k / 4 }),
+        sines: (k) => ({ kind: ValueKind.Float, value: Math.sin(k) }),
+        mixed: (k) => (k % 2 === 0 ? { kind: ValueKind.Int, value: BigInt(k) } : { kind: ValueKind.Float, value: k + 0.5 }),
+      };
+      const written: DataPoint[] = [];
+      for (const [host, value] of Object.entries(kinds)) for (let k = 0; k < 1000; k++) written.push({ metric: 'f', tags: { host }, timestamp: BASE + k * 1000, value: value(k) } as DataPoint);
+      await engine.write(pointBatch(written));
+      engine.checkpoint();
+      // and a few in the head
+      await engine.write(pointBatch(Object.keys(kinds).map((host) => ({ metric: 'f', tags: { host }, timestamp: BASE + 1_000_000, value: { kind: ValueKind.Int, value: 1n } }) as DataPoint)));
+      const hosts = new Map<unknown, string>();
+      for (const entry of (engine as any).index.byId as ({ info: { tags: Record<string, string> }; chunks: { ref: unknown }[] } | undefined)[]) for (const c of entry?.chunks ?? []) hosts.set(c.ref, entry!.info.tags.host!);
+      proto.readChunkInto = function (this: BlockReader, ref, out) {
+        const host = hosts.get(ref)!;
+        decoded.set(host, (decoded.get(host) ?? 0) + 1);
+        return readChunkInto.call(this, ref, out);
+      };
+      const all = { start: -8.64e15, end: 8.64e15 };
+      const count = { aggregator: 'count', ...MERGING_REDUCERS.count! };
+      const ofFinite = (n: number) => n;
+      for (const request of [
+        { intervalMs: 0, all: true, values: { start: BASE, end: BASE + 2_000_000 }, ...count, ofFinite },
+        { intervalMs: 3_600_000, ...count, ofFinite },
+      ]) {
+        decoded.clear();
+        expect(await compareDownsampled(engine, 'f', all, request)).to.equal(5);
+        expect(Object.fromEntries(decoded), `${request.intervalMs}`).to.deep.equal({ nans: 10, sines: 10, mixed: 10 });
+      }
+      // 60 s buckets: most chunks span several, so they are decoded; the answers stay exact
+      decoded.clear();
+      await compareDownsampled(engine, 'f', all, { intervalMs: 60_000, ...count, ofFinite });
+      expect(decoded.get('ints')).to.equal(10);
+      // without ofFinite (an aggregator whose result depends on the values) every chunk is decoded
+      decoded.clear();
+      await compareDownsampled(engine, 'f', { start: all.start + 1, end: all.end }, { intervalMs: 0, all: true, values: { start: BASE, end: BASE + 2_000_000 }, ...count });
+      expect(Object.fromEntries(decoded)).to.deep.equal({ ints: 10, decimals: 10, nans: 10, sines: 10, mixed: 10 });
+    } finally {
+      proto.readChunkInto = readChunkInto;
       await engine.close();
     }
   });
