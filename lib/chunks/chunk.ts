@@ -175,6 +175,21 @@ export function chunkValuesFinite(bytes: Uint8Array, codecs: CodecSet): boolean 
 }
 
 /**
+ * Decodes only a chunk's timestamps into `out.timestamps` from index `offset` (room for its
+ * count needed); returns the number of points. The values are not read: for readers that
+ * need only when points are, such as a count over values known finite (chunkValuesFinite).
+ * Throws RangeError on bytes that do not parse.
+ */
+export function decodeChunkTimestampsInto(bytes: Uint8Array, codecs: CodecSet, out: SeriesPoints, offset: number): number {
+  const r = new ByteReader(bytes);
+  const count = r.uvarint();
+  if (offset + count > out.length) throw new RangeError('chunk point count past the output');
+  const tsCodec = codecs.codec(r.byte());
+  tsCodec.decode(r.bytes(r.uvarint()), count, out, offset);
+  return count;
+}
+
+/**
  * Decodes a whole chunk. Throws RangeError on bytes that do not parse (corruption).
  * `limit`: the most points it may claim (CHUNK_POINTS_VERIFIED once a checksum passed).
  */

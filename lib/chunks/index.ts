@@ -10,7 +10,7 @@
  *  - merge-numeric.ts: overlapping numeric runs merged into doubles, for downsampling.
  */
 export { CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, type CodecPreferences } from './codec-set';
-export { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkPointCount, chunkValuesFinite, decodeChunk, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
+export { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkPointCount, chunkValuesFinite, decodeChunk, decodeChunkTimestampsInto, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
 export {
   decodeStoredChunk,
   decodeStoredChunkInto,

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
-import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkValuesFinite, decodeChunk, decodeChunkInto, writeChunk } from './chunk';
+import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkValuesFinite, decodeChunk, decodeChunkTimestampsInto, decodeChunkInto, writeChunk } from './chunk';
 import { SyncFile, fsyncDir } from './sync-file';
 import type { SummarySlots } from './summary-cache';
 
@@ -264,6 +264,13 @@ export class BlockReader {
    */
   readChunkInto(ref: ChunkRef, out: SeriesPoints): number {
     const count = decodeChunkInto(this.chunkBytes(ref), this.codecs, out, 0);
+    if (count !== ref.count) throw new Error(`chunk point count mismatch in ${path.basename(this.file)} at ${ref.offset}`);
+    return count;
+  }
+
+  /** As readChunkInto, the timestamps only (`out.timestamps`): the values are not decoded. */
+  readTimestampsInto(ref: ChunkRef, out: SeriesPoints): number {
+    const count = decodeChunkTimestampsInto(this.chunkBytes(ref), this.codecs, out, 0);
     if (count !== ref.count) throw new Error(`chunk point count mismatch in ${path.basename(this.file)} at ${ref.offset}`);
     return count;
   }

@@ -6,7 +6,7 @@
  * (an out-of-order write, blocks not yet compacted over the same span), or any string or
  * JSON value — it answers `undefined` and the caller reads the points instead.
  */
-import { allocPoints, type BucketColumns, type DownsampleRequest, type SeriesPoints } from '../../core';
+import { allocPoints, ValueKind, type BucketColumns, type DownsampleRequest, type SeriesPoints } from '../../core';
 import { isNumericRun, mergeNumericParts, mergeRuns, rateOfDoubles, summariseFiniteRun, summariseRun, type NumericPart, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
@@ -15,6 +15,8 @@ import type { HeadSeries } from './head';
 
 /** One series' buckets (core BucketColumns), as the engine keeps and yields them. */
 export type DownsampledSeries = BucketColumns;
+
+const FLOAT: number = ValueKind.Float;
 
 /** Decoded chunk points, reused chunk after chunk (summaries copy what they keep). */
 let scratch = allocPoints(4096);
@@ -229,6 +231,9 @@ const groupScratch: SeriesPoints[] = [];
  */
 function mergedRun(group: Part[], r: Ranges, request: DownsampleRequest): { points: number; run: RunBuckets | null | undefined } {
   const numeric: NumericPart[] = [];
+  // a count (request.ofFinite) needs only whether a winning value is finite: a chunk whose
+  // values are all finite gives its timestamps, each with the finite stand-in 0
+  const countOnly = request.ofFinite !== undefined && request.merge !== undefined;
   for (let k = 0; k < group.length; k++) {
     const part = group[k]!;
     let p: SeriesPoints;
@@ -240,7 +245,11 @@ function mergedRun(group: Part[], r: Ranges, request: DownsampleRequest): { poin
       const ref = part.ref!;
       let buffer = groupScratch[k];
       if (!buffer || buffer.length < ref.count) buffer = groupScratch[k] = allocPoints(Math.max(ref.count, 2 * (buffer?.length ?? 0)));
-      n = part.block!.readChunkInto(ref, buffer);
+      if (countOnly && part.block!.valuesFinite(ref)) {
+        n = part.block!.readTimestampsInto(ref, buffer);
+        buffer.kinds.fill(FLOAT, 0, n);
+        buffer.floats.fill(0, 0, n);
+      } else n = part.block!.readChunkInto(ref, buffer);
       p = buffer;
     }
     const [from, to] = clip(p.timestamps, n, r.start, r.end);

@@ -161,6 +161,7 @@ describe('embedded engine: downsampling in the engine', () => {
     const decoded = new Map<string, number>();
     const proto = BlockReader.prototype;
     const readChunkInto = proto.readChunkInto;
+    const readTimestampsInto = proto.readTimestampsInto;
     try {
       // 1,000 points a series, 10 chunks each, all in one hour (BASE is 800 s past an hour)
       const kinds: Record<string, (k: number) => DataPoint['value']> = {
@@ -202,8 +203,37 @@ describe('embedded engine: downsampling in the engine', () => {
       decoded.clear();
       await compareDownsampled(engine, 'f', { start: all.start + 1, end: all.end }, { intervalMs: 0, all: true, values: { start: BASE, end: BASE + 2_000_000 }, ...count });
       expect(Object.fromEntries(decoded)).to.deep.equal({ ints: 10, decimals: 10, nans: 10, sines: 10, mixed: 10 });
+      // late writes into the head over the last four chunks' span (a NaN over a decimal, a
+      // new timestamp, a repeat): those chunks and the head are merged point by point, and
+      // of a finite chunk only its timestamps are decoded
+      const late: DataPoint[] = [];
+      for (const host of Object.keys(kinds)) {
+        late.push({ metric: 'f', tags: { host }, timestamp: BASE + 600_000, value: host === 'decimals' ? { kind: ValueKind.Float, value: NaN } : { kind: ValueKind.Float, value: 2.5 } } as DataPoint);
+        late.push({ metric: 'f', tags: { host }, timestamp: BASE + 600_500, value: { kind: ValueKind.Int, value: 7n } } as DataPoint);
+      }
+      await engine.write(pointBatch(late));
+      const timestampsOnly = new Map<string, number>();
+      proto.readTimestampsInto = function (this: BlockReader, ref, out) {
+        const host = hosts.get(ref)!;
+        timestampsOnly.set(host, (timestampsOnly.get(host) ?? 0) + 1);
+        return readTimestampsInto.call(this, ref, out);
+      };
+      for (const request of [
+        { intervalMs: 0, all: true, values: { start: BASE, end: BASE + 2_000_000 }, ...count, ofFinite },
+        { intervalMs: 60_000, ...count, ofFinite },
+      ]) {
+        decoded.clear();
+        timestampsOnly.clear();
+        expect(await compareDownsampled(engine, 'f', { start: all.start, end: all.end - 1 }, request)).to.equal(5);
+        expect(Object.fromEntries(timestampsOnly), `${request.intervalMs}: timestamps only`).to.deep.equal({ ints: 4, decimals: 4 });
+        expect(decoded.get('ints') ?? 0, `${request.intervalMs}`).to.equal('all' in request ? 0 : 6);
+        // a chunk that may hold NaN is decoded whole where it overlaps (4); the `0all`
+        // summaries of the others were kept by the two `0all` counts above
+        expect(decoded.get('nans'), `${request.intervalMs}`).to.equal('all' in request ? 4 : 10);
+      }
     } finally {
       proto.readChunkInto = readChunkInto;
+      proto.readTimestampsInto = readTimestampsInto;
       await engine.close();
     }
   });
