@@ -77,17 +77,19 @@ export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmi
       return reply.hijack();
     }
     if (!admitted) {
-      // A client that sent `Expect: 100-continue` has sent no body. Any other has its body
-      // in flight, and closing a socket with unread bytes in it makes the kernel send RST:
-      // a client that writes its whole body before it reads (Python's urllib) would get a
-      // broken pipe, not the 503. So the body is read and dropped first (a lingering
-      // close, as nginx's lingering_time), for at most LINGER_MS.
-      const drained = expectsContinue || request.raw.complete || (await discardBody(request.raw, LINGER_MS));
+      // Closing a socket with unread bytes in it makes the kernel send RST: a client that
+      // writes its whole body before it reads (Python's urllib) would get a broken pipe, not
+      // the 503. So the body is read and dropped first (a lingering close, as nginx's
+      // lingering_time), for at most LINGER_MS. A client that sent `Expect: 100-continue`
+      // has sent no body unless it tired of waiting for the go-ahead (curl and Go send it
+      // after 1 s): with none arrived it is answered at once and closed.
+      const bodyComing = !expectsContinue || request.raw.readableLength > 0;
+      const drained = request.raw.complete || (bodyComing && (await discardBody(request.raw, LINGER_MS)));
       if (closed) return reply.hijack();
       reply
         .code(503)
         .header('retry-after', String(Math.max(1, Math.ceil(admission.queueTimeoutMs / 1000))));
-      if (!drained || expectsContinue) reply.header('connection', 'close');
+      if (!drained) reply.header('connection', 'close');
       reply.send(errorBody(503, 'Too many write requests in progress', `waited ${admission.queueTimeoutMs} ms behind ${admission.maxConcurrent} write requests (http maxConcurrentWrites)`));
       return reply;
     }

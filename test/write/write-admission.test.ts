@@ -211,6 +211,21 @@ describe('write: admission of write requests (maxConcurrentWrites, writeQueueTim
     await sleep(200);
     expect(keeping.received()).to.match(/HTTP\/1\.1 200 [^]*"version"/);
     keeping.socket.destroy();
+    // `Expect: 100-continue`, the body sent without the go-ahead (curl and Go do after 1 s)
+    const impatient = net.connect(daemon.port, '127.0.0.1');
+    impatient.pause();
+    let heard = '';
+    impatient.on('data', (chunk) => (heard += chunk.toString('latin1')));
+    impatient.on('error', () => undefined);
+    const size = 16 * 1024 * 1024;
+    impatient.write(`POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${size}\r\n\r\n`);
+    await sleep(100);
+    const impatientError = await new Promise<Error | null | undefined>((resolve) => impatient.write(Buffer.alloc(size, 0x20), resolve));
+    impatient.resume();
+    await sleep(300);
+    expect((impatientError as NodeJS.ErrnoException | null | undefined)?.code ?? '').to.equal('');
+    expect(heard).to.match(/^HTTP\/1\.1 503 /);
+    impatient.destroy();
     holder.finish();
     expect(await holder.reply).to.match(/^HTTP\/1\.1 204 /);
     holder.socket.destroy();
