@@ -156,8 +156,7 @@ export function chunkPointCount(bytes: Uint8Array, limit = maxPointsIn(bytes)): 
 export function chunkValuesFinite(bytes: Uint8Array, codecs: CodecSet): boolean {
   const r = new ByteReader(bytes);
   r.uvarint(); // count
-  r.byte(); // timestamp codec
-  r.bytes(r.uvarint());
+  timestampSection(r);
   const mode = r.byte();
   let kind: number;
   let codecId: number;
@@ -181,11 +180,22 @@ export function chunkValuesFinite(bytes: Uint8Array, codecs: CodecSet): boolean 
  * Throws RangeError on bytes that do not parse.
  */
 export function decodeChunkTimestampsInto(bytes: Uint8Array, codecs: CodecSet, out: SeriesPoints, offset: number): number {
-  const r = new ByteReader(bytes);
+  return decodeTimestamps(new ByteReader(bytes), codecs, out, offset);
+}
+
+/** The timestamp section at the reader (after the count): its codec id and bytes; the reader moves past it. */
+function timestampSection(r: ByteReader): { codecId: number; bytes: Uint8Array } {
+  const codecId = r.byte();
+  return { codecId, bytes: r.bytes(r.uvarint()) };
+}
+
+/** Reads the count and decodes the timestamps into `out` from `offset`, leaving the reader at the values; returns the count. */
+function decodeTimestamps(r: ByteReader, codecs: CodecSet, out: SeriesPoints, offset: number): number {
   const count = r.uvarint();
+  // the room in `out` bounds what decoding allocates (the caller sized it)
   if (offset + count > out.length) throw new RangeError('chunk point count past the output');
-  const tsCodec = codecs.codec(r.byte());
-  tsCodec.decode(r.bytes(r.uvarint()), count, out, offset);
+  const section = timestampSection(r);
+  codecs.codec(section.codecId).decode(section.bytes, count, out, offset);
   return count;
 }
 
@@ -206,13 +216,8 @@ export function decodeChunk(bytes: Uint8Array, codecs: CodecSet, limit = maxPoin
  */
 export function decodeChunkInto(bytes: Uint8Array, codecs: CodecSet, out: SeriesPoints, offset: number): number {
   const r = new ByteReader(bytes);
-  const count = r.uvarint();
-  // the room in `out` bounds what decoding allocates (the caller sized it)
-  if (offset + count > out.length) throw new RangeError('chunk point count past the output');
+  const count = decodeTimestamps(r, codecs, out, offset);
   const stop = offset + count;
-  const tsCodec = codecs.codec(r.byte());
-  const tsLength = r.uvarint();
-  tsCodec.decode(r.bytes(tsLength), count, out, offset);
 
   const mode = r.byte();
   if (mode === KINDS_ONE_REST) {

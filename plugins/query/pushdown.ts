@@ -30,16 +30,18 @@ export function pushdownFor(sub: SubQuery, storage: StorageEngine, scan: TimeRan
   const agg = ds.aggregator;
   const reduce = (values: Float64Array, count: number): number => agg.aggregate(values, count);
   // decomposable aggregators (count, min, max) let the engine keep partial values, not raw ones
-  const merge = agg.merge ? { merge: (partials: Float64Array, count: number): number => agg.merge!(partials, count), ...(agg.ofFinite ? { ofFinite: (count: number): number => agg.ofFinite!(count) } : {}) } : {};
+  const merge = agg.merge ? { merge: (partials: Float64Array, count: number): number => agg.merge!(partials, count) } : {};
+  // count-like aggregators (with merge): an engine may count finite values without decoding them
+  const ofFinite = agg.merge && agg.ofFinite ? { ofFinite: (count: number): number => agg.ofFinite!(count) } : {};
   // the per-series half of the rate goes with the buckets (rates of the rows read, from the scan's start)
   const rate = sub.rate ? { rate: rateRequestOf(sub.rateOptions, scan.start) } : {};
   if (ds.all) {
     // `0all`: one bucket of the query's [start, end) (Downsampler's run_all), any fill policy
-    return { range: scan, request: { intervalMs: 0, all: true, values: { start: query.start, end: query.end - 1 }, aggregator: agg.name, reduce, ...merge, ...rate } };
+    return { range: scan, request: { intervalMs: 0, all: true, values: { start: query.start, end: query.end - 1 }, aggregator: agg.name, reduce, ...merge, ...ofFinite, ...rate } };
   }
   if (ds.calendar || ds.fill !== 'none') return undefined;
   const interval = ds.intervalMs;
   if (!(interval > 0)) return undefined;
   const start = seekStart(bucketing(ds, 'UTC'), scan.start);
-  return { range: scan, request: { intervalMs: interval, values: { start, end: scan.end }, aggregator: agg.name, reduce, ...merge, ...rate } };
+  return { range: scan, request: { intervalMs: interval, values: { start, end: scan.end }, aggregator: agg.name, reduce, ...merge, ...ofFinite, ...rate } };
 }

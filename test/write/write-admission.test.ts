@@ -59,16 +59,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A POST /api/put of `size` bytes written whole before a byte of the answer is read, as
- * Python's urllib does (it also sends `Connection: close` when `close`): resolves with the
- * write's error code ('' when none), once `waitMs` passed after the write; `received()` is everything answered so far.
+ * Python's urllib does (it also sends `Connection: close` when `close`); with
+ * `expectContinue`, headers saying `Expect: 100-continue` and the body 100 ms later without
+ * waiting for the go-ahead (as curl and Go do after 1 s). Resolves with the write's error
+ * code ('' when none), once `waitMs` passed after the write; `received()` is everything
+ * answered so far.
  */
-async function putBeforeReading(port: number, size: number, close: boolean, waitMs = 300): Promise<{ writeError: string; received(): string; socket: net.Socket }> {
+async function putBeforeReading(port: number, size: number, close: boolean, { expectContinue = false, waitMs = 300 } = {}): Promise<{ writeError: string; received(): string; socket: net.Socket }> {
   const socket = net.connect(port, '127.0.0.1');
   socket.pause();
   let received = '';
   socket.on('data', (chunk) => (received += chunk.toString('latin1')));
   socket.on('error', () => undefined);
-  socket.write(`POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${close ? 'Connection: close\r\n' : ''}Content-Length: ${size}\r\n\r\n`);
+  socket.write(`POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${close ? 'Connection: close\r\n' : ''}${expectContinue ? 'Expect: 100-continue\r\n' : ''}Content-Length: ${size}\r\n\r\n`);
+  if (expectContinue) await sleep(100);
   const error = await new Promise<Error | null | undefined>((resolve) => socket.write(Buffer.alloc(size, 0x20), resolve));
   socket.resume();
   await sleep(waitMs);
@@ -212,20 +216,10 @@ describe('write: admission of write requests (maxConcurrentWrites, writeQueueTim
     expect(keeping.received()).to.match(/HTTP\/1\.1 200 [^]*"version"/);
     keeping.socket.destroy();
     // `Expect: 100-continue`, the body sent without the go-ahead (curl and Go do after 1 s)
-    const impatient = net.connect(daemon.port, '127.0.0.1');
-    impatient.pause();
-    let heard = '';
-    impatient.on('data', (chunk) => (heard += chunk.toString('latin1')));
-    impatient.on('error', () => undefined);
-    const size = 16 * 1024 * 1024;
-    impatient.write(`POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${size}\r\n\r\n`);
-    await sleep(100);
-    const impatientError = await new Promise<Error | null | undefined>((resolve) => impatient.write(Buffer.alloc(size, 0x20), resolve));
-    impatient.resume();
-    await sleep(300);
-    expect((impatientError as NodeJS.ErrnoException | null | undefined)?.code ?? '').to.equal('');
-    expect(heard).to.match(/^HTTP\/1\.1 503 /);
-    impatient.destroy();
+    const impatient = await putBeforeReading(daemon.port, 16 * 1024 * 1024, false, { expectContinue: true });
+    expect(impatient.writeError).to.equal('');
+    expect(impatient.received()).to.match(/^HTTP\/1\.1 503 /);
+    impatient.socket.destroy();
     holder.finish();
     expect(await holder.reply).to.match(/^HTTP\/1\.1 204 /);
     holder.socket.destroy();
