@@ -66,11 +66,35 @@ export class RunMerge {
       return true;
     }
     // the winner's points before any other run's next one
-    const ts = runs[winner]!.points.timestamps;
-    let end = c + 1;
-    for (const to = runs[winner]!.to; end < to && ts[end]! < bound; ) end++;
+    const end = stretchEnd(runs[winner]!.points.timestamps, c + 1, runs[winner]!.to, bound);
     cursors[winner] = end;
     this.to = end;
     return true;
   }
+}
+
+/**
+ * The first index in ts[from, to) whose timestamp is >= bound (to when none): galloping
+ * from `from` (1, 2, 4, … points), then a binary search of the last step. A stretch is
+ * often a whole chunk or the rest of a run, found in a few probes instead of a probe a point.
+ */
+function stretchEnd(ts: Float64Array, from: number, to: number, bound: number): number {
+  if (from >= to || ts[from]! >= bound) return from;
+  if (ts[to - 1]! < bound) return to;
+  // ts[lo] < bound <= ts[hi]
+  let lo = from;
+  let step = 1;
+  let hi = from + step;
+  while (hi < to - 1 && ts[hi]! < bound) {
+    lo = hi;
+    step *= 2;
+    hi = lo + step;
+  }
+  if (hi > to - 1) hi = to - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < bound) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }

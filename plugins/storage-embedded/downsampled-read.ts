@@ -7,7 +7,7 @@
  * JSON value — it answers `undefined` and the caller reads the points instead.
  */
 import { allocPoints, ValueKind, type BucketColumns, type DownsampleRequest, type SeriesPoints } from '../../core';
-import { isNumericRun, mergeNumericParts, mergeRuns, rateOfDoubles, summariseFiniteRun, summariseRun, type NumericPart, type RunBuckets } from '../../lib/chunks';
+import { isNumericRun, mergeNumericParts, mergeRuns, rateOfDoubles, summariseFiniteParts, summariseFiniteRun, summariseRun, type NumericPart, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
 import { keyHashOf, summaryIdentity, type SummaryCache } from './summary-cache';
@@ -223,6 +223,8 @@ function overlapClusters(parts: Part[]): Part[][] | undefined {
 
 /** Decoded chunks of one overlapping group, reused group after group. */
 const groupScratch: SeriesPoints[] = [];
+/** Per part of the group mergedRun reads: whether its chunk was read for its timestamps alone (values finite). */
+const timestampsOnly: boolean[] = [];
 
 /**
  * Overlapping parts merged as read() merges them (lib/chunks mergeNumericParts: the newest
@@ -232,12 +234,15 @@ const groupScratch: SeriesPoints[] = [];
 function mergedRun(group: Part[], r: Ranges, request: DownsampleRequest): { points: number; run: RunBuckets | null | undefined } {
   const numeric: NumericPart[] = [];
   // a count (request.ofFinite) needs only whether a winning value is finite: a chunk whose
-  // values are all finite gives its timestamps, each with the finite stand-in 0
+  // values are all finite gives its timestamps alone
   const countOnly = request.ofFinite !== undefined && request.merge !== undefined;
+  // whether every part's value in the read range is finite: the count is then made from the timestamps alone
+  let allFinite = countOnly;
   for (let k = 0; k < group.length; k++) {
     const part = group[k]!;
     let p: SeriesPoints;
     let n: number;
+    let finite = false;
     if (part.head) {
       p = part.head;
       n = part.head.length;
@@ -247,18 +252,37 @@ function mergedRun(group: Part[], r: Ranges, request: DownsampleRequest): { poin
       if (!buffer || buffer.length < ref.count) buffer = groupScratch[k] = allocPoints(Math.max(ref.count, 2 * (buffer?.length ?? 0)));
       if (countOnly && part.block!.valuesFinite(ref)) {
         n = part.block!.readTimestampsInto(ref, buffer);
-        buffer.kinds.fill(FLOAT, 0, n);
-        buffer.floats.fill(0, 0, n);
+        finite = true;
       } else n = part.block!.readChunkInto(ref, buffer);
       p = buffer;
     }
     const [from, to] = clip(p.timestamps, n, r.start, r.end);
-    if (!isNumericRun(p, from, to)) return { points: to - from, run: undefined };
+    if (!finite) {
+      if (!isNumericRun(p, from, to)) return { points: to - from, run: undefined };
+      if (allFinite) allFinite = numbersFinite(p, from, to);
+    }
+    timestampsOnly[k] = finite;
     numeric.push({ points: p, from, to });
+  }
+  if (allFinite) return summariseFiniteParts(numeric, r.vs, r.ve, request);
+  // merged after all (a value in the head is not finite): a chunk read for its timestamps gets the finite stand-in 0
+  for (let k = 0; k < numeric.length; k++) {
+    if (!timestampsOnly[k]) continue;
+    const { points, from, to } = numeric[k]!;
+    points.kinds.fill(FLOAT, from, to);
+    points.floats.fill(0, from, to);
   }
   const merged = mergeNumericParts(numeric);
   const [va, vb] = clip(merged.timestamps, merged.length, r.vs, r.ve);
   return { points: merged.length, run: vb > va ? summariseRun(merged, va, vb, request) : null };
+}
+
+/** Whether the floats among numeric points [from, to) of `p` are all finite (an integer always is). */
+function numbersFinite(p: SeriesPoints, from: number, to: number): boolean {
+  const kinds = p.kinds;
+  const floats = p.floats;
+  for (let i = from; i < to; i++) if (kinds[i] === FLOAT && !Number.isFinite(floats[i]!)) return false;
+  return true;
 }
 
 function sameValues(a: Float64Array, b: Float64Array): boolean {

@@ -1,7 +1,8 @@
 /** lib/chunks: the stored-chunk frame around the shared chunk (format 2, and 3 with its crc32). */
 import { expect } from 'chai';
 import { allocPoints, ValueKind } from '../../core';
-import { CHUNK_POINTS_VERIFIED, chunkPointCount, CodecSet, decodeChunk, decodeStoredChunk, decodeStoredChunkInto, DEFAULT_CODECS, encodeChunk, encodeStoredChunk, isStoredChunk, mergeNumericParts, runBytes, STORED_CHUNK, STORED_CHUNK_CRC, storedChunkPointCount, summariseRun } from '../../lib/chunks';
+import { CHUNK_POINTS_VERIFIED, chunkPointCount, CodecSet, decodeChunk, decodeStoredChunk, decodeStoredChunkInto, DEFAULT_CODECS, encodeChunk, encodeStoredChunk, isStoredChunk, mergeNumericParts, runBytes, STORED_CHUNK, STORED_CHUNK_CRC, storedChunkPointCount, summariseFiniteParts, summariseRun, type RunBuckets } from '../../lib/chunks';
+import { MERGING_REDUCERS } from '../../core/testing/downsample-conformance';
 import { codecRegistry } from '../helpers/embedded';
 
 describe('lib/chunks stored chunk', () => {
@@ -187,6 +188,64 @@ describe('lib/chunks mergeNumericParts', () => {
       expect(Array.from(merged.floats.subarray(0, merged.length)), `round ${round}`).to.deep.equal(expected.map(([, v]) => v));
       expect(Array.from(merged.kinds.subarray(0, merged.length)).every((kind) => kind === ValueKind.Float)).to.equal(true);
     }
+  });
+});
+
+describe('lib/chunks summariseFiniteParts', () => {
+  /** A summary's fields as plain values: typed arrays by content, not by the buffer they share. */
+  const plain = (run: RunBuckets | null): unknown =>
+    run && { ...run, headValues: [...run.headValues], tailValues: [...run.tailValues], innerTimestamps: [...run.innerTimestamps], innerValues: [...run.innerValues] };
+
+  it('counts random overlapping runs of finite numbers as summariseRun counts their merge: shared timestamps once, any interval, clipped to [vs, ve]', () => {
+    let seed = 20261203;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const count = { ...MERGING_REDUCERS.count!, aggregator: 'count', ofFinite: (n: number) => n };
+    let edges = 0;
+    let inner = 0;
+    let shared = 0;
+    for (let round = 0; round < 400; round++) {
+      const k = 1 + Math.floor(rnd() * 6);
+      const parts: { points: ReturnType<typeof allocPoints>; from: number; to: number }[] = [];
+      const seen = new Set<number>();
+      for (let j = 0; j < k; j++) {
+        const start = Math.floor(rnd() * 500);
+        const stamps = [...new Set(Array.from({ length: Math.floor(rnd() * 80) }, () => start + Math.floor(rnd() * 300)))].sort((a, b) => a - b);
+        const pad = Math.floor(rnd() * 3); // points outside [from, to) must be ignored
+        const p = allocPoints(stamps.length + 2 * pad);
+        for (let i = 0; i < p.length; i++) {
+          p.timestamps[i] = i < pad ? -10 + i : i >= pad + stamps.length ? 10_000 + i : stamps[i - pad]!;
+          if (rnd() < 0.5) {
+            p.kinds[i] = ValueKind.Int;
+            p.ints[i] = BigInt(Math.floor(rnd() * 2 ** 40)) - 2n ** 39n;
+          } else {
+            p.kinds[i] = ValueKind.Float;
+            p.floats[i] = (rnd() - 0.5) * 1e6;
+          }
+        }
+        for (const t of stamps) if (seen.has(t)) shared++;
+        for (const t of stamps) seen.add(t);
+        parts.push({ points: p, from: pad, to: pad + stamps.length });
+      }
+      const vs = rnd() < 0.3 ? -Infinity : Math.floor(rnd() * 600);
+      const ve = rnd() < 0.3 ? Infinity : vs + Math.floor(rnd() * 500);
+      const all = rnd() < 0.25;
+      const request = { ...count, intervalMs: all ? 0 : [1, 7, 50, 1000][Math.floor(rnd() * 4)]!, ...(all ? { all: true } : {}), values: { start: vs, end: ve } };
+      const merged = mergeNumericParts(parts);
+      let a = 0;
+      let b = merged.length;
+      while (a < b && merged.timestamps[a]! < vs) a++;
+      while (b > a && merged.timestamps[b - 1]! > ve) b--;
+      const want = { points: merged.length, run: b > a ? summariseRun(merged, a, b, request) : null };
+      const got = summariseFiniteParts(parts, vs, ve, request);
+      expect(got.points, `round ${round}`).to.equal(want.points);
+      expect(plain(got.run), `round ${round}`).to.deep.equal(plain(want.run));
+      if (want.run && !Number.isNaN(want.run.tailBucket)) edges++;
+      if (want.run) inner += want.run.innerTimestamps.length;
+    }
+    // the rounds reached what they are for: two edge buckets, inner buckets, timestamps held twice
+    expect(edges).to.be.greaterThan(100);
+    expect(inner).to.be.greaterThan(1000);
+    expect(shared).to.be.greaterThan(1000);
   });
 });
 
