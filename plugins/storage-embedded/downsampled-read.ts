@@ -135,10 +135,11 @@ export function downsampleSeries(
     parts.push({ lo: Math.max(ref.minT, start), hi: Math.min(ref.maxT, end), block, ref });
   }
   if (inHead) {
+    const chunkParts = parts.length;
     for (const head of [entry.frozen, entry.head]) {
       if (!head || head.length === 0) continue;
       const [ra, rb] = head.rangeOf(start, end);
-      if (rb > ra) parts.push({ lo: head.timestamps[ra]!, hi: head.timestamps[rb - 1]!, head });
+      if (rb > ra) pushHeadParts(parts, chunkParts, head, ra, rb);
     }
   }
   const runs: RunBuckets[] = [];
@@ -193,7 +194,96 @@ interface Part {
 }
 
 function partRun(part: Part, r: Ranges, request: DownsampleRequest, cache: SummaryCache, key: string): { points: number; run: RunBuckets | null | undefined } {
-  return part.head ? headRun(part.head, r, request) : chunkRun(part.ref!, part.block!, r, request, cache, key);
+  return part.head ? headRun(part.head, narrowed(r, part), request) : chunkRun(part.ref!, part.block!, r, request, cache, key);
+}
+
+/** `r` within a head part's span: the part's points are exactly the head's points in [lo, hi]. */
+function narrowed(r: Ranges, part: Part): Ranges {
+  return { start: Math.max(r.start, part.lo), end: Math.min(r.end, part.hi), vs: Math.max(r.vs, part.lo), ve: Math.min(r.ve, part.hi) };
+}
+
+/** The spans of a read's chunk parts merged where they overlap, sorted: starts and ends, reused read after read. */
+let spanStarts = new Float64Array(64);
+let spanEnds = new Float64Array(64);
+
+/**
+ * Adds the head's points [ra, rb) as parts split where the series' chunk parts (`parts`
+ * [0, chunkParts)) begin and end: one part for the head points inside each merged chunk
+ * span, one for those in each gap. Why: a head holding a few late points spread over the
+ * series' time (after a load over several connections, nearly every series) spanned all
+ * of its chunks as one part, so every chunk was decoded and merged with it on every read;
+ * split, a chunk with no head point in its span is read alone (its summary cached, or a
+ * count from its header) and only the chunks the late points fall in are merged.
+ * Exact whatever the split: overlapClusters still joins any parts whose spans touch.
+ */
+function pushHeadParts(parts: Part[], chunkParts: number, head: HeadSeries, ra: number, rb: number): void {
+  const ts = head.timestamps;
+  if (chunkParts === 0) {
+    parts.push({ lo: ts[ra]!, hi: ts[rb - 1]!, head });
+    return;
+  }
+  const m = mergedSpans(parts, chunkParts);
+  let i = ra;
+  for (let u = 0; u < m && i < rb; u++) {
+    const gapEnd = lowerBoundIn(ts, i, rb, spanStarts[u]!);
+    if (gapEnd > i) parts.push({ lo: ts[i]!, hi: ts[gapEnd - 1]!, head });
+    const insideEnd = upperBoundIn(ts, gapEnd, rb, spanEnds[u]!);
+    if (insideEnd > gapEnd) parts.push({ lo: ts[gapEnd]!, hi: ts[insideEnd - 1]!, head });
+    i = insideEnd;
+  }
+  if (i < rb) parts.push({ lo: ts[i]!, hi: ts[rb - 1]!, head });
+}
+
+/** Merges the spans of parts [0, n) into spanStarts/spanEnds (sorted, disjoint); returns how many. */
+function mergedSpans(parts: Part[], n: number): number {
+  if (spanStarts.length < n) {
+    spanStarts = new Float64Array(2 * n);
+    spanEnds = new Float64Array(2 * n);
+  }
+  let sorted = true;
+  for (let k = 1; k < n; k++) {
+    if (parts[k]!.lo < parts[k - 1]!.lo) {
+      sorted = false;
+      break;
+    }
+  }
+  const order = sorted ? undefined : parts.slice(0, n).sort((a, b) => a.lo - b.lo);
+  let m = 0;
+  for (let k = 0; k < n; k++) {
+    const part = order ? order[k]! : parts[k]!;
+    if (m > 0 && part.lo <= spanEnds[m - 1]!) {
+      if (part.hi > spanEnds[m - 1]!) spanEnds[m - 1] = part.hi;
+    } else {
+      spanStarts[m] = part.lo;
+      spanEnds[m] = part.hi;
+      m++;
+    }
+  }
+  return m;
+}
+
+/** First index in ts[from, to) whose timestamp is >= t (to when none). */
+function lowerBoundIn(ts: Float64Array, from: number, to: number, t: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in ts[from, to) whose timestamp is > t (to when none). */
+function upperBoundIn(ts: Float64Array, from: number, to: number, t: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -241,22 +331,25 @@ function mergedRun(group: Part[], r: Ranges, request: DownsampleRequest): { poin
   for (let k = 0; k < group.length; k++) {
     const part = group[k]!;
     let p: SeriesPoints;
-    let n: number;
+    let from: number;
+    let to: number;
     let finite = false;
     if (part.head) {
+      // a head part is the head's points in its span (pushHeadParts)
       p = part.head;
-      n = part.head.length;
+      [from, to] = part.head.rangeOf(Math.max(r.start, part.lo), Math.min(r.end, part.hi));
     } else {
       const ref = part.ref!;
       let buffer = groupScratch[k];
       if (!buffer || buffer.length < ref.count) buffer = groupScratch[k] = allocPoints(Math.max(ref.count, 2 * (buffer?.length ?? 0)));
+      let n: number;
       if (countOnly && part.block!.valuesFinite(ref)) {
         n = part.block!.readTimestampsInto(ref, buffer);
         finite = true;
       } else n = part.block!.readChunkInto(ref, buffer);
       p = buffer;
+      [from, to] = clip(p.timestamps, n, r.start, r.end);
     }
-    const [from, to] = clip(p.timestamps, n, r.start, r.end);
     if (!finite) {
       if (!isNumericRun(p, from, to)) return { points: to - from, run: undefined };
       if (allFinite) allFinite = numbersFinite(p, from, to);

@@ -203,9 +203,10 @@ describe('embedded engine: downsampling in the engine', () => {
       decoded.clear();
       await compareDownsampled(engine, 'f', { start: all.start + 1, end: all.end }, { intervalMs: 0, all: true, values: { start: BASE, end: BASE + 2_000_000 }, ...count });
       expect(Object.fromEntries(decoded)).to.deep.equal({ ints: 10, decimals: 10, nans: 10, sines: 10, mixed: 10 });
-      // late writes into the head over the last four chunks' span (a NaN over a decimal, a
-      // new timestamp, a repeat): those chunks and the head are merged point by point, and
-      // of a finite chunk only its timestamps are decoded
+      // late writes into the head within the seventh chunk's span (a NaN over a decimal, a
+      // new timestamp, a repeat), beside the head's point past the last chunk: only that
+      // chunk and those late points are merged point by point (the head is split where the
+      // chunks begin and end), and of a finite chunk only its timestamps are decoded
       const late: DataPoint[] = [];
       for (const host of Object.keys(kinds)) {
         late.push({ metric: 'f', tags: { host }, timestamp: BASE + 600_000, value: host === 'decimals' ? { kind: ValueKind.Float, value: NaN } : { kind: ValueKind.Float, value: 2.5 } } as DataPoint);
@@ -225,15 +226,83 @@ describe('embedded engine: downsampling in the engine', () => {
         decoded.clear();
         timestampsOnly.clear();
         expect(await compareDownsampled(engine, 'f', { start: all.start, end: all.end - 1 }, request)).to.equal(5);
-        expect(Object.fromEntries(timestampsOnly), `${request.intervalMs}: timestamps only`).to.deep.equal({ ints: 4, decimals: 4 });
-        expect(decoded.get('ints') ?? 0, `${request.intervalMs}`).to.equal('all' in request ? 0 : 6);
-        // a chunk that may hold NaN is decoded whole where it overlaps (4); the `0all`
+        expect(Object.fromEntries(timestampsOnly), `${request.intervalMs}: timestamps only`).to.deep.equal({ ints: 1, decimals: 1 });
+        expect(decoded.get('ints') ?? 0, `${request.intervalMs}`).to.equal('all' in request ? 0 : 9);
+        // a chunk that may hold NaN is decoded whole where it overlaps (1); the `0all`
         // summaries of the others were kept by the two `0all` counts above
-        expect(decoded.get('nans'), `${request.intervalMs}`).to.equal('all' in request ? 4 : 10);
+        expect(decoded.get('nans'), `${request.intervalMs}`).to.equal('all' in request ? 1 : 10);
       }
     } finally {
       proto.readChunkInto = readChunkInto;
       proto.readTimestampsInto = readTimestampsInto;
+      await engine.close();
+    }
+  });
+
+  it('splits a head of late points where the chunks begin and end: every reducer exact, and only the chunks the late points fall in merged', async () => {
+    const engine = await embeddedEngine(tempDataDir('ds-split'), { chunkMaxPoints: 16, headMaxPoints: 1_000_000 });
+    await engine.open();
+    const proto = BlockReader.prototype;
+    const { readChunkInto } = proto;
+    let decoded = 0;
+    try {
+      let seed = 20261203;
+      const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      // two blocks of four series (10 chunks of 16 points each), the second overlapping the
+      // first's last chunks; then late points into the head: repeats of block timestamps
+      // (floats, integers, a NaN), new timestamps inside chunks, in gaps between them and
+      // past the last, spread over the series' whole time
+      await engine.write(pointBatch(points('late', 0, 100)));
+      engine.checkpoint();
+      await engine.write(pointBatch(points('late', 90, 160)));
+      engine.checkpoint();
+      const late: DataPoint[] = [];
+      for (let s = 0; s < 4; s++) {
+        for (let j = 0; j < 12; j++) {
+          const k = Math.floor(rnd() * 170);
+          const repeat = rnd() < 0.5;
+          const timestamp = BASE + k * 1000 + (repeat ? s * 7 : 500);
+          const value = rnd() < 0.15 ? { kind: ValueKind.Float, value: NaN } : rnd() < 0.5 ? { kind: ValueKind.Int, value: BigInt(j - 6) } : { kind: ValueKind.Float, value: rnd() * 10 };
+          late.push({ metric: 'late', tags: { host: `h${s}` }, timestamp, value } as DataPoint);
+        }
+      }
+      // and repeats of a chunk's first and last timestamps (chunks hold k = 16m … 16m + 15)
+      for (let s = 0; s < 4; s++) for (const k of [31, 48]) late.push({ metric: 'late', tags: { host: `h${s}` }, timestamp: BASE + k * 1000 + s * 7, value: { kind: ValueKind.Float, value: -k } } as DataPoint);
+      await engine.write(pointBatch(late));
+      const all = { start: -8.64e15, end: 8.64e15 };
+      answered.buckets = answered.points = 0;
+      for (const intervalMs of [7000, 60_000]) {
+        for (const agg of REDUCER_REQUESTS) {
+          await compareDownsampled(engine, 'late', all, { intervalMs, ...agg });
+          await compareDownsampled(engine, 'late', { start: BASE + 20_500, end: BASE + 131_000 }, { intervalMs, ...agg });
+          await compareDownsampled(engine, 'late', all, { intervalMs: 0, all: true, values: { start: BASE + 3_000, end: BASE + 150_000 }, ...agg });
+        }
+      }
+      expect(answered.points, 'no series fell back to points').to.equal(0);
+      expect(answered.buckets).to.equal(2 * REDUCER_REQUESTS.length * 3 * 4);
+      // one late point in one chunk's span: that chunk alone is merged with it, every other
+      // chunk is read alone (a repeat of the sum is then answered from kept summaries)
+      const one = await embeddedEngine(tempDataDir('ds-split-one'), { chunkMaxPoints: 16, headMaxPoints: 1_000_000 });
+      await one.open();
+      try {
+        await one.write(pointBatch(points('one', 0, 160).filter((p) => p.tags.host === 'h0')));
+        one.checkpoint();
+        await one.write(pointBatch([{ metric: 'one', tags: { host: 'h0' }, timestamp: BASE + 40_500, value: { kind: ValueKind.Float, value: 1 } } as DataPoint]));
+        await one.write(pointBatch([{ metric: 'one', tags: { host: 'h0' }, timestamp: BASE + 200_000, value: { kind: ValueKind.Float, value: 1 } } as DataPoint]));
+        const sum = { intervalMs: 60_000, aggregator: 'sum', reduce: REDUCERS.sum! };
+        for (let i = 0; i < 3; i++) await compareDownsampled(one, 'one', all, sum);
+        proto.readChunkInto = function (this: BlockReader, ref, out) {
+          decoded++;
+          return readChunkInto.call(this, ref, out);
+        };
+        await compareDownsampled(one, 'one', all, sum);
+        expect(decoded, 'chunks decoded for a repeat with one late point').to.equal(1);
+      } finally {
+        proto.readChunkInto = readChunkInto;
+        await one.close();
+      }
+    } finally {
+      proto.readChunkInto = readChunkInto;
       await engine.close();
     }
   });
