@@ -100,13 +100,6 @@ export class HeadSeries implements SeriesPoints {
    * until settle() merges it in. Readers settle first: the range methods here do.
    */
   sortedLength = 0;
-  /**
-   * How far behind this head's newest point its latest points have arrived (ms): the
-   * largest gap settle() saw between the newest settled point and the oldest of a tail.
-   * A cut keeps that much of the series in the head (Head.carryBack), so that points
-   * arriving as late again land beside their neighbours, not in a block overlapping the last.
-   */
-  lateMs = 0;
 
   /** `capacity`: the points expected (at least MIN_CAPACITY are allocated). */
   constructor(capacity = MIN_CAPACITY) {
@@ -192,13 +185,6 @@ export class HeadSeries implements SeriesPoints {
     if (sortedLength === length) return;
     const n = length - sortedLength;
     ensureTailScratch(n);
-    // how late the tail came: measured once a tail, not a point (the ingest path appends without it)
-    if (sortedLength > 0) {
-      let oldest = Infinity;
-      for (let k = sortedLength; k < length; k++) if (this.timestamps[k]! < oldest) oldest = this.timestamps[k]!;
-      const late = this.timestamps[sortedLength - 1]! - oldest;
-      if (late > this.lateMs) this.lateMs = late;
-    }
     const timestamps = this.timestamps;
     const kinds = this.kinds;
     const words = this.valueWords;

@@ -123,8 +123,7 @@ export class Head {
 
   /**
    * After freeze(): moves each frozen series' newest points — those less than `windowMs` older
-   * than its newest, or less than its `lateMs` when that is larger, at most a quarter of
-   * them — back into a live head, and returns them as columns
+   * than its newest, at most a quarter of them — back into a live head, and returns them as columns
    * (`ids[seriesIndex[i]]` is point i's series) for the caller to log again in the WAL
    * segment after the cut (the cut drops the segments that held them). Undefined when none
    * moved.
@@ -136,9 +135,6 @@ export class Head {
    * query after a 4-connection load read 5x slower. Kept back, the late points land in the
    * head beside their neighbours. Prometheus' head, which is cut by time and keeps the newest
    * range, does the same. The quarter bounds the head a cut leaves, so a cut always frees.
-   * A fixed window fell short when one of four connections ran ~800 s of data time behind
-   * the others (the bench's telnet ×4 load): every block overlapped the one before, so a
-   * count merged every series' chunks on every query (300–450 ms a round, 150 ms kept back).
    */
   carryBack(entries: readonly SeriesEntry[], windowMs: number): (HeadColumns & { ids: Uint32Array }) | undefined {
     const moved: SeriesEntry[] = [];
@@ -148,10 +144,8 @@ export class Head {
       const frozen = entry.frozen;
       if (!frozen || frozen.length < 4) continue;
       const newest = frozen.timestamps[frozen.length - 1]!;
-      // points newer than `newest - window` (a window of 0 carries none): the window grows to
-      // how late this series' points have come (HeadSeries.lateMs), the quarter bounds it
-      const window = windowMs > 0 ? Math.max(windowMs, frozen.lateMs) : 0;
-      const first = Math.max(frozen.lowerBound(newest - window + 1), frozen.length - (frozen.length >> 2));
+      // points newer than `newest - windowMs` (a window of 0 carries none)
+      const first = Math.max(frozen.lowerBound(newest - windowMs + 1), frozen.length - (frozen.length >> 2));
       if (first >= frozen.length) continue;
       moved.push(entry);
       firsts.push(first);

@@ -318,48 +318,6 @@ describe('embedded head series', () => {
     const again = head.freeze();
     expect(head.carryBack(again, 0)).to.equal(undefined);
   });
-
-  it('measures how late a series\' points came (lateMs, a tail at a time), and a cut keeps that much of it in the head, at most a quarter', () => {
-    const series = (ids: number[]) => ids.map((id) => ({ id, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry);
-    const write = (head: Head, entries: SeriesEntry[], points: [number, number][]): void => {
-      const n = points.length;
-      const columns = { length: n, seriesIndex: new Uint32Array(n), timestamps: new Float64Array(n), kinds: new Uint8Array(n).fill(F), floats: new Float64Array(n), ints: new BigInt64Array(n), texts: [] };
-      points.forEach(([s, t], i) => {
-        columns.seriesIndex[i] = s;
-        columns.timestamps[i] = t;
-        columns.floats[i] = t / 1000;
-      });
-      head.append(entries, columns);
-      head.drain();
-    };
-    const head = new Head();
-    const entries = series([0, 1]);
-    // both series: 1,000 points 1 s apart; series 0's points 600–699 come last, 400 s late
-    const inOrder: [number, number][] = [];
-    for (let i = 0; i < 1000; i++) if (i < 600 || i >= 700) inOrder.push([0, i * 1000]);
-    for (let i = 0; i < 1000; i++) inOrder.push([1, i * 1000]);
-    write(head, entries, inOrder);
-    const late: [number, number][] = [];
-    for (let i = 600; i < 700; i++) late.push([0, i * 1000]);
-    write(head, entries, late);
-    entries[0]!.head!.settle();
-    expect(entries[0]!.head!.lateMs).to.equal(999_000 - 600_000);
-    expect(entries[1]!.head!.lateMs, 'in order').to.equal(0);
-    const carried = head.carryBack(head.freeze(), 10_000)!;
-    head.drain();
-    // series 0 keeps its newest 400 s (under the quarter), series 1 the 10 s window
-    expect(entries[0]!.head!.length).to.equal(250);
-    expect(entries[0]!.frozen!.length).to.equal(750);
-    expect(entries[1]!.head!.length).to.equal(10);
-    expect(carried.length).to.equal(260);
-    // a window of 0 (a checkpoint) still carries nothing, however late the points came
-    const other = new Head();
-    const more = series([0]);
-    write(other, more, [[0, 5000], [0, 6000], [0, 7000], [0, 8000], [0, 1000]]);
-    more[0]!.head!.settle();
-    expect(more[0]!.head!.lateMs).to.equal(7000);
-    expect(other.carryBack(other.freeze(), 0)).to.equal(undefined);
-  });
 });
 
 /** Points [from, to) of copied columns, as HeadSeries.copy gives them. */
