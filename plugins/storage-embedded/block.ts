@@ -4,12 +4,15 @@
  * index: uvarint superseded, (uvarint seq)*, uvarint entries, then per chunk in file order
  *        (chunks lie back to back from the magic on, so each one's offset is the previous
  *        one's end and is not stored):
- *        svarint seriesId − the previous entry's, uvarint length, u32 crc32, f64 minT, f64 maxT, uvarint count
+ *        svarint seriesId − the previous entry's, uvarint length, u32 crc32, f64 minT, f64 maxT, uvarint count, uvarint flags
+ *        flags: bit 0 set when the chunk's header shows every value a finite number
+ *        (lib/chunks chunkValuesFinite), so a count reads no chunk byte; other bits 0.
  * footer (24 bytes): u32 index offset low, u32 index offset high, u32 index length,
- *        u32 crc32(index bytes as stored), "DSDBEND3" (the index above, deflate-raw
+ *        u32 crc32(index bytes as stored), "DSDBEND4" (the index above, deflate-raw
  *        compressed: ~6 bytes a chunk, most of it the CRC32).
- * Blocks written before are still read: "DSDBEND2" (the index deflate-raw compressed, ~12
- * bytes a chunk) and "DSDBEND1" (stored plain), both with entries
+ * Blocks written before are still read: "DSDBEND3" (the same entries without flags),
+ * "DSDBEND2" (the index deflate-raw compressed, ~12 bytes a chunk) and "DSDBEND1" (stored
+ * plain), both with entries
  *        (uvarint seriesId, uvarint offset, uvarint length, u32 crc32, f64 minT, f64 maxT, uvarint count)
  * A block lists the blocks it supersedes (a compaction's inputs) so that a crash between
  * writing it and deleting them leaves no duplicates behind: they are deleted at open.
@@ -28,8 +31,12 @@ const MAGIC = Buffer.from('DSDBBLK1');
 const END_MAGIC_PLAIN = Buffer.from('DSDBEND1');
 /** The footer magic of a compressed index with each chunk's offset and series id stored whole. */
 const END_MAGIC_WHOLE = Buffer.from('DSDBEND2');
-/** The footer magic of a compressed index with implied offsets and series ids as deltas (written now). */
-const END_MAGIC = Buffer.from('DSDBEND3');
+/** The footer magic of a compressed index with implied offsets and series ids as deltas, without flags. */
+const END_MAGIC_IMPLIED = Buffer.from('DSDBEND3');
+/** The footer magic of END_MAGIC_IMPLIED's index with each entry's flags (written now). */
+const END_MAGIC = Buffer.from('DSDBEND4');
+/** Index entry flag: every value of the chunk is a finite number (its header says so). */
+const FLAG_FINITE = 1;
 const FOOTER_BYTES = 24;
 /**
  * Bytes read at once for chunks: a metric's series lie every few series apart in a block,
@@ -52,7 +59,7 @@ export interface ChunkRef extends SummarySlots {
   count: number;
   /** whether every value of the chunk is a number (set by the downsampled read on first decode) */
   numeric?: boolean;
-  /** whether every value of the chunk is a finite number, from its header (BlockReader.valuesFinite) */
+  /** whether every value of the chunk is a finite number: from the index (DSDBEND4), or read from its header on first use (BlockReader.valuesFinite) */
   finite?: boolean;
 }
 
@@ -128,7 +135,8 @@ export class BlockWriter {
         throw err;
       }
       const length = w.pos - at;
-      this.refs.push({ seriesId, offset: this.written + at, length, crc: crc32(w.buf.subarray(at, w.pos)), minT: points.timestamps[start]!, maxT: points.timestamps[end - 1]!, count: end - start });
+      const bytes = w.buf.subarray(at, w.pos);
+      this.refs.push({ seriesId, offset: this.written + at, length, crc: crc32(bytes), minT: points.timestamps[start]!, maxT: points.timestamps[end - 1]!, count: end - start, finite: chunkValuesFinite(bytes, this.codecs) });
       if (w.pos >= WRITE_BATCH) this.flush();
     }
   }
@@ -154,6 +162,7 @@ export class BlockWriter {
       w.f64(ref.minT);
       w.f64(ref.maxT);
       w.uvarint(ref.count);
+      w.uvarint(ref.finite ? FLAG_FINITE : 0);
     }
     const index = deflateRawSync(w.finish());
     const footer = Buffer.alloc(FOOTER_BYTES);
@@ -201,7 +210,8 @@ export class BlockReader {
       if (!Buffer.from(head).equals(MAGIC)) throw new Error('bad magic');
       const footer = Buffer.from(this.read(this.bytes - FOOTER_BYTES, FOOTER_BYTES));
       const magic = footer.subarray(16);
-      const implied = magic.equals(END_MAGIC);
+      const flagged = magic.equals(END_MAGIC);
+      const implied = flagged || magic.equals(END_MAGIC_IMPLIED);
       const compressed = implied || magic.equals(END_MAGIC_WHOLE);
       if (!compressed && !magic.equals(END_MAGIC_PLAIN)) throw new Error('bad footer magic (torn write?)');
       const indexOffset = footer.readUInt32LE(0) + footer.readUInt32LE(4) * 2 ** 32;
@@ -220,6 +230,8 @@ export class BlockReader {
         if (implied) {
           seriesId += r.svarint();
           ref = { seriesId, offset, length: r.uvarint(), crc: r.u32(), minT: r.f64(), maxT: r.f64(), count: r.uvarint() };
+          // known from the index, not read from the chunk's header (valuesFinite) on a first count
+          if (flagged) ref.finite = (r.uvarint() & FLAG_FINITE) !== 0;
           offset += ref.length;
         } else {
           ref = { seriesId: r.uvarint(), offset: r.uvarint(), length: r.uvarint(), crc: r.u32(), minT: r.f64(), maxT: r.f64(), count: r.uvarint() };
@@ -276,8 +288,9 @@ export class BlockReader {
   }
 
   /**
-   * Whether every value of the chunk is a finite number, from its header (lib/chunks
-   * chunkValuesFinite; kept on the ref). Throws when its checksum or header is corrupt.
+   * Whether every value of the chunk is a finite number: from the block index (DSDBEND4's
+   * flags, set when it was read), else from the chunk's header (lib/chunks
+   * chunkValuesFinite; kept on the ref). Throws when the chunk's checksum or header is corrupt.
    */
   valuesFinite(ref: ChunkRef): boolean {
     return (ref.finite ??= chunkValuesFinite(this.chunkBytes(ref), this.codecs));
@@ -299,6 +312,8 @@ export class BlockReader {
     if (w === undefined || ref.offset < w.offset || ref.offset + ref.length > w.offset + w.bytes.length) {
       const length = Math.max(ref.length, Math.min(READ_AHEAD, this.bytes - ref.offset));
       const memory = length <= READ_AHEAD ? (this.windowMemory ??= Buffer.allocUnsafeSlow(READ_AHEAD)).subarray(0, length) : undefined;
+      // forgotten first: a read that fails part-way has overwritten the old window's bytes
+      this.window = undefined;
       w = this.window = { offset: ref.offset, bytes: this.read(ref.offset, length, memory) as Buffer };
     }
     const bytes = w.bytes.subarray(ref.offset - w.offset, ref.offset - w.offset + ref.length);

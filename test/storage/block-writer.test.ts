@@ -77,4 +77,31 @@ describe('block writer (storage-embedded)', () => {
     expect(values(reader.readChunk(reader.refs[0]!))).to.deep.equal(values(first));
     expect(values(reader.readChunk(reader.refs[1]!))).to.deep.equal(values(after));
   });
+  it('keeps reading intact chunks after a read-ahead that failed part-way (the window memory is reused)', async () => {
+    const codecs = new CodecSet(await codecRegistry(), DEFAULT_CODECS);
+    const file = path.join(dir, 'window.blk');
+    const writer = new BlockWriter(file, codecs, 100);
+    // random doubles: xor-float, ~8 bytes a point, so the block spans several 128 KiB windows
+    const p = allocPoints(40_000);
+    for (let k = 0; k < p.length; k++) {
+      p.timestamps[k] = k * 1000;
+      p.kinds[k] = ValueKind.Float;
+      p.floats[k] = Math.sin(k) * 1e6 + k / 7;
+    }
+    writer.addSeries(1, p);
+    writer.finish();
+    const reader = new BlockReader(file, 1, codecs);
+    try {
+      const first = reader.refs[0]!;
+      const late = reader.refs.find((ref) => ref.offset > 200 * 1024)!;
+      expect(reader.readChunk(first).length).to.equal(100);
+      // the file shrinks under the open reader: the read of a later window fails part-way
+      fs.truncateSync(file, late.offset + 1000);
+      expect(() => reader.readChunk(late)).to.throw(/unexpected end of file/);
+      // the first chunk is intact on disk: read again, it passes its CRC (not "checksum mismatch" from stale window bytes)
+      expect(values(reader.readChunk(first))).to.deep.equal(values({ ...p, length: 100 }));
+    } finally {
+      reader.close();
+    }
+  });
 });

@@ -179,6 +179,10 @@ describe('embedded engine: downsampling in the engine', () => {
       await engine.write(pointBatch(Object.keys(kinds).map((host) => ({ metric: 'f', tags: { host }, timestamp: BASE + 1_000_000, value: { kind: ValueKind.Int, value: 1n } }) as DataPoint)));
       const hosts = new Map<unknown, string>();
       for (const entry of (engine as any).index.byId as ({ info: { tags: Record<string, string> }; chunks: { ref: unknown }[] } | undefined)[]) for (const c of entry?.chunks ?? []) hosts.set(c.ref, entry!.info.tags.host!);
+      // the block index says which chunks hold only finite numbers (DSDBEND4's flags): known before any chunk is read
+      const finiteByHost: Record<string, boolean[]> = {};
+      for (const [ref, host] of hosts) (finiteByHost[host] ??= []).push((ref as { finite?: boolean }).finite!);
+      expect(Object.fromEntries(Object.entries(finiteByHost).map(([host, flags]) => [host, [...new Set(flags)]]))).to.deep.equal({ ints: [true], decimals: [true], nans: [false], sines: [false], mixed: [false] });
       proto.readChunkInto = function (this: BlockReader, ref, out) {
         const host = hosts.get(ref)!;
         decoded.set(host, (decoded.get(host) ?? 0) + 1);
