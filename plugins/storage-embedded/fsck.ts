@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ByteReader, seriesKeyString, type SeriesPoints, type Tags } from '../../core';
+import { ByteReader, seriesKeyString, ValueKind, type SeriesPoints, type Tags } from '../../core';
 import { BlockReader, BlockWriter, blockSeqOf, type ChunkRef } from './block';
 import type { CodecSet } from './codec-set';
 import { lockDir } from './lock';
@@ -69,6 +69,24 @@ function checkRecords(dir: string, file: string, fix: boolean, problems: FsckPro
 function chunkMismatch(points: SeriesPoints, ref: ChunkRef): string | undefined {
   for (let i = 1; i < points.length; i++) if (!(points.timestamps[i]! > points.timestamps[i - 1]!)) return `timestamps do not ascend at point ${i}`;
   if (points.length > 0 && (points.timestamps[0] !== ref.minT || points.timestamps[points.length - 1] !== ref.maxT)) return 'time range differs from the block index';
+  return undefined;
+}
+
+const INT: number = ValueKind.Int;
+const FLOAT: number = ValueKind.Float;
+
+/**
+ * A count trusts the index's flag that every value is finite without reading the chunk
+ * (DSDBEND4): a flag claiming a value the chunk does not hold would miscount. The points
+ * are good; a rewrite takes the flag from the chunk's header again.
+ */
+function flagMismatch(points: SeriesPoints, ref: ChunkRef): string | undefined {
+  if (ref.finite !== true) return undefined;
+  for (let i = 0; i < points.length; i++) {
+    const kind = points.kinds[i];
+    if (kind === INT || (kind === FLOAT && Number.isFinite(points.floats[i]!))) continue;
+    return `the block index says every value is a finite number, but point ${i} is not`;
+  }
   return undefined;
 }
 
@@ -146,6 +164,7 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
       report.blocks++;
       const good: { ref: ChunkRef; points: SeriesPoints }[] = [];
       const bad: string[] = [];
+      const misflagged: string[] = [];
       block.refs.forEach((ref, i) => {
         report.chunks++;
         const where = `chunk ${i} (series ${ref.seriesId}, offset ${ref.offset}, ${ref.count} points)`;
@@ -159,15 +178,19 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
         const mismatch = chunkMismatch(points, ref) ?? (known.has(ref.seriesId) ? undefined : 'its series is in no series index (an orphan)');
         if (mismatch) bad.push(`${where}: ${mismatch}`);
         else {
+          const flag = flagMismatch(points, ref);
+          if (flag) misflagged.push(`${where}: ${flag}`);
           report.points += points.length;
           good.push({ ref, points });
         }
       });
       const superseded = block.superseded;
       block.close();
-      if (bad.length === 0) continue;
+      if (bad.length === 0 && misflagged.length === 0) continue;
       const fixedNote = fix ? rewriteBlock(full, codecs, superseded, good) : undefined;
       for (const message of bad) problems.push({ file, message, fixed: fixedNote });
+      const reflagged = fix ? `${fixedNote}; its flags taken from the chunks' headers again` : undefined;
+      for (const message of misflagged) problems.push({ file, message, fixed: reflagged });
     }
     return report;
   } finally {

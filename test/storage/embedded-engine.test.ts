@@ -10,6 +10,9 @@ import { embeddedEngine, memoryLogger, tearNextWrite, tempDataDir } from '../hel
 import { CODEC_PLUGINS } from '../helpers/plugins';
 import { planCompaction, planIdleCompaction } from '../../plugins/storage-embedded/compact';
 import { BlockReader } from '../../plugins/storage-embedded/block';
+import { CodecSet, DEFAULT_CODECS } from '../../plugins/storage-embedded/codec-set';
+import { fsckEmbedded } from '../../plugins/storage-embedded/fsck';
+import { codecRegistry } from '../helpers/embedded';
 import { frameRecord } from '../../plugins/storage-embedded/record-file';
 import { writeSeriesBody } from '../../plugins/storage-embedded/wal-records';
 import { ByteWriter } from '../../core';
@@ -43,8 +46,8 @@ function wholeEntryIndex(refs: BlockRefs): Uint8Array {
   return w.finish();
 }
 
-/** A block index with implied offsets and series ids as deltas but no flags, as DSDB wrote it before DSDBEND4. */
-function impliedIndex(refs: BlockRefs): Uint8Array {
+/** A block index with implied offsets and series ids as deltas, and (DSDBEND4) each entry's `flags`. */
+function impliedIndex(refs: BlockRefs, flags?: number): Uint8Array {
   const w = new ByteWriter();
   w.uvarint(0);
   w.uvarint(refs.length);
@@ -57,6 +60,7 @@ function impliedIndex(refs: BlockRefs): Uint8Array {
     w.f64(ref.minT);
     w.f64(ref.maxT);
     w.uvarint(ref.count);
+    if (flags !== undefined) w.uvarint(flags);
   }
   return w.finish();
 }
@@ -405,6 +409,43 @@ describe('embedded engine', () => {
       } finally {
         await engine.close();
       }
+    }
+  });
+
+  it('fsck finds a block index flag claiming finite values a chunk does not hold, and --fix rewrites the flag, keeping the points', async () => {
+    const dir = tempDataDir('flag-index');
+    let engine = await embeddedEngine(dir, {});
+    await engine.open();
+    // a NaN among floats: not a finite chunk (xor-float), so its flag is 0
+    const points = floats('flagged', 'a', 0, 50).map((p, i) => (i === 7 ? { ...p, value: { kind: ValueKind.Float, value: NaN } } : p)) as DataPoint[];
+    await engine.write(pointBatch(points));
+    engine.checkpoint();
+    await engine.close();
+    const blocksDir = path.join(dir, 'blocks');
+    const [file] = fs.readdirSync(blocksDir);
+    const bytes = fs.readFileSync(path.join(blocksDir, file!));
+    const indexOffset = bytes.subarray(bytes.length - 24).readUInt32LE(0);
+    const codecs = new CodecSet(await codecRegistry(), DEFAULT_CODECS);
+    const reader = new BlockReader(path.join(blocksDir, file!), 1, codecs);
+    const refs = reader.refs;
+    reader.close();
+    expect(refs.map((ref) => ref.finite)).to.deep.equal([false]);
+    expect(fsckEmbedded(dir, codecs, false).problems).to.deep.equal([]);
+    // the same block with the flag claiming every value finite: a count would skip reading the chunk and miss the NaN
+    fs.writeFileSync(path.join(blocksDir, file!), withIndex(bytes.subarray(0, indexOffset), deflateRawSync(impliedIndex(refs, 1)), 'DSDBEND4'));
+    const found = fsckEmbedded(dir, codecs, false).problems;
+    expect(found.map((p) => p.message)).to.deep.equal(['chunk 0 (series 1, offset 8, 50 points): the block index says every value is a finite number, but point 7 is not']);
+    const fixed = fsckEmbedded(dir, codecs, true).problems;
+    expect(fixed[0]!.fixed).to.match(/rewritten.*flags taken from the chunks' headers again/);
+    expect(fsckEmbedded(dir, codecs, false).problems).to.deep.equal([]);
+    engine = await embeddedEngine(dir, {});
+    await engine.open();
+    try {
+      const [series] = await collect(engine.read({ metric: 'flagged' }, ALL));
+      expect(series!.points.length, 'every point kept').to.equal(50);
+      expect(Number.isNaN(series!.points.floats[7]!)).to.equal(true);
+    } finally {
+      await engine.close();
     }
   });
 
