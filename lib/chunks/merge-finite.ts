@@ -12,6 +12,7 @@
  * answer is the one summariseRun gives on mergeNumericParts' run, field for field.
  */
 import type { DownsampleRequest } from '../../core';
+import { lowerBoundIn, upperBoundIn } from './bounds';
 import { floorToInterval, type RunBuckets } from './buckets';
 import { RunMerge, type SortedRun } from './run-merge';
 
@@ -20,30 +21,6 @@ const stretches = new RunMerge();
 /** the closed inner buckets' starts and point counts, reused call after call */
 let bucketStarts = new Float64Array(64);
 let bucketCounts = new Float64Array(64);
-
-/** First index in ts[from, to) whose timestamp is >= t (to when none). */
-function lowerBoundIn(ts: Float64Array, from: number, to: number, t: number): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index in ts[from, to) whose timestamp is > t (to when none). */
-function upperBoundIn(ts: Float64Array, from: number, to: number, t: number): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 function pushBucket(n: number, start: number, count: number): void {
   if (n === bucketStarts.length) {

@@ -7,7 +7,7 @@
  * JSON value — it answers `undefined` and the caller reads the points instead.
  */
 import { allocPoints, ValueKind, type BucketColumns, type DownsampleRequest, type SeriesPoints } from '../../core';
-import { isNumericRun, mergeNumericParts, mergeRuns, rateOfDoubles, summariseFiniteParts, summariseFiniteRun, summariseRun, type NumericPart, type RunBuckets } from '../../lib/chunks';
+import { isNumericRun, lowerBoundIn, mergeNumericParts, mergeRuns, rateOfDoubles, summariseFiniteParts, summariseFiniteRun, summariseRun, upperBoundIn, type NumericPart, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
 import { keyHashOf, summaryIdentity, type SummaryCache } from './summary-cache';
@@ -260,30 +260,6 @@ function mergedSpans(parts: Part[], n: number): number {
     }
   }
   return m;
-}
-
-/** First index in ts[from, to) whose timestamp is >= t (to when none). */
-function lowerBoundIn(ts: Float64Array, from: number, to: number, t: number): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index in ts[from, to) whose timestamp is > t (to when none). */
-function upperBoundIn(ts: Float64Array, from: number, to: number, t: number): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
