@@ -24,7 +24,7 @@ export type * from './storage';
 export { Type, type Static } from '@sinclair/typebox';
 export { ByteWriter, ByteReader, Float64Scratch, zigzag, unzigzag, packUnsigned, unpackUnsigned, PACK_GROUP, int64AsNumber, int64ToDouble, setInt64FromNumber, int64Words } from './codec-io';
 export { packRanged, unpackRanged, RANGE_GROUP } from './range-pack';
-export { allocPoints, slicePoints, lowerBound, rangeOfSorted, growColumns } from './series-points';
+export { allocPoints, slicePoints, lowerBound, upperBound, rangeOfSorted, growColumns } from './series-points';
 export { SortedPoints } from './sorted-points';
 export { runStorageConformance, type ConformanceOptions } from './testing/storage-conformance';
 export { loadStorageEngineFactory, type LoadStorageOptions } from './testing/load-storage';

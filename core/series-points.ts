@@ -39,13 +39,25 @@ export function rangeOfSorted(ts: Float64Array, length: number, start: number, e
   return [from, Math.max(from, to)];
 }
 
-/** First index in `ts[0, length)` whose timestamp is >= t. */
-export function lowerBound(ts: Float64Array, length: number, t: number): number {
-  let lo = 0;
+/** First index in `ts[from, length)` (sorted) whose timestamp is >= t (`length` when none). */
+export function lowerBound(ts: Float64Array, length: number, t: number, from = 0): number {
+  let lo = from;
   let hi = length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in `ts[from, length)` (sorted) whose timestamp is > t (`length` when none). */
+export function upperBound(ts: Float64Array, length: number, t: number, from = 0): number {
+  let lo = from;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo;

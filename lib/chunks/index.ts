@@ -8,8 +8,7 @@
  *  - buckets.ts: downsampling in the engine (per-run bucket summaries an engine may keep);
  *  - run-merge.ts: a series' sorted runs merged as read() merges them (last write wins);
  *  - merge-numeric.ts: overlapping numeric runs merged into doubles, for downsampling;
- *  - merge-finite.ts: a count over overlapping runs of finite numbers, from their timestamps alone;
- *  - bounds.ts: binary searches over a range of sorted timestamps.
+ *  - merge-finite.ts: a count over overlapping runs of finite numbers, from their timestamps alone.
  */
 export { CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, type CodecPreferences } from './codec-set';
 export { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkPointCount, chunkValuesFinite, decodeChunk, decodeChunkTimestampsInto, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
@@ -29,6 +28,5 @@ export { floorToInterval, isNumericRun, mergeRuns, runBytes, summariseFiniteRun,
 export { RunMerge, type SortedRun } from './run-merge';
 export { mergeNumericParts, type MergedNumeric, type NumericPart } from './merge-numeric';
 export { summariseFiniteParts } from './merge-finite';
-export { lowerBoundIn, upperBoundIn } from './bounds';
 export { rateOfDoubles, type RatedDoubles } from './bucket-rate';
 export { downsamplePoints, type PointsBuckets } from './downsample-points';

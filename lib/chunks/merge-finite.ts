@@ -11,11 +11,13 @@
  * summarised) on every count — the bench's "every point queryable" check among them. The
  * answer is the one summariseRun gives on mergeNumericParts' run, field for field.
  */
-import type { DownsampleRequest } from '../../core';
-import { lowerBoundIn, upperBoundIn } from './bounds';
+import { lowerBound, upperBound, type DownsampleRequest } from '../../core';
 import { floorToInterval, type RunBuckets } from './buckets';
 import { RunMerge, type SortedRun } from './run-merge';
 
+// bound once: each read of an export through the core barrel is a getter call
+const findLowerBound = lowerBound;
+const findUpperBound = upperBound;
 const EMPTY = new Float64Array(0);
 const stretches = new RunMerge();
 /** the closed inner buckets' starts and point counts, reused call after call */
@@ -61,8 +63,8 @@ export function summariseFiniteParts(parts: readonly SortedRun[], vs: number, ve
     let a = stretches.from;
     let b = stretches.to;
     merged += b - a;
-    if (ts[a]! < vs) a = lowerBoundIn(ts, a, b, vs);
-    if (a < b && ts[b - 1]! > ve) b = upperBoundIn(ts, a, b, ve);
+    if (ts[a]! < vs) a = findLowerBound(ts, b, vs, a);
+    if (a < b && ts[b - 1]! > ve) b = findUpperBound(ts, b, ve, a);
     if (a >= b) continue;
     if (inRange === 0) minT = ts[a]!;
     maxT = ts[b - 1]!;
@@ -71,7 +73,7 @@ export function summariseFiniteParts(parts: readonly SortedRun[], vs: number, ve
     for (let i = a; i < b; ) {
       const bucket = floorToInterval(ts[i]!, interval);
       const end = bucket + interval;
-      const j = ts[b - 1]! < end ? b : lowerBoundIn(ts, i, b, end);
+      const j = ts[b - 1]! < end ? b : findLowerBound(ts, b, end, i);
       if (bucket === open) openCount += j - i;
       else {
         if (openCount > 0) pushBucket(closed++, open, openCount);

@@ -12,7 +12,7 @@
  *        compressed: ~6 bytes a chunk, most of it the CRC32).
  * Blocks written before are still read: "DSDBEND3" (the same entries without flags),
  * "DSDBEND2" (the index deflate-raw compressed, ~12 bytes a chunk) and "DSDBEND1" (stored
- * plain), both with entries
+ * plain), these two with entries
  *        (uvarint seriesId, uvarint offset, uvarint length, u32 crc32, f64 minT, f64 maxT, uvarint count)
  * A block lists the blocks it supersedes (a compaction's inputs) so that a crash between
  * writing it and deleting them leaves no duplicates behind: they are deleted at open.

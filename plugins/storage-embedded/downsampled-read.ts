@@ -6,8 +6,8 @@
  * (an out-of-order write, blocks not yet compacted over the same span), or any string or
  * JSON value — it answers `undefined` and the caller reads the points instead.
  */
-import { allocPoints, ValueKind, type BucketColumns, type DownsampleRequest, type SeriesPoints } from '../../core';
-import { isNumericRun, lowerBoundIn, mergeNumericParts, mergeRuns, rateOfDoubles, summariseFiniteParts, summariseFiniteRun, summariseRun, upperBoundIn, type NumericPart, type RunBuckets } from '../../lib/chunks';
+import { allocPoints, lowerBound, upperBound, ValueKind, type BucketColumns, type DownsampleRequest, type SeriesPoints } from '../../core';
+import { isNumericRun, mergeNumericParts, mergeRuns, rateOfDoubles, summariseFiniteParts, summariseFiniteRun, summariseRun, type NumericPart, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
 import { keyHashOf, summaryIdentity, type SummaryCache } from './summary-cache';
@@ -225,9 +225,9 @@ function pushHeadParts(parts: Part[], chunkParts: number, head: HeadSeries, ra: 
   const m = mergedSpans(parts, chunkParts);
   let i = ra;
   for (let u = 0; u < m && i < rb; u++) {
-    const gapEnd = lowerBoundIn(ts, i, rb, spanStarts[u]!);
+    const gapEnd = lowerBound(ts, rb, spanStarts[u]!, i);
     if (gapEnd > i) parts.push({ lo: ts[i]!, hi: ts[gapEnd - 1]!, head });
-    const insideEnd = upperBoundIn(ts, gapEnd, rb, spanEnds[u]!);
+    const insideEnd = upperBound(ts, rb, spanEnds[u]!, gapEnd);
     if (insideEnd > gapEnd) parts.push({ lo: ts[gapEnd]!, hi: ts[insideEnd - 1]!, head });
     i = insideEnd;
   }

@@ -153,22 +153,35 @@ describe('lib/chunks chunk kinds modes', () => {
   });
 });
 
+type Points = ReturnType<typeof allocPoints>;
+
+/**
+ * A random sorted run of unique timestamps over a random span (often overlapping other
+ * runs), with a few points outside its [from, to) that readers must ignore; `value` sets
+ * point i's kind and value.
+ */
+function randomRun(rnd: () => number, value: (p: Points, i: number) => void): { points: Points; from: number; to: number } {
+  const start = Math.floor(rnd() * 500);
+  const stamps = [...new Set(Array.from({ length: Math.floor(rnd() * 80) }, () => start + Math.floor(rnd() * 300)))].sort((a, b) => a - b);
+  const pad = Math.floor(rnd() * 3);
+  const p = allocPoints(stamps.length + 2 * pad);
+  for (let i = 0; i < p.length; i++) {
+    p.timestamps[i] = i < pad ? -10 + i : i >= pad + stamps.length ? 10_000 + i : stamps[i - pad]!;
+    value(p, i);
+  }
+  return { points: p, from: pad, to: pad + stamps.length };
+}
+
 describe('lib/chunks mergeNumericParts', () => {
   it('merges random overlapping runs as read() does: every timestamp once, the newest part winning, integers as doubles', () => {
     let seed = 20261201;
     const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     for (let round = 0; round < 200; round++) {
       const k = 1 + Math.floor(rnd() * 6);
-      const parts: { points: ReturnType<typeof allocPoints>; from: number; to: number }[] = [];
+      const parts: { points: Points; from: number; to: number }[] = [];
       const want = new Map<number, number>();
       for (let j = 0; j < k; j++) {
-        // a sorted run of unique timestamps over a random span, often overlapping the others
-        const start = Math.floor(rnd() * 500);
-        const stamps = [...new Set(Array.from({ length: Math.floor(rnd() * 80) }, () => start + Math.floor(rnd() * 300)))].sort((a, b) => a - b);
-        const pad = Math.floor(rnd() * 3); // points outside [from, to) must be ignored
-        const p = allocPoints(stamps.length + 2 * pad);
-        for (let i = 0; i < p.length; i++) {
-          p.timestamps[i] = i < pad ? -10 + i : i >= pad + stamps.length ? 10_000 + i : stamps[i - pad]!;
+        const part = randomRun(rnd, (p, i) => {
           if (rnd() < 0.5) {
             p.kinds[i] = ValueKind.Int;
             // beyond 2^53 too (a double near it): the int64's full range, its extremes included
@@ -178,9 +191,10 @@ describe('lib/chunks mergeNumericParts', () => {
             p.kinds[i] = ValueKind.Float;
             p.floats[i] = rnd() < 0.05 ? NaN : (rnd() - 0.5) * 1e6;
           }
-        }
-        for (let i = pad; i < pad + stamps.length; i++) want.set(p.timestamps[i]!, p.kinds[i] === ValueKind.Int ? Number(p.ints[i]!) : p.floats[i]!);
-        parts.push({ points: p, from: pad, to: pad + stamps.length });
+        });
+        const p = part.points;
+        for (let i = part.from; i < part.to; i++) want.set(p.timestamps[i]!, p.kinds[i] === ValueKind.Int ? Number(p.ints[i]!) : p.floats[i]!);
+        parts.push(part);
       }
       const merged = mergeNumericParts(parts);
       const expected = [...want].sort((a, b) => a[0] - b[0]);
@@ -205,15 +219,10 @@ describe('lib/chunks summariseFiniteParts', () => {
     let shared = 0;
     for (let round = 0; round < 400; round++) {
       const k = 1 + Math.floor(rnd() * 6);
-      const parts: { points: ReturnType<typeof allocPoints>; from: number; to: number }[] = [];
+      const parts: { points: Points; from: number; to: number }[] = [];
       const seen = new Set<number>();
       for (let j = 0; j < k; j++) {
-        const start = Math.floor(rnd() * 500);
-        const stamps = [...new Set(Array.from({ length: Math.floor(rnd() * 80) }, () => start + Math.floor(rnd() * 300)))].sort((a, b) => a - b);
-        const pad = Math.floor(rnd() * 3); // points outside [from, to) must be ignored
-        const p = allocPoints(stamps.length + 2 * pad);
-        for (let i = 0; i < p.length; i++) {
-          p.timestamps[i] = i < pad ? -10 + i : i >= pad + stamps.length ? 10_000 + i : stamps[i - pad]!;
+        const part = randomRun(rnd, (p, i) => {
           if (rnd() < 0.5) {
             p.kinds[i] = ValueKind.Int;
             p.ints[i] = BigInt(Math.floor(rnd() * 2 ** 40)) - 2n ** 39n;
@@ -221,10 +230,11 @@ describe('lib/chunks summariseFiniteParts', () => {
             p.kinds[i] = ValueKind.Float;
             p.floats[i] = (rnd() - 0.5) * 1e6;
           }
-        }
+        });
+        const stamps = Array.from(part.points.timestamps.subarray(part.from, part.to));
         for (const t of stamps) if (seen.has(t)) shared++;
         for (const t of stamps) seen.add(t);
-        parts.push({ points: p, from: pad, to: pad + stamps.length });
+        parts.push(part);
       }
       const vs = rnd() < 0.3 ? -Infinity : Math.floor(rnd() * 600);
       const ve = rnd() < 0.3 ? Infinity : vs + Math.floor(rnd() * 500);

@@ -65,6 +65,18 @@ function impliedIndex(refs: BlockRefs, flags?: number): Uint8Array {
   return w.finish();
 }
 
+/** The one block file a store's first cut wrote: its path, its bytes, where its index starts, and its chunk references (read with `codecs`). */
+function onlyBlock(dir: string, codecs: ConstructorParameters<typeof BlockReader>[2] = { timestamp: [], byKind: [], byId: new Map() } as never): { file: string; bytes: Buffer; indexOffset: number; refs: BlockRefs } {
+  const blocksDir = path.join(dir, 'blocks');
+  const [name] = fs.readdirSync(blocksDir);
+  const file = path.join(blocksDir, name!);
+  const bytes = fs.readFileSync(file);
+  const reader = new BlockReader(file, 1, codecs);
+  const refs = reader.refs;
+  reader.close();
+  return { file, bytes, indexOffset: bytes.subarray(bytes.length - 24).readUInt32LE(0), refs };
+}
+
 /** A block file: its chunks (magic included), `index` as stored, and a footer with `magic` and the index's CRC32. */
 function withIndex(chunks: Uint8Array, index: Uint8Array, magic: string): Buffer {
   const footer = Buffer.alloc(24);
@@ -421,18 +433,12 @@ describe('embedded engine', () => {
     await engine.write(pointBatch(points));
     engine.checkpoint();
     await engine.close();
-    const blocksDir = path.join(dir, 'blocks');
-    const [file] = fs.readdirSync(blocksDir);
-    const bytes = fs.readFileSync(path.join(blocksDir, file!));
-    const indexOffset = bytes.subarray(bytes.length - 24).readUInt32LE(0);
     const codecs = new CodecSet(await codecRegistry(), DEFAULT_CODECS);
-    const reader = new BlockReader(path.join(blocksDir, file!), 1, codecs);
-    const refs = reader.refs;
-    reader.close();
+    const { file, bytes, indexOffset, refs } = onlyBlock(dir, codecs);
     expect(refs.map((ref) => ref.finite)).to.deep.equal([false]);
     expect(fsckEmbedded(dir, codecs, false).problems).to.deep.equal([]);
     // the same block with the flag claiming every value finite: a count would skip reading the chunk and miss the NaN
-    fs.writeFileSync(path.join(blocksDir, file!), withIndex(bytes.subarray(0, indexOffset), deflateRawSync(impliedIndex(refs, 1)), 'DSDBEND4'));
+    fs.writeFileSync(file, withIndex(bytes.subarray(0, indexOffset), deflateRawSync(impliedIndex(refs, 1)), 'DSDBEND4'));
     const found = fsckEmbedded(dir, codecs, false).problems;
     expect(found.map((p) => p.message)).to.deep.equal(['chunk 0 (series 1, offset 8, 50 points): the block index says every value is a finite number, but point 7 is not']);
     const fixed = fsckEmbedded(dir, codecs, true).problems;
@@ -456,13 +462,8 @@ describe('embedded engine', () => {
     await engine.write(pointBatch([...floats('crafted', 'a', 0, 50), ...floats('crafted', 'b', 0, 50)]));
     engine.checkpoint();
     await engine.close();
-    const blocksDir = path.join(dir, 'blocks');
-    const [file] = fs.readdirSync(blocksDir);
-    const bytes = fs.readFileSync(path.join(blocksDir, file!));
-    const indexOffset = bytes.subarray(bytes.length - 24).readUInt32LE(0);
-    const reader = new BlockReader(path.join(blocksDir, file!), 1, { timestamp: [], byKind: [], byId: new Map() } as never);
-    const refs = reader.refs;
-    reader.close();
+    const { file, bytes, indexOffset, refs } = onlyBlock(dir);
+    const blocksDir = path.dirname(file);
     const variants: [string, (ref: (typeof refs)[number]) => void, RegExp][] = [
       ['a count of 2^40', (ref) => (ref.count = 2 ** 40), /point count 1099511627776 out of range/],
       ['a count of 0', (ref) => (ref.count = 0), /point count 0 out of range/],
@@ -476,13 +477,13 @@ describe('embedded engine', () => {
         return ref;
       });
       for (const f of fs.readdirSync(blocksDir)) fs.rmSync(path.join(blocksDir, f));
-      fs.writeFileSync(path.join(blocksDir, file!), withIndex(bytes.subarray(0, indexOffset), wholeEntryIndex(damaged), 'DSDBEND1'));
+      fs.writeFileSync(file, withIndex(bytes.subarray(0, indexOffset), wholeEntryIndex(damaged), 'DSDBEND1'));
       const log = memoryLogger();
       const reopened = await embeddedEngine(dir, {}, log.logger);
       await reopened.open(); // starts anyway, without the block
       try {
         expect((await reopened.stats()).corruptBlocks, what).to.equal(1);
-        expect(fs.existsSync(path.join(blocksDir, `${file}.corrupt`)), what).to.equal(true);
+        expect(fs.existsSync(`${file}.corrupt`), what).to.equal(true);
         const logged = log.lines().find((l) => String(l.msg).startsWith('corrupt block file'));
         expect(JSON.stringify(logged), what).to.match(reason);
       } finally {
