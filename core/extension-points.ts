@@ -58,6 +58,19 @@ export interface Codec {
    * without decoding them (lib/chunks chunkValuesFinite). Absent means unknown.
    */
   finite?: boolean;
+  /**
+   * Where a worker thread can load this codec: `module` (an absolute path, the plugin's own
+   * `__filename`) exports it as `export`. Engines encode chunks on a worker only when every
+   * codec they may write with says where it is (lib/chunks ChunkEncoder); absent, chunks
+   * are encoded on the storage thread.
+   */
+  worker?: CodecModule;
+}
+
+/** A module a worker thread loads a codec from: `require(module)[exportName]`. */
+export interface CodecModule {
+  module: string;
+  exportName: string;
 }
 
 /** ---- aggregators ------------------------------------------------------------------ */

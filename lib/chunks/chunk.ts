@@ -17,7 +17,11 @@
  * 2026-11-30) relies on the chunk's container to delimit it: a block's index entry, a
  * stored chunk's frame (stored.ts). Chunks in mode 0 are still read.
  */
-import { allocPoints, ByteReader, ByteWriter, ValueKind, type Codec, type SeriesPoints } from '../../core';
+// core's files, not its barrel: encode-worker.ts loads this on a thread that needs no kernel
+import type { Codec, SeriesPoints } from '../../core';
+import { ByteReader, ByteWriter } from '../../core/codec-io';
+import { allocPoints } from '../../core/series-points';
+import { ValueKind } from '../../core/types';
 import type { CodecSet } from './codec-set';
 
 const MAX_KIND = 4;

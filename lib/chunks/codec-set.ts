@@ -4,7 +4,10 @@
  * codec by its one-byte id for reading. Every backend resolves its codecs here, so they
  * all write the same chunks (chunk.ts) with the same codec plugins.
  */
-import { DsdbError, ValueKind, type Codec, type Registry } from '../../core';
+// core's files, not its barrel: encode-worker.ts loads this on a thread that needs no kernel
+import type { Codec, Registry } from '../../core';
+import { DsdbError } from '../../core/errors';
+import { ValueKind } from '../../core/types';
 
 export interface CodecPreferences {
   timestamp: string[];

@@ -8,7 +8,8 @@
  *  - buckets.ts: downsampling in the engine (per-run bucket summaries an engine may keep);
  *  - run-merge.ts: a series' sorted runs merged as read() merges them (last write wins);
  *  - merge-numeric.ts: overlapping numeric runs merged into doubles, for downsampling;
- *  - merge-finite.ts: a count over overlapping runs of finite numbers, from their timestamps alone.
+ *  - merge-finite.ts: a count over overlapping runs of finite numbers, from their timestamps alone;
+ *  - chunk-encoder.ts (+ encode-worker.ts): chunks encoded on a worker thread, for block cuts.
  */
 export { CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, type CodecPreferences } from './codec-set';
 export { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkPointCount, chunkValuesFinite, decodeChunk, decodeChunkTimestampsInto, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
@@ -30,3 +31,4 @@ export { mergeNumericParts, type MergedNumeric, type NumericPart } from './merge
 export { summariseFiniteParts } from './merge-finite';
 export { rateOfDoubles, type RatedDoubles } from './bucket-rate';
 export { downsamplePoints, type PointsBuckets } from './downsample-points';
+export { CHUNK_META_FIELDS, ChunkEncoder, EncodeSlice, type EncodedChunks } from './chunk-encoder';

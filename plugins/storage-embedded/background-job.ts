@@ -10,6 +10,11 @@
 export interface BackgroundJob {
   /** Does about `budget` points of work; true when none is left. Throws on failure. */
   step(budget: number): boolean;
+  /**
+   * After a step that returned false: a promise when the job can do nothing until it
+   * settles (its work is on another thread); the runner waits for it instead of spinning.
+   */
+  idle?(): Promise<unknown> | undefined;
   /** Installs the output, synchronously. On failure it undoes itself (as abort()) and throws. */
   finish(): void;
   /** Gives up: drops partial output and restores what the job took. */
@@ -63,6 +68,8 @@ export class JobRunner<J extends BackgroundJob> {
       try {
         const started = performance.now();
         if (!job.step(this.slicePoints)) {
+          const idle = job.idle?.();
+          if (idle) return void idle.then(() => setImmediate(drive));
           const rest = this.restAfter(performance.now() - started);
           return void (rest > 0 ? setTimeout(drive, rest) : setImmediate(drive));
         }

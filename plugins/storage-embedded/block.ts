@@ -22,6 +22,7 @@ import path from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
+import { CHUNK_META_FIELDS, type EncodedChunks } from '../../lib/chunks';
 import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkValuesFinite, decodeChunk, decodeChunkTimestampsInto, decodeChunkInto, writeChunk } from './chunk';
 import { SyncFile, fsyncDir } from './sync-file';
 import type { SummarySlots } from './summary-cache';
@@ -123,7 +124,7 @@ export class BlockWriter {
    * The chunks are encoded straight into the pending bytes (no copy a chunk).
    */
   addSeries(seriesId: number, points: SeriesPoints): void {
-    const per = Math.min(this.chunkMaxPoints, CHUNK_POINTS_MAX);
+    const per = this.chunkPoints;
     const w = this.pending;
     for (let start = 0; start < points.length; start += per) {
       const end = Math.min(points.length, start + per);
@@ -139,6 +140,28 @@ export class BlockWriter {
       this.refs.push({ seriesId, offset: this.written + at, length, crc: crc32(bytes), minT: points.timestamps[start]!, maxT: points.timestamps[end - 1]!, count: end - start, finite: chunkValuesFinite(bytes, this.codecs) });
       if (w.pos >= WRITE_BATCH) this.flush();
     }
+  }
+
+  /** The most points a chunk of this block holds. */
+  get chunkPoints(): number {
+    return Math.min(this.chunkMaxPoints, CHUNK_POINTS_MAX);
+  }
+
+  /**
+   * Adds chunks encoded elsewhere (lib/chunks ChunkEncoder): `bytes` back to back, each
+   * described by CHUNK_META_FIELDS numbers of `meta` — what addSeries would have written
+   * and indexed for the same series.
+   */
+  addEncoded(encoded: EncodedChunks): void {
+    this.flush();
+    let offset = this.written;
+    const meta = encoded.meta;
+    for (let c = 0, m = 0; c < encoded.chunks; c++, m += CHUNK_META_FIELDS) {
+      const length = meta[m + 1]!;
+      this.refs.push({ seriesId: meta[m]!, offset, length, crc: meta[m + 2]!, minT: meta[m + 3]!, maxT: meta[m + 4]!, count: meta[m + 5]!, finite: meta[m + 6] === 1 });
+      offset += length;
+    }
+    this.writeAll(encoded.bytes);
   }
 
   get chunkCount(): number {

@@ -41,6 +41,7 @@ import { BlockSet } from './block-set';
 import { CodecSet, type CodecPreferences } from './codec-set';
 import { CompactionJob, planCompaction, planIdleCompaction } from './compact';
 import { CutJob } from './cut';
+import { ChunkEncoder } from '../../lib/chunks';
 import { Head } from './head';
 import { lockDir } from './lock';
 import { lastPoint, readSeries } from './querier';
@@ -82,6 +83,11 @@ export interface EmbeddedEngineOptions {
   cutHoldBackMs?: number;
   /** points encoded per slice of a background cut or compaction: bounds the pause each causes */
   slicePoints: number;
+  /**
+   * Background cuts encode their chunks on a worker thread (lib/chunks ChunkEncoder) when
+   * every codec they write with can load there. false or absent: on the storage thread.
+   */
+  encodeOnWorker?: boolean;
   /** 0 keeps data forever */
   retentionMs: number;
   codecs: CodecPreferences;
@@ -106,6 +112,8 @@ export class EmbeddedEngine implements StorageEngine {
   /** performance.now() of the last write (compaction paces itself while writes flow) */
   private lastWriteAt = -Infinity;
   private cutScheduled = false;
+  /** encodes background cuts' chunks on a worker thread (options.encodeOnWorker) */
+  private encoder?: ChunkEncoder;
   private unlock?: () => void;
   private timer?: NodeJS.Timeout;
   private idleTimer?: NodeJS.Timeout;
@@ -163,6 +171,9 @@ export class EmbeddedEngine implements StorageEngine {
     const dir = this.options.dataDir;
     fs.mkdirSync(dir, { recursive: true });
     const codecSet = new CodecSet(this.codecs, this.options.codecs);
+    if (this.options.encodeOnWorker) {
+      this.encoder = ChunkEncoder.forCodecs(codecSet, (err) => this.log.warn({ err }, 'encoding a block cut on the worker thread failed; the cut goes on on the storage thread'));
+    }
     this.unlock = lockDir(dir);
     try {
       this.index = new SeriesIndex(path.join(dir, 'series.log'));
@@ -228,7 +239,7 @@ export class EmbeddedEngine implements StorageEngine {
   private startCut(holdBack = false): CutJob {
     const keepFrom = this.wal.rotate();
     this.index.save();
-    const job = new CutJob(this.head, this.blocks, keepFrom, holdBack ? (this.options.cutHoldBackMs ?? 0) : 0);
+    const job = new CutJob(this.head, this.blocks, keepFrom, holdBack ? (this.options.cutHoldBackMs ?? 0) : 0, this.encoder);
     if (job.carried) logSamples(this.wal, job.carried, job.carried.ids);
     return job;
   }
@@ -511,6 +522,7 @@ export class EmbeddedEngine implements StorageEngine {
     await this.meta.close();
     await this.wal.close();
     this.blocks.close();
+    await this.encoder?.close();
     this.unlock?.();
   }
 }

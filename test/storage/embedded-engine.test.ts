@@ -116,8 +116,9 @@ describe('embedded engine', () => {
     }
   });
 
-  it('cuts blocks in the background: writes, overwrites, reads and deletes during a cut see every point', async () => {
-    const engine = await embeddedEngine(tempDataDir('bgcut'), { headMaxPoints: 100_000, compactBlocks: 100 });
+  for (const encodeOnWorker of [false, true])
+  it(`cuts blocks in the background${encodeOnWorker ? ', encoded on a worker thread' : ''}: writes, overwrites, reads and deletes during a cut see every point`, async () => {
+    const engine = await embeddedEngine(tempDataDir('bgcut'), { headMaxPoints: 100_000, compactBlocks: 100, encodeOnWorker });
     await engine.open();
     const immediate = () => new Promise((resolve) => setImmediate(resolve));
     try {
@@ -144,6 +145,68 @@ describe('embedded engine', () => {
       expect(await engine.deleteRange({ metric: 'bg' }, { start: 100_000_000, end: 200_000_000 })).to.equal(150_000);
       const final = await collect(engine.read({ metric: 'bg' }, ALL));
       expect(final.map((d) => d.points.length)).to.deep.equal([60_010, 60_000, 60_000, 60_000, 60_000]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('encodes a background cut on its worker thread into the same block, byte for byte, as on the storage thread', async () => {
+    const cutOnce = async (encodeOnWorker: boolean) => {
+      const dir = tempDataDir(`worker-cut-${encodeOnWorker}`);
+      const engine = await embeddedEngine(dir, { headMaxPoints: 50_000, compactBlocks: 100, chunkMaxPoints: 300, slicePoints: 7_000, encodeOnWorker });
+      await engine.open();
+      try {
+        const points: DataPoint[] = [];
+        for (let h = 0; h < 40; h++) {
+          for (let i = 0; i < 1000 + 37 * h; i++) {
+            const timestamp = 1_700_000_000_000 + i * 10_000 + (h % 3) * 7;
+            // integers (some beyond 2^53), decimals, NaN and -Infinity, and every 9th series strings
+            const value: DataPoint['value'] =
+              h % 9 === 4 ? { kind: ValueKind.String, value: `s${i % 5}` }
+              : h % 4 === 0 ? { kind: ValueKind.Int, value: h === 8 ? 2n ** 60n + BigInt(i) : BigInt(i * h) }
+              : { kind: ValueKind.Float, value: h % 4 === 1 && i % 100 === 3 ? NaN : h === 6 && i === 10 ? -Infinity : i / 8 + h };
+            points.push({ metric: 'wc', tags: { host: `h${h}` }, timestamp, value });
+          }
+        }
+        await engine.write(pointBatch(points));
+        while ((await engine.stats()).checkpoints === 0) await new Promise((resolve) => setImmediate(resolve));
+        const encoder = (engine as unknown as { encoder?: { thread?: unknown } }).encoder;
+        expect(encoder?.thread !== undefined, 'the worker thread encoded it').to.equal(encodeOnWorker);
+        const blocks = fs.readdirSync(path.join(dir, 'blocks')).sort();
+        expect(blocks).to.have.length(1);
+        const read = await collect(engine.read({ metric: 'wc' }, ALL));
+        return { block: fs.readFileSync(path.join(dir, 'blocks', blocks[0]!)), points: read.reduce((n, d) => n + d.points.length, 0) };
+      } finally {
+        await engine.close();
+      }
+    };
+    const here = await cutOnce(false);
+    const there = await cutOnce(true);
+    expect(there.points).to.equal(here.points).and.to.equal(40 * 1000 + 37 * (39 * 40) / 2);
+    expect(there.block.length).to.equal(here.block.length);
+    expect(there.block.equals(here.block), 'the same block file').to.equal(true);
+  });
+
+  it('goes on with a cut on the storage thread when its encode thread dies, and loses no point', async () => {
+    const log = memoryLogger();
+    const engine = await embeddedEngine(tempDataDir('worker-dies'), { headMaxPoints: 100_000, compactBlocks: 100, slicePoints: 20_000, encodeOnWorker: true }, log.logger);
+    await engine.open();
+    try {
+      const hosts = ['a', 'b', 'c', 'd', 'e', 'f'];
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('wd', h, 0, 20_000, 1000))));
+      const encoder = (engine as unknown as { encoder: { thread?: { terminate(): Promise<number> }; inFlight: number } }).encoder;
+      // the cut starts on a later turn and sends its first two slices
+      for (let turn = 0; turn < 10 && encoder.inFlight === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+      const thread = encoder.thread;
+      expect(encoder.inFlight, 'slices are on the worker').to.equal(2);
+      await thread!.terminate();
+      while ((await engine.stats()).checkpoints === 0) await new Promise((resolve) => setImmediate(resolve));
+      expect(encoder.thread, 'the slices lost and the rest were encoded here: no new thread').to.equal(undefined);
+      const series = await collect(engine.read({ metric: 'wd' }, ALL));
+      expect(series.map((d) => d.points.length)).to.deep.equal(hosts.map(() => 20_000));
+      expect((await engine.stats()).blockPoints).to.equal(120_000);
+      expect(series[3]!.points.floats[19_999]).to.equal(1999.9);
+      expect(log.lines().some((l) => String(l.msg).includes('encoding a block cut on the worker thread failed'))).to.equal(true);
     } finally {
       await engine.close();
     }

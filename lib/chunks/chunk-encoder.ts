@@ -1,0 +1,222 @@
+/**
+ * Chunk encoding on a worker thread (encode-worker.ts), for a storage engine's block cuts:
+ * the caller copies series' columns into an EncodeSlice (shared memory the encoder lends),
+ * and gets back the chunks' bytes, exactly as writeChunk would have written them on its
+ * own thread, with each chunk's index entry (CHUNK_META_FIELDS numbers). Copying a series'
+ * columns costs a memcpy; encoding them costs ~100 ns a point of the storage thread's time.
+ *
+ * Only codecs that say where a worker can load them (Codec.worker) can run there:
+ * ChunkEncoder.forCodecs gives undefined when one of the codecs may not, and the engine
+ * then encodes on its own thread. If the thread dies, the jobs in flight are rejected and
+ * the next job starts a new one; callers encode what was lost themselves.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ValueKind, type SeriesPoints } from '../../core';
+import type { CodecSet } from './codec-set';
+import { CHUNK_META_FIELDS, ENCODE_WORKER_ROLE, type EncodeAnswer, type EncodeJob, type EncoderCodecs } from './encode-worker';
+
+export { CHUNK_META_FIELDS };
+
+/** f64 timestamp, 8-byte value, u8 kind */
+const BYTES_PER_POINT = 17;
+/** Shared buffers kept for the next slices (a cut keeps two in flight). */
+const SPARE_BUFFERS = 2;
+/** The encode thread's heaps: it holds one job's output at a time. */
+const ENCODE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 });
+const INT: number = ValueKind.Int;
+
+/** Encoded chunks: their bytes back to back, and CHUNK_META_FIELDS numbers a chunk (series id, length, crc32, minT, maxT, count, finite). */
+export interface EncodedChunks {
+  bytes: Uint8Array;
+  meta: Float64Array;
+  chunks: number;
+}
+
+/** Numeric series gathered for one encode, their columns in shared memory. */
+export class EncodeSlice {
+  /** points copied in so far */
+  points = 0;
+  readonly timestamps: Float64Array;
+  readonly values: Float64Array;
+  readonly ints: BigInt64Array;
+  readonly kinds: Uint8Array;
+  private readonly ids: number[] = [];
+  private readonly ends: number[] = [];
+
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly capacity: number,
+  ) {
+    this.timestamps = new Float64Array(buffer, 0, capacity);
+    this.values = new Float64Array(buffer, capacity * 8, capacity);
+    this.ints = new BigInt64Array(buffer, capacity * 8, capacity);
+    this.kinds = new Uint8Array(buffer, capacity * 16, capacity);
+  }
+
+  /** Points that still fit. */
+  get room(): number {
+    return this.capacity - this.points;
+  }
+
+  /** Series added. */
+  get series(): number {
+    return this.ids.length;
+  }
+
+  /**
+   * Copies a series' points [0, length) (sorted, unique timestamps; integer and float
+   * values only: text values are not carried) to be stored as series `id`. Throws
+   * RangeError when they do not fit.
+   */
+  add(id: number, points: SeriesPoints): void {
+    const n = points.length;
+    if (n > this.room) throw new RangeError(`a series of ${n} points does not fit the ${this.room} left in the slice`);
+    const at = this.points;
+    this.timestamps.set(points.timestamps.subarray(0, n), at);
+    this.kinds.set(points.kinds.subarray(0, n), at);
+    // a head's floats and ints are views of the same bytes: one copy carries both kinds
+    // (same-type typed arrays copy bytes, NaN payloads and all)
+    this.values.set(points.floats.subarray(0, n), at);
+    if (points.ints.buffer !== points.floats.buffer || points.ints.byteOffset !== points.floats.byteOffset) {
+      for (let i = 0; i < n; i++) if (points.kinds[i] === INT) this.ints[at + i] = points.ints[i]!;
+    }
+    this.points = at + n;
+    this.ids.push(id);
+    this.ends.push(this.points);
+  }
+
+  /** The job for the worker. */
+  job(id: number, chunkPoints: number): EncodeJob {
+    return { id, buffer: this.buffer, capacity: this.capacity, ids: Uint32Array.from(this.ids), ends: Uint32Array.from(this.ends), chunkPoints };
+  }
+}
+
+interface Waiting {
+  resolve(chunks: EncodedChunks): void;
+  reject(err: Error): void;
+  buffer: SharedArrayBuffer;
+}
+
+export class ChunkEncoder {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiting>();
+  private readonly spare: SharedArrayBuffer[] = [];
+  private closed = false;
+
+  /** `codecs`: where the worker loads the codecs from; `onFailure` hears of a job the worker failed and of a thread that died. */
+  constructor(
+    private readonly codecs: EncoderCodecs,
+    private readonly onFailure: (err: Error) => void = () => {},
+  ) {}
+
+  /** An encoder for `codecs`, or undefined when one of the codecs they may write with has no Codec.worker. */
+  static forCodecs(codecs: CodecSet, onFailure?: (err: Error) => void): ChunkEncoder | undefined {
+    const lists = {
+      timestamp: codecs.timestamp,
+      int: codecs.byKind[ValueKind.Int]!,
+      float: codecs.byKind[ValueKind.Float]!,
+      string: codecs.byKind[ValueKind.String]!,
+      json: codecs.byKind[ValueKind.Json]!,
+    };
+    const modules = new Map<string, EncoderCodecs['modules'][number]>();
+    for (const list of Object.values(lists)) {
+      for (const codec of list) {
+        if (!codec.worker) return undefined;
+        modules.set(codec.name, { name: codec.name, module: codec.worker.module, exportName: codec.worker.exportName });
+      }
+    }
+    const names = (list: { name: string }[]) => list.map((c) => c.name);
+    const prefs = { timestamp: names(lists.timestamp), int: names(lists.int), float: names(lists.float), string: names(lists.string), json: names(lists.json) };
+    return new ChunkEncoder({ prefs, modules: [...modules.values()] }, onFailure);
+  }
+
+  /** Jobs sent and not answered. */
+  get inFlight(): number {
+    return this.waiting.size;
+  }
+
+  /** A slice with room for at least `points` points, in shared memory lent until it is encoded (or given back). */
+  slice(points: number): EncodeSlice {
+    const at = this.spare.findIndex((b) => b.byteLength >= points * BYTES_PER_POINT);
+    const buffer = at >= 0 ? this.spare.splice(at, 1)[0]! : new SharedArrayBuffer(Math.max(1, points) * BYTES_PER_POINT);
+    return new EncodeSlice(buffer, Math.floor(buffer.byteLength / BYTES_PER_POINT));
+  }
+
+  /** Takes back a slice that will not be encoded. */
+  giveBack(slice: EncodeSlice): void {
+    if (this.spare.length < SPARE_BUFFERS) this.spare.push(slice.buffer);
+  }
+
+  /**
+   * Encodes the slice's series into chunks of at most `chunkPoints` points on the worker.
+   * The slice is the encoder's again once this is called. Rejects when the worker fails
+   * the job or dies, or the encoder is closed.
+   */
+  encode(slice: EncodeSlice, chunkPoints: number): Promise<EncodedChunks> {
+    if (this.closed) return Promise.reject(new Error('the chunk encoder is closed'));
+    const id = this.nextId++;
+    const job = slice.job(id, chunkPoints);
+    return new Promise<EncodedChunks>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, buffer: slice.buffer });
+      const worker = this.start();
+      worker.ref(); // an encode in flight keeps the process up until it is answered
+      worker.postMessage(job);
+    });
+  }
+
+  /** Ends the thread; jobs in flight are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failAll(new Error('the chunk encoder is closed'));
+    if (worker) {
+      worker.removeAllListeners();
+      await worker.terminate();
+    }
+  }
+
+  /** For tests: the thread, to kill it as a crash would. */
+  get thread(): Worker | undefined {
+    return this.worker;
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(path.join(__dirname, 'encode-worker.js'), { workerData: { role: ENCODE_WORKER_ROLE, codecs: this.codecs }, resourceLimits: ENCODE_WORKER_LIMITS });
+    worker.unref();
+    worker.on('message', (answer: EncodeAnswer) => this.answer(answer));
+    const died = (err: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      worker.removeAllListeners();
+      this.failAll(err);
+      this.onFailure(err);
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`chunk encode worker exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private answer(answer: EncodeAnswer): void {
+    const waiting = this.waiting.get(answer.id);
+    if (!waiting) return;
+    this.waiting.delete(answer.id);
+    if (this.waiting.size === 0) this.worker?.unref();
+    if (this.spare.length < SPARE_BUFFERS) this.spare.push(waiting.buffer);
+    if (answer.error !== undefined) {
+      const err = new Error(`chunk encode worker: ${answer.error}`);
+      this.onFailure(err);
+      waiting.reject(err);
+    } else waiting.resolve({ bytes: answer.bytes!, meta: answer.meta!, chunks: answer.chunks! });
+  }
+
+  private failAll(err: Error): void {
+    const all = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const w of all) w.reject(err);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The worker side of ChunkEncoder (chunk-encoder.ts): encodes series' columns into chunks
+ * on another core, so that a block cut does not take the storage thread from ingest
+ * (Prometheus compacts its head on goroutines of its own for the same reason).
+ *
+ * workerData: { role: ENCODE_WORKER_ROLE, codecs: EncoderCodecs }, the codecs loaded by
+ * module (Codec.worker). A job is an EncodeJob; its answer an EncodeAnswer: the chunks'
+ * bytes back to back and CHUNK_META_FIELDS numbers a chunk, both in buffers transferred,
+ * not copied. A job that throws is answered with its error's message.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { crc32 } from 'node:zlib';
+// core's files, not its barrel (which loads the whole kernel: ~20 MiB more on this thread)
+import type { Codec, SeriesPoints } from '../../core';
+import { ByteWriter } from '../../core/codec-io';
+import { Registry } from '../../core/registry';
+import { chunkValuesFinite, writeChunk } from './chunk';
+import { CodecSet, type CodecPreferences } from './codec-set';
+
+/** The codecs a worker writes with: the preference lists by name, and where each codec is. */
+export interface EncoderCodecs {
+  prefs: CodecPreferences;
+  modules: { name: string; module: string; exportName: string }[];
+}
+
+/**
+ * Series to encode, in `buffer` (a SharedArrayBuffer of `capacity` points: f64 timestamps,
+ * then the 8-byte values — a float's bits or an int64's, as its kind says — then u8 kinds).
+ * Series `s` holds points [ends[s-1], ends[s]) (from 0 for the first) and is stored as
+ * `ids[s]`; each is cut into chunks of at most `chunkPoints` points.
+ */
+export interface EncodeJob {
+  id: number;
+  buffer: SharedArrayBuffer;
+  capacity: number;
+  ids: Uint32Array;
+  ends: Uint32Array;
+  chunkPoints: number;
+}
+
+/** Numbers a chunk in EncodeAnswer.meta: series id, byte length, crc32, minT, maxT, count, finite (1/0). */
+export const CHUNK_META_FIELDS = 7;
+
+export interface EncodeAnswer {
+  id: number;
+  /** the chunks back to back, in series then time order */
+  bytes?: Uint8Array;
+  /** CHUNK_META_FIELDS numbers a chunk */
+  meta?: Float64Array;
+  chunks?: number;
+  error?: string;
+}
+
+/** Loads the codecs named in `spec` and resolves them as the main thread did. Throws when one is missing. */
+export function codecSetFrom(spec: EncoderCodecs): CodecSet {
+  const registry = new Registry<Codec>('codec');
+  for (const { name, module, exportName } of spec.modules) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const codec = (require(module) as Record<string, Codec | undefined>)[exportName];
+    if (!codec || codec.name !== name) throw new Error(`${module} does not export codec "${name}" as ${exportName}`);
+    registry.add(name, codec, 'encode-worker');
+  }
+  return new CodecSet(registry, spec.prefs, 'encode worker');
+}
+
+/** Encodes one job (on the worker, or in tests on any thread). */
+export function encodeJob(job: EncodeJob, codecs: CodecSet, writer = new ByteWriter(1 << 16)): EncodeAnswer {
+  const { buffer, capacity, ids, ends, chunkPoints } = job;
+  const points: SeriesPoints = {
+    length: ends.length > 0 ? ends[ends.length - 1]! : 0,
+    timestamps: new Float64Array(buffer, 0, capacity),
+    floats: new Float64Array(buffer, capacity * 8, capacity),
+    ints: new BigInt64Array(buffer, capacity * 8, capacity),
+    kinds: new Uint8Array(buffer, capacity * 16, capacity),
+    texts: [],
+  };
+  const w = writer.reset();
+  let chunks = 0;
+  for (let s = 0; s < ends.length; s++) chunks += Math.ceil((ends[s]! - (s > 0 ? ends[s - 1]! : 0)) / chunkPoints);
+  const meta = new Float64Array(chunks * CHUNK_META_FIELDS);
+  let m = 0;
+  let from = 0;
+  for (let s = 0; s < ends.length; s++) {
+    const to = ends[s]!;
+    for (let start = from; start < to; start += chunkPoints) {
+      const end = Math.min(to, start + chunkPoints);
+      const at = w.pos;
+      writeChunk(w, points, start, end, codecs);
+      const bytes = w.buf.subarray(at, w.pos);
+      meta[m++] = ids[s]!;
+      meta[m++] = w.pos - at;
+      meta[m++] = crc32(bytes);
+      meta[m++] = points.timestamps[start]!;
+      meta[m++] = points.timestamps[end - 1]!;
+      meta[m++] = end - start;
+      meta[m++] = chunkValuesFinite(bytes, codecs) ? 1 : 0;
+    }
+    from = to;
+  }
+  return { id: job.id, bytes: w.finish(), meta, chunks };
+}
+
+/** What ChunkEncoder passes as workerData, so that importing this file elsewhere starts nothing. */
+export const ENCODE_WORKER_ROLE = 'dsdb-chunk-encode';
+
+if (parentPort && (workerData as { role?: string } | undefined)?.role === ENCODE_WORKER_ROLE) {
+  const port = parentPort;
+  const codecs = codecSetFrom((workerData as { codecs: EncoderCodecs }).codecs);
+  const writer = new ByteWriter(1 << 20);
+  port.on('message', (job: EncodeJob) => {
+    let answer: EncodeAnswer;
+    try {
+      answer = encodeJob(job, codecs, writer);
+    } catch (err) {
+      answer = { id: job.id, error: err instanceof Error ? err.message : String(err) };
+    }
+    port.postMessage(answer, answer.bytes ? [answer.bytes.buffer as ArrayBuffer, answer.meta!.buffer as ArrayBuffer] : []);
+  });
+}

@@ -1,0 +1,132 @@
+/** lib/chunks ChunkEncoder: chunks encoded on a real worker thread, against writeChunk on this one. */
+import { expect } from 'chai';
+import { crc32 } from 'node:zlib';
+import { allocPoints, ByteWriter, Registry, ValueKind, type Codec, type SeriesPoints } from '../../core';
+import { CHUNK_META_FIELDS, ChunkEncoder, chunkValuesFinite, CodecSet, DEFAULT_CODECS, writeChunk } from '../../lib/chunks';
+import { codecRegistry } from '../helpers/embedded';
+
+/** A random numeric series: integers (some beyond 2^53), decimal floats, NaN and ±Infinity, or a mix. */
+function randomSeries(rnd: () => number, n: number): SeriesPoints {
+  const p = allocPoints(n);
+  const style = Math.floor(rnd() * 4);
+  let t = 1_700_000_000_000 + Math.floor(rnd() * 1e6);
+  for (let i = 0; i < n; i++) {
+    t += rnd() < 0.9 ? 10_000 : 1 + Math.floor(rnd() * 20_000);
+    p.timestamps[i] = t;
+    const int = style === 0 || (style === 3 && rnd() < 0.5);
+    if (int) {
+      p.kinds[i] = ValueKind.Int;
+      p.ints[i] = rnd() < 0.2 ? BigInt.asIntN(64, (BigInt(Math.floor(rnd() * 2 ** 32)) << 32n) | BigInt(Math.floor(rnd() * 2 ** 32))) : BigInt(Math.floor(rnd() * 1e6));
+    } else {
+      p.kinds[i] = ValueKind.Float;
+      const r = rnd();
+      p.floats[i] = style === 2 && r < 0.05 ? NaN : style === 2 && r < 0.1 ? -Infinity : style === 1 ? Math.round(rnd() * 1e4) / 100 : rnd() * 1e9;
+    }
+  }
+  return p;
+}
+
+/** What BlockWriter.addSeries writes for the series: the chunks' bytes and CHUNK_META_FIELDS numbers each. */
+function encodeHere(series: { id: number; points: SeriesPoints }[], chunkPoints: number, codecs: CodecSet): { bytes: Uint8Array; meta: number[] } {
+  const w = new ByteWriter(1024);
+  const meta: number[] = [];
+  for (const { id, points } of series) {
+    for (let start = 0; start < points.length; start += chunkPoints) {
+      const end = Math.min(points.length, start + chunkPoints);
+      const at = w.pos;
+      writeChunk(w, points, start, end, codecs);
+      const bytes = w.buf.subarray(at, w.pos);
+      meta.push(id, w.pos - at, crc32(bytes), points.timestamps[start]!, points.timestamps[end - 1]!, end - start, chunkValuesFinite(bytes, codecs) ? 1 : 0);
+    }
+  }
+  return { bytes: w.finish(), meta };
+}
+
+describe('lib/chunks ChunkEncoder', () => {
+  let codecs: CodecSet;
+  before(async () => {
+    codecs = new CodecSet(await codecRegistry(), DEFAULT_CODECS);
+  });
+
+  it('encodes on its worker thread byte for byte what writeChunk writes here, with each chunk index entry', async () => {
+    const encoder = ChunkEncoder.forCodecs(codecs)!;
+    expect(encoder, 'every default codec says where a worker loads it').to.not.equal(undefined);
+    let seed = 20261203;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    try {
+      for (let round = 0; round < 12; round++) {
+        const series = Array.from({ length: 1 + Math.floor(rnd() * 40) }, (_, k) => ({ id: 3 * k + Math.floor(rnd() * 3), points: randomSeries(rnd, 1 + Math.floor(rnd() * 300)) }));
+        const chunkPoints = 16 + Math.floor(rnd() * 200);
+        const slice = encoder.slice(series.reduce((n, s) => n + s.points.length, 0));
+        for (const s of series) slice.add(s.id, s.points);
+        const [encoded] = await Promise.all([encoder.encode(slice, chunkPoints), new Promise((resolve) => setImmediate(resolve))]);
+        expect(encoder.thread, 'encoded on a thread of its own').to.not.equal(undefined);
+        const want = encodeHere(series, chunkPoints, codecs);
+        expect(Buffer.from(encoded.bytes).equals(Buffer.from(want.bytes)), `round ${round}: the same bytes`).to.equal(true);
+        expect(encoded.chunks).to.equal(want.meta.length / CHUNK_META_FIELDS);
+        expect(Array.from(encoded.meta)).to.deep.equal(want.meta, `round ${round}: the same index entries`);
+      }
+    } finally {
+      await encoder.close();
+    }
+  });
+
+  it('carries integers from columns of their own (not a head shared value column) exactly', async () => {
+    const encoder = ChunkEncoder.forCodecs(codecs)!;
+    try {
+      const points = allocPoints(3);
+      points.timestamps.set([1000, 2000, 3000]);
+      points.kinds.set([ValueKind.Int, ValueKind.Float, ValueKind.Int]);
+      points.ints[0] = 2n ** 62n + 1n;
+      points.floats[1] = 0.5;
+      points.ints[2] = -(2n ** 63n);
+      const slice = encoder.slice(3);
+      slice.add(7, points);
+      const encoded = await encoder.encode(slice, 100);
+      expect(Buffer.from(encoded.bytes).equals(Buffer.from(encodeHere([{ id: 7, points }], 100, codecs).bytes))).to.equal(true);
+    } finally {
+      await encoder.close();
+    }
+  });
+
+  it('rejects the jobs in flight when its thread dies, and starts a new thread for the next job', async () => {
+    const failures: Error[] = [];
+    const encoder = ChunkEncoder.forCodecs(codecs, (err) => failures.push(err))!;
+    try {
+      const points = randomSeries(() => 0.25, 1000);
+      const slice = encoder.slice(1000);
+      slice.add(1, points);
+      const lost = encoder.encode(slice, 120);
+      await encoder.thread!.terminate();
+      const err = await lost.then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(err?.message).to.match(/exited with code/);
+      expect(failures).to.have.length(1);
+      const again = encoder.slice(1000);
+      again.add(1, points);
+      const encoded = await encoder.encode(again, 120);
+      expect(encoded.chunks).to.equal(9);
+      expect(Buffer.from(encoded.bytes).equals(Buffer.from(encodeHere([{ id: 1, points }], 120, codecs).bytes))).to.equal(true);
+    } finally {
+      await encoder.close();
+    }
+    const closed = encoder.slice(1);
+    expect(await encoder.encode(closed, 10).then(() => 'encoded', (e: Error) => e.message)).to.equal('the chunk encoder is closed');
+  });
+
+  it('is not made when a codec the engine may write with has no worker module (chunks are then encoded on the storage thread)', async () => {
+    const registry = await codecRegistry();
+    const own = new Registry<Codec>('codec');
+    for (const [name, codec] of registry) own.add(name, name === 'xor-float' ? { ...codec, worker: undefined } : codec);
+    expect(ChunkEncoder.forCodecs(new CodecSet(own, DEFAULT_CODECS))).to.equal(undefined);
+    expect(ChunkEncoder.forCodecs(new CodecSet(own, { ...DEFAULT_CODECS, float: ['decimal-float'] }))).to.not.equal(undefined);
+  });
+
+  it('refuses a series that does not fit the slice', () => {
+    const encoder = ChunkEncoder.forCodecs(codecs)!;
+    const slice = encoder.slice(4);
+    expect(() => slice.add(1, allocPoints(slice.capacity + 1))).to.throw(RangeError, /does not fit/);
+  });
+});
