@@ -6,7 +6,9 @@ import type { BackgroundJob } from './background-job';
 import type { BlockReader, BlockWriter } from './block';
 import type { BlockSet } from './block-set';
 import type { SeriesEntry, SeriesIndex } from './series-index';
+import type { ChunkEncoder } from '../../lib/chunks';
 import { MergeScratch } from './merge-scratch';
+import { SeriesEncoding } from './series-encoding';
 
 /**
  * How much bigger than the newer blocks together a block may be and still join their run.
@@ -67,41 +69,44 @@ export class CompactionJob implements BackgroundJob {
   readonly merging: ReadonlySet<BlockReader>;
   /** series with chunks in the inputs */
   private readonly entries: SeriesEntry[] = [];
-  private next = 0;
-  /** decode and merge buffers, reused series after series */
-  private readonly scratch = new MergeScratch();
+  /** the merged series written into the block */
+  private readonly encoding: SeriesEncoding;
 
   /** Use CompactionJob.start(), which says when there is nothing to do. */
   private constructor(
     private readonly blocks: BlockSet,
     index: SeriesIndex,
     inputs: readonly BlockReader[],
-    private readonly cutoff: number,
+    cutoff: number,
+    encoder: ChunkEncoder | undefined,
   ) {
-    this.merging = new Set(inputs);
+    const merging = (this.merging = new Set(inputs));
     this.seq = blocks.allocSeq();
-    for (const entry of index.byId) if (entry && entry.chunks.some((c) => this.merging.has(c.block))) this.entries.push(entry);
+    const entries = this.entries;
+    for (const entry of index.byId) if (entry && entry.chunks.some((c) => merging.has(c.block))) entries.push(entry);
     this.writer = blocks.writer(this.seq, inputs.map((b) => b.seq));
+    // decode and merge buffers reused series after series; a series is read (again, after a worker failure) when needed
+    const scratch = new MergeScratch();
+    const source = { count: entries.length, pointsOf: (i: number) => blocks.readMerged(entries[i]!, cutoff, Infinity, merging, scratch), idOf: (i: number) => entries[i]!.id };
+    this.encoding = new SeriesEncoding(source, this.writer, encoder);
   }
 
   /** A compaction of blocks[from…], or undefined when it would change nothing. Throws when the file cannot be created. */
-  static start(blocks: BlockSet, index: SeriesIndex, from: number, cutoff: number): CompactionJob | undefined {
+  static start(blocks: BlockSet, index: SeriesIndex, from: number, cutoff: number, encoder?: ChunkEncoder): CompactionJob | undefined {
     const inputs = blocks.blocks.slice(from);
     // one block is worth rewriting only to drop expired points
     if (inputs.length === 0 || (inputs.length === 1 && cutoff === -Infinity)) return undefined;
-    return new CompactionJob(blocks, index, inputs, cutoff);
+    return new CompactionJob(blocks, index, inputs, cutoff, encoder);
   }
 
-  /** Merges series until about `budget` points are written; true when all are. */
+  /** Merges series until about `budget` points are written (or sent to the encoder's thread); true when all are written. */
   step(budget: number): boolean {
-    let done = 0;
-    while (this.next < this.entries.length && done < budget) {
-      const entry = this.entries[this.next++]!;
-      const points = this.blocks.readMerged(entry, this.cutoff, Infinity, this.merging, this.scratch);
-      if (points.length > 0) this.writer.addSeries(entry.id, points);
-      done += points.length + 1;
-    }
-    return this.next >= this.entries.length;
+    return this.encoding.step(budget);
+  }
+
+  /** With slices on the encoder's thread and nothing else to do: its next answer. */
+  idle(): Promise<void> | undefined {
+    return this.encoding.idle();
   }
 
 
@@ -117,6 +122,7 @@ export class CompactionJob implements BackgroundJob {
   }
 
   abort(): void {
+    this.encoding.abort();
     this.writer.abort();
   }
 }

@@ -296,7 +296,7 @@ export class EmbeddedEngine implements StorageEngine {
       return;
     }
     try {
-      const compaction = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs));
+      const compaction = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs), this.encoder);
       if (compaction) this.compactions.runInBackground(compaction);
     } catch (err) {
       this.log.error({ err }, 'starting a compaction failed; the blocks stay as they are');
@@ -338,7 +338,7 @@ export class EmbeddedEngine implements StorageEngine {
     this.assertOpen();
     this.cuts.finishNow();
     this.compactions.finishNow();
-    const job = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs));
+    const job = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs), this.encoder);
     if (job) this.compactions.run(job);
   }
 

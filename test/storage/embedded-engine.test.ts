@@ -187,6 +187,56 @@ describe('embedded engine', () => {
     expect(there.block.equals(here.block), 'the same block file').to.equal(true);
   });
 
+  it('compacts in the background on its worker thread into the same blocks, byte for byte, as on the storage thread', async () => {
+    const load = async (encodeOnWorker: boolean) => {
+      const dir = tempDataDir(`worker-compact-${encodeOnWorker}`);
+      const engine = await embeddedEngine(dir, { headMaxPoints: 20_000, compactBlocks: 3, chunkMaxPoints: 500, slicePoints: 3_000, encodeOnWorker });
+      await engine.open();
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      // slices sent to the worker by a compaction (no cut runs then: each round waits for both)
+      const jobs = engine as unknown as { encoder?: { encode: (...a: unknown[]) => unknown }; compactions: { current?: unknown }; cuts: { current?: unknown } };
+      let compactionSlices = 0;
+      if (jobs.encoder) {
+        const encode = jobs.encoder.encode.bind(jobs.encoder);
+        jobs.encoder.encode = (...a: unknown[]) => {
+          if (jobs.compactions.current && !jobs.cuts.current) compactionSlices++;
+          return encode(...a);
+        };
+      }
+      try {
+        for (let round = 0; round < 7; round++) {
+          const points: DataPoint[] = [];
+          for (let h = 0; h < 30; h++) {
+            for (let i = 0; i < 700 + 13 * h; i++) {
+              // each round overwrites some of the last round's points: the newer block wins
+              const timestamp = 1_700_000_000_000 + (round * 600 + i) * 10_000;
+              const value: DataPoint['value'] =
+                h === 7 ? { kind: ValueKind.Json, value: JSON.stringify({ round, i }) }
+                : h % 3 === 0 ? { kind: ValueKind.Int, value: BigInt(round * 1_000_000 + i) }
+                : { kind: ValueKind.Float, value: h === 5 && i === 9 ? NaN : round + i / 4 };
+              points.push({ metric: 'wk', tags: { host: `h${h}` }, timestamp, value });
+            }
+          }
+          await engine.write(pointBatch(points));
+          for (let stats = await engine.stats(); stats.checkpoints! <= round || stats.cutInProgress || stats.compactionInProgress; stats = await engine.stats()) await turn();
+        }
+        const stats = await engine.stats();
+        expect(stats.compactions, 'background compactions ran').to.be.greaterThan(1);
+        if (encodeOnWorker) expect(compactionSlices, 'slices the compactions sent to the worker').to.be.greaterThan(20);
+        const read = await collect(engine.read({ metric: 'wk' }, ALL));
+        const files = fs.readdirSync(path.join(dir, 'blocks')).sort();
+        return { files, blocks: files.map((f) => fs.readFileSync(path.join(dir, 'blocks', f))), points: read.reduce((n, d) => n + d.points.length, 0), compactions: stats.compactions };
+      } finally {
+        await engine.close();
+      }
+    };
+    const here = await load(false);
+    const there = await load(true);
+    expect(there.points).to.equal(here.points).and.to.equal(30 * 600 * 6 + 30 * 700 + 13 * (29 * 30) / 2);
+    expect([there.files, there.compactions]).to.deep.equal([here.files, here.compactions]);
+    there.blocks.forEach((block, k) => expect(block.equals(here.blocks[k]!), `block ${there.files[k]}`).to.equal(true));
+  });
+
   it('goes on with a cut on the storage thread when its encode thread dies, and loses no point', async () => {
     const log = memoryLogger();
     const engine = await embeddedEngine(tempDataDir('worker-dies'), { headMaxPoints: 100_000, compactBlocks: 100, slicePoints: 20_000, encodeOnWorker: true }, log.logger);
@@ -238,8 +288,9 @@ describe('embedded engine', () => {
     }
   });
 
-  it('compacts in the background while writes and reads go on, and every read sees every point', async () => {
-    const engine = await embeddedEngine(tempDataDir('bgcompact'), { headMaxPoints: 5000, compactBlocks: 2, chunkMaxPoints: 256, slicePoints: 1000 });
+  for (const encodeOnWorker of [false, true])
+  it(`compacts in the background${encodeOnWorker ? ', encoded on a worker thread' : ''} while writes and reads go on, and every read sees every point`, async () => {
+    const engine = await embeddedEngine(tempDataDir('bgcompact'), { headMaxPoints: 5000, compactBlocks: 2, chunkMaxPoints: 256, slicePoints: 1000, encodeOnWorker });
     await engine.open();
     const immediate = () => new Promise((resolve) => setImmediate(resolve));
     try {
