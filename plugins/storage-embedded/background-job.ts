@@ -45,7 +45,8 @@ export class JobRunner<J extends BackgroundJob> {
      */
     private readonly yieldTo: () => Promise<unknown> | undefined = () => undefined,
     /**
-     * Milliseconds to rest after a slice that took `sliceMs` (0: next turn). A compaction
+     * Milliseconds to rest after a slice that took `sliceMs` (0: next turn), counting the
+     * time it waited for its work on another thread (BackgroundJob.idle). A compaction
      * rests while writes flow, so that it takes a bounded share of the thread ingest runs on;
      * a cut never rests (the head waits for it).
      */
@@ -61,6 +62,15 @@ export class JobRunner<J extends BackgroundJob> {
   runInBackground(job: J): void {
     if (this.job) throw new Error('a background job is already running');
     this.job = job;
+    // ms the job has worked since its last rest: its slices here, and the time it waited
+    // for its work on another thread (idle), which paces a worker's share the same way
+    let worked = 0;
+    const next = (): void => {
+      const rest = this.restAfter(worked);
+      worked = 0;
+      if (rest > 0) setTimeout(drive, rest);
+      else setImmediate(drive);
+    };
     const drive = (waited?: boolean): void => {
       if (this.job !== job) return; // finished or aborted meanwhile
       const busy = waited ? undefined : this.yieldTo();
@@ -68,10 +78,14 @@ export class JobRunner<J extends BackgroundJob> {
       try {
         const started = performance.now();
         if (!job.step(this.slicePoints)) {
+          worked += performance.now() - started;
           const idle = job.idle?.();
-          if (idle) return void idle.then(() => setImmediate(drive));
-          const rest = this.restAfter(performance.now() - started);
-          return void (rest > 0 ? setTimeout(drive, rest) : setImmediate(drive));
+          if (!idle) return void next();
+          const waiting = performance.now();
+          return void idle.then(() => {
+            worked += performance.now() - waiting;
+            next();
+          });
         }
       } catch (err) {
         this.job = undefined;
