@@ -20,8 +20,10 @@ export { CHUNK_META_FIELDS };
 
 /** f64 timestamp, 8-byte value, u8 kind */
 const BYTES_PER_POINT = 17;
-/** Shared buffers kept for the next slices (a cut keeps two in flight). */
+/** Shared buffers kept for the next slices (a cut keeps two in flight)... */
 const SPARE_BUFFERS = 2;
+/** ...if no larger than this: one long series' slice must not stay allocated for the engine's life. */
+const SPARE_MAX_BYTES = 8 << 20;
 /** The encode thread's heaps: it holds one job's output at a time. */
 const ENCODE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 });
 const INT: number = ValueKind.Int;
@@ -139,14 +141,12 @@ export class ChunkEncoder {
 
   /** A slice with room for at least `points` points, in shared memory lent until it is encoded (or given back). */
   slice(points: number): EncodeSlice {
-    const at = this.spare.findIndex((b) => b.byteLength >= points * BYTES_PER_POINT);
-    const buffer = at >= 0 ? this.spare.splice(at, 1)[0]! : new SharedArrayBuffer(Math.max(1, points) * BYTES_PER_POINT);
+    const bytes = Math.max(1, points) * BYTES_PER_POINT;
+    // the smallest spare that fits
+    let at = -1;
+    for (let i = 0; i < this.spare.length; i++) if (this.spare[i]!.byteLength >= bytes && (at < 0 || this.spare[i]!.byteLength < this.spare[at]!.byteLength)) at = i;
+    const buffer = at >= 0 ? this.spare.splice(at, 1)[0]! : new SharedArrayBuffer(bytes);
     return new EncodeSlice(buffer, Math.floor(buffer.byteLength / BYTES_PER_POINT));
-  }
-
-  /** Takes back a slice that will not be encoded. */
-  giveBack(slice: EncodeSlice): void {
-    if (this.spare.length < SPARE_BUFFERS) this.spare.push(slice.buffer);
   }
 
   /**
@@ -159,10 +159,11 @@ export class ChunkEncoder {
     const id = this.nextId++;
     const job = slice.job(id, chunkPoints);
     return new Promise<EncodedChunks>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, buffer: slice.buffer });
+      // posted first: a thread that cannot start leaves nothing waiting (the promise rejects)
       const worker = this.start();
-      worker.ref(); // an encode in flight keeps the process up until it is answered
       worker.postMessage(job);
+      worker.ref(); // an encode in flight keeps the process up until it is answered
+      this.waiting.set(id, { resolve, reject, buffer: slice.buffer });
     });
   }
 
@@ -174,6 +175,7 @@ export class ChunkEncoder {
     this.failAll(new Error('the chunk encoder is closed'));
     if (worker) {
       worker.removeAllListeners();
+      worker.on('error', () => {}); // an error racing the termination must not become an uncaught one
       await worker.terminate();
     }
   }
@@ -192,6 +194,7 @@ export class ChunkEncoder {
       if (this.worker !== worker) return;
       this.worker = undefined;
       worker.removeAllListeners();
+      worker.on('error', () => {});
       this.failAll(err);
       this.onFailure(err);
     };
@@ -206,7 +209,8 @@ export class ChunkEncoder {
     if (!waiting) return;
     this.waiting.delete(answer.id);
     if (this.waiting.size === 0) this.worker?.unref();
-    if (this.spare.length < SPARE_BUFFERS) this.spare.push(waiting.buffer);
+    // the thread is done with the buffer: kept for the next slice (small ones only)
+    if (this.spare.length < SPARE_BUFFERS && waiting.buffer.byteLength <= SPARE_MAX_BYTES) this.spare.push(waiting.buffer);
     if (answer.error !== undefined) {
       const err = new Error(`chunk encode worker: ${answer.error}`);
       this.onFailure(err);

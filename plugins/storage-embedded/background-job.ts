@@ -82,10 +82,12 @@ export class JobRunner<J extends BackgroundJob> {
           const idle = job.idle?.();
           if (!idle) return void next();
           const waiting = performance.now();
-          return void idle.then(() => {
+          const resume = (): void => {
+            if (this.job !== job) return; // finished now or aborted meanwhile: no timer left behind
             worked += performance.now() - waiting;
             next();
-          });
+          };
+          return void idle.then(resume, resume);
         }
       } catch (err) {
         this.job = undefined;

@@ -87,7 +87,17 @@ export class CompactionJob implements BackgroundJob {
     this.writer = blocks.writer(this.seq, inputs.map((b) => b.seq));
     // decode and merge buffers reused series after series; a series is read (again, after a worker failure) when needed
     const scratch = new MergeScratch();
-    const source = { count: entries.length, pointsOf: (i: number) => blocks.readMerged(entries[i]!, cutoff, Infinity, merging, scratch), idOf: (i: number) => entries[i]!.id };
+    const source = {
+      count: entries.length,
+      pointsOf: (i: number) => blocks.readMerged(entries[i]!, cutoff, Infinity, merging, scratch),
+      idOf: (i: number) => entries[i]!.id,
+      // the points of its chunks in the inputs: at least what the merge keeps
+      sizeOf: (i: number) => {
+        let n = 0;
+        for (const { block, ref } of entries[i]!.chunks) if (merging.has(block) && ref.maxT >= cutoff) n += ref.count;
+        return n;
+      },
+    };
     this.encoding = new SeriesEncoding(source, this.writer, encoder);
   }
 

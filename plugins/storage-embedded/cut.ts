@@ -56,7 +56,12 @@ export class CutJob implements BackgroundJob {
     }
     const entries = this.entries;
     if (this.writer) {
-      const source = { count: entries.length, pointsOf: (i: number) => entries[i]!.frozen, idOf: (i: number) => entries[i]!.id };
+      const source = {
+        count: entries.length,
+        pointsOf: (i: number) => entries[i]!.frozen,
+        idOf: (i: number) => entries[i]!.id,
+        sizeOf: (i: number) => entries[i]!.frozen?.length ?? 0,
+      };
       this.encoding = new SeriesEncoding(source, this.writer, encoder);
     }
   }

@@ -84,8 +84,9 @@ export interface EmbeddedEngineOptions {
   /** points encoded per slice of a background cut or compaction: bounds the pause each causes */
   slicePoints: number;
   /**
-   * Background cuts encode their chunks on a worker thread (lib/chunks ChunkEncoder) when
-   * every codec they write with can load there. false or absent: on the storage thread.
+   * Background cuts and compactions encode their chunks on a worker thread (lib/chunks
+   * ChunkEncoder) when every codec they write with can load there. false or absent: on
+   * the storage thread.
    */
   encodeOnWorker?: boolean;
   /** 0 keeps data forever */
@@ -172,7 +173,7 @@ export class EmbeddedEngine implements StorageEngine {
     fs.mkdirSync(dir, { recursive: true });
     const codecSet = new CodecSet(this.codecs, this.options.codecs);
     if (this.options.encodeOnWorker) {
-      this.encoder = ChunkEncoder.forCodecs(codecSet, (err) => this.log.warn({ err }, 'encoding a block cut on the worker thread failed; the cut goes on on the storage thread'));
+      this.encoder = ChunkEncoder.forCodecs(codecSet, (err) => this.log.warn({ err }, 'encoding chunks on the worker thread failed; the block cut or compaction goes on on the storage thread'));
     }
     this.unlock = lockDir(dir);
     try {

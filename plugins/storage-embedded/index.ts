@@ -26,7 +26,7 @@ export const EmbeddedOptionsSchema = Type.Object(
       minimum: 0,
       description: "a background cut leaves each series' points within this many ms of its newest (at most a quarter) in the head, so that late points do not overlap the block (0: cut everything)",
     }),
-    encodeOnWorker: Type.Boolean({ default: true, description: "background block cuts encode chunks on a worker thread, off the thread that takes writes (false: on that thread)" }),
+    encodeOnWorker: Type.Boolean({ default: true, description: "background block cuts and compactions encode chunks on a worker thread, off the thread that takes writes (false: on that thread)" }),
     slicePoints: Type.Integer({ default: 100_000, minimum: 1, description: 'points per slice of background block cuts and compactions (bounds the ingest pause)' }),
     summaryCacheBytes: Type.Integer({
       default: 64 * 2 ** 20,

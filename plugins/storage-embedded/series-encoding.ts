@@ -15,17 +15,22 @@ import type { BlockWriter } from './block';
 
 /** Slices sent to the encoder and not yet written. */
 const IN_FLIGHT = 2;
+/** Units (slices, and runs of text series waiting their turn) queued at most. */
+const MAX_UNITS = 4;
 const STRING: number = ValueKind.String;
 
 /**
  * The job's series, by index in write order: `pointsOf(i)` gives series i's points
  * (sorted, unique timestamps; valid until the next call) or undefined when it has none,
- * `idOf(i)` its id in the block.
+ * `idOf(i)` its id in the block, and `sizeOf(i)` at least as many points as pointsOf(i)
+ * will hold (0: none), without reading them: a slice is planned from it, so that no
+ * series is read twice.
  */
 export interface SeriesSource {
   count: number;
   pointsOf(i: number): SeriesPoints | undefined;
   idOf(i: number): number;
+  sizeOf(i: number): number;
 }
 
 /** Series [from, to) of the source: sent to the encoder, or (`here`) to encode on this thread when their turn comes. */
@@ -52,6 +57,8 @@ export class SeriesEncoding {
   private next = 0;
   /** series sent to the encoder or waiting their turn here, in order */
   private readonly units: Unit[] = [];
+  /** units of `units` on the encoder */
+  private sent = 0;
 
   constructor(
     private readonly source: SeriesSource,
@@ -61,36 +68,41 @@ export class SeriesEncoding {
 
   /**
    * Encodes series until about `budget` points are done here, or with an encoder, writes
-   * the slices it has answered and sends it more; true when every series is written.
+   * what is ready, in order, and sends it more; true when every series is written.
    * `budget` Infinity finishes here and now: slices in flight are encoded again here.
    */
   step(budget: number): boolean {
+    const count = this.source.count;
     if (this.encoder && budget !== Infinity) {
-      this.writeAnswered();
-      while (this.encoder && this.units.length < IN_FLIGHT && this.next < this.source.count) this.send(budget);
-      if (this.encoder) return this.next >= this.source.count && this.units.length === 0;
+      let done = this.writeReady(budget);
+      while (this.encoder && done < budget && this.sent < IN_FLIGHT && this.units.length < MAX_UNITS && this.next < count) done += this.send(budget);
+      if (this.encoder) {
+        this.writeReady(budget - done);
+        return this.next >= count && this.units.length === 0;
+      }
     }
-    this.writeAnswered();
+    this.writeReady(Infinity);
     this.takeBackUnits();
     let done = 0;
-    while (this.next < this.source.count && done < budget) {
+    while (this.next < count && done < budget) {
       const i = this.next++;
       done += this.writeHere(i) + 1;
     }
-    return this.next >= this.source.count;
+    return this.next >= count;
   }
 
   /** With slices in flight and nothing to write or send: the encoder's next answer (JobRunner waits for it). */
   idle(): Promise<void> | undefined {
     const first = this.units[0];
     if (!first || first.here || first.encoded || first.failed) return undefined;
-    if (this.units.length < IN_FLIGHT && this.next < this.source.count) return undefined;
+    if (this.sent < IN_FLIGHT && this.units.length < MAX_UNITS && this.next < this.source.count) return undefined;
     return first.settled;
   }
 
   /** Drops the slices in flight (their answers are ignored). */
   abort(): void {
     this.units.length = 0;
+    this.sent = 0;
   }
 
   /** Encodes series `i` here; returns its points. */
@@ -101,59 +113,105 @@ export class SeriesEncoding {
     return points.length;
   }
 
-  /** Sends the next series, about `budget` points of them, to the encoder (or queues a text series to encode here). */
-  private send(budget: number): void {
+  /**
+   * Takes the next series, about `budget` points (or series) of them: numeric ones go to
+   * the encoder as one slice; a run of text series is written here at once when nothing
+   * is queued before it, else queued to be written in its turn. Returns the points
+   * written here.
+   */
+  private send(budget: number): number {
     const source = this.source;
-    const encoder = this.encoder!;
     const from = this.next;
+    let to = from;
+    // series with no points cost a step's budget too (a retention merge can drop most)
+    while (to < source.count && to - from < budget && source.sizeOf(to) === 0) to++;
+    if (to >= source.count || to - from >= budget) {
+      this.next = to;
+      return 0;
+    }
+    const first = source.pointsOf(to);
+    if (first && first.length > 0 && holdsText(first)) return this.sendText(from, to, first, budget);
+    const encoder = this.encoder!;
     let slice: EncodeSlice | undefined;
     let limit = 0;
-    let to = from;
-    for (; to < source.count; to++) {
-      const points = source.pointsOf(to);
+    const at = to;
+    for (; to < source.count && to - from < budget; to++) {
+      let points: SeriesPoints | undefined;
+      if (to === at) points = first;
+      else {
+        const size = source.sizeOf(to);
+        if (size === 0) continue;
+        if (slice && slice.points + size > limit) break;
+        points = source.pointsOf(to);
+      }
       const n = points ? points.length : 0;
       if (n === 0) continue;
-      if (holdsText(points!)) {
-        if (to === from) {
-          this.next = from + 1;
-          this.units.push({ from, to: from + 1, here: true });
-          return;
-        }
-        break;
-      }
-      // a series that would pass the budget starts the next slice (read again then), unless it is the first
-      if (slice && slice.points + n > limit) break;
+      // a text series (or one past its size, were a source to say too little) starts the next send, read again then
+      if (holdsText(points!) || (slice && n > slice.room)) break;
       if (!slice) {
-        limit = Math.max(budget, n);
+        limit = Math.max(budget, n, source.sizeOf(to));
         slice = encoder.slice(limit);
       }
       slice.add(source.idOf(to), points!);
     }
     this.next = to;
-    if (!slice) return; // no points in these series: nothing to write
+    if (!slice) return 0;
     const unit: Unit = { from, to, here: false };
     unit.settled = encoder.encode(slice, this.writer.chunkPoints).then(
       (encoded) => void (unit.encoded = encoded),
       () => void (unit.failed = true),
     );
     this.units.push(unit);
+    this.sent++;
+    return 0;
   }
 
-  /** Writes the units whose turn it is that are ready; on a failed one, the rest is encoded here. */
-  private writeAnswered(): void {
+  /** send() for a run of text series from `at` (read: `points`), up to about `budget` points. */
+  private sendText(from: number, at: number, points: SeriesPoints, budget: number): number {
+    const source = this.source;
+    const now = this.units.length === 0;
+    let done = 0;
+    let to = at;
+    let p: SeriesPoints | undefined = points;
+    for (;;) {
+      if (p && p.length > 0) {
+        if (now) this.writer.addSeries(source.idOf(to), p);
+        done += p.length;
+      }
+      to++;
+      if (to >= source.count || done >= budget || to - from >= budget) break;
+      p = undefined;
+      if (source.sizeOf(to) === 0) continue;
+      if (!now) break; // a queued run is one series: each is read again when written
+      p = source.pointsOf(to);
+      if (p && p.length > 0 && !holdsText(p)) break; // numeric: the next send reads it again
+    }
+    this.next = to;
+    if (now) return done;
+    this.units.push({ from, to, here: true });
+    return 0;
+  }
+
+  /** Writes the units whose turn it is that are ready, until about `budget` points are written here; on a failed one, the rest is encoded here. Returns the points written here. */
+  private writeReady(budget: number): number {
     const units = this.units;
-    while (units.length > 0) {
+    let done = 0;
+    while (units.length > 0 && done < budget) {
       const unit = units[0]!;
       if (unit.failed) {
         // the worker failed or died: this job encodes the rest here (the next job starts a new thread)
         this.encoder = undefined;
-        return this.takeBackUnits();
+        this.takeBackUnits();
+        return done;
       }
-      if (unit.here) for (let i = unit.from; i < unit.to; i++) this.writeHere(i);
-      else if (unit.encoded) this.writer.addEncoded(unit.encoded);
-      else return;
+      if (unit.here) for (let i = unit.from; i < unit.to; i++) done += this.writeHere(i);
+      else if (unit.encoded) {
+        this.writer.addEncoded(unit.encoded);
+        this.sent--;
+      } else break;
       units.shift();
     }
+    return done;
   }
 
   /** Forgets the units not written: their series are read again from the first of them. */
@@ -161,5 +219,6 @@ export class SeriesEncoding {
     if (this.units.length === 0) return;
     this.next = this.units[0]!.from;
     this.units.length = 0;
+    this.sent = 0;
   }
 }

@@ -84,4 +84,46 @@ describe('embedded engine background jobs (JobRunner)', () => {
     for (let i = 0; i < 3; i++) await turn();
     expect(j.log).to.deep.equal(['step 10']);
   });
+
+  it('waits for a job that is idle (its work on another thread) instead of spinning, and paces it by the wait too', async () => {
+    let release!: () => void;
+    let steps = 0;
+    const rests: number[] = [];
+    const waiting: BackgroundJob = {
+      step: () => ++steps >= 3,
+      idle: () => (steps === 1 ? new Promise<void>((resolve) => (release = resolve)) : undefined),
+      finish() {},
+      abort() {},
+    };
+    const runner = new JobRunner(10, { finished: () => {}, failed: () => {} }, undefined, (ms) => (rests.push(ms), 0));
+    runner.runInBackground(waiting);
+    for (let i = 0; i < 5; i++) await turn();
+    expect(steps, 'no step while it waits').to.equal(1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release();
+    for (let i = 0; i < 5; i++) await turn();
+    expect(steps).to.equal(3);
+    expect(runner.current).to.equal(undefined);
+    expect(rests[0], 'the wait counts as work').to.be.greaterThan(25);
+  });
+
+  it('leaves no timer behind when a job it waits for is finished now', async () => {
+    let release!: () => void;
+    let steps = 0;
+    const rests: number[] = [];
+    const waiting: BackgroundJob = {
+      step: (budget) => (++steps, budget === Infinity),
+      idle: () => new Promise<void>((resolve) => (release = resolve)),
+      finish() {},
+      abort() {},
+    };
+    const runner = new JobRunner(10, { finished: () => {}, failed: () => {} }, undefined, (ms) => (rests.push(ms), 0));
+    runner.runInBackground(waiting);
+    await turn();
+    runner.finishNow();
+    release();
+    for (let i = 0; i < 5; i++) await turn();
+    expect(steps).to.equal(2);
+    expect(rests, 'the finished job is not driven again').to.deep.equal([]);
+  });
 });

@@ -153,7 +153,8 @@ describe('embedded engine', () => {
   it('encodes a background cut on its worker thread into the same block, byte for byte, as on the storage thread', async () => {
     const cutOnce = async (encodeOnWorker: boolean) => {
       const dir = tempDataDir(`worker-cut-${encodeOnWorker}`);
-      const engine = await embeddedEngine(dir, { headMaxPoints: 50_000, compactBlocks: 100, chunkMaxPoints: 300, slicePoints: 7_000, encodeOnWorker });
+      const log = memoryLogger();
+      const engine = await embeddedEngine(dir, { headMaxPoints: 50_000, compactBlocks: 100, chunkMaxPoints: 300, slicePoints: 7_000, encodeOnWorker }, log.logger);
       await engine.open();
       try {
         const points: DataPoint[] = [];
@@ -172,6 +173,7 @@ describe('embedded engine', () => {
         while ((await engine.stats()).checkpoints === 0) await new Promise((resolve) => setImmediate(resolve));
         const encoder = (engine as unknown as { encoder?: { thread?: unknown } }).encoder;
         expect(encoder?.thread !== undefined, 'the worker thread encoded it').to.equal(encodeOnWorker);
+        expect(log.lines().filter((l) => Number(l.level) >= 40), 'no slice failed over to this thread').to.deep.equal([]);
         const blocks = fs.readdirSync(path.join(dir, 'blocks')).sort();
         expect(blocks).to.have.length(1);
         const read = await collect(engine.read({ metric: 'wc' }, ALL));
@@ -190,7 +192,8 @@ describe('embedded engine', () => {
   it('compacts in the background on its worker thread into the same blocks, byte for byte, as on the storage thread', async () => {
     const load = async (encodeOnWorker: boolean) => {
       const dir = tempDataDir(`worker-compact-${encodeOnWorker}`);
-      const engine = await embeddedEngine(dir, { headMaxPoints: 20_000, compactBlocks: 3, chunkMaxPoints: 500, slicePoints: 3_000, encodeOnWorker });
+      const log = memoryLogger();
+      const engine = await embeddedEngine(dir, { headMaxPoints: 20_000, compactBlocks: 3, chunkMaxPoints: 500, slicePoints: 3_000, encodeOnWorker }, log.logger);
       await engine.open();
       const turn = () => new Promise((resolve) => setImmediate(resolve));
       // slices sent to the worker by a compaction (no cut runs then: each round waits for both)
@@ -223,6 +226,7 @@ describe('embedded engine', () => {
         const stats = await engine.stats();
         expect(stats.compactions, 'background compactions ran').to.be.greaterThan(1);
         if (encodeOnWorker) expect(compactionSlices, 'slices the compactions sent to the worker').to.be.greaterThan(20);
+        expect(log.lines().filter((l) => Number(l.level) >= 40), 'no slice failed over to this thread').to.deep.equal([]);
         const read = await collect(engine.read({ metric: 'wk' }, ALL));
         const files = fs.readdirSync(path.join(dir, 'blocks')).sort();
         return { files, blocks: files.map((f) => fs.readFileSync(path.join(dir, 'blocks', f))), points: read.reduce((n, d) => n + d.points.length, 0), compactions: stats.compactions };
@@ -256,7 +260,7 @@ describe('embedded engine', () => {
       expect(series.map((d) => d.points.length)).to.deep.equal(hosts.map(() => 20_000));
       expect((await engine.stats()).blockPoints).to.equal(120_000);
       expect(series[3]!.points.floats[19_999]).to.equal(1999.9);
-      expect(log.lines().some((l) => String(l.msg).includes('encoding a block cut on the worker thread failed'))).to.equal(true);
+      expect(log.lines().some((l) => String(l.msg).includes('encoding chunks on the worker thread failed'))).to.equal(true);
     } finally {
       await engine.close();
     }
