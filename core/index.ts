@@ -10,6 +10,7 @@ export { Registry } from './registry';
 export { BatchBuilder } from './batch-builder';
 export { newSeriesRef, newSeriesRefSlot, newSeriesSpace, seriesCountOf, type SeriesRef, type SeriesSpace, type SeriesSlots } from './series-ref';
 export { TimeSlice, yieldToEventLoop, slicedWorkRunning, DEFAULT_SLICE_MS } from './time-slice';
+export { startWorkerThread, stopWorkerThread, type WorkerThreadSpec } from './worker-thread';
 export { defineFeatureHooks } from './feature-hooks';
 export { Writer, type WriteService, type WriteInfo } from './writer';
 export { assertValidBatch } from './batch-check';

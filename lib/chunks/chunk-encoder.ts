@@ -11,12 +11,12 @@
  * the next job starts a new one; callers encode what was lost themselves.
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ValueKind, type SeriesPoints } from '../../core';
+import { startWorkerThread, stopWorkerThread } from '../../core/worker-thread';
 import type { CodecSet } from './codec-set';
-import { CHUNK_META_FIELDS, ENCODE_WORKER_ROLE, type EncodeAnswer, type EncodeJob, type EncoderCodecs } from './encode-worker';
+import { ENCODE_WORKER_ROLE, type EncodeAnswer, type EncodeJob, type EncoderCodecs } from './encode-worker';
 
-export { CHUNK_META_FIELDS };
 
 /** f64 timestamp, 8-byte value, u8 kind */
 const BYTES_PER_POINT = 17;
@@ -173,11 +173,7 @@ export class ChunkEncoder {
     const worker = this.worker;
     this.worker = undefined;
     this.failAll(new Error('the chunk encoder is closed'));
-    if (worker) {
-      worker.removeAllListeners();
-      worker.on('error', () => {}); // an error racing the termination must not become an uncaught one
-      await worker.terminate();
-    }
+    if (worker) await stopWorkerThread(worker);
   }
 
   /** For tests: the thread, to kill it as a crash would. */
@@ -187,19 +183,19 @@ export class ChunkEncoder {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(path.join(__dirname, 'encode-worker.js'), { workerData: { role: ENCODE_WORKER_ROLE, codecs: this.codecs }, resourceLimits: ENCODE_WORKER_LIMITS });
-    worker.unref();
-    worker.on('message', (answer: EncodeAnswer) => this.answer(answer));
-    const died = (err: Error) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      worker.removeAllListeners();
-      worker.on('error', () => {});
-      this.failAll(err);
-      this.onFailure(err);
-    };
-    worker.on('error', died);
-    worker.on('exit', (code) => died(new Error(`chunk encode worker exited with code ${code}`)));
+    const worker = startWorkerThread<EncodeAnswer>({
+      name: 'chunk encode worker',
+      file: path.join(__dirname, 'encode-worker.js'),
+      workerData: { role: ENCODE_WORKER_ROLE, codecs: this.codecs },
+      resourceLimits: ENCODE_WORKER_LIMITS,
+      onMessage: (answer) => this.answer(answer),
+      onDeath: (err) => {
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        this.failAll(err);
+        this.onFailure(err);
+      },
+    });
     this.worker = worker;
     return worker;
   }

@@ -5,17 +5,16 @@
  *
  * workerData: { role: ENCODE_WORKER_ROLE, codecs: EncoderCodecs }, the codecs loaded by
  * module (Codec.worker). A job is an EncodeJob; its answer an EncodeAnswer: the chunks'
- * bytes back to back and CHUNK_META_FIELDS numbers a chunk, both in buffers transferred,
+ * bytes back to back and CHUNK_META_FIELDS numbers a chunk (series-chunks.ts), both in buffers transferred,
  * not copied. A job that throws is answered with its error's message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { crc32 } from 'node:zlib';
 // core's files, not its barrel (which loads the whole kernel: ~20 MiB more on this thread)
 import type { Codec, SeriesPoints } from '../../core';
 import { ByteWriter } from '../../core/codec-io';
 import { Registry } from '../../core/registry';
-import { chunkValuesFinite, writeChunk } from './chunk';
 import { CodecSet, type CodecPreferences } from './codec-set';
+import { CHUNK_META_FIELDS, chunkCount, writeSeriesChunks } from './series-chunks';
 
 /** The codecs a worker writes with: the preference lists by name, and where each codec is. */
 export interface EncoderCodecs {
@@ -37,9 +36,6 @@ export interface EncodeJob {
   ends: Uint32Array;
   chunkPoints: number;
 }
-
-/** Numbers a chunk in EncodeAnswer.meta: series id, byte length, crc32, minT, maxT, count, finite (1/0). */
-export const CHUNK_META_FIELDS = 7;
 
 export interface EncodeAnswer {
   id: number;
@@ -76,27 +72,10 @@ export function encodeJob(job: EncodeJob, codecs: CodecSet, writer = new ByteWri
   };
   const w = writer.reset();
   let chunks = 0;
-  for (let s = 0; s < ends.length; s++) chunks += Math.ceil((ends[s]! - (s > 0 ? ends[s - 1]! : 0)) / chunkPoints);
+  for (let s = 0; s < ends.length; s++) chunks += chunkCount(ends[s]! - (s > 0 ? ends[s - 1]! : 0), chunkPoints);
   const meta = new Float64Array(chunks * CHUNK_META_FIELDS);
   let m = 0;
-  let from = 0;
-  for (let s = 0; s < ends.length; s++) {
-    const to = ends[s]!;
-    for (let start = from; start < to; start += chunkPoints) {
-      const end = Math.min(to, start + chunkPoints);
-      const at = w.pos;
-      writeChunk(w, points, start, end, codecs);
-      const bytes = w.buf.subarray(at, w.pos);
-      meta[m++] = ids[s]!;
-      meta[m++] = w.pos - at;
-      meta[m++] = crc32(bytes);
-      meta[m++] = points.timestamps[start]!;
-      meta[m++] = points.timestamps[end - 1]!;
-      meta[m++] = end - start;
-      meta[m++] = chunkValuesFinite(bytes, codecs) ? 1 : 0;
-    }
-    from = to;
-  }
+  for (let s = 0, from = 0; s < ends.length; from = ends[s]!, s++) m = writeSeriesChunks(w, points, from, ends[s]!, chunkPoints, codecs, ids[s]!, meta, m);
   return { id: job.id, bytes: w.finish(), meta, chunks };
 }
 

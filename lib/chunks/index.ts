@@ -9,6 +9,7 @@
  *  - run-merge.ts: a series' sorted runs merged as read() merges them (last write wins);
  *  - merge-numeric.ts: overlapping numeric runs merged into doubles, for downsampling;
  *  - merge-finite.ts: a count over overlapping runs of finite numbers, from their timestamps alone;
+ *  - series-chunks.ts: a series cut into chunks, with each chunk's index entry (a block's);
  *  - chunk-encoder.ts (+ encode-worker.ts): chunks encoded on a worker thread, for block cuts.
  */
 export { CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, type CodecPreferences } from './codec-set';
@@ -31,4 +32,5 @@ export { mergeNumericParts, type MergedNumeric, type NumericPart } from './merge
 export { summariseFiniteParts } from './merge-finite';
 export { rateOfDoubles, type RatedDoubles } from './bucket-rate';
 export { downsamplePoints, type PointsBuckets } from './downsample-points';
-export { CHUNK_META_FIELDS, ChunkEncoder, EncodeSlice, type EncodedChunks } from './chunk-encoder';
+export { ChunkEncoder, EncodeSlice, type EncodedChunks } from './chunk-encoder';
+export { CHUNK_META_FIELDS, chunkCount, writeSeriesChunks } from './series-chunks';

@@ -15,8 +15,9 @@
  * the first job.
  */
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { NO_TEXTS } from '../../core/batch-builder';
+import { startWorkerThread, stopWorkerThread } from '../../core/worker-thread';
 import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, newSeriesSpace, type SeriesRef, type SeriesSlots, type SeriesSpace } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
@@ -191,9 +192,9 @@ class ParseWorker {
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
-    worker.removeAllListeners();
+    const stopped = stopWorkerThread(worker);
     this.fallBack();
-    await worker.terminate();
+    await stopped;
   }
 
   /** For tests: the shared buffers kept for the next bodies. */
@@ -208,18 +209,19 @@ class ParseWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(path.join(__dirname, 'put-parse-worker.js'), { workerData: { role: WORKER_ROLE }, resourceLimits: PARSE_WORKER_LIMITS });
-    worker.unref();
-    worker.on('message', (result: ParseResult) => this.answer(result));
-    const died = (err: unknown) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      worker.removeAllListeners();
-      this.onCrash(err);
-      this.fallBack();
-    };
-    worker.on('error', died);
-    worker.on('exit', (code) => died(new Error(`put parse worker exited with code ${code}`)));
+    const worker = startWorkerThread<ParseResult>({
+      name: 'put parse worker',
+      file: path.join(__dirname, 'put-parse-worker.js'),
+      workerData: { role: WORKER_ROLE },
+      resourceLimits: PARSE_WORKER_LIMITS,
+      onMessage: (result) => this.answer(result),
+      onDeath: (err) => {
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        this.onCrash(err);
+        this.fallBack();
+      },
+    });
     this.worker = worker;
     this.table = new WorkerSeriesTable();
     return worker;

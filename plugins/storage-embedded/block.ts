@@ -22,8 +22,8 @@ import path from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ByteReader, ByteWriter, type SeriesPoints } from '../../core';
 import type { CodecSet } from './codec-set';
-import { CHUNK_META_FIELDS, type EncodedChunks } from '../../lib/chunks';
-import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkValuesFinite, decodeChunk, decodeChunkTimestampsInto, decodeChunkInto, writeChunk } from './chunk';
+import { CHUNK_META_FIELDS, chunkCount, writeSeriesChunks, type EncodedChunks } from '../../lib/chunks';
+import { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkValuesFinite, decodeChunk, decodeChunkTimestampsInto, decodeChunkInto } from './chunk';
 import { SyncFile, fsyncDir } from './sync-file';
 import type { SummarySlots } from './summary-cache';
 
@@ -81,6 +81,8 @@ export class BlockWriter {
   /** chunks encoded but not yet written: they start at file offset `written` */
   private readonly pending = new ByteWriter(WRITE_BATCH + 64 * 1024);
   private readonly refs: ChunkRef[] = [];
+  /** addSeries' index entries before they become refs (CHUNK_META_FIELDS numbers a chunk) */
+  private meta = new Float64Array(64 * CHUNK_META_FIELDS);
   private readonly tmpPath: string;
 
   constructor(
@@ -121,25 +123,16 @@ export class BlockWriter {
    * Adds a series' points (sorted, unique timestamps), cut into chunks of at most
    * chunkMaxPoints — and CHUNK_POINTS_MAX: a longer chunk of a constant series is a few
    * bytes, and a reader that cannot check its CRC32 takes its count for corruption.
-   * The chunks are encoded straight into the pending bytes (no copy a chunk).
+   * The chunks are encoded straight into the pending bytes (no copy a chunk). Throws what
+   * a codec throws, and then nothing of the series is in the block.
    */
   addSeries(seriesId: number, points: SeriesPoints): void {
-    const per = this.chunkPoints;
-    const w = this.pending;
-    for (let start = 0; start < points.length; start += per) {
-      const end = Math.min(points.length, start + per);
-      const at = w.pos;
-      try {
-        writeChunk(w, points, start, end, this.codecs);
-      } catch (err) {
-        w.pos = at; // no partial chunk left for the next one to follow
-        throw err;
-      }
-      const length = w.pos - at;
-      const bytes = w.buf.subarray(at, w.pos);
-      this.refs.push({ seriesId, offset: this.written + at, length, crc: crc32(bytes), minT: points.timestamps[start]!, maxT: points.timestamps[end - 1]!, count: end - start, finite: chunkValuesFinite(bytes, this.codecs) });
-      if (w.pos >= WRITE_BATCH) this.flush();
-    }
+    const chunks = chunkCount(points.length, this.chunkPoints);
+    if (this.meta.length < chunks * CHUNK_META_FIELDS) this.meta = new Float64Array(chunks * CHUNK_META_FIELDS);
+    const at = this.pending.pos;
+    writeSeriesChunks(this.pending, points, 0, points.length, this.chunkPoints, this.codecs, seriesId, this.meta, 0);
+    this.index(this.meta, chunks, this.written + at);
+    if (this.pending.pos >= WRITE_BATCH) this.flush();
   }
 
   /** The most points a chunk of this block holds. */
@@ -154,14 +147,17 @@ export class BlockWriter {
    */
   addEncoded(encoded: EncodedChunks): void {
     this.flush();
-    let offset = this.written;
-    const meta = encoded.meta;
-    for (let c = 0, m = 0; c < encoded.chunks; c++, m += CHUNK_META_FIELDS) {
+    this.index(encoded.meta, encoded.chunks, this.written);
+    this.writeAll(encoded.bytes);
+  }
+
+  /** Indexes `chunks` chunks described in `meta` (CHUNK_META_FIELDS numbers each), lying back to back from file offset `offset`. */
+  private index(meta: Float64Array, chunks: number, offset: number): void {
+    for (let c = 0, m = 0; c < chunks; c++, m += CHUNK_META_FIELDS) {
       const length = meta[m + 1]!;
       this.refs.push({ seriesId: meta[m]!, offset, length, crc: meta[m + 2]!, minT: meta[m + 3]!, maxT: meta[m + 4]!, count: meta[m + 5]!, finite: meta[m + 6] === 1 });
       offset += length;
     }
-    this.writeAll(encoded.bytes);
   }
 
   get chunkCount(): number {
