@@ -9,7 +9,7 @@
  * slices not written are read again from their source), and whatever is left when the
  * job must finish now (step(Infinity): deletes, close, explicit checkpoints).
  */
-import { ValueKind, type SeriesPoints } from '../../core';
+import { slicePoints, ValueKind, type SeriesPoints } from '../../core';
 import type { ChunkEncoder, EncodedChunks, EncodeSlice } from '../../lib/chunks';
 import type { BlockWriter } from './block';
 
@@ -33,11 +33,15 @@ export interface SeriesSource {
   sizeOf(i: number): number;
 }
 
-/** Series [from, to) of the source: sent to the encoder, or (`here`) to encode on this thread when their turn comes. */
+/**
+ * Series [from, to) of the source: sent to the encoder, or one text series (`held`; the
+ * others of the range have no points) to write on this thread in its turn.
+ */
 interface Unit {
   from: number;
   to: number;
-  here: boolean;
+  /** the text series and a copy of its points (the source may reuse its memory for the next read) */
+  held?: { index: number; points: SeriesPoints };
   encoded?: EncodedChunks;
   failed?: boolean;
   /** settles (never rejects) once the encoder has answered */
@@ -59,6 +63,14 @@ export class SeriesEncoding {
   private readonly units: Unit[] = [];
   /** units of `units` on the encoder */
   private sent = 0;
+  /**
+   * A series a send read and stopped before (a text series after numeric ones, a numeric
+   * one after text ones, one past the slice's room): the next send takes it from here
+   * rather than read it again (a compaction would decode its chunks twice and count a
+   * corrupt one twice). Valid only until the source is read again (pointsAt).
+   */
+  private aheadIndex = -1;
+  private aheadPoints: SeriesPoints | undefined;
 
   constructor(
     private readonly source: SeriesSource,
@@ -94,7 +106,7 @@ export class SeriesEncoding {
   /** With slices in flight and nothing to write or send: the encoder's next answer (JobRunner waits for it). */
   idle(): Promise<void> | undefined {
     const first = this.units[0];
-    if (!first || first.here || first.encoded || first.failed) return undefined;
+    if (!first || first.held || first.encoded || first.failed) return undefined;
     if (this.sent < IN_FLIGHT && this.units.length < MAX_UNITS && this.next < this.source.count) return undefined;
     return first.settled;
   }
@@ -103,11 +115,28 @@ export class SeriesEncoding {
   abort(): void {
     this.units.length = 0;
     this.sent = 0;
+    this.aheadIndex = -1;
+    this.aheadPoints = undefined;
+  }
+
+  /** Series `i`'s points: the ones read ahead, or read from the source (which ends the read-ahead's validity). */
+  private pointsAt(i: number): SeriesPoints | undefined {
+    const hit = this.aheadIndex === i;
+    const ahead = this.aheadPoints;
+    this.aheadIndex = -1;
+    this.aheadPoints = undefined;
+    return hit ? ahead : this.source.pointsOf(i);
+  }
+
+  /** Keeps series `i`'s points, just read, for the next send. */
+  private keepAhead(i: number, points: SeriesPoints): void {
+    this.aheadIndex = i;
+    this.aheadPoints = points;
   }
 
   /** Encodes series `i` here; returns its points. */
   private writeHere(i: number): number {
-    const points = this.source.pointsOf(i);
+    const points = this.pointsAt(i);
     if (!points || points.length === 0) return 0;
     this.writer.addSeries(this.source.idOf(i), points);
     return points.length;
@@ -129,7 +158,7 @@ export class SeriesEncoding {
       this.next = to;
       return 0;
     }
-    const first = source.pointsOf(to);
+    const first = this.pointsAt(to);
     if (first && first.length > 0 && holdsText(first)) return this.sendText(from, to, first, budget);
     const encoder = this.encoder!;
     let slice: EncodeSlice | undefined;
@@ -142,12 +171,15 @@ export class SeriesEncoding {
         const size = source.sizeOf(to);
         if (size === 0) continue;
         if (slice && slice.points + size > limit) break;
-        points = source.pointsOf(to);
+        points = this.pointsAt(to);
       }
       const n = points ? points.length : 0;
       if (n === 0) continue;
-      // a text series (or one past its size, were a source to say too little) starts the next send, read again then
-      if (holdsText(points!) || (slice && n > slice.room)) break;
+      // a text series (or one past its size, were a source to say too little) starts the next send
+      if (holdsText(points!) || (slice && n > slice.room)) {
+        this.keepAhead(to, points!);
+        break;
+      }
       if (!slice) {
         limit = Math.max(budget, n, source.sizeOf(to));
         slice = encoder.slice(limit);
@@ -156,7 +188,7 @@ export class SeriesEncoding {
     }
     this.next = to;
     if (!slice) return 0;
-    const unit: Unit = { from, to, here: false };
+    const unit: Unit = { from, to };
     unit.settled = encoder.encode(slice, this.writer.chunkPoints).then(
       (encoded) => void (unit.encoded = encoded),
       () => void (unit.failed = true),
@@ -182,13 +214,17 @@ export class SeriesEncoding {
       if (to >= source.count || done >= budget || to - from >= budget) break;
       p = undefined;
       if (source.sizeOf(to) === 0) continue;
-      if (!now) break; // a queued run is one series: each is read again when written
-      p = source.pointsOf(to);
-      if (p && p.length > 0 && !holdsText(p)) break; // numeric: the next send reads it again
+      if (!now) break; // a queued run is one series
+      p = this.pointsAt(to);
+      if (p && p.length > 0 && !holdsText(p)) {
+        this.keepAhead(to, p); // numeric: the next send takes it
+        break;
+      }
     }
     this.next = to;
     if (now) return done;
-    this.units.push({ from, to, here: true });
+    // its turn comes after the slices before it: a copy, not read again then
+    this.units.push({ from, to, held: { index: at, points: slicePoints(points, 0, points.length) } });
     return 0;
   }
 
@@ -204,8 +240,10 @@ export class SeriesEncoding {
         this.takeBackUnits();
         return done;
       }
-      if (unit.here) for (let i = unit.from; i < unit.to; i++) done += this.writeHere(i);
-      else if (unit.encoded) {
+      if (unit.held) {
+        this.writer.addSeries(this.source.idOf(unit.held.index), unit.held.points);
+        done += unit.held.points.length;
+      } else if (unit.encoded) {
         this.writer.addEncoded(unit.encoded);
         this.sent--;
       } else break;

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { allocPoints, ValueKind, type SeriesPoints } from '../../core';
+import { allocPoints, slicePoints, ValueKind, type SeriesPoints } from '../../core';
 import { ChunkEncoder } from '../../lib/chunks';
 import { BlockWriter } from '../../plugins/storage-embedded/block';
 import { CodecSet, DEFAULT_CODECS } from '../../plugins/storage-embedded/codec-set';
@@ -35,10 +35,23 @@ function series(): SeriesPoints[] {
 }
 
 describe('embedded engine SeriesEncoding', () => {
-  it('writes text series, empty series and numeric slices through the encode thread into the block written here, in few steps', async () => {
+  it('writes text series, empty series and numeric slices through the encode thread into the block written here, in few steps, reading each series once', async () => {
     const codecs = new CodecSet(await codecRegistry(), DEFAULT_CODECS);
     const all = series();
-    const source: SeriesSource = { count: all.length, pointsOf: (i) => all[i], idOf: (i) => i + 1, sizeOf: (i) => all[i]!.length };
+    const reads = new Array<number>(all.length).fill(0);
+    // as a compaction's source: each read lands in the same memory (valid until the next read)
+    let scratch: SeriesPoints | undefined;
+    const source: SeriesSource = {
+      count: all.length,
+      pointsOf: (i) => {
+        reads[i]!++;
+        if (scratch) scratch.timestamps.fill(-1); // the previous read's points are gone
+        scratch = slicePoints(all[i]!, 0, all[i]!.length);
+        return scratch;
+      },
+      idOf: (i) => i + 1,
+      sizeOf: (i) => all[i]!.length,
+    };
     const dir = tempDataDir('series-encoding');
     const here = new BlockWriter(path.join(dir, 'here'), codecs, 128);
     expect(new SeriesEncoding(source, here).step(Infinity)).to.equal(true);
@@ -52,6 +65,7 @@ describe('embedded engine SeriesEncoding', () => {
       encoder.encode = (...a) => encode(...a).then((e) => (answered.push(e.chunks), e));
       try {
         const there = new BlockWriter(path.join(dir, `there-${encoderBudget}`), codecs, 128);
+        reads.fill(0);
         const encoding = new SeriesEncoding(source, there, encoder);
         let steps = 1;
         while (!encoding.step(encoderBudget)) {
@@ -61,6 +75,8 @@ describe('embedded engine SeriesEncoding', () => {
         there.finish();
         expect(fs.readFileSync(path.join(dir, `there-${encoderBudget}`)).equals(fs.readFileSync(path.join(dir, 'here'))), 'the same block').to.equal(true);
         expect(answered.length, 'slices the thread answered').to.be.greaterThan(Math.floor(points / encoderBudget / 2));
+        const readTwice = reads.flatMap((n, i) => (n > 1 && all[i]!.length > 0 ? [`${i}: ${n}`] : []));
+        expect(readTwice, `series with points read more than once at budget ${encoderBudget}`).to.deep.equal([]);
         // a step takes about a budget's worth: not one text or empty series a step
         expect(steps, `steps at budget ${encoderBudget}`).to.be.lessThan(3 * Math.ceil(points / encoderBudget) + 10);
       } finally {
