@@ -27,6 +27,12 @@ const SPARE_MAX_BYTES = 8 << 20;
 /** The encode thread's heaps: it holds one job's output at a time. */
 const ENCODE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 });
 const INT: number = ValueKind.Int;
+/**
+ * Threads in a row that may die before answering a job (a codec module that does not load
+ * there, a thread that cannot start) before the encoder gives up: otherwise every cut and
+ * compaction would start one more and log one more failure.
+ */
+const MAX_FAILED_STARTS = 3;
 
 /** Encoded chunks: their bytes back to back, and CHUNK_META_FIELDS numbers a chunk (series id, length, crc32, minT, maxT, count, finite). */
 export interface EncodedChunks {
@@ -106,6 +112,10 @@ export class ChunkEncoder {
   private readonly waiting = new Map<number, Waiting>();
   private readonly spare: SharedArrayBuffer[] = [];
   private closed = false;
+  /** threads in a row that died before answering a job */
+  private failedStarts = 0;
+  /** whether the current thread has answered a job */
+  private answered = false;
 
   /** `codecs`: where the worker loads the codecs from; `onFailure` hears of a job the worker failed and of a thread that died. */
   constructor(
@@ -113,15 +123,12 @@ export class ChunkEncoder {
     private readonly onFailure: (err: Error) => void = () => {},
   ) {}
 
-  /** An encoder for `codecs`, or undefined when one of the codecs they may write with has no Codec.worker. */
+  /**
+   * An encoder for `codecs`, or undefined when one of the codecs it may write numbers with
+   * has no Codec.worker. Text is never sent to the thread, so its codecs need none.
+   */
   static forCodecs(codecs: CodecSet, onFailure?: (err: Error) => void): ChunkEncoder | undefined {
-    const lists = {
-      timestamp: codecs.timestamp,
-      int: codecs.byKind[ValueKind.Int]!,
-      float: codecs.byKind[ValueKind.Float]!,
-      string: codecs.byKind[ValueKind.String]!,
-      json: codecs.byKind[ValueKind.Json]!,
-    };
+    const lists = { timestamp: codecs.timestamp, int: codecs.byKind[ValueKind.Int]!, float: codecs.byKind[ValueKind.Float]! };
     const modules = new Map<string, EncoderCodecs['modules'][number]>();
     for (const list of Object.values(lists)) {
       for (const codec of list) {
@@ -130,8 +137,16 @@ export class ChunkEncoder {
       }
     }
     const names = (list: { name: string }[]) => list.map((c) => c.name);
-    const prefs = { timestamp: names(lists.timestamp), int: names(lists.int), float: names(lists.float), string: names(lists.string), json: names(lists.json) };
+    const prefs = { timestamp: names(lists.timestamp), int: names(lists.int), float: names(lists.float), string: [], json: [] };
     return new ChunkEncoder({ prefs, modules: [...modules.values()] }, onFailure);
+  }
+
+  /**
+   * False once closed, or once MAX_FAILED_STARTS threads in a row died before answering a
+   * job: callers then encode on their own thread (encode() would reject at once).
+   */
+  get usable(): boolean {
+    return !this.closed && this.failedStarts < MAX_FAILED_STARTS;
   }
 
   /** Jobs sent and not answered. */
@@ -156,6 +171,7 @@ export class ChunkEncoder {
    */
   encode(slice: EncodeSlice, chunkPoints: number): Promise<EncodedChunks> {
     if (this.closed) return Promise.reject(new Error('the chunk encoder is closed'));
+    if (!this.usable) return Promise.reject(new Error(`the chunk encoder gave up: ${MAX_FAILED_STARTS} threads in a row died before answering a job`));
     const id = this.nextId++;
     const job = slice.job(id, chunkPoints);
     return new Promise<EncodedChunks>((resolve, reject) => {
@@ -192,15 +208,18 @@ export class ChunkEncoder {
       onDeath: (err) => {
         if (this.worker !== worker) return;
         this.worker = undefined;
+        this.failedStarts = this.answered ? 0 : this.failedStarts + 1;
         this.failAll(err);
         this.onFailure(err);
       },
     });
     this.worker = worker;
+    this.answered = false;
     return worker;
   }
 
   private answer(answer: EncodeAnswer): void {
+    this.answered = true;
     const waiting = this.waiting.get(answer.id);
     if (!waiting) return;
     this.waiting.delete(answer.id);

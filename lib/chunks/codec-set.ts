@@ -43,6 +43,13 @@ const COLUMNS = [
   ['json', 'JSON'],
 ] as const;
 
+/** A chunk column with its preference list. */
+export type CodecColumn = keyof CodecPreferences;
+/** Every column: what a storage engine must be able to write. */
+export const ALL_CODEC_COLUMNS: readonly CodecColumn[] = COLUMNS.map(([column]) => column);
+/** The columns of numeric points (all that lib/chunks' encode worker is sent). */
+export const NUMERIC_CODEC_COLUMNS: readonly CodecColumn[] = ['timestamp', 'int', 'float'];
+
 export class CodecSet {
   readonly timestamp: Codec[];
   /** preference lists by ValueKind (index 1..4) */
@@ -50,10 +57,11 @@ export class CodecSet {
   readonly byId = new Map<number, Codec>();
 
   /**
-   * Throws DSDB_ERR_NO_STORAGE naming the codec plugins to load when a column has none
-   * of its preferred codecs registered. `owner` (the storage plugin) starts the message.
+   * Throws DSDB_ERR_NO_STORAGE naming the codec plugins to load when one of the `required`
+   * columns has none of its preferred codecs registered (another column may then have no
+   * codec: it is never written). `owner` (the storage plugin) starts the message.
    */
-  constructor(registry: Registry<Codec>, prefs: CodecPreferences, owner = 'storage') {
+  constructor(registry: Registry<Codec>, prefs: CodecPreferences, owner = 'storage', required: readonly CodecColumn[] = ALL_CODEC_COLUMNS) {
     for (const [, codec] of registry) this.byId.set(codec.id, codec);
     const lists: Record<string, Codec[]> = {};
     const missing: string[] = [];
@@ -61,7 +69,7 @@ export class CodecSet {
       const names = prefs[column];
       const list = names.map((n) => registry.get(n)).filter((c): c is Codec => c !== undefined);
       lists[column] = list;
-      if (list.length === 0) {
+      if (list.length === 0 && required.includes(column)) {
         const providers = names.map((n) => (CODEC_PLUGINS[n] ? `plugin ${CODEC_PLUGINS[n]}` : `a plugin providing codec "${n}"`));
         missing.push(`${what}: ${names.join(' or ')} (load ${providers.join(' or ')})`);
       }

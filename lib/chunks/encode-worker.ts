@@ -13,7 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Codec, SeriesPoints } from '../../core';
 import { ByteWriter } from '../../core/codec-io';
 import { Registry } from '../../core/registry';
-import { CodecSet, type CodecPreferences } from './codec-set';
+import { CodecSet, NUMERIC_CODEC_COLUMNS, type CodecPreferences } from './codec-set';
 import { CHUNK_META_FIELDS, chunkCount, writeSeriesChunks } from './series-chunks';
 
 /** The codecs a worker writes with: the preference lists by name, and where each codec is. */
@@ -47,7 +47,7 @@ export interface EncodeAnswer {
   error?: string;
 }
 
-/** Loads the codecs named in `spec` and resolves them as the main thread did. Throws when one is missing. */
+/** Loads the codecs named in `spec` and resolves them as the main thread did (numeric columns only: no text comes here). Throws when one is missing. */
 export function codecSetFrom(spec: EncoderCodecs): CodecSet {
   const registry = new Registry<Codec>('codec');
   for (const { name, module, exportName } of spec.modules) {
@@ -56,7 +56,7 @@ export function codecSetFrom(spec: EncoderCodecs): CodecSet {
     if (!codec || codec.name !== name) throw new Error(`${module} does not export codec "${name}" as ${exportName}`);
     registry.add(name, codec, 'encode-worker');
   }
-  return new CodecSet(registry, spec.prefs, 'encode worker');
+  return new CodecSet(registry, spec.prefs, 'encode worker', NUMERIC_CODEC_COLUMNS);
 }
 
 /** Encodes one job (on the worker, or in tests on any thread). */

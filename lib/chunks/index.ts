@@ -12,7 +12,7 @@
  *  - series-chunks.ts: a series cut into chunks, with each chunk's index entry (a block's);
  *  - chunk-encoder.ts (+ encode-worker.ts): chunks encoded on a worker thread, for block cuts.
  */
-export { CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, type CodecPreferences } from './codec-set';
+export { ALL_CODEC_COLUMNS, CODEC_PLUGINS, CodecSet, DEFAULT_CODECS, NUMERIC_CODEC_COLUMNS, type CodecColumn, type CodecPreferences } from './codec-set';
 export { CHUNK_POINTS_MAX, CHUNK_POINTS_VERIFIED, chunkPointCount, chunkValuesFinite, decodeChunk, decodeChunkTimestampsInto, decodeChunkInto, encodeChunk, writeChunk } from './chunk';
 export {
   decodeStoredChunk,

@@ -167,13 +167,21 @@ export class EmbeddedEngine implements StorageEngine {
     return performance.now() - this.lastWriteAt < ms;
   }
 
+  /** The chunk encoder while it works (ChunkEncoder.usable), for the next cut or compaction. */
+  private get usableEncoder(): ChunkEncoder | undefined {
+    return this.encoder?.usable ? this.encoder : undefined;
+  }
+
   async open(): Promise<void> {
     if (this.state !== 'new') throw new Error(`embedded engine cannot open from state ${this.state}`);
     const dir = this.options.dataDir;
     fs.mkdirSync(dir, { recursive: true });
     const codecSet = new CodecSet(this.codecs, this.options.codecs);
     if (this.options.encodeOnWorker) {
-      this.encoder = ChunkEncoder.forCodecs(codecSet, (err) => this.log.warn({ err }, 'encoding chunks on the worker thread failed; the block cut or compaction goes on on the storage thread'));
+      this.encoder = ChunkEncoder.forCodecs(codecSet, (err) => {
+        this.log.warn({ err }, 'encoding chunks on the worker thread failed; the block cut or compaction goes on on the storage thread');
+        if (this.encoder && !this.encoder.usable) this.log.warn('the chunk encode thread keeps dying before it answers: block cuts and compactions encode on the storage thread from now on');
+      });
     }
     this.unlock = lockDir(dir);
     try {
@@ -240,7 +248,7 @@ export class EmbeddedEngine implements StorageEngine {
   private startCut(holdBack = false): CutJob {
     const keepFrom = this.wal.rotate();
     this.index.save();
-    const job = new CutJob(this.head, this.blocks, keepFrom, holdBack ? (this.options.cutHoldBackMs ?? 0) : 0, this.encoder);
+    const job = new CutJob(this.head, this.blocks, keepFrom, holdBack ? (this.options.cutHoldBackMs ?? 0) : 0, this.usableEncoder);
     if (job.carried) logSamples(this.wal, job.carried, job.carried.ids);
     return job;
   }
@@ -297,7 +305,7 @@ export class EmbeddedEngine implements StorageEngine {
       return;
     }
     try {
-      const compaction = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs), this.encoder);
+      const compaction = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs), this.usableEncoder);
       if (compaction) this.compactions.runInBackground(compaction);
     } catch (err) {
       this.log.error({ err }, 'starting a compaction failed; the blocks stay as they are');
@@ -339,7 +347,7 @@ export class EmbeddedEngine implements StorageEngine {
     this.assertOpen();
     this.cuts.finishNow();
     this.compactions.finishNow();
-    const job = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs), this.encoder);
+    const job = CompactionJob.start(this.blocks, this.index, from, retentionCutoff(this.options.retentionMs), this.usableEncoder);
     if (job) this.compactions.run(job);
   }
 

@@ -124,6 +124,81 @@ describe('lib/chunks ChunkEncoder', () => {
     expect(ChunkEncoder.forCodecs(new CodecSet(own, { ...DEFAULT_CODECS, float: ['decimal-float'] }))).to.not.equal(undefined);
   });
 
+  it('is made when only text codecs have no worker module (text is never sent to the thread), and its thread encodes numbers', async () => {
+    const registry = await codecRegistry();
+    const own = new Registry<Codec>('codec');
+    for (const [name, codec] of registry) own.add(name, name === 'dict-string' || name === 'compact-json' ? { ...codec, worker: undefined } : codec);
+    const textHere = new CodecSet(own, DEFAULT_CODECS);
+    const encoder = ChunkEncoder.forCodecs(textHere);
+    expect(encoder, 'an encoder for the numeric columns').to.not.equal(undefined);
+    try {
+      let seed = 11;
+      const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      const series = [1, 2, 3].map((id) => ({ id, points: randomSeries(rnd, 300) }));
+      const slice = encoder!.slice(900);
+      for (const { id, points } of series) slice.add(id, points);
+      const encoded = await encoder!.encode(slice, 120);
+      const want = encodeHere(series, 120, textHere);
+      expect(Buffer.from(encoded.bytes).equals(Buffer.from(want.bytes))).to.equal(true);
+      expect(Array.from(encoded.meta)).to.deep.equal(want.meta);
+    } finally {
+      await encoder!.close();
+    }
+  });
+
+  it('gives up after three threads in a row die before answering (a codec module that does not load there), rather than start one a cut', async () => {
+    const registry = await codecRegistry();
+    const own = new Registry<Codec>('codec');
+    for (const [name, codec] of registry) own.add(name, name === 'xor-float' ? { ...codec, worker: { module: '/nowhere/xor-float.js', exportName: 'xorFloatCodec' } } : codec);
+    const failures: Error[] = [];
+    const encoder = ChunkEncoder.forCodecs(new CodecSet(own, DEFAULT_CODECS), (err) => failures.push(err))!;
+    let seed = 5;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const attempt = (): Promise<string> => {
+      const slice = encoder.slice(50);
+      slice.add(1, randomSeries(rnd, 50));
+      return encoder.encode(slice, 120).then(() => 'encoded', (err: Error) => err.message);
+    };
+    try {
+      for (let i = 1; i <= 3; i++) {
+        expect(encoder.usable, `before attempt ${i}`).to.equal(true);
+        expect(await attempt()).to.match(/nowhere|exited with code/);
+      }
+      expect(encoder.usable, 'after three threads died unanswered').to.equal(false);
+      expect(failures).to.have.length(3);
+      expect(await attempt()).to.match(/gave up: 3 threads in a row died/);
+      expect(encoder.thread, 'no fourth thread').to.equal(undefined);
+      expect(failures, 'no failure reported for a job refused at once').to.have.length(3);
+    } finally {
+      await encoder.close();
+    }
+  });
+
+  it('counts only threads in a row: one that answered resets the count', async () => {
+    const encoder = ChunkEncoder.forCodecs(codecs)!;
+    let seed = 9;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const encodeOne = (): Promise<string> => {
+      const slice = encoder.slice(50);
+      slice.add(1, randomSeries(rnd, 50));
+      return encoder.encode(slice, 120).then(() => 'encoded', (err: Error) => err.message);
+    };
+    try {
+      // five threads, each killed after it answered one job: never given up
+      for (let i = 0; i < 5; i++) {
+        expect(await encodeOne()).to.equal('encoded');
+        const thread = encoder.thread!;
+        const exited = new Promise((resolve) => thread.once('exit', resolve));
+        await thread.terminate();
+        await exited;
+        expect(encoder.usable, `after thread ${i + 1} died`).to.equal(true);
+      }
+      expect(await encodeOne()).to.equal('encoded');
+    } finally {
+      await encoder.close();
+    }
+  });
+
   it('refuses a series that does not fit the slice', () => {
     const encoder = ChunkEncoder.forCodecs(codecs)!;
     const slice = encoder.slice(4);
