@@ -45,6 +45,12 @@ interface Pipeline {
   /** jobs handed over and not yet written, in order */
   handed: Handed[];
   generation: number;
+  /**
+   * Lines to give back to the session, gathered from the moment a worker stopped at a line
+   * (its job's turn) until the session gets them (after the batch before it is written):
+   * lines staged meanwhile join them rather than go to a worker, so they run after them.
+   */
+  replaying: Buffer[] | undefined;
   /** the staged lines came (in part) from executeRun */
   fromRun: boolean;
   /** the session's line limit (executeRun), checked on the worker */
@@ -82,6 +88,7 @@ export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool:
         wake: undefined,
         handed: [],
         generation: 0,
+        replaying: undefined,
         fromRun: false,
         maxLineLength: UNCHECKED_LENGTH,
       };
@@ -133,10 +140,15 @@ export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool:
     }
     if (parsed.stoppedAt < 0) return write;
     // a line the worker did not take: it and every later line handed over go back to the
-    // session; the later jobs' batches are dropped (their lines run again)
-    const rest = [job.bytes.subarray(parsed.stoppedAt), ...p.handed.map((later) => later.bytes)];
+    // session; the later jobs' batches are dropped (their lines run again), and lines staged
+    // until the session has them join them (hand), so none runs before them
+    p.replaying = [job.bytes.subarray(parsed.stoppedAt), ...p.handed.map((later) => later.bytes)];
     p.generation++;
-    const replay = (): void => connection.replay(Buffer.concat(rest));
+    const replay = (): void => {
+      const lines = Buffer.concat(p.replaying!);
+      p.replaying = undefined;
+      connection.replay(lines);
+    };
     if (write) return write.then(replay);
     replay();
     return undefined;
@@ -145,6 +157,13 @@ export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool:
   const hand = (connection: TelnetConnection, p: Pipeline): void => {
     endRun(p);
     if (p.length === 0) return;
+    if (p.replaying) {
+      // lines given back are on their way to the session: these follow them (a copy: the staging buffer is reused)
+      p.replaying.push(Buffer.from(p.buffer.subarray(0, p.length)));
+      p.length = 0;
+      p.fromRun = false;
+      return;
+    }
     // the staging buffer itself goes to the worker (shared, not copied); a spare one takes its place
     const staging = p.buffer;
     const bytes = staging.subarray(0, p.length);
@@ -200,6 +219,8 @@ export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool:
       const p = pipelines.get(connection);
       if (!p) return undefined;
       hand(connection, p);
+      // the session waits until it has the lines given back (they settle the tail) before it reads on
+      if (p.replaying) return p.tail;
       if (p.inFlight < maxInFlight) return undefined;
       return new Promise<void>((resolve) => (p.wake = resolve));
     },

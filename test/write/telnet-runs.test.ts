@@ -17,8 +17,10 @@ import { exchange } from '../helpers/clients';
 import { REPO_ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { readPoints } from '../helpers/read-back';
 import { captured } from '../fixtures/telnet-commands-capture-plugin';
+import { closeGate, gate } from '../fixtures/write-gate-plugin';
 
 const CAPTURE = path.join(REPO_ROOT, 'dist', 'test', 'fixtures', 'telnet-commands-capture-plugin.js');
+const GATE = path.join(REPO_ROOT, 'dist', 'test', 'fixtures', 'write-gate-plugin.js');
 const MAX_LINE = 1024;
 
 /** A socket the test feeds packet by packet (each `packet` is one 'data' event), recording what the session writes and whether it closed. */
@@ -58,7 +60,7 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
   let daemon: RunningDaemon;
   const stats: SessionStats = { linesReceived: 0, repliesDropped: 0 };
   before(async () => {
-    daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', ['put-telnet', { parseWorkers: 1, maxPacketsInFlight: 8 }], 'aggregators-opentsdb', 'query', 'read-api', CAPTURE] });
+    daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', ['put-telnet', { parseWorkers: 1, maxPacketsInFlight: 8 }], 'aggregators-opentsdb', 'query', 'read-api', CAPTURE, GATE] });
     expect(captured.commands?.get('put')?.executeRun, 'put has a run path with workers').to.be.a('function');
   });
   after(() => daemon.stop());
@@ -91,6 +93,31 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
     ]);
     // each put written once: six points, not the dropped in-flight batches' again
     expect(pointsWritten((await exchange(daemon.port, ['stats\n'])).data) - writtenBefore).to.equal(6);
+  });
+
+  it('keeps a packet that arrives while the lines given back wait for the batch before them behind those lines', async () => {
+    // the batch before `version` is held on its way to storage: the worker's stop is known,
+    // the lines after it not yet given back, when the next packet comes
+    closeGate(['run.gap']);
+    try {
+      const socket = session();
+      socket.packet('put run.gap 100 1 host=a\nversion\nput run.gap 100 2 host=a\n');
+      await gate.arrived;
+      socket.packet('put run.gap 100 3 host=a\nput run.gap 101 4 host=a\n');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the second packet's lines, parsed ahead, would be here
+      gate.open();
+      await until(async () => (await values('run.gap')).length === 2, 'both timestamps');
+      await until(() => /^dsdb /m.test(socket.written), 'the version reply');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // in the order the lines came: 1, then 2, then 3
+      expect(await values('run.gap')).to.deep.equal([
+        [100, 3n],
+        [101, 4n],
+      ]);
+    } finally {
+      gate.metrics.clear();
+      gate.open();
+    }
   });
 
   it('stops at exit: the puts before it are stored, none after it (nor in later packets)', async () => {
