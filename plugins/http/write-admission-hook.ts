@@ -12,6 +12,14 @@
  *
  * A write refused with 503 after its wait has its body read and dropped before the 503 is
  * sent (at most LINGER_MS), so the client reads the 503 instead of a connection reset.
+ *
+ * A connection's write requests are handled one after another, in the order they came:
+ * a client may send its next request before the answer to the one before (HTTP/1.1
+ * pipelining), Node hands both over at once, and bodies read on two parse workers finish
+ * in any order, so the later write could land first and an older value win. OpenTSDB's
+ * Netty pipeline handles a channel's requests one by one. A write waits, before it takes
+ * its admission turn, until the write before it on its connection has closed its
+ * response; a client that waits for each answer never waits here.
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
@@ -40,7 +48,15 @@ function discardBody(request: IncomingMessage, limitMs: number): Promise<boolean
   });
 }
 
+/** A write request's place on its connection: `done` once its response or connection closed. */
+interface WritePlace {
+  done: boolean;
+  closed: Promise<void>;
+}
+
 export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmission): void {
+  /** each connection's latest write request */
+  const lastWrite = new WeakMap<object, WritePlace>();
   app.addHook('onRequest', async (request, reply) => {
     const expectsContinue = String(request.headers.expect ?? '').toLowerCase() === '100-continue';
     if (request.is404 || requiredScope(request.routeOptions.config?.scope, request.method) !== 'write') {
@@ -52,17 +68,28 @@ export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmi
     let held = false;
     let closed = false;
     let cancel: (() => void) | undefined;
+    // its place in the connection's order, taken now: hooks run in the order requests came
+    const earlier = lastWrite.get(socket);
+    let placeDone!: () => void;
+    const place: WritePlace = { done: false, closed: new Promise<void>((resolve) => (placeDone = resolve)) };
+    lastWrite.set(socket, place);
     const onClose = (): void => {
       socket.removeListener('close', onClose);
       response.removeListener('close', onClose);
       if (closed) return;
       closed = true;
+      place.done = true;
+      placeDone();
       if (held) admission.release();
       else cancel?.();
     };
     response.once('close', onClose);
     socket.once('close', onClose);
     if (socket.destroyed) onClose();
+    if (earlier && !earlier.done && !closed) {
+      await earlier.closed;
+      if (closed) return reply.hijack();
+    }
     // while it waits nothing reads the body: Node's HTTP server stops reading the socket
     // once the request's buffer is full (16 KiB), and the rest stays with the client
     const taken = closed ? false : admission.acquire();

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import zlib from 'node:zlib';
 import { expect } from 'chai';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
@@ -91,6 +92,30 @@ describe('POST /api/put @integration', () => {
     expect(nul.status).to.equal(400);
     expect(((await nul.json()) as { errors: { error: string }[] }).errors[0]!.error).to.equal('Unexpected null datapoint encountered in set.');
     expect(await readPoints(daemon, 'hnull')).to.have.length(1);
+  });
+
+  it('writes requests pipelined on one connection in the order they came (a long body, then a short one read sooner on the other parse worker)', async () => {
+    const request = (body: string): string => `POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    for (let round = 0; round < 3; round++) {
+      const metric = `pipelined.${round}`;
+      const filler = Array.from({ length: 20_000 }, (_, i) => point({ metric: `${metric}.filler`, timestamp: T0 + i, tags: { host: `h${i % 50}` } }));
+      // the short one is read sooner (on the other parse worker)
+      const bodies = [JSON.stringify([...filler, point({ metric, value: 1 })]), JSON.stringify([point({ metric, value: 2 }), point({ metric, timestamp: T0 + 1, value: 4 })])];
+      const socket = net.connect(daemon.port, '127.0.0.1');
+      let answers = '';
+      socket.on('data', (chunk: Buffer) => (answers += chunk.toString('latin1')));
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      socket.write(bodies.map(request).join('')); // both before any answer
+      const deadline = Date.now() + 20_000;
+      while ((answers.match(/^HTTP\/1\.1 /gm) ?? []).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      socket.destroy();
+      expect(answers.match(/^HTTP\/1\.1 \d+/gm), 'both answers').to.deep.equal(['HTTP/1.1 204', 'HTTP/1.1 204']);
+      // last write wins in request order: 1, then 2
+      expect((await readPoints(daemon, metric)).map((p) => [p.timestamp / 1000, Number(p.value)]), `round ${round}`).to.deep.equal([
+        [T0, 2],
+        [T0 + 1, 4],
+      ]);
+    }
   });
 
   it('answers GET with 405 (H16)', async () => {
