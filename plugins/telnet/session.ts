@@ -195,7 +195,8 @@ export class TelnetSession implements TelnetConnection {
       }
       if (start < data.length) {
         data = data.subarray(start);
-        if (data.length > this.options.maxLineLength) return this.tooLong(data);
+        // a `\r` at the end may be the first half of the line's `\r\n`, which is not counted
+        if (data.length > this.options.maxLineLength + (data[data.length - 1] === 0x0d ? 1 : 0)) return this.tooLong(data);
         this.pending = data;
       }
     }

@@ -47,6 +47,21 @@ describe('telnet plugin: OpenTSDB line protocol framing and built-in commands', 
     expect(reply.data).to.equal('');
   });
 
+  it('takes a line of exactly the limit whose \\r\\n is split across packets (the \\r is not counted), and closes at one byte more', async () => {
+    const line = 'x'.repeat(1024);
+    const unknown = `unknown command: ${line}.  Try \`help'.`;
+    for (const chunks of [[`${line}\r`, '\nversion\n'], [line, '\r', '\nversion\n']]) {
+      const reply = await exchange(daemon.port, chunks, { gapMs: 30 });
+      const lines = reply.data.split('\n');
+      expect(lines[0], JSON.stringify(chunks.map((c) => c.length))).to.equal(unknown);
+      expect(reply.data).to.match(/^dsdb /m);
+      expect(reply.closed).to.equal(false);
+    }
+    const over = await exchange(daemon.port, [`${line}x\r`, '\nversion\n'], { gapMs: 30, idleMs: 2000 });
+    expect(over.closed).to.equal(true);
+    expect(over.data).to.equal('');
+  });
+
   it('closes the connection on a line over the limit (T42) and keeps serving others', async () => {
     const reply = await exchange(daemon.port, ['x'.repeat(1100)], { idleMs: 2000 });
     expect(reply.closed).to.equal(true);
