@@ -108,6 +108,8 @@ export class MetaUidService implements UidService {
   async getId(kind: UidKind, name: string): Promise<string | undefined> {
     const cached = this.ids.get(kind)!.get(name);
     if (cached !== undefined) return cached;
+    // no UID is ever assigned to it (assignRound), and its key would not fit the store's
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) return undefined;
     // a name without a UID is asked again only after a while (another daemon may assign it)
     const absentUntil = this.absent.get(kind)!.get(name);
     if (absentUntil !== undefined && absentUntil > Date.now()) return undefined;
@@ -219,8 +221,10 @@ export class MetaUidService implements UidService {
    * forward key goes. Errors: `from` unknown, `to` taken.
    */
   async rename(kind: UidKind, from: string, to: string): Promise<string> {
-    const uid = await this.store.get(SPACE, `n:${kind}:${from}`);
+    const uid = Buffer.byteLength(from) > MAX_NAME_BYTES ? undefined : await this.store.get(SPACE, `n:${kind}:${from}`);
     if (uid === undefined) throw new UidNameError(`No such name: ${kind} ${from}`, 'unknown');
+    const bytes = Buffer.byteLength(to);
+    if (bytes > MAX_NAME_BYTES) throw new UidNameError(`A ${kind} name of ${bytes} bytes is longer than a UID's name can be (${MAX_NAME_BYTES})`, 'too-long');
     if (!(await this.store.putIfAbsent(SPACE, `n:${kind}:${to}`, uid))) {
       throw new UidNameError(`An UID with name ${to} for ${kind} already exists`, 'exists');
     }

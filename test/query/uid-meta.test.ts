@@ -151,5 +151,34 @@ for (const engine of ['memory', 'embedded'] as const) {
         expect((await call(d.port, '/api/uid/tsmeta?m=sys.net')).json.map((m: any) => m.tsuid)).to.deep.equal(['000004000002000005']);
       });
     }
+
+    it('reads a metric with a series whose tag value is too long for a UID (over 1000 bytes): no 500, its other series keep their TSUIDs', async () => {
+      const long = 'x'.repeat(1100);
+      const put = await call(d.port, '/api/put?details', 'POST', [
+        { metric: 'sys.long', timestamp: t0, value: 1, tags: { host: 'web01' } },
+        { metric: 'sys.long', timestamp: t0, value: 2, tags: { host: long } },
+      ]);
+      expect(put.json).to.deep.equal({ success: 2, failed: 0, errors: [] });
+      const q = await call(d.port, `/api/query?start=${t0}&end=${t0 + 60}&m=none:sys.long&show_tsuids`);
+      expect(q.status, q.text.slice(0, 200)).to.equal(200);
+      expect(q.json.map((r: any) => [r.tags.host.length, r.dps[t0]])).to.have.deep.members([
+        [5, 1],
+        [1100, 2],
+      ]);
+      const web01 = q.json.find((r: any) => r.tags.host === 'web01');
+      expect(web01.tsuids[0]).to.match(/^[0-9A-F]{18}$/);
+      const sum = await call(d.port, `/api/query?start=${t0}&end=${t0 + 60}&m=sum:sys.long`);
+      expect(sum.status).to.equal(200);
+      expect(sum.json[0].dps).to.deep.equal({ [t0]: 3 });
+      const last = await call(d.port, '/api/query/last?timeseries=sys.long');
+      expect(last.status, last.text.slice(0, 200)).to.equal(200);
+      expect(last.json.map((r: any) => r.value).sort()).to.deep.equal(['1', '2']);
+      const lookup = await call(d.port, '/api/search/lookup?m=sys.long');
+      expect(lookup.status, lookup.text.slice(0, 200)).to.equal(200);
+      expect(lookup.json.results.map((r: any) => r.tags.host.length).sort()).to.deep.equal([1100, 5]);
+      const filtered = await call(d.port, `/api/query?start=${t0}&end=${t0 + 60}&m=sum:sys.long{host=${long}}`);
+      expect(filtered.status, filtered.text.slice(0, 200)).to.equal(200);
+      expect(filtered.json[0].dps).to.deep.equal({ [t0]: 2 });
+    });
   });
 }
