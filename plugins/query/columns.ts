@@ -121,3 +121,8 @@ export interface DiscreteColumns {
   /** ValueKind of each value (JSON values are serialized as objects, not strings) */
   kinds: Uint8Array;
 }
+
+/** A float as the text a discrete column holds: String(x), but -0 keeps its sign (String(-0) is "0"; the serializer writes -0.0, as for a numeric series). */
+export function floatText(x: number): string {
+  return x === 0 && 1 / x < 0 ? '-0' : String(x);
+}

@@ -11,7 +11,7 @@ import { isInternalMetric, ValueKind, type DownsampledRead, type NameKind, type 
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
 import { seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
 import type { QueryHooks } from '../../lib/query';
-import { allocColumns, type DiscreteColumns, type NumericColumns } from './columns';
+import { allocColumns, floatText, type DiscreteColumns, type NumericColumns } from './columns';
 import { bucketing } from './buckets';
 import { aggregateDiscreteGroup, aggregateGroup } from './group-aggregate';
 import type { TagFilter } from './filters';
@@ -152,7 +152,7 @@ function numericToDiscrete(c: NumericColumns): DiscreteColumns {
   const kinds = new Uint8Array(c.length);
   for (let i = 0; i < c.length; i++) {
     const isInt = c.isInt[i] === 1;
-    texts[i] = isInt ? c.ints[i]!.toString() : String(c.values[i]!);
+    texts[i] = isInt ? c.ints[i]!.toString() : floatText(c.values[i]!);
     kinds[i] = isInt ? ValueKind.Int : ValueKind.Float;
   }
   return { length: c.length, timestamps: c.timestamps, texts, kinds };

@@ -4,7 +4,7 @@
  * series holding strings or JSON becomes DiscreteColumns (numbers in it as text).
  */
 import { ValueKind, type SeriesPoints } from '../../core';
-import { allocColumns, type DiscreteColumns, type NumericColumns } from './columns';
+import { allocColumns, floatText, type DiscreteColumns, type NumericColumns } from './columns';
 import { selectPath, type PathStep } from './json-path';
 
 // Module constants: reading ValueKind through the compiled re-export costs a getter call per point.
@@ -97,7 +97,7 @@ function asDiscrete(points: SeriesPoints): DiscreteColumns {
   for (let i = 0; i < n; i++) {
     const kind = points.kinds[i]!;
     kinds[i] = kind;
-    texts[i] = kind === INT ? points.ints[i]!.toString() : kind === FLOAT ? String(points.floats[i]!) : points.texts[i]!;
+    texts[i] = kind === INT ? points.ints[i]!.toString() : kind === FLOAT ? floatText(points.floats[i]!) : points.texts[i]!;
   }
   return { length: n, timestamps: points.timestamps.slice(0, n), texts, kinds };
 }

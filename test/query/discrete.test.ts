@@ -23,6 +23,10 @@ describe('/api/query on strings and JSON values', () => {
       at('big', { k: 'w' }, t0, int(9007199254740993n)),
       at('spread', { k: 'a' }, t0, int(3)),
       at('spread', { k: 'b' }, t0, float(10.5)),
+      at('mixed', { k: 'v' }, t0, str('s')),
+      at('mixed', { k: 'v' }, t0 + 1, float(-0)),
+      at('mixed', { k: 'v' }, t0 + 2, float(-1.5)),
+      at('mixed', { k: 'v' }, t0 + 3, float(0)),
     ]);
   });
   after(() => d.stop());
@@ -80,6 +84,12 @@ describe('/api/query on strings and JSON values', () => {
     expect(rate.status).to.equal(400);
     // the daemon is still serving
     expect((await d.get('/api/aggregators')).status).to.equal(200);
+  });
+
+  it('a series of strings and numbers keeps -0.0 (its numbers as text keep their sign)', async () => {
+    const r = await d.get(`/api/query?start=${t0}&end=${t0 + 60}&m=none:mixed`);
+    expect(r.status, r.text).to.equal(200);
+    expect(r.text).to.contain(`"dps":{"${t0}":"s","${t0 + 1}":-0.0,"${t0 + 2}":-1.5,"${t0 + 3}":0.0}`);
   });
 
   it('64-bit integers stay exact beyond 2^53', async () => {
