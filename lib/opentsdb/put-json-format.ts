@@ -12,7 +12,7 @@ import { ApiError } from './api-error';
 import { JsonNumber, JsonSyntaxError, canonicalJson, isJsonObject, parseExactJson, type ExactJson } from './json-text';
 import type { PutCollector, ReceivedPoint } from './put-collector';
 import { decodeBytesFirst, type PutFormat } from './put-format';
-import { newValueSlot, parseValueText } from './value-text';
+import { loneSurrogateAt, newValueSlot, parseValueText } from './value-text';
 import { PutJsonBytesReader } from './put-json-bytes';
 
 /** The byte-level reader of the common body; its series cache serves every request (decode is synchronous). */
@@ -91,6 +91,8 @@ const probe = newValueSlot();
  */
 function stringValue(text: string): ReceivedPoint['value'] {
   if (text === '' || parseValueText(text, probe)?.kind !== 'number' || /^\s*[+-]?(NaN|Infinity)[fFdD]?\s*$/.test(text)) return text;
+  // as its string token: refused there, with the telnet path's message
+  if (loneSurrogateAt(text) >= 0) return JSON.stringify(text);
   const slot = newValueSlot();
   slot.kind = ValueKind.String;
   slot.text = text;

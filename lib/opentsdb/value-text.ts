@@ -73,10 +73,33 @@ function hasFloatMarker(s: string): boolean {
   return false;
 }
 
+/**
+ * The index of the first lone surrogate in `s` (a UTF-16 half without its other half, as
+ * the escape `\ud800` alone gives), or -1. No UTF-8 holds one: stored, it would come back
+ * as U+FFFD after a restart, so string values with one are refused.
+ */
+export function loneSurrogateAt(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    return i;
+  }
+  return -1;
+}
+
 export function parseStringToken(s: string, out: ValueSlot): ValueError | undefined {
   try {
     const value = JSON.parse(s) as unknown;
     if (typeof value !== 'string') return { kind: 'syntax', message: `Invalid string value: ${s}` };
+    const lone = loneSurrogateAt(value);
+    if (lone >= 0) return { kind: 'syntax', message: `Invalid string value (a lone surrogate \\u${value.charCodeAt(lone).toString(16)} at character ${lone} is not Unicode text): ${s}` };
     out.kind = ValueKind.String;
     out.text = value;
     clearNumbers(out);

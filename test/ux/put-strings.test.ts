@@ -3,6 +3,7 @@
  * stay numbers; `"\"42\""` stores the string 42; arrays and booleans name the accepted forms.
  */
 import { expect } from 'chai';
+import { exchange } from '../helpers/clients';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { readPoints } from '../helpers/read-back';
 
@@ -12,7 +13,7 @@ describe('/api/put string values (#20)', () => {
   let d: RunningDaemon;
   let base: string;
   before(async () => {
-    d = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', 'put-http', 'aggregators-opentsdb', 'aggregators-discrete', 'query', 'read-api'] });
+    d = await startDaemon({ plugins: ['http', 'telnet', 'put-telnet', 'storage-memory', 'put-http', 'aggregators-opentsdb', 'aggregators-discrete', 'query', 'read-api'] });
     base = `http://127.0.0.1:${d.port}`;
   });
   after(() => d.stop());
@@ -45,6 +46,22 @@ describe('/api/put string values (#20)', () => {
     expect((await readPoints(d, 'app.j')).map((p) => [p.kind, p.value])).to.deep.equal([['json', '{"a":1}']]);
     const q = (await (await fetch(`${base}/api/query?start=${T0 - 1}&end=${T0 + 10}&m=sum:app.n`)).json()) as { dps: Record<string, unknown> }[];
     expect(q[0]!.dps[T0]).to.equal(42);
+  });
+
+  it('refuses a string with a lone surrogate (\\ud800 alone: no UTF-8 holds it, it would come back as U+FFFD), over /api/put and telnet; keeps a pair', async () => {
+    const body = `[${JSON.stringify(point('app.sur', 'ok \u{1F600}'))},{"metric":"app.sur","timestamp":${T0 + 1},"value":"\\ud800x","tags":{"host":"a"}}]`;
+    const res = await put(JSON.parse(body));
+    const json = (await res.json()) as { success: number; failed: number; errors: { error: string }[] };
+    expect(json.success).to.equal(1);
+    expect(json.failed).to.equal(1);
+    expect(json.errors[0]!.error).to.match(/lone surrogate \\ud800 at character 0/);
+    const telnet = await exchange(d.port, [`put app.sur ${T0 + 2} "\\udc00 tail" host=a\nput app.sur ${T0 + 3} "pair \\ud83d\\ude00" host=a\n`]);
+    expect(telnet.data).to.match(/^put: invalid value: Invalid string value \(a lone surrogate \\udc00 at character 0 is not Unicode text\)/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await readPoints(d, 'app.sur')).map((p) => [p.timestamp / 1000, p.value])).to.deep.equal([
+      [T0, 'ok \u{1F600}'],
+      [T0 + 3, 'pair \u{1F600}'],
+    ]);
   });
 
   it('refuses arrays and booleans with a message naming the accepted forms, and NaN as OpenTSDB does', async () => {
