@@ -87,10 +87,14 @@ const probe = newValueSlot();
 
 /**
  * A string `value`: the text OpenTSDB would read (a number, or DSDB's `"…"`/`{…}` token),
- * or else a string value. NaN and Infinity stay numbers, refused as OpenTSDB refuses them.
+ * or else a string value. NaN, Infinity and integers past int64 stay numbers, refused as
+ * OpenTSDB refuses them.
  */
 function stringValue(text: string): ReceivedPoint['value'] {
   if (text === '' || parseValueText(text, probe)?.kind !== 'number' || /^\s*[+-]?(NaN|Infinity)[fFdD]?\s*$/.test(text)) return text;
+  // an integer past int64 is a number OpenTSDB cannot read, not text: refused as it refuses it
+  // (a uint64 counter sent as a string must not turn its series into strings)
+  if (/^[+-]?\d+$/.test(text)) return text;
   // as its string token: refused there, with the telnet path's message
   if (loneSurrogateAt(text) >= 0) return JSON.stringify(text);
   const slot = newValueSlot();

@@ -48,6 +48,14 @@ describe('/api/put string values (#20)', () => {
     expect(q[0]!.dps[T0]).to.equal(42);
   });
 
+  it('refuses an integer past int64 sent as a string, as OpenTSDB does (not a string value)', async () => {
+    const res = await put([point('app.big', '9223372036854775808'), point('app.big', '-9223372036854775809', T0 + 1), point('app.big', '9223372036854775807', T0 + 2)]);
+    const json = (await res.json()) as { success: number; failed: number; errors: { error: string }[] };
+    expect(json.success).to.equal(1);
+    expect(json.errors.map((e) => e.error)).to.deep.equal(['Unable to parse value to a number', 'Unable to parse value to a number']);
+    expect((await readPoints(d, 'app.big')).map((p) => [p.kind, p.value])).to.deep.equal([['int', 9223372036854775807n]]);
+  });
+
   it('refuses a string with a lone surrogate (\\ud800 alone: no UTF-8 holds it, it would come back as U+FFFD), over /api/put and telnet; keeps a pair', async () => {
     const body = `[${JSON.stringify(point('app.sur', 'ok \u{1F600}'))},{"metric":"app.sur","timestamp":${T0 + 1},"value":"\\ud800x","tags":{"host":"a"}}]`;
     const res = await put(JSON.parse(body));
