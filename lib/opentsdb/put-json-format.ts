@@ -7,6 +7,7 @@
  * (`"\"42\""` stores the string `42`), and any other string is stored as a string value
  * (docs/write.md).
  */
+import { isUtf8 } from 'node:buffer';
 import { ValueKind } from '../../core/types';
 import { ApiError } from './api-error';
 import { JsonNumber, JsonSyntaxError, canonicalJson, isJsonObject, parseExactJson, type ExactJson } from './json-text';
@@ -34,6 +35,8 @@ export const jsonFormat: PutFormat = {
 export function decodeExact(body: Buffer, collector: PutCollector): void {
   const text = body.toString('utf8').trim();
   if (text.length === 0) throw new ApiError(400, 'Missing request content');
+  // JSON is UTF-8 (RFC 8259), as Jackson reads it: other bytes would become U+FFFD in a value
+  if (text.includes('\uFFFD') && !isUtf8(body)) throw new ApiError(400, 'Unable to parse the given JSON', 'the body is not UTF-8');
   if (text[0] !== '{' && text[0] !== '[') throw new ApiError(400, 'The JSON must start as an object or an array');
   let parsed: ExactJson;
   try {

@@ -10,6 +10,7 @@
  * Shared by the telnet `put` command and `dsdb import`, whose lines are the same
  * without the leading `put` word (OpenTSDB's import format): `{ command: false }`.
  */
+import { isUtf8 } from 'node:buffer';
 import { seriesKeyString, ValueKind } from '../../core/types';
 import type { BatchBuilder } from '../../core/batch-builder';
 import { jsonTokenEnd } from './json-text';
@@ -126,8 +127,13 @@ export class PutLineParser {
     const plain = readPlainNumber(line, valueStart, valueEnd, slot);
     const safeInt = plain === INT;
     if (plain === NOT_PLAIN) {
-      const error = parseValueText(line.toString('utf8', valueStart, valueEnd), slot);
+      const text = line.toString('utf8', valueStart, valueEnd);
+      const error = parseValueText(text, slot);
       if (error) return `put: invalid value: ${error.message}`;
+      // bytes that are not UTF-8 decode to U+FFFD: a string or JSON value would be stored changed
+      if (slot.kind >= ValueKind.String && text.includes('\uFFFD') && !isUtf8(line.subarray(valueStart, valueEnd))) {
+        return `put: invalid value: Invalid ${slot.kind === ValueKind.String ? 'string' : 'JSON'} value (not UTF-8): ${text}`;
+      }
     }
 
     if (series) {

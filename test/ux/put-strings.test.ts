@@ -72,6 +72,32 @@ describe('/api/put string values (#20)', () => {
     ]);
   });
 
+  it('refuses a telnet string value whose bytes are not UTF-8 (they would be stored as U+FFFD); takes UTF-8, U+FFFD itself included', async () => {
+    const lines = Buffer.concat([
+      Buffer.from(`put app.utf ${T0} "a`),
+      Buffer.from([0xff]),
+      Buffer.from(`b" host=a\nput app.utf ${T0 + 1} "caf\u00e9 \ufffd" host=a\nput app.utf ${T0 + 2} {"k":"`),
+      Buffer.from([0xc3]),
+      Buffer.from(`"} host=a\n`),
+    ]);
+    const telnet = await exchange(d.port, [lines]);
+    const errors = telnet.data.split('\n').filter(Boolean);
+    expect(errors).to.have.length(2);
+    expect(errors[0]).to.match(/^put: invalid value: Invalid string value \(not UTF-8\): "a\ufffdb"$/);
+    expect(errors[1]).to.match(/^put: invalid value: Invalid JSON value \(not UTF-8\)/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await readPoints(d, 'app.utf')).map((p) => [p.timestamp / 1000, p.value])).to.deep.equal([[T0 + 1, 'caf\u00e9 \ufffd']]);
+  });
+
+  it('refuses an /api/put body that is not UTF-8 as JSON it cannot parse, as OpenTSDB (Jackson) does', async () => {
+    const body = Buffer.concat([Buffer.from(`[{"metric":"app.badutf","timestamp":${T0},"value":"a`), Buffer.from([0xff]), Buffer.from(`b","tags":{"host":"a"}}]`)]);
+    const res = await fetch(`${base}/api/put?details`, { method: 'POST', body });
+    expect(res.status).to.equal(400);
+    expect(((await res.json()) as { error: { message: string; details: string } }).error).to.include({ message: 'Unable to parse the given JSON', details: 'the body is not UTF-8' });
+    const fine = await put([point('app.badutf', 'a\ufffdb')]);
+    expect(await fine.json()).to.deep.equal({ success: 1, failed: 0, errors: [] });
+  });
+
   it('refuses arrays and booleans with a message naming the accepted forms, and NaN as OpenTSDB does', async () => {
     const res = await put([point('app.bad', [1, 2]), point('app.bad', true), point('app.bad', 'NaN'), point('app.bad', '')]);
     expect(res.status).to.equal(400);
