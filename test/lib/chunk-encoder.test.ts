@@ -5,6 +5,18 @@ import { allocPoints, ByteWriter, Registry, ValueKind, type Codec, type SeriesPo
 import { CHUNK_META_FIELDS, ChunkEncoder, chunkValuesFinite, CodecSet, DEFAULT_CODECS, writeChunk } from '../../lib/chunks';
 import { codecRegistry } from '../helpers/embedded';
 
+/** A seeded generator of numbers in [0, 1) (a 32-bit LCG): the same series every run. */
+function seeded(seed: number): () => number {
+  return () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+}
+
+/** Encodes one random 50-point series on `encoder`: 'encoded', or the error's message. */
+function encodeOneSeries(encoder: ChunkEncoder, rnd: () => number): Promise<string> {
+  const slice = encoder.slice(50);
+  slice.add(1, randomSeries(rnd, 50));
+  return encoder.encode(slice, 120).then(() => 'encoded', (err: Error) => err.message);
+}
+
 /** A random numeric series: integers (some beyond 2^53), decimal floats, NaN and ±Infinity, or a mix. */
 function randomSeries(rnd: () => number, n: number): SeriesPoints {
   const p = allocPoints(n);
@@ -51,8 +63,7 @@ describe('lib/chunks ChunkEncoder', () => {
   it('encodes on its worker thread byte for byte what writeChunk writes here, with each chunk index entry', async () => {
     const encoder = ChunkEncoder.forCodecs(codecs)!;
     expect(encoder, 'every default codec says where a worker loads it').to.not.equal(undefined);
-    let seed = 20261203;
-    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rnd = seeded(20261203);
     try {
       for (let round = 0; round < 12; round++) {
         const series = Array.from({ length: 1 + Math.floor(rnd() * 40) }, (_, k) => ({ id: 3 * k + Math.floor(rnd() * 3), points: randomSeries(rnd, 1 + Math.floor(rnd() * 300)) }));
@@ -132,8 +143,7 @@ describe('lib/chunks ChunkEncoder', () => {
     const encoder = ChunkEncoder.forCodecs(textHere);
     expect(encoder, 'an encoder for the numeric columns').to.not.equal(undefined);
     try {
-      let seed = 11;
-      const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      const rnd = seeded(11);
       const series = [1, 2, 3].map((id) => ({ id, points: randomSeries(rnd, 300) }));
       const slice = encoder!.slice(900);
       for (const { id, points } of series) slice.add(id, points);
@@ -152,21 +162,15 @@ describe('lib/chunks ChunkEncoder', () => {
     for (const [name, codec] of registry) own.add(name, name === 'xor-float' ? { ...codec, worker: { module: '/nowhere/xor-float.js', exportName: 'xorFloatCodec' } } : codec);
     const failures: Error[] = [];
     const encoder = ChunkEncoder.forCodecs(new CodecSet(own, DEFAULT_CODECS), (err) => failures.push(err))!;
-    let seed = 5;
-    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const attempt = (): Promise<string> => {
-      const slice = encoder.slice(50);
-      slice.add(1, randomSeries(rnd, 50));
-      return encoder.encode(slice, 120).then(() => 'encoded', (err: Error) => err.message);
-    };
+    const rnd = seeded(5);
     try {
       for (let i = 1; i <= 3; i++) {
         expect(encoder.usable, `before attempt ${i}`).to.equal(true);
-        expect(await attempt()).to.match(/nowhere|exited with code/);
+        expect(await encodeOneSeries(encoder, rnd)).to.match(/nowhere|exited with code/);
       }
       expect(encoder.usable, 'after three threads died unanswered').to.equal(false);
       expect(failures).to.have.length(3);
-      expect(await attempt()).to.match(/gave up: 3 threads in a row died/);
+      expect(await encodeOneSeries(encoder, rnd)).to.match(/gave up: 3 threads in a row died/);
       expect(encoder.thread, 'no fourth thread').to.equal(undefined);
       expect(failures, 'no failure reported for a job refused at once').to.have.length(3);
     } finally {
@@ -176,24 +180,18 @@ describe('lib/chunks ChunkEncoder', () => {
 
   it('counts only threads in a row: one that answered resets the count', async () => {
     const encoder = ChunkEncoder.forCodecs(codecs)!;
-    let seed = 9;
-    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-    const encodeOne = (): Promise<string> => {
-      const slice = encoder.slice(50);
-      slice.add(1, randomSeries(rnd, 50));
-      return encoder.encode(slice, 120).then(() => 'encoded', (err: Error) => err.message);
-    };
+    const rnd = seeded(9);
     try {
       // five threads, each killed after it answered one job: never given up
       for (let i = 0; i < 5; i++) {
-        expect(await encodeOne()).to.equal('encoded');
+        expect(await encodeOneSeries(encoder, rnd)).to.equal('encoded');
         const thread = encoder.thread!;
         const exited = new Promise((resolve) => thread.once('exit', resolve));
         await thread.terminate();
         await exited;
         expect(encoder.usable, `after thread ${i + 1} died`).to.equal(true);
       }
-      expect(await encodeOne()).to.equal('encoded');
+      expect(await encodeOneSeries(encoder, rnd)).to.equal('encoded');
     } finally {
       await encoder.close();
     }
