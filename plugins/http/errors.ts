@@ -14,7 +14,11 @@ export function handleError(error: FastifyError & { details?: string }, request:
   let status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
   let message = error.message || 'An unknown exception occurred';
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') message = 'Missing request content';
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') status = 413;
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    status = 413;
+    // the rest of a body dropped for LINGER_MS and still coming: the connection cannot carry another request
+    if (!request.raw.complete) reply.header('connection', 'close');
+  }
   const code = (error as { code?: unknown }).code;
   if (code === 'DSDB_ERR_STORAGE_UNAVAILABLE' || code === 'DSDB_ERR_STORAGE_CLOSED') {
     // The backend is out (MariaDB down, shutting down): retryable, not a bug.

@@ -4,7 +4,9 @@
  * `sharedBody` (lib/http) straight into shared memory lent from a pool and taken back when
  * the response is sent. Bodies over MAX_SHARED_BYTES (4 MiB) stay ordinary buffers (see
  * lib/opentsdb/shared-bytes.ts why), so a Content-Length reserves at most that much before
- * the bytes arrive.
+ * the bytes arrive. A body over the route's `bodyLimit` is read to its end and dropped
+ * (at most LINGER_MS, linger.ts) before the 413 is sent, so the client reads the 413
+ * rather than a connection reset.
  *
  * Why: an `/api/put` body is read on a parse worker. Gathered as chunks and joined, then
  * copied into shared memory for the worker, each body was allocated and copied twice on
@@ -15,6 +17,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastify from 'fastify';
 import { copyIntoShared, MAX_SHARED_BYTES, SharedBufferPool } from '../../lib/opentsdb';
+import { discardBody, LINGER_MS } from './linger';
 
 const { FST_ERR_CTP_BODY_TOO_LARGE, FST_ERR_CTP_INVALID_CONTENT_LENGTH } = fastify.errorCodes;
 
@@ -44,7 +47,9 @@ function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream, done:
   const limit = request.routeOptions.bodyLimit ?? Infinity;
   const header = request.headers['content-length'];
   const contentLength = header === undefined ? NaN : Number(header);
-  if (contentLength > limit) return done(new FST_ERR_CTP_BODY_TOO_LARGE());
+  // refused unread: the body is dropped first (a lingering close), so the client reads the 413
+  const refuseTooLarge = (): void => void discardBody(request.raw, LINGER_MS).then(() => done(new FST_ERR_CTP_BODY_TOO_LARGE()));
+  if (contentLength > limit) return refuseTooLarge();
   const encoded = request.headers['content-encoding'] !== undefined;
   const stream = payload as NodeJS.ReadableStream & { receivedEncodedLength?: number };
   let received = 0;
@@ -60,7 +65,7 @@ function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream, done:
     // the body after inflating must stay within the limit too (a "zip bomb")
     if (received > limit || (stream.receivedEncodedLength ?? 0) > limit) {
       stop();
-      done(new FST_ERR_CTP_BODY_TOO_LARGE());
+      refuseTooLarge();
       return;
     }
     const at = received - chunk.length;

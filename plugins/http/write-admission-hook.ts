@@ -11,7 +11,7 @@
  * unread in the queue.
  *
  * A write refused with 503 after its wait has its body read and dropped before the 503 is
- * sent (at most LINGER_MS), so the client reads the 503 instead of a connection reset.
+ * sent (at most LINGER_MS, linger.ts), so the client reads the 503 instead of a connection reset.
  *
  * A connection's write requests are handled one after another, in the order they came:
  * a client may send its next request before the answer to the one before (HTTP/1.1
@@ -21,32 +21,11 @@
  * its admission turn, until the write before it on its connection has closed its
  * response; a client that waits for each answer never waits here.
  */
-import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { requiredScope } from '../../lib/auth';
 import { errorBody } from './errors';
+import { discardBody, LINGER_MS } from './linger';
 import type { WriteAdmission } from './write-admission';
-
-/** How long (ms) a refused write's body is read and dropped before its 503 is sent regardless (nginx's lingering_time default). */
-export const LINGER_MS = 30_000;
-
-/** Reads `request`'s body to its end and drops it; true when it ended within `limitMs`, false on timeout or when the client left. */
-function discardBody(request: IncomingMessage, limitMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const finish = (ended: boolean): void => {
-      clearTimeout(timer);
-      request.removeListener('end', onEnd);
-      request.removeListener('close', onClose);
-      resolve(ended);
-    };
-    const onEnd = (): void => finish(true);
-    const onClose = (): void => finish(request.complete);
-    const timer = setTimeout(() => finish(false), limitMs);
-    request.once('end', onEnd);
-    request.once('close', onClose);
-    request.resume();
-  });
-}
 
 /** A write request's place on its connection: `done` once its response or connection closed. */
 interface WritePlace {

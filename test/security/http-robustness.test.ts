@@ -58,6 +58,36 @@ describe('security: HTTP requests cannot end the daemon (#19)', () => {
     expect(((await res.json()) as { error: { code: number } }).error.code).to.equal(413);
   });
 
+  it('answers a body over bodyLimit with 413 even to a client that writes it all before it reads (urllib), not with a reset', async () => {
+    // 16 MiB against the 1 MiB limit: more than the sockets' buffers take, so closing with
+    // the body unread would leave bytes in the daemon's socket and the kernel would reset
+    // the connection under the client's write (Python's urllib: "Broken pipe")
+    const size = 16 * 1024 * 1024;
+    for (const framing of [`Content-Length: ${size}`, 'Transfer-Encoding: chunked']) {
+      const socket = net.connect(daemon.port, '127.0.0.1');
+      socket.pause();
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      socket.write(`POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n\r\n`);
+      const body = Buffer.alloc(size, 0x20);
+      const bytes = framing.startsWith('Content-Length') ? body : Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]);
+      const writeError = await new Promise<Error | null | undefined>((resolve) => socket.write(bytes, resolve));
+      socket.resume();
+      // the answer, or the connection's end (a reset before it: the old behaviour)
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => received.includes('}}') && (clearInterval(check), resolve()), 10);
+        socket.once('close', () => (clearInterval(check), resolve()));
+      });
+      socket.destroy();
+      expect((writeError as NodeJS.ErrnoException | null | undefined)?.code ?? '', framing).to.equal('');
+      expect(received, framing).to.match(/^HTTP\/1\.1 413 /);
+      expect(received, framing).to.contain('{"error":{"code":413,"message":"Request body is too large"}}');
+    }
+    expect((await fetch(`http://127.0.0.1:${daemon.port}/api/version`)).status).to.equal(200);
+  });
+
   it('answers route-syntax characters in a path with 404 JSON, not 500', async () => {
     for (const p of ['/api/:x(', '/api/:a(b', '/api/a*b*c', '/api/:a.:b(', '/x:y(*']) {
       const reply = await rawExchange(daemon.port, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
