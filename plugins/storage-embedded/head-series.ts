@@ -8,7 +8,11 @@
  *  - one 8-byte value column: `floats` and `ints` are two views of the same bytes, so a
  *    point's slot holds its float's bits or its integer's, as its kind says (17 bytes a
  *    numeric point instead of 25 with a column each); all columns are views of one
- *    ArrayBuffer (one allocation a series, not four). Readers of SeriesPoints read
+ *    ArrayBuffer (one allocation a series, not four). The head itself writes the value
+ *    column as 32-bit words; `floats` and `ints` are views made when something first reads
+ *    them (a query, a cut), so a series that only ingests holds three views, not five (a
+ *    typed-array view is ~96 bytes of heap, and with 100k series the views were a quarter
+ *    of the storage thread's heap, all of it marked by every full collection). Readers of SeriesPoints read
  *    `floats[i]` only for a float point and `ints[i]` only for an integer one (the chunk
  *    codecs, the bucket summaries, the query engine); what leaves the head for anyone else
  *    is copied with the other column zeroed (`copy`);
@@ -66,6 +70,14 @@ export function lateLowerBound(timestamps: Float64Array, length: number, t: numb
   return lo;
 }
 
+/** Scratch to take a double's or an int64's bits as two 32-bit words (setNumber, set). */
+const bitsFloat = new Float64Array(1);
+const bitsInt = new BigInt64Array(bitsFloat.buffer);
+const bitsWords = new Int32Array(bitsFloat.buffer);
+
+/** The texts of every series that never held a string or JSON value (never written: set() replaces it first). */
+const NO_TEXTS: (string | undefined)[] = [];
+
 /** settle()'s scratch for a tail: timestamps, arrival index, and the deduplicated tail's columns */
 let tailTimestamps = new Float64Array(TAIL_POINTS);
 let tailOrder = new Uint32Array(TAIL_POINTS);
@@ -87,13 +99,12 @@ export class HeadSeries implements SeriesPoints {
   length = 0;
   timestamps: Float64Array;
   kinds: Uint8Array;
-  /** the value column as doubles (meaningful for float points) */
-  floats: Float64Array;
-  /** the same bytes as 64-bit integers (meaningful for integer points) */
-  ints: BigInt64Array;
-  /** the same bytes as 32-bit words: integers copied without a bigint (appendNumber) */
+  /** the value column as 32-bit words: what the head writes and moves (two a point) */
   private valueWords: Int32Array;
-  texts: (string | undefined)[] = [];
+  /** the views `floats` and `ints` made, until the columns grow */
+  private floatView: Float64Array | undefined = undefined;
+  private intView: BigInt64Array | undefined = undefined;
+  texts: (string | undefined)[] = NO_TEXTS;
   /**
    * Points [0, sortedLength) are sorted with distinct timestamps; [sortedLength, length) is
    * the tail of points appended out of order (or after such a point), in arrival order,
@@ -106,10 +117,18 @@ export class HeadSeries implements SeriesPoints {
     const size = Math.max(MIN_CAPACITY, capacity);
     const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
     this.timestamps = new Float64Array(buffer, 0, size);
-    this.floats = new Float64Array(buffer, size * 8, size);
-    this.ints = new BigInt64Array(buffer, size * 8, size);
     this.valueWords = new Int32Array(buffer, size * 8, size * 2);
     this.kinds = new Uint8Array(buffer, size * 16, size);
+  }
+
+  /** The value column as doubles (meaningful for float points); made on first use. */
+  get floats(): Float64Array {
+    return (this.floatView ??= new Float64Array(this.valueWords.buffer, this.valueWords.byteOffset, this.timestamps.length));
+  }
+
+  /** The same bytes as 64-bit integers (meaningful for integer points); made on first use. */
+  get ints(): BigInt64Array {
+    return (this.intView ??= new BigInt64Array(this.valueWords.buffer, this.valueWords.byteOffset, this.timestamps.length));
   }
 
   /**
@@ -130,17 +149,16 @@ export class HeadSeries implements SeriesPoints {
 
   /**
    * Appends the staged points `order[from, to)` (indexes into the staging's columns: a
-   * float's bits in `floats`, an int64's two words in `words`), in that order: the same as
+   * float's bits or an int64's as two 32-bit words in `words`), in that order: the same as
    * appendNumber for each, in one call a series. Why: a call a point passes its timestamp
    * and float as arguments, and V8 boxes a double argument of a call it does not inline
    * (two heap numbers, 32 bytes, a point: the storage thread's largest allocation).
    */
-  appendStaged(order: Uint32Array, from: number, to: number, timestamps: Float64Array, kinds: Uint8Array, floats: Float64Array, words: Int32Array): void {
+  appendStaged(order: Uint32Array, from: number, to: number, timestamps: Float64Array, kinds: Uint8Array, words: Int32Array): void {
     const room = this.length + (to - from);
     if (room > this.timestamps.length) this.grow(room);
     const ownTimestamps = this.timestamps;
     const ownKinds = this.kinds;
-    const ownFloats = this.floats;
     const ownWords = this.valueWords;
     const texts = this.texts;
     let at = this.length;
@@ -151,12 +169,9 @@ export class HeadSeries implements SeriesPoints {
       const kind = kinds[i]!;
       ownTimestamps[at] = timestamp;
       ownKinds[at] = kind;
-      if (kind === INT) {
-        ownWords[2 * at] = words[2 * i]!;
-        ownWords[2 * at + 1] = words[2 * i + 1]!;
-      } else {
-        ownFloats[at] = floats[i]!;
-      }
+      // a float's bits or an int64's, as the kind says
+      ownWords[2 * at] = words[2 * i]!;
+      ownWords[2 * at + 1] = words[2 * i + 1]!;
       if (texts.length > at) texts[at] = undefined;
       if (sorted === at && (at === 0 || ownTimestamps[at - 1]! < timestamp)) sorted = at + 1;
       at++;
@@ -270,7 +285,9 @@ export class HeadSeries implements SeriesPoints {
       this.valueWords[2 * at] = word0;
       this.valueWords[2 * at + 1] = word1;
     } else {
-      this.floats[at] = float;
+      bitsFloat[0] = float;
+      this.valueWords[2 * at] = bitsWords[0]!;
+      this.valueWords[2 * at + 1] = bitsWords[1]!;
     }
     if (this.texts.length > at) this.texts[at] = undefined;
   }
@@ -313,7 +330,7 @@ export class HeadSeries implements SeriesPoints {
     if (length - at > SHORT_SHIFT) {
       this.timestamps.copyWithin(at + 1, at, length);
       this.kinds.copyWithin(at + 1, at, length);
-      this.floats.copyWithin(at + 1, at, length);
+      this.valueWords.copyWithin(2 * (at + 1), 2 * at, 2 * length);
       return;
     }
     const timestamps = this.timestamps;
@@ -347,7 +364,7 @@ export class HeadSeries implements SeriesPoints {
     // rangeOf settled: the columns are all sorted
     this.timestamps.copyWithin(from, to, this.length);
     this.kinds.copyWithin(from, to, this.length);
-    this.floats.copyWithin(from, to, this.length);
+    this.valueWords.copyWithin(2 * from, 2 * to, 2 * this.length);
     if (this.texts.length > from) this.texts.splice(from, removed);
     this.length -= removed;
     this.sortedLength = this.length;
@@ -368,7 +385,8 @@ export class HeadSeries implements SeriesPoints {
     this.settle();
     to = Math.min(to, this.length);
     const length = Math.max(0, to - from);
-    const floats = this.floats.slice(from, to);
+    // copied from the words: no `floats` view is left on the head for a read
+    const floats = new Float64Array(this.valueWords.slice(2 * from, 2 * to).buffer);
     const ints = new BigInt64Array(floats.buffer.slice(0));
     const kinds = this.kinds.slice(from, to);
     for (let i = 0; i < length; i++) {
@@ -384,10 +402,13 @@ export class HeadSeries implements SeriesPoints {
   private set(at: number, timestamp: number, kind: number, float: number, int: bigint, text: string | undefined): void {
     this.timestamps[at] = timestamp;
     this.kinds[at] = kind;
-    if (kind === INT) this.ints[at] = int;
-    else this.floats[at] = kind === FLOAT ? float : 0;
-    // texts stays empty for purely numeric series
+    if (kind === INT) bitsInt[0] = int;
+    else bitsFloat[0] = kind === FLOAT ? float : 0;
+    this.valueWords[2 * at] = bitsWords[0]!;
+    this.valueWords[2 * at + 1] = bitsWords[1]!;
+    // texts stays empty (NO_TEXTS) for purely numeric series
     if (text !== undefined || this.texts.length > at) {
+      if (this.texts === NO_TEXTS) this.texts = [];
       while (this.texts.length < at) this.texts.push(undefined);
       this.texts[at] = text;
     }
@@ -401,14 +422,14 @@ export class HeadSeries implements SeriesPoints {
     const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
     const timestamps = new Float64Array(buffer, 0, size);
     timestamps.set(this.timestamps.subarray(0, this.length));
-    const floats = new Float64Array(buffer, size * 8, size);
-    floats.set(this.floats.subarray(0, this.length));
+    const words = new Int32Array(buffer, size * 8, size * 2);
+    words.set(this.valueWords.subarray(0, 2 * this.length));
     const kinds = new Uint8Array(buffer, size * 16, size);
     kinds.set(this.kinds.subarray(0, this.length));
     this.timestamps = timestamps;
-    this.floats = floats;
-    this.ints = new BigInt64Array(buffer, size * 8, size);
-    this.valueWords = new Int32Array(buffer, size * 8, size * 2);
+    this.valueWords = words;
     this.kinds = kinds;
+    this.floatView = undefined;
+    this.intView = undefined;
   }
 }

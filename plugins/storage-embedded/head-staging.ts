@@ -104,7 +104,7 @@ export class HeadStaging {
     // optimized while in its first loop (on-stack replacement), then thrown back to the
     // interpreter on reaching the next one (no type feedback there yet), ~30 times a load
     groupBySlot(this.slots, n, seriesCount, this.ends, this.order);
-    appendGrouped(staged, headOf, this.ends, this.order, this.timestamps, this.kinds, this.floats, this.words);
+    appendGrouped(staged, headOf, this.ends, this.order, this.timestamps, this.kinds, this.words);
     // no staged series stays reachable from here
     staged.length = 0;
     this.length = 0;
@@ -153,14 +153,13 @@ function appendGrouped(
   order: Uint32Array,
   timestamps: Float64Array,
   kinds: Uint8Array,
-  floats: Float64Array,
   words: Int32Array,
 ): void {
   let from = 0;
   for (let s = 0; s < staged.length; s++) {
     const entry = staged[s]!;
     const to = ends[s]!;
-    headOf(entry).appendStaged(order, from, to, timestamps, kinds, floats, words);
+    headOf(entry).appendStaged(order, from, to, timestamps, kinds, words);
     entry.stagedSlot = -1;
     from = to;
   }

@@ -181,7 +181,8 @@ describe('embedded head series', () => {
       const timestamps = new Float64Array(size);
       const kinds = new Uint8Array(size);
       const floats = new Float64Array(size);
-      const words = new Int32Array(2 * size);
+      // one value column, as the staging's: a float's bits or an int64's words
+      const words = new Int32Array(floats.buffer);
       const order = new Uint32Array(n);
       const byPoint = new HeadSeries();
       const staged = new HeadSeries();
@@ -205,7 +206,7 @@ describe('embedded head series', () => {
         }
         byPoint.appendNumber(t, kinds[i]!, floats[i]!, words[2 * i]!, words[2 * i + 1]!);
       }
-      staged.appendStaged(order, 0, n, timestamps, kinds, floats, words);
+      staged.appendStaged(order, 0, n, timestamps, kinds, words);
       byPoint.settle();
       staged.settle();
       const want = byPoint.copy(0, byPoint.length);
@@ -214,6 +215,7 @@ describe('embedded head series', () => {
       expect(Array.from(got.timestamps)).to.deep.equal(Array.from(want.timestamps));
       expect(Array.from(got.kinds)).to.deep.equal(Array.from(want.kinds));
       expect(Array.from(got.ints)).to.deep.equal(Array.from(want.ints));
+      expect(Array.from(got.floats)).to.deep.equal(Array.from(want.floats));
     }
   });
 
