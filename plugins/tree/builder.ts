@@ -5,6 +5,7 @@
  * ids, display names and messages equal OpenTSDB's. Rule levels are tried in ascending
  * order; rules within a level are OR'd (the first that names the branch wins).
  */
+import type { RE2JS } from 're2js';
 import { Branch, newRoot, type Leaf } from './branch';
 import { javaSplit } from './java';
 import { compileRegex, ruleText, type Tree, type TreeRule } from './model';
@@ -49,12 +50,15 @@ export class TreeBuilder {
   private notMatched: string | null = null;
   private messages: string[] = [];
   private collisions = new Map<string, string>();
-  private readonly regexes = new Map<TreeRule, RegExp | null>();
+  private readonly regexes = new Map<TreeRule, RE2JS | null>();
+  /** the levels that have rules, ascending: levels may be sparse, up to 2^31 - 1 */
+  private readonly levels: number[];
 
   constructor(readonly tree: Tree) {
     let max = 0;
     for (const level of tree.rules.keys()) if (level > max) max = level;
     this.maxLevel = max;
+    this.levels = [...tree.rules.keys()].sort((a, b) => a - b);
   }
 
   /**
@@ -89,7 +93,7 @@ export class TreeBuilder {
     this.messages.push(text);
   }
 
-  private regexOf(rule: TreeRule): RegExp | null {
+  private regexOf(rule: TreeRule): RE2JS | null {
     let re = this.regexes.get(rule);
     if (re === undefined) {
       re = rule.regex ? compileRegex(rule.regex) : null;
@@ -98,12 +102,19 @@ export class TreeBuilder {
     return re;
   }
 
+  /**
+   * The rules of the first level from `ruleIdx` on that has any (TreeBuilder.fetchRuleLevel),
+   * `ruleIdx` moved to it. OpenTSDB steps one level at a time; here the step goes straight
+   * to the next level with rules, which ends the same way: with a rule at level 2^31 - 1,
+   * stepping held the event loop for minutes.
+   */
   private fetchRuleLevel(): Map<number, TreeRule> | null {
-    while (this.ruleIdx <= this.maxLevel) {
-      const level = this.tree.rules.get(this.ruleIdx);
-      if (level) return level;
-      this.ruleIdx++;
+    for (const level of this.levels) {
+      if (level < this.ruleIdx) continue;
+      this.ruleIdx = level;
+      return this.tree.rules.get(level)!;
     }
+    this.ruleIdx = this.maxLevel + 1;
     return null;
   }
 
@@ -269,12 +280,12 @@ export class TreeBuilder {
     this.splitIdx++;
   }
 
-  private processRegexRule(value: string, regex: RegExp): void {
-    const m = regex.exec(value);
-    if (!m) return;
-    const groups = m.length - 1;
+  private processRegexRule(value: string, regex: RE2JS): void {
+    const m = regex.matcher(value);
+    if (!m.find()) return;
+    const groups = m.groupCount();
     if (groups >= this.rule.regexGroupIdx + 1) {
-      const extracted = m[this.rule.regexGroupIdx + 1];
+      const extracted = m.group(this.rule.regexGroupIdx + 1);
       if (!extracted) this.message(`Extracted value for rule ${ruleText(this.rule)} was null or empty`);
       else this.setCurrentName(value, extracted);
     } else {

@@ -5,7 +5,11 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../../lib/opentsdb';
 import { javaSplit } from './java';
+import { RE2JS } from 're2js';
 import { javaInt, parseRuleType, compileRegex, type RuleInput, type TreeChanges } from './model';
+
+/** `tsuids=a,b`'s separator (`String.split(",")`) */
+const COMMA = RE2JS.compile(',');
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -130,6 +134,8 @@ export function ruleFromJson(json: unknown): { input: RuleInput; changed: boolea
     if (v === undefined || v === null) return 0;
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^[+-]?\d+$/.test(v.trim()) ? Number(v) : NaN;
     if (!Number.isInteger(n)) throw new ApiError(400, 'Unable to parse the given JSON', `Cannot read "${name}" as an integer: ${JSON.stringify(v)}`);
+    // TreeRule's fields are Java ints: Jackson refuses a number past them
+    if (n > 2147483647 || n < -2147483648) throw new ApiError(400, 'Unable to parse the given JSON', `Numeric value (${String(v)}) out of range of int`);
     return n;
   };
   const level = int('level');
@@ -240,5 +246,5 @@ export function tsuidsInput(request: FastifyRequest): { treeId: number | undefin
   const query = request.query as Query;
   const treeId = treeIdParam(query, true);
   const list = qs(query, 'tsuids');
-  return { treeId, tsuids: list === undefined ? undefined : javaSplit(list, /,/) };
+  return { treeId, tsuids: list === undefined ? undefined : javaSplit(list, COMMA) };
 }

@@ -5,6 +5,8 @@
  */
 
 /** Java's `String.hashCode()`: s[0]·31^(n−1) + … + s[n−1] over UTF-16 code units, as a signed 32-bit int. */
+import type { RE2JS } from 're2js';
+
 export function javaHash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
@@ -49,28 +51,18 @@ export function compareIgnoreCase(a: string, b: string): number {
 }
 
 /** Java's `String.split(regex)`: trailing empty strings removed; a leading empty string kept unless the match at 0 is zero-width. */
-export function javaSplit(s: string, separator: RegExp): string[] {
+export function javaSplit(s: string, separator: RE2JS): string[] {
+  // Pattern.split(input, 0): a zero-width match at the start gives no leading empty string
   const out: string[] = [];
-  const re = new RegExp(separator.source, separator.flags.includes('g') ? separator.flags : `${separator.flags}g`);
-  let last = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    if (m[0].length === 0) {
-      if (m.index >= s.length) break;
-      if (m.index === 0) {
-        re.lastIndex++;
-        continue;
-      }
-      out.push(s.slice(last, m.index));
-      last = m.index;
-      re.lastIndex++;
-      continue;
-    }
-    out.push(s.slice(last, m.index));
-    last = m.index + m[0].length;
+  const m = separator.matcher(s);
+  let index = 0;
+  while (m.find()) {
+    if (index === 0 && m.start() === 0 && m.start() === m.end()) continue;
+    out.push(s.slice(index, m.start()));
+    index = m.end();
   }
-  if (out.length === 0) return [s];
-  out.push(s.slice(last));
+  if (index === 0) return [s];
+  out.push(s.slice(index));
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
   return out;
 }

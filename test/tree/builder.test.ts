@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../helpers/daemon';
 import { newRoot } from '../../plugins/tree/branch';
 import { TreeBuilder, type SeriesMetaView } from '../../plugins/tree/builder';
 import { compareIgnoreCase, javaHash, javaSplit } from '../../plugins/tree/java';
+import { RE2JS } from 're2js';
 import type { Tree, TreeRule } from '../../plugins/tree/model';
 import { attachPath } from '../../plugins/tree/processor';
 
@@ -57,10 +58,14 @@ describe('tree builder (OpenTSDB TreeBuilder)', () => {
     expect(javaHash('')).to.equal(0);
     expect(compareIgnoreCase('Web', 'web')).to.equal(0);
     expect(compareIgnoreCase('a', 'B')).to.be.lessThan(0);
-    expect(javaSplit('sys.cpu.user', /\./)).to.deep.equal(['sys', 'cpu', 'user']);
-    expect(javaSplit('a..b..', /\./)).to.deep.equal(['a', '', 'b']);
-    expect(javaSplit('...', /\./)).to.deep.equal([]);
-    expect(javaSplit('abc', /-/)).to.deep.equal(['abc']);
+    expect(javaSplit('sys.cpu.user', RE2JS.compile('\\.'))).to.deep.equal(['sys', 'cpu', 'user']);
+    expect(javaSplit('a..b..', RE2JS.compile('\\.'))).to.deep.equal(['a', '', 'b']);
+    expect(javaSplit('...', RE2JS.compile('\\.'))).to.deep.equal([]);
+    expect(javaSplit('abc', RE2JS.compile('-'))).to.deep.equal(['abc']);
+    // zero-width matches: no leading empty string (Java 8's Pattern.split)
+    expect(javaSplit('abc', RE2JS.compile(''))).to.deep.equal(['a', 'b', 'c']);
+    expect(javaSplit('a1b2', RE2JS.compile('(?:)'))).to.deep.equal(['a', '1', 'b', '2']);
+    expect(javaSplit(',a,,b', RE2JS.compile(','))).to.deep.equal(['', 'a', '', 'b']);
   });
 
   it('builds the tag / metric-split / tag tree as OpenTSDB', () => {

@@ -158,6 +158,33 @@ describe('/api/tree on DSDB (building, treesync, failures, deletes)', () => {
     expect((await call(`${url}/api/tree/rules`, 'PUT', [{ treeId: tree, level: 0, order: 0, type: 'metric' }])).status).to.equal(204);
     expect((await call(`${url}/api/tree/rule?treeid=${tree}&level=0&order=0`, 'GET')).body.type).to.equal('METRIC');
   });
+
+  it('cannot hold the event loop: a rule at level 2^31 - 1 and a backtracking regex (`(a+)+$`) are tested at once; a level past int is 400', async () => {
+    daemon = await start(false);
+    const url = daemon.url;
+    const name = `${'a'.repeat(40)}b`;
+    await put(url, [{ metric: name, tags: { host: 'h1' } }]);
+    const tsuid = await tsuidOf(url, name, { host: 'h1' });
+    const tree = (await call(`${url}/api/tree?name=t`, 'POST')).body.treeId;
+    const tooDeep = await call(`${url}/api/tree/rule`, 'POST', { treeId: tree, level: 99999999999, order: 0, type: 'metric' });
+    expect(tooDeep).to.deep.equal({ status: 400, body: { error: { code: 400, message: 'Unable to parse the given JSON', details: 'Numeric value (99999999999) out of range of int' } } });
+    // Before: the builder stepped through every level up to 2^31 - 1, and the regex
+    // backtracked 2^40 ways, on the event loop (the daemon answered nothing for minutes).
+    expect((await call(`${url}/api/tree/rule`, 'POST', { treeId: tree, level: 2147483647, order: 0, type: 'metric', regex: '(a+)+$' })).status).to.equal(200);
+    const tested = await call(`${url}/api/tree/test?treeid=${tree}&tsuids=${tsuid}`, 'GET');
+    expect(tested.status).to.equal(200);
+    // the name ends in `b`: no match, so no leaf (the answer OpenTSDB gives, without the wait)
+    expect(tested.body[tsuid].branch.leaves).to.equal(null);
+    expect(tested.body[tsuid].messages).to.deep.equal(['Processing rule: [1:2147483647:0:METRIC]']);
+    // a matching name at that level is extracted as usual
+    expect((await call(`${url}/api/tree/rule`, 'POST', { treeId: tree, level: 2147483647, order: 0, type: 'metric', regex: '^(a{3})' })).status).to.equal(200);
+    const matched = await call(`${url}/api/tree/test?treeid=${tree}&tsuids=${tsuid}`, 'GET');
+    expect(Object.values(matched.body[tsuid].branch.leaves ?? {}).map((leaf: any) => leaf.displayName)).to.deep.equal(['aaa']);
+    // what RE2 cannot run (a backreference) is refused with its reason, not compiled to backtrack
+    const backreference = await call(`${url}/api/tree/rule`, 'POST', { treeId: tree, level: 0, order: 0, type: 'metric', regex: '(a)\\1' });
+    expect(backreference.status).to.equal(400);
+    expect(backreference.body.error.details).to.match(/\\1/);
+  });
 });
 
 describe('/api/tree under auth', () => {
