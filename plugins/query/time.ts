@@ -33,10 +33,17 @@ export function parseDuration(text: string): Duration {
   let unit = text.slice(unitStart);
   if (unit !== 'ms') unit = unit.toLowerCase();
   if (!(unit in UNIT_MS) || unit === 'ms' && text.slice(unitStart) !== 'ms') throw new ApiError(400, `Invalid duration (suffix): ${text}`);
-  if (digits.length === 0 || !/^\d+$/.test(digits)) throw new ApiError(400, `Invalid duration (number): ${text}`);
+  // Long.parseLong: a count past 2^63 - 1 is not a number to OpenTSDB
+  if (digits.length === 0 || !/^\d+$/.test(digits) || beyondLong(digits)) throw new ApiError(400, `Invalid duration (number): ${text}`);
   const count = Number(digits);
   if (count <= 0) throw new ApiError(400, `Zero or negative duration: ${text}`);
   return { ms: count * UNIT_MS[unit]!, count, unit };
+}
+
+/** Whether the decimal digits `digits` (no sign) name a number past Java's Long.MAX_VALUE. */
+function beyondLong(digits: string): boolean {
+  const significant = digits.replace(/^0+(?=\d)/, '');
+  return significant.length > 19 || (significant.length === 19 && significant > '9223372036854775807');
 }
 
 function isDigit(code: number): boolean {

@@ -73,6 +73,9 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
       ['start=2013-01-01&m=sum:m', "Invalid time: 2013-01-01. Invalid character '-' in 2013-01-01"],
       ['start=1356998400.1234&m=sum:m', 'Invalid time: 1356998400.1234. Millisecond timestamps must be in the format <seconds>.<ms> where the milliseconds are limited to 3 digits'],
       ['start=1x-ago&m=sum:m', 'Invalid duration (suffix): 1x'],
+      // past Long.MAX_VALUE Long.parseLong fails: before, these answered 200 with no dps
+      ['start=1h-ago&m=sum:99999999999999999999m-sum:m', 'Invalid duration (number): 99999999999999999999m'],
+      ['start=9223372036854775808s-ago&m=sum:m', 'Invalid duration (number): 9223372036854775808s'],
       ['start=1h-ago&m=sum:a:b:c:d:e', 'Invalid parameter m=sum:a:b:c:d:e (too many :-separated parts)'],
       ['start=1h-ago&m=sum:rate{counter,abc}:c', "Max value of counter was not a number, received 'abc'"],
       ['start=1h-ago&m=sum:m{host=a', "Missing '}' at the end of: sum:m{host=a"],
