@@ -513,7 +513,15 @@ export async function executeQuery(query: TsQuery, deps: QueryEngineDeps, budget
     for (const r of results) r.globalAnnotations = global;
   }
   if (query.delete) {
-    for (const sub of query.queries) if (sub.metric) await deps.storage.deleteRange(selectorOf(sub), { start: query.start, end: query.end });
+    const range = { start: query.start, end: query.end };
+    for (const sub of query.queries) {
+      if (sub.metric) {
+        await deps.storage.deleteRange(selectorOf(sub), range);
+        continue;
+      }
+      // a tsuids sub-query deletes what it read too: each of its series, by its exact key
+      for (const info of await seriesOfTsuids(deps.storage, sub.tsuids!, () => (budget.due() ? budget.pause() : undefined))) await deps.storage.deleteRange(exactSelector(info), range);
+    }
   }
   return results;
 }

@@ -144,6 +144,17 @@ describe('query limits and delete', () => {
     const after = await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:many{host=h4}`);
     expect(Object.keys(after.json[0].dps)).to.deep.equal([String(t0 + 3), String(t0 + 4)]);
   });
+
+  it('delete: true removes the points of a tsuids sub-query too, and only that series\' (before: answered, deleted nothing)', async () => {
+    const tsuid = (await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:many{host=h3}&show_tsuids`)).json[0].tsuids[0];
+    const r = await d.post('/api/query', { start: t0 + 1, end: t0 + 3, delete: true, queries: [{ tsuids: [tsuid], aggregator: 'sum' }] });
+    expect(r.status).to.equal(200);
+    expect(Object.keys(r.json[0].dps)).to.have.length(3);
+    const after = await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:many{host=h3}`);
+    expect(Object.keys(after.json[0].dps)).to.deep.equal([String(t0), String(t0 + 4)]);
+    const other = await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:many{host=h2}`);
+    expect(Object.keys(other.json[0].dps)).to.have.length(5);
+  });
 });
 
 describe('query timeout', () => {
