@@ -7,7 +7,7 @@
  */
 import { floorToInterval } from '../../lib/chunks';
 import type { DownsampleSpec } from './model';
-import { epochToWallClock, wallClockToEpoch, zoneOffset } from './time';
+import { epochToWallClock, wallClockToEpoch, zoneOffset } from '../../lib/opentsdb/time';
 
 const DAY = 86_400_000;
 

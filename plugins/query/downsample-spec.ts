@@ -2,7 +2,7 @@
 import { type Aggregator, type Registry } from '../../core';
 import { ApiError } from '../../lib/opentsdb';
 import type { DownsampleSpec, FillPolicy } from './model';
-import { parseDuration } from './time';
+import { parseDuration } from '../../lib/opentsdb/time';
 
 const FILLS: readonly FillPolicy[] = ['none', 'nan', 'null', 'zero'];
 

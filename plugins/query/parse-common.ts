@@ -4,7 +4,7 @@ import { ApiError } from '../../lib/opentsdb';
 import { parseDownsample } from './downsample-spec';
 import { filterFromShortcut, type TagFilter } from './filters';
 import { LONG_MAX, type RateOptions, type SubQuery, type TsQuery } from './model';
-import { checkTimeZone, parseDateTime } from './time';
+import { checkTimeZone, parseDateTime } from '../../lib/opentsdb/time';
 
 export interface RawSubQuery {
   aggregator?: string;

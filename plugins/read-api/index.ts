@@ -7,6 +7,7 @@ import { definePlugin, Type, type StorageEngine } from '../../core';
 import { getHttpHooks } from '../../lib/http';
 import { ApiError } from '../../lib/opentsdb';
 import { registerAnnotations } from './annotations';
+import { registerAnnotationBulkDelete } from './annotation-bulk-delete';
 import { registerConfig } from './config-route';
 import { registerLookup } from './lookup';
 import { registerStats, statsCommand } from './stats';
@@ -54,6 +55,7 @@ export default definePlugin({
       registerConfig(app, config);
       registerStats(app, hooks, maybeStorage);
       registerAnnotations(app, storage);
+      registerAnnotationBulkDelete(app, storage);
       app.route({
         method: ['GET', 'POST'],
         url: '/api/aggregators',

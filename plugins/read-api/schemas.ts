@@ -86,6 +86,33 @@ export const ANNOTATION_BULK_SCHEMA: RouteSchema = {
   response: withErrors({ 200: { type: 'array', items: annotation } }),
 };
 
+const bulkDelete: JsonSchema = {
+  type: 'object',
+  properties: {
+    tsuids: { type: ['array', 'null'], items: { type: 'string' }, description: 'the series whose annotations go' },
+    global: { type: 'boolean', description: 'the global annotations go too' },
+    startTime: { type: ['string', 'integer'], description: 'OpenTSDB time (epoch s or ms, `1h-ago`, `yyyy/MM/dd-HH:mm:ss`)' },
+    endTime: { type: ['string', 'integer'], description: 'default: now' },
+    totalDeleted: { type: 'integer' },
+  },
+};
+
+export const ANNOTATION_BULK_DELETE_SCHEMA: RouteSchema = {
+  summary: 'Delete the annotations of series (or the global ones) whose start time is in a range (OpenTSDB /api/annotation/bulk, DELETE)',
+  tags: ['annotation'],
+  querystring: {
+    type: 'object',
+    properties: {
+      start_time: { type: 'string' },
+      end_time: { type: 'string' },
+      tsuids: { type: 'string', description: 'comma-separated' },
+      global: { type: 'string', description: 'present: the global annotations too' },
+    },
+  },
+  body: bulkDelete,
+  response: withErrors({ 200: { ...bulkDelete, description: 'the request as read, times in ms, with totalDeleted' } }),
+};
+
 export const AGGREGATORS_SCHEMA: RouteSchema = {
   summary: 'The names of the loaded aggregators (OpenTSDB /api/aggregators)',
   tags: ['query'],

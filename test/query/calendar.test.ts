@@ -1,6 +1,6 @@
 /** Time zones and calendar-aligned downsampling. */
 import { expect } from 'chai';
-import { parseDateTime } from '../../plugins/query/time';
+import { parseDateTime } from '../../lib/opentsdb/time';
 import { at, int, startQueryDaemon, type QueryDaemon } from '../helpers/query';
 
 describe('time zones and calendar downsampling', () => {

@@ -79,6 +79,37 @@ describe('read API endpoints', () => {
     expect(bulk.json).to.have.length(2);
   });
 
+  it('DELETE /api/annotation/bulk removes the annotations of tsuids (and the global ones) in a time range, by body or query string', async () => {
+    const tsuid = (await d.get(`/api/query?start=${t0}&m=sum:sys.cpu{host=a}&show_tsuids`)).json[0].tsuids[0];
+    const other = (await d.get(`/api/query?start=${t0}&m=sum:sys.cpu{host=b}&show_tsuids`)).json[0].tsuids[0];
+    const notes = [
+      { tsuid, startTime: t0 + 100 },
+      { tsuid, startTime: t0 + 200 },
+      { tsuid, startTime: t0 + 900 },
+      { tsuid: other, startTime: t0 + 150 },
+      { startTime: t0 + 120, description: 'global' },
+    ];
+    expect((await d.post('/api/annotation/bulk', notes.map((n) => ({ description: 'n', ...n })))).status).to.equal(200);
+    const byBody = await d.post('/api/annotation/bulk', { tsuids: [tsuid], startTime: String(t0 + 50), endTime: t0 + 500 }, 'DELETE');
+    expect(byBody.status).to.equal(200);
+    expect(byBody.json).to.deep.equal({ tsuids: [tsuid], global: false, startTime: (t0 + 50) * 1000, endTime: (t0 + 500) * 1000, totalDeleted: 2 });
+    const left = async (id: string | undefined, at: number) => (await d.get(`/api/annotation?start_time=${at}${id ? `&tsuid=${id}` : ''}`)).status;
+    expect(await left(tsuid, t0 + 100)).to.equal(404);
+    expect(await left(tsuid, t0 + 900), 'after the range').to.equal(200);
+    expect(await left(other, t0 + 150), 'another series').to.equal(200);
+    expect(await left(undefined, t0 + 120), 'global, not asked for').to.equal(200);
+    const byQuery = await d.post(`/api/annotation/bulk?start_time=${t0 + 50}&end_time=${t0 + 500}&global`, undefined, 'DELETE');
+    expect(byQuery.json).to.include({ global: true, totalDeleted: 1 });
+    expect(await left(undefined, t0 + 120)).to.equal(404);
+    expect(await left(other, t0 + 150)).to.equal(200);
+    // OpenTSDB's errors
+    const error = async (path: string, body?: unknown) => (await d.post(path, body, 'DELETE')).json.error;
+    expect((await error('/api/annotation/bulk', { tsuids: [tsuid] })).message).to.equal('Missing the start time value');
+    expect((await error('/api/annotation/bulk', { startTime: '1h-ago' })).message).to.equal('Missing the TSUIDs or global annotations flag');
+    expect((await error('/api/annotation/bulk?tsuids=x')).message).to.equal('Missing parameter <code>start_time</code>');
+    expect((await error('/api/annotation/bulk', { global: true, startTime: t0 + 10, endTime: t0 })).message).to.equal('The end timestamp cannot be less than the start timestamp');
+  });
+
   it('/api/stats, /metrics and telnet stats report the daemon', async () => {
     await d.get(`/api/query?start=${t0}&m=sum:sys.cpu`);
     const stats = await d.get('/api/stats');

@@ -11,7 +11,7 @@ import { ApiError } from '../../../lib/opentsdb';
 import type { Aggregator, Registry } from '../../../core';
 import { createFilter, type TagFilter } from '../filters';
 import { formatDouble } from '../serializer';
-import { parseDateTime, parseDuration } from '../time';
+import { parseDateTime, parseDuration } from '../../../lib/opentsdb/time';
 import { javaHashOrder } from './java-hash-order';
 import { jexlVariables, parseJexl, type JexlNode } from './jexl';
 

@@ -3,8 +3,9 @@
  * `yyyy/MM/dd[-HH:mm[:ss]]` in a time zone, and numbers (≤ 10 characters ⇒ seconds,
  * longer ⇒ milliseconds, `<seconds>.<ms>`). All results are epoch milliseconds. DSDB
  * reads absolute dates in UTC unless a `timezone` is given (OpenTSDB used the server's).
+ * In the library layer: the query plugin and the annotation routes (bulk delete) parse times alike.
  */
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError } from './api-error';
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
