@@ -47,10 +47,14 @@ export default definePlugin({
       registerAssign(app, uids);
       registerUidMeta(app, records);
       registerTsMeta(app, records);
-      registerRename(app, () => {
-        tracker.clear(); // a renamed name makes new series keys: check them again
-        return uids();
-      });
+      registerRename(
+        app,
+        () => {
+          tracker.clear(); // a renamed name makes new series keys: check them again
+          return uids();
+        },
+        storage,
+      );
       registerSearch(app, records);
     });
   },

@@ -3,8 +3,16 @@
  * `tagk=`, `tagv=`) or POST `{"metric":"old","name":"new"}`. The UID keeps its number and
  * gets the new name; `{"result":"true"}`, or 400 `{"result":"false","error":"…"}` with
  * OpenTSDB's messages (old name unknown, new name taken or invalid).
+ *
+ * Only a name no stored series uses is renamed here. OpenTSDB's rows hold UIDs, so its
+ * rename moves every series at once; DSDB's series are keyed by their names, so renaming
+ * the UID alone left the data under the old name while the UID answered to the new one
+ * (a query of the new name was 400 `No such name`, the series' TSMeta 404). Moving the
+ * points online would race writes still arriving under the old name, so a name in use is
+ * refused (400, result false) with the way to move it: `dsdb uid rename` (docs/cli.md).
  */
 import type { FastifyInstance } from 'fastify';
+import type { NameKind, StorageEngine } from '../../core';
 import { ApiError, validateName } from '../../lib/opentsdb';
 import { UidNameError, type MetaUidService, type UidKind } from '../../lib/uid';
 import { javaBytes, jsonObject, methodNotAllowed, queryString, tableKind } from './request-input';
@@ -18,7 +26,17 @@ const schema = {
   },
 };
 
-export function registerRename(app: FastifyInstance, uids: () => MetaUidService): void {
+/** The storage's word for a UID kind (`metric` → `metrics`). */
+const NAME_KIND: Record<UidKind, NameKind> = { metric: 'metrics', tagk: 'tagk', tagv: 'tagv' };
+
+/** Whether any stored series uses `name` as a `kind`. */
+async function inUse(storage: StorageEngine, kind: UidKind, name: string): Promise<boolean> {
+  const nameKind = NAME_KIND[kind];
+  if (storage.hasName) return storage.hasName(nameKind, name);
+  return (await storage.suggest(nameKind, name, 1))[0] === name;
+}
+
+export function registerRename(app: FastifyInstance, uids: () => MetaUidService, storage: () => StorageEngine): void {
   app.route({
     method: ['GET', 'POST', 'PUT', 'DELETE'],
     url: '/api/uid/rename',
@@ -40,6 +58,9 @@ export function registerRename(app: FastifyInstance, uids: () => MetaUidService)
       };
       const invalid = validateName(kind, to);
       if (invalid) return fail(invalid);
+      if ((await uids().getId(kind, from)) !== undefined && (await inUse(storage(), kind, from))) {
+        return fail(`Series are stored under the ${kind} "${from}": renaming its UID here would leave them under the old name. Move them with: dsdb uid rename ${NAME_KIND[kind]} ${from} ${to}`);
+      }
       try {
         await uids().rename(kind, from, to);
       } catch (err) {

@@ -180,5 +180,22 @@ for (const engine of ['memory', 'embedded'] as const) {
       expect(filtered.status, filtered.text.slice(0, 200)).to.equal(200);
       expect(filtered.json[0].dps).to.deep.equal({ [t0]: 2 });
     });
+
+    it('refuses to rename a name stored series use (the data would stay under the old name), renames an unused one', async () => {
+      // before: {"result":"true"}, then sum:sys.mem.renamed was 400 No such name and the series' TSMeta 404
+      for (const [kind, from] of [['metric', 'sys.mem'], ['tagk', 'dc'], ['tagv', 'web02']] as const) {
+        const refused = await call(d.port, `/api/uid/rename?${kind}=${from}&name=${from}.renamed`);
+        expect(refused.status, kind).to.equal(400);
+        expect(refused.json.result, kind).to.equal('false');
+        expect(refused.json.error, kind).to.contain(`dsdb uid rename ${kind === 'metric' ? 'metrics' : kind} ${from} ${from}.renamed`);
+      }
+      const q = await call(d.port, `/api/query?start=${t0}&end=${t0 + 60}&m=sum:sys.mem`);
+      expect(q.json[0].dps[t0]).to.equal(3);
+      expect((await call(d.port, `/api/uid/tsmeta?m=${encodeURIComponent('sys.mem{host=web01}')}`)).status).to.equal(200);
+      // a name only assigned (no series) renames as in OpenTSDB
+      expect((await call(d.port, '/api/uid/assign?metric=sys.unused')).status).to.equal(200);
+      expect((await call(d.port, '/api/uid/rename?metric=sys.unused&name=sys.unused2')).json).to.deep.equal({ result: 'true' });
+      expect((await call(d.port, '/api/uid/rename?metric=sys.nosuch&name=sys.x')).json.error).to.equal('Name("sys.nosuch") does not exist');
+    });
   });
 }
