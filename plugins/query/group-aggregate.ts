@@ -7,7 +7,9 @@
  * point) is a double, as OpenTSDB's isInteger() decides.
  * A group of one series still runs the aggregator (count gives 1, dev 0), as OpenTSDB does.
  */
-import type { Aggregator, TimeSlice } from '../../core';
+import { ValueKind, type Aggregator, type TimeSlice } from '../../core';
+
+const FLOAT_KIND: number = ValueKind.Float;
 import { allocColumns, isZeroFlags, pushPoint, trimColumns, type DiscreteColumns, type NumericColumns } from './columns';
 
 const LONG_MAX = 9223372036854775807n;
@@ -210,7 +212,13 @@ async function aggregateAligned(members: readonly NumericColumns[], agg: Aggrega
   return out;
 }
 
-/** Strings and JSON: members contribute only at their own timestamps (no interpolation). */
+/**
+ * Strings and JSON: members contribute only at their own timestamps (no interpolation).
+ * A numeric member's NaN (a `nan` fill policy's empty bucket, as numericToDiscrete gives
+ * it: a float `NaN`) is no value: the others are aggregated without it, and a timestamp
+ * where every value is NaN gets the numeric aggregator's answer over them (count 0, last
+ * NaN), as a group of numbers only does. Before, `count` counted each NaN as a value.
+ */
 export function aggregateDiscreteGroup(members: readonly DiscreteColumns[], agg: Aggregator): DiscreteColumns {
   const k = members.length;
   const cursor = new Int32Array(k);
@@ -229,20 +237,25 @@ export function aggregateDiscreteGroup(members: readonly DiscreteColumns[], agg:
     if (t === Infinity) break;
     values.length = 0;
     valueKinds.length = 0;
+    let nans = 0;
     for (let i = 0; i < k; i++) {
       const m = members[i]!;
       const c = cursor[i]!;
       if (c < m.length && m.timestamps[c] === t) {
+        cursor[i] = c + 1;
+        if (m.kinds[c] === FLOAT_KIND && m.texts[c] === 'NaN') {
+          nans++;
+          continue;
+        }
         values.push(m.texts[c]!);
         valueKinds.push(m.kinds[c]!);
-        cursor[i] = c + 1;
       }
     }
-    const result = agg.aggregateDiscrete!(values, values.length);
+    const result = values.length === 0 ? agg.aggregate(new Float64Array(nans).fill(NaN), nans) : agg.aggregateDiscrete!(values, values.length);
     timestamps.push(t);
     if (typeof result === 'number') {
       texts.push(String(result));
-      kinds.push(Number.isInteger(result) ? 1 : 2);
+      kinds.push(Number.isInteger(result) ? 1 : FLOAT_KIND);
     } else {
       texts.push(result);
       kinds.push(valueKinds[Math.max(0, values.indexOf(result))]!);

@@ -27,6 +27,10 @@ describe('/api/query on strings and JSON values', () => {
       at('mixed', { k: 'v' }, t0 + 1, float(-0)),
       at('mixed', { k: 'v' }, t0 + 2, float(-1.5)),
       at('mixed', { k: 'v' }, t0 + 3, float(0)),
+      at('mixfill', { k: 'a' }, t0, str('hello')),
+      at('mixfill', { k: 'c' }, t0 + 120, int(3)),
+      at('numfill', { k: 'a' }, t0, int(5)),
+      at('numfill', { k: 'c' }, t0 + 120, int(3)),
     ]);
   });
   after(() => d.stop());
@@ -90,6 +94,19 @@ describe('/api/query on strings and JSON values', () => {
     const r = await d.get(`/api/query?start=${t0}&end=${t0 + 60}&m=none:mixed`);
     expect(r.status, r.text).to.equal(200);
     expect(r.text).to.contain(`"dps":{"${t0}":"s","${t0 + 1}":-0.0,"${t0 + 2}":-1.5,"${t0 + 3}":0.0}`);
+  });
+
+  it("a group of strings and numbers: a nan fill's empty buckets are no value (count as a group of numbers counts them)", async () => {
+    const range = `start=${t0}&end=${t0 + 300}`;
+    const numbers = await d.get(`/api/query?${range}&m=count:1m-count-nan:numfill`);
+    const mixed = await d.get(`/api/query?${range}&m=count:1m-count-nan:mixfill`);
+    expect(mixed.status, mixed.text).to.equal(200);
+    // before: 2 at t0 (the string and the numeric member's NaN) and 1 in every empty bucket
+    expect(Object.values(mixed.json[0].dps)).to.deep.equal([1, 0, 1, 0, 0, 0]);
+    expect(Object.keys(mixed.json[0].dps)).to.deep.equal(Object.keys(numbers.json[0].dps));
+    expect(Object.values(numbers.json[0].dps)).to.deep.equal([1, 0, 1, 0, 0, 0]);
+    const last = await d.get(`/api/query?${range}&m=last:1m-last-nan:mixfill`);
+    expect(Object.values(last.json[0].dps)).to.deep.equal(['hello', 'NaN', 3, 'NaN', 'NaN', 'NaN']);
   });
 
   it('64-bit integers stay exact beyond 2^53', async () => {
