@@ -38,8 +38,12 @@ export function parseDuration(text: string): Duration {
   if (digits.length === 0 || !/^\d+$/.test(digits) || beyondLong(digits)) throw new ApiError(400, `Invalid duration (number): ${text}`);
   const count = Number(digits);
   if (count <= 0) throw new ApiError(400, `Zero or negative duration: ${text}`);
+  // DateTime.parseDuration: the length in ms must be a long too
+  if (BigInt(digits) * BigInt(UNIT_MS[unit]!) > LONG_MAX) throw new ApiError(400, `Duration must be < Long.MAX_VALUE ms: ${text}`);
   return { ms: count * UNIT_MS[unit]!, count, unit };
 }
+
+const LONG_MAX = 9223372036854775807n;
 
 /** Whether the decimal digits `digits` (no sign) name a number past Java's Long.MAX_VALUE. */
 function beyondLong(digits: string): boolean {

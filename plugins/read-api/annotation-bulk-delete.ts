@@ -63,8 +63,9 @@ export function registerAnnotationBulkDelete(app: FastifyInstance, storage: () =
       if (!wanted.global && (wanted.tsuids === null || wanted.tsuids.length === 0)) throw new ApiError(400, 'Missing the TSUIDs or global annotations flag');
       const start = parseDateTime(wanted.startTime);
       const end = wanted.endTime === undefined || wanted.endTime === '' ? Date.now() : parseDateTime(wanted.endTime);
-      if (end < 1) throw new ApiError(400, 'The end timestamp has not been set');
-      if (end < start) throw new ApiError(400, 'The end timestamp cannot be less than the start timestamp');
+      // Annotation.deleteRange's IllegalArgumentExceptions: the message is the details too
+      const invalid = end < 1 ? 'The end timestamp has not been set' : end < start ? 'The end timestamp cannot be less than the start timestamp' : undefined;
+      if (invalid) throw new ApiError(400, invalid, invalid);
       const engine = storage();
       let totalDeleted = 0;
       const owners: (readonly string[] | 'global')[] = [...(wanted.global ? ['global' as const] : []), ...(wanted.tsuids ?? []).map((t) => [t])];

@@ -238,6 +238,16 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     await same(req('POST', '/api/query/last', { queries: [{ tsuids: [ty] }], resolveNames: true, backScan: 1 }));
     await same(get(`/api/query/last?timeseries=${encodeURIComponent(`${P}.q{${P}.qk=${P}.x}`)}&back_scan=1&resolve=true`));
     await same(req('POST', '/api/annotation', { startTime: now, tsuid: tx, description: 'on x' }));
+    // DELETE /api/annotation/bulk by body and by query string, its errors, and what is left
+    await same(req('POST', '/api/annotation/bulk', [{ startTime: now + 1, tsuid: tx, description: 'b1' }, { startTime: now + 2, tsuid: ty, description: 'b2' }]));
+    await same(req('DELETE', '/api/annotation/bulk', { tsuids: [tx], startTime: String(now + 1), endTime: now + 1 }));
+    await same(get(`/api/annotation?start_time=${now + 1}&tsuid=${tx}`));
+    await same(get(`/api/annotation?start_time=${now}&tsuid=${tx}`));
+    await same(req('DELETE', `/api/annotation/bulk?start_time=${now + 2}&end_time=${now + 2}&tsuids=${ty}`));
+    await same(req('DELETE', '/api/annotation/bulk', { tsuids: [ty] }));
+    await same(req('DELETE', '/api/annotation/bulk', { startTime: '1h-ago' }));
+    await same(req('DELETE', `/api/annotation/bulk?tsuids=${ty}`));
+    await same(req('DELETE', '/api/annotation/bulk', { tsuids: [ty], startTime: now + 10, endTime: now }));
     await same(get(`/api/query?start=1h-ago&tsuid=sum:${tx}&show_tsuids`));
     expect(differences, differences.join('\n')).to.deep.equal([]);
   });

@@ -76,6 +76,9 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
       // past Long.MAX_VALUE Long.parseLong fails: before, these answered 200 with no dps
       ['start=1h-ago&m=sum:99999999999999999999m-sum:m', 'Invalid duration (number): 99999999999999999999m'],
       ['start=9223372036854775808s-ago&m=sum:m', 'Invalid duration (number): 9223372036854775808s'],
+      // a long count whose length in ms is not (OpenTSDB 2.4.1's answers)
+      ['start=1h-ago&m=sum:153722867280913m-sum:m', 'Duration must be < Long.MAX_VALUE ms: 153722867280913m'],
+      ['start=1h-ago&m=sum:3558399705577n-sum:m', 'Duration must be < Long.MAX_VALUE ms: 3558399705577n'],
       ['start=1h-ago&m=sum:a:b:c:d:e', 'Invalid parameter m=sum:a:b:c:d:e (too many :-separated parts)'],
       ['start=1h-ago&m=sum:rate{counter,abc}:c', "Max value of counter was not a number, received 'abc'"],
       ['start=1h-ago&m=sum:m{host=a', "Missing '}' at the end of: sum:m{host=a"],
@@ -86,6 +89,10 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
       if (typeof message === 'string') expect(error(r), params).to.equal(message);
       else expect(error(r), params).to.match(message);
     }
+  });
+
+  it('durations up to Long.MAX_VALUE ms are taken (OpenTSDB 2.4.1: 200)', async () => {
+    for (const spec of ['153722867280912m', '9223372036854775807ms']) expect((await q(`start=1h-ago&m=sum:${spec}-sum:m`)).status, spec).to.equal(200);
   });
 
   it('H29 16-character absolute date, H31 dotted seconds → 200', async () => {
