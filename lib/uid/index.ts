@@ -9,3 +9,4 @@ export { MetaUidService, UidNameError, UidsExhaustedError, UID_BYTES, UID_HEX, U
 export { MetaRecords, defaultTsMeta, defaultUidMeta, typeName, uidMetaJson, TSMETA_SPACE, UIDMETA_SPACE, type TsMetaFields, type UidMetaFields } from './meta-records';
 export { uidServiceFor, metaRecordsFor } from './service-for';
 export { tsuidOfSeries, seriesOfTsuid, seriesOfTsuids } from './series-tsuids';
+export { nameExists } from './name-exists';

@@ -9,7 +9,7 @@
  */
 import { isInternalMetric, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
-import { seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
+import { nameExists, seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
 import type { QueryHooks } from '../../lib/query';
 import { allocColumns, floatText, type DiscreteColumns, type NumericColumns } from './columns';
 import { bucketing } from './buckets';
@@ -68,12 +68,6 @@ export function rowKeyOrder(tags: Record<string, string>): string {
 /** rowKeyOrder by tags object: engines hand out one tags object per series for its life, so a query need not rebuild it */
 const rowKeyOrders = new WeakMap<Record<string, string>, string>();
 
-/** Whether a name is known: the engine's exact lookup where it has one, else its sorted suggest. */
-export async function nameExists(storage: StorageEngine, kind: NameKind, name: string): Promise<boolean> {
-  if (storage.hasName) return storage.hasName(kind, name);
-  const [first] = await storage.suggest(kind, name, 1);
-  return first === name;
-}
 
 /** OpenTSDB's NoSuchUniqueName, answered from the engine's names. */
 export async function assertName(storage: StorageEngine, kind: 'metrics' | 'tagk' | 'tagv', name: string): Promise<void> {

@@ -14,7 +14,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { NameKind, StorageEngine } from '../../core';
 import { ApiError, validateName } from '../../lib/opentsdb';
-import { UidNameError, type MetaUidService, type UidKind } from '../../lib/uid';
+import { nameExists, UidNameError, type MetaUidService, type UidKind } from '../../lib/uid';
 import { javaBytes, jsonObject, methodNotAllowed, queryString, tableKind } from './request-input';
 
 const schema = {
@@ -28,13 +28,6 @@ const schema = {
 
 /** The storage's word for a UID kind (`metric` → `metrics`). */
 const NAME_KIND: Record<UidKind, NameKind> = { metric: 'metrics', tagk: 'tagk', tagv: 'tagv' };
-
-/** Whether any stored series uses `name` as a `kind`. */
-async function inUse(storage: StorageEngine, kind: UidKind, name: string): Promise<boolean> {
-  const nameKind = NAME_KIND[kind];
-  if (storage.hasName) return storage.hasName(nameKind, name);
-  return (await storage.suggest(nameKind, name, 1))[0] === name;
-}
 
 export function registerRename(app: FastifyInstance, uids: () => MetaUidService, storage: () => StorageEngine): void {
   app.route({
@@ -58,7 +51,7 @@ export function registerRename(app: FastifyInstance, uids: () => MetaUidService,
       };
       const invalid = validateName(kind, to);
       if (invalid) return fail(invalid);
-      if ((await uids().getId(kind, from)) !== undefined && (await inUse(storage(), kind, from))) {
+      if ((await uids().getId(kind, from)) !== undefined && (await nameExists(storage(), NAME_KIND[kind], from))) {
         return fail(`Series are stored under the ${kind} "${from}": renaming its UID here would leave them under the old name. Move them with: dsdb uid rename ${NAME_KIND[kind]} ${from} ${to}`);
       }
       try {
