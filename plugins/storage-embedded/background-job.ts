@@ -33,6 +33,8 @@ export interface JobEvents<J> {
 
 export class JobRunner<J extends BackgroundJob> {
   private job?: J;
+  /** settled()'s callers, woken when the job in progress ends */
+  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly slicePoints: number,
@@ -56,6 +58,24 @@ export class JobRunner<J extends BackgroundJob> {
   /** The job in progress, if any. */
   get current(): J | undefined {
     return this.job;
+  }
+
+  /**
+   * Resolves once the job in progress ends — finished, failed or aborted — after the
+   * runner's `finished` or `failed` event has run (which may have started the next job);
+   * at once when none runs. Never rejects: a failure is the `failed` event's to report.
+   */
+  settled(): Promise<void> {
+    if (!this.job) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Wakes settled()'s callers: their continuations run after the caller's synchronous code (the events). */
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Runs `job` in slices between other work. One job at a time: finish or abort the current one first. */
@@ -91,11 +111,13 @@ export class JobRunner<J extends BackgroundJob> {
         }
       } catch (err) {
         this.job = undefined;
+        this.wake();
         job.abort();
         this.events.failed(err, job);
         return;
       }
       this.job = undefined;
+      this.wake();
       try {
         job.finish();
         this.events.finished(job, true);
@@ -114,10 +136,12 @@ export class JobRunner<J extends BackgroundJob> {
       job.step(Infinity);
     } catch (err) {
       this.job = undefined;
+      this.wake();
       job.abort();
       throw err;
     }
     this.job = undefined;
+    this.wake();
     job.finish();
     this.events.finished(job, false);
   }
@@ -133,6 +157,7 @@ export class JobRunner<J extends BackgroundJob> {
   abort(): void {
     const job = this.job;
     this.job = undefined;
+    this.wake();
     job?.abort();
   }
 }

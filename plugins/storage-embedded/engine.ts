@@ -113,6 +113,8 @@ export class EmbeddedEngine implements StorageEngine {
   /** performance.now() of the last write (compaction paces itself while writes flow) */
   private lastWriteAt = -Infinity;
   private cutScheduled = false;
+  /** while writes wait for a cut to make room in the head (waitForRoom): the wait they share, in arrival order */
+  private roomWait?: Promise<void>;
   /** encodes background cuts' chunks on a worker thread (options.encodeOnWorker) */
   private encoder?: ChunkEncoder;
   private unlock?: () => void;
@@ -228,11 +230,40 @@ export class EmbeddedEngine implements StorageEngine {
 
   async write(batch: PointBatch, options?: WriteOptions): Promise<WriteResult> {
     this.assertOpen();
+    // Backpressure (issue #17: memory bounded by configuration, not by load): while a cut
+    // encodes the frozen head, a live head that filled up too waits for it, and so does
+    // every write behind it (the order of writes is kept). Its transport's connection
+    // pauses meanwhile (the write service's in-flight budget), so the heads hold at most
+    // about twice headMaxPoints whatever the load and however slow the disk.
+    if (this.roomWait !== undefined || (this.head.points >= this.options.headMaxPoints && this.cuts.current !== undefined)) {
+      await this.waitForRoom();
+      this.assertOpen();
+    }
     this.lastWriteAt = performance.now();
     appendBatch(batch, this.index, this.wal, this.head);
     if (this.head.points >= this.options.headMaxPoints) this.scheduleCut();
     if (options?.sync) await this.wal.sync();
     return { written: batch.length };
+  }
+
+  /**
+   * Waits until no cut is in progress or the live head is below headMaxPoints (a finished
+   * cut whose live head filled up starts the next one, freezing it). One wait at a time,
+   * shared by every write that arrives during it, which resume in arrival order.
+   * Counted in stats as headFullWaits and headFullWaitMs.
+   */
+  private waitForRoom(): Promise<void> {
+    if (this.roomWait) return this.roomWait;
+    const started = performance.now();
+    this.counters.headFullWaits++;
+    const wait = async (): Promise<void> => {
+      while (this.state === 'open' && this.cuts.current !== undefined && this.head.points >= this.options.headMaxPoints) await this.cuts.settled();
+    };
+    this.roomWait = wait().finally(() => {
+      this.roomWait = undefined;
+      this.counters.headFullWaitMs += Math.round(performance.now() - started);
+    });
+    return this.roomWait;
   }
 
   async flush(): Promise<void> {

@@ -6,12 +6,12 @@
 import type { StorageStats } from '../../core';
 
 export type Counters = Record<
-  'walTruncations' | 'walTruncatedBytes' | 'corruptChunks' | 'corruptBlocks' | 'orphanChunks' | 'seriesLogTruncations' | 'checkpoints' | 'compactions' | 'lastCheckpointMs',
+  'walTruncations' | 'walTruncatedBytes' | 'corruptChunks' | 'corruptBlocks' | 'orphanChunks' | 'seriesLogTruncations' | 'checkpoints' | 'compactions' | 'lastCheckpointMs' | 'headFullWaits' | 'headFullWaitMs',
   number
 >;
 
 export function newCounters(): Counters {
-  return { walTruncations: 0, walTruncatedBytes: 0, corruptChunks: 0, corruptBlocks: 0, orphanChunks: 0, seriesLogTruncations: 0, checkpoints: 0, compactions: 0, lastCheckpointMs: 0 };
+  return { walTruncations: 0, walTruncatedBytes: 0, corruptChunks: 0, corruptBlocks: 0, orphanChunks: 0, seriesLogTruncations: 0, checkpoints: 0, compactions: 0, lastCheckpointMs: 0, headFullWaits: 0, headFullWaitMs: 0 };
 }
 
 /** What the engine's parts hold right now: points, bytes (files' sizes) and jobs in progress. */

@@ -41,6 +41,32 @@ describe('embedded engine background jobs (JobRunner)', () => {
     expect(runner.current).to.equal(undefined);
   });
 
+  it('settled() resolves once the job in progress ends — finished, failed, finished now or aborted — after its event', async () => {
+    const events: string[] = [];
+    const runner = new JobRunner(10, { finished: () => events.push('finished'), failed: () => events.push('failed') });
+    await runner.settled(); // none runs: at once
+    const ended = (label: string) => runner.settled().then(() => events.push(`settled ${label}`));
+    runner.runInBackground(job(30));
+    const a = ended('a');
+    await turn();
+    expect(events).to.deep.equal([]);
+    await a;
+    expect(events).to.deep.equal(['finished', 'settled a']);
+    runner.runInBackground(job(30, 10));
+    const b = ended('b');
+    await b;
+    expect(events.slice(2)).to.deep.equal(['failed', 'settled b']);
+    runner.runInBackground(job(100));
+    const c = ended('c');
+    runner.finishNow();
+    await c;
+    runner.runInBackground(job(100));
+    const d = ended('d');
+    runner.abort();
+    await d;
+    expect(events.slice(4)).to.deep.equal(['finished', 'settled c', 'settled d']);
+  });
+
   it('finishes a job now when asked, and the background loop stops', async () => {
     const events: string[] = [];
     const runner = new JobRunner(10, { finished: (_, background) => events.push(`finished ${background}`), failed: () => events.push('failed') });

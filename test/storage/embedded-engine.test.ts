@@ -150,6 +150,48 @@ describe('embedded engine', () => {
     }
   });
 
+  it('bounds the heads by headMaxPoints: a write that finds the live head full while a cut runs waits for the cut, and writes keep their order', async () => {
+    // slices of 50 points, a series written whole: the cut of 200 series of 10 points takes 40 turns of the event loop
+    const hosts = Array.from({ length: 200 }, (_, i) => `h${i}`);
+    const engine = await embeddedEngine(tempDataDir('headfull'), { headMaxPoints: 2000, slicePoints: 50, compactBlocks: 100, encodeOnWorker: false });
+    await engine.open();
+    const immediate = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('full', h, 0, 10, 1000))));
+      await immediate(); // the cut starts: the head frozen
+      expect((await engine.stats()).cutInProgress).to.equal(1);
+      // fills the live head while the cut runs: taken, it did not find the head full
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('full', h, 10_000, 10, 1000))));
+      // the live head is full and the cut still runs: these wait, in order
+      const settled: string[] = [];
+      const first = engine.write(pointBatch([{ metric: 'full', tags: { host: 'c' }, timestamp: 0, value: { kind: ValueKind.Int, value: 1n } }])).then(() => settled.push('first'));
+      const second = engine.write(pointBatch([{ metric: 'full', tags: { host: 'c' }, timestamp: 0, value: { kind: ValueKind.Int, value: 2n } }])).then(() => settled.push('second'));
+      for (let i = 0; i < 5; i++) await immediate();
+      const during = await engine.stats();
+      expect(settled, 'writes taken while the head was full').to.deep.equal([]);
+      expect(during.cutInProgress).to.equal(1);
+      expect(during.headPoints).to.equal(4000);
+      expect(during.headFullWaits).to.equal(1);
+      await Promise.all([first, second]);
+      expect(settled).to.deep.equal(['first', 'second']);
+      const after = await engine.stats();
+      expect(after.checkpoints).to.be.at.least(1, 'the first cut finished before they were taken');
+      expect(after.headFullWaitMs).to.be.a('number');
+      const [c] = await collect(engine.read({ metric: 'full', predicates: [{ key: 'host', literals: ['c'], test: (v) => v === 'c' }] }, ALL));
+      expect(c!.points.length).to.equal(1);
+      expect(c!.points.ints[0], 'the later write wins').to.equal(2n);
+      const all = await collect(engine.read({ metric: 'full' }, ALL));
+      expect(all.length).to.equal(201);
+      expect(all.reduce((sum, d) => sum + d.points.length, 0)).to.equal(4001);
+      // with no cut running, a full head does not hold a write back (it schedules the cut)
+      while ((await engine.stats()).cutInProgress === 1) await immediate();
+      await engine.write(pointBatch(floats('full', 'd', 0, 2500, 1000)));
+      expect((await engine.stats()).headFullWaits).to.equal(1);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('encodes a background cut on its worker thread into the same block, byte for byte, as on the storage thread', async () => {
     const cutOnce = async (encodeOnWorker: boolean) => {
       const dir = tempDataDir(`worker-cut-${encodeOnWorker}`);
