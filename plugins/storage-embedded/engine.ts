@@ -61,6 +61,8 @@ const COMPACTION_QUIET_MS = 1000;
 const QUERY_QUIET_MS = 100;
 /** A resting job runs one slice in ten: its slice's time, then nine times that at rest. */
 const REST_FACTOR = 9;
+/** ms a write may wait for a cut to make room in the head before the engine logs a warning */
+const SLOW_ROOM_WAIT_MS = 10_000;
 
 export interface EmbeddedEngineOptions {
   /** absolute data directory */
@@ -259,7 +261,15 @@ export class EmbeddedEngine implements StorageEngine {
     const wait = async (): Promise<void> => {
       while (this.state === 'open' && this.cuts.current !== undefined && this.head.points >= this.options.headMaxPoints) await this.cuts.settled();
     };
+    // a wait this long means the cuts cannot keep up (a slow disk, an encode thread that
+    // hangs): said once a wait, so that an operator sees why ingest paused
+    const slow = setTimeout(
+      () => this.log.warn({ waitedMs: Math.round(performance.now() - started), headPoints: this.head.points, headMaxPoints: this.options.headMaxPoints }, 'writes are waiting for a block cut: the head is full (headMaxPoints) and the cut in progress has not finished'),
+      SLOW_ROOM_WAIT_MS,
+    );
+    slow.unref();
     this.roomWait = wait().finally(() => {
+      clearTimeout(slow);
       this.roomWait = undefined;
       this.counters.headFullWaitMs += Math.round(performance.now() - started);
     });
