@@ -210,9 +210,10 @@ export class BlockSet {
   totals(): { points: number; bytes: number } {
     let points = 0;
     let bytes = 0;
+    // per block, not per chunk: stats are asked every few seconds, and a store holds millions of chunks
     for (const block of this.blocks) {
       bytes += block.bytes;
-      for (const ref of block.refs) points += ref.count;
+      points += block.points;
     }
     return { points, bytes };
   }
