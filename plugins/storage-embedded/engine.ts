@@ -117,6 +117,12 @@ export class EmbeddedEngine implements StorageEngine {
   private cutScheduled = false;
   /** while writes wait for a cut to make room in the head (waitForRoom): the wait they share, in arrival order */
   private roomWait?: Promise<void>;
+  /**
+   * Calls queued on roomWait and not resumed yet: roomWait stays set until the last one
+   * resumes, so that a call arriving in between (a microtask after the cut ended) queues
+   * behind them instead of overtaking them.
+   */
+  private roomWaiters = 0;
   /** encodes background cuts' chunks on a worker thread (options.encodeOnWorker) */
   private encoder?: ChunkEncoder;
   private unlock?: () => void;
@@ -143,9 +149,9 @@ export class EmbeddedEngine implements StorageEngine {
         failed: (err) => this.log.error({ err }, 'cutting the head into a block failed; the WAL still holds its points'),
       },
       walCommit,
-      // A cut is urgent while writes flow: the head waits for it. Otherwise it gives way to
-      // queries, which read the head's points anyway.
-      (sliceMs) => (slicedWorkRunning(QUERY_QUIET_MS) && !this.wroteWithin(COMPACTION_QUIET_MS) ? sliceMs * REST_FACTOR : 0),
+      // A cut is urgent while writes flow or wait for it (roomWait): the head waits for it.
+      // Otherwise it gives way to queries, which read the head's points anyway.
+      (sliceMs) => (slicedWorkRunning(QUERY_QUIET_MS) && !this.wroteWithin(COMPACTION_QUIET_MS) && this.roomWait === undefined ? sliceMs * REST_FACTOR : 0),
     );
     this.compactions = new JobRunner(
       options.slicePoints,
@@ -236,9 +242,15 @@ export class EmbeddedEngine implements StorageEngine {
     // encodes the frozen head, a live head that filled up too waits for it, and so does
     // every write behind it (the order of writes is kept). Its transport's connection
     // pauses meanwhile (the write service's in-flight budget), so the heads hold at most
-    // about twice headMaxPoints whatever the load and however slow the disk.
-    if (this.roomWait !== undefined || (this.head.points >= this.options.headMaxPoints && this.cuts.current !== undefined)) {
-      await this.waitForRoom();
+    // about twice headMaxPoints plus the writes in flight, whatever the load and however
+    // slow the disk.
+    if (this.roomWaiters > 0 || (this.head.points >= this.options.headMaxPoints && this.cuts.current !== undefined)) {
+      this.roomWaiters++;
+      try {
+        await this.waitForRoom();
+      } finally {
+        this.leaveRoomQueue();
+      }
       this.assertOpen();
     }
     this.lastWriteAt = performance.now();
@@ -270,10 +282,17 @@ export class EmbeddedEngine implements StorageEngine {
     slow.unref();
     this.roomWait = wait().finally(() => {
       clearTimeout(slow);
-      this.roomWait = undefined;
       this.counters.headFullWaitMs += Math.round(performance.now() - started);
     });
     return this.roomWait;
+  }
+
+  /**
+   * Leaves waitForRoom's queue: called in the caller's own continuation right after its
+   * `await this.waitForRoom()` (with an async layer in between, a call could slip past the queue).
+   */
+  private leaveRoomQueue(): void {
+    if (--this.roomWaiters === 0) this.roomWait = undefined;
   }
 
   async flush(): Promise<void> {
@@ -495,6 +514,18 @@ export class EmbeddedEngine implements StorageEngine {
 
   async deleteRange(selector: SeriesSelector, range: TimeRange): Promise<number> {
     this.assertOpen();
+    if (this.roomWaiters > 0) {
+      // writes called before this delete wait for room in the head: they go first (call order
+      // is apply order), and the cut they wait for is finished now, as the delete would anyway
+      this.cuts.finishNow();
+      this.roomWaiters++;
+      try {
+        await this.waitForRoom();
+      } finally {
+        this.leaveRoomQueue();
+      }
+      this.assertOpen();
+    }
     this.cuts.finishNow(); // the block being cut must not keep deleted points
     this.compactions.finishNow(); // nor the block being compacted
     const entries = this.index.select(selector);

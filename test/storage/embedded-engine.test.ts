@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { crc32, deflateRawSync } from 'node:zlib';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pointBatch, ValueKind, type DataPoint, type SeriesData } from '../../core';
+import { pointBatch, TimeSlice, ValueKind, type DataPoint, type SeriesData } from '../../core';
 import { startDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tearNextWrite, tempDataDir } from '../helpers/embedded';
 import { CODEC_PLUGINS } from '../helpers/plugins';
@@ -190,6 +190,74 @@ describe('embedded engine', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  describe('writes waiting for room in the head', () => {
+    const immediate = () => new Promise((resolve) => setImmediate(resolve));
+    const intC = (value: number) => pointBatch([{ metric: 'full', tags: { host: 'c' }, timestamp: 0, value: { kind: ValueKind.Int, value: BigInt(value) } }]);
+    const C = { metric: 'full', predicates: [{ key: 'host', literals: ['c'], test: (v: string | undefined) => v === 'c' }] };
+    /** 200 series x 10 points: a cut of 2000 in slices of 50 starts, and a live head of 2000 fills, so the next write waits. */
+    async function waitingEngine(name: string): Promise<Awaited<ReturnType<typeof embeddedEngine>>> {
+      const engine = await embeddedEngine(tempDataDir(name), { headMaxPoints: 2000, slicePoints: 50, compactBlocks: 100, encodeOnWorker: false });
+      await engine.open();
+      const hosts = Array.from({ length: 200 }, (_, i) => `h${i}`);
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('full', h, 0, 10, 1000))));
+      await immediate();
+      await engine.write(pointBatch(hosts.flatMap((h) => floats('full', h, 10_000, 10, 1000))));
+      return engine;
+    }
+    async function valuesOfC(engine: Awaited<ReturnType<typeof embeddedEngine>>): Promise<bigint[]> {
+      const [c] = await collect(engine.read(C, ALL));
+      return c ? Array.from(c.points.ints.subarray(0, c.points.length)) : [];
+    }
+
+    it('a delete called after a waiting write removes its point (the write goes first)', async () => {
+      const engine = await waitingEngine('headfull-delete');
+      try {
+        const write = engine.write(intC(1));
+        const removed = engine.deleteRange(C, { start: 0, end: 0 });
+        await write;
+        expect(await removed).to.equal(1);
+        expect(await valuesOfC(engine)).to.deep.equal([]);
+      } finally {
+        await engine.close();
+      }
+    });
+
+    it('a write called microtasks after the cut ended does not overtake the writes that waited', async () => {
+      const engine = await waitingEngine('headfull-overtake');
+      try {
+        const first = engine.write(intC(1));
+        const cuts = (engine as unknown as { cuts: { settled(): Promise<void> } }).cuts;
+        // called after `first`, two microtasks after the cut ended: before `first` resumed
+        const later = cuts
+          .settled()
+          .then(() => undefined)
+          .then(() => engine.write(intC(2)));
+        await Promise.all([first, later]);
+        expect(await valuesOfC(engine), 'the later write wins').to.deep.equal([2n]);
+      } finally {
+        await engine.close();
+      }
+    });
+
+    it('a cut that writes wait for does not rest for queries (it would while only queries ran)', async () => {
+      const engine = await waitingEngine('headfull-urgent');
+      try {
+        const internals = engine as unknown as { lastWriteAt: number; cuts: { restAfter(sliceMs: number): number } };
+        // a sliced query paused for its next turn, and no write for a long time
+        const query = new TimeSlice(1).pause();
+        internals.lastWriteAt = -Infinity;
+        expect(internals.cuts.restAfter(10), 'no write waits: the cut gives way to the query').to.equal(90);
+        const waiting = engine.write(intC(1));
+        internals.lastWriteAt = -Infinity;
+        expect(internals.cuts.restAfter(10), 'a write waits: no rest').to.equal(0);
+        await query;
+        await waiting;
+      } finally {
+        await engine.close();
+      }
+    });
   });
 
   it('encodes a background cut on its worker thread into the same block, byte for byte, as on the storage thread', async () => {
