@@ -72,7 +72,7 @@ export class BlockSet {
         // never hand out an id that a block already uses, even if series.log lost it
         this.index.reserveId(ref.seriesId);
         const entry = this.index.byId[ref.seriesId];
-        if (entry) entry.chunks.push({ block, ref });
+        if (entry) entry.chunks.push(ref);
         else orphans++;
       }
     }
@@ -97,7 +97,7 @@ export class BlockSet {
     const block = new BlockReader(path.join(this.dir, blockFileName(seq)), seq, this.codecs);
     this.blocks.push(block);
     this.generation++;
-    for (const ref of block.refs) this.index.byId[ref.seriesId]!.chunks.push({ block, ref });
+    for (const ref of block.refs) this.index.byId[ref.seriesId]!.chunks.push(ref);
     return block;
   }
 
@@ -170,7 +170,8 @@ export class BlockSet {
   read(entry: SeriesEntry, start: number, end: number, only?: ReadonlySet<BlockReader>): SeriesPoints {
     if (entry.chunks.length === 0) return EMPTY_POINTS;
     const parts: SeriesPoints[] = [];
-    for (const { block, ref } of entry.chunks) {
+    for (const ref of entry.chunks) {
+      const block = ref.block;
       if (ref.maxT < start || ref.minT > end || (only && !only.has(block))) continue;
       try {
         parts.push(clipPoints(block.readChunk(ref), start, end));
@@ -189,7 +190,8 @@ export class BlockSet {
   readMerged(entry: SeriesEntry, start: number, end: number, only: ReadonlySet<BlockReader>, scratch: MergeScratch): SeriesPoints {
     scratch.reset();
     let k = 0;
-    for (const { block, ref } of entry.chunks) {
+    for (const ref of entry.chunks) {
+      const block = ref.block;
       if (ref.maxT < start || ref.minT > end || !only.has(block)) continue;
       const into = scratch.input(k, ref.count);
       let n: number;

@@ -39,6 +39,8 @@ const END_MAGIC = Buffer.from('DSDBEND4');
 /** Index entry flag: every value of the chunk is a finite number (its header says so). */
 const FLAG_FINITE = 1;
 const FOOTER_BYTES = 24;
+/** The fewest bytes an index entry takes (an implied entry of one-byte varints: 1 + 1 + 4 + 8 + 8 + 1). */
+const MIN_ENTRY_BYTES = 23;
 /**
  * Bytes read at once for chunks: a metric's series lie every few series apart in a block,
  * so one read serves the next dozens of chunks (one syscall, not one per chunk).
@@ -50,7 +52,115 @@ const READ_AHEAD = 128 * 1024;
  */
 const WRITE_BATCH = 256 * 1024;
 
-export interface ChunkRef extends SummarySlots {
+/**
+ * A block's chunk index as columns, one entry a chunk in file order: typed arrays outside
+ * the V8 heap, 45 bytes a chunk. An object a chunk (and a `{ block, ref }` pair a series
+ * listed, and the boxed doubles of its times) cost ~170 bytes of heap, and a store holds a
+ * chunk reference per ~4,096 points of every series it keeps, each marked by every full
+ * collection: 117 blocks of 10k series held 364 MB of heap (docs/performance.md).
+ */
+export interface ChunkColumns {
+  readonly seriesIds: Float64Array;
+  readonly offsets: Float64Array;
+  readonly lengths: Uint32Array;
+  readonly crcs: Uint32Array;
+  readonly minTs: Float64Array;
+  readonly maxTs: Float64Array;
+  readonly counts: Uint32Array;
+  /** what is known of each chunk's values: the FINITE_* and NUMERIC_* bits */
+  readonly flags: Uint8Array;
+}
+
+/** ChunkColumns.flags bits: whether `finite` is known, and its value; the same for `numeric`. */
+const FINITE_KNOWN = 1;
+const FINITE = 2;
+const NUMERIC_KNOWN = 4;
+const NUMERIC = 8;
+
+function newChunkColumns(n: number): ChunkColumns {
+  return {
+    seriesIds: new Float64Array(n),
+    offsets: new Float64Array(n),
+    lengths: new Uint32Array(n),
+    crcs: new Uint32Array(n),
+    minTs: new Float64Array(n),
+    maxTs: new Float64Array(n),
+    counts: new Uint32Array(n),
+    flags: new Uint8Array(n),
+  };
+}
+
+/**
+ * A chunk of an open block: its entry `index` in the block's ChunkColumns, read through
+ * getters (one object of three fields a chunk, the same object for as long as the block is
+ * open: summaries hang on it, summary-cache.ts).
+ */
+export class ChunkRef implements SummarySlots {
+  summaries: SummarySlots['summaries'] = undefined;
+
+  constructor(
+    readonly block: BlockReader,
+    readonly index: number,
+  ) {}
+
+  get seriesId(): number {
+    return this.block.columns.seriesIds[this.index]!;
+  }
+
+  /** the chunk's first byte in the file */
+  get offset(): number {
+    return this.block.columns.offsets[this.index]!;
+  }
+
+  /** the chunk's bytes */
+  get length(): number {
+    return this.block.columns.lengths[this.index]!;
+  }
+
+  /** CRC32 of the chunk's bytes */
+  get crc(): number {
+    return this.block.columns.crcs[this.index]!;
+  }
+
+  /** its first and last timestamps (ms) */
+  get minT(): number {
+    return this.block.columns.minTs[this.index]!;
+  }
+
+  get maxT(): number {
+    return this.block.columns.maxTs[this.index]!;
+  }
+
+  /** its points */
+  get count(): number {
+    return this.block.columns.counts[this.index]!;
+  }
+
+  /** whether every value of the chunk is a finite number: from the index (DSDBEND4), or read from its header on first use (BlockReader.valuesFinite); undefined until known */
+  get finite(): boolean | undefined {
+    const flags = this.block.columns.flags[this.index]!;
+    return (flags & FINITE_KNOWN) === 0 ? undefined : (flags & FINITE) !== 0;
+  }
+
+  set finite(finite: boolean | undefined) {
+    const flags = this.block.columns.flags;
+    flags[this.index] = (flags[this.index]! & ~(FINITE_KNOWN | FINITE)) | (finite === undefined ? 0 : finite ? FINITE_KNOWN | FINITE : FINITE_KNOWN);
+  }
+
+  /** whether every value of the chunk is a number (set by the downsampled read on first decode); undefined until known */
+  get numeric(): boolean | undefined {
+    const flags = this.block.columns.flags[this.index]!;
+    return (flags & NUMERIC_KNOWN) === 0 ? undefined : (flags & NUMERIC) !== 0;
+  }
+
+  set numeric(numeric: boolean | undefined) {
+    const flags = this.block.columns.flags;
+    flags[this.index] = (flags[this.index]! & ~(NUMERIC_KNOWN | NUMERIC)) | (numeric === undefined ? 0 : numeric ? NUMERIC_KNOWN | NUMERIC : NUMERIC_KNOWN);
+  }
+}
+
+/** A chunk a BlockWriter has written: what its index entry holds. */
+interface WrittenChunk {
   seriesId: number;
   offset: number;
   length: number;
@@ -58,10 +168,7 @@ export interface ChunkRef extends SummarySlots {
   minT: number;
   maxT: number;
   count: number;
-  /** whether every value of the chunk is a number (set by the downsampled read on first decode) */
-  numeric?: boolean;
-  /** whether every value of the chunk is a finite number: from the index (DSDBEND4), or read from its header on first use (BlockReader.valuesFinite) */
-  finite?: boolean;
+  finite: boolean;
 }
 
 export function blockFileName(seq: number): string {
@@ -80,7 +187,7 @@ export class BlockWriter {
   private written = 0;
   /** chunks encoded but not yet written: they start at file offset `written` */
   private readonly pending = new ByteWriter(WRITE_BATCH + 64 * 1024);
-  private readonly refs: ChunkRef[] = [];
+  private readonly refs: WrittenChunk[] = [];
   /** addSeries' index entries before they become refs (CHUNK_META_FIELDS numbers a chunk) */
   private meta = new Float64Array(64 * CHUNK_META_FIELDS);
   private readonly tmpPath: string;
@@ -210,7 +317,10 @@ export class BlockWriter {
 let readers = 0;
 
 export class BlockReader {
+  /** one a chunk, in file order (ChunkRef: a view of `columns`) */
   readonly refs: ChunkRef[] = [];
+  /** the chunk index (ChunkRef reads it) */
+  readonly columns: ChunkColumns;
   /** unique per open reader (a rewrite in place under the same seq gets a new one): for caches */
   readonly instance = ++readers;
   readonly superseded: number[] = [];
@@ -242,28 +352,48 @@ export class BlockReader {
       const nSuperseded = r.uvarint();
       for (let i = 0; i < nSuperseded; i++) this.superseded.push(r.uvarint());
       const n = r.uvarint();
+      // every entry takes at least MIN_ENTRY_BYTES of the index: a larger count is a lie that would allocate
+      if (n > (r.end - r.pos) / MIN_ENTRY_BYTES) throw new Error('chunk count out of range');
+      const columns = (this.columns = newChunkColumns(n));
       let seriesId = 0;
       let offset = MAGIC.length;
+      let points = 0;
       for (let i = 0; i < n; i++) {
-        let ref: ChunkRef;
+        let length: number;
+        let flags = 0;
         if (implied) {
           seriesId += r.svarint();
-          ref = { seriesId, offset, length: r.uvarint(), crc: r.u32(), minT: r.f64(), maxT: r.f64(), count: r.uvarint() };
-          // known from the index, not read from the chunk's header (valuesFinite) on a first count
-          if (flagged) ref.finite = (r.uvarint() & FLAG_FINITE) !== 0;
-          offset += ref.length;
+          length = r.uvarint();
         } else {
-          ref = { seriesId: r.uvarint(), offset: r.uvarint(), length: r.uvarint(), crc: r.u32(), minT: r.f64(), maxT: r.f64(), count: r.uvarint() };
+          seriesId = r.uvarint();
+          offset = r.uvarint();
+          length = r.uvarint();
         }
-        if (ref.seriesId < 0 || ref.offset + ref.length > indexOffset) throw new Error('chunk reference out of range');
+        const crc = r.u32();
+        const minT = r.f64();
+        const maxT = r.f64();
+        const count = r.uvarint();
+        // known from the index, not read from the chunk's header (valuesFinite) on a first count
+        if (flagged) flags = (r.uvarint() & FLAG_FINITE) !== 0 ? FINITE_KNOWN | FINITE : FINITE_KNOWN;
+        if (seriesId < 0 || offset + length > indexOffset) throw new Error('chunk reference out of range');
         // A checksum only proves the index is what was written: a writer's bug or a crafted
         // file could still claim a count readers would allocate for, or a series id past 2^53.
-        if (!Number.isSafeInteger(ref.seriesId) || ref.length === 0) throw new Error('chunk reference out of range');
-        if (ref.count < 1 || ref.count > CHUNK_POINTS_VERIFIED) throw new Error(`chunk point count ${ref.count} out of range`);
-        if (!(ref.minT <= ref.maxT)) throw new Error('chunk time range out of order');
-        this.refs.push(ref);
-        this.points += ref.count;
+        if (!Number.isSafeInteger(seriesId) || length === 0) throw new Error('chunk reference out of range');
+        if (count < 1 || count > CHUNK_POINTS_VERIFIED) throw new Error(`chunk point count ${count} out of range`);
+        if (!(minT <= maxT)) throw new Error('chunk time range out of order');
+        columns.seriesIds[i] = seriesId;
+        columns.offsets[i] = offset;
+        columns.lengths[i] = length;
+        columns.crcs[i] = crc;
+        columns.minTs[i] = minT;
+        columns.maxTs[i] = maxT;
+        columns.counts[i] = count;
+        columns.flags[i] = flags;
+        this.refs.push(new ChunkRef(this, i));
+        points += count;
+        if (implied) offset += length;
       }
+      this.points = points;
     } catch (err) {
       fs.closeSync(this.fd);
       throw err;

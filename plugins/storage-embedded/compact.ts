@@ -83,7 +83,7 @@ export class CompactionJob implements BackgroundJob {
     const merging = (this.merging = new Set(inputs));
     this.seq = blocks.allocSeq();
     const entries = this.entries;
-    for (const entry of index.byId) if (entry && entry.chunks.some((c) => merging.has(c.block))) entries.push(entry);
+    for (const entry of index.byId) if (entry && entry.chunks.some((ref) => merging.has(ref.block))) entries.push(entry);
     this.writer = blocks.writer(this.seq, inputs.map((b) => b.seq));
     // decode and merge buffers reused series after series; a series is read (again, after a worker failure) when needed
     const scratch = new MergeScratch();
@@ -94,7 +94,7 @@ export class CompactionJob implements BackgroundJob {
       // the points of its chunks in the inputs: at least what the merge keeps
       sizeOf: (i: number) => {
         let n = 0;
-        for (const { block, ref } of entries[i]!.chunks) if (merging.has(block) && ref.maxT >= cutoff) n += ref.count;
+        for (const ref of entries[i]!.chunks) if (merging.has(ref.block) && ref.maxT >= cutoff) n += ref.count;
         return n;
       },
     };

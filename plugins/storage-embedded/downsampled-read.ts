@@ -130,9 +130,9 @@ export function downsampleSeries(
   // the parts read, oldest first (blocks in seq order, then the frozen and the live head),
   // with the time spans they may hold in the read range
   const parts: Part[] = [];
-  for (const { block, ref } of entry.chunks) {
+  for (const ref of entry.chunks) {
     if (ref.maxT < start || ref.minT > end) continue;
-    parts.push({ lo: Math.max(ref.minT, start), hi: Math.min(ref.maxT, end), block, ref });
+    parts.push({ lo: Math.max(ref.minT, start), hi: Math.min(ref.maxT, end), block: ref.block, ref });
   }
   if (inHead) {
     const chunkParts = parts.length;

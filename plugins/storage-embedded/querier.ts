@@ -35,10 +35,10 @@ export function lastPoint(blocks: BlockSet, entry: SeriesEntry, floor: number): 
     }
   }
   let newestRef = -1;
-  for (let c = 0; c < entry.chunks.length; c++) if (newestRef < 0 || entry.chunks[c]!.ref.maxT >= entry.chunks[newestRef]!.ref.maxT) newestRef = c;
-  if (newestRef >= 0 && entry.chunks[newestRef]!.ref.maxT > t) {
+  for (let c = 0; c < entry.chunks.length; c++) if (newestRef < 0 || entry.chunks[c]!.maxT >= entry.chunks[newestRef]!.maxT) newestRef = c;
+  if (newestRef >= 0 && entry.chunks[newestRef]!.maxT > t) {
     // the newest chunk, merged with any older block sharing its last timestamp
-    const maxT = entry.chunks[newestRef]!.ref.maxT;
+    const maxT = entry.chunks[newestRef]!.maxT;
     points = blocks.read(entry, maxT, maxT);
   }
   const i = points ? points.length - 1 : -1;

@@ -34,7 +34,7 @@ export function deletePoints(head: Head, blocks: BlockSet, entries: readonly Ser
   for (const entry of entries) {
     ids.add(entry.id);
     head.deleteRange(entry, start, end);
-    for (const { block, ref } of entry.chunks) if (ref.minT <= end && ref.maxT >= start) touched.add(block);
+    for (const ref of entry.chunks) if (ref.minT <= end && ref.maxT >= start) touched.add(ref.block);
   }
   if (touched.size === 0) return;
   blocks.rewrite(touched, (seriesId, points) => (ids.has(seriesId) ? removeRange(points, start, end) : points));

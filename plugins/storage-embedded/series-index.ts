@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ByteReader, ByteWriter, seriesKeyString, type BucketColumns, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
 import type { HeadSeries } from './head';
 import { appendWhole, frameRecord, scanRecords, type RecordScan } from './record-file';
-import type { BlockReader, ChunkRef } from './block';
+import type { ChunkRef } from './block';
 import { fsyncDir } from './sync-file';
 import { encodeSeriesBatch, readSeriesPayload } from './series-log';
 
@@ -26,8 +26,8 @@ export interface SeriesEntry {
   frozen?: HeadSeries;
   /** its index among the series with points staged for the head (head-staging.ts), or -1 */
   stagedSlot: number;
-  /** chunks in blocks, oldest block first */
-  chunks: { block: BlockReader; ref: ChunkRef }[];
+  /** chunks in blocks, oldest block first (each names its block: ChunkRef.block) */
+  chunks: ChunkRef[];
   /** the last downsampled read of the series' blocks alone (downsampled-read.ts), while still valid */
   downsampled?: DownsampledMemo;
 }

@@ -120,8 +120,8 @@ describe('embedded engine: downsampling in the engine', () => {
       const all = { start: -8.64e15, end: 8.64e15 };
       const kept = (key: string) => {
         const runs: { headValues: Float64Array; tailValues: Float64Array; partial: boolean }[] = [];
-        for (const entry of (engine as any).index.byId as ({ chunks: { ref: { summaries?: { key: string; run: (typeof runs)[0] }[] } }[] } | undefined)[]) {
-          for (const c of entry?.chunks ?? []) for (const slot of c.ref.summaries ?? []) if (slot.key === key) runs.push(slot.run);
+        for (const entry of (engine as any).index.byId as ({ chunks: { summaries?: { key: string; run: (typeof runs)[0] }[] }[] } | undefined)[]) {
+          for (const c of entry?.chunks ?? []) for (const slot of c.summaries ?? []) if (slot.key === key) runs.push(slot.run);
         }
         return runs;
       };
@@ -178,7 +178,7 @@ describe('embedded engine: downsampling in the engine', () => {
       // and a few in the head
       await engine.write(pointBatch(Object.keys(kinds).map((host) => ({ metric: 'f', tags: { host }, timestamp: BASE + 1_000_000, value: { kind: ValueKind.Int, value: 1n } }) as DataPoint)));
       const hosts = new Map<unknown, string>();
-      for (const entry of (engine as any).index.byId as ({ info: { tags: Record<string, string> }; chunks: { ref: unknown }[] } | undefined)[]) for (const c of entry?.chunks ?? []) hosts.set(c.ref, entry!.info.tags.host!);
+      for (const entry of (engine as any).index.byId as ({ info: { tags: Record<string, string> }; chunks: unknown[] } | undefined)[]) for (const c of entry?.chunks ?? []) hosts.set(c, entry!.info.tags.host!);
       // the block index says which chunks hold only finite numbers (DSDBEND4's flags): known before any chunk is read
       const finiteByHost: Record<string, boolean[]> = {};
       for (const [ref, host] of hosts) (finiteByHost[host] ??= []).push((ref as { finite?: boolean }).finite!);
