@@ -378,7 +378,7 @@ export class BlockReader {
         if (seriesId < 0 || offset + length > indexOffset) throw new Error('chunk reference out of range');
         // A checksum only proves the index is what was written: a writer's bug or a crafted
         // file could still claim a count readers would allocate for, or a series id past 2^53.
-        if (!Number.isSafeInteger(seriesId) || length === 0) throw new Error('chunk reference out of range');
+        if (!Number.isSafeInteger(seriesId) || length === 0 || length > 0xffffffff) throw new Error('chunk reference out of range');
         if (count < 1 || count > CHUNK_POINTS_VERIFIED) throw new Error(`chunk point count ${count} out of range`);
         if (!(minT <= maxT)) throw new Error('chunk time range out of order');
         columns.seriesIds[i] = seriesId;
