@@ -28,6 +28,8 @@ export class BlockSet {
     private readonly chunkMaxPoints: number,
     private readonly counters: Counters,
     private readonly log: Logger,
+    /** called after blocks were closed and the series' chunk lists rebuilt without them (their ChunkRefs are stale) */
+    private readonly blocksClosed: () => void = () => {},
   ) {}
 
   /** Opens every block in the directory (see the file comment for what is cleaned up). */
@@ -64,6 +66,7 @@ export class BlockSet {
   /** Points every series at its chunks, oldest block first. */
   private rebuildChunkRefs(): void {
     this.generation++;
+    this.blocksClosed();
     for (const entry of this.index.byId) if (entry) entry.chunks = [];
     this.blocks.sort((a, b) => a.seq - b.seq);
     let orphans = 0;
@@ -105,11 +108,10 @@ export class BlockSet {
   replace(inputs: ReadonlySet<BlockReader>, seq: number): void {
     const merged = new BlockReader(path.join(this.dir, blockFileName(seq)), seq, this.codecs);
     this.blocks = [...this.blocks.filter((b) => !inputs.has(b)), merged];
+    // closed before the rebuild, whose blocksClosed call drops what refers to them
+    for (const block of inputs) block.close();
     this.rebuildChunkRefs();
-    for (const block of inputs) {
-      block.close();
-      fs.rmSync(block.file, { force: true });
-    }
+    for (const block of inputs) fs.rmSync(block.file, { force: true });
   }
 
   /** Closes and deletes blocks (retention). */

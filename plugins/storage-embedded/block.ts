@@ -473,5 +473,13 @@ export class BlockReader {
   close(): void {
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
+    // its ChunkRefs may outlive it (a summary kept in the cache until dropped): not its read memory
+    this.window = undefined;
+    this.windowMemory = undefined;
+  }
+
+  /** Whether close() was called (a compaction, retention or rewrite replaced the block). */
+  get closed(): boolean {
+    return this.fd < 0;
   }
 }

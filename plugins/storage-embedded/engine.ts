@@ -37,6 +37,7 @@ import {
 import { AnnotationStore } from './annotations';
 import { appendBatch, logSamples } from './appender';
 import { JobRunner } from './background-job';
+import { ChunkRef } from './block';
 import { BlockSet } from './block-set';
 import { CodecSet, type CodecPreferences } from './codec-set';
 import { CompactionJob, planCompaction, planIdleCompaction } from './compact';
@@ -201,7 +202,10 @@ export class EmbeddedEngine implements StorageEngine {
         this.counters.seriesLogTruncations++;
         this.log.warn({ file: 'series.log', ...seriesCorruption }, 'series log has a corrupt tail: truncated');
       }
-      this.blocks = new BlockSet(path.join(dir, 'blocks'), this.index, codecSet, this.options.chunkMaxPoints, this.counters, this.log);
+      // summaries kept on the chunks of blocks closed since are dropped (ChunkRef.block keeps a block's index reachable)
+      this.blocks = new BlockSet(path.join(dir, 'blocks'), this.index, codecSet, this.options.chunkMaxPoints, this.counters, this.log, () =>
+        this.summaries.dropWhere((owner) => owner instanceof ChunkRef && owner.block.closed),
+      );
       this.blocks.load();
       this.annotationStore.load();
       this.meta.open();

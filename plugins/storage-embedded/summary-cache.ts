@@ -121,6 +121,27 @@ export class SummaryCache {
     }
   }
 
+  /**
+   * Drops every summary whose owner `stale` names, all of its slots (the chunks of blocks a
+   * compaction, retention or rewrite closed: no series lists them any more, so they are never
+   * asked for again, and a kept summary's ChunkRef would keep its whole block index in memory).
+   * Per block change, not per query: one pass over the entries.
+   */
+  dropWhere(stale: (owner: SummarySlots) => boolean): void {
+    let kept = 0;
+    for (let i = this.first; i < this.queue.length; i++) {
+      const entry = this.queue[i]!;
+      if (entry.memo === undefined && stale(entry.owner)) {
+        this.bytes -= entry.bytes;
+        entry.owner.summaries = undefined;
+      } else {
+        this.queue[kept++] = entry;
+      }
+    }
+    this.queue.length = kept;
+    this.first = 0;
+  }
+
   get size(): { entries: number; bytes: number } {
     return { entries: this.queue.length - this.first, bytes: this.bytes };
   }

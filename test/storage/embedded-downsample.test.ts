@@ -66,6 +66,42 @@ describe('embedded engine: downsampling in the engine', () => {
     }
   });
 
+  it('drops the summaries kept on the chunks of blocks a compaction closed: they would keep the closed blocks in memory', async () => {
+    const engine = await embeddedEngine(tempDataDir('ds-closed'), { chunkMaxPoints: 16, headMaxPoints: 1_000_000 });
+    await engine.open();
+    try {
+      for (const [from, to] of [[0, 100], [100, 200]] as const) {
+        await engine.write(pointBatch(points('m', from, to)));
+        engine.checkpoint();
+      }
+      const sum = { intervalMs: 60_000, aggregator: 'sum', reduce: REDUCERS.sum! };
+      const range = { start: BASE, end: BASE + 300_000 };
+      // a summary is kept the second time it is made (another range: a repeat of the same is the series' memo)
+      const shifted = { start: BASE + 1, end: BASE + 300_001 };
+      await compareDownsampled(engine, 'm', range, sum);
+      await compareDownsampled(engine, 'm', shifted, sum);
+      const internals = engine as unknown as { summaries: { size: { entries: number; bytes: number } }; blocks: { blocks: BlockReader[] } };
+      const before = internals.blocks.blocks;
+      expect(before).to.have.length(2);
+      expect(internals.summaries.size.entries).to.be.greaterThan(0);
+      const refsOf = (blocks: BlockReader[]) => blocks.flatMap((b) => b.refs);
+      expect(refsOf(before).some((ref) => ref.summaries !== undefined)).to.equal(true);
+      engine.compact();
+      expect(internals.blocks.blocks).to.have.length(1);
+      expect(before.every((b) => b.closed)).to.equal(true);
+      expect(refsOf(before).filter((ref) => ref.summaries !== undefined), 'summaries left on closed blocks').to.deep.equal([]);
+      const left = internals.summaries as unknown as { queue: { memo?: object }[]; first: number };
+      expect(left.queue.slice(left.first).filter((e) => e.memo === undefined), 'chunk summaries still counted').to.deep.equal([]);
+      // the merged block's chunks are summarised and kept anew, and answer the same
+      await compareDownsampled(engine, 'm', range, sum);
+      await compareDownsampled(engine, 'm', shifted, sum);
+      expect(internals.summaries.size.entries).to.be.greaterThan(0);
+      await compareDownsampled(engine, 'm', range, sum);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('merges blocks and heads that overlap in time (out-of-order writes) point by point, later writes winning, and stays exact', async () => {
     const engine = await embeddedEngine(tempDataDir('ds-overlap'), { chunkMaxPoints: 16 });
     await engine.open();
