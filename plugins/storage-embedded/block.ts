@@ -160,7 +160,7 @@ export class ChunkRef implements SummarySlots {
 }
 
 /** A chunk a BlockWriter has written: what its index entry holds. */
-interface WrittenChunk {
+export interface WrittenChunk {
   seriesId: number;
   offset: number;
   length: number;

@@ -9,7 +9,7 @@ import { startDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tearNextWrite, tempDataDir } from '../helpers/embedded';
 import { CODEC_PLUGINS } from '../helpers/plugins';
 import { planCompaction, planIdleCompaction } from '../../plugins/storage-embedded/compact';
-import { BlockReader } from '../../plugins/storage-embedded/block';
+import { BlockReader, type WrittenChunk } from '../../plugins/storage-embedded/block';
 import { CodecSet, DEFAULT_CODECS } from '../../plugins/storage-embedded/codec-set';
 import { fsckEmbedded } from '../../plugins/storage-embedded/fsck';
 import { codecRegistry } from '../helpers/embedded';
@@ -29,15 +29,7 @@ const floats = (metric: string, host: string, from: number, n: number, step = 10
 
 type BlockRefs = BlockReader['refs'];
 /** An index entry as plain fields (a ChunkRef reads its block's columns; a test damages copies). */
-interface IndexEntry {
-  seriesId: number;
-  offset: number;
-  length: number;
-  crc: number;
-  minT: number;
-  maxT: number;
-  count: number;
-}
+type IndexEntry = Omit<WrittenChunk, 'finite'>;
 const plainEntry = (ref: IndexEntry): IndexEntry => ({ seriesId: ref.seriesId, offset: ref.offset, length: ref.length, crc: ref.crc, minT: ref.minT, maxT: ref.maxT, count: ref.count });
 
 /** A block index with whole entries (offsets and ids as they are), as DSDB wrote it before DSDBEND3. */
