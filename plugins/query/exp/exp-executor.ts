@@ -161,12 +161,19 @@ function compileExpressions(q: ExpQuery, subs: Map<string, MetricSub>): Map<stri
       }
     }
   }
-  // the graph of nested expressions, built in the HashMap orders QueryExecutor walks
+  // the graph of nested expressions, built in the HashMap orders QueryExecutor walks: jgrapht
+  // 0.9.1's DirectedAcyclicGraph keeps vertices and each vertex's edges in insertion order
   const exprOrder = javaHashOrder(
     list.map((e) => e.id!),
     list.length,
   );
-  const edges = new Map<string, string[]>(exprOrder.map((id) => [id, []]));
+  const vertices: string[] = [];
+  const edges = new Map<string, string[]>();
+  const addVertex = (id: string) => {
+    if (edges.has(id)) return;
+    edges.set(id, []);
+    vertices.push(id);
+  };
   const reaches = (from: string, to: string, seen = new Set<string>()): boolean => {
     if (from === to) return true;
     if (seen.has(from)) return false;
@@ -174,27 +181,49 @@ function compileExpressions(q: ExpQuery, subs: Map<string, MetricSub>): Map<stri
     return (edges.get(from) ?? []).some((n) => reaches(n, to, seen));
   };
   for (const id of exprOrder) {
+    addVertex(id);
     for (const v of javaHashOrder(iterators.get(id)!.spec.variables)) {
       if (!iterators.has(v)) continue;
       if (v === id) throw new ExpRuntimeError(`Self referencing expression found: ${id}`);
+      addVertex(v);
       if (reaches(v, id)) throw new ExpRuntimeError(`Circular reference found: ${id}`);
-      edges.get(id)!.push(v);
+      if (!edges.get(id)!.includes(v)) edges.get(id)!.push(v);
     }
   }
-  const compiled = new Set<string>();
-  const compile = (id: string): void => {
-    if (compiled.has(id)) return;
-    compiled.add(id);
+  // compile_stack: TopologicalOrderIterator's order (Kahn's, FIFO: the roots in vertex order,
+  // then each vertex as its last dependant leaves), compiled from the end, so an expression
+  // compiles after those it uses and, among independent ones, in that order reversed
+  for (const id of topologicalOrder(vertices, edges).reverse()) {
     const it = iterators.get(id)!;
-    for (const v of edges.get(id)!) compile(v);
     for (const v of javaHashOrder(it.spec.variables)) {
       const source = iterators.get(v);
       if (source) it.addResults(v, source.copy());
     }
     it.compile();
-  };
-  for (const id of [...exprOrder].reverse()) compile(id);
+  }
   return iterators;
+}
+
+/**
+ * jgrapht 0.9.1's TopologicalOrderIterator over a graph whose edges point from an expression to
+ * the expressions it uses: the vertices without incoming edges in vertex order, then, FIFO,
+ * each vertex whose in-degree its predecessors' outgoing edges (in edge order) bring to zero.
+ */
+function topologicalOrder(vertices: readonly string[], edges: ReadonlyMap<string, readonly string[]>): string[] {
+  const inDegree = new Map<string, number>(vertices.map((v) => [v, 0]));
+  for (const targets of edges.values()) for (const t of targets) inDegree.set(t, inDegree.get(t)! + 1);
+  const queue = vertices.filter((v) => inDegree.get(v) === 0);
+  const order: string[] = [];
+  for (let i = 0; i < queue.length; i++) {
+    const v = queue[i]!;
+    order.push(v);
+    for (const t of edges.get(v)!) {
+      const d = inDegree.get(t)! - 1;
+      inDegree.set(t, d);
+      if (d === 0) queue.push(t);
+    }
+  }
+  return order;
 }
 
 const LONG_MAX_TEXT = '9223372036854775807';
