@@ -8,7 +8,9 @@
  * Only codecs that say where a worker can load them (Codec.worker) can run there:
  * ChunkEncoder.forCodecs gives undefined when one of the codecs may not, and the engine
  * then encodes on its own thread. If the thread dies, the jobs in flight are rejected and
- * the next job starts a new one; callers encode what was lost themselves.
+ * the next job starts a new one; callers encode what was lost themselves. A thread that
+ * hangs (answers no job for `answerTimeoutMs` while jobs wait) is ended and counted as a
+ * death, so a cut waiting for it (and the writes waiting for that cut) go on.
  */
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -33,6 +35,19 @@ const INT: number = ValueKind.Int;
  * compaction would start one more and log one more failure.
  */
 const MAX_FAILED_STARTS = 3;
+/**
+ * How long the thread may go without answering while jobs wait before it is taken for hung
+ * and ended. A job is one slice (thousands of points, ~100 ns a point): milliseconds. The
+ * margin is for a machine starved of CPU; ending a slow thread by mistake costs only its
+ * jobs being encoded again on the storage thread.
+ */
+export const DEFAULT_ANSWER_TIMEOUT_MS = 60_000;
+
+/** ChunkEncoder's settings. */
+export interface ChunkEncoderOptions {
+  /** ms without an answer, with jobs waiting, before the thread is ended as hung (DEFAULT_ANSWER_TIMEOUT_MS) */
+  answerTimeoutMs?: number;
+}
 
 /** Encoded chunks: their bytes back to back, and CHUNK_META_FIELDS numbers a chunk (series id, length, crc32, minT, maxT, count, finite). */
 export interface EncodedChunks {
@@ -116,18 +131,24 @@ export class ChunkEncoder {
   private failedStarts = 0;
   /** whether the current thread has answered a job */
   private answered = false;
+  /** armed while jobs wait: ends a thread that answers none in time */
+  private watchdog: NodeJS.Timeout | undefined;
+  private readonly answerTimeoutMs: number;
 
-  /** `codecs`: where the worker loads the codecs from; `onFailure` hears of a job the worker failed and of a thread that died. */
+  /** `codecs`: where the worker loads the codecs from; `onFailure` hears of a job the worker failed and of a thread that died or hung. */
   constructor(
     private readonly codecs: EncoderCodecs,
     private readonly onFailure: (err: Error) => void = () => {},
-  ) {}
+    options: ChunkEncoderOptions = {},
+  ) {
+    this.answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+  }
 
   /**
    * An encoder for `codecs`, or undefined when one of the codecs it may write numbers with
    * has no Codec.worker. Text is never sent to the thread, so its codecs need none.
    */
-  static forCodecs(codecs: CodecSet, onFailure?: (err: Error) => void): ChunkEncoder | undefined {
+  static forCodecs(codecs: CodecSet, onFailure?: (err: Error) => void, options?: ChunkEncoderOptions): ChunkEncoder | undefined {
     const lists = { timestamp: codecs.timestamp, int: codecs.byKind[ValueKind.Int]!, float: codecs.byKind[ValueKind.Float]! };
     const modules = new Map<string, EncoderCodecs['modules'][number]>();
     for (const list of Object.values(lists)) {
@@ -138,7 +159,7 @@ export class ChunkEncoder {
     }
     const names = (list: { name: string }[]) => list.map((c) => c.name);
     const prefs = { timestamp: names(lists.timestamp), int: names(lists.int), float: names(lists.float), string: [], json: [] };
-    return new ChunkEncoder({ prefs, modules: [...modules.values()] }, onFailure);
+    return new ChunkEncoder({ prefs, modules: [...modules.values()] }, onFailure, options);
   }
 
   /**
@@ -180,6 +201,7 @@ export class ChunkEncoder {
       worker.postMessage(job);
       worker.ref(); // an encode in flight keeps the process up until it is answered
       this.waiting.set(id, { resolve, reject, buffer: slice.buffer });
+      this.watchdog ??= this.armWatchdog();
     });
   }
 
@@ -188,6 +210,7 @@ export class ChunkEncoder {
     this.closed = true;
     const worker = this.worker;
     this.worker = undefined;
+    this.disarmWatchdog();
     this.failAll(new Error('the chunk encoder is closed'));
     if (worker) await stopWorkerThread(worker);
   }
@@ -205,24 +228,48 @@ export class ChunkEncoder {
       workerData: { role: ENCODE_WORKER_ROLE, codecs: this.codecs },
       resourceLimits: ENCODE_WORKER_LIMITS,
       onMessage: (answer) => this.answer(answer),
-      onDeath: (err) => {
-        if (this.worker !== worker) return;
-        this.worker = undefined;
-        this.failedStarts = this.answered ? 0 : this.failedStarts + 1;
-        this.failAll(err);
-        this.onFailure(err);
-      },
+      onDeath: (err) => this.lost(worker, err),
     });
     this.worker = worker;
     this.answered = false;
     return worker;
   }
 
+  /** The thread died or hung: its jobs are rejected (their callers encode them), the next job starts another. */
+  private lost(worker: Worker, err: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    this.disarmWatchdog();
+    this.failedStarts = this.answered ? 0 : this.failedStarts + 1;
+    this.failAll(err);
+    this.onFailure(err);
+  }
+
+  private armWatchdog(): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.watchdog = undefined;
+      const worker = this.worker;
+      if (!worker || this.waiting.size === 0) return;
+      this.lost(worker, new Error(`chunk encode worker answered no job in ${this.answerTimeoutMs} ms: ended as hung`));
+      stopWorkerThread(worker).catch(() => {});
+    }, this.answerTimeoutMs);
+    timer.unref(); // the jobs' ref() on the thread is what keeps the process up
+    return timer;
+  }
+
+  private disarmWatchdog(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
   private answer(answer: EncodeAnswer): void {
     this.answered = true;
     const waiting = this.waiting.get(answer.id);
-    if (!waiting) return;
     this.waiting.delete(answer.id);
+    // an answer: the thread is alive; the jobs still waiting get a full timeout
+    this.disarmWatchdog();
+    if (this.waiting.size > 0) this.watchdog = this.armWatchdog();
+    if (!waiting) return;
     if (this.waiting.size === 0) this.worker?.unref();
     // the thread is done with the buffer: kept for the next slice (small ones only)
     if (this.spare.length < SPARE_BUFFERS && waiting.buffer.byteLength <= SPARE_MAX_BYTES) this.spare.push(waiting.buffer);

@@ -32,5 +32,5 @@ export { mergeNumericParts, type MergedNumeric, type NumericPart } from './merge
 export { summariseFiniteParts } from './merge-finite';
 export { rateOfDoubles, type RatedDoubles } from './bucket-rate';
 export { downsamplePoints, type PointsBuckets } from './downsample-points';
-export { ChunkEncoder, EncodeSlice, type EncodedChunks } from './chunk-encoder';
+export { ChunkEncoder, DEFAULT_ANSWER_TIMEOUT_MS, EncodeSlice, type ChunkEncoderOptions, type EncodedChunks } from './chunk-encoder';
 export { CHUNK_META_FIELDS, chunkCount, writeSeriesChunks } from './series-chunks';

@@ -92,6 +92,8 @@ export interface EmbeddedEngineOptions {
    * the storage thread.
    */
   encodeOnWorker?: boolean;
+  /** ms the encode thread may answer no job while jobs wait before it is ended as hung (lib/chunks DEFAULT_ANSWER_TIMEOUT_MS) */
+  encodeAnswerTimeoutMs?: number;
   /** 0 keeps data forever */
   retentionMs: number;
   codecs: CodecPreferences;
@@ -192,7 +194,7 @@ export class EmbeddedEngine implements StorageEngine {
       this.encoder = ChunkEncoder.forCodecs(codecSet, (err) => {
         this.log.warn({ err }, 'encoding chunks on the worker thread failed; the block cut or compaction goes on on the storage thread');
         if (this.encoder && !this.encoder.usable) this.log.warn('the chunk encode thread keeps dying before it answers: block cuts and compactions encode on the storage thread from now on');
-      });
+      }, { answerTimeoutMs: this.options.encodeAnswerTimeoutMs });
     }
     this.unlock = lockDir(dir);
     try {

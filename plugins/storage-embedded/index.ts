@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { definePlugin, Type } from '../../core';
+import { DEFAULT_ANSWER_TIMEOUT_MS } from '../../lib/chunks';
 import { DEFAULT_CODECS } from './codec-set';
 import { EmbeddedEngine } from './engine';
 import { fsckCommand } from './fsck-command';
@@ -27,6 +28,11 @@ export const EmbeddedOptionsSchema = Type.Object(
       description: "a background cut leaves each series' points within this many ms of its newest (at most a quarter) in the head, so that late points do not overlap the block (0: cut everything)",
     }),
     encodeOnWorker: Type.Boolean({ default: true, description: "background block cuts and compactions encode chunks on a worker thread, off the thread that takes writes (false: on that thread)" }),
+    encodeAnswerTimeoutMs: Type.Integer({
+      default: DEFAULT_ANSWER_TIMEOUT_MS,
+      minimum: 1,
+      description: 'the encode thread is ended as hung when it answers no slice for this long while slices wait (their points are then encoded on the storage thread)',
+    }),
     slicePoints: Type.Integer({ default: 100_000, minimum: 1, description: 'points per slice of background block cuts and compactions (bounds the ingest pause)' }),
     summaryCacheBytes: Type.Integer({
       default: 64 * 2 ** 20,

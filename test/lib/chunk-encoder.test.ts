@@ -4,6 +4,7 @@ import { crc32 } from 'node:zlib';
 import { allocPoints, ByteWriter, Registry, ValueKind, type Codec, type SeriesPoints } from '../../core';
 import { CHUNK_META_FIELDS, ChunkEncoder, chunkValuesFinite, CodecSet, DEFAULT_CODECS, writeChunk } from '../../lib/chunks';
 import { codecRegistry } from '../helpers/embedded';
+import { HANG_AT, withHangingWorker } from '../fixtures/hanging-codec';
 
 /** A seeded generator of numbers in [0, 1) (a 32-bit LCG): the same series every run. */
 function seeded(seed: number): () => number {
@@ -192,6 +193,48 @@ describe('lib/chunks ChunkEncoder', () => {
         expect(encoder.usable, `after thread ${i + 1} died`).to.equal(true);
       }
       expect(await encodeOneSeries(encoder, rnd)).to.equal('encoded');
+    } finally {
+      await encoder.close();
+    }
+  });
+
+  it('ends a thread that answers no job within answerTimeoutMs as hung: its jobs are rejected, the next job gets a new thread', async () => {
+    const registry = await codecRegistry();
+    const own = new Registry<Codec>('codec');
+    for (const [name, codec] of registry) own.add(name, name === 'delta-of-delta' ? withHangingWorker(codec) : codec);
+    const failures: Error[] = [];
+    const encoder = ChunkEncoder.forCodecs(new CodecSet(own, DEFAULT_CODECS), (err) => failures.push(err), { answerTimeoutMs: 400 })!;
+    const series = (first: number) => {
+      const p = allocPoints(50);
+      for (let i = 0; i < 50; i++) {
+        p.timestamps[i] = first + i * 1000;
+        p.kinds[i] = ValueKind.Float;
+        p.floats[i] = i / 4;
+      }
+      return p;
+    };
+    const job = (first: number) => {
+      const slice = encoder.slice(50);
+      slice.add(1, series(first));
+      return encoder.encode(slice, 120).then(() => 'encoded', (err: Error) => err.message);
+    };
+    try {
+      // answered jobs disarm the watchdog: a thread idle past the timeout is not ended
+      for (let i = 0; i < 3; i++) expect(await job(HANG_AT + 1)).to.equal('encoded');
+      const before = encoder.thread;
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(encoder.thread, 'an idle thread is not taken for hung').to.equal(before);
+      // one job hangs, one waits behind it: both rejected once the timeout passes
+      const started = Date.now();
+      const [hung, behind] = await Promise.all([job(HANG_AT), job(HANG_AT + 1)]);
+      expect(Date.now() - started).to.be.at.least(390);
+      expect(hung).to.match(/answered no job in 400 ms: ended as hung/);
+      expect(behind).to.equal(hung);
+      expect(failures.map((e) => e.message)).to.deep.equal([hung]);
+      expect(encoder.thread, 'the hung thread is gone').to.equal(undefined);
+      expect(encoder.usable, 'a thread that had answered before resets the count').to.equal(true);
+      expect(await job(HANG_AT + 2), 'a new thread for the next job').to.equal('encoded');
+      expect(encoder.thread).to.not.equal(undefined);
     } finally {
       await encoder.close();
     }

@@ -7,6 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pointBatch, TimeSlice, ValueKind, type DataPoint, type SeriesData } from '../../core';
 import { startDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tearNextWrite, tempDataDir } from '../helpers/embedded';
+import { HANG_AT, withHangingWorker } from '../fixtures/hanging-codec';
+import { EmbeddedEngine } from '../../plugins/storage-embedded/engine';
+import { Registry, type Codec } from '../../core';
 import { CODEC_PLUGINS } from '../helpers/plugins';
 import { planCompaction, planIdleCompaction } from '../../plugins/storage-embedded/compact';
 import { BlockReader, type WrittenChunk } from '../../plugins/storage-embedded/block';
@@ -374,6 +377,38 @@ describe('embedded engine', () => {
       expect((await engine.stats()).blockPoints).to.equal(120_000);
       expect(series[3]!.points.floats[19_999]).to.equal(1999.9);
       expect(log.lines().some((l) => String(l.msg).includes('encoding chunks on the worker thread failed'))).to.equal(true);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('ends an encode thread that hangs in a cut (encodeAnswerTimeoutMs), encodes its slices on the storage thread, and writes waiting for room go on', async () => {
+    const log = memoryLogger();
+    const registry = new Registry<Codec>('codec');
+    for (const [name, codec] of await codecRegistry()) registry.add(name, name === 'delta-of-delta' ? withHangingWorker(codec) : codec);
+    const engine = new EmbeddedEngine(
+      { dataDir: tempDataDir('worker-hangs'), flushIntervalMs: 1000, headMaxPoints: 6000, blockDurationMs: 7_200_000, chunkMaxPoints: 4096, compactBlocks: 100, compactIdleMs: 10_000, idleCompactMaxPoints: 0, slicePoints: 2000, retentionMs: 0, codecs: DEFAULT_CODECS, encodeOnWorker: true, encodeAnswerTimeoutMs: 300 },
+      registry,
+      log.logger,
+    );
+    await engine.open();
+    try {
+      // host h's chunk starts at HANG_AT: the slice carrying it never comes back from the thread
+      const batch = (host: string, first: number, n: number) =>
+        pointBatch(Array.from({ length: n }, (_, i): DataPoint => ({ metric: 'wh', tags: { host }, timestamp: first + i * 1000, value: { kind: ValueKind.Float, value: i / 2 } })));
+      await engine.write(batch('h', HANG_AT, 3000));
+      await engine.write(batch('i', HANG_AT + 7, 3000));
+      // the head is full: a cut starts; these fill the next head, then a write waits for room
+      while (!(await engine.stats()).cutInProgress) await sleep(1);
+      await engine.write(batch('j', HANG_AT, 6000));
+      await engine.write(batch('k', HANG_AT, 10));
+      while ((await engine.stats()).checkpoints === 0) await sleep(10);
+      const stats = await engine.stats();
+      expect(stats.headFullWaits, 'a write waited for the cut the hung thread held').to.be.greaterThan(0);
+      expect(log.lines().some((l) => /ended as hung/.test(JSON.stringify(l))), 'the hang is logged').to.equal(true);
+      const series = await collect(engine.read({ metric: 'wh' }, ALL));
+      expect(series.map((d) => [d.series.tags.host, d.points.length])).to.deep.equal([['h', 3000], ['i', 3000], ['j', 6000], ['k', 10]]);
+      expect(series[0]!.points.floats[2999]).to.equal(1499.5);
     } finally {
       await engine.close();
     }
