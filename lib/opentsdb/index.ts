@@ -5,6 +5,7 @@
  */
 export * from './rules';
 export * from './value-text';
+export * from './java-double';
 export * from './json-text';
 export { validateDataPoint, type IncomingPoint } from './validate-point';
 export { PutCollector, type PutError, type ReceivedPoint } from './put-collector';

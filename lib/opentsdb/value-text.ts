@@ -6,6 +6,7 @@
  *  - a JSON object token, `{"a":{"b":[1,2]}}`, is a JSON value (stored canonical).
  */
 import { ValueKind } from '../../core/types';
+import { parseJavaDouble } from './java-double';
 import { canonicalJson, isJsonObject, JsonSyntaxError, parseExactJson } from './json-text';
 import { parseLongError } from './rules';
 
@@ -47,13 +48,12 @@ export function parseValueText(s: string, out: ValueSlot): ValueError | undefine
     out.text = undefined;
     return undefined;
   }
-  // Java's Double.parseDouble takes a trailing type suffix (1.5f, 1.5d).
-  const last = s.charCodeAt(s.length - 1) | 0x20;
-  const body = last === 0x66 || last === 0x64 ? s.slice(0, -1) : s;
-  const value = /^[\s]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[\s]*$/.test(body) ? Number(body) : NaN;
-  if (Number.isNaN(value)) return { kind: 'number', message: `For input string: "${s}"` };
+  // Java's Double.parseDouble: a trailing type suffix (1.5f, 1.5d), hexadecimal (0x1.8p1)
+  const parsed = parseJavaDouble(s);
+  // NaN can only be written without a float marker (parsed as a long above, and refused)
+  if (parsed.error !== undefined || Number.isNaN(parsed.value)) return { kind: 'number', message: parsed.error ?? `For input string: "${s}"` };
   out.kind = ValueKind.Float;
-  out.float = value;
+  out.float = parsed.value;
   out.int = 0n;
   out.text = undefined;
   return undefined;

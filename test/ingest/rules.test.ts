@@ -33,6 +33,43 @@ describe('core/ingest rules', () => {
     expect(read('{"a":1')).to.match(/^Invalid JSON value/);
   });
 
+  // each answer below is what a real OpenTSDB 2.4.1 (Java 17) gave to the same telnet value
+  it("reads a value with '.', 'e' or 'E' as Java's Double.parseDouble: hexadecimal floats, rounding, and its messages", () => {
+    const slot = newValueSlot();
+    const read = (s: string) => {
+      const error = parseValueText(s, slot);
+      return error ? error.message : slot.float;
+    };
+    const accepted: [string, number][] = [
+      ['0x1.8p1', 3],
+      ['0X.8P0', 0.5],
+      ['0x1.p1', 2],
+      ['-0x1.8p1', -3],
+      ['0x1.8p1f', 3],
+      ['0x1ep3', 240], // 'e' is a hex digit here: 0x1E × 2^3
+      ['0xEp1', 28],
+      ['0x.8ep2', 2.21875],
+      ['0x1.fffffffffffffp1023', Number.MAX_VALUE],
+      ['0x1.00000000000008p0', 1], // a tie: to even
+      ['0x1.00000000000018p0', 1 + 2 * Number.EPSILON], // a tie: to even, upwards
+      ['0x1.0000000000000801p0', 1 + Number.EPSILON], // past the tie
+      ['0x0.0000000000001p-1022', Number.MIN_VALUE],
+      ['0x1.8p-1075', Number.MIN_VALUE], // 0.75 of the smallest subnormal
+      ['0x1.0p-1075', 0], // half of it: a tie, to even (zero)
+      ['0x1.8p-99999999999', 0],
+      ['0x123456789abcdef0123.8p-70', 4.551111111111111],
+      ['5.', 5],
+      ['+.5e-1', 0.05],
+      ['1.0E5D', 100000],
+    ];
+    for (const [text, value] of accepted) expect(read(text), text).to.equal(value);
+    expect(Object.is(read('-0x0.0p0'), -0), 'a negative zero').to.equal(true);
+    expect(read('0x1.fffffffffffff8p1023')).to.equal(Infinity); // refused later as OpenTSDB does: NaN or Infinite
+    expect(read('0x1.8p99999999999')).to.equal(Infinity);
+    for (const text of ['1..2', '-1.2.3', '..5', '00.1.2', '+.1.2', '1.2.3e5']) expect(read(text), text).to.equal('multiple points');
+    for (const text of ['1.2e3.4', '0x1.8', '0x1.8p', '0x.p1', '1.0e+-5', '1e', '.e1', '+.', '0x1.8p1ff']) expect(read(text), text).to.equal(`For input string: "${text}"`);
+  });
+
   it('keeps JSON numbers exact and sorts keys recursively in canonical JSON', () => {
     expect(canonicalJson(parseExactJson('{"z": {"y": 9223372036854775807, "x": -1.50e+3}, "a": "\\u00e9"}'))).to.equal('{"a":"é","z":{"x":-1.50e+3,"y":9223372036854775807}}');
     expect(() => parseExactJson('{"a":01}')).to.throw(/position/);

@@ -52,6 +52,10 @@ export function fixedVectors(prefix: string): FixedVectors {
   }
   // a counter crossing the query start (the first rate uses the point before it)
   for (let i = 0; i < 20; i++) add('counter', T + 3500 + i * 20, String(i < 12 ? i * 100 : (i - 12) * 5), { host: 'a' });
+  // values as strings OpenTSDB reads with Double.parseDouble (they hold '.', 'e' or 'E'):
+  // hexadecimal floats, rounding ties, the largest double, a type suffix (one series each)
+  const javaDoubles = ['0x1.8p1', '-0X.8P0', '0x1ep3', '0xEp1', '0x.8ep2', '0x1.fffffffffffffp1023', '0x1.00000000000018p0', '0x1.0000000000000801p0', '0x123456789abcdef0123.8p-70', '5.', '+.5e-1', '1.0E5D', '0x1.8p1f'];
+  javaDoubles.forEach((text, i) => add('javadbl', T + 10, JSON.stringify(text), { host: `h${String(i).padStart(2, '0')}` }));
   // values near 2^53 and 2^63
   add('big', T + 100, String(2n ** 53n + 1n), { host: 'a' });
   add('big', T + 160, String(2n ** 53n + 3n), { host: 'a' });
@@ -119,6 +123,7 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('big') }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'max', metric: m('big'), downsample: '1m-max' }] }),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:1m-avg:${m('ints')}{host=*}`),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('javadbl')}{host=*}`),
     // tsuid sub-queries, with each server's own TSUIDs
     { ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', tsuids: [`{TSUID:${m('ints')}{host=a}}`, `{TSUID:${m('ints')}{host=b}}`] }] }), kind: 'fixed-tsuid' },
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{}{host=literal_or(a),host=literal_or(b)}`),
