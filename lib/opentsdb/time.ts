@@ -6,6 +6,7 @@
  * In the library layer: the query plugin and the annotation routes (bulk delete) parse times alike.
  */
 import { ApiError } from './api-error';
+import { parseLongError } from './rules';
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
@@ -114,6 +115,40 @@ export function epochToWallClock(epochMs: number, zone: string): { year: number;
 const ABSOLUTE = /^(\d{4})\/(\d{2})\/(\d{2})(?:[- ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
 /** OpenTSDB's DateTime.parseDateTimeString; `now` is injectable for tests. */
+/** The latest time a query may start or end at: TsdbQuery.setStartTime/setEndTime refuse later ms (past 2286). */
+export const QUERY_TIME_MAX = 9999999999999;
+
+/**
+ * parseDateTime's `value` for `text`, exact: past 2^53 a double rounds the ms that OpenTSDB
+ * holds in a long (`9223372036854775806ms` and `…807ms` are one double), so comparisons
+ * and messages about such times take this.
+ */
+export function exactQueryTime(text: string, value: number, now = Date.now()): bigint {
+  return Number.isSafeInteger(value) ? BigInt(value) : (exactTime(text, now) ?? BigInt(Math.trunc(value)));
+}
+
+/**
+ * The time (exact, as a Java long prints) when OpenTSDB's TsdbQuery refuses it as
+ * `Invalid timestamp: <ms>` (a 500, once the query is built): before 1970 (a duration ago
+ * longer than the epoch) or past QUERY_TIME_MAX; undefined when valid.
+ */
+export function invalidQueryTime(text: string, value: number, now = Date.now()): string | undefined {
+  if (value >= 0 && value <= QUERY_TIME_MAX) return undefined;
+  return exactQueryTime(text, value, now).toString();
+}
+
+/** parseDateTime's result as a bigint for the forms that can pass 2^53 (ms, digits, a duration ago). */
+function exactTime(text: string, now: number): bigint | undefined {
+  if (text.endsWith('-ago')) {
+    const d = /^(\d+)(.*)$/.exec(text.slice(0, -4));
+    const unit = d && (d[2] === 'ms' ? 'ms' : d[2]!.toLowerCase());
+    return d && unit && unit in UNIT_MS ? BigInt(now) - BigInt(d[1]!) * BigInt(UNIT_MS[unit]!) : undefined;
+  }
+  if (/^\d+ms$/.test(text)) return BigInt(text.slice(0, -2));
+  if (/^\d+$/.test(text)) return BigInt(text) * (text.length <= 10 ? 1000n : 1n);
+  return undefined;
+}
+
 export function parseDateTime(text: string, zone = 'UTC', now = Date.now()): number {
   if (text.length === 0) throw new ApiError(400, 'Invalid time: empty');
   if (text.toLowerCase() === 'now') return now;
@@ -128,7 +163,13 @@ export function parseDateTime(text: string, zone = 'UTC', now = Date.now()): num
     }
     return wallClockToEpoch(year!, month!, day!, hour!, minute!, second!, zone);
   }
-  if (text.endsWith('ms') && /^\d+ms$/.test(text)) return Number(text.slice(0, -2));
+  if (text.endsWith('ms') && /^\d+ms$/.test(text)) {
+    // Tags.parseLong: past a long is "Overflow in …" (or "Value too long: …")
+    const digits = text.slice(0, -2);
+    const overflow = parseLongError(digits);
+    if (overflow !== undefined) throw new ApiError(400, overflow);
+    return Number(digits);
+  }
   if (text.startsWith('-')) throw new ApiError(400, `Invalid time: ${text}. Negative timestamps are not supported.`);
   if (text.includes('.')) {
     if (!/^[0-9]{10}\.[0-9]{1,3}$/.test(text)) {

@@ -4,7 +4,7 @@ import { ApiError } from '../../lib/opentsdb';
 import { parseDownsample } from './downsample-spec';
 import { filterFromShortcut, type TagFilter } from './filters';
 import { LONG_MAX, type RateOptions, type SubQuery, type TsQuery } from './model';
-import { checkTimeZone, parseDateTime } from '../../lib/opentsdb/time';
+import { checkTimeZone, exactQueryTime, invalidQueryTime, parseDateTime } from '../../lib/opentsdb/time';
 
 export interface RawSubQuery {
   aggregator?: string;
@@ -40,15 +40,23 @@ export interface RawQuery {
 
 const ROLLUP_USAGES: readonly string[] = ['ROLLUP_RAW', 'ROLLUP_NOFALLBACK', 'ROLLUP_FALLBACK', 'ROLLUP_FALLBACK_RAW'];
 
-/** TSQuery.validateAndSetQuery: times first, then every sub-query. */
+/** TSQuery.validateAndSetQuery: times first, then every sub-query; then the times TsdbQuery refuses. */
 export function validateQuery(raw: RawQuery, aggregators: Registry<Aggregator>, now = Date.now()): TsQuery {
   if (raw.start === undefined || raw.start === '') throw new ApiError(400, 'Missing start time');
   const timezone = raw.timezone ? checkTimeZone(raw.timezone) : 'UTC';
   const start = parseDateTime(raw.start, timezone, now);
   const end = raw.end === undefined || raw.end === '' ? now : parseDateTime(raw.end, timezone, now);
-  if (end <= start) throw new ApiError(400, `End time [${end}] must be greater than the start time [${start}]`);
+  if (end <= start) {
+    // past 2^53 two times may be one double: compared (and named) as OpenTSDB's longs
+    const exactStart = exactQueryTime(raw.start, start, now);
+    const exactEnd = raw.end === undefined || raw.end === '' ? BigInt(end) : exactQueryTime(raw.end, end, now);
+    if (exactEnd <= exactStart) throw new ApiError(400, `End time [${exactEnd}] must be greater than the start time [${exactStart}]`);
+  }
   if (!raw.queries || raw.queries.length === 0) throw new ApiError(400, 'Missing queries');
   const queries = raw.queries.map((sub, index) => validateSubQuery(sub, index, aggregators, raw.useCalendar ?? false));
+  // then TSQuery.buildQueries: TsdbQuery.setStartTime/setEndTime, before any name is resolved
+  const invalid = invalidQueryTime(raw.start, start, now) ?? (raw.end === undefined || raw.end === '' ? undefined : invalidQueryTime(raw.end, end, now));
+  if (invalid !== undefined) throw new ApiError(500, `Invalid timestamp: ${invalid}`);
   return {
     start,
     end,

@@ -124,6 +124,17 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'max', metric: m('big'), downsample: '1m-max' }] }),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:1m-avg:${m('ints')}{host=*}`),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('javadbl')}{host=*}`),
+    // times TsdbQuery refuses once the query is valid (a 500, before any name is resolved),
+    // times past 2^53 compared as longs, and an ms time past a long
+    get('fixed', `/api/query?start=${T}&end=10000000000000&m=sum:${m('ints')}`),
+    get('fixed', `/api/query?start=10000000000000&end=10000000000001&m=sum:${m('nosuch')}`),
+    get('fixed', `/api/query?start=${T}&end=9223372036854775807&m=sum:${m('nosuch')}`),
+    get('fixed', `/api/query?start=9223372036854775806ms&end=9223372036854775807ms&m=sum:${m('ints')}`),
+    get('fixed', `/api/query?start=9223372036854775807ms&end=9223372036854775806ms&m=sum:${m('ints')}`),
+    get('fixed', `/api/query?start=${T}&end=9223372036854775808ms&m=sum:${m('ints')}`),
+    post('fixed', { start: T, end: 10000000000000, queries: [{ aggregator: 'sum', metric: m('ints') }] }),
+    { kind: 'fixed', method: 'POST', path: '/api/query/exp', body: { time: { start: String(T), end: '10000000000000', aggregator: 'sum' }, metrics: [{ id: 'a', metric: m('ints') }], expressions: [{ id: 'e', expr: 'a * 2' }] } },
+    get('fixed', `/api/query/gexp?start=${T}&end=10000000000000&exp=scale(sum:${m('ints')},2)`),
     // tsuid sub-queries, with each server's own TSUIDs
     { ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', tsuids: [`{TSUID:${m('ints')}{host=a}}`, `{TSUID:${m('ints')}{host=b}}`] }] }), kind: 'fixed-tsuid' },
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{}{host=literal_or(a),host=literal_or(b)}`),
