@@ -129,7 +129,7 @@ export function exactQueryTime(text: string, value: number, now = Date.now()): b
 
 /**
  * The time (exact, as a Java long prints) when OpenTSDB's TsdbQuery refuses it as
- * `Invalid timestamp: <ms>` (a 500, once the query is built): before 1970 (a duration ago
+ * `Invalid timestamp: <ms>` (once the query is built): before 1970 (a duration ago
  * longer than the epoch) or past QUERY_TIME_MAX; undefined when valid.
  */
 export function invalidQueryTime(text: string, value: number, now = Date.now()): string | undefined {

@@ -55,8 +55,9 @@ export function validateQuery(raw: RawQuery, aggregators: Registry<Aggregator>, 
   if (!raw.queries || raw.queries.length === 0) throw new ApiError(400, 'Missing queries');
   const queries = raw.queries.map((sub, index) => validateSubQuery(sub, index, aggregators, raw.useCalendar ?? false));
   // then TSQuery.buildQueries: TsdbQuery.setStartTime/setEndTime, before any name is resolved
+  // (OpenTSDB's 500 for this bad input is a 400 here, as its other 500s for bad input)
   const invalid = invalidQueryTime(raw.start, start, now) ?? (raw.end === undefined || raw.end === '' ? undefined : invalidQueryTime(raw.end, end, now));
-  if (invalid !== undefined) throw new ApiError(500, `Invalid timestamp: ${invalid}`);
+  if (invalid !== undefined) throw new ApiError(400, `Invalid timestamp: ${invalid}`);
   return {
     start,
     end,

@@ -123,7 +123,7 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect(r.json.results.map((x: { metric: string }) => x.metric)).to.deep.equal(['div.dup']);
   });
 
-  it('bad input OpenTSDB answers with a 500 is a 400 with its message (m= filter, gexp syntax, exp validation)', async () => {
+  it('bad input OpenTSDB answers with a 500 is a 400 with its message (m= filter, gexp syntax, exp validation, a time past 2286)', async () => {
     const filter = await get(`/api/query?start=${T}&m=${encodeURIComponent('sum:div.dup{host=regexp([)}')}`);
     expect(filter.status).to.equal(400);
     expect(filter.json.error.message).to.match(/^When parsing tag 'host=regexp\(\[\)': /);
@@ -131,5 +131,8 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect([gexp.status, gexp.json.error.message]).to.deep.equal([400, 'Function nosuch has not been implemented']);
     const res = await fetch(`${d.url}/api/query/exp`, { method: 'POST', body: JSON.stringify({ time: { start: T, aggregator: 'sum' }, metrics: [] }) });
     expect([res.status, ((await res.json()) as { error: { message: string } }).error.message]).to.deep.equal([400, 'missing or empty metrics']);
+    // TsdbQuery.setEndTime: past 9999999999999 ms, after the query is valid
+    const late = await get(`/api/query?start=${T}&end=9223372036854775807&m=sum:div.nosuch`);
+    expect([late.status, late.json.error.message]).to.deep.equal([400, 'Invalid timestamp: 9223372036854775807']);
   });
 });

@@ -124,7 +124,7 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'max', metric: m('big'), downsample: '1m-max' }] }),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:1m-avg:${m('ints')}{host=*}`),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('javadbl')}{host=*}`),
-    // times TsdbQuery refuses once the query is valid (a 500, before any name is resolved),
+    // times TsdbQuery refuses once the query is valid (its 500, a 400 here; before any name is resolved),
     // times past 2^53 compared as longs, and an ms time past a long
     get('fixed', `/api/query?start=${T}&end=10000000000000&m=sum:${m('ints')}`),
     get('fixed', `/api/query?start=10000000000000&end=10000000000001&m=sum:${m('nosuch')}`),

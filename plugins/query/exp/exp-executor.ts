@@ -105,8 +105,6 @@ export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.
   try {
     query = validateQuery({ start: time.start, end: time.end || undefined, timezone: time.timezone, queries: raws }, deps.aggregators, now);
   } catch (err) {
-    // the validation's 400s are the exp endpoint's own; TsdbQuery's 500 (a time it refuses) stays one
-    if (err instanceof ApiError && err.statusCode === 500) throw err;
     throw early((err as Error).message);
   }
   const results = await executeSubQueries(query, deps, budget);
