@@ -7,7 +7,6 @@
  * Counts are Java longs in OpenTSDB; DSDB keeps them as JS numbers and refuses a count
  * beyond ±2^53 (docs/opentsdb-compat.md).
  */
-import { parseJavaDouble } from '../opentsdb/java-double';
 
 /** One regular bucket: [lower, upper] as float32 values, and its count. */
 export interface HistogramBucket {
@@ -47,10 +46,12 @@ function bucketCompare(a: HistogramBucket, b: HistogramBucket): number {
  * `Infinity`/`NaN`) rounded to float32. Throws Java's NumberFormatException message.
  */
 export function parseJavaFloat(text: string): number {
-  // the same grammar and messages as Double.parseDouble (FloatingDecimal.readJavaFormatString)
-  const parsed = parseJavaDouble(text);
-  if (parsed.error !== undefined) throw new NumberFormatError(parsed.error);
-  return Math.fround(parsed.value);
+  const t = text.trim();
+  const m = /^([+-]?)(NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[fFdD]?$/.exec(t);
+  if (!m || (m[2] !== 'NaN' && m[2] !== 'Infinity' && /[fFdD]$/.test(t) && /(NaN|Infinity)/.test(t))) {
+    throw new NumberFormatError(t.length === 0 ? 'empty String' : `For input string: "${text}"`);
+  }
+  return Math.fround(Number(m[1] + m[2]));
 }
 
 /** Java's Long.parseLong; DSDB keeps it only within ±2^53. */

@@ -32,7 +32,9 @@ const ERROR_VECTORS: [string, string, string][] = [
   ['T29', 'put m 1356998400 1 host=a,b', 'put: illegal argument: Invalid tag value with key [host] ("a,b"): illegal character: ,'],
   ['T31', 'put  m 1356998400 1 host=a', 'put: illegal argument: empty metric name'],
   ['empty value', 'put m 1356998400  host=a', 'put: illegal argument: empty value'],
-  ['bad float', 'put m 1356998400 1.5.5 host=a', 'put: invalid value: For input string: "1.5.5"'],
+  // Double.parseDouble's own message for a second point (a real OpenTSDB 2.4.1 answers so)
+  ['bad float', 'put m 1356998400 1.5.5 host=a', 'put: invalid value: multiple points'],
+  ['bad float', 'put m 1356998400 1.5x host=a', 'put: invalid value: For input string: "1.5x"'],
   ['sign only', 'put m - 1 host=a', 'put: invalid value: Just a sign, no value: -'],
 ];
 
