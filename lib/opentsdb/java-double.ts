@@ -76,11 +76,17 @@ function parseHexFloat(s: string): JavaDoubleResult | undefined {
   const whole = m[2] ?? m[3] ?? '';
   const fraction = m[2] !== undefined ? '' : m[4]!;
   const hex = (whole + fraction).replace(/^0+/, '');
-  // a huge exponent is only ever Infinity or zero: clamped so the arithmetic stays exact
-  const expDigits = m[6]!.replace(/^0+/, '');
-  const expMagnitude = expDigits.length > 6 ? 1e6 : Number(expDigits);
-  const exponent = (m[5] === '-' ? -expMagnitude : expMagnitude) - 4 * fraction.length;
-  const value = hex === '' ? 0 : fromBinary(BigInt(`0x${hex}`), exponent);
+  if (hex === '') return { value: negative ? -0 : 0 };
+  // an exponent Integer.parseInt refuses (past 2147483647) is Infinity, or zero when
+  // negative, whatever the digits; any other is exact, the digits' length added to it
+  const expDigits = m[6]!.replace(/^0+(?=\d)/, '');
+  const expNegative = m[5] === '-';
+  if (expDigits.length > 10 || (expDigits.length === 10 && expDigits > '2147483647')) {
+    const value = expNegative ? 0 : Infinity;
+    return { value: negative ? -value : value };
+  }
+  const exponent = (expNegative ? -Number(expDigits) : Number(expDigits)) - 4 * fraction.length;
+  const value = fromBinary(BigInt(`0x${hex}`), exponent);
   return { value: negative ? -value : value };
 }
 

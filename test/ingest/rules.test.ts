@@ -66,6 +66,12 @@ describe('core/ingest rules', () => {
     expect(Object.is(read('-0x0.0p0'), -0), 'a negative zero').to.equal(true);
     expect(read('0x1.fffffffffffff8p1023')).to.equal(Infinity); // refused later as OpenTSDB does: NaN or Infinite
     expect(read('0x1.8p99999999999')).to.equal(Infinity);
+    // an exponent past Integer.parseInt is Infinity or zero whatever the digits; a zero significand is zero
+    const long = `0x1${'0'.repeat(300_000)}.0p-1200000`;
+    expect(read(long), 'an exponent within an int is exact, however long the digits').to.equal(1);
+    expect(read('0x1.0p2147483648')).to.equal(Infinity);
+    expect(read('0x1.0p-2147483648')).to.equal(0);
+    expect(read('0x0.0p99999999999')).to.equal(0);
     for (const text of ['1..2', '-1.2.3', '..5', '00.1.2', '+.1.2', '1.2.3e5']) expect(read(text), text).to.equal('multiple points');
     for (const text of ['1.2e3.4', '0x1.8', '0x1.8p', '0x.p1', '1.0e+-5', '1e', '.e1', '+.', '0x1.8p1ff']) expect(read(text), text).to.equal(`For input string: "${text}"`);
   });
