@@ -114,7 +114,6 @@ export function epochToWallClock(epochMs: number, zone: string): { year: number;
 
 const ABSOLUTE = /^(\d{4})\/(\d{2})\/(\d{2})(?:[- ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
-/** OpenTSDB's DateTime.parseDateTimeString; `now` is injectable for tests. */
 /** The latest time a query may start or end at: TsdbQuery.setStartTime/setEndTime refuse later ms (past 2286). */
 export const QUERY_TIME_MAX = 9999999999999;
 
@@ -149,6 +148,7 @@ function exactTime(text: string, now: number): bigint | undefined {
   return undefined;
 }
 
+/** OpenTSDB's DateTime.parseDateTimeString; `now` is injectable for tests. */
 export function parseDateTime(text: string, zone = 'UTC', now = Date.now()): number {
   if (text.length === 0) throw new ApiError(400, 'Invalid time: empty');
   if (text.toLowerCase() === 'now') return now;
