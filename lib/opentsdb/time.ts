@@ -139,9 +139,10 @@ export function invalidQueryTime(text: string, value: number, now = Date.now()):
 /** parseDateTime's result as a bigint for the forms that can pass 2^53 (ms, digits, a duration ago). */
 function exactTime(text: string, now: number): bigint | undefined {
   if (text.endsWith('-ago')) {
-    const d = /^(\d+)(.*)$/.exec(text.slice(0, -4));
-    const unit = d && (d[2] === 'ms' ? 'ms' : d[2]!.toLowerCase());
-    return d && unit && unit in UNIT_MS ? BigInt(now) - BigInt(d[1]!) * BigInt(UNIT_MS[unit]!) : undefined;
+    // parseDuration's unit; its count is a double, so the digits are read again as a bigint
+    const duration = text.slice(0, -4);
+    const { unit } = parseDuration(duration);
+    return BigInt(now) - BigInt(duration.slice(0, duration.length - unit.length)) * BigInt(UNIT_MS[unit]!);
   }
   if (/^\d+ms$/.test(text)) return BigInt(text.slice(0, -2));
   if (/^\d+$/.test(text)) return BigInt(text) * (text.length <= 10 ? 1000n : 1n);

@@ -62,22 +62,10 @@ export function expVectors(prefix: string): FixedVectors {
     }),
     // two joins fail: the error names the first in compile order, jgrapht's topological
     // order (e2, e3, e1: e2 uses e1) walked from the end, so e1 (seed 563513920)
-    exp({
-      expressions: [
-        { id: 'e1', expr: 'a / b', join: { operator: 'intersection' } },
-        { id: 'e2', expr: 'e1 + a' },
-        { id: 'e3', expr: 'b - a', join: { operator: 'intersection' } },
-      ],
-      filters: [{ id: 'f1', tags: [{ type: 'literal_or', tagk: 'host', filter: 'b', groupBy: true }] }],
-    }),
-    exp({
-      expressions: [
-        { id: 'e3', expr: 'b - a', join: { operator: 'intersection' } },
-        { id: 'e2', expr: 'e3 + a' },
-        { id: 'e1', expr: 'a / b', join: { operator: 'intersection' } },
-      ],
-      filters: [{ id: 'f1', tags: [{ type: 'literal_or', tagk: 'host', filter: 'b', groupBy: true }] }],
-    }),
+    ...[
+      [{ id: 'e1', expr: 'a / b', join: { operator: 'intersection' } }, { id: 'e2', expr: 'e1 + a' }, { id: 'e3', expr: 'b - a', join: { operator: 'intersection' } }],
+      [{ id: 'e3', expr: 'b - a', join: { operator: 'intersection' } }, { id: 'e2', expr: 'e3 + a' }, { id: 'e1', expr: 'a / b', join: { operator: 'intersection' } }],
+    ].map((expressions) => exp({ expressions, filters: [{ id: 'f1', tags: [{ type: 'literal_or', tagk: 'host', filter: 'b', groupBy: true }] }] })),
     exp({ expressions: [{ id: 'e1', expr: 'e1 + a' }] }),
     exp({ expressions: [{ id: 'e1', expr: 'e2 + a' }, { id: 'e2', expr: 'e1 + b' }] }),
     // outputs: a metric's own series (not cut to the range, gaps as 0), aliases, unknown ids
