@@ -340,7 +340,7 @@ export class EmbeddedEngine implements StorageEngine {
   /** After a block is installed: drop the WAL it covers, then retention and compaction. */
   private afterCut(job: CutJob, background: boolean): void {
     this.annotationStore.save();
-    this.wal.dropBefore(job.keepFrom);
+    this.wal.dropBefore(job.keepFrom, background);
     this.lastCheckpoint = Date.now();
     this.counters.checkpoints++;
     this.counters.lastCheckpointMs = Math.round(performance.now() - job.started);

@@ -72,6 +72,11 @@ export class Wal {
   /** a commit was asked for while one was in flight: start it when that one ends */
   private again = false;
   private timer?: NodeJS.Timeout;
+  /**
+   * Background deletes of dropped segments, chained oldest first: a crash never leaves an
+   * older segment (points a later delete record removed) without the newer ones.
+   */
+  private removing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly dir: string,
@@ -277,9 +282,21 @@ export class Wal {
     return this.inFlight;
   }
 
-  /** Deletes the segments before `seq` (their contents are in blocks now). An fsync in flight on one is harmless. */
-  dropBefore(seq: number): void {
-    for (const s of this.segments()) if (s.seq < seq) fs.rmSync(s.file, { force: true });
+  /**
+   * Deletes the segments before `seq` (their contents are in blocks now). An fsync in flight
+   * on one is harmless. `inBackground` (a background cut's) unlinks them on libuv's thread
+   * pool: unlinking a cut's tens of MB held the event loop ~50 ms a cut (measured, the
+   * 10M-point telnet load). Otherwise (a checkpoint, a delete, close) they are gone on
+   * return, with any a background drop has not finished yet. A segment whose unlink fails
+   * stays listed, so the next drop tries it again; replaying it is harmless (last write
+   * wins, and the delete records of later segments follow it).
+   */
+  dropBefore(seq: number, inBackground = false): void {
+    for (const s of this.segments()) {
+      if (s.seq >= seq) continue;
+      if (!inBackground) fs.rmSync(s.file, { force: true });
+      else this.removing = this.removing.then(() => fs.promises.rm(s.file, { force: true })).catch(() => undefined);
+    }
   }
 
   /** Commits what is left (after the commit in flight), then closes every segment. Commit errors go to onError. */
@@ -293,11 +310,13 @@ export class Wal {
     this.retired = [];
     this.current?.file.close();
     this.current = undefined;
+    await this.removing;
   }
 
   bytesOnDisk(): number {
     let n = 0;
-    for (const s of this.segments()) n += fs.statSync(s.file).size;
+    // a segment may be unlinked in the background between the listing and its stat
+    for (const s of this.segments()) n += fs.statSync(s.file, { throwIfNoEntry: false })?.size ?? 0;
     return n;
   }
 }

@@ -120,4 +120,43 @@ describe('embedded WAL buffering', () => {
     expect(records).to.have.length(payloads.length);
     records.forEach((r, i) => expect(Buffer.from(r).equals(Buffer.from(payloads[i]!)), `record ${i}`).to.equal(true));
   });
+
+  it('drops segments in the background oldest first, a later foreground drop taking the ones still pending, and close waits for them', async () => {
+    const dir = path.join(tempDataDir('wal-drop'), 'wal');
+    const wal = new Wal(dir, 60_000);
+    wal.open();
+    const segmentFiles = () => fs.readdirSync(dir).filter((f) => f.endsWith('.wal')).sort();
+    const unlinked: string[] = [];
+    const realRm = fs.promises.rm;
+    (fs.promises as { rm: unknown }).rm = async (file: string, options: fs.RmOptions) => {
+      unlinked.push(path.basename(file));
+      return realRm(file, options);
+    };
+    try {
+      for (let i = 0; i < 4; i++) {
+        wal.append(Uint8Array.of(i));
+        wal.rotate();
+      }
+      const before = segmentFiles();
+      expect(before).to.have.length(5);
+      wal.dropBefore(wal.rotate() - 2, true); // 6 segments now: the first 3 go
+      expect(segmentFiles(), 'nothing unlinked on the event loop').to.have.length(6);
+      expect(wal.bytesOnDisk()).to.be.greaterThan(0);
+      await wal.close();
+      expect(unlinked, 'in order').to.deep.equal(before.slice(0, 3));
+      expect(segmentFiles()).to.deep.equal(before.slice(3).concat(segmentFiles().slice(-1)));
+
+      const again = new Wal(dir, 60_000);
+      again.open();
+      const pending = segmentFiles();
+      again.dropBefore(again.rotate(), true);
+      again.dropBefore(again.rotate()); // foreground: every older segment is gone on return
+      expect(segmentFiles()).to.have.length(1);
+      expect(pending.every((f) => !segmentFiles().includes(f))).to.equal(true);
+      await again.close();
+      expect(segmentFiles()).to.have.length(1);
+    } finally {
+      (fs.promises as { rm: unknown }).rm = realRm;
+    }
+  });
 });
