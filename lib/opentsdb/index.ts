@@ -20,4 +20,4 @@ export { ApiError, apiErrorText } from './api-error';
 export { jsonText, optionalJsonText } from './json-field';
 export { QueryBudget, tooManyDataPoints, tooManySeries, queryTimedOut, queryCancelled, type QueryLimits } from './query-budget';
 export { putFlags, putReply, type PutFlags, type PutTally } from './put-reply';
-export { checkTimeZone, parseDateTime, parseDuration, type Duration } from './time';
+export { checkTimeZone, parseDateTime, parseDuration, zoneOffset, type Duration } from './time';

@@ -90,7 +90,11 @@ export function zoneOffset(epochMs: number, zone: string): number {
   return asUtc - (epochMs - (((epochMs % 1000) + 1000) % 1000));
 }
 
-/** Epoch ms of a wall-clock time in `zone` (the earlier instant in a DST overlap). */
+/**
+ * Epoch ms of a wall-clock time in `zone`. In a DST overlap it is the later instant (standard
+ * time) and in a gap the time an hour on, as Java's SimpleDateFormat reads them (checked with
+ * Java 17: Europe/Paris 2026/10/25-02:30:00 is 01:30Z, 2026/03/29-02:30:00 is 01:30Z).
+ */
 export function wallClockToEpoch(year: number, month: number, day: number, hour: number, minute: number, second: number, zone: string): number {
   const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
   let guess = asUtc - zoneOffset(asUtc, zone);

@@ -12,7 +12,7 @@ import { asciiOutput, htmlError, htmlPage, jsonOutput } from './outputs';
 import { GraphError, parseGraphParams, type GraphParams, type QueryString } from './params';
 import { renderSvg, type PlotSeries } from './render-svg';
 import { runQueries, type QuerySeries } from './series';
-import { parseTimeMs } from './time';
+import { axisTimeMs } from './time';
 import { flag, getHttpHooks, timeSpec, type RouteSchema } from '../../lib/http';
 
 /** The OpenAPI description of /q (OpenTSDB's GraphHandler parameters; docs/gui.md). */
@@ -102,8 +102,8 @@ async function sendPng(reply: FastifyReply, params: GraphParams, series: QuerySe
   }));
   // The x axis spans the query's range; the data's when a time form is not read here.
   const times = series.flatMap((s) => (s.dps.length ? [s.dps[0]![0], s.dps[s.dps.length - 1]![0]] : []));
-  const start = parseTimeMs(params.start, now, params.tz) ?? (times.length ? Math.min(...times) : now - 3_600_000);
-  const end = parseTimeMs(params.end, now, params.tz) ?? (params.end ? Math.max(...times, start + 1000) : now);
+  const start = axisTimeMs(params.start, now, params.tz) ?? (times.length ? Math.min(...times) : now - 3_600_000);
+  const end = axisTimeMs(params.end, now, params.tz) ?? (params.end ? Math.max(...times, start + 1000) : now);
   const svg = renderSvg(params, plot, start, Math.max(end, start + 1000));
   const image = await renderAsync(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'original' } });
   return reply.type('image/png').header('cache-control', 'no-cache').send(image.asPng());

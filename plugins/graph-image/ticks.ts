@@ -1,5 +1,6 @@
 /** Axis ticks: "nice" numbers for the y axis, calendar-friendly steps for time. */
 
+import { zoneOffset } from '../../lib/opentsdb';
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
@@ -66,15 +67,14 @@ export function timeTicks(startMs: number, endMs: number, count: number, timeZon
   return { ticks, label };
 }
 
-/** `timeZone`'s offset from UTC at `ms`, in ms (0 for UTC or an unknown zone). */
+/**
+ * `timeZone`'s offset from UTC at `ms`, in ms: lib/opentsdb's zoneOffset (the query's, with
+ * its formatter kept per zone, not made per label); 0 for a zone Intl does not know, whose
+ * labels are then UTC's.
+ */
 export function zoneOffsetMs(timeZone: string, ms: number): number {
-  if (timeZone === 'UTC') return 0;
   try {
-    const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    const v: Record<string, number> = {};
-    for (const part of f.formatToParts(new Date(ms))) if (part.type !== 'literal') v[part.type] = Number(part.value);
-    const local = Date.UTC(v.year!, v.month! - 1, v.day!, v.hour!, v.minute!, v.second!);
-    return local - Math.floor(ms / 1000) * 1000;
+    return zoneOffset(ms, timeZone);
   } catch {
     return 0;
   }

@@ -5,7 +5,7 @@ import { JsonNumber, parseExactJson } from '../../lib/opentsdb';
 import { parseGraphParams, parseKey, parseYrange } from '../../plugins/graph-image/params';
 import { renderSvg } from '../../plugins/graph-image/render-svg';
 import { formatNumber, numberTicks, timeTicks, zoneOffsetMs } from '../../plugins/graph-image/ticks';
-import { parseTimeMs } from '../../plugins/graph-image/time';
+import { axisTimeMs } from '../../plugins/graph-image/time';
 import { REPO_ROOT } from '../helpers/daemon';
 
 /** The GUI's browser modules are plain ES modules: the parts without DOM run in Node too. */
@@ -68,12 +68,19 @@ describe('/q parts', () => {
 
   it('reads OpenTSDB times for the x axis', () => {
     const now = Date.UTC(2026, 10, 25, 12, 0, 0);
-    expect(parseTimeMs('1h-ago', now)).to.equal(now - 3_600_000);
-    expect(parseTimeMs('1700000000', now)).to.equal(1_700_000_000_000);
-    expect(parseTimeMs('1700000000123', now)).to.equal(1_700_000_000_123);
-    expect(parseTimeMs('2026/11/25-10:30', now)).to.equal(Date.UTC(2026, 10, 25, 10, 30));
-    expect(parseTimeMs('2026/01/15-10:30:00', now, 'Europe/Paris')).to.equal(Date.UTC(2026, 0, 15, 9, 30));
-    expect(parseTimeMs(undefined, now)).to.equal(undefined);
+    expect(axisTimeMs('1h-ago', now)).to.equal(now - 3_600_000);
+    expect(axisTimeMs('1700000000', now)).to.equal(1_700_000_000_000);
+    expect(axisTimeMs('1700000000123', now)).to.equal(1_700_000_000_123);
+    expect(axisTimeMs('2026/11/25-10:30', now)).to.equal(Date.UTC(2026, 10, 25, 10, 30));
+    expect(axisTimeMs('2026/01/15-10:30:00', now, 'Europe/Paris')).to.equal(Date.UTC(2026, 0, 15, 9, 30));
+    expect(axisTimeMs(undefined, now)).to.equal(undefined);
+    // the forms the query reads, read the same: its range is the axis' range
+    expect(axisTimeMs('1700000000123ms', now)).to.equal(1_700_000_000_123);
+    expect(axisTimeMs('1356998400.5', now), 'OpenTSDB drops the dot: 13569984005 ms').to.equal(13_569_984_005);
+    // wall-clock times in a DST overlap and gap, as the query reads them (Java 17's SimpleDateFormat: 1792891800000, 1774747800000)
+    expect(axisTimeMs('2026/10/25-02:30:00', now, 'Europe/Paris')).to.equal(Date.UTC(2026, 9, 25, 1, 30));
+    expect(axisTimeMs('2026/03/29-02:30:00', now, 'Europe/Paris')).to.equal(Date.UTC(2026, 2, 29, 1, 30));
+    expect(axisTimeMs('yesterday', now), 'unreadable: the axis follows the data').to.equal(undefined);
   });
 
   it('parses gnuplot-style yrange and key', () => {
