@@ -66,6 +66,8 @@ export function checkTimeZone(zone: string): string {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/** 1800-01-01T00:00Z: zoneOffset reads earlier instants' offsets here */
+const OFFSETS_FLOOR_MS = Date.UTC(1800, 0, 1);
 
 /** The zone's offset from UTC (ms) at the instant `epochMs`. */
 export function zoneOffset(epochMs: number, zone: string): number {
@@ -84,22 +86,56 @@ export function zoneOffset(epochMs: number, zone: string): number {
     });
     formatters.set(zone, format);
   }
+  // Before the tz database's first transitions (all after 1800) a zone keeps its local mean
+  // time; reading it at 1800 also keeps Intl's year within the era Date.UTC reads here.
+  const at = Math.max(epochMs, OFFSETS_FLOOR_MS);
   const parts: Record<string, number> = {};
-  for (const part of format.formatToParts(new Date(epochMs))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  for (const part of format.formatToParts(new Date(at))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
   const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-  return asUtc - (epochMs - (((epochMs % 1000) + 1000) % 1000));
+  return asUtc - (at - (((at % 1000) + 1000) % 1000));
 }
 
 /**
  * Epoch ms of a wall-clock time in `zone`. In a DST overlap it is the later instant (standard
  * time) and in a gap the time an hour on, as Java's SimpleDateFormat reads them (checked with
  * Java 17: Europe/Paris 2026/10/25-02:30:00 is 01:30Z, 2026/03/29-02:30:00 is 01:30Z).
+ * The calendar is Java's GregorianCalendar's (javaCalendarUtc). Before 1900 a zone's
+ * offset is Intl's (its local mean time), where Java's TimeZone keeps the zone's first
+ * standard offset: such times are before 1970, which a query refuses anyway, and only the
+ * number its message names differs.
  */
 export function wallClockToEpoch(year: number, month: number, day: number, hour: number, minute: number, second: number, zone: string): number {
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
+  const asUtc = javaCalendarUtc(year, month, day, hour, minute, second);
   let guess = asUtc - zoneOffset(asUtc, zone);
   guess = asUtc - zoneOffset(guess, zone);
   return guess;
+}
+
+/** Julian Day Number of 1970-01-01 */
+const EPOCH_JDN = 2440588;
+const DAY_MS = 86_400_000;
+
+/**
+ * Epoch ms of a UTC wall-clock time as Java's (lenient) GregorianCalendar reads it: the
+ * Gregorian calendar from 1582-10-15 on, the Julian calendar before it (so 1582/10/10 is
+ * the Gregorian 1582-10-20), and years 0–99 as those years, not 1900–1999 as Date.UTC
+ * reads them. A day past its month's end rolls into the next month, as in Java. Checked with
+ * Java 17: 0001/01/01 is -62135769600000, 0000/01/01 -62167392000000, 1582/10/04
+ * -12219379200000, 1582/10/15 -12219292800000.
+ */
+export function javaCalendarUtc(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  const timeOfDay = ((hour * 60 + minute) * 60 + second) * 1000;
+  if (year > 1582 || (year === 1582 && (month > 10 || (month === 10 && day >= 15)))) {
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    return date.getTime() + timeOfDay;
+  }
+  // the Julian calendar's day number (astronomical years: year 0 is 1 BC, as Java's lenient year 0)
+  const a = Math.floor((14 - month) / 12);
+  const y = year + 4800 - a;
+  const m = month + 12 * a - 3;
+  const jdn = day + Math.floor((153 * m + 2) / 5) + 365 * y + Math.floor(y / 4) - 32083;
+  return (jdn - EPOCH_JDN) * DAY_MS + timeOfDay;
 }
 
 /** The wall-clock fields of `epochMs` in `zone`. */

@@ -132,6 +132,10 @@ export function fixedVectors(prefix: string): FixedVectors {
     get('fixed', `/api/query?start=9223372036854775806ms&end=9223372036854775807ms&m=sum:${m('ints')}`),
     get('fixed', `/api/query?start=9223372036854775807ms&end=9223372036854775806ms&m=sum:${m('ints')}`),
     get('fixed', `/api/query?start=${T}&end=9223372036854775808ms&m=sum:${m('ints')}`),
+    // absolute dates in Java's calendar: year 70 is not 1970, Julian days before 1582-10-15
+    get('fixed', `/api/query?start=0070/01/01-00:00:00&m=sum:${m('ints')}`),
+    get('fixed', `/api/query?start=1582/10/10-12:00:00&end=${T}&m=sum:${m('ints')}`),
+    get('fixed', `/api/query?start=${T}&end=0001/01/01&m=sum:${m('ints')}`),
     post('fixed', { start: T, end: 10000000000000, queries: [{ aggregator: 'sum', metric: m('ints') }] }),
     { kind: 'fixed', method: 'POST', path: '/api/query/exp', body: { time: { start: String(T), end: '10000000000000', aggregator: 'sum' }, metrics: [{ id: 'a', metric: m('ints') }], expressions: [{ id: 'e', expr: 'a * 2' }] } },
     get('fixed', `/api/query/gexp?start=${T}&end=10000000000000&exp=scale(sum:${m('ints')},2)`),

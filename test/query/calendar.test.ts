@@ -25,6 +25,18 @@ describe('time zones and calendar downsampling', () => {
     expect(parseDateTime('5000ms')).to.equal(5000);
   });
 
+  it("absolute dates follow Java's GregorianCalendar: Julian before 1582-10-15, years below 100 as written (values from Java 17's SimpleDateFormat)", () => {
+    expect(parseDateTime('0070/01/01-00:00:00'), 'year 70, not 1970').to.equal(-59958316800000);
+    expect(parseDateTime('0001/01/01-00:00:00')).to.equal(-62135769600000);
+    expect(parseDateTime('0000/01/01-00:00:00'), "lenient year 0: 1 BC").to.equal(-62167392000000);
+    expect(parseDateTime('1500/02/29-00:00:00'), 'a Julian leap day').to.equal(-14825894400000);
+    expect(parseDateTime('1582/10/04-00:00:00')).to.equal(-12219379200000);
+    expect(parseDateTime('1582/10/10-00:00:00'), 'a Julian date in the skipped days').to.equal(-12218860800000);
+    expect(parseDateTime('1582/10/15-00:00:00')).to.equal(-12219292800000);
+    expect(parseDateTime('1583/02/31-00:00:00'), 'rolls into March').to.equal(-12207283200000);
+    expect(parseDateTime('1969/12/31-23:00:00', 'Europe/Paris')).to.equal(-7200000);
+  });
+
   it('1dc buckets start at local midnight of the time zone', async () => {
     const r = await d.post('/api/query', {
       start: '2013/01/02-00:00:00',
