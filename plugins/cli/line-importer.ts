@@ -44,6 +44,8 @@ export class LineImporter {
   private pending?: Promise<void>;
   private batchFirstLine = 0;
   private batchInput = '';
+  /** the number of the last line read of the current input, for the failed batch's message */
+  private lastLine = 0;
   lines = 0;
   /** set (by SIGINT) to stop after the chunk being read: complete lines are stored, the rest is not read */
   stopRequested = false;
@@ -84,9 +86,10 @@ export class LineImporter {
       }
     } catch (err) {
       // an input closed under us because of Ctrl-C is the stop, not a failure
-      if (!this.stopRequested) throw err;
+      if (!this.stopRequested) await this.readFailed(input.name, lineNo, err as Error);
     }
     this.lines += lineNo;
+    this.lastLine = lineNo;
     if (this.stopRequested) {
       this.stoppedAt = { input: input.name, line: lineNo + 1 };
       return;
@@ -94,8 +97,25 @@ export class LineImporter {
     if (carry) {
       lineNo++;
       this.lines++;
+      this.lastLine = lineNo;
       if (lineNo >= skipBefore) this.line(carry, 0, carry.length, input.name, lineNo);
     }
+  }
+
+  /**
+   * A read error mid-input (a truncated or corrupt gzip, a disk error). As on Ctrl-C, the
+   * complete lines read before it are stored rather than dropped with the batch, and the
+   * message names the input and the last line imported, so that the run can be resumed
+   * once the input is whole; the partial line at the damage is not imported.
+   */
+  private async readFailed(input: string, lineNo: number, err: Error): Promise<never> {
+    this.lines += lineNo;
+    this.lastLine = lineNo;
+    await this.finish(input);
+    throw new CliExit(
+      `reading ${input} failed after line ${lineNo}: ${err.message}. The lines up to ${lineNo} are imported (${this.counters.points} points stored); ` +
+        `the rest is not: once ${input} is whole, resume with --resume-from ${lineNo + 1} ${input === 'stdin' ? '-' : input}`,
+    );
   }
 
   private line(buf: Buffer, start: number, end: number, input: string, lineNo: number): void {
@@ -174,7 +194,7 @@ export class LineImporter {
 
   /** Writes what is left and waits until the sink has it all durable. */
   async finish(input: string): Promise<void> {
-    await this.flush(input, this.batchFirstLine + 1);
+    await this.flush(input, this.lastLine + 1);
     await this.pending;
     await this.sink.finish();
   }

@@ -85,6 +85,31 @@ describe('dsdb import: bad lines, formats, resume', function () {
     expect(exported.stdout).to.equal('imp.b 1700000001 2.5 host=z\nimp.b 1700000002 -0.0 host=z\n');
   });
 
+  it('a truncated gzip stores the lines read before the damage and names the file and line; exits 1', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 100_000; i++) lines.push(`imp.t ${1700000000 + i} ${i} host=t`);
+    const gz = zlib.gzipSync(Buffer.from(lines.join('\n') + '\n'));
+    const truncated = path.join(dir, 'trunc.gz');
+    fs.writeFileSync(truncated, gz.subarray(0, gz.length - 100));
+    const run = await runDsdb(['import', truncated], dir);
+    expect(run.code, run.stderr).to.equal(1);
+    const m = /^dsdb import: reading .*trunc\.gz failed after line (\d+): unexpected end of file\. The lines up to \1 are imported \((\d+) points stored\)/m.exec(run.stderr);
+    expect(m, run.stderr).to.not.equal(null);
+    const read = Number(m![1]);
+    expect(read).to.be.greaterThan(0).and.lessThan(100_000);
+    expect(Number(m![2])).to.equal(read);
+    expect(run.stderr).to.contain(`--resume-from ${read + 1}`);
+    const exported = await runDsdb(['export', 'imp.t'], dir);
+    expect(exported.stdout).to.equal(lines.slice(0, read).join('\n') + '\n');
+  });
+
+  it('a failed batch names every line it held', async () => {
+    // fetch refuses port 9 (a "bad port"), so the first write fails whatever runs on the machine
+    const run = await runDsdb(['import', '--url', 'http://127.0.0.1:9', file], dir);
+    expect(run.code, run.stderr).to.equal(1);
+    expect(run.stderr).to.contain(`storing the batch of ${file} lines 1–11 failed`);
+  });
+
   it('exits 1 with one line for a missing file, 2 for a bad flag, and --help shows examples', async () => {
     const missing = await runDsdb(['import', path.join(dir, 'nope.txt')], dir);
     expect(missing.code).to.equal(1);
