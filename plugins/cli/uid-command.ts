@@ -5,6 +5,7 @@
  * both, never neither).
  */
 import { CliExit, type CliCommand, type NameKind, type SeriesInfo, type StorageEngine, BatchBuilder } from '../../core';
+import { validateName } from '../../lib/opentsdb';
 import { baseUrl, parseFlags } from './args';
 import { confirm } from './prompt';
 import { getJson } from './remote';
@@ -38,8 +39,19 @@ Examples:
   dsdb uid rename metrics sys.cpu.usr sys.cpu.user --yes
 
 Exit codes: 0 ok (grep: also when nothing matched); 1 a failure (unknown OLD, NEW
-exists); 2 bad usage.
+exists); 2 bad usage (also a NEW with characters a put refuses).
 `;
+
+const NAME_WHAT: Record<NameKind, string> = { metrics: 'metric name', tagk: 'tag name', tagv: 'tag value' };
+
+/**
+ * Refuses a NEW name a put would refuse: rename writes to storage directly, past the
+ * write path's checks, and would leave series that export prints and import rejects.
+ */
+function checkNewName(kind: NameKind, name: string): void {
+  const error = validateName(NAME_WHAT[kind], name);
+  if (error) throw new CliExit(`invalid NEW: ${error}`, 2);
+}
 
 function kindOf(word: string | undefined): NameKind {
   if (!KINDS.includes(word as NameKind)) throw new CliExit(`KIND must be metrics, tagk or tagv, not "${word ?? ''}"`, 2);
@@ -144,6 +156,7 @@ export const uidCommand: CliCommand = {
         if (url) throw new CliExit('rename works on the configured storage, not over --url', 2);
         const [kindWord, old, name] = rest as [string, string, string];
         const kind = kindOf(kindWord);
+        checkNewName(kind, name);
         const storage = await ctx.openStorage();
         const ask = () => (values.yes ? Promise.resolve(true) : confirm(`rename ${kind} "${old}" to "${name}"?`, ctx.stdin, ctx.stderr));
         return rename(storage, kind, old, name, ask, (line) => ctx.stderr.write(line + '\n'));

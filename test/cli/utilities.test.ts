@@ -81,6 +81,14 @@ describe('dsdb scan, uid, plugins, config, help', function () {
     expect(refused.code).to.equal(1);
     expect(refused.stderr).to.equal('dsdb uid: metrics "u.cpu" already exists: renaming onto it would merge series\n');
 
+    // a NEW that a put would refuse would leave series that export writes and import rejects
+    for (const [kind, name] of [['metrics', 'u mem'], ['tagk', ''], ['tagv', 'a=b']]) {
+      const invalid = await runDsdb(['uid', 'rename', kind!, kind === 'metrics' ? 'u.mem' : kind === 'tagk' ? 'host' : 'a', name!, '--yes'], dir);
+      expect(invalid.code, `${kind} "${name}"`).to.equal(2);
+      expect(invalid.stderr).to.match(/^dsdb uid: invalid NEW: Invalid (metric name|tag name|tag value)/);
+    }
+    expect((await runDsdb(['export'], dir)).stdout).to.equal(DATA.map((l) => l + '\n').join(''));
+
     const moved = await runDsdb(['uid', 'rename', 'metrics', 'u.mem', 'u.memory', '--yes'], dir);
     expect(moved.code, moved.stderr).to.equal(0);
     expect(moved.stderr).to.contain('moved 2 point(s) of 1 series');
