@@ -52,13 +52,17 @@ export function httpSink(url: string): BatchSink {
       }
       const text = await res.text();
       if (res.status === 204) return [];
-      let body: { failed?: number; errors?: { datapoint: { metric: string; tags: Record<string, string>; timestamp: number }; error: string }[]; error?: { message: string } };
+      let body: { success?: number; failed?: number; errors?: { datapoint: { metric: string; tags: Record<string, string>; timestamp: number }; error: string }[]; error?: { message: string } };
       try {
         body = JSON.parse(text);
       } catch {
         throw new CliExit(`${url}/api/put answered ${res.status}: ${text.slice(0, 200)}`);
       }
       if (body.error) throw new CliExit(`${url}/api/put answered ${res.status}: ${body.error.message}`);
+      // without the summary nothing says the points were stored (a proxy, another web app on the port)
+      if (typeof body.success !== 'number' || typeof body.failed !== 'number') {
+        throw new CliExit(`${url}/api/put answered ${res.status} with JSON that is not a put summary: ${text.slice(0, 200)}; is ${url} a DSDB or OpenTSDB daemon?`);
+      }
       return (body.errors ?? []).map((e) => `${seriesKeyString(e.datapoint.metric, e.datapoint.tags ?? {})} at ${e.datapoint.timestamp}: ${e.error}`);
     },
     async finish() {},

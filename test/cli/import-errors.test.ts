@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { expect } from 'chai';
@@ -108,6 +110,21 @@ describe('dsdb import: bad lines, formats, resume', function () {
     const run = await runDsdb(['import', '--url', 'http://127.0.0.1:9', file], dir);
     expect(run.code, run.stderr).to.equal(1);
     expect(run.stderr).to.contain(`storing the batch of ${file} lines 1–11 failed`);
+  });
+
+  it('--url: a 200 that is not /api/put\'s summary (not a daemon) fails the run instead of counting the points stored', async () => {
+    // e.g. another web application, or a proxy answering every path with its own JSON
+    const server = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const run = await runDsdb(['import', '--url', url, file], dir);
+      expect(run.code, run.stderr).to.equal(1);
+      expect(run.stderr).to.not.contain('imported');
+      expect(run.stderr).to.contain(`${url}/api/put answered 200 with JSON that is not a put summary: {"status":"ok"}`);
+    } finally {
+      server.close();
+    }
   });
 
   it('exits 1 with one line for a missing file, 2 for a bad flag, and --help shows examples', async () => {
