@@ -3,11 +3,22 @@
  * milliseconds, `2024/01/31-12:00:00` (UTC), an ISO date, or relative `1h-ago`.
  */
 import { CliExit } from '../../core';
+import { MAX_MILLISECONDS } from '../../lib/opentsdb';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, n: 2_592_000_000, y: 31_536_000_000 };
 
-/** Epoch milliseconds for `text`; `now` for relative times. */
+/**
+ * Epoch milliseconds for `text`; `now` for relative times. Within what a put accepts:
+ * a later time is bad usage (it is no Date, and would fail the run after its scan),
+ * an earlier one (`999y-ago`) is the beginning.
+ */
 export function parseTime(text: string, what: string, now = Date.now()): number {
+  const ms = readTime(text, what, now);
+  if (ms > MAX_MILLISECONDS) throw new CliExit(`${what}: "${text}" is after ${MAX_MILLISECONDS} (the largest millisecond timestamp)`, 2);
+  return Math.max(0, ms);
+}
+
+function readTime(text: string, what: string, now: number): number {
   if (/^\d+$/.test(text)) {
     const n = Number(text);
     return n <= 0xffffffff ? n * 1000 : n;

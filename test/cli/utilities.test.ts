@@ -46,6 +46,17 @@ describe('dsdb scan, uid, plugins, config, help', function () {
     expect(forced.code, forced.stderr).to.equal(0);
     expect((await runDsdb(['export', 'u.mem'], dir)).stdout).to.equal('');
     expect((await runDsdb(['scan', 'u.mem'], dir)).code, 'START is required and must be a time').to.equal(2);
+
+    // times beyond what a Date holds: bad usage before anything is read, not a failure after the scan
+    const late = await runDsdb(['scan', '--delete', '1700000000', '99999999999999999999', 'u.cpu'], dir);
+    expect(late.code, late.stderr).to.equal(2);
+    expect(late.stdout).to.equal('');
+    expect(late.stderr).to.match(/^dsdb scan: END: "99999999999999999999" is after 9999999999999 \(the largest millisecond timestamp\)/);
+    // a relative START before 1970 reads from the beginning
+    const early = await runWithStdin(['scan', '--delete', '999999999y-ago', 'u.cpu', 'host=b'], dir, 'n\n');
+    expect(early.code, early.stderr).to.equal(0);
+    expect(early.stdout).to.equal('u.cpu 1700000000 10 host=b\n');
+    expect(early.stderr).to.contain('between 1970-01-01T00:00:00.000Z and');
   });
 
   it('export and scan over --url give what they give on storage', async () => {
