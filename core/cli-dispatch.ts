@@ -125,13 +125,24 @@ export async function runSubcommand(call: SubcommandCall): Promise<number> {
       stdout: process.stdout,
       stderr: process.stderr,
     };
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => (stdoutFailure = err));
     return await command.run(call.args, context);
   } catch (err) {
+    // the reader of the output went away (`dsdb export | head`): stop quietly, as Unix filters do
+    if (readerGone(err)) return 0;
     process.stderr.write(`dsdb ${call.name}: ${reason(err)}\n`);
     return err instanceof CliExit ? err.exitCode : 1;
   } finally {
     await kernel.stop();
   }
+}
+
+/** The error stdout emitted, if any: a write to a pipe whose reader closed it fails with EPIPE. */
+let stdoutFailure: NodeJS.ErrnoException | undefined;
+
+/** The command failed because stdout's reader went away (its EPIPE, not a socket's). */
+function readerGone(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && stdoutFailure?.code === 'EPIPE';
 }
 
 /**

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { runWithStdin, writeCliConfig } from '../helpers/cli';
-import { runDsdb, scratchDir, spawnDaemon } from '../helpers/daemon';
+import { REPO_ROOT, runDsdb, scratchDir, spawnDaemon } from '../helpers/daemon';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 
 const DATA = [
   'u.cpu 1700000000 1 host=a',
@@ -57,6 +59,21 @@ describe('dsdb scan, uid, plugins, config, help', function () {
     expect(early.code, early.stderr).to.equal(0);
     expect(early.stdout).to.equal('u.cpu 1700000000 10 host=b\n');
     expect(early.stderr).to.contain('between 1970-01-01T00:00:00.000Z and');
+  });
+
+  it('export into a pipe whose reader stops early (`| head`) ends quietly with exit 0', async () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => `u.pipe ${1700000000 + i} ${i} host=h${i % 7}`);
+    fs.writeFileSync(path.join(dir, 'many.txt'), many.join('\n') + '\n');
+    expect((await runDsdb(['import', '--quiet', 'many.txt'], dir)).code).to.equal(0);
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'dsdb.js'), 'export', 'u.pipe'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c) => (stderr += c));
+    const first = await new Promise<string>((resolve) => child.stdout!.once('data', (c: Buffer) => resolve(c.toString())));
+    child.stdout!.destroy(); // as head does after its lines: the pipe's read end closes
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(first).to.match(/^u\.pipe 1700000000 0 host=h0\n/);
+    expect(stderr).to.equal('');
+    expect(code).to.equal(0);
   });
 
   it('export and scan over --url give what they give on storage', async () => {
