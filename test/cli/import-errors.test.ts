@@ -105,6 +105,17 @@ describe('dsdb import: bad lines, formats, resume', function () {
     expect(exported.stdout).to.equal(lines.slice(0, read).join('\n') + '\n');
   });
 
+  it('lines longer than a read chunk, over many chunks, with and without a final newline, arrive whole', async () => {
+    const long = 'x'.repeat(5 * 65_536 + 17); // five 64 KiB read chunks and then some
+    const lines = ['big.a 1700000000 1 host=a', `big.s 1700000000 "${long}" host=a`, 'big.a 1700000010 2 host=a', `big.s 1700000010 "${long}y" host=b`];
+    fs.writeFileSync(file, lines.join('\r\n')); // CRLF, and no newline after the last line
+    const run = await runDsdb(['import', '--quiet', file], dir);
+    expect(run.code, run.stderr).to.equal(0);
+    const exported = await runDsdb(['export', 'big.s'], dir);
+    expect(exported.stdout).to.equal(`big.s 1700000000 "${long}" host=a\nbig.s 1700000010 "${long}y" host=b\n`);
+    expect((await runDsdb(['export', 'big.a'], dir)).stdout).to.equal('big.a 1700000000 1 host=a\nbig.a 1700000010 2 host=a\n');
+  });
+
   it('a failed batch names every line it held', async () => {
     // fetch refuses port 9 (a "bad port"), so the first write fails whatever runs on the machine
     const run = await runDsdb(['import', '--url', 'http://127.0.0.1:9', file], dir);
