@@ -20,4 +20,5 @@ export { ApiError, apiErrorText } from './api-error';
 export { jsonText, optionalJsonText } from './json-field';
 export { QueryBudget, tooManyDataPoints, tooManySeries, queryTimedOut, queryCancelled, type QueryLimits } from './query-budget';
 export { putFlags, putReply, type PutFlags, type PutTally } from './put-reply';
+export { isQueryAnswer, isStringArray, type QueryAnswerResult } from './query-answer';
 export { checkTimeZone, parseDateTime, parseDuration, zoneOffset, type Duration } from './time';

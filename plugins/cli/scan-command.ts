@@ -5,7 +5,7 @@ import { baseUrl, parseFlags } from './args';
 import { TextOutput } from './output';
 import type { LineFormat } from './point-format';
 import { confirm } from './prompt';
-import { getJson, readRemoteSelection } from './remote';
+import { configAnswer, readRemoteSelection } from './remote';
 import { metricsOf, parseSelection, predicatesOf, readSelection, type Selection } from './selection';
 import { looksLikeTime, parseTime } from './time-arg';
 import { writeSeries } from './write-series';
@@ -74,7 +74,7 @@ async function deleteRemote(url: string, selection: Selection, range: TimeRange)
 async function assertRemoteDeletes(url: string): Promise<void> {
   let config: Record<string, unknown>;
   try {
-    config = (await getJson(`${url}/api/config`)) as Record<string, unknown>;
+    config = await configAnswer(`${url}/api/config`);
   } catch (err) {
     if (err instanceof CliExit && /answered 404/.test(err.message)) return;
     throw err;

@@ -8,7 +8,7 @@ import { CliExit, type CliCommand, type NameKind, type SeriesInfo, type StorageE
 import { validateName } from '../../lib/opentsdb';
 import { baseUrl, parseFlags } from './args';
 import { confirm } from './prompt';
-import { getJson } from './remote';
+import { suggestAnswer } from './remote';
 
 const KINDS: readonly NameKind[] = ['metrics', 'tagk', 'tagv'];
 const ALL_TIME = { start: 0, end: Number.MAX_SAFE_INTEGER };
@@ -129,7 +129,7 @@ export const uidCommand: CliCommand = {
     const url = baseUrl(values.url);
     const names = async (kind: NameKind, prefix: string): Promise<string[]> =>
       url
-        ? ((await getJson(`${url}/api/suggest?type=${kind}&q=${encodeURIComponent(prefix)}&max=${MAX_NAMES}`)) as string[])
+        ? await suggestAnswer(`${url}/api/suggest?type=${kind}&q=${encodeURIComponent(prefix)}&max=${MAX_NAMES}`)
         : (await ctx.openStorage()).suggest(kind, prefix, MAX_NAMES);
     switch (action) {
       case 'list': {

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CliExit, type Aggregator, type CliCommand, type Registry } from '../../core';
-import { apiErrorText, JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
+import { apiErrorText, isQueryAnswer, type QueryAnswerResult, JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { executeQuery, type QueryEngineDeps } from './engine';
 import { parseQueryString, type QueryString } from './parse-uri';
 import { serializeResults } from './serializer';
@@ -101,6 +101,14 @@ async function fetchQuery(base: string, qs: QueryString): Promise<string> {
     }
     throw new CliExit(`the daemon answered ${res.status}: ${message}`);
   }
+  // another server on the port may answer 200 too: say so, rather than fail reading its rows
+  let body: ExactJson;
+  try {
+    body = parseExactJson(text);
+  } catch {
+    throw new CliExit(`the daemon answered 200 with a body that is not JSON (is a DSDB or OpenTSDB daemon at ${base}?): ${text.slice(0, 200)}`);
+  }
+  if (!isQueryAnswer(body)) throw new CliExit(`the daemon answered 200 with JSON that is not an /api/query answer (is a DSDB or OpenTSDB daemon at ${base}?): ${text.slice(0, 200)}`);
   return text;
 }
 
@@ -120,7 +128,7 @@ function valueText(v: ExactJson): string {
 
 /** Rows of the /api/query JSON, in its order; numbers keep their text (exact int64). */
 function rowsOf(json: string): Row[] {
-  const results = parseExactJson(json) as { metric: string; tags: Record<string, string>; dps: ExactJson }[];
+  const results = parseExactJson(json) as unknown as QueryAnswerResult[];
   const rows: Row[] = [];
   for (const r of results) {
     const tags = Object.keys(r.tags)

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { runWithStdin, writeCliConfig } from '../helpers/cli';
@@ -74,6 +76,29 @@ describe('dsdb scan, uid, plugins, config, help', function () {
     expect(first).to.match(/^u\.pipe 1700000000 0 host=h0\n/);
     expect(stderr).to.equal('');
     expect(code).to.equal(0);
+  });
+
+  it('export, scan, uid and query over --url name the answer when the server there is not a daemon (a 200 of another shape)', async () => {
+    const server = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"foo":1}')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const [args, expected] of [
+        [['export', '--url', url, 'u.cpu'], 'that is not an /api/query answer'],
+        [['export', '--url', url], 'that is not an array of names'],
+        [['scan', '--url', url, '1700000000', 'u.cpu'], 'that is not an /api/query answer'],
+        [['scan', '--delete', '--yes', '--url', url, '1700000000', 'u.cpu'], 'that is not an /api/query answer'],
+        [['uid', 'list', 'metrics', '--url', url], 'that is not an array of names'],
+        [['query', '--url', url, '1700000000', 'sum', 'u.cpu'], 'that is not an /api/query answer'],
+      ] as [string[], string][]) {
+        const run = await runDsdb(args, dir);
+        expect(run.code, `${args.join(' ')}: ${run.stderr}`).to.equal(1);
+        expect(run.stderr, args.join(' ')).to.contain(expected).and.contain('{"foo":1}').and.not.contain('is not a function');
+        expect(run.stdout, args.join(' ')).to.equal('');
+      }
+    } finally {
+      server.close();
+    }
   });
 
   it('export and scan over --url give what they give on storage', async () => {
