@@ -3,7 +3,7 @@
  * milliseconds, `2024/01/31-12:00:00` (UTC), an ISO date, or relative `1h-ago`.
  */
 import { CliExit } from '../../core';
-import { MAX_MILLISECONDS } from '../../lib/opentsdb';
+import { javaCalendarUtc, MAX_MILLISECONDS } from '../../lib/opentsdb';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, n: 2_592_000_000, y: 31_536_000_000 };
 
@@ -29,7 +29,8 @@ function readTime(text: string, what: string, now: number): number {
   const tsdb = /^(\d{4})\/(\d{2})\/(\d{2})(?:[- ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
   if (tsdb) {
     const [, y, mo, d, h = '0', mi = '0', s = '0'] = tsdb;
-    return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+    // as the query reads it (Java's calendar: a year below 100 is that year, not 19xx)
+    return javaCalendarUtc(Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s));
   }
   const iso = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN;
   if (Number.isFinite(iso)) return iso;
