@@ -119,7 +119,9 @@ export default definePlugin({
         keepAliveTimeout: options.keepAliveTimeoutMs,
         serverFactory: (handler) => {
           const serve = (req: http.IncomingMessage, res: http.ServerResponse) => requests.run({ req, res }, () => handler(req, res));
-          server = http.createServer({ connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs) }, serve);
+          // requireHostHeader off: OpenTSDB (Netty) serves an HTTP/1.1 request without Host
+          // (one typed into nc); Node would answer it a bare 400 with an empty body
+          server = http.createServer({ connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs), requireHostHeader: false }, serve);
           // `Expect: 100-continue` is answered by the app (write-admission-hook.ts), not by
           // Node before the request is seen: a queued write must not get the go-ahead
           server.on('checkContinue', serve);

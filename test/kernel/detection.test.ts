@@ -26,6 +26,11 @@ describe('protocol detection on one port', () => {
     expect(body.version).to.equal(require('../../../package.json').version);
   });
 
+  it('serves an HTTP/1.1 request without a Host header, as OpenTSDB does (one typed into nc)', async () => {
+    const reply = await exchange(daemon.port, ['GET /api/version HTTP/1.1\r\nConnection: close\r\n\r\n']);
+    expect(reply.data).to.match(/^HTTP\/1\.1 200 OK/);
+  });
+
   it('detects a telnet command sent one byte at a time', async () => {
     const reply = await exchange(daemon.port, bytewise('version\n'), { gapMs: 2 });
     expect(reply.data).to.match(/^dsdb \S+ built at revision \S+ \((MODIFIED|MINT)\)\nBuilt on /);
