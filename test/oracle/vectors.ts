@@ -114,6 +114,9 @@ export function fixedVectors(prefix: string): FixedVectors {
     // the downsampler is sought to the first whole bucket of the rows read; earlier buckets are skipped
     post('fixed', { start: T + 3003, end: T + 86400 * 3, timezone: 'Europe/Berlin', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1dc-sum-zero', rate: true }] }),
     post('fixed', { start: T + 3003, end: T + 86400 * 3, timezone: 'Europe/Berlin', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1dc-sum-zero' }] }),
+    // a day bucket starting before a mid-day start is dropped whole, though its points are in the range (empty dps)
+    get('fixed', `/api/query?start=${T + 3003}&end=${T + 86400 * 2}&m=sum:1d-count:${m('gaps')}`),
+    get('fixed', `/api/query?start=${T + 3003}&end=${T + 86400 * 2}&m=sum:6h-count-zero:${m('gaps')}{host=*}`),
     post('fixed', { start: T + 3000, end: T + 7000, timezone: 'Asia/Kolkata', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1hc-sum', rate: true }] }),
     post('fixed', { start: T + 3000, end: T + 4000, queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '7m-avg', rate: true }] }),
     post('fixed', { start: T + 3000, end: T + 4000, queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '7m-avg-nan' }] }),
