@@ -82,7 +82,13 @@ function queryUrl(base: string, qs: QueryString): string {
   return `${base}/api/query?${params.toString().replace(/=(?=&|$)/g, '')}`;
 }
 
-async function fetchQuery(base: string, qs: QueryString): Promise<string> {
+/** The answer's text (printed as is with --format json) and its exact parse (the rows otherwise). */
+interface QueryAnswer {
+  text: string;
+  results: QueryAnswerResult[];
+}
+
+async function fetchQuery(base: string, qs: QueryString): Promise<QueryAnswer> {
   let res: Response;
   try {
     res = await fetch(queryUrl(base, qs));
@@ -109,7 +115,7 @@ async function fetchQuery(base: string, qs: QueryString): Promise<string> {
     throw new CliExit(`the daemon answered 200 with a body that is not JSON (is a DSDB or OpenTSDB daemon at ${base}?): ${text.slice(0, 200)}`);
   }
   if (!isQueryAnswer(body)) throw new CliExit(`the daemon answered 200 with JSON that is not an /api/query answer (is a DSDB or OpenTSDB daemon at ${base}?): ${text.slice(0, 200)}`);
-  return text;
+  return { text, results: body };
 }
 
 interface Row {
@@ -126,9 +132,8 @@ function valueText(v: ExactJson): string {
   return canonicalJson(v);
 }
 
-/** Rows of the /api/query JSON, in its order; numbers keep their text (exact int64). */
-function rowsOf(json: string): Row[] {
-  const results = parseExactJson(json) as unknown as QueryAnswerResult[];
+/** Rows of the /api/query answer parsed by parseExactJson, in its order; numbers keep their text (exact int64). */
+function rowsOf(results: QueryAnswerResult[]): Row[] {
   const rows: Row[] = [];
   for (const r of results) {
     const tags = Object.keys(r.tags)
@@ -172,16 +177,17 @@ export function queryCommand(deps: (storage: QueryEngineDeps['storage']) => Quer
       const qs = cliToQueryString(positionals, aggregators);
       if (values.ms) qs.ms = '';
       if (values.tz) qs.tz = values.tz;
-      let json: string;
+      let answer: QueryAnswer;
       if (values.url) {
         if (!/^https?:\/\/[^/]+/.test(values.url)) throw new CliExit(`--url must look like http://host:port, not "${values.url}"`, 2);
-        json = await fetchQuery(values.url.replace(/\/+$/, ''), qs);
+        answer = await fetchQuery(values.url.replace(/\/+$/, ''), qs);
       } else {
         const engineDeps = deps(await ctx.openStorage());
         const query = parseQueryString(qs, engineDeps.aggregators);
-        json = await serializeResults(await executeQuery(query, engineDeps), query);
+        const text = await serializeResults(await executeQuery(query, engineDeps), query);
+        answer = { text, results: format === 'json' ? [] : (parseExactJson(text) as unknown as QueryAnswerResult[]) };
       }
-      ctx.stdout.write(format === 'json' ? json + '\n' : formatRows(rowsOf(json), format, Boolean(values.ms)));
+      ctx.stdout.write(format === 'json' ? answer.text + '\n' : formatRows(rowsOf(answer.results), format, Boolean(values.ms)));
       return 0;
     },
   };
