@@ -16,8 +16,9 @@
  *    `floats[i]` only for a float point and `ints[i]` only for an integer one (the chunk
  *    codecs, the bucket summaries, the query engine); what leaves the head for anyone else
  *    is copied with the other column zeroed (`copy`);
- *  - growth by half (not doubling), and a first capacity from the previous head's length
- *    (the points a series gets between two cuts are about the same each time), so the
+ *  - growth by half (not doubling), and a first capacity and first growth from the
+ *    previous head's length (the points a series gets between two cuts are about the
+ *    same each time: Head makes a quarter now and the rest at the first growth), so the
  *    slack and the garbage of regrowth stay small.
  * `texts` stays empty for purely numeric series.
  */
@@ -112,9 +113,16 @@ export class HeadSeries implements SeriesPoints {
    */
   sortedLength = 0;
 
-  /** `capacity`: the points expected (at least MIN_CAPACITY are allocated). */
-  constructor(capacity = MIN_CAPACITY) {
+  /** the capacity the first growth reaches at least (0 once grown): see the constructor */
+  private reserve: number;
+
+  /**
+   * `capacity`: the points allocated now (at least MIN_CAPACITY); `reserve`: the points
+   * the first growth allocates at least, when more is expected than is allocated now.
+   */
+  constructor(capacity = MIN_CAPACITY, reserve = 0) {
     const size = Math.max(MIN_CAPACITY, capacity);
+    this.reserve = reserve;
     const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
     this.timestamps = new Float64Array(buffer, 0, size);
     this.valueWords = new Int32Array(buffer, size * 8, size * 2);
@@ -418,7 +426,8 @@ export class HeadSeries implements SeriesPoints {
   /** Grows the columns by half (at least MIN_CAPACITY points), or to `atLeast` points when that is more. */
   private grow(atLeast = 0): void {
     const old = this.timestamps.length;
-    const size = Math.max(atLeast, old + Math.max(MIN_CAPACITY, old >> 1));
+    const size = Math.max(atLeast, old + Math.max(MIN_CAPACITY, old >> 1), this.reserve);
+    this.reserve = 0;
     const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
     const timestamps = new Float64Array(buffer, 0, size);
     timestamps.set(this.timestamps.subarray(0, this.length));

@@ -34,8 +34,8 @@ function allNumeric(kinds: Uint8Array, n: number): boolean {
 /** A new head starts at what the previous one reached (fewer regrowths), capped so that a burst does not pin memory. */
 const MAX_HINT = 1 << 16;
 
-/** The first capacity of a series' head: the previous head's points and an eighth more (the next cut comes at about the same count). */
-function firstCapacity(hint: number | undefined): number {
+/** The capacity a series' head is expected to need: the previous head's points and an eighth more (the next cut comes at about the same count). */
+function expectedCapacity(hint: number | undefined): number {
   return hint === undefined ? 0 : hint + (hint >> 3) + 8;
 }
 
@@ -80,7 +80,12 @@ export class Head {
   private readonly liveHead = (entry: SeriesEntry): HeadSeries => {
     let head = entry.head;
     if (head === undefined) {
-      head = entry.head = new HeadSeries(firstCapacity(entry.headHint));
+      // a quarter now, the rest at the first growth: a series' new head is made right after
+      // a cut froze its last one, and the frozen heads hold their memory until the cut's
+      // block is in (and a collection frees them); reserving the whole expected head at
+      // once held two full heads of every series at the peak
+      const expected = expectedCapacity(entry.headHint);
+      head = entry.head = new HeadSeries(expected >> 2, expected);
       this.dirty.push(entry);
     }
     return head;

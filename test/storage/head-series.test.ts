@@ -2,7 +2,7 @@
  * The embedded engine's head series (plugins/storage-embedded/head-series.ts): one value
  * column shared by floats and integers, exact for both; what leaves the head has clean,
  * separate columns; its memory is bounded by its points (growth by half, the first
- * capacity from the previous head's count).
+ * capacity a quarter of the previous head's count, the first growth to all of it).
  */
 import { expect } from 'chai';
 import { lowerBound, ValueKind } from '../../core';
@@ -61,7 +61,7 @@ describe('embedded head series', () => {
     }
   });
 
-  it('starts a series\' next head at its previous head\'s count and an eighth more', () => {
+  it('starts a series\' next head at a quarter of its previous head\'s count and an eighth more, and grows to all of it at once', () => {
     const head = new Head();
     const entry = { id: 1, stagedSlot: -1, chunks: [] } as unknown as SeriesEntry;
     const write = (from: number, n: number) => {
@@ -82,7 +82,32 @@ describe('embedded head series', () => {
     head.release(entries);
     write(1000, 1);
     head.drain();
-    expect(entry.head!.capacity).to.equal(800 + 100 + 8);
+    const expected = 800 + 100 + 8;
+    // a quarter while the frozen head may still be held (the cut's block not yet in)
+    expect(entry.head!.capacity).to.equal(expected >> 2);
+    write(1001, (expected >> 2) - 1);
+    head.drain();
+    expect(entry.head!.capacity).to.equal(expected >> 2);
+    // the first growth reaches the whole expected head: one regrowth a cut, not four
+    write(1000 + (expected >> 2), 1);
+    head.drain();
+    expect(entry.head!.capacity).to.equal(expected);
+    expect(entry.head!.length).to.equal((expected >> 2) + 1);
+    expect(Array.from(entry.head!.timestamps.subarray(0, entry.head!.length))).to.deep.equal(Array.from({ length: (expected >> 2) + 1 }, (_, i) => 1000 + i));
+    // later growths are by half again
+    write(2000, expected - entry.head!.length + 1);
+    head.drain();
+    expect(entry.head!.capacity).to.equal(expected + (expected >> 1));
+  });
+
+  it('takes a reserve at its first growth only, or more when a batch needs more', () => {
+    const h = new HeadSeries(10, 100);
+    expect(h.capacity).to.equal(10);
+    for (let t = 0; t < 11; t++) h.append(t, F, t, 0n, undefined);
+    expect(h.capacity).to.equal(100);
+    for (let t = 11; t < 101; t++) h.append(t, F, t, 0n, undefined);
+    expect(h.capacity).to.equal(150);
+    expect(Array.from(h.floats.subarray(0, 101))).to.deep.equal(Array.from({ length: 101 }, (_, i) => i));
   });
   it('appends a batch through the short paths exactly as point by point (kinds mixed, out of order, int64 extremes, texts)', () => {
     const ints = [0n, -1n, 1n, 4294967296n, -4294967297n, 9223372036854775807n, -9223372036854775808n, 123456789012345n];
