@@ -77,19 +77,21 @@ export class Head {
   }
 
   /** The entry's live head, made (and listed as dirty) when missing. */
-  private readonly liveHead = (entry: SeriesEntry): HeadSeries => {
-    let head = entry.head;
-    if (head === undefined) {
-      // a quarter now, the rest at the first growth: a series' new head is made right after
-      // a cut froze its last one, and the frozen heads hold their memory until the cut's
-      // block is in (and a collection frees them); reserving the whole expected head at
-      // once held two full heads of every series at the peak
-      const expected = expectedCapacity(entry.headHint);
-      head = entry.head = new HeadSeries(expected >> 2, expected);
-      this.dirty.push(entry);
-    }
+  private readonly liveHead = (entry: SeriesEntry): HeadSeries => entry.head ?? this.newHead(entry, 0);
+
+  /**
+   * Makes the entry's live head (and lists it as dirty), with room for `carried` points more
+   * than a quarter of the expected head now, the rest at its first growth. Why: a series'
+   * new head is made right after a cut froze its last one, and the frozen heads hold their
+   * memory until the cut's block is in (and a collection frees them); reserving the whole
+   * expected head at once held two full heads of every series at the peak.
+   */
+  private newHead(entry: SeriesEntry, carried: number): HeadSeries {
+    const expected = expectedCapacity(entry.headHint);
+    const head = (entry.head = new HeadSeries((expected >> 2) + carried, expected));
+    this.dirty.push(entry);
     return head;
-  };
+  }
 
   private appendNow(entries: readonly SeriesEntry[], columns: HeadColumns, count: number, intWords: Int32Array): void {
     const { length: n, seriesIndex, timestamps, kinds, floats, texts } = columns;
@@ -172,6 +174,8 @@ export class Head {
       const first = firsts[s]!;
       const count = frozen.length - first;
       ids[s] = entry.id;
+      // the points carried come on top of the quarter a new head starts with (newHead)
+      if (entry.head === undefined) this.newHead(entry, count);
       seriesIndex.fill(s, at, at + count);
       timestamps.set(frozen.timestamps.subarray(first, frozen.length), at);
       kinds.set(frozen.kinds.subarray(first, frozen.length), at);

@@ -334,6 +334,9 @@ describe('embedded head series', () => {
         continue;
       }
       expect(e.head!.copy(0, e.head!.length), `series ${s} live`).to.deep.equal(sliceOf(all, split, counts[s]!));
+      // the points carried come on top of the quarter of the expected head a new head starts with
+      const expected = counts[s]! + (counts[s]! >> 3) + 8;
+      expect(e.head!.capacity, `series ${s} capacity`).to.equal(Math.max(8, (expected >> 2) + kept[s]!));
       // the returned columns name the same points, for the WAL
       const mine = [...carried.seriesIndex].map((x, i) => [x, i] as const).filter(([x]) => carried.ids[x] === s).map(([, i]) => i);
       expect(mine.map((i) => carried.timestamps[i])).to.deep.equal(Array.from(all.timestamps.subarray(split)));
