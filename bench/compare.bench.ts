@@ -88,20 +88,21 @@ async function timeQuery(system: SystemUnderTest, q: QueryName, data: BenchData)
 async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: BenchData, longChunks: Buffer[], timeoutMs: number, ingestOnly: boolean): Promise<Measured> {
   const dataset = data.main;
   const expected = pointCount(dataset);
-  const result: SystemResult = { name: system.name, ingest: {}, bytesPerPoint: null, peakRssMiB: null, queries: {}, notes: [] };
+  const result: SystemResult = { name: system.name, ingest: {}, ingestCpu: {}, bytesPerPoint: null, peakRssMiB: null, queries: {}, notes: [] };
   const answers: Measured['answers'] = {};
   if (system.firstModeOnly) result.notes.push('loaded once (telnet ×1) to keep the run short');
   for (const [i, mode] of modes.entries()) {
     if (i > 0 && system.firstModeOnly) {
-      result.ingest[mode.name] = null;
+      result.ingest[mode.name] = result.ingestCpu[mode.name] = null;
       continue;
     }
     await system.start();
     try {
       const started = Date.now();
+      const cpuBefore = system.cpuSeconds();
       const sending = mode.send(system);
       if (sending === undefined) {
-        result.ingest[mode.name] = null;
+        result.ingest[mode.name] = result.ingestCpu[mode.name] = null;
         continue;
       }
       await sending;
@@ -111,6 +112,9 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: B
       // waiting until the last point answers a query
       if (ms !== null) progress(`  ${system.name} ${mode.name}: sent in ${(sentMs / 1000).toFixed(1)} s, every point queryable ${((ms - sentMs) / 1000).toFixed(1)} s later\n`);
       result.ingest[mode.name] = ms ? expected / (ms / 1000) : null;
+      // the server's CPU over the same span (its count queries included, as in the rate)
+      const cpu = system.cpuSeconds() - cpuBefore;
+      result.ingestCpu[mode.name] = ms && Number.isFinite(cpu) ? cpu / (expected / 1e6) : null;
       if (ms === null) result.notes.push(`${mode.name}: not every point was queryable within ${timeoutMs / 1000} s`);
       if (i === 0) {
         result.peakRssMiB = system.peakRssBytes() / 2 ** 20;

@@ -1,5 +1,5 @@
 /** Starting, watching and stopping the servers a benchmark compares. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -55,6 +55,47 @@ export function peakRssBytes(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * Seconds of CPU a process has used since it started, user and system, all its threads
+ * together (`/proc/<pid>/stat` fields 14 and 15, `utime` and `stime`); NaN when it cannot be
+ * read (no such process, not Linux). Why a benchmark reads it: on a shared machine the
+ * points a second of a load swing by 2× from minute to minute, the CPU a point costs far
+ * less, so it says how far a system is from another's rate whatever the minute.
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    return cpuSecondsOfStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'), clockTicks());
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * `utime + stime` of a `/proc/<pid>/stat` line, in seconds at `ticksPerSecond`. The command
+ * name (field 2) is in parentheses and may hold spaces and parentheses itself, so the
+ * fields are counted from after its last `)`.
+ */
+export function cpuSecondsOfStat(stat: string, ticksPerSecond: number): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): utime is field 14, stime field 15
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return fields.length > 12 && Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / ticksPerSecond : NaN;
+}
+
+let ticks: number | undefined;
+/** The kernel's clock ticks a second (`getconf CLK_TCK`, 100 on every common Linux). */
+function clockTicks(): number {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
 }
 
 /** Bytes used on disk by everything under `dir` (allocated blocks, like du). */

@@ -7,6 +7,11 @@ import { describeCheck, type AnswerCheck } from './query-checks';
 export interface SystemResult {
   name: string;
   ingest: Record<string, number | null>; // points/s per load mode
+  /**
+   * Seconds of the server process' CPU (all its threads) per million points, per load mode:
+   * from the first byte sent until every point answers a query, as the rate is timed.
+   */
+  ingestCpu: Record<string, number | null>;
   bytesPerPoint: number | null;
   peakRssMiB: number | null;
   /** ms: p50/p99 of the timed runs, and the first (cold) run, which is not among them */
@@ -51,6 +56,11 @@ export function toMarkdown(run: RunResult): string {
     const baseRate = base?.ingest[mode] ?? base?.ingest['HTTP /api/put'];
     const label = base && base.ingest[mode] == null && base.ingest['HTTP /api/put'] != null ? ' (ratio to the baseline\'s /api/put)' : '';
     rows.push(`| ingest ${mode}${label} (points/s, higher is better) | ${run.systems.map((s) => `${fmt(s.ingest[mode])} | ${ratio(s.ingest[mode], baseRate)}`).join(' | ')} |`);
+  }
+  for (const mode of modes) {
+    const baseCpu = base?.ingestCpu?.[mode] ?? base?.ingestCpu?.['HTTP /api/put'];
+    const label = base && base.ingestCpu?.[mode] == null && base.ingestCpu?.['HTTP /api/put'] != null ? " (ratio to the baseline's /api/put)" : '';
+    rows.push(`| ingest ${mode}${label}: server CPU s per million points (lower is better) | ${run.systems.map((s) => `${fmt(s.ingestCpu?.[mode], 2)} | ${ratio(s.ingestCpu?.[mode], baseCpu)}`).join(' | ')} |`);
   }
   rows.push(`| bytes on disk per point (lower is better) | ${run.systems.map((s) => `${fmt(s.bytesPerPoint, 2)} | ${ratio(s.bytesPerPoint, base?.bytesPerPoint)}`).join(' | ')} |`);
   rows.push(`| peak RSS MiB (lower is better) | ${run.systems.map((s) => `${fmt(s.peakRssMiB)} | ${ratio(s.peakRssMiB, base?.peakRssMiB)}`).join(' | ')} |`);

@@ -27,6 +27,8 @@ export function mergeRounds(rounds: readonly SystemResult[]): SystemResult {
   if (rounds.length === 1) return first;
   const ingest: SystemResult['ingest'] = {};
   for (const mode of Object.keys(first.ingest)) ingest[mode] = median(rounds.map((r) => r.ingest[mode]));
+  const ingestCpu: SystemResult['ingestCpu'] = {};
+  for (const mode of Object.keys(first.ingestCpu)) ingestCpu[mode] = median(rounds.map((r) => r.ingestCpu[mode]));
   const queries: SystemResult['queries'] = {};
   for (const q of Object.keys(first.queries)) {
     const runs = rounds.map((r) => r.queries[q]);
@@ -37,6 +39,7 @@ export function mergeRounds(rounds: readonly SystemResult[]): SystemResult {
   return {
     name: first.name,
     ingest,
+    ingestCpu,
     bytesPerPoint: median(rounds.map((r) => r.bytesPerPoint)),
     peakRssMiB: median(rounds.map((r) => r.peakRssMiB)),
     queries,
@@ -46,7 +49,8 @@ export function mergeRounds(rounds: readonly SystemResult[]): SystemResult {
 
 /**
  * Each round's ingest ratio of `system` to `baseline` per load mode (a mode the baseline
- * does not take is set beside its `/api/put`, as the table does), and their median.
+ * does not take is set beside its `/api/put`, as the table does), the ratio of the server
+ * CPU a point costs per mode (lower is better), and the peak RSS ratio, with their medians.
  */
 export function roundRatios(system: readonly SystemResult[], baseline: readonly SystemResult[]): Record<string, { ratios: (number | null)[]; median: number | null }> {
   const out: Record<string, { ratios: (number | null)[]; median: number | null }> = {};
@@ -57,6 +61,15 @@ export function roundRatios(system: readonly SystemResult[], baseline: readonly 
       return value && base ? value / base : null;
     });
     out[mode] = { ratios, median: median(ratios) };
+  }
+  // the CPU a point costs, to the baseline's: lower is better
+  for (const mode of Object.keys(system[0]?.ingestCpu ?? {})) {
+    const ratios = system.map((r, i) => {
+      const base = baseline[i]?.ingestCpu[mode] ?? baseline[i]?.ingestCpu['HTTP /api/put'];
+      const value = r.ingestCpu[mode];
+      return value && base ? value / base : null;
+    });
+    out[`${mode}, CPU a point`] = { ratios, median: median(ratios) };
   }
   const peaks = system.map((r, i) => (r.peakRssMiB && baseline[i]?.peakRssMiB ? r.peakRssMiB / baseline[i]!.peakRssMiB! : null));
   out['peak RSS'] = { ratios: peaks, median: median(peaks) };

@@ -5,7 +5,7 @@ import { METRICS, pointCount, type DatasetOptions } from '../lib/dataset';
 import { getJson } from '../lib/load';
 import { longSeriesEnd, type LongSeriesOptions } from '../lib/long-series';
 import type { CheckedQuery } from '../lib/query-checks';
-import { diskBytes, freePort, peakRssBytes, startProcess, stopProcess, waitForPort, type ServerProcess } from '../lib/process';
+import { cpuSeconds, diskBytes, freePort, peakRssBytes, startProcess, stopProcess, waitForPort, type ServerProcess } from '../lib/process';
 import type { BenchData, QueryName, SystemUnderTest } from './system';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -140,6 +140,10 @@ export class Dsdb implements SystemUnderTest {
 
   peakRssBytes(): number {
     return Math.max(this.peak, peakRssBytes(this.server!.pid));
+  }
+
+  cpuSeconds(): number {
+    return cpuSeconds(this.server!.pid);
   }
 
   async query(name: QueryName, data: BenchData): Promise<unknown> {

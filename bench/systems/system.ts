@@ -41,6 +41,8 @@ export interface SystemUnderTest {
   diskBytes(): number;
   /** the peak RSS (VmHWM) of the server process since the last start(), in bytes */
   peakRssBytes(): number;
+  /** seconds of CPU the server process has used since the last start(), all its threads (NaN when unknown) */
+  cpuSeconds(): number;
   /** runs one of the standard queries in the system's native language; resolves to its parsed answer */
   query(name: QueryName, data: BenchData): Promise<unknown>;
   /** the numbers of a checked query's answer (from `query()`), in time order */

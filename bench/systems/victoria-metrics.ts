@@ -6,7 +6,7 @@ import { METRICS, type DatasetOptions } from '../lib/dataset';
 import { getJson } from '../lib/load';
 import { longSeriesEnd, type LongSeriesOptions } from '../lib/long-series';
 import type { CheckedQuery } from '../lib/query-checks';
-import { diskBytes, freePort, peakRssBytes, startProcess, stopProcess, waitForPort, type ServerProcess } from '../lib/process';
+import { cpuSeconds, diskBytes, freePort, peakRssBytes, startProcess, stopProcess, waitForPort, type ServerProcess } from '../lib/process';
 import type { BenchData, QueryName, SystemUnderTest } from './system';
 
 /**
@@ -122,6 +122,10 @@ export class VictoriaMetrics implements SystemUnderTest {
 
   peakRssBytes(): number {
     return Math.max(this.peak, peakRssBytes(this.server!.pid));
+  }
+
+  cpuSeconds(): number {
+    return cpuSeconds(this.server!.pid);
   }
 
   async query(name: QueryName, data: BenchData): Promise<unknown> {
