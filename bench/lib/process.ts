@@ -60,9 +60,9 @@ export function peakRssBytes(pid: number): number {
 /**
  * Seconds of CPU a process has used since it started, user and system, all its threads
  * together (`/proc/<pid>/stat` fields 14 and 15, `utime` and `stime`); NaN when it cannot be
- * read (no such process, not Linux). Why a benchmark reads it: on a shared machine the
- * points a second of a load swing by 2× from minute to minute, the CPU a point costs far
- * less, so it says how far a system is from another's rate whatever the minute.
+ * read (no such process, not Linux). Why a benchmark reads it: beside a load's rate, the
+ * CPU a point costs tells a system that does more work a point from one that leaves a core
+ * idle (docs/performance.md, "What the comparison measures").
  */
 export function cpuSeconds(pid: number): number {
   try {

@@ -44,6 +44,18 @@ export function machineInfo(): RunResult['machine'] {
 const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 
+/**
+ * The baseline's figure a system's figure for `mode` is set beside: its own for the mode,
+ * or, for a form the baseline does not take (DSDB's protobuf), its JSON `/api/put`'s
+ * (`besidePut`, which the table's label says).
+ */
+export function baselineFigure(figures: Record<string, number | null> | undefined, mode: string): { figure: number | null | undefined; besidePut: boolean } {
+  const own = figures?.[mode];
+  if (own != null) return { figure: own, besidePut: false };
+  const put = figures?.['HTTP /api/put'];
+  return { figure: put, besidePut: put != null };
+}
+
 /** Rows: each measure; columns: each system with its ratio to the baseline. */
 export function toMarkdown(run: RunResult): string {
   const base = run.systems.find((s) => s.name === run.baseline);
@@ -51,17 +63,16 @@ export function toMarkdown(run: RunResult): string {
   const sep = `|---|${run.systems.map(() => '---:|---:').join('|')}|`;
   const rows: string[] = [];
   const modes = Object.keys(run.systems[0]?.ingest ?? {});
-  for (const mode of modes) {
-    // a form the baseline does not take (DSDB's protobuf) is set beside its JSON /api/put
-    const baseRate = base?.ingest[mode] ?? base?.ingest['HTTP /api/put'];
-    const label = base && base.ingest[mode] == null && base.ingest['HTTP /api/put'] != null ? ' (ratio to the baseline\'s /api/put)' : '';
-    rows.push(`| ingest ${mode}${label} (points/s, higher is better) | ${run.systems.map((s) => `${fmt(s.ingest[mode])} | ${ratio(s.ingest[mode], baseRate)}`).join(' | ')} |`);
-  }
-  for (const mode of modes) {
-    const baseCpu = base?.ingestCpu?.[mode] ?? base?.ingestCpu?.['HTTP /api/put'];
-    const label = base && base.ingestCpu?.[mode] == null && base.ingestCpu?.['HTTP /api/put'] != null ? " (ratio to the baseline's /api/put)" : '';
-    rows.push(`| ingest ${mode}${label}: server CPU s per million points (lower is better) | ${run.systems.map((s) => `${fmt(s.ingestCpu?.[mode], 2)} | ${ratio(s.ingestCpu?.[mode], baseCpu)}`).join(' | ')} |`);
-  }
+  // per load mode, its rate and then the server CPU a point
+  const modeRows = (figures: (s: SystemResult) => Record<string, number | null> | undefined, measure: string, digits: number): void => {
+    for (const mode of modes) {
+      const { figure, besidePut } = baselineFigure(base ? figures(base) : undefined, mode);
+      const label = besidePut ? " (ratio to the baseline's /api/put)" : '';
+      rows.push(`| ingest ${mode}${label}${measure} | ${run.systems.map((s) => `${fmt(figures(s)?.[mode], digits)} | ${ratio(figures(s)?.[mode], figure)}`).join(' | ')} |`);
+    }
+  };
+  modeRows((s) => s.ingest, ' (points/s, higher is better)', 0);
+  modeRows((s) => s.ingestCpu, ': server CPU s per million points (lower is better)', 2);
   rows.push(`| bytes on disk per point (lower is better) | ${run.systems.map((s) => `${fmt(s.bytesPerPoint, 2)} | ${ratio(s.bytesPerPoint, base?.bytesPerPoint)}`).join(' | ')} |`);
   rows.push(`| peak RSS MiB (lower is better) | ${run.systems.map((s) => `${fmt(s.peakRssMiB)} | ${ratio(s.peakRssMiB, base?.peakRssMiB)}`).join(' | ')} |`);
   for (const q of Object.keys(run.systems[0]?.queries ?? {})) {

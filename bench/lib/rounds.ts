@@ -6,7 +6,7 @@
  * ratios of each round (a system and the baseline measured minutes apart) are kept too,
  * and their median is the figure to read.
  */
-import type { SystemResult } from './report';
+import { baselineFigure, type SystemResult } from './report';
 
 /** The middle value (the mean of the two middle ones for an even count); null when none. */
 export function median(values: readonly (number | null | undefined)[]): number | null {
@@ -54,23 +54,19 @@ export function mergeRounds(rounds: readonly SystemResult[]): SystemResult {
  */
 export function roundRatios(system: readonly SystemResult[], baseline: readonly SystemResult[]): Record<string, { ratios: (number | null)[]; median: number | null }> {
   const out: Record<string, { ratios: (number | null)[]; median: number | null }> = {};
-  for (const mode of Object.keys(system[0]?.ingest ?? {})) {
-    const ratios = system.map((r, i) => {
-      const base = baseline[i]?.ingest[mode] ?? baseline[i]?.ingest['HTTP /api/put'];
-      const value = r.ingest[mode];
-      return value && base ? value / base : null;
-    });
-    out[mode] = { ratios, median: median(ratios) };
-  }
+  const modeRatios = (figures: (r: SystemResult) => Record<string, number | null>, suffix: string): void => {
+    for (const mode of Object.keys(system[0] ? figures(system[0]) : {})) {
+      const ratios = system.map((r, i) => {
+        const base = baseline[i] ? baselineFigure(figures(baseline[i]!), mode).figure : undefined;
+        const value = figures(r)[mode];
+        return value && base ? value / base : null;
+      });
+      out[mode + suffix] = { ratios, median: median(ratios) };
+    }
+  };
+  modeRatios((r) => r.ingest, '');
   // the CPU a point costs, to the baseline's: lower is better
-  for (const mode of Object.keys(system[0]?.ingestCpu ?? {})) {
-    const ratios = system.map((r, i) => {
-      const base = baseline[i]?.ingestCpu[mode] ?? baseline[i]?.ingestCpu['HTTP /api/put'];
-      const value = r.ingestCpu[mode];
-      return value && base ? value / base : null;
-    });
-    out[`${mode}, CPU a point`] = { ratios, median: median(ratios) };
-  }
+  modeRatios((r) => r.ingestCpu, ', CPU a point');
   const peaks = system.map((r, i) => (r.peakRssMiB && baseline[i]?.peakRssMiB ? r.peakRssMiB / baseline[i]!.peakRssMiB! : null));
   out['peak RSS'] = { ratios: peaks, median: median(peaks) };
   return out;

@@ -37,4 +37,14 @@ describe('bench figures: server CPU a point', () => {
     expect(ratios['telnet ×1, CPU a point']).to.deep.equal({ ratios: [2, 1.5, null], median: 1.75 });
     expect(ratios['telnet ×1']!.median).to.equal(1);
   });
+
+  it("sets a form the baseline does not take beside the baseline's /api/put, rate and CPU alike", () => {
+    const of = (rate: number | null, cpu: number | null, putRate: number, putCpu: number): SystemResult => ({
+      name: 'x', ingest: { 'HTTP /api/put': putRate, protobuf: rate }, ingestCpu: { 'HTTP /api/put': putCpu, protobuf: cpu }, bytesPerPoint: 1, peakRssMiB: 1, queries: {}, notes: [],
+    });
+    const ratios = roundRatios([of(300, 6, 100, 2)], [of(null, null, 200, 3)]);
+    expect(ratios['protobuf']!.ratios).to.deep.equal([1.5]);
+    expect(ratios['protobuf, CPU a point']!.ratios).to.deep.equal([2]);
+    expect(ratios['HTTP /api/put, CPU a point']!.ratios[0]).to.be.closeTo(2 / 3, 1e-12);
+  });
 });
