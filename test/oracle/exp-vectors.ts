@@ -19,6 +19,8 @@ export function expVectors(prefix: string): FixedVectors {
     if (i % 2 === 0) add('xb', T + 600 + i * 60, String(100 + i), { host: 'a', dc: 'y' });
     add('xb', T + 600 + i * 60, '7.5', { host: 'c', dc: 'y' });
   }
+  // xw: hosts whose names the wildcards `a*` and `*a` tell apart
+  for (let i = 0; i < 4; i++) for (const [host, v] of [['ab', 1], ['ba', 20], ['bb', 300]] as const) add('xw', T + 600 + i * 60, String(v * (i + 1)), { host });
   // xn: a point long before the queried range only (a metric without data there)
   add('xn', T - 86400, '1', { host: 'a' });
   const start = T + 600;
@@ -40,6 +42,47 @@ export function expVectors(prefix: string): FixedVectors {
     // x and q are equal sub-queries (TSSubQuery.equals): q's results come with x's, before
     // a's, so q is the join's first input and the a-only set's commonTags are {}
     exp({ metrics: [{ id: 'a', metric: m('xa') }, { id: 'x', metric: m('xb'), filter: 'f1' }, { id: 'q', metric: m('xb'), filter: 'f1', fillPolicy: { policy: 'scalar', value: 2.5 } }], expressions: [e('a / (0 + q)')] }),
+    // TSSubQuery.equals ignores groupBy (TagVFilter.equals never compares it): sub-queries
+    // that differ only there all get the series of the last one in run order (seed
+    // 640612942). Ids c, x run x then c: x shows c's series by host; a, b run a then b: a
+    // shows b's one aggregated series
+    ...[
+      ['c', 'x'],
+      ['a', 'b'],
+    ].map(([grouped, merged]) =>
+      exp({
+        filters: [
+          { id: 'f1', tags: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: true }] },
+          { id: 'f2', tags: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: false }] },
+        ],
+        metrics: [
+          { id: grouped, metric: m('xw'), filter: 'f1' },
+          { id: merged, metric: m('xw'), filter: 'f2', fillPolicy: { policy: 'zero' } },
+        ],
+        expressions: [e(`${merged} * 2`)],
+        outputs: [{ id: grouped }, { id: merged }, { id: 'e' }],
+      }),
+    ),
+    // a wildcard's equals compares only the pattern between its outer `*`s (`a*` equals `*a`);
+    // literal_or compares its literals as a set
+    ...[
+      ['a*', '*a', 'wildcard'],
+      ['ab|bb', 'bb|ab', 'literal_or'],
+      ['a*', 'b*', 'wildcard'],
+    ].map(([f1, f2, type]) =>
+      exp({
+        filters: [
+          { id: 'f1', tags: [{ type, tagk: 'host', filter: f1, groupBy: true }] },
+          { id: 'f2', tags: [{ type, tagk: 'host', filter: f2, groupBy: false }] },
+        ],
+        metrics: [
+          { id: 'a', metric: m('xw'), filter: 'f1' },
+          { id: 'b', metric: m('xw'), filter: 'f2' },
+        ],
+        expressions: [e('a + b')],
+        outputs: [{ id: 'a' }, { id: 'b' }, { id: 'e' }],
+      }),
+    ),
     // no series in common: `No intersections found` lists the inputs
     exp({ expressions: [e('a / b', { operator: 'intersection' })], filters: [{ id: 'f1', tags: [{ type: 'literal_or', tagk: 'host', filter: 'b', groupBy: true }] }] }),
     // JEXL: x/0 and x%0 are 0, comparisons are 1 or 0, literals with a point are doubles
@@ -95,5 +138,5 @@ export function expVectors(prefix: string): FixedVectors {
     exp({ time: { start: String(start), aggregator: 'nosuch' }, expressions: [e('a')] }),
     exp({ metrics: [], expressions: [e('a')] }),
   ];
-  return { points, metrics: ['xa', 'xb', 'xn'].map(m), requests, start: (T - 86400) * 1000, end: (T + 3600) * 1000 };
+  return { points, metrics: ['xa', 'xb', 'xn', 'xw'].map(m), requests, start: (T - 86400) * 1000, end: (T + 3600) * 1000 };
 }

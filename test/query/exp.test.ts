@@ -5,6 +5,9 @@
  */
 import { expect } from 'chai';
 import { javaHashOrder, javaStringHash } from '../../plugins/query/exp/java-hash-order';
+import { createFilter } from '../../plugins/query/filters';
+import type { RawSubQuery } from '../../plugins/query/parse-common';
+import { subQueriesEqual } from '../../plugins/query/exp/sub-query-equals';
 import { evaluateJexl, jexlVariables, parseJexl } from '../../plugins/query/exp/jexl';
 import { at, int, startQueryDaemon, type QueryDaemon } from '../helpers/query';
 import { compareAnswers } from '../oracle/compare';
@@ -124,6 +127,29 @@ describe('Java HashMap iteration order', () => {
     expect(javaHashOrder(['q', 'a'])).to.deep.equal(['q', 'a']);
     expect(javaHashOrder(['b', 'q'])).to.deep.equal(['q', 'b']);
     expect(javaHashOrder(['a', 'q', 'b'], 3)).to.deep.equal(['a', 'q', 'b']);
+  });
+});
+
+describe('TSSubQuery.equals as exp metrics share results', () => {
+  const sub = (filter: string, groupBy: boolean, type = 'wildcard', extra: Partial<RawSubQuery> = {}): RawSubQuery => ({
+    metric: 'm',
+    aggregator: 'sum',
+    filters: [createFilter(type, 'host', filter, groupBy)],
+    ...extra,
+  });
+  it('ignores groupBy and compares a wildcard by the pattern between its outer asterisks', () => {
+    expect(subQueriesEqual(sub('web*', true), sub('web*', false))).to.equal(true);
+    expect(subQueriesEqual(sub('web*', true), sub('*web', true))).to.equal(true);
+    expect(subQueriesEqual(sub('web*', true), sub('web*', true, 'iwildcard'))).to.equal(false);
+    expect(subQueriesEqual(sub('web*', true), sub('db*', true))).to.equal(false);
+  });
+  it('compares literal_or literals as a set, and the metric, aggregator and explicit tags', () => {
+    expect(subQueriesEqual(sub('a|b', true, 'literal_or'), sub('b|a|', false, 'literal_or'))).to.equal(true);
+    expect(subQueriesEqual(sub('a|b', true, 'literal_or'), sub('a|b', true, 'not_literal_or'))).to.equal(false);
+    expect(subQueriesEqual(sub('a*', true), sub('a*', true, 'wildcard', { metric: 'n' }))).to.equal(false);
+    expect(subQueriesEqual(sub('a*', true), sub('a*', true, 'wildcard', { aggregator: 'max' }))).to.equal(false);
+    expect(subQueriesEqual(sub('a*', true), sub('a*', true, 'wildcard', { explicitTags: true }))).to.equal(false);
+    expect(subQueriesEqual({ metric: 'm', aggregator: 'sum' }, { metric: 'm', aggregator: 'sum', filters: [] })).to.equal(true);
   });
 });
 

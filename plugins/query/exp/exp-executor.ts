@@ -19,6 +19,7 @@ import { formatDouble } from '../serializer';
 import { ExpDataPoint, JavaNpe } from './data-point';
 import { early, expQueryEcho, type ExpQuery } from './exp-request';
 import { javaHashOrder } from './java-hash-order';
+import { subQueriesEqual } from './sub-query-equals';
 import { ExpressionIterator, ExpRuntimeError, TimeSyncedIterator, type ExpInputSeries } from './iterators';
 
 /** A failure once the queries run: OpenTSDB's ErrorCB answers 400 with message and details. */
@@ -29,8 +30,13 @@ interface MetricSub {
   tagKs: Set<string> | null;
   fill: number;
   series: ExpInputSeries[];
-  /** what TSSubQuery.equals compares */
-  identity: string;
+  /** the sub-query as TSSubQuery.equals compares it */
+  raw: RawSubQuery;
+  /**
+   * The series QueryExecutor ends up holding for this id: those of the last sub-query, in run
+   * order, that equals this one (set by `distributeResults`).
+   */
+  received?: { tagKs: Set<string> | null; series: ExpInputSeries[] };
 }
 
 function inputSeries(r: ResultSeries): ExpInputSeries {
@@ -117,7 +123,7 @@ export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.
       tagKs: filters && filters.length > 0 ? new Set(filters.map((f) => f.tagk)) : null,
       fill: m.fillPolicy ? m.fillPolicy.value : 0,
       series: results[i]!.filter((r) => r.numeric || !r.discrete).map((r) => ({ ...inputSeries(r), uids })),
-      identity: JSON.stringify([raws[i]!.metric, raws[i]!.aggregator, raws[i]!.downsample ?? null, raws[i]!.rate, raws[i]!.explicitTags, filters?.map((f) => [f.type, f.tagk, f.filter, f.groupBy]) ?? null]),
+      raw: raws[i]!,
     });
   });
   try {
@@ -126,6 +132,26 @@ export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.
   } catch (err) {
     if (err instanceof ExpRuntimeError || err instanceof JavaNpe) throw late(err.message);
     throw err;
+  }
+}
+
+/**
+ * QueriesCB's first loop: for each sub-query in run order, every metric id whose sub-query
+ * EQUALS it (TSSubQuery.equals, which ignores `groupBy`) gets its results, for serializing
+ * and as an input of each expression that names the id (with the id's own fill policy). So
+ * ids whose sub-queries differ only in groupBy all hold the last one's series, and an input
+ * can enter an expression's results before an earlier id does.
+ */
+function distributeResults(subs: Map<string, MetricSub>, iterators: Map<string, ExpressionIterator>): void {
+  const ordered = [...subs.values()];
+  for (const ran of ordered) {
+    for (const entry of ordered) {
+      if (!subQueriesEqual(entry.raw, ran.raw)) continue;
+      entry.received = { tagKs: ran.tagKs, series: ran.series };
+      for (const it of iterators.values()) {
+        if (it.spec.variables.includes(entry.id)) it.addResults(entry.id, new TimeSyncedIterator(entry.id, ran.tagKs, ran.series, entry.fill));
+      }
+    }
   }
 }
 
@@ -148,19 +174,7 @@ function compileExpressions(q: ExpQuery, subs: Map<string, MetricSub>): Map<stri
     );
     iterators.set(e.id!, it);
   }
-  // QueriesCB: for each sub-query in turn, every metric id whose sub-query EQUALS it
-  // (TSSubQuery.equals: same metric, aggregator, downsampler, rate, filters) gets results,
-  // so an input can enter an expression's results before an earlier id does
-  const ids = [...subs.keys()];
-  for (const id of ids) {
-    for (const other of ids) {
-      if (subs.get(other)!.identity !== subs.get(id)!.identity) continue;
-      const sub = subs.get(other)!;
-      for (const it of iterators.values()) {
-        if (it.spec.variables.includes(other)) it.addResults(other, new TimeSyncedIterator(other, sub.tagKs, sub.series, sub.fill));
-      }
-    }
-  }
+  distributeResults(subs, iterators);
   // the graph of nested expressions, built in the HashMap orders QueryExecutor walks: jgrapht
   // 0.9.1's DirectedAcyclicGraph keeps vertices and each vertex's edges in insertion order
   const exprOrder = javaHashOrder(
@@ -258,7 +272,8 @@ function serialize(q: ExpQuery, subs: Map<string, MetricSub>, iterators: Map<str
       continue;
     }
     const sub = subs.get(output.id!);
-    if (sub) written.push(head + metricRows(new TimeSyncedIterator(sub.id, sub.tagKs, sub.series, 0)));
+    // SerializeSubIterator: the id's own filter tag keys over the results it was handed
+    if (sub) written.push(head + metricRows(new TimeSyncedIterator(sub.id, sub.tagKs, (sub.received ?? sub).series, 0)));
   }
   return `{"outputs":[${written.join(',')}],"query":${expQueryEcho(q)}}`;
 }
