@@ -200,6 +200,9 @@ export class Kernel {
   }
 
   private async doStop(): Promise<void> {
+    // a start that failed (a wrong config) is cleaned up here too: it never ran, so it does not
+    // log a stop (its error is the one line the command prints)
+    const ran = this.state === 'running';
     this.state = 'stopping';
     this.listener?.stopAccepting();
     // Not unref'd: while shutdown waits for a stuck plugin or write, this timer is what
@@ -226,7 +229,7 @@ export class Kernel {
     await this.hooks.kernel.closed.promise().catch((err) => this.logger.error({ err }, 'a plugin failed after close'));
     await this.container.dispose().catch(() => undefined);
     this.state = 'stopped';
-    this.logger.info('DSDB stopped');
+    if (ran) this.logger.info('DSDB stopped');
     this.logger.flush?.();
     this.markStopped();
   }

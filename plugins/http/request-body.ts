@@ -27,6 +27,13 @@ const UNKNOWN_LENGTH_BYTES = 64 * 1024;
 type Done = (err: Error | null, body?: Buffer) => void;
 
 /**
+ * A media type fastify accepts (`type/subtype`, optional parameters); fastify answers any
+ * other Content-Type with 415 before a body reader runs. OpenTSDB reads every body whatever
+ * its Content-Type says, so such a header is dropped and the body read as one without it.
+ */
+const MEDIA_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(;|$)/;
+
+/**
  * Installs the body reader on `app` for every content type.
  * @param maxLent shared buffers kept between requests (about the write routes' concurrency)
  */
@@ -34,6 +41,11 @@ export function installRequestBody(app: FastifyInstance, maxLent: number): void 
   const pool = new SharedBufferPool(maxLent);
   const lent = new WeakMap<FastifyRequest, Buffer>();
   app.removeAllContentTypeParsers();
+  app.addHook('onRequest', (request, _reply, done) => {
+    const type = request.raw.headers['content-type'];
+    if (type !== undefined && !MEDIA_TYPE.test(type)) delete request.raw.headers['content-type'];
+    done();
+  });
   app.addContentTypeParser('*', (request, payload, done) => readBody(request, payload, done as Done, request.routeOptions.config?.sharedBody === true ? pool : undefined, lent));
   app.addHook('onResponse', async (request) => {
     const buffer = lent.get(request);

@@ -56,14 +56,23 @@ function subQueryFromJson(value: unknown): RawSubQuery {
   const jsonError = (err: unknown) => new ApiError(400, 'Unable to parse the given JSON', (err as Error).message);
   let filters: ReturnType<typeof createFilter>[] | undefined;
   for (const key of Object.keys(q)) {
-    if (key === 'tags' && q.tags && typeof q.tags === 'object') {
+    if (key === 'tags') {
+      // Jackson maps `tags` onto setTags(Map): anything but an object (null too: setTags
+      // reads its size) fails the JSON
+      if (typeof q.tags !== 'object' || q.tags === null || Array.isArray(q.tags)) throw new ApiError(400, 'Unable to parse the given JSON', '"tags" must be an object of tag keys to values');
       const entries = Object.entries(q.tags as Json).map(([k, v]) => [k, jsonText(v, `tags.${k}`)] as const);
       try {
         filters = entries.map(([k, v]) => filterFromShortcut(k, v, true));
       } catch (err) {
         throw jsonError(err);
       }
-    } else if (key === 'filters' && Array.isArray(q.filters)) {
+    } else if (key === 'filters') {
+      // setFilters(List): null clears the list; anything but an array fails the JSON
+      if (q.filters === null) {
+        filters = undefined;
+        continue;
+      }
+      if (!Array.isArray(q.filters)) throw new ApiError(400, 'Unable to parse the given JSON', '"filters" must be an array of filter objects');
       filters = (q.filters as Json[]).map((f) => {
         if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new ApiError(400, 'Unable to parse the given JSON', 'each filter must be an object');
         const [type, tagk, filter] = [jsonText(f.type, 'filters.type'), jsonText(f.tagk, 'filters.tagk'), jsonText(f.filter, 'filters.filter')];
@@ -75,6 +84,10 @@ function subQueryFromJson(value: unknown): RawSubQuery {
         }
       });
     }
+  }
+  if (q.tsuids !== undefined && q.tsuids !== null && !Array.isArray(q.tsuids)) throw new ApiError(400, 'Unable to parse the given JSON', '"tsuids" must be an array of TSUID strings');
+  if (q.rateOptions !== undefined && q.rateOptions !== null && (typeof q.rateOptions !== 'object' || Array.isArray(q.rateOptions))) {
+    throw new ApiError(400, 'Unable to parse the given JSON', '"rateOptions" must be an object');
   }
   return {
     aggregator: str(q.aggregator, 'aggregator'),

@@ -82,6 +82,11 @@ export function fixedVectors(prefix: string): FixedVectors {
   const start = T * 1000;
   const end = (T + 10800) * 1000; // endrow has a point past T + 7200
   const requests: OracleRequest[] = [
+    // a sub-query field of the wrong JSON type fails the JSON (Jackson), null `tags` too
+    // (setTags reads its size); null `filters` clears the filter list
+    ...[{ tags: 'x' }, { tags: null }, { tags: [] }, { filters: 'x' }, { filters: {} }, { tags: { host: 'a' }, filters: null }, { tsuids: 'x' }, { rateOptions: 'x' }].map((extra) =>
+      post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints'), ...extra }] }),
+    ),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints'), downsample: '1m-avg' }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints'), downsample: '1m-dev', filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: true }] }] }),
     post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints'), downsample: '1m-p50' }] }),

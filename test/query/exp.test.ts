@@ -52,6 +52,19 @@ describe('/api/query/exp (OpenTSDB JSON expressions)', () => {
     );
   });
 
+  it('an expression nested past the bound is a 400 naming it; one at the bound answers (no stack overflow either way)', async () => {
+    for (const expr of ['a' + ' + a'.repeat(10000), '('.repeat(5000) + 'a' + ')'.repeat(5000), '-'.repeat(20000) + 'a']) {
+      const r = await exp({ expressions: [{ id: 'e', expr }] });
+      expect(r.status, expr.slice(0, 20)).to.equal(400);
+      expect(r.json.error.message).to.match(/^The expression is nested deeper than 1000 levels/);
+    }
+    const deepest = await exp({ expressions: [{ id: 'e', expr: '('.repeat(999) + '-'.repeat(1) + 'a * 2' + ')'.repeat(999) }] });
+    expect(deepest.status).to.equal(200);
+    const longest = await exp({ expressions: [{ id: 'e', expr: 'a' + ' + a'.repeat(999) }], outputs: [{ id: 'e' }] });
+    expect(longest.status).to.equal(200);
+    expect(longest.json.outputs[0].dps[0]).to.deep.equal([1767225600000, 1000, 0]);
+  });
+
   it('an intersection without series in common fails, listing its inputs', async () => {
     const r = await exp({ expressions: [{ id: 'e', expr: '(a + 1.5) * b', join: { operator: 'intersection' } }], filters: undefined, metrics: [{ id: 'a', metric: 'p.a' }, { id: 'b', metric: 'p.b' }] });
     expect(r.status).to.equal(400);

@@ -28,6 +28,14 @@ describe('POST /api/put @integration', () => {
     expect(await readPoints(daemon, 'h2')).to.have.length(2);
   });
 
+  it('reads the body whatever the Content-Type, a malformed one too, as OpenTSDB does (no 415)', async () => {
+    for (const [i, type] of ['foo', '/', 'application/json, text/plain', 'text/plain', 'a/b'].entries()) {
+      const res = await post('', JSON.stringify(point({ metric: 'ctype', timestamp: T0 + i })), { 'content-type': type });
+      expect(res.status, type).to.equal(204);
+    }
+    expect(await readPoints(daemon, 'ctype')).to.have.length(5);
+  });
+
   it('answers ?summary with 200 {success, failed} (H3)', async () => {
     const res = await post('?summary', JSON.stringify([point({ metric: 'h3' }), point({ metric: 'h3', timestamp: T0 + 1 })]));
     expect(res.status).to.equal(200);

@@ -68,6 +68,14 @@ function tokenize(expr: string): Token[] {
   return out;
 }
 
+/**
+ * The deepest expression accepted: parentheses and unary minus nested, and the operator tree
+ * (a chain `a + b + …` is as deep as it has terms). The parser, the variable walk and the
+ * evaluator recurse over the tree; past this bound a request is a 400 naming the bound, not a
+ * stack overflow. OpenTSDB sets no bound (its JEXL parser overflows its own stack sooner or later).
+ */
+export const MAX_EXPRESSION_DEPTH = 1000;
+
 const LEVELS: string[][] = [['==', '!='], ['<', '>', '<=', '>='], ['+', '-'], ['*', '/', '%']];
 
 /** Parses one JEXL expression; throws JexlError with JEXL's message. */
@@ -77,6 +85,11 @@ export function parseJexl(expr: string): JexlNode {
   const fail = (t: Token): never => {
     throw new JexlError(`${where(t.begin)} parsing error in '${expr}'`);
   };
+  const tooDeep = (): never => {
+    throw new JexlError(`The expression is nested deeper than ${MAX_EXPRESSION_DEPTH} levels (parentheses, unary minus or operators in a row): '${expr.length > 100 ? `${expr.slice(0, 100)}…` : expr}'`);
+  };
+  // open parentheses and unary minus around the token being read
+  let nesting = 0;
   const level = (n: number): JexlNode => {
     if (n === LEVELS.length) return unary();
     let left = level(n + 1);
@@ -85,13 +98,17 @@ export function parseJexl(expr: string): JexlNode {
       if (t.type !== 'op' || !LEVELS[n]!.includes(t.text)) return left;
       pos++;
       left = { kind: 'bin', op: t.text, left, right: level(n + 1) };
+      if (depthOf(left) > MAX_EXPRESSION_DEPTH) tooDeep();
     }
   };
   const unary = (): JexlNode => {
     const t = tokens[pos]!;
     if (t.type === 'op' && t.text === '-') {
       pos++;
-      return { kind: 'neg', arg: unary() };
+      if (++nesting > MAX_EXPRESSION_DEPTH) tooDeep();
+      const arg = unary();
+      nesting--;
+      return { kind: 'neg', arg };
     }
     return primary();
   };
@@ -108,7 +125,9 @@ export function parseJexl(expr: string): JexlNode {
     }
     if (t.type === 'op' && t.text === '(') {
       pos++;
+      if (++nesting > MAX_EXPRESSION_DEPTH) tooDeep();
       const inner = level(0);
+      nesting--;
       const close = tokens[pos]!;
       if (close.type !== 'op' || close.text !== ')') fail(close);
       pos++;
@@ -120,6 +139,24 @@ export function parseJexl(expr: string): JexlNode {
   const t = tokens[pos]!;
   if (t.type !== 'eof' && !(t.type === 'op' && t.text === ';' && tokens[pos + 1]!.type === 'eof')) fail(t);
   return tree;
+}
+
+/** The depth of a node's tree, memoised on the nodes the parser builds (a chain is built node by node). */
+const depths = new WeakMap<JexlNode, number>();
+function depthOf(node: JexlNode): number {
+  switch (node.kind) {
+    case 'num':
+    case 'var':
+      return 1;
+    case 'neg':
+      return depths.get(node) ?? cacheDepth(node, 1 + depthOf(node.arg));
+    case 'bin':
+      return depths.get(node) ?? cacheDepth(node, 1 + Math.max(depthOf(node.left), depthOf(node.right)));
+  }
+}
+function cacheDepth(node: JexlNode, depth: number): number {
+  depths.set(node, depth);
+  return depth;
 }
 
 /** The variable names an expression reads, in first-seen order (JexlEngine.getVariables). */
