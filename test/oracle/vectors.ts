@@ -198,6 +198,8 @@ export function realtimeVectors(prefix: string, nowMs: number): FixedVectors {
     q(`${metric}{host=nosuchvalue}`, '&back_scan=2'),
     { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ metric, tags: { host: 'b', dc: 'lga' } }], backScan: 3, resolveNames: true } },
     { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ metric, tags: {} }], backScan: 3 } },
+    // backScan as Jackson reads an int: an integer string and a fraction count, text or a boolean fail the JSON
+    ...['3', 2.7, 'x', true].map((backScan) => ({ kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ metric, tags: { host: 'b', dc: 'lga' } }], backScan } }) as OracleRequest),
     // the tsuids forms (each server's own TSUID of the series)
     get('last', `/api/query/last?tsuids={TSUID:${metric}{dc=lga,host=a}}&back_scan=2&resolve=true`),
     { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ tsuids: [`{TSUID:${metric}{host=b,dc=lga}}`] }], backScan: 2 } },

@@ -76,7 +76,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
         const body = parseJsonBody(request.body);
         queries = Array.isArray(body.queries) ? (body.queries as unknown[]).filter((q): q is LastQuery => typeof q === 'object' && q !== null).map(lastQueryFromJson) : [];
         resolve = body.resolveNames === true;
-        backScan = typeof body.backScan === 'number' ? body.backScan : undefined;
+        backScan = backScanFromJson(body.backScan);
       } else {
         queries = [
           ...list(qs.timeseries).map((t) => {
@@ -160,4 +160,15 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
       return jsonp ? wrapJsonp(request, body.toString()) : body;
     },
   });
+}
+
+/**
+ * LastPointQuery's `backScan` as Jackson reads it into an int: a number (a fraction
+ * truncated), a string holding an integer, or null (0); anything else fails the JSON.
+ */
+function backScanFromJson(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);
+  if (typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value)) return Number(value);
+  throw new ApiError(400, 'Unable to parse the given JSON', `"backScan" must be an integer, got ${JSON.stringify(value)}`);
 }
