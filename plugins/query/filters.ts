@@ -49,7 +49,8 @@ function compileRegexp(filter: string): (value: string) => boolean {
   return (value) => re.test(value);
 }
 
-function splitLiterals(filter: string): string[] {
+/** A literal_or filter's values: split on `|`, each trimmed. */
+export function splitLiterals(filter: string): string[] {
   return filter.split('|').map((v) => v.trim());
 }
 

@@ -36,7 +36,7 @@ interface MetricSub {
    * The series QueryExecutor ends up holding for this id: those of the last sub-query, in run
    * order, that equals this one (set by `distributeResults`).
    */
-  received?: { tagKs: Set<string> | null; series: ExpInputSeries[] };
+  received?: ExpInputSeries[];
 }
 
 function inputSeries(r: ResultSeries): ExpInputSeries {
@@ -147,7 +147,7 @@ function distributeResults(subs: Map<string, MetricSub>, iterators: Map<string, 
   for (const ran of ordered) {
     for (const entry of ordered) {
       if (!subQueriesEqual(entry.raw, ran.raw)) continue;
-      entry.received = { tagKs: ran.tagKs, series: ran.series };
+      entry.received = ran.series;
       for (const it of iterators.values()) {
         if (it.spec.variables.includes(entry.id)) it.addResults(entry.id, new TimeSyncedIterator(entry.id, ran.tagKs, ran.series, entry.fill));
       }
@@ -273,7 +273,7 @@ function serialize(q: ExpQuery, subs: Map<string, MetricSub>, iterators: Map<str
     }
     const sub = subs.get(output.id!);
     // SerializeSubIterator: the id's own filter tag keys over the results it was handed
-    if (sub) written.push(head + metricRows(new TimeSyncedIterator(sub.id, sub.tagKs, (sub.received ?? sub).series, 0)));
+    if (sub) written.push(head + metricRows(new TimeSyncedIterator(sub.id, sub.tagKs, sub.received ?? sub.series, 0)));
   }
   return `{"outputs":[${written.join(',')}],"query":${expQueryEcho(q)}}`;
 }

@@ -7,7 +7,7 @@
  * `*`-separated components (`web*` equals `*web`).
  */
 import type { RawSubQuery } from '../parse-common';
-import type { TagFilter } from '../filters';
+import { splitLiterals, type TagFilter } from '../filters';
 
 /** The state a filter's equals compares (its class family, tagk, pattern), as one string. */
 export function filterEqualityKey(f: TagFilter): string {
@@ -30,9 +30,9 @@ function wildcardComponents(filter: string, caseInsensitive: boolean): string[] 
   return actual.indexOf('*') > 0 ? actual.split('*') : [actual];
 }
 
-/** TagVLiteralOrFilter's literals: `String.split("\\|")` (trailing empties dropped), as a sorted set. */
+/** TagVLiteralOrFilter's literals (`String.split` drops trailing empties), as a sorted set. */
 function literalSet(filter: string, caseInsensitive: boolean): string[] {
-  const parts = filter.split('|').map((v) => v.trim());
+  const parts = splitLiterals(filter);
   while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
   return [...new Set(caseInsensitive ? parts.map((v) => v.toLowerCase()) : parts)].sort();
 }
