@@ -37,6 +37,11 @@ export const CONFIG_SCHEMA = Type.Object(
     firstByteTimeoutMs: Type.Integer({ minimum: 0, default: 30_000 }),
     /** open connections on the port at most (all protocols); one more is answered 503 and closed */
     maxConnections: Type.Integer({ minimum: 1, default: 10_000 }),
+    /**
+     * connections the OS queues for the daemon to accept (listen(2)'s backlog; the OS caps it
+     * at net.core.somaxconn); Listener says why the default is 4096
+     */
+    listenBacklog: Type.Integer({ minimum: 1, maximum: 65535, default: 4096 }),
     /** how long shutdown waits for plugins to flush before closing what is left */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, default: 10000 }),
     /** points on their way to storage at once (all transports); a batch beyond waits, pausing its connection */

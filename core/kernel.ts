@@ -102,6 +102,7 @@ export class Kernel {
       this.listener = new Listener(
         { hooks: this.hooks, logger: this.logger, timeoutMs: this.config.detectTimeoutMs, firstByteTimeoutMs: this.config.firstByteTimeoutMs ?? 30_000 },
         this.config.maxConnections ?? 10_000,
+        this.config.listenBacklog ?? 4096,
       );
       this.address = await this.listener.listen(this.config.port, this.config.host);
       this.state = 'running';

@@ -5,9 +5,12 @@
  * failed (or hung until mocha's timeout) before its fix. No test asserts a speed: they
  * wait for an event, or check a bound that holds at every moment.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { expect } from 'chai';
-import { startDaemon, type RunningDaemon } from '../helpers/daemon';
+import { REPO_ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { encodeRequest, frame, PREAMBLE } from '../helpers/protobuf-client';
 
 /** Connects, sends `bytes`, resolves with what arrived once the server closes the connection. */
@@ -129,5 +132,33 @@ describe('security: a raw-TCP protobuf client that never reads its acks (#19)', 
     });
     expect(ackBytes[0]).to.equal(0x08); // field 1 (id) present: the good frame's ack
     socket.destroy();
+  });
+});
+
+/** The accept queue of the socket listening on `port`, as the OS reports it (`ss`: Send-Q of a listening socket is its backlog). */
+function listenBacklogOf(port: number): number {
+  const ss = execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'install-ss.sh')], { encoding: 'utf8' }).trim();
+  const line = execFileSync(ss, ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim().split('\n')[0] ?? '';
+  // State Recv-Q Send-Q Local:Port Peer:Port
+  const fields = line.trim().split(/\s+/);
+  if (fields.length < 4 || !fields[3]!.endsWith(`:${port}`)) throw new Error(`no listening socket on port ${port} in ss's answer: ${JSON.stringify(line)}`);
+  return Number(fields[2]);
+}
+
+describe('security: the listen backlog', () => {
+  it('listens with a backlog of 4096 by default (the OS caps it at net.core.somaxconn), and with listenBacklog when set', async () => {
+    const somaxconn = Number(fs.readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    const byDefault = await startDaemon({ plugins: ['http', 'storage-memory'] });
+    try {
+      expect(listenBacklogOf(byDefault.port)).to.equal(Math.min(4096, somaxconn));
+    } finally {
+      await byDefault.stop();
+    }
+    const set = await startDaemon({ listenBacklog: 37, plugins: ['http', 'storage-memory'] });
+    try {
+      expect(listenBacklogOf(set.port)).to.equal(37);
+    } finally {
+      await set.stop();
+    }
   });
 });
