@@ -4,7 +4,7 @@ import { CliExit, type CliCommand } from '../../core';
 import { putJsonFormat } from '../../lib/opentsdb';
 import { baseUrl, intFlag, parseFlags } from './args';
 import { inputsOf } from './input';
-import { LineImporter } from './line-importer';
+import { DEFAULT_MAX_LINE_BYTES, LineImporter } from './line-importer';
 import { Progress, type ProgressCounters } from './progress';
 import { httpSink, storageSink } from './sinks';
 
@@ -29,6 +29,7 @@ Options:
       --resume-from N      skip the lines before line N (of the only FILE): resume a run
                            that stopped on a storage error at line N
       --batch N            points per storage write (default 50000)
+      --max-line-bytes N   a longer line is rejected, its bytes dropped (default 67108864)
       --quiet              no progress and no summary
       --progress-interval S  seconds between plain progress lines (default 5)
   -c, --config PATH        config file
@@ -62,6 +63,7 @@ export const importCommand: CliCommand = {
       batch: { type: 'string' },
       quiet: { type: 'boolean' },
       'progress-interval': { type: 'string' },
+      'max-line-bytes': { type: 'string' },
     });
     const url = baseUrl(values.url);
     const resumeFrom = intFlag(values['resume-from'], 'resume-from', 1);
@@ -90,6 +92,7 @@ export const importCommand: CliCommand = {
     let printed = 0;
     importer = new LineImporter(sink, counters, {
       batchSize: intFlag(values.batch, 'batch', 50_000),
+      maxLineBytes: intFlag(values['max-line-bytes'], 'max-line-bytes', DEFAULT_MAX_LINE_BYTES),
       resumeFrom,
       jsonFormat: putJsonFormat,
       rejectsFile,

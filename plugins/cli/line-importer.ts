@@ -28,7 +28,16 @@ export interface ImportOptions {
   onReject(rejection: Rejection): void;
   /** the raw rejected lines go here when set */
   rejectsFile?: number;
+  /**
+   * Bytes a line may have (its line end not counted; default DEFAULT_MAX_LINE_BYTES): a
+   * longer one is rejected and its bytes dropped as they are read, so that one corrupt or
+   * binary input without newlines cannot grow the importer's memory without bound.
+   */
+  maxLineBytes?: number;
 }
+
+/** The default bound of a line: /api/put's default body limit (a JSON line is one /api/put body). */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -65,6 +74,8 @@ export class LineImporter {
     // line over many chunks is copied once (a carry joined to every chunk made a 200 MB line
     // take 33 s and 1.1 GB, each chunk copying and rescanning all before it).
     let partial: Buffer[] = [];
+    let partialBytes = 0;
+    const maxLine = this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     let lineNo = 0;
     const skipBefore = this.options.resumeFrom;
     const counters = this.counters;
@@ -76,22 +87,35 @@ export class LineImporter {
       for await (const chunk of input.open((n) => (counters.bytesRead += n))) {
         let pos = 0;
         let nl = chunk.indexOf(NEWLINE);
-        if (partial.length > 0 && nl >= 0) {
-          partial.push(chunk.subarray(0, nl));
-          const line = Buffer.concat(partial);
-          partial = [];
+        if (partialBytes > 0 && nl >= 0) {
           lineNo++;
-          if (lineNo >= skipBefore) this.line(line, 0, line.length, input.name, lineNo);
+          if (partialBytes + nl > maxLine) {
+            if (lineNo >= skipBefore) this.overlong(input.name, lineNo, maxLine);
+          } else {
+            partial.push(chunk.subarray(0, nl));
+            const line = Buffer.concat(partial);
+            if (lineNo >= skipBefore) this.line(line, 0, line.length, input.name, lineNo);
+          }
+          partial = [];
+          partialBytes = 0;
           pos = nl + 1;
           nl = chunk.indexOf(NEWLINE, pos);
         }
         while (nl >= 0) {
           lineNo++;
-          if (lineNo >= skipBefore) this.line(chunk, pos, nl, input.name, lineNo);
+          if (lineNo >= skipBefore) {
+            if (nl - pos > maxLine) this.overlong(input.name, lineNo, maxLine);
+            else this.line(chunk, pos, nl, input.name, lineNo);
+          }
           pos = nl + 1;
           nl = chunk.indexOf(NEWLINE, pos);
         }
-        if (pos < chunk.length) partial.push(pos === 0 ? chunk : chunk.subarray(pos));
+        if (pos < chunk.length) {
+          // past the bound, the line's bytes are counted, not kept
+          partialBytes += chunk.length - pos;
+          if (partialBytes <= maxLine) partial.push(pos === 0 ? chunk : chunk.subarray(pos));
+          else partial = [];
+        }
         if (this.batch.length >= this.options.batchSize) await this.flush(input.name, lineNo + 1);
         if (this.stopRequested) break;
       }
@@ -105,13 +129,23 @@ export class LineImporter {
       this.stoppedAt = { input: input.name, line: lineNo + 1 };
       return;
     }
-    if (partial.length > 0) {
-      const last = Buffer.concat(partial);
+    if (partialBytes > 0) {
       lineNo++;
       this.lines++;
       this.lastLine = lineNo;
-      if (lineNo >= skipBefore) this.line(last, 0, last.length, input.name, lineNo);
+      if (lineNo < skipBefore) return;
+      if (partialBytes > maxLine) this.overlong(input.name, lineNo, maxLine);
+      else {
+        const last = Buffer.concat(partial);
+        this.line(last, 0, last.length, input.name, lineNo);
+      }
     }
+  }
+
+  /** A line over the bound: rejected, and not in the rejects file (its bytes were not kept). */
+  private overlong(input: string, lineNo: number, maxLine: number): void {
+    this.counters.rejected++;
+    this.options.onReject({ input, line: lineNo, reason: `line longer than ${maxLine} bytes (--max-line-bytes): not read, and not in the rejects file` });
   }
 
   /**

@@ -138,6 +138,27 @@ describe('dsdb import: bad lines, formats, resume', function () {
     }
   });
 
+  it('rejects a line over --max-line-bytes (within a chunk, over many chunks, the last line) and imports the lines around it', async () => {
+    const long = file.replace(/bad\.txt$/, 'long.txt');
+    const overMany = 'imp.l 1700000010 2 host=' + 'x'.repeat(300_000); // longer than a read chunk
+    const overOne = 'imp.l 1700000020 3 host=' + 'y'.repeat(2_000);
+    const exact = 'imp.l 1700000030 4 host=' + 'z'.repeat(1_000 - 'imp.l 1700000030 4 host='.length); // exactly the bound
+    const lastOver = 'imp.l 1700000040 5 host=' + 'w'.repeat(5_000); // no newline after it
+    fs.writeFileSync(long, ['imp.l 1700000000 1 host=a', overMany, overOne, exact, 'imp.l 1700000050 6 host=b', lastOver].join('\n'));
+    const rejects = path.join(dir, 'rejects.txt');
+    const run = await runDsdb(['import', '--max-line-bytes', '1000', '--rejects', rejects, long], dir);
+    expect(run.code, run.stderr).to.equal(0);
+    const reason = 'line longer than 1000 bytes (--max-line-bytes): not read, and not in the rejects file';
+    expect(run.stderr.split('\n').filter((l) => l.startsWith(`${long}:`))).to.deep.equal([`${long}:2: ${reason}`, `${long}:3: ${reason}`, `${long}:6: ${reason}`]);
+    expect(run.stderr).to.contain('imported 3 points from 6 lines');
+    expect(fs.readFileSync(rejects, 'utf8')).to.equal('');
+    const exported = await runDsdb(['export'], dir);
+    expect(exported.stdout).to.equal(['imp.l 1700000000 1 host=a', 'imp.l 1700000050 6 host=b', exact].join('\n') + '\n');
+    const bad = await runDsdb(['import', '--max-line-bytes', '0', long], dir);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain('--max-line-bytes must be an integer ≥ 1');
+  });
+
   it('exits 1 with one line for a missing file, 2 for a bad flag, and --help shows examples', async () => {
     const missing = await runDsdb(['import', path.join(dir, 'nope.txt')], dir);
     expect(missing.code).to.equal(1);
