@@ -29,9 +29,10 @@ export interface ImportOptions {
   /** the raw rejected lines go here when set */
   rejectsFile?: number;
   /**
-   * Bytes a line may have (its line end not counted; default DEFAULT_MAX_LINE_BYTES): a
-   * longer one is rejected and its bytes dropped as they are read, so that one corrupt or
-   * binary input without newlines cannot grow the importer's memory without bound.
+   * Bytes a line may have (its `\n` not counted, a `\r` before it counted; default
+   * DEFAULT_MAX_LINE_BYTES): a longer one is rejected and its bytes dropped as they are read,
+   * so that one corrupt or binary input without newlines cannot grow the importer's memory
+   * without bound.
    */
   maxLineBytes?: number;
 }
