@@ -1,4 +1,5 @@
 import net from 'node:net';
+import os from 'node:os';
 import zlib from 'node:zlib';
 import { expect } from 'chai';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
@@ -26,6 +27,15 @@ describe('POST /api/put @integration', () => {
     const two = await post('', JSON.stringify([point({ metric: 'h2' }), point({ metric: 'h2', timestamp: T0 + 1 })]));
     expect(two.status).to.equal(204);
     expect(await readPoints(daemon, 'h2')).to.have.length(2);
+  });
+
+  it('reads bodies on one parse thread per core beside the storage thread, one or two (parseWorkers by default)', async () => {
+    const pool = daemon.kernel.container.resolve('putParsePool');
+    expect(pool.size).to.equal(Math.min(2, Math.max(1, os.availableParallelism() - 1)));
+    // bodies go to the threads in turn: as many bodies as slots start every thread
+    for (let i = 0; i < 4; i++) expect((await post('', JSON.stringify(point({ metric: 'threads', timestamp: T0 + i })))).status).to.equal(204);
+    expect(pool.threads()).to.have.length(pool.size);
+    expect(await readPoints(daemon, 'threads')).to.have.length(4);
   });
 
   it('reads the body whatever the Content-Type, a malformed one too, as OpenTSDB does (no 415)', async () => {
