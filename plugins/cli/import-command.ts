@@ -29,7 +29,7 @@ Options:
       --resume-from N      skip the lines before line N (of the only FILE): resume a run
                            that stopped on a storage error at line N
       --batch N            points per storage write (default 50000)
-      --max-line-bytes N   a longer line is rejected, its bytes dropped (default 67108864)
+      --max-line-bytes N   a longer line is rejected, its bytes dropped (default ${DEFAULT_MAX_LINE_BYTES})
       --quiet              no progress and no summary
       --progress-interval S  seconds between plain progress lines (default 5)
   -c, --config PATH        config file
