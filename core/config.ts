@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { cosmiconfig } from 'cosmiconfig';
 import { ConfigError } from './errors';
+import { DEFAULT_LISTEN_BACKLOG } from './listener';
 import type { DsdbPlugin } from './plugin';
 import { validateOrThrow } from './schema';
 
@@ -41,7 +42,7 @@ export const CONFIG_SCHEMA = Type.Object(
      * connections the OS queues for the daemon to accept (listen(2)'s backlog; the OS caps it
      * at net.core.somaxconn); Listener says why the default is 4096
      */
-    listenBacklog: Type.Integer({ minimum: 1, maximum: 65535, default: 4096 }),
+    listenBacklog: Type.Integer({ minimum: 1, maximum: 65535, default: DEFAULT_LISTEN_BACKLOG }),
     /** how long shutdown waits for plugins to flush before closing what is left */
     shutdownTimeoutMs: Type.Integer({ minimum: 1, default: 10000 }),
     /** points on their way to storage at once (all transports); a batch beyond waits, pausing its connection */

@@ -11,7 +11,7 @@ import { detectConnection } from './detection';
 import { DsdbError } from './errors';
 import type { Aggregator, Codec } from './extension-points';
 import { createKernelHooks, type KernelHooks, type ListenInfo } from './hooks';
-import { Listener } from './listener';
+import { DEFAULT_LISTEN_BACKLOG, Listener } from './listener';
 import { createLogger, type Logger } from './logger';
 import { loadPlugins, type LoadedPlugin } from './plugin-loader';
 import { Registry } from './registry';
@@ -102,7 +102,7 @@ export class Kernel {
       this.listener = new Listener(
         { hooks: this.hooks, logger: this.logger, timeoutMs: this.config.detectTimeoutMs, firstByteTimeoutMs: this.config.firstByteTimeoutMs ?? 30_000 },
         this.config.maxConnections ?? 10_000,
-        this.config.listenBacklog ?? 4096,
+        this.config.listenBacklog ?? DEFAULT_LISTEN_BACKLOG,
       );
       this.address = await this.listener.listen(this.config.port, this.config.host);
       this.state = 'running';

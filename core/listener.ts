@@ -17,6 +17,9 @@ function refusal(limit: number): string {
   return `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nretry-after: 5\r\nconnection: close\r\n\r\n${body}`;
 }
 
+/** listen(2)'s backlog by default; Listener's constructor says why. */
+export const DEFAULT_LISTEN_BACKLOG = 4096;
+
 export class Listener {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
@@ -35,7 +38,7 @@ export class Listener {
   constructor(
     private readonly detector: DetectorOptions,
     private readonly maxConnections = Infinity,
-    private readonly backlog = 4096,
+    private readonly backlog = DEFAULT_LISTEN_BACKLOG,
   ) {
     this.server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
   }

@@ -145,8 +145,13 @@ export class LineImporter {
 
   /** A line over the bound: rejected, and not in the rejects file (its bytes were not kept). */
   private overlong(input: string, lineNo: number, maxLine: number): void {
+    this.reject(input, lineNo, `line longer than ${maxLine} bytes (--max-line-bytes): not read, and not in the rejects file`);
+  }
+
+  /** Counts a rejected line and reports it. */
+  private reject(input: string, line: number, reason: string): void {
     this.counters.rejected++;
-    this.options.onReject({ input, line: lineNo, reason: `line longer than ${maxLine} bytes (--max-line-bytes): not read, and not in the rejects file` });
+    this.options.onReject({ input, line, reason });
   }
 
   /**
@@ -183,8 +188,7 @@ export class LineImporter {
       if (error !== undefined && error.startsWith('put: ')) error = error.slice(5);
     }
     if (error === undefined) return;
-    this.counters.rejected++;
-    this.options.onReject({ input, line: lineNo, reason: error });
+    this.reject(input, lineNo, error);
     if (this.options.rejectsFile !== undefined) {
       fs.writeSync(this.options.rejectsFile, buf, start, end - start);
       fs.writeSync(this.options.rejectsFile, '\n');
@@ -223,8 +227,7 @@ export class LineImporter {
       (refused) => {
         this.counters.points += points.length - refused.length;
         for (const reason of refused) {
-          this.counters.rejected++;
-          this.options.onReject({ input: firstInput, line: firstLine, reason: `refused by the daemon (batch from this line): ${reason}` });
+          this.reject(firstInput, firstLine, `refused by the daemon (batch from this line): ${reason}`);
         }
       },
       (err: Error) => {
