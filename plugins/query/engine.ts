@@ -22,6 +22,7 @@ import { sortPaced } from './paced-sort';
 import { pipelineFor, reduceBuckets, reduceSeries } from './series-pipeline';
 import { pushdownFor } from './pushdown';
 import { fuzzyRowFilter, rowKeyLiterals } from './row-key';
+import { assertTsuidHex, assertTsuidShapes } from './tsuid-checks';
 
 export type { QueryLimits };
 
@@ -489,11 +490,23 @@ export async function computeTags(infos: readonly SeriesInfo[], slice: TimeSlice
 }
 
 /**
+ * OpenTSDB checks every sub-query's TSUIDs' shape while it configures them all, then parses
+ * their UIDs as each scan starts (tsuid-checks.ts): both before any answer. Name checks
+ * (No such name) stay in runSubQuery, so a query mixing an unknown metric with a malformed
+ * TSUID may name the other of the two errors than OpenTSDB does.
+ */
+function assertTsuids(query: TsQuery): void {
+  assertTsuidShapes(query);
+  assertTsuidHex(query);
+}
+
+/**
  * The sub-queries' results one list per sub-query, NOT cut to [start, end]: all the points
  * of the rows read, as OpenTSDB's expressions (/api/query/gexp, /api/query/exp) see them.
  */
 export async function executeSubQueries(query: TsQuery, deps: QueryEngineDeps, budget = new QueryBudget(deps.limits)): Promise<ResultSeries[][]> {
   const results: ResultSeries[][] = [];
+  assertTsuids(query);
   for (const sub of query.queries) results.push(await runSubQuery(sub, query, deps, budget, false));
   return results;
 }
@@ -501,6 +514,7 @@ export async function executeSubQueries(query: TsQuery, deps: QueryEngineDeps, b
 /** Runs every sub-query within `budget` (by default a new one from deps.limits; a route passes its own, to cancel it and to serialize within it). */
 export async function executeQuery(query: TsQuery, deps: QueryEngineDeps, budget = new QueryBudget(deps.limits)): Promise<ResultSeries[]> {
   const results: ResultSeries[] = [];
+  assertTsuids(query);
   for (const sub of query.queries) results.push(...(await runSubQuery(sub, query, deps, budget)));
   if (query.globalAnnotations) {
     const global: Annotation[] = await deps.storage.annotations({ start: query.start, end: query.end }, 'global');

@@ -147,6 +147,24 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T, end: 10000000000000, queries: [{ aggregator: 'sum', metric: m('ints') }] }),
     { kind: 'fixed', method: 'POST', path: '/api/query/exp', body: { time: { start: String(T), end: '10000000000000', aggregator: 'sum' }, metrics: [{ id: 'a', metric: m('ints') }], expressions: [{ id: 'e', expr: 'a * 2' }] } },
     get('fixed', `/api/query/gexp?start=${T}&end=10000000000000&exp=scale(sum:${m('ints')},2)`),
+    // malformed TSUIDs: errors while the sub-queries are configured (shorter than a metric UID,
+    // metric UIDs that differ: OpenTSDB 500, DSDB 400 with its message, divergence 10), then
+    // as each scan parses the UIDs (no hex digit, no tags: 400)
+    ...[
+      'zz',
+      '000001000001000001,000002000001000001',
+      '00000g000001000001',
+      '000001',
+      '00000g',
+      '00000100000100000g',
+      '0000010000010000g',
+      '000001000001000001,00000100000100000g',
+      '000001000001000001,00000g000001000001',
+      '00000a000001000001,00000A000001000002',
+      '0000010000010000100',
+    ].map((tsuids) => get('fixed', `/api/query?start=${T}&end=${T + 600}&tsuid=sum:${tsuids}`)),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&tsuid=sum:00000g000001000001&tsuid=sum:zz`),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', tsuids: ['00000100000g'] }, { aggregator: 'sum', tsuids: ['zz'] }] }),
     // tsuid sub-queries, with each server's own TSUIDs
     { ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', tsuids: [`{TSUID:${m('ints')}{host=a}}`, `{TSUID:${m('ints')}{host=b}}`] }] }), kind: 'fixed-tsuid' },
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{}{host=literal_or(a),host=literal_or(b)}`),
