@@ -17,6 +17,7 @@ export { sharedPutParsePool } from './shared-parse-pool';
 export type { WorkerBodyReader, WorkerBodyReaderModule } from './put-parse-worker';
 export { jsonFormat as putJsonFormat } from './put-json-format';
 export { ApiError, apiErrorText } from './api-error';
+export { hexBinaryUid } from './hex-uid';
 export { jsonText, optionalJsonText } from './json-field';
 export { QueryBudget, tooManyDataPoints, tooManySeries, queryTimedOut, queryCancelled, type QueryLimits } from './query-budget';
 export { putFlags, putReply, type PutFlags, type PutTally } from './put-reply';

@@ -9,14 +9,14 @@
  *    same message, as all bad input (docs/opentsdb-compat.md, divergence 10);
  *  - then, as each sub-query's scan starts: the first TSUID's metric UID, and each TSUID's
  *    tag part in sorted order, go through UniqueId.stringToUid: an empty tag part is a 400
- *    "UID was empty", an odd length gets a leading 0, and a character that is no hex digit
- *    is DatatypeConverter's 400 "contains illegal character for hexBinary: <the UID>".
+ *    "UID was empty", and lib/opentsdb's hexBinaryUid pads and checks the rest (a 400
+ *    "contains illegal character for hexBinary: <the UID>").
  * A well-formed TSUID nobody wrote answers no series (200 []), as before. DSDB also takes an
  * engine's own series id where a series' names have no UIDs (lib/uid): hex whose length no
  * TSUID has (8 digits for the embedded engine). Such an id names no metric, so it is not
  * compared with the others' metric UIDs; every other check applies to it as to a TSUID.
  */
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, hexBinaryUid } from '../../lib/opentsdb';
 import { UID_HEX } from '../../lib/uid';
 import type { TsQuery } from './model';
 
@@ -39,12 +39,12 @@ export function assertTsuidShapes(query: TsQuery): void {
 export function assertTsuidHex(query: TsQuery): void {
   for (const sub of query.queries) {
     if (!sub.tsuids || sub.tsuids.length === 0) continue;
-    assertHexUid(sub.tsuids[0]!.slice(0, UID_HEX));
+    hexBinaryUid(sub.tsuids[0]!.slice(0, UID_HEX));
     // QueryUtil.getRowKeyTSUIDRegex sorts the list (String.compareTo: UTF-16 code units, as JS sorts)
     for (const tsuid of [...sub.tsuids].sort()) {
       const tags = tsuid.slice(UID_HEX);
       if (tags.length === 0) throw invalid('UID was empty');
-      assertHexUid(tags.length % 2 === 1 ? '0' + tags : tags);
+      hexBinaryUid(tags);
     }
   }
 }
@@ -54,10 +54,6 @@ const HEX = /^[0-9a-fA-F]*$/;
 /** Hex of a length no TSUID has (a TSUID is a metric UID and whole tag key and value UID pairs). */
 function isEngineId(id: string): boolean {
   return (id.length - UID_HEX) % (2 * UID_HEX) !== 0 && HEX.test(id);
-}
-
-function assertHexUid(uid: string): void {
-  if (!HEX.test(uid)) throw invalid(`contains illegal character for hexBinary: ${uid}`);
 }
 
 function invalid(message: string): ApiError {

@@ -6,7 +6,7 @@
 import { noContent, withErrors } from '../../lib/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { allows } from '../../lib/auth';
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, hexBinaryUid } from '../../lib/opentsdb';
 import { newRoot, Branch, type Leaf } from './branch';
 import { TreeBuilder, StateError } from './builder';
 import { treeIdHex } from './java';
@@ -183,9 +183,7 @@ async function handleBranch(request: FastifyRequest, store: TreeStore, records: 
     branchId = treeIdHex(treeId);
   } else {
     if (hex.length < 4) throw new ApiError(400, 'Branch ID was too short', 'Branch ID was too short');
-    const id = hex.length % 2 !== 0 ? `0${hex}` : hex;
-    if (!/^[0-9a-fA-F]*$/.test(id)) throw new ApiError(400, `contains illegal character for hexBinary: ${id}`, `contains illegal character for hexBinary: ${id}`);
-    branchId = id.toUpperCase();
+    branchId = hexBinaryUid(hex).toUpperCase();
   }
   const stored = (branchId.length - 4) % 8 === 0 ? await store.branch(branchId) : undefined;
   if (!stored) throw new ApiError(404, `Unable to locate branch '${branchId}' for tree '${parseInt(branchId.slice(0, 4), 16)}'`);
@@ -224,10 +222,7 @@ async function nameLeaf(records: MetaRecordsView, tsuid: string, displayName: st
 
 /** UniqueId.stringToUid's check of a TSUID: 400 `contains illegal character for hexBinary: X`. */
 function checkHex(tsuids: string[]): void {
-  for (const tsuid of tsuids) {
-    const padded = tsuid.length % 2 !== 0 ? `0${tsuid}` : tsuid;
-    if (!/^[0-9a-fA-F]*$/.test(padded)) throw new ApiError(400, `contains illegal character for hexBinary: ${padded}`, `contains illegal character for hexBinary: ${padded}`);
-  }
+  for (const tsuid of tsuids) hexBinaryUid(tsuid);
 }
 
 async function handleTest(request: FastifyRequest, store: TreeStore, records: MetaRecordsView): Promise<unknown> {
