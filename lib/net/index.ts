@@ -18,3 +18,5 @@ export function closeWhenIdle(socket: Duplex, ms: number, onIdle: () => void): v
   socket.on('data', touch);
   socket.once('close', () => clearTimeout(timer));
 }
+
+export { readIntoReusedBuffer, type OnBytes } from './reused-reads';

@@ -15,9 +15,12 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Logger, Registry } from '../../core';
-import { closeWhenIdle } from '../../lib/net';
+import { closeWhenIdle, readIntoReusedBuffer } from '../../lib/net';
 import { ANYONE, allows, certificateCredentials, type Authenticator, type Principal } from '../../lib/auth';
 import { type TelnetCommand, type TelnetConnection } from '../../lib/telnet';
+
+/** The reused read buffer's size (bytes): libuv's own read size, so a read takes as much as before. */
+const READ_BYTES = 64 * 1024;
 
 export interface SessionOptions {
   maxLineLength: number;
@@ -33,6 +36,8 @@ export interface SessionStats {
 export class TelnetSession implements TelnetConnection {
   readonly remoteAddress: string;
   private pending: Buffer | undefined;
+  /** endOfInput calls so far: a packet's bytes are released once it ran after them (onRead) */
+  private inputEnds = 0;
   private busy = false;
   /** the session ended it (`exit`, a too-long line, a refused login): queued lines are dropped */
   private closed = false;
@@ -69,7 +74,10 @@ export class TelnetSession implements TelnetConnection {
     // reads the replies: lines may run after its FIN (puts settling on a worker before a
     // `version`), so the session, not Node, ends our side once every line has run (finishInput).
     (socket as { allowHalfOpen?: boolean }).allowHalfOpen = true;
+    // bytes the protocol detector put back come as 'data'; the socket's reads after them go
+    // into one reused buffer where the socket allows it (lib/net/reused-reads.ts)
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    readIntoReusedBuffer(socket, READ_BYTES, (bytes) => this.onRead(bytes));
     socket.on('end', () => {
       this.inputEnded = true;
       if (!this.busy && this.queue.length === 0) this.finishInput();
@@ -139,6 +147,25 @@ export class TelnetSession implements TelnetConnection {
     if (this.closed) return;
     this.closed = true;
     this.socket.end();
+  }
+
+  /**
+   * A read into the reused buffer: true when the session still holds its bytes, so that the
+   * next read goes into a fresh buffer. TelnetCommand.executeRaw's contract keeps a packet's
+   * bytes as they are until its endOfInput returns. A session that stops inside a packet
+   * pauses the socket (no read happens until it resumes and runs the bytes it kept), so once
+   * onData returns only a partial last line (pending) outlives the read: it is copied, being
+   * at most a line. Should the session ever keep more (endOfInput not run, or the packet
+   * queued), the buffer is left to it.
+   */
+  private onRead(bytes: Buffer): boolean {
+    const ends = this.inputEnds;
+    this.onData(bytes);
+    if (this.closed) return false;
+    if (this.inputEnds === ends) return true;
+    for (const queued of this.queue) if (queued.buffer === bytes.buffer) return true;
+    if (this.pending !== undefined && this.pending.buffer === bytes.buffer) this.pending = Buffer.from(this.pending);
+    return false;
   }
 
   private onData(chunk: Buffer): void {
@@ -233,6 +260,7 @@ export class TelnetSession implements TelnetConnection {
 
   /** Every queued line has run: let batching commands write what they gathered. */
   private endOfInput(): void {
+    this.inputEnds++;
     const failure = 'telnet command failed at end of input';
     const wait = this.callEach(this.flushers, (command) => command.endOfInput!(this), failure);
     if (wait) this.pauseUntil(wait, undefined, failure);

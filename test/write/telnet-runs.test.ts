@@ -6,6 +6,7 @@
  * their own, so that later packets are in flight on the worker when an earlier one gives
  * lines back: the daemon's own command table, a real parse worker, real storage.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
 import { expect } from 'chai';
@@ -71,6 +72,73 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
     return socket;
   };
   const values = async (metric: string): Promise<[number, unknown][]> => (await readPoints(daemon, metric)).map((p) => [p.timestamp / 1000, p.value]);
+
+  /**
+   * A session over a real TCP socket (its reads go into one reused buffer,
+   * lib/net/reused-reads.ts): the client, to send packets with, and the replies so far.
+   */
+  const tcpSession = async (): Promise<{ client: net.Socket; replies: () => string; close: () => void }> => {
+    let sessionSocket: net.Socket | undefined;
+    const server = net.createServer((socket) => {
+      sessionSocket = socket;
+      new TelnetSession(socket, captured.commands!, { maxLineLength: MAX_LINE, maxPendingReplyBytes: 1 << 20 }, stats, createLogger('silent')).start();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    let text = '';
+    client.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    await new Promise((resolve) => client.once('connect', resolve));
+    await until(() => sessionSocket !== undefined, 'the accepted socket');
+    return {
+      client,
+      replies: () => text,
+      close: () => {
+        client.destroy();
+        server.close();
+      },
+    };
+  };
+  const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('over TCP: a packet held while its lines wait is not overwritten by the reads after it, nor a line split across reads', async () => {
+    closeGate(['run.tcp']);
+    const { client, replies, close } = await tcpSession();
+    try {
+      // the session stops at `version` (the puts before it are held at the gate) and keeps
+      // the rest of this read's bytes: the next reads must not land on them
+      client.write('put run.tcp 100 1 host=a\nversion\nput run.tcp 100 2 host=a\nput run.tcp 102 7 host=a\n');
+      await gate.arrived;
+      client.write('put run.tcp 100 3 host=a\nput run.tcp 101 4 host=a\nput run.tcp 10');
+      await pause(50);
+      client.write('3 8 host=a\nput run.tcp 104 9 host=a\n');
+      await pause(50);
+      gate.open();
+      await until(async () => (await values('run.tcp')).length === 5, 'five timestamps');
+      await until(() => /^dsdb /m.test(replies()), 'the version reply');
+      expect(await values('run.tcp')).to.deep.equal([
+        [100, 3n],
+        [101, 4n],
+        [102, 7n],
+        [103, 8n],
+        [104, 9n],
+      ]);
+      // a line split across reads, with the buffer reused between them (nothing held)
+      for (const part of ['put run.tcp 105 10 ho', 'st=a\nput run.tcp 106 11 host=a\nput run', '.tcp 107 12 host=a\n']) {
+        client.write(part);
+        await pause(40);
+      }
+      await until(async () => (await values('run.tcp')).length === 8, 'eight timestamps');
+      expect((await values('run.tcp')).slice(5)).to.deep.equal([
+        [105, 10n],
+        [106, 11n],
+        [107, 12n],
+      ]);
+    } finally {
+      gate.metrics.clear();
+      gate.open();
+      close();
+    }
+  });
 
   it('runs a command between puts after the puts before it and before those after it, with later packets in flight', async () => {
     const writtenBefore = pointsWritten((await exchange(daemon.port, ['stats\n'])).data);
