@@ -19,4 +19,4 @@ export function closeWhenIdle(socket: Duplex, ms: number, onIdle: () => void): v
   socket.once('close', () => clearTimeout(timer));
 }
 
-export { readIntoReusedBuffer, type OnBytes } from './reused-reads';
+export { readIntoReusedBuffer, SMALL_READ_BYTES, type OnBytes } from './reused-reads';

@@ -53,8 +53,9 @@ export interface TelnetCommand {
    * Optional fast path for high-volume commands (`put`): when present the session calls
    * it instead of `execute`, with the line's raw bytes `line[start, end)` (no `\r\n`;
    * `words[0]` and its space included), skipping the split into strings. `line` stays
-   * as it is until the packet's `endOfInput` returns (the session never reuses a packet's
-   * bytes), so a command may keep a reference and copy runs of lines at once. Must be
+   * as it is until the packet's `endOfInput` returns, so a command may keep a reference
+   * and copy runs of lines at once; after that the session may read the next packet into
+   * the same memory, so copy whatever is kept longer. Must be
    * synchronous: a command that writes somewhere gathers the work and does it in
    * `endOfInput`.
    */

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import tls from 'node:tls';
-import { readIntoReusedBuffer } from '../../lib/net';
+import { readIntoReusedBuffer, SMALL_READ_BYTES } from '../../lib/net';
 import { REPO_ROOT } from '../helpers/daemon';
 
 const TLS_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'tls');
@@ -73,6 +73,29 @@ describe('lib/net readIntoReusedBuffer: socket reads into one reused buffer', ()
     expect(all).to.deep.equal(['alpha\n', 'beta\n', 'gamma\n', 'delta\n', 'epsilon\n']);
     expect(held.map((b) => b.toString())).to.deep.equal(['alpha\n', 'gamma\n', 'epsilon\n']);
     expect(new Set(held.map((b) => b.buffer)).size).to.equal(3);
+  });
+
+  it('starts small, reads at full size once a read fills the buffer, and goes back to small after a short read', async () => {
+    const sizes: number[] = [];
+    let total = 0;
+    const big = 'x'.repeat(300 * 1024);
+    const ended = new Promise<void>((resolve) => {
+      void serve((socket) => {
+        readIntoReusedBuffer(socket, 64 * 1024, (bytes) => {
+          sizes.push(bytes.buffer.byteLength);
+          total += bytes.length;
+          return false;
+        });
+        socket.on('end', resolve);
+        socket.resume();
+      }).then(({ port, server }) => send(port, ['tiny\n', big, 'tail\n', 'end\n'], 100).then(() => ended.then(() => server.close())));
+    });
+    await ended;
+    expect(total).to.equal(5 + big.length + 5 + 4);
+    expect(sizes[0]).to.equal(SMALL_READ_BYTES);
+    expect(sizes).to.include(64 * 1024);
+    // a short read (a line, after the large ones) sends the next read to a small buffer again
+    expect(sizes[sizes.length - 1]).to.equal(SMALL_READ_BYTES);
   });
 
   it('leaves bytes the stream buffered (a detector unshift) to the data listener, first', async () => {

@@ -140,6 +140,20 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
     }
   });
 
+  it('drops a connection\'s spare staging buffers once nothing has been in flight for a second', async () => {
+    const put = captured.commands!.get('put') as unknown as { sparesKept(connection: unknown): number };
+    const socket = new FakeSocket();
+    const connection = new TelnetSession(socket, captured.commands!, { maxLineLength: MAX_LINE, maxPendingReplyBytes: 1 << 20 }, stats, createLogger('silent'));
+    connection.start();
+    for (let i = 0; i < 6; i++) socket.packet(`put run.spare ${100 + i} ${i} host=a\n`);
+    await until(async () => (await values('run.spare')).length === 6, 'six timestamps');
+    await until(() => put.sparesKept(connection) > 0, 'spare buffers after the burst');
+    await until(() => put.sparesKept(connection) === 0, 'the spares dropped while idle', 3000);
+    // and the connection goes on as before
+    socket.packet('put run.spare 106 6 host=a\n');
+    await until(async () => (await values('run.spare')).length === 7, 'seven timestamps');
+  });
+
   it('runs a command between puts after the puts before it and before those after it, with later packets in flight', async () => {
     const writtenBefore = pointsWritten((await exchange(daemon.port, ['stats\n'])).data);
     const linesBefore = stats.linesReceived;
