@@ -155,15 +155,15 @@ export class TelnetSession implements TelnetConnection {
    * bytes as they are until its endOfInput returns. A session that stops inside a packet
    * pauses the socket (no read happens until it resumes and runs the bytes it kept), so once
    * onData returns only a partial last line (pending) outlives the read: it is copied, being
-   * at most a line. Should the session ever keep more (endOfInput not run, or the packet
-   * queued), the buffer is left to it.
+   * at most a line. Should the session ever keep more (endOfInput not run after the packet:
+   * it runs only once the queue is empty, so no queued bytes are a view of it then), the
+   * buffer is left to it.
    */
   private onRead(bytes: Buffer): boolean {
     const ends = this.inputEnds;
     this.onData(bytes);
     if (this.closed) return false;
     if (this.inputEnds === ends) return true;
-    for (const queued of this.queue) if (queued.buffer === bytes.buffer) return true;
     if (this.pending !== undefined && this.pending.buffer === bytes.buffer) this.pending = Buffer.from(this.pending);
     return false;
   }
