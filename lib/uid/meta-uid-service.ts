@@ -186,8 +186,32 @@ export class MetaUidService implements UidService {
     return tsuid!;
   }
 
+  /**
+   * The TSUID of a series whose names all have UIDs in this service's cache, without a
+   * promise; undefined when one of them is not cached (existingTsuid then asks the store).
+   * Why: a query's first answer names every series it read (its `tsuids`, the annotations'
+   * keys): seven awaits a series made ~70,000 promises for 10,000 series, a quarter of the
+   * first count query after a load.
+   */
+  cachedTsuid(series: SeriesName): string | undefined {
+    const metric = this.ids.get('metric')!.get(series.metric);
+    if (metric === undefined) return undefined;
+    const tagks = this.ids.get('tagk')!;
+    const tagvs = this.ids.get('tagv')!;
+    const pairs: string[] = [];
+    for (const k in series.tags) {
+      const kid = tagks.get(k);
+      const vid = kid === undefined ? undefined : tagvs.get(series.tags[k]!);
+      if (kid === undefined || vid === undefined) return undefined;
+      pairs.push(kid + vid);
+    }
+    return metric + pairs.sort().join('');
+  }
+
   /** The TSUID of a series whose names all have UIDs; undefined when one has none. */
   async existingTsuid(series: SeriesName): Promise<string | undefined> {
+    const cached = this.cachedTsuid(series);
+    if (cached !== undefined) return cached;
     const metric = await this.getId('metric', series.metric);
     if (metric === undefined) return undefined;
     const pairs: string[] = [];

@@ -17,9 +17,22 @@ import type { SeriesName } from './types';
  */
 const known = new WeakMap<object, string>();
 
+/**
+ * tsuidOfSeries without a promise, when the answer is in memory: the series' TSUID found
+ * before or made from cached UIDs; undefined when the store must be asked (then await
+ * tsuidOfSeries). For loops over many series (a query's answer): no promise a series.
+ */
+export function knownTsuidOfSeries(engine: StorageEngine, series: SeriesKey & { id: string }): string | undefined {
+  const found = known.get(series);
+  if (found !== undefined) return found;
+  const tsuid = uidServiceFor(engine).cachedTsuid(series);
+  if (tsuid !== undefined) known.set(series, tsuid);
+  return tsuid;
+}
+
 /** The series' OpenTSDB TSUID when all its names have UIDs, else the engine's series id. Per series, cached lookups. */
 export async function tsuidOfSeries(engine: StorageEngine, series: SeriesKey & { id: string }): Promise<string> {
-  const found = known.get(series);
+  const found = knownTsuidOfSeries(engine, series);
   if (found !== undefined) return found;
   const tsuid = await uidServiceFor(engine).existingTsuid(series);
   if (tsuid === undefined) return series.id;

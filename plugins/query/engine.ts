@@ -9,7 +9,7 @@
  */
 import { isInternalMetric, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
-import { nameExists, seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
+import { knownTsuidOfSeries, nameExists, seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
 import type { QueryHooks } from '../../lib/query';
 import { allocColumns, floatText, type DiscreteColumns, type NumericColumns } from './columns';
 import { bucketing } from './buckets';
@@ -119,7 +119,8 @@ async function assertLiterals(storage: StorageEngine, filters: readonly TagFilte
 async function tsuidsOf(storage: StorageEngine, infos: readonly SeriesInfo[], slice: TimeSlice): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < infos.length; i++) {
-    out.push(await tsuidOfSeries(storage, infos[i]!));
+    // from memory without a promise when it can be (every series after its first write)
+    out.push(knownTsuidOfSeries(storage, infos[i]!) ?? (await tsuidOfSeries(storage, infos[i]!)));
     if ((i & 1023) === 1023 && slice.due()) await slice.pause();
   }
   return out;

@@ -119,6 +119,32 @@ describe('lib/uid MetaUidService', () => {
     expect(store.gets).to.be.greaterThan(again);
   });
 
+
+  it('cachedTsuid: the TSUID from cached UIDs without the store, undefined when a name is not cached', async () => {
+    const store = new SlowStore(new MemoryMetaStore());
+    const writer = new MetaUidService(store);
+    const series = { metric: 'cpu', tags: { host: 'web01', zone: 'eu' } };
+    await writer.getOrCreate('tagk', 'zone'); // zone's UID sorts first, as in OpenTSDB's row key
+    const tsuid = await writer.tsuid(series);
+    expect(writer.cachedTsuid(series)).to.equal(tsuid);
+    // another daemon's service over the same store: nothing cached until it asks
+    const reader = new MetaUidService(store, { cacheSize: 2 });
+    expect(reader.cachedTsuid(series)).to.equal(undefined);
+    const gets = store.gets;
+    expect(await reader.existingTsuid(series)).to.equal(tsuid);
+    expect(store.gets).to.be.greaterThan(gets);
+    // cached now (the cache holds two names a kind): answered without a read
+    const after = store.gets;
+    expect(reader.cachedTsuid(series)).to.equal(tsuid);
+    expect(await reader.existingTsuid(series)).to.equal(tsuid);
+    expect(store.gets).to.equal(after);
+    // a tag value without a UID, or one evicted from the cache: undefined, not a wrong TSUID
+    expect(reader.cachedTsuid({ metric: 'cpu', tags: { host: 'web02', zone: 'eu' } })).to.equal(undefined);
+    await writer.tsuid({ metric: 'cpu', tags: { host: 'a', zone: 'b' } });
+    await reader.existingTsuid({ metric: 'cpu', tags: { host: 'a', zone: 'b' } }); // web01 and eu out of the reader's cache
+    expect(reader.cachedTsuid(series)).to.equal(undefined);
+    expect(await reader.existingTsuid(series)).to.equal(tsuid);
+  });
   it('refuses a UID beyond 3 bytes', async () => {
     const store = new MemoryMetaStore();
     await store.put('uid', 'max:tagv', 'FFFFFF');
