@@ -12,8 +12,18 @@ import { columnFlags, encodeSeriesRecord, samplesBytes, writeSamples } from './w
 
 /** Where this engine keeps a series' SeriesEntry on the batch's SeriesRefs. */
 const ENTRY_SLOT = newSeriesRefSlot();
-/** Where this engine keeps, on a batch's SeriesSpace, its SeriesEntry by slot (an array dense from slot 0). */
+/** Where this engine keeps, on a batch's SeriesSpace, its SeriesEntry by slot (SlotEntries). */
 const SPACE_ENTRIES_SLOT = newSeriesRefSlot();
+
+/**
+ * A SeriesSpace's entries by slot, for one SeriesIndex (an array dense from slot 0). Bound
+ * to the index, so that an entry found in it is this index's without a check a series: an
+ * index never drops an entry, and another engine or a reopened one has another index.
+ */
+interface SlotEntries {
+  index: SeriesIndex;
+  bySlot: (SeriesEntry | undefined)[];
+}
 
 /**
  * appendBatch's series of a batch and their ids, reused from batch to batch (it runs to its
@@ -33,15 +43,16 @@ export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, hea
   const byId = index.byId;
   const slotted = batch.seriesSlots;
   if (slotted !== undefined) {
-    // series as slots of the transport's space: their entries by slot, the same array every batch
-    let bySlot = slotted.space.memo[SPACE_ENTRIES_SLOT] as (SeriesEntry | undefined)[] | undefined;
-    if (bySlot === undefined) slotted.space.memo[SPACE_ENTRIES_SLOT] = bySlot = [];
+    // series as slots of the transport's space: their entries by slot, the same array every
+    // batch; another index's (another engine's, or one from before a reopen) start over
+    let memo = slotted.space.memo[SPACE_ENTRIES_SLOT] as SlotEntries | undefined;
+    if (memo === undefined || memo.index !== index) slotted.space.memo[SPACE_ENTRIES_SLOT] = memo = { index, bySlot: [] };
+    const bySlot = memo.bySlot;
     const slots = slotted.slots;
     for (let s = 0; s < count; s++) {
       const slot = slots[s]!;
       let entry = bySlot[slot];
-      // an entry of this index (another engine's, or one from before a reopen, is resolved again)
-      if (entry === undefined || byId[entry.id] !== entry) {
+      if (entry === undefined) {
         entry = resolveSeries(batch, s, index, wal);
         // grown one slot at a time, so that the array stays dense (never a sparse dictionary)
         while (bySlot.length < slot) bySlot.push(undefined);

@@ -388,6 +388,26 @@ export class HeadSeries implements SeriesPoints {
     if (this.texts.length > this.length) this.texts.length = this.length;
   }
 
+  /**
+   * Copies the columns of points [from, to) (settled) into others at `at`: timestamps,
+   * kinds, and `words`, a point's value as two 32-bit words (a float's bits or an int64's,
+   * as its kind says; texts are the caller's to copy).
+   * A loop rather than `set` over subarrays: Head.carryBack copies a few dozen points of
+   * each series at a cut, and three subarrays a series were most of what it allocated.
+   * Word by word, not as doubles: an int64 whose bits are a NaN would not survive a double.
+   */
+  copyColumnsInto(from: number, to: number, timestamps: Float64Array, kinds: Uint8Array, words: Int32Array, at: number): void {
+    const ownTimestamps = this.timestamps;
+    const ownKinds = this.kinds;
+    const ownWords = this.valueWords;
+    for (let i = from, j = at; i < to; i++, j++) {
+      timestamps[j] = ownTimestamps[i]!;
+      kinds[j] = ownKinds[i]!;
+      words[2 * j] = ownWords[2 * i]!;
+      words[2 * j + 1] = ownWords[2 * i + 1]!;
+    }
+  }
+
   /** Points [from, to) in fresh, separate columns: `ints` 0 for a non-integer point, `floats` 0 for a non-float one. */
   copy(from: number, to: number): SeriesPoints {
     this.settle();
@@ -422,19 +442,24 @@ export class HeadSeries implements SeriesPoints {
     }
   }
 
-  /** By half: the slack a full head leaves is at most a third of it, not half. */
-  /** Grows the columns by half (at least MIN_CAPACITY points), or to `atLeast` points when that is more. */
+  /**
+   * Grows the columns by half (at least MIN_CAPACITY points), or to `atLeast` points when
+   * that is more. By half: the slack a full head leaves is at most a third of it, not half.
+   */
   private grow(atLeast = 0): void {
     const old = this.timestamps.length;
     const size = Math.max(atLeast, old + Math.max(MIN_CAPACITY, old >> 1), this.reserve);
     this.reserve = 0;
     const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
+    // the whole old columns, slack included (a head grows when full, so there is little):
+    // a subarray of each was three typed-array objects a growth, ~30 MB of the storage
+    // thread's young garbage over a 10M-point load
     const timestamps = new Float64Array(buffer, 0, size);
-    timestamps.set(this.timestamps.subarray(0, this.length));
+    timestamps.set(this.timestamps);
     const words = new Int32Array(buffer, size * 8, size * 2);
-    words.set(this.valueWords.subarray(0, 2 * this.length));
+    words.set(this.valueWords);
     const kinds = new Uint8Array(buffer, size * 16, size);
-    kinds.set(this.kinds.subarray(0, this.length));
+    kinds.set(this.kinds);
     this.timestamps = timestamps;
     this.valueWords = words;
     this.kinds = kinds;

@@ -165,6 +165,7 @@ export class Head {
     const floats = new Float64Array(n);
     // a head's floats and ints share their bytes; so do these (each point's kind says which it is)
     const ints = new BigInt64Array(floats.buffer);
+    const words = new Int32Array(floats.buffer);
     const texts: (string | undefined)[] = [];
     const ids = new Uint32Array(moved.length);
     let at = 0;
@@ -177,9 +178,7 @@ export class Head {
       // the points carried come on top of the quarter a new head starts with (newHead)
       if (entry.head === undefined) this.newHead(entry, count);
       seriesIndex.fill(s, at, at + count);
-      timestamps.set(frozen.timestamps.subarray(first, frozen.length), at);
-      kinds.set(frozen.kinds.subarray(first, frozen.length), at);
-      floats.set(frozen.floats.subarray(first, frozen.length), at);
+      frozen.copyColumnsInto(first, frozen.length, timestamps, kinds, words, at);
       if (frozen.texts.length > first) {
         while (texts.length < at) texts.push(undefined);
         for (let i = first; i < frozen.length; i++) texts[at + i - first] = frozen.texts[i];

@@ -100,6 +100,49 @@ describe('embedded head series', () => {
     expect(entry.head!.capacity).to.equal(expected + (expected >> 1));
   });
 
+  it('carries a cut\'s newest points back bit for bit: floats, int64s whose bits are a NaN, strings', () => {
+    const head = new Head();
+    const entry = { id: 7, stagedSlot: -1, chunks: [] } as unknown as SeriesEntry;
+    const n = 40;
+    const nanBits = -0x0008_0000_0000_0001n; // 0xFFF7FFFFFFFFFFFF: a NaN's bits as a double
+    const kinds = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? I : i % 3 === 1 ? F : ValueKind.String));
+    const floats = new Float64Array(n);
+    const ints = new BigInt64Array(n);
+    const texts: (string | undefined)[] = [];
+    for (let i = 0; i < n; i++) {
+      if (kinds[i] === I) ints[i] = i % 2 === 0 ? nanBits : BigInt(i) * 1_000_000_007n;
+      else if (kinds[i] === F) floats[i] = i + 0.25;
+      else texts[i] = `text ${i}`;
+    }
+    texts.length = n;
+    head.append([entry], { length: n, seriesIndex: new Uint32Array(n), timestamps: Float64Array.from({ length: n }, (_, i) => 1000 * i), kinds, floats, ints, texts });
+    const entries = head.freeze();
+    // the newest 5 s, at most a quarter: points 35..39 go back to the live head
+    const carried = head.carryBack(entries, 5000)!;
+    expect(carried.length).to.equal(5);
+    expect(Array.from(carried.ids)).to.deep.equal([7]);
+    expect(entry.frozen!.length).to.equal(35);
+    const live = entry.head!;
+    for (let k = 0; k < 5; k++) {
+      const i = 35 + k;
+      expect(carried.timestamps[k]).to.equal(1000 * i);
+      expect(carried.kinds[k]).to.equal(kinds[i]);
+      expect(live.timestamps[k]).to.equal(1000 * i);
+      expect(live.kinds[k]).to.equal(kinds[i]);
+      if (kinds[i] === I) {
+        expect(carried.ints[k]).to.equal(ints[i]);
+        expect(live.ints[k]).to.equal(ints[i]);
+      } else if (kinds[i] === F) {
+        expect(carried.floats[k]).to.equal(floats[i]);
+        expect(live.floats[k]).to.equal(floats[i]);
+      } else {
+        expect(carried.texts[k]).to.equal(texts[i]);
+        expect(live.texts[k]).to.equal(texts[i]);
+      }
+    }
+    expect(kinds.slice(35).includes(I) && ints.slice(35).includes(nanBits)).to.equal(true);
+  });
+
   it('takes a reserve at its first growth only, or more when a batch needs more', () => {
     const h = new HeadSeries(10, 100);
     expect(h.capacity).to.equal(10);
