@@ -99,7 +99,7 @@ function resolveSeries(batch: PointBatch, s: number, index: SeriesIndex, wal: Wa
  * points carried back into the head (Head.carryBack), logged again after the rotation.
  */
 export function logSamples(wal: Wal, columns: HeadColumns, ids: Uint32Array): void {
-  const flags = columnFlags(columns.kinds, columns.length);
+  const flags = columnFlags(columns, columns.length);
   writeSamples(wal.beginRecord(samplesBytes(columns.length, ids.length, flags)), columns, ids, flags);
   wal.endRecord();
 }

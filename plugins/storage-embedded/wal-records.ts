@@ -4,7 +4,9 @@
  *   1 SERIES      uvarint id | string JSON {metric, tags}
  *   2 SAMPLES     uvarint n | uvarint series | (uvarint id)* | u8 flags |
  *                 u32[n] series index | f64[n] timestamps | u8[n] kinds |
- *                 f64[n] floats (flags&1) | i64[n] ints (flags&2) | strings of text kinds (flags&4)
+ *                 f64[n] floats (flags&1) | i64[n] ints (flags&2) |
+ *                 64-bit values (flags&8: a float's bits or an int64's, as the kind says) |
+ *                 strings of text kinds (flags&4)
  *   3 DELETE      uvarint ids | (uvarint id)* | f64 start | f64 end   (ms, inclusive)
  *   4 ANNOTATION  string JSON annotation
  *   5 UNANNOTATE  string JSON {startTime, tsuid}
@@ -28,6 +30,8 @@ const STRING: number = ValueKind.String;
 const HAS_FLOATS = 1;
 const HAS_INTS = 2;
 const HAS_TEXTS = 4;
+/** One value column for floats and integers (a batch whose floats and ints share their bytes): instead of flags 1 and 2 */
+const HAS_VALUES = 8;
 
 /** A samples record read back: a PointBatch's columns, its series as ids instead of keys. */
 export type DecodedSamples = Omit<PointBatch, 'series' | 'seriesKeys'> & { ids: number[] };
@@ -69,7 +73,7 @@ export function encodeSeriesRecord(id: number, metric: string, tags: Readonly<Ta
 
 /** Bytes a SAMPLES payload takes, about (texts counted at 8 bytes each): what to reserve for writeSamples. */
 export function samplesBytes(n: number, series: number, flags: number): number {
-  return 32 + series * 5 + n * 13 + (flags & HAS_FLOATS ? n * 8 : 0) + (flags & HAS_INTS ? n * 8 : 0) + (flags & HAS_TEXTS ? n * 8 : 0);
+  return 32 + series * 5 + n * 13 + (flags & HAS_FLOATS ? n * 8 : 0) + (flags & HAS_INTS ? n * 8 : 0) + (flags & HAS_VALUES ? n * 8 : 0) + (flags & HAS_TEXTS ? n * 8 : 0);
 }
 
 /** Writes a SAMPLES payload (type byte included) into `w`: the batch's columns copied as raw bytes. */
@@ -85,16 +89,25 @@ export function writeSamples(w: ByteWriter, batch: HeadColumns, ids: Uint32Array
   w.bytes(raw(batch.kinds, 1, n));
   if (flags & HAS_FLOATS) w.bytes(raw(batch.floats, 8, n));
   if (flags & HAS_INTS) w.bytes(raw(batch.ints, 8, n));
+  if (flags & HAS_VALUES) w.bytes(raw(batch.floats, 8, n));
   if (flags & HAS_TEXTS) for (let i = 0; i < n; i++) if (batch.kinds[i]! >= STRING) w.string(batch.texts[i] ?? '');
 }
 
-/** Which optional columns a batch uses (one pass over its kinds). */
-export function columnFlags(kinds: Uint8Array, n: number): number {
+/**
+ * Which optional columns a batch uses (one pass over its kinds): floats and integers as
+ * one value column when it has both and its `floats` and `ints` are views of the same
+ * bytes (BatchBuilder.takePacked's batches, the head's carry-back), as two otherwise.
+ */
+export function columnFlags(batch: Pick<HeadColumns, 'kinds' | 'floats' | 'ints'>, n: number): number {
+  const kinds = batch.kinds;
   let flags = 0;
   for (let i = 0; i < n; i++) {
     const k = kinds[i]!;
     flags |= k === FLOAT ? HAS_FLOATS : k === INT ? HAS_INTS : HAS_TEXTS;
   }
+  const { floats, ints } = batch;
+  const both = HAS_FLOATS | HAS_INTS;
+  if ((flags & both) === both && floats.buffer === ints.buffer && floats.byteOffset === ints.byteOffset) flags = (flags & ~both) | HAS_VALUES;
   return flags;
 }
 
@@ -124,8 +137,12 @@ export function decodeSamples(r: ByteReader): DecodedSamples {
   const seriesIndex = column(r, length, 4, (b) => new Uint32Array(b));
   const timestamps = column(r, length, 8, (b) => new Float64Array(b));
   const kinds = column(r, length, 1, (b) => new Uint8Array(b));
-  const floats = flags & HAS_FLOATS ? column(r, length, 8, (b) => new Float64Array(b)) : new Float64Array(length);
-  const ints = flags & HAS_INTS ? column(r, length, 8, (b) => new BigInt64Array(b)) : new BigInt64Array(length);
+  let floats = flags & HAS_FLOATS ? column(r, length, 8, (b) => new Float64Array(b)) : new Float64Array(length);
+  let ints = flags & HAS_INTS ? column(r, length, 8, (b) => new BigInt64Array(b)) : new BigInt64Array(length);
+  if (flags & HAS_VALUES) {
+    floats = column(r, length, 8, (b) => new Float64Array(b));
+    ints = new BigInt64Array(floats.buffer);
+  }
   const texts: (string | undefined)[] = [];
   if (flags & HAS_TEXTS) {
     texts.length = length;

@@ -5,6 +5,7 @@
  */
 import { BatchBuilder } from '../../core/batch-builder';
 import type { PointBatch } from '../../core/storage';
+import { ValueKind } from '../../core/types';
 import type { PutLineParser } from '../../lib/opentsdb/put-line-parser';
 
 /** Each point as `key|series|timestamp|kind|float|int|text` (a float -0 as `-0`). */
@@ -13,7 +14,11 @@ export function describeBatch(b: PointBatch | undefined): string[] {
   const out: string[] = [];
   for (let i = 0; i < b.length; i++) {
     const s = b.seriesIndex[i]!;
-    out.push([b.seriesKeys[s], JSON.stringify(b.series[s]), b.timestamps[i], b.kinds[i], Object.is(b.floats[i], -0) ? '-0' : b.floats[i], b.ints[i], b.texts[i]].join('|'));
+    // a value is read from the column its kind names (PointBatch): the other may hold its bytes too (BatchBuilder.takePacked)
+    const kind = b.kinds[i]!;
+    const float = kind === ValueKind.Float ? b.floats[i]! : 0;
+    const int = kind === ValueKind.Int ? b.ints[i]! : 0n;
+    out.push([b.seriesKeys[s], JSON.stringify(b.series[s]), b.timestamps[i], kind, Object.is(float, -0) ? '-0' : float, int, b.texts[i]].join('|'));
   }
   return out;
 }

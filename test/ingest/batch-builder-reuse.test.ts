@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { BatchBuilder } from '../../core/batch-builder';
 import { newSeriesRef } from '../../core/series-ref';
-import { seriesKeyString, type SeriesKey } from '../../core/types';
+import { seriesKeyString, ValueKind, type SeriesKey } from '../../core/types';
 
 const series = (host: string): SeriesKey => ({ metric: 'm', tags: { host } });
 const keyOf = (s: SeriesKey) => seriesKeyString(s.metric, s.tags);
@@ -48,5 +48,27 @@ describe('BatchBuilder series arrays reused after takePacked', () => {
     expect(b.series).to.not.equal(taken.series);
     expect(b.seriesCount).to.equal(0);
     expect(b.series).to.have.length(0);
+  });
+
+  it('takePacked: one value column for floats and integers, every value exact (int64 extremes, a NaN\'s bits, -0), strings beside', () => {
+    const b = new BatchBuilder(2);
+    const s = b.seriesOf('m', { host: 'a' });
+    const ints = [0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), -0x0008_0000_0000_0001n, 9007199254740993n];
+    b.pushFloat(s, 1, -0);
+    for (const [i, v] of ints.entries()) {
+      b.push(s, 10 + i, ValueKind.Int, 0, v, undefined);
+      b.pushFloat(s, 100 + i, i + 0.5);
+    }
+    b.pushSafeInt(s, 200, -(2 ** 53) + 1);
+    b.pushFloat(s, 201, Number.NaN);
+    const { batch } = b.takePacked(1);
+    expect(batch.ints.buffer).to.equal(batch.floats.buffer);
+    expect(batch.ints.byteOffset).to.equal(batch.floats.byteOffset);
+    const got = Array.from({ length: batch.length }, (_, i) => (batch.kinds[i] === ValueKind.Int ? batch.ints[i] : batch.floats[i]));
+    const want: (number | bigint)[] = [-0];
+    for (const [i, v] of ints.entries()) want.push(v, i + 0.5);
+    want.push(BigInt(-(2 ** 53) + 1), Number.NaN);
+    expect(got).to.have.length(want.length);
+    got.forEach((v, i) => expect(Object.is(v, want[i]), `point ${i}: ${v} against ${want[i]}`).to.equal(true));
   });
 });

@@ -2,7 +2,9 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ByteReader, ByteWriter, ValueKind } from '../../core';
 import { Wal } from '../../plugins/storage-embedded/wal';
+import { columnFlags, decodeSamples, REC_SAMPLES, samplesBytes, writeSamples } from '../../plugins/storage-embedded/wal-records';
 import { tempDataDir } from '../helpers/embedded';
 
 type Callback = (err: NodeJS.ErrnoException | null) => void;
@@ -157,6 +159,50 @@ describe('embedded WAL buffering', () => {
       expect(segmentFiles()).to.have.length(1);
     } finally {
       (fs.promises as { rm: unknown }).rm = realRm;
+    }
+  });
+});
+
+describe('embedded WAL SAMPLES records', () => {
+  const n = 64;
+  /** floats, int64s (a NaN's bits among them) and strings, in columns; `shared`: floats and ints are one value column */
+  function columns(shared: boolean) {
+    const kinds = Uint8Array.from({ length: n }, (_, i) => (i % 5 === 4 ? ValueKind.String : i % 2 === 0 ? ValueKind.Int : ValueKind.Float));
+    const floats = new Float64Array(n);
+    const ints = shared ? new BigInt64Array(floats.buffer) : new BigInt64Array(n);
+    const texts: (string | undefined)[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      if (kinds[i] === ValueKind.Int) ints[i] = i === 0 ? -0x0008_0000_0000_0001n : BigInt(i) * 1_000_000_000_007n;
+      else if (kinds[i] === ValueKind.Float) floats[i] = i / 3;
+      else texts[i] = `s${i}`;
+    }
+    return { length: n, seriesIndex: Uint32Array.from({ length: n }, (_, i) => i % 3), timestamps: Float64Array.from({ length: n }, (_, i) => 1e12 + i), kinds, floats, ints, texts };
+  }
+
+  function record(c: ReturnType<typeof columns>): Uint8Array {
+    const flags = columnFlags(c, c.length);
+    const w = new ByteWriter(samplesBytes(c.length, 3, flags));
+    writeSamples(w, c, Uint32Array.of(11, 12, 13), flags);
+    return w.finish();
+  }
+
+  it('logs floats and integers as one value column when the batch keeps them in one (8 bytes a point fewer), and reads back every value exactly either way', () => {
+    const apart = record(columns(false));
+    const together = record(columns(true));
+    expect(apart.length - together.length).to.equal(8 * n);
+    for (const bytes of [apart, together]) {
+      const r = new ByteReader(bytes);
+      expect(r.byte()).to.equal(REC_SAMPLES);
+      const got = decodeSamples(r);
+      const want = columns(false);
+      expect(got.ids).to.deep.equal([11, 12, 13]);
+      expect(Array.from(got.timestamps)).to.deep.equal(Array.from(want.timestamps));
+      expect(Array.from(got.kinds)).to.deep.equal(Array.from(want.kinds));
+      for (let i = 0; i < n; i++) {
+        if (want.kinds[i] === ValueKind.Int) expect(got.ints[i], `int ${i}`).to.equal(want.ints[i]);
+        else if (want.kinds[i] === ValueKind.Float) expect(got.floats[i], `float ${i}`).to.equal(want.floats[i]);
+        else expect(got.texts[i], `text ${i}`).to.equal(want.texts[i]);
+      }
     }
   });
 });
