@@ -40,7 +40,6 @@ export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, hea
   // Resolve each distinct series once; new ones are logged before the samples naming them.
   const count = seriesCountOf(batch);
   if (ids.length < count) ids = new Uint32Array(Math.max(count, 2 * ids.length));
-  const byId = index.byId;
   const slotted = batch.seriesSlots;
   if (slotted !== undefined) {
     // series as slots of the transport's space: their entries by slot, the same array every
@@ -62,6 +61,7 @@ export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, hea
       ids[s] = entry.id;
     }
   } else {
+    const byId = index.byId;
     const refs = batch.seriesRefs;
     for (let s = 0; s < count; s++) {
       // a series met before through the same ref: its entry, if this index's (no lookup by key)

@@ -137,11 +137,15 @@ export function decodeSamples(r: ByteReader): DecodedSamples {
   const seriesIndex = column(r, length, 4, (b) => new Uint32Array(b));
   const timestamps = column(r, length, 8, (b) => new Float64Array(b));
   const kinds = column(r, length, 1, (b) => new Uint8Array(b));
-  let floats = flags & HAS_FLOATS ? column(r, length, 8, (b) => new Float64Array(b)) : new Float64Array(length);
-  let ints = flags & HAS_INTS ? column(r, length, 8, (b) => new BigInt64Array(b)) : new BigInt64Array(length);
+  let floats: Float64Array;
+  let ints: BigInt64Array;
   if (flags & HAS_VALUES) {
+    // one column: floats and ints are two views of it, as the batch logged had them
     floats = column(r, length, 8, (b) => new Float64Array(b));
     ints = new BigInt64Array(floats.buffer);
+  } else {
+    floats = flags & HAS_FLOATS ? column(r, length, 8, (b) => new Float64Array(b)) : new Float64Array(length);
+    ints = flags & HAS_INTS ? column(r, length, 8, (b) => new BigInt64Array(b)) : new BigInt64Array(length);
   }
   const texts: (string | undefined)[] = [];
   if (flags & HAS_TEXTS) {
