@@ -109,6 +109,19 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     if (d) differences.push(`${r.method} ${r.path}${r.body !== undefined ? ` ${JSON.stringify(r.body)}` : ''}\n    ${d}`);
   }
 
+  /**
+   * `same`, but asks the oracle once more when its first answer is one OpenTSDB gave
+   * without doing what it says (`oracleMissed` reads the oracle's state to tell). The
+   * second answer is compared; a real difference answers the same twice and still fails.
+   */
+  async function sameUnlessOracleMissed(r: OracleRequest, oracleMissed: (oracleAnswer: Answer) => Promise<boolean>): Promise<void> {
+    const [a, first] = await both(r);
+    const b = (await oracleMissed(first)) ? await send(oracle!, r) : first;
+    compared++;
+    const d = compareUidAnswers(a, b);
+    if (d) differences.push(`${r.method} ${r.path}${r.body !== undefined ? ` ${JSON.stringify(r.body)}` : ''}\n    ${d}`);
+  }
+
   before(async function () {
     oracle = await awaitOracle(10 * 60_000);
     if (!oracle) {
@@ -243,7 +256,15 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     await same(req('DELETE', '/api/annotation/bulk', { tsuids: [tx], startTime: String(now + 1), endTime: now + 1 }));
     await same(get(`/api/annotation?start_time=${now + 1}&tsuid=${tx}`));
     await same(get(`/api/annotation?start_time=${now}&tsuid=${tx}`));
-    await same(req('DELETE', `/api/annotation/bulk?start_time=${now + 2}&end_time=${now + 2}&tsuids=${ty}`));
+    // Once in ~15 CI runs OpenTSDB 2.4.1 (HBase 2.6.1) answered totalDeleted 0 here and kept
+    // the annotation: its scan (Annotation.deleteRange) came back empty. Not reproduced under
+    // load in 12 runs; a second ask is the oracle's real answer, and the GET below checks both.
+    const b2Path = `/api/annotation?start_time=${now + 2}&tsuid=${ty}`;
+    await sameUnlessOracleMissed(req('DELETE', `/api/annotation/bulk?start_time=${now + 2}&end_time=${now + 2}&tsuids=${ty}`), async (answer) => {
+      const deleted = (JSON.parse(answer.text) as { totalDeleted?: number }).totalDeleted;
+      return deleted === 0 && (await send(oracle!, get(b2Path))).status === 200;
+    });
+    await same(get(b2Path));
     await same(req('DELETE', '/api/annotation/bulk', { tsuids: [ty] }));
     await same(req('DELETE', '/api/annotation/bulk', { startTime: '1h-ago' }));
     await same(req('DELETE', `/api/annotation/bulk?tsuids=${ty}`));
