@@ -8,8 +8,9 @@
  * (lib/opentsdb's PutParsePool) while this thread writes: a packet's put lines are handed
  * over as bytes, and the parsed batches are written one after another per connection, in
  * the order their lines came, so order and last-write-wins per series are as without
- * workers. Up to `maxPacketsInFlight` packets per connection are parsed ahead; beyond,
- * the connection waits. A line that is not a `put` waits until the puts before it are
+ * workers. Up to `maxPacketsInFlight` jobs per connection (a packet, or the packets that
+ * came while two were in flight, gathered: worker-put.ts), and that many times 64 KiB of
+ * bytes, are parsed ahead; beyond, the connection waits. A line that is not a `put` waits until the puts before it are
  * written (`settle`), so it sees them.
  *
  * With workers, the session hands over a packet's lines from its first `put` on at once

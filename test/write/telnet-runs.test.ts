@@ -202,6 +202,59 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
     }
   });
 
+  it('gathers the packets that come while two are in flight into one job, handed when one is written', async () => {
+    const batchesWritten = async (): Promise<number> => Number(/^tsd\.put\.batches_written \d+ (\d+) .*type=telnet/m.exec((await exchange(daemon.port, ['stats\n'])).data)?.[1] ?? NaN);
+    const before = await batchesWritten();
+    closeGate(['run.gather']);
+    try {
+      const socket = session();
+      socket.packet('put run.gather 100 1 host=a\n');
+      socket.packet('put run.gather 101 2 host=a\n');
+      await gate.arrived;
+      // two in flight (the first held at the gate): these three wait, gathered
+      socket.packet('put run.gather 100 3 host=a\n');
+      socket.packet('put run.gather 102 4 host=a\n');
+      socket.packet('put run.gather 102 5 host=a\nput run.gather 103 6 host=a\n');
+      gate.open();
+      await until(async () => (await values('run.gather')).length === 4, 'the four timestamps');
+      await until(async () => (await batchesWritten()) - before === 3, 'three batches: the two in flight and the gathered one');
+      expect(await values('run.gather')).to.deep.equal([
+        [100, 3n],
+        [101, 2n],
+        [102, 5n],
+        [103, 6n],
+      ]);
+    } finally {
+      gate.metrics.clear();
+      gate.open();
+    }
+  });
+
+  it('gives back gathered packets behind the lines a worker stopped at, in the order they came', async () => {
+    closeGate(['run.gback']);
+    try {
+      const socket = session();
+      // the first job stops at `version`: its rest, the second packet (in flight) and the
+      // gathered third and fourth go back to the session, in that order
+      socket.packet('put run.gback 100 1 host=a\nversion\nput run.gback 100 2 host=a\n');
+      socket.packet('put run.gback 100 3 host=a\n');
+      socket.packet('put run.gback 100 4 host=a\nput run.gback 101 5 host=a\n');
+      socket.packet('put run.gback 101 6 host=a\n');
+      await gate.arrived;
+      gate.open();
+      await until(() => /^dsdb /m.test(socket.written), 'the version reply');
+      await until(async () => (await values('run.gback')).length === 2 && (await values('run.gback'))[1]![1] === 6n, 'the last write of 101');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await values('run.gback')).to.deep.equal([
+        [100, 4n],
+        [101, 6n],
+      ]);
+    } finally {
+      gate.metrics.clear();
+      gate.open();
+    }
+  });
+
   it('stops at exit: the puts before it are stored, none after it (nor in later packets)', async () => {
     const socket = session();
     socket.packet('put run.exit 100 1 host=a\nexit\nput run.exit 101 2 host=a\n');
