@@ -26,11 +26,11 @@ interface Pipeline {
   /** which worker parses this connection's lines */
   affinity: number;
   /**
-   * bytes of lines gathered from the current packet, not yet handed to a worker; shared
+   * bytes of lines gathered from the current packet (or packets: GATHER_BYTES), not yet handed to a worker; shared
    * memory (a SharedArrayBuffer), so the worker reads it without a copy
    */
   buffer: Buffer;
-  /** staging buffers whose packets the worker has parsed: reused, so a packet allocates nothing */
+  /** staging buffers whose jobs the worker has parsed: reused, so a job allocates nothing */
   spare: Buffer[];
   /** drops `spare` once the connection has had nothing in flight for SPARE_IDLE_MS */
   trim: NodeJS.Timeout | undefined;
@@ -39,13 +39,13 @@ interface Pipeline {
   run: Buffer | undefined;
   runStart: number;
   runEnd: number;
-  /** packets handed over and not yet written */
+  /** jobs handed over and not yet written */
   inFlight: number;
-  /** their bytes: bounded as well as their count (maxInFlight packets of STAGING_BYTES) */
+  /** their bytes: bounded as well as their count (about maxInFlight reads of STAGING_BYTES) */
   inFlightBytes: number;
   /** settles once every batch handed over so far is written */
   tail: Promise<void>;
-  /** a connection waiting for inFlight to drop */
+  /** a connection waiting for inFlight (or inFlightBytes) to drop */
   wake: (() => void) | undefined;
   /** jobs handed over and not yet written, in order */
   handed: Handed[];
@@ -77,12 +77,14 @@ const SPARE_IDLE_MS = 1000;
 const STAGING_BYTES = 64 * 1024;
 
 /**
- * While a connection has at least JOBS_AHEAD packets in flight, its reads are gathered into
- * one job until it holds this many bytes. Why: each job costs the same whatever its size (a
+ * While a connection has at least JOBS_AHEAD jobs in flight, its reads are gathered into
+ * one job until it holds at least this many bytes (a read more at most). Why: each job costs the same whatever its size (a
  * message to the worker and one back, a batch through the writer, a WAL record, four
  * promises); a loaded connection read 64–128 KiB at a time, ~10,500 jobs for a 10M-point
  * load. When the pipeline runs dry (fewer in flight) a read is handed at once, so a
- * lightly loaded connection's lines wait for nothing.
+ * lightly loaded connection's lines wait for no other; gathered ones wait at most until
+ * one of the two jobs ahead of them is written. A staging buffer that grew for a gathered
+ * job (to 512 KiB) is kept among the spares: a busy connection keeps ~6 of them.
  */
 const GATHER_BYTES = 256 * 1024;
 const JOBS_AHEAD = 2;
@@ -223,13 +225,14 @@ export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool:
       if (p.spare.length < maxInFlight) p.spare.push(staging);
       p.inFlight--;
       p.inFlightBytes -= bytes.length;
-      // lines gathered while this job was ahead of them (endOfInput) go now
-      if (p.inFlight < JOBS_AHEAD && p.length > 0 && p.run === undefined) hand(connection, p);
       if (p.inFlight === 0) idle(p);
       tails.delete(settled);
       const wake = p.wake;
       p.wake = undefined;
       wake?.();
+      // lines gathered while this job was ahead of them (endOfInput) go now; last, so that
+      // the bookkeeping above is done whatever hand does
+      if (p.inFlight < JOBS_AHEAD && p.length > 0 && p.run === undefined) hand(connection, p);
     });
     tails.add(settled);
     p.tail = settled;
