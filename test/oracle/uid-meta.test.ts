@@ -102,11 +102,16 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     return [a, b];
   }
 
-  async function same(r: OracleRequest): Promise<void> {
-    const [a, b] = await both(r);
+  /** Counts a comparison of `r`'s answers, DSDB's `a` and the oracle's `b`, and notes how they differ. */
+  function record(r: OracleRequest, a: Answer, b: Answer): void {
     compared++;
     const d = compareUidAnswers(a, b);
     if (d) differences.push(`${r.method} ${r.path}${r.body !== undefined ? ` ${JSON.stringify(r.body)}` : ''}\n    ${d}`);
+  }
+
+  async function same(r: OracleRequest): Promise<void> {
+    const [a, b] = await both(r);
+    record(r, a, b);
   }
 
   /**
@@ -116,10 +121,7 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
    */
   async function sameUnlessOracleMissed(r: OracleRequest, oracleMissed: (oracleAnswer: Answer) => Promise<boolean>): Promise<void> {
     const [a, first] = await both(r);
-    const b = (await oracleMissed(first)) ? await send(oracle!, r) : first;
-    compared++;
-    const d = compareUidAnswers(a, b);
-    if (d) differences.push(`${r.method} ${r.path}${r.body !== undefined ? ` ${JSON.stringify(r.body)}` : ''}\n    ${d}`);
+    record(r, a, (await oracleMissed(first)) ? await send(oracle!, r) : first);
   }
 
   before(async function () {

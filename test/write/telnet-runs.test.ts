@@ -100,42 +100,52 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
   };
   const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-  it('over TCP: a packet held while its lines wait is not overwritten by the reads after it, nor a line split across reads', async () => {
-    closeGate(['run.tcp']);
-    const { client, replies, close } = await tcpSession();
+  /** Runs `body` with the gate closed for `metrics`; opens and clears it afterwards, whatever happens. */
+  const withGate = async (metrics: string[], body: () => Promise<void>): Promise<void> => {
+    closeGate(metrics);
     try {
-      // the session stops at `version` (the puts before it are held at the gate) and keeps
-      // the rest of this read's bytes: the next reads must not land on them
-      client.write('put run.tcp 100 1 host=a\nversion\nput run.tcp 100 2 host=a\nput run.tcp 102 7 host=a\n');
-      await gate.arrived;
-      client.write('put run.tcp 100 3 host=a\nput run.tcp 101 4 host=a\nput run.tcp 10');
-      await pause(50);
-      client.write('3 8 host=a\nput run.tcp 104 9 host=a\n');
-      await pause(50);
-      gate.open();
-      await until(async () => (await values('run.tcp')).length === 5, 'five timestamps');
-      await until(() => /^dsdb /m.test(replies()), 'the version reply');
-      expect(await values('run.tcp')).to.deep.equal([
-        [100, 3n],
-        [101, 4n],
-        [102, 7n],
-        [103, 8n],
-        [104, 9n],
-      ]);
-      // a line split across reads, with the buffer reused between them (nothing held)
-      for (const part of ['put run.tcp 105 10 ho', 'st=a\nput run.tcp 106 11 host=a\nput run', '.tcp 107 12 host=a\n']) {
-        client.write(part);
-        await pause(40);
-      }
-      await until(async () => (await values('run.tcp')).length === 8, 'eight timestamps');
-      expect((await values('run.tcp')).slice(5)).to.deep.equal([
-        [105, 10n],
-        [106, 11n],
-        [107, 12n],
-      ]);
+      await body();
     } finally {
       gate.metrics.clear();
       gate.open();
+    }
+  };
+
+  it('over TCP: a packet held while its lines wait is not overwritten by the reads after it, nor a line split across reads', async () => {
+    const { client, replies, close } = await tcpSession();
+    try {
+      await withGate(['run.tcp'], async () => {
+        // the session stops at `version` (the puts before it are held at the gate) and keeps
+        // the rest of this read's bytes: the next reads must not land on them
+        client.write('put run.tcp 100 1 host=a\nversion\nput run.tcp 100 2 host=a\nput run.tcp 102 7 host=a\n');
+        await gate.arrived;
+        client.write('put run.tcp 100 3 host=a\nput run.tcp 101 4 host=a\nput run.tcp 10');
+        await pause(50);
+        client.write('3 8 host=a\nput run.tcp 104 9 host=a\n');
+        await pause(50);
+        gate.open();
+        await until(async () => (await values('run.tcp')).length === 5, 'five timestamps');
+        await until(() => /^dsdb /m.test(replies()), 'the version reply');
+        expect(await values('run.tcp')).to.deep.equal([
+          [100, 3n],
+          [101, 4n],
+          [102, 7n],
+          [103, 8n],
+          [104, 9n],
+        ]);
+        // a line split across reads, with the buffer reused between them (nothing held)
+        for (const part of ['put run.tcp 105 10 ho', 'st=a\nput run.tcp 106 11 host=a\nput run', '.tcp 107 12 host=a\n']) {
+          client.write(part);
+          await pause(40);
+        }
+        await until(async () => (await values('run.tcp')).length === 8, 'eight timestamps');
+        expect((await values('run.tcp')).slice(5)).to.deep.equal([
+          [105, 10n],
+          [106, 11n],
+          [107, 12n],
+        ]);
+      });
+    } finally {
       close();
     }
   });
@@ -180,8 +190,7 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
   it('keeps a packet that arrives while the lines given back wait for the batch before them behind those lines', async () => {
     // the batch before `version` is held on its way to storage: the worker's stop is known,
     // the lines after it not yet given back, when the next packet comes
-    closeGate(['run.gap']);
-    try {
+    await withGate(['run.gap'], async () => {
       const socket = session();
       socket.packet('put run.gap 100 1 host=a\nversion\nput run.gap 100 2 host=a\n');
       await gate.arrived;
@@ -196,17 +205,13 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
         [100, 3n],
         [101, 4n],
       ]);
-    } finally {
-      gate.metrics.clear();
-      gate.open();
-    }
+    });
   });
 
   it('gathers the packets that come while two are in flight into one job, handed when one is written', async () => {
     const batchesWritten = async (): Promise<number> => Number(/^tsd\.put\.batches_written \d+ (\d+) .*type=telnet/m.exec((await exchange(daemon.port, ['stats\n'])).data)?.[1] ?? NaN);
     const before = await batchesWritten();
-    closeGate(['run.gather']);
-    try {
+    await withGate(['run.gather'], async () => {
       const socket = session();
       socket.packet('put run.gather 100 1 host=a\n');
       socket.packet('put run.gather 101 2 host=a\n');
@@ -224,15 +229,11 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
         [102, 5n],
         [103, 6n],
       ]);
-    } finally {
-      gate.metrics.clear();
-      gate.open();
-    }
+    });
   });
 
   it('gives back gathered packets behind the lines a worker stopped at, in the order they came', async () => {
-    closeGate(['run.gback']);
-    try {
+    await withGate(['run.gback'], async () => {
       const socket = session();
       // the first job stops at `version`: its rest, the second packet (in flight) and the
       // gathered third and fourth go back to the session, in that order
@@ -249,10 +250,7 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
         [100, 4n],
         [101, 6n],
       ]);
-    } finally {
-      gate.metrics.clear();
-      gate.open();
-    }
+    });
   });
 
   it('stops at exit: the puts before it are stored, none after it (nor in later packets)', async () => {
