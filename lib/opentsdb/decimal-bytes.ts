@@ -10,7 +10,7 @@ import type { ValueSlot } from './value-text';
 
 const DOT = 0x2e;
 /** 10^k as doubles, exact up to 10^22 */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+export const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 /** up to this many digits a decimal fits a double exactly */
 export const EXACT_DIGITS = 15;
 

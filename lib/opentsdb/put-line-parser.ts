@@ -18,7 +18,7 @@ import { checkMetricAndTags, formatTagMap, MAX_MILLISECONDS, parseLongError, pla
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText } from './value-text';
 import { hashRanges, sameRun, SeriesCache, type CachedSeries } from './series-cache';
-import { EXACT_DIGITS, NOT_PLAIN, readPlainNumber } from './decimal-bytes';
+import { EXACT_DIGITS, NOT_PLAIN, POW10, readPlainNumber } from './decimal-bytes';
 
 const SPACE = 0x20;
 const DOT = 0x2e;
@@ -26,16 +26,23 @@ const EQUALS = 0x3d;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const INT: number = ValueKind.Int;
+const FLOAT: number = ValueKind.Float;
 
 export class PutLineParser {
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
   private readonly value = newValueSlot();
   private readonly cache: SeriesCache;
-  /** what readNumbers read of the common line: its timestamp (as written) and value word */
+  /** what readNumbers read of the common line: its timestamp (as written) and its value's kind (INT or FLOAT; the number in `value.float`) */
   private timestamp = 0;
-  private valueStart = 0;
-  private valueEnd = 0;
+  private plainKind = INT;
+  /**
+   * Where the last timestamp readNumbers read digit by digit starts in the bytes parseLines
+   * reads, and its length (0: none yet in these bytes); `timestamp` holds its value until
+   * a line with another timestamp word is read.
+   */
+  private previousTimestampAt = 0;
+  private previousTimestampLength = 0;
   /** word 0 is `put` (telnet), or absent (import files): then an empty word 0 stands in */
   private readonly firstWord: number;
   /** the end of the bytes parseLines reads: a common line ends at its `\n`, or at this end */
@@ -173,6 +180,7 @@ export class PutLineParser {
     let pos = start;
     this.stoppedAt = -1;
     this.end = end;
+    this.previousTimestampLength = 0;
     if (this.view.buffer !== bytes.buffer || this.view.byteOffset !== bytes.byteOffset || this.view.byteLength !== bytes.length) this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     const checked = maxLineLength >= 0;
     while (pos < end) {
@@ -232,7 +240,9 @@ export class PutLineParser {
     const next = i + 1;
     if (i > tagsStart && bytes[i - 1] === CR) i--;
     const series = this.cache.find(hashRanges(bytes, metricStart, metricEnd, tagsStart, i), bytes, metricStart, metricEnd, tagsStart, i);
-    return series !== undefined && this.pushPlain(bytes, series, batch) ? next : -1;
+    if (series === undefined) return -1;
+    this.pushPlain(series, batch);
+    return next;
   }
 
   /**
@@ -262,46 +272,96 @@ export class PutLineParser {
     if (bytes[i] === NEWLINE) next = i + 1;
     else if (bytes[i] === CR && i + 1 < limit && bytes[i + 1] === NEWLINE) next = i + 2;
     else return -1;
-    return this.pushPlain(bytes, guess, batch) ? next : -1;
+    this.pushPlain(guess, batch);
+    return next;
   }
 
   /**
-   * The common line's timestamp and value word, from the space after the metric (`i`): a
-   * timestamp of digits only, in OpenTSDB's range (`timestampInRange`; a dot, a sign or
-   * anything else is `parse`'s), then the value word up to its space. Kept in `timestamp`,
-   * `valueStart` and `valueEnd` (fields: no object a line); returns the index of the space
-   * after the value, or -1.
+   * The common line's timestamp and value, from the space after the metric (`i`), in one
+   * pass: a timestamp of digits only, in OpenTSDB's range (`timestampInRange`; a dot, a
+   * sign or anything else is `parse`'s), then a value that is a plain decimal as
+   * readPlainNumber reads one (a sign, at most EXACT_DIGITS digits, one dot with digits
+   * after it), read as it is scanned. Kept in `timestamp`, `plainKind` and the value slot
+   * (fields: no object a line); returns the index of the space after the value, or -1
+   * when the line is not common so far (any other value, a string or JSON token included,
+   * is `parse`'s: nothing of the line is kept then).
+   *
+   * A timestamp word the same, byte for byte, as the previous one read here (a round of
+   * a collector's lines shares one) is compared four bytes at a time and not read again.
+   *
+   * Why: a line's numbers are a third of its bytes. Before, the value word was scanned for
+   * its end and then read again, and every timestamp read digit by digit: the common
+   * line's parse took ~13% longer (a 3M-line micro-benchmark of the parse worker's jobs).
    */
   private readNumbers(bytes: Buffer, i: number, limit: number): number {
-    let timestamp = 0;
     const timestampStart = ++i;
-    for (;;) {
-      if (i >= limit) return -1;
-      const d = bytes[i]! - 0x30;
-      if (d < 0 || d > 9) break;
-      timestamp = timestamp * 10 + d;
-      i++;
+    const previousLength = this.previousTimestampLength;
+    const afterPrevious = timestampStart + previousLength;
+    if (previousLength > 0 && afterPrevious < limit && bytes[afterPrevious] === SPACE && sameRun(this.view, bytes, timestampStart, this.view, bytes, this.previousTimestampAt, this.previousTimestampAt + previousLength)) {
+      // the previous timestamp word read here, byte for byte: `timestamp` holds its value
+      i = afterPrevious;
+    } else {
+      let timestamp = 0;
+      for (;;) {
+        if (i >= limit) return -1;
+        const d = bytes[i]! - 0x30;
+        if (d < 0 || d > 9) break;
+        timestamp = timestamp * 10 + d;
+        i++;
+      }
+      // in range, the number is exact, however many leading zeros it had; more digits than
+      // parse reads simply are parse's (OpenTSDB refuses a word over 19 characters, zeros or not)
+      if (bytes[i] !== SPACE || i === timestampStart || i - timestampStart > EXACT_DIGITS || timestamp <= 0 || !timestampInRange(timestamp)) return -1;
+      this.timestamp = timestamp;
+      this.previousTimestampAt = timestampStart;
+      this.previousTimestampLength = i - timestampStart;
     }
-    // in range, the number is exact, however many leading zeros it had; more digits than
-    // parse reads simply are parse's (OpenTSDB refuses a word over 19 characters, zeros or not)
-    if (bytes[i] !== SPACE || i === timestampStart || i - timestampStart > EXACT_DIGITS || timestamp <= 0 || !timestampInRange(timestamp)) return -1;
-    this.timestamp = timestamp;
-    // a string or JSON token is never a plain number: readPlainNumber refuses it (pushPlain)
-    this.valueStart = ++i;
-    return (this.valueEnd = wordEnd(bytes, i, limit));
+    // the value: readPlainNumber's reading, up to the word's space
+    if (++i >= limit) return -1;
+    const first = bytes[i];
+    const negative = first === 0x2d;
+    if (negative || first === 0x2b) i++;
+    let mantissa = 0;
+    let digits = 0;
+    let fraction = -1;
+    for (; ; i++) {
+      if (i >= limit) return -1;
+      const c = bytes[i]!;
+      const d = c - 0x30;
+      if (d >= 0 && d <= 9) {
+        mantissa = mantissa * 10 + d;
+        digits++;
+        if (fraction >= 0) fraction++;
+      } else if (c === DOT && fraction < 0) {
+        fraction = 0;
+      } else if (c === SPACE) {
+        break;
+      } else {
+        return -1;
+      }
+    }
+    if (digits === 0 || digits > EXACT_DIGITS || fraction === 0) return -1;
+    const slot = this.value;
+    if (fraction < 0) {
+      this.plainKind = INT;
+      // -0 is the integer 0 (readPlainNumber)
+      slot.float = negative && mantissa !== 0 ? -mantissa : mantissa;
+    } else {
+      this.plainKind = FLOAT;
+      const value = mantissa / POW10[fraction]!;
+      slot.float = negative ? -value : value;
+    }
+    return i;
   }
 
-  /** The point of a common line (readNumbers' timestamp, its value word as a plain number) pushed for `series`; false, nothing pushed, when the value is not plain. */
-  private pushPlain(bytes: Buffer, series: CachedSeries, batch: BatchBuilder): boolean {
-    const slot = this.value;
-    const kind = readPlainNumber(bytes, this.valueStart, this.valueEnd, slot);
-    if (kind === NOT_PLAIN) return false;
+  /** The point of a common line (readNumbers' timestamp and plain value) pushed for `series`. */
+  private pushPlain(series: CachedSeries, batch: BatchBuilder): void {
     this.cache.follow(series);
     const index = this.cache.indexIn(series, batch);
     const timestampMs = toMilliseconds(this.timestamp);
-    if (kind === INT) batch.pushSafeInt(index, timestampMs, slot.float);
-    else batch.push(index, timestampMs, ValueKind.Float, slot.float, slot.int, undefined);
-    return true;
+    const slot = this.value;
+    if (this.plainKind === INT) batch.pushSafeInt(index, timestampMs, slot.float);
+    else batch.push(index, timestampMs, ValueKind.Float, slot.float, 0n, undefined);
   }
 
   /** Splits on single spaces (empty words kept, as OpenTSDB's WordSplitter does); the value word may be a token with spaces. */
