@@ -87,7 +87,16 @@ describe('/api/put JSON: the byte-level reader', () => {
       ['cpu.user', '{"host":"ab","dc":"lga"}'],
     ] as const;
     // mostly numbers a template takes; now and then one it must leave to the field-by-field read (or the exact reader)
-    const timestamp = () => (random() < 0.9 ? String(1700000000 + Math.floor(random() * 1e6)) : pick(['1700000000123', '01700000000', '1700000000.5', '1.7e9', '99999999999999', '1234567890123456', '"1700000000"', '0']));
+    // a round's points mostly share one timestamp (a collector's batch; the reader compares
+    // it with the previous one's digits), beside others, some of them longer with its digits first
+    let shared = '1700000000';
+    const timestamp = (): string => {
+      const roll = random();
+      if (roll < 0.5) return shared;
+      if (roll < 0.85) return String(1700000000 + Math.floor(random() * 1e6));
+      if (roll < 0.9) return pick([`${shared}1`, `${shared}.5`, `${shared}e0`, `${shared.slice(0, -1)}`, `0${shared}`]);
+      return pick(['1700000000123', '01700000000', '1700000000.5', '1.7e9', '99999999999999', '1234567890123456', '"1700000000"', '0']);
+    };
     const value = () => (random() < 0.9 ? pick(['42', '-7', '18.5', '0.10', '-0', String(Math.floor(random() * 1e9))]) : pick(['1e3', '.5', '00.5', '+1', '"42"', 'null', '9007199254740993', '12345678901234567', '5.']));
     const point = (metric: string, tags: string): string => {
       const roll = random();
@@ -108,6 +117,7 @@ describe('/api/put JSON: the byte-level reader', () => {
       return points;
     };
     for (let round = 0; round < 2000; round++) {
+      shared = String(1700000000 + (round % 7 === 0 ? 0 : Math.floor(random() * 1e6)));
       const body = Buffer.from(`[${series.map(([metric, tags]) => point(metric, tags)).join(',')}]`);
       const fast = putOutcome((b, c) => decodeBytesFirst(b, c, read, decodeExact), body);
       const exact = putOutcome(decodeExact, body);
