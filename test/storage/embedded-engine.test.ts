@@ -365,8 +365,11 @@ describe('embedded engine', () => {
       const hosts = ['a', 'b', 'c', 'd', 'e', 'f'];
       await engine.write(pointBatch(hosts.flatMap((h) => floats('wd', h, 0, 20_000, 1000))));
       const encoder = (engine as unknown as { encoder: { thread?: { terminate(): Promise<number> }; inFlight: number } }).encoder;
-      // the cut starts on a later turn and sends its first two slices
-      for (let turn = 0; turn < 10 && encoder.inFlight === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+      // the cut starts on a later turn and sends its first two slices once the WAL's fsync in
+      // flight is done (JobRunner's yieldTo, the WAL commit): a wait in time, not in turns (ten turns
+      // were too few on a slow disk)
+      const deadline = Date.now() + 10_000;
+      while (encoder.inFlight === 0 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
       const thread = encoder.thread;
       expect(encoder.inFlight, 'slices are on the worker').to.equal(2);
       await thread!.terminate();
