@@ -2,6 +2,7 @@
  * Compaction: merging blocks into one (Prometheus' LeveledCompactor, size-tiered here).
  * plan() picks what to merge; a CompactionJob writes the merged block, run by a JobRunner.
  */
+import { inBlockOrder } from './block-order';
 import type { BackgroundJob } from './background-job';
 import type { BlockReader, BlockWriter } from './block';
 import type { BlockSet } from './block-set';
@@ -84,6 +85,7 @@ export class CompactionJob implements BackgroundJob {
     this.seq = blocks.allocSeq();
     const entries = this.entries;
     for (const entry of index.byId) if (entry && entry.chunks.some((ref) => merging.has(ref.block))) entries.push(entry);
+    inBlockOrder(entries);
     this.writer = blocks.writer(this.seq, inputs.map((b) => b.seq));
     // decode and merge buffers reused series after series; a series is read (again, after a worker failure) when needed
     const scratch = new MergeScratch();

@@ -16,7 +16,7 @@ import type { SeriesEntry } from './series-index';
 import { SeriesEncoding } from './series-encoding';
 
 export class CutJob implements BackgroundJob {
-  /** series whose frozen heads this cut encodes, in id order */
+  /** series whose frozen heads this cut encodes, in block order (block-order.ts) */
   private readonly entries: SeriesEntry[];
   private readonly seq: number;
   /** absent when the head was empty: the cut then only rotates the WAL */

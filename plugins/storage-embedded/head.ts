@@ -9,6 +9,7 @@
  * do; the engine's readers of `entry.head` itself (lastPoint, downsampleSeries) drain
  * before each series they read.
  */
+import { inBlockOrder } from './block-order';
 import { ValueKind, type PointBatch, type SeriesPoints } from '../../core';
 import { HeadSeries } from './head-series';
 import { HeadStaging, STAGED_POINTS } from './head-staging';
@@ -111,10 +112,10 @@ export class Head {
     heads.fill(undefined as unknown as HeadSeries, 0, count);
   }
 
-  /** Freezes every live head for a cut; returns their series in id order. New writes go to fresh heads. */
+  /** Freezes every live head for a cut; returns their series in block order (block-order.ts). New writes go to fresh heads. */
   freeze(): SeriesEntry[] {
     this.drain();
-    const entries = this.dirty.sort((a, b) => a.id - b.id);
+    const entries = inBlockOrder(this.dirty.sort((a, b) => a.id - b.id));
     for (const entry of entries) {
       // a frozen head is read as it is (the cut's encoding, carryBack): settled once here
       entry.head?.settle();

@@ -654,6 +654,44 @@ describe('embedded engine', () => {
     }
   });
 
+  it("lays a metric's series out together in a block, cut or compacted (by metric name, then id), and reads every point back", async () => {
+    const dir = tempDataDir('block-order');
+    const engine = await embeddedEngine(dir, { compactBlocks: 2, chunkMaxPoints: 64 });
+    await engine.open();
+    const metrics = ['m.c', 'm.a', 'm.b'];
+    // host after host, each host's three metrics: series ids interleave the metrics
+    const write = (round: number) => engine.write(pointBatch(Array.from({ length: 20 }, (_, h) => metrics.flatMap((m) => floats(m, `h${h}`, round * 1_000_000, 30))).flat()));
+    /** the metric of each chunk of the one block on disk, in the block's order, and whether each metric's ids ascend */
+    const layout = (): string[] => {
+      const { refs } = onlyBlock(dir);
+      const byId = (engine as unknown as { index: { byId: { info: { metric: string } }[] } }).index.byId;
+      const order = refs.map((ref) => byId[ref.seriesId]!.info.metric);
+      for (const metric of metrics) {
+        const ids = refs.filter((ref) => byId[ref.seriesId]!.info.metric === metric).map((ref) => ref.seriesId);
+        expect(ids, metric).to.deep.equal([...ids].sort((a, b) => a - b));
+      }
+      return order;
+    };
+    const grouped = [...Array(20).fill('m.a'), ...Array(20).fill('m.b'), ...Array(20).fill('m.c')];
+    try {
+      await write(0);
+      engine.checkpoint();
+      expect(layout()).to.deep.equal(grouped);
+      await write(1);
+      engine.checkpoint(); // the second block: compacted with the first into one
+      expect((await engine.stats()).compactions).to.equal(1);
+      // one chunk a series again (60 points, chunks of 64)
+      expect(layout()).to.deep.equal(grouped);
+      for (const metric of metrics) {
+        const series = await collect(engine.read({ metric }, ALL));
+        expect(series.length, metric).to.equal(20);
+        expect(series.every((d) => d.points.length === 60), metric).to.equal(true);
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('writes block indexes with implied offsets and flags (DSDBEND4), and still reads the indexes written before (DSDBEND3, DSDBEND2, DSDBEND1)', async () => {
     const dir = tempDataDir('plain-index');
     let engine = await embeddedEngine(dir, {});
