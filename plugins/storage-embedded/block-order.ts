@@ -12,25 +12,32 @@
  */
 import type { SeriesEntry } from './series-index';
 
-const TWO_TO_32 = 2 ** 32;
-
 /**
  * Sorts `entries` (in id order: a cut's frozen series, a compaction's) in place into
- * block order and returns them. A native sort of numbers (metric rank × 2^32 + position),
- * not a comparator over strings: a cut sorts every series it freezes.
+ * block order and returns them: a counting sort by the metric's rank, stable, so each
+ * metric's series keep their id order. Linear, and no string comparator: a cut sorts
+ * every series it freezes. (A sort of packed `rank × 2^32 + position` doubles lost
+ * positions past 2^53, with over two million metric names in one block.)
  */
 export function inBlockOrder(entries: SeriesEntry[]): SeriesEntry[] {
   const n = entries.length;
   if (n < 2) return entries;
   const rank = new Map<string, number>();
   for (const entry of entries) rank.set(entry.info.metric, 0);
-  if (rank.size === 1) return entries;
+  const metrics = rank.size;
+  if (metrics === 1) return entries;
   let r = 0;
   for (const metric of [...rank.keys()].sort()) rank.set(metric, r++);
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = rank.get(entries[i]!.info.metric)! * TWO_TO_32 + i;
-  keys.sort();
-  const byId = entries.slice();
-  for (let i = 0; i < n; i++) entries[i] = byId[keys[i]! % TWO_TO_32]!;
+  // starts[k]: where rank k's series begin in block order
+  const ranks = new Uint32Array(n);
+  const starts = new Uint32Array(metrics + 1);
+  for (let i = 0; i < n; i++) {
+    const k = rank.get(entries[i]!.info.metric)!;
+    ranks[i] = k;
+    starts[k + 1]!++;
+  }
+  for (let k = 1; k <= metrics; k++) starts[k] = starts[k]! + starts[k - 1]!;
+  const inIdOrder = entries.slice();
+  for (let i = 0; i < n; i++) entries[starts[ranks[i]!]!++] = inIdOrder[i]!;
   return entries;
 }
