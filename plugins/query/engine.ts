@@ -195,6 +195,7 @@ async function collectGroups(
   budget: QueryBudget,
   scan: { start: number; end: number },
   scanned?: (tags: Readonly<Record<string, string>>) => boolean,
+  spanEnd = Infinity,
 ): Promise<{ groups: Map<string, Group>; seen: boolean }> {
   const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
   const pipeline = pipelineFor(sub, query, budget, deps.aggregators, scan);
@@ -220,6 +221,8 @@ async function collectGroups(
     const key = sub.aggregator.passThrough ? `${order}\u0000\u0000${data.series.id}` : groupKeys.map((k) => tags[k]).join('\u0000');
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { key, members: [] }));
+    // SpanGroup.add: the group exists, but a span whose first point lies past the scan's end is left out of it
+    if (!buckets && data.points!.timestamps[0]! > spanEnd) continue;
     group.members.push({ info: data.series, order, numeric, discrete });
   }
   return { groups, seen };
@@ -256,7 +259,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     const series: AsyncIterable<SeriesData | DownsampledRead> =
       source.kind === 'custom' ? source.read(selectorOf(sub), scan) : pushdown ? storage.readDownsampled!(selectorOf(sub), pushdown.range, pushdown.request) : seriesOf(sub, storage, scan, budget);
     const scanned = sub.metric ? await fuzzyRowFilter(storage, sub.explicitTags && sub.filters.length > 0, rowKeyLiterals(sub.filters).rowKey) : undefined;
-    const found = await collectGroups(series, sub, query, deps, budget, scan, scanned);
+    const found = await collectGroups(series, sub, query, deps, budget, scan, scanned, source.kind === 'custom' ? undefined : spanGroupEnd(query, sub));
     groups = found.groups;
     if (found.seen) break;
   }
@@ -267,6 +270,10 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
   for (const key of keys) {
     if (budget.due()) await budget.pause();
     const group = groups.get(key)!;
+    if (group.members.length === 0) {
+      results.push(emptySpanGroup(echo));
+      continue;
+    }
     const members = await sortPaced(group.members, byRowKey, budget);
     const infos = members.map((m) => m.info);
     const numerics = members.filter((m) => m.numeric).map((m) => m.numeric!);
@@ -295,6 +302,14 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
   }
   if (!query.noAnnotations && results.length > 0) await attachAnnotations(storage, range, results, annotationKeys, budget);
   return results;
+}
+
+/**
+ * A group whose every series was left out (SpanGroup.add; see spanGroupEnd): OpenTSDB still
+ * answers it, from a SpanGroup without spans — metric "", no tags, no points.
+ */
+function emptySpanGroup(echo: SubQuery): ResultSeries {
+  return { metric: '', tags: {}, aggregateTags: [], tsuids: [], query: echo, annotations: [], globalAnnotations: [], numeric: allocColumns(0) };
 }
 
 /** A group's TSUIDs, then its engine ids, as one set; yields every time slice (a group may hold 100k series). */
@@ -434,6 +449,17 @@ export function scanRange(query: TsQuery, sub: SubQuery): { start: number; end: 
   }
   if (sub.explicitTags && sub.filters.length > 0) end += HOUR_S; // the fuzzy scan's stop key (above)
   return { start: start * 1000, end: end * 1000 - 1 };
+}
+
+/**
+ * The end (ms) a SpanGroup is given (getScanEndTimeSeconds × 1000): SpanGroup.add leaves out a
+ * span whose first point lies after it. Only the extra hour row an explicitTags scan reads
+ * (scanRange) holds such points; its series still make their group, which is then answered
+ * without them (emptySpanGroup when none is left).
+ */
+function spanGroupEnd(query: TsQuery, sub: SubQuery): number {
+  const scan = scanRange(query, sub);
+  return sub.explicitTags && sub.filters.length > 0 ? scan.end + 1 - HOUR_S * 1000 : scan.end + 1;
 }
 
 /** The index range [from, to) of sorted timestamps inside [start, end] (the serializer's cut). */

@@ -27,6 +27,8 @@ export interface Pushdown {
 export function pushdownFor(sub: SubQuery, storage: StorageEngine, scan: TimeRange, query: { start: number; end: number }, seriesHookUsed: boolean): Pushdown | undefined {
   const ds = sub.downsample;
   if (!storage.readDownsampled || !sub.metric || !ds || sub.jsonPath || seriesHookUsed) return undefined;
+  // the extra hour row of an explicitTags scan: whether a series counts depends on its first raw point (engine.ts spanGroupEnd)
+  if (sub.explicitTags && sub.filters.length > 0) return undefined;
   const agg = ds.aggregator;
   const reduce = (values: Float64Array, count: number): number => agg.aggregate(values, count);
   // decomposable aggregators (count, min, max) let the engine keep partial values, not raw ones

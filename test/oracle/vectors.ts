@@ -69,6 +69,14 @@ export function fixedVectors(prefix: string): FixedVectors {
   add('endrow', T + 3550, '16', { host: 'b', dc: 'lga' });
   add('endrow', T + 3595, '32', { host: 'b', dc: 'lga' });
   add('endrow', T + 3595, '64', { host: 'a', dc: 'lga', rack: 'r1' });
+  // a span whose first point is past the scan's end (only the explicitTags extra hour row holds
+  // it) is left out of its group (SpanGroup.add): `b` makes a group without spans (metric ""),
+  // `c` (first point exactly at that end) stays, with no points in range
+  add('emptyspan', T + 100, '1', { host: 'a' });
+  add('emptyspan', T + 3700, '2', { host: 'b' });
+  add('emptyspan', T + 3600, '4', { host: 'c' });
+  add('emptyspan', T + 300, '8', { host: 'd' });
+  add('emptyspan', T + 3650, '16', { host: 'd' });
   // explicitTags' fuzzy row filter: one template row key (each key's lowest-UID value) and one
   // key per other value, changing only that value — not every combination (seed 810702899)
   for (const [dc, host, v] of [['lga', 'a', 1], ['lga', 'b', 2], ['sjc', 'a', 4], ['sjc', 'b', 8], ['sjc', 'c', 16], ['tyo', 'c', 32]] as const) add('fuzzy', T + 20, String(v), { dc, host });
@@ -182,6 +190,9 @@ export function fixedVectors(prefix: string): FixedVectors {
       post('fixed', { start: T + 3600, end: T + 3695, useCalendar: true, timezone: 'Europe/London', queries: [{ aggregator: 'sum', metric: m('endrow'), downsample: '2h-last', explicitTags, filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: false }, { type: 'literal_or', tagk: 'dc', filter: 'lga', groupBy: false }] }] }),
     ]),
     get('fixed', `/api/query?start=${T + 3500}&end=${T + 3598}&m=sum:explicit_tags:${m('endrow')}{dc=lga}{host=*}`),
+    ...['sum:explicit_tags:{m}{host=*}', 'sum:explicit_tags:{m}{}{host=*}', 'none:explicit_tags:{m}{host=*}', 'sum:explicit_tags:{m}{host=b}', 'sum:1m-avg:explicit_tags:{m}{host=*}', 'sum:{m}{host=*}'].map((q) =>
+      get('fixed', `/api/query?start=${T}&end=${T + 600}&m=${q.replace('{m}', m('emptyspan'))}`),
+    ),
     ...['{dc=lga|sjc}{host=literal_or(a|b|c)}', '{dc=lga|sjc,host=a|b|c}', '{dc=sjc|tyo}{host=b|c}', '{dc=*}{host=literal_or(b|c)}', '{dc=lga|sjc,dc=iliteral_or(LGA|sjc)}{host=literal_or(a|b|c)}'].flatMap((tags) => [
       get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:explicit_tags:${m('fuzzy')}${tags}`),
       get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('fuzzy')}${tags}`),

@@ -282,6 +282,12 @@ describe('/api/query: the rows read past the end (TsdbQuery.getScanEndTimeSecond
       at('endrow', { host: 'b', dc: 'lga' }, t0 + 3550, int(16)),
       at('endrow', { host: 'b', dc: 'lga' }, t0 + 3595, int(32)),
       at('endrow', { host: 'a', dc: 'lga', rack: 'r1' }, t0 + 3595, int(64)),
+      // emptyspan: b has a point only in the extra hour row; c's first point is at the span end
+      at('emptyspan', { host: 'a' }, t0 + 100, int(1)),
+      at('emptyspan', { host: 'b' }, t0 + 3700, int(2)),
+      at('emptyspan', { host: 'c' }, t0 + 3600, int(4)),
+      at('emptyspan', { host: 'd' }, t0 + 300, int(8)),
+      at('emptyspan', { host: 'd' }, t0 + 3650, int(16)),
     ]);
   });
   after(() => d.stop());
@@ -307,6 +313,27 @@ describe('/api/query: the rows read past the end (TsdbQuery.getScanEndTimeSecond
     expect(await at3595('', body(true))).to.equal(32 + 2); // b, and a lerped towards t0 + 3700
     expect(await at3595('', body(false))).to.equal(32 + 64); // a has ended: b and the rack series
     expect(await at3595(`start=${t0 + 3500}&end=${t0 + 3598}&m=sum:explicit_tags:endrow{dc=lga}{host=*}`)).to.equal(34);
+  });
+
+  it('explicitTags: a series whose first point is past the scan end leaves its group without spans (metric "")', async () => {
+    // SpanGroup.add drops a span whose first point is after getScanEndTimeSeconds (t0 + 3600);
+    // its group is still answered: no metric, no tags, no points (as OpenTSDB 2.4.1, seed 339258608)
+    const q = async (m: string) => {
+      const r = await d.get(`/api/query?start=${t0}&end=${t0 + 600}&m=${m}&show_tsuids=true`);
+      expect(r.status).to.equal(200);
+      return r.json.map((s: { metric: string; tags: object; aggregateTags: string[]; dps: object; tsuids: string[] }) => [s.metric, s.tags, s.aggregateTags, s.dps, s.tsuids.length]);
+    };
+    const empty = ['', {}, [], {}, 0];
+    const a = ['emptyspan', { host: 'a' }, [], { [t0 + 100]: 1 }, 1];
+    const c = ['emptyspan', { host: 'c' }, [], {}, 1]; // its first point is at the end itself: kept
+    const d8 = ['emptyspan', { host: 'd' }, [], { [t0 + 300]: 8 }, 1];
+    expect(await q('sum:explicit_tags:emptyspan{host=*}')).to.deep.equal([a, empty, c, d8]);
+    expect(await q('none:explicit_tags:emptyspan{host=*}')).to.deep.equal([a, empty, c, d8]);
+    expect(await q('sum:explicit_tags:emptyspan{host=b}')).to.deep.equal([empty]);
+    // downsampled too (the storage's pushdown would not see the first raw point)
+    expect((await q('sum:1m-max:explicit_tags:emptyspan{host=b}'))).to.deep.equal([empty]);
+    // without explicitTags the row at t0 + 3600 is not read: neither b nor c has a span
+    expect(await q('sum:emptyspan{host=*}')).to.deep.equal([a, d8]);
   });
 
   it("explicitTags: a calendar bucket holding the end takes its last point from the extra hour (seed 9203's 31 vs 26)", async () => {
