@@ -29,6 +29,9 @@ export function readPlainDecimal(bytes: Uint8Array, start: number, end: number, 
 export const NOT_PLAIN = -1;
 const INT: number = ValueKind.Int;
 
+/** readPlainNumberUntil's `stop` when the word is all of `[start, limit)`. */
+export const NO_STOP = -1;
+
 /**
  * readPlainDecimal without the bigint of an integer: an integer's value is left in
  * `slot.float` (exact: at most 15 digits) and `slot.int` is not touched, so the caller
@@ -36,24 +39,40 @@ const INT: number = ValueKind.Int;
  * or NOT_PLAIN. The per-point path of the byte-level readers.
  */
 export function readPlainNumber(bytes: Uint8Array, start: number, end: number, slot: ValueSlot): number {
+  return readPlainNumberUntil(bytes, start, end, NO_STOP, slot) === NOT_PLAIN ? NOT_PLAIN : slot.kind;
+}
+
+/**
+ * readPlainNumber of the word from `start` to the first `stop` byte (a put line's space),
+ * found while it is read: one pass over the bytes where a caller would otherwise scan for
+ * the word's end and then read it. Returns the index of that `stop` byte (of `limit` with
+ * NO_STOP), or NOT_PLAIN when the word is no plain decimal or `limit` comes first.
+ * The rules are readPlainNumber's: a sign, at most EXACT_DIGITS digits, one dot with
+ * digits after it; `-0` is the integer 0.
+ */
+export function readPlainNumberUntil(bytes: Uint8Array, start: number, limit: number, stop: number, slot: ValueSlot): number {
   let i = start;
-  let negative = false;
   const first = bytes[i];
-  if (first === 0x2d || first === 0x2b) {
-    negative = first === 0x2d;
-    i++;
-  }
+  const negative = first === 0x2d;
+  if (negative || first === 0x2b) i++;
   let mantissa = 0;
   let digits = 0;
   let fraction = -1;
-  for (; i < end; i++) {
-    const c = bytes[i]! - 0x30;
-    if (c >= 0 && c <= 9) {
-      mantissa = mantissa * 10 + c;
+  for (; ; i++) {
+    if (i >= limit) {
+      if (stop === NO_STOP) break;
+      return NOT_PLAIN;
+    }
+    const c = bytes[i]!;
+    const d = c - 0x30;
+    if (d >= 0 && d <= 9) {
+      mantissa = mantissa * 10 + d;
       digits++;
       if (fraction >= 0) fraction++;
-    } else if (c === DOT - 0x30 && fraction < 0) {
+    } else if (c === DOT && fraction < 0) {
       fraction = 0;
+    } else if (c === stop) {
+      break;
     } else {
       return NOT_PLAIN;
     }
@@ -64,11 +83,11 @@ export function readPlainNumber(bytes: Uint8Array, start: number, end: number, s
     slot.kind = ValueKind.Int;
     // -0 is the integer 0
     slot.float = negative && mantissa !== 0 ? -mantissa : mantissa;
-    return INT;
+    return i;
   }
   slot.kind = ValueKind.Float;
   const value = mantissa / POW10[fraction]!;
   slot.float = negative ? -value : value;
   slot.int = 0n;
-  return ValueKind.Float;
+  return i;
 }

@@ -18,7 +18,7 @@ import { checkMetricAndTags, formatTagMap, MAX_MILLISECONDS, parseLongError, pla
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText } from './value-text';
 import { hashRanges, sameRun, SeriesCache, type CachedSeries } from './series-cache';
-import { EXACT_DIGITS, NOT_PLAIN, POW10, readPlainNumber } from './decimal-bytes';
+import { EXACT_DIGITS, NOT_PLAIN, readPlainNumber, readPlainNumberUntil } from './decimal-bytes';
 
 const SPACE = 0x20;
 const DOT = 0x2e;
@@ -26,16 +26,14 @@ const EQUALS = 0x3d;
 const NEWLINE = 0x0a;
 const CR = 0x0d;
 const INT: number = ValueKind.Int;
-const FLOAT: number = ValueKind.Float;
 
 export class PutLineParser {
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
   private readonly value = newValueSlot();
   private readonly cache: SeriesCache;
-  /** what readNumbers read of the common line: its timestamp (as written) and its value's kind (INT or FLOAT; the number in `value.float`) */
+  /** the common line's timestamp as readNumbers read it (as written; its value is in the `value` slot) */
   private timestamp = 0;
-  private plainKind = INT;
   /**
    * Where the last timestamp readNumbers read digit by digit starts in the bytes parseLines
    * reads, and its length (0: none yet in these bytes); `timestamp` holds its value until
@@ -280,8 +278,8 @@ export class PutLineParser {
    * The common line's timestamp and value, from the space after the metric (`i`), in one
    * pass: a timestamp of digits only, in OpenTSDB's range (`timestampInRange`; a dot, a
    * sign or anything else is `parse`'s), then a value that is a plain decimal as
-   * readPlainNumber reads one (a sign, at most EXACT_DIGITS digits, one dot with digits
-   * after it), read as it is scanned. Kept in `timestamp`, `plainKind` and the value slot
+   * readPlainNumber reads one, read as it is scanned (readPlainNumberUntil, to the space).
+   * Kept in `timestamp` and the value slot
    * (fields: no object a line); returns the index of the space after the value, or -1
    * when the line is not common so far (any other value, a string or JSON token included,
    * is `parse`'s: nothing of the line is kept then).
@@ -317,41 +315,7 @@ export class PutLineParser {
       this.previousTimestampLength = i - timestampStart;
     }
     // the value: readPlainNumber's reading, up to the word's space
-    if (++i >= limit) return -1;
-    const first = bytes[i];
-    const negative = first === 0x2d;
-    if (negative || first === 0x2b) i++;
-    let mantissa = 0;
-    let digits = 0;
-    let fraction = -1;
-    for (; ; i++) {
-      if (i >= limit) return -1;
-      const c = bytes[i]!;
-      const d = c - 0x30;
-      if (d >= 0 && d <= 9) {
-        mantissa = mantissa * 10 + d;
-        digits++;
-        if (fraction >= 0) fraction++;
-      } else if (c === DOT && fraction < 0) {
-        fraction = 0;
-      } else if (c === SPACE) {
-        break;
-      } else {
-        return -1;
-      }
-    }
-    if (digits === 0 || digits > EXACT_DIGITS || fraction === 0) return -1;
-    const slot = this.value;
-    if (fraction < 0) {
-      this.plainKind = INT;
-      // -0 is the integer 0 (readPlainNumber)
-      slot.float = negative && mantissa !== 0 ? -mantissa : mantissa;
-    } else {
-      this.plainKind = FLOAT;
-      const value = mantissa / POW10[fraction]!;
-      slot.float = negative ? -value : value;
-    }
-    return i;
+    return readPlainNumberUntil(bytes, i + 1, limit, SPACE, this.value);
   }
 
   /** The point of a common line (readNumbers' timestamp and plain value) pushed for `series`. */
@@ -360,7 +324,7 @@ export class PutLineParser {
     const index = this.cache.indexIn(series, batch);
     const timestampMs = toMilliseconds(this.timestamp);
     const slot = this.value;
-    if (this.plainKind === INT) batch.pushSafeInt(index, timestampMs, slot.float);
+    if (slot.kind === INT) batch.pushSafeInt(index, timestampMs, slot.float);
     else batch.push(index, timestampMs, ValueKind.Float, slot.float, 0n, undefined);
   }
 
