@@ -213,16 +213,17 @@ async function collectGroups(
     seen = true;
     const tags = data.series.tags;
     if (groupKeys.some((k) => tags[k] === undefined)) continue;
-    const reduced = buckets ? reduceBuckets(buckets, sub, pipeline) : await reduceSeries(data as SeriesData, sub, pipeline);
-    const numeric = reduced.discrete ? undefined : reduced.columns;
-    const discrete = reduced.discrete ? reduced.columns : undefined;
-    budget.addProduced(numeric ? numeric.length : discrete!.length);
     const order = rowKeyOrder(tags);
     const key = sub.aggregator.passThrough ? `${order}\u0000\u0000${data.series.id}` : groupKeys.map((k) => tags[k]).join('\u0000');
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { key, members: [] }));
-    // SpanGroup.add: the group exists, but a span whose first point lies past the scan's end is left out of it
+    // SpanGroup.add: the group exists, but a span whose first point lies past the scan's end
+    // is left out of it (neither reduced nor counted: OpenTSDB never aggregates it)
     if (!buckets && data.points!.timestamps[0]! > spanEnd) continue;
+    const reduced = buckets ? reduceBuckets(buckets, sub, pipeline) : await reduceSeries(data as SeriesData, sub, pipeline);
+    const numeric = reduced.discrete ? undefined : reduced.columns;
+    const discrete = reduced.discrete ? reduced.columns : undefined;
+    budget.addProduced(numeric ? numeric.length : discrete!.length);
     group.members.push({ info: data.series, order, numeric, discrete });
   }
   return { groups, seen };
@@ -259,7 +260,9 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     const series: AsyncIterable<SeriesData | DownsampledRead> =
       source.kind === 'custom' ? source.read(selectorOf(sub), scan) : pushdown ? storage.readDownsampled!(selectorOf(sub), pushdown.range, pushdown.request) : seriesOf(sub, storage, scan, budget);
     const scanned = sub.metric ? await fuzzyRowFilter(storage, sub.explicitTags && sub.filters.length > 0, rowKeyLiterals(sub.filters).rowKey) : undefined;
-    const found = await collectGroups(series, sub, query, deps, budget, scan, scanned, source.kind === 'custom' ? undefined : spanGroupEnd(query, sub));
+    // a source with a scan of its own (rollup rows) has its own end: the rule is left out there
+    const spanEnd = source.kind === 'custom' && source.scan ? undefined : spanGroupEnd(query, sub);
+    const found = await collectGroups(series, sub, query, deps, budget, scan, scanned, spanEnd);
     groups = found.groups;
     if (found.seen) break;
   }
@@ -272,6 +275,8 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     const group = groups.get(key)!;
     if (group.members.length === 0) {
       results.push(emptySpanGroup(echo));
+      // SpanGroup.getAnnotations of no spans: none (null)
+      if (!query.noAnnotations) annotationKeys.push(new Set());
       continue;
     }
     const members = await sortPaced(group.members, byRowKey, budget);

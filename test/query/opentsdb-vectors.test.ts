@@ -334,6 +334,17 @@ describe('/api/query: the rows read past the end (TsdbQuery.getScanEndTimeSecond
     expect((await q('sum:1m-max:explicit_tags:emptyspan{host=b}'))).to.deep.equal([empty]);
     // without explicitTags the row at t0 + 3600 is not read: neither b nor c has a span
     expect(await q('sum:emptyspan{host=*}')).to.deep.equal([a, d8]);
+    // annotations stay with their series; a group without spans has none (SpanGroup.getAnnotations)
+    const dTsuid = (await d.get(`/api/query?start=${t0}&end=${t0 + 600}&m=sum:emptyspan{host=d}&show_tsuids=true`)).json[0].tsuids[0];
+    expect((await d.post('/api/annotation', { startTime: t0 + 200, tsuid: dTsuid, description: 'on d' })).status).to.equal(200);
+    const noted = await d.get(`/api/query?start=${t0}&end=${t0 + 600}&m=none:explicit_tags:emptyspan{host=*}`);
+    expect(noted.status).to.equal(200);
+    expect(noted.json.map((s: { metric: string; tags: { host?: string }; annotations?: { description: string }[] }) => [s.tags.host ?? s.metric, (s.annotations ?? []).map((n) => n.description)])).to.deep.equal([
+      ['a', []],
+      ['', []],
+      ['c', []],
+      ['d', ['on d']],
+    ]);
   });
 
   it("explicitTags: a calendar bucket holding the end takes its last point from the extra hour (seed 9203's 31 vs 26)", async () => {
