@@ -28,13 +28,16 @@ export function rollupTimestamp(seconds: number, interval: RollupInterval): numb
 /**
  * The rows a rollup query reads (TsdbQuery.getScanStartTimeSeconds/getScanEndTimeSeconds
  * with a rollup query), in ms, inclusive: from the row holding the start (one row earlier
- * for a rate) up to, not including, the row holding end + a row's worth of intervals.
+ * for a rate) up to, not including, the row holding end + 1 s + a row's worth of intervals.
+ * The second is OpenTSDB's: getScanEndTimeSeconds adds it to every end before its rollup
+ * branch (its guard `end - (end * 1000) < 1` always holds), as for raw rows. It matters
+ * where the intervals do not fill the row: 130 of 11m are 85,800 s of a 1d row, so an end
+ * at 00:09:59 reads that day's row in OpenTSDB (and one at 00:09:58 does not, there too).
  */
 export function rollupScanRange(startMs: number, endMs: number, interval: RollupInterval, rate: boolean): { start: number; end: number } {
   let start = rollupBaseTime(Math.floor(startMs / 1000), interval);
   if (rate) start = rollupBaseTime(start - 1, interval);
-  let endS = Math.floor(endMs / 1000);
-  if (endMs % 1000 !== 0) endS++;
+  const endS = Math.floor(endMs / 1000) + 1;
   const stop = rollupBaseTime(endS + interval.seconds * interval.intervals, interval);
   return { start: start * 1000, end: stop * 1000 - 1 };
 }

@@ -94,8 +94,10 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
   const P = `rollup.${run}.pre`;
   const T = `rollup.${run}.tel`;
   const R = `rollup.${run}.onlyraw`;
+  const E = `rollup.${run}.dayend`;
   // an hour into a UTC day: every 11m point of the data falls in a full interval of its row
   const T0 = 1_700_010_000;
+  const DAY = T0 - 3600;
   // tag names of their own: the oracle orders series by UID, and the random test
   // (test/oracle/generate.ts) assigns its names' UIDs in name order on the same oracle
 
@@ -136,6 +138,11 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
       rollups.push({ metric: P, timestamp: ts, value: 7 + i, tags: { rdc: 'rx' }, groupByAggregator: 'max' });
     }
     rollups.push({ metric: R, timestamp: T0, value: 1, tags: { rhost: 'ra' }, interval: '11h', aggregator: 'sum' });
+    // around the start of T0's UTC day (DAY): 130 × 11m fill 85,800 s of a 1d row, so the
+    // scan's stop row (end + 1 s + 85,800 s) reaches that day's row only from 00:09:59 on
+    for (const [at, value, rhost] of [[-1200, 1, 'ra'], [120, 2, 'ra'], [700, 4, 'ra'], [-1800, 8, 'rb'], [400, 16, 'rb']] as const) {
+      rollups.push({ metric: E, timestamp: DAY + at, value, tags: { rhost }, interval: '11m', aggregator: 'sum' });
+    }
     for (const base of [dsdb, oracle!]) {
       const put = await call(base, 'POST', '/api/put?details', raw);
       expect(put.status, `${base} /api/put ${JSON.stringify(put.body)}`).to.equal(200);
@@ -201,6 +208,9 @@ describe('rollups and pre-aggregates vs OpenTSDB 2.4.1 (oracle) @integration', f
     ['showQuery after a fallback to the 11m table', q(T, { downsample: '22m-avg', rollupUsage: 'ROLLUP_FALLBACK' }, { showQuery: true })],
     ['showQuery after a fallback to raw', q(R, { downsample: '22m-sum', rollupUsage: 'ROLLUP_FALLBACK_RAW' }, { showQuery: true })],
     ['showQuery of an unknown rollupUsage', q(M, { downsample: '11m-sum', rollupUsage: 'bogus' }, { showQuery: true })],
+    // the scan's end gets one second more, as every OpenTSDB scan's (row-time.ts rollupScanRange)
+    ['11m rows: an end at 00:09:59 reads the day it is in', q(E, { downsample: '11m-sum' }, { start: DAY - 3600, end: DAY + 599 })],
+    ['11m rows: an end at 00:09:58 does not (OpenTSDB 2.4.1 as well)', q(E, { downsample: '11m-sum' }, { start: DAY - 3600, end: DAY + 598 })],
     ['telnet pre-aggregate with interval', q(T, { downsample: '22m-max', filters: [{ type: 'literal_or', tagk: '_aggregate', filter: 'MAX', groupBy: false }] })],
   ];
   for (const [name, body] of queries) {

@@ -79,6 +79,11 @@ describe('rollup row time (RollupUtils)', () => {
     expect(r.start).to.equal(1_699_920_000_000);
     expect(r.end).to.equal((1_699_920_000 + 86_400) * 1000 - 1);
     expect(rollupScanRange(1_699_920_000_000, 1_699_930_000_000, i('11m'), true).start).to.equal((1_699_920_000 - 86_400) * 1000);
+    // one second more, always (OpenTSDB 2.4.1): 130 × 11m leave 600 s of a day, so an end at
+    // 00:09:59 reads that day's row and one at 00:09:58 does not (checked against the real server)
+    const day = 1_700_006_400;
+    expect(rollupScanRange((day - 3600) * 1000, (day + 599) * 1000, i('11m'), false).end).to.equal((day + 86_400) * 1000 - 1);
+    expect(rollupScanRange((day - 3600) * 1000, (day + 598) * 1000, i('11m'), false).end).to.equal(day * 1000 - 1);
   });
 
   it('names the internal series after table, aggregator and metric', () => {
