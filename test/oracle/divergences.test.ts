@@ -123,6 +123,12 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect(r.json.results.map((x: { metric: string }) => x.metric)).to.deep.equal(['div.dup']);
   });
 
+  it('points before 2^32 ms are answered (OpenTSDB 2.4.1: SpanGroup.add leaves their series out)', async () => {
+    await put([{ metric: 'div.early', timestamp: 2_000_000, value: 1, tags: { host: 'a' } }]);
+    const r = await get('/api/query?start=1999000&end=2001000&m=sum:div.early{host=*}');
+    expect(r.json.map((s: { metric: string; dps: object }) => [s.metric, s.dps])).to.deep.equal([['div.early', { 2000000: 1 }]]);
+  });
+
   it('bad input OpenTSDB answers with a 500 is a 400 with its message (m= filter, gexp syntax, exp validation, a time past 2286)', async () => {
     const filter = await get(`/api/query?start=${T}&m=${encodeURIComponent('sum:div.dup{host=regexp([)}')}`);
     expect(filter.status).to.equal(400);
