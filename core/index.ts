@@ -9,6 +9,7 @@ export { createKernelHooks, FEATURE_HOOKS, type KernelHooks, type ListenInfo } f
 export { Registry } from './registry';
 export { BatchBuilder } from './batch-builder';
 export { newSeriesRef, newSeriesRefSlot, newSeriesSpace, seriesCountOf, type SeriesRef, type SeriesSpace, type SeriesSlots } from './series-ref';
+export { tagsPassSelector } from './selector-match';
 export { TimeSlice, yieldToEventLoop, slicedWorkRunning, DEFAULT_SLICE_MS } from './time-slice';
 export { startWorkerThread, stopWorkerThread, type WorkerThreadSpec } from './worker-thread';
 export { defineFeatureHooks } from './feature-hooks';

@@ -18,6 +18,7 @@ export type { WorkerBodyReader, WorkerBodyReaderModule } from './put-parse-worke
 export { jsonFormat as putJsonFormat } from './put-json-format';
 export { ApiError, apiErrorText } from './api-error';
 export { hexBinaryUid } from './hex-uid';
+export { annotationJson } from './annotation-json';
 export { jsonText, optionalJsonText } from './json-field';
 export { QueryBudget, tooManyDataPoints, tooManySeries, queryTimedOut, queryCancelled, type QueryLimits } from './query-budget';
 export { putFlags, putReply, type PutFlags, type PutTally } from './put-reply';

@@ -7,7 +7,7 @@
  * aggregated timestamps), so a query that runs long never keeps other clients waiting;
  * its deadline is checked at every yield (lib/opentsdb QueryBudget).
  */
-import { isInternalMetric, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
+import { isInternalMetric, tagsPassSelector, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
 import { knownTsuidOfSeries, nameExists, seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
 import type { QueryHooks } from '../../lib/query';
@@ -46,7 +46,10 @@ interface Member {
 interface Group {
   key: string;
   members: Member[];
+  /** the keys (TSUID and id) of series in the group with annotations but no points in the rows read (attachNotedSeries) */
+  noted?: string[];
 }
+
 
 /**
  * OpenTSDB's order of series: by row key, i.e. by the (tag key, tag value) UID pairs in
@@ -197,7 +200,7 @@ async function collectGroups(
   scanned?: (tags: Readonly<Record<string, string>>) => boolean,
   spanEnd = Infinity,
 ): Promise<{ groups: Map<string, Group>; seen: boolean }> {
-  const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
+  const groupKeys = groupByKeys(sub);
   const pipeline = pipelineFor(sub, query, budget, deps.aggregators, scan);
   const groups = new Map<string, Group>();
   let seen = false;
@@ -209,12 +212,12 @@ async function collectGroups(
     budget.addSeries(buckets ? buckets.points : read.points!.length);
     if (budget.due()) await budget.pause();
     const data = buckets || !filterSeries ? read : filterSeries(read as SeriesData);
-    if (buckets ? buckets.points === 0 : data.points!.length === 0) continue; // OpenTSDB has no span for a series without points in range
+    if (buckets ? buckets.points === 0 : data.points!.length === 0) continue; // no span without points (or an annotation: attachNotedSeries)
     seen = true;
     const tags = data.series.tags;
     if (groupKeys.some((k) => tags[k] === undefined)) continue;
     const order = rowKeyOrder(tags);
-    const key = sub.aggregator.passThrough ? `${order}\u0000\u0000${data.series.id}` : groupKeys.map((k) => tags[k]).join('\u0000');
+    const key = groupKeyOf(sub, groupKeys, data.series, order);
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { key, members: [] }));
     // SpanGroup.add: the group exists, but a span whose first point lies past the scan's end
@@ -227,6 +230,47 @@ async function collectGroups(
     group.members.push({ info: data.series, order, numeric, discrete });
   }
   return { groups, seen };
+}
+
+/** The tag keys a sub-query groups by, sorted. */
+function groupByKeys(sub: SubQuery): string[] {
+  return [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
+}
+
+/** The group a series joins: its own with `none` (one SpanGroup a span), else its values of the group-by keys. */
+function groupKeyOf(sub: SubQuery, groupKeys: readonly string[], info: SeriesInfo, order: string): string {
+  return sub.aggregator.passThrough ? `${order}\u0000\u0000${info.id}` : groupKeys.map((k) => info.tags[k]).join('\u0000');
+}
+
+/**
+ * Series with annotations but no points in the rows read: OpenTSDB's scan finds their rows
+ * all the same (an annotation is a cell of its hour's row), so each is a Span without
+ * points (SaltScanner.mergeAndReturnResults). Its group is made from its tags like any
+ * other; SpanGroup.add keeps its annotations but not its tags, so a group of such series
+ * alone answers `metric ""` with the annotations (Grafana's annotation panels read them
+ * from there). Found from the annotations in the rows' range (one storage call; usually
+ * none): each one's series, if the sub-query selects it and it is not a member already.
+ * Done whether the answer shows annotations or not: OpenTSDB's groups do not depend on
+ * `noAnnotations`.
+ */
+async function attachNotedSeries(storage: StorageEngine, sub: SubQuery, groups: Map<string, Group>, scan: { start: number; end: number }, scanned: ((tags: Readonly<Record<string, string>>) => boolean) | undefined, slice: TimeSlice): Promise<void> {
+  const tsuids = new Set<string>();
+  for (const a of await storage.annotations(scan)) if (a.tsuid !== undefined) tsuids.add(a.tsuid);
+  if (tsuids.size === 0) return;
+  const members = new Set<string>();
+  for (const group of groups.values()) for (const m of group.members) members.add(m.info.id);
+  const selector = selectorOf(sub);
+  const groupKeys = groupByKeys(sub);
+  const pause = () => (slice.due() ? slice.pause() : undefined);
+  for (const info of await seriesOfTsuids(storage, [...tsuids], pause)) {
+    if (members.has(info.id) || info.metric !== selector.metric || !tagsPassSelector(info.tags, selector.predicates, selector.explicitTagKeys)) continue;
+    if ((scanned && !scanned(info.tags)) || groupKeys.some((k) => info.tags[k] === undefined)) continue;
+    members.add(info.id);
+    const key = groupKeyOf(sub, groupKeys, info, rowKeyOrder(info.tags));
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { key, members: [] }));
+    (group.noted ??= []).push(knownTsuidOfSeries(storage, info) ?? (await tsuidOfSeries(storage, info)), info.id);
+  }
 }
 
 const RAW: SeriesSource = { kind: 'raw' };
@@ -264,6 +308,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     const spanEnd = source.kind === 'custom' && source.scan ? undefined : spanGroupEnd(query, sub);
     const found = await collectGroups(series, sub, query, deps, budget, scan, scanned, spanEnd);
     groups = found.groups;
+    if (sub.metric && source.kind !== 'custom') await attachNotedSeries(storage, sub, groups, scan, scanned, budget);
     if (found.seen) break;
   }
 
@@ -275,8 +320,8 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     const group = groups.get(key)!;
     if (group.members.length === 0) {
       results.push(emptySpanGroup(echo));
-      // SpanGroup.getAnnotations of no spans: none (null)
-      if (!query.noAnnotations) annotationKeys.push(new Set());
+      // SpanGroup.getAnnotations: those of its series without points, if any
+      if (!query.noAnnotations) annotationKeys.push(new Set(group.noted));
       continue;
     }
     const members = await sortPaced(group.members, byRowKey, budget);
@@ -302,7 +347,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       result.numeric = clip(await aggregateGroup(numerics, sub.aggregator, sub.rate, budget), query.start, query.end);
     }
     // annotations kept under either form of the series' TSUID
-    if (!query.noAnnotations) annotationKeys.push(await annotationKeysOf(result.tsuids, infos, budget));
+    if (!query.noAnnotations) annotationKeys.push(await annotationKeysOf(result.tsuids, infos, budget, group.noted));
     results.push(result);
   }
   if (!query.noAnnotations && results.length > 0) await attachAnnotations(storage, range, results, annotationKeys, budget);
@@ -318,8 +363,8 @@ function emptySpanGroup(echo: SubQuery): ResultSeries {
 }
 
 /** A group's TSUIDs, then its engine ids, as one set; yields every time slice (a group may hold 100k series). */
-async function annotationKeysOf(tsuids: readonly string[], infos: readonly SeriesInfo[], slice: TimeSlice): Promise<Set<string>> {
-  const keys = new Set<string>();
+async function annotationKeysOf(tsuids: readonly string[], infos: readonly SeriesInfo[], slice: TimeSlice, noted: readonly string[] = []): Promise<Set<string>> {
+  const keys = new Set<string>(noted);
   for (let i = 0; i < tsuids.length; i++) {
     keys.add(tsuids[i]!);
     if ((i & 4095) === 4095 && slice.due()) await slice.pause();

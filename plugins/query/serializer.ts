@@ -5,6 +5,7 @@
  * by epoch seconds (milliseconds with msResolution), or `[[ts, v], …]` with `?arrays`.
  */
 import { ValueKind, type Annotation, type TimeSlice } from '../../core';
+import { annotationJson } from '../../lib/opentsdb';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import type { SubQuery, TsQuery } from './model';
 
@@ -38,22 +39,6 @@ export function formatDouble(x: number): string {
   const [mantissa, exponent] = x.toExponential().split('e') as [string, string];
   const m = mantissa.includes('.') ? mantissa : `${mantissa}.0`;
   return `${m}E${exponent.startsWith('+') ? exponent.slice(1) : exponent}`;
-}
-
-export function annotationJson(a: Annotation): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (a.tsuid) out.tsuid = a.tsuid;
-  out.description = a.description ?? '';
-  out.notes = a.notes ?? '';
-  if (a.custom) out.custom = a.custom; // OpenTSDB leaves it out when null
-  out.endTime = a.endTime === undefined ? 0 : toSecondsIfWhole(a.endTime);
-  out.startTime = toSecondsIfWhole(a.startTime);
-  return out;
-}
-
-/** Annotation times are kept in ms; OpenTSDB reports seconds unless set in ms. */
-function toSecondsIfWhole(ms: number): number {
-  return ms % 1000 === 0 ? ms / 1000 : ms;
 }
 
 /** TSSubQuery as OpenTSDB 2.4 echoes it with showQuery (its rollup fields at their defaults). */

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Annotation, type StorageEngine } from '../../core';
 import { allows } from '../../lib/auth';
-import { ApiError, jsonText } from '../../lib/opentsdb';
+import { annotationJson, ApiError, jsonText } from '../../lib/opentsdb';
 import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
 import { ANNOTATION_BULK_SCHEMA, ANNOTATION_SCHEMA } from './schemas';
@@ -15,22 +15,6 @@ function toMs(value: unknown, field: string): number {
   const text = jsonText(value, field);
   if (!/^\d+$/.test(text)) throw new ApiError(400, `Invalid ${field}: ${text}`);
   return text.length <= 10 ? Number(text) * 1000 : Number(text);
-}
-
-function fromMs(ms: number): number {
-  return ms % 1000 === 0 ? ms / 1000 : ms;
-}
-
-export function annotationOut(a: Annotation): Record<string, unknown> {
-  // OpenTSDB leaves `custom` out when the annotation has none (as its answers show)
-  return {
-    tsuid: a.tsuid ?? '',
-    description: a.description ?? '',
-    notes: a.notes ?? '',
-    ...(a.custom ? { custom: a.custom } : {}),
-    endTime: a.endTime === undefined ? 0 : fromMs(a.endTime),
-    startTime: fromMs(a.startTime),
-  };
 }
 
 function annotationIn(json: Record<string, unknown> | null): Annotation {
@@ -77,7 +61,7 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
         if (method === 'GET') {
           const found = await find(engine, wanted.startTime, wanted.tsuid);
           if (!found) throw new ApiError(404, 'Unable to locate annotation in storage');
-          return annotationOut(found);
+          return annotationJson(found);
         }
         if (method === 'DELETE') {
           await engine.deleteAnnotation({ startTime: wanted.startTime, tsuid: wanted.tsuid });
@@ -88,7 +72,7 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
         const existing = method === 'POST' ? await find(engine, wanted.startTime, wanted.tsuid) : undefined;
         const merged: Annotation = { ...existing, ...wanted };
         await engine.putAnnotation(merged);
-        return annotationOut(merged);
+        return annotationJson(merged);
       },
     });
   }
@@ -102,7 +86,7 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
       if (!Array.isArray(body)) throw new ApiError(400, 'Expected an array of annotations');
       const list = (body as Record<string, unknown>[]).map(annotationIn);
       for (const a of list) await storage().putAnnotation(a);
-      return list.map(annotationOut);
+      return list.map(annotationJson);
     },
   });
 }

@@ -9,12 +9,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ByteReader, ByteWriter, seriesKeyString, type BucketColumns, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
+import { ByteReader, ByteWriter, seriesKeyString, tagsPassSelector, type BucketColumns, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
 import type { HeadSeries } from './head';
 import { appendWhole, frameRecord, scanRecords, type RecordScan } from './record-file';
 import type { ChunkRef } from './block';
 import { fsyncDir } from './sync-file';
 import { encodeSeriesBatch, readSeriesPayload } from './series-log';
+
+// bound once: each read of an export through the core barrel is a getter call
+const passes = tagsPassSelector;
 
 export interface SeriesEntry {
   readonly id: number;
@@ -152,17 +155,6 @@ export class SeriesIndex {
   metrics(): IterableIterator<string> {
     return this.byMetric.keys();
   }
-}
-
-function passes(tags: Tags, predicates: SeriesSelector['predicates'], explicit: SeriesSelector['explicitTagKeys']): boolean {
-  if (predicates) for (const p of predicates) if (!p.test(tags[p.key])) return false;
-  if (explicit) {
-    let n = 0;
-    for (const k in tags) if (tags[k] !== undefined) n++;
-    if (n !== explicit.length) return false;
-    for (const k of explicit) if (!(k in tags)) return false;
-  }
-  return true;
 }
 
 function push(map: Map<string, number[]>, key: string, id: number): void {

@@ -272,6 +272,20 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     await same(req('DELETE', `/api/annotation/bulk?tsuids=${ty}`));
     await same(req('DELETE', '/api/annotation/bulk', { tsuids: [ty], startTime: now + 10, endTime: now }));
     await same(get(`/api/query?start=1h-ago&tsuid=sum:${tx}&show_tsuids`));
+    // an annotation two hours on, where the series has no points: OpenTSDB's scan finds its
+    // row all the same, a Span without points whose group answers `metric ""` with the
+    // annotation (or joins a group with points); a global one beside it
+    const later = now + 7200;
+    await same(req('POST', '/api/annotation', { startTime: later, tsuid: tx, description: 'later on x', custom: { k: 'v' } }));
+    await same(req('POST', '/api/annotation', { startTime: later + 10, description: 'global later' }));
+    const m = (tags: string) => encodeURIComponent(`${P}.q${tags}`);
+    for (const params of [`m=sum:${m(`{${P}.qk=*}`)}`, `m=sum:${m('')}`, `m=none:${m('')}`, `m=sum:${m(`{${P}.qk=*}`)}&global_annotations=true`, `m=sum:${m(`{${P}.qk=*}`)}&no_annotations=true`]) {
+      // a narrow window: an oracle shared by several runs keeps their global annotations
+      await same(get(`/api/query?start=${later - 5}&end=${later + 12}&${params}`));
+    }
+    // a query from the points to the annotation: x's group holds both
+    await same(get(`/api/query?start=${now - 10}&end=${later + 12}&m=sum:${m(`{${P}.qk=*}`)}`));
+    await same(get(`/api/query?start=${now - 10}&end=${later + 12}&m=sum:${m(`{${P}.qk=literal_or(${P}.y)}`)}`));
     expect(differences, differences.join('\n')).to.deep.equal([]);
   });
 

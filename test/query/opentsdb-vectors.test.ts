@@ -363,3 +363,44 @@ describe('/api/query: the rows read past the end (TsdbQuery.getScanEndTimeSecond
     expect(await last(false)).to.deep.equal({ [t0 + 3600]: 4 });
   });
 });
+
+describe('/api/query: a series with an annotation but no points in the rows read (checked against OpenTSDB 2.4.1)', () => {
+  let d: QueryDaemon;
+  const later = t0 + 7200;
+  before(async () => {
+    d = await startQueryDaemon();
+    await d.write([at('noted', { host: 'a' }, t0, int(1)), at('noted', { host: 'b' }, t0, int(2)), at('noted', { host: 'b' }, later + 5, int(4))]);
+    const r = await d.get(`/api/query?start=${t0}&end=${t0 + 1}&m=sum:noted{host=a}&show_tsuids=true`);
+    for (const body of [{ startTime: later, tsuid: r.json[0].tsuids[0], description: 'on a' }, { startTime: later + 1, description: 'global' }]) {
+      expect((await d.post('/api/annotation', body)).status).to.equal(200);
+    }
+  });
+  after(() => d.stop());
+
+  const query = async (params: string) => {
+    const r = await d.get(`/api/query?start=${later - 5}&end=${later + 12}&${params}`);
+    expect(r.status).to.equal(200);
+    return r;
+  };
+
+  it('makes its group: alone it answers metric "" with the annotation (SpanGroup of a Span without points)', async () => {
+    const r = await query('m=sum:noted{host=*}');
+    expect(r.json).to.deep.equal([
+      { metric: '', tags: {}, aggregateTags: [], annotations: [{ tsuid: r.json[0].annotations[0].tsuid, description: 'on a', notes: '', startTime: later, endTime: 0 }], dps: {} },
+      { metric: 'noted', tags: { host: 'b' }, aggregateTags: [], dps: { [later + 5]: 4 } },
+    ]);
+    // OpenTSDB's key order, and a global annotation's empty tsuid
+    const g = await query('m=sum:noted{host=a}&global_annotations=true');
+    expect(g.text).to.contain(`"description":"on a","notes":"","startTime":${later},"endTime":0}`);
+    expect(g.text).to.contain(`"globalAnnotations":[{"tsuid":"","description":"global","notes":"","startTime":${later + 1},"endTime":0}]`);
+  });
+
+  it('in a group with points it adds its annotation and not its tags; without annotations shown the group stays', async () => {
+    const all = await query('m=sum:noted');
+    expect(all.json.map((s: { metric: string; tags: object; annotations?: { description: string }[] }) => [s.metric, s.tags, (s.annotations ?? []).map((n) => n.description)])).to.deep.equal([['noted', { host: 'b' }, ['on a']]]);
+    const quiet = await query('m=sum:noted{host=a}&no_annotations=true');
+    expect(quiet.json).to.deep.equal([{ metric: '', tags: {}, aggregateTags: [], dps: {} }]);
+    // rows outside the scan: no group
+    expect((await d.get(`/api/query?start=${t0 + 3600}&end=${t0 + 3700}&m=sum:noted{host=*}`)).json).to.deep.equal([]);
+  });
+});
