@@ -253,10 +253,11 @@ function groupKeyOf(sub: SubQuery, groupKeys: readonly string[], info: SeriesInf
  * Done whether the answer shows annotations or not: OpenTSDB's groups do not depend on
  * `noAnnotations`.
  */
-async function attachNotedSeries(storage: StorageEngine, sub: SubQuery, groups: Map<string, Group>, scan: { start: number; end: number }, scanned: ((tags: Readonly<Record<string, string>>) => boolean) | undefined, slice: TimeSlice): Promise<void> {
+async function attachNotedSeries(storage: StorageEngine, sub: SubQuery, groups: Map<string, Group>, scan: { start: number; end: number }, scanned: ((tags: Readonly<Record<string, string>>) => boolean) | undefined, slice: TimeSlice): Promise<Annotation[]> {
+  const notes = await storage.annotations(scan);
   const tsuids = new Set<string>();
-  for (const a of await storage.annotations(scan)) if (a.tsuid !== undefined) tsuids.add(a.tsuid);
-  if (tsuids.size === 0) return;
+  for (const a of notes) if (a.tsuid !== undefined) tsuids.add(a.tsuid);
+  if (tsuids.size === 0) return notes;
   const members = new Set<string>();
   for (const group of groups.values()) for (const m of group.members) members.add(m.info.id);
   const selector = selectorOf(sub);
@@ -271,6 +272,7 @@ async function attachNotedSeries(storage: StorageEngine, sub: SubQuery, groups: 
     if (!group) groups.set(key, (group = { key, members: [] }));
     (group.noted ??= []).push(knownTsuidOfSeries(storage, info) ?? (await tsuidOfSeries(storage, info)), info.id);
   }
+  return notes;
 }
 
 const RAW: SeriesSource = { kind: 'raw' };
@@ -294,6 +296,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
   const sources = plan && plan.sources.length > 0 ? plan.sources : [RAW];
   let sub = original;
   let groups = new Map<string, Group>();
+  let scanNotes: Annotation[] | undefined;
   let echo = original;
   for (const source of sources) {
     echo = source.kind === 'custom' && source.rollupTable ? { ...original, rollupTable: source.rollupTable } : original;
@@ -308,7 +311,8 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     const spanEnd = source.kind === 'custom' && source.scan ? undefined : spanGroupEnd(query, sub);
     const found = await collectGroups(series, sub, query, deps, budget, scan, scanned, spanEnd);
     groups = found.groups;
-    if (sub.metric && source.kind !== 'custom') await attachNotedSeries(storage, sub, groups, scan, scanned, budget);
+    // the annotations of the rows read: they also serve attachAnnotations (the answer's range lies within)
+    scanNotes = sub.metric && source.kind !== 'custom' ? await attachNotedSeries(storage, sub, groups, scan, scanned, budget) : undefined;
     if (found.seen) break;
   }
 
@@ -350,7 +354,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     if (!query.noAnnotations) annotationKeys.push(await annotationKeysOf(result.tsuids, infos, budget, group.noted));
     results.push(result);
   }
-  if (!query.noAnnotations && results.length > 0) await attachAnnotations(storage, range, results, annotationKeys, budget);
+  if (!query.noAnnotations && results.length > 0) await attachAnnotations(storage, range, results, annotationKeys, budget, scanNotes);
   return results;
 }
 
@@ -380,7 +384,14 @@ async function annotationKeysOf(tsuids: readonly string[], infos: readonly Serie
  * Each result's annotations (those of its series, by either form of their TSUIDs), from
  * one storage call for the whole sub-query; each keeps the storage's order (by start time).
  */
-async function attachAnnotations(storage: StorageEngine, range: { start: number; end: number }, results: ResultSeries[], keys: Set<string>[], slice: TimeSlice): Promise<void> {
+async function attachAnnotations(storage: StorageEngine, range: { start: number; end: number }, results: ResultSeries[], keys: Set<string>[], slice: TimeSlice, scanNotes?: readonly Annotation[]): Promise<void> {
+  if (scanNotes !== undefined) {
+    // the rows' annotations, read already (attachNotedSeries): the ones in range, by start time as the storage gives them
+    const found = scanNotes.filter((a) => a.tsuid !== undefined && a.startTime >= range.start && a.startTime <= range.end);
+    if (found.length === 0) return;
+    for (let i = 0; i < results.length; i++) results[i]!.annotations = found.filter((a) => keys[i]!.has(a.tsuid!));
+    return;
+  }
   const all = new Set<string>();
   let n = 0;
   for (const set of keys) {
