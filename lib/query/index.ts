@@ -72,7 +72,12 @@ export interface SubQueryPlan {
   metricKnown?: boolean;
 }
 
-/** One group of a histogram sub-query: the series it aggregates, in OpenTSDB's row-key order. */
+/**
+ * One group of a histogram sub-query: the series it aggregates, in OpenTSDB's row-key order.
+ * Empty when each of its series was left out (HistogramSpanGroup.add: its first point lies
+ * past the scan's end); OpenTSDB then still answers each percentile, as `_pct_<p>` without
+ * tags or points, and no bucket series.
+ */
 export interface HistogramGroup {
   members: SeriesData[];
 }

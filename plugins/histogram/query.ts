@@ -61,6 +61,12 @@ export async function answerHistograms(request: HistogramRequest): Promise<Histo
   for (let g = 0; g < request.groups.length; g++) {
     if (request.slice.due()) await request.slice.pause();
     const members = request.groups[g]!.members;
+    if (members.length === 0) {
+      // a HistogramSpanGroup without spans: its metric name is "" and it has no points, yet
+      // generateHistogramPercentileDataPoints makes each percentile (the buckets come from a first histogram: none)
+      for (const p of request.percentiles) out.push({ group: g, metric: `_pct_${javaFloatString(p)}`, timestamps: [], values: [], integer: false });
+      continue;
+    }
     const metric = members[0]!.series.metric;
     const series = members.map((m) => {
       const h = histogramsOf(m.points);

@@ -414,18 +414,24 @@ async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEn
   const hook = deps.queryHooks?.histograms;
   if (!hook || !hook.isUsed()) throw new ApiError(400, 'Histogram queries need the histogram plugin', 'Load the "histogram" plugin with its codecs (docs/configuration.md)');
   const scan = scanRange(query, sub);
-  const groupKeys = [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
+  const groupKeys = groupByKeys(sub);
+  // as for any sub-query: the explicitTags scan's fuzzy row filter, and HistogramSpanGroup.add
+  // leaving out a span whose first point lies past the scan's end (its group stays)
+  const scanned = sub.metric ? await fuzzyRowFilter(deps.storage, sub.explicitTags && sub.filters.length > 0, rowKeyLiterals(sub.filters).rowKey) : undefined;
+  const spanEnd = spanGroupEnd(query, sub);
   const groups = new Map<string, { data: SeriesData; order: string }[]>();
   for await (const data of seriesOf(sub, deps.storage, scan, budget)) {
+    if (scanned && !scanned(data.series.tags)) continue;
     budget.addSeries(data.points.length);
     if (budget.due()) await budget.pause();
     if (data.points.length === 0) continue;
     const tags = data.series.tags;
     if (groupKeys.some((k) => tags[k] === undefined)) continue;
     const order = rowKeyOrder(tags);
-    const key = sub.aggregator.passThrough ? `${order}\u0000\u0000${data.series.id}` : groupKeys.map((k) => tags[k]).join('\u0000');
+    const key = groupKeyOf(sub, groupKeys, data.series, order);
     let members = groups.get(key);
     if (!members) groups.set(key, (members = []));
+    if (data.points.timestamps[0]! > spanEnd) continue;
     members.push({ data, order });
   }
   const keys = await sortPaced([...groups.keys()], compareText, budget);

@@ -86,6 +86,8 @@ function histogramWrites(): unknown[] {
   out.push({ metric: M, timestamp: T + 45, tags: { [HOST]: HOSTS[0]!, [DC]: DCX }, buckets: { '0,1': 2, '5,6': 9 } });
   // the binary form (SimpleHistogram.histogram(false), base64): [0,1]=5, [1,2.5]=3
   out.push({ metric: M, timestamp: T + 400, tags: { [HOST]: HOSTS[2]!, [DC]: DCY }, value: 'AAIAAAAAP4AAAAU/gAAAQCAAAAMAAA==', id: 0 });
+  // a series whose only point lies in the hour row an explicitTags scan reads past the end
+  out.push({ metric: M, timestamp: T + 3700, tags: { [HOST]: HOSTS[1]!, [DC]: DCY }, buckets: { '0,1': 4, '1,2.5': 1 } });
   return out;
 }
 
@@ -104,6 +106,13 @@ function queries(): { name: string; method: string; url: string; body?: unknown 
     post('show buckets and percentiles, group by dc', { aggregator: 'sum', showHistogramBuckets: true, percentiles: [50], filters: [{ type: 'literal_or', tagk: DC, filter: `${DCX}|${DCY}`, groupBy: true }] }),
     post('a filter', { aggregator: 'sum', percentiles: [50], filters: [{ type: 'literal_or', tagk: HOST, filter: HOSTS[1], groupBy: false }] }),
     post('a narrower range', { aggregator: 'sum', percentiles: [50] }, { start: T + 100, end: T + 200 }),
+    // explicitTags: the scan's fuzzy row filter (not every dc/host combination) and the extra hour row
+    post('explicitTags, grouped by dc and host', { aggregator: 'sum', percentiles: [50], explicitTags: true, filters: [{ type: 'literal_or', tagk: DC, filter: `${DCX}|${DCY}`, groupBy: true }, { type: 'literal_or', tagk: HOST, filter: HOSTS.join('|'), groupBy: true }] }),
+    post('explicitTags, grouped by host', { aggregator: 'sum', percentiles: [50, 90], explicitTags: true, filters: [{ type: 'wildcard', tagk: HOST, filter: '*', groupBy: true }, { type: 'wildcard', tagk: DC, filter: '*', groupBy: false }] }),
+    post('explicitTags, grouped by host and dc', { aggregator: 'sum', percentiles: [50], explicitTags: true, filters: [{ type: 'wildcard', tagk: HOST, filter: '*', groupBy: true }, { type: 'wildcard', tagk: DC, filter: '*', groupBy: true }] }),
+    post('explicitTags, buckets grouped by host and dc', { aggregator: 'sum', showHistogramBuckets: true, explicitTags: true, filters: [{ type: 'wildcard', tagk: HOST, filter: '*', groupBy: true }, { type: 'wildcard', tagk: DC, filter: '*', groupBy: true }] }),
+    post('explicitTags, none', { aggregator: 'none', percentiles: [50], explicitTags: true, filters: [{ type: 'wildcard', tagk: HOST, filter: '*', groupBy: false }, { type: 'wildcard', tagk: DC, filter: '*', groupBy: false }] }),
+    post('explicitTags, buckets', { aggregator: 'sum', showHistogramBuckets: true, explicitTags: true, filters: [{ type: 'wildcard', tagk: HOST, filter: '*', groupBy: true }, { type: 'wildcard', tagk: DC, filter: '*', groupBy: false }] }),
     post('percentile 0 and 100', { aggregator: 'sum', percentiles: [0, 100] }),
     post('none with a downsample', { aggregator: 'none', percentiles: [50], downsample: '1m-sum' }),
     post('rate is ignored', { aggregator: 'sum', percentiles: [50], rate: true }),
