@@ -7,9 +7,9 @@
  * aggregated timestamps), so a query that runs long never keeps other clients waiting;
  * its deadline is checked at every yield (lib/opentsdb QueryBudget).
  */
-import { isInternalMetric, tagsPassSelector, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
+import { isInternalMetric, seriesKeyString, tagsPassSelector, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
-import { knownTsuidOfSeries, nameExists, seriesOfTsuids, tsuidOfSeries } from '../../lib/uid';
+import { knownTsuidOfSeries, nameExists, seriesOfTsuids, splitTsuid, tsuidOfSeries, uidServiceFor } from '../../lib/uid';
 import type { QueryHooks } from '../../lib/query';
 import { allocColumns, floatText, type DiscreteColumns, type NumericColumns } from './columns';
 import { bucketing } from './buckets';
@@ -199,10 +199,11 @@ async function collectGroups(
   scan: { start: number; end: number },
   scanned?: (tags: Readonly<Record<string, string>>) => boolean,
   spanEnd = Infinity,
-): Promise<{ groups: Map<string, Group>; seen: boolean }> {
+): Promise<{ groups: Map<string, Group>; seen: boolean; leftOut: SeriesInfo[] }> {
   const groupKeys = groupByKeys(sub);
   const pipeline = pipelineFor(sub, query, budget, deps.aggregators, scan);
   const groups = new Map<string, Group>();
+  const leftOut: SeriesInfo[] = [];
   let seen = false;
   const seriesHook = deps.queryHooks?.series;
   const filterSeries = seriesHook && seriesHook.isUsed() ? (d: SeriesData) => seriesHook.call(d) : undefined;
@@ -222,14 +223,17 @@ async function collectGroups(
     if (!group) groups.set(key, (group = { key, members: [] }));
     // SpanGroup.add: the group exists, but a span whose first point lies past the scan's end
     // is left out of it (neither reduced nor counted: OpenTSDB never aggregates it)
-    if (!buckets && data.points!.timestamps[0]! > spanEnd) continue;
+    if (!buckets && data.points!.timestamps[0]! > spanEnd) {
+      leftOut.push(data.series);
+      continue;
+    }
     const reduced = buckets ? reduceBuckets(buckets, sub, pipeline) : await reduceSeries(data as SeriesData, sub, pipeline);
     const numeric = reduced.discrete ? undefined : reduced.columns;
     const discrete = reduced.discrete ? reduced.columns : undefined;
     budget.addProduced(numeric ? numeric.length : discrete!.length);
     group.members.push({ info: data.series, order, numeric, discrete });
   }
-  return { groups, seen };
+  return { groups, seen, leftOut };
 }
 
 /** The tag keys a sub-query groups by, sorted. */
@@ -245,32 +249,57 @@ function groupKeyOf(sub: SubQuery, groupKeys: readonly string[], info: SeriesInf
 /**
  * Series with annotations but no points in the rows read: OpenTSDB's scan finds their rows
  * all the same (an annotation is a cell of its hour's row), so each is a Span without
- * points (SaltScanner.mergeAndReturnResults). Its group is made from its tags like any
- * other; SpanGroup.add keeps its annotations but not its tags, so a group of such series
- * alone answers `metric ""` with the annotations (Grafana's annotation panels read them
- * from there). Found from the annotations in the rows' range (one storage call; usually
- * none): each one's series, if the sub-query selects it and it is not a member already.
- * Done whether the answer shows annotations or not: OpenTSDB's groups do not depend on
- * `noAnnotations`.
+ * points (SaltScanner.mergeDataPoints). Its group is made from its tags like any other;
+ * SpanGroup.add keeps its annotations up to `spanEnd` but not its tags, so a group of such
+ * series alone answers `metric ""` with the annotations (Grafana's annotation panels read
+ * them from there). Found from the annotations in the rows' range (one storage call; its
+ * answer also serves attachAnnotations): those under an OpenTSDB TSUID of this metric
+ * (its UID prefix: no other is resolved), named by the TSUID's UIDs, selected by the
+ * sub-query and not read with points (`read`, members or left out). An annotation under
+ * an engine id makes no group here. Done whether the answer shows annotations or not:
+ * OpenTSDB's groups do not depend on `noAnnotations`.
  */
-async function attachNotedSeries(storage: StorageEngine, sub: SubQuery, groups: Map<string, Group>, scan: { start: number; end: number }, scanned: ((tags: Readonly<Record<string, string>>) => boolean) | undefined, slice: TimeSlice): Promise<Annotation[]> {
+async function attachNotedSeries(
+  storage: StorageEngine,
+  sub: SubQuery,
+  groups: Map<string, Group>,
+  leftOut: readonly SeriesInfo[],
+  scan: { start: number; end: number },
+  scanned: ((tags: Readonly<Record<string, string>>) => boolean) | undefined,
+  slice: TimeSlice,
+): Promise<Annotation[]> {
   const notes = await storage.annotations(scan);
   const tsuids = new Set<string>();
-  for (const a of notes) if (a.tsuid !== undefined) tsuids.add(a.tsuid);
+  for (const a of notes) if (a.tsuid !== undefined) tsuids.add(a.tsuid.toUpperCase());
   if (tsuids.size === 0) return notes;
-  const members = new Set<string>();
-  for (const group of groups.values()) for (const m of group.members) members.add(m.info.id);
+  const uids = uidServiceFor(storage);
+  const metricUid = await uids.getId('metric', sub.metric!);
+  if (metricUid === undefined) return notes;
+  const candidates = [...tsuids].filter((t) => splitTsuid(t)?.metric === metricUid);
+  if (candidates.length === 0) return notes;
+  const read = new Set<string>();
+  let n = 0;
+  for (const group of groups.values()) {
+    for (const m of group.members) {
+      read.add(seriesKeyString(m.info.metric, m.info.tags));
+      if ((++n & 1023) === 0 && slice.due()) await slice.pause();
+    }
+  }
+  for (const info of leftOut) read.add(seriesKeyString(info.metric, info.tags));
   const selector = selectorOf(sub);
   const groupKeys = groupByKeys(sub);
-  const pause = () => (slice.due() ? slice.pause() : undefined);
-  for (const info of await seriesOfTsuids(storage, [...tsuids], pause)) {
-    if (members.has(info.id) || info.metric !== selector.metric || !tagsPassSelector(info.tags, selector.predicates, selector.explicitTagKeys)) continue;
-    if ((scanned && !scanned(info.tags)) || groupKeys.some((k) => info.tags[k] === undefined)) continue;
-    members.add(info.id);
-    const key = groupKeyOf(sub, groupKeys, info, rowKeyOrder(info.tags));
+  for (const tsuid of candidates) {
+    if (slice.due()) await slice.pause();
+    const name = await uids.resolveTsuid(tsuid);
+    if (!name || name.metric !== sub.metric || !tagsPassSelector(name.tags, selector.predicates, selector.explicitTagKeys)) continue;
+    if ((scanned && !scanned(name.tags)) || groupKeys.some((k) => name.tags[k] === undefined)) continue;
+    const seriesKey = seriesKeyString(name.metric, name.tags);
+    if (read.has(seriesKey)) continue;
+    read.add(seriesKey);
+    const key = groupKeyOf(sub, groupKeys, { ...name, id: tsuid }, rowKeyOrder(name.tags));
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { key, members: [] }));
-    (group.noted ??= []).push(knownTsuidOfSeries(storage, info) ?? (await tsuidOfSeries(storage, info)), info.id);
+    (group.noted ??= []).push(tsuid);
   }
   return notes;
 }
@@ -297,6 +326,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
   let sub = original;
   let groups = new Map<string, Group>();
   let scanNotes: Annotation[] | undefined;
+  let notedEnd = Infinity;
   let echo = original;
   for (const source of sources) {
     echo = source.kind === 'custom' && source.rollupTable ? { ...original, rollupTable: source.rollupTable } : original;
@@ -312,12 +342,14 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     const found = await collectGroups(series, sub, query, deps, budget, scan, scanned, spanEnd);
     groups = found.groups;
     // the annotations of the rows read: they also serve attachAnnotations (the answer's range lies within)
-    scanNotes = sub.metric && source.kind !== 'custom' ? await attachNotedSeries(storage, sub, groups, scan, scanned, budget) : undefined;
+    scanNotes = sub.metric && source.kind !== 'custom' ? await attachNotedSeries(storage, sub, groups, found.leftOut, scan, scanned, budget) : undefined;
+    notedEnd = scanNotes ? spanGroupEnd(query, sub) : Infinity;
     if (found.seen) break;
   }
 
   const results: ResultSeries[] = [];
   const annotationKeys: Set<string>[] = [];
+  const notedKeys: (readonly string[] | undefined)[] = [];
   const keys = await sortPaced([...groups.keys()], compareText, budget);
   for (const key of keys) {
     if (budget.due()) await budget.pause();
@@ -325,7 +357,10 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     if (group.members.length === 0) {
       results.push(emptySpanGroup(echo));
       // SpanGroup.getAnnotations: those of its series without points, if any
-      if (!query.noAnnotations) annotationKeys.push(new Set(group.noted));
+      if (!query.noAnnotations) {
+        annotationKeys.push(new Set());
+        notedKeys.push(group.noted);
+      }
       continue;
     }
     const members = await sortPaced(group.members, byRowKey, budget);
@@ -351,10 +386,13 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       result.numeric = clip(await aggregateGroup(numerics, sub.aggregator, sub.rate, budget), query.start, query.end);
     }
     // annotations kept under either form of the series' TSUID
-    if (!query.noAnnotations) annotationKeys.push(await annotationKeysOf(result.tsuids, infos, budget, group.noted));
+    if (!query.noAnnotations) {
+      annotationKeys.push(await annotationKeysOf(result.tsuids, infos, budget));
+      notedKeys.push(group.noted);
+    }
     results.push(result);
   }
-  if (!query.noAnnotations && results.length > 0) await attachAnnotations(storage, range, results, annotationKeys, budget, scanNotes);
+  if (!query.noAnnotations && results.length > 0) await attachAnnotations(storage, range, results, annotationKeys, budget, scanNotes && { notes: scanNotes, noted: notedKeys, notedEnd });
   return results;
 }
 
@@ -367,8 +405,8 @@ function emptySpanGroup(echo: SubQuery): ResultSeries {
 }
 
 /** A group's TSUIDs, then its engine ids, as one set; yields every time slice (a group may hold 100k series). */
-async function annotationKeysOf(tsuids: readonly string[], infos: readonly SeriesInfo[], slice: TimeSlice, noted: readonly string[] = []): Promise<Set<string>> {
-  const keys = new Set<string>(noted);
+async function annotationKeysOf(tsuids: readonly string[], infos: readonly SeriesInfo[], slice: TimeSlice): Promise<Set<string>> {
+  const keys = new Set<string>();
   for (let i = 0; i < tsuids.length; i++) {
     keys.add(tsuids[i]!);
     if ((i & 4095) === 4095 && slice.due()) await slice.pause();
@@ -384,14 +422,8 @@ async function annotationKeysOf(tsuids: readonly string[], infos: readonly Serie
  * Each result's annotations (those of its series, by either form of their TSUIDs), from
  * one storage call for the whole sub-query; each keeps the storage's order (by start time).
  */
-async function attachAnnotations(storage: StorageEngine, range: { start: number; end: number }, results: ResultSeries[], keys: Set<string>[], slice: TimeSlice, scanNotes?: readonly Annotation[]): Promise<void> {
-  if (scanNotes !== undefined) {
-    // the rows' annotations, read already (attachNotedSeries): the ones in range, by start time as the storage gives them
-    const found = scanNotes.filter((a) => a.tsuid !== undefined && a.startTime >= range.start && a.startTime <= range.end);
-    if (found.length === 0) return;
-    for (let i = 0; i < results.length; i++) results[i]!.annotations = found.filter((a) => keys[i]!.has(a.tsuid!));
-    return;
-  }
+async function attachAnnotations(storage: StorageEngine, range: { start: number; end: number }, results: ResultSeries[], keys: Set<string>[], slice: TimeSlice, scan?: ScanNotes): Promise<void> {
+  if (scan !== undefined) return attachScanNotes(range, results, keys, slice, scan);
   const all = new Set<string>();
   let n = 0;
   for (const set of keys) {
@@ -403,6 +435,59 @@ async function attachAnnotations(storage: StorageEngine, range: { start: number;
   const found = await storage.annotations(range, [...all]);
   if (found.length === 0) return;
   for (let i = 0; i < results.length; i++) results[i]!.annotations = found.filter((a) => a.tsuid !== undefined && keys[i]!.has(a.tsuid));
+}
+
+/** The annotations of the rows a sub-query read (attachNotedSeries), and per result the keys of its series without points. */
+interface ScanNotes {
+  notes: readonly Annotation[];
+  noted: (readonly string[] | undefined)[];
+  /** SpanGroup.add keeps a pointless span's annotations up to here (spanGroupEnd) */
+  notedEnd: number;
+}
+
+/**
+ * Each result's annotations from the rows' annotations, as OpenTSDB's SpanGroup holds them:
+ * every annotation of a member's rows, and of a series without points those up to
+ * `notedEnd`; the serializer shows the ones in the query's range, and `"annotations":[]`
+ * when the group holds some but none there (HttpJsonSerializer writes any non-null list).
+ * In the storage's order (by start time).
+ */
+async function attachScanNotes(range: { start: number; end: number }, results: ResultSeries[], keys: Set<string>[], slice: TimeSlice, scan: ScanNotes): Promise<void> {
+  const { notes, noted, notedEnd } = scan;
+  // by TSUID in upper case: OpenTSDB finds an annotation under any spelling of its TSUID's hex
+  const byKey = new Map<string, number[]>();
+  for (let i = 0; i < notes.length; i++) {
+    const tsuid = notes[i]!.tsuid;
+    if (tsuid === undefined) continue;
+    const upper = tsuid.toUpperCase();
+    let list = byKey.get(upper);
+    if (!list) byKey.set(upper, (list = []));
+    list.push(i);
+  }
+  if (byKey.size === 0) return;
+  let n = 0;
+  for (let r = 0; r < results.length; r++) {
+    let held = false;
+    const shown = new Set<number>();
+    for (const k of keys[r]!) {
+      if ((++n & 4095) === 0 && slice.due()) await slice.pause();
+      const list = byKey.get(k.toUpperCase());
+      if (list === undefined) continue;
+      held = true;
+      for (const i of list) if (notes[i]!.startTime >= range.start && notes[i]!.startTime <= range.end) shown.add(i);
+    }
+    for (const k of noted[r] ?? []) {
+      for (const i of byKey.get(k.toUpperCase()) ?? []) {
+        const t = notes[i]!.startTime;
+        if (t > notedEnd) continue;
+        held = true;
+        if (t >= range.start && t <= range.end) shown.add(i);
+      }
+    }
+    if (!held) continue;
+    results[r]!.annotations = [...shown].sort((a, b) => a - b).map((i) => notes[i]!);
+    results[r]!.annotationsAlways = true;
+  }
 }
 
 /**

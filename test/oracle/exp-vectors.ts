@@ -23,6 +23,10 @@ export function expVectors(prefix: string): FixedVectors {
   for (let i = 0; i < 4; i++) for (const [host, v] of [['ab', 1], ['ba', 20], ['bb', 300]] as const) add('xw', T + 600 + i * 60, String(v * (i + 1)), { host });
   // xn: a point long before the queried range only (a metric without data there)
   add('xn', T - 86400, '1', { host: 'a' });
+  // xe: host b's only point is in the hour row an explicitTags scan reads past the end: its
+  // group has no span, and a metric output of it is MetaSerializer's 400 (no metric UID)
+  add('xe', T + 700, '1', { host: 'a' });
+  add('xe', T + 3700, '2', { host: 'b' });
   const start = T + 600;
   const end = T + 1000;
   const time = { start: String(start), end: String(end), aggregator: 'sum' };
@@ -81,6 +85,14 @@ export function expVectors(prefix: string): FixedVectors {
         ],
         expressions: [e('a + b')],
         outputs: [{ id: 'a' }, { id: 'b' }, { id: 'e' }],
+      }),
+    ),
+    ...['b', 'a|b', 'a'].map((hosts) =>
+      exp({
+        filters: [{ id: 'f1', explicitTags: true, tags: [{ type: 'literal_or', tagk: 'host', filter: hosts, groupBy: true }] }],
+        metrics: [{ id: 'a', metric: m('xe'), filter: 'f1' }],
+        expressions: [],
+        outputs: [{ id: 'a' }],
       }),
     ),
     // no series in common: `No intersections found` lists the inputs

@@ -286,6 +286,10 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     // a query from the points to the annotation: x's group holds both
     await same(get(`/api/query?start=${now - 10}&end=${later + 12}&m=sum:${m(`{${P}.qk=*}`)}`));
     await same(get(`/api/query?start=${now - 10}&end=${later + 12}&m=sum:${m(`{${P}.qk=literal_or(${P}.y)}`)}`));
+    // an annotation in a row read but not in the range: `"annotations":[]`; a TSUID in lower case
+    await same(req('POST', '/api/annotation', { startTime: now - 2, tsuid: ty.toLowerCase(), description: 'y, lower-case' }));
+    await same(get(`/api/query?start=${now - 1}&end=${now + 5}&m=sum:${m(`{${P}.qk=*}`)}`));
+    await same(get(`/api/query?start=${now - 3}&end=${now + 5}&m=sum:${m(`{${P}.qk=*}`)}`));
     expect(differences, differences.join('\n')).to.deep.equal([]);
   });
 

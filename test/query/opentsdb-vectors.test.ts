@@ -368,8 +368,15 @@ describe('/api/query: a series with an annotation but no points in the rows read
   let d: QueryDaemon;
   const later = t0 + 7200;
   before(async () => {
-    d = await startQueryDaemon();
-    await d.write([at('noted', { host: 'a' }, t0, int(1)), at('noted', { host: 'b' }, t0, int(2)), at('noted', { host: 'b' }, later + 5, int(4))]);
+    // OpenTSDB TSUIDs (uid-meta): an annotation under an engine id makes no group
+    d = await startQueryDaemon(['uid-meta', 'put-http']);
+    // over /api/put, so that uid-meta gives the series their UIDs as they are written
+    const put = await d.post('/api/put?sync', [
+      { metric: 'noted', timestamp: t0, value: 1, tags: { host: 'a' } },
+      { metric: 'noted', timestamp: t0, value: 2, tags: { host: 'b' } },
+      { metric: 'noted', timestamp: later + 5, value: 4, tags: { host: 'b' } },
+    ]);
+    expect(put.status).to.equal(204);
     const r = await d.get(`/api/query?start=${t0}&end=${t0 + 1}&m=sum:noted{host=a}&show_tsuids=true`);
     for (const body of [{ startTime: later, tsuid: r.json[0].tsuids[0], description: 'on a' }, { startTime: later + 1, description: 'global' }]) {
       expect((await d.post('/api/annotation', body)).status).to.equal(200);
