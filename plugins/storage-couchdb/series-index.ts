@@ -5,7 +5,7 @@
  * others 409, which means "it exists" — one document, one series id, whoever wins.
  * Each daemon caches the keys it knows exist; the cache is only a cache.
  */
-import { seriesKeyString, type NameKind, type SeriesInfo, type SeriesKey, type SeriesSelector, type Tags } from '../../core';
+import { seriesKeyString, type NameKind, type SeriesInfo, type SeriesKey, type SeriesSelector, type Tags, tagsPassSelector } from '../../core';
 import type { Couch, Row } from './couch';
 import { DESIGN_ID, nameDocId, seriesDocId, seriesId, seriesRange } from './ids';
 
@@ -144,8 +144,7 @@ export class SeriesIndex {
     for (const doc of docs) {
       if (selector.metric !== undefined && doc.metric !== selector.metric) continue;
       const tags = doc.tags;
-      if (selector.predicates && !selector.predicates.every((p) => p.test(tags[p.key]))) continue;
-      if (selector.explicitTagKeys && (Object.keys(tags).length !== selector.explicitTagKeys.length || !selector.explicitTagKeys.every((k) => k in tags))) continue;
+      if (!tagsPassSelector(tags, selector.predicates, selector.explicitTagKeys)) continue;
       out.push(infoOf(doc));
     }
     return out;

@@ -8,6 +8,7 @@
  * claim by whoever resolved the series from HBase, so a daemon that died between claim
  * and index leaves nothing that the next writer of the series does not repair.
  */
+import { tagsPassSelector } from '../../core';
 import type { NameKind, SeriesInfo, SeriesKey, SeriesSelector, TagPredicate } from '../../core';
 import { asciiJson, forwardKey, metricRowKey, metricRowPrefix, nameRowKey, parseMetricRow, prefixEnd, seriesIdString, UID_FAMILY } from './keys';
 import type { Cell, Filter, HBaseRest } from './rest';
@@ -148,8 +149,7 @@ export class SeriesIndex {
       if (!cell) continue;
       const [metric, id] = parseMetricRow(row.key);
       const tags = JSON.parse(cell.value.toString()) as Record<string, string>;
-      if (selector.predicates && !selector.predicates.every((p) => p.test(tags[p.key]))) continue;
-      if (selector.explicitTagKeys && (Object.keys(tags).length !== selector.explicitTagKeys.length || !selector.explicitTagKeys.every((k) => k in tags))) continue;
+      if (!tagsPassSelector(tags, selector.predicates, selector.explicitTagKeys)) continue;
       out.push({ id: seriesIdString(id), metric, tags });
     }
     out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -3,6 +3,7 @@
  * and by daemons that want a scratch store. Index: metric → series, and a postings map
  * `tagk=tagv` → series ids, so tag filters with literals don't scan every series.
  */
+import { tagsPassSelector } from '../../core';
 import type {
   Annotation,
   DownsampledRead,
@@ -88,11 +89,7 @@ export class MemoryEngine implements StorageEngine {
     const out: MemorySeries[] = [];
     for (const series of candidates) {
       const tags = series.info.tags;
-      if (selector.predicates && !selector.predicates.every((p) => p.test(tags[p.key]))) continue;
-      if (selector.explicitTagKeys) {
-        const keys = Object.keys(tags);
-        if (keys.length !== selector.explicitTagKeys.length || !selector.explicitTagKeys.every((k) => k in tags)) continue;
-      }
+      if (!tagsPassSelector(tags, selector.predicates, selector.explicitTagKeys)) continue;
       out.push(series);
     }
     return out.sort((a, b) => (a.info.id < b.info.id ? -1 : 1));

@@ -3,6 +3,7 @@
  * unique hash of the canonical key), so any number of daemons agree on one id per
  * series; each daemon only caches key → id, and a cache miss asks the database.
  */
+import { tagsPassSelector } from '../../core';
 import { createHash } from 'node:crypto';
 import type { SeriesInfo, SeriesKey, SeriesSelector } from '../../core';
 import { isUnavailable, type Pool, type PoolConnection } from './db';
@@ -153,8 +154,8 @@ export class SeriesIndex {
     for (const row of rows) {
       const info = toInfo(row);
       const tags = info.tags;
-      if (selector.predicates && !selector.predicates.every((p) => p.test(tags[p.key]))) continue;
-      if (selector.explicitTagKeys && !selector.explicitTagKeys.every((k) => k in tags)) continue;
+      // (tag_count in the SQL already; the test is the one every engine applies)
+      if (!tagsPassSelector(tags, selector.predicates, selector.explicitTagKeys)) continue;
       out.push(info);
     }
     return out;

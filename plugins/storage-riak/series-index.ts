@@ -8,6 +8,7 @@
  * Metric and tag names go to the names bucket first (suggest), then the series object:
  * a series that exists has its names.
  */
+import { tagsPassSelector } from '../../core';
 import type { SeriesInfo, SeriesKey, SeriesSelector } from '../../core';
 import type { RiakHttp } from './http';
 import { NAME_PREFIX, seriesIdOf, seriesOfTerm, seriesTerm, seriesTermRange, tagTerm } from './keys';
@@ -127,11 +128,7 @@ export class RiakSeriesIndex {
         return info;
       });
     }
-    const out = candidates.filter(
-      (s) =>
-        (!selector.predicates || selector.predicates.every((p) => p.test(s.tags[p.key]))) &&
-        (!selector.explicitTagKeys || (Object.keys(s.tags).length === selector.explicitTagKeys.length && selector.explicitTagKeys.every((k) => k in s.tags))),
-    );
+    const out = candidates.filter((s) => tagsPassSelector(s.tags, selector.predicates, selector.explicitTagKeys));
     const order = new Map(out.map((s) => [s.id, seriesTerm(s)]));
     return out.sort((a, b) => (order.get(a.id)! < order.get(b.id)! ? -1 : order.get(a.id)! > order.get(b.id)! ? 1 : 0));
   }
