@@ -7,12 +7,15 @@
 import type { SeriesSelector } from './storage';
 
 export function tagsPassSelector(tags: Readonly<Record<string, string | undefined>>, predicates: SeriesSelector['predicates'], explicit: SeriesSelector['explicitTagKeys']): boolean {
-  if (predicates) for (const p of predicates) if (!p.test(tags[p.key])) return false;
+  // own keys only: a tag key `constructor` or `toString` must not find Object.prototype's
+  if (predicates) for (const p of predicates) if (!p.test(hasOwn(tags, p.key) ? tags[p.key] : undefined)) return false;
   if (explicit) {
     let n = 0;
-    for (const k in tags) if (tags[k] !== undefined) n++;
+    for (const k in tags) if (hasOwn(tags, k) && tags[k] !== undefined) n++;
     if (n !== explicit.length) return false;
-    for (const k of explicit) if (!(k in tags)) return false;
+    for (const k of explicit) if (!hasOwn(tags, k)) return false;
   }
   return true;
 }
+
+const hasOwn = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);

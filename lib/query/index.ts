@@ -73,10 +73,12 @@ export interface SubQueryPlan {
 }
 
 /**
- * One group of a histogram sub-query: the series it aggregates, in OpenTSDB's row-key order.
- * Empty when each of its series was left out (HistogramSpanGroup.add: its first point lies
- * past the scan's end); OpenTSDB then still answers each percentile, as `_pct_<p>` without
- * tags or points, and no bucket series.
+ * One group of a histogram sub-query: the series read into it (by the group-by tags), in
+ * OpenTSDB's row-key order. Only those with histogram points are OpenTSDB's spans; of those,
+ * HistogramSpanGroup.add leaves out one whose first histogram point lies past `spanEnd`
+ * (HistogramRequest). A group with spans but every one left out still answers each
+ * percentile, as `_pct_<p>` without tags or points, and no bucket series; a group without
+ * spans answers nothing.
  */
 export interface HistogramGroup {
   members: SeriesData[];
@@ -100,6 +102,8 @@ export interface HistogramRequest {
   /** the query's range, epoch ms inclusive */
   start: number;
   end: number;
+  /** the end (ms) HistogramSpanGroup.add checks a span's first histogram point against (getScanEndTimeSeconds × 1000) */
+  spanEnd: number;
   /** yield to the event loop when due (the query's budget) */
   slice: TimeSlice;
 }
@@ -112,6 +116,8 @@ export interface HistogramSeries {
   values: number[];
   /** bucket counts are integers (OpenTSDB prints them without `.0`); percentiles are doubles */
   integer: boolean;
+  /** indexes of the group's members that are its spans (its tags and TSUIDs come from them); all when absent */
+  members?: number[];
 }
 
 export const getQueryHooks = defineFeatureHooks('query', () => ({

@@ -61,25 +61,36 @@ export async function answerHistograms(request: HistogramRequest): Promise<Histo
   for (let g = 0; g < request.groups.length; g++) {
     if (request.slice.due()) await request.slice.pause();
     const members = request.groups[g]!.members;
-    if (members.length === 0) {
+    // the group's spans: series with histogram points (a HistogramSpan holds nothing else),
+    // kept when the first of them is not past spanEnd (HistogramSpanGroup.add)
+    const kept: number[] = [];
+    const histograms: HistogramPoints[] = [];
+    let spans = 0;
+    for (let i = 0; i < members.length; i++) {
+      const h = histogramsOf(members[i]!.points);
+      if (h.timestamps.length === 0) continue;
+      spans++;
+      if (h.timestamps[0]! > request.spanEnd) continue;
+      kept.push(i);
+      histograms.push(h);
+    }
+    if (spans === 0) continue;
+    if (kept.length === 0) {
       // a HistogramSpanGroup without spans: its metric name is "" and it has no points, yet
       // generateHistogramPercentileDataPoints makes each percentile (the buckets come from a first histogram: none)
-      for (const p of request.percentiles) out.push({ group: g, metric: `_pct_${javaFloatString(p)}`, timestamps: [], values: [], integer: false });
+      for (const p of request.percentiles) out.push({ group: g, metric: `_pct_${javaFloatString(p)}`, timestamps: [], values: [], integer: false, members: [] });
       continue;
     }
-    const metric = members[0]!.series.metric;
-    const series = members.map((m) => {
-      const h = histogramsOf(m.points);
-      return downsample ? downsampleHistograms(h, downsample.floor, downsample.all, request.start, request.end) : h;
-    });
+    const metric = members[kept[0]!]!.series.metric;
+    const series = histograms.map((h) => (downsample ? downsampleHistograms(h, downsample.floor, downsample.all, request.start, request.end) : h));
     const merged = mergeSeries(series);
     if (merged.timestamps.length === 0) continue;
     for (const p of request.percentiles) {
-      out.push({ group: g, metric: `${metric}_pct_${javaFloatString(p)}`, timestamps: merged.timestamps, values: merged.histograms.map((h) => percentile(h, p)), integer: false });
+      out.push({ group: g, metric: `${metric}_pct_${javaFloatString(p)}`, timestamps: merged.timestamps, values: merged.histograms.map((h) => percentile(h, p)), integer: false, members: kept });
     }
     if (request.showBuckets) {
       const first = merged.histograms[0]!;
-      const column = (name: string, pick: (h: (typeof merged.histograms)[number]) => number): HistogramSeries => ({ group: g, metric: `${metric}${name}`, timestamps: merged.timestamps, values: merged.histograms.map(pick), integer: true });
+      const column = (name: string, pick: (h: (typeof merged.histograms)[number]) => number): HistogramSeries => ({ group: g, metric: `${metric}${name}`, timestamps: merged.timestamps, values: merged.histograms.map(pick), integer: true, members: kept });
       out.push(column('_UNDERFLOW', (h) => h.underflow));
       for (const b of first.buckets) {
         out.push(column(`_${javaFloatString(b.lower)}_${javaFloatString(b.upper)}`, (h) => h.buckets.find((x) => x.lower === b.lower && x.upper === b.upper)?.count ?? 0));

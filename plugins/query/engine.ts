@@ -500,10 +500,10 @@ async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEn
   if (!hook || !hook.isUsed()) throw new ApiError(400, 'Histogram queries need the histogram plugin', 'Load the "histogram" plugin with its codecs (docs/configuration.md)');
   const scan = scanRange(query, sub);
   const groupKeys = groupByKeys(sub);
-  // as for any sub-query: the explicitTags scan's fuzzy row filter, and HistogramSpanGroup.add
-  // leaving out a span whose first point lies past the scan's end (its group stays)
+  // as for any sub-query: the explicitTags scan's fuzzy row filter; which series are spans of
+  // their group (HistogramSpanGroup.add: by their first histogram point) is the plugin's
+  // to say, as only it tells histogram points from others (`spanEnd`, HistogramSeries.members)
   const scanned = sub.metric ? await fuzzyRowFilter(deps.storage, sub.explicitTags && sub.filters.length > 0, rowKeyLiterals(sub.filters).rowKey) : undefined;
-  const spanEnd = spanGroupEnd(query, sub);
   const groups = new Map<string, { data: SeriesData; order: string }[]>();
   for await (const data of seriesOf(sub, deps.storage, scan, budget)) {
     if (scanned && !scanned(data.series.tags)) continue;
@@ -516,7 +516,6 @@ async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEn
     const key = groupKeyOf(sub, groupKeys, data.series, order);
     let members = groups.get(key);
     if (!members) groups.set(key, (members = []));
-    if (data.points.timestamps[0]! > spanEnd) continue;
     members.push({ data, order });
   }
   const keys = await sortPaced([...groups.keys()], compareText, budget);
@@ -530,6 +529,7 @@ async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEn
     ...(ds ? { downsample: { all: ds.all, floor: ds.all ? (ts: number) => ts : bucketing(ds, query.timezone).floor } } : {}),
     start: query.start,
     end: query.end,
+    spanEnd: spanGroupEnd(query, sub),
     slice: budget,
   });
   if (!answer) throw new ApiError(400, 'Histogram queries need the histogram plugin', 'Load the "histogram" plugin with its codecs (docs/configuration.md)');
@@ -537,7 +537,9 @@ async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEn
   const range = { start: query.start, end: query.end };
   for (const s of answer) {
     if (budget.due()) await budget.pause();
-    const infos = ordered[s.group]!.map((d) => d.series);
+    // the group's spans only: its series without histograms, or left out, lend it no tags
+    const group = ordered[s.group]!;
+    const infos = s.members ? s.members.map((i) => group[i]!.series) : group.map((d) => d.series);
     const { tags, aggregateTags } = await computeTags(infos, budget);
     const columns = allocColumns(s.timestamps.length);
     columns.length = s.timestamps.length;

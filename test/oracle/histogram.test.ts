@@ -201,6 +201,22 @@ describe('histograms against OpenTSDB 2.4.1 (oracle) @integration', function () 
     }
   });
 
+  it('stores numeric points beside the histograms (a HistogramSpan holds histogram cells only)', async () => {
+    // web02/lga: numbers only (no span of a histogram query); web01/sjc: a number in range
+    // and its only histogram in the extra hour row an explicitTags scan reads (left out)
+    const numbers = [
+      { metric: M, timestamp: T + 100, value: 5, tags: { [HOST]: HOSTS[2]!, [DC]: DCX } },
+      { metric: M, timestamp: T + 100, value: 7, tags: { [HOST]: HOSTS[1]!, [DC]: DCY } },
+    ];
+    for (const server of [oracle!, base]) expect((await http(server, 'POST', '/api/put?details', numbers)).status).to.equal(200);
+    const probe = `/api/query?start=${T + 100}&end=${T + 101}&m=sum:${M}{${HOST}=${HOSTS[2]}}`;
+    for (let i = 0; i < 60; i++) {
+      const r = await http(oracle!, 'GET', probe);
+      if (Array.isArray(r.body) && r.body.length > 0) break;
+      await new Promise((done) => setTimeout(done, 500));
+    }
+  });
+
   for (const q of queries()) {
     it(`query: ${q.name}`, async () => {
       const [a, b] = [await http(oracle!, q.method, q.url, q.body), await http(base, q.method, q.url, q.body)];

@@ -370,6 +370,8 @@ describe('/api/query: a series with an annotation but no points in the rows read
   before(async () => {
     // OpenTSDB TSUIDs (uid-meta): an annotation under an engine id makes no group
     d = await startQueryDaemon(['uid-meta', 'put-http']);
+    // ten tag values first: host a's UID is then 00000B, so its TSUID has a letter to write in lower case
+    expect((await d.get(`/api/uid/assign?tagv=${Array.from({ length: 10 }, (_, i) => `v${i}`).join(',')}`)).status).to.equal(200);
     // over /api/put, so that uid-meta gives the series their UIDs as they are written
     const put = await d.post('/api/put?sync', [
       { metric: 'noted', timestamp: t0, value: 1, tags: { host: 'a' } },
@@ -378,7 +380,10 @@ describe('/api/query: a series with an annotation but no points in the rows read
     ]);
     expect(put.status).to.equal(204);
     const r = await d.get(`/api/query?start=${t0}&end=${t0 + 1}&m=sum:noted{host=a}&show_tsuids=true`);
-    for (const body of [{ startTime: later, tsuid: r.json[0].tsuids[0], description: 'on a' }, { startTime: later + 1, description: 'global' }]) {
+    // the TSUID in lower case: found all the same (OpenTSDB reads the hex in any case)
+    const lower = (r.json[0].tsuids[0] as string).toLowerCase();
+    expect(lower).to.match(/[a-f]/);
+    for (const body of [{ startTime: later, tsuid: lower, description: 'on a' }, { startTime: later + 1, description: 'global' }]) {
       expect((await d.post('/api/annotation', body)).status).to.equal(200);
     }
   });

@@ -324,8 +324,9 @@ function metricRows(it: TimeSyncedIterator): string {
   }
   const meta = `{"firstTimestamp":${ts(first)},"lastTimestamp":${last},"setCount":${rows.length},"series":${dps.length}}`;
   // a series from a group without spans (engine.ts emptySpanGroup) has no metric UID:
-  // MetaSerializer's UniqueId.getNameAsync refuses the empty id, and the answer is that 400
-  if (dps.length > 0 && it.series.some((s) => s.metric === '')) throw late("Wrong id.length = 0 which is != 3 required for 'metrics'");
+  // MetaSerializer resolves the first series' (dps[0].metricUIDs()), UniqueId.getNameAsync
+  // refuses the empty id, and the answer is that 400
+  if (it.series.length > 0 && it.series[0]!.metric === '') throw late("Wrong id.length = 0 which is != 3 required for 'metrics'");
   const edps = it.series.map((s) => new ExpDataPoint({ metrics: [s.metric], tags: Object.entries(s.tags), aggTags: s.aggregateTags }));
   return `[${rows.join(',')}],"dpsMeta":${meta}${dps.length > 0 ? `,"meta":${metaJson(edps)}` : ''}}`;
 }
