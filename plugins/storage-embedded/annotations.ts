@@ -16,6 +16,13 @@ function keyOf(a: AnnotationKey): string {
 
 export class AnnotationStore {
   private readonly map = new Map<string, Annotation>();
+  /**
+   * The annotations by start time (ties in the map's order), made on the first query after a
+   * change: every /api/query sub-query reads the annotations of its rows' range, and
+   * annotations change rarely, so a query finds its range by binary search, not by a pass
+   * over all of them.
+   */
+  private byTime: Annotation[] | undefined;
   /** changed since the last save */
   private dirty = false;
 
@@ -33,6 +40,7 @@ export class AnnotationStore {
     if (!fs.existsSync(this.file)) return;
     try {
       for (const a of JSON.parse(fs.readFileSync(this.file, 'utf8')) as Annotation[]) this.map.set(keyOf(a), a);
+      this.byTime = undefined;
     } catch (err) {
       fs.renameSync(this.file, this.file + '.corrupt');
       this.log.error({ file: this.file, err: (err as Error).message }, 'corrupt annotations file: set aside as .corrupt');
@@ -62,12 +70,14 @@ export class AnnotationStore {
   /** Adds or replaces (from a write or the WAL). */
   put(a: Annotation): void {
     this.map.set(keyOf(a), a);
+    this.byTime = undefined;
     this.dirty = true;
   }
 
   /** Removes (from a write or the WAL). */
   delete(key: AnnotationKey): void {
     this.map.delete(keyOf(key));
+    this.byTime = undefined;
     this.dirty = true;
   }
 
@@ -79,11 +89,25 @@ export class AnnotationStore {
     const out: Annotation[] = [];
     // a query asks for all its series' TSUIDs at once (thousands): look them up in a set
     const wanted = tsuids !== undefined && tsuids !== 'global' ? new Set(tsuids) : undefined;
-    for (const a of this.map.values()) {
-      if (a.startTime < range.start || a.startTime > range.end) continue;
+    const byTime = (this.byTime ??= [...this.map.values()].sort((x, y) => x.startTime - y.startTime));
+    for (let i = firstAtOrAfter(byTime, range.start); i < byTime.length; i++) {
+      const a = byTime[i]!;
+      if (a.startTime > range.end) break;
       if (tsuids === 'global' ? a.tsuid !== undefined : wanted ? a.tsuid === undefined || !wanted.has(a.tsuid) : false) continue;
       out.push({ ...a });
     }
-    return out.sort((x, y) => x.startTime - y.startTime);
+    return out;
   }
+}
+
+/** The index of the first annotation starting at or after `t` (`sorted` by start time). */
+function firstAtOrAfter(sorted: readonly Annotation[], t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.startTime < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
