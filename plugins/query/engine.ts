@@ -46,10 +46,9 @@ interface Member {
 interface Group {
   key: string;
   members: Member[];
-  /** the keys (TSUID and id) of series in the group with annotations but no points in the rows read (attachNotedSeries) */
+  /** the TSUIDs (upper case) of series in the group with annotations but no points in the rows read (attachNotedSeries) */
   noted?: string[];
 }
-
 
 /**
  * OpenTSDB's order of series: by row key, i.e. by the (tag key, tag value) UID pairs in
@@ -343,7 +342,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     groups = found.groups;
     // the annotations of the rows read: they also serve attachAnnotations (the answer's range lies within)
     scanNotes = sub.metric && source.kind !== 'custom' ? await attachNotedSeries(storage, sub, groups, found.leftOut, scan, scanned, budget) : undefined;
-    notedEnd = scanNotes ? spanGroupEnd(query, sub) : Infinity;
+    notedEnd = spanEnd ?? Infinity;
     if (found.seen) break;
   }
 
