@@ -46,6 +46,23 @@ describe('security: remote_write snappy bodies cannot hang the daemon (#19)', ()
     expect(impossible.status).to.equal(400);
   });
 
+  it('decodes literals and copies of every length up to 80, overlapping copies included, as snappyjs encodes them', () => {
+    // a period-`p` run repeats its first p bytes: the encoder's copies reach back p bytes,
+    // shorter than themselves when the run is longer (the overlapping case); a random run is
+    // one literal of its length. Lengths around SHORT_RUN (16) take both of the decoder's paths.
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    for (let length = 1; length <= 80; length++) {
+      for (const period of [1, 2, 3, 4, 5, 8, 15, 16, 17, 31, 40, length]) {
+        if (period > length) continue;
+        const head = Array.from({ length: period }, random);
+        const run = Array.from({ length }, (_, i) => head[i % period]!);
+        const text = Buffer.from([...Array.from({ length: 20 }, random), ...run, ...run, ...Array.from({ length: length % 7 }, random)]);
+        expect(snappyUncompress(Buffer.from(snappyjs.compress(text)), 1 << 20).equals(text), `length ${length}, period ${period}`).to.equal(true);
+      }
+    }
+  });
+
   it('decodes what snappyjs compresses, and refuses every truncation and byte flip in bounded time', () => {
     const text = Buffer.from('sys.cpu.user host=web01 cpu=0 '.repeat(200) + 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(50));
     const packed = Buffer.from(snappyjs.compress(text));
