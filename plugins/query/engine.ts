@@ -23,6 +23,7 @@ import { pipelineFor, reduceBuckets, reduceSeries } from './series-pipeline';
 import { pushdownFor } from './pushdown';
 import { fuzzyRowFilter, rowKeyLiterals } from './row-key';
 import { assertTsuidHex, assertTsuidShapes } from './tsuid-checks';
+import { deleteAnnotationsOf } from './delete-annotations';
 
 export type { QueryLimits };
 
@@ -702,13 +703,19 @@ export async function executeQuery(query: TsQuery, deps: QueryEngineDeps, budget
   }
   if (query.delete) {
     const range = { start: query.start, end: query.end };
+    const pause = () => (budget.due() ? budget.pause() : undefined);
     for (const sub of query.queries) {
+      // the series' annotations in the range go with their points (delete-annotations.ts)
       if (sub.metric) {
-        await deps.storage.deleteRange(selectorOf(sub), range);
+        const selector = selectorOf(sub);
+        await deps.storage.deleteRange(selector, range);
+        await deleteAnnotationsOf(deps.storage, range, { selector }, pause);
         continue;
       }
       // a tsuids sub-query deletes what it read too: each of its series, by its exact key
-      for (const info of await seriesOfTsuids(deps.storage, sub.tsuids!, () => (budget.due() ? budget.pause() : undefined))) await deps.storage.deleteRange(exactSelector(info), range);
+      const series = await seriesOfTsuids(deps.storage, sub.tsuids!, pause);
+      for (const info of series) await deps.storage.deleteRange(exactSelector(info), range);
+      await deleteAnnotationsOf(deps.storage, range, { tsuids: sub.tsuids!, series }, pause);
     }
   }
   return results;

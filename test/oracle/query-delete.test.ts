@@ -4,11 +4,11 @@
  * points go to both servers, the same DELETE and POST `"delete":true` queries go to both,
  * and their answers must agree; what is left afterwards is compared too, with the one
  * deliberate divergence (docs/opentsdb-compat.md, divergence 15) asserted point by point:
- * OpenTSDB deletes every cell of each hour row its scan read, DSDB only the points in
- * [start, end].
+ * OpenTSDB deletes every cell of each hour row its scan read, points and annotations, DSDB
+ * only the points and annotations in [start, end].
  *
  * OpenTSDB sends its deletes through asynchbase's buffer (flushed every second), so its side
- * is read again until it settles.
+ * is read again until it shows the expected state (or a deadline passes).
  *
  * It writes names of its own (metric `del.<run>`, tag key `delhost`) into the shared oracle,
  * so it runs after oracle.test.ts (mocha's file order), whose /api/suggest answers list the
@@ -25,6 +25,12 @@ type Series = { metric: string; tags: Record<string, string>; dps: Record<string
 const T0 = 1_700_006_400;
 /** points' offsets from T0: the row before, four in T0's row, one in each of the next two rows */
 const OFFSETS = [-100, 100, 1000, 2000, 3000, 3700, 7300];
+/** annotations put on the series: in the deleted range and outside it in the same row */
+const NOTES: [string, number][] = [
+  ['a', 1500],
+  ['a', 3000],
+  ['b', 1500],
+];
 
 describe('delete=true queries against OpenTSDB 2.4.1 (oracle) @integration', function () {
   this.timeout(120_000);
@@ -47,18 +53,32 @@ describe('delete=true queries against OpenTSDB 2.4.1 (oracle) @integration', fun
     expect(r.status).to.equal(200);
     return (r.body as Series[]).flatMap((s) => Object.keys(s.dps).map((t) => `${s.tags.delhost} ${Number(t) - T0}`)).sort();
   };
-  /** OpenTSDB's points once its deletes have landed: after asynchbase's one-second flush, two reads 1.2 s apart that agree. */
-  const settledLeft = async (base: string): Promise<string[]> => {
-    await new Promise((r) => setTimeout(r, 1500));
-    let last = await left(base);
-    for (let i = 0; i < 10; i++) {
-      await new Promise((r) => setTimeout(r, 1200));
-      const now = await left(base);
-      if (JSON.stringify(now) === JSON.stringify(last)) return now;
-      last = now;
+  /** `read()` again until it equals `expected` or 15 s pass (OpenTSDB's deletes land within about a second); its last answer. */
+  const eventually = async <T>(read: () => Promise<T>, expected: T): Promise<T> => {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const now = await read();
+      if (JSON.stringify(now) === JSON.stringify(expected) || Date.now() > deadline) return now;
+      await new Promise((r) => setTimeout(r, 300));
     }
-    return last;
   };
+  /** Each server's TSUID of `delhost=h` (they assign UIDs their own way). */
+  const tsuids = new Map<string, Record<string, string>>();
+  const tsuidOf = async (base: string, host: string): Promise<string> => {
+    const r = await get(base, `/api/query?start=${T0 - 3600}&end=${T0 + 3 * 3600}&show_tsuids=true&m=${encodeURIComponent(`sum:${M}{delhost=${host}}`)}`);
+    return (r.body as { tsuids: string[] }[])[0]!.tsuids[0]!;
+  };
+  /** Which of the annotations put in `before` (`host offset`) a server still has. */
+  const notesLeft = async (base: string): Promise<string[]> => {
+    const out: string[] = [];
+    for (const [host, offset] of NOTES) {
+      const r = await get(base, `/api/annotation?tsuid=${tsuids.get(base)![host]}&start_time=${T0 + offset}`);
+      if (r.status === 200) out.push(`${host} ${offset}`);
+    }
+    return out;
+  };
+  /** An answer with its annotations' TSUIDs left out (each server has its own). */
+  const withoutTsuids = (answer: { status: number; body: unknown }) => JSON.parse(JSON.stringify(answer).replace(/"tsuid":"[0-9A-Fa-f]*",?/g, ''));
   const all = (hosts: string[], offsets: number[]): string[] => hosts.flatMap((h) => offsets.map((o) => `${h} ${o}`)).sort();
 
   before(async function () {
@@ -75,31 +95,47 @@ describe('delete=true queries against OpenTSDB 2.4.1 (oracle) @integration', fun
       const r = await post(base, '/api/put?sync&details', points);
       expect(r.body).to.include({ success: points.length, failed: 0 });
     }
-    for (const base of [oracle, dsdb]) expect(await left(base)).to.deep.equal(all(['a', 'b'], OFFSETS));
+    for (const base of [oracle, dsdb]) {
+      expect(await left(base)).to.deep.equal(all(['a', 'b'], OFFSETS));
+      tsuids.set(base, { a: await tsuidOf(base, 'a'), b: await tsuidOf(base, 'b') });
+      for (const [host, offset] of NOTES) {
+        const r = await post(base, '/api/annotation', { startTime: T0 + offset, tsuid: tsuids.get(base)![host], description: `note ${host} ${offset}` });
+        expect(r.status).to.equal(200);
+      }
+      expect(await notesLeft(base)).to.deep.equal(['a 1500', 'a 3000', 'b 1500']);
+      // a global annotation in the range: kept by both deletes below
+      expect((await post(base, '/api/annotation', { startTime: T0 + 1500, description: 'global' })).status).to.equal(200);
+    }
   });
   after(async () => {
     await daemon?.stop();
   });
 
-  it('DELETE answers the points it deletes, as a query does; the points in [start, end] are gone from both', async () => {
+  it('DELETE answers the points it deletes, as a query does; the points and annotations in [start, end] are gone from both, the rest of the row only from OpenTSDB', async () => {
     const path = `/api/query?start=${T0 + 900}&end=${T0 + 2100}&m=${encodeURIComponent(`sum:${M}{delhost=a}`)}`;
     const [a, b] = [await get(dsdb, path, 'DELETE'), await get(oracle!, path, 'DELETE')];
-    expect(a).to.deep.equal(b);
+    expect(withoutTsuids(a)).to.deep.equal(withoutTsuids(b));
     expect((a.body as Series[]).map((s) => s.dps)).to.deep.equal([{ [T0 + 1000]: 1000, [T0 + 2000]: 2000 }]);
-    const [dsdbLeft, oracleLeft] = [await left(dsdb), await settledLeft(oracle!)];
-    // divergence 15: OpenTSDB deleted a's whole row T0 (its scan read that row only); DSDB the two points in range
-    expect(oracleLeft).to.deep.equal(all(['a'], [-100, 3700, 7300]).concat(all(['b'], OFFSETS)).sort());
-    expect(dsdbLeft).to.deep.equal(all(['a'], [-100, 100, 3000, 3700, 7300]).concat(all(['b'], OFFSETS)).sort());
+    // divergence 15: OpenTSDB deleted a's whole row T0 (its scan read that row only), its
+    // annotations with it; DSDB the two points and the annotation in range
+    const oracleExpected = all(['a'], [-100, 3700, 7300]).concat(all(['b'], OFFSETS)).sort();
+    expect(await eventually(() => left(oracle!), oracleExpected)).to.deep.equal(oracleExpected);
+    expect(await eventually(() => notesLeft(oracle!), ['b 1500'])).to.deep.equal(['b 1500']);
+    expect(await left(dsdb)).to.deep.equal(all(['a'], [-100, 100, 3000, 3700, 7300]).concat(all(['b'], OFFSETS)).sort());
+    expect(await notesLeft(dsdb)).to.deep.equal(['a 3000', 'b 1500']);
   });
 
-  it('POST "delete": true agrees too, over both series; afterwards the range answers no points on either', async () => {
+  it('POST "delete": true agrees too (the other series); afterwards the range answers no points on either', async () => {
     const body = { start: T0 + 900, end: T0 + 2100, delete: true, queries: [{ metric: M, aggregator: 'sum', tags: { delhost: 'b' } }] };
     const [a, b] = [await post(dsdb, '/api/query', body), await post(oracle!, '/api/query', body)];
-    expect(a).to.deep.equal(b);
+    expect(withoutTsuids(a)).to.deep.equal(withoutTsuids(b));
     expect((a.body as Series[]).map((s) => s.dps)).to.deep.equal([{ [T0 + 1000]: 1000.5, [T0 + 2000]: 2000.5 }]);
-    const [dsdbLeft, oracleLeft] = [await left(dsdb), await settledLeft(oracle!)];
-    expect(oracleLeft).to.deep.equal(all(['a', 'b'], [-100, 3700, 7300]));
-    expect(dsdbLeft).to.deep.equal(all(['a', 'b'], [-100, 100, 3000, 3700, 7300]));
+    const oracleExpected = all(['a', 'b'], [-100, 3700, 7300]);
+    expect(await eventually(() => left(oracle!), oracleExpected)).to.deep.equal(oracleExpected);
+    expect(await eventually(() => notesLeft(oracle!), [])).to.deep.equal([]);
+    expect(await left(dsdb)).to.deep.equal(all(['a', 'b'], [-100, 100, 3000, 3700, 7300]));
+    expect(await notesLeft(dsdb)).to.deep.equal(['a 3000']);
+    for (const base of [dsdb, oracle!]) expect((await get(base, `/api/annotation?start_time=${T0 + 1500}`)).status).to.equal(200);
     // the range itself holds no point on either server (OpenTSDB answers no series: its rows
     // are gone; DSDB's series still have points in the hour, so its answer may name them with no dps)
     const range = `/api/query?start=${T0 + 900}&end=${T0 + 2100}&m=${encodeURIComponent(`sum:${M}{delhost=*}`)}`;

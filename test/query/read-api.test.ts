@@ -188,6 +188,27 @@ describe('query limits and delete', () => {
     const other = await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:many{host=h2}`);
     expect(Object.keys(other.json[0].dps)).to.have.length(5);
   });
+  it('delete: true removes the annotations of the series it read in [start, end] too, not others (divergence 15: OpenTSDB whole rows)', async () => {
+    const tsuidOf = async (host: string) => (await d.get(`/api/query?start=${t0}&end=${t0 + 100}&m=sum:many{host=${host}}&show_tsuids`)).json[0].tsuids[0] as string;
+    const [h1, h0] = [await tsuidOf('h1'), await tsuidOf('h0')];
+    const notes = [
+      { startTime: t0 + 1, tsuid: h1 },
+      { startTime: t0 + 3, tsuid: h1.toLowerCase() }, // TSUIDs match in any case
+      { startTime: t0 + 50, tsuid: h1 }, // after the range
+      { startTime: t0 + 2, tsuid: h0 }, // another series
+      { startTime: t0 + 2 }, // global
+    ];
+    for (const n of notes) expect((await d.post('/api/annotation', { ...n, description: 'x' })).status).to.equal(200);
+    const r = await d.post('/api/query', { start: t0, end: t0 + 10, delete: true, queries: [{ metric: 'many', aggregator: 'sum', tags: { host: 'h1' } }] });
+    expect(r.status).to.equal(200);
+    const left = async (n: { startTime: number; tsuid?: string }) => (await d.get(`/api/annotation?start_time=${n.startTime}${n.tsuid ? `&tsuid=${n.tsuid}` : ''}`)).status;
+    expect(await Promise.all(notes.map(left))).to.deep.equal([404, 404, 200, 200, 200]);
+    // a tsuids sub-query deletes its series' annotations too
+    const byTsuid = await d.post('/api/query', { start: t0, end: t0 + 10, delete: true, queries: [{ tsuids: [h0], aggregator: 'sum' }] });
+    expect(byTsuid.status).to.equal(200);
+    expect(await left(notes[3]!)).to.equal(404);
+    expect(await left(notes[4]!)).to.equal(200);
+  });
 });
 
 describe('query timeout', () => {
