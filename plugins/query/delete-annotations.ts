@@ -12,8 +12,9 @@
  * matches; a tsuids sub-query's are its TSUIDs and its series' ids. Global annotations are
  * never deleted (OpenTSDB keeps them in rows of their own, which no series scan reads).
  */
-import { tagsPassSelector, type SeriesInfo, type SeriesSelector, type StorageEngine, type TimeRange } from '../../core';
-import { splitTsuid, uidServiceFor } from '../../lib/uid';
+import type { SeriesInfo, SeriesSelector, StorageEngine, TimeRange } from '../../core';
+import { uidServiceFor } from '../../lib/uid';
+import { selectedNameOf } from './selected-tsuid';
 
 /**
  * Deletes the annotations in `range` (ms, inclusive) of the series `selector` names (a metric
@@ -50,11 +51,8 @@ async function selectedBy(storage: StorageEngine, selector: SeriesSelector, paus
   const metricUid = await uids.getId('metric', selector.metric);
   let ids: Set<string> | undefined;
   return async (tsuid) => {
-    if (metricUid !== undefined && splitTsuid(tsuid)?.metric === metricUid) {
-      const name = await uids.resolveTsuid(tsuid);
-      if (name !== undefined) return name.metric === selector.metric && tagsPassSelector(name.tags, selector.predicates, selector.explicitTagKeys);
-    }
-    // not a TSUID of this metric's names: perhaps a series id, looked up once
+    if (metricUid !== undefined && (await selectedNameOf(uids, metricUid, selector, tsuid)) !== undefined) return true;
+    // not a TSUID the selector passes: perhaps a series id, looked up once
     if (ids === undefined) {
       ids = new Set();
       for await (const info of storage.lookup(selector)) {

@@ -7,7 +7,7 @@
  * aggregated timestamps), so a query that runs long never keeps other clients waiting;
  * its deadline is checked at every yield (lib/opentsdb QueryBudget).
  */
-import { isInternalMetric, seriesKeyString, tagsPassSelector, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
+import { isInternalMetric, seriesKeyString, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
 import { knownTsuidOfSeries, nameExists, seriesOfTsuids, splitTsuid, tsuidOfSeries, uidServiceFor } from '../../lib/uid';
 import type { QueryHooks } from '../../lib/query';
@@ -24,6 +24,7 @@ import { pushdownFor } from './pushdown';
 import { fuzzyRowFilter, rowKeyLiterals } from './row-key';
 import { assertTsuidHex, assertTsuidShapes } from './tsuid-checks';
 import { deleteAnnotationsOf } from './delete-annotations';
+import { selectedNameOf } from './selected-tsuid';
 
 export type { QueryLimits };
 
@@ -290,8 +291,8 @@ async function attachNotedSeries(
   const groupKeys = groupByKeys(sub);
   for (const tsuid of candidates) {
     if (slice.due()) await slice.pause();
-    const name = await uids.resolveTsuid(tsuid);
-    if (!name || name.metric !== sub.metric || !tagsPassSelector(name.tags, selector.predicates, selector.explicitTagKeys)) continue;
+    const name = await selectedNameOf(uids, metricUid, selector, tsuid);
+    if (!name) continue;
     if ((scanned && !scanned(name.tags)) || groupKeys.some((k) => name.tags[k] === undefined)) continue;
     const seriesKey = seriesKeyString(name.metric, name.tags);
     if (read.has(seriesKey)) continue;

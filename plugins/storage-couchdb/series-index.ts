@@ -5,7 +5,7 @@
  * others 409, which means "it exists" — one document, one series id, whoever wins.
  * Each daemon caches the keys it knows exist; the cache is only a cache.
  */
-import { seriesKeyString, type NameKind, type SeriesInfo, type SeriesKey, type SeriesSelector, type Tags, tagsPassSelector } from '../../core';
+import { seriesKeyString, tagsPassSelector, type NameKind, type SeriesInfo, type SeriesKey, type SeriesSelector, type Tags } from '../../core';
 import type { Couch, Row } from './couch';
 import { DESIGN_ID, nameDocId, seriesDocId, seriesId, seriesRange } from './ids';
 
