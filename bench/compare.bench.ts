@@ -13,11 +13,13 @@
  *   npm run bench -- compare --systems=dsdb,vm  (a subset)
  *   npm run bench -- compare --rounds=3         (each system three times, in alternating
  *                                                order; medians, and each round's ratios)
+ *   npm run bench -- compare --warm-ingest      (adds telnet ×1, ×4 and /api/put loads timed
+ *                                                after an untimed load of the same size)
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DATASET_SIZES, jsonBatches, pointCount, telnetChunks } from './lib/dataset';
+import { DATASET_SIZES, jsonBatches, pointCount, telnetChunks, type DatasetOptions } from './lib/dataset';
 import { discardCeiling } from './lib/ceilings';
 import { sendHttp, sendTelnet } from './lib/load';
 import { protobufBodies, remoteWriteBodies } from './lib/wire-bodies';
@@ -47,8 +49,17 @@ const WARM_UP_MS = 2_000;
 const QUERY_BUDGET_MS = 20_000;
 
 
-/** A way to load the dataset; `send` is undefined for a system that does not take the form. */
-type LoadMode = { name: string; send(system: SystemUnderTest): Promise<void> | undefined };
+/**
+ * A way to load the dataset; `send` is undefined for a system that does not take the form.
+ * `warmUp`: an untimed load of the same size and form into the window before the dataset's,
+ * sent after the start and waited for until queryable, before the timed load (the steady
+ * state of a server that has been ingesting; `--warm-ingest`).
+ */
+type LoadMode = {
+  name: string;
+  send(system: SystemUnderTest): Promise<void> | undefined;
+  warmUp?: { dataset: DatasetOptions; send(system: SystemUnderTest): Promise<void> };
+};
 
 const progress = (text: string) => {
   if (process.stdout.isTTY) process.stdout.write(`\r\x1b[K${text}`);
@@ -98,6 +109,14 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: B
     }
     await system.start();
     try {
+      let storedBefore = 0;
+      if (mode.warmUp) {
+        const warmStarted = Date.now();
+        await mode.warmUp.send(system);
+        const warmMs = await waitQueryable(system, () => system.countPoints(mode.warmUp!.dataset), pointCount(mode.warmUp.dataset), warmStarted, timeoutMs, 'warm-up points');
+        if (warmMs === null) throw new Error('the untimed warm-up load was not queryable in time');
+        storedBefore = pointCount(mode.warmUp.dataset);
+      }
       const started = Date.now();
       const cpuBefore = system.cpuSeconds();
       const sending = mode.send(system);
@@ -107,7 +126,7 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: B
       }
       await sending;
       const sentMs = Date.now() - started;
-      const ms = await waitQueryable(system, () => system.countPoints(dataset), expected, started, timeoutMs);
+      const ms = await waitQueryable(system, () => system.countPoints(dataset, storedBefore), expected, started, timeoutMs);
       // where the figure's time went: sending (the system's acks and backpressure) and then
       // waiting until the last point answers a query
       if (ms !== null) progress(`  ${system.name} ${mode.name}: sent in ${(sentMs / 1000).toFixed(1)} s, every point queryable ${((ms - sentMs) / 1000).toFixed(1)} s later\n`);
@@ -214,6 +233,20 @@ export async function run(flags: string[]): Promise<void> {
     { name: 'remote_write ×4', send: (s) => (s.remoteWriteUrl ? sendHttp(s.remoteWriteUrl, remoteWrite, 4, 'application/x-protobuf') : undefined) },
     { name: 'protobuf /api/put ×4', send: (s) => (s.protobufUrl ? sendHttp(s.protobufUrl, protobufPut, 4, 'application/x-protobuf') : undefined) },
   ];
+  if (flags.includes('--warm-ingest')) {
+    // the same load again on a server that has just taken one as large (untimed, an earlier
+    // window): without it the figures include what a fresh server pays once, such as V8
+    // compiling DSDB's ingest path (docs/performance.md, "Forty-third session")
+    const warm: DatasetOptions = { ...dataset, start: dataset.start - dataset.steps * dataset.intervalSec };
+    let warmChunks: Buffer[] | undefined;
+    let warmBodies: Buffer[] | undefined;
+    const warmTelnet = (connections: number) => (s: SystemUnderTest) => sendTelnet(s.telnetPort, (warmChunks ??= telnetChunks(warm)), connections);
+    modes.push(
+      { name: 'telnet ×1, warm', send: modes[0]!.send, warmUp: { dataset: warm, send: warmTelnet(1) } },
+      { name: 'telnet ×4, warm', send: modes[1]!.send, warmUp: { dataset: warm, send: warmTelnet(4) } },
+      { name: 'HTTP /api/put, warm', send: modes[2]!.send, warmUp: { dataset: warm, send: (s) => sendHttp(s.putUrl, (warmBodies ??= jsonBatches(warm)), 4) } },
+    );
+  }
   const systems: SystemUnderTest[] = [];
   if (systemsFlag.includes('dsdb')) systems.push(new Dsdb(workDir, embeddedVariant));
   if (systemsFlag.includes('dsdb-mysql')) systems.push(new Dsdb(workDir, mysqlVariant()));

@@ -87,13 +87,13 @@ export class Dsdb implements SystemUnderTest {
     return { start: String(dataset.start), end: String(dataset.start + dataset.steps * dataset.intervalSec) };
   }
 
-  async countPoints(dataset: DatasetOptions): Promise<number> {
+  async countPoints(dataset: DatasetOptions, storedBefore = 0): Promise<number> {
     this.peak = Math.max(this.peak, peakRssBytes(this.server!.pid));
     // A count query reads every point; run while ingest goes on it would steal the CPU it
     // measures. So wait on the engine's own counter (/api/stats), then prove with the query.
     const stats = (await getJson(`http://127.0.0.1:${this.telnetPort}/api/stats`).catch(() => [])) as { metric: string; value: string }[];
     const stored = stats.find((s) => s.metric === 'tsd.storage.points');
-    if (stored && Number(stored.value) < pointCount(dataset)) return Number(stored.value);
+    if (stored && Number(stored.value) < storedBefore + pointCount(dataset)) return Math.max(0, Number(stored.value) - storedBefore);
     let total = 0;
     for (const metric of METRICS) {
       try {

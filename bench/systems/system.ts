@@ -32,8 +32,12 @@ export interface SystemUnderTest {
   readonly remoteWriteUrl?: string;
   /** URL accepting DSDB's protobuf `/api/put` (dsdb.proto), when the system takes it */
   readonly protobufUrl?: string;
-  /** points of the main dataset a query can see now (for "ingest until queryable") */
-  countPoints(dataset: DatasetOptions): Promise<number>;
+  /**
+   * points of `dataset` a query can see now (for "ingest until queryable"); `storedBefore`:
+   * points of other windows the system already holds (an untimed warm-up load), for a
+   * system that checks a stored-points counter before it queries
+   */
+  countPoints(dataset: DatasetOptions, storedBefore?: number): Promise<number>;
   /** points of the long series a query can see now */
   countLongPoints(long: LongSeriesOptions): Promise<number>;
   /** makes written data durable/compacted before disk is measured */

@@ -35,9 +35,9 @@ function allNumeric(kinds: Uint8Array, n: number): boolean {
 /** A new head starts at what the previous one reached (fewer regrowths), capped so that a burst does not pin memory. */
 const MAX_HINT = 1 << 16;
 
-/** The capacity a series' head is expected to need: the previous head's points and an eighth more (the next cut comes at about the same count). */
-function expectedCapacity(hint: number | undefined): number {
-  return hint === undefined ? 0 : hint + (hint >> 3) + 8;
+/** The capacity a series' head is expected to need: the previous head's points and an eighth more (the next cut comes at about the same count); 0 before its first cut. */
+function expectedCapacity(hint: number): number {
+  return hint === 0 ? 0 : hint + (hint >> 3) + 8;
 }
 
 export class Head {

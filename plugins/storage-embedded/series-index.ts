@@ -19,20 +19,32 @@ import { encodeSeriesBatch, readSeriesPayload } from './series-log';
 // bound once: each read of an export through the core barrel is a getter call
 const passes = tagsPassSelector;
 
+/**
+ * A series as the engine holds it. Every field exists from creation (newSeriesEntry), unset
+ * ones as undefined: V8 then gives all entries one hidden class. Added later, as optional
+ * fields were, each first cut moved every entry to a new class and V8 threw away the
+ * optimized code of the ingest path that depended on the old one (liveHead, appendGrouped,
+ * stage: "code dependencies", then recompiled).
+ */
 export interface SeriesEntry {
   readonly id: number;
   readonly info: SeriesInfo;
-  head?: HeadSeries;
-  /** points the previous head held when cut: the next head's initial capacity (fewer regrowths) */
-  headHint?: number;
+  head: HeadSeries | undefined;
+  /** points the previous head held when cut: the next head's initial capacity (fewer regrowths); 0 before the first cut */
+  headHint: number;
   /** the head being cut into a block (older than `head`) */
-  frozen?: HeadSeries;
+  frozen: HeadSeries | undefined;
   /** its index among the series with points staged for the head (head-staging.ts), or -1 */
   stagedSlot: number;
   /** chunks in blocks, oldest block first (each names its block: ChunkRef.block) */
   chunks: ChunkRef[];
   /** the last downsampled read of the series' blocks alone (downsampled-read.ts), while still valid */
-  downsampled?: DownsampledMemo;
+  downsampled: DownsampledMemo | undefined;
+}
+
+/** A series' entry with every field set (see SeriesEntry: one hidden class for all). */
+export function newSeriesEntry(id: number, info: SeriesInfo): SeriesEntry {
+  return { id, info, head: undefined, headHint: 0, frozen: undefined, stagedSlot: -1, chunks: [], downsampled: undefined };
 }
 
 /** One series' buckets from its blocks, for one request and range, at one BlockSet generation. */
@@ -88,7 +100,7 @@ export class SeriesIndex {
   add(id: number, metric: string, tags: Tags, unsaved: boolean, key?: string): SeriesEntry {
     const existing = this.byId[id];
     if (existing) return existing;
-    const entry: SeriesEntry = { id, info: { id: seriesIdString(id), metric, tags: { ...tags } }, stagedSlot: -1, chunks: [] };
+    const entry = newSeriesEntry(id, { id: seriesIdString(id), metric, tags: { ...tags } });
     this.byId[id] = entry;
     this.byKey.set(key ?? seriesKeyString(metric, tags), entry);
     this.count++;

@@ -5,10 +5,10 @@
  */
 import { expect } from 'chai';
 import { inBlockOrder } from '../../plugins/storage-embedded/block-order';
-import type { SeriesEntry } from '../../plugins/storage-embedded/series-index';
+import { newSeriesEntry, type SeriesEntry } from '../../plugins/storage-embedded/series-index';
 import { mulberry32 } from '../../core/testing/random';
 
-const entry = (id: number, metric: string): SeriesEntry => ({ id, info: { metric, tags: {}, id: '' }, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry;
+const entry = (id: number, metric: string): SeriesEntry => newSeriesEntry(id, { metric, tags: {}, id: '' });
 
 describe('storage-embedded block order', () => {
   it('orders series by metric name (code units), then id, and keeps every one exactly once', () => {

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { lowerBound, ValueKind } from '../../core';
 import { Head } from '../../plugins/storage-embedded/head';
 import { HeadSeries, lateLowerBound, TAIL_POINTS } from '../../plugins/storage-embedded/head-series';
-import type { SeriesEntry } from '../../plugins/storage-embedded/series-index';
+import { newSeriesEntry, type SeriesEntry } from '../../plugins/storage-embedded/series-index';
 
 const F = ValueKind.Float;
 const I = ValueKind.Int;
@@ -63,7 +63,7 @@ describe('embedded head series', () => {
 
   it('starts a series\' next head at a quarter of its previous head\'s count and an eighth more, and grows to all of it at once', () => {
     const head = new Head();
-    const entry = { id: 1, info: { metric: 'm', tags: {}, id: '' }, stagedSlot: -1, chunks: [] } as unknown as SeriesEntry;
+    const entry = newSeriesEntry(1, { metric: 'm', tags: {}, id: '' });
     const write = (from: number, n: number) => {
       const columns = {
         length: n,
@@ -102,7 +102,7 @@ describe('embedded head series', () => {
 
   it('carries a cut\'s newest points back bit for bit: floats, int64s whose bits are a NaN, strings', () => {
     const head = new Head();
-    const entry = { id: 7, info: { metric: 'm', tags: {}, id: '' }, stagedSlot: -1, chunks: [] } as unknown as SeriesEntry;
+    const entry = newSeriesEntry(7, { metric: 'm', tags: {}, id: '' });
     const n = 40;
     const nanBits = -0x0008_0000_0000_0001n; // 0xFFF7FFFFFFFFFFFF: a NaN's bits as a double
     const kinds = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? I : i % 3 === 1 ? F : ValueKind.String));
@@ -178,7 +178,7 @@ describe('embedded head series', () => {
         floats[i] = i / 8 - 20;
       }
     }
-    const entries = [0, 1, 2].map((id) => ({ id, info: { metric: 'm', tags: {}, id: '' }, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry);
+    const entries = [0, 1, 2].map((id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
     const head = new Head();
     // in two batches: the second appends to heads that already have points
     const half = (from: number, to: number) => ({
@@ -335,7 +335,7 @@ describe('embedded head series', () => {
   });
 
   it("carries each frozen series' newest points back into a live head: within the window, at most a quarter, texts and int64s exact", () => {
-    const entries = [0, 1, 2, 3].map((id) => ({ id, info: { metric: 'm', tags: {}, id: '' }, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry);
+    const entries = [0, 1, 2, 3].map((id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
     const head = new Head();
     // series 0: 100 points 1 s apart (the window holds 10, under the quarter); series 1: 100
     // points 1 min apart (the window holds the newest only); series 2: 8 points 1 ms apart

@@ -12,7 +12,7 @@ import { pointBatch } from '../../core/testing/batch';
 import { mulberry32 } from '../../core/testing/random';
 import { Head } from '../../plugins/storage-embedded/head';
 import { STAGED_POINTS } from '../../plugins/storage-embedded/head-staging';
-import type { SeriesEntry } from '../../plugins/storage-embedded/series-index';
+import { newSeriesEntry, type SeriesEntry } from '../../plugins/storage-embedded/series-index';
 import { embeddedEngine, tempDataDir } from '../helpers/embedded';
 
 const F = ValueKind.Float;
@@ -29,7 +29,7 @@ describe('embedded head staging', () => {
   it('gives every series the head that appending point by point gives: interleaved series, late points, repeats, int64s, strings between, more than the staging holds', () => {
     const next = mulberry32(17);
     const seriesCount = 300;
-    const entries = Array.from({ length: seriesCount }, (_, id) => ({ id, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry);
+    const entries = Array.from({ length: seriesCount }, (_, id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
     const head = new Head();
     // the model: per series, the last write of each timestamp
     const want = Array.from({ length: seriesCount }, () => new Map<number, [number, number, bigint, string | undefined]>());
@@ -96,7 +96,7 @@ describe('embedded head staging', () => {
   });
 
   it('leaves no series staged and no head made by a batch that names series but holds no point', () => {
-    const entries = [0, 1].map((id) => ({ id, stagedSlot: -1, chunks: [] }) as unknown as SeriesEntry);
+    const entries = [0, 1].map((id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
     const head = new Head();
     const empty = { length: 0, seriesIndex: new Uint32Array(0), timestamps: new Float64Array(0), kinds: new Uint8Array(0), floats: new Float64Array(0), ints: new BigInt64Array(0), texts: [] };
     head.append(entries, empty, 2);
