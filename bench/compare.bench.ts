@@ -51,13 +51,18 @@ const QUERY_BUDGET_MS = 20_000;
 
 /**
  * A way to load the dataset; `send` is undefined for a system that does not take the form.
- * `warmUp`: an untimed load of the same size and form into the window before the dataset's,
- * sent after the start and waited for until queryable, before the timed load (the steady
- * state of a server that has been ingesting; `--warm-ingest`).
+ * `warmUp`: an untimed load of the same size and form, sent after the start and waited for
+ * until queryable, before the timed load (the steady state of a server that has been
+ * ingesting; `--warm-ingest`). The warm-up takes the dataset's window and the timed load
+ * the same points one window later (`dataset`), so both stay in one day, month and week:
+ * a system partitioned by time (VictoriaMetrics by month and day, InfluxDB by week) then
+ * opens no new partition in the timed load, and no point is older than the ones before it.
  */
 type LoadMode = {
   name: string;
   send(system: SystemUnderTest): Promise<void> | undefined;
+  /** the timed load's window when it is not the dataset's (a warm mode's) */
+  dataset?: DatasetOptions;
   warmUp?: { dataset: DatasetOptions; send(system: SystemUnderTest): Promise<void> };
 };
 
@@ -117,6 +122,7 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: B
         if (warmMs === null) throw new Error('the untimed warm-up load was not queryable in time');
         storedBefore = pointCount(mode.warmUp.dataset);
       }
+      const timed = mode.dataset ?? dataset;
       const started = Date.now();
       const cpuBefore = system.cpuSeconds();
       const sending = mode.send(system);
@@ -126,7 +132,7 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: B
       }
       await sending;
       const sentMs = Date.now() - started;
-      const ms = await waitQueryable(system, () => system.countPoints(dataset, storedBefore), expected, started, timeoutMs);
+      const ms = await waitQueryable(system, () => system.countPoints(timed, storedBefore), expected, started, timeoutMs);
       // where the figure's time went: sending (the system's acks and backpressure) and then
       // waiting until the last point answers a query
       if (ms !== null) progress(`  ${system.name} ${mode.name}: sent in ${(sentMs / 1000).toFixed(1)} s, every point queryable ${((ms - sentMs) / 1000).toFixed(1)} s later\n`);
@@ -171,6 +177,8 @@ async function measureSystem(system: SystemUnderTest, modes: LoadMode[], data: B
         }
       }
     } catch (err) {
+      result.ingest[mode.name] ??= null;
+      result.ingestCpu[mode.name] ??= null;
       result.notes.push(`${mode.name}: ${(err as Error).message}`);
     } finally {
       await system.stop();
@@ -237,14 +245,16 @@ export async function run(flags: string[]): Promise<void> {
     // the same load again on a server that has just taken one as large (untimed, an earlier
     // window): without it the figures include what a fresh server pays once, such as V8
     // compiling DSDB's ingest path (docs/performance.md, "Forty-third session")
-    const warm: DatasetOptions = { ...dataset, start: dataset.start - dataset.steps * dataset.intervalSec };
-    let warmChunks: Buffer[] | undefined;
-    let warmBodies: Buffer[] | undefined;
-    const warmTelnet = (connections: number) => (s: SystemUnderTest) => sendTelnet(s.telnetPort, (warmChunks ??= telnetChunks(warm)), connections);
+    // the timed points one window (and one interval) after the dataset's: the warm-up is the dataset itself
+    const later: DatasetOptions = { ...dataset, start: dataset.start + (dataset.steps + 1) * dataset.intervalSec };
+    // generated now: not inside a timed send
+    const laterChunks = telnetChunks(later);
+    const laterBodies = jsonBatches(later);
+    const warmUp = (send: (s: SystemUnderTest) => Promise<void>) => ({ dataset, send });
     modes.push(
-      { name: 'telnet ×1, warm', send: modes[0]!.send, warmUp: { dataset: warm, send: warmTelnet(1) } },
-      { name: 'telnet ×4, warm', send: modes[1]!.send, warmUp: { dataset: warm, send: warmTelnet(4) } },
-      { name: 'HTTP /api/put, warm', send: modes[2]!.send, warmUp: { dataset: warm, send: (s) => sendHttp(s.putUrl, (warmBodies ??= jsonBatches(warm)), 4) } },
+      { name: 'telnet ×1, warm', dataset: later, send: (s) => sendTelnet(s.telnetPort, laterChunks, 1), warmUp: warmUp((s) => sendTelnet(s.telnetPort, chunks, 1)) },
+      { name: 'telnet ×4, warm', dataset: later, send: (s) => sendTelnet(s.telnetPort, laterChunks, 4), warmUp: warmUp((s) => sendTelnet(s.telnetPort, chunks, 4)) },
+      { name: 'HTTP /api/put, warm', dataset: later, send: (s) => sendHttp(s.putUrl, laterBodies, 4), warmUp: warmUp((s) => sendHttp(s.putUrl, bodies, 4)) },
     );
   }
   const systems: SystemUnderTest[] = [];

@@ -44,6 +44,9 @@ export function machineInfo(): RunResult['machine'] {
 const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 
+/** Load modes in a form VictoriaMetrics does not take, set beside its JSON `/api/put`. */
+export const FORMS_BESIDE_PUT: ReadonlySet<string> = new Set(['protobuf /api/put ×4']);
+
 /**
  * The baseline's figure a system's figure for `mode` is set beside: its own for the mode,
  * or, for a form the baseline does not take (DSDB's protobuf), its JSON `/api/put`'s
@@ -51,7 +54,8 @@ const ratio = (a: number | null | undefined, b: number | null | undefined) => (a
  */
 export function baselineFigure(figures: Record<string, number | null> | undefined, mode: string): { figure: number | null | undefined; besidePut: boolean } {
   const own = figures?.[mode];
-  if (own != null) return { figure: own, besidePut: false };
+  // only a form the baseline does not take: a mode it failed (a warm-up not queryable in time) has no figure
+  if (own != null || !FORMS_BESIDE_PUT.has(mode)) return { figure: own, besidePut: false };
   const put = figures?.['HTTP /api/put'];
   return { figure: put, besidePut: put != null };
 }
