@@ -107,7 +107,7 @@ export class Kernel {
       this.address = await this.listener.listen(this.config.port, this.config.host);
       this.state = 'running';
       await this.hooks.kernel.ready.promise(this.address);
-      this.logger.info({ ...this.address, config: this.config.file, plugins: this.plugins.map((p) => p.plugin.name) }, 'DSDB is listening');
+      this.logger.info({ ...this.address, pid: process.pid, config: this.config.file, plugins: this.plugins.map((p) => p.plugin.name) }, 'DSDB is listening');
       return this.address;
     } catch (err) {
       await this.stop().catch(() => undefined);

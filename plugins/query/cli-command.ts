@@ -120,7 +120,10 @@ async function fetchQuery(base: string, qs: QueryString): Promise<QueryAnswer> {
 
 interface Row {
   metric: string;
+  /** as /api/query gives it: seconds, or ms with --ms */
   timestamp: string;
+  /** the point's time in ms (the TIME column) */
+  ms: number;
   value: string;
   tags: string;
 }
@@ -132,17 +135,28 @@ function valueText(v: ExactJson): string {
   return canonicalJson(v);
 }
 
-/** Rows of the /api/query answer parsed by parseExactJson, in its order; numbers keep their text (exact int64). */
-function rowsOf(results: QueryAnswerResult[]): Row[] {
+/**
+ * Rows of an /api/query answer asked for with `ms` and parsed by parseExactJson, in its
+ * order; numbers keep their text (exact int64). `seconds`: give each timestamp in seconds,
+ * as /api/query without `ms` does. Why ask for ms and convert: without it OpenTSDB's
+ * answer (and DSDB's) names two points of one second by the same `dps` key, which a JSON
+ * parser folds into one; the rows would lose a point.
+ */
+function rowsOf(results: QueryAnswerResult[], seconds: boolean): Row[] {
   const rows: Row[] = [];
+  const row = (metric: string, t: string, v: ExactJson, tags: string): Row => {
+    const ms = Number(t);
+    // OpenTSDB's integer division of the ms timestamp
+    return { metric, timestamp: seconds ? String(Math.trunc(ms / 1000)) : t, ms, value: valueText(v), tags };
+  };
   for (const r of results) {
     const tags = Object.keys(r.tags)
       .sort()
       .map((k) => `${k}=${r.tags[k]}`)
       .join(' ');
     const dps = r.dps;
-    if (Array.isArray(dps)) for (const [t, v] of dps as [JsonNumber, ExactJson][]) rows.push({ metric: r.metric, timestamp: t.text, value: valueText(v), tags });
-    else for (const [t, v] of Object.entries(dps as Record<string, ExactJson>)) rows.push({ metric: r.metric, timestamp: t, value: valueText(v), tags });
+    if (Array.isArray(dps)) for (const [t, v] of dps as [JsonNumber, ExactJson][]) rows.push(row(r.metric, t.text, v, tags));
+    else for (const [t, v] of Object.entries(dps as Record<string, ExactJson>)) rows.push(row(r.metric, t, v, tags));
   }
   return rows;
 }
@@ -151,10 +165,10 @@ function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function formatRows(rows: Row[], format: 'table' | 'csv', ms: boolean): string {
+function formatRows(rows: Row[], format: 'table' | 'csv'): string {
   if (format === 'csv') return ['metric,timestamp,value,tags', ...rows.map((r) => [r.metric, r.timestamp, r.value, r.tags].map(csvField).join(','))].join('\n') + '\n';
-  const time = (t: string) => new Date(ms ? Number(t) : Number(t) * 1000).toISOString().replace('.000Z', 'Z');
-  const table = [['METRIC', 'TIMESTAMP', 'TIME (UTC)', 'VALUE', 'TAGS'], ...rows.map((r) => [r.metric, r.timestamp, time(r.timestamp), r.value, r.tags])];
+  const time = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+  const table = [['METRIC', 'TIMESTAMP', 'TIME (UTC)', 'VALUE', 'TAGS'], ...rows.map((r) => [r.metric, r.timestamp, time(r.ms), r.value, r.tags])];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
   return table.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n') + '\n';
 }
@@ -175,7 +189,8 @@ export function queryCommand(deps: (storage: QueryEngineDeps['storage']) => Quer
       if (format !== 'table' && format !== 'csv' && format !== 'json') throw new CliExit(`--format must be table, csv or json, not "${format}"`, 2);
       const aggregators = ctx.container.resolve('aggregators');
       const qs = cliToQueryString(positionals, aggregators);
-      if (values.ms) qs.ms = '';
+      // the rows are read from an answer in ms (rowsOf says why); JSON is printed as asked
+      if (values.ms || format !== 'json') qs.ms = '';
       if (values.tz) qs.tz = values.tz;
       let answer: QueryAnswer;
       if (values.url) {
@@ -187,7 +202,7 @@ export function queryCommand(deps: (storage: QueryEngineDeps['storage']) => Quer
         const text = await serializeResults(await executeQuery(query, engineDeps), query);
         answer = { text, results: format === 'json' ? [] : (parseExactJson(text) as unknown as QueryAnswerResult[]) };
       }
-      ctx.stdout.write(format === 'json' ? answer.text + '\n' : formatRows(rowsOf(answer.results), format, Boolean(values.ms)));
+      ctx.stdout.write(format === 'json' ? answer.text + '\n' : formatRows(rowsOf(answer.results, !values.ms), format));
       return 0;
     },
   };

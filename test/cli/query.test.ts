@@ -26,6 +26,9 @@ function dataFile(dir: string): string {
     }
     lines.push(`q.big ${t} ${9223372036854775807n - BigInt(t - START)} host=h1`);
   }
+  // two points in one second: /api/query without ms names both by the same dps key (42 is
+  // answered as 42.0 beside a float, as OpenTSDB does)
+  lines.push(`q.sub ${START} 42 host=h1`, `q.sub ${START}.250 42.5 host=h1`);
   const file = path.join(dir, 'q.txt');
   fs.writeFileSync(file, lines.join('\n') + '\n');
   return file;
@@ -77,6 +80,21 @@ describe('dsdb query', function () {
       'q.cpu   1700000010  2023-11-14T22:13:30Z  7.5    host=h2',
       '',
     ]);
+  });
+
+  it('prints both points of one second in the table and the CSV (the ms answer read, seconds shown as /api/query gives them)', async () => {
+    const csv = await runDsdb(['query', '--format', 'csv', String(START - 10), String(START + 10), 'none', 'q.sub'], dir);
+    expect(csv.code, csv.stderr).to.equal(0);
+    expect(csv.stdout).to.equal(`metric,timestamp,value,tags\nq.sub,${START},42.0,host=h1\nq.sub,${START},42.5,host=h1\n`);
+    const table = await runDsdb(['query', String(START - 10), String(START + 10), 'none', 'q.sub'], dir);
+    expect(table.stdout.split('\n')).to.deep.equal([
+      'METRIC  TIMESTAMP   TIME (UTC)                VALUE  TAGS',
+      'q.sub   1700000000  2023-11-14T22:13:20Z      42.0   host=h1',
+      'q.sub   1700000000  2023-11-14T22:13:20.250Z  42.5   host=h1',
+      '',
+    ]);
+    const ms = await runDsdb(['query', '--ms', '--format', 'csv', String(START - 10), String(START + 10), 'none', 'q.sub'], dir);
+    expect(ms.stdout).to.equal(`metric,timestamp,value,tags\nq.sub,${START}000,42.0,host=h1\nq.sub,${START}250,42.5,host=h1\n`);
   });
 
   it('exits 1 with the engine\'s message for a bad query and 2 for bad syntax', async () => {
