@@ -25,7 +25,7 @@ import { sendHttp, sendTelnet } from './lib/load';
 import { protobufBodies, remoteWriteBodies } from './lib/wire-bodies';
 import { LONG_SERIES_SIZES, longSeriesTelnetChunks } from './lib/long-series';
 import { CHECKED_QUERIES, checkAnswer, describeCheck, expectedAnswers, type AnswerCheck, type CheckedQuery } from './lib/query-checks';
-import { machineInfo, toMarkdown, writeResults, type RunResult, type SystemResult } from './lib/report';
+import { machineInfo, PROTOBUF_PUT_MODE, toMarkdown, writeResults, type RunResult, type SystemResult } from './lib/report';
 import { mergeRounds, roundOrder, roundRatios } from './lib/rounds';
 import { Dsdb } from './systems/dsdb';
 import { embeddedVariant, mysqlVariant } from './systems/dsdb-variants';
@@ -239,7 +239,7 @@ export async function run(flags: string[]): Promise<void> {
     { name: 'telnet ×4', send: (s) => sendTelnet(s.telnetPort, chunks, 4) },
     { name: 'HTTP /api/put', send: (s) => sendHttp(s.putUrl, bodies, 4) },
     { name: 'remote_write ×4', send: (s) => (s.remoteWriteUrl ? sendHttp(s.remoteWriteUrl, remoteWrite, 4, 'application/x-protobuf') : undefined) },
-    { name: 'protobuf /api/put ×4', send: (s) => (s.protobufUrl ? sendHttp(s.protobufUrl, protobufPut, 4, 'application/x-protobuf') : undefined) },
+    { name: PROTOBUF_PUT_MODE, send: (s) => (s.protobufUrl ? sendHttp(s.protobufUrl, protobufPut, 4, 'application/x-protobuf') : undefined) },
   ];
   if (flags.includes('--warm-ingest')) {
     // the same load again on a server that has just taken one as large (untimed, an earlier

@@ -44,8 +44,10 @@ export function machineInfo(): RunResult['machine'] {
 const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 
-/** Load modes in a form VictoriaMetrics does not take, set beside its JSON `/api/put`. */
-export const FORMS_BESIDE_PUT: ReadonlySet<string> = new Set(['protobuf /api/put ×4']);
+/** The comparison's load mode of DSDB's protobuf `/api/put`, a form VictoriaMetrics does not take. */
+export const PROTOBUF_PUT_MODE = 'protobuf /api/put ×4';
+/** Load modes in a form the baseline does not take, set beside its JSON `/api/put`. */
+export const FORMS_BESIDE_PUT: ReadonlySet<string> = new Set([PROTOBUF_PUT_MODE]);
 
 /**
  * The baseline's figure a system's figure for `mode` is set beside: its own for the mode,

@@ -1,7 +1,7 @@
 /** bench/lib: the comparison's CPU figure (a process' CPU from /proc, its median and ratio over rounds). */
 import { expect } from 'chai';
 import { cpuSeconds, cpuSecondsOfStat } from '../../bench/lib/process';
-import type { SystemResult } from '../../bench/lib/report';
+import { PROTOBUF_PUT_MODE, type SystemResult } from '../../bench/lib/report';
 import { mergeRounds, roundRatios } from '../../bench/lib/rounds';
 
 function result(name: string, rate: number, cpu: number | null, rss: number): SystemResult {
@@ -40,11 +40,26 @@ describe('bench figures: server CPU a point', () => {
 
   it("sets a form the baseline does not take beside the baseline's /api/put, rate and CPU alike", () => {
     const of = (rate: number | null, cpu: number | null, putRate: number, putCpu: number): SystemResult => ({
-      name: 'x', ingest: { 'HTTP /api/put': putRate, protobuf: rate }, ingestCpu: { 'HTTP /api/put': putCpu, protobuf: cpu }, bytesPerPoint: 1, peakRssMiB: 1, queries: {}, notes: [],
+      name: 'x',
+      ingest: { 'HTTP /api/put': putRate, [PROTOBUF_PUT_MODE]: rate },
+      ingestCpu: { 'HTTP /api/put': putCpu, [PROTOBUF_PUT_MODE]: cpu },
+      bytesPerPoint: 1,
+      peakRssMiB: 1,
+      queries: {},
+      notes: [],
     });
     const ratios = roundRatios([of(300, 6, 100, 2)], [of(null, null, 200, 3)]);
-    expect(ratios['protobuf']!.ratios).to.deep.equal([1.5]);
-    expect(ratios['protobuf, CPU a point']!.ratios).to.deep.equal([2]);
+    expect(ratios[PROTOBUF_PUT_MODE]!.ratios).to.deep.equal([1.5]);
+    expect(ratios[`${PROTOBUF_PUT_MODE}, CPU a point`]!.ratios).to.deep.equal([2]);
     expect(ratios['HTTP /api/put, CPU a point']!.ratios[0]).to.be.closeTo(2 / 3, 1e-12);
+  });
+
+  it("gives no ratio for a mode the baseline failed (a warm mode whose warm-up timed out), not its /api/put's", () => {
+    const of = (warm: number | null, put: number): SystemResult => ({
+      name: 'x', ingest: { 'HTTP /api/put': put, 'telnet ×1, warm': warm }, ingestCpu: { 'HTTP /api/put': 1, 'telnet ×1, warm': warm === null ? null : 1 }, bytesPerPoint: 1, peakRssMiB: 1, queries: {}, notes: [],
+    });
+    const ratios = roundRatios([of(300, 100)], [of(null, 200)]);
+    expect(ratios['telnet ×1, warm']!.ratios).to.deep.equal([null]);
+    expect(ratios['telnet ×1, warm, CPU a point']!.ratios).to.deep.equal([null]);
   });
 });

@@ -46,6 +46,7 @@ const SKIPPED: Record<string, string> = {
   'npm run bench -- compare --systems=dsdb,vm': 'benchmarks',
   'npm run bench -- compare --systems=dsdb,vm --ingest-only': 'benchmarks',
   'npm run bench -- compare --systems=dsdb,vm --ingest-only --rounds=3': 'benchmarks',
+  'npm run bench -- compare --systems=dsdb,vm --ingest-only --rounds=3 --warm-ingest': 'benchmarks',
   'npm run bench -- ingest': 'benchmarks',
   'npm run bench -- all': 'benchmarks',
   'npm run bench -- backends': 'benchmarks (starts MariaDB, HBase, pouchdb-server and Riak)',
