@@ -242,10 +242,10 @@ export async function run(flags: string[]): Promise<void> {
     { name: PROTOBUF_PUT_MODE, send: (s) => (s.protobufUrl ? sendHttp(s.protobufUrl, protobufPut, 4, 'application/x-protobuf') : undefined) },
   ];
   if (flags.includes('--warm-ingest')) {
-    // the same load again on a server that has just taken one as large (untimed, an earlier
-    // window): without it the figures include what a fresh server pays once, such as V8
-    // compiling DSDB's ingest path (docs/performance.md, "Forty-third session")
-    // the timed points one window (and one interval) after the dataset's: the warm-up is the dataset itself
+    // a load timed on a server that has just taken one as large (the dataset, untimed): without
+    // it the figures include what a fresh server pays once, such as V8 compiling DSDB's ingest
+    // path (docs/performance.md, "Forty-third session"). The timed points are the same series
+    // one window (and one interval) after the dataset's.
     const later: DatasetOptions = { ...dataset, start: dataset.start + (dataset.steps + 1) * dataset.intervalSec };
     // generated now: not inside a timed send
     const laterChunks = telnetChunks(later);

@@ -44,10 +44,8 @@ export function machineInfo(): RunResult['machine'] {
 const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 
-/** The comparison's load mode of DSDB's protobuf `/api/put`, a form VictoriaMetrics does not take. */
+/** The comparison's load mode of DSDB's protobuf `/api/put`: a form VictoriaMetrics does not take, set beside its JSON `/api/put`. */
 export const PROTOBUF_PUT_MODE = 'protobuf /api/put ×4';
-/** Load modes in a form the baseline does not take, set beside its JSON `/api/put`. */
-export const FORMS_BESIDE_PUT: ReadonlySet<string> = new Set([PROTOBUF_PUT_MODE]);
 
 /**
  * The baseline's figure a system's figure for `mode` is set beside: its own for the mode,
@@ -57,7 +55,7 @@ export const FORMS_BESIDE_PUT: ReadonlySet<string> = new Set([PROTOBUF_PUT_MODE]
 export function baselineFigure(figures: Record<string, number | null> | undefined, mode: string): { figure: number | null | undefined; besidePut: boolean } {
   const own = figures?.[mode];
   // only a form the baseline does not take: a mode it failed (a warm-up not queryable in time) has no figure
-  if (own != null || !FORMS_BESIDE_PUT.has(mode)) return { figure: own, besidePut: false };
+  if (own != null || mode !== PROTOBUF_PUT_MODE) return { figure: own, besidePut: false };
   const put = figures?.['HTTP /api/put'];
   return { figure: put, besidePut: put != null };
 }
