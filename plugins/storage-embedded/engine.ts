@@ -110,7 +110,7 @@ export class EmbeddedEngine implements StorageEngine {
   private index!: SeriesIndex;
   private wal!: Wal;
   private blocks!: BlockSet;
-  private readonly head = new Head();
+  private readonly head: Head;
   private readonly annotationStore: AnnotationStore;
   private readonly cuts: JobRunner<CutJob>;
   private readonly compactions: JobRunner<CompactionJob>;
@@ -140,6 +140,7 @@ export class EmbeddedEngine implements StorageEngine {
     private readonly codecs: Registry<Codec>,
     private readonly log: Logger,
   ) {
+    this.head = new Head(options.headMaxPoints);
     this.annotationStore = new AnnotationStore(options.dataDir, log);
     this.meta = new MetaLog(options.dataDir, log);
     this.summaries = new SummaryCache(options.summaryCacheBytes ?? 64 * 2 ** 20);

@@ -31,6 +31,11 @@ const INT: number = ValueKind.Int;
 const FLOAT: number = ValueKind.Float;
 /** The smallest capacity allocated. */
 const MIN_CAPACITY = 8;
+/**
+ * The most points a new series' first growth takes at once from its projection (appendStaged):
+ * as Head caps the size a previous head suggests.
+ */
+const MAX_SHARE = 1 << 16;
 /** timestamp, value, kind */
 const BYTES_PER_POINT = 17;
 /**
@@ -115,6 +120,8 @@ export class HeadSeries implements SeriesPoints {
 
   /** the capacity the first growth reaches at least (0 once grown): see the constructor */
   private reserve: number;
+  /** not grown yet: the first growth of a head made without a reserve may take its projected size (appendStaged's `share`) */
+  private firstGrowth = true;
 
   /**
    * `capacity`: the points allocated now (at least MIN_CAPACITY); `reserve`: the points
@@ -161,10 +168,27 @@ export class HeadSeries implements SeriesPoints {
    * appendNumber for each, in one call a series. Why: a call a point passes its timestamp
    * and float as arguments, and V8 boxes a double argument of a call it does not inline
    * (two heap numbers, 32 bytes, a point: the storage thread's largest allocation).
+   * `shareScale` and `shareLimit` size a new series' first growth (Head.drain: its points
+   * so far times `shareScale`, at most `shareLimit`; 0: grow by half). Returns the points
+   * that growth allocated beyond growing by half (0 for any other call).
    */
-  appendStaged(order: Uint32Array, from: number, to: number, timestamps: Float64Array, kinds: Uint8Array, words: Int32Array): void {
+  appendStaged(
+    order: Uint32Array,
+    from: number,
+    to: number,
+    timestamps: Float64Array,
+    kinds: Uint8Array,
+    words: Int32Array,
+    shareScale = 0,
+    shareLimit = 0,
+  ): number {
     const room = this.length + (to - from);
-    if (room > this.timestamps.length) this.grow(room);
+    let reserved = 0;
+    if (room > this.timestamps.length) {
+      // a first growth may take the points projected for the series (Head.drain), within the limit
+      const share = shareScale > 0 ? Math.min(Math.round(room * shareScale), shareLimit, MAX_SHARE) : 0;
+      reserved = this.grow(room, share);
+    }
     const ownTimestamps = this.timestamps;
     const ownKinds = this.kinds;
     const ownWords = this.valueWords;
@@ -194,6 +218,7 @@ export class HeadSeries implements SeriesPoints {
     }
     this.length = at;
     this.sortedLength = sorted;
+    return reserved;
   }
 
   /**
@@ -445,10 +470,20 @@ export class HeadSeries implements SeriesPoints {
   /**
    * Grows the columns by half (at least MIN_CAPACITY points), or to `atLeast` points when
    * that is more. By half: the slack a full head leaves is at most a third of it, not half.
+   * The first growth of a head made without a reserve (a new series, no previous head to
+   * size it by) may take `share` points at once instead, when more: the points the series
+   * is projected to reach by the cut (Head.drain). Returns the points allocated beyond what
+   * growing by half would have (0 unless `share` was taken).
    */
-  private grow(atLeast = 0): void {
+  private grow(atLeast = 0, share = 0): number {
     const old = this.timestamps.length;
-    const size = Math.max(atLeast, old + Math.max(MIN_CAPACITY, old >> 1), this.reserve);
+    let size = Math.max(atLeast, old + Math.max(MIN_CAPACITY, old >> 1), this.reserve);
+    let reserved = 0;
+    if (this.firstGrowth && this.reserve === 0 && share > size) {
+      reserved = share - size;
+      size = share;
+    }
+    this.firstGrowth = false;
     this.reserve = 0;
     const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
     // the whole old columns, slack included (a head grows when full, so there is little):
@@ -465,5 +500,6 @@ export class HeadSeries implements SeriesPoints {
     this.kinds = kinds;
     this.floatView = undefined;
     this.intView = undefined;
+    return reserved;
   }
 }

@@ -93,10 +93,13 @@ export class HeadStaging {
   /**
    * Moves every staged point into its series' head, a series at a time, each series' points
    * in arrival order. `headOf(entry)` gives the entry's live head, making it when missing.
+   * `shareScale` and `shareBudget` size new series' first growths (HeadSeries.appendStaged;
+   * the budget bounds the points they take beyond growing by half, all series together).
+   * Returns the points so taken.
    */
-  drain(headOf: (entry: SeriesEntry) => HeadSeries): void {
+  drain(headOf: (entry: SeriesEntry) => HeadSeries, shareScale = 0, shareBudget = 0): number {
     const n = this.length;
-    if (n === 0) return;
+    if (n === 0) return 0;
     const staged = this.entries;
     const seriesCount = staged.length;
     if (this.ends.length < seriesCount + 1) this.ends = new Uint32Array(Math.max(seriesCount + 1, 2 * this.ends.length));
@@ -104,10 +107,11 @@ export class HeadStaging {
     // optimized while in its first loop (on-stack replacement), then thrown back to the
     // interpreter on reaching the next one (no type feedback there yet), ~30 times a load
     groupBySlot(this.slots, n, seriesCount, this.ends, this.order);
-    appendGrouped(staged, headOf, this.ends, this.order, this.timestamps, this.kinds, this.words);
+    const reserved = appendGrouped(staged, headOf, this.ends, this.order, this.timestamps, this.kinds, this.words, shareScale, shareBudget);
     // no staged series stays reachable from here
     staged.length = 0;
     this.length = 0;
+    return reserved;
   }
 }
 
@@ -145,7 +149,10 @@ function placeBySlot(slots: Uint32Array, n: number, ends: Uint32Array, order: Ui
   }
 }
 
-/** Appends each staged series' points (groupBySlot's `order` and `ends`) to its head, in arrival order, and clears its slot. */
+/**
+ * Appends each staged series' points (groupBySlot's `order` and `ends`) to its head, in
+ * arrival order, and clears its slot; returns the points first growths took from the budget.
+ */
 function appendGrouped(
   staged: SeriesEntry[],
   headOf: (entry: SeriesEntry) => HeadSeries,
@@ -154,13 +161,18 @@ function appendGrouped(
   timestamps: Float64Array,
   kinds: Uint8Array,
   words: Int32Array,
-): void {
+  shareScale: number,
+  shareBudget: number,
+): number {
   let from = 0;
+  let reserved = 0;
   for (let s = 0; s < staged.length; s++) {
     const entry = staged[s]!;
     const to = ends[s]!;
-    headOf(entry).appendStaged(order, from, to, timestamps, kinds, words);
+    const left = shareBudget - reserved;
+    reserved += headOf(entry).appendStaged(order, from, to, timestamps, kinds, words, left > 0 ? shareScale : 0, left);
     entry.stagedSlot = -1;
     from = to;
   }
+  return reserved;
 }

@@ -134,4 +134,69 @@ describe('embedded head staging', () => {
       }
     }
   });
+  describe('the first head of a new series', () => {
+    /** One point (a float) for each of `entries[from, to)` at `timestamp`, as one batch. */
+    function appendRound(head: Head, entries: SeriesEntry[], from: number, to: number, timestamp: number): void {
+      const n = to - from;
+      const floats = new Float64Array(n).fill(1.5);
+      const columns = { length: n, seriesIndex: Uint32Array.from({ length: n }, (_, i) => i), timestamps: new Float64Array(n).fill(timestamp), kinds: new Uint8Array(n).fill(F), floats, ints: new BigInt64Array(floats.buffer), texts: [] };
+      head.append(entries.slice(from, to), columns);
+    }
+    const capacities = (entries: SeriesEntry[]) => entries.map((e) => e.head!.timestamps.length);
+
+    it('takes, at its first growth, the points the series is projected to reach by the cut (its share of maxPoints)', () => {
+      // 1,000 series, one point each a round: a cut at 200,000 points is 200 a series
+      const entries = Array.from({ length: 1000 }, (_, id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
+      const projected = new Head(200_000);
+      const byHalf = new Head();
+      const other = Array.from({ length: 1000 }, (_, id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
+      for (let round = 0; round < 150; round++) {
+        appendRound(projected, entries, 0, 1000, 1000 * round);
+        appendRound(byHalf, other, 0, 1000, 1000 * round);
+      }
+      projected.drain();
+      byHalf.drain();
+      // the first drain came at STAGED_POINTS (131 rounds): 131 points, times 200,000 / 131,072
+      expect(new Set(capacities(entries))).to.deep.equal(new Set([200]));
+      for (let round = 150; round < 200; round++) appendRound(projected, entries, 0, 1000, 1000 * round);
+      projected.drain();
+      // the 200 points of the generation fit without another growth
+      expect(new Set(capacities(entries))).to.deep.equal(new Set([200]));
+      expect(entries.every((e) => e.head!.length === 200)).to.equal(true);
+      // growing by half, the same heads are not sized to the generation
+      expect(new Set(capacities(other))).to.not.deep.equal(new Set([200]));
+      expect(Math.max(...capacities(other))).to.be.below(200);
+    });
+
+    it('takes at most maxPoints beyond growing by half in all, however many series start in a burst', () => {
+      const maxPoints = 320_000;
+      const head = new Head(maxPoints);
+      const entries = Array.from({ length: 3000 }, (_, id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
+      // three waves of 1,000 new series, 10 points each, each drained on its own: every
+      // wave's heads are projected from few points against a large maxPoints
+      for (let wave = 0; wave < 3; wave++) {
+        for (let round = 0; round < 10; round++) appendRound(head, entries, 1000 * wave, 1000 * (wave + 1), 1000 * round);
+        head.drain();
+      }
+      const total = capacities(entries).reduce((a, b) => a + b, 0);
+      // growing by half, a head of 10 points has room for 16
+      expect(total).to.be.at.most(maxPoints + 16 * entries.length);
+      // the first wave was projected (5,000 points × 64 ≥ maxPoints): 10 × 32 each
+      expect(entries[0]!.head!.timestamps.length).to.equal(320);
+      // and the last wave found the budget spent
+      expect(entries[2999]!.head!.timestamps.length).to.equal(16);
+    });
+
+    it('sizes a series with a previous head by that head, not by projection', () => {
+      const entries = Array.from({ length: 1000 }, (_, id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
+      const head = new Head(200_000);
+      for (let round = 0; round < 40; round++) appendRound(head, entries, 0, 1000, 1000 * round);
+      head.release(head.freeze());
+      for (let round = 40; round < 200; round++) appendRound(head, entries, 0, 1000, 1000 * round);
+      head.drain();
+      // the previous head's 40 points and an eighth more, plus 8 (Head.newHead), then by half
+      expect(entries[0]!.head!.length).to.equal(160);
+      expect(entries[0]!.head!.timestamps.length).to.be.below(200);
+    });
+  });
 });
