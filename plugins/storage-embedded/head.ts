@@ -92,14 +92,15 @@ export class Head {
   /**
    * Moves the staged points into their series' heads. Every reader of the heads calls it first.
    *
-   * A series with no previous head (new, or not written in the last generation) has nothing
-   * to size its head by, and growing by half from 8 points took ~8 reallocations a series
+   * A series with no previous head (new to this process: after a restart, every series; or
+   * one whose last head a delete emptied) has nothing to size its head by, and growing by half from 8 points took ~8 reallocations a series
    * to reach a generation's ~200 (a fresh daemon under a 10,000-series fleet: ~80,000 array
    * buffers, ~0.2 s of the storage thread and ~20 MiB of peak RSS in garbage). Once the head
    * is a 64th full, its first growth takes the points it is projected to have at the cut
-   * instead: its points so far times maxPoints / points, as if the rate so far went on.
-   * What all such growths take beyond growing by half is at most maxPoints a generation
-   * (shareBudget), so a burst of short-lived series cannot reserve more than one full head.
+   * instead: its points so far times maxPoints / points, as if the rate so far went on
+   * (at most MAX_SHARE points, head-series.ts). What all such growths take beyond growing
+   * by half is at most maxPoints a generation (shareBudget), so a burst of short-lived
+   * series cannot reserve more than one full head.
    */
   drain(): void {
     const maxPoints = this.maxPoints;
@@ -145,6 +146,9 @@ export class Head {
 
   /** Freezes every live head for a cut; returns their series in block order (block-order.ts). New writes go to fresh heads. */
   freeze(): SeriesEntry[] {
+    // the heads frozen now take no more points: none is sized by projection (a cut by age
+    // or a checkpoint finds the head part full, and would project its new series to the rest)
+    this.shareBudget = 0;
     this.drain();
     const entries = inBlockOrder(this.dirty.sort((a, b) => a.id - b.id));
     for (const entry of entries) {

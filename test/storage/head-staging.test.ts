@@ -187,6 +187,39 @@ describe('embedded head staging', () => {
       expect(entries[2999]!.head!.timestamps.length).to.equal(16);
     });
 
+    it('projects nothing before the head is a 64th full, nothing past 65,536 points, nothing at a freeze, and again after one', () => {
+      const fresh = (n: number, from = 0) => Array.from({ length: n }, (_, i) => newSeriesEntry(from + i, { metric: 'm', tags: {}, id: '' }));
+      // 100 series × 10 points = 1,000 points: a 64th of 64,000 is 1,000, of 64,064 more
+      const early = new Head(64_064);
+      const earlyEntries = fresh(100);
+      for (let round = 0; round < 10; round++) appendRound(early, earlyEntries, 0, 100, 1000 * round);
+      early.drain();
+      expect(new Set(capacities(earlyEntries))).to.deep.equal(new Set([16]));
+      const enough = new Head(64_000);
+      const enoughEntries = fresh(100);
+      for (let round = 0; round < 10; round++) appendRound(enough, enoughEntries, 0, 100, 1000 * round);
+      enough.drain();
+      expect(new Set(capacities(enoughEntries))).to.deep.equal(new Set([640]));
+      // a series alone in a head: 2,000 points × 128,000 / 2,000 projected, 65,536 taken
+      const big = new Head(128_000);
+      const [loner] = fresh(1);
+      for (let round = 0; round < 2000; round++) appendRound(big, [loner!], 0, 1, 1000 * round);
+      big.drain();
+      expect(loner!.head!.timestamps.length).to.equal(65_536);
+      // a freeze of a part-full head (a cut by age, a checkpoint) sizes none of its staged
+      // new series by projection; the next generation projects its own new series again
+      const head = new Head(200_000);
+      const first = fresh(1000);
+      for (let round = 0; round < 40; round++) appendRound(head, first, 0, 1000, 1000 * round);
+      const frozen = head.freeze();
+      expect(Math.max(...frozen.map((e) => e.frozen!.timestamps.length))).to.be.below(64);
+      head.release(frozen);
+      const second = fresh(1000, 1000);
+      for (let round = 0; round < 150; round++) appendRound(head, second, 0, 1000, 1000 * round);
+      head.drain();
+      expect(new Set(capacities(second))).to.deep.equal(new Set([200]));
+    });
+
     it('sizes a series with a previous head by that head, not by projection', () => {
       const entries = Array.from({ length: 1000 }, (_, id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
       const head = new Head(200_000);
