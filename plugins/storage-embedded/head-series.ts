@@ -32,10 +32,11 @@ const FLOAT: number = ValueKind.Float;
 /** The smallest capacity allocated. */
 const MIN_CAPACITY = 8;
 /**
- * The most points a new series' first growth takes at once from its projection (appendStaged):
- * as Head caps the size a previous head suggests.
+ * The most points a head is sized for ahead of its points: a new series' projected share
+ * (appendStaged), or what the previous head suggests (Head's hint), so that a burst does
+ * not pin memory.
  */
-const MAX_SHARE = 1 << 16;
+export const MAX_SIZED_POINTS = 1 << 16;
 /** timestamp, value, kind */
 const BYTES_PER_POINT = 17;
 /**
@@ -186,7 +187,7 @@ export class HeadSeries implements SeriesPoints {
     let reserved = 0;
     if (room > this.timestamps.length) {
       // a first growth may take the points projected for the series (Head.drain), within the limit
-      const share = shareScale > 0 ? Math.min(Math.round(room * shareScale), shareLimit, MAX_SHARE) : 0;
+      const share = shareScale > 0 ? Math.min(Math.round(room * shareScale), shareLimit, MAX_SIZED_POINTS) : 0;
       reserved = this.grow(room, share);
     }
     const ownTimestamps = this.timestamps;

@@ -11,7 +11,7 @@
  */
 import { inBlockOrder } from './block-order';
 import { ValueKind, type PointBatch, type SeriesPoints } from '../../core';
-import { HeadSeries } from './head-series';
+import { HeadSeries, MAX_SIZED_POINTS } from './head-series';
 import { HeadStaging, STAGED_POINTS } from './head-staging';
 import type { SeriesEntry } from './series-index';
 
@@ -33,7 +33,7 @@ function allNumeric(kinds: Uint8Array, n: number): boolean {
 }
 
 /** A new head starts at what the previous one reached (fewer regrowths), capped so that a burst does not pin memory. */
-const MAX_HINT = 1 << 16;
+const MAX_HINT = MAX_SIZED_POINTS;
 /**
  * A new series' head is sized by projection (drain) only once the live head holds this
  * fraction of its maximum: projected from fewer points, one burst would look like the rate.
@@ -93,12 +93,13 @@ export class Head {
    * Moves the staged points into their series' heads. Every reader of the heads calls it first.
    *
    * A series with no previous head (new to this process: after a restart, every series; or
-   * one whose last head a delete emptied) has nothing to size its head by, and growing by half from 8 points took ~8 reallocations a series
-   * to reach a generation's ~200 (a fresh daemon under a 10,000-series fleet: ~80,000 array
+   * one whose last head a delete emptied) has nothing to size its head by, and growing by
+   * half from 8 points took ~8 reallocations a series to reach a generation's ~200 (a
+   * fresh daemon under a 10,000-series fleet: ~80,000 array
    * buffers, ~0.2 s of the storage thread and ~20 MiB of peak RSS in garbage). Once the head
    * is a 64th full, its first growth takes the points it is projected to have at the cut
    * instead: its points so far times maxPoints / points, as if the rate so far went on
-   * (at most MAX_SHARE points, head-series.ts). What all such growths take beyond growing
+   * (at most MAX_SIZED_POINTS, head-series.ts). What all such growths take beyond growing
    * by half is at most maxPoints a generation (shareBudget), so a burst of short-lived
    * series cannot reserve more than one full head.
    */
