@@ -95,13 +95,13 @@ export class Head {
    * A series with no previous head (new to this process: after a restart, every series; or
    * one whose last head a delete emptied) has nothing to size its head by, and growing by
    * half from 8 points took ~8 reallocations a series to reach a generation's ~200 (a
-   * fresh daemon under a 10,000-series fleet: ~80,000 array
-   * buffers, ~0.2 s of the storage thread and ~20 MiB of peak RSS in garbage). Once the head
-   * is a 64th full, its first growth takes the points it is projected to have at the cut
-   * instead: its points so far times maxPoints / points, as if the rate so far went on
-   * (at most MAX_SIZED_POINTS, head-series.ts). What all such growths take beyond growing
-   * by half is at most maxPoints a generation (shareBudget), so a burst of short-lived
-   * series cannot reserve more than one full head.
+   * fresh daemon under a 10,000-series fleet: ~80,000 array buffers, ~0.2 s of the storage
+   * thread and ~20 MiB of peak RSS in garbage). Once the head is a 64th full, its first
+   * growth takes the points it is projected to have at the cut instead: its points so far
+   * times maxPoints / points, as if the rate so far went on (at most MAX_SIZED_POINTS,
+   * head-series.ts). What all such growths take beyond growing by half is at most
+   * maxPoints a generation (shareBudget; none while freeze drains), so a burst of
+   * short-lived series cannot reserve more than one full head.
    */
   drain(): void {
     const maxPoints = this.maxPoints;
