@@ -3,7 +3,8 @@
  * a shared timestamp. Points that arrive out of order wait in a short unsorted tail that
  * settle() merges in (every reading method settles first; code reading the columns
  * directly calls settle()), as Prometheus' head keeps out-of-order samples apart until
- * they are merged. Compact, because the head is most of what the engine holds in memory
+ * they are merged; a staged group already in timestamp order is merged at once instead
+ * (appendStaged). Compact, because the head is most of what the engine holds in memory
  * while it ingests (docs/storage.md, "Memory"):
  *  - one 8-byte value column: `floats` and `ints` are two views of the same bytes, so a
  *    point's slot holds its float's bits or its integer's, as its kind says (17 bytes a
@@ -169,6 +170,10 @@ export class HeadSeries implements SeriesPoints {
    * appendNumber for each, in one call a series. Why: a call a point passes its timestamp
    * and float as arguments, and V8 boxes a double argument of a call it does not inline
    * (two heap numbers, 32 bytes, a point: the storage thread's largest allocation).
+   * Points in timestamp order (Head's drain sorts each series' group: head-staging.ts)
+   * take no tail: a repeat of the newest timestamp replaces it, and a group that starts
+   * before the head's newest point merges in place (mergeGroup); other orders go through
+   * the tail as in appendNumber.
    * `shareScale` and `shareLimit` size a new series' first growth (Head.drain: its points
    * so far times `shareScale`, at most `shareLimit`; 0: grow by half). Returns the points
    * that growth allocated beyond growing by half (0 for any other call).
@@ -191,15 +196,28 @@ export class HeadSeries implements SeriesPoints {
       reserved = this.grow(room, share);
     }
     const ownTimestamps = this.timestamps;
+    let at = this.length;
+    let sorted = this.sortedLength;
+    // a group that starts before the newest point of a head with no tail (a connection
+    // behind the others) merges in at once when it is in order, as Head's drain gives it
+    if (sorted === at && at > 0 && from < to && timestamps[order[from]!]! <= ownTimestamps[at - 1]!) {
+      if (this.mergeGroup(order, from, to, timestamps, kinds, words)) return reserved;
+    }
     const ownKinds = this.kinds;
     const ownWords = this.valueWords;
     const texts = this.texts;
-    let at = this.length;
-    let sorted = this.sortedLength;
     for (let k = from; k < to; k++) {
       const i = order[k]!;
       const timestamp = timestamps[i]!;
       const kind = kinds[i]!;
+      if (sorted === at && at > 0 && ownTimestamps[at - 1] === timestamp) {
+        // a repeat of the newest point (a retry): the later write replaces it, no tail
+        ownKinds[at - 1] = kind;
+        ownWords[2 * at - 2] = words[2 * i]!;
+        ownWords[2 * at - 1] = words[2 * i + 1]!;
+        if (texts.length >= at) texts[at - 1] = undefined;
+        continue;
+      }
       ownTimestamps[at] = timestamp;
       ownKinds[at] = kind;
       // a float's bits or an int64's, as the kind says
@@ -220,6 +238,79 @@ export class HeadSeries implements SeriesPoints {
     this.length = at;
     this.sortedLength = sorted;
     return reserved;
+  }
+
+  /**
+   * Merges the staged points `order[from, to)` (appendStaged's arguments) into a head with
+   * no tail, if they are sorted by timestamp (equal ones in arrival order); returns false,
+   * having changed nothing, if they are not. The later write of a shared timestamp wins,
+   * as appending them one by one would keep. The columns have room for them
+   * (appendStaged grew them). Why: a late group went through the tail, where settle()
+   * sorted it again and copied it twice; merged in place, each point is written once and
+   * only the head's points newer than the group's oldest move.
+   */
+  private mergeGroup(order: Uint32Array, from: number, to: number, timestamps: Float64Array, kinds: Uint8Array, words: Int32Array): boolean {
+    for (let k = from + 1; k < to; k++) if (timestamps[order[k]!]! < timestamps[order[k - 1]!]!) return false;
+    const ownTimestamps = this.timestamps;
+    const ownKinds = this.kinds;
+    const ownWords = this.valueWords;
+    const texts = this.texts;
+    const hasTexts = texts.length > 0;
+    const end = this.length + (to - from);
+    if (hasTexts) while (texts.length < end) texts.push(undefined);
+    // from the newest end: a head point newer than the group's next moves up; a group point
+    // already written at its timestamp (an earlier write of it) and a head point the group
+    // overwrites (a tie) each leave a gap, closed below
+    let i = this.length - 1;
+    let w = end - 1;
+    let gaps = 0;
+    let written = NaN;
+    for (let k = to - 1; k >= from; ) {
+      const g = order[k]!;
+      const t = timestamps[g]!;
+      if (t === written) {
+        gaps++;
+        k--;
+        continue;
+      }
+      const newest = i >= 0 ? ownTimestamps[i]! : -Infinity;
+      if (newest > t) {
+        ownTimestamps[w] = newest;
+        ownKinds[w] = ownKinds[i]!;
+        ownWords[2 * w] = ownWords[2 * i]!;
+        ownWords[2 * w + 1] = ownWords[2 * i + 1]!;
+        if (hasTexts) texts[w] = texts[i];
+        i--;
+        w--;
+        continue;
+      }
+      if (newest === t) {
+        i--;
+        gaps++;
+      }
+      ownTimestamps[w] = t;
+      ownKinds[w] = kinds[g]!;
+      ownWords[2 * w] = words[2 * g]!;
+      ownWords[2 * w + 1] = words[2 * g + 1]!;
+      if (hasTexts) texts[w] = undefined;
+      written = t;
+      w--;
+      k--;
+    }
+    // the gaps sit between the untouched points [0, i] and the merged ones (w, end)
+    if (gaps > 0) {
+      for (let k = w + 1; k < end; k++) {
+        const at = k - gaps;
+        ownTimestamps[at] = ownTimestamps[k]!;
+        ownKinds[at] = ownKinds[k]!;
+        ownWords[2 * at] = ownWords[2 * k]!;
+        ownWords[2 * at + 1] = ownWords[2 * k + 1]!;
+        if (hasTexts) texts[at] = texts[k];
+      }
+    }
+    this.length = this.sortedLength = end - gaps;
+    if (hasTexts) texts.length = this.length;
+    return true;
   }
 
   /**
@@ -266,8 +357,21 @@ export class HeadSeries implements SeriesPoints {
       if (hasTexts) mergedTexts[m] = texts[from];
       m++;
     }
-    // merged from the newest end into [.., sortedLength + m): the sorted points newer than
-    // a tail point move up; a tail point replaces a sorted one with its timestamp (a tie)
+    this.mergeIn(sortedLength, m, hasTexts);
+  }
+
+  /**
+   * Merges the deduplicated points in the merged* scratch [0, m) (sorted, distinct
+   * timestamps, the later writes) into the sorted points [0, sortedLength), from the newest
+   * end: the sorted points newer than a merged one move up; a merged point replaces a sorted
+   * one with its timestamp (a tie). The columns have room for sortedLength + m points.
+   * Afterwards [0, length) is sorted with distinct timestamps and there is no tail.
+   */
+  private mergeIn(sortedLength: number, m: number, hasTexts: boolean): void {
+    const timestamps = this.timestamps;
+    const kinds = this.kinds;
+    const words = this.valueWords;
+    const texts = this.texts;
     let i = sortedLength - 1;
     let w = sortedLength + m - 1;
     let ties = 0;

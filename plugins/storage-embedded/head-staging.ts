@@ -8,9 +8,10 @@
  * seven cache misses a point, 2.1 s of the storage thread's 7 s in a 10M-point load over
  * 10,000 series. Here a point is written to the end of these columns (in cache), and once
  * STAGED_POINTS wait (or anything reads the head) they are grouped by series with a counting
- * sort, stable, so each series' points reach its head in the order they came: every
- * head's last-write-wins and late-point handling (HeadSeries.appendStaged, as appendNumber) is unchanged,
- * and a series' cold lines are touched once for all its points waiting here.
+ * sort, then each series' points by timestamp (stable: equal timestamps stay in the order
+ * they came), so every head's last-write-wins and late-point handling
+ * (HeadSeries.appendStaged, as appendNumber) keep what appending each point as it came
+ * gives, and a series' cold lines are touched once for all its points waiting here.
  * VictoriaMetrics buffers its incoming rows the same way before it sorts them into a part.
  *
  * Staged points count as the head's (Head.points) and are in the WAL already: only the
@@ -92,7 +93,8 @@ export class HeadStaging {
 
   /**
    * Moves every staged point into its series' head, a series at a time, each series' points
-   * in arrival order. `headOf(entry)` gives the entry's live head, making it when missing.
+   * in timestamp order (equal timestamps in arrival order: sortGroupsByTime).
+   * `headOf(entry)` gives the entry's live head, making it when missing.
    * `shareScale` and `shareBudget` size new series' first growths (HeadSeries.appendStaged;
    * the budget bounds the points they take beyond growing by half, all series together).
    * Returns the points so taken.
@@ -107,6 +109,7 @@ export class HeadStaging {
     // optimized while in its first loop (on-stack replacement), then thrown back to the
     // interpreter on reaching the next one (no type feedback there yet), ~30 times a load
     groupBySlot(this.slots, n, seriesCount, this.ends, this.order);
+    sortGroupsByTime(this.order, this.ends, seriesCount, this.timestamps);
     const reserved = appendGrouped(staged, headOf, this.ends, this.order, this.timestamps, this.kinds, this.words, shareScale, shareBudget);
     // no staged series stays reachable from here
     staged.length = 0;
@@ -150,8 +153,43 @@ function placeBySlot(slots: Uint32Array, n: number, ends: Uint32Array, order: Ui
 }
 
 /**
- * Appends each staged series' points (groupBySlot's `order` and `ends`) to its head, in
- * arrival order, and clears its slot; returns the points first growths took from the budget.
+ * Sorts each slot's group in `order` by timestamp, stable (an insertion sort: equal
+ * timestamps keep their arrival order, so the head still keeps the last write). Why: with
+ * several connections a series' staged points come interleaved from each (every
+ * connection a few seconds behind or ahead of the others), and a head takes a point older
+ * than its newest into its unsorted tail, which settle() sorts: ~3/4 of the points of a
+ * 4-connection load went that way, and settle was the storage thread's largest item.
+ * Sorted here, a group extends its head in order, or, when it starts before the head's
+ * newest point, reaches the tail already sorted. A group in order (one connection) costs a
+ * comparison a point.
+ */
+function sortGroupsByTime(order: Uint32Array, ends: Uint32Array, seriesCount: number, timestamps: Float64Array): void {
+  let from = 0;
+  for (let s = 0; s < seriesCount; s++) {
+    const to = ends[s]!;
+    let previous = -Infinity;
+    for (let k = from; k < to; k++) {
+      const index = order[k]!;
+      const t = timestamps[index]!;
+      if (t >= previous) {
+        previous = t;
+        continue;
+      }
+      // out of order: moved back past every later timestamp
+      let j = k - 1;
+      while (j >= from && timestamps[order[j]!]! > t) {
+        order[j + 1] = order[j]!;
+        j--;
+      }
+      order[j + 1] = index;
+    }
+    from = to;
+  }
+}
+
+/**
+ * Appends each staged series' points (groupBySlot's `order` and `ends`, sorted by
+ * sortGroupsByTime) to its head in that order, and clears its slot; returns the points first growths took from the budget.
  */
 function appendGrouped(
   staged: SeriesEntry[],

@@ -287,6 +287,75 @@ describe('embedded head series', () => {
     }
   });
 
+  it('merges a staged group that starts before the head\'s newest point in place, exactly as point by point: ties with the head, repeats in the group, int64 words, strings in the head', () => {
+    let seed = 5;
+    const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    // staging columns shared by every group; a group's indexes skip some (other series')
+    const size = 400;
+    const timestamps = new Float64Array(size);
+    const kinds = new Uint8Array(size);
+    const floats = new Float64Array(size);
+    const words = new Int32Array(floats.buffer);
+    const order = new Uint32Array(size);
+    for (const withText of [false, true]) {
+      const byPoint = new HeadSeries();
+      const staged = new HeadSeries();
+      let newest = 1000;
+      for (const h of [byPoint, staged]) {
+        for (let t = 10; t <= newest; t += 10) h.appendNumber(t, F, t / 10, 0, 0);
+        if (withText) h.append(505, S, 0, 0n, 'text');
+      }
+      let groups = 0;
+      let merged = 0;
+      for (let round = 0; round < 300; round++) {
+        // a group as the drain gives it: sorted by timestamp, equal ones in arrival order;
+        // it starts up to 40 steps back, on the head's own timestamps (ties) or between them
+        const n = 1 + Math.floor(next() * 30);
+        const ts: number[] = [];
+        let t = newest - Math.floor(next() * 400) + (next() < 0.5 ? 5 : 0);
+        for (let k = 0; k < n; k++) {
+          ts.push(t);
+          // a repeat now and then (a retry), else the next step or one after it
+          if (next() >= 0.2) t += next() < 0.5 ? 10 : 5;
+        }
+        if (ts[0]! <= staged.timestamps[staged.length - 1]!) groups++;
+        for (let k = 0; k < n; k++) {
+          const i = 2 * k + (round % 2);
+          order[k] = i;
+          timestamps[i] = ts[k]!;
+          if (next() < 0.5) {
+            kinds[i] = F;
+            floats[i] = next() * 1e6;
+          } else {
+            kinds[i] = I;
+            words[2 * i] = (next() * 2 ** 32) | 0;
+            words[2 * i + 1] = (next() * 2 ** 32) | 0;
+          }
+          byPoint.appendNumber(ts[k]!, kinds[i]!, floats[i]!, words[2 * i]!, words[2 * i + 1]!);
+        }
+        const before = staged.length;
+        staged.appendStaged(order, 0, n, timestamps, kinds, words);
+        // merged in place: no tail is left for settle()
+        if (ts[0]! <= newest && staged.sortedLength === staged.length && staged.length <= before + n) merged++;
+        expect(staged.sortedLength, `round ${round}`).to.equal(staged.length);
+        newest = Math.max(newest, ts[n - 1]!);
+      }
+      expect(groups, 'late groups made').to.be.greaterThan(200);
+      expect(merged).to.equal(groups);
+      byPoint.settle();
+      const want = byPoint.copy(0, byPoint.length);
+      const got = staged.copy(0, staged.length);
+      expect(got.length).to.equal(want.length);
+      expect(Array.from(got.timestamps)).to.deep.equal(Array.from(want.timestamps));
+      expect(Array.from(got.kinds)).to.deep.equal(Array.from(want.kinds));
+      expect(Array.from(got.ints)).to.deep.equal(Array.from(want.ints));
+      expect(Array.from(got.floats)).to.deep.equal(Array.from(want.floats));
+      expect(got.texts.length > 0 ? Array.from({ length: got.length }, (_, i) => got.texts[i]) : []).to.deep.equal(
+        want.texts.length > 0 ? Array.from({ length: want.length }, (_, i) => want.texts[i]) : [],
+      );
+    }
+  });
+
   it('merges an out-of-order tail exactly: interleaved streams, ties with sorted and tail points, int64 words, texts, reads in between', () => {
     let seed = 11;
     const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
