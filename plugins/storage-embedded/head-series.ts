@@ -49,6 +49,12 @@ const BYTES_PER_POINT = 17;
  */
 const TAIL_POINTS = 64;
 export { TAIL_POINTS };
+/**
+ * A late staged group merges in place (appendStaged) when the head's points newer than its
+ * oldest are at most this many a group point, plus TAIL_POINTS: the moves a point the tail
+ * would cost at most. Interleaved connections move ~2 head points a group point.
+ */
+const MERGE_MOVES_PER_POINT = 8;
 /** Moves of up to this many points are done in a loop rather than by copyWithin (shiftUp). */
 const SHORT_SHIFT = 16;
 
@@ -199,9 +205,14 @@ export class HeadSeries implements SeriesPoints {
     let at = this.length;
     let sorted = this.sortedLength;
     // a group that starts before the newest point of a head with no tail (a connection
-    // behind the others) merges in at once when it is in order, as Head's drain gives it
-    if (sorted === at && at > 0 && from < to && timestamps[order[from]!]! <= ownTimestamps[at - 1]!) {
-      if (this.mergeGroup(order, from, to, timestamps, kinds, words)) return reserved;
+    // behind the others) merges in at once when it is in order, as Head's drain gives it,
+    // and the head's points newer than its oldest are few for its size (each moves once
+    // a merge: one late point a drain into a long head would move the head each time,
+    // where the tail moves it once a TAIL_POINTS)
+    const first = from < to ? timestamps[order[from]!]! : 0;
+    if (sorted === at && at > 0 && from < to && first <= ownTimestamps[at - 1]!) {
+      const newer = at - lateLowerBound(ownTimestamps, at, first);
+      if (newer <= MERGE_MOVES_PER_POINT * (to - from) + TAIL_POINTS && this.mergeGroup(order, from, to, timestamps, kinds, words)) return reserved;
     }
     const ownKinds = this.kinds;
     const ownWords = this.valueWords;

@@ -153,21 +153,34 @@ function placeBySlot(slots: Uint32Array, n: number, ends: Uint32Array, order: Ui
 }
 
 /**
+ * An insertion sort of a group stops once it has moved this many indexes a point (and
+ * SORT_MOVES_MIN more): a group of interleaved connections takes a few a point; one in
+ * reverse order would take half its length a point (quadratic in a drain of 131,072).
+ */
+const SORT_MOVES_PER_POINT = 8;
+const SORT_MOVES_MIN = 64;
+
+/**
  * Sorts each slot's group in `order` by timestamp, stable (an insertion sort: equal
  * timestamps keep their arrival order, so the head still keeps the last write). Why: with
  * several connections a series' staged points come interleaved from each (every
- * connection a few seconds behind or ahead of the others), and a head takes a point older
- * than its newest into its unsorted tail, which settle() sorts: ~3/4 of the points of a
- * 4-connection load went that way, and settle was the storage thread's largest item.
- * Sorted here, a group extends its head in order, or, when it starts before the head's
- * newest point, reaches the tail already sorted. A group in order (one connection) costs a
- * comparison a point.
+ * connection a few seconds behind or ahead of the others), and a head took each point
+ * older than its newest into its unsorted tail, which settle() sorted and copied out and
+ * back: ~3/4 of the points of a 4-connection load went that way, and settle was the
+ * storage thread's largest item. Sorted here, a group extends its head in order, or, when
+ * it starts before the head's newest point, merges into it in place
+ * (HeadSeries.appendStaged). A group in order (one connection) costs a comparison a point.
+ * A group too far out of order stops part sorted (SORT_MOVES_PER_POINT); still stable, it
+ * goes through the head's tail as before.
  */
-function sortGroupsByTime(order: Uint32Array, ends: Uint32Array, seriesCount: number, timestamps: Float64Array): void {
+export function sortGroupsByTime(order: Uint32Array, ends: Uint32Array, seriesCount: number, timestamps: Float64Array): void {
   let from = 0;
   for (let s = 0; s < seriesCount; s++) {
     const to = ends[s]!;
     let previous = -Infinity;
+    // moves allowed: a group far out of order (a series backfilled newest first) is left
+    // part sorted, which appendStaged takes through the tail, bounded by TAIL_POINTS
+    let moves = SORT_MOVES_PER_POINT * (to - from) + SORT_MOVES_MIN;
     for (let k = from; k < to; k++) {
       const index = order[k]!;
       const t = timestamps[index]!;
@@ -182,6 +195,8 @@ function sortGroupsByTime(order: Uint32Array, ends: Uint32Array, seriesCount: nu
         j--;
       }
       order[j + 1] = index;
+      moves -= k - 1 - j;
+      if (moves < 0) break;
     }
     from = to;
   }
@@ -189,7 +204,8 @@ function sortGroupsByTime(order: Uint32Array, ends: Uint32Array, seriesCount: nu
 
 /**
  * Appends each staged series' points (groupBySlot's `order` and `ends`, sorted by
- * sortGroupsByTime) to its head in that order, and clears its slot; returns the points first growths took from the budget.
+ * sortGroupsByTime) to its head in that order, and clears its slot; returns the points
+ * first growths took from the budget.
  */
 function appendGrouped(
   staged: SeriesEntry[],

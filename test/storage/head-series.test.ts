@@ -309,10 +309,11 @@ describe('embedded head series', () => {
       let merged = 0;
       for (let round = 0; round < 300; round++) {
         // a group as the drain gives it: sorted by timestamp, equal ones in arrival order;
-        // it starts up to 40 steps back, on the head's own timestamps (ties) or between them
+        // it starts up to 20 steps back (at most ~40 head points newer: within the merge's
+        // bound), on the head's own timestamps (ties) or between them
         const n = 1 + Math.floor(next() * 30);
         const ts: number[] = [];
-        let t = newest - Math.floor(next() * 400) + (next() < 0.5 ? 5 : 0);
+        let t = newest - 10 * Math.floor(next() * 20) + (next() < 0.5 ? 5 : 0);
         for (let k = 0; k < n; k++) {
           ts.push(t);
           // a repeat now and then (a retry), else the next step or one after it
@@ -342,6 +343,14 @@ describe('embedded head series', () => {
       }
       expect(groups, 'late groups made').to.be.greaterThan(200);
       expect(merged).to.equal(groups);
+      // one point far back (more head points newer than it than the merge's bound) goes to the tail
+      order[0] = 0;
+      timestamps[0] = 15;
+      kinds[0] = F;
+      floats[0] = -1;
+      byPoint.appendNumber(15, F, -1, 0, 0);
+      staged.appendStaged(order, 0, 1, timestamps, kinds, words);
+      expect(staged.sortedLength).to.equal(staged.length - 1);
       byPoint.settle();
       const want = byPoint.copy(0, byPoint.length);
       const got = staged.copy(0, staged.length);

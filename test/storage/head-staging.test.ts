@@ -7,11 +7,11 @@
  * before it to move the staged points in.
  */
 import { expect } from 'chai';
-import { ValueKind, type DataPoint } from '../../core';
+import { ValueKind, type DataPoint, type SeriesPoints } from '../../core';
 import { pointBatch } from '../../core/testing/batch';
 import { mulberry32 } from '../../core/testing/random';
-import { Head } from '../../plugins/storage-embedded/head';
-import { STAGED_POINTS } from '../../plugins/storage-embedded/head-staging';
+import { Head, HeadSeries } from '../../plugins/storage-embedded/head';
+import { sortGroupsByTime, STAGED_POINTS } from '../../plugins/storage-embedded/head-staging';
 import { newSeriesEntry, type SeriesEntry } from '../../plugins/storage-embedded/series-index';
 import { embeddedEngine, tempDataDir } from '../helpers/embedded';
 
@@ -93,6 +93,58 @@ describe('embedded head staging', () => {
       expect(Array.from(got.ints), `series ${s}`).to.deep.equal(times.map((t) => want[s]!.get(t)![2]));
       expect(Array.from({ length: got.length }, (_, k) => got.texts[k]), `series ${s}`).to.deep.equal(times.map((t) => want[s]!.get(t)![3]));
     }
+  });
+
+  it('sorts each series\' staged group by timestamp, stable, and leaves a group far out of order part sorted (a bounded number of moves); the head is right either way', () => {
+    // two groups: four interleaved streams (a few places out of order), and one reversed
+    const n = 4000;
+    const timestamps = new Float64Array(2 * n);
+    const order = new Uint32Array(2 * n);
+    for (let k = 0; k < n; k++) {
+      // stream k % 4 runs (k % 4) * 3 steps behind; every 50th point repeats the one before it
+      timestamps[k] = k % 50 === 49 ? timestamps[k - 1]! : 1000 * (k - (k % 4) * 3);
+      timestamps[n + k] = 1000 * (n - k);
+      order[k] = k;
+      order[n + k] = n + k;
+    }
+    sortGroupsByTime(order, Uint32Array.of(n, 2 * n), 2, timestamps);
+    const first = Array.from(order.subarray(0, n));
+    for (let k = 1; k < n; k++) {
+      const [a, b] = [timestamps[first[k - 1]!]!, timestamps[first[k]!]!];
+      expect(a <= b, `interleaved group at ${k}`).to.equal(true);
+      // equal timestamps keep their arrival order (the later write stays later)
+      if (a === b) expect(first[k - 1]! < first[k]!).to.equal(true);
+    }
+    // the reversed group: sorting it whole would move ~n²/2 indexes; it stops part sorted
+    let unsorted = 0;
+    for (let k = n + 1; k < 2 * n; k++) if (timestamps[order[k]!]! < timestamps[order[k - 1]!]!) unsorted++;
+    expect(unsorted).to.be.greaterThan(n / 2);
+
+    // through a head: a series written newest first (one drain's worth and more) gives
+    // what appending point by point gives
+    const head = new Head();
+    const byPoint = new HeadSeries();
+    const entry = newSeriesEntry(1, { metric: 'm', tags: {}, id: '' });
+    const total = STAGED_POINTS + 100;
+    for (let from = 0; from < total; from += 20_000) {
+      const m = Math.min(20_000, total - from);
+      const columns = { length: m, seriesIndex: new Uint32Array(m), timestamps: new Float64Array(m), kinds: new Uint8Array(m).fill(F), floats: new Float64Array(m), ints: new BigInt64Array(m), texts: [] as (string | undefined)[] };
+      for (let i = 0; i < m; i++) {
+        // newest first, a timestamp written twice in a row now and then (the second write wins)
+        const k = from + i;
+        columns.timestamps[i] = 1000 * (total - k + (k % 97 === 1 ? 1 : 0));
+        columns.floats[i] = k;
+        byPoint.appendNumber(columns.timestamps[i]!, F, k, 0, 0);
+      }
+      head.append([entry], columns);
+    }
+    const parts: SeriesPoints[] = [];
+    head.collect(entry, 0, Infinity, parts);
+    const got = parts.flatMap((p) => Array.from({ length: p.length }, (_, i) => [p.timestamps[i]!, p.floats[i]!]));
+    byPoint.settle();
+    const want = Array.from({ length: byPoint.length }, (_, i) => [byPoint.timestamps[i]!, byPoint.floats[i]!]);
+    expect(got.length).to.equal(want.length);
+    expect(got).to.deep.equal(want);
   });
 
   it('leaves no series staged and no head made by a batch that names series but holds no point', () => {
