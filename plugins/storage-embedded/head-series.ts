@@ -177,9 +177,10 @@ export class HeadSeries implements SeriesPoints {
    * and float as arguments, and V8 boxes a double argument of a call it does not inline
    * (two heap numbers, 32 bytes, a point: the storage thread's largest allocation).
    * Points in timestamp order (Head's drain sorts each series' group: head-staging.ts)
-   * take no tail: a repeat of the newest timestamp replaces it, and a group that starts
-   * before the head's newest point merges in place (mergeGroup); other orders go through
-   * the tail as in appendNumber.
+   * reaching a head with no tail take none: a repeat of the newest timestamp replaces it,
+   * and a group that starts before the head's newest point merges in place (mergeGroup)
+   * when the head's points newer than its oldest are few for its size
+   * (MERGE_MOVES_PER_POINT). Anything else goes through the tail as in appendNumber.
    * `shareScale` and `shareLimit` size a new series' first growth (Head.drain: its points
    * so far times `shareScale`, at most `shareLimit`; 0: grow by half). Returns the points
    * that growth allocated beyond growing by half (0 for any other call).
@@ -223,6 +224,8 @@ export class HeadSeries implements SeriesPoints {
       const kind = kinds[i]!;
       if (sorted === at && at > 0 && ownTimestamps[at - 1] === timestamp) {
         // a repeat of the newest point (a retry): the later write replaces it, no tail
+        // (its timestamp too: -0 repeating 0 is kept as appending it would)
+        ownTimestamps[at - 1] = timestamp;
         ownKinds[at - 1] = kind;
         ownWords[2 * at - 2] = words[2 * i]!;
         ownWords[2 * at - 1] = words[2 * i + 1]!;
