@@ -312,18 +312,7 @@ export class HeadSeries implements SeriesPoints {
       k--;
     }
     // the gaps sit between the untouched points [0, i] and the merged ones (w, end)
-    if (gaps > 0) {
-      for (let k = w + 1; k < end; k++) {
-        const at = k - gaps;
-        ownTimestamps[at] = ownTimestamps[k]!;
-        ownKinds[at] = ownKinds[k]!;
-        ownWords[2 * at] = ownWords[2 * k]!;
-        ownWords[2 * at + 1] = ownWords[2 * k + 1]!;
-        if (hasTexts) texts[at] = texts[k];
-      }
-    }
-    this.length = this.sortedLength = end - gaps;
-    if (hasTexts) texts.length = this.length;
+    this.closeGaps(w + 1, end, gaps, hasTexts);
     return true;
   }
 
@@ -415,10 +404,22 @@ export class HeadSeries implements SeriesPoints {
       j--;
     }
     // each tie left a gap of one between the untouched points [0, i] and the merged ones
-    const end = sortedLength + m;
-    if (ties > 0) {
-      for (let k = w + 1; k < end; k++) {
-        const to = k - ties;
+    this.closeGaps(w + 1, sortedLength + m, ties, hasTexts);
+  }
+
+  /**
+   * Ends a merge from the newest end: the merged points [from, end) move down by `gaps`
+   * (the slots a merge left empty just below them), and the head is [0, end - gaps),
+   * sorted, with no tail.
+   */
+  private closeGaps(from: number, end: number, gaps: number, hasTexts: boolean): void {
+    const timestamps = this.timestamps;
+    const kinds = this.kinds;
+    const words = this.valueWords;
+    const texts = this.texts;
+    if (gaps > 0) {
+      for (let k = from; k < end; k++) {
+        const to = k - gaps;
         timestamps[to] = timestamps[k]!;
         kinds[to] = kinds[k]!;
         words[2 * to] = words[2 * k]!;
@@ -426,7 +427,7 @@ export class HeadSeries implements SeriesPoints {
         if (hasTexts) texts[to] = texts[k];
       }
     }
-    this.length = this.sortedLength = end - ties;
+    this.length = this.sortedLength = end - gaps;
     if (hasTexts) texts.length = this.length;
   }
 

@@ -14,6 +14,18 @@ const F = ValueKind.Float;
 const I = ValueKind.Int;
 const S = ValueKind.String;
 
+/** Writes a random float, or a random int64 as two 32-bit words, at staging index i (the value column's two views). */
+function stageRandomNumber(next: () => number, i: number, kinds: Uint8Array, floats: Float64Array, words: Int32Array): void {
+  if (next() < 0.5) {
+    kinds[i] = F;
+    floats[i] = next() * 1e6;
+  } else {
+    kinds[i] = I;
+    words[2 * i] = (next() * 2 ** 32) | 0;
+    words[2 * i + 1] = (next() * 2 ** 32) | 0;
+  }
+}
+
 describe('embedded head series', () => {
   it('keeps floats, int64 extremes and strings exact in one value column, sorted, last write wins (whatever the kinds)', () => {
     const h = new HeadSeries();
@@ -264,14 +276,7 @@ describe('embedded head series', () => {
         // passes TAIL_POINTS and settles, dropping repeats, inside the one call
         const t = next() < repeats ? clock - Math.floor(next() * 5) : (clock += 1 + Math.floor(next() * 3));
         timestamps[i] = t;
-        if (next() < 0.5) {
-          kinds[i] = F;
-          floats[i] = next() * 1e6;
-        } else {
-          kinds[i] = I;
-          words[2 * i] = (next() * 2 ** 32) | 0;
-          words[2 * i + 1] = (next() * 2 ** 32) | 0;
-        }
+        stageRandomNumber(next, i, kinds, floats, words);
         byPoint.appendNumber(t, kinds[i]!, floats[i]!, words[2 * i]!, words[2 * i + 1]!);
       }
       staged.appendStaged(order, 0, n, timestamps, kinds, words);
@@ -324,14 +329,7 @@ describe('embedded head series', () => {
           const i = 2 * k + (round % 2);
           order[k] = i;
           timestamps[i] = ts[k]!;
-          if (next() < 0.5) {
-            kinds[i] = F;
-            floats[i] = next() * 1e6;
-          } else {
-            kinds[i] = I;
-            words[2 * i] = (next() * 2 ** 32) | 0;
-            words[2 * i + 1] = (next() * 2 ** 32) | 0;
-          }
+          stageRandomNumber(next, i, kinds, floats, words);
           byPoint.appendNumber(ts[k]!, kinds[i]!, floats[i]!, words[2 * i]!, words[2 * i + 1]!);
         }
         const before = staged.length;
