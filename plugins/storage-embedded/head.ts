@@ -50,6 +50,8 @@ export class Head {
   private dirty: SeriesEntry[] = [];
   /** append's heads of a batch's series, reused from batch to batch (no array of garbage a batch) */
   private readonly heads: HeadSeries[] = [];
+  /** appendIds' entries of a batch's series, for the points not staged (strings, large batches) */
+  private readonly idEntries: SeriesEntry[] = [];
   /** numeric points appended and not yet in their series' heads (head-staging.ts) */
   private readonly staging = new HeadStaging();
   /** points in live heads */
@@ -87,6 +89,36 @@ export class Head {
     this.drain();
     this.points += n;
     this.appendNow(entries, columns, count, intWords);
+  }
+
+  /**
+   * As append, the batch's series given by id: `ids[s]` (s < `count`) is the series of
+   * `columns.seriesIndex[i] === s`, its entry `byId[ids[s]]` (the engine's SeriesIndex.byId).
+   * The write path's form (appender.ts): numeric points are staged without reading the
+   * entry of a series already staged (HeadStaging.stageIds).
+   */
+  appendIds(byId: readonly (SeriesEntry | undefined)[], ids: Uint32Array, columns: HeadColumns, count: number): void {
+    const { length: n, kinds } = columns;
+    if (n === 0) return;
+    const intWords = new Int32Array(columns.ints.buffer, columns.ints.byteOffset, 2 * n);
+    const numeric = columns.texts.length === 0 || allNumeric(kinds, n);
+    if (numeric && n <= STAGED_POINTS) {
+      if (!this.staging.fits(n)) this.drain();
+      this.points += n;
+      this.staging.stageIds(ids, byId, columns, count, intWords);
+      return;
+    }
+    const entries = this.idEntries;
+    for (let s = 0; s < count; s++) entries[s] = byId[ids[s]!]!;
+    this.drain();
+    this.points += n;
+    this.appendNow(entries, columns, count, intWords);
+    entries.length = 0;
+  }
+
+  /** Whether the entry's series has points staged, not yet in its head (tests). */
+  isStaged(entry: SeriesEntry): boolean {
+    return this.staging.isStaged(entry.id);
   }
 
   /**

@@ -36,8 +36,6 @@ export interface SeriesEntry {
   headHint: number;
   /** the head being cut into a block (older than `head`) */
   frozen: HeadSeries | undefined;
-  /** its index among the series with points staged for the head (head-staging.ts), or -1 */
-  stagedSlot: number;
   /** chunks in blocks, oldest block first (each names its block: ChunkRef.block) */
   chunks: ChunkRef[];
   /** the last downsampled read of the series' blocks alone (downsampled-read.ts), while still valid */
@@ -46,7 +44,7 @@ export interface SeriesEntry {
 
 /** A series' entry with every field set (see SeriesEntry: one hidden class for all). */
 export function newSeriesEntry(id: number, info: SeriesInfo): SeriesEntry {
-  return { id, info, head: undefined, headHint: 0, frozen: undefined, stagedSlot: -1, chunks: [], downsampled: undefined };
+  return { id, info, head: undefined, headHint: 0, frozen: undefined, chunks: [], downsampled: undefined };
 }
 
 /** One series' buckets from its blocks, for one request and range, at one BlockSet generation. */
