@@ -88,24 +88,35 @@ export class HeadStaging {
   /**
    * As stage, the batch's series given by id: `ids[s]` (s < `count`) is the series of
    * `columns.seriesIndex[i] === s`, its entry `byId[ids[s]]` (read only for a series not
-   * staged yet).
+   * staged yet). Throws, staging nothing of the batch, when an id has no entry.
    */
   stageIds(ids: Uint32Array, byId: readonly (SeriesEntry | undefined)[], columns: HeadColumns, count: number, intWords: Int32Array): void {
     const batchSlots = this.batchSlotsFor(count);
     const staged = this.entries;
+    const stagedBefore = staged.length;
     let slotById: Int32Array = this.slotById;
     for (let s = 0; s < count; s++) {
       const id = ids[s]!;
       if (id >= slotById.length) slotById = this.growSlots(id);
       let slot = slotById[id]! - 1;
       if (slot < 0) {
+        const entry = byId[id];
+        if (entry === undefined) this.unstageFrom(stagedBefore, id);
         slot = staged.length;
-        staged.push(byId[id]!);
+        staged.push(entry);
         slotById[id] = slot + 1;
       }
       batchSlots[s] = slot;
     }
     this.stageColumns(columns, intWords);
+  }
+
+  /** stageIds met series `id` with no entry: forgets the series it staged for the batch and throws (a caller's bug, reported where it is made). */
+  private unstageFrom(stagedBefore: number, id: number): never {
+    const staged = this.entries;
+    for (let k = stagedBefore; k < staged.length; k++) this.slotById[staged[k]!.id] = 0;
+    staged.length = stagedBefore;
+    throw new Error(`head staging: series id ${id} has no entry in the series index`);
   }
 
   /** Whether series `id` has points staged. */

@@ -69,7 +69,11 @@ export class Head {
     this.shareBudget = maxPoints;
   }
 
-  /** Appends points; `entries[s]` (s < `count`) is the series of `columns.seriesIndex[i] === s`. */
+  /**
+   * Appends points; `entries[s]` (s < `count`) is the series of `columns.seriesIndex[i] === s`.
+   * Series ids are unique within a head (the staging keys its series by id): two entries
+   * with one id would share their staged points.
+   */
   append(entries: readonly SeriesEntry[], columns: HeadColumns, count = entries.length): void {
     const { length: n, kinds } = columns;
     // a batch naming series but holding no point changes no head (nor stages its series)
@@ -104,8 +108,9 @@ export class Head {
     const numeric = columns.texts.length === 0 || allNumeric(kinds, n);
     if (numeric && n <= STAGED_POINTS) {
       if (!this.staging.fits(n)) this.drain();
-      this.points += n;
+      // staged first: a batch it refuses (an id with no entry) is not counted
       this.staging.stageIds(ids, byId, columns, count, intWords);
+      this.points += n;
       return;
     }
     const entries = this.idEntries;
@@ -113,7 +118,8 @@ export class Head {
     this.drain();
     this.points += n;
     this.appendNow(entries, columns, count, intWords);
-    entries.length = 0;
+    // emptied in place (setting length 0 would drop the array's storage: one allocation a batch)
+    entries.fill(undefined as unknown as SeriesEntry, 0, count);
   }
 
   /** Whether the entry's series has points staged, not yet in its head (tests). */

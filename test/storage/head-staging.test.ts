@@ -150,6 +150,20 @@ describe('embedded head staging', () => {
     expect(got).to.deep.equal(want);
   });
 
+  it('refuses a batch by id naming a series with no entry, staging none of it (the next batches are staged as before)', () => {
+    const entries = [0, 1].map((id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
+    const head = new Head();
+    const columns = (n: number) => ({ length: n, seriesIndex: Uint32Array.from({ length: n }, (_, i) => i), timestamps: Float64Array.from({ length: n }, (_, i) => 1000 * (i + 1)), kinds: new Uint8Array(n).fill(F), floats: new Float64Array(n).fill(1.5), ints: new BigInt64Array(n), texts: [] });
+    expect(() => head.appendIds(entries, Uint32Array.of(0, 5), columns(2), 2)).to.throw(/series id 5 has no entry/);
+    expect(entries.map((e) => head.isStaged(e))).to.deep.equal([false, false]);
+    expect(head.points).to.equal(0);
+    head.appendIds(entries, Uint32Array.of(1, 0), columns(2), 2);
+    expect(head.points).to.equal(2);
+    head.drain();
+    expect(entries.map((e) => e.head?.length)).to.deep.equal([1, 1]);
+    expect(entries.map((e) => head.isStaged(e))).to.deep.equal([false, false]);
+  });
+
   it('leaves no series staged and no head made by a batch that names series but holds no point', () => {
     const entries = [0, 1].map((id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
     const head = new Head();
