@@ -118,6 +118,8 @@ export class EmbeddedEngine implements StorageEngine {
   /** performance.now() of the last write (compaction paces itself while writes flow) */
   private lastWriteAt = -Infinity;
   private cutScheduled = false;
+  /** WAL segment drops waiting for the commit of points a cut carried back (dropCoveredSegments); never rejects */
+  private walDrops: Promise<unknown> = Promise.resolve();
   /** while writes wait for a cut to make room in the head (waitForRoom): the wait they share, in arrival order */
   private roomWait?: Promise<void>;
   /**
@@ -341,7 +343,7 @@ export class EmbeddedEngine implements StorageEngine {
   /** After a block is installed: drop the WAL it covers, then retention and compaction. */
   private afterCut(job: CutJob, background: boolean): void {
     this.annotationStore.save();
-    this.wal.dropBefore(job.keepFrom, background);
+    this.dropCoveredSegments(job, background);
     this.lastCheckpoint = Date.now();
     this.counters.checkpoints++;
     this.counters.lastCheckpointMs = Math.round(performance.now() - job.started);
@@ -354,6 +356,30 @@ export class EmbeddedEngine implements StorageEngine {
     if (this.head.points < this.options.headMaxPoints) return;
     if (background) this.cutInBackground();
     else this.scheduleCut();
+  }
+
+  /**
+   * Drops the WAL segments before the cut's rotation: the block holds their points now.
+   * Except the points the cut carried back into the live head (Head.carryBack): those were
+   * logged again in the new segment's buffer only, and until a commit writes and fsyncs
+   * it, the old segments are their one copy on disk. Dropped at once, a crash before the
+   * next commit (a WAL timer away) lost points written with `sync` long before. So after a
+   * cut that carried points, the drop waits for a commit (started now); if the commit
+   * fails, the segments stay, and a replay reads them (their points already in blocks merge
+   * as rewrites). Keeping a segment longer is always safe: a delete after it is a record
+   * in a later segment, replayed after it.
+   */
+  private dropCoveredSegments(job: CutJob, background: boolean): void {
+    if (job.carried === undefined) {
+      this.wal.dropBefore(job.keepFrom, background);
+      return;
+    }
+    const keepFrom = job.keepFrom;
+    const committed = this.wal.flush();
+    this.walDrops = Promise.all([this.walDrops, committed]).then(
+      () => this.wal.dropBefore(keepFrom, true),
+      () => undefined, // the commit failed: the WAL's onError reported it, the segments stay
+    );
   }
 
   /**
@@ -608,6 +634,8 @@ export class EmbeddedEngine implements StorageEngine {
     this.cuts.abort();
     this.state = 'closed';
     await this.meta.close();
+    // segments a cut dropped only once its carried points were committed (dropCoveredSegments)
+    await this.walDrops;
     await this.wal.close();
     this.blocks.close();
     await this.encoder?.close();

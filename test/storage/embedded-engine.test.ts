@@ -575,6 +575,47 @@ describe('embedded engine', () => {
     }
   });
 
+  it('loses no sync-written point to a crash right after a cut that carried points back: the WAL it covered is dropped once they are committed again', async () => {
+    // Found by review: a cut that carries each series' newest points back into the head
+    // logs them again only in the new WAL segment's buffer; dropping the segments the cut
+    // covered before that buffer was committed left the carried points in memory alone,
+    // and a crash before the next WAL commit (flushIntervalMs: a minute here) lost them.
+    const dir = tempDataDir('carried-crash');
+    const options = { headMaxPoints: 1000, cutHoldBackMs: 60_000, flushIntervalMs: 60_000, slicePoints: 50, encodeOnWorker: false };
+    const engine = await embeddedEngine(dir, options);
+    await engine.open();
+    const batch = (from: number): DataPoint[] => {
+      const points: DataPoint[] = [];
+      for (let h = 0; h < 10; h++) for (let k = from; k < from + 110; k++) points.push({ metric: 'r', tags: { host: `h${h}` }, timestamp: 1_000_000 + 1000 * k, value: { kind: ValueKind.Float, value: k } });
+      return points;
+    };
+    const first = batch(0);
+    const second = batch(110);
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    const crashed = tempDataDir('carried-crash-copy');
+    try {
+      await engine.write(pointBatch(first), { sync: true }); // 1,100 points: a background cut starts
+      while (!(await engine.stats()).cutInProgress) await tick();
+      await engine.write(pointBatch(second), { sync: true }); // the live head fills again meanwhile
+      // the first cut ends and, the head full, a second starts at once; both carry points back
+      while (((await engine.stats()).checkpoints ?? 0) < 2) await tick();
+      await sleep(200); // the covered segments' removal, in the background
+      // a crash now: the data dir as it is on disk
+      fs.cpSync(dir, crashed, { recursive: true, filter: (src) => path.basename(src) !== 'LOCK' });
+    } finally {
+      await engine.close();
+    }
+    const reopened = await embeddedEngine(crashed, options);
+    await reopened.open();
+    try {
+      const series = await collect(reopened.read({ metric: 'r' }, ALL));
+      expect(series.reduce((n, d) => n + d.points.length, 0), 'points after the crash, all written with sync').to.equal(first.length + second.length);
+      for (const d of series) expect(Array.from(d.points.floats.subarray(0, d.points.length)), d.series.tags.host).to.deep.equal(Array.from({ length: 220 }, (_, k) => k));
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('merges blocks of about the same size (cuts differ by a batch), the newest blocks once idle, and starts a compaction that is due when it opens', async () => {
     const blocksOf = (...counts: number[]) => counts.map((count) => ({ refs: [{ count }], points: count })) as unknown as Parameters<typeof planCompaction>[0];
     // cut at a 2M-point head: a block a few points bigger than the newer one once stopped every merge
