@@ -44,7 +44,7 @@ export function appendBatch(batch: PointBatch, index: SeriesIndex, wal: Wal, hea
   if (ids.length < count) ids = new Uint32Array(Math.max(count, 2 * ids.length));
   const slotted = batch.seriesSlots;
   if (slotted !== undefined) {
-    // series as slots of the transport's space: their entries by slot, the same array every
+    // series as slots of the transport's space: their ids by slot, the same array every
     // batch; another index's (another engine's, or one from before a reopen) start over
     let memo = slotted.space.memo[SPACE_IDS_SLOT] as SlotIds | undefined;
     if (memo === undefined || memo.index !== index) slotted.space.memo[SPACE_IDS_SLOT] = memo = { index, ids: new Uint32Array(1024) };

@@ -32,6 +32,11 @@ function allNumeric(kinds: Uint8Array, n: number): boolean {
   return true;
 }
 
+/** A batch's integers as 32-bit words: copied into the heads without a bigint per point. */
+function intWordsOf(columns: HeadColumns): Int32Array {
+  return new Int32Array(columns.ints.buffer, columns.ints.byteOffset, 2 * columns.length);
+}
+
 /** A new head starts at what the previous one reached (fewer regrowths), capped so that a burst does not pin memory. */
 const MAX_HINT = MAX_SIZED_POINTS;
 /**
@@ -75,24 +80,16 @@ export class Head {
    * with one id would share their staged points.
    */
   append(entries: readonly SeriesEntry[], columns: HeadColumns, count = entries.length): void {
-    const { length: n, kinds } = columns;
+    const n = columns.length;
     // a batch naming series but holding no point changes no head (nor stages its series)
     if (n === 0) return;
-    // the integers as 32-bit words: copied into the heads without a bigint per point
-    const intWords = new Int32Array(columns.ints.buffer, columns.ints.byteOffset, 2 * n);
-    const numeric = columns.texts.length === 0 || allNumeric(kinds, n);
-    // (counted once the points before them are drained: drain() projects from the count)
-    if (numeric && n <= STAGED_POINTS) {
-      if (!this.staging.fits(n)) this.drain();
-      this.points += n;
+    const intWords = intWordsOf(columns);
+    if (this.toStaging(columns)) {
       this.staging.stage(entries, columns, count, intWords);
+      this.points += n;
       return;
     }
-    // strings and JSON (and batches larger than the staging) go straight to the heads,
-    // after the points staged before them
-    this.drain();
-    this.points += n;
-    this.appendNow(entries, columns, count, intWords);
+    this.appendDirect(entries, columns, count, intWords);
   }
 
   /**
@@ -102,12 +99,10 @@ export class Head {
    * entry of a series already staged (HeadStaging.stageIds).
    */
   appendIds(byId: readonly (SeriesEntry | undefined)[], ids: Uint32Array, columns: HeadColumns, count: number): void {
-    const { length: n, kinds } = columns;
+    const n = columns.length;
     if (n === 0) return;
-    const intWords = new Int32Array(columns.ints.buffer, columns.ints.byteOffset, 2 * n);
-    const numeric = columns.texts.length === 0 || allNumeric(kinds, n);
-    if (numeric && n <= STAGED_POINTS) {
-      if (!this.staging.fits(n)) this.drain();
+    const intWords = intWordsOf(columns);
+    if (this.toStaging(columns)) {
       // staged first: a batch it refuses (an id with no entry) is not counted
       this.staging.stageIds(ids, byId, columns, count, intWords);
       this.points += n;
@@ -115,11 +110,28 @@ export class Head {
     }
     const entries = this.idEntries;
     for (let s = 0; s < count; s++) entries[s] = byId[ids[s]!]!;
-    this.drain();
-    this.points += n;
-    this.appendNow(entries, columns, count, intWords);
+    this.appendDirect(entries, columns, count, intWords);
     // emptied in place (setting length 0 would drop the array's storage: one allocation a batch)
     entries.fill(undefined as unknown as SeriesEntry, 0, count);
+  }
+
+  /**
+   * Whether a batch goes through the staging: every point a number and no more than it
+   * holds. Drains it first when the batch does not fit, so the batch is counted after the
+   * points before it are drained (drain() projects new heads' sizes from the count).
+   */
+  private toStaging(columns: HeadColumns): boolean {
+    const n = columns.length;
+    if (n > STAGED_POINTS || (columns.texts.length > 0 && !allNumeric(columns.kinds, n))) return false;
+    if (!this.staging.fits(n)) this.drain();
+    return true;
+  }
+
+  /** Strings and JSON (and batches larger than the staging): straight to the heads, after the points staged before them. */
+  private appendDirect(entries: readonly SeriesEntry[], columns: HeadColumns, count: number, intWords: Int32Array): void {
+    this.drain();
+    this.points += columns.length;
+    this.appendNow(entries, columns, count, intWords);
   }
 
   /** Whether the entry's series has points staged, not yet in its head (tests). */
