@@ -12,6 +12,7 @@ import type { Logger } from './logger';
 import type { Registry } from './registry';
 import type { StorageEngine } from './storage';
 import type { WriteService } from './writer';
+import type { HelperThreads } from './helper-threads';
 import type { Duplex } from 'node:stream';
 
 /** Hands a stream to protocol detection, as if it were a new connection. */
@@ -42,6 +43,8 @@ export interface Cradle {
   writer: WriteService;
   /** DSDB's build: version, revision, … (the /api/version fields) */
   buildInfo: BuildInfo;
+  /** worker threads features share, one V8 isolate each (core/helper-threads.ts): the put parse and chunk encode services attach there */
+  helperThreads: HelperThreads;
   lifecycle: Lifecycle;
 }
 

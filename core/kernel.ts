@@ -8,6 +8,7 @@ import { asValue, createDsdbContainer, type ConnectionDetector, type DsdbContain
 import type { ResolvedConfig } from './config';
 import { readBuildInfo } from './build-info';
 import { detectConnection } from './detection';
+import { HelperThreads } from './helper-threads';
 import { DsdbError } from './errors';
 import type { Aggregator, Codec } from './extension-points';
 import { createKernelHooks, type KernelHooks, type ListenInfo } from './hooks';
@@ -34,6 +35,8 @@ export class Kernel {
   readonly container: DsdbContainer = createDsdbContainer();
   readonly logger: Logger;
   private readonly writer: Writer;
+  /** worker threads the features share (the put parse and chunk encode services): ended after the plugins' `closed` */
+  private readonly helperThreads = new HelperThreads();
   private plugins: LoadedPlugin[] = [];
   private listener?: Listener;
   private storage?: StorageEngine;
@@ -62,6 +65,7 @@ export class Kernel {
       logger: asValue(this.logger),
       hooks: asValue(this.hooks),
       buildInfo: asValue(readBuildInfo()),
+      helperThreads: asValue(this.helperThreads),
       connections: asValue<ConnectionDetector>({
         detect: (socket, opts) => detectConnection(socket, detectorOptions, opts?.secure ?? false),
       }),
@@ -228,6 +232,7 @@ export class Kernel {
       }
     }
     await this.hooks.kernel.closed.promise().catch((err) => this.logger.error({ err }, 'a plugin failed after close'));
+    await this.helperThreads.close().catch((err) => this.logger.error({ err }, 'a helper thread failed to stop'));
     await this.container.dispose().catch(() => undefined);
     this.state = 'stopped';
     if (ran) this.logger.info('DSDB stopped');

@@ -28,8 +28,9 @@ export interface WorkerThreadSpec<M> {
  */
 export function startWorkerThread<M>(spec: WorkerThreadSpec<M>): Worker {
   const worker = new Worker(spec.file, { workerData: spec.workerData, resourceLimits: spec.resourceLimits });
-  worker.unref();
   worker.on('message', spec.onMessage);
+  // after the listener: adding a 'message' listener refs the thread's port again
+  worker.unref();
   let dead = false;
   const died = (reason: Error): void => {
     if (dead) return;

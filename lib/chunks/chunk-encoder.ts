@@ -15,9 +15,9 @@
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { ValueKind, type SeriesPoints } from '../../core';
-import { startWorkerThread, stopWorkerThread } from '../../core/worker-thread';
+import { HelperThreads, type HelperService } from '../../core/helper-threads';
 import type { CodecSet } from './codec-set';
-import { ENCODE_WORKER_ROLE, type EncodeAnswer, type EncodeJob, type EncoderCodecs } from './encode-worker';
+import type { EncodeAnswer, EncodeJob, EncoderCodecs } from './encode-worker';
 
 
 /** f64 timestamp, 8-byte value, u8 kind */
@@ -26,8 +26,8 @@ const BYTES_PER_POINT = 17;
 const SPARE_BUFFERS = 2;
 /** ...if no larger than this: one long series' slice must not stay allocated for the engine's life. */
 const SPARE_MAX_BYTES = 8 << 20;
-/** The encode thread's heaps: it holds one job's output at a time. */
-const ENCODE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 });
+/** The encode thread's heaps when the encoder has a thread of its own (no `threads` given): it holds one job's output at a time. */
+export const ENCODE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 });
 const INT: number = ValueKind.Int;
 /**
  * Threads in a row that may die before answering a job (a codec module that does not load
@@ -47,6 +47,12 @@ export const DEFAULT_ANSWER_TIMEOUT_MS = 60_000;
 export interface ChunkEncoderOptions {
   /** ms without an answer, with jobs waiting, before the thread is ended as hung (DEFAULT_ANSWER_TIMEOUT_MS) */
   answerTimeoutMs?: number;
+  /**
+   * The daemon's helper threads (the kernel's `helperThreads`): the encoder runs on one
+   * already running, beside the parse service there (HelperThreads.attachAnywhere). Without them it makes its own
+   * thread (ENCODE_WORKER_LIMITS).
+   */
+  threads?: HelperThreads;
 }
 
 /** Encoded chunks: their bytes back to back, and CHUNK_META_FIELDS numbers a chunk (series id, length, crc32, minT, maxT, count, finite). */
@@ -122,7 +128,8 @@ interface Waiting {
 }
 
 export class ChunkEncoder {
-  private worker: Worker | undefined;
+  /** the encode service on its helper thread, once started */
+  private worker: HelperService | undefined;
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
   private readonly spare: SharedArrayBuffer[] = [];
@@ -134,6 +141,9 @@ export class ChunkEncoder {
   /** armed while jobs wait: ends a thread that answers none in time */
   private watchdog: NodeJS.Timeout | undefined;
   private readonly answerTimeoutMs: number;
+  private readonly threads: HelperThreads;
+  /** the encoder's own thread when it was given none (closed with it) */
+  private readonly ownThreads: HelperThreads | undefined;
 
   /** `codecs`: where the worker loads the codecs from; `onFailure` hears of a job the worker failed and of a thread that died or hung. */
   constructor(
@@ -142,6 +152,8 @@ export class ChunkEncoder {
     options: ChunkEncoderOptions = {},
   ) {
     this.answerTimeoutMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+    this.ownThreads = options.threads ? undefined : new HelperThreads(ENCODE_WORKER_LIMITS);
+    this.threads = options.threads ?? this.ownThreads!;
   }
 
   /**
@@ -212,21 +224,22 @@ export class ChunkEncoder {
     this.worker = undefined;
     this.disarmWatchdog();
     this.failAll(new Error('the chunk encoder is closed'));
-    if (worker) await stopWorkerThread(worker);
+    if (worker) await worker.detach();
+    await this.ownThreads?.close();
   }
 
   /** For tests: the thread, to kill it as a crash would. */
   get thread(): Worker | undefined {
-    return this.worker;
+    return this.worker?.thread;
   }
 
-  private start(): Worker {
+  private start(): HelperService {
     if (this.worker) return this.worker;
-    const worker = startWorkerThread<EncodeAnswer>({
+    // beside a service already running: a thread of its own is an isolate more (~30 MiB under load)
+    const worker: HelperService = this.threads.attachAnywhere<EncodeAnswer>({
       name: 'chunk encode worker',
       file: path.join(__dirname, 'encode-worker.js'),
-      workerData: { role: ENCODE_WORKER_ROLE, codecs: this.codecs },
-      resourceLimits: ENCODE_WORKER_LIMITS,
+      data: { codecs: this.codecs },
       onMessage: (answer) => this.answer(answer),
       onDeath: (err) => this.lost(worker, err),
     });
@@ -236,7 +249,7 @@ export class ChunkEncoder {
   }
 
   /** The thread died or hung: its jobs are rejected (their callers encode them), the next job starts another. */
-  private lost(worker: Worker, err: Error): void {
+  private lost(worker: HelperService, err: Error): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.disarmWatchdog();
@@ -250,8 +263,10 @@ export class ChunkEncoder {
       this.watchdog = undefined;
       const worker = this.worker;
       if (!worker || this.waiting.size === 0) return;
-      this.lost(worker, new Error(`chunk encode worker answered no job in ${this.answerTimeoutMs} ms: ended as hung`));
-      stopWorkerThread(worker).catch(() => {});
+      const hung = new Error(`chunk encode worker answered no job in ${this.answerTimeoutMs} ms: ended as hung`);
+      this.lost(worker, hung);
+      // the thread with every service on it: a thread that answers nothing serves no one
+      worker.kill(hung).catch(() => {});
     }, this.answerTimeoutMs);
     timer.unref(); // the jobs' ref() on the thread is what keeps the process up
     return timer;

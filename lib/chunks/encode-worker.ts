@@ -1,14 +1,15 @@
 /**
- * The worker side of ChunkEncoder (chunk-encoder.ts): encodes series' columns into chunks
- * on another core, so that a block cut does not take the storage thread from ingest
- * (Prometheus compacts its head on goroutines of its own for the same reason).
+ * The helper-thread side of ChunkEncoder (chunk-encoder.ts): encodes series' columns into
+ * chunks on another core, so that a block cut does not take the storage thread from ingest
+ * (Prometheus compacts its head on goroutines of its own for the same reason). It shares
+ * its thread with the put parse service (core/helper-threads.ts).
  *
- * workerData: { role: ENCODE_WORKER_ROLE, codecs: EncoderCodecs }, the codecs loaded by
- * module (Codec.worker). A job is an EncodeJob; its answer an EncodeAnswer: the chunks'
- * bytes back to back and CHUNK_META_FIELDS numbers a chunk (series-chunks.ts), both in buffers transferred,
- * not copied. A job that throws is answered with its error's message.
+ * Attached with `{ codecs: EncoderCodecs }`, the codecs loaded by module (Codec.worker). A
+ * job is an EncodeJob; its answer an EncodeAnswer: the chunks' bytes back to back and
+ * CHUNK_META_FIELDS numbers a chunk (series-chunks.ts), both in buffers transferred, not
+ * copied. A job that throws is answered with its error's message.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 // core's files, not its barrel (which loads the whole kernel: ~20 MiB more on this thread)
 import type { Codec, SeriesPoints } from '../../core';
 import { ByteWriter } from '../../core/codec-io';
@@ -79,12 +80,13 @@ export function encodeJob(job: EncodeJob, codecs: CodecSet, writer = new ByteWri
   return { id: job.id, bytes: w.finish(), meta, chunks };
 }
 
-/** What ChunkEncoder passes as workerData, so that importing this file elsewhere starts nothing. */
-export const ENCODE_WORKER_ROLE = 'dsdb-chunk-encode';
-
-if (parentPort && (workerData as { role?: string } | undefined)?.role === ENCODE_WORKER_ROLE) {
-  const port = parentPort;
-  const codecs = codecSetFrom((workerData as { codecs: EncoderCodecs }).codecs);
+/**
+ * The chunk encode service on a helper thread (core/helper-threads.ts, attached by
+ * ChunkEncoder with `{ codecs }`): each EncodeJob on `port` is answered with its
+ * EncodeAnswer. Throws (the service fails to start) when a codec module does not load.
+ */
+export function serveHelper(port: MessagePort, data: unknown): void {
+  const codecs = codecSetFrom((data as { codecs: EncoderCodecs }).codecs);
   const writer = new ByteWriter(1 << 20);
   port.on('message', (job: EncodeJob) => {
     let answer: EncodeAnswer;

@@ -1,6 +1,8 @@
 /**
- * Parses telnet `put` lines on worker threads (node:worker_threads), so that parsing and
- * finding series run on the second core while the storage thread appends. A job is a run
+ * Parses telnet `put` lines on worker threads (the daemon's helper threads,
+ * core/helper-threads.ts: slot i's parse service shares thread i with whatever else runs
+ * there, the chunk encoder), so that parsing and finding series run on the second core
+ * while the storage thread appends. A job is a run
  * of complete lines; its answer, a PointBatch plus the error line of each bad line in
  * order, resolves in the order jobs were given to that worker (one worker serves a
  * caller's jobs in FIFO order: pass the same `affinity` for a connection and its lines
@@ -9,20 +11,20 @@
  * The batch's series cross threads as slots (put-parse-worker.ts): each worker's table
  * maps slot → series object and key here, so a known series costs no object or string.
  *
- * A worker that dies (a crash, an out-of-memory) loses nothing: every job not yet answered
- * is parsed here, on the main thread, with the same code, in order, and a new worker takes
- * the later jobs. Workers are unref'd (they never keep the process alive) and started on
- * the first job.
+ * A worker that dies (a crash, an out-of-memory, its thread ended by another service as
+ * hung) loses nothing: every job not yet answered is parsed here, on the main thread, with
+ * the same code, in order, and a new worker takes the later jobs. Workers are unref'd
+ * (they never keep the process alive) and started on the first job.
  */
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { NO_TEXTS } from '../../core/batch-builder';
-import { startWorkerThread, stopWorkerThread } from '../../core/worker-thread';
+import { HelperThreads, type HelperService } from '../../core/helper-threads';
 import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, newSeriesSpace, type SeriesRef, type SeriesSlots, type SeriesSpace } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
 import { isShared, MAX_SHARED_BYTES, SharedBufferPool } from './shared-bytes';
-import { JobParsers, WORKER_ROLE, type ParseRequest, type ParseResult } from './put-parse-worker';
+import { JobParsers, type ParseRequest, type ParseResult } from './put-parse-worker';
 
 export interface ParsedLines {
   /** undefined when no line of the job gave a point */
@@ -148,7 +150,8 @@ interface Job extends ParseRequest {
 }
 
 class ParseWorker {
-  private worker: Worker | undefined;
+  /** the parse service on its helper thread, once started */
+  private worker: HelperService | undefined;
   private readonly jobs: Job[] = [];
   /** by slot: the series, its key and its SeriesRef (the same objects in every batch of the series) */
   private table = new WorkerSeriesTable();
@@ -160,6 +163,8 @@ class ParseWorker {
 
   constructor(
     private readonly onCrash: (err: unknown) => void,
+    private readonly threads: HelperThreads,
+    private readonly slot: number,
   ) {}
 
   /** Jobs given to this worker and not answered yet. */
@@ -192,7 +197,7 @@ class ParseWorker {
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
-    const stopped = stopWorkerThread(worker);
+    const stopped = worker.detach();
     this.fallBack();
     await stopped;
   }
@@ -204,16 +209,15 @@ class ParseWorker {
 
   /** For tests: the thread, to kill it as a crash would. */
   get thread(): Worker | undefined {
-    return this.worker;
+    return this.worker?.thread;
   }
 
-  private start(): Worker {
+  private start(): HelperService {
     if (this.worker) return this.worker;
-    const worker = startWorkerThread<ParseResult>({
+    const worker: HelperService = this.threads.attach<ParseResult>(this.slot, {
       name: 'put parse worker',
       file: path.join(__dirname, 'put-parse-worker.js'),
-      workerData: { role: WORKER_ROLE },
-      resourceLimits: PARSE_WORKER_LIMITS,
+      data: undefined,
       onMessage: (result) => this.answer(result),
       onDeath: (err) => {
         if (this.worker !== worker) return;
@@ -267,14 +271,24 @@ class ParseWorker {
 }
 
 export class PutParsePool {
-  private readonly workers: ParseWorker[];
+  private readonly workers: ParseWorker[] = [];
+  private readonly helpers: HelperThreads;
+  /** the pool's own threads when it was given none (closed with it) */
+  private readonly ownThreads: HelperThreads | undefined;
 
-  /** @param size worker threads (at least 1) */
+  /**
+   * @param size worker slots (at least 1): slot i parses on helper thread i
+   * @param threads the daemon's helper threads (the kernel's `helperThreads`); without
+   *   them the pool makes its own, with PARSE_WORKER_LIMITS
+   */
   constructor(
     size: number,
     private readonly onCrash: (err: unknown) => void,
+    threads?: HelperThreads,
   ) {
-    this.workers = Array.from({ length: Math.max(1, size) }, () => new ParseWorker(onCrash));
+    this.ownThreads = threads ? undefined : new HelperThreads(PARSE_WORKER_LIMITS);
+    this.helpers = threads ?? this.ownThreads!;
+    this.grow(Math.max(1, size));
   }
 
   /** Worker slots (a thread starts on its first job). */
@@ -284,7 +298,8 @@ export class PutParsePool {
 
   /** Adds worker slots up to `size` (never fewer): a transport that asks for more threads than the pool has gets them. */
   grow(size: number): void {
-    while (this.workers.length < size) this.workers.push(new ParseWorker(this.onCrash));
+    this.helpers.reserve(size);
+    while (this.workers.length < size) this.workers.push(new ParseWorker(this.onCrash, this.helpers, this.workers.length));
   }
 
   /**
@@ -331,5 +346,6 @@ export class PutParsePool {
   /** Ends the threads. Jobs submitted afterwards (a connection's last packet during shutdown) are parsed on this thread. */
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.ownThreads?.close();
   }
 }

@@ -1,13 +1,14 @@
 /**
- * The worker side of PutParsePool (put-parse-pool.ts): parses `put` lines and `/api/put`
- * JSON bodies on a second core. A lines job is a run of complete lines (`\n` or `\r\n`
+ * The helper-thread side of PutParsePool (put-parse-pool.ts): parses `put` lines and
+ * `/api/put` JSON bodies on a second core (serveHelper, on a thread core/helper-threads.ts
+ * shares with the chunk encode service). A lines job is a run of complete lines (`\n` or `\r\n`
  * separated), a JSON job one request body; the answer is the batch's columns (one buffer,
  * transferred, not copied), the error line of each bad line in order,
  * and the batch's series as slots: a series is sent by name once per worker (`added`),
  * then only as its slot number, so a batch of known series costs no object or string
  * crossing threads. `reset` tells the main thread the slots start over (the table bound).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { BatchBuilder } from '../../core/batch-builder';
 import type { SeriesRef } from '../../core/series-ref';
 import type { Tags } from '../../core/types';
@@ -247,11 +248,12 @@ export function transferList(r: ParseResult): ArrayBuffer[] {
   return [r.timestamps.buffer as ArrayBuffer];
 }
 
-/** What PutParsePool passes as workerData, so that importing this file elsewhere starts nothing. */
-export const WORKER_ROLE = 'dsdb-put-parse';
-
-if (parentPort && (workerData as { role?: string } | undefined)?.role === WORKER_ROLE) {
-  const port = parentPort;
+/**
+ * The put parse service on a helper thread (core/helper-threads.ts, attached by
+ * PutParsePool): each ParseRequest on `port` is answered in order with its ParseResult,
+ * the result's columns transferred, not copied.
+ */
+export function serveHelper(port: MessagePort): void {
   const parsers = new JobParsers();
   port.on('message', (request: ParseRequest) => {
     const result = parsers.parse(request);

@@ -4,8 +4,8 @@
  * plugin, since each thread costs its own V8 heap. The first plugin to ask makes it and
  * registers it in the container as `putParsePool`; it has as many worker slots as the
  * largest `size` asked for, and each transport spreads its jobs over its own `size` first
- * slots (so put-telnet's one thread is also put-http's first). A slot's thread starts on
- * its first job. The pool is closed when the kernel has closed.
+ * slots (so put-telnet's one thread is also put-http's first). Slot i parses on the
+ * kernel's helper thread i (core/helper-threads.ts), started on its first job. The pool is closed when the kernel has closed.
  */
 import { asValue } from 'awilix';
 import type { DsdbContainer } from '../../core/container';
@@ -27,7 +27,7 @@ export function sharedPutParsePool(container: DsdbContainer, hooks: KernelHooks,
     shared.grow(size);
     return shared;
   }
-  const pool = new PutParsePool(size, (err) => log.error({ err }, 'a put parse worker died; its jobs are parsed on the main thread'));
+  const pool = new PutParsePool(size, (err) => log.error({ err }, 'a put parse worker died; its jobs are parsed on the main thread'), container.resolve('helperThreads'));
   container.register('putParsePool', asValue(pool));
   hooks.kernel.closed.tapPromise('put-parse-pool', () => pool.close());
   return pool;

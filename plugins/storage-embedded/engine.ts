@@ -20,6 +20,7 @@ import {
   type DownsampledRead,
   type DownsampleRequest,
   type Codec,
+  type HelperThreads,
   type LastPoint,
   type Logger,
   type NameKind,
@@ -141,6 +142,8 @@ export class EmbeddedEngine implements StorageEngine {
     private readonly options: EmbeddedEngineOptions,
     private readonly codecs: Registry<Codec>,
     private readonly log: Logger,
+    /** the daemon's helper threads, where the chunk encoder runs (without them it makes a thread of its own) */
+    private readonly threads?: HelperThreads,
   ) {
     this.head = new Head(options.headMaxPoints);
     this.annotationStore = new AnnotationStore(options.dataDir, log);
@@ -197,7 +200,7 @@ export class EmbeddedEngine implements StorageEngine {
       this.encoder = ChunkEncoder.forCodecs(codecSet, (err) => {
         this.log.warn({ err }, 'encoding chunks on the worker thread failed; the block cut or compaction goes on on the storage thread');
         if (this.encoder && !this.encoder.usable) this.log.warn('the chunk encode thread keeps dying before it answers: block cuts and compactions encode on the storage thread from now on');
-      }, { answerTimeoutMs: this.options.encodeAnswerTimeoutMs });
+      }, { answerTimeoutMs: this.options.encodeAnswerTimeoutMs, threads: this.threads });
     }
     this.unlock = lockDir(dir);
     try {

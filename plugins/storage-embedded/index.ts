@@ -65,7 +65,7 @@ export default definePlugin({
         'embedded',
         {
           create: ({ logger }) =>
-            (engine = new EmbeddedEngine({ ...options, dataDir: path.resolve(baseDir, options.dataDir) }, container.resolve('codecs'), logger)),
+            (engine = new EmbeddedEngine({ ...options, dataDir: path.resolve(baseDir, options.dataDir) }, container.resolve('codecs'), logger, container.resolve('helperThreads'))),
         },
         'storage-embedded',
       );
