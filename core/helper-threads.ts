@@ -65,8 +65,13 @@ export class HelperService {
   private dead = false;
   private detached = false;
 
+  /**
+   * `thread`: the thread it runs on (for tests: to kill it as a crash would). Fixed at
+   * attach: after a death the slot's next thread is another service's, never this one's.
+   */
   constructor(
     private readonly owner: HelperThread,
+    readonly thread: Worker,
     private readonly port: MessagePort,
     private readonly spec: HelperServiceSpec<unknown>,
   ) {
@@ -81,11 +86,6 @@ export class HelperService {
       spec.onMessage(message);
     });
     port.unref();
-  }
-
-  /** The thread it runs on (for tests: to kill it as a crash would). */
-  get thread(): Worker {
-    return this.owner.worker!;
   }
 
   /** Whether the service can take messages (not dead, not detached). */
@@ -124,7 +124,7 @@ export class HelperService {
   async kill(reason: Error): Promise<void> {
     this.detached = true;
     this.port.close();
-    await this.owner.kill(reason);
+    await this.owner.kill(this.thread, reason);
   }
 
   /** The thread died: onDeath once. */
@@ -146,7 +146,7 @@ class HelperThread {
   attach<M>(spec: HelperServiceSpec<M>): HelperService {
     const worker = this.start();
     const { port1, port2 } = new MessageChannel();
-    const service = new HelperService(this, port1, spec as HelperServiceSpec<unknown>);
+    const service = new HelperService(this, worker, port1, spec as HelperServiceSpec<unknown>);
     this.services.add(service);
     const attach: AttachMessage = { file: spec.file, data: spec.data, port: port2 };
     worker.postMessage(attach, [port2]);
@@ -161,10 +161,9 @@ class HelperThread {
     if (worker) await stopWorkerThread(worker);
   }
 
-  /** Ends the thread; every service still on it hears of it as a death. */
-  async kill(reason: Error): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
+  /** Ends `worker` if it is still this slot's thread; every service still on it hears of it as a death. */
+  async kill(worker: Worker, reason: Error): Promise<void> {
+    if (this.worker !== worker) return;
     this.lost(worker, reason);
     await stopWorkerThread(worker);
   }

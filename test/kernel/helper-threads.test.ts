@@ -106,6 +106,12 @@ describe('helper threads (core/helper-threads.ts)', function () {
     c.service.postMessage({ n: 1 });
     await c.until(() => c.answers.length === 1);
     expect(c.answers[0]!.threadId).to.not.equal(first);
+    expect(c.service.thread, 'a new thread').to.not.equal(a.service.thread);
+    // a dead service's late kill (a watchdog that fires after the death) ends nothing of the new thread's
+    await a.service.kill(new Error('late'));
+    c.service.postMessage({ n: 2 });
+    await c.until(() => c.answers.length === 2);
+    expect(c.deaths).to.deep.equal([]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(a.deaths.length + b.deaths.length, 'no second death call').to.equal(2);
   });
