@@ -15,9 +15,11 @@
  * killed by one of its services) is the death of every service on it: each hears of it
  * once (`onDeath`) and falls back as it did with a thread of its own; the next attach
  * starts a new thread. A service whose module fails to load dies alone (its port closes,
- * the thread and its other services go on). Threads are unref'd, and so are the ports
- * until their owner ref()s them while it waits for an answer. A thread ends when its last
- * service detaches.
+ * the thread and its other services go on); `onDeath`'s `cause` tells the two apart. A
+ * thread is unref'd unless a service on it ref()s itself while it waits for an answer
+ * (counted: the thread is ref'd while any service is), so that an awaited answer keeps
+ * the process up, and so does its death until the service has heard of it. A thread ends
+ * when its last service detaches.
  */
 import path from 'node:path';
 import { MessageChannel, type MessagePort, type ResourceLimits, type Transferable, type Worker } from 'node:worker_threads';
@@ -46,9 +48,17 @@ export interface HelperServiceSpec<M> {
   data: unknown;
   /** each message the service posts */
   onMessage: (message: M) => void;
-  /** once, when the thread dies or the service's module fails to load */
-  onDeath: (reason: Error) => void;
+  /**
+   * Once, when the service can take no more messages: `cause` 'start' when its module
+   * failed to load or serveHelper threw (the thread goes on), 'thread' when the thread
+   * died — a crash or an out-of-memory end in any service on it, or a service killing it
+   * as hung.
+   */
+  onDeath: (reason: Error, cause: HelperDeathCause) => void;
 }
+
+/** Why a helper service died (HelperServiceSpec.onDeath). */
+export type HelperDeathCause = 'start' | 'thread';
 
 /** The attach message a helper thread's main port carries (helper-thread-main.ts). */
 export interface AttachMessage {
@@ -64,6 +74,8 @@ export const SERVICE_FAILED = '__dsdbHelperServiceFailed';
 export class HelperService {
   private dead = false;
   private detached = false;
+  /** ref()'d: counted in the thread's holds */
+  private held = false;
 
   /**
    * `thread`: the thread it runs on (for tests: to kill it as a crash would). Fixed at
@@ -78,7 +90,7 @@ export class HelperService {
     port.on('message', (message: unknown) => {
       if (this.dead || this.detached) return;
       if (message !== null && typeof message === 'object' && SERVICE_FAILED in message) {
-        this.died(new Error(`${spec.name} failed to start: ${String((message as Record<string, unknown>)[SERVICE_FAILED])}`));
+        this.died(new Error(`${spec.name} failed to start: ${String((message as Record<string, unknown>)[SERVICE_FAILED])}`), 'start');
         owner.leave(this);
         port.close();
         return;
@@ -97,13 +109,20 @@ export class HelperService {
     this.port.postMessage(message, transfer as Transferable[] | undefined);
   }
 
-  /** Keeps the process up while an answer is awaited. */
+  /**
+   * Keeps the process up while an answer is awaited: the thread is ref'd (not only this
+   * port, which would let the process end unnoticed when the thread exits).
+   */
   ref(): void {
-    this.port.ref();
+    if (this.held || !this.live) return;
+    this.held = true;
+    this.owner.hold(this.thread, 1);
   }
 
   unref(): void {
-    this.port.unref();
+    if (!this.held) return;
+    this.held = false;
+    this.owner.hold(this.thread, -1);
   }
 
   /**
@@ -112,6 +131,7 @@ export class HelperService {
    */
   async detach(): Promise<void> {
     if (this.detached) return;
+    this.unref();
     this.detached = true;
     this.port.close();
     await this.owner.leave(this);
@@ -122,17 +142,18 @@ export class HelperService {
    * others hear of a death (`reason`).
    */
   async kill(reason: Error): Promise<void> {
+    this.unref();
     this.detached = true;
     this.port.close();
     await this.owner.kill(this.thread, reason);
   }
 
-  /** The thread died: onDeath once. */
-  died(reason: Error): void {
+  /** The thread died, or the service's start failed: onDeath once. */
+  died(reason: Error, cause: HelperDeathCause): void {
     if (this.dead || this.detached) return;
+    this.unref();
     this.dead = true;
-    this.port.unref();
-    this.spec.onDeath(reason);
+    this.spec.onDeath(reason, cause);
   }
 }
 
@@ -140,6 +161,8 @@ export class HelperService {
 class HelperThread {
   worker: Worker | undefined;
   private readonly services = new Set<HelperService>();
+  /** services on the current thread that are ref()'d */
+  private holds = 0;
 
   constructor(private readonly limits: ResourceLimits) {}
 
@@ -151,6 +174,14 @@ class HelperThread {
     const attach: AttachMessage = { file: spec.file, data: spec.data, port: port2 };
     worker.postMessage(attach, [port2]);
     return service;
+  }
+
+  /** A service on `worker` ref()'d itself (+1) or unref()'d (-1): the thread is ref'd while any is. */
+  hold(worker: Worker, delta: number): void {
+    if (this.worker !== worker) return;
+    this.holds += delta;
+    if (this.holds > 0) worker.ref();
+    else worker.unref();
   }
 
   /** A service left: the thread ends with its last one. */
@@ -190,15 +221,24 @@ class HelperThread {
       onDeath: (err) => this.lost(worker, err),
     });
     this.worker = worker;
+    this.holds = 0;
     return worker;
   }
 
   private lost(worker: Worker, reason: Error): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
+    this.holds = 0;
     const services = [...this.services];
     this.services.clear();
-    for (const service of services) service.died(reason);
+    // each hears of it, whatever another's onDeath does
+    for (const service of services) {
+      try {
+        service.died(reason, 'thread');
+      } catch (err) {
+        process.emitWarning(`a helper service's onDeath threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 }
 

@@ -12,7 +12,7 @@ export { newSeriesRef, newSeriesRefSlot, newSeriesSpace, seriesCountOf, type Ser
 export { tagsPassSelector } from './selector-match';
 export { TimeSlice, yieldToEventLoop, slicedWorkRunning, DEFAULT_SLICE_MS } from './time-slice';
 export { startWorkerThread, stopWorkerThread, type WorkerThreadSpec } from './worker-thread';
-export { HelperThreads, HelperService, HELPER_THREAD_LIMITS, type HelperServiceModule, type HelperServiceSpec } from './helper-threads';
+export { HelperThreads, HelperService, HELPER_THREAD_LIMITS, type HelperDeathCause, type HelperServiceModule, type HelperServiceSpec } from './helper-threads';
 export { defineFeatureHooks } from './feature-hooks';
 export { Writer, type WriteService, type WriteInfo } from './writer';
 export { assertValidBatch } from './batch-check';

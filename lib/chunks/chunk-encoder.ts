@@ -138,6 +138,8 @@ export class ChunkEncoder {
   private failedStarts = 0;
   /** whether the current thread has answered a job */
   private answered = false;
+  /** the job the thread said it started (EncodeAnswer.started) and has not answered */
+  private running: number | undefined = undefined;
   /** armed while jobs wait: ends a thread that answers none in time */
   private watchdog: NodeJS.Timeout | undefined;
   private readonly answerTimeoutMs: number;
@@ -241,32 +243,52 @@ export class ChunkEncoder {
       file: path.join(__dirname, 'encode-worker.js'),
       data: { codecs: this.codecs },
       onMessage: (answer) => this.answer(answer),
-      onDeath: (err) => this.lost(worker, err),
+      // counted toward MAX_FAILED_STARTS: its own module failing, or the thread dying in one of its jobs
+      // (not a death another service on the thread caused while this one's jobs waited)
+      onDeath: (err, cause) => this.lost(worker, err, cause === 'start' || this.running !== undefined),
     });
     this.worker = worker;
     this.answered = false;
+    this.running = undefined;
     return worker;
   }
 
-  /** The thread died or hung: its jobs are rejected (their callers encode them), the next job starts another. */
-  private lost(worker: HelperService, err: Error): void {
+  /**
+   * The service is gone (its thread died, or was ended as hung) or was left (its thread
+   * busy elsewhere): its jobs are rejected (their callers encode them), the next job
+   * attaches again. `counts`: toward MAX_FAILED_STARTS, unless the thread had answered.
+   */
+  private lost(worker: HelperService, err: Error, counts: boolean): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.disarmWatchdog();
-    this.failedStarts = this.answered ? 0 : this.failedStarts + 1;
+    if (this.answered) this.failedStarts = 0;
+    else if (counts) this.failedStarts++;
+    this.running = undefined;
     this.failAll(err);
     this.onFailure(err);
   }
 
+  /**
+   * After answerTimeoutMs with jobs waiting and no answer: a job of the encoder's that
+   * started and never ended is hung, and the thread is ended with every service on it (a
+   * thread stuck in a codec serves no one). A job that never started waited behind another
+   * service's work on the shared thread: the encoder leaves that thread (its jobs are
+   * encoded by the caller) and the thread goes on.
+   */
   private armWatchdog(): NodeJS.Timeout {
     const timer = setTimeout(() => {
       this.watchdog = undefined;
       const worker = this.worker;
       if (!worker || this.waiting.size === 0) return;
-      const hung = new Error(`chunk encode worker answered no job in ${this.answerTimeoutMs} ms: ended as hung`);
-      this.lost(worker, hung);
-      // the thread with every service on it: a thread that answers nothing serves no one
-      worker.kill(hung).catch(() => {});
+      if (this.running !== undefined) {
+        const hung = new Error(`chunk encode worker answered no job in ${this.answerTimeoutMs} ms: ended as hung`);
+        this.lost(worker, hung, true);
+        worker.kill(hung).catch(() => {});
+        return;
+      }
+      this.lost(worker, new Error(`chunk encode worker started no job in ${this.answerTimeoutMs} ms (its thread busy with other work): the jobs are encoded here`), false);
+      worker.detach().catch(() => {});
     }, this.answerTimeoutMs);
     timer.unref(); // the jobs' ref() on the thread is what keeps the process up
     return timer;
@@ -278,6 +300,14 @@ export class ChunkEncoder {
   }
 
   private answer(answer: EncodeAnswer): void {
+    if (answer.started) {
+      // the thread took the job: the full timeout from now, for that job alone
+      this.running = answer.id;
+      this.disarmWatchdog();
+      this.watchdog = this.armWatchdog();
+      return;
+    }
+    if (this.running === answer.id) this.running = undefined;
     this.answered = true;
     const waiting = this.waiting.get(answer.id);
     this.waiting.delete(answer.id);

@@ -40,6 +40,8 @@ export interface EncodeJob {
 
 export interface EncodeAnswer {
   id: number;
+  /** sent as a job starts, before its answer: the encoder's watchdog tells a job that runs too long from one waiting behind another service's work */
+  started?: true;
   /** the chunks back to back, in series then time order */
   bytes?: Uint8Array;
   /** CHUNK_META_FIELDS numbers a chunk */
@@ -89,6 +91,7 @@ export function serveHelper(port: MessagePort, data: unknown): void {
   const codecs = codecSetFrom((data as { codecs: EncoderCodecs }).codecs);
   const writer = new ByteWriter(1 << 20);
   port.on('message', (job: EncodeJob) => {
+    port.postMessage({ id: job.id, started: true } satisfies EncodeAnswer);
     let answer: EncodeAnswer;
     try {
       answer = encodeJob(job, codecs, writer);

@@ -170,6 +170,23 @@ describe('helper threads (core/helper-threads.ts)', function () {
     expect(code).to.equal(0);
   });
 
+  it('keeps the process up until a service that awaits an answer hears of its thread exiting', async () => {
+    // the thread ends with process.exit (no error event): a ref'd port alone would let the process end unnoticed
+    const script = `
+      const { HelperThreads } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'core'))});
+      const threads = new HelperThreads();
+      const service = threads.attach(0, { name: 'echo', file: ${JSON.stringify(ECHO)}, data: { tag: 'x' },
+        onMessage: () => console.log('answered'), onDeath: (e, cause) => console.log('died (' + cause + '): ' + e.message) });
+      service.ref();
+      service.postMessage({ spinMs: 200, exit: 3 });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(out.trim()).to.match(/^died \(thread\): helper thread exited with code 3$/);
+    expect(code).to.equal(0);
+  });
+
   describe('in a daemon @integration', () => {
     it('parses telnet puts and encodes block cuts on one helper thread: one isolate, not two', async () => {
       const dir = tempDataDir('helper-threads');

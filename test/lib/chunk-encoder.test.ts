@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { crc32 } from 'node:zlib';
 import { allocPoints, ByteWriter, Registry, ValueKind, type Codec, type SeriesPoints } from '../../core';
 import { CHUNK_META_FIELDS, ChunkEncoder, chunkValuesFinite, CodecSet, DEFAULT_CODECS, writeChunk } from '../../lib/chunks';
+import path from 'node:path';
+import { HelperThreads } from '../../core';
 import { codecRegistry } from '../helpers/embedded';
 import { HANG_AT, withHangingWorker } from '../fixtures/hanging-codec';
 
@@ -238,6 +240,71 @@ describe('lib/chunks ChunkEncoder', () => {
     } finally {
       await encoder.close();
     }
+  });
+
+  describe('on a helper thread shared with another service', () => {
+    const ECHO = path.join(__dirname, '..', 'fixtures', 'helper-echo-service.js');
+    /** The echo fixture on slot 0 of `threads`, its deaths recorded; resolves once it answered (the thread runs). */
+    async function echoService(threads: HelperThreads) {
+      const deaths: Error[] = [];
+      let answered!: () => void;
+      const first = new Promise<void>((resolve) => (answered = resolve));
+      const service = threads.attach(0, { name: 'echo', file: ECHO, data: { tag: 'e' }, onMessage: () => answered(), onDeath: (err) => deaths.push(err) });
+      service.postMessage({ n: 1 });
+      await first;
+      return { service, deaths };
+    }
+
+    it('runs on the thread already running, and leaves it (not ends it) when its jobs wait behind the other service past answerTimeoutMs', async () => {
+      const threads = new HelperThreads();
+      const failures: Error[] = [];
+      const encoder = ChunkEncoder.forCodecs(codecs, (err) => failures.push(err), { threads, answerTimeoutMs: 300 })!;
+      try {
+        const echo = await echoService(threads);
+        const rnd = seeded(31);
+        expect(await encodeOneSeries(encoder, rnd)).to.equal('encoded');
+        expect(encoder.thread, 'beside the echo service').to.equal(echo.service.thread);
+        // four times: the other service keeps the thread busy for 900 ms, the encode waits behind it
+        for (let round = 0; round < 4; round++) {
+          echo.service.postMessage({ spinMs: 900 });
+          await new Promise((resolve) => setTimeout(resolve, 50)); // the thread is in it
+          const started = Date.now();
+          expect(await encodeOneSeries(encoder, rnd)).to.match(/started no job in 300 ms \(its thread busy with other work\)/);
+          expect(Date.now() - started, 'given up at the timeout, not after the other job').to.be.below(850);
+          await new Promise((resolve) => setTimeout(resolve, 700));
+        }
+        expect(echo.deaths, 'the busy thread was not ended').to.deep.equal([]);
+        expect(threads.threads()).to.deep.equal([echo.service.thread]);
+        expect(encoder.usable, 'waiting behind another service is no failed start').to.equal(true);
+        expect(await encodeOneSeries(encoder, rnd), 'back on the same thread').to.equal('encoded');
+        expect(encoder.thread).to.equal(echo.service.thread);
+        expect(failures).to.have.length(4);
+      } finally {
+        await encoder.close();
+        await threads.close();
+      }
+    });
+
+    it('does not count deaths the other service causes toward giving up', async () => {
+      const threads = new HelperThreads();
+      const encoder = ChunkEncoder.forCodecs(codecs, () => undefined, { threads, answerTimeoutMs: 60_000 })!;
+      const rnd = seeded(32);
+      try {
+        for (let i = 0; i < 4; i++) {
+          const echo = await echoService(threads);
+          // the other service keeps the thread busy, then crashes it with the encode still waiting (never started)
+          echo.service.postMessage({ spinMs: 300, crash: true });
+          await new Promise((resolve) => setTimeout(resolve, 50)); // the thread is in it
+          const result = encodeOneSeries(encoder, rnd);
+          expect(await result).to.match(/the echo service crashed/);
+          expect(encoder.usable, `after death ${i + 1}`).to.equal(true);
+        }
+        expect(await encodeOneSeries(encoder, rnd)).to.equal('encoded');
+      } finally {
+        await encoder.close();
+        await threads.close();
+      }
+    });
   });
 
   it('refuses a series that does not fit the slice', () => {
