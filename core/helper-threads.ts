@@ -2,7 +2,7 @@
  * Helper threads that features share: the put parse service and the chunk encode service
  * run on the same worker thread, each over a MessagePort of its own, instead of a thread
  * each. Why: every thread is a V8 isolate with its own heap, young generation, compiled
- * code and malloc arena; an isolate fewer took 15–30 MiB off the peak RSS of a 10M-point
+ * code and malloc arena; an isolate fewer took 20–40 MiB off the peak RSS of a 10M-point
  * load (docs/performance.md, "Forty-seventh session"), where the work of the two services
  * fits one core between them (parsing ~1.5 s and encoding ~0.6 s of a 3.5 s load; a 2-core
  * machine time-shared the three threads anyway).

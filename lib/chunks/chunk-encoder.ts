@@ -237,7 +237,7 @@ export class ChunkEncoder {
 
   private start(): HelperService {
     if (this.worker) return this.worker;
-    // beside a service already running: a thread of its own is an isolate more (15–30 MiB at a load's peak)
+    // beside a service already running: a thread of its own is an isolate more (20–40 MiB at a load's peak)
     const worker: HelperService = this.threads.attachAnywhere<EncodeAnswer>({
       name: 'chunk encode worker',
       file: path.join(__dirname, 'encode-worker.js'),
