@@ -6,7 +6,9 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { HelperThreads, type HelperService } from '../../core';
+import { HELPER_THREAD_LIMITS, HelperThreads, type HelperService } from '../../core';
+import { ENCODE_WORKER_LIMITS } from '../../lib/chunks/chunk-encoder';
+import { PARSE_WORKER_LIMITS } from '../../lib/opentsdb/put-parse-pool';
 import type { EchoAnswer } from '../fixtures/helper-echo-service';
 import { startDaemon } from '../helpers/daemon';
 import { tempDataDir } from '../helpers/embedded';
@@ -185,6 +187,13 @@ describe('helper threads (core/helper-threads.ts)', function () {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(out.trim()).to.match(/^died \(thread\): helper thread exited with code 3$/);
     expect(code).to.equal(0);
+  });
+
+  it('gives a shared thread the heaps of both services on it: the parse caches and an encode job', () => {
+    const young = HELPER_THREAD_LIMITS.maxYoungGenerationSizeMb!;
+    const old = HELPER_THREAD_LIMITS.maxOldGenerationSizeMb!;
+    expect(young).to.equal(Math.max(PARSE_WORKER_LIMITS.maxYoungGenerationSizeMb, ENCODE_WORKER_LIMITS.maxYoungGenerationSizeMb));
+    expect(old).to.be.at.least(PARSE_WORKER_LIMITS.maxOldGenerationSizeMb + ENCODE_WORKER_LIMITS.maxOldGenerationSizeMb);
   });
 
   describe('in a daemon @integration', () => {
