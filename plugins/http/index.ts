@@ -19,7 +19,10 @@ import { installOpenApi } from './openapi';
 import { installRequestBody } from './request-body';
 import { installWriteAdmission } from './write-admission-hook';
 import { WriteAdmission } from './write-admission';
+import { InFlightResponses } from './in-flight';
 
+/** How long a stop waits for the answers of requests being handled before it closes their connections. */
+const SEND_IN_FLIGHT_MS = 2000;
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD']);
 const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'] as const;
 const versionAnswer = {
@@ -77,6 +80,7 @@ export default definePlugin({
     }
     const admission = new WriteAdmission(options.maxConcurrentWrites || Math.max(4, 2 * os.availableParallelism()), options.writeQueueTimeoutMs);
     let server: http.Server | undefined;
+    const inFlight = new InFlightResponses();
     let app: FastifyInstance | undefined;
     // Every request runs in this context, so an error no handler caught (a stream's
     // 'error' event nobody listens to, a throw in a callback) is tied to its request.
@@ -118,7 +122,10 @@ export default definePlugin({
         bodyLimit: options.bodyLimit,
         keepAliveTimeout: options.keepAliveTimeoutMs,
         serverFactory: (handler) => {
-          const serve = (req: http.IncomingMessage, res: http.ServerResponse) => requests.run({ req, res }, () => handler(req, res));
+          const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
+            inFlight.track(res);
+            requests.run({ req, res }, () => handler(req, res));
+          };
           // requireHostHeader off: OpenTSDB (Netty) serves an HTTP/1.1 request without Host
           // (one typed into nc); Node would answer it a bare 400 with an empty body
           server = http.createServer({ connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs), requireHostHeader: false }, serve);
@@ -177,13 +184,14 @@ export default definePlugin({
 
     hooks.kernel.stopping.tapPromise('http', async () => {
       if (!server || !app) return;
-      // The server never listened, so fastify's close() alone would not end keep-alive
-      // sockets: end idle ones now, the busy ones once their response is sent.
+      // The server never listened, so fastify's close() alone would neither wait for the
+      // requests being handled nor end keep-alive sockets: end idle ones now, send the
+      // answers in flight (at most SEND_IN_FLIGHT_MS; requests arriving meanwhile get
+      // fastify's 503), then end the rest.
       server.closeIdleConnections();
-      const closing = app.close().catch(() => undefined);
-      const timer = setTimeout(() => server?.closeAllConnections(), 2000).unref();
-      await closing;
-      clearTimeout(timer);
+      await app.close().catch(() => undefined);
+      const sent = await inFlight.drained(SEND_IN_FLIGHT_MS);
+      if (!sent) log.warn({ responses: inFlight.size }, 'HTTP answers still in flight at shutdown: their connections are closed');
       server.closeAllConnections();
     });
   },
