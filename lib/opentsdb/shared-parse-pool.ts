@@ -27,7 +27,7 @@ export function sharedPutParsePool(container: DsdbContainer, hooks: KernelHooks,
     shared.grow(size);
     return shared;
   }
-  const pool = new PutParsePool(size, (err) => log.error({ err }, 'a put parse worker died; its jobs are parsed on the main thread'), container.resolve('helperThreads'));
+  const pool = new PutParsePool(size, (err) => log.error({ err }, 'a put parse worker\'s thread died: its unanswered jobs are parsed on the main thread, a new thread takes the next ones'), container.resolve('helperThreads'));
   container.register('putParsePool', asValue(pool));
   hooks.kernel.closed.tapPromise('put-parse-pool', () => pool.close());
   return pool;
