@@ -91,7 +91,8 @@ export class HelperService {
       if (this.dead || this.detached) return;
       if (message !== null && typeof message === 'object' && SERVICE_FAILED in message) {
         this.died(new Error(`${spec.name} failed to start: ${String((message as Record<string, unknown>)[SERVICE_FAILED])}`), 'start');
-        owner.leave(this);
+        // the thread goes on for its other services (or ends, if this was its only one)
+        owner.leave(this).catch(() => undefined);
         port.close();
         return;
       }
