@@ -200,10 +200,6 @@ class HelperThread {
     await stopWorkerThread(worker);
   }
 
-  get started(): Worker | undefined {
-    return this.worker;
-  }
-
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
@@ -277,7 +273,7 @@ export class HelperThreads {
     this.reserve(1);
     let slot = 0;
     for (let i = this.slots.length - 1; i > 0; i--) {
-      if (this.slots[i]!.started) {
+      if (this.slots[i]!.worker) {
         slot = i;
         break;
       }
@@ -287,7 +283,7 @@ export class HelperThreads {
 
   /** The threads running now. */
   threads(): Worker[] {
-    return this.slots.flatMap((s) => (s.started ? [s.started] : []));
+    return this.slots.flatMap((s) => (s.worker ? [s.worker] : []));
   }
 
   /** Ends every thread (services on them hear nothing more). */

@@ -51,10 +51,11 @@ export interface ParsedLines {
  * young generation stays small: left to V8's default (32 MiB) the isolate takes 60–80 MiB
  * under load even with few series. A worker that runs out anyway dies and loses nothing
  * (see above).
+ *
+ * These are a pool's own threads' limits (a pool made without `threads`); in a daemon the
+ * parse services run on the kernel's helper threads, whose HELPER_THREAD_LIMITS hold these
+ * and the chunk encoder's (test/kernel/helper-threads.test.ts checks it).
  */
-// These are a pool's own threads' limits (a pool made without `threads`); in a daemon the
-// parse services run on the kernel's helper threads, whose HELPER_THREAD_LIMITS hold these
-// and the chunk encoder's (test/kernel/helper-threads.test.ts checks it).
 export const PARSE_WORKER_LIMITS = Object.freeze({ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 384 });
 
 /** A worker's series by slot, as this thread knows them: the same objects in every batch of a series. */
