@@ -32,6 +32,11 @@ export class Dsdb implements SystemUnderTest {
   remoteWriteUrl = '';
   protobufUrl = '';
   private server?: ServerProcess;
+
+  /** the server process' id while it runs (bench/memory.bench.ts samples its RSS) */
+  get pid(): number | undefined {
+    return this.server?.pid;
+  }
   private peak = 0;
 
   constructor(

@@ -14,6 +14,11 @@ export class InfluxDb implements SystemUnderTest {
   putUrl = '';
   private httpPort = 0;
   private server?: ServerProcess;
+
+  /** the server process' id while it runs (bench/memory.bench.ts samples its RSS) */
+  get pid(): number | undefined {
+    return this.server?.pid;
+  }
   private peak = 0;
 
   constructor(private readonly workDir: string) {}

@@ -21,6 +21,8 @@ export interface SystemUnderTest {
   readonly name: string;
   /** a slow system loads the dataset once (telnet ×1) to keep the run short */
   readonly firstModeOnly?: boolean;
+  /** the server process' id while it runs, for sampling its memory (bench/memory.bench.ts) */
+  readonly pid?: number;
   /** starts a fresh instance with an empty data dir */
   start(): Promise<void>;
   stop(): Promise<void>;

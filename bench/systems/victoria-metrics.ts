@@ -21,6 +21,11 @@ export class VictoriaMetrics implements SystemUnderTest {
   remoteWriteUrl = '';
   private httpPort = 0;
   private server?: ServerProcess;
+
+  /** the server process' id while it runs (bench/memory.bench.ts samples its RSS) */
+  get pid(): number | undefined {
+    return this.server?.pid;
+  }
   private peak = 0;
 
   constructor(
