@@ -62,9 +62,37 @@ export function codecSetFrom(spec: EncoderCodecs): CodecSet {
   return new CodecSet(registry, spec.prefs, 'encode worker', NUMERIC_CODEC_COLUMNS);
 }
 
-/** Encodes one job (on the worker, or in tests on any thread). */
-export function encodeJob(job: EncodeJob, codecs: CodecSet, writer = new ByteWriter(1 << 16)): EncodeAnswer {
-  const { buffer, capacity, ids, ends, chunkPoints } = job;
+/**
+ * Points the encode service encodes in one piece, one piece an event-loop turn
+ * (serveHelper): a block cut's slice (`slicePoints`, 100k by default) is one piece; a larger
+ * job (one long series, a merge's) is several. Why turns at all: the thread is shared with
+ * the put parse service, and a port's messages are handled back to back, so the parse jobs
+ * that came while a cut's slices (IN_FLIGHT two at a time: series-encoding.ts) were queued
+ * waited behind all of them. A 10M-point telnet ×1 load took points at ~0.3M a second for
+ * the ~0.2 s of each cut, against ~2.7M between cuts, its storage thread two thirds idle.
+ * A piece a turn lets the parse jobs that came in first. Why not smaller pieces: pieces of
+ * 16k points let them in sooner, but the encoding, now getting only the time the parsing
+ * left, stretched each cut so far that both heads lived longer: slower and more memory than
+ * 100k (docs/performance.md, "Forty-eighth session").
+ */
+export const ENCODE_YIELD_POINTS = 100_000;
+
+/** A job being encoded: where encodeSome goes on from. */
+export interface JobProgress {
+  readonly job: EncodeJob;
+  readonly points: SeriesPoints;
+  readonly writer: ByteWriter;
+  readonly meta: Float64Array;
+  readonly chunks: number;
+  readonly codecs: CodecSet;
+  /** the next series, and the meta numbers written so far */
+  series: number;
+  metaAt: number;
+}
+
+/** Starts encoding `job` into `writer` (reset here: one job at a time a writer). */
+export function startJob(job: EncodeJob, writer: ByteWriter, codecs: CodecSet): JobProgress {
+  const { buffer, capacity, ends, chunkPoints } = job;
   const points: SeriesPoints = {
     length: ends.length > 0 ? ends[ends.length - 1]! : 0,
     timestamps: new Float64Array(buffer, 0, capacity),
@@ -73,31 +101,82 @@ export function encodeJob(job: EncodeJob, codecs: CodecSet, writer = new ByteWri
     kinds: new Uint8Array(buffer, capacity * 16, capacity),
     texts: [],
   };
-  const w = writer.reset();
   let chunks = 0;
   for (let s = 0; s < ends.length; s++) chunks += chunkCount(ends[s]! - (s > 0 ? ends[s - 1]! : 0), chunkPoints);
-  const meta = new Float64Array(chunks * CHUNK_META_FIELDS);
-  let m = 0;
-  for (let s = 0, from = 0; s < ends.length; from = ends[s]!, s++) m = writeSeriesChunks(w, points, from, ends[s]!, chunkPoints, codecs, ids[s]!, meta, m);
-  return { id: job.id, bytes: w.finish(), meta, chunks };
+  return { job, points, writer: writer.reset(), meta: new Float64Array(chunks * CHUNK_META_FIELDS), chunks, codecs, series: 0, metaAt: 0 };
+}
+
+/**
+ * Encodes the job's next series, whole ones, until at least `budget` points are done or
+ * none is left; returns the answer when the job is done, else undefined. Throws what a
+ * codec throws.
+ */
+export function encodeSome(progress: JobProgress, budget: number): EncodeAnswer | undefined {
+  const { job, points, writer, meta } = progress;
+  const { ids, ends, chunkPoints } = job;
+  const codecs = progress.codecs;
+  let s = progress.series;
+  let m = progress.metaAt;
+  let done = 0;
+  for (let from = s > 0 ? ends[s - 1]! : 0; s < ends.length && done < budget; from = ends[s]!, s++) {
+    m = writeSeriesChunks(writer, points, from, ends[s]!, chunkPoints, codecs, ids[s]!, meta, m);
+    done += ends[s]! - from;
+  }
+  progress.series = s;
+  progress.metaAt = m;
+  return s < ends.length ? undefined : { id: job.id, bytes: writer.finish(), meta, chunks: progress.chunks };
+}
+
+/** Encodes one job at once (in tests, on any thread). */
+export function encodeJob(job: EncodeJob, codecs: CodecSet, writer = new ByteWriter(1 << 16)): EncodeAnswer {
+  return encodeSome(startJob(job, writer, codecs), Infinity)!;
 }
 
 /**
  * The chunk encode service on a helper thread (core/helper-threads.ts, attached by
  * ChunkEncoder with `{ codecs }`): each EncodeJob on `port` is answered with its
- * EncodeAnswer. Throws (the service fails to start) when a codec module does not load.
+ * EncodeAnswer, in order. A job is encoded ENCODE_YIELD_POINTS at a time, one piece an
+ * event-loop turn (setImmediate), so that the messages of the thread's other services
+ * (put parse jobs) that came meanwhile are handled between pieces instead of after the
+ * whole job. Throws (the service fails to start) when a codec module does not load.
  */
 export function serveHelper(port: MessagePort, data: unknown): void {
   const codecs = codecSetFrom((data as { codecs: EncoderCodecs }).codecs);
   const writer = new ByteWriter(1 << 20);
-  port.on('message', (job: EncodeJob) => {
-    port.postMessage({ id: job.id, started: true } satisfies EncodeAnswer);
-    let answer: EncodeAnswer;
+  const queue: EncodeJob[] = [];
+  let current: JobProgress | undefined;
+  let scheduled = false;
+  const answer = (reply: EncodeAnswer): void => {
+    port.postMessage(reply, reply.bytes ? [reply.bytes.buffer as ArrayBuffer, reply.meta!.buffer as ArrayBuffer] : []);
+  };
+  const run = (): void => {
+    scheduled = false;
+    let job = current?.job;
+    let reply: EncodeAnswer | undefined;
     try {
-      answer = encodeJob(job, codecs, writer);
+      if (!current) {
+        job = queue.shift();
+        if (!job) return;
+        port.postMessage({ id: job.id, started: true } satisfies EncodeAnswer);
+        current = startJob(job, writer, codecs);
+      }
+      reply = encodeSome(current, ENCODE_YIELD_POINTS);
     } catch (err) {
-      answer = { id: job.id, error: err instanceof Error ? err.message : String(err) };
+      reply = { id: job!.id, error: err instanceof Error ? err.message : String(err) };
     }
-    port.postMessage(answer, answer.bytes ? [answer.bytes.buffer as ArrayBuffer, answer.meta!.buffer as ArrayBuffer] : []);
+    if (reply) {
+      current = undefined;
+      answer(reply);
+    }
+    if (current || queue.length > 0) schedule();
+  };
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(run);
+  };
+  port.on('message', (job: EncodeJob) => {
+    queue.push(job);
+    schedule();
   });
 }

@@ -285,6 +285,50 @@ describe('lib/chunks ChunkEncoder', () => {
       }
     });
 
+    it("lets the other service's messages in between its jobs, not after all of them", async () => {
+      const threads = new HelperThreads();
+      const encoder = ChunkEncoder.forCodecs(codecs, () => undefined, { threads, answerTimeoutMs: 60_000 })!;
+      const rnd = seeded(33);
+      try {
+        expect(await encodeOneSeries(encoder, rnd)).to.equal('encoded');
+        const arrivals: string[] = [];
+        let echoed!: () => void;
+        const echoAnswer = new Promise<void>((resolve) => (echoed = resolve));
+        const echo = threads.attach(0, {
+          name: 'echo',
+          file: ECHO,
+          data: { tag: 'e' },
+          onMessage: (answer: unknown) => {
+            if ((answer as { n: number }).n !== 2) return;
+            arrivals.push('echo');
+            echoed();
+          },
+          onDeath: () => undefined,
+        });
+        expect(echo.thread).to.equal(encoder.thread);
+        // two large jobs wait together while the other service keeps the thread busy for
+        // 300 ms; its next message comes 30 ms after that, while the first job is encoded
+        // (~0.1 s at 1.5M points): before, the port's two jobs ran back to back and the
+        // message was handled after both; now it goes between them
+        const jobs = Array.from({ length: 2 }, () => {
+          const slice = encoder.slice(1_500_000);
+          slice.add(1, randomSeries(rnd, 1_500_000));
+          return slice;
+        });
+        echo.postMessage({ spinMs: 300 });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const done = jobs.map((slice, k) => encoder.encode(slice, 120).then(() => void arrivals.push(k === 0 ? 'first job' : 'second job')));
+        await new Promise((resolve) => setTimeout(resolve, 280));
+        echo.postMessage({ n: 2 });
+        await Promise.all([...done, echoAnswer]);
+        expect(arrivals.indexOf('echo'), arrivals.join(', ')).to.be.below(arrivals.indexOf('second job'));
+        expect(arrivals.indexOf('first job')).to.be.below(arrivals.indexOf('second job'));
+      } finally {
+        await encoder.close();
+        await threads.close();
+      }
+    });
+
     it('does not count deaths the other service causes toward giving up', async () => {
       const threads = new HelperThreads();
       const encoder = ChunkEncoder.forCodecs(codecs, () => undefined, { threads, answerTimeoutMs: 60_000 })!;
