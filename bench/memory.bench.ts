@@ -23,6 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DATASET_SIZES, pointCount, telnetChunks, type DatasetOptions } from './lib/dataset';
 import { numberFlag } from './lib/flags';
 import { getJson, sendTelnet } from './lib/load';
+import { rssBytes } from './lib/process';
 import { Dsdb } from './systems/dsdb';
 import { embeddedVariant } from './systems/dsdb-variants';
 import { InfluxDb } from './systems/influxdb';
@@ -53,16 +54,6 @@ interface MemoryRun {
   peakMs: number;
   meanRss: number;
   endRss: number;
-}
-
-/** VmRSS of `pid` in bytes (NaN once the process is gone). */
-function rssBytes(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 /** DSDB's own memory figures (`--stats`); empty when the request fails. */

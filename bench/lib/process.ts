@@ -46,15 +46,25 @@ export async function stopProcess(server: ServerProcess, graceMs = 15_000): Prom
   }
 }
 
-/** Peak resident set size of a live process, in bytes (VmHWM). */
-export function peakRssBytes(pid: number): number {
+/** A `kB` field of a live process' /proc/PID/status, in bytes; NaN once the process is gone. */
+function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
     return match ? Number(match[1]) * 1024 : NaN;
   } catch {
     return NaN;
   }
+}
+
+/** Peak resident set size of a live process, in bytes (VmHWM). */
+export function peakRssBytes(pid: number): number {
+  return statusBytes(pid, 'VmHWM');
+}
+
+/** Resident set size of a live process now, in bytes (VmRSS; bench/memory.bench.ts samples it). */
+export function rssBytes(pid: number): number {
+  return statusBytes(pid, 'VmRSS');
 }
 
 /**

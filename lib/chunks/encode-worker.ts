@@ -78,7 +78,7 @@ export function codecSetFrom(spec: EncoderCodecs): CodecSet {
 export const ENCODE_YIELD_POINTS = 100_000;
 
 /** A job being encoded: where encodeSome goes on from. */
-export interface JobProgress {
+interface JobProgress {
   readonly job: EncodeJob;
   readonly points: SeriesPoints;
   readonly writer: ByteWriter;
@@ -91,7 +91,7 @@ export interface JobProgress {
 }
 
 /** Starts encoding `job` into `writer` (reset here: one job at a time a writer). */
-export function startJob(job: EncodeJob, writer: ByteWriter, codecs: CodecSet): JobProgress {
+function startJob(job: EncodeJob, writer: ByteWriter, codecs: CodecSet): JobProgress {
   const { buffer, capacity, ends, chunkPoints } = job;
   const points: SeriesPoints = {
     length: ends.length > 0 ? ends[ends.length - 1]! : 0,
@@ -111,7 +111,7 @@ export function startJob(job: EncodeJob, writer: ByteWriter, codecs: CodecSet): 
  * none is left; returns the answer when the job is done, else undefined. Throws what a
  * codec throws.
  */
-export function encodeSome(progress: JobProgress, budget: number): EncodeAnswer | undefined {
+function encodeSome(progress: JobProgress, budget: number): EncodeAnswer | undefined {
   const { job, points, writer, meta } = progress;
   const { ids, ends, chunkPoints } = job;
   const codecs = progress.codecs;
@@ -125,11 +125,6 @@ export function encodeSome(progress: JobProgress, budget: number): EncodeAnswer 
   progress.series = s;
   progress.metaAt = m;
   return s < ends.length ? undefined : { id: job.id, bytes: writer.finish(), meta, chunks: progress.chunks };
-}
-
-/** Encodes one job at once (in tests, on any thread). */
-export function encodeJob(job: EncodeJob, codecs: CodecSet, writer = new ByteWriter(1 << 16)): EncodeAnswer {
-  return encodeSome(startJob(job, writer, codecs), Infinity)!;
 }
 
 /**
