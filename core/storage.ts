@@ -217,6 +217,13 @@ export interface MetaStore {
   put(space: string, key: string, value: string): Promise<void>;
   /** Stores the value only if the key is absent; true when this call stored it. */
   putIfAbsent(space: string, key: string, value: string): Promise<boolean>;
+  /**
+   * putIfAbsent for many entries of one space, in order: one result an entry, true when this
+   * call stored it. Optional, for a backend that can make them all durable at once (the
+   * embedded engine: one group commit for a write batch's new series' TSMetas, not one
+   * each); callers without it call putIfAbsent for each. Rejects when the write fails.
+   */
+  putAllIfAbsent?(space: string, entries: readonly MetaEntry[]): Promise<boolean[]>;
   /** Removes the key; true when it existed. */
   delete(space: string, key: string): Promise<boolean>;
   /**

@@ -6,7 +6,7 @@
  * unset `custom` is `null` in UIDMeta and left out in TSMeta; `max`/`min` unset are NaN,
  * written `"NaN"`).
  */
-import type { MetaStore } from '../../core';
+import type { MetaEntry, MetaStore } from '../../core';
 import type { MetaUidService } from './meta-uid-service';
 import { splitTsuid } from './meta-uid-service';
 import type { UidKind } from './types';
@@ -113,22 +113,53 @@ export class MetaRecords {
   async createTsMetas(items: readonly { tsuid: string; fields: Partial<TsMetaFields> }[]): Promise<(boolean | Error)[]> {
     // only the fields given are stored (getTsMeta fills in the defaults): a series' TSMeta
     // costs ~80 bytes in the store, not ~260
-    const settled = await Promise.allSettled(items.map((i) => this.store.putIfAbsent(TSMETA_SPACE, i.tsuid.toUpperCase(), JSON.stringify(i.fields))));
+    const settled = await this.putTsMetasIfAbsent(items);
     const out: (boolean | Error)[] = [];
     for (let k = 0; k < items.length; k++) {
       const r = settled[k]!;
-      if (r.status === 'rejected') {
-        out.push(r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
+      if (r instanceof Error) {
+        out.push(r);
         continue;
       }
       try {
-        if (r.value) for (const listener of this.createdListeners) await listener(items[k]!.tsuid.toUpperCase());
-        out.push(r.value);
+        if (r && this.createdListeners.length > 0) for (const listener of this.createdListeners) await listener(items[k]!.tsuid.toUpperCase());
+        out.push(r);
       } catch (err) {
         out.push(err instanceof Error ? err : new Error(String(err)));
       }
     }
     return out;
+  }
+
+  /**
+   * The items' TSMeta entries put where absent: one result an item, whether it was stored or
+   * the Error its write met. One call of the store's putAllIfAbsent when it has it (all of
+   * them failed by its failure), else a putIfAbsent an item. Items with the same `fields`
+   * object share its JSON text (the tracker gives a batch's new series one).
+   */
+  private async putTsMetasIfAbsent(items: readonly { tsuid: string; fields: Partial<TsMetaFields> }[]): Promise<(boolean | Error)[]> {
+    const entries: MetaEntry[] = new Array(items.length);
+    let fields: Partial<TsMetaFields> | undefined;
+    let text = '';
+    for (let k = 0; k < items.length; k++) {
+      const item = items[k]!;
+      if (item.fields !== fields) {
+        fields = item.fields;
+        text = JSON.stringify(fields);
+      }
+      entries[k] = { key: item.tsuid.toUpperCase(), value: text };
+    }
+    const store = this.store;
+    if (store.putAllIfAbsent !== undefined) {
+      try {
+        return await store.putAllIfAbsent(TSMETA_SPACE, entries);
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        return entries.map(() => error);
+      }
+    }
+    const settled = await Promise.allSettled(entries.map((e) => store.putIfAbsent(TSMETA_SPACE, e.key, e.value)));
+    return settled.map((r) => (r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason))));
   }
 
   private readonly createdListeners: Array<(tsuid: string) => Promise<void>> = [];

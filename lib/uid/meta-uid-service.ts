@@ -159,25 +159,39 @@ export class MetaUidService implements UidService {
    * writes: a batch of 1 000 new series waits for a few durable writes, not thousands.
    */
   async tsuids(list: readonly SeriesName[]): Promise<(string | Error)[]> {
-    // per series: its metric's UID, then each tag key's and value's (all awaited together,
-    // so that a second failing name of a series is not left an unhandled rejection)
-    const asked = list.map((series) => {
-      const uids: (string | Promise<string>)[] = [this.uidOf('metric', series.metric)];
-      for (const k of Object.keys(series.tags).sort()) uids.push(this.uidOf('tagk', k), this.uidOf('tagv', series.tags[k]!));
-      return uids;
-    });
-    return Promise.all(
-      asked.map(async (names) => {
-        try {
-          const uids = await Promise.all(names);
-          const joined: string[] = [];
-          for (let i = 1; i < uids.length; i += 2) joined.push(uids[i]! + uids[i + 1]!);
-          return uids[0]! + joined.sort().join('');
-        } catch (err) {
-          return err instanceof Error ? err : new Error(String(err));
-        }
-      }),
-    );
+    const out = new Array<string | Error>(list.length);
+    // series with a name not cached; their names' UIDs (cached) or assignments, by kind and
+    // name, each asked for once, at its first mention: the order of the series' names
+    let slow: number[] | undefined;
+    let asked: NamesAsked | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const series = list[i]!;
+      const cached = this.cachedTsuid(series);
+      if (cached !== undefined) {
+        out[i] = cached;
+        continue;
+      }
+      (slow ??= []).push(i);
+      asked ??= { metric: new Map(), tagk: new Map(), tagv: new Map() };
+      this.ask(asked, 'metric', series.metric);
+      for (const k of Object.keys(series.tags).sort()) {
+        this.ask(asked, 'tagk', k);
+        this.ask(asked, 'tagv', series.tags[k]!);
+      }
+    }
+    if (slow === undefined) return out;
+    // every assignment awaited together (one failing name is not left an unhandled rejection)
+    await settleAll(asked!);
+    for (const i of slow) out[i] = tsuidOf(list[i]!, asked!);
+    return out;
+  }
+
+  /** Notes the name's UID in `asked`: the cached one, or this process's assignment of it (one request a name). */
+  private ask(asked: NamesAsked, kind: UidKind, name: string): void {
+    const byName = asked[kind];
+    if (byName.has(name)) return;
+    const cached = this.ids.get(kind)!.get(name);
+    byName.set(name, cached !== undefined ? cached : this.request(kind, name));
   }
 
   async tsuid(series: SeriesName): Promise<string> {
@@ -279,13 +293,6 @@ export class MetaUidService implements UidService {
     this.absent.get(kind)!.delete(name);
     this.ids.get(kind)!.set(name, uid);
     this.names.get(kind)!.set(uid, name);
-  }
-
-  /** A name's UID from the cache, or the promise of its assignment (which first reads storage: another daemon may have assigned it). */
-  private uidOf(kind: UidKind, name: string): string | Promise<string> {
-    const cached = this.ids.get(kind)!.get(name);
-    if (cached !== undefined) return cached;
-    return this.request(kind, name).then((assigned) => assigned.uid);
   }
 
   /** The name's assignment: the one in flight, or a new request in the kind's next round. */
@@ -391,4 +398,42 @@ export function splitTsuid(tsuid: string): { metric: string; tags: [string, stri
   const tags: [string, string][] = [];
   for (let i = UID_HEX; i < hex.length; i += 2 * UID_HEX) tags.push([hex.slice(i, i + UID_HEX), hex.slice(i + UID_HEX, i + 2 * UID_HEX)]);
   return { metric: hex.slice(0, UID_HEX), tags };
+}
+
+/** tsuids' names by kind: a UID, an assignment in flight, or (once settled) its Error. */
+type NamesAsked = Record<UidKind, Map<string, string | Promise<Assigned> | Error>>;
+
+/** Waits for every assignment in `asked` and puts its UID, or the Error it failed with, in its place. */
+async function settleAll(asked: NamesAsked): Promise<void> {
+  for (const kind of UID_KINDS) {
+    const byName = asked[kind];
+    const names: string[] = [];
+    const work: Promise<Assigned>[] = [];
+    for (const [name, uid] of byName) {
+      if (typeof uid === 'object' && !(uid instanceof Error)) {
+        names.push(name);
+        work.push(uid);
+      }
+    }
+    const settled = await Promise.allSettled(work);
+    for (let j = 0; j < names.length; j++) {
+      const r = settled[j]!;
+      byName.set(names[j]!, r.status === 'fulfilled' ? r.value.uid : r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
+    }
+  }
+}
+
+/** A series' TSUID from its names' settled UIDs (the metric's, then each tag pair's, pairs sorted), or the first of its names' Errors in that order. */
+function tsuidOf(series: SeriesName, asked: NamesAsked): string | Error {
+  const metric = asked.metric.get(series.metric) as string | Error;
+  if (metric instanceof Error) return metric;
+  const pairs: string[] = [];
+  for (const k of Object.keys(series.tags).sort()) {
+    const key = asked.tagk.get(k) as string | Error;
+    if (key instanceof Error) return key;
+    const value = asked.tagv.get(series.tags[k]!) as string | Error;
+    if (value instanceof Error) return value;
+    pairs.push(key + value);
+  }
+  return metric + pairs.sort().join('');
 }

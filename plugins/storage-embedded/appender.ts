@@ -8,7 +8,7 @@ import { assertValidBatch, newSeriesRefSlot, seriesCountOf, type PointBatch } fr
 import type { Head, HeadColumns } from './head';
 import type { SeriesEntry, SeriesIndex } from './series-index';
 import type { Wal } from './wal';
-import { columnFlags, encodeSeriesRecord, samplesBytes, writeSamples } from './wal-records';
+import { columnFlags, samplesBytes, SERIES_RECORD_BYTES, writeSamples, writeSeriesRecord } from './wal-records';
 
 /** Where this engine keeps a series' SeriesEntry on the batch's SeriesRefs. */
 const ENTRY_SLOT = newSeriesRefSlot();
@@ -89,7 +89,9 @@ function resolveSeries(batch: PointBatch, s: number, index: SeriesIndex, wal: Wa
   if (!entry) {
     const { metric, tags } = batch.series[s]!;
     entry = index.add(index.newId(), metric, tags, true, key);
-    wal.append(encodeSeriesRecord(entry.id, metric, tags));
+    // written in place into the WAL's buffer (no record buffer a new series)
+    writeSeriesRecord(wal.beginRecord(SERIES_RECORD_BYTES), entry.id, metric, tags);
+    wal.endRecord();
   }
   return entry;
 }

@@ -237,6 +237,29 @@ export class MetaLog implements MetaStore {
     return true;
   }
 
+  /** putIfAbsent for each entry in order, all made durable by one commit (MetaStore.putAllIfAbsent). */
+  async putAllIfAbsent(space: string, entries: readonly MetaEntry[]): Promise<boolean[]> {
+    for (const e of entries) checkMetaEntry(space, e.key, e.value);
+    this.assertOpen();
+    const stored = new Array<boolean>(entries.length);
+    let any = false;
+    // checks, appends and sets with no await between them, as putIfAbsent's
+    for (let i = 0; i < entries.length; i++) {
+      const { key, value } = entries[i]!;
+      if (this.spaces.get(space)?.has(key)) {
+        stored[i] = false;
+        continue;
+      }
+      this.append(OP_PUT, space, key, value, undefined);
+      this.set(space, key, value);
+      stored[i] = any = true;
+    }
+    // an entry found present was stored by an earlier write: on disk once that commit is
+    if (any) await this.commit();
+    else await this.durable();
+    return stored;
+  }
+
   async delete(space: string, key: string): Promise<boolean> {
     checkMetaEntry(space, key);
     this.assertOpen();

@@ -64,12 +64,15 @@ export function readSeriesBody(r: ByteReader): { id: number; metric: string; tag
   return { id, metric, tags };
 }
 
-export function encodeSeriesRecord(id: number, metric: string, tags: Readonly<Tags>): Uint8Array {
-  const w = new ByteWriter(64);
+/** Bytes a SERIES payload takes about, to reserve for writeSeriesRecord (the writer grows if it needs more). */
+export const SERIES_RECORD_BYTES = 128;
+
+/** Writes a SERIES payload (type byte included) into `w`. */
+export function writeSeriesRecord(w: ByteWriter, id: number, metric: string, tags: Readonly<Tags>): void {
   w.byte(REC_SERIES);
   writeSeriesBody(w, id, metric, tags);
-  return w.finish();
 }
+
 
 /** Bytes a SAMPLES payload takes, about (texts counted at 8 bytes each): what to reserve for writeSamples. */
 export function samplesBytes(n: number, series: number, flags: number): number {

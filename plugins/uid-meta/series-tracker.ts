@@ -141,8 +141,9 @@ export class SeriesTracker {
       this.fail(keys[s]!);
     });
     // the TSMetas of the batch's new series together: one group commit, not one sync each
-    const now = Math.floor(Date.now() / 1000);
-    const results = await records.createTsMetas(created.map((c) => ({ tsuid: c.tsuid, fields: { created: now } })));
+    // one fields object for all: their TSMetas share its JSON text (createTsMetas)
+    const fields = { created: Math.floor(Date.now() / 1000) };
+    const results = await records.createTsMetas(created.map((c) => ({ tsuid: c.tsuid, fields })));
     for (let k = 0; k < created.length; k++) {
       const s = created[k]!.s;
       const result = results[k]!;

@@ -10,6 +10,7 @@ import { embeddedEngine, memoryLogger, tearNextWrite, tempDataDir } from '../hel
 import { fsckEmbedded } from '../../plugins/storage-embedded/fsck';
 import { CodecSet, DEFAULT_CODECS } from '../../plugins/storage-embedded/codec-set';
 import { codecRegistry } from '../helpers/embedded';
+import { scanRecords } from '../../plugins/storage-embedded/record-file';
 
 async function scan(engine: { meta: { scan(space: string, prefix: string): AsyncIterable<{ key: string; value: string }> } }, space: string): Promise<string[]> {
   const out: string[] = [];
@@ -64,6 +65,34 @@ describe('storage-embedded meta log', function () {
     expect(await engine.meta.get('tsmeta', tsuids[1234]!)).to.equal('{"created":1796053737}');
     await engine.close();
     expect(fsckEmbedded(dir, new CodecSet(await codecRegistry(), DEFAULT_CODECS), false).problems).to.deep.equal([]);
+  });
+
+  it('putAllIfAbsent stores the absent entries in one commit, leaves present ones as they were, and they survive a reopen', async () => {
+    const dir = tempDataDir('meta-put-all');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    await engine.meta.put('tsmeta', 'K0005', 'before');
+    const file = path.join(dir, 'meta.log');
+    const recordsBefore = scanRecords(fs.readFileSync(file)).records.length;
+    const entries = Array.from({ length: 500 }, (_, i) => ({ key: `K${String(i).padStart(4, '0')}`, value: `v${i}` }));
+    // the second mention of a key in one call finds the first one's entry
+    const stored = await engine.meta.putAllIfAbsent!('tsmeta', [...entries, { key: 'K0007', value: 'again' }]);
+    expect(stored.length).to.equal(501);
+    expect(stored.filter((s) => s).length).to.equal(499);
+    expect(stored[5]).to.equal(false);
+    expect(stored[500]).to.equal(false);
+    // one commit: one record (a compressed batch of the 499) after the ones before
+    expect(scanRecords(fs.readFileSync(file)).records.length).to.equal(recordsBefore + 1);
+    expect(await engine.meta.get('tsmeta', 'K0005')).to.equal('before');
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    const all = await scan(engine, 'tsmeta');
+    expect(all.length).to.equal(500);
+    expect(all[5]).to.equal('K0005=before');
+    expect(all[7]).to.equal('K0007=v7');
+    expect(all[499]).to.equal('K0499=v499');
+    await engine.close();
   });
 
   it('loses no later commit after a write that failed part-way (ENOSPC): the torn bytes are cut, the failed records go at the next commit', async () => {
