@@ -49,6 +49,7 @@ const SKIPPED: Record<string, string> = {
   'npm run bench -- compare --systems=dsdb,vm --ingest-only --rounds=3 --warm-ingest': 'benchmarks',
   'npm run bench -- ingest': 'benchmarks',
   'npm run bench -- memory': 'benchmarks',
+  'npm run bench -- churn': 'benchmarks',
   'npm run bench -- memory --stats --systems=dsdb': 'benchmarks',
   'npm run bench -- all': 'benchmarks',
   'npm run bench -- backends': 'benchmarks (starts MariaDB, HBase, pouchdb-server and Riak)',
