@@ -408,23 +408,24 @@ export function splitTsuid(tsuid: string): { metric: string; tags: [string, stri
 /** tsuids' names by kind: a UID, an assignment in flight, or (once settled) its Error. */
 type NamesAsked = Record<UidKind, Map<string, string | Promise<Assigned> | Error>>;
 
-/** Waits for every assignment in `asked` and puts its UID, or the Error it failed with, in its place. */
+/** Waits for every assignment in `asked` (all at once: none is left without a handler while another is awaited) and puts its UID, or the Error it failed with, in its place. */
 async function settleAll(asked: NamesAsked): Promise<void> {
+  const places: [Map<string, string | Promise<Assigned> | Error>, string][] = [];
+  const work: Promise<Assigned>[] = [];
   for (const kind of UID_KINDS) {
     const byName = asked[kind];
-    const names: string[] = [];
-    const work: Promise<Assigned>[] = [];
     for (const [name, uid] of byName) {
       if (typeof uid === 'object' && !(uid instanceof Error)) {
-        names.push(name);
+        places.push([byName, name]);
         work.push(uid);
       }
     }
-    const settled = await Promise.allSettled(work);
-    for (let j = 0; j < names.length; j++) {
-      const r = settled[j]!;
-      byName.set(names[j]!, r.status === 'fulfilled' ? r.value.uid : r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
-    }
+  }
+  const settled = await Promise.allSettled(work);
+  for (let j = 0; j < places.length; j++) {
+    const [byName, name] = places[j]!;
+    const r = settled[j]!;
+    byName.set(name, r.status === 'fulfilled' ? r.value.uid : r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
   }
 }
 

@@ -223,6 +223,32 @@ describe('lib/uid MetaUidService', () => {
     expect(unhandled).to.deep.equal([]);
   });
 
+  it('tsuids: a kind whose round fails while another kind\'s is still writing leaves no unhandled rejection, and a new name shared by many series is claimed once', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    after(() => process.off('unhandledRejection', onUnhandled));
+    const claims: string[] = [];
+    const store = new (class extends SlowStore {
+      override async putIfAbsent(space: string, key: string, value: string) {
+        if (key.startsWith('i:')) claims.push(key.slice(0, 7));
+        // the tag values' claims fail at once; the metrics' take 30 ms
+        if (key.startsWith('i:tagv:')) throw new Error('disk on fire');
+        if (key.startsWith('i:metric:')) await new Promise((r) => setTimeout(r, 30));
+        return super.putIfAbsent(space, key, value);
+      }
+    })(new MemoryMetaStore());
+    const uids = new MetaUidService(store);
+    const fleet = Array.from({ length: 10 }, (_, i) => ({ metric: `m${i}`, tags: { host: 'shared' } }));
+    const results = await uids.tsuids(fleet);
+    expect(results.map((r) => (r instanceof Error ? r.message : r))).to.deep.equal(fleet.map(() => 'disk on fire'));
+    // one claim for the shared host (and its tag key), one a metric
+    expect(claims.filter((c) => c === 'i:tagv:').length).to.equal(1);
+    expect(claims.filter((c) => c === 'i:metri').length).to.equal(10);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(unhandled).to.deep.equal([]);
+  });
+
   it('tsuids: a store failure fails the round\'s series, and the names are asked again later', async () => {
     const inner = new MemoryMetaStore();
     let failing = true;
