@@ -8,6 +8,7 @@
  */
 import type { MetaEntry, MetaStore } from '../../core';
 import type { MetaUidService } from './meta-uid-service';
+import { asError } from './as-error';
 import { splitTsuid } from './meta-uid-service';
 import type { UidKind } from './types';
 
@@ -125,7 +126,7 @@ export class MetaRecords {
         if (r && this.createdListeners.length > 0) for (const listener of this.createdListeners) await listener(items[k]!.tsuid.toUpperCase());
         out.push(r);
       } catch (err) {
-        out.push(err instanceof Error ? err : new Error(String(err)));
+        out.push(asError(err));
       }
     }
     return out;
@@ -154,12 +155,12 @@ export class MetaRecords {
       try {
         return await store.putAllIfAbsent(TSMETA_SPACE, entries);
       } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err));
+        const error = asError(err);
         return entries.map(() => error);
       }
     }
     const settled = await Promise.allSettled(entries.map((e) => store.putIfAbsent(TSMETA_SPACE, e.key, e.value)));
-    return settled.map((r) => (r.status === 'fulfilled' ? r.value : r.reason instanceof Error ? r.reason : new Error(String(r.reason))));
+    return settled.map((r) => (r.status === 'fulfilled' ? r.value : asError(r.reason)));
   }
 
   private readonly createdListeners: Array<(tsuid: string) => Promise<void>> = [];

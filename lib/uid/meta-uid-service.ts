@@ -23,6 +23,7 @@
  */
 import type { MetaStore } from '../../core';
 import { AssignmentRounds } from './assignment-rounds';
+import { asError } from './as-error';
 import type { SeriesName, UidKind, UidService } from './types';
 
 /** OpenTSDB's default UID width: 3 bytes per kind (metrics, tagk, tagv). */
@@ -425,7 +426,7 @@ async function settleAll(asked: NamesAsked): Promise<void> {
   for (let j = 0; j < places.length; j++) {
     const [byName, name] = places[j]!;
     const r = settled[j]!;
-    byName.set(name, r.status === 'fulfilled' ? r.value.uid : r.reason instanceof Error ? r.reason : new Error(String(r.reason)));
+    byName.set(name, r.status === 'fulfilled' ? r.value.uid : asError(r.reason));
   }
 }
 

@@ -226,14 +226,22 @@ export class MetaLog implements MetaStore {
   async putIfAbsent(space: string, key: string, value: string): Promise<boolean> {
     checkMetaEntry(space, key, value);
     this.assertOpen();
-    // check, append and set with no await between them: no other call runs in between
-    if (this.spaces.get(space)?.has(key)) {
+    if (!this.claim(space, key, value)) {
       await this.durable(); // the winner's value is on disk before anyone learns of it
       return false;
     }
+    await this.commit();
+    return true;
+  }
+
+  /**
+   * Logs and sets the entry when its key is absent; whether it did. Checks, appends and
+   * sets with no await in between, so no other call runs in between.
+   */
+  private claim(space: string, key: string, value: string): boolean {
+    if (this.spaces.get(space)?.has(key)) return false;
     this.append(OP_PUT, space, key, value, undefined);
     this.set(space, key, value);
-    await this.commit();
     return true;
   }
 
@@ -243,16 +251,10 @@ export class MetaLog implements MetaStore {
     this.assertOpen();
     const stored = new Array<boolean>(entries.length);
     let any = false;
-    // checks, appends and sets with no await between them, as putIfAbsent's
     for (let i = 0; i < entries.length; i++) {
       const { key, value } = entries[i]!;
-      if (this.spaces.get(space)?.has(key)) {
-        stored[i] = false;
-        continue;
-      }
-      this.append(OP_PUT, space, key, value, undefined);
-      this.set(space, key, value);
-      stored[i] = any = true;
+      stored[i] = this.claim(space, key, value);
+      if (stored[i]) any = true;
     }
     // an entry found present was stored by an earlier write: on disk once that commit is
     if (any) await this.commit();
