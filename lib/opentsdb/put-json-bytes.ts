@@ -205,7 +205,7 @@ export class PutJsonBytesReader {
       pos = skipSpace(body, pos + 1);
       if (field === FIELD_METRIC) {
         // the guess's metric bytes and the string's closing quote (a metric held no quote or backslash)
-        if (guess !== undefined && body[pos] === QUOTE && body[pos + 1 + guess.firstLength] === QUOTE && sameWordsAt(body, this.view, pos + 1, guess.bytes, guess.view, 0, guess.firstLength)) {
+        if (guess !== undefined && body[pos] === QUOTE && body[pos + 1 + guess.firstLength] === QUOTE && sameWordsAt(body, this.view, pos + 1, guess.bytes, guess.view, guess.at, guess.at + guess.firstLength)) {
           metricStart = pos + 1;
           metricEnd = metricStart + guess.firstLength;
           pos = metricEnd + 1;
@@ -241,10 +241,10 @@ export class PutJsonBytesReader {
         this.safeInt = plain === INT;
         valueStart = start;
         valueEnd = pos;
-      } else if (guess !== undefined && sameWordsAt(body, this.view, pos, guess.bytes, guess.view, guess.firstLength + 1, guess.bytes.length)) {
+      } else if (guess !== undefined && sameWordsAt(body, this.view, pos, guess.bytes, guess.view, guess.at + guess.firstLength + 1, guess.at + guess.length)) {
         // the guess's tag object, byte for byte: an object ends where its bytes do, so tagsEnd would end here too
         tagsStart = pos;
-        pos += guess.bytes.length - guess.firstLength - 1;
+        pos += guess.length - guess.firstLength - 1;
         tagsStop = pos;
         guessed |= FIELD_TAGS;
       } else {
@@ -379,7 +379,7 @@ function sameAt(body: Buffer, at: number, known: Buffer, knownStart: number, kno
 }
 
 /** sameAt over DataViews of both (`view` of `body`, `knownView` of `known`): four bytes at a time (sameRun). */
-function sameWordsAt(body: Buffer, view: DataView<ArrayBufferLike>, at: number, known: Buffer, knownView: DataView<ArrayBufferLike>, knownStart: number, knownEnd: number): boolean {
+function sameWordsAt(body: Buffer, view: DataView<ArrayBufferLike>, at: number, known: Uint8Array, knownView: DataView<ArrayBufferLike>, knownStart: number, knownEnd: number): boolean {
   return at + (knownEnd - knownStart) <= body.length && sameRun(view, body, at, knownView, known, knownStart, knownEnd);
 }
 

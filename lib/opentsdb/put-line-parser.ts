@@ -251,20 +251,21 @@ export class PutLineParser {
    */
   private guessedLine(guess: CachedSeries, bytes: Buffer, start: number, limit: number, batch: BatchBuilder): number {
     const known = guess.bytes;
+    const at = guess.at;
     const metricLength = guess.firstLength;
     // the metric and its space
     if (metricLength <= 0 || start + metricLength >= limit) return -1;
     const view = this.view;
     const knownView = guess.view;
-    if (!sameRun(view, bytes, start, knownView, known, 0, metricLength)) return -1;
+    if (!sameRun(view, bytes, start, knownView, known, at, at + metricLength)) return -1;
     let i = start + metricLength;
     if (bytes[i] !== SPACE) return -1;
     const valueEnd = this.readNumbers(bytes, i, limit);
     if (valueEnd < 0) return -1;
     i = valueEnd + 1;
     // the tag words, then the line's end (`\n`, or `\r\n`: a cached series' bytes never end in `\r`)
-    const tagBytes = known.length - metricLength - 1;
-    if (i + tagBytes >= limit || !sameRun(view, bytes, i, knownView, known, metricLength + 1, known.length)) return -1;
+    const tagBytes = guess.length - metricLength - 1;
+    if (i + tagBytes >= limit || !sameRun(view, bytes, i, knownView, known, at + metricLength + 1, at + guess.length)) return -1;
     i += tagBytes;
     let next: number;
     if (bytes[i] === NEWLINE) next = i + 1;

@@ -24,6 +24,7 @@ import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, newSeriesSpace, type SeriesRef, type SeriesSlots, type SeriesSpace } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
 import { isShared, MAX_SHARED_BYTES, SharedBufferPool } from './shared-bytes';
+import { NameInterner } from './name-interner';
 import { JobParsers, type ParseRequest, type ParseResult } from './put-parse-worker';
 
 export interface ParsedLines {
@@ -169,6 +170,8 @@ class ParseWorker {
     private readonly onCrash: (err: unknown) => void,
     private readonly threads: HelperThreads,
     private readonly slot: number,
+    /** the pool's names: one string a metric, tag key or tag value, whichever worker sent it */
+    private readonly names: NameInterner,
   ) {}
 
   /** Jobs given to this worker and not answered yet. */
@@ -266,7 +269,9 @@ class ParseWorker {
   private toParsed(r: ParseResult): ParsedLines {
     if (r.reset) this.table = new WorkerSeriesTable();
     const entries = this.table.entries;
-    for (const [slot, metric, tags, key] of r.added) entries[slot] = { series: { metric, tags }, key, ref: newSeriesRef() };
+    // a posted series' names are fresh copies (structured clone): shared here, once a series
+    const names = this.names;
+    for (const [slot, metric, tags, key] of r.added) entries[slot] = { series: { metric: names.intern(metric), tags: names.internValues(tags) }, key, ref: newSeriesRef() };
     const stoppedAt = r.stoppedAt ?? -1;
     if (r.length === 0) return { batch: undefined, errors: r.errors, lines: r.lines, exact: r.exact, detail: r.detail, stoppedAt };
     const batch = new SlotBatch(r.length, this.table, r.slots, r.seriesIndex, r.timestamps, r.kinds, r.floats, r.ints, r.texts ?? NO_TEXTS);
@@ -276,6 +281,8 @@ class ParseWorker {
 
 export class PutParsePool {
   private readonly workers: ParseWorker[] = [];
+  /** the names of the series the workers send (NameInterner), shared by them all */
+  private readonly names = new NameInterner();
   private readonly helpers: HelperThreads;
   /** the pool's own threads when it was given none (closed with it) */
   private readonly ownThreads: HelperThreads | undefined;
@@ -303,7 +310,7 @@ export class PutParsePool {
   /** Adds worker slots up to `size` (never fewer): a transport that asks for more threads than the pool has gets them. */
   grow(size: number): void {
     this.helpers.reserve(size);
-    while (this.workers.length < size) this.workers.push(new ParseWorker(this.onCrash, this.helpers, this.workers.length));
+    while (this.workers.length < size) this.workers.push(new ParseWorker(this.onCrash, this.helpers, this.workers.length, this.names));
   }
 
   /**

@@ -148,4 +148,37 @@ describe('lib/opentsdb SeriesCache lookups', () => {
       expect(cache.lookup(changed, aStart, aEnd, bStart, bEnd), `guess, byte ${at}`).to.equal(undefined);
     }
   });
+
+  it("keeps each series' bytes apart in its slabs: thousands of series past one slab, and one longer than a slab, are each found by their own bytes only", () => {
+    const cache = new SeriesCache();
+    const bodyOf = (metric: string, tags: string) => Buffer.from(`${metric} ${tags}`);
+    const find = (body: Buffer, metricLength: number) => cache.find(hashRanges(body, 0, metricLength, metricLength + 1, body.length), body, 0, metricLength, metricLength + 1, body.length);
+    const series: { body: Buffer; metricLength: number; key: string }[] = [];
+    // ~3,000 series of ~60 bytes: three 64 KiB slabs; then one of 100 KiB (a slab of its own), then more after it
+    const add = (metric: string, tags: string) => {
+      const body = bodyOf(metric, tags);
+      const key = `${metric}{${tags}}`;
+      cache.add(hashRanges(body, 0, metric.length, metric.length + 1, body.length), body, metric, { t: tags }, key, metric.length);
+      series.push({ body, metricLength: metric.length, key });
+    };
+    for (let i = 0; i < 3000; i++) add(`sys.cpu.m${i % 7}`, `dc=dc${i % 3} host=web${String(i).padStart(5, '0')} rack=r${i % 11}`);
+    add('long.one', `blob=${'x'.repeat(100 << 10)}`);
+    for (let i = 0; i < 10; i++) add('after.long', `host=h${i}`);
+    for (const { body, metricLength, key } of series) {
+      expect(find(body, metricLength)?.identity.key, key.slice(0, 60)).to.equal(key);
+      // its last byte changed: another series, not this one
+      const changed = Buffer.from(body);
+      changed[changed.length - 1] ^= 0x01;
+      expect(find(changed, metricLength)?.identity.key).to.not.equal(key);
+    }
+    // and by the guess a line after line walk takes (PutLineParser.guessedLine reads the same bytes)
+    const parser = new PutLineParser({ oneBatchAtATime: true });
+    const builder = new BatchBuilder(64);
+    const lines = ['put a.b 1356998400 1 host=x1 dc=d', 'put a.c 1356998400 2 host=x2 dc=d', ...Array.from({ length: 2000 }, (_, i) => `put m.${i % 9} 1356998400 ${i} host=web${i} dc=d${i % 4}`)];
+    const first = parseAll(parser, builder, lines);
+    // the second round: every series from the cache (by guess or hash), the same keys in the same order
+    const second = parseAll(parser, builder, lines.map((l) => l.replace('1356998400', '1356998460')));
+    expect(second.seriesKeys).to.deep.equal(first.seriesKeys);
+    expect(second.series.length).to.equal(lines.length);
+  });
 });

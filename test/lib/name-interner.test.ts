@@ -1,0 +1,33 @@
+/** lib/opentsdb's NameInterner: one string a name, bounded. */
+import { expect } from 'chai';
+import { NameInterner } from '../../lib/opentsdb/name-interner';
+
+describe('lib/opentsdb NameInterner', () => {
+  it('keeps one entry a distinct name, however many times and from however many copies it is interned', () => {
+    const names = new NameInterner();
+    for (let i = 0; i < 1000; i++) {
+      // each a new string (built at run time), equal to the earlier ones
+      expect(names.intern(['cpu', 'user'].join('.'))).to.equal('cpu.user');
+      expect(names.intern(`host${i % 10}`)).to.equal(`host${i % 10}`);
+    }
+    expect(names.size).to.equal(11);
+  });
+
+  it('starts over at its bound instead of growing with names that never repeat', () => {
+    const names = new NameInterner(100);
+    for (let i = 0; i < 1000; i++) expect(names.intern(`container-${i}`)).to.equal(`container-${i}`);
+    expect(names.size).to.be.at.most(100).and.above(0);
+  });
+
+  it('replaces tag values in place by equal strings, keys and values unchanged', () => {
+    const names = new NameInterner();
+    const first = names.internValues({ host: 'web01', dc: 'lga' });
+    const tags = JSON.parse('{"host":"web01","dc":"lga","rack":"r1"}') as Record<string, string>;
+    const same = names.internValues(tags);
+    expect(same).to.equal(tags);
+    expect(tags).to.deep.equal({ host: 'web01', dc: 'lga', rack: 'r1' });
+    expect(Object.keys(tags)).to.deep.equal(['host', 'dc', 'rack']);
+    expect(first).to.deep.equal({ host: 'web01', dc: 'lga' });
+    expect(names.size).to.equal(3);
+  });
+});
