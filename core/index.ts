@@ -8,6 +8,7 @@ export { flattenSpecs } from './plugin-loader';
 export { createKernelHooks, FEATURE_HOOKS, type KernelHooks, type ListenInfo } from './hooks';
 export { Registry } from './registry';
 export { BatchBuilder } from './batch-builder';
+export { NameInterner } from './name-interner';
 export { newSeriesRef, newSeriesRefSlot, newSeriesSpace, seriesCountOf, type SeriesRef, type SeriesSpace, type SeriesSlots } from './series-ref';
 export { tagsPassSelector } from './selector-match';
 export { TimeSlice, yieldToEventLoop, slicedWorkRunning, DEFAULT_SLICE_MS } from './time-slice';

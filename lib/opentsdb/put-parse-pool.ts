@@ -24,7 +24,7 @@ import type { PointBatch } from '../../core/storage';
 import { newSeriesRef, newSeriesSpace, type SeriesRef, type SeriesSlots, type SeriesSpace } from '../../core/series-ref';
 import type { SeriesKey } from '../../core/types';
 import { isShared, MAX_SHARED_BYTES, SharedBufferPool } from './shared-bytes';
-import { NameInterner } from './name-interner';
+import { NameInterner } from '../../core/name-interner';
 import { JobParsers, type ParseRequest, type ParseResult } from './put-parse-worker';
 
 export interface ParsedLines {

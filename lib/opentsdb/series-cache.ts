@@ -14,7 +14,7 @@
 import type { BatchBuilder } from '../../core/batch-builder';
 import type { SeriesRef } from '../../core/series-ref';
 import type { SeriesKey, Tags } from '../../core/types';
-import { NameInterner } from './name-interner';
+import { NameInterner } from '../../core/name-interner';
 import type { PointTemplate } from './put-json-bytes';
 
 /** One series key as the cache knows it; one object per key while the cache is not renewed. */

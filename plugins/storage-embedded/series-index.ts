@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ByteReader, ByteWriter, seriesKeyString, tagsPassSelector, type BucketColumns, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
+import { ByteReader, ByteWriter, NameInterner, seriesKeyString, tagsPassSelector, type BucketColumns, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
 import type { HeadSeries } from './head';
 import { appendWhole, frameRecord, scanRecords, type RecordScan } from './record-file';
 import type { ChunkRef } from './block';
@@ -72,6 +72,8 @@ export class SeriesIndex {
   readonly tagValues = new Set<string>();
   private unsaved: SeriesEntry[] = [];
   private nextId = 1;
+  /** the series' names, one string each: series read from series.log or the WAL bring their own copies */
+  private readonly names = new NameInterner();
   count = 0;
 
   constructor(private readonly file: string) {}
@@ -100,7 +102,8 @@ export class SeriesIndex {
   add(id: number, metric: string, tags: Tags, unsaved: boolean, key?: string): SeriesEntry {
     const existing = this.byId[id];
     if (existing) return existing;
-    const entry = newSeriesEntry(id, { id: seriesIdString(id), metric, tags: { ...tags } });
+    metric = this.names.intern(metric);
+    const entry = newSeriesEntry(id, { id: seriesIdString(id), metric, tags: this.names.internValues({ ...tags }) });
     this.byId[id] = entry;
     this.byKey.set(key ?? seriesKeyString(metric, tags), entry);
     this.count++;

@@ -1,8 +1,8 @@
-/** lib/opentsdb's NameInterner: one string a name, bounded. */
+/** The kernel's NameInterner: one string a name, bounded. */
 import { expect } from 'chai';
-import { NameInterner } from '../../lib/opentsdb/name-interner';
+import { NameInterner } from '../../core/name-interner';
 
-describe('lib/opentsdb NameInterner', () => {
+describe('core NameInterner', () => {
   it('keeps one entry a distinct name, however many times and from however many copies it is interned', () => {
     const names = new NameInterner();
     for (let i = 0; i < 1000; i++) {

@@ -1,11 +1,13 @@
 /**
  * One string a name: metric names, tag keys and tag values, shared by every series that
- * names them. A parsed line's names are new strings (decoded from its bytes), and a batch
- * posted from a parse thread brings new copies again (structured clone), so without this
- * each series held its own copy of its metric and of every tag value: 11 MB of the main
- * thread's heap with 110,000 series of the benchmark's fleet, where ~1,100 distinct names
- * exist (docs/performance.md, "Fiftieth session"). Prometheus' head interns label strings
- * for the same reason (its symbol table).
+ * names them. A parsed line's names are new strings (decoded from its bytes), a batch
+ * posted from a parse thread brings new copies again (structured clone), and so does each
+ * record of a series log read at open; without this each series held its own copy of its
+ * metric and of every tag value: 11 MB of the main thread's heap with 110,000 series of
+ * the benchmark's fleet, where ~1,100 distinct names exist (docs/performance.md,
+ * "Fiftieth session"). Prometheus' head interns label strings for the same reason (its
+ * symbol table). Used by the parse threads' series cache, the parse pool and the embedded
+ * engine's series index.
  *
  * Bounded, not an LRU: a fleet with unique tag values (a container id a series) fills the
  * table with names no other series shares; at `maxNames` it starts over, which costs only
