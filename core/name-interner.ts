@@ -31,13 +31,19 @@ export class NameInterner {
 
   /**
    * Replaces each tag value of `tags` in place by its shared string (tag keys are property
-   * names, which V8 already shares); returns `tags`. In place is safe for any caller: every
-   * value is replaced by an equal string.
+   * names, which V8 already shares); returns `tags`. In place is safe for the caller: every
+   * value is replaced by an equal string. A frozen object is returned as it is.
    */
   internValues<T extends Record<string, string>>(tags: T): T {
+    if (Object.isFrozen(tags)) return tags;
     // always stored: equal strings compare equal (===) whether or not they are one string
     for (const key in tags) (tags as Record<string, string>)[key] = this.intern(tags[key]!);
     return tags;
+  }
+
+  /** Forgets every name (a cache that starts over drops the names its entries shared). */
+  clear(): void {
+    this.names.clear();
   }
 
   /** Names held now. */

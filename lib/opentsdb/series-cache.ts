@@ -203,9 +203,10 @@ export class SeriesCache {
     if (this.table.size >= this.maxEntries) {
       this.table.clear();
       this.identities.clear();
-      // the slabs go with the entries that point into them
+      // the slabs and the names go with the entries that point into them
       this.slab = new Uint8Array(0);
       this.slabUsed = 0;
+      this.names.clear();
       // the batch being built may hold identities that are gone now: its later series are looked up by key
       this.renewedIn = this.lastEpoch;
       // the guesses lead to entries that are gone: an identity of theirs in a batch beside a new one would name its series twice

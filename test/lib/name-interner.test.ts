@@ -30,4 +30,15 @@ describe('core NameInterner', () => {
     expect(first).to.deep.equal({ host: 'web01', dc: 'lga' });
     expect(names.size).to.equal(3);
   });
+
+  it('leaves a frozen tags object as it is, and forgets every name on clear', () => {
+    const names = new NameInterner();
+    const frozen = Object.freeze({ host: 'web01' });
+    expect(names.internValues(frozen)).to.equal(frozen);
+    names.intern('a');
+    names.intern('b');
+    expect(names.size).to.equal(2);
+    names.clear();
+    expect(names.size).to.equal(0);
+  });
 });
