@@ -52,19 +52,36 @@ const SERVING_REWRITE_MAX_BYTES = 1 << 20;
 const REWRITE_RETRY_MS = 10 * 60_000;
 
 export const META_LOG = 'meta.log';
+/**
+ * zlib's fastest level: a batch's records repeat their keys' prefixes and, for TSMetas, one
+ * JSON text, which level 1 finds as well as the default (1,024 TSMetas: 4,078 bytes against
+ * 4,071) in a quarter of the time (~200 ns a record against ~850).
+ */
+const DEFLATE_LEVEL = 1;
 
+/**
+ * One record's payload, in one allocation (the strings written straight in, not each made
+ * a Buffer and copied: four allocations a record before, and a group commit of a batch's
+ * new series is thousands of records). Throws RangeError past 65,535 bytes of space or key
+ * (checkMetaEntry refuses those first).
+ */
 function encode(op: number, space: string, key: string, value?: string): Buffer {
-  const s = Buffer.from(space);
-  const k = Buffer.from(key);
-  const v = value === undefined ? Buffer.alloc(0) : Buffer.from(value);
-  const out = Buffer.allocUnsafe(5 + s.length + k.length + v.length);
+  const spaceBytes = Buffer.byteLength(space);
+  const keyBytes = Buffer.byteLength(key);
+  const valueBytes = value === undefined ? 0 : Buffer.byteLength(value);
+  const out = Buffer.allocUnsafe(5 + spaceBytes + keyBytes + valueBytes);
   out[0] = op;
-  out.writeUInt16LE(s.length, 1);
-  s.copy(out, 3);
-  out.writeUInt16LE(k.length, 3 + s.length);
-  k.copy(out, 5 + s.length);
-  v.copy(out, 5 + s.length + k.length);
+  out.writeUInt16LE(spaceBytes, 1);
+  out.write(space, 3);
+  out.writeUInt16LE(keyBytes, 3 + spaceBytes);
+  out.write(key, 5 + spaceBytes);
+  if (value !== undefined) out.write(value, 5 + spaceBytes + keyBytes);
   return out;
+}
+
+/** The bytes encode() gives a PUT record, without making it (live-byte accounting). */
+function putRecordBytes(space: string, key: string, value: string): number {
+  return 5 + Buffer.byteLength(space) + Buffer.byteLength(key) + Buffer.byteLength(value);
 }
 
 /** The frames of `records` (encoded payloads): one compressed batch when there are BATCH_MIN or more. */
@@ -75,7 +92,7 @@ function frameAll(records: readonly Buffer[]): Buffer {
     w.uvarint(r.length);
     w.bytes(r);
   }
-  const packed = deflateRawSync(w.finish());
+  const packed = deflateRawSync(w.finish(), { level: DEFLATE_LEVEL });
   const payload = Buffer.allocUnsafe(packed.length + 1);
   payload[0] = OP_BATCH;
   packed.copy(payload, 1);
@@ -146,7 +163,7 @@ export class MetaLog implements MetaStore {
     }
     for (const { space, key, value } of state.values()) {
       this.set(space, key, value);
-      this.liveBytes += 8 + encode(OP_PUT, space, key, value).length;
+      this.liveBytes += 8 + putRecordBytes(space, key, value);
     }
     if (scan.corruption) {
       this.log.warn({ file: META_LOG, ...scan.corruption }, 'meta log has a corrupt tail: truncated');
@@ -314,7 +331,7 @@ export class MetaLog implements MetaStore {
     const record = encode(op, space, key, value);
     this.pending.push(record);
     this.fileBytes += 8 + record.length;
-    if (old !== undefined) this.liveBytes -= 8 + encode(OP_PUT, space, key, old).length;
+    if (old !== undefined) this.liveBytes -= 8 + putRecordBytes(space, key, old);
     if (op === OP_PUT) this.liveBytes += 8 + record.length;
   }
 

@@ -147,7 +147,7 @@ describe('storage-embedded meta log', function () {
     await engine.close();
   });
 
-  it('replays any sequence of puts, putIfAbsents and deletes, single or group-committed, as the calls left it (reopened between rounds)', async () => {
+  it('replays any sequence of puts, putIfAbsents and deletes, single or group-committed, multi-byte UTF-8 or not, as the calls left it (reopened between rounds)', async () => {
     let seed = 42;
     const rnd = (n: number): number => ((seed = (seed * 16807) % 2147483647), seed % n);
     const dir = tempDataDir('meta-model');
@@ -160,8 +160,9 @@ describe('storage-embedded meta log', function () {
           // 1 to 20 calls issued together share commits: 8 or more go as one batch
           const calls: Promise<unknown>[] = [];
           for (let c = 1 + rnd(20); c > 0; c--) {
-            const key = `k${rnd(30)}`;
-            const value = `v${round}.${step}.${c}`;
+            // multi-byte UTF-8 in some keys and values: a record's lengths are bytes, not characters
+            const key = `k${rnd(30)}${rnd(4) === 0 ? 'é' : ''}`;
+            const value = `v${round}.${step}.${c}${c % 3 === 0 ? ' 日本 🙂' : ''}`;
             const op = rnd(3);
             if (op === 0) {
               model.set(key, value);
