@@ -29,7 +29,7 @@ import { machineInfo, PROTOBUF_PUT_MODE, toMarkdown, writeResults, type RunResul
 import { mergeRounds, roundOrder, roundRatios } from './lib/rounds';
 import { Dsdb } from './systems/dsdb';
 import { embeddedVariant, mysqlVariant } from './systems/dsdb-variants';
-import { parseOnlyRate } from './lib/parse-only';
+import { jobParseRate, parseOnlyRate } from './lib/parse-only';
 import { InfluxDb } from './systems/influxdb';
 import type { BenchData, QueryName, SystemUnderTest } from './systems/system';
 import { VictoriaMetrics } from './systems/victoria-metrics';
@@ -232,6 +232,8 @@ export async function run(flags: string[]): Promise<void> {
   }
   // Best of three: the first pass also pays for JIT warm-up.
   ceilings['telnet put parser, parse only (one thread)'] = Math.max(parseOnlyRate(chunks), parseOnlyRate(chunks), parseOnlyRate(chunks));
+  // what the daemon's parse thread runs (a bulk reader over 256 KiB jobs): the parse ceiling of one connection
+  ceilings["telnet put, the parse thread's jobs (one thread)"] = Math.max(jobParseRate(chunks), jobParseRate(chunks), jobParseRate(chunks));
   progress(`ceilings: ${Object.entries(ceilings).map(([k, v]) => `${k} ${Math.round(v).toLocaleString()} lines/s`).join('; ')}\n`);
 
   const modes: LoadMode[] = [
