@@ -35,7 +35,9 @@ function jobsOf(chunks: Buffer[], jobBytes: number): Buffer[] {
   for (const bytes of chunks) {
     let from = 0;
     while (from < bytes.length) {
-      const cut = from + jobBytes >= bytes.length ? bytes.length : bytes.indexOf(0x0a, from + jobBytes) + 1 || bytes.length;
+      // the end of the first line past jobBytes, or the chunk's end
+      const newline = from + jobBytes < bytes.length ? bytes.indexOf(0x0a, from + jobBytes) : -1;
+      const cut = newline < 0 ? bytes.length : newline + 1;
       jobs.push(bytes.subarray(from, cut));
       from = cut;
     }
