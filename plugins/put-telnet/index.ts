@@ -9,8 +9,8 @@
  * over as bytes, and the parsed batches are written one after another per connection, in
  * the order their lines came, so order and last-write-wins per series are as without
  * workers. Up to `maxPacketsInFlight` jobs per connection (a packet, or the packets that
- * came while two were in flight, gathered: worker-put.ts), and that many times 64 KiB of
- * bytes, are parsed ahead; beyond, the connection waits. A line that is not a `put` waits until the puts before it are
+ * came while two were in flight, gathered: worker-put.ts), and `maxBytesInFlight` bytes of
+ * their lines, are parsed ahead; beyond, the connection waits. A line that is not a `put` waits until the puts before it are
  * written (`settle`), so it sees them.
  *
  * With workers, the session hands over a packet's lines from its first `put` on at once
@@ -42,6 +42,15 @@ export default definePlugin({
        * a socket read (64 KiB) and its parsed batch.
        */
       maxPacketsInFlight: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
+      /**
+       * bytes of lines per connection handed to the parse threads and not yet written; beyond,
+       * the connection is paused. 2 MiB, not 1: at 1 MiB (four gathered 256 KiB jobs) the two
+       * threads took turns (the storage thread waited for parse answers while the parse thread
+       * waited for lines the storage thread had not read yet): one connection's load was 6–10%
+       * slower in 12 of 13 alternating pairs, with no peak RSS difference beyond the runs'
+       * ±30 MiB spread (docs/performance.md, fifty-second session).
+       */
+      maxBytesInFlight: Type.Integer({ minimum: 64 * 1024, maximum: 2 ** 30, default: 2 * 2 ** 20 }),
     },
     { additionalProperties: false },
   ),
@@ -49,7 +58,7 @@ export default definePlugin({
     // the kernel registers the writer before any plugin: resolved once, not per packet
     const writer: WriteService = container.resolve('writer');
     const stats: Stats = { lines: 0, points: 0, errors: 0, batches: 0 };
-    const put = options.parseWorkers > 0 ? workerPut(writer, stats, log, sharedPutParsePool(container, hooks, log, options.parseWorkers), options.parseWorkers, options.maxPacketsInFlight, hooks) : inlinePut(writer, stats, log);
+    const put = options.parseWorkers > 0 ? workerPut(writer, stats, log, sharedPutParsePool(container, hooks, log, options.parseWorkers), options.parseWorkers, options.maxPacketsInFlight, options.maxBytesInFlight, hooks) : inlinePut(writer, stats, log);
 
     getTelnetHooks(hooks).commands.tap('put-telnet', (commands) => commands.add('put', put, 'put-telnet'));
     hooks.kernel.collectStats.tap('put-telnet', (collector) => {

@@ -41,7 +41,7 @@ interface Pipeline {
   runEnd: number;
   /** jobs handed over and not yet written */
   inFlight: number;
-  /** their bytes: bounded as well as their count (about maxInFlight reads of STAGING_BYTES) */
+  /** their bytes: bounded as well as their count (maxBytesInFlight) */
   inFlightBytes: number;
   /** settles once every batch handed over so far is written */
   tail: Promise<void>;
@@ -90,9 +90,7 @@ const GATHER_BYTES = 256 * 1024;
 const JOBS_AHEAD = 2;
 
 /** Parsing on worker threads; this thread gathers line bytes and writes the parsed batches in order. */
-export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutParsePool, workers: number, maxInFlight: number, hooks: KernelHooks): TelnetCommand {
-  // gathered packets are larger: the bound in bytes keeps what a connection holds in flight where it was
-  const maxInFlightBytes = maxInFlight * STAGING_BYTES;
+export function workerPut(writer: WriteService, stats: Stats, log: Logger, pool: PutParsePool, workers: number, maxInFlight: number, maxInFlightBytes: number, hooks: KernelHooks): TelnetCommand {
   const pipelines = new WeakMap<TelnetConnection, Pipeline>();
   const tails = new Set<Promise<void>>();
   let nextAffinity = 0;

@@ -378,3 +378,39 @@ describe('telnet put on the main thread and on a parse worker give the same answ
     });
   }
 });
+
+describe('put-telnet bounds the bytes a connection has in flight (maxBytesInFlight) @integration', () => {
+  /** A daemon whose batches of `bytes.*` can be held at the gate; each connection may have `maxBytesInFlight` bytes of lines in flight. */
+  const start = (maxBytesInFlight: number): Promise<RunningDaemon> =>
+    startDaemon({ plugins: ['telnet', 'storage-memory', ['put-telnet', { parseWorkers: 1, maxPacketsInFlight: 64, maxBytesInFlight }], CAPTURE, GATE] });
+  /** A packet of `lines` put lines of `metric`, ~30 bytes each. */
+  const packet = (metric: string, first: number, lines: number): string => Array.from({ length: lines }, (_, i) => `put ${metric} ${1000 + first + i} ${i} host=a\n`).join('');
+
+  for (const [bound, pausedAfterTwo] of [
+    [64 * 1024, true],
+    [2 * 2 ** 20, false],
+  ] as const) {
+    it(`at ${bound / 1024} KiB, two 45 KiB packets held at storage ${pausedAfterTwo ? 'pause' : 'do not pause'} the connection; every point is stored once storage takes them`, async () => {
+      const daemon = await start(bound);
+      try {
+        closeGate(['bytes.held']);
+        const socket = new FakeSocket();
+        new TelnetSession(socket, captured.commands!, { maxLineLength: MAX_LINE, maxPendingReplyBytes: 1 << 20 }, { linesReceived: 0, repliesDropped: 0 }, createLogger('silent')).start();
+        const perPacket = 1500; // ~45 KiB of lines (30 bytes a line)
+        socket.packet(packet('bytes.held', 0, perPacket));
+        await gate.arrived;
+        expect(socket.isPaused(), 'one packet in flight is under either bound').to.equal(false);
+        socket.packet(packet('bytes.held', perPacket, perPacket));
+        expect(socket.isPaused()).to.equal(pausedAfterTwo);
+        gate.open();
+        await until(() => !socket.isPaused(), 'the connection resumed');
+        socket.packet(packet('bytes.held', 2 * perPacket, perPacket));
+        await until(async () => (await readPoints(daemon, 'bytes.held')).length === 3 * perPacket, 'every point');
+      } finally {
+        gate.metrics.clear();
+        gate.open();
+        await daemon.stop();
+      }
+    });
+  }
+});
