@@ -46,9 +46,9 @@ export default definePlugin({
        * bytes of lines per connection handed to the parse threads and not yet written; beyond,
        * the connection is paused. 2 MiB, not 1: at 1 MiB (four gathered 256 KiB jobs) the two
        * threads took turns (the storage thread waited for parse answers while the parse thread
-       * waited for lines the storage thread had not read yet): one connection's load was 6–10%
-       * slower in 12 of 13 alternating pairs, with no peak RSS difference beyond the runs'
-       * ±30 MiB spread (docs/performance.md, fifty-second session).
+       * waited for lines the storage thread had not read yet): one connection's load was
+       * slower in 10 of 11 alternating pairs (6–10% at the medians), with no peak RSS
+       * difference beyond the runs' ±30 MiB spread (docs/performance.md, fifty-second session).
        */
       maxBytesInFlight: Type.Integer({ minimum: 64 * 1024, maximum: 2 ** 30, default: 2 * 2 ** 20 }),
     },
