@@ -38,8 +38,9 @@ export default definePlugin({
        * packets per connection parsed ahead of the one being written. 16, not 8: one
        * connection's pipeline then rides out a pause of either thread (a collection, a
        * cut) without the other idling; +1–17% points/s over one connection in 5 A/B pairs,
-       * peak RSS unchanged (docs/performance.md, thirty-seventh session). Each holds up to
-       * a socket read (64 KiB) and its parsed batch.
+       * peak RSS unchanged (docs/performance.md, thirty-seventh session). Each holds a
+       * socket read, or the reads gathered into one job (256 KiB or a read more), and its
+       * parsed batch; maxBytesInFlight bounds their bytes together.
        */
       maxPacketsInFlight: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
       /**
