@@ -231,6 +231,21 @@ describe('GUI in headless Chromium', function () {
     await page.close();
   });
 
+  it('events milliseconds apart keep their own times in the table', async () => {
+    // without msResolution, /api/query writes all three at the same second (OpenTSDB truncates)
+    const at = (T0 + 120) * 1000;
+    await daemon.write(['a', 'b', 'c'].map((value, i) => ({ metric: 'click', tags: { button: 'x' }, timestamp: at + [5, 250, 999][i]!, value: { kind: ValueKind.String, value } })));
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('none:click')}&m=${encodeURIComponent('none:door.state')}`);
+    await page.waitForSelector('#table-events table');
+    const rows = await page.$$eval('#table-events tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const second = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+    const base = second(at);
+    expect(rows.filter((r) => r[1]!.startsWith('click')).map((r) => [r[0], r[2]])).to.deep.equal([[`${base}.999`, 'c'], [`${base}.250`, 'b'], [`${base}.005`, 'a']]);
+    // times on whole seconds are written without milliseconds
+    expect(rows.filter((r) => r[1]!.startsWith('door.state')).map((r) => r[0])).to.deep.equal([2, 1, 0].map((i) => second((T0 + 600 + i * 900) * 1000)));
+    await page.close();
+  });
+
   it('the example third-party panel loaded from the config shows', async () => {
     const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:sys.cpu.user{host=web01}')}`);
     await page.waitForSelector('#panel-stats table');

@@ -7,9 +7,9 @@ export function seriesLabel(series) {
   return tags.length ? `${series.metric}{${tags.join(',')}}` : series.metric;
 }
 
-/** Epoch seconds as `yyyy-MM-dd HH:mm:ss` UTC. */
+/** Epoch seconds (fractional for milliseconds) as `yyyy-MM-dd HH:mm:ss` UTC, `.SSS` added when the milliseconds are not 0. */
 export function formatTime(seconds) {
-  return new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, '');
+  return new Date(Math.round(seconds * 1000)).toISOString().replace('T', ' ').replace(/\.000Z$/, '').replace(/Z$/, '');
 }
 
 /** A value as text: strings as they are, JSON as compact JSON (big integers exact), numbers plainly. */

@@ -8,10 +8,13 @@ import { seriesLabel } from './format.js';
 /**
  * `number` series are drawn as lines; `discrete` ones (strings, JSON) as events. A point
  * is `[seconds, value]`, plus the exact digits for an integer beyond 2^53:
- * `[seconds, approximate number, '9007199254740993']`.
+ * `[seconds, approximate number, '9007199254740993']`. The query asks for milliseconds
+ * (`msResolution`: without it OpenTSDB writes each point's time truncated to its second, so
+ * events a few ms apart showed as one time), and seconds here are fractional: what uPlot's
+ * time axis takes.
  */
 function normalize(raw) {
-  const points = raw.dps;
+  const points = raw.dps.map(([t, ...rest]) => [t / 1000, ...rest]);
   const discrete = points.some(([, v]) => (typeof v === 'string' && v !== 'NaN') || (typeof v === 'object' && v !== null && !isBigInt(v)));
   return {
     metric: raw.metric,
@@ -28,6 +31,7 @@ export function queryBody(state) {
   return {
     start: state.start,
     ...(state.end ? { end: state.end } : {}),
+    msResolution: true,
     queries: state.queries
       .filter((q) => q.metric)
       .map((q) => ({
