@@ -92,6 +92,9 @@ function init(force: boolean): number {
   return 0;
 }
 
+/** The signals that stop the daemon gracefully (kernel.stop: answers sent, the WAL flushed). */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 async function run(configFile: string | undefined, portText: string | undefined): Promise<number | undefined> {
   let port: number | undefined;
   if (portText !== undefined) {
@@ -103,13 +106,15 @@ async function run(configFile: string | undefined, portText: string | undefined)
   }
   let kernel: Kernel;
   // Listen for signals before starting: a signal sent as soon as the "listening" line is
-  // out must stop the daemon gracefully, not kill it by the default action.
+  // out must stop the daemon gracefully, not kill it by the default action. SIGHUP too
+  // (the terminal or ssh session running `npx dsdb` closed): Node's default for it is to
+  // exit at once, losing writes acknowledged since the last WAL flush; the JVM runs its
+  // shutdown hooks on HUP as on INT and TERM, and OpenTSDB's hook flushes.
   let signalled: string | undefined;
   let onSignal: (signal: string) => void = (signal) => {
     signalled ??= signal;
   };
-  process.once('SIGINT', () => onSignal('SIGINT'));
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  for (const signal of STOP_SIGNALS) process.once(signal, () => onSignal(signal));
   try {
     const config = await loadConfig({ file: configFile, overrides: { port } });
     kernel = new Kernel(config);
@@ -121,11 +126,12 @@ async function run(configFile: string | undefined, portText: string | undefined)
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       kernel.logger.info({ signal }, 'shutting down');
-      process.removeAllListeners('SIGINT');
-      process.removeAllListeners('SIGTERM');
-      // A second signal while stopping forces the exit.
+      for (const s of STOP_SIGNALS) process.removeAllListeners(s);
+      // A second INT or TERM while stopping forces the exit; a second HUP is ignored (a
+      // closing session may send more than one, and nobody is there to mean "now").
       process.once('SIGINT', () => process.exit(1));
       process.once('SIGTERM', () => process.exit(1));
+      process.on('SIGHUP', () => undefined);
       kernel.stop().then(resolve, resolve);
     };
     onSignal = shutdown;
