@@ -1,6 +1,10 @@
 /**
- * One daemon per data directory: a `LOCK` file holding the owner's pid, created
- * exclusively. A lock whose process is gone (after kill -9) is stale and taken over.
+ * One daemon per data directory: a `LOCK` file holding the owner's pid and, on Linux, its
+ * start time (`pid starttime`, the 22nd field of /proc/PID/stat, in clock ticks since
+ * boot), created exclusively. A lock whose process is gone (after kill -9) is stale and
+ * taken over, and so is one whose pid is a zombie (a dead process its parent has not
+ * reaped yet: in a container whose PID 1 reaps slowly, right after a kill -9) or names
+ * another process now (the pid was reused: its start time differs).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +13,36 @@ import { DsdbError } from '../../core';
 /** Directories locked by this process (a second engine on the same dir in-process is refused too). */
 const heldHere = new Set<string>();
 
-function alive(pid: number): boolean {
+/** A process's state letter and start time from /proc/PID/stat; undefined without /proc (not Linux) or when it is gone. */
+function procStat(pid: number): { state: string; startTime: string } | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); starttime is field 22
+  return { state: fields[0]!, startTime: fields[19]! };
+}
+
+const procAvailable = fs.existsSync('/proc/self/stat');
+
+/** What this process writes into LOCK. */
+function lockText(): string {
+  const self = procAvailable ? procStat(process.pid) : undefined;
+  return self ? `${process.pid} ${self.startTime}` : String(process.pid);
+}
+
+/** Whether the process a LOCK names still runs: the pid is alive, not a zombie, and (when the lock has it) started when the lock says. */
+function ownerAlive(pid: number, startTime: string | undefined): boolean {
+  if (procAvailable) {
+    const stat = procStat(pid);
+    if (stat === undefined) return false;
+    if (stat.state === 'Z' || stat.state === 'X') return false;
+    return startTime === undefined || stat.startTime === startTime;
+  }
   try {
     process.kill(pid, 0);
     return true;
@@ -18,12 +51,13 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Locks `dir` for this process; returns the unlock. Throws DSDB_ERR_STORAGE_LOCKED when a live process holds it. */
 export function lockDir(dir: string): () => void {
   const file = path.join(dir, 'LOCK');
   if (heldHere.has(dir)) throw new DsdbError('DSDB_ERR_STORAGE_LOCKED', `storage-embedded: data directory ${dir} is already open in this process`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      fs.writeFileSync(file, lockText(), { flag: 'wx' });
       heldHere.add(dir);
       return () => {
         heldHere.delete(dir);
@@ -31,11 +65,12 @@ export function lockDir(dir: string): () => void {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      const [pidText, startTime] = fs.readFileSync(file, 'utf8').trim().split(/\s+/);
+      const pid = Number(pidText);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && ownerAlive(pid, startTime)) {
         throw new DsdbError('DSDB_ERR_STORAGE_LOCKED', `storage-embedded: data directory ${dir} is in use by process ${pid} (remove ${file} if that process is not DSDB)`);
       }
-      fs.rmSync(file, { force: true }); // stale: its owner died
+      fs.rmSync(file, { force: true }); // stale: its owner died, or the pid is another process's now
     }
   }
   throw new DsdbError('DSDB_ERR_STORAGE_LOCKED', `storage-embedded: cannot lock ${dir}`);

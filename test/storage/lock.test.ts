@@ -1,0 +1,72 @@
+/**
+ * The embedded engine's LOCK (plugins/storage-embedded/lock.ts): a live owner keeps the
+ * data directory; a dead one, a zombie (dead, not yet reaped: what a container whose PID 1
+ * reaps slowly shows right after a kill -9) or a pid reused by another process does not.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { lockDir } from '../../plugins/storage-embedded/lock';
+
+function startTimeOf(pid: number): string {
+  const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ')[19]!;
+}
+
+describe('storage-embedded: the LOCK file', () => {
+  let dir: string;
+  let sleeper: ChildProcess | undefined;
+  let zombie = 0;
+
+  before(async function () {
+    if (!fs.existsSync('/proc/self/stat')) this.skip();
+    // `sleep 0` ends at once and its parent, exec'ed into `sleep 30`, never waits for it: a zombie
+    sleeper = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    zombie = Number(await new Promise<string>((resolve) => sleeper!.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+    for (let i = 0; i < 100; i++) {
+      const stat = fs.readFileSync(`/proc/${zombie}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`process ${zombie} did not become a zombie`);
+  });
+  after(() => sleeper?.kill('SIGKILL'));
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsdb-lock-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const lockFile = () => path.join(dir, 'LOCK');
+
+  it('writes its pid and start time, and refuses a second lock in the process', () => {
+    const unlock = lockDir(dir);
+    try {
+      expect(fs.readFileSync(lockFile(), 'utf8')).to.equal(`${process.pid} ${startTimeOf(process.pid)}`);
+      expect(() => lockDir(dir)).to.throw(/already open in this process/);
+    } finally {
+      unlock();
+    }
+    expect(fs.existsSync(lockFile())).to.equal(false);
+  });
+
+  it('refuses a directory whose owner runs, by pid alone (a lock from before start times) or with its start time', () => {
+    const pid = sleeper!.pid!;
+    for (const text of [String(pid), `${pid} ${startTimeOf(pid)}`]) {
+      fs.writeFileSync(lockFile(), text);
+      expect(() => lockDir(dir), text).to.throw(new RegExp(`in use by process ${pid}`));
+    }
+  });
+
+  it('takes over from a dead owner, a zombie, and a pid another process has now', async () => {
+    const sleeperPid = sleeper!.pid!;
+    const gone = spawn('true');
+    const deadPid = gone.pid!;
+    await new Promise((resolve) => gone.once('exit', resolve)); // exited and reaped
+    for (const text of [`${zombie}`, `${zombie} 1`, `${sleeperPid} ${Number(startTimeOf(sleeperPid)) + 1}`, `${deadPid}`]) {
+      fs.writeFileSync(lockFile(), text);
+      const unlock = lockDir(dir);
+      expect(fs.readFileSync(lockFile(), 'utf8'), text).to.equal(`${process.pid} ${startTimeOf(process.pid)}`);
+      unlock();
+    }
+  });
+});
