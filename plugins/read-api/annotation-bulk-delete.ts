@@ -14,7 +14,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { StorageEngine } from '../../core';
-import { ApiError, parseDateTime } from '../../lib/opentsdb';
+import { ApiError, hexBinaryUid, parseDateTime } from '../../lib/opentsdb';
 import { jsonBody } from './json-body';
 import { ANNOTATION_BULK_DELETE_SCHEMA } from './schemas';
 
@@ -65,7 +65,13 @@ export function registerAnnotationBulkDelete(app: FastifyInstance, storage: () =
       const end = wanted.endTime === undefined || wanted.endTime === '' ? Date.now() : parseDateTime(wanted.endTime);
       // Annotation.deleteRange's IllegalArgumentExceptions: the message is the details too
       const invalid = end < 1 ? 'The end timestamp has not been set' : end < start ? 'The end timestamp cannot be less than the start timestamp' : undefined;
-      if (invalid) throw new ApiError(400, invalid, invalid);
+      // OpenTSDB's order: the global notes' deleteRange, then each TSUID's stringToUid and
+      // deleteRange; the first failure answers (checked here before anything is deleted)
+      if (invalid && wanted.global) throw new ApiError(400, invalid, invalid);
+      for (const t of wanted.tsuids ?? []) {
+        hexBinaryUid(t);
+        if (invalid) throw new ApiError(400, invalid, invalid);
+      }
       const engine = storage();
       let totalDeleted = 0;
       const owners: (readonly string[] | 'global')[] = [...(wanted.global ? ['global' as const] : []), ...(wanted.tsuids ?? []).map((t) => [t])];

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Annotation, type StorageEngine } from '../../core';
 import { allows } from '../../lib/auth';
-import { annotationJson, ApiError, jsonText } from '../../lib/opentsdb';
+import { annotationJson, ApiError, hexBinaryUid, jsonText } from '../../lib/opentsdb';
 import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
 import { ANNOTATION_BULK_SCHEMA, ANNOTATION_SCHEMA } from './schemas';
@@ -17,12 +17,18 @@ function toMs(value: unknown, field: string): number {
   return text.length <= 10 ? Number(text) * 1000 : Number(text);
 }
 
+/**
+ * The annotation a request names. A TSUID that is not hex is refused as OpenTSDB's
+ * Annotation.getRowKey refuses it (UniqueId.stringToUid): 400 "contains illegal character
+ * for hexBinary: <the TSUID, padded to an even length>". An empty one is a global note.
+ */
 function annotationIn(json: Record<string, unknown> | null): Annotation {
   if (typeof json !== 'object' || json === null) throw new ApiError(400, 'Unable to parse the given JSON', 'Expected an annotation object');
   if (json.startTime === undefined || json.startTime === null || json.startTime === 0) throw new ApiError(400, 'Missing start time');
   const a: Annotation = { startTime: toMs(json.startTime, 'startTime') };
   if (json.endTime) a.endTime = toMs(json.endTime, 'endTime');
   if (json.tsuid) a.tsuid = jsonText(json.tsuid, 'tsuid');
+  if (a.tsuid) hexBinaryUid(a.tsuid);
   if (json.description !== undefined) a.description = jsonText(json.description, 'description');
   if (json.notes !== undefined) a.notes = jsonText(json.notes, 'notes');
   if (json.custom && typeof json.custom === 'object') a.custom = Object.fromEntries(Object.entries(json.custom).map(([k, v]) => [k, jsonText(v, `custom.${k}`)]));
@@ -42,6 +48,11 @@ async function find(storage: StorageEngine, startTime: number, tsuid: string | u
   return found.find((a) => a.startTime === startTime && (a.tsuid ?? undefined) === (tsuid || undefined));
 }
 
+/** Annotation.toString() of a note as sent: what OpenTSDB's bulk error names it by. */
+function bulkNoteText(json: Record<string, unknown>): string {
+  return `TSUID: ${String(json.tsuid)} Start: ${String(json.startTime)}  Description: ${String(json.description ?? '')}`;
+}
+
 export function registerAnnotations(app: FastifyInstance, storage: () => StorageEngine): void {
   for (const url of ['/api/annotation', '/api/annotations']) {
     routeWithBody(app, {
@@ -57,7 +68,18 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
         // ?method_override=DELETE on a GET changes data: the scope follows the method it names
         if (method !== 'GET' && !allows(request.principal, 'admin')) throw new ApiError(403, 'Forbidden', 'changing annotations needs the admin scope');
         const engine = storage();
-        const wanted = annotationIn(requested(request));
+        let wanted: Annotation;
+        try {
+          wanted = annotationIn(requested(request));
+        } catch (err) {
+          if (err instanceof ApiError && err.message.startsWith('contains illegal character')) {
+            // AnnotationRpc's delete answers its own message with the cause as the details;
+            // its GET fails with a 500 naming the exception: a 400 here (divergence 10)
+            if (method === 'DELETE') throw new ApiError(400, 'Unable to delete Annotation information', err.message);
+            if (method === 'GET') throw new ApiError(400, `java.lang.IllegalArgumentException: ${err.message}`);
+          }
+          throw err;
+        }
         if (method === 'GET') {
           const found = await find(engine, wanted.startTime, wanted.tsuid);
           if (!found) throw new ApiError(404, 'Unable to locate annotation in storage');
@@ -84,7 +106,15 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
     handler: async (request) => {
       const body = jsonBody(request.body, true);
       if (!Array.isArray(body)) throw new ApiError(400, 'Expected an array of annotations');
-      const list = (body as Record<string, unknown>[]).map(annotationIn);
+      // every note is checked before any is stored (OpenTSDB's writes of the notes before a bad one may have gone out)
+      const list = (body as Record<string, unknown>[]).map((json) => {
+        try {
+          return annotationIn(json);
+        } catch (err) {
+          if (err instanceof ApiError && err.message.startsWith('contains illegal character')) throw new ApiError(400, err.message, `Annotation error: ${bulkNoteText(json)}`);
+          throw err;
+        }
+      });
       for (const a of list) await storage().putAnnotation(a);
       return list.map(annotationJson);
     },

@@ -115,6 +115,10 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     const hex = await get('/api/uid/tsmeta?tsuid=zz');
     expect(hex.status).to.equal(400);
     expect(hex.json.error.message).to.equal('java.lang.IllegalArgumentException: contains illegal character for hexBinary: zz');
+    // GET /api/annotation with a TSUID that is not hex (padded to an even length, as OpenTSDB does)
+    const note = await get(`/api/annotation?start_time=${T}&tsuid=ZZZ`);
+    expect(note.status).to.equal(400);
+    expect(note.json.error.message).to.equal('java.lang.IllegalArgumentException: contains illegal character for hexBinary: 0ZZZ');
   });
 
   it('/api/search/tsmeta answers from the meta store (OpenTSDB without a search plugin: 400)', async () => {

@@ -272,6 +272,21 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     await same(req('DELETE', `/api/annotation/bulk?tsuids=${ty}`));
     await same(req('DELETE', '/api/annotation/bulk', { tsuids: [ty], startTime: now + 10, endTime: now }));
     await same(get(`/api/query?start=1h-ago&tsuid=sum:${tx}&show_tsuids`));
+    // a TSUID that is not hex is refused by every annotation method and by /api/query/last
+    // (UniqueId.stringToUid: an odd length padded with a 0, then parseHexBinary)
+    for (const bad of ['ZZZ', 'zz', '0G']) {
+      await same(req('POST', '/api/annotation', { startTime: now + 30, tsuid: bad, description: 'bad' }));
+      await same(req('PUT', '/api/annotation', { startTime: now + 30, tsuid: bad, description: 'bad' }));
+      await same(get(`/api/annotation?start_time=${now + 30}&tsuid=${bad}`));
+      await same(req('DELETE', `/api/annotation?start_time=${now + 30}&tsuid=${bad}`));
+      await same(req('POST', '/api/annotation/bulk', [{ startTime: now + 30, tsuid: bad, description: 'bad' }]));
+      await same(req('DELETE', '/api/annotation/bulk', { tsuids: [tx, bad], startTime: now - 100 }));
+      // an end before the start too: the first TSUID's failure answers
+      await same(req('DELETE', '/api/annotation/bulk', { tsuids: [tx, bad], startTime: now + 30 }));
+      await same(req('DELETE', '/api/annotation/bulk', { tsuids: [bad, tx], startTime: now + 30 }));
+      await same(req('POST', '/api/query/last', { queries: [{ tsuids: [bad] }] }));
+      await same(get(`/api/query/last?tsuids=${tx},${bad}`));
+    }
     // an annotation two hours on, where the series has no points: OpenTSDB's scan finds its
     // row all the same, a Span without points whose group answers `metric ""` with the
     // annotation (or joins a group with points); a global one beside it

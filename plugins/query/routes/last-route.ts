@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ValueKind, type LastPoint, type StorageEngine, type TimeSlice } from '../../../core';
-import { ApiError, jsonText, optionalJsonText, type QueryLimits } from '../../../lib/opentsdb';
+import { ApiError, hexBinaryUid, jsonText, optionalJsonText, type QueryLimits } from '../../../lib/opentsdb';
 import { seriesOfTsuids, tsuidOfSeries } from '../../../lib/uid';
 import { routeWithBody } from '../../../lib/http';
 import { assertName, selectorOf } from '../engine';
@@ -93,6 +93,8 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
         }
       }
       if (queries.length === 0) throw new ApiError(400, 'Missing sub queries');
+      // UniqueId.stringToUid of each TSUID: a non-hex one is a 400 before anything is read
+      for (const q of queries) if (Array.isArray(q.tsuids)) for (const t of q.tsuids) hexBinaryUid(String(t));
       const since = backScan && backScan > 0 ? Math.floor(Date.now() / 3_600_000) * 3_600_000 - backScan * 3_600_000 : undefined;
       const engine = storage();
       const budget = requestBudget(reply, limits);
