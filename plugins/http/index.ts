@@ -23,7 +23,6 @@ import { InFlightResponses } from './in-flight';
 
 /** How long a stop waits for the answers of requests being handled before it closes their connections. */
 const SEND_IN_FLIGHT_MS = 2000;
-const ALLOWED_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD']);
 const ROUTE_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'] as const;
 const versionAnswer = {
   type: 'object',
@@ -140,6 +139,9 @@ export default definePlugin({
           server.setTimeout(options.socketIdleTimeoutMs);
           server.emit('listening');
           server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket));
+          // CONNECT is no route's: answered as any method an endpoint does not take (Node
+          // would close the socket without a word)
+          server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => endWithError(socket, 405, 'Method not allowed', methodDetails('CONNECT')));
           return server;
         },
         // Errors fastify raises before routing (a bad URL, …) get OpenTSDB's form too.
@@ -242,10 +244,27 @@ function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
+  if (err.code === 'HPE_INVALID_METHOD') {
+    // a method Node's parser does not know (`FOO`): OpenTSDB's 405, as for any method an
+    // endpoint does not take (the method read back from the request's first bytes)
+    const raw = (err as { rawPacket?: Buffer }).rawPacket;
+    const method = raw ? /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}/.exec(raw.subarray(0, 40).toString('latin1'))?.[0] : undefined;
+    if (method) return endWithError(socket, 405, 'Method not allowed', methodDetails(method));
+  }
   const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
   const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const message = timeout ? 'Request timed out' : status === 431 ? 'Request header fields too large' : 'Bad request';
-  const body = JSON.stringify(errorBody(status, message));
+  endWithError(socket, status, message);
+}
+
+/** OpenTSDB's details of a 405. */
+function methodDetails(method: string): string {
+  return `The HTTP method [${method}] is not permitted for this endpoint`;
+}
+
+/** Writes an error answer in OpenTSDB's form on a socket no request owns, and closes it. */
+function endWithError(socket: Duplex, status: number, message: string, details?: string): void {
+  const body = JSON.stringify(errorBody(status, message, details));
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=UTF-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
@@ -262,11 +281,6 @@ function installOpenTsdbConventions(app: FastifyInstance, maxLentBodies: number)
     return payload;
   });
   app.addHook('onRequest', async (request, reply) => {
-    if (!ALLOWED_METHODS.has(request.method)) {
-      // OpenTSDB answers a bare 405 and closes the connection.
-      reply.code(405).header('connection', 'close').send();
-      return reply;
-    }
     const version = /^\/api\/v(\d+)(?:\/|\?|$)/i.exec(request.url);
     if (version && Number(version[1]) > 1) {
       reply.code(501).send(errorBody(501, 'Requested API version is greater than the max implemented'));
@@ -280,7 +294,7 @@ function installOpenTsdbConventions(app: FastifyInstance, maxLentBodies: number)
     const other = /[:*()]/.test(path) ? [] : ROUTE_METHODS.filter((method) => app.hasRoute({ url: path, method }));
     if (other.length > 0) {
       reply.code(405).header('allow', other.join(', '));
-      reply.send(errorBody(405, 'Method not allowed', `The HTTP method [${request.method}] is not permitted for this endpoint`));
+      reply.send(errorBody(405, 'Method not allowed', methodDetails(request.method)));
       return;
     }
     if (path.startsWith('/api/') || path === '/api') {

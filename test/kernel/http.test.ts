@@ -1,8 +1,21 @@
+import net from 'node:net';
 import zlib from 'node:zlib';
 import { expect } from 'chai';
 import { definePlugin } from '../../core';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { getHttpHooks } from '../../lib/http';
+
+/** Sends `text` on a new connection; resolves with everything answered until the server closes it. */
+function rawHttp(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    socket.write(text);
+  });
+}
 
 describe('http plugin: OpenTSDB routing and error conventions', () => {
   let daemon: RunningDaemon;
@@ -53,9 +66,23 @@ describe('http plugin: OpenTSDB routing and error conventions', () => {
     expect(body.error.details).to.equal('The HTTP method [GET] is not permitted for this endpoint');
   });
 
-  it('answers a method OpenTSDB does not allow anywhere with a bare 405 (H55)', async () => {
-    const res = await fetch(`${base}/api/version`, { method: 'PATCH' });
-    expect(res.status).to.equal(405);
+  it('answers any other method as OpenTSDB 2.4.1 does: 405 with its message, 404 on an unknown endpoint (PATCH, TRACE, CONNECT, FOO)', async () => {
+    // what the real server answered (research/opentsdb.md's H55 had it a bare 405)
+    const details = (method: string) => ({ error: { code: 405, message: 'Method not allowed', details: `The HTTP method [${method}] is not permitted for this endpoint` } });
+    for (const method of ['PATCH', 'PROPFIND']) {
+      const res = await fetch(`${base}/api/version`, { method });
+      expect(res.status, method).to.equal(405);
+      expect(await res.json(), method).to.deep.equal(details(method));
+    }
+    const unknown = await fetch(`${base}/api/nosuch`, { method: 'PATCH' });
+    expect(unknown.status).to.equal(404);
+    // TRACE (which fetch will not send), CONNECT and a method Node's parser does not know
+    // (the last two never reach a route: answered on the socket)
+    for (const method of ['TRACE', 'CONNECT', 'FOO']) {
+      const answer = await rawHttp(daemon.port, `${method} /api/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(answer.split('\r\n')[0], method).to.equal('HTTP/1.1 405 Method Not Allowed');
+      expect(JSON.parse(answer.split('\r\n\r\n')[1]!), method).to.deep.equal(details(method));
+    }
   });
 
   it('inflates gzip-encoded request bodies, whatever their content type', async () => {
