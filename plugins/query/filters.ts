@@ -54,12 +54,35 @@ export function splitLiterals(filter: string): string[] {
   return filter.split('|').map((v) => v.trim());
 }
 
-function globToRegExp(glob: string, caseInsensitive: boolean): RegExp {
-  const body = glob
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, caseInsensitive ? 'si' : 's');
+/**
+ * OpenTSDB 2.4.1's wildcard match (TagVWildcardFilter.match), measured on the real server:
+ * leading asterisks anchor the value's end to the last piece, trailing ones its start to the
+ * first, and a pattern with neither or both is anchored nowhere; then each piece must occur
+ * at or after the sum of the earlier pieces' lengths (not after the previous match). So
+ * `web*.tsdb.net` also takes `xweb1.tsdb.net.y`, and `x*x` takes `bx`. `iwildcard` lowers
+ * both sides. A pattern of asterisks alone takes every value.
+ */
+function wildcardMatcher(filter: string, caseInsensitive: boolean): (value: string) => boolean {
+  let actual = caseInsensitive ? filter.toLowerCase() : filter;
+  const anchoredEnd = actual.startsWith('*');
+  while (actual.length > 1 && actual.startsWith('*')) actual = actual.slice(1);
+  const anchoredStart = actual.endsWith('*');
+  while (actual.length > 1 && actual.endsWith('*')) actual = actual.slice(0, -1);
+  if (actual === '*') return () => true;
+  const pieces = actual.split('*');
+  const first = pieces[0]!;
+  const last = pieces[pieces.length - 1]!;
+  return (raw) => {
+    const value = caseInsensitive ? raw.toLowerCase() : raw;
+    if (anchoredEnd && !anchoredStart && !value.endsWith(last)) return false;
+    if (anchoredStart && !anchoredEnd && !value.startsWith(first)) return false;
+    let from = 0;
+    for (const piece of pieces) {
+      if (value.indexOf(piece, from) < 0) return false;
+      from += piece.length;
+    }
+    return true;
+  };
 }
 
 function wildcard(caseInsensitive: boolean): FilterType['build'] {
@@ -69,8 +92,8 @@ function wildcard(caseInsensitive: boolean): FilterType['build'] {
       throw new ApiError(400, 'Filter must contain an asterisk');
     }
     if (filter.trim() === '*') return (v) => v !== undefined;
-    const re = globToRegExp(filter.trim(), caseInsensitive);
-    return (v) => v !== undefined && re.test(v);
+    const matches = wildcardMatcher(filter.trim(), caseInsensitive);
+    return (v) => v !== undefined && matches(v);
   };
 }
 

@@ -189,7 +189,8 @@ function randomFilter(rng: Rng): Filter {
   switch (type) {
     case 'wildcard':
     case 'iwildcard':
-      filter = rng.pick(['*', 'web*', 'WEB*', '*1', 'd*', 'l*', '*0*', '*']);
+      // infix patterns too: OpenTSDB anchors them nowhere (filters.ts wildcardMatcher)
+      filter = rng.pick(['*', 'web*', 'WEB*', '*1', 'd*', 'l*', '*0*', '*', 'b*1', 'e*0', 'W*3', 'w*b*1']);
       break;
     case 'regexp':
       filter = rng.pick(['web0[12]', '.*', '^d', '1|3', 'sj.', '[A-Z]']);
