@@ -26,8 +26,21 @@ export class JsonSyntaxError extends Error {
  */
 export const MAX_JSON_DEPTH = 128;
 
-/** Parses JSON text; numbers become JsonNumber. Throws JsonSyntaxError with a position. */
-export function parseExactJson(text: string, maxDepth = MAX_JSON_DEPTH): ExactJson {
+/** The tokens Jackson's ALLOW_NON_NUMERIC_NUMBERS reads as numbers (OpenTSDB's mapper enables it). */
+const NON_NUMERIC_NUMBERS = ['NaN', 'Infinity', '+Infinity', '-Infinity'] as const;
+
+/** Whether a JsonNumber is one of the non-numeric tokens (parseExactJson's `nonNumericNumbers`). */
+export function isNonNumericNumber(value: JsonNumber): boolean {
+  return (NON_NUMERIC_NUMBERS as readonly string[]).includes(value.text);
+}
+
+/**
+ * Parses JSON text; numbers become JsonNumber. Throws JsonSyntaxError with a position.
+ * `nonNumericNumbers`: also reads bare `NaN`, `Infinity`, `+Infinity` and `-Infinity` as
+ * numbers (JsonNumber with that text), as OpenTSDB's Jackson mapper does for `/api/put`
+ * bodies (Python's json.dumps writes them for float('nan') and float('inf')).
+ */
+export function parseExactJson(text: string, maxDepth = MAX_JSON_DEPTH, nonNumericNumbers = false): ExactJson {
   let i = 0;
   let depth = 0;
   const fail = (what: string): never => {
@@ -102,6 +115,9 @@ export function parseExactJson(text: string, maxDepth = MAX_JSON_DEPTH): ExactJs
     if (text.startsWith('true', i)) return (i += 4), true;
     if (text.startsWith('false', i)) return (i += 5), false;
     if (text.startsWith('null', i)) return (i += 4), null;
+    if (nonNumericNumbers) {
+      for (const token of NON_NUMERIC_NUMBERS) if (text.startsWith(token, i)) return (i += token.length), new JsonNumber(token);
+    }
     return num() ?? fail('expected a value');
   };
   const object = (): ExactJson => {

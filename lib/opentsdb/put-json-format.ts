@@ -10,7 +10,7 @@
 import { isUtf8 } from 'node:buffer';
 import { ValueKind } from '../../core/types';
 import { ApiError } from './api-error';
-import { JsonNumber, JsonSyntaxError, canonicalJson, isJsonObject, parseExactJson, type ExactJson } from './json-text';
+import { JsonNumber, JsonSyntaxError, canonicalJson, isJsonObject, isNonNumericNumber, parseExactJson, MAX_JSON_DEPTH, type ExactJson } from './json-text';
 import type { PutCollector, ReceivedPoint } from './put-collector';
 import { decodeBytesFirst, type PutFormat } from './put-format';
 import { loneSurrogateAt, newValueSlot, parseValueText } from './value-text';
@@ -40,7 +40,9 @@ export function decodeExact(body: Buffer, collector: PutCollector): void {
   if (text[0] !== '{' && text[0] !== '[') throw new ApiError(400, 'The JSON must start as an object or an array');
   let parsed: ExactJson;
   try {
-    parsed = parseExactJson(text);
+    // bare NaN and Infinity parse, as Jackson reads them for OpenTSDB; each such point is
+    // then refused alone ("Unable to parse value to a number"), not the whole body
+    parsed = parseExactJson(text, MAX_JSON_DEPTH, true);
   } catch (err) {
     if (err instanceof JsonSyntaxError) throw new ApiError(400, 'Unable to parse the given JSON', err.message);
     throw err;
@@ -66,6 +68,11 @@ function admitJsonPoint(point: { [key: string]: ExactJson }, collector: PutColle
   };
   const value = point.value;
   if (isJsonObject(value ?? null)) {
+    if (holdsNonNumeric(value!)) {
+      received.value = '(a JSON object holding NaN or Infinity)';
+      collector.rejectRaw('Unable to parse value: a JSON value cannot hold NaN or Infinity (JSON has no such numbers)', received);
+      return;
+    }
     const slot = newValueSlot();
     slot.kind = ValueKind.Json;
     slot.text = canonicalJson(value!);
@@ -80,6 +87,14 @@ function admitJsonPoint(point: { [key: string]: ExactJson }, collector: PutColle
     received.value = scalarText(value);
   }
   collector.admit(received);
+}
+
+/** Whether a parsed JSON value holds a bare NaN or Infinity anywhere (stored, it would not be JSON). */
+function holdsNonNumeric(value: ExactJson, depth = 0): boolean {
+  if (value instanceof JsonNumber) return isNonNumericNumber(value);
+  if (value === null || typeof value !== 'object' || depth > MAX_JSON_DEPTH) return false;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return children.some((child) => holdsNonNumeric(child, depth + 1));
 }
 
 /** What `/api/put` takes as a value; the message for the forms it refuses. */

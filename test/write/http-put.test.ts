@@ -20,6 +20,26 @@ describe('POST /api/put @integration', () => {
   const post = (query: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(url + query, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
+  it('reads bare NaN and Infinity as Jackson does and refuses only those points (OpenTSDB 2.4.1: the same answer)', async () => {
+    // Python's json.dumps writes NaN and Infinity bare; the whole body was a 400 before.
+    // The real server answered this body with exactly these errors and stored the 5.
+    const t = 1700000000;
+    const body = `[{"metric":"nanput","timestamp":${t},"value":NaN,"tags":{"h":"a"}},{"metric":"nanput","timestamp":${t + 1},"value":5,"tags":{"h":"a"}},{"metric":"nanput","timestamp":${t + 2},"value":Infinity,"tags":{"h":"a"}},{"metric":"nanput","timestamp":${t + 3},"value":-Infinity,"tags":{"h":"a"}},{"metric":"nanput","timestamp":${t + 4},"value":+Infinity,"tags":{"h":"a"}}]`;
+    const res = await post('?details', body);
+    expect(res.status).to.equal(400);
+    const refused = (value: string, dt: number) => ({ datapoint: { metric: 'nanput', timestamp: t + dt, value, tags: { h: 'a' } }, error: 'Unable to parse value to a number' });
+    expect(await res.json()).to.deep.equal({ success: 1, failed: 4, errors: [refused('NaN', 0), refused('Infinity', 2), refused('-Infinity', 3), refused('+Infinity', 4)] });
+    expect((await readPoints(daemon, 'nanput')).map((p) => [p.timestamp, p.value])).to.deep.equal([[(t + 1) * 1000, 5n]]);
+    // inside a JSON value it would not be JSON: that point alone is refused
+    const inJson = await post('?details', `[{"metric":"nanjson","timestamp":${t},"value":{"a":[1,NaN]},"tags":{"h":"a"}},{"metric":"nanjson","timestamp":${t + 1},"value":{"a":1},"tags":{"h":"a"}}]`);
+    expect(((await inJson.json()) as { success: number; failed: number }).failed).to.equal(1);
+    expect(await readPoints(daemon, 'nanjson')).to.have.length(1);
+    // a lower-case `nan` is no token (Jackson: "Unrecognized token 'nan'"): the whole body is a 400
+    const lower = await post('', `{"metric":"nanlower","timestamp":${t},"value":nan,"tags":{"h":"a"}}`);
+    expect(lower.status).to.equal(400);
+    expect(((await lower.json()) as { error: { message: string } }).error.message).to.equal('Unable to parse the given JSON');
+  });
+
   it('answers 204 with an empty body for one point and for an array (H1, H2)', async () => {
     const one = await post('', JSON.stringify(point({ metric: 'h1' })));
     expect(one.status).to.equal(204);
