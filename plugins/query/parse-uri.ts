@@ -57,14 +57,16 @@ function splitParts(text: string, name: string): { aggregator: string; middle: s
 
 function applyMiddle(sub: RawSubQuery, middle: string[]): void {
   for (const part of middle) {
-    if (part.startsWith('rate')) {
+    // QueryRpc.parseMTypeSubQuery: keywords in any case and by prefix (`RATE`, `rates`,
+    // `explicit_tagsX`), the rate's options read only when the part has a `{`
+    const lower = part.toLowerCase();
+    if (lower.startsWith('rate')) {
       sub.rate = true;
-      // plain `rate` leaves the options unset (showQuery echoes null)
-      if (part !== 'rate') sub.rateOptions = parseRateOptions(part);
-      else parseRateOptions(part);
+      // without `{` the options stay unset (showQuery echoes null)
+      if (part.includes('{')) sub.rateOptions = parseRateOptions(part);
     } else if (/^\d/.test(part)) {
       sub.downsample = part;
-    } else if (part === 'explicit_tags') {
+    } else if (lower.startsWith('explicit_tags')) {
       sub.explicitTags = true;
     } else if (part.toLowerCase().startsWith('rollup_')) {
       sub.rollupUsage = part; // QueryRpc: TSSubQuery.setRollupUsage
@@ -154,10 +156,14 @@ export function parseMetricAndFilters(text: string, whole: string = text): { met
   return { metric, filters };
 }
 
-/** QueryRpc.parseRateOptions: `rate`, `rate{counter[,max[,reset]]}`, `rate{dropcounter}`. */
+/**
+ * QueryRpc.parseRateOptions: `rate`, `rate{counter[,max[,reset]]}`, `rate{dropcounter}`.
+ * As leniently as OpenTSDB: the options are the text between the fifth character and the
+ * last, whatever those two are (`rate{counter` reads `counte`: no counter).
+ */
 export function parseRateOptions(spec: string): RateOptions {
   if (spec.length === 4) return { counter: false, counterMax: LONG_MAX, resetValue: 0, dropResets: false };
-  if (spec.length < 6 || spec[4] !== '{' || !spec.endsWith('}')) throw new ApiError(400, `Invalid rate options specification: ${spec}`);
+  if (spec.length < 6) throw new ApiError(400, `Invalid rate options specification: ${spec}`);
   const parts = spec.slice(5, -1).split(',');
   if (parts.length < 1 || parts.length > 3) {
     throw new ApiError(400, `Incorrect number of values in rate options specification, must be counter[,counter max value,reset value], recieved: ${parts.length} parts`);

@@ -124,6 +124,11 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true }] }),
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: true, counterMax: 2000, resetValue: 100 } }] }),
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: true, dropResets: true } }] }),
+    // m= keywords in any case and by prefix; rate options read leniently (QueryRpc.parseMTypeSubQuery)
+    ...['RATE', 'Rate{counter}', 'rates', 'rate{counter}x', 'rate{counter', 'RATE{COUNTER,1000,}', 'rate{x}', 'rate{'].map((rate) =>
+      get('fixed', `/api/query?start=${T + 3610}&end=${T + 3900}&show_query&m=${encodeURIComponent(`sum:${rate}:${m('counter')}`)}`),
+    ),
+    ...['EXPLICIT_TAGS', 'explicit_tagsfoo'].map((flag) => get('fixed', `/api/query?start=${T}&end=${T + 60}&m=${encodeURIComponent(`sum:${flag}:${m('tagged')}{host=*}`)}`)),
     // the downsampler is sought to the first whole bucket of the rows read; earlier buckets are skipped
     post('fixed', { start: T + 3003, end: T + 86400 * 3, timezone: 'Europe/Berlin', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1dc-sum-zero', rate: true }] }),
     post('fixed', { start: T + 3003, end: T + 86400 * 3, timezone: 'Europe/Berlin', queries: [{ aggregator: 'sum', metric: m('gaps'), downsample: '1dc-sum-zero' }] }),
