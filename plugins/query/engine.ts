@@ -698,7 +698,8 @@ export async function executeQuery(query: TsQuery, deps: QueryEngineDeps, budget
   const results: ResultSeries[] = [];
   assertTsuids(query);
   for (const sub of query.queries) results.push(...(await runSubQuery(sub, query, deps, budget)));
-  if (query.globalAnnotations) {
+  // QueryRpc: global annotations only when annotations are wanted at all
+  if (query.globalAnnotations && !query.noAnnotations) {
     const global: Annotation[] = await deps.storage.annotations({ start: query.start, end: query.end }, 'global');
     for (const r of results) r.globalAnnotations = global;
   }

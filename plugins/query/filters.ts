@@ -49,9 +49,16 @@ function compileRegexp(filter: string): (value: string) => boolean {
   return (value) => re.test(value);
 }
 
-/** A literal_or filter's values: split on `|`, each trimmed. */
+/**
+ * A literal_or filter's values as TagVLiteralOrFilter reads them: Java's `split("\\|")`,
+ * which drops trailing empty strings (`a|` is `a`), then each trimmed. Only pipes: 400
+ * `Filter must contain more than just a pipe`.
+ */
 export function splitLiterals(filter: string): string[] {
-  return filter.split('|').map((v) => v.trim());
+  const parts = filter.split('|');
+  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  if (parts.length === 0 && filter.length > 0) throw new ApiError(400, 'Filter must contain more than just a pipe');
+  return parts.map((v) => v.trim());
 }
 
 /**
@@ -155,7 +162,9 @@ export function createFilter(type: string, tagk: string, filter: string, groupBy
   const kind = FILTER_TYPES[type.toLowerCase()];
   if (!kind) throw new ApiError(400, `Could not find a tag value filter of the type: ${type}`);
   if (!tagk) throw new ApiError(400, 'Missing tag key (tagk) in filter');
-  const test = kind.build(tagk, filter ?? '');
+  // TagVFilter's constructors, every type (regexp() selected every series before)
+  if (filter === undefined || filter === null || filter === '') throw new ApiError(400, 'Filter cannot be null or empty');
+  const test = kind.build(tagk, filter);
   const literals = kind.literals?.(filter);
   return { type: type.toLowerCase(), tagk, filter, groupBy, key: tagk, test, ...(literals ? { literals } : {}) };
 }

@@ -182,6 +182,10 @@ export function fixedVectors(prefix: string): FixedVectors {
     { ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', tsuids: [`{TSUID:${m('ints')}{host=a}}`, `{TSUID:${m('ints')}{host=b}}`] }] }), kind: 'fixed-tsuid' },
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{}{host=literal_or(a),host=literal_or(b)}`),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{uid=not_literal_or(2)}`),
+    // empty filters and literal lists with trailing pipes (Java's split drops trailing empties)
+    ...['host=a|', 'host=|', 'host=literal_or(a||)', 'host=not_literal_or(b|)', 'host=regexp()', 'host=literal_or()', 'host=wildcard()'].map((f) =>
+      get('fixed', `/api/query?start=${T}&end=${T + 600}&m=${encodeURIComponent(`sum:${m('tagged')}{${f}}`)}`),
+    ),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}&explicit_tags=true`),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}{host=not_key()}`),
     // the scan ends an hour after the end plus one second: at hh:59:59 `a` (endrow) lerps towards

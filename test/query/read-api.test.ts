@@ -71,6 +71,10 @@ describe('read API endpoints', () => {
     expect(read.json.custom).to.deep.equal({ owner: 'ops' });
     const q = await d.post('/api/query', { start: t0, end: t0 + 60, globalAnnotations: true, queries: [{ metric: 'sys.cpu', aggregator: 'sum' }] });
     expect(q.json[0].globalAnnotations[0].description).to.equal('global note');
+    // with noAnnotations too, OpenTSDB 2.4.1 reads none, global ones included (the real server's answer)
+    const none = await d.post('/api/query', { start: t0, end: t0 + 60, globalAnnotations: true, noAnnotations: true, queries: [{ metric: 'sys.cpu', aggregator: 'sum' }] });
+    expect(none.json[0]).to.not.have.property('globalAnnotations');
+    expect(none.json[0]).to.not.have.property('annotations');
     const del = await d.post('/api/annotation', { startTime: t0 + 1 }, 'DELETE');
     expect(del.status).to.equal(204);
     expect((await d.get(`/api/annotation?start_time=${t0 + 1}`)).status).to.equal(404);
