@@ -24,7 +24,24 @@ export function parseJsonBody(body: unknown): Json {
 }
 
 const str = (v: unknown, field: string): string | undefined => optionalJsonText(v, field);
-const bool = (v: unknown): boolean | undefined => (v === undefined || v === null ? undefined : v === true || v === 'true');
+/**
+ * A JSON value bound to one of TSQuery's `boolean` fields as Jackson binds it (measured on
+ * OpenTSDB 2.4.1): true and false; an integer, true unless 0 (`"rate":1` is a rate); the
+ * strings `true`/`True` and `false`/`False`/`""`, trimmed; anything else (`"yes"`, `1.5`, an
+ * object) a 400 `Unable to parse the given JSON`. Absent or null: undefined.
+ */
+const bool = (v: unknown): boolean | undefined => {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return v !== 0;
+  if (typeof v === 'string') {
+    const text = v.trim();
+    if (text === 'true' || text === 'True') return true;
+    if (text === 'false' || text === 'False' || text === '') return false;
+  }
+  const shown = typeof v === 'string' ? `String "${v}"` : typeof v === 'number' ? `number ${v}` : 'a JSON object or array';
+  throw new ApiError(400, 'Unable to parse the given JSON', `Cannot deserialize value of type boolean from ${shown}`);
+};
 
 export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>, flags: { arrays?: boolean; exact?: boolean } = {}, now = Date.now()): TsQuery {
   const json = parseJsonBody(body);

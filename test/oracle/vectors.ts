@@ -124,6 +124,10 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true }] }),
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: true, counterMax: 2000, resetValue: 100 } }] }),
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: true, dropResets: true } }] }),
+    // booleans as Jackson binds them: integers, "true"/"True", "" (false); "yes" is a 400
+    ...[1, 'True', '', 'yes', 0].map((rate) => post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate }] })),
+    post('fixed', { start: T + 3610, end: T + 3900, msResolution: 1, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: 'True', dropResets: 1 } }] }),
+    post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('tagged'), filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: 'yes' }] }] }),
     // m= keywords in any case and by prefix; rate options read leniently (QueryRpc.parseMTypeSubQuery)
     ...['RATE', 'Rate{counter}', 'rates', 'rate{counter}x', 'rate{counter', 'RATE{COUNTER,1000,}', 'rate{x}', 'rate{'].map((rate) =>
       get('fixed', `/api/query?start=${T + 3610}&end=${T + 3900}&show_query&m=${encodeURIComponent(`sum:${rate}:${m('counter')}`)}`),
