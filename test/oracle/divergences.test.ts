@@ -36,6 +36,14 @@ describe('deliberate divergences from OpenTSDB 2.4.1 (docs/opentsdb-compat.md)',
     expect(r.json[0].dps).to.deep.equal({ [T]: 2 });
   });
 
+  it('a downsample interval under a second is answered (OpenTSDB: 500 Interval cannot be null or empty)', async () => {
+    const ms = T * 1000;
+    await put([100, 300, 700, 900].map((at, i) => ({ metric: 'div.subsec', timestamp: ms + at, value: i + 1, tags: { host: 'a' } })));
+    const r = await get(`/api/query?start=${ms}&end=${ms + 999}&ms=true&m=sum:500ms-sum:div.subsec`);
+    expect(r.status).to.equal(200);
+    expect(r.json[0].dps).to.deep.equal({ [ms]: 3, [ms + 500]: 7 });
+  });
+
   it('string and JSON values are stored and answered (OpenTSDB: numbers only)', async () => {
     const reply = (await put([
       { metric: 'div.str', timestamp: T, value: '"on"', tags: { host: 'a' } },
