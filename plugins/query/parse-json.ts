@@ -7,6 +7,7 @@ import { ApiError, jsonText, optionalJsonText } from '../../lib/opentsdb';
 import { createFilter, filterFromShortcut } from './filters';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
+import { subQueriesEqual } from './exp/sub-query-equals';
 
 type Json = Record<string, unknown>;
 
@@ -60,9 +61,35 @@ export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>,
     delete: bool(json.delete),
     arrays: flags.arrays,
     exact: flags.exact,
-    queries: (queries as unknown[] | undefined)?.map(subQueryFromJson),
+    queries: withoutDuplicates((queries as unknown[] | undefined)?.map(subQueryFromJson)),
   };
   return validateQuery(raw, aggregators, now);
+}
+
+/**
+ * HttpJsonSerializer.parseQueryV1 keeps a POST's sub-queries in a LinkedHashSet: one equal
+ * to an earlier one (TSSubQuery.equals: aggregator, metric, downsample, rate, explicit tags,
+ * the filters position by position with `groupBy` ignored, and the rate options by value;
+ * measured on OpenTSDB 2.4.1) is dropped, the first kept. Grafana sends a panel's targets in
+ * one POST, so two identical targets answer once, as with OpenTSDB. Sub-queries naming
+ * TSUIDs are kept (not measured).
+ */
+function withoutDuplicates(subs: RawSubQuery[] | undefined): RawSubQuery[] | undefined {
+  if (subs === undefined || subs.length < 2) return subs;
+  const kept: RawSubQuery[] = [];
+  for (const sub of subs) {
+    if (!namesTsuids(sub) && kept.some((k) => !namesTsuids(k) && sameRateOptions(k.rateOptions, sub.rateOptions) && subQueriesEqual(k, sub))) continue;
+    kept.push(sub);
+  }
+  return kept;
+}
+
+const namesTsuids = (q: RawSubQuery) => q.tsuids !== undefined && q.tsuids.length > 0;
+
+/** RateOptions.equals: both absent, or every field the same. */
+function sameRateOptions(a: RateOptions | undefined, b: RateOptions | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.counter === b.counter && String(a.counterMax) === String(b.counterMax) && a.resetValue === b.resetValue && a.dropResets === b.dropResets;
 }
 
 function subQueryFromJson(value: unknown): RawSubQuery {

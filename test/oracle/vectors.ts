@@ -124,6 +124,14 @@ export function fixedVectors(prefix: string): FixedVectors {
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true }] }),
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: true, counterMax: 2000, resetValue: 100 } }] }),
     post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: true, dropResets: true } }] }),
+    // POST sub-queries equal to an earlier one are dropped (HttpJsonSerializer.parseQueryV1's LinkedHashSet)
+    ...[
+      [{}, {}],
+      [{ filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: true }] }, { filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: false }] }],
+      [{ filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: false }] }, { filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: true }] }],
+      [{ rate: true, rateOptions: { counter: true } }, { rate: true, rateOptions: { counter: true } }, { rate: true, rateOptions: { counter: true, counterMax: 5 } }],
+      [{}, { downsample: '1m-avg' }, {}],
+    ].map((extras) => post('fixed', { start: T + 3000, end: T + 3700, showQuery: true, queries: extras.map((x) => ({ aggregator: 'sum', metric: m('gaps'), ...x })) })),
     // booleans as Jackson binds them: integers, "true"/"True", "" (false); "yes" is a 400
     ...[1, 'True', '', 'yes', 0].map((rate) => post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate }] })),
     post('fixed', { start: T + 3610, end: T + 3900, msResolution: 1, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions: { counter: 'True', dropResets: 1 } }] }),
