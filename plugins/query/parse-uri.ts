@@ -5,6 +5,7 @@
 import { type Aggregator, type Registry } from '../../core';
 import { ApiError } from '../../lib/opentsdb';
 import { createFilter, filterFromShortcut, type TagFilter } from './filters';
+import { filterEqualityKey } from './exp/sub-query-equals';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
 
@@ -145,8 +146,9 @@ export function parseMetricAndFilters(text: string, whole: string = text): { met
         // a 400 and the same message: bad input is the client's (opentsdb-compat.md, divergence 10)
         throw new ApiError(400, `When parsing ${what} '${pair}': ${(err as Error).message}`);
       }
-      const kind = (f: TagFilter) => f.runs ?? f.type;
-      const same = groupBy ? filters.find((f) => kind(f) === kind(filter) && f.tagk === filter.tagk && f.filter === filter.filter) : undefined;
+      // TagVFilter.equals decides (groupBy not counted; `LGA` and `lga` are one not_iliteral_or)
+      const key = groupBy ? filterEqualityKey(filter) : undefined;
+      const same = key !== undefined ? filters.find((f) => filterEqualityKey(f) === key) : undefined;
       if (same) same.groupBy = true;
       else filters.push(filter);
     }
