@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { mainThreadCpuMs, type Latency } from './latency';
+import { daemonBusyMs, threadSchedStats, type Latency } from './latency';
 
 interface Options {
   port: number;
@@ -22,12 +22,12 @@ let stopping = false;
 parentPort!.on('message', () => (stopping = true));
 
 async function measure(run: () => Promise<unknown>): Promise<Latency> {
-  const cpu0 = mainThreadCpuMs(options.mainTid);
+  const before = threadSchedStats(options.mainTid);
   const start = performance.now();
   await run();
   const wall = performance.now() - start;
-  const cpu1 = mainThreadCpuMs(options.mainTid);
-  return { wall, busy: cpu0 === undefined || cpu1 === undefined ? wall : Math.min(wall, cpu1 - cpu0) };
+  const after = threadSchedStats(options.mainTid);
+  return { wall, busy: daemonBusyMs(options.mainTid, before, after, wall) };
 }
 
 async function main(): Promise<void> {
