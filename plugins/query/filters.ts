@@ -62,6 +62,30 @@ export function splitLiterals(filter: string): string[] {
 }
 
 /**
+ * A wildcard pattern as TagVWildcardFilter's constructor reads it (OpenTSDB 2.4.1): lowered
+ * for `iwildcard`, leading and trailing `*` runs dropped (one `*` kept when that is all there
+ * is), the rest split on `*`. Its equals compares `components` alone, so `web*` equals `*web`
+ * (exp/sub-query-equals.ts); its match also uses which ends the dropped asterisks anchored.
+ */
+export interface WildcardPattern {
+  /** the `*`-separated pieces; `['*']` for a pattern of asterisks alone */
+  components: string[];
+  /** a leading `*` was dropped: the value must end with the last piece (unless both ends were) */
+  anchoredEnd: boolean;
+  /** a trailing `*` was dropped: the value must start with the first piece (unless both ends were) */
+  anchoredStart: boolean;
+}
+
+export function wildcardPattern(filter: string, caseInsensitive: boolean): WildcardPattern {
+  let actual = (caseInsensitive ? filter.toLowerCase() : filter).trim();
+  const anchoredEnd = actual.startsWith('*');
+  while (actual.length > 1 && actual.startsWith('*')) actual = actual.slice(1);
+  const anchoredStart = actual.endsWith('*');
+  while (actual.length > 1 && actual.endsWith('*')) actual = actual.slice(0, -1);
+  return { components: actual === '*' ? ['*'] : actual.split('*'), anchoredEnd, anchoredStart };
+}
+
+/**
  * OpenTSDB 2.4.1's wildcard match (TagVWildcardFilter.match), measured on the real server:
  * leading asterisks anchor the value's end to the last piece, trailing ones its start to the
  * first, and a pattern with neither or both is anchored nowhere; then each piece must occur
@@ -70,13 +94,8 @@ export function splitLiterals(filter: string): string[] {
  * both sides. A pattern of asterisks alone takes every value.
  */
 function wildcardMatcher(filter: string, caseInsensitive: boolean): (value: string) => boolean {
-  let actual = caseInsensitive ? filter.toLowerCase() : filter;
-  const anchoredEnd = actual.startsWith('*');
-  while (actual.length > 1 && actual.startsWith('*')) actual = actual.slice(1);
-  const anchoredStart = actual.endsWith('*');
-  while (actual.length > 1 && actual.endsWith('*')) actual = actual.slice(0, -1);
-  if (actual === '*') return () => true;
-  const pieces = actual.split('*');
+  const { components: pieces, anchoredEnd, anchoredStart } = wildcardPattern(filter, caseInsensitive);
+  if (pieces.length === 1 && pieces[0] === '*') return () => true;
   const first = pieces[0]!;
   const last = pieces[pieces.length - 1]!;
   return (raw) => {

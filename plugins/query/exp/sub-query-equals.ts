@@ -7,27 +7,19 @@
  * `*`-separated components (`web*` equals `*web`).
  */
 import type { RawSubQuery } from '../parse-common';
-import { splitLiterals, type TagFilter } from '../filters';
+import { splitLiterals, wildcardPattern, type TagFilter } from '../filters';
 
 /** The state a filter's equals compares (its class family, tagk, pattern), as one string. */
 export function filterEqualityKey(f: TagFilter): string {
   const type = f.runs ?? f.type;
   const caseInsensitive = type === 'iwildcard' || type === 'iliteral_or' || type === 'not_iliteral_or';
   if (type === 'wildcard' || type === 'iwildcard') {
-    return JSON.stringify(['wildcard', f.tagk, caseInsensitive, wildcardComponents(f.filter, caseInsensitive)]);
+    return JSON.stringify(['wildcard', f.tagk, caseInsensitive, wildcardPattern(f.filter, caseInsensitive).components]);
   }
   if (type === 'regexp') return JSON.stringify(['regexp', f.tagk, f.filter]);
   // literal_or and not_literal_or families: the literals as a set (HashSet.equals)
   const family = type.startsWith('not_') ? 'not_literal_or' : 'literal_or';
   return JSON.stringify([family, f.tagk, caseInsensitive, literalSet(f.filter, caseInsensitive)]);
-}
-
-/** TagVWildcardFilter's constructor: leading and trailing `*` runs dropped, then split on `*`. */
-function wildcardComponents(filter: string, caseInsensitive: boolean): string[] {
-  let actual = (caseInsensitive ? filter.toLowerCase() : filter).trim();
-  while (actual.length >= 2 && actual.startsWith('*')) actual = actual.slice(1);
-  while (actual.length >= 2 && actual.endsWith('*')) actual = actual.slice(0, -1);
-  return actual.indexOf('*') > 0 ? actual.split('*') : [actual];
 }
 
 /** TagVLiteralOrFilter's literals (`String.split` drops trailing empties), as a sorted set. */
