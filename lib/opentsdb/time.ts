@@ -46,6 +46,40 @@ export function parseDuration(text: string): Duration {
 
 const LONG_MAX = 9223372036854775807n;
 
+/**
+ * The length in ms of the duration in a relative time (`<duration>-ago`), read exactly as
+ * OpenTSDB 2.4.1's DateTime.parseDuration reads it there: the leading ASCII digits are the
+ * count, the LAST character (any case) is the unit, and whatever lies between is ignored,
+ * so `1.5h` is 1 h, `1min` 30 days (`n`) and `5xs` 5 s; `ms` needs a lower-case `m` just
+ * before the final `s` (`5MS` is 5 s). Errors, as OpenTSDB words them: an empty duration,
+ * digits alone (`must have an integer and unit`), no leading digit or a count past a long
+ * (`(number)`), a zero count, an unknown last character (`(suffix)`), and a length past a
+ * long. Downsample intervals keep parseDuration's strict reading (docs/opentsdb-compat.md).
+ */
+export function parseAgoDurationMs(text: string): bigint {
+  if (text.length === 0) throw new ApiError(400, 'Cannot parse null or empty duration');
+  let unitStart = 0;
+  while (isDigit(text.charCodeAt(unitStart))) {
+    unitStart++;
+    if (unitStart >= text.length) throw new ApiError(400, `Invalid duration, must have an integer and unit: ${text}`);
+  }
+  const digits = text.slice(0, unitStart);
+  if (digits.length === 0 || beyondLong(digits)) throw new ApiError(400, `Invalid duration (number): ${text}`);
+  const count = BigInt(digits);
+  if (count <= 0n) throw new ApiError(400, `Zero or negative duration: ${text}`);
+  const last = text[text.length - 1]!.toLowerCase();
+  const unit = last === 's' && text[text.length - 2] === 'm' ? 'ms' : last;
+  const unitMs = UNIT_MS[unit];
+  if (unitMs === undefined) throw new ApiError(400, `Invalid duration (suffix): ${text}`);
+  if (count * BigInt(unitMs) > LONG_MAX) throw new ApiError(400, `Duration must be < Long.MAX_VALUE ms: ${text}`);
+  return count * BigInt(unitMs);
+}
+
+/** Whether `text` is a relative time: it ends in `-ago`, in any case (DateTime.parseDateTimeString). */
+export function isRelativeTime(text: string): boolean {
+  return text.length >= 4 && text.slice(-4).toLowerCase() === '-ago';
+}
+
 /** Whether the decimal digits `digits` (no sign) name a number past Java's Long.MAX_VALUE. */
 function beyondLong(digits: string): boolean {
   const significant = digits.replace(/^0+(?=\d)/, '');
@@ -178,12 +212,7 @@ export function invalidQueryTime(text: string, value: number, now = Date.now()):
 
 /** parseDateTime's result as a bigint for the forms that can pass 2^53 (ms, digits, a duration ago). */
 function exactTime(text: string, now: number): bigint | undefined {
-  if (text.endsWith('-ago')) {
-    // parseDuration's unit; its count is a double, so the digits are read again as a bigint
-    const duration = text.slice(0, -4);
-    const { unit } = parseDuration(duration);
-    return BigInt(now) - BigInt(duration.slice(0, duration.length - unit.length)) * BigInt(UNIT_MS[unit]!);
-  }
+  if (isRelativeTime(text)) return BigInt(now) - parseAgoDurationMs(text.slice(0, -4));
   if (/^\d+ms$/.test(text)) return BigInt(text.slice(0, -2));
   if (/^\d+$/.test(text)) return BigInt(text) * (text.length <= 10 ? 1000n : 1n);
   return undefined;
@@ -193,7 +222,7 @@ function exactTime(text: string, now: number): bigint | undefined {
 export function parseDateTime(text: string, zone = 'UTC', now = Date.now()): number {
   if (text.length === 0) throw new ApiError(400, 'Invalid time: empty');
   if (text.toLowerCase() === 'now') return now;
-  if (text.endsWith('-ago')) return now - parseDuration(text.slice(0, -4)).ms;
+  if (isRelativeTime(text)) return now - Number(parseAgoDurationMs(text.slice(0, -4)));
   if (text.includes('/') || text.includes(':')) {
     if (text.length !== 10 && text.length !== 16 && text.length !== 19) throw new ApiError(400, `Invalid absolute date: ${text}`);
     const m = ABSOLUTE.exec(text);

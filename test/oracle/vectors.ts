@@ -218,6 +218,14 @@ export function fixedVectors(prefix: string): FixedVectors {
       get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:explicit_tags:${m('fuzzy')}${tags}`),
       get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('fuzzy')}${tags}`),
     ]),
+    // relative times as DateTime.parseDuration reads them: `-ago` in any case, the count's
+    // digits, then only the last character (any case) as the unit (`2.5y` is 2 y, `30min`
+    // 30 months); every start here is before T, so the answer does not depend on "now"
+    ...['1000d-Ago', '1000D-AGO', '2.5y-ago', '30min-ago', '1000xd-ago', '-ago', '1000-ago', 'd-ago', '1000x-ago', '99999999999999999999d-ago', '0d-ago', '999999999999y-ago'].map((start) =>
+      get('fixed', `/api/query?start=${encodeURIComponent(start)}&end=${T + 600}&m=sum:${m('ints')}`),
+    ),
+    get('fixed', `/api/query?start=${T}&end=${encodeURIComponent('1d-AGO')}&m=sum:${m('ints')}`),
+    post('fixed', { start: '1000d-Ago', end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints') }] }),
     // so with a fill policy no value bucket starts on a slot: every slot is filled (OpenTSDB's
     // FillingDownsampler); without a fill policy, or with 6m (counted from the hour), the values show
     ...['7m-last-null', '7m-sum-zero', '7m-last', '6m-last-nan'].map((downsample) =>
