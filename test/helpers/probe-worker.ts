@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { daemonBusyMs, threadSchedStats, type Latency } from './latency';
+import { daemonBusy, threadSchedStats, type Latency } from './latency';
 
 interface Options {
   port: number;
@@ -22,12 +22,12 @@ let stopping = false;
 parentPort!.on('message', () => (stopping = true));
 
 async function measure(run: () => Promise<unknown>): Promise<Latency> {
-  const before = threadSchedStats(options.mainTid);
+  const before = threadSchedStats(options.mainTid, process.pid);
   const start = performance.now();
   await run();
   const wall = performance.now() - start;
-  const after = threadSchedStats(options.mainTid);
-  return { wall, busy: daemonBusyMs(options.mainTid, before, after, wall) };
+  const after = threadSchedStats(options.mainTid, process.pid);
+  return { wall, ...daemonBusy(options.mainTid, before, after, wall) };
 }
 
 async function main(): Promise<void> {

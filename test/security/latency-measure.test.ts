@@ -52,6 +52,11 @@ describe('query-budget latency measure (test/helpers/latency.ts)', function () {
     expect(daemonBusyMs(1, stats([['1', 0, 0], ['3', 0, 0]]), stats([['1', 101, 0], ['3', 2, 90]]), 101)).to.be.closeTo(11, 1e-9);
   });
 
+  it('takes the waits of all threads together: along one request\'s path they add up', () => {
+    // the parse worker waited 30 ms for a core, then the storage thread 40: 20 ms were the daemon's
+    expect(daemonBusyMs(1, stats([['1', 0, 0], ['2', 0, 0], ['3', 0, 0]]), stats([['1', 90, 0], ['2', 1, 30], ['3', 1, 40]]), 90)).to.be.closeTo(20, 1e-9);
+  });
+
   it('is never more than the loop\'s CPU time, nor below zero', () => {
     expect(daemonBusyMs(1, stats([['1', 0, 0]]), stats([['1', 20, 0]]), 300)).to.equal(20);
     expect(daemonBusyMs(1, stats([['1', 0, 0], ['2', 0, 0]]), stats([['1', 50, 0], ['2', 0, 80]]), 60)).to.equal(0);

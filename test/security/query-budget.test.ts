@@ -119,6 +119,11 @@ describe('security: query budgets cannot starve the daemon (#19, #18)', function
     const worst = (l: Latency[], f: (x: Latency) => number) => Math.round(Math.max(0, ...l.map(f)));
     const line = (l: Latency[]) => `${worst(l, (x) => x.busy)} ms (wall ${worst(l, (x) => x.wall)})`;
     console.log(`      ${name}: ${probe.version.length} probes; worst /api/version ${line(probe.version)}; put ${line(probe.put)}`);
+    // what the worst of each was made of, so that a failure in CI can be read from its log
+    for (const [kind, l] of [['/api/version', probe.version], ['put', probe.put]] as const) {
+      const worstProbe = l.reduce<Latency | undefined>((w, x) => (!w || x.busy > w.busy ? x : w), undefined);
+      if (worstProbe?.detail) console.log(`        worst ${kind}: ${worstProbe.detail}`);
+    }
     expect(probe.version.length, 'probes made while the query ran').to.be.greaterThan(0);
     for (const l of probe.version) expect(l.busy, '/api/version latency (ms)').to.be.below(LIMIT_MS);
     for (const l of probe.put) expect(l.busy, 'telnet put latency (ms)').to.be.below(LIMIT_MS);
