@@ -30,10 +30,19 @@ declare module 'fastify' {
      * carries another request's body once the response is sent. Default: an ordinary Buffer.
      */
     sharedBody?: boolean;
+    /**
+     * Query-string parameters the route reads as lists (OpenTSDB's
+     * HttpQuery.getQueryStringParams: `m`, `tsuid`, `exp`, …): each keeps every value, in
+     * order. Every other parameter given more than once has its LAST value, as
+     * getQueryStringParam answers in OpenTSDB (lastQueryValues; the http plugin applies it
+     * before validation). Default: none.
+     */
+    multiValueParams?: readonly string[];
   }
 }
 export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export * from './schemas';
+export * from './query-values';
 
 
 /**

@@ -64,7 +64,7 @@ export default definePlugin({
   ),
   register({ hooks, log }, options) {
     getHttpHooks(hooks).routes.tap('graph-image', (app) => {
-      app.get('/q', { config: { scope: 'read' }, schema: GRAPH_SCHEMA }, async (request, reply) => {
+      app.get('/q', { config: { scope: 'read', multiValueParams: ['m', 'o'] }, schema: GRAPH_SCHEMA }, async (request, reply) => {
         const startedAt = Date.now();
         const qs = request.query as QueryString;
         const wantsJson = 'json' in qs;

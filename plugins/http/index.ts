@@ -13,7 +13,7 @@ import { ConfigError, definePlugin, Type, type Duplex } from './deps';
 import { detectHttp } from './detect';
 import { errorBody, handleError } from './errors';
 import { ANYONE, getAuthenticator } from '../../lib/auth';
-import { getHttpHooks, withErrors } from '../../lib/http';
+import { getHttpHooks, lastQueryValues, withErrors, type RawQueryString } from '../../lib/http';
 import { installAuthentication } from './authentication';
 import { installOpenApi } from './openapi';
 import { installRequestBody } from './request-body';
@@ -279,6 +279,14 @@ function installOpenTsdbConventions(app: FastifyInstance, maxLentBodies: number)
     if (encoding === 'gzip' || encoding === 'x-gzip') return inflated(payload, zlib.createGunzip());
     if (encoding === 'deflate') return inflated(payload, zlib.createInflate());
     return payload;
+  });
+  // A repeated query-string parameter is its last value unless the route reads it as a
+  // list (config.multiValueParams), as OpenTSDB's getQueryStringParam(s) answer: before
+  // validation, so that the schema sees what the handler will.
+  app.addHook('preValidation', async (request) => {
+    if (request.query && typeof request.query === 'object') {
+      request.query = lastQueryValues(request.query as RawQueryString, request.routeOptions.config?.multiValueParams);
+    }
   });
   app.addHook('onRequest', async (request, reply) => {
     const version = /^\/api\/v(\d+)(?:\/|\?|$)/i.exec(request.url);

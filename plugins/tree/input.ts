@@ -22,10 +22,10 @@ export function bodyText(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
-/** One query-string value (the first when repeated), as Netty's QueryStringDecoder gives it. */
+/** One query-string value (the http plugin has reduced a repeated one to its last, as OpenTSDB's getQueryStringParam). */
 export function qs(query: Query, name: string): string | undefined {
   const v = query[name];
-  return Array.isArray(v) ? v[0] : v;
+  return Array.isArray(v) ? v[v.length - 1] : v;
 }
 
 function parseError(e: unknown): ApiError {

@@ -226,6 +226,10 @@ export function fixedVectors(prefix: string): FixedVectors {
     ),
     get('fixed', `/api/query?start=${T}&end=${encodeURIComponent('1d-AGO')}&m=sum:${m('ints')}`),
     post('fixed', { start: '1000d-Ago', end: T + 600, queries: [{ aggregator: 'sum', metric: m('ints') }] }),
+    // a repeated parameter is its last value (getQueryStringParam), `m` a list (getQueryStringParams)
+    get('fixed', `/api/query?start=1h-ago&start=${T}&end=${T + 600}&m=sum:${m('ints')}`),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&end=${T + 80}&m=sum:${m('ints')}&m=max:${m('ints')}`),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('ints')}&timezone=Nowhere/Nope&timezone=UTC`),
     // so with a fill policy no value bucket starts on a slot: every slot is filled (OpenTSDB's
     // FillingDownsampler); without a fill policy, or with 6m (counted from the hour), the values show
     ...['7m-last-null', '7m-sum-zero', '7m-last', '6m-last-nan'].map((downsample) =>
@@ -249,6 +253,9 @@ export function realtimeVectors(prefix: string, nowMs: number): FixedVectors {
   const requests: OracleRequest[] = [
     q(`${metric}{host=a}`, '&back_scan=2'),
     q(`${metric}{host=a}`, '&back_scan=2&resolve=true'),
+    // the last back_scan counts: 0 reads OpenTSDB's meta table (divergence 5, as the last-meta ones below)
+    { ...q(`${metric}{host=a}`, '&back_scan=2&back_scan=0'), kind: 'last-meta' },
+    q(`${metric}{host=a}`, '&back_scan=0&back_scan=2&timeseries=' + encodeURIComponent(`${metric}{host=b}`)),
     q(`${metric}{host=a,dc=lga}`, '&back_scan=1&resolve=true'),
     q(`${metric}{dc=lga}`, '&back_scan=2'),
     q(metric, '&back_scan=2'),

@@ -30,7 +30,7 @@ export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptio
     const message = 'Cannot invoke "java.util.List.size()" because "this.val$expressions" is null';
     throw new ApiError(400, message, message);
   });
-  app.get('/api/query/gexp', { config: { scope: 'read' }, schema: GEXP_GET_SCHEMA }, async (request, reply) => {
+  app.get('/api/query/gexp', { config: { scope: 'read', multiValueParams: ['m', 'tsuid', 'exp'] }, schema: GEXP_GET_SCHEMA }, async (request, reply) => {
     const started = performance.now();
     try {
       const deps = options.deps();

@@ -64,7 +64,7 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
   routeWithBody(app, {
     method: ['GET', 'POST'],
     url: '/api/query/last',
-    config: { scope: 'read' },
+    config: { scope: 'read', multiValueParams: ['timeseries', 'tsuids'] },
     schema: LAST_SCHEMA,
     handler: async (request, reply) => {
       const qs = (request.query ?? {}) as QueryString;

@@ -31,7 +31,7 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
     method: ['GET', 'POST', 'DELETE'],
     url: '/api/query',
     // a POST whose body asks to delete needs admin too: checked once the body is read
-    config: { scope: { GET: 'read', POST: 'read', DELETE: 'admin' } },
+    config: { scope: { GET: 'read', POST: 'read', DELETE: 'admin' }, multiValueParams: ['m', 'tsuid'] },
     schema: QUERY_SCHEMA,
     handler: async (request, reply) => {
       const started = performance.now();
