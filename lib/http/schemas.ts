@@ -163,7 +163,7 @@ export const lastPoint: JsonSchema = {
 };
 
 /** A tag pair of a search (`*` as either side: any). */
-export const searchTag: JsonSchema = { type: 'object', properties: { key: { type: 'string' }, value: { type: 'string' } } };
+export const searchTag: JsonSchema = { type: 'object', properties: { key: { type: ['string', 'null'], description: 'null or `*`: any key' }, value: { type: ['string', 'null'], description: 'null or `*`: any value' } } };
 
 /** A series found by a search: its TSUID, metric and tags. */
 export const seriesRef: JsonSchema = {

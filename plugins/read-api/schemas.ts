@@ -19,18 +19,18 @@ export const SUGGEST_SCHEMA: RouteSchema = {
 
 export const LOOKUP_SCHEMA: RouteSchema = {
   summary: 'Series by metric and tag pairs (OpenTSDB /api/search/lookup)',
-  description: '`k=*`: has tag k; `*=v`: some tag has value v.',
+  description: '`k=*` or `k=`: has tag k; `*=v` or `=v`: some tag has value v. An unknown name is a 404 `Unable to resolve one or more UIDs`.',
   tags: ['search'],
-  querystring: { type: 'object', properties: { m: { type: 'string', description: '`metric{k=v,k2=*,*=v3}`' }, limit: { type: 'string', description: 'most results (25)' } } },
-  body: { type: 'object', properties: { metric: { type: 'string' }, tags: { type: 'array', items: searchTag }, limit: { type: ['integer', 'string'] } } },
+  querystring: { type: 'object', properties: { m: { type: 'string', description: '`metric{k=v,k2=*,*=v3}`' }, limit: { type: 'string', description: 'most series (25); 0 or less: no limit; totalResults counts at most this many' } } },
+  body: { type: 'object', properties: { metric: { type: ['string', 'null'], description: 'default `*`: every metric' }, tags: { type: 'array', items: searchTag }, limit: { type: ['integer', 'string'], description: 'most series (25); 0 or less: no limit' }, startIndex: { type: 'integer', description: 'echoed, not applied (as OpenTSDB)' } } },
   response: withErrors({
     200: {
       type: 'object',
-      required: ['type', 'metric', 'tags', 'limit', 'time', 'results', 'startIndex', 'totalResults'],
+      required: ['type', 'limit', 'time', 'results', 'startIndex', 'totalResults'],
       properties: {
         type: { const: 'LOOKUP' },
-        metric: { type: 'string' },
-        tags: { type: 'array', items: searchTag },
+        metric: { type: 'string', description: 'left out for a GET `m={…}` without a metric' },
+        tags: { type: 'array', items: searchTag, description: 'left out when a POST has none' },
         limit: { type: 'number' },
         time: { type: 'number', description: 'ms' },
         results: { type: 'array', items: seriesRef },
@@ -39,6 +39,12 @@ export const LOOKUP_SCHEMA: RouteSchema = {
       },
     },
   }),
+};
+
+export const LOOKUP_OTHER_METHODS_SCHEMA: RouteSchema = {
+  summary: 'Any method but GET and POST: 400 `Unsupported method: <METHOD>` (OpenTSDB SearchRpc)',
+  tags: ['search'],
+  response: withErrors({}),
 };
 
 export const CONFIG_SCHEMA: RouteSchema = {
