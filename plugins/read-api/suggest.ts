@@ -1,4 +1,4 @@
-/** `/api/suggest` (SuggestRpc): names by prefix, sorted, at most `max` (default 25). */
+/** `/api/suggest` (SuggestRpc): names by prefix, sorted, at most `max` (default 25; 0 or less: all; an int, as Integer.parseInt reads it). */
 import type { FastifyInstance } from 'fastify';
 import { type NameKind, type StorageEngine } from '../../core';
 import { ApiError, jsonText } from '../../lib/opentsdb';
@@ -8,6 +8,7 @@ import { jsonBody } from './json-body';
 import { SUGGEST_SCHEMA } from './schemas';
 
 const TYPES: readonly NameKind[] = ['metrics', 'tagk', 'tagv'];
+const INT_MAX = 2147483647;
 
 export function registerSuggest(app: FastifyInstance, storage: () => StorageEngine): void {
   routeWithBody(app, {
@@ -35,11 +36,14 @@ export function registerSuggest(app: FastifyInstance, storage: () => StorageEngi
       if (!TYPES.includes(type as NameKind)) throw new ApiError(400, `Invalid 'type' parameter:${type}`);
       let max = 25;
       if (maxText !== undefined && maxText !== '') {
-        if (!/^-?\d+$/.test(maxText)) throw new ApiError(400, "Unable to parse 'max' as a number");
+        // Integer.parseInt: past Java's int range is no number either
+        if (!/^-?\d+$/.test(maxText) || Math.abs(Number(maxText)) > INT_MAX + (maxText.startsWith('-') ? 1 : 0)) throw new ApiError(400, "Unable to parse 'max' as a number");
         max = Number(maxText);
       }
+      // 0 or less: every match, as OpenTSDB's UniqueId.suggest reads it (measured)
+      if (max <= 0) max = INT_MAX;
       // DSDB's internal series (rollups: core/internal-series.ts) are never suggested
-      return suggestVisible(storage(), type as NameKind, q, Math.max(0, max));
+      return suggestVisible(storage(), type as NameKind, q, max);
     },
   });
 }

@@ -168,6 +168,11 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
     const bad = await d.get('/api/suggest?type=tagk&max=x');
     expect(bad.status).to.equal(400);
     expect(error(bad)).to.equal("Unable to parse 'max' as a number");
+    // measured on OpenTSDB 2.4.1: max 0 or less lists every match; past Java's int range is no number
+    for (const max of ['0', '-1', '-2147483648']) expect((await d.get(`/api/suggest?type=metrics&q=sys&max=${max}`)).json).to.deep.equal(['sys.cpu.user', 'sys.mem']);
+    expect((await d.post('/api/suggest', { type: 'metrics', q: 'sys', max: 0 })).json).to.deep.equal(['sys.cpu.user', 'sys.mem']);
+    for (const max of ['2147483648', '-2147483649', '99999999999']) expect(error(await d.get(`/api/suggest?type=metrics&q=sys&max=${max}`))).to.equal("Unable to parse 'max' as a number");
+    expect((await d.get('/api/suggest?type=metrics&q=sys&max=2147483647')).json).to.have.length(2);
   });
 
   it('H48 /api/aggregators lists the 35 OpenTSDB names', async () => {
