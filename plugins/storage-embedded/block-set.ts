@@ -71,17 +71,19 @@ export class BlockSet {
     this.blocks.sort((a, b) => a.seq - b.seq);
     let orphans = 0;
     for (const block of this.blocks) {
+      block.orphanChunks = 0;
       for (const ref of block.refs) {
         // never hand out an id that a block already uses, even if series.log lost it
         this.index.reserveId(ref.seriesId);
         const entry = this.index.byId[ref.seriesId];
         if (entry) entry.chunks.push(ref);
-        else orphans++;
+        else block.orphanChunks++;
       }
+      orphans += block.orphanChunks;
     }
     if (orphans > this.counters.orphanChunks) {
       this.counters.orphanChunks = orphans;
-      this.log.error({ orphans }, 'chunks of series missing from series.log are not served');
+      this.log.error({ orphans, blocks: this.blocks.filter((b) => b.orphanChunks > 0).map((b) => path.basename(b.file)) }, 'chunks of series missing from series.log are not served; their blocks are kept as they are (never compacted) until series.log is restored or `dsdb fsck --fix` is run');
     }
   }
 

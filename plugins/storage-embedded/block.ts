@@ -327,6 +327,12 @@ export class BlockReader {
   readonly bytes: number;
   /** points in all its chunks (compaction planning reads it every few seconds) */
   readonly points: number = 0;
+  /**
+   * Its chunks whose series series.log does not hold (block-set.ts counts them at load). A
+   * block with any is never compacted: a merge writes only the series the index knows, so
+   * it would delete them, where a series.log restored from a copy brings them back.
+   */
+  orphanChunks = 0;
   private fd: number;
 
   /** Throws an Error naming the problem when the file is not a valid block. */

@@ -208,7 +208,7 @@ export class EmbeddedEngine implements StorageEngine {
       const seriesCorruption = this.index.load();
       if (seriesCorruption) {
         this.counters.seriesLogTruncations++;
-        this.log.warn({ file: 'series.log', ...seriesCorruption }, 'series log has a corrupt tail: truncated');
+        this.log.warn({ file: 'series.log', ...seriesCorruption }, 'series log has a corrupt tail: truncated (the whole log was copied first, see `copy`)');
       }
       // summaries kept on the chunks of blocks closed since are dropped (ChunkRef.block keeps a block's index reachable)
       this.blocks = new BlockSet(path.join(dir, 'blocks'), this.index, codecSet, this.options.chunkMaxPoints, this.counters, this.log, () =>
@@ -394,7 +394,9 @@ export class EmbeddedEngine implements StorageEngine {
   private compactInBackgroundWhenDue(): void {
     if (this.compactions.current || this.cuts.current) return;
     const idle = performance.now() - this.lastWriteAt >= this.options.compactIdleMs;
-    const from = planCompaction(this.blocks.blocks, this.options.compactBlocks) ?? (idle ? planIdleCompaction(this.blocks.blocks, this.options.idleCompactMaxPoints) : undefined);
+    const planned = planCompaction(this.blocks.blocks, this.options.compactBlocks) ?? (idle ? planIdleCompaction(this.blocks.blocks, this.options.idleCompactMaxPoints) : undefined);
+    // a merge would drop chunks whose series series.log lost (BlockReader.orphanChunks)
+    const from = planned !== undefined && this.blocks.blocks.slice(planned).some((b) => b.orphanChunks > 0) ? undefined : planned;
     if (from === undefined) {
       // idle with the blocks merged: the meta log's records written one UID at a time are compressed
       if (idle) this.meta.rewriteWhenLoose(true);

@@ -78,15 +78,24 @@ export class SeriesIndex {
 
   constructor(private readonly file: string) {}
 
-  /** Loads series.log; a corrupt tail is truncated and returned for reporting. */
-  load(): RecordScan['corruption'] {
+  /**
+   * Loads series.log; a corrupt tail is truncated and returned for reporting, with `copy`,
+   * the file the whole log was first copied to (`series.log.corrupt-<ms>`): a bad byte in
+   * the middle also ends the log there, and the series after it are only in that copy (and
+   * their chunks, which compaction then leaves alone: block-set.ts).
+   */
+  load(): (NonNullable<RecordScan['corruption']> & { copy: string }) | undefined {
     if (!fs.existsSync(this.file)) return undefined;
-    const scan = scanRecords(fs.readFileSync(this.file));
+    const bytes = fs.readFileSync(this.file);
+    const scan = scanRecords(bytes);
     for (const payload of scan.records) {
       for (const { id, metric, tags } of readSeriesPayload(payload)) this.add(id, metric, tags, false);
     }
-    if (scan.corruption) fs.truncateSync(this.file, scan.validBytes);
-    return scan.corruption;
+    if (!scan.corruption) return undefined;
+    const copy = `${this.file}.corrupt-${Date.now()}`;
+    fs.writeFileSync(copy, bytes);
+    fs.truncateSync(this.file, scan.validBytes);
+    return { ...scan.corruption, copy };
   }
 
   newId(): number {

@@ -695,6 +695,57 @@ describe('embedded engine', () => {
     }
   });
 
+  it('keeps a copy of a series.log with a bad byte, never compacts away the chunks of the series cut off, and restoring the copy brings them back', async () => {
+    const dir = tempDataDir('series-log-corrupt');
+    let engine = await embeddedEngine(dir, { compactBlocks: 100 });
+    await engine.open();
+    await engine.write(pointBatch(['a', 'b'].flatMap((h) => floats('kept', h, 0, 10))));
+    engine.checkpoint(); // block 1, series.log record 1 (kept)
+    await engine.write(pointBatch(['c', 'd'].flatMap((h) => floats('cut', h, 0, 10))));
+    engine.checkpoint(); // block 2, record 2 (cut)
+    await engine.write(pointBatch(['a', 'b'].flatMap((h) => floats('kept', h, 1_000_000, 10))));
+    engine.checkpoint(); // block 3, no new series
+    await engine.close();
+    const log = path.join(dir, 'series.log');
+    const original = fs.readFileSync(log);
+    const second = 8 + original.readUInt32LE(0);
+    const damaged = Buffer.from(original);
+    damaged[second + 8 + 2]! ^= 0xff; // one byte inside record 2's payload
+    fs.writeFileSync(log, damaged);
+
+    // compaction is due at open (3 blocks, compactBlocks 3): it would merge away the cut series' chunks
+    const logger = memoryLogger();
+    engine = await embeddedEngine(dir, { compactBlocks: 3 }, logger.logger);
+    await engine.open();
+    try {
+      const copies = fs.readdirSync(dir).filter((f) => f.startsWith('series.log.corrupt-'));
+      expect(copies).to.have.length(1);
+      expect(fs.readFileSync(path.join(dir, copies[0]!)).equals(damaged)).to.equal(true);
+      expect(fs.statSync(log).size).to.equal(second);
+      expect(await collect(engine.lookup({ metric: 'cut' }))).to.deep.equal([]);
+      expect((await collect(engine.read({ metric: 'kept' }, ALL))).map((s) => s.points.length)).to.deep.equal([20, 20]);
+      for (let i = 0; i < 20; i++) await sleep(10);
+      const stats = await engine.stats();
+      expect(stats.compactions, 'compactions').to.equal(0);
+      expect(stats.blocks).to.equal(3);
+      expect(logger.lines().some((l) => /never compacted/.test(String(l.msg)))).to.equal(true);
+    } finally {
+      await engine.close();
+    }
+
+    // the operator restores the copy's records: every point is served again
+    fs.writeFileSync(log, original);
+    engine = await embeddedEngine(dir, { compactBlocks: 3 });
+    await engine.open();
+    try {
+      const cut = await collect(engine.read({ metric: 'cut' }, ALL));
+      expect(cut.map((s) => [s.series.tags.host, s.points.length])).to.deep.equal([['c', 10], ['d', 10]]);
+      expect((await collect(engine.read({ metric: 'kept' }, ALL))).map((s) => s.points.length)).to.deep.equal([20, 20]);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("lays a metric's series out together in a block, cut or compacted (by metric name, then id), and reads every point back", async () => {
     const dir = tempDataDir('block-order');
     const engine = await embeddedEngine(dir, { compactBlocks: 2, chunkMaxPoints: 64 });
