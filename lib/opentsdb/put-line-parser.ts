@@ -14,7 +14,7 @@ import { isUtf8 } from 'node:buffer';
 import { seriesKeyString, ValueKind } from '../../core/types';
 import type { BatchBuilder } from '../../core/batch-builder';
 import { jsonTokenEnd } from './json-text';
-import { checkMetricAndTags, formatTagMap, MAX_MILLISECONDS, parseLongError, plainTags, timestampInRange, toMilliseconds } from './rules';
+import { checkMetricAndTags, formatTagMap, MAX_MILLISECONDS, MAX_TAGS, parseLongError, plainTags, timestampInRange, toMilliseconds } from './rules';
 import { validateDataPoint } from './validate-point';
 import { newValueSlot, parseValueText } from './value-text';
 import { hashRanges, sameRun, SeriesCache, type CachedSeries } from './series-cache';
@@ -47,16 +47,20 @@ export class PutLineParser {
   private end = 0;
   /** the bytes parseLines reads, as a DataView (offsets as in the bytes): compared four bytes at a time */
   private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  private readonly maxTags: number;
+
   /** after a checked parseLines: where the line it stopped at starts, or -1 */
   stoppedAt = -1;
 
   /**
    * `command: false` for import lines (no leading `put`); `oneBatchAtATime` when the caller
    * fills one batch at a time from this parser (SeriesCacheOptions): its series then enter
-   * a batch without a keyed lookup.
+   * a batch without a keyed lookup. `maxTags`: the most tags a point may have (default
+   * MAX_TAGS, OpenTSDB's tsd.storage.max_tags); `dsdb import --max-tags` raises it.
    */
-  constructor(options: { command?: boolean; oneBatchAtATime?: boolean } = {}) {
+  constructor(options: { command?: boolean; oneBatchAtATime?: boolean; maxTags?: number } = {}) {
     this.firstWord = options.command === false ? 1 : 0;
+    this.maxTags = options.maxTags ?? MAX_TAGS;
     this.cache = new SeriesCache({ oneBatchAtATime: options.oneBatchAtATime ?? false });
   }
 
@@ -147,7 +151,7 @@ export class PutLineParser {
       this.cache.follow(series);
     } else {
       const metric = line.toString('utf8', metricStart, metricEnd);
-      const invalid = this.rangeCheck(line, metric, tags!, timestamp, safeInt) ?? checkMetricAndTags(metric, tags!, tagCount);
+      const invalid = this.rangeCheck(line, metric, tags!, timestamp, safeInt) ?? checkMetricAndTags(metric, tags!, tagCount, this.maxTags);
       if (invalid) return `put: illegal argument: ${invalid}`;
       series = this.remember(line, hash, metricStart, metricEnd, tagsStart, end, metric, tags!); // followed by the cache's add
     }

@@ -1,5 +1,6 @@
 /** `dsdb export`: selected series written as import lines or JSON lines, streamed. */
 import { CliExit, type CliCommand } from '../../core';
+import { MAX_TAGS } from '../../lib/opentsdb';
 import { baseUrl, parseFlags } from './args';
 import { TextOutput } from './output';
 import type { LineFormat } from './point-format';
@@ -56,8 +57,10 @@ export const exportCommand: CliCommand = {
     const selection = parseSelection(positionals);
     const url = baseUrl(values.url);
     const source = url ? readRemoteSelection(url, selection, { start: range.start, end: Math.min(range.end, 9_999_999_999_999) }) : readSelection(await ctx.openStorage(), selection, range);
-    const { points, series } = await writeSeries(source, TextOutput.open(values.output, ctx.stdout), format);
+    const { points, series, mostTags } = await writeSeries(source, TextOutput.open(values.output, ctx.stdout), format);
     if (values.output !== undefined && values.output !== '-') ctx.stderr.write(`exported ${points} points of ${series} series to ${values.output}\n`);
+    // remote_write stores up to 16 labels; import (as the telnet put) takes 8 unless told
+    if (mostTags > MAX_TAGS) ctx.stderr.write(`note: some series have ${mostTags} tags, more than a put takes (${MAX_TAGS}): import them with \`dsdb import --max-tags ${mostTags}\`\n`);
     return 0;
   },
 };

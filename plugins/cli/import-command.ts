@@ -1,7 +1,7 @@
 /** `dsdb import`: OpenTSDB import files (plain, gzip or stdin) and JSON lines into storage or a daemon. */
 import fs from 'node:fs';
 import { CliExit, type CliCommand } from '../../core';
-import { putJsonFormat } from '../../lib/opentsdb';
+import { MAX_TAGS, putJsonFormat } from '../../lib/opentsdb';
 import { baseUrl, intFlag, parseFlags } from './args';
 import { inputsOf } from './input';
 import { DEFAULT_MAX_LINE_BYTES, LineImporter } from './line-importer';
@@ -30,6 +30,8 @@ Options:
                            that stopped on a storage error at line N
       --batch N            points per storage write (default 50000)
       --max-line-bytes N   a longer line is rejected, its bytes dropped (default ${DEFAULT_MAX_LINE_BYTES})
+      --max-tags N         tags a point may have (default 8, the telnet put's; remote_write
+                           takes 16, so its series need --max-tags 16; not with --url)
       --quiet              no progress and no summary
       --progress-interval S  seconds between plain progress lines (default 5)
   -c, --config PATH        config file
@@ -64,6 +66,7 @@ export const importCommand: CliCommand = {
       quiet: { type: 'boolean' },
       'progress-interval': { type: 'string' },
       'max-line-bytes': { type: 'string' },
+      'max-tags': { type: 'string' },
     });
     const url = baseUrl(values.url);
     const resumeFrom = intFlag(values['resume-from'], 'resume-from', 1);
@@ -93,6 +96,7 @@ export const importCommand: CliCommand = {
     importer = new LineImporter(sink, counters, {
       batchSize: intFlag(values.batch, 'batch', 50_000),
       maxLineBytes: intFlag(values['max-line-bytes'], 'max-line-bytes', DEFAULT_MAX_LINE_BYTES),
+      maxTags: intFlag(values['max-tags'], 'max-tags', MAX_TAGS),
       resumeFrom,
       jsonFormat: putJsonFormat,
       rejectsFile,

@@ -35,6 +35,8 @@ export interface ImportOptions {
    * without bound.
    */
   maxLineBytes?: number;
+  /** the most tags a line's point may have (default 8, the telnet put's); `--max-tags` */
+  maxTags?: number;
 }
 
 /** The default bound of a line: /api/put's default body limit (a JSON line is one /api/put body). */
@@ -47,7 +49,7 @@ const BRACE = 0x7b;
 
 export class LineImporter {
   // one builder, taken before it is filled again: one batch at a time
-  private readonly parser = new PutLineParser({ command: false, oneBatchAtATime: true });
+  private readonly parser: PutLineParser;
   private batch: BatchBuilder;
   /** the JSON reader of the current batch (its series map is per batch) */
   private collector?: PutCollector;
@@ -68,6 +70,7 @@ export class LineImporter {
     private readonly options: ImportOptions,
   ) {
     this.batch = new BatchBuilder(Math.min(options.batchSize, 1 << 16));
+    this.parser = new PutLineParser({ command: false, oneBatchAtATime: true, maxTags: options.maxTags });
   }
 
   async importInput(input: Input): Promise<void> {

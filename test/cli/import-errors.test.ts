@@ -159,6 +159,24 @@ describe('dsdb import: bad lines, formats, resume', function () {
     expect(bad.stderr).to.contain('--max-line-bytes must be an integer ≥ 1');
   });
 
+  it('round-trips series with more than 8 tags (remote_write takes 16): export names --max-tags, import takes them with it', async () => {
+    const tags = Array.from({ length: 10 }, (_, i) => `k${i}=v${i}`).join(' ');
+    const many = file.replace(/bad\.txt$/, 'many.txt');
+    fs.writeFileSync(many, `imp.many 1700000000 1 ${tags}\nimp.few 1700000000 2 host=a\n`);
+    // the telnet put's limit: the line is refused, with OpenTSDB's message
+    const refused = await runDsdb(['import', many], dir);
+    expect(refused.stderr).to.contain(`${many}:1: illegal argument: Too many tags: 10 maximum allowed: 8`);
+    const taken = await runDsdb(['import', '--max-tags', '16', many], dir);
+    expect(taken.code, taken.stderr).to.equal(0);
+    expect(taken.stderr).to.contain('imported 2 points from 2 lines');
+    const out = path.join(dir, 'out.txt');
+    const exported = await runDsdb(['export', '-o', out, 'imp.many'], dir);
+    expect(exported.stderr).to.contain('note: some series have 10 tags, more than a put takes (8): import them with `dsdb import --max-tags 10`');
+    expect(fs.readFileSync(out, 'utf8')).to.equal(`imp.many 1700000000 1 ${tags}\n`);
+    const bad = await runDsdb(['import', '--max-tags', 'x', many], dir);
+    expect(bad.code).to.equal(2);
+  });
+
   it('exits 1 with one line for a missing file, 2 for a bad flag, and --help shows examples', async () => {
     const missing = await runDsdb(['import', path.join(dir, 'nope.txt')], dir);
     expect(missing.code).to.equal(1);
