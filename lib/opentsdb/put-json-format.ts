@@ -77,9 +77,14 @@ function admitJsonPoint(point: { [key: string]: ExactJson }, collector: PutColle
     slot.kind = ValueKind.Json;
     slot.text = canonicalJson(value!);
     received.value = slot;
-  } else if (Array.isArray(value) || typeof value === 'boolean') {
+  } else if (typeof value === 'boolean') {
+    // Jackson binds a boolean to IncomingDataPoint's String value as its text, which is no number
+    received.value = String(value);
+    collector.rejectRaw('Unable to parse value to a number', received);
+    return;
+  } else if (Array.isArray(value)) {
     received.value = canonicalJson(value);
-    collector.rejectRaw(`${VALUE_FORMS}, not ${Array.isArray(value) ? 'an array' : 'a boolean'}`, received);
+    collector.rejectRaw(`${VALUE_FORMS}, not an array`, received);
     return;
   } else if (typeof value === 'string') {
     received.value = stringValue(value);

@@ -36,7 +36,8 @@ export function putReply(flags: PutFlags, tally: PutTally): { status: number; bo
   const failedAny = tally.failed > 0 || tally.timeouts > 0;
   if (flags.summary || flags.details) {
     const body: Record<string, unknown> = { success: tally.success, failed: tally.failed };
-    if (flags.sync && flags.syncTimeout > 0) body.timeouts = tally.timeouts;
+    // PutDataPointRpc's GroupCB: `timeouts` whenever sync_timeout was given, sync or not
+    if (flags.syncTimeout > 0) body.timeouts = tally.timeouts;
     if (flags.details) body.errors = tally.errors ?? [];
     return { status: failedAny ? 400 : 200, body };
   }

@@ -49,7 +49,7 @@ describe('dsdb import: bad lines, formats, resume', function () {
     expect(reported).to.deep.equal([
       `${file}:2: illegal argument: not enough arguments (need least 4, got 2)`,
       `${file}:4: invalid value: Invalid character 'a' in abc`,
-      `${file}:8: ${VALUE_FORMS}, not a boolean`,
+      `${file}:8: Unable to parse value to a number`,
       `${file}:9: illegal argument: invalid tag: host`,
     ]);
     expect(run.stderr).to.contain('imported 5 points from 11 lines');

@@ -98,14 +98,15 @@ describe('/api/put string values (#20)', () => {
     expect(await fine.json()).to.deep.equal({ success: 1, failed: 0, errors: [] });
   });
 
-  it('refuses arrays and booleans with a message naming the accepted forms, and NaN as OpenTSDB does', async () => {
+  it('refuses arrays with a message naming the accepted forms, and booleans and NaN as OpenTSDB does', async () => {
     const res = await put([point('app.bad', [1, 2]), point('app.bad', true), point('app.bad', 'NaN'), point('app.bad', '')]);
     expect(res.status).to.equal(400);
     const body = (await res.json()) as { failed: number; errors: { error: string }[] };
     expect(body.failed).to.equal(4);
-    for (const e of body.errors.slice(0, 2)) expect(e.error).to.match(/a number .*a string .*a JSON object/);
-    expect(body.errors[0]!.error).to.match(/not an array$/);
-    expect(body.errors[1]!.error).to.match(/not a boolean$/);
+    expect(body.errors[0]!.error).to.match(/a number .*a string .*a JSON object.*not an array$/);
+    // OpenTSDB 2.4.1 (measured): `"value":true` is read as the text "true", no number
+    expect(body.errors[1]!.error).to.equal('Unable to parse value to a number');
+    expect((body.errors[1] as unknown as { datapoint: { value: unknown } }).datapoint.value).to.equal('true');
     expect(body.errors[2]!.error).to.equal('Unable to parse value to a number');
     expect(body.errors[3]!.error).to.equal('Empty value');
     expect(await readPoints(d, 'app.bad')).to.deep.equal([]);

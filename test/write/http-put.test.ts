@@ -81,7 +81,7 @@ describe('POST /api/put @integration', () => {
       [{ metric: 'h7', value: 1, tags: { a: 'b' } }, 'Invalid timestamp'],
       [point({ metric: 'h8', value: '' }), 'Empty value'],
       [point({ metric: 'h9', value: 'NaN' }), 'Unable to parse value to a number'],
-      [point({ metric: 'h9', value: true }), 'Unable to parse value: a value is a number…'],
+      [point({ metric: 'h9', value: true }), 'Unable to parse value to a number'], // OpenTSDB reads the text "true" (measured)
       [point({ metric: 'sys cpu' }), 'Invalid metric name ("sys cpu"): illegal character:  '],
       [point({ metric: 'h11', tags: nineTags }), 'Too many tags: 9 maximum allowed: 8…'],
       [point({ metric: 'h11', value: 1e400 === Infinity ? '1e400' : 0 }), 'value is NaN or Infinite: Infinity for metric=h11 timestamp=1346846400'],
@@ -174,6 +174,9 @@ describe('POST /api/put @integration', () => {
     const res = await post('?sync&summary&sync_timeout=5000', JSON.stringify(point({ metric: 'hsync' })));
     expect(res.status).to.equal(200);
     expect(await res.json()).to.deep.equal({ success: 1, failed: 0, timeouts: 0 });
+    // OpenTSDB's GroupCB adds timeouts whenever sync_timeout is given, sync or not (measured)
+    const unsynced = await post('?summary&sync_timeout=1000', JSON.stringify(point({ metric: 'hnosync' })));
+    expect(await unsynced.json()).to.deep.equal({ success: 1, failed: 0, timeouts: 0 });
     expect(await readPoints(daemon, 'hsync')).to.have.length(1);
   });
 
