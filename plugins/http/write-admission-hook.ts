@@ -19,7 +19,9 @@
  * in any order, so the later write could land first and an older value win. OpenTSDB's
  * Netty pipeline handles a channel's requests one by one. A write waits, before it takes
  * its admission turn, until the write before it on its connection has closed its
- * response; a client that waits for each answer never waits here.
+ * response; a client that waits for each answer never waits here. Any other request (a
+ * query) waits the same way for the writes before it on its connection, so that it reads
+ * what they wrote.
  */
 import type { FastifyInstance } from 'fastify';
 import { requiredScope } from '../../lib/auth';
@@ -33,6 +35,26 @@ interface WritePlace {
   closed: Promise<void>;
 }
 
+/**
+ * Calls `fn` when `socket` closes; returns the call's remover. One 'close' listener a
+ * socket, however many requests wait on it: 20 pipelined writes each adding their own
+ * went past Node's 10 and logged a MaxListenersExceededWarning (plain text in a JSON log).
+ */
+const socketClosers = new WeakMap<object, Set<() => void>>();
+function onSocketClose(socket: NodeJS.EventEmitter, fn: () => void): () => void {
+  let waiting = socketClosers.get(socket);
+  if (!waiting) {
+    const set = (waiting = new Set());
+    socketClosers.set(socket, set);
+    socket.once('close', () => {
+      for (const f of [...set]) f();
+      set.clear();
+    });
+  }
+  waiting.add(fn);
+  return () => waiting.delete(fn);
+}
+
 export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmission): void {
   /** each connection's latest write request */
   const lastWrite = new WeakMap<object, WritePlace>();
@@ -40,6 +62,11 @@ export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmi
     const expectsContinue = String(request.headers.expect ?? '').toLowerCase() === '100-continue';
     if (request.is404 || requiredScope(request.routeOptions.config?.scope, request.method) !== 'write') {
       if (expectsContinue) reply.raw.writeContinue();
+      // a read pipelined behind writes on its connection waits for them: it sees what they
+      // wrote, as behind Netty's one-by-one pipeline (a query sent right after 20 puts
+      // answered "No such name" while they were still queued)
+      const earlier = request.is404 ? undefined : lastWrite.get(request.raw.socket);
+      if (earlier && !earlier.done) await earlier.closed;
       return;
     }
     const socket = request.raw.socket;
@@ -52,8 +79,9 @@ export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmi
     let placeDone!: () => void;
     const place: WritePlace = { done: false, closed: new Promise<void>((resolve) => (placeDone = resolve)) };
     lastWrite.set(socket, place);
+    let offSocket = (): void => undefined;
     const onClose = (): void => {
-      socket.removeListener('close', onClose);
+      offSocket();
       response.removeListener('close', onClose);
       if (closed) return;
       closed = true;
@@ -63,7 +91,7 @@ export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmi
       else cancel?.();
     };
     response.once('close', onClose);
-    socket.once('close', onClose);
+    offSocket = onSocketClose(socket, onClose);
     if (socket.destroyed) onClose();
     if (earlier && !earlier.done && !closed) {
       await earlier.closed;
