@@ -68,6 +68,13 @@ export default definePlugin({
       maxConcurrentWrites: Type.Integer({ minimum: 0, default: 0 }),
       /** a write request that waited this many ms for its turn is answered 503 */
       writeQueueTimeoutMs: Type.Integer({ minimum: 1, default: 60_000 }),
+      /**
+       * A write request holding a turn whose body arrives slower than this (bytes/s,
+       * averaged from 5 s after it got its turn) has its connection closed, freeing the
+       * turn: a few clients trickling bodies a byte a second held every turn for
+       * requestTimeoutMs (5 min). ASP.NET Kestrel's MinRequestBodyDataRate, the same default. 0: off.
+       */
+      minWriteBodyBytesPerSecond: Type.Integer({ minimum: 0, default: 240 }),
     },
     { additionalProperties: false },
   ),
@@ -156,7 +163,7 @@ export default definePlugin({
       if (authenticator) installAuthentication(app, authenticator);
       else app.decorateRequest('principal', { getter: () => ANYONE });
       // after authentication: a request refused there takes no turn
-      installWriteAdmission(app, admission);
+      installWriteAdmission(app, admission, options.minWriteBodyBytesPerSecond, log);
       const buildInfo = container.resolve('buildInfo');
       const routesHook = getHttpHooks(hooks).routes;
       // before any route: the description sees every one (GET /api/openapi.json)

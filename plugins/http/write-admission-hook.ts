@@ -23,7 +23,7 @@
  * query) waits the same way for the writes before it on its connection, so that it reads
  * what they wrote.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { requiredScope } from '../../lib/auth';
 import { errorBody } from './errors';
 import { discardBody, LINGER_MS } from './linger';
@@ -55,7 +55,36 @@ function onSocketClose(socket: NodeJS.EventEmitter, fn: () => void): () => void 
   return () => waiting.delete(fn);
 }
 
-export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmission): void {
+/** Seconds a write's body may take before its rate is checked (Kestrel's grace period). */
+const BODY_RATE_GRACE_MS = 5000;
+
+/**
+ * Closes the connection of a write whose body, from BODY_RATE_GRACE_MS after it got its
+ * turn, arrives slower than `minRate` bytes/s on average; stops once the body is in or the
+ * response closed. Checked once a second: one timer a write, nothing per byte.
+ */
+function watchBodyRate(request: FastifyRequest, minRate: number, log: FastifyBaseLogger): () => void {
+  const socket = request.raw.socket;
+  const startBytes = socket.bytesRead;
+  const started = performance.now();
+  const timer = setInterval(() => {
+    if (request.raw.complete || socket.destroyed) {
+      clearInterval(timer);
+      return;
+    }
+    const elapsedMs = performance.now() - started;
+    if (elapsedMs < BODY_RATE_GRACE_MS) return;
+    const rate = ((socket.bytesRead - startBytes) * 1000) / elapsedMs;
+    if (rate >= minRate) return;
+    clearInterval(timer);
+    log.warn({ url: request.url, remote: socket.remoteAddress, bytesPerSecond: Math.round(rate), minWriteBodyBytesPerSecond: minRate }, 'a write request body arrives too slowly: its connection is closed and its write turn freed');
+    socket.destroy();
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmission, minBodyRate = 0, log?: FastifyBaseLogger): void {
   /** each connection's latest write request */
   const lastWrite = new WeakMap<object, WritePlace>();
   app.addHook('onRequest', async (request, reply) => {
@@ -80,8 +109,10 @@ export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmi
     const place: WritePlace = { done: false, closed: new Promise<void>((resolve) => (placeDone = resolve)) };
     lastWrite.set(socket, place);
     let offSocket = (): void => undefined;
+    let stopWatch = (): void => undefined;
     const onClose = (): void => {
       offSocket();
+      stopWatch();
       response.removeListener('close', onClose);
       if (closed) return;
       closed = true;
@@ -128,6 +159,7 @@ export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmi
       return reply;
     }
     held = true;
+    if (minBodyRate > 0 && log && !request.raw.complete) stopWatch = watchBodyRate(request, minBodyRate, log);
     if (expectsContinue) response.writeContinue();
   });
 }

@@ -318,3 +318,36 @@ describe('write: WriteAdmission', () => {
     expect(admission.inFlight).to.equal(0);
   });
 });
+
+describe('a write whose body trickles in loses its turn (http minWriteBodyBytesPerSecond)', function () {
+  this.timeout(30_000);
+  let daemon: RunningDaemon;
+  before(async () => {
+    daemon = await startDaemon({ plugins: [['http', { maxConcurrentWrites: 1, writeQueueTimeoutMs: 20_000 }], 'storage-memory', 'put-http'] });
+  });
+  after(() => daemon?.stop());
+
+  it('closes a body sent a byte a second after the 5 s grace, and the next write gets the turn', async () => {
+    // a slowloris body: the headers promise 100,000 bytes, then one byte a second
+    const slow = net.connect(daemon.port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => slow.once('connect', resolve).once('error', reject));
+    const slowClosed = new Promise<number>((resolve) => slow.once('close', () => resolve(performance.now())));
+    slow.on('error', () => undefined);
+    slow.write('POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[');
+    const started = performance.now();
+    const trickle = setInterval(() => slow.writable && slow.write(' '), 1000);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // it holds the only turn now
+      const res = await fetch(`http://127.0.0.1:${daemon.port}/api/put`, { method: 'POST', body: JSON.stringify({ metric: 'after.slow', timestamp: 1700000000, value: 1, tags: { host: 'a' } }) });
+      const waited = performance.now() - started;
+      expect(res.status).to.equal(204);
+      const closedAt = await slowClosed;
+      // closed once the grace was over (not after requestTimeoutMs, 5 minutes), and the write then served
+      expect(closedAt - started).to.be.within(5000, 9000);
+      expect(waited).to.be.below(12_000);
+    } finally {
+      clearInterval(trickle);
+      slow.destroy();
+    }
+  });
+});
