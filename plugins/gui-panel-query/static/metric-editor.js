@@ -84,13 +84,18 @@ const DISCRETE_AGGREGATORS = ['last', 'none', 'mode', 'first', 'count', 'distinc
 
 /**
  * Sets the default aggregator for the metric's kind: the latest values of a few of its
- * series (/api/search/lookup, then /api/query/last: bounded however many series there
- * are); a value that is not a number (a string, a JSON object) means a discrete metric.
+ * series (/api/suggest to see that the name exists, /api/search/lookup, then
+ * /api/query/last: bounded however many series there are); a value that is not a number
+ * (a string, a JSON object) means a discrete metric.
  */
 async function defaultAggregator(q, aggregators, select) {
   const metric = q.metric;
   let latest;
   try {
+    // only a name that exists: /api/search/lookup answers an unknown one 404 (as OpenTSDB),
+    // and the name is asked for at every keystroke; suggest's first name with the prefix tells
+    const [first] = await suggest('metrics', metric, 1);
+    if (first !== metric || q.metric !== metric) return;
     const found = await apiGet(`/api/search/lookup?m=${encodeURIComponent(metric)}&limit=5`);
     const tsuids = (found.results || []).map((r) => r.tsuid);
     if (tsuids.length === 0) return;
