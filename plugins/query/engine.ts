@@ -365,9 +365,18 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       continue;
     }
     const members = await sortPaced(group.members, byRowKey, budget);
-    const infos = members.map((m) => m.info);
-    const numerics = members.filter((m) => m.numeric).map((m) => m.numeric!);
-    const discretes = members.filter((m) => m.discrete).map((m) => m.discrete!);
+    // one pass, looking at the budget every 4096 members (five maps and filters over 100k
+    // members held the event loop ~25 ms in one piece)
+    const infos: SeriesInfo[] = [];
+    const numerics: NumericColumns[] = [];
+    const discretes: DiscreteColumns[] = [];
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      infos.push(m.info);
+      if (m.numeric) numerics.push(m.numeric);
+      if (m.discrete) discretes.push(m.discrete);
+      if ((i & 4095) === 4095 && budget.due()) await budget.pause();
+    }
     const { tags, aggregateTags } = await computeTags(infos, budget);
     const result: ResultSeries = {
       metric: infos[0]!.metric,
