@@ -16,10 +16,9 @@ export type RawQueryString = Record<string, string | string[] | undefined>;
  * anything changed, else `query` itself.
  */
 export function lastQueryValues(query: RawQueryString, multi: ReadonlySet<string> | readonly string[] = []): RawQueryString {
-  const keep = multi instanceof Set ? multi : new Set(multi as readonly string[]);
   let out: RawQueryString | undefined;
   for (const [name, value] of Object.entries(query)) {
-    if (!Array.isArray(value) || keep.has(name)) continue;
+    if (!Array.isArray(value) || (multi instanceof Set ? multi.has(name) : (multi as readonly string[]).includes(name))) continue;
     out ??= { ...query };
     out[name] = value[value.length - 1];
   }

@@ -99,6 +99,13 @@ export function checkMetricAndTags(metric: string, tags: Readonly<Record<string,
   return undefined;
 }
 
+/** Java's `Integer.parseInt` of `text` (optional sign, decimal digits, 32-bit range), or undefined where it throws. */
+export function parseJavaInt(text: string): number | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= -2147483648 && n <= 2147483647 ? n : undefined;
+}
+
 /**
  * Tags.parseLong's NumberFormatException message for `s`, or undefined when `s` is a
  * valid signed 64-bit decimal. Only called on the error path or for long numbers.

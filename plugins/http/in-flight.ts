@@ -5,35 +5,25 @@
  * listens (the kernel hands it sockets), so neither Node nor fastify waits for them.
  */
 import type { ServerResponse } from 'node:http';
+import { onSocketClose } from './socket-close';
 
 export class InFlightResponses {
-  private readonly open = new Set<ServerResponse>();
-  /** each connection's responses not closed yet: a pipelined response whose client left never emits 'close' */
-  private readonly bySocket = new WeakMap<object, Set<ServerResponse>>();
+  /** each response not closed yet, with the remover of its wait on its connection's close */
+  private readonly open = new Map<ServerResponse, () => void>();
   private wake: (() => void) | undefined;
+
   /** Counts `res` until it closes (sent in full) or its connection does. */
   track(res: ServerResponse): void {
-    this.open.add(res);
-    res.once('close', () => this.forget(res));
     const socket = res.req?.socket;
-    if (!socket) return;
-    let mine = this.bySocket.get(socket);
-    if (!mine) {
-      const set = (mine = new Set());
-      this.bySocket.set(socket, set);
-      // one listener a connection, however many pipelined responses wait on it
-      socket.once('close', () => {
-        for (const r of set) this.forget(r);
-        set.clear();
-      });
-    }
-    mine.add(res);
+    this.open.set(res, socket ? onSocketClose(socket, () => this.forget(res)) : () => undefined);
+    res.once('close', () => this.forget(res));
   }
 
   private forget(res: ServerResponse): void {
-    if (!this.open.delete(res)) return;
-    const socket = res.req?.socket;
-    if (socket) this.bySocket.get(socket)?.delete(res);
+    const offSocket = this.open.get(res);
+    if (!offSocket) return;
+    this.open.delete(res);
+    offSocket();
     if (this.open.size === 0 && this.wake) this.wake();
   }
 

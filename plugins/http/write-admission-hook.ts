@@ -27,32 +27,13 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import { requiredScope } from '../../lib/auth';
 import { errorBody } from './errors';
 import { discardBody, LINGER_MS } from './linger';
+import { onSocketClose } from './socket-close';
 import type { WriteAdmission } from './write-admission';
 
 /** A write request's place on its connection: `done` once its response or connection closed. */
 interface WritePlace {
   done: boolean;
   closed: Promise<void>;
-}
-
-/**
- * Calls `fn` when `socket` closes; returns the call's remover. One 'close' listener a
- * socket, however many requests wait on it: 20 pipelined writes each adding their own
- * went past Node's 10 and logged a MaxListenersExceededWarning (plain text in a JSON log).
- */
-const socketClosers = new WeakMap<object, Set<() => void>>();
-function onSocketClose(socket: NodeJS.EventEmitter, fn: () => void): () => void {
-  let waiting = socketClosers.get(socket);
-  if (!waiting) {
-    const set = (waiting = new Set());
-    socketClosers.set(socket, set);
-    socket.once('close', () => {
-      for (const f of [...set]) f();
-      set.clear();
-    });
-  }
-  waiting.add(fn);
-  return () => waiting.delete(fn);
 }
 
 /** Seconds a write's body may take before its rate is checked (Kestrel's grace period). */

@@ -21,7 +21,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { isInternalMetric, type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
-import { ApiError, jsonText, QueryBudget } from '../../lib/opentsdb';
+import { ApiError, jsonText, parseJavaInt, QueryBudget } from '../../lib/opentsdb';
 import { nameExists, tsuidOfSeries } from '../../lib/uid';
 import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
@@ -62,13 +62,6 @@ export function parseLookupM(m: string): { metric: string | null; tags: Pair[] }
   return { metric: m.startsWith('{') ? null : m.slice(0, curly), tags };
 }
 
-/** Java's Integer.parseInt, or undefined. */
-function javaInt(text: string): number | undefined {
-  if (!/^[+-]?\d+$/.test(text)) return undefined;
-  const n = Number(text);
-  return n >= -2147483648 && n <= 2147483647 ? n : undefined;
-}
-
 const isWild = (name: string | null): boolean => name === null || name === '*';
 
 /** The query from a POST body, as Jackson binds OpenTSDB's SearchQuery (a wrong type: 400, where OpenTSDB answers 500). */
@@ -91,7 +84,7 @@ function fromBody(raw: unknown): { metric: string | null; tags: Pair[] | null; l
   const int = (v: unknown, field: string, fallback: number): number => {
     if (v === undefined || v === null) return fallback;
     // Jackson takes an integer, a fraction (truncated) or a string holding an integer
-    const n = typeof v === 'number' ? Math.trunc(v) : typeof v === 'string' ? javaInt(v.trim()) : undefined;
+    const n = typeof v === 'number' ? Math.trunc(v) : typeof v === 'string' ? parseJavaInt(v.trim()) : undefined;
     return n === undefined || !Number.isFinite(n) ? bad(field, 'an integer') : n;
   };
   return { metric, tags, limit: int(body.limit, 'limit', DEFAULT_LIMIT), startIndex: int(body.startIndex, 'startIndex', 0) };
@@ -139,7 +132,7 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
         if (!qs.m) throw new ApiError(400, 'Missing parameter <code>m</code>');
         ({ metric, tags } = parseLookupM(qs.m));
         if (qs.limit !== undefined) {
-          const n = javaInt(qs.limit);
+          const n = parseJavaInt(qs.limit);
           if (n === undefined) throw new ApiError(400, "Unable to convert 'limit' to a valid number");
           limit = n;
         }

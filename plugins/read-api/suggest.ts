@@ -1,7 +1,7 @@
 /** `/api/suggest` (SuggestRpc): names by prefix, sorted, at most `max` (default 25; 0 or less: all; an int, as Integer.parseInt reads it). */
 import type { FastifyInstance } from 'fastify';
 import { type NameKind, type StorageEngine } from '../../core';
-import { ApiError, jsonText } from '../../lib/opentsdb';
+import { ApiError, jsonText, parseJavaInt } from '../../lib/opentsdb';
 import { suggestVisible } from '../../lib/storage';
 import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
@@ -37,7 +37,7 @@ export function registerSuggest(app: FastifyInstance, storage: () => StorageEngi
       let max = 25;
       if (maxText !== undefined && maxText !== '') {
         // Integer.parseInt: past Java's int range is no number either
-        if (!/^-?\d+$/.test(maxText) || Math.abs(Number(maxText)) > INT_MAX + (maxText.startsWith('-') ? 1 : 0)) throw new ApiError(400, "Unable to parse 'max' as a number");
+        if (!/^-?\d+$/.test(maxText) || parseJavaInt(maxText) === undefined) throw new ApiError(400, "Unable to parse 'max' as a number");
         max = Number(maxText);
       }
       // 0 or less: every match, as OpenTSDB's UniqueId.suggest reads it (measured)

@@ -4,7 +4,7 @@
  * answering 304, and their JSON in the key order OpenTSDB writes.
  */
 import { RE2JS } from 're2js';
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, parseJavaInt } from '../../lib/opentsdb';
 
 export const RULE_TYPES = ['METRIC', 'METRIC_CUSTOM', 'TAGK', 'TAGK_CUSTOM', 'TAGV_CUSTOM'] as const;
 export type RuleType = (typeof RULE_TYPES)[number];
@@ -177,9 +177,7 @@ export function ruleAt(tree: Tree, level: number, order: number): TreeRule | und
  * NumberFormatException's message (`For input string: "x"`).
  */
 export function javaInt(text: string): number {
-  const n = /^[+-]?\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(n) || n > 2147483647 || n < -2147483648) {
-    throw Object.assign(new Error(text === '' ? 'For input string: ""' : `For input string: "${text}"`), { numberFormat: true });
-  }
+  const n = parseJavaInt(text);
+  if (n === undefined) throw Object.assign(new Error(`For input string: "${text}"`), { numberFormat: true });
   return n;
 }

@@ -23,3 +23,15 @@ export async function awaitOracle(timeoutMs: number): Promise<string | undefined
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
+
+/**
+ * For a suite's `before`: the oracle's URL (awaitOracle), or the suite skipped when none is
+ * up — a failure instead when DSDB_ORACLE_REQUIRED is set (CI), so a missing oracle is never
+ * a silent pass.
+ */
+export async function oracleOrSkip(ctx: Mocha.Context, timeoutMs = 10 * 60_000): Promise<string> {
+  const url = await awaitOracle(timeoutMs);
+  if (url) return url;
+  if (process.env.DSDB_ORACLE_REQUIRED) throw new Error('DSDB_ORACLE_REQUIRED is set but no oracle answered (scripts/oracle/oracle.sh start)');
+  ctx.skip();
+}

@@ -9,7 +9,7 @@
  * none answers.
  */
 import { expect } from 'chai';
-import { awaitOracle } from './await-oracle';
+import { oracleOrSkip } from './await-oracle';
 import { send, startDsdb, writeBoth, type DsdbUnderTest } from './harness';
 import type { OracleRequest, Point } from './generate';
 
@@ -50,11 +50,7 @@ describe('/api/search/lookup against OpenTSDB 2.4.1 (oracle) @integration', func
   const T = 1796616000; // on the hour
 
   before(async function () {
-    oracle = await awaitOracle(10 * 60_000);
-    if (!oracle) {
-      if (process.env.DSDB_ORACLE_REQUIRED) throw new Error('DSDB_ORACLE_REQUIRED is set but no oracle answered (scripts/oracle/oracle.sh start)');
-      this.skip();
-    }
+    oracle = await oracleOrSkip(this);
     dsdb = await startDsdb();
     const cpu = `${P}.cpu`;
     const points: Point[] = [

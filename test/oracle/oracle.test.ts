@@ -10,7 +10,7 @@
  * (scripts/oracle/oracle.sh start) and is skipped otherwise.
  */
 import { expect } from 'chai';
-import { awaitOracle } from './await-oracle';
+import { oracleOrSkip } from './await-oracle';
 import { describe as describeRequest, loadAllowances, runSeed, startDsdb, type DsdbUnderTest } from './harness';
 
 describe('OpenTSDB 2.4.1 differential test (oracle) @integration', function () {
@@ -19,11 +19,7 @@ describe('OpenTSDB 2.4.1 differential test (oracle) @integration', function () {
   let dsdb: DsdbUnderTest | undefined;
 
   before(async function () {
-    oracle = await awaitOracle(10 * 60_000);
-    if (!oracle) {
-      if (process.env.DSDB_ORACLE_REQUIRED) throw new Error('DSDB_ORACLE_REQUIRED is set but no oracle answered (scripts/oracle/oracle.sh start)');
-      this.skip();
-    }
+    oracle = await oracleOrSkip(this);
     dsdb = await startDsdb();
   });
 

@@ -17,7 +17,7 @@
 import { expect } from 'chai';
 import { DEFAULT_PLUGINS, type PluginSpec } from '../../core';
 import { scratchDir, startDaemon, type RunningDaemon } from '../helpers/daemon';
-import { awaitOracle } from './await-oracle';
+import { oracleOrSkip } from './await-oracle';
 
 type Series = { metric: string; tags: Record<string, string>; dps: Record<string, number> };
 
@@ -82,11 +82,7 @@ describe('delete=true queries against OpenTSDB 2.4.1 (oracle) @integration', fun
   const all = (hosts: string[], offsets: number[]): string[] => hosts.flatMap((h) => offsets.map((o) => `${h} ${o}`)).sort();
 
   before(async function () {
-    oracle = await awaitOracle(10 * 60_000);
-    if (!oracle) {
-      if (process.env.DSDB_ORACLE_REQUIRED) throw new Error('DSDB_ORACLE_REQUIRED is set but no oracle answered (scripts/oracle/oracle.sh start)');
-      this.skip();
-    }
+    oracle = await oracleOrSkip(this);
     const plugins: PluginSpec[] = DEFAULT_PLUGINS.map((p): PluginSpec => (p === 'query' ? ['query', { allowDelete: true }] : p));
     daemon = await startDaemon({ plugins }, scratchDir('delete-oracle'));
     dsdb = `http://127.0.0.1:${daemon.port}`;

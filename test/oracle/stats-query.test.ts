@@ -13,7 +13,7 @@
  */
 import http from 'node:http';
 import { expect } from 'chai';
-import { awaitOracle } from './await-oracle';
+import { oracleOrSkip } from './await-oracle';
 import { startDsdb, type DsdbUnderTest } from './harness';
 
 const T = 1356998400;
@@ -68,11 +68,7 @@ describe('/api/stats/query against OpenTSDB 2.4.1 (oracle) @integration', functi
   const metric = `statsq.m${Date.now().toString(36)}`;
 
   before(async function () {
-    oracle = await awaitOracle(10 * 60_000);
-    if (!oracle) {
-      if (process.env.DSDB_ORACLE_REQUIRED) throw new Error('DSDB_ORACLE_REQUIRED is set but no oracle answered (scripts/oracle/oracle.sh start)');
-      this.skip();
-    }
+    oracle = await oracleOrSkip(this);
     dsdb = await startDsdb();
   });
   after(async () => {

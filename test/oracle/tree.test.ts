@@ -17,7 +17,7 @@ import path from 'node:path';
 import { DEFAULT_PLUGINS } from '../../core';
 import { REPO_ROOT, scratchDir, startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { CODEC_PLUGINS } from '../helpers/plugins';
-import { awaitOracle } from './await-oracle';
+import { oracleOrSkip } from './await-oracle';
 
 interface Reply {
   status: number;
@@ -73,12 +73,7 @@ describe('/api/tree against OpenTSDB 2.4.1 (oracle) @integration', function () {
   const tsuids = new Map<string, string>();
 
   before(async function () {
-    const url = await awaitOracle(10 * 60_000);
-    if (!url) {
-      if (process.env.DSDB_ORACLE_REQUIRED) throw new Error('DSDB_ORACLE_REQUIRED is set but no oracle answered (scripts/oracle/oracle.sh start)');
-      this.skip();
-    }
-    oracle = url!;
+    oracle = await oracleOrSkip(this);
     const dir = scratchDir('tree-oracle');
     const plugins = DEFAULT_PLUGINS.filter((p) => typeof p === 'string' && ['http', 'telnet', 'put-http', 'query', 'read-api', 'uid-meta', 'aggregators-opentsdb'].includes(p));
     daemon = await startDaemon({

@@ -9,7 +9,7 @@
  */
 import { expect } from 'chai';
 import { diffTrees, parseExact, type Answer } from './compare';
-import { awaitOracle } from './await-oracle';
+import { oracleOrSkip } from './await-oracle';
 import { send, startDsdb, writePoints, type DsdbUnderTest } from './harness';
 import type { OracleRequest } from './generate';
 
@@ -125,11 +125,7 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
   }
 
   before(async function () {
-    oracle = await awaitOracle(10 * 60_000);
-    if (!oracle) {
-      if (process.env.DSDB_ORACLE_REQUIRED) throw new Error('DSDB_ORACLE_REQUIRED is set but no oracle answered (scripts/oracle/oracle.sh start)');
-      this.skip();
-    }
+    oracle = await oracleOrSkip(this);
     dsdb = await startDsdb();
     await levelCounters(dsdb.url, oracle, P);
   });
