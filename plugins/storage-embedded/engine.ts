@@ -206,9 +206,15 @@ export class EmbeddedEngine implements StorageEngine {
     try {
       this.index = new SeriesIndex(path.join(dir, 'series.log'));
       const seriesCorruption = this.index.load();
-      if (seriesCorruption) {
+      if (seriesCorruption?.corruption) {
         this.counters.seriesLogTruncations++;
-        this.log.warn({ file: 'series.log', ...seriesCorruption }, 'series log has a corrupt tail: truncated (the whole log was copied first, see `copy`)');
+        this.log.warn({ file: 'series.log', ...seriesCorruption.corruption, copy: seriesCorruption.copy }, 'series log has a corrupt tail: truncated (the whole log was copied first, see `copy`)');
+      }
+      if (seriesCorruption && seriesCorruption.skipped.length > 0) {
+        this.log.error(
+          { file: 'series.log', skipped: seriesCorruption.skipped, copy: seriesCorruption.copy },
+          'series log has corrupt records in the middle: skipped them and loaded the series after them (the whole log was copied first, see `copy`)',
+        );
       }
       // summaries kept on the chunks of blocks closed since are dropped (ChunkRef.block keeps a block's index reachable)
       this.blocks = new BlockSet(path.join(dir, 'blocks'), this.index, codecSet, this.options.chunkMaxPoints, this.counters, this.log, () =>

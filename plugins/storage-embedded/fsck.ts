@@ -7,7 +7,8 @@
  *    decodes to the number of points the index says, that its timestamps ascend and
  *    match the index's min/max, and that its series is in the series index.
  * `fix` repairs what can be repaired without guessing: a corrupt record tail is cut (as
- * the engine does at open), an unreadable block is set aside as `.corrupt`, and a block
+ * the engine does at open), a record file with bad records in the middle is rewritten to
+ * its valid records, an unreadable block is set aside as `.corrupt`, and a block
  * with bad or orphan chunks is rewritten without them after a copy of the original is
  * kept as `<block>.corrupt` — nothing is deleted.
  */
@@ -18,9 +19,9 @@ import { BlockReader, BlockWriter, blockSeqOf, type ChunkRef } from './block';
 import type { CodecSet } from './codec-set';
 import { lockDir } from './lock';
 import { META_LOG } from './meta-log';
-import { scanRecords } from './record-file';
+import { frameRecord, scanRecords, type RecordScanOptions } from './record-file';
 import { readSeriesPayload } from './series-log';
-import { REC_SAMPLES, REC_SERIES, readSamplesIds, readSeriesBody } from './wal-records';
+import { REC_SAMPLES, REC_SERIES, isWalRecordType, readSamplesIds, readSeriesBody } from './wal-records';
 
 export interface FsckProblem {
   /** file relative to the data directory */
@@ -47,11 +48,28 @@ function asideName(file: string): string {
   return name;
 }
 
-/** Checks a checksummed record file; returns its payloads. */
-function checkRecords(dir: string, file: string, fix: boolean, problems: FsckProblem[]): Uint8Array[] {
+/**
+ * Checks a checksummed record file; returns its payloads. `--fix` rewrites a file with bad
+ * records in the middle to its valid records only, and cuts a corrupt tail off; the
+ * original is kept beside it either way.
+ */
+function checkRecords(dir: string, file: string, fix: boolean, problems: FsckProblem[], options: RecordScanOptions = {}): Uint8Array[] {
   const full = path.join(dir, file);
   if (!fs.existsSync(full)) return [];
-  const scan = scanRecords(fs.readFileSync(full));
+  const scan = scanRecords(fs.readFileSync(full), options);
+  if (scan.skipped.length > 0) {
+    const where = scan.skipped.map((s) => `${s.reason} at byte ${s.offset} (${s.bytes} bytes)`).join('; ');
+    const problem: FsckProblem = { file, message: `${scan.skipped.length} bad record(s) in the middle, valid records after them: ${where}` };
+    if (fix) {
+      fs.copyFileSync(full, asideName(full));
+      const tmp = `${full}.fsck-tmp`;
+      fs.writeFileSync(tmp, Buffer.concat(scan.records.map((r) => frameRecord(r))));
+      fs.renameSync(tmp, full);
+      problem.fixed = `rewritten with its ${scan.records.length} valid records (the original is kept beside it)`;
+    }
+    problems.push(problem);
+    if (fix) return scan.records;
+  }
   if (scan.corruption) {
     const { offset, reason, droppedBytes } = scan.corruption;
     const problem: FsckProblem = { file, message: `${reason} at byte ${offset} (${droppedBytes} bytes after the last valid record)` };
@@ -126,7 +144,7 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
     for (const segment of segments) {
       report.walSegments++;
       const file = path.join('wal', segment);
-      for (const payload of checkRecords(dataDir, file, fix, problems)) {
+      for (const payload of checkRecords(dataDir, file, fix, problems, { firstByte: isWalRecordType })) {
         if (payload[0] === REC_SERIES) definePayload(payload.subarray(1), file, (body) => [readSeriesBody(new ByteReader(body))]);
         else if (payload[0] === REC_SAMPLES) {
           // header only: the series ids

@@ -165,6 +165,7 @@ export class MetaLog implements MetaStore {
       this.set(space, key, value);
       this.liveBytes += 8 + putRecordBytes(space, key, value);
     }
+    if (scan.skipped.length > 0) this.log.error({ file: META_LOG, skipped: scan.skipped }, 'meta log has corrupt records in the middle: skipped them and read the records after them');
     if (scan.corruption) {
       this.log.warn({ file: META_LOG, ...scan.corruption }, 'meta log has a corrupt tail: truncated');
       fs.truncateSync(file, scan.validBytes);

@@ -79,23 +79,24 @@ export class SeriesIndex {
   constructor(private readonly file: string) {}
 
   /**
-   * Loads series.log; a corrupt tail is truncated and returned for reporting, with `copy`,
-   * the file the whole log was first copied to (`series.log.corrupt-<ms>`): a bad byte in
-   * the middle also ends the log there, and the series after it are only in that copy (and
-   * their chunks, which compaction then leaves alone: block-set.ts).
+   * Loads series.log. Bad records are reported with `copy`, the file the whole log was
+   * first copied to (`series.log.corrupt-<ms>`): a corrupt tail (`corruption`) is truncated;
+   * bad records in the middle (`skipped`) are skipped, the series after them loaded. The
+   * series of a bad record are only in that copy (and their chunks, which compaction then
+   * leaves alone: block-set.ts).
    */
-  load(): (NonNullable<RecordScan['corruption']> & { copy: string }) | undefined {
+  load(): { corruption?: RecordScan['corruption']; skipped: RecordScan['skipped']; copy: string } | undefined {
     if (!fs.existsSync(this.file)) return undefined;
     const bytes = fs.readFileSync(this.file);
     const scan = scanRecords(bytes);
     for (const payload of scan.records) {
       for (const { id, metric, tags } of readSeriesPayload(payload)) this.add(id, metric, tags, false);
     }
-    if (!scan.corruption) return undefined;
+    if (!scan.corruption && scan.skipped.length === 0) return undefined;
     const copy = `${this.file}.corrupt-${Date.now()}`;
     fs.writeFileSync(copy, bytes);
-    fs.truncateSync(this.file, scan.validBytes);
-    return { ...scan.corruption, copy };
+    if (scan.corruption) fs.truncateSync(this.file, scan.validBytes);
+    return { corruption: scan.corruption, skipped: scan.skipped, copy };
   }
 
   newId(): number {

@@ -24,6 +24,11 @@ export const REC_DELETE = 3;
 export const REC_ANNOTATION = 4;
 export const REC_UNANNOTATE = 5;
 
+/** Whether a WAL payload can start with `b` (its record type): what resync looks for after a bad record (record-file.ts). */
+export function isWalRecordType(b: number): boolean {
+  return b >= REC_SERIES && b <= REC_UNANNOTATE;
+}
+
 const FLOAT: number = ValueKind.Float;
 const INT: number = ValueKind.Int;
 const STRING: number = ValueKind.String;

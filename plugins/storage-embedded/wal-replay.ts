@@ -2,7 +2,8 @@
  * WAL replay at open (Prometheus' head_wal.go): every record of every segment is applied
  * again, in order, to the series index, the head, the annotations and (for deletes) the
  * blocks. A record that does not decode is logged and skipped; a torn or corrupt segment
- * tail was already cut off by Wal.replay() and is counted and logged here.
+ * tail was already cut off by Wal.replay(), and bad records in the middle of a segment
+ * skipped (the records after them are replayed): both are counted and logged here.
  */
 import type { Logger } from '../../core';
 import type { AnnotationStore } from './annotations';
@@ -48,6 +49,16 @@ export function replayWal(segments: readonly SegmentScan[], target: ReplayTarget
       } catch (err) {
         log.error({ file: segment.file, err: (err as Error).message }, 'WAL record does not decode: skipped');
       }
+    }
+    if (segment.skipped.length > 0) {
+      for (const range of segment.skipped) {
+        counters.walSkippedRecords++;
+        counters.walSkippedBytes += range.bytes;
+      }
+      log.error(
+        { file: segment.file, copy: segment.copy, skipped: segment.skipped },
+        'WAL segment has corrupt records in the middle: skipped them and replayed every valid record after them (the segment was copied first, see `copy`)',
+      );
     }
     if (segment.corruption) {
       counters.walTruncations++;

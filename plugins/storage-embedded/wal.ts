@@ -19,6 +19,7 @@ import path from 'node:path';
 import { ByteWriter } from '../../core';
 import { frameAt, RECORD_HEADER_BYTES, scanRecords, type RecordScan } from './record-file';
 import { SyncFile, fsyncDir } from './sync-file';
+import { isWalRecordType } from './wal-records';
 
 /**
  * Buffered bytes beyond which appends are written to the file without waiting (fsync stays
@@ -39,6 +40,8 @@ function segmentSeq(file: string): number | undefined {
 export interface SegmentScan extends RecordScan {
   file: string;
   seq: number;
+  /** where the segment was copied before replay, when it had bad records in the middle */
+  copy?: string;
 }
 
 interface Waiter {
@@ -95,13 +98,24 @@ export class Wal {
       .sort((a, b) => a.seq - b.seq);
   }
 
-  /** Reads every segment; a corrupt tail is truncated on disk, and reported in the result. */
+  /**
+   * Reads every segment; a corrupt tail is truncated on disk, and reported in the result. A
+   * segment with bad records in the middle (skipped; the records after them are read) is
+   * first copied to `<segment>.corrupt-<ms>` (`copy`), since the segment itself is deleted
+   * once a block holds its points.
+   */
   replay(): SegmentScan[] {
     const out: SegmentScan[] = [];
     for (const { file, seq } of this.segments()) {
-      const scan = scanRecords(fs.readFileSync(file));
+      const bytes = fs.readFileSync(file);
+      const scan = scanRecords(bytes, { firstByte: isWalRecordType });
+      let copy: string | undefined;
+      if (scan.skipped.length > 0) {
+        copy = `${file}.corrupt-${Date.now()}`;
+        fs.writeFileSync(copy, bytes);
+      }
       if (scan.corruption) fs.truncateSync(file, scan.validBytes);
-      out.push({ ...scan, file, seq });
+      out.push({ ...scan, file, seq, copy });
     }
     return out;
   }

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pointBatch, ValueKind, type SeriesData } from '../../core';
+import { pointBatch, ValueKind, type SeriesData, type StorageStats } from '../../core';
 import { exchange } from '../helpers/clients';
 import { REPO_ROOT, spawnDaemon, type SpawnedDaemon } from '../helpers/daemon';
 import { embeddedEngine, memoryLogger, tempDataDir } from '../helpers/embedded';
@@ -187,4 +187,61 @@ describe('embedded storage: WAL tail corruption in-process', () => {
       await engine.close();
     }
   });
+
+  /** A crashed copy of a data directory holding ten sync batches, each its own WAL record; the record offsets of its last segment. */
+  async function crashedWithTenRecords(name: string): Promise<{ crashed: string; segment: string; offsets: number[] }> {
+    const dir = tempDataDir(name);
+    const engine = await embeddedEngine(dir);
+    await engine.open();
+    for (let seq = 0; seq < 10; seq++) await engine.write(pointBatch(probeBatch(0, seq)), { sync: true });
+    const crashed = tempDataDir(`${name}-copy`);
+    fs.cpSync(dir, crashed, { recursive: true });
+    fs.rmSync(path.join(crashed, 'LOCK'));
+    await engine.close();
+    const segment = lastWalSegment(crashed);
+    const bytes = fs.readFileSync(segment);
+    const offsets: number[] = [];
+    for (let pos = 0; pos < bytes.length; pos += 8 + bytes.readUInt32LE(pos)) offsets.push(pos);
+    return { crashed, segment, offsets };
+  }
+
+  /** The batch numbers whose points the engine serves (each batch's points share their value's high digits). */
+  async function servedBatches(dir: string, log: ReturnType<typeof memoryLogger>): Promise<{ batches: number[]; stats: StorageStats }> {
+    const engine = await embeddedEngine(dir, {}, log.logger);
+    await engine.open();
+    try {
+      const [data] = await collect(engine.read({ metric: 'probe.dur' }, { start: 0, end: 8.64e15 }));
+      const batches = new Set<number>();
+      for (let i = 0; i < data!.points.length; i++) batches.add(Number(data!.points.ints[i]! / 1_000_000_000_000n));
+      return { batches: [...batches].sort((a, b) => a - b), stats: await engine.stats() };
+    } finally {
+      await engine.close();
+    }
+  }
+
+  for (const [what, flip] of [
+    ['a payload byte', (offset: number) => offset + 8 + 30],
+    ['its length field', (offset: number) => offset + 1],
+  ] as const) {
+    it(`skips a record with a bad byte in the middle of a segment (${what}), replays every record after it, and keeps a copy of the segment`, async () => {
+      const { crashed, segment, offsets } = await crashedWithTenRecords(`walmid-${flip(0)}`);
+      // the SERIES record comes first, then one SAMPLES record a batch: batch 4 is the sixth record
+      const samples = offsets.filter((o) => fs.readFileSync(segment)[o + 8] === 2);
+      expect(samples).to.have.length(10);
+      const damaged = fs.readFileSync(segment);
+      damaged[flip(samples[4]!)]! ^= 0x5a;
+      fs.writeFileSync(segment, damaged);
+
+      const log = memoryLogger();
+      const { batches, stats } = await servedBatches(crashed, log);
+      expect(batches).to.deep.equal([0, 1, 2, 3, 5, 6, 7, 8, 9]);
+      expect(stats.walSkippedRecords).to.equal(1);
+      expect(stats.walSkippedBytes).to.equal(samples[5]! - samples[4]!);
+      expect(stats.walTruncations).to.equal(0);
+      const logged = log.lines().find((l) => String(l.msg).startsWith('WAL segment has corrupt records in the middle'));
+      expect(logged, 'the skip is logged').to.not.equal(undefined);
+      const copy = String(logged!.copy);
+      expect(fs.readFileSync(copy).equals(damaged), 'the copy holds the segment as found').to.equal(true);
+    });
+  }
 });

@@ -746,6 +746,43 @@ describe('embedded engine', () => {
     }
   });
 
+  it('loads the series after a bad series.log record in the middle; fsck finds it, and --fix rewrites the log to its valid records', async () => {
+    const dir = tempDataDir('series-log-middle');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    for (const metric of ['first', 'lost', 'after']) {
+      await engine.write(pointBatch(['a', 'b'].flatMap((h) => floats(metric, h, 0, 10))));
+      engine.checkpoint(); // one series.log record each
+    }
+    await engine.close();
+    const log = path.join(dir, 'series.log');
+    const damaged = fs.readFileSync(log);
+    const second = 8 + damaged.readUInt32LE(0);
+    damaged[second + 8 + 2]! ^= 0xff; // inside record 2's payload; record 3 follows
+    fs.writeFileSync(log, damaged);
+
+    const logger = memoryLogger();
+    engine = await embeddedEngine(dir, {}, logger.logger);
+    await engine.open();
+    try {
+      expect(await collect(engine.lookup({ metric: 'lost' }))).to.deep.equal([]);
+      for (const metric of ['first', 'after']) expect((await collect(engine.read({ metric }, ALL))).map((s) => s.points.length), metric).to.deep.equal([10, 10]);
+      expect(fs.statSync(log).size, 'nothing cut: the bad record is not the tail').to.equal(damaged.length);
+      const logged = logger.lines().find((l) => String(l.msg).startsWith('series log has corrupt records in the middle'));
+      expect(fs.readFileSync(String(logged!.copy)).equals(damaged)).to.equal(true);
+    } finally {
+      await engine.close();
+    }
+
+    const codecs = new CodecSet(await codecRegistry(), DEFAULT_CODECS);
+    const found = fsckEmbedded(dir, codecs, false).problems.filter((p) => p.file === 'series.log');
+    expect(found.map((p) => p.message)).to.deep.equal([`1 bad record(s) in the middle, valid records after them: checksum mismatch at byte ${second} (${8 + damaged.readUInt32LE(second)} bytes)`]);
+    const fixed = fsckEmbedded(dir, codecs, true).problems.find((p) => p.file === 'series.log');
+    expect(fixed!.fixed).to.match(/^rewritten with its 2 valid records/);
+    expect(fsckEmbedded(dir, codecs, false).problems.filter((p) => p.file === 'series.log')).to.deep.equal([]);
+    expect(fs.readFileSync(path.join(dir, 'series.log.corrupt')).equals(damaged), 'fsck kept the original').to.equal(true);
+  });
+
   it("lays a metric's series out together in a block, cut or compacted (by metric name, then id), and reads every point back", async () => {
     const dir = tempDataDir('block-order');
     const engine = await embeddedEngine(dir, { compactBlocks: 2, chunkMaxPoints: 64 });
