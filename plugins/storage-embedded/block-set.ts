@@ -46,7 +46,15 @@ export class BlockSet {
       if (seq === undefined) continue;
       this.nextSeq = Math.max(this.nextSeq, seq + 1);
       try {
-        readers.push(new BlockReader(full, seq, this.codecs));
+        const reader = new BlockReader(full, seq, this.codecs);
+        readers.push(reader);
+        if (reader.footerDamage !== undefined) {
+          this.counters.damagedFooters++;
+          this.log.warn(
+            { file: full, damage: reader.footerDamage },
+            'block footer damaged: its index was found without it and every chunk checked against its CRC32, so the block is served (`dsdb fsck --fix` writes the footer again)',
+          );
+        }
       } catch (err) {
         this.counters.corruptBlocks++;
         fs.renameSync(full, full + '.corrupt');

@@ -36,9 +36,47 @@ const END_MAGIC_WHOLE = Buffer.from('DSDBEND2');
 const END_MAGIC_IMPLIED = Buffer.from('DSDBEND3');
 /** The footer magic of END_MAGIC_IMPLIED's index with each entry's flags (written now). */
 const END_MAGIC = Buffer.from('DSDBEND4');
+/** The footer magics by format number (IndexLocation.format). */
+const END_MAGICS = [END_MAGIC_PLAIN, END_MAGIC_WHOLE, END_MAGIC_IMPLIED, END_MAGIC] as const;
+const FORMAT_PLAIN = 0;
+const FORMAT_WHOLE = 1;
+const FORMAT_IMPLIED = 2;
+const FORMAT_FLAGGED = 3;
+
+/** Where a block's index lies and how it is stored: `format` indexes END_MAGICS. */
+export interface IndexLocation {
+  format: number;
+  offset: number;
+  length: number;
+}
+
+/** An index read (BlockReader.parseIndex). */
+interface ParsedIndex {
+  columns: ChunkColumns;
+  superseded: number[];
+  points: number;
+  location: IndexLocation;
+  /** why the footer did not hold, when the index was found without it */
+  damage: string | undefined;
+}
+
+/**
+ * The 24-byte footer for an index at `location` (stored bytes `index`), as BlockWriter
+ * writes it: what `dsdb fsck --fix` puts back over a damaged one.
+ */
+export function blockFooter(location: IndexLocation, index: Uint8Array): Buffer {
+  const footer = Buffer.alloc(FOOTER_BYTES);
+  footer.writeUInt32LE(location.offset % 2 ** 32, 0);
+  footer.writeUInt32LE(Math.floor(location.offset / 2 ** 32), 4);
+  footer.writeUInt32LE(location.length, 8);
+  footer.writeUInt32LE(crc32(index), 12);
+  END_MAGICS[location.format]!.copy(footer, 16);
+  return footer;
+}
+
 /** Index entry flag: every value of the chunk is a finite number (its header says so). */
 const FLAG_FINITE = 1;
-const FOOTER_BYTES = 24;
+export const FOOTER_BYTES = 24;
 /** The fewest bytes an index entry takes (an implied entry of one-byte varints: 1 + 1 + 4 + 8 + 8 + 1). */
 const MIN_ENTRY_BYTES = 23;
 /**
@@ -291,12 +329,7 @@ export class BlockWriter {
       w.uvarint(ref.finite ? FLAG_FINITE : 0);
     }
     const index = deflateRawSync(w.finish());
-    const footer = Buffer.alloc(FOOTER_BYTES);
-    footer.writeUInt32LE(this.offset % 2 ** 32, 0);
-    footer.writeUInt32LE(Math.floor(this.offset / 2 ** 32), 4);
-    footer.writeUInt32LE(index.length, 8);
-    footer.writeUInt32LE(crc32(index), 12);
-    END_MAGIC.copy(footer, 16);
+    const footer = blockFooter({ format: FORMAT_FLAGGED, offset: this.offset, length: index.length }, index);
     this.put(index);
     this.put(footer);
     this.file.fsyncNow();
@@ -335,6 +368,15 @@ export class BlockReader {
   orphanChunks = 0;
   private fd: number;
 
+  /**
+   * Set when the footer was damaged and the index found anyway (recoverFooter): why the
+   * footer did not hold. The engine serves such a block and logs it; `dsdb fsck --fix`
+   * writes the footer again.
+   */
+  readonly footerDamage: string | undefined;
+  /** Where the index was found: what a footer rewrite writes (fsck). */
+  readonly indexLocation: IndexLocation;
+
   /** Throws an Error naming the problem when the file is not a valid block. */
   constructor(readonly file: string, readonly seq: number, private readonly codecs: CodecSet) {
     this.fd = fs.openSync(file, 'r');
@@ -344,66 +386,125 @@ export class BlockReader {
       const head = this.read(0, MAGIC.length);
       if (!Buffer.from(head).equals(MAGIC)) throw new Error('bad magic');
       const footer = Buffer.from(this.read(this.bytes - FOOTER_BYTES, FOOTER_BYTES));
-      const magic = footer.subarray(16);
-      const flagged = magic.equals(END_MAGIC);
-      const implied = flagged || magic.equals(END_MAGIC_IMPLIED);
-      const compressed = implied || magic.equals(END_MAGIC_WHOLE);
-      if (!compressed && !magic.equals(END_MAGIC_PLAIN)) throw new Error('bad footer magic (torn write?)');
-      const indexOffset = footer.readUInt32LE(0) + footer.readUInt32LE(4) * 2 ** 32;
-      const indexLength = footer.readUInt32LE(8);
-      if (indexOffset + indexLength + FOOTER_BYTES !== this.bytes) throw new Error('index position out of range');
-      const stored = this.read(indexOffset, indexLength);
-      if (crc32(stored) !== footer.readUInt32LE(12)) throw new Error('index checksum mismatch');
-      const r = new ByteReader(compressed ? inflateRawSync(stored) : stored);
-      const nSuperseded = r.uvarint();
-      for (let i = 0; i < nSuperseded; i++) this.superseded.push(r.uvarint());
-      const n = r.uvarint();
-      // every entry takes at least MIN_ENTRY_BYTES of the index: a larger count is a lie that would allocate
-      if (n > (r.end - r.pos) / MIN_ENTRY_BYTES) throw new Error('chunk count out of range');
-      const columns = (this.columns = newChunkColumns(n));
-      let seriesId = 0;
-      let offset = MAGIC.length;
-      let points = 0;
-      for (let i = 0; i < n; i++) {
-        let length: number;
-        let flags = 0;
-        if (implied) {
-          seriesId += r.svarint();
-          length = r.uvarint();
-        } else {
-          seriesId = r.uvarint();
-          offset = r.uvarint();
-          length = r.uvarint();
-        }
-        const crc = r.u32();
-        const minT = r.f64();
-        const maxT = r.f64();
-        const count = r.uvarint();
-        // known from the index, not read from the chunk's header (valuesFinite) on a first count
-        if (flagged) flags = (r.uvarint() & FLAG_FINITE) !== 0 ? FINITE_KNOWN | FINITE : FINITE_KNOWN;
-        if (seriesId < 0 || offset + length > indexOffset) throw new Error('chunk reference out of range');
-        // A checksum only proves the index is what was written: a writer's bug or a crafted
-        // file could still claim a count readers would allocate for, or a series id past 2^53.
-        if (!Number.isSafeInteger(seriesId) || length === 0 || length > 0xffffffff) throw new Error('chunk reference out of range');
-        if (count < 1 || count > CHUNK_POINTS_VERIFIED) throw new Error(`chunk point count ${count} out of range`);
-        if (!(minT <= maxT)) throw new Error('chunk time range out of order');
-        columns.seriesIds[i] = seriesId;
-        columns.offsets[i] = offset;
-        columns.lengths[i] = length;
-        columns.crcs[i] = crc;
-        columns.minTs[i] = minT;
-        columns.maxTs[i] = maxT;
-        columns.counts[i] = count;
-        columns.flags[i] = flags;
-        this.refs.push(new ChunkRef(this, i));
-        points += count;
-        if (implied) offset += length;
+      let parsed: ParsedIndex;
+      try {
+        const location = this.locateIndex(footer);
+        parsed = this.parseIndex(location, footer.readUInt32LE(12));
+      } catch (err) {
+        parsed = this.recoverFooter(footer, err as Error);
       }
-      this.points = points;
+      this.columns = parsed.columns;
+      this.superseded.push(...parsed.superseded);
+      this.points = parsed.points;
+      this.footerDamage = parsed.damage;
+      this.indexLocation = parsed.location;
+      for (let i = 0; i < parsed.columns.seriesIds.length; i++) this.refs.push(new ChunkRef(this, i));
     } catch (err) {
       fs.closeSync(this.fd);
       throw err;
     }
+  }
+
+  /** The index's format and position as the footer gives them. Throws when they do not hold together. */
+  private locateIndex(footer: Buffer): IndexLocation {
+    const format = END_MAGICS.findIndex((m) => footer.subarray(16).equals(m));
+    if (format < 0) throw new Error('bad footer magic (torn write?)');
+    const offset = footer.readUInt32LE(0) + footer.readUInt32LE(4) * 2 ** 32;
+    const length = footer.readUInt32LE(8);
+    if (offset + length + FOOTER_BYTES !== this.bytes || offset < MAGIC.length) throw new Error('index position out of range');
+    return { format, offset, length };
+  }
+
+  /**
+   * Parses the index at `location`. `crc`: the footer's checksum of it, or undefined when the
+   * footer is damaged: then the index must account for every chunk byte (back to back up to
+   * the index) and every chunk's CRC32 must match, which no wrong guess passes.
+   * Throws an Error naming the problem.
+   */
+  private parseIndex(location: IndexLocation, crc: number | undefined): ParsedIndex {
+    const { format, offset: indexOffset, length: indexLength } = location;
+    const flagged = format === FORMAT_FLAGGED;
+    const implied = flagged || format === FORMAT_IMPLIED;
+    const compressed = implied || format === FORMAT_WHOLE;
+    const stored = this.read(indexOffset, indexLength);
+    if (crc !== undefined && crc32(stored) !== crc) throw new Error('index checksum mismatch');
+    const r = new ByteReader(compressed ? inflateRawSync(stored) : stored);
+    const superseded: number[] = [];
+    const nSuperseded = r.uvarint();
+    if (nSuperseded > r.end - r.pos) throw new Error('superseded count out of range');
+    for (let i = 0; i < nSuperseded; i++) superseded.push(r.uvarint());
+    const n = r.uvarint();
+    // every entry takes at least MIN_ENTRY_BYTES of the index: a larger count is a lie that would allocate
+    if (n > (r.end - r.pos) / MIN_ENTRY_BYTES) throw new Error('chunk count out of range');
+    const columns = newChunkColumns(n);
+    let seriesId = 0;
+    let offset = MAGIC.length;
+    let points = 0;
+    for (let i = 0; i < n; i++) {
+      let length: number;
+      let flags = 0;
+      if (implied) {
+        seriesId += r.svarint();
+        length = r.uvarint();
+      } else {
+        seriesId = r.uvarint();
+        offset = r.uvarint();
+        length = r.uvarint();
+      }
+      const chunkCrc = r.u32();
+      const minT = r.f64();
+      const maxT = r.f64();
+      const count = r.uvarint();
+      // known from the index, not read from the chunk's header (valuesFinite) on a first count
+      if (flagged) flags = (r.uvarint() & FLAG_FINITE) !== 0 ? FINITE_KNOWN | FINITE : FINITE_KNOWN;
+      if (seriesId < 0 || offset + length > indexOffset) throw new Error('chunk reference out of range');
+      // A checksum only proves the index is what was written: a writer's bug or a crafted
+      // file could still claim a count readers would allocate for, or a series id past 2^53.
+      if (!Number.isSafeInteger(seriesId) || length === 0 || length > 0xffffffff) throw new Error('chunk reference out of range');
+      if (count < 1 || count > CHUNK_POINTS_VERIFIED) throw new Error(`chunk point count ${count} out of range`);
+      if (!(minT <= maxT)) throw new Error('chunk time range out of order');
+      if (crc === undefined && crc32(this.read(offset, length)) !== chunkCrc) throw new Error(`chunk ${i} does not match its checksum`);
+      columns.seriesIds[i] = seriesId;
+      columns.offsets[i] = offset;
+      columns.lengths[i] = length;
+      columns.crcs[i] = chunkCrc;
+      columns.minTs[i] = minT;
+      columns.maxTs[i] = maxT;
+      columns.counts[i] = count;
+      columns.flags[i] = flags;
+      points += count;
+      if (implied) offset += length;
+    }
+    if (crc === undefined && (!r.done || (implied && offset !== indexOffset))) throw new Error('the index does not account for every byte');
+    return { columns, superseded, points, location, damage: undefined };
+  }
+
+  /**
+   * A footer that does not hold (a flipped byte, a torn write of its last bytes) leaves the
+   * index and chunks intact. Where it sits follows from either of the footer's position
+   * fields (offset + length + footer = file size), and its format from the magic or, when
+   * that is damaged, from trying each one, newest first. A guess is taken only when the
+   * index then checks out in full (parseIndex without a checksum). Throws `first` when none does.
+   */
+  private recoverFooter(footer: Buffer, first: Error): ParsedIndex {
+    const fromOffset = footer.readUInt32LE(0) + footer.readUInt32LE(4) * 2 ** 32;
+    const fromLength = this.bytes - FOOTER_BYTES - footer.readUInt32LE(8);
+    const magic = END_MAGICS.findIndex((m) => footer.subarray(16).equals(m));
+    const formats = magic >= 0 ? [magic] : [FORMAT_FLAGGED, FORMAT_IMPLIED, FORMAT_WHOLE, FORMAT_PLAIN];
+    const tried = new Set<number>();
+    for (const offset of [fromOffset, fromLength]) {
+      if (tried.has(offset) || offset < MAGIC.length || offset >= this.bytes - FOOTER_BYTES) continue;
+      tried.add(offset);
+      for (const format of formats) {
+        try {
+          const parsed = this.parseIndex({ format, offset, length: this.bytes - FOOTER_BYTES - offset }, undefined);
+          return { ...parsed, damage: first.message };
+        } catch {
+          // not this guess
+        }
+      }
+    }
+    throw first;
   }
 
   private read(offset: number, length: number, into?: Buffer): Uint8Array {

@@ -6,7 +6,9 @@
  *  - every block: magic, footer and index checksum, then every chunk: its CRC, that it
  *    decodes to the number of points the index says, that its timestamps ascend and
  *    match the index's min/max, and that its series is in the series index.
- * `fix` repairs what can be repaired without guessing: a corrupt record tail is cut (as
+ * A block whose footer is damaged but whose index checks out in full without it is read
+ * (BlockReader.recoverFooter) and reported.
+ * `fix` repairs what can be repaired without guessing: a damaged footer is written again, a corrupt record tail is cut (as
  * the engine does at open), a record file with bad records in the middle is rewritten to
  * its valid records, an unreadable block is set aside as `.corrupt`, and a block
  * with bad or orphan chunks is rewritten without them after a copy of the original is
@@ -15,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ByteReader, seriesKeyString, ValueKind, type SeriesPoints, type Tags } from '../../core';
-import { BlockReader, BlockWriter, blockSeqOf, type ChunkRef } from './block';
+import { BlockReader, BlockWriter, blockFooter, blockSeqOf, FOOTER_BYTES, type ChunkRef, type IndexLocation } from './block';
 import type { CodecSet } from './codec-set';
 import { lockDir } from './lock';
 import { META_LOG } from './meta-log';
@@ -203,7 +205,14 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
         }
       });
       const superseded = block.superseded;
+      const { footerDamage, indexLocation } = block;
       block.close();
+      if (footerDamage !== undefined) {
+        const problem: FsckProblem = { file, message: `damaged footer (${footerDamage}); its index was found without it and every chunk checked against its CRC32` };
+        if (fix && bad.length === 0 && misflagged.length === 0) problem.fixed = rewriteFooter(full, indexLocation);
+        else if (fix) problem.fixed = 'a new footer with the block rewritten (below)';
+        problems.push(problem);
+      }
       if (bad.length === 0 && misflagged.length === 0) continue;
       const fixedNote = fix ? rewriteBlock(full, codecs, superseded, good) : undefined;
       for (const message of bad) problems.push({ file, message, fixed: fixedNote });
@@ -214,6 +223,22 @@ export function fsckEmbedded(dataDir: string, codecs: CodecSet, fix: boolean): F
   } finally {
     unlock();
   }
+}
+
+/** Writes a damaged footer again over the index found without it (BlockReader.recoverFooter), keeping the original beside it. */
+function rewriteFooter(full: string, location: IndexLocation): string {
+  const aside = asideName(full);
+  fs.copyFileSync(full, aside);
+  const fd = fs.openSync(full, 'r+');
+  try {
+    const index = Buffer.alloc(location.length);
+    fs.readSync(fd, index, 0, location.length, location.offset);
+    fs.writeSync(fd, blockFooter(location, index), 0, FOOTER_BYTES, location.offset + location.length);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return `footer written again; the original is kept as ${path.basename(aside)}`;
 }
 
 /** Rewrites a block with its good chunks only, keeping the original beside it. */
