@@ -109,6 +109,11 @@ export default definePlugin({
       protocol: 'http',
       accept(socket: Duplex) {
         if (!server) return socket.destroy();
+        // A client that sends its request and half-closes (`nc -N`, `curl` over a script's
+        // socket.end()) still reads the answer, as from OpenTSDB: Node's server otherwise
+        // aborts every request not yet answered at the FIN (a POST whose handler awaits its
+        // write got nothing). With both set, Node ends our side after the last answer.
+        (socket as { allowHalfOpen?: boolean }).allowHalfOpen = true;
         server.emit('connection', socket);
         // On the next tick, not now: resumed in the same tick as the server took the socket,
         // Node's HTTP server never pauses it again, and reads every request body whole into
@@ -140,6 +145,8 @@ export default definePlugin({
           server.on('checkContinue', serve);
           // fastify applies its timeouts only to a server it creates; this one never
           // listens either, so start node's header/request timeout checks ourselves.
+          // answers to requests received before a client's FIN are still sent (see accept)
+          (server as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
           server.keepAliveTimeout = options.keepAliveTimeoutMs;
           server.headersTimeout = options.headersTimeoutMs;
           server.requestTimeout = options.requestTimeoutMs;
