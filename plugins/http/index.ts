@@ -7,9 +7,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import os from 'node:os';
-import zlib from 'node:zlib';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ConfigError, definePlugin, Type, type Duplex } from './deps';
+import { bodyDecoder } from './content-encoding';
 import { detectHttp } from './detect';
 import { errorBody, handleError } from './errors';
 import { ANYONE, getAuthenticator } from '../../lib/auth';
@@ -218,7 +218,7 @@ export default definePlugin({
  * stream's `receivedEncodedLength` when present (else with the inflated size, which
  * never matches), so count the compressed bytes as they arrive.
  */
-function inflated(payload: NodeJS.ReadableStream, inflater: zlib.Gunzip | zlib.Inflate): NodeJS.ReadableStream {
+function inflated(payload: NodeJS.ReadableStream, inflater: NonNullable<ReturnType<typeof bodyDecoder>>): NodeJS.ReadableStream {
   const counted = inflater as unknown as { receivedEncodedLength: number };
   counted.receivedEncodedLength = 0;
   payload.on('data', (chunk: Buffer) => {
@@ -286,13 +286,21 @@ function endWithError(socket: Duplex, status: number, message: string, details?:
 
 function installOpenTsdbConventions(app: FastifyInstance, maxLentBodies: number): void {
   // Bodies arrive raw: each endpoint parses its own formats, so that it can answer bad
-  // input with OpenTSDB's exact messages. gzip/deflate request bodies are inflated.
+  // input with OpenTSDB's exact messages. gzip, deflate and br request bodies are decoded
+  // (content-encoding.ts).
   installRequestBody(app, maxLentBodies);
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
-    if (encoding === 'gzip' || encoding === 'x-gzip') return inflated(payload, zlib.createGunzip());
-    if (encoding === 'deflate') return inflated(payload, zlib.createInflate());
-    return payload;
+  app.addHook('preParsing', async (request, reply, payload) => {
+    // no body, nothing to decode (a GET carrying the header)
+    if (request.headers['transfer-encoding'] === undefined && !(Number(request.headers['content-length']) > 0)) return payload;
+    let decoder: ReturnType<typeof bodyDecoder>;
+    try {
+      decoder = bodyDecoder(request.headers['content-encoding']);
+    } catch (err) {
+      // the body is left unread: the connection cannot carry another request
+      reply.header('connection', 'close');
+      throw err;
+    }
+    return decoder ? inflated(payload, decoder) : payload;
   });
   // A repeated query-string parameter is its last value unless the route reads it as a
   // list (config.multiValueParams), as OpenTSDB's getQueryStringParam(s) answer: before

@@ -63,7 +63,7 @@ export async function installOpenApi(app: FastifyInstance, routesHook: AsyncSeri
         description:
           "OpenTSDB 2.4's HTTP API as DSDB serves it, with the routes of every loaded plugin. Errors are OpenTSDB's JSON " +
           '`{"error":{"code","message","details"}}` with the HTTP status equal to `code`. `/api/v1/<x>` is the same as `/api/<x>`. ' +
-          'Request bodies are read whatever their Content-Type and may be gzip or deflate encoded. See docs/http-api.md.',
+          'Request bodies are read whatever their Content-Type and may be gzip, deflate or br encoded (any other Content-Encoding is a 415). See docs/http-api.md.',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       tags: TAGS,
