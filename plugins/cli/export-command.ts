@@ -34,7 +34,8 @@ Examples:
   dsdb export --format json app.events 'dc=eu|us'
   dsdb --config old.config.js export -o dump.txt && dsdb --config new.config.js import dump.txt   # migration
 
-Exit codes: 0 ok; 1 a failure; 2 bad usage.
+Exit codes: 0 ok (also when no series matched: a note says so); 1 a failure, a METRIC
+the store has no series of among them; 2 bad usage.
 `;
 
 export const exportCommand: CliCommand = {
@@ -59,6 +60,7 @@ export const exportCommand: CliCommand = {
     const source = url ? readRemoteSelection(url, selection, { start: range.start, end: Math.min(range.end, 9_999_999_999_999) }) : readSelection(await ctx.openStorage(), selection, range);
     const { points, series, mostTags } = await writeSeries(source, TextOutput.open(values.output, ctx.stdout), format);
     if (values.output !== undefined && values.output !== '-') ctx.stderr.write(`exported ${points} points of ${series} series to ${values.output}\n`);
+    else if (series === 0) ctx.stderr.write('no series matched the selection in the range: nothing exported\n');
     // remote_write stores up to 16 labels; import (as the telnet put) takes 8 unless told
     if (mostTags > MAX_TAGS) ctx.stderr.write(`note: some series have ${mostTags} tags, more than a put takes (${MAX_TAGS}): import them with \`dsdb import --max-tags ${mostTags}\`\n`);
     return 0;

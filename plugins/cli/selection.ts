@@ -53,11 +53,22 @@ export async function metricsOf(selection: Selection, listAll: () => Promise<str
   return (await listAll()).map((metric) => ({ metric, filters: selection.common }));
 }
 
-/** The selected series with their points in `range`, from storage, in a stable order. */
+/** Whether the store holds any series of `metric`. */
+async function metricExists(storage: StorageEngine, metric: string): Promise<boolean> {
+  for await (const _ of storage.lookup({ metric, predicates: [] })) return true;
+  return false;
+}
+
+/**
+ * The selected series with their points in `range`, from storage, in a stable order.
+ * Throws CliExit (1) for a named metric the store has no series of, in OpenTSDB's words
+ * (its `scan` and /api/query, as `--url` reads): a typo is not an empty export.
+ */
 export async function* readSelection(storage: StorageEngine, selection: Selection, range: TimeRange): AsyncIterable<SeriesData> {
   for (const { metric, filters } of await metricsOf(selection, () => storage.suggest('metrics', '', 1_000_000_000))) {
     const keys: { key: string; tags: Record<string, string> }[] = [];
     for await (const info of storage.lookup({ metric, predicates: predicatesOf(filters) })) keys.push({ key: seriesKeyString(info.metric, info.tags), tags: { ...info.tags } });
+    if (keys.length === 0 && selection.metrics.length > 0 && !(await metricExists(storage, metric))) throw new CliExit(`No such name for 'metrics': '${metric}'`, 1);
     keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const { tags } of keys) {
       // exactly this series: its tags as literals, and no other tag keys

@@ -101,6 +101,28 @@ describe('dsdb scan, uid, plugins, config, help', function () {
     }
   });
 
+  it('export of a metric the store has none of exits 1 naming it, as over --url; a selection matching no series exits 0 with a note', async () => {
+    const unknown = await runDsdb(['export', 'u.cpu', 'u.nope'], dir);
+    expect(unknown.code).to.equal(1);
+    expect(unknown.stderr).to.equal("dsdb export: No such name for 'metrics': 'u.nope'\n");
+    const scanned = await runDsdb(['scan', '1700000000', '1700000020', 'u.nope'], dir);
+    expect(scanned.code).to.equal(1);
+    expect(scanned.stderr).to.contain("No such name for 'metrics': 'u.nope'");
+    const none = await runDsdb(['export', 'u.cpu', 'host=zz'], dir);
+    expect(none.code, none.stderr).to.equal(0);
+    expect(none.stdout).to.equal('');
+    expect(none.stderr).to.equal('no series matched the selection in the range: nothing exported\n');
+    const daemon = await spawnDaemon([], dir);
+    try {
+      const remote = await runDsdb(['export', '--url', `http://127.0.0.1:${daemon.port}`, 'u.nope'], dir);
+      expect(remote.code).to.equal(1);
+      expect(remote.stderr).to.contain("No such name for 'metrics': 'u.nope'");
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
+  });
+
   it('export and scan over --url give what they give on storage', async () => {
     const local = await runDsdb(['export'], dir);
     const localScan = await runDsdb(['scan', '1700000000', '1700000020', 'u.cpu', 'u.mem'], dir);
