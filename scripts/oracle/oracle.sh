@@ -67,6 +67,8 @@ tsd.http.request.max_chunk = 16777216
 tsd.core.auto_create_metrics = true
 tsd.storage.fix_duplicates = true
 tsd.http.show_stack_trace = false
+# one helper's telnet `diediedie` ended the shared oracle mid-run: refused, as a real site would
+tsd.no_diediedie = true
 # delete=true queries (test/oracle/query-delete.test.ts; DSDB's query plugin has allowDelete there)
 tsd.http.query.allow_delete = true
 tsd.core.meta.enable_realtime_ts = true
