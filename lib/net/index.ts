@@ -1,4 +1,4 @@
-/** Connection helpers shared by the protocol plugins (telnet, protobuf over TCP). */
+/** Connection helpers shared by the protocol plugins (telnet, protobuf over TCP, http, tls). */
 import type { Duplex } from 'node:stream';
 
 /**
@@ -20,3 +20,4 @@ export function closeWhenIdle(socket: Duplex, ms: number, onIdle: () => void): v
 }
 
 export { readIntoReusedBuffer, SMALL_READ_BYTES, type OnBytes } from './reused-reads';
+export { detectTlsHandshake, TLS_HANDSHAKE_FAILURE_ALERT } from './tls-record';

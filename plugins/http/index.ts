@@ -11,6 +11,7 @@ import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { ConfigError, definePlugin, Type, type Duplex } from './deps';
 import { bodyDecoder } from './content-encoding';
 import { detectHttp } from './detect';
+import { answerTlsWithoutTls } from './tls-without-tls';
 import { errorBody, handleError } from './errors';
 import { ANYONE, getAuthenticator } from '../../lib/auth';
 import { getHttpHooks, lastQueryValues, withErrors, type RawQueryString } from '../../lib/http';
@@ -124,6 +125,7 @@ export default definePlugin({
       },
     };
     hooks.net.detectProtocol.tap('http', (head) => detectHttp(head, match));
+    answerTlsWithoutTls(hooks, log);
 
     hooks.kernel.starting.tapPromise('http', async () => {
       app = fastify({

@@ -12,16 +12,8 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { refusePlaintext } from './plaintext-refusal';
 import { SocketStream } from './stream-adapter';
-import { ConfigError, definePlugin, NEED_MORE_BYTES, Type, type DetectionResult, type ProtocolMatch } from '../../core';
-
-/** A TLS record header: handshake (0x16), then version major 3, minor 0–4. */
-export function detectTls(head: Buffer, match: ProtocolMatch): DetectionResult {
-  if (head[0] !== 0x16) return undefined;
-  if (head.length < 2) return NEED_MORE_BYTES;
-  if (head[1] !== 0x03) return undefined;
-  if (head.length < 3) return NEED_MORE_BYTES;
-  return head[2]! <= 0x04 ? match : undefined;
-}
+import { ConfigError, definePlugin, Type, type ProtocolMatch } from '../../core';
+import { detectTlsHandshake } from '../../lib/net';
 
 export default definePlugin({
   name: 'tls',
@@ -99,7 +91,7 @@ export default definePlugin({
     };
     hooks.net.detectProtocol.tap({ name: 'tls', stage: -100 }, (head, context) => {
       if (context.secure) return undefined;
-      const found = detectTls(head, match);
+      const found = detectTlsHandshake(head, match);
       if (found !== undefined || !requireTls) return found;
       // Plaintext on a TLS-only port: claimed here, before any protocol plugin reads it.
       return { protocol: 'plaintext-refused', accept: (socket: Duplex) => refusePlaintext(socket, head) };

@@ -116,6 +116,17 @@ describe('protocol detection: bounded wait and no match', () => {
     expect(reply.data).to.equal('');
     expect(reply.closed).to.equal(true);
   });
+
+  it('answers a TLS handshake on a port without the tls plugin with a fatal handshake_failure alert, at once', async () => {
+    const started = Date.now();
+    const err = await new Promise<Error & { code?: string }>((resolve, reject) => {
+      const socket = tls.connect({ port: daemon.port, host: '127.0.0.1', rejectUnauthorized: false }, () => reject(new Error('the handshake succeeded')));
+      socket.on('error', resolve);
+    });
+    expect(err.code).to.equal('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+    expect(Date.now() - started).to.be.lessThan(2000);
+    expect((await fetch(`http://127.0.0.1:${daemon.port}/api/version`)).status, 'plain HTTP still served').to.equal(200);
+  });
 });
 
 describe('TLS fixtures', () => {
