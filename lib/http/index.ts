@@ -38,6 +38,12 @@ declare module 'fastify' {
      * before validation). Default: none.
      */
     multiValueParams?: readonly string[];
+    /**
+     * Content-Encoding values (lower case) the route decodes itself: a body in one of them
+     * reaches it as sent (remote_write's `snappy`, which its reader decompresses). Any other
+     * encoding the http plugin decodes (gzip, deflate, br) or refuses with 415. Default: none.
+     */
+    ownContentEncodings?: readonly string[];
   }
 }
 export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

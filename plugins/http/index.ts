@@ -294,6 +294,8 @@ function installOpenTsdbConventions(app: FastifyInstance, maxLentBodies: number)
   app.addHook('preParsing', async (request, reply, payload) => {
     // no body, nothing to decode (a GET carrying the header)
     if (request.headers['transfer-encoding'] === undefined && !(Number(request.headers['content-length']) > 0)) return payload;
+    const own = request.routeOptions.config?.ownContentEncodings;
+    if (own && own.includes(String(request.headers['content-encoding']).trim().toLowerCase())) return payload;
     let decoder: ReturnType<typeof bodyDecoder>;
     try {
       decoder = bodyDecoder(request.headers['content-encoding']);

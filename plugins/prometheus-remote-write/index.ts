@@ -84,7 +84,7 @@ export default definePlugin({
 
     getHttpHooks(hooks).routes.tap('prometheus-remote-write', (app) => {
       const writer = container.resolve('writer');
-      app.post('/api/write', { config: { scope: 'write', sharedBody: true }, schema: REMOTE_WRITE_SCHEMA }, async (request, reply) => {
+      app.post('/api/write', { config: { scope: 'write', sharedBody: true, ownContentEncodings: ['snappy'] }, schema: REMOTE_WRITE_SCHEMA }, async (request, reply) => {
         const body = request.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'Missing request content');
         // the common request on a parse worker (decompressed and read there); the rest here

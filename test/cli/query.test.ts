@@ -63,7 +63,7 @@ describe('dsdb query', function () {
       }
     } finally {
       daemon.child.kill('SIGTERM');
-      expect(await daemon.exited).to.equal(0);
+      expect(await daemon.exited, `the daemon's output:\n${daemon.output()}`).to.equal(0);
     }
     for (const [i, q] of QUERIES.entries()) {
       const local = await runDsdb(['query', '--format', 'json', String(START), String(END), ...q.words], dir);
