@@ -23,4 +23,4 @@ export { jsonText, optionalJsonText } from './json-field';
 export { QueryBudget, tooManyDataPoints, tooManySeries, queryTimedOut, queryCancelled, type QueryLimits } from './query-budget';
 export { putFlags, putReply, type PutFlags, type PutTally } from './put-reply';
 export { isQueryAnswer, isStringArray, type QueryAnswerResult } from './query-answer';
-export { checkTimeZone, javaCalendarUtc, parseDateTime, parseDuration, zoneOffset, type Duration } from './time';
+export { isJavaTimeZone, javaCalendarUtc, parseDateTime, parseDuration, zoneOffset, type Duration } from './time';

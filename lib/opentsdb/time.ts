@@ -6,6 +6,7 @@
  * In the library layer: the query plugin and the annotation routes (bulk delete) parse times alike.
  */
 import { ApiError } from './api-error';
+import { JAVA_TIME_ZONE_IDS } from './java-time-zones';
 import { parseLongError } from './rules';
 
 const UNIT_MS: Record<string, number> = {
@@ -90,13 +91,14 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-/** Throws the OpenTSDB error for an unknown zone; returns the canonical zone name. */
-export function checkTimeZone(zone: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    throw new ApiError(400, 'The timezone specification could not be found');
-  }
+/**
+ * Whether OpenTSDB knows the zone: a Java TimeZone ID, case included (DateTime.timezones).
+ * OpenTSDB checks a query's `timezone` only where it uses it: reading an absolute date
+ * (parseDateTime: `Invalid timezone name: <zone>`) and downsampling (TsdbQuery: `The
+ * timezone specification could not be found`); elsewhere any text passes, unused.
+ */
+export function isJavaTimeZone(zone: string): boolean {
+  return JAVA_TIME_ZONE_IDS.has(zone);
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -153,12 +155,16 @@ const DAY_MS = 86_400_000;
  * Epoch ms of a UTC wall-clock time as Java's (lenient) GregorianCalendar reads it: the
  * Gregorian calendar from 1582-10-15 on, the Julian calendar before it (so 1582/10/10 is
  * the Gregorian 1582-10-20), and years 0–99 as those years, not 1900–1999 as Date.UTC
- * reads them. A day past its month's end rolls into the next month, as in Java. Checked with
+ * reads them. Lenient, as Java's: a month past 12 (or 0) rolls the year, a day past its
+ * month's end (or 0) the month, hours, minutes and seconds the day. Checked with
  * Java 17: 0001/01/01 is -62135769600000, 0000/01/01 -62167392000000, 1582/10/04
  * -12219379200000, 1582/10/15 -12219292800000.
  */
 export function javaCalendarUtc(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
   const timeOfDay = ((hour * 60 + minute) * 60 + second) * 1000;
+  // the month into 1–12, its excess into the year (the day rolls by the arithmetic below)
+  year += Math.floor((month - 1) / 12);
+  month = ((((month - 1) % 12) + 12) % 12) + 1;
   if (year > 1582 || (year === 1582 && (month > 10 || (month === 10 && day >= 15)))) {
     const date = new Date(0);
     date.setUTCFullYear(year, month - 1, day);
@@ -186,7 +192,36 @@ export function epochToWallClock(epochMs: number, zone: string): { year: number;
   };
 }
 
-const ABSOLUTE = /^(\d{4})\/(\d{2})\/(\d{2})(?:[- ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+/**
+ * The fields of an absolute date as OpenTSDB's SimpleDateFormat reads them: the pattern is
+ * chosen by the text's length (`yyyy/MM/dd`, `yyyy/MM/dd-HH:mm`, `yyyy/MM/dd-HH:mm:ss`,
+ * with a space instead of the dash when the 11th character is one); each number is
+ * DecimalFormat's (after any spaces and tabs, an optional minus, then digits, as many as
+ * there are), each literal
+ * must match, and text after the pattern's last field is ignored (`parse(String)` needs
+ * only a prefix). Undefined when the text does not fit the pattern ("Unparseable date").
+ */
+function absoluteDateFields(text: string): number[] | undefined {
+  const separator = text.length > 10 && text[10] === ' ' ? ' ' : '-';
+  const literals = text.length === 19 ? ['/', '/', separator, ':', ':'] : text.length === 16 ? ['/', '/', separator, ':'] : ['/', '/'];
+  const fields: number[] = [];
+  let pos = 0;
+  for (let f = 0; f <= literals.length; f++) {
+    // SimpleDateFormat.subParse skips spaces and tabs before a number
+    while (text[pos] === ' ' || text[pos] === '\t') pos++;
+    const start = pos;
+    if (text[pos] === '-') pos++;
+    const digitsStart = pos;
+    while (pos < text.length && isDigit(text.charCodeAt(pos))) pos++;
+    if (pos === digitsStart) return undefined;
+    fields.push(Number(text.slice(start, pos)));
+    if (f < literals.length) {
+      if (text[pos] !== literals[f]) return undefined;
+      pos++;
+    }
+  }
+  return fields;
+}
 
 /** The latest time a query may start or end at: TsdbQuery.setStartTime/setEndTime refuse later ms (past 2286). */
 export const QUERY_TIME_MAX = 9999999999999;
@@ -218,20 +253,25 @@ function exactTime(text: string, now: number): bigint | undefined {
   return undefined;
 }
 
-/** OpenTSDB's DateTime.parseDateTimeString; `now` is injectable for tests. */
+/**
+ * OpenTSDB's DateTime.parseDateTimeString; `now` is injectable for tests. `zone` is read
+ * for absolute dates only, and must then be a Java TimeZone ID (isJavaTimeZone).
+ */
 export function parseDateTime(text: string, zone = 'UTC', now = Date.now()): number {
   if (text.length === 0) throw new ApiError(400, 'Invalid time: empty');
   if (text.toLowerCase() === 'now') return now;
   if (isRelativeTime(text)) return now - Number(parseAgoDurationMs(text.slice(0, -4)));
   if (text.includes('/') || text.includes(':')) {
     if (text.length !== 10 && text.length !== 16 && text.length !== 19) throw new ApiError(400, `Invalid absolute date: ${text}`);
-    const m = ABSOLUTE.exec(text);
-    if (!m) throw new ApiError(400, `Invalid date: ${text}. Unparseable date: "${text}"`);
-    const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as number[];
-    if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour! > 23 || minute! > 59 || second! > 59) {
-      throw new ApiError(400, `Invalid date: ${text}. Unparseable date: "${text}"`);
-    }
-    return wallClockToEpoch(year!, month!, day!, hour!, minute!, second!, zone);
+    if (!isJavaTimeZone(zone)) throw new ApiError(400, `Invalid timezone name: ${zone}`);
+    const fields = absoluteDateFields(text);
+    if (!fields) throw new ApiError(400, `Invalid date: ${text}. Unparseable date: "${text}"`);
+    // SimpleDateFormat is lenient, as OpenTSDB leaves it: a field past its range rolls into
+    // the next one (`25:00:00` is 01:00 the next day, month 13 January of the next year, day
+    // 00 the last of the month before, month -1 November of the year before), which
+    // javaCalendarUtc's arithmetic does
+    const [year, month, day, hour = 0, minute = 0, second = 0] = fields as [number, number, number, number?, number?, number?];
+    return wallClockToEpoch(year, month, day, hour, minute, second, zone);
   }
   if (text.endsWith('ms') && /^\d+ms$/.test(text)) {
     // Tags.parseLong: past a long is "Overflow in …" (or "Value too long: …")

@@ -31,8 +31,12 @@ export interface SubQuery {
   /** position in the request, echoed as `query.index` */
   index: number;
   aggregator: Aggregator;
+  /** the metric to read; undefined in a TSUID sub-query (one that names TSUIDs, whatever metric it names too) */
   metric?: string;
+  /** the TSUIDs to read (a TSUID sub-query); undefined when none were named */
   tsuids?: string[];
+  /** `metric` and `tsuids` as the request gave them, for showQuery's echo (TSSubQuery echoes its fields as set) */
+  given?: { metric?: string; tsuids?: string[] };
   rate: boolean;
   rateOptions: RateOptions;
   /** rateOptions were in the query (showQuery echoes null otherwise) */

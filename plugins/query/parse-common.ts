@@ -4,7 +4,7 @@ import { ApiError } from '../../lib/opentsdb';
 import { parseDownsample } from './downsample-spec';
 import { filterFromShortcut, type TagFilter } from './filters';
 import { LONG_MAX, type RateOptions, type SubQuery, type TsQuery } from './model';
-import { checkTimeZone, exactQueryTime, invalidQueryTime, parseDateTime } from '../../lib/opentsdb/time';
+import { exactQueryTime, invalidQueryTime, isJavaTimeZone, parseDateTime } from '../../lib/opentsdb/time';
 
 export interface RawSubQuery {
   aggregator?: string;
@@ -43,9 +43,10 @@ const ROLLUP_USAGES: readonly string[] = ['ROLLUP_RAW', 'ROLLUP_NOFALLBACK', 'RO
 /** TSQuery.validateAndSetQuery: times first, then every sub-query; then the times TsdbQuery refuses. */
 export function validateQuery(raw: RawQuery, aggregators: Registry<Aggregator>, now = Date.now()): TsQuery {
   if (raw.start === undefined || raw.start === '') throw new ApiError(400, 'Missing start time');
-  const timezone = raw.timezone ? checkTimeZone(raw.timezone) : 'UTC';
-  const start = parseDateTime(raw.start, timezone, now);
-  const end = raw.end === undefined || raw.end === '' ? now : parseDateTime(raw.end, timezone, now);
+  // checked only where used, as OpenTSDB does: absolute dates here, downsampling below
+  const zone = raw.timezone || 'UTC';
+  const start = parseDateTime(raw.start, zone, now);
+  const end = raw.end === undefined || raw.end === '' ? now : parseDateTime(raw.end, zone, now);
   if (end <= start) {
     // past 2^53 two times may be one double: compared (and named) as OpenTSDB's longs
     const exactStart = exactQueryTime(raw.start, start, now);
@@ -58,6 +59,10 @@ export function validateQuery(raw: RawQuery, aggregators: Registry<Aggregator>, 
   // (OpenTSDB's 500 for this bad input is a 400 here, as its other 500s for bad input)
   const invalid = invalidQueryTime(raw.start, start, now) ?? (raw.end === undefined || raw.end === '' ? undefined : invalidQueryTime(raw.end, end, now));
   if (invalid !== undefined) throw new ApiError(400, `Invalid timestamp: ${invalid}`);
+  // TsdbQuery.configureFromQuery: a downsampling sub-query looks the zone up, calendar or not
+  const zoneKnown = isJavaTimeZone(zone);
+  if (!zoneKnown && queries.some((q) => q.downsample !== undefined)) throw new ApiError(400, 'The timezone specification could not be found');
+  const timezone = zoneKnown ? zone : 'UTC';
   return {
     start,
     end,
@@ -90,8 +95,10 @@ function validateSubQuery(raw: RawSubQuery, index: number, aggregators: Registry
   return {
     index,
     aggregator,
-    metric: raw.metric || undefined,
+    // TsdbQuery.configureFromQuery: a sub-query naming TSUIDs is a TSUID query, whatever metric it names too
+    metric: raw.tsuids && raw.tsuids.length > 0 ? undefined : raw.metric || undefined,
     tsuids: raw.tsuids && raw.tsuids.length > 0 ? raw.tsuids : undefined,
+    given: { metric: raw.metric, tsuids: raw.tsuids },
     rate: raw.rate ?? false,
     rateOptions: raw.rateOptions ?? { counter: false, counterMax: LONG_MAX, resetValue: 0, dropResets: false },
     rateOptionsGiven: raw.rateOptions !== undefined,

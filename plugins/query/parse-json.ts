@@ -1,9 +1,9 @@
 /**
  * The POST form of /api/query: a TSQuery JSON body. Unknown fields are ignored (Jackson's
- * @JsonIgnoreProperties); numbers for start/end are read as their string form.
+ * @JsonIgnoreProperties); numbers for start/end are read as their text in the body.
  */
 import { type Aggregator, type Registry } from '../../core';
-import { ApiError, jsonText, optionalJsonText } from '../../lib/opentsdb';
+import { ApiError, JsonNumber, jsonText, optionalJsonText, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { createFilter, filterFromShortcut } from './filters';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
@@ -44,13 +44,34 @@ const bool = (v: unknown): boolean | undefined => {
   throw new ApiError(400, 'Unable to parse the given JSON', `Cannot deserialize value of type boolean from ${shown}`);
 };
 
+/**
+ * `start` and `end` given as JSON numbers, as their text in the body: Jackson binds a number
+ * to TSQuery's String fields as written, so `1.7e9` is not a time and `1700003600.0` is
+ * `<seconds>.<ms>` (17000036000 ms), where the number's value would be neither. Only read
+ * when one of them is a number.
+ */
+function numberTexts(body: unknown, json: Json): { start?: string; end?: string } {
+  if (typeof json.start !== 'number' && typeof json.end !== 'number') return {};
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : String(body);
+  let exact: ExactJson;
+  try {
+    exact = parseExactJson(text);
+  } catch {
+    return {};
+  }
+  const fields = exact as Record<string, ExactJson>;
+  const textOf = (v: ExactJson | undefined) => (v instanceof JsonNumber ? v.text : undefined);
+  return { start: textOf(fields.start), end: textOf(fields.end) };
+}
+
 export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>, flags: { arrays?: boolean; exact?: boolean } = {}, now = Date.now()): TsQuery {
   const json = parseJsonBody(body);
   const queries = json.queries;
   if (queries !== undefined && !Array.isArray(queries)) throw new ApiError(400, 'Unable to parse the given JSON', '"queries" must be an array');
+  const written = numberTexts(body, json);
   const raw: RawQuery = {
-    start: str(json.start, 'start'),
-    end: str(json.end, 'end'),
+    start: written.start ?? str(json.start, 'start'),
+    end: written.end ?? str(json.end, 'end'),
     timezone: str(json.timezone, 'timezone'),
     useCalendar: bool(json.useCalendar),
     msResolution: bool(json.msResolution),

@@ -48,8 +48,8 @@ export function queryEcho(q: SubQuery): Record<string, unknown> {
   for (const f of q.filters) if (f.groupBy) tags[f.tagk] = `${f.type}(${f.filter})`;
   return {
     aggregator: q.aggregator.name,
-    metric: q.metric ?? null,
-    tsuids: q.tsuids ?? null,
+    metric: (q.given ? q.given.metric : q.metric) ?? null,
+    tsuids: (q.given ? q.given.tsuids : q.tsuids) ?? null,
     downsample: q.downsample?.text ?? null,
     rate: q.rate,
     filters: q.filters.map((f) => ({ tagk: f.tagk, filter: f.filter, group_by: f.groupBy, type: f.type })),

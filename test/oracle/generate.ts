@@ -171,6 +171,7 @@ export interface OracleRequest {
   method: 'GET' | 'POST';
   /** path and query string */
   path: string;
+  /** JSON, or a string sent as written */
   body?: unknown;
 }
 

@@ -111,7 +111,8 @@ export async function send(base: string, original: OracleRequest): Promise<Answe
       const res = await fetch(base + req.path, {
         method: req.method,
         headers: req.body !== undefined ? { 'content-type': 'application/json' } : {},
-        body: req.body !== undefined ? JSON.stringify(req.body) : undefined,
+        // a string body is sent as written (a number's text matters: `1748736000.0`)
+        body: req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body),
         signal: AbortSignal.timeout(60_000),
       });
       return { status: res.status, text: await res.text() };
@@ -186,7 +187,7 @@ async function writeNames(dsdb: string, oracle: string): Promise<void> {
 
 /** Simpler forms of a POST query: one sub-query, fewer filters, no downsample/rate/options. */
 function simplifications(req: OracleRequest): OracleRequest[] {
-  if (req.method !== 'POST' || req.path !== '/api/query') return [];
+  if (req.method !== 'POST' || req.path !== '/api/query' || typeof req.body !== 'object') return [];
   const body = req.body as Record<string, unknown>;
   const subs = body.queries as Record<string, unknown>[];
   const out: Record<string, unknown>[] = [];

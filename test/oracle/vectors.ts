@@ -230,6 +230,28 @@ export function fixedVectors(prefix: string): FixedVectors {
     get('fixed', `/api/query?start=1h-ago&start=${T}&end=${T + 600}&m=sum:${m('ints')}`),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&end=${T + 80}&m=sum:${m('ints')}&m=max:${m('ints')}`),
     get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('ints')}&timezone=Nowhere/Nope&timezone=UTC`),
+    // absolute dates as SimpleDateFormat reads them, lenient: a field past its range rolls into
+    // the next, a number may be negative or follow spaces, text after the last field is ignored
+    ...['2025/05/31-24:00:00', '2025/06/00-24:01:00', '2025/05/31-23:61:00', '2025/04/61-00:00:00', '2025/-6/01', '2025/06/01- 0:01:00', '2025/06/01-00:01:0x', '2025/06/0x', '2025/06/x1', '2025/06/01-00:0x:00', '2025/06/01x00:01:00'].map((start) =>
+      get('fixed', `/api/query?start=${encodeURIComponent(start)}&end=${T + 600}&m=sum:${m('ints')}`),
+    ),
+    get('fixed', `/api/query?start=${T}&end=${encodeURIComponent('2025/06/01-00:02:-10')}&m=sum:${m('ints')}`),
+    // a query's timezone is looked up only where it is used (a Java TimeZone ID, case included):
+    // reading an absolute date, and downsampling; elsewhere any text passes
+    ...[
+      { start: T, end: T + 600, timezone: 'utc' },
+      { start: T, end: T + 600, timezone: 'Nowhere/Zone', useCalendar: true },
+      { start: '2025/06/01-00:00:00', end: T + 600, timezone: 'utc' },
+      { start: T, end: '2025/06/01-00:10:00', timezone: 'GMT+2' },
+      { start: '2025/06/01-02:00:00', end: T + 600, timezone: 'Europe/Paris' },
+    ].map((times) => post('fixed', { ...times, queries: [{ aggregator: 'sum', metric: m('ints') }] })),
+    ...['utc', 'Z'].map((timezone) => post('fixed', { start: T, end: T + 600, timezone, queries: [{ aggregator: 'sum', metric: m('ints'), downsample: '1m-sum' }] })),
+    // start and end given as JSON numbers are read as written (Jackson binds their text)
+    ...[`{"start":${T}.0,"end":${T + 600},"queries":[{"aggregator":"sum","metric":"${m('ints')}"}]}`, `{"start":${T},"end":${T + 600}.0,"queries":[{"aggregator":"sum","metric":"${m('ints')}"}]}`, `{"start":1.7e9,"end":${T + 600},"queries":[{"aggregator":"sum","metric":"${m('ints')}"}]}`].map((body) =>
+      post('fixed', body),
+    ),
+    // a sub-query naming TSUIDs and a metric is a TSUID query (TsdbQuery.configureFromQuery)
+    { ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('tagged'), tsuids: [`{TSUID:${m('ints')}{host=a}}`] }] }), kind: 'fixed-tsuid' },
     // so with a fill policy no value bucket starts on a slot: every slot is filled (OpenTSDB's
     // FillingDownsampler); without a fill policy, or with 6m (counted from the hour), the values show
     ...['7m-last-null', '7m-sum-zero', '7m-last', '6m-last-nan'].map((downsample) =>

@@ -37,6 +37,37 @@ describe('time zones and calendar downsampling', () => {
     expect(parseDateTime('1969/12/31-23:00:00', 'Europe/Paris')).to.equal(-7200000);
   });
 
+  it("absolute dates are lenient, as Java's SimpleDateFormat (each checked against OpenTSDB 2.4.1)", () => {
+    const utc = (...f: [number, number, number, number?, number?, number?]) => Date.UTC(f[0], f[1] - 1, f[2], f[3] ?? 0, f[4] ?? 0, f[5] ?? 0);
+    expect(parseDateTime('2023/11/14-25:00:00'), 'hour 25').to.equal(utc(2023, 11, 15, 1));
+    expect(parseDateTime('2023/13/01'), 'month 13').to.equal(utc(2024, 1, 1));
+    expect(parseDateTime('2023/00/10'), 'month 0').to.equal(utc(2022, 12, 10));
+    expect(parseDateTime('2023/-1/14'), 'month -1').to.equal(utc(2022, 11, 14));
+    expect(parseDateTime('2023/01/00-00:00:00'), 'day 0').to.equal(utc(2022, 12, 31));
+    expect(parseDateTime('2023/02/30'), 'February 30').to.equal(utc(2023, 3, 2));
+    expect(parseDateTime('2023/01/01-23:60:60'), 'minute and second 60').to.equal(utc(2023, 1, 2, 0, 1));
+    expect(parseDateTime('2023/11/14- 2:13:20'), 'a space before a number').to.equal(utc(2023, 11, 14, 2, 13, 20));
+    expect(parseDateTime('2023/11/14-22:13:2x'), 'text after the last field').to.equal(utc(2023, 11, 14, 22, 13, 2));
+    expect(parseDateTime('2023/11/1x'), 'text after the day').to.equal(utc(2023, 11, 1));
+    for (const bad of ['2023/1a/14', '2023/11/14x22:13:20', '2023/11/14-22:1x:00', '0x23/11/14']) {
+      expect(() => parseDateTime(bad), bad).to.throw(`Invalid date: ${bad}. Unparseable date: "${bad}"`);
+    }
+    expect(() => parseDateTime('2023/11/14-2:-3:20')).to.throw('Invalid absolute date: 2023/11/14-2:-3:20');
+  });
+
+  it('reads the zone of an absolute date only when it is a Java TimeZone ID, case included', async () => {
+    expect(parseDateTime('2013/01/01-00:00:00', 'EST')).to.equal(Date.UTC(2013, 0, 1, 5));
+    for (const zone of ['utc', 'Z', 'GMT+2', 'europe/paris']) expect(() => parseDateTime('2013/01/01', zone), zone).to.throw(`Invalid timezone name: ${zone}`);
+    expect(parseDateTime('1h-ago', 'utc', 10_000_000), 'not read for a relative time').to.equal(6_400_000);
+    // a query: the zone is looked up where it is used (absolute dates, downsampling), else ignored
+    const query = (timezone: string, extra: Record<string, unknown>) => d.post('/api/query', { start: base, end: base + 7200, timezone, queries: [{ metric: 'hourly', aggregator: 'sum', ...extra }] });
+    expect((await query('utc', {})).status).to.equal(200);
+    const downsampled = await query('utc', { downsample: '1h-sum' });
+    expect([downsampled.status, downsampled.json.error?.message]).to.deep.equal([400, 'The timezone specification could not be found']);
+    const absolute = await d.post('/api/query', { start: '2013/01/01-00:00:00', end: base + 7200, timezone: 'Z', queries: [{ metric: 'hourly', aggregator: 'sum' }] });
+    expect([absolute.status, absolute.json.error?.message]).to.deep.equal([400, 'Invalid timezone name: Z']);
+  });
+
   it('1dc buckets start at local midnight of the time zone', async () => {
     const r = await d.post('/api/query', {
       start: '2013/01/02-00:00:00',
