@@ -18,11 +18,13 @@ export interface ReceivedPoint {
   tags: Tags | undefined;
   /** text is read as OpenTSDB reads a value (plus DSDB's string/JSON tokens) */
   value: string | ValueSlot | undefined;
+  /** a tag key sent with a JSON null value (left out of `tags`): the point is refused naming it, as OpenTSDB's Tags.validateString does */
+  nullTagKey?: string;
 }
 
 /** One failure as `?details` lists it: the point echoed (value as a string) and why. */
 export interface PutError {
-  datapoint: { metric: string | undefined; timestamp: number | string; value: string; tags?: Tags };
+  datapoint: { metric: string | undefined; timestamp: number | string; value?: string; tags?: Record<string, string | null> };
   error: string;
 }
 
@@ -77,6 +79,7 @@ export class PutCollector {
     if (value === undefined || value === '') return 'Empty value';
     let tagCount = 0;
     if (tags) for (const _ in tags) tagCount++;
+    if (point.nullTagKey !== undefined) return `Invalid tag value with key [${point.nullTagKey}]: null`;
     if (tagCount === 0) return 'Missing tags';
     let slot: ValueSlot;
     if (typeof value === 'string') {
@@ -107,12 +110,14 @@ function valueAndTimeValid(slot: ValueSlot, timestamp: number): boolean {
 
 function echo(point: ReceivedPoint | undefined): PutError['datapoint'] {
   const value = point?.value;
-  let text = '';
+  // OpenTSDB's echo (Jackson, nulls left out) has no `value` when none was sent
+  let text: string | undefined;
   if (typeof value === 'string') text = value;
   else if (value) text = value.kind === ValueKind.Int ? value.int.toString() : value.kind === ValueKind.Float ? String(value.float) : (value.text ?? '');
   // OpenTSDB echoes the timestamp as a JSON number (a Java long)
   let timestamp = point?.timestamp ?? 0;
   if (typeof timestamp === 'string' && /^-?\d+$/.test(timestamp) && Number.isSafeInteger(Number(timestamp))) timestamp = Number(timestamp);
   // a point sent without tags is echoed without them, as OpenTSDB does
-  return { metric: point?.metric, timestamp, value: text, ...(point?.tags ? { tags: point.tags } : {}) };
+  const tags: Record<string, string | null> | undefined = point?.tags && point.nullTagKey !== undefined ? { ...point.tags, [point.nullTagKey]: null } : point?.tags;
+  return { metric: point?.metric, timestamp, ...(text !== undefined ? { value: text } : {}), ...(tags ? { tags } : {}) };
 }

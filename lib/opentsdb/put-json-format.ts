@@ -66,6 +66,8 @@ function admitJsonPoint(point: { [key: string]: ExactJson }, collector: PutColle
     tags: tagsOf(point.tags),
     value: undefined,
   };
+  const nullTag = nullTagKey(point.tags);
+  if (nullTag !== undefined) received.nullTagKey = nullTag;
   const value = point.value;
   if (isJsonObject(value ?? null)) {
     if (holdsNonNumeric(value!)) {
@@ -138,6 +140,14 @@ function scalarText(value: ExactJson | undefined): string | undefined {
 function timestampOf(value: ExactJson | undefined): number | string | undefined {
   if (value instanceof JsonNumber) return /^-?\d+$/.test(value.text) ? value.text : Math.trunc(Number(value.text));
   if (typeof value === 'string') return value;
+  return undefined;
+}
+
+/** The first tag key whose value is JSON null, if any (OpenTSDB refuses the point naming it). */
+function nullTagKey(value: ExactJson | undefined): string | undefined {
+  if (!isJsonObject(value ?? null)) return undefined;
+  const source = value as { [key: string]: ExactJson };
+  for (const key in source) if (source[key] === null) return key;
   return undefined;
 }
 

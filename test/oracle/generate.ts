@@ -380,6 +380,10 @@ export function putDetailsRequest(rng: Rng, d: Dataset): OracleRequest {
     { metric, timestamp: -1, value: 3, tags: { host: 'a' } },
     { metric, timestamp: ts + 1, value: 4, tags: { 'ho st': 'a' } },
     { metric, value: 5, tags: { host: 'a' } },
+    // no value, a null value (echoed without `value`), a null tag value (named in the error)
+    { metric, timestamp: ts + 2, tags: { host: 'a' } },
+    { metric, timestamp: ts + 3, value: null, tags: { host: 'a' } },
+    { metric, timestamp: ts + 4, value: 6, tags: { host: null } },
   ].filter(() => rng.chance(0.7));
   return { kind: 'put-details', method: 'POST', path: '/api/put?details', body };
 }
