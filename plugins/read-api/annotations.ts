@@ -1,15 +1,17 @@
 /**
- * `/api/annotation` (alias `/api/annotations`) and `/api/annotation/bulk`: one annotation
- * by GET (start_time, tsuid), POST/PUT (JSON body), DELETE (204). Times are seconds, or
- * milliseconds when longer than 10 digits; storage keeps milliseconds.
+ * `/api/annotation` and `/api/annotation/bulk`: one annotation by GET (start_time, tsuid),
+ * POST/PUT (JSON body), DELETE (204). Times are seconds, or milliseconds when longer than
+ * 10 digits; storage keeps milliseconds. `/api/annotations` takes POST, PUT and DELETE as
+ * `/api/annotation` does, but its GET lists the global annotations in a time range, as
+ * OpenTSDB 2.4.1's AnnotationRpc answers it (Annotation.getGlobalAnnotations).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Annotation, type StorageEngine } from '../../core';
 import { allows } from '../../lib/auth';
-import { annotationJson, ApiError, hexBinaryUid, jsonText } from '../../lib/opentsdb';
+import { annotationJson, ApiError, hexBinaryUid, jsonText, parseDateTime } from '../../lib/opentsdb';
 import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
-import { ANNOTATION_BULK_SCHEMA, ANNOTATION_SCHEMA } from './schemas';
+import { ANNOTATION_BULK_SCHEMA, ANNOTATION_SCHEMA, ANNOTATIONS_SCHEMA } from './schemas';
 
 function toMs(value: unknown, field: string): number {
   const text = jsonText(value, field);
@@ -48,6 +50,28 @@ async function find(storage: StorageEngine, startTime: number, tsuid: string | u
   return found.find((a) => a.startTime === startTime && (a.tsuid ?? undefined) === (tsuid || undefined));
 }
 
+/**
+ * GET /api/annotations: the global annotations whose start lies in [start_time, end_time]
+ * (end_time defaults to now), in time order. Times as /api/query reads them (`1h-ago`,
+ * seconds, ms, dates): OpenTSDB's parse errors are its 500s, 400s here (divergence 10), as
+ * is its `The end timestamp cannot be less than the start timestamp`.
+ */
+async function globalAnnotationsIn(storage: StorageEngine, qs: Record<string, string | string[] | undefined>): Promise<Record<string, unknown>[]> {
+  const last = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
+  const startText = last(qs.start_time);
+  if (startText === undefined || startText === '') throw new ApiError(400, 'Missing start time');
+  const now = Date.now();
+  const start = parseDateTime(startText, 'UTC', now);
+  const endText = last(qs.end_time);
+  const end = endText === undefined || endText === '' ? now : parseDateTime(endText, 'UTC', now);
+  if (end < start) throw new ApiError(400, 'java.lang.IllegalArgumentException: The end timestamp cannot be less than the start timestamp');
+  const found = await storage.annotations({ start, end }, 'global');
+  return found
+    .filter((a) => !a.tsuid && a.startTime >= start && a.startTime <= end)
+    .sort((a, b) => a.startTime - b.startTime)
+    .map(annotationJson);
+}
+
 /** Annotation.toString() of a note as sent: what OpenTSDB's bulk error names it by. */
 function bulkNoteText(json: Record<string, unknown>): string {
   return `TSUID: ${String(json.tsuid)} Start: ${String(json.startTime)}  Description: ${String(json.description ?? '')}`;
@@ -59,7 +83,7 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
       method: ['GET', 'POST', 'PUT', 'DELETE'],
       url,
       config: { scope: { GET: 'read', POST: 'admin', PUT: 'admin', DELETE: 'admin' } },
-      schema: ANNOTATION_SCHEMA,
+      schema: url === '/api/annotation' ? ANNOTATION_SCHEMA : ANNOTATIONS_SCHEMA,
       handler: async (request, reply) => {
         const qs = request.query as Record<string, string | string[] | undefined>;
         // a repeated parameter is an array: the first counts (as OpenTSDB's getQueryStringParam)
@@ -68,6 +92,7 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
         // ?method_override=DELETE on a GET changes data: the scope follows the method it names
         if (method !== 'GET' && !allows(request.principal, 'admin')) throw new ApiError(403, 'Forbidden', 'changing annotations needs the admin scope');
         const engine = storage();
+        if (method === 'GET' && url === '/api/annotations') return globalAnnotationsIn(engine, qs);
         let wanted: Annotation;
         try {
           wanted = annotationIn(requested(request));

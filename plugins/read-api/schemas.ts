@@ -85,6 +85,14 @@ export const ANNOTATION_SCHEMA: RouteSchema = {
   response: withErrors({ 200: annotation, 204: { description: 'deleted', type: 'null' } }),
 };
 
+export const ANNOTATIONS_SCHEMA: RouteSchema = {
+  summary: 'GET lists the global annotations whose start lies in [start_time, end_time] (end_time: now by default); POST, PUT and DELETE as /api/annotation (OpenTSDB /api/annotations)',
+  tags: ['annotation'],
+  querystring: annotationQuery,
+  body: annotationIn,
+  response: withErrors({ 200: { anyOf: [annotation, { type: 'array', items: annotation }] }, 204: { description: 'deleted', type: 'null' } }),
+};
+
 export const ANNOTATION_BULK_SCHEMA: RouteSchema = {
   summary: 'Store several annotations (OpenTSDB /api/annotation/bulk)',
   tags: ['annotation'],

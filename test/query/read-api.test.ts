@@ -67,7 +67,7 @@ describe('read API endpoints', () => {
     const created = await d.post('/api/annotation', { startTime: t0 + 1, description: 'global note', custom: { owner: 'ops' } });
     expect(created.status).to.equal(200);
     expect(created.json).to.include({ startTime: t0 + 1, description: 'global note' });
-    const read = await d.get(`/api/annotations?start_time=${t0 + 1}`);
+    const read = await d.get(`/api/annotation?start_time=${t0 + 1}`);
     expect(read.json.custom).to.deep.equal({ owner: 'ops' });
     const q = await d.post('/api/query', { start: t0, end: t0 + 60, globalAnnotations: true, queries: [{ metric: 'sys.cpu', aggregator: 'sum' }] });
     expect(q.json[0].globalAnnotations[0].description).to.equal('global note');
@@ -81,6 +81,28 @@ describe('read API endpoints', () => {
     expect((await d.post('/api/annotation', { description: 'x' })).json.error.message).to.equal('Missing start time');
     const bulk = await d.post('/api/annotation/bulk', [{ startTime: t0 + 2, description: 'one' }, { startTime: t0 + 3, description: 'two' }]);
     expect(bulk.json).to.have.length(2);
+  });
+
+  it('GET /api/annotations lists the global annotations in a time range, as OpenTSDB 2.4.1 does', async () => {
+    const base = t0 + 5000;
+    await d.post('/api/annotation/bulk', [
+      { startTime: base + 20, description: 'later' },
+      { startTime: base + 10, description: 'earlier', endTime: base + 15 },
+      { startTime: (base + 30) * 1000 + 500, description: 'in ms' },
+      { startTime: base + 10, tsuid: '000001000001000001', description: 'not global' },
+    ]);
+    const listed = await d.get(`/api/annotations?start_time=${base}&end_time=${base + 100}`);
+    expect(listed.status).to.equal(200);
+    expect(listed.json.map((a: { description: string }) => a.description)).to.deep.equal(['earlier', 'later', 'in ms']);
+    expect(listed.json[0]).to.deep.equal({ tsuid: '', description: 'earlier', notes: '', startTime: base + 10, endTime: base + 15 });
+    expect((await d.get(`/api/annotations?start_time=${base + 15}&end_time=${base + 20}`)).json.map((a: { description: string }) => a.description)).to.deep.equal(['later']);
+    expect((await d.get(`/api/annotations?start_time=${(base + 15) * 1000}`)).json, 'end_time: now').to.have.length(2);
+    expect((await d.get(`/api/annotations?start_time=${base + 200}&end_time=${base + 300}`)).json).to.deep.equal([]);
+    expect((await d.get('/api/annotations')).json.error.message).to.equal('Missing start time');
+    expect((await d.get(`/api/annotations?start_time=${base + 20}&end_time=${base}`)).json.error.message).to.equal('java.lang.IllegalArgumentException: The end timestamp cannot be less than the start timestamp');
+    // POST, PUT and DELETE on /api/annotations are /api/annotation's
+    expect((await d.post('/api/annotations', { startTime: base + 20 }, 'DELETE')).status).to.equal(204);
+    expect((await d.get(`/api/annotation?start_time=${base + 20}`)).status).to.equal(404);
   });
 
   // answers and errors as OpenTSDB 2.4.1 gave them for the same requests (checked by hand against the oracle)
