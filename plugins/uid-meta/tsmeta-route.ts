@@ -11,7 +11,7 @@
  */
 import { noContent, withErrors } from '../../lib/http';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, javaTrim, parseJavaDouble } from '../../lib/opentsdb';
 import { defaultTsMeta, splitTsuid, type MetaRecords, type TsMetaFields } from '../../lib/uid';
 import { hexArgument, jsonObject, methodOf, methodNotAllowed, parseSeriesSpec, queryString, required, tableKind } from './request-input';
 
@@ -32,14 +32,25 @@ const schema = {
 const TEXT_FIELDS = ['description', 'displayName', 'notes', 'units', 'dataType'] as const;
 const NUMBER_FIELDS = ['created', 'retention', 'max', 'min'] as const;
 
-function givenFields(source: Record<string, unknown>): Partial<TsMetaFields> {
+/**
+ * The fields a POST/PUT sets, from its JSON body or (`fromQueryString`) its query string.
+ * `max` and `min` are doubles: `NaN` (their unset value) is one, any other text that is no
+ * number is refused as OpenTSDB refuses it (Jackson's 400 for a body, `Unable to parse
+ * '<field>' value` for the query string), where it was stored as NaN over the value there.
+ */
+function givenFields(source: Record<string, unknown>, fromQueryString: boolean): Partial<TsMetaFields> {
   const out: Partial<TsMetaFields> = {};
   for (const f of TEXT_FIELDS) if (source[f] !== undefined && source[f] !== null) out[f] = String(source[f]);
   for (const f of NUMBER_FIELDS) {
     const v = source[f];
     if (v === undefined || v === null) continue;
-    const n = Number(v);
-    if (Number.isNaN(n) && !(f === 'max' || f === 'min')) throw new ApiError(400, 'Unable to parse the given JSON', `${f} must be a number`);
+    const isDouble = f === 'max' || f === 'min';
+    const parsed = typeof v === 'number' ? { value: v } : typeof v === 'string' && isDouble ? parseJavaDouble(v) : { value: typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN };
+    const n = parsed.value;
+    if (n === undefined || (Number.isNaN(n) && !(isDouble && typeof v === 'string' && javaTrim(v).replace(/^[-+]/, '') === 'NaN'))) {
+      if (fromQueryString && isDouble) throw new ApiError(400, `Unable to parse '${f}' value`);
+      throw new ApiError(400, 'Unable to parse the given JSON', `${f} must be a number`);
+    }
     out[f] = n;
   }
   if (source.custom !== undefined && source.custom !== null) {
@@ -127,7 +138,7 @@ export function registerTsMeta(app: FastifyInstance, records: () => MetaRecords)
         if (!existing && !(await r.tsMetaJson(tsuid, defaultTsMeta()))) {
           throw new ApiError(400, 'com.stumbleupon.async.DeferredGroupException: At least one of the Deferreds failed, first exception:');
         }
-        const given = givenFields(source);
+        const given = givenFields(source, body === undefined || body === null);
         if (!existing && create) {
           // OpenTSDB stamps a TSMeta made by this call with its counter's time, not `created`
           const fields: TsMetaFields = { ...defaultTsMeta(), ...given, lastReceived: Math.floor(Date.now() / 1000) };

@@ -83,6 +83,20 @@ for (const engine of ['memory', 'embedded'] as const) {
       }
     });
 
+    it("refuses a TSMeta max or min that is no number, as OpenTSDB does, and keeps the stored value (NaN is a double)", async () => {
+      const tsuid = '000002000002000002';
+      expect((await call(d.port, `/api/uid/tsmeta?tsuid=${tsuid}&max=5`, 'POST')).json.max).to.equal(5);
+      const fromQuery = await call(d.port, `/api/uid/tsmeta?tsuid=${tsuid}&max=abc`, 'POST');
+      expect([fromQuery.status, fromQuery.json.error.message]).to.deep.equal([400, "Unable to parse 'max' value"]);
+      for (const bad of ['abc', true]) {
+        const fromBody = await call(d.port, '/api/uid/tsmeta', 'POST', { tsuid, max: bad });
+        expect([fromBody.status, fromBody.json.error.message], String(bad)).to.deep.equal([400, 'Unable to parse the given JSON']);
+      }
+      expect((await call(d.port, `/api/uid/tsmeta?tsuid=${tsuid}`)).json.max, 'the stored max is kept').to.equal(5);
+      const nan = await call(d.port, '/api/uid/tsmeta', 'POST', { tsuid, max: 'NaN', min: '2' });
+      expect([nan.status, nan.json.max, nan.json.min]).to.deep.equal([200, 'NaN', 2]);
+    });
+
     it('a write of known series does not touch the meta store', async () => {
       const storage: StorageEngine = d.kernel.container.resolve('storage');
       const calls = countMetaCalls(storage.meta);
