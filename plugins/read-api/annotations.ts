@@ -37,6 +37,16 @@ function annotationIn(json: Record<string, unknown> | null): Annotation {
   return a;
 }
 
+/**
+ * Whether a POST/PUT sets anything: OpenTSDB's Annotation marks a field changed when its
+ * setter gets a value other than the field's default (description and notes "", endTime 0,
+ * custom null), and syncToStorage refuses a note with no change (`No changes detected`): the
+ * RPC answers 304 and stores nothing, and bulk leaves such notes out of its answer.
+ */
+function setsSomething(a: Annotation): boolean {
+  return !!a.description || !!a.notes || a.custom !== undefined || (a.endTime !== undefined && a.endTime !== 0);
+}
+
 /** GET and DELETE may name the annotation in the query string; POST/PUT in the body. */
 function requested(request: FastifyRequest): Record<string, unknown> {
   const qs = request.query as Record<string, string | undefined>;
@@ -115,6 +125,10 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
           reply.code(204);
           return reply.send();
         }
+        if (!setsSomething(wanted)) {
+          reply.code(304);
+          return reply.send();
+        }
         // POST merges into an existing note; PUT replaces it.
         const existing = method === 'POST' ? await find(engine, wanted.startTime, wanted.tsuid) : undefined;
         const merged: Annotation = { ...existing, ...wanted };
@@ -140,8 +154,9 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
           throw err;
         }
       });
-      for (const a of list) await storage().putAnnotation(a);
-      return list.map(annotationJson);
+      const changing = list.filter(setsSomething);
+      for (const a of changing) await storage().putAnnotation(a);
+      return changing.map(annotationJson);
     },
   });
 }

@@ -82,7 +82,7 @@ export const ANNOTATION_SCHEMA: RouteSchema = {
   tags: ['annotation'],
   querystring: annotationQuery,
   body: annotationIn,
-  response: withErrors({ 200: annotation, 204: { description: 'deleted', type: 'null' } }),
+  response: withErrors({ 200: annotation, 204: { description: 'deleted', type: 'null' }, 304: { description: 'nothing to change: the note sets no field (OpenTSDB: No changes detected)', type: 'null' } }),
 };
 
 export const ANNOTATIONS_SCHEMA: RouteSchema = {
@@ -90,7 +90,7 @@ export const ANNOTATIONS_SCHEMA: RouteSchema = {
   tags: ['annotation'],
   querystring: annotationQuery,
   body: annotationIn,
-  response: withErrors({ 200: { anyOf: [annotation, { type: 'array', items: annotation }] }, 204: { description: 'deleted', type: 'null' } }),
+  response: withErrors({ 200: { anyOf: [annotation, { type: 'array', items: annotation }] }, 204: { description: 'deleted', type: 'null' }, 304: { description: 'nothing to change: the note sets no field (OpenTSDB: No changes detected)', type: 'null' } }),
 };
 
 export const ANNOTATION_BULK_SCHEMA: RouteSchema = {

@@ -100,6 +100,13 @@ describe('read API endpoints', () => {
     expect((await d.get(`/api/annotations?start_time=${base + 200}&end_time=${base + 300}`)).json).to.deep.equal([]);
     expect((await d.get('/api/annotations')).json.error.message).to.equal('Missing start time');
     expect((await d.get(`/api/annotations?start_time=${base + 20}&end_time=${base}`)).json.error.message).to.equal('java.lang.IllegalArgumentException: The end timestamp cannot be less than the start timestamp');
+    // a POST or PUT that sets nothing is a 304 and stores nothing; bulk leaves such notes out
+    const unchanged = await d.post('/api/annotation', { startTime: base + 40 });
+    expect([unchanged.status, unchanged.text]).to.deep.equal([304, '']);
+    expect((await d.get(`/api/annotation?start_time=${base + 40}`)).status, 'nothing stored').to.equal(404);
+    expect((await d.post('/api/annotation', { startTime: base + 20, description: '' }, 'PUT')).status).to.equal(304);
+    const bulk = await d.post('/api/annotation/bulk', [{ startTime: base + 20 }, { startTime: base + 50, notes: 'n' }]);
+    expect(bulk.json.map((a: { startTime: number }) => a.startTime)).to.deep.equal([base + 50]);
     // POST, PUT and DELETE on /api/annotations are /api/annotation's
     expect((await d.post('/api/annotations', { startTime: base + 20 }, 'DELETE')).status).to.equal(204);
     expect((await d.get(`/api/annotation?start_time=${base + 20}`)).status).to.equal(404);
