@@ -31,7 +31,7 @@ const str = (v: unknown, field: string): string | undefined => optionalJsonText(
  * strings `true`/`True` and `false`/`False`/`""`, trimmed; anything else (`"yes"`, `1.5`, an
  * object) a 400 `Unable to parse the given JSON`. Absent or null: undefined.
  */
-const bool = (v: unknown): boolean | undefined => {
+export const bool = (v: unknown): boolean | undefined => {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number' && Number.isInteger(v)) return v !== 0;

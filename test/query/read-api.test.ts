@@ -41,6 +41,25 @@ describe('read API endpoints', () => {
     expect(byId.json[0]).to.include({ tsuid, value: 'ok' });
     expect((await d.get('/api/query/last')).json.error.message).to.equal('Missing sub queries');
     expect((await d.get('/api/query/last?timeseries=sys.cpu&back_scan=x')).json.error.message).to.equal('Unable to parse back_scan parameter');
+    // the field order of a resolved point, as OpenTSDB writes it
+    expect(Object.keys(post.json[0])).to.deep.equal(['metric', 'timestamp', 'value', 'tags', 'tsuid']);
+    expect(Object.keys(byId.json[0])).to.deep.equal(['timestamp', 'value', 'tsuid']);
+  });
+
+  it('/api/query/last refuses what OpenTSDB 2.4.1 refuses, in its words, and a negative back_scan finds nothing', async () => {
+    const message = async (r: Promise<{ json: any }>) => (await r).json.error?.message;
+    expect(await message(d.get('/api/query/last?timeseries=&back_scan=24'))).to.equal('Metric cannot be null or empty');
+    expect(await message(d.get('/api/query/last?tsuids=&back_scan=24'))).to.equal('UID was empty');
+    expect(await message(d.get('/api/query/last?tsuids=0000'))).to.equal('TSUID must not be null and must have a metric and at least one tag pair');
+    expect((await d.get(`/api/query/last?timeseries=${encodeURIComponent('status{host=a}')}&back_scan=-1`)).json).to.deep.equal([]);
+    const post = (body: unknown) => d.post('/api/query/last', body);
+    for (const body of [{ queries: [{ metric: 'status' }], bogus: 1 }, { queries: [{ metric: 'status', bogus: 1 }] }, { queries: [{ metric: 'status' }], resolveNames: 'yes' }, { queries: [{ tsuids: 'abc' }] }]) {
+      expect(await message(post(body)), JSON.stringify(body)).to.equal('Unable to parse the given JSON');
+    }
+    for (const body of [{ queries: [{ tags: { host: 'a' } }] }, { queries: [{ metric: '' }] }, { queries: [{ tsuids: [] }] }]) {
+      expect(await message(post(body)), JSON.stringify(body)).to.equal('Metric cannot be null or empty');
+    }
+    expect((await post({ queries: [{ metric: 'status', tags: { host: 'a' } }], backScan: -1 })).json).to.deep.equal([]);
   });
 
   it('tsuid sub-queries and showTSUIDs', async () => {

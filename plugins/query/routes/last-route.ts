@@ -8,7 +8,7 @@ import { ApiError, hexBinaryUid, jsonText, optionalJsonText, type QueryLimits } 
 import { seriesOfTsuids, tsuidOfSeries } from '../../../lib/uid';
 import { routeWithBody } from '../../../lib/http';
 import { assertName, selectorOf } from '../engine';
-import { parseJsonBody } from '../parse-json';
+import { bool, parseJsonBody } from '../parse-json';
 import { parseMetricAndFilters, type QueryString } from '../parse-uri';
 import { formatDouble } from '../serializer';
 import { requestBudget, wrapJsonp } from './query-route';
@@ -46,9 +46,38 @@ async function serializeInSlices(points: readonly Record<string, unknown>[], bud
   return Buffer.concat(parts);
 }
 
+/** The fields Jackson binds in a POST body (LastPointQuery, LastPointSubQuery): any other is an UnrecognizedPropertyException, a 400. */
+const LAST_QUERY_FIELDS: readonly string[] = ['resolveNames', 'queries', 'backScan'];
+const LAST_SUB_QUERY_FIELDS: readonly string[] = ['metric', 'tags', 'tsuids'];
+
+function refuseUnknownFields(json: Record<string, unknown>, known: readonly string[], where: string): void {
+  for (const key of Object.keys(json)) {
+    if (!known.includes(key)) throw new ApiError(400, 'Unable to parse the given JSON', `Unrecognized field "${key}" (${where}), not marked as ignorable (${known.length} known properties: ${known.map((k) => `"${k}"`).join(', ')})`);
+  }
+}
+
+/**
+ * What OpenTSDB refuses in a sub-query before reading anything (LastPointSubQuery and
+ * TSUIDQuery): no metric and no TSUID (`Metric cannot be null or empty`), an empty TSUID, one
+ * that is not hex, and one too short to hold a metric UID.
+ */
+function checkLastSubQuery(q: LastQuery): void {
+  const tsuids = Array.isArray(q.tsuids) ? q.tsuids : [];
+  if (!q.metric && tsuids.length === 0) throw new ApiError(400, 'Metric cannot be null or empty');
+  for (const t of tsuids) {
+    const text = String(t);
+    if (text === '') throw new ApiError(400, 'UID was empty');
+    hexBinaryUid(text);
+    // shorter than a metric UID; longer ones that hold no tag pair may be DSDB's own series ids (docs/opentsdb-compat.md, 4)
+    if (text.length < 6) throw new ApiError(400, 'TSUID must not be null and must have a metric and at least one tag pair');
+  }
+}
+
 /** A POSTed sub query with its fields checked: text where text belongs (else a 400). */
 function lastQueryFromJson(q: LastQuery): LastQuery {
   const raw = q as unknown as Record<string, unknown>;
+  refuseUnknownFields(raw, LAST_SUB_QUERY_FIELDS, 'class net.opentsdb.core.LastPointSubQuery');
+  if (raw.tsuids !== undefined && raw.tsuids !== null && !Array.isArray(raw.tsuids)) throw new ApiError(400, 'Unable to parse the given JSON', '"tsuids" must be an array of TSUID strings');
   const metric = optionalJsonText(raw.metric, 'metric');
   const tags = raw.tags && typeof raw.tags === 'object' && !Array.isArray(raw.tags) ? Object.fromEntries(Object.entries(raw.tags).map(([k, v]) => [k, jsonText(v, `tags.${k}`)])) : undefined;
   const tsuids = Array.isArray(raw.tsuids) ? raw.tsuids.map((t) => jsonText(t, 'tsuids')) : undefined;
@@ -74,12 +103,14 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
       let backScan: number | undefined;
       if (request.method === 'POST') {
         const body = parseJsonBody(request.body);
+        refuseUnknownFields(body, LAST_QUERY_FIELDS, 'class net.opentsdb.core.LastPointQuery');
         queries = Array.isArray(body.queries) ? (body.queries as unknown[]).filter((q): q is LastQuery => typeof q === 'object' && q !== null).map(lastQueryFromJson) : [];
-        resolve = body.resolveNames === true;
+        resolve = bool(body.resolveNames) ?? false;
         backScan = backScanFromJson(body.backScan);
       } else {
         queries = [
           ...list(qs.timeseries).map((t) => {
+            if (t === '') throw new ApiError(400, 'Metric cannot be null or empty');
             const { metric, filters } = parseMetricAndFilters(t);
             return { metric, tags: Object.fromEntries(filters.map((f) => [f.tagk, f.filter])) };
           }),
@@ -88,13 +119,18 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
         resolve = qs.resolve !== undefined;
         const scan = list(qs.back_scan)[0];
         if (scan !== undefined) {
-          if (!/^\d+$/.test(scan)) throw new ApiError(400, 'Unable to parse back_scan parameter');
+          if (!/^-?\d+$/.test(scan)) throw new ApiError(400, 'Unable to parse back_scan parameter');
           backScan = Number(scan);
         }
       }
       if (queries.length === 0) throw new ApiError(400, 'Missing sub queries');
       // UniqueId.stringToUid of each TSUID: a non-hex one is a 400 before anything is read
-      for (const q of queries) if (Array.isArray(q.tsuids)) for (const t of q.tsuids) hexBinaryUid(String(t));
+      for (const q of queries) checkLastSubQuery(q);
+      // a negative back_scan scans no row: nothing is found (OpenTSDB 2.4.1's answer)
+      if (backScan !== undefined && backScan < 0) {
+        reply.type('application/json; charset=UTF-8');
+        return '[]';
+      }
       const since = backScan && backScan > 0 ? Math.floor(Date.now() / 3_600_000) * 3_600_000 - backScan * 3_600_000 : undefined;
       const engine = storage();
       const budget = requestBudget(reply, limits);
@@ -149,12 +185,9 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
         for (let i = 0; i < points.length; i++) {
           const p = points[i]!;
           if ((i & 1023) === 1023 && budget.due()) await budget.pause();
-          const dp: Record<string, unknown> = { timestamp: p.timestamp, value: valueText(p), tsuid: await tsuidOfSeries(engine, p.series) };
-          if (resolve) {
-            dp.metric = p.series.metric;
-            dp.tags = p.series.tags;
-          }
-          out.push(dp);
+          const tsuid = await tsuidOfSeries(engine, p.series);
+          // IncomingDataPoint's field order when names are resolved, as OpenTSDB writes it
+          out.push(resolve ? { metric: p.series.metric, timestamp: p.timestamp, value: valueText(p), tags: p.series.tags, tsuid } : { timestamp: p.timestamp, value: valueText(p), tsuid });
         }
       }
       reply.type('application/json; charset=UTF-8');
