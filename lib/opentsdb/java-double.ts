@@ -129,3 +129,20 @@ function shiftRounded(m: bigint, shift: number): bigint {
   const half = 1n << (s - 1n);
   return rest > half || (rest === half && (q & 1n) === 1n) ? q + 1n : q;
 }
+
+/**
+ * Java's Double.toString as a JSON token, as Jackson writes a double: `7.0`, `1.5`,
+ * `1.0E21`, `1.0E-5`; NaN and the infinities as strings (`"NaN"`). JSON-valid always.
+ */
+export function javaDoubleJson(x: number): string {
+  if (x !== x) return '"NaN"';
+  if (x === Infinity) return '"Infinity"';
+  if (x === -Infinity) return '"-Infinity"';
+  if (Number.isInteger(x) && Math.abs(x) < 1e7) return x === 0 && 1 / x < 0 ? '-0.0' : `${x}.0`;
+  const abs = Math.abs(x);
+  if (abs >= 1e-3 && abs < 1e7) return String(x);
+  // Java's computerized scientific notation: d.dddE±n
+  const [mantissa, exponent] = x.toExponential().split('e') as [string, string];
+  const m = mantissa.includes('.') ? mantissa : `${mantissa}.0`;
+  return `${m}E${exponent.startsWith('+') ? exponent.slice(1) : exponent}`;
+}

@@ -5,7 +5,7 @@
  * by epoch seconds (milliseconds with msResolution), or `[[ts, v], …]` with `?arrays`.
  */
 import { ValueKind, type Annotation, type TimeSlice } from '../../core';
-import { annotationJson } from '../../lib/opentsdb';
+import { annotationJson, javaDoubleJson } from '../../lib/opentsdb';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import type { SubQuery, TsQuery } from './model';
 
@@ -27,19 +27,8 @@ export interface ResultSeries {
   globalAnnotations: Annotation[];
 }
 
-/** Java's Double.toString for the common cases; JSON-valid always. */
-export function formatDouble(x: number): string {
-  if (x !== x) return '"NaN"';
-  if (x === Infinity) return '"Infinity"';
-  if (x === -Infinity) return '"-Infinity"';
-  if (Number.isInteger(x) && Math.abs(x) < 1e7) return x === 0 && 1 / x < 0 ? '-0.0' : `${x}.0`;
-  const abs = Math.abs(x);
-  if (abs >= 1e-3 && abs < 1e7) return String(x);
-  // Java's computerized scientific notation: d.dddE±n
-  const [mantissa, exponent] = x.toExponential().split('e') as [string, string];
-  const m = mantissa.includes('.') ? mantissa : `${mantissa}.0`;
-  return `${m}E${exponent.startsWith('+') ? exponent.slice(1) : exponent}`;
-}
+/** Java's Double.toString as JSON (lib/opentsdb javaDoubleJson). */
+export const formatDouble = javaDoubleJson;
 
 /** TSSubQuery as OpenTSDB 2.4 echoes it with showQuery (its rollup fields at their defaults). */
 export function queryEcho(q: SubQuery): Record<string, unknown> {

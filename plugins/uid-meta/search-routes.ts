@@ -13,7 +13,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../lib/opentsdb';
-import { splitTsuid, UID_KINDS, type MetaRecords } from '../../lib/uid';
+import { splitTsuid, tsMetaJsonText, UID_KINDS, type MetaRecords } from '../../lib/uid';
 import { jsonObject, queryString, required } from './request-input';
 
 const TYPES = ['tsmeta', 'tsmeta_summary', 'tsuids', 'uidmeta'] as const;
@@ -58,7 +58,7 @@ export function registerSearch(app: FastifyInstance, records: () => MetaRecords)
       url: `/api/search/${type}`,
       schema,
       config: { scope: 'read' },
-      handler: async (request) => {
+      handler: async (request, reply) => {
         const started = performance.now();
         const body = request.method === 'POST' ? jsonObject(request) : undefined;
         const qs = queryString(request);
@@ -92,7 +92,11 @@ export function registerSearch(app: FastifyInstance, records: () => MetaRecords)
             await take(async () => (type === 'tsuids' ? tsuid : type === 'tsmeta_summary' ? { tsuid, metric: series.metric, tags: series.tags } : r.tsMetaJson(tsuid, fields)));
           }
         }
-        return { type: (type === 'tsmeta_summary' ? 'TSMETA_SUMMARY' : type.toUpperCase()) as string, query, limit, time: Math.round((performance.now() - started) * 100) / 100, results, startIndex, totalResults: total };
+        const answer = { type: (type === 'tsmeta_summary' ? 'TSMETA_SUMMARY' : type.toUpperCase()) as string, query, limit, time: Math.round((performance.now() - started) * 100) / 100, results, startIndex, totalResults: total };
+        if (type !== 'tsmeta') return answer;
+        // TSMetas as Jackson writes them (max and min as Java doubles: 7.0)
+        reply.type('application/json; charset=UTF-8');
+        return tsMetaJsonText(answer);
       },
     });
   }

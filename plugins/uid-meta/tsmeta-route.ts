@@ -10,9 +10,9 @@
  * Fields: description, displayName, notes, created, custom, units, dataType, retention, max, min.
  */
 import { noContent, withErrors } from '../../lib/http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, javaTrim, parseJavaDouble } from '../../lib/opentsdb';
-import { defaultTsMeta, splitTsuid, type MetaRecords, type TsMetaFields } from '../../lib/uid';
+import { defaultTsMeta, splitTsuid, tsMetaJsonText, type MetaRecords, type TsMetaFields } from '../../lib/uid';
 import { hexArgument, jsonObject, methodOf, methodNotAllowed, parseSeriesSpec, queryString, required, tableKind } from './request-input';
 
 const schema = {
@@ -105,65 +105,74 @@ export function registerTsMeta(app: FastifyInstance, records: () => MetaRecords)
     schema,
     config: { scope: { GET: 'read', POST: 'admin', PUT: 'admin', DELETE: 'admin' } },
     handler: async (request, reply) => {
-      const method = methodOf(request);
-      const qs = queryString(request);
-      const r = records();
-      if (method === 'GET') {
-        if (qs.tsuid !== undefined) {
-          const tsuid = hexArgument(qs.tsuid);
-          const fields = await r.getTsMeta(tsuid);
-          if (!fields) throw new ApiError(404, 'Could not find Timeseries meta data');
-          const json = await r.tsMetaJson(tsuid, fields);
-          if (!json) throw new ApiError(404, 'Unable to find one of the UIDs');
-          return json;
-        }
-        return getByQuery(r, required(qs, 'm'));
+      const answer = await answerTsMeta(request, reply);
+      if (answer === undefined || reply.sent) return answer;
+      // TSMetas as Jackson writes them (max and min as Java doubles: 7.0)
+      reply.type('application/json; charset=UTF-8');
+      return tsMetaJsonText(answer);
+    },
+  });
+
+  /** The answer to one request: a TSMeta, a list of them, or a reply already sent (204, 304). */
+  async function answerTsMeta(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const method = methodOf(request);
+    const qs = queryString(request);
+    const r = records();
+    if (method === 'GET') {
+      if (qs.tsuid !== undefined) {
+        const tsuid = hexArgument(qs.tsuid);
+        const fields = await r.getTsMeta(tsuid);
+        if (!fields) throw new ApiError(404, 'Could not find Timeseries meta data');
+        const json = await r.tsMetaJson(tsuid, fields);
+        if (!json) throw new ApiError(404, 'Unable to find one of the UIDs');
+        return json;
       }
-      if (method === 'POST' || method === 'PUT') {
-        const body = jsonObject(request);
-        const source: Record<string, unknown> = body ?? qs;
-        let tsuid: string;
-        let create = false;
-        if (typeof source.tsuid === 'string' && source.tsuid !== '') {
-          tsuid = hexArgument(source.tsuid);
-        } else {
-          const m = required(qs, 'm');
-          const found = await tsuidOfSpec(r, m);
-          if (found.missing) throw new ApiError(400, found.missing);
-          if (found.pairs.length === 0) throw new ApiError(400, 'TSUID is too short, may be missing tags', 'TSUID is too short, may be missing tags');
-          tsuid = found.tsuid!;
-          create = qs.create !== undefined && qs.create !== 'false';
-        }
-        const existing = await r.getTsMeta(tsuid);
-        if (!existing && !(await r.tsMetaJson(tsuid, defaultTsMeta()))) {
-          throw new ApiError(400, 'com.stumbleupon.async.DeferredGroupException: At least one of the Deferreds failed, first exception:');
-        }
-        const given = givenFields(source, body === undefined || body === null);
-        if (!existing && create) {
-          // OpenTSDB stamps a TSMeta made by this call with its counter's time, not `created`
-          const fields: TsMetaFields = { ...defaultTsMeta(), ...given, lastReceived: Math.floor(Date.now() / 1000) };
-          await r.putTsMeta(tsuid, fields);
-          return r.tsMetaJson(tsuid, fields);
-        }
-        if (Object.keys(given).length === 0) {
-          reply.code(304);
-          return reply.send();
-        }
-        if (!existing) throw new ApiError(400, 'Requested TSMeta did not exist', 'Requested TSMeta did not exist');
-        const base: TsMetaFields = method === 'POST' ? existing : { ...defaultTsMeta(), created: existing.created, lastReceived: existing.lastReceived, totalDatapoints: existing.totalDatapoints };
-        const fields: TsMetaFields = { ...base, ...given };
+      return getByQuery(r, required(qs, 'm'));
+    }
+    if (method === 'POST' || method === 'PUT') {
+      const body = jsonObject(request);
+      const source: Record<string, unknown> = body ?? qs;
+      let tsuid: string;
+      let create = false;
+      if (typeof source.tsuid === 'string' && source.tsuid !== '') {
+        tsuid = hexArgument(source.tsuid);
+      } else {
+        const m = required(qs, 'm');
+        const found = await tsuidOfSpec(r, m);
+        if (found.missing) throw new ApiError(400, found.missing);
+        if (found.pairs.length === 0) throw new ApiError(400, 'TSUID is too short, may be missing tags', 'TSUID is too short, may be missing tags');
+        tsuid = found.tsuid!;
+        create = qs.create !== undefined && qs.create !== 'false';
+      }
+      const existing = await r.getTsMeta(tsuid);
+      if (!existing && !(await r.tsMetaJson(tsuid, defaultTsMeta()))) {
+        throw new ApiError(400, 'com.stumbleupon.async.DeferredGroupException: At least one of the Deferreds failed, first exception:');
+      }
+      const given = givenFields(source, body === undefined || body === null);
+      if (!existing && create) {
+        // OpenTSDB stamps a TSMeta made by this call with its counter's time, not `created`
+        const fields: TsMetaFields = { ...defaultTsMeta(), ...given, lastReceived: Math.floor(Date.now() / 1000) };
         await r.putTsMeta(tsuid, fields);
         return r.tsMetaJson(tsuid, fields);
       }
-      if (method === 'DELETE') {
-        const body = jsonObject(request);
-        const tsuid = body ? (typeof body.tsuid === 'string' ? body.tsuid : '') : (qs.tsuid ?? '');
-        if (tsuid === '') throw new ApiError(400, 'Unable to delete TSMeta information', 'Missing UID');
-        await r.deleteTsMeta(hexArgument(tsuid));
-        reply.code(204);
+      if (Object.keys(given).length === 0) {
+        reply.code(304);
         return reply.send();
       }
-      throw methodNotAllowed(method);
-    },
-  });
+      if (!existing) throw new ApiError(400, 'Requested TSMeta did not exist', 'Requested TSMeta did not exist');
+      const base: TsMetaFields = method === 'POST' ? existing : { ...defaultTsMeta(), created: existing.created, lastReceived: existing.lastReceived, totalDatapoints: existing.totalDatapoints };
+      const fields: TsMetaFields = { ...base, ...given };
+      await r.putTsMeta(tsuid, fields);
+      return r.tsMetaJson(tsuid, fields);
+    }
+    if (method === 'DELETE') {
+      const body = jsonObject(request);
+      const tsuid = body ? (typeof body.tsuid === 'string' ? body.tsuid : '') : (qs.tsuid ?? '');
+      if (tsuid === '') throw new ApiError(400, 'Unable to delete TSMeta information', 'Missing UID');
+      await r.deleteTsMeta(hexArgument(tsuid));
+      reply.code(204);
+      return reply.send();
+    }
+    throw methodNotAllowed(method);
+  }
 }

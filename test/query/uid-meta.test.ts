@@ -92,9 +92,13 @@ for (const engine of ['memory', 'embedded'] as const) {
         const fromBody = await call(d.port, '/api/uid/tsmeta', 'POST', { tsuid, max: bad });
         expect([fromBody.status, fromBody.json.error.message], String(bad)).to.deep.equal([400, 'Unable to parse the given JSON']);
       }
-      expect((await call(d.port, `/api/uid/tsmeta?tsuid=${tsuid}`)).json.max, 'the stored max is kept').to.equal(5);
-      const nan = await call(d.port, '/api/uid/tsmeta', 'POST', { tsuid, max: 'NaN', min: '2' });
-      expect([nan.status, nan.json.max, nan.json.min]).to.deep.equal([200, 'NaN', 2]);
+      const kept = await call(d.port, `/api/uid/tsmeta?tsuid=${tsuid}`);
+      expect(kept.text, 'the stored max is kept, written as Jackson writes a double').to.contain('"max":5.0,"min":"NaN"');
+      const nan = await call(d.port, '/api/uid/tsmeta', 'POST', { tsuid, max: 'NaN', min: '2.5e7' });
+      expect([nan.status, nan.json.max, nan.json.min]).to.deep.equal([200, 'NaN', 25_000_000]);
+      expect(nan.text).to.contain('"max":"NaN","min":2.5E7');
+      const listed = await call(d.port, '/api/uid/tsmeta?m=sys.mem');
+      expect(listed.text).to.contain('"min":2.5E7');
     });
 
     it('a write of known series does not touch the meta store', async () => {
