@@ -126,7 +126,7 @@ function wildcard(caseInsensitive: boolean): FilterType['build'] {
 export const FILTER_TYPES: Record<string, FilterType> = {
   literal_or: {
     description: 'Accepts one or more exact values and matches if the series contains any of them. Multiple values can be included and must be separated by the | (pipe) character. The filter is case sensitive and will not allow characters that TSDB does not allow at write time.',
-    examples: 'host=literal_or(web01), host=literal_or(web01|web02|web03)  {"type":"literal_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
+    examples: 'host=literal_or(web01),  host=literal_or(web01|web02|web03)  {"type":"literal_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
     build: (_tagk, filter) => {
       const set = new Set(splitLiterals(filter));
       return (v) => v !== undefined && set.has(v);
@@ -135,7 +135,7 @@ export const FILTER_TYPES: Record<string, FilterType> = {
   },
   iliteral_or: {
     description: 'Accepts one or more exact values and matches if the series contains any of them. Multiple values can be included and must be separated by the | (pipe) character. The filter is case insensitive and will not allow characters that TSDB does not allow at write time.',
-    examples: 'host=iliteral_or(web01), host=iliteral_or(web01|web02|web03)  {"type":"iliteral_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
+    examples: 'host=iliteral_or(web01),  host=iliteral_or(web01|web02|web03)  {"type":"iliteral_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
     build: (_tagk, filter) => {
       const set = new Set(splitLiterals(filter).map((v) => v.toLowerCase()));
       return (v) => v !== undefined && set.has(v.toLowerCase());
@@ -143,7 +143,7 @@ export const FILTER_TYPES: Record<string, FilterType> = {
   },
   not_literal_or: {
     description: 'Accepts one or more exact values and matches if the series does NOT contain any of them. Multiple values can be included and must be separated by the | (pipe) character. The filter is case sensitive and will not allow characters that TSDB does not allow at write time.',
-    examples: 'host=not_literal_or(web01), host=not_literal_or(web01|web02|web03)  {"type":"not_literal_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
+    examples: 'host=not_literal_or(web01),  host=not_literal_or(web01|web02|web03)  {"type":"not_literal_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
     build: (_tagk, filter) => {
       const set = new Set(splitLiterals(filter));
       return (v) => v === undefined || !set.has(v);
@@ -151,7 +151,7 @@ export const FILTER_TYPES: Record<string, FilterType> = {
   },
   not_iliteral_or: {
     description: 'Accepts one or more exact values and matches if the series does NOT contain any of them. Multiple values can be included and must be separated by the | (pipe) character. The filter is case insensitive and will not allow characters that TSDB does not allow at write time.',
-    examples: 'host=not_iliteral_or(web01), host=not_iliteral_or(web01|web02|web03)  {"type":"not_iliteral_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
+    examples: 'host=not_iliteral_or(web01),  host=not_iliteral_or(web01|web02|web03)  {"type":"not_iliteral_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}',
     build: (_tagk, filter) => {
       const set = new Set(splitLiterals(filter).map((v) => v.toLowerCase()));
       return (v) => v === undefined || !set.has(v.toLowerCase());
@@ -159,12 +159,12 @@ export const FILTER_TYPES: Record<string, FilterType> = {
   },
   wildcard: {
     description: 'Performs pre, post and in-fix glob matching of values. The globs are case sensitive and multiple wildcards can be used. The wildcard character is the * (asterisk). At least one wildcard must be present in the filter value. A wildcard by itself can be used as well to match on any value for the tag key.',
-    examples: 'host=wildcard(web*), host=wildcard(web*.tsdb.net)  {"type":"wildcard","tagk":"host","filter":"web*.tsdb.net","groupBy":false}',
+    examples: 'host=wildcard(web*),  host=wildcard(web*.tsdb.net)  {"type":"wildcard","tagk":"host","filter":"web*.tsdb.net","groupBy":false}',
     build: wildcard(false),
   },
   iwildcard: {
     description: 'Performs pre, post and in-fix glob matching of values. The globs are case insensitive and multiple wildcards can be used. The wildcard character is the * (asterisk). Case insensitivity is achieved by dropping all values to lower case. At least one wildcard must be present in the filter value. A wildcard by itself can be used as well to match on any value for the tag key.',
-    examples: 'host=iwildcard(web*), host=iwildcard(web*.tsdb.net)  {"type":"iwildcard","tagk":"host","filter":"web*.tsdb.net","groupBy":false}',
+    examples: 'host=iwildcard(web*),  host=iwildcard(web*.tsdb.net)  {"type":"iwildcard","tagk":"host","filter":"web*.tsdb.net","groupBy":false}',
     build: wildcard(true),
   },
   regexp: {

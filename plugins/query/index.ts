@@ -70,9 +70,10 @@ export default definePlugin({
       registerExpRoute(app, routeOptions);
       registerStatsQueryRoute(app, queries);
       registerLastRoute(app, storage, { maxSeries: options.maxSeries, maxDataPoints: options.maxDataPoints, timeoutMs: options.timeoutMs }, options.jsonp);
-      app.get('/api/config/filters', { config: { scope: 'read' }, schema: FILTERS_SCHEMA }, async () =>
+      // GET or POST, as OpenTSDB's ShowConfig answers either
+      app.route({ method: ['GET', 'POST'], url: '/api/config/filters', config: { scope: 'read' }, schema: FILTERS_SCHEMA, handler: async () =>
         Object.fromEntries(Object.entries(FILTER_TYPES).map(([name, f]) => [name, { examples: f.examples, description: f.description }])),
-      );
+      });
     });
     hooks.kernel.collectStats.tap('query', (collector) => {
       stats.report(collector);

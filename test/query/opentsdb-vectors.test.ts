@@ -188,6 +188,9 @@ describe('/api/query: OpenTSDB test vectors (opentsdb.md §6.2)', () => {
     const filters = await d.get('/api/config/filters');
     expect(Object.keys(filters.json).sort()).to.deep.equal(['iliteral_or', 'iwildcard', 'literal_or', 'not_iliteral_or', 'not_literal_or', 'regexp', 'wildcard']);
     for (const f of Object.values(filters.json) as any[]) expect(f).to.have.keys('description', 'examples');
+    // OpenTSDB 2.4.1's text, two spaces after the comma included; POST answers as GET
+    expect(filters.json.literal_or.examples).to.equal('host=literal_or(web01),  host=literal_or(web01|web02|web03)  {"type":"literal_or","tagk":"host","filter":"web01|web02|web03","groupBy":false}');
+    expect((await d.post('/api/config/filters', '')).json).to.deep.equal(filters.json);
   });
 
   it('H54 DELETE /api/query is refused without allowDelete', async () => {
