@@ -57,14 +57,17 @@ export function tableKind(kind: UidKind): string {
   return kind === 'metric' ? 'metrics' : kind;
 }
 
-/** A hex UID or TSUID; non-hex text is a 400 with OpenTSDB's message (its 500 from `DatatypeConverter.parseHexBinary`, divergence 10). */
+/**
+ * A hex UID or TSUID, as UniqueId.stringToUid reads it: an odd length is padded with a
+ * leading 0 (`00001` is UID 000001); non-hex text is a 400 with OpenTSDB's message (its
+ * 500 from `DatatypeConverter.parseHexBinary`, divergence 10), naming the padded text.
+ */
 export function hexArgument(text: string): string {
   // an empty one names nothing; a longer one than any TSUID (8 tags) would not fit a MetaStore key
   if (text === '' || text.length > 1000) throw new ApiError(400, `Invalid UID: ${text.length === 0 ? 'empty' : `${text.length} characters`}`);
-  if (!/^[0-9A-Fa-f]*$/.test(text) || text.length % 2 !== 0) {
-    throw new ApiError(400, `java.lang.IllegalArgumentException: ${text.length % 2 !== 0 && /^[0-9A-Fa-f]*$/.test(text) ? `hexBinary needs to be even-length: ${text}` : `contains illegal character for hexBinary: ${text}`}`);
-  }
-  return text.toUpperCase();
+  const padded = text.length % 2 === 0 ? text : `0${text}`;
+  if (!/^[0-9A-Fa-f]*$/.test(padded)) throw new ApiError(400, `java.lang.IllegalArgumentException: contains illegal character for hexBinary: ${padded}`);
+  return padded.toUpperCase();
 }
 
 /** A UID as Java prints its byte array (`[0, 0, -1]`), for OpenTSDB's error details. */

@@ -101,6 +101,15 @@ for (const engine of ['memory', 'embedded'] as const) {
       expect(listed.text).to.contain('"min":2.5E7');
     });
 
+    it('reads a UID of odd length padded with a leading 0, and refuses one of another width in OpenTSDB\'s words', async () => {
+      expect((await call(d.port, '/api/uid/uidmeta?uid=00001&type=metric')).json).to.include({ uid: '000001', name: 'sys.cpu' });
+      for (const [uid, width] of [['1', 1], ['0001', 2], ['00000001', 4]] as const) {
+        const r = await call(d.port, `/api/uid/uidmeta?uid=${uid}&type=metric`);
+        expect([r.status, r.json.error.message], uid).to.deep.equal([400, `java.lang.IllegalArgumentException: Wrong id.length = ${width} which is != 3 required for 'metrics'`]);
+      }
+      expect((await call(d.port, '/api/uid/tsmeta?tsuid=00000100000')).status, 'an odd TSUID is padded, then not found').to.equal(404);
+    });
+
     it('a write of known series does not touch the meta store', async () => {
       const storage: StorageEngine = d.kernel.container.resolve('storage');
       const calls = countMetaCalls(storage.meta);
