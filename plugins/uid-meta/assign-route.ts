@@ -3,8 +3,11 @@
  * or POST `{"metric":["a"],"tagk":[…],"tagv":[…]}`. Each name gets the next UID of its
  * kind; a name that has one, or is not a valid name, is an error of that name. Answer:
  * `{"metric":{"a":"000001"},"metric_errors":{"b":"Name already exists with UID: 000002"},…}`
- * — a kind's map is there when the kind was asked, its `_errors` map when one failed —
- * with 200, or 400 when any name failed (the same body).
+ * — a kind's map is there when the kind was asked, its `_errors` map when one failed, each
+ * sorted by name (Java TreeMaps) — with 200, or 400 when any name failed (the same body). A
+ * POST body's keys are the types as given: matched in any case (`METRIC`), an unknown one
+ * failing each of its names with `Unknown type name` (TSDB.assignUid); an empty list is an
+ * empty map; numbers and booleans in a list are their text (Jackson's List<String>).
  */
 import type { FastifyInstance } from 'fastify';
 import { ApiError, validateName } from '../../lib/opentsdb';
@@ -24,16 +27,17 @@ const schema = {
   },
 };
 
-function requested(method: string, request: Parameters<Parameters<FastifyInstance['route']>[0]['handler']>[0]): Map<UidKind, string[]> {
-  const out = new Map<UidKind, string[]>();
+/** The names asked for, by the type key as given (`metric`, `METRIC`, or any other key). */
+function requested(method: string, request: Parameters<Parameters<FastifyInstance['route']>[0]['handler']>[0]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
   if (method === 'POST') {
     const body = jsonObject(request);
     if (!body) throw new ApiError(400, 'Missing message content', 'Supply valid JSON formatted data in the body of your request');
-    for (const kind of UID_KINDS) {
-      const v = body[kind];
+    for (const [key, v] of Object.entries(body)) {
       if (v === undefined || v === null) continue;
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ApiError(400, 'Unable to parse the given JSON', `${kind} must be an array of strings`);
-      if (v.length > 0) out.set(kind, v as string[]);
+      const scalar = (x: unknown) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean';
+      if (!Array.isArray(v) || !v.every(scalar)) throw new ApiError(400, 'Unable to parse the given JSON', `${key} must be an array of strings`);
+      out.set(key, v.map(String));
     }
   } else {
     const qs = queryString(request);
@@ -42,6 +46,19 @@ function requested(method: string, request: Parameters<Parameters<FastifyInstanc
       if (v) out.set(kind, v.split(','));
     }
   }
+  return out;
+}
+
+/** A type key as TSDB.assignUid reads it: metric, tagk or tagv in any case. */
+function kindOfKey(key: string): UidKind | undefined {
+  const lower = key.toLowerCase();
+  return (UID_KINDS as readonly string[]).includes(lower) ? (lower as UidKind) : undefined;
+}
+
+/** A TreeMap's order: names sorted by UTF-16 code units, as Java's String.compareTo. */
+function sortedByName(map: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(map).sort()) out[name] = map[name]!;
   return out;
 }
 
@@ -59,10 +76,15 @@ export function registerAssign(app: FastifyInstance, uids: () => MetaUidService)
       const service = uids();
       const answer: Record<string, Record<string, string>> = {};
       let failed = false;
-      for (const [kind, names] of wanted) {
+      for (const [key, names] of wanted) {
+        const kind = kindOfKey(key);
         const assigned: Record<string, string> = {};
         const errors: Record<string, string> = {};
         for (const name of names) {
+          if (kind === undefined) {
+            errors[name] = 'Unknown type name';
+            continue;
+          }
           const invalid = validateName(kind, name);
           if (invalid) {
             errors[name] = invalid;
@@ -77,9 +99,9 @@ export function registerAssign(app: FastifyInstance, uids: () => MetaUidService)
             errors[name] = err.message;
           }
         }
-        answer[kind] = assigned;
+        answer[key] = sortedByName(assigned);
         if (Object.keys(errors).length > 0) {
-          answer[`${kind}_errors`] = errors;
+          answer[`${key}_errors`] = sortedByName(errors);
           failed = true;
         }
       }
