@@ -110,16 +110,6 @@ for (const engine of ['memory', 'embedded'] as const) {
       expect((await call(d.port, '/api/uid/tsmeta?tsuid=00000100000')).status, 'an odd TSUID is padded, then not found').to.equal(404);
     });
 
-    it('POST /api/uid/assign reads its keys as OpenTSDB does: types in any case, unknown ones failing each name, empty lists, names sorted', async () => {
-      expect(await call(d.port, '/api/uid/assign', 'POST', { metric: [] })).to.include({ status: 200, text: '{"metric":{}}' });
-      const unknown = await call(d.port, '/api/uid/assign', 'POST', { foo: ['y', 'x'] });
-      expect([unknown.status, unknown.json]).to.deep.equal([400, { foo: {}, foo_errors: { x: 'Unknown type name', y: 'Unknown type name' } }]);
-      const upper = await call(d.port, '/api/uid/assign', 'POST', { METRIC: ['as.b', 'as.a'] });
-      expect(upper.status).to.equal(200);
-      expect(Object.keys(upper.json.METRIC)).to.deep.equal(['as.a', 'as.b']);
-      expect((await call(d.port, '/api/uid/assign', 'POST', {})).json.error.message).to.equal('Missing values to assign UIDs');
-    });
-
     it('a write of known series does not touch the meta store', async () => {
       const storage: StorageEngine = d.kernel.container.resolve('storage');
       const calls = countMetaCalls(storage.meta);
@@ -233,6 +223,16 @@ for (const engine of ['memory', 'embedded'] as const) {
       expect((await call(d.port, '/api/uid/assign?metric=sys.unused')).status).to.equal(200);
       expect((await call(d.port, '/api/uid/rename?metric=sys.unused&name=sys.unused2')).json).to.deep.equal({ result: 'true' });
       expect((await call(d.port, '/api/uid/rename?metric=sys.nosuch&name=sys.x')).json.error).to.equal('Name("sys.nosuch") does not exist');
+    });
+
+    it('POST /api/uid/assign reads its keys as OpenTSDB does: types in any case, unknown ones failing each name, empty lists, names sorted', async () => {
+      expect(await call(d.port, '/api/uid/assign', 'POST', { metric: [] })).to.include({ status: 200, text: '{"metric":{}}' });
+      const unknown = await call(d.port, '/api/uid/assign', 'POST', { foo: ['y', 'x'] });
+      expect([unknown.status, unknown.json]).to.deep.equal([400, { foo: {}, foo_errors: { x: 'Unknown type name', y: 'Unknown type name' } }]);
+      const upper = await call(d.port, '/api/uid/assign', 'POST', { METRIC: ['as.b', 'as.a'] });
+      expect(upper.status).to.equal(200);
+      expect(Object.keys(upper.json.METRIC)).to.deep.equal(['as.a', 'as.b']);
+      expect((await call(d.port, '/api/uid/assign', 'POST', {})).json.error.message).to.equal('Missing values to assign UIDs');
     });
   });
 }
