@@ -6,7 +6,9 @@
  * offset so the caller can truncate it.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { fsyncDir } from './sync-file';
 
 export const RECORD_HEADER_BYTES = 8;
 /** Larger lengths can only come from a corrupt header. */
@@ -36,6 +38,24 @@ export function appendWhole(fd: number, bytes: Uint8Array, onCutFailed: (err: un
     }
     throw err;
   }
+}
+
+/**
+ * Replaces `file` with just `records`, framed, durably (a temporary file, fsync, rename,
+ * fsync of the directory): after a scan skipped bad records, and their bytes were copied
+ * aside, so that later opens neither skip nor copy them again. Throws the system error.
+ */
+export function rewriteRecords(file: string, records: readonly Uint8Array[]): void {
+  const tmp = `${file}.rewrite-tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    for (const r of records) writeFully(fd, frameRecord(r));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  fsyncDir(path.dirname(file));
 }
 
 export function frameRecord(payload: Uint8Array): Buffer {

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ByteReader, ByteWriter, NameInterner, seriesKeyString, tagsPassSelector, type BucketColumns, type SeriesInfo, type SeriesSelector, type Tags } from '../../core';
 import type { HeadSeries } from './head';
-import { appendWhole, frameRecord, scanRecords, type RecordScan } from './record-file';
+import { appendWhole, frameRecord, rewriteRecords, scanRecords, type RecordScan } from './record-file';
 import type { ChunkRef } from './block';
 import { fsyncDir } from './sync-file';
 import { encodeSeriesBatch, readSeriesPayload } from './series-log';
@@ -81,7 +81,8 @@ export class SeriesIndex {
   /**
    * Loads series.log. Bad records are reported with `copy`, the file the whole log was
    * first copied to (`series.log.corrupt-<ms>`): a corrupt tail (`corruption`) is truncated;
-   * bad records in the middle (`skipped`) are skipped, the series after them loaded. The
+   * bad records in the middle (`skipped`) are skipped, the series after them loaded, and
+   * the log rewritten to its valid records. The
    * series of a bad record are only in that copy (and their chunks, which compaction then
    * leaves alone: block-set.ts).
    */
@@ -95,7 +96,9 @@ export class SeriesIndex {
     if (!scan.corruption && scan.skipped.length === 0) return undefined;
     const copy = `${this.file}.corrupt-${Date.now()}`;
     fs.writeFileSync(copy, bytes);
-    if (scan.corruption) fs.truncateSync(this.file, scan.validBytes);
+    // the log keeps its valid records only: the next open neither skips nor copies again
+    if (scan.skipped.length > 0) rewriteRecords(this.file, scan.records);
+    else fs.truncateSync(this.file, scan.validBytes);
     return { corruption: scan.corruption, skipped: scan.skipped, copy };
   }
 

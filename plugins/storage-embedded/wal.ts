@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ByteWriter } from '../../core';
-import { frameAt, RECORD_HEADER_BYTES, scanRecords, type RecordScan } from './record-file';
+import { frameAt, RECORD_HEADER_BYTES, rewriteRecords, scanRecords, type RecordScan } from './record-file';
 import { SyncFile, fsyncDir } from './sync-file';
 import { isWalRecordType } from './wal-records';
 
@@ -102,7 +102,7 @@ export class Wal {
    * Reads every segment; a corrupt tail is truncated on disk, and reported in the result. A
    * segment with bad records in the middle (skipped; the records after them are read) is
    * first copied to `<segment>.corrupt-<ms>` (`copy`), since the segment itself is deleted
-   * once a block holds its points.
+   * once a block holds its points, then rewritten to its valid records.
    */
   replay(): SegmentScan[] {
     const out: SegmentScan[] = [];
@@ -113,8 +113,9 @@ export class Wal {
       if (scan.skipped.length > 0) {
         copy = `${file}.corrupt-${Date.now()}`;
         fs.writeFileSync(copy, bytes);
-      }
-      if (scan.corruption) fs.truncateSync(file, scan.validBytes);
+        // the segment keeps its valid records only: the next open neither skips nor copies again
+        rewriteRecords(file, scan.records);
+      } else if (scan.corruption) fs.truncateSync(file, scan.validBytes);
       out.push({ ...scan, file, seq, copy });
     }
     return out;

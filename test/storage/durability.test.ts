@@ -242,6 +242,11 @@ describe('embedded storage: WAL tail corruption in-process', () => {
       expect(logged, 'the skip is logged').to.not.equal(undefined);
       const copy = String(logged!.copy);
       expect(fs.readFileSync(copy).equals(damaged), 'the copy holds the segment as found').to.equal(true);
+      // the segment was rewritten to its valid records: the next open skips and copies nothing
+      const again = await servedBatches(crashed, memoryLogger());
+      expect(again.batches).to.deep.equal([0, 1, 2, 3, 5, 6, 7, 8, 9]);
+      expect(again.stats.walSkippedRecords).to.equal(0);
+      expect(fs.readdirSync(path.dirname(segment)).filter((f) => f.includes('.corrupt-'))).to.have.length(1);
     });
   }
 });

@@ -767,13 +767,22 @@ describe('embedded engine', () => {
     try {
       expect(await collect(engine.lookup({ metric: 'lost' }))).to.deep.equal([]);
       for (const metric of ['first', 'after']) expect((await collect(engine.read({ metric }, ALL))).map((s) => s.points.length), metric).to.deep.equal([10, 10]);
-      expect(fs.statSync(log).size, 'nothing cut: the bad record is not the tail').to.equal(damaged.length);
       const logged = logger.lines().find((l) => String(l.msg).startsWith('series log has corrupt records in the middle'));
       expect(fs.readFileSync(String(logged!.copy)).equals(damaged)).to.equal(true);
+      expect(fs.statSync(log).size, 'the log keeps its two valid records').to.equal(damaged.length - (8 + damaged.readUInt32LE(second)));
     } finally {
       await engine.close();
     }
+    // the next open finds nothing to skip or copy
+    const again = memoryLogger();
+    engine = await embeddedEngine(dir, {}, again.logger);
+    await engine.open();
+    await engine.close();
+    expect(again.lines().some((l) => String(l.msg).startsWith('series log has corrupt'))).to.equal(false);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('series.log.corrupt-'))).to.have.length(1);
 
+    // fsck, on a log damaged the same way while the daemon is stopped
+    fs.writeFileSync(log, damaged);
     const codecs = new CodecSet(await codecRegistry(), DEFAULT_CODECS);
     const found = fsckEmbedded(dir, codecs, false).problems.filter((p) => p.file === 'series.log');
     expect(found.map((p) => p.message)).to.deep.equal([`1 bad record(s) in the middle, valid records after them: checksum mismatch at byte ${second} (${8 + damaged.readUInt32LE(second)} bytes)`]);
