@@ -10,4 +10,3 @@ export { MetaRecords, defaultTsMeta, defaultUidMeta, typeName, uidMetaJson, TSME
 export { uidServiceFor, metaRecordsFor } from './service-for';
 export { knownTsuidOfSeries, tsuidOfSeries, seriesOfTsuid, seriesOfTsuids } from './series-tsuids';
 export { nameExists } from './name-exists';
-export { tsMetaJsonText } from './tsmeta-text';

@@ -13,7 +13,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../lib/opentsdb';
-import { splitTsuid, tsMetaJsonText, UID_KINDS, type MetaRecords } from '../../lib/uid';
+import { splitTsuid, UID_KINDS, type MetaRecords } from '../../lib/uid';
+import { tsMetaJsonText } from './tsmeta-text';
 import { jsonObject, queryString, required } from './request-input';
 
 const TYPES = ['tsmeta', 'tsmeta_summary', 'tsuids', 'uidmeta'] as const;

@@ -12,7 +12,8 @@
 import { noContent, withErrors } from '../../lib/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, javaTrim, parseJavaDouble } from '../../lib/opentsdb';
-import { defaultTsMeta, splitTsuid, tsMetaJsonText, type MetaRecords, type TsMetaFields } from '../../lib/uid';
+import { defaultTsMeta, splitTsuid, type MetaRecords, type TsMetaFields } from '../../lib/uid';
+import { tsMetaJsonText } from './tsmeta-text';
 import { hexArgument, jsonObject, methodOf, methodNotAllowed, parseSeriesSpec, queryString, required, tableKind } from './request-input';
 
 const schema = {

@@ -4,7 +4,7 @@
  * For answers holding TSMetas (one, a list, a search's results): every number under a
  * `max` or `min` key is written so; strings (custom fields) are left alone.
  */
-import { javaDoubleJson } from '../opentsdb';
+import { javaDoubleJson } from '../../lib/opentsdb';
 
 const MARK = '\u0000double:';
 const MARKED = /"\\u0000double:([^"]*)"/g;
