@@ -21,7 +21,7 @@ import { BlockReader, BlockWriter, blockFooter, blockSeqOf, FOOTER_BYTES, type C
 import type { CodecSet } from './codec-set';
 import { lockDir } from './lock';
 import { META_LOG } from './meta-log';
-import { frameRecord, scanRecords, type RecordScanOptions } from './record-file';
+import { rewriteRecords, scanRecords, type RecordScanOptions } from './record-file';
 import { readSeriesPayload } from './series-log';
 import { REC_SAMPLES, REC_SERIES, isWalRecordType, readSamplesIds, readSeriesBody } from './wal-records';
 
@@ -64,9 +64,7 @@ function checkRecords(dir: string, file: string, fix: boolean, problems: FsckPro
     const problem: FsckProblem = { file, message: `${scan.skipped.length} bad record(s) in the middle, valid records after them: ${where}` };
     if (fix) {
       fs.copyFileSync(full, asideName(full));
-      const tmp = `${full}.fsck-tmp`;
-      fs.writeFileSync(tmp, Buffer.concat(scan.records.map((r) => frameRecord(r))));
-      fs.renameSync(tmp, full);
+      rewriteRecords(full, scan.records);
       problem.fixed = `rewritten with its ${scan.records.length} valid records (the original is kept beside it)`;
     }
     problems.push(problem);
