@@ -25,6 +25,7 @@ import { fuzzyRowFilter, rowKeyLiterals } from './row-key';
 import { assertTsuidHex, assertTsuidShapes } from './tsuid-checks';
 import { deleteAnnotationsOf } from './delete-annotations';
 import { selectedNameOf } from './selected-tsuid';
+import { timedReads, type QueryTrace, type SubQueryTrace } from './query-trace';
 
 export type { QueryLimits };
 
@@ -147,6 +148,12 @@ async function* seriesOf(sub: SubQuery, storage: StorageEngine, range: { start: 
   }
 }
 
+/** What a sub-query's "scanner" read, for showSummary's `scannerId`: the engine, the source, the metric or TSUIDs, the range (epoch ms). */
+function scannerId(engine: string, source: string, sub: SubQuery, scan: { start: number; end: number }): string {
+  const what = sub.metric !== undefined ? `metric=${sub.metric}` : `tsuids=${(sub.tsuids ?? []).join(',')}`;
+  return `${engine}.read(${what}, source=${source}, start=${scan.start}, end=${scan.end})`;
+}
+
 function numericToDiscrete(c: NumericColumns): DiscreteColumns {
   const texts: string[] = new Array(c.length);
   const kinds = new Uint8Array(c.length);
@@ -200,6 +207,7 @@ async function collectGroups(
   scan: { start: number; end: number },
   scanned?: (tags: Readonly<Record<string, string>>) => boolean,
   spanEnd = Infinity,
+  trace?: SubQueryTrace,
 ): Promise<{ groups: Map<string, Group>; seen: boolean; leftOut: SeriesInfo[] }> {
   const groupKeys = groupByKeys(sub);
   const pipeline = pipelineFor(sub, query, budget, deps.aggregators, scan);
@@ -208,9 +216,15 @@ async function collectGroups(
   let seen = false;
   const seriesHook = deps.queryHooks?.series;
   const filterSeries = seriesHook && seriesHook.isUsed() ? (d: SeriesData) => seriesHook.call(d) : undefined;
-  for await (const read of series) {
-    if (scanned && !scanned(read.series.tags)) continue; // a row OpenTSDB's scan never reads
+  const started = trace ? performance.now() : 0;
+  const storageBefore = trace ? trace.storageTime : 0;
+  for await (const read of trace ? timedReads(series, trace) : series) {
     const buckets = read.points === undefined ? read.buckets : undefined;
+    if (trace) {
+      trace.rowsPreFilter++;
+      trace.dpsPreFilter += buckets ? buckets.points : read.points!.length;
+    }
+    if (scanned && !scanned(read.series.tags)) continue; // a row OpenTSDB's scan never reads
     budget.addSeries(buckets ? buckets.points : read.points!.length);
     if (budget.due()) await budget.pause();
     const data = buckets || !filterSeries ? read : filterSeries(read as SeriesData);
@@ -218,6 +232,10 @@ async function collectGroups(
     seen = true;
     const tags = data.series.tags;
     if (groupKeys.some((k) => tags[k] === undefined)) continue;
+    if (trace) {
+      trace.rowsPostFilter++;
+      trace.dpsPostFilter += buckets ? buckets.points : data.points!.length;
+    }
     const order = rowKeyOrder(tags);
     const key = groupKeyOf(sub, groupKeys, data.series, order);
     let group = groups.get(key);
@@ -233,6 +251,10 @@ async function collectGroups(
     const discrete = reduced.discrete ? reduced.columns : undefined;
     budget.addProduced(numeric ? numeric.length : discrete!.length);
     group.members.push({ info: data.series, order, numeric, discrete });
+  }
+  if (trace) {
+    trace.successfulScan++;
+    trace.saltScannerMergeTime += performance.now() - started - (trace.storageTime - storageBefore);
   }
   return { groups, seen, leftOut };
 }
@@ -307,7 +329,8 @@ async function attachNotedSeries(
 
 const RAW: SeriesSource = { kind: 'raw' };
 
-async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut = true): Promise<ResultSeries[]> {
+async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut = true, trace?: SubQueryTrace): Promise<ResultSeries[]> {
+  const scanStarted = trace ? performance.now() : 0;
   const clip = cut ? clipNumeric : (c: NumericColumns, _s: number, _e: number) => c;
   const clipDiscrete = cut ? clipDiscreteColumns : (c: DiscreteColumns, _s: number, _e: number) => c;
   const { storage } = deps;
@@ -320,7 +343,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       await assertName(storage, 'tagk', f.tagk);
     }
   }
-  if ((original.percentiles?.length ?? 0) > 0 || original.showHistogramBuckets) return runHistogramSubQuery(original, query, deps, budget, cut);
+  if ((original.percentiles?.length ?? 0) > 0 || original.showHistogramBuckets) return runHistogramSubQuery(original, query, deps, budget, cut, trace);
   const range = { start: query.start, end: query.end };
   // OpenTSDB's rollup fallback: the next source only when this one found no series at all
   const sources = plan && plan.sources.length > 0 ? plan.sources : [RAW];
@@ -340,7 +363,8 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     const scanned = sub.metric ? await fuzzyRowFilter(storage, sub.explicitTags && sub.filters.length > 0, rowKeyLiterals(sub.filters).rowKey) : undefined;
     // a source with a scan of its own (rollup rows) has its own end: the rule is left out there
     const spanEnd = source.kind === 'custom' && source.scan ? undefined : spanGroupEnd(query, sub);
-    const found = await collectGroups(series, sub, query, deps, budget, scan, scanned, spanEnd);
+    if (trace) trace.scannerId = scannerId(storage.name, source.kind === 'custom' ? source.rollupTable ?? 'custom' : pushdown ? 'downsampled' : 'raw', sub, scan);
+    const found = await collectGroups(series, sub, query, deps, budget, scan, scanned, spanEnd, trace);
     groups = found.groups;
     // the annotations of the rows read: they also serve attachAnnotations (the answer's range lies within)
     scanNotes = sub.metric && source.kind !== 'custom' ? await attachNotedSeries(storage, sub, groups, found.leftOut, scan, scanned, budget) : undefined;
@@ -348,15 +372,23 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     if (found.seen) break;
   }
 
+  if (trace) {
+    trace.queryScanTime += performance.now() - scanStarted;
+    trace.grouped = sub.aggregator.name !== 'none';
+  }
   const results: ResultSeries[] = [];
   const annotationKeys: Set<string>[] = [];
   const notedKeys: (readonly string[] | undefined)[] = [];
+  let groupByStarted = trace ? performance.now() : 0;
   const keys = await sortPaced([...groups.keys()], compareText, budget);
+  if (trace) trace.groupByTime += performance.now() - groupByStarted;
   for (const key of keys) {
     if (budget.due()) await budget.pause();
     const group = groups.get(key)!;
     if (group.members.length === 0) {
-      results.push(emptySpanGroup(echo));
+      const empty = emptySpanGroup(echo);
+      if (trace) empty.figures = { uidToStringTime: 0, aggregationTime: 0, serializationTime: 0, emittedDPs: 0 };
+      results.push(empty);
       // SpanGroup.getAnnotations: those of its series without points, if any
       if (!query.noAnnotations) {
         annotationKeys.push(new Set());
@@ -364,7 +396,9 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       }
       continue;
     }
+    if (trace) groupByStarted = performance.now();
     const members = await sortPaced(group.members, byRowKey, budget);
+    if (trace) trace.groupByTime += performance.now() - groupByStarted;
     // one pass, looking at the budget every 4096 members (five maps and filters over 100k
     // members held the event loop ~25 ms in one piece)
     const infos: SeriesInfo[] = [];
@@ -377,6 +411,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       if (m.discrete) discretes.push(m.discrete);
       if ((i & 4095) === 4095 && budget.due()) await budget.pause();
     }
+    const namesStarted = trace ? performance.now() : 0;
     const { tags, aggregateTags } = await computeTags(infos, budget);
     const result: ResultSeries = {
       metric: infos[0]!.metric,
@@ -387,6 +422,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
       annotations: [],
       globalAnnotations: [],
     };
+    const aggregationStarted = trace ? performance.now() : 0;
     if (discretes.length > 0) {
       const all = members.map((m) => m.discrete ?? numericToDiscrete(m.numeric!));
       result.discrete = clipDiscrete(aggregateDiscreteGroup(all, sub.aggregator), query.start, query.end);
@@ -395,6 +431,7 @@ async function runSubQuery(original: SubQuery, query: TsQuery, deps: QueryEngine
     } else {
       result.numeric = clip(await aggregateGroup(numerics, sub.aggregator, sub.rate, budget), query.start, query.end);
     }
+    if (trace) result.figures = { uidToStringTime: aggregationStarted - namesStarted, aggregationTime: performance.now() - aggregationStarted, serializationTime: 0, emittedDPs: 0 };
     // annotations kept under either form of the series' TSUID
     if (!query.noAnnotations) {
       annotationKeys.push(await annotationKeysOf(result.tsuids, infos, budget));
@@ -505,7 +542,7 @@ async function attachScanNotes(range: { start: number; end: number }, results: R
  * the series are selected, read and grouped here as for any sub-query; the histogram
  * plugin (the `histograms` hook) reduces each group to its percentile and bucket series.
  */
-async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut: boolean): Promise<ResultSeries[]> {
+async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEngineDeps, budget: QueryBudget, cut: boolean, trace?: SubQueryTrace): Promise<ResultSeries[]> {
   const hook = deps.queryHooks?.histograms;
   if (!hook || !hook.isUsed()) throw new ApiError(400, 'Histogram queries need the histogram plugin', 'Load the "histogram" plugin with its codecs (docs/configuration.md)');
   const scan = scanRange(query, sub);
@@ -515,22 +552,41 @@ async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEn
   // to say, as only it tells histogram points from others (`spanEnd`, HistogramSeries.members)
   const scanned = sub.metric ? await fuzzyRowFilter(deps.storage, sub.explicitTags && sub.filters.length > 0, rowKeyLiterals(sub.filters).rowKey) : undefined;
   const groups = new Map<string, { data: SeriesData; order: string }[]>();
-  for await (const data of seriesOf(sub, deps.storage, scan, budget)) {
+  const scanStarted = trace ? performance.now() : 0;
+  if (trace) trace.scannerId = scannerId(deps.storage.name, 'histogram', sub, scan);
+  const reads = seriesOf(sub, deps.storage, scan, budget);
+  for await (const data of trace ? timedReads(reads, trace) : reads) {
+    if (trace) {
+      trace.rowsPreFilter++;
+      trace.dpsPreFilter += data.points.length;
+    }
     if (scanned && !scanned(data.series.tags)) continue;
     budget.addSeries(data.points.length);
     if (budget.due()) await budget.pause();
     if (data.points.length === 0) continue;
     const tags = data.series.tags;
     if (groupKeys.some((k) => tags[k] === undefined)) continue;
+    if (trace) {
+      trace.rowsPostFilter++;
+      trace.dpsPostFilter += data.points.length;
+    }
     const order = rowKeyOrder(tags);
     const key = groupKeyOf(sub, groupKeys, data.series, order);
     let members = groups.get(key);
     if (!members) groups.set(key, (members = []));
     members.push({ data, order });
   }
+  const groupByStarted = trace ? performance.now() : 0;
+  if (trace) {
+    trace.successfulScan++;
+    trace.queryScanTime += groupByStarted - scanStarted;
+    trace.saltScannerMergeTime += groupByStarted - scanStarted - trace.storageTime;
+  }
   const keys = await sortPaced([...groups.keys()], compareText, budget);
   const ordered = [];
   for (const key of keys) ordered.push((await sortPaced(groups.get(key)!, (a, b) => compareText(a.order, b.order), budget)).map((m) => m.data));
+  const aggregationStarted = trace ? performance.now() : 0;
+  if (trace) trace.groupByTime += aggregationStarted - groupByStarted;
   const ds = sub.downsample;
   const answer = await hook.promise({
     groups: ordered.map((members) => ({ members })),
@@ -543,6 +599,8 @@ async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEn
     slice: budget,
   });
   if (!answer) throw new ApiError(400, 'Histogram queries need the histogram plugin', 'Load the "histogram" plugin with its codecs (docs/configuration.md)');
+  // the plugin reduces every group in one call: each output series shows that call's time
+  const aggregationTime = trace ? performance.now() - aggregationStarted : 0;
   const results: ResultSeries[] = [];
   const range = { start: query.start, end: query.end };
   for (const s of answer) {
@@ -550,6 +608,7 @@ async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEn
     // the group's spans only: its series without histograms, or left out, lend it no tags
     const group = ordered[s.group]!;
     const infos = s.members ? s.members.map((i) => group[i]!.series) : group.map((d) => d.series);
+    const namesStarted = trace ? performance.now() : 0;
     const { tags, aggregateTags } = await computeTags(infos, budget);
     const columns = allocColumns(s.timestamps.length);
     columns.length = s.timestamps.length;
@@ -572,6 +631,7 @@ async function runHistogramSubQuery(sub: SubQuery, query: TsQuery, deps: QueryEn
       globalAnnotations: [],
       numeric: cut ? clipNumeric(columns, query.start, query.end) : columns,
     };
+    if (trace) result.figures = { uidToStringTime: performance.now() - namesStarted, aggregationTime, serializationTime: 0, emittedDPs: 0 };
     // annotations kept under either form of the series' TSUID
     if (!query.noAnnotations) result.annotations = await deps.storage.annotations(range, [...new Set([...result.tsuids, ...infos.map((i) => i.id)])]);
     results.push(result);
@@ -703,10 +763,10 @@ export async function executeSubQueries(query: TsQuery, deps: QueryEngineDeps, b
 }
 
 /** Runs every sub-query within `budget` (by default a new one from deps.limits; a route passes its own, to cancel it and to serialize within it). */
-export async function executeQuery(query: TsQuery, deps: QueryEngineDeps, budget = new QueryBudget(deps.limits)): Promise<ResultSeries[]> {
+export async function executeQuery(query: TsQuery, deps: QueryEngineDeps, budget = new QueryBudget(deps.limits), trace?: QueryTrace): Promise<ResultSeries[]> {
   const results: ResultSeries[] = [];
   assertTsuids(query);
-  for (const sub of query.queries) results.push(...(await runSubQuery(sub, query, deps, budget)));
+  for (const sub of query.queries) results.push(...(await runSubQuery(sub, query, deps, budget, true, trace?.sub(sub.index))));
   // QueryRpc: global annotations only when annotations are wanted at all
   if (query.globalAnnotations && !query.noAnnotations) {
     const global: Annotation[] = await deps.storage.annotations({ start: query.start, end: query.end }, 'global');

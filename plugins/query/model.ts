@@ -67,6 +67,10 @@ export interface TsQuery {
   msResolution: boolean;
   showTSUIDs: boolean;
   showQuery: boolean;
+  /** each output series' figures as `stats` (OpenTSDB's QueryStats; query-trace.ts) */
+  showStats?: boolean;
+  /** the request's figures as a last `{"statsSummary": …}` element (query-trace.ts) */
+  showSummary?: boolean;
   noAnnotations: boolean;
   globalAnnotations: boolean;
   delete: boolean;

@@ -30,6 +30,8 @@ export interface RawQuery {
   msResolution?: boolean;
   showTSUIDs?: boolean;
   showQuery?: boolean;
+  showStats?: boolean;
+  showSummary?: boolean;
   noAnnotations?: boolean;
   globalAnnotations?: boolean;
   delete?: boolean;
@@ -71,6 +73,8 @@ export function validateQuery(raw: RawQuery, aggregators: Registry<Aggregator>, 
     msResolution: raw.msResolution ?? false,
     showTSUIDs: raw.showTSUIDs ?? false,
     showQuery: raw.showQuery ?? false,
+    showStats: raw.showStats ?? false,
+    showSummary: raw.showSummary ?? false,
     noAnnotations: raw.noAnnotations ?? false,
     globalAnnotations: raw.globalAnnotations ?? false,
     delete: raw.delete ?? false,

@@ -27,6 +27,8 @@ export function parseQueryString(qs: QueryString, aggregators: Registry<Aggregat
     msResolution: has(qs, 'ms'),
     showTSUIDs: has(qs, 'show_tsuids'),
     showQuery: has(qs, 'show_query'),
+    showStats: has(qs, 'show_stats'),
+    showSummary: has(qs, 'show_summary'),
     noAnnotations: has(qs, 'no_annotations'),
     globalAnnotations: has(qs, 'global_annotations'),
     arrays: has(qs, 'arrays'),

@@ -8,6 +8,7 @@ import { ValueKind, type Annotation, type TimeSlice } from '../../core';
 import { annotationJson, javaDoubleJson } from '../../lib/opentsdb';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import type { SubQuery, TsQuery } from './model';
+import { statsJson, type QueryTrace, type ResultFigures } from './query-trace';
 
 const JSON_KIND: number = ValueKind.Json;
 const STRING: number = ValueKind.String;
@@ -25,6 +26,8 @@ export interface ResultSeries {
   /** written even when empty (an expression's own series, as OpenTSDB's EDPtoDPS) */
   annotationsAlways?: boolean;
   globalAnnotations: Annotation[];
+  /** with a QueryTrace (showStats, showSummary): the series' own figures; the serializer sets its two */
+  figures?: ResultFigures;
 }
 
 /** Java's Double.toString as JSON (lib/opentsdb javaDoubleJson). */
@@ -93,7 +96,8 @@ class TextBlocks {
   }
 }
 
-async function writeDps(out: TextBlocks, s: ResultSeries, query: TsQuery, slice: TimeSlice | undefined): Promise<void> {
+/** Writes the series' `dps`; returns the points written (OpenTSDB's emittedDPs). */
+async function writeDps(out: TextBlocks, s: ResultSeries, query: TsQuery, slice: TimeSlice | undefined): Promise<number> {
   const ms = query.msResolution;
   const arrays = query.arrays;
   const nanAsNull = s.query.downsample?.fill === 'null';
@@ -119,6 +123,7 @@ async function writeDps(out: TextBlocks, s: ResultSeries, query: TsQuery, slice:
     }
   }
   out.push(arrays ? ']' : '}');
+  return s.numeric ? s.numeric.length : s.discrete ? s.discrete.length : 0;
 }
 
 /**
@@ -126,21 +131,29 @@ async function writeDps(out: TextBlocks, s: ResultSeries, query: TsQuery, slice:
  * yields to the event loop every block of points when the slice is used up, and a
  * QueryBudget stops it past the query's deadline.
  */
-export async function serializeResults(results: readonly ResultSeries[], query: TsQuery, slice?: TimeSlice): Promise<string> {
+export async function serializeResults(results: readonly ResultSeries[], query: TsQuery, slice?: TimeSlice, trace?: QueryTrace): Promise<string> {
   const out = new TextBlocks();
   out.push('[');
   for (let index = 0; index < results.length; index++) {
     const s = results[index]!;
     if (index > 0) out.push(',');
+    const serializationStarted = trace ? performance.now() : 0;
     out.push(`{"metric":${JSON.stringify(s.metric)},"tags":${JSON.stringify(s.tags)},"aggregateTags":${JSON.stringify(s.aggregateTags)},`);
     if (query.showQuery) out.push(`"query":${echoJson(s.query)},`);
     if (query.showTSUIDs) out.push(`"tsuids":${JSON.stringify([...s.tsuids].sort())},`);
     if (s.annotations.length > 0 || s.annotationsAlways) out.push(`"annotations":${JSON.stringify(s.annotations.map(annotationJson))},`);
     if (s.globalAnnotations.length > 0) out.push(`"globalAnnotations":${JSON.stringify(s.globalAnnotations.map(annotationJson))},`);
-    await writeDps(out, s, query, slice);
+    const emitted = await writeDps(out, s, query, slice);
+    if (trace && s.figures) {
+      // QueryStats.addStat: the sub-query's figures become this series' (the summary keeps the last)
+      const sub = trace.sub(s.query.index);
+      sub.last = { ...s.figures, emittedDPs: emitted, serializationTime: performance.now() - serializationStarted };
+      if (query.showStats) out.push(`,"stats":${statsJson(sub.seriesStats())}`);
+    }
     out.push('}');
     if (slice?.due()) await out.endBlock(slice);
   }
+  if (trace && query.showSummary) out.push(`${results.length > 0 ? ',' : ''}{"statsSummary":${statsJson(trace.summary())}}`);
   out.push(']');
   return out.text();
 }

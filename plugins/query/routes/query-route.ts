@@ -8,6 +8,7 @@ import type { TsQuery } from '../model';
 import { parseJsonBody, parseQueryBody } from '../parse-json';
 import { parseQueryString, type QueryString } from '../parse-uri';
 import { serializeResults } from '../serializer';
+import { QueryTrace } from '../query-trace';
 import type { RunningQueries } from '../running-queries';
 import type { QueryStats } from '../stats';
 import { QUERY_SCHEMA } from './schemas';
@@ -45,7 +46,8 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
         if (query.delete && !options.allowDelete) throw new ApiError(400, 'Bad request', DELETE_DISABLED);
         const budget = requestBudget(reply, deps.limits);
         const source = request.method === 'POST' ? sourceFromBody(parseJsonBody(request.body)) : sourceFromQueryString(qs);
-        const json = await trackQuery(request, reply, options.queries, query, source, budget, async () => serializeResults(await executeQuery(query, deps, budget), query, budget));
+        const trace = query.showStats || query.showSummary ? new QueryTrace() : undefined;
+        const json = await trackQuery(request, reply, options.queries, query, source, budget, async () => serializeResults(await executeQuery(query, deps, budget, trace), query, budget, trace));
         options.stats.recordSuccess(performance.now() - started);
         reply.type('application/json; charset=UTF-8');
         return options.jsonp ? wrapJsonp(request, json) : json;
