@@ -136,13 +136,38 @@ function exactSelector(info: SeriesInfo): SeriesSelector {
   return { metric: info.metric, predicates, explicitTagKeys: Object.keys(info.tags) };
 }
 
+/**
+ * The filters of a TSUID sub-query, as OpenTSDB 2.4.1 runs them: TsdbQuery.configureFromQuery
+ * returns before findGroupBys for TSUIDs, so no filter groups and none goes into a row key;
+ * each runs on the series' names after the scan (TagVFilter.match: a literal_or on a key
+ * the series lacks fails, a not_literal_or passes), except a wildcard `*`, which never runs
+ * after a scan (TagVWildcardFilter's post_scan is false). Undefined when nothing is left to run.
+ */
+export function tsuidFilterOf(filters: readonly TagFilter[]): ((tags: Readonly<Record<string, string>>) => boolean) | undefined {
+  const run = filters.filter((f) => !isMatchAll(f));
+  if (run.length === 0) return undefined;
+  return (tags) => run.every((f) => f.test(tags[f.tagk]));
+}
+
+/** A wildcard (or iwildcard) filter of `*` alone: OpenTSDB's match-all, never run after a scan. */
+function isMatchAll(f: TagFilter): boolean {
+  return (f.type === 'wildcard' || f.type === 'iwildcard') && f.filter.trim() === '*';
+}
+
+/** The series of the sub-query's TSUIDs its filters keep (tsuidFilterOf). */
+async function seriesOfTsuidSubQuery(sub: SubQuery, storage: StorageEngine, pause: () => Promise<void> | undefined): Promise<SeriesInfo[]> {
+  // OpenTSDB TSUIDs (resolved through the engine's UIDs) and DSDB's own series ids
+  const infos = await seriesOfTsuids(storage, sub.tsuids!, pause);
+  const keep = tsuidFilterOf(sub.filters);
+  return keep ? infos.filter((info) => keep(info.tags)) : infos;
+}
+
 async function* seriesOf(sub: SubQuery, storage: StorageEngine, range: { start: number; end: number }, budget: QueryBudget): AsyncIterable<SeriesData> {
   if (sub.metric) {
     yield* storage.read(selectorOf(sub), range);
     return;
   }
-  // OpenTSDB TSUIDs (resolved through the engine's UIDs) and DSDB's own series ids
-  const infos = await seriesOfTsuids(storage, sub.tsuids!, () => (budget.due() ? budget.pause() : undefined));
+  const infos = await seriesOfTsuidSubQuery(sub, storage, () => (budget.due() ? budget.pause() : undefined));
   for (const info of infos) {
     for await (const data of storage.read(exactSelector(info), range)) if (data.series.id === info.id) yield data;
   }
@@ -261,6 +286,8 @@ async function collectGroups(
 
 /** The tag keys a sub-query groups by, sorted. */
 function groupByKeys(sub: SubQuery): string[] {
+  // a TSUID sub-query never groups: its series make one group (tsuidFilterOf)
+  if (!sub.metric) return [];
   return [...new Set(sub.filters.filter((f) => f.groupBy).map((f) => f.tagk))].sort();
 }
 
@@ -784,7 +811,7 @@ export async function executeQuery(query: TsQuery, deps: QueryEngineDeps, budget
         continue;
       }
       // a tsuids sub-query deletes what it read too: each of its series, by its exact key
-      const series = await seriesOfTsuids(deps.storage, sub.tsuids!, pause);
+      const series = await seriesOfTsuidSubQuery(sub, deps.storage, pause);
       for (const info of series) await deps.storage.deleteRange(exactSelector(info), range);
       await deleteAnnotationsOf(deps.storage, range, { tsuids: sub.tsuids!, series }, pause);
     }

@@ -250,6 +250,20 @@ export function fixedVectors(prefix: string): FixedVectors {
     ...[`{"start":${T}.0,"end":${T + 600},"queries":[{"aggregator":"sum","metric":"${m('ints')}"}]}`, `{"start":${T},"end":${T + 600}.0,"queries":[{"aggregator":"sum","metric":"${m('ints')}"}]}`, `{"start":1.7e9,"end":${T + 600},"queries":[{"aggregator":"sum","metric":"${m('ints')}"}]}`].map((body) =>
       post('fixed', body),
     ),
+    // filters of a TSUID sub-query: never grouping, each but a wildcard `*` run on the series' names
+    ...[
+      { filters: [{ type: 'wildcard', tagk: 'host', filter: '*', groupBy: true }] },
+      { tags: { host: '*' } },
+      { filters: [{ type: 'wildcard', tagk: 'uid', filter: '*', groupBy: true }] },
+      { filters: [{ type: 'literal_or', tagk: 'host', filter: 'a', groupBy: true }] },
+      { filters: [{ type: 'not_literal_or', tagk: 'uid', filter: '1', groupBy: true }] },
+      { filters: [{ type: 'regexp', tagk: 'host', filter: '^b', groupBy: false }] },
+      { filters: [{ type: 'literal_or', tagk: 'nosuchkey', filter: 'a', groupBy: false }] },
+      { aggregator: 'none', filters: [{ type: 'wildcard', tagk: 'uid', filter: '*', groupBy: true }] },
+    ].map((extra) => ({
+      ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', tsuids: [`{TSUID:${m('tagged')}{host=a,uid=1}}`, `{TSUID:${m('tagged')}{host=b,uid=2}}`, `{TSUID:${m('tagged')}{host=a}}`], ...extra }] }),
+      kind: 'fixed-tsuid',
+    })),
     // a sub-query naming TSUIDs and a metric is a TSUID query (TsdbQuery.configureFromQuery)
     { ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('tagged'), tsuids: [`{TSUID:${m('ints')}{host=a}}`] }] }), kind: 'fixed-tsuid' },
     // so with a fill policy no value bucket starts on a slot: every slot is filled (OpenTSDB's
