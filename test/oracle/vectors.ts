@@ -264,6 +264,10 @@ export function fixedVectors(prefix: string): FixedVectors {
       ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', tsuids: [`{TSUID:${m('tagged')}{host=a,uid=1}}`, `{TSUID:${m('tagged')}{host=b,uid=2}}`, `{TSUID:${m('tagged')}{host=a}}`], ...extra }] }),
       kind: 'fixed-tsuid',
     })),
+    // text after the body's JSON object: Jackson reads the first value and ignores the rest
+    ...[' junk', '}', '{"start":1', '[', '"open', '\n{"start":0}'].map((after) =>
+      post('fixed', `{"start":${T},"end":${T + 600},"queries":[{"aggregator":"sum","metric":"${m('ints')}"}]}${after}`),
+    ),
     // a sub-query naming TSUIDs and a metric is a TSUID query (TsdbQuery.configureFromQuery)
     { ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('tagged'), tsuids: [`{TSUID:${m('ints')}{host=a}}`] }] }), kind: 'fixed-tsuid' },
     // so with a fill policy no value bucket starts on a slot: every slot is filled (OpenTSDB's

@@ -1,0 +1,52 @@
+/**
+ * A POST body's text after its JSON object, as OpenTSDB 2.4.1's Jackson mapper reads it:
+ * the first value is the request, the rest is ignored (measured on the real server for
+ * /api/query, /api/query/last and /api/query/exp; /api/query's forms are fixed oracle
+ * vectors in test/oracle/vectors.ts). /api/put refuses such bodies (divergence 19).
+ */
+import { expect } from 'chai';
+import { firstJsonValueText } from '../../plugins/query/parse-json';
+import { at, int, startQueryDaemon, type QueryDaemon } from '../helpers/query';
+
+const t0 = 1356998400;
+
+describe('POST query bodies: text after the JSON object ignored, as OpenTSDB', () => {
+  let d: QueryDaemon;
+  before(async () => {
+    d = await startQueryDaemon();
+    await d.write([at('tb.cpu', { host: 'a' }, t0, int(4)), at('tb.cpu', { host: 'a' }, t0 + 60, int(6))]);
+  });
+  after(() => d.stop());
+
+  it('firstJsonValueText: the first object, strings and nesting respected; anything else whole', () => {
+    expect(firstJsonValueText('{"a":"}{"} x')).to.equal('{"a":"}{"}');
+    expect(firstJsonValueText(Buffer.from(' {"a":{"b":[1,{}]}}}'))).to.equal(' {"a":{"b":[1,{}]}}');
+    expect(firstJsonValueText('{"a":"\\"}"}{')).to.equal('{"a":"\\"}"}');
+    expect(firstJsonValueText('[1] x')).to.equal('[1] x');
+    expect(firstJsonValueText('{"open":')).to.equal('{"open":');
+    expect(firstJsonValueText(undefined)).to.equal('');
+  });
+
+  it('/api/query, /api/query/last and /api/query/exp answer the first object', async () => {
+    const query = `{"start":${t0 - 10},"end":${t0 + 100},"queries":[{"aggregator":"sum","metric":"tb.cpu"}]}`;
+    for (const after of [' junk', '}', '{"start":1', '"open']) {
+      const r = await d.post('/api/query', query + after);
+      expect(r.status, r.text).to.equal(200);
+      expect(r.json[0].dps).to.deep.equal({ [t0]: 4, [t0 + 60]: 6 });
+    }
+    const last = await d.post('/api/query/last', '{"queries":[{"metric":"tb.cpu","tags":{"host":"a"}}]} xx');
+    expect(last.status, last.text).to.equal(200);
+    expect(last.json.map((p: { value: string }) => p.value)).to.deep.equal(['6']);
+    const exp = await d.post('/api/query/exp', `{"time":{"start":${t0 - 10},"end":${t0 + 100},"aggregator":"sum"},"metrics":[{"id":"a","metric":"tb.cpu"}],"expressions":[{"id":"e","expr":"a*2"}]} xx`);
+    expect(exp.status, exp.text).to.equal(200);
+    expect(exp.json.outputs[0].dps.map((p: number[]) => p[1])).to.deep.equal([8, 12]);
+  });
+
+  it('a body that is no closed object is still refused', async () => {
+    for (const body of ['{"start":1', 'x{"start":1}', '[]']) {
+      const r = await d.post('/api/query', body);
+      expect(r.status, body).to.equal(400);
+      expect(r.json.error.message).to.equal('Unable to parse the given JSON');
+    }
+  });
+});
