@@ -204,3 +204,31 @@ export function jsonTokenEnd(bytes: Uint8Array, start: number, end: number): num
   }
   return -1;
 }
+
+/**
+ * The text of a request body's first JSON object or array: OpenTSDB 2.4.1 binds bodies with
+ * Jackson, which reads one value and ignores whatever follows it (FAIL_ON_TRAILING_TOKENS
+ * off): `{…} junk`, `{…}}` and a second object are the first object's request (measured on
+ * the real server for /api/query, /api/query/last, /api/query/exp, /api/annotation(s),
+ * /api/annotation/bulk, /api/uid/*, /api/tree). Text that is no closed object or array is
+ * returned whole, for the parser to refuse. Not for the write bodies (/api/put,
+ * /api/histogram), which refuse trailing text so that a collector's second object is
+ * never dropped without a word (docs/opentsdb-compat.md, divergence 19).
+ */
+export function firstJsonValueText(text: string): string {
+  let i = 0;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+  if (text[i] !== '{' && text[i] !== '[') return text;
+  let depth = 0;
+  let inString = false;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if ((c === 0x7d || c === 0x5d) && --depth === 0) return text.slice(0, i + 1);
+  }
+  return text;
+}

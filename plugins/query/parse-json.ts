@@ -3,7 +3,7 @@
  * @JsonIgnoreProperties); numbers for start/end are read as their text in the body.
  */
 import { type Aggregator, type Registry } from '../../core';
-import { ApiError, JsonNumber, jsonText, jsonTokenEnd, optionalJsonText, parseExactJson, type ExactJson } from '../../lib/opentsdb';
+import { ApiError, firstJsonValueText, JsonNumber, jsonText, optionalJsonText, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { createFilter, filterFromShortcut } from './filters';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
@@ -11,23 +11,13 @@ import { subQueriesEqual } from './exp/sub-query-equals';
 
 type Json = Record<string, unknown>;
 
-/**
- * The text of a request body's first JSON value: OpenTSDB's Jackson mapper reads one value
- * and ignores whatever follows it (FAIL_ON_TRAILING_TOKENS off), so `{…} junk`, `{…}}` and a
- * second object are the first object's query (measured on OpenTSDB 2.4.1 for /api/query,
- * /api/query/last and /api/query/exp). A body that is no closed object is returned whole,
- * for the parser to refuse. Not for /api/put, which refuses trailing text (divergence 19).
- */
-export function firstJsonValueText(body: unknown): string {
-  const bytes = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.alloc(0);
-  let start = 0;
-  while (start < bytes.length && (bytes[start] === 0x20 || bytes[start] === 0x0a || bytes[start] === 0x0d || bytes[start] === 0x09)) start++;
-  const end = bytes[start] === 0x7b ? jsonTokenEnd(bytes, start, bytes.length) : -1;
-  return (end > 0 ? bytes.subarray(0, end) : bytes).toString('utf8');
+/** A request body's text up to the end of its first JSON value (lib/opentsdb firstJsonValueText: Jackson ignores the rest). */
+function bodyText(body: unknown): string {
+  return firstJsonValueText(Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '');
 }
 
 export function parseJsonBody(body: unknown): Json {
-  const text = firstJsonValueText(body);
+  const text = bodyText(body);
   if (text.trim().length === 0) throw new ApiError(400, 'Missing message content', 'Supply valid JSON formatted data in the body of your request');
   let parsed: unknown;
   try {
@@ -67,7 +57,7 @@ export const bool = (v: unknown): boolean | undefined => {
  */
 function numberTexts(body: unknown, json: Json): { start?: string; end?: string } {
   if (typeof json.start !== 'number' && typeof json.end !== 'number') return {};
-  const text = firstJsonValueText(body);
+  const text = bodyText(body);
   let exact: ExactJson;
   try {
     exact = parseExactJson(text);

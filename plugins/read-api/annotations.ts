@@ -13,10 +13,34 @@ import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
 import { ANNOTATION_BULK_SCHEMA, ANNOTATION_SCHEMA, ANNOTATIONS_SCHEMA } from './schemas';
 
-function toMs(value: unknown, field: string): number {
-  const text = jsonText(value, field);
-  if (!/^\d+$/.test(text)) throw new ApiError(400, `Invalid ${field}: ${text}`);
-  return text.length <= 10 ? Number(text) * 1000 : Number(text);
+/** The most a time in seconds can be (10 digits); longer is milliseconds, as OpenTSDB tells them. */
+const MAX_SECONDS = 9_999_999_999;
+
+/**
+ * A body's time as Jackson binds it to Annotation's `long` fields (measured on OpenTSDB
+ * 2.4.1): a number is truncated toward zero (`1700000500.5` is 1700000500, `1.7e9` is
+ * 1700000000), a string must be a whole number (Jackson's `not a valid Long value` is its
+ * 500, a 400 here); then seconds, or milliseconds past 10 digits. Returns ms.
+ */
+function bodyTimeMs(value: unknown, field: string): number {
+  let n: number;
+  if (typeof value === 'number' && Number.isFinite(value)) n = Math.trunc(value);
+  else if (typeof value === 'string' && /^[+-]?\d+$/.test(value.trim())) n = Number(value.trim());
+  else throw new ApiError(400, `Invalid ${field}: ${jsonText(value, field)}`);
+  return Math.abs(n) <= MAX_SECONDS ? n * 1000 : n;
+}
+
+/** Annotation.syncToStorage's and delete's refusal of a body without a start time. */
+const NO_START = 'The start timestamp has not been set';
+
+/**
+ * A query string's time as AnnotationRpc.parseQS reads it: DateTime.parseDateTimeString
+ * (`1h-ago`, dates, seconds or ms), then divided by 1000 — its "TODO - fix for ms support":
+ * a query-string note is always named to the second. Returns ms; -1 when absent.
+ */
+function queryTimeMs(text: string | undefined): number {
+  if (text === undefined || text === '') return -1;
+  return Math.trunc(parseDateTime(text, 'UTC', Date.now()) / 1000) * 1000;
 }
 
 /**
@@ -25,15 +49,44 @@ function toMs(value: unknown, field: string): number {
  * for hexBinary: <the TSUID, padded to an even length>". An empty one is a global note.
  */
 function annotationIn(json: Record<string, unknown> | null): Annotation {
-  if (typeof json !== 'object' || json === null) throw new ApiError(400, 'Unable to parse the given JSON', 'Expected an annotation object');
-  if (json.startTime === undefined || json.startTime === null || json.startTime === 0) throw new ApiError(400, 'Missing start time');
-  const a: Annotation = { startTime: toMs(json.startTime, 'startTime') };
-  if (json.endTime) a.endTime = toMs(json.endTime, 'endTime');
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ApiError(400, 'Unable to parse the given JSON', 'Expected an annotation object');
+  // Jackson binds every field before syncToStorage looks at the start: a bad field is refused first
+  const startTime = json.startTime === undefined || json.startTime === null ? 0 : bodyTimeMs(json.startTime, 'startTime');
+  const a: Annotation = { startTime };
+  if (json.endTime !== undefined && json.endTime !== null) {
+    const endTime = bodyTimeMs(json.endTime, 'endTime');
+    if (endTime !== 0) a.endTime = endTime;
+  }
   if (json.tsuid) a.tsuid = jsonText(json.tsuid, 'tsuid');
   if (a.tsuid) hexBinaryUid(a.tsuid);
   if (json.description !== undefined) a.description = jsonText(json.description, 'description');
   if (json.notes !== undefined) a.notes = jsonText(json.notes, 'notes');
-  if (json.custom && typeof json.custom === 'object') a.custom = Object.fromEntries(Object.entries(json.custom).map(([k, v]) => [k, jsonText(v, `custom.${k}`)]));
+  if (json.custom !== undefined && json.custom !== null) {
+    // Annotation.custom is a HashMap<String,String>: Jackson refuses a string, number or array there (its 500, a 400 here)
+    if (typeof json.custom !== 'object' || Array.isArray(json.custom)) throw new ApiError(400, 'Unable to parse the given JSON', `"custom" must be an object of strings, not ${Array.isArray(json.custom) ? 'an array' : JSON.stringify(json.custom)}`);
+    a.custom = Object.fromEntries(Object.entries(json.custom).map(([k, v]) => [k, jsonText(v, `custom.${k}`)]));
+  }
+  return a;
+}
+
+/** AnnotationRpc.parseQS: the note a query string names (GET and DELETE without a body). */
+function annotationFromQuery(qs: Record<string, string | string[] | undefined>): Annotation {
+  // a repeated parameter: the first counts (getQueryStringParam)
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const startTime = queryTimeMs(one(qs.start_time));
+  if (startTime < 1) throw new ApiError(400, 'Missing start time');
+  const a: Annotation = { startTime };
+  const endTime = queryTimeMs(one(qs.end_time));
+  if (endTime > 0) a.endTime = endTime;
+  const tsuid = one(qs.tsuid);
+  if (tsuid) {
+    a.tsuid = tsuid;
+    hexBinaryUid(tsuid);
+  }
+  const description = one(qs.description);
+  if (description !== undefined) a.description = description;
+  const notes = one(qs.notes);
+  if (notes !== undefined) a.notes = notes;
   return a;
 }
 
@@ -47,12 +100,22 @@ function setsSomething(a: Annotation): boolean {
   return !!a.description || !!a.notes || a.custom !== undefined || (a.endTime !== undefined && a.endTime !== 0);
 }
 
-/** GET and DELETE may name the annotation in the query string; POST/PUT in the body. */
-function requested(request: FastifyRequest): Record<string, unknown> {
-  const qs = request.query as Record<string, string | undefined>;
+/**
+ * The note a request names: its JSON body when it has one (any method), else its query
+ * string (AnnotationRpc: `query.hasContent() ? parseAnnotationV1() : parseQS()`). A body
+ * without a start time is refused as the method's OpenTSDB call refuses it.
+ */
+function requested(request: FastifyRequest, method: string): Annotation {
   const hasBody = Buffer.isBuffer(request.body) && request.body.length > 0;
-  if (hasBody) return jsonBody(request.body);
-  return { startTime: qs.start_time, endTime: qs.end_time, tsuid: qs.tsuid, description: qs.description, notes: qs.notes };
+  if (!hasBody) return annotationFromQuery(request.query as Record<string, string | string[] | undefined>);
+  const note = annotationIn(jsonBody(request.body));
+  if (note.startTime < 1) {
+    if (method === 'DELETE') throw new ApiError(400, 'Unable to delete Annotation information', NO_START);
+    // Annotation.getAnnotation's refusal is OpenTSDB's 500 naming the exception: a 400 here (divergence 10)
+    if (method === 'GET') throw new ApiError(400, `java.lang.IllegalArgumentException: ${NO_START}`);
+    throw new ApiError(400, NO_START, NO_START);
+  }
+  return note;
 }
 
 async function find(storage: StorageEngine, startTime: number, tsuid: string | undefined): Promise<Annotation | undefined> {
@@ -105,7 +168,7 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
         if (method === 'GET' && url === '/api/annotations') return globalAnnotationsIn(engine, qs);
         let wanted: Annotation;
         try {
-          wanted = annotationIn(requested(request));
+          wanted = requested(request, method);
         } catch (err) {
           if (err instanceof ApiError && err.message.startsWith('contains illegal character')) {
             // AnnotationRpc's delete answers its own message with the cause as the details;
@@ -148,7 +211,10 @@ export function registerAnnotations(app: FastifyInstance, storage: () => Storage
       // every note is checked before any is stored (OpenTSDB's writes of the notes before a bad one may have gone out)
       const list = (body as Record<string, unknown>[]).map((json) => {
         try {
-          return annotationIn(json);
+          const note = annotationIn(json);
+          // the note as Jackson bound it: tsuid "" when absent, the start 0
+          if (note.startTime < 1) throw new ApiError(400, NO_START, `Annotation error: TSUID: ${note.tsuid ?? ''} Start: ${note.startTime / 1000}  Description: ${note.description ?? ''}`);
+          return note;
         } catch (err) {
           if (err instanceof ApiError && err.message.startsWith('contains illegal character')) throw new ApiError(400, err.message, `Annotation error: ${bulkNoteText(json)}`);
           throw err;

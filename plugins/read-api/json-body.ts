@@ -1,8 +1,9 @@
 /** Parses a raw JSON request body into an object, with OpenTSDB's error messages. */
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, firstJsonValueText } from '../../lib/opentsdb';
 
 export function jsonBody(body: unknown, allowArray = false): Record<string, unknown> & { length?: number } {
-  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
+  // Jackson reads the first value and ignores the rest (firstJsonValueText)
+  const text = firstJsonValueText(Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '');
   if (text.trim() === '') throw new ApiError(400, 'Missing message content', 'Supply valid JSON formatted data in the body of your request');
   let parsed: unknown;
   try {

@@ -3,7 +3,7 @@
  * one, else the query string; with OpenTSDB's messages for what is missing or malformed.
  */
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, firstJsonValueText } from '../../lib/opentsdb';
 import { javaSplit } from './java';
 import { RE2JS } from 're2js';
 import { javaInt, parseRuleType, compileRegex, type RuleInput, type TreeChanges } from './model';
@@ -32,10 +32,10 @@ function parseError(e: unknown): ApiError {
   return new ApiError(400, 'Unable to parse the given JSON', (e as Error).message);
 }
 
-/** JSON.parse with OpenTSDB's 400 "Unable to parse the given JSON". */
+/** JSON.parse of a body with OpenTSDB's 400 "Unable to parse the given JSON"; Jackson reads the first value and ignores the rest (firstJsonValueText). */
 export function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(firstJsonValueText(text));
   } catch (e) {
     throw parseError(e);
   }

@@ -3,7 +3,7 @@
  * OpenTSDB's endpoints take both. Errors in OpenTSDB's words.
  */
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, firstJsonValueText } from '../../lib/opentsdb';
 import type { UidKind } from '../../lib/uid';
 
 export function bodyText(request: FastifyRequest): string {
@@ -17,7 +17,8 @@ export function jsonObject(request: FastifyRequest): Record<string, unknown> | u
   if (text.trim() === '') return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // Jackson reads the first value and ignores the rest (firstJsonValueText)
+    parsed = JSON.parse(firstJsonValueText(text));
   } catch (err) {
     throw new ApiError(400, 'Unable to parse the given JSON', (err as Error).message);
   }

@@ -97,7 +97,7 @@ describe('read API endpoints', () => {
     const del = await d.post('/api/annotation', { startTime: t0 + 1 }, 'DELETE');
     expect(del.status).to.equal(204);
     expect((await d.get(`/api/annotation?start_time=${t0 + 1}`)).status).to.equal(404);
-    expect((await d.post('/api/annotation', { description: 'x' })).json.error.message).to.equal('Missing start time');
+    expect((await d.post('/api/annotation', { description: 'x' })).json.error.message).to.equal('The start timestamp has not been set'); // OpenTSDB's Annotation.syncToStorage
     const bulk = await d.post('/api/annotation/bulk', [{ startTime: t0 + 2, description: 'one' }, { startTime: t0 + 3, description: 'two' }]);
     expect(bulk.json).to.have.length(2);
   });

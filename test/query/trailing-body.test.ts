@@ -1,11 +1,12 @@
 /**
  * A POST body's text after its JSON object, as OpenTSDB 2.4.1's Jackson mapper reads it:
  * the first value is the request, the rest is ignored (measured on the real server for
- * /api/query, /api/query/last and /api/query/exp; /api/query's forms are fixed oracle
- * vectors in test/oracle/vectors.ts). /api/put refuses such bodies (divergence 19).
+ * /api/query, /api/query/last, /api/query/exp, /api/annotation(s), /api/uid/*, /api/tree;
+ * /api/query's forms are fixed oracle vectors in test/oracle/vectors.ts). /api/put refuses
+ * such bodies (divergence 19).
  */
 import { expect } from 'chai';
-import { firstJsonValueText } from '../../plugins/query/parse-json';
+import { firstJsonValueText } from '../../lib/opentsdb';
 import { at, int, startQueryDaemon, type QueryDaemon } from '../helpers/query';
 
 const t0 = 1356998400;
@@ -18,13 +19,14 @@ describe('POST query bodies: text after the JSON object ignored, as OpenTSDB', (
   });
   after(() => d.stop());
 
-  it('firstJsonValueText: the first object, strings and nesting respected; anything else whole', () => {
+  it('firstJsonValueText: the first object or array, strings and nesting respected; anything else whole', () => {
     expect(firstJsonValueText('{"a":"}{"} x')).to.equal('{"a":"}{"}');
-    expect(firstJsonValueText(Buffer.from(' {"a":{"b":[1,{}]}}}'))).to.equal(' {"a":{"b":[1,{}]}}');
+    expect(firstJsonValueText(' {"a":{"b":[1,{}]}}}')).to.equal(' {"a":{"b":[1,{}]}}');
     expect(firstJsonValueText('{"a":"\\"}"}{')).to.equal('{"a":"\\"}"}');
-    expect(firstJsonValueText('[1] x')).to.equal('[1] x');
+    expect(firstJsonValueText('[1,[2]] x')).to.equal('[1,[2]]');
     expect(firstJsonValueText('{"open":')).to.equal('{"open":');
-    expect(firstJsonValueText(undefined)).to.equal('');
+    expect(firstJsonValueText('x{}')).to.equal('x{}');
+    expect(firstJsonValueText('')).to.equal('');
   });
 
   it('/api/query, /api/query/last and /api/query/exp answer the first object', async () => {
@@ -40,6 +42,16 @@ describe('POST query bodies: text after the JSON object ignored, as OpenTSDB', (
     const exp = await d.post('/api/query/exp', `{"time":{"start":${t0 - 10},"end":${t0 + 100},"aggregator":"sum"},"metrics":[{"id":"a","metric":"tb.cpu"}],"expressions":[{"id":"e","expr":"a*2"}]} xx`);
     expect(exp.status, exp.text).to.equal(200);
     expect(exp.json.outputs[0].dps.map((p: number[]) => p[1])).to.deep.equal([8, 12]);
+  });
+
+  it('/api/annotation and /api/annotation/bulk store the first value only', async () => {
+    const one = await d.post('/api/annotation', `{"startTime":${t0},"description":"first"} {"startTime":${t0 + 1},"description":"second"}`);
+    expect(one.status, one.text).to.equal(200);
+    expect(one.json.description).to.equal('first');
+    const bulk = await d.post('/api/annotation/bulk', `[{"startTime":${t0 + 2},"description":"b"}] junk`);
+    expect(bulk.status, bulk.text).to.equal(200);
+    expect(bulk.json).to.have.length(1);
+    expect((await d.get(`/api/annotation?start_time=${t0 + 1}`)).status).to.equal(404);
   });
 
   it('a body that is no closed object is still refused', async () => {
