@@ -54,6 +54,20 @@ describe('POST query bodies: text after the JSON object ignored, as OpenTSDB', (
     expect((await d.get(`/api/annotation?start_time=${t0 + 1}`)).status).to.equal(404);
   });
 
+  it('/api/uid/assign and /api/tree read the first value only', async () => {
+    const meta = await startQueryDaemon(['uid-meta', 'tree']);
+    try {
+      const assign = await meta.post('/api/uid/assign', '{"metric":["tb.trail"]} {"metric":["tb.other"]}');
+      expect(assign.status, assign.text).to.equal(200);
+      expect(Object.keys(assign.json.metric)).to.deep.equal(['tb.trail']);
+      const tree = await meta.post('/api/tree', '{"name":"trailing","enabled":false} junk');
+      expect(tree.status, tree.text).to.equal(200);
+      expect(tree.json.name).to.equal('trailing');
+    } finally {
+      await meta.stop();
+    }
+  });
+
   it('a body that is no closed object is still refused', async () => {
     for (const body of ['{"start":1', 'x{"start":1}', '[]']) {
       const r = await d.post('/api/query', body);
