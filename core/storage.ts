@@ -198,7 +198,8 @@ export interface Annotation {
   tsuid?: string;
   description?: string;
   notes?: string;
-  custom?: Record<string, string>;
+  /** OpenTSDB's custom map: text values, null where the client sent null */
+  custom?: Record<string, string | null>;
 }
 
 /**

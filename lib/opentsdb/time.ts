@@ -254,6 +254,20 @@ function exactTime(text: string, now: number): bigint | undefined {
 }
 
 /**
+ * A number with a leading `+`, as Tags.parseLong reads it (a sign, then at most 19 digits);
+ * DateTime's seconds-or-ms rule counts the sign: `+1356998400` (11 characters) is ms.
+ */
+function signedDigits(text: string): number {
+  if (text.length === 1) throw new ApiError(400, `Invalid time: ${text}. Just a sign, no value: ${text}`);
+  if (text.length > 20) throw new ApiError(400, `Invalid time: ${text}. Value too long: ${text}`);
+  for (let i = 1; i < text.length; i++) {
+    if (!isDigit(text.charCodeAt(i))) throw new ApiError(400, `Invalid time: ${text}. Invalid character '${text[i]}' in ${text}`);
+  }
+  const value = Number(text.slice(1));
+  return text.length <= 10 ? value * 1000 : value;
+}
+
+/**
  * OpenTSDB's DateTime.parseDateTimeString; `now` is injectable for tests. `zone` is read
  * for absolute dates only, and must then be a Java TimeZone ID (isJavaTimeZone).
  */
@@ -281,6 +295,7 @@ export function parseDateTime(text: string, zone = 'UTC', now = Date.now()): num
     return Number(digits);
   }
   if (text.startsWith('-')) throw new ApiError(400, `Invalid time: ${text}. Negative timestamps are not supported.`);
+  if (text.startsWith('+') && !text.includes('.')) return signedDigits(text);
   if (text.includes('.')) {
     if (!/^[0-9]{10}\.[0-9]{1,3}$/.test(text)) {
       throw new ApiError(400, `Invalid time: ${text}. Millisecond timestamps must be in the format <seconds>.<ms> where the milliseconds are limited to 3 digits`);

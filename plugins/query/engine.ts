@@ -782,10 +782,10 @@ function assertTsuids(query: TsQuery): void {
  * The sub-queries' results one list per sub-query, NOT cut to [start, end]: all the points
  * of the rows read, as OpenTSDB's expressions (/api/query/gexp, /api/query/exp) see them.
  */
-export async function executeSubQueries(query: TsQuery, deps: QueryEngineDeps, budget = new QueryBudget(deps.limits)): Promise<ResultSeries[][]> {
+export async function executeSubQueries(query: TsQuery, deps: QueryEngineDeps, budget = new QueryBudget(deps.limits), trace?: QueryTrace): Promise<ResultSeries[][]> {
   const results: ResultSeries[][] = [];
   assertTsuids(query);
-  for (const sub of query.queries) results.push(await runSubQuery(sub, query, deps, budget, false));
+  for (const sub of query.queries) results.push(await runSubQuery(sub, query, deps, budget, false, trace?.sub(sub.index)));
   return results;
 }
 

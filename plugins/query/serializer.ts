@@ -30,6 +30,9 @@ export interface ResultSeries {
   figures?: ResultFigures;
 }
 
+/** The figures of a series the engine did not make (a gexp expression's): the serializer sets its two. */
+const NO_FIGURES: ResultFigures = { uidToStringTime: 0, aggregationTime: 0, serializationTime: 0, emittedDPs: 0 };
+
 /** Java's Double.toString as JSON (lib/opentsdb javaDoubleJson). */
 export const formatDouble = javaDoubleJson;
 
@@ -144,10 +147,12 @@ export async function serializeResults(results: readonly ResultSeries[], query: 
     if (s.annotations.length > 0 || s.annotationsAlways) out.push(`"annotations":${JSON.stringify(s.annotations.map(annotationJson))},`);
     if (s.globalAnnotations.length > 0) out.push(`"globalAnnotations":${JSON.stringify(s.globalAnnotations.map(annotationJson))},`);
     const emitted = await writeDps(out, s, query, slice);
-    if (trace && s.figures) {
-      // QueryStats.addStat: the sub-query's figures become this series' (the summary keeps the last)
+    if (trace) {
+      // QueryStats.addStat: the sub-query's figures become this series' (the summary keeps the last);
+      // an expression's series (gexp) has no group of its own: its names and aggregation are 0
       const sub = trace.sub(s.query.index);
-      sub.last = { ...s.figures, emittedDPs: emitted, serializationTime: performance.now() - serializationStarted };
+      const figures = s.figures ?? NO_FIGURES;
+      sub.last = { ...figures, emittedDPs: emitted, serializationTime: performance.now() - serializationStarted };
       if (query.showStats) out.push(`,"stats":${statsJson(sub.seriesStats())}`);
     }
     out.push('}');

@@ -25,10 +25,16 @@ const MAX_SECONDS = 9_999_999_999;
 function bodyTimeMs(value: unknown, field: string): number {
   let n: number;
   if (typeof value === 'number' && Number.isFinite(value)) n = Math.trunc(value);
+  else if (typeof value === 'string' && (value.trim() === '' || value.trim() === 'null')) return 0; // Jackson: an empty (or "null") string is a primitive's 0
   else if (typeof value === 'string' && /^[+-]?\d+$/.test(value.trim())) n = Number(value.trim());
   else throw new ApiError(400, `Invalid ${field}: ${jsonText(value, field)}`);
+  // a Java long: Jackson refuses what lies past it (its 500; a 400 here)
+  if (Math.abs(n) > LONG_LIMIT) throw new ApiError(400, 'Unable to parse the given JSON', `Numeric value (${jsonText(value, field)}) out of range of long (${field})`);
   return Math.abs(n) <= MAX_SECONDS ? n * 1000 : n;
 }
+
+/** 2^63: past a Java long (a double cannot tell 2^63 - 1, the largest, from it: both are taken) */
+const LONG_LIMIT = 2 ** 63;
 
 /** Annotation.syncToStorage's and delete's refusal of a body without a start time. */
 const NO_START = 'The start timestamp has not been set';
@@ -64,7 +70,8 @@ function annotationIn(json: Record<string, unknown> | null): Annotation {
   if (json.custom !== undefined && json.custom !== null) {
     // Annotation.custom is a HashMap<String,String>: Jackson refuses a string, number or array there (its 500, a 400 here)
     if (typeof json.custom !== 'object' || Array.isArray(json.custom)) throw new ApiError(400, 'Unable to parse the given JSON', `"custom" must be an object of strings, not ${Array.isArray(json.custom) ? 'an array' : JSON.stringify(json.custom)}`);
-    a.custom = Object.fromEntries(Object.entries(json.custom).map(([k, v]) => [k, jsonText(v, `custom.${k}`)]));
+    // a null value stays null (Jackson's HashMap<String,String>); numbers and booleans become their text
+    a.custom = Object.fromEntries(Object.entries(json.custom).map(([k, v]) => [k, v === null ? null : jsonText(v, `custom.${k}`)]));
   }
   return a;
 }

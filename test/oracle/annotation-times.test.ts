@@ -64,6 +64,13 @@ describe('annotation times against OpenTSDB 2.4.1 (oracle) @integration', functi
       post([{ startTime: -3, tsuid: '000001000001000001', description: 'negative' }], 'POST', '/api/annotation/bulk'),
       post([{ startTime: base + 7.9, description: 'bulk fraction' }], 'POST', '/api/annotation/bulk'),
       get(`/api/annotation?start_time=${base + 7}`),
+      // a null custom value stays null; an empty string time is Jackson's 0
+      post({ startTime: base + 8, description: 'custom null', custom: { a: null, b: 'x', c: 3 } }),
+      get(`/api/annotation?start_time=${base + 8}`),
+      post({ startTime: base + 9, endTime: '', description: 'empty end' }),
+      post({ startTime: '', description: 'empty start' }),
+      // a leading `+` (Tags.parseLong): 11 characters, so milliseconds
+      get(`/api/annotation?start_time=%2B${base + 8}`),
     ];
     const differences: string[] = [];
     for (const request of requests) {

@@ -45,7 +45,7 @@ function seriesOf(answer: unknown): unknown {
   return answer.filter((s) => !('statsSummary' in s)).map(({ stats: _stats, ...rest }) => rest);
 }
 
-describe('/api/query showStats and showSummary against OpenTSDB 2.4.1 (oracle) @integration', function () {
+describe('/api/query and /api/query/gexp showStats and showSummary against OpenTSDB 2.4.1 (oracle) @integration', function () {
   this.timeout(10 * 60_000);
   let oracle: string | undefined;
   let dsdb: DsdbUnderTest | undefined;
@@ -95,6 +95,10 @@ describe('/api/query showStats and showSummary against OpenTSDB 2.4.1 (oracle) @
       ...bodies.map((body) => ({ kind: 'query', method: 'POST', path: '/api/query', body })),
       { kind: 'query', method: 'GET', path: `/api/query?start=${range.start}&end=${range.end}&m=sum:${metric}%7B${dc}=*%7D&show_stats&show_summary` },
       { kind: 'query', method: 'GET', path: `/api/query?start=${range.start}&end=${range.end}&m=sum:${metric}&show_summary=false` },
+      // /api/query/gexp answers them too: an expression's series carries its sub-query's figures
+      { kind: 'query', method: 'GET', path: `/api/query/gexp?start=${range.start}&end=${range.end}&exp=${encodeURIComponent(`scale(sum:${metric}{${host}=*},2)`)}&show_stats&show_summary` },
+      { kind: 'query', method: 'GET', path: `/api/query/gexp?start=${range.start}&end=${range.end}&m=sum:${metric}&exp=${encodeURIComponent(`sumSeries(sum:${metric}{${host}=*},sum:${metric})`)}&show_summary` },
+      { kind: 'query', method: 'GET', path: `/api/query/gexp?start=${range.start}&end=${range.end}&exp=${encodeURIComponent(`highestCurrent(sum:${metric}{${host}=*},1)`)}&show_stats` },
     ];
     let compared = 0;
     for (const request of requests) {
@@ -107,6 +111,6 @@ describe('/api/query showStats and showSummary against OpenTSDB 2.4.1 (oracle) @
       expect(shapeOf(d), what).to.deep.equal(shapeOf(o));
       compared++;
     }
-    expect(compared).to.equal(10);
+    expect(compared).to.equal(13);
   });
 });

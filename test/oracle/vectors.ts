@@ -264,6 +264,10 @@ export function fixedVectors(prefix: string): FixedVectors {
       ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', tsuids: [`{TSUID:${m('tagged')}{host=a,uid=1}}`, `{TSUID:${m('tagged')}{host=b,uid=2}}`, `{TSUID:${m('tagged')}{host=a}}`], ...extra }] }),
       kind: 'fixed-tsuid',
     })),
+    // a leading `+` on a time (Tags.parseLong): counted in the length, so `+<10 digits>` is ms
+    get('fixed', `/api/query?start=${T}&end=%2B${T + 600}&m=sum:${m('ints')}`),
+    get('fixed', `/api/query?start=%2B${T * 1000}&end=${T + 600}&m=sum:${m('ints')}`),
+    get('fixed', `/api/query?start=%2B&m=sum:${m('ints')}`),
     // text after the body's JSON object: Jackson reads the first value and ignores the rest
     ...[' junk', '}', '{"start":1', '[', '"open', '\n{"start":0}'].map((after) =>
       post('fixed', `{"start":${T},"end":${T + 600},"queries":[{"aggregator":"sum","metric":"${m('ints')}"}]}${after}`),

@@ -12,6 +12,7 @@ import { fromResult, toResult, type ExpSeries } from '../expressions/series';
 import { parseQueryBody } from '../parse-json';
 import { parseQueryString, type QueryString } from '../parse-uri';
 import { serializeResults } from '../serializer';
+import { QueryTrace } from '../query-trace';
 import type { QueryRouteOptions } from './query-route';
 import { requestBudget, wrapJsonp } from './query-route';
 import { GEXP_GET_SCHEMA, GEXP_POST_SCHEMA } from './schemas';
@@ -41,8 +42,10 @@ export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptio
       // QueryRpc.parseQuery: the m= sub-queries, then the expressions' metric queries
       const query = parseQueryString({ ...qs, m: [...list(qs.m), ...metricQueries] }, deps.aggregators);
       const budget = requestBudget(reply, deps.limits);
+      // show_stats and show_summary as on /api/query (OpenTSDB's gexp answers them too)
+      const trace = query.showStats || query.showSummary ? new QueryTrace() : undefined;
       const json = await trackQuery(request, reply, options.queries, query, sourceFromQueryString(qs), budget, async () => {
-        const subResults = await executeSubQueries(query, deps, budget);
+        const subResults = await executeSubQueries(query, deps, budget, trace);
         const inputs: ExpSeries[][] = subResults.map((rs) => rs.flatMap((r) => fromResult(r) ?? []));
         const series: ExpSeries[] = [];
         for (const t of trees) series.push(...(await evaluateGexp(t, inputs, query, budget)));
@@ -50,6 +53,7 @@ export function registerGexpRoute(app: FastifyInstance, options: QueryRouteOptio
           series.map((s) => toResult(s, query)),
           query,
           budget,
+          trace,
         );
       });
       options.stats.recordSuccess(performance.now() - started);
