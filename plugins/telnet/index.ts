@@ -20,7 +20,10 @@ export default definePlugin({
   provides: ['hook:telnet.commands'],
   options: Type.Object(
     {
-      /** longest line accepted; a longer one closes the connection (OpenTSDB: 1024) */
+      /**
+       * longest incomplete line held while its newline has not arrived; more closes the
+       * connection. A complete line is taken whatever its length. OpenTSDB's LineBasedFrameDecoder(1024) does the same.
+       */
       maxLineLength: Type.Integer({ minimum: 16, default: 1024 }),
       /** replies queued for a client that does not read are dropped past this */
       maxPendingReplyBytes: Type.Integer({ minimum: 1024, default: 1024 * 1024 }),

@@ -21,6 +21,11 @@ import { type TelnetCommand, type TelnetConnection } from '../../lib/telnet';
 
 /** The reused read buffer's size (bytes): libuv's own read size, so a read takes as much as before. */
 const READ_BYTES = 64 * 1024;
+/**
+ * The length limit of a run's lines (executeRun): none, as they are complete. Bounded all
+ * the same: a packet is at most READ_BYTES, plus an incomplete line of maxLineLength.
+ */
+const COMPLETE_LINES = 0x7fffffff;
 
 export interface SessionOptions {
   maxLineLength: number;
@@ -198,13 +203,14 @@ export class TelnetSession implements TelnetConnection {
         if (newline < 0) break;
         let end = newline;
         if (end > start && data[end - 1] === 0x0d) end--;
-        if (end - start > this.options.maxLineLength) return this.tooLong(data.subarray(start));
+        // a complete line is taken whatever its length: OpenTSDB's LineBasedFrameDecoder
+        // checks max_length only against what it buffers without a newline (below)
         const raw = this.rawCommand(data, start, end);
         if (raw?.executeRun) {
           // this line and every complete one after it in the packet, at once: the command
           // splits and checks them, and gives back (replay) what it does not take
           const last = data.lastIndexOf(0x0a);
-          raw.executeRun(data, start, last + 1, this.options.maxLineLength, this);
+          raw.executeRun(data, start, last + 1, COMPLETE_LINES, this);
           start = last + 1;
           if (this.closed) return this.endOfInput();
           break;
@@ -361,8 +367,8 @@ export class TelnetSession implements TelnetConnection {
   }
 
   /**
-   * `rest` starts with a line longer than maxLineLength. OpenTSDB closes the connection on
-   * such a frame (TooLongFrameException), after the lines before it: the work they started
+   * `rest` is an incomplete line (no newline yet) longer than maxLineLength. OpenTSDB closes
+   * the connection on such a frame (TooLongFrameException), after the lines before it: the work they started
    * settles first (a put parsed on a worker is written, lines it gives back run), then the
    * session comes back to this line and closes.
    */

@@ -274,18 +274,23 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
     expect(replies[2]).to.match(/^dsdb /);
   });
 
-  it('closes at a line over the limit inside a run, after the lines before it (a command among them answered)', async () => {
+  it('closes at an incomplete line over the limit after a run, once the lines before it ran (a long complete one and a command among them)', async () => {
     const socket = session();
     const long = `put run.long 101 2 host=${'x'.repeat(MAX_LINE)}`;
-    socket.packet(`put run.long 100 1 host=a\nversion\n${long}\nput run.long 102 3 host=a\n`);
+    socket.packet(`put run.long 100 1 host=a\nversion\n${long}\nput run.long 102 3 host=a\n${'w'.repeat(MAX_LINE + 1)}`);
     socket.packet('put run.long 103 4 host=a\n');
     await until(() => socket.destroyed, 'the close');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await values('run.long')).to.deep.equal([[100, 1n]]);
+    // two series (101 has its own host): in time order
+    expect((await values('run.long')).sort((a, b) => a[0] - b[0])).to.deep.equal([
+      [100, 1n],
+      [101, 2n],
+      [102, 3n],
+    ]);
     expect(socket.written).to.match(/^dsdb /);
   });
 
-  it('refuses a known series whose line grew past the limit (the common and the guessed path read within the limit)', async () => {
+  it('takes complete lines past maxLineLength, as OpenTSDB takes any line it finds whole (a known series whose line grew, the common and the guessed path)', async () => {
     const socket = session();
     const prefix = 'put run.grow ';
     const tags = ' host=';
@@ -293,14 +298,17 @@ describe('telnet put runs on the parse worker (executeRun, replay) @integration'
     const pad = 'y'.repeat(MAX_LINE - prefix.length - '100 1'.length - tags.length);
     const at = (t: number, v: string): string => `${prefix}${t} ${v}${tags}${pad}`;
     expect(at(100, '1')).to.have.length(MAX_LINE);
-    socket.packet(`${at(100, '1')}\n${at(101, '2')}\r\n${at(102, '3')}\n${at(103, '44')}\n${at(104, '5')}\n`);
-    await until(() => socket.destroyed, 'the close');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.packet(`${at(100, '1')}\n${at(101, '2')}\r\n${at(102, '3')}\n${at(103, '44')}\n${at(104, '5')}\n${'z'.repeat(3 * MAX_LINE)} x\n`);
+    await until(async () => (await values('run.grow')).length === 5, 'every point');
     expect(await values('run.grow')).to.deep.equal([
       [100, 1n],
       [101, 2n],
       [102, 3n],
+      [103, 44n],
+      [104, 5n],
     ]);
+    await until(() => socket.written.includes('unknown command: zzz'), 'the long unknown command answered');
+    expect(socket.destroyed).to.equal(false);
   });
 });
 
