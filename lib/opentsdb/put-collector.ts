@@ -33,6 +33,8 @@ export class PutCollector {
   failed = 0;
   /** kept only when the client asked for details */
   readonly errors: PutError[] | undefined;
+  /** the admitted points echoed as `?details` echoes them, in order: kept only when asked (keepAdmitted) */
+  readonly admitted: PutError['datapoint'][] | undefined;
   /** why the last rejected point was rejected */
   lastError: string | undefined;
   private readonly slot = newValueSlot();
@@ -45,8 +47,10 @@ export class PutCollector {
   constructor(
     readonly batch: BatchBuilder,
     keepErrors: boolean,
+    keepAdmitted = false,
   ) {
     this.errors = keepErrors ? [] : undefined;
+    this.admitted = keepAdmitted ? [] : undefined;
   }
 
   /** Records a point the sender could not even express (e.g. a null in the array). */
@@ -61,6 +65,7 @@ export class PutCollector {
     const error = this.check(point);
     if (error === undefined) {
       this.success++;
+      this.admitted?.push(echo(point));
       return true;
     }
     this.rejectRaw(error, point);

@@ -35,14 +35,20 @@ export function putFlags(query: Record<string, unknown>): PutFlags {
 export function putReply(flags: PutFlags, tally: PutTally): { status: number; body?: object } {
   const failedAny = tally.failed > 0 || tally.timeouts > 0;
   if (flags.summary || flags.details) {
-    const body: Record<string, unknown> = { success: tally.success, failed: tally.failed };
-    // PutDataPointRpc's GroupCB: `timeouts` whenever sync_timeout was given, sync or not
-    if (flags.syncTimeout > 0) body.timeouts = tally.timeouts;
+    // PutDataPointRpc's GroupCB and PutTimeout: `timeouts` whenever sync_timeout was given,
+    // sync or not; a HashMap's order (success, timeouts, failed, errors)
+    const body: Record<string, unknown> = flags.syncTimeout > 0 ? { success: tally.success, timeouts: tally.timeouts, failed: tally.failed } : { success: tally.success, failed: tally.failed };
     if (flags.details) body.errors = tally.errors ?? [];
     return { status: failedAny ? 400 : 200, body };
   }
   if (tally.timeouts > 0) {
-    throw new ApiError(400, `The put call has timedout with ${tally.success} successful writes, ${tally.failed} failed writes and ${tally.timeouts} timed out writes.`);
+    // PutTimeout counts as failed only the writes storage refused (none here: a batch is
+    // written whole or the request fails), not the points refused before them
+    throw new ApiError(
+      400,
+      `The put call has timedout with ${tally.success} successful writes, 0 failed writes and ${tally.timeouts} timed out writes.`,
+      'Please see the TSD logs or append "details" to the put request',
+    );
   }
   if (tally.failed > 0) throw new ApiError(400, 'One or more data points had errors', 'Please see the TSD logs or append "details" to the put request');
   return { status: 204 };

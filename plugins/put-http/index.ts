@@ -90,6 +90,13 @@ export default definePlugin({
               if (!done) {
                 tally.timeouts = tally.success;
                 tally.success = 0;
+                // PutTimeout lists each point still being written, after the refused ones: read
+                // again for their echoes (a rare path: a timeout with ?details)
+                if (flags.details) {
+                  const again = new PutCollector(new BatchBuilder(64), false, true);
+                  format.decode(body, again);
+                  tally.errors = [...(tally.errors ?? []), ...again.admitted!.map((datapoint) => ({ datapoint, error: 'Write timedout' }))];
+                }
               }
             } else {
               await write;

@@ -58,6 +58,38 @@ describe('?sync and protobuf sync wait for durable writes @integration', () => {
     engine.syncWrites.at(-1)!.release();
   });
 
+  it('a timeout as OpenTSDB answers it: keys in its order, the points still being written listed with details, refused points not counted as failed writes', async () => {
+    const points = JSON.stringify([
+      { metric: 'sync.details', timestamp: 1356998400, value: 1, tags: { a: 'b' } },
+      { metric: 'sync.details', timestamp: 1356998401, value: 2, tags: {} },
+      { metric: 'sync.details', timestamp: 1356998402, value: 3, tags: { a: 'c' } },
+    ]);
+    const details = await fetch(`http://127.0.0.1:${daemon.port}/api/put?sync&details&sync_timeout=20`, { method: 'POST', body: points });
+    expect(details.status).to.equal(400);
+    const text = await details.text();
+    expect(Object.keys(JSON.parse(text))).to.deep.equal(['success', 'timeouts', 'failed', 'errors']);
+    expect(JSON.parse(text)).to.deep.equal({
+      success: 0,
+      timeouts: 2,
+      failed: 1,
+      errors: [
+        { datapoint: { metric: 'sync.details', timestamp: 1356998401, value: '2', tags: {} }, error: 'Missing tags' },
+        { datapoint: { metric: 'sync.details', timestamp: 1356998400, value: '1', tags: { a: 'b' } }, error: 'Write timedout' },
+        { datapoint: { metric: 'sync.details', timestamp: 1356998402, value: '3', tags: { a: 'c' } }, error: 'Write timedout' },
+      ],
+    });
+    engine.syncWrites.at(-1)!.release();
+    const plain = await fetch(`http://127.0.0.1:${daemon.port}/api/put?sync&sync_timeout=20`, { method: 'POST', body: points });
+    expect(await plain.json()).to.deep.equal({
+      error: {
+        code: 400,
+        message: 'The put call has timedout with 0 successful writes, 0 failed writes and 2 timed out writes.',
+        details: 'Please see the TSD logs or append "details" to the put request',
+      },
+    });
+    engine.syncWrites.at(-1)!.release();
+  });
+
   it('acks a raw TCP WriteRequest with sync only after storage resolved the sync write', async () => {
     const called = nextSyncWrite();
     const request = encodeRequest({ id: 5, sync: true, points: [{ metric: 'sync.tcp', timestamp: 1356998400, tags: { a: 'b' }, intValue: 1 }] });
