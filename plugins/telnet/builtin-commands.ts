@@ -1,6 +1,15 @@
 import type { BuildInfo, Lifecycle, Registry } from '../../core';
 import { type TelnetCommand } from '../../lib/telnet';
 
+/** The order RpcManager.initializeBuiltinRpcs registers OpenTSDB 2.4.1's telnet commands in (an ImmutableMap: `help` lists them so). */
+const OPENTSDB_ORDER = ['stats', 'dropcaches', 'version', 'exit', 'help', 'diediedie', 'put', 'rollup', 'histogram'];
+
+/** A command's place in `help`: OpenTSDB's first, in its order; the sort is stable for the rest. */
+function rank(name: string): number {
+  const i = OPENTSDB_ORDER.indexOf(name);
+  return i < 0 ? OPENTSDB_ORDER.length : i;
+}
+
 /** `version`, `help` and `exit`, answered as OpenTSDB answers them (RpcManager). */
 export function addBuiltinCommands(commands: Registry<TelnetCommand>, buildInfo: BuildInfo): void {
   commands.add(
@@ -22,8 +31,10 @@ export function addBuiltinCommands(commands: Registry<TelnetCommand>, buildInfo:
       description: 'list the commands',
       scope: 'none',
       execute(_words, connection) {
-        // OpenTSDB's form: each name followed by one space.
-        connection.writeLine(`available commands: ${commands.names().map((name) => `${name} `).join('')}`);
+        // OpenTSDB's form: each name followed by one space, its commands in the order its
+        // RpcManager registers them, then DSDB's own in theirs
+        const names = [...commands.names()].sort((a, b) => rank(a) - rank(b));
+        connection.writeLine(`available commands: ${names.map((name) => `${name} `).join('')}`);
       },
     },
     'telnet',

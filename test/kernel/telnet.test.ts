@@ -14,9 +14,16 @@ describe('telnet plugin: OpenTSDB line protocol framing and built-in commands', 
     expect(reply.data).to.equal("unknown command: foo.  Try `help'.\nunknown command: .  Try `help'.\n");
   });
 
-  it('lists its commands with help, each followed by one space (T37 form)', async () => {
+  it('lists its commands with help, each followed by one space, in the order OpenTSDB registers them (T37 form)', async () => {
     const reply = await exchange(daemon.port, ['help\n']);
-    expect(reply.data).to.equal('available commands: version help exit \n');
+    expect(reply.data).to.equal('available commands: version exit help \n');
+    // with the write and read plugins: OpenTSDB 2.4.1 answers `stats dropcaches version exit help put rollup histogram ` (measured)
+    const full = await startDaemon({ plugins: ['http', 'telnet', 'put-telnet', 'read-api', 'storage-memory'] });
+    try {
+      expect((await exchange(full.port, ['help\n'])).data).to.equal('available commands: stats dropcaches version exit help put \n');
+    } finally {
+      await full.stop();
+    }
   });
 
   it('runs many commands from one packet, in order, and strips \\r (T43)', async () => {
