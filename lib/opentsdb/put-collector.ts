@@ -24,7 +24,8 @@ export interface ReceivedPoint {
 
 /** One failure as `?details` lists it: the point echoed (value as a string) and why. */
 export interface PutError {
-  datapoint: { metric: string | undefined; timestamp: number | string; value?: string; tags?: Record<string, string | null> };
+  /** null for a null in the request's array */
+  datapoint: { metric: string | undefined; timestamp: number | string; value?: string; tags?: Record<string, string | null> } | null;
   error: string;
 }
 
@@ -114,15 +115,19 @@ function valueAndTimeValid(slot: ValueSlot, timestamp: number): boolean {
 }
 
 function echo(point: ReceivedPoint | undefined): PutError['datapoint'] {
-  const value = point?.value;
+  // a null in the array is echoed as null (`"datapoint":null`, measured on OpenTSDB 2.4.1)
+  if (point === undefined) return null;
+  const value = point.value;
   // OpenTSDB's echo (Jackson, nulls left out) has no `value` when none was sent
   let text: string | undefined;
   if (typeof value === 'string') text = value;
   else if (value) text = value.kind === ValueKind.Int ? value.int.toString() : value.kind === ValueKind.Float ? String(value.float) : (value.text ?? '');
   // OpenTSDB echoes the timestamp as a JSON number (a Java long)
-  let timestamp = point?.timestamp ?? 0;
+  let timestamp = point.timestamp ?? 0;
   if (typeof timestamp === 'string' && /^-?\d+$/.test(timestamp) && Number.isSafeInteger(Number(timestamp))) timestamp = Number(timestamp);
+  // Jackson binds an empty string to a long's 0
+  if (timestamp === '') timestamp = 0;
   // a point sent without tags is echoed without them, as OpenTSDB does
-  const tags: Record<string, string | null> | undefined = point?.tags && point.nullTagKey !== undefined ? { ...point.tags, [point.nullTagKey]: null } : point?.tags;
-  return { metric: point?.metric, timestamp, ...(text !== undefined ? { value: text } : {}), ...(tags ? { tags } : {}) };
+  const tags: Record<string, string | null> | undefined = point.tags && point.nullTagKey !== undefined ? { ...point.tags, [point.nullTagKey]: null } : point.tags;
+  return { metric: point.metric, timestamp, ...(text !== undefined ? { value: text } : {}), ...(tags ? { tags } : {}) };
 }

@@ -128,8 +128,13 @@ describe('POST /api/put @integration', () => {
     }
     const nul = await post('?details', JSON.stringify([null, point({ metric: 'hnull' })]));
     expect(nul.status).to.equal(400);
-    expect(((await nul.json()) as { errors: { error: string }[] }).errors[0]!.error).to.equal('Unexpected null datapoint encountered in set.');
+    // echoed as null, as OpenTSDB 2.4.1 does (measured)
+    expect(((await nul.json()) as { errors: unknown[] }).errors[0]).to.deep.equal({ datapoint: null, error: 'Unexpected null datapoint encountered in set.' });
     expect(await readPoints(daemon, 'hnull')).to.have.length(1);
+    // an empty-string timestamp is Jackson's 0: refused, echoed as 0
+    const empty = await post('?details', JSON.stringify([point({ metric: 'hempty', timestamp: '' })]));
+    const emptyError = ((await empty.json()) as { errors: { datapoint: { timestamp: unknown }; error: string }[] }).errors[0]!;
+    expect([emptyError.error, emptyError.datapoint.timestamp]).to.deep.equal(['Invalid timestamp', 0]);
   });
 
   it('writes requests pipelined on one connection in the order they came (a long body, then a short one read sooner on the other parse worker)', async () => {
