@@ -154,7 +154,6 @@ export default definePlugin({
           server.requestTimeout = options.requestTimeoutMs;
           server.setTimeout(options.socketIdleTimeoutMs);
           server.emit('listening');
-          server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket));
           // CONNECT is no route's: answered as any method an endpoint does not take (Node
           // would close the socket without a word)
           server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => endWithError(socket, 405, 'Method not allowed', methodDetails('CONNECT')));
@@ -162,6 +161,9 @@ export default definePlugin({
         },
         // Errors fastify raises before routing (a bad URL, …) get OpenTSDB's form too.
         frameworkErrors: (error, request, reply) => handleError(error, request, reply),
+        // malformed requests (Node's parser): fastify's own answer would be its 400 JSON, and
+        // it would cut off a request before the bad bytes that is still being answered
+        clientErrorHandler: (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket),
         // OpenTSDB routes `/api/v1/x` like `/api/x`.
         rewriteUrl: (req) => (req.url ?? '/').replace(/^\/api\/v1(?=\/|\?|$)/i, '/api'),
       });
@@ -254,9 +256,23 @@ function failRequest({ req, res }: RequestContext, err: Error, log: { error(obj:
   }
 }
 
+/** Sockets that close once the request they carry is answered (clientError after a complete request). */
+const closingAfterAnswer = new WeakSet<Duplex>();
+
 /** A malformed or timed-out request before any route: answered in OpenTSDB's error form. */
 function clientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable || (socket as { _httpMessage?: http.ServerResponse })._httpMessage?.headersSent) {
+  const inFlight = (socket as { _httpMessage?: http.ServerResponse })._httpMessage;
+  if (socket.writable && inFlight && !inFlight.writableFinished && inFlight.req?.complete) {
+    // bad bytes after a request received whole (pipelined in one packet, `…}xyz`): it is
+    // answered, then the connection closed without a word about the rest, as OpenTSDB's
+    // Netty answers what it decoded; answering the bytes here would cut that request off
+    if (!closingAfterAnswer.has(socket)) {
+      closingAfterAnswer.add(socket);
+      inFlight.once('close', () => socket.destroy());
+    }
+    return;
+  }
+  if (!socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }

@@ -137,6 +137,21 @@ describe('POST /api/put @integration', () => {
     expect([emptyError.error, emptyError.datapoint.timestamp]).to.deep.equal(['Invalid timestamp', 0]);
   });
 
+  it('answers and stores a request followed by bad bytes in the same packet, then closes without a word about them, as OpenTSDB', async () => {
+    const body = JSON.stringify([point({ metric: 'hjunk' })]);
+    const request = `POST /api/put?details HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}xyz\n`;
+    const socket = net.connect(daemon.port, '127.0.0.1');
+    let reply = '';
+    socket.on('data', (d) => (reply += d.toString('latin1')));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(request);
+    await closed;
+    expect(reply).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(reply.split('HTTP/1.1').length - 1, 'one answer').to.equal(1);
+    expect(reply.endsWith('{"success":1,"failed":0,"errors":[]}')).to.equal(true);
+    expect(await readPoints(daemon, 'hjunk')).to.have.length(1);
+  });
+
   it('writes requests pipelined on one connection in the order they came (a long body, then a short one read sooner on the other parse worker)', async () => {
     const request = (body: string): string => `POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     for (let round = 0; round < 3; round++) {
