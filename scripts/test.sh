@@ -66,8 +66,10 @@ stop_riak() {
   bash scripts/riak.sh stop >/dev/null 2>&1 || true
   rm -rf "$DSDB_RIAK_DIR" "$DSDB_RIAK_DIR.log" "$DSDB_RIAK_DIR.ready" "$DSDB_RIAK_DIR.failed"
 }
-# The servers are throwaway: stop them by their PIDs and drop their data.
-trap 'scripts/mariadb.sh stop >/dev/null; rm -rf ".test-data/mariadb-$DSDB_MARIADB_PORT"; scripts/couchdb.sh stop >/dev/null; rm -rf ".test-data/couchdb-$DSDB_COUCHDB_PORT"; stop_riak; stop_hbase; stop_oracle' EXIT
+# The servers are throwaway: stop them by their PIDs and drop their data. Each step may fail
+# without ending the trap (under `set -e` a failing step would leave the servers after it
+# running, as a CI run once left the oracle's JVMs) or changing the tests' exit status.
+trap 'scripts/mariadb.sh stop >/dev/null 2>&1 || true; rm -rf ".test-data/mariadb-$DSDB_MARIADB_PORT"; scripts/couchdb.sh stop >/dev/null 2>&1 || true; rm -rf ".test-data/couchdb-$DSDB_COUCHDB_PORT"; stop_riak || true; stop_hbase || true; stop_oracle || true' EXIT
 trap 'exit 130' INT TERM
 scripts/mariadb.sh start
 scripts/couchdb.sh start
