@@ -9,7 +9,7 @@ const putSummary: JsonSchema = {
     success: { type: 'integer' },
     failed: { type: 'integer' },
     timeouts: { type: 'integer', description: 'with sync and sync_timeout' },
-    errors: { type: 'array', description: 'with details: each refused point and why', items: { type: 'object', properties: { datapoint: { type: 'object' }, error: { type: 'string' } } } },
+    errors: { type: 'array', description: 'with details: each refused point and why', items: { type: 'object', properties: { datapoint: { type: ['object', 'null'], description: 'the point as sent; null for a null in the array' }, error: { type: 'string' } } } },
   },
 };
 
