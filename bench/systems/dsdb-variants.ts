@@ -11,9 +11,18 @@ import type { DsdbVariant } from './dsdb';
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const withoutEmbedded = (): PluginSpec[] => DEFAULT_PLUGINS.filter((p) => p !== 'storage-embedded');
 
+/**
+ * Extra storage-embedded options for A/B measurements, as JSON in DSDB_BENCH_EMBEDDED
+ * (e.g. `{"headCompression":false}`); none by default, so the bench measures the defaults.
+ */
+function embeddedOverrides(): Record<string, unknown> {
+  const raw = process.env.DSDB_BENCH_EMBEDDED;
+  return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+}
+
 export const embeddedVariant: DsdbVariant = {
   label: 'DSDB (embedded)',
-  config: (dataDir) => ({ plugins: [...withoutEmbedded(), ['storage-embedded', { dataDir }]] }),
+  config: (dataDir) => ({ plugins: [...withoutEmbedded(), ['storage-embedded', { ...embeddedOverrides(), dataDir }]] }),
   async settle(daemonUrl) {
     // The restarted engine, idle, merges the blocks the load left (planIdleCompaction) at
     // open: wait until no cut or compaction is under way twice in a row, a second apart.

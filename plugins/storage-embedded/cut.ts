@@ -12,6 +12,7 @@ import type { BackgroundJob } from './background-job';
 import type { BlockWriter } from './block';
 import type { BlockSet } from './block-set';
 import type { Head, HeadColumns } from './head';
+import { HeadScratch } from './head-series';
 import type { SeriesEntry } from './series-index';
 import { SeriesEncoding } from './series-encoding';
 
@@ -46,6 +47,7 @@ export class CutJob implements BackgroundJob {
   ) {
     this.entries = head.freeze();
     if (holdBackMs > 0) this.carried = head.carryBack(this.entries, holdBackMs);
+    head.sealFrozen(this.entries);
     this.points = head.frozenPoints;
     this.seq = blocks.allocSeq();
     try {
@@ -56,9 +58,14 @@ export class CutJob implements BackgroundJob {
     }
     const entries = this.entries;
     if (this.writer) {
+      // sealed frozen heads are decoded into scratch columns a series at a time; the encoding
+      // holds at most one series read ahead (series-encoding.ts), so three scratches in turn
+      // never overwrite one still read
+      const scratches = [new HeadScratch(), new HeadScratch(), new HeadScratch()];
+      let turn = 0;
       const source = {
         count: entries.length,
-        pointsOf: (i: number) => entries[i]!.frozen,
+        pointsOf: (i: number) => entries[i]!.frozen?.materialize(scratches[turn++ % 3]!),
         idOf: (i: number) => entries[i]!.id,
         sizeOf: (i: number) => entries[i]!.frozen?.length ?? 0,
       };

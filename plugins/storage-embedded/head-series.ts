@@ -24,6 +24,7 @@
  * `texts` stays empty for purely numeric series.
  */
 import { lowerBound, rangeOfSorted, ValueKind, type SeriesPoints } from '../../core';
+import { SealedPoints } from './sealed-points';
 
 // bound once: each read of an export through the core barrel is a getter call
 const findLowerBound = lowerBound;
@@ -57,6 +58,55 @@ export { TAIL_POINTS };
 const MERGE_MOVES_PER_POINT = 8;
 /** Moves of up to this many points are done in a loop rather than by copyWithin (shiftUp). */
 const SHORT_SHIFT = 16;
+/**
+ * Sealing (HeadSeries' compressed older points, sealed-points.ts): a head keeps its newest
+ * `hold` points as raw columns, where late points merge in as before, and seals the older
+ * ones once at least SEAL_MIN_POINTS wait beyond the hold. The hold starts at
+ * SEAL_HOLD_MIN and doubles (to SEAL_HOLD_MAX) each time a point comes later than it
+ * reaches: the series' sealed points are decoded back (unseal) to take it, so a series
+ * written by several connections a little apart soon holds enough to take their lateness
+ * in its columns. SEAL_CAPACITY is the columns' size a sealing head starts with and
+ * returns to: what its hold and a drain's points need.
+ */
+const SEAL_HOLD_MIN = 8;
+const SEAL_HOLD_MAX = 256;
+const SEAL_MIN_POINTS = 24;
+const SEAL_CAPACITY = 64;
+/** Counts of the heads' sealing, for stats (engine.ts: headLateUnseals). */
+export const sealingStats = { lateUnseals: 0 };
+const EMPTY_TIMESTAMPS = new Float64Array(0);
+const EMPTY_WORDS = new Int32Array(0);
+const EMPTY_KINDS = new Uint8Array(0);
+
+/** Every point of the first `n` a float or an integer. */
+function allNumbers(kinds: Uint8Array, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const kind = kinds[i]!;
+    if (kind !== FLOAT && kind !== INT) return false;
+  }
+  return true;
+}
+
+/**
+ * Reusable columns that HeadSeries.materialize decodes a sealed head into (the cut's read
+ * of frozen heads): valid until the same scratch is used again.
+ */
+export class HeadScratch {
+  private words = new Int32Array(0);
+  private points: SeriesPoints = { length: 0, timestamps: new Float64Array(0), kinds: new Uint8Array(0), floats: new Float64Array(0), ints: new BigInt64Array(0), texts: [] };
+
+  /** Columns for `n` points (`length` set to n), and the value column as 32-bit words. */
+  columns(n: number): { points: SeriesPoints; words: Int32Array } {
+    if (this.points.timestamps.length < n) {
+      const size = Math.max(n, this.points.timestamps.length * 2, 256);
+      const floats = new Float64Array(size);
+      this.words = new Int32Array(floats.buffer);
+      this.points = { length: 0, timestamps: new Float64Array(size), kinds: new Uint8Array(size), floats, ints: new BigInt64Array(floats.buffer), texts: [] };
+    }
+    this.points.length = n;
+    return { points: this.points, words: this.words };
+  }
+}
 
 /**
  * lowerBound for a late point (`timestamps[length - 1] >= t`): gallops back from the end
@@ -110,7 +160,16 @@ function ensureTailScratch(n: number): void {
 }
 
 export class HeadSeries implements SeriesPoints {
-  length = 0;
+  /** points in the raw columns (the newest; `length` counts the sealed ones too) */
+  columnLength = 0;
+  /** the older points, compressed (sealed-points.ts): all older than the columns' */
+  private sealed: SealedPoints | undefined = undefined;
+  /** whether this head seals its older points (a head that met a string or JSON value stops) */
+  private sealing: boolean;
+  /** the newest points kept raw when sealing (SEAL_HOLD_MIN, doubled by each late unseal) */
+  private hold = SEAL_HOLD_MIN;
+  /** the points this head is expected to reach (the previous head's: Head.newHead), to size its sealed bytes */
+  private readonly expectedPoints: number;
   timestamps: Float64Array;
   kinds: Uint8Array;
   /** the value column as 32-bit words: what the head writes and moves (two a point) */
@@ -135,9 +194,12 @@ export class HeadSeries implements SeriesPoints {
    * `capacity`: the points allocated now (at least MIN_CAPACITY); `reserve`: the points
    * the first growth allocates at least, when more is expected than is allocated now.
    */
-  constructor(capacity = MIN_CAPACITY, reserve = 0) {
-    const size = Math.max(MIN_CAPACITY, capacity);
-    this.reserve = reserve;
+  constructor(capacity = MIN_CAPACITY, reserve = 0, sealing = false) {
+    this.sealing = sealing;
+    this.expectedPoints = reserve;
+    // a sealing head's columns hold its newest points only: sized for those
+    const size = sealing ? Math.max(MIN_CAPACITY, Math.min(capacity, SEAL_CAPACITY)) : Math.max(MIN_CAPACITY, capacity);
+    this.reserve = sealing ? 0 : reserve;
     const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
     this.timestamps = new Float64Array(buffer, 0, size);
     this.valueWords = new Int32Array(buffer, size * 8, size * 2);
@@ -154,6 +216,16 @@ export class HeadSeries implements SeriesPoints {
     return (this.intView ??= new BigInt64Array(this.valueWords.buffer, this.valueWords.byteOffset, this.timestamps.length));
   }
 
+  /** Points in the head: the sealed ones and the columns'. After settle() the columns hold them all. */
+  get length(): number {
+    return this.sealed === undefined ? this.columnLength : this.sealed.count + this.columnLength;
+  }
+
+  /** Bytes the sealed points take (their buffer; 0 with none). */
+  get sealedBytes(): number {
+    return this.sealed === undefined ? 0 : this.sealed.byteLength;
+  }
+
   /**
    * Appends a number without a bigint: a float (`float`), or an integer given as its
    * int64's two 32-bit words in memory order (`word0`, `word1`; BatchBuilder.pushSafeInt
@@ -162,12 +234,14 @@ export class HeadSeries implements SeriesPoints {
    * columns; any other point joins the unsorted tail, merged in when it reaches TAIL_POINTS.
    */
   appendNumber(timestamp: number, kind: number, float: number, word0: number, word1: number): void {
-    const at = this.length;
+    if (this.sealed !== undefined && timestamp <= this.sealed.last) this.unsealLate();
+    const at = this.columnLength;
     if (at === this.timestamps.length) this.grow();
     this.setNumber(at, timestamp, kind, float, word0, word1);
-    this.length = at + 1;
+    this.columnLength = at + 1;
     if (this.sortedLength === at && (at === 0 || this.timestamps[at - 1]! < timestamp)) this.sortedLength = at + 1;
-    else if (at + 1 - this.sortedLength >= TAIL_POINTS) this.settle();
+    else if (at + 1 - this.sortedLength >= TAIL_POINTS) this.mergeTail();
+    if (this.sealing && this.columnLength >= this.hold + SEAL_MIN_POINTS) this.seal();
   }
 
   /**
@@ -195,15 +269,25 @@ export class HeadSeries implements SeriesPoints {
     shareScale = 0,
     shareLimit = 0,
   ): number {
-    const room = this.length + (to - from);
+    if (this.sealed !== undefined && from < to) {
+      // a point at or before the newest sealed one: the sealed points come back to take it
+      const last = this.sealed.last;
+      for (let k = from; k < to; k++) {
+        if (timestamps[order[k]!]! <= last) {
+          this.unsealLate();
+          break;
+        }
+      }
+    }
+    const room = this.columnLength + (to - from);
     let reserved = 0;
     if (room > this.timestamps.length) {
       // a first growth may take the points projected for the series (Head.drain), within the limit
-      const share = shareScale > 0 ? Math.min(Math.round(room * shareScale), shareLimit, MAX_SIZED_POINTS) : 0;
+      const share = shareScale > 0 && !this.sealing ? Math.min(Math.round(room * shareScale), shareLimit, MAX_SIZED_POINTS) : 0;
       reserved = this.grow(room, share);
     }
     const ownTimestamps = this.timestamps;
-    let at = this.length;
+    let at = this.columnLength;
     let sorted = this.sortedLength;
     // a group that starts before the newest point of a head with no tail (a connection
     // behind the others) merges in at once when it is in order, as Head's drain gives it,
@@ -213,7 +297,10 @@ export class HeadSeries implements SeriesPoints {
     const first = from < to ? timestamps[order[from]!]! : 0;
     if (sorted === at && at > 0 && from < to && first <= ownTimestamps[at - 1]!) {
       const newer = at - lateLowerBound(ownTimestamps, at, first);
-      if (newer <= MERGE_MOVES_PER_POINT * (to - from) + TAIL_POINTS && this.mergeGroup(order, from, to, timestamps, kinds, words)) return reserved;
+      if (newer <= MERGE_MOVES_PER_POINT * (to - from) + TAIL_POINTS && this.mergeGroup(order, from, to, timestamps, kinds, words)) {
+        if (this.sealing && this.columnLength >= this.hold + SEAL_MIN_POINTS) this.seal();
+        return reserved;
+      }
     }
     const ownKinds = this.kinds;
     const ownWords = this.valueWords;
@@ -242,17 +329,154 @@ export class HeadSeries implements SeriesPoints {
       at++;
       if (at - sorted >= TAIL_POINTS) {
         // settle merges in place (the columns stay) and may drop repeated timestamps
-        this.length = at;
+        this.columnLength = at;
         this.sortedLength = sorted;
-        this.settle();
-        at = this.length;
+        this.mergeTail();
+        at = this.columnLength;
         sorted = this.sortedLength;
       }
     }
-    this.length = at;
+    this.columnLength = at;
     this.sortedLength = sorted;
+    if (this.sealing && at >= this.hold + SEAL_MIN_POINTS) this.seal();
     return reserved;
   }
+
+  /**
+   * Seals the columns' points but the newest `hold` (sealed-points.ts), when they are
+   * sorted with no tail and all numbers; a head holding a string or JSON value stops
+   * sealing. The held points move down; columns grown far beyond SEAL_CAPACITY (a large
+   * batch, an unseal) are made small again.
+   */
+  private seal(): void {
+    const n = this.columnLength - this.hold;
+    if (n < SEAL_MIN_POINTS || this.sortedLength !== this.columnLength) return;
+    const kinds = this.kinds;
+    if (this.texts.length > 0 || !allNumbers(kinds, n)) {
+      this.sealing = false;
+      return;
+    }
+    (this.sealed ??= new SealedPoints(Math.max(n, this.expectedPoints))).append(this.timestamps, kinds, this.valueWords, 0, n);
+    this.keepColumnsFrom(n);
+  }
+
+  /** Drops the columns' points before `n` (sealed now), moving the rest down; shrinks columns far larger than needed. */
+  private keepColumnsFrom(n: number): void {
+    const left = this.columnLength - n;
+    if (this.timestamps.length > 4 * SEAL_CAPACITY && left < SEAL_CAPACITY >> 1) {
+      const size = SEAL_CAPACITY;
+      const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
+      const timestamps = new Float64Array(buffer, 0, size);
+      const words = new Int32Array(buffer, size * 8, size * 2);
+      const kinds = new Uint8Array(buffer, size * 16, size);
+      this.copyColumnsInto(n, this.columnLength, timestamps, kinds, words, 0);
+      this.timestamps = timestamps;
+      this.valueWords = words;
+      this.kinds = kinds;
+      this.floatView = undefined;
+      this.intView = undefined;
+    } else if (left > SHORT_SHIFT) {
+      this.timestamps.copyWithin(0, n, this.columnLength);
+      this.kinds.copyWithin(0, n, this.columnLength);
+      this.valueWords.copyWithin(0, 2 * n, 2 * this.columnLength);
+    } else {
+      this.copyColumnsInto(n, this.columnLength, this.timestamps, this.kinds, this.valueWords, 0);
+    }
+    this.columnLength = this.sortedLength = left;
+  }
+
+  /** Seals every point (a frozen head, after its carry-back: Head.sealFrozen) and drops the columns; nothing when it cannot seal them all. */
+  sealAll(): void {
+    if (!this.sealing) return;
+    this.mergeTail();
+    const n = this.columnLength;
+    if (n === 0) return;
+    if (this.texts.length > 0 || !allNumbers(this.kinds, n)) {
+      this.sealing = false;
+      return;
+    }
+    (this.sealed ??= new SealedPoints(Math.max(n, this.expectedPoints))).append(this.timestamps, this.kinds, this.valueWords, 0, n);
+    this.timestamps = EMPTY_TIMESTAMPS;
+    this.valueWords = EMPTY_WORDS;
+    this.kinds = EMPTY_KINDS;
+    this.floatView = undefined;
+    this.intView = undefined;
+    this.columnLength = this.sortedLength = 0;
+  }
+
+  /** Decodes the sealed points back into the columns, before the columns' points (settle; a late point). */
+  private unseal(): void {
+    const sealed = this.sealed!;
+    const n = sealed.count;
+    const m = this.columnLength;
+    const size = Math.max(MIN_CAPACITY, n + m + ((n + m) >> 3));
+    const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
+    const timestamps = new Float64Array(buffer, 0, size);
+    const words = new Int32Array(buffer, size * 8, size * 2);
+    const kinds = new Uint8Array(buffer, size * 16, size);
+    sealed.decodeInto(timestamps, kinds, words, 0);
+    this.copyColumnsInto(0, m, timestamps, kinds, words, n);
+    if (this.texts.length > 0) this.texts = (new Array(n).fill(undefined) as (string | undefined)[]).concat(this.texts);
+    this.timestamps = timestamps;
+    this.valueWords = words;
+    this.kinds = kinds;
+    this.floatView = undefined;
+    this.intView = undefined;
+    this.sealed = undefined;
+    this.columnLength = n + m;
+    this.sortedLength += n;
+  }
+
+  /** unseal() for a point later than the hold reaches: the hold doubles, so the series' lateness soon fits in it. */
+  private unsealLate(): void {
+    this.unseal();
+    this.hold = Math.min(SEAL_HOLD_MAX, 2 * this.hold);
+    sealingStats.lateUnseals++;
+  }
+
+  /**
+   * Every point as one SeriesPoints, without unsealing: the head itself when nothing is
+   * sealed, else the sealed points decoded into `scratch` followed by the columns' (valid
+   * until `scratch` is used again). The cut's read of frozen heads: decoding them in
+   * place would bring their raw columns back, the memory sealing saves.
+   */
+  materialize(scratch: HeadScratch): SeriesPoints {
+    this.mergeTail();
+    const sealed = this.sealed;
+    if (sealed === undefined) return this;
+    const n = sealed.count;
+    const { points, words } = scratch.columns(n + this.columnLength);
+    sealed.decodeInto(points.timestamps, points.kinds, words, 0);
+    this.copyColumnsInto(0, this.columnLength, points.timestamps, points.kinds, words, n);
+    return points;
+  }
+
+  /**
+   * The carry-back's first column index (Head.carryBack): the points to carry are those
+   * newer than `newest - windowMs`, at most the newest quarter of the head, and they are
+   * all in the columns afterwards (the sealed points are decoded back when the carry
+   * reaches into them). Returns columnLength when none is carried. Merges the tail first.
+   */
+  carryFrom(windowMs: number): number {
+    this.mergeTail();
+    const total = this.length;
+    if (this.sealed !== undefined && this.columnLength === 0) this.unseal();
+    const m = this.columnLength;
+    if (m === 0) return 0;
+    const bound = this.timestamps[m - 1]! - windowMs + 1;
+    const quarterFirst = total - (total >> 2);
+    if (this.sealed !== undefined && quarterFirst < this.sealed.count && this.timestamps[0]! >= bound) this.unseal();
+    const sealedCount = this.sealed === undefined ? 0 : this.sealed.count;
+    return Math.max(findLowerBound(this.timestamps, this.columnLength, bound), quarterFirst - sealedCount);
+  }
+
+  /** Drops the columns' points from index `n` on (the newest; carryFrom's caller moved them). */
+  truncateColumns(n: number): void {
+    if (n >= this.columnLength) return;
+    this.columnLength = this.sortedLength = Math.max(0, n);
+    if (this.texts.length > this.columnLength) this.texts.length = this.columnLength;
+  }
+
 
   /**
    * Merges the staged points `order[from, to)` (appendStaged's arguments) into a head with
@@ -270,12 +494,12 @@ export class HeadSeries implements SeriesPoints {
     const ownWords = this.valueWords;
     const texts = this.texts;
     const hasTexts = texts.length > 0;
-    const end = this.length + (to - from);
+    const end = this.columnLength + (to - from);
     if (hasTexts) while (texts.length < end) texts.push(undefined);
     // from the newest end: a head point newer than the group's next moves up; a group point
     // already written at its timestamp (an earlier write of it) and a head point the group
     // overwrites (a tie) each leave a gap, closed below
-    let i = this.length - 1;
+    let i = this.columnLength - 1;
     let w = end - 1;
     let gaps = 0;
     let written = NaN;
@@ -317,14 +541,25 @@ export class HeadSeries implements SeriesPoints {
   }
 
   /**
+   * Makes the columns the whole head: merges the tail in (mergeTail) and decodes the
+   * sealed points back into the columns (unseal). Afterwards [0, length) of the columns is
+   * every point, sorted with distinct timestamps. Every reader of the columns calls it.
+   */
+  settle(): void {
+    this.mergeTail();
+    if (this.sealed !== undefined) this.unseal();
+  }
+
+  /**
    * Merges the tail into the sorted points: sorts it by timestamp (stable, so among equal
    * timestamps the later write is kept), then merges it from the newest end with the sorted
    * points it overlaps, the tail winning a shared timestamp (it holds the later writes).
-   * Afterwards [0, length) is sorted with distinct timestamps. Cheap when there is no tail.
+   * Afterwards the columns [0, columnLength) are sorted with distinct timestamps (the
+   * sealed points, if any, all older). Cheap when there is no tail.
    */
-  settle(): void {
+  mergeTail(): void {
     const sortedLength = this.sortedLength;
-    const length = this.length;
+    const length = this.columnLength;
     if (sortedLength === length) return;
     const n = length - sortedLength;
     ensureTailScratch(n);
@@ -427,8 +662,8 @@ export class HeadSeries implements SeriesPoints {
         if (hasTexts) texts[to] = texts[k];
       }
     }
-    this.length = this.sortedLength = end - gaps;
-    if (hasTexts) texts.length = this.length;
+    this.columnLength = this.sortedLength = end - gaps;
+    if (hasTexts) texts.length = this.columnLength;
   }
 
   private setNumber(at: number, timestamp: number, kind: number, float: number, word0: number, word1: number): void {
@@ -453,23 +688,23 @@ export class HeadSeries implements SeriesPoints {
   /** `int` is read only for an integer point, `float` only for a float one, `text` for the others. */
   append(timestamp: number, kind: number, float: number, int: bigint, text: string | undefined): void {
     this.settle();
-    let at = this.length;
+    let at = this.columnLength;
     // In-order appends are the common case; out-of-order ones are placed by binary search.
     if (at > 0 && this.timestamps[at - 1]! >= timestamp) {
-      at = lateLowerBound(this.timestamps, this.length, timestamp);
-      if (at < this.length && this.timestamps[at] === timestamp) {
+      at = lateLowerBound(this.timestamps, this.columnLength, timestamp);
+      if (at < this.columnLength && this.timestamps[at] === timestamp) {
         this.set(at, timestamp, kind, float, int, text);
         return;
       }
-      if (this.length === this.timestamps.length) this.grow();
+      if (this.columnLength === this.timestamps.length) this.grow();
       this.shiftUp(at);
       if (this.texts.length > at) this.texts.splice(at, 0, undefined);
     } else if (at === this.timestamps.length) {
       this.grow();
     }
     this.set(at, timestamp, kind, float, int, text);
-    this.length++;
-    this.sortedLength = this.length;
+    this.columnLength++;
+    this.sortedLength = this.columnLength;
   }
 
   /**
@@ -479,7 +714,7 @@ export class HeadSeries implements SeriesPoints {
    * change); longer moves take copyWithin's three native calls.
    */
   private shiftUp(at: number): void {
-    const length = this.length;
+    const length = this.columnLength;
     if (length - at > SHORT_SHIFT) {
       this.timestamps.copyWithin(at + 1, at, length);
       this.kinds.copyWithin(at + 1, at, length);
@@ -500,13 +735,13 @@ export class HeadSeries implements SeriesPoints {
   /** First index whose timestamp is >= t. */
   lowerBound(t: number): number {
     this.settle();
-    return findLowerBound(this.timestamps, this.length, t);
+    return findLowerBound(this.timestamps, this.columnLength, t);
   }
 
   /** Index range [from, to) of the points in [start, end] (inclusive, ms). */
   rangeOf(start: number, end: number): [number, number] {
     this.settle();
-    return findRange(this.timestamps, this.length, start, end);
+    return findRange(this.timestamps, this.columnLength, start, end);
   }
 
   /** Removes points in [start, end]; returns how many. */
@@ -515,22 +750,22 @@ export class HeadSeries implements SeriesPoints {
     const removed = to - from;
     if (removed <= 0) return 0;
     // rangeOf settled: the columns are all sorted
-    this.timestamps.copyWithin(from, to, this.length);
-    this.kinds.copyWithin(from, to, this.length);
-    this.valueWords.copyWithin(2 * from, 2 * to, 2 * this.length);
+    this.timestamps.copyWithin(from, to, this.columnLength);
+    this.kinds.copyWithin(from, to, this.columnLength);
+    this.valueWords.copyWithin(2 * from, 2 * to, 2 * this.columnLength);
     if (this.texts.length > from) this.texts.splice(from, removed);
-    this.length -= removed;
-    this.sortedLength = this.length;
+    this.columnLength -= removed;
+    this.sortedLength = this.columnLength;
     return removed;
   }
 
   /** Drops the points from index `length` on (the newest ones). */
   truncate(length: number): void {
     this.settle();
-    if (length >= this.length) return;
-    this.length = Math.max(0, length);
-    this.sortedLength = this.length;
-    if (this.texts.length > this.length) this.texts.length = this.length;
+    if (length >= this.columnLength) return;
+    this.columnLength = Math.max(0, length);
+    this.sortedLength = this.columnLength;
+    if (this.texts.length > this.columnLength) this.texts.length = this.columnLength;
   }
 
   /**
@@ -556,7 +791,7 @@ export class HeadSeries implements SeriesPoints {
   /** Points [from, to) in fresh, separate columns: `ints` 0 for a non-integer point, `floats` 0 for a non-float one. */
   copy(from: number, to: number): SeriesPoints {
     this.settle();
-    to = Math.min(to, this.length);
+    to = Math.min(to, this.columnLength);
     const length = Math.max(0, to - from);
     // copied from the words: no `floats` view is left on the head for a read
     const floats = new Float64Array(this.valueWords.slice(2 * from, 2 * to).buffer);

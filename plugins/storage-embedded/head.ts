@@ -68,9 +68,14 @@ export class Head {
 
   /**
    * `maxPoints`: the points at which the engine cuts the head (headMaxPoints), used to size
-   * new series' heads (drain); 0: they grow by half from their first points.
+   * new series' heads (drain); 0: they grow by half from their first points. `sealing`:
+   * heads keep their older points compressed (head-series.ts; the engine's
+   * `headCompression`).
    */
-  constructor(private readonly maxPoints = 0) {
+  constructor(
+    private readonly maxPoints = 0,
+    private readonly sealing = false,
+  ) {
     this.shareBudget = maxPoints;
   }
 
@@ -172,7 +177,7 @@ export class Head {
    */
   private newHead(entry: SeriesEntry, carried: number): HeadSeries {
     const expected = expectedCapacity(entry.headHint);
-    const head = (entry.head = new HeadSeries((expected >> 2) + carried, expected));
+    const head = (entry.head = new HeadSeries((expected >> 2) + carried, expected, this.sealing));
     this.dirty.push(entry);
     return head;
   }
@@ -203,8 +208,9 @@ export class Head {
     this.drain();
     const entries = inBlockOrder(this.dirty.sort((a, b) => a.id - b.id));
     for (const entry of entries) {
-      // a frozen head is read as it is (the cut's encoding, carryBack): settled once here
-      entry.head?.settle();
+      // a frozen head is read as it is (the cut's encoding, carryBack): its tail merged once
+      // here (its sealed points stay sealed: HeadSeries.materialize reads them for the cut)
+      entry.head?.mergeTail();
       entry.frozen = entry.head;
       entry.headHint = Math.min(entry.head?.length ?? 0, MAX_HINT);
       entry.head = undefined;
@@ -238,13 +244,12 @@ export class Head {
     for (const entry of entries) {
       const frozen = entry.frozen;
       if (!frozen || frozen.length < 4) continue;
-      const newest = frozen.timestamps[frozen.length - 1]!;
-      // points newer than `newest - windowMs` (a window of 0 carries none)
-      const first = Math.max(frozen.lowerBound(newest - windowMs + 1), frozen.length - (frozen.length >> 2));
-      if (first >= frozen.length) continue;
+      // points newer than `newest - windowMs` (a window of 0 carries none), as column indexes
+      const first = frozen.carryFrom(windowMs);
+      if (first >= frozen.columnLength) continue;
       moved.push(entry);
       firsts.push(first);
-      n += frozen.length - first;
+      n += frozen.columnLength - first;
     }
     if (n === 0) return undefined;
     const seriesIndex = new Uint32Array(n);
@@ -261,17 +266,18 @@ export class Head {
       const entry = moved[s]!;
       const frozen = entry.frozen!;
       const first = firsts[s]!;
-      const count = frozen.length - first;
+      const end = frozen.columnLength;
+      const count = end - first;
       ids[s] = entry.id;
       // the points carried come on top of the quarter a new head starts with (newHead)
       if (entry.head === undefined) this.newHead(entry, count);
       seriesIndex.fill(s, at, at + count);
-      frozen.copyColumnsInto(first, frozen.length, timestamps, kinds, words, at);
+      frozen.copyColumnsInto(first, end, timestamps, kinds, words, at);
       if (frozen.texts.length > first) {
         while (texts.length < at) texts.push(undefined);
-        for (let i = first; i < frozen.length; i++) texts[at + i - first] = frozen.texts[i];
+        for (let i = first; i < end; i++) texts[at + i - first] = frozen.texts[i];
       }
-      frozen.truncate(first);
+      frozen.truncateColumns(first);
       at += count;
     }
     texts.length = n;
@@ -279,6 +285,16 @@ export class Head {
     const columns = { length: n, seriesIndex, timestamps, kinds, floats, ints, texts, ids };
     this.append(moved, columns);
     return columns;
+  }
+
+  /**
+   * Seals the frozen heads' points still in columns (HeadSeries.sealAll), after the
+   * carry-back took their newest: a cut then holds its frozen points compressed while it
+   * encodes them. Nothing without sealing.
+   */
+  sealFrozen(entries: readonly SeriesEntry[]): void {
+    if (!this.sealing) return;
+    for (const entry of entries) entry.frozen?.sealAll();
   }
 
   /** Drops the frozen heads: their points are in an installed block now. */

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { lowerBound, ValueKind } from '../../core';
 import { Head } from '../../plugins/storage-embedded/head';
-import { HeadSeries, lateLowerBound, TAIL_POINTS } from '../../plugins/storage-embedded/head-series';
+import { HeadScratch, HeadSeries, lateLowerBound, TAIL_POINTS } from '../../plugins/storage-embedded/head-series';
 import { newSeriesEntry, type SeriesEntry } from '../../plugins/storage-embedded/series-index';
 
 const F = ValueKind.Float;
@@ -475,3 +475,50 @@ function sliceOf(p: ReturnType<HeadSeries['copy']>, from: number, to: number): R
   texts.length = to - from;
   return { length: to - from, timestamps: p.timestamps.slice(from, to), kinds: p.kinds.slice(from, to), floats: p.floats.slice(from, to), ints: p.ints.slice(from, to), texts };
 }
+
+describe('embedded head: sealing through a cut', () => {
+  it('keeps a frozen head sealed through carry-back and the cut\'s read, and gives every point back on thaw', () => {
+    const head = new Head(0, true);
+    const entries: SeriesEntry[] = Array.from({ length: 50 }, (_, id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
+    const want = entries.map(() => new Map<number, number>());
+    const n = 300;
+    const columns = { length: 0, seriesIndex: new Uint32Array(entries.length), timestamps: new Float64Array(entries.length), kinds: new Uint8Array(entries.length).fill(F), floats: new Float64Array(entries.length), ints: new BigInt64Array(entries.length), texts: [] as (string | undefined)[] };
+    for (let k = 0; k < n; k++) {
+      columns.length = entries.length;
+      for (let s = 0; s < entries.length; s++) {
+        // every 50th round a point 20 steps late (a retry), overwriting what was there
+        const t = (k % 50 === 49 ? k - 20 : k) * 1000;
+        const v = Math.round((s * 1000 + k) * 1.37) / 100;
+        columns.seriesIndex[s] = s;
+        columns.timestamps[s] = t;
+        columns.floats[s] = v;
+        want[s]!.set(t, v);
+      }
+      head.append(entries, columns);
+    }
+    head.drain();
+    const points = (p: { length: number; timestamps: Float64Array; floats: Float64Array }) => Array.from({ length: p.length }, (_, i) => [p.timestamps[i]!, p.floats[i]!]);
+    const sorted = (m: Map<number, number>) => [...m.entries()].sort((a, b) => a[0] - b[0]);
+    for (const entry of entries) expect(entry.head!.sealedBytes, 'sealed while written').to.be.greaterThan(0);
+    const frozen = head.freeze();
+    const carried = head.carryBack(frozen, 30_000);
+    // the newest 30 s (30 points, within the quarter) of each series went back to a live head
+    expect(carried!.length).to.equal(30 * entries.length);
+    head.sealFrozen(frozen);
+    const scratch = new HeadScratch();
+    for (const entry of frozen) {
+      const s = entry.id;
+      expect(entry.frozen!.columnLength, 'no raw columns left').to.equal(0);
+      expect(entry.frozen!.sealedBytes / entry.frozen!.length, 'bytes a point sealed').to.be.below(4);
+      const all = sorted(want[s]!);
+      expect(points(entry.frozen!.materialize(scratch))).to.deep.equal(all.slice(0, all.length - 30));
+      head.drain();
+      expect(points(entry.head!.copy(0, entry.head!.length))).to.deep.equal(all.slice(all.length - 30));
+    }
+    head.thaw(frozen);
+    for (const entry of entries) {
+      expect(entry.frozen).to.equal(undefined);
+      expect(points(entry.head!.copy(0, entry.head!.length))).to.deep.equal(sorted(want[entry.id]!));
+    }
+  });
+});
