@@ -6,12 +6,12 @@
  * (an out-of-order write, blocks not yet compacted over the same span), or any string or
  * JSON value — it answers `undefined` and the caller reads the points instead.
  */
-import { allocPoints, lowerBound, upperBound, ValueKind, type BucketColumns, type DownsampleRequest, type SeriesPoints } from '../../core';
+import { allocPoints, lowerBound, rangeOfSorted, upperBound, ValueKind, type BucketColumns, type DownsampleRequest, type SeriesPoints } from '../../core';
 import { isNumericRun, mergeNumericParts, mergeRuns, rateOfDoubles, summariseFiniteParts, summariseFiniteRun, summariseRun, type NumericPart, type RunBuckets } from '../../lib/chunks';
 import type { BlockReader, ChunkRef } from './block';
 import type { SeriesEntry } from './series-index';
 import { keyHashOf, summaryIdentity, type SummaryCache } from './summary-cache';
-import type { HeadSeries } from './head';
+import { HeadScratch, type HeadSeries } from './head-series';
 
 /** One series' buckets (core BucketColumns), as the engine keeps and yields them. */
 export type DownsampledSeries = BucketColumns;
@@ -86,19 +86,33 @@ function chunkRun(ref: ChunkRef, block: BlockReader, r: Ranges, request: Downsam
   return { points: rb - ra, run };
 }
 
-function headRun(head: HeadSeries | undefined, r: Ranges, request: DownsampleRequest): { points: number; run: RunBuckets | null | undefined } {
+function headRun(head: SeriesPoints | undefined, r: Ranges, request: DownsampleRequest): { points: number; run: RunBuckets | null | undefined } {
   if (!head || head.length === 0) return { points: 0, run: null };
-  const [ra, rb] = head.rangeOf(r.start, r.end);
-  const [va, vb] = head.rangeOf(r.vs, r.ve);
+  const [ra, rb] = rangeOfSorted(head.timestamps, head.length, r.start, r.end);
+  const [va, vb] = rangeOfSorted(head.timestamps, head.length, r.vs, r.ve);
   if (rb > ra && !isNumericRun(head, ra, rb)) return { points: rb - ra, run: undefined }; // as for a chunk: any non-number read
   if (vb <= va) return { points: Math.max(0, rb - ra), run: null };
   return { points: rb - ra, run: summariseRun(head, va, vb, request) };
 }
 
-function hasPoints(head: HeadSeries | undefined, start: number, end: number): boolean {
+function hasPoints(head: SeriesPoints | undefined, start: number, end: number): boolean {
   if (!head || head.length === 0) return false;
-  const [from, to] = head.rangeOf(start, end);
+  const [from, to] = rangeOfSorted(head.timestamps, head.length, start, end);
   return to > from;
+}
+
+/** Columns the frozen and the live head are decoded into when sealed (headPoints), reused read after read. */
+const frozenScratch = new HeadScratch();
+const liveScratch = new HeadScratch();
+
+/**
+ * A head's points as sorted columns when its time span meets [start, end], else undefined:
+ * the head itself, or, when it holds sealed points, those decoded into `scratch` (the head
+ * stays sealed: decoded in place, every series a query read would hold raw columns again).
+ */
+function headPoints(head: HeadSeries | undefined, start: number, end: number, scratch: HeadScratch): SeriesPoints | undefined {
+  if (!head || head.length === 0 || !head.spans(start, end)) return undefined;
+  return head.materialize(scratch);
 }
 
 /**
@@ -121,7 +135,9 @@ export function downsampleSeries(
   memoKeyOf = memoKey(request),
 ): DownsampledSeries | undefined {
   const r: Ranges = { start, end, vs: Math.max(start, request.values?.start ?? start), ve: Math.min(end, request.values?.end ?? end) };
-  const inHead = hasPoints(entry.frozen, start, end) || hasPoints(entry.head, start, end);
+  const frozen = headPoints(entry.frozen, start, end, frozenScratch);
+  const live = headPoints(entry.head, start, end, liveScratch);
+  const inHead = hasPoints(frozen, start, end) || hasPoints(live, start, end);
   const memo = entry.downsampled;
   if (!inHead && memo !== undefined && memo.generation === generation && memo.key === memoKeyOf && memo.start === start && memo.end === end && memo.vs === r.vs && memo.ve === r.ve) {
     shared.timestamps = memo.result.timestamps;
@@ -136,9 +152,9 @@ export function downsampleSeries(
   }
   if (inHead) {
     const chunkParts = parts.length;
-    for (const head of [entry.frozen, entry.head]) {
+    for (const head of [frozen, live]) {
       if (!head || head.length === 0) continue;
-      const [ra, rb] = head.rangeOf(start, end);
+      const [ra, rb] = rangeOfSorted(head.timestamps, head.length, start, end);
       if (rb > ra) pushHeadParts(parts, chunkParts, head, ra, rb);
     }
   }
@@ -190,7 +206,8 @@ interface Part {
   hi: number;
   block?: BlockReader;
   ref?: ChunkRef;
-  head?: HeadSeries;
+  /** a head's points (headPoints) */
+  head?: SeriesPoints;
 }
 
 function partRun(part: Part, r: Ranges, request: DownsampleRequest, cache: SummaryCache, key: string): { points: number; run: RunBuckets | null | undefined } {
@@ -216,7 +233,7 @@ let spanEnds = new Float64Array(64);
  * count from its header) and only the chunks the late points fall in are merged.
  * Exact whatever the split: overlapClusters still joins any parts whose spans touch.
  */
-function pushHeadParts(parts: Part[], chunkParts: number, head: HeadSeries, ra: number, rb: number): void {
+function pushHeadParts(parts: Part[], chunkParts: number, head: SeriesPoints, ra: number, rb: number): void {
   const ts = head.timestamps;
   if (chunkParts === 0) {
     parts.push({ lo: ts[ra]!, hi: ts[rb - 1]!, head });
@@ -313,7 +330,7 @@ function mergedRun(group: Part[], r: Ranges, request: DownsampleRequest): { poin
     if (part.head) {
       // a head part is the head's points in its span (pushHeadParts)
       p = part.head;
-      [from, to] = part.head.rangeOf(Math.max(r.start, part.lo), Math.min(r.end, part.hi));
+      [from, to] = rangeOfSorted(p.timestamps, p.length, Math.max(r.start, part.lo), Math.min(r.end, part.hi));
     } else {
       const ref = part.ref!;
       let buffer = groupScratch[k];

@@ -159,6 +159,23 @@ function ensureTailScratch(n: number): void {
   mergedWords = new Int32Array(2 * n);
 }
 
+/** Points [from, to) of columns in fresh, separate ones: `ints` 0 for a non-integer point, `floats` 0 for a non-float one. */
+function copyColumns(timestamps: Float64Array, kindColumn: Uint8Array, words: Int32Array, textColumn: (string | undefined)[], from: number, to: number): SeriesPoints {
+  const length = Math.max(0, to - from);
+  // copied from the words: no `floats` view is left on the head for a read
+  const floats = new Float64Array(words.slice(2 * from, 2 * to).buffer);
+  const ints = new BigInt64Array(floats.buffer.slice(0));
+  const kinds = kindColumn.slice(from, to);
+  for (let i = 0; i < length; i++) {
+    const kind = kinds[i]!;
+    if (kind !== INT) ints[i] = 0n;
+    if (kind !== FLOAT) floats[i] = 0;
+  }
+  const texts = textColumn.length > from ? textColumn.slice(from, to) : [];
+  texts.length = length;
+  return { length, timestamps: timestamps.slice(from, to), kinds, floats, ints, texts };
+}
+
 export class HeadSeries implements SeriesPoints {
   /** points in the raw columns (the newest; `length` counts the sealed ones too) */
   columnLength = 0;
@@ -432,6 +449,17 @@ export class HeadSeries implements SeriesPoints {
     this.unseal();
     this.hold = Math.min(SEAL_HOLD_MAX, 2 * this.hold);
     sealingStats.lateUnseals++;
+  }
+
+  /** Whether the head's time span (oldest to newest point) meets [start, end] (ms, inclusive); merges the tail first. */
+  spans(start: number, end: number): boolean {
+    this.mergeTail();
+    const m = this.columnLength;
+    const sealed = this.sealed;
+    if (m === 0 && sealed === undefined) return false;
+    const oldest = sealed !== undefined ? sealed.first : this.timestamps[0]!;
+    const newest = m > 0 ? this.timestamps[m - 1]! : sealed!.last;
+    return oldest <= end && newest >= start;
   }
 
   /**
@@ -791,20 +819,29 @@ export class HeadSeries implements SeriesPoints {
   /** Points [from, to) in fresh, separate columns: `ints` 0 for a non-integer point, `floats` 0 for a non-float one. */
   copy(from: number, to: number): SeriesPoints {
     this.settle();
-    to = Math.min(to, this.columnLength);
-    const length = Math.max(0, to - from);
-    // copied from the words: no `floats` view is left on the head for a read
-    const floats = new Float64Array(this.valueWords.slice(2 * from, 2 * to).buffer);
-    const ints = new BigInt64Array(floats.buffer.slice(0));
-    const kinds = this.kinds.slice(from, to);
-    for (let i = 0; i < length; i++) {
-      const kind = kinds[i]!;
-      if (kind !== INT) ints[i] = 0n;
-      if (kind !== FLOAT) floats[i] = 0;
+    return copyColumns(this.timestamps, this.kinds, this.valueWords, this.texts, from, Math.min(to, this.columnLength));
+  }
+
+  /**
+   * The points in [start, end] (ms, inclusive) in fresh columns, as rangeOf and copy give
+   * them, or undefined when none; a sealed head stays sealed (its points are decoded into
+   * `scratch`). A query's read of the head (Head.collect): decoded in place, every series
+   * a query read would hold its raw columns again until its next appends.
+   */
+  copyRange(start: number, end: number, scratch: HeadScratch): SeriesPoints | undefined {
+    let from: number;
+    let to: number;
+    if (this.sealed === undefined) {
+      [from, to] = this.rangeOf(start, end);
+      return to > from ? this.copy(from, to) : undefined;
     }
-    const texts = this.texts.length > from ? this.texts.slice(from, to) : [];
-    texts.length = length;
-    return { length, timestamps: this.timestamps.slice(from, to), kinds, floats, ints, texts };
+    this.mergeTail();
+    const n = this.sealed.count + this.columnLength;
+    const { points, words } = scratch.columns(n);
+    this.sealed.decodeInto(points.timestamps, points.kinds, words, 0);
+    this.copyColumnsInto(0, this.columnLength, points.timestamps, points.kinds, words, this.sealed.count);
+    [from, to] = findRange(points.timestamps, n, start, end);
+    return to > from ? copyColumns(points.timestamps, points.kinds, words, NO_TEXTS, from, to) : undefined;
   }
 
   private set(at: number, timestamp: number, kind: number, float: number, int: bigint, text: string | undefined): void {

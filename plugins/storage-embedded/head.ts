@@ -11,7 +11,7 @@
  */
 import { inBlockOrder } from './block-order';
 import { ValueKind, type PointBatch, type SeriesPoints } from '../../core';
-import { HeadSeries, MAX_SIZED_POINTS } from './head-series';
+import { HeadScratch, HeadSeries, MAX_SIZED_POINTS } from './head-series';
 import { HeadStaging, STAGED_POINTS } from './head-staging';
 import type { SeriesEntry } from './series-index';
 
@@ -59,6 +59,8 @@ export class Head {
   private readonly idEntries: SeriesEntry[] = [];
   /** numeric points appended and not yet in their series' heads (head-staging.ts) */
   private readonly staging = new HeadStaging();
+  /** columns a sealed head is decoded into for a read (collect), reused */
+  private readonly readScratch = new HeadScratch();
   /** points in live heads */
   points = 0;
   /** points in frozen heads (a cut in progress) */
@@ -337,8 +339,8 @@ export class Head {
     this.drain();
     for (const head of [entry.frozen, entry.head]) {
       if (!head || head.length === 0) continue;
-      const [from, to] = head.rangeOf(start, end);
-      if (to > from) parts.push(head.copy(from, to));
+      const points = head.copyRange(start, end, this.readScratch);
+      if (points) parts.push(points);
     }
   }
 }

@@ -26,12 +26,18 @@ export function readSeries(blocks: BlockSet, head: Head, entry: SeriesEntry, sta
 export function lastPoint(blocks: BlockSet, entry: SeriesEntry, floor: number): LastPoint | undefined {
   // newest source first; an older source wins only with a strictly later timestamp
   let points: SeriesPoints | undefined;
+  let at = -1;
   let t = -Infinity;
   for (const head of [entry.head, entry.frozen]) {
-    head?.settle();
-    if (head && head.length > 0 && head.timestamps[head.length - 1]! > t) {
+    if (!head) continue;
+    // the newest point is the columns' last: a sealed head is decoded only when its columns are empty (a frozen one)
+    head.mergeTail();
+    if (head.columnLength === 0 && head.length > 0) head.settle();
+    const n = head.columnLength;
+    if (n > 0 && head.timestamps[n - 1]! > t) {
       points = head;
-      t = head.timestamps[head.length - 1]!;
+      at = n - 1;
+      t = head.timestamps[at]!;
     }
   }
   let newestRef = -1;
@@ -40,8 +46,9 @@ export function lastPoint(blocks: BlockSet, entry: SeriesEntry, floor: number): 
     // the newest chunk, merged with any older block sharing its last timestamp
     const maxT = entry.chunks[newestRef]!.maxT;
     points = blocks.read(entry, maxT, maxT);
+    at = points.length - 1;
   }
-  const i = points ? points.length - 1 : -1;
+  const i = points ? at : -1;
   if (!points || i < 0 || points.timestamps[i]! < floor) return undefined;
   // a head's floats and ints share one buffer: read the column the kind names
   const kind = points.kinds[i]!;

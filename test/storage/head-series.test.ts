@@ -5,7 +5,7 @@
  * capacity a quarter of the previous head's count, the first growth to all of it).
  */
 import { expect } from 'chai';
-import { lowerBound, ValueKind } from '../../core';
+import { lowerBound, ValueKind, type SeriesPoints } from '../../core';
 import { Head } from '../../plugins/storage-embedded/head';
 import { HeadScratch, HeadSeries, lateLowerBound, TAIL_POINTS } from '../../plugins/storage-embedded/head-series';
 import { newSeriesEntry, type SeriesEntry } from '../../plugins/storage-embedded/series-index';
@@ -500,6 +500,13 @@ describe('embedded head: sealing through a cut', () => {
     const points = (p: { length: number; timestamps: Float64Array; floats: Float64Array }) => Array.from({ length: p.length }, (_, i) => [p.timestamps[i]!, p.floats[i]!]);
     const sorted = (m: Map<number, number>) => [...m.entries()].sort((a, b) => a[0] - b[0]);
     for (const entry of entries) expect(entry.head!.sealedBytes, 'sealed while written').to.be.greaterThan(0);
+    // a read of a range leaves the head sealed
+    for (const entry of entries) {
+      const parts: SeriesPoints[] = [];
+      head.collect(entry, 100_000, 150_000, parts);
+      expect(parts.map(points), `series ${entry.id} read`).to.deep.equal([sorted(want[entry.id]!).filter(([t]) => t >= 100_000 && t <= 150_000)]);
+      expect(entry.head!.sealedBytes, 'still sealed after a read').to.be.greaterThan(0);
+    }
     const frozen = head.freeze();
     const carried = head.carryBack(frozen, 30_000);
     // the newest 30 s (30 points, within the quarter) of each series went back to a live head
