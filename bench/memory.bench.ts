@@ -42,6 +42,8 @@ interface Sample {
   cut?: number;
   heapBytes?: number;
   arrayBufferBytes?: number;
+  /** heads whose sealed points a late point decoded back, so far (head-series.ts) */
+  lateUnseals?: number;
 }
 
 interface MemoryRun {
@@ -66,6 +68,7 @@ async function dsdbStats(port: number): Promise<Omit<Sample, 'ms' | 'rss'>> {
       cut: value('tsd.storage.cutInProgress'),
       heapBytes: value('tsd.process.heap_total_bytes'),
       arrayBufferBytes: value('tsd.process.array_buffers_bytes'),
+      lateUnseals: value('tsd.storage.headLateUnseals'),
     };
   } catch {
     return {};
@@ -133,6 +136,7 @@ function timeline(run: MemoryRun, withStats: boolean): string[] {
         s.cut === undefined ? '' : s.cut > 0 ? 'yes' : '',
         s.heapBytes === undefined ? '' : (s.heapBytes / MIB).toFixed(0),
         s.arrayBufferBytes === undefined ? '' : (s.arrayBufferBytes / MIB).toFixed(0),
+        s.lateUnseals === undefined || Number.isNaN(s.lateUnseals) ? '' : s.lateUnseals.toLocaleString(),
       );
     }
     rows.push(`| ${cells.join(' | ')} |`);
@@ -168,8 +172,8 @@ export async function run(flags: string[]): Promise<void> {
   for (const r of runs) {
     const stats = withStats && r.samples.some((s) => s.headPoints !== undefined);
     process.stdout.write(`\n${r.system}, telnet ×${connections}: every point queryable after ${r.loadMs} ms\n\n`);
-    process.stdout.write(`| load | ms | RSS MiB |${stats ? ' head points | cut | V8 heap MiB | array buffers MiB |' : ''}\n`);
-    process.stdout.write(`|---|---:|---:|${stats ? '---:|---|---:|---:|' : ''}\n`);
+    process.stdout.write(`| load | ms | RSS MiB |${stats ? ' head points | cut | V8 heap MiB | array buffers MiB | late unseals |' : ''}\n`);
+    process.stdout.write(`|---|---:|---:|${stats ? '---:|---|---:|---:|---:|' : ''}\n`);
     process.stdout.write(timeline(r, stats).join('\n') + '\n');
   }
   // the baseline is VictoriaMetrics', as in the comparison, when it ran

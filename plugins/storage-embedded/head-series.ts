@@ -65,11 +65,11 @@ const SHORT_SHIFT = 16;
  * SEAL_HOLD_MIN and doubles (to SEAL_HOLD_MAX) each time a point comes later than it
  * reaches: the series' sealed points are decoded back (unseal) to take it, so a series
  * written by several connections a little apart soon holds enough to take their lateness
- * in its columns. SEAL_CAPACITY is the columns' size a sealing head starts with and
+ * in its columns; the series' next head starts with that hold (SeriesEntry.sealHold). SEAL_CAPACITY is the columns' size a sealing head starts with and
  * returns to: what its hold and a drain's points need.
  */
 const SEAL_HOLD_MIN = 8;
-const SEAL_HOLD_MAX = 256;
+const SEAL_HOLD_MAX = 128;
 const SEAL_MIN_POINTS = 24;
 const SEAL_CAPACITY = 64;
 /** Counts of the heads' sealing, for stats (engine.ts: headLateUnseals). */
@@ -211,11 +211,12 @@ export class HeadSeries implements SeriesPoints {
    * `capacity`: the points allocated now (at least MIN_CAPACITY); `reserve`: the points
    * the first growth allocates at least, when more is expected than is allocated now.
    */
-  constructor(capacity = MIN_CAPACITY, reserve = 0, sealing = false) {
+  constructor(capacity = MIN_CAPACITY, reserve = 0, sealing = false, hold = 0) {
     this.sealing = sealing;
+    if (hold > SEAL_HOLD_MIN) this.hold = Math.min(hold, SEAL_HOLD_MAX);
     this.expectedPoints = reserve;
     // a sealing head's columns hold its newest points only: sized for those
-    const size = sealing ? Math.max(MIN_CAPACITY, Math.min(capacity, SEAL_CAPACITY)) : Math.max(MIN_CAPACITY, capacity);
+    const size = sealing ? Math.max(MIN_CAPACITY, Math.min(capacity, Math.max(SEAL_CAPACITY, this.hold + 2 * SEAL_MIN_POINTS))) : Math.max(MIN_CAPACITY, capacity);
     this.reserve = sealing ? 0 : reserve;
     const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
     this.timestamps = new Float64Array(buffer, 0, size);
@@ -444,11 +445,22 @@ export class HeadSeries implements SeriesPoints {
     this.sortedLength += n;
   }
 
-  /** unseal() for a point later than the hold reaches: the hold doubles, so the series' lateness soon fits in it. */
+  /**
+   * unseal() for a point later than the hold reaches: the hold doubles, so the series'
+   * lateness soon fits in it (the next head starts with it: Head.freeze). Past
+   * SEAL_HOLD_MAX this head stops sealing (raw columns, as without sealing), so a series
+   * written far out of order decodes its sealed points once a head, not once a late point.
+   */
   private unsealLate(): void {
     this.unseal();
-    this.hold = Math.min(SEAL_HOLD_MAX, 2 * this.hold);
+    if (this.hold >= SEAL_HOLD_MAX) this.sealing = false;
+    else this.hold = Math.min(SEAL_HOLD_MAX, 2 * this.hold);
     sealingStats.lateUnseals++;
+  }
+
+  /** The newest points this head keeps raw when it seals (for the next head: Head.freeze). */
+  get holdPoints(): number {
+    return this.hold;
   }
 
   /** Whether the head's time span (oldest to newest point) meets [start, end] (ms, inclusive); merges the tail first. */

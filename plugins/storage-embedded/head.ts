@@ -179,7 +179,7 @@ export class Head {
    */
   private newHead(entry: SeriesEntry, carried: number): HeadSeries {
     const expected = expectedCapacity(entry.headHint);
-    const head = (entry.head = new HeadSeries((expected >> 2) + carried, expected, this.sealing));
+    const head = (entry.head = new HeadSeries((expected >> 2) + carried, expected, this.sealing, entry.sealHold));
     this.dirty.push(entry);
     return head;
   }
@@ -215,6 +215,8 @@ export class Head {
       entry.head?.mergeTail();
       entry.frozen = entry.head;
       entry.headHint = Math.min(entry.head?.length ?? 0, MAX_HINT);
+      // the next head starts with the lateness this one met (several connections a little apart)
+      if (entry.head) entry.sealHold = entry.head.holdPoints;
       entry.head = undefined;
     }
     this.dirty = [];

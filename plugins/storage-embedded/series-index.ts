@@ -34,6 +34,8 @@ export interface SeriesEntry {
   head: HeadSeries | undefined;
   /** points the previous head held when cut: the next head's initial capacity (fewer regrowths); 0 before the first cut */
   headHint: number;
+  /** the raw points the previous head held back from sealing (head-series.ts: its hold, grown by late points); 0 before the first cut */
+  sealHold: number;
   /** the head being cut into a block (older than `head`) */
   frozen: HeadSeries | undefined;
   /** chunks in blocks, oldest block first (each names its block: ChunkRef.block) */
@@ -44,7 +46,7 @@ export interface SeriesEntry {
 
 /** A series' entry with every field set (see SeriesEntry: one hidden class for all). */
 export function newSeriesEntry(id: number, info: SeriesInfo): SeriesEntry {
-  return { id, info, head: undefined, headHint: 0, frozen: undefined, chunks: [], downsampled: undefined };
+  return { id, info, head: undefined, headHint: 0, sealHold: 0, frozen: undefined, chunks: [], downsampled: undefined };
 }
 
 /** One series' buckets from its blocks, for one request and range, at one BlockSet generation. */
