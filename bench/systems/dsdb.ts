@@ -9,6 +9,10 @@ import { cpuSeconds, diskBytes, freePort, peakRssBytes, startProcess, stopProces
 import type { BenchData, QueryName, SystemUnderTest } from './system';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** Node flags for the daemon from DSDB_BENCH_NODE_ARGS (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`): for profiling a bench's load. */
+function nodeArgs(): string[] {
+  return (process.env.DSDB_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
+}
 
 export interface DsdbVariant {
   /** label in the results, e.g. `DSDB (embedded)` */
@@ -68,7 +72,7 @@ export class Dsdb implements SystemUnderTest {
     this.remoteWriteUrl = `http://127.0.0.1:${this.telnetPort}/api/v1/write`;
     const configFile = path.join(this.workDir, 'dsdb.config.json');
     fs.writeFileSync(configFile, JSON.stringify({ logLevel: 'warn', ...this.variant.config(this.dataDir, this.telnetPort), port: this.telnetPort }, null, 2));
-    this.server = startProcess(process.execPath, [path.join(REPO_ROOT, 'bin', 'dsdb.js'), '--config', configFile], {
+    this.server = startProcess(process.execPath, [...nodeArgs(), path.join(REPO_ROOT, 'bin', 'dsdb.js'), '--config', configFile], {
       cwd: this.workDir,
       logFile: path.join(this.workDir, 'dsdb.log'),
     });
@@ -132,7 +136,7 @@ export class Dsdb implements SystemUnderTest {
 
   private async restartKeepingData(): Promise<void> {
     const configFile = path.join(this.workDir, 'dsdb.config.json');
-    this.server = startProcess(process.execPath, [path.join(REPO_ROOT, 'bin', 'dsdb.js'), '--config', configFile], {
+    this.server = startProcess(process.execPath, [...nodeArgs(), path.join(REPO_ROOT, 'bin', 'dsdb.js'), '--config', configFile], {
       cwd: this.workDir,
       logFile: path.join(this.workDir, 'dsdb-restart.log'),
     });

@@ -374,7 +374,7 @@ export class HeadSeries implements SeriesPoints {
       this.sealing = false;
       return;
     }
-    (this.sealed ??= new SealedPoints(Math.max(n, this.expectedPoints))).append(this.timestamps, kinds, this.valueWords, 0, n);
+    (this.sealed ??= new SealedPoints(Math.max(n, this.expectedPoints))).append(this.timestamps, kinds, this.valueWords, this.floats, 0, n);
     this.keepColumnsFrom(n);
   }
 
@@ -413,7 +413,7 @@ export class HeadSeries implements SeriesPoints {
       this.sealing = false;
       return;
     }
-    (this.sealed ??= new SealedPoints(Math.max(n, this.expectedPoints))).append(this.timestamps, this.kinds, this.valueWords, 0, n);
+    (this.sealed ??= new SealedPoints(Math.max(n, this.expectedPoints))).append(this.timestamps, this.kinds, this.valueWords, this.floats, 0, n);
     this.timestamps = EMPTY_TIMESTAMPS;
     this.valueWords = EMPTY_WORDS;
     this.kinds = EMPTY_KINDS;

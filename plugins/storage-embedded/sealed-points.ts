@@ -55,9 +55,22 @@ const scratchFloat = new Float64Array(1);
 const scratchWords = new Int32Array(scratchFloat.buffer);
 
 function writeVarint(bytes: Uint8Array, at: number, z: number): number {
-  while (z >= 128) {
+  if (z < 128) {
+    bytes[at] = z;
+    return at + 1;
+  }
+  if (z < 16384) {
+    bytes[at] = (z & 127) | 128;
+    bytes[at + 1] = z >>> 7;
+    return at + 2;
+  }
+  while (z >= 2147483648) {
     bytes[at++] = (z & 127) | 128;
     z = Math.floor(z / 128);
+  }
+  while (z >= 128) {
+    bytes[at++] = (z & 127) | 128;
+    z >>>= 7;
   }
   bytes[at++] = z;
   return at;
@@ -114,9 +127,10 @@ export class SealedPoints {
   /**
    * Appends points [from, to) of the columns: timestamps strictly increasing and newer than
    * `last`, every kind Float or Int (`words`: each point's value as two 32-bit words, a
-   * float's bits or an int64's, as HeadSeries keeps them). The caller checks both.
+   * float's bits or an int64's, as HeadSeries keeps them; `floats`: the same bytes as
+   * doubles). The caller checks both.
    */
-  append(timestamps: Float64Array, kinds: Uint8Array, words: Int32Array, from: number, to: number): void {
+  append(timestamps: Float64Array, kinds: Uint8Array, words: Int32Array, floats: Float64Array, from: number, to: number): void {
     let bytes = this.bytes;
     let at = this.used;
     let prevT = this.count === 0 ? 0 : this.last;
@@ -154,9 +168,7 @@ export class SealedPoints {
       if (kinds[i]! === FLOAT) {
         if (wasFloat && w0 === pw0 && w1 === pw1) form |= V_REPEAT;
         else {
-          scratchWords[0] = w0;
-          scratchWords[1] = w1;
-          const v = scratchFloat[0]!;
+          const v = floats[i]!;
           // a decimal with the previous exponent, else the smallest exponent that gives it back
           let e = -1;
           let r = 0;
@@ -165,7 +177,8 @@ export class SealedPoints {
               r = Math.round(v * POW10[exp]!);
               if (r / POW10[exp]! === v && r >= -SAFE && r <= SAFE) e = exp;
             }
-            for (let k = 0; e < 0 && k <= MAX_EXP; k++) {
+            // searched again only now and then after a float no exponent gave back (a series of arbitrary doubles)
+            for (let k = exp >= 0 || (i & 15) === 0 ? 0 : MAX_EXP + 1; e < 0 && k <= MAX_EXP; k++) {
               r = Math.round(v * POW10[k]!);
               if (r / POW10[k]! === v && r >= -SAFE && r <= SAFE) e = k;
             }
@@ -249,7 +262,7 @@ export class SealedPoints {
           b = bytes[p++]!;
           z += (b & 127) * mul;
         }
-        const dod = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+        const dod = (z & 1) === 0 ? z / 2 : -(z + 1) / 2;
         const d = delta + dod;
         t = prevT + d;
         delta = d;
@@ -278,7 +291,7 @@ export class SealedPoints {
             b = bytes[p++]!;
             z += (b & 127) * mul;
           }
-          const zz = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+          const zz = (z & 1) === 0 ? z / 2 : -(z + 1) / 2;
           const r = valueForm === V_DECIMAL ? prevR + zz : zz;
           prevR = r;
           scratchFloat[0] = r / POW10[exp]!;
@@ -298,7 +311,7 @@ export class SealedPoints {
             b = bytes[p++]!;
             z += (b & 127) * mul;
           }
-          const value = prevInt + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+          const value = prevInt + ((z & 1) === 0 ? z / 2 : -(z + 1) / 2);
           prevInt = value;
           w0 = value >>> 0 | 0;
           w1 = Math.floor(value / TWO32) | 0;

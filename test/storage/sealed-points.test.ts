@@ -37,7 +37,7 @@ function roundTrip(c: Columns, n: number, next: () => number): SealedPoints {
   const sealed = new SealedPoints(4);
   for (let from = 0; from < n; ) {
     const to = Math.min(n, from + 1 + Math.floor(next() * 40));
-    sealed.append(c.timestamps, c.kinds, c.words, from, to);
+    sealed.append(c.timestamps, c.kinds, c.words, c.floats, from, to);
     from = to;
   }
   expect(sealed.count).to.equal(n);
