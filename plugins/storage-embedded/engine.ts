@@ -75,8 +75,8 @@ export interface EmbeddedEngineOptions {
   headMaxPoints: number;
   /**
    * Heads keep all but each series' newest points compressed (head-series.ts, sealing;
-   * as Prometheus' head chunks): ~3 bytes a regular point instead of 17. Absent: true;
-   * false: raw columns.
+   * as Prometheus' head chunks): ~2.5 bytes a regular point instead of 17, for ~30 ns a
+   * point of the storage thread's time. false or absent: raw columns.
    */
   headCompression?: boolean;
   blockDurationMs: number;
@@ -152,7 +152,7 @@ export class EmbeddedEngine implements StorageEngine {
     /** the daemon's helper threads, where the chunk encoder runs (without them it makes a thread of its own) */
     private readonly threads?: HelperThreads,
   ) {
-    this.head = new Head(options.headMaxPoints, options.headCompression ?? true);
+    this.head = new Head(options.headMaxPoints, options.headCompression ?? false);
     this.annotationStore = new AnnotationStore(options.dataDir, log);
     this.meta = new MetaLog(options.dataDir, log);
     this.summaries = new SummaryCache(options.summaryCacheBytes ?? 64 * 2 ** 20);
