@@ -51,6 +51,8 @@ const SKIPPED: Record<string, string> = {
   'npm run bench -- memory': 'benchmarks',
   'npm run bench -- churn': 'benchmarks',
   'npm run bench -- memory --stats --systems=dsdb': 'benchmarks',
+  'DSDB_BENCH_EMBEDDED=\'{"headCompression":true}\' npm run bench -- memory --systems=dsdb': 'benchmarks',
+  "DSDB_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- memory --systems=dsdb": 'benchmarks',
   'npm run bench -- all': 'benchmarks',
   'npm run bench -- backends': 'benchmarks (starts MariaDB, HBase, pouchdb-server and Riak)',
   'npm run bench -- backends --only=embedded,mysql --hosts=50 --samples=720': 'benchmarks',
