@@ -5,6 +5,7 @@
 import { ValueKind, type LastPoint, type SeriesPoints } from '../../core';
 import type { BlockSet } from './block-set';
 import type { Head } from './head';
+import { HeadScratch } from './head-series';
 import { combinePoints } from './points';
 import type { SeriesEntry } from './series-index';
 
@@ -18,6 +19,9 @@ export function readSeries(blocks: BlockSet, head: Head, entry: SeriesEntry, sta
   return combinePoints(parts);
 }
 
+/** Columns a head sealed whole is decoded into for lastPoint, reused (lastPoint is synchronous). */
+const lastScratch = new HeadScratch();
+
 /**
  * The series' newest point at or after `floor` (ms), or undefined. Reads at most the chunks
  * holding the newest timestamp. Reads the heads' columns: the caller drains the head's
@@ -29,15 +33,16 @@ export function lastPoint(blocks: BlockSet, entry: SeriesEntry, floor: number): 
   let at = -1;
   let t = -Infinity;
   for (const head of [entry.head, entry.frozen]) {
-    if (!head) continue;
-    // the newest point is the columns' last: a sealed head is decoded only when its columns are empty (a frozen one)
+    if (!head || head.length === 0) continue;
+    // the newest point is the columns' last; a head sealed whole (a frozen one: Head.sealFrozen)
+    // is decoded into scratch columns, not unsealed (that would bring its raw columns back)
     head.mergeTail();
-    if (head.columnLength === 0 && head.length > 0) head.settle();
-    const n = head.columnLength;
-    if (n > 0 && head.timestamps[n - 1]! > t) {
-      points = head;
+    const p = head.columnLength > 0 ? head : head.materialize(lastScratch);
+    const n = head.columnLength > 0 ? head.columnLength : p.length;
+    if (p.timestamps[n - 1]! > t) {
+      points = p;
       at = n - 1;
-      t = head.timestamps[at]!;
+      t = p.timestamps[at]!;
     }
   }
   let newestRef = -1;

@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { lowerBound, ValueKind, type SeriesPoints } from '../../core';
 import { Head } from '../../plugins/storage-embedded/head';
+import { lastPoint } from '../../plugins/storage-embedded/querier';
 import { HeadScratch, HeadSeries, lateLowerBound, TAIL_POINTS } from '../../plugins/storage-embedded/head-series';
 import { newSeriesEntry, type SeriesEntry } from '../../plugins/storage-embedded/series-index';
 
@@ -518,6 +519,10 @@ describe('embedded head: sealing through a cut', () => {
       expect(entry.frozen!.columnLength, 'no raw columns left').to.equal(0);
       expect(entry.frozen!.sealedBytes / entry.frozen!.length, 'bytes a point sealed').to.be.below(4);
       const all = sorted(want[s]!);
+      // the frozen head's newest point, read without unsealing it (querier lastPoint; no blocks, no live head)
+      const last = lastPoint(undefined as never, { ...entry, head: undefined }, -Infinity);
+      expect([last!.timestamp, last!.float]).to.deep.equal(all[all.length - 31]);
+      expect(entry.frozen!.columnLength, 'still sealed after last').to.equal(0);
       expect(points(entry.frozen!.materialize(scratch))).to.deep.equal(all.slice(0, all.length - 30));
       head.drain();
       expect(points(entry.head!.copy(0, entry.head!.length))).to.deep.equal(all.slice(all.length - 30));
