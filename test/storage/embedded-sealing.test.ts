@@ -7,22 +7,12 @@
 import { expect } from 'chai';
 import { ValueKind, type DataPoint, type SeriesData } from '../../core';
 import { pointBatch } from '../../core/testing/batch';
+import { mulberry32 } from '../../core/testing/random';
 import type { EmbeddedEngine } from '../../plugins/storage-embedded/engine';
 import { embeddedEngine, tempDataDir } from '../helpers/embedded';
 
 const BASE = 1_700_000_000_000;
 const ALL = { start: -8.64e15, end: 8.64e15 };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every series' points as plain rows, sorted by series key. */
 async function everything(engine: EmbeddedEngine): Promise<unknown[]> {
