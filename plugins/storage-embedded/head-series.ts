@@ -176,6 +176,16 @@ function copyColumns(timestamps: Float64Array, kindColumn: Uint8Array, words: In
   return { length, timestamps: timestamps.slice(from, to), kinds, floats, ints, texts };
 }
 
+/** Copies points [from, to) of one set of columns to another's, from point `at` on (words: two a point); word by word, so an int64 whose bits are a NaN stays exact. */
+function copyPoints(timestamps: Float64Array, kinds: Uint8Array, words: Int32Array, from: number, to: number, toTimestamps: Float64Array, toKinds: Uint8Array, toWords: Int32Array, at: number): void {
+  for (let i = from, j = at; i < to; i++, j++) {
+    toTimestamps[j] = timestamps[i]!;
+    toKinds[j] = kinds[i]!;
+    toWords[2 * j] = words[2 * i]!;
+    toWords[2 * j + 1] = words[2 * i + 1]!;
+  }
+}
+
 export class HeadSeries implements SeriesPoints {
   /** points in the raw columns (the newest; `length` counts the sealed ones too) */
   columnLength = 0;
@@ -187,10 +197,11 @@ export class HeadSeries implements SeriesPoints {
   private hold = SEAL_HOLD_MIN;
   /** the points this head is expected to reach (the previous head's: Head.newHead), to size its sealed bytes */
   private readonly expectedPoints: number;
-  timestamps: Float64Array;
-  kinds: Uint8Array;
+  // the three columns are set by replaceColumns (the constructor calls it)
+  timestamps!: Float64Array;
+  kinds!: Uint8Array;
   /** the value column as 32-bit words: what the head writes and moves (two a point) */
-  private valueWords: Int32Array;
+  private valueWords!: Int32Array;
   /** the views `floats` and `ints` made, until the columns grow */
   private floatView: Float64Array | undefined = undefined;
   private intView: BigInt64Array | undefined = undefined;
@@ -218,10 +229,21 @@ export class HeadSeries implements SeriesPoints {
     // a sealing head's columns hold its newest points only: sized for those
     const size = sealing ? Math.max(MIN_CAPACITY, Math.min(capacity, Math.max(SEAL_CAPACITY, this.hold + 2 * SEAL_MIN_POINTS))) : Math.max(MIN_CAPACITY, capacity);
     this.reserve = sealing ? 0 : reserve;
+    this.replaceColumns(size);
+  }
+
+  /**
+   * Puts new, empty columns of `size` points in place of the current ones (which the
+   * caller still holds, to copy from): one buffer of BYTES_PER_POINT a point, timestamps
+   * first, then the value words, then the kinds (the constructor's layout).
+   */
+  private replaceColumns(size: number): void {
     const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
     this.timestamps = new Float64Array(buffer, 0, size);
     this.valueWords = new Int32Array(buffer, size * 8, size * 2);
     this.kinds = new Uint8Array(buffer, size * 16, size);
+    this.floatView = undefined;
+    this.intView = undefined;
   }
 
   /** The value column as doubles (meaningful for float points); made on first use. */
@@ -382,17 +404,9 @@ export class HeadSeries implements SeriesPoints {
   private keepColumnsFrom(n: number): void {
     const left = this.columnLength - n;
     if (this.timestamps.length > 4 * SEAL_CAPACITY && left < SEAL_CAPACITY >> 1) {
-      const size = SEAL_CAPACITY;
-      const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
-      const timestamps = new Float64Array(buffer, 0, size);
-      const words = new Int32Array(buffer, size * 8, size * 2);
-      const kinds = new Uint8Array(buffer, size * 16, size);
-      this.copyColumnsInto(n, this.columnLength, timestamps, kinds, words, 0);
-      this.timestamps = timestamps;
-      this.valueWords = words;
-      this.kinds = kinds;
-      this.floatView = undefined;
-      this.intView = undefined;
+      const { timestamps, kinds, valueWords } = this;
+      this.replaceColumns(SEAL_CAPACITY);
+      copyPoints(timestamps, kinds, valueWords, n, this.columnLength, this.timestamps, this.kinds, this.valueWords, 0);
     } else if (left > SHORT_SHIFT) {
       this.timestamps.copyWithin(0, n, this.columnLength);
       this.kinds.copyWithin(0, n, this.columnLength);
@@ -427,19 +441,11 @@ export class HeadSeries implements SeriesPoints {
     const sealed = this.sealed!;
     const n = sealed.count;
     const m = this.columnLength;
-    const size = Math.max(MIN_CAPACITY, n + m + ((n + m) >> 3));
-    const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
-    const timestamps = new Float64Array(buffer, 0, size);
-    const words = new Int32Array(buffer, size * 8, size * 2);
-    const kinds = new Uint8Array(buffer, size * 16, size);
-    sealed.decodeInto(timestamps, kinds, words, 0);
-    this.copyColumnsInto(0, m, timestamps, kinds, words, n);
+    const { timestamps, kinds, valueWords } = this;
+    this.replaceColumns(Math.max(MIN_CAPACITY, n + m + ((n + m) >> 3)));
+    sealed.decodeInto(this.timestamps, this.kinds, this.valueWords, 0);
+    copyPoints(timestamps, kinds, valueWords, 0, m, this.timestamps, this.kinds, this.valueWords, n);
     if (this.texts.length > 0) this.texts = (new Array(n).fill(undefined) as (string | undefined)[]).concat(this.texts);
-    this.timestamps = timestamps;
-    this.valueWords = words;
-    this.kinds = kinds;
-    this.floatView = undefined;
-    this.intView = undefined;
     this.sealed = undefined;
     this.columnLength = n + m;
     this.sortedLength += n;
@@ -817,15 +823,7 @@ export class HeadSeries implements SeriesPoints {
    * Word by word, not as doubles: an int64 whose bits are a NaN would not survive a double.
    */
   copyColumnsInto(from: number, to: number, timestamps: Float64Array, kinds: Uint8Array, words: Int32Array, at: number): void {
-    const ownTimestamps = this.timestamps;
-    const ownKinds = this.kinds;
-    const ownWords = this.valueWords;
-    for (let i = from, j = at; i < to; i++, j++) {
-      timestamps[j] = ownTimestamps[i]!;
-      kinds[j] = ownKinds[i]!;
-      words[2 * j] = ownWords[2 * i]!;
-      words[2 * j + 1] = ownWords[2 * i + 1]!;
-    }
+    copyPoints(this.timestamps, this.kinds, this.valueWords, from, to, timestamps, kinds, words, at);
   }
 
   /** Points [from, to) in fresh, separate columns: `ints` 0 for a non-integer point, `floats` 0 for a non-float one. */
@@ -889,21 +887,14 @@ export class HeadSeries implements SeriesPoints {
     }
     this.firstGrowth = false;
     this.reserve = 0;
-    const buffer = new ArrayBuffer(size * BYTES_PER_POINT);
+    const { timestamps, kinds, valueWords } = this;
+    this.replaceColumns(size);
     // the whole old columns, slack included (a head grows when full, so there is little):
     // a subarray of each was three typed-array objects a growth, ~30 MB of the storage
     // thread's young garbage over a 10M-point load
-    const timestamps = new Float64Array(buffer, 0, size);
-    timestamps.set(this.timestamps);
-    const words = new Int32Array(buffer, size * 8, size * 2);
-    words.set(this.valueWords);
-    const kinds = new Uint8Array(buffer, size * 16, size);
-    kinds.set(this.kinds);
-    this.timestamps = timestamps;
-    this.valueWords = words;
-    this.kinds = kinds;
-    this.floatView = undefined;
-    this.intView = undefined;
+    this.timestamps.set(timestamps);
+    this.valueWords.set(valueWords);
+    this.kinds.set(kinds);
     return reserved;
   }
 }
