@@ -49,6 +49,7 @@ declare module 'fastify' {
 export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export * from './schemas';
 export * from './query-values';
+export * from './body-text';
 
 
 /**

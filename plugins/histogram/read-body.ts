@@ -1,9 +1,10 @@
 /** The JSON body of /api/histogram (HttpJsonSerializer.parsePutV1 into HistogramPojo): one object or an array. */
 import { ApiError } from '../../lib/opentsdb';
 import type { HistogramPojo } from './write';
+import { rawBodyText } from '../../lib/http';
 
 export function readPojos(body: unknown): (HistogramPojo | null)[] {
-  const text = (Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '').trim();
+  const text = rawBodyText(body).trim();
   if (text.length === 0) throw new ApiError(400, 'Missing request content');
   if (text[0] !== '{' && text[0] !== '[') throw new ApiError(400, 'The JSON must start as an object or an array');
   let parsed: unknown;

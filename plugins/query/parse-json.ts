@@ -8,12 +8,13 @@ import { createFilter, filterFromShortcut } from './filters';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
 import { subQueriesEqual } from './exp/sub-query-equals';
+import { rawBodyText } from '../../lib/http';
 
 type Json = Record<string, unknown>;
 
 /** A request body's text up to the end of its first JSON value (lib/opentsdb firstJsonValueText: Jackson ignores the rest). */
 function bodyText(body: unknown): string {
-  return firstJsonValueText(Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '');
+  return firstJsonValueText(rawBodyText(body));
 }
 
 export function parseJsonBody(body: unknown): Json {

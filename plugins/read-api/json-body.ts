@@ -1,9 +1,10 @@
 /** Parses a raw JSON request body into an object, with OpenTSDB's error messages. */
 import { ApiError, firstJsonValueText } from '../../lib/opentsdb';
+import { rawBodyText } from '../../lib/http';
 
 export function jsonBody(body: unknown, allowArray = false): Record<string, unknown> & { length?: number } {
   // Jackson reads the first value and ignores the rest (firstJsonValueText)
-  const text = firstJsonValueText(Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '');
+  const text = firstJsonValueText(rawBodyText(body));
   if (text.trim() === '') throw new ApiError(400, 'Missing message content', 'Supply valid JSON formatted data in the body of your request');
   let parsed: unknown;
   try {

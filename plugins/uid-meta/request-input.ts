@@ -5,10 +5,10 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError, firstJsonValueText } from '../../lib/opentsdb';
 import type { UidKind } from '../../lib/uid';
+import { rawBodyText } from '../../lib/http';
 
 export function bodyText(request: FastifyRequest): string {
-  const body = request.body;
-  return Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
+  return rawBodyText(request.body);
 }
 
 /** The request body as a JSON object, or undefined when there is no body. */
