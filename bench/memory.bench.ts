@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DATASET_SIZES, pointCount, telnetChunks, type DatasetOptions } from './lib/dataset';
 import { numberFlag } from './lib/flags';
 import { getJson, sendTelnet } from './lib/load';
-import { rssBytes } from './lib/process';
+import { cpuSeconds, rssBytes } from './lib/process';
 import { Dsdb } from './systems/dsdb';
 import { embeddedVariant } from './systems/dsdb-variants';
 import { InfluxDb } from './systems/influxdb';
@@ -50,6 +50,8 @@ interface MemoryRun {
   system: string;
   /** ms from the first byte sent until every point was queryable */
   loadMs: number;
+  /** the server's CPU seconds (all its threads) over the same span: steadier than loadMs on a shared machine */
+  cpuSeconds: number;
   samples: Sample[];
   peakRss: number;
   /** ms into the load at which the peak was sampled */
@@ -82,6 +84,7 @@ async function measure(system: SystemUnderTest, dataset: DatasetOptions, chunks:
     const pid = system.pid;
     if (pid === undefined) throw new Error(`${system.name}: no server process to sample`);
     const samples: Sample[] = [];
+    const cpuBefore = cpuSeconds(pid);
     const started = Date.now();
     let loading = true;
     // RSS from /proc at a steady pace, in this process: the server does nothing for it;
@@ -103,6 +106,7 @@ async function measure(system: SystemUnderTest, dataset: DatasetOptions, chunks:
       await sleep(100);
     }
     const loadMs = Date.now() - started;
+    const cpu = cpuSeconds(pid) - cpuBefore;
     loading = false;
     if (timer) clearInterval(timer);
     await statsLoop;
@@ -112,6 +116,7 @@ async function measure(system: SystemUnderTest, dataset: DatasetOptions, chunks:
     return {
       system: system.name,
       loadMs,
+      cpuSeconds: cpu,
       samples: valid,
       peakRss: peak.rss,
       peakMs: peak.ms,
@@ -171,7 +176,7 @@ export async function run(flags: string[]): Promise<void> {
   }
   for (const r of runs) {
     const stats = withStats && r.samples.some((s) => s.headPoints !== undefined);
-    process.stdout.write(`\n${r.system}, telnet ×${connections}: every point queryable after ${r.loadMs} ms\n\n`);
+    process.stdout.write(`\n${r.system}, telnet ×${connections}: every point queryable after ${r.loadMs} ms, ${r.cpuSeconds.toFixed(2)} s of the server's CPU\n\n`);
     process.stdout.write(`| load | ms | RSS MiB |${stats ? ' head points | cut | V8 heap MiB | array buffers MiB | late unseals |' : ''}\n`);
     process.stdout.write(`|---|---:|---:|${stats ? '---:|---|---:|---:|---:|' : ''}\n`);
     process.stdout.write(timeline(r, stats).join('\n') + '\n');
