@@ -12,6 +12,7 @@ import type { CodecSet } from './codec-set';
 import type { MergeScratch } from './merge-scratch';
 import { EMPTY_POINTS, clipPoints, combinePoints } from './points';
 import type { SeriesEntry, SeriesIndex } from './series-index';
+import { fsyncDir } from './sync-file';
 import type { Counters } from './stats';
 
 export class BlockSet {
@@ -105,18 +106,42 @@ export class BlockSet {
     return new BlockWriter(path.join(this.dir, blockFileName(seq)), this.codecs, this.chunkMaxPoints, superseded);
   }
 
-  /** Opens the finished block `seq` as the newest and points its series at its chunks. */
+  /**
+   * Opens a block a job has just written (its file renamed into place), or, when it cannot
+   * be opened (EMFILE, EIO…), deletes the file and throws: the job is then undone (a cut
+   * gives its points back to the head, a compaction leaves its inputs installed), and a
+   * file left behind would be installed at the next start with the points as they were
+   * when it was written — deletes made since would come back, and a compaction's block
+   * would drop its inputs (the `superseded` it names) with whatever they took on since.
+   */
+  private openWritten(seq: number): BlockReader {
+    const file = path.join(this.dir, blockFileName(seq));
+    try {
+      return new BlockReader(file, seq, this.codecs);
+    } catch (err) {
+      fs.rmSync(file, { force: true });
+      // durable, or a crash now could still leave it to the next start; the job's error is the one to report
+      try {
+        fsyncDir(this.dir);
+      } catch {
+        /* the removal stands either way */
+      }
+      throw err;
+    }
+  }
+
+  /** Opens the finished block `seq` as the newest and points its series at its chunks. Throws (the file deleted) when it cannot be opened. */
   add(seq: number): BlockReader {
-    const block = new BlockReader(path.join(this.dir, blockFileName(seq)), seq, this.codecs);
+    const block = this.openWritten(seq);
     this.blocks.push(block);
     this.generation++;
     for (const ref of block.refs) this.index.byId[ref.seriesId]!.chunks.push(ref);
     return block;
   }
 
-  /** Opens the finished block `seq` in place of `inputs` (a compaction's), then deletes them. */
+  /** Opens the finished block `seq` in place of `inputs` (a compaction's), then deletes them. Throws (the file deleted, the inputs kept) when it cannot be opened. */
   replace(inputs: ReadonlySet<BlockReader>, seq: number): void {
-    const merged = new BlockReader(path.join(this.dir, blockFileName(seq)), seq, this.codecs);
+    const merged = this.openWritten(seq);
     this.blocks = [...this.blocks.filter((b) => !inputs.has(b)), merged];
     // closed before the rebuild, whose blocksClosed call drops what refers to them
     for (const block of inputs) block.close();

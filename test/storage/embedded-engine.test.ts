@@ -1198,6 +1198,95 @@ describe('embedded engine', () => {
     }
   });
 
+  /** Makes the next read-open of a block file (`.blk`, flags 'r') throw EMFILE, as a process out of descriptors would. */
+  function failNextBlockOpen(): { restore(): void; failed(): number } {
+    const realOpen = fs.openSync;
+    let failed = 0;
+    fs.openSync = function (...args: Parameters<typeof fs.openSync>): number {
+      const [file, flags] = args;
+      if (failed === 0 && String(file).endsWith('.blk') && flags === 'r') {
+        failed++;
+        throw Object.assign(new Error(`EMFILE: too many open files, open '${String(file)}'`), { code: 'EMFILE' });
+      }
+      return realOpen.apply(fs, args);
+    };
+    return { restore: () => void (fs.openSync = realOpen), failed: () => failed };
+  }
+
+  /** The timestamps of host `host`'s points in metric `metric`. */
+  async function timestampsOf(engine: EmbeddedEngine, metric: string, host: string): Promise<number[]> {
+    const [data] = await collect(engine.read({ metric, predicates: [{ key: 'host', literals: [host], test: (v) => v === host }] }, ALL));
+    return data ? Array.from(data.points.timestamps.subarray(0, data.points.length)) : [];
+  }
+
+  it('a cut whose new block cannot be opened leaves no block file behind: points deleted since do not come back at the next start', async () => {
+    const dir = tempDataDir('cut-open-fails');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    await engine.write(pointBatch(floats('cf', 'a', 0, 100)));
+    engine.checkpoint();
+    await engine.write(pointBatch(floats('cf', 'a', 1_000_000, 100)));
+    const fault = failNextBlockOpen();
+    try {
+      expect(() => engine.checkpoint()).to.throw(/EMFILE/);
+    } finally {
+      fault.restore();
+    }
+    expect(fault.failed()).to.equal(1);
+    // the cut was undone: its points are in the head again, and its file is gone
+    expect(await timestampsOf(engine, 'cf', 'a')).to.have.length(200);
+    const blockFiles = () => fs.readdirSync(path.join(dir, 'blocks')).filter((f) => f.endsWith('.blk'));
+    expect(blockFiles()).to.have.length(1);
+    // delete half of the points the failed cut held, then a cut that works drops the WAL with the delete in it
+    expect(await engine.deleteRange({ metric: 'cf' }, { start: 1_000_000, end: 1_490_000 })).to.equal(50);
+    engine.checkpoint();
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    try {
+      const ts = await timestampsOf(engine, 'cf', 'a');
+      expect(ts).to.have.length(150);
+      expect(ts.filter((t) => t >= 1_000_000 && t <= 1_490_000)).to.deep.equal([]);
+      expect(ts[ts.length - 1]).to.equal(1_990_000);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a compaction whose merged block cannot be opened keeps its inputs and leaves no block file behind that would replace them at the next start', async () => {
+    const dir = tempDataDir('compact-open-fails');
+    const options = { compactBlocks: 100, compactIdleMs: 3_600_000 };
+    let engine = await embeddedEngine(dir, options);
+    await engine.open();
+    await engine.write(pointBatch(floats('mf', 'a', 0, 100)));
+    engine.checkpoint();
+    await engine.write(pointBatch(floats('mf', 'a', 1_000_000, 100)));
+    engine.checkpoint();
+    const fault = failNextBlockOpen();
+    try {
+      expect(() => engine.compact()).to.throw(/EMFILE/);
+    } finally {
+      fault.restore();
+    }
+    expect(fault.failed()).to.equal(1);
+    expect((await engine.stats()).blocks).to.equal(2);
+    // the merged block named both inputs as superseded: left on disk, a restart would have dropped them for it
+    expect(await engine.deleteRange({ metric: 'mf' }, { start: 0, end: 490_000 })).to.equal(50);
+    await engine.write(pointBatch(floats('mf', 'a', 2_000_000, 10)));
+    engine.checkpoint();
+    await engine.close();
+    engine = await embeddedEngine(dir, options);
+    await engine.open();
+    try {
+      const ts = await timestampsOf(engine, 'mf', 'a');
+      expect(ts).to.have.length(160);
+      expect(ts[0]).to.equal(500_000);
+      expect(ts[ts.length - 1]).to.equal(2_090_000);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('an idle merge in slices races deletes, writes, checkpoints and close without losing or keeping a point it should not', async () => {
     const dir = tempDataDir('idle-race');
     const options = { compactBlocks: 100, compactIdleMs: 1, slicePoints: 50, chunkMaxPoints: 32, headMaxPoints: 400 };
