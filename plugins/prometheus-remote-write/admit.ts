@@ -11,6 +11,9 @@
  *  - `admitDecoded`, over protobufjs' decode of the same bytes (the reference), which
  *    answers every request, refusals included.
  * NaN and infinite samples are skipped by both (OpenTSDB's model has no place for them).
+ * A sample whose timestamp is outside 1 … 9999999999999 ms is refused (the byte reader
+ * gives up on it, so the reference counts it): queries, deletes and exports reach no
+ * further (OpenTSDB's millisecond bound), and the other transports refuse such points too.
  */
 import type { BatchBuilder } from '../../core';
 import { hashRanges, SeriesCache, type CachedSeries } from '../../lib/opentsdb/series-cache';
@@ -18,11 +21,17 @@ import { WireReader } from '../../lib/protowire';
 import { seriesKeyString } from '../../core';
 import { mapSeries } from './map-series';
 import type { PromLabel, PromWriteRequest } from './prompb';
+import { MAX_MILLISECONDS } from '../../lib/opentsdb/rules';
+
+/** Whether a sample's timestamp (ms) is one DSDB stores: 1 to MAX_MILLISECONDS. */
+function sampleTimeInRange(ms: number): boolean {
+  return ms >= 1 && ms <= MAX_MILLISECONDS;
+}
 
 export interface Admitted {
   /** samples skipped as NaN or infinite */
   skipped: number;
-  /** samples of series whose labels were refused */
+  /** samples refused: those of series whose labels were refused, and those with a timestamp out of range */
   refused: number;
   firstError: string | undefined;
 }
@@ -45,6 +54,11 @@ export function admitDecoded(message: PromWriteRequest, batch: BatchBuilder, max
         continue;
       }
       const ts = typeof sample.timestamp === 'number' ? sample.timestamp : sample.timestamp.toNumber();
+      if (!sampleTimeInRange(ts)) {
+        out.refused++;
+        out.firstError ??= `timestamp out of range: ${String(sample.timestamp)} ms for metric=${mapped.metric} (1 to ${MAX_MILLISECONDS} ms)`;
+        continue;
+      }
       batch.pushFloat(index, ts, sample.value);
     }
   }
@@ -145,6 +159,8 @@ function readSeries(w: WireReader, end: number, batch: BatchBuilder, maxTags: nu
       out.skipped++;
       continue;
     }
+    // out of range: the reference reader refuses it and says why
+    if (!sampleTimeInRange(timestamp)) return false;
     batch.pushFloat(index, timestamp, value);
   }
   return true;

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import protobuf from 'protobufjs';
+import snappyjs from 'snappyjs';
 import { REPO_ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { BatchBuilder } from '../../core/batch-builder';
 import { describeBatch } from '../helpers/put-lines';
@@ -93,6 +95,34 @@ describe('Prometheus remote_write @integration', () => {
     expect(fallen.map((p) => ({ detail: p.detail, points: describeBatch(p.batch) }))).to.deep.equal(here);
     // a body that is not snappy: not the worker's to answer (exact), the route answers it
     expect((await pool.parseWith(reader, Buffer.from('not snappy at all'), options, 0)).exact).to.equal(true);
+  });
+
+  it('refuses samples whose timestamps are outside 1 … 9999999999999 ms (400, the count and the first reason) and stores the others', async () => {
+    const schema = protobuf.parse(`syntax = "proto3";
+      message WriteRequest { repeated TimeSeries timeseries = 1; }
+      message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; }
+      message Label { string name = 1; string value = 2; }
+      message Sample { double value = 1; int64 timestamp = 2; }`).root.lookupType('WriteRequest');
+    const now = Date.now();
+    const samples = [
+      { value: 1.5, timestamp: now - 60_000 },
+      { value: 2.5, timestamp: now - 30_000 },
+      { value: 3, timestamp: 0 },
+      { value: 4, timestamp: -5000 },
+      { value: 5, timestamp: 10_000_000_000_000 },
+      { value: 6, timestamp: '9223372036854775807' },
+    ];
+    const request = schema.encode(schema.fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'rw.bounds' }, { name: 'job', value: 'x' }], samples }] })).finish();
+    const res = await post(Buffer.from(snappyjs.compress(request)));
+    expect(res.status).to.equal(400);
+    const { error } = (await res.json()) as { error: { message: string; details: string } };
+    expect(error.message).to.equal('4 samples refused');
+    expect(error.details).to.equal('timestamp out of range: 0 ms for metric=rw.bounds (1 to 9999999999999 ms)');
+    const stored = await readPoints(daemon, 'rw.bounds');
+    expect(stored.map((p) => [p.timestamp, p.value])).to.deep.equal([
+      [now - 60_000, 1.5],
+      [now - 30_000, 2.5],
+    ]);
   });
 
   it('refuses a body that is not snappy-compressed protobuf with 400', async () => {

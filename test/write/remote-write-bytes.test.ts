@@ -1,8 +1,8 @@
 /**
  * The byte-level remote_write reader against protobufjs' decode (the reference): random
  * WriteRequests — the common shape, refused labels (no __name__, bad characters, too many),
- * empty values, repeated names, NaN/±Inf/0 values (0 is omitted on the wire), zero and large
- * timestamps, exemplars, interleaved labels — plus truncated and corrupted bytes must give
+ * empty values, repeated names, NaN/±Inf/0 values (0 is omitted on the wire), zero, negative and
+ * large timestamps (those out of 1 … 9999999999999 ms refused), exemplars, interleaved labels — plus truncated and corrupted bytes must give
  * the same batch, skipped and refused counts, or the same refusal, either way.
  */
 import { expect } from 'chai';
@@ -71,7 +71,7 @@ function generator(seed: number) {
     ]);
   };
   const value = () => (random() < 0.8 ? Math.round(random() * 10000) / 100 : pick([0, -0, NaN, Infinity, -Infinity, 1e308, 5e-324, -3]));
-  const timestamp = () => (random() < 0.9 ? 1767225600000 + Math.floor(random() * 1e6) : pick([0, 1, 2 ** 53 - 1, 2 ** 53 + 2, 1e15]));
+  const timestamp = () => (random() < 0.9 ? 1767225600000 + Math.floor(random() * 1e6) : pick([0, 1, -5000, 9999999999999, 10000000000000, 2 ** 53 - 1, 2 ** 53 + 2, 1e15]));
   return (): Uint8Array => {
     const timeseries = Array.from({ length: 1 + Math.floor(random() * 6) }, () => ({
       labels: labelSets().map(([name, v]) => ({ name, value: v })),
