@@ -242,6 +242,9 @@ export class EmbeddedEngine implements StorageEngine {
       throw err;
     }
     this.state = 'open';
+    // a head the WAL replay filled past headMaxPoints (a crash under load: the head and the
+    // cut in progress were both in the WAL) is cut now, not at the next write
+    if (this.head.points >= this.options.headMaxPoints) this.scheduleCut();
     // a compaction that was due when the last process stopped (or crashed) runs now
     this.compactInBackgroundWhenDue();
     // Age-based cuts and retention are checked on a slow timer; size-based cuts on write.

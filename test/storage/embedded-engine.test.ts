@@ -475,6 +475,31 @@ describe('embedded engine', () => {
     }
   });
 
+  it('cuts a head that the WAL replay filled past headMaxPoints at open, without waiting for a write', async () => {
+    const dir = tempDataDir('replay-full');
+    const engine = await embeddedEngine(dir, { headMaxPoints: 1_000_000 });
+    await engine.open();
+    await engine.write(pointBatch(['a', 'b', 'c'].flatMap((h) => floats('rf', h, 0, 1000, 1000))), { sync: true });
+    const crashed = tempDataDir('replay-full-copy'); // the files as a crash right now would leave them: all in the WAL
+    fs.cpSync(dir, crashed, { recursive: true });
+    fs.rmSync(path.join(crashed, 'LOCK'));
+    await engine.close();
+    const reopened = await embeddedEngine(crashed, { headMaxPoints: 1000 });
+    await reopened.open();
+    try {
+      expect((await reopened.stats()).headPoints).to.equal(3000);
+      // the cut runs in the background: its end is waited for, not timed
+      for (let turn = 0; turn < 500 && (await reopened.stats()).blocks === 0; turn++) await sleep(10);
+      const stats = await reopened.stats();
+      expect(stats.blocks).to.equal(1);
+      expect(stats.headPoints).to.be.lessThan(1000);
+      const series = await collect(reopened.read({ metric: 'rf' }, ALL));
+      expect(series.map((d) => d.points.length)).to.deep.equal([1000, 1000, 1000]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('loses nothing when the process dies in the middle of a background cut', async () => {
     const dir = tempDataDir('midcut');
     const engine = await embeddedEngine(dir, { headMaxPoints: 100_000 });
