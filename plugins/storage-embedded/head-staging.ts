@@ -300,12 +300,17 @@ function appendGrouped(
   let from = 0;
   let reserved = 0;
   for (let s = 0; s < seriesCount; s++) {
-    const entry = staged[s]!;
-    // cleared as it goes (the slot kept): no staged series stays reachable from here
-    staged[s] = undefined;
+    const entry = staged[s];
     const to = ends[s]!;
+    // a series already appended by a drain that threw part-way: its points are in its head
+    if (entry === undefined) {
+      from = to;
+      continue;
+    }
     const left = shareBudget - reserved;
     reserved += headOf(entry).appendStaged(order, from, to, timestamps, kinds, words, left > 0 ? shareScale : 0, left);
+    // cleared once appended (the slot kept): no staged series stays reachable from here
+    staged[s] = undefined;
     slotById[entry.id] = 0;
     from = to;
   }

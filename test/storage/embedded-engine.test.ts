@@ -1238,6 +1238,17 @@ describe('embedded engine', () => {
     return { restore: () => void (fs.openSync = realOpen), failed: () => failed };
   }
 
+  /** Runs `action` with the next read-open of a block file failing (failNextBlockOpen): it must throw EMFILE, that open having failed once. */
+  function expectFailedBlockOpen(action: () => void): void {
+    const fault = failNextBlockOpen();
+    try {
+      expect(action).to.throw(/EMFILE/);
+    } finally {
+      fault.restore();
+    }
+    expect(fault.failed()).to.equal(1);
+  }
+
   /** The timestamps of host `host`'s points in metric `metric`. */
   async function timestampsOf(engine: EmbeddedEngine, metric: string, host: string): Promise<number[]> {
     const [data] = await collect(engine.read({ metric, predicates: [{ key: 'host', literals: [host], test: (v) => v === host }] }, ALL));
@@ -1251,13 +1262,7 @@ describe('embedded engine', () => {
     await engine.write(pointBatch(floats('cf', 'a', 0, 100)));
     engine.checkpoint();
     await engine.write(pointBatch(floats('cf', 'a', 1_000_000, 100)));
-    const fault = failNextBlockOpen();
-    try {
-      expect(() => engine.checkpoint()).to.throw(/EMFILE/);
-    } finally {
-      fault.restore();
-    }
-    expect(fault.failed()).to.equal(1);
+    expectFailedBlockOpen(() => engine.checkpoint());
     // the cut was undone: its points are in the head again, and its file is gone
     expect(await timestampsOf(engine, 'cf', 'a')).to.have.length(200);
     const blockFiles = () => fs.readdirSync(path.join(dir, 'blocks')).filter((f) => f.endsWith('.blk'));
@@ -1287,13 +1292,7 @@ describe('embedded engine', () => {
     engine.checkpoint();
     await engine.write(pointBatch(floats('mf', 'a', 1_000_000, 100)));
     engine.checkpoint();
-    const fault = failNextBlockOpen();
-    try {
-      expect(() => engine.compact()).to.throw(/EMFILE/);
-    } finally {
-      fault.restore();
-    }
-    expect(fault.failed()).to.equal(1);
+    expectFailedBlockOpen(() => engine.compact());
     expect((await engine.stats()).blocks).to.equal(2);
     // the merged block named both inputs as superseded: left on disk, a restart would have dropped them for it
     expect(await engine.deleteRange({ metric: 'mf' }, { start: 0, end: 490_000 })).to.equal(50);
