@@ -178,6 +178,41 @@ describe('embedded head staging', () => {
     expect(entries.map((e) => head.isStaged(e))).to.deep.equal([false, false]);
   });
 
+  it('after a drain that threw part-way (a head that could not grow), the next drain appends the series not done yet, and each point once', () => {
+    const entries = [0, 1, 2, 3].map((id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
+    const head = new Head();
+    // two batches, the series in a different order in each: every series gets points from both
+    const columns = (n: number, t0: number) => ({ length: n, seriesIndex: Uint32Array.from({ length: n }, (_, i) => i % 4), timestamps: Float64Array.from({ length: n }, (_, i) => 1000 * (t0 + Math.floor(i / 4))), kinds: new Uint8Array(n).fill(F), floats: Float64Array.from({ length: n }, (_, i) => t0 + i), ints: new BigInt64Array(n), texts: [] });
+    head.appendIds(entries, Uint32Array.of(2, 0, 3, 1), columns(12, 1), 4);
+    head.appendIds(entries, Uint32Array.of(1, 3, 0, 2), columns(8, 4), 4);
+    // series 3's head fails its first append (as an ArrayBuffer allocation does when memory runs out)
+    head.drain();
+    const failing = entries[3]!.head!;
+    expect(failing).to.not.equal(undefined);
+    head.appendIds(entries, Uint32Array.of(0, 1, 2, 3), columns(8, 6), 4);
+    const appendStaged = failing.appendStaged;
+    let failures = 0;
+    failing.appendStaged = function (...args: Parameters<HeadSeries['appendStaged']>) {
+      if (failures++ === 0) throw new RangeError('Array buffer allocation failed');
+      return appendStaged.apply(this, args);
+    };
+    const before = entries.map((e) => e.head!.length);
+    expect(() => head.drain()).to.throw(RangeError, /allocation failed/);
+    // the series staged before series 3 (slot order: 0, 1, 2) were appended; 3 was not
+    expect(entries.map((e) => e.head!.length - before[e.id]!)).to.deep.equal([2, 2, 2, 0]);
+    expect(entries.map((e) => head.isStaged(e))).to.deep.equal([false, false, false, true]);
+    // written meanwhile: joins what is still staged
+    head.appendIds(entries, Uint32Array.of(3, 0), { ...columns(2, 8), seriesIndex: Uint32Array.of(0, 1) }, 2);
+    head.drain();
+    expect(entries.map((e) => head.isStaged(e))).to.deep.equal([false, false, false, false]);
+    for (const entry of entries) {
+      const got = entry.head!.copy(0, entry.head!.length);
+      const want = entry.id === 0 || entry.id === 3 ? [1, 2, 3, 4, 5, 6, 7, 8] : [1, 2, 3, 4, 5, 6, 7];
+      expect(Array.from(got.timestamps), `series ${entry.id}`).to.deep.equal(want.map((t) => 1000 * t));
+    }
+    expect(head.points).to.equal(12 + 8 + 8 + 2);
+  });
+
   it('leaves no series staged and no head made by a batch that names series but holds no point', () => {
     const entries = [0, 1].map((id) => newSeriesEntry(id, { metric: 'm', tags: {}, id: '' }));
     const head = new Head();
