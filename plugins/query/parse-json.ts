@@ -7,7 +7,7 @@ import { ApiError, firstJsonValueText, JsonNumber, jsonText, optionalJsonText, p
 import { createFilter, filterFromShortcut } from './filters';
 import { LONG_MAX, type RateOptions, type TsQuery } from './model';
 import { parseLong, validateQuery, type RawQuery, type RawSubQuery } from './parse-common';
-import { subQueriesEqual } from './exp/sub-query-equals';
+import { subQueriesEqual, subQueryEqualityKey } from './exp/sub-query-equals';
 import { rawBodyText } from '../../lib/http';
 
 type Json = Record<string, unknown>;
@@ -106,8 +106,19 @@ export function parseQueryBody(body: unknown, aggregators: Registry<Aggregator>,
 function withoutDuplicates(subs: RawSubQuery[] | undefined): RawSubQuery[] | undefined {
   if (subs === undefined || subs.length < 2) return subs;
   const kept: RawSubQuery[] = [];
+  // the kept sub-queries by what equals compares (subQueryEqualityKey): each is compared
+  // with those of its bucket only
+  const buckets = new Map<string, RawSubQuery[]>();
   for (const sub of subs) {
-    if (!namesTsuids(sub) && kept.some((k) => !namesTsuids(k) && sameRateOptions(k.rateOptions, sub.rateOptions) && subQueriesEqual(k, sub))) continue;
+    if (namesTsuids(sub)) {
+      kept.push(sub);
+      continue;
+    }
+    const key = subQueryEqualityKey(sub);
+    const bucket = buckets.get(key);
+    if (bucket?.some((k) => sameRateOptions(k.rateOptions, sub.rateOptions) && subQueriesEqual(k, sub))) continue;
+    if (bucket) bucket.push(sub);
+    else buckets.set(key, [sub]);
     kept.push(sub);
   }
   return kept;

@@ -19,7 +19,7 @@ import { formatDouble } from '../serializer';
 import { ExpDataPoint, JavaNpe } from './data-point';
 import { early, expQueryEcho, type ExpQuery } from './exp-request';
 import { javaHashOrder } from './java-hash-order';
-import { subQueriesEqual } from './sub-query-equals';
+import { subQueriesEqual, subQueryEqualityKey } from './sub-query-equals';
 import { ExpressionIterator, ExpRuntimeError, TimeSyncedIterator, type ExpInputSeries } from './iterators';
 
 /** A failure once the queries run: OpenTSDB's ErrorCB answers 400 with message and details. */
@@ -144,8 +144,17 @@ export async function executeExp(q: ExpQuery, deps: QueryEngineDeps, now = Date.
  */
 function distributeResults(subs: Map<string, MetricSub>, iterators: Map<string, ExpressionIterator>): void {
   const ordered = [...subs.values()];
+  // the entries that may equal each sub-query (subQueryEqualityKey), in run order: a pass
+  // over every entry for each would be quadratic in the metrics
+  const sameKey = new Map<string, MetricSub[]>();
+  for (const entry of ordered) {
+    const key = subQueryEqualityKey(entry.raw);
+    const group = sameKey.get(key);
+    if (group) group.push(entry);
+    else sameKey.set(key, [entry]);
+  }
   for (const ran of ordered) {
-    for (const entry of ordered) {
+    for (const entry of sameKey.get(subQueryEqualityKey(ran.raw))!) {
       if (!subQueriesEqual(entry.raw, ran.raw)) continue;
       entry.received = ran.series;
       for (const it of iterators.values()) {
