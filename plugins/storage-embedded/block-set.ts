@@ -117,7 +117,9 @@ export class BlockSet {
   private openWritten(seq: number): BlockReader {
     const file = path.join(this.dir, blockFileName(seq));
     try {
-      return new BlockReader(file, seq, this.codecs);
+      const block = new BlockReader(file, seq, this.codecs);
+      block.markChecked();
+      return block;
     } catch (err) {
       fs.rmSync(file, { force: true });
       // durable, or a crash now could still leave it to the next start; the job's error is the one to report

@@ -105,7 +105,7 @@ export interface ChunkColumns {
   readonly minTs: Float64Array;
   readonly maxTs: Float64Array;
   readonly counts: Uint32Array;
-  /** what is known of each chunk's values: the FINITE_* and NUMERIC_* bits */
+  /** what is known of each chunk's values: the FINITE_* and NUMERIC_* bits; CHECKED */
   readonly flags: Uint8Array;
 }
 
@@ -114,6 +114,8 @@ const FINITE_KNOWN = 1;
 const FINITE = 2;
 const NUMERIC_KNOWN = 4;
 const NUMERIC = 8;
+/** the chunk's bytes passed their CRC32 in this process (read, or written by it); never stored */
+const CHECKED = 16;
 
 function newChunkColumns(n: number): ChunkColumns {
   return {
@@ -552,6 +554,22 @@ export class BlockReader {
     return (ref.finite ??= chunkValuesFinite(this.chunkBytes(ref), this.codecs));
   }
 
+  /**
+   * Checks that the chunk's bytes pass their CRC32, once a process: a reader that takes its
+   * point count from the index (a count from chunk headers: downsampled-read.ts) calls it
+   * first, so that a corrupt chunk, which every read of its points skips, is not counted
+   * either. Throws as a read does when they do not pass.
+   */
+  checkBytes(ref: ChunkRef): void {
+    if ((this.columns.flags[ref.index]! & CHECKED) === 0) this.chunkBytes(ref);
+  }
+
+  /** Marks every chunk checked (checkBytes): the block's bytes were written by this process, from the points they hold. */
+  markChecked(): void {
+    const flags = this.columns.flags;
+    for (let i = 0; i < flags.length; i++) flags[i] = flags[i]! | CHECKED;
+  }
+
   /** The bytes read ahead: readers of many series' chunks (a metric's, fsck) mostly find the next one here. */
   private window: { offset: number; bytes: Buffer } | undefined;
   /**
@@ -574,6 +592,7 @@ export class BlockReader {
     }
     const bytes = w.bytes.subarray(ref.offset - w.offset, ref.offset - w.offset + ref.length);
     if (crc32(bytes) !== ref.crc) throw new Error(`chunk checksum mismatch in ${path.basename(this.file)} at ${ref.offset}`);
+    this.columns.flags[ref.index] = this.columns.flags[ref.index]! | CHECKED;
     return bytes;
   }
 

@@ -60,10 +60,12 @@ function chunkRun(ref: ChunkRef, block: BlockReader, r: Ranges, request: Downsam
     const cached = cache.get(ref, key);
     if (cached) return { points: ref.count, run: cached };
     // a count (request.ofFinite) over a chunk of finite numbers in one bucket is its point
-    // count: answered from the chunk's header, no value decoded (the first count after a load)
+    // count: answered from the chunk's header, no value decoded (the first count after a load);
+    // its bytes checked once (a corrupt chunk throws: the plain read skips it, as it skips it for every other aggregator)
     if (wholeRead && request.ofFinite !== undefined) {
       const run = summariseFiniteRun(ref.minT, ref.maxT, ref.count, request);
       if (run !== undefined && block.valuesFinite(ref)) {
+        block.checkBytes(ref);
         ref.numeric = true;
         return { points: ref.count, run };
       }
