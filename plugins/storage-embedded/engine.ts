@@ -234,7 +234,7 @@ export class EmbeddedEngine implements StorageEngine {
         this.log.error({ err }, 'WAL commit failed: writes since the last commit are in memory only until the next block cut'),
       );
       const target = { index: this.index, head: this.head, annotations: this.annotationStore, deletePoints: this.deletePoints };
-      replayWal(this.wal.replay(), target, this.counters, this.log);
+      replayWal(this.wal.replay(), target, this.counters, this.log, (file) => this.wal.keepCopy(file));
       this.wal.open();
     } catch (err) {
       void this.meta.close();

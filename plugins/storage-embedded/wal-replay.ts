@@ -39,16 +39,36 @@ function apply(payload: Uint8Array, t: ReplayTarget): void {
   else t.annotations.delete(rec.key);
 }
 
-export function replayWal(segments: readonly SegmentScan[], target: ReplayTarget, counters: Counters, log: Logger): void {
+/**
+ * Replays `segments` into `target`. A record that does not apply (it does not decode, or
+ * names a series neither the WAL nor series.log holds: a damaged series.log) is logged,
+ * counted with the skipped records, and its segment copied first by `keepCopy` (unless
+ * Wal.replay copied it already): the segment is deleted once a block holds the rest, and
+ * the copy keeps the record's points for a repair by hand.
+ */
+export function replayWal(segments: readonly SegmentScan[], target: ReplayTarget, counters: Counters, log: Logger, keepCopy: (file: string) => string): void {
   let records = 0;
   for (const segment of segments) {
+    let unapplied = 0;
+    let firstError = '';
     for (const payload of segment.records) {
       try {
         apply(payload, target);
         records++;
       } catch (err) {
-        log.error({ file: segment.file, err: (err as Error).message }, 'WAL record does not decode: skipped');
+        if (unapplied++ === 0) firstError = (err as Error).message;
+        counters.walSkippedRecords++;
+        counters.walSkippedBytes += payload.length;
       }
+    }
+    if (unapplied > 0) {
+      let copy = segment.copy;
+      try {
+        copy ??= keepCopy(segment.file);
+      } catch (err) {
+        log.error({ file: segment.file, err: (err as Error).message }, 'WAL segment could not be copied');
+      }
+      log.error({ file: segment.file, copy, records: unapplied, first: firstError }, 'WAL records that do not apply (they do not decode, or name a series series.log does not hold): skipped; the segment was copied first, see `copy`');
     }
     if (segment.skipped.length > 0) {
       for (const range of segment.skipped) {

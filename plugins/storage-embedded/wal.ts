@@ -121,6 +121,17 @@ export class Wal {
     return out;
   }
 
+  /**
+   * Copies a replayed segment to `<segment>.corrupt-<ms>` and returns the copy's path: for
+   * a segment holding records the replay could not apply (wal-replay.ts), since the segment
+   * itself is deleted once a block holds the points it could apply.
+   */
+  keepCopy(file: string): string {
+    const copy = `${file}.corrupt-${Date.now()}`;
+    fs.copyFileSync(file, copy);
+    return copy;
+  }
+
   /** Starts a new segment after the existing ones; appends go there. */
   open(): void {
     fs.mkdirSync(this.dir, { recursive: true });

@@ -721,7 +721,7 @@ describe('embedded engine', () => {
     }
   });
 
-  it('keeps a copy of a series.log with a bad byte, never compacts away the chunks of the series cut off, and restoring the copy brings them back', async () => {
+  it('keeps a copy of a series.log with a bad byte, never compacts away the chunks of the series cut off, and a log restored from a backup brings them back', async () => {
     const dir = tempDataDir('series-log-corrupt');
     let engine = await embeddedEngine(dir, { compactBlocks: 100 });
     await engine.open();
@@ -759,7 +759,7 @@ describe('embedded engine', () => {
       await engine.close();
     }
 
-    // the operator restores the copy's records: every point is served again
+    // the operator restores series.log from a backup: every point is served again
     fs.writeFileSync(log, original);
     engine = await embeddedEngine(dir, { compactBlocks: 3 });
     await engine.open();
@@ -767,6 +767,50 @@ describe('embedded engine', () => {
       const cut = await collect(engine.read({ metric: 'cut' }, ALL));
       expect(cut.map((s) => [s.series.tags.host, s.points.length])).to.deep.equal([['c', 10], ['d', 10]]);
       expect((await collect(engine.read({ metric: 'kept' }, ALL))).map((s) => s.points.length)).to.deep.equal([20, 20]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('keeps a copy of a WAL segment whose samples name series a damaged series.log no longer holds, before a cut deletes the segment', async () => {
+    const dir = tempDataDir('wal-unknown-series');
+    let engine = await embeddedEngine(dir);
+    await engine.open();
+    await engine.write(pointBatch(['a', 'b'].flatMap((h) => floats('named', h, 0, 10))));
+    engine.checkpoint(); // series.log's one record: the series a and b
+    await engine.close();
+    engine = await embeddedEngine(dir);
+    await engine.open();
+    // written with sync after the restart: WAL samples naming the series by id only
+    await engine.write(pointBatch(['a', 'b'].flatMap((h) => floats('named', h, 1_000_000, 5))), { sync: true });
+    const crashed = tempDataDir('wal-unknown-series-copy');
+    fs.cpSync(dir, crashed, { recursive: true, filter: (src) => path.basename(src) !== 'LOCK' });
+    await engine.close();
+    const log = path.join(crashed, 'series.log');
+    const damaged = fs.readFileSync(log);
+    damaged[8 + 2]! ^= 0xff; // inside the one record's payload
+    fs.writeFileSync(log, damaged);
+    const walDir = path.join(crashed, 'wal');
+    const segments = fs.readdirSync(walDir).filter((f) => f.endsWith('.wal'));
+    const withSamples = segments.filter((f) => fs.statSync(path.join(walDir, f)).size > 0);
+    expect(withSamples).to.have.length(1);
+    const samplesBytes = fs.readFileSync(path.join(walDir, withSamples[0]!));
+
+    const logger = memoryLogger();
+    engine = await embeddedEngine(crashed, {}, logger.logger);
+    await engine.open();
+    try {
+      const logged = logger.lines().find((l) => String(l.msg).startsWith('WAL records that do not apply'));
+      expect(logged, 'logged').to.not.equal(undefined);
+      expect(logged!.first).to.match(/samples for unknown series/);
+      expect(fs.readFileSync(String(logged!.copy)).equals(samplesBytes), 'the copy holds the segment as it was').to.equal(true);
+      expect((await engine.stats()).walSkippedRecords).to.be.greaterThan(0);
+      // a cut deletes the replayed segments; the copy stays
+      await engine.write(pointBatch(floats('other', 'x', 0, 10)));
+      engine.checkpoint();
+      await sleep(100);
+      expect(fs.existsSync(path.join(walDir, withSamples[0]!)), 'the segment itself').to.equal(false);
+      expect(fs.existsSync(String(logged!.copy))).to.equal(true);
     } finally {
       await engine.close();
     }
