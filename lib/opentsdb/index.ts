@@ -19,7 +19,7 @@ export { jsonFormat as putJsonFormat } from './put-json-format';
 export { ApiError, apiErrorText } from './api-error';
 export { hexBinaryUid } from './hex-uid';
 export { annotationJson } from './annotation-json';
-export { jsonText, optionalJsonText } from './json-field';
+export { jsonInteger, jsonText, optionalJsonText } from './json-field';
 export { QueryBudget, tooManyDataPoints, tooManySeries, queryTimedOut, queryCancelled, type QueryLimits } from './query-budget';
 export { putFlags, putReply, type PutFlags, type PutTally } from './put-reply';
 export { isQueryAnswer, isStringArray, type QueryAnswerResult } from './query-answer';

@@ -6,7 +6,7 @@
  */
 export type { UidKind, UidService, SeriesName } from './types';
 export { MetaUidService, UidNameError, UidsExhaustedError, UID_BYTES, UID_HEX, UID_KINDS, isUidHex, splitTsuid, uidHex, type MetaUidServiceOptions } from './meta-uid-service';
-export { MetaRecords, defaultTsMeta, defaultUidMeta, typeName, uidMetaJson, TSMETA_SPACE, UIDMETA_SPACE, type TsMetaFields, type UidMetaFields } from './meta-records';
+export { MetaRecords, defaultTsMeta, defaultUidMeta, mergedCreated, typeName, uidMetaJson, TSMETA_SPACE, UIDMETA_SPACE, type TsMetaFields, type UidMetaFields } from './meta-records';
 export { uidServiceFor, metaRecordsFor } from './service-for';
 export { knownTsuidOfSeries, tsuidOfSeries, seriesOfTsuid, seriesOfTsuids } from './series-tsuids';
 export { nameExists } from './name-exists';

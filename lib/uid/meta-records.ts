@@ -52,6 +52,17 @@ export function defaultTsMeta(): TsMetaFields {
   return { description: '', notes: '', created: 0, custom: null, units: '', retention: 0, max: NaN, min: NaN, displayName: '', dataType: '', lastReceived: 0, totalDatapoints: 0 };
 }
 
+/**
+ * The `created` a meta update stores (UIDMeta.syncMeta and TSMeta.syncMeta in OpenTSDB
+ * 2.4.1): the stored time when it is set (> 0) and earlier than the one given, or when
+ * none is given (0 or undefined); else the one given. Measured on the real server: stored
+ * 100, given 50 → 50; given 200 → 50; given -5 → -5; then given 1 → 1.
+ */
+export function mergedCreated(stored: number, given: number | undefined): number {
+  if (given === undefined) return stored;
+  return stored > 0 && (stored < given || given === 0) ? stored : given;
+}
+
 /** OpenTSDB's `type` field: METRIC, TAGK, TAGV. */
 export function typeName(kind: UidKind): string {
   return kind.toUpperCase();
@@ -62,8 +73,22 @@ export function uidMetaJson(kind: UidKind, uid: string, name: string, f: UidMeta
   return { uid, type: typeName(kind), name, description: f.description, notes: f.notes, created: f.created, custom: f.custom, displayName: f.displayName };
 }
 
+/** A TSMeta double as the answer carries it: NaN as `"NaN"` (tsmeta-text.ts writes the rest as Java does, Infinity included). */
 function numberOrNaN(n: number): number | string {
-  return Number.isFinite(n) ? n : 'NaN';
+  return Number.isNaN(n) ? 'NaN' : n;
+}
+
+/**
+ * A TSMeta's stored text: `max` and `min` that are not finite as their names ("Infinity",
+ * "NaN"), which JSON.stringify would write as null; read back by storedDouble.
+ */
+function tsMetaText(fields: Partial<TsMetaFields>): string {
+  return JSON.stringify(fields, (key, v: unknown) => ((key === 'max' || key === 'min') && typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
+/** A stored `max` or `min`: a number, its name when not finite, or null (NaN, as stored before). */
+function storedDouble(v: number | string | null | undefined): number {
+  return typeof v === 'string' ? Number(v) : (v ?? NaN);
 }
 
 export class MetaRecords {
@@ -88,17 +113,17 @@ export class MetaRecords {
   async getTsMeta(tsuid: string): Promise<TsMetaFields | undefined> {
     const text = await this.store.get(TSMETA_SPACE, tsuid.toUpperCase());
     if (text === undefined) return undefined;
-    const stored = JSON.parse(text) as Partial<TsMetaFields> & { max?: number | null; min?: number | null };
-    return { ...defaultTsMeta(), ...stored, max: stored.max ?? NaN, min: stored.min ?? NaN };
+    const stored = JSON.parse(text) as Omit<Partial<TsMetaFields>, 'max' | 'min'> & { max?: number | string | null; min?: number | string | null };
+    return { ...defaultTsMeta(), ...stored, max: storedDouble(stored.max), min: storedDouble(stored.min) };
   }
 
   async putTsMeta(tsuid: string, fields: TsMetaFields): Promise<void> {
-    await this.store.put(TSMETA_SPACE, tsuid.toUpperCase(), JSON.stringify(fields));
+    await this.store.put(TSMETA_SPACE, tsuid.toUpperCase(), tsMetaText(fields));
   }
 
   /** Creates the TSMeta when there is none (OpenTSDB's realtime TSMeta on first write); true when created. */
   async createTsMeta(tsuid: string, fields: Partial<TsMetaFields>): Promise<boolean> {
-    const created = await this.store.putIfAbsent(TSMETA_SPACE, tsuid.toUpperCase(), JSON.stringify(fields));
+    const created = await this.store.putIfAbsent(TSMETA_SPACE, tsuid.toUpperCase(), tsMetaText(fields));
     // once per new series, never per point: OpenTSDB passes a new TSMeta to search and trees
     if (created) for (const listener of this.createdListeners) await listener(tsuid.toUpperCase());
     return created;
@@ -146,7 +171,7 @@ export class MetaRecords {
       const item = items[k]!;
       if (item.fields !== fields) {
         fields = item.fields;
-        text = JSON.stringify(fields);
+        text = tsMetaText(fields);
       }
       entries[k] = { key: item.tsuid.toUpperCase(), value: text };
     }

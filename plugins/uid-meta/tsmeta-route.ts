@@ -11,8 +11,8 @@
  */
 import { noContent, withErrors } from '../../lib/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, javaTrim, parseJavaDouble } from '../../lib/opentsdb';
-import { defaultTsMeta, splitTsuid, type MetaRecords, type TsMetaFields } from '../../lib/uid';
+import { ApiError, javaTrim, jsonInteger, parseJavaDouble } from '../../lib/opentsdb';
+import { defaultTsMeta, mergedCreated, splitTsuid, type MetaRecords, type TsMetaFields } from '../../lib/uid';
 import { tsMetaJsonText } from './tsmeta-text';
 import { hexArgument, jsonObject, methodOf, methodNotAllowed, parseSeriesSpec, queryString, required, tableKind } from './request-input';
 
@@ -46,6 +46,11 @@ function givenFields(source: Record<string, unknown>, fromQueryString: boolean):
     const v = source[f];
     if (v === undefined || v === null) continue;
     const isDouble = f === 'max' || f === 'min';
+    if (!isDouble && !fromQueryString) {
+      // a Java long (`created`) or int (`retention`), as Jackson binds one
+      out[f] = jsonInteger(v, f, f === 'created' ? 64 : 32);
+      continue;
+    }
     const parsed = typeof v === 'number' ? { value: v } : typeof v === 'string' && isDouble ? parseJavaDouble(v) : { value: typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN };
     const n = parsed.value;
     if (n === undefined || (Number.isNaN(n) && !(isDouble && typeof v === 'string' && javaTrim(v).replace(/^[-+]/, '') === 'NaN'))) {
@@ -150,6 +155,8 @@ export function registerTsMeta(app: FastifyInstance, records: () => MetaRecords)
         throw new ApiError(400, 'com.stumbleupon.async.DeferredGroupException: At least one of the Deferreds failed, first exception:');
       }
       const given = givenFields(source, body === undefined || body === null);
+      // OpenTSDB's setters mark a field changed only when it differs from a new TSMeta's: created 0 is none
+      if (given.created === 0) delete given.created;
       if (!existing && create) {
         // OpenTSDB stamps a TSMeta made by this call with its counter's time, not `created`
         const fields: TsMetaFields = { ...defaultTsMeta(), ...given, lastReceived: Math.floor(Date.now() / 1000) };
@@ -162,7 +169,7 @@ export function registerTsMeta(app: FastifyInstance, records: () => MetaRecords)
       }
       if (!existing) throw new ApiError(400, 'Requested TSMeta did not exist', 'Requested TSMeta did not exist');
       const base: TsMetaFields = method === 'POST' ? existing : { ...defaultTsMeta(), created: existing.created, lastReceived: existing.lastReceived, totalDatapoints: existing.totalDatapoints };
-      const fields: TsMetaFields = { ...base, ...given };
+      const fields: TsMetaFields = { ...base, ...given, created: mergedCreated(base.created, given.created) };
       await r.putTsMeta(tsuid, fields);
       return r.tsMetaJson(tsuid, fields);
     }

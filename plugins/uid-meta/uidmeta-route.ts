@@ -9,8 +9,8 @@
  */
 import { noContent, withErrors } from '../../lib/http';
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../lib/opentsdb';
-import { UID_HEX, type MetaRecords, type UidKind, type UidMetaFields } from '../../lib/uid';
+import { ApiError, jsonInteger } from '../../lib/opentsdb';
+import { mergedCreated, UID_HEX, type MetaRecords, type UidKind, type UidMetaFields } from '../../lib/uid';
 import { hexArgument, javaBytes, jsonObject, kindOf, methodOf, methodNotAllowed, queryString, required, tableKind } from './request-input';
 
 const schema = {
@@ -25,16 +25,15 @@ const schema = {
 
 const EDITABLE = ['description', 'displayName', 'notes', 'created', 'custom'] as const;
 
-/** The editable fields a request gives (JSON or query string), checked. */
-function givenFields(source: Record<string, unknown>): Partial<UidMetaFields> {
+/** The editable fields a request gives (a JSON body, or `fromQueryString` the query string), checked. */
+function givenFields(source: Record<string, unknown>, fromQueryString: boolean): Partial<UidMetaFields> {
   const out: Partial<UidMetaFields> = {};
   for (const f of EDITABLE) {
     const v = source[f];
     if (v === undefined || v === null) continue;
     if (f === 'created') {
-      const n = Number(v);
-      if (!Number.isInteger(n)) throw new ApiError(400, 'Unable to parse the given JSON', 'created must be an integer');
-      out.created = n;
+      // a Java long: a fraction is dropped, a number past the range refused (Jackson)
+      out.created = fromQueryString ? queryStringInteger(v) : jsonInteger(v, 'created', 64);
     } else if (f === 'custom') {
       if (typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, 'Unable to parse the given JSON', 'custom must be an object of strings');
       out.custom = Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
@@ -43,6 +42,13 @@ function givenFields(source: Record<string, unknown>): Partial<UidMetaFields> {
     }
   }
   return out;
+}
+
+/** `created` from the query string: an integer's text. */
+function queryStringInteger(v: unknown): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new ApiError(400, 'Unable to parse the given JSON', 'created must be an integer');
+  return n;
 }
 
 export function registerUidMeta(app: FastifyInstance, records: () => MetaRecords): void {
@@ -80,13 +86,15 @@ export function registerUidMeta(app: FastifyInstance, records: () => MetaRecords
         }
         const uid = hexArgument(source.uid);
         const name = await nameOf(kind, uid);
-        const given = givenFields(source);
+        const given = givenFields(source, body === undefined);
+        // OpenTSDB's setters mark a field changed only when it differs from a new UIDMeta's: created 0 is none
+        if (given.created === 0) delete given.created;
         if (Object.keys(given).length === 0) {
           reply.code(304);
           return reply.send();
         }
         const base = method === 'POST' ? await r.getUidMeta(kind, uid) : { ...(await r.getUidMeta(kind, uid)), description: '', notes: '', custom: null, displayName: '' };
-        const fields: UidMetaFields = { ...base, ...given };
+        const fields: UidMetaFields = { ...base, ...given, created: mergedCreated(base.created, given.created) };
         await r.putUidMeta(kind, uid, fields);
         return r.uidMetaJson(kind, uid, name);
       }

@@ -167,6 +167,11 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     await same(req('POST', '/api/uid/uidmeta', { uid, type: 'metric', notes: 'n' }));
     await same(req('POST', '/api/uid/uidmeta', { uid, type: 'metric' }));
     await same(req('POST', '/api/uid/uidmeta', { uid, type: 'metric', created: 5 }));
+    // `created` as Jackson binds a long (a fraction dropped, text holding an integer, past the
+    // range or a boolean a 400), 0 as no change (304), an earlier one kept (UIDMeta.syncMeta)
+    for (const created of ['3', '9', '0', '-99999999999999999999', '1e999', 'true', '"x"', '"1.5"', '-5', '1.7', '"12"']) {
+      await same(req('POST', '/api/uid/uidmeta', `{"uid":"${uid}","type":"metric","created":${created}}`));
+    }
     await same(req('PUT', '/api/uid/uidmeta', { uid, type: 'metric', displayName: 'D' }));
     await same(get(`/api/uid/uidmeta?uid=${uid}&type=metric`));
     await same(req('POST', '/api/uid/uidmeta', { uid: 'FFFFFE', type: 'metric', notes: 'n' }));
@@ -209,6 +214,12 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     await same(req('POST', '/api/uid/tsmeta', { tsuid: tsuid2, description: 'd', units: 'u', custom: { x: 'y' }, retention: 3, max: 10, min: 1, dataType: 'g' }));
     await same(req('POST', '/api/uid/tsmeta', { tsuid: tsuid2 }));
     await same(req('PUT', '/api/uid/tsmeta', { tsuid: tsuid2, notes: 'n' }));
+    // numbers as Jackson binds them: `retention` an int, `created` a long (an earlier one kept:
+    // TSMeta.syncMeta), `max` and `min` doubles (Infinity past their range)
+    for (const field of ['"retention":1.5', '"retention":"7"', '"retention":"7.5"', '"retention":99999999999999999999999', '"retention":2147483648', '"created":true', '"created":100', '"created":200', '"created":0', '"created":-3', '"created":7', '"min":1e999', '"max":"-1e999"']) {
+      await same(req('POST', '/api/uid/tsmeta', `{"tsuid":"${tsuid2}",${field}}`));
+    }
+    await same(get(`/api/uid/tsmeta?tsuid=${tsuid2}`));
     await same(req('POST', '/api/uid/tsmeta', { tsuid: metric + k1 + a + k1 + a, notes: 'n' }));
     await same(req('POST', '/api/uid/tsmeta', { notes: 'n' }));
     await same(req('POST', `/api/uid/tsmeta?tsuid=${tsuid2}&notes=qs`));

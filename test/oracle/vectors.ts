@@ -309,6 +309,10 @@ export function realtimeVectors(prefix: string, nowMs: number): FixedVectors {
     { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ metric, tags: {} }], backScan: 3 } },
     // backScan as Jackson reads an int: an integer string and a fraction count, text or a boolean fail the JSON
     ...['3', 2.7, 'x', true].map((backScan) => ({ kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ metric, tags: { host: 'b', dc: 'lga' } }], backScan } }) as OracleRequest),
+    // past an int: out of range, as a number (its text as sent) or a string
+    ...['1e999', '3000000000', '"-3000000000"', '2147483647.9'].map((backScan) => ({ kind: 'last', method: 'POST', path: '/api/query/last', body: `{"queries":[{"metric":"${metric}","tags":{"host":"b","dc":"lga"}}],"backScan":${backScan}}` }) as OracleRequest),
+    // a sub-query's tags bind into a Map: text, a number or an array fail the JSON; null is no tags
+    ...['"x"', '""', '5', '[]', 'true'].map((tags) => ({ kind: 'last', method: 'POST', path: '/api/query/last', body: `{"queries":[{"metric":"${metric}","tags":${tags}}],"backScan":3}` }) as OracleRequest),
     // the tsuids forms (each server's own TSUID of the series)
     get('last', `/api/query/last?tsuids={TSUID:${metric}{dc=lga,host=a}}&back_scan=2&resolve=true`),
     { kind: 'last', method: 'POST', path: '/api/query/last', body: { queries: [{ tsuids: [`{TSUID:${metric}{host=b,dc=lga}}`] }], backScan: 2 } },

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ValueKind, type LastPoint, type StorageEngine, type TimeSlice } from '../../../core';
-import { ApiError, hexBinaryUid, jsonText, optionalJsonText, type QueryLimits } from '../../../lib/opentsdb';
+import { ApiError, hexBinaryUid, jsonInteger, jsonText, optionalJsonText, type QueryLimits } from '../../../lib/opentsdb';
 import { seriesOfTsuids, tsuidOfSeries } from '../../../lib/uid';
 import { routeWithBody } from '../../../lib/http';
 import { assertName, selectorOf } from '../engine';
@@ -78,6 +78,8 @@ function lastQueryFromJson(q: LastQuery): LastQuery {
   const raw = q as unknown as Record<string, unknown>;
   refuseUnknownFields(raw, LAST_SUB_QUERY_FIELDS, 'class net.opentsdb.core.LastPointSubQuery');
   if (raw.tsuids !== undefined && raw.tsuids !== null && !Array.isArray(raw.tsuids)) throw new ApiError(400, 'Unable to parse the given JSON', '"tsuids" must be an array of TSUID strings');
+  // Jackson binds `tags` into a Map: a string, a number, a boolean or an array fails the JSON
+  if (raw.tags !== undefined && raw.tags !== null && (typeof raw.tags !== 'object' || Array.isArray(raw.tags))) throw new ApiError(400, 'Unable to parse the given JSON', '"tags" must be an object of tag keys to values');
   const metric = optionalJsonText(raw.metric, 'metric');
   const tags = raw.tags && typeof raw.tags === 'object' && !Array.isArray(raw.tags) ? Object.fromEntries(Object.entries(raw.tags).map(([k, v]) => [k, jsonText(v, `tags.${k}`)])) : undefined;
   const tsuids = Array.isArray(raw.tsuids) ? raw.tsuids.map((t) => jsonText(t, 'tsuids')) : undefined;
@@ -198,12 +200,10 @@ export function registerLastRoute(app: FastifyInstance, storage: () => StorageEn
 }
 
 /**
- * LastPointQuery's `backScan` as Jackson reads it into an int: a number (a fraction
- * truncated), a string holding an integer, or null (0); anything else fails the JSON.
+ * LastPointQuery's `backScan` as Jackson reads it into an int (lib/opentsdb jsonInteger): a
+ * number in an int's range (a fraction dropped), a string holding one, or null (0);
+ * anything else fails the JSON.
  */
 function backScanFromJson(value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'number' && Number.isFinite(value)) return Math.trunc(value);
-  if (typeof value === 'string' && /^\s*[-+]?\d+\s*$/.test(value)) return Number(value);
-  throw new ApiError(400, 'Unable to parse the given JSON', `"backScan" must be an integer, got ${JSON.stringify(value)}`);
+  return value === undefined || value === null ? undefined : jsonInteger(value, 'backScan', 32);
 }
