@@ -11,7 +11,7 @@ import type { Head } from './head';
 import type { SeriesEntry, SeriesIndex } from './series-index';
 import type { Counters } from './stats';
 import type { SegmentScan } from './wal';
-import { REC_ANNOTATION, REC_DELETE, REC_SAMPLES, REC_SERIES, decodeRecord } from './wal-records';
+import { REC_ANNOTATION, REC_DELETE, REC_SAMPLES, REC_SERIES, decodeRecord, type DecodedSamples } from './wal-records';
 
 export interface ReplayTarget {
   index: SeriesIndex;
@@ -21,22 +21,66 @@ export interface ReplayTarget {
   deletePoints(entries: SeriesEntry[], start: number, end: number): void;
 }
 
-/** Applies one record. Throws RangeError for a record that names an unknown series or does not decode. */
+/**
+ * Applies one record. Throws RangeError for a record that does not decode, and for one
+ * with samples of unknown series, once the samples of its known series are applied.
+ */
 function apply(payload: Uint8Array, t: ReplayTarget): void {
   const rec = decodeRecord(payload);
   if (rec.type === REC_SERIES) t.index.add(rec.id, rec.metric, rec.tags, true);
   else if (rec.type === REC_SAMPLES) {
-    const entries = rec.samples.ids.map((id) => {
-      const entry = t.index.byId[id];
-      if (!entry) throw new RangeError(`samples for unknown series ${id}`);
-      return entry;
-    });
-    t.head.append(entries, rec.samples);
+    const entries = rec.samples.ids.map((id) => t.index.byId[id]);
+    const unknown = entries.indexOf(undefined);
+    if (unknown < 0) return t.head.append(entries as SeriesEntry[], rec.samples);
+    // the points of the series the index holds are served; the rest stay in the segment's copy
+    const known = knownSamples(rec.samples, entries);
+    if (known.samples.length > 0) t.head.append(known.entries, known.samples);
+    throw new RangeError(`samples for unknown series ${rec.samples.ids[unknown]}: ${rec.samples.length - known.samples.length} of the record's ${rec.samples.length} points skipped`);
   } else if (rec.type === REC_DELETE) {
     // Everything in blocks predates this record, so applying the delete again is exact.
     t.deletePoints(rec.ids.map((id) => t.index.byId[id]).filter((e): e is SeriesEntry => !!e), rec.start, rec.end);
   } else if (rec.type === REC_ANNOTATION) t.annotations.put(rec.annotation);
   else t.annotations.delete(rec.key);
+}
+
+/** The samples of the series in `entries` (undefined: unknown), the others' points left out. */
+function knownSamples(samples: DecodedSamples, entries: readonly (SeriesEntry | undefined)[]): { entries: SeriesEntry[]; samples: DecodedSamples } {
+  const slot = new Int32Array(entries.length).fill(-1);
+  const known: SeriesEntry[] = [];
+  const ids: number[] = [];
+  for (let s = 0; s < entries.length; s++) {
+    const entry = entries[s];
+    if (entry === undefined) continue;
+    slot[s] = known.length;
+    known.push(entry);
+    ids.push(samples.ids[s]!);
+  }
+  let kept = 0;
+  for (let i = 0; i < samples.length; i++) if (slot[samples.seriesIndex[i]!]! >= 0) kept++;
+  const out: DecodedSamples = {
+    length: kept,
+    ids,
+    seriesIndex: new Uint32Array(kept),
+    timestamps: new Float64Array(kept),
+    kinds: new Uint8Array(kept),
+    floats: new Float64Array(kept),
+    ints: new BigInt64Array(kept),
+    texts: [],
+  };
+  const hasTexts = samples.texts.length > 0;
+  for (let i = 0, k = 0; i < samples.length; i++) {
+    const s = slot[samples.seriesIndex[i]!]!;
+    if (s < 0) continue;
+    out.seriesIndex[k] = s;
+    out.timestamps[k] = samples.timestamps[i]!;
+    out.kinds[k] = samples.kinds[i]!;
+    out.floats[k] = samples.floats[i]!;
+    out.ints[k] = samples.ints[i]!;
+    if (hasTexts) out.texts[k] = samples.texts[i];
+    k++;
+  }
+  if (hasTexts) out.texts.length = kept;
+  return { entries: known, samples: out };
 }
 
 /**
