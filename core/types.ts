@@ -30,6 +30,16 @@ export type Value =
 export type Tags = Readonly<Record<string, string>>;
 
 /** A series is identified by its metric and full tag set. */
+/**
+ * Sets `tags[key] = value` as an own property whatever the key: `__proto__` is a valid tag
+ * key (OpenTSDB's name rules allow it), and assigning it to an ordinary object would set
+ * the object's prototype instead (a string is ignored there), dropping the tag.
+ */
+export function setTag(tags: Record<string, string>, key: string, value: string): void {
+  if (key === '__proto__') Object.defineProperty(tags, key, { value, enumerable: true, writable: true, configurable: true });
+  else tags[key] = value;
+}
+
 export interface SeriesKey {
   metric: string;
   tags: Tags;

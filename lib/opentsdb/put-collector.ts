@@ -95,9 +95,17 @@ export class PutCollector {
     } else {
       slot = value;
     }
+    // NUL joins the names into the request's series key, so a name holding NUL could make
+    // the key of another series (`{a:"b\0c\0d"}` is `{a:"b",c:"d"}`'s): such a point is
+    // never looked up, and the validation below refuses it (NUL is no name character)
     let rawKey = metric;
-    for (const key in tags) rawKey += '\u0000' + key + '\u0000' + tags[key];
-    let series = this.known.get(rawKey);
+    let joinable = metric.indexOf('\u0000') === -1;
+    for (const key in tags) {
+      const value = tags[key]!;
+      if (key.indexOf('\u0000') !== -1 || value.indexOf('\u0000') !== -1) joinable = false;
+      rawKey += '\u0000' + key + '\u0000' + value;
+    }
+    let series = joinable ? this.known.get(rawKey) : undefined;
     if (series === undefined || !valueAndTimeValid(slot, timestamp)) {
       const invalid = validateDataPoint({ metric, timestamp, timestampText, tags: tags!, tagCount }, slot);
       if (invalid) return invalid;

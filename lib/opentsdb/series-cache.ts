@@ -126,11 +126,17 @@ export function sameRun(view: DataView<ArrayBufferLike>, bytes: Uint8Array, i: n
 /**
  * Whether the entry's bytes are `bytes[aStart, aEnd)`, one separator byte, then
  * `bytes[bStart, bEnd)` (`view`: a DataView over `bytes`), compared four bytes at a time.
+ * The separator is not compared, so where the first range ends is: by the entry's
+ * `firstLength` when it has one (a metric holding a space and tag bytes would otherwise
+ * match another series' bytes of the same total length). Entries without it come from
+ * readers whose first range cannot hold the separator (a telnet line's words) or that
+ * look up one range only (remote_write's labels).
  */
 function sameBytes(entry: CachedSeries, bytes: Uint8Array, view: DataView<ArrayBufferLike>, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
   const aLength = aEnd - aStart;
   const length = entry.length;
   if (length !== aLength + 1 + (bEnd - bStart)) return false;
+  if (entry.firstLength >= 0 && entry.firstLength !== aLength) return false;
   const known = entry.bytes;
   const at = entry.at;
   return sameRun(view, bytes, aStart, entry.view, known, at, at + aLength) && sameRun(view, bytes, bStart, entry.view, known, at + aLength + 1, at + length);

@@ -21,7 +21,7 @@
  * Caches: name→UID and UID→name per kind, bounded (least recently added out first). A
  * UID never changes for a name, except by `rename`, which updates this process's caches.
  */
-import type { MetaStore } from '../../core';
+import { setTag, type MetaStore } from '../../core';
 import { AssignmentRounds } from './assignment-rounds';
 import { asError } from './as-error';
 import type { SeriesName, UidKind, UidService } from './types';
@@ -254,7 +254,7 @@ export class MetaUidService implements UidService {
       const key = await this.getName('tagk', k);
       const value = key === undefined ? undefined : await this.getName('tagv', v);
       if (key === undefined || value === undefined) return undefined;
-      tags[key] = value;
+      setTag(tags, key, value);
     }
     return { metric, tags };
   }

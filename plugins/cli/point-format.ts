@@ -7,7 +7,7 @@
  *  - JSON lines of `/api/put` points, the value written as /api/put reads it.
  * Timestamps are seconds when whole (as OpenTSDB exports), milliseconds otherwise.
  */
-import { ValueKind, type Tags } from '../../core';
+import { setTag, ValueKind, type Tags } from '../../core';
 
 export type LineFormat = 'import' | 'json';
 
@@ -50,7 +50,7 @@ export function seriesAffixes(format: LineFormat, metric: string, tags: Tags): {
     return { prefix: metric + ' ', suffix: suffix + '\n' };
   }
   const sorted: Record<string, string> = {};
-  for (const k of keys) sorted[k] = tags[k]!;
+  for (const k of keys) setTag(sorted, k, tags[k]!);
   return { prefix: `{"metric":${JSON.stringify(metric)},"timestamp":`, suffix: `,"tags":${JSON.stringify(sorted)}}\n` };
 }
 

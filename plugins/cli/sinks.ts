@@ -3,7 +3,7 @@
  * (`--url`), the batch sent as one JSON array with values written so that the daemon
  * reads the same kinds and exact values.
  */
-import { CliExit, seriesKeyString, type PointBatch, type StorageEngine, type WriteService } from '../../core';
+import { CliExit, seriesKeyString, setTag, type PointBatch, type StorageEngine, type WriteService } from '../../core';
 import { timestampText, valueJson } from './point-format';
 
 const IMPORT_WRITE = Object.freeze({ source: 'import', sync: false });
@@ -30,7 +30,7 @@ function batchJson(batch: PointBatch): string {
   // metric and tags once per series of the batch
   const heads = batch.series.map((s) => {
     const sorted: Record<string, string> = {};
-    for (const k of Object.keys(s.tags).sort()) sorted[k] = s.tags[k]!;
+    for (const k of Object.keys(s.tags).sort()) setTag(sorted, k, s.tags[k]!);
     return `{"metric":${JSON.stringify(s.metric)},"tags":${JSON.stringify(sorted)},"timestamp":`;
   });
   const parts: string[] = [];

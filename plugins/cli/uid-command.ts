@@ -4,7 +4,7 @@
  * the renamed series (write, flush, then delete the old ones: a crash in between leaves
  * both, never neither).
  */
-import { CliExit, type CliCommand, type NameKind, type SeriesInfo, type StorageEngine, BatchBuilder } from '../../core';
+import { CliExit, setTag, type CliCommand, type NameKind, type SeriesInfo, type StorageEngine, BatchBuilder } from '../../core';
 import { validateName } from '../../lib/opentsdb';
 import { baseUrl, parseFlags } from './args';
 import { confirm } from './prompt';
@@ -78,8 +78,8 @@ function renamed(series: SeriesInfo, kind: NameKind, old: string, name: string):
   if (kind === 'metrics') return { metric: name, tags: { ...series.tags } };
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(series.tags)) {
-    if (kind === 'tagk') tags[k === old ? name : k] = v;
-    else tags[k] = v === old ? name : v;
+    if (kind === 'tagk') setTag(tags, k === old ? name : k, v);
+    else setTag(tags, k, v === old ? name : v);
   }
   return { metric: series.metric, tags };
 }

@@ -147,5 +147,7 @@ function newSeries(hash: number, metricStart: number, metricEnd: number, tagsSta
   bytes[aLength] = 0x20;
   bytes.set(w.bytes.subarray(tagsStart, tagsEnd), aLength + 1);
   const plain = plainTags(tags);
-  return cache.add(hash, bytes, metric, plain, seriesKeyString(metric, plain));
+  // the metric's length too: a lookup then compares where the metric ends (an invalid metric
+  // holding a space and tag bytes must not match a cached series of the same total bytes)
+  return cache.add(hash, bytes, metric, plain, seriesKeyString(metric, plain), aLength);
 }

@@ -7,7 +7,7 @@
  * aggregated timestamps), so a query that runs long never keeps other clients waiting;
  * its deadline is checked at every yield (lib/opentsdb QueryBudget).
  */
-import { isInternalMetric, seriesKeyString, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
+import { isInternalMetric, seriesKeyString, setTag, ValueKind, type DownsampledRead, type NameKind, type TimeSlice, type Aggregator, type Annotation, type Registry, type SeriesData, type SeriesInfo, type SeriesSelector, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, QueryBudget, type QueryLimits } from '../../lib/opentsdb';
 import { knownTsuidOfSeries, nameExists, seriesOfTsuids, splitTsuid, tsuidOfSeries, uidServiceFor } from '../../lib/uid';
 import type { QueryHooks } from '../../lib/query';
@@ -761,7 +761,7 @@ export async function computeTags(infos: readonly SeriesInfo[], slice: TimeSlice
   const aggregateTags: string[] = [];
   for (const k of [...values.keys()].sort()) {
     const set = values.get(k)!;
-    if (set.size === 1) tags[k] = [...set][0]!;
+    if (set.size === 1) setTag(tags, k, [...set][0]!);
     else aggregateTags.push(k);
   }
   return { tags, aggregateTags };

@@ -160,8 +160,11 @@ function subQueryFromJson(value: unknown): RawSubQuery {
       filters = (q.filters as Json[]).map((f) => {
         if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new ApiError(400, 'Unable to parse the given JSON', 'each filter must be an object');
         const [type, tagk, filter] = [jsonText(f.type, 'filters.type'), jsonText(f.tagk, 'filters.tagk'), jsonText(f.filter, 'filters.filter')];
+        // Jackson binds both spellings (showQuery echoes `group_by`); the later key wins
+        let groupBy = false;
+        for (const k of Object.keys(f)) if (k === 'groupBy' || k === 'group_by') groupBy = bool(f[k]) ?? false;
         try {
-          return createFilter(type, tagk, filter, bool(f.groupBy) ?? false);
+          return createFilter(type, tagk, filter, groupBy);
         } catch (err) {
           // OpenTSDB builds filters while it reads the JSON: a bad one is a JSON error
           throw jsonError(err);
@@ -200,7 +203,10 @@ function percentilesFromJson(v: unknown): number[] | undefined {
   });
 }
 
-/** counterMax/resetValue may come as integers, floats (Grafana's Go backend) or strings. */
+/** The fields of OpenTSDB's RateOptions, as Jackson names them. */
+const RATE_OPTION_FIELDS = new Set(['counter', 'counterMax', 'resetValue', 'dropResets']);
+
+/** counterMax/resetValue may come as integers, floats (Grafana's Go backend) or strings; any other field is a 400 (Jackson's "Unrecognized field"). */
 function rateOptionsFromJson(json: Json): RateOptions {
   const toLong = (v: unknown, what: 'Max' | 'Reset'): bigint | undefined => {
     if (v === undefined || v === null || v === '') return undefined;
@@ -212,6 +218,10 @@ function rateOptionsFromJson(json: Json): RateOptions {
     if (parsed === undefined) throw new ApiError(400, `${what} value of counter was not a number, received '${String(v)}'`);
     return parsed;
   };
+  // RateOptions has no @JsonIgnoreProperties (TSSubQuery has): an unknown field fails the JSON
+  for (const key of Object.keys(json)) {
+    if (!RATE_OPTION_FIELDS.has(key)) throw new ApiError(400, 'Unable to parse the given JSON', `Unrecognized field "${key}" (class net.opentsdb.core.RateOptions), not marked as ignorable`);
+  }
   return {
     counter: bool(json.counter) ?? false,
     counterMax: toLong(json.counterMax, 'Max') ?? LONG_MAX,

@@ -41,8 +41,10 @@ export function parseQueryString(qs: QueryString, aggregators: Registry<Aggregat
   // Identical sub-queries are asked once, as OpenTSDB de-duplicates them.
   const ms = [...new Set(all(qs, 'm'))];
   const tsuids = [...new Set(all(qs, 'tsuid'))];
-  for (const m of ms) raw.queries!.push(parseMetricQuery(m));
+  // OpenTSDB 2.4.1's QueryRpc reads the `tsuid=` sub-queries before the `m=` ones, whatever
+  // their order in the URL (measured): answers and errors come in that order
   for (const t of tsuids) raw.queries!.push(parseTsuidQuery(t));
+  for (const m of ms) raw.queries!.push(parseMetricQuery(m));
   if (raw.queries!.length === 0) throw new ApiError(400, 'Missing sub queries');
   return validateQuery(raw, aggregators, now);
 }
@@ -109,7 +111,8 @@ export function parseMetricQuery(m: string): RawSubQuery {
 }
 
 function parseTsuidQuery(text: string): RawSubQuery {
-  const { aggregator, middle, last } = splitParts(text, 'tsuid');
+  // OpenTSDB's parseTsuidTypeSubQuery names the parameter `m=` in its errors (sic, measured)
+  const { aggregator, middle, last } = splitParts(text, 'm');
   const sub: RawSubQuery = { aggregator, tsuids: last.split(',').filter(Boolean) };
   applyMiddle(sub, middle);
   return sub;

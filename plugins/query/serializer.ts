@@ -4,7 +4,7 @@
  * prints them (`10.0`), NaN as `"NaN"` (or `null` with the `null` fill policy), `dps` keyed
  * by epoch seconds (milliseconds with msResolution), or `[[ts, v], …]` with `?arrays`.
  */
-import { ValueKind, type Annotation, type TimeSlice } from '../../core';
+import { setTag, ValueKind, type Annotation, type TimeSlice } from '../../core';
 import { annotationJson, javaDoubleJson } from '../../lib/opentsdb';
 import type { DiscreteColumns, NumericColumns } from './columns';
 import type { SubQuery, TsQuery } from './model';
@@ -40,7 +40,7 @@ export const formatDouble = javaDoubleJson;
 export function queryEcho(q: SubQuery): Record<string, unknown> {
   // TSSubQuery.getTags(): derived from the group-by filters (the last one per key)
   const tags: Record<string, string> = {};
-  for (const f of q.filters) if (f.groupBy) tags[f.tagk] = `${f.type}(${f.filter})`;
+  for (const f of q.filters) if (f.groupBy) setTag(tags, f.tagk, `${f.type}(${f.filter})`);
   return {
     aggregator: q.aggregator.name,
     metric: (q.given ? q.given.metric : q.metric) ?? null,

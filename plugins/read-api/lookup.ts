@@ -10,9 +10,10 @@
  *   Grafana sends for `tag_values(m, host, dc)`) as `dc=`, where OpenTSDB refuses it.
  * - A metric, tag key or tag value no series has is a 404 `Unable to resolve one or more
  *   UIDs` naming it (NoSuchUniqueName), checked in the order given.
- * - `limit` (default 25) stops the scan: at most that many series, and `totalResults` is how
- *   many were found (so never more than `limit`); 0 or less is no limit. `startIndex` is
- *   echoed, not applied.
+ * - Series come in TSUID order, and `limit` (default 25) keeps the first that many: the
+ *   series OpenTSDB's scan of its table (row-key order) finds before it stops.
+ *   `totalResults` is how many are answered (so never more than `limit`); 0 or less is no
+ *   limit. `startIndex` is echoed, not applied.
  * - A POST without `metric` looks in every metric (`"metric":"*"`); the echo leaves out
  *   what the request left out (`tags` of a POST, `metric` of a GET `m={…}`).
  *
@@ -159,9 +160,15 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
           if (!anyKeyValues.every((v) => values.includes(v))) continue;
         }
         // OpenTSDB's TSUID where the series' names have UIDs (lib/uid), else DSDB's series id
-        results.push({ tsuid: await tsuidOfSeries(engine, info), metric: info.metric, tags: { ...info.tags } });
-        if (limit > 0 && results.length >= limit) break; // the scan stops at the limit (TimeSeriesLookup)
+        const tsuid = await tsuidOfSeries(engine, info);
+        // TimeSeriesLookup scans its table in row-key (TSUID) order and stops at the limit;
+        // the engine's order is its own, so the scan goes on and keeps the `limit` first
+        // TSUIDs (upper-case hex: string order is byte order)
+        results.push({ tsuid, metric: info.metric, tags: { ...info.tags } });
+        // what is held stays under twice the limit (plus KEPT_SLACK): sorted and cut back
+        if (limit > 0 && results.length >= 2 * limit + KEPT_SLACK) keepFirst(results, limit);
       }
+      keepFirst(results, limit);
       return {
         type: 'LOOKUP',
         ...(metric !== null ? { metric } : {}),
@@ -174,4 +181,13 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
       };
     },
   });
+}
+
+/** Matches held beyond twice the limit before they are cut back (a small limit would sort often). */
+const KEPT_SLACK = 1024;
+
+/** Sorts `results` by TSUID and keeps the first `limit` (all of them for a limit of 0 or less). */
+function keepFirst(results: { tsuid: string }[], limit: number): void {
+  results.sort((a, b) => (a.tsuid < b.tsuid ? -1 : a.tsuid > b.tsuid ? 1 : 0));
+  if (limit > 0 && results.length > limit) results.length = limit;
 }

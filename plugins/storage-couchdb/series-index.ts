@@ -5,7 +5,7 @@
  * others 409, which means "it exists" — one document, one series id, whoever wins.
  * Each daemon caches the keys it knows exist; the cache is only a cache.
  */
-import { seriesKeyString, tagsPassSelector, type NameKind, type SeriesInfo, type SeriesKey, type SeriesSelector, type Tags } from '../../core';
+import { seriesKeyString, setTag, tagsPassSelector, type NameKind, type SeriesInfo, type SeriesKey, type SeriesSelector, type Tags } from '../../core';
 import type { Couch, Row } from './couch';
 import { DESIGN_ID, nameDocId, seriesDocId, seriesId, seriesRange } from './ids';
 
@@ -25,7 +25,7 @@ const KEYS_PER_REQUEST = 1000;
 
 function sortedTags(tags: Tags): Tags {
   const out: Record<string, string> = {};
-  for (const k of Object.keys(tags).sort()) out[k] = tags[k]!;
+  for (const k of Object.keys(tags).sort()) setTag(out, k, tags[k]!);
   return out;
 }
 

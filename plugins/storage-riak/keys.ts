@@ -15,7 +15,7 @@
  *  - tag term (`tag_bin`): `k=v`, URI-encoded the same way, for literal tag lookups.
  */
 import { createHash } from 'node:crypto';
-import type { SeriesInfo, SeriesKey } from '../../core';
+import { setTag, type SeriesInfo, type SeriesKey } from '../../core';
 
 const enc = encodeURIComponent;
 
@@ -67,7 +67,7 @@ export function seriesOfTerm(id: string, term: string): SeriesInfo {
   if (rest.length > 0) {
     for (const pair of rest.split('&')) {
       const eq = pair.indexOf('=');
-      tags[decodeURIComponent(pair.slice(0, eq))] = decodeURIComponent(pair.slice(eq + 1));
+      setTag(tags, decodeURIComponent(pair.slice(0, eq)), decodeURIComponent(pair.slice(eq + 1)));
     }
   }
   return { id, metric: decodeURIComponent(term.slice(0, bar)), tags };

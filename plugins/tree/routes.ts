@@ -3,6 +3,7 @@
  * branches, test, collisions and not-matched — same methods, status codes and messages.
  * A request that changes nothing answers 304 with no body, as OpenTSDB does.
  */
+import { setTag } from '../../core';
 import { noContent, withErrors } from '../../lib/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { allows } from '../../lib/auth';
@@ -215,7 +216,7 @@ async function nameLeaf(records: MetaRecordsView, tsuid: string, displayName: st
     const k = await records.uids.getName('tagk', tsuid.slice(i, i + 6));
     const v = await records.uids.getName('tagv', tsuid.slice(i + 6, i + 12));
     if (k === undefined || v === undefined) return undefined;
-    tags[k] = v;
+    setTag(tags, k, v);
   }
   return { displayName, tsuid, metric, tags };
 }

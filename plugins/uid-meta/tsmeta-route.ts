@@ -155,8 +155,11 @@ export function registerTsMeta(app: FastifyInstance, records: () => MetaRecords)
         throw new ApiError(400, 'com.stumbleupon.async.DeferredGroupException: At least one of the Deferreds failed, first exception:');
       }
       const given = givenFields(source, body === undefined || body === null);
-      // OpenTSDB's setters mark a field changed only when it differs from a new TSMeta's: created 0 is none
+      // OpenTSDB's setters mark a field changed only when it differs from a new TSMeta's
+      // (measured: created 0, retention 0 and "" texts are no change, a 304 alone)
       if (given.created === 0) delete given.created;
+      if (given.retention === 0) delete given.retention;
+      for (const f of TEXT_FIELDS) if (given[f] === '') delete given[f];
       if (!existing && create) {
         // OpenTSDB stamps a TSMeta made by this call with its counter's time, not `created`
         const fields: TsMetaFields = { ...defaultTsMeta(), ...given, lastReceived: Math.floor(Date.now() / 1000) };

@@ -87,8 +87,10 @@ export function registerUidMeta(app: FastifyInstance, records: () => MetaRecords
         const uid = hexArgument(source.uid);
         const name = await nameOf(kind, uid);
         const given = givenFields(source, body === undefined);
-        // OpenTSDB's setters mark a field changed only when it differs from a new UIDMeta's: created 0 is none
+        // OpenTSDB's setters mark a field changed only when it differs from a new UIDMeta's
+        // (measured: created 0 and "" texts are no change, a 304 alone)
         if (given.created === 0) delete given.created;
+        for (const f of ['description', 'displayName', 'notes'] as const) if (given[f] === '') delete given[f];
         if (Object.keys(given).length === 0) {
           reply.code(304);
           return reply.send();

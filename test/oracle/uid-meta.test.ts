@@ -172,6 +172,11 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     for (const created of ['3', '9', '0', '-99999999999999999999', '1e999', 'true', '"x"', '"1.5"', '-5', '1.7', '"12"']) {
       await same(req('POST', '/api/uid/uidmeta', `{"uid":"${uid}","type":"metric","created":${created}}`));
     }
+    // a text equal to a new UIDMeta's ("") is no change: 304 alone, and beside a change it
+    // leaves the stored text (the setters mark only what differs from the defaults)
+    for (const field of ['description', 'displayName', 'notes']) await same(req('POST', '/api/uid/uidmeta', { uid, type: 'metric', [field]: '' }));
+    await same(req('POST', '/api/uid/uidmeta', { uid, type: 'metric', description: '', notes: 'n2' }));
+    await same(req('POST', `/api/uid/uidmeta?uid=${uid}&type=metric&description=`));
     await same(req('PUT', '/api/uid/uidmeta', { uid, type: 'metric', displayName: 'D' }));
     await same(get(`/api/uid/uidmeta?uid=${uid}&type=metric`));
     await same(req('POST', '/api/uid/uidmeta', { uid: 'FFFFFE', type: 'metric', notes: 'n' }));
@@ -217,6 +222,10 @@ describe('UID and meta endpoints against OpenTSDB 2.4.1 (oracle) @integration', 
     // numbers as Jackson binds them: `retention` an int, `created` a long (an earlier one kept:
     // TSMeta.syncMeta), `max` and `min` doubles (Infinity past their range)
     for (const field of ['"retention":1.5', '"retention":"7"', '"retention":"7.5"', '"retention":99999999999999999999999', '"retention":2147483648', '"created":true', '"created":100', '"created":200', '"created":0', '"created":-3', '"created":7', '"min":1e999', '"max":"-1e999"']) {
+      await same(req('POST', '/api/uid/tsmeta', `{"tsuid":"${tsuid2}",${field}}`));
+    }
+    // texts equal to a new TSMeta's ("") and retention 0 are no change (304 alone)
+    for (const field of ['"description":""', '"units":""', '"dataType":""', '"displayName":""', '"notes":""', '"retention":0', '"description":"","notes":"n3"']) {
       await same(req('POST', '/api/uid/tsmeta', `{"tsuid":"${tsuid2}",${field}}`));
     }
     await same(get(`/api/uid/tsmeta?tsuid=${tsuid2}`));

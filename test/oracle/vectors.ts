@@ -274,6 +274,21 @@ export function fixedVectors(prefix: string): FixedVectors {
     ),
     // a sub-query naming TSUIDs and a metric is a TSUID query (TsdbQuery.configureFromQuery)
     { ...post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('tagged'), tsuids: [`{TSUID:${m('ints')}{host=a}}`] }] }), kind: 'fixed-tsuid' },
+    // a filter's `group_by` (showQuery's spelling) groups as `groupBy` does; the later key wins
+    ...[
+      { group_by: true },
+      { groupBy: false, group_by: true },
+      { group_by: true, groupBy: false },
+      { group_by: 'true' },
+    ].map((spelling) => post('fixed', { start: T, end: T + 600, queries: [{ aggregator: 'sum', metric: m('multi'), filters: [{ type: 'wildcard', tagk: 'host', filter: '*', ...spelling }] }] })),
+    // RateOptions is bound strictly: an unknown field fails the JSON (TSSubQuery ignores them)
+    ...[{ interval: '1m' }, { counter: true, Counter: true }].map((rateOptions) =>
+      post('fixed', { start: T + 3610, end: T + 3900, queries: [{ aggregator: 'sum', metric: m('counter'), rate: true, rateOptions }] }),
+    ),
+    // GET: the `tsuid=` sub-queries come before the `m=` ones, whatever the URL's order
+    { ...get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}&tsuid=sum:{TSUID:${m('ints')}{host=a}}&m=sum:${m('multi')}`), kind: 'fixed-tsuid' },
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}&tsuid=000001000001000001`),
+    get('fixed', `/api/query?start=${T}&end=${T + 600}&m=sum:${m('tagged')}:x:y:z:w&tsuid=000001000001000001`),
     // so with a fill policy no value bucket starts on a slot: every slot is filled (OpenTSDB's
     // FillingDownsampler); without a fill policy, or with 6m (counted from the hour), the values show
     ...['7m-last-null', '7m-sum-zero', '7m-last', '6m-last-nan'].map((downsample) =>

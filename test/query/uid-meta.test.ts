@@ -236,3 +236,37 @@ for (const engine of ['memory', 'embedded'] as const) {
     });
   });
 }
+
+for (const engine of ['memory', 'embedded'] as const) {
+  describe(`/api/search/lookup order (${engine} engine)`, () => {
+    let d: RunningDaemon;
+    let dir: string | undefined;
+    before(async () => {
+      dir = engine === 'embedded' ? scratchDir('lookup-order') : undefined;
+      d = await startWith(engine, dir && path.join(dir, 'data'));
+    });
+    after(async () => {
+      await d?.stop();
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('/api/search/lookup lists series in TSUID order and keeps the first `limit`, as OpenTSDB 2.4.1 scans its table', async () => {
+      // measured on OpenTSDB 2.4.1: UIDs assigned x3p then x3q, series written x3q first:
+      // `limit=1` answers the x3p series, and without a limit x3p comes first
+      const values = Array.from({ length: 1_200 }, (_, i) => `v${String(i).padStart(4, '0')}`);
+      expect((await call(d.port, '/api/uid/assign', 'POST', { metric: ['lk.order'], tagk: ['lkk'], tagv: values })).status).to.equal(200);
+      const reversed = [...values].reverse().map((v, i) => ({ metric: 'lk.order', timestamp: t0 + i, value: i, tags: { lkk: v } }));
+      expect((await call(d.port, '/api/put', 'POST', reversed)).status).to.equal(204);
+      const first = await call(d.port, `/api/search/lookup?m=${encodeURIComponent('lk.order{lkk=*}')}&limit=1`);
+      expect(first.json.results.map((r: any) => r.tags.lkk)).to.deep.equal(['v0000']);
+      // past twice the limit and the slack, the matches held are cut back and the first stay
+      const five = await call(d.port, '/api/search/lookup', 'POST', { metric: 'lk.order', limit: 5 });
+      expect(five.json.results.map((r: any) => r.tags.lkk)).to.deep.equal(values.slice(0, 5));
+      expect(five.json.totalResults).to.equal(5);
+      const all = await call(d.port, '/api/search/lookup?m=lk.order&limit=0');
+      const tsuids = all.json.results.map((r: any) => r.tsuid);
+      expect(all.json.results.map((r: any) => r.tags.lkk)).to.deep.equal(values);
+      expect(tsuids).to.deep.equal([...tsuids].sort());
+    });
+  });
+}

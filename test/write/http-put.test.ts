@@ -105,6 +105,23 @@ describe('POST /api/put @integration', () => {
     for (const metric of ['h4', 'h7', 'h8', 'h9', 'h11']) expect(await readPoints(daemon, metric)).to.deep.equal([]);
   });
 
+  it('refuses names holding NUL even after a series whose names joined with NUL read the same (not stored into it)', async () => {
+    // the request's series key joins names with NUL: {a:"b\0c\0d"} must not be {a:"b",c:"d"}
+    const body = JSON.stringify([
+      point({ metric: 'r.nul', timestamp: T0, value: 1, tags: { a: 'b', c: 'd' } }),
+      point({ metric: 'r.nul', timestamp: T0 + 1, value: 2, tags: { a: 'b\u0000c\u0000d' } }),
+      point({ metric: 'r.nul\u0000a\u0000b', timestamp: T0 + 2, value: 3, tags: { c: 'd' } }),
+    ]);
+    const res = await post('?details', body);
+    const json = (await res.json()) as { success: number; failed: number; errors: { error: string }[] };
+    expect(json.success).to.equal(1);
+    expect(json.errors.map((e) => e.error)).to.deep.equal([
+      'Invalid tag value with key [a] ("b\u0000c\u0000d"): illegal character: \u0000',
+      'Invalid metric name ("r.nul\u0000a\u0000b"): illegal character: \u0000',
+    ]);
+    expect((await readPoints(daemon, 'r.nul')).map((p) => p.timestamp)).to.deep.equal([T0 * 1000]);
+  });
+
   it('answers a partly bad batch without flags with 400 "One or more data points had errors", keeping the good point (H5)', async () => {
     const res = await post('', JSON.stringify([point({ metric: 'h5' }), point({ metric: 'h5', tags: {} })]));
     expect(res.status).to.equal(400);

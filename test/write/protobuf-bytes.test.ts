@@ -55,6 +55,18 @@ function generator(seed: number) {
 }
 
 describe('protobuf /api/put: the byte-level reader', () => {
+  it('refuses a point whose metric holds a space and another series\' tag bytes, as protobufjs\' reading does (not the cached series of the same bytes)', () => {
+    // A's bytes are `pbcol.x`, then its tag entries (aaa=b: 1a 08 0a 03 61 61 61 12 01 62,
+    // then host=a); B's metric is A's metric, a space and the aaa entry but its last byte,
+    // its tags host=a: the same bytes with the metric/tags boundary moved, B invalid
+    const a = (timestamp: number) => ({ metric: 'pbcol.x', timestamp, intValue: 1, tags: { aaa: 'b', host: 'a' } });
+    const b = { metric: 'pbcol.x \x1a\x08\n\x03aaa\x12\x01', timestamp: 1700000009, intValue: 999, tags: { host: 'a' } };
+    const body = Buffer.from(WriteRequest.encode(WriteRequest.fromObject({ points: [a(1700000000), a(1700000001), b] })).finish());
+    const got = putOutcome(fast, body);
+    expect(got).to.deep.equal(putOutcome(exact, body));
+    expect(got).to.include({ success: 2, failed: 1 });
+  });
+
   for (const seed of [20261130, 11, 12]) {
     it(`gives protobufjs' batch, counts and errors for 3,000 random requests (seed ${seed})`, () => {
       const next = generator(seed);

@@ -210,6 +210,35 @@ describe('telnet put under garbage @integration', () => {
   });
 });
 
+describe('tag keys that are Object.prototype names, written and read back through /api/query @integration', () => {
+  it('answers `__proto__` and `constructor` in a series\' tags and in a group\'s', async () => {
+    const daemon = await startDaemon({ plugins: ['http', 'telnet', 'storage-memory', 'put-telnet', 'aggregators-opentsdb', 'query'] });
+    try {
+      const lines = ['put proto.q 1356998400 1 host=b\n', 'put proto.q 1356998400 100 host=b __proto__=x\n', 'put proto.q 1356998400 7 host=c __proto__=y\n', 'put proto.only 1356998400 5 __proto__=only\n'];
+      expect((await exchange(daemon.port, lines)).data).to.equal('');
+      const query = async (m: string) => (await (await fetch(`http://127.0.0.1:${daemon.port}/api/query?start=1356998300&end=1356998500&m=${encodeURIComponent(m)}`)).json()) as { tags: Record<string, string>; aggregateTags: string[]; dps: Record<string, number> }[];
+      const each = await query('none:proto.q');
+      // entries, not objects: chai's deep equality and its diff read `__proto__` as the prototype
+      expect(each.map((r) => [Object.entries(r.tags), r.dps['1356998400']]).sort((a, b) => Number(a[1]) - Number(b[1]))).to.deep.equal([
+        [[['host', 'b']], 1],
+        [[['__proto__', 'y'], ['host', 'c']], 7],
+        [[['__proto__', 'x'], ['host', 'b']], 100],
+      ]);
+      // SpanGroup.computeTags (2.4.1): a pair every member that has the key shares is a tag
+      const two = await query('sum:proto.q{host=b}');
+      expect(Object.entries(two[0]!.tags)).to.deep.equal([['__proto__', 'x'], ['host', 'b']]);
+      expect(two[0]!.aggregateTags).to.deep.equal([]);
+      const three = await query('sum:proto.q');
+      expect(Object.entries(three[0]!.tags)).to.deep.equal([]);
+      expect(three[0]!.aggregateTags).to.deep.equal(['__proto__', 'host']);
+      const only = await query('sum:proto.only{__proto__=*}');
+      expect(Object.entries(only[0]!.tags)).to.deep.equal([['__proto__', 'only']]);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
+
 describe('telnet put: tag keys that are Object.prototype names @integration', () => {
   it('stores `constructor` and `__proto__` as ordinary tag keys', async () => {
     const daemon = await startDaemon({ plugins: ['telnet', 'storage-memory', 'put-telnet'] });
