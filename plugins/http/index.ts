@@ -164,8 +164,8 @@ export default definePlugin({
         // malformed requests (Node's parser): fastify's own answer would be its 400 JSON, and
         // it would cut off a request before the bad bytes that is still being answered
         clientErrorHandler: (err: NodeJS.ErrnoException, socket: Duplex) => clientError(err, socket),
-        // OpenTSDB routes `/api/v1/x` like `/api/x`.
-        rewriteUrl: (req) => (req.url ?? '/').replace(/^\/api\/v1(?=\/|\?|$)/i, '/api'),
+        // OpenTSDB's routes under /api as it reads them (openTsdbApiPath)
+        rewriteUrl: (req) => openTsdbApiPath(req.url ?? '/'),
       });
       installOpenTsdbConventions(app, admission.maxConcurrent);
       installOriginChecks(app, options);
@@ -419,4 +419,19 @@ function installOriginChecks(app: FastifyInstance, options: OriginOptions): void
       return reply;
     }
   });
+}
+
+/**
+ * A request URL as OpenTSDB 2.4.1 routes it under `/api` (HttpQuery.getQueryBaseRoute and
+ * explodeAPIPath): the path in lower case (`/API/PUT`, `/api/Version`), without trailing
+ * slashes (`/api/put/`: explodePath drops empty segments), and `/api/v1/x` as `/api/x`.
+ * The query string and every path outside `/api` (the GUI's) are left as they are.
+ */
+export function openTsdbApiPath(url: string): string {
+  if (url.length < 4 || (url.charCodeAt(1) | 0x20) !== 0x61) return url; // not "/a…": the common case, no work
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  if (!/^\/api(?:\/|$)/i.test(path)) return url;
+  const routed = path.toLowerCase().replace(/\/+$/, '').replace(/^\/api\/v1(?=\/|$)/, '/api');
+  return (routed === '' ? '/' : routed) + (q < 0 ? '' : url.slice(q));
 }

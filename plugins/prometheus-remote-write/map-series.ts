@@ -2,7 +2,8 @@
  * Prometheus series → OpenTSDB series. `__name__` is the metric, the other labels the
  * tags. Characters OpenTSDB rejects (Prometheus allows `:` in names, anything in
  * label values) become `_`; labels with an empty value are absent in Prometheus and
- * are dropped. See docs/write.md, "Prometheus remote_write".
+ * are dropped. A label name given twice, or two names that map to one tag key, refuse the
+ * series. See docs/write.md, "Prometheus remote_write".
  */
 import { type Tags } from '../../core';
 import { checkMetricAndTags, plainTags, sanitizeName } from '../../lib/opentsdb';
@@ -12,16 +13,26 @@ export type MappedSeries = { metric: string; tags: Tags; error?: undefined } | {
 
 export function mapSeries(labels: readonly PromLabel[], maxTags: number): MappedSeries {
   let metric = '';
+  let named = false;
   const tags: Record<string, string> = Object.create(null);
+  // the label each tag key came from: two labels of one name, or two whose names map to
+  // one key (`a:b` and `a_b`), would make distinct Prometheus series one (refused, as
+  // Prometheus refuses a label set with a repeated name)
+  const sources: Record<string, string> = Object.create(null);
   let count = 0;
   for (const { name, value } of labels) {
     if (name === '__name__') {
+      if (named) return { error: 'label name "__name__" is not unique' };
+      named = true;
       metric = sanitizeName(value);
       continue;
     }
-    if (value === '') continue;
     const key = sanitizeName(name);
-    if (!(key in tags)) count++;
+    const seen = sources[key];
+    if (seen !== undefined) return { error: seen === name ? `label name "${name}" is not unique` : `labels "${seen}" and "${name}" both map to the tag key "${key}"` };
+    sources[key] = name;
+    if (value === '') continue;
+    count++;
     tags[key] = sanitizeName(value);
   }
   if (!metric) return { error: 'series without __name__' };

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { definePlugin } from '../../core';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
 import { getHttpHooks } from '../../lib/http';
+import { openTsdbApiPath } from '../../plugins/http';
 
 /** Sends `text` on a new connection; resolves with everything answered until the server closes it. */
 function rawHttp(port: number, text: string): Promise<string> {
@@ -50,6 +51,17 @@ describe('http plugin: OpenTSDB routing and error conventions', () => {
     const res = await fetch(`${base}/api/v2/version`);
     expect(res.status).to.equal(501);
     expect(await res.json()).to.deep.equal({ error: { code: 501, message: 'Requested API version is greater than the max implemented' } });
+  });
+
+  it('routes /api paths in any case and with trailing slashes, as OpenTSDB\'s getQueryBaseRoute (the query string untouched)', async () => {
+    for (const path of ['/API/VERSION', '/api/Version', '/api/version/', '/api/version//', '/Api/V1/Version/']) {
+      expect((await fetch(`${base}${path}`)).status, path).to.equal(200);
+    }
+    expect((await fetch(`${base}/API/V2/version`)).status).to.equal(501);
+    expect(openTsdbApiPath('/API/Query/?m=Sum:Sys.CPU&Start=1h-ago')).to.equal('/api/query?m=Sum:Sys.CPU&Start=1h-ago');
+    expect(openTsdbApiPath('/Assets/App.JS')).to.equal('/Assets/App.JS');
+    expect(openTsdbApiPath('/apiary/')).to.equal('/apiary/');
+    expect(openTsdbApiPath('/api/')).to.equal('/api');
   });
 
   it('answers an unknown endpoint with OpenTSDB\'s 404 JSON (H51)', async () => {

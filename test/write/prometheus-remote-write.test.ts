@@ -125,6 +125,32 @@ describe('Prometheus remote_write @integration', () => {
     ]);
   });
 
+  it('refuses a series whose label names repeat, or map to one tag key, as Prometheus refuses a repeated name (not merged into one series)', async () => {
+    const schema = protobuf.parse(`syntax = "proto3";
+      message WriteRequest { repeated TimeSeries timeseries = 1; }
+      message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; }
+      message Label { string name = 1; string value = 2; }
+      message Sample { double value = 1; int64 timestamp = 2; }`).root.lookupType('WriteRequest');
+    const now = Date.now();
+    const series = (labels: [string, string][], value: number) => ({ labels: labels.map(([name, v]) => ({ name, value: v })), samples: [{ value, timestamp: now }] });
+    const cases: [[string, string][], string][] = [
+      [[['__name__', 'rw.dup'], ['a', '1'], ['a', '2']], 'label name "a" is not unique'],
+      [[['__name__', 'rw.dup'], ['a', '1'], ['a', '']], 'label name "a" is not unique'],
+      [[['__name__', 'rw.dup'], ['__name__', 'rw.dup2'], ['a', '1']], 'label name "__name__" is not unique'],
+      [[['__name__', 'rw.dup'], ['a:b', '1'], ['a_b', '2']], 'labels "a:b" and "a_b" both map to the tag key "a_b"'],
+    ];
+    for (const [labels, reason] of cases) {
+      const request = schema.encode(schema.fromObject({ timeseries: [series([['__name__', 'rw.dup'], ['a', 'ok']], 1), series(labels, 9)] })).finish();
+      const res = await post(Buffer.from(snappyjs.compress(request)));
+      expect(res.status, reason).to.equal(400);
+      const { error } = (await res.json()) as { error: { message: string; details: string } };
+      expect(error).to.include({ message: '1 samples refused', details: reason });
+    }
+    const stored = await readPoints(daemon, 'rw.dup');
+    expect(stored.map((p) => [p.tags, p.value])).to.deep.equal([[{ a: 'ok' }, 1]]);
+    expect(await readPoints(daemon, 'rw.dup2')).to.deep.equal([]);
+  });
+
   it('refuses a body that is not snappy-compressed protobuf with 400', async () => {
     const res = await post(Buffer.from('not snappy at all'));
     expect(res.status).to.equal(400);
