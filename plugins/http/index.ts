@@ -76,6 +76,13 @@ export default definePlugin({
        * requestTimeoutMs (5 min). ASP.NET Kestrel's MinRequestBodyDataRate, the same default. 0: off.
        */
       minWriteBodyBytesPerSecond: Type.Integer({ minimum: 0, default: 240 }),
+      /**
+       * While other write requests wait for a turn, one holding a turn whose body arrives
+       * slower than this (bytes/s, averaged from 0.5 s after it got its turn) has its
+       * connection closed: four bodies trickling a few hundred bytes a second (above
+       * minWriteBodyBytesPerSecond) held every turn for 5 minutes. 0: off.
+       */
+      minContendedWriteBodyBytesPerSecond: Type.Integer({ minimum: 0, default: 65_536 }),
     },
     { additionalProperties: false },
   ),
@@ -174,7 +181,7 @@ export default definePlugin({
       if (authenticator) installAuthentication(app, authenticator);
       else app.decorateRequest('principal', { getter: () => ANYONE });
       // after authentication: a request refused there takes no turn
-      installWriteAdmission(app, admission, options.minWriteBodyBytesPerSecond, log);
+      installWriteAdmission(app, admission, { min: options.minWriteBodyBytesPerSecond, contended: options.minContendedWriteBodyBytesPerSecond }, log);
       const buildInfo = container.resolve('buildInfo');
       const routesHook = getHttpHooks(hooks).routes;
       // before any route: the description sees every one (GET /api/openapi.json)

@@ -36,15 +36,32 @@ interface WritePlace {
   closed: Promise<void>;
 }
 
-/** Seconds a write's body may take before its rate is checked (Kestrel's grace period). */
+/** Ms a write's body may take before its rate is checked (Kestrel's grace period). */
 const BODY_RATE_GRACE_MS = 5000;
+/** Ms before the contended rate is checked: long enough for a body's first packets. */
+const CONTENDED_GRACE_MS = 500;
+/** How often a write's body rate is checked, in ms. */
+const BODY_RATE_CHECK_MS = 250;
+
+/** The body rates a write holding a turn must keep (bytes/s; 0: no check). */
+export interface BodyRates {
+  /** at all times, from BODY_RATE_GRACE_MS after it got its turn */
+  min: number;
+  /** while other writes wait for a turn, from CONTENDED_GRACE_MS after it got its turn */
+  contended: number;
+}
 
 /**
- * Closes the connection of a write whose body, from BODY_RATE_GRACE_MS after it got its
- * turn, arrives slower than `minRate` bytes/s on average; stops once the body is in or the
- * response closed. Checked once a second: one timer a write, nothing per byte.
+ * Closes the connection of a write whose body, averaged since it got its turn, arrives
+ * slower than `rates.min` bytes/s (from BODY_RATE_GRACE_MS on) or, while `contended()`
+ * (other writes wait), slower than `rates.contended` (from CONTENDED_GRACE_MS on). Why the
+ * second: four clients each sending a body a few hundred bytes a second, above the plain
+ * minimum, held every turn until requestTimeoutMs (5 min) and every other HTTP write got
+ * a 503; a turn goes to a body that arrives, as nginx and Kestrel drop slow bodies
+ * (client_body_timeout, MinRequestBodyDataRate), but only when someone waits for it.
+ * Stops once the body is in or the response closed; one timer a write, nothing per byte.
  */
-function watchBodyRate(request: FastifyRequest, minRate: number, log: FastifyBaseLogger): () => void {
+function watchBodyRate(request: FastifyRequest, rates: BodyRates, contended: () => boolean, log: FastifyBaseLogger): () => void {
   const socket = request.raw.socket;
   const startBytes = socket.bytesRead;
   const started = performance.now();
@@ -54,18 +71,23 @@ function watchBodyRate(request: FastifyRequest, minRate: number, log: FastifyBas
       return;
     }
     const elapsedMs = performance.now() - started;
-    if (elapsedMs < BODY_RATE_GRACE_MS) return;
+    if (elapsedMs < CONTENDED_GRACE_MS) return;
     const rate = ((socket.bytesRead - startBytes) * 1000) / elapsedMs;
-    if (rate >= minRate) return;
+    const waiting = rates.contended > 0 && contended();
+    const tooSlow = (waiting && rate < rates.contended) || (rates.min > 0 && elapsedMs >= BODY_RATE_GRACE_MS && rate < rates.min);
+    if (!tooSlow) return;
     clearInterval(timer);
-    log.warn({ url: request.url, remote: socket.remoteAddress, bytesPerSecond: Math.round(rate), minWriteBodyBytesPerSecond: minRate }, 'a write request body arrives too slowly: its connection is closed and its write turn freed');
+    log.warn(
+      { url: request.url, remote: socket.remoteAddress, bytesPerSecond: Math.round(rate), ...(waiting ? { minContendedWriteBodyBytesPerSecond: rates.contended } : { minWriteBodyBytesPerSecond: rates.min }) },
+      waiting ? 'a write request body arrives too slowly while other writes wait: its connection is closed and its write turn freed' : 'a write request body arrives too slowly: its connection is closed and its write turn freed',
+    );
     socket.destroy();
-  }, 1000);
+  }, BODY_RATE_CHECK_MS);
   timer.unref();
   return () => clearInterval(timer);
 }
 
-export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmission, minBodyRate = 0, log?: FastifyBaseLogger): void {
+export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmission, rates: BodyRates = { min: 0, contended: 0 }, log?: FastifyBaseLogger): void {
   /** each connection's latest write request */
   const lastWrite = new WeakMap<object, WritePlace>();
   app.addHook('onRequest', async (request, reply) => {
@@ -140,7 +162,7 @@ export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmi
       return reply;
     }
     held = true;
-    if (minBodyRate > 0 && log && !request.raw.complete) stopWatch = watchBodyRate(request, minBodyRate, log);
+    if ((rates.min > 0 || rates.contended > 0) && log && !request.raw.complete) stopWatch = watchBodyRate(request, rates, () => admission.queued > 0, log);
     if (expectsContinue) response.writeContinue();
   });
 }

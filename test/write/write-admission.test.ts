@@ -82,7 +82,8 @@ async function putBeforeReading(port: number, size: number, close: boolean, { ex
 describe('write: admission of write requests (maxConcurrentWrites, writeQueueTimeoutMs)', () => {
   let daemon: RunningDaemon;
   before(async () => {
-    daemon = await startDaemon({ plugins: [['http', { maxConcurrentWrites: 1, writeQueueTimeoutMs: 1000 }], ...PLUGINS] });
+    // the turn holders here keep their bodies open on purpose (the queue is what is tested): no contended rate
+    daemon = await startDaemon({ plugins: [['http', { maxConcurrentWrites: 1, writeQueueTimeoutMs: 1000, minContendedWriteBodyBytesPerSecond: 0 }], ...PLUGINS] });
   });
   after(() => daemon.stop());
 
@@ -319,7 +320,7 @@ describe('write: WriteAdmission', () => {
   });
 });
 
-describe('a write whose body trickles in loses its turn (http minWriteBodyBytesPerSecond)', function () {
+describe('a write whose body trickles in loses its turn (http minWriteBodyBytesPerSecond, minContendedWriteBodyBytesPerSecond)', function () {
   this.timeout(30_000);
   let daemon: RunningDaemon;
   before(async () => {
@@ -327,27 +328,48 @@ describe('a write whose body trickles in loses its turn (http minWriteBodyBytesP
   });
   after(() => daemon?.stop());
 
-  it('closes a body sent a byte a second after the 5 s grace, and the next write gets the turn', async () => {
-    // a slowloris body: the headers promise 100,000 bytes, then one byte a second
+  /** A connection that sends a write's headers (promising 100,000 bytes of body), then `every` ms one byte, `bytes` at a time. */
+  async function trickler(every: number, bytes: number): Promise<{ closed: Promise<number>; started: number; stop(): void }> {
     const slow = net.connect(daemon.port, '127.0.0.1');
     await new Promise<void>((resolve, reject) => slow.once('connect', resolve).once('error', reject));
-    const slowClosed = new Promise<number>((resolve) => slow.once('close', () => resolve(performance.now())));
+    const closed = new Promise<number>((resolve) => slow.once('close', () => resolve(performance.now())));
     slow.on('error', () => undefined);
     slow.write('POST /api/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[');
     const started = performance.now();
-    const trickle = setInterval(() => slow.writable && slow.write(' '), 1000);
+    const timer = setInterval(() => slow.writable && slow.write(' '.repeat(bytes)), every);
+    return { closed, started, stop: () => (clearInterval(timer), slow.destroy()) };
+  }
+  const put = (metric: string) => fetch(`http://127.0.0.1:${daemon.port}/api/put`, { method: 'POST', body: JSON.stringify({ metric, timestamp: 1700000000, value: 1, tags: { host: 'a' } }) });
+
+  it('keeps a slow body that nobody waits behind until the 5 s grace, then closes one under minWriteBodyBytesPerSecond', async () => {
+    // a byte a second: below the 240 bytes/s minimum
+    const slow = await trickler(1000, 1);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300)); // it holds the only turn now
-      const res = await fetch(`http://127.0.0.1:${daemon.port}/api/put`, { method: 'POST', body: JSON.stringify({ metric: 'after.slow', timestamp: 1700000000, value: 1, tags: { host: 'a' } }) });
-      const waited = performance.now() - started;
-      expect(res.status).to.equal(204);
-      const closedAt = await slowClosed;
-      // closed once the grace was over (not after requestTimeoutMs, 5 minutes), and the write then served
-      expect(closedAt - started).to.be.within(5000, 9000);
-      expect(waited).to.be.below(12_000);
+      const closedAt = await slow.closed;
+      expect(closedAt - slow.started).to.be.within(5000, 9000);
     } finally {
-      clearInterval(trickle);
-      slow.destroy();
+      slow.stop();
+    }
+  });
+
+  it('closes a body above that minimum but under the contended one as soon as another write waits, and the waiting write gets the turn', async () => {
+    // ~400 bytes a second (above 240, as the slowloris a break-it session used): it held the
+    // turn for requestTimeoutMs while every other write waited, then got a 503
+    const slow = await trickler(100, 40);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // alone: it keeps its turn past the contended grace
+      let closed = false;
+      void slow.closed.then(() => (closed = true));
+      expect(closed).to.equal(false);
+      const asked = performance.now();
+      const res = await put('after.slow');
+      expect(res.status).to.equal(204);
+      const closedAt = await slow.closed;
+      // closed once the write waited (not after requestTimeoutMs, 5 minutes)
+      expect(closedAt - asked).to.be.below(3000);
+      expect(performance.now() - asked).to.be.below(5000);
+    } finally {
+      slow.stop();
     }
   });
 });
