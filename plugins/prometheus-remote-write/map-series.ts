@@ -15,9 +15,10 @@ export function mapSeries(labels: readonly PromLabel[], maxTags: number): Mapped
   let metric = '';
   let named = false;
   const tags: Record<string, string> = Object.create(null);
-  // the label each tag key came from: two labels of one name, or two whose names map to
-  // one key (`a:b` and `a_b`), would make distinct Prometheus series one (refused, as
-  // Prometheus refuses a label set with a repeated name)
+  // a label name given twice is refused, as Prometheus refuses such a label set; and the
+  // label each tag key came from: two whose names map to one key (`a:b` and `a_b`) would
+  // make distinct Prometheus series one
+  const names = new Set<string>();
   const sources: Record<string, string> = Object.create(null);
   let count = 0;
   for (const { name, value } of labels) {
@@ -27,11 +28,13 @@ export function mapSeries(labels: readonly PromLabel[], maxTags: number): Mapped
       metric = sanitizeName(value);
       continue;
     }
+    if (names.has(name)) return { error: `label name "${name}" is not unique` };
+    names.add(name);
+    if (value === '') continue;
     const key = sanitizeName(name);
     const seen = sources[key];
-    if (seen !== undefined) return { error: seen === name ? `label name "${name}" is not unique` : `labels "${seen}" and "${name}" both map to the tag key "${key}"` };
+    if (seen !== undefined) return { error: `labels "${seen}" and "${name}" both map to the tag key "${key}"` };
     sources[key] = name;
-    if (value === '') continue;
     count++;
     tags[key] = sanitizeName(value);
   }

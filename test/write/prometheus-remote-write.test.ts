@@ -139,6 +139,10 @@ describe('Prometheus remote_write @integration', () => {
       [[['__name__', 'rw.dup'], ['__name__', 'rw.dup2'], ['a', '1']], 'label name "__name__" is not unique'],
       [[['__name__', 'rw.dup'], ['a:b', '1'], ['a_b', '2']], 'labels "a:b" and "a_b" both map to the tag key "a_b"'],
     ];
+    // an empty value is an absent label: it merges nothing (stored as {a_b: "3"})
+    const absent = schema.encode(schema.fromObject({ timeseries: [series([['__name__', 'rw.absent'], ['a:b', ''], ['a_b', '3']], 3)] })).finish();
+    expect((await post(Buffer.from(snappyjs.compress(absent)))).status).to.equal(204);
+    expect((await readPoints(daemon, 'rw.absent')).map((p) => p.tags)).to.deep.equal([{ a_b: '3' }]);
     for (const [labels, reason] of cases) {
       const request = schema.encode(schema.fromObject({ timeseries: [series([['__name__', 'rw.dup'], ['a', 'ok']], 1), series(labels, 9)] })).finish();
       const res = await post(Buffer.from(snappyjs.compress(request)));
