@@ -23,7 +23,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isInternalMetric, type SeriesInfo, type StorageEngine, type TagPredicate } from '../../core';
 import { ApiError, jsonText, parseJavaInt, QueryBudget } from '../../lib/opentsdb';
-import { nameExists, tsuidOfSeries } from '../../lib/uid';
+import { knownTsuidOfSeries, nameExists, tsuidOfSeries } from '../../lib/uid';
 import { routeWithBody } from '../../lib/http';
 import { jsonBody } from './json-body';
 import { LOOKUP_OTHER_METHODS_SCHEMA, LOOKUP_SCHEMA } from './schemas';
@@ -146,7 +146,7 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
         .filter((t) => !isWild(t.key))
         .map((t) => (isWild(t.value) ? { key: t.key!, test: (v) => v !== undefined } : { key: t.key!, literals: [t.value!], test: (v) => v === t.value }));
       const anyKeyValues = pairs.filter((t) => isWild(t.key) && !isWild(t.value)).map((t) => t.value!);
-      const results: { tsuid: string; metric: string; tags: Record<string, string> }[] = [];
+      const found: { tsuid: string; info: SeriesInfo }[] = [];
       const selector = { ...(metric !== null && metric !== '' && metric !== '*' ? { metric } : {}), predicates };
       const budget = new QueryBudget({ maxSeries: 0, maxDataPoints: 0, timeoutMs });
       reply.raw.once('close', () => {
@@ -160,15 +160,16 @@ export function registerLookup(app: FastifyInstance, storage: () => StorageEngin
           if (!anyKeyValues.every((v) => values.includes(v))) continue;
         }
         // OpenTSDB's TSUID where the series' names have UIDs (lib/uid), else DSDB's series id
-        const tsuid = await tsuidOfSeries(engine, info);
+        const tsuid = knownTsuidOfSeries(engine, info) ?? (await tsuidOfSeries(engine, info));
         // TimeSeriesLookup scans its table in row-key (TSUID) order and stops at the limit;
         // the engine's order is its own, so the scan goes on and keeps the `limit` first
         // TSUIDs (upper-case hex: string order is byte order)
-        results.push({ tsuid, metric: info.metric, tags: { ...info.tags } });
+        found.push({ tsuid, info });
         // what is held stays under twice the limit (plus KEPT_SLACK): sorted and cut back
-        if (limit > 0 && results.length >= 2 * limit + KEPT_SLACK) keepFirst(results, limit);
+        if (limit > 0 && found.length >= 2 * limit + KEPT_SLACK) keepFirst(found, limit);
       }
-      keepFirst(results, limit);
+      keepFirst(found, limit);
+      const results = found.map(({ tsuid, info }) => ({ tsuid, metric: info.metric, tags: { ...info.tags } }));
       return {
         type: 'LOOKUP',
         ...(metric !== null ? { metric } : {}),
