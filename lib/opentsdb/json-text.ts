@@ -177,6 +177,25 @@ export function canonicalJson(value: ExactJson): string {
   return out + '}';
 }
 
+/**
+ * JSON text of a parsed value as it was written: numbers as their text (int64 beyond 2^53,
+ * `1e400`, `1.0` kept), keys in the parsed object's order, no whitespace.
+ */
+export function exactJsonText(value: ExactJson): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof JsonNumber) return value.text;
+  if (Array.isArray(value)) return '[' + value.map(exactJsonText).join(',') + ']';
+  let out = '{';
+  let first = true;
+  for (const key of Object.keys(value)) {
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + exactJsonText(value[key]!);
+    first = false;
+  }
+  return out + '}';
+}
+
 /** Whether a parsed value is a JSON object (not an array, not a scalar). */
 export function isJsonObject(value: ExactJson): value is { [key: string]: ExactJson } {
   return typeof value === 'object' && value !== null && !(value instanceof JsonNumber) && !Array.isArray(value);

@@ -1,5 +1,5 @@
 /** `/q`'s text outputs (ascii, json, the HTML page and errors), in OpenTSDB's forms. */
-import { JsonNumber } from '../../lib/opentsdb';
+import { exactJsonText, JsonNumber, type ExactJson } from '../../lib/opentsdb';
 import type { QuerySeries } from './series';
 
 /** The value as OpenTSDB's ascii output prints it: numbers as /api/query wrote them. */
@@ -7,7 +7,9 @@ export function valueText(value: unknown): string {
   if (value instanceof JsonNumber) return value.text;
   if (value === null) return 'NaN';
   if (typeof value === 'string') return value;
-  return JSON.stringify(value); // a JsonNumber inside writes itself as a number (toJSON)
+  // a JSON value: its numbers as /api/query wrote them (JSON.stringify would round an int64
+  // past 2^53 and write 1e400 as null)
+  return exactJsonText(value as ExactJson);
 }
 
 /** One line per point: `<metric> <seconds> <value> <k=v …>`. */

@@ -13,10 +13,20 @@ export function numberTicks(min: number, max: number, count: number): number[] {
   const raw = (max - min) / Math.max(1, count);
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  // at the ends of the double range the step is no step: the span overflows to Infinity
+  // (-1e308 … 1e308), or it underflows to 0 or cannot move a value (among subnormals, or
+  // 1e-320 apart near 1): the loop below would never end (a /q render held the event loop
+  // ~10 s and ~2 GB before V8 gave up). The two ends are the ticks then.
+  const first = Math.ceil(min / step) * step;
+  if (!(step > 0) || !Number.isFinite(step) || !Number.isFinite(first) || first + step === first) return [min, max];
   const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  const last = Number.isFinite(max + step * 1e-9) ? max + step * 1e-9 : max; // near the largest double the slack overflows
+  for (let v = first, n = 0; v <= last && n < MAX_TICKS; v += step, n++) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
   return ticks;
 }
+
+/** Ticks one axis gets at most, whatever its range (a guard: a nice step gives ~count). */
+const MAX_TICKS = 1000;
 
 /** The y range rounded out to nice numbers (so the top and bottom carry a tick). */
 export function niceRange(min: number, max: number, count: number): { min: number; max: number } {
@@ -26,7 +36,9 @@ export function niceRange(min: number, max: number, count: number): { min: numbe
   }
   const ticks = numberTicks(min, max, count);
   const step = ticks.length > 1 ? ticks[1]! - ticks[0]! : (max - min) / count;
-  return { min: Math.floor(min / step + 1e-9) * step, max: Math.ceil(max / step - 1e-9) * step };
+  const nice = { min: Math.floor(min / step + 1e-9) * step, max: Math.ceil(max / step - 1e-9) * step };
+  // rounded out past the largest double (or by no step at all), the range stays as it is
+  return Number.isFinite(nice.min) && Number.isFinite(nice.max) && nice.max > nice.min ? nice : { min, max };
 }
 
 /** A tick label: short, no floating noise (`0.30000000000000004` → `0.3`), k/M/G for big numbers. */

@@ -37,6 +37,10 @@ describe('/q graph images (OpenTSDB GraphHandler)', function () {
     await daemon.write([
       ...sampleData(),
       { metric: 'big.counter', tags: { host: 'a' }, timestamp: T0 * 1000, value: { kind: ValueKind.Int, value: 9007199254740993n } },
+      { metric: 'app.j', tags: { host: 'a' }, timestamp: T0 * 1000, value: { kind: ValueKind.Json, value: '{"big":9223372036854775807,"e":1e400,"f":1.0,"s":"x"}' } },
+      { metric: 'extreme', tags: { host: 'a' }, timestamp: T0 * 1000, value: { kind: ValueKind.Float, value: 0.1 } },
+      { metric: 'extreme', tags: { host: 'a' }, timestamp: (T0 + 60) * 1000, value: { kind: ValueKind.Float, value: 1.7976931348623157e308 } },
+      { metric: 'extreme', tags: { host: 'b' }, timestamp: T0 * 1000, value: { kind: ValueKind.Float, value: 5e-324 } },
     ]);
   });
   after(() => daemon.stop());
@@ -107,6 +111,29 @@ describe('/q graph images (OpenTSDB GraphHandler)', function () {
         `sys.mem.free ${T0 + 120} 1020 dc=eu host=web01`,
       ].join('\n') + '\n',
     );
+  });
+
+  it('ascii prints a JSON value as /api/query writes it (int64 past 2^53, 1e400, 1.0 kept)', async () => {
+    const res = await daemon.get(q({ start: String(T0), end: String(T0 + 120), m: 'none:app.j', ascii: true }));
+    expect(res.text).to.equal(`app.j ${T0} {"big":9223372036854775807,"e":1e400,"f":1.0,"s":"x"} host=a\n`);
+  });
+
+  it('draws values at the ends of the double range, and a y range there, in bounded time (no endless tick loop)', async () => {
+    // each of these held the event loop ~10 s and ~2 GB, then answered 500 "Invalid array length"
+    const cases: Record<string, string | string[] | true>[] = [
+      { m: 'sum:extreme{host=a}' },
+      { m: 'none:extreme' },
+      { m: 'sum:sys.cpu.user', yrange: '[0:1.7976931348623157e308]' },
+      { m: 'sum:sys.cpu.user', yrange: '[-1.7976931348623157e308:0]' },
+      { m: 'sum:sys.cpu.user', yrange: '[1e-323:2e-323]' },
+      { m: 'sum:sys.cpu.user', yrange: '[-1.7976931348623157e308:1.7976931348623157e308]' },
+    ];
+    for (const c of cases) {
+      const image = await png(q({ start: String(T0), end: String(T0 + 3600), png: true, wxh: '400x300', ...c }));
+      expect(image.width, JSON.stringify(c)).to.equal(400);
+    }
+    // the daemon answers at once afterwards
+    expect((await daemon.get('/api/version')).status).to.equal(200);
   });
 
   it('string series print their values in ascii and draw as markers in png', async () => {
