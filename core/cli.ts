@@ -120,7 +120,7 @@ async function run(configFile: string | undefined, portText: string | undefined)
     kernel = new Kernel(config);
     await kernel.start();
   } catch (err) {
-    process.stderr.write(`dsdb: ${err instanceof DsdbError ? err.message : (err as Error).stack ?? err}\n`);
+    process.stderr.write(`dsdb: ${startFailure(err)}\n`);
     return 1;
   }
   await new Promise<void>((resolve) => {
@@ -140,4 +140,15 @@ async function run(configFile: string | undefined, portText: string | undefined)
     void kernel.stopped.then(resolve);
   });
   return 0;
+}
+
+/**
+ * What a failed start says: one line for the operator's own mistakes (a DsdbError) and for
+ * what the system refused (an error with an errno code: a dataDir that is a file, a
+ * read-only or full disk, no permission), the stack for anything else (a bug to report).
+ */
+function startFailure(err: unknown): string {
+  if (err instanceof DsdbError) return err.message;
+  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!)) return err.message;
+  return (err as Error)?.stack ?? String(err);
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { DEFAULT_PLUGINS } from '../../core';
 import { STARTER_CONFIG } from '../../core/init-template';
 import { exchange } from '../helpers/clients';
-import { REPO_ROOT, scratchDir, spawnDaemon } from '../helpers/daemon';
+import { BIN, REPO_ROOT, scratchDir, spawnDaemon } from '../helpers/daemon';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const semver = require('semver') as { satisfies(v: string, range: string): boolean; minVersion(range: string): { version: string } };
@@ -117,6 +117,21 @@ describe('default plugin lists and start-up checks (#20)', () => {
     const configure = readme.slice(readme.indexOf('## Configure'));
     const block = /```js\n([\s\S]*?)```/.exec(configure)![1]!;
     expect(evalPlainConfig(block).plugins).to.deep.equal(DEFAULT_PLUGINS);
+  });
+
+  it('a start the system refuses (a dataDir that is a file) says so in one line and exits 1, no stack', () => {
+    const dir = scratchDir('ux-data-file');
+    try {
+      fs.writeFileSync(path.join(dir, 'data'), 'not a directory');
+      fs.writeFileSync(path.join(dir, 'dsdb.config.js'), `module.exports = { port: 0, plugins: ['http', ['storage-embedded', { dataDir: ${JSON.stringify(path.join(dir, 'data'))} }]] };\n`);
+      const run = spawnSync(process.execPath, [BIN], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      expect(run.status).to.equal(1);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines, run.stderr).to.have.length(1);
+      expect(lines[0]).to.match(/^dsdb: EEXIST: file already exists, mkdir /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a config without a storage engine says so at start-up', async () => {
