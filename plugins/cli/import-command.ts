@@ -8,6 +8,10 @@ import { DEFAULT_MAX_LINE_BYTES, LineImporter } from './line-importer';
 import { Progress, type ProgressCounters } from './progress';
 import { httpSink, storageSink } from './sinks';
 
+/** The signals that stop an import where it is (what was read is stored), and their exit codes. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const STOP_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
 const HELP = `Usage: dsdb import [options] [FILE...]
 
 Reads points and stores them in the configured storage (or a running daemon with --url).
@@ -75,16 +79,18 @@ export const importCommand: CliCommand = {
     const counters: ProgressCounters = { points: 0, rejected: 0, bytesRead: 0, totalBytes: inputs.every((i) => i.size !== undefined) ? inputs.reduce((n, i) => n + i.size!, 0) : undefined };
     // Ctrl-C stops reading; what was read is stored, and the report says where to resume.
     // Installed before storage opens, so that a signal never kills a run holding data.
+    // SIGTERM (timeout, systemd, docker stop) and SIGHUP (the terminal closed) the same way,
+    // each with its shell exit code (128 + the signal's number)
     let importer: LineImporter | undefined;
-    let interrupted = false;
-    const onSigint = () => {
-      interrupted = true;
+    let interrupted: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (interrupted !== undefined) process.exit(STOP_CODES[signal]); // a second signal does not wait
+      interrupted = signal;
       if (importer) importer.stopRequested = true;
       // stdin may be waiting for a writer that never comes: close it
       if (inputs.some((i) => i.name === 'stdin')) ctx.stdin.destroy();
-      process.once('SIGINT', () => process.exit(130)); // a second Ctrl-C does not wait
     };
-    process.once('SIGINT', onSigint);
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
     const sink = url ? httpSink(url) : storageSink(await ctx.openStorage(), ctx.container.resolve('writer'));
     const progress = new Progress(counters, ctx.stderr, {
       tty: Boolean(ctx.stderr.isTTY),
@@ -107,7 +113,7 @@ export const importCommand: CliCommand = {
         if (printed === MAX_PRINTED) ctx.stderr.write(`(more rejected lines are counted, not printed${values.rejects ? `; all are in ${values.rejects}` : ''})\n`);
       },
     });
-    importer.stopRequested = interrupted;
+    importer.stopRequested = interrupted !== undefined;
     const started = performance.now();
     progress.start();
     try {
@@ -117,13 +123,13 @@ export const importCommand: CliCommand = {
       }
       await importer.finish(inputs[inputs.length - 1]!.name);
     } finally {
-      process.removeListener('SIGINT', onSigint);
+      for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal);
       progress.finish();
       if (rejectsFile !== undefined) fs.closeSync(rejectsFile);
     }
     if (importer.stoppedAt) {
       const { input, line } = importer.stoppedAt;
-      throw new CliExit(`interrupted: ${counters.points} points stored, up to line ${line - 1} of ${input}; resume with --resume-from ${line} ${input === 'stdin' ? '-' : input}`, 130);
+      throw new CliExit(`interrupted: ${counters.points} points stored, up to line ${line - 1} of ${input}; resume with --resume-from ${line} ${input === 'stdin' ? '-' : input}`, STOP_CODES[interrupted ?? 'SIGINT']);
     }
     const seconds = (performance.now() - started) / 1000;
     if (!values.quiet) {

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { runWithStdin, writeCliConfig } from '../helpers/cli';
 import { BIN, runDsdb, scratchDir } from '../helpers/daemon';
 
-describe('dsdb import: Ctrl-C', function () {
+describe('dsdb import: Ctrl-C, SIGTERM, SIGHUP', function () {
   this.timeout(60_000);
   let dir: string;
   before(() => {
@@ -41,4 +41,29 @@ describe('dsdb import: Ctrl-C', function () {
     expect(resumed.code, resumed.stderr).to.equal(0);
     expect((await runDsdb(['export'], dir)).stdout).to.equal(lines.map((l) => l + '\n').join(''));
   });
+
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`stops the same way on ${signal} (timeout, systemd, docker stop; a closed terminal), exit ${code}`, async () => {
+      const own = scratchDir(`cli-interrupt-${signal}`);
+      try {
+        writeCliConfig(own);
+        const lines = Array.from({ length: 500 }, (_, i) => `sig.m ${1700000000 + i} ${i} host=a`);
+        const child = spawn(process.execPath, [BIN, 'import', '--batch', '100', '-'], { cwd: own, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (c) => (stderr += c));
+        const exited = once(child, 'exit');
+        while (!fs.existsSync(path.join(own, 'data', 'LOCK'))) await sleep(10);
+        child.stdin!.write(lines.join('\n') + '\n');
+        child.kill(signal);
+        const [exitCode] = await exited;
+        expect(exitCode, stderr).to.equal(code);
+        const m = /dsdb import: interrupted: (\d+) points stored, up to line (\d+) of stdin; resume with --resume-from (\d+) -\n$/.exec(stderr);
+        expect(m, stderr).to.not.equal(null);
+        const stored = (await runDsdb(['export'], own)).stdout;
+        expect(stored).to.equal(lines.slice(0, Number(m![3]) - 1).map((l) => l + '\n').join(''));
+      } finally {
+        fs.rmSync(own, { recursive: true, force: true });
+      }
+    });
+  }
 });
