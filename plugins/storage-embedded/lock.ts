@@ -51,27 +51,79 @@ function ownerAlive(pid: number, startTime: string | undefined): boolean {
   }
 }
 
+/** Tries to make LOCK, whole: written under a name of this process's, then linked (link fails when LOCK exists). */
+function tryCreate(file: string): boolean {
+  const own = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  fs.writeFileSync(own, lockText(), { flag: 'wx' });
+  try {
+    // a LOCK never exists empty: created with `wx` then written, a process reading it in
+    // between saw no pid, took it for stale and removed it (a break-it session's race)
+    fs.linkSync(own, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    fs.rmSync(own, { force: true });
+  }
+}
+
+/** LOCK's text, or undefined when it is gone (its owner unlocked, or another process removed it as stale). */
+function readLock(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Removes a stale LOCK whose text was `text`. Renamed aside first and its text compared:
+ * between the read and the removal another process may have taken the stale lock over and
+ * made its own, which is put back rather than removed.
+ */
+function removeStale(file: string, text: string): void {
+  const aside = `${file}.stale.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone removed it first
+    throw err;
+  }
+  if (readLock(aside) !== text) {
+    try {
+      fs.linkSync(aside, file); // a live lock: back where it was
+    } catch {
+      // another process locked meanwhile: it holds the directory now
+    }
+  }
+  fs.rmSync(aside, { force: true });
+}
+
 /** Locks `dir` for this process; returns the unlock. Throws DSDB_ERR_STORAGE_LOCKED when a live process holds it. */
 export function lockDir(dir: string): () => void {
   const file = path.join(dir, 'LOCK');
   if (heldHere.has(dir)) throw new DsdbError('DSDB_ERR_STORAGE_LOCKED', `storage-embedded: data directory ${dir} is already open in this process`);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, lockText(), { flag: 'wx' });
+  for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
+    if (tryCreate(file)) {
       heldHere.add(dir);
       return () => {
         heldHere.delete(dir);
         fs.rmSync(file, { force: true });
       };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const [pidText, startTime] = fs.readFileSync(file, 'utf8').trim().split(/\s+/);
-      const pid = Number(pidText);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && ownerAlive(pid, startTime)) {
-        throw new DsdbError('DSDB_ERR_STORAGE_LOCKED', `storage-embedded: data directory ${dir} is in use by process ${pid} (remove ${file} if that process is not DSDB)`);
-      }
-      fs.rmSync(file, { force: true }); // stale: its owner died, or the pid is another process's now
     }
+    const text = readLock(file);
+    if (text === undefined) continue; // gone meanwhile: try again
+    const [pidText, startTime] = text.trim().split(/\s+/);
+    const pid = Number(pidText);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && ownerAlive(pid, startTime)) {
+      throw new DsdbError('DSDB_ERR_STORAGE_LOCKED', `storage-embedded: data directory ${dir} is in use by process ${pid} (remove ${file} if that process is not DSDB)`);
+    }
+    removeStale(file, text); // stale: its owner died, or the pid is another process's now
   }
   throw new DsdbError('DSDB_ERR_STORAGE_LOCKED', `storage-embedded: cannot lock ${dir}`);
 }
+
+/** Rounds of create, read, remove-if-stale before giving up (several processes racing for one stale lock). */
+const LOCK_ATTEMPTS = 8;

@@ -70,3 +70,49 @@ describe('storage-embedded: the LOCK file', () => {
     }
   });
 });
+
+describe('storage-embedded: the LOCK file under two processes racing for it', () => {
+  it('is held by one process at a time (no empty LOCK read as stale, no fresh LOCK removed as stale)', async function () {
+    this.timeout(60_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsdb-lock-race-'));
+    // each process takes and gives back the lock in a loop; while it holds it, it makes
+    // HOLDER exclusively: a second holder finds HOLDER there and counts a double hold
+    const script = `
+      const fs = require('node:fs');
+      const { lockDir } = require(${JSON.stringify(path.resolve(__dirname, '../../plugins/storage-embedded/lock.js'))});
+      const holder = ${JSON.stringify(path.join(dir, 'HOLDER'))};
+      let held = 0, doubles = 0, refused = 0, other = 0;
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        let unlock;
+        try { unlock = lockDir(${JSON.stringify(dir)}); } catch (err) { if (err.code === 'DSDB_ERR_STORAGE_LOCKED') refused++; else other++; continue; }
+        held++;
+        try { fs.writeFileSync(holder, String(process.pid), { flag: 'wx' }); } catch { doubles++; unlock(); continue; }
+        fs.rmSync(holder);
+        unlock();
+      }
+      process.stdout.write(JSON.stringify({ held, doubles, refused, other }));
+    `;
+    const run = () =>
+      new Promise<{ held: number; doubles: number; refused: number; other: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout!.on('data', (d: Buffer) => (out += d));
+        child.once('error', reject);
+        child.once('exit', () => resolve(JSON.parse(out)));
+      });
+    try {
+      const results = await Promise.all([run(), run()]);
+      for (const r of results) {
+        expect(r.other, JSON.stringify(results)).to.equal(0);
+        expect(r.doubles, JSON.stringify(results)).to.equal(0);
+      }
+      // the race was run: both took the lock many times, and found it held many times
+      expect(results[0]!.held + results[1]!.held).to.be.greaterThan(100);
+      expect(results[0]!.refused + results[1]!.refused).to.be.greaterThan(100);
+      expect(fs.readdirSync(dir).filter((f) => f !== 'LOCK')).to.deep.equal([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
