@@ -116,7 +116,12 @@ export interface LoadConfigOptions {
 
 /** Why a config file did not load, in one line (no require stack), with the fix for a missing `dsdb`. */
 function loadFailure(err: unknown): string {
-  const first = String((err as Error)?.message ?? err).split('\n')[0]!;
+  // cosmiconfig's JSON and YAML errors put the reason after a code frame (`> 1 | {…`) and
+  // their first line ends with the file name: the reason is the first line not part of the frame
+  const lines = String((err as Error)?.message ?? err)
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/^\s*(>|\|)|^\s+\d*\s*\|/.test(line));
+  const first = lines[0] !== undefined && /:\s*$/.test(lines[0]) && lines[1] !== undefined ? `${lines[0].trimEnd()} ${lines[1].trim()}` : (lines[0] ?? '');
   const hint = /Cannot find module 'dsdb'/.test(first)
     ? " (the config requires 'dsdb', which is not installed where the config is: `npm install dsdb` there, or export a plain object as `dsdb init` writes)"
     : '';

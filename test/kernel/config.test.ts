@@ -85,6 +85,20 @@ describe('config loading (cosmiconfig) and validation', () => {
     });
   }
 
+  it('names the reason a JSON or YAML config does not parse (not only the file: the reason follows a code frame)', async () => {
+    for (const [name, text, reason] of [
+      ['bad.json', '{"port": 1,,}', /cannot be loaded: JSON Error in \S+bad\.json: Expected double-quoted property name/],
+      ['bad.yaml', 'port: [1\n', /cannot be loaded: YAML Error in \S+bad\.yaml: unexpected end of the stream/],
+    ] as const) {
+      writeConfig(dir, name, text);
+      const result = await runDsdb(['--config', name, '--port', '0'], dir);
+      expect(result.code).to.not.equal(0);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines, result.stderr).to.have.length(1);
+      expect(lines[0]).to.match(reason);
+    }
+  });
+
   it('loads a plugin by path relative to the config file, and an installed package by name', async () => {
     fs.mkdirSync(path.join(dir, 'node_modules', 'dsdb-plugin-ping'), { recursive: true });
     writeConfig(
