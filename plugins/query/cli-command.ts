@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CliExit, type Aggregator, type CliCommand, type Registry } from '../../core';
-import { apiErrorText, isQueryAnswer, type QueryAnswerResult, JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
+import { ApiError, apiErrorText, isQueryAnswer, type QueryAnswerResult, JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { executeQuery, type QueryEngineDeps } from './engine';
 import { parseQueryString, type QueryString } from './parse-uri';
 import { serializeResults } from './serializer';
@@ -198,7 +198,14 @@ export function queryCommand(deps: (storage: QueryEngineDeps['storage']) => Quer
         answer = await fetchQuery(values.url.replace(/\/+$/, ''), qs);
       } else {
         const engineDeps = deps(await ctx.openStorage());
-        const query = parseQueryString(qs, engineDeps.aggregators);
+        let query: ReturnType<typeof parseQueryString>;
+        try {
+          query = parseQueryString(qs, engineDeps.aggregators);
+        } catch (err) {
+          // what /api/query would answer 400 (an unreadable time, a bad downsample…) is bad usage here: exit 2, as scan and export
+          if (err instanceof ApiError && err.statusCode === 400) throw new CliExit(`${err.message}${err.details ? `: ${err.details}` : ''} (see --help)`, 2);
+          throw err;
+        }
         const text = await serializeResults(await executeQuery(query, engineDeps), query);
         answer = { text, results: format === 'json' ? [] : (parseExactJson(text) as unknown as QueryAnswerResult[]) };
       }

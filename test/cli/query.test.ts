@@ -105,5 +105,9 @@ describe('dsdb query', function () {
     const syntax = await runDsdb(['query', String(START), String(END), 'frob', 'q.cpu'], dir);
     expect(syntax.code).to.equal(2);
     expect(syntax.stderr).to.contain('expected an aggregator, got "frob"');
+    // an unreadable time is bad usage too (docs/cli.md: exit 2), as for scan and export
+    const time = await runDsdb(['query', 'garbage', 'sum', 'q.cpu'], dir);
+    expect(time.code, time.stderr).to.equal(2);
+    expect(time.stderr.trim().split('\n')).to.have.length(1);
   });
 });
