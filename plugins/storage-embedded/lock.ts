@@ -51,6 +51,9 @@ function ownerAlive(pid: number, startTime: string | undefined): boolean {
   }
 }
 
+/** Codes of a file system without hard links (FAT, some network mounts). */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
+
 /** Tries to make LOCK, whole: written under a name of this process's, then linked (link fails when LOCK exists). */
 function tryCreate(file: string): boolean {
   const own = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
@@ -61,10 +64,19 @@ function tryCreate(file: string): boolean {
     fs.linkSync(own, file);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === undefined || !NO_LINKS.has(code)) throw err;
   } finally {
     fs.rmSync(own, { force: true });
+  }
+  // no hard links here: created exclusively, then written (the empty moment is back)
+  try {
+    fs.writeFileSync(file, lockText(), { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
   }
 }
 
@@ -115,6 +127,11 @@ export function lockDir(dir: string): () => void {
     }
     const text = readLock(file);
     if (text === undefined) continue; // gone meanwhile: try again
+    if (text.trim() === '' && youngerThan(file, EMPTY_LOCK_MS)) {
+      // being written by its owner (a file system without hard links): wait, read again
+      Atomics.wait(PAUSE, 0, 0, 10);
+      continue;
+    }
     const [pidText, startTime] = text.trim().split(/\s+/);
     const pid = Number(pidText);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && ownerAlive(pid, startTime)) {
@@ -127,3 +144,16 @@ export function lockDir(dir: string): () => void {
 
 /** Rounds of create, read, remove-if-stale before giving up (several processes racing for one stale lock). */
 const LOCK_ATTEMPTS = 8;
+/** An empty LOCK younger than this is being written; older, its owner died between creating and writing it. */
+const EMPTY_LOCK_MS = 2000;
+/** Atomics.wait's word: a short synchronous pause (lockDir runs before anything else can). */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/** Whether `file` was modified less than `ms` ago (false when it is gone). */
+function youngerThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs < ms;
+  } catch {
+    return false;
+  }
+}

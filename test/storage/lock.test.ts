@@ -116,3 +116,26 @@ describe('storage-embedded: the LOCK file under two processes racing for it', ()
     }
   });
 });
+
+describe('storage-embedded: the LOCK file on a file system without hard links', () => {
+  it('is made exclusively and written instead (FAT, some network mounts refuse link)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsdb-lock-nolink-'));
+    const link = fs.linkSync;
+    let refused = 0;
+    (fs as { linkSync: typeof fs.linkSync }).linkSync = () => {
+      refused++;
+      throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' });
+    };
+    try {
+      const unlock = lockDir(dir);
+      expect(fs.readFileSync(path.join(dir, 'LOCK'), 'utf8')).to.match(new RegExp(`^${process.pid}\\b`));
+      expect(fs.readdirSync(dir)).to.deep.equal(['LOCK']);
+      expect(refused).to.equal(1);
+      unlock();
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+    } finally {
+      (fs as { linkSync: typeof fs.linkSync }).linkSync = link;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
