@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { Type, type Static } from '@sinclair/typebox';
 import { cosmiconfig } from 'cosmiconfig';
 import { ConfigError } from './errors';
@@ -118,7 +119,8 @@ export interface LoadConfigOptions {
 function loadFailure(err: unknown): string {
   // cosmiconfig's JSON and YAML errors put the reason after a code frame (`> 1 | {…`) and
   // their first line ends with the file name: the reason is the first line not part of the frame
-  const lines = String((err as Error)?.message ?? err)
+  // (colored when the terminal or CI looks like it takes colors: the escapes go first)
+  const lines = stripVTControlCharacters(String((err as Error)?.message ?? err))
     .split('\n')
     .filter((line) => line.trim() !== '' && !/^\s*(>|\|)|^\s+\d*\s*\|/.test(line));
   const first = lines[0] !== undefined && /:\s*$/.test(lines[0]) && lines[1] !== undefined ? `${lines[0].trimEnd()} ${lines[1].trim()}` : (lines[0] ?? '');
