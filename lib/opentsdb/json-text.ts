@@ -161,39 +161,36 @@ export function parseExactJson(text: string, maxDepth = MAX_JSON_DEPTH, nonNumer
   return result;
 }
 
-/** Canonical JSON text: object keys sorted by code unit, no whitespace, numbers as written. */
-export function canonicalJson(value: ExactJson): string {
+/**
+ * JSON text of a parsed value, no whitespace, numbers as their source text (int64 beyond
+ * 2^53, `1e400`, `1.0` kept). `sortKeys`: object keys sorted by code unit (the canonical
+ * form DSDB stores), or in the parsed object's order.
+ */
+function writeJson(value: ExactJson, sortKeys: boolean): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'string') return JSON.stringify(value);
   if (value instanceof JsonNumber) return value.text;
-  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
-  const keys = Object.keys(value).sort();
-  let out = '{';
-  for (let k = 0; k < keys.length; k++) {
-    if (k > 0) out += ',';
-    out += JSON.stringify(keys[k]) + ':' + canonicalJson(value[keys[k]!]!);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let k = 0; k < value.length; k++) out += (k > 0 ? ',' : '') + writeJson(value[k]!, sortKeys);
+    return out + ']';
   }
+  const keys = Object.keys(value);
+  if (sortKeys) keys.sort();
+  let out = '{';
+  for (let k = 0; k < keys.length; k++) out += (k > 0 ? ',' : '') + JSON.stringify(keys[k]) + ':' + writeJson(value[keys[k]!]!, sortKeys);
   return out + '}';
 }
 
-/**
- * JSON text of a parsed value as it was written: numbers as their text (int64 beyond 2^53,
- * `1e400`, `1.0` kept), keys in the parsed object's order, no whitespace.
- */
+/** Canonical JSON text: object keys sorted by code unit, no whitespace, numbers as written. */
+export function canonicalJson(value: ExactJson): string {
+  return writeJson(value, true);
+}
+
+/** JSON text of a parsed value as it was written: keys in the parsed order, numbers as written. */
 export function exactJsonText(value: ExactJson): string {
-  if (value === null) return 'null';
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value instanceof JsonNumber) return value.text;
-  if (Array.isArray(value)) return '[' + value.map(exactJsonText).join(',') + ']';
-  let out = '{';
-  let first = true;
-  for (const key of Object.keys(value)) {
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + exactJsonText(value[key]!);
-    first = false;
-  }
-  return out + '}';
+  return writeJson(value, false);
 }
 
 /** Whether a parsed value is a JSON object (not an array, not a scalar). */

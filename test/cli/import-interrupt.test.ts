@@ -7,6 +7,27 @@ import { expect } from 'chai';
 import { runWithStdin, writeCliConfig } from '../helpers/cli';
 import { BIN, runDsdb, scratchDir } from '../helpers/daemon';
 
+/** The import's interruption line: points stored, the last line read, the line to resume from. */
+const INTERRUPTED = /dsdb import: interrupted: (\d+) points stored, up to line (\d+) of stdin; resume with --resume-from (\d+) -\n$/;
+
+/**
+ * Starts `dsdb import -` in `dir`, waits until it holds the data directory's lock (its
+ * signal handlers are in place before storage opens), writes `lines` to its stdin and
+ * leaves stdin open (the import waits for more), sends `signal`, and returns its exit
+ * code and stderr.
+ */
+async function interruptImport(dir: string, lines: string[], signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, 'import', '--batch', '100', '-'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c) => (stderr += c));
+  const exited = once(child, 'exit');
+  while (!fs.existsSync(path.join(dir, 'data', 'LOCK'))) await sleep(10);
+  child.stdin!.write(lines.join('\n') + '\n');
+  child.kill(signal);
+  const [code] = (await exited) as [number | null];
+  return { code, stderr };
+}
+
 describe('dsdb import: Ctrl-C, SIGTERM, SIGHUP', function () {
   this.timeout(60_000);
   let dir: string;
@@ -18,17 +39,9 @@ describe('dsdb import: Ctrl-C, SIGTERM, SIGHUP', function () {
 
   it('stores what it read, names the line to resume from, and resuming there completes the import', async () => {
     const lines = Array.from({ length: 1000 }, (_, i) => `int.m ${1700000000 + i} ${i} host=a`);
-    const child = spawn(process.execPath, [BIN, 'import', '--batch', '100', '-'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (c) => (stderr += c));
-    const exited = once(child, 'exit');
-    // The handler is in place before storage opens: wait for the data directory's lock.
-    while (!fs.existsSync(path.join(dir, 'data', 'LOCK'))) await sleep(10);
-    child.stdin!.write(lines.join('\n') + '\n'); // stdin stays open: the import waits for more
-    child.kill('SIGINT');
-    const [code] = await exited;
+    const { code, stderr } = await interruptImport(dir, lines, 'SIGINT');
     expect(code, stderr).to.equal(130);
-    const m = /dsdb import: interrupted: (\d+) points stored, up to line (\d+) of stdin; resume with --resume-from (\d+) -\n$/.exec(stderr);
+    const m = INTERRUPTED.exec(stderr);
     expect(m, stderr).to.not.equal(null);
     const resumeAt = Number(m![3]);
     expect(Number(m![2])).to.equal(resumeAt - 1);
@@ -48,16 +61,9 @@ describe('dsdb import: Ctrl-C, SIGTERM, SIGHUP', function () {
       try {
         writeCliConfig(own);
         const lines = Array.from({ length: 500 }, (_, i) => `sig.m ${1700000000 + i} ${i} host=a`);
-        const child = spawn(process.execPath, [BIN, 'import', '--batch', '100', '-'], { cwd: own, stdio: ['pipe', 'pipe', 'pipe'] });
-        let stderr = '';
-        child.stderr!.on('data', (c) => (stderr += c));
-        const exited = once(child, 'exit');
-        while (!fs.existsSync(path.join(own, 'data', 'LOCK'))) await sleep(10);
-        child.stdin!.write(lines.join('\n') + '\n');
-        child.kill(signal);
-        const [exitCode] = await exited;
+        const { code: exitCode, stderr } = await interruptImport(own, lines, signal);
         expect(exitCode, stderr).to.equal(code);
-        const m = /dsdb import: interrupted: (\d+) points stored, up to line (\d+) of stdin; resume with --resume-from (\d+) -\n$/.exec(stderr);
+        const m = INTERRUPTED.exec(stderr);
         expect(m, stderr).to.not.equal(null);
         const stored = (await runDsdb(['export'], own)).stdout;
         expect(stored).to.equal(lines.slice(0, Number(m![3]) - 1).map((l) => l + '\n').join(''));

@@ -15,6 +15,13 @@ interface DecodedSeries {
   samples: { value: number | string; timestamp: string }[];
 }
 
+/** Prometheus' remote_write WriteRequest (prompb/remote.proto), the fields these tests send. */
+const WRITE_REQUEST = protobuf.parse(`syntax = "proto3";
+  message WriteRequest { repeated TimeSeries timeseries = 1; }
+  message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; }
+  message Label { string name = 1; string value = 2; }
+  message Sample { double value = 1; int64 timestamp = 2; }`).root.lookupType('WriteRequest');
+
 /** The capture's own decoding (prom-remote-write-1.json), one series per line. */
 function decodedCapture(): DecodedSeries[] {
   return fs
@@ -98,11 +105,6 @@ describe('Prometheus remote_write @integration', () => {
   });
 
   it('refuses samples whose timestamps are outside 1 … 9999999999999 ms (400, the count and the first reason) and stores the others', async () => {
-    const schema = protobuf.parse(`syntax = "proto3";
-      message WriteRequest { repeated TimeSeries timeseries = 1; }
-      message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; }
-      message Label { string name = 1; string value = 2; }
-      message Sample { double value = 1; int64 timestamp = 2; }`).root.lookupType('WriteRequest');
     const now = Date.now();
     const samples = [
       { value: 1.5, timestamp: now - 60_000 },
@@ -112,7 +114,7 @@ describe('Prometheus remote_write @integration', () => {
       { value: 5, timestamp: 10_000_000_000_000 },
       { value: 6, timestamp: '9223372036854775807' },
     ];
-    const request = schema.encode(schema.fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'rw.bounds' }, { name: 'job', value: 'x' }], samples }] })).finish();
+    const request = WRITE_REQUEST.encode(WRITE_REQUEST.fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'rw.bounds' }, { name: 'job', value: 'x' }], samples }] })).finish();
     const res = await post(Buffer.from(snappyjs.compress(request)));
     expect(res.status).to.equal(400);
     const { error } = (await res.json()) as { error: { message: string; details: string } };
@@ -126,11 +128,6 @@ describe('Prometheus remote_write @integration', () => {
   });
 
   it('refuses a series whose label names repeat, or map to one tag key, as Prometheus refuses a repeated name (not merged into one series)', async () => {
-    const schema = protobuf.parse(`syntax = "proto3";
-      message WriteRequest { repeated TimeSeries timeseries = 1; }
-      message TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; }
-      message Label { string name = 1; string value = 2; }
-      message Sample { double value = 1; int64 timestamp = 2; }`).root.lookupType('WriteRequest');
     const now = Date.now();
     const series = (labels: [string, string][], value: number) => ({ labels: labels.map(([name, v]) => ({ name, value: v })), samples: [{ value, timestamp: now }] });
     const cases: [[string, string][], string][] = [
@@ -140,11 +137,11 @@ describe('Prometheus remote_write @integration', () => {
       [[['__name__', 'rw.dup'], ['a:b', '1'], ['a_b', '2']], 'labels "a:b" and "a_b" both map to the tag key "a_b"'],
     ];
     // an empty value is an absent label: it merges nothing (stored as {a_b: "3"})
-    const absent = schema.encode(schema.fromObject({ timeseries: [series([['__name__', 'rw.absent'], ['a:b', ''], ['a_b', '3']], 3)] })).finish();
+    const absent = WRITE_REQUEST.encode(WRITE_REQUEST.fromObject({ timeseries: [series([['__name__', 'rw.absent'], ['a:b', ''], ['a_b', '3']], 3)] })).finish();
     expect((await post(Buffer.from(snappyjs.compress(absent)))).status).to.equal(204);
     expect((await readPoints(daemon, 'rw.absent')).map((p) => p.tags)).to.deep.equal([{ a_b: '3' }]);
     for (const [labels, reason] of cases) {
-      const request = schema.encode(schema.fromObject({ timeseries: [series([['__name__', 'rw.dup'], ['a', 'ok']], 1), series(labels, 9)] })).finish();
+      const request = WRITE_REQUEST.encode(WRITE_REQUEST.fromObject({ timeseries: [series([['__name__', 'rw.dup'], ['a', 'ok']], 1), series(labels, 9)] })).finish();
       const res = await post(Buffer.from(snappyjs.compress(request)));
       expect(res.status, reason).to.equal(400);
       const { error } = (await res.json()) as { error: { message: string; details: string } };
