@@ -50,6 +50,7 @@ export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export * from './schemas';
 export * from './query-values';
 export * from './body-text';
+export * from './admission';
 
 
 /**

@@ -4,6 +4,7 @@
  * `json` answer GraphHandler's text forms; no flag answers a page showing the PNG.
  * Errors are OpenTSDB's: an HTML page, or `{"err":"…"}` with `json`.
  */
+import os from 'node:os';
 import type { FastifyReply } from 'fastify';
 import { definePlugin, Type } from '../../core';
 import { JsonNumber } from '../../lib/opentsdb';
@@ -12,7 +13,8 @@ import { GraphError, parseGraphParams, type GraphParams, type QueryString } from
 import { renderSvg, type PlotSeries } from './render-svg';
 import { runQueries, type QuerySeries } from './series';
 import { axisTimeMs } from './time';
-import { flag, getHttpHooks, timeSpec, type RouteSchema } from '../../lib/http';
+import { Admission, flag, getHttpHooks, timeSpec, type RouteSchema } from '../../lib/http';
+import { takeRenderTurn } from './render-turn';
 
 /** The OpenAPI description of /q (OpenTSDB's GraphHandler parameters; docs/gui.md). */
 const GRAPH_SCHEMA: RouteSchema = {
@@ -59,17 +61,33 @@ export default definePlugin({
     {
       /** most series drawn in one image (the legend says how many more there were) */
       maxSeries: Type.Integer({ minimum: 1, default: 200 }),
+      /**
+       * PNG images queried and drawn at once; the others wait their turn. 0 (the default):
+       * one a CPU core, as OpenTSDB's gnuplot pool. A 4096×4096 raster alone is 64 MiB.
+       */
+      maxConcurrentRenders: Type.Integer({ minimum: 0, default: 0 }),
+      /** PNG requests waiting for a turn at most: past it a request is answered 503 at once */
+      maxQueuedRenders: Type.Integer({ minimum: 0, default: 16 }),
+      /** how long a PNG request waits for its turn, in ms, before it is answered 503 */
+      renderQueueTimeoutMs: Type.Integer({ minimum: 1, default: 30_000 }),
     },
     { additionalProperties: false },
   ),
   register({ hooks, log }, options) {
+    const renders = new Admission(options.maxConcurrentRenders || os.availableParallelism(), options.renderQueueTimeoutMs);
     getHttpHooks(hooks).routes.tap('graph-image', (app) => {
       app.get('/q', { config: { scope: 'read', multiValueParams: ['m', 'o'] }, schema: GRAPH_SCHEMA }, async (request, reply) => {
         const startedAt = Date.now();
         const qs = request.query as QueryString;
         const wantsJson = 'json' in qs;
+        let rendering = false;
         try {
           const params = parseGraphParams(qs);
+          // A PNG's turn is taken before its queries run: a waiting request holds no series.
+          if (params.format === 'png') {
+            if ((await takeRenderTurn(renders, options.maxQueuedRenders, reply.raw)) === 'gone') return reply.hijack();
+            rendering = true;
+          }
           // Queries run first whatever the output, so a bad query is an error even for
           // the HTML page (OpenTSDB's GraphHandler parses and runs them before choosing).
           const series = await runQueries(app, params, request.headers.authorization);
@@ -85,7 +103,10 @@ export default definePlugin({
           const message = err instanceof Error ? err.message : String(err);
           if (!(err instanceof GraphError)) log.error({ err }, '/q failed');
           reply.code(status);
+          if (status === 503) reply.header('retry-after', '1');
           return wantsJson ? reply.send({ err: message }) : reply.type('text/html; charset=UTF-8').send(htmlError(status, message));
+        } finally {
+          if (rendering) renders.release();
         }
       });
     });

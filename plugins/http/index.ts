@@ -14,12 +14,11 @@ import { detectHttp } from './detect';
 import { answerTlsWithoutTls } from './tls-without-tls';
 import { errorBody, handleError } from './errors';
 import { ANYONE, getAuthenticator } from '../../lib/auth';
-import { getHttpHooks, lastQueryValues, withErrors, type RawQueryString } from '../../lib/http';
+import { Admission, getHttpHooks, lastQueryValues, withErrors, type RawQueryString } from '../../lib/http';
 import { installAuthentication } from './authentication';
 import { installOpenApi } from './openapi';
 import { installRequestBody } from './request-body';
 import { installWriteAdmission } from './write-admission-hook';
-import { WriteAdmission } from './write-admission';
 import { InFlightResponses } from './in-flight';
 
 /** How long a stop waits for the answers of requests being handled before it closes their connections. */
@@ -64,7 +63,7 @@ export default definePlugin({
       refuseCrossOriginWrites: Type.Boolean({ default: true }),
       /**
        * write requests (`/api/put`, `/api/write`, …) read and processed at once; the others
-       * wait, unread, for a turn (WriteAdmission). 0 (the default): two per CPU core, at least 4
+       * wait, unread, for a turn (Admission). 0 (the default): two per CPU core, at least 4
        */
       maxConcurrentWrites: Type.Integer({ minimum: 0, default: 0 }),
       /** a write request that waited this many ms for its turn is answered 503 */
@@ -92,7 +91,7 @@ export default definePlugin({
     if (options.requestTimeoutMs < options.headersTimeoutMs) {
       throw new ConfigError(configFile, `${configKey}.requestTimeoutMs`, `must be at least headersTimeoutMs (${options.headersTimeoutMs}): a shorter one would never fire`);
     }
-    const admission = new WriteAdmission(options.maxConcurrentWrites || Math.max(4, 2 * os.availableParallelism()), options.writeQueueTimeoutMs);
+    const admission = new Admission(options.maxConcurrentWrites || Math.max(4, 2 * os.availableParallelism()), options.writeQueueTimeoutMs);
     let server: http.Server | undefined;
     const inFlight = new InFlightResponses();
     let app: FastifyInstance | undefined;

@@ -1,5 +1,5 @@
 /**
- * Puts WriteAdmission in front of every write route (scope `write`, lib/auth's
+ * Puts Admission in front of every write route (scope `write`, lib/auth's
  * requiredScope): the turn is taken in `onRequest`, before fastify reads the body, and
  * given back when the response closes or the connection does, whichever comes first.
  * Both, because a pipelined request's response gets no socket until the responses
@@ -28,7 +28,7 @@ import { requiredScope } from '../../lib/auth';
 import { errorBody } from './errors';
 import { discardBody, LINGER_MS } from './linger';
 import { onSocketClose } from './socket-close';
-import type { WriteAdmission } from './write-admission';
+import type { Admission } from '../../lib/http';
 
 /** A write request's place on its connection: `done` once its response or connection closed. */
 interface WritePlace {
@@ -87,7 +87,7 @@ function watchBodyRate(request: FastifyRequest, rates: BodyRates, contended: () 
   return () => clearInterval(timer);
 }
 
-export function installWriteAdmission(app: FastifyInstance, admission: WriteAdmission, rates: BodyRates = { min: 0, contended: 0 }, log?: FastifyBaseLogger): void {
+export function installWriteAdmission(app: FastifyInstance, admission: Admission, rates: BodyRates = { min: 0, contended: 0 }, log?: FastifyBaseLogger): void {
   /** each connection's latest write request */
   const lastWrite = new WeakMap<object, WritePlace>();
   app.addHook('onRequest', async (request, reply) => {

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { expect } from 'chai';
-import { WriteAdmission, type WaitingTurn } from '../../plugins/http/write-admission';
+import { Admission, type WaitingTurn } from '../../lib/http';
 import { startDaemon, type RunningDaemon } from '../helpers/daemon';
 
 const PLUGINS = ['put-http', 'query', 'read-api', 'aggregators-opentsdb', 'storage-memory'];
@@ -264,14 +264,14 @@ describe('write: admission of write requests (maxConcurrentWrites, writeQueueTim
   });
 });
 
-describe('write: WriteAdmission', () => {
+describe('write: Admission', () => {
   const waiting = (taken: true | WaitingTurn): WaitingTurn => {
     if (taken === true) throw new Error('admitted at once');
     return taken;
   };
 
   it('admits up to maxConcurrent at once, then first come first served as turns are released', async () => {
-    const admission = new WriteAdmission(2, 10_000);
+    const admission = new Admission(2, 10_000);
     expect(admission.acquire()).to.equal(true);
     expect(admission.acquire()).to.equal(true);
     const order: string[] = [];
@@ -292,7 +292,7 @@ describe('write: WriteAdmission', () => {
   });
 
   it('times a waiter out without taking a turn', async () => {
-    const admission = new WriteAdmission(1, 50);
+    const admission = new Admission(1, 50);
     expect(admission.acquire()).to.equal(true);
     expect(await waiting(admission.acquire()).turn).to.equal(false);
     expect(admission.rejected).to.equal(1);
@@ -302,7 +302,7 @@ describe('write: WriteAdmission', () => {
   });
 
   it('takes a cancelled waiter out of the queue at once: not counted as rejected, and the next turn goes to the one behind it', async () => {
-    const admission = new WriteAdmission(1, 200);
+    const admission = new Admission(1, 200);
     expect(admission.acquire()).to.equal(true);
     const gone = waiting(admission.acquire());
     const next = waiting(admission.acquire());

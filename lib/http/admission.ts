@@ -1,14 +1,18 @@
 /**
- * Admission for write requests (routes whose scope is `write`: `/api/put`, `/api/write`,
- * `/api/rollup`, `/api/histogram`, `/api/uid/assign`): at most `maxConcurrent` are read
- * and processed at once; the others wait, first come first served, before their body is
- * read, so the body stays in the client's socket (TCP backpressure) rather than in the
- * daemon's memory. A request that waits longer than `queueTimeoutMs` is answered 503.
+ * Admission: at most `maxConcurrent` requests of a kind are processed at once; the others
+ * wait, first come first served, and one that waits longer than `queueTimeoutMs` is
+ * refused (its route answers 503). Used by the http plugin for write requests (routes
+ * whose scope is `write`: `/api/put`, `/api/write`, `/api/rollup`, `/api/histogram`,
+ * `/api/uid/assign`), which wait before their body is read, so the body stays in the
+ * client's socket (TCP backpressure) rather than in the daemon's memory; and by
+ * graph-image for `/q` PNG renders (OpenTSDB's GraphHandler runs gnuplot on a pool of one
+ * thread a core).
  *
- * Why: every body in progress is held whole (up to the `bodyLimit`) while it is parsed
- * and written. Without a bound, the memory a burst of clients takes grows with the
- * burst, not with the configuration. VictoriaMetrics does the same with
- * `-maxConcurrentInserts` and `-insert.maxQueueDuration` (two per CPU core, one minute).
+ * Why: every write body in progress is held whole (up to the `bodyLimit`) while it is
+ * parsed and written, and a render holds its series and a width × height × 4-byte
+ * raster. Without a bound, the memory a burst of clients takes grows with the burst, not
+ * with the configuration. VictoriaMetrics does the same with `-maxConcurrentInserts` and
+ * `-insert.maxQueueDuration` (two per CPU core, one minute).
  */
 /** A request waiting for its turn: `turn` resolves true when admitted, false when it timed out or was cancelled. */
 export interface WaitingTurn {
@@ -17,7 +21,7 @@ export interface WaitingTurn {
   cancel(): void;
 }
 
-export class WriteAdmission {
+export class Admission {
   private active = 0;
   /** waiting requests, oldest first: each is admitted (true) or timed out / cancelled (false) */
   private readonly waiting: ((admitted: boolean) => void)[] = [];
@@ -25,7 +29,7 @@ export class WriteAdmission {
   rejected = 0;
 
   /**
-   * @param maxConcurrent write requests processed at once (at least 1)
+   * @param maxConcurrent requests processed at once (at least 1)
    * @param queueTimeoutMs how long a request may wait for its turn, in ms
    */
   constructor(
