@@ -2,11 +2,16 @@
 import { exactJsonText, JsonNumber, type ExactJson } from '../../lib/opentsdb';
 import type { QuerySeries } from './series';
 
-/** The value as OpenTSDB's ascii output prints it: numbers as /api/query wrote them. */
+/**
+ * The value as OpenTSDB's ascii output prints it: numbers as /api/query wrote them. A
+ * string is written as the JSON string token a `put` line takes (docs/write.md), so a
+ * newline or a space in it cannot break the one line a point, and `"42"` stays apart
+ * from the number 42.
+ */
 export function valueText(value: unknown): string {
   if (value instanceof JsonNumber) return value.text;
   if (value === null) return 'NaN';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return JSON.stringify(value);
   // a JSON value: its numbers as /api/query wrote them (JSON.stringify would round an int64
   // past 2^53 and write 1e400 as null)
   return exactJsonText(value as ExactJson);
@@ -47,8 +52,10 @@ export function htmlPage(queryString: string): string {
   return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>DSDB graph</title></head><body><img src="${escapeHtml(src)}" alt="graph"></body></html>`;
 }
 
+const STATUS_TITLES: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Request Entity Too Large', 503: 'Service Unavailable' };
+
 export function htmlError(status: number, message: string): string {
-  const title = status === 400 ? 'Bad Request' : status === 413 ? 'Request Entity Too Large' : status === 408 ? 'Request Timeout' : 'Internal Server Error';
+  const title = STATUS_TITLES[status] ?? 'Internal Server Error';
   // OpenTSDB's messages carry markup of their own (`Missing parameter <code>start</code>`):
   // everything is escaped, then only that <code> pair is made markup again.
   const text = escapeHtml(message).replace(/&lt;code&gt;([^&]*?)&lt;\/code&gt;/g, '<code>$1</code>');

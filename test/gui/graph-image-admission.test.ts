@@ -119,7 +119,7 @@ describe('/q PNG renders: a bounded number at once (graph-image maxConcurrentRen
       }
       for (const a of refused) {
         expect(a.type).to.match(/^text\/html/);
-        expect(a.body.toString()).to.include(RENDERS_PENDING);
+        expect(a.body.toString()).to.include(RENDERS_PENDING).and.include('<title>Service Unavailable</title>');
         expect(a.retryAfter).to.equal('1');
       }
     });

@@ -41,6 +41,8 @@ describe('/q graph images (OpenTSDB GraphHandler)', function () {
       { metric: 'extreme', tags: { host: 'a' }, timestamp: T0 * 1000, value: { kind: ValueKind.Float, value: 0.1 } },
       { metric: 'extreme', tags: { host: 'a' }, timestamp: (T0 + 60) * 1000, value: { kind: ValueKind.Float, value: 1.7976931348623157e308 } },
       { metric: 'extreme', tags: { host: 'b' }, timestamp: T0 * 1000, value: { kind: ValueKind.Float, value: 5e-324 } },
+      { metric: 'note', tags: { host: 'a' }, timestamp: T0 * 1000, value: { kind: ValueKind.String, value: 'line one\nline "two"' } },
+      { metric: 'note', tags: { host: 'a' }, timestamp: (T0 + 60) * 1000, value: { kind: ValueKind.String, value: '42' } },
     ]);
   });
   after(() => daemon.stop());
@@ -138,9 +140,14 @@ describe('/q graph images (OpenTSDB GraphHandler)', function () {
 
   it('string series print their values in ascii and draw as markers in png', async () => {
     const res = await daemon.get(q({ start: String(T0), m: 'none:door.state', ascii: true }));
-    expect(res.text.split('\n')[0]).to.equal(`door.state ${T0 + 600} open room=lab`);
+    expect(res.text.split('\n')[0]).to.equal(`door.state ${T0 + 600} "open" room=lab`);
     const image = await png(q({ start: String(T0), end: String(T0 + 3600), m: 'none:door.state', png: true, wxh: '800x400', nokey: true }), 'q-events');
     expect(countColour(image, BLUE, { x0: 70, y0: 20, x1: 780, y1: 350 })).to.be.greaterThan(200);
+  });
+
+  it('ascii writes a string value as a put line\'s JSON string token: a newline stays in its line, "42" is not the number 42', async () => {
+    const res = await daemon.get(q({ start: String(T0), m: 'none:note', ascii: true }));
+    expect(res.text).to.equal(`note ${T0} "line one\\nline \\"two\\"" host=a\nnote ${T0 + 60} "42" host=a\n`);
   });
 
   it('without an output flag it answers an HTML page showing the PNG', async () => {
