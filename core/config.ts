@@ -66,6 +66,8 @@ export interface ResolvedConfig extends Omit<Static<typeof CONFIG_SCHEMA>, 'plug
   file: string;
   /** the folder relative paths in the config are resolved from */
   baseDir: string;
+  /** the config file is empty (no bytes but white space): the defaults run, and the start says so */
+  emptyFile?: boolean;
 }
 
 /**
@@ -132,7 +134,8 @@ function loadFailure(err: unknown): string {
 
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
   const cwd = options.cwd ?? process.cwd();
-  const explorer = cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, searchStrategy: 'project' });
+  // an empty file found is reported (loadConfig), not passed over for another one or for none
+  const explorer = cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, searchStrategy: 'project', ignoreEmptySearchPlaces: false });
   let raw: unknown;
   let file: string;
   if (options.file) {
@@ -140,6 +143,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
     try {
       const result = await explorer.load(file);
       raw = result?.config ?? {};
+      if (result?.isEmpty) return { ...resolveConfig({}, file, path.dirname(file), options.overrides), emptyFile: true };
     } catch (err) {
       throw new ConfigError(file, '(file)', loadFailure(err), 'DSDB_ERR_CONFIG_NOT_FOUND');
     }
@@ -154,6 +158,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
     if (result && !result.isEmpty) {
       raw = result.config;
       file = result.filepath;
+    } else if (result) {
+      // An empty dsdb.config.js is the config that is found, not the absence of one: it is
+      // named as the source, and the start says the defaults run (kernel.ts).
+      return { ...resolveConfig({}, result.filepath, path.dirname(result.filepath), options.overrides), emptyFile: true };
     } else {
       raw = { plugins: DEFAULT_PLUGINS };
       file = DEFAULTS_SOURCE;

@@ -111,6 +111,7 @@ export class Kernel {
       this.address = await this.listener.listen(this.config.port, this.config.host);
       this.state = 'running';
       await this.hooks.kernel.ready.promise(this.address);
+      if (this.config.emptyFile) this.logger.warn({ config: this.config.file }, 'the config file is empty: running on the built-in defaults');
       this.logger.info({ ...this.address, pid: process.pid, config: this.config.file, plugins: this.plugins.map((p) => p.plugin.name) }, 'DSDB is listening');
       return this.address;
     } catch (err) {

@@ -18,7 +18,19 @@ export function validateOrThrow(schema: TSchema, value: unknown, file: string, k
   }
   if (validate(value)) return;
   const error = validate.errors![0]!;
-  throw new ConfigError(file, keyOf(error, keyPrefix), problemOf(error));
+  throw new ConfigError(file, keyOf(error, keyPrefix), oneOfProblem(validate.errors!, error) ?? problemOf(error));
+}
+
+/**
+ * A union of literals (TypeBox's `Type.Union([Type.Literal…])`, an `anyOf` of `const`s) fails
+ * with one error a literal: ajv's first says only "must be equal to constant". This lists
+ * every allowed value at the failing key instead: `must be one of: "info", "debug", …`.
+ */
+function oneOfProblem(errors: ErrorObject[], first: ErrorObject): string | undefined {
+  if (first.keyword === 'enum') return `must be one of: ${(first.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (first.keyword !== 'const') return undefined;
+  const allowed = errors.filter((e) => e.keyword === 'const' && e.instancePath === first.instancePath).map((e) => JSON.stringify((e.params as { allowedValue: unknown }).allowedValue));
+  return allowed.length > 1 ? `must be one of: ${allowed.join(', ')}` : `must be ${allowed[0]}`;
 }
 
 function keyOf(error: ErrorObject, prefix: string): string {

@@ -51,6 +51,20 @@ describe('config loading (cosmiconfig) and validation', () => {
     expect(config.port).to.equal(3333);
   });
 
+  it('an empty config file is the config found (named as the source, marked empty: the start warns), not skipped for the defaults', async () => {
+    // a config one folder up, which the search would reach if it passed over the empty one
+    writeConfig(dir, 'dsdb.config.js', 'module.exports = { port: 1111 };');
+    const sub = path.join(dir, 'sub');
+    fs.mkdirSync(sub);
+    const file = writeConfig(sub, 'dsdb.config.js', '');
+    for (const config of [await loadConfig({ cwd: sub }), await loadConfig({ cwd: sub, file })]) {
+      expect(config.file).to.equal(file);
+      expect(config.emptyFile).to.equal(true);
+      expect(config.port).to.equal(4242);
+      expect(config.plugins).to.deep.equal(DEFAULT_PLUGINS);
+    }
+  });
+
   it('falls back to the built-in defaults without a config file, on port 4242', async () => {
     const config = await loadConfig({ cwd: dir });
     expect(config.plugins).to.deep.equal(DEFAULT_PLUGINS);
@@ -64,6 +78,7 @@ describe('config loading (cosmiconfig) and validation', () => {
     ['an unknown plugin option', `module.exports = { plugins: [['telnet', { colour: 'red' }]] };`, /plugins\[0\] \(telnet\)\.colour: is not a known option/],
     ['a wrong top-level type', `module.exports = { port: 'high' };`, /: port: must be integer/],
     ['an unknown top-level key', `module.exports = { prot: 4242 };`, /: prot: is not a known option/],
+    ['a value outside its list (every allowed value named)', `module.exports = { logLevel: 'verbose' };`, /: logLevel: must be one of: "fatal", "error", "warn", "info", "debug", "trace", "silent"$/m],
     ['a local plugin path that does not exist', `module.exports = { plugins: ['./missing-plugin'] };`, /plugins\[0\]: unknown plugin "\.\/missing-plugin": no plugin file at/],
     ['a file that is not a plugin', `module.exports = { plugins: ['./not-a-plugin.js'] };`, /plugins\[0\]: ".\/not-a-plugin.js" does not export a DSDB plugin/],
     // query taps the http plugin's routes: without http its endpoints would silently vanish
