@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CliExit, type Aggregator, type CliCommand, type Registry } from '../../core';
-import { ApiError, apiErrorText, isQueryAnswer, type QueryAnswerResult, JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
+import { ApiError, apiErrorText, isJavaTimeZone, isQueryAnswer, type QueryAnswerResult, JsonNumber, canonicalJson, parseExactJson, type ExactJson } from '../../lib/opentsdb';
 import { executeQuery, type QueryEngineDeps } from './engine';
 import { parseQueryString, type QueryString } from './parse-uri';
 import { serializeResults } from './serializer';
@@ -191,7 +191,11 @@ export function queryCommand(deps: (storage: QueryEngineDeps['storage']) => Quer
       const qs = cliToQueryString(positionals, aggregators);
       // the rows are read from an answer in ms (rowsOf says why); JSON is printed as asked
       if (values.ms || format !== 'json') qs.ms = '';
-      if (values.tz) qs.tz = values.tz;
+      if (values.tz !== undefined) {
+        if (!isJavaTimeZone(values.tz)) throw new CliExit(`--tz: unknown time zone "${values.tz}" (a zone ID such as UTC, Europe/Paris or America/New_York, case included)`, 2);
+        // `timezone`, the parameter /api/query reads for absolute dates (it ignores `tz`, as OpenTSDB's QueryRpc does)
+        qs.timezone = values.tz;
+      }
       let answer: QueryAnswer;
       if (values.url) {
         if (!/^https?:\/\/[^/]+/.test(values.url)) throw new CliExit(`--url must look like http://host:port, not "${values.url}"`, 2);

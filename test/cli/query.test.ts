@@ -97,6 +97,29 @@ describe('dsdb query', function () {
     expect(ms.stdout).to.equal(`metric,timestamp,value,tags\nq.sub,${START}000,42.0,host=h1\nq.sub,${START}250,42.5,host=h1\n`);
   });
 
+  it('--tz reads absolute dates in that zone (the daemon\'s too, over --url); an unknown zone is bad usage, exit 2', async () => {
+    // 17:14–17:15 in New York (EST, UTC-5) is 22:14–22:15 UTC: q.cpu's points 1700000040 … 1700000100
+    const rows = Array.from({ length: 7 }, (_, i) => `q.cpu,${START + 40 + i * 10},${((4 + i) * 7) % 100},host=h1`);
+    const words = ['--format', 'csv', '2023/11/14-17:14:00', '2023/11/14-17:15:00', 'none', 'q.cpu', 'host=h1'];
+    const zoned = await runDsdb(['query', '--tz', 'America/New_York', ...words], dir);
+    expect(zoned.code, zoned.stderr).to.equal(0);
+    expect(zoned.stdout).to.equal(`metric,timestamp,value,tags\n${rows.join('\n')}\n`);
+    // in UTC the same words are five hours before the data
+    const utc = await runDsdb(['query', ...words], dir);
+    expect(utc.stdout).to.equal('metric,timestamp,value,tags\n');
+    const daemon = await spawnDaemon([], dir);
+    try {
+      const remote = await runDsdb(['query', '--url', `http://127.0.0.1:${daemon.port}`, '--tz', 'America/New_York', ...words], dir);
+      expect(remote.stdout, remote.stderr).to.equal(zoned.stdout);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
+    const bogus = await runDsdb(['query', '--tz', 'Bogus/Zone', ...words], dir);
+    expect(bogus.code).to.equal(2);
+    expect(bogus.stderr).to.contain('--tz: unknown time zone "Bogus/Zone"');
+  });
+
   it('exits 1 with the engine\'s message for a bad query and 2 for bad syntax', async () => {
     const unknown = await runDsdb(['query', String(START), 'sum', 'no.such.metric'], dir);
     expect(unknown.code).to.equal(1);
