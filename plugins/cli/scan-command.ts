@@ -116,6 +116,8 @@ export const scanCommand: CliCommand = {
     const storage = url ? undefined : await ctx.openStorage();
     const source = storage ? readSelection(storage, selection, range) : readRemoteSelection(url!, selection, range);
     const { points, series } = await writeSeries(source, values.quiet ? undefined : TextOutput.open(undefined, ctx.stdout), format);
+    // stdout stays the points alone; a scan that prints nothing says why, as export does
+    if (points === 0 && !values.delete) ctx.stderr.write('no series matched the selection in the range: nothing printed\n');
     if (!values.delete) return 0;
     if (points === 0) {
       ctx.stderr.write('nothing to delete: no points in the range\n');

@@ -101,7 +101,7 @@ describe('dsdb scan, uid, plugins, config, help', function () {
     }
   });
 
-  it('export of a metric the store has none of exits 1 naming it, as over --url; a selection matching no series exits 0 with a note', async () => {
+  it('export of a metric the store has none of exits 1 naming it, as over --url; a selection matching no series exits 0 with a note (export and scan)', async () => {
     const unknown = await runDsdb(['export', 'u.cpu', 'u.nope'], dir);
     expect(unknown.code).to.equal(1);
     expect(unknown.stderr).to.equal("dsdb export: No such name for 'metrics': 'u.nope'\n");
@@ -112,6 +112,11 @@ describe('dsdb scan, uid, plugins, config, help', function () {
     expect(none.code, none.stderr).to.equal(0);
     expect(none.stdout).to.equal('');
     expect(none.stderr).to.equal('no series matched the selection in the range: nothing exported\n');
+    // scan says the same: its stdout stays empty, the note goes to stderr
+    const emptyScan = await runDsdb(['scan', '1700000000', '1700000020', 'u.cpu', 'host=zz'], dir);
+    expect([emptyScan.code, emptyScan.stdout, emptyScan.stderr]).to.deep.equal([0, '', 'no series matched the selection in the range: nothing printed\n']);
+    const emptyRange = await runDsdb(['scan', '1600000000', '1600000020', 'u.cpu'], dir);
+    expect([emptyRange.code, emptyRange.stdout, emptyRange.stderr]).to.deep.equal([0, '', 'no series matched the selection in the range: nothing printed\n']);
     const daemon = await spawnDaemon([], dir);
     try {
       const remote = await runDsdb(['export', '--url', `http://127.0.0.1:${daemon.port}`, 'u.nope'], dir);
