@@ -102,8 +102,12 @@ async function rename(storage: StorageEngine, kind: NameKind, old: string, name:
     return 0;
   }
   let points = 0;
+  // series with points moved: an emptied series (listed, no points, on engines that keep
+  // them) is renamed away but not counted as moved
+  let moved = 0;
   for (const s of series) {
     const target = renamed(s, kind, old, name);
+    const before = points;
     for await (const { points: p } of storage.read(exactSelector(s), ALL_TIME)) {
       const batch = new BatchBuilder(p.length || 1);
       const index = batch.seriesOf(target.metric, target.tags);
@@ -111,12 +115,13 @@ async function rename(storage: StorageEngine, kind: NameKind, old: string, name:
       await storage.write(batch.take());
       points += p.length;
     }
+    if (points > before) moved++;
   }
   // only once the new series are durable are the old ones removed
   await storage.flush();
   for (const s of series) await storage.deleteRange(exactSelector(s), ALL_TIME);
   await storage.flush();
-  say(`renamed ${kind} "${old}" to "${name}": moved ${points} point(s) of ${series.length} series`);
+  say(`renamed ${kind} "${old}" to "${name}": moved ${points} point(s) of ${moved} series`);
   return 0;
 }
 

@@ -174,6 +174,8 @@ describe('dsdb scan, uid, plugins, config, help', function () {
     expect(moved.stderr).to.contain('moved 2 point(s) of 1 series');
     const tag = await runDsdb(['uid', 'rename', 'tagk', 'host', 'node', '--yes'], dir);
     expect(tag.code, tag.stderr).to.equal(0);
+    // u.mem{host=a}, emptied by the rename before, is renamed too but moved no point: not counted
+    expect(tag.stderr).to.contain('moved 6 point(s) of 3 series');
     expect((await runDsdb(['export'], dir)).stdout).to.equal(
       ['u.cpu 1700000000 1 node=a', 'u.cpu 1700000010 2 node=a', 'u.cpu 1700000020 3 node=a', 'u.cpu 1700000000 10 node=b', 'u.memory 1700000000 5.5 node=a', 'u.memory 1700000010 "full" node=a', ''].join('\n'),
     );
