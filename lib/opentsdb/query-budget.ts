@@ -95,8 +95,20 @@ export class QueryBudget extends TimeSlice {
   race<T>(work: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.onCancel = reject;
+      // Once settled, the budget lets go of `reject`: a resolving function keeps its
+      // promise, and so the answer, alive as long as the budget is (the completed-query
+      // list keeps 256 of them: 58 MB each for a large answer, until out of memory).
       // Both handlers attached: a work that fails after a cancel is no unhandled rejection.
-      work.then(resolve, reject);
+      work.then(
+        (value) => {
+          this.onCancel = undefined;
+          resolve(value);
+        },
+        (err: unknown) => {
+          this.onCancel = undefined;
+          reject(err);
+        },
+      );
       if (this.cancelError) reject(this.cancelError);
     });
   }

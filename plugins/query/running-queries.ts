@@ -38,7 +38,8 @@ export type QueryFigures = Record<string, number>;
 export class RunningQuery {
   /** epoch ms */
   readonly queryStart = Date.now();
-  private readonly started = performance.now();
+  /** performance.now() at the start */
+  readonly started = performance.now();
   /** the JSON of the query, without the volatile fields: part of the completed-cache key */
   readonly key: string;
 
@@ -69,18 +70,30 @@ export class RunningQuery {
   }
 }
 
+/**
+ * A completed query as the cache keeps it: who asked, what, and its figures, and nothing
+ * of its run (the budget, the answer), so that 256 of them hold no query's memory.
+ */
 export class CompletedQuery {
   executed = 1;
   sentToClient = false;
   readonly queryCompletedTimestamp = Date.now();
+  readonly run: { readonly id: number; readonly origin: QueryOrigin; readonly queryStart: number; readonly started: number };
 
   constructor(
-    readonly run: RunningQuery,
+    run: RunningQuery,
     readonly status: number,
     /** OpenTSDB's `exception`: "null" on success, else the error's message */
     readonly exception: string,
     readonly stats: QueryFigures,
-  ) {}
+  ) {
+    this.run = { id: run.id, origin: run.origin, queryStart: run.queryStart, started: run.started };
+  }
+
+  /** ms since the query started, to the nanosecond (as RunningQuery.elapsed) */
+  elapsed(): number {
+    return Math.round((performance.now() - this.run.started) * 1e6) / 1e6;
+  }
 
   /** QueryStats as Jackson writes it (getter order), plus DSDB's `id` first. */
   toJson(numRunningQueries: number): Record<string, unknown> {
@@ -142,7 +155,7 @@ export class RunningQueries {
   /** The answer left (markSent) or could not be sent (markSendFailed): totalTime either way. */
   sent(entry: CompletedQuery | undefined, ok: boolean): void {
     if (!entry) return;
-    entry.stats.totalTime = entry.run.elapsed();
+    entry.stats.totalTime = entry.elapsed();
     entry.sentToClient = ok;
   }
 

@@ -60,14 +60,41 @@ export function registerQueryRoute(app: FastifyInstance, options: QueryRouteOpti
 }
 
 /**
- * The budget of one request's query: its limits and time slice, cancelled when the
- * client closes the connection before the answer is sent (the work stops at its next
- * yield and its memory is freed).
+ * How long a query may still run after its client's FIN, in ms. The http plugin keeps
+ * connections half-open so that a client that sends and then shuts down its side
+ * (`nc -N`) still reads its answers; but a browser, Grafana cancelling a panel and
+ * `curl -m` close with the same FIN, and their query would run to its end (up to
+ * `timeoutMs`) for nobody. A FIN cannot tell the two apart (the peer's state is not
+ * seen), so a query that has not answered within this grace is cancelled (499), as nginx
+ * takes a client's EOF for an abort. Quick queries over `nc -N` are answered.
  */
-export function requestBudget(reply: FastifyReply, limits: QueryLimits): QueryBudget {
+export const HALF_CLOSED_QUERY_GRACE_MS = 1000;
+
+/**
+ * The budget of one request's query: its limits and time slice, cancelled when the
+ * client closes the connection before the answer is sent, or HALF_CLOSED_QUERY_GRACE_MS
+ * after its FIN (the work stops at its next yield and its memory is freed).
+ */
+export function requestBudget(reply: FastifyReply, limits: QueryLimits, graceMs = HALF_CLOSED_QUERY_GRACE_MS): QueryBudget {
   const budget = new QueryBudget(limits);
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) budget.cancel();
+  const response = reply.raw;
+  // an injected request (/q runs its queries in-process) has no socket of its own
+  const socket = reply.request.raw.socket as (NodeJS.EventEmitter & { readableEnded?: boolean }) | null;
+  let timer: NodeJS.Timeout | undefined;
+  const onFin = (): void => {
+    timer = setTimeout(() => {
+      if (!response.writableFinished) budget.cancel(new ApiError(499, 'Client closed the request', `the client ended its side of the connection and the query ran on ${graceMs} ms after`));
+    }, graceMs);
+    timer.unref();
+  };
+  if (socket && typeof socket.once === 'function') {
+    if (socket.readableEnded) onFin();
+    else socket.once('end', onFin);
+  }
+  response.once('close', () => {
+    socket?.removeListener?.('end', onFin);
+    clearTimeout(timer);
+    if (!response.writableFinished) budget.cancel();
   });
   return budget;
 }
