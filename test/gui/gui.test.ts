@@ -262,6 +262,18 @@ describe('GUI in headless Chromium', function () {
     await page.close();
   });
 
+  it('a stored {"int": "…"} object and a string starting with NUL are events with their own values, not numbers', async () => {
+    await daemon.write([
+      { metric: 'fake.big', tags: { host: 'a' }, timestamp: (T0 + 60) * 1000, value: { kind: ValueKind.Json, value: '{"int":"<b>hi</b>"}' } },
+      { metric: 'nul.text', tags: { host: 'a' }, timestamp: (T0 + 60) * 1000, value: { kind: ValueKind.String, value: '\u0000999' } },
+    ]);
+    const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('none:fake.big')}&m=${encodeURIComponent('none:nul.text')}`);
+    await page.waitForSelector('#table-events table');
+    expect(await legendLabels(page), 'no line drawn for either').to.deep.equal([]);
+    expect(await page.$$eval('#table-events .event-value', (els) => els.map((el) => el.textContent)).then((v) => v.sort())).to.deep.equal(['\u0000999', '{"int":"<b>hi</b>"}']);
+    await page.close();
+  });
+
   it('a panel that fails to load shows its error; the other panels work', async () => {
     const { page } = await open(`/?start=${T0}&m=${encodeURIComponent('sum:sys.cpu.user{host=web01}')}`);
     await page.waitForSelector('#graph-plot .u-legend .u-series:nth-child(2)');

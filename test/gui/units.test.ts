@@ -54,6 +54,23 @@ describe('GUI number handling (browser modules, run in Node)', () => {
     expect(parsed[0].s).to.equal('9007199254740993');
     expect(parsed[0].dps.map(([, v]: [number, unknown]) => formatValue(v))).to.deep.equal(['9007199254740993', '-9223372036854775808', '42', '10.5', '{"n":9007199254740995,"m":"x"}']);
   });
+
+  it('data cannot pass for a big integer: a JSON value {"int": "…"} stays an object, a string starting with NUL stays that string', async () => {
+    const { parseExactJson, isBigInt } = await browserModule('exact-json.js');
+    const { formatValue } = await browserModule('format.js');
+    const parsed = parseExactJson('[[1,{"int":"12345678901234567890"}],[2,{"int":"<b>hi</b>"}],[3,"\\u0000999"],[4,"\\u0000\\u0000x"],[5,{"k":"\\u00001234567890123456789","n":12345678901234567890}]]');
+    expect(parsed.map(([, v]: [number, unknown]) => isBigInt(v))).to.deep.equal([false, false, false, false, false]);
+    expect(parsed[0][1]).to.deep.equal({ int: '12345678901234567890' });
+    expect(parsed[2][1]).to.equal('\u0000999');
+    expect(parsed[3][1]).to.equal('\u0000\u0000x');
+    expect(parsed.map(([, v]: [number, unknown]) => formatValue(v))).to.deep.equal([
+      '{"int":"12345678901234567890"}',
+      '{"int":"<b>hi</b>"}',
+      '\u0000999',
+      '\u0000\u0000x',
+      '{"k":"\\u00001234567890123456789","n":12345678901234567890}',
+    ]);
+  });
 });
 
 describe('/q parts', () => {

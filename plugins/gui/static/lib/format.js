@@ -1,5 +1,5 @@
 // How series, times and values are written in the GUI (always as text).
-import { isBigInt } from './exact-json.js';
+import { exactJsonText, isBigInt } from './exact-json.js';
 
 /** `metric{k=v,…}`, the series' name in legends and tables. */
 export function seriesLabel(series) {
@@ -16,11 +16,7 @@ export function formatTime(seconds) {
 export function formatValue(value) {
   if (value === null || value === undefined) return '';
   if (isBigInt(value)) return value.int;
-  if (typeof value === 'object') {
-    // big integers inside JSON: marked strings, then unquoted back to their digits
-    const text = JSON.stringify(value, (_key, v) => (isBigInt(v) ? `\u0000${v.int}` : v));
-    return text.replace(/"\\u0000(-?\d+)"/g, '$1');
-  }
+  if (typeof value === 'object') return exactJsonText(value);
   return String(value);
 }
 
