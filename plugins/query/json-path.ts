@@ -3,7 +3,7 @@
  * `$` the root, `.name` or `['name']` a member, `[n]` an array element; the leading
  * `$` and `.` may be left out (`cpu.user` = `$.cpu.user`). See docs/query.md.
  */
-import { ApiError } from '../../lib/opentsdb';
+import { ApiError, JsonNumber } from '../../lib/opentsdb';
 
 export type PathStep = string | number;
 
@@ -40,7 +40,9 @@ export function compileJsonPath(path: string): PathStep[] {
 export function selectPath(value: unknown, steps: readonly PathStep[]): unknown {
   let current = value;
   for (const step of steps) {
-    if (current === null || typeof current !== 'object') return undefined;
+    // a number has no fields (parseExactJson's JsonNumber is an object: its `text` is none)
+    if (current === null || typeof current !== 'object' || current instanceof JsonNumber) return undefined;
+    if (!Object.prototype.hasOwnProperty.call(current, step)) return undefined;
     current = (current as Record<string | number, unknown>)[step];
   }
   return current;

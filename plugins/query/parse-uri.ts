@@ -50,8 +50,29 @@ export function parseQueryString(qs: QueryString, aggregators: Registry<Aggregat
 }
 
 /** Splits `m` into aggregator, options and the metric part, checking the part count. */
+/**
+ * `m=`'s `:`-separated parts, split as OpenTSDB's QueryRpc splits them, except inside the
+ * brackets of DSDB's `jsonpath=` part, where a key may hold a colon (`jsonpath=$['a:b']`).
+ */
+function splitColons(text: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b /* [ */ && text.startsWith('jsonpath=', start)) depth++;
+    else if (c === 0x5d /* ] */ && depth > 0) depth--;
+    else if (c === 0x3a /* : */ && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
 function splitParts(text: string, name: string): { aggregator: string; middle: string[]; last: string; jsonPath?: string } {
-  const parts = text.split(':');
+  const parts = splitColons(text);
   const jsonParts = parts.filter((p) => p.startsWith('jsonpath='));
   const counted = parts.length - jsonParts.length;
   if (counted < 2) throw new ApiError(400, `Invalid parameter ${name}=${text} (not enough :-separated parts)`);

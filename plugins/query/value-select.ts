@@ -6,6 +6,12 @@
 import { ValueKind, type SeriesPoints } from '../../core';
 import { allocColumns, floatText, type DiscreteColumns, type NumericColumns } from './columns';
 import { selectPath, type PathStep } from './json-path';
+import { JsonNumber, parseExactJson } from '../../lib/opentsdb';
+
+/** A JSON number written as an integer (no fraction, no exponent). */
+const INTEGER_TEXT = /^-?\d+$/;
+const MIN_INT64 = -(2n ** 63n);
+const MAX_INT64 = 2n ** 63n - 1n;
 
 // Module constants: reading ValueKind through the compiled re-export costs a getter call per point.
 const INT: number = ValueKind.Int;
@@ -66,16 +72,33 @@ function numericByPath(points: SeriesPoints, path: readonly PathStep[]): Numeric
     } else if (kind === JSON_KIND) {
       let selected: unknown;
       try {
-        selected = selectPath(JSON.parse(points.texts[i]!), path);
+        // numbers read from their text: an integer beyond 2^53 stays exact (JSON.parse rounds it)
+        selected = selectPath(parseExactJson(points.texts[i]!), path);
       } catch {
         continue;
       }
-      if (typeof selected === 'boolean') selected = selected ? 1 : 0;
-      if (typeof selected !== 'number' || !Number.isFinite(selected)) continue;
-      value = selected;
-      if (Number.isSafeInteger(selected)) {
+      if (typeof selected === 'boolean') {
+        value = selected ? 1 : 0;
         isInt = 1;
-        int = BigInt(selected);
+        int = BigInt(value);
+      } else if (selected instanceof JsonNumber) {
+        const text = selected.text;
+        const exact = INTEGER_TEXT.test(text) ? BigInt(text) : undefined;
+        if (exact !== undefined && exact >= MIN_INT64 && exact <= MAX_INT64) {
+          value = Number(exact);
+          isInt = 1;
+          int = exact;
+        } else {
+          value = Number(text);
+          if (!Number.isFinite(value)) continue;
+          // integral ones as integers (`5.0` too), as far as a double holds them exactly
+          if (exact === undefined && Number.isSafeInteger(value)) {
+            isInt = 1;
+            int = BigInt(value);
+          }
+        }
+      } else {
+        continue; // no such field, or not a number
       }
     } else {
       continue; // strings have no fields

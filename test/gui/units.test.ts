@@ -22,6 +22,8 @@ describe('GUI URL state (browser modules, run in Node)', () => {
       // #20: jsonpath= is kept, and a literal with * stays literal
       'max:jsonpath=n[1]:app.event',
       'sum:jsonpath=$.cpu.user:rate:1m-avg:app.doc{host=literal_or(web*)}',
+      // a bracketed key holding the separator
+      "sum:jsonpath=$['a:b']:x.jp",
     ]) {
       expect(formatQuery(parseQuery(m)), m).to.equal(m);
     }

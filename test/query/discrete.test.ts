@@ -1,5 +1,6 @@
 /** Strings and JSON values through /api/query: discrete aggregators, jsonPath, and the 400 case. */
 import { expect } from 'chai';
+import { ValueKind } from '../../core';
 import { at, float, int, json, startQueryDaemon, str, type QueryDaemon } from '../helpers/query';
 
 const t0 = 1356998400;
@@ -18,6 +19,9 @@ describe('/api/query on strings and JSON values', () => {
       at('sensor', { id: '1' }, t0 + 60, json({ temp: 21.5, hum: 42, nested: { list: [3, 4] } })),
       at('sensor', { id: '2' }, t0, json({ temp: 18, hum: 50, nested: { list: [5, 6] } })),
       at('sensor', { id: '2' }, t0 + 60, json({ hum: 52 })),
+      // stored text, not a JS object: numbers past 2^53 and a key holding a colon
+      at('exact', { k: 'v' }, t0, { kind: ValueKind.Json, value: '{"a":9007199254740993,"a:b":5,"f":5.0,"huge":1e400}' }),
+      at('exact', { k: 'v' }, t0 + 1, { kind: ValueKind.Json, value: '{"a":1,"a:b":6,"f":2.5,"huge":99999999999999999999}' }),
       at('big', { k: 'v' }, t0, int(9223372036854775807n)),
       at('big', { k: 'v' }, t0 + 1, int(-9223372036854775808n)),
       at('big', { k: 'w' }, t0, int(9007199254740993n)),
@@ -74,6 +78,25 @@ describe('/api/query on strings and JSON values', () => {
     expect(r.json[5].dps).to.deep.equal({ [t0]: 6, [t0 + 60]: 4 });
     const get = await d.get(`/api/query?start=${t0}&end=${t0 + 3600}&m=${encodeURIComponent('sum:jsonpath=$.hum:sensor')}`);
     expect(get.json[0].dps).to.deep.equal({ [t0]: 90, [t0 + 60]: 94 });
+  });
+
+  it('jsonPath keeps an integer beyond 2^53 exact, reads 5.0 as an integer, and takes a key with a colon in GET m= too', async () => {
+    const r = await d.get(`/api/query?start=${t0}&end=${t0 + 60}&m=${encodeURIComponent('none:jsonpath=$.a:exact')}`);
+    expect(r.status, r.text).to.equal(200);
+    expect(r.text).to.contain(`"dps":{"${t0}":9007199254740993,"${t0 + 1}":1}`);
+    const f = await d.get(`/api/query?start=${t0}&end=${t0 + 60}&m=${encodeURIComponent('none:jsonpath=f:exact')}`);
+    expect(f.text).to.contain(`"dps":{"${t0}":5.0,"${t0 + 1}":2.5}`);
+    // past int64 an integer is a double; past the doubles (1e400) the point is skipped
+    const huge = await d.get(`/api/query?start=${t0}&end=${t0 + 60}&m=${encodeURIComponent('none:jsonpath=huge:exact')}`);
+    expect(huge.text).to.contain(`"dps":{"${t0 + 1}":1.0E20}`);
+    for (const m of ["sum:jsonpath=$['a:b']:exact", 'sum:jsonpath=$["a:b"]:exact{k=v}']) {
+      const colon = await d.get(`/api/query?start=${t0}&end=${t0 + 60}&m=${encodeURIComponent(m)}`);
+      expect(colon.status, `${m}: ${colon.text}`).to.equal(200);
+      expect(colon.json[0].dps, m).to.deep.equal({ [t0]: 5, [t0 + 1]: 6 });
+    }
+    // a number has no fields: $.a.text is no value, not the number's text
+    const field = await post([{ metric: 'exact', aggregator: 'none', jsonPath: '$.a.text' }]);
+    expect(field.json.map((s: { dps: object }) => s.dps)).to.deep.equal([{}]);
   });
 
   it('a numeric aggregator on strings is a 400 naming the series', async () => {

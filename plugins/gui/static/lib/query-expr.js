@@ -41,8 +41,9 @@ function splitTop(text, sep) {
   let start = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
-    if (ch === '(' || ch === '{') depth++;
-    else if (ch === ')' || ch === '}') depth = Math.max(0, depth - 1);
+    // brackets too: a jsonpath key may hold the separator (`jsonpath=$['a:b']`)
+    if (ch === '(' || ch === '{' || ch === '[') depth++;
+    else if (ch === ')' || ch === '}' || ch === ']') depth = Math.max(0, depth - 1);
     else if (ch === sep && depth === 0) {
       parts.push(text.slice(start, i));
       start = i + 1;
