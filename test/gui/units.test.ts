@@ -57,6 +57,16 @@ describe('GUI number handling (browser modules, run in Node)', () => {
     expect(parsed[0].dps.map(([, v]: [number, unknown]) => formatValue(v))).to.deep.equal(['9007199254740993', '-9223372036854775808', '42', '10.5', '{"n":9007199254740995,"m":"x"}']);
   });
 
+  it('marks only whole integers a double cannot hold: not fractions, exponents, strings or keys', async () => {
+    const { parseExactJson, isBigInt } = await browserModule('exact-json.js');
+    const parsed = parseExactJson('{"12345678901234567890":[12345678901234567.5,1.2345678901234567e30,-9223372036854775808,9007199254740991,"99999999999999999999",[18446744073709551615]]}');
+    const [fraction, exponent, min, safe, text, [nested]] = parsed['12345678901234567890'];
+    expect([fraction, exponent, safe]).to.deep.equal([12345678901234567.5, 1.2345678901234567e30, 9007199254740991]);
+    expect(isBigInt(min) && min.int).to.equal('-9223372036854775808');
+    expect(text).to.equal('99999999999999999999');
+    expect(isBigInt(nested) && nested.int).to.equal('18446744073709551615');
+  });
+
   it('data cannot pass for a big integer: a JSON value {"int": "…"} stays an object, a string starting with NUL stays that string', async () => {
     const { parseExactJson, isBigInt } = await browserModule('exact-json.js');
     const { formatValue } = await browserModule('format.js');
