@@ -22,6 +22,7 @@ export { CliExit, type CliCommand, type CliContext, type CliPluginInfo } from '.
 export { DsdbError, ConfigError, type DsdbErrorCode } from './errors';
 export type { Cradle, DsdbContainer, ConnectionDetector, BuildInfo, Lifecycle } from './container';
 export type { Logger, LogLevel } from './logger';
+export { throttledLog } from './logger';
 export * from './extension-points';
 export * from './types';
 export type * from './storage';

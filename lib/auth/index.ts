@@ -91,6 +91,24 @@ export function allows(principal: Principal | undefined, scope: RequiredScope): 
   return principal !== undefined && (principal.scopes.has(scope) || principal.scopes.has('admin'));
 }
 
+/**
+ * The method a request acts as. OpenTSDB's HttpQuery.getAPIMethod lets a GET name another
+ * with `?method_override=post|put|delete` (any case), and the uid-meta, annotation and
+ * tree endpoints change data that way: the scope a request needs and the cross-origin
+ * check follow the method named, never the GET. Given more than once, the first value
+ * naming a change counts (a route may read either one).
+ */
+export function effectiveMethod(method: string, query: unknown): string {
+  if (method !== 'GET' && method !== 'HEAD') return method;
+  const raw = (query as Record<string, unknown> | null | undefined)?.method_override;
+  for (const value of Array.isArray(raw) ? raw : [raw]) {
+    if (typeof value !== 'string') continue;
+    const upper = value.toUpperCase();
+    if (upper === 'POST' || upper === 'PUT' || upper === 'DELETE') return upper;
+  }
+  return method;
+}
+
 /** The scope `declared` asks of `method`; undeclared (or a method it does not list) is `admin`. */
 export function requiredScope(declared: RouteScope | undefined, method: string): RequiredScope {
   if (declared === undefined) return 'admin';

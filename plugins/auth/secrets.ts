@@ -34,10 +34,25 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt:${salt.toString('base64')}:${(await scrypt(password, salt)).toString('base64')}`;
 }
 
-/** Whether `password` matches `stored` (a hashPassword result), in constant time. */
+/**
+ * The verifications queued: they run one at a time. Each scrypt takes one of libuv's four
+ * pool threads and 16 MiB for ~50 ms, and anyone can ask for one (a wrong password, an
+ * unknown user's dummy run): 64 at once held the whole pool, so gzip bodies and `?sync`
+ * writes of authenticated clients waited seconds behind them, and took 1 GiB. In a queue
+ * they wait behind each other instead (a cached login costs none: authenticator.ts).
+ */
+let verifications: Promise<unknown> = Promise.resolve();
+
+function scryptInTurn(password: string, salt: Buffer): Promise<Buffer> {
+  const turn = verifications.then(() => scrypt(password, salt));
+  verifications = turn.catch(() => undefined);
+  return turn;
+}
+
+/** Whether `password` matches `stored` (a hashPassword result), in constant time; verifications run one at a time. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [, salt, key] = stored.split(':');
   const expected = Buffer.from(key!, 'base64');
-  const actual = await scrypt(password, Buffer.from(salt!, 'base64'));
+  const actual = await scryptInTurn(password, Buffer.from(salt!, 'base64'));
   return actual.length === expected.length && crypto.timingSafeEqual(actual, expected);
 }

@@ -90,7 +90,7 @@ export default definePlugin({
           }
           // Queries run first whatever the output, so a bad query is an error even for
           // the HTML page (OpenTSDB's GraphHandler parses and runs them before choosing).
-          const series = await runQueries(app, params, request.headers.authorization);
+          const series = await runQueries(app, params, { authorization: request.headers.authorization, host: request.headers.host });
           if (params.format === 'html') {
             return reply.type('text/html; charset=UTF-8').send(htmlPage(request.url.slice(request.url.indexOf('?') + 1)));
           }

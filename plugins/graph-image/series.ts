@@ -21,11 +21,12 @@ export interface QuerySeries {
 }
 
 /**
- * `authorization` is the caller's own header, passed on so that the in-process
- * `/api/query` sees the same credentials (with the auth plugin loaded it checks them again;
- * without it the header is ignored).
+ * `forwarded` are the caller's own headers, passed on to the in-process `/api/query`:
+ * `authorization`, so that it sees the same credentials (with the auth plugin loaded it
+ * checks them again; without it the header is ignored), and `host`, which http's
+ * `allowedHosts` checks (inject's own `localhost:80` would be refused with 421).
  */
-export async function runQueries(app: FastifyInstance, params: GraphParams, authorization?: string): Promise<QuerySeries[]> {
+export async function runQueries(app: FastifyInstance, params: GraphParams, forwarded: { authorization?: string; host?: string } = {}): Promise<QuerySeries[]> {
   const qs = new URLSearchParams({ start: params.start });
   if (params.end) qs.set('end', params.end);
   if (params.tz) qs.set('timezone', params.tz); // /api/query's GET ignores `tz`, as OpenTSDB's does
@@ -34,7 +35,10 @@ export async function runQueries(app: FastifyInstance, params: GraphParams, auth
   qs.set('show_query', 'true');
   qs.set('no_annotations', 'true');
   qs.set('ms', 'true');
-  const reply = await app.inject({ method: 'GET', url: `/api/query?${qs}`, headers: authorization ? { authorization } : {} });
+  const headers: Record<string, string> = {};
+  if (forwarded.authorization !== undefined) headers.authorization = forwarded.authorization;
+  if (forwarded.host !== undefined) headers.host = forwarded.host;
+  const reply = await app.inject({ method: 'GET', url: `/api/query?${qs}`, headers });
   if (reply.statusCode !== 200) {
     let message = `Query failed with HTTP ${reply.statusCode}`;
     try {

@@ -13,7 +13,7 @@ import { bodyDecoder } from './content-encoding';
 import { detectHttp } from './detect';
 import { answerTlsWithoutTls } from './tls-without-tls';
 import { errorBody, handleError } from './errors';
-import { ANYONE, getAuthenticator } from '../../lib/auth';
+import { ANYONE, effectiveMethod, getAuthenticator, requiredScope } from '../../lib/auth';
 import { Admission, getHttpHooks, lastQueryValues, withErrors, type RawQueryString } from '../../lib/http';
 import { installAuthentication } from './authentication';
 import { installOpenApi } from './openapi';
@@ -29,6 +29,9 @@ const versionAnswer = {
   required: ['version'],
   properties: Object.fromEntries(['version', 'short_revision', 'full_revision', 'timestamp', 'repo_status', 'user', 'host', 'repo', 'branch'].map((k) => [k, { type: 'string' }])),
 };
+
+/** The body a route with scope `none` reads at most, encoded and decoded (onRoute below). */
+export const UNAUTHENTICATED_BODY_LIMIT = 64 * 1024;
 
 export default definePlugin({
   name: 'http',
@@ -179,6 +182,12 @@ export default definePlugin({
       const authenticator = getAuthenticator(container);
       if (authenticator) installAuthentication(app, authenticator);
       else app.decorateRequest('principal', { getter: () => ANYONE });
+      // A route anyone may call (scope `none`: /api/version) reads at most a small body:
+      // before it, nobody has authenticated, and a 61 KB gzip body inflated to 60 MiB on
+      // every such connection (the body is read whole before the handler, used or not).
+      app.addHook('onRoute', (route) => {
+        if (route.config?.scope === 'none') route.bodyLimit = Math.min(route.bodyLimit ?? Infinity, UNAUTHENTICATED_BODY_LIMIT);
+      });
       // after authentication: a request refused there takes no turn
       installWriteAdmission(app, admission, { min: options.minWriteBodyBytesPerSecond, contended: options.minContendedWriteBodyBytesPerSecond }, log);
       const buildInfo = container.resolve('buildInfo');
@@ -420,7 +429,14 @@ function installOriginChecks(app: FastifyInstance, options: OriginOptions): void
         return reply;
       }
     }
-    if (!sameOrigin && !allowed && options.refuseCrossOriginWrites && request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') {
+    if (sameOrigin || allowed || !options.refuseCrossOriginWrites) return;
+    // What changes data: a method other than GET/HEAD/OPTIONS, also when a GET names it
+    // (`?method_override=delete`), and a route whose scope for it is write or admin even on
+    // a GET (`/api/uid/assign`, `/api/dropcaches`): an <img src> on any page could send those.
+    const method = effectiveMethod(request.method, request.query);
+    const declared = request.is404 ? undefined : request.routeOptions.config?.scope;
+    const scope = declared === undefined ? 'read' : requiredScope(declared, method);
+    if ((method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') || scope === 'write' || scope === 'admin') {
       reply.code(403).send(errorBody(403, 'Cross-origin request refused', `Origin ${origin} may not change data here (http corsOrigins, refuseCrossOriginWrites)`));
       return reply;
     }

@@ -6,29 +6,23 @@
  * plugin, when it is loaded, takes these connections first.
  */
 import type { Duplex } from 'node:stream';
-import type { KernelHooks, Logger } from '../../core';
+import { throttledLog, type KernelHooks, type Logger } from '../../core';
 import { detectTlsHandshake, TLS_HANDSHAKE_FAILURE_ALERT } from '../../lib/net';
 
 /** How often the warning is logged at most, with the count since the last one. */
 const WARN_EVERY_MS = 60_000;
 
 export function answerTlsWithoutTls(hooks: KernelHooks, log: Logger): void {
-  let unwarned = 0;
-  let lastWarned = -Infinity;
+  const warn = throttledLog(WARN_EVERY_MS, (fields) =>
+    log.warn(
+      fields,
+      'a TLS handshake on a port without TLS (a client using https:// or TLS): answered with a TLS alert and closed; load the tls plugin to serve TLS (docs/security.md), or connect with http://',
+    ),
+  );
   const match = {
     protocol: 'tls-refused',
     accept(socket: Duplex) {
-      unwarned++;
-      const now = Date.now();
-      if (now - lastWarned >= WARN_EVERY_MS) {
-        const remote = (socket as { remoteAddress?: string }).remoteAddress;
-        log.warn(
-          { remote, connections: unwarned },
-          'a TLS handshake on a port without TLS (a client using https:// or TLS): answered with a TLS alert and closed; load the tls plugin to serve TLS (docs/security.md), or connect with http://',
-        );
-        lastWarned = now;
-        unwarned = 0;
-      }
+      warn({ remote: (socket as { remoteAddress?: string }).remoteAddress });
       socket.on('error', () => undefined);
       // the rest of the ClientHello is read and dropped: closing with unread bytes would reset the connection, and the alert with it
       socket.resume();

@@ -17,6 +17,15 @@ import { admitWriteRequest } from './admit';
 import { frame, LENGTH_BYTES, PREAMBLE } from './framing';
 import { decodeWriteRequest, encodeWriteAck, type WriteAckMessage, type WriteRequestMessage } from './schema';
 
+/**
+ * With auth on, the most bytes the first frame (the one that authenticates) may have:
+ * before it, a client is nobody, and 16 MiB buffered for each of many such connections
+ * was the daemon's memory for the asking. A first frame of ~20,000 points fits; a client
+ * with more sends its credentials in a smaller first frame (an empty WriteRequest with
+ * only `authorization` will do).
+ */
+export const MAX_UNAUTHENTICATED_FRAME_BYTES = 1024 * 1024;
+
 export interface TcpSessionOptions {
   maxFrameBytes: number;
   /** acks queued for a client that does not read them: past this, reading stops until they drain */
@@ -26,7 +35,14 @@ export interface TcpSessionOptions {
 }
 
 export class ProtobufTcpSession {
+  /** bytes of the frame being read (and whatever follows it), joined */
   private buffered: Buffer = Buffer.alloc(0);
+  /**
+   * chunks received since, not yet joined: joined once enough bytes are here for the
+   * next step (joining every chunk onto the buffer copied a 16 MiB frame ~250 times)
+   */
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
   private preambleSeen = false;
   private busy = false;
   private closed = false;
@@ -46,7 +62,8 @@ export class ProtobufTcpSession {
     private readonly authenticator?: Authenticator,
   ) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+      this.chunks.push(chunk);
+      this.chunkBytes += chunk.length;
       if (!this.busy) this.pump();
     });
     socket.on('error', (err) => log.debug({ err }, 'protobuf connection error'));
@@ -84,22 +101,36 @@ export class ProtobufTcpSession {
     this.close();
   }
 
+  /** Whether `n` bytes are buffered, joining the chunks received when they make it so. */
+  private have(n: number): boolean {
+    if (this.buffered.length >= n) return true;
+    if (this.buffered.length + this.chunkBytes < n) return false;
+    this.chunks.unshift(this.buffered);
+    this.buffered = Buffer.concat(this.chunks);
+    this.chunks = [];
+    this.chunkBytes = 0;
+    return true;
+  }
+
   /** Handles every complete frame buffered, one at a time. */
   private pump(): void {
     while (!this.closed && !this.blocked) {
       if (!this.preambleSeen) {
-        if (this.buffered.length < PREAMBLE.length) return;
+        if (!this.have(PREAMBLE.length)) return;
         this.buffered = this.buffered.subarray(PREAMBLE.length);
         this.preambleSeen = true;
       }
-      if (this.buffered.length < LENGTH_BYTES) return;
+      if (!this.have(LENGTH_BYTES)) return;
       const length = this.buffered.readUInt32BE(0);
-      if (length > this.options.maxFrameBytes) {
-        this.reply({ id: 0, written: 0, failed: 0, errors: [], error: `frame of ${length} bytes exceeds the limit of ${this.options.maxFrameBytes}` });
+      const unauthenticated = this.authenticator !== undefined && !this.principal;
+      const limit = unauthenticated ? Math.min(this.options.maxFrameBytes, MAX_UNAUTHENTICATED_FRAME_BYTES) : this.options.maxFrameBytes;
+      if (length > limit) {
+        const why = limit < this.options.maxFrameBytes ? ' for the first frame, which authenticates the connection: send the credentials in a smaller one' : '';
+        this.reply({ id: 0, written: 0, failed: 0, errors: [], error: `frame of ${length} bytes exceeds the limit of ${limit}${why}` });
         this.close();
         return;
       }
-      if (this.buffered.length < LENGTH_BYTES + length) return;
+      if (!this.have(LENGTH_BYTES + length)) return;
       const payload = this.buffered.subarray(LENGTH_BYTES, LENGTH_BYTES + length);
       this.buffered = this.buffered.subarray(LENGTH_BYTES + length);
       const pending = this.handleFrame(payload);

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { definePlugin } from '../../core';
 import { getHttpHooks } from '../../lib/http';
@@ -29,6 +30,13 @@ const unscopedRoute = definePlugin({
     });
   },
 });
+
+/** `bytes` in pieces of `size`, sent one by one (the frame arrives over many reads). */
+function chunksOf(bytes: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) out.push(bytes.subarray(at, at + size));
+  return out;
+}
 
 interface Reply {
   status: number;
@@ -53,6 +61,7 @@ describe('security: authentication on every protocol (#19)', function () {
         'aggregators-opentsdb',
         'query',
         'read-api',
+        'uid-meta',
         'graph-image',
         'storage-memory',
         unscopedRoute as never,
@@ -151,6 +160,27 @@ describe('security: authentication on every protocol (#19)', function () {
       expect(await stored('auth.http')).to.deep.equal([{ [T]: 1 }]);
     });
 
+    it('needs admin for a meta change asked by a GET (?method_override=post|put|delete, any case), as by the method itself', async () => {
+      expect((await call('POST', '/api/put', bearer(TOKENS.writer), point('auth.meta'))).status).to.equal(204);
+      const uid = (await call('GET', '/api/uid/uidmeta?uid=000001&type=metric', bearer(TOKENS.reader))).json;
+      expect(uid.uid).to.equal('000001');
+      for (const path of [
+        '/api/uid/uidmeta?uid=000001&type=metric&method_override=post&description=PWNED',
+        '/api/uid/uidmeta?uid=000001&type=metric&method_override=PUT&description=PWNED',
+        '/api/uid/uidmeta?uid=000001&type=metric&method_override=delete',
+        '/api/uid/tsmeta?m=auth.meta%7Bhost=a%7D&method_override=post&create=true&description=PWNED',
+        '/api/uid/tsmeta?tsuid=000001000001000001&method_override=delete',
+        // repeated: a change named by either value counts
+        '/api/uid/uidmeta?uid=000001&type=metric&method_override=get&method_override=delete',
+      ]) {
+        const res = await call('GET', path, bearer(TOKENS.reader));
+        expect(res.status, path).to.equal(403);
+        expect(res.json.error.details, path).to.match(/^dashboard lacks the admin scope this request needs \((POST|PUT|DELETE) /);
+      }
+      expect((await call('GET', '/api/uid/uidmeta?uid=000001&type=metric', bearer(TOKENS.reader))).json).to.deep.equal(uid);
+      expect((await call('GET', '/api/uid/uidmeta?uid=000001&type=metric&method_override=post&description=ok', bearer(TOKENS.admin))).json.description).to.equal('ok');
+    });
+
     it('needs admin for /api/config and /api/dropcaches', async () => {
       expect((await call('GET', '/api/config', bearer(TOKENS.reader))).status).to.equal(403);
       expect((await call('GET', '/api/config', bearer(TOKENS.admin))).status).to.equal(200);
@@ -165,6 +195,11 @@ describe('security: authentication on every protocol (#19)', function () {
 
     it('answers /api/version without credentials (health checks), and an unknown path only after authentication', async () => {
       expect((await call('GET', '/api/version')).status).to.equal(200);
+      expect((await call('POST', '/api/version', undefined, '{}')).status).to.equal(200);
+      // nobody has authenticated yet: a body inflating past 64 KiB is refused, not inflated whole
+      const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024));
+      const refused = await call('POST', '/api/version', undefined, bomb, { 'content-encoding': 'gzip' });
+      expect(refused.status).to.equal(413);
       expect((await call('GET', '/api/nothing-here')).status).to.equal(401);
       expect((await call('GET', '/api/nothing-here', bearer(TOKENS.reader))).status).to.equal(404);
     });
@@ -271,6 +306,23 @@ describe('security: authentication on every protocol (#19)', function () {
         ['8', 1, ''],
       ]);
       expect(await stored('auth.pb.tcp')).to.deep.equal([{ [T]: 5, [T + 1]: 6 }]);
+    });
+
+    it('refuses a first frame over 1 MiB before authentication (nothing buffered for nobody), and takes large frames once authenticated', async () => {
+      const big = (id: number, authorization?: string) =>
+        frame(encodeRequest({ id, authorization, points: Array.from({ length: 40_000 }, (_, i) => ({ metric: 'auth.pb.big', timestamp: T + i, tags: { host: 'a' }, doubleValue: i })) }));
+      const first = big(1, bearer(TOKENS.writer));
+      expect(first.length).to.be.greaterThan(1024 * 1024);
+      // only the length is sent: the refusal comes before any of the frame's bytes
+      const { acks, closed } = await sendFrames(daemon.port, [Buffer.concat([PREAMBLE, first.subarray(0, 4)])], 2);
+      expect(closed).to.equal(true);
+      expect(acks[0]!.error).to.equal(`frame of ${first.length - 4} bytes exceeds the limit of 1048576 for the first frame, which authenticates the connection: send the credentials in a smaller one`);
+      const authOnly = frame(encodeRequest({ id: 1, authorization: bearer(TOKENS.writer) }));
+      const after = await sendFrames(daemon.port, [Buffer.concat([PREAMBLE, authOnly]), ...chunksOf(big(2), 64 * 1024)], 2);
+      expect(after.acks.map((a) => [a.id, a.written, a.error])).to.deep.equal([
+        ['1', 0, ''],
+        ['2', 40_000, ''],
+      ]);
     });
 
     it('takes an auth-only first frame (no points) with basic credentials', async () => {

@@ -27,12 +27,13 @@ function request(port: number, method: string, path: string, headers: Record<str
 
 const POINT = JSON.stringify({ metric: 'csrf.test', timestamp: 1700000000, value: 1, tags: { host: 'a' } });
 const PLUGINS = ['put-http', 'query', 'aggregators-opentsdb', 'storage-memory'];
+const EVIL = { origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' };
 
 describe('security: origins, CORS, JSONP and Host (#19)', () => {
   describe('defaults', () => {
     let daemon: RunningDaemon;
     before(async () => {
-      daemon = await startDaemon({ plugins: ['http', ...PLUGINS] });
+      daemon = await startDaemon({ plugins: ['http', ...PLUGINS, 'read-api', 'uid-meta', 'tree', ['query', { allowDelete: true }]].filter((p) => p !== 'query') as never });
     });
     after(() => daemon.stop());
 
@@ -47,6 +48,31 @@ describe('security: origins, CORS, JSONP and Host (#19)', () => {
     it('refuses a cross-origin DELETE with 403', async () => {
       const res = await request(daemon.port, 'DELETE', '/api/query?start=1h-ago&m=sum:csrf.test', { origin: 'http://evil.example' });
       expect(res.status).to.equal(403);
+    });
+
+    it('refuses changes a foreign page makes with a GET (an <img src>): method_override, write and admin routes', async () => {
+      for (const path of [
+        '/api/annotation?method_override=post&start_time=1700000000&description=EVIL',
+        '/api/annotation?method_override=DELETE&start_time=1700000000',
+        '/api/uid/uidmeta?uid=000001&type=metric&method_override=post&description=EVIL',
+        '/api/uid/tsmeta?tsuid=000001000001000001&method_override=delete',
+        '/api/tree?method_override=post&name=evil&enabled=true',
+        '/api/uid/assign?metric=evil.metric',
+        '/api/dropcaches',
+      ]) {
+        const res = await request(daemon.port, 'GET', path, EVIL);
+        expect(res.status, path).to.equal(403);
+        expect(JSON.parse(res.body).error.message, path).to.equal('Cross-origin request refused');
+      }
+      expect((await request(daemon.port, 'GET', '/api/suggest?type=metrics&q=evil')).body).to.equal('[]');
+      // GET /api/query reads no `delete` (OpenTSDB's QueryRpc neither): from a foreign page it deletes nothing
+      const kept = JSON.stringify({ metric: 'csrf.kept', timestamp: 1700000000, value: 5, tags: { host: 'a' } });
+      expect((await request(daemon.port, 'POST', '/api/put', { 'content-type': 'application/json' }, kept)).status).to.equal(204);
+      await request(daemon.port, 'GET', '/api/query?start=1699999000&m=sum:csrf.kept&delete=true', EVIL);
+      expect((await request(daemon.port, 'GET', '/api/query?start=1699999000&m=sum:csrf.kept')).body).to.contain('"dps":{"1700000000":5}');
+      // reading stays open to a foreign page (the browser keeps the answer from it without CORS)
+      expect((await request(daemon.port, 'GET', '/api/query?start=1699999000&m=sum:csrf.kept', EVIL)).status).to.equal(200);
+      expect((await request(daemon.port, 'GET', '/api/annotation?start_time=1700000000', EVIL)).status).to.not.equal(403);
     });
 
     it('still takes writes without an Origin (collectors) and from the same origin (the GUI)', async () => {
@@ -73,7 +99,7 @@ describe('security: origins, CORS, JSONP and Host (#19)', () => {
     let daemon: RunningDaemon;
     before(async () => {
       daemon = await startDaemon({
-        plugins: [['http', { allowedHosts: ['127.0.0.1', 'tsdb.example'], corsOrigins: ['https://grafana.example'] }], 'put-http', ['query', { jsonp: true }], 'aggregators-opentsdb', 'storage-memory'],
+        plugins: [['http', { allowedHosts: ['127.0.0.1', 'tsdb.example'], corsOrigins: ['https://grafana.example'] }], 'put-http', ['query', { jsonp: true }], 'aggregators-opentsdb', 'storage-memory', 'graph-image'],
       });
     });
     after(() => daemon.stop());
@@ -94,6 +120,16 @@ describe('security: origins, CORS, JSONP and Host (#19)', () => {
       expect(put.status).to.equal(204);
       expect(put.headers['access-control-allow-origin']).to.equal('https://grafana.example');
       expect((await request(daemon.port, 'POST', '/api/put', { origin: 'https://other.example' }, POINT)).status).to.equal(403);
+    });
+
+    it('serves /q under allowedHosts: its in-process query carries the caller\'s Host', async () => {
+      await request(daemon.port, 'POST', '/api/put', { 'content-type': 'application/json' }, POINT);
+      for (const host of [undefined, 'tsdb.example']) {
+        const res = await request(daemon.port, 'GET', '/q?start=1699999000&m=sum:csrf.test&json', host ? { host } : {});
+        expect(res.status, `${host}: ${res.body}`).to.equal(200);
+        expect(JSON.parse(res.body).points).to.equal(1);
+      }
+      expect((await request(daemon.port, 'GET', '/q?start=1699999000&m=sum:csrf.test&json', { host: 'attacker.example' })).status).to.equal(421);
     });
 
     it('wraps ?jsonp= when the query plugin enables it', async () => {
