@@ -132,10 +132,16 @@ export class Wal {
     return copy;
   }
 
-  /** Starts a new segment after the existing ones; appends go there. */
+  /**
+   * Starts a new segment after the existing ones; appends go there. Existing segments
+   * that are empty (a run that crashed before writing anything) are deleted first: they
+   * hold no record, and every unclean restart left one more (a crash loop grew the WAL
+   * directory without end).
+   */
   open(): void {
     fs.mkdirSync(this.dir, { recursive: true });
     const existing = this.segments();
+    for (const s of existing) if (fs.statSync(s.file, { throwIfNoEntry: false })?.size === 0) fs.rmSync(s.file, { force: true });
     this.startSegment((existing.at(-1)?.seq ?? 0) + 1);
     this.timer = setInterval(() => this.commit(), this.flushIntervalMs);
     this.timer.unref();

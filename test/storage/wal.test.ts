@@ -123,6 +123,28 @@ describe('embedded WAL buffering', () => {
     records.forEach((r, i) => expect(Buffer.from(r).equals(Buffer.from(payloads[i]!)), `record ${i}`).to.equal(true));
   });
 
+  it('an open deletes the empty segments of runs that crashed before writing (a crash loop no longer adds one each time), and keeps the others', async () => {
+    const dir = path.join(tempDataDir('wal-empty'), 'wal');
+    // a run that wrote a record, then eight that crashed having written nothing (never closed)
+    const first = new Wal(dir, 60_000);
+    first.open();
+    first.append(Uint8Array.of(7, 7));
+    await first.close();
+    for (let run = 0; run < 8; run++) new Wal(dir, 60_000).open();
+    // the written segment and the last crashed run's empty one: not nine
+    const wal = new Wal(dir, 60_000);
+    const before = wal.segments().map((s) => s.seq);
+    expect(before).to.have.length(2);
+    expect(before[1]! - before[0]!).to.equal(8);
+    expect(wal.replay().flatMap((s) => s.records).map((r) => [...r])).to.deep.equal([[7, 7]]);
+    wal.open();
+    // the written segment and the new one, numbered after every earlier one
+    expect(wal.segments().map((s) => s.seq)).to.deep.equal([before[0], before[1]! + 1]);
+    wal.append(Uint8Array.of(8));
+    await wal.close();
+    expect(new Wal(dir, 60_000).replay().flatMap((s) => s.records).map((r) => [...r])).to.deep.equal([[7, 7], [8]]);
+  });
+
   it('drops segments in the background oldest first, a later foreground drop taking the ones still pending, and close waits for them', async () => {
     const dir = path.join(tempDataDir('wal-drop'), 'wal');
     const wal = new Wal(dir, 60_000);
