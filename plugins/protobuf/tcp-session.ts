@@ -105,8 +105,11 @@ export class ProtobufTcpSession {
   private have(n: number): boolean {
     if (this.buffered.length >= n) return true;
     if (this.buffered.length + this.chunkBytes < n) return false;
-    this.chunks.unshift(this.buffered);
-    this.buffered = Buffer.concat(this.chunks);
+    if (this.buffered.length === 0 && this.chunks.length === 1) this.buffered = this.chunks[0]!; // the common case: no copy
+    else {
+      this.chunks.unshift(this.buffered);
+      this.buffered = Buffer.concat(this.chunks);
+    }
     this.chunks = [];
     this.chunkBytes = 0;
     return true;
