@@ -15,12 +15,16 @@ function flatten(prefix: string, value: unknown, out: Record<string, string>): v
   out[prefix] = Array.isArray(value) ? value.map(String).join(',') : String(value);
 }
 
-export function configMap(config: Readonly<ResolvedConfig>): Record<string, string> {
+/**
+ * The flat map, keys in order. `engine`: the name of the storage engine in use (the only one
+ * loaded when the config names none), or undefined when none is.
+ */
+export function configMap(config: Readonly<ResolvedConfig>, engine?: string): Record<string, string> {
   const out: Record<string, string> = {
     'tsd.network.port': String(config.port),
     'tsd.network.bind': config.host,
     'tsd.core.auto_create_metrics': 'true',
-    'tsd.storage.engine': config.storage ?? '',
+    'tsd.storage.engine': config.storage ?? engine ?? '',
     'tsd.http.query.allow_delete': 'false',
   };
   for (const [key, value] of Object.entries(config)) {
@@ -40,6 +44,6 @@ export function configMap(config: Readonly<ResolvedConfig>): Record<string, stri
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-export function registerConfig(app: FastifyInstance, config: Readonly<ResolvedConfig>): void {
-  app.route({ method: ['GET', 'POST'], url: '/api/config', config: { scope: 'admin' }, schema: CONFIG_SCHEMA, handler: async () => configMap(config) });
+export function registerConfig(app: FastifyInstance, config: Readonly<ResolvedConfig>, engineName: () => string | undefined): void {
+  app.route({ method: ['GET', 'POST'], url: '/api/config', config: { scope: 'admin' }, schema: CONFIG_SCHEMA, handler: async () => configMap(config, engineName()) });
 }

@@ -52,7 +52,7 @@ export default definePlugin({
     getHttpHooks(hooks).routes.tap('read-api', (app) => {
       registerSuggest(app, storage);
       registerLookup(app, storage, options.timeoutMs);
-      registerConfig(app, config);
+      registerConfig(app, config, () => maybeStorage()?.name);
       registerStats(app, hooks, maybeStorage);
       registerAnnotations(app, storage);
       registerAnnotationBulkDelete(app, storage);

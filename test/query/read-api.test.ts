@@ -194,6 +194,10 @@ describe('read API endpoints', () => {
     const config = await d.get('/api/config');
     expect(config.json['tsd.network.port']).to.equal('0');
     for (const v of Object.values(config.json)) expect(v).to.be.a('string');
+    // the engine in use, though the config names none (the only one loaded)
+    expect(config.json['tsd.storage.engine']).to.equal(d.kernel.container.resolve('storage').name);
+    expect(config.json['tsd.storage.engine']).to.be.oneOf(['embedded', 'memory', 'mysql', 'couchdb', 'hbase', 'riak']);
+    expect(Object.keys(config.json)).to.deep.equal(Object.keys(config.json).sort());
     const serializers = await d.get('/api/serializers');
     expect(serializers.json[0]).to.include({ serializer: 'json', response_content_type: 'application/json; charset=UTF-8' });
   });
