@@ -35,6 +35,11 @@ export interface QueryOrigin {
 /** Per-query figures: OpenTSDB's processingPreWriteTime/totalTime and DSDB's own counters. */
 export type QueryFigures = Record<string, number>;
 
+/** ms since `started` (a performance.now()), to the nanosecond: OpenTSDB's DateTime.msFromNano. */
+function msSince(started: number): number {
+  return Math.round((performance.now() - started) * 1e6) / 1e6;
+}
+
 export class RunningQuery {
   /** epoch ms */
   readonly queryStart = Date.now();
@@ -53,7 +58,7 @@ export class RunningQuery {
 
   /** ms since the query started, to the nanosecond (OpenTSDB's DateTime.msFromNano) */
   elapsed(): number {
-    return Math.round((performance.now() - this.started) * 1e6) / 1e6;
+    return msSince(this.started);
   }
 
   /** StatsRpc's running entry (Java HashMap order), plus DSDB's `id` first. */
@@ -92,7 +97,7 @@ export class CompletedQuery {
 
   /** ms since the query started, to the nanosecond (as RunningQuery.elapsed) */
   elapsed(): number {
-    return Math.round((performance.now() - this.run.started) * 1e6) / 1e6;
+    return msSince(this.run.started);
   }
 
   /** QueryStats as Jackson writes it (getter order), plus DSDB's `id` first. */
